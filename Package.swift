@@ -1,0 +1,49 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Native libraries come from the system through pkg-config (Debian package names in `providers`).
+// Each gets one system-library target; no other target sees a C type from them directly.
+let package = Package(
+    name: "ktape",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "ktape", targets: ["ktape"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        // Pure logic, no I/O: names, regexes, record codecs, manifests, job spec.
+        .target(name: "Layout"),
+        // AWS Signature V4 as a pure function of (request, credentials, date).
+        .target(name: "SigV4", dependencies: ["COpenSSL"]),
+        .target(name: "ObjectStore", dependencies: ["SigV4", "CCurl", "COpenSSL"]),
+        // Streaming, deterministic gzip over zlib.
+        .target(name: "Gzip", dependencies: ["CZlib"]),
+        .target(name: "Kafka", dependencies: ["CRdKafka"]),
+        // YAML job files read into Layout's job document (line numbers kept for errors).
+        .target(name: "JobFile", dependencies: ["Layout", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Backup", dependencies: ["Layout", "Kafka", "ObjectStore", "Gzip"]),
+        .target(name: "Restore", dependencies: ["Layout", "Kafka", "ObjectStore", "Gzip"]),
+        .executableTarget(name: "ktape", dependencies: [
+            "Layout", "Kafka", "ObjectStore", "JobFile", "Backup", "Restore", "SigV4", "Gzip",
+            "CRdKafka", "CCurl", "CZlib", "COpenSSL",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "LayoutTests", dependencies: ["Layout"]),
+        .testTarget(name: "GzipTests", dependencies: ["Gzip"]),
+        .testTarget(name: "JobFileTests", dependencies: ["JobFile", "Layout"]),
+        .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
+        .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "Layout"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "Layout"]),
+        .testTarget(name: "KtapeTests", dependencies: []),
+    ],
+    swiftLanguageModes: [.v5]
+)

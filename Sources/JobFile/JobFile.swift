@@ -1,0 +1,3 @@
+import Layout
+import Yams
+public enum JobFileModule {}

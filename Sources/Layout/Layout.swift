@@ -1,0 +1,2 @@
+// Placeholder until the Layout helper lands its code.
+public enum LayoutModule {}

@@ -1,0 +1,2 @@
+import COpenSSL
+public enum SigV4Module {}
