@@ -1,2 +1,0 @@
-import COpenSSL
-public enum SigV4Module {}
