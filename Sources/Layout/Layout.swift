@@ -1,2 +1,0 @@
-// Placeholder until the Layout helper lands its code.
-public enum LayoutModule {}
