@@ -1,0 +1,77 @@
+import CRdKafka
+
+extension KafkaAdmin {
+    /// Consumer groups known to the cluster (ListGroups, best-effort). A broker without ListGroups (such
+    /// as librdkafka's mock cluster) gives a `.unsupported` error within the timeout.
+    public func listGroups(timeoutMilliseconds: Int32 = 10_000) throws -> [KafkaGroupListing] {
+        var list: UnsafePointer<rd_kafka_group_list>?
+        let err = rd_kafka_list_groups(client.handle, nil, &list, timeoutMilliseconds)
+        defer { if let list { rd_kafka_group_list_destroy(list) } }
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            let code = KafkaError.Code(err)
+            // A broker that never answers ListGroups looks like a timeout here.
+            let kind: KafkaError.Kind = [.unsupportedFeature, .unsupportedVersion, .timedOut].contains(code)
+                ? .unsupported(operation: "ListGroups") : .librdkafka
+            throw KafkaError(kind, code: code, operation: "list consumer groups")
+        }
+        guard let groups = list?.pointee else { return [] }
+        return (0..<Int(groups.group_cnt)).map { index in
+            let group = groups.groups[index]
+            return KafkaGroupListing(name: group.group.map { String(cString: $0) } ?? "",
+                                     state: group.state.map { String(cString: $0) } ?? "",
+                                     protocolType: group.protocol_type.map { String(cString: $0) } ?? "",
+                                     memberCount: Int(group.member_cnt))
+        }.sorted { $0.name < $1.name }
+    }
+
+    /// The offsets `group` has committed for `partitions` (nil where it has none), read through a consumer
+    /// with that group.id that never joins the group.
+    public func committedOffsets(group: String, partitions: [KafkaTopicPartition],
+                                 timeoutMilliseconds: Int32 = 10_000) throws -> [KafkaTopicPartition: Int64?] {
+        let consumer = try groupClient(group)
+        let list = TopicPartitionList(capacity: partitions.count)
+        for partition in partitions { list.add(partition, offset: -1001) }
+        let err = rd_kafka_committed(consumer.handle, list.pointer, timeoutMilliseconds)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError(code: KafkaError.Code(err), operation: "read committed offsets of group \(group)")
+        }
+        var result = [KafkaTopicPartition: Int64?]()
+        for element in list.elements {
+            guard element.error == .noError else {
+                throw KafkaError(code: element.error, operation: "read committed offsets of group \(group)",
+                                 topic: element.topicPartition.topic, partition: element.topicPartition.partition)
+            }
+            result[element.topicPartition] = element.offset >= 0 ? element.offset : nil
+        }
+        return result
+    }
+
+    /// Commits `offsets` (the next offset to read, per partition) for `group`, without joining it.
+    /// Brokers refuse this while the group has active members; that refusal names the group.
+    public func commitOffsets(group: String, offsets: [KafkaTopicPartition: Int64],
+                              timeoutMilliseconds: Int32 = 10_000) throws {
+        let consumer = try groupClient(group)
+        let list = TopicPartitionList(capacity: offsets.count)
+        for (partition, offset) in offsets.sorted(by: { ($0.key.topic, $0.key.partition) < ($1.key.topic, $1.key.partition) }) {
+            list.add(partition, offset: offset)
+        }
+        let err = rd_kafka_commit(consumer.handle, list.pointer, 0)
+        let operation = "commit offsets of group \(group)"
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            let code = KafkaError.Code(err)
+            let active: [rd_kafka_resp_err_t] = [RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID, RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION,
+                                                 RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS]
+            let detail = active.contains(err) ? "the group has active members (\(code.message))" : code.message
+            throw KafkaError(code: code, operation: operation, detail: detail)
+        }
+        for element in list.elements where element.error != .noError {
+            throw KafkaError(code: element.error, operation: operation,
+                             topic: element.topicPartition.topic, partition: element.topicPartition.partition)
+        }
+    }
+
+    private func groupClient(_ group: String) throws -> RDKafkaClient {
+        try RDKafkaClient(type: RD_KAFKA_CONSUMER, config: configForGroups,
+                          defaults: [("group.id", group), ("enable.auto.commit", "false")])
+    }
+}

@@ -1,0 +1,124 @@
+import CRdKafka
+
+/// Cluster-level operations: metadata, offsets, topic creation, topic configs and group offsets.
+///
+/// Every method blocks the calling thread up to its timeout; call it from a dedicated thread or through
+/// ``KafkaBlocking/run(_:)``, never directly from an async task.
+public final class KafkaAdmin: @unchecked Sendable {
+    let client: RDKafkaClient
+    let configForGroups: KafkaConfig
+
+    /// Makes a client (no connection is made until the first request).
+    public init(config: KafkaConfig) throws {
+        configForGroups = config
+        client = try RDKafkaClient(type: RD_KAFKA_PRODUCER, config: config, defaults: [])
+    }
+
+    /// Succeeds when the cluster answers within the timeout; else throws one `.unreachable` error with the
+    /// cause librdkafka reported (connection refused, authentication failed, …).
+    public func checkConnection(timeoutMilliseconds: Int32 = 10_000) throws {
+        try client.checkReachable(timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// Brokers and all topics with their partitions and leaders.
+    public func metadata(timeoutMilliseconds: Int32 = 10_000) throws -> KafkaClusterMetadata {
+        try client.metadata(topic: nil, timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// One topic's metadata; its `error` is `UNKNOWN_TOPIC_OR_PART` when it does not exist.
+    public func topic(_ name: String, timeoutMilliseconds: Int32 = 10_000) throws -> KafkaTopicMetadata? {
+        try client.metadata(topic: name, timeoutMilliseconds: timeoutMilliseconds).topics.first { $0.name == name }
+    }
+
+    /// The low and high watermark offsets of one partition, asked of its leader.
+    public func watermarks(_ partition: KafkaTopicPartition, timeoutMilliseconds: Int32 = 10_000) throws -> KafkaWatermarks {
+        try client.watermarks(partition, timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// For each partition, the earliest offset with a timestamp at or after `timestamp` (ms since epoch),
+    /// nil when there is none. An optimisation only: confirm by reading.
+    public func offsets(forTimestamp timestamp: Int64, partitions: [KafkaTopicPartition],
+                        timeoutMilliseconds: Int32 = 10_000) throws -> [KafkaTopicPartition: Int64?] {
+        try client.offsets(forTimestamp: timestamp, partitions: partitions, timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// Creates topics (Admin API CreateTopics). Returns the error of each topic that was not created,
+    /// keyed by name (`TOPIC_ALREADY_EXISTS` included); throws if the request as a whole failed, with kind
+    /// `.unsupported` when the broker lacks the API.
+    public func createTopics(_ topics: [KafkaNewTopic], timeoutMilliseconds: Int32 = 30_000) throws -> [String: KafkaError] {
+        var newTopics = [OpaquePointer?]()
+        defer { newTopics.withUnsafeMutableBufferPointer { rd_kafka_NewTopic_destroy_array($0.baseAddress, $0.count) } }
+        for topic in topics {
+            var errstr = [CChar](repeating: 0, count: 512)
+            guard let newTopic = rd_kafka_NewTopic_new(topic.name, topic.partitions, topic.replicationFactor,
+                                                       &errstr, errstr.count) else {
+                throw KafkaError(.invalidArgument, code: .invalidArgument, operation: "create topic",
+                                 detail: String(cString: errstr), topic: topic.name)
+            }
+            newTopics.append(newTopic)
+            for (name, value) in topic.configs.sorted(by: { $0.key < $1.key }) {
+                try KafkaError.check(rd_kafka_NewTopic_set_config(newTopic, name, value),
+                                     "create topic (config \(name))", topic: topic.name)
+            }
+        }
+        return try client.adminRequest("create topics", api: RD_KAFKA_ADMIN_OP_CREATETOPICS,
+                                       timeoutMilliseconds: timeoutMilliseconds, issue: { options, queue in
+            newTopics.withUnsafeMutableBufferPointer {
+                rd_kafka_CreateTopics(client.handle, $0.baseAddress, $0.count, options, queue)
+            }
+        }, read: { event in
+            var count = 0
+            guard let results = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count)
+            else { return [:] }
+            var failures = [String: KafkaError]()
+            for index in 0..<count {
+                guard let result = results[index] else { continue }
+                let err = rd_kafka_topic_result_error(result)
+                guard err != RD_KAFKA_RESP_ERR_NO_ERROR else { continue }
+                let name = String(cString: rd_kafka_topic_result_name(result))
+                let detail = rd_kafka_topic_result_error_string(result).map { String(cString: $0) }
+                    ?? KafkaError.Code(err).message
+                failures[name] = RDKafkaClient.adminError(KafkaError.Code(err), operation: "create topic",
+                                                          detail: detail, topic: name)
+            }
+            return failures
+        })
+    }
+
+    /// A topic's config entries (Admin API DescribeConfigs); kind `.unsupported` when the broker lacks it.
+    public func describeTopicConfigs(_ topic: String, timeoutMilliseconds: Int32 = 10_000) throws -> [KafkaConfigEntry] {
+        var resources: [OpaquePointer?] = [rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic)]
+        defer { resources.withUnsafeMutableBufferPointer { rd_kafka_ConfigResource_destroy_array($0.baseAddress, $0.count) } }
+        return try client.adminRequest("describe configs of topic \(topic)", api: RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS,
+                                       timeoutMilliseconds: timeoutMilliseconds, issue: { options, queue in
+            resources.withUnsafeMutableBufferPointer {
+                rd_kafka_DescribeConfigs(client.handle, $0.baseAddress, $0.count, options, queue)
+            }
+        }, read: { event in
+            var count = 0
+            guard let results = rd_kafka_DescribeConfigs_result_resources(
+                rd_kafka_event_DescribeConfigs_result(event), &count), count > 0, let resource = results[0] else {
+                return []
+            }
+            let err = rd_kafka_ConfigResource_error(resource)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                let detail = rd_kafka_ConfigResource_error_string(resource).map { String(cString: $0) }
+                    ?? KafkaError.Code(err).message
+                throw RDKafkaClient.adminError(KafkaError.Code(err), operation: "describe configs", detail: detail,
+                                               topic: topic)
+            }
+            var entryCount = 0
+            guard let entries = rd_kafka_ConfigResource_configs(resource, &entryCount) else { return [] }
+            return (0..<entryCount).compactMap { index in
+                guard let entry = entries[index] else { return nil }
+                return KafkaConfigEntry(
+                    name: String(cString: rd_kafka_ConfigEntry_name(entry)),
+                    value: rd_kafka_ConfigEntry_value(entry).map { String(cString: $0) },
+                    source: String(cString: rd_kafka_ConfigSource_name(rd_kafka_ConfigEntry_source(entry))),
+                    isDefault: rd_kafka_ConfigEntry_is_default(entry) != 0,
+                    isReadOnly: rd_kafka_ConfigEntry_is_read_only(entry) != 0,
+                    isSensitive: rd_kafka_ConfigEntry_is_sensitive(entry) != 0)
+            }
+        })
+    }
+}

@@ -1,0 +1,153 @@
+import CRdKafka
+
+/// A failure reported by librdkafka or by this module, with one human line naming what is at fault.
+public struct KafkaError: Error, CustomStringConvertible, Sendable {
+    /// What kind of failure this is, beyond the raw librdkafka code.
+    public enum Kind: Sendable, Equatable {
+        /// An error code from librdkafka or a broker.
+        case librdkafka
+        /// A configuration property that librdkafka rejected.
+        case invalidConfiguration(property: String)
+        /// No broker of the bootstrap list could be reached, or it refused us, within the time allowed.
+        case unreachable(bootstrap: String)
+        /// The broker (or the librdkafka version) does not support the operation.
+        case unsupported(operation: String)
+        /// The caller passed something this module cannot use.
+        case invalidArgument
+    }
+
+    /// A librdkafka `rd_kafka_resp_err_t` value. Open: unknown codes from newer versions are kept as is.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        /// The raw `rd_kafka_resp_err_t` value.
+        public let rawValue: Int32
+        /// Wraps a raw `rd_kafka_resp_err_t` value.
+        public init(rawValue: Int32) { self.rawValue = rawValue }
+        init(_ err: rd_kafka_resp_err_t) { self.rawValue = Int32(err.rawValue) }
+
+        var native: rd_kafka_resp_err_t { rd_kafka_resp_err_t(rawValue: .init(rawValue)) }
+        /// The symbolic name librdkafka gives the code (`rd_kafka_err2name`), e.g. `_PARTITION_EOF`.
+        public var name: String { String(cString: rd_kafka_err2name(native)) }
+        /// librdkafka's human description of the code (`rd_kafka_err2str`).
+        public var message: String { String(cString: rd_kafka_err2str(native)) }
+        public var description: String { name }
+
+        public static let noError = Code(RD_KAFKA_RESP_ERR_NO_ERROR)
+        public static let partitionEOF = Code(RD_KAFKA_RESP_ERR__PARTITION_EOF)
+        public static let queueFull = Code(RD_KAFKA_RESP_ERR__QUEUE_FULL)
+        public static let timedOut = Code(RD_KAFKA_RESP_ERR__TIMED_OUT)
+        public static let transport = Code(RD_KAFKA_RESP_ERR__TRANSPORT)
+        public static let allBrokersDown = Code(RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+        public static let authentication = Code(RD_KAFKA_RESP_ERR__AUTHENTICATION)
+        public static let resolve = Code(RD_KAFKA_RESP_ERR__RESOLVE)
+        public static let ssl = Code(RD_KAFKA_RESP_ERR__SSL)
+        public static let fatal = Code(RD_KAFKA_RESP_ERR__FATAL)
+        public static let invalidArgument = Code(RD_KAFKA_RESP_ERR__INVALID_ARG)
+        public static let unknownTopic = Code(RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC)
+        public static let unknownPartition = Code(RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION)
+        public static let unknownTopicOrPartition = Code(RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+        public static let unsupportedFeature = Code(RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE)
+        public static let unsupportedVersion = Code(RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION)
+        public static let offsetOutOfRange = Code(RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE)
+        public static let messageTooLarge = Code(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+        public static let topicAlreadyExists = Code(RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+        public static let saslAuthenticationFailed = Code(RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED)
+        public static let messageTimedOut = Code(RD_KAFKA_RESP_ERR__MSG_TIMED_OUT)
+
+        /// Codes that a later attempt may cure, used when librdkafka gives no `rd_kafka_error_t` flags.
+        var isTransient: Bool {
+            [.timedOut, .transport, .allBrokersDown, .queueFull, .resolve, .messageTimedOut].contains(self)
+                || [RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE,
+                    RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
+                    RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND, RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE,
+                    RD_KAFKA_RESP_ERR_NOT_COORDINATOR, RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS,
+                    RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION].map(Code.init).contains(self)
+        }
+    }
+
+    /// What kind of failure this is.
+    public let kind: Kind
+    /// The librdkafka code (`_INVALID_ARG` for this module's own argument errors).
+    public let code: Code
+    /// What went wrong, in words (librdkafka's message where it gave one).
+    public let detail: String
+    /// What was being done, e.g. `produce`, `create topic`; the first words of `description`.
+    public let operation: String
+    /// The topic at fault, where there is one.
+    public var topic: String?
+    /// The partition at fault, where there is one.
+    public var partition: Int32?
+    /// The offset at fault, where there is one.
+    public var offset: Int64?
+    /// True when the client instance can no longer be used (librdkafka fatal error).
+    public let isFatal: Bool
+    /// True when the same operation may succeed if tried again.
+    public let isRetriable: Bool
+    /// Where in this module the error was made (`#fileID:#line`), for bug reports.
+    public let location: String
+
+    /// The code's symbolic name (`rd_kafka_err2name`).
+    public var name: String { code.name }
+
+    init(_ kind: Kind = .librdkafka, code: Code, operation: String, detail: String? = nil,
+         topic: String? = nil, partition: Int32? = nil, offset: Int64? = nil,
+         isFatal: Bool = false, isRetriable: Bool? = nil,
+         file: String = #fileID, line: Int = #line) {
+        self.kind = kind
+        self.code = code
+        self.operation = operation
+        self.detail = detail ?? code.message
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.isFatal = isFatal || code == .fatal
+        self.isRetriable = isRetriable ?? code.isTransient
+        self.location = "\(file):\(line)"
+    }
+
+    /// Wraps an owned `rd_kafka_error_t`, destroying it.
+    init(consuming error: OpaquePointer, operation: String, topic: String? = nil, partition: Int32? = nil,
+         file: String = #fileID, line: Int = #line) {
+        defer { rd_kafka_error_destroy(error) }
+        self.init(code: Code(rd_kafka_error_code(error)), operation: operation,
+                  detail: String(cString: rd_kafka_error_string(error)), topic: topic, partition: partition,
+                  isFatal: rd_kafka_error_is_fatal(error) != 0,
+                  isRetriable: rd_kafka_error_is_retriable(error) != 0, file: file, line: line)
+    }
+
+    public var description: String {
+        var place = ""
+        if let topic { place += " topic \(topic)" }
+        if let partition { place += " partition \(partition)" }
+        if let offset { place += " offset \(offset)" }
+        let prefix = place.isEmpty ? operation : "\(operation)\(place)"
+        switch kind {
+        case .invalidConfiguration(let property):
+            return "invalid Kafka property \(property): \(detail)"
+        case .unreachable(let bootstrap):
+            return "cannot reach Kafka at \(bootstrap): \(detail) (\(name))"
+        case .unsupported(let api):
+            return "\(prefix): the broker does not support \(api): \(detail) (\(name))"
+        case .invalidArgument:
+            return "\(prefix): \(detail)"
+        case .librdkafka:
+            return "\(prefix): \(detail) (\(name))"
+        }
+    }
+}
+
+extension KafkaError {
+    /// Throws when `err` is not `NO_ERROR`.
+    static func check(_ err: rd_kafka_resp_err_t, _ operation: String, topic: String? = nil, partition: Int32? = nil,
+                      file: String = #fileID, line: Int = #line) throws {
+        guard err != RD_KAFKA_RESP_ERR_NO_ERROR else { return }
+        throw KafkaError(code: Code(err), operation: operation, topic: topic, partition: partition,
+                         file: file, line: line)
+    }
+
+    /// Throws (consuming it) when `error` is non-nil.
+    static func check(_ error: OpaquePointer?, _ operation: String, topic: String? = nil,
+                      file: String = #fileID, line: Int = #line) throws {
+        guard let error else { return }
+        throw KafkaError(consuming: error, operation: operation, topic: topic, file: file, line: line)
+    }
+}

@@ -1,0 +1,174 @@
+import CRdKafka
+import Foundation
+
+/// Produces records to explicit partitions for RESTORE, idempotent by default.
+///
+/// Delivery reports reach `onDelivery` on the thread that calls ``poll(timeoutMilliseconds:)``,
+/// ``flush(timeoutMilliseconds:)`` or ``produce(_:id:)`` (which polls when the local queue is full), so
+/// a caller may advance its checkpoint there. All methods block; use one producer from one thread.
+public final class KafkaProducer: @unchecked Sendable {
+    /// The defaults this producer adds before the user's properties.
+    public static let defaultProperties: [(String, String)] = [("enable.idempotence", "true")]
+
+    let client: RDKafkaClient
+    private var topicNames: [OpaquePointer: String] = [:]
+
+    /// Makes a producer. Set `transactional.id` in `config` to use the transaction methods.
+    /// - Parameter onDelivery: called once per produced record, on the polling thread.
+    public init(config: KafkaConfig, onDelivery: @escaping (KafkaDeliveryReport) -> Void) throws {
+        client = try RDKafkaClient(type: RD_KAFKA_PRODUCER, config: config, defaults: Self.defaultProperties) { conf in
+            rd_kafka_conf_set_dr_msg_cb(conf, Self.deliveryCallback)
+        }
+        client.state.deliveryHandler = onDelivery
+    }
+
+    deinit {
+        client.state.deliveryHandler = nil
+    }
+
+    /// Succeeds when the cluster answers within the timeout; else one `.unreachable` error.
+    public func checkConnection(timeoutMilliseconds: Int32 = 10_000) throws {
+        try client.checkReachable(timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// Queues one record, copying its bytes; `id` comes back in its delivery report.
+    public func produce(_ record: KafkaProducerRecord, id: UInt64) throws {
+        try Self.withOptionalBytes(record.key) { key in
+            try Self.withOptionalBytes(record.value) { value in
+                try produce(topic: record.topic, partition: record.partition, key: key, value: value,
+                            headers: record.headers, timestamp: record.timestamp, id: id)
+            }
+        }
+    }
+
+    /// Queues one record from borrowed bytes (copied before this returns). nil key/value is null; an
+    /// empty buffer is empty. When librdkafka's queue is full it polls (serving delivery reports) and retries.
+    public func produce(topic: String, partition: Int32, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+                        headers: [KafkaHeader], timestamp: Int64?, id: UInt64) throws {
+        // Header names go into one NUL-separated buffer so their C strings live through the call.
+        var names = [CChar]()
+        var nameOffsets = [Int]()
+        for header in headers {
+            nameOffsets.append(names.count)
+            names.append(contentsOf: header.name.utf8CString)
+        }
+        try names.withUnsafeBufferPointer { nameBuffer in
+            try withHeaderValues(headers) { values in
+                var vus = [rd_kafka_vu_t]()
+                vus.reserveCapacity(6 + headers.count)
+                try topic.withCString { topicName in
+                    vus.append(Self.vu(RD_KAFKA_VTYPE_TOPIC) { $0.cstr = topicName })
+                    vus.append(Self.vu(RD_KAFKA_VTYPE_PARTITION) { $0.i32 = partition })
+                    vus.append(Self.vu(RD_KAFKA_VTYPE_MSGFLAGS) { $0.i = RD_KAFKA_MSG_F_COPY })
+                    vus.append(Self.vu(RD_KAFKA_VTYPE_OPAQUE) { $0.ptr = UnsafeMutableRawPointer(bitPattern: UInt(id)) })
+                    if let key {
+                        vus.append(Self.vu(RD_KAFKA_VTYPE_KEY) { $0.mem.ptr = Self.nonNull(key); $0.mem.size = key.count })
+                    }
+                    if let value {
+                        vus.append(Self.vu(RD_KAFKA_VTYPE_VALUE) { $0.mem.ptr = Self.nonNull(value); $0.mem.size = value.count })
+                    }
+                    if let timestamp {
+                        vus.append(Self.vu(RD_KAFKA_VTYPE_TIMESTAMP) { $0.i64 = timestamp })
+                    }
+                    for (index, value) in values.enumerated() {
+                        let name = nameBuffer.baseAddress.map { $0 + nameOffsets[index] }
+                        vus.append(Self.vu(RD_KAFKA_VTYPE_HEADER) {
+                            $0.header.name = name
+                            $0.header.val = value.map { UnsafeRawPointer(Self.nonNull($0)) }
+                            $0.header.size = value?.count ?? 0
+                        })
+                    }
+                    try produceRetryingWhenFull(vus, topic: topic, partition: partition)
+                }
+            }
+        }
+    }
+
+    /// Serves delivery reports; returns how many events were served.
+    @discardableResult
+    public func poll(timeoutMilliseconds: Int32 = 0) -> Int {
+        Int(client.poll(timeoutMilliseconds: timeoutMilliseconds))
+    }
+
+    /// Waits until every queued record has its delivery report, or throws `_TIMED_OUT` naming how many
+    /// are still outstanding.
+    public func flush(timeoutMilliseconds: Int32) throws {
+        let err = rd_kafka_flush(client.handle, timeoutMilliseconds)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(code: KafkaError.Code(err), operation: "flush producer",
+                             detail: "\(outqLength) records or requests still in flight after \(timeoutMilliseconds) ms")
+        }
+    }
+
+    /// Records and requests not yet acknowledged (`rd_kafka_outq_len`).
+    public var outqLength: Int { Int(rd_kafka_outq_len(client.handle)) }
+
+    /// Errors librdkafka reported outside any one record (connection trouble, fatal idempotence errors)
+    /// since the last call, oldest first; served by polling.
+    public func takeClientErrors() -> [KafkaError] { client.state.takeErrors() }
+
+    private func produceRetryingWhenFull(_ vus: [rd_kafka_vu_t], topic: String, partition: Int32) throws {
+        while true {
+            guard let error = vus.withUnsafeBufferPointer({ rd_kafka_produceva(client.handle, $0.baseAddress, $0.count) })
+            else { return }
+            if KafkaError.Code(rd_kafka_error_code(error)) == .queueFull {
+                rd_kafka_error_destroy(error)
+                client.poll(timeoutMilliseconds: 100)
+                continue
+            }
+            throw KafkaError(consuming: error, operation: "produce", topic: topic, partition: partition)
+        }
+    }
+
+    private func withHeaderValues<T>(_ headers: [KafkaHeader], _ body: ([UnsafeRawBufferPointer?]) throws -> T) rethrows -> T {
+        // Values are borrowed one by one, recursively, so each stays valid until `body` returns.
+        func borrow(_ index: Int, _ collected: inout [UnsafeRawBufferPointer?]) throws -> T {
+            if index == headers.count { return try body(collected) }
+            guard let value = headers[index].value else {
+                collected.append(nil)
+                return try borrow(index + 1, &collected)
+            }
+            return try value.withUnsafeBytes { bytes in
+                collected.append(bytes)
+                return try borrow(index + 1, &collected)
+            }
+        }
+        var collected = [UnsafeRawBufferPointer?]()
+        return try borrow(0, &collected)
+    }
+
+    private static func withOptionalBytes<T>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) throws -> T) rethrows -> T {
+        guard let bytes else { return try body(nil) }
+        return try bytes.withUnsafeBytes { try body($0) }
+    }
+
+    /// librdkafka tells null from empty by the pointer, and an empty Swift buffer may have none.
+    private static let emptyMarker = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)
+
+    private static func nonNull(_ buffer: UnsafeRawBufferPointer) -> UnsafeMutableRawPointer {
+        buffer.baseAddress.map { UnsafeMutableRawPointer(mutating: $0) } ?? emptyMarker
+    }
+
+    private static func vu(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t.__Unnamed_union_u) -> Void) -> rd_kafka_vu_t {
+        var vu = rd_kafka_vu_t()
+        vu.vtype = type
+        fill(&vu.u)
+        return vu
+    }
+
+    private static let deliveryCallback: @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = {
+        _, message, opaque in
+        guard let message, let state = ClientState.from(opaque), let handler = state.deliveryHandler else { return }
+        let m = message.pointee
+        let topic = m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+        let id = UInt64(UInt(bitPattern: m._private))
+        let offset: Int64? = m.offset >= 0 ? m.offset : nil
+        var error: KafkaError?
+        if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            error = KafkaError(code: KafkaError.Code(m.err), operation: "deliver record \(id)", topic: topic,
+                               partition: m.partition, offset: offset)
+        }
+        handler(KafkaDeliveryReport(id: id, topicPartition: KafkaTopicPartition(topic: topic, partition: m.partition),
+                                    offset: error == nil ? offset : nil, error: error))
+    }
+}

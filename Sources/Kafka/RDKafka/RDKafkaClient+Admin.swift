@@ -1,0 +1,39 @@
+import CRdKafka
+
+extension RDKafkaClient {
+    /// Runs one Admin API request on a private queue and hands its result event to `read`.
+    /// A broker that lacks the API surfaces as a `.unsupported(operation:)` error, a silent one as a timeout.
+    func adminRequest<T>(_ operation: String, api: rd_kafka_admin_op_t, timeoutMilliseconds: Int32,
+                         issue: (OpaquePointer?, OpaquePointer?) -> Void,
+                         read: (OpaquePointer) throws -> T) throws -> T {
+        let options = rd_kafka_AdminOptions_new(handle, api)
+        defer { rd_kafka_AdminOptions_destroy(options) }
+        var errstr = [CChar](repeating: 0, count: 512)
+        _ = rd_kafka_AdminOptions_set_request_timeout(options, timeoutMilliseconds, &errstr, errstr.count)
+        if api == RD_KAFKA_ADMIN_OP_CREATETOPICS {
+            _ = rd_kafka_AdminOptions_set_operation_timeout(options, timeoutMilliseconds, &errstr, errstr.count)
+        }
+        let queue = rd_kafka_queue_new(handle)
+        defer { rd_kafka_queue_destroy(queue) }
+        issue(options, queue)
+        guard let event = rd_kafka_queue_poll(queue, timeoutMilliseconds + 2000) else {
+            throw KafkaError(code: .timedOut, operation: operation,
+                             detail: "no answer from \(bootstrap) within \(timeoutMilliseconds) ms")
+        }
+        defer { rd_kafka_event_destroy(event) }
+        let err = rd_kafka_event_error(event)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            let code = KafkaError.Code(err)
+            let detail = rd_kafka_event_error_string(event).map { String(cString: $0) } ?? code.message
+            throw Self.adminError(code, operation: operation, detail: detail)
+        }
+        return try read(event)
+    }
+
+    static func adminError(_ code: KafkaError.Code, operation: String, detail: String, topic: String? = nil) -> KafkaError {
+        let unsupported: [KafkaError.Code] = [.unsupportedFeature, .unsupportedVersion,
+                                              KafkaError.Code(RD_KAFKA_RESP_ERR_INVALID_REQUEST)]
+        let kind: KafkaError.Kind = unsupported.contains(code) ? .unsupported(operation: operation) : .librdkafka
+        return KafkaError(kind, code: code, operation: operation, detail: detail, topic: topic)
+    }
+}

@@ -1,0 +1,69 @@
+import CRdKafka
+
+extension RDKafkaClient {
+    /// All topics (or only `topic`) with partitions and leaders.
+    func metadata(topic: String?, timeoutMilliseconds: Int32) throws -> KafkaClusterMetadata {
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        var topicHandle: OpaquePointer?
+        if let topic { topicHandle = rd_kafka_topic_new(handle, topic, nil) }
+        defer { if let topicHandle { rd_kafka_topic_destroy(topicHandle) } }
+        let err = rd_kafka_metadata(handle, topic == nil ? 1 : 0, topicHandle, &metadata, timeoutMilliseconds)
+        if err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__TIMED_OUT {
+            try checkReachable(timeoutMilliseconds: 1)
+        }
+        try KafkaError.check(err, "read metadata", topic: topic)
+        guard let metadata else {
+            throw KafkaError(code: .fatal, operation: "read metadata", detail: "no metadata returned")
+        }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        let md = metadata.pointee
+        let brokers = (0..<Int(md.broker_cnt)).map { index in
+            let broker = md.brokers[index]
+            return KafkaBrokerMetadata(id: broker.id, host: broker.host.map { String(cString: $0) } ?? "",
+                                       port: broker.port)
+        }
+        let topics = (0..<Int(md.topic_cnt)).map { index -> KafkaTopicMetadata in
+            let topic = md.topics[index]
+            let partitions = (0..<Int(topic.partition_cnt)).map { p -> KafkaPartitionMetadata in
+                let partition = topic.partitions[p]
+                return KafkaPartitionMetadata(
+                    id: partition.id, leader: partition.leader,
+                    replicas: (0..<Int(partition.replica_cnt)).map { partition.replicas[$0] },
+                    inSyncReplicas: (0..<Int(partition.isr_cnt)).map { partition.isrs[$0] },
+                    error: partition.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError.Code(partition.err))
+            }
+            return KafkaTopicMetadata(name: topic.topic.map { String(cString: $0) } ?? "",
+                                      partitions: partitions.sorted { $0.id < $1.id },
+                                      error: topic.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError.Code(topic.err))
+        }
+        return KafkaClusterMetadata(brokers: brokers.sorted { $0.id < $1.id }, topics: topics.sorted { $0.name < $1.name })
+    }
+
+    func watermarks(_ topicPartition: KafkaTopicPartition, timeoutMilliseconds: Int32) throws -> KafkaWatermarks {
+        var low: Int64 = -1
+        var high: Int64 = -1
+        let err = rd_kafka_query_watermark_offsets(handle, topicPartition.topic, topicPartition.partition,
+                                                   &low, &high, timeoutMilliseconds)
+        try KafkaError.check(err, "query watermark offsets", topic: topicPartition.topic,
+                             partition: topicPartition.partition)
+        return KafkaWatermarks(low: low, high: high)
+    }
+
+    /// For each partition, the earliest offset whose timestamp is at or after `timestamp` (ms since epoch);
+    /// nil when no record is that recent.
+    func offsets(forTimestamp timestamp: Int64, partitions: [KafkaTopicPartition],
+                 timeoutMilliseconds: Int32) throws -> [KafkaTopicPartition: Int64?] {
+        let list = TopicPartitionList(capacity: partitions.count)
+        for partition in partitions { list.add(partition, offset: timestamp) }
+        try KafkaError.check(rd_kafka_offsets_for_times(handle, list.pointer, timeoutMilliseconds), "offsets for times")
+        var result = [KafkaTopicPartition: Int64?]()
+        for element in list.elements {
+            guard element.error == .noError else {
+                throw KafkaError(code: element.error, operation: "offsets for times",
+                                 topic: element.topicPartition.topic, partition: element.topicPartition.partition)
+            }
+            result[element.topicPartition] = element.offset >= 0 ? element.offset : nil
+        }
+        return result
+    }
+}
