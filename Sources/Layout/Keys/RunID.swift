@@ -1,0 +1,73 @@
+import Foundation
+
+/// A backup run's id; ids sort by time as plain strings: `20261124T122914.123Z-<shard>-<8 hex>`.
+public struct RunID: Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+
+    /// Wraps an id read back from a manifest or a key; see `isWellFormed`.
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    /// Builds an id from its start time, a shard label (`0/3`, `group:<id>`, `all`) and a random
+    /// 32-bit suffix; the caller supplies both so this stays free of clocks and randomness.
+    public init(startedAt date: Date, shard: String, randomSuffix: UInt32) {
+        let hex = String(randomSuffix, radix: 16)
+        let paddedHex = String(repeating: "0", count: 8 - hex.count) + hex
+        rawValue = "\(Self.compactTimestamp(date))-\(Self.shardToken(shard))-\(paddedHex)"
+    }
+
+    /// A shard label as key-safe text: `0/3` → `0of3`, `group:etl` → `group-etl`; any other
+    /// character outside `[A-Za-z0-9._-]` becomes `_`.
+    public static func shardToken(_ label: String) -> String {
+        let replaced = label.replacingOccurrences(of: "/", with: "of").replacingOccurrences(of: ":", with: "-")
+        return KeySafe.text(replaced)
+    }
+
+    /// `yyyyMMdd'T'HHmmss.SSS'Z'` in UTC, a fixed width so ids sort by time.
+    public static func compactTimestamp(_ date: Date) -> String {
+        // Whole milliseconds, rounded, so a date built from `…354.123` prints `.123`.
+        let totalMillis = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let (seconds, remainder) = totalMillis.quotientAndRemainder(dividingBy: 1000)
+        let millis = Int(remainder < 0 ? remainder + 1000 : remainder)
+        let wholeSeconds = remainder < 0 ? seconds - 1 : seconds
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second],
+                                        from: Date(timeIntervalSince1970: TimeInterval(wholeSeconds)))
+        func pad(_ value: Int?, _ width: Int) -> String {
+            let text = String(value ?? 0)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return pad(c.year, 4) + pad(c.month, 2) + pad(c.day, 2) + "T" + pad(c.hour, 2) + pad(c.minute, 2)
+            + pad(c.second, 2) + "." + pad(millis, 3) + "Z"
+    }
+
+    /// True when the id has the timestamp shape that makes string order time order.
+    public var isWellFormed: Bool {
+        rawValue.range(of: #"^\d{8}T\d{6}\.\d{3}Z-[A-Za-z0-9._-]+-[0-9a-f]{8}$"#, options: .regularExpression) != nil
+    }
+
+    public static func < (lhs: RunID, rhs: RunID) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    public var description: String { rawValue }
+
+    public init(from decoder: Decoder) throws {
+        rawValue = try decoder.singleValueContainer().decode(String.self)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+/// Makes names (job names, cluster ids) safe as one key segment.
+public enum KeySafe {
+    /// `text` with every character outside `[A-Za-z0-9._-]` replaced by `_`; empty becomes `_`,
+    /// and `.`/`..` get a leading `_` so no segment walks up a folder.
+    public static func text(_ text: String) -> String {
+        let safe = String(String.UnicodeScalarView(text.unicodeScalars.map { TopicName.isLegal($0) ? $0 : "_" }))
+        if safe.isEmpty { return "_" }
+        if safe == "." || safe == ".." { return "_" + safe }
+        return safe
+    }
+}

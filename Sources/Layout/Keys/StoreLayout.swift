@@ -1,0 +1,73 @@
+import Foundation
+
+/// The one place that turns ktape's handles into keys under a store prefix: data objects under
+/// `<topics-dir>/`, metadata under `_ktape/` beside it.
+public struct StoreLayout: Hashable, Sendable {
+    /// Key prefix inside the bucket, without surrounding slashes; empty for the bucket root.
+    public let prefix: String
+    /// First folder of the data layout (Confluent `topics.dir`).
+    public let topicsDir: String
+
+    /// The folder of ktape's metadata, beside the topics dir.
+    public static let metadataFolder = "_ktape"
+
+    public init(prefix: String = "", topicsDir: String = "topics") {
+        self.prefix = KeyPath.trimSlashes(prefix)
+        self.topicsDir = KeyPath.trimSlashes(topicsDir)
+    }
+
+    // MARK: data
+
+    /// Folder (ending in `/`) to list every topic's objects.
+    public var topicsFolder: String { KeyPath.join(prefix, topicsDir) + "/" }
+
+    /// Folder (ending in `/`) to list one topic's objects.
+    public func topicFolder(_ topic: String) -> String { KeyPath.join(prefix, topicsDir, topic) + "/" }
+
+    /// Folder (ending in `/`) to list one partition's objects.
+    public func partitionFolder(topic: String, partition: Int32) -> String {
+        ObjectKey.partitionFolder(topic: topic, partition: partition, prefix: prefix, topicsDir: topicsDir) + "/"
+    }
+
+    /// The full key of a data object.
+    public func key(for object: ObjectKey) -> String { object.format(prefix: prefix, topicsDir: topicsDir) }
+
+    /// Parses a full data key of this layout.
+    public func objectKey(parsing key: String) throws -> ObjectKey {
+        try ObjectKey.parse(key, prefix: prefix, topicsDir: topicsDir)
+    }
+
+    // MARK: metadata
+
+    /// Folder (ending in `/`) of all metadata.
+    public var metadataFolder: String { KeyPath.join(prefix, Self.metadataFolder) + "/" }
+
+    /// Folder (ending in `/`) of run manifests; list it to find every run.
+    public var runsFolder: String { KeyPath.join(prefix, Self.metadataFolder, "runs") + "/" }
+
+    /// `_ktape/runs/<runId>.json`.
+    public func runManifestKey(_ run: RunID) -> String { runsFolder + run.rawValue + ".json" }
+
+    /// The run id of a key under `runsFolder`, or nil for any other key.
+    public func runID(fromKey key: String) -> RunID? {
+        guard key.hasPrefix(runsFolder), key.hasSuffix(".json") else { return nil }
+        let name = key.dropFirst(runsFolder.count).dropLast(".json".count)
+        guard !name.isEmpty, !name.contains("/") else { return nil }
+        return RunID(rawValue: String(name))
+    }
+
+    /// `_ktape/locks/<job>.json`, the job's lock object.
+    public func lockKey(job: String) -> String {
+        KeyPath.join(prefix, Self.metadataFolder, "locks", KeySafe.text(job) + ".json")
+    }
+
+    /// Folder (ending in `/`) of restore resume state for a target cluster (its id made key-safe).
+    public func restoreStateFolder(targetCluster: String) -> String {
+        KeyPath.join(prefix, Self.metadataFolder, "restore", KeySafe.text(targetCluster)) + "/"
+    }
+
+    /// `_ktape/restore/<targetCluster>/<topic>+<partition>.json`.
+    public func restoreStateKey(targetCluster: String, topic: String, partition: Int32) -> String {
+        restoreStateFolder(targetCluster: targetCluster) + "\(topic)+\(partition).json"
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+@testable import Layout
+
+@Suite struct ObjectKeyTests {
+    @Test func offsetsPadToTenDigitsLikeJava() {
+        #expect(ObjectKey.paddedOffset(0) == "0000000000")
+        #expect(ObjectKey.paddedOffset(42) == "0000000042")
+        #expect(ObjectKey.paddedOffset(9_999_999_999) == "9999999999")
+        #expect(ObjectKey.paddedOffset(10_000_000_000) == "10000000000")
+    }
+
+    @Test func formatNeverDoublesSlashes() throws {
+        let key = try ObjectKey(topic: "orders", partition: 2, startOffset: 5, kind: ObjectFileKind(.envelope, .gzip))
+        #expect(key.format(prefix: "", topicsDir: "topics") == "topics/orders/partition=2/orders+2+0000000005.ktape.json.gz")
+        #expect(key.format(prefix: "/a/b/", topicsDir: "/topics/") == "a/b/topics/orders/partition=2/orders+2+0000000005.ktape.json.gz")
+        #expect(key.format(prefix: "a//b", topicsDir: "topics") == "a/b/topics/orders/partition=2/orders+2+0000000005.ktape.json.gz")
+    }
+
+    @Test func constructorRefusesIllegalValues() {
+        #expect(throws: ObjectKeyError.self) { try ObjectKey(topic: "..", partition: 0, startOffset: 0, kind: ObjectFileKind(.values)) }
+        #expect(throws: ObjectKeyError.self) { try ObjectKey(topic: "t", partition: -1, startOffset: 0, kind: ObjectFileKind(.values)) }
+        #expect(throws: ObjectKeyError.self) { try ObjectKey(topic: "t", partition: 0, startOffset: -5, kind: ObjectFileKind(.values)) }
+        #expect(throws: ObjectKeyError.self) {
+            try ObjectKey(topic: String(repeating: "x", count: 250), partition: 0, startOffset: 0, kind: ObjectFileKind(.values))
+        }
+    }
+
+    @Test func topicNameRules() {
+        #expect(TopicName.isValid("a"))
+        #expect(TopicName.isValid(String(repeating: "x", count: 249)))
+        #expect(!TopicName.isValid(String(repeating: "x", count: 250)))
+        #expect(!TopicName.isValid(""))
+        #expect(!TopicName.isValid("."))
+        #expect(!TopicName.isValid(".."))
+        #expect(TopicName.isValid("..."))
+        #expect(!TopicName.isValid("tōpic"))
+        #expect(!TopicName.isValid("a/b"))
+    }
+
+    @Test func companionKindsShareTheStartOffset() throws {
+        let values = try ObjectKey(topic: "t", partition: 0, startOffset: 9, kind: ObjectFileKind(.values, .gzip))
+        #expect(values.with(kind: ObjectFileKind(.keys, .gzip)).fileName == "t+0+0000000009.keys.json.gz")
+        #expect(ObjectFileKind.data(format: .envelope, compression: .none).fileExtension == "ktape.json")
+        #expect(ObjectFileKind.data(format: .confluentJSON, compression: .gzip).fileExtension == "json.gz")
+        #expect(ObjectFileKind.all.count == 8)
+    }
+}
