@@ -11,7 +11,6 @@ public final class KafkaProducer: @unchecked Sendable {
     public static let defaultProperties: [(String, String)] = [("enable.idempotence", "true")]
 
     let client: RDKafkaClient
-    private var topicNames: [OpaquePointer: String] = [:]
 
     /// Makes a producer. Set `transactional.id` in `config` to use the transaction methods.
     /// - Parameter onDelivery: called once per produced record, on the polling thread.

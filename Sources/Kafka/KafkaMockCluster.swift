@@ -1,0 +1,55 @@
+import CRdKafka
+
+/// librdkafka's in-process mock Kafka cluster, for tests and the demo. It lives as long as this object.
+///
+/// The mock answers produce, fetch, metadata, list offsets and group offsets, but not CreateTopics,
+/// DescribeConfigs or ListGroups (in 2.0.2), and keeps only about 5 MiB of batches per partition:
+/// older batches are dropped and the log start offset moves, as retention would.
+public final class KafkaMockCluster: @unchecked Sendable {
+    private let client: RDKafkaClient
+    private let cluster: OpaquePointer
+    /// The bootstrap list of the mock brokers, e.g. `127.0.0.1:37811,127.0.0.1:40211,…`.
+    public let bootstrapServers: String
+    /// The broker ids (1…brokers).
+    public let brokerIDs: [Int32]
+
+    /// Starts a cluster of `brokers` brokers on loopback ports.
+    public init(brokers: Int = 3) throws {
+        client = try RDKafkaClient(type: RD_KAFKA_PRODUCER, config: KafkaConfig(bootstrapServers: ""), defaults: [])
+        guard let cluster = rd_kafka_mock_cluster_new(client.handle, Int32(brokers)) else {
+            throw KafkaError(code: .fatal, operation: "start mock Kafka cluster", detail: "rd_kafka_mock_cluster_new failed")
+        }
+        self.cluster = cluster
+        bootstrapServers = String(cString: rd_kafka_mock_cluster_bootstraps(cluster))
+        brokerIDs = (1...Int32(max(brokers, 1))).map { $0 }
+    }
+
+    deinit {
+        rd_kafka_mock_cluster_destroy(cluster)
+    }
+
+    /// A client configuration pointing at this cluster.
+    public var config: KafkaConfig { KafkaConfig(bootstrapServers: bootstrapServers) }
+
+    /// Creates a topic with `partitions` partitions, leaders spread over the brokers.
+    public func createTopic(_ name: String, partitions: Int32, replicationFactor: Int32 = 1) throws {
+        try KafkaError.check(rd_kafka_mock_topic_create(cluster, name, partitions, replicationFactor),
+                             "create mock topic", topic: name)
+    }
+
+    /// Takes a broker down: its connections close and it refuses new ones.
+    public func setBrokerDown(_ id: Int32) throws {
+        try KafkaError.check(rd_kafka_mock_broker_set_down(cluster, id), "take mock broker \(id) down")
+    }
+
+    /// Brings a broker back up.
+    public func setBrokerUp(_ id: Int32) throws {
+        try KafkaError.check(rd_kafka_mock_broker_set_up(cluster, id), "bring mock broker \(id) up")
+    }
+
+    /// Moves a partition's leadership to another broker.
+    public func setLeader(_ partition: KafkaTopicPartition, broker: Int32) throws {
+        try KafkaError.check(rd_kafka_mock_partition_set_leader(cluster, partition.topic, partition.partition, broker),
+                             "set mock leader", topic: partition.topic, partition: partition.partition)
+    }
+}

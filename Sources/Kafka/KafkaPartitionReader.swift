@@ -1,0 +1,158 @@
+import CRdKafka
+
+/// Reads partitions for BACKUP: explicitly assigned (topic, partition, start offset), or shared among
+/// processes through a consumer group.
+///
+/// Defaults (a property in the config overrides them): `isolation.level=read_committed`,
+/// `enable.auto.commit=false`, `enable.partition.eof=true`, `auto.offset.reset=earliest`.
+/// Every method blocks up to its timeout: run a reader on a dedicated thread (or through
+/// ``KafkaBlocking/run(_:)``), one thread at a time.
+public final class KafkaPartitionReader: @unchecked Sendable {
+    /// The defaults this reader adds before the user's properties.
+    public static let defaultProperties: [(String, String)] = [
+        ("isolation.level", "read_committed"),
+        ("enable.auto.commit", "false"),
+        ("enable.auto.offset.store", "false"),
+        ("enable.partition.eof", "true"),
+        ("auto.offset.reset", "earliest"),
+    ]
+
+    let client: RDKafkaClient
+    private var topicNames: [OpaquePointer: String] = [:]
+
+    /// Makes a reader. Give `groupID` to use ``subscribe(topics:)`` (group mode) or to read from
+    /// committed offsets; without one, use ``assign(_:)``.
+    public init(config: KafkaConfig, groupID: String? = nil) throws {
+        var defaults = Self.defaultProperties
+        if let groupID { defaults.append(("group.id", groupID)) }
+        client = try RDKafkaClient(type: RD_KAFKA_CONSUMER, config: config, defaults: defaults) { conf in
+            if groupID != nil { rd_kafka_conf_set_rebalance_cb(conf, Self.rebalanceCallback) }
+        }
+    }
+
+    deinit {
+        // Leaves the group (if any) cleanly before the client is destroyed.
+        _ = rd_kafka_consumer_close(client.handle)
+    }
+
+    /// Succeeds when the cluster answers within the timeout; else one `.unreachable` error.
+    public func checkConnection(timeoutMilliseconds: Int32 = 10_000) throws {
+        try client.checkReachable(timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// Replaces the assignment: read exactly these partitions from these offsets (no group protocol).
+    public func assign(_ starts: [(KafkaTopicPartition, KafkaOffset)]) throws {
+        let list = TopicPartitionList(capacity: starts.count)
+        for (partition, offset) in starts { list.add(partition, offset: offset.rawValue) }
+        try KafkaError.check(rd_kafka_assign(client.handle, list.pointer), "assign partitions")
+    }
+
+    /// Group mode: joins the reader's group for these topics; assignments come as poll events.
+    public func subscribe(topics: [String]) throws {
+        let list = TopicPartitionList(capacity: topics.count)
+        for topic in topics { list.add(KafkaTopicPartition(topic: topic, partition: -1), offset: -1001) }
+        try KafkaError.check(rd_kafka_subscribe(client.handle, list.pointer), "subscribe")
+    }
+
+    /// The partitions currently assigned.
+    public func assignment() throws -> [KafkaTopicPartition] {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        try KafkaError.check(rd_kafka_assignment(client.handle, &list), "read assignment")
+        guard let list else { return [] }
+        return TopicPartitionList(owning: list).elements.map(\.topicPartition)
+    }
+
+    /// Waits up to `timeoutMilliseconds` for the first event, then takes what else is ready, up to
+    /// `maxEvents`, handing each to `body` in order. Records are borrowed views valid only during the call.
+    /// Returns the number of events handed over (0 when the timeout passed with nothing).
+    @discardableResult
+    public func poll(maxEvents: Int = 1000, timeoutMilliseconds: Int32,
+                     _ body: (KafkaReaderEvent<KafkaRecordView>) throws -> Void) throws -> Int {
+        var handed = 0
+        // Main-queue callbacks (error_cb) are served here; messages and rebalances come from the consumer queue.
+        client.poll(timeoutMilliseconds: 0)
+        for error in client.state.takeErrors() {
+            try body(.error(error))
+            handed += 1
+        }
+        var wait = timeoutMilliseconds
+        while handed < maxEvents {
+            let message = rd_kafka_consumer_poll(client.handle, wait)
+            for rebalance in client.state.takeRebalances() {
+                try body(rebalance.assigned ? .assigned(rebalance.partitions) : .revoked(rebalance.partitions))
+                handed += 1
+            }
+            guard let message else { break }
+            defer { rd_kafka_message_destroy(message) }
+            wait = 0
+            try body(event(for: message))
+            handed += 1
+        }
+        return handed
+    }
+
+    /// Like ``poll(maxEvents:timeoutMilliseconds:_:)`` but returns owned copies.
+    public func poll(maxEvents: Int = 1000, timeoutMilliseconds: Int32) throws -> [KafkaReaderEvent<KafkaRecord>] {
+        var events = [KafkaReaderEvent<KafkaRecord>]()
+        try poll(maxEvents: maxEvents, timeoutMilliseconds: timeoutMilliseconds) { event in
+            switch event {
+            case .record(let view): events.append(.record(view.copy()))
+            case .endOfPartition(let partition, let next): events.append(.endOfPartition(partition, nextOffset: next))
+            case .error(let error): events.append(.error(error))
+            case .assigned(let partitions): events.append(.assigned(partitions))
+            case .revoked(let partitions): events.append(.revoked(partitions))
+            }
+        }
+        return events
+    }
+
+    /// Group mode: commits the next offsets to read for these partitions, synchronously.
+    public func commit(_ offsets: [KafkaTopicPartition: Int64]) throws {
+        let list = TopicPartitionList(capacity: offsets.count)
+        for (partition, offset) in offsets { list.add(partition, offset: offset) }
+        try KafkaError.check(rd_kafka_commit(client.handle, list.pointer, 0), "commit offsets")
+    }
+
+    private func event(for message: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaReaderEvent<KafkaRecordView> {
+        let m = message.pointee
+        let topic = m.rkt.map(topicName) ?? ""
+        switch m.err {
+        case RD_KAFKA_RESP_ERR_NO_ERROR:
+            return .record(KafkaRecordView(message, topic: topic))
+        case RD_KAFKA_RESP_ERR__PARTITION_EOF:
+            return .endOfPartition(KafkaTopicPartition(topic: topic, partition: m.partition), nextOffset: m.offset)
+        default:
+            let detail = rd_kafka_message_errstr(message).map { String(cString: $0) }
+            let offset: Int64? = m.offset >= 0 ? m.offset : nil
+            return .error(KafkaError(code: KafkaError.Code(m.err), operation: "read", detail: detail,
+                                     topic: topic.isEmpty ? nil : topic, partition: m.rkt == nil ? nil : m.partition,
+                                     offset: offset))
+        }
+    }
+
+    /// Topic names are cached per topic handle so a record costs no String allocation for it.
+    private func topicName(_ rkt: OpaquePointer) -> String {
+        if let name = topicNames[rkt] { return name }
+        let name = String(cString: rd_kafka_topic_name(rkt))
+        topicNames[rkt] = name
+        return name
+    }
+
+    private static let rebalanceCallback: @convention(c) (OpaquePointer?, rd_kafka_resp_err_t,
+                                                           UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
+                                                           UnsafeMutableRawPointer?) -> Void = { handle, err, partitions, opaque in
+        guard let handle else { return }
+        let assigned = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS
+        let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
+        if cooperative {
+            let error = assigned ? rd_kafka_incremental_assign(handle, partitions)
+                                 : rd_kafka_incremental_unassign(handle, partitions)
+            if let error { rd_kafka_error_destroy(error) }
+        } else {
+            _ = rd_kafka_assign(handle, assigned ? partitions : nil)
+        }
+        guard let state = ClientState.from(opaque) else { return }
+        let list = partitions.map { TopicPartitionList.elements(of: $0).map(\.topicPartition) } ?? []
+        state.record(ClientState.RebalanceEvent(assigned: assigned, partitions: list))
+    }
+}
