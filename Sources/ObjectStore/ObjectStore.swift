@@ -1,2 +1,73 @@
+/// An object store with few verbs (restic's backend is the model): whole-object put, multipart,
+/// whole or ranged get, head, paged list and delete. Keys are `/`-separated relative names.
+///
+/// Every method throws only `StoreError`. Backends: `S3Store`, `LocalDirectoryStore`, `MemoryStore`.
+public protocol ObjectStore: Sendable {
+    /// Names the store in messages, e.g. `s3://bucket` or `file:///var/backups`.
+    var location: String { get }
 
-public enum ObjectStoreModule {}
+    /// Stores `body` under `key`. With `options.ifNoneMatch`, fails with `isAlreadyExists` when the key
+    /// exists (a store that cannot tell may overwrite; S3 and the local directory can).
+    @discardableResult
+    func put(_ key: String, body: [UInt8], options: PutOptions) async throws -> PutResult
+
+    /// Starts a multipart upload and returns its id.
+    func createMultipartUpload(_ key: String, options: PutOptions) async throws -> String
+    /// Uploads part `partNumber` (1...10,000); every part but the last must be at least 5 MiB on S3.
+    func uploadPart(_ key: String, uploadId: String, partNumber: Int, body: [UInt8]) async throws -> CompletedPart
+    /// Joins the parts, in the order given, into the object.
+    @discardableResult
+    func completeMultipartUpload(_ key: String, uploadId: String, parts: [CompletedPart]) async throws -> PutResult
+    /// Drops an unfinished upload and its parts.
+    func abortMultipartUpload(_ key: String, uploadId: String) async throws
+    /// Unfinished multipart uploads under `prefix`.
+    func listMultipartUploads(prefix: String) async throws -> [MultipartUploadInfo]
+
+    /// The object's bytes, or only `range` of them.
+    func get(_ key: String, range: ByteRange?) async throws -> [UInt8]
+    /// Size, ETag and metadata without the body.
+    func head(_ key: String) async throws -> ObjectInfo
+    /// One page of keys under `prefix` in S3 order (by UTF-8 bytes); pass the page's `nextToken` back
+    /// to get the next one. With a delimiter, names past it are rolled up into `commonPrefixes`.
+    func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int) async throws -> ListPage
+    /// Deletes one object; deleting a missing key is not an error (as on S3).
+    func delete(_ key: String) async throws
+    /// Deletes many objects (S3 DeleteObjects, 1,000 at a time); throws the first failure.
+    func delete(keys: [String]) async throws
+}
+
+extension ObjectStore {
+    public func put(_ key: String, body: [UInt8]) async throws -> PutResult {
+        try await put(key, body: body, options: PutOptions())
+    }
+
+    public func get(_ key: String) async throws -> [UInt8] {
+        try await get(key, range: nil)
+    }
+
+    public func list(prefix: String, delimiter: String? = nil, continuationToken: String? = nil) async throws -> ListPage {
+        try await list(prefix: prefix, delimiter: delimiter, continuationToken: continuationToken, maxKeys: 1000)
+    }
+
+    /// Every object under `prefix`, following continuation tokens.
+    public func listAll(prefix: String) async throws -> [ObjectSummary] {
+        var all: [ObjectSummary] = []
+        for try await object in objects(prefix: prefix) { all.append(object) }
+        return all
+    }
+
+    /// Every object under `prefix` as an async sequence, fetching pages as it goes.
+    public func objects(prefix: String, pageSize: Int = 1000) -> ObjectListing {
+        ObjectListing(store: self, prefix: prefix, pageSize: pageSize)
+    }
+
+    /// Whether `key` exists (a head that maps not-found to false).
+    public func exists(_ key: String) async throws -> Bool {
+        do {
+            _ = try await head(key)
+            return true
+        } catch let error as StoreError where error.isNotFound {
+            return false
+        }
+    }
+}

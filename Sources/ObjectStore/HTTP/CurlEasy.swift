@@ -1,0 +1,143 @@
+import CCurl
+import Foundation
+
+/// One libcurl easy handle, owned here and cleaned up in deinit. Used by one worker thread at a
+/// time; reusing it keeps the connection to the server alive between requests.
+final class CurlEasy {
+    private let handle: UnsafeMutableRawPointer?
+    private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+    private let settings: CurlTransport.Settings
+
+    init(settings: CurlTransport.Settings) {
+        CurlEasy.globalInit
+        handle = curl_easy_init()
+        self.settings = settings
+    }
+
+    deinit {
+        curl_easy_cleanup(handle)
+        errorBuffer.deallocate()
+    }
+
+    /// curl_global_init is not thread-safe: run it once, before the first handle.
+    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+
+    /// Performs `request` and returns the response whatever its status.
+    func perform(_ request: HTTPRequest) throws -> HTTPResponse {
+        guard let handle else { throw HTTPTransportError(url: Self.redacted(request.url), reason: "libcurl could not create a handle") }
+        // Reset drops the last request's options but keeps its connections.
+        curl_easy_reset(handle)
+        let exchange = Exchange(body: request.body)
+        var headerList: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(headerList) }
+        for header in request.headers {
+            headerList = curl_slist_append(headerList, "\(header.name): \(header.value)")
+        }
+        // No `Expect: 100-continue` round trip before each upload.
+        headerList = curl_slist_append(headerList, "Expect:")
+
+        errorBuffer[0] = 0
+        ktape_curl_setopt_ptr(handle, CURLOPT_ERRORBUFFER, errorBuffer)
+        ktape_curl_setopt_ptr(handle, CURLOPT_URL, request.url)
+        ktape_curl_setopt_ptr(handle, CURLOPT_HTTPHEADER, headerList)
+        ktape_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        ktape_curl_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1)
+        ktape_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(settings.connectTimeout * 1000))
+        // A transfer that moves nothing for this long is dead, however large the object.
+        ktape_curl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
+        ktape_curl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, Int(settings.stallTimeout))
+        if let timeout = request.timeout { ktape_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(timeout * 1000)) }
+        if let caBundle = settings.caBundle { ktape_curl_setopt_ptr(handle, CURLOPT_CAINFO, caBundle) }
+
+        let context = Unmanaged.passUnretained(exchange).toOpaque()
+        ktape_curl_setopt_ptr(handle, CURLOPT_WRITEDATA, context)
+        ktape_curl_setopt_write(handle, curlWrite)
+        ktape_curl_setopt_ptr(handle, CURLOPT_HEADERDATA, context)
+        ktape_curl_setopt_header(handle, curlHeader)
+
+        switch request.method {
+        case "GET":
+            ktape_curl_setopt_long(handle, CURLOPT_HTTPGET, 1)
+        case "HEAD":
+            ktape_curl_setopt_long(handle, CURLOPT_NOBODY, 1)
+        case "DELETE" where request.body.isEmpty:
+            ktape_curl_setopt_ptr(handle, CURLOPT_CUSTOMREQUEST, "DELETE")
+        default:
+            // PUT and POST send their body through the read callback, without a copy.
+            ktape_curl_setopt_long(handle, CURLOPT_UPLOAD, 1)
+            ktape_curl_setopt_off(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.body.count))
+            ktape_curl_setopt_ptr(handle, CURLOPT_READDATA, context)
+            ktape_curl_setopt_read(handle, curlRead)
+            if request.method != "PUT" { ktape_curl_setopt_ptr(handle, CURLOPT_CUSTOMREQUEST, request.method) }
+        }
+
+        let code = exchange.body.withUnsafeBytes { body -> CURLcode in
+            exchange.bodyPointer = body
+            defer { exchange.bodyPointer = nil }
+            return curl_easy_perform(handle)
+        }
+        guard code == CURLE_OK else {
+            let detail = errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))
+            throw HTTPTransportError(url: Self.redacted(request.url), reason: detail)
+        }
+        var status = 0
+        ktape_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return HTTPResponse(status: status, headers: exchange.headers, body: exchange.received)
+    }
+
+    /// The URL without its query, which may carry a presigned token.
+    static func redacted(_ url: String) -> String {
+        url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url
+    }
+}
+
+/// What the C callbacks read from and write to during one perform.
+private final class Exchange {
+    let body: [UInt8]
+    var bodyPointer: UnsafeRawBufferPointer?
+    var sent = 0
+    var received: [UInt8] = []
+    var headers: [(name: String, value: String)] = []
+
+    init(body: [UInt8]) { self.body = body }
+}
+
+private func curlWrite(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {
+    guard let data, let context else { return 0 }
+    let exchange = Unmanaged<Exchange>.fromOpaque(context).takeUnretainedValue()
+    let length = size * count
+    data.withMemoryRebound(to: UInt8.self, capacity: length) {
+        exchange.received.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
+    }
+    return length
+}
+
+private func curlRead(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {
+    guard let buffer, let context else { return 0 }
+    let exchange = Unmanaged<Exchange>.fromOpaque(context).takeUnretainedValue()
+    guard let body = exchange.bodyPointer, let base = body.baseAddress else { return 0 }
+    let length = min(size * count, body.count - exchange.sent)
+    if length > 0 {
+        UnsafeMutableRawPointer(buffer).copyMemory(from: base + exchange.sent, byteCount: length)
+        exchange.sent += length
+    }
+    return length
+}
+
+private func curlHeader(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {
+    guard let data, let context else { return 0 }
+    let exchange = Unmanaged<Exchange>.fromOpaque(context).takeUnretainedValue()
+    let length = size * count
+    let line = data.withMemoryRebound(to: UInt8.self, capacity: length) {
+        String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+    }
+    if line.hasPrefix("HTTP/") {
+        // A new status line (after 100 Continue or a redirect) starts a new header block.
+        exchange.headers.removeAll()
+    } else if let colon = line.firstIndex(of: ":") {
+        let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+        exchange.headers.append((name, value))
+    }
+    return length
+}

@@ -1,0 +1,103 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// The POSIX calls the directory store makes; each failure becomes a `StoreError` naming the path.
+struct FileSystem {
+    let location: String
+    let operation: String
+    let key: String?
+
+    func failure(_ call: String, _ path: String, _ code: Int32 = errno) -> StoreError {
+        let reason = String(cString: strerror(code))
+        let kind: StoreError.Kind = code == ENOENT ? .notFound : (code == EEXIST ? .alreadyExists : .io)
+        return StoreError(kind, operation: operation, location: location, key: key, message: "\(call) \(path): \(reason)")
+    }
+
+    /// Retries EINTR, throws on -1.
+    @discardableResult
+    func check(_ call: String, _ path: String, _ body: () -> Int32) throws -> Int32 {
+        while true {
+            let result = body()
+            if result != -1 { return result }
+            if errno == EINTR { continue }
+            throw failure(call, path)
+        }
+    }
+
+    func makeDirectories(_ path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError(.io, operation: operation, location: location, key: key, message: "cannot create directory \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Writes `chunks` to a new temp file in `directory`, fsyncs it, and returns its path.
+    func writeTemp(in directory: String, _ fill: (_ write: ([UInt8]) throws -> Void) throws -> Void) throws -> String {
+        let temp = directory + "/.ktape-tmp-" + UUID().uuidString
+        let fd = try check("open", temp) { open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) }
+        var closed = false
+        defer { if !closed { close(fd); unlink(temp) } }
+        try fill { bytes in
+            var done = 0
+            while done < bytes.count {
+                let wrote = try bytes.withUnsafeBytes { buffer in
+                    try check("write", temp) { Int32(truncatingIfNeeded: write(fd, buffer.baseAddress! + done, buffer.count - done)) }
+                }
+                done += Int(wrote)
+            }
+        }
+        try check("fsync", temp) { fsync(fd) }
+        closed = true
+        try check("close", temp) { close(fd) }
+        return temp
+    }
+
+    /// Moves `temp` to `path` atomically; with `createOnly`, fails if `path` exists (link is atomic).
+    func publish(_ temp: String, to path: String, createOnly: Bool) throws {
+        defer { if createOnly { unlink(temp) } }
+        if createOnly {
+            try check("link", path) { link(temp, path) }
+        } else {
+            do {
+                try check("rename", path) { rename(temp, path) }
+            } catch {
+                unlink(temp)
+                throw error
+            }
+        }
+        try syncDirectory((path as NSString).deletingLastPathComponent)
+    }
+
+    func syncDirectory(_ path: String) throws {
+        let fd = try check("open", path) { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        defer { close(fd) }
+        try check("fsync", path) { fsync(fd) }
+    }
+
+    func read(_ path: String, range: Range<Int64>) throws -> [UInt8] {
+        let fd = try check("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
+        defer { close(fd) }
+        let count = Int(range.upperBound - range.lowerBound)
+        var bytes = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let got = try bytes.withUnsafeMutableBytes { buffer in
+                try check("read", path) { Int32(truncatingIfNeeded: pread(fd, buffer.baseAddress! + done, count - done, off_t(range.lowerBound) + off_t(done))) }
+            }
+            if got == 0 { break }
+            done += Int(got)
+        }
+        return done == count ? bytes : Array(bytes.prefix(done))
+    }
+
+    func status(_ path: String) throws -> stat {
+        var info = stat()
+        try check("stat", path) { stat(path, &info) }
+        return info
+    }
+}

@@ -1,0 +1,226 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import SigV4
+
+/// An object store in a local directory: each key is the same relative path, so a directory store
+/// copied with `aws s3 sync` is the same bucket. Writes are atomic (temp file in the same directory,
+/// fsync, rename, fsync of the directory); multipart uploads are staged under `.ktape-multipart/`.
+/// Names starting with `.ktape-` are the store's own and never listed.
+public final class LocalDirectoryStore: ObjectStore, @unchecked Sendable {
+    public let root: String
+    public let location: String
+    private let minPartSize: Int
+    static let reservedPrefix = ".ktape-"
+    private var stagingRoot: String { root + "/.ktape-multipart" }
+
+    /// `root` is created if missing.
+    public init(root: String, minPartSize: Int = MultipartLimits.minPartSize) throws {
+        let standardized = (root as NSString).standardizingPath
+        self.root = standardized.count > 1 && standardized.hasSuffix("/") ? String(standardized.dropLast()) : standardized
+        self.location = "file://" + self.root
+        self.minPartSize = minPartSize
+        try FileSystem(location: location, operation: "open store", key: nil).makeDirectories(self.root)
+    }
+
+    public func put(_ key: String, body: [UInt8], options: PutOptions) async throws -> PutResult {
+        let fs = try prepare(key, "put")
+        let path = self.path(of: key)
+        return try await Blocking.run {
+            let directory = (path as NSString).deletingLastPathComponent
+            try fs.makeDirectories(directory)
+            let temp = try fs.writeTemp(in: directory) { write in try write(body) }
+            try fs.publish(temp, to: path, createOnly: options.ifNoneMatch)
+            return PutResult(etag: try self.etag(fs, path))
+        }
+    }
+
+    public func createMultipartUpload(_ key: String, options: PutOptions) async throws -> String {
+        let fs = try prepare(key, "create multipart upload")
+        let id = UUID().uuidString.lowercased()
+        let directory = stagingRoot + "/" + id
+        return try await Blocking.run {
+            try fs.makeDirectories(directory)
+            let info = Array((options.ifNoneMatch ? "create-only\n" : "overwrite\n").utf8) + Array(key.utf8)
+            let temp = try fs.writeTemp(in: directory) { write in try write(info) }
+            try fs.publish(temp, to: directory + "/upload", createOnly: false)
+            return id
+        }
+    }
+
+    public func uploadPart(_ key: String, uploadId: String, partNumber: Int, body: [UInt8]) async throws -> CompletedPart {
+        let fs = try prepare(key, "upload part")
+        guard (1...MultipartLimits.maxParts).contains(partNumber) else {
+            throw StoreError(.invalidRequest, operation: "upload part", location: location, key: key, code: "InvalidArgument",
+                             message: "part number \(partNumber) is outside 1...\(MultipartLimits.maxParts)")
+        }
+        let directory = try uploadDirectory(fs, key, uploadId)
+        // Part ETags only need to tell parts apart; SHA-256 is the cheaper hash here.
+        let etag = Digest.hex(Digest.sha256(body).prefix(16))
+        return try await Blocking.run {
+            let temp = try fs.writeTemp(in: directory) { write in try write(body) }
+            try fs.publish(temp, to: directory + "/" + Self.partName(partNumber), createOnly: false)
+            let marker = try fs.writeTemp(in: directory) { write in try write(Array(etag.utf8)) }
+            try fs.publish(marker, to: directory + "/" + Self.partName(partNumber) + ".etag", createOnly: false)
+            return CompletedPart(partNumber: partNumber, etag: etag)
+        }
+    }
+
+    public func completeMultipartUpload(_ key: String, uploadId: String, parts: [CompletedPart]) async throws -> PutResult {
+        let fs = try prepare(key, "complete multipart upload")
+        let directory = try uploadDirectory(fs, key, uploadId)
+        let path = self.path(of: key)
+        let minPartSize = self.minPartSize
+        return try await Blocking.run {
+            var stored: [Int: (size: Int, etag: String)] = [:]
+            for part in parts {
+                let name = directory + "/" + Self.partName(part.partNumber)
+                guard let info = try? fs.status(name), let etag = try? String(contentsOfFile: name + ".etag", encoding: .utf8) else { continue }
+                stored[part.partNumber] = (Int(info.st_size), etag)
+            }
+            let order = try MultipartRules.check(parts: parts, stored: stored, minPartSize: minPartSize, location: self.location, key: key)
+            let createOnly = (try? String(contentsOfFile: directory + "/upload", encoding: .utf8))?.hasPrefix("create-only") ?? false
+            let target = (path as NSString).deletingLastPathComponent
+            try fs.makeDirectories(target)
+            let temp = try fs.writeTemp(in: target) { write in
+                for number in order {
+                    let name = directory + "/" + Self.partName(number)
+                    let size = Int64(stored[number]?.size ?? 0)
+                    var offset: Int64 = 0
+                    while offset < size {
+                        let end = Swift.min(size, offset + 4 * 1024 * 1024)
+                        try write(try fs.read(name, range: offset..<end))
+                        offset = end
+                    }
+                }
+            }
+            try fs.publish(temp, to: path, createOnly: createOnly)
+            try? FileManager.default.removeItem(atPath: directory)
+            return PutResult(etag: ETag.multipart(partETags: parts.map(\.etag)))
+        }
+    }
+
+    public func abortMultipartUpload(_ key: String, uploadId: String) async throws {
+        let fs = try prepare(key, "abort multipart upload")
+        let directory = try uploadDirectory(fs, key, uploadId)
+        try await Blocking.run { try? FileManager.default.removeItem(atPath: directory) }
+    }
+
+    public func listMultipartUploads(prefix: String) async throws -> [MultipartUploadInfo] {
+        let staging = stagingRoot
+        return try await Blocking.run {
+            let ids = (try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? []
+            return ids.compactMap { id -> MultipartUploadInfo? in
+                guard let info = try? String(contentsOfFile: staging + "/" + id + "/upload", encoding: .utf8),
+                      let newline = info.firstIndex(of: "\n") else { return nil }
+                let key = String(info[info.index(after: newline)...])
+                return key.hasPrefix(prefix) ? MultipartUploadInfo(key: key, uploadId: id) : nil
+            }.sorted { StoreKey.utf8Less($0.key, $1.key) }
+        }
+    }
+
+    public func get(_ key: String, range: ByteRange?) async throws -> [UInt8] {
+        let fs = try prepare(key, "get")
+        let path = self.path(of: key)
+        let location = self.location
+        return try await Blocking.run {
+            let info = try fs.status(path)
+            let slice = try RangeRules.slice(Int64(info.st_size), range, operation: "get", location: location, key: key)
+            return try fs.read(path, range: slice)
+        }
+    }
+
+    public func head(_ key: String) async throws -> ObjectInfo {
+        let fs = try prepare(key, "head")
+        let path = self.path(of: key)
+        return try await Blocking.run {
+            let info = try fs.status(path)
+            guard info.st_mode & S_IFMT == S_IFREG else { throw fs.failure("stat", path, ENOENT) }
+            return ObjectInfo(key: key, size: Int64(info.st_size), etag: Self.etag(of: info), lastModified: Self.modified(info))
+        }
+    }
+
+    public func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int) async throws -> ListPage {
+        let root = self.root
+        return try await Blocking.run {
+            // Only the directory the prefix names can hold matches.
+            let base = prefix.contains("/") ? String(prefix[..<(prefix.lastIndex(of: "/") ?? prefix.startIndex)]) : ""
+            var found: [ObjectSummary] = []
+            Self.walk(root: root, relative: base, into: &found)
+            let sorted = found.filter { $0.key.hasPrefix(prefix) }.sorted { StoreKey.utf8Less($0.key, $1.key) }
+            return ListingPager.page(sortedObjects: sorted, prefix: prefix, delimiter: delimiter, token: continuationToken, maxKeys: maxKeys)
+        }
+    }
+
+    public func delete(_ key: String) async throws {
+        let fs = try prepare(key, "delete")
+        let path = self.path(of: key)
+        let root = self.root
+        try await Blocking.run {
+            if unlink(path) == -1 && errno != ENOENT { throw fs.failure("unlink", path) }
+            // Drop directories the delete left empty, as S3 has no directories to leave behind.
+            var directory = (path as NSString).deletingLastPathComponent
+            while directory.count > root.count && rmdir(directory) == 0 {
+                directory = (directory as NSString).deletingLastPathComponent
+            }
+        }
+    }
+
+    public func delete(keys: [String]) async throws {
+        for key in keys { try await delete(key) }
+    }
+
+    // MARK: helpers
+
+    private func prepare(_ key: String, _ operation: String) throws -> FileSystem {
+        try StoreKey.validate(key, operation: operation, location: location)
+        if key.split(separator: "/").contains(where: { $0.hasPrefix(Self.reservedPrefix) }) {
+            throw StoreError(.invalidKey, operation: operation, location: location, key: key,
+                             message: "names starting with '\(Self.reservedPrefix)' are reserved by the directory store")
+        }
+        return FileSystem(location: location, operation: operation, key: key)
+    }
+
+    private func path(of key: String) -> String { root + "/" + key }
+
+    private func uploadDirectory(_ fs: FileSystem, _ key: String, _ uploadId: String) throws -> String {
+        let directory = stagingRoot + "/" + uploadId
+        let info = try? String(contentsOfFile: directory + "/upload", encoding: .utf8)
+        guard !uploadId.contains("/"), let info, info.split(separator: "\n", maxSplits: 1).last.map(String.init) == key else {
+            throw StoreError(.notFound, operation: fs.operation, location: location, key: key, code: "NoSuchUpload",
+                             message: "no multipart upload \(uploadId)")
+        }
+        return directory
+    }
+
+    private static func partName(_ number: Int) -> String { String(format: "part-%05d", number) }
+
+    private func etag(_ fs: FileSystem, _ path: String) throws -> String { Self.etag(of: try fs.status(path)) }
+
+    /// Size and modification time: changes whenever the content is replaced, without reading it.
+    static func etag(of info: stat) -> String {
+        "\(String(info.st_size, radix: 16))-\(String(info.st_mtim.tv_sec, radix: 16))\(String(info.st_mtim.tv_nsec, radix: 16))-\(String(info.st_ino, radix: 16))"
+    }
+
+    static func modified(_ info: stat) -> Date {
+        Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
+    }
+
+    private static func walk(root: String, relative: String, into found: inout [ObjectSummary]) {
+        let directory = relative.isEmpty ? root : root + "/" + relative
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names where !name.hasPrefix(reservedPrefix) {
+            let key = relative.isEmpty ? name : relative + "/" + name
+            var info = stat()
+            guard lstat(root + "/" + key, &info) == 0 else { continue }
+            if info.st_mode & S_IFMT == S_IFDIR {
+                walk(root: root, relative: key, into: &found)
+            } else if info.st_mode & S_IFMT == S_IFREG {
+                found.append(ObjectSummary(key: key, size: Int64(info.st_size), etag: etag(of: info), lastModified: modified(info)))
+            }
+        }
+    }
+}

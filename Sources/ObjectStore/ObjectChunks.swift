@@ -1,0 +1,57 @@
+/// An object read as ranged chunks fetched on demand, so no caller holds a whole large object.
+/// The next chunk is fetched while the caller works on the current one.
+public struct ObjectChunks: AsyncSequence, Sendable {
+    public typealias Element = [UInt8]
+    let store: any ObjectStore
+    let key: String
+    let size: Int64
+    let chunkSize: Int64
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let store: any ObjectStore
+        let key: String
+        let size: Int64
+        let chunkSize: Int64
+        var offset: Int64 = 0
+        var pending: Task<[UInt8], Error>?
+
+        public mutating func next() async throws -> [UInt8]? {
+            guard offset < size else { return nil }
+            let current = pending ?? fetch(at: offset)
+            pending = nil
+            let chunk: [UInt8]
+            do {
+                chunk = try await current.value
+            } catch {
+                offset = size
+                throw error
+            }
+            guard !chunk.isEmpty else {
+                offset = size
+                throw StoreError(.invalidRequest, operation: "get", location: store.location, key: key,
+                                 message: "the object ended at byte \(offset) of \(size): it changed while being read")
+            }
+            offset += Int64(chunk.count)
+            if offset < size { pending = fetch(at: offset) }
+            return chunk
+        }
+
+        private func fetch(at start: Int64) -> Task<[UInt8], Error> {
+            let range = ByteRange(offset: start, length: Swift.min(chunkSize, size - start))
+            let store = self.store, key = self.key
+            return Task { try await store.get(key, range: range) }
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(store: store, key: key, size: size, chunkSize: chunkSize)
+    }
+}
+
+extension ObjectStore {
+    /// Reads `key` in chunks of `chunkSize` bytes (one head, then one ranged get per chunk).
+    public func chunks(_ key: String, chunkSize: Int = 8 * 1024 * 1024) async throws -> ObjectChunks {
+        let info = try await head(key)
+        return ObjectChunks(store: self, key: key, size: info.size, chunkSize: Int64(max(1, chunkSize)))
+    }
+}

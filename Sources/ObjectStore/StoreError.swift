@@ -1,0 +1,94 @@
+/// The one error every `ObjectStore` throws: what failed, on which store and key, and why,
+/// in one line that never contains a secret.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        case notFound
+        case noSuchBucket
+        case alreadyExists
+        case accessDenied
+        case badSignature
+        case unknownAccessKey
+        case invalidRequest
+        case invalidKey
+        /// 5xx, 429, SlowDown, a timeout or a dropped connection: worth a retry.
+        case transient
+        /// Retries used up on transient failures.
+        case gaveUp(attempts: Int)
+        /// A local file system failure.
+        case io
+    }
+
+    public var kind: Kind
+    /// The verb, e.g. `put`, `get`, `list`.
+    public var operation: String
+    /// Where: `s3://bucket`, `file:///dir`, `memory:`.
+    public var location: String
+    public var key: String?
+    /// The S3 error code (`NoSuchKey`, `SlowDown`, …) when a server sent one.
+    public var code: String?
+    /// The server's or the system's own words.
+    public var message: String
+    /// The HTTP status, when there was one.
+    public var status: Int?
+
+    public init(_ kind: Kind, operation: String, location: String, key: String? = nil, code: String? = nil, message: String = "", status: Int? = nil) {
+        self.kind = kind
+        self.operation = operation
+        self.location = location
+        self.key = key
+        self.code = code
+        self.message = message
+        self.status = status
+    }
+
+    public var isNotFound: Bool { kind == .notFound || kind == .noSuchBucket }
+    public var isAlreadyExists: Bool { kind == .alreadyExists }
+    /// False only for failures a retry may cure.
+    public var isPermanent: Bool {
+        switch kind {
+        case .transient, .gaveUp: return false
+        default: return true
+        }
+    }
+
+    /// `s3://bucket/key` or just the store.
+    public var target: String {
+        guard let key else { return location }
+        return location.hasSuffix("/") ? location + key : location + "/" + key
+    }
+
+    public var description: String {
+        let detail = [code, message.isEmpty ? nil : message].compactMap { $0 }.joined(separator: ": ")
+        let suffix = detail.isEmpty ? "" : " (\(detail))"
+        switch kind {
+        case .notFound:
+            return "\(operation) \(target): no such object\(suffix)"
+        case .noSuchBucket:
+            return "\(operation) \(target): the bucket \(bucketName) does not exist\(suffix)"
+        case .alreadyExists:
+            return "\(operation) \(target): the object already exists and was not overwritten\(suffix)"
+        case .accessDenied:
+            return "\(operation) \(target): access denied; check the IAM policy, bucket policy and expected bucket owner\(suffix)"
+        case .badSignature:
+            return "\(operation) \(target): the store refused the request signature: check the secret key (and the clock and region)\(suffix)"
+        case .unknownAccessKey:
+            return "\(operation) \(target): the store does not know the access key id; check the credentials\(suffix)"
+        case .invalidRequest:
+            return "\(operation) \(target): the store refused the request\(suffix)"
+        case .invalidKey:
+            return "\(operation) \(target): invalid key\(suffix)"
+        case .transient:
+            return "\(operation) \(target): temporary failure\(suffix)"
+        case .gaveUp(let attempts):
+            return "\(operation) \(target): gave up after \(attempts) attempts\(suffix)"
+        case .io:
+            return "\(operation) \(target): \(message)"
+        }
+    }
+
+    /// The bucket named by `location` (`s3://bucket` → `bucket`).
+    private var bucketName: String {
+        let name = location.hasPrefix("s3://") ? String(location.dropFirst(5)) : location
+        return "'\(name.split(separator: "/").first.map(String.init) ?? name)'"
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+
+/// Bytes `offset ..< offset + length` of an object.
+public struct ByteRange: Sendable, Equatable, CustomStringConvertible {
+    public var offset: Int64
+    public var length: Int64
+    public init(offset: Int64, length: Int64) {
+        self.offset = offset
+        self.length = length
+    }
+
+    /// The HTTP `Range` value.
+    public var httpValue: String { "bytes=\(offset)-\(offset + length - 1)" }
+    public var description: String { "bytes \(offset)..<\(offset + length)" }
+}
+
+/// Server-side encryption to ask for.
+public enum ServerSideEncryption: Sendable, Equatable {
+    case aes256
+    /// SSE-KMS; nil key id means the account's default `aws/s3` key.
+    case kms(keyId: String?)
+}
+
+public enum ObjectLockMode: String, Sendable, Equatable {
+    case governance = "GOVERNANCE"
+    case compliance = "COMPLIANCE"
+}
+
+/// Object Lock retention: nobody can delete the object before `retainUntil`.
+public struct ObjectLockRetention: Sendable, Equatable {
+    public var mode: ObjectLockMode
+    public var retainUntil: Date
+    public init(mode: ObjectLockMode, retainUntil: Date) {
+        self.mode = mode
+        self.retainUntil = retainUntil
+    }
+}
+
+/// Options of a put or multipart upload, all sent as S3 headers.
+public struct PutOptions: Sendable, Equatable {
+    public var contentType: String?
+    public var serverSideEncryption: ServerSideEncryption?
+    /// `STANDARD`, `STANDARD_IA`, `GLACIER_IR`, …
+    public var storageClass: String?
+    /// Canned ACL, e.g. `bucket-owner-full-control`.
+    public var acl: String?
+    public var objectLock: ObjectLockRetention?
+    /// Sent as `x-amz-expected-bucket-owner`, so a write into the wrong account's bucket fails.
+    public var expectedBucketOwner: String?
+    /// Create only: fail with `isAlreadyExists` if the key exists (`If-None-Match: *`).
+    public var ifNoneMatch: Bool
+    /// User metadata (`x-amz-meta-*`), names lower-case.
+    public var metadata: [String: String]
+
+    public init(contentType: String? = nil, serverSideEncryption: ServerSideEncryption? = nil, storageClass: String? = nil,
+                acl: String? = nil, objectLock: ObjectLockRetention? = nil, expectedBucketOwner: String? = nil,
+                ifNoneMatch: Bool = false, metadata: [String: String] = [:]) {
+        self.contentType = contentType
+        self.serverSideEncryption = serverSideEncryption
+        self.storageClass = storageClass
+        self.acl = acl
+        self.objectLock = objectLock
+        self.expectedBucketOwner = expectedBucketOwner
+        self.ifNoneMatch = ifNoneMatch
+        self.metadata = metadata
+    }
+}
+
+public struct PutResult: Sendable, Equatable {
+    /// As the store reports it, quotes removed.
+    public var etag: String
+    public init(etag: String) { self.etag = etag }
+}
+
+/// A part the store accepted, to pass to `completeMultipartUpload`.
+public struct CompletedPart: Sendable, Equatable {
+    public var partNumber: Int
+    public var etag: String
+    /// Base64 SHA-256 of the part, when the upload carries checksums.
+    public var checksumSHA256: String?
+    public init(partNumber: Int, etag: String, checksumSHA256: String? = nil) {
+        self.partNumber = partNumber
+        self.etag = etag
+        self.checksumSHA256 = checksumSHA256
+    }
+}
+
+public struct MultipartUploadInfo: Sendable, Equatable {
+    public var key: String
+    public var uploadId: String
+    public init(key: String, uploadId: String) {
+        self.key = key
+        self.uploadId = uploadId
+    }
+}
+
+/// What `head` tells about an object.
+public struct ObjectInfo: Sendable, Equatable {
+    public var key: String
+    public var size: Int64
+    public var etag: String
+    public var lastModified: Date?
+    public var contentType: String?
+    /// User metadata, names lower-case without `x-amz-meta-`.
+    public var metadata: [String: String]
+    public init(key: String, size: Int64, etag: String, lastModified: Date? = nil, contentType: String? = nil, metadata: [String: String] = [:]) {
+        self.key = key
+        self.size = size
+        self.etag = etag
+        self.lastModified = lastModified
+        self.contentType = contentType
+        self.metadata = metadata
+    }
+}
+
+/// One listed object.
+public struct ObjectSummary: Sendable, Equatable {
+    public var key: String
+    public var size: Int64
+    public var etag: String
+    public var lastModified: Date?
+    public init(key: String, size: Int64, etag: String, lastModified: Date? = nil) {
+        self.key = key
+        self.size = size
+        self.etag = etag
+        self.lastModified = lastModified
+    }
+}
+
+/// One page of a listing.
+public struct ListPage: Sendable, Equatable {
+    public var objects: [ObjectSummary]
+    public var commonPrefixes: [String]
+    /// Pass back to `list` for the next page; nil on the last page.
+    public var nextToken: String?
+    public init(objects: [ObjectSummary], commonPrefixes: [String] = [], nextToken: String? = nil) {
+        self.objects = objects
+        self.commonPrefixes = commonPrefixes
+        self.nextToken = nextToken
+    }
+}
+
+/// S3's limits, which every backend enforces so that what works locally works on S3.
+public enum MultipartLimits {
+    public static let maxParts = 10_000
+    public static let minPartSize = 5 * 1024 * 1024
+    public static let maxPartSize = 5 * 1024 * 1024 * 1024
+}
