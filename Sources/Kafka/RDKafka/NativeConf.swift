@@ -68,7 +68,10 @@ enum NativeConf {
             entries += pairs(dump, count: count, prefix: "")
             rd_kafka_conf_dump_free(dump, count)
         }
-        if let dump = rd_kafka_topic_conf_dump(pair.topic, &count) {
+        // librdkafka itself routes `topic.x` and bare topic properties set on the global conf to its own
+        // default topic conf; ours only holds what fell through.
+        let topicConf = pair.topicUsed ? pair.topic : (rd_kafka_conf_get_default_topic_conf(pair.global) ?? pair.topic)
+        if let dump = rd_kafka_topic_conf_dump(topicConf, &count) {
             entries += pairs(dump, count: count, prefix: "topic.")
             rd_kafka_conf_dump_free(dump, count)
         }
@@ -84,6 +87,7 @@ enum NativeConf {
     }
 
     /// kcat's routing: `topic.x` goes to the topic conf as `x` unless `topic.x` is a global property.
+    /// (librdkafka does the same inside `rd_kafka_conf_set`; the fallback covers versions that do not.)
     private static func set(_ pair: inout Pair, _ key: String, _ value: String) throws {
         var errstr = [CChar](repeating: 0, count: 512)
         var result = rd_kafka_conf_set(pair.global, key, value, &errstr, errstr.count)
