@@ -1,0 +1,48 @@
+import Foundation
+
+/// Where the next backup run resumes, derived from the manifests (nothing is stored and overwritten).
+public struct Checkpoint: Equatable, Sendable {
+    /// Next offset to read per partition: the highest `endOffset` any run reached.
+    public var nextOffsets: [TopicPartition: Int64]
+    /// The newest run, which the next run names as its `previousRunId`.
+    public var lastRunId: RunID?
+
+    public init(nextOffsets: [TopicPartition: Int64] = [:], lastRunId: RunID? = nil) {
+        self.nextOffsets = nextOffsets
+        self.lastRunId = lastRunId
+    }
+
+    /// Next offset for a partition, or nil when no run covered it (start from the log start).
+    public func nextOffset(topic: String, partition: Int32) -> Int64? {
+        nextOffsets[TopicPartition(topic, partition)]
+    }
+
+    /// Folds `manifests` into a checkpoint; a manifest written with other byte-changing settings
+    /// (`configHash` differs from `expectedConfigHash`) is refused, naming its run.
+    public static func derive(from manifests: [RunManifest], expectedConfigHash: String) throws -> Checkpoint {
+        var checkpoint = Checkpoint()
+        for manifest in manifests.sortedByRun() {
+            guard manifest.configHash == expectedConfigHash else {
+                throw CheckpointError(runId: manifest.runId, found: manifest.configHash, expected: expectedConfigHash)
+            }
+            for p in manifest.partitions {
+                let tp = TopicPartition(p.topic, p.partition)
+                checkpoint.nextOffsets[tp] = max(checkpoint.nextOffsets[tp] ?? p.endOffset, p.endOffset)
+            }
+            checkpoint.lastRunId = manifest.runId
+        }
+        return checkpoint
+    }
+}
+
+/// A run written with settings that change object bytes, so this job cannot continue it.
+public struct CheckpointError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var runId: RunID
+    public var found: String
+    public var expected: String
+
+    public var description: String {
+        "run \(runId): config hash \(found.prefix(12)) differs from this job's \(expected.prefix(12)) "
+            + "(format, compression or topics-dir changed); use another topics-dir or store prefix"
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+
+/// Why a manifest could not be read; one line naming the manifest.
+public struct ManifestError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The manifest's key or run id.
+    public var manifest: String
+    public var reason: String
+
+    public init(manifest: String, reason: String) {
+        self.manifest = manifest
+        self.reason = reason
+    }
+
+    public var description: String { "manifest \(manifest): \(reason)" }
+}
+
+extension RunManifest {
+    /// Deterministic JSON: sorted keys, indented, dates as RFC 3339 UTC with milliseconds.
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Timestamps.rfc3339(date))
+        }
+        return try encoder.encode(self)
+    }
+
+    /// Reads a manifest, refusing another format or a newer version first, so that a future
+    /// layout is never half-understood. `name` (its key) is used in errors.
+    public static func decode(_ data: Data, name: String) throws -> RunManifest {
+        struct Header: Decodable { var format: String?; var version: Int? }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            guard let date = Timestamps.parseRFC3339(text) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                        debugDescription: "'\(text)' is not an RFC 3339 time"))
+            }
+            return date
+        }
+        let header: Header
+        do {
+            header = try decoder.decode(Header.self, from: data)
+        } catch {
+            throw ManifestError(manifest: name, reason: "not a JSON object (\(describe(error)))")
+        }
+        guard header.format == formatName else {
+            throw ManifestError(manifest: name, reason: "format is '\(header.format ?? "missing")', expected '\(formatName)'")
+        }
+        guard let version = header.version else { throw ManifestError(manifest: name, reason: "no version") }
+        guard version <= currentVersion else {
+            throw ManifestError(manifest: name, reason: "version \(version) is newer than this ktape reads (\(currentVersion)); upgrade ktape")
+        }
+        do {
+            return try decoder.decode(RunManifest.self, from: data)
+        } catch {
+            throw ManifestError(manifest: name, reason: describe(error))
+        }
+    }
+
+    static func describe(_ error: Error) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        }
+        switch error as? DecodingError {
+        case .keyNotFound(let key, let context)?: return "missing field \(path(context)).\(key.stringValue)"
+        case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?:
+            return "wrong type at \(path(context)): \(context.debugDescription)"
+        case .dataCorrupted(let context)?: return "corrupt at \(path(context)): \(context.debugDescription)"
+        default: return "\(error)"
+        }
+    }
+}
+
+/// RFC 3339 times as ktape writes them: UTC, milliseconds.
+public enum Timestamps {
+    /// `2026-11-24T12:29:14.123Z`.
+    public static func rfc3339(_ date: Date) -> String {
+        let compact = RunID.compactTimestamp(date) // yyyyMMddTHHmmss.SSSZ
+        let c = Array(compact)
+        return String(c[0..<4]) + "-" + String(c[4..<6]) + "-" + String(c[6..<8]) + "T" + String(c[9..<11]) + ":"
+            + String(c[11..<13]) + ":" + String(c[13...])
+    }
+
+    /// Parses RFC 3339 with or without fractional seconds and with any offset.
+    public static func parseRFC3339(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
+    }
+}

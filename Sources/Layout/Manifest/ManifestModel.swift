@@ -1,0 +1,205 @@
+import Foundation
+
+/// The record a backup run (one shard of it) leaves in `_ktape/runs/<runId>.json`, written once,
+/// after every data object it names is durable.
+public struct RunManifest: Codable, Equatable, Sendable {
+    /// Written as `"format"`; readers refuse any other value.
+    public static let formatName = "ktape-manifest"
+    /// The version this code writes; readers refuse higher ones.
+    public static let currentVersion = 1
+
+    public var format: String = RunManifest.formatName
+    public var version: Int = RunManifest.currentVersion
+    public var runId: RunID
+    /// The run this one continues from; nil for the job's first run.
+    public var previousRunId: RunID?
+    public var job: String
+    /// `0/3`, `group:<id>` or `all`.
+    public var shard: String
+    public var startedAt: Date
+    public var finishedAt: Date
+    public var store: ManifestStoreSettings
+    /// SHA-256 hex of the settings that change object bytes; runs with different hashes never mix.
+    public var configHash: String
+    public var topics: [ManifestTopic]
+    public var partitions: [ManifestPartition]
+    public var objects: [ManifestObject]
+    public var consumerGroupOffsets: [ManifestGroupOffset]
+
+    public init(runId: RunID, previousRunId: RunID?, job: String, shard: String, startedAt: Date, finishedAt: Date,
+                store: ManifestStoreSettings, configHash: String, topics: [ManifestTopic] = [],
+                partitions: [ManifestPartition] = [], objects: [ManifestObject] = [],
+                consumerGroupOffsets: [ManifestGroupOffset] = []) {
+        self.runId = runId
+        self.previousRunId = previousRunId
+        self.job = job
+        self.shard = shard
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.store = store
+        self.configHash = configHash
+        self.topics = topics
+        self.partitions = partitions
+        self.objects = objects
+        self.consumerGroupOffsets = consumerGroupOffsets
+    }
+}
+
+/// Store settings a reader needs to find and decode the run's objects.
+public struct ManifestStoreSettings: Codable, Equatable, Sendable {
+    public var topicsDir: String
+    public var format: StoreFormat
+    public var compression: StoreCompression
+
+    public init(topicsDir: String, format: StoreFormat, compression: StoreCompression) {
+        self.topicsDir = topicsDir
+        self.format = format
+        self.compression = compression
+    }
+}
+
+/// Kafka's `message.timestamp.type` of a topic.
+public enum TopicTimestampType: String, Codable, Sendable {
+    case createTime = "CreateTime"
+    case logAppendTime = "LogAppendTime"
+}
+
+/// A topic as the run saw it.
+public struct ManifestTopic: Codable, Equatable, Sendable {
+    public var name: String
+    public var partitionCount: Int32
+    /// Non-default topic configs only.
+    public var configs: [String: String]
+    /// `cleanup.policy`, e.g. `delete`, `compact` or `compact,delete`.
+    public var cleanupPolicy: String
+    public var timestampType: TopicTimestampType
+
+    public init(name: String, partitionCount: Int32, configs: [String: String] = [:],
+                cleanupPolicy: String = "delete", timestampType: TopicTimestampType = .createTime) {
+        self.name = name
+        self.partitionCount = partitionCount
+        self.configs = configs
+        self.cleanupPolicy = cleanupPolicy
+        self.timestampType = timestampType
+    }
+}
+
+/// A half-open offset range `[start, end)`.
+public struct OffsetRange: Codable, Hashable, Sendable, CustomStringConvertible {
+    public var start: Int64
+    public var end: Int64
+
+    public init(_ start: Int64, _ end: Int64) {
+        self.start = start
+        self.end = end
+    }
+
+    public var isEmpty: Bool { end <= start }
+    public var count: Int64 { max(0, end - start) }
+    public var description: String { "[\(start), \(end))" }
+}
+
+/// Why a run has no object for some offsets.
+public enum GapReason: String, Codable, Sendable {
+    /// Deleted by retention before the run could read it: data lost, reported loudly.
+    case retention
+    /// Offsets that hold no record (transaction markers, compacted away): nothing lost.
+    case noRecords
+}
+
+/// Offsets `[start, end)` of a partition that no object holds, and why.
+public struct OffsetGap: Codable, Equatable, Sendable {
+    public var start: Int64
+    public var end: Int64
+    public var reason: GapReason
+
+    public init(start: Int64, end: Int64, reason: GapReason) {
+        self.start = start
+        self.end = end
+        self.reason = reason
+    }
+
+    public var range: OffsetRange { OffsetRange(start, end) }
+}
+
+/// What a run covered of one partition.
+public struct ManifestPartition: Codable, Equatable, Sendable {
+    public var topic: String
+    public var partition: Int32
+    /// First offset this run accounted for (the checkpoint it resumed from, or the log start).
+    public var startOffset: Int64
+    /// One past the last offset this run accounted for; the next run starts here.
+    public var endOffset: Int64
+    /// The partition's end offset when the run started (the snapshot's target).
+    public var endOffsetAtStart: Int64
+    public var gaps: [OffsetGap]
+
+    public init(topic: String, partition: Int32, startOffset: Int64, endOffset: Int64,
+                endOffsetAtStart: Int64, gaps: [OffsetGap] = []) {
+        self.topic = topic
+        self.partition = partition
+        self.startOffset = startOffset
+        self.endOffset = endOffset
+        self.endOffsetAtStart = endOffsetAtStart
+        self.gaps = gaps
+    }
+
+    public var range: OffsetRange { OffsetRange(startOffset, endOffset) }
+}
+
+/// One data object a run wrote.
+public struct ManifestObject: Codable, Equatable, Sendable {
+    public var key: String
+    public var topic: String
+    public var partition: Int32
+    /// Offset of the first and last record in the object.
+    public var firstOffset: Int64
+    public var lastOffset: Int64
+    /// The offsets this object accounts for, `[spanStart, spanEnd)`: its records plus neighbouring
+    /// offsets that hold no record (compacted away, transaction markers) so that spans of
+    /// consecutive objects meet.
+    public var spanStart: Int64
+    public var spanEnd: Int64
+    public var recordCount: Int64
+    public var byteSize: Int64
+    /// SHA-256 of the object's bytes as stored, lowercase hex.
+    public var sha256: String
+    /// Keys of companion objects (`.keys.json`, `.headers.json`), if any.
+    public var companionKeys: [String]
+
+    /// A span defaults to exactly the records' offsets.
+    public init(key: String, topic: String, partition: Int32, firstOffset: Int64, lastOffset: Int64,
+                spanStart: Int64? = nil, spanEnd: Int64? = nil, recordCount: Int64, byteSize: Int64,
+                sha256: String, companionKeys: [String] = []) {
+        self.key = key
+        self.topic = topic
+        self.partition = partition
+        self.firstOffset = firstOffset
+        self.lastOffset = lastOffset
+        self.spanStart = spanStart ?? firstOffset
+        self.spanEnd = spanEnd ?? lastOffset + 1
+        self.recordCount = recordCount
+        self.byteSize = byteSize
+        self.sha256 = sha256
+        self.companionKeys = companionKeys
+    }
+
+    public var span: OffsetRange { OffsetRange(spanStart, spanEnd) }
+}
+
+/// A consumer group's committed offset on one partition when the run started.
+public struct ManifestGroupOffset: Codable, Equatable, Sendable {
+    public var group: String
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+    public var metadata: String?
+
+    public init(group: String, topic: String, partition: Int32, offset: Int64, metadata: String? = nil) {
+        self.group = group
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.metadata = metadata
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+
+extension RunManifest {
+    /// Objects of one partition, sorted by first offset.
+    public func objects(topic: String, partition: Int32) -> [ManifestObject] {
+        objects.filter { $0.topic == topic && $0.partition == partition }.sorted { $0.firstOffset < $1.firstOffset }
+    }
+
+    /// The run's record of one partition, if it covered it.
+    public func partition(topic: String, partition: Int32) -> ManifestPartition? {
+        partitions.first { $0.topic == topic && $0.partition == partition }
+    }
+
+    /// The topic as this run saw it.
+    public func topic(named name: String) -> ManifestTopic? { topics.first { $0.name == name } }
+
+    /// Every gap lost to retention, for loud reporting.
+    public var retentionGaps: [(TopicPartition, OffsetGap)] {
+        partitions.flatMap { p in
+            p.gaps.filter { $0.reason == .retention }.map { (TopicPartition(p.topic, p.partition), $0) }
+        }
+    }
+
+    /// Continuity problems of every partition this run covered.
+    public func continuityProblems() -> [CoverageProblem] {
+        partitions.sorted { TopicPartition($0.topic, $0.partition) < TopicPartition($1.topic, $1.partition) }
+            .flatMap { p in
+                PartitionCoverage.problems(topic: p.topic, partition: p.partition, covered: [p.range],
+                                           objects: objects(topic: p.topic, partition: p.partition), gaps: p.gaps)
+            }
+    }
+}
+
+extension Array where Element == RunManifest {
+    /// Manifests in run order (run ids sort by time).
+    public func sortedByRun() -> [RunManifest] { sorted { $0.runId < $1.runId } }
+
+    /// The store as it was after run `runId` (inclusive): runs that sort after it are dropped.
+    /// Nil when no manifest has that id.
+    public func asOf(_ runId: RunID) -> [RunManifest]? {
+        guard contains(where: { $0.runId == runId }) else { return nil }
+        return filter { $0.runId <= runId }.sortedByRun()
+    }
+
+    /// Objects of one partition across runs, sorted by first offset.
+    public func objects(topic: String, partition: Int32) -> [ManifestObject] {
+        flatMap { $0.objects(topic: topic, partition: partition) }.sorted { $0.firstOffset < $1.firstOffset }
+    }
+
+    /// Every partition any run covered.
+    public var topicPartitions: [TopicPartition] {
+        Set(flatMap { $0.partitions.map { TopicPartition($0.topic, $0.partition) } }).sorted()
+    }
+
+    /// The latest view of each topic (from the newest run that names it).
+    public var latestTopics: [ManifestTopic] {
+        var byName: [String: ManifestTopic] = [:]
+        for manifest in sortedByRun() { for topic in manifest.topics { byName[topic.name] = topic } }
+        return byName.keys.sorted().compactMap { byName[$0] }
+    }
+
+    /// Continuity problems of every partition across all runs: their covered ranges joined,
+    /// objects and gaps checked against the union.
+    public func continuityProblems() -> [CoverageProblem] {
+        topicPartitions.flatMap { tp in
+            let records = flatMap { $0.partitions.filter { $0.topic == tp.topic && $0.partition == tp.partition } }
+            return PartitionCoverage.problems(topic: tp.topic, partition: tp.partition, covered: records.map(\.range),
+                                              objects: objects(topic: tp.topic, partition: tp.partition),
+                                              gaps: records.flatMap(\.gaps))
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+
+/// A way a partition's objects and gaps fail to cover exactly what the runs said they covered.
+public struct CoverageProblem: Equatable, Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        /// Offsets inside the covered range that no object or gap accounts for.
+        case hole
+        /// Offsets accounted for twice (two objects, or an object and a gap).
+        case overlap
+        /// An object or gap reaching outside every covered range.
+        case outside
+        /// An object whose own numbers disagree (first > last, records outside its span, counts).
+        case badObject
+        /// Covered ranges of runs that overlap or leave a hole between them.
+        case rangesDisjoint
+    }
+
+    public var kind: Kind
+    public var topic: String
+    public var partition: Int32
+    public var range: OffsetRange
+    /// What is involved, e.g. the object key.
+    public var detail: String
+
+    public var description: String { "\(topic)/\(partition) \(range): \(kind.rawValue): \(detail)" }
+}
+
+/// Pure continuity check of one partition: do objects' spans plus gaps tile the covered ranges?
+public enum PartitionCoverage {
+    /// Problems found, in offset order; empty when coverage is exact.
+    public static func problems(topic: String, partition: Int32, covered: [OffsetRange],
+                                objects: [ManifestObject], gaps: [OffsetGap]) -> [CoverageProblem] {
+        var problems: [CoverageProblem] = []
+        func report(_ kind: CoverageProblem.Kind, _ range: OffsetRange, _ detail: String) {
+            problems.append(CoverageProblem(kind: kind, topic: topic, partition: partition, range: range, detail: detail))
+        }
+
+        for object in objects {
+            if object.firstOffset > object.lastOffset || object.firstOffset < object.spanStart
+                || object.lastOffset >= object.spanEnd {
+                report(.badObject, object.span, "\(object.key): records [\(object.firstOffset), \(object.lastOffset)] do not fit its span")
+            } else if object.recordCount < 1 || object.recordCount > object.lastOffset - object.firstOffset + 1 {
+                report(.badObject, object.span, "\(object.key): \(object.recordCount) records cannot sit in offsets [\(object.firstOffset), \(object.lastOffset)]")
+            }
+        }
+
+        // Runs' ranges must join into one contiguous range.
+        let ranges = covered.filter { !$0.isEmpty }.sorted { $0.start < $1.start }
+        var joined: [OffsetRange] = []
+        for range in ranges {
+            if let last = joined.last, range.start < last.end {
+                report(.rangesDisjoint, OffsetRange(range.start, min(range.end, last.end)), "runs covered these offsets twice")
+                joined[joined.count - 1].end = max(last.end, range.end)
+            } else if let last = joined.last, range.start == last.end {
+                joined[joined.count - 1].end = range.end
+            } else {
+                if let last = joined.last {
+                    report(.rangesDisjoint, OffsetRange(last.end, range.start), "no run covered these offsets")
+                }
+                joined.append(range)
+            }
+        }
+
+        let pieces: [(range: OffsetRange, name: String)] =
+            objects.filter { !$0.span.isEmpty }.map { ($0.span, $0.key) }
+            + gaps.filter { !$0.range.isEmpty }.map { ($0.range, "gap (\($0.reason.rawValue))") }
+        let sorted = pieces.sorted { ($0.range.start, $0.range.end) < ($1.range.start, $1.range.end) }
+
+        for piece in sorted where !joined.contains(where: { $0.start <= piece.range.start && piece.range.end <= $0.end }) {
+            report(.outside, piece.range, "\(piece.name) is outside the covered range")
+        }
+
+        for range in joined {
+            var cursor = range.start
+            var previous = "the range start"
+            for piece in sorted where piece.range.end > range.start && piece.range.start < range.end {
+                if piece.range.start > cursor {
+                    report(.hole, OffsetRange(cursor, piece.range.start), "nothing between \(previous) and \(piece.name)")
+                } else if piece.range.start < cursor {
+                    report(.overlap, OffsetRange(piece.range.start, min(cursor, piece.range.end)), "\(piece.name) overlaps \(previous)")
+                }
+                if piece.range.end > cursor {
+                    cursor = piece.range.end
+                    previous = piece.name
+                }
+            }
+            if cursor < range.end {
+                report(.hole, OffsetRange(cursor, range.end), "nothing after \(previous)")
+            }
+        }
+        return problems
+    }
+}
