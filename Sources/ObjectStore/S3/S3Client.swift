@@ -1,0 +1,87 @@
+import Foundation
+import SigV4
+
+/// One signed S3 request, sent with retries: exponential backoff with full jitter on 5xx, 429,
+/// SlowDown, timeouts and dropped connections; no retry on other 4xx.
+struct S3Client: Sendable {
+    let config: S3Configuration
+    let addressing: S3Addressing
+    let credentials: any CredentialsProvider
+    let transport: any HTTPTransport
+    let location: String
+
+    struct Call {
+        var operation: String
+        var method: String
+        var key: String?
+        var query: [(name: String, value: String)] = []
+        var headers: [(name: String, value: String)] = []
+        var body: [UInt8] = []
+        /// Hex SHA-256 of the body when the caller already has it.
+        var payloadHash: String?
+        /// Statuses that count as success besides 2xx (none by default).
+        var accept: Set<Int> = []
+    }
+
+    func send(_ call: Call) async throws -> HTTPResponse {
+        let payloadHash = call.payloadHash ?? Digest.hex(Digest.sha256(call.body))
+        let path = addressing.path(for: call.key)
+        var url = "\(addressing.scheme)://\(addressing.host)\(URIEncoding.encode(path, keepSlash: true))"
+        if !call.query.isEmpty { url += "?" + URIEncoding.canonicalQuery(call.query) }
+        var headers = call.headers
+        if let owner = config.expectedBucketOwner, !headers.contains(where: { $0.name == "x-amz-expected-bucket-owner" }) {
+            headers.append(("x-amz-expected-bucket-owner", owner))
+        }
+        var lastFailure: StoreError?
+        for attempt in 1...config.maxAttempts {
+            if attempt > 1 { try await backoff(attempt: attempt - 1) }
+            let current: Credentials
+            do {
+                current = try await credentials.credentials()
+            } catch {
+                throw StoreError(.accessDenied, operation: call.operation, location: location, key: call.key,
+                                 message: "no credentials: \(error)")
+            }
+            let signer = Signer(credentials: current, region: config.region, service: "s3")
+            let signed = signer.signedHeaders(SignableRequest(method: call.method, host: addressing.host, path: path, query: call.query,
+                                                              headers: headers, payloadHash: payloadHash), date: Date())
+            // curl sets Host from the URL itself.
+            let wire = signed.filter { $0.name != "host" }
+            let response: HTTPResponse
+            do {
+                response = try await transport.send(HTTPRequest(method: call.method, url: url, headers: wire, body: call.body,
+                                                                timeout: config.requestTimeout))
+            } catch let failure as HTTPTransportError {
+                lastFailure = StoreError(.transient, operation: call.operation, location: location, key: call.key, message: failure.reason)
+                continue
+            }
+            if (200..<300).contains(response.status) || call.accept.contains(response.status) {
+                // CompleteMultipartUpload can fail after a 200 with an <Error> body.
+                if call.method == "POST", let error = embeddedError(response, call) {
+                    if error.isPermanent { throw error }
+                    lastFailure = error
+                    continue
+                }
+                return response
+            }
+            let error = S3ErrorMapping.error(status: response.status, body: response.body, operation: call.operation, location: location, key: call.key)
+            guard !error.isPermanent else { throw error }
+            lastFailure = error
+        }
+        var gaveUp = lastFailure ?? StoreError(.transient, operation: call.operation, location: location, key: call.key)
+        gaveUp.kind = .gaveUp(attempts: config.maxAttempts)
+        throw gaveUp
+    }
+
+    private func embeddedError(_ response: HTTPResponse, _ call: Call) -> StoreError? {
+        guard response.body.count < 4096, let document = XMLElement.parse(response.body), document.name == "Error" else { return nil }
+        return S3ErrorMapping.error(status: 500, body: response.body, operation: call.operation, location: location, key: call.key)
+    }
+
+    /// Full jitter: uniform in [0, min(max, base × 2^retry)].
+    private func backoff(attempt: Int) async throws {
+        let cap = min(config.maxRetryDelay, config.baseRetryDelay * pow(2, Double(attempt - 1)))
+        let delay = Double.random(in: 0...max(cap, 0.001))
+        try await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
+    }
+}

@@ -1,0 +1,131 @@
+import SigV4
+
+/// Streams one object into a store: `write` gathers bytes up to the part size and uploads full
+/// parts concurrently (at most `concurrency` at once, so memory stays within
+/// (concurrency + 1) × part size); `finish` completes the upload, or makes a single PUT when the
+/// whole object fit in one part. Any failure aborts the multipart upload so nothing is left behind.
+///
+/// Use from one task at a time.
+public final class StreamingUpload {
+    /// What was stored.
+    public struct Summary: Sendable, Equatable {
+        public var key: String
+        public var size: Int64
+        /// SHA-256 of the whole object, computed while it streamed through.
+        public var sha256: [UInt8]
+        public var sha256Hex: String { Digest.hex(sha256) }
+        public var etag: String
+        /// 0 for a single PUT.
+        public var parts: Int
+    }
+
+    public let store: any ObjectStore
+    public let key: String
+    public let options: PutOptions
+    public let partSize: Int
+    public let concurrency: Int
+
+    private var buffer: [UInt8] = []
+    private var uploadId: String?
+    private var nextPart = 1
+    private var inFlight: [Task<CompletedPart, Error>] = []
+    private var completed: [CompletedPart] = []
+    private let hasher = SHA256Hasher()
+    private var size: Int64 = 0
+    private var closed = false
+
+    public init(store: any ObjectStore, key: String, options: PutOptions = PutOptions(),
+                partSize: Int = 16 * 1024 * 1024, concurrency: Int = 4) {
+        self.store = store
+        self.key = key
+        self.options = options
+        self.partSize = max(1, partSize)
+        self.concurrency = max(1, concurrency)
+        buffer.reserveCapacity(self.partSize)
+    }
+
+    /// Adds bytes to the object; uploads a part whenever one is full.
+    public func write<C: Collection>(_ bytes: C) async throws where C.Element == UInt8 {
+        try checkOpen()
+        hasher.update(bytes)
+        size += Int64(bytes.count)
+        var rest = bytes[...]
+        while !rest.isEmpty {
+            let take = min(partSize - buffer.count, rest.count)
+            let cut = rest.index(rest.startIndex, offsetBy: take)
+            buffer.append(contentsOf: rest[..<cut])
+            rest = rest[cut...]
+            if buffer.count == partSize && !rest.isEmpty {
+                try await failSafe { try await self.shipBuffer() }
+            }
+        }
+    }
+
+    /// Completes the object and returns its size and SHA-256.
+    public func finish() async throws -> Summary {
+        try checkOpen()
+        closed = true
+        let digest = hasher.finish()
+        guard uploadId != nil else {
+            let result = try await store.put(key, body: buffer, options: options)
+            buffer = []
+            return Summary(key: key, size: size, sha256: digest, etag: result.etag, parts: 0)
+        }
+        return try await failSafe {
+            if !self.buffer.isEmpty { try await self.shipBuffer() }
+            for task in self.inFlight { self.completed.append(try await task.value) }
+            self.inFlight = []
+            let parts = self.completed.sorted { $0.partNumber < $1.partNumber }
+            let result = try await self.store.completeMultipartUpload(self.key, uploadId: self.uploadId ?? "", parts: parts)
+            return Summary(key: self.key, size: self.size, sha256: digest, etag: result.etag, parts: parts.count)
+        }
+    }
+
+    /// Gives up: cancels parts in flight and aborts the multipart upload.
+    public func abort() async {
+        closed = true
+        for task in inFlight { task.cancel() }
+        for task in inFlight { _ = try? await task.value }
+        inFlight = []
+        buffer = []
+        if let uploadId {
+            try? await store.abortMultipartUpload(key, uploadId: uploadId)
+            self.uploadId = nil
+        }
+    }
+
+    private func shipBuffer() async throws {
+        if uploadId == nil { uploadId = try await store.createMultipartUpload(key, options: options) }
+        guard nextPart <= MultipartLimits.maxParts else {
+            throw StoreError(.invalidRequest, operation: "upload part", location: store.location, key: key,
+                             message: "the object needs more than \(MultipartLimits.maxParts) parts of \(partSize) bytes; use a larger part size")
+        }
+        while inFlight.count >= concurrency {
+            completed.append(try await inFlight.removeFirst().value)
+        }
+        let body = buffer
+        buffer = []
+        buffer.reserveCapacity(partSize)
+        let number = nextPart
+        nextPart += 1
+        let store = self.store, key = self.key, uploadId = self.uploadId ?? ""
+        inFlight.append(Task { try await store.uploadPart(key, uploadId: uploadId, partNumber: number, body: body) })
+    }
+
+    /// Runs `body`; on failure aborts everything before rethrowing.
+    private func failSafe<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            await abort()
+            throw error
+        }
+    }
+
+    private func checkOpen() throws {
+        if closed {
+            throw StoreError(.invalidRequest, operation: "write", location: store.location, key: key,
+                             message: "the upload is already finished or aborted")
+        }
+    }
+}
