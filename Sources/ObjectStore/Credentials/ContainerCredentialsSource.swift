@@ -28,7 +28,7 @@ public struct ContainerCredentialsSource: CredentialsSource {
         if let relative = environment.nonEmpty("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") {
             url = Self.ecsHost + (relative.hasPrefix("/") ? relative : "/" + relative)
         } else if let full = environment.nonEmpty("AWS_CONTAINER_CREDENTIALS_FULL_URI") {
-            try Self.checkAllowed(full)
+            try Self.validateFullURI(full)
             url = full
         } else {
             return .notConfigured("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and AWS_CONTAINER_CREDENTIALS_FULL_URI not set")
@@ -74,8 +74,8 @@ public struct ContainerCredentialsSource: CredentialsSource {
         return token
     }
 
-    /// HTTPS to any host; plain HTTP only to loopback and the container agents.
-    static func checkAllowed(_ url: String) throws {
+    /// Throws unless `url` is HTTPS, or plain HTTP to loopback or a container agent address.
+    public static func validateFullURI(_ url: String) throws {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
               let host = components.percentEncodedHost?.lowercased(), !host.isEmpty else {
             throw CredentialsError.endpointFailed(source: "container credentials", url: url,

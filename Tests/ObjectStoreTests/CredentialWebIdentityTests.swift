@@ -1,0 +1,100 @@
+import Foundation
+import ObjectStore
+import SigV4
+import Testing
+
+@Suite struct CredentialWebIdentityTests {
+    private let roleArn = "arn:aws:iam::123456789012:role/ktape-backup"
+
+    private func environment(home: CredentialTempHome, token: String, extra: [String: String] = [:]) async throws -> [String: String] {
+        let tokenFile = try home.write("token", token + "\n")
+        let base = try await CredentialStubServer.shared.baseURL()
+        return isolatedEnvironment(home: home.path, extra: [
+            "AWS_WEB_IDENTITY_TOKEN_FILE": tokenFile, "AWS_ROLE_ARN": roleArn, "AWS_ENDPOINT_URL_STS": base + "/sts",
+        ].merging(extra) { _, new in new })
+    }
+
+    @Test func tokenFileIsTradedForTemporaryCredentialsAtSTS() async throws {
+        let home = try CredentialTempHome()
+        let environment = try await environment(home: home, token: CredentialStubServer.webIdentityToken,
+                                                extra: ["AWS_ROLE_SESSION_NAME": "nightly"])
+        let transport = CredentialCountingTransport(forwardingTo: LoopbackURLSessionTransport())
+        let source = WebIdentityCredentialsSource(environment: environment, region: "eu-west-1", transport: transport,
+                                                  clock: CredentialTestClock().clock)
+        let credentials = try await source.credentials()
+        #expect(credentials.accessKeyId.hasPrefix("ASIASTSSTUB"))
+        #expect(credentials.secretAccessKey == "stub-sts-secret")
+        #expect(credentials.sessionToken == "stub-sts-session-token")
+        let expiration = try #require(credentials.expiration)
+        #expect(expiration > Date().addingTimeInterval(3000))
+
+        let request = try #require(transport.requests.first)
+        #expect(request.method == "POST")
+        let body = String(decoding: request.body, as: UTF8.self)
+        #expect(body.contains("RoleSessionName=nightly"))
+        #expect(body.contains("RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fktape-backup"))
+        #expect(!request.headers.contains { $0.name.lowercased() == "authorization" }, "AssumeRoleWithWebIdentity is unsigned")
+    }
+
+    @Test func rejectedTokenFailsWithTheSTSErrorCodeAndNoToken() async throws {
+        let home = try CredentialTempHome()
+        let environment = try await environment(home: home, token: "not-the-right-jwt")
+        let source = WebIdentityCredentialsSource(environment: environment, region: nil, transport: LoopbackURLSessionTransport(),
+                                                  clock: CredentialTestClock().clock)
+        let error = try #require(await credentialError { try await source.credentials() })
+        #expect("\(error)".contains("InvalidIdentityToken"))
+        #expect("\(error)".contains(roleArn))
+        expectNoSecrets(error, ["not-the-right-jwt"])
+    }
+
+    @Test func roleWithoutTokenFileAndTokenFileWithoutRoleNameTheMissingVariable() async throws {
+        let transport = CredentialCountingTransport()
+        let noRole = WebIdentityCredentialsSource(environment: ["AWS_WEB_IDENTITY_TOKEN_FILE": "/tmp/t"], region: nil,
+                                                  transport: transport, clock: CredentialTestClock().clock)
+        let noFile = WebIdentityCredentialsSource(environment: ["AWS_ROLE_ARN": roleArn], region: nil,
+                                                  transport: transport, clock: CredentialTestClock().clock)
+        #expect(await credentialError { try await noRole.credentials() } as? CredentialsError
+                == .missingVariable(name: "AWS_ROLE_ARN", neededBy: "AWS_WEB_IDENTITY_TOKEN_FILE"))
+        #expect(await credentialError { try await noFile.credentials() } as? CredentialsError
+                == .missingVariable(name: "AWS_WEB_IDENTITY_TOKEN_FILE", neededBy: "AWS_ROLE_ARN"))
+        #expect(transport.requests.isEmpty)
+    }
+
+    @Test func missingTokenFileIsNamed() async throws {
+        let transport = CredentialCountingTransport()
+        let source = WebIdentityCredentialsSource(environment: ["AWS_WEB_IDENTITY_TOKEN_FILE": "/nonexistent/ktape-token", "AWS_ROLE_ARN": roleArn],
+                                                  region: nil, transport: transport, clock: CredentialTestClock().clock)
+        let error = try #require(await credentialError { try await source.credentials() })
+        #expect("\(error)".contains("/nonexistent/ktape-token"))
+        #expect(transport.requests.isEmpty)
+    }
+
+    @Test func profileWebIdentityUsesItsOwnTokenFileAndRole() async throws {
+        let home = try CredentialTempHome()
+        try home.write("profile-token", CredentialStubServer.webIdentityToken)
+        try home.write(".aws/config", """
+            [profile irsa]
+            web_identity_token_file = ~/profile-token
+            role_arn = \(roleArn)
+            role_session_name = from-profile
+            """)
+        let base = try await CredentialStubServer.shared.baseURL()
+        let environment = isolatedEnvironment(home: home.path, extra: ["AWS_PROFILE": "irsa", "AWS_ENDPOINT_URL_STS": base + "/sts"])
+        let transport = CredentialCountingTransport(forwardingTo: LoopbackURLSessionTransport())
+        let source = ProfileCredentialsSource(files: try SharedConfigFiles.load(environment: environment), environment: environment,
+                                              region: nil, transport: transport, clock: CredentialTestClock().clock)
+        let credentials = try await source.credentials()
+        #expect(credentials.accessKeyId.hasPrefix("ASIASTSSTUB"))
+        #expect(String(decoding: try #require(transport.requests.first).body, as: UTF8.self).contains("RoleSessionName=from-profile"))
+    }
+
+    @Test func stsEndpointIsOverriddenElseRegionalElseGlobal() {
+        #expect(WebIdentityCredentialsSource.stsEndpoint(environment: ["AWS_ENDPOINT_URL_STS": "http://127.0.0.1:1/sts"], region: "eu-west-1")
+                == "http://127.0.0.1:1/sts")
+        #expect(WebIdentityCredentialsSource.stsEndpoint(environment: [:], region: "eu-west-1") == "https://sts.eu-west-1.amazonaws.com")
+        #expect(WebIdentityCredentialsSource.stsEndpoint(environment: [:], region: "cn-north-1") == "https://sts.cn-north-1.amazonaws.com.cn")
+        #expect(WebIdentityCredentialsSource.stsEndpoint(environment: [:], region: nil) == "https://sts.amazonaws.com")
+        #expect(WebIdentityCredentialsSource.stsEndpoint(environment: ["AWS_ENDPOINT_URL": "http://127.0.0.1:9000"], region: "eu-west-1")
+                == "https://sts.eu-west-1.amazonaws.com", "the S3 endpoint override must not redirect STS")
+    }
+}
