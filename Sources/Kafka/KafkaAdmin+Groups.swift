@@ -41,7 +41,8 @@ extension KafkaAdmin {
                 throw KafkaError(code: element.error, operation: "read committed offsets of group \(group)",
                                  topic: element.topicPartition.topic, partition: element.topicPartition.partition)
             }
-            result[element.topicPartition] = element.offset >= 0 ? element.offset : nil
+            let offset: Int64? = element.offset >= 0 ? element.offset : nil
+            result[element.topicPartition] = .some(offset)
         }
         return result
     }

@@ -17,6 +17,9 @@ public final class KafkaPartitionReader: @unchecked Sendable {
         ("auto.offset.reset", "earliest"),
     ]
 
+    /// The group.id an assign-only reader carries (it never joins the group or commits to it).
+    public static let assignOnlyGroupID = "ktape-assign-only"
+
     let client: RDKafkaClient
     private var topicNames: [OpaquePointer: String] = [:]
 
@@ -24,7 +27,9 @@ public final class KafkaPartitionReader: @unchecked Sendable {
     /// committed offsets; without one, use ``assign(_:)``.
     public init(config: KafkaConfig, groupID: String? = nil) throws {
         var defaults = Self.defaultProperties
-        if let groupID { defaults.append(("group.id", groupID)) }
+        // librdkafka 2.0.2 refuses rd_kafka_assign without a group.id (_UNKNOWN_GROUP); an assign-only
+        // reader never joins or commits, so a fixed placeholder is harmless.
+        defaults.append(("group.id", groupID ?? Self.assignOnlyGroupID))
         client = try RDKafkaClient(type: RD_KAFKA_CONSUMER, config: config, defaults: defaults) { conf in
             if groupID != nil { rd_kafka_conf_set_rebalance_cb(conf, Self.rebalanceCallback) }
         }

@@ -62,7 +62,8 @@ extension RDKafkaClient {
                 throw KafkaError(code: element.error, operation: "offsets for times",
                                  topic: element.topicPartition.topic, partition: element.topicPartition.partition)
             }
-            result[element.topicPartition] = element.offset >= 0 ? element.offset : nil
+            let offset: Int64? = element.offset >= 0 ? element.offset : nil
+            result[element.topicPartition] = .some(offset)
         }
         return result
     }

@@ -1,0 +1,27 @@
+import Foundation
+import Testing
+@testable import Kafka
+
+@Suite struct GroupModeTests {
+    @Test func subscribedReaderIsAssignedAllPartitionsAndReadsThem() throws {
+        let cluster = try KafkaMockCluster(brokers: 3)
+        let topic = uniqueTopic("group")
+        try cluster.createTopic(topic, partitions: 3)
+        let records = (0..<30).map { KafkaProducerRecord(topic: topic, partition: Int32($0 % 3), key: nil, value: [UInt8($0)]) }
+        _ = try produceAll(records, config: cluster.config)
+        let reader = try KafkaPartitionReader(config: cluster.config, groupID: "scale-out")
+        try reader.subscribe(topics: [topic])
+        var assigned = Set<KafkaTopicPartition>()
+        var values = Set<UInt8>()
+        let deadline = Date().addingTimeInterval(30)
+        while values.count < 30, Date() < deadline {
+            for event in try reader.poll(timeoutMilliseconds: 200) {
+                if case .assigned(let partitions) = event { assigned.formUnion(partitions) }
+                if case .record(let record) = event, let value = record.value?.first { values.insert(value) }
+            }
+        }
+        #expect(assigned == Set((0..<3).map { KafkaTopicPartition(topic: topic, partition: Int32($0)) }))
+        #expect(values.count == 30)
+        #expect(Set(try reader.assignment()) == assigned)
+    }
+}

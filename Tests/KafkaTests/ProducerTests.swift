@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+@testable import Kafka
+
+@Suite struct ProducerTests {
+    @Test func everyMessageGetsADeliveryReportWithItsID() throws {
+        let cluster = try KafkaMockCluster(brokers: 3)
+        let topic = uniqueTopic("delivery")
+        try cluster.createTopic(topic, partitions: 4)
+        let records = (0..<500).map {
+            KafkaProducerRecord(topic: topic, partition: Int32($0 % 4), key: nil, value: Array("\($0)".utf8))
+        }
+        let reports = try produceAll(records, config: cluster.config)
+        #expect(reports.count == 500)
+        #expect(Set(reports.map(\.id)) == Set(0..<500))
+        for report in reports {
+            #expect(report.error == nil)
+            #expect(report.topicPartition.partition == Int32(report.id % 4))
+        }
+    }
+
+    @Test func failedDeliveryNamesTopicAndPartition() throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let topic = uniqueTopic("missing-partition")
+        try cluster.createTopic(topic, partitions: 1)
+        var config = cluster.config
+        try config.set("message.timeout.ms", "2000")
+        let log = DeliveryLog()
+        let producer = try KafkaProducer(config: config, onDelivery: log.append)
+        try producer.produce(KafkaProducerRecord(topic: topic, partition: 5, key: nil, value: [1]), id: 42)
+        try? producer.flush(timeoutMilliseconds: 10_000)
+        let report = try #require(log.reports.first)
+        #expect(report.id == 42)
+        let error = try #require(report.error)
+        #expect(error.description.contains("topic \(topic) partition 5"))
+    }
+
+    @Test func brokerDownAndUpWhileProducingStillDeliversEverything() throws {
+        let cluster = try KafkaMockCluster(brokers: 3)
+        let topic = uniqueTopic("failover")
+        try cluster.createTopic(topic, partitions: 3)
+        let log = DeliveryLog()
+        let producer = try KafkaProducer(config: cluster.config, onDelivery: log.append)
+        for index in 0..<300 {
+            if index == 100 { try cluster.setBrokerDown(2) }
+            if index == 200 { try cluster.setBrokerUp(2) }
+            try producer.produce(KafkaProducerRecord(topic: topic, partition: Int32(index % 3), key: nil,
+                                                     value: Array("\(index)".utf8)), id: UInt64(index))
+            producer.poll()
+            if index == 150 { Thread.sleep(forTimeInterval: 0.5) }
+        }
+        try producer.flush(timeoutMilliseconds: 60_000)
+        #expect(producer.outqLength == 0)
+        #expect(log.reports.count == 300)
+        #expect(log.reports.allSatisfy { $0.error == nil })
+        let partitions = (0..<3).map { (KafkaTopicPartition(topic: topic, partition: Int32($0)), KafkaOffset.beginning) }
+        let read = try readUntilEOF(partitions, config: cluster.config)
+        // Idempotence: each value exactly once, in per-partition order.
+        #expect(read.records.count == 300)
+        for partition in Int32(0)..<3 {
+            let values = read.records.filter { $0.partition == partition }.map { String(decoding: $0.value ?? [], as: UTF8.self) }
+            #expect(values == stride(from: Int(partition), to: 300, by: 3).map { "\($0)" })
+        }
+    }
+
+    @Test func messageMaxBytesIsSettableAndEnforced() throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let topic = uniqueTopic("large")
+        try cluster.createTopic(topic, partitions: 1)
+        var config = cluster.config
+        try config.set("message.max.bytes", "2000")
+        let producer = try KafkaProducer(config: config, onDelivery: { _ in })
+        let error = try #require(throws: KafkaError.self) {
+            try producer.produce(KafkaProducerRecord(topic: topic, partition: 0, key: nil, value: Array(repeating: 1, count: 5000)), id: 1)
+        }
+        #expect(error.code == .messageTooLarge)
+        #expect(error.description.contains("topic \(topic) partition 0"))
+    }
+}
