@@ -97,7 +97,7 @@ private final class NumberedProvider: CredentialsProvider, @unchecked Sendable {
         let base = try await CredentialStubServer.shared.baseURL(["--expires-in", "900"])
         let home = try CredentialTempHome()
         let clock = CredentialTestClock(Date())
-        let transport = CredentialCountingTransport(forwardingTo: LoopbackURLSessionTransport())
+        let transport = CredentialCountingTransport(forwardingTo: LoopbackCurlTransport())
         let provider = try CredentialsChain.defaultProvider(
             environment: ["HOME": home.path, "AWS_EC2_METADATA_SERVICE_ENDPOINT": base], region: nil, transport: transport, clock: clock.clock)
         let first = try await provider.credentials()

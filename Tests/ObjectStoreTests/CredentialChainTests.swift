@@ -23,7 +23,7 @@ import Testing
     }
 
     private func resolve(_ environment: [String: String]) async throws -> Credentials {
-        try await CredentialsChain.standard(environment: environment, region: "eu-west-1", transport: LoopbackURLSessionTransport(),
+        try await CredentialsChain.standard(environment: environment, region: "eu-west-1", transport: LoopbackCurlTransport(),
                                             clock: CredentialTestClock().clock).credentials()
     }
 
@@ -62,7 +62,7 @@ import Testing
         let home = try CredentialTempHome()
         var environment = try await everySource(home: home)
         environment["AWS_SECRET_ACCESS_KEY"] = nil
-        let transport = CredentialCountingTransport(forwardingTo: LoopbackURLSessionTransport())
+        let transport = CredentialCountingTransport(forwardingTo: LoopbackCurlTransport())
         let chain = try CredentialsChain.standard(environment: environment, region: nil, transport: transport)
         let error = try #require(await credentialError { try await chain.credentials() })
         #expect(error as? CredentialsError == .missingVariable(name: "AWS_SECRET_ACCESS_KEY", neededBy: "AWS_ACCESS_KEY_ID"))

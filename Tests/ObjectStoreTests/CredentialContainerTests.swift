@@ -6,7 +6,7 @@ import Testing
 @Suite struct CredentialContainerTests {
     @Test func fullURIWithAuthorizationTokenYieldsCredentials() async throws {
         let base = try await CredentialStubServer.shared.baseURL()
-        let transport = CredentialCountingTransport(forwardingTo: LoopbackURLSessionTransport())
+        let transport = CredentialCountingTransport(forwardingTo: LoopbackCurlTransport())
         let source = ContainerCredentialsSource(environment: [
             "AWS_CONTAINER_CREDENTIALS_FULL_URI": base + "/v2/credentials/task",
             "AWS_CONTAINER_AUTHORIZATION_TOKEN": CredentialStubServer.containerToken,
@@ -28,7 +28,7 @@ import Testing
             "AWS_CONTAINER_CREDENTIALS_FULL_URI": base + "/v2/credentials/pod",
             "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": tokenFile,
             "AWS_CONTAINER_AUTHORIZATION_TOKEN": "stale-token",
-        ], transport: LoopbackURLSessionTransport())
+        ], transport: LoopbackCurlTransport())
         #expect(try await source.credentials().accessKeyId.hasPrefix("ASIACONTAINERSTUB"))
     }
 
@@ -37,7 +37,7 @@ import Testing
         let source = ContainerCredentialsSource(environment: [
             "AWS_CONTAINER_CREDENTIALS_FULL_URI": base + "/v2/credentials/task",
             "AWS_CONTAINER_AUTHORIZATION_TOKEN": "wrong-container-token-77",
-        ], transport: LoopbackURLSessionTransport())
+        ], transport: LoopbackCurlTransport())
         let error = try #require(await credentialError { try await source.credentials() })
         #expect("\(error)".contains("HTTP 401"))
         #expect("\(error)".contains(base + "/v2/credentials/task"))

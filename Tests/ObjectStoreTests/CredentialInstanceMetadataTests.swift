@@ -6,7 +6,7 @@ import Testing
 @Suite struct CredentialInstanceMetadataTests {
     @Test func imdsV2TokenThenRoleThenCredentials() async throws {
         let base = try await CredentialStubServer.shared.baseURL()
-        let transport = CredentialCountingTransport(forwardingTo: LoopbackURLSessionTransport())
+        let transport = CredentialCountingTransport(forwardingTo: LoopbackCurlTransport())
         let source = InstanceMetadataCredentialsSource(environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": base + "/"], transport: transport)
         let credentials = try await source.credentials()
         #expect(credentials.accessKeyId.hasPrefix("ASIAIMDSSTUB"))
@@ -25,7 +25,7 @@ import Testing
 
     @Test func fallsBackToIMDSv1WhenNoTokenIsOffered() async throws {
         let base = try await CredentialStubServer.shared.baseURL(["--imds-v1-only"])
-        let transport = CredentialCountingTransport(forwardingTo: LoopbackURLSessionTransport())
+        let transport = CredentialCountingTransport(forwardingTo: LoopbackCurlTransport())
         let source = InstanceMetadataCredentialsSource(environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": base], transport: transport)
         #expect(try await source.credentials().accessKeyId.hasPrefix("ASIAIMDSSTUB"))
         #expect(!transport.requests.dropFirst().contains { request in request.headers.contains { $0.name == "X-aws-ec2-metadata-token" } })
@@ -33,7 +33,7 @@ import Testing
 
     @Test func imdsV1FallbackCanBeDisabled() async throws {
         let base = try await CredentialStubServer.shared.baseURL(["--imds-v1-only"])
-        let transport = CredentialCountingTransport(forwardingTo: LoopbackURLSessionTransport())
+        let transport = CredentialCountingTransport(forwardingTo: LoopbackCurlTransport())
         let source = InstanceMetadataCredentialsSource(environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": base,
                                                                      "AWS_EC2_METADATA_V1_DISABLED": "true"], transport: transport)
         guard case .notConfigured(let reason) = try await source.lookup() else {
@@ -46,7 +46,7 @@ import Testing
 
     @Test func instanceWithoutRoleIsSkipped() async throws {
         let base = try await CredentialStubServer.shared.baseURL(["--imds-role", ""])
-        let source = InstanceMetadataCredentialsSource(environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": base], transport: LoopbackURLSessionTransport())
+        let source = InstanceMetadataCredentialsSource(environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": base], transport: LoopbackCurlTransport())
         guard case .notConfigured(let reason) = try await source.lookup() else {
             Issue.record("no role should mean no credentials")
             return
@@ -70,7 +70,7 @@ import Testing
     @Test func unreachableEndpointIsSkippedNamingIt() async throws {
         // Port 1 on loopback: nothing listens, the connection is refused at once.
         let source = InstanceMetadataCredentialsSource(environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:1"],
-                                                       transport: LoopbackURLSessionTransport())
+                                                       transport: LoopbackCurlTransport())
         guard case .notConfigured(let reason) = try await source.lookup() else {
             Issue.record("an unreachable IMDS returned credentials")
             return

@@ -1,35 +1,19 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import ObjectStore
 import SigV4
 import Testing
 
-/// HTTP over URLSession for the credential tests, refusing anything but 127.0.0.1 so no test can
-/// reach EC2 metadata, a container agent or real STS even when misconfigured.
-struct LoopbackURLSessionTransport: HTTPTransport {
+/// The project's libcurl transport, refusing anything but 127.0.0.1 so no test can reach EC2
+/// metadata, a container agent or real STS even when misconfigured.
+struct LoopbackCurlTransport: HTTPTransport {
+    /// One pool of curl threads for all credential tests.
+    private static let curl = CurlTransport(settings: CurlTransport.Settings(connections: 4, caBundle: nil, connectTimeout: 2))
+
     func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         guard let url = URL(string: request.url), url.host == "127.0.0.1" else {
             throw HTTPTransportError(url: request.url, reason: "test transport refuses non-loopback address")
         }
-        var urlRequest = URLRequest(url: url)
-        urlRequest.httpMethod = request.method
-        urlRequest.timeoutInterval = request.timeout ?? 10
-        for header in request.headers { urlRequest.addValue(header.value, forHTTPHeaderField: header.name) }
-        if !request.body.isEmpty { urlRequest.httpBody = Data(request.body) }
-        do {
-            let (data, response) = try await URLSession.shared.data(for: urlRequest)
-            guard let http = response as? HTTPURLResponse else {
-                throw HTTPTransportError(url: request.url, reason: "not an HTTP response")
-            }
-            let headers = http.allHeaderFields.map { (name: "\($0.key)".lowercased(), value: "\($0.value)") }
-            return HTTPResponse(status: http.statusCode, headers: headers, body: Array(data))
-        } catch let error as HTTPTransportError {
-            throw error
-        } catch {
-            throw HTTPTransportError(url: request.url, reason: "\(error)")
-        }
+        return try await Self.curl.send(request)
     }
 }
 

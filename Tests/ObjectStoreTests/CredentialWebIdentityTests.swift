@@ -18,7 +18,7 @@ import Testing
         let home = try CredentialTempHome()
         let environment = try await environment(home: home, token: CredentialStubServer.webIdentityToken,
                                                 extra: ["AWS_ROLE_SESSION_NAME": "nightly"])
-        let transport = CredentialCountingTransport(forwardingTo: LoopbackURLSessionTransport())
+        let transport = CredentialCountingTransport(forwardingTo: LoopbackCurlTransport())
         let source = WebIdentityCredentialsSource(environment: environment, region: "eu-west-1", transport: transport,
                                                   clock: CredentialTestClock().clock)
         let credentials = try await source.credentials()
@@ -39,7 +39,7 @@ import Testing
     @Test func rejectedTokenFailsWithTheSTSErrorCodeAndNoToken() async throws {
         let home = try CredentialTempHome()
         let environment = try await environment(home: home, token: "not-the-right-jwt")
-        let source = WebIdentityCredentialsSource(environment: environment, region: nil, transport: LoopbackURLSessionTransport(),
+        let source = WebIdentityCredentialsSource(environment: environment, region: nil, transport: LoopbackCurlTransport(),
                                                   clock: CredentialTestClock().clock)
         let error = try #require(await credentialError { try await source.credentials() })
         #expect("\(error)".contains("InvalidIdentityToken"))
@@ -80,7 +80,7 @@ import Testing
             """)
         let base = try await CredentialStubServer.shared.baseURL()
         let environment = isolatedEnvironment(home: home.path, extra: ["AWS_PROFILE": "irsa", "AWS_ENDPOINT_URL_STS": base + "/sts"])
-        let transport = CredentialCountingTransport(forwardingTo: LoopbackURLSessionTransport())
+        let transport = CredentialCountingTransport(forwardingTo: LoopbackCurlTransport())
         let source = ProfileCredentialsSource(files: try SharedConfigFiles.load(environment: environment), environment: environment,
                                               region: nil, transport: transport, clock: CredentialTestClock().clock)
         let credentials = try await source.credentials()
