@@ -1,3 +1,0 @@
-import Layout
-import Yams
-public enum JobFileModule {}

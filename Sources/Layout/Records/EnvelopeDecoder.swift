@@ -1,0 +1,265 @@
+/// Reads ktape envelope lines (`.ktape.json`) back into records; see docs/formats.md.
+/// Exact about types and the version, tolerant of field order, JSON whitespace and unknown fields (skipped).
+public enum EnvelopeDecoder {
+    /// Decodes one line (with or without its trailing `\n`).
+    public static func decode(_ line: [UInt8]) throws(RecordLineError) -> KafkaRecord {
+        let result: Result<KafkaRecord, RecordLineError> = line.withUnsafeBytes { bytes in
+            do throws(RecordLineError) { return .success(try decode(bytes)) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
+    /// Decodes one line (with or without its trailing `\n`) from borrowed memory.
+    public static func decode(_ line: UnsafeRawBufferPointer) throws(RecordLineError) -> KafkaRecord {
+        var cursor = JSONCursor(line)
+        if let bad = UTF8Validation.invalidIndex(cursor.p, count: cursor.count) {
+            throw cursor.error(.invalidUTF8, at: bad)
+        }
+        var parser = EnvelopeParser(cursor: cursor)
+        let record = try parser.parseRecord()
+        cursor = parser.cursor
+        if cursor.peekSignificant() != nil { throw cursor.error(.trailingData) }
+        return record
+    }
+}
+
+/// The grammar of one envelope object over a `JSONCursor`.
+private struct EnvelopeParser {
+    var cursor: JSONCursor
+    /// Reused for containers of skipped unknown fields and for rare escaped names.
+    private var stack: [UInt8] = []
+    private var discard: [UInt8] = []
+
+    init(cursor: JSONCursor) { self.cursor = cursor }
+
+    private enum Field: UInt16 {
+        case ktape = 1, offset = 2, timestamp = 4, timestampType = 8, key = 16, keyBase64 = 32,
+             value = 64, valueBase64 = 128, headers = 256, name = 512, nameBase64 = 1024, unknown = 0
+
+        var label: String {
+            switch self {
+            case .ktape: return "ktape"
+            case .offset: return "offset"
+            case .timestamp: return "timestamp"
+            case .timestampType: return "timestampType"
+            case .key: return "key"
+            case .keyBase64: return "keyBase64"
+            case .value: return "value"
+            case .valueBase64: return "valueBase64"
+            case .headers: return "headers"
+            case .name: return "name"
+            case .nameBase64: return "nameBase64"
+            case .unknown: return "?"
+            }
+        }
+    }
+
+    mutating func parseRecord() throws(RecordLineError) -> KafkaRecord {
+        try cursor.expect(UInt8(ascii: "{"), "'{'")
+        let objectStart = cursor.i - 1
+        var seen: UInt16 = 0
+        var record = KafkaRecord(offset: 0, timestamp: 0, timestampType: .createTime, key: nil, value: nil)
+        if cursor.peekSignificant() == UInt8(ascii: "}") {
+            cursor.i += 1
+        } else {
+            repeat {
+                let (field, at) = try memberName()
+                try markSeen(field, at: at, in: &seen)
+                switch field {
+                case .ktape:
+                    cursor.skipWhitespace()
+                    let start = cursor.i
+                    let version = try cursor.readInt64(field: "ktape")
+                    guard version == EnvelopeEncoder.version else {
+                        throw cursor.error(.unknownVersion(String(version)), at: start)
+                    }
+                case .offset: record.offset = try cursor.readInt64(field: "offset")
+                case .timestamp: record.timestamp = try cursor.readInt64(field: "timestamp")
+                case .timestampType: record.timestampType = try timestampType()
+                case .key, .keyBase64: record.key = try bytes(field)
+                case .value, .valueBase64: record.value = try bytes(field)
+                case .headers: record.headers = try headers()
+                case .name, .nameBase64, .unknown: try skipValue()
+                }
+            } while try nextMember()
+        }
+        let head: UInt16 = Field.ktape.rawValue | Field.offset.rawValue | Field.timestamp.rawValue
+            | Field.timestampType.rawValue
+        if seen & head != head {
+            let missing: Field = seen & Field.ktape.rawValue == 0 ? .ktape
+                : seen & Field.offset.rawValue == 0 ? .offset
+                : seen & Field.timestamp.rawValue == 0 ? .timestamp : .timestampType
+            throw cursor.error(.missingField(missing.label), at: objectStart)
+        }
+        if seen & (Field.key.rawValue | Field.keyBase64.rawValue) == 0 {
+            throw cursor.error(.missingField("key"), at: objectStart)
+        }
+        if seen & (Field.value.rawValue | Field.valueBase64.rawValue) == 0 {
+            throw cursor.error(.missingField("value"), at: objectStart)
+        }
+        return record
+    }
+
+    private mutating func headers() throws(RecordLineError) -> [RecordHeader] {
+        guard cursor.peekSignificant() == UInt8(ascii: "[") else {
+            throw cursor.error(.wrongType(field: "headers", expected: "an array"))
+        }
+        cursor.i += 1
+        var headers: [RecordHeader] = []
+        if cursor.peekSignificant() == UInt8(ascii: "]") {
+            cursor.i += 1
+            return headers
+        }
+        repeat {
+            headers.append(try header())
+            guard let b = cursor.peekSignificant() else { throw cursor.unexpected("',' or ']'") }
+            cursor.i += 1
+            if b == UInt8(ascii: "]") { return headers }
+            guard b == UInt8(ascii: ",") else { cursor.i -= 1; throw cursor.unexpected("',' or ']'") }
+        } while true
+    }
+
+    private mutating func header() throws(RecordLineError) -> RecordHeader {
+        guard cursor.peekSignificant() == UInt8(ascii: "{") else {
+            throw cursor.error(.wrongType(field: "headers", expected: "an array of objects"))
+        }
+        let objectStart = cursor.i
+        cursor.i += 1
+        var seen: UInt16 = 0
+        var name: [UInt8] = []
+        var value: [UInt8]?
+        if cursor.peekSignificant() == UInt8(ascii: "}") {
+            cursor.i += 1
+        } else {
+            repeat {
+                let (field, at) = try memberName()
+                switch field {
+                case .name, .nameBase64:
+                    try markSeen(field, at: at, in: &seen)
+                    guard let bytes = try bytes(field) else {
+                        throw cursor.error(.wrongType(field: field.label, expected: "a string"), at: at)
+                    }
+                    name = bytes
+                case .value, .valueBase64:
+                    try markSeen(field, at: at, in: &seen)
+                    value = try bytes(field)
+                default:
+                    try skipValue()
+                }
+            } while try nextMember()
+        }
+        if seen & (Field.name.rawValue | Field.nameBase64.rawValue) == 0 {
+            throw cursor.error(.missingField("headers[].name"), at: objectStart)
+        }
+        if seen & (Field.value.rawValue | Field.valueBase64.rawValue) == 0 {
+            throw cursor.error(.missingField("headers[].value"), at: objectStart)
+        }
+        return RecordHeader(name: name, value: value)
+    }
+
+    /// After a member: true on ',', false on '}'.
+    private mutating func nextMember() throws(RecordLineError) -> Bool {
+        guard let b = cursor.peekSignificant() else { throw cursor.unexpected("',' or '}'") }
+        if b == UInt8(ascii: ",") { cursor.i += 1; return true }
+        if b == UInt8(ascii: "}") { cursor.i += 1; return false }
+        throw cursor.unexpected("',' or '}'")
+    }
+
+    private mutating func markSeen(_ field: Field, at: Int, in seen: inout UInt16) throws(RecordLineError) {
+        guard field != .unknown else { return }
+        if seen & field.rawValue != 0 { throw cursor.error(.duplicateField(field.label), at: at) }
+        let partner: Field? = switch field {
+        case .key: .keyBase64
+        case .keyBase64: .key
+        case .value: .valueBase64
+        case .valueBase64: .value
+        case .name: .nameBase64
+        case .nameBase64: .name
+        default: nil
+        }
+        if let partner, seen & partner.rawValue != 0 {
+            throw cursor.error(.conflictingFields(partner.label, field.label), at: at)
+        }
+        seen |= field.rawValue
+    }
+
+    /// Reads `"name":` and says which field it is (and where it started).
+    private mutating func memberName() throws(RecordLineError) -> (Field, Int) {
+        cursor.skipWhitespace()
+        let at = cursor.i
+        let (range, hasEscapes) = try cursor.scanString()
+        try cursor.expect(UInt8(ascii: ":"), "':'")
+        if !hasEscapes { return (classify(range), at) }
+        // Rare: a name written with escapes; compare its decoded bytes.
+        discard.removeAll(keepingCapacity: true)
+        try cursor.appendUnescaped(range, hasEscapes: true, to: &discard)
+        let field = discard.withUnsafeBytes { bytes -> Field in
+            let c = JSONCursor(bytes)
+            return EnvelopeParser.classify(c, 0..<bytes.count)
+        }
+        return (field, at)
+    }
+
+    private func classify(_ range: Range<Int>) -> Field { Self.classify(cursor, range) }
+
+    private static func classify(_ c: JSONCursor, _ r: Range<Int>) -> Field {
+        switch r.count {
+        case 3: return c.matches(r, "key") ? .key : .unknown
+        case 4: return c.matches(r, "name") ? .name : .unknown
+        case 5: return c.matches(r, "ktape") ? .ktape : c.matches(r, "value") ? .value : .unknown
+        case 6: return c.matches(r, "offset") ? .offset : .unknown
+        case 7: return c.matches(r, "headers") ? .headers : .unknown
+        case 9: return c.matches(r, "timestamp") ? .timestamp : c.matches(r, "keyBase64") ? .keyBase64 : .unknown
+        case 10: return c.matches(r, "nameBase64") ? .nameBase64 : .unknown
+        case 11: return c.matches(r, "valueBase64") ? .valueBase64 : .unknown
+        case 13: return c.matches(r, "timestampType") ? .timestampType : .unknown
+        default: return .unknown
+        }
+    }
+
+    private mutating func timestampType() throws(RecordLineError) -> TimestampType {
+        guard cursor.peekSignificant() == UInt8(ascii: "\"") else {
+            throw cursor.error(.wrongType(field: "timestampType", expected: "a string"))
+        }
+        let at = cursor.i
+        let (range, hasEscapes) = try cursor.scanString()
+        var text: [UInt8] = []
+        try cursor.appendUnescaped(range, hasEscapes: hasEscapes, to: &text)
+        switch String(decoding: text, as: UTF8.self) {
+        case "CreateTime": return .createTime
+        case "LogAppendTime": return .logAppendTime
+        case "NoTimestampType": return .notAvailable
+        case let other: throw cursor.error(.unknownTimestampType(other), at: at)
+        }
+    }
+
+    /// A bytes field's value: null or text for the plain spelling, base64 text for the `…Base64` one.
+    private mutating func bytes(_ field: Field) throws(RecordLineError) -> [UInt8]? {
+        let isBase64 = field == .keyBase64 || field == .valueBase64 || field == .nameBase64
+        guard let b = cursor.peekSignificant() else { throw cursor.unexpected("a value") }
+        if b == UInt8(ascii: "n") && !isBase64 {
+            try cursor.expectLiteral("null")
+            return nil
+        }
+        guard b == UInt8(ascii: "\"") else {
+            throw cursor.error(.wrongType(field: field.label, expected: isBase64 ? "a base64 string" : "a string or null"))
+        }
+        let (range, hasEscapes) = try cursor.scanString()
+        var out: [UInt8] = []
+        out.reserveCapacity(range.count)
+        try cursor.appendUnescaped(range, hasEscapes: hasEscapes, to: &out)
+        guard isBase64 else { return out }
+        let decoded = out.withUnsafeBytes { Base64.decode($0) }
+        switch decoded {
+        case .success(let bytes): return bytes
+        case .failure(let failure):
+            // Without escapes the text maps 1:1 onto the line, so the column is exact.
+            let column = hasEscapes ? range.lowerBound : range.lowerBound + failure.index
+            throw cursor.error(.badBase64(field: field.label, reason: failure.reason), at: column)
+        }
+    }
+
+    private mutating func skipValue() throws(RecordLineError) {
+        try cursor.compactValue(into: &discard, emit: false, stack: &stack)
+    }
+}
