@@ -31,15 +31,16 @@ public enum CredentialsLookup: Sendable {
     case notConfigured(String)
 }
 
-/// One step of the default chain, with the name used in the "tried" list of errors.
-public protocol CredentialsSource: Sendable {
+/// One step of the default chain, with the name used in the "tried" list of errors. Each source
+/// is also a provider on its own, for callers that want exactly one way of getting credentials.
+public protocol CredentialsSource: CredentialsProvider {
     /// Short human name, e.g. "environment" or "EC2 instance metadata".
     var name: String { get }
     func lookup() async throws -> CredentialsLookup
 }
 
 extension CredentialsSource {
-    /// Lets a single source stand alone as a provider.
+    /// The source's credentials, or `CredentialsError.notFound` naming why it does not apply.
     public func credentials() async throws -> Credentials {
         switch try await lookup() {
         case .found(let credentials): return credentials
