@@ -71,7 +71,7 @@ import Testing
         for url in ["http://127.0.0.1:8080/x", "http://localhost/x", "http://[::1]/x", "http://169.254.170.23/v1/credentials", "https://creds.example.com/x"] {
             #expect(throws: Never.self) { try ContainerCredentialsSource.validateFullURI(url) }
         }
-        for url in ["http://10.0.0.1/x", "ftp://127.0.0.1/x", "not a url"] {
+        for url in ["http://10.0.0.1/x", "http://127.0.0.1.example.com/x", "http://169.254.169.254/x", "ftp://127.0.0.1/x", "not a url"] {
             #expect(throws: CredentialsError.self) { try ContainerCredentialsSource.validateFullURI(url) }
         }
     }

@@ -83,9 +83,16 @@ public struct ContainerCredentialsSource: CredentialsSource {
         }
         if scheme == "https" { return }
         let bracketed = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
-        guard scheme == "http", allowedHTTPHosts.contains(bracketed) || host.hasPrefix("127.") else {
+        guard scheme == "http", allowedHTTPHosts.contains(bracketed) || isIPv4Loopback(host) else {
             throw CredentialsError.endpointFailed(source: "container credentials", url: url,
                                                   reason: "plain HTTP is only allowed to loopback or the container agent (169.254.170.2, 169.254.170.23)")
         }
+    }
+
+    /// `127.x.y.z` with four decimal octets; `127.0.0.1.example.com` is not loopback.
+    private static func isIPv4Loopback(_ host: String) -> Bool {
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        guard octets.count == 4, octets[0] == "127" else { return false }
+        return octets.allSatisfy { !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isASCII) && UInt8($0) != nil }
     }
 }

@@ -1,2 +1,0 @@
-import CZlib
-public enum GzipModule {}
