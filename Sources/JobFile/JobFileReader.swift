@@ -1,0 +1,113 @@
+import Foundation
+import Layout
+import Yams
+
+/// Reads a YAML job file into Layout's `JobDocument`, keeping each key's line for errors.
+public enum JobFileReader {
+    /// Reads and parses the file at `path`; errors are `JobFileError`s naming `path`.
+    public static func read(path: String) throws -> JobDocument {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw JobFileError(path: path, line: nil, reason: "cannot read the job file (\((error as NSError).localizedDescription))")
+        }
+        return try parse(yaml: text, path: path)
+    }
+
+    /// Parses job-file text; `path` names the file in errors and origins.
+    public static func parse(yaml: String, path: String) throws -> JobDocument {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch let error as YamlError {
+            throw JobFileError(path: path, yamlError: error)
+        }
+        guard let root else { throw JobFileError(path: path, line: nil, reason: "the job file is empty") }
+        guard case .mapping(let mapping) = root else {
+            throw JobFileError(path: path, line: root.mark?.line, reason: "expected a mapping of settings at the top level")
+        }
+        var document = JobDocument(path: path)
+        for (keyNode, valueNode) in mapping {
+            let line = keyNode.mark?.line ?? 0
+            guard case .scalar(let key) = keyNode else {
+                throw JobFileError(path: path, line: line, reason: "a setting name must be plain text")
+            }
+            let value = try rawValue(valueNode, key: key.string, line: line, path: path)
+            document.set(JobEntry(key: key.string, value: value, origin: .file(path: path, line: line)))
+        }
+        return document
+    }
+
+    /// Reads a job file if `path` is given and lays `flags` over it; the usual entry point for the CLI.
+    public static func document(jobFile path: String?, flags: JobDocument) throws -> JobDocument {
+        guard let path else { return flags }
+        return try read(path: path).merging(flags)
+    }
+
+    static func rawValue(_ node: Node, key: String, line: Int, path: String) throws -> JobRawValue {
+        func fail(_ reason: String) -> JobFileError {
+            JobFileError(path: path, line: line, reason: "\(key): \(reason)")
+        }
+        switch node {
+        case .scalar(let scalar):
+            if scalar.style == .plain, ["", "~", "null", "Null", "NULL"].contains(scalar.string) {
+                throw fail("has no value")
+            }
+            return .scalar(scalar.string)
+        case .sequence(let sequence):
+            return .list(try sequence.map { item in
+                guard case .scalar(let scalar) = item else { throw fail("list items must be single values") }
+                return scalar.string
+            })
+        case .mapping(let mapping):
+            var map: [String: String] = [:]
+            for (name, value) in mapping {
+                guard case .scalar(let nameScalar) = name, case .scalar(let valueScalar) = value else {
+                    throw fail("mapping entries must be name: value")
+                }
+                map[nameScalar.string] = valueScalar.string
+            }
+            return .map(map)
+        case .alias:
+            throw fail("YAML aliases are not supported")
+        }
+    }
+}
+
+/// A job file that cannot be read or parsed: `path:line: reason`.
+public struct JobFileError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var path: String
+    public var line: Int?
+    public var reason: String
+
+    public init(path: String, line: Int?, reason: String) {
+        self.path = path
+        self.line = line
+        self.reason = reason
+    }
+
+    init(path: String, yamlError: YamlError) {
+        self.path = path
+        switch yamlError {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            line = mark.line
+            reason = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            line = context.mark.line
+            reason = "duplicate setting '\(duplicates.joined(separator: "', '"))'"
+        case .reader(let problem, _, _, _):
+            line = nil
+            reason = problem
+        default:
+            line = nil
+            reason = "not valid YAML (\(yamlError))"
+        }
+    }
+
+    public var description: String {
+        if let line { return "\(path):\(line): \(reason)" }
+        return "\(path): \(reason)"
+    }
+}

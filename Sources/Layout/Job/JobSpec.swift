@@ -1,0 +1,92 @@
+import Foundation
+
+/// A validated job: the settings of one command, each with its origin. Build it with
+/// `JobSpec(document:command:)` from a job file's document merged with flags.
+public struct JobSpec: Sendable {
+    public var command: JobCommand
+    public var common: CommonSettings
+    /// Present for `backup`.
+    public var backup: BackupSettings?
+    /// Present for `restore`.
+    public var restore: RestoreSettings?
+    /// The document validated, kept for `effectiveConfigText`.
+    public var document: JobDocument
+}
+
+/// Settings every command reads.
+public struct CommonSettings: Sendable {
+    /// Required for backup and restore.
+    public var bootstrapServers: Setting<String>?
+    /// `-X` librdkafka properties.
+    public var kafkaProperties: Setting<[String: String]>
+    public var store: Setting<StoreLocation>
+    public var endpointURL: Setting<String>?
+    public var region: Setting<String>?
+    public var topicsDir: Setting<String>
+    public var logFormat: Setting<LogFormat>
+    public var summaryJSON: Setting<String>?
+    public var metricsFile: Setting<String>?
+    public var mskIAM: Setting<Bool>
+    public var consumerGroups: Setting<ConsumerGroupSelection>?
+    public var sse: Setting<ServerSideEncryption>?
+    public var sseKMSKeyID: Setting<String>?
+    public var acl: Setting<CannedACL>?
+    public var expectedBucketOwner: Setting<String>?
+
+    /// Key layout of the store (its prefix, for S3, and the topics dir).
+    public var storeLayout: StoreLayout {
+        if case .s3(_, let prefix) = store.value { return StoreLayout(prefix: prefix, topicsDir: topicsDir.value) }
+        return StoreLayout(prefix: "", topicsDir: topicsDir.value)
+    }
+}
+
+/// Settings only `backup` reads.
+public struct BackupSettings: Sendable {
+    /// Topics by name; set when `topics` is given.
+    public var topics: Setting<[String]>?
+    /// Topics by whole-name regex; set when `topics-regex` is given.
+    public var topicsRegex: Setting<WholeNameRegex>?
+    public var format: Setting<StoreFormat>
+    public var compression: Setting<StoreCompression>
+    public var flushSize: Setting<Int>
+    public var partSize: Setting<Int64>
+    public var maxObjectBytes: Setting<Int64>
+    public var maxOpenObjects: Setting<Int>
+    public var concurrency: Setting<Int>
+    public var onInvalidJSON: Setting<InvalidJSONPolicy>
+    public var storeKeys: Setting<Bool>
+    public var storeHeaders: Setting<Bool>
+    public var groupID: Setting<String>?
+    public var shard: Setting<ShardAssignment>?
+    public var storageClass: Setting<StorageClass>
+    public var objectLock: Setting<ObjectLock>?
+
+    /// The manifest's shard label: `i/n`, `group:<id>` or `all`.
+    public var shardLabel: String {
+        if let shard { return shard.value.description }
+        if let groupID { return "group:\(groupID.value)" }
+        return "all"
+    }
+
+    /// True when `topic` is selected by `topics` or `topics-regex`.
+    public func selects(topic: String) -> Bool {
+        (topics?.value.contains(topic) ?? false) || (topicsRegex?.value.matches(topic) ?? false)
+    }
+}
+
+/// Settings only `restore` reads.
+public struct RestoreSettings: Sendable {
+    /// Files per topic; nil restores every topic in the store.
+    public var topicRegexList: Setting<TopicRegexList>?
+    /// RegexRouter rename; nil keeps names.
+    public var rename: Setting<RegexRouter>?
+    public var createTopics: Setting<Bool>
+    public var dryRun: Setting<Bool>
+    /// Epoch milliseconds, inclusive.
+    public var fromTime: Setting<Int64>?
+    /// Epoch milliseconds, exclusive.
+    public var toTime: Setting<Int64>?
+    public var asOf: Setting<RunID>?
+    public var replicationFactor: Setting<Int>?
+    public var stateDir: Setting<String>?
+}

@@ -1,0 +1,98 @@
+import Foundation
+
+extension JobSpec {
+    /// S3's limits on multipart uploads.
+    public static let minimumPartSize: Int64 = 5 << 20
+    public static let maximumPartSize: Int64 = 5 << 30
+    public static let maximumParts: Int64 = 10_000
+
+    /// Validates `document` for `command`; the first problem is thrown as one line naming the key
+    /// and its origin. Unknown keys get a "did you mean"; keys of the other command are refused.
+    public init(document: JobDocument, command: JobCommand) throws {
+        let reader = SettingsReader(document: document)
+        try Self.checkKeys(document, command: command, reader: reader)
+        self.command = command
+        self.document = document
+        common = try Self.readCommon(reader, command: command)
+        backup = command == .backup ? try Self.readBackup(reader) : nil
+        restore = command == .restore ? try Self.readRestore(reader) : nil
+    }
+
+    static func checkKeys(_ document: JobDocument, command: JobCommand, reader: SettingsReader) throws {
+        // In file order, so the first problem reported is the first one written.
+        func line(_ origin: SettingOrigin) -> Int { if case .file(_, let line) = origin { return line } else { return 0 } }
+        for entry in document.entries.values.sorted(by: { (line($0.origin), $0.key) < (line($1.origin), $1.key) }) {
+            guard let key = JobKey(rawValue: entry.key) else {
+                let hint = JobKey.suggestion(for: entry.key).map { " (did you mean '\($0.rawValue)'?)" } ?? ""
+                throw JobSpecError(location: entry.origin.locate(entry.key), reason: "unknown setting\(hint)")
+            }
+            guard command.accepts(key.scope) else {
+                throw JobSpecError(location: entry.origin.locate(entry.key),
+                                   reason: "is a \(key.scope.rawValue) setting; \(command.rawValue) does not use it")
+            }
+        }
+    }
+
+    static func readCommon(_ r: SettingsReader, command: JobCommand) throws -> CommonSettings {
+        let needsKafka = command == .backup || command == .restore
+        let bootstrap = needsKafka ? try r.required(.bootstrapServers, "(the Kafka cluster to \(command == .backup ? "read" : "write"))")
+            : try r.nonEmpty(.bootstrapServers)
+        let store = try r.required(.store, "(s3://bucket[/prefix], file:///path or a directory)")
+        let location: StoreLocation
+        switch StoreLocation.parse(store.value) {
+        case .success(let parsed): location = parsed
+        case .failure(let problem): throw r.error(.store, problem.text)
+        }
+        var properties: Setting<[String: String]> = Setting([:], .default)
+        if let entry = r.entry(.kafkaProperty) {
+            guard case .map(let map) = entry.value else {
+                throw r.error(.kafkaProperty, "expected a mapping of librdkafka properties, got \(entry.value.typeName)")
+            }
+            if let empty = map.keys.sorted().first(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+                throw r.error(.kafkaProperty, "has an empty property name ('\(empty)')")
+            }
+            properties = Setting(map, entry.origin)
+        }
+        let endpoint = try r.nonEmpty(.endpointURL)
+        if let endpoint, !(endpoint.value.hasPrefix("http://") || endpoint.value.hasPrefix("https://")) {
+            throw r.error(.endpointURL, "must start with http:// or https:// (got '\(endpoint.value)')")
+        }
+        let topicsDir = try r.withDefault(.topicsDir) { text -> String in
+            let trimmed = KeyPath.trimSlashes(text)
+            if trimmed.isEmpty { throw r.error(.topicsDir, "is empty") }
+            if trimmed.split(separator: "/").contains(where: { $0 == "." || $0 == ".." || $0 == StoreLayout.metadataFolder }) {
+                throw r.error(.topicsDir, "cannot contain '.', '..' or '\(StoreLayout.metadataFolder)' (got '\(text)')")
+            }
+            return trimmed
+        }
+        let sse = try r.choice(.sse, ServerSideEncryption.self)
+        let kmsKey = try r.nonEmpty(.sseKMSKeyID)
+        if kmsKey != nil, sse?.value != .kms {
+            throw r.error(.sseKMSKeyID, "needs sse: aws:kms")
+        }
+        let owner = try r.nonEmpty(.expectedBucketOwner)
+        if let owner, !(owner.value.count == 12 && owner.value.allSatisfy { $0.isASCII && $0.isNumber }) {
+            throw r.error(.expectedBucketOwner, "must be a 12-digit AWS account id (got '\(owner.value)')")
+        }
+        return CommonSettings(
+            bootstrapServers: bootstrap, kafkaProperties: properties,
+            store: Setting(location, store.origin), endpointURL: endpoint, region: try r.nonEmpty(.region),
+            topicsDir: topicsDir, logFormat: try r.choiceWithDefault(.logFormat, LogFormat.self),
+            summaryJSON: try r.nonEmpty(.summaryJSON), metricsFile: try r.nonEmpty(.metricsFile),
+            mskIAM: try r.bool(.mskIAM), consumerGroups: try readConsumerGroups(r),
+            sse: sse, sseKMSKeyID: kmsKey, acl: try r.choice(.acl, CannedACL.self), expectedBucketOwner: owner)
+    }
+
+    /// A YAML list or a plain `a,b` list names groups; anything else is a whole-name regex.
+    static func readConsumerGroups(_ r: SettingsReader) throws -> Setting<ConsumerGroupSelection>? {
+        guard let entry = r.entry(.consumerGroups) else { return nil }
+        if case .list = entry.value, let names = try r.list(.consumerGroups) {
+            return Setting(.names(names.value), names.origin)
+        }
+        guard let text = try r.nonEmpty(.consumerGroups) else { return nil }
+        let plainList = text.value.range(of: #"^\s*[A-Za-z0-9._-]+\s*(,\s*[A-Za-z0-9._-]+\s*)*$"#, options: .regularExpression) != nil
+        if plainList, let names = try r.list(.consumerGroups) { return Setting(.names(names.value), names.origin) }
+        guard let regex = try r.regex(.consumerGroups) else { return nil }
+        return Setting(.regex(regex.value), regex.origin)
+    }
+}

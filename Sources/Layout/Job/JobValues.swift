@@ -1,0 +1,160 @@
+import Foundation
+
+/// `log-format`.
+public enum LogFormat: String, Sendable, CaseIterable {
+    case text, json
+}
+
+/// `on-invalid-json`: what a backup in `confluent-json` does with a value that is not JSON.
+public enum InvalidJSONPolicy: String, Sendable, CaseIterable {
+    case fail, skip
+}
+
+/// `storage-class` for data objects (`_ktape/` always stays STANDARD).
+public enum StorageClass: String, Sendable, CaseIterable {
+    case standard = "STANDARD"
+    case standardIA = "STANDARD_IA"
+    case oneZoneIA = "ONEZONE_IA"
+    case intelligentTiering = "INTELLIGENT_TIERING"
+    case glacierIR = "GLACIER_IR"
+
+    /// Classes S3 has that ktape refuses, with the reason.
+    public static let refused: [String: String] = [
+        "GLACIER": "objects in GLACIER must be thawed before restore or verify can read them",
+        "DEEP_ARCHIVE": "objects in DEEP_ARCHIVE must be thawed before restore or verify can read them",
+    ]
+}
+
+/// `object-lock-mode`.
+public enum ObjectLockMode: String, Sendable, CaseIterable {
+    case governance = "GOVERNANCE"
+    case compliance = "COMPLIANCE"
+}
+
+/// `sse`: S3 server-side encryption.
+public enum ServerSideEncryption: String, Sendable, CaseIterable {
+    case aes256 = "AES256"
+    case kms = "aws:kms"
+}
+
+/// `acl`: S3 canned ACLs.
+public enum CannedACL: String, Sendable, CaseIterable {
+    case `private` = "private"
+    case publicRead = "public-read"
+    case publicReadWrite = "public-read-write"
+    case authenticatedRead = "authenticated-read"
+    case awsExecRead = "aws-exec-read"
+    case bucketOwnerRead = "bucket-owner-read"
+    case bucketOwnerFullControl = "bucket-owner-full-control"
+}
+
+/// Object Lock retention for data objects.
+public struct ObjectLock: Equatable, Sendable {
+    public var mode: ObjectLockMode
+    public var retainDays: Int
+}
+
+/// `shard`: a static share `index/count` of a job's partitions.
+public struct ShardAssignment: Equatable, Sendable, CustomStringConvertible {
+    public var index: Int
+    public var count: Int
+
+    /// `i/n` with 0 ≤ i < n; nil otherwise.
+    public init?(parsing text: String) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let index = Int(parts[0].trimmingCharacters(in: .whitespaces)),
+              let count = Int(parts[1].trimmingCharacters(in: .whitespaces)),
+              count >= 1, index >= 0, index < count else { return nil }
+        self.index = index
+        self.count = count
+    }
+
+    public var description: String { "\(index)/\(count)" }
+}
+
+/// `consumer-groups`: named groups, or a regex over group ids (whole-name match).
+public enum ConsumerGroupSelection: Sendable {
+    case names([String])
+    case regex(WholeNameRegex)
+
+    /// True when `group` is selected.
+    public func selects(_ group: String) -> Bool {
+        switch self {
+        case .names(let names): return names.contains(group)
+        case .regex(let regex): return regex.matches(group)
+        }
+    }
+}
+
+/// `store`: where the backup lives.
+public enum StoreLocation: Hashable, Sendable, CustomStringConvertible {
+    /// `s3://bucket[/prefix]`.
+    case s3(bucket: String, prefix: String)
+    /// `file:///path` or a plain path.
+    case directory(path: String)
+
+    /// Parses a store URL; nil reason on success.
+    public static func parse(_ text: String) -> Result<StoreLocation, StoreLocationProblem> {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.isEmpty { return .failure(StoreLocationProblem(text: "is empty")) }
+        if trimmed.hasPrefix("s3://") {
+            let rest = trimmed.dropFirst("s3://".count)
+            let bucket = String(rest.prefix { $0 != "/" })
+            let prefix = KeyPath.trimSlashes(String(rest.dropFirst(bucket.count)))
+            guard !bucket.isEmpty else { return .failure(StoreLocationProblem(text: "'\(text)' names no bucket")) }
+            guard bucket.unicodeScalars.allSatisfy(TopicName.isLegal) else {
+                return .failure(StoreLocationProblem(text: "bucket '\(bucket)' has characters S3 does not allow"))
+            }
+            return .success(.s3(bucket: bucket, prefix: prefix))
+        }
+        if trimmed.hasPrefix("file://") {
+            let path = String(trimmed.dropFirst("file://".count))
+            guard path.hasPrefix("/") else {
+                return .failure(StoreLocationProblem(text: "'\(text)' is not file:///absolute/path"))
+            }
+            return .success(.directory(path: path))
+        }
+        if let scheme = trimmed.range(of: "://") {
+            return .failure(StoreLocationProblem(text: "scheme '\(trimmed[..<scheme.lowerBound])' is not supported (use s3://, file:// or a path)"))
+        }
+        return .success(.directory(path: trimmed))
+    }
+
+    public var description: String {
+        switch self {
+        case .s3(let bucket, let prefix): return prefix.isEmpty ? "s3://\(bucket)" : "s3://\(bucket)/\(prefix)"
+        case .directory(let path): return path
+        }
+    }
+}
+
+/// Why a store URL is refused.
+public struct StoreLocationProblem: Error, Equatable, Sendable {
+    public var text: String
+}
+
+/// Byte counts written as integers or with a unit: `16MiB`, `8 MiB`, `1GB`, `5242880`.
+public enum ByteCount {
+    static let units: [String: Int64] = [
+        "": 1, "b": 1,
+        "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40,
+        "kb": 1_000, "mb": 1_000_000, "gb": 1_000_000_000, "tb": 1_000_000_000_000,
+    ]
+
+    /// The byte count, or nil when `text` is not an integer with an optional known unit.
+    public static func parse(_ text: String) -> Int64? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let digits = trimmed.prefix { $0.isASCII && $0.isNumber }
+        let unit = trimmed.dropFirst(digits.count).trimmingCharacters(in: .whitespaces).lowercased()
+        guard !digits.isEmpty, let number = Int64(digits), let scale = units[unit] else { return nil }
+        let (product, overflow) = number.multipliedReportingOverflow(by: scale)
+        return overflow ? nil : product
+    }
+
+    /// `8 MiB`, `1 GiB`, or plain bytes when not a whole number of MiB.
+    public static func describe(_ bytes: Int64) -> String {
+        if bytes >= 1 << 30, bytes % (1 << 30) == 0 { return "\(bytes >> 30) GiB" }
+        if bytes >= 1 << 20, bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB" }
+        return "\(bytes) bytes"
+    }
+}

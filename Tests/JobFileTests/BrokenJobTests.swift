@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+import JobFile
+import Layout
+
+@Suite struct BrokenJobTests {
+    @Test func everyBrokenFixtureFailsWithItsLine() throws {
+        let names = try JobFixtures.brokenNames()
+        #expect(names.count >= 8)
+        for name in names {
+            let text = try JobFixtures.text("broken/\(name)")
+            let expected = try #require(JobFixtures.header(text, "expect-error"), "\(name) has no expect-error")
+            let command = try #require(JobFixtures.header(text, "expect-command").flatMap(JobCommand.init(rawValue:)))
+            do {
+                _ = try JobSpec(document: try JobFileReader.parse(yaml: text, path: name), command: command)
+                Issue.record("\(name) was accepted")
+            } catch {
+                let line = "\(error)"
+                #expect(line.hasPrefix(expected), "\(name): got '\(line)'")
+                #expect(!line.contains("\n"), "\(name): error spans lines")
+            }
+        }
+    }
+
+    @Test func readingAMissingFileNamesIt() {
+        do {
+            _ = try JobFileReader.read(path: "/nonexistent/job.yaml")
+            Issue.record("missing file read")
+        } catch {
+            #expect("\(error)".hasPrefix("/nonexistent/job.yaml: cannot read the job file"))
+        }
+    }
+
+    @Test func topLevelMustBeAMapping() {
+        #expect(throws: JobFileError(path: "j.yaml", line: 1, reason: "expected a mapping of settings at the top level")) {
+            try JobFileReader.parse(yaml: "- a\n- b\n", path: "j.yaml")
+        }
+        #expect(throws: JobFileError(path: "j.yaml", line: nil, reason: "the job file is empty")) {
+            try JobFileReader.parse(yaml: "# nothing\n", path: "j.yaml")
+        }
+        #expect(throws: JobFileError(path: "j.yaml", line: 2, reason: "store: has no value")) {
+            try JobFileReader.parse(yaml: "topics: a\nstore:\n", path: "j.yaml")
+        }
+    }
+}
