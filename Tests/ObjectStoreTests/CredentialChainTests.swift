@@ -88,7 +88,7 @@ import Testing
         for extra in broken {
             let environment = isolatedEnvironment(home: home.path, extra: extra)
             let error = try #require(await credentialError { try await resolve(environment) }, "no error for \(extra.keys.sorted())")
-            #expect(!"\(error)".isEmpty)
+            #expect(!"\(error)".isEmpty && !"\(error)".contains("\n"), "errors are one line: \(error)")
             expectNoSecrets(error, secrets)
         }
     }
