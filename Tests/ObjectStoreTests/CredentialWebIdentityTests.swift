@@ -97,4 +97,44 @@ import Testing
         #expect(WebIdentityCredentialsSource.stsEndpoint(environment: ["AWS_ENDPOINT_URL": "http://127.0.0.1:9000"], region: "eu-west-1")
                 == "https://sts.eu-west-1.amazonaws.com", "the S3 endpoint override must not redirect STS")
     }
+
+    @Test func prettyPrintedAnswerWithEntitiesIsRead() async throws {
+        let home = try CredentialTempHome()
+        let tokenFile = try home.write("token", "jwt")
+        let transport = CredentialCountingTransport { _ in
+            HTTPResponse(status: 200, headers: [], body: Array("""
+                <?xml version="1.0"?>
+                <AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+                  <AssumeRoleWithWebIdentityResult>
+                    <Credentials>
+                      <AccessKeyId>ASIAPRETTY</AccessKeyId>
+                      <SecretAccessKey>pretty/secret+key</SecretAccessKey>
+                      <SessionToken>a&amp;b&#x3D;</SessionToken>
+                      <Expiration>2030-01-01T00:00:00.000Z</Expiration>
+                    </Credentials>
+                  </AssumeRoleWithWebIdentityResult>
+                </AssumeRoleWithWebIdentityResponse>
+                """.utf8))
+        }
+        let source = WebIdentityCredentialsSource(environment: ["AWS_WEB_IDENTITY_TOKEN_FILE": tokenFile, "AWS_ROLE_ARN": roleArn,
+                                                                "AWS_ENDPOINT_URL_STS": "http://127.0.0.1:9/"],
+                                                  region: nil, transport: transport, clock: CredentialTestClock().clock)
+        let credentials = try await source.credentials()
+        #expect(credentials == Credentials(accessKeyId: "ASIAPRETTY", secretAccessKey: "pretty/secret+key", sessionToken: "a&b=",
+                                           expiration: Date(timeIntervalSince1970: 1_893_456_000)))
+    }
+
+    @Test func nonXMLErrorPageReportsTheStatus() async throws {
+        let home = try CredentialTempHome()
+        let tokenFile = try home.write("token", "jwt")
+        let transport = CredentialCountingTransport { _ in
+            HTTPResponse(status: 503, headers: [], body: Array("<html><body>Service Unavailable</body></html>".utf8))
+        }
+        let source = WebIdentityCredentialsSource(environment: ["AWS_WEB_IDENTITY_TOKEN_FILE": tokenFile, "AWS_ROLE_ARN": roleArn,
+                                                                "AWS_ENDPOINT_URL_STS": "http://127.0.0.1:9/"],
+                                                  region: nil, transport: transport, clock: CredentialTestClock().clock)
+        let error = try #require(await credentialError { try await source.credentials() })
+        #expect("\(error)".contains("HTTP 503"))
+        #expect("\(error)".contains("http://127.0.0.1:9/"))
+    }
 }

@@ -1,11 +1,10 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import SigV4
 
-/// Reads an STS `AssumeRoleWithWebIdentity` answer: the `Credentials` element on success,
-/// `<ErrorResponse><Error><Code>/<Message>` on failure.
+/// Reads an STS `AssumeRoleWithWebIdentity` answer:
+/// `<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials>` on success,
+/// `<ErrorResponse><Error><Code>/<Message>` on failure. Uses the module's small XML reader (no
+/// libxml2 dependency).
 enum STSResponseParser {
     enum Outcome {
         case credentials(Credentials)
@@ -14,43 +13,28 @@ enum STSResponseParser {
     }
 
     static func parse(_ body: [UInt8]) -> Outcome {
-        let collector = LeafCollector()
-        let parser = XMLParser(data: Data(body))
-        parser.delegate = collector
-        guard parser.parse() else { return .malformed("response is not XML") }
-        let leaves = collector.leaves
-        if let code = leaves["Code"] {
-            return .stsError(code: code, message: leaves["Message"] ?? "")
+        guard let document = XMLElement.parse(body) else { return .malformed("response is not XML") }
+        if document.name == "ErrorResponse" || document.name == "Error" {
+            let error = document.child("Error") ?? document
+            return .stsError(code: trimmed(error.value("Code")) ?? "unknown error", message: trimmed(error.value("Message")) ?? "")
         }
-        guard let keyId = leaves["AccessKeyId"], !keyId.isEmpty else { return .malformed("no AccessKeyId in response") }
-        guard let secret = leaves["SecretAccessKey"], !secret.isEmpty else { return .malformed("no SecretAccessKey in response") }
+        guard let credentials = document.child("AssumeRoleWithWebIdentityResult")?.child("Credentials") else {
+            return .malformed("no Credentials element in response")
+        }
+        guard let keyId = trimmed(credentials.value("AccessKeyId")) else { return .malformed("no AccessKeyId in response") }
+        guard let secret = trimmed(credentials.value("SecretAccessKey")) else { return .malformed("no SecretAccessKey in response") }
         var expiration: Date?
-        if let text = leaves["Expiration"] {
+        if let text = trimmed(credentials.value("Expiration")) {
             guard let date = parseAWSTimestamp(text) else { return .malformed("Expiration '\(text)' is not an ISO 8601 time") }
             expiration = date
         }
         return .credentials(Credentials(accessKeyId: keyId, secretAccessKey: secret,
-                                        sessionToken: leaves["SessionToken"], expiration: expiration))
-    }
-}
-
-/// Collects the text of leaf elements by name; the few names STS uses are unique in its answers.
-private final class LeafCollector: NSObject, XMLParserDelegate {
-    var leaves: [String: String] = [:]
-    private var text = ""
-
-    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
-                qualifiedName: String?, attributes: [String: String] = [:]) {
-        text = ""
+                                        sessionToken: trimmed(credentials.value("SessionToken")), expiration: expiration))
     }
 
-    func parser(_ parser: XMLParser, foundCharacters string: String) {
-        text += string
-    }
-
-    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
-        let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        if !value.isEmpty, leaves[elementName] == nil { leaves[elementName] = value }
-        text = ""
+    /// The text without surrounding whitespace, nil when nothing is left.
+    private static func trimmed(_ text: String?) -> String? {
+        guard let value = text?.trimmingWhitespace(), !value.isEmpty else { return nil }
+        return value
     }
 }
