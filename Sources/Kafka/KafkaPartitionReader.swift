@@ -4,7 +4,9 @@ import CRdKafka
 /// processes through a consumer group.
 ///
 /// Defaults (a property in the config overrides them): `isolation.level=read_committed`,
-/// `enable.auto.commit=false`, `enable.partition.eof=true`, `auto.offset.reset=earliest`.
+/// `enable.auto.commit=false`, `enable.partition.eof=true`, and `auto.offset.reset=error`, so a start
+/// offset that retention has already deleted is an `.error` event with code `_AUTO_OFFSET_RESET` naming the
+/// partition (the caller records the gap and assigns again from the log start) instead of a silent jump.
 /// Every method blocks up to its timeout: run a reader on a dedicated thread (or through
 /// ``KafkaBlocking/run(_:)``), one thread at a time.
 public final class KafkaPartitionReader: @unchecked Sendable {
@@ -14,7 +16,7 @@ public final class KafkaPartitionReader: @unchecked Sendable {
         ("enable.auto.commit", "false"),
         ("enable.auto.offset.store", "false"),
         ("enable.partition.eof", "true"),
-        ("auto.offset.reset", "earliest"),
+        ("auto.offset.reset", "error"),
     ]
 
     /// The group.id an assign-only reader carries (it never joins the group or commits to it).
@@ -53,7 +55,10 @@ public final class KafkaPartitionReader: @unchecked Sendable {
     }
 
     /// Group mode: joins the reader's group for these topics; assignments come as poll events.
-    public func subscribe(topics: [String]) throws {
+    /// - Parameter startOffset: where to start each newly assigned partition (e.g. from the caller's own
+    ///   checkpoint); called on the polling thread. By default the group's committed offset.
+    public func subscribe(topics: [String], startOffset: @escaping (KafkaTopicPartition) -> KafkaOffset = { _ in .stored }) throws {
+        client.state.startOffset = startOffset
         let list = TopicPartitionList(capacity: topics.count)
         for topic in topics { list.add(KafkaTopicPartition(topic: topic, partition: -1), offset: -1001) }
         try KafkaError.check(rd_kafka_subscribe(client.handle, list.pointer), "subscribe")
@@ -147,7 +152,16 @@ public final class KafkaPartitionReader: @unchecked Sendable {
                                                            UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
                                                            UnsafeMutableRawPointer?) -> Void = { handle, err, partitions, opaque in
         guard let handle else { return }
+        let state = ClientState.from(opaque)
         let assigned = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS
+        if assigned, let partitions, let startOffset = state?.startOffset {
+            for index in 0..<Int(partitions.pointee.cnt) {
+                let element = partitions.pointee.elems[index]
+                guard let topic = element.topic else { continue }
+                partitions.pointee.elems[index].offset =
+                    startOffset(KafkaTopicPartition(topic: String(cString: topic), partition: element.partition)).rawValue
+            }
+        }
         let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
         if cooperative {
             let error = assigned ? rd_kafka_incremental_assign(handle, partitions)
@@ -156,7 +170,7 @@ public final class KafkaPartitionReader: @unchecked Sendable {
         } else {
             _ = rd_kafka_assign(handle, assigned ? partitions : nil)
         }
-        guard let state = ClientState.from(opaque) else { return }
+        guard let state else { return }
         let list = partitions.map { TopicPartitionList.elements(of: $0).map(\.topicPartition) } ?? []
         state.record(ClientState.RebalanceEvent(assigned: assigned, partitions: list))
     }

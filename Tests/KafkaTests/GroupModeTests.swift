@@ -10,7 +10,7 @@ import Testing
         let records = (0..<30).map { KafkaProducerRecord(topic: topic, partition: Int32($0 % 3), key: nil, value: [UInt8($0)]) }
         _ = try produceAll(records, config: cluster.config)
         let reader = try KafkaPartitionReader(config: cluster.config, groupID: "scale-out")
-        try reader.subscribe(topics: [topic])
+        try reader.subscribe(topics: [topic], startOffset: { _ in .beginning })
         var assigned = Set<KafkaTopicPartition>()
         var values = Set<UInt8>()
         let deadline = Date().addingTimeInterval(30)

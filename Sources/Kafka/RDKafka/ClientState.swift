@@ -11,6 +11,8 @@ final class ClientState: @unchecked Sendable {
     let logHandler: (@Sendable (KafkaLogMessage) -> Void)?
     /// Set by the producer; called from `rd_kafka_poll`/`flush` on the polling thread.
     var deliveryHandler: ((KafkaDeliveryReport) -> Void)?
+    /// Set by a group-mode reader; called from the rebalance callback on the polling thread.
+    var startOffset: ((KafkaTopicPartition) -> KafkaOffset)?
 
     init(logHandler: (@Sendable (KafkaLogMessage) -> Void)?) {
         self.logHandler = logHandler
