@@ -37,6 +37,7 @@ public protocol ObjectStore: Sendable {
 }
 
 extension ObjectStore {
+    @discardableResult
     public func put(_ key: String, body: [UInt8]) async throws -> PutResult {
         try await put(key, body: body, options: PutOptions())
     }

@@ -1,0 +1,119 @@
+import Foundation
+import ObjectStore
+import SigV4
+
+/// moto's S3 server with signature checking, started once per test process through
+/// `scripts/s3-server` (which stops moto when this process exits).
+final class S3TestServer: @unchecked Sendable {
+    let endpoint: String
+    let credentials: Credentials
+    private let process: Process
+
+    private init(endpoint: String, credentials: Credentials, process: Process) {
+        self.endpoint = endpoint
+        self.credentials = credentials
+        self.process = process
+    }
+
+    static let shared = Task { try await S3TestServer.start() }
+
+    /// The repository root: the nearest folder above this file holding `scripts/s3-server`.
+    static func repositoryRoot() -> URL {
+        var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while url.path != "/" {
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("scripts/s3-server").path) { return url }
+            url.deleteLastPathComponent()
+        }
+        return URL(fileURLWithPath: "/work/main")
+    }
+
+    static func start() async throws -> S3TestServer {
+        TestEnvironment.isolate()
+        let script = repositoryRoot().appendingPathComponent("scripts/s3-server")
+        let values = try await ScriptRunner.startAndReadExports(script: script, arguments: ["--log", NSTemporaryDirectory() + "ktape-moto.log"])
+        guard let endpoint = values.exports["AWS_ENDPOINT_URL"], let id = values.exports["AWS_ACCESS_KEY_ID"],
+              let secret = values.exports["AWS_SECRET_ACCESS_KEY"] else {
+            throw TestSetupError("scripts/s3-server printed no endpoint and keys")
+        }
+        return S3TestServer(endpoint: endpoint, credentials: Credentials(accessKeyId: id, secretAccessKey: secret), process: values.process)
+    }
+
+    /// An S3Store on a new, empty bucket.
+    func freshStore(credentials: Credentials? = nil, endpoint: String? = nil, maxAttempts: Int = 6,
+                    baseRetryDelay: Double = 0.05, transport: any HTTPTransport = S3TestServer.transport) async throws -> S3Store {
+        let bucket = "ktape-\(UUID().uuidString.prefix(8).lowercased())"
+        let admin = try S3Store(config: S3Configuration(bucket: bucket, endpoint: self.endpoint), credentials: StaticCredentialsProvider(self.credentials),
+                                transport: transport)
+        try await admin.createBucket()
+        return try S3Store(config: S3Configuration(bucket: bucket, endpoint: endpoint ?? self.endpoint, maxAttempts: maxAttempts,
+                                                   baseRetryDelay: baseRetryDelay),
+                           credentials: StaticCredentialsProvider(credentials ?? self.credentials), transport: transport)
+    }
+
+    static let transport = CurlTransport(settings: .init(connections: 6))
+}
+
+struct TestSetupError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+enum TestEnvironment {
+    /// Nothing in these tests may reach an instance metadata service.
+    static func isolate() {
+        setenv("AWS_EC2_METADATA_DISABLED", "true", 1)
+    }
+}
+
+/// Starts a helper script and reads its `export NAME=value` lines up to `# ready`.
+enum ScriptRunner {
+    struct Started {
+        var process: Process
+        var exports: [String: String]
+    }
+
+    static func startAndReadExports(script: URL, arguments: [String]) async throws -> Started {
+        let process = Process()
+        process.executableURL = script
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.standardError
+        try process.run()
+        let handle = output.fileHandleForReading
+        return try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                var text = ""
+                while !text.contains("# ready") {
+                    let data = handle.availableData
+                    if data.isEmpty {
+                        continuation.resume(throwing: TestSetupError("\(script.lastPathComponent) stopped before it was ready: \(text)"))
+                        return
+                    }
+                    text += String(decoding: data, as: UTF8.self)
+                }
+                var exports: [String: String] = [:]
+                for line in text.split(separator: "\n") where line.hasPrefix("export ") {
+                    let pair = line.dropFirst(7).split(separator: "=", maxSplits: 1)
+                    if pair.count == 2 { exports[String(pair[0])] = String(pair[1]) }
+                }
+                continuation.resume(returning: Started(process: process, exports: exports))
+            }
+        }
+    }
+}
+
+/// Deterministic bytes for round trips.
+enum TestBytes {
+    static func make(_ count: Int, seed: UInt64 = 1) -> [UInt8] {
+        var state = seed &* 0x9E3779B97F4A7C15 | 1
+        var bytes = [UInt8](repeating: 0, count: count)
+        for i in 0..<count {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            bytes[i] = UInt8(truncatingIfNeeded: state)
+        }
+        return bytes
+    }
+}
