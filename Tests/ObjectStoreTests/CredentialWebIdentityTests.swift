@@ -39,11 +39,13 @@ import Testing
     @Test func rejectedTokenFailsWithTheSTSErrorCodeAndNoToken() async throws {
         let home = try CredentialTempHome()
         let environment = try await environment(home: home, token: "not-the-right-jwt")
-        let source = WebIdentityCredentialsSource(environment: environment, region: nil, transport: LoopbackCurlTransport(),
+        let transport = CredentialCountingTransport(forwardingTo: LoopbackCurlTransport())
+        let source = WebIdentityCredentialsSource(environment: environment, region: nil, transport: transport,
                                                   clock: CredentialTestClock().clock)
         let error = try #require(await credentialError { try await source.credentials() })
         #expect("\(error)".contains("InvalidIdentityToken"))
         #expect("\(error)".contains(roleArn))
+        #expect(transport.requests.count == 1, "a rejected token is not retried")
         expectNoSecrets(error, ["not-the-right-jwt"])
     }
 
@@ -136,5 +138,26 @@ import Testing
         let error = try #require(await credentialError { try await source.credentials() })
         #expect("\(error)".contains("HTTP 503"))
         #expect("\(error)".contains("http://127.0.0.1:9/"))
+        #expect(transport.requests.count == 2, "a 5xx is tried once more")
+    }
+
+    @Test func transientIdentityProviderErrorIsRetriedOnce() async throws {
+        let home = try CredentialTempHome()
+        let tokenFile = try home.write("token", CredentialStubServer.webIdentityToken)
+        let base = try await CredentialStubServer.shared.baseURL()
+        let calls = CredentialCountingTransport()
+        let transport = CredentialCountingTransport { request in
+            _ = try? await calls.send(request)
+            if calls.requests.count == 1 {
+                return HTTPResponse(status: 400, headers: [], body: Array(
+                    "<ErrorResponse><Error><Code>IDPCommunicationError</Code><Message>try again</Message></Error></ErrorResponse>".utf8))
+            }
+            return try await LoopbackCurlTransport().send(request)
+        }
+        let source = WebIdentityCredentialsSource(environment: ["AWS_WEB_IDENTITY_TOKEN_FILE": tokenFile, "AWS_ROLE_ARN": roleArn,
+                                                                "AWS_ENDPOINT_URL_STS": base + "/sts"],
+                                                  region: nil, transport: transport, clock: CredentialTestClock().clock)
+        #expect(try await source.credentials().accessKeyId.hasPrefix("ASIASTSSTUB"))
+        #expect(transport.requests.count == 2)
     }
 }

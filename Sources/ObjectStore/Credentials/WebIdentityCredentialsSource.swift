@@ -58,7 +58,25 @@ public struct WebIdentityCredentialsSource: CredentialsSource {
         }
     }
 
+    /// Tries twice: STS and identity providers have brief outages (`IDPCommunicationError`, 5xx,
+    /// dropped connections), and one failed refresh should not fail a backup.
     private func assumeRole(tokenFile: String, roleArn: String) async throws -> Credentials {
+        do {
+            return try await assumeRoleOnce(tokenFile: tokenFile, roleArn: roleArn)
+        } catch is Transient {
+            try await Task.sleep(nanoseconds: 200_000_000)
+        }
+        do {
+            return try await assumeRoleOnce(tokenFile: tokenFile, roleArn: roleArn)
+        } catch let transient as Transient {
+            throw transient.error
+        }
+    }
+
+    /// Wraps an error worth one more try.
+    private struct Transient: Error { let error: CredentialsError }
+
+    private func assumeRoleOnce(tokenFile: String, roleArn: String) async throws -> Credentials {
         let token = try readToken(tokenFile)
         let session = sessionName ?? "ktape-\(Int(clock().timeIntervalSince1970))"
         let form = [("Action", "AssumeRoleWithWebIdentity"), ("Version", "2011-06-15"), ("RoleArn", roleArn),
@@ -68,23 +86,27 @@ public struct WebIdentityCredentialsSource: CredentialsSource {
                                   headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"),
                                             ("Accept", "application/xml")],
                                   body: Array(body.utf8), timeout: 10)
+        let source = "STS AssumeRoleWithWebIdentity for \(roleArn)"
         let response: HTTPResponse
         do {
             response = try await transport.send(request)
         } catch {
-            throw CredentialsError.endpointFailed(source: "STS AssumeRoleWithWebIdentity", url: stsEndpoint, reason: "\(error)")
+            throw Transient(error: .endpointFailed(source: source, url: stsEndpoint, reason: "\(error)"))
         }
         switch STSResponseParser.parse(response.body) {
         case .credentials(let credentials) where response.status == 200:
             return credentials
         case .stsError(let code, let message):
-            throw CredentialsError.badResponse(source: "STS AssumeRoleWithWebIdentity for \(roleArn)", url: stsEndpoint,
-                                               reason: "HTTP \(response.status) \(code)\(message.isEmpty ? "" : ": \(message)")")
+            let error = CredentialsError.badResponse(source: source, url: stsEndpoint,
+                                                     reason: "HTTP \(response.status) \(code)\(message.isEmpty ? "" : ": \(message)")")
+            if code == "IDPCommunicationError" || response.status >= 500 { throw Transient(error: error) }
+            throw error
         case .malformed(let reason) where response.status == 200:
-            throw CredentialsError.badResponse(source: "STS AssumeRoleWithWebIdentity for \(roleArn)", url: stsEndpoint, reason: reason)
+            throw CredentialsError.badResponse(source: source, url: stsEndpoint, reason: reason)
         default:
-            throw CredentialsError.badResponse(source: "STS AssumeRoleWithWebIdentity for \(roleArn)", url: stsEndpoint,
-                                               reason: "HTTP \(response.status)")
+            let error = CredentialsError.badResponse(source: source, url: stsEndpoint, reason: "HTTP \(response.status)")
+            if response.status >= 500 { throw Transient(error: error) }
+            throw error
         }
     }
 
