@@ -75,7 +75,7 @@ struct S3Client: Sendable {
 
     private func embeddedError(_ response: HTTPResponse, _ call: Call) -> StoreError? {
         guard response.body.count < 4096, let document = XMLElement.parse(response.body), document.name == "Error" else { return nil }
-        return S3ErrorMapping.error(status: 500, body: response.body, operation: call.operation, location: location, key: call.key)
+        return S3ErrorMapping.error(status: response.status, body: response.body, operation: call.operation, location: location, key: call.key)
     }
 
     /// Full jitter: uniform in [0, min(max, base × 2^retry)].

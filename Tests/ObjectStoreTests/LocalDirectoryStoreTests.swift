@@ -1,0 +1,51 @@
+import Foundation
+import ObjectStore
+import Testing
+
+struct LocalDirectoryStoreTests {
+    func makeStore() throws -> (LocalDirectoryStore, String) {
+        let root = NSTemporaryDirectory() + "ktape-local-" + UUID().uuidString
+        return (try LocalDirectoryStore(root: root), root)
+    }
+
+    @Test(arguments: ["../x", "a/../../b", "/abs", "a//b", "./a", "a/.ktape-tmp-1", ""])
+    func refusesKeysThatLeaveOrAliasTheStore(_ key: String) async throws {
+        let (store, root) = try makeStore()
+        do {
+            try await store.put(key, body: [1])
+            Issue.record("key '\(key)' was accepted")
+        } catch let error as StoreError {
+            #expect(error.kind == .invalidKey)
+        }
+        #expect(!FileManager.default.fileExists(atPath: (root as NSString).deletingLastPathComponent + "/x"))
+    }
+
+    @Test func keysAreRelativePathsAndNoTempFilesRemain() async throws {
+        let (store, root) = try makeStore()
+        try await store.put("topics/t/partition=0/t+0+0000000000.json", body: Array("{}\n".utf8))
+        let path = root + "/topics/t/partition=0/t+0+0000000000.json"
+        #expect(FileManager.default.contents(atPath: path) == Data("{}\n".utf8))
+        let names = try FileManager.default.contentsOfDirectory(atPath: root + "/topics/t/partition=0")
+        #expect(names == ["t+0+0000000000.json"])
+        try await store.delete("topics/t/partition=0/t+0+0000000000.json")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root).isEmpty)
+    }
+
+    @Test func multipartStagingIsHiddenFromListings() async throws {
+        let (store, _) = try makeStore()
+        let id = try await store.createMultipartUpload("x", options: PutOptions())
+        _ = try await store.uploadPart("x", uploadId: id, partNumber: 1, body: [1, 2])
+        #expect(try await store.listAll(prefix: "").isEmpty)
+        #expect(try await store.listMultipartUploads(prefix: "").map(\.key) == ["x"])
+        await #expect(throws: StoreError.self) { _ = try await store.uploadPart("other", uploadId: id, partNumber: 2, body: [1]) }
+    }
+
+    @Test func plainPathAndFileURLOpenTheSameDirectory() async throws {
+        let (store, root) = try makeStore()
+        try await store.put("k", body: [9])
+        let viaURL = try StoreURL(parsing: "file://" + root).open()
+        let viaPath = try StoreURL(parsing: root).open()
+        #expect(try await viaURL.get("k") == [9])
+        #expect(try await viaPath.get("k") == [9])
+    }
+}

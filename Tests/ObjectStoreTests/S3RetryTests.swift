@@ -1,0 +1,109 @@
+import Foundation
+import ObjectStore
+import SigV4
+import Testing
+
+/// Retry policy and request shape, against a scripted transport (no network).
+struct S3RetryTests {
+    final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
+        private let lock = NSLock()
+        private var answers: [Result<HTTPResponse, HTTPTransportError>]
+        private(set) var requests: [HTTPRequest] = []
+
+        init(_ answers: [Result<HTTPResponse, HTTPTransportError>]) { self.answers = answers }
+
+        func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+            let answer: Result<HTTPResponse, HTTPTransportError> = lock.withLock {
+                requests.append(request)
+                return answers.isEmpty ? .success(HTTPResponse(status: 200, headers: [], body: [])) : answers.removeFirst()
+            }
+            return try answer.get()
+        }
+    }
+
+    static func error(_ status: Int, _ code: String) -> Result<HTTPResponse, HTTPTransportError> {
+        .success(HTTPResponse(status: status, headers: [], body: Array("<Error><Code>\(code)</Code><Message>m</Message></Error>".utf8)))
+    }
+
+    func store(_ transport: ScriptedTransport, attempts: Int = 4, endpoint: String? = "http://127.0.0.1:1") throws -> S3Store {
+        try S3Store(config: S3Configuration(bucket: "bucket", region: "eu-west-1", endpoint: endpoint, maxAttempts: attempts, baseRetryDelay: 0.001),
+                    credentials: StaticCredentialsProvider(Credentials(accessKeyId: "AKID", secretAccessKey: "SECRET")), transport: transport)
+    }
+
+    @Test func transientFailuresAreRetriedThenSucceed() async throws {
+        let transport = ScriptedTransport([
+            Self.error(503, "SlowDown"),
+            .failure(HTTPTransportError(url: "u", reason: "Connection reset by peer")),
+            Self.error(500, "InternalError"),
+            .success(HTTPResponse(status: 200, headers: [("etag", "\"abc\"")], body: [])),
+        ])
+        let result = try await store(transport).put("k", body: [1])
+        #expect(result.etag == "abc")
+        #expect(transport.requests.count == 4)
+    }
+
+    @Test func clientErrorsAreNotRetried() async throws {
+        let transport = ScriptedTransport([Self.error(403, "AccessDenied")])
+        await #expect(throws: StoreError.self) { try await store(transport).put("k", body: [1]) }
+        #expect(transport.requests.count == 1)
+    }
+
+    @Test func givingUpSaysHowOftenAndWhy() async throws {
+        let transport = ScriptedTransport(Array(repeating: Self.error(503, "SlowDown"), count: 10))
+        do {
+            _ = try await store(transport, attempts: 3).get("topics/a")
+            Issue.record("expected a failure")
+        } catch let error as StoreError {
+            #expect(transport.requests.count == 3)
+            #expect(error.description == "get s3://bucket/topics/a: gave up after 3 attempts (SlowDown: m)")
+        }
+    }
+
+    @Test func putCarriesChecksumsOptionsAndSignature() async throws {
+        let transport = ScriptedTransport([])
+        let options = PutOptions(serverSideEncryption: .kms(keyId: "key-1"), storageClass: "GLACIER_IR", acl: "bucket-owner-full-control",
+                                 objectLock: ObjectLockRetention(mode: .compliance, retainUntil: Date(timeIntervalSince1970: 1_700_000_000)),
+                                 expectedBucketOwner: "111122223333", ifNoneMatch: true)
+        try await store(transport).put("a b/c=d", body: Array("abc".utf8), options: options)
+        let request = try #require(transport.requests.first)
+        let headers = Dictionary(request.headers.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+        #expect(request.url == "http://127.0.0.1:1/bucket/a%20b/c%3Dd")
+        #expect(headers["x-amz-content-sha256"] == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(headers["x-amz-checksum-sha256"] == "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=")
+        #expect(headers["x-amz-sdk-checksum-algorithm"] == "SHA256")
+        #expect(headers["x-amz-server-side-encryption"] == "aws:kms")
+        #expect(headers["x-amz-server-side-encryption-aws-kms-key-id"] == "key-1")
+        #expect(headers["x-amz-storage-class"] == "GLACIER_IR")
+        #expect(headers["x-amz-acl"] == "bucket-owner-full-control")
+        #expect(headers["x-amz-object-lock-mode"] == "COMPLIANCE")
+        #expect(headers["x-amz-object-lock-retain-until-date"] == "2023-11-14T22:13:20Z")
+        #expect(headers["x-amz-expected-bucket-owner"] == "111122223333")
+        #expect(headers["if-none-match"] == "*")
+        #expect(headers["authorization"]?.hasPrefix("AWS4-HMAC-SHA256 Credential=AKID/") == true)
+        #expect(headers["authorization"]?.contains("/eu-west-1/s3/aws4_request") == true)
+        #expect(!request.headers.contains { $0.value.contains("SECRET") })
+    }
+
+    @Test func awsUsesVirtualHostedStyleAndHTTPS() async throws {
+        let transport = ScriptedTransport([])
+        _ = try await store(transport, endpoint: nil).get("k")
+        #expect(transport.requests.first?.url == "https://bucket.s3.eu-west-1.amazonaws.com/k")
+    }
+
+    @Test func preconditionFailedMeansAlreadyExists() async throws {
+        let transport = ScriptedTransport([Self.error(412, "PreconditionFailed")])
+        do {
+            try await store(transport).put("m", body: [1], options: PutOptions(ifNoneMatch: true))
+            Issue.record("expected already-exists")
+        } catch let error as StoreError {
+            #expect(error.isAlreadyExists)
+        }
+    }
+
+    @Test func errorInsideA200CompleteIsAFailure() async throws {
+        let transport = ScriptedTransport([Self.error(200, "InvalidPart")])
+        await #expect(throws: StoreError.self) {
+            try await store(transport).completeMultipartUpload("k", uploadId: "u", parts: [CompletedPart(partNumber: 1, etag: "e")])
+        }
+    }
+}

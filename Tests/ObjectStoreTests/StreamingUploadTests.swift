@@ -1,0 +1,82 @@
+import Foundation
+import ObjectStore
+import SigV4
+import Testing
+
+struct StreamingUploadTests {
+    /// A memory store whose part uploads fail from a given part number on.
+    final class Gauge: @unchecked Sendable {
+        let lock = NSLock()
+        var current = 0
+        var peak = 0
+        func enter() { lock.withLock { current += 1; peak = max(peak, current) } }
+        func leave() { lock.withLock { current -= 1 } }
+    }
+
+    struct FailingParts: ObjectStore {
+        let base: MemoryStore
+        let failFrom: Int
+        var gauge = Gauge()
+        var location: String { base.location }
+        func put(_ key: String, body: [UInt8], options: PutOptions) async throws -> PutResult { try await base.put(key, body: body, options: options) }
+        func createMultipartUpload(_ key: String, options: PutOptions) async throws -> String { try await base.createMultipartUpload(key, options: options) }
+        func uploadPart(_ key: String, uploadId: String, partNumber: Int, body: [UInt8]) async throws -> CompletedPart {
+            if partNumber >= failFrom { throw StoreError(.transient, operation: "upload part", location: location, key: key, message: "injected") }
+            gauge.enter()
+            defer { gauge.leave() }
+            try await Task.sleep(nanoseconds: 5_000_000)
+            return try await base.uploadPart(key, uploadId: uploadId, partNumber: partNumber, body: body)
+        }
+        func completeMultipartUpload(_ key: String, uploadId: String, parts: [CompletedPart]) async throws -> PutResult {
+            try await base.completeMultipartUpload(key, uploadId: uploadId, parts: parts)
+        }
+        func abortMultipartUpload(_ key: String, uploadId: String) async throws { try await base.abortMultipartUpload(key, uploadId: uploadId) }
+        func listMultipartUploads(prefix: String) async throws -> [MultipartUploadInfo] { try await base.listMultipartUploads(prefix: prefix) }
+        func get(_ key: String, range: ByteRange?) async throws -> [UInt8] { try await base.get(key, range: range) }
+        func head(_ key: String) async throws -> ObjectInfo { try await base.head(key) }
+        func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int) async throws -> ListPage {
+            try await base.list(prefix: prefix, delimiter: delimiter, continuationToken: continuationToken, maxKeys: maxKeys)
+        }
+        func delete(_ key: String) async throws { try await base.delete(key) }
+        func delete(keys: [String]) async throws { try await base.delete(keys: keys) }
+    }
+
+    @Test func aFailedPartAbortsTheUpload() async throws {
+        let base = MemoryStore(minPartSize: 10)
+        let upload = StreamingUpload(store: FailingParts(base: base, failFrom: 3), key: "k", partSize: 10, concurrency: 2)
+        await #expect(throws: StoreError.self) {
+            for _ in 0..<10 { try await upload.write(TestBytes.make(10)) }
+            _ = try await upload.finish()
+        }
+        #expect(try await base.listMultipartUploads(prefix: "").isEmpty)
+        #expect(base.keys.isEmpty)
+        await #expect(throws: StoreError.self) { try await upload.write([1]) }
+    }
+
+    @Test func moreThanTenThousandPartsIsRefusedAndAborted() async throws {
+        let base = MemoryStore(minPartSize: 1)
+        let upload = StreamingUpload(store: base, key: "k", partSize: 1, concurrency: 8)
+        do {
+            try await upload.write(TestBytes.make(MultipartLimits.maxParts + 1))
+            _ = try await upload.finish()
+            Issue.record("10,001 parts were accepted")
+        } catch let error as StoreError {
+            #expect(error.description.contains("more than 10000 parts"))
+        }
+        #expect(try await base.listMultipartUploads(prefix: "").isEmpty)
+    }
+
+    @Test func partsInFlightStayWithinTheBound() async throws {
+        let base = MemoryStore(minPartSize: 100)
+        let store = FailingParts(base: base, failFrom: .max)
+        let upload = StreamingUpload(store: store, key: "k", partSize: 100, concurrency: 3)
+        let body = TestBytes.make(1_050)
+        try await upload.write(body)
+        let summary = try await upload.finish()
+        #expect(summary.parts == 11)
+        #expect(store.gauge.peak <= 3)
+        #expect(store.gauge.peak >= 2)
+        #expect(summary.sha256 == Digest.sha256(body))
+        #expect(try await base.get("k") == body)
+    }
+}
