@@ -138,6 +138,10 @@ private func curlHeader(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ cou
         let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
         let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
         exchange.headers.append((name, value))
+        // Size the body buffer once instead of growing it by doubling (bounded, in case of a lie).
+        if name == "content-length", let expected = Int(value), expected > 0, expected <= 1 << 30 {
+            exchange.received.reserveCapacity(expected)
+        }
     }
     return length
 }
