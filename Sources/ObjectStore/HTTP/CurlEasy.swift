@@ -27,7 +27,7 @@ final class CurlEasy {
         guard let handle else { throw HTTPTransportError(url: Self.redacted(request.url), reason: "libcurl could not create a handle") }
         // Reset drops the last request's options but keeps its connections.
         curl_easy_reset(handle)
-        let exchange = Exchange(body: request.body)
+        let exchange = Exchange(body: request.body, expectsBody: request.method != "HEAD")
         var headerList: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headerList) }
         for header in request.headers {
@@ -98,8 +98,13 @@ private final class Exchange {
     var sent = 0
     var received: [UInt8] = []
     var headers: [(name: String, value: String)] = []
+    /// False for HEAD, whose Content-Length describes a body that never comes.
+    let expectsBody: Bool
 
-    init(body: [UInt8]) { self.body = body }
+    init(body: [UInt8], expectsBody: Bool) {
+        self.body = body
+        self.expectsBody = expectsBody
+    }
 }
 
 private func curlWrite(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {
@@ -139,7 +144,7 @@ private func curlHeader(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ cou
         let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
         exchange.headers.append((name, value))
         // Size the body buffer once instead of growing it by doubling (bounded, in case of a lie).
-        if name == "content-length", let expected = Int(value), expected > 0, expected <= 1 << 30 {
+        if exchange.expectsBody, name == "content-length", let expected = Int(value), expected > 0, expected <= 1 << 30 {
             exchange.received.reserveCapacity(expected)
         }
     }
