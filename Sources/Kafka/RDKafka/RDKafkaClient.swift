@@ -54,7 +54,7 @@ final class RDKafkaClient: @unchecked Sendable {
             }
             lastCode = KafkaError.Code(err)
             poll(timeoutMilliseconds: 0)
-            if let reported = state.lastError, Self.isConclusive(reported.code) {
+            if let reported = state.lastError, Self.isConclusive(reported) {
                 throw unreachable(reported.code, reported.detail)
             }
         } while Date() < deadline
@@ -65,11 +65,18 @@ final class RDKafkaClient: @unchecked Sendable {
 
     private func unreachable(_ code: KafkaError.Code, _ detail: String) -> KafkaError {
         KafkaError(.unreachable(bootstrap: bootstrap), code: code, operation: "connect", detail: detail,
-                   isRetriable: !Self.isConclusive(code))
+                   isRetriable: !Self.isConclusive(code: code, detail: detail))
     }
 
     /// Errors that another second of waiting will not cure.
-    private static func isConclusive(_ code: KafkaError.Code) -> Bool {
+    private static func isConclusive(_ error: KafkaError) -> Bool {
+        isConclusive(code: error.code, detail: error.detail)
+    }
+
+    private static func isConclusive(code: KafkaError.Code, detail: String) -> Bool {
+        // librdkafka reports a failed TLS handshake as _TRANSPORT ("SSL handshake failed: …", or
+        // "Disconnected (… in state SSL_HANDSHAKE)"); only its text tells it apart.
         [.authentication, .saslAuthenticationFailed, .ssl, .fatal, .invalidArgument].contains(code)
+            || (code == .transport && (detail.contains("SSL handshake failed") || detail.contains("state SSL_HANDSHAKE")))
     }
 }

@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+@testable import Kafka
+
+@Suite struct ConnectionFailureTests {
+    @Test func tlsHandshakeFailureEndsTheWaitEarly() throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        var config = cluster.config
+        try config.set("security.protocol", "ssl")
+        let admin = try KafkaAdmin(config: config)
+        let started = Date()
+        let error = try #require(throws: KafkaError.self) { try admin.checkConnection(timeoutMilliseconds: 20_000) }
+        #expect(error.kind == .unreachable(bootstrap: cluster.bootstrapServers))
+        #expect(error.description.contains("SSL handshake failed") || error.description.contains("SSL_HANDSHAKE"))
+        #expect(!error.isRetriable)
+        #expect(Date().timeIntervalSince(started) < 10)
+    }
+}
+
+extension ConnectionFailureTests {
+    @Test func authenticationFailureIsOneClearErrorAtOnce() throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        var config = cluster.config
+        try config.set("security.protocol", "sasl_plaintext")
+        try config.set("sasl.mechanism", "PLAIN")
+        try config.set("sasl.username", "alice")
+        try config.set("sasl.password", "wrong-secret")
+        let admin = try KafkaAdmin(config: config)
+        let started = Date()
+        do {
+            try admin.checkConnection(timeoutMilliseconds: 8000)
+            Issue.record("SASL against the mock unexpectedly succeeded")
+        } catch let error as KafkaError {
+            // The 2.0.2 mock has no SaslHandshake: librdkafka reports _AUTHENTICATION, conclusive at once.
+            #expect(error.code == .authentication)
+            #expect(error.kind == .unreachable(bootstrap: cluster.bootstrapServers))
+            #expect(!error.description.contains("wrong-secret"))
+        }
+        #expect(Date().timeIntervalSince(started) < 5)
+    }
+}
