@@ -1,0 +1,60 @@
+import Testing
+@testable import Layout
+
+@Suite struct RecordLineSplitterTests {
+    func split(_ stream: [UInt8], chunk: Int) -> (lines: [[UInt8]], rest: [UInt8]?) {
+        var splitter = LineSplitter()
+        var lines: [[UInt8]] = []
+        var i = 0
+        while i < stream.count {
+            let end = min(i + chunk, stream.count)
+            lines += splitter.feed(Array(stream[i..<end]))
+            i = end
+        }
+        #expect(splitter.linesEmitted == lines.count)
+        return (lines, splitter.finish())
+    }
+
+    @Test(arguments: [1, 2, 3, 7, 64, 1 << 20])
+    func linesSurviveAnyChunking(chunk: Int) {
+        var random = RecordRandom(state: UInt64(chunk))
+        var expected: [[UInt8]] = []
+        var stream: [UInt8] = []
+        for _ in 0..<300 {
+            let line = (0..<random.below(50)).map { _ in UInt8(truncatingIfNeeded: random.next()) }.filter { $0 != 0x0A }
+            expected.append(line)
+            stream += line + [0x0A]
+        }
+        let (lines, rest) = split(stream, chunk: chunk)
+        #expect(lines == expected)
+        #expect(rest == nil)
+    }
+
+    @Test func missingFinalNewlineIsReported() {
+        let (lines, rest) = split(Array("a\nbc".utf8), chunk: 3)
+        #expect(lines == [Array("a".utf8)])
+        #expect(rest == Array("bc".utf8))
+        #expect(split([], chunk: 1).rest == nil)
+        #expect(split([0x0A, 0x0A], chunk: 1).lines == [[], []])
+    }
+
+    @Test func megabyteLinesAcrossSmallChunks() {
+        let big = [UInt8](repeating: 0x61, count: 3 << 20)
+        var stream = big + [0x0A] + Array("short".utf8) + [0x0A] + big + [0x0A]
+        stream += Array("tail".utf8)
+        let (lines, rest) = split(stream, chunk: 4096)
+        #expect(lines.count == 3)
+        #expect(lines.first == big && lines.last == big && lines[1] == Array("short".utf8))
+        #expect(rest == Array("tail".utf8))
+    }
+
+    @Test func viewsInsideOneChunkAreNotCopied() {
+        var splitter = LineSplitter()
+        let chunk = Array("ab\ncd\n".utf8)
+        chunk.withUnsafeBytes { bytes in
+            var starts: [UnsafeRawPointer?] = []
+            splitter.feed(bytes) { starts.append($0.baseAddress) }
+            #expect(starts == [bytes.baseAddress, bytes.baseAddress.map { $0 + 3 }])
+        }
+    }
+}
