@@ -40,7 +40,10 @@ import Testing
         (":x.*", "entry 1 ':x.*': empty topic"),
         ("bad topic:.*", "illegal character ' '"),
         ("a:", "entry 1 'a:': empty regex"),
-        ("a:.*,b:[unclosed", "entry 2 'b:[unclosed': regex does not compile"),
+        ("a:.*,b:[unclosed", "entry 2 'b:[unclosed': regex does not compile: '[' is never closed"),
+        ("a:x{3,1}", "regex does not compile: quantifier {3,1} has min > max"),
+        ("a:x)", "regex does not compile: ')' at position 2 closes no group"),
+        ("a:x**", "regex does not compile: ICU refuses the pattern"),
         ("a:.*,b:.*,a:x", "entry 3 'a:x': topic 'a' is already listed in entry 1"),
     ])
     func refusesBadLists(text: String, fragment: String) {

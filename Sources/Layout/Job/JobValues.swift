@@ -93,7 +93,7 @@ public enum StoreLocation: Hashable, Sendable, CustomStringConvertible {
     /// `file:///path` or a plain path.
     case directory(path: String)
 
-    /// Parses a store URL; nil reason on success.
+    /// Parses a store URL, or says what is wrong with it.
     public static func parse(_ text: String) -> Result<StoreLocation, StoreLocationProblem> {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty { return .failure(StoreLocationProblem(text: "is empty")) }

@@ -17,10 +17,15 @@ public struct WholeNameRegex: @unchecked Sendable, CustomStringConvertible {
         do {
             search = try NSRegularExpression(pattern: pattern)
         } catch {
-            throw RegexCompileError(pattern: pattern, reason: Self.reason(from: error))
+            throw RegexCompileError(pattern: pattern, reason: Self.reason(from: error, pattern: pattern))
         }
         // `\z` rather than `$`: `$` also matches before a final line terminator.
-        whole = try NSRegularExpression(pattern: "(?:" + pattern + ")\\z")
+        do {
+            whole = try NSRegularExpression(pattern: "(?:" + pattern + ")\\z")
+        } catch {
+            // E.g. a trailing `#` comment under `(?x)` swallows the anchor.
+            throw RegexCompileError(pattern: pattern, reason: "cannot be anchored to the whole name (\(Self.reason(from: error)))")
+        }
         self.pattern = pattern
         groupCount = search.numberOfCaptureGroups
         groupNames = Self.namedGroups(in: pattern)
@@ -66,11 +71,51 @@ public struct WholeNameRegex: @unchecked Sendable, CustomStringConvertible {
         return names
     }
 
-    static func reason(from error: Error) -> String {
+    /// Foundation on Linux reports only "invalid pattern"; name the usual culprits ourselves.
+    static func reason(from error: Error, pattern: String? = nil) -> String {
+        if let pattern, let hint = structuralProblem(in: pattern) { return hint }
         let ns = error as NSError
-        if let detail = ns.userInfo["NSInvalidValue"] { return "invalid pattern (\(detail))" }
         let text = ns.localizedDescription
-        return text.isEmpty ? "invalid pattern" : text
+        let generic = text.isEmpty || text.contains("could not be completed") || text.contains("couldn’t be completed")
+        return generic ? "ICU refuses the pattern (check quantifiers, group names and escapes)" : text
+    }
+
+    /// Unbalanced groups or sets, a lone trailing `\`, or `{m,n}` with m > n; nil when none.
+    static func structuralProblem(in pattern: String) -> String? {
+        let chars = Array(pattern)
+        var groups = 0
+        var setDepth = 0
+        var index = 0
+        while index < chars.count {
+            let c = chars[index]
+            if c == "\\" {
+                if index + 1 == chars.count { return "ends with a lone '\\'" }
+                index += 2
+                continue
+            }
+            if setDepth > 0 {
+                if c == "[" { setDepth += 1 } else if c == "]" { setDepth -= 1 }
+            } else if c == "[" {
+                setDepth = 1
+                // A `]` right after `[` or `[^` is a literal member.
+                if index + 1 < chars.count, chars[index + 1] == "^" { index += 1 }
+                if index + 1 < chars.count, chars[index + 1] == "]" { index += 1 }
+            } else if c == "(" {
+                groups += 1
+            } else if c == ")" {
+                if groups == 0 { return "')' at position \(index + 1) closes no group" }
+                groups -= 1
+            } else if c == "{", let close = chars[index...].firstIndex(of: "}") {
+                let bounds = String(chars[(index + 1)..<close]).split(separator: ",", omittingEmptySubsequences: false)
+                if bounds.count == 2, let low = Int(bounds[0]), let high = Int(bounds[1]), low > high {
+                    return "quantifier {\(low),\(high)} has min > max"
+                }
+            }
+            index += 1
+        }
+        if setDepth > 0 { return "'[' is never closed" }
+        if groups > 0 { return "\(groups) '(' never closed" }
+        return nil
     }
 }
 
