@@ -44,7 +44,7 @@ extension CredentialsSource {
     public func credentials() async throws -> Credentials {
         switch try await lookup() {
         case .found(let credentials): return credentials
-        case .notConfigured(let reason): throw CredentialsError.notFound(tried: ["\(name): \(reason)"])
+        case .notConfigured(let reason): throw CredentialsError.notFound(tried: ["\(name) (\(reason))"])
         }
     }
 }
