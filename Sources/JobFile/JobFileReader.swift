@@ -66,6 +66,9 @@ public enum JobFileReader {
                 guard case .scalar(let nameScalar) = name, case .scalar(let valueScalar) = value else {
                     throw fail("mapping entries must be name: value")
                 }
+                if valueScalar.style == .plain, ["", "~", "null", "Null", "NULL"].contains(valueScalar.string) {
+                    throw fail("'\(nameScalar.string)' has no value")
+                }
                 map[nameScalar.string] = valueScalar.string
             }
             return .map(map)

@@ -41,5 +41,11 @@ import Layout
         #expect(throws: JobFileError(path: "j.yaml", line: 2, reason: "store: has no value")) {
             try JobFileReader.parse(yaml: "topics: a\nstore:\n", path: "j.yaml")
         }
+        #expect(throws: JobFileError(path: "j.yaml", line: 1, reason: "X: 'ssl.ca.location' has no value")) {
+            try JobFileReader.parse(yaml: "X:\n  ssl.ca.location:\n", path: "j.yaml")
+        }
+        #expect(throws: JobFileError(path: "j.yaml", line: 1, reason: "topics: list items must be single values")) {
+            try JobFileReader.parse(yaml: "topics:\n  - [a]\n", path: "j.yaml")
+        }
     }
 }
