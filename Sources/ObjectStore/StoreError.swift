@@ -8,6 +8,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case accessDenied
         case badSignature
         case unknownAccessKey
+        /// The bucket lives in another region than the one requests are signed for.
+        case wrongRegion
         case invalidRequest
         case invalidKey
         /// 5xx, 429, SlowDown, a timeout or a dropped connection: worth a retry.
@@ -73,6 +75,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
             return "\(operation) \(target): the store refused the request signature: check the secret key (and the clock and region)\(suffix)"
         case .unknownAccessKey:
             return "\(operation) \(target): the store does not know the access key id; check the credentials\(suffix)"
+        case .wrongRegion:
+            return "\(operation) \(target): the bucket is in another region; set --region (or AWS_REGION) to it\(suffix)"
         case .invalidRequest:
             return "\(operation) \(target): the store refused the request\(suffix)"
         case .invalidKey:

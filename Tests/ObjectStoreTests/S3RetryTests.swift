@@ -100,6 +100,17 @@ struct S3RetryTests {
         }
     }
 
+    @Test func wrongRegionNamesTheBucketsRegion() async throws {
+        let transport = ScriptedTransport([.success(HTTPResponse(status: 301, headers: [("x-amz-bucket-region", "ap-south-1")], body: []))])
+        do {
+            _ = try await store(transport).head("k")
+            Issue.record("expected a wrong-region failure")
+        } catch let error as StoreError {
+            #expect(error.kind == .wrongRegion)
+            #expect(error.description == "head s3://bucket/k: the bucket is in another region; set --region (or AWS_REGION) to it (the bucket is in ap-south-1)")
+        }
+    }
+
     @Test func errorInsideA200CompleteIsAFailure() async throws {
         let transport = ScriptedTransport([Self.error(200, "InvalidPart")])
         await #expect(throws: StoreError.self) {

@@ -64,7 +64,8 @@ struct S3Client: Sendable {
                 }
                 return response
             }
-            let error = S3ErrorMapping.error(status: response.status, body: response.body, operation: call.operation, location: location, key: call.key)
+            let error = S3ErrorMapping.error(status: response.status, body: response.body, operation: call.operation, location: location,
+                                             key: call.key, bucketRegion: response.header("x-amz-bucket-region"))
             guard !error.isPermanent else { throw error }
             lastFailure = error
         }

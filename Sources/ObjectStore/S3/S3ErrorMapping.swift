@@ -9,12 +9,21 @@ enum S3ErrorMapping {
         return code.map { transientCodes.contains($0) } ?? false
     }
 
-    static func error(status: Int, body: [UInt8], operation: String, location: String, key: String?) -> StoreError {
+    static func error(status: Int, body: [UInt8], operation: String, location: String, key: String?,
+                      bucketRegion: String? = nil) -> StoreError {
         let document = XMLElement.parse(body)
         let code = document?.value("Code")
-        let message = document?.value("Message") ?? ""
+        var message = document?.value("Message") ?? ""
+        // Where S3 says the bucket really is: the header (HEAD has no body), or the error's own fields.
+        if let region = bucketRegion ?? document?.value("Region") {
+            message += message.isEmpty ? "the bucket is in \(region)" : "; the bucket is in \(region)"
+        } else if let endpoint = document?.value("Endpoint") {
+            message += "; use endpoint \(endpoint)"
+        }
         let kind: StoreError.Kind
         switch (status, code) {
+        case (_, "PermanentRedirect"), (_, "AuthorizationHeaderMalformed"), (301, _), (_, "IllegalLocationConstraintException"):
+            kind = .wrongRegion
         case (_, "NoSuchBucket"): kind = .noSuchBucket
         case (_, "NoSuchKey"), (_, "NoSuchUpload"), (404, _): kind = .notFound
         case (_, "SignatureDoesNotMatch"): kind = .badSignature
