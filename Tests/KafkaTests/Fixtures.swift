@@ -49,3 +49,21 @@ func readUntilEOF(_ starts: [(KafkaTopicPartition, KafkaOffset)], config: KafkaC
 func uniqueTopic(_ stem: String) -> String {
     "\(stem)-\(UUID().uuidString.prefix(8))"
 }
+
+/// Describes each sent record (matched by its unique timestamp) that did not come back byte-exact; short
+/// lines rather than the records themselves, which may be large.
+func mismatches(sent: [KafkaProducerRecord], read: [KafkaRecord]) -> [String] {
+    let byTimestamp = Dictionary(read.map { ($0.timestamp.milliseconds, $0) }, uniquingKeysWith: { first, _ in first })
+    return sent.compactMap { original in
+        guard let timestamp = original.timestamp, let got = byTimestamp[timestamp] else {
+            return "record stamped \(original.timestamp ?? -1) missing"
+        }
+        var wrong = [String]()
+        if got.partition != original.partition { wrong.append("partition") }
+        if got.key != original.key { wrong.append("key") }
+        if got.value != original.value { wrong.append("value") }
+        if got.headers != original.headers { wrong.append("headers") }
+        if got.timestamp.kind != .createTime { wrong.append("timestamp type") }
+        return wrong.isEmpty ? nil : "record stamped \(timestamp): \(wrong.joined(separator: ", ")) differ"
+    }
+}
