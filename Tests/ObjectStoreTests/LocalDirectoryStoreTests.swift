@@ -49,3 +49,24 @@ struct LocalDirectoryStoreTests {
         #expect(try await viaPath.get("k") == [9])
     }
 }
+
+struct LocalDirectoryListingOrderTests {
+    @Test func walkOrderMatchesS3ByteOrderAcrossDirectories() async throws {
+        let store = try LocalDirectoryStore(root: NSTemporaryDirectory() + "ktape-order-" + UUID().uuidString)
+        let keys = ["a/b", "a-c", "a0", "a/b/c", "ab", "a.d/e", "Z", "ä", "a/b-", "a/b/"]
+            .filter { !$0.hasSuffix("/") && $0 != "a/b" }
+        for key in keys { try await store.put(key, body: [1]) }
+        let expected = keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        #expect(try await store.listAll(prefix: "").map(\.key) == expected)
+        var paged: [String] = []
+        var token: String?
+        repeat {
+            let page = try await store.list(prefix: "", delimiter: nil, continuationToken: token, maxKeys: 2)
+            paged += page.objects.map(\.key)
+            token = page.nextToken
+        } while token != nil
+        #expect(paged == expected)
+        #expect(try await store.listAll(prefix: "a/").map(\.key) == ["a/b-", "a/b/c"])
+        await #expect(throws: StoreError.self) { _ = try await store.get("a") }
+    }
+}

@@ -128,6 +128,7 @@ public final class LocalDirectoryStore: ObjectStore, @unchecked Sendable {
         let location = self.location
         return try await Blocking.run {
             let info = try fs.status(path)
+            guard info.st_mode & S_IFMT == S_IFREG else { throw fs.failure("open", path, ENOENT) }
             let slice = try RangeRules.slice(Int64(info.st_size), range, operation: "get", location: location, key: key)
             return try fs.read(path, range: slice)
         }
@@ -149,9 +150,14 @@ public final class LocalDirectoryStore: ObjectStore, @unchecked Sendable {
             // Only the directory the prefix names can hold matches.
             let base = prefix.contains("/") ? String(prefix[..<(prefix.lastIndex(of: "/") ?? prefix.startIndex)]) : ""
             var found: [ObjectSummary] = []
-            Self.walk(root: root, relative: base, into: &found)
-            let sorted = found.filter { $0.key.hasPrefix(prefix) }.sorted { StoreKey.utf8Less($0.key, $1.key) }
-            return ListingPager.page(sortedObjects: sorted, prefix: prefix, delimiter: delimiter, token: continuationToken, maxKeys: maxKeys)
+            // Without a delimiter each object is one entry, so one more than a page is enough to know
+            // whether another page follows; with one, rolled-up prefixes need the whole walk.
+            let enough = delimiter == nil ? max(1, maxKeys) + 1 : Int.max
+            _ = Self.walk(root: root, relative: base, prefix: prefix, after: continuationToken) { object in
+                found.append(object)
+                return found.count < enough
+            }
+            return ListingPager.page(sortedObjects: found, prefix: prefix, delimiter: delimiter, token: continuationToken, maxKeys: maxKeys)
         }
     }
 
@@ -209,18 +215,38 @@ public final class LocalDirectoryStore: ObjectStore, @unchecked Sendable {
         Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
     }
 
-    private static func walk(root: String, relative: String, into found: inout [ObjectSummary]) {
+    /// Visits regular files in S3 key order (UTF-8 bytes) under `prefix` and after `after`, skipping
+    /// whole directories that cannot hold such keys; stops when `visit` returns false.
+    /// Sorting each directory's names with `/` appended to subdirectories yields the global key order,
+    /// since every key below `d` starts with `d/`.
+    private static func walk(root: String, relative: String, prefix: String, after: String?,
+                             visit: (ObjectSummary) -> Bool) -> Bool {
         let directory = relative.isEmpty ? root : root + "/" + relative
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return true }
+        var entries: [(sortKey: String, key: String, info: stat)] = []
         for name in names where !name.hasPrefix(reservedPrefix) {
             let key = relative.isEmpty ? name : relative + "/" + name
             var info = stat()
             guard lstat(root + "/" + key, &info) == 0 else { continue }
-            if info.st_mode & S_IFMT == S_IFDIR {
-                walk(root: root, relative: key, into: &found)
-            } else if info.st_mode & S_IFMT == S_IFREG {
-                found.append(ObjectSummary(key: key, size: Int64(info.st_size), etag: etag(of: info), lastModified: modified(info)))
+            let isDirectory = info.st_mode & S_IFMT == S_IFDIR
+            guard isDirectory || info.st_mode & S_IFMT == S_IFREG else { continue }
+            entries.append((isDirectory ? key + "/" : key, key, info))
+        }
+        entries.sort { StoreKey.utf8Less($0.sortKey, $1.sortKey) }
+        for entry in entries {
+            if entry.info.st_mode & S_IFMT == S_IFDIR {
+                let below = entry.sortKey
+                guard prefix.hasPrefix(below) || below.hasPrefix(prefix) else { continue }
+                if let after, StoreKey.utf8Less(below, after), !after.hasPrefix(below) { continue }
+                if !walk(root: root, relative: entry.key, prefix: prefix, after: after, visit: visit) { return false }
+            } else {
+                guard entry.key.hasPrefix(prefix) else { continue }
+                if let after, !StoreKey.utf8Less(after, entry.key) { continue }
+                let object = ObjectSummary(key: entry.key, size: Int64(entry.info.st_size), etag: etag(of: entry.info),
+                                           lastModified: modified(entry.info))
+                if !visit(object) { return false }
             }
         }
+        return true
     }
 }
