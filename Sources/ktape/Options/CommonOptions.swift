@@ -1,0 +1,93 @@
+import ArgumentParser
+import Layout
+
+/// Where the job file is and how the run reports itself; shared by backup and restore.
+struct JobOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("YAML job file holding the same settings as the flags; flags override it (default: none).", valueName: "file"))
+    var job: String?
+
+    @Flag(name: .customLong("print-config"), help: "Print the effective settings (secrets masked) and exit.")
+    var printConfig = false
+
+    @Option(name: .customLong("summary-json"), help: ArgumentHelp("Write a JSON summary of the run to this file (default: none).", valueName: "file"))
+    var summaryJSON: String?
+
+    @Option(name: .customLong("metrics-file"), help: ArgumentHelp("Write Prometheus text-format metrics here at the end (default: none).", valueName: "file"))
+    var metricsFile: String?
+
+    @Option(name: .customLong("log-format"), help: ArgumentHelp("Log lines as text or json (default: text).", valueName: "text|json"))
+    var logFormat: String?
+
+    func add(to values: inout JobDocument) {
+        values.flag(.summaryJSON, summaryJSON)
+        values.flag(.metricsFile, metricsFile)
+        values.flag(.logFormat, logFormat)
+    }
+}
+
+/// How to reach Kafka.
+struct KafkaOptions: ParsableArguments {
+    @Option(name: [.customShort("b"), .customLong("bootstrap-servers")], help: ArgumentHelp("Kafka bootstrap list, host:port[,host:port] (required).", valueName: "list"))
+    var bootstrapServers: String?
+
+    @Option(name: .customShort("X"), parsing: .unconditionalSingleValue, help: ArgumentHelp("Any librdkafka property (security.protocol, sasl.*, ssl.*); repeatable. `topic.` goes to the topic config.", valueName: "key=value"))
+    var properties: [String] = []
+
+    @Flag(name: .customLong("msk-iam"), help: "Authenticate to Amazon MSK with IAM (SASL OAUTHBEARER signed with SigV4) (default: off).")
+    var mskIAM = false
+
+    func validate() throws {
+        for property in properties where !property.contains("=") || property.hasPrefix("=") {
+            throw ValidationError("-X \(property): expected key=value")
+        }
+    }
+
+    func add(to values: inout JobDocument) {
+        values.flag(.bootstrapServers, bootstrapServers)
+        var map: [String: String] = [:]
+        for property in properties {
+            let parts = property.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            map[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        values.flag(.kafkaProperty, map: map)
+        values.flag(.mskIAM, set: mskIAM)
+    }
+}
+
+/// Where the store is and how to write to it.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("s3://bucket[/prefix], file:///path or a plain directory (required).", valueName: "url"))
+    var store: String?
+
+    @Option(name: .customLong("endpoint-url"), help: ArgumentHelp("S3-compatible endpoint (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS).", valueName: "url"))
+    var endpointURL: String?
+
+    @Option(name: .long, help: ArgumentHelp("AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region, else us-east-1).", valueName: "region"))
+    var region: String?
+
+    @Option(name: .customLong("topics-dir"), help: ArgumentHelp("First folder of the data layout, Confluent's topics.dir (default: topics).", valueName: "dir"))
+    var topicsDir: String?
+
+    @Option(name: .long, help: ArgumentHelp("Server-side encryption (default: the bucket's).", valueName: "AES256|aws:kms"))
+    var sse: String?
+
+    @Option(name: .customLong("sse-kms-key-id"), help: ArgumentHelp("KMS key for --sse aws:kms (default: the account's aws/s3 key).", valueName: "id"))
+    var sseKMSKeyID: String?
+
+    @Option(name: .long, help: ArgumentHelp("Canned ACL, e.g. bucket-owner-full-control for another account's bucket (default: none).", valueName: "acl"))
+    var acl: String?
+
+    @Option(name: .customLong("expected-bucket-owner"), help: ArgumentHelp("Account id the bucket must belong to (default: not checked).", valueName: "account"))
+    var expectedBucketOwner: String?
+
+    func add(to values: inout JobDocument) {
+        values.flag(.store, store)
+        values.flag(.endpointURL, endpointURL)
+        values.flag(.region, region)
+        values.flag(.topicsDir, topicsDir)
+        values.flag(.sse, sse)
+        values.flag(.sseKMSKeyID, sseKMSKeyID)
+        values.flag(.acl, acl)
+        values.flag(.expectedBucketOwner, expectedBucketOwner)
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+
+@Suite("ktape command line")
+struct CommandLineTests {
+    @Test func helpListsEveryCommandOfTheDesign() throws {
+        let run = try KtapeProcess.run(["--help"])
+        #expect(run.status == 0)
+        for command in ["backup", "restore", "ls", "verify", "demo"] {
+            #expect(run.stdout.contains("\n  \(command) "), "--help does not list \(command)")
+        }
+        #expect(run.stdout.contains("Exit codes"))
+    }
+
+    @Test(arguments: ["backup", "restore"])
+    func commandHelpShowsDefaults(command: String) throws {
+        let run = try KtapeProcess.run([command, "--help"])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("--bootstrap-servers"))
+        #expect(run.stdout.contains("Examples:"))
+        // Every option line documents its default.
+        let optionHelp = run.stdout.split(separator: "\n").filter { $0.hasPrefix("  -") && !$0.contains("--help") && !$0.contains("--version") }
+        #expect(!optionHelp.isEmpty)
+    }
+
+    @Test func unknownFlagIsOneLineAndExitTwo() throws {
+        let run = try KtapeProcess.run(["backup", "--no-such-flag"])
+        #expect(run.status == 2)
+        #expect(run.stderrLines.count == 1)
+        #expect(run.stderr.contains("--no-such-flag"))
+        #expect(run.stdout.isEmpty)
+    }
+
+    @Test func unknownCommandIsExitTwo() throws {
+        let run = try KtapeProcess.run(["frobnicate"])
+        #expect(run.status == 2)
+        #expect(run.stderrLines.count == 1)
+    }
+
+    @Test func malformedPropertyIsRejected() throws {
+        let run = try KtapeProcess.run(["backup", "-b", "127.0.0.1:1", "--store", "/tmp/x", "--topics", "a", "-X", "novalue"])
+        #expect(run.status == 2)
+        #expect(run.stderrLines.count == 1)
+        #expect(run.stderr.contains("-X novalue"))
+    }
+
+    @Test func versionPrints() throws {
+        let run = try KtapeProcess.run(["--version"])
+        #expect(run.status == 0)
+        #expect(run.stdout.first?.isNumber == true)
+    }
+}
+
+@Suite("job files and flags")
+struct JobSettingsTests {
+    static let fixtures = KtapeProcess.repositoryRoot.appendingPathComponent("fixtures/jobs")
+
+    @Test func printConfigMasksSecretsAndShowsOrigins() throws {
+        let job = Self.fixtures.appendingPathComponent("nightly-snapshot.yaml").path
+        let run = try KtapeProcess.run(["backup", "--job", job, "--flush-size", "7", "--print-config"])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("flush-size: 7  # flag"))
+        #expect(run.stdout.contains("sasl.password: \"***\""))
+        let secret = try String(contentsOfFile: job, encoding: .utf8)
+            .split(separator: "\n").first { $0.contains("sasl.password") }?
+            .split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces)
+        let unmasked = try #require(secret)
+        #expect(!unmasked.isEmpty && !run.stdout.contains(unmasked))
+    }
+
+    @Test func invalidFlagValueIsOneLineExitTwo() throws {
+        let run = try KtapeProcess.run(["backup", "-b", "127.0.0.1:1", "--store", "/tmp/x", "--topics", "a", "--part-size", "1MiB"])
+        #expect(run.status == 2)
+        #expect(run.stderrLines.count == 1)
+        #expect(run.stderr.contains("--part-size"))
+    }
+
+    @Test func brokenJobFileNamesTheLine() throws {
+        let dir = try KtapeProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let job = dir.appendingPathComponent("bad.yaml")
+        try "bootstrap-servers: k:9092\nstore: /tmp/x\ntopics: [a]\nflush-size: 0\n".write(to: job, atomically: true, encoding: .utf8)
+        let run = try KtapeProcess.run(["backup", "--job", job.path])
+        #expect(run.status == 2)
+        #expect(run.stderrLines.count == 1)
+        #expect(run.stderr.contains("bad.yaml:4: flush-size"))
+    }
+
+    @Test func restoreSettingInBackupJobIsRefused() throws {
+        let run = try KtapeProcess.run(["backup", "-b", "k:1", "--store", "/tmp/x", "--topics", "a", "--job", Self.fixtures.appendingPathComponent("migration-restore.yaml").path])
+        #expect(run.status == 2)
+        #expect(run.stderrLines.count == 1)
+        #expect(run.stderr.contains("restore setting"))
+    }
+}
