@@ -1,0 +1,52 @@
+import Foundation
+
+extension RunManifest {
+    /// Disagreements inside one manifest, for `verify`'s structure stage: object keys that do not
+    /// parse under the run's layout or disagree with the object's fields or the run's format, objects
+    /// of partitions the run did not cover, partitions of topics it does not describe. One line each,
+    /// naming the run and the thing at fault; empty when the manifest is consistent.
+    public func structuralProblems(prefix: String) -> [String] {
+        let layout = StoreLayout(prefix: prefix, topicsDir: store.topicsDir)
+        let expectedKind = ObjectFileKind.data(format: store.format, compression: store.compression)
+        var problems: [String] = []
+        func report(_ text: String) { problems.append("run \(runId): \(text)") }
+
+        let topicsByName = Dictionary(topics.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var covered = Set<TopicPartition>()
+        for p in partitions {
+            let tp = TopicPartition(p.topic, p.partition)
+            if !covered.insert(tp).inserted { report("partition \(tp) is listed twice") }
+            guard let topic = topicsByName[p.topic] else {
+                report("partition \(tp) belongs to topic '\(p.topic)', which the run does not describe")
+                continue
+            }
+            if p.partition < 0 || p.partition >= topic.partitionCount {
+                report("partition \(tp) is outside the topic's \(topic.partitionCount) partitions")
+            }
+            if p.endOffset < p.startOffset { report("partition \(tp) ends (\(p.endOffset)) before it starts (\(p.startOffset))") }
+        }
+
+        var seenKeys = Set<String>()
+        for object in objects {
+            if !seenKeys.insert(object.key).inserted { report("object \(object.key) is listed twice") }
+            let tp = TopicPartition(object.topic, object.partition)
+            if !covered.contains(tp) { report("object \(object.key) belongs to \(tp), which the run did not cover") }
+            if object.sha256.count != 64 || !object.sha256.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) {
+                report("object \(object.key) has no valid sha256 ('\(object.sha256)')")
+            }
+            if object.byteSize < 0 { report("object \(object.key) has a negative size") }
+            do {
+                let key = try layout.objectKey(parsing: object.key)
+                if key.topic != object.topic || key.partition != object.partition || key.startOffset != object.firstOffset {
+                    report("object \(object.key) is named for \(key.topic)/\(key.partition) at \(key.startOffset), but holds \(tp) from \(object.firstOffset)")
+                }
+                if key.kind != expectedKind {
+                    report("object \(object.key) is .\(key.kind.fileExtension), but the run wrote .\(expectedKind.fileExtension)")
+                }
+            } catch {
+                report("\(error)")
+            }
+        }
+        return problems
+    }
+}
