@@ -23,7 +23,7 @@ public final class GzipCompressor {
 
     /// Compresses `input`, appending whatever output zlib produces so far to `out`.
     public func compress(_ input: UnsafeRawBufferPointer, into out: inout [UInt8]) throws(GzipError) {
-        precondition(!finished, "GzipCompressor used after finish")
+        guard !finished else { throw GzipError.alreadyFinished }
         if !wroteHeader { out.append(contentsOf: Self.header); wroteHeader = true }
         guard let base = input.baseAddress, input.count > 0 else { return }
         // zlib's counters are 32-bit (uInt), so feed at most 1 GiB at a time.
@@ -50,7 +50,7 @@ public final class GzipCompressor {
 
     /// Flushes the deflate stream and appends the CRC-32 and length trailer. The compressor is done afterwards.
     public func finish(into out: inout [UInt8]) throws(GzipError) {
-        precondition(!finished, "GzipCompressor finished twice")
+        guard !finished else { throw GzipError.alreadyFinished }
         if !wroteHeader { out.append(contentsOf: Self.header); wroteHeader = true }
         stream.pointer.pointee.next_in = nil
         stream.pointer.pointee.avail_in = 0

@@ -14,6 +14,15 @@ import Testing
         #expect(throws: GzipError.truncated(afterBytes: compressed.count - 3)) { try decompressor.finish() }
     }
 
+    @Test func compressorRefusesUseAfterFinish() throws {
+        let compressor = try GzipCompressor()
+        var out: [UInt8] = []
+        try compressor.finish(into: &out)
+        #expect(try gunzip(out, chunk: 64).isEmpty)
+        #expect(throws: GzipError.alreadyFinished) { try compressor.compress([1], into: &out) }
+        #expect(throws: GzipError.alreadyFinished) { try compressor.finish(into: &out) }
+    }
+
     @Test func emptyInputIsTruncatedNotEmptyData() throws {
         let decompressor = try GzipDecompressor()
         #expect(throws: GzipError.truncated(afterBytes: 0)) { try decompressor.finish() }

@@ -223,6 +223,12 @@ private struct EnvelopeParser {
         }
         let at = cursor.i
         let (range, hasEscapes) = try cursor.scanString()
+        if !hasEscapes {
+            // The common case compares in place: no allocation per record.
+            if cursor.matches(range, "CreateTime") { return .createTime }
+            if cursor.matches(range, "LogAppendTime") { return .logAppendTime }
+            if cursor.matches(range, "NoTimestampType") { return .notAvailable }
+        }
         var text: [UInt8] = []
         try cursor.appendUnescaped(range, hasEscapes: hasEscapes, to: &text)
         switch String(decoding: text, as: UTF8.self) {
