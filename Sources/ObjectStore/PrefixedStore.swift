@@ -14,6 +14,7 @@ public struct PrefixedStore: ObjectStore {
     private func relative(_ key: String) -> String { String(key.dropFirst(prefix.count + 1)) }
 
     /// Errors name the full key, which is what a user finds in the bucket.
+    @discardableResult
     public func put(_ key: String, body: [UInt8], options: PutOptions) async throws -> PutResult {
         try await base.put(full(key), body: body, options: options)
     }
@@ -25,6 +26,8 @@ public struct PrefixedStore: ObjectStore {
     public func uploadPart(_ key: String, uploadId: String, partNumber: Int, body: [UInt8]) async throws -> CompletedPart {
         try await base.uploadPart(full(key), uploadId: uploadId, partNumber: partNumber, body: body)
     }
+
+    @discardableResult
 
     public func completeMultipartUpload(_ key: String, uploadId: String, parts: [CompletedPart]) async throws -> PutResult {
         try await base.completeMultipartUpload(full(key), uploadId: uploadId, parts: parts)

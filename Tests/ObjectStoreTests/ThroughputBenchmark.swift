@@ -56,7 +56,7 @@ struct ThroughputBenchmark {
         let megabytes = Int(environment["KTAPE_BENCH_MB"] ?? "") ?? 1024
         let path = NSTemporaryDirectory() + "ktape-bench-\(megabytes)MB.bin"
         if (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) == megabytes * 1024 * 1024 { return path }
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         let handle = try #require(FileHandle(forWritingAtPath: path))
         for index in 0..<megabytes { try handle.write(contentsOf: Data(TestBytes.make(1024 * 1024, seed: UInt64(index + 1)))) }
         try handle.close()

@@ -26,6 +26,8 @@ public final class LocalDirectoryStore: ObjectStore, @unchecked Sendable {
         try FileSystem(location: location, operation: "open store", key: nil).makeDirectories(self.root)
     }
 
+    @discardableResult
+
     public func put(_ key: String, body: [UInt8], options: PutOptions) async throws -> PutResult {
         let fs = try prepare(key, "put")
         let path = self.path(of: key)
@@ -68,6 +70,8 @@ public final class LocalDirectoryStore: ObjectStore, @unchecked Sendable {
             return CompletedPart(partNumber: partNumber, etag: etag)
         }
     }
+
+    @discardableResult
 
     public func completeMultipartUpload(_ key: String, uploadId: String, parts: [CompletedPart]) async throws -> PutResult {
         let fs = try prepare(key, "complete multipart upload")

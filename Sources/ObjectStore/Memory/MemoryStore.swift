@@ -36,6 +36,8 @@ public final class MemoryStore: ObjectStore, @unchecked Sendable {
         state.withLock { $0.objects.keys.sorted(by: StoreKey.utf8Less) }
     }
 
+    @discardableResult
+
     public func put(_ key: String, body: [UInt8], options: PutOptions) async throws -> PutResult {
         try StoreKey.validate(key, operation: "put", location: location)
         let etag = ETag.whole(body)
@@ -70,6 +72,8 @@ public final class MemoryStore: ObjectStore, @unchecked Sendable {
         }
         return CompletedPart(partNumber: partNumber, etag: etag)
     }
+
+    @discardableResult
 
     public func completeMultipartUpload(_ key: String, uploadId: String, parts: [CompletedPart]) async throws -> PutResult {
         try state.withLock { state in

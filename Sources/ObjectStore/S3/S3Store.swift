@@ -19,6 +19,8 @@ public final class S3Store: ObjectStore, @unchecked Sendable {
                           location: location)
     }
 
+    @discardableResult
+
     public func put(_ key: String, body: [UInt8], options: PutOptions) async throws -> PutResult {
         let digest = Digest.sha256(body)
         var headers = S3Headers.put(options)
@@ -50,6 +52,8 @@ public final class S3Store: ObjectStore, @unchecked Sendable {
         return CompletedPart(partNumber: partNumber, etag: S3Headers.unquote(response.header("etag") ?? ""),
                              checksumSHA256: Data(digest).base64EncodedString())
     }
+
+    @discardableResult
 
     public func completeMultipartUpload(_ key: String, uploadId: String, parts: [CompletedPart]) async throws -> PutResult {
         var xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
