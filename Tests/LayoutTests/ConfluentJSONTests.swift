@@ -17,7 +17,7 @@ import Testing
     static func goldenPairs() throws -> [[String]] {
         var pairs: [[String]] = []
         var pending: String?
-        for raw in try lineFixture("confluent-json.txt").split(separator: "\n") where !raw.hasPrefix("#") {
+        for raw in try recordLineFixture("confluent-json.txt").split(separator: "\n") where !raw.hasPrefix("#") {
             if raw.hasPrefix("value ") {
                 pending = String(raw.dropFirst(6))
             } else if raw.hasPrefix("line "), let value = pending {
@@ -32,7 +32,7 @@ import Testing
 
     @Test(arguments: try goldenPairs())
     func compactsToTheGoldenLine(pair: [String]) throws {
-        let value = pair[0].hasPrefix("hex:") ? try #require(hexBytes(pair[0].dropFirst(4))) : Array(pair[0].utf8)
+        let value = pair[0].hasPrefix("hex:") ? try #require(recordHexBytes(pair[0].dropFirst(4))) : Array(pair[0].utf8)
         let out = try line(value)
         #expect(out == Array((pair[1] + "\n").utf8))
         var codec = ConfluentJSONCodec()

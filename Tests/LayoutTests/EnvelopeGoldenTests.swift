@@ -12,26 +12,26 @@ import Testing
     static func bytes(_ spec: Substring) -> [UInt8]?? {
         if spec == "null" { return .some(nil) }
         if spec.hasPrefix("text:") { return .some(Array(spec.dropFirst(5).utf8)) }
-        if spec.hasPrefix("hex:") { return hexBytes(spec.dropFirst(4)).map { .some($0) } }
+        if spec.hasPrefix("hex:") { return recordHexBytes(spec.dropFirst(4)).map { .some($0) } }
         return nil
     }
 
     static func cases() throws -> [Case] {
         var out: [Case] = []
         var pending: KafkaRecord?
-        for raw in try lineFixture("envelope.txt").split(separator: "\n", omittingEmptySubsequences: true) {
+        for raw in try recordLineFixture("envelope.txt").split(separator: "\n", omittingEmptySubsequences: true) {
             if raw.hasPrefix("#") { continue }
             if raw.hasPrefix("line ") {
-                guard let record = pending else { throw FixtureError(text: "line without record: \(raw)") }
+                guard let record = pending else { throw RecordFixtureError(text: "line without record: \(raw)") }
                 out.append(Case(record: record, line: String(raw.dropFirst(5))))
                 pending = nil
                 continue
             }
-            guard raw.hasPrefix("record ") else { throw FixtureError(text: "unknown fixture row: \(raw)") }
+            guard raw.hasPrefix("record ") else { throw RecordFixtureError(text: "unknown fixture row: \(raw)") }
             var r = KafkaRecord(offset: 0, timestamp: 0, timestampType: .createTime, key: nil, value: nil)
             for field in raw.dropFirst(7).split(separator: " ") {
                 let parts = field.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                guard parts.count == 2 else { throw FixtureError(text: "bad field \(field)") }
+                guard parts.count == 2 else { throw RecordFixtureError(text: "bad field \(field)") }
                 let (name, spec) = (parts[0], parts[1])
                 switch name {
                 case "offset": r.offset = Int64(spec) ?? .min
@@ -39,15 +39,15 @@ import Testing
                 case "type":
                     r.timestampType = spec == "CreateTime" ? .createTime : spec == "LogAppendTime" ? .logAppendTime : .notAvailable
                 case "key", "value":
-                    guard let b = bytes(spec) else { throw FixtureError(text: "bad bytes \(spec)") }
+                    guard let b = bytes(spec) else { throw RecordFixtureError(text: "bad bytes \(spec)") }
                     if name == "key" { r.key = b } else { r.value = b }
                 case "header":
                     let hv = spec.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
                     guard hv.count == 2, let n = bytes(hv[0]), let name = n, let v = bytes(hv[1]) else {
-                        throw FixtureError(text: "bad header \(spec)")
+                        throw RecordFixtureError(text: "bad header \(spec)")
                     }
                     r.headers.append(RecordHeader(name: name, value: v))
-                default: throw FixtureError(text: "unknown field \(name)")
+                default: throw RecordFixtureError(text: "unknown field \(name)")
                 }
             }
             pending = r
@@ -68,7 +68,7 @@ import Testing
     }
 }
 
-struct FixtureError: Error, CustomStringConvertible {
+struct RecordFixtureError: Error, CustomStringConvertible {
     var text: String
     var description: String { text }
 }

@@ -59,7 +59,7 @@ func envelopeLine(_ record: KafkaRecord) -> [UInt8] {
     return out
 }
 
-func hexBytes(_ hex: Substring) -> [UInt8]? {
+func recordHexBytes(_ hex: Substring) -> [UInt8]? {
     var out: [UInt8] = []
     var it = hex.makeIterator()
     while let hi = it.next() {
@@ -70,7 +70,7 @@ func hexBytes(_ hex: Substring) -> [UInt8]? {
 }
 
 /// `fixtures/lines/<name>`, found from this file's location.
-func lineFixture(_ name: String) throws -> String {
+func recordLineFixture(_ name: String) throws -> String {
     let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("fixtures/lines").appendingPathComponent(name)
     return try String(contentsOf: url, encoding: .utf8)

@@ -6,16 +6,11 @@ struct JSONCursor {
     var i = 0
 
     init(_ bytes: UnsafeRawBufferPointer) {
-        // An empty buffer may have no address; point at a static byte so `p` is never dangling.
-        p = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? JSONCursor.emptyBase
+        // An empty buffer may have no address; it is never read, but `p` must be a valid pointer, so use a
+        // static empty string's storage in the binary.
+        p = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? ("" as StaticString).utf8Start
         count = bytes.count
     }
-
-    private static let emptyBase: UnsafePointer<UInt8> = {
-        let one = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
-        one.initialize(to: 0)
-        return UnsafePointer(one)
-    }()
 
     var atEnd: Bool { i >= count }
 

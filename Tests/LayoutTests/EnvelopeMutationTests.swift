@@ -1,0 +1,54 @@
+import Testing
+@testable import Layout
+
+/// Damaged lines (flipped, dropped, inserted bytes) never crash the decoders: they either throw a
+/// `RecordLineError` or decode to something that itself round-trips.
+@Suite struct EnvelopeMutationTests {
+    static func mutate(_ line: [UInt8], _ random: inout RecordRandom) -> [UInt8] {
+        var out = line
+        for _ in 0..<(1 + random.below(3)) where !out.isEmpty {
+            let at = random.below(out.count)
+            let interesting: [UInt8] = [0x22, 0x5C, 0x7B, 0x7D, 0x5B, 0x5D, 0x3A, 0x2C, 0x20, 0x30, 0x2D, 0x75, 0x00, 0xFF, 0xED]
+            switch random.below(3) {
+            case 0: out[at] = interesting[random.below(interesting.count)]
+            case 1: out.remove(at: at)
+            default: out.insert(interesting[random.below(interesting.count)], at: at)
+            }
+        }
+        return out
+    }
+
+    @Test func damagedEnvelopeLinesFailCleanlyOrRoundTrip() {
+        var random = RecordRandom(state: 31337)
+        var failures = 0
+        for _ in 0..<4_000 {
+            let damaged = Self.mutate(envelopeLine(random.record()), &random)
+            do {
+                let record = try EnvelopeDecoder.decode(damaged)
+                #expect(try EnvelopeDecoder.decode(envelopeLine(record)) == record)
+            } catch {
+                failures += 1
+                #expect(error.column >= 1 && error.column <= damaged.count + 1, "\(error)")
+            }
+        }
+        #expect(failures > 2_000) // most damage must be noticed
+    }
+
+    @Test func damagedJSONValuesFailCleanlyOrStayValid() throws {
+        var random = RecordRandom(state: 4242)
+        var codec = ConfluentJSONCodec()
+        let seeds = [#"{"a":[1,-0.5e3,"x\"y",true,null,{"b":{}}],"c":"\u00e9"}"#, #"[[],[{}],"s",0]"#, #"  "str"  "#]
+        for _ in 0..<4_000 {
+            let damaged = Self.mutate(Array(seeds[random.below(seeds.count)].utf8), &random)
+            var out: [UInt8] = []
+            do {
+                try codec.appendLine(value: damaged, to: &out)
+                // Whatever was accepted must read back to itself.
+                #expect(try codec.decodeLine(out) == Array(out.dropLast()))
+            } catch {
+                #expect(out.isEmpty)
+                #expect(error.column >= 1 && error.column <= damaged.count + 1, "\(error)")
+            }
+        }
+    }
+}
