@@ -29,8 +29,8 @@ let package = Package(
         .target(name: "Kafka", dependencies: ["CRdKafka"]),
         // YAML job files read into Layout's job document (line numbers kept for errors).
         .target(name: "JobFile", dependencies: ["Layout", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Backup", dependencies: ["Layout", "Kafka", "ObjectStore", "Gzip"]),
-        .target(name: "Restore", dependencies: ["Layout", "Kafka", "ObjectStore", "Gzip"]),
+        .target(name: "Backup", dependencies: ["Layout", "Kafka", "ObjectStore", "Gzip", "SigV4"]),
+        .target(name: "Restore", dependencies: ["Layout", "Kafka", "ObjectStore", "Gzip", "SigV4"]),
         .executableTarget(name: "ktape", dependencies: [
             "Layout", "Kafka", "ObjectStore", "JobFile", "Backup", "Restore", "SigV4", "Gzip",
             "CRdKafka", "CCurl", "CZlib", "COpenSSL",
@@ -43,6 +43,8 @@ let package = Package(
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
         .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "Layout"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "Layout"]),
+        .testTarget(name: "BackupTests", dependencies: ["Backup", "Layout", "Kafka", "ObjectStore", "Gzip"]),
+        .testTarget(name: "RestoreTests", dependencies: ["Restore", "Backup", "Layout", "Kafka", "ObjectStore", "Gzip"]),
         .testTarget(name: "KtapeTests", dependencies: []),
     ],
     swiftLanguageModes: [.v5]
