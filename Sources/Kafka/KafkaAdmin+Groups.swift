@@ -9,8 +9,11 @@ extension KafkaAdmin {
         defer { if let list { rd_kafka_group_list_destroy(list) } }
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
             let code = KafkaError.Code(err)
-            // A broker that never answers ListGroups looks like a timeout here.
-            let kind: KafkaError.Kind = [.unsupportedFeature, .unsupportedVersion, .timedOut].contains(code)
+            if code == .timedOut {
+                // Tell "no broker answers" apart from "brokers answer, but not this".
+                try client.checkReachable(timeoutMilliseconds: 1000)
+            }
+            let kind: KafkaError.Kind = [.unsupportedFeature, .unsupportedVersion].contains(code)
                 ? .unsupported(operation: "ListGroups") : .librdkafka
             throw KafkaError(kind, code: code, operation: "list consumer groups")
         }

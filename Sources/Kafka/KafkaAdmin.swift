@@ -61,7 +61,7 @@ public final class KafkaAdmin: @unchecked Sendable {
                                      "create topic (config \(name))", topic: topic.name)
             }
         }
-        return try client.adminRequest("create topics", api: RD_KAFKA_ADMIN_OP_CREATETOPICS,
+        return try client.adminRequest("create topics", api: RD_KAFKA_ADMIN_OP_CREATETOPICS, apiName: "CreateTopics",
                                        timeoutMilliseconds: timeoutMilliseconds, issue: { options, queue in
             newTopics.withUnsafeMutableBufferPointer {
                 rd_kafka_CreateTopics(client.handle, $0.baseAddress, $0.count, options, queue)
@@ -79,7 +79,7 @@ public final class KafkaAdmin: @unchecked Sendable {
                 let detail = rd_kafka_topic_result_error_string(result).map { String(cString: $0) }
                     ?? KafkaError.Code(err).message
                 failures[name] = RDKafkaClient.adminError(KafkaError.Code(err), operation: "create topic",
-                                                          detail: detail, topic: name)
+                                                          apiName: "CreateTopics", detail: detail, topic: name)
             }
             return failures
         })
@@ -90,6 +90,7 @@ public final class KafkaAdmin: @unchecked Sendable {
         var resources: [OpaquePointer?] = [rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic)]
         defer { resources.withUnsafeMutableBufferPointer { rd_kafka_ConfigResource_destroy_array($0.baseAddress, $0.count) } }
         return try client.adminRequest("describe configs of topic \(topic)", api: RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS,
+                                       apiName: "DescribeConfigs",
                                        timeoutMilliseconds: timeoutMilliseconds, issue: { options, queue in
             resources.withUnsafeMutableBufferPointer {
                 rd_kafka_DescribeConfigs(client.handle, $0.baseAddress, $0.count, options, queue)
@@ -104,8 +105,8 @@ public final class KafkaAdmin: @unchecked Sendable {
             if err != RD_KAFKA_RESP_ERR_NO_ERROR {
                 let detail = rd_kafka_ConfigResource_error_string(resource).map { String(cString: $0) }
                     ?? KafkaError.Code(err).message
-                throw RDKafkaClient.adminError(KafkaError.Code(err), operation: "describe configs", detail: detail,
-                                               topic: topic)
+                throw RDKafkaClient.adminError(KafkaError.Code(err), operation: "describe configs",
+                                               apiName: "DescribeConfigs", detail: detail, topic: topic)
             }
             var entryCount = 0
             guard let entries = rd_kafka_ConfigResource_configs(resource, &entryCount) else { return [] }

@@ -45,12 +45,14 @@ import Testing
             #expect(failures.isEmpty)
             #expect(try admin.topic(topic)?.partitionCount == 3)
         } catch let error as KafkaError {
+            #expect(error.kind == .unsupported(operation: "CreateTopics"))
             #expect(error.description.contains("create topics"))
             #expect(!error.description.contains("\n"))
         }
         do {
             _ = try admin.describeTopicConfigs(topic, timeoutMilliseconds: 3000)
         } catch let error as KafkaError {
+            #expect(error.kind == .unsupported(operation: "DescribeConfigs"))
             #expect(error.description.contains("describe configs"))
         }
         #expect(Date().timeIntervalSince(started) < 15)

@@ -22,6 +22,15 @@ import Testing
         #expect(throws: KafkaError.self) { try producer.checkConnection(timeoutMilliseconds: 1500) }
     }
 
+    @Test func listGroupsOnAnUnreachableClusterSaysUnreachable() throws {
+        let admin = try KafkaAdmin(config: KafkaConfig(bootstrapServers: "127.0.0.1:1"))
+        let started = Date()
+        let error = try #require(throws: KafkaError.self) { try admin.listGroups(timeoutMilliseconds: 1500) }
+        #expect(error.kind == .unreachable(bootstrap: "127.0.0.1:1") || error.code == .transport || error.code == .allBrokersDown)
+        #expect(error.kind != .unsupported(operation: "ListGroups"))
+        #expect(Date().timeIntervalSince(started) < 6)
+    }
+
     @Test func reachableMockClusterPasses() throws {
         let cluster = try KafkaMockCluster(brokers: 3)
         try KafkaAdmin(config: cluster.config).checkConnection(timeoutMilliseconds: 5000)

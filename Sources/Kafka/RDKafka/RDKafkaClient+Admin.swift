@@ -2,8 +2,9 @@ import CRdKafka
 
 extension RDKafkaClient {
     /// Runs one Admin API request on a private queue and hands its result event to `read`.
-    /// A broker that lacks the API surfaces as a `.unsupported(operation:)` error, a silent one as a timeout.
-    func adminRequest<T>(_ operation: String, api: rd_kafka_admin_op_t, timeoutMilliseconds: Int32,
+    /// A broker that lacks the API (`apiName`, e.g. `CreateTopics`) surfaces as `.unsupported(operation:)`;
+    /// so does one that is reachable but never answers it (librdkafka's mock waits forever for a controller).
+    func adminRequest<T>(_ operation: String, api: rd_kafka_admin_op_t, apiName: String, timeoutMilliseconds: Int32,
                          issue: (OpaquePointer?, OpaquePointer?) -> Void,
                          read: (OpaquePointer) throws -> T) throws -> T {
         let options = rd_kafka_AdminOptions_new(handle, api)
@@ -25,15 +26,21 @@ extension RDKafkaClient {
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
             let code = KafkaError.Code(err)
             let detail = rd_kafka_event_error_string(event).map { String(cString: $0) } ?? code.message
-            throw Self.adminError(code, operation: operation, detail: detail)
+            if code == .timedOut {
+                try checkReachable(timeoutMilliseconds: 1000)
+                throw KafkaError(.unsupported(operation: apiName), code: code, operation: operation,
+                                 detail: "no answer within \(timeoutMilliseconds) ms (\(detail))")
+            }
+            throw Self.adminError(code, operation: operation, apiName: apiName, detail: detail)
         }
         return try read(event)
     }
 
-    static func adminError(_ code: KafkaError.Code, operation: String, detail: String, topic: String? = nil) -> KafkaError {
+    static func adminError(_ code: KafkaError.Code, operation: String, apiName: String, detail: String,
+                           topic: String? = nil) -> KafkaError {
         let unsupported: [KafkaError.Code] = [.unsupportedFeature, .unsupportedVersion,
                                               KafkaError.Code(RD_KAFKA_RESP_ERR_INVALID_REQUEST)]
-        let kind: KafkaError.Kind = unsupported.contains(code) ? .unsupported(operation: operation) : .librdkafka
+        let kind: KafkaError.Kind = unsupported.contains(code) ? .unsupported(operation: apiName) : .librdkafka
         return KafkaError(kind, code: code, operation: operation, detail: detail, topic: topic)
     }
 }
