@@ -14,7 +14,8 @@ struct FaultProxyTests {
 
     @Test func uploadsAndDownloadsSurviveFaults() async throws {
         let server = try await S3TestServer.shared.value
-        let (url, process) = try await Self.proxy(to: server.endpoint, rate: 0.3, seed: 7)
+        let seed = Int(ProcessInfo.processInfo.environment["KTAPE_FAULT_SEED"] ?? "") ?? 7
+        let (url, process) = try await Self.proxy(to: server.endpoint, rate: 0.3, seed: seed)
         defer { process.terminate() }
         let store = try await server.freshStore(endpoint: url, maxAttempts: 12, baseRetryDelay: 0.01)
         let body = TestBytes.make(3 * MultipartLimits.minPartSize + 777, seed: 11)

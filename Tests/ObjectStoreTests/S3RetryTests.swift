@@ -111,6 +111,19 @@ struct S3RetryTests {
         }
     }
 
+    @Test func completionWhoseAnswerWasLostIsRecognised() async throws {
+        let transport = ScriptedTransport([
+            .failure(HTTPTransportError(url: "u", reason: "transfer closed with 1 bytes remaining to read")),
+            Self.error(404, "NoSuchUpload"),
+            .success(HTTPResponse(status: 200, headers: [("etag", "\"abc-2\""), ("content-length", "12")], body: [])),
+        ])
+        let result = try await store(transport).completeMultipartUpload("k", uploadId: "u", parts: [
+            CompletedPart(partNumber: 1, etag: "a"), CompletedPart(partNumber: 2, etag: "b"),
+        ])
+        #expect(result.etag == "abc-2")
+        #expect(transport.requests.map(\.method) == ["POST", "POST", "HEAD"])
+    }
+
     @Test func errorInsideA200CompleteIsAFailure() async throws {
         let transport = ScriptedTransport([Self.error(200, "InvalidPart")])
         await #expect(throws: StoreError.self) {

@@ -65,8 +65,17 @@ public final class S3Store: ObjectStore, @unchecked Sendable {
         xml += "</CompleteMultipartUpload>"
         var headers: [(name: String, value: String)] = [("content-type", "application/xml")]
         if createOnlyUploads.withLock({ $0.contains(uploadId) }) { headers.append(("if-none-match", "*")) }
-        let response = try await client.send(.init(operation: "complete multipart upload", method: "POST", key: key,
+        let response: HTTPResponse
+        do {
+            response = try await client.send(.init(operation: "complete multipart upload", method: "POST", key: key,
                                                    query: [("uploadId", uploadId)], headers: headers, body: Array(xml.utf8)))
+        } catch let error as StoreError where error.code == "NoSuchUpload" {
+            // A retry after a completion whose answer was lost finds the upload gone: if the object
+            // is there with as many parts, that completion was ours.
+            guard let info = try? await head(key), info.etag.hasSuffix("-\(parts.count)") else { throw error }
+            createOnlyUploads.withLock { _ = $0.remove(uploadId) }
+            return PutResult(etag: info.etag)
+        }
         createOnlyUploads.withLock { _ = $0.remove(uploadId) }
         let etag = XMLElement.parse(response.body)?.value("ETag") ?? response.header("etag") ?? ""
         return PutResult(etag: S3Headers.unquote(etag))
