@@ -26,6 +26,11 @@ import Testing
         #expect(try decode(pretty) == expected)
     }
 
+    @Test func unknownFieldsMayRepeatEvenWithHeaderFieldNames() throws {
+        let line = #"{"name":1,"name":[2],"x":{},"x":"","ktape":1,"offset":0,"timestamp":0,"timestampType":"CreateTime","key":null,"value":null}"#
+        #expect(try decode(line) == KafkaRecord(offset: 0, timestamp: 0, timestampType: .createTime, key: nil, value: nil))
+    }
+
     @Test func missingHeadersMeansNone() throws {
         let r = try decode(#"{"ktape":1,"offset":-5,"timestamp":-1,"timestampType":"NoTimestampType","key":null,"value":""}"#)
         #expect(r == KafkaRecord(offset: -5, timestamp: -1, timestampType: .notAvailable, key: nil, value: []))

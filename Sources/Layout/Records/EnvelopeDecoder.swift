@@ -63,7 +63,8 @@ private struct EnvelopeParser {
             cursor.i += 1
         } else {
             repeat {
-                let (field, at) = try memberName()
+                var (field, at) = try memberName()
+                if field == .name || field == .nameBase64 { field = .unknown } // header-only names
                 try markSeen(field, at: at, in: &seen)
                 switch field {
                 case .ktape:
@@ -79,7 +80,7 @@ private struct EnvelopeParser {
                 case .key, .keyBase64: record.key = try bytes(field)
                 case .value, .valueBase64: record.value = try bytes(field)
                 case .headers: record.headers = try headers()
-                case .name, .nameBase64, .unknown: try skipValue()
+                default: try skipValue()
                 }
             } while try nextMember()
         }
