@@ -1,0 +1,48 @@
+import Foundation
+import Layout
+import ObjectStore
+
+/// Opens the store a job names: the bucket or directory as an `ObjectStore`, and the `StoreLayout`
+/// (prefix and topics-dir) that names every key in it. The prefix lives in the layout only, so
+/// keys are built in one place.
+struct OpenedStore {
+    var store: any ObjectStore
+    var layout: StoreLayout
+    var location: StoreLocation
+}
+
+enum StoreOpening {
+    static func open(_ settings: CommonSettings, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> OpenedStore {
+        let location = settings.store.value
+        switch location {
+        case .directory(let path):
+            return OpenedStore(store: try LocalDirectoryStore(root: path),
+                               layout: StoreLayout(prefix: "", topicsDir: settings.topicsDir.value), location: location)
+        case .s3(let bucket, let prefix):
+            let region = try AWSRegion.resolve(flag: settings.region?.value, environment: environment)
+            let endpoint = settings.endpointURL?.value
+                ?? environment["AWS_ENDPOINT_URL_S3"].flatMap { $0.isEmpty ? nil : $0 }
+                ?? environment["AWS_ENDPOINT_URL"].flatMap { $0.isEmpty ? nil : $0 }
+            let transport = CurlTransport()
+            let credentials = try CredentialsChain.defaultProvider(environment: environment, region: region.region, transport: transport)
+            let config = S3Configuration(bucket: bucket, region: region.region, endpoint: endpoint,
+                                         expectedBucketOwner: settings.expectedBucketOwner?.value)
+            return OpenedStore(store: try S3Store(config: config, credentials: credentials, transport: transport),
+                               layout: StoreLayout(prefix: prefix, topicsDir: settings.topicsDir.value), location: location)
+        }
+    }
+
+    /// Headers every write into this store carries (encryption, ACL). Storage class and Object
+    /// Lock are for data objects only and are added by the backup engine.
+    static func basePutOptions(_ settings: CommonSettings) -> PutOptions {
+        var options = PutOptions()
+        switch settings.sse?.value {
+        case .aes256?: options.serverSideEncryption = .aes256
+        case .kms?: options.serverSideEncryption = .kms(keyId: settings.sseKMSKeyID?.value)
+        case nil: break
+        }
+        options.acl = settings.acl?.value.rawValue
+        options.expectedBucketOwner = settings.expectedBucketOwner?.value
+        return options
+    }
+}
