@@ -12,11 +12,13 @@ public final class GzipCompressor {
     private var inputLength: UInt32 = 0 // ISIZE is the length modulo 2^32
     private var wroteHeader = false
     private var finished = false
-    private let scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 64 * 1024)
+    /// zlib writes here before output is appended to the caller's buffer; allocated once per stream.
+    private let scratch: UnsafeMutableBufferPointer<UInt8>
 
     /// A compressor at zlib level 6 (the gzip default).
     public init() throws(GzipError) {
         stream = try ZStream(mode: .deflate, level: 6, windowBits: -15)
+        scratch = .allocate(capacity: 64 * 1024) // after the throwing call, so a failed init leaks nothing
     }
 
     deinit { scratch.deallocate() }

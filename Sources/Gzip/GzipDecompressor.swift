@@ -8,10 +8,12 @@ public final class GzipDecompressor {
     private var insideMember = false
     private var sawMember = false
     private var consumed = 0
-    private let scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 64 * 1024)
+    /// zlib writes here before output is appended to the caller's buffer; allocated once per stream.
+    private let scratch: UnsafeMutableBufferPointer<UInt8>
 
     public init() throws(GzipError) {
         stream = try ZStream(mode: .inflate, windowBits: 16 + 15) // gzip wrapper only
+        scratch = .allocate(capacity: 64 * 1024) // after the throwing call, so a failed init leaks nothing
     }
 
     deinit { scratch.deallocate() }

@@ -9,23 +9,25 @@ final class ZStream {
 
     /// `windowBits` as zlib takes it: negative for raw deflate, 16 + 15 for gzip-only inflate.
     init(mode: Mode, level: Int32 = 6, windowBits: Int32) throws(GzipError) {
-        pointer = .allocate(capacity: 1)
-        pointer.initialize(to: z_stream())
-        self.mode = mode
+        // Set up in locals and throw before any stored property is set, so a failed init never runs deinit.
+        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        stream.initialize(to: z_stream())
         let code: Int32
         switch mode {
         case .deflate:
-            code = ktape_deflateInit2(pointer, level, Z_DEFLATED, windowBits, 8, Z_DEFAULT_STRATEGY)
+            code = ktape_deflateInit2(stream, level, Z_DEFLATED, windowBits, 8, Z_DEFAULT_STRATEGY)
         case .inflate:
-            code = ktape_inflateInit2(pointer, windowBits)
+            code = ktape_inflateInit2(stream, windowBits)
         }
         guard code == Z_OK else {
-            let message = ZStream.message(pointer, code: code)
-            pointer.deinitialize(count: 1)
-            pointer.deallocate()
+            let message = ZStream.message(stream, code: code)
+            stream.deinitialize(count: 1)
+            stream.deallocate()
             throw GzipError.zlib(function: mode == .deflate ? "deflateInit2" : "inflateInit2", code: code,
                                  message: message)
         }
+        pointer = stream
+        self.mode = mode
     }
 
     deinit {
