@@ -63,6 +63,25 @@ import Testing
         }
     }
 
+    @Test func aFullLocalQueueIsWaitedOutNotFailed() throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let topic = uniqueTopic("queue-full")
+        try cluster.createTopic(topic, partitions: 1)
+        var config = cluster.config
+        try config.set("queue.buffering.max.messages", "5")
+        let log = DeliveryLog()
+        let producer = try KafkaProducer(config: config, onDelivery: log.append)
+        for index in 0..<200 {
+            // No explicit poll: produce itself must poll when librdkafka answers _QUEUE_FULL.
+            try producer.produce(KafkaProducerRecord(topic: topic, partition: 0, key: nil, value: [UInt8(index % 256)]),
+                                 id: UInt64(index))
+            #expect(producer.outqLength <= 5 + 2)
+        }
+        try producer.flush(timeoutMilliseconds: 30_000)
+        #expect(log.reports.map(\.id) == Array(0..<200))
+        #expect(log.reports.allSatisfy { $0.error == nil })
+    }
+
     @Test func messageMaxBytesIsSettableAndEnforced() throws {
         let cluster = try KafkaMockCluster(brokers: 1)
         let topic = uniqueTopic("large")
