@@ -29,28 +29,50 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
         public var name: String { String(cString: rd_kafka_err2name(native)) }
         /// librdkafka's human description of the code (`rd_kafka_err2str`).
         public var message: String { String(cString: rd_kafka_err2str(native)) }
+        /// The symbolic name.
         public var description: String { name }
 
+        /// No error.
         public static let noError = Code(RD_KAFKA_RESP_ERR_NO_ERROR)
+        /// The reader reached the end of a partition (`_PARTITION_EOF`).
         public static let partitionEOF = Code(RD_KAFKA_RESP_ERR__PARTITION_EOF)
+        /// librdkafka's local produce queue is full (`_QUEUE_FULL`).
         public static let queueFull = Code(RD_KAFKA_RESP_ERR__QUEUE_FULL)
+        /// An operation timed out (`_TIMED_OUT`).
         public static let timedOut = Code(RD_KAFKA_RESP_ERR__TIMED_OUT)
+        /// A broker connection failed (`_TRANSPORT`).
         public static let transport = Code(RD_KAFKA_RESP_ERR__TRANSPORT)
+        /// No broker is up (`_ALL_BROKERS_DOWN`).
         public static let allBrokersDown = Code(RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+        /// Authentication failed (`_AUTHENTICATION`).
         public static let authentication = Code(RD_KAFKA_RESP_ERR__AUTHENTICATION)
+        /// A broker host name did not resolve (`_RESOLVE`).
         public static let resolve = Code(RD_KAFKA_RESP_ERR__RESOLVE)
+        /// A TLS error (`_SSL`).
         public static let ssl = Code(RD_KAFKA_RESP_ERR__SSL)
+        /// The client hit a fatal error and must be recreated (`_FATAL`).
         public static let fatal = Code(RD_KAFKA_RESP_ERR__FATAL)
+        /// An invalid argument or configuration (`_INVALID_ARG`).
         public static let invalidArgument = Code(RD_KAFKA_RESP_ERR__INVALID_ARG)
+        /// The topic is unknown to the client (`_UNKNOWN_TOPIC`).
         public static let unknownTopic = Code(RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC)
+        /// The partition is unknown to the client (`_UNKNOWN_PARTITION`).
         public static let unknownPartition = Code(RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION)
+        /// The broker knows no such topic or partition.
         public static let unknownTopicOrPartition = Code(RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+        /// The broker lacks a needed API (`_UNSUPPORTED_FEATURE`).
         public static let unsupportedFeature = Code(RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE)
+        /// The broker does not support the API version.
         public static let unsupportedVersion = Code(RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION)
+        /// The offset is outside the partition's log.
         public static let offsetOutOfRange = Code(RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE)
+        /// A record exceeds `message.max.bytes`.
         public static let messageTooLarge = Code(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+        /// CreateTopics: the topic exists.
         public static let topicAlreadyExists = Code(RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+        /// SASL authentication failed.
         public static let saslAuthenticationFailed = Code(RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED)
+        /// A record was not delivered within `message.timeout.ms` (`_MSG_TIMED_OUT`).
         public static let messageTimedOut = Code(RD_KAFKA_RESP_ERR__MSG_TIMED_OUT)
 
         /// Codes that a later attempt may cure, used when librdkafka gives no `rd_kafka_error_t` flags.
@@ -114,6 +136,7 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
                   isRetriable: rd_kafka_error_is_retriable(error) != 0, file: file, line: line)
     }
 
+    /// One line: what was being done, where (topic, partition, offset), what went wrong, and the code's name.
     public var description: String {
         var place = ""
         if let topic { place += " topic \(topic)" }
