@@ -103,7 +103,9 @@ private final class NumberedProvider: CredentialsProvider, @unchecked Sendable {
         let first = try await provider.credentials()
         #expect(try await provider.credentials() == first)
         #expect(transport.requests.count == 3)
-        clock.advance(900 - 299)
+        // Relative to the expiry the stub actually sent: under load, seconds pass before it answers.
+        let expiration = try #require(first.expiration)
+        clock.advance(expiration.timeIntervalSince(clock.now) - 299)
         let second = try await provider.credentials()
         #expect(second.accessKeyId != first.accessKeyId)
         #expect(transport.requests.count == 6)
