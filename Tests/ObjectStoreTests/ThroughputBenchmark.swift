@@ -26,6 +26,7 @@ struct ThroughputBenchmark {
         try handle.close()
         let summary = try await upload.finish()
         let uploadSeconds = Date().timeIntervalSince(uploadStart)
+        let peakAfterUpload = Self.peakResidentKilobytes()
 
         let downloadStart = Date()
         let hasher = SHA256Hasher()
@@ -47,7 +48,7 @@ struct ThroughputBenchmark {
         print("bench: \(size) bytes, parts of \(partSize) bytes, 4 in flight")
         print("bench: upload   ktape \(rate(uploadSeconds))  aws-cli \(rate(cliUpload))  ratio \(String(format: "%.2f", cliUpload / uploadSeconds))")
         print("bench: download ktape \(rate(downloadSeconds))  aws-cli \(rate(cliDownload))  ratio \(String(format: "%.2f", cliDownload / downloadSeconds))")
-        print("bench: peak RSS of the ktape side \(Self.peakResidentKilobytes() / 1024) MiB")
+        print("bench: peak RSS of the ktape side \(peakAfterUpload / 1024) MiB after the upload, \(Self.peakResidentKilobytes() / 1024) MiB in all")
         #expect(uploadSeconds > 0 && downloadSeconds > 0)
     }
 

@@ -54,7 +54,8 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
 private final class JobQueue: @unchecked Sendable {
     typealias Job = (CurlEasy) -> Void
     private let condition = NSCondition()
-    private var jobs: [Job] = []
+    /// Taken slots are set to nil at once: a job holds its request body until it is released.
+    private var jobs: [Job?] = []
     private var head = 0
     private var closed = false
 
@@ -73,9 +74,10 @@ private final class JobQueue: @unchecked Sendable {
         while head == jobs.count && !closed { condition.wait() }
         guard head < jobs.count else { return nil }
         let job = jobs[head]
+        jobs[head] = nil
         head += 1
-        if head > 64 && head * 2 > jobs.count {
-            jobs.removeFirst(head)
+        if head == jobs.count {
+            jobs.removeAll(keepingCapacity: true)
             head = 0
         }
         return job
