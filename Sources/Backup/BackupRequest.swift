@@ -1,0 +1,78 @@
+import Foundation
+import Kafka
+import Layout
+import ObjectStore
+
+/// Everything one backup run needs: validated settings, an opened store and a Kafka configuration.
+/// The command line builds it from a `JobSpec`; tests build it directly.
+public struct BackupRequest {
+    /// The job's name (`JobSpec.jobName`): names the lock and every manifest.
+    public var job: String
+    public var settings: BackupSettings
+    /// `consumer-groups` (common settings); nil saves every group found by ListGroups.
+    public var consumerGroups: ConsumerGroupSelection?
+    public var kafka: KafkaConfig
+    public var store: any ObjectStore
+    public var layout: StoreLayout
+    /// Headers every write carries (SSE, ACL, expected owner); the engine adds storage class and
+    /// Object Lock for data objects only.
+    public var basePutOptions: PutOptions
+    /// Who holds the lock, for the line a second run prints (host and pid by default).
+    public var holder: String
+    /// The lock's lease; renewed every third of it while the run goes.
+    public var lockLease: TimeInterval = 600
+    /// A run that makes no progress for this long (brokers down, a partition stuck) fails.
+    public var stallTimeout: TimeInterval = 120
+    /// How long Kafka gets to answer the first request before the run fails with one line.
+    public var connectTimeout: TimeInterval = 10
+    public var clock: @Sendable () -> Date = { Date() }
+    /// Warnings (retention gaps, missing broker APIs), one line each.
+    public var warn: @Sendable (String) -> Void = { _ in }
+    /// Progress per topic, at most every `progressInterval` seconds; nil for none.
+    public var progress: (@Sendable ([TopicProgress]) -> Void)?
+    public var progressInterval: TimeInterval = 0.5
+
+    public init(job: String, settings: BackupSettings, consumerGroups: ConsumerGroupSelection? = nil,
+                kafka: KafkaConfig, store: any ObjectStore, layout: StoreLayout,
+                basePutOptions: PutOptions = PutOptions(), holder: String = BackupRequest.defaultHolder) {
+        self.job = job
+        self.settings = settings
+        self.consumerGroups = consumerGroups
+        self.kafka = kafka
+        self.store = store
+        self.layout = layout
+        self.basePutOptions = basePutOptions
+        self.holder = holder
+    }
+
+    /// `host pid N`.
+    public static var defaultHolder: String {
+        "\(ProcessInfo.processInfo.hostName) pid \(ProcessInfo.processInfo.processIdentifier)"
+    }
+
+    /// The lock and manifests are per job and shard, so shards of one job run side by side.
+    var lockName: String { "\(job)-\(RunID.shardToken(settings.shardLabel))" }
+
+    /// Data objects: base headers plus storage class and Object Lock retention from `now`.
+    func dataPutOptions(now: Date) -> PutOptions {
+        var options = basePutOptions
+        if settings.storageClass.value != .standard { options.storageClass = settings.storageClass.value.rawValue }
+        if let lock = settings.objectLock?.value {
+            options.objectLock = StoreLockRetention.make(compliance: lock.mode == .compliance,
+                                                         until: now.addingTimeInterval(Double(lock.retainDays) * 86_400))
+        }
+        return options
+    }
+}
+
+/// One topic's progress so far.
+public struct TopicProgress: Sendable, Equatable {
+    public var topic: String
+    public var records: Int64
+    /// Encoded bytes (before compression).
+    public var bytes: Int64
+    /// Offsets still to read up to the snapshot's end offsets.
+    public var remainingOffsets: Int64
+    /// Offsets read so far (records plus skipped markers).
+    public var doneOffsets: Int64
+}

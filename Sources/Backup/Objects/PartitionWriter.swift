@@ -1,0 +1,149 @@
+import Kafka
+import Layout
+
+/// One partition's part of a run: turns its records, in offset order, into objects cut at
+/// `flush-size` records or before `max-object-bytes`, and accounts for every offset of
+/// `[accountedFrom, end)` as an object's span or a gap, so that `verify` can prove coverage.
+final class PartitionWriter {
+    let plan: PartitionPlan
+    var partition: TopicPartition { plan.partition }
+    /// The next offset to read.
+    private(set) var next: Int64
+    /// The first offset not yet accounted for by a closed object or a gap.
+    private var cursor: Int64
+    private(set) var gaps: [OffsetGap]
+    private(set) var isDone = false
+    private(set) var records: Int64 = 0
+    private(set) var encodedBytes: Int64 = 0
+    private(set) var skipped: Int64 = 0
+
+    private let settings: ObjectSettings
+    private var open: OpenObject?
+
+    private struct OpenObject {
+        var key: ObjectKey
+        var streams: [ObjectStream]
+        var firstOffset: Int64
+        var lastOffset: Int64
+        var spanStart: Int64
+        var count: Int64 = 0
+        var mainBytes: Int64 = 0
+    }
+
+    init(plan: PartitionPlan, settings: ObjectSettings) {
+        self.plan = plan
+        self.settings = settings
+        next = plan.readFrom
+        cursor = plan.readFrom
+        gaps = plan.gaps
+        isDone = !plan.hasWork
+    }
+
+    /// Offsets of this run's range already read or skipped, for progress.
+    var doneOffsets: Int64 { next - plan.readFrom }
+
+    /// Takes one record; `formatter` is the run's shared encoder.
+    func consume(_ record: KafkaRecordView, formatter: inout RecordFormatter, uploads: UploadQueue) throws {
+        guard !isDone, record.offset >= next else { return }
+        guard record.offset < plan.end else { return try finish(uploads: uploads) }
+        do {
+            try formatter.encode(record)
+        } catch {
+            let place = "topic \(partition.topic) partition \(partition.partition) offset \(record.offset)"
+            guard settings.onInvalidJSON == .skip else {
+                throw BackupError.failure("\(place): cannot write as \(settings.format.rawValue): \(error) (on-invalid-json: skip would skip it)")
+            }
+            skipped += 1
+            return try advance(past: record.offset, uploads: uploads)
+        }
+        let mainLine = Int64(formatter.lines[0].count)
+        if let current = open,
+           current.count >= settings.flushSize || current.mainBytes + mainLine > settings.maxObjectBytes {
+            try close(spanEnd: record.offset, uploads: uploads)
+        }
+        if open == nil { try openObject(at: record.offset, contents: formatter.contents) }
+        for (index, line) in formatter.lines.enumerated() { try open?.streams[index].append(line) }
+        open?.lastOffset = record.offset
+        open?.count += 1
+        open?.mainBytes += mainLine
+        records += 1
+        encodedBytes += Int64(formatter.byteCount)
+        try advance(past: record.offset, uploads: uploads)
+    }
+
+    /// The reader reached the partition's end; `nextOffset` at or past `end` finishes it (the end
+    /// offset can sit past the last record: transaction markers).
+    func reachedEnd(nextOffset: Int64, uploads: UploadQueue) throws {
+        if !isDone, nextOffset >= plan.end { try finish(uploads: uploads) }
+    }
+
+    /// Retention deleted offsets before we read them: the log now starts at `logStart`. Records
+    /// the loss as a gap and continues from there. Returns the gap, if any, for the warning.
+    func retentionMovedStart(to logStart: Int64, uploads: UploadQueue) throws -> OffsetGap? {
+        guard !isDone, logStart > next else { return nil }
+        try closeOrMarkEmpty(upTo: next, uploads: uploads)
+        let gapEnd = min(logStart, plan.end)
+        let gap = OffsetGap(start: next, end: gapEnd, reason: .retention)
+        gaps.append(gap)
+        cursor = gapEnd
+        next = gapEnd
+        if next >= plan.end { try finish(uploads: uploads) }
+        return gap
+    }
+
+    /// What the run covered, for the manifest.
+    var manifestPartition: ManifestPartition {
+        ManifestPartition(topic: partition.topic, partition: partition.partition, startOffset: plan.accountedFrom,
+                          endOffset: isDone ? plan.end : cursor, endOffsetAtStart: plan.end, gaps: gaps)
+    }
+
+    /// Abandons the open object (a failed run).
+    func abort() {
+        open?.streams.forEach { $0.abort() }
+        open = nil
+    }
+
+    private func advance(past offset: Int64, uploads: UploadQueue) throws {
+        next = offset + 1
+        if next >= plan.end { try finish(uploads: uploads) }
+    }
+
+    private func finish(uploads: UploadQueue) throws {
+        try closeOrMarkEmpty(upTo: plan.end, uploads: uploads)
+        next = plan.end
+        isDone = true
+    }
+
+    /// Accounts for `[cursor, upTo)`: the open object's span ends there, or, without one, those
+    /// offsets held no record we wrote (markers, or records skipped by `on-invalid-json: skip`).
+    private func closeOrMarkEmpty(upTo end: Int64, uploads: UploadQueue) throws {
+        if open != nil {
+            try close(spanEnd: end, uploads: uploads)
+        } else if cursor < end {
+            gaps.append(OffsetGap(start: cursor, end: end, reason: .noRecords))
+            cursor = end
+        }
+    }
+
+    private func openObject(at offset: Int64, contents: [ObjectContent]) throws {
+        let key = try ObjectKey(topic: partition.topic, partition: partition.partition, startOffset: offset,
+                                kind: ObjectFileKind(contents[0], settings.compression))
+        let streams = try contents.map { content in
+            try ObjectStream(key: settings.layout.key(for: key.with(kind: ObjectFileKind(content, settings.compression))),
+                             store: settings.store, options: settings.options, partSize: settings.partSize,
+                             concurrency: settings.partConcurrency, gzip: settings.compression == .gzip)
+        }
+        open = OpenObject(key: key, streams: streams, firstOffset: offset, lastOffset: offset, spanStart: cursor)
+    }
+
+    private func close(spanEnd: Int64, uploads: UploadQueue) throws {
+        guard let object = open else { return }
+        open = nil
+        let tasks = try object.streams.map { stream in (key: stream.key, task: try stream.finish()) }
+        try uploads.submit(PendingObject(
+            key: settings.layout.key(for: object.key), topic: partition.topic, partition: partition.partition,
+            firstOffset: object.firstOffset, lastOffset: object.lastOffset, spanStart: object.spanStart,
+            spanEnd: spanEnd, recordCount: object.count, uploads: tasks))
+        cursor = spanEnd
+    }
+}

@@ -1,0 +1,65 @@
+import Kafka
+import Layout
+
+/// What a manifest keeps about the cluster besides data: topics with their partition count and
+/// non-default configs, and consumer groups' committed offsets. Both are best-effort: a broker
+/// without DescribeConfigs or ListGroups (librdkafka's mock) gets one warning, not a failure.
+enum ClusterFacts {
+    static func topics(_ topics: [KafkaTopicMetadata], admin: KafkaAdmin, timeoutMilliseconds: Int32,
+                       warn: (String) -> Void) -> [ManifestTopic] {
+        var describable = true
+        return topics.map { topic in
+            var manifestTopic = ManifestTopic(name: topic.name, partitionCount: Int32(topic.partitionCount))
+            guard describable else { return manifestTopic }
+            do {
+                let entries = try admin.describeTopicConfigs(topic.name, timeoutMilliseconds: timeoutMilliseconds)
+                for entry in entries where !entry.isDefault && !entry.isSensitive {
+                    if let value = entry.value { manifestTopic.configs[entry.name] = value }
+                }
+                let all = Dictionary(entries.compactMap { e in e.value.map { (e.name, $0) } }, uniquingKeysWith: { a, _ in a })
+                manifestTopic.cleanupPolicy = all["cleanup.policy"] ?? "delete"
+                if all["message.timestamp.type"] == TopicTimestampType.logAppendTime.rawValue {
+                    manifestTopic.timestampType = .logAppendTime
+                }
+            } catch {
+                describable = false
+                warn("topic configs are not saved in the manifest (restore --create-topics will use broker defaults): \(error)")
+            }
+            return manifestTopic
+        }
+    }
+
+    /// Committed offsets of the selected groups on `partitions`; nil selection means every group
+    /// ListGroups reports.
+    static func groupOffsets(selection: ConsumerGroupSelection?, partitions: [TopicPartition], admin: KafkaAdmin,
+                             timeoutMilliseconds: Int32, warn: (String) -> Void) -> [ManifestGroupOffset] {
+        guard !partitions.isEmpty else { return [] }
+        var groups: [String]
+        if case .names(let names)? = selection {
+            groups = names
+        } else {
+            do {
+                groups = try admin.listGroups(timeoutMilliseconds: timeoutMilliseconds).map(\.name)
+                if let selection { groups = groups.filter(selection.selects) }
+            } catch {
+                warn("consumer group offsets are not saved in the manifest: \(error)")
+                return []
+            }
+        }
+        let kafkaPartitions = partitions.map { KafkaTopicPartition(topic: $0.topic, partition: $0.partition) }
+        var offsets: [ManifestGroupOffset] = []
+        for group in groups.sorted() {
+            do {
+                let committed = try admin.committedOffsets(group: group, partitions: kafkaPartitions,
+                                                           timeoutMilliseconds: timeoutMilliseconds)
+                for (partition, offset) in committed {
+                    guard let offset else { continue }
+                    offsets.append(ManifestGroupOffset(group: group, topic: partition.topic, partition: partition.partition, offset: offset))
+                }
+            } catch {
+                warn("committed offsets of consumer group \(group) are not saved: \(error)")
+            }
+        }
+        return offsets.sorted { ($0.group, $0.topic, $0.partition) < ($1.group, $1.topic, $1.partition) }
+    }
+}

@@ -1,0 +1,29 @@
+import Layout
+
+/// What this run will do with one partition: read `[readFrom, end)` where `end` is the end offset
+/// (last stable offset under read_committed) seen at the start: the snapshot's target.
+struct PartitionPlan: Sendable, Equatable {
+    var partition: TopicPartition
+    /// Where the run accounts from: the checkpoint, or the log start on a first run.
+    var accountedFrom: Int64
+    /// Where reading starts: `accountedFrom`, or the log start when retention deleted past it.
+    var readFrom: Int64
+    var end: Int64
+    /// A retention gap found while planning (checkpoint below the log start).
+    var gaps: [OffsetGap]
+
+    var hasWork: Bool { readFrom < end }
+
+    /// Plans from a checkpoint and the partition's watermarks.
+    static func make(_ partition: TopicPartition, checkpoint: Int64?, low: Int64, high: Int64) -> PartitionPlan {
+        let from = checkpoint ?? low
+        var gaps: [OffsetGap] = []
+        var readFrom = from
+        if from < low {
+            gaps.append(OffsetGap(start: from, end: min(low, max(from, high)), reason: .retention))
+            readFrom = low
+        }
+        // A checkpoint past the end (a topic deleted and created again) reads nothing; the caller warns.
+        return PartitionPlan(partition: partition, accountedFrom: from, readFrom: readFrom, end: max(high, from), gaps: gaps)
+    }
+}

@@ -1,0 +1,36 @@
+import Kafka
+import Layout
+
+/// Which topics a backup takes: the named ones (each must exist) plus regex matches over the
+/// cluster's topics. Internal topics are only taken when named: a regex like `.*` must not sweep
+/// up `__consumer_offsets` or Schema Registry's `_schemas`.
+enum TopicSelection {
+    static func isInternal(_ topic: String) -> Bool {
+        topic.hasPrefix("__") || topic == "_schemas" || topic.hasPrefix("_confluent")
+    }
+
+    /// Sorted topics with their metadata; a named topic the cluster lacks is invalid input.
+    static func select(settings: BackupSettings, metadata: KafkaClusterMetadata) throws -> [KafkaTopicMetadata] {
+        let existing = Dictionary(metadata.topics.filter { $0.error == nil }.map { ($0.name, $0) },
+                                  uniquingKeysWith: { first, _ in first })
+        var chosen: [String: KafkaTopicMetadata] = [:]
+        for name in settings.topics?.value ?? [] {
+            guard let topic = existing[name] else {
+                throw BackupError.invalidInput("topic \(name) does not exist in the cluster")
+            }
+            chosen[name] = topic
+        }
+        if let regex = settings.topicsRegex?.value {
+            for (name, topic) in existing where !isInternal(name) && regex.matches(name) { chosen[name] = topic }
+        }
+        return chosen.values.sorted { $0.name < $1.name }
+    }
+
+    /// This process's share: every partition, or with `shard i/n` those at index ≡ i (mod n) of the
+    /// sorted (topic, partition) list, so shards are disjoint and together cover the job.
+    static func share(of topics: [KafkaTopicMetadata], shard: ShardAssignment?) -> [TopicPartition] {
+        let all = topics.flatMap { topic in topic.partitions.map { TopicPartition(topic.name, $0.id) } }.sorted()
+        guard let shard else { return all }
+        return all.enumerated().filter { $0.offset % shard.count == shard.index }.map(\.element)
+    }
+}

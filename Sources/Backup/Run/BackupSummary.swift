@@ -1,0 +1,50 @@
+import Foundation
+
+/// What a run did, for the summary line on stdout and `--summary-json`.
+public struct BackupSummary: Codable, Sendable, Equatable {
+    public var runId: String
+    public var job: String
+    public var shard: String
+    public var topics: Int
+    public var partitions: Int
+    public var objects: Int
+    public var records: Int64
+    /// Bytes stored (after compression), companions included.
+    public var bytes: Int64
+    /// Records left out by `on-invalid-json: skip`.
+    public var skippedRecords: Int64
+    /// Retention gaps found (data deleted before it was read), and the offsets they cover.
+    public var retentionGaps: Int
+    public var lostOffsets: Int64
+    public var seconds: Double
+    /// The manifest written, nil when the run found no new offsets (nothing is written then).
+    public var manifestKey: String?
+
+    /// `backup <run>: 2 topics, 6 partitions, 12 objects, 10000 records, 1.2 MiB, 0 gaps, 3.1 s`.
+    public var line: String {
+        var text = "backup \(runId): \(topics) topics, \(partitions) partitions, \(objects) objects, \(records) records, "
+            + "\(Self.describe(bytes: bytes)), \(retentionGaps) gaps"
+        if skippedRecords > 0 { text += ", \(skippedRecords) skipped" }
+        text += String(format: ", %.1f s", seconds)
+        if manifestKey == nil { text += " (no new data: nothing written)" }
+        return text
+    }
+
+    /// JSON for schedulers, keys sorted.
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self) + Data("\n".utf8)
+    }
+
+    static func describe(bytes: Int64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1024, unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(bytes) B" : String(format: "%.1f", value) + " " + units[unit]
+    }
+}
