@@ -8,11 +8,15 @@ public struct Signer: Sendable {
     public var region: String
     /// `s3`, `sts`, `kafka-cluster`, …
     public var service: String
+    /// AWS's rule: S3 paths are encoded once in the canonical request, every other service's twice.
+    /// (AWS's generic test suite writes its paths already encoded, so it is checked with `false`.)
+    public var encodesPathTwice: Bool
 
     public init(credentials: Credentials, region: String, service: String) {
         self.credentials = credentials
         self.region = region
         self.service = service
+        self.encodesPathTwice = service != "s3"
     }
 
     /// The signed request's headers to send: the caller's, plus `host`, `x-amz-date`,
@@ -55,7 +59,9 @@ public struct Signer: Sendable {
         let signature = signature(stringToSign: stringToSign(canonicalRequest: canonical, date: date), date: date)
         // The signature goes last, as AWS's examples print it.
         let signedQuery = URIEncoding.canonicalQuery(query) + "&X-Amz-Signature=" + signature
-        return "\(scheme)://\(request.host)\(canonicalPath(request.path))?\(signedQuery)"
+        // The wire carries the path encoded once, whatever the canonical form.
+        let absolute = request.path.hasPrefix("/") ? request.path : "/" + request.path
+        return "\(scheme)://\(request.host)\(URIEncoding.encode(absolute, keepSlash: true))?\(signedQuery)"
     }
 
     // MARK: stages
@@ -101,11 +107,13 @@ public struct Signer: Sendable {
         "\(Self.day(date))/\(region)/\(service)/aws4_request"
     }
 
-    /// S3 paths are encoded once; other services' paths twice (AWS's rule).
+    /// The path as the canonical request carries it: encoded once (S3) or twice (other services).
+    /// No dot-segment or slash normalisation: S3 keys keep them, and ktape signs other services
+    /// only at `/`.
     public func canonicalPath(_ path: String) -> String {
         let absolute = path.hasPrefix("/") ? path : "/" + path
         let once = URIEncoding.encode(absolute, keepSlash: true)
-        return service == "s3" ? once : URIEncoding.encode(once, keepSlash: true)
+        return encodesPathTwice ? URIEncoding.encode(once, keepSlash: true) : once
     }
 
     // MARK: helpers
