@@ -41,7 +41,6 @@ public final class StreamingUpload {
         self.options = options
         self.partSize = max(1, partSize)
         self.concurrency = max(1, concurrency)
-        buffer.reserveCapacity(self.partSize)
     }
 
     /// Adds bytes to the object; uploads a part whenever one is full.
@@ -52,6 +51,10 @@ public final class StreamingUpload {
         var rest = bytes[...]
         while !rest.isEmpty {
             let take = min(partSize - buffer.count, rest.count)
+            // Grow geometrically but never past one part, so many small open objects stay small.
+            if buffer.count + take > buffer.capacity {
+                buffer.reserveCapacity(min(partSize, max(buffer.capacity * 2, buffer.count + take, 256 * 1024)))
+            }
             let cut = rest.index(rest.startIndex, offsetBy: take)
             buffer.append(contentsOf: rest[..<cut])
             rest = rest[cut...]
@@ -105,7 +108,6 @@ public final class StreamingUpload {
         }
         let body = buffer
         buffer = []
-        buffer.reserveCapacity(partSize)
         let number = nextPart
         nextPart += 1
         let store = self.store, key = self.key, uploadId = self.uploadId ?? ""
