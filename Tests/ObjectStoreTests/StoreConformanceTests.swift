@@ -148,6 +148,23 @@ struct StoreConformanceTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func createOnlyMultipartOverAnExistingObjectFailsAndLeavesNothing(_ backend: Backend) async throws {
+        let store = try await backend.makeStore()
+        try await store.put("_ktape/runs/2.json", body: [7])
+        let upload = StreamingUpload(store: store, key: "_ktape/runs/2.json", options: PutOptions(ifNoneMatch: true),
+                                     partSize: Self.partSize, concurrency: 2)
+        do {
+            try await upload.write(TestBytes.make(Self.partSize + 10))
+            _ = try await upload.finish()
+            Issue.record("a create-only multipart upload replaced an object")
+        } catch let error as StoreError {
+            #expect(error.isAlreadyExists)
+        }
+        #expect(try await store.get("_ktape/runs/2.json") == [7])
+        #expect(try await store.listMultipartUploads(prefix: "").isEmpty)
+    }
+
+    @Test(arguments: Backend.allCases)
     func batchDeleteRemovesAll(_ backend: Backend) async throws {
         let store = try await backend.makeStore()
         let keys = (0..<30).map { "d/\($0)" }
