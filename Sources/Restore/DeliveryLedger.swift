@@ -1,0 +1,58 @@
+import Foundation
+import Kafka
+
+/// Counts confirmed deliveries per target partition from delivery reports, the only thing that
+/// advances resume state. A record's id carries its partition slot and source offset.
+final class DeliveryLedger: @unchecked Sendable {
+    struct Slot: Sendable {
+        /// Records delivered in this run.
+        var delivered: Int64 = 0
+        /// Source offset of the last delivered record.
+        var lastSourceOffset: Int64?
+        /// The target offset the next delivered record must get (records of one partition are contiguous).
+        var expectedTargetOffset: Int64
+        /// The first failure in this partition; nothing after it counts.
+        var failure: String?
+    }
+
+    private let lock = NSLock()
+    private var slots: [Int: Slot] = [:]
+    private var total: Int64 = 0
+
+    static func id(slot: Int, sourceOffset: Int64) -> UInt64 {
+        UInt64(slot) << 48 | UInt64(sourceOffset & 0xFFFF_FFFF_FFFF)
+    }
+
+    /// Starts counting a partition whose next record lands at `nextTargetOffset`.
+    func open(slot: Int, nextTargetOffset: Int64) {
+        lock.withLock { slots[slot] = Slot(expectedTargetOffset: nextTargetOffset) }
+    }
+
+    func slot(_ index: Int) -> Slot? { lock.withLock { slots[index] } }
+
+    var totalDelivered: Int64 { lock.withLock { total } }
+
+    /// The first failure in any partition.
+    var firstFailure: String? { lock.withLock { slots.keys.sorted().lazy.compactMap { self.slots[$0]?.failure }.first } }
+
+    /// The delivery callback.
+    func record(_ report: KafkaDeliveryReport) {
+        let slotIndex = Int(report.id >> 48)
+        let sourceOffset = Int64(report.id & 0xFFFF_FFFF_FFFF)
+        lock.withLock {
+            guard var slot = slots[slotIndex], slot.failure == nil else { return }
+            let where_ = "\(report.topicPartition.topic)/\(report.topicPartition.partition)"
+            if let error = report.error {
+                slot.failure = "delivery to \(where_) failed for source offset \(sourceOffset): \(error)"
+            } else if let offset = report.offset, offset != slot.expectedTargetOffset {
+                slot.failure = "target \(where_): a restored record got offset \(offset), expected \(slot.expectedTargetOffset); another producer is writing into this partition"
+            } else {
+                slot.delivered += 1
+                slot.lastSourceOffset = sourceOffset
+                slot.expectedTargetOffset += 1
+                total += 1
+            }
+            slots[slotIndex] = slot
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Gzip
+import Layout
+import ObjectStore
+
+/// Reads one object as lines, chunk by chunk (ranged GETs), gunzipping on the fly: at most one
+/// chunk and its lines are held, never the whole object. Errors name the object and line.
+final class ObjectLineReader {
+    let key: String
+    private var chunks: ObjectChunks.AsyncIterator
+    private let gunzip: GzipDecompressor?
+    private var splitter = LineSplitter()
+    private var pending: [[UInt8]] = []
+    private var pendingIndex = 0
+    private var ended = false
+    /// Lines handed out so far; the next line's number is `linesRead + 1`.
+    private(set) var linesRead = 0
+
+    private init(key: String, chunks: ObjectChunks, gzip: Bool) throws {
+        self.key = key
+        self.chunks = chunks.makeAsyncIterator()
+        do {
+            gunzip = gzip ? try GzipDecompressor() : nil
+        } catch {
+            throw RestoreError.failure("object \(key): \(error)")
+        }
+    }
+
+    /// Opens `key`; a missing object is named as such (a manifest that lists it is then wrong).
+    static func open(_ key: String, store: any ObjectStore, gzip: Bool, chunkSize: Int) async throws -> ObjectLineReader {
+        do {
+            return try ObjectLineReader(key: key, chunks: try await store.chunks(key, chunkSize: chunkSize), gzip: gzip)
+        } catch let error as StoreError where error.isNotFound {
+            throw RestoreError.failure("object \(key) is missing from \(store.location) (the store's manifest lists it)")
+        } catch let error as StoreError {
+            throw RestoreError.failure("object \(key): \(error)")
+        }
+    }
+
+    /// The lines of the next chunk (possibly none), or nil at the end of the object.
+    func nextLines() async throws -> [[UInt8]]? {
+        if pendingIndex < pending.count {
+            defer { pending = []; pendingIndex = 0 }
+            linesRead += pending.count - pendingIndex
+            return Array(pending[pendingIndex...])
+        }
+        if ended { return nil }
+        let lines = try await fill()
+        linesRead += lines.count
+        return lines
+    }
+
+    /// Exactly `count` lines (fewer only at the end of the object), for companions kept in step.
+    func take(_ count: Int) async throws -> [[UInt8]] {
+        var out: [[UInt8]] = []
+        while out.count < count {
+            if pendingIndex == pending.count {
+                if ended { break }
+                pending = try await fill()
+                pendingIndex = 0
+                continue
+            }
+            let n = min(count - out.count, pending.count - pendingIndex)
+            out.append(contentsOf: pending[pendingIndex..<pendingIndex + n])
+            pendingIndex += n
+        }
+        linesRead += out.count
+        return out
+    }
+
+    private func fill() async throws -> [[UInt8]] {
+        let chunk: [UInt8]?
+        do {
+            chunk = try await chunks.next()
+        } catch {
+            throw RestoreError.failure("object \(key) near line \(splitter.linesEmitted + 1): \(error)")
+        }
+        guard let chunk else { return try end() }
+        var lines: [[UInt8]] = []
+        if let gunzip {
+            var plain: [UInt8] = []
+            do {
+                try gunzip.decompress(chunk, into: &plain)
+            } catch {
+                throw RestoreError.corrupt(key, line: splitter.linesEmitted + 1, error.description)
+            }
+            plain.withUnsafeBytes { bytes in splitter.feed(bytes) { lines.append(Array($0)) } }
+        } else {
+            chunk.withUnsafeBytes { bytes in splitter.feed(bytes) { lines.append(Array($0)) } }
+        }
+        return lines
+    }
+
+    private func end() throws -> [[UInt8]] {
+        ended = true
+        if let gunzip {
+            do { try gunzip.finish() } catch {
+                throw RestoreError.corrupt(key, line: splitter.linesEmitted + 1, error.description)
+            }
+        }
+        if let rest = splitter.finish() {
+            // A final line without its newline: a truncated object unless it is only whitespace.
+            if rest.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return [] }
+            throw RestoreError.corrupt(key, line: splitter.linesEmitted + 1, "the last line has no newline (the object is truncated)")
+        }
+        return []
+    }
+}

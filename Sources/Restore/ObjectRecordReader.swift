@@ -1,0 +1,122 @@
+import Foundation
+import Layout
+import ObjectStore
+
+/// Decodes one data object into records, batch by batch: envelope lines byte-exact, confluent-json
+/// values with keys and headers from `.keys.json` / `.headers.json` companions kept line by line in step.
+final class ObjectRecordReader {
+    /// Records decoded from one chunk; `damage` is the first bad line, after which nothing was decoded.
+    struct Batch {
+        var records: [Layout.KafkaRecord]
+        var damage: RestoreError?
+    }
+
+    let object: SourceObject
+    private let values: ObjectLineReader
+    private let keys: ObjectLineReader?
+    private let headers: ObjectLineReader?
+    private let keyStyle: ConfluentKeyStyle
+    private var json = ConfluentJSONCodec()
+    private var companionCodec = ConfluentCompanionCodec()
+    private var linesDecoded = 0
+    private var previousOffset: Int64?
+
+    private init(object: SourceObject, values: ObjectLineReader, keys: ObjectLineReader?, headers: ObjectLineReader?,
+                 keyStyle: ConfluentKeyStyle) {
+        self.object = object
+        self.values = values
+        self.keys = keys
+        self.headers = headers
+        self.keyStyle = keyStyle
+    }
+
+    static func open(_ object: SourceObject, store: any ObjectStore, options: RestoreOptions) async throws -> ObjectRecordReader {
+        func reader(_ key: String?) async throws -> ObjectLineReader? {
+            guard let key else { return nil }
+            return try await ObjectLineReader.open(key, store: store, gzip: key.hasSuffix(".gz"), chunkSize: options.chunkSize)
+        }
+        let values = try await ObjectLineReader.open(object.key, store: store, gzip: object.isGzip, chunkSize: options.chunkSize)
+        let isEnvelope = object.isEnvelope
+        return ObjectRecordReader(object: object, values: values,
+                                  keys: isEnvelope ? nil : try await reader(object.keysCompanion),
+                                  headers: isEnvelope ? nil : try await reader(object.headersCompanion),
+                                  keyStyle: options.keyStyle)
+    }
+
+    /// The next batch, or nil at the end of the object.
+    func next() async throws -> Batch? {
+        guard let lines = try await values.nextLines() else {
+            if let keys, !(try await keys.take(1)).isEmpty {
+                throw RestoreError.corrupt(keys.key, line: keys.linesRead, "has more lines than its data object \(object.key)")
+            }
+            if let expected = object.manifest?.recordCount, expected != Int64(linesDecoded) {
+                throw RestoreError.corrupt(object.key, line: linesDecoded + 1, "the object ends after \(linesDecoded) records; its manifest says \(expected)")
+            }
+            return nil
+        }
+        let keyLines = try await companionLines(keys, count: lines.count)
+        let headerLines = try await companionLines(headers, count: lines.count)
+        var batch = Batch(records: [])
+        batch.records.reserveCapacity(lines.count)
+        for (index, line) in lines.enumerated() {
+            let lineNumber = linesDecoded + 1
+            do {
+                batch.records.append(try decode(line, key: keyLines?[index], headers: headerLines?[index], lineNumber: lineNumber))
+            } catch let error as RestoreError {
+                batch.damage = error
+                return batch
+            }
+            linesDecoded += 1
+        }
+        return batch
+    }
+
+    private func companionLines(_ reader: ObjectLineReader?, count: Int) async throws -> [[UInt8]]? {
+        guard let reader else { return nil }
+        let lines = try await reader.take(count)
+        guard lines.count == count else {
+            throw RestoreError.corrupt(reader.key, line: reader.linesRead + 1,
+                                       "ends before its data object \(object.key) (line \(linesDecoded + lines.count + 1))")
+        }
+        return lines
+    }
+
+    private func decode(_ line: [UInt8], key: [UInt8]?, headers: [UInt8]?, lineNumber: Int) throws -> Layout.KafkaRecord {
+        if object.isEnvelope {
+            let record: Layout.KafkaRecord
+            do { record = try EnvelopeDecoder.decode(line) } catch {
+                throw RestoreError.corrupt(object.key, line: lineNumber, error.description)
+            }
+            try checkOffset(record.offset, lineNumber: lineNumber)
+            return record
+        }
+        let offset = object.name.startOffset + Int64(lineNumber - 1)
+        var record = Layout.KafkaRecord(offset: offset, timestamp: -1, timestampType: .notAvailable, key: nil, value: nil)
+        do { record.value = try json.decodeLine(line) } catch {
+            throw RestoreError.corrupt(object.key, line: lineNumber, error.description)
+        }
+        if let key, let keyObject = keys?.key {
+            do { record.key = try key.withUnsafeBytes { try companionCodec.decodeKeyLine($0, style: keyStyle) } } catch {
+                throw RestoreError.corrupt(keyObject, line: lineNumber, "\(error)")
+            }
+        }
+        if let headers, let headersObject = self.headers?.key {
+            do { record.headers = try headers.withUnsafeBytes { try companionCodec.decodeHeadersLine($0) } } catch {
+                throw RestoreError.corrupt(headersObject, line: lineNumber, "\(error)")
+            }
+        }
+        return record
+    }
+
+    /// Offsets rise inside an object and stay inside what its name and manifest say.
+    private func checkOffset(_ offset: Int64, lineNumber: Int) throws {
+        let low = object.manifest?.firstOffset ?? object.name.startOffset
+        if offset < low || (object.manifest.map { offset > $0.lastOffset } ?? false) {
+            throw RestoreError.corrupt(object.key, line: lineNumber, "offset \(offset) lies outside the object's offsets [\(low), \(object.manifest.map { String($0.lastOffset) } ?? "…")]")
+        }
+        if let previousOffset, offset <= previousOffset {
+            throw RestoreError.corrupt(object.key, line: lineNumber, "offset \(offset) does not follow offset \(previousOffset) of the line before")
+        }
+        previousOffset = offset
+    }
+}

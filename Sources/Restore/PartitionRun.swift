@@ -1,0 +1,205 @@
+import Foundation
+import Kafka
+import Layout
+import ObjectStore
+import SigV4
+
+/// Produces every planned partition, resuming each from what its target already holds.
+final class PartitionRun: @unchecked Sendable {
+    struct Outcome {
+        /// Target offset of each slot's first restored record.
+        var bases: [Int: Int64] = [:]
+        var produced: [Int: Int64] = [:]
+        var alreadyPresent: [Int: Int64] = [:]
+        var filtered: Int64 = 0
+        var warnings: [String] = []
+    }
+
+    let plan: RestorePlan
+    let partitions: [PartitionPlan]
+    let options: RestoreOptions
+    let store: any ObjectStore
+    let states: ResumeStateStore
+    let admin: KafkaAdmin
+    let events: RestoreEvents
+    private let ledger = DeliveryLedger()
+    private var resume: [Int: RestoreResumeState] = [:]
+    private var skipped: [Int: Int64] = [:]
+    private var lastSave = Date()
+
+    init(plan: RestorePlan, options: RestoreOptions, store: any ObjectStore, states: ResumeStateStore,
+         admin: KafkaAdmin, events: RestoreEvents) {
+        self.plan = plan
+        partitions = plan.partitions
+        self.options = options
+        self.store = store
+        self.states = states
+        self.admin = admin
+        self.events = events
+    }
+
+    /// The settings that decide which source records a partition restores, in order; a state
+    /// written under other settings is not resumed.
+    func configHash(_ partition: PartitionPlan) -> String {
+        let text = [
+            "source=\(partition.source)", "target=\(partition.target)",
+            "files=\(options.topicRegexList?.entry(for: partition.sourceTopic)?.regex.pattern ?? "*")",
+            "from-time=\(options.fromTime.map(String.init) ?? "")", "to-time=\(options.toTime.map(String.init) ?? "")",
+            "as-of=\(options.asOf?.rawValue ?? "")",
+        ].joined(separator: "\n")
+        return Digest.hex(Digest.sha256(Array(text.utf8)))
+    }
+
+    func restoreAll(translator: inout GroupOffsetTranslator) async throws -> Outcome {
+        // Every state is read and checked before anything is produced.
+        var loaded: [Int: RestoreResumeState] = [:]
+        for (slot, partition) in partitions.enumerated() {
+            guard let state = try await states.load(partition.target) else { continue }
+            if state.configHash != configHash(partition) || state.sourceTopic != partition.sourceTopic {
+                throw RestoreError.invalidInput("restore state \(states.key(partition.target)) was written by a restore with other settings (source topic, files, time range or as-of); remove it, or use another --state-dir, to restore \(partition.target) again")
+            }
+            loaded[slot] = state
+        }
+        let producer = try RecordProducer(options: options, largestRecordBound: largestRecordBound(), ledger: ledger)
+        var outcome = Outcome()
+        do {
+            for (slot, partition) in partitions.enumerated() {
+                try await restore(slot: slot, partition, existing: loaded[slot], producer: producer,
+                                  translator: &translator, outcome: &outcome)
+            }
+            try await KafkaBlocking.run { try producer.flush() }
+            if let failure = ledger.firstFailure { throw RestoreError.failure(failure) }
+            try await saveStates(final: true)
+        } catch is SimulatedKill {
+            throw SimulatedKill()
+        } catch {
+            // Leave a state the next run resumes from: whatever was confirmed delivered.
+            _ = try? await KafkaBlocking.run { try producer.flush() }
+            try? await saveStates(final: false)
+            throw error
+        }
+        for slot in partitions.indices {
+            outcome.produced[slot] = ledger.slot(slot)?.delivered ?? 0
+        }
+        return outcome
+    }
+
+    /// An upper bound of the largest record: an uncompressed object holds its records; a gzip
+    /// object can hold about 1000× its size, so those count at the ceiling librdkafka allows.
+    private func largestRecordBound() -> Int64 {
+        let objects = partitions.flatMap(\.objects)
+        if objects.contains(where: \.isGzip) { return RecordProducer.messageMaxBytesCeiling }
+        return (objects.map(\.bytes).max() ?? 0) + 4096
+    }
+
+    private func restore(slot: Int, _ partition: PartitionPlan, existing: RestoreResumeState?, producer: RecordProducer,
+                         translator: inout GroupOffsetTranslator, outcome: inout Outcome) async throws {
+        let target = partition.target
+        let admin = self.admin
+        let config = options.kafka
+        let kafkaPartition = KafkaTopicPartition(topic: target.topic, partition: target.partition)
+        let endHint: Int64
+        do {
+            endHint = try await KafkaBlocking.run { try admin.watermarks(kafkaPartition).high }
+        } catch {
+            throw RestoreError.failure("target \(target): cannot read its end offset: \(error)")
+        }
+        var state = existing ?? RestoreResumeState(
+            sourceTopic: partition.sourceTopic, targetTopic: target.topic, partition: target.partition,
+            nextSourceOffset: partition.objects.first?.name.startOffset ?? 0, configHash: configHash(partition),
+            updatedAt: Date(), baseTargetOffset: endHint, deliveredRecords: 0, plannedRecords: partition.records)
+        var tail = TargetTail(count: 0, last: nil)
+        if let existing {
+            let base = existing.baseTargetOffset
+            tail = try await KafkaBlocking.run {
+                try TargetTail.read(config: config, target: target, base: base, endHint: endHint)
+            }
+            if tail.count < existing.deliveredRecords {
+                throw RestoreError.failure("target \(target) holds \(tail.count) records after offset \(base), fewer than the \(existing.deliveredRecords) this restore confirmed; was it deleted or truncated? Remove \(states.key(target)) to restore it again")
+            }
+        } else {
+            // Noted before anything is produced, so a run killed at any later moment can count its records.
+            try await states.save(state)
+        }
+        let skip = tail.count
+        state.deliveredRecords = skip
+        resume[slot] = state
+        skipped[slot] = skip
+        outcome.bases[slot] = state.baseTargetOffset
+        outcome.alreadyPresent[slot] = skip
+        ledger.open(slot: slot, nextTargetOffset: state.baseTargetOffset + skip)
+
+        var index: Int64 = 0
+        for object in partition.objects {
+            let reader = try await ObjectRecordReader.open(object, store: store, options: options)
+            while let batch = try await reader.next() {
+                var toProduce: [Layout.KafkaRecord] = []
+                for record in batch.records {
+                    if options.hasTimeFilter && !options.inTimeRange(record.timestamp) {
+                        outcome.filtered += 1
+                        continue
+                    }
+                    translator.observe(slot: slot, sourceOffset: record.offset, index: index)
+                    if index < skip {
+                        if index == skip - 1, let last = tail.last {
+                            try Self.checkSame(record, last, target: target, object: object.key)
+                        }
+                    } else {
+                        toProduce.append(record)
+                    }
+                    index += 1
+                }
+                if !toProduce.isEmpty {
+                    let records = toProduce
+                    try await KafkaBlocking.run { try producer.produce(records, to: target, slot: slot) }
+                }
+                if let failure = ledger.firstFailure { throw RestoreError.failure(failure) }
+                if Date().timeIntervalSince(lastSave) >= options.stateInterval {
+                    await KafkaBlocking.runQuietly { producer.poll() }
+                    try await saveStates(final: false)
+                }
+                if let damage = batch.damage { throw damage }
+            }
+        }
+        if index < skip {
+            throw RestoreError.failure("target \(target) holds \(skip) records after offset \(state.baseTargetOffset), but this restore has only \(index) for it; another producer wrote into it. Remove \(states.key(target)) to restore it again")
+        }
+        translator.finish(slot: slot, total: index)
+        resume[slot]?.plannedRecords = index
+        events.progress(RestoreProgressReport(partition: "\(partition.source) → \(target)", partitionsDone: slot + 1,
+                                              partitionsTotal: partitions.count, producedRecords: ledger.totalDelivered,
+                                              alreadyPresentRecords: skipped.values.reduce(0, +)))
+    }
+
+    /// The target's last record must be the source record the count points at, or the target holds
+    /// records this restore did not write and skipping by count would lose or duplicate some.
+    static func checkSame(_ source: Layout.KafkaRecord, _ target: Kafka.KafkaRecord, target tp: TopicPartition, object: String) throws {
+        let sameTime = target.timestamp.kind != .createTime || source.timestampType == .notAvailable
+            || source.timestamp == target.timestamp.milliseconds
+        guard source.key == target.key, source.value == target.value, sameTime else {
+            throw RestoreError.failure("target \(tp): its record at offset \(target.offset) is not source record \(source.offset) (\(object)) that this restore put there; another producer wrote into it. Remove its restore state to restore it again")
+        }
+    }
+
+    /// Writes each opened partition's state from the ledger (only delivery reports advance it).
+    private func saveStates(final: Bool) async throws {
+        lastSave = Date()
+        for slot in resume.keys.sorted() {
+            guard var state = resume[slot], let counted = ledger.slot(slot) else { continue }
+            let delivered = (skipped[slot] ?? 0) + counted.delivered
+            if !final && delivered == state.deliveredRecords { continue }
+            state.deliveredRecords = delivered
+            if let last = counted.lastSourceOffset { state.nextSourceOffset = last + 1 }
+            state.updatedAt = Date()
+            try await states.save(state)
+            resume[slot] = state
+        }
+    }
+}
+
+extension KafkaBlocking {
+    /// Runs a non-throwing blocking call off the cooperative pool.
+    static func runQuietly(_ body: @escaping @Sendable () -> Void) async {
+        _ = try? await run { body() }
+    }
+}

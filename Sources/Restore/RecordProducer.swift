@@ -1,0 +1,75 @@
+import Foundation
+import Kafka
+import Layout
+
+/// The restore's one idempotent producer: records go to explicit partitions, in order, with their
+/// CreateTime, key, value and headers as stored. Blocking; call it through `KafkaBlocking.run`.
+final class RecordProducer: @unchecked Sendable {
+    let ledger: DeliveryLedger
+    private let producer: KafkaProducer
+    private let stopAfterDeliveries: Int?
+
+    /// librdkafka's ceiling for `message.max.bytes`.
+    static let messageMaxBytesCeiling: Int64 = 1_000_000_000
+
+    init(options: RestoreOptions, largestRecordBound: Int64, ledger: DeliveryLedger) throws {
+        var config = options.kafka
+        do {
+            if config.value(of: "message.max.bytes") == nil {
+                let bound = min(Self.messageMaxBytesCeiling, max(1_000_000, largestRecordBound))
+                try config.set("message.max.bytes", String(bound))
+            }
+            producer = try KafkaProducer(config: config, onDelivery: ledger.record)
+        } catch {
+            throw RestoreError.failure("target cluster \(options.kafka.bootstrapServers): cannot make a producer: \(error)")
+        }
+        self.ledger = ledger
+        stopAfterDeliveries = options.stopAfterDeliveries
+    }
+
+    /// Queues `records` for `target`, serving delivery reports as it goes. Stops early (without an
+    /// error) once a partition has failed; the caller reads the ledger.
+    func produce(_ records: [Layout.KafkaRecord], to target: TopicPartition, slot: Int) throws {
+        for record in records {
+            if ledger.firstFailure != nil { return }
+            let headers = record.headers.map { KafkaHeader(name: String(decoding: $0.name, as: UTF8.self), value: $0.value) }
+            // No timestamp means none was stored (confluent-json): the producer stamps the time of restore.
+            let timestamp: Int64? = record.timestampType == .notAvailable || record.timestamp < 0 ? nil : record.timestamp
+            do {
+                try Self.withBytes(record.key) { key in
+                    try Self.withBytes(record.value) { value in
+                        try producer.produce(topic: target.topic, partition: target.partition, key: key, value: value,
+                                             headers: headers, timestamp: timestamp,
+                                             id: DeliveryLedger.id(slot: slot, sourceOffset: record.offset))
+                    }
+                }
+            } catch {
+                throw RestoreError.failure("produce to \(target) (source offset \(record.offset)): \(error)")
+            }
+            if let stop = stopAfterDeliveries, ledger.totalDelivered >= Int64(stop) { throw SimulatedKill() }
+        }
+        producer.poll(timeoutMilliseconds: 0)
+    }
+
+    /// Serves delivery reports already waiting.
+    func poll() { producer.poll(timeoutMilliseconds: 0) }
+
+    /// Waits for every delivery report.
+    func flush() throws {
+        do {
+            try producer.flush(timeoutMilliseconds: 120_000)
+        } catch {
+            throw RestoreError.failure("waiting for delivery reports: \(error)")
+        }
+    }
+
+    private static func withBytes<T>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) throws -> T) rethrows -> T {
+        guard let bytes else { return try body(nil) }
+        return try bytes.withUnsafeBytes { try body($0) }
+    }
+}
+
+/// Thrown by the `stopAfterDeliveries` test hook: the run ends as if killed (no flush, no final state).
+public struct SimulatedKill: Error, CustomStringConvertible {
+    public var description: String { "restore stopped by the test hook (as if killed)" }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import Kafka
+import Layout
+import ObjectStore
+import SigV4
+
+/// `ktape restore`: produces a store's records back into a cluster, each into the partition of the
+/// same number, byte-exact, resumable without duplicates. The CLI opens the store; the engine receives it.
+public final class RestoreEngine: @unchecked Sendable {
+    let store: any ObjectStore
+    let layout: StoreLayout
+    let options: RestoreOptions
+    let events: RestoreEvents
+
+    public init(store: any ObjectStore, layout: StoreLayout, options: RestoreOptions, events: RestoreEvents = .silent) {
+        self.store = store
+        self.layout = layout
+        self.options = options
+        self.events = events
+    }
+
+    /// Reads the store and checks the targets; changes nothing anywhere.
+    public func plan() async throws -> RestorePlan {
+        let catalog = try await SourceCatalog.load(store: store, layout: layout, asOf: options.asOf)
+        var plan = try RestorePlanner.plan(catalog, options: options)
+        let admin = try makeAdmin()
+        let options = self.options
+        plan = try await KafkaBlocking.run { [plan] in
+            var checked = plan
+            try TargetPreparation.check(&checked, admin: admin, options: options)
+            return checked
+        }
+        return plan
+    }
+
+    /// Plans, then (unless `dryRun`) creates missing topics, produces every record not yet in its
+    /// target, and commits translated group offsets.
+    public func run() async throws -> RestoreResult {
+        let started = Date()
+        var plan = try await plan()
+        let admin = try makeAdmin()
+        var translator = GroupOffsetTranslator(plan: plan, selection: options.consumerGroups)
+        if options.consumerGroups != nil && translator.isEmpty {
+            plan.warnings.append("--consumer-groups: the store holds no saved offsets of a selected group for the restored partitions")
+        }
+        if !translator.isEmpty {
+            plan.warnings += try await Self.refuseActiveGroups(translator.groups, admin: admin)
+        }
+        var summary = RestoreSummary(dryRun: options.dryRun, topics: [], producedRecords: 0, alreadyPresentRecords: 0,
+                                     filteredRecords: 0, committedGroups: [:], warnings: [], seconds: 0)
+        if options.dryRun {
+            summary.topics = plan.topics.map { Self.topicSummary($0, produced: 0, present: 0) }
+            summary.warnings = plan.warnings
+            summary.seconds = Date().timeIntervalSince(started)
+            return RestoreResult(plan: plan, summary: summary)
+        }
+        for warning in plan.warnings { events.warning(warning) }
+        let options = self.options
+        let snapshot = plan
+        let created = try await KafkaBlocking.run {
+            try TargetPreparation.create(snapshot, admin: admin, options: options)
+                + TargetPreparation.configWarnings(snapshot, admin: admin)
+        }
+        for warning in created { events.warning(warning) }
+        plan.warnings += created
+
+        let states = try ResumeStateStore(options: options, store: store, layout: layout)
+        let run = PartitionRun(plan: plan, options: options, store: store, states: states, admin: admin, events: events)
+        let outcome = try await run.restoreAll(translator: &translator)
+
+        let translations = translator.translations(plan: plan, bases: outcome.bases)
+        for (group, offsets) in translations.sorted(by: { $0.key < $1.key }) {
+            let kafkaOffsets = Dictionary(uniqueKeysWithValues: offsets.map {
+                (KafkaTopicPartition(topic: $0.key.topic, partition: $0.key.partition), $0.value)
+            })
+            do {
+                try await KafkaBlocking.run { try admin.commitOffsets(group: group, offsets: kafkaOffsets) }
+            } catch {
+                throw RestoreError.failure("consumer group \(group): \(error); the records are restored, only the offsets are not")
+            }
+            summary.committedGroups[group] = offsets.count
+        }
+
+        summary.topics = plan.topics.map { topic in
+            let slots = plan.partitions.indices.filter { plan.partitions[$0].sourceTopic == topic.sourceTopic }
+            return Self.topicSummary(topic, produced: slots.reduce(0) { $0 + (outcome.produced[$1] ?? 0) },
+                                     present: slots.reduce(0) { $0 + (outcome.alreadyPresent[$1] ?? 0) })
+        }
+        summary.producedRecords = outcome.produced.values.reduce(0, +)
+        summary.alreadyPresentRecords = outcome.alreadyPresent.values.reduce(0, +)
+        summary.filteredRecords = outcome.filtered
+        summary.warnings = plan.warnings + outcome.warnings
+        summary.seconds = Date().timeIntervalSince(started)
+        return RestoreResult(plan: plan, summary: summary)
+    }
+
+    private func makeAdmin() throws -> KafkaAdmin {
+        do { return try KafkaAdmin(config: options.kafka) } catch {
+            throw RestoreError.invalidInput("target cluster \(options.kafka.bootstrapServers): \(error)")
+        }
+    }
+
+    /// Offsets are never committed for a group active in the target. ListGroups is best-effort (the
+    /// broker also refuses a commit from outside an active group); returns warnings.
+    static func refuseActiveGroups(_ groups: [String], admin: KafkaAdmin) async throws -> [String] {
+        let listings: [KafkaGroupListing]
+        do {
+            listings = try await KafkaBlocking.run { try admin.listGroups(timeoutMilliseconds: 5_000) }
+        } catch {
+            return ["cannot list the target's consumer groups (\(error)); the broker itself refuses commits for an active group"]
+        }
+        for listing in listings where groups.contains(listing.name) {
+            if listing.memberCount > 0 || !["Empty", "Dead", ""].contains(listing.state) {
+                throw RestoreError.invalidInput("consumer group \(listing.name) is active in the target (\(listing.state), \(listing.memberCount) members); stop its consumers before restoring its offsets")
+            }
+        }
+        return []
+    }
+
+    static func topicSummary(_ topic: TopicPlan, produced: Int64, present: Int64) -> RestoreSummary.Topic {
+        let action: String
+        switch topic.action {
+        case .unchecked: action = "unchecked"
+        case .exists: action = "exists"
+        case .create: action = "create"
+        }
+        return RestoreSummary.Topic(source: topic.sourceTopic, target: topic.targetTopic, partitions: topic.partitions.count,
+                                    objects: topic.objectCount, plannedRecords: topic.records, bytes: topic.bytes,
+                                    targetAction: action, producedRecords: produced, alreadyPresentRecords: present)
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+
+/// Where the engine tells its caller what it is doing (the CLI prints these on stderr).
+public struct RestoreEvents: Sendable {
+    /// Something the user should know that does not stop the restore.
+    public var warning: @Sendable (String) -> Void
+    /// A partition finished: how far the whole restore is.
+    public var progress: @Sendable (RestoreProgressReport) -> Void
+
+    public init(warning: @escaping @Sendable (String) -> Void, progress: @escaping @Sendable (RestoreProgressReport) -> Void) {
+        self.warning = warning
+        self.progress = progress
+    }
+
+    /// Drops everything (tests).
+    public static let silent = RestoreEvents(warning: { _ in }, progress: { _ in })
+}
+
+/// Progress after one partition.
+public struct RestoreProgressReport: Sendable {
+    /// `source/p → target/p`.
+    public var partition: String
+    public var partitionsDone: Int
+    public var partitionsTotal: Int
+    /// Records produced so far in this run.
+    public var producedRecords: Int64
+    public var alreadyPresentRecords: Int64
+}
+
+/// The plan a run followed and what it did.
+public struct RestoreResult: Sendable {
+    public var plan: RestorePlan
+    public var summary: RestoreSummary
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Kafka
+import Layout
+
+/// Everything one restore needs to know, taken from a validated job (`RestoreOptions(spec:)`) or
+/// built directly by tests. The engine receives the store; it never opens one.
+public struct RestoreOptions: Sendable {
+    /// The target cluster (bootstrap list and `-X` properties).
+    public var kafka: KafkaConfig
+    /// Names the target cluster in the resume-state folder `_ktape/restore/<targetCluster>/`.
+    public var targetCluster: String
+    /// Which files of which topics; nil restores every topic, every file.
+    public var topicRegexList: TopicRegexList?
+    /// RegexRouter rename; nil keeps names.
+    public var rename: RegexRouter?
+    public var createTopics = false
+    /// Replication factor of created topics; nil is the broker's default.
+    public var replicationFactor: Int?
+    public var dryRun = false
+    /// Epoch ms, inclusive.
+    public var fromTime: Int64?
+    /// Epoch ms, exclusive.
+    public var toTime: Int64?
+    /// Restore the store as it was after this run.
+    public var asOf: RunID?
+    /// Groups whose saved offsets to translate and commit; nil commits none.
+    public var consumerGroups: ConsumerGroupSelection?
+    /// A local directory for resume state instead of the store (read-only buckets).
+    public var stateDirectory: String?
+    /// How `.keys.json` companions were written (the sink's `key.converter`); ktape's own backup and
+    /// Confluent's `StringConverter` both give JSON strings.
+    public var keyStyle: ConfluentKeyStyle = .string
+    /// Bytes fetched per ranged GET while streaming an object.
+    public var chunkSize = 4 * 1024 * 1024
+    /// Resume state is written at most this often (and always at the end of a partition).
+    public var stateInterval: TimeInterval = 2
+    /// Test hook: stop as if killed once this many records were confirmed delivered in this run
+    /// (no flush, no final state write).
+    public var stopAfterDeliveries: Int?
+
+    /// Options with a target and defaults for everything else.
+    public init(kafka: KafkaConfig, targetCluster: String? = nil) {
+        self.kafka = kafka
+        self.targetCluster = targetCluster ?? Self.clusterName(kafka.bootstrapServers)
+    }
+
+    /// Options from a validated `restore` job. Throws `RestoreError` (invalid input) for a bad `-X`.
+    public init(spec: JobSpec) throws {
+        let bootstrap = spec.common.bootstrapServers?.value ?? ""
+        var kafka = KafkaConfig(bootstrapServers: bootstrap)
+        for (key, value) in spec.common.kafkaProperties.value.sorted(by: { $0.key < $1.key }) {
+            do { try kafka.set(key, value) } catch {
+                throw RestoreError.invalidInput("-X \(key): \(error)")
+            }
+        }
+        self.init(kafka: kafka)
+        consumerGroups = spec.common.consumerGroups?.value
+        if let restore = spec.restore {
+            topicRegexList = restore.topicRegexList?.value
+            rename = restore.rename?.value
+            createTopics = restore.createTopics.value
+            replicationFactor = restore.replicationFactor?.value
+            dryRun = restore.dryRun.value
+            fromTime = restore.fromTime?.value
+            toTime = restore.toTime?.value
+            asOf = restore.asOf?.value
+            stateDirectory = restore.stateDir?.value
+        }
+    }
+
+    /// A key-safe name for a bootstrap list: its hosts sorted, so the order given does not matter.
+    public static func clusterName(_ bootstrap: String) -> String {
+        let hosts = bootstrap.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return KeySafe.text(hosts.sorted().joined(separator: ","))
+    }
+
+    /// The target topic for a source topic.
+    func target(of source: String) -> String { rename?.route(source) ?? source }
+
+    /// True when `timestamp` (ms) lies inside `[fromTime, toTime)`.
+    func inTimeRange(_ timestamp: Int64) -> Bool {
+        if let fromTime, timestamp < fromTime { return false }
+        if let toTime, timestamp >= toTime { return false }
+        return true
+    }
+
+    var hasTimeFilter: Bool { fromTime != nil || toTime != nil }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Layout
+
+/// One source partition and the target partition of the same number it restores into.
+public struct PartitionPlan: Sendable {
+    public var sourceTopic: String
+    public var targetTopic: String
+    public var partition: Int32
+    var objects: [SourceObject]
+    /// Record count from the manifests; nil when a listed store cannot tell without reading.
+    public var records: Int64?
+    /// Bytes of the objects as stored.
+    public var bytes: Int64
+    public var objectCount: Int { objects.count }
+
+    var source: TopicPartition { TopicPartition(sourceTopic, partition) }
+    var target: TopicPartition { TopicPartition(targetTopic, partition) }
+}
+
+/// What happens to a target topic before anything is produced.
+public enum TargetTopicAction: Sendable, Equatable {
+    /// Not checked yet (the plan before the cluster was asked).
+    case unchecked
+    /// Exists with enough partitions.
+    case exists(partitions: Int32)
+    /// Missing; `--create-topics` creates it.
+    case create
+}
+
+/// One source topic, where it goes and its partitions.
+public struct TopicPlan: Sendable {
+    public var sourceTopic: String
+    public var targetTopic: String
+    /// The source topic's partition count (the manifest's, else one past the highest found).
+    public var sourcePartitions: Int32
+    public var partitions: [PartitionPlan]
+    public var action: TargetTopicAction = .unchecked
+    /// The newest run's view of the topic (configs, timestamp type); nil for a listed store.
+    var manifestTopic: ManifestTopic?
+
+    public var records: Int64? {
+        partitions.reduce(Int64(0) as Int64?) { sum, p in sum.flatMap { s in p.records.map { s + $0 } } }
+    }
+    public var bytes: Int64 { partitions.reduce(0) { $0 + $1.bytes } }
+    public var objectCount: Int { partitions.reduce(0) { $0 + $1.objectCount } }
+}
+
+/// The whole restore, decided before anything is produced.
+public struct RestorePlan: Sendable {
+    public var topics: [TopicPlan]
+    /// Things the user should know that do not stop the restore.
+    public var warnings: [String]
+    /// True when read from manifests (false: a listed Confluent-style store).
+    public var fromManifests: Bool
+    var groupOffsets: [ManifestGroupOffset]
+
+    public var partitions: [PartitionPlan] { topics.flatMap(\.partitions) }
+    /// The largest object as stored: an upper bound of any record in an uncompressed object.
+    var largestObjectBytes: Int64 { partitions.flatMap(\.objects).map(\.bytes).max() ?? 0 }
+    var hasGzip: Bool { partitions.contains { $0.objects.contains(where: \.isGzip) } }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import Layout
+
+/// Turns a catalog and the options into a plan, refusing what cannot be restored; pure (no I/O).
+enum RestorePlanner {
+    static func plan(_ catalog: SourceCatalog, options: RestoreOptions) throws -> RestorePlan {
+        var warnings = catalog.warnings
+        let storeTopics = Set(catalog.partitions.keys.map(\.topic))
+        var selected: [String]
+        if let list = options.topicRegexList {
+            let missing = list.topics.filter { !storeTopics.contains($0) }
+            selected = list.topics.filter { storeTopics.contains($0) }
+            if selected.isEmpty {
+                throw RestoreError.invalidInput("topic-regex-list names \(list.topics.joined(separator: ", ")), but the store holds none of them (it holds: \(storeTopics.sorted().joined(separator: ", ")))")
+            }
+            for topic in missing { warnings.append("topic \(topic) named in topic-regex-list has no objects in the store") }
+        } else {
+            selected = storeTopics.sorted()
+        }
+        // Schema Registry's topic goes first, so schemas exist before the records that use them.
+        selected.sort { ($0 == "_schemas" ? 0 : 1, $0) < ($1 == "_schemas" ? 0 : 1, $1) }
+
+        if let problem = catalog.problems.first(where: { selected.contains($0.topic) }) {
+            throw RestoreError.invalidInput("store continuity: \(problem.text) (the manifests do not account for every offset; run ktape verify)")
+        }
+
+        var targets: [String: String] = [:]
+        var topics: [TopicPlan] = []
+        for source in selected {
+            let target = options.target(of: source)
+            if let other = targets[target] {
+                throw RestoreError.invalidInput("source topics \(other) and \(source) would both restore into \(target); change --rename-regex")
+            }
+            if let problem = TopicName.problem(with: target) {
+                throw RestoreError.invalidInput("target topic '\(target)' (renamed from \(source)): \(problem)")
+            }
+            targets[target] = source
+            var partitions: [PartitionPlan] = []
+            for tp in catalog.partitions.keys.filter({ $0.topic == source }).sorted() {
+                let objects = (catalog.partitions[tp] ?? []).filter {
+                    options.topicRegexList?.selects(fileName: $0.name.fileName, topic: source) ?? true
+                }
+                guard !objects.isEmpty else { continue }
+                if options.hasTimeFilter, let plain = objects.first(where: { !$0.isEnvelope }) {
+                    throw RestoreError.invalidInput("--from-time/--to-time: object \(plain.key) is confluent-json, which stores no timestamps")
+                }
+                let records = objects.reduce(Int64(0) as Int64?) { sum, o in sum.flatMap { s in o.records.map { s + $0 } } }
+                partitions.append(PartitionPlan(sourceTopic: source, targetTopic: target, partition: tp.partition,
+                                                objects: objects, records: records,
+                                                bytes: objects.reduce(0) { $0 + $1.bytes }))
+            }
+            guard !partitions.isEmpty else {
+                warnings.append("topic \(source): no file matches its topic-regex-list regex")
+                continue
+            }
+            let manifestTopic = catalog.topics[source]
+            if manifestTopic?.timestampType == .logAppendTime {
+                warnings.append("topic \(source) used LogAppendTime; its records keep their original timestamps as CreateTime")
+            }
+            topics.append(TopicPlan(sourceTopic: source, targetTopic: target,
+                                    sourcePartitions: catalog.partitionCount(of: source),
+                                    partitions: partitions, manifestTopic: manifestTopic))
+        }
+        let restored = Set(topics.map(\.sourceTopic))
+        return RestorePlan(topics: topics, warnings: warnings, fromManifests: catalog.hasManifests,
+                           groupOffsets: catalog.groupOffsets.filter { restored.contains($0.topic) })
+    }
+}

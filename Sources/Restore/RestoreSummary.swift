@@ -1,0 +1,70 @@
+import Foundation
+
+/// What a restore did (or, with `--dry-run`, would do); written with `--summary-json`.
+public struct RestoreSummary: Codable, Sendable {
+    public struct Topic: Codable, Sendable {
+        public var source: String
+        public var target: String
+        public var partitions: Int
+        public var objects: Int
+        /// Records in the plan; nil when a listed store cannot tell without reading.
+        public var plannedRecords: Int64?
+        public var bytes: Int64
+        /// `exists`, `create` or `unchecked`.
+        public var targetAction: String
+        public var producedRecords: Int64
+        /// Records found already in the target (an earlier, interrupted run) and not produced again.
+        public var alreadyPresentRecords: Int64
+    }
+
+    public var dryRun: Bool
+    public var topics: [Topic]
+    public var producedRecords: Int64
+    public var alreadyPresentRecords: Int64
+    /// Records left out by --from-time/--to-time.
+    public var filteredRecords: Int64
+    /// Group → number of partitions whose offset was committed.
+    public var committedGroups: [String: Int]
+    public var warnings: [String]
+    public var seconds: Double
+
+    /// One line for the end of a run.
+    public var line: String {
+        if dryRun {
+            return "dry run: \(topics.count) topics, \(topics.reduce(0) { $0 + $1.partitions }) partitions, nothing produced"
+        }
+        var text = "restored \(producedRecords) records into \(topics.count) topics"
+        if alreadyPresentRecords > 0 { text += ", \(alreadyPresentRecords) already present" }
+        if filteredRecords > 0 { text += ", \(filteredRecords) outside the time range" }
+        if !committedGroups.isEmpty { text += ", offsets committed for \(committedGroups.count) groups" }
+        return text + String(format: " in %.1f s", seconds)
+    }
+
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+}
+
+extension RestorePlan {
+    /// The plan as `--dry-run` prints it: source → target, partitions, objects, records, bytes and the
+    /// partition check, one topic per line.
+    public var text: String {
+        var lines: [String] = ["restore plan (\(fromManifests ? "from manifests" : "from a bucket listing, no manifests")):"]
+        for topic in topics {
+            let records = topic.records.map(String.init) ?? "?"
+            let check: String
+            switch topic.action {
+            case .unchecked: check = "target not checked"
+            case .exists(let count): check = "target has \(count) partitions ≥ \(topic.sourcePartitions): ok"
+            case .create: check = "target missing: will be created with \(topic.sourcePartitions) partitions"
+            }
+            lines.append("  \(topic.sourceTopic) → \(topic.targetTopic): \(topic.partitions.count) of \(topic.sourcePartitions) partitions, \(topic.objectCount) objects, \(records) records, \(topic.bytes) bytes; \(check)")
+        }
+        let groups = Set(groupOffsets.map(\.group)).sorted()
+        if !groups.isEmpty { lines.append("  saved offsets of groups: \(groups.joined(separator: ", "))") }
+        for warning in warnings { lines.append("  warning: \(warning)") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
