@@ -29,6 +29,10 @@ struct FaultProxyTests {
         for index in 0..<20 { try await store.put("faults/small-\(index)", body: TestBytes.make(100, seed: UInt64(index))) }
         #expect(try await store.listAll(prefix: "faults/").count == 21)
         #expect(try await store.get("faults/small-3") == TestBytes.make(100, seed: 3))
+        let stats = try await S3TestServer.transport.send(HTTPRequest(method: "GET", url: url + "/__fault-proxy/stats"))
+        let counts = try JSONDecoder().decode([String: Int].self, from: Data(stats.body))
+        #expect((counts["slowdown"] ?? 0) + (counts["drop"] ?? 0) + (counts["truncate"] ?? 0) > 0)
+        #expect((counts["forwarded"] ?? 0) > 0)
     }
 
     @Test func allFaultsMakeTheClientGiveUpClearly() async throws {
