@@ -45,8 +45,9 @@ struct FileSystem {
         try fill { bytes in
             var done = 0
             while done < bytes.count {
-                let wrote = try bytes.withUnsafeBytes { buffer in
-                    try check("write", temp) { Int32(truncatingIfNeeded: write(fd, buffer.baseAddress! + done, buffer.count - done)) }
+                let wrote = try bytes.withUnsafeBytes { buffer -> Int32 in
+                    guard let base = buffer.baseAddress else { return Int32(buffer.count) }
+                    return try check("write", temp) { Int32(truncatingIfNeeded: write(fd, base + done, buffer.count - done)) }
                 }
                 done += Int(wrote)
             }
@@ -86,8 +87,9 @@ struct FileSystem {
         var bytes = [UInt8](repeating: 0, count: count)
         var done = 0
         while done < count {
-            let got = try bytes.withUnsafeMutableBytes { buffer in
-                try check("read", path) { Int32(truncatingIfNeeded: pread(fd, buffer.baseAddress! + done, count - done, off_t(range.lowerBound) + off_t(done))) }
+            let got = try bytes.withUnsafeMutableBytes { buffer -> Int32 in
+                guard let base = buffer.baseAddress else { return 0 }
+                return try check("read", path) { Int32(truncatingIfNeeded: pread(fd, base + done, count - done, off_t(range.lowerBound) + off_t(done))) }
             }
             if got == 0 { break }
             done += Int(got)
