@@ -65,7 +65,7 @@ public enum BackupEngine {
         }
 
         // Topic configs and group offsets are asked for while the partitions are read.
-        let factsTimeout = Int32(max(1, request.connectTimeout * 1000))
+        let factsTimeout = Int32(max(1, request.clusterFactsTimeout * 1000))
         async let facts = blocking("describe topics") { () -> ([ManifestTopic], [ManifestGroupOffset]) in
             (ClusterFacts.topics(topics, admin: admin, timeoutMilliseconds: factsTimeout, warn: request.warn),
              ClusterFacts.groupOffsets(selection: request.consumerGroups, partitions: partitions, admin: admin,

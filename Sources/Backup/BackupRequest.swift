@@ -25,6 +25,8 @@ public struct BackupRequest {
     public var stallTimeout: TimeInterval = 120
     /// How long Kafka gets to answer the first request before the run fails with one line.
     public var connectTimeout: TimeInterval = 10
+    /// How long each best-effort broker question (topic configs, consumer groups) may take.
+    public var clusterFactsTimeout: TimeInterval = 10
     public var clock: @Sendable () -> Date = { Date() }
     /// Warnings (retention gaps, missing broker APIs), one line each.
     public var warn: @Sendable (String) -> Void = { _ in }

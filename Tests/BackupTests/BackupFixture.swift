@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+@testable import Backup
+import Kafka
+import Layout
+import ObjectStore
+
+/// An in-process mock cluster with topics and records, and helpers to run backups into a store.
+final class BackupFixture: @unchecked Sendable {
+    let cluster: KafkaMockCluster
+    let layout = StoreLayout(prefix: "", topicsDir: "topics")
+
+    init(brokers: Int = 3) throws {
+        cluster = try KafkaMockCluster(brokers: brokers)
+    }
+
+    /// Creates a topic with a name no other test uses and returns it.
+    func topic(_ stem: String, partitions: Int32) throws -> String {
+        let name = "\(stem)-\(UUID().uuidString.prefix(8).lowercased())"
+        try cluster.createTopic(name, partitions: partitions)
+        return name
+    }
+
+    /// Produces records and checks every one was delivered.
+    func produce(_ records: [KafkaProducerRecord]) throws {
+        var config = cluster.config
+        try config.set("linger.ms", "5")
+        let log = DeliveryLog()
+        let producer = try KafkaProducer(config: config, onDelivery: log.append)
+        for (index, record) in records.enumerated() { try producer.produce(record, id: UInt64(index)) }
+        try producer.flush(timeoutMilliseconds: 30_000)
+        let failed = log.reports.filter { $0.error != nil }
+        #expect(failed.isEmpty, "deliveries failed: \(failed.first?.error.map { "\($0)" } ?? "")")
+        #expect(log.reports.count == records.count)
+    }
+
+    /// `count` JSON records spread round-robin over `partitions`, each with a key, a header and
+    /// its own timestamp.
+    func produceJSON(topic: String, partitions: Int32, count: Int, from start: Int = 0) throws {
+        try produce((start..<(start + count)).map { n in
+            KafkaProducerRecord(topic: topic, partition: Int32(n) % partitions, key: Array("k\(n)".utf8),
+                                value: Array("{\"n\":\(n),\"text\":\"record \(n)\"}".utf8),
+                                headers: [KafkaHeader(name: "h", value: Array("v\(n)".utf8))],
+                                timestamp: 1_700_000_000_000 + Int64(n))
+        })
+    }
+
+    /// Settings as a job would give them; `flags` are job keys (`"flush-size": "3"`).
+    func settings(topics: [String], _ flags: [String: String] = [:]) throws -> BackupSettings {
+        var document: [String: JobRawValue] = [
+            "bootstrap-servers": .scalar(cluster.bootstrapServers),
+            "store": .scalar("/unused"),
+            "topics": .list(topics),
+        ]
+        for (key, value) in flags { document[key] = .scalar(value) }
+        let spec = try JobSpec(document: .flags(document), command: .backup)
+        return try #require(spec.backup)
+    }
+
+    func request(store: any ObjectStore, topics: [String], _ flags: [String: String] = [:],
+                 job: String = "test") throws -> BackupRequest {
+        var request = BackupRequest(job: job, settings: try settings(topics: topics, flags), kafka: cluster.config,
+                                    store: store, layout: layout)
+        request.connectTimeout = 2
+        request.stallTimeout = 30
+        // librdkafka's mock answers neither DescribeConfigs nor ListGroups: do not wait long for them.
+        request.clusterFactsTimeout = 0.3
+        let warnings = WarningLog.shared
+        request.warn = { warnings.append($0) }
+        return request
+    }
+
+    func backup(store: any ObjectStore, topics: [String], _ flags: [String: String] = [:]) async throws -> BackupSummary {
+        try await BackupEngine.run(try request(store: store, topics: topics, flags))
+    }
+}
+
+/// Collects delivery reports handed to a producer's callback.
+final class DeliveryLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [KafkaDeliveryReport] = []
+    var reports: [KafkaDeliveryReport] { lock.withLock { stored } }
+    func append(_ report: KafkaDeliveryReport) { lock.withLock { stored.append(report) } }
+}
+
+/// Warnings of every run in the process (tests look for their own topic's lines).
+final class WarningLog: @unchecked Sendable {
+    static let shared = WarningLog()
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func append(_ line: String) { lock.withLock { lines.append(line) } }
+    func lines(containing text: String) -> [String] { lock.withLock { lines.filter { $0.contains(text) } } }
+}
+
+/// Reading back what a run wrote.
+enum StoreContents {
+    static func manifests(_ store: any ObjectStore, layout: StoreLayout = StoreLayout()) async throws -> [RunManifest] {
+        try await ManifestHistory.load(store: store, layout: layout)
+    }
+
+    /// Data keys (everything under the topics dir), sorted.
+    static func dataKeys(_ store: any ObjectStore, layout: StoreLayout = StoreLayout()) async throws -> [String] {
+        try await store.listAll(prefix: layout.topicsFolder).map(\.key).sorted()
+    }
+
+    /// The offsets held by an envelope object, decoded line by line.
+    static func envelopeOffsets(_ bytes: [UInt8]) throws -> [Int64] {
+        try lines(bytes).map { line in
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])
+            return try #require((object["offset"] as? NSNumber)?.int64Value)
+        }
+    }
+
+    static func lines(_ bytes: [UInt8]) -> [[UInt8]] {
+        bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true).map(Array.init)
+    }
+
+    /// Every key under `prefix` with its bytes.
+    static func snapshot(_ store: any ObjectStore, prefix: String) async throws -> [String: [UInt8]] {
+        var all: [String: [UInt8]] = [:]
+        for object in try await store.listAll(prefix: prefix) { all[object.key] = try await store.get(object.key) }
+        return all
+    }
+}
