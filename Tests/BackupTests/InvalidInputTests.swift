@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+@testable import Backup
+import Kafka
+import Layout
+import ObjectStore
+
+/// Problems found before any work are invalid input (exit 2) with one line; Kafka out of reach is a
+/// failure (exit 1) with one line, in bounded time.
+@Suite struct InvalidInputTests {
+    @Test func aNamedTopicThatDoesNotExistIsInvalidInput() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let store = MemoryStore()
+        let error = await #expect(throws: BackupError.self) { try await fixture.backup(store: store, topics: ["no-such-topic"]) }
+        #expect(error?.kind == .invalidInput)
+        #expect(error?.message == "topic no-such-topic does not exist in the cluster")
+        #expect(try await store.listAll(prefix: "").isEmpty)
+    }
+
+    @Test func regexSelectsInternalTopicsOnlyWhenNamed() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let plain = try fixture.topic("app", partitions: 1)
+        try fixture.cluster.createTopic("_schemas", partitions: 1)
+        try fixture.cluster.createTopic("__internal", partitions: 1)
+        let metadata = try KafkaAdmin(config: fixture.cluster.config).metadata()
+        var document: [String: JobRawValue] = ["bootstrap-servers": .scalar("x"), "store": .scalar("/s"), "topics-regex": .scalar(".*")]
+        let byRegex = try #require(try JobSpec(document: .flags(document), command: .backup).backup)
+        let names = try TopicSelection.select(settings: byRegex, metadata: metadata).map(\.name)
+        #expect(names.contains(plain))
+        #expect(!names.contains("_schemas") && !names.contains("__internal"))
+        document["topics"] = .list(["_schemas"])
+        let named = try #require(try JobSpec(document: .flags(document), command: .backup).backup)
+        #expect(try TopicSelection.select(settings: named, metadata: metadata).map(\.name).contains("_schemas"))
+    }
+
+    @Test func groupIDIsRefusedWithOneLine() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("grouped", partitions: 1)
+        let error = await #expect(throws: BackupError.self) {
+            try await fixture.backup(store: MemoryStore(), topics: [topic], ["group-id": "etl"])
+        }
+        #expect(error?.kind == .invalidInput)
+        #expect(error?.message.contains("group-id etl") == true)
+    }
+
+    @Test func unreachableKafkaFailsWithOneLineInBoundedTime() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        var request = try fixture.request(store: MemoryStore(), topics: ["t"])
+        request.kafka = KafkaConfig(bootstrapServers: "127.0.0.1:1")
+        let started = Date()
+        let error = await #expect(throws: BackupError.self) { try await BackupEngine.run(request) }
+        #expect(Date().timeIntervalSince(started) < 15)
+        #expect(error?.kind == .failure)
+        #expect(error?.message.contains("127.0.0.1:1") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("\n") == false)
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+@testable import Backup
+import Kafka
+import Layout
+import ObjectStore
+
+/// Records deleted before a run read them are a gap in the manifest and a loud warning, never a
+/// silent skip. librdkafka 2.0.2's mock keeps only about 5 MiB per partition, which acts as retention.
+@Suite struct RetentionGapTests {
+    func bigRecords(_ topic: String, _ range: Range<Int>) -> [KafkaProducerRecord] {
+        range.map { n in
+            KafkaProducerRecord(topic: topic, partition: 0, key: nil, value: Array(repeating: 0x61, count: 256 * 1024),
+                                timestamp: 1_700_000_000_000 + Int64(n))
+        }
+    }
+
+    @Test func checkpointBelowTheLogStartIsRecordedAsARetentionGap() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("retention", partitions: 1)
+        try fixture.produce(bigRecords(topic, 0..<4))
+        let store = MemoryStore()
+        let first = try await fixture.backup(store: store, topics: [topic])
+        #expect(first.records == 4 && first.retentionGaps == 0)
+
+        try fixture.produce(bigRecords(topic, 4..<36))
+        let low = try KafkaAdmin(config: fixture.cluster.config).watermarks(KafkaTopicPartition(topic: topic, partition: 0)).low
+        try #require(low > 4, "the mock kept everything; produce more")
+
+        let second = try await fixture.backup(store: store, topics: [topic])
+        #expect(second.retentionGaps == 1)
+        #expect(second.lostOffsets == low - 4)
+        #expect(second.records == 36 - low)
+        let manifests = try await StoreContents.manifests(store)
+        let partition = try #require(manifests.last?.partitions.first)
+        #expect(partition.startOffset == 4)
+        #expect(partition.endOffset == 36)
+        #expect(partition.gaps == [OffsetGap(start: 4, end: low, reason: .retention)])
+        #expect(manifests.last?.objects.first?.firstOffset == low)
+        #expect(manifests.continuityProblems().isEmpty, "\(manifests.continuityProblems())")
+        let warnings = WarningLog.shared.lines(containing: "topic \(topic) partition 0")
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.contains("DATA LOST") == true)
+    }
+}
