@@ -44,7 +44,8 @@ public final class RestoreEngine: @unchecked Sendable {
             plan.warnings.append("--consumer-groups: the store holds no saved offsets of a selected group for the restored partitions")
         }
         if !translator.isEmpty {
-            plan.warnings += try await Self.refuseActiveGroups(translator.groups, admin: admin)
+            plan.warnings += try await Self.refuseActiveGroups(translator.groups, admin: admin,
+                                                               timeoutMilliseconds: options.bestEffortTimeoutMilliseconds)
         }
         var summary = RestoreSummary(dryRun: options.dryRun, topics: [], producedRecords: 0, alreadyPresentRecords: 0,
                                      filteredRecords: 0, committedGroups: [:], warnings: [], seconds: 0)
@@ -59,7 +60,7 @@ public final class RestoreEngine: @unchecked Sendable {
         let snapshot = plan
         let created = try await KafkaBlocking.run {
             try TargetPreparation.create(snapshot, admin: admin, options: options)
-                + TargetPreparation.configWarnings(snapshot, admin: admin)
+                + TargetPreparation.configWarnings(snapshot, admin: admin, timeoutMilliseconds: options.bestEffortTimeoutMilliseconds)
         }
         for warning in created { events.warning(warning) }
         plan.warnings += created
@@ -102,10 +103,10 @@ public final class RestoreEngine: @unchecked Sendable {
 
     /// Offsets are never committed for a group active in the target. ListGroups is best-effort (the
     /// broker also refuses a commit from outside an active group); returns warnings.
-    static func refuseActiveGroups(_ groups: [String], admin: KafkaAdmin) async throws -> [String] {
+    static func refuseActiveGroups(_ groups: [String], admin: KafkaAdmin, timeoutMilliseconds: Int32) async throws -> [String] {
         let listings: [KafkaGroupListing]
         do {
-            listings = try await KafkaBlocking.run { try admin.listGroups(timeoutMilliseconds: 5_000) }
+            listings = try await KafkaBlocking.run { try admin.listGroups(timeoutMilliseconds: timeoutMilliseconds) }
         } catch {
             return ["cannot list the target's consumer groups (\(error)); the broker itself refuses commits for an active group"]
         }

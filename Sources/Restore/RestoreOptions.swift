@@ -34,6 +34,9 @@ public struct RestoreOptions: Sendable {
     public var chunkSize = 4 * 1024 * 1024
     /// Resume state is written at most this often (and always at the end of a partition).
     public var stateInterval: TimeInterval = 2
+    /// How long to wait for APIs some brokers never answer (DescribeConfigs, ListGroups, e.g. on
+    /// librdkafka's mock cluster); they are best-effort checks.
+    public var bestEffortTimeoutMilliseconds: Int32 = 5_000
     /// Test hook: stop as if killed once this many records were confirmed delivered in this run
     /// (no flush, no final state write).
     public var stopAfterDeliveries: Int?

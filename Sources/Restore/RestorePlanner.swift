@@ -44,7 +44,12 @@ enum RestorePlanner {
                 if options.hasTimeFilter, let plain = objects.first(where: { !$0.isEnvelope }) {
                     throw RestoreError.invalidInput("--from-time/--to-time: object \(plain.key) is confluent-json, which stores no timestamps")
                 }
-                let records = objects.reduce(Int64(0) as Int64?) { sum, o in sum.flatMap { s in o.records.map { s + $0 } } }
+                // A plain loop: the nested-closure form crashed the 6.3 optimizer (CopyPropagation) in release builds.
+                var records: Int64? = 0
+                for object in objects {
+                    guard let count = object.records, let sum = records else { records = nil; break }
+                    records = sum + count
+                }
                 partitions.append(PartitionPlan(sourceTopic: source, targetTopic: target, partition: tp.partition,
                                                 objects: objects, records: records,
                                                 bytes: objects.reduce(0) { $0 + $1.bytes }))

@@ -35,11 +35,17 @@ enum TargetPreparation {
         }
     }
 
-    /// Best-effort look at existing targets' configs: a LogAppendTime target overwrites the restored timestamps.
-    static func configWarnings(_ plan: RestorePlan, admin: KafkaAdmin) -> [String] {
+    /// Best-effort look at existing targets' configs: a LogAppendTime target overwrites the restored
+    /// timestamps. A broker without DescribeConfigs is asked once, not once per topic.
+    static func configWarnings(_ plan: RestorePlan, admin: KafkaAdmin, timeoutMilliseconds: Int32) -> [String] {
         var warnings: [String] = []
         for topic in plan.topics where topic.action != .create {
-            guard let entries = try? admin.describeTopicConfigs(topic.targetTopic, timeoutMilliseconds: 5_000) else { continue }
+            let entries: [KafkaConfigEntry]
+            do {
+                entries = try admin.describeTopicConfigs(topic.targetTopic, timeoutMilliseconds: timeoutMilliseconds)
+            } catch {
+                return warnings + ["cannot read target topic configs (\(error)); timestamp types and size limits are not checked"]
+            }
             if entries.first(where: { $0.name == "message.timestamp.type" })?.value == "LogAppendTime" {
                 warnings.append("target topic \(topic.targetTopic) uses LogAppendTime: the broker replaces the restored timestamps")
             }

@@ -1,0 +1,147 @@
+import Foundation
+import Gzip
+import Kafka
+import Layout
+import ObjectStore
+import Restore
+import SigV4
+
+/// A store written the way a backup run writes one: envelope (or confluent-json) objects under the
+/// topics dir plus one manifest per run, built with Layout's encoders (no backup engine needed).
+final class StoreFixture: @unchecked Sendable {
+    let store: MemoryStore
+    let layout: StoreLayout
+    private(set) var runs: [RunID] = []
+    private var runCounter = 0
+
+    init(layout: StoreLayout = StoreLayout(prefix: "backups", topicsDir: "topics")) {
+        store = MemoryStore(name: "memory://fixture")
+        self.layout = layout
+    }
+
+    /// Writes one run: `records[topic][partition]` split into objects of `perObject` records, and its manifest.
+    @discardableResult
+    func writeRun(_ records: [String: [Int32: [Layout.KafkaRecord]]], partitionCounts: [String: Int32],
+                  perObject: Int = 3, gzip: Bool = false, groupOffsets: [ManifestGroupOffset] = [],
+                  timestampTypes: [String: TopicTimestampType] = [:]) async throws -> RunManifest {
+        runCounter += 1
+        let runId = RunID(startedAt: Date(timeIntervalSince1970: 1_800_000_000 + Double(runCounter)), shard: "all",
+                          randomSuffix: UInt32(runCounter))
+        var objects: [ManifestObject] = []
+        var partitions: [ManifestPartition] = []
+        for (topic, byPartition) in records.sorted(by: { $0.key < $1.key }) {
+            for (partition, list) in byPartition.sorted(by: { $0.key < $1.key }) where !list.isEmpty {
+                for start in stride(from: 0, to: list.count, by: perObject) {
+                    let slice = Array(list[start..<min(list.count, start + perObject)])
+                    let kind = ObjectFileKind(.envelope, gzip ? .gzip : .none)
+                    let name = try ObjectKey(topic: topic, partition: partition, startOffset: slice[0].offset, kind: kind)
+                    var body: [UInt8] = []
+                    for record in slice { EnvelopeEncoder.append(record, to: &body) }
+                    if gzip { body = try Self.gzip(body) }
+                    let key = layout.key(for: name)
+                    try await store.put(key, body: body)
+                    objects.append(ManifestObject(key: key, topic: topic, partition: partition,
+                                                  firstOffset: slice[0].offset, lastOffset: slice.last!.offset,
+                                                  recordCount: Int64(slice.count), byteSize: Int64(body.count),
+                                                  sha256: Digest.hex(Digest.sha256(body))))
+                }
+                let previousEnd = previousEnds[TopicPartition(topic, partition)] ?? list[0].offset
+                let end = list.last!.offset + 1
+                previousEnds[TopicPartition(topic, partition)] = end
+                partitions.append(ManifestPartition(topic: topic, partition: partition, startOffset: previousEnd,
+                                                    endOffset: end, endOffsetAtStart: end))
+            }
+        }
+        let topics = partitionCounts.sorted(by: { $0.key < $1.key }).map {
+            ManifestTopic(name: $0.key, partitionCount: $0.value, timestampType: timestampTypes[$0.key] ?? .createTime)
+        }
+        let manifest = RunManifest(runId: runId, previousRunId: runs.last, job: "test", shard: "all",
+                                   startedAt: Date(), finishedAt: Date(),
+                                   store: ManifestStoreSettings(topicsDir: layout.topicsDir, format: .envelope,
+                                                                compression: gzip ? .gzip : .none),
+                                   configHash: "test", topics: topics, partitions: partitions, objects: objects,
+                                   consumerGroupOffsets: groupOffsets)
+        try await store.put(layout.runManifestKey(runId), body: Array(try manifest.encoded()))
+        runs.append(runId)
+        return manifest
+    }
+
+    private var previousEnds: [TopicPartition: Int64] = [:]
+
+    static func gzip(_ bytes: [UInt8]) throws -> [UInt8] {
+        let compressor = try GzipCompressor()
+        var out: [UInt8] = []
+        try compressor.compress(bytes, into: &out)
+        try compressor.finish(into: &out)
+        return out
+    }
+}
+
+/// Records of every awkward kind: binary and non-UTF-8 bytes, empty vs null key and value (tombstones),
+/// headers with duplicates and null values, distinct CreateTime timestamps.
+func awkwardRecords(count: Int, partition: Int32, firstOffset: Int64 = 0, salt: String = "") -> [Layout.KafkaRecord] {
+    (0..<count).map { i in
+        let offset = firstOffset + Int64(i)
+        let key: [UInt8]? = i % 5 == 1 ? nil : i % 5 == 2 ? [] : Array("k\(salt)-\(partition)-\(i)".utf8)
+        let value: [UInt8]? = i % 7 == 3 ? nil : i % 7 == 4 ? [] : i % 7 == 5 ? [0xFF, 0x00, 0xC3, UInt8(i & 0xFF)]
+            : Array("{\"p\":\(partition),\"i\":\(i)}".utf8)
+        var headers: [RecordHeader] = []
+        if i % 3 == 0 {
+            headers = [RecordHeader(name: Array("h".utf8), value: Array("1".utf8)),
+                       RecordHeader(name: Array("h".utf8), value: nil),
+                       RecordHeader(name: Array("bin".utf8), value: [0x00, 0xFE])]
+        }
+        return Layout.KafkaRecord(offset: offset, timestamp: 1_700_000_000_000 + Int64(partition) * 100_000 + Int64(i),
+                                  timestampType: .createTime, key: key, value: value, headers: headers)
+    }
+}
+
+/// Everything in `topics`' partitions, read from the beginning until end of partition.
+func readTarget(_ config: KafkaConfig, topic: String, partitions: Int32) throws -> [Int32: [Kafka.KafkaRecord]] {
+    let reader = try KafkaPartitionReader(config: config)
+    let all = (0..<partitions).map { KafkaTopicPartition(topic: topic, partition: $0) }
+    try reader.assign(all.map { ($0, KafkaOffset.beginning) })
+    var result: [Int32: [Kafka.KafkaRecord]] = [:]
+    var ended = Set<Int32>()
+    let deadline = Date().addingTimeInterval(30)
+    while ended.count < all.count, Date() < deadline {
+        for event in try reader.poll(timeoutMilliseconds: 200) {
+            switch event {
+            case .record(let record): result[record.partition, default: []].append(record)
+            case .endOfPartition(let p, _): ended.insert(p.partition)
+            case .error(let error): throw error
+            default: break
+            }
+        }
+    }
+    return result
+}
+
+/// Short descriptions of how `got` differs from `expected` (key, value, headers, timestamp, order).
+func differences(expected: [Layout.KafkaRecord], got: [Kafka.KafkaRecord]) -> [String] {
+    var problems: [String] = []
+    if expected.count != got.count { problems.append("expected \(expected.count) records, got \(got.count)") }
+    for (n, (e, g)) in zip(expected, got).enumerated() {
+        let headers = e.headers.map { KafkaHeader(name: String(decoding: $0.name, as: UTF8.self), value: $0.value) }
+        if e.key != g.key { problems.append("#\(n): key \(String(describing: e.key)) ≠ \(String(describing: g.key))") }
+        if e.value != g.value { problems.append("#\(n): value differs") }
+        if headers != g.headers { problems.append("#\(n): headers \(headers) ≠ \(g.headers)") }
+        if e.timestamp != g.timestamp.milliseconds || g.timestamp.kind != .createTime {
+            problems.append("#\(n): timestamp \(e.timestamp) ≠ \(g.timestamp)")
+        }
+    }
+    return Array(problems.prefix(5))
+}
+
+/// Runs a restore and returns its result.
+@discardableResult
+func restore(_ fixture: StoreFixture, _ options: RestoreOptions) async throws -> RestoreResult {
+    try await RestoreEngine(store: fixture.store, layout: fixture.layout, options: options).run()
+}
+
+/// Options for the mock cluster, which never answers DescribeConfigs or ListGroups: wait little for them.
+func mockOptions(_ cluster: KafkaMockCluster) -> RestoreOptions {
+    var options = RestoreOptions(kafka: cluster.config)
+    options.bestEffortTimeoutMilliseconds = 300
+    return options
+}
