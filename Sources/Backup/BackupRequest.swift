@@ -26,7 +26,7 @@ public struct BackupRequest {
     /// How long Kafka gets to answer the first request before the run fails with one line.
     public var connectTimeout: TimeInterval = 10
     /// How long each best-effort broker question (topic configs, consumer groups) may take.
-    public var clusterFactsTimeout: TimeInterval = 10
+    public var clusterFactsTimeout: TimeInterval = 5
     public var clock: @Sendable () -> Date = { Date() }
     /// Warnings (retention gaps, missing broker APIs), one line each.
     public var warn: @Sendable (String) -> Void = { _ in }
@@ -47,10 +47,8 @@ public struct BackupRequest {
         self.holder = holder
     }
 
-    /// `host pid N`.
-    public static var defaultHolder: String {
-        "\(ProcessInfo.processInfo.hostName) pid \(ProcessInfo.processInfo.processIdentifier)"
-    }
+    /// `host pid N` (see `LockHolder`).
+    public static var defaultHolder: String { LockHolder.current }
 
     /// The lock and manifests are per job and shard, so shards of one job run side by side.
     var lockName: String { "\(job)-\(RunID.shardToken(settings.shardLabel))" }

@@ -44,3 +44,23 @@ import ObjectStore
         #expect(!(try await store.exists(key)))
     }
 }
+
+extension LockTests {
+    @Test func aLockOfAKilledProcessOnThisHostIsTakenOverAtOnce() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("stale", partitions: 1)
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 2)
+        let gone = Process()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        let store = MemoryStore()
+        let now = Date()
+        let stale = JobLock(job: "test-all", runId: RunID(rawValue: "20261124T120000.000Z-all-00000002"),
+                            holder: "\(ProcessInfo.processInfo.hostName) pid \(gone.processIdentifier)",
+                            acquiredAt: now, expiresAt: now.addingTimeInterval(600))
+        try await store.put(fixture.layout.lockKey(job: "test-all"), body: Array(try stale.encoded()))
+        let summary = try await fixture.backup(store: store, topics: [topic])
+        #expect(summary.records == 2)
+    }
+}

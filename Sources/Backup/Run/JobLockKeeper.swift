@@ -38,8 +38,9 @@ final class JobLockKeeper: @unchecked Sendable {
             try await create()
         } catch let error as StoreError where error.isAlreadyExists {
             let existing = try await read()
-            if let existing, !existing.isExpired(at: clock()) { throw heldError(existing) }
-            // Expired (a killed run) or vanished meanwhile: take it over; a racing taker loses the create.
+            if let existing, !existing.isExpired(at: clock()), !LockHolder.isGone(existing.holder) { throw heldError(existing) }
+            // Expired, held by a process of this host that no longer exists (a killed run), or vanished
+            // meanwhile: take it over; a racing taker loses the create.
             try await store.delete(key)
             do { try await create() } catch let error as StoreError where error.isAlreadyExists {
                 throw try await read().map(heldError) ?? BackupError.failure("lock \(key): another run took it over first")

@@ -104,6 +104,6 @@ struct BackupCommand: AsyncParsableCommand {
             print(settings.effectiveConfigText(masked: true), terminator: "")
             return
         }
-        throw CommandFailure.failure("backup: the backup engine is not built yet; this build can check a job (--print-config) but not run it")
+        try await BackupRun.run(settings)
     }
 }

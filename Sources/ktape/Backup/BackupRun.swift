@@ -1,0 +1,41 @@
+import Backup
+import Foundation
+import Kafka
+import Layout
+
+/// `ktape backup` after its flags are read: opens the store, runs the engine, prints the summary
+/// line on stdout and writes `--summary-json`. Engine errors become one line with exit 2 or 1.
+enum BackupRun {
+    static func run(_ spec: JobSpec) async throws {
+        guard let settings = spec.backup else { throw CommandFailure.invalidInput("backup settings are missing") }
+        let console = Console(format: spec.common.logFormat.value == .json ? .json : .text,
+                              isTerminal: Console.standard.isTerminal)
+        let kafka = try KafkaSettings.config(spec.common)
+        let opened: OpenedStore
+        do { opened = try StoreOpening.open(spec.common) } catch {
+            throw CommandFailure.invalidInput("store \(spec.common.store.value): \(error)")
+        }
+        var request = BackupRequest(job: spec.jobName, settings: settings, consumerGroups: spec.common.consumerGroups?.value,
+                                    kafka: kafka, store: opened.store, layout: opened.layout,
+                                    basePutOptions: StoreOpening.basePutOptions(spec.common))
+        request.warn = { console.warning($0) }
+        if console.isTerminal && console.format == .text {
+            let display = BackupProgressLine()
+            request.progress = { display.show($0) }
+        }
+        let summary: BackupSummary
+        do {
+            summary = try await BackupEngine.run(request)
+        } catch let error as BackupError {
+            throw error.kind == .invalidInput ? CommandFailure.invalidInput(error.message) : CommandFailure.failure(error.message)
+        } catch {
+            throw CommandFailure.failure("backup: \(error)")
+        }
+        print(summary.line)
+        if let path = spec.common.summaryJSON?.value {
+            do { try summary.json().write(to: URL(fileURLWithPath: path)) } catch {
+                throw CommandFailure.failure("summary-json \(path): cannot write: \(error.localizedDescription)")
+            }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+@testable import Backup
+import Kafka
+import Layout
+import ObjectStore
+
+/// The `ktape` binary killed with SIGKILL mid-run and run again ends with exactly the objects, byte
+/// for byte, of a clean run: no manifest was written, so the rerun starts from the same checkpoint.
+@Suite struct KilledRunTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// `KTAPE_BIN` (scripts/test sets it), else the default debug build.
+    static var binary: String {
+        ProcessInfo.processInfo.environment["KTAPE_BIN"] ?? root.appendingPathComponent(".build/debug/ktape").path
+    }
+
+    @Test func killedRunRerunGivesTheObjectsOfACleanRun() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "no ktape binary at \(Self.binary); build it or set KTAPE_BIN")
+        let mock = try MockKafkaProcess(topic: "killed", partitions: 2)
+        defer { mock.stop() }
+        var config = KafkaConfig(bootstrapServers: mock.bootstrap)
+        try config.set("linger.ms", "5")
+        let log = DeliveryLog()
+        let producer = try KafkaProducer(config: config, onDelivery: log.append)
+        for n in 0..<16_000 {
+            let value = Array("{\"n\":\(n),\"payload\":\"\(String(repeating: "x", count: 100))\"}".utf8)
+            try producer.produce(KafkaProducerRecord(topic: "killed", partition: Int32(n % 2), key: Array("k\(n)".utf8),
+                                                     value: value, timestamp: 1_700_000_000_000 + Int64(n)), id: UInt64(n))
+        }
+        try producer.flush(timeoutMilliseconds: 30_000)
+        #expect(log.reports.count == 16_000 && log.reports.allSatisfy { $0.error == nil })
+
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ktape-killed-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let killedStore = scratch.appendingPathComponent("killed"), cleanStore = scratch.appendingPathComponent("clean")
+        let arguments = ["backup", "-b", mock.bootstrap, "--topics", "killed", "--flush-size", "10", "--max-open-objects", "1"]
+
+        // Start, wait for the first objects, SIGKILL.
+        let victim = try Self.start(arguments + ["--store", killedStore.path])
+        let topicsDir = killedStore.appendingPathComponent("topics")
+        let deadline = Date().addingTimeInterval(30)
+        while Self.files(under: topicsDir).count < 3, victim.isRunning, Date() < deadline { usleep(20_000) }
+        #expect(victim.isRunning, "the run ended before it could be killed; give it more records")
+        kill(victim.processIdentifier, SIGKILL)
+        victim.waitUntilExit()
+        let leftBehind = Self.files(under: topicsDir).count
+        #expect(leftBehind >= 3)
+        #expect(Self.files(under: killedStore.appendingPathComponent("_ktape/runs")).isEmpty)
+
+        let rerun = try Self.start(arguments + ["--store", killedStore.path])
+        rerun.waitUntilExit()
+        #expect(rerun.terminationStatus == 0)
+        let clean = try Self.start(arguments + ["--store", cleanStore.path])
+        clean.waitUntilExit()
+        #expect(clean.terminationStatus == 0)
+
+        let afterKill = try Self.contents(under: topicsDir)
+        let fresh = try Self.contents(under: cleanStore.appendingPathComponent("topics"))
+        #expect(afterKill.count == 1_600)
+        #expect(afterKill.keys.sorted() == fresh.keys.sorted())
+        #expect(afterKill == fresh)
+        let store = try LocalDirectoryStore(root: killedStore.path)
+        let manifests = try await StoreContents.manifests(store)
+        #expect(manifests.count == 1)
+        #expect(manifests.first?.objects.count == 1_600)
+        #expect(manifests.continuityProblems().isEmpty)
+    }
+
+    static func start(_ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["AWS_EC2_METADATA_DISABLED"] = "true"
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    static func files(under folder: URL) -> [String] {
+        guard let walker = FileManager.default.enumerator(atPath: folder.path) else { return [] }
+        return walker.compactMap { $0 as? String }.filter { !$0.hasSuffix("/") && $0.contains(".ktape.json") && !$0.contains(".tmp") }
+    }
+
+    static func contents(under folder: URL) throws -> [String: Data] {
+        var all: [String: Data] = [:]
+        for path in files(under: folder) {
+            var isDirectory: ObjCBool = false
+            let url = folder.appendingPathComponent(path)
+            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                all[path] = try Data(contentsOf: url)
+            }
+        }
+        return all
+    }
+}
+
+/// `scripts/mock-kafka` in its own process, so the process under test can be killed without the cluster.
+final class MockKafkaProcess {
+    let bootstrap: String
+    private let process: Process
+    private let input: Pipe
+
+    init(topic: String, partitions: Int) throws {
+        process = Process()
+        process.executableURL = KilledRunTests.root.appendingPathComponent("scripts/mock-kafka")
+        process.arguments = ["--brokers", "1", "--topic", "\(topic):\(partitions)"]
+        input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        var line = Data()
+        while true {
+            let byte = output.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty || byte == Data("\n".utf8) { break }
+            line.append(byte)
+        }
+        bootstrap = String(decoding: line, as: UTF8.self)
+        guard bootstrap.contains(":") else { throw BackupError.failure("scripts/mock-kafka printed no bootstrap list") }
+    }
+
+    func stop() {
+        try? input.fileHandleForWriting.write(contentsOf: Data("quit\n".utf8))
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
