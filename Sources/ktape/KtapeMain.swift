@@ -4,9 +4,17 @@ import Foundation
 /// Entry point. ArgumentParser's own exit codes (64 for usage errors) are mapped onto ktape's
 /// contract: 0 done, 2 invalid input, 3 verify found a problem, 1 anything else — and every failure
 /// ends in exactly one line on stderr.
+/// glibc's mallopt and M_MMAP_THRESHOLD (<malloc.h>, which Swift's Glibc module does not export).
+@_silgen_name("mallopt") private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+private let glibcMmapThreshold: Int32 = -3
+
 @main
 enum KtapeMain {
     static func main() async {
+        // glibc raises its mmap threshold after each large free, so freed part buffers would stay
+        // in the heap and peak memory would creep up with object size; a fixed threshold keeps the
+        // bound of DESIGN.md ("Bounded memory") true.
+        _ = glibcMallopt(glibcMmapThreshold, 1 << 20)
         exit(await run(Array(CommandLine.arguments.dropFirst())))
     }
 
@@ -60,6 +68,7 @@ struct Ktape: AsyncParsableCommand {
             problem; 1 any other failure.
             """,
         version: KtapeVersion.string,
-        subcommands: [BackupCommand.self, RestoreCommand.self, LsCommand.self, VerifyCommand.self, DemoCommand.self]
+        subcommands: [BackupCommand.self, RestoreCommand.self, LsCommand.self, VerifyCommand.self, DemoCommand.self,
+                      BenchStoreCommand.self]
     )
 }
