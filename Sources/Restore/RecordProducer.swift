@@ -8,6 +8,7 @@ final class RecordProducer: @unchecked Sendable {
     let ledger: DeliveryLedger
     private let producer: KafkaProducer
     private let stopAfterDeliveries: Int?
+    private var queued = 0
 
     /// librdkafka's ceiling for `message.max.bytes`.
     static let messageMaxBytesCeiling: Int64 = 1_000_000_000
@@ -46,7 +47,12 @@ final class RecordProducer: @unchecked Sendable {
             } catch {
                 throw RestoreError.failure("produce to \(target) (source offset \(record.offset)): \(error)")
             }
-            if let stop = stopAfterDeliveries, ledger.totalDelivered >= Int64(stop) { throw SimulatedKill() }
+            queued += 1
+            if let stop = stopAfterDeliveries, queued >= stop {
+                // Killed just after these landed, before any state could record them: the hardest case.
+                try flush()
+                throw SimulatedKill()
+            }
         }
         producer.poll(timeoutMilliseconds: 0)
     }
