@@ -39,15 +39,6 @@ struct LocalDirectoryStoreTests {
         #expect(try await store.listMultipartUploads(prefix: "").map(\.key) == ["x"])
         await #expect(throws: StoreError.self) { _ = try await store.uploadPart("other", uploadId: id, partNumber: 2, body: [1]) }
     }
-
-    @Test func plainPathAndFileURLOpenTheSameDirectory() async throws {
-        let (store, root) = try makeStore()
-        try await store.put("k", body: [9])
-        let viaURL = try StoreURL(parsing: "file://" + root).open()
-        let viaPath = try StoreURL(parsing: root).open()
-        #expect(try await viaURL.get("k") == [9])
-        #expect(try await viaPath.get("k") == [9])
-    }
 }
 
 struct LocalDirectoryListingOrderTests {

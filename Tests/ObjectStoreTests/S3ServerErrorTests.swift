@@ -66,17 +66,6 @@ struct S3ServerErrorTests {
         #expect(all.map(\.key) == keys)
     }
 
-    @Test func storeURLWithPrefixOpensAScopedS3Store() async throws {
-        let server = try await S3TestServer.shared.value
-        let base = try await server.freshStore()
-        let url = try StoreURL(parsing: "\(base.location)/backups/prod")
-        let store = try url.open(s3: S3Access(region: "us-east-1", endpoint: server.endpoint,
-                                              credentials: StaticCredentialsProvider(server.credentials), transport: S3TestServer.transport))
-        try await store.put("topics/t/partition=0/t+0+0000000000.json", body: [1])
-        #expect(try await base.listAll(prefix: "").map(\.key) == ["backups/prod/topics/t/partition=0/t+0+0000000000.json"])
-        #expect(try await store.listAll(prefix: "topics/").map(\.key) == ["topics/t/partition=0/t+0+0000000000.json"])
-    }
-
     @Test func storageOptionsTravelAsHeaders() async throws {
         let store = try await S3TestServer.shared.value.freshStore()
         let options = PutOptions(contentType: "application/json", serverSideEncryption: .aes256, storageClass: "STANDARD_IA",

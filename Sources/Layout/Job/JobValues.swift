@@ -93,7 +93,8 @@ public enum StoreLocation: Hashable, Sendable, CustomStringConvertible {
     /// `file:///path` or a plain path.
     case directory(path: String)
 
-    /// Parses a store URL, or says what is wrong with it.
+    /// Parses a store URL, or says what is wrong with it. The one parser of `--store`: S3's bucket
+    /// naming rules are checked here so a bad name fails before any request.
     public static func parse(_ text: String) -> Result<StoreLocation, StoreLocationProblem> {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty { return .failure(StoreLocationProblem(text: "is empty")) }
@@ -101,23 +102,38 @@ public enum StoreLocation: Hashable, Sendable, CustomStringConvertible {
             let rest = trimmed.dropFirst("s3://".count)
             let bucket = String(rest.prefix { $0 != "/" })
             let prefix = KeyPath.trimSlashes(String(rest.dropFirst(bucket.count)))
-            guard !bucket.isEmpty else { return .failure(StoreLocationProblem(text: "'\(text)' names no bucket")) }
-            guard bucket.unicodeScalars.allSatisfy(TopicName.isLegal) else {
-                return .failure(StoreLocationProblem(text: "bucket '\(bucket)' has characters S3 does not allow"))
-            }
+            if let problem = bucketProblem(bucket, text: text) { return .failure(problem) }
             return .success(.s3(bucket: bucket, prefix: prefix))
         }
         if trimmed.hasPrefix("file://") {
-            let path = String(trimmed.dropFirst("file://".count))
+            var path = String(trimmed.dropFirst("file://".count))
+            if path.hasPrefix("localhost/") { path.removeFirst("localhost".count) }
             guard path.hasPrefix("/") else {
                 return .failure(StoreLocationProblem(text: "'\(text)' is not file:///absolute/path"))
             }
-            return .success(.directory(path: path))
+            return .success(.directory(path: path.removingPercentEncoding ?? path))
         }
         if let scheme = trimmed.range(of: "://") {
             return .failure(StoreLocationProblem(text: "scheme '\(trimmed[..<scheme.lowerBound])' is not supported (use s3://, file:// or a path)"))
         }
         return .success(.directory(path: trimmed))
+    }
+
+    /// S3's rules for bucket names (3–63 of a–z, 0–9, `.`, `-`; a letter or digit at each end).
+    private static func bucketProblem(_ bucket: String, text: String) -> StoreLocationProblem? {
+        guard let first = bucket.unicodeScalars.first, let last = bucket.unicodeScalars.last else {
+            return StoreLocationProblem(text: "'\(text)' names no bucket")
+        }
+        if !(3...63).contains(bucket.count) {
+            return StoreLocationProblem(text: "bucket name '\(bucket)' must be 3 to 63 characters long")
+        }
+        if !bucket.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "." || $0 == "-" }) {
+            return StoreLocationProblem(text: "bucket name '\(bucket)' may hold only lower-case letters, digits, dots and hyphens")
+        }
+        if ![first, last].allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) }) {
+            return StoreLocationProblem(text: "bucket name '\(bucket)' must begin and end with a letter or digit")
+        }
+        return nil
     }
 
     public var description: String {

@@ -1,0 +1,40 @@
+import Layout
+import Testing
+
+struct StoreLocationTests {
+    @Test func parsesTheThreeForms() throws {
+        #expect(try StoreLocation.parse("s3://my-bucket").get() == .s3(bucket: "my-bucket", prefix: ""))
+        #expect(try StoreLocation.parse("s3://my-bucket/backups/prod/").get() == .s3(bucket: "my-bucket", prefix: "backups/prod"))
+        #expect(try StoreLocation.parse("file:///var/ktape").get() == .directory(path: "/var/ktape"))
+        #expect(try StoreLocation.parse("file://localhost/var/ktape").get() == .directory(path: "/var/ktape"))
+        #expect(try StoreLocation.parse("file:///var/kt%20ape").get() == .directory(path: "/var/kt ape"))
+        #expect(try StoreLocation.parse("./ktape-demo").get() == .directory(path: "./ktape-demo"))
+        #expect(try StoreLocation.parse("s3://b.example.com/x").get().description == "s3://b.example.com/x")
+    }
+
+    @Test(arguments: [
+        ("", "is empty"),
+        ("s3://", "names no bucket"),
+        ("s3://Upper/x", "lower-case"),
+        ("s3://ab", "3 to 63"),
+        ("s3://-bucket", "begin and end"),
+        ("gs://bucket", "scheme 'gs'"),
+        ("file://relative/path", "absolute"),
+    ])
+    func refusesWithAReason(_ text: String, _ reason: String) {
+        switch StoreLocation.parse(text) {
+        case .success(let location): Issue.record("'\(text)' was accepted as \(location)")
+        case .failure(let problem): #expect(problem.text.contains(reason), "\(problem.text)")
+        }
+    }
+
+    @Test func thePrefixGoesIntoEveryKeyOnce() throws {
+        guard case .s3(_, let prefix) = try StoreLocation.parse("s3://bucket/backups/prod/").get() else {
+            Issue.record("not an s3 location"); return
+        }
+        let layout = StoreLayout(prefix: prefix, topicsDir: "topics")
+        let key = layout.key(for: try ObjectKey(topic: "t", partition: 0, startOffset: 0, kind: ObjectFileKind(.envelope)))
+        #expect(key == "backups/prod/topics/t/partition=0/t+0+0000000000.ktape.json")
+        #expect(layout.runsFolder == "backups/prod/_ktape/runs/")
+    }
+}
