@@ -31,8 +31,10 @@ let package = Package(
         .target(name: "JobFile", dependencies: ["Layout", .product(name: "Yams", package: "Yams")]),
         .target(name: "Backup", dependencies: ["Layout", "Kafka", "ObjectStore", "Gzip", "SigV4"]),
         .target(name: "Restore", dependencies: ["Layout", "Kafka", "ObjectStore", "Gzip", "SigV4"]),
+        // ls and verify: what a store holds and whether it is whole (structure first, then data).
+        .target(name: "Inspection", dependencies: ["Layout", "ObjectStore", "Gzip"]),
         .executableTarget(name: "ktape", dependencies: [
-            "Layout", "Kafka", "ObjectStore", "JobFile", "Backup", "Restore", "SigV4", "Gzip",
+            "Layout", "Kafka", "ObjectStore", "JobFile", "Backup", "Restore", "Inspection", "SigV4", "Gzip",
             "CRdKafka", "CCurl", "CZlib", "COpenSSL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -45,6 +47,7 @@ let package = Package(
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "Layout"]),
         .testTarget(name: "BackupTests", dependencies: ["Backup", "Layout", "Kafka", "ObjectStore", "Gzip"]),
         .testTarget(name: "RestoreTests", dependencies: ["Restore", "Backup", "Layout", "Kafka", "ObjectStore", "Gzip"]),
+        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Layout", "ObjectStore", "Gzip"]),
         .testTarget(name: "KtapeTests", dependencies: []),
     ],
     swiftLanguageModes: [.v5]

@@ -1,0 +1,2 @@
+/// ls and verify live here (issue 6).
+public enum Inspection {}
