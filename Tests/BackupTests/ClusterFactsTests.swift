@@ -1,0 +1,30 @@
+import Foundation
+import Testing
+@testable import Backup
+import Kafka
+import Layout
+import ObjectStore
+
+/// Consumer-group offsets saved with the run, and the mock's missing Admin APIs as warnings.
+@Suite struct ClusterFactsTests {
+    @Test func namedGroupsCommittedOffsetsAreSavedAndMissingAPIsOnlyWarn() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("grouped", partitions: 2)
+        try fixture.produceJSON(topic: topic, partitions: 2, count: 8)
+        let admin = try KafkaAdmin(config: fixture.cluster.config)
+        try admin.commitOffsets(group: "billing", offsets: [KafkaTopicPartition(topic: topic, partition: 0): 3,
+                                                            KafkaTopicPartition(topic: topic, partition: 1): 4])
+        let store = MemoryStore()
+        var request = try fixture.request(store: store, topics: [topic])
+        request.consumerGroups = .names(["billing", "idle"])
+        _ = try await BackupEngine.run(request)
+
+        let manifest = try #require(try await StoreContents.manifests(store).first)
+        #expect(manifest.consumerGroupOffsets == [
+            ManifestGroupOffset(group: "billing", topic: topic, partition: 0, offset: 3),
+            ManifestGroupOffset(group: "billing", topic: topic, partition: 1, offset: 4),
+        ])
+        // The mock has no DescribeConfigs: the topic is still described by its partition count.
+        #expect(manifest.topics == [ManifestTopic(name: topic, partitionCount: 2)])
+    }
+}
