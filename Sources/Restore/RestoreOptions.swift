@@ -37,6 +37,8 @@ public struct RestoreOptions: Sendable {
     /// How long to wait for APIs some brokers never answer (DescribeConfigs, ListGroups, e.g. on
     /// librdkafka's mock cluster); they are best-effort checks.
     public var bestEffortTimeoutMilliseconds: Int32 = 5_000
+    /// How long to wait for CreateTopics.
+    public var createTimeoutMilliseconds: Int32 = 30_000
     /// Test hook: stop as if killed once this many records were produced and delivered in this run,
     /// before resume state records them (no final state write).
     public var stopAfterDeliveries: Int?

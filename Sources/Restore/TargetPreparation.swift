@@ -61,11 +61,11 @@ enum TargetPreparation {
             let configs = topic.manifestTopic?.configs ?? [:]
             let newTopic = KafkaNewTopic(name: topic.targetTopic, partitions: topic.sourcePartitions,
                                          replicationFactor: Int32(options.replicationFactor ?? -1), configs: configs)
-            var failure = try createOne(newTopic, admin: admin)
+            var failure = try createOne(newTopic, admin: admin, timeout: options.createTimeoutMilliseconds)
             if let rejected = failure, !configs.isEmpty {
                 var bare = newTopic
                 bare.configs = [:]
-                failure = try createOne(bare, admin: admin)
+                failure = try createOne(bare, admin: admin, timeout: options.createTimeoutMilliseconds)
                 if failure == nil {
                     warnings.append("target topic \(topic.targetTopic) refused configs \(configs.keys.sorted().joined(separator: ", ")) (\(rejected.detail)); created without them")
                 }
@@ -78,9 +78,9 @@ enum TargetPreparation {
         return warnings
     }
 
-    private static func createOne(_ topic: KafkaNewTopic, admin: KafkaAdmin) throws -> KafkaError? {
+    private static func createOne(_ topic: KafkaNewTopic, admin: KafkaAdmin, timeout: Int32) throws -> KafkaError? {
         do {
-            let failures = try admin.createTopics([topic])
+            let failures = try admin.createTopics([topic], timeoutMilliseconds: timeout)
             guard let failure = failures[topic.name], failure.code != .topicAlreadyExists else { return nil }
             return failure
         } catch {

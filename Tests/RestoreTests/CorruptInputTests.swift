@@ -1,0 +1,93 @@
+import Foundation
+import Kafka
+import Layout
+import ObjectStore
+import Restore
+import Testing
+
+/// Damaged input ends in one line naming the object and line; nothing past it is produced, and a
+/// rerun after the object is fixed continues without duplicates.
+@Suite struct CorruptInputTests {
+    func setUp(gzip: Bool = false) async throws -> (KafkaMockCluster, StoreFixture, [Layout.KafkaRecord], RunManifest) {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let fixture = StoreFixture()
+        let records = awkwardRecords(count: 12, partition: 0)
+        let manifest = try await fixture.writeRun(["t": [0: records]], partitionCounts: ["t": 1], perObject: 4, gzip: gzip)
+        try cluster.createTopic("t", partitions: 1)
+        return (cluster, fixture, records, manifest)
+    }
+
+    func envelope(_ records: ArraySlice<Layout.KafkaRecord>) -> [UInt8] {
+        var out: [UInt8] = []
+        for record in records { EnvelopeEncoder.append(record, to: &out) }
+        return out
+    }
+
+    @Test func nonJSONLineStopsThereAndRerunContinues() async throws {
+        let (cluster, fixture, records, manifest) = try await setUp()
+        let middle = manifest.objects[1].key
+        var damaged = envelope(records[4..<6])
+        damaged += Array("this is not json\n".utf8)
+        damaged += envelope(records[7..<8])
+        try await fixture.store.put(middle, body: damaged)
+
+        let error = await #expect(throws: RestoreError.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        #expect(error?.message.hasPrefix("object \(middle) line 3: ") == true)
+        #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0]?.count == 6)
+
+        try await fixture.store.put(middle, body: envelope(records[4..<8]))
+        let rerun = try await restore(fixture, mockOptions(cluster))
+        #expect(rerun.summary.alreadyPresentRecords == 6)
+        #expect(differences(expected: records, got: try readTarget(cluster.config, topic: "t", partitions: 1)[0] ?? []) == [])
+    }
+
+    @Test func truncatedGzipIsNamed() async throws {
+        let (cluster, fixture, records, manifest) = try await setUp(gzip: true)
+        let last = manifest.objects[2].key
+        let whole = try await fixture.store.get(last)
+        try await fixture.store.put(last, body: Array(whole.prefix(whole.count - 9)))
+        let error = await #expect(throws: RestoreError.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        #expect(error?.message.contains("object \(last)") == true)
+        #expect(error?.message.contains("truncated") == true)
+        #expect((try readTarget(cluster.config, topic: "t", partitions: 1)[0]?.count ?? 0) <= 12)
+
+        try await fixture.store.put(last, body: whole)
+        try await restore(fixture, mockOptions(cluster))
+        #expect(differences(expected: records, got: try readTarget(cluster.config, topic: "t", partitions: 1)[0] ?? []) == [])
+    }
+
+    @Test func missingManifestObjectIsNamed() async throws {
+        let (cluster, fixture, _, manifest) = try await setUp()
+        try await fixture.store.delete(manifest.objects[1].key)
+        let error = await #expect(throws: RestoreError.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        #expect(error?.message.contains("object \(manifest.objects[1].key) is missing") == true)
+        #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0]?.count == 4)
+    }
+
+    /// Without manifests every key under the topics dir must parse; a bad name stops before producing.
+    @Test func unparseableObjectNameInListedStoreIsInvalidInput() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let store = MemoryStore()
+        try await store.put("topics/t/partition=0/t+0+0000000000.json", body: Array("1\n2\n".utf8))
+        try await store.put("topics/t/partition=0/t+0+12.json", body: Array("3\n".utf8))
+        try cluster.createTopic("t", partitions: 1)
+        let engine = RestoreEngine(store: store, layout: StoreLayout(), options: mockOptions(cluster))
+        let error = await #expect(throws: RestoreError.self) { try await engine.run().summary.line }
+        #expect(error?.isInvalidInput == true)
+        #expect(error?.message.contains("t+0+12.json") == true)
+        #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0] == nil)
+    }
+
+    /// Manifests that leave a hole in a partition are refused before producing.
+    @Test func unrecordedHoleIsRefused() async throws {
+        let (cluster, fixture, _, manifest) = try await setUp()
+        var broken = manifest
+        broken.objects.remove(at: 1)
+        broken.runId = RunID(rawValue: manifest.runId.rawValue + "x")
+        try await fixture.store.delete(fixture.layout.runManifestKey(manifest.runId))
+        try await fixture.store.put(fixture.layout.runManifestKey(broken.runId), body: Array(try broken.encoded()))
+        let error = await #expect(throws: RestoreError.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        #expect(error?.isInvalidInput == true)
+        #expect(error?.message.contains("hole") == true)
+    }
+}
