@@ -31,8 +31,11 @@ final class StoreFixture: @unchecked Sendable {
         var partitions: [ManifestPartition] = []
         for (topic, byPartition) in records.sorted(by: { $0.key < $1.key }) {
             for (partition, list) in byPartition.sorted(by: { $0.key < $1.key }) where !list.isEmpty {
+                var spanStart = previousEnds[TopicPartition(topic, partition)] ?? list[0].offset
                 for start in stride(from: 0, to: list.count, by: perObject) {
                     let slice = Array(list[start..<min(list.count, start + perObject)])
+                    // Spans meet: offsets with no record (compacted away) belong to the object before.
+                    let spanEnd = start + perObject < list.count ? list[start + perObject].offset : slice.last!.offset + 1
                     let kind = ObjectFileKind(.envelope, gzip ? .gzip : .none)
                     let name = try ObjectKey(topic: topic, partition: partition, startOffset: slice[0].offset, kind: kind)
                     var body: [UInt8] = []
@@ -42,8 +45,10 @@ final class StoreFixture: @unchecked Sendable {
                     try await store.put(key, body: body)
                     objects.append(ManifestObject(key: key, topic: topic, partition: partition,
                                                   firstOffset: slice[0].offset, lastOffset: slice.last!.offset,
+                                                  spanStart: spanStart, spanEnd: spanEnd,
                                                   recordCount: Int64(slice.count), byteSize: Int64(body.count),
                                                   sha256: Digest.hex(Digest.sha256(body))))
+                    spanStart = spanEnd
                 }
                 let previousEnd = previousEnds[TopicPartition(topic, partition)] ?? list[0].offset
                 let end = list.last!.offset + 1

@@ -1,0 +1,49 @@
+import Foundation
+import Kafka
+import Layout
+import Restore
+import Testing
+
+/// Saved group offsets are translated exactly: source offset o → the target offset of the first
+/// restored record with source offset ≥ o.
+@Suite struct GroupOffsetTests {
+    @Test func offsetsTranslateThroughGapsFiltersAndExistingRecords() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let fixture = StoreFixture()
+        // Source offsets 0, 2, …, 18 (a compacted topic leaves such gaps).
+        let records = awkwardRecords(count: 10, partition: 0).enumerated().map { n, record -> Layout.KafkaRecord in
+            var r = record
+            r.offset = Int64(n) * 2
+            return r
+        }
+        let saved = [("g-gap", 7), ("g-start", 0), ("g-end", 20), ("g-mid", 12), ("other", 4)].map {
+            ManifestGroupOffset(group: $0.0, topic: "src", partition: 0, offset: Int64($0.1))
+        }
+        try await fixture.writeRun(["src": [0: records]], partitionCounts: ["src": 1], perObject: 4, groupOffsets: saved)
+        try cluster.createTopic("dst", partitions: 1)
+        // Five records already in the target: the restore starts at target offset 5.
+        let producer = try KafkaProducer(config: cluster.config, onDelivery: { _ in })
+        for n in 0..<5 { try producer.produce(KafkaProducerRecord(topic: "dst", partition: 0, key: nil, value: [UInt8(n)]), id: UInt64(n)) }
+        try producer.flush(timeoutMilliseconds: 10_000)
+
+        var options = mockOptions(cluster)
+        options.rename = try RegexRouter(regex: "src", replacement: "dst")
+        options.fromTime = records[3].timestamp // restores source offsets 6…18
+        options.consumerGroups = .regex(try WholeNameRegex("g-.*"))
+        let result = try await restore(fixture, options)
+        #expect(result.summary.producedRecords == 7)
+        #expect(result.summary.committedGroups == ["g-gap": 1, "g-start": 1, "g-end": 1, "g-mid": 1])
+
+        let admin = try KafkaAdmin(config: cluster.config)
+        let p0 = KafkaTopicPartition(topic: "dst", partition: 0)
+        let expected: [String: Int64] = ["g-gap": 6, "g-start": 5, "g-end": 12, "g-mid": 8]
+        for (group, offset) in expected {
+            #expect(try admin.committedOffsets(group: group, partitions: [p0])[p0] == .some(offset), "\(group)")
+        }
+        #expect(try admin.committedOffsets(group: "other", partitions: [p0])[p0] == .some(nil))
+
+        // The record at g-gap's offset is the first restored one at or after source offset 7: offset 8.
+        let target = try readTarget(cluster.config, topic: "dst", partitions: 1)[0] ?? []
+        #expect(target.first { $0.offset == 6 }?.value == records[4].value)
+    }
+}
