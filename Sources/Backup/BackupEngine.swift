@@ -24,6 +24,10 @@ public enum BackupEngine {
         let metadata = try await blocking("read cluster metadata") { try admin.metadata(timeoutMilliseconds: timeout) }
         let topics = try TopicSelection.select(settings: settings, metadata: metadata)
         let partitions = TopicSelection.share(of: topics, shard: settings.shard?.value)
+        if partitions.isEmpty {
+            request.warn(topics.isEmpty ? "no topic of the cluster matches topics-regex \(settings.topicsRegex?.value.pattern ?? "")"
+                                        : "shard \(settings.shardLabel) has no partitions (the job has fewer partitions than shards)")
+        }
 
         let runId = RunID(startedAt: started, shard: settings.shardLabel, randomSuffix: UInt32.random(in: .min ... .max))
         let lock = JobLockKeeper(request: request, runId: runId)
@@ -78,7 +82,7 @@ public enum BackupEngine {
         let uploads = try await DedicatedThread.run(name: "ktape-backup-read") { () -> UploadQueue in
             let reader = try kafkaSync("start reading") { try KafkaPartitionReader(config: request.kafka) }
             let loop = ReadLoop(request: request, writers: writers, reader: reader, admin: admin)
-            try loop.run()
+            try kafkaSync("read") { try loop.run() }
             return loop.uploads
         }
         let (manifestTopics, groupOffsets) = try await facts

@@ -13,7 +13,8 @@ enum ClusterFacts {
             guard describable else { return manifestTopic }
             do {
                 let entries = try admin.describeTopicConfigs(topic.name, timeoutMilliseconds: timeoutMilliseconds)
-                for entry in entries where !entry.isDefault && !entry.isSensitive {
+                // Only the topic's own overrides: broker-wide settings are the target cluster's business.
+                for entry in entries where Self.isTopicOverride(entry) && !entry.isSensitive {
                     if let value = entry.value { manifestTopic.configs[entry.name] = value }
                 }
                 let all = Dictionary(entries.compactMap { e in e.value.map { (e.name, $0) } }, uniquingKeysWith: { a, _ in a })
@@ -26,6 +27,14 @@ enum ClusterFacts {
                 warn("topic configs are not saved in the manifest (restore --create-topics will use broker defaults): \(error)")
             }
             return manifestTopic
+        }
+    }
+
+    static func isTopicOverride(_ entry: KafkaConfigEntry) -> Bool {
+        switch entry.source {
+        case "DYNAMIC_TOPIC_CONFIG": return true
+        case "UNKNOWN_CONFIG", "": return !entry.isDefault
+        default: return false
         }
     }
 
