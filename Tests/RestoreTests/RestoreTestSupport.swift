@@ -9,13 +9,14 @@ import SigV4
 /// A store written the way a backup run writes one: envelope (or confluent-json) objects under the
 /// topics dir plus one manifest per run, built with Layout's encoders (no backup engine needed).
 final class StoreFixture: @unchecked Sendable {
-    let store: MemoryStore
+    let store: any ObjectStore
     let layout: StoreLayout
     private(set) var runs: [RunID] = []
     private var runCounter = 0
 
-    init(layout: StoreLayout = StoreLayout(prefix: "backups", topicsDir: "topics")) {
-        store = MemoryStore(name: "memory://fixture")
+    init(store: any ObjectStore = MemoryStore(name: "memory://fixture"),
+         layout: StoreLayout = StoreLayout(prefix: "backups", topicsDir: "topics")) {
+        self.store = store
         self.layout = layout
     }
 

@@ -77,6 +77,6 @@ struct RestoreCommand: AsyncParsableCommand {
             print(settings.effectiveConfigText(masked: true), terminator: "")
             return
         }
-        throw CommandFailure.failure("restore: the restore engine is not built yet; this build can check a job (--print-config) but not run it")
+        try await RestoreRun.run(settings)
     }
 }

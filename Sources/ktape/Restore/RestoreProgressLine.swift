@@ -1,0 +1,26 @@
+import Foundation
+import Restore
+
+/// One self-overwriting progress line on a terminal's stderr, after each partition.
+final class RestoreProgressLine: @unchecked Sendable {
+    private let lock = NSLock()
+    private var shown = false
+
+    func show(_ report: RestoreProgressReport) {
+        let text = "restore: \(report.partitionsDone)/\(report.partitionsTotal) partitions, \(report.producedRecords) records produced"
+            + (report.alreadyPresentRecords > 0 ? ", \(report.alreadyPresentRecords) already present" : "")
+            + " (last: \(report.partition))"
+        lock.withLock {
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
+            shown = true
+        }
+    }
+
+    /// Removes the line before other output.
+    func clear() {
+        lock.withLock {
+            if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            shown = false
+        }
+    }
+}

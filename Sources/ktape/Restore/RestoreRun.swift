@@ -1,0 +1,54 @@
+import Foundation
+import Layout
+import Restore
+
+/// `ktape restore` after its flags are read: opens the store, runs the engine, prints the plan
+/// (`--dry-run`) or the summary line on stdout and writes `--summary-json`. Engine errors become
+/// one line with exit 2 (found before any work) or 1.
+enum RestoreRun {
+    static func run(_ spec: JobSpec) async throws {
+        let console = Console(format: spec.common.logFormat.value == .json ? .json : .text,
+                              isTerminal: Console.standard.isTerminal)
+        guard spec.common.bootstrapServers?.value.isEmpty == false else {
+            throw CommandFailure.invalidInput("bootstrap-servers is required (-b host:port)")
+        }
+        if spec.common.mskIAM.value {
+            throw CommandFailure.invalidInput("msk-iam is not supported by this build's restore; pass SASL settings with -X")
+        }
+        let options: RestoreOptions
+        do { options = try RestoreOptions(spec: spec) } catch let error as RestoreError {
+            throw CommandFailure.invalidInput(error.message)
+        }
+        let opened: OpenedStore
+        do { opened = try StoreOpening.open(spec.common) } catch {
+            throw CommandFailure.invalidInput("store \(spec.common.store.value): \(error)")
+        }
+        let progress = console.isTerminal && console.format == .text ? RestoreProgressLine() : nil
+        let events = RestoreEvents(warning: { message in
+            progress?.clear()
+            console.warning(message)
+        }, progress: { report in
+            progress?.show(report)
+        })
+        let result: RestoreResult
+        do {
+            result = try await RestoreEngine(store: opened.store, layout: opened.layout, options: options, events: events).run()
+        } catch let error as RestoreError {
+            progress?.clear()
+            throw error.isInvalidInput ? CommandFailure.invalidInput(error.message) : CommandFailure.failure(error.message)
+        } catch {
+            progress?.clear()
+            throw CommandFailure.failure("restore: \(error)")
+        }
+        progress?.clear()
+        if result.summary.dryRun {
+            print(result.plan.text, terminator: "")
+        }
+        print(result.summary.line)
+        if let path = spec.common.summaryJSON?.value {
+            do { try result.summary.json().write(to: URL(fileURLWithPath: path)) } catch {
+                throw CommandFailure.failure("summary-json \(path): cannot write: \(error.localizedDescription)")
+            }
+        }
+    }
+}
