@@ -130,10 +130,15 @@ final class PartitionRun: @unchecked Sendable {
         ledger.open(slot: slot, nextTargetOffset: state.baseTargetOffset + skip)
 
         var index: Int64 = 0
+        var nextOffset: Int64?
         for object in partition.objects {
+            if object.manifest == nil, let expected = nextOffset {
+                try checkListedContinuity(object, expected: expected, target: target, outcome: &outcome)
+            }
             let reader = try await ObjectRecordReader.open(object, store: store, options: options)
             while let batch = try await reader.next() {
                 var toProduce: [Layout.KafkaRecord] = []
+                if let last = batch.records.last { nextOffset = last.offset + 1 }
                 for record in batch.records {
                     if options.hasTimeFilter && !options.inTimeRange(record.timestamp) {
                         outcome.filtered += 1
@@ -169,6 +174,21 @@ final class PartitionRun: @unchecked Sendable {
         events.progress(RestoreProgressReport(partition: "\(partition.source) → \(target)", partitionsDone: slot + 1,
                                               partitionsTotal: partitions.count, producedRecords: ledger.totalDelivered,
                                               alreadyPresentRecords: skipped.values.reduce(0, +)))
+    }
+
+    /// Without manifests, continuity shows only while reading: an object starting inside the one
+    /// before is refused before any of its records is produced; a hole (compaction, transaction
+    /// markers, or a lost object) is reported.
+    private func checkListedContinuity(_ object: SourceObject, expected: Int64, target: TopicPartition,
+                                       outcome: inout Outcome) throws {
+        if object.name.startOffset < expected {
+            throw RestoreError.failure("object \(object.key) starts at offset \(object.name.startOffset), inside the object before it (which ends at \(expected - 1)); remove the duplicate object")
+        }
+        if object.name.startOffset > expected {
+            let warning = "\(object.key): offsets \(expected)…\(object.name.startOffset - 1) are in no object (compacted away, transaction markers, or a missing object)"
+            events.warning(warning)
+            outcome.warnings.append(warning)
+        }
     }
 
     /// The target's last record must be the source record the count points at, or the target holds

@@ -26,7 +26,7 @@ import Testing
         process.executableURL = binary
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(["AWS_EC2_METADATA_DISABLED": "true"]) { _, new in new }
-        for name in ["stdout", "stderr"] { FileManager.default.createFile(atPath: output.appendingPathComponent(name).path, contents: nil) }
+        for name in ["stdout", "stderr"] { _ = FileManager.default.createFile(atPath: output.appendingPathComponent(name).path, contents: nil) }
         process.standardOutput = try FileHandle(forWritingTo: output.appendingPathComponent("stdout"))
         process.standardError = try FileHandle(forWritingTo: output.appendingPathComponent("stderr"))
         process.standardInput = FileHandle.nullDevice
