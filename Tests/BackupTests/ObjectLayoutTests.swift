@@ -82,6 +82,34 @@ import ObjectStore
         #expect(try StoreContents.envelopeOffsets(try await store.get(object.key)) == Array(0..<6))
     }
 
+    @Test func storageClassAndObjectLockGoOnDataObjectsOnly() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("classy", partitions: 1)
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 4)
+        let store = PartCountingStore(base: MemoryStore())
+        var request = try fixture.request(store: store, topics: [topic], [
+            "storage-class": "STANDARD_IA", "object-lock-mode": "GOVERNANCE", "object-lock-retain-days": "7"])
+        request.basePutOptions.acl = "bucket-owner-full-control"
+        let started = Date()
+        _ = try await BackupEngine.run(request)
+        let written = store.writeOptions
+        let data = written.filter { $0.key.hasPrefix("topics/") }
+        let metadata = written.filter { $0.key.hasPrefix("_ktape/") }
+        #expect(data.count == 1 && metadata.count == 2) // the object; the lock and the manifest
+        for options in data.values {
+            #expect(options.storageClass == "STANDARD_IA")
+            #expect(options.objectLock?.mode == .governance)
+            let days = (options.objectLock?.retainUntil.timeIntervalSince(started) ?? 0) / 86_400
+            #expect(days > 6.99 && days < 7.01)
+            #expect(options.acl == "bucket-owner-full-control")
+        }
+        for options in metadata.values {
+            #expect(options.storageClass == nil && options.objectLock == nil)
+            #expect(options.acl == "bucket-owner-full-control")
+            #expect(options.ifNoneMatch)
+        }
+    }
+
     @Test func maxObjectBytesStartsANewObjectAndABiggerRecordGetsItsOwn() async throws {
         let fixture = try BackupFixture(brokers: 1)
         let topic = try fixture.topic("capped", partitions: 1)
@@ -103,20 +131,24 @@ import ObjectStore
     }
 }
 
-/// A store that counts multipart parts.
+/// A store that counts multipart parts and remembers the options each key was written with.
 final class PartCountingStore: ObjectStore, @unchecked Sendable {
     let base: MemoryStore
     private let lock = NSLock()
     private var partCount = 0
+    private var optionsByKey: [String: PutOptions] = [:]
     var parts: Int { lock.withLock { partCount } }
+    var writeOptions: [String: PutOptions] { lock.withLock { optionsByKey } }
     var location: String { base.location }
     init(base: MemoryStore) { self.base = base }
 
     func put(_ key: String, body: [UInt8], options: PutOptions) async throws -> PutResult {
-        try await base.put(key, body: body, options: options)
+        lock.withLock { optionsByKey[key] = options }
+        return try await base.put(key, body: body, options: options)
     }
     func createMultipartUpload(_ key: String, options: PutOptions) async throws -> String {
-        try await base.createMultipartUpload(key, options: options)
+        lock.withLock { optionsByKey[key] = options }
+        return try await base.createMultipartUpload(key, options: options)
     }
     func uploadPart(_ key: String, uploadId: String, partNumber: Int, body: [UInt8]) async throws -> CompletedPart {
         lock.withLock { partCount += 1 }
