@@ -18,6 +18,7 @@ final class DeliveryLedger: @unchecked Sendable {
     private let lock = NSLock()
     private var slots: [Int: Slot] = [:]
     private var total: Int64 = 0
+    private var failed = false
 
     static func id(slot: Int, sourceOffset: Int64) -> UInt64 {
         UInt64(slot) << 48 | UInt64(sourceOffset & 0xFFFF_FFFF_FFFF)
@@ -32,8 +33,10 @@ final class DeliveryLedger: @unchecked Sendable {
 
     var totalDelivered: Int64 { lock.withLock { total } }
 
-    /// The first failure in any partition.
-    var firstFailure: String? { lock.withLock { slots.keys.sorted().lazy.compactMap { self.slots[$0]?.failure }.first } }
+    /// The first failure in any partition (checked per record, so the common case is one flag).
+    var firstFailure: String? {
+        lock.withLock { failed ? slots.keys.sorted().lazy.compactMap { self.slots[$0]?.failure }.first : nil }
+    }
 
     /// The delivery callback.
     func record(_ report: KafkaDeliveryReport) {
@@ -52,6 +55,7 @@ final class DeliveryLedger: @unchecked Sendable {
                 slot.expectedTargetOffset += 1
                 total += 1
             }
+            failed = failed || slot.failure != nil
             slots[slotIndex] = slot
         }
     }

@@ -31,11 +31,15 @@ final class ObjectRecordReader {
     }
 
     static func open(_ object: SourceObject, store: any ObjectStore, options: RestoreOptions) async throws -> ObjectRecordReader {
+        // A gzip chunk can inflate tenfold or more; smaller ones keep the lines of one chunk small.
+        func chunkSize(gzip: Bool) -> Int { gzip ? min(options.chunkSize, 1 << 20) : options.chunkSize }
         func reader(_ key: String?) async throws -> ObjectLineReader? {
             guard let key else { return nil }
-            return try await ObjectLineReader.open(key, store: store, gzip: key.hasSuffix(".gz"), chunkSize: options.chunkSize)
+            let gzip = key.hasSuffix(".gz")
+            return try await ObjectLineReader.open(key, store: store, gzip: gzip, chunkSize: chunkSize(gzip: gzip))
         }
-        let values = try await ObjectLineReader.open(object.key, store: store, gzip: object.isGzip, chunkSize: options.chunkSize)
+        let values = try await ObjectLineReader.open(object.key, store: store, gzip: object.isGzip,
+                                                     chunkSize: chunkSize(gzip: object.isGzip))
         let isEnvelope = object.isEnvelope
         return ObjectRecordReader(object: object, values: values,
                                   keys: isEnvelope ? nil : try await reader(object.keysCompanion),

@@ -111,6 +111,9 @@ final class PartitionRun: @unchecked Sendable {
         var tail = TargetTail(count: 0, last: nil)
         if let existing {
             let base = existing.baseTargetOffset
+            if endHint < base {
+                throw RestoreError.failure("target \(target) ends at offset \(endHint), before offset \(base) where this restore began; was it deleted and re-created? Remove \(states.key(target)) to restore it again")
+            }
             tail = try await KafkaBlocking.run {
                 try TargetTail.read(config: config, target: target, base: base, endHint: endHint)
             }

@@ -16,6 +16,10 @@ final class RecordProducer: @unchecked Sendable {
     init(options: RestoreOptions, largestRecordBound: Int64, ledger: DeliveryLedger) throws {
         var config = options.kafka
         do {
+            // librdkafka would queue up to 1 GiB of records; 64 MiB keeps memory bounded and the pipe full.
+            if config.value(of: "queue.buffering.max.kbytes") == nil {
+                try config.set("queue.buffering.max.kbytes", "65536")
+            }
             if config.value(of: "message.max.bytes") == nil {
                 let bound = min(Self.messageMaxBytesCeiling, max(1_000_000, largestRecordBound))
                 try config.set("message.max.bytes", String(bound))
