@@ -1,2 +1,0 @@
-/// ls and verify live here (issue 6).
-public enum Inspection {}

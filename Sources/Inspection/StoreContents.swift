@@ -1,0 +1,115 @@
+import Foundation
+import Layout
+import ObjectStore
+
+/// What a store holds, as `ls` and `verify` see it before reading any data: the listing of the
+/// topics dir sorted into partitions, and every run manifest (or why one could not be read).
+public struct StoreContents: Sendable {
+    /// A run manifest and the key it was read from.
+    public struct Run: Sendable {
+        public var key: String
+        public var manifest: RunManifest
+    }
+
+    public let location: String
+    public let layout: StoreLayout
+    /// Size of every key listed under the topics dir.
+    public let sizes: [String: Int64]
+    /// The listing of the topics dir sorted into partitions, companions and rejected keys.
+    public let index: ObjectKeyIndex
+    /// Readable manifests, in run order.
+    public let runs: [Run]
+    /// Manifests that could not be parsed (format, version, JSON).
+    public let unreadableManifests: [ManifestError]
+    /// Keys in the runs folder that are not `<run id>.json`.
+    public let strayRunKeys: [String]
+
+    /// Lists the topics dir and the runs folder and reads every manifest (`concurrency` at a time).
+    /// Throws `InspectionError.store` when the store cannot be listed or a manifest fetched.
+    public static func load(store: any ObjectStore, layout: StoreLayout, concurrency: Int = 8) async throws -> StoreContents {
+        let data: [ObjectSummary]
+        let metadata: [ObjectSummary]
+        do {
+            data = try await store.listAll(prefix: layout.topicsFolder)
+            metadata = try await store.listAll(prefix: layout.runsFolder)
+        } catch let error as StoreError {
+            throw InspectionError.store(error)
+        }
+        var strays: [String] = []
+        var manifestKeys: [String] = []
+        for object in metadata {
+            if layout.runID(fromKey: object.key) != nil { manifestKeys.append(object.key) } else { strays.append(object.key) }
+        }
+
+        enum Fetched: Sendable { case run(Run), unreadable(ManifestError), failed(StoreError) }
+        var runs: [Run] = []
+        var unreadable: [ManifestError] = []
+        var failure: StoreError?
+        await forEachConcurrently(manifestKeys, limit: concurrency, { key -> Fetched in
+            do {
+                let bytes = try await store.get(key)
+                return .run(Run(key: key, manifest: try RunManifest.decode(Data(bytes), name: key)))
+            } catch let error as ManifestError {
+                return .unreadable(error)
+            } catch let error as StoreError {
+                return .failed(error)
+            } catch {
+                return .unreadable(ManifestError(manifest: key, reason: "\(error)"))
+            }
+        }, collect: { fetched in
+            switch fetched {
+            case .run(let run): runs.append(run)
+            case .unreadable(let error): unreadable.append(error)
+            case .failed(let error): failure = failure ?? error
+            }
+        })
+        if let failure { throw InspectionError.store(failure) }
+
+        return StoreContents(
+            location: store.location, layout: layout,
+            sizes: Dictionary(data.map { ($0.key, $0.size) }, uniquingKeysWith: { first, _ in first }),
+            index: ObjectKeyIndex(keys: data.map(\.key), layout: layout),
+            runs: runs.sorted { ($0.manifest.runId, $0.key) < ($1.manifest.runId, $1.key) },
+            unreadableManifests: unreadable.sorted { $0.manifest < $1.manifest },
+            strayRunKeys: strays.sorted())
+    }
+
+    /// The manifests in run order.
+    public var manifests: [RunManifest] { runs.map(\.manifest) }
+
+    /// True when at least one manifest exists (readable or not): the store is ktape's, and its
+    /// manifests, not the listing, say what it holds.
+    public var hasManifests: Bool { !runs.isEmpty || !unreadableManifests.isEmpty }
+
+    /// Every key some manifest names: data objects and their companions.
+    public var namedKeys: Set<String> {
+        var keys = Set<String>()
+        for run in runs {
+            for object in run.manifest.objects {
+                keys.insert(object.key)
+                keys.formUnion(object.companionKeys)
+            }
+        }
+        return keys
+    }
+
+    /// Data objects and companions in the listing that no manifest names (left by a killed run, or
+    /// copied in from elsewhere), sorted. Empty for a store without manifests: there the listing is
+    /// the only truth.
+    public var orphanKeys: [String] {
+        guard hasManifests else { return [] }
+        let named = namedKeys
+        var keys: [String] = []
+        for entries in index.partitions.values {
+            for entry in entries {
+                if !named.contains(entry.key) { keys.append(entry.key) }
+                keys.append(contentsOf: entry.companionKeys.filter { !named.contains($0) })
+            }
+        }
+        keys.append(contentsOf: index.orphanCompanions.filter { !named.contains($0) })
+        return keys.sorted()
+    }
+
+    /// True when the store holds neither manifests nor anything under the topics dir.
+    public var isEmpty: Bool { !hasManifests && sizes.isEmpty && strayRunKeys.isEmpty }
+}

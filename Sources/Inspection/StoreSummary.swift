@@ -1,0 +1,184 @@
+import Foundation
+import Layout
+
+/// What `ls` reports: one document, the same for the table and `--json` (field names are stable,
+/// documented in docs/verify.md). Offsets and record counts come from manifests; for a store
+/// without them (a Confluent sink's bucket) from the listing, where record counts and end offsets
+/// are unknown (nil).
+public struct StoreSummary: Codable, Equatable, Sendable {
+    /// Where the offsets and counts come from.
+    public enum Source: String, Codable, Sendable {
+        /// ktape run manifests.
+        case manifests
+        /// Only the object listing (no manifests).
+        case listing
+        /// Nothing ktape or Confluent wrote was found.
+        case empty
+    }
+
+    public struct Totals: Codable, Equatable, Sendable {
+        public var topics: Int
+        public var partitions: Int
+        public var objects: Int
+        public var bytes: Int64
+        /// Nil when the store has no manifests.
+        public var records: Int64?
+    }
+
+    public struct Gap: Codable, Equatable, Sendable {
+        public var start: Int64
+        public var end: Int64
+        /// `retention` (records lost before a run read them) or `noRecords`.
+        public var reason: String
+    }
+
+    public struct Partition: Codable, Equatable, Sendable {
+        public var partition: Int32
+        /// First offset accounted for (from manifests), or the first object's start offset (listing).
+        public var startOffset: Int64
+        /// One past the last offset accounted for; nil when only the listing is known.
+        public var endOffset: Int64?
+        /// Start offset of the newest object (useful when `endOffset` is unknown).
+        public var lastObjectStartOffset: Int64?
+        public var objects: Int
+        public var bytes: Int64
+        public var records: Int64?
+        /// Gaps the runs recorded.
+        public var gaps: [Gap]
+    }
+
+    public struct Topic: Codable, Equatable, Sendable {
+        public var name: String
+        /// The topic's partition count as the newest run saw it; nil from a listing.
+        public var partitionCount: Int32?
+        public var partitions: [Partition]
+        public var objects: Int
+        public var bytes: Int64
+        public var records: Int64?
+    }
+
+    public struct Run: Codable, Equatable, Sendable {
+        public var runId: String
+        public var previousRunId: String?
+        public var job: String
+        public var shard: String
+        public var startedAt: String
+        public var finishedAt: String
+        public var format: String
+        public var compression: String
+        public var objects: Int
+        public var records: Int64
+        public var bytes: Int64
+    }
+
+    public struct Orphan: Codable, Equatable, Sendable {
+        public var key: String
+        public var bytes: Int64
+    }
+
+    public struct Stray: Codable, Equatable, Sendable {
+        public var key: String
+        public var reason: String
+    }
+
+    /// Bumped when a field changes meaning or goes away; new fields may appear without a bump.
+    public var version: Int = 1
+    public var store: String
+    public var prefix: String
+    public var topicsDir: String
+    public var source: Source
+    public var totals: Totals
+    public var topics: [Topic]
+    public var runs: [Run]
+    /// Objects under the topics dir that no manifest names.
+    public var orphans: [Orphan]
+    /// Keys under the topics dir (or the runs folder) that are not in ktape's layout.
+    public var strays: [Stray]
+}
+
+extension StoreSummary {
+    /// Builds the summary of `contents`. Throws `InspectionError.unreadableManifest` for the first
+    /// manifest that does not parse: a store it cannot read is not described half-way.
+    public init(_ contents: StoreContents) throws {
+        if let bad = contents.unreadableManifests.first { throw InspectionError.unreadableManifest(bad) }
+        store = contents.location
+        prefix = contents.layout.prefix
+        topicsDir = contents.layout.topicsDir
+        runs = contents.runs.map(Self.run)
+        orphans = contents.orphanKeys.map { Orphan(key: $0, bytes: contents.sizes[$0] ?? 0) }
+        strays = contents.index.rejected.map { Stray(key: $0.key, reason: $0.reason) }
+            + contents.strayRunKeys.map { Stray(key: $0, reason: "not a run manifest name (<run id>.json)") }
+        if contents.hasManifests {
+            source = .manifests
+            topics = Self.topicsFromManifests(contents.manifests)
+        } else if !contents.index.partitions.isEmpty {
+            source = .listing
+            topics = Self.topicsFromListing(contents)
+        } else {
+            source = .empty
+            topics = []
+        }
+        let records: Int64? = source == .manifests ? topics.reduce(0) { $0 + ($1.records ?? 0) } : nil
+        totals = Totals(topics: topics.count, partitions: topics.reduce(0) { $0 + $1.partitions.count },
+                        objects: topics.reduce(0) { $0 + $1.objects }, bytes: topics.reduce(0) { $0 + $1.bytes },
+                        records: records)
+    }
+
+    /// The document `ls --json` prints: sorted keys, indented.
+    public func jsonText() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    private static func run(_ run: StoreContents.Run) -> Run {
+        let m = run.manifest
+        return Run(runId: m.runId.rawValue, previousRunId: m.previousRunId?.rawValue, job: m.job, shard: m.shard,
+                   startedAt: Timestamps.rfc3339(m.startedAt), finishedAt: Timestamps.rfc3339(m.finishedAt),
+                   format: m.store.format.rawValue, compression: m.store.compression.rawValue,
+                   objects: m.objects.count, records: m.objects.reduce(0) { $0 + $1.recordCount },
+                   bytes: m.objects.reduce(0) { $0 + $1.byteSize })
+    }
+
+    private static func topicsFromManifests(_ manifests: [RunManifest]) -> [Topic] {
+        // An object named by two runs (it should not happen) is counted once.
+        var objects: [TopicPartition: [String: ManifestObject]] = [:]
+        for manifest in manifests {
+            for object in manifest.objects { objects[TopicPartition(object.topic, object.partition), default: [:]][object.key] = object }
+        }
+        let counts = Dictionary(manifests.latestTopics.map { ($0.name, $0.partitionCount) }, uniquingKeysWith: { _, last in last })
+        let byTopic = Dictionary(grouping: manifests.topicPartitions, by: \.topic)
+        return byTopic.keys.sorted().map { name in
+            let partitions = (byTopic[name] ?? []).sorted().map { tp -> Partition in
+                let covered = manifests.flatMap { $0.partitions.filter { $0.topic == tp.topic && $0.partition == tp.partition } }
+                let list = (objects[tp] ?? [:]).values.sorted { $0.firstOffset < $1.firstOffset }
+                return Partition(partition: tp.partition,
+                                 startOffset: covered.map(\.startOffset).min() ?? 0,
+                                 endOffset: covered.map(\.endOffset).max() ?? 0,
+                                 lastObjectStartOffset: list.last?.firstOffset,
+                                 objects: list.count, bytes: list.reduce(0) { $0 + $1.byteSize },
+                                 records: list.reduce(0) { $0 + $1.recordCount },
+                                 gaps: covered.flatMap(\.gaps).sorted { $0.start < $1.start }
+                                     .map { Gap(start: $0.start, end: $0.end, reason: $0.reason.rawValue) })
+            }
+            return Topic(name: name, partitionCount: counts[name], partitions: partitions,
+                         objects: partitions.reduce(0) { $0 + $1.objects }, bytes: partitions.reduce(0) { $0 + $1.bytes },
+                         records: partitions.reduce(0) { $0 + ($1.records ?? 0) })
+        }
+    }
+
+    private static func topicsFromListing(_ contents: StoreContents) -> [Topic] {
+        contents.index.topics.map { name in
+            let partitions = contents.index.partitions(of: name).map { p -> Partition in
+                let entries = contents.index.entries(topic: name, partition: p)
+                let keys = entries.flatMap { [$0.key] + $0.companionKeys }
+                return Partition(partition: p, startOffset: entries.first?.object.startOffset ?? 0, endOffset: nil,
+                                 lastObjectStartOffset: entries.last?.object.startOffset, objects: entries.count,
+                                 bytes: keys.reduce(0) { $0 + (contents.sizes[$1] ?? 0) }, records: nil, gaps: [])
+            }
+            return Topic(name: name, partitionCount: nil, partitions: partitions,
+                         objects: partitions.reduce(0) { $0 + $1.objects }, bytes: partitions.reduce(0) { $0 + $1.bytes },
+                         records: nil)
+        }
+    }
+}

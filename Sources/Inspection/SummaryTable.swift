@@ -1,0 +1,75 @@
+import Foundation
+
+extension StoreSummary {
+    /// The readable form `ls` prints by default: a partition table, the runs, then orphans and strays.
+    public func tableText() -> String {
+        var out = "store \(store)" + (prefix.isEmpty ? "" : " (prefix \(prefix))") + ", topics dir \(topicsDir)\n"
+        switch source {
+        case .empty:
+            out += "no ktape manifests and no objects under \(topicsDir)/: nothing is stored here\n"
+            return out + strayLines()
+        case .listing:
+            out += "no ktape manifests: offsets below are objects' start offsets from the listing (a Confluent sink's layout); record counts are unknown\n"
+        case .manifests:
+            break
+        }
+        out += "\n"
+        var rows = [["TOPIC", "PARTITION", "OFFSETS", "OBJECTS", "BYTES", "RECORDS", "GAPS"]]
+        for topic in topics {
+            for p in topic.partitions {
+                let offsets = p.endOffset.map { "[\(p.startOffset), \($0))" }
+                    ?? "\(p.startOffset)…\(p.lastObjectStartOffset.map(String.init) ?? "?")+"
+                let lost = p.gaps.filter { $0.reason == "retention" }.reduce(Int64(0)) { $0 + $1.end - $1.start }
+                let gaps = p.gaps.isEmpty ? "-" : "\(p.gaps.count)" + (lost > 0 ? " (\(lost) lost)" : "")
+                rows.append([topic.name, "\(p.partition)", offsets, "\(p.objects)", Self.bytes(p.bytes),
+                             p.records.map(String.init) ?? "?", gaps])
+            }
+        }
+        out += Self.align(rows)
+        out += "total: \(totals.topics) topics, \(totals.partitions) partitions, \(totals.objects) objects, "
+            + "\(Self.bytes(totals.bytes))" + (totals.records.map { ", \($0) records" } ?? "") + "\n"
+
+        if !runs.isEmpty {
+            out += "\nruns (\(runs.count)):\n"
+            var runRows = [["RUN", "SHARD", "STARTED", "FINISHED", "OBJECTS", "RECORDS", "PREVIOUS"]]
+            for run in runs {
+                runRows.append([run.runId, run.shard, run.startedAt, run.finishedAt, "\(run.objects)", "\(run.records)",
+                                run.previousRunId ?? "-"])
+            }
+            out += Self.align(runRows)
+        }
+        if !orphans.isEmpty {
+            out += "\nobjects no manifest names (\(orphans.count); left by a killed run, or copied in):\n"
+            for orphan in orphans { out += "  \(orphan.key) (\(Self.bytes(orphan.bytes)))\n" }
+        }
+        return out + strayLines()
+    }
+
+    private func strayLines() -> String {
+        guard !strays.isEmpty else { return "" }
+        return "\nkeys outside ktape's layout (\(strays.count)):\n" + strays.map { "  \($0.key): \($0.reason)\n" }.joined()
+    }
+
+    /// Columns padded to their widest cell, two spaces apart.
+    static func align(_ rows: [[String]]) -> String {
+        let columns = rows.map(\.count).max() ?? 0
+        let widths = (0..<columns).map { c in rows.map { $0.indices.contains(c) ? $0[c].count : 0 }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { c, cell in
+                c == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[c] - cell.count)
+            }.joined(separator: "  ") + "\n"
+        }.joined()
+    }
+
+    /// `1234 B`, `1.2 KiB`, `3.4 MiB`, `5.6 GiB`.
+    static func bytes(_ count: Int64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(count)
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(count) B" : String(format: "%.1f", value) + " " + units[unit]
+    }
+}

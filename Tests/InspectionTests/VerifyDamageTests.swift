@@ -1,0 +1,163 @@
+import Foundation
+import Inspection
+import Layout
+import ObjectStore
+import Testing
+
+/// A store is copied (a directory copy is what `aws s3 sync` makes) and the copy damaged one way
+/// at a time; verify must name exactly the damage, and a clean copy must pass.
+@Suite("verify finds damage in a copied store")
+struct VerifyDamageTests {
+    /// Objects and records the standard fixture holds.
+    static let standardObjects = 3 + 2 + 1 + 1 + 1 // orders/0: 7→3 objects, +2→1; orders/1: 4→2, +3→1; events/0: 3→1
+    static let standardRecords: Int64 = 7 + 4 + 3 + 2 + 3
+
+    func someObject(_ fixture: InspectionFixture) throws -> ManifestObject {
+        try #require(fixture.manifests.first?.objects.first { $0.topic == "orders" && $0.partition == 1 })
+    }
+
+    @Test func cleanCopyPasses() async throws {
+        let copy = try await InspectionFixture.standard().copy()
+        let report = try await copy.verify()
+        #expect(report.problems == [])
+        #expect(report.warnings == [])
+        #expect(report.runs == 2)
+        #expect(report.objectsChecked == Self.standardObjects)
+        #expect(report.recordsChecked == Self.standardRecords)
+        let bytes = copy.manifests.flatMap(\.objects).reduce(0) { $0 + $1.byteSize }
+        #expect(report.bytesRead == bytes)
+    }
+
+    @Test func cleanGzipCopyPasses() async throws {
+        let report = try await InspectionFixture.standard(gzip: true).copy().verify()
+        #expect(report.problems == [])
+        #expect(report.recordsChecked == Self.standardRecords)
+    }
+
+    @Test func deletedObjectIsMissing() async throws {
+        let copy = try await InspectionFixture.standard().copy()
+        let victim = try someObject(copy)
+        try copy.remove(victim.key)
+        let report = try await copy.verify()
+        #expect(report.problems.map(\.subject) == [victim.key])
+        #expect(report.problems.first?.message.contains("is missing") == true)
+        #expect(report.objectsChecked == Self.standardObjects - 1)
+    }
+
+    @Test func changedByteFailsTheChecksum() async throws {
+        let copy = try await InspectionFixture.standard().copy()
+        let victim = try someObject(copy)
+        var bytes = try copy.bytes(victim.key)
+        let letter = try #require(bytes.indices.last { bytes[$0] == UInt8(ascii: "v") })
+        bytes[letter] = UInt8(ascii: "V") // same size, still a valid envelope: only the checksum can tell
+        try copy.write(victim.key, bytes)
+        let report = try await copy.verify()
+        #expect(report.problems.map(\.subject) == [victim.key])
+        #expect(report.problems.first?.message.contains("SHA-256") == true)
+    }
+
+    @Test func truncatedObjectHasTheWrongSize() async throws {
+        let copy = try await InspectionFixture.standard().copy()
+        let victim = try someObject(copy)
+        try copy.write(victim.key, Array(try copy.bytes(victim.key).dropLast(10)))
+        let report = try await copy.verify()
+        #expect(report.problems.count == 1)
+        #expect(report.problems.first?.subject == victim.key)
+        #expect(report.problems.first?.message.contains("is \(victim.byteSize - 10) bytes") == true)
+    }
+
+    @Test func strayObjectIsAWarningUnlessStrict() async throws {
+        let copy = try await InspectionFixture.standard().copy()
+        let stray = "topics/orders/partition=0/orders+0+0000000100.ktape.json"
+        let junk = "topics/orders/notes.txt"
+        try copy.write(stray, Array("{}\n".utf8))
+        try copy.write(junk, Array("hello\n".utf8))
+        let report = try await copy.verify()
+        #expect(report.problems == [])
+        #expect(report.warnings.map(\.subject).sorted() == [stray, junk].sorted())
+        let strict = try await copy.verify(VerifyOptions(strict: true))
+        #expect(strict.problems.map(\.subject).sorted() == [stray, junk].sorted())
+    }
+
+    @Test func missingManifestBreaksTheRunChain() async throws {
+        let copy = try await InspectionFixture.standard().copy()
+        let first = copy.manifests[0], second = copy.manifests[1]
+        try copy.remove(copy.layout.runManifestKey(first.runId))
+        let report = try await copy.verify()
+        #expect(report.problems.count == 1)
+        #expect(report.problems.first?.subject == "run \(second.runId)")
+        #expect(report.problems.first?.message.contains("names previous run \(first.runId)") == true)
+        #expect(report.problems.first?.message.contains("is missing") == true)
+        // The first run's objects are still there, now named by no manifest.
+        #expect(Set(report.warnings.map(\.subject)) == Set(first.objects.map(\.key)))
+        #expect(report.runs == 1)
+    }
+
+    @Test func manifestNamingAnUnknownPreviousRun() async throws {
+        let fixture = try InspectionFixture()
+        let ghost = RunID(rawValue: "20260101T000000.000Z-all-deadbeef")
+        try await fixture.writeRun(["orders": [0: 2]], previousRunId: .some(ghost))
+        let report = try await fixture.copy().verify()
+        #expect(report.problems.map(\.description) == [
+            "run \(fixture.manifests[0].runId): names previous run \(ghost), whose manifest _ktape/runs/\(ghost).json is missing",
+        ])
+    }
+
+    @Test func corruptedGzipIsDamage() async throws {
+        let copy = try await InspectionFixture.standard(gzip: true).copy()
+        let victim = try someObject(copy)
+        var bytes = try copy.bytes(victim.key)
+        bytes[bytes.count / 2] ^= 0xFF
+        try copy.write(victim.key, bytes)
+        let report = try await copy.verify()
+        #expect(Set(report.problems.map(\.subject)) == [victim.key])
+        #expect(report.problems.contains { $0.message.contains("SHA-256") })
+        #expect(report.problems.contains { $0.message.contains("damaged content") && $0.message.contains("gzip") })
+    }
+
+    @Test func unreadableManifestIsNamed() async throws {
+        let copy = try await InspectionFixture.standard().copy()
+        let key = copy.layout.runManifestKey(copy.manifests[1].runId)
+        try copy.write(key, Array("{\"format\":\"ktape-manifest\",\"version\":99}".utf8))
+        let report = try await copy.verify()
+        #expect(report.problems.map(\.subject) == [key])
+        #expect(report.problems.first?.message.contains("version 99") == true)
+    }
+
+    @Test func objectWithWrongRecordsButMatchingChecksum() async throws {
+        // A manifest that disagrees with its object's content (a bug, not a copy fault) is caught by decoding.
+        let fixture = try InspectionFixture()
+        let manifest = try await fixture.writeRun(["orders": [0: 3]])
+        var object = manifest.objects[0]
+        var body: [UInt8] = []
+        EnvelopeEncoder.append(InspectionFixture.record(1), to: &body) // offset 1 where the manifest says 0…2
+        EnvelopeEncoder.append(InspectionFixture.record(2), to: &body)
+        EnvelopeEncoder.append(InspectionFixture.record(3), to: &body)
+        try fixture.write(object.key, body)
+        object.byteSize = Int64(body.count)
+        object.sha256 = Digest.hex(Digest.sha256(body))
+        var edited = manifest
+        edited.objects = [object]
+        try fixture.write(fixture.layout.runManifestKey(manifest.runId), Array(try edited.encoded()))
+        let report = try await fixture.verify()
+        #expect(report.problems.map(\.description) == ["\(object.key): holds offsets 1…3, the manifest recorded 0…2"])
+    }
+
+    @Test func emptyStoreIsAProblem() async throws {
+        let fixture = try InspectionFixture()
+        let report = try await fixture.verify()
+        #expect(report.problems.count == 1)
+        #expect(report.problems.first?.message.contains("nothing to verify") == true)
+    }
+
+    @Test func structureOnlyReadsNothing() async throws {
+        let copy = try await InspectionFixture.standard().copy()
+        let victim = try someObject(copy)
+        var bytes = try copy.bytes(victim.key)
+        bytes[0] = UInt8(ascii: "[")
+        try copy.write(victim.key, bytes)
+        let report = try await copy.verify(VerifyOptions(readData: false))
+        #expect(report.problems == [])
+        #expect(report.objectsChecked == 0)
+    }
+}
