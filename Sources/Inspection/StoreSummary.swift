@@ -23,6 +23,14 @@ public struct StoreSummary: Codable, Equatable, Sendable {
         public var bytes: Int64
         /// Nil when the store has no manifests.
         public var records: Int64?
+
+        public init(topics: Int, partitions: Int, objects: Int, bytes: Int64, records: Int64?) {
+            self.topics = topics
+            self.partitions = partitions
+            self.objects = objects
+            self.bytes = bytes
+            self.records = records
+        }
     }
 
     public struct Gap: Codable, Equatable, Sendable {
@@ -30,6 +38,12 @@ public struct StoreSummary: Codable, Equatable, Sendable {
         public var end: Int64
         /// `retention` (records lost before a run read them) or `noRecords`.
         public var reason: String
+
+        public init(start: Int64, end: Int64, reason: String) {
+            self.start = start
+            self.end = end
+            self.reason = reason
+        }
     }
 
     public struct Partition: Codable, Equatable, Sendable {
@@ -74,6 +88,11 @@ public struct StoreSummary: Codable, Equatable, Sendable {
     public struct Orphan: Codable, Equatable, Sendable {
         public var key: String
         public var bytes: Int64
+
+        public init(key: String, bytes: Int64) {
+            self.key = key
+            self.bytes = bytes
+        }
     }
 
     public struct Stray: Codable, Equatable, Sendable {

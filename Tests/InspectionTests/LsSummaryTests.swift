@@ -1,0 +1,107 @@
+import Foundation
+import Inspection
+import Layout
+import ObjectStore
+import Testing
+
+@Suite("ls summary of a ktape store")
+struct LsSummaryTests {
+    func summary(_ fixture: InspectionFixture) async throws -> StoreSummary {
+        try StoreSummary(try await StoreContents.load(store: fixture.store, layout: fixture.layout))
+    }
+
+    @Test func partitionsAndRunsComeFromTheManifests() async throws {
+        let fixture = try await InspectionFixture.standard()
+        let summary = try await summary(fixture)
+        #expect(summary.source == .manifests)
+        #expect(summary.topics.map(\.name) == ["events", "orders"])
+        let orders = try #require(summary.topics.last)
+        #expect(orders.partitionCount == 2)
+        #expect(orders.partitions.map(\.partition) == [0, 1])
+        #expect(orders.partitions.map(\.startOffset) == [0, 0])
+        #expect(orders.partitions.map(\.endOffset) == [9, 7])
+        #expect(orders.partitions.map(\.records) == [9, 7])
+        #expect(orders.partitions.map(\.objects) == [4, 3])
+        #expect(orders.records == 16)
+        let bytes = fixture.manifests.flatMap(\.objects).reduce(0) { $0 + $1.byteSize }
+        #expect(summary.totals == StoreSummary.Totals(topics: 2, partitions: 3, objects: 8, bytes: bytes, records: 19))
+        #expect(summary.runs.map(\.runId) == fixture.manifests.map(\.runId.rawValue))
+        #expect(summary.runs.map(\.records) == [14, 5])
+        #expect(summary.runs.map(\.objects) == [6, 2])
+        #expect(summary.runs[1].previousRunId == summary.runs[0].runId)
+        #expect(summary.runs[0].startedAt == "2027-01-15T08:00:00.000Z")
+    }
+
+    @Test func orphansAndStraysAreListed() async throws {
+        let fixture = try await InspectionFixture.standard()
+        let orphan = "topics/orders/partition=1/orders+1+0000000007.ktape.json"
+        try fixture.write(orphan, Array("12345\n".utf8))
+        try fixture.write("topics/orders/README", Array("x".utf8))
+        let summary = try await summary(fixture)
+        #expect(summary.orphans == [StoreSummary.Orphan(key: orphan, bytes: 6)])
+        #expect(summary.strays.map(\.key) == ["topics/orders/README"])
+        let table = summary.tableText()
+        #expect(table.contains("objects no manifest names (1"))
+        #expect(table.contains(orphan))
+    }
+
+    @Test func jsonIsOneDocumentWithStableNames() async throws {
+        let fixture = try await InspectionFixture.standard()
+        let text = try await summary(fixture).jsonText()
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(Set(document.keys) == ["version", "store", "prefix", "topicsDir", "source", "totals", "topics", "runs", "orphans", "strays"])
+        let topics = try #require(document["topics"] as? [[String: Any]])
+        let partition = try #require((topics.first?["partitions"] as? [[String: Any]])?.first)
+        #expect(Set(partition.keys) == ["partition", "startOffset", "endOffset", "lastObjectStartOffset", "objects", "bytes", "records", "gaps"])
+        #expect(partition["endOffset"] as? Int == 3)
+        let decoded = try JSONDecoder().decode(StoreSummary.self, from: Data(text.utf8))
+        #expect(decoded == (try await summary(fixture)))
+    }
+
+    @Test func tableShowsEveryPartitionAndRun() async throws {
+        let fixture = try await InspectionFixture.standard()
+        let table = try await summary(fixture).tableText()
+        let lines = table.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("orders") && $0.contains("[0, 9)") && $0.contains(" 4 ") })
+        #expect(lines.contains { $0.hasPrefix("events") && $0.contains("[0, 3)") })
+        #expect(lines.contains("total: 2 topics, 3 partitions, 8 objects, \(StoreSummaryBytes.text(fixture)), 19 records"))
+        for manifest in fixture.manifests { #expect(table.contains(manifest.runId.rawValue)) }
+    }
+
+    @Test func recordedGapsAreShown() async throws {
+        let fixture = try InspectionFixture()
+        let manifest = try await fixture.writeRun(["orders": [0: 3]])
+        var edited = manifest
+        edited.partitions[0].startOffset = 0
+        edited.partitions[0].endOffset = 5
+        edited.partitions[0].gaps = [OffsetGap(start: 3, end: 5, reason: .retention)]
+        try fixture.write(fixture.layout.runManifestKey(manifest.runId), Array(try edited.encoded()))
+        let summary = try await summary(fixture)
+        #expect(summary.topics.first?.partitions.first?.gaps == [StoreSummary.Gap(start: 3, end: 5, reason: "retention")])
+        #expect(summary.tableText().contains("1 (2 lost)"))
+        #expect(try await fixture.verify().problems == []) // a recorded gap is not a hole
+    }
+
+    @Test func unreadableManifestStopsLs() async throws {
+        let fixture = try await InspectionFixture.standard()
+        let key = fixture.layout.runManifestKey(fixture.manifests[0].runId)
+        try fixture.write(key, Array("not json".utf8))
+        let contents = try await StoreContents.load(store: fixture.store, layout: fixture.layout)
+        #expect(throws: InspectionError.self) { try StoreSummary(contents) }
+        do { _ = try StoreSummary(contents) } catch { #expect("\(error)".contains(key)) }
+    }
+
+    @Test func emptyStoreSaysSo() async throws {
+        let summary = try await summary(try InspectionFixture())
+        #expect(summary.source == .empty)
+        #expect(summary.tableText().contains("nothing is stored here"))
+    }
+}
+
+/// The total size line of the standard fixture, as the table prints it.
+enum StoreSummaryBytes {
+    static func text(_ fixture: InspectionFixture) -> String {
+        let bytes = fixture.manifests.flatMap(\.objects).reduce(0) { $0 + $1.byteSize }
+        return bytes < 1024 ? "\(bytes) B" : String(format: "%.1f KiB", Double(bytes) / 1024)
+    }
+}
