@@ -1,36 +1,40 @@
 import ArgumentParser
 import Foundation
-import Kafka
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run an embedded end-to-end demonstration; needs no servers.",
+        abstract: "Run an embedded backup and restore end to end; needs no servers.",
         discussion: """
-            Starts librdkafka's mock Kafka cluster inside this process, produces varied records \
-            (keys, headers, binary values, tombstones), reads them back and compares every record. \
-            Exits 0 only when everything matched.
+            Starts librdkafka's mock Kafka cluster inside this process, fills two topics with varied \
+            records (keys, headers, binary values, tombstones), backs them up into ./ktape-demo, \
+            restores them under new names into partition-matched topics and compares every record. \
+            Exits 0 only when everything matched. The store stays in ./ktape-demo to look at \
+            (ktape ls --store ./ktape-demo); a rerun replaces it.
 
             Example:
               ktape demo
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("Records to produce (default: 1000).", valueName: "n"))
+    @Option(name: .long, help: ArgumentHelp("Records per topic (default: 1000).", valueName: "n"))
     var records: Int = 1000
+
+    @Option(name: .long, help: ArgumentHelp("Where the demo's store goes (default: ./ktape-demo).", valueName: "dir"))
+    var store: String = "ktape-demo"
 
     func validate() throws {
         guard records >= 1 else { throw ValidationError("--records must be at least 1 (got \(records))") }
     }
 
     func run() async throws {
-        let report = try await Task.detached { try KafkaRoundTripDemo(recordCount: records).run() }.value
         for (name, version) in LibraryVersions.all {
             print("\(name.padding(toLength: 11, withPad: " ", startingAt: 0)) \(version)")
         }
-        print(report.summary)
-        if !report.mismatches.isEmpty {
-            throw CommandFailure.failure("demo: \(report.mismatches.count) record(s) differed, first: \(report.mismatches[0])")
+        let path = store.hasPrefix("/") ? store : FileManager.default.currentDirectoryPath + "/" + store
+        let report = try await DemoRun(storePath: path, recordsPerTopic: records, say: { print($0) }).run()
+        if let first = report.mismatches.first {
+            throw CommandFailure.failure("demo: \(report.mismatches.count) record(s) differed, first: \(first)")
         }
     }
 }
