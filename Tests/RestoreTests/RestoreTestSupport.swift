@@ -24,7 +24,8 @@ final class StoreFixture: @unchecked Sendable {
     @discardableResult
     func writeRun(_ records: [String: [Int32: [Layout.KafkaRecord]]], partitionCounts: [String: Int32],
                   perObject: Int = 3, gzip: Bool = false, groupOffsets: [ManifestGroupOffset] = [],
-                  timestampTypes: [String: TopicTimestampType] = [:]) async throws -> RunManifest {
+                  timestampTypes: [String: TopicTimestampType] = [:],
+                  configs: [String: [String: String]] = [:]) async throws -> RunManifest {
         runCounter += 1
         let runId = RunID(startedAt: Date(timeIntervalSince1970: 1_800_000_000 + Double(runCounter)), shard: "all",
                           randomSuffix: UInt32(runCounter))
@@ -59,7 +60,8 @@ final class StoreFixture: @unchecked Sendable {
             }
         }
         let topics = partitionCounts.sorted(by: { $0.key < $1.key }).map {
-            ManifestTopic(name: $0.key, partitionCount: $0.value, timestampType: timestampTypes[$0.key] ?? .createTime)
+            ManifestTopic(name: $0.key, partitionCount: $0.value, configs: configs[$0.key] ?? [:],
+                          timestampType: timestampTypes[$0.key] ?? .createTime)
         }
         let manifest = RunManifest(runId: runId, previousRunId: runs.last, job: "test", shard: "all",
                                    startedAt: Date(), finishedAt: Date(),

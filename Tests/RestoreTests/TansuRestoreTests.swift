@@ -1,0 +1,62 @@
+import Foundation
+import Kafka
+import Layout
+import Restore
+import Testing
+
+let restoreTansuBootstrap = ProcessInfo.processInfo.environment["KTAPE_TANSU_BOOTSTRAP"]
+
+/// What librdkafka's mock cannot answer (CreateTopics, DescribeConfigs, ListGroups), against tansu.
+/// Runs under `scripts/with-tansu swift test --filter RestoreTansuTests`; left out without a broker.
+@Suite(.enabled(if: restoreTansuBootstrap != nil))
+struct RestoreTansuTests {
+    func options() throws -> RestoreOptions {
+        RestoreOptions(kafka: KafkaConfig(bootstrapServers: try #require(restoreTansuBootstrap)))
+    }
+
+    @Test func createTopicsWithSourceCountAndConfigs() async throws {
+        let fixture = StoreFixture()
+        let source = "tansu-src-\(UUID().uuidString.prefix(8))"
+        let records = [Int32(0): awkwardRecords(count: 3, partition: 0), 2: awkwardRecords(count: 2, partition: 2)]
+        try await fixture.writeRun([source: records], partitionCounts: [source: 3],
+                                   configs: [source: ["cleanup.policy": "compact", "retention.ms": "86400000"]])
+        var options = try options()
+        options.createTopics = true
+        options.replicationFactor = 1
+        options.rename = try RegexRouter(regex: "tansu-src-(.*)", replacement: "tansu-dst-$1")
+        let result = try await restore(fixture, options)
+        let target = options.rename!.route(source)
+        #expect(result.plan.topics.first?.action == .create)
+        let admin = try KafkaAdmin(config: options.kafka)
+        #expect(try admin.topic(target)?.partitionCount == 3)
+        let described = try admin.describeTopicConfigs(target)
+        #expect(described.contains { $0.name == "cleanup.policy" && $0.value == "compact" })
+        let got = try readTarget(options.kafka, topic: target, partitions: 3)
+        #expect(differences(expected: records[0]!, got: got[0] ?? []) == [])
+        #expect(differences(expected: records[2]!, got: got[2] ?? []) == [])
+    }
+
+    /// tansu lists no groups (ListGroups answers empty), so the refusal comes from the broker at commit
+    /// time: the offsets are never committed, and the error names the group.
+    @Test func activeGroupIsNeverCommitted() async throws {
+        let fixture = StoreFixture()
+        let topic = "tansu-groups-\(UUID().uuidString.prefix(8))"
+        let group = "active-\(UUID().uuidString.prefix(8))"
+        try await fixture.writeRun([topic: [0: awkwardRecords(count: 3, partition: 0)]], partitionCounts: [topic: 1],
+                                   groupOffsets: [ManifestGroupOffset(group: group, topic: topic, partition: 0, offset: 1)])
+        var options = try options()
+        let admin = try KafkaAdmin(config: options.kafka)
+        _ = try admin.createTopics([KafkaNewTopic(name: topic, partitions: 1, replicationFactor: 1)])
+        let member = try KafkaPartitionReader(config: options.kafka, groupID: group)
+        try member.subscribe(topics: [topic])
+        // A member polling for a few seconds has joined the group (tansu may still be rebalancing it).
+        let until = Date().addingTimeInterval(3)
+        while Date() < until { _ = try member.poll(timeoutMilliseconds: 200) }
+        options.consumerGroups = .names([group])
+        let error = await #expect(throws: RestoreError.self) { try await restore(fixture, options).summary.line }
+        #expect(error?.message.hasPrefix("consumer group \(group): ") == true)
+        #expect(error?.message.contains("active members") == true)
+        let p0 = KafkaTopicPartition(topic: topic, partition: 0)
+        #expect(try admin.committedOffsets(group: group, partitions: [p0])[p0] == .some(nil))
+    }
+}
