@@ -21,13 +21,13 @@ extension StoreSummary {
                     ?? "\(p.startOffset)…\(p.lastObjectStartOffset.map(String.init) ?? "?")+"
                 let lost = p.gaps.filter { $0.reason == "retention" }.reduce(Int64(0)) { $0 + $1.end - $1.start }
                 let gaps = p.gaps.isEmpty ? "-" : "\(p.gaps.count)" + (lost > 0 ? " (\(lost) lost)" : "")
-                rows.append([topic.name, "\(p.partition)", offsets, "\(p.objects)", Self.bytes(p.bytes),
+                rows.append([topic.name, "\(p.partition)", offsets, "\(p.objects)", Self.byteText(p.bytes),
                              p.records.map(String.init) ?? "?", gaps])
             }
         }
         out += Self.align(rows)
         out += "total: \(totals.topics) topics, \(totals.partitions) partitions, \(totals.objects) objects, "
-            + "\(Self.bytes(totals.bytes))" + (totals.records.map { ", \($0) records" } ?? "") + "\n"
+            + "\(Self.byteText(totals.bytes))" + (totals.records.map { ", \($0) records" } ?? "") + "\n"
 
         if !runs.isEmpty {
             out += "\nruns (\(runs.count)):\n"
@@ -40,7 +40,7 @@ extension StoreSummary {
         }
         if !orphans.isEmpty {
             out += "\nobjects no manifest names (\(orphans.count); left by a killed run, or copied in):\n"
-            for orphan in orphans { out += "  \(orphan.key) (\(Self.bytes(orphan.bytes)))\n" }
+            for orphan in orphans { out += "  \(orphan.key) (\(Self.byteText(orphan.bytes)))\n" }
         }
         return out + strayLines()
     }
@@ -62,7 +62,7 @@ extension StoreSummary {
     }
 
     /// `1234 B`, `1.2 KiB`, `3.4 MiB`, `5.6 GiB`.
-    static func bytes(_ count: Int64) -> String {
+    public static func byteText(_ count: Int64) -> String {
         let units = ["B", "KiB", "MiB", "GiB", "TiB"]
         var value = Double(count)
         var unit = 0

@@ -45,12 +45,15 @@ public struct VerifyReport: Sendable {
 
     /// One summary line: what was checked and how it went.
     public var summaryLine: String {
-        let what = "\(runs) runs, \(objectsChecked) objects (+\(companionsChecked) companions), "
-            + "\(StoreSummary.bytes(bytesRead)), \(recordsChecked) records checked"
-        let outcome = problems.isEmpty ? "no problems" : "\(problems.count) problem" + (problems.count == 1 ? "" : "s")
-        let warned = warnings.isEmpty ? "" : ", \(warnings.count) warning" + (warnings.count == 1 ? "" : "s")
+        let what = "\(Self.count(runs, "run")), \(Self.count(objectsChecked, "object")) (+\(companionsChecked) companions), "
+            + "\(StoreSummary.byteText(bytesRead)), \(Self.count(Int(recordsChecked), "record")) checked"
+        let outcome = problems.isEmpty ? "no problems" : Self.count(problems.count, "problem")
+        let warned = warnings.isEmpty ? "" : ", " + Self.count(warnings.count, "warning")
         return "verify: \(what): \(outcome)\(warned)"
     }
+
+    /// `1 run`, `2 runs`.
+    public static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)" + (n == 1 ? "" : "s") }
 }
 
 /// How `verify` runs.

@@ -1,13 +1,22 @@
 import ArgumentParser
+import Foundation
+import Inspection
+import Layout
 
 struct LsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ls",
         abstract: "List a store: topics, partitions, offset ranges, objects, bytes and backup runs.",
         discussion: """
+            Offsets and record counts come from the run manifests; a store without them (a Confluent \
+            sink's bucket) is described from the listing. Objects no manifest names are listed too.
+
             Examples:
               ktape ls --store s3://backups/prod
               ktape ls --store ./ktape-demo --json | jq '.topics[].name'
+
+            Exit codes: 0 listed (an empty store included); 2 invalid input or a manifest that cannot \
+            be read; 1 the store could not be listed.
             """
     )
 
@@ -17,24 +26,45 @@ struct LsCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        throw CommandFailure.failure("ls: not built yet in this version")
+        let opened = try InspectedStore.open(store, command: .ls)
+        let summary: StoreSummary
+        do {
+            summary = try StoreSummary(try await StoreContents.load(store: opened.store, layout: opened.layout))
+        } catch let error as InspectionError {
+            throw InspectedStore.failure(error)
+        }
+        if json {
+            print(try summary.jsonText())
+        } else {
+            print(summary.tableText(), terminator: "")
+        }
     }
 }
 
-struct VerifyCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "verify",
-        abstract: "Check a store against its manifests (e.g. after a bucket copy); exit 3 when anything is wrong.",
-        discussion: """
-            Examples:
-              aws s3 sync s3://team-a-backups s3://team-b-backups
-              ktape verify --store s3://team-b-backups
-            """
-    )
+/// Opening a store for `ls` and `verify`: read-only, so a directory that does not exist is refused
+/// rather than created.
+enum InspectedStore {
+    static func open(_ options: StoreOptions, command: JobCommand) throws -> OpenedStore {
+        var flags = JobDocument()
+        options.add(to: &flags)
+        let spec = try EffectiveJob.load(command: command, jobPath: nil, flags: flags)
+        if case .directory(let path) = spec.common.store.value {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw CommandFailure.invalidInput("store \(path): no such directory")
+            }
+        }
+        do { return try StoreOpening.open(spec.common) } catch {
+            throw CommandFailure.invalidInput("store \(spec.common.store.value): \(error)")
+        }
+    }
 
-    @OptionGroup(title: "Store") var store: StoreOptions
-
-    func run() async throws {
-        throw CommandFailure.failure("verify: not built yet in this version")
+    /// A store that cannot be listed is a failure (exit 1); a manifest that cannot be read, a
+    /// layout ktape cannot describe: invalid input (exit 2).
+    static func failure(_ error: InspectionError) -> CommandFailure {
+        switch error {
+        case .store: return .failure(error.description)
+        case .unreadableManifest: return .invalidInput(error.description)
+        }
     }
 }

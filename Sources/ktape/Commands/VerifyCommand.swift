@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import Inspection
+import Layout
+
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check a store against its manifests (e.g. after a bucket copy); exit 3 when anything is wrong.",
+        discussion: """
+            Stage 1 (structure): manifests parse, the run chain is whole, every object and companion a \
+            manifest names is present with the recorded size, offsets are contiguous per partition apart \
+            from recorded gaps. Stage 2 (data): every object is read in full and its SHA-256, size, gzip \
+            stream, lines, record count and offsets are compared with its manifest. Objects no manifest \
+            names are warnings (--strict makes them problems). See docs/verify.md.
+
+            Examples:
+              aws s3 sync s3://team-a-backups s3://team-b-backups
+              ktape verify --store s3://team-b-backups
+
+            Exit codes: 0 no problem; 3 a problem was found (one line each on stdout); 2 invalid input; \
+            1 the store could not be listed.
+            """
+    )
+
+    @OptionGroup(title: "Store") var store: StoreOptions
+
+    @Flag(name: .long, help: "Count objects no manifest names and keys outside the layout as problems (default: warnings).")
+    var strict = false
+
+    @Flag(name: .customLong("structure-only"), help: "Check manifests, presence, sizes and continuity without reading objects (default: read everything).")
+    var structureOnly = false
+
+    @Option(name: .long, help: ArgumentHelp("Objects read at once (default: 4).", valueName: "n"))
+    var concurrency = 4
+
+    func validate() throws {
+        guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency \(concurrency): expected 1 to 64") }
+    }
+
+    func run() async throws {
+        let opened = try InspectedStore.open(store, command: .verify)
+        let console = Console.standard
+        let display = console.isTerminal ? VerifyProgressLine() : nil
+        let options = VerifyOptions(concurrency: concurrency, readData: !structureOnly, strict: strict)
+        let report: VerifyReport
+        do {
+            report = try await StoreVerifier(store: opened.store, layout: opened.layout, options: options)
+                .run(progress: { display?.show($0) })
+        } catch let error as InspectionError {
+            display?.clear()
+            throw InspectedStore.failure(error)
+        }
+        display?.clear()
+        for problem in report.problems { print("problem: \(problem)") }
+        for warning in report.warnings { print("warning: \(warning)") }
+        for note in report.notes { print("note: \(note)") }
+        print(report.summaryLine)
+        if !report.isClean {
+            throw CommandFailure.verifyFailed("verify: \(VerifyReport.count(report.problems.count, "problem")) in \(opened.store.location)")
+        }
+    }
+}
+
+/// One progress line on a terminal's stderr, redrawn at most every 200 ms.
+final class VerifyProgressLine: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lastShown = Date.distantPast
+    private var shown = false
+
+    func show(_ progress: VerifyProgress) {
+        lock.lock()
+        defer { lock.unlock() }
+        let now = Date()
+        guard now.timeIntervalSince(lastShown) >= 0.2 || progress.objectsDone == progress.objectsTotal else { return }
+        lastShown = now
+        shown = true
+        let text = "verify: \(progress.objectsDone)/\(progress.objectsTotal) objects, "
+            + "\(StoreSummary.byteText(progress.bytesDone)) of \(StoreSummary.byteText(progress.bytesTotal))"
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
+    }
+
+    func clear() {
+        lock.lock()
+        defer { lock.unlock() }
+        if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        shown = false
+    }
+}
