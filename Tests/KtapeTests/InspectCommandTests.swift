@@ -201,4 +201,35 @@ struct InspectCommandTests {
             #expect(!FileManager.default.fileExists(atPath: missing))
         }
     }
+
+    /// A store the real backup engine wrote (the demo's): ls counts what the demo backed up, verify
+    /// passes on a copy, and a truncated object in the copy fails it.
+    @Test func storeWrittenByBackupVerifies() throws {
+        let directory = try KtapeProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let demo = try KtapeProcess.run(["demo", "--records", "200"], in: directory)
+        try #require(demo.status == 0, "demo failed: \(demo.stderr)")
+        let copy = try Self.copy(directory.appendingPathComponent("ktape-demo"))
+        defer { try? FileManager.default.removeItem(at: copy) }
+
+        let ls = try KtapeProcess.run(["ls", "--store", copy.path, "--json"])
+        #expect(ls.status == 0, "\(ls.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(ls.stdout.utf8)) as? [String: Any])
+        #expect((document["totals"] as? [String: Any])?["records"] as? Int == 400)
+        #expect((document["runs"] as? [Any])?.count == 1)
+
+        let clean = try KtapeProcess.run(["verify", "--store", copy.path])
+        #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
+        #expect(clean.stdout.contains("400 records checked: no problems"))
+
+        let partition = copy.appendingPathComponent("topics/demo.orders/partition=0")
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: partition.path).sorted().first)
+        let url = partition.appendingPathComponent(name)
+        try Data(try Data(contentsOf: url).dropLast(7)).write(to: url)
+        let damaged = try KtapeProcess.run(["verify", "--store", copy.path])
+        #expect(damaged.status == 3)
+        let problems = damaged.stdout.split(separator: "\n").filter { $0.hasPrefix("problem: ") }
+        #expect(problems.count == 1)
+        #expect(problems.first?.hasPrefix("problem: topics/demo.orders/partition=0/\(name): is ") == true)
+    }
 }
