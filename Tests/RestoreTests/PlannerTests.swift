@@ -1,0 +1,52 @@
+import Foundation
+import Kafka
+import Layout
+@testable import Restore
+import Testing
+
+/// The planner alone (no cluster, no store): selection, order, warnings and refusals.
+@Suite struct PlannerTests {
+    func catalog(_ topics: [String: TopicTimestampType]) throws -> SourceCatalog {
+        let layout = StoreLayout()
+        var partitions: [TopicPartition: [SourceObject]] = [:]
+        for topic in topics.keys {
+            let name = try ObjectKey(topic: topic, partition: 0, startOffset: 0, kind: ObjectFileKind(.envelope))
+            partitions[TopicPartition(topic, 0)] = [SourceObject(key: layout.key(for: name), name: name, manifest: nil, listedBytes: 10)]
+        }
+        return SourceCatalog(partitions: partitions,
+                             topics: Dictionary(uniqueKeysWithValues: topics.map { ($0.key, ManifestTopic(name: $0.key, partitionCount: 1, timestampType: $0.value)) }),
+                             groupOffsets: [], runs: [RunID(rawValue: "r1")], problems: [], warnings: [])
+    }
+
+    @Test func schemasTopicGoesFirstAndLogAppendTimeWarns() throws {
+        let plan = try RestorePlanner.plan(try catalog(["a": .createTime, "_schemas": .createTime, "logs": .logAppendTime]),
+                                           options: RestoreOptions(kafka: KafkaConfig(bootstrapServers: "127.0.0.1:1")))
+        #expect(plan.topics.map(\.sourceTopic) == ["_schemas", "a", "logs"])
+        #expect(plan.warnings == ["topic logs used LogAppendTime; its records keep their original timestamps as CreateTime"])
+    }
+
+    @Test func regexListNamingMissingTopicsWarnsOrRefuses() throws {
+        var options = RestoreOptions(kafka: KafkaConfig(bootstrapServers: "127.0.0.1:1"))
+        options.topicRegexList = try TopicRegexList(parsing: "a:.*,ghost:.*")
+        let plan = try RestorePlanner.plan(try catalog(["a": .createTime]), options: options)
+        #expect(plan.topics.map(\.sourceTopic) == ["a"])
+        #expect(plan.warnings == ["topic ghost named in topic-regex-list has no objects in the store"])
+
+        options.topicRegexList = try TopicRegexList(parsing: "ghost:.*")
+        let error = #expect(throws: RestoreError.self) { try RestorePlanner.plan(try catalog(["a": .createTime]), options: options) }
+        #expect(error?.isInvalidInput == true)
+        #expect(error?.message.contains("holds none of them") == true)
+    }
+
+    @Test func renameToAnIllegalTopicNameIsRefused() throws {
+        var options = RestoreOptions(kafka: KafkaConfig(bootstrapServers: "127.0.0.1:1"))
+        options.rename = try RegexRouter(regex: "a", replacement: "bad name")
+        let error = #expect(throws: RestoreError.self) { try RestorePlanner.plan(try catalog(["a": .createTime]), options: options) }
+        #expect(error?.message.hasPrefix("target topic 'bad name' (renamed from a): ") == true)
+    }
+
+    @Test func clusterNameIgnoresHostOrder() {
+        #expect(RestoreOptions.clusterName("b:9092, a:9092") == RestoreOptions.clusterName("a:9092,b:9092"))
+        #expect(!RestoreOptions.clusterName("a:9092").contains(":"))
+    }
+}

@@ -1,0 +1,31 @@
+import Foundation
+import Kafka
+import Layout
+import Restore
+import Testing
+
+/// A record the producer refuses stops the restore with one line naming the partition and source
+/// offset; what was confirmed is in the state, and a rerun that can send it finishes exactly once.
+@Suite struct ProduceErrorTests {
+    @Test func refusedRecordStopsWithResumableState() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let fixture = StoreFixture()
+        var records = awkwardRecords(count: 12, partition: 0)
+        records[7].value = [UInt8](repeating: 0x41, count: 5_000)
+        try await fixture.writeRun(["t": [0: records]], partitionCounts: ["t": 1], perObject: 4)
+        try cluster.createTopic("t", partitions: 1)
+
+        var small = mockOptions(cluster)
+        try small.kafka.set("message.max.bytes", "2000")
+        let error = await #expect(throws: RestoreError.self) { try await restore(fixture, small).summary.line }
+        #expect(error?.message.hasPrefix("produce to t/0 (source offset 7): ") == true)
+        #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0]?.count == 7)
+        let state = try await fixture.store.get(fixture.layout.restoreStateKey(targetCluster: small.targetCluster, topic: "t", partition: 0))
+        let progress = try RestoreProgress.decode(Data(state), name: "state")
+        #expect(progress.nextSourceOffset == 7)
+
+        let rerun = try await restore(fixture, mockOptions(cluster))
+        #expect(rerun.summary.alreadyPresentRecords == 7)
+        #expect(differences(expected: records, got: try readTarget(cluster.config, topic: "t", partitions: 1)[0] ?? []) == [])
+    }
+}
