@@ -132,6 +132,9 @@ struct SourceCatalog: Sendable {
             throw RestoreError.invalidInput("cannot list \(layout.topicsFolder) in \(store.location): \(error)")
         }
         let sizes = Dictionary(summaries.map { ($0.key, $0.size) }, uniquingKeysWith: { a, _ in a })
+        guard !summaries.isEmpty else {
+            throw RestoreError.invalidInput("\(store.location) holds neither manifests (\(layout.runsFolder)) nor data objects (\(layout.topicsFolder)); check --store and --topics-dir")
+        }
         let index = ObjectKeyIndex(keys: summaries.map(\.key), layout: layout)
         if let bad = index.rejected.first {
             throw RestoreError.invalidInput("\(bad.description) (no manifest exists, so every object under \(layout.topicsFolder) must be in the layout)")

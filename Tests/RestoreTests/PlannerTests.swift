@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Layout
+import ObjectStore
 @testable import Restore
 import Testing
 
@@ -48,5 +49,17 @@ import Testing
     @Test func clusterNameIgnoresHostOrder() {
         #expect(RestoreOptions.clusterName("b:9092, a:9092") == RestoreOptions.clusterName("a:9092,b:9092"))
         #expect(!RestoreOptions.clusterName("a:9092").contains(":"))
+    }
+}
+
+/// A store with nothing to restore is a mistake in --store or --topics-dir, not an empty success.
+@Suite struct EmptyStoreTests {
+    @Test func emptyStoreIsInvalidInput() async throws {
+        let store = MemoryStore(name: "memory://empty")
+        try await store.put("elsewhere/x.json", body: [])
+        let engine = RestoreEngine(store: store, layout: StoreLayout(), options: RestoreOptions(kafka: KafkaConfig(bootstrapServers: "127.0.0.1:1")))
+        let error = await #expect(throws: RestoreError.self) { try await engine.run().summary.line }
+        #expect(error?.isInvalidInput == true)
+        #expect(error?.message == "memory://empty holds neither manifests (_ktape/runs/) nor data objects (topics/); check --store and --topics-dir")
     }
 }
