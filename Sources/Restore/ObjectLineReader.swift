@@ -68,30 +68,47 @@ final class ObjectLineReader {
         return out
     }
 
+    /// Hands the lines of the next chunk to `body` as views into the chunk (valid during the call,
+    /// nothing copied); false at the end of the object. Not to be mixed with `take`.
+    func forEachLineOfNextChunk(_ body: (UnsafeRawBufferPointer) -> Void) async throws -> Bool {
+        guard let plain = try await nextPlainChunk() else { return false }
+        let before = splitter.linesEmitted
+        plain.withUnsafeBytes { splitter.feed($0, body) }
+        linesRead += splitter.linesEmitted - before
+        return true
+    }
+
     private func fill() async throws -> [[UInt8]] {
+        guard let plain = try await nextPlainChunk() else { return [] }
+        var lines: [[UInt8]] = []
+        plain.withUnsafeBytes { bytes in splitter.feed(bytes) { lines.append(Array($0)) } }
+        return lines
+    }
+
+    /// The next chunk's bytes, gunzipped when needed; nil (after the end checks) at the end.
+    private func nextPlainChunk() async throws -> [UInt8]? {
+        if ended { return nil }
         let chunk: [UInt8]?
         do {
             chunk = try await chunks.next()
         } catch {
             throw RestoreError.failure("object \(key) near line \(splitter.linesEmitted + 1): \(error)")
         }
-        guard let chunk else { return try end() }
-        var lines: [[UInt8]] = []
-        if let gunzip {
-            var plain: [UInt8] = []
-            do {
-                try gunzip.decompress(chunk, into: &plain)
-            } catch {
-                throw RestoreError.corrupt(key, line: splitter.linesEmitted + 1, error.description)
-            }
-            plain.withUnsafeBytes { bytes in splitter.feed(bytes) { lines.append(Array($0)) } }
-        } else {
-            chunk.withUnsafeBytes { bytes in splitter.feed(bytes) { lines.append(Array($0)) } }
+        guard let chunk else {
+            try end()
+            return nil
         }
-        return lines
+        guard let gunzip else { return chunk }
+        var plain: [UInt8] = []
+        do {
+            try gunzip.decompress(chunk, into: &plain)
+        } catch {
+            throw RestoreError.corrupt(key, line: splitter.linesEmitted + 1, error.description)
+        }
+        return plain
     }
 
-    private func end() throws -> [[UInt8]] {
+    private func end() throws {
         ended = true
         if let gunzip {
             do { try gunzip.finish() } catch {
@@ -100,9 +117,8 @@ final class ObjectLineReader {
         }
         if let rest = splitter.finish() {
             // A final line without its newline: a truncated object unless it is only whitespace.
-            if rest.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return [] }
+            if rest.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
             throw RestoreError.corrupt(key, line: splitter.linesEmitted + 1, "the last line has no newline (the object is truncated)")
         }
-        return []
     }
 }

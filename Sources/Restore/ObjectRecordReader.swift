@@ -49,13 +49,12 @@ final class ObjectRecordReader {
 
     /// The next batch, or nil at the end of the object.
     func next() async throws -> Batch? {
+        if keys == nil && headers == nil { return try await nextWithoutCompanions() }
         guard let lines = try await values.nextLines() else {
             if let keys, !(try await keys.take(1)).isEmpty {
                 throw RestoreError.corrupt(keys.key, line: keys.linesRead, "has more lines than its data object \(object.key)")
             }
-            if let expected = object.manifest?.recordCount, expected != Int64(linesDecoded) {
-                throw RestoreError.corrupt(object.key, line: linesDecoded + 1, "the object ends after \(linesDecoded) records; its manifest says \(expected)")
-            }
+            try checkRecordCount()
             return nil
         }
         let keyLines = try await companionLines(keys, count: lines.count)
@@ -65,7 +64,9 @@ final class ObjectRecordReader {
         for (index, line) in lines.enumerated() {
             let lineNumber = linesDecoded + 1
             do {
-                batch.records.append(try decode(line, key: keyLines?[index], headers: headerLines?[index], lineNumber: lineNumber))
+                batch.records.append(try line.withUnsafeBytes {
+                    try decode($0, key: keyLines?[index], headers: headerLines?[index], lineNumber: lineNumber)
+                })
             } catch let error as RestoreError {
                 batch.damage = error
                 return batch
@@ -73,6 +74,31 @@ final class ObjectRecordReader {
             linesDecoded += 1
         }
         return batch
+    }
+
+    /// Lines decoded straight from the chunk (no copy per line): the common case.
+    private func nextWithoutCompanions() async throws -> Batch? {
+        var batch = Batch(records: [])
+        let more = try await values.forEachLineOfNextChunk { line in
+            guard batch.damage == nil else { return }
+            do {
+                batch.records.append(try decode(line, key: nil, headers: nil, lineNumber: linesDecoded + 1))
+                linesDecoded += 1
+            } catch {
+                batch.damage = error as? RestoreError ?? RestoreError.corrupt(object.key, line: linesDecoded + 1, "\(error)")
+            }
+        }
+        if !more {
+            try checkRecordCount()
+            return nil
+        }
+        return batch
+    }
+
+    private func checkRecordCount() throws {
+        if let expected = object.manifest?.recordCount, expected != Int64(linesDecoded) {
+            throw RestoreError.corrupt(object.key, line: linesDecoded + 1, "the object ends after \(linesDecoded) records; its manifest says \(expected)")
+        }
     }
 
     private func companionLines(_ reader: ObjectLineReader?, count: Int) async throws -> [[UInt8]]? {
@@ -85,7 +111,7 @@ final class ObjectRecordReader {
         return lines
     }
 
-    private func decode(_ line: [UInt8], key: [UInt8]?, headers: [UInt8]?, lineNumber: Int) throws -> Layout.KafkaRecord {
+    private func decode(_ line: UnsafeRawBufferPointer, key: [UInt8]?, headers: [UInt8]?, lineNumber: Int) throws -> Layout.KafkaRecord {
         if object.isEnvelope {
             let record: Layout.KafkaRecord
             do { record = try EnvelopeDecoder.decode(line) } catch {
