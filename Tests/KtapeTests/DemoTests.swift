@@ -10,7 +10,10 @@ struct DemoTests {
             let run = try KtapeProcess.run(["demo", "--records", "300"], in: directory)
             #expect(run.status == 0, "demo round \(round) failed: \(run.stderr)")
             #expect(run.stdout.contains("compared 600 records (key, value, headers, timestamp, partition, order): 0 differ"))
-            #expect(run.stdout.contains("600 records"))
+            #expect(run.stdout.contains("backup 2"), "no backup summary line")
+            #expect(run.stdout.contains("records checked: no problems"), "verify did not pass")
+            #expect(run.stdout.contains("total: 2 topics, 5 partitions"), "ls table missing")
+            #expect(run.stdout.contains("restored 600 records into 2 topics"))
             for library in ["librdkafka", "libcurl", "zlib", "OpenSSL"] {
                 let line = run.stdout.split(separator: "\n").first { $0.hasPrefix(library) }
                 #expect(line.map { $0.split(separator: " ").count >= 2 } == true, "no version line for \(library)")

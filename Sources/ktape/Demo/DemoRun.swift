@@ -1,5 +1,6 @@
 import Backup
 import Foundation
+import Inspection
 import Kafka
 import Layout
 import ObjectStore
@@ -49,6 +50,14 @@ struct DemoRun {
         backupRequest.clusterFactsTimeout = 1
         let backup = try await BackupEngine.run(backupRequest)
         say("backup:  \(backup.line)")
+
+        let summary = try StoreSummary(try await StoreContents.load(store: store, layout: layout))
+        say("ls:\n" + summary.tableText().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+        let verified = try await StoreVerifier(store: store, layout: layout).run()
+        say(verified.summaryLine)
+        guard verified.isClean else {
+            throw CommandFailure.failure("demo: verify found \(verified.problems.count) problem(s), first: \(verified.problems[0])")
+        }
 
         var restoreOptions = RestoreOptions(kafka: cluster.config)
         restoreOptions.bestEffortTimeoutMilliseconds = 1_000
