@@ -165,6 +165,7 @@ final class PartitionRun: @unchecked Sendable {
                 if Date().timeIntervalSince(lastSave) >= options.stateInterval {
                     await KafkaBlocking.runQuietly { producer.poll() }
                     try await saveStates(final: false)
+                    report(partition, done: slot)
                 }
                 if let damage = batch.damage { throw damage }
             }
@@ -174,7 +175,11 @@ final class PartitionRun: @unchecked Sendable {
         }
         translator.finish(slot: slot, total: index)
         resume[slot]?.plannedRecords = index
-        events.progress(RestoreProgressReport(partition: "\(partition.source) → \(target)", partitionsDone: slot + 1,
+        report(partition, done: slot + 1)
+    }
+
+    private func report(_ partition: PartitionPlan, done: Int) {
+        events.progress(RestoreProgressReport(partition: "\(partition.source) → \(partition.target)", partitionsDone: done,
                                               partitionsTotal: partitions.count, producedRecords: ledger.totalDelivered,
                                               alreadyPresentRecords: skipped.values.reduce(0, +)))
     }

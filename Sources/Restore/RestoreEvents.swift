@@ -4,7 +4,7 @@ import Foundation
 public struct RestoreEvents: Sendable {
     /// Something the user should know that does not stop the restore.
     public var warning: @Sendable (String) -> Void
-    /// A partition finished: how far the whole restore is.
+    /// How far the whole restore is: after each partition, and every few seconds within one.
     public var progress: @Sendable (RestoreProgressReport) -> Void
 
     public init(warning: @escaping @Sendable (String) -> Void, progress: @escaping @Sendable (RestoreProgressReport) -> Void) {
@@ -16,9 +16,9 @@ public struct RestoreEvents: Sendable {
     public static let silent = RestoreEvents(warning: { _ in }, progress: { _ in })
 }
 
-/// Progress after one partition.
+/// Progress of a restore.
 public struct RestoreProgressReport: Sendable {
-    /// `source/p → target/p`.
+    /// The partition being (or last) restored, `source/p → target/p`.
     public var partition: String
     public var partitionsDone: Int
     public var partitionsTotal: Int

@@ -1,7 +1,7 @@
 import Foundation
 import Restore
 
-/// One self-overwriting progress line on a terminal's stderr, after each partition.
+/// One self-overwriting progress line on a terminal's stderr.
 final class RestoreProgressLine: @unchecked Sendable {
     private let lock = NSLock()
     private var shown = false
@@ -9,7 +9,7 @@ final class RestoreProgressLine: @unchecked Sendable {
     func show(_ report: RestoreProgressReport) {
         let text = "restore: \(report.partitionsDone)/\(report.partitionsTotal) partitions, \(report.producedRecords) records produced"
             + (report.alreadyPresentRecords > 0 ? ", \(report.alreadyPresentRecords) already present" : "")
-            + " (last: \(report.partition))"
+            + " (\(report.partition))"
         lock.withLock {
             FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
             shown = true
