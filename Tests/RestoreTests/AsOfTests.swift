@@ -1,0 +1,29 @@
+import Foundation
+import Kafka
+import Layout
+import Restore
+import Testing
+
+/// `--as-of RUN`: the store as it was after that backup run.
+@Suite struct AsOfTests {
+    @Test func restoresOnlyRunsUpToTheOneNamed() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let fixture = StoreFixture()
+        let first = awkwardRecords(count: 5, partition: 0)
+        let second = awkwardRecords(count: 4, partition: 0, firstOffset: 5, salt: "later")
+        let firstRun = try await fixture.writeRun(["t": [0: first]], partitionCounts: ["t": 1])
+        try await fixture.writeRun(["t": [0: second]], partitionCounts: ["t": 1])
+        try cluster.createTopic("t", partitions: 1)
+
+        var options = mockOptions(cluster)
+        options.asOf = firstRun.runId
+        let result = try await restore(fixture, options)
+        #expect(result.summary.producedRecords == 5)
+        #expect(differences(expected: first, got: try readTarget(cluster.config, topic: "t", partitions: 1)[0] ?? []) == [])
+
+        options.asOf = RunID(rawValue: "20000101T000000.000Z-all-00000000")
+        let error = await #expect(throws: RestoreError.self) { try await restore(fixture, options).summary.line }
+        #expect(error?.isInvalidInput == true)
+        #expect(error?.message.hasPrefix("--as-of 20000101T000000.000Z-all-00000000: no backup run has that id") == true)
+    }
+}
