@@ -7,8 +7,19 @@ import Restore
 /// one line with exit 2 (found before any work) or 1.
 enum RestoreRun {
     static func run(_ spec: JobSpec) async throws {
-        let console = Console(format: spec.common.logFormat.value == .json ? .json : .text,
-                              isTerminal: Console.standard.isTerminal)
+        Console.use(format: spec.common.logFormat.value == .json ? .json : .text)
+        let console = Console.standard
+        let metrics = RunMetrics(command: "restore", spec: spec)
+        do {
+            let result = try await restore(spec, console: console)
+            try metrics.write(restored: result.summary)
+        } catch {
+            metrics.writeFailure()
+            throw error
+        }
+    }
+
+    private static func restore(_ spec: JobSpec, console: Console) async throws -> RestoreResult {
         guard spec.common.bootstrapServers?.value.isEmpty == false else {
             throw CommandFailure.invalidInput("bootstrap-servers is required (-b host:port)")
         }
@@ -50,5 +61,6 @@ enum RestoreRun {
                 throw CommandFailure.failure("summary-json \(path): cannot write: \(error.localizedDescription)")
             }
         }
+        return result
     }
 }

@@ -9,7 +9,15 @@ struct Console: Sendable {
     var format: Format
     var isTerminal: Bool
 
-    static let standard = Console(format: .text, isTerminal: isatty(STDERR_FILENO) == 1)
+    /// The console of this process; a command switches it to json once it has read `log-format`, so
+    /// that even the last failure line is JSON for a log collector.
+    static var standard: Console { lock.withLock { configured } }
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var configured = Console(format: .text, isTerminal: isatty(STDERR_FILENO) == 1)
+
+    static func use(format: Format) {
+        lock.withLock { configured.format = format }
+    }
 
     func info(_ message: String) { log(.info, message) }
     func warning(_ message: String) { log(.warning, message) }
