@@ -13,9 +13,6 @@ public enum BackupEngine {
     public static func run(_ request: BackupRequest) async throws -> BackupSummary {
         let started = request.clock()
         let settings = request.settings
-        if let groupID = settings.groupID {
-            throw BackupError.invalidInput("group-id \(groupID.value): sharing a job through the Kafka group protocol is not supported by this build; use shard i/n")
-        }
         let configHash = Digest.hex(Digest.sha256(Array(settings.configHashText(topicsDir: request.layout.topicsDir).utf8)))
         let timeout = Int32(max(1, request.connectTimeout * 1000))
 
@@ -30,22 +27,24 @@ public enum BackupEngine {
         }
 
         let runId = RunID(startedAt: started, shard: settings.shardLabel, randomSuffix: UInt32.random(in: .min ... .max))
-        let lock = JobLockKeeper(request: request, runId: runId)
-        try await storeCall("lock job \(request.lockName)") { try await lock.acquire() }
+        // In group mode the group protocol is the lock: every run of the job is a member, and each
+        // partition has one owner at a time.
+        let lock = settings.groupID == nil ? JobLockKeeper(request: request, runId: runId) : nil
+        if let lock { try await storeCall("lock job \(request.lockName)") { try await lock.acquire() } }
         do {
             let summary = try await locked(request, runId: runId, started: started, configHash: configHash,
                                            admin: admin, topics: topics, partitions: partitions, lock: lock)
-            await lock.release()
+            await lock?.release()
             return summary
         } catch {
-            await lock.release()
+            await lock?.release()
             throw error
         }
     }
 
     private static func locked(_ request: BackupRequest, runId: RunID, started: Date, configHash: String, admin: KafkaAdmin,
                                topics: [KafkaTopicMetadata], partitions: [TopicPartition],
-                               lock: JobLockKeeper) async throws -> BackupSummary {
+                               lock: JobLockKeeper?) async throws -> BackupSummary {
         let manifests = try await storeCall("read run manifests") {
             try await ManifestHistory.load(store: request.store, layout: request.layout)
         }
@@ -54,45 +53,35 @@ public enum BackupEngine {
             throw BackupError.invalidInput("\(error)")
         }
 
-        let plans = try await blocking("read partition offsets") {
-            try partitions.map { partition -> PartitionPlan in
-                let marks = try admin.watermarks(KafkaTopicPartition(topic: partition.topic, partition: partition.partition))
-                return PartitionPlan.make(partition, checkpoint: checkpoint.nextOffset(topic: partition.topic, partition: partition.partition),
-                                          low: marks.low, high: marks.high)
-            }
-        }
-        for plan in plans {
-            for gap in plan.gaps { request.warn(RetentionWarning.line(topic: plan.partition.topic, partition: plan.partition.partition, gap: gap)) }
-            if plan.accountedFrom > plan.end {
-                request.warn("topic \(plan.partition.topic) partition \(plan.partition.partition): checkpoint \(plan.accountedFrom) is past the end offset \(plan.end) (was the topic deleted and created again?); nothing read")
-            }
-        }
-
         // Topic configs and group offsets are asked for while the partitions are read.
         let factsTimeout = Int32(max(1, request.clusterFactsTimeout * 1000))
         async let facts = blocking("describe topics") { () -> ([ManifestTopic], [ManifestGroupOffset]) in
             (ClusterFacts.topics(topics, admin: admin, timeoutMilliseconds: factsTimeout, warn: request.warn),
-             ClusterFacts.groupOffsets(selection: request.consumerGroups, partitions: partitions, admin: admin,
+             ClusterFacts.groupOffsets(selection: request.consumerGroups, excluding: request.settings.groupID?.value,
+                                       partitions: partitions, admin: admin,
                                        timeoutMilliseconds: factsTimeout, warn: request.warn))
         }
 
         let objectSettings = ObjectSettings(settings: request.settings, store: request.store, layout: request.layout,
                                             options: request.dataPutOptions(now: started))
-        let writers = plans.map { PartitionWriter(plan: $0, settings: objectSettings) }
-        let uploads = try await DedicatedThread.run(name: "ktape-backup-read") { () -> UploadQueue in
-            let reader = try kafkaSync("start reading") { try KafkaPartitionReader(config: request.kafka) }
-            let loop = ReadLoop(request: request, writers: writers, reader: reader, admin: admin)
-            try kafkaSync("read") { try loop.run() }
-            return loop.uploads
+        let outcome: ReadOutcome
+        if let group = request.settings.groupID?.value {
+            outcome = try await readInGroup(request, group: group, topics: topics.map(\.name), checkpoint: checkpoint,
+                                            settings: objectSettings, admin: admin)
+        } else {
+            outcome = try await readAssigned(request, partitions: partitions, checkpoint: checkpoint,
+                                             settings: objectSettings, admin: admin)
         }
         let (manifestTopics, groupOffsets) = try await facts
+        let writers = outcome.writers
+        let uploads = outcome.uploads
 
-        let objects = uploads.completed.sorted { ($0.topic, $0.partition, $0.firstOffset) < ($1.topic, $1.partition, $1.firstOffset) }
+        let objects = outcome.objects
         let covered = writers.map(\.manifestPartition)
         let finished = request.clock()
         var summary = BackupSummary(
             runId: runId.rawValue, job: request.job, shard: request.settings.shardLabel, topics: topics.count,
-            partitions: partitions.count, objects: objects.count, records: writers.reduce(0) { $0 + $1.records },
+            partitions: writers.count, objects: objects.count, records: writers.reduce(0) { $0 + $1.records },
             bytes: uploads.storedBytes, skippedRecords: writers.reduce(0) { $0 + $1.skipped },
             retentionGaps: covered.reduce(0) { $0 + $1.gaps.filter { $0.reason == .retention }.count },
             lostOffsets: covered.reduce(0) { $0 + $1.gaps.filter { $0.reason == .retention }.reduce(0) { $0 + $1.range.count } },
@@ -108,7 +97,7 @@ public enum BackupEngine {
             configHash: configHash, topics: manifestTopics, partitions: covered.filter { !$0.range.isEmpty }, objects: objects,
             consumerGroupOffsets: groupOffsets)
         let key = request.layout.runManifestKey(runId)
-        try await lock.checkOurs()
+        try await lock?.checkOurs()
         try await storeCall("write manifest \(key)") {
             var options = request.basePutOptions
             options.ifNoneMatch = true
@@ -116,7 +105,59 @@ public enum BackupEngine {
             try await request.store.put(key, body: Array(try manifest.encoded()), options: options)
         }
         summary.manifestKey = key
+        await outcome.finish(covered.filter { !$0.range.isEmpty })
         return summary
+    }
+
+    /// Static assignment (all partitions, or a `shard i/n`): planned up front, read by one reader.
+    private static func readAssigned(_ request: BackupRequest, partitions: [TopicPartition], checkpoint: Checkpoint,
+                                     settings: ObjectSettings, admin: KafkaAdmin) async throws -> ReadOutcome {
+        let plans = try await blocking("read partition offsets") {
+            try partitions.map { partition -> PartitionPlan in
+                let marks = try admin.watermarks(KafkaTopicPartition(topic: partition.topic, partition: partition.partition))
+                return PartitionPlan.make(partition, checkpoint: checkpoint.nextOffset(topic: partition.topic, partition: partition.partition),
+                                          low: marks.low, high: marks.high)
+            }
+        }
+        for plan in plans {
+            for gap in plan.gaps { request.warn(RetentionWarning.line(topic: plan.partition.topic, partition: plan.partition.partition, gap: gap)) }
+            if plan.accountedFrom > plan.end {
+                request.warn("topic \(plan.partition.topic) partition \(plan.partition.partition): checkpoint \(plan.accountedFrom) is past the end offset \(plan.end) (was the topic deleted and created again?); nothing read")
+            }
+        }
+
+        let writers = plans.map { PartitionWriter(plan: $0, settings: settings) }
+        let uploads = try await DedicatedThread.run(name: "ktape-backup-read") { () -> UploadQueue in
+            let reader = try kafkaSync("start reading") { try KafkaPartitionReader(config: request.kafka) }
+            let loop = ReadLoop(request: request, writers: writers, reader: reader, admin: admin)
+            try kafkaSync("read") { try loop.run() }
+            return loop.uploads
+        }
+        return ReadOutcome(writers: writers, uploads: uploads)
+    }
+
+    /// Group mode: partitions come and go with the group; only those still held at the end go into
+    /// this member's manifest. After the manifest is written the member commits their end offsets to
+    /// the group (so a member that takes them over later starts there) and leaves the group.
+    private static func readInGroup(_ request: BackupRequest, group: String, topics: [String], checkpoint: Checkpoint,
+                                    settings: ObjectSettings, admin: KafkaAdmin) async throws -> ReadOutcome {
+        let loop = try await DedicatedThread.run(name: "ktape-backup-group") { () -> GroupReadLoop in
+            let loop = try GroupReadLoop(request: request, group: group, checkpoint: checkpoint, settings: settings, admin: admin)
+            try kafkaSync("read") { try loop.run(topics: topics) }
+            return loop
+        }
+        let writers = loop.writers.values.sorted { $0.partition < $1.partition }
+        var outcome = ReadOutcome(writers: writers, uploads: loop.uploads)
+        outcome.finish = { covered in
+            let offsets = Dictionary(covered.map { (KafkaTopicPartition(topic: $0.topic, partition: $0.partition), $0.endOffset) },
+                                     uniquingKeysWith: { a, _ in a })
+            do {
+                if !offsets.isEmpty { try await KafkaBlocking.run { try loop.reader.commit(offsets) } }
+            } catch {
+                request.warn("group \(group): the manifest is written but its end offsets could not be committed to the group (\(error)); a member taking these partitions over reads them again")
+            }
+        }
+        return outcome
     }
 
     // MARK: error lines

@@ -33,16 +33,6 @@ import ObjectStore
         #expect(try TopicSelection.select(settings: named, metadata: metadata).map(\.name).contains("_schemas"))
     }
 
-    @Test func groupIDIsRefusedWithOneLine() async throws {
-        let fixture = try BackupFixture(brokers: 1)
-        let topic = try fixture.topic("grouped", partitions: 1)
-        let error = await #expect(throws: BackupError.self) {
-            try await fixture.backup(store: MemoryStore(), topics: [topic], ["group-id": "etl"])
-        }
-        #expect(error?.kind == .invalidInput)
-        #expect(error?.message.contains("group-id etl") == true)
-    }
-
     @Test func unreachableKafkaFailsWithOneLineInBoundedTime() async throws {
         let fixture = try BackupFixture(brokers: 1)
         var request = try fixture.request(store: MemoryStore(), topics: ["t"])

@@ -39,8 +39,9 @@ enum ClusterFacts {
     }
 
     /// Committed offsets of the selected groups on `partitions`; nil selection means every group
-    /// ListGroups reports.
-    static func groupOffsets(selection: ConsumerGroupSelection?, partitions: [TopicPartition], admin: KafkaAdmin,
+    /// ListGroups reports. `excluding` is the backup's own group (group mode), which is no user's.
+    static func groupOffsets(selection: ConsumerGroupSelection?, excluding own: String? = nil,
+                             partitions: [TopicPartition], admin: KafkaAdmin,
                              timeoutMilliseconds: Int32, warn: (String) -> Void) -> [ManifestGroupOffset] {
         guard !partitions.isEmpty else { return [] }
         var groups: [String]
@@ -57,7 +58,7 @@ enum ClusterFacts {
         }
         let kafkaPartitions = partitions.map { KafkaTopicPartition(topic: $0.topic, partition: $0.partition) }
         var offsets: [ManifestGroupOffset] = []
-        for group in groups.sorted() {
+        for group in groups.sorted() where group != own {
             do {
                 let committed = try admin.committedOffsets(group: group, partitions: kafkaPartitions,
                                                            timeoutMilliseconds: timeoutMilliseconds)

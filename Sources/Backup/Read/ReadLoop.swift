@@ -116,19 +116,7 @@ final class ReadLoop {
         return true
     }
 
-    func topicProgress() -> [TopicProgress] {
-        var byTopic: [String: TopicProgress] = [:]
-        for writer in writers.values {
-            var entry = byTopic[writer.partition.topic]
-                ?? TopicProgress(topic: writer.partition.topic, records: 0, bytes: 0, remainingOffsets: 0, doneOffsets: 0)
-            entry.records += writer.records
-            entry.bytes += writer.encodedBytes
-            entry.doneOffsets += writer.doneOffsets
-            entry.remainingOffsets += max(0, writer.plan.end - writer.next)
-            byTopic[writer.partition.topic] = entry
-        }
-        return byTopic.values.sorted { $0.topic < $1.topic }
-    }
+    func topicProgress() -> [TopicProgress] { TopicProgress.summarise(Array(writers.values)) }
 }
 
 /// The loud line a retention gap gets, one per partition.

@@ -1,0 +1,164 @@
+import Foundation
+import Kafka
+import Layout
+
+/// Group mode (`--group-id`): processes of one job share its partitions through the Kafka group
+/// protocol. Each partition this member is assigned is planned when it arrives (checkpoint: the
+/// manifests, or the group's committed offset when a member that finished earlier moved it on),
+/// read to the end offset seen then, and kept only while assigned: a revoked partition is dropped
+/// from this member's manifest (objects already written are rewritten identically by its next
+/// owner, which starts from the same checkpoint). A member stops once everything it holds is done
+/// and the group has been quiet for a moment.
+final class GroupReadLoop {
+    private let request: BackupRequest
+    private let group: String
+    private let admin: KafkaAdmin
+    private let checkpoint: Checkpoint
+    private let settings: ObjectSettings
+    let reader: KafkaPartitionReader
+    let uploads: UploadQueue
+    private var formatter: RecordFormatter
+    private var planned: [TopicPartition: PartitionPlan] = [:]
+    private var planFailure: Error?
+    private var committed: (at: Date, offsets: [KafkaTopicPartition: Int64?])?
+    /// Partitions this member holds now.
+    private(set) var writers: [TopicPartition: PartitionWriter] = [:]
+
+    /// How long the group must be quiet (no rebalance) before a member with all work done leaves.
+    static let settleTime: TimeInterval = 1
+
+    init(request: BackupRequest, group: String, checkpoint: Checkpoint, settings: ObjectSettings, admin: KafkaAdmin) throws {
+        self.request = request
+        self.group = group
+        self.admin = admin
+        self.checkpoint = checkpoint
+        self.settings = settings
+        reader = try kafkaSync("join consumer group \(group)") {
+            try KafkaPartitionReader(config: Self.groupConfig(request.kafka), groupID: group)
+        }
+        let s = request.settings
+        formatter = RecordFormatter(format: s.format.value, storeKeys: s.storeKeys.value, storeHeaders: s.storeHeaders.value)
+        uploads = UploadQueue(limit: s.concurrency.value)
+    }
+
+    /// Cooperative rebalancing moves only the partitions that change owner, so members joining or
+    /// leaving do not make everyone drop their work. A user's own strategy (`-X`) still wins.
+    static func groupConfig(_ user: KafkaConfig) throws -> KafkaConfig {
+        var config = KafkaConfig(bootstrapServers: user.bootstrapServers)
+        config.logHandler = user.logHandler
+        try config.set("partition.assignment.strategy", "cooperative-sticky")
+        for property in user.properties { try config.set(property.key, property.value) }
+        return config
+    }
+
+    func run(topics: [String]) throws {
+        do {
+            try readAll(topics: topics)
+            try uploads.drain()
+        } catch {
+            writers.values.forEach { $0.abort() }
+            uploads.abandon()
+            throw error
+        }
+    }
+
+    private func readAll(topics: [String]) throws {
+        try reader.subscribe(topics: topics) { [unowned self] partition in self.startOffset(partition) }
+        var sawAssignment = false
+        let joining = request.clock()
+        var lastRebalance = joining
+        var lastProgress = request.clock(), progressMark = Int64(-1)
+        var lastReport = Date.distantPast
+        while true {
+            try reader.poll(maxEvents: 5000, timeoutMilliseconds: 100) { event in
+                switch event {
+                case .assigned(let partitions):
+                    sawAssignment = true
+                    lastRebalance = request.clock()
+                    for partition in partitions {
+                        let key = TopicPartition(partition.topic, partition.partition)
+                        guard let plan = planned.removeValue(forKey: key) else { continue }
+                        writers[key] = PartitionWriter(plan: plan, settings: settings)
+                    }
+                case .revoked(let partitions):
+                    lastRebalance = request.clock()
+                    for partition in partitions {
+                        writers.removeValue(forKey: TopicPartition(partition.topic, partition.partition))?.abort()
+                    }
+                case .record(let record):
+                    try writers[TopicPartition(record.topic, record.partition)]?.consume(record, formatter: &formatter, uploads: uploads)
+                case .endOfPartition(let partition, let nextOffset):
+                    try writers[TopicPartition(partition.topic, partition.partition)]?.reachedEnd(nextOffset: nextOffset, uploads: uploads)
+                case .error(let error):
+                    if error.isFatal { throw BackupError.failure("read in group \(group): \(error)") }
+                    if error.code == .offsetOutOfRange || error.code.name == "_AUTO_OFFSET_RESET" {
+                        throw BackupError.failure("read in group \(group): \(error): retention deleted offsets while they were read; run again to record the gap")
+                    }
+                }
+            }
+            if let planFailure { throw BackupError.wrap(planFailure, "plan partitions in group \(group)") }
+            let now = request.clock()
+            if sawAssignment, writers.values.allSatisfy(\.isDone), now.timeIntervalSince(lastRebalance) >= Self.settleTime { break }
+            if !sawAssignment, now.timeIntervalSince(joining) > request.stallTimeout {
+                throw BackupError.failure("consumer group \(group) assigned this member nothing within \(Int(request.stallTimeout)) s (is the group coordinator reachable?)")
+            }
+            let mark = writers.values.reduce(0) { $0 + $1.doneOffsets }
+            if mark != progressMark || writers.values.allSatisfy(\.isDone) {
+                progressMark = mark
+                lastProgress = now
+            } else if now.timeIntervalSince(lastProgress) > request.stallTimeout {
+                let stuck = writers.values.filter { !$0.isDone }.map { $0.partition.description }.sorted().joined(separator: ", ")
+                throw BackupError.failure("no progress for \(Int(request.stallTimeout)) s reading \(stuck) in group \(group)")
+            }
+            if let progress = request.progress, now.timeIntervalSince(lastReport) >= request.progressInterval {
+                lastReport = now
+                progress(TopicProgress.summarise(Array(writers.values)))
+            }
+        }
+    }
+
+    /// Called by the reader while it is assigned a partition (on this thread): plans it and says
+    /// where to start. A failure is kept and ends the run after the poll.
+    private func startOffset(_ partition: KafkaTopicPartition) -> KafkaOffset {
+        let key = TopicPartition(partition.topic, partition.partition)
+        do {
+            let marks = try admin.watermarks(partition)
+            var start = checkpoint.nextOffset(topic: key.topic, partition: key.partition)
+            if let moved = try committedOffset(partition) { start = max(start ?? moved, moved) }
+            let plan = PartitionPlan.make(key, checkpoint: start, low: marks.low, high: marks.high)
+            for gap in plan.gaps { request.warn(RetentionWarning.line(topic: key.topic, partition: key.partition, gap: gap)) }
+            planned[key] = plan
+            return .exact(plan.readFrom)
+        } catch {
+            planFailure = error
+            return .end
+        }
+    }
+
+    /// The group's committed offsets, asked for once per rebalance (a short-lived cache).
+    private func committedOffset(_ partition: KafkaTopicPartition) throws -> Int64? {
+        let now = request.clock()
+        if committed == nil || now.timeIntervalSince(committed?.at ?? .distantPast) > 2 || committed?.offsets[partition] == nil {
+            let all = try admin.committedOffsets(group: group, partitions: [partition])
+            committed = (now, (committed?.offsets ?? [:]).merging(all) { _, new in new })
+        }
+        return committed?.offsets[partition] ?? nil
+    }
+}
+
+extension TopicProgress {
+    /// Per-topic totals of some partitions.
+    static func summarise(_ writers: [PartitionWriter]) -> [TopicProgress] {
+        var byTopic: [String: TopicProgress] = [:]
+        for writer in writers {
+            var entry = byTopic[writer.partition.topic]
+                ?? TopicProgress(topic: writer.partition.topic, records: 0, bytes: 0, remainingOffsets: 0, doneOffsets: 0)
+            entry.records += writer.records
+            entry.bytes += writer.encodedBytes
+            entry.doneOffsets += writer.doneOffsets
+            entry.remainingOffsets += max(0, writer.plan.end - writer.next)
+            byTopic[writer.partition.topic] = entry
+        }
+        return byTopic.values.sorted { $0.topic < $1.topic }
+    }
+}
