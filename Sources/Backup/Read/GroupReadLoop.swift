@@ -26,6 +26,8 @@ final class GroupReadLoop {
 
     /// How long the group must be quiet (no rebalance) before a member with all work done leaves.
     static let settleTime: TimeInterval = 1
+    /// How long a member waits for its first assignment.
+    static let joinWait: TimeInterval = 30
 
     init(request: BackupRequest, group: String, checkpoint: Checkpoint, settings: ObjectSettings, admin: KafkaAdmin) throws {
         self.request = request
@@ -99,8 +101,10 @@ final class GroupReadLoop {
             if let planFailure { throw BackupError.wrap(planFailure, "plan partitions in group \(group)") }
             let now = request.clock()
             if sawAssignment, writers.values.allSatisfy(\.isDone), now.timeIntervalSince(lastRebalance) >= Self.settleTime { break }
-            if !sawAssignment, now.timeIntervalSince(joining) > request.stallTimeout {
-                throw BackupError.failure("consumer group \(group) assigned this member nothing within \(Int(request.stallTimeout)) s (is the group coordinator reachable?)")
+            // More members than partitions leaves some with nothing to do; that is not a failure.
+            if !sawAssignment, now.timeIntervalSince(joining) > min(request.stallTimeout, Self.joinWait) {
+                request.warn("consumer group \(group) gave this member no partitions within \(Int(min(request.stallTimeout, Self.joinWait))) s; nothing to do")
+                break
             }
             let mark = writers.values.reduce(0) { $0 + $1.doneOffsets }
             if mark != progressMark || writers.values.allSatisfy(\.isDone) {
