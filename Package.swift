@@ -45,10 +45,12 @@ let package = Package(
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
         .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "Layout"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "Layout"]),
-        .testTarget(name: "BackupTests", dependencies: ["Backup", "Layout", "Kafka", "ObjectStore", "Gzip"]),
+        // Helpers shared by test targets (servers the tests start in their own processes).
+        .target(name: "KtapeTestSupport", path: "Tests/Support"),
+        .testTarget(name: "BackupTests", dependencies: ["Backup", "Layout", "Kafka", "ObjectStore", "Gzip", "KtapeTestSupport"]),
         .testTarget(name: "RestoreTests", dependencies: ["Restore", "Backup", "Layout", "Kafka", "ObjectStore", "Gzip"]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Layout", "ObjectStore", "Gzip"]),
-        .testTarget(name: "KtapeTests", dependencies: []),
+        .testTarget(name: "KtapeTests", dependencies: ["KtapeTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

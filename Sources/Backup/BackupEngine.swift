@@ -86,6 +86,7 @@ public enum BackupEngine {
             retentionGaps: covered.reduce(0) { $0 + $1.gaps.filter { $0.reason == .retention }.count },
             lostOffsets: covered.reduce(0) { $0 + $1.gaps.filter { $0.reason == .retention }.reduce(0) { $0 + $1.range.count } },
             seconds: finished.timeIntervalSince(started), manifestKey: nil)
+        summary.offsetsBehindAtStart = covered.reduce(0) { $0 + max(0, $1.endOffsetAtStart - $1.startOffset) }
 
         // No offsets covered: no manifest, so the store is unchanged and the checkpoint stays.
         guard covered.contains(where: { !$0.range.isEmpty }) else { return summary }

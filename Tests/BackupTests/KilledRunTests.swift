@@ -1,4 +1,5 @@
 import Foundation
+import KtapeTestSupport
 import Testing
 @testable import Backup
 import Kafka
@@ -99,37 +100,5 @@ import ObjectStore
             }
         }
         return all
-    }
-}
-
-/// `scripts/mock-kafka` in its own process, so the process under test can be killed without the cluster.
-final class MockKafkaProcess {
-    let bootstrap: String
-    private let process: Process
-    private let input: Pipe
-
-    init(topic: String, partitions: Int) throws {
-        process = Process()
-        process.executableURL = KilledRunTests.root.appendingPathComponent("scripts/mock-kafka")
-        process.arguments = ["--brokers", "1", "--topic", "\(topic):\(partitions)"]
-        input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        var line = Data()
-        while true {
-            let byte = output.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data("\n".utf8) { break }
-            line.append(byte)
-        }
-        bootstrap = String(decoding: line, as: UTF8.self)
-        guard bootstrap.contains(":") else { throw BackupError.failure("scripts/mock-kafka printed no bootstrap list") }
-    }
-
-    func stop() {
-        try? input.fileHandleForWriting.write(contentsOf: Data("quit\n".utf8))
-        process.terminate()
-        process.waitUntilExit()
     }
 }

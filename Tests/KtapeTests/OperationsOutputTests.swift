@@ -1,4 +1,5 @@
 import Foundation
+import KtapeTestSupport
 import Testing
 
 @Suite("logs and metrics for schedulers")
@@ -27,5 +28,35 @@ struct OperationsOutputTests {
         #expect(text.contains("ktape_restore_success{job=\"ktape\"} 0"), "a stale success must be replaced: \(text)")
         #expect(text.contains("# TYPE ktape_restore_duration_seconds gauge"))
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent(".ktape.prom.tmp").path))
+    }
+
+    @Test func successfulBackupWritesItsMetrics() throws {
+        let mock = try MockKafkaProcess(topic: "metered", partitions: 2)
+        defer { mock.stop() }
+        let directory = try KtapeProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let input = directory.appendingPathComponent("records.txt")
+        try (0..<10).map { "key-\($0)\t{\"n\":\($0)}" }.joined(separator: "\n").appending("\n")
+            .write(to: input, atomically: true, encoding: .utf8)
+        let kcat = Process()
+        kcat.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
+        kcat.arguments = ["-P", "-b", mock.bootstrap, "-t", "metered", "-K", "\t", "-l", input.path]
+        try kcat.run()
+        kcat.waitUntilExit()
+        #expect(kcat.terminationStatus == 0)
+
+        let metrics = directory.appendingPathComponent("backup.prom")
+        let run = try KtapeProcess.run(["backup", "-b", mock.bootstrap, "--topics", "metered",
+                                        "--store", directory.appendingPathComponent("store").path,
+                                        "--metrics-file", metrics.path, "--log-format", "json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let text = try String(contentsOf: metrics, encoding: .utf8)
+        #expect(text.contains("ktape_backup_success{job=\"ktape\",shard=\"all\"} 1"), "\(text)")
+        #expect(text.contains("ktape_backup_records{job=\"ktape\",shard=\"all\"} 10"))
+        #expect(text.contains("ktape_backup_lag_records_at_start{job=\"ktape\",shard=\"all\"} 10"))
+        #expect(text.contains("ktape_backup_objects{job=\"ktape\",shard=\"all\"} 2"))
+        for line in run.stderrLines {
+            #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil, "not a JSON log line: \(line)")
+        }
     }
 }

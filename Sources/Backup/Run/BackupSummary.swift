@@ -17,6 +17,8 @@ public struct BackupSummary: Codable, Sendable, Equatable {
     public var retentionGaps: Int
     public var lostOffsets: Int64
     public var seconds: Double
+    /// Offsets between the checkpoint and the end offsets seen at start: how far behind the run began.
+    public var offsetsBehindAtStart: Int64 = 0
     /// The manifest written, nil when the run found no new offsets (nothing is written then).
     public var manifestKey: String?
 

@@ -7,9 +7,19 @@ import Layout
 /// line on stdout and writes `--summary-json`. Engine errors become one line with exit 2 or 1.
 enum BackupRun {
     static func run(_ spec: JobSpec) async throws {
+        Console.use(format: spec.common.logFormat.value == .json ? .json : .text)
+        let metrics = RunMetrics(command: "backup", spec: spec)
+        do {
+            try metrics.write(backedUp: try await backup(spec))
+        } catch {
+            metrics.writeFailure()
+            throw error
+        }
+    }
+
+    private static func backup(_ spec: JobSpec) async throws -> BackupSummary {
         guard let settings = spec.backup else { throw CommandFailure.invalidInput("backup settings are missing") }
-        let console = Console(format: spec.common.logFormat.value == .json ? .json : .text,
-                              isTerminal: Console.standard.isTerminal)
+        let console = Console.standard
         let kafka = try KafkaSettings.config(spec.common)
         let opened: OpenedStore
         do { opened = try StoreOpening.open(spec.common) } catch {
@@ -37,5 +47,6 @@ enum BackupRun {
                 throw CommandFailure.failure("summary-json \(path): cannot write: \(error.localizedDescription)")
             }
         }
+        return summary
     }
 }

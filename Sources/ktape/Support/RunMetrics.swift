@@ -25,6 +25,7 @@ struct RunMetrics {
             file.gauge("ktape_backup_bytes", "Bytes stored by the run, after compression.", Double(summary.bytes))
             file.gauge("ktape_backup_objects", "Data objects written by the run.", Double(summary.objects))
             file.gauge("ktape_backup_partitions", "Partitions the run covered.", Double(summary.partitions))
+            file.gauge("ktape_backup_lag_records_at_start", "Offsets between the checkpoint and the end offsets when the run started.", Double(summary.offsetsBehindAtStart))
             file.gauge("ktape_backup_gaps", "Retention gaps found: data deleted before it was read.", Double(summary.retentionGaps))
             file.gauge("ktape_backup_lost_offsets", "Offsets covered by retention gaps.", Double(summary.lostOffsets))
             file.gauge("ktape_backup_skipped_records", "Records left out by on-invalid-json: skip.", Double(summary.skippedRecords))
