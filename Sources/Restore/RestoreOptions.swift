@@ -50,14 +50,9 @@ public struct RestoreOptions: Sendable {
     }
 
     /// Options from a validated `restore` job. Throws `RestoreError` (invalid input) for a bad `-X`.
-    public init(spec: JobSpec) throws {
-        let bootstrap = spec.common.bootstrapServers?.value ?? ""
-        var kafka = KafkaConfig(bootstrapServers: bootstrap)
-        for (key, value) in spec.common.kafkaProperties.value.sorted(by: { $0.key < $1.key }) {
-            do { try kafka.set(key, value) } catch {
-                throw RestoreError.invalidInput("-X \(key): \(error)")
-            }
-        }
+    /// The restore settings of a validated job; `kafka` is the target's client config, built from the
+    /// job's bootstrap list and `-X` properties by the caller (one place for both commands).
+    public init(spec: JobSpec, kafka: KafkaConfig) {
         self.init(kafka: kafka)
         consumerGroups = spec.common.consumerGroups?.value
         if let restore = spec.restore {

@@ -20,16 +20,7 @@ enum RestoreRun {
     }
 
     private static func restore(_ spec: JobSpec, console: Console) async throws -> RestoreResult {
-        guard spec.common.bootstrapServers?.value.isEmpty == false else {
-            throw CommandFailure.invalidInput("bootstrap-servers is required (-b host:port)")
-        }
-        if spec.common.mskIAM.value {
-            throw CommandFailure.invalidInput("msk-iam is not supported by this build's restore; pass SASL settings with -X")
-        }
-        let options: RestoreOptions
-        do { options = try RestoreOptions(spec: spec) } catch let error as RestoreError {
-            throw CommandFailure.invalidInput(error.message)
-        }
+        let options = RestoreOptions(spec: spec, kafka: try KafkaSettings.config(spec.common))
         let opened: OpenedStore
         do { opened = try StoreOpening.open(spec.common) } catch {
             throw CommandFailure.invalidInput("store \(spec.common.store.value): \(error)")
