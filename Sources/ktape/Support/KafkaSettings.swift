@@ -9,7 +9,7 @@ enum KafkaSettings {
             throw CommandFailure.invalidInput("bootstrap-servers is required (-b host:port)")
         }
         if common.mskIAM.value {
-            throw CommandFailure.invalidInput("msk-iam is not supported by this build's backup; pass SASL settings with -X")
+            throw CommandFailure.invalidInput("msk-iam is not supported by this build; pass SASL settings with -X")
         }
         var config = KafkaConfig(bootstrapServers: bootstrap)
         for (key, value) in common.kafkaProperties.value.sorted(by: { $0.key < $1.key }) {
