@@ -43,10 +43,10 @@ let package = Package(
         .testTarget(name: "GzipTests", dependencies: ["Gzip"]),
         .testTarget(name: "JobFileTests", dependencies: ["JobFile", "Layout"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
-        .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "Layout"]),
+        .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "Layout", "KtapeTestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "Layout"]),
         // Helpers shared by test targets (servers the tests start in their own processes).
-        .target(name: "KtapeTestSupport", path: "Tests/Support"),
+        .target(name: "KtapeTestSupport", dependencies: ["ObjectStore"], path: "Tests/Support"),
         .testTarget(name: "BackupTests", dependencies: ["Backup", "Layout", "Kafka", "ObjectStore", "Gzip", "KtapeTestSupport"]),
         .testTarget(name: "RestoreTests", dependencies: ["Restore", "Backup", "Layout", "Kafka", "ObjectStore", "Gzip"]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Layout", "ObjectStore", "Gzip"]),

@@ -1,4 +1,5 @@
 import Foundation
+import KtapeTestSupport
 import ObjectStore
 import SigV4
 import Testing

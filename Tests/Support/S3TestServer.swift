@@ -4,9 +4,9 @@ import SigV4
 
 /// moto's S3 server with signature checking, started once per test process through
 /// `scripts/s3-server` (which stops moto when this process exits).
-final class S3TestServer: @unchecked Sendable {
-    let endpoint: String
-    let credentials: Credentials
+public final class S3TestServer: @unchecked Sendable {
+    public let endpoint: String
+    public let credentials: Credentials
     private let process: Process
 
     private init(endpoint: String, credentials: Credentials, process: Process) {
@@ -15,10 +15,10 @@ final class S3TestServer: @unchecked Sendable {
         self.process = process
     }
 
-    static let shared = Task { try await S3TestServer.start() }
+    public static let shared = Task { try await S3TestServer.start() }
 
     /// The repository root: the nearest folder above this file holding `scripts/s3-server`.
-    static func repositoryRoot() -> URL {
+    public static func repositoryRoot() -> URL {
         var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         while url.path != "/" {
             if FileManager.default.fileExists(atPath: url.appendingPathComponent("scripts/s3-server").path) { return url }
@@ -27,7 +27,7 @@ final class S3TestServer: @unchecked Sendable {
         return URL(fileURLWithPath: "/work/main")
     }
 
-    static func start() async throws -> S3TestServer {
+    public static func start() async throws -> S3TestServer {
         TestEnvironment.isolate()
         let script = repositoryRoot().appendingPathComponent("scripts/s3-server")
         let values = try await ScriptRunner.startAndReadExports(script: script, arguments: ["--log", NSTemporaryDirectory() + "ktape-moto.log"])
@@ -39,7 +39,7 @@ final class S3TestServer: @unchecked Sendable {
     }
 
     /// An S3Store on a new, empty bucket.
-    func freshStore(credentials: Credentials? = nil, endpoint: String? = nil, maxAttempts: Int = 6,
+    public func freshStore(credentials: Credentials? = nil, endpoint: String? = nil, maxAttempts: Int = 6,
                     baseRetryDelay: Double = 0.05, transport: any HTTPTransport = S3TestServer.transport) async throws -> S3Store {
         let bucket = "ktape-\(UUID().uuidString.prefix(8).lowercased())"
         let admin = try S3Store(config: S3Configuration(bucket: bucket, endpoint: self.endpoint), credentials: StaticCredentialsProvider(self.credentials),
@@ -50,29 +50,29 @@ final class S3TestServer: @unchecked Sendable {
                            credentials: StaticCredentialsProvider(credentials ?? self.credentials), transport: transport)
     }
 
-    static let transport = CurlTransport(settings: .init(connections: 6))
+    public static let transport = CurlTransport(settings: .init(connections: 6))
 }
 
-struct TestSetupError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct TestSetupError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
-enum TestEnvironment {
+public enum TestEnvironment {
     /// Nothing in these tests may reach an instance metadata service.
-    static func isolate() {
+    public static func isolate() {
         setenv("AWS_EC2_METADATA_DISABLED", "true", 1)
     }
 }
 
 /// Starts a helper script and reads its `export NAME=value` lines up to `# ready`.
-enum ScriptRunner {
-    struct Started {
-        var process: Process
-        var exports: [String: String]
+public enum ScriptRunner {
+    public struct Started {
+        public var process: Process
+        public var exports: [String: String]
     }
 
-    static func startAndReadExports(script: URL, arguments: [String]) async throws -> Started {
+    public static func startAndReadExports(script: URL, arguments: [String]) async throws -> Started {
         let process = Process()
         process.executableURL = script
         process.arguments = arguments
@@ -104,16 +104,3 @@ enum ScriptRunner {
 }
 
 /// Deterministic bytes for round trips.
-enum TestBytes {
-    static func make(_ count: Int, seed: UInt64 = 1) -> [UInt8] {
-        var state = seed &* 0x9E3779B97F4A7C15 | 1
-        var bytes = [UInt8](repeating: 0, count: count)
-        for i in 0..<count {
-            state ^= state << 13
-            state ^= state >> 7
-            state ^= state << 17
-            bytes[i] = UInt8(truncatingIfNeeded: state)
-        }
-        return bytes
-    }
-}
