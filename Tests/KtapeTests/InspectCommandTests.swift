@@ -31,7 +31,8 @@ struct InspectCommandTests {
     }
 
     /// A fresh store directory: three objects over orders/0 (offsets 0…2) and orders/1 (offset 0), one manifest.
-    static func makeStore() throws -> URL {
+    /// `keyPrefix` is the bucket prefix the manifest's keys carry (`prod/` for a store synced to `s3://b/prod`).
+    static func makeStore(keyPrefix: String = "") throws -> URL {
         let root = try KtapeProcess.temporaryDirectory()
         var manifestObjects: [[String: Any]] = []
         for object in objects {
@@ -40,7 +41,7 @@ struct InspectCommandTests {
             let body = Data(object.offsets.map(line).joined().utf8)
             try body.write(to: url)
             manifestObjects.append([
-                "key": object.key, "topic": object.topic, "partition": object.partition,
+                "key": keyPrefix + object.key, "topic": object.topic, "partition": object.partition,
                 "firstOffset": object.offsets[0], "lastOffset": object.offsets.last ?? 0,
                 "spanStart": object.offsets[0], "spanEnd": (object.offsets.last ?? 0) + 1,
                 "recordCount": object.offsets.count, "byteSize": body.count, "sha256": try sha256(url), "companionKeys": [String](),
@@ -231,5 +232,114 @@ struct InspectCommandTests {
         let problems = damaged.stdout.split(separator: "\n").filter { $0.hasPrefix("problem: ") }
         #expect(problems.count == 1)
         #expect(problems.first?.hasPrefix("problem: topics/demo.orders/partition=0/\(name): is ") == true)
+    }
+}
+
+/// The handoff as users run it, on loopback: a store synced into bucket A with the AWS CLI, A synced
+/// to B (`aws s3 sync`, as into another account), then `ktape verify` and `ktape ls` on B through
+/// moto's S3 server with signature checking (`scripts/s3-server`).
+@Suite("cross-account handoff through S3")
+struct S3HandoffTests {
+    /// moto's S3 server, stopped when the test ends.
+    final class Server {
+        let process = Process()
+        var exports: [String: String] = [:]
+
+        init() throws {
+            process.executableURL = KtapeProcess.repositoryRoot.appendingPathComponent("scripts/s3-server")
+            process.arguments = ["--bucket", "team-a", "--bucket", "team-b", "--log", NSTemporaryDirectory() + "ktape-inspect-moto.log"]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            var text = ""
+            while !text.contains("# ready") {
+                let data = output.fileHandleForReading.availableData
+                if data.isEmpty { throw ServerError(description: "scripts/s3-server stopped before it was ready: \(text)") }
+                text += String(decoding: data, as: UTF8.self)
+            }
+            for line in text.split(separator: "\n") where line.hasPrefix("export ") {
+                let pair = line.dropFirst(7).split(separator: "=", maxSplits: 1).map(String.init)
+                if pair.count == 2 { exports[pair[0]] = pair[1] }
+            }
+        }
+
+        /// SIGTERM without waiting: the server stops moto on its way out, and both also stop when
+        /// this process exits (they watch their parent).
+        deinit { process.terminate() }
+
+        var endpoint: String { exports["AWS_ENDPOINT_URL"] ?? "" }
+
+        /// Only loopback and these keys: no profile, no metadata service.
+        var environment: [String: String] {
+            ["AWS_ACCESS_KEY_ID": exports["AWS_ACCESS_KEY_ID"] ?? "", "AWS_SECRET_ACCESS_KEY": exports["AWS_SECRET_ACCESS_KEY"] ?? "",
+             "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": endpoint,
+             "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": "/nonexistent/aws-config", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials"]
+        }
+
+        /// Runs the virtualenv's AWS CLI against the server (under `timeout`, so nothing can hang the suite).
+        func aws(_ arguments: [String]) throws -> Int32 {
+            let cli = Process()
+            cli.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+            cli.arguments = ["120", KtapeProcess.repositoryRoot.appendingPathComponent(".venv/bin/aws").path]
+                + arguments + ["--endpoint-url", endpoint, "--only-show-errors"]
+            cli.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+            cli.standardInput = FileHandle.nullDevice
+            cli.standardOutput = FileHandle.nullDevice
+            cli.standardError = FileHandle.nullDevice
+            try cli.run()
+            cli.waitUntilExit()
+            return cli.terminationStatus
+        }
+
+        /// Runs ktape against the server, under `timeout` as well, output captured in files.
+        func ktape(_ arguments: [String]) throws -> KtapeRun {
+            let scratch = try KtapeProcess.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: scratch) }
+            let out = scratch.appendingPathComponent("stdout"), err = scratch.appendingPathComponent("stderr")
+            _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+            let run = Process()
+            run.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+            run.arguments = ["120", KtapeProcess.binary.path] + arguments + ["--endpoint-url", endpoint]
+            run.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+            run.standardInput = FileHandle.nullDevice
+            run.standardOutput = try FileHandle(forWritingTo: out)
+            run.standardError = try FileHandle(forWritingTo: err)
+            try run.run()
+            run.waitUntilExit()
+            return KtapeRun(status: run.terminationStatus, stdout: try String(contentsOf: out, encoding: .utf8),
+                            stderr: try String(contentsOf: err, encoding: .utf8))
+        }
+    }
+
+    struct ServerError: Error, CustomStringConvertible { var description: String }
+
+    @Test func syncedBucketVerifiesAndDamageIsFound() throws {
+        let cli = KtapeProcess.repositoryRoot.appendingPathComponent(".venv/bin/aws").path
+        try #require(FileManager.default.isExecutableFile(atPath: cli), "the AWS CLI is missing: run scripts/setup")
+        let server = try Server()
+        let store = try InspectCommandTests.makeStore(keyPrefix: "prod/")
+        defer { try? FileManager.default.removeItem(at: store) }
+        #expect(try server.aws(["s3", "sync", store.path, "s3://team-a/prod"]) == 0)
+        #expect(try server.aws(["s3", "sync", "s3://team-a/prod", "s3://team-b/prod"]) == 0)
+
+        let clean = try server.ktape(["verify", "--store", "s3://team-b/prod"])
+        #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
+        #expect(clean.stdout.contains("verify: 1 run, 3 objects (+0 companions)"))
+        #expect(clean.stdout.contains("4 records checked: no problems"))
+
+        let ls = try server.ktape(["ls", "--json", "--store", "s3://team-b/prod"])
+        #expect(ls.status == 0, "\(ls.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(ls.stdout.utf8)) as? [String: Any])
+        #expect(document["prefix"] as? String == "prod")
+        #expect((document["totals"] as? [String: Any])?["records"] as? Int == 4)
+
+        let victim = InspectCommandTests.objects[1].key
+        #expect(try server.aws(["s3", "rm", "s3://team-b/prod/\(victim)"]) == 0)
+        let damaged = try server.ktape(["verify", "--store", "s3://team-b/prod"])
+        #expect(damaged.status == 3)
+        #expect(damaged.stdout.split(separator: "\n").filter { $0.hasPrefix("problem: ") }
+            == ["problem: prod/\(victim): is missing (named by run \(InspectCommandTests.runId))"])
     }
 }
