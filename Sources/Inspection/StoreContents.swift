@@ -109,7 +109,4 @@ public struct StoreContents: Sendable {
         keys.append(contentsOf: index.orphanCompanions.filter { !named.contains($0) })
         return keys.sorted()
     }
-
-    /// True when the store holds neither manifests nor anything under the topics dir.
-    public var isEmpty: Bool { !hasManifests && sizes.isEmpty && strayRunKeys.isEmpty }
 }

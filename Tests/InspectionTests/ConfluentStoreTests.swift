@@ -77,3 +77,45 @@ struct ConfluentStoreTests {
         #expect(summary.tableText().contains("no ktape manifests"))
     }
 }
+
+/// A confluent-json backup with `--store-keys`: the manifest names each `.keys.json` companion.
+@Suite("verify of a confluent-json store with manifests")
+struct ConfluentManifestTests {
+    func store() async throws -> (InspectionFixture, ManifestObject) {
+        let fixture = try InspectionFixture()
+        let layout = fixture.layout
+        let values = Array("{\"id\":1}\n{\"id\":2}\n".utf8), keys = Array("\"a\"\n\"b\"\n".utf8)
+        let name = try ObjectKey(topic: "clicks", partition: 0, startOffset: 5, kind: ObjectFileKind(.values))
+        let key = layout.key(for: name), keysKey = layout.key(for: name.with(kind: ObjectFileKind(.keys)))
+        try fixture.write(key, values)
+        try fixture.write(keysKey, keys)
+        let object = ManifestObject(key: key, topic: "clicks", partition: 0, firstOffset: 5, lastOffset: 6, recordCount: 2,
+                                    byteSize: Int64(values.count), sha256: Digest.hex(Digest.sha256(values)), companionKeys: [keysKey])
+        let runId = RunID(startedAt: Date(timeIntervalSince1970: 1_800_000_000), shard: "all", randomSuffix: 7)
+        let manifest = RunManifest(runId: runId, previousRunId: nil, job: "json", shard: "all", startedAt: Date(), finishedAt: Date(),
+                                   store: ManifestStoreSettings(topicsDir: "topics", format: .confluentJSON, compression: .none),
+                                   configHash: "h", topics: [ManifestTopic(name: "clicks", partitionCount: 1)],
+                                   partitions: [ManifestPartition(topic: "clicks", partition: 0, startOffset: 5, endOffset: 7, endOffsetAtStart: 7)],
+                                   objects: [object])
+        try fixture.write(layout.runManifestKey(runId), Array(try manifest.encoded()))
+        return (fixture, object)
+    }
+
+    @Test func cleanStorePassesWithItsCompanion() async throws {
+        let (fixture, _) = try await store()
+        let report = try await fixture.verify()
+        #expect(report.problems == [])
+        #expect(report.warnings == [])
+        #expect(report.companionsChecked == 1)
+        #expect(report.recordsChecked == 2)
+    }
+
+    @Test func missingCompanionIsAProblem() async throws {
+        let (fixture, object) = try await store()
+        try fixture.remove(object.companionKeys[0])
+        let report = try await fixture.verify()
+        #expect(report.problems.map(\.description) == [
+            "\(object.companionKeys[0]): is missing (a companion of \(object.key), named by run \(RunID(startedAt: Date(timeIntervalSince1970: 1_800_000_000), shard: "all", randomSuffix: 7)))",
+        ])
+    }
+}
