@@ -26,8 +26,9 @@ extension StoreSummary {
             }
         }
         out += Self.align(rows)
-        out += "total: \(totals.topics) topics, \(totals.partitions) partitions, \(totals.objects) objects, "
-            + "\(Self.byteText(totals.bytes))" + (totals.records.map { ", \($0) records" } ?? "") + "\n"
+        out += "total: \(VerifyReport.count(totals.topics, "topic")), \(VerifyReport.count(totals.partitions, "partition")), "
+            + "\(VerifyReport.count(totals.objects, "object")), \(Self.byteText(totals.bytes))"
+            + (totals.records.map { ", " + VerifyReport.count(Int($0), "record") } ?? "") + "\n"
 
         if !runs.isEmpty {
             out += "\nruns (\(runs.count)):\n"

@@ -144,7 +144,7 @@ struct InspectCommandTests {
             #expect(lines.contains { $0.hasPrefix("TOPIC") && $0.contains("OFFSETS") && $0.contains("RECORDS") })
             #expect(lines.contains { $0.split(separator: " ", omittingEmptySubsequences: true).prefix(5) == ["orders", "0", "[0,", "3)", "2"] })
             #expect(lines.contains { $0.split(separator: " ", omittingEmptySubsequences: true).prefix(5) == ["orders", "1", "[0,", "1)", "1"] })
-            #expect(lines.contains { $0.hasPrefix("total: 1 topics, 2 partitions, 3 objects,") && $0.hasSuffix(", 4 records") })
+            #expect(lines.contains { $0.hasPrefix("total: 1 topic, 2 partitions, 3 objects,") && $0.hasSuffix(", 4 records") })
             #expect(lines.contains { $0.hasPrefix(Self.runId) && $0.contains("nightly") == false && $0.contains(" 3 ") })
         }
     }
