@@ -31,7 +31,7 @@ import Testing
         } catch let error as KafkaError {
             #expect(error.kind == .unsupported(operation: "ListGroups"))
         }
-        #expect(Date().timeIntervalSince(started) < 8)
+        #expect(Date().timeIntervalSince(started) < 20)
     }
 
     @Test func createTopicsAndDescribeConfigsFailClearlyOrWork() throws {
@@ -55,6 +55,6 @@ import Testing
             #expect(error.kind == .unsupported(operation: "DescribeConfigs"))
             #expect(error.description.contains("describe configs"))
         }
-        #expect(Date().timeIntervalSince(started) < 15)
+        #expect(Date().timeIntervalSince(started) < 30)
     }
 }

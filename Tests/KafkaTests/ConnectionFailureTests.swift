@@ -9,11 +9,11 @@ import Testing
         try config.set("security.protocol", "ssl")
         let admin = try KafkaAdmin(config: config)
         let started = Date()
-        let error = try #require(throws: KafkaError.self) { try admin.checkConnection(timeoutMilliseconds: 20_000) }
+        let error = try #require(throws: KafkaError.self) { try admin.checkConnection(timeoutMilliseconds: 60_000) }
         #expect(error.kind == .unreachable(bootstrap: cluster.bootstrapServers))
         #expect(error.description.contains("SSL handshake failed") || error.description.contains("SSL_HANDSHAKE"))
         #expect(!error.isRetriable)
-        #expect(Date().timeIntervalSince(started) < 10)
+        #expect(Date().timeIntervalSince(started) < 30)  // ends long before the 60 s timeout
     }
 }
 
@@ -28,7 +28,7 @@ extension ConnectionFailureTests {
         let admin = try KafkaAdmin(config: config)
         let started = Date()
         do {
-            try admin.checkConnection(timeoutMilliseconds: 8000)
+            try admin.checkConnection(timeoutMilliseconds: 60_000)
             Issue.record("SASL against the mock unexpectedly succeeded")
         } catch let error as KafkaError {
             // The 2.0.2 mock has no SaslHandshake: librdkafka reports _AUTHENTICATION, conclusive at once.
@@ -36,6 +36,6 @@ extension ConnectionFailureTests {
             #expect(error.kind == .unreachable(bootstrap: cluster.bootstrapServers))
             #expect(!error.description.contains("wrong-secret"))
         }
-        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(Date().timeIntervalSince(started) < 30)  // ends long before the 60 s timeout
     }
 }

@@ -8,7 +8,7 @@ import Testing
         let started = Date()
         let error = try #require(throws: KafkaError.self) { try admin.checkConnection(timeoutMilliseconds: 3000) }
         let elapsed = Date().timeIntervalSince(started)
-        #expect(elapsed < 6)
+        #expect(elapsed < 20)  // bounded (librdkafka alone retries forever); loose for a loaded CI machine
         #expect(error.kind == .unreachable(bootstrap: "127.0.0.1:1"))
         #expect(error.description.hasPrefix("cannot reach Kafka at 127.0.0.1:1: "))
         #expect(!error.description.contains("\n"))
@@ -28,7 +28,7 @@ import Testing
         let error = try #require(throws: KafkaError.self) { try admin.listGroups(timeoutMilliseconds: 1500) }
         #expect(error.kind == .unreachable(bootstrap: "127.0.0.1:1") || error.code == .transport || error.code == .allBrokersDown)
         #expect(error.kind != .unsupported(operation: "ListGroups"))
-        #expect(Date().timeIntervalSince(started) < 6)
+        #expect(Date().timeIntervalSince(started) < 20)
     }
 
     @Test func reachableMockClusterPasses() throws {
