@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "ObjectStore", dependencies: ["SigV4", "CCurl", "COpenSSL"]),
         // Streaming, deterministic gzip over zlib.
         .target(name: "Gzip", dependencies: ["CZlib"]),
-        .target(name: "Kafka", dependencies: ["CRdKafka"]),
+        .target(name: "Kafka", dependencies: ["CRdKafka", "Layout"]),
         // YAML job files read into Layout's job document (line numbers kept for errors).
         .target(name: "JobFile", dependencies: ["Layout", .product(name: "Yams", package: "Yams")]),
         .target(name: "Backup", dependencies: ["Layout", "Kafka", "ObjectStore", "Gzip", "SigV4"]),

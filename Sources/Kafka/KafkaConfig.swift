@@ -1,3 +1,5 @@
+import Layout
+
 /// Connection settings for any Kafka client of this module: the bootstrap list and any librdkafka property.
 ///
 /// Properties are routed as kcat's `-X` does: a name starting with `topic.` that is not itself a global
@@ -53,9 +55,8 @@ public struct KafkaConfig: Sendable {
 
     /// True for property names whose values must never be printed.
     public static func isSecret(_ key: String) -> Bool {
-        let name = key.lowercased()
-        return name.contains("password") || name.contains("secret") || name == "sasl.oauthbearer.config"
-            || name.hasPrefix("ssl.key.")
+        // One list of secret properties for the whole tool (printed job config and Kafka dumps alike).
+        JobKey.isSecretProperty(key)
     }
 }
 
