@@ -99,11 +99,7 @@ struct BackupCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let settings = try EffectiveJob.load(command: .backup, jobPath: job.job, flags: flagValues())
-        if job.printConfig {
-            print(settings.effectiveConfigText(masked: true), terminator: "")
-            return
-        }
+        guard let settings = try job.settings(for: .backup, flags: flagValues()) else { return }
         try await BackupRun.run(settings)
     }
 }

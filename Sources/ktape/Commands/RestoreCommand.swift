@@ -72,11 +72,7 @@ struct RestoreCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let settings = try EffectiveJob.load(command: .restore, jobPath: job.job, flags: flagValues())
-        if job.printConfig {
-            print(settings.effectiveConfigText(masked: true), terminator: "")
-            return
-        }
+        guard let settings = try job.settings(for: .restore, flags: flagValues()) else { return }
         try await RestoreRun.run(settings)
     }
 }

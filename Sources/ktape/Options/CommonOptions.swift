@@ -18,6 +18,16 @@ struct JobOptions: ParsableArguments {
     @Option(name: .customLong("log-format"), help: ArgumentHelp("Log lines as text or json (default: text).", valueName: "text|json"))
     var logFormat: String?
 
+    /// The job file with `flags` over it, validated; nil once `--print-config` has printed it.
+    func settings(for command: JobCommand, flags: JobDocument) throws -> JobSpec? {
+        let settings = try EffectiveJob.load(command: command, jobPath: job, flags: flags)
+        guard !printConfig else {
+            print(settings.effectiveConfigText(masked: true), terminator: "")
+            return nil
+        }
+        return settings
+    }
+
     func add(to values: inout JobDocument) {
         values.flag(.summaryJSON, summaryJSON)
         values.flag(.metricsFile, metricsFile)
