@@ -96,7 +96,7 @@ import Testing
     @Test func unreadableSharedFileIsNamed() throws {
         let home = try CredentialTempHome()
         try FileManager.default.createDirectory(atPath: home.path + "/.aws/credentials", withIntermediateDirectories: true)
-        #expect(throws: CredentialsError.unreadableFile(path: home.path + "/.aws/credentials", reason: "not readable as UTF-8 text")) {
+        #expect(throws: CredentialsError.unreadableFile(path: home.path + "/.aws/credentials", reason: "is a directory")) {
             try CredentialsChain.standard(environment: ["HOME": home.path], region: nil, transport: CredentialCountingTransport())
         }
     }

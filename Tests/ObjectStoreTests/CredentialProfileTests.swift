@@ -1,3 +1,4 @@
+import Foundation
 import ObjectStore
 import SigV4
 import Testing
@@ -112,5 +113,23 @@ import Testing
             return
         }
         #expect(reason.contains("has no credentials"))
+    }
+}
+
+struct CredentialFileSwitchTests {
+    /// `/dev/null` is how people switch a shared file off: it reads as empty, not as an error.
+    @Test func devNullReadsAsAnEmptyFile() throws {
+        let files = try SharedConfigFiles.load(environment: ["AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"])
+        #expect(files.region == nil)
+        #expect(files.profile("default") == nil)
+    }
+
+    @Test func nonUTF8FileIsNamed() throws {
+        let path = NSTemporaryDirectory() + "ktape-config-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data([0x5B, 0xFF, 0xFE, 0x5D]).write(to: URL(fileURLWithPath: path))
+        #expect(throws: CredentialsError.unreadableFile(path: path, reason: "not readable as UTF-8 text")) {
+            try SharedConfigFiles.load(environment: ["AWS_CONFIG_FILE": path, "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"])
+        }
     }
 }

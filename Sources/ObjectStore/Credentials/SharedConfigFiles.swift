@@ -61,12 +61,23 @@ public struct SharedConfigFiles: Sendable {
     }
 
     private static func readIfPresent(_ path: String) throws -> String? {
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        do {
-            return try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
+        if isDirectory.boolValue { throw CredentialsError.unreadableFile(path: path, reason: "is a directory") }
+        // Read through a handle: String(contentsOfFile:) refuses character devices such as /dev/null,
+        // which people use to switch a file off (AWS_CONFIG_FILE=/dev/null).
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw CredentialsError.unreadableFile(path: path, reason: "cannot be opened")
+        }
+        defer { try? handle.close() }
+        let data: Data
+        do { data = try handle.readToEnd() ?? Data() } catch {
+            throw CredentialsError.unreadableFile(path: path, reason: "cannot be read")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
             throw CredentialsError.unreadableFile(path: path, reason: "not readable as UTF-8 text")
         }
+        return text
     }
 }
 
