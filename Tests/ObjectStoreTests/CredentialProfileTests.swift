@@ -133,3 +133,13 @@ struct CredentialFileSwitchTests {
         }
     }
 }
+
+struct URLRedactionTests {
+    @Test func passwordsAndQueriesNeverReachAnErrorLine() {
+        #expect(URLRedaction.redacted("http://u:pw-secret@127.0.0.1:1/creds?token=abc") == "http://127.0.0.1:1/creds")
+        #expect(URLRedaction.redacted("https://host/a@b?x=1") == "https://host/a@b")
+        #expect(URLRedaction.redacted("http://127.0.0.1:9/p") == "http://127.0.0.1:9/p")
+        let error = CredentialsError.endpointFailed(source: "container credentials", url: "http://u:pw-secret@127.0.0.1:1/c?token=t", reason: "refused")
+        #expect(!error.description.contains("pw-secret") && !error.description.contains("token=t"))
+    }
+}

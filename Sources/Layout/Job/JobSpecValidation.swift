@@ -54,8 +54,22 @@ extension JobSpec {
             properties = Setting(map, entry.origin)
         }
         let endpoint = try r.nonEmpty(.endpointURL)
-        if let endpoint, !(endpoint.value.hasPrefix("http://") || endpoint.value.hasPrefix("https://")) {
-            throw r.error(.endpointURL, "must start with http:// or https:// (got '\(endpoint.value)')")
+        if let endpoint {
+            let value = endpoint.value
+            guard value.hasPrefix("http://") || value.hasPrefix("https://") else {
+                throw r.error(.endpointURL, "must start with http:// or https:// (got '\(value)')")
+            }
+            let authority = value.split(separator: "/", omittingEmptySubsequences: true).dropFirst().first ?? ""
+            // A password in the URL would be printed by --print-config and logs; S3 takes keys from the credential chain.
+            if authority.contains("@") { throw r.error(.endpointURL, "must not carry user:password@; credentials come from the AWS credential chain") }
+            if authority.isEmpty || authority.contains(where: { $0 == " " || $0 == "\\" }) {
+                throw r.error(.endpointURL, "has no valid host (got '\(value)')")
+            }
+        }
+        if let region = try r.nonEmpty(.region),
+           !region.value.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }) {
+            // The region becomes part of the S3 host name: nothing but a-z, 0-9 and '-' may go there.
+            throw r.error(.region, "must look like eu-west-1 (lower-case letters, digits, '-'; got '\(region.value)')")
         }
         let topicsDir = try r.withDefault(.topicsDir) { text -> String in
             let trimmed = KeyPath.trimSlashes(text)

@@ -35,9 +35,9 @@ public enum CredentialsError: Error, Sendable, Equatable, CustomStringConvertibl
         case .unreadableFile(let path, let reason):
             return "cannot read \(path): \(reason)"
         case .badResponse(let source, let url, let reason):
-            return "\(source) at \(url): \(reason)"
+            return "\(source) at \(URLRedaction.redacted(url)): \(reason)"
         case .endpointFailed(let source, let url, let reason):
-            return "\(source) at \(url) failed: \(reason)"
+            return "\(source) at \(URLRedaction.redacted(url)) failed: \(reason)"
         case .noRegion(let tried):
             return "no AWS region set; tried: " + tried.joined(separator: ", ") + " (pass --region)"
         }

@@ -85,10 +85,7 @@ final class CurlEasy {
         return HTTPResponse(status: status, headers: exchange.headers, body: exchange.received)
     }
 
-    /// The URL without its query, which may carry a presigned token.
-    static func redacted(_ url: String) -> String {
-        url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url
-    }
+    static func redacted(_ url: String) -> String { URLRedaction.redacted(url) }
 }
 
 /// What the C callbacks read from and write to during one perform.

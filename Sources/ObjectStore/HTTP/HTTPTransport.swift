@@ -49,3 +49,18 @@ public protocol HTTPTransport: Sendable {
     /// Sends one request and returns whatever status came back; throws only HTTPTransportError.
     func send(_ request: HTTPRequest) async throws -> HTTPResponse
 }
+
+/// URLs as they may appear in errors and logs: without `user:password@` and without the query,
+/// either of which can carry a secret (a presigned token, a credentials endpoint's password).
+public enum URLRedaction {
+    public static func redacted(_ url: String) -> String {
+        var text = url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url
+        if let schemeEnd = text.range(of: "://") {
+            let authorityEnd = text[schemeEnd.upperBound...].firstIndex(of: "/") ?? text.endIndex
+            if let at = text[schemeEnd.upperBound..<authorityEnd].lastIndex(of: "@") {
+                text.removeSubrange(schemeEnd.upperBound...at)
+            }
+        }
+        return text
+    }
+}
