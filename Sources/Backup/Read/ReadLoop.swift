@@ -112,6 +112,10 @@ final class ReadLoop {
         }
         if let gap = try writer.retentionMovedStart(to: low, uploads: uploads) {
             request.warn(RetentionWarning.line(topic: topic, partition: number, gap: gap))
+        } else if !writer.isDone {
+            // Out of range without the log start having moved past us: not retention. Re-assigning
+            // the same offset would only spin until the stall timeout, with the cause lost.
+            throw BackupError.failure("read \(writer.partition): offset \(writer.next) is out of range but the log starts at \(low) (was the topic deleted and created again, or truncated?)")
         }
         return true
     }
