@@ -22,7 +22,7 @@ enum BackupRun {
         let console = Console.standard
         let kafka = try KafkaSettings.config(spec.common)
         let opened: OpenedStore
-        do { opened = try StoreOpening.open(spec.common) } catch {
+        do { opened = try StoreOpening.open(spec.common, creating: true) } catch {
             throw CommandFailure.invalidInput("store \(spec.common.store.value): \(error)")
         }
         var request = BackupRequest(job: spec.jobName, settings: settings, consumerGroups: spec.common.consumerGroups?.value,

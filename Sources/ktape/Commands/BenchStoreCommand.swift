@@ -24,7 +24,7 @@ struct BenchStoreCommand: AsyncParsableCommand {
         document.flag(.store, store)
         document.flag(.endpointURL, endpointURL)
         let common = try EffectiveJob.load(command: .verify, jobPath: nil, flags: document).common
-        let opened = try StoreOpening.open(common)
+        let opened = try StoreOpening.open(common, creating: true)
         guard let input = FileHandle(forReadingAtPath: file) else { throw CommandFailure.invalidInput("bench-store: cannot read \(file)") }
         let key = opened.layout.metadataFolder + "bench/object"
 

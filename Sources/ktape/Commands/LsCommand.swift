@@ -48,13 +48,7 @@ enum InspectedStore {
         var flags = JobDocument()
         options.add(to: &flags)
         let spec = try EffectiveJob.load(command: command, jobPath: nil, flags: flags)
-        if case .directory(let path) = spec.common.store.value {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw CommandFailure.invalidInput("store \(path): no such directory")
-            }
-        }
-        do { return try StoreOpening.open(spec.common) } catch {
+        do { return try StoreOpening.open(spec.common, creating: false) } catch {
             throw CommandFailure.invalidInput("store \(spec.common.store.value): \(error)")
         }
     }

@@ -22,7 +22,7 @@ enum RestoreRun {
     private static func restore(_ spec: JobSpec, console: Console) async throws -> RestoreResult {
         let options = RestoreOptions(spec: spec, kafka: try KafkaSettings.config(spec.common))
         let opened: OpenedStore
-        do { opened = try StoreOpening.open(spec.common) } catch {
+        do { opened = try StoreOpening.open(spec.common, creating: false) } catch {
             throw CommandFailure.invalidInput("store \(spec.common.store.value): \(error)")
         }
         let progress = console.isTerminal && console.format == .text ? RestoreProgressLine() : nil

@@ -12,10 +12,17 @@ struct OpenedStore {
 }
 
 enum StoreOpening {
-    static func open(_ settings: CommonSettings, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> OpenedStore {
+    /// `creating`: only a backup makes a missing directory; restore, ls and verify reading a path that
+    /// does not exist is a mistyped store (exit 2), not an empty one to create.
+    static func open(_ settings: CommonSettings, creating: Bool,
+                     environment: [String: String] = ProcessInfo.processInfo.environment) throws -> OpenedStore {
         let location = settings.store.value
         switch location {
         case .directory(let path):
+            var isDirectory: ObjCBool = false
+            if !creating, !(FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue) {
+                throw StoreOpeningError(reason: "no such directory")
+            }
             return OpenedStore(store: try LocalDirectoryStore(root: path),
                                layout: StoreLayout(prefix: "", topicsDir: settings.topicsDir.value), location: location)
         case .s3(let bucket, let prefix):
@@ -45,4 +52,9 @@ enum StoreOpening {
         options.expectedBucketOwner = settings.expectedBucketOwner?.value
         return options
     }
+}
+
+struct StoreOpeningError: Error, CustomStringConvertible {
+    var reason: String
+    var description: String { reason }
 }
