@@ -120,7 +120,11 @@ final class ObjectRecordReader {
             try checkOffset(record.offset, lineNumber: lineNumber)
             return record
         }
-        let offset = object.name.startOffset + Int64(lineNumber - 1)
+        // A name near Int64.max (a damaged or hostile object) must be an error line, not an overflow trap.
+        let (offset, overflow) = object.name.startOffset.addingReportingOverflow(Int64(lineNumber - 1))
+        if overflow || offset == Int64.max {
+            throw RestoreError.corrupt(object.key, line: lineNumber, "offset past the largest Kafka offset")
+        }
         var record = Layout.KafkaRecord(offset: offset, timestamp: -1, timestampType: .notAvailable, key: nil, value: nil)
         do { record.value = try json.decodeLine(line) } catch {
             throw RestoreError.corrupt(object.key, line: lineNumber, error.description)
@@ -141,6 +145,10 @@ final class ObjectRecordReader {
     /// Offsets rise inside an object and stay inside what its name and manifest say.
     private func checkOffset(_ offset: Int64, lineNumber: Int) throws {
         let low = object.manifest?.firstOffset ?? object.name.startOffset
+        // The next offset (offset + 1) must exist too: Int64.max is no record's offset.
+        if offset == Int64.max {
+            throw RestoreError.corrupt(object.key, line: lineNumber, "offset \(offset) is past the largest Kafka offset")
+        }
         if offset < low || (object.manifest.map { offset > $0.lastOffset } ?? false) {
             throw RestoreError.corrupt(object.key, line: lineNumber, "offset \(offset) lies outside the object's offsets [\(low), \(object.manifest.map { String($0.lastOffset) } ?? "…")]")
         }

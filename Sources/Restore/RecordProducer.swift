@@ -20,6 +20,12 @@ final class RecordProducer: @unchecked Sendable {
             if config.value(of: "queue.buffering.max.kbytes") == nil {
                 try config.set("queue.buffering.max.kbytes", "65536")
             }
+            // Idempotent and gapless: a batch that failed must not be followed by later ones, or the
+            // target would have a hole that resume (which counts records in the target) cannot see.
+            try config.set("enable.idempotence", "true")
+            if config.value(of: "enable.gapless.guarantee") == nil {
+                try config.set("enable.gapless.guarantee", "true")
+            }
             if config.value(of: "message.max.bytes") == nil {
                 let bound = min(Self.messageMaxBytesCeiling, max(1_000_000, largestRecordBound))
                 try config.set("message.max.bytes", String(bound))
