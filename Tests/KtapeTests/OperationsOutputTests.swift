@@ -59,4 +59,23 @@ struct OperationsOutputTests {
             #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil, "not a JSON log line: \(line)")
         }
     }
+
+    @Test func refusedFlagIsAJSONLineWhenJSONLogsWereAskedFor() throws {
+        let run = try KtapeProcess.run(["backup", "--log-format", "json", "-b", "k:1", "--store", "/tmp/x", "--topics", "a", "--flush-size", "0"])
+        #expect(run.status == 2)
+        #expect(run.stderrLines.count == 1)
+        let object = try JSONSerialization.jsonObject(with: Data(try #require(run.stderrLines.first).utf8)) as? [String: Any]
+        #expect(object?["level"] as? String == "error")
+        #expect((object?["message"] as? String)?.contains("--flush-size") == true)
+    }
+
+    @Test func restoreNeverCreatesAMissingStoreDirectory() throws {
+        let directory = try KtapeProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let missing = directory.appendingPathComponent("typo")
+        let run = try KtapeProcess.run(["restore", "-b", "127.0.0.1:1", "--store", missing.path, "--dry-run"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("no such directory"))
+        #expect(!FileManager.default.fileExists(atPath: missing.path))
+    }
 }

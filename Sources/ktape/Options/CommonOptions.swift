@@ -20,7 +20,10 @@ struct JobOptions: ParsableArguments {
 
     /// The job file with `flags` over it, validated; nil once `--print-config` has printed it.
     func settings(for command: JobCommand, flags: JobDocument) throws -> JobSpec? {
+        // A scheduler asking for JSON logs gets them for a refused flag or job file too.
+        if logFormat == "json" { Console.use(format: .json) }
         let settings = try EffectiveJob.load(command: command, jobPath: job, flags: flags)
+        Console.use(format: settings.common.logFormat.value == .json ? .json : .text)
         guard !printConfig else {
             print(settings.effectiveConfigText(masked: true), terminator: "")
             return nil
@@ -43,7 +46,7 @@ struct KafkaOptions: ParsableArguments {
     @Option(name: .customShort("X"), parsing: .unconditionalSingleValue, help: ArgumentHelp("Any librdkafka property (security.protocol, sasl.*, ssl.*); repeatable. `topic.` goes to the topic config.", valueName: "key=value"))
     var properties: [String] = []
 
-    @Flag(name: .customLong("msk-iam"), help: "Authenticate to Amazon MSK with IAM (SASL OAUTHBEARER signed with SigV4) (default: off).")
+    @Flag(name: .customLong("msk-iam"), help: "Amazon MSK IAM authentication: not supported yet, refused with exit 2; use SASL/SCRAM or TLS through -X (default: off).")
     var mskIAM = false
 
     func validate() throws {
