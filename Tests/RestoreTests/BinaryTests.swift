@@ -95,9 +95,10 @@ import Testing
 
         let output = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: output) }
-        // Small, lingering batches stretch the first run over seconds, so the kill lands mid-run even
+        // Small, lingering batches, one request in flight, stretch the first run over many seconds, so the kill lands mid-run even
         // when a loaded CI machine polls the watermarks slowly; resume must not care how it produced.
-        let process = try Self.start(arguments + ["-X", "batch.num.messages=100", "-X", "linger.ms=20"], output: output)
+        let throttled = ["-X", "batch.num.messages=10", "-X", "linger.ms=50", "-X", "max.in.flight.requests.per.connection=1"]
+        let process = try Self.start(arguments + throttled, output: output)
         let admin = try KafkaAdmin(config: cluster.config)
         let deadline = Date().addingTimeInterval(60)
         var landed: Int64 = 0
@@ -105,7 +106,8 @@ import Testing
             try await Task.sleep(nanoseconds: 20_000_000)
             landed = try (0..<Int32(3)).reduce(0) { $0 + (try admin.watermarks(KafkaTopicPartition(topic: "bulk", partition: $1)).high) }
         }
-        #expect(process.isRunning, "the restore finished before it could be killed")
+        let firstErrors = (try? String(contentsOf: output.appendingPathComponent("stderr"), encoding: .utf8)) ?? ""
+        #expect(process.isRunning, "the restore ended before it could be killed: \(firstErrors)")
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal)
