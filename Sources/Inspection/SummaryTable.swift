@@ -1,4 +1,5 @@
 import Foundation
+import Layout
 
 extension StoreSummary {
     /// The readable form `ls` prints by default: a partition table, the runs, then orphans and strays.
@@ -21,13 +22,13 @@ extension StoreSummary {
                     ?? "\(p.startOffset)…\(p.lastObjectStartOffset.map(String.init) ?? "?")+"
                 let lost = p.gaps.filter { $0.reason == "retention" }.reduce(Int64(0)) { $0 + $1.end - $1.start }
                 let gaps = p.gaps.isEmpty ? "-" : "\(p.gaps.count)" + (lost > 0 ? " (\(lost) lost)" : "")
-                rows.append([topic.name, "\(p.partition)", offsets, "\(p.objects)", Self.byteText(p.bytes),
+                rows.append([topic.name, "\(p.partition)", offsets, "\(p.objects)", ByteCount.rounded(p.bytes),
                              p.records.map(String.init) ?? "?", gaps])
             }
         }
         out += Self.align(rows)
         out += "total: \(VerifyReport.count(totals.topics, "topic")), \(VerifyReport.count(totals.partitions, "partition")), "
-            + "\(VerifyReport.count(totals.objects, "object")), \(Self.byteText(totals.bytes))"
+            + "\(VerifyReport.count(totals.objects, "object")), \(ByteCount.rounded(totals.bytes))"
             + (totals.records.map { ", " + VerifyReport.count(Int($0), "record") } ?? "") + "\n"
 
         if !runs.isEmpty {
@@ -41,7 +42,7 @@ extension StoreSummary {
         }
         if !orphans.isEmpty {
             out += "\nobjects no manifest names (\(orphans.count); left by a killed run, or copied in):\n"
-            for orphan in orphans { out += "  \(orphan.key) (\(Self.byteText(orphan.bytes)))\n" }
+            for orphan in orphans { out += "  \(orphan.key) (\(ByteCount.rounded(orphan.bytes)))\n" }
         }
         return out + strayLines()
     }
@@ -60,17 +61,5 @@ extension StoreSummary {
                 c == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[c] - cell.count)
             }.joined(separator: "  ") + "\n"
         }.joined()
-    }
-
-    /// `1234 B`, `1.2 KiB`, `3.4 MiB`, `5.6 GiB`.
-    public static func byteText(_ count: Int64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(count)
-        var unit = 0
-        while value >= 1024 && unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(count) B" : String(format: "%.1f", value) + " " + units[unit]
     }
 }

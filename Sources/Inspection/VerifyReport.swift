@@ -1,3 +1,5 @@
+import Layout
+
 /// One thing `verify` found, naming the object, partition, run or key at fault.
 public struct VerifyFinding: Equatable, Sendable, CustomStringConvertible {
     public enum Stage: String, Sendable {
@@ -46,7 +48,7 @@ public struct VerifyReport: Sendable {
     /// One summary line: what was checked and how it went.
     public var summaryLine: String {
         let what = "\(Self.count(runs, "run")), \(Self.count(objectsChecked, "object")) (+\(companionsChecked) companions), "
-            + "\(StoreSummary.byteText(bytesRead)), \(Self.count(Int(recordsChecked), "record")) checked"
+            + "\(ByteCount.rounded(bytesRead)), \(Self.count(Int(recordsChecked), "record")) checked"
         let outcome = problems.isEmpty ? "no problems" : Self.count(problems.count, "problem")
         let warned = warnings.isEmpty ? "" : ", " + Self.count(warnings.count, "warning")
         return "verify: \(what): \(outcome)\(warned)"

@@ -38,3 +38,13 @@ struct StoreLocationTests {
         #expect(layout.runsFolder == "backups/prod/_ktape/runs/")
     }
 }
+
+struct ByteCountTextTests {
+    @Test func roundedSizesForSummaries() {
+        #expect(ByteCount.rounded(0) == "0 B")
+        #expect(ByteCount.rounded(1023) == "1023 B")
+        #expect(ByteCount.rounded(1536) == "1.5 KiB")
+        #expect(ByteCount.rounded(126 * 1024 + 300) == "126.3 KiB")
+        #expect(ByteCount.rounded(5 << 30) == "5.0 GiB")
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import Layout
 
 /// What a run did, for the summary line on stdout and `--summary-json`.
 public struct BackupSummary: Codable, Sendable, Equatable {
@@ -25,7 +26,7 @@ public struct BackupSummary: Codable, Sendable, Equatable {
     /// `backup <run>: 2 topics, 6 partitions, 12 objects, 10000 records, 1.2 MiB, 0 gaps, 3.1 s`.
     public var line: String {
         var text = "backup \(runId): \(topics) topics, \(partitions) partitions, \(objects) objects, \(records) records, "
-            + "\(Self.describe(bytes: bytes)), \(retentionGaps) gaps"
+            + "\(ByteCount.rounded(bytes)), \(retentionGaps) gaps"
         if skippedRecords > 0 { text += ", \(skippedRecords) skipped" }
         text += String(format: ", %.1f s", seconds)
         if manifestKey == nil { text += " (no new data: nothing written)" }
@@ -37,16 +38,5 @@ public struct BackupSummary: Codable, Sendable, Equatable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(self) + Data("\n".utf8)
-    }
-
-    static func describe(bytes: Int64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1024, unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(bytes) B" : String(format: "%.1f", value) + " " + units[unit]
     }
 }

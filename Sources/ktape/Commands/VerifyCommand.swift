@@ -76,7 +76,7 @@ final class VerifyProgressLine: @unchecked Sendable {
         lastShown = now
         shown = true
         let text = "verify: \(progress.objectsDone)/\(progress.objectsTotal) objects, "
-            + "\(StoreSummary.byteText(progress.bytesDone)) of \(StoreSummary.byteText(progress.bytesTotal))"
+            + "\(ByteCount.rounded(progress.bytesDone)) of \(ByteCount.rounded(progress.bytesTotal))"
         FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
     }
 
