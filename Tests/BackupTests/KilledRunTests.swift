@@ -9,15 +9,9 @@ import ObjectStore
 /// The `ktape` binary killed with SIGKILL mid-run and run again ends with exactly the objects, byte
 /// for byte, of a clean run: no manifest was written, so the rerun starts from the same checkpoint.
 @Suite struct KilledRunTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    /// `KTAPE_BIN` (scripts/test sets it), else the default debug build.
-    static var binary: String {
-        ProcessInfo.processInfo.environment["KTAPE_BIN"] ?? root.appendingPathComponent(".build/debug/ktape").path
-    }
-
     @Test func killedRunRerunGivesTheObjectsOfACleanRun() async throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "no ktape binary at \(Self.binary); build it or set KTAPE_BIN")
+        let binary = KtapeProcess.binary.path
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "no ktape binary at \(binary); build it or set KTAPE_BIN")
         let mock = try MockKafkaProcess(topic: "killed", partitions: 2)
         defer { mock.stop() }
         var config = KafkaConfig(bootstrapServers: mock.bootstrap)
@@ -32,13 +26,13 @@ import ObjectStore
         try producer.flush(timeoutMilliseconds: 30_000)
         #expect(log.reports.count == 16_000 && log.reports.allSatisfy { $0.error == nil })
 
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ktape-killed-\(UUID().uuidString)")
+        let scratch = try KtapeProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: scratch) }
         let killedStore = scratch.appendingPathComponent("killed"), cleanStore = scratch.appendingPathComponent("clean")
         let arguments = ["backup", "-b", mock.bootstrap, "--topics", "killed", "--flush-size", "10", "--max-open-objects", "1"]
 
         // Start, wait for the first objects, SIGKILL.
-        let victim = try Self.start(arguments + ["--store", killedStore.path])
+        let victim = try KtapeProcess.start(arguments + ["--store", killedStore.path], output: scratch)
         let topicsDir = killedStore.appendingPathComponent("topics")
         let deadline = Date().addingTimeInterval(30)
         while Self.files(under: topicsDir).count < 3, victim.isRunning, Date() < deadline { usleep(20_000) }
@@ -49,13 +43,11 @@ import ObjectStore
         #expect(leftBehind >= 3)
         #expect(Self.files(under: killedStore.appendingPathComponent("_ktape/runs")).isEmpty)
 
-        let rerun = try Self.start(arguments + ["--store", killedStore.path])
-        rerun.waitUntilExit()
-        #expect(rerun.terminationStatus == 0)
+        let rerun = try KtapeProcess.run(arguments + ["--store", killedStore.path])
+        #expect(rerun.status == 0, "\(rerun.stderr)")
         let summaryFile = scratch.appendingPathComponent("summary.json")
-        let clean = try Self.start(arguments + ["--store", cleanStore.path, "--summary-json", summaryFile.path])
-        clean.waitUntilExit()
-        #expect(clean.terminationStatus == 0)
+        let clean = try KtapeProcess.run(arguments + ["--store", cleanStore.path, "--summary-json", summaryFile.path])
+        #expect(clean.status == 0, "\(clean.stderr)")
         let summary = try JSONDecoder().decode(BackupSummary.self, from: Data(contentsOf: summaryFile))
         #expect(summary.records == 16_000 && summary.objects == 1_600 && summary.partitions == 2)
         #expect(summary.manifestKey?.hasPrefix("_ktape/runs/") == true)
@@ -70,19 +62,6 @@ import ObjectStore
         #expect(manifests.count == 1)
         #expect(manifests.first?.objects.count == 1_600)
         #expect(manifests.continuityProblems().isEmpty)
-    }
-
-    static func start(_ arguments: [String]) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["AWS_EC2_METADATA_DISABLED"] = "true"
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
     }
 
     static func files(under folder: URL) -> [String] {

@@ -1,4 +1,5 @@
 import Foundation
+import KtapeTestSupport
 import Testing
 
 @Suite("ktape command line")

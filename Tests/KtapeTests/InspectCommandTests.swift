@@ -1,4 +1,5 @@
 import Foundation
+import KtapeTestSupport
 import Testing
 
 /// `ktape ls` and `ktape verify` run through the binary against a store written on disk the way a

@@ -1,4 +1,5 @@
 import Foundation
+import KtapeTestSupport
 import Kafka
 import Layout
 import ObjectStore
@@ -8,51 +9,9 @@ import Testing
 /// `ktape restore` as a user runs it: the built binary against a mock cluster in this process
 /// (its brokers listen on loopback) and a directory store.
 @Suite struct BinaryTests {
-    /// `KTAPE_BIN` (scripts/test), else the `ktape` built beside this test binary.
-    static var binary: URL {
-        if let path = ProcessInfo.processInfo.environment["KTAPE_BIN"] { return URL(fileURLWithPath: path) }
-        let tests = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
-        return tests.deletingLastPathComponent().appendingPathComponent("ktape")
-    }
-
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static func start(_ arguments: [String], output: URL) throws -> Process {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(["AWS_EC2_METADATA_DISABLED": "true"]) { _, new in new }
-        for name in ["stdout", "stderr"] { _ = FileManager.default.createFile(atPath: output.appendingPathComponent(name).path, contents: nil) }
-        process.standardOutput = try FileHandle(forWritingTo: output.appendingPathComponent("stdout"))
-        process.standardError = try FileHandle(forWritingTo: output.appendingPathComponent("stderr"))
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        return process
-    }
-
-    static func run(_ arguments: [String]) throws -> Run {
-        let output = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: output) }
-        let process = try start(arguments, output: output)
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus,
-                   stdout: try String(contentsOf: output.appendingPathComponent("stdout"), encoding: .utf8),
-                   stderr: try String(contentsOf: output.appendingPathComponent("stderr"), encoding: .utf8))
-    }
-
-    static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ktape-restore-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     @Test func dryRunPartitionCheckAndSummary() async throws {
         let cluster = try KafkaMockCluster(brokers: 1)
-        let directory = try Self.temporaryDirectory()
+        let directory = try KtapeProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let fixture = StoreFixture(store: try LocalDirectoryStore(root: directory.path), layout: StoreLayout())
         let records = [Int32(0): awkwardRecords(count: 5, partition: 0), 1: awkwardRecords(count: 3, partition: 1)]
@@ -60,18 +19,18 @@ import Testing
         try cluster.createTopic("orders", partitions: 1)
         let base = ["restore", "-b", cluster.bootstrapServers, "--store", directory.path]
 
-        let refused = try Self.run(base)
+        let refused = try KtapeProcess.run(base)
         #expect(refused.status == 2)
         #expect(refused.stderr == "ktape: error: target topic orders has 1 partitions, source topic orders has 2; partition p restores into partition p, so the target needs at least 2\n")
 
         try cluster.createTopic("orders-copy", partitions: 2)
         let rename = ["--rename-regex", "orders", "--rename-replacement", "orders-copy"]
-        let dry = try Self.run(base + rename + ["--dry-run"])
+        let dry = try KtapeProcess.run(base + rename + ["--dry-run"])
         #expect(dry.status == 0)
         #expect(dry.stdout.contains("orders → orders-copy: 2 of 2 partitions, 3 objects, 8 records"))
 
         let summaryPath = directory.appendingPathComponent("summary.json").path
-        let done = try Self.run(base + rename + ["--summary-json", summaryPath])
+        let done = try KtapeProcess.run(base + rename + ["--summary-json", summaryPath])
         #expect(done.status == 0, "\(done.stderr)")
         #expect(done.stdout.hasPrefix("restored 8 records into 1 topics"))
         let summary = try JSONDecoder().decode(RestoreSummary.self, from: Data(contentsOf: URL(fileURLWithPath: summaryPath)))
@@ -84,7 +43,7 @@ import Testing
     /// SIGKILL at an arbitrary moment of a real run, then a rerun: every record exactly once, in order.
     @Test func sigkilledRestoreResumesExactlyOnce() async throws {
         let cluster = try KafkaMockCluster(brokers: 1)
-        let directory = try Self.temporaryDirectory()
+        let directory = try KtapeProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let fixture = StoreFixture(store: try LocalDirectoryStore(root: directory.path), layout: StoreLayout())
         var records: [Int32: [Layout.KafkaRecord]] = [:]
@@ -93,12 +52,12 @@ import Testing
         try cluster.createTopic("bulk", partitions: 3)
         let arguments = ["restore", "-b", cluster.bootstrapServers, "--store", directory.path]
 
-        let output = try Self.temporaryDirectory()
+        let output = try KtapeProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: output) }
         // Small, lingering batches, one request in flight, stretch the first run over many seconds, so the kill lands mid-run even
         // when a loaded CI machine polls the watermarks slowly; resume must not care how it produced.
         let throttled = ["-X", "batch.num.messages=10", "-X", "linger.ms=50", "-X", "max.in.flight.requests.per.connection=1"]
-        let process = try Self.start(arguments + throttled, output: output)
+        let process = try KtapeProcess.start(arguments + throttled, output: output)
         let admin = try KafkaAdmin(config: cluster.config)
         let deadline = Date().addingTimeInterval(60)
         var landed: Int64 = 0
@@ -112,7 +71,7 @@ import Testing
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal)
 
-        let rerun = try Self.run(arguments)
+        let rerun = try KtapeProcess.run(arguments)
         #expect(rerun.status == 0, "\(rerun.stderr)")
         let got = try readTarget(cluster.config, topic: "bulk", partitions: 3)
         for p: Int32 in 0..<3 {

@@ -1,0 +1,67 @@
+import Foundation
+
+/// What one run of the `ktape` binary printed, and how it ended.
+public struct KtapeRun {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+
+    public var stderrLines: [Substring] { stderr.split(separator: "\n") }
+
+    public init(status: Int32, stdout: String, stderr: String) {
+        self.status = status
+        self.stdout = stdout
+        self.stderr = stderr
+    }
+}
+
+/// The built `ktape` binary, run the way a user or a scheduler runs it. Output goes to files, not
+/// pipes, so a chatty child can never block on a full pipe. Credential lookups stay off the network.
+public enum KtapeProcess {
+    public static let repositoryRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// `KTAPE_BIN` is set by scripts/test; a plain `swift test` falls back to the debug build.
+    public static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["KTAPE_BIN"] { return URL(fileURLWithPath: path) }
+        return repositoryRoot.appendingPathComponent(".build/debug/ktape")
+    }
+
+    /// Starts ktape in the background with stdout and stderr written to files in `output`.
+    public static func start(_ arguments: [String], output: URL, environment: [String: String] = [:],
+                             in directory: URL? = nil) throws -> Process {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["AWS_EC2_METADATA_DISABLED"] = "true"
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        process.currentDirectoryURL = directory ?? repositoryRoot
+        for name in ["stdout", "stderr"] {
+            FileManager.default.createFile(atPath: output.appendingPathComponent(name).path, contents: nil)
+        }
+        process.standardOutput = try FileHandle(forWritingTo: output.appendingPathComponent("stdout"))
+        process.standardError = try FileHandle(forWritingTo: output.appendingPathComponent("stderr"))
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Runs ktape to its end and returns what it printed.
+    public static func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws -> KtapeRun {
+        let output = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: output) }
+        let process = try start(arguments, output: output, environment: environment, in: directory)
+        process.waitUntilExit()
+        return KtapeRun(status: process.terminationStatus,
+                        stdout: try String(contentsOf: output.appendingPathComponent("stdout"), encoding: .utf8),
+                        stderr: try String(contentsOf: output.appendingPathComponent("stderr"), encoding: .utf8))
+    }
+
+    public static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ktape-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
