@@ -47,6 +47,11 @@ public final class KafkaMockCluster: @unchecked Sendable {
         try KafkaError.check(rd_kafka_mock_broker_set_up(cluster, id), "bring mock broker \(id) up")
     }
 
+    /// Delays every answer of the brokers by `milliseconds` (0 removes the delay), as a slow network would.
+    public func setRoundTripTime(milliseconds: Int32) throws {
+        try KafkaError.check(rd_kafka_mock_broker_set_rtt(cluster, -1, milliseconds), "set mock round-trip time")
+    }
+
     /// Moves a partition's leadership to another broker.
     public func setLeader(_ partition: KafkaTopicPartition, broker: Int32) throws {
         try KafkaError.check(rd_kafka_mock_partition_set_leader(cluster, partition.topic, partition.partition, broker),

@@ -54,9 +54,11 @@ import Testing
 
         let output = try KtapeProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: output) }
-        // Small, lingering batches, one request in flight, stretch the first run over many seconds, so the kill lands mid-run even
-        // when a loaded CI machine polls the watermarks slowly; resume must not care how it produced.
-        let throttled = ["-X", "batch.num.messages=10", "-X", "linger.ms=50", "-X", "max.in.flight.requests.per.connection=1"]
+        // Small batches, one request in flight and brokers that answer after 20 ms stretch the first run over at least
+        // 30 s (1,500 requests), so the kill lands mid-run however slowly a loaded machine polls; resume must not care how
+        // it produced.
+        try cluster.setRoundTripTime(milliseconds: 20)
+        let throttled = ["-X", "batch.num.messages=10", "-X", "max.in.flight.requests.per.connection=1"]
         let process = try KtapeProcess.start(arguments + throttled, output: output)
         let admin = try KafkaAdmin(config: cluster.config)
         let deadline = Date().addingTimeInterval(60)
@@ -70,6 +72,8 @@ import Testing
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal)
+        #expect(landed > 0 && landed < 45_000, "the kill should land mid-run; \(landed) records had landed")
+        try cluster.setRoundTripTime(milliseconds: 0)
 
         let rerun = try KtapeProcess.run(arguments)
         #expect(rerun.status == 0, "\(rerun.stderr)")
