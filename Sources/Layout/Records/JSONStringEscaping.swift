@@ -12,49 +12,108 @@ enum JSONStringEscaping {
     }()
 
     private static let hexDigits: StaticString = "0123456789abcdef"
+    /// The longest escape (`\u00XX`) per input byte.
+    private static let maxExpansion = 6
 
     /// Appends the escaped form of `bytes`, which must already be valid UTF-8.
+    ///
+    /// On the backup's hot path (an envelope line holds a JSON value as a string, so every quote
+    /// of it is escaped): bytes go straight into the array's spare capacity, eight at a time
+    /// while none of them needs an escape.
     static func appendEscaped(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), !bytes.isEmpty else { return }
         let count = bytes.count
         classOf.withUnsafeBufferPointer { table in
-            var runStart = 0
-            var i = 0
-            while i < count {
-                let b = base[i]
-                let kind = table[Int(b)]
-                if kind == 0 { i += 1; continue }
-                if kind == 2 {
-                    // E2 80 A8 / E2 80 A9 are U+2028 / U+2029; any other E2 sequence passes through.
-                    guard i + 2 < count, base[i + 1] == 0x80, base[i + 2] == 0xA8 || base[i + 2] == 0xA9 else {
-                        i += 1
-                        continue
-                    }
-                    out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: i - runStart))
-                    out.appendLiteral(base[i + 2] == 0xA8 ? "\\u2028" : "\\u2029")
-                    i += 3
-                    runStart = i
-                    continue
+            out.append(addingCapacity: count * maxExpansion) { span in
+                span.withUnsafeMutableBufferPointer { buffer, initialized in
+                    guard let start = buffer.baseAddress else { return }
+                    initialized = escape(base, count: count, into: start + initialized, table: table) - start
                 }
-                out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: i - runStart))
-                switch b {
-                case UInt8(ascii: "\""): out.appendLiteral("\\\"")
-                case UInt8(ascii: "\\"): out.appendLiteral("\\\\")
-                case 0x0A: out.appendLiteral("\\n")
-                case 0x0D: out.appendLiteral("\\r")
-                case 0x09: out.appendLiteral("\\t")
-                case 0x08: out.appendLiteral("\\b")
-                case 0x0C: out.appendLiteral("\\f")
-                default:
-                    out.appendLiteral("\\u00")
-                    let hex = hexDigits.utf8Start
-                    out.append(hex[Int(b >> 4)])
-                    out.append(hex[Int(b & 0x0F)])
-                }
-                i += 1
-                runStart = i
             }
-            out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: count - runStart))
         }
+    }
+
+    /// Escapes `count` bytes at `source` into `target` (room for 6 × count); returns the end written.
+    @inline(__always)
+    private static func escape(_ source: UnsafePointer<UInt8>, count: Int, into target: UnsafeMutablePointer<UInt8>,
+                               table: UnsafeBufferPointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        var o = target
+        var i = 0
+        // Eight bytes at a time: copy the word whole, keep the bytes before the first one that needs
+        // a look, then look at that one. The copy never writes past the room: o - target ≤ 6 × i.
+        while i + 8 <= count {
+            let word = UnsafeRawPointer(source + i).loadUnaligned(as: UInt64.self)
+            UnsafeMutableRawPointer(o).storeBytes(of: word, as: UInt64.self)
+            let mask = needsLook(word)
+            if mask == 0 {
+                o += 8
+                i += 8
+                continue
+            }
+            let plain = mask.trailingZeroBitCount >> 3
+            o += plain
+            i += plain
+            escapeOne(source, count: count, at: &i, into: &o, table: table)
+        }
+        while i < count { escapeOne(source, count: count, at: &i, into: &o, table: table) }
+        return o
+    }
+
+    /// Writes the byte at `i` (or the U+2028/U+2029 sequence starting there), escaped if needed.
+    @inline(__always)
+    private static func escapeOne(_ source: UnsafePointer<UInt8>, count: Int, at i: inout Int,
+                                  into o: inout UnsafeMutablePointer<UInt8>, table: UnsafeBufferPointer<UInt8>) {
+        let b = source[i]
+        switch table[Int(b)] {
+        case 0:
+            o.pointee = b
+            o += 1
+            i += 1
+        case 2:
+            // E2 80 A8 / E2 80 A9 are U+2028 / U+2029; any other E2 sequence passes through.
+            if i + 2 < count, source[i + 1] == 0x80, source[i + 2] == 0xA8 || source[i + 2] == 0xA9 {
+                o = put(source[i + 2] == 0xA8 ? "\\u2028" : "\\u2029", at: o)
+                i += 3
+            } else {
+                o.pointee = b
+                o += 1
+                i += 1
+            }
+        default:
+            switch b {
+            case UInt8(ascii: "\""): o = put("\\\"", at: o)
+            case UInt8(ascii: "\\"): o = put("\\\\", at: o)
+            case 0x0A: o = put("\\n", at: o)
+            case 0x0D: o = put("\\r", at: o)
+            case 0x09: o = put("\\t", at: o)
+            case 0x08: o = put("\\b", at: o)
+            case 0x0C: o = put("\\f", at: o)
+            default:
+                o = put("\\u00", at: o)
+                let hex = hexDigits.utf8Start
+                o[0] = hex[Int(b >> 4)]
+                o[1] = hex[Int(b & 0x0F)]
+                o += 2
+            }
+            i += 1
+        }
+    }
+
+    /// A word whose lowest set bit is the high bit of the first byte (in memory order) that needs a
+    /// look: not ASCII, below 0x20, `"` or `\`; 0 when none does. Each test below can also flag
+    /// bytes after its first hit (a borrow runs upwards), never before it, so the lowest bit is exact.
+    @inline(__always)
+    private static func needsLook(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func zeroBytes(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
+        let below0x20 = (word &- ones &* 0x20) & ~word & highs
+        return (word & highs) | below0x20 | zeroBytes(word ^ (ones &* 0x22)) | zeroBytes(word ^ (ones &* 0x5C))
+    }
+
+    @inline(__always)
+    private static func put(_ text: StaticString, at o: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        let n = text.utf8CodeUnitCount
+        o.update(from: text.utf8Start, count: n)
+        return o + n
     }
 }
