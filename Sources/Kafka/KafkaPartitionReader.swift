@@ -54,6 +54,23 @@ public final class KafkaPartitionReader: @unchecked Sendable {
         try KafkaError.check(rd_kafka_assign(client.handle, list.pointer), "assign partitions")
     }
 
+    /// Adds partitions to the assignment from these offsets, leaving the others alone: their fetch
+    /// state and prefetched records are kept (``assign(_:)`` would drop and fetch them again).
+    public func addToAssignment(_ starts: [(KafkaTopicPartition, KafkaOffset)]) throws {
+        guard !starts.isEmpty else { return }
+        let list = TopicPartitionList(capacity: starts.count)
+        for (partition, offset) in starts { list.add(partition, offset: offset.rawValue) }
+        try KafkaError.check(rd_kafka_incremental_assign(client.handle, list.pointer), "add partitions to the assignment")
+    }
+
+    /// Removes partitions from the assignment, leaving the others alone.
+    public func removeFromAssignment(_ partitions: [KafkaTopicPartition]) throws {
+        guard !partitions.isEmpty else { return }
+        let list = TopicPartitionList(capacity: partitions.count)
+        for partition in partitions { list.add(partition, offset: -1001) }
+        try KafkaError.check(rd_kafka_incremental_unassign(client.handle, list.pointer), "remove partitions from the assignment")
+    }
+
     /// Group mode: joins the reader's group for these topics; assignments come as poll events.
     /// - Parameter startOffset: where to start each newly assigned partition (e.g. from the caller's own
     ///   checkpoint); called on the polling thread. By default the group's committed offset.

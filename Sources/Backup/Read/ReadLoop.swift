@@ -39,15 +39,22 @@ final class ReadLoop {
     }
 
     private func readAll() throws {
-        var needsAssign = refill()
+        // The assignment changes a partition at a time (incrementally), so the partitions still being
+        // read keep their prefetched records.
+        var joining = refill()
+        var leaving: [PartitionWriter] = []
         var lastProgress = request.clock()
         var lastReport = Date.distantPast
         var progressMark = Int64(-1)
         var lastError: KafkaError?
         while !active.isEmpty {
-            if needsAssign {
-                try reader.assign(active.map { (KafkaTopicPartition(topic: $0.partition.topic, partition: $0.partition.partition), .exact($0.next)) })
-                needsAssign = false
+            if !leaving.isEmpty {
+                try reader.removeFromAssignment(leaving.map(Self.kafkaPartition))
+                leaving = []
+            }
+            if !joining.isEmpty {
+                try reader.addToAssignment(joining.map { (Self.kafkaPartition($0), .exact($0.next)) })
+                joining = []
             }
             try reader.poll(maxEvents: 5000, timeoutMilliseconds: 100) { event in
                 switch event {
@@ -56,7 +63,11 @@ final class ReadLoop {
                 case .endOfPartition(let partition, let nextOffset):
                     try writers[TopicPartition(partition.topic, partition.partition)]?.reachedEnd(nextOffset: nextOffset, uploads: uploads)
                 case .error(let error):
-                    if try handleRetention(error) { needsAssign = true } else if error.isFatal {
+                    if let moved = try handleRetention(error) {
+                        // Read it again from its new start (or drop it, when retention took all that was left).
+                        if !leaving.contains(where: { $0 === moved }) { leaving.append(moved) }
+                        if !moved.isDone, !joining.contains(where: { $0 === moved }) { joining.append(moved) }
+                    } else if error.isFatal {
                         throw BackupError.failure("read: \(error)")
                     } else {
                         lastError = error
@@ -66,9 +77,12 @@ final class ReadLoop {
                 }
             }
             if active.contains(where: \.isDone) {
+                for writer in active where writer.isDone && !leaving.contains(where: { $0 === writer }) {
+                    leaving.append(writer)
+                }
+                joining.removeAll(where: \.isDone)
                 active.removeAll(where: \.isDone)
-                _ = refill()
-                needsAssign = !active.isEmpty
+                joining += refill()
             }
 
             let now = request.clock()
@@ -89,22 +103,28 @@ final class ReadLoop {
         request.progress?(topicProgress())
     }
 
-    /// Assigns waiting partitions up to the open-object limit; true when the assignment changed.
-    private func refill() -> Bool {
-        var changed = false
+    /// Activates waiting partitions up to the open-object limit and returns them.
+    private func refill() -> [PartitionWriter] {
+        var added: [PartitionWriter] = []
         while active.count < max(1, request.settings.maxOpenObjects.value), !waiting.isEmpty {
-            active.append(waiting.removeFirst())
-            changed = true
+            let writer = waiting.removeFirst()
+            active.append(writer)
+            added.append(writer)
         }
-        return changed
+        return added
+    }
+
+    private static func kafkaPartition(_ writer: PartitionWriter) -> KafkaTopicPartition {
+        KafkaTopicPartition(topic: writer.partition.topic, partition: writer.partition.partition)
     }
 
     /// An offset-out-of-range error means retention deleted the next offsets while we ran: ask for
-    /// the new log start, record the gap loudly and continue there. True when it was one.
-    private func handleRetention(_ error: KafkaError) throws -> Bool {
+    /// the new log start, record the gap loudly and continue there. Returns the partition's writer
+    /// when it was one.
+    private func handleRetention(_ error: KafkaError) throws -> PartitionWriter? {
         guard error.code == .offsetOutOfRange || error.code.name == "_AUTO_OFFSET_RESET",
               let topic = error.topic, let number = error.partition,
-              let writer = writers[TopicPartition(topic, number)] else { return false }
+              let writer = writers[TopicPartition(topic, number)] else { return nil }
         let partition = KafkaTopicPartition(topic: topic, partition: number)
         let low: Int64
         do { low = try admin.watermarks(partition).low } catch {
@@ -117,7 +137,7 @@ final class ReadLoop {
             // the same offset would only spin until the stall timeout, with the cause lost.
             throw BackupError.failure("read \(writer.partition): offset \(writer.next) is out of range but the log starts at \(low) (was the topic deleted and created again, or truncated?)")
         }
-        return true
+        return writer
     }
 
     func topicProgress() -> [TopicProgress] { TopicProgress.summarise(Array(writers.values)) }
