@@ -51,15 +51,39 @@ public final class StreamingUpload {
         var rest = bytes[...]
         while !rest.isEmpty {
             let take = min(partSize - buffer.count, rest.count)
-            // Grow geometrically but never past one part, so many small open objects stay small.
-            if buffer.count + take > buffer.capacity {
-                buffer.reserveCapacity(min(partSize, max(buffer.capacity * 2, buffer.count + take, 256 * 1024)))
-            }
+            grow(toHold: buffer.count + take)
             let cut = rest.index(rest.startIndex, offsetBy: take)
             buffer.append(contentsOf: rest[..<cut])
             rest = rest[cut...]
             if buffer.count == partSize && !rest.isEmpty {
                 try await failSafe { try await self.shipBuffer() }
+            }
+        }
+    }
+
+    /// Adds bytes to the part being gathered without waiting, and says whether more than a whole part
+    /// is gathered, which `shipFullParts()` then uploads. For a caller on a thread of its own: it
+    /// crosses into async code once per part instead of once per write.
+    public func gather(_ bytes: UnsafeRawBufferPointer) throws -> Bool {
+        try checkOpen()
+        hasher.update(bytes)
+        size += Int64(bytes.count)
+        grow(toHold: buffer.count + bytes.count)  // a part may overhang by one write
+        buffer.append(contentsOf: bytes.bindMemory(to: UInt8.self))
+        return buffer.count > partSize
+    }
+
+    /// Uploads every whole part gathered, keeping the overhang (and an object of exactly one part,
+    /// which `finish` sends as a single PUT).
+    public func shipFullParts() async throws {
+        try checkOpen()
+        try await failSafe {
+            while self.buffer.count > self.partSize {
+                let rest = Array(self.buffer[self.partSize...])
+                self.buffer.removeLast(rest.count)
+                try await self.shipBuffer()
+                self.grow(toHold: rest.count)
+                self.buffer.append(contentsOf: rest)
             }
         }
     }
@@ -95,6 +119,15 @@ public final class StreamingUpload {
             try? await store.abortMultipartUpload(key, uploadId: uploadId)
             self.uploadId = nil
         }
+    }
+
+    /// Makes room for `needed` bytes. Before the first part ships, geometrically up to one part, so many
+    /// small open objects stay small; after it, a whole part at once, since the next one will fill up
+    /// too (growing it step by step would leave a trail of freed sizes behind in the heap, every part).
+    private func grow(toHold needed: Int) {
+        guard needed > buffer.capacity else { return }
+        let step = nextPart > 1 ? partSize : min(partSize, max(buffer.capacity * 2, 256 * 1024))
+        buffer.reserveCapacity(max(needed, step))
     }
 
     private func shipBuffer() async throws {

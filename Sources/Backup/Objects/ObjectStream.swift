@@ -1,8 +1,8 @@
 import Gzip
 import ObjectStore
 
-/// One object being written: bytes gathered in a small chunk, gzipped when asked, and handed to a
-/// `StreamingUpload`, which ships full parts (multipart) while the object is still being written.
+/// One object being written: lines handed to a `StreamingUpload` (gzipped first, a chunk at a time,
+/// when asked), which ships full parts (multipart) while the object is still being written.
 /// Used from the read thread; async store calls go through `ThreadBridge`.
 final class ObjectStream {
     let key: String
@@ -21,12 +21,16 @@ final class ObjectStream {
         self.gzip = gzip ? try GzipCompressor() : nil
         // Small against a part, so an open object holds little beyond the upload's own part buffer.
         chunkSize = min(partSize, 256 * 1024)
-        chunk.reserveCapacity(chunkSize)
+        if gzip { chunk.reserveCapacity(chunkSize) }
     }
 
     func append(_ bytes: [UInt8]) throws {
-        chunk.append(contentsOf: bytes)
         rawBytes += Int64(bytes.count)
+        guard gzip != nil else {
+            // Uncompressed lines go straight into the upload's part buffer: one copy, one hop per part.
+            return try gather(bytes)
+        }
+        chunk.append(contentsOf: bytes)
         if chunk.count >= chunkSize { try ship(final: false) }
     }
 
@@ -49,25 +53,23 @@ final class ObjectStream {
         try? ThreadBridge.wait { await upload.abort() }
     }
 
+    /// Compresses the gathered chunk into the upload (gzip only).
     private func ship(final: Bool) throws {
-        var out: [UInt8]
-        if let gzip {
-            compressed.removeAll(keepingCapacity: true)
-            do {
-                try gzip.compress(chunk, into: &compressed)
-                if final { try gzip.finish(into: &compressed) }
-            } catch {
-                throw BackupError.failure("compress \(key): \(error)")
-            }
-            out = compressed
-        } else {
-            out = chunk
+        guard let gzip else { return }
+        compressed.removeAll(keepingCapacity: true)
+        do {
+            try gzip.compress(chunk, into: &compressed)
+            if final { try gzip.finish(into: &compressed) }
+        } catch {
+            throw BackupError.failure("compress \(key): \(error)")
         }
         chunk.removeAll(keepingCapacity: true)
-        guard !out.isEmpty else { return }
+        try gather(compressed)
+    }
+
+    private func gather(_ bytes: [UInt8]) throws {
         let upload = self.upload
-        let bytes = out
-        out = []
-        try ThreadBridge.wait { try await upload.write(bytes) }
+        guard !bytes.isEmpty, try bytes.withUnsafeBytes({ try upload.gather($0) }) else { return }
+        try ThreadBridge.wait { try await upload.shipFullParts() }
     }
 }
