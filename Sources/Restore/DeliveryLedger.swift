@@ -44,11 +44,11 @@ final class DeliveryLedger: @unchecked Sendable {
         let sourceOffset = Int64(report.id & 0xFFFF_FFFF_FFFF)
         lock.withLock {
             guard var slot = slots[slotIndex], slot.failure == nil else { return }
-            let where_ = "\(report.topicPartition.topic)/\(report.topicPartition.partition)"
+            func place() -> String { "\(report.topicPartition.topic)/\(report.topicPartition.partition)" }
             if let error = report.error {
-                slot.failure = "delivery to \(where_) failed for source offset \(sourceOffset): \(error)"
+                slot.failure = "delivery to \(place()) failed for source offset \(sourceOffset): \(error)"
             } else if let offset = report.offset, offset != slot.expectedTargetOffset {
-                slot.failure = "target \(where_): a restored record got offset \(offset), expected \(slot.expectedTargetOffset); another producer is writing into this partition"
+                slot.failure = "target \(place()): a restored record got offset \(offset), expected \(slot.expectedTargetOffset); another producer is writing into this partition"
             } else {
                 slot.delivered += 1
                 slot.lastSourceOffset = sourceOffset

@@ -4,9 +4,10 @@ import ObjectStore
 
 /// Decodes one data object into records, batch by batch: envelope lines byte-exact, confluent-json
 /// values with keys and headers from `.keys.json` / `.headers.json` companions kept line by line in step.
-final class ObjectRecordReader {
+/// Used by one task at a time: each `next()` is awaited before the next one starts.
+final class ObjectRecordReader: @unchecked Sendable {
     /// Records decoded from one chunk; `damage` is the first bad line, after which nothing was decoded.
-    struct Batch {
+    struct Batch: @unchecked Sendable {
         var records: [Layout.KafkaRecord]
         var damage: RestoreError?
     }

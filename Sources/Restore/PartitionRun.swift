@@ -60,11 +60,13 @@ final class PartitionRun: @unchecked Sendable {
             }
             loaded[slot] = state
         }
+        // Made first: an idempotent producer's start (connection, producer id) overlaps the preparation.
         let producer = try RecordProducer(options: options, largestRecordBound: largestRecordBound(), ledger: ledger)
+        let starts = try await prepare(loaded)
         var outcome = Outcome()
         do {
             for (slot, partition) in partitions.enumerated() {
-                try await restore(slot: slot, partition, existing: loaded[slot], producer: producer,
+                try await restore(slot: slot, partition, start: starts[slot], producer: producer,
                                   translator: &translator, outcome: &outcome)
             }
             try await KafkaBlocking.run { try producer.flush() }
@@ -92,38 +94,83 @@ final class PartitionRun: @unchecked Sendable {
         return (objects.map(\.bytes).max() ?? 0) + 4096
     }
 
-    private func restore(slot: Int, _ partition: PartitionPlan, existing: RestoreResumeState?, producer: RecordProducer,
+    /// Where a partition's restore starts: its state, and what its target already holds of it.
+    struct Start {
+        var state: RestoreResumeState
+        var tail: TargetTail
+    }
+
+    /// Before anything is produced: every target's end offset, the tails of the targets a state says
+    /// were restored into (read together by one reader), and a first state for every new partition
+    /// (its base: the end offset noted now), so a run killed at any later moment can count its records.
+    private func prepare(_ loaded: [Int: RestoreResumeState]) async throws -> [Start] {
+        let admin = self.admin
+        let ends = try await Self.concurrently(partitions.map(\.target)) { target in
+            let kafkaPartition = KafkaTopicPartition(topic: target.topic, partition: target.partition)
+            do {
+                return try await KafkaBlocking.run { try admin.watermarks(kafkaPartition).high }
+            } catch {
+                throw RestoreError.failure("target \(target): cannot read its end offset: \(error)")
+            }
+        }
+        var tailRequests: [TargetTail.Request] = []
+        for (slot, existing) in loaded.sorted(by: { $0.key < $1.key }) {
+            let target = partitions[slot].target
+            if ends[slot] < existing.baseTargetOffset {
+                throw RestoreError.failure("target \(target) ends at offset \(ends[slot]), before offset \(existing.baseTargetOffset) where this restore began; was it deleted and re-created? Remove \(states.key(target)) to restore it again")
+            }
+            tailRequests.append(TargetTail.Request(target: target, base: existing.baseTargetOffset, endHint: ends[slot]))
+        }
+        let config = options.kafka
+        let requests = tailRequests
+        let tails = requests.isEmpty ? [:] : try await KafkaBlocking.run { try TargetTail.read(config: config, requests) }
+        var starts: [Start] = []
+        var fresh: [RestoreResumeState] = []
+        for (slot, partition) in partitions.enumerated() {
+            if let existing = loaded[slot] {
+                let tail = tails[partition.target] ?? TargetTail(count: 0, last: nil)
+                if tail.count < existing.deliveredRecords {
+                    throw RestoreError.failure("target \(partition.target) holds \(tail.count) records after offset \(existing.baseTargetOffset), fewer than the \(existing.deliveredRecords) this restore confirmed; was it deleted or truncated? Remove \(states.key(partition.target)) to restore it again")
+                }
+                starts.append(Start(state: existing, tail: tail))
+            } else {
+                let state = RestoreResumeState(
+                    sourceTopic: partition.sourceTopic, targetTopic: partition.target.topic, partition: partition.target.partition,
+                    nextSourceOffset: partition.objects.first?.name.startOffset ?? 0, configHash: configHash(partition),
+                    updatedAt: Date(), baseTargetOffset: ends[slot], deliveredRecords: 0, plannedRecords: partition.records)
+                fresh.append(state)
+                starts.append(Start(state: state, tail: TargetTail(count: 0, last: nil)))
+            }
+        }
+        try await saveConcurrently(fresh)
+        return starts
+    }
+
+    /// Writes states a few at a time: each is a durable write of its own.
+    private func saveConcurrently(_ states: [RestoreResumeState]) async throws {
+        let store = self.states
+        _ = try await Self.concurrently(states) { try await store.save($0) }
+    }
+
+    /// `body` of every item, at most 16 at once (store writes, broker round trips); results in order.
+    static func concurrently<Item: Sendable, Result: Sendable>(
+        _ items: [Item], _ body: @escaping @Sendable (Item) async throws -> Result) async throws -> [Result] {
+        try await withThrowingTaskGroup(of: (Int, Result).self) { group in
+            var results = [Result?](repeating: nil, count: items.count)
+            for (index, item) in items.enumerated() {
+                if index >= 16, let (done, result) = try await group.next() { results[done] = result }
+                group.addTask { (index, try await body(item)) }
+            }
+            for try await (done, result) in group { results[done] = result }
+            return results.map { $0! }
+        }
+    }
+
+    private func restore(slot: Int, _ partition: PartitionPlan, start: Start, producer: RecordProducer,
                          translator: inout GroupOffsetTranslator, outcome: inout Outcome) async throws {
         let target = partition.target
-        let admin = self.admin
-        let config = options.kafka
-        let kafkaPartition = KafkaTopicPartition(topic: target.topic, partition: target.partition)
-        let endHint: Int64
-        do {
-            endHint = try await KafkaBlocking.run { try admin.watermarks(kafkaPartition).high }
-        } catch {
-            throw RestoreError.failure("target \(target): cannot read its end offset: \(error)")
-        }
-        var state = existing ?? RestoreResumeState(
-            sourceTopic: partition.sourceTopic, targetTopic: target.topic, partition: target.partition,
-            nextSourceOffset: partition.objects.first?.name.startOffset ?? 0, configHash: configHash(partition),
-            updatedAt: Date(), baseTargetOffset: endHint, deliveredRecords: 0, plannedRecords: partition.records)
-        var tail = TargetTail(count: 0, last: nil)
-        if let existing {
-            let base = existing.baseTargetOffset
-            if endHint < base {
-                throw RestoreError.failure("target \(target) ends at offset \(endHint), before offset \(base) where this restore began; was it deleted and re-created? Remove \(states.key(target)) to restore it again")
-            }
-            tail = try await KafkaBlocking.run {
-                try TargetTail.read(config: config, target: target, base: base, endHint: endHint)
-            }
-            if tail.count < existing.deliveredRecords {
-                throw RestoreError.failure("target \(target) holds \(tail.count) records after offset \(base), fewer than the \(existing.deliveredRecords) this restore confirmed; was it deleted or truncated? Remove \(states.key(target)) to restore it again")
-            }
-        } else {
-            // Noted before anything is produced, so a run killed at any later moment can count its records.
-            try await states.save(state)
-        }
+        var state = start.state
+        let tail = start.tail
         let skip = tail.count
         state.deliveredRecords = skip
         resume[slot] = state
@@ -139,23 +186,36 @@ final class PartitionRun: @unchecked Sendable {
                 try checkListedContinuity(object, expected: expected, target: target, outcome: &outcome)
             }
             let reader = try await ObjectRecordReader.open(object, store: store, options: options)
-            while let batch = try await reader.next() {
+            var upcoming: Task<ObjectRecordReader.Batch?, Error>? = Self.decodeAhead(reader)
+            defer { upcoming?.cancel() }
+            while let decoding = upcoming, let batch = try await decoding.value {
+                // The next chunk decodes on the pool while this one is produced; not past damage.
+                upcoming = batch.damage == nil ? Self.decodeAhead(reader) : nil
                 var toProduce: [Layout.KafkaRecord] = []
                 if let last = batch.records.last { nextOffset = last.offset + 1 }
-                for record in batch.records {
-                    if options.hasTimeFilter && !options.inTimeRange(record.timestamp) {
-                        outcome.filtered += 1
-                        continue
+                if !options.hasTimeFilter && index >= skip {
+                    // Every record of the batch goes: no copy of the batch.
+                    for record in batch.records {
+                        translator.observe(slot: slot, sourceOffset: record.offset, index: index)
+                        index += 1
                     }
-                    translator.observe(slot: slot, sourceOffset: record.offset, index: index)
-                    if index < skip {
-                        if index == skip - 1, let last = tail.last {
-                            try Self.checkSame(record, last, target: target, object: object.key)
+                    toProduce = batch.records
+                } else {
+                    for record in batch.records {
+                        if options.hasTimeFilter && !options.inTimeRange(record.timestamp) {
+                            outcome.filtered += 1
+                            continue
                         }
-                    } else {
-                        toProduce.append(record)
+                        translator.observe(slot: slot, sourceOffset: record.offset, index: index)
+                        if index < skip {
+                            if index == skip - 1, let last = tail.last {
+                                try Self.checkSame(record, last, target: target, object: object.key)
+                            }
+                        } else {
+                            toProduce.append(record)
+                        }
+                        index += 1
                     }
-                    index += 1
                 }
                 if !toProduce.isEmpty {
                     let records = toProduce
@@ -176,6 +236,11 @@ final class PartitionRun: @unchecked Sendable {
         translator.finish(slot: slot, total: index)
         resume[slot]?.plannedRecords = index
         report(partition, done: slot + 1)
+    }
+
+    /// Decodes the reader's next batch in a task of its own, so that it overlaps producing the one before.
+    private static func decodeAhead(_ reader: ObjectRecordReader) -> Task<ObjectRecordReader.Batch?, Error> {
+        Task { try await reader.next() }
     }
 
     private func report(_ partition: PartitionPlan, done: Int) {
@@ -212,6 +277,7 @@ final class PartitionRun: @unchecked Sendable {
     /// Writes each opened partition's state from the ledger (only delivery reports advance it).
     private func saveStates(final: Bool) async throws {
         lastSave = Date()
+        var changed: [(slot: Int, state: RestoreResumeState)] = []
         for slot in resume.keys.sorted() {
             guard var state = resume[slot], let counted = ledger.slot(slot) else { continue }
             let delivered = (skipped[slot] ?? 0) + counted.delivered
@@ -219,9 +285,10 @@ final class PartitionRun: @unchecked Sendable {
             state.deliveredRecords = delivered
             if let last = counted.lastSourceOffset { state.nextSourceOffset = last + 1 }
             state.updatedAt = Date()
-            try await states.save(state)
-            resume[slot] = state
+            changed.append((slot, state))
         }
+        try await saveConcurrently(changed.map(\.state))
+        for (slot, state) in changed { resume[slot] = state }
     }
 }
 

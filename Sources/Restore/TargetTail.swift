@@ -10,49 +10,74 @@ struct TargetTail: Sendable {
     /// The last of them, to check it is the source record the count points at.
     var last: Kafka.KafkaRecord?
 
-    /// Reads from just before the end-offset hint to the true end; falls back to reading from `base`
-    /// when that finds no record (the hint sat past a marker, or was stale).
-    static func read(config: KafkaConfig, target: TopicPartition, base: Int64, endHint: Int64,
-                     timeoutSeconds: TimeInterval = 30) throws -> TargetTail {
-        let partition = KafkaTopicPartition(topic: target.topic, partition: target.partition)
-        let hintStart = max(base, endHint - 1)
-        if let last = try lastRecord(config: config, partition: partition, from: hintStart, timeoutSeconds: timeoutSeconds) {
-            return TargetTail(count: last.offset - base + 1, last: last)
-        }
-        if hintStart > base, let last = try lastRecord(config: config, partition: partition, from: base, timeoutSeconds: timeoutSeconds) {
-            return TargetTail(count: last.offset - base + 1, last: last)
-        }
-        return TargetTail(count: 0, last: nil)
+    /// A partition whose tail is wanted: the restore's base offset there and the end offset read now.
+    struct Request: Sendable {
+        var target: TopicPartition
+        var base: Int64
+        var endHint: Int64
     }
 
-    /// The last record at or after `start`, or nil when there is none; reads to end of partition.
-    private static func lastRecord(config: KafkaConfig, partition: KafkaTopicPartition, from start: Int64,
-                                   timeoutSeconds: TimeInterval) throws -> Kafka.KafkaRecord? {
+    /// The tails of all `requests`, read together by one reader: from just before each end-offset
+    /// hint to the true end, then, where that found no record (the hint sat past a marker, or was
+    /// stale), again from the base.
+    static func read(config: KafkaConfig, _ requests: [Request], timeoutSeconds: TimeInterval = 30) throws -> [TopicPartition: TargetTail] {
+        func hintStart(_ request: Request) -> Int64 { max(request.base, request.endHint - 1) }
+        var tails: [TopicPartition: TargetTail] = [:]
+        let fromHints = try lastRecords(config: config, starts: requests.map { ($0.target, hintStart($0)) },
+                                        timeoutSeconds: timeoutSeconds)
+        var fromBases: [(TopicPartition, Int64)] = []
+        for request in requests {
+            if let last = fromHints[request.target] {
+                tails[request.target] = TargetTail(count: last.offset - request.base + 1, last: last)
+            } else if hintStart(request) > request.base {
+                fromBases.append((request.target, request.base))
+            } else {
+                tails[request.target] = TargetTail(count: 0, last: nil)
+            }
+        }
+        guard !fromBases.isEmpty else { return tails }
+        let again = try lastRecords(config: config, starts: fromBases, timeoutSeconds: timeoutSeconds)
+        for (target, base) in fromBases {
+            tails[target] = again[target].map { TargetTail(count: $0.offset - base + 1, last: $0) } ?? TargetTail(count: 0, last: nil)
+        }
+        return tails
+    }
+
+    /// The last record at or after each start, absent where there is none; reads each partition to its end.
+    private static func lastRecords(config: KafkaConfig, starts: [(TopicPartition, Int64)],
+                                    timeoutSeconds: TimeInterval) throws -> [TopicPartition: Kafka.KafkaRecord] {
+        var config = config
+        // Partitions reach their ends at different times: do not let the broker's long poll hold the others.
+        if config.value(of: "fetch.wait.max.ms") == nil { try config.set("fetch.wait.max.ms", "10") }
         let reader = try KafkaPartitionReader(config: config)
-        try reader.assign([(partition, .exact(start))])
-        var last: Kafka.KafkaRecord?
+        try reader.assign(starts.map { (KafkaTopicPartition(topic: $0.0.topic, partition: $0.0.partition), .exact($0.1)) })
+        var open = Set(starts.map(\.0))
+        var last: [TopicPartition: Kafka.KafkaRecord] = [:]
         let deadline = Date().addingTimeInterval(timeoutSeconds)
-        while Date() < deadline {
-            var reachedEnd = false
-            var failure: KafkaError?
-            try reader.poll(timeoutMilliseconds: 200) { event in
+        while !open.isEmpty {
+            guard Date() < deadline else {
+                let names = open.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }.prefix(3).map(\.description)
+                throw RestoreError.failure("reading the tail of target \(names.joined(separator: ", "))\(open.count > 3 ? " and \(open.count - 3) more" : ""): no end of partition within \(Int(timeoutSeconds)) s")
+            }
+            var failure: (TopicPartition?, KafkaError)?
+            try reader.poll(maxEvents: 5000, timeoutMilliseconds: 200) { event in
                 switch event {
-                case .record(let view) where view.partition == partition.partition:
+                case .record(let view):
                     // Copy only the latest: earlier ones are overwritten anyway.
-                    last = view.copy()
-                case .endOfPartition(let p, _) where p == partition:
-                    reachedEnd = true
-                case .error(let error) where error.isFatal || error.topic == partition.topic:
-                    failure = error
+                    let partition = TopicPartition(view.topic, view.partition)
+                    if open.contains(partition) { last[partition] = view.copy() }
+                case .endOfPartition(let p, _):
+                    open.remove(TopicPartition(p.topic, p.partition))
+                case .error(let error) where error.isFatal || error.topic.map({ topic in open.contains { $0.topic == topic } }) == true:
+                    failure = (error.topic.flatMap { topic in error.partition.map { TopicPartition(topic, $0) } }, error)
                 default:
                     break
                 }
             }
-            if let failure {
-                throw RestoreError.failure("reading the tail of target \(partition.topic)/\(partition.partition) from offset \(start): \(failure)")
+            if let (partition, error) = failure {
+                throw RestoreError.failure("reading the tail of target \(partition?.description ?? "partitions"): \(error)")
             }
-            if reachedEnd { return last }
         }
-        throw RestoreError.failure("reading the tail of target \(partition.topic)/\(partition.partition) from offset \(start): no end of partition within \(Int(timeoutSeconds)) s")
+        return last
     }
 }

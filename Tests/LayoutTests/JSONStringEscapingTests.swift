@@ -1,8 +1,8 @@
 import Testing
 @testable import Layout
 
-/// The word-at-a-time escaper against a byte-at-a-time reference, for every alignment of every
-/// escape inside and across 8-byte words.
+/// The word-at-a-time escaper and unescaper against byte-at-a-time references, for every alignment
+/// of every escape inside and across 8-byte words.
 @Suite struct JSONStringEscapingTests {
     static func reference(_ bytes: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
@@ -50,7 +50,7 @@ import Testing
         }
     }
 
-    @Test func randomMixesMatchTheReference() {
+    @Test func randomMixesMatchTheReference() throws {
         var random = RecordRandom(state: 0x5EED_2028)
         for round in 0..<3000 {
             var input: [UInt8] = []
@@ -65,6 +65,68 @@ import Testing
             }
             let prefix = Array(repeating: UInt8(ascii: "p"), count: random.below(5))
             #expect(Self.escaped(input, after: prefix) == Self.reference(input), "round \(round)")
+            #expect(try Self.unescaped(Self.quoted(Self.reference(input))) == input, "round \(round)")
+        }
+    }
+
+    /// The reader's side: escapes written as `\uXXXX` (surrogate pairs too) and the short forms, at
+    /// every alignment, come back as the bytes they stand for.
+    @Test func unescapingEveryFormAtEveryPosition() throws {
+        let forms: [(String, [UInt8])] = [("\\\"", [0x22]), ("\\\\", [0x5C]), ("\\/", [0x2F]), ("\\n", [0x0A]), ("\\b", [0x08]),
+                                          ("\\u0041", [0x41]), ("\\u00e9", Array("é".utf8)), ("\\u65E5", Array("日".utf8)),
+                                          ("\\ud83d\\ude00", Array("😀".utf8)), ("\\u2028", Array("\u{2028}".utf8))]
+        for (escape, bytes) in forms {
+            for length in 0...20 {
+                for position in 0...length {
+                    var text = Array(repeating: UInt8(ascii: "a"), count: length)
+                    var expected = text
+                    text.insert(contentsOf: Array(escape.utf8), at: position)
+                    expected.insert(contentsOf: bytes, at: position)
+                    #expect(try Self.unescaped(Self.quoted(text)) == expected, "\(escape) at \(position) of \(length)")
+                }
+            }
+        }
+    }
+
+    static func quoted(_ inside: [UInt8]) -> [UInt8] { [0x22] + inside + [0x22] }
+
+    /// The string decoded both ways (scan then unescape; one pass), which must agree on bytes, range and end.
+    static func unescaped(_ line: [UInt8]) throws -> [UInt8] {
+        try line.withUnsafeBytes { bytes in
+            var cursor = JSONCursor(bytes)
+            let (range, hasEscapes) = try cursor.scanString()
+            var out: [UInt8] = [9, 9]
+            try cursor.appendUnescaped(range, hasEscapes: hasEscapes, to: &out)
+            var onePass = JSONCursor(bytes)
+            var direct: [UInt8] = [9, 9]
+            let (directRange, directEscapes) = try onePass.readString(appendingTo: &direct)
+            #expect(direct == out && directRange == range && directEscapes == hasEscapes && onePass.i == cursor.i)
+            return Array(out.dropFirst(2))
+        }
+    }
+
+    /// Both ways refuse the same damage at the same column, and the one-pass way appends nothing then.
+    @Test func damagedStringsFailAlikeAtTheSameColumn() {
+        let damaged = ["\"abc", "\"ab\\", "\"a\\x\"", "\"a\\u12\"", "\"a\\ud800\"", "\"a\\udc00\"", "\"a\u{01}b\"",
+                       "\"0123456789abcdef\\q\"", "\"0123456789abcdef", "x", ""]
+        for text in damaged {
+            let bytes = Array(text.utf8)
+            bytes.withUnsafeBytes { raw in
+                var scanning = JSONCursor(raw)
+                var direct = JSONCursor(raw)
+                var out: [UInt8] = [7]
+                var scanError: RecordLineError?
+                do {
+                    let (range, escapes) = try scanning.scanString()
+                    var sink: [UInt8] = []
+                    try scanning.appendUnescaped(range, hasEscapes: escapes, to: &sink)
+                } catch { scanError = error as? RecordLineError }
+                var directError: RecordLineError?
+                do { _ = try direct.readString(appendingTo: &out) } catch { directError = error as? RecordLineError }
+                #expect(scanError != nil, "\(text)")
+                #expect(directError?.column == scanError?.column, "\(text)")
+                #expect(out == [7], "\(text)")
+            }
         }
     }
 }

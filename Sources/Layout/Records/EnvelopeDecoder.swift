@@ -251,10 +251,12 @@ private struct EnvelopeParser {
         guard b == UInt8(ascii: "\"") else {
             throw cursor.error(.wrongType(field: field.label, expected: isBase64 ? "a base64 string" : "a string or null"))
         }
-        let (range, hasEscapes) = try cursor.scanString()
         var out: [UInt8] = []
-        out.reserveCapacity(range.count)
-        try cursor.appendUnescaped(range, hasEscapes: hasEscapes, to: &out)
+        let (range, hasEscapes) = try cursor.readString(appendingTo: &out)
+        if out.capacity > 2 * out.count + 256 {
+            // Room was made for the rest of the line (a key before its value): keep only what is used.
+            out = out.withUnsafeBufferPointer { Array($0) }
+        }
         guard isBase64 else { return out }
         let decoded = out.withUnsafeBytes { Base64.decode($0) }
         switch decoded {

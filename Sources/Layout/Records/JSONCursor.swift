@@ -69,6 +69,15 @@ struct JSONCursor {
         let start = i
         var hasEscapes = false
         while i < count {
+            // Eight bytes at a time up to the first quote, backslash or control character.
+            if i + 8 <= count {
+                let stop = JSONWords.quoteBackslashOrControl(UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
+                if stop == 0 {
+                    i += 8
+                    continue
+                }
+                i += stop.trailingZeroBitCount >> 3
+            }
             let b = p[i]
             if b == UInt8(ascii: "\"") {
                 i += 1
@@ -95,32 +104,144 @@ struct JSONCursor {
         throw error(.unexpectedEnd(expected: "the closing quote of a string"))
     }
 
+    /// Reads the JSON string at the cursor (after whitespace) and appends its decoded bytes to `out` in
+    /// one pass: what `scanString` then `appendUnescaped` do, for the hot path where every string is
+    /// kept. Returns the raw range between the quotes and whether it held escapes. On an error
+    /// nothing is appended.
+    mutating func readString(appendingTo out: inout [UInt8]) throws(RecordLineError) -> (range: Range<Int>, hasEscapes: Bool) {
+        skipWhitespace()
+        guard i < count, p[i] == UInt8(ascii: "\"") else { throw unexpected("a string") }
+        let start = i + 1
+        var k = start
+        var hasEscapes = false
+        // The decoded string is never longer than the rest of the line, and never ahead of the input.
+        let room = count - start
+        try out.append(addingCapacity: room) { (span) throws(RecordLineError) in
+            try span.withUnsafeMutableBufferPointer { (buffer, initialized) throws(RecordLineError) in
+                guard let base = buffer.baseAddress else { throw error(.unexpectedEnd(expected: "the closing quote of a string"), at: k) }
+                var o = base
+                while true {
+                    if k + 8 <= count {
+                        // Copy eight bytes whole, keep those before the first that needs a look;
+                        // o - base ≤ k - start, so the copy stays inside the room.
+                        let word = UnsafeRawPointer(p + k).loadUnaligned(as: UInt64.self)
+                        UnsafeMutableRawPointer(o).storeBytes(of: word, as: UInt64.self)
+                        let stop = JSONWords.quoteBackslashOrControl(word)
+                        if stop == 0 {
+                            o += 8
+                            k += 8
+                            continue
+                        }
+                        let plain = stop.trailingZeroBitCount >> 3
+                        o += plain
+                        k += plain
+                    }
+                    guard k < count else { throw error(.unexpectedEnd(expected: "the closing quote of a string"), at: k) }
+                    let b = p[k]
+                    if b == UInt8(ascii: "\"") { break }
+                    if b < 0x20 { throw error(.controlCharacterInString, at: k) }
+                    guard b == UInt8(ascii: "\\") else {
+                        o.pointee = b
+                        o += 1
+                        k += 1
+                        continue
+                    }
+                    hasEscapes = true
+                    guard k + 1 < count else { throw error(.unexpectedEnd(expected: "an escape"), at: k) }
+                    let e = p[k + 1]
+                    switch e {
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): o.pointee = e
+                    case UInt8(ascii: "b"): o.pointee = 0x08
+                    case UInt8(ascii: "f"): o.pointee = 0x0C
+                    case UInt8(ascii: "n"): o.pointee = 0x0A
+                    case UInt8(ascii: "r"): o.pointee = 0x0D
+                    case UInt8(ascii: "t"): o.pointee = 0x09
+                    case UInt8(ascii: "u"):
+                        guard k + 6 <= count, var scalar = hexValue(at: k + 2) else { throw error(.badEscape, at: k) }
+                        let escapeStart = k
+                        k += 6
+                        if scalar >= 0xD800 && scalar <= 0xDBFF {
+                            // A high surrogate must be followed by an escaped low surrogate.
+                            guard k + 6 <= count, p[k] == UInt8(ascii: "\\"), p[k + 1] == UInt8(ascii: "u"),
+                                  let low = hexValue(at: k + 2), low >= 0xDC00 && low <= 0xDFFF
+                            else { throw error(.loneSurrogate, at: escapeStart) }
+                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                            k += 6
+                        } else if scalar >= 0xDC00 && scalar <= 0xDFFF {
+                            throw error(.loneSurrogate, at: escapeStart)
+                        }
+                        o = Self.putUTF8(scalar, at: o)
+                        continue
+                    default:
+                        throw error(.badEscape, at: k)
+                    }
+                    o += 1
+                    k += 2
+                }
+                initialized = o - base
+            }
+        }
+        i = k + 1
+        return (start..<k, hasEscapes)
+    }
+
     /// Appends the decoded bytes of a string range from `scanString` (escapes resolved, surrogate pairs joined).
     func appendUnescaped(_ range: Range<Int>, hasEscapes: Bool, to out: inout [UInt8]) throws(RecordLineError) {
         guard hasEscapes else {
             out.append(contentsOf: UnsafeBufferPointer(start: p + range.lowerBound, count: range.count))
             return
         }
+        // Unescaping only shrinks (`\uXXXX` is 6 bytes for at most 3; a pair 12 for 4), so the range's
+        // length is room enough, and the output never runs ahead of the input.
+        try out.append(addingCapacity: range.count) { (span) throws(RecordLineError) in
+            try span.withUnsafeMutableBufferPointer { (buffer, initialized) throws(RecordLineError) in
+                guard let start = buffer.baseAddress else { return }
+                initialized = try unescape(range, into: start) - start
+            }
+        }
+    }
+
+    /// Writes the unescaped bytes of `range` from `o` on; returns the end written.
+    private func unescape(_ range: Range<Int>, into target: UnsafeMutablePointer<UInt8>) throws(RecordLineError) -> UnsafeMutablePointer<UInt8> {
+        var o = target
         var k = range.lowerBound
-        var runStart = k
-        while k < range.upperBound {
-            guard p[k] == UInt8(ascii: "\\") else { k += 1; continue }
-            out.append(contentsOf: UnsafeBufferPointer(start: p + runStart, count: k - runStart))
+        let end = range.upperBound
+        while k < end {
+            // Copy eight bytes whole and keep those before the first backslash: o - target ≤ k - lowerBound,
+            // so the copy stays inside the room while k + 8 ≤ end.
+            if k + 8 <= end {
+                let word = UnsafeRawPointer(p + k).loadUnaligned(as: UInt64.self)
+                UnsafeMutableRawPointer(o).storeBytes(of: word, as: UInt64.self)
+                let stop = JSONWords.backslash(word)
+                if stop == 0 {
+                    o += 8
+                    k += 8
+                    continue
+                }
+                let plain = stop.trailingZeroBitCount >> 3
+                o += plain
+                k += plain
+            } else if p[k] != UInt8(ascii: "\\") {
+                o.pointee = p[k]
+                o += 1
+                k += 1
+                continue
+            }
             let e = p[k + 1]
             k += 2
             switch e {
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "b"): o.pointee = 0x08; o += 1
+            case UInt8(ascii: "f"): o.pointee = 0x0C; o += 1
+            case UInt8(ascii: "n"): o.pointee = 0x0A; o += 1
+            case UInt8(ascii: "r"): o.pointee = 0x0D; o += 1
+            case UInt8(ascii: "t"): o.pointee = 0x09; o += 1
             case UInt8(ascii: "u"):
                 guard var scalar = hexValue(at: k) else { throw error(.badEscape, at: k - 2) }
                 let escapeStart = k - 2
                 k += 4
                 if scalar >= 0xD800 && scalar <= 0xDBFF {
                     // A high surrogate must be followed by an escaped low surrogate.
-                    guard k + 6 <= range.upperBound, p[k] == UInt8(ascii: "\\"), p[k + 1] == UInt8(ascii: "u"),
+                    guard k + 6 <= end, p[k] == UInt8(ascii: "\\"), p[k + 1] == UInt8(ascii: "u"),
                           let low = hexValue(at: k + 2), low >= 0xDC00 && low <= 0xDFFF
                     else { throw error(.loneSurrogate, at: escapeStart) }
                     scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
@@ -128,12 +249,34 @@ struct JSONCursor {
                 } else if scalar >= 0xDC00 && scalar <= 0xDFFF {
                     throw error(.loneSurrogate, at: escapeStart)
                 }
-                appendUTF8(scalar, to: &out)
-            default: out.append(e) // " \ /
+                o = Self.putUTF8(scalar, at: o)
+            default: o.pointee = e; o += 1 // " \ /
             }
-            runStart = k
         }
-        out.append(contentsOf: UnsafeBufferPointer(start: p + runStart, count: range.upperBound - runStart))
+        return o
+    }
+
+    private static func putUTF8(_ s: UInt32, at o: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        switch s {
+        case 0..<0x80:
+            o[0] = UInt8(s)
+            return o + 1
+        case 0x80..<0x800:
+            o[0] = UInt8(0xC0 | (s >> 6))
+            o[1] = UInt8(0x80 | (s & 0x3F))
+            return o + 2
+        case 0x800..<0x10000:
+            o[0] = UInt8(0xE0 | (s >> 12))
+            o[1] = UInt8(0x80 | ((s >> 6) & 0x3F))
+            o[2] = UInt8(0x80 | (s & 0x3F))
+            return o + 3
+        default:
+            o[0] = UInt8(0xF0 | (s >> 18))
+            o[1] = UInt8(0x80 | ((s >> 12) & 0x3F))
+            o[2] = UInt8(0x80 | ((s >> 6) & 0x3F))
+            o[3] = UInt8(0x80 | (s & 0x3F))
+            return o + 4
+        }
     }
 
     private func hexValue(at index: Int) -> UInt32? {
@@ -150,20 +293,6 @@ struct JSONCursor {
             v = v << 4 | UInt32(d)
         }
         return v
-    }
-
-    private func appendUTF8(_ s: UInt32, to out: inout [UInt8]) {
-        switch s {
-        case 0..<0x80:
-            out.append(UInt8(s))
-        case 0x80..<0x800:
-            out.append(UInt8(0xC0 | s >> 6)); out.append(UInt8(0x80 | s & 0x3F))
-        case 0x800..<0x10000:
-            out.append(UInt8(0xE0 | s >> 12)); out.append(UInt8(0x80 | s >> 6 & 0x3F)); out.append(UInt8(0x80 | s & 0x3F))
-        default:
-            out.append(UInt8(0xF0 | s >> 18)); out.append(UInt8(0x80 | s >> 12 & 0x3F))
-            out.append(UInt8(0x80 | s >> 6 & 0x3F)); out.append(UInt8(0x80 | s & 0x3F))
-        }
     }
 
     // MARK: numbers

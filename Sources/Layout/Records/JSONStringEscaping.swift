@@ -44,7 +44,7 @@ enum JSONStringEscaping {
         while i + 8 <= count {
             let word = UnsafeRawPointer(source + i).loadUnaligned(as: UInt64.self)
             UnsafeMutableRawPointer(o).storeBytes(of: word, as: UInt64.self)
-            let mask = needsLook(word)
+            let mask = JSONWords.needsEscapeCheck(word)
             if mask == 0 {
                 o += 8
                 i += 8
@@ -97,17 +97,6 @@ enum JSONStringEscaping {
             }
             i += 1
         }
-    }
-
-    /// A word whose lowest set bit is the high bit of the first byte (in memory order) that needs a
-    /// look: not ASCII, below 0x20, `"` or `\`; 0 when none does. Each test below can also flag
-    /// bytes after its first hit (a borrow runs upwards), never before it, so the lowest bit is exact.
-    @inline(__always)
-    private static func needsLook(_ word: UInt64) -> UInt64 {
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        @inline(__always) func zeroBytes(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
-        let below0x20 = (word &- ones &* 0x20) & ~word & highs
-        return (word & highs) | below0x20 | zeroBytes(word ^ (ones &* 0x22)) | zeroBytes(word ^ (ones &* 0x5C))
     }
 
     @inline(__always)

@@ -84,17 +84,18 @@ struct FileSystem {
         let fd = try check("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
         defer { close(fd) }
         let count = Int(range.upperBound - range.lowerBound)
-        var bytes = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let got = try bytes.withUnsafeMutableBytes { buffer -> Int32 in
-                guard let base = buffer.baseAddress else { return 0 }
-                return try check("read", path) { Int32(truncatingIfNeeded: pread(fd, base + done, count - done, off_t(range.lowerBound) + off_t(done))) }
+        // Read straight into the array's storage: zero-filling megabytes first would cost as much again.
+        return try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            guard let base = buffer.baseAddress else { return }
+            while initialized < count {
+                let got = try check("read", path) {
+                    Int32(truncatingIfNeeded: pread(fd, base + initialized, min(count - initialized, 1 << 30),
+                                                    off_t(range.lowerBound) + off_t(initialized)))
+                }
+                if got == 0 { break }
+                initialized += Int(got)
             }
-            if got == 0 { break }
-            done += Int(got)
         }
-        return done == count ? bytes : Array(bytes.prefix(done))
     }
 
     func status(_ path: String) throws -> stat {

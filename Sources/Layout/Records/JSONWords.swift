@@ -1,0 +1,28 @@
+/// Word-at-a-time tests over eight bytes of JSON text (loaded little-endian, so the lowest byte is the
+/// first in memory). Each returns a word whose lowest set bit is the high bit of the first byte that
+/// matches, or 0 when none does. A test can also flag bytes after its first match (a borrow runs
+/// upwards), never before it, so the lowest set bit, and that of an OR of tests, is exact.
+enum JSONWords {
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highs: UInt64 = 0x8080_8080_8080_8080
+
+    @inline(__always)
+    static func zeroBytes(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
+
+    @inline(__always)
+    static func bytesBelow0x20(_ x: UInt64) -> UInt64 { (x &- ones &* 0x20) & ~x & highs }
+
+    /// `\`.
+    @inline(__always)
+    static func backslash(_ x: UInt64) -> UInt64 { zeroBytes(x ^ (ones &* 0x5C)) }
+
+    /// `"`, `\` or a control character: where a JSON string ends or needs a closer look.
+    @inline(__always)
+    static func quoteBackslashOrControl(_ x: UInt64) -> UInt64 {
+        bytesBelow0x20(x) | zeroBytes(x ^ (ones &* 0x22)) | backslash(x)
+    }
+
+    /// Anything an encoder must look at: not ASCII, a control character, `"` or `\`.
+    @inline(__always)
+    static func needsEscapeCheck(_ x: UInt64) -> UInt64 { (x & highs) | quoteBackslashOrControl(x) }
+}
