@@ -74,8 +74,12 @@ public final class KafkaPartitionReader: @unchecked Sendable {
     /// Group mode: joins the reader's group for these topics; assignments come as poll events.
     /// - Parameter startOffset: where to start each newly assigned partition (e.g. from the caller's own
     ///   checkpoint); called on the polling thread. By default the group's committed offset.
-    public func subscribe(topics: [String], startOffset: @escaping (KafkaTopicPartition) -> KafkaOffset = { _ in .stored }) throws {
+    /// - Parameter beforeRevoke: called with partitions being taken away, before they are given up, so
+    ///   that work on them can finish before another member of the group is assigned them.
+    public func subscribe(topics: [String], startOffset: @escaping (KafkaTopicPartition) -> KafkaOffset = { _ in .stored },
+                          beforeRevoke: @escaping ([KafkaTopicPartition]) -> Void = { _ in }) throws {
         client.state.startOffset = startOffset
+        client.state.beforeRevoke = beforeRevoke
         let list = TopicPartitionList(capacity: topics.count)
         for topic in topics { list.add(KafkaTopicPartition(topic: topic, partition: -1), offset: -1001) }
         try KafkaError.check(rd_kafka_subscribe(client.handle, list.pointer), "subscribe")
@@ -178,6 +182,9 @@ public final class KafkaPartitionReader: @unchecked Sendable {
                 partitions.pointee.elems[index].offset =
                     startOffset(KafkaTopicPartition(topic: String(cString: topic), partition: element.partition)).rawValue
             }
+        }
+        if !assigned, let partitions, let beforeRevoke = state?.beforeRevoke {
+            beforeRevoke(TopicPartitionList.elements(of: partitions).map(\.topicPartition))
         }
         let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
         if cooperative {

@@ -41,6 +41,33 @@ struct StreamingUploadTests {
         func delete(keys: [String]) async throws { try await base.delete(keys: keys) }
     }
 
+    /// `gather` + `shipFullParts` (the backup's path): whole parts of exactly the part size while
+    /// writing, the overhang kept, an object of at most one part sent as a single PUT.
+    @Test(arguments: [(total: 5017, partSize: 1000, parts: 6), (total: 3000, partSize: 1000, parts: 3),
+                      (total: 5000, partSize: 5000, parts: 0), (total: 999, partSize: 1000, parts: 0),
+                      (total: 2001, partSize: 1000, parts: 3)])
+    func gatheredBytesShipAsWholeParts(_ shape: (total: Int, partSize: Int, parts: Int)) async throws {
+        let memory = MemoryStore(minPartSize: 10)
+        let upload = StreamingUpload(store: memory, key: "gathered", partSize: shape.partSize, concurrency: 2)
+        var random = SystemRandomNumberGenerator()
+        let bytes = (0..<shape.total).map { _ in UInt8.random(in: 0...255, using: &random) }
+        var offset = 0
+        while offset < bytes.count {
+            let n = min(bytes.count - offset, Int.random(in: 1...300, using: &random))
+            let full = try bytes[offset..<offset + n].withUnsafeBytes { try upload.gather($0) }
+            // Shipping leaves 1...partSize bytes gathered, so whole parts of all but those went before.
+            let shipped = offset == 0 ? 0 : (offset - 1) / shape.partSize * shape.partSize
+            #expect(full == (offset + n - shipped > shape.partSize))
+            if full { try await upload.shipFullParts() }
+            offset += n
+        }
+        let summary = try await upload.finish()
+        #expect(summary.parts == shape.parts)
+        #expect(summary.size == Int64(shape.total))
+        #expect(try await memory.get("gathered", range: nil) == bytes)
+        #expect(summary.sha256 == Digest.sha256(bytes))
+    }
+
     @Test func aFailedPartAbortsTheUpload() async throws {
         let base = MemoryStore(minPartSize: 10)
         let upload = StreamingUpload(store: FailingParts(base: base, failFrom: 3), key: "k", partSize: 10, concurrency: 2)

@@ -36,6 +36,15 @@ final class UploadQueue {
         while !pending.isEmpty { try complete(pending.removeFirst()) }
     }
 
+    /// Waits for the objects of `partitions` still uploading (group mode: before giving them up, so
+    /// their next owner never writes an object while this member still does).
+    func drain(partitions: Set<TopicPartition>) throws {
+        let (theirs, others) = (pending.filter { partitions.contains(TopicPartition($0.topic, $0.partition)) },
+                                pending.filter { !partitions.contains(TopicPartition($0.topic, $0.partition)) })
+        pending = others
+        for object in theirs { try complete(object) }
+    }
+
     /// Waits for what is in flight, ignoring failures (a run that already failed).
     func abandon() {
         for object in pending {

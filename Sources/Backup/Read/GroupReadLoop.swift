@@ -20,6 +20,7 @@ final class GroupReadLoop {
     private var formatter: RecordFormatter
     private var planned: [TopicPartition: PartitionPlan] = [:]
     private var planFailure: Error?
+    private var revokeFailure: Error?
     private var committed: (at: Date, offsets: [KafkaTopicPartition: Int64?])?
     /// Partitions this member holds now.
     private(set) var writers: [TopicPartition: PartitionWriter] = [:]
@@ -65,7 +66,8 @@ final class GroupReadLoop {
     }
 
     private func readAll(topics: [String]) throws {
-        try reader.subscribe(topics: topics) { [unowned self] partition in self.startOffset(partition) }
+        try reader.subscribe(topics: topics, startOffset: { [unowned self] partition in self.startOffset(partition) },
+                             beforeRevoke: { [weak self] partitions in self?.giveUp(partitions) })
         var sawAssignment = false
         let joining = request.clock()
         var lastRebalance = joining
@@ -82,11 +84,9 @@ final class GroupReadLoop {
                         guard let plan = planned.removeValue(forKey: key) else { continue }
                         writers[key] = PartitionWriter(plan: plan, settings: settings)
                     }
-                case .revoked(let partitions):
+                case .revoked:
+                    // The writers went in `giveUp`, before the partitions did.
                     lastRebalance = request.clock()
-                    for partition in partitions {
-                        writers.removeValue(forKey: TopicPartition(partition.topic, partition.partition))?.abort()
-                    }
                 case .record(let record):
                     try writers[TopicPartition(record.topic, record.partition)]?.consume(record, formatter: &formatter, uploads: uploads)
                 case .endOfPartition(let partition, let nextOffset):
@@ -99,6 +99,7 @@ final class GroupReadLoop {
                 }
             }
             if let planFailure { throw BackupError.wrap(planFailure, "plan partitions in group \(group)") }
+            if let revokeFailure { throw revokeFailure }
             let now = request.clock()
             if sawAssignment, writers.values.allSatisfy(\.isDone), now.timeIntervalSince(lastRebalance) >= Self.settleTime { break }
             // More members than partitions leaves some with nothing to do; that is not a failure.
@@ -136,6 +137,20 @@ final class GroupReadLoop {
         } catch {
             planFailure = error
             return .end
+        }
+    }
+
+    /// Called by the reader before partitions are taken away (on this thread): their open objects are
+    /// abandoned and their closed ones finish uploading, so that the next owner, which rewrites the
+    /// same objects from the same checkpoint, never writes one while this member still does. A
+    /// failure is kept and ends the run after the poll.
+    private func giveUp(_ partitions: [KafkaTopicPartition]) {
+        let keys = Set(partitions.map { TopicPartition($0.topic, $0.partition) })
+        for key in keys { writers.removeValue(forKey: key)?.abort() }
+        do {
+            try uploads.drain(partitions: keys)
+        } catch {
+            revokeFailure = revokeFailure ?? error
         }
     }
 

@@ -13,6 +13,8 @@ final class ClientState: @unchecked Sendable {
     var deliveryHandler: ((KafkaDeliveryReport) -> Void)?
     /// Set by a group-mode reader; called from the rebalance callback on the polling thread.
     var startOffset: ((KafkaTopicPartition) -> KafkaOffset)?
+    /// Group mode: called on the polling thread before revoked partitions are given up.
+    var beforeRevoke: (([KafkaTopicPartition]) -> Void)?
 
     init(logHandler: (@Sendable (KafkaLogMessage) -> Void)?) {
         self.logHandler = logHandler
