@@ -45,7 +45,7 @@ public struct StoreContents: Sendable {
         var runs: [Run] = []
         var unreadable: [ManifestError] = []
         var failure: StoreError?
-        await forEachConcurrently(manifestKeys, limit: concurrency, { key -> Fetched in
+        try await forEachConcurrently(manifestKeys, limit: concurrency, { key -> Fetched in
             do {
                 let bytes = try await store.get(key)
                 return .run(Run(key: key, manifest: try RunManifest.decode(Data(bytes), name: key)))

@@ -35,7 +35,7 @@ public struct StoreVerifier: Sendable {
         progress(state)
         var results: [DataCheckResult] = []
         let store = self.store, chunkSize = options.chunkSize
-        await forEachConcurrently(targets, limit: options.concurrency, { target in
+        try await forEachConcurrently(targets, limit: options.concurrency, { target in
             await DataObjectCheck.run(target, store: store, chunkSize: chunkSize)
         }, collect: { result in
             results.append(result)

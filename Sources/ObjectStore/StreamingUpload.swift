@@ -30,7 +30,9 @@ public final class StreamingUpload {
     private var nextPart = 1
     private var inFlight: [Task<CompletedPart, Error>] = []
     private var completed: [CompletedPart] = []
+    /// The whole object's SHA-256, fed part by part in order (single PUTs: at `finish`).
     private let hasher = SHA256Hasher()
+    private var hashing: Task<Void, Never>?
     private var size: Int64 = 0
     private var closed = false
 
@@ -46,7 +48,6 @@ public final class StreamingUpload {
     /// Adds bytes to the object; uploads a part whenever one is full.
     public func write<C: Collection>(_ bytes: C) async throws where C.Element == UInt8 {
         try checkOpen()
-        hasher.update(bytes)
         size += Int64(bytes.count)
         var rest = bytes[...]
         while !rest.isEmpty {
@@ -66,7 +67,6 @@ public final class StreamingUpload {
     /// crosses into async code once per part instead of once per write.
     public func gather(_ bytes: UnsafeRawBufferPointer) throws -> Bool {
         try checkOpen()
-        hasher.update(bytes)
         size += Int64(bytes.count)
         grow(toHold: buffer.count + bytes.count)  // a part may overhang by one write
         buffer.append(contentsOf: bytes.bindMemory(to: UInt8.self))
@@ -92,19 +92,20 @@ public final class StreamingUpload {
     public func finish() async throws -> Summary {
         try checkOpen()
         closed = true
-        let digest = hasher.finish()
         guard uploadId != nil else {
+            hasher.update(buffer)
             let result = try await store.put(key, body: buffer, options: options)
             buffer = []
-            return Summary(key: key, size: size, sha256: digest, etag: result.etag, parts: 0)
+            return Summary(key: key, size: size, sha256: hasher.finish(), etag: result.etag, parts: 0)
         }
         return try await failSafe {
             if !self.buffer.isEmpty { try await self.shipBuffer() }
             for task in self.inFlight { self.completed.append(try await task.value) }
             self.inFlight = []
+            await self.hashing?.value
             let parts = self.completed.sorted { $0.partNumber < $1.partNumber }
             let result = try await self.store.completeMultipartUpload(self.key, uploadId: self.uploadId ?? "", parts: parts)
-            return Summary(key: self.key, size: self.size, sha256: digest, etag: result.etag, parts: parts.count)
+            return Summary(key: self.key, size: self.size, sha256: self.hasher.finish(), etag: result.etag, parts: parts.count)
         }
     }
 
@@ -141,10 +142,22 @@ public final class StreamingUpload {
         }
         let body = buffer
         buffer = []
+        hashLater(body)
         let number = nextPart
         nextPart += 1
         let store = self.store, key = self.key, uploadId = self.uploadId ?? ""
         inFlight.append(Task { try await store.uploadPart(key, uploadId: uploadId, partNumber: number, body: body) })
+    }
+
+    /// Adds a shipped part to the object's SHA-256 in a task chained after the parts before it, so the
+    /// writer (the backup's read thread) does not wait for hashing; `finish` waits for the chain.
+    private func hashLater(_ part: [UInt8]) {
+        let previous = hashing
+        nonisolated(unsafe) let hasher = self.hasher
+        hashing = Task {
+            await previous?.value
+            hasher.update(part)
+        }
     }
 
     /// Runs `body`; on failure aborts everything before rethrowing.

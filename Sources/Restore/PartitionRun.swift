@@ -53,8 +53,10 @@ final class PartitionRun: @unchecked Sendable {
     func restoreAll(translator: inout GroupOffsetTranslator) async throws -> Outcome {
         // Every state is read and checked before anything is produced.
         var loaded: [Int: RestoreResumeState] = [:]
+        let states = self.states
+        let found = try await mapConcurrently(partitions.map(\.target), limit: Self.storeConcurrency) { try await states.load($0) }
         for (slot, partition) in partitions.enumerated() {
-            guard let state = try await states.load(partition.target) else { continue }
+            guard let state = found[slot] else { continue }
             if state.configHash != configHash(partition) || state.sourceTopic != partition.sourceTopic {
                 throw RestoreError.invalidInput("restore state \(states.key(partition.target)) was written by a restore with other settings (source topic, files, time range or as-of); remove it, or use another --state-dir, to restore \(partition.target) again")
             }
@@ -105,7 +107,7 @@ final class PartitionRun: @unchecked Sendable {
     /// (its base: the end offset noted now), so a run killed at any later moment can count its records.
     private func prepare(_ loaded: [Int: RestoreResumeState]) async throws -> [Start] {
         let admin = self.admin
-        let ends = try await Self.concurrently(partitions.map(\.target)) { target in
+        let ends = try await mapConcurrently(partitions.map(\.target), limit: Self.storeConcurrency) { target in
             let kafkaPartition = KafkaTopicPartition(topic: target.topic, partition: target.partition)
             do {
                 return try await KafkaBlocking.run { try admin.watermarks(kafkaPartition).high }
@@ -146,24 +148,13 @@ final class PartitionRun: @unchecked Sendable {
         return starts
     }
 
+    /// Store and broker requests in flight at once while preparing and saving states.
+    static let storeConcurrency = 16
+
     /// Writes states a few at a time: each is a durable write of its own.
     private func saveConcurrently(_ states: [RestoreResumeState]) async throws {
         let store = self.states
-        _ = try await Self.concurrently(states) { try await store.save($0) }
-    }
-
-    /// `body` of every item, at most 16 at once (store writes, broker round trips); results in order.
-    static func concurrently<Item: Sendable, Result: Sendable>(
-        _ items: [Item], _ body: @escaping @Sendable (Item) async throws -> Result) async throws -> [Result] {
-        try await withThrowingTaskGroup(of: (Int, Result).self) { group in
-            var results = [Result?](repeating: nil, count: items.count)
-            for (index, item) in items.enumerated() {
-                if index >= 16, let (done, result) = try await group.next() { results[done] = result }
-                group.addTask { (index, try await body(item)) }
-            }
-            for try await (done, result) in group { results[done] = result }
-            return results.map { $0! }
-        }
+        _ = try await mapConcurrently(states, limit: Self.storeConcurrency) { try await store.save($0) }
     }
 
     private func restore(slot: Int, _ partition: PartitionPlan, start: Start, producer: RecordProducer,

@@ -1,0 +1,34 @@
+/// Runs `body` over `items` with at most `limit` calls in flight, handing each result to `collect`
+/// (on the caller's task, in completion order). Store work (and broker round trips) goes faster a
+/// few at a time; the limit bounds what is held at once. The first error thrown ends it.
+public func forEachConcurrently<Item: Sendable, Result: Sendable>(
+    _ items: [Item], limit: Int, _ body: @escaping @Sendable (Item) async throws -> Result,
+    collect: (Result) throws -> Void
+) async throws {
+    try await withThrowingTaskGroup(of: Result.self) { group in
+        var next = 0
+        for _ in 0..<min(max(1, limit), items.count) {
+            let item = items[next]
+            group.addTask { try await body(item) }
+            next += 1
+        }
+        while let result = try await group.next() {
+            try collect(result)
+            if next < items.count {
+                let item = items[next]
+                group.addTask { try await body(item) }
+                next += 1
+            }
+        }
+    }
+}
+
+/// `body` of every item, at most `limit` at once; the results in the order of `items`.
+public func mapConcurrently<Item: Sendable, Result: Sendable>(
+    _ items: [Item], limit: Int, _ body: @escaping @Sendable (Item) async throws -> Result
+) async throws -> [Result] {
+    var results = [Result?](repeating: nil, count: items.count)
+    try await forEachConcurrently(Array(items.enumerated()), limit: limit, { (index, item) in (index, try await body(item)) },
+                                  collect: { results[$0.0] = $0.1 })
+    return results.map { $0! }
+}
