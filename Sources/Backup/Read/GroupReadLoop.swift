@@ -45,11 +45,16 @@ final class GroupReadLoop {
     }
 
     /// Cooperative rebalancing moves only the partitions that change owner, so members joining or
-    /// leaving do not make everyone drop their work. A user's own strategy (`-X`) still wins.
+    /// leaving do not make everyone drop their work. librdkafka before 2.3 aborts the process in its
+    /// cooperative-sticky assignor when a member is destroyed before its first assignment
+    /// (librdkafka#4312, seen here with Debian's 2.0.2), so there it falls back to eager round-robin:
+    /// every rebalance then restarts the member's partitions from their checkpoints, which is slower
+    /// but as correct. A user's own strategy (`-X`) still wins.
     static func groupConfig(_ user: KafkaConfig) throws -> KafkaConfig {
         var config = KafkaConfig(bootstrapServers: user.bootstrapServers)
         config.logHandler = user.logHandler
-        try config.set("partition.assignment.strategy", "cooperative-sticky")
+        let cooperative = KafkaLibrary.isAtLeast(major: 2, minor: 3)
+        try config.set("partition.assignment.strategy", cooperative ? "cooperative-sticky" : "roundrobin")
         for property in user.properties { try config.set(property.key, property.value) }
         return config
     }
