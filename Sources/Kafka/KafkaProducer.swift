@@ -11,6 +11,8 @@ public final class KafkaProducer: @unchecked Sendable {
     public static let defaultProperties: [(String, String)] = [("enable.idempotence", "true")]
 
     let client: RDKafkaClient
+    /// Topic handles kept from ``learnTopics(_:timeoutMilliseconds:)`` for the producer's life.
+    private var knownTopics: [String: OpaquePointer] = [:]
 
     /// Makes a producer. Set `transactional.id` in `config` to use the transaction methods.
     /// - Parameter onDelivery: called once per produced record, on the polling thread.
@@ -23,6 +25,23 @@ public final class KafkaProducer: @unchecked Sendable {
 
     deinit {
         client.state.deliveryHandler = nil
+        for topic in knownTopics.values { rd_kafka_topic_destroy(topic) }
+    }
+
+    /// Fetches the partitions and leaders of `topics` now. Without it, librdkafka (2.0) learns a topic
+    /// that a first record names only at its next periodic topic scan, up to a second later, and
+    /// holds that record and every later one until then.
+    public func learnTopics(_ topics: [String], timeoutMilliseconds: Int32 = 10_000) throws {
+        for name in topics where knownTopics[name] == nil {
+            guard let topic = rd_kafka_topic_new(client.handle, name, nil) else {
+                throw KafkaError(code: KafkaError.Code(rd_kafka_last_error()), operation: "look up topic", topic: name)
+            }
+            knownTopics[name] = topic
+            var metadata: UnsafePointer<rd_kafka_metadata>?
+            try KafkaError.check(rd_kafka_metadata(client.handle, 0, topic, &metadata, timeoutMilliseconds),
+                                 "read metadata", topic: name)
+            if let metadata { rd_kafka_metadata_destroy(metadata) }
+        }
     }
 
     /// Succeeds when the cluster answers within the timeout; else one `.unreachable` error.

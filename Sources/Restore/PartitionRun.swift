@@ -22,13 +22,15 @@ final class PartitionRun: @unchecked Sendable {
     let states: ResumeStateStore
     let admin: KafkaAdmin
     let events: RestoreEvents
-    private let ledger = DeliveryLedger()
+    private let producer: RecordProducer
+    private var ledger: DeliveryLedger { producer.ledger }
     private var resume: [Int: RestoreResumeState] = [:]
     private var skipped: [Int: Int64] = [:]
     private var lastSave = Date()
 
     init(plan: RestorePlan, options: RestoreOptions, store: any ObjectStore, states: ResumeStateStore,
-         admin: KafkaAdmin, events: RestoreEvents) {
+         admin: KafkaAdmin, producer: RecordProducer, events: RestoreEvents) {
+        self.producer = producer
         self.plan = plan
         partitions = plan.partitions
         self.options = options
@@ -62,9 +64,10 @@ final class PartitionRun: @unchecked Sendable {
             }
             loaded[slot] = state
         }
-        // Made first: an idempotent producer's start (connection, producer id) overlaps the preparation.
-        let producer = try RecordProducer(options: options, largestRecordBound: largestRecordBound(), ledger: ledger)
         let starts = try await prepare(loaded)
+        let producer = self.producer
+        let targetTopics = Array(Set(partitions.map(\.target.topic))).sorted()
+        try await KafkaBlocking.run { try producer.learn(topics: targetTopics) }
         var outcome = Outcome()
         do {
             for (slot, partition) in partitions.enumerated() {
@@ -86,14 +89,6 @@ final class PartitionRun: @unchecked Sendable {
             outcome.produced[slot] = ledger.slot(slot)?.delivered ?? 0
         }
         return outcome
-    }
-
-    /// An upper bound of the largest record: an uncompressed object holds its records; a gzip
-    /// object can hold about 1000× its size, so those count at the ceiling librdkafka allows.
-    private func largestRecordBound() -> Int64 {
-        let objects = partitions.flatMap(\.objects)
-        if objects.contains(where: \.isGzip) { return RecordProducer.messageMaxBytesCeiling }
-        return (objects.map(\.bytes).max() ?? 0) + 4096
     }
 
     /// Where a partition's restore starts: its state, and what its target already holds of it.

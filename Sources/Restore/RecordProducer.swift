@@ -8,12 +8,16 @@ final class RecordProducer: @unchecked Sendable {
     let ledger: DeliveryLedger
     private let producer: KafkaProducer
     private let stopAfterDeliveries: Int?
+    private let bootstrapServers: String
     private var queued = 0
 
     /// librdkafka's ceiling for `message.max.bytes`.
     static let messageMaxBytesCeiling: Int64 = 1_000_000_000
 
-    init(options: RestoreOptions, largestRecordBound: Int64, ledger: DeliveryLedger) throws {
+    /// Made before the plan, as the first thing a restore does: an idempotent producer asks for its
+    /// producer id at once, finds no broker connected yet, and asks again only 500 ms later (librdkafka's
+    /// PID timer); nothing is delivered until then, so that wait should overlap the planning.
+    init(options: RestoreOptions, ledger: DeliveryLedger) throws {
         var config = options.kafka
         do {
             // librdkafka would queue up to 1 GiB of records; 64 MiB keeps memory bounded and the pipe full.
@@ -26,9 +30,10 @@ final class RecordProducer: @unchecked Sendable {
             if config.value(of: "enable.gapless.guarantee") == nil {
                 try config.set("enable.gapless.guarantee", "true")
             }
+            // Any record the store holds must fit (the plan checks the target topic's own limit); this
+            // caps requests, not batches, which `batch.size` keeps at 1 MB.
             if config.value(of: "message.max.bytes") == nil {
-                let bound = min(Self.messageMaxBytesCeiling, max(1_000_000, largestRecordBound))
-                try config.set("message.max.bytes", String(bound))
+                try config.set("message.max.bytes", String(Self.messageMaxBytesCeiling))
             }
             producer = try KafkaProducer(config: config, onDelivery: ledger.record)
         } catch {
@@ -36,6 +41,7 @@ final class RecordProducer: @unchecked Sendable {
         }
         self.ledger = ledger
         stopAfterDeliveries = options.stopAfterDeliveries
+        bootstrapServers = options.kafka.bootstrapServers
     }
 
     /// Queues `records` for `target`, serving delivery reports as it goes. Stops early (without an
@@ -65,6 +71,15 @@ final class RecordProducer: @unchecked Sendable {
             }
         }
         producer.poll(timeoutMilliseconds: 0)
+    }
+
+    /// Learns the target topics' partitions now rather than on the first record (see `KafkaProducer.learnTopics`).
+    func learn(topics: [String]) throws {
+        do {
+            try producer.learnTopics(topics)
+        } catch {
+            throw RestoreError.failure("target cluster \(bootstrapServers): \(error)")
+        }
     }
 
     /// Serves delivery reports already waiting.

@@ -37,6 +37,7 @@ public final class RestoreEngine: @unchecked Sendable {
     /// target, and commits translated group offsets.
     public func run() async throws -> RestoreResult {
         let started = Date()
+        let producer = options.dryRun ? nil : try RecordProducer(options: options, ledger: DeliveryLedger())
         var plan = try await plan()
         let admin = try makeAdmin()
         var translator = GroupOffsetTranslator(plan: plan, selection: options.consumerGroups)
@@ -66,7 +67,9 @@ public final class RestoreEngine: @unchecked Sendable {
         plan.warnings += created
 
         let states = try ResumeStateStore(options: options, store: store, layout: layout)
-        let run = PartitionRun(plan: plan, options: options, store: store, states: states, admin: admin, events: events)
+        guard let producer else { throw RestoreError.failure("internal: no producer for a restore that is not a dry run") }
+        let run = PartitionRun(plan: plan, options: options, store: store, states: states, admin: admin,
+                               producer: producer, events: events)
         let outcome = try await run.restoreAll(translator: &translator)
 
         let translations = translator.translations(plan: plan, bases: outcome.bases)
