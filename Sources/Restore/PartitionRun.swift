@@ -66,12 +66,13 @@ final class PartitionRun: @unchecked Sendable {
         }
         let starts = try await prepare(loaded)
         let producer = self.producer
+        let feed = BatchFeed(partitions: partitions, store: store, options: options)
         let targetTopics = Array(Set(partitions.map(\.target.topic))).sorted()
         try await KafkaBlocking.run { try producer.learn(topics: targetTopics) }
         var outcome = Outcome()
         do {
             for (slot, partition) in partitions.enumerated() {
-                try await restore(slot: slot, partition, start: starts[slot], producer: producer,
+                try await restore(slot: slot, partition, start: starts[slot], producer: producer, feed: feed,
                                   translator: &translator, outcome: &outcome)
             }
             try await KafkaBlocking.run { try producer.flush() }
@@ -152,7 +153,7 @@ final class PartitionRun: @unchecked Sendable {
         _ = try await mapConcurrently(states, limit: Self.storeConcurrency) { try await store.save($0) }
     }
 
-    private func restore(slot: Int, _ partition: PartitionPlan, start: Start, producer: RecordProducer,
+    private func restore(slot: Int, _ partition: PartitionPlan, start: Start, producer: RecordProducer, feed: BatchFeed,
                          translator: inout GroupOffsetTranslator, outcome: inout Outcome) async throws {
         let target = partition.target
         var state = start.state
@@ -167,54 +168,48 @@ final class PartitionRun: @unchecked Sendable {
 
         var index: Int64 = 0
         var nextOffset: Int64?
-        for object in partition.objects {
-            if object.manifest == nil, let expected = nextOffset {
+        while let item = try await feed.next(for: slot) {
+            let object = item.object, batch = item.batch
+            if item.startsObject, object.manifest == nil, let expected = nextOffset {
                 try checkListedContinuity(object, expected: expected, target: target, outcome: &outcome)
             }
-            let reader = try await ObjectRecordReader.open(object, store: store, options: options)
-            var upcoming: Task<ObjectRecordReader.Batch?, Error>? = Self.decodeAhead(reader)
-            defer { upcoming?.cancel() }
-            while let decoding = upcoming, let batch = try await decoding.value {
-                // The next chunk decodes on the pool while this one is produced; not past damage.
-                upcoming = batch.damage == nil ? Self.decodeAhead(reader) : nil
-                var toProduce: [Layout.KafkaRecord] = []
-                if let last = batch.records.last { nextOffset = last.offset + 1 }
-                if !options.hasTimeFilter && index >= skip {
-                    // Every record of the batch goes: no copy of the batch.
-                    for record in batch.records {
-                        translator.observe(slot: slot, sourceOffset: record.offset, index: index)
-                        index += 1
+            var toProduce: [Layout.KafkaRecord] = []
+            if let last = batch.records.last { nextOffset = last.offset + 1 }
+            if !options.hasTimeFilter && index >= skip {
+                // Every record of the batch goes: no copy of the batch.
+                for record in batch.records {
+                    translator.observe(slot: slot, sourceOffset: record.offset, index: index)
+                    index += 1
+                }
+                toProduce = batch.records
+            } else {
+                for record in batch.records {
+                    if options.hasTimeFilter && !options.inTimeRange(record.timestamp) {
+                        outcome.filtered += 1
+                        continue
                     }
-                    toProduce = batch.records
-                } else {
-                    for record in batch.records {
-                        if options.hasTimeFilter && !options.inTimeRange(record.timestamp) {
-                            outcome.filtered += 1
-                            continue
+                    translator.observe(slot: slot, sourceOffset: record.offset, index: index)
+                    if index < skip {
+                        if index == skip - 1, let last = tail.last {
+                            try Self.checkSame(record, last, target: target, object: object.key)
                         }
-                        translator.observe(slot: slot, sourceOffset: record.offset, index: index)
-                        if index < skip {
-                            if index == skip - 1, let last = tail.last {
-                                try Self.checkSame(record, last, target: target, object: object.key)
-                            }
-                        } else {
-                            toProduce.append(record)
-                        }
-                        index += 1
+                    } else {
+                        toProduce.append(record)
                     }
+                    index += 1
                 }
-                if !toProduce.isEmpty {
-                    let records = toProduce
-                    try await KafkaBlocking.run { try producer.produce(records, to: target, slot: slot) }
-                }
-                if let failure = ledger.firstFailure { throw RestoreError.failure(failure) }
-                if Date().timeIntervalSince(lastSave) >= options.stateInterval {
-                    await KafkaBlocking.runQuietly { producer.poll() }
-                    try await saveStates(final: false)
-                    report(partition, done: slot)
-                }
-                if let damage = batch.damage { throw damage }
             }
+            if !toProduce.isEmpty {
+                let records = toProduce
+                try await KafkaBlocking.run { try producer.produce(records, to: target, slot: slot) }
+            }
+            if let failure = ledger.firstFailure { throw RestoreError.failure(failure) }
+            if Date().timeIntervalSince(lastSave) >= options.stateInterval {
+                await KafkaBlocking.runQuietly { producer.poll() }
+                try await saveStates(final: false)
+                report(partition, done: slot)
+            }
+            if let damage = batch.damage { throw damage }
         }
         if index < skip {
             throw RestoreError.failure("target \(target) holds \(skip) records after offset \(state.baseTargetOffset), but this restore has only \(index) for it; another producer wrote into it. Remove \(states.key(target)) to restore it again")
@@ -222,11 +217,6 @@ final class PartitionRun: @unchecked Sendable {
         translator.finish(slot: slot, total: index)
         resume[slot]?.plannedRecords = index
         report(partition, done: slot + 1)
-    }
-
-    /// Decodes the reader's next batch in a task of its own, so that it overlaps producing the one before.
-    private static func decodeAhead(_ reader: ObjectRecordReader) -> Task<ObjectRecordReader.Batch?, Error> {
-        Task { try await reader.next() }
     }
 
     private func report(_ partition: PartitionPlan, done: Int) {
