@@ -14,9 +14,8 @@ final class RecordProducer: @unchecked Sendable {
     /// librdkafka's ceiling for `message.max.bytes`.
     static let messageMaxBytesCeiling: Int64 = 1_000_000_000
 
-    /// Made before the plan, as the first thing a restore does: an idempotent producer asks for its
-    /// producer id at once, finds no broker connected yet, and asks again only 500 ms later (librdkafka's
-    /// PID timer); nothing is delivered until then, so that wait should overlap the planning.
+    /// Made before the plan, as the first thing a restore does, so that connecting and acquiring the
+    /// idempotent producer id happen while the store is listed and the plan is checked.
     init(options: RestoreOptions, ledger: DeliveryLedger) throws {
         var config = options.kafka
         do {
