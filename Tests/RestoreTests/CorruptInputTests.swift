@@ -64,6 +64,23 @@ import Testing
         #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0]?.count == 4)
     }
 
+    /// Objects are read one step ahead, across partitions: a missing object of the next partition must
+    /// not stop the current one short. Partition 0 is restored whole, then the error names the object.
+    @Test func missingObjectOfTheNextPartitionStopsOnlyThere() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let fixture = StoreFixture()
+        let records = [Int32(0): awkwardRecords(count: 8, partition: 0), 1: awkwardRecords(count: 8, partition: 1)]
+        let manifest = try await fixture.writeRun(["t": records], partitionCounts: ["t": 2], perObject: 8)
+        try cluster.createTopic("t", partitions: 2)
+        let second = try #require(manifest.objects.first { $0.partition == 1 })
+        try await fixture.store.delete(second.key)
+        let error = await #expect(throws: RestoreError.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        #expect(error?.message.contains("object \(second.key) is missing") == true)
+        let got = try readTarget(cluster.config, topic: "t", partitions: 2)
+        #expect(differences(expected: records[0]!, got: got[0] ?? []) == [])
+        #expect(got[1] == nil)
+    }
+
     /// Without manifests every key under the topics dir must parse; a bad name stops before producing.
     @Test func unparseableObjectNameInListedStoreIsInvalidInput() async throws {
         let cluster = try KafkaMockCluster(brokers: 1)
