@@ -111,17 +111,41 @@ struct JSONCursor {
     mutating func readString(appendingTo out: inout [UInt8]) throws(RecordLineError) -> (range: Range<Int>, hasEscapes: Bool) {
         skipWhitespace()
         guard i < count, p[i] == UInt8(ascii: "\"") else { throw unexpected("a string") }
+        // The decoded string is never longer than the rest of the line.
+        let (end, hasEscapes) = try decodeString(from: i + 1, limit: count, appendingTo: &out)
         let start = i + 1
+        i = end + 1
+        return (start..<end, hasEscapes)
+    }
+
+    /// Appends the decoded bytes of a string range from `scanString` (escapes resolved, surrogate pairs joined).
+    func appendUnescaped(_ range: Range<Int>, hasEscapes: Bool, to out: inout [UInt8]) throws(RecordLineError) {
+        guard hasEscapes else {
+            out.append(contentsOf: UnsafeBufferPointer(start: p + range.lowerBound, count: range.count))
+            return
+        }
+        // Unescaping only shrinks (`\uXXXX` is 6 bytes for at most 3; a pair 12 for 4): the range is room enough.
+        _ = try decodeString(from: range.lowerBound, limit: range.upperBound, appendingTo: &out)
+    }
+
+    /// Decodes the string whose first byte (after the opening quote) is at `start`, up to its closing
+    /// quote, appending the bytes to `out`; `limit - start` bytes of room are made, so the closing
+    /// quote must lie at or before `limit`. Returns the quote's index and whether escapes were seen.
+    private func decodeString(from start: Int, limit: Int, appendingTo out: inout [UInt8]) throws(RecordLineError) -> (end: Int, hasEscapes: Bool) {
         var k = start
         var hasEscapes = false
-        // The decoded string is never longer than the rest of the line, and never ahead of the input.
-        let room = count - start
-        try out.append(addingCapacity: room) { (span) throws(RecordLineError) in
+        try out.append(addingCapacity: limit - start) { (span) throws(RecordLineError) in
             try span.withUnsafeMutableBufferPointer { (buffer, initialized) throws(RecordLineError) in
-                guard let base = buffer.baseAddress else { throw error(.unexpectedEnd(expected: "the closing quote of a string"), at: k) }
+                guard let base = buffer.baseAddress else {
+                    // No room: only an empty string fits.
+                    guard k < count, p[k] == UInt8(ascii: "\"") else {
+                        throw error(.unexpectedEnd(expected: "the closing quote of a string"), at: k)
+                    }
+                    return
+                }
                 var o = base
                 while true {
-                    if k + 8 <= count {
+                    if k + 8 <= limit {
                         // Copy eight bytes whole, keep those before the first that needs a look;
                         // o - base ≤ k - start, so the copy stays inside the room.
                         let word = UnsafeRawPointer(p + k).loadUnaligned(as: UInt64.self)
@@ -181,79 +205,7 @@ struct JSONCursor {
                 initialized = o - base
             }
         }
-        i = k + 1
-        return (start..<k, hasEscapes)
-    }
-
-    /// Appends the decoded bytes of a string range from `scanString` (escapes resolved, surrogate pairs joined).
-    func appendUnescaped(_ range: Range<Int>, hasEscapes: Bool, to out: inout [UInt8]) throws(RecordLineError) {
-        guard hasEscapes else {
-            out.append(contentsOf: UnsafeBufferPointer(start: p + range.lowerBound, count: range.count))
-            return
-        }
-        // Unescaping only shrinks (`\uXXXX` is 6 bytes for at most 3; a pair 12 for 4), so the range's
-        // length is room enough, and the output never runs ahead of the input.
-        try out.append(addingCapacity: range.count) { (span) throws(RecordLineError) in
-            try span.withUnsafeMutableBufferPointer { (buffer, initialized) throws(RecordLineError) in
-                guard let start = buffer.baseAddress else { return }
-                initialized = try unescape(range, into: start) - start
-            }
-        }
-    }
-
-    /// Writes the unescaped bytes of `range` from `o` on; returns the end written.
-    private func unescape(_ range: Range<Int>, into target: UnsafeMutablePointer<UInt8>) throws(RecordLineError) -> UnsafeMutablePointer<UInt8> {
-        var o = target
-        var k = range.lowerBound
-        let end = range.upperBound
-        while k < end {
-            // Copy eight bytes whole and keep those before the first backslash: o - target ≤ k - lowerBound,
-            // so the copy stays inside the room while k + 8 ≤ end.
-            if k + 8 <= end {
-                let word = UnsafeRawPointer(p + k).loadUnaligned(as: UInt64.self)
-                UnsafeMutableRawPointer(o).storeBytes(of: word, as: UInt64.self)
-                let stop = JSONWords.backslash(word)
-                if stop == 0 {
-                    o += 8
-                    k += 8
-                    continue
-                }
-                let plain = stop.trailingZeroBitCount >> 3
-                o += plain
-                k += plain
-            } else if p[k] != UInt8(ascii: "\\") {
-                o.pointee = p[k]
-                o += 1
-                k += 1
-                continue
-            }
-            let e = p[k + 1]
-            k += 2
-            switch e {
-            case UInt8(ascii: "b"): o.pointee = 0x08; o += 1
-            case UInt8(ascii: "f"): o.pointee = 0x0C; o += 1
-            case UInt8(ascii: "n"): o.pointee = 0x0A; o += 1
-            case UInt8(ascii: "r"): o.pointee = 0x0D; o += 1
-            case UInt8(ascii: "t"): o.pointee = 0x09; o += 1
-            case UInt8(ascii: "u"):
-                guard var scalar = hexValue(at: k) else { throw error(.badEscape, at: k - 2) }
-                let escapeStart = k - 2
-                k += 4
-                if scalar >= 0xD800 && scalar <= 0xDBFF {
-                    // A high surrogate must be followed by an escaped low surrogate.
-                    guard k + 6 <= end, p[k] == UInt8(ascii: "\\"), p[k + 1] == UInt8(ascii: "u"),
-                          let low = hexValue(at: k + 2), low >= 0xDC00 && low <= 0xDFFF
-                    else { throw error(.loneSurrogate, at: escapeStart) }
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                    k += 6
-                } else if scalar >= 0xDC00 && scalar <= 0xDFFF {
-                    throw error(.loneSurrogate, at: escapeStart)
-                }
-                o = Self.putUTF8(scalar, at: o)
-            default: o.pointee = e; o += 1 // " \ /
-            }
-        }
-        return o
+        return (k, hasEscapes)
     }
 
     private static func putUTF8(_ s: UInt32, at o: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
