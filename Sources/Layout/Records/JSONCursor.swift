@@ -145,21 +145,8 @@ struct JSONCursor {
                 }
                 var o = base
                 while true {
-                    if k + 8 <= limit {
-                        // Copy eight bytes whole, keep those before the first that needs a look;
-                        // o - base ≤ k - start, so the copy stays inside the room.
-                        let word = UnsafeRawPointer(p + k).loadUnaligned(as: UInt64.self)
-                        UnsafeMutableRawPointer(o).storeBytes(of: word, as: UInt64.self)
-                        let stop = JSONWords.quoteBackslashOrControl(word)
-                        if stop == 0 {
-                            o += 8
-                            k += 8
-                            continue
-                        }
-                        let plain = stop.trailingZeroBitCount >> 3
-                        o += plain
-                        k += plain
-                    }
+                    // o - base ≤ k - start throughout, so whole words stay inside the room.
+                    JSONWords.copyPlain(p, &k, limit: limit, to: &o, stops: JSONWords.quoteBackslashOrControl)
                     guard k < count else { throw error(.unexpectedEnd(expected: "the closing quote of a string"), at: k) }
                     let b = p[k]
                     if b == UInt8(ascii: "\"") { break }

@@ -39,23 +39,11 @@ enum JSONStringEscaping {
                                table: UnsafeBufferPointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         var o = target
         var i = 0
-        // Eight bytes at a time: copy the word whole, keep the bytes before the first one that needs
-        // a look, then look at that one. The copy never writes past the room: o - target ≤ 6 × i.
-        while i + 8 <= count {
-            let word = UnsafeRawPointer(source + i).loadUnaligned(as: UInt64.self)
-            UnsafeMutableRawPointer(o).storeBytes(of: word, as: UInt64.self)
-            let mask = JSONWords.needsEscapeCheck(word)
-            if mask == 0 {
-                o += 8
-                i += 8
-                continue
-            }
-            let plain = mask.trailingZeroBitCount >> 3
-            o += plain
-            i += plain
-            escapeOne(source, count: count, at: &i, into: &o, table: table)
+        // Whole words while none needs a look, then that byte; o - target ≤ 6 × i keeps the room.
+        while i < count {
+            JSONWords.copyPlain(source, &i, limit: count, to: &o, stops: JSONWords.needsEscapeCheck)
+            if i < count { escapeOne(source, count: count, at: &i, into: &o, table: table) }
         }
-        while i < count { escapeOne(source, count: count, at: &i, into: &o, table: table) }
         return o
     }
 

@@ -25,4 +25,26 @@ enum JSONWords {
     /// Anything an encoder must look at: not ASCII, a control character, `"` or `\`.
     @inline(__always)
     static func needsEscapeCheck(_ x: UInt64) -> UInt64 { (x & highs) | quoteBackslashOrControl(x) }
+
+    /// Copies bytes from `source[k...]` to `o`, eight at a time, while none of the eight matches
+    /// `stops`; leaves `k` and `o` at the first byte that does, or where fewer than eight remain
+    /// before `limit`. Words are copied whole, so `o` needs room for eight bytes past what it keeps:
+    /// callers keep `o` no further ahead of its start than `k` is of its own, which gives that room.
+    @inline(__always)
+    static func copyPlain(_ source: UnsafePointer<UInt8>, _ k: inout Int, limit: Int,
+                          to o: inout UnsafeMutablePointer<UInt8>, stops: (UInt64) -> UInt64) {
+        while k + 8 <= limit {
+            let word = UnsafeRawPointer(source + k).loadUnaligned(as: UInt64.self)
+            UnsafeMutableRawPointer(o).storeBytes(of: word, as: UInt64.self)
+            let stop = stops(word)
+            if stop != 0 {
+                let plain = stop.trailingZeroBitCount >> 3
+                o += plain
+                k += plain
+                return
+            }
+            o += 8
+            k += 8
+        }
+    }
 }
