@@ -80,8 +80,7 @@ final class ObjectStream {
             var output: [UInt8] = []
             try compressor.compress(input, into: &output)
             if final { try compressor.finish(into: &output) }
-            guard !output.isEmpty, try output.withUnsafeBytes({ try upload.gather($0) }) else { return }
-            try await upload.shipFullParts()
+            try await upload.write(output)
         }
     }
 
