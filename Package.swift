@@ -46,10 +46,10 @@ let package = Package(
         .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "Layout", "KtapeTestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "Layout"]),
         // Helpers shared by test targets (servers the tests start in their own processes).
-        .target(name: "KtapeTestSupport", dependencies: ["ObjectStore"], path: "Tests/Support"),
+        .target(name: "KtapeTestSupport", dependencies: ["ObjectStore", "Gzip"], path: "Tests/Support"),
         .testTarget(name: "BackupTests", dependencies: ["Backup", "Layout", "Kafka", "ObjectStore", "Gzip", "KtapeTestSupport"]),
         .testTarget(name: "RestoreTests", dependencies: ["Restore", "Backup", "Layout", "Kafka", "ObjectStore", "Gzip", "KtapeTestSupport"]),
-        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Layout", "ObjectStore", "Gzip"]),
+        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Layout", "ObjectStore", "Gzip", "KtapeTestSupport"]),
         .testTarget(name: "KtapeTests", dependencies: ["KtapeTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,5 +1,5 @@
 import Foundation
-import Gzip
+import KtapeTestSupport
 import Inspection
 import Layout
 import ObjectStore
@@ -51,7 +51,7 @@ final class InspectionFixture: @unchecked Sendable {
                     let last = min(end, first + perObject) - 1
                     var body: [UInt8] = []
                     for offset in first...last { EnvelopeEncoder.append(Self.record(offset), to: &body) }
-                    if gzip { body = try Self.gzip(body) }
+                    if gzip { body = try gzipped(body) }
                     let key = layout.key(for: try ObjectKey(topic: topic, partition: partition, startOffset: first, kind: kind))
                     try await store.put(key, body: body)
                     objects.append(ManifestObject(key: key, topic: topic, partition: partition, firstOffset: first,
@@ -107,12 +107,4 @@ final class InspectionFixture: @unchecked Sendable {
     }
 
     func remove(_ key: String) throws { try FileManager.default.removeItem(at: path(key)) }
-
-    static func gzip(_ bytes: [UInt8]) throws -> [UInt8] {
-        let compressor = try GzipCompressor()
-        var out: [UInt8] = []
-        try compressor.compress(bytes, into: &out)
-        try compressor.finish(into: &out)
-        return out
-    }
 }

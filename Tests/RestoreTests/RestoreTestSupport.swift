@@ -1,5 +1,5 @@
 import Foundation
-import Gzip
+import KtapeTestSupport
 import Kafka
 import Layout
 import ObjectStore
@@ -42,7 +42,7 @@ final class StoreFixture: @unchecked Sendable {
                     let name = try ObjectKey(topic: topic, partition: partition, startOffset: slice[0].offset, kind: kind)
                     var body: [UInt8] = []
                     for record in slice { EnvelopeEncoder.append(record, to: &body) }
-                    if gzip { body = try Self.gzip(body) }
+                    if gzip { body = try gzipped(body) }
                     let key = layout.key(for: name)
                     try await store.put(key, body: body)
                     objects.append(ManifestObject(key: key, topic: topic, partition: partition,
@@ -75,14 +75,6 @@ final class StoreFixture: @unchecked Sendable {
     }
 
     private var previousEnds: [TopicPartition: Int64] = [:]
-
-    static func gzip(_ bytes: [UInt8]) throws -> [UInt8] {
-        let compressor = try GzipCompressor()
-        var out: [UInt8] = []
-        try compressor.compress(bytes, into: &out)
-        try compressor.finish(into: &out)
-        return out
-    }
 }
 
 /// Records of every awkward kind: binary and non-UTF-8 bytes, empty vs null key and value (tombstones),

@@ -39,7 +39,7 @@ public enum KtapeProcess {
         process.environment = env
         process.currentDirectoryURL = directory ?? repositoryRoot
         for name in ["stdout", "stderr"] {
-            FileManager.default.createFile(atPath: output.appendingPathComponent(name).path, contents: nil)
+            _ = FileManager.default.createFile(atPath: output.appendingPathComponent(name).path, contents: nil)
         }
         process.standardOutput = try FileHandle(forWritingTo: output.appendingPathComponent("stdout"))
         process.standardError = try FileHandle(forWritingTo: output.appendingPathComponent("stderr"))
