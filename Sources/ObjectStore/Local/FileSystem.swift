@@ -36,25 +36,18 @@ struct FileSystem {
         }
     }
 
-    /// Writes `chunks` to a new temp file in `directory`, fsyncs it, and returns its path.
+    /// Writes `chunks` to a new temp file in `directory` (around the page cache where possible),
+    /// fsyncs it, and returns its path.
     func writeTemp(in directory: String, _ fill: (_ write: ([UInt8]) throws -> Void) throws -> Void) throws -> String {
         let temp = directory + "/.ktape-tmp-" + UUID().uuidString
-        let fd = try check("open", temp) { open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) }
+        let file = try UncachedFileWriter(creating: temp, fs: self)
         var closed = false
-        defer { if !closed { close(fd); unlink(temp) } }
-        try fill { bytes in
-            var done = 0
-            while done < bytes.count {
-                let wrote = try bytes.withUnsafeBytes { buffer -> Int32 in
-                    guard let base = buffer.baseAddress else { return Int32(buffer.count) }
-                    return try check("write", temp) { Int32(truncatingIfNeeded: write(fd, base + done, buffer.count - done)) }
-                }
-                done += Int(wrote)
-            }
-        }
-        try check("fsync", temp) { fsync(fd) }
+        defer { if !closed { close(file.fd); unlink(temp) } }
+        try fill { bytes in try bytes.withUnsafeBytes { try file.write($0) } }
+        try file.finish()
+        try check("fsync", temp) { fsync(file.fd) }
         closed = true
-        try check("close", temp) { close(fd) }
+        try check("close", temp) { close(file.fd) }
         return temp
     }
 
