@@ -36,15 +36,19 @@ public struct ObjectChunks: AsyncSequence, Sendable {
             return chunk
         }
 
-        private func fetch(at start: Int64) -> Task<[UInt8], Error> {
+        fileprivate func fetch(at start: Int64) -> Task<[UInt8], Error> {
             let range = ByteRange(offset: start, length: Swift.min(chunkSize, size - start))
             let store = self.store, key = self.key
             return Task { try await store.get(key, range: range) }
         }
     }
 
+    /// The first chunk is requested at once, so that an object opened ahead of its turn is already
+    /// on its way when it is read.
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(store: store, key: key, size: size, chunkSize: chunkSize)
+        var iterator = AsyncIterator(store: store, key: key, size: size, chunkSize: chunkSize)
+        if size > 0 { iterator.pending = iterator.fetch(at: 0) }
+        return iterator
     }
 }
 

@@ -4,7 +4,9 @@ import ObjectStore
 /// Every planned object's batches in restore order (partition by partition, object by object),
 /// decoded one step ahead: while the restore produces one batch, the next one, of the same object,
 /// the next object or the next partition, is read and decoded on the pool. Objects are often one
-/// batch each, so looking ahead only inside an object would leave nothing to overlap.
+/// batch each, so looking ahead only inside an object would leave nothing to overlap. The objects
+/// after the current one are opened early too, about one chunk's worth of them, so their first
+/// chunks are on their way (a disk read, or an S3 round trip per small object) before their turn.
 final class BatchFeed: @unchecked Sendable {
     struct Item: @unchecked Sendable {
         let slot: Int
@@ -19,10 +21,14 @@ final class BatchFeed: @unchecked Sendable {
     private let partitions: [PartitionPlan]
     private let store: any ObjectStore
     private let options: RestoreOptions
+    /// (partition slot, object index) of every object, in restore order.
+    private let order: [(slot: Int, index: Int)]
+    /// At most this many objects are opened ahead, however small.
+    private static let maxAhead = 16
     // Decoding state, touched only by the one decode task running at a time.
-    private var slot = 0
-    private var objectIndex = 0
+    private var position = 0
     private var reader: ObjectRecordReader?
+    private var ahead: [(position: Int, reader: Task<ObjectRecordReader, Error>)] = []
     private var upcoming: Task<Item?, Never>?
     private var stopped = false
 
@@ -30,9 +36,13 @@ final class BatchFeed: @unchecked Sendable {
         self.partitions = partitions
         self.store = store
         self.options = options
+        order = partitions.indices.flatMap { slot in partitions[slot].objects.indices.map { (slot, $0) } }
     }
 
-    deinit { upcoming?.cancel() }
+    deinit {
+        upcoming?.cancel()
+        for opened in ahead { opened.reader.cancel() }
+    }
 
     /// The next item of partition `slot`, or nil when that partition has no more. Partitions must be
     /// asked for in plan order.
@@ -54,17 +64,12 @@ final class BatchFeed: @unchecked Sendable {
     }
 
     private func step() async -> Item? {
-        while slot < partitions.count {
-            let objects = partitions[slot].objects
-            guard objectIndex < objects.count else {
-                slot += 1
-                objectIndex = 0
-                continue
-            }
-            let object = objects[objectIndex]
+        while position < order.count {
+            let (slot, index) = order[position]
+            let object = partitions[slot].objects[index]
             let startsObject = reader == nil
             do {
-                if startsObject { reader = try await ObjectRecordReader.open(object, store: store, options: options) }
+                if startsObject { reader = try await openReader() }
                 if let batch = try await reader?.next() {
                     return Item(slot: slot, object: object, startsObject: startsObject, batch: batch, failure: nil)
                 }
@@ -73,11 +78,36 @@ final class BatchFeed: @unchecked Sendable {
                             batch: ObjectRecordReader.Batch(records: []), failure: error)
             }
             reader = nil
-            objectIndex += 1
+            position += 1
             if startsObject {
                 return Item(slot: slot, object: object, startsObject: true, batch: ObjectRecordReader.Batch(records: []), failure: nil)
             }
         }
         return nil
+    }
+
+    /// The reader of the object at `position` (opened ahead, or now), after opening the ones behind it
+    /// up to about one chunk of bytes in all.
+    private func openReader() async throws -> ObjectRecordReader {
+        let current = ahead.first?.position == position ? ahead.removeFirst().reader : open(position)
+        func firstChunk(_ position: Int) -> Int64 {
+            let (slot, index) = order[position]
+            return min(partitions[slot].objects[index].bytes, Int64(options.chunkSize))
+        }
+        var bytes = ahead.reduce(Int64(0)) { $0 + firstChunk($1.position) }
+        var next = (ahead.last?.position ?? position) + 1
+        while next < order.count && ahead.count < Self.maxAhead
+                && (ahead.isEmpty || bytes + firstChunk(next) <= Int64(options.chunkSize)) {
+            ahead.append((next, open(next)))
+            bytes += firstChunk(next)
+            next += 1
+        }
+        return try await current.value
+    }
+
+    private func open(_ position: Int) -> Task<ObjectRecordReader, Error> {
+        let (slot, index) = order[position]
+        let object = partitions[slot].objects[index], store = self.store, options = self.options
+        return Task { try await ObjectRecordReader.open(object, store: store, options: options) }
     }
 }
