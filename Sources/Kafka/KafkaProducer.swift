@@ -72,31 +72,37 @@ public final class KafkaProducer: @unchecked Sendable {
         }
         try names.withUnsafeBufferPointer { nameBuffer in
             try withHeaderValues(headers) { values in
-                var vus = [rd_kafka_vu_t]()
-                vus.reserveCapacity(6 + headers.count)
-                try topic.withCString { topicName in
-                    vus.append(Self.vu(RD_KAFKA_VTYPE_TOPIC) { $0.cstr = topicName })
-                    vus.append(Self.vu(RD_KAFKA_VTYPE_PARTITION) { $0.i32 = partition })
-                    vus.append(Self.vu(RD_KAFKA_VTYPE_MSGFLAGS) { $0.i = RD_KAFKA_MSG_F_COPY })
-                    vus.append(Self.vu(RD_KAFKA_VTYPE_OPAQUE) { $0.ptr = UnsafeMutableRawPointer(bitPattern: UInt(id)) })
-                    if let key {
-                        vus.append(Self.vu(RD_KAFKA_VTYPE_KEY) { $0.mem.ptr = Self.nonNull(key); $0.mem.size = key.count })
+                // On the stack: a heap array here was one malloc and free per record.
+                try withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 7 + headers.count) { buffer in
+                    var count = 0
+                    func add(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t.__Unnamed_union_u) -> Void) {
+                        (buffer.baseAddress! + count).initialize(to: Self.vu(type, fill))
+                        count += 1
                     }
-                    if let value {
-                        vus.append(Self.vu(RD_KAFKA_VTYPE_VALUE) { $0.mem.ptr = Self.nonNull(value); $0.mem.size = value.count })
+                    try topic.withCString { topicName in
+                        add(RD_KAFKA_VTYPE_TOPIC) { $0.cstr = topicName }
+                        add(RD_KAFKA_VTYPE_PARTITION) { $0.i32 = partition }
+                        add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.i = RD_KAFKA_MSG_F_COPY }
+                        add(RD_KAFKA_VTYPE_OPAQUE) { $0.ptr = UnsafeMutableRawPointer(bitPattern: UInt(id)) }
+                        if let key {
+                            add(RD_KAFKA_VTYPE_KEY) { $0.mem.ptr = Self.nonNull(key); $0.mem.size = key.count }
+                        }
+                        if let value {
+                            add(RD_KAFKA_VTYPE_VALUE) { $0.mem.ptr = Self.nonNull(value); $0.mem.size = value.count }
+                        }
+                        if let timestamp {
+                            add(RD_KAFKA_VTYPE_TIMESTAMP) { $0.i64 = timestamp }
+                        }
+                        for (index, value) in values.enumerated() {
+                            let name = nameBuffer.baseAddress.map { $0 + nameOffsets[index] }
+                            add(RD_KAFKA_VTYPE_HEADER) {
+                                $0.header.name = name
+                                $0.header.val = value.map { UnsafeRawPointer(Self.nonNull($0)) }
+                                $0.header.size = value?.count ?? 0
+                            }
+                        }
+                        try produceRetryingWhenFull(UnsafeBufferPointer(rebasing: buffer[..<count]), topic: topic, partition: partition)
                     }
-                    if let timestamp {
-                        vus.append(Self.vu(RD_KAFKA_VTYPE_TIMESTAMP) { $0.i64 = timestamp })
-                    }
-                    for (index, value) in values.enumerated() {
-                        let name = nameBuffer.baseAddress.map { $0 + nameOffsets[index] }
-                        vus.append(Self.vu(RD_KAFKA_VTYPE_HEADER) {
-                            $0.header.name = name
-                            $0.header.val = value.map { UnsafeRawPointer(Self.nonNull($0)) }
-                            $0.header.size = value?.count ?? 0
-                        })
-                    }
-                    try produceRetryingWhenFull(vus, topic: topic, partition: partition)
                 }
             }
         }
@@ -125,10 +131,9 @@ public final class KafkaProducer: @unchecked Sendable {
     /// since the last call, oldest first; served by polling.
     public func takeClientErrors() -> [KafkaError] { client.state.takeErrors() }
 
-    private func produceRetryingWhenFull(_ vus: [rd_kafka_vu_t], topic: String, partition: Int32) throws {
+    private func produceRetryingWhenFull(_ vus: UnsafeBufferPointer<rd_kafka_vu_t>, topic: String, partition: Int32) throws {
         while true {
-            guard let error = vus.withUnsafeBufferPointer({ rd_kafka_produceva(client.handle, $0.baseAddress, $0.count) })
-            else { return }
+            guard let error = rd_kafka_produceva(client.handle, vus.baseAddress, vus.count) else { return }
             if KafkaError.Code(rd_kafka_error_code(error)) == .queueFull {
                 rd_kafka_error_destroy(error)
                 client.poll(timeoutMilliseconds: 100)

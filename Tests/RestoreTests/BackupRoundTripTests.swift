@@ -82,7 +82,8 @@ import Testing
                          flags: ["format": "confluent-json", "store-keys": "true", "store-headers": "true", "flush-size": "3"])
         var options = mockOptions(cluster)
         options.rename = try RegexRouter(regex: "json-live", replacement: "json-copy")
-        try await RestoreEngine(store: store, layout: StoreLayout(), options: options).run()
+        let result = try await RestoreEngine(store: store, layout: StoreLayout(), options: options).run()
+        #expect(result.summary.producedRecords == 7)
         let got = try readTarget(cluster.config, topic: "json-copy", partitions: 1)[0] ?? []
         #expect(got.map(\.value) == (0..<7).map { Array("{\"n\":\($0),\"s\":\"v\($0)\"}".utf8) })
         #expect(got.map(\.key) == records.map(\.key))
