@@ -23,10 +23,12 @@ let package = Package(
         .target(name: "Layout"),
         // AWS Signature V4 as a pure function of (request, credentials, date).
         .target(name: "SigV4", dependencies: ["COpenSSL"]),
-        .target(name: "ObjectStore", dependencies: ["SigV4", "CCurl", "COpenSSL"]),
+        // Threads for blocking calls (file I/O, fsync, librdkafka waits), off the cooperative pool.
+        .target(name: "Threads"),
+        .target(name: "ObjectStore", dependencies: ["SigV4", "Threads", "CCurl", "COpenSSL"]),
         // Streaming, deterministic gzip over zlib.
         .target(name: "Gzip", dependencies: ["CZlib"]),
-        .target(name: "Kafka", dependencies: ["CRdKafka", "Layout"]),
+        .target(name: "Kafka", dependencies: ["CRdKafka", "Layout", "Threads"]),
         // YAML job files read into Layout's job document (line numbers kept for errors).
         .target(name: "JobFile", dependencies: ["Layout", .product(name: "Yams", package: "Yams")]),
         .target(name: "Backup", dependencies: ["Layout", "Kafka", "ObjectStore", "Gzip", "SigV4"]),
@@ -43,6 +45,7 @@ let package = Package(
         .testTarget(name: "GzipTests", dependencies: ["Gzip"]),
         .testTarget(name: "JobFileTests", dependencies: ["JobFile", "Layout"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
+        .testTarget(name: "ThreadsTests", dependencies: ["Threads"]),
         .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "Layout", "KtapeTestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "Layout"]),
         // Helpers shared by test targets (servers the tests start in their own processes).
