@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
         .testTarget(name: "ThreadsTests", dependencies: ["Threads"]),
         .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "Layout", "KtapeTestSupport"]),
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "Layout"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "Layout", "KtapeTestSupport"]),
         // Helpers shared by test targets (servers the tests start in their own processes).
         .target(name: "KtapeTestSupport", dependencies: ["ObjectStore", "Gzip"], path: "Tests/Support"),
         .testTarget(name: "BackupTests", dependencies: ["Backup", "Layout", "Kafka", "ObjectStore", "Gzip", "KtapeTestSupport"]),

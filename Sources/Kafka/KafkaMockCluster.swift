@@ -5,6 +5,10 @@ import CRdKafka
 /// The mock answers produce, fetch, metadata, list offsets and group offsets, but not CreateTopics,
 /// DescribeConfigs or ListGroups (in 2.0.2), and keeps only about 5 MiB of batches per partition:
 /// older batches are dropped and the log start offset moves, as retention would.
+///
+/// It offers no way to take a broker down: librdkafka then re-binds the broker's port at once and
+/// aborts the process if that fails, which it does when a child process being spawned at that
+/// moment holds the listening socket. Tests take brokers down in `scripts/mock-kafka`'s process.
 public final class KafkaMockCluster: @unchecked Sendable {
     private let client: RDKafkaClient
     private let cluster: OpaquePointer
@@ -35,16 +39,6 @@ public final class KafkaMockCluster: @unchecked Sendable {
     public func createTopic(_ name: String, partitions: Int32, replicationFactor: Int32 = 1) throws {
         try KafkaError.check(rd_kafka_mock_topic_create(cluster, name, partitions, replicationFactor),
                              "create mock topic", topic: name)
-    }
-
-    /// Takes a broker down: its connections close and it refuses new ones.
-    public func setBrokerDown(_ id: Int32) throws {
-        try KafkaError.check(rd_kafka_mock_broker_set_down(cluster, id), "take mock broker \(id) down")
-    }
-
-    /// Brings a broker back up.
-    public func setBrokerUp(_ id: Int32) throws {
-        try KafkaError.check(rd_kafka_mock_broker_set_up(cluster, id), "bring mock broker \(id) up")
     }
 
     /// Delays every answer of the brokers by `milliseconds` (0 removes the delay), as a slow network would.

@@ -4,26 +4,46 @@ import Testing
 import Kafka
 import Layout
 import ObjectStore
+import KtapeTestSupport
 
-/// An in-process mock cluster with topics and records, and helpers to run backups into a store.
+/// A mock cluster (in this process, or in its own with `MockKafkaProcess`) with topics and records,
+/// and helpers to run backups into a store.
 final class BackupFixture: @unchecked Sendable {
-    let cluster: KafkaMockCluster
+    let kafka: KafkaConfig
     let layout = StoreLayout(prefix: "", topicsDir: "topics")
+    private let createTopic: (String, Int32) throws -> Void
+    /// Keeps the in-process cluster alive as long as the fixture.
+    private let inProcess: KafkaMockCluster?
 
     init(brokers: Int = 3) throws {
-        cluster = try KafkaMockCluster(brokers: brokers)
+        let cluster = try KafkaMockCluster(brokers: brokers)
+        inProcess = cluster
+        kafka = cluster.config
+        createTopic = { try cluster.createTopic($0, partitions: $1) }
+    }
+
+    /// A fixture on a cluster in another process (see `MockKafkaProcess` for when that is needed).
+    init(process: MockKafkaProcess) {
+        inProcess = nil
+        kafka = KafkaConfig(bootstrapServers: process.bootstrap)
+        createTopic = { try process.createTopic($0, partitions: Int($1)) }
     }
 
     /// Creates a topic with a name no other test uses and returns it.
     func topic(_ stem: String, partitions: Int32) throws -> String {
         let name = "\(stem)-\(UUID().uuidString.prefix(8).lowercased())"
-        try cluster.createTopic(name, partitions: partitions)
+        try createTopic(name, partitions)
         return name
+    }
+
+    /// Creates a topic with exactly this name.
+    func topic(named name: String, partitions: Int32) throws {
+        try createTopic(name, partitions)
     }
 
     /// Produces records and checks every one was delivered.
     func produce(_ records: [KafkaProducerRecord]) throws {
-        var config = cluster.config
+        var config = kafka
         try config.set("linger.ms", "5")
         let log = DeliveryLog()
         let producer = try KafkaProducer(config: config, onDelivery: log.append)
@@ -48,7 +68,7 @@ final class BackupFixture: @unchecked Sendable {
     /// Settings as a job would give them; `flags` are job keys (`"flush-size": "3"`).
     func settings(topics: [String], _ flags: [String: String] = [:]) throws -> BackupSettings {
         var document: [String: JobRawValue] = [
-            "bootstrap-servers": .scalar(cluster.bootstrapServers),
+            "bootstrap-servers": .scalar(kafka.bootstrapServers),
             "store": .scalar("/unused"),
             "topics": .list(topics),
         ]
@@ -59,7 +79,7 @@ final class BackupFixture: @unchecked Sendable {
 
     func request(store: any ObjectStore, topics: [String], _ flags: [String: String] = [:],
                  job: String = "test") throws -> BackupRequest {
-        var request = BackupRequest(job: job, settings: try settings(topics: topics, flags), kafka: cluster.config,
+        var request = BackupRequest(job: job, settings: try settings(topics: topics, flags), kafka: kafka,
                                     store: store, layout: layout)
         request.connectTimeout = 2
         request.stallTimeout = 30

@@ -11,7 +11,7 @@ import ObjectStore
         let fixture = try BackupFixture(brokers: 1)
         let topic = try fixture.topic("grouped", partitions: 2)
         try fixture.produceJSON(topic: topic, partitions: 2, count: 8)
-        let admin = try KafkaAdmin(config: fixture.cluster.config)
+        let admin = try KafkaAdmin(config: fixture.kafka)
         try admin.commitOffsets(group: "billing", offsets: [KafkaTopicPartition(topic: topic, partition: 0): 3,
                                                             KafkaTopicPartition(topic: topic, partition: 1): 4])
         let store = MemoryStore()

@@ -20,9 +20,9 @@ import ObjectStore
     @Test func regexSelectsInternalTopicsOnlyWhenNamed() async throws {
         let fixture = try BackupFixture(brokers: 1)
         let plain = try fixture.topic("app", partitions: 1)
-        try fixture.cluster.createTopic("_schemas", partitions: 1)
-        try fixture.cluster.createTopic("__internal", partitions: 1)
-        let metadata = try KafkaAdmin(config: fixture.cluster.config).metadata()
+        try fixture.topic(named: "_schemas", partitions: 1)
+        try fixture.topic(named: "__internal", partitions: 1)
+        let metadata = try KafkaAdmin(config: fixture.kafka).metadata()
         var document: [String: JobRawValue] = ["bootstrap-servers": .scalar("x"), "store": .scalar("/s"), "topics-regex": .scalar(".*")]
         let byRegex = try #require(try JobSpec(document: .flags(document), command: .backup).backup)
         let names = try TopicSelection.select(settings: byRegex, metadata: metadata).map(\.name)

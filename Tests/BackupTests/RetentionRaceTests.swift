@@ -16,7 +16,7 @@ import ObjectStore
                                 timestamp: 1_700_000_000_000 + Int64(n))
         })
         let partition = KafkaTopicPartition(topic: topic, partition: 0)
-        let admin = try KafkaAdmin(config: fixture.cluster.config)
+        let admin = try KafkaAdmin(config: fixture.kafka)
         let low = try admin.watermarks(partition).low
         try #require(low > 0, "the mock kept everything; produce more")
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import KtapeTestSupport
 @testable import Kafka
 
 @Suite struct ProducerTests {
@@ -36,14 +37,16 @@ import Testing
     }
 
     @Test func brokerDownAndUpWhileProducingStillDeliversEverything() throws {
-        let cluster = try KafkaMockCluster(brokers: 3)
+        // A cluster of its own process: see MockKafkaProcess on taking brokers down.
         let topic = uniqueTopic("failover")
-        try cluster.createTopic(topic, partitions: 3)
+        let mock = try MockKafkaProcess(topic: topic, partitions: 3, brokers: 3)
+        defer { mock.stop() }
+        let config = KafkaConfig(bootstrapServers: mock.bootstrap)
         let log = DeliveryLog()
-        let producer = try KafkaProducer(config: cluster.config, onDelivery: log.append)
+        let producer = try KafkaProducer(config: config, onDelivery: log.append)
         for index in 0..<300 {
-            if index == 100 { try cluster.setBrokerDown(2) }
-            if index == 200 { try cluster.setBrokerUp(2) }
+            if index == 100 { try mock.setBroker(2, up: false) }
+            if index == 200 { try mock.setBroker(2, up: true) }
             try producer.produce(KafkaProducerRecord(topic: topic, partition: Int32(index % 3), key: nil,
                                                      value: Array("\(index)".utf8)), id: UInt64(index))
             producer.poll()
@@ -54,7 +57,7 @@ import Testing
         #expect(log.reports.count == 300)
         #expect(log.reports.allSatisfy { $0.error == nil })
         let partitions = (0..<3).map { (KafkaTopicPartition(topic: topic, partition: Int32($0)), KafkaOffset.beginning) }
-        let read = try readUntilEOF(partitions, config: cluster.config)
+        let read = try readUntilEOF(partitions, config: config)
         // Idempotence: each value exactly once, in per-partition order.
         #expect(read.records.count == 300)
         for partition in Int32(0)..<3 {

@@ -2,10 +2,16 @@ import Foundation
 
 /// `scripts/mock-kafka` in its own process: a mock Kafka cluster that outlives the ktape process under
 /// test, so that process can be killed, rerun or given a newer librdkafka without losing the cluster.
+///
+/// Brokers are taken down here, never in the test process: librdkafka's mock re-binds a downed
+/// broker's port at once, and aborts when that fails, which it does whenever a child process being
+/// spawned by another test at that moment still holds the listening socket (reproduced with a
+/// spawning thread beside the mock: "Address already in use", then the assertion).
 public final class MockKafkaProcess {
     public let bootstrap: String
     private let process: Process
     private let input: Pipe
+    private let output: Pipe
 
     public static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -15,18 +21,38 @@ public final class MockKafkaProcess {
         process.executableURL = Self.repositoryRoot.appendingPathComponent("scripts/mock-kafka")
         process.arguments = ["--brokers", "\(brokers)", "--topic", "\(topic):\(partitions)"]
         input = Pipe()
-        let output = Pipe()
+        output = Pipe()
         process.standardInput = input
         process.standardOutput = output
         try process.run()
+        bootstrap = Self.readLine(output)
+        guard bootstrap.contains(":") else { throw MockKafkaProcessError(message: "scripts/mock-kafka printed no bootstrap list") }
+    }
+
+    /// Creates another topic.
+    public func createTopic(_ name: String, partitions: Int) throws {
+        try command("topic \(name) \(partitions)")
+    }
+
+    /// Takes broker `id` (1-based) down, closing its connections, or brings it back up.
+    public func setBroker(_ id: Int, up: Bool) throws {
+        try command("\(up ? "up" : "down") \(id)")
+    }
+
+    private func command(_ line: String) throws {
+        try input.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
+        let answer = Self.readLine(output)
+        guard answer == "ok" else { throw MockKafkaProcessError(message: "scripts/mock-kafka: \(line): \(answer)") }
+    }
+
+    private static func readLine(_ pipe: Pipe) -> String {
         var line = Data()
         while true {
-            let byte = output.fileHandleForReading.readData(ofLength: 1)
+            let byte = pipe.fileHandleForReading.readData(ofLength: 1)
             if byte.isEmpty || byte == Data("\n".utf8) { break }
             line.append(byte)
         }
-        bootstrap = String(decoding: line, as: UTF8.self)
-        guard bootstrap.contains(":") else { throw MockKafkaProcessError(message: "scripts/mock-kafka printed no bootstrap list") }
+        return String(decoding: line, as: UTF8.self)
     }
 
     public func stop() {
