@@ -122,7 +122,7 @@ final class ObjectRecordReader: @unchecked Sendable {
             return record
         }
         // A name near Int64.max (a damaged or hostile object) must be an error line, not an overflow trap.
-        let (offset, overflow) = object.name.startOffset.addingReportingOverflow(Int64(lineNumber - 1))
+        let (offset, overflow) = confluentOffset(lineNumber: lineNumber)
         if overflow || offset == Int64.max {
             throw RestoreError.corrupt(object.key, line: lineNumber, "offset past the largest Kafka offset")
         }
@@ -141,6 +141,21 @@ final class ObjectRecordReader: @unchecked Sendable {
             }
         }
         return record
+    }
+
+    /// The source offset a confluent-json line stands for. Such lines carry no offset: line n is the
+    /// object's start offset + n - 1, exact when its offsets have no gaps. When the manifest says they
+    /// have (its offsets span more than its records: compaction, transaction markers), where the gaps
+    /// lie is unknown, and the lines after the first are placed as late as the span allows, so a
+    /// consumer group offset inside the object translates to the fewest records certainly before it:
+    /// its consumers may read some records again, but never miss one.
+    private func confluentOffset(lineNumber: Int) -> (Int64, overflow: Bool) {
+        let start = object.name.startOffset
+        if lineNumber > 1, let manifest = object.manifest, manifest.firstOffset == start,
+           manifest.recordCount > 1, manifest.lastOffset - start + 1 > manifest.recordCount {
+            return manifest.lastOffset.subtractingReportingOverflow(manifest.recordCount - Int64(lineNumber))
+        }
+        return start.addingReportingOverflow(Int64(lineNumber - 1))
     }
 
     /// Offsets rise inside an object and stay inside what its name and manifest say.

@@ -46,4 +46,39 @@ import Testing
         let target = try readTarget(cluster.config, topic: "dst", partitions: 1)[0] ?? []
         #expect(target.first { $0.offset == 6 }?.value == records[4].value)
     }
+
+    /// confluent-json lines carry no offsets. In an object whose offsets have gaps, a group offset
+    /// inside it translates to the fewest records certainly before it, never more: consumers may
+    /// read some again but never miss one.
+    @Test func offsetsInsideAGappedConfluentObjectNeverSkipRecords() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let fixture = StoreFixture()
+        // Five records at offsets 10, 11, 12, 18, 19 in one object: its manifest says 10…19, 5 records.
+        let offsets: [Int64] = [10, 11, 12, 18, 19]
+        let records = offsets.map { offset in
+            Layout.KafkaRecord(offset: offset, timestamp: -1, timestampType: .notAvailable, key: nil,
+                               value: Array("{\"o\":\(offset)}".utf8))
+        }
+        // Records certainly before each group offset: 11 → 1 (offset 10), 15 → 1 (the other four fit in
+        // 15…19), 19 → 4 (only the last must be at 19), 20 → all 5, 10 → none.
+        let saved = [("g-first", 11), ("g-mid", 15), ("g-late", 19), ("g-after", 20), ("g-start", 10)].map {
+            ManifestGroupOffset(group: $0.0, topic: "src", partition: 0, offset: Int64($0.1))
+        }
+        try await fixture.writeRun(["src": [0: records]], partitionCounts: ["src": 1], perObject: 5,
+                                   format: .confluentJSON, groupOffsets: saved)
+        try cluster.createTopic("dst", partitions: 1)
+        var options = mockOptions(cluster)
+        options.rename = try RegexRouter(regex: "src", replacement: "dst")
+        options.consumerGroups = .regex(try WholeNameRegex("g-.*"))
+        let result = try await restore(fixture, options)
+        #expect(result.summary.producedRecords == 5)
+
+        let admin = try KafkaAdmin(config: cluster.config)
+        let p0 = KafkaTopicPartition(topic: "dst", partition: 0)
+        // Exact answers would be 1, 3, 4, 5, 0; each translation is at most that.
+        let expected: [String: Int64] = ["g-first": 1, "g-mid": 1, "g-late": 4, "g-after": 5, "g-start": 0]
+        for (group, offset) in expected {
+            #expect(try admin.committedOffsets(group: group, partitions: [p0])[p0] == .some(offset), "\(group)")
+        }
+    }
 }

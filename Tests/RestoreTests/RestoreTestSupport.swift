@@ -23,7 +23,8 @@ final class StoreFixture: @unchecked Sendable {
     /// Writes one run: `records[topic][partition]` split into objects of `perObject` records, and its manifest.
     @discardableResult
     func writeRun(_ records: [String: [Int32: [Layout.KafkaRecord]]], partitionCounts: [String: Int32],
-                  perObject: Int = 3, gzip: Bool = false, groupOffsets: [ManifestGroupOffset] = [],
+                  perObject: Int = 3, gzip: Bool = false, format: StoreFormat = .envelope,
+                  groupOffsets: [ManifestGroupOffset] = [],
                   timestampTypes: [String: TopicTimestampType] = [:],
                   configs: [String: [String: String]] = [:]) async throws -> RunManifest {
         runCounter += 1
@@ -38,10 +39,13 @@ final class StoreFixture: @unchecked Sendable {
                     let slice = Array(list[start..<min(list.count, start + perObject)])
                     // Spans meet: offsets with no record (compacted away) belong to the object before.
                     let spanEnd = start + perObject < list.count ? list[start + perObject].offset : slice.last!.offset + 1
-                    let kind = ObjectFileKind(.envelope, gzip ? .gzip : .none)
+                    let kind = ObjectFileKind(format == .envelope ? .envelope : .values, gzip ? .gzip : .none)
                     let name = try ObjectKey(topic: topic, partition: partition, startOffset: slice[0].offset, kind: kind)
                     var body: [UInt8] = []
-                    for record in slice { EnvelopeEncoder.append(record, to: &body) }
+                    var json = ConfluentJSONCodec()
+                    for record in slice {
+                        if format == .envelope { EnvelopeEncoder.append(record, to: &body) } else { try json.appendLine(value: record.value, to: &body) }
+                    }
                     if gzip { body = try gzipped(body) }
                     let key = layout.key(for: name)
                     try await store.put(key, body: body)
@@ -65,7 +69,7 @@ final class StoreFixture: @unchecked Sendable {
         }
         let manifest = RunManifest(runId: runId, previousRunId: runs.last, job: "test", shard: "all",
                                    startedAt: Date(), finishedAt: Date(),
-                                   store: ManifestStoreSettings(topicsDir: layout.topicsDir, format: .envelope,
+                                   store: ManifestStoreSettings(topicsDir: layout.topicsDir, format: format,
                                                                 compression: gzip ? .gzip : .none),
                                    configHash: "test", topics: topics, partitions: partitions, objects: objects,
                                    consumerGroupOffsets: groupOffsets)
