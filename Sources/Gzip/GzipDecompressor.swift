@@ -62,6 +62,23 @@ public final class GzipDecompressor {
         }
     }
 
+    /// Decompresses from the start of `input`, a slice of `slice` bytes at a time, until `out` has
+    /// grown by `limit` bytes or more (after one slice at least) or the input is used up; returns how
+    /// many input bytes were used. One call adds at most `limit` + `slice` × 1032 bytes (deflate's
+    /// largest ratio) to `out`, so a chunk of highly repetitive data never inflates a thousandfold
+    /// into memory at once.
+    public func decompress(_ input: UnsafeRawBufferPointer, into out: inout [UInt8], limit: Int,
+                           slice: Int = 16 * 1024) throws(GzipError) -> Int {
+        let start = out.count
+        var used = 0
+        repeat {
+            let end = min(input.count, used + max(1, slice))
+            try decompress(UnsafeRawBufferPointer(rebasing: input[used..<end]), into: &out)
+            used = end
+        } while used < input.count && out.count - start < limit
+        return used
+    }
+
     /// `decompress` for bytes in an array.
     public func decompress(_ input: [UInt8], into out: inout [UInt8]) throws(GzipError) {
         let result: Result<Void, GzipError> = input.withUnsafeBytes { bytes in

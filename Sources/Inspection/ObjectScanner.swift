@@ -18,9 +18,6 @@ struct ObjectScan: Sendable {
 /// gunzipping in small slices so one chunk's output stays small, and handing each line to a decoder.
 /// A fault in the content stops the decoding but not the hashing, so the checksum is always compared.
 enum ObjectScanner {
-    /// Compressed bytes fed to zlib at once: deflate expands at most ~1000×, so output per slice stays bounded.
-    static let gunzipSlice = 16 * 1024
-
     /// Throws only `StoreError` (the object could not be read); `decodeLine` gets each line and its
     /// 1-based number, and throws to mark the content damaged.
     static func scan(_ key: String, store: any ObjectStore, gzip: Bool, chunkSize: Int,
@@ -57,16 +54,15 @@ enum ObjectScanner {
             }
             var start = 0
             while start < chunk.count, scan.damage == nil {
-                let end = min(chunk.count, start + gunzipSlice)
                 plain.removeAll(keepingCapacity: true)
                 do {
-                    try chunk[start..<end].withUnsafeBytes { try gunzip.decompress($0, into: &plain) }
+                    // One slice at a time: the output of a slice is bounded, that of a chunk is not.
+                    start += try chunk[start...].withUnsafeBytes { try gunzip.decompress($0, into: &plain, limit: 0) }
                 } catch {
                     scan.damage = "\(error)"
                     break
                 }
                 plain.withUnsafeBytes { feedLines($0) }
-                start = end
             }
         }
         scan.sha256 = Digest.hex(hasher.finish())

@@ -12,6 +12,12 @@ final class ObjectLineReader {
     private var splitter = LineSplitter()
     private var pending: [[UInt8]] = []
     private var pendingIndex = 0
+    /// The gzip chunk being inflated, and how much of it has been.
+    private var compressed: [UInt8] = []
+    private var compressedUsed = 0
+    /// Plain bytes handed out per step of a gzip object: a chunk is inflated in steps of about this
+    /// much, so a highly repetitive one (deflate reaches 1032:1) never sits in memory whole.
+    static let plainStep = 4 << 20
     private var ended = false
     /// Lines handed out so far; the next line's number is `linesRead + 1`.
     private(set) var linesRead = 0
@@ -85,25 +91,33 @@ final class ObjectLineReader {
         return lines
     }
 
-    /// The next chunk's bytes, gunzipped when needed; nil (after the end checks) at the end.
+    /// The next chunk's bytes, or the next step of a gzip chunk's (possibly none); nil (after the end
+    /// checks) at the end.
     private func nextPlainChunk() async throws -> [UInt8]? {
         if ended { return nil }
-        let chunk: [UInt8]?
-        do {
-            chunk = try await chunks.next()
-        } catch {
-            throw RestoreError.failure("object \(key) near line \(splitter.linesEmitted + 1): \(error)")
+        if gunzip == nil || compressedUsed == compressed.count {
+            let chunk: [UInt8]?
+            do {
+                chunk = try await chunks.next()
+            } catch {
+                throw RestoreError.failure("object \(key) near line \(splitter.linesEmitted + 1): \(error)")
+            }
+            guard let chunk else {
+                try end()
+                return nil
+            }
+            guard gunzip != nil else { return chunk }
+            compressed = chunk
+            compressedUsed = 0
         }
-        guard let chunk else {
-            try end()
-            return nil
-        }
-        guard let gunzip else { return chunk }
+        guard let gunzip else { return nil }
         var plain: [UInt8] = []
         do {
-            try gunzip.decompress(chunk, into: &plain)
+            compressedUsed += try compressed[compressedUsed...].withUnsafeBytes {
+                try gunzip.decompress($0, into: &plain, limit: Self.plainStep)
+            }
         } catch {
-            throw RestoreError.corrupt(key, line: splitter.linesEmitted + 1, error.description)
+            throw RestoreError.corrupt(key, line: splitter.linesEmitted + 1, "\(error)")
         }
         return plain
     }

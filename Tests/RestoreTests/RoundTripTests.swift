@@ -33,6 +33,34 @@ import Testing
         #expect(all.contains { $0.headers.count == 3 && $0.headers[1].value == nil })
     }
 
+    /// A gzip object whose lines inflate to more than a gzip chunk's plain step (4 MiB) restores
+    /// whole though it is inflated a step at a time (lines straddle the steps).
+    @Test func gzipChunkInflatedInStepsRestoresWhole() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let fixture = StoreFixture()
+        // 1100 lines of 4.1 KB (3500 repeated bytes, 600 random hex digits): 4.6 MB, about 400 KB
+        // gzipped, so one chunk that takes two steps; and within the ~5 MiB a mock partition keeps.
+        var state: UInt64 = 7
+        let records = (0..<1100).map { n -> Layout.KafkaRecord in
+            let random = (0..<600).map { _ -> UInt8 in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return Array("0123456789abcdef".utf8)[Int(state >> 60)]
+            }
+            return Layout.KafkaRecord(offset: Int64(n), timestamp: 1_700_000_000_000 + Int64(n), timestampType: .createTime,
+                                      key: Array("k\(n)".utf8), value: [UInt8](repeating: 0x61, count: 3500) + random)
+        }
+        let manifest = try await fixture.writeRun(["bulk": [0: records]], partitionCounts: ["bulk": 1], perObject: 1100, gzip: true)
+        let object = try #require(manifest.objects.first)
+        #expect(manifest.objects.count == 1 && object.byteSize > 300_000 && object.byteSize < 1 << 20)
+        try cluster.createTopic("bulk-copy", partitions: 1)
+        var options = mockOptions(cluster)
+        options.rename = try RegexRouter(regex: "bulk", replacement: "bulk-copy")
+        let result = try await restore(fixture, options)
+        #expect(result.summary.producedRecords == 1100)
+        let got = try readTarget(cluster.config, topic: "bulk-copy", partitions: 1)[0] ?? []
+        #expect(differences(expected: records, got: got) == [])
+    }
+
     /// A finished restore run again adds nothing, and says so.
     @Test func rerunOfFinishedRestoreAddsNothing() async throws {
         let cluster = try KafkaMockCluster(brokers: 1)
