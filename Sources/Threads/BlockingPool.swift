@@ -10,65 +10,40 @@ import Foundation
 /// them and are kept for the next ones.
 public final class BlockingPool: @unchecked Sendable {
     /// The process's pool. Its callers bound their own concurrency (16 or so at once in one run); the
-    /// limit is a guard, high enough that jobs which block for a whole run (a backup's read loop, a
-    /// consumer group member's polls) never queue behind each other when many runs share a process,
-    /// as they do in the tests: with a limit of 32, two group members there waited out their session.
+    /// limit is a guard, high enough that calls which wait out long timeouts (admin requests a broker
+    /// does not answer, flushes) never hold up others when many runs share a process, as they do in
+    /// the tests: with a limit of 32, two consumer group members there waited out their session.
     public static let shared = BlockingPool(maxThreads: 256)
 
-    private let condition = NSCondition()
+    private let queue = JobQueue<() -> Void>()
+    private let lock = NSLock()
     private let maxThreads: Int
-    private var jobs: [(() -> Void)?] = []
-    private var head = 0
     private var threads = 0
-    private var idle = 0
 
     public init(maxThreads: Int) { self.maxThreads = max(1, maxThreads) }
 
     /// Threads started so far.
-    public var threadCount: Int { condition.withLock { threads } }
+    public var threadCount: Int { lock.withLock { threads } }
 
     /// Runs `work` on one of the pool's threads and returns its result to the awaiting task.
     public func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            submit { continuation.resume(with: Result { try work() }) }
+            let (_, moreTakersNeeded) = queue.put { continuation.resume(with: Result { try work() }) }
+            if moreTakersNeeded { startThread() }
         }
     }
 
-    private func submit(_ job: @escaping () -> Void) {
-        condition.lock()
-        defer { condition.unlock() }
-        jobs.append(job)
-        let waiting = jobs.count - head
-        if idle >= waiting {
-            condition.signal()
-        } else if threads < maxThreads {
+    private func startThread() {
+        let start = lock.withLock {
+            guard threads < maxThreads else { return false }
             threads += 1
-            let thread = Thread { [self] in work() }
-            thread.name = "ktape-blocking"
-            thread.start()
-        } else {
-            condition.signal()
+            return true
         }
-    }
-
-    private func work() {
-        while true {
-            condition.lock()
-            while head == jobs.count {
-                idle += 1
-                condition.wait()
-                idle -= 1
-            }
-            // Taken slots are cleared at once, so a job's captures are released when it ends.
-            let job = jobs[head]
-            jobs[head] = nil
-            head += 1
-            if head == jobs.count {
-                jobs.removeAll(keepingCapacity: true)
-                head = 0
-            }
-            condition.unlock()
-            job?()
+        guard start else { return }
+        let thread = Thread { [queue] in
+            while let job = queue.take() { job() }
         }
+        thread.name = "ktape-blocking"
+        thread.start()
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Threads
 
 /// `HTTPTransport` over libcurl. Requests run on a small pool of dedicated threads, each with its
 /// own easy handle (so connections are reused per thread); the async caller is resumed when the
@@ -22,10 +23,9 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         }
     }
 
-    private let queue: JobQueue
+    private let queue = JobQueue<(CurlEasy) -> Void>()
 
     public init(settings: Settings = Settings()) {
-        queue = JobQueue()
         for index in 0..<settings.connections {
             let thread = Thread { [queue] in
                 let easy = CurlEasy(settings: settings)
@@ -40,54 +40,12 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         try await withCheckedThrowingContinuation { continuation in
-            let accepted = queue.put { easy in
+            let (accepted, _) = queue.put { easy in
                 continuation.resume(with: Result { try easy.perform(request) })
             }
             if !accepted {
                 continuation.resume(throwing: HTTPTransportError(url: CurlEasy.redacted(request.url), reason: "the HTTP transport was shut down"))
             }
         }
-    }
-}
-
-/// Work for the curl threads; `take` blocks until there is some or the queue is closed.
-private final class JobQueue: @unchecked Sendable {
-    typealias Job = (CurlEasy) -> Void
-    private let condition = NSCondition()
-    /// Taken slots are set to nil at once: a job holds its request body until it is released.
-    private var jobs: [Job?] = []
-    private var head = 0
-    private var closed = false
-
-    func put(_ job: @escaping Job) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        if closed { return false }
-        jobs.append(job)
-        condition.signal()
-        return true
-    }
-
-    func take() -> Job? {
-        condition.lock()
-        defer { condition.unlock() }
-        while head == jobs.count && !closed { condition.wait() }
-        guard head < jobs.count else { return nil }
-        let job = jobs[head]
-        jobs[head] = nil
-        head += 1
-        if head == jobs.count {
-            jobs.removeAll(keepingCapacity: true)
-            head = 0
-        }
-        return job
-    }
-
-    /// Threads finish the queued jobs, then exit.
-    func close() {
-        condition.lock()
-        closed = true
-        condition.broadcast()
-        condition.unlock()
     }
 }
