@@ -24,6 +24,7 @@ public final class KafkaPartitionReader: @unchecked Sendable {
 
     let client: RDKafkaClient
     private var topicNames: [OpaquePointer: String] = [:]
+    private var lastTopic: (handle: OpaquePointer, name: String)?
 
     /// Makes a reader. Give `groupID` to use ``subscribe(topics:)`` (group mode) or to read from
     /// committed offsets; without one, use ``assign(_:)``.
@@ -161,11 +162,13 @@ public final class KafkaPartitionReader: @unchecked Sendable {
         }
     }
 
-    /// Topic names are cached per topic handle so a record costs no String allocation for it.
+    /// Topic names are cached per topic handle so a record costs no String allocation for it, and the
+    /// last one is kept at hand, since records come in runs of one partition.
     private func topicName(_ rkt: OpaquePointer) -> String {
-        if let name = topicNames[rkt] { return name }
-        let name = String(cString: rd_kafka_topic_name(rkt))
+        if let lastTopic, lastTopic.handle == rkt { return lastTopic.name }
+        let name = topicNames[rkt] ?? String(cString: rd_kafka_topic_name(rkt))
         topicNames[rkt] = name
+        lastTopic = (rkt, name)
         return name
     }
 

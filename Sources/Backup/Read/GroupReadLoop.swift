@@ -23,7 +23,10 @@ final class GroupReadLoop {
     private var revokeFailure: Error?
     private var committed: (at: Date, offsets: [KafkaTopicPartition: Int64?])?
     /// Partitions this member holds now.
-    private(set) var writers: [TopicPartition: PartitionWriter] = [:]
+    private(set) var writers: [TopicPartition: PartitionWriter] = [:] {
+        didSet { lookup.forget() }
+    }
+    private var lookup = WriterLookup()
 
     /// How long the group must be quiet (no rebalance) before a member with all work done leaves.
     static let settleTime: TimeInterval = 1
@@ -93,7 +96,7 @@ final class GroupReadLoop {
                     // The writers went in `giveUp`, before the partitions did.
                     lastRebalance = request.clock()
                 case .record(let record):
-                    try writers[TopicPartition(record.topic, record.partition)]?.consume(record, formatter: &formatter, uploads: uploads)
+                    try lookup.writer(record.topic, record.partition, in: writers)?.consume(record, formatter: &formatter, uploads: uploads)
                 case .endOfPartition(let partition, let nextOffset):
                     try writers[TopicPartition(partition.topic, partition.partition)]?.reachedEnd(nextOffset: nextOffset, uploads: uploads)
                 case .error(let error):

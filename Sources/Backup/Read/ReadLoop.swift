@@ -47,6 +47,7 @@ final class ReadLoop {
         var lastReport = Date.distantPast
         var progressMark = Int64(-1)
         var lastError: KafkaError?
+        var lookup = WriterLookup() // the writers never change during the run
         while !active.isEmpty {
             if !leaving.isEmpty {
                 try reader.removeFromAssignment(leaving.map(Self.kafkaPartition))
@@ -59,7 +60,7 @@ final class ReadLoop {
             try reader.poll(maxEvents: 5000, timeoutMilliseconds: 100) { event in
                 switch event {
                 case .record(let record):
-                    try writers[TopicPartition(record.topic, record.partition)]?.consume(record, formatter: &formatter, uploads: uploads)
+                    try lookup.writer(record.topic, record.partition, in: writers)?.consume(record, formatter: &formatter, uploads: uploads)
                 case .endOfPartition(let partition, let nextOffset):
                     try writers[TopicPartition(partition.topic, partition.partition)]?.reachedEnd(nextOffset: nextOffset, uploads: uploads)
                 case .error(let error):
