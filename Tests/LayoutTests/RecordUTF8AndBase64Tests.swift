@@ -18,6 +18,17 @@ import Testing
         }
     }
 
+    /// The ASCII fast paths (32 and 8 bytes at a time) hand over at every position.
+    @Test func faultsAndValidSequencesAtEveryPositionAfterASCII() {
+        let ascii = [UInt8](repeating: UInt8(ascii: "a"), count: 80)
+        for prefix in 0...70 {
+            let before = Array(ascii[..<prefix]), after = Array(ascii[..<(80 - prefix)])
+            #expect(valid(before + [0xF0, 0x9F, 0x98, 0x80] + after), "valid at \(prefix)")
+            #expect(!valid(before + [0xED, 0xA0, 0x80] + after), "surrogate at \(prefix)")
+            #expect(!valid(before + [0xC2] + after), "cut sequence at \(prefix)")
+        }
+    }
+
     @Test func agreesWithTheStandardLibraryOnRandomBytes() {
         var random = RecordRandom(state: 2026)
         for _ in 0..<20_000 {

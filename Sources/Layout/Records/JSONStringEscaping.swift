@@ -42,7 +42,16 @@ enum JSONStringEscaping {
         // Whole words while none needs a look, then that byte; o - target ≤ 6 × i keeps the room.
         while i < count {
             JSONWords.copyPlain(source, &i, limit: count, to: &o, stops: JSONWords.needsEscapeCheck)
-            if i < count { escapeOne(source, count: count, at: &i, into: &o, table: table) }
+            guard i < count else { break }
+            // A JSON value held as a string is mostly plain runs between quotes: those go first.
+            if source[i] == UInt8(ascii: "\"") {
+                o[0] = UInt8(ascii: "\\")
+                o[1] = UInt8(ascii: "\"")
+                o += 2
+                i += 1
+                continue
+            }
+            escapeOne(source, count: count, at: &i, into: &o, table: table)
         }
         return o
     }

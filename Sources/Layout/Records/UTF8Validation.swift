@@ -10,7 +10,14 @@ enum UTF8Validation {
     static func invalidIndex(_ p: UnsafePointer<UInt8>, count: Int) -> Int? {
         var i = 0
         while i < count {
-            // ASCII fast path: eight bytes at a time while none has the high bit set.
+            // ASCII fast path: 32 bytes at a time, then eight, while none has the high bit set.
+            while i + 32 <= count {
+                let raw = UnsafeRawPointer(p + i)
+                let any = raw.loadUnaligned(as: UInt64.self) | raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+                    | raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self) | raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
+                if any & 0x8080_8080_8080_8080 != 0 { break }
+                i += 32
+            }
             while i + 8 <= count {
                 let word = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
                 if word & 0x8080_8080_8080_8080 != 0 { break }
