@@ -25,6 +25,10 @@ public final class StreamingUpload {
     public let partSize: Int
     public let concurrency: Int
 
+    /// The object's likely size: once past 256 KiB, the part buffer grows to it (an eighth more, at
+    /// most a part) in one step rather than by doubling, each step of which copies what was gathered.
+    public var sizeHint = 0
+
     private var buffer: [UInt8] = []
     private var uploadId: String?
     private var nextPart = 1
@@ -123,12 +127,14 @@ public final class StreamingUpload {
     }
 
     /// Makes room for `needed` bytes. Before the first part ships, geometrically up to one part, so many
-    /// small open objects stay small; after it, a whole part at once, since the next one will fill up
-    /// too (growing it step by step would leave a trail of freed sizes behind in the heap, every part).
+    /// small open objects stay small, or to `sizeHint` once past 256 KiB; after it, a whole part at
+    /// once, since the next one will fill up too (growing it step by step would leave a trail of
+    /// freed sizes behind in the heap, every part).
     private func grow(toHold needed: Int) {
         guard needed > buffer.capacity else { return }
         let step = nextPart > 1 ? partSize : min(partSize, max(buffer.capacity * 2, 256 * 1024))
-        buffer.reserveCapacity(max(needed, step))
+        let hinted = buffer.capacity >= 256 * 1024 ? min(partSize, sizeHint + sizeHint / 8) : 0
+        buffer.reserveCapacity(max(needed, step, hinted))
     }
 
     private func shipBuffer() async throws {

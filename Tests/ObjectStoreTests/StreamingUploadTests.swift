@@ -68,6 +68,28 @@ struct StreamingUploadTests {
         #expect(summary.sha256 == Digest.sha256(bytes))
     }
 
+    /// A size hint only changes how the part buffer grows: too small, exact, too large or beyond a
+    /// part, the object is the same, as a single PUT or in parts.
+    @Test(arguments: [0, 1000, 300_000, 400_000, 5_000_000])
+    func sizeHintsLeaveTheObjectUnchanged(_ hint: Int) async throws {
+        for (total, partSize) in [(300_000, 1 << 20), (700_000, 256 * 1024)] {
+            let memory = MemoryStore(minPartSize: 10)
+            let upload = StreamingUpload(store: memory, key: "hinted", partSize: partSize, concurrency: 2)
+            upload.sizeHint = hint
+            let bytes = TestBytes.make(total, seed: UInt64(hint + total))
+            var offset = 0
+            while offset < total {
+                let n = min(total - offset, 1000)
+                if try bytes[offset..<offset + n].withUnsafeBytes({ try upload.gather($0) }) { try await upload.shipFullParts() }
+                offset += n
+            }
+            let summary = try await upload.finish()
+            #expect(summary.parts == (total > partSize ? (total + partSize - 1) / partSize : 0))
+            #expect(try await memory.get("hinted", range: nil) == bytes)
+            #expect(summary.sha256 == Digest.sha256(bytes))
+        }
+    }
+
     @Test func aFailedPartAbortsTheUpload() async throws {
         let base = MemoryStore(minPartSize: 10)
         let upload = StreamingUpload(store: FailingParts(base: base, failFrom: 3), key: "k", partSize: 10, concurrency: 2)

@@ -16,6 +16,8 @@ struct ObjectSettings {
     /// memory stays near (open objects × 2 + concurrency) × part size.
     var partConcurrency: Int
     var onInvalidJSON: InvalidJSONPolicy
+    /// Shared by the run's writers (all on its read thread).
+    let sizes = ObjectSizeHint()
 
     init(settings: BackupSettings, store: any ObjectStore, layout: StoreLayout, options: PutOptions) {
         self.store = store
@@ -29,4 +31,12 @@ struct ObjectSettings {
         partConcurrency = max(1, settings.concurrency.value / max(1, settings.maxOpenObjects.value))
         onInvalidJSON = settings.onInvalidJSON.value
     }
+}
+
+/// The size of the run's last closed object, as a guess for the next one's part buffer: a run's
+/// objects tend to be alike (one flush size, similar records). A buffer that reaches 256 KiB then
+/// grows to the guess in one step, where doubling copied more bytes than the object held (4% of a
+/// backup's CPU, page faults included).
+final class ObjectSizeHint {
+    var lastObjectBytes: Int64 = 0
 }

@@ -16,9 +16,12 @@ final class ObjectStream {
     /// Bytes handed to the stream, before compression.
     private(set) var rawBytes: Int64 = 0
 
-    init(key: String, store: any ObjectStore, options: PutOptions, partSize: Int, concurrency: Int, gzip: Bool) throws {
+    /// `sizeHint`: the object's likely size before compression (used for plain objects only).
+    init(key: String, store: any ObjectStore, options: PutOptions, partSize: Int, concurrency: Int, gzip: Bool,
+         sizeHint: Int = 0) throws {
         self.key = key
         upload = StreamingUpload(store: store, key: key, options: options, partSize: partSize, concurrency: concurrency)
+        if !gzip { upload.sizeHint = sizeHint }
         self.gzip = gzip ? try GzipCompressor() : nil
         // Small against a part, so an open object holds little beyond the upload's own part buffer.
         chunkSize = min(partSize, 256 * 1024)

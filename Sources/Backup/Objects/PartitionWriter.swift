@@ -128,10 +128,11 @@ final class PartitionWriter {
     private func openObject(at offset: Int64, contents: [ObjectContent]) throws {
         let key = try ObjectKey(topic: partition.topic, partition: partition.partition, startOffset: offset,
                                 kind: ObjectFileKind(contents[0], settings.compression))
-        let streams = try contents.map { content in
+        let streams = try contents.enumerated().map { index, content in
             try ObjectStream(key: settings.layout.key(for: key.with(kind: ObjectFileKind(content, settings.compression))),
                              store: settings.store, options: settings.options, partSize: settings.partSize,
-                             concurrency: settings.partConcurrency, gzip: settings.compression == .gzip)
+                             concurrency: settings.partConcurrency, gzip: settings.compression == .gzip,
+                             sizeHint: index == 0 ? Int(settings.sizes.lastObjectBytes) : 0)
         }
         open = OpenObject(key: key, streams: streams, firstOffset: offset, lastOffset: offset, spanStart: cursor)
     }
@@ -139,6 +140,7 @@ final class PartitionWriter {
     private func close(spanEnd: Int64, uploads: UploadQueue) throws {
         guard let object = open else { return }
         open = nil
+        settings.sizes.lastObjectBytes = object.mainBytes
         let tasks = try object.streams.map { stream in (key: stream.key, task: try stream.finish()) }
         try uploads.submit(PendingObject(
             key: settings.layout.key(for: object.key), topic: partition.topic, partition: partition.partition,
