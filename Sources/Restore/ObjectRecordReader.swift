@@ -151,9 +151,12 @@ final class ObjectRecordReader: @unchecked Sendable {
     /// its consumers may read some records again, but never miss one.
     private func confluentOffset(lineNumber: Int) -> (Int64, overflow: Bool) {
         let start = object.name.startOffset
-        if lineNumber > 1, let manifest = object.manifest, manifest.firstOffset == start,
-           manifest.recordCount > 1, manifest.lastOffset - start + 1 > manifest.recordCount {
-            return manifest.lastOffset.subtractingReportingOverflow(manifest.recordCount - Int64(lineNumber))
+        if lineNumber > 1, let manifest = object.manifest, manifest.firstOffset == start, manifest.recordCount > 1 {
+            // Overflow-safe: a damaged manifest must give an error line, not a trap.
+            let (span, overflow) = manifest.lastOffset.subtractingReportingOverflow(start)
+            if !overflow && span >= manifest.recordCount {
+                return manifest.lastOffset.subtractingReportingOverflow(manifest.recordCount - Int64(lineNumber))
+            }
         }
         return start.addingReportingOverflow(Int64(lineNumber - 1))
     }
