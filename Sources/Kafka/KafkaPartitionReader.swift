@@ -23,8 +23,7 @@ public final class KafkaPartitionReader: @unchecked Sendable {
     public static let assignOnlyGroupID = "ktape-assign-only"
 
     let client: RDKafkaClient
-    private var topicNames: [OpaquePointer: String] = [:]
-    private var lastTopic: (handle: OpaquePointer, name: String)?
+    private var topicNames = TopicNames()
 
     /// Makes a reader. Give `groupID` to use ``subscribe(topics:)`` (group mode) or to read from
     /// committed offsets; without one, use ``assign(_:)``.
@@ -147,7 +146,7 @@ public final class KafkaPartitionReader: @unchecked Sendable {
 
     private func event(for message: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaReaderEvent<KafkaRecordView> {
         let m = message.pointee
-        let topic = m.rkt.map(topicName) ?? ""
+        let topic = m.rkt.map { topicNames.name($0) } ?? ""
         switch m.err {
         case RD_KAFKA_RESP_ERR_NO_ERROR:
             return .record(KafkaRecordView(message, topic: topic))
@@ -160,16 +159,6 @@ public final class KafkaPartitionReader: @unchecked Sendable {
                                      topic: topic.isEmpty ? nil : topic, partition: m.rkt == nil ? nil : m.partition,
                                      offset: offset))
         }
-    }
-
-    /// Topic names are cached per topic handle so a record costs no String allocation for it, and the
-    /// last one is kept at hand, since records come in runs of one partition.
-    private func topicName(_ rkt: OpaquePointer) -> String {
-        if let lastTopic, lastTopic.handle == rkt { return lastTopic.name }
-        let name = topicNames[rkt] ?? String(cString: rd_kafka_topic_name(rkt))
-        topicNames[rkt] = name
-        lastTopic = (rkt, name)
-        return name
     }
 
     private static let rebalanceCallback: @convention(c) (OpaquePointer?, rd_kafka_resp_err_t,

@@ -183,15 +183,7 @@ public final class KafkaProducer: @unchecked Sendable {
         _, message, opaque in
         guard let message, let state = ClientState.from(opaque), let handler = state.deliveryHandler else { return }
         let m = message.pointee
-        var topic = ""
-        if let rkt = m.rkt {
-            if let last = state.lastDeliveryTopic, last.handle == rkt {
-                topic = last.name
-            } else {
-                topic = String(cString: rd_kafka_topic_name(rkt))
-                state.lastDeliveryTopic = (rkt, topic)
-            }
-        }
+        let topic = m.rkt.map { state.deliveryTopics.name($0) } ?? ""
         let id = UInt64(UInt(bitPattern: m._private))
         let offset: Int64? = m.offset >= 0 ? m.offset : nil
         var error: KafkaError?

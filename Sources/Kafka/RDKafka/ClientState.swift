@@ -11,9 +11,8 @@ final class ClientState: @unchecked Sendable {
     let logHandler: (@Sendable (KafkaLogMessage) -> Void)?
     /// Set by the producer; called from `rd_kafka_poll`/`flush` on the polling thread.
     var deliveryHandler: ((KafkaDeliveryReport) -> Void)?
-    /// The topic of the last delivery report (polling thread only): reports come in runs of one
-    /// topic, so most cost no String made from the C name.
-    var lastDeliveryTopic: (handle: OpaquePointer, name: String)?
+    /// Topic names of delivery reports (polling thread only).
+    var deliveryTopics = TopicNames()
     /// Set by a group-mode reader; called from the rebalance callback on the polling thread.
     var startOffset: ((KafkaTopicPartition) -> KafkaOffset)?
     /// Group mode: called on the polling thread before revoked partitions are given up.
