@@ -37,11 +37,14 @@ enum DataObjectCheck {
         var first: Int64?
         var last: Int64?
         var values = ConfluentJSONCodec()
+        var decoded = RecordBatch()
         let scan: ObjectScan
         do {
             scan = try await ObjectScanner.scan(key, store: store, gzip: gzip, chunkSize: chunkSize) { line, _ in
                 if isEnvelope {
-                    let offset = try EnvelopeDecoder.decode(line).offset
+                    decoded.removeAll()
+                    try EnvelopeDecoder.decode(line, into: &decoded)
+                    let offset = decoded.offset(at: 0)
                     if let last, offset <= last {
                         throw ContentFault("offset \(offset) does not follow offset \(last) of the line before")
                     }

@@ -59,6 +59,43 @@ public final class KafkaProducer: @unchecked Sendable {
         }
     }
 
+    /// A topic to produce to, looked up once: records that name it by handle spare librdkafka a
+    /// lookup by name (a lock and a scan of the client's topics) per record.
+    public struct Topic: @unchecked Sendable {
+        fileprivate let handle: OpaquePointer
+        public let name: String
+    }
+
+    /// The handle of topic `name`, kept for the producer's life (see ``learnTopics(_:timeoutMilliseconds:)``).
+    public func topic(_ name: String) throws -> Topic {
+        if let handle = knownTopics[name] { return Topic(handle: handle, name: name) }
+        guard let handle = rd_kafka_topic_new(client.handle, name, nil) else {
+            throw KafkaError(code: KafkaError.Code(rd_kafka_last_error()), operation: "look up topic", topic: name)
+        }
+        knownTopics[name] = handle
+        return Topic(handle: handle, name: name)
+    }
+
+    /// One header of a record produced from borrowed memory: a C string name and a value (nil is null).
+    public struct HeaderBytes {
+        public var name: UnsafePointer<CChar>
+        public var value: UnsafeRawBufferPointer?
+
+        public init(name: UnsafePointer<CChar>, value: UnsafeRawBufferPointer?) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    /// Queues one record from borrowed bytes (copied before this returns), with nothing allocated on
+    /// the way: restore's hot path. nil key/value is null; an empty buffer is empty. Header `i` is
+    /// `header(i)`. When librdkafka's queue is full it polls (serving delivery reports) and retries.
+    public func produce(to topic: Topic, partition: Int32, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+                        headerCount: Int, header: (Int) -> HeaderBytes, timestamp: Int64?, id: UInt64) throws {
+        try produce(.handle(topic.handle), name: topic.name, partition: partition, key: key, value: value,
+                    headerCount: headerCount, header: header, timestamp: timestamp, id: id)
+    }
+
     /// Queues one record from borrowed bytes (copied before this returns). nil key/value is null; an
     /// empty buffer is empty. When librdkafka's queue is full it polls (serving delivery reports) and retries.
     public func produce(topic: String, partition: Int32, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
@@ -72,39 +109,56 @@ public final class KafkaProducer: @unchecked Sendable {
         }
         try names.withUnsafeBufferPointer { nameBuffer in
             try withHeaderValues(headers) { values in
-                // On the stack: a heap array here was one malloc and free per record.
-                try withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 7 + headers.count) { buffer in
-                    var count = 0
-                    func add(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t.__Unnamed_union_u) -> Void) {
-                        (buffer.baseAddress! + count).initialize(to: Self.vu(type, fill))
-                        count += 1
-                    }
-                    try topic.withCString { topicName in
-                        add(RD_KAFKA_VTYPE_TOPIC) { $0.cstr = topicName }
-                        add(RD_KAFKA_VTYPE_PARTITION) { $0.i32 = partition }
-                        add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.i = RD_KAFKA_MSG_F_COPY }
-                        add(RD_KAFKA_VTYPE_OPAQUE) { $0.ptr = UnsafeMutableRawPointer(bitPattern: UInt(id)) }
-                        if let key {
-                            add(RD_KAFKA_VTYPE_KEY) { $0.mem.ptr = Self.nonNull(key); $0.mem.size = key.count }
-                        }
-                        if let value {
-                            add(RD_KAFKA_VTYPE_VALUE) { $0.mem.ptr = Self.nonNull(value); $0.mem.size = value.count }
-                        }
-                        if let timestamp {
-                            add(RD_KAFKA_VTYPE_TIMESTAMP) { $0.i64 = timestamp }
-                        }
-                        for (index, value) in values.enumerated() {
-                            let name = nameBuffer.baseAddress.map { $0 + nameOffsets[index] }
-                            add(RD_KAFKA_VTYPE_HEADER) {
-                                $0.header.name = name
-                                $0.header.val = value.map { UnsafeRawPointer(Self.nonNull($0)) }
-                                $0.header.size = value?.count ?? 0
-                            }
-                        }
-                        try produceRetryingWhenFull(UnsafeBufferPointer(rebasing: buffer[..<count]), topic: topic, partition: partition)
-                    }
+                try topic.withCString { topicName in
+                    try produce(.name(topicName), name: topic, partition: partition, key: key, value: value,
+                                headerCount: headers.count,
+                                header: { HeaderBytes(name: nameBuffer.baseAddress! + nameOffsets[$0], value: values[$0]) },
+                                timestamp: timestamp, id: id)
                 }
             }
+        }
+    }
+
+    private enum TopicReference {
+        case name(UnsafePointer<CChar>)
+        case handle(OpaquePointer)
+    }
+
+    private func produce(_ topic: TopicReference, name: String, partition: Int32, key: UnsafeRawBufferPointer?,
+                         value: UnsafeRawBufferPointer?, headerCount: Int, header: (Int) -> HeaderBytes,
+                         timestamp: Int64?, id: UInt64) throws {
+        // On the stack: a heap array here was one malloc and free per record.
+        try withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 7 + headerCount) { buffer in
+            var count = 0
+            func add(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t.__Unnamed_union_u) -> Void) {
+                (buffer.baseAddress! + count).initialize(to: Self.vu(type, fill))
+                count += 1
+            }
+            switch topic {
+            case .name(let cString): add(RD_KAFKA_VTYPE_TOPIC) { $0.cstr = cString }
+            case .handle(let handle): add(RD_KAFKA_VTYPE_RKT) { $0.rkt = handle }
+            }
+            add(RD_KAFKA_VTYPE_PARTITION) { $0.i32 = partition }
+            add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.i = RD_KAFKA_MSG_F_COPY }
+            add(RD_KAFKA_VTYPE_OPAQUE) { $0.ptr = UnsafeMutableRawPointer(bitPattern: UInt(id)) }
+            if let key {
+                add(RD_KAFKA_VTYPE_KEY) { $0.mem.ptr = Self.nonNull(key); $0.mem.size = key.count }
+            }
+            if let value {
+                add(RD_KAFKA_VTYPE_VALUE) { $0.mem.ptr = Self.nonNull(value); $0.mem.size = value.count }
+            }
+            if let timestamp {
+                add(RD_KAFKA_VTYPE_TIMESTAMP) { $0.i64 = timestamp }
+            }
+            for index in 0..<headerCount {
+                let header = header(index)
+                add(RD_KAFKA_VTYPE_HEADER) {
+                    $0.header.name = header.name
+                    $0.header.val = header.value.map { UnsafeRawPointer(Self.nonNull($0)) }
+                    $0.header.size = header.value?.count ?? 0
+                }
+            }
+            try produceRetryingWhenFull(UnsafeBufferPointer(rebasing: buffer[..<count]), topic: name, partition: partition)
         }
     }
 

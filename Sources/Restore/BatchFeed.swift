@@ -1,3 +1,4 @@
+import Foundation
 import Layout
 import ObjectStore
 
@@ -31,6 +32,10 @@ final class BatchFeed: @unchecked Sendable {
     private var ahead: [(position: Int, reader: Task<ObjectRecordReader, Error>)] = []
     private var upcoming: Task<Item?, Never>?
     private var stopped = false
+    /// Batches already produced, whose buffers the next ones decode into: a batch's buffer is about
+    /// a chunk's size, and a fresh one per chunk is a fresh mapping the kernel zero-fills.
+    private let sparesLock = NSLock()
+    private var spares: [RecordBatch] = []
 
     init(partitions: [PartitionPlan], store: any ObjectStore, options: RestoreOptions) {
         self.partitions = partitions
@@ -59,6 +64,15 @@ final class BatchFeed: @unchecked Sendable {
         return item
     }
 
+    /// Hands back a batch's records once produced.
+    func recycle(_ records: RecordBatch) {
+        sparesLock.withLock { if spares.count < 2 { spares.append(records) } }
+    }
+
+    private func spare() -> RecordBatch {
+        sparesLock.withLock { spares.popLast() } ?? RecordBatch()
+    }
+
     private func decodeNext() -> Task<Item?, Never> {
         Task { await self.step() }
     }
@@ -70,17 +84,18 @@ final class BatchFeed: @unchecked Sendable {
             let startsObject = reader == nil
             do {
                 if startsObject { reader = try await openReader() }
-                if let batch = try await reader?.next() {
-                    return Item(slot: slot, object: object, startsObject: startsObject, batch: batch, failure: nil)
-                }
+                var batch = ObjectRecordReader.Batch(records: spare())
+                let more = try await reader?.next(into: &batch) ?? false
+                if more { return Item(slot: slot, object: object, startsObject: startsObject, batch: batch, failure: nil) }
+                recycle(batch.records)
             } catch {
                 return Item(slot: slot, object: object, startsObject: startsObject,
-                            batch: ObjectRecordReader.Batch(records: []), failure: error)
+                            batch: ObjectRecordReader.Batch(records: RecordBatch()), failure: error)
             }
             reader = nil
             position += 1
             if startsObject {
-                return Item(slot: slot, object: object, startsObject: true, batch: ObjectRecordReader.Batch(records: []), failure: nil)
+                return Item(slot: slot, object: object, startsObject: true, batch: ObjectRecordReader.Batch(records: RecordBatch()), failure: nil)
             }
         }
         return nil

@@ -7,8 +7,8 @@ import ObjectStore
 /// Used by one task at a time: each `next()` is awaited before the next one starts.
 final class ObjectRecordReader: @unchecked Sendable {
     /// Records decoded from one chunk; `damage` is the first bad line, after which nothing was decoded.
-    struct Batch: @unchecked Sendable {
-        var records: [Layout.KafkaRecord]
+    struct Batch: Sendable {
+        var records: RecordBatch
         var damage: RestoreError?
     }
 
@@ -48,52 +48,53 @@ final class ObjectRecordReader: @unchecked Sendable {
                                   keyStyle: options.keyStyle)
     }
 
-    /// The next batch, or nil at the end of the object.
-    func next() async throws -> Batch? {
-        if keys == nil && headers == nil { return try await nextWithoutCompanions() }
+    /// Fills `batch` (emptied first, its buffers kept) with the next batch; false at the end of the object.
+    func next(into batch: inout Batch) async throws -> Bool {
+        batch.records.removeAll()
+        batch.damage = nil
+        if keys == nil && headers == nil { return try await nextWithoutCompanions(&batch) }
         guard let lines = try await values.nextLines() else {
             if let keys, !(try await keys.take(1)).isEmpty {
                 throw RestoreError.corrupt(keys.key, line: keys.linesRead, "has more lines than its data object \(object.key)")
             }
             try checkRecordCount()
-            return nil
+            return false
         }
         let keyLines = try await companionLines(keys, count: lines.count)
         let headerLines = try await companionLines(headers, count: lines.count)
-        var batch = Batch(records: [])
-        batch.records.reserveCapacity(lines.count)
         for (index, line) in lines.enumerated() {
             let lineNumber = linesDecoded + 1
             do {
-                batch.records.append(try line.withUnsafeBytes {
-                    try decode($0, key: keyLines?[index], headers: headerLines?[index], lineNumber: lineNumber)
-                })
+                try line.withUnsafeBytes {
+                    try decode($0, key: keyLines?[index], headers: headerLines?[index], lineNumber: lineNumber,
+                               into: &batch.records)
+                }
             } catch let error as RestoreError {
                 batch.damage = error
-                return batch
+                return true
             }
             linesDecoded += 1
         }
-        return batch
+        return true
     }
 
     /// Lines decoded straight from the chunk (no copy per line): the common case.
-    private func nextWithoutCompanions() async throws -> Batch? {
-        var batch = Batch(records: [])
+    private func nextWithoutCompanions(_ batch: inout Batch) async throws -> Bool {
+        var records = batch.records, damage: RestoreError?
+        // The closure may not capture `batch` (inout); its parts go back below.
+        defer { batch.records = records; batch.damage = damage }
+        batch.records = RecordBatch()
         let more = try await values.forEachLineOfNextChunk { line in
-            guard batch.damage == nil else { return }
+            guard damage == nil else { return }
             do {
-                batch.records.append(try decode(line, key: nil, headers: nil, lineNumber: linesDecoded + 1))
+                try decode(line, key: nil, headers: nil, lineNumber: linesDecoded + 1, into: &records)
                 linesDecoded += 1
             } catch {
-                batch.damage = error as? RestoreError ?? RestoreError.corrupt(object.key, line: linesDecoded + 1, "\(error)")
+                damage = error as? RestoreError ?? RestoreError.corrupt(object.key, line: linesDecoded + 1, "\(error)")
             }
         }
-        if !more {
-            try checkRecordCount()
-            return nil
-        }
-        return batch
+        if !more { try checkRecordCount() }
+        return more
     }
 
     private func checkRecordCount() throws {
@@ -112,14 +113,18 @@ final class ObjectRecordReader: @unchecked Sendable {
         return lines
     }
 
-    private func decode(_ line: UnsafeRawBufferPointer, key: [UInt8]?, headers: [UInt8]?, lineNumber: Int) throws -> Layout.KafkaRecord {
+    /// Decodes one line onto the end of `batch`; a bad line leaves `batch` as it was.
+    private func decode(_ line: UnsafeRawBufferPointer, key: [UInt8]?, headers: [UInt8]?, lineNumber: Int,
+                        into batch: inout RecordBatch) throws {
         if object.isEnvelope {
-            let record: Layout.KafkaRecord
-            do { record = try EnvelopeDecoder.decode(line) } catch {
+            do { try EnvelopeDecoder.decode(line, into: &batch) } catch {
                 throw RestoreError.corrupt(object.key, line: lineNumber, error.description)
             }
-            try checkOffset(record.offset, lineNumber: lineNumber)
-            return record
+            do { try checkOffset(batch.offset(at: batch.count - 1), lineNumber: lineNumber) } catch {
+                batch.removeLast()
+                throw error
+            }
+            return
         }
         // A name near Int64.max (a damaged or hostile object) must be an error line, not an overflow trap.
         let (offset, overflow) = confluentOffset(lineNumber: lineNumber)
@@ -140,7 +145,7 @@ final class ObjectRecordReader: @unchecked Sendable {
                 throw RestoreError.corrupt(headersObject, line: lineNumber, "\(error)")
             }
         }
-        return record
+        batch.append(record)
     }
 
     /// The source offset a confluent-json line stands for. Such lines carry no offset: line n is the

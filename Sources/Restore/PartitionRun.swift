@@ -169,47 +169,50 @@ final class PartitionRun: @unchecked Sendable {
         var index: Int64 = 0
         var nextOffset: Int64?
         while let item = try await feed.next(for: slot) {
-            let object = item.object, batch = item.batch
+            let object = item.object, damage = item.batch.damage
             if item.startsObject, object.manifest == nil, let expected = nextOffset {
                 try checkListedContinuity(object, expected: expected, target: target, outcome: &outcome)
             }
-            var toProduce: [Layout.KafkaRecord] = []
-            if let last = batch.records.last { nextOffset = last.offset + 1 }
+            // The only copy, so the feed can reuse its buffers once it is produced.
+            let records = (consume item).batch.records
+            if !records.isEmpty { nextOffset = records.offset(at: records.count - 1) + 1 }
+            // nil: every record of the batch goes.
+            var chosen: [Int]?
             if !options.hasTimeFilter && index >= skip {
-                // Every record of the batch goes: no copy of the batch.
-                for record in batch.records {
-                    translator.observe(slot: slot, sourceOffset: record.offset, index: index)
+                for i in 0..<records.count {
+                    translator.observe(slot: slot, sourceOffset: records.offset(at: i), index: index)
                     index += 1
                 }
-                toProduce = batch.records
             } else {
-                for record in batch.records {
-                    if options.hasTimeFilter && !options.inTimeRange(record.timestamp) {
+                chosen = []
+                for i in 0..<records.count {
+                    if options.hasTimeFilter && !options.inTimeRange(records.timestamp(at: i)) {
                         outcome.filtered += 1
                         continue
                     }
-                    translator.observe(slot: slot, sourceOffset: record.offset, index: index)
+                    translator.observe(slot: slot, sourceOffset: records.offset(at: i), index: index)
                     if index < skip {
                         if index == skip - 1, let last = tail.last {
-                            try Self.checkSame(record, last, target: target, object: object.key)
+                            try Self.checkSame(records.record(at: i), last, target: target, object: object.key)
                         }
                     } else {
-                        toProduce.append(record)
+                        chosen?.append(i)
                     }
                     index += 1
                 }
             }
-            if !toProduce.isEmpty {
-                let records = toProduce
-                try await KafkaBlocking.run { try producer.produce(records, to: target, slot: slot) }
+            if chosen.map({ !$0.isEmpty }) ?? !records.isEmpty {
+                let indices = chosen
+                try await KafkaBlocking.run { try producer.produce(records, indices, to: target, slot: slot) }
             }
+            feed.recycle(consume records)
             if let failure = ledger.firstFailure { throw RestoreError.failure(failure) }
             if Date().timeIntervalSince(lastSave) >= options.stateInterval {
                 await KafkaBlocking.runQuietly { producer.poll() }
                 try await saveStates(final: false)
                 report(partition, done: slot)
             }
-            if let damage = batch.damage { throw damage }
+            if let damage { throw damage }
         }
         if index < skip {
             throw RestoreError.failure("target \(target) holds \(skip) records after offset \(state.baseTargetOffset), but this restore has only \(index) for it; another producer wrote into it. Remove \(states.key(target)) to restore it again")

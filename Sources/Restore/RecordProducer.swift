@@ -43,34 +43,44 @@ final class RecordProducer: @unchecked Sendable {
         bootstrapServers = options.kafka.bootstrapServers
     }
 
-    /// Queues `records` for `target`, serving delivery reports as it goes. Stops early (without an
-    /// error) once a partition has failed; the caller reads the ledger.
-    func produce(_ records: [Layout.KafkaRecord], to target: TopicPartition, slot: Int) throws {
-        for (index, record) in records.enumerated() {
-            // A failed delivery stops the run; looking every 256 records spares a lock per record.
-            if index & 255 == 0, ledger.firstFailure != nil { return }
-            let headers = record.headers.map { KafkaHeader(name: String(decoding: $0.name, as: UTF8.self), value: $0.value) }
-            // No timestamp means none was stored (confluent-json): the producer stamps the time of restore.
-            let timestamp: Int64? = record.timestampType == .notAvailable || record.timestamp < 0 ? nil : record.timestamp
-            do {
-                try Self.withBytes(record.key) { key in
-                    try Self.withBytes(record.value) { value in
-                        try producer.produce(topic: target.topic, partition: target.partition, key: key, value: value,
-                                             headers: headers, timestamp: timestamp,
-                                             id: DeliveryLedger.id(slot: slot, sourceOffset: record.offset))
-                    }
-                }
-            } catch {
-                throw RestoreError.failure("produce to \(target) (source offset \(record.offset)): \(error)")
-            }
-            queued += 1
-            if let stop = stopAfterDeliveries, queued >= stop {
-                // Killed just after these landed, before any state could record them: the hardest case.
-                try flush()
-                throw SimulatedKill()
+    /// Queues `records` for `target` (those at `indices`, or all when nil), serving delivery reports as
+    /// it goes. Stops early (without an error) once a partition has failed; the caller reads the ledger.
+    func produce(_ records: RecordBatch, _ indices: [Int]?, to target: TopicPartition, slot: Int) throws {
+        let topic: KafkaProducer.Topic
+        do { topic = try producer.topic(target.topic) } catch {
+            throw RestoreError.failure("produce to \(target): \(error)")
+        }
+        try records.withUnsafeRecords { records in
+            if let indices {
+                for (n, index) in indices.enumerated() { guard try produce(records[index], n, to: topic, target, slot: slot) else { return } }
+            } else {
+                for index in 0..<records.count { guard try produce(records[index], index, to: topic, target, slot: slot) else { return } }
             }
         }
         producer.poll(timeoutMilliseconds: 0)
+    }
+
+    /// Queues one record; false when a failed delivery means the run stops. `n` counts this call's records.
+    private func produce(_ record: RecordView, _ n: Int, to topic: KafkaProducer.Topic, _ target: TopicPartition, slot: Int) throws -> Bool {
+        // Looking every 256 records spares a lock per record.
+        if n & 255 == 0, ledger.firstFailure != nil { return false }
+        // No timestamp means none was stored (confluent-json): the producer stamps the time of restore.
+        let timestamp: Int64? = record.timestampType == .notAvailable || record.timestamp < 0 ? nil : record.timestamp
+        do {
+            try producer.produce(to: topic, partition: target.partition, key: record.key, value: record.value,
+                                 headerCount: record.headerCount,
+                                 header: { let h = record.header($0); return KafkaProducer.HeaderBytes(name: h.name, value: h.value) },
+                                 timestamp: timestamp, id: DeliveryLedger.id(slot: slot, sourceOffset: record.offset))
+        } catch {
+            throw RestoreError.failure("produce to \(target) (source offset \(record.offset)): \(error)")
+        }
+        queued += 1
+        if let stop = stopAfterDeliveries, queued >= stop {
+            // Killed just after these landed, before any state could record them: the hardest case.
+            try flush()
+            throw SimulatedKill()
+        }
+        return true
     }
 
     /// Learns the target topics' partitions now rather than on the first record (see `KafkaProducer.learnTopics`).
@@ -92,11 +102,6 @@ final class RecordProducer: @unchecked Sendable {
         } catch {
             throw RestoreError.failure("waiting for delivery reports: \(error)")
         }
-    }
-
-    private static func withBytes<T>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) throws -> T) rethrows -> T {
-        guard let bytes else { return try body(nil) }
-        return try bytes.withUnsafeBytes { try body($0) }
     }
 }
 

@@ -42,12 +42,20 @@ enum Base64 {
 
     /// Decodes canonical padded base64; returns the index (within `text`) of the first offending byte on failure.
     static func decode(_ text: UnsafeRawBufferPointer) -> Result<[UInt8], Base64Failure> {
-        let count = text.count
+        var out = Array(text.bindMemory(to: UInt8.self))
+        let result = out.withUnsafeMutableBytes { decodeInPlace($0, from: 0, count: $0.count) }
+        return result.map { out.removeSubrange($0...); return out }
+    }
+
+    /// Decodes the canonical padded base64 text at `buffer[start..<start + count]` onto its own first
+    /// bytes (3 out for every 4 in, each group read before it is written) and returns the decoded
+    /// length, or the index (within the text) of the first offending byte.
+    static func decodeInPlace(_ buffer: UnsafeMutableRawBufferPointer, from start: Int, count: Int) -> Result<Int, Base64Failure> {
         guard count % 4 == 0 else { return .failure(Base64Failure(index: count, reason: "length is not a multiple of 4")) }
-        var out = [UInt8]()
-        out.reserveCapacity(count / 4 * 3)
-        return sextetOf.withUnsafeBufferPointer { table -> Result<[UInt8], Base64Failure> in
-            var i = 0
+        guard count > 0, let base = buffer.baseAddress else { return .success(0) }
+        let text = (base + start).assumingMemoryBound(to: UInt8.self)
+        return sextetOf.withUnsafeBufferPointer { table -> Result<Int, Base64Failure> in
+            var i = 0, o = 0
             while i < count {
                 let last = i + 4 == count
                 let c0 = table[Int(text[i])], c1 = table[Int(text[i + 1])]
@@ -66,12 +74,13 @@ enum Base64 {
                 if (pad == 1 && n & 0xFF != 0) || (pad == 2 && n & 0xFFFF != 0) {
                     return .failure(Base64Failure(index: i + 3 - pad, reason: "non-zero bits before padding"))
                 }
-                out.append(UInt8(truncatingIfNeeded: n >> 16))
-                if pad < 2 { out.append(UInt8(truncatingIfNeeded: n >> 8)) }
-                if pad < 1 { out.append(UInt8(truncatingIfNeeded: n)) }
+                text[o] = UInt8(truncatingIfNeeded: n >> 16)
+                if pad < 2 { text[o + 1] = UInt8(truncatingIfNeeded: n >> 8) }
+                if pad < 1 { text[o + 2] = UInt8(truncatingIfNeeded: n) }
+                o += 3 - pad
                 i += 4
             }
-            return .success(out)
+            return .success(o)
         }
     }
 }

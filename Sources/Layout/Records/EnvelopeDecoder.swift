@@ -11,15 +11,30 @@ public enum EnvelopeDecoder {
 
     /// Decodes one line (with or without its trailing `\n`) from borrowed memory.
     public static func decode(_ line: UnsafeRawBufferPointer) throws(RecordLineError) -> KafkaRecord {
+        var batch = RecordBatch()
+        try decode(line, into: &batch)
+        return batch.record(at: 0)
+    }
+
+    /// Decodes one line (with or without its trailing `\n`) onto the end of `batch`; a bad line leaves
+    /// `batch` as it was.
+    public static func decode(_ line: UnsafeRawBufferPointer, into batch: inout RecordBatch) throws(RecordLineError) {
         var cursor = JSONCursor(line)
         if let bad = UTF8Validation.invalidIndex(cursor.p, count: cursor.count) {
             throw cursor.error(.invalidUTF8, at: bad)
         }
-        var parser = EnvelopeParser(cursor: cursor)
-        let record = try parser.parseRecord()
-        cursor = parser.cursor
-        if cursor.peekSignificant() != nil { throw cursor.error(.trailingData) }
-        return record
+        // Decoded fields are never longer than their text, and a header name's NUL takes a closing quote's place.
+        batch.reserve(line.count)
+        let mark = batch.mark
+        do throws(RecordLineError) {
+            var parser = EnvelopeParser(cursor: cursor)
+            try parser.parseRecord(into: &batch)
+            cursor = parser.cursor
+            if cursor.peekSignificant() != nil { throw cursor.error(.trailingData) }
+        } catch {
+            batch.rollBack(to: mark)
+            throw error
+        }
     }
 }
 
@@ -54,11 +69,14 @@ private struct EnvelopeParser {
         }
     }
 
-    mutating func parseRecord() throws(RecordLineError) -> KafkaRecord {
+    /// Appends the record to `batch`; on an error, what it appended is left for the caller to roll back.
+    mutating func parseRecord(into batch: inout RecordBatch) throws(RecordLineError) {
         try cursor.expect(UInt8(ascii: "{"), "'{'")
         let objectStart = cursor.i - 1
         var seen: UInt16 = 0
-        var record = KafkaRecord(offset: 0, timestamp: 0, timestampType: .createTime, key: nil, value: nil)
+        var offset: Int64 = 0, timestamp: Int64 = 0, timestampType = TimestampType.createTime
+        var key = RecordBatch.Span.null, value = RecordBatch.Span.null
+        let mark = batch.mark
         if cursor.peekSignificant() == UInt8(ascii: "}") {
             cursor.i += 1
         } else {
@@ -74,12 +92,12 @@ private struct EnvelopeParser {
                     guard version == EnvelopeEncoder.version else {
                         throw cursor.error(.unknownVersion(String(version)), at: start)
                     }
-                case .offset: record.offset = try cursor.readInt64(field: "offset")
-                case .timestamp: record.timestamp = try cursor.readInt64(field: "timestamp")
-                case .timestampType: record.timestampType = try timestampType()
-                case .key, .keyBase64: record.key = try bytes(field)
-                case .value, .valueBase64: record.value = try bytes(field)
-                case .headers: record.headers = try headers()
+                case .offset: offset = try cursor.readInt64(field: "offset")
+                case .timestamp: timestamp = try cursor.readInt64(field: "timestamp")
+                case .timestampType: timestampType = try self.timestampType()
+                case .key, .keyBase64: key = try bytes(field, into: &batch)
+                case .value, .valueBase64: value = try bytes(field, into: &batch)
+                case .headers: try headers(into: &batch)
                 default: try skipValue()
                 }
             } while try nextMember()
@@ -98,37 +116,36 @@ private struct EnvelopeParser {
         if seen & (Field.value.rawValue | Field.valueBase64.rawValue) == 0 {
             throw cursor.error(.missingField("value"), at: objectStart)
         }
-        return record
+        batch.appendEntry(from: mark, offset: offset, timestamp: timestamp, timestampType: timestampType, key: key, value: value)
     }
 
-    private mutating func headers() throws(RecordLineError) -> [RecordHeader] {
+    private mutating func headers(into batch: inout RecordBatch) throws(RecordLineError) {
         guard cursor.peekSignificant() == UInt8(ascii: "[") else {
             throw cursor.error(.wrongType(field: "headers", expected: "an array"))
         }
         cursor.i += 1
-        var headers: [RecordHeader] = []
         if cursor.peekSignificant() == UInt8(ascii: "]") {
             cursor.i += 1
-            return headers
+            return
         }
         repeat {
-            headers.append(try header())
+            try header(into: &batch)
             guard let b = cursor.peekSignificant() else { throw cursor.unexpected("',' or ']'") }
             cursor.i += 1
-            if b == UInt8(ascii: "]") { return headers }
+            if b == UInt8(ascii: "]") { return }
             guard b == UInt8(ascii: ",") else { cursor.i -= 1; throw cursor.unexpected("',' or ']'") }
         } while true
     }
 
-    private mutating func header() throws(RecordLineError) -> RecordHeader {
+    private mutating func header(into batch: inout RecordBatch) throws(RecordLineError) {
         guard cursor.peekSignificant() == UInt8(ascii: "{") else {
             throw cursor.error(.wrongType(field: "headers", expected: "an array of objects"))
         }
         let objectStart = cursor.i
         cursor.i += 1
         var seen: UInt16 = 0
-        var name: [UInt8] = []
-        var value: [UInt8]?
+        var name = RecordBatch.Span.null
+        var value = RecordBatch.Span.null
         if cursor.peekSignificant() == UInt8(ascii: "}") {
             cursor.i += 1
         } else {
@@ -137,13 +154,15 @@ private struct EnvelopeParser {
                 switch field {
                 case .name, .nameBase64:
                     try markSeen(field, at: at, in: &seen)
-                    guard let bytes = try bytes(field) else {
+                    name = try bytes(field, into: &batch)
+                    guard name.count >= 0 else {
                         throw cursor.error(.wrongType(field: field.label, expected: "a string"), at: at)
                     }
-                    name = bytes
+                    // A C string for the producer; never part of the name.
+                    batch.appendNUL()
                 case .value, .valueBase64:
                     try markSeen(field, at: at, in: &seen)
-                    value = try bytes(field)
+                    value = try bytes(field, into: &batch)
                 default:
                     try skipValue()
                 }
@@ -155,7 +174,7 @@ private struct EnvelopeParser {
         if seen & (Field.value.rawValue | Field.valueBase64.rawValue) == 0 {
             throw cursor.error(.missingField("headers[].value"), at: objectStart)
         }
-        return RecordHeader(name: name, value: value)
+        batch.appendHeader(name: name, value: value)
     }
 
     /// After a member: true on ',', false on '}'.
@@ -240,32 +259,27 @@ private struct EnvelopeParser {
         }
     }
 
-    /// A bytes field's value: null or text for the plain spelling, base64 text for the `…Base64` one.
-    private mutating func bytes(_ field: Field) throws(RecordLineError) -> [UInt8]? {
+    /// A bytes field's value, appended to `batch`: null or text for the plain spelling, base64 text for
+    /// the `…Base64` one.
+    private mutating func bytes(_ field: Field, into batch: inout RecordBatch) throws(RecordLineError) -> RecordBatch.Span {
         let isBase64 = field == .keyBase64 || field == .valueBase64 || field == .nameBase64
         guard let b = cursor.peekSignificant() else { throw cursor.unexpected("a value") }
         if b == UInt8(ascii: "n") && !isBase64 {
             try cursor.expectLiteral("null")
-            return nil
+            return .null
         }
         guard b == UInt8(ascii: "\"") else {
             throw cursor.error(.wrongType(field: field.label, expected: isBase64 ? "a base64 string" : "a string or null"))
         }
-        var out: [UInt8] = []
-        let (range, hasEscapes) = try cursor.readString(appendingTo: &out)
-        if out.capacity > 2 * out.count + 256 {
-            // Room was made for the rest of the line (a key before its value): keep only what is used.
-            out = out.withUnsafeBufferPointer { Array($0) }
-        }
-        guard isBase64 else { return out }
-        let decoded = out.withUnsafeBytes { Base64.decode($0) }
-        switch decoded {
-        case .success(let bytes): return bytes
-        case .failure(let failure):
+        let (text, range, hasEscapes) = try batch.appendString(from: &cursor)
+        guard isBase64 else { return text }
+        let (decoded, failure) = batch.decodeBase64(text)
+        if let failure {
             // Without escapes the text maps 1:1 onto the line, so the column is exact.
             let column = hasEscapes ? range.lowerBound : range.lowerBound + failure.index
             throw cursor.error(.badBase64(field: field.label, reason: failure.reason), at: column)
         }
+        return decoded
     }
 
     private mutating func skipValue() throws(RecordLineError) {
