@@ -3,6 +3,7 @@ import Kafka
 import Layout
 import ObjectStore
 import SigV4
+import Synchronization
 
 /// Produces every planned partition, resuming each from what its target already holds.
 final class PartitionRun: @unchecked Sendable {
@@ -27,6 +28,12 @@ final class PartitionRun: @unchecked Sendable {
     private var resume: [Int: RestoreResumeState] = [:]
     private var skipped: [Int: Int64] = [:]
     private var lastSave = Date()
+    /// The round of state writes in flight, if any: at most one at a time, so production never
+    /// waits on a disk or a store, and a partition's writes keep their order.
+    private var saving: (task: Task<Void, Error>, done: DoneFlag)?
+    /// Partitions produced to the end, and those of them whose final state is written.
+    private var finished: Set<Int> = []
+    private var finalWritten: Set<Int> = []
 
     init(plan: RestorePlan, options: RestoreOptions, store: any ObjectStore, states: ResumeStateStore,
          admin: KafkaAdmin, producer: RecordProducer, events: RestoreEvents) {
@@ -77,13 +84,18 @@ final class PartitionRun: @unchecked Sendable {
             }
             try await KafkaBlocking.run { try producer.flush() }
             if let failure = ledger.firstFailure { throw RestoreError.failure(failure) }
-            try await saveStates(final: true)
+            try await saveStates(.final)
         } catch is SimulatedKill {
             throw SimulatedKill()
         } catch {
             // Leave a state the next run resumes from: whatever was confirmed delivered.
             _ = try? await KafkaBlocking.run { try producer.flush() }
-            try? await saveStates(final: false)
+            for task in firstSaves.values { _ = try? await task.value }
+            if let previous = saving {
+                saving = nil
+                _ = try? await previous.task.value
+            }
+            try? await saveStates(.final)
             throw error
         }
         for slot in partitions.indices {
@@ -103,14 +115,14 @@ final class PartitionRun: @unchecked Sendable {
     /// (its base: the end offset noted now), so a run killed at any later moment can count its records.
     private func prepare(_ loaded: [Int: RestoreResumeState]) async throws -> [Start] {
         let admin = self.admin
-        let ends = try await mapConcurrently(partitions.map(\.target), limit: Self.storeConcurrency) { target in
-            let kafkaPartition = KafkaTopicPartition(topic: target.topic, partition: target.partition)
-            do {
-                return try await KafkaBlocking.run { try admin.watermarks(kafkaPartition).high }
-            } catch {
-                throw RestoreError.failure("target \(target): cannot read its end offset: \(error)")
-            }
+        let targets = partitions.map { KafkaTopicPartition(topic: $0.target.topic, partition: $0.target.partition) }
+        let found: [KafkaTopicPartition: Int64]
+        do {
+            found = try await KafkaBlocking.run { try admin.endOffsets(targets) }
+        } catch {
+            throw RestoreError.failure("target cluster \(options.kafka.bootstrapServers): cannot read the end offsets of the target partitions: \(error)")
         }
+        let ends = targets.map { found[$0] ?? 0 }
         var tailRequests: [TargetTail.Request] = []
         for (slot, existing) in loaded.sorted(by: { $0.key < $1.key }) {
             let target = partitions[slot].target
@@ -140,8 +152,33 @@ final class PartitionRun: @unchecked Sendable {
                 starts.append(Start(state: state, tail: TargetTail(count: 0, last: nil)))
             }
         }
-        try await saveConcurrently(fresh)
+        startSaving(fresh)
         return starts
+    }
+
+    /// First states written so far, in plan order, a group of partitions at a time: a partition's
+    /// records are produced only once its group is written, while later groups are written meanwhile.
+    private var firstSaves: [Int: Task<Void, Error>] = [:]
+    private static let firstSaveGroup = 32
+
+    private func startSaving(_ fresh: [RestoreResumeState]) {
+        let slotOf = Dictionary(uniqueKeysWithValues: partitions.enumerated().map { ($0.element.target, $0.offset) })
+        var previous: Task<Void, Error>?
+        let byGroup = Dictionary(grouping: fresh) { (slotOf[TopicPartition($0.targetTopic, $0.partition)] ?? 0) / Self.firstSaveGroup }
+        for group in byGroup.keys.sorted() {
+            let states = byGroup[group] ?? [], before = previous
+            let task = Task {
+                try await before?.value
+                try await self.saveConcurrently(states)
+            }
+            firstSaves[group] = task
+            previous = task
+        }
+    }
+
+    /// Returns once the first state of partition `slot` (if it needed one) is written.
+    private func firstStateWritten(_ slot: Int) async throws {
+        try await firstSaves[slot / Self.firstSaveGroup]?.value
     }
 
     /// Store and broker requests in flight at once while preparing and saving states.
@@ -165,6 +202,7 @@ final class PartitionRun: @unchecked Sendable {
         outcome.bases[slot] = state.baseTargetOffset
         outcome.alreadyPresent[slot] = skip
         ledger.open(slot: slot, nextTargetOffset: state.baseTargetOffset + skip)
+        try await firstStateWritten(slot)
 
         var index: Int64 = 0
         var nextOffset: Int64?
@@ -209,7 +247,7 @@ final class PartitionRun: @unchecked Sendable {
             if let failure = ledger.firstFailure { throw RestoreError.failure(failure) }
             if Date().timeIntervalSince(lastSave) >= options.stateInterval {
                 await KafkaBlocking.runQuietly { producer.poll() }
-                try await saveStates(final: false)
+                try await saveStates(.progress)
                 report(partition, done: slot)
             }
             if let damage { throw damage }
@@ -219,6 +257,10 @@ final class PartitionRun: @unchecked Sendable {
         }
         translator.finish(slot: slot, total: index)
         resume[slot]?.plannedRecords = index
+        finished.insert(slot)
+        // Partitions whose records have all been delivered by now get their final state while the
+        // next ones are produced, so few are left to write at the end.
+        if saving?.done.isSet ?? true { try await saveStates(.completed) }
         report(partition, done: slot + 1)
     }
 
@@ -253,22 +295,59 @@ final class PartitionRun: @unchecked Sendable {
         }
     }
 
-    /// Writes each opened partition's state from the ledger (only delivery reports advance it).
-    private func saveStates(final: Bool) async throws {
+    private enum SaveRound {
+        /// Every opened partition with records confirmed since its last write, in the background.
+        case progress
+        /// The finished partitions whose records have all been confirmed, in the background.
+        case completed
+        /// Every opened partition not yet written in its final form; waits for the writes.
+        case final
+    }
+
+    /// Writes opened partitions' states from the ledger (only delivery reports advance them), after
+    /// the round before has been written (its error, if any, is thrown here).
+    private func saveStates(_ round: SaveRound) async throws {
+        if let previous = saving {
+            saving = nil
+            try await previous.task.value
+        }
         lastSave = Date()
         var changed: [(slot: Int, state: RestoreResumeState)] = []
-        for slot in resume.keys.sorted() {
+        for slot in resume.keys.sorted() where !finalWritten.contains(slot) {
             guard var state = resume[slot], let counted = ledger.slot(slot) else { continue }
             let delivered = (skipped[slot] ?? 0) + counted.delivered
-            if !final && delivered == state.deliveredRecords { continue }
+            let complete = finished.contains(slot) && delivered == state.plannedRecords
+            switch round {
+            case .progress: if delivered == state.deliveredRecords { continue }
+            case .completed: if !complete { continue }
+            case .final: break
+            }
             state.deliveredRecords = delivered
             if let last = counted.lastSourceOffset { state.nextSourceOffset = last + 1 }
             state.updatedAt = Date()
             changed.append((slot, state))
+            if complete { finalWritten.insert(slot) }
         }
-        try await saveConcurrently(changed.map(\.state))
         for (slot, state) in changed { resume[slot] = state }
+        let states = changed.map(\.state)
+        if states.isEmpty { return }
+        if round == .final {
+            try await saveConcurrently(states)
+        } else {
+            let done = DoneFlag()
+            saving = (Task {
+                defer { done.set() }
+                try await self.saveConcurrently(states)
+            }, done)
+        }
     }
+}
+
+/// Set once by a background task when it ends, read by the loop that started it.
+private final class DoneFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    var isSet: Bool { value.load(ordering: .acquiring) }
+    func set() { value.store(true, ordering: .releasing) }
 }
 
 extension KafkaBlocking {

@@ -33,6 +33,27 @@ import Testing
         #expect(error.description.contains("partition 7"))
     }
 
+    @Test func endOffsetsOfManyPartitionsInOneCallMatchTheWatermarks() throws {
+        let (cluster, topic) = try Self.populated()
+        let empty = uniqueTopic("offsets-empty")
+        try cluster.createTopic(empty, partitions: 3)
+        let more = KafkaTopicPartition(topic: topic, partition: 1)
+        let extra = (0..<5).map { KafkaProducerRecord(topic: topic, partition: 1, key: nil, value: [UInt8($0)]) }
+        #expect(try produceAll(extra, config: cluster.config).allSatisfy { $0.error == nil })
+        let admin = try KafkaAdmin(config: cluster.config)
+        let partitions = [KafkaTopicPartition(topic: topic, partition: 0), more]
+            + (Int32(0)..<3).map { KafkaTopicPartition(topic: empty, partition: $0) }
+        let ends = try admin.endOffsets(partitions)
+        #expect(ends.count == 5)
+        for partition in partitions {
+            #expect(ends[partition] == (try admin.watermarks(partition)).high, "\(partition)")
+        }
+        #expect(ends[more] == 15 && ends[KafkaTopicPartition(topic: empty, partition: 2)] == 0)
+        #expect(throws: KafkaError.self) {
+            try admin.endOffsets([KafkaTopicPartition(topic: topic, partition: 7)], timeoutMilliseconds: 3000)
+        }
+    }
+
     @Test func offsetsForTimesAnswersEveryPartition() throws {
         let (cluster, topic) = try Self.populated()
         let admin = try KafkaAdmin(config: cluster.config)

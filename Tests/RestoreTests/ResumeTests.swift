@@ -37,6 +37,33 @@ import Testing
         }
     }
 
+    /// First states are written a group of partitions at a time while earlier partitions are produced,
+    /// and final ones in the background as partitions complete: after the run, every partition's
+    /// state (more than one group of them) says all its records were delivered, and a rerun adds nothing.
+    @Test func everyPartitionEndsWithItsFinalState() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let fixture = StoreFixture()
+        let partitions: Int32 = 70
+        var records: [Int32: [Layout.KafkaRecord]] = [:]
+        for p in 0..<partitions { records[p] = awkwardRecords(count: Int(p % 4) + 1, partition: p) }
+        try await fixture.writeRun(["events": records], partitionCounts: ["events": partitions], perObject: 2)
+        try cluster.createTopic("events", partitions: partitions)
+        let options = mockOptions(cluster)
+        let first = try await restore(fixture, options)
+        #expect(first.summary.producedRecords == Int64(records.values.reduce(0) { $0 + $1.count }))
+        for p in 0..<partitions {
+            let key = fixture.layout.restoreStateKey(targetCluster: options.targetCluster, topic: "events", partition: p)
+            let state = try #require(try JSONSerialization.jsonObject(with: Data(try await fixture.store.get(key))) as? [String: Any])
+            let count = records[p]?.count ?? 0
+            #expect(state["deliveredRecords"] as? Int == count, "partition \(p)")
+            #expect(state["plannedRecords"] as? Int == count, "partition \(p)")
+            #expect(state["nextSourceOffset"] as? Int == Int((records[p]?.last?.offset ?? -1) + 1), "partition \(p)")
+        }
+        let again = try await restore(fixture, options)
+        #expect(again.summary.producedRecords == 0)
+        #expect(again.summary.alreadyPresentRecords == first.summary.producedRecords)
+    }
+
     /// Records another producer put into the target after the restore began are not mistaken for
     /// the restore's own: the rerun stops, naming the partition.
     @Test func foreignRecordInTargetIsRefused() async throws {
