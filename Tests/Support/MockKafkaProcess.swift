@@ -19,7 +19,8 @@ public final class MockKafkaProcess {
     public init(topic: String, partitions: Int, brokers: Int = 1) throws {
         process = Process()
         process.executableURL = Self.repositoryRoot.appendingPathComponent("scripts/mock-kafka")
-        process.arguments = ["--brokers", "\(brokers)", "--topic", "\(topic):\(partitions)"]
+        // Stdin is this process's pipe: if the test process dies, the cluster goes with it.
+        process.arguments = ["--exit-on-stdin-eof", "--brokers", "\(brokers)", "--topic", "\(topic):\(partitions)"]
         input = Pipe()
         output = Pipe()
         process.standardInput = input
