@@ -16,7 +16,9 @@ final class DeliveryLedger: @unchecked Sendable {
     }
 
     private let lock = NSLock()
-    private var slots: [Int: Slot] = [:]
+    /// Indexed by slot (a restore's partitions are numbered from 0): a delivery report, one per
+    /// record, then costs no hashing and no copy of the slot.
+    private var slots: [Slot?] = []
     private var total: Int64 = 0
     private var failed = false
 
@@ -26,37 +28,41 @@ final class DeliveryLedger: @unchecked Sendable {
 
     /// Starts counting a partition whose next record lands at `nextTargetOffset`.
     func open(slot: Int, nextTargetOffset: Int64) {
-        lock.withLock { slots[slot] = Slot(expectedTargetOffset: nextTargetOffset) }
+        lock.withLock {
+            if slots.count <= slot { slots += Array(repeating: nil, count: slot + 1 - slots.count) }
+            slots[slot] = Slot(expectedTargetOffset: nextTargetOffset)
+        }
     }
 
-    func slot(_ index: Int) -> Slot? { lock.withLock { slots[index] } }
+    func slot(_ index: Int) -> Slot? { lock.withLock { index < slots.count ? slots[index] : nil } }
 
     var totalDelivered: Int64 { lock.withLock { total } }
 
     /// The first failure in any partition (checked per record, so the common case is one flag).
     var firstFailure: String? {
-        lock.withLock { failed ? slots.keys.sorted().lazy.compactMap { self.slots[$0]?.failure }.first : nil }
+        lock.withLock { failed ? slots.lazy.compactMap { $0?.failure }.first : nil }
     }
 
     /// The delivery callback.
     func record(_ report: KafkaDeliveryReport) {
         let slotIndex = Int(report.id >> 48)
         let sourceOffset = Int64(report.id & 0xFFFF_FFFF_FFFF)
-        lock.withLock {
-            guard var slot = slots[slotIndex], slot.failure == nil else { return }
-            func place() -> String { "\(report.topicPartition.topic)/\(report.topicPartition.partition)" }
-            if let error = report.error {
-                slot.failure = "delivery to \(place()) failed for source offset \(sourceOffset): \(error)"
-            } else if let offset = report.offset, offset != slot.expectedTargetOffset {
-                slot.failure = "target \(place()): a restored record got offset \(offset), expected \(slot.expectedTargetOffset); another producer is writing into this partition"
-            } else {
-                slot.delivered += 1
-                slot.lastSourceOffset = sourceOffset
-                slot.expectedTargetOffset += 1
-                total += 1
-            }
-            failed = failed || slot.failure != nil
-            slots[slotIndex] = slot
+        lock.lock()
+        defer { lock.unlock() }
+        guard slotIndex < slots.count, let slot = slots[slotIndex], slot.failure == nil else { return }
+        func place() -> String { "\(report.topicPartition.topic)/\(report.topicPartition.partition)" }
+        if let error = report.error {
+            slots[slotIndex]?.failure = "delivery to \(place()) failed for source offset \(sourceOffset): \(error)"
+        } else if let offset = report.offset, offset != slot.expectedTargetOffset {
+            slots[slotIndex]?.failure = "target \(place()): a restored record got offset \(offset), expected \(slot.expectedTargetOffset); another producer is writing into this partition"
+        } else {
+            // Changed in place: no copy of the slot per record.
+            slots[slotIndex]?.delivered += 1
+            slots[slotIndex]?.lastSourceOffset = sourceOffset
+            slots[slotIndex]?.expectedTargetOffset += 1
+            total += 1
+            return
         }
+        failed = true
     }
 }

@@ -97,4 +97,32 @@ import Testing
         batch.append(originals[1])
         #expect(contents(batch).views == [originals[1]])
     }
+
+    /// Lines as the encoder writes them take the fast path; any other spelling of the same record
+    /// (here a leading space, which sends it to the full parser) decodes to the same record.
+    @Test(arguments: [21, 22])
+    func theFastPathAndTheFullParserAgree(seed: UInt64) throws {
+        var random = RecordRandom(state: seed)
+        for _ in 0..<300 {
+            let record = random.record()
+            let line = envelopeLine(record)
+            var fast = RecordBatch()
+            let tookFastPath = line.withUnsafeBytes { bytes in
+                var parser = EnvelopeParser(cursor: JSONCursor(bytes))
+                return parser.parseCanonical(into: &fast)
+            }
+            #expect(tookFastPath)
+            var spaced = RecordBatch()
+            let other = [UInt8(ascii: " ")] + line
+            let refused = other.withUnsafeBytes { bytes in
+                var parser = EnvelopeParser(cursor: JSONCursor(bytes))
+                return !parser.parseCanonical(into: &spaced)
+            }
+            #expect(refused)
+            spaced.removeAll()
+            try decode(other, into: &spaced)
+            #expect(fast.count == 1 && contents(fast).records == [record])
+            #expect(contents(spaced).records == [record])
+        }
+    }
 }

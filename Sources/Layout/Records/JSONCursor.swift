@@ -149,6 +149,14 @@ struct JSONCursor {
                     JSONWords.copyPlain(p, &k, limit: limit, to: &o, stops: JSONWords.quoteBackslashOrControl)
                     guard k < count else { throw error(.unexpectedEnd(expected: "the closing quote of a string"), at: k) }
                     let b = p[k]
+                    // The commonest escape first: JSON text held in a string is full of \".
+                    if b == UInt8(ascii: "\\") && k + 1 < count && p[k + 1] == UInt8(ascii: "\"") {
+                        hasEscapes = true
+                        o.pointee = UInt8(ascii: "\"")
+                        o += 1
+                        k += 2
+                        continue
+                    }
                     if b == UInt8(ascii: "\"") { break }
                     if b < 0x20 { throw error(.controlCharacterInString, at: k) }
                     guard b == UInt8(ascii: "\\") else {
