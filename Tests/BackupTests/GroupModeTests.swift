@@ -8,6 +8,29 @@ import ObjectStore
 /// `group-id`: members of one Kafka group share a job's partitions; together they hold every
 /// record once, and a later run continues from what the members wrote.
 @Suite struct GroupModeTests {
+    /// One member's run. A short session timeout: librdkafka's mock makes a group that a second
+    /// member joins mid-rebalance wait out the session timeout before it forms.
+    func member(_ fixture: BackupFixture, store: any ObjectStore, topic: String, group: String) async throws -> BackupSummary {
+        var request = try fixture.request(store: store, topics: [topic], ["group-id": group, "flush-size": "100"])
+        try request.kafka.set("session.timeout.ms", "10000")
+        return try await BackupEngine.run(request)
+    }
+
+    /// More members than partitions: a member the group gives nothing says so and ends without
+    /// failing, and the other holds every record.
+    @Test func aMemberGivenNoPartitionsWarnsAndEndsWell() async throws {
+        let fixture = try BackupFixture()
+        let topic = try fixture.topic("lonely", partitions: 1)
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 300)
+        let store = MemoryStore()
+        let group = "backup-\(UUID().uuidString.prefix(6))"
+        async let one = member(fixture, store: store, topic: topic, group: group)
+        async let two = member(fixture, store: store, topic: topic, group: group)
+        let (a, b) = try await (one, two)
+        #expect(Set([a.records, b.records]) == [0, 300])
+        #expect(WarningLog.shared.lines(containing: "consumer group \(group) gave this member no partitions").count == 1)
+    }
+
     @Test func twoMembersShareTheJobAndTogetherHoldEveryRecordOnce() async throws {
         let fixture = try BackupFixture()
         let topic = try fixture.topic("members", partitions: 4)
@@ -15,8 +38,8 @@ import ObjectStore
         let store = MemoryStore()
         let group = "backup-\(UUID().uuidString.prefix(6))"
 
-        async let one = fixture.backup(store: store, topics: [topic], ["group-id": group, "flush-size": "100"])
-        async let two = fixture.backup(store: store, topics: [topic], ["group-id": group, "flush-size": "100"])
+        async let one = member(fixture, store: store, topic: topic, group: group)
+        async let two = member(fixture, store: store, topic: topic, group: group)
         let (a, b) = try await (one, two)
         #expect(a.records + b.records == 2000)
 

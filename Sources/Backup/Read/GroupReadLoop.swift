@@ -30,8 +30,6 @@ final class GroupReadLoop {
 
     /// How long the group must be quiet (no rebalance) before a member with all work done leaves.
     static let settleTime: TimeInterval = 1
-    /// How long a member waits for its first assignment.
-    static let joinWait: TimeInterval = 30
 
     init(request: BackupRequest, group: String, checkpoint: Checkpoint, settings: ObjectSettings, admin: KafkaAdmin) throws {
         self.request = request
@@ -76,7 +74,9 @@ final class GroupReadLoop {
     private func readAll(topics: [String]) throws {
         try reader.subscribe(topics: topics, startOffset: { [unowned self] partition in self.startOffset(partition) },
                              beforeRevoke: { [weak self] partitions in self?.giveUp(partitions) })
+        // Any assignment, even an empty one: the group has formed and answered this member.
         var sawAssignment = false
+        var heldAny = false
         let joining = request.clock()
         var lastRebalance = joining
         var lastProgress = request.clock(), progressMark = Int64(-1)
@@ -86,6 +86,7 @@ final class GroupReadLoop {
                 switch event {
                 case .assigned(let partitions):
                     sawAssignment = true
+                    heldAny = heldAny || !partitions.isEmpty
                     lastRebalance = request.clock()
                     for partition in partitions {
                         let key = TopicPartition(partition.topic, partition.partition)
@@ -109,11 +110,15 @@ final class GroupReadLoop {
             if let planFailure { throw BackupError.wrap(planFailure, "plan partitions in group \(group)") }
             if let revokeFailure { throw revokeFailure }
             let now = request.clock()
-            if sawAssignment, writers.values.allSatisfy(\.isDone), now.timeIntervalSince(lastRebalance) >= Self.settleTime { break }
-            // More members than partitions leaves some with nothing to do; that is not a failure.
-            if !sawAssignment, now.timeIntervalSince(joining) > min(request.stallTimeout, Self.joinWait) {
-                request.warn("consumer group \(group) gave this member no partitions within \(Int(min(request.stallTimeout, Self.joinWait))) s; nothing to do")
+            if sawAssignment, writers.values.allSatisfy(\.isDone), now.timeIntervalSince(lastRebalance) >= Self.settleTime {
+                // More members than partitions leaves some with nothing to do; that is not a failure.
+                if !heldAny { request.warn("consumer group \(group) gave this member no partitions (more members than partitions); nothing to do") }
                 break
+            }
+            // A group that has not formed is not "nothing to do": a run whose members all gave up
+            // here would back up nothing and succeed.
+            if !sawAssignment, now.timeIntervalSince(joining) > request.stallTimeout {
+                throw BackupError.failure("consumer group \(group) gave this member no assignment within \(Int(request.stallTimeout)) s; the group did not form (is its coordinator reachable?)")
             }
             let mark = writers.values.reduce(0) { $0 + $1.doneOffsets }
             if mark != progressMark || writers.values.allSatisfy(\.isDone) {
