@@ -8,8 +8,9 @@ import ObjectStore
 /// `group-id`: members of one Kafka group share a job's partitions; together they hold every
 /// record once, and a later run continues from what the members wrote.
 @Suite struct GroupModeTests {
-    /// One member's run. A short session timeout: librdkafka's mock makes a group that a second
-    /// member joins mid-rebalance wait out the session timeout before it forms.
+    /// One member's run, with a short session timeout: two members joining at once sometimes had no
+    /// assignment after 30 s under load, as if librdkafka's mock waited out the session timeout
+    /// (45 s by default) before forming the group.
     func member(_ fixture: BackupFixture, store: any ObjectStore, topic: String, group: String) async throws -> BackupSummary {
         var request = try fixture.request(store: store, topics: [topic], ["group-id": group, "flush-size": "100"])
         try request.kafka.set("session.timeout.ms", "10000")
