@@ -87,13 +87,16 @@ public final class KafkaProducer: @unchecked Sendable {
         }
     }
 
-    /// Queues one record from borrowed bytes (copied before this returns), with nothing allocated on
-    /// the way: restore's hot path. nil key/value is null; an empty buffer is empty. Header `i` is
-    /// `header(i)`. When librdkafka's queue is full it polls (serving delivery reports) and retries.
+    /// Queues one record from borrowed bytes, with nothing allocated on the way: restore's hot path.
+    /// nil key/value is null; an empty buffer is empty. Header `i` is `header(i)` (names and header
+    /// values are always copied). With `copy` false, librdkafka reads the key and value in place
+    /// until the record's delivery report, so they must stay valid and unchanged until then.
+    /// When librdkafka's queue is full it polls (serving delivery reports) and retries.
     public func produce(to topic: Topic, partition: Int32, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
-                        headerCount: Int, header: (Int) -> HeaderBytes, timestamp: Int64?, id: UInt64) throws {
+                        headerCount: Int, header: (Int) -> HeaderBytes, timestamp: Int64?, id: UInt64,
+                        copy: Bool = true) throws {
         try produce(.handle(topic.handle), name: topic.name, partition: partition, key: key, value: value,
-                    headerCount: headerCount, header: header, timestamp: timestamp, id: id)
+                    headerCount: headerCount, header: header, timestamp: timestamp, id: id, copy: copy)
     }
 
     /// Queues one record from borrowed bytes (copied before this returns). nil key/value is null; an
@@ -126,7 +129,7 @@ public final class KafkaProducer: @unchecked Sendable {
 
     private func produce(_ topic: TopicReference, name: String, partition: Int32, key: UnsafeRawBufferPointer?,
                          value: UnsafeRawBufferPointer?, headerCount: Int, header: (Int) -> HeaderBytes,
-                         timestamp: Int64?, id: UInt64) throws {
+                         timestamp: Int64?, id: UInt64, copy: Bool = true) throws {
         // On the stack: a heap array here was one malloc and free per record.
         try withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 7 + headerCount) { buffer in
             var count = 0
@@ -139,7 +142,7 @@ public final class KafkaProducer: @unchecked Sendable {
             case .handle(let handle): add(RD_KAFKA_VTYPE_RKT) { $0.rkt = handle }
             }
             add(RD_KAFKA_VTYPE_PARTITION) { $0.i32 = partition }
-            add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.i = RD_KAFKA_MSG_F_COPY }
+            add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.i = copy ? RD_KAFKA_MSG_F_COPY : 0 }
             add(RD_KAFKA_VTYPE_OPAQUE) { $0.ptr = UnsafeMutableRawPointer(bitPattern: UInt(id)) }
             if let key {
                 add(RD_KAFKA_VTYPE_KEY) { $0.mem.ptr = Self.nonNull(key); $0.mem.size = key.count }

@@ -35,6 +35,8 @@ final class BatchFeed: @unchecked Sendable {
     /// Batches already produced, whose buffers the next ones decode into: a batch's buffer is about
     /// a chunk's size, and a fresh one per chunk is a fresh mapping the kernel zero-fills.
     private let sparesLock = NSLock()
+    /// Batches return in bursts (a response confirms several): enough are kept to decode the next ones.
+    private static let maxSpares = 4
     private var spares: [RecordBatch] = []
 
     init(partitions: [PartitionPlan], store: any ObjectStore, options: RestoreOptions) {
@@ -64,9 +66,9 @@ final class BatchFeed: @unchecked Sendable {
         return item
     }
 
-    /// Hands back a batch's records once produced.
+    /// Takes back a batch whose records are produced and reported (from any thread).
     func recycle(_ records: RecordBatch) {
-        sparesLock.withLock { if spares.count < 2 { spares.append(records) } }
+        sparesLock.withLock { if spares.count < Self.maxSpares { spares.append(records) } }
     }
 
     private func spare() -> RecordBatch {

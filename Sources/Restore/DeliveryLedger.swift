@@ -1,8 +1,15 @@
 import Foundation
 import Kafka
+import Layout
 
 /// Counts confirmed deliveries per target partition from delivery reports, the only thing that
-/// advances resume state. A record's id carries its partition slot and source offset.
+/// advances resume state, and keeps the batches the producer reads in place until every record
+/// of them has its report.
+///
+/// The producer does not copy a record's bytes: librdkafka reads them from the batch they were
+/// decoded into, when it builds a request and again if it retries one, so a batch is lent to it
+/// and comes back (to be decoded into again) only after its last report. A record's id names its
+/// loan and its index in the batch, which also give its partition slot and source offset.
 final class DeliveryLedger: @unchecked Sendable {
     struct Slot: Sendable {
         /// Records delivered in this run.
@@ -15,16 +22,42 @@ final class DeliveryLedger: @unchecked Sendable {
         var failure: String?
     }
 
+    /// A batch lent to the producer.
+    private final class Loan {
+        let slot: Int
+        let records: RecordBatch
+        /// Index in `records` of the record whose id carries index 0.
+        let base: Int
+        /// Records queued less reports received; it may dip below zero while the lender still
+        /// queues (reports come as the queue drains), so the batch returns only once `lending` ends.
+        var outstanding = 0
+        var lending = true
+
+        init(slot: Int, records: RecordBatch, base: Int) {
+            self.slot = slot
+            self.records = records
+            self.base = base
+        }
+
+        var isSettled: Bool { !lending && outstanding == 0 }
+    }
+
+    /// Bits of a record id that hold its index in its batch; the rest is the loan's number.
+    static let indexBits = 24
+    static let maxRecordsPerLoan = 1 << indexBits
+
     private let lock = NSLock()
     /// Indexed by slot (a restore's partitions are numbered from 0): a delivery report, one per
     /// record, then costs no hashing and no copy of the slot.
     private var slots: [Slot?] = []
     private var total: Int64 = 0
     private var failed = false
-
-    static func id(slot: Int, sourceOffset: Int64) -> UInt64 {
-        UInt64(slot) << 48 | UInt64(sourceOffset & 0xFFFF_FFFF_FFFF)
-    }
+    private var loans: [UInt64: Loan] = [:]
+    private var nextLoan: UInt64 = 0
+    /// Reports come in runs of one batch: the last loan looked up is kept at hand.
+    private var lastLoan: (number: UInt64, loan: Loan)?
+    /// Receives each batch once every record of it has its report.
+    private var returnBatch: (@Sendable (RecordBatch) -> Void)?
 
     /// Starts counting a partition whose next record lands at `nextTargetOffset`.
     func open(slot: Int, nextTargetOffset: Int64) {
@@ -38,17 +71,73 @@ final class DeliveryLedger: @unchecked Sendable {
 
     var totalDelivered: Int64 { lock.withLock { total } }
 
+    /// Batches lent and not yet returned.
+    var loansOutstanding: Int { lock.withLock { loans.count } }
+
+    /// Where batches go once the producer is done with them.
+    func onReturn(_ body: @escaping @Sendable (RecordBatch) -> Void) {
+        lock.withLock { returnBatch = body }
+    }
+
     /// The first failure in any partition (checked per record, so the common case is one flag).
     var firstFailure: String? {
         lock.withLock { failed ? slots.lazy.compactMap { $0?.failure }.first : nil }
     }
 
+    /// Lends `records` of partition `slot` to the producer, which queues records with ids from
+    /// `id(loan:index:)` (index counted from `base`, below `maxRecordsPerLoan`), then calls `endLending`.
+    func lend(_ records: RecordBatch, slot: Int, base: Int) -> UInt64 {
+        lock.withLock {
+            let number = nextLoan
+            nextLoan += 1
+            loans[number] = Loan(slot: slot, records: records, base: base)
+            return number
+        }
+    }
+
+    static func id(loan: UInt64, index: Int) -> UInt64 { loan << UInt64(indexBits) | UInt64(index) }
+
+    /// The lender has queued `queued` records of loan `number` and reads the batch no more.
+    func endLending(_ number: UInt64, queued: Int) {
+        let returned: RecordBatch? = lock.withLock {
+            guard let loan = loans[number] else { return nil }
+            loan.outstanding += queued
+            loan.lending = false
+            return settle(number, loan)
+        }
+        if let returned { returnBatch?(returned) }
+    }
+
     /// The delivery callback.
     func record(_ report: KafkaDeliveryReport) {
-        let slotIndex = Int(report.id >> 48)
-        let sourceOffset = Int64(report.id & 0xFFFF_FFFF_FFFF)
-        lock.lock()
-        defer { lock.unlock() }
+        let number = report.id >> UInt64(Self.indexBits)
+        let index = Int(report.id & UInt64(Self.maxRecordsPerLoan - 1))
+        let returned: RecordBatch? = lock.withLock {
+            let loan: Loan
+            if let last = lastLoan, last.number == number {
+                loan = last.loan
+            } else {
+                guard let found = loans[number] else { return nil }
+                loan = found
+                lastLoan = (number, found)
+            }
+            count(report, slotIndex: loan.slot, sourceOffset: loan.records.offset(at: loan.base + index))
+            loan.outstanding -= 1
+            return settle(number, loan)
+        }
+        if let returned { returnBatch?(returned) }
+    }
+
+    /// Ends a settled loan (under the lock) and hands back its batch.
+    private func settle(_ number: UInt64, _ loan: Loan) -> RecordBatch? {
+        guard loan.isSettled else { return nil }
+        loans[number] = nil
+        if lastLoan?.number == number { lastLoan = nil }
+        return loan.records
+    }
+
+    /// Counts one report against its partition (under the lock).
+    private func count(_ report: KafkaDeliveryReport, slotIndex: Int, sourceOffset: Int64) {
         guard slotIndex < slots.count, let slot = slots[slotIndex], slot.failure == nil else { return }
         func place() -> String { "\(report.topicPartition.topic)/\(report.topicPartition.partition)" }
         if let error = report.error {

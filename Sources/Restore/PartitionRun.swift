@@ -74,6 +74,8 @@ final class PartitionRun: @unchecked Sendable {
         let starts = try await prepare(loaded)
         let producer = self.producer
         let feed = BatchFeed(partitions: partitions, store: store, options: options)
+        // Batches come back from the producer once their records are reported, to be decoded into again.
+        ledger.onReturn { [weak feed] in feed?.recycle($0) }
         let targetTopics = Array(Set(partitions.map(\.target.topic))).sorted()
         try await KafkaBlocking.run { try producer.learn(topics: targetTopics) }
         var outcome = Outcome()
@@ -211,7 +213,7 @@ final class PartitionRun: @unchecked Sendable {
             if item.startsObject, object.manifest == nil, let expected = nextOffset {
                 try checkListedContinuity(object, expected: expected, target: target, outcome: &outcome)
             }
-            // The only copy, so the feed can reuse its buffers once it is produced.
+            // The only copy but the producer's loan, so the feed can reuse its buffers once that ends.
             let records = (consume item).batch.records
             if !records.isEmpty { nextOffset = records.offset(at: records.count - 1) + 1 }
             // nil: every record of the batch goes.
@@ -242,8 +244,9 @@ final class PartitionRun: @unchecked Sendable {
             if chosen.map({ !$0.isEmpty }) ?? !records.isEmpty {
                 let indices = chosen
                 try await KafkaBlocking.run { try producer.produce(records, indices, to: target, slot: slot) }
+            } else {
+                feed.recycle(records)
             }
-            feed.recycle(consume records)
             if let failure = ledger.firstFailure { throw RestoreError.failure(failure) }
             if Date().timeIntervalSince(lastSave) >= options.stateInterval {
                 await KafkaBlocking.runQuietly { producer.poll() }

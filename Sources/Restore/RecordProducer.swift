@@ -6,7 +6,8 @@ import Layout
 /// CreateTime, key, value and headers as stored. Blocking; call it through `KafkaBlocking.run`.
 final class RecordProducer: @unchecked Sendable {
     let ledger: DeliveryLedger
-    private let producer: KafkaProducer
+    /// Destroyed first in deinit: librdkafka may read lent batches (which the ledger holds) until then.
+    private var producer: KafkaProducer!
     private let stopAfterDeliveries: Int?
     private let bootstrapServers: String
     private var queued = 0
@@ -19,9 +20,10 @@ final class RecordProducer: @unchecked Sendable {
     init(options: RestoreOptions, ledger: DeliveryLedger) throws {
         var config = options.kafka
         do {
-            // librdkafka would queue up to 1 GiB of records; 64 MiB keeps memory bounded and the pipe full.
+            // librdkafka would queue up to 1 GiB of records; 32 MiB keeps memory bounded (the batches
+            // it reads in place are held until their records' reports) and the pipe full.
             if config.value(of: "queue.buffering.max.kbytes") == nil {
-                try config.set("queue.buffering.max.kbytes", "65536")
+                try config.set("queue.buffering.max.kbytes", "32768")
             }
             // Idempotent and gapless: a batch that failed must not be followed by later ones, or the
             // target would have a hole that resume (which counts records in the target) cannot see.
@@ -43,25 +45,50 @@ final class RecordProducer: @unchecked Sendable {
         bootstrapServers = options.kafka.bootstrapServers
     }
 
+    deinit {
+        // rd_kafka_destroy returns once librdkafka's threads are done with every record; the lent
+        // batches (the ledger's) are released only after that, with this object's properties.
+        producer = nil
+    }
+
     /// Queues `records` for `target` (those at `indices`, or all when nil), serving delivery reports as
     /// it goes. Stops early (without an error) once a partition has failed; the caller reads the ledger.
+    /// The records' bytes are not copied: the batch is lent to librdkafka through the ledger, which
+    /// hands it back once every record queued from it has its report.
     func produce(_ records: RecordBatch, _ indices: [Int]?, to target: TopicPartition, slot: Int) throws {
         let topic: KafkaProducer.Topic
         do { topic = try producer.topic(target.topic) } catch {
             throw RestoreError.failure("produce to \(target): \(error)")
         }
-        try records.withUnsafeRecords { records in
-            if let indices {
-                for (n, index) in indices.enumerated() { guard try produce(records[index], n, to: topic, target, slot: slot) else { return } }
-            } else {
-                for index in 0..<records.count { guard try produce(records[index], index, to: topic, target, slot: slot) else { return } }
+        let count = indices?.count ?? records.count
+        var n = 0, stopped = false
+        // One loan per 2^24 records at most (an id holds the index in 24 bits): in practice one.
+        while n < count && !stopped {
+            let base = indices?[n] ?? n
+            let loan = ledger.lend(records, slot: slot, base: base)
+            var queued = 0
+            defer { ledger.endLending(loan, queued: queued) }
+            try records.withUnsafeRecords { records in
+                while n < count {
+                    let index = indices?[n] ?? n
+                    if index - base >= DeliveryLedger.maxRecordsPerLoan { return }
+                    guard try produce(records[index], n, id: DeliveryLedger.id(loan: loan, index: index - base), to: topic, target,
+                                      queued: &queued) else {
+                        stopped = true
+                        return
+                    }
+                    n += 1
+                }
             }
         }
         producer.poll(timeoutMilliseconds: 0)
     }
 
-    /// Queues one record; false when a failed delivery means the run stops. `n` counts this call's records.
-    private func produce(_ record: RecordView, _ n: Int, to topic: KafkaProducer.Topic, _ target: TopicPartition, slot: Int) throws -> Bool {
+    /// Queues one record, counting it in `queued` the moment librdkafka has it (its loan must not
+    /// end before its report, whatever is thrown after); false when a failed delivery means the run
+    /// stops. `n` counts this call's records.
+    private func produce(_ record: RecordView, _ n: Int, id: UInt64, to topic: KafkaProducer.Topic, _ target: TopicPartition,
+                         queued loaned: inout Int) throws -> Bool {
         // Looking every 256 records spares a lock per record.
         if n & 255 == 0, ledger.firstFailure != nil { return false }
         // No timestamp means none was stored (confluent-json): the producer stamps the time of restore.
@@ -70,10 +97,11 @@ final class RecordProducer: @unchecked Sendable {
             try producer.produce(to: topic, partition: target.partition, key: record.key, value: record.value,
                                  headerCount: record.headerCount,
                                  header: { let h = record.header($0); return KafkaProducer.HeaderBytes(name: h.name, value: h.value) },
-                                 timestamp: timestamp, id: DeliveryLedger.id(slot: slot, sourceOffset: record.offset))
+                                 timestamp: timestamp, id: id, copy: false)
         } catch {
             throw RestoreError.failure("produce to \(target) (source offset \(record.offset)): \(error)")
         }
+        loaned += 1
         queued += 1
         if let stop = stopAfterDeliveries, queued >= stop {
             // Killed just after these landed, before any state could record them: the hardest case.

@@ -62,6 +62,27 @@ import Testing
     }
 
     /// A finished restore run again adds nothing, and says so.
+    /// The producer reads each decoded batch in place until its records are reported, and the batch
+    /// is then decoded into again: with chunks of a few lines, hundreds of batches go round while
+    /// earlier ones are still in flight, and every record must still arrive as it was stored.
+    @Test func batchesReusedAfterTheirReportsKeepEveryRecordIntact() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let fixture = StoreFixture()
+        var records: [Int32: [Layout.KafkaRecord]] = [:]
+        for p: Int32 in 0..<2 { records[p] = awkwardRecords(count: 400, partition: p) }
+        try await fixture.writeRun(["churn": records], partitionCounts: ["churn": 2], perObject: 200)
+        try cluster.createTopic("churn-copy", partitions: 2)
+        var options = mockOptions(cluster)
+        options.rename = try RegexRouter(regex: "churn", replacement: "churn-copy")
+        options.chunkSize = 700
+        let result = try await restore(fixture, options)
+        #expect(result.summary.producedRecords == 800)
+        let got = try readTarget(cluster.config, topic: "churn-copy", partitions: 2)
+        for p: Int32 in 0..<2 {
+            #expect(differences(expected: records[p] ?? [], got: got[p] ?? []) == [], "partition \(p)")
+        }
+    }
+
     @Test func rerunOfFinishedRestoreAddsNothing() async throws {
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture()

@@ -1,0 +1,73 @@
+import Foundation
+@testable import Kafka
+import Layout
+@testable import Restore
+import Testing
+
+/// The producer reads a lent batch in place until every record queued from it has its report: the
+/// ledger must hand a batch back exactly once, and never before that, whatever the order of events.
+@Suite struct DeliveryLedgerTests {
+    final class Returned: @unchecked Sendable {
+        private let lock = NSLock()
+        private var batches: [RecordBatch] = []
+        func add(_ batch: RecordBatch) { lock.withLock { batches.append(batch) } }
+        var count: Int { lock.withLock { batches.count } }
+        var offsets: [[Int64]] { lock.withLock { batches.map { b in (0..<b.count).map { b.offset(at: $0) } } } }
+    }
+
+    func batch(offsets: [Int64]) -> RecordBatch {
+        var batch = RecordBatch()
+        for offset in offsets {
+            batch.append(Layout.KafkaRecord(offset: offset, timestamp: 1, timestampType: .createTime, key: nil, value: [1]))
+        }
+        return batch
+    }
+
+    func report(_ loan: UInt64, _ index: Int, target: Int64?, error: KafkaError? = nil) -> KafkaDeliveryReport {
+        KafkaDeliveryReport(id: DeliveryLedger.id(loan: loan, index: index),
+                            topicPartition: KafkaTopicPartition(topic: "t", partition: 0), offset: target, error: error)
+    }
+
+    @Test func aBatchComesBackOnceAfterItsLastReportAndTheLenderIsDone() {
+        let ledger = DeliveryLedger(), returned = Returned()
+        ledger.onReturn { returned.add($0) }
+        ledger.open(slot: 0, nextTargetOffset: 100)
+        let loan = ledger.lend(batch(offsets: [10, 11, 12]), slot: 0, base: 0)
+        // Reports may come while the lender is still queueing (it polls when the queue is full).
+        ledger.record(report(loan, 0, target: 100))
+        ledger.record(report(loan, 1, target: 101))
+        #expect(returned.count == 0)
+        ledger.endLending(loan, queued: 3)
+        #expect(returned.count == 0, "one record is still unreported")
+        ledger.record(report(loan, 2, target: 102))
+        #expect(returned.offsets == [[10, 11, 12]])
+        #expect(ledger.loansOutstanding == 0)
+        #expect(ledger.slot(0)?.delivered == 3 && ledger.slot(0)?.lastSourceOffset == 12)
+        // A stray report for a finished loan changes nothing and returns nothing twice.
+        ledger.record(report(loan, 2, target: 103))
+        #expect(returned.count == 1 && ledger.slot(0)?.delivered == 3)
+    }
+
+    @Test func failedReportsEndTheLoanToo() {
+        let ledger = DeliveryLedger(), returned = Returned()
+        ledger.onReturn { returned.add($0) }
+        ledger.open(slot: 3, nextTargetOffset: 0)
+        // A loan from the middle of a batch: ids count from its base.
+        let loan = ledger.lend(batch(offsets: [5, 6, 7, 8]), slot: 3, base: 2)
+        ledger.endLending(loan, queued: 2)
+        ledger.record(report(loan, 0, target: nil, error: KafkaError(code: .timedOut, operation: "deliver")))
+        #expect(returned.count == 0)
+        ledger.record(report(loan, 1, target: nil, error: KafkaError(code: .timedOut, operation: "deliver")))
+        #expect(returned.count == 1)
+        #expect(ledger.firstFailure?.contains("source offset 7") == true)
+        #expect(ledger.slot(3)?.delivered == 0)
+    }
+
+    @Test func aLoanWithNothingQueuedComesBackAtOnce() {
+        let ledger = DeliveryLedger(), returned = Returned()
+        ledger.onReturn { returned.add($0) }
+        let loan = ledger.lend(batch(offsets: [1]), slot: 0, base: 0)
+        ledger.endLending(loan, queued: 0)
+        #expect(returned.count == 1 && ledger.loansOutstanding == 0)
+    }
+}
