@@ -33,12 +33,9 @@ public final class KafkaProducer: @unchecked Sendable {
     /// holds that record and every later one until then.
     public func learnTopics(_ topics: [String], timeoutMilliseconds: Int32 = 10_000) throws {
         for name in topics where knownTopics[name] == nil {
-            guard let topic = rd_kafka_topic_new(client.handle, name, nil) else {
-                throw KafkaError(code: KafkaError.Code(rd_kafka_last_error()), operation: "look up topic", topic: name)
-            }
-            knownTopics[name] = topic
+            let handle = try topic(name).handle
             var metadata: UnsafePointer<rd_kafka_metadata>?
-            try KafkaError.check(rd_kafka_metadata(client.handle, 0, topic, &metadata, timeoutMilliseconds),
+            try KafkaError.check(rd_kafka_metadata(client.handle, 0, handle, &metadata, timeoutMilliseconds),
                                  "read metadata", topic: name)
             if let metadata { rd_kafka_metadata_destroy(metadata) }
         }

@@ -52,16 +52,15 @@ public struct RecordBatch: Sendable {
     }
 
     public mutating func append(_ record: KafkaRecord) {
-        let byteStart = bytes.count
+        let mark = self.mark
         let key = appendBytes(record.key), value = appendBytes(record.value)
-        let headerStart = headers.count
         for header in record.headers {
             let name = appendBytes(header.name)
-            bytes.append(0)
-            headers.append(Header(name: name, value: appendBytes(header.value)))
+            appendNUL()
+            appendHeader(name: name, value: appendBytes(header.value))
         }
-        entries.append(Entry(offset: record.offset, timestamp: record.timestamp, timestampType: record.timestampType,
-                             byteStart: byteStart, key: key, value: value, headerStart: headerStart, headerCount: record.headers.count))
+        appendEntry(from: mark, offset: record.offset, timestamp: record.timestamp, timestampType: record.timestampType,
+                    key: key, value: value)
     }
 
     /// Drops the last record.
@@ -173,7 +172,6 @@ public struct UnsafeRecords {
                           headers: UnsafeBufferPointer(rebasing: headers[entry.headerStart..<entry.headerStart + entry.headerCount]),
                           base: base)
     }
-
 }
 
 private extension UnsafeRawBufferPointer {
