@@ -17,31 +17,34 @@ import ObjectStore
         return try await BackupEngine.run(request)
     }
 
-    /// More members than partitions: a member the group gives nothing says so and ends without
-    /// failing, and the other holds every record.
-    @Test func aMemberGivenNoPartitionsWarnsAndEndsWell() async throws {
+    /// Two members of a new group backing up a new topic of `partitions` partitions and `count` records.
+    func twoMembers(_ name: String, partitions: Int32, count: Int) async throws
+        -> (fixture: BackupFixture, topic: String, store: MemoryStore, group: String, a: BackupSummary, b: BackupSummary) {
         let fixture = try BackupFixture()
-        let topic = try fixture.topic("lonely", partitions: 1)
-        try fixture.produceJSON(topic: topic, partitions: 1, count: 300)
+        let topic = try fixture.topic(name, partitions: partitions)
+        try fixture.produceJSON(topic: topic, partitions: partitions, count: count)
         let store = MemoryStore()
         let group = "backup-\(UUID().uuidString.prefix(6))"
         async let one = member(fixture, store: store, topic: topic, group: group)
         async let two = member(fixture, store: store, topic: topic, group: group)
         let (a, b) = try await (one, two)
-        #expect(Set([a.records, b.records]) == [0, 300])
-        #expect(WarningLog.shared.lines(containing: "consumer group \(group) gave this member no partitions").count == 1)
+        return (fixture, topic, store, group, a, b)
+    }
+
+    /// More members than partitions: a member the group gives nothing says so and ends without
+    /// failing, and the other holds every record. (When one member joins late, the group
+    /// rebalances after the other has read, and the partition is read again; see the next test.)
+    @Test func aMemberGivenNoPartitionsWarnsAndEndsWell() async throws {
+        let (_, _, _, group, a, b) = try await twoMembers("lonely", partitions: 1, count: 300)
+        #expect(max(a.records, b.records) == 300)
+        if a.records + b.records == 300 {
+            #expect(Set([a.records, b.records]) == [0, 300])
+            #expect(WarningLog.shared.lines(containing: "consumer group \(group) gave this member no partitions").count == 1)
+        }
     }
 
     @Test func twoMembersShareTheJobAndTheStoreHoldsEveryRecordOnce() async throws {
-        let fixture = try BackupFixture()
-        let topic = try fixture.topic("members", partitions: 4)
-        try fixture.produceJSON(topic: topic, partitions: 4, count: 2000)
-        let store = MemoryStore()
-        let group = "backup-\(UUID().uuidString.prefix(6))"
-
-        async let one = member(fixture, store: store, topic: topic, group: group)
-        async let two = member(fixture, store: store, topic: topic, group: group)
-        let (a, b) = try await (one, two)
+        let (fixture, topic, store, group, a, b) = try await twoMembers("members", partitions: 4, count: 2000)
         // Both members usually join one generation and split the partitions. When one joins late
         // (a loaded machine), the group rebalances after the other has read: the partitions it
         // loses are read again by their new owner from the same checkpoint, into the same objects
