@@ -22,7 +22,8 @@ public struct BackupRequest {
     /// The lock's lease; renewed every third of it while the run goes.
     public var lockLease: TimeInterval = 600
     /// A run that makes no progress for this long (brokers down, a partition stuck) fails.
-    public var stallTimeout: TimeInterval = 120
+    public var stallTimeout: TimeInterval = BackupRequest.defaultStallTimeout
+    public static let defaultStallTimeout: TimeInterval = 120
     /// How long Kafka gets to answer the first request before the run fails with one line.
     public var connectTimeout: TimeInterval = 10
     /// How long each best-effort broker question (topic configs, consumer groups) may take.

@@ -25,15 +25,23 @@ final class PartitionRun: @unchecked Sendable {
     let events: RestoreEvents
     private let producer: RecordProducer
     private var ledger: DeliveryLedger { producer.ledger }
-    private var resume: [Int: RestoreResumeState] = [:]
+    /// Each slot's state as it stands, and as last written (or read); a topic's document is
+    /// written when one of its opened slots has changed since.
+    private var current: [RestoreResumeState] = []
+    private var written: [Int: RestoreResumeState] = [:]
+    /// Slots whose production has begun (their first state is written).
+    private var opened: Set<Int> = []
     private var skipped: [Int: Int64] = [:]
+    /// Target topics in plan order, with their slots, and the saved states of their partitions this
+    /// restore does not touch (kept in every write of the topic's document).
+    private let topicOrder: [String]
+    private let slotsOf: [String: [Int]]
+    private var kept: [String: [RestoreResumeState]] = [:]
+    private var version1Keys: [String: [String]] = [:]
     private var lastSave = Date()
     /// The round of state writes in flight, if any: at most one at a time, so production never
-    /// waits on a disk or a store, and a partition's writes keep their order.
-    private var saving: (task: Task<Void, Error>, done: DoneFlag)?
-    /// Partitions produced to the end, and those of them whose final state is written.
-    private var finished: Set<Int> = []
-    private var finalWritten: Set<Int> = []
+    /// waits on a disk or a store, and a document's writes keep their order.
+    private var saving: Task<Void, Error>?
 
     init(plan: RestorePlan, options: RestoreOptions, store: any ObjectStore, states: ResumeStateStore,
          admin: KafkaAdmin, producer: RecordProducer, events: RestoreEvents) {
@@ -45,6 +53,13 @@ final class PartitionRun: @unchecked Sendable {
         self.states = states
         self.admin = admin
         self.events = events
+        var order: [String] = [], slots: [String: [Int]] = [:]
+        for (slot, partition) in plan.partitions.enumerated() {
+            if slots[partition.target.topic] == nil { order.append(partition.target.topic) }
+            slots[partition.target.topic, default: []].append(slot)
+        }
+        topicOrder = order
+        slotsOf = slots
     }
 
     /// The settings that decide which source records a partition restores, in order; a state
@@ -62,21 +77,25 @@ final class PartitionRun: @unchecked Sendable {
     func restoreAll(translator: inout GroupOffsetTranslator) async throws -> Outcome {
         // Every state is read and checked before anything is produced.
         var loaded: [Int: RestoreResumeState] = [:]
-        let states = self.states
-        let found = try await mapConcurrently(partitions.map(\.target), limit: Self.storeConcurrency) { try await states.load($0) }
+        let saved = try await states.load(topics: Set(topicOrder))
         for (slot, partition) in partitions.enumerated() {
-            guard let state = found[slot] else { continue }
+            guard let state = saved.partitions[partition.target] else { continue }
             if state.configHash != configHash(partition) || state.sourceTopic != partition.sourceTopic {
-                throw RestoreError.invalidInput("restore state \(states.key(partition.target)) was written by a restore with other settings (source topic, files, time range or as-of); remove it, or use another --state-dir, to restore \(partition.target) again")
+                throw RestoreError.invalidInput("restore state \(states.key(partition.target.topic)) was written for \(partition.target) by a restore with other settings (source topic, files, time range or as-of); remove that file, or use another --state-dir, to restore \(partition.target.topic) again")
             }
             loaded[slot] = state
         }
+        let planned = Set(partitions.map(\.target))
+        for (target, state) in saved.partitions where !planned.contains(target) {
+            kept[target.topic, default: []].append(state)
+        }
+        version1Keys = saved.version1Keys
         let starts = try await prepare(loaded)
         let producer = self.producer
         let feed = BatchFeed(partitions: partitions, store: store, options: options)
         // Batches come back from the producer once their records are reported, to be decoded into again.
         ledger.onReturn { [weak feed] in feed?.recycle($0) }
-        let targetTopics = Array(Set(partitions.map(\.target.topic))).sorted()
+        let targetTopics = topicOrder
         try await KafkaBlocking.run { try producer.learn(topics: targetTopics) }
         var outcome = Outcome()
         do {
@@ -95,7 +114,7 @@ final class PartitionRun: @unchecked Sendable {
             for task in firstSaves.values { _ = try? await task.value }
             if let previous = saving {
                 saving = nil
-                _ = try? await previous.task.value
+                _ = try? await previous.value
             }
             try? await saveStates(.final)
             throw error
@@ -129,7 +148,7 @@ final class PartitionRun: @unchecked Sendable {
         for (slot, existing) in loaded.sorted(by: { $0.key < $1.key }) {
             let target = partitions[slot].target
             if ends[slot] < existing.baseTargetOffset {
-                throw RestoreError.failure("target \(target) ends at offset \(ends[slot]), before offset \(existing.baseTargetOffset) where this restore began; was it deleted and re-created? Remove \(states.key(target)) to restore it again")
+                throw RestoreError.failure("target \(target) ends at offset \(ends[slot]), before offset \(existing.baseTargetOffset) where this restore began; was it deleted and re-created? \(states.removalHint(target))")
             }
             tailRequests.append(TargetTail.Request(target: target, base: existing.baseTargetOffset, endHint: ends[slot]))
         }
@@ -137,74 +156,84 @@ final class PartitionRun: @unchecked Sendable {
         let requests = tailRequests
         let tails = requests.isEmpty ? [:] : try await KafkaBlocking.run { try TargetTail.read(config: config, requests) }
         var starts: [Start] = []
-        var fresh: [RestoreResumeState] = []
+        var fresh = Set<Int>()
         for (slot, partition) in partitions.enumerated() {
             if let existing = loaded[slot] {
                 let tail = tails[partition.target] ?? TargetTail(count: 0, last: nil)
                 if tail.count < existing.deliveredRecords {
-                    throw RestoreError.failure("target \(partition.target) holds \(tail.count) records after offset \(existing.baseTargetOffset), fewer than the \(existing.deliveredRecords) this restore confirmed; was it deleted or truncated? Remove \(states.key(partition.target)) to restore it again")
+                    throw RestoreError.failure("target \(partition.target) holds \(tail.count) records after offset \(existing.baseTargetOffset), fewer than the \(existing.deliveredRecords) this restore confirmed; was it deleted or truncated? \(states.removalHint(partition.target))")
                 }
                 starts.append(Start(state: existing, tail: tail))
             } else {
                 let state = RestoreResumeState(
-                    sourceTopic: partition.sourceTopic, targetTopic: partition.target.topic, partition: partition.target.partition,
+                    partition: partition.target.partition, sourceTopic: partition.sourceTopic,
                     nextSourceOffset: partition.objects.first?.name.startOffset ?? 0, configHash: configHash(partition),
-                    updatedAt: Date(), baseTargetOffset: ends[slot], deliveredRecords: 0, plannedRecords: partition.records)
-                fresh.append(state)
+                    baseTargetOffset: ends[slot], deliveredRecords: 0, plannedRecords: partition.records, updatedAt: Date())
+                fresh.insert(slot)
                 starts.append(Start(state: state, tail: TargetTail(count: 0, last: nil)))
             }
         }
-        startSaving(fresh)
+        current = starts.map(\.state)
+        written = loaded
+        startSaving(fresh: fresh)
         return starts
     }
 
-    /// First states written so far, in plan order, a group of partitions at a time: a partition's
-    /// records are produced only once its group is written, while later groups are written meanwhile.
-    private var firstSaves: [Int: Task<Void, Error>] = [:]
-    private static let firstSaveGroup = 32
+    /// The first write of each topic's document that needs one (a partition without a state, or
+    /// version 1 documents to replace), in plan order, a few at a time: a partition's records are
+    /// produced only once its topic's document is written, while later ones are written meanwhile.
+    private var firstSaves: [String: Task<Void, Error>] = [:]
 
-    private func startSaving(_ fresh: [RestoreResumeState]) {
-        let slotOf = Dictionary(uniqueKeysWithValues: partitions.enumerated().map { ($0.element.target, $0.offset) })
-        var previous: Task<Void, Error>?
-        let byGroup = Dictionary(grouping: fresh) { (slotOf[TopicPartition($0.targetTopic, $0.partition)] ?? 0) / Self.firstSaveGroup }
-        for group in byGroup.keys.sorted() {
-            let states = byGroup[group] ?? [], before = previous
+    private func startSaving(fresh: Set<Int>) {
+        var started: [Task<Void, Error>] = []
+        for topic in topicOrder {
+            let slots = slotsOf[topic] ?? [], stale = version1Keys[topic] ?? []
+            guard slots.contains(where: fresh.contains) || !stale.isEmpty else { continue }
+            let document = self.document(topic)
+            for slot in slots { written[slot] = current[slot] }
+            let before = started.count >= Self.storeConcurrency ? started[started.count - Self.storeConcurrency] : nil
+            let states = self.states, events = self.events
             let task = Task {
                 try await before?.value
-                try await self.saveConcurrently(states)
+                try await states.save(topic: topic, document)
+                do {
+                    try await states.removeVersion1(stale)
+                } catch {
+                    // Harmless: a topic's document wins over them.
+                    events.warning("\(error)")
+                }
             }
-            firstSaves[group] = task
-            previous = task
+            firstSaves[topic] = task
+            started.append(task)
         }
     }
 
     /// Returns once the first state of partition `slot` (if it needed one) is written.
     private func firstStateWritten(_ slot: Int) async throws {
-        try await firstSaves[slot / Self.firstSaveGroup]?.value
+        try await firstSaves[partitions[slot].target.topic]?.value
+    }
+
+    /// A topic's document as it stands: its planned partitions' states and those it keeps.
+    private func document(_ topic: String) -> [RestoreResumeState] {
+        (slotsOf[topic] ?? []).map { current[$0] } + (kept[topic] ?? [])
     }
 
     /// Store and broker requests in flight at once while preparing and saving states.
     static let storeConcurrency = 16
 
-    /// Writes states a few at a time: each is a durable write of its own.
-    private func saveConcurrently(_ states: [RestoreResumeState]) async throws {
-        let store = self.states
-        _ = try await mapConcurrently(states, limit: Self.storeConcurrency) { try await store.save($0) }
-    }
-
     private func restore(slot: Int, _ partition: PartitionPlan, start: Start, producer: RecordProducer, feed: BatchFeed,
                          translator: inout GroupOffsetTranslator, outcome: inout Outcome) async throws {
         let target = partition.target
-        var state = start.state
+        let state = start.state
         let tail = start.tail
         let skip = tail.count
-        state.deliveredRecords = skip
-        resume[slot] = state
+        current[slot].deliveredRecords = skip
         skipped[slot] = skip
         outcome.bases[slot] = state.baseTargetOffset
         outcome.alreadyPresent[slot] = skip
         ledger.open(slot: slot, nextTargetOffset: state.baseTargetOffset + skip)
         try await firstStateWritten(slot)
+        opened.insert(slot)
 
         var index: Int64 = 0
         var nextOffset: Int64?
@@ -233,7 +262,7 @@ final class PartitionRun: @unchecked Sendable {
                     translator.observe(slot: slot, sourceOffset: records.offset(at: i), index: index)
                     if index < skip {
                         if index == skip - 1, let last = tail.last {
-                            try Self.checkSame(records.record(at: i), last, target: target, object: object.key)
+                            try Self.checkSame(records.record(at: i), last, target: target, object: object.key, hint: states.removalHint(target))
                         }
                     } else {
                         chosen?.append(i)
@@ -256,14 +285,10 @@ final class PartitionRun: @unchecked Sendable {
             if let damage { throw damage }
         }
         if index < skip {
-            throw RestoreError.failure("target \(target) holds \(skip) records after offset \(state.baseTargetOffset), but this restore has only \(index) for it; another producer wrote into it. Remove \(states.key(target)) to restore it again")
+            throw RestoreError.failure("target \(target) holds \(skip) records after offset \(state.baseTargetOffset), but this restore has only \(index) for it; another producer wrote into it. \(states.removalHint(target))")
         }
         translator.finish(slot: slot, total: index)
-        resume[slot]?.plannedRecords = index
-        finished.insert(slot)
-        // Partitions whose records have all been delivered by now get their final state while the
-        // next ones are produced, so few are left to write at the end.
-        if saving?.done.isSet ?? true { try await saveStates(.completed) }
+        current[slot].plannedRecords = index
         report(partition, done: slot + 1)
     }
 
@@ -290,67 +315,53 @@ final class PartitionRun: @unchecked Sendable {
 
     /// The target's last record must be the source record the count points at, or the target holds
     /// records this restore did not write and skipping by count would lose or duplicate some.
-    static func checkSame(_ source: Layout.KafkaRecord, _ target: Kafka.KafkaRecord, target tp: TopicPartition, object: String) throws {
+    static func checkSame(_ source: Layout.KafkaRecord, _ target: Kafka.KafkaRecord, target tp: TopicPartition, object: String,
+                          hint: String) throws {
         let sameTime = target.timestamp.kind != .createTime || source.timestampType == .notAvailable
             || source.timestamp == target.timestamp.milliseconds
         guard source.key == target.key, source.value == target.value, sameTime else {
-            throw RestoreError.failure("target \(tp): its record at offset \(target.offset) is not source record \(source.offset) (\(object)) that this restore put there; another producer wrote into it. Remove its restore state to restore it again")
+            throw RestoreError.failure("target \(tp): its record at offset \(target.offset) is not source record \(source.offset) (\(object)) that this restore put there; another producer wrote into it. \(hint)")
         }
     }
 
     private enum SaveRound {
-        /// Every opened partition with records confirmed since its last write, in the background.
+        /// In the background, while production goes on.
         case progress
-        /// The finished partitions whose records have all been confirmed, in the background.
-        case completed
-        /// Every opened partition not yet written in its final form; waits for the writes.
+        /// At the end; waits for the writes.
         case final
     }
 
-    /// Writes opened partitions' states from the ledger (only delivery reports advance them), after
-    /// the round before has been written (its error, if any, is thrown here).
+    /// Writes the documents of topics with an opened partition whose state (from the ledger: only
+    /// delivery reports advance it) changed since it was last written, after the round before has
+    /// been written (its error, if any, is thrown here).
     private func saveStates(_ round: SaveRound) async throws {
         if let previous = saving {
             saving = nil
-            try await previous.task.value
+            try await previous.value
         }
         lastSave = Date()
-        var changed: [(slot: Int, state: RestoreResumeState)] = []
-        for slot in resume.keys.sorted() where !finalWritten.contains(slot) {
-            guard var state = resume[slot], let counted = ledger.slot(slot) else { continue }
-            let delivered = (skipped[slot] ?? 0) + counted.delivered
-            let complete = finished.contains(slot) && delivered == state.plannedRecords
-            switch round {
-            case .progress: if delivered == state.deliveredRecords { continue }
-            case .completed: if !complete { continue }
-            case .final: break
-            }
-            state.deliveredRecords = delivered
+        var touched = Set<String>()
+        for slot in opened {
+            guard let counted = ledger.slot(slot) else { continue }
+            var state = current[slot]
+            state.deliveredRecords = (skipped[slot] ?? 0) + counted.delivered
             if let last = counted.lastSourceOffset { state.nextSourceOffset = last + 1 }
+            if let before = written[slot], state.sameProgress(as: before) { continue }
             state.updatedAt = Date()
-            changed.append((slot, state))
-            if complete { finalWritten.insert(slot) }
+            current[slot] = state
+            touched.insert(partitions[slot].target.topic)
         }
-        for (slot, state) in changed { resume[slot] = state }
-        let states = changed.map(\.state)
-        if states.isEmpty { return }
-        if round == .final {
-            try await saveConcurrently(states)
-        } else {
-            let done = DoneFlag()
-            saving = (Task {
-                defer { done.set() }
-                try await self.saveConcurrently(states)
-            }, done)
+        let documents = topicOrder.filter(touched.contains).map { topic in
+            for slot in slotsOf[topic] ?? [] { written[slot] = current[slot] }
+            return (topic: topic, states: document(topic))
         }
+        if documents.isEmpty { return }
+        let states = self.states
+        let write = { @Sendable in
+            _ = try await mapConcurrently(documents, limit: Self.storeConcurrency) { try await states.save(topic: $0.topic, $0.states) }
+        }
+        if round == .final { try await write() } else { saving = Task { try await write() } }
     }
-}
-
-/// Set once by a background task when it ends, read by the loop that started it.
-private final class DoneFlag: Sendable {
-    private let value = Atomic<Bool>(false)
-    var isSet: Bool { value.load(ordering: .acquiring) }
-    func set() { value.store(true, ordering: .releasing) }
 }
 
 extension KafkaBlocking {

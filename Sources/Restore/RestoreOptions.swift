@@ -32,7 +32,7 @@ public struct RestoreOptions: Sendable {
     public var keyStyle: ConfluentKeyStyle = .string
     /// Bytes fetched per ranged GET while streaming an object.
     public var chunkSize = 4 * 1024 * 1024
-    /// Resume state is written at most this often (and always at the end of a partition).
+    /// Resume state is written at most this often while producing (and always at the end).
     public var stateInterval: TimeInterval = 2
     /// How long to wait for APIs some brokers never answer (DescribeConfigs, ListGroups, e.g. on
     /// librdkafka's mock cluster); they are best-effort checks.

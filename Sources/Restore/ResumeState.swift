@@ -2,54 +2,18 @@ import Foundation
 import Layout
 import ObjectStore
 
-/// Resume state of one target partition. A superset of Layout's `RestoreProgress` (same format name,
-/// same fields, so `RestoreProgress.decode` reads it) with what resuming without duplicates needs:
-/// where the target partition ended when this restore began, and how many records were confirmed.
-struct RestoreResumeState: Codable, Equatable, Sendable {
-    var format: String = RestoreProgress.formatName
-    var version: Int = RestoreProgress.currentVersion
-    var sourceTopic: String
-    var targetTopic: String
-    var partition: Int32
-    /// Source offset after the last confirmed record (every restored record before it is delivered).
-    var nextSourceOffset: Int64
-    var configHash: String
-    var updatedAt: Date
-    /// The target partition's end offset before this restore produced anything into it; the
-    /// restore's records are the target's records from here on, in source order.
-    var baseTargetOffset: Int64
-    /// Records confirmed by delivery reports, counted from `baseTargetOffset`.
-    var deliveredRecords: Int64
-    /// Restorable records in the plan (after filters); equal to `deliveredRecords` when finished.
-    var plannedRecords: Int64?
+/// Resume state of one target partition (Layout's format; one document per target topic).
+typealias RestoreResumeState = RestoreProgress.Partition
 
-    func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(Timestamps.rfc3339(date))
-        }
-        return try encoder.encode(self)
-    }
-
-    static func decode(_ data: Data, name: String) throws -> RestoreResumeState {
-        // The header check (format, version) is Layout's; it throws a `ManifestError` naming `name`.
-        _ = try RestoreProgress.decode(data, name: name)
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let text = try decoder.singleValueContainer().decode(String.self)
-            return Timestamps.parseRFC3339(text) ?? Date(timeIntervalSince1970: 0)
-        }
-        do {
-            return try decoder.decode(RestoreResumeState.self, from: data)
-        } catch {
-            throw ManifestError(manifest: name, reason: "restore state without baseTargetOffset/deliveredRecords (\(error))")
-        }
-    }
+/// The saved states of a restore's target topics.
+struct SavedStates: Sendable {
+    var partitions: [TopicPartition: RestoreResumeState] = [:]
+    /// Version 1 documents (one per partition) found for each topic, removed once its document is written.
+    var version1Keys: [String: [String]] = [:]
 }
 
-/// Where resume state lives: `_ktape/restore/<target cluster>/` in the store, or `--state-dir`.
+/// Where resume state lives: one document per target topic in `_ktape/restore/<target cluster>/`
+/// of the store, or in `--state-dir`.
 struct ResumeStateStore: Sendable {
     let store: any ObjectStore
     let layout: StoreLayout
@@ -75,33 +39,83 @@ struct ResumeStateStore: Sendable {
         }
     }
 
-    func key(_ target: TopicPartition) -> String {
-        layout.restoreStateKey(targetCluster: targetCluster, topic: target.topic, partition: target.partition)
+    func key(_ topic: String) -> String {
+        layout.restoreStateKey(targetCluster: targetCluster, topic: topic)
     }
 
-    func load(_ target: TopicPartition) async throws -> RestoreResumeState? {
-        let key = key(target)
-        let data: [UInt8]
-        do {
-            data = try await store.get(key)
-        } catch let error as StoreError where error.isNotFound {
-            return nil
-        } catch {
-            throw RestoreError.failure("restore state \(key): \(error)")
-        }
-        do {
-            return try RestoreResumeState.decode(Data(data), name: key)
-        } catch {
-            throw RestoreError.invalidInput("\(error); remove it to restore \(target) from the start")
-        }
+    /// What to remove to restore `target` from the start; a sentence.
+    func removalHint(_ target: TopicPartition) -> String {
+        "To restore it again, remove partition \(target.partition)'s entry from \(key(target.topic)) (or the file, to restore all of \(target.topic) again)"
     }
 
-    func save(_ state: RestoreResumeState) async throws {
-        let key = key(TopicPartition(state.targetTopic, state.partition))
+    /// Every state saved for `topics`: one listing of the state folder, then their documents; a
+    /// topic without a document is read from the version 1 documents of its partitions, if any.
+    func load(topics: Set<String>) async throws -> SavedStates {
+        let folder = layout.restoreStateFolder(targetCluster: targetCluster)
+        let keys: [String]
         do {
-            try await store.put(key, body: Array(try state.encoded()))
+            keys = try await store.listAll(prefix: folder).map(\.key)
+        } catch {
+            throw RestoreError.failure("restore state \(folder): \(error)")
+        }
+        var documents: [String] = [], documented = Set<String>(), version1: [String: [String]] = [:]
+        for key in keys {
+            guard let owner = layout.restoreStateOwner(key: key, targetCluster: targetCluster), topics.contains(owner.topic) else { continue }
+            if owner.partition == nil {
+                documents.append(key)
+                documented.insert(owner.topic)
+            } else {
+                version1[owner.topic, default: []].append(key)
+            }
+        }
+        let toRead = documents + version1.filter { !documented.contains($0.key) }.values.flatMap { $0 }
+        let store = self.store
+        let read = try await mapConcurrently(toRead, limit: 16) { key -> (String, [UInt8]?) in
+            do {
+                return (key, try await store.get(key))
+            } catch let error as StoreError where error.isNotFound {
+                return (key, nil)
+            } catch {
+                throw RestoreError.failure("restore state \(key): \(error)")
+            }
+        }
+        var saved = SavedStates()
+        for (key, data) in read {
+            guard let data, let owner = layout.restoreStateOwner(key: key, targetCluster: targetCluster) else { continue }
+            do {
+                if owner.partition == nil {
+                    let progress = try RestoreProgress.decode(Data(data), name: key)
+                    for state in progress.partitions { saved.partitions[TopicPartition(owner.topic, state.partition)] = state }
+                } else {
+                    let old = try RestoreProgress.decodeVersion1(Data(data), name: key)
+                    saved.partitions[TopicPartition(owner.topic, old.state.partition)] = old.state
+                }
+            } catch {
+                throw RestoreError.invalidInput("\(error); remove it to restore \(owner.topic) from the start")
+            }
+        }
+        // Those of topics with a document are stale (left by a run killed before it removed them).
+        saved.version1Keys = version1
+        return saved
+    }
+
+    func save(topic: String, _ states: [RestoreResumeState]) async throws {
+        let key = key(topic)
+        do {
+            let document = RestoreProgress(targetTopic: topic, updatedAt: Date(), partitions: states)
+            try await store.put(key, body: Array(try document.encoded()))
         } catch {
             throw RestoreError.failure("cannot write restore state \(key): \(error)\(isLocal ? "" : " (for a read-only store use --state-dir)")")
+        }
+    }
+
+    /// Removes version 1 documents once their topic's document holds their states.
+    func removeVersion1(_ keys: [String]) async throws {
+        guard !keys.isEmpty else { return }
+        do {
+            try await store.delete(keys: keys)
+        } catch {
+            throw RestoreError.failure("cannot remove old restore state \(keys[0]): \(error)")
         }
     }
 }

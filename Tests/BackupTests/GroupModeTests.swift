@@ -10,10 +10,14 @@ import ObjectStore
 @Suite struct GroupModeTests {
     /// One member's run, with a short session timeout: two members joining at once sometimes had no
     /// assignment after 30 s under load, as if librdkafka's mock waited out the session timeout
-    /// (45 s by default) before forming the group.
+    /// (45 s by default) before forming the group. Under a loaded full suite a member that joins
+    /// while the group syncs waits out more than one rebalance (the mock's is the session timeout
+    /// less 1 s): one was seen with no assignment after 30 s, so the members wait as long as a real
+    /// run does (120 s) before calling the group unformed.
     func member(_ fixture: BackupFixture, store: any ObjectStore, topic: String, group: String) async throws -> BackupSummary {
         var request = try fixture.request(store: store, topics: [topic], ["group-id": group, "flush-size": "100"])
         try request.kafka.set("session.timeout.ms", "10000")
+        request.stallTimeout = BackupRequest.defaultStallTimeout
         return try await BackupEngine.run(request)
     }
 

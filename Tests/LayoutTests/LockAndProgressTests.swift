@@ -19,15 +19,46 @@ import Testing
         #expect(throws: ManifestError.self) { try RunManifest.decode(data, name: "wrong kind") }
     }
 
+    func partitionState(_ p: Int32, delivered: Int64 = 5) -> RestoreProgress.Partition {
+        RestoreProgress.Partition(partition: p, sourceTopic: "orders", nextSourceOffset: 1234, configHash: "abc",
+                                  baseTargetOffset: 100, deliveredRecords: delivered, plannedRecords: 9, updatedAt: now)
+    }
+
     @Test func progressRoundTripsAndRefusesNewerVersions() throws {
-        let progress = RestoreProgress(sourceTopic: "orders", targetTopic: "legacy.orders", partition: 3,
-                                       nextSourceOffset: 1234, configHash: "abc", updatedAt: now)
+        let progress = RestoreProgress(targetTopic: "legacy.orders", updatedAt: now, partitions: [partitionState(3), partitionState(1)])
+        #expect(progress.partitions.map(\.partition) == [1, 3])
         let data = try progress.encoded()
         let back = try RestoreProgress.decode(data, name: "p.json")
-        #expect(back.nextSourceOffset == 1234 && back.targetTopic == "legacy.orders")
-        let newer = Data(try #require(String(data: data, encoding: .utf8)).replacingOccurrences(of: "\"version\" : 1", with: "\"version\" : 9").utf8)
-        #expect(throws: ManifestError(manifest: "p.json", reason: "version 9 is newer than this ktape reads (1); upgrade ktape")) {
+        #expect(back == progress)
+        let text = try #require(String(data: data, encoding: .utf8))
+        let newer = Data(text.replacingOccurrences(of: "\"version\" : 2", with: "\"version\" : 9").utf8)
+        #expect(throws: ManifestError(manifest: "p.json", reason: "version 9 is newer than this ktape reads (2); upgrade ktape")) {
             try RestoreProgress.decode(newer, name: "p.json")
+        }
+        let twice = RestoreProgress(targetTopic: "t", updatedAt: now, partitions: [partitionState(1), partitionState(1, delivered: 6)])
+        #expect(throws: ManifestError(manifest: "t.json", reason: "partition 1 is listed twice")) {
+            try RestoreProgress.decode(try twice.encoded(), name: "t.json")
+        }
+        #expect(partitionState(1).sameProgress(as: { var s = partitionState(1); s.updatedAt = .distantPast; return s }()))
+        #expect(!partitionState(1).sameProgress(as: partitionState(1, delivered: 6)))
+    }
+
+    /// A one-partition document of version 1 is read by `decodeVersion1` and refused as a topic's.
+    @Test func version1DocumentsAreReadAsOnePartition() throws {
+        let text = """
+        {"format": "ktape-restore-progress", "version": 1, "sourceTopic": "orders", "targetTopic": "legacy.orders",
+         "partition": 3, "nextSourceOffset": 1234, "configHash": "abc", "updatedAt": "2026-11-24T12:29:14.123Z",
+         "baseTargetOffset": 100, "deliveredRecords": 5, "plannedRecords": 9}
+        """
+        let old = try RestoreProgress.decodeVersion1(Data(text.utf8), name: "o+3.json")
+        #expect(old.targetTopic == "legacy.orders")
+        #expect(old.state == partitionState(3))
+        #expect(throws: ManifestError(manifest: "o+3.json", reason: "version 1 is a one-partition document, not a topic's")) {
+            try RestoreProgress.decode(Data(text.utf8), name: "o+3.json")
+        }
+        let oldest = text.replacingOccurrences(of: "\"baseTargetOffset\": 100, ", with: "")
+        #expect(throws: ManifestError(manifest: "o+3.json", reason: "missing field .baseTargetOffset")) {
+            try RestoreProgress.decodeVersion1(Data(oldest.utf8), name: "o+3.json")
         }
     }
 

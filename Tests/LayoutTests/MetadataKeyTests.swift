@@ -31,9 +31,33 @@ import Testing
         #expect(layout.runID(fromKey: "backups/prod/_ktape/locks/x.json") == nil)
         #expect(layout.runID(fromKey: "backups/prod/_ktape/runs/a/b.json") == nil)
         #expect(layout.lockKey(job: "nightly orders") == "backups/prod/_ktape/locks/nightly_orders.json")
-        #expect(layout.restoreStateKey(targetCluster: "lkc-abc/1", topic: "orders", partition: 3)
+        #expect(layout.restoreStateKey(targetCluster: "lkc-abc/1", topic: "orders") == "backups/prod/_ktape/restore/lkc-abc_1/orders.json")
+        #expect(layout.restoreStateKey(targetCluster: "..", topic: "t") == "backups/prod/_ktape/restore/_../t.json")
+        #expect(layout.restoreStateVersion1Key(targetCluster: "lkc-abc/1", topic: "orders", partition: 3)
             == "backups/prod/_ktape/restore/lkc-abc_1/orders+3.json")
-        #expect(layout.restoreStateKey(targetCluster: "..", topic: "t", partition: 0) == "backups/prod/_ktape/restore/_../t+0.json")
+    }
+
+    /// Keys in the restore state folder name their topic (and, for version 1, their partition);
+    /// anything else there is not taken for state.
+    @Test func restoreStateKeysNameTheirOwner() throws {
+        let layout = StoreLayout(prefix: "backups/prod/", topicsDir: "topics")
+        let folder = layout.restoreStateFolder(targetCluster: "c")
+        func owner(_ name: String) -> String? {
+            layout.restoreStateOwner(key: folder + name, targetCluster: "c").map { "\($0.topic)|\($0.partition.map(String.init) ?? "-")" }
+        }
+        #expect(owner("orders.json") == "orders|-")
+        #expect(owner("orders.v2.json") == "orders.v2|-")
+        #expect(owner("orders+3.json") == "orders|3")
+        #expect(owner("a.b_c-d+12.json") == "a.b_c-d|12")
+        for bad in ["orders+03.json", "orders+-1.json", "orders+x.json", "+3.json", "orders+.json", ".json", "sub/orders.json", "orders.txt", "orders+99999999999.json"] {
+            #expect(owner(bad) == nil, "\(bad)")
+        }
+        #expect(layout.restoreStateOwner(key: "backups/prod/_ktape/restore/other/orders.json", targetCluster: "c") == nil)
+        for (topic, partition) in [("orders", Int32(0)), ("x-1", 2_147_483_647)] {
+            let key = layout.restoreStateVersion1Key(targetCluster: "c", topic: topic, partition: partition)
+            #expect(layout.restoreStateOwner(key: key, targetCluster: "c").map { "\($0.topic)+\($0.partition ?? -1)" } == "\(topic)+\(partition)")
+        }
+        #expect(layout.restoreStateOwner(key: layout.restoreStateKey(targetCluster: "c", topic: "t.x"), targetCluster: "c")?.topic == "t.x")
         #expect(StoreLayout().runsFolder == "_ktape/runs/")
         #expect(StoreLayout().partitionFolder(topic: "t", partition: 1) == "topics/t/partition=1/")
     }

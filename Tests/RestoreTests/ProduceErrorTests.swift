@@ -20,9 +20,10 @@ import Testing
         let error = await #expect(throws: RestoreError.self) { try await restore(fixture, small).summary.line }
         #expect(error?.message.hasPrefix("produce to t/0 (source offset 7): ") == true)
         #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0]?.count == 7)
-        let state = try await fixture.store.get(fixture.layout.restoreStateKey(targetCluster: small.targetCluster, topic: "t", partition: 0))
+        let state = try await fixture.store.get(fixture.layout.restoreStateKey(targetCluster: small.targetCluster, topic: "t"))
         let progress = try RestoreProgress.decode(Data(state), name: "state")
-        #expect(progress.nextSourceOffset == 7)
+        #expect(progress.partitions.map(\.nextSourceOffset) == [7])
+        #expect(progress.partitions.map(\.deliveredRecords) == [7])
 
         let rerun = try await restore(fixture, mockOptions(cluster))
         #expect(rerun.summary.alreadyPresentRecords == 7)

@@ -37,9 +37,9 @@ import Testing
         }
     }
 
-    /// First states are written a group of partitions at a time while earlier partitions are produced,
-    /// and final ones in the background as partitions complete: after the run, every partition's
-    /// state (more than one group of them) says all its records were delivered, and a rerun adds nothing.
+    /// A topic's partitions share one state document, written before the first is produced, every
+    /// `stateInterval` and at the end: after the run it lists every partition (70 of them), each
+    /// with all its records delivered, and a rerun adds nothing and leaves it as it was.
     @Test func everyPartitionEndsWithItsFinalState() async throws {
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture()
@@ -51,17 +51,92 @@ import Testing
         let options = mockOptions(cluster)
         let first = try await restore(fixture, options)
         #expect(first.summary.producedRecords == Int64(records.values.reduce(0) { $0 + $1.count }))
-        for p in 0..<partitions {
-            let key = fixture.layout.restoreStateKey(targetCluster: options.targetCluster, topic: "events", partition: p)
-            let state = try #require(try JSONSerialization.jsonObject(with: Data(try await fixture.store.get(key))) as? [String: Any])
-            let count = records[p]?.count ?? 0
-            #expect(state["deliveredRecords"] as? Int == count, "partition \(p)")
-            #expect(state["plannedRecords"] as? Int == count, "partition \(p)")
-            #expect(state["nextSourceOffset"] as? Int == Int((records[p]?.last?.offset ?? -1) + 1), "partition \(p)")
+        let key = fixture.layout.restoreStateKey(targetCluster: options.targetCluster, topic: "events")
+        #expect(try await fixture.store.listAll(prefix: fixture.layout.restoreStateFolder(targetCluster: options.targetCluster)).map(\.key) == [key])
+        let written = try await fixture.store.get(key)
+        let progress = try RestoreProgress.decode(Data(written), name: key)
+        #expect(progress.targetTopic == "events")
+        #expect(progress.partitions.map(\.partition) == Array(0..<partitions))
+        for state in progress.partitions {
+            let p = state.partition, count = Int64(records[p]?.count ?? 0)
+            #expect(state.deliveredRecords == count && state.plannedRecords == count, "partition \(p)")
+            #expect(state.nextSourceOffset == (records[p]?.last?.offset ?? -1) + 1, "partition \(p)")
+            #expect(state.sourceTopic == "events" && state.baseTargetOffset == 0, "partition \(p)")
         }
         let again = try await restore(fixture, options)
         #expect(again.summary.producedRecords == 0)
         #expect(again.summary.alreadyPresentRecords == first.summary.producedRecords)
+        #expect(try await fixture.store.get(key) == written)
+    }
+
+    /// A restore begun by an older ktape (one version 1 document per partition) resumes from those
+    /// documents without duplicates, and replaces them with the topic's document.
+    @Test func resumesFromVersion1States() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let fixture = StoreFixture()
+        let records = source()
+        try await fixture.writeRun(["events": records], partitionCounts: ["events": 3], perObject: 5)
+        try cluster.createTopic("events", partitions: 3)
+        var killed = mockOptions(cluster)
+        killed.stateInterval = 10_000
+        killed.stopAfterDeliveries = 45
+        await #expect(throws: SimulatedKill.self) { try await restore(fixture, killed).summary.line }
+        let options = mockOptions(cluster)
+        let key = fixture.layout.restoreStateKey(targetCluster: options.targetCluster, topic: "events")
+        let progress = try RestoreProgress.decode(Data(try await fixture.store.get(key)), name: key)
+        // Rewrite the state as version 1 documents, as ktape wrote them before topic documents.
+        try await fixture.store.delete(key)
+        var oldKeys: [String] = []
+        for state in progress.partitions {
+            var fields = try #require(try JSONSerialization.jsonObject(with: try JSONEncoder().encode(state)) as? [String: Any])
+            fields["format"] = RestoreProgress.formatName
+            fields["version"] = 1
+            fields["targetTopic"] = "events"
+            fields["updatedAt"] = "2026-11-20T10:00:00.000Z"
+            let oldKey = fixture.layout.restoreStateVersion1Key(targetCluster: options.targetCluster, topic: "events", partition: state.partition)
+            try await fixture.store.put(oldKey, body: Array(try JSONSerialization.data(withJSONObject: fields)))
+            oldKeys.append(oldKey)
+        }
+        // Another topic's version 1 document is left alone.
+        let otherKey = fixture.layout.restoreStateVersion1Key(targetCluster: options.targetCluster, topic: "other", partition: 0)
+        try await fixture.store.put(otherKey, body: Array("{}".utf8))
+
+        let resumed = try await restore(fixture, options)
+        #expect(resumed.summary.alreadyPresentRecords == 45)
+        #expect(resumed.summary.producedRecords == 55)
+        let got = try readTarget(cluster.config, topic: "events", partitions: 3)
+        for p: Int32 in 0..<3 {
+            #expect(differences(expected: records[p] ?? [], got: got[p] ?? []) == [], "partition \(p)")
+        }
+        let left = try await fixture.store.listAll(prefix: fixture.layout.restoreStateFolder(targetCluster: options.targetCluster)).map(\.key)
+        #expect(Set(left) == [key, otherKey])
+        #expect(try RestoreProgress.decode(Data(try await fixture.store.get(key)), name: key).partitions.map(\.deliveredRecords) == [40, 33, 27])
+    }
+
+    /// Saved states of partitions a restore does not plan (here one the topic's document lists
+    /// beside the three restored) are kept in every write of the document.
+    @Test func statesOfUnplannedPartitionsAreKept() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let fixture = StoreFixture()
+        try await fixture.writeRun(["events": source()], partitionCounts: ["events": 3], perObject: 5)
+        try cluster.createTopic("events", partitions: 3)
+        var killed = mockOptions(cluster)
+        killed.stopAfterDeliveries = 20
+        await #expect(throws: SimulatedKill.self) { try await restore(fixture, killed).summary.line }
+        let key = fixture.layout.restoreStateKey(targetCluster: killed.targetCluster, topic: "events")
+        var document = try RestoreProgress.decode(Data(try await fixture.store.get(key)), name: key)
+        let elsewhere = RestoreProgress.Partition(partition: 9, sourceTopic: "events", nextSourceOffset: 5, configHash: "x",
+                                                  baseTargetOffset: 2, deliveredRecords: 3, plannedRecords: 4,
+                                                  updatedAt: Date(timeIntervalSince1970: 1_795_000_000))
+        document.partitions.append(elsewhere)
+        try await fixture.store.put(key, body: Array(try document.encoded()))
+
+        let resumed = try await restore(fixture, mockOptions(cluster))
+        #expect(resumed.summary.producedRecords == 80)
+        let after = try RestoreProgress.decode(Data(try await fixture.store.get(key)), name: key)
+        #expect(after.partitions.map(\.partition) == [0, 1, 2, 9])
+        #expect(after.partitions.map(\.deliveredRecords) == [40, 33, 27, 3])
+        #expect(after.partitions.last == elsewhere)
     }
 
     /// Records another producer put into the target after the restore began are not mistaken for
@@ -81,6 +156,23 @@ import Testing
         let error = await #expect(throws: RestoreError.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
         #expect(error?.message.contains("events/0") == true)
         #expect(error?.message.contains("another producer") == true)
+        let key = fixture.layout.restoreStateKey(targetCluster: killed.targetCluster, topic: "events")
+        #expect(error?.message.hasSuffix("To restore it again, remove partition 0's entry from \(key) (or the file, to restore all of events again)") == true)
+    }
+
+    /// A damaged state document stops the restore before anything is produced, naming it.
+    @Test func damagedStateDocumentIsRefused() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let fixture = StoreFixture()
+        try await fixture.writeRun(["events": [0: awkwardRecords(count: 10, partition: 0)]], partitionCounts: ["events": 1])
+        try cluster.createTopic("events", partitions: 1)
+        let options = mockOptions(cluster)
+        let key = fixture.layout.restoreStateKey(targetCluster: options.targetCluster, topic: "events")
+        try await fixture.store.put(key, body: Array(#"{"format": "ktape-restore-progress", "version": 2, "targetTopic": "events"}"#.utf8))
+        let error = await #expect(throws: RestoreError.self) { try await restore(fixture, options).summary.line }
+        #expect(error?.isInvalidInput == true)
+        #expect(error?.message == "manifest \(key): missing field .updatedAt; remove it to restore events from the start")
+        #expect(try readTarget(cluster.config, topic: "events", partitions: 1)[0]?.count ?? 0 == 0)
     }
 
     /// Resume state written under other settings (here: another time range) is not resumed.

@@ -66,8 +66,28 @@ public struct StoreLayout: Hashable, Sendable {
         KeyPath.join(prefix, Self.metadataFolder, "restore", KeySafe.text(targetCluster)) + "/"
     }
 
-    /// `_ktape/restore/<targetCluster>/<topic>+<partition>.json`.
-    public func restoreStateKey(targetCluster: String, topic: String, partition: Int32) -> String {
+    /// `_ktape/restore/<targetCluster>/<topic>.json`, a target topic's `RestoreProgress`.
+    public func restoreStateKey(targetCluster: String, topic: String) -> String {
+        restoreStateFolder(targetCluster: targetCluster) + "\(topic).json"
+    }
+
+    /// `_ktape/restore/<targetCluster>/<topic>+<partition>.json`, one partition's state as ktape
+    /// wrote it before `RestoreProgress` version 2 (no Kafka topic name contains `+`).
+    public func restoreStateVersion1Key(targetCluster: String, topic: String, partition: Int32) -> String {
         restoreStateFolder(targetCluster: targetCluster) + "\(topic)+\(partition).json"
+    }
+
+    /// The target topic a key in the restore state folder belongs to, and its partition for a
+    /// version 1 key; nil for a key that is neither.
+    public func restoreStateOwner(key: String, targetCluster: String) -> (topic: String, partition: Int32?)? {
+        let folder = restoreStateFolder(targetCluster: targetCluster)
+        guard key.hasPrefix(folder), key.hasSuffix(".json") else { return nil }
+        let name = key.dropFirst(folder.count).dropLast(".json".count)
+        guard !name.isEmpty, !name.contains("/") else { return nil }
+        guard let plus = name.lastIndex(of: "+") else { return (String(name), nil) }
+        let topic = name[..<plus], digits = name[name.index(after: plus)...]
+        guard !topic.isEmpty, !digits.isEmpty, digits.allSatisfy(\.isASCII), let partition = Int32(digits), partition >= 0,
+              restoreStateVersion1Key(targetCluster: targetCluster, topic: String(topic), partition: partition) == key else { return nil }
+        return (String(topic), partition)
     }
 }

@@ -1,0 +1,95 @@
+import Foundation
+
+/// Restore resume state of one target topic, `_ktape/restore/<target cluster>/<topic>.json` (or in
+/// `--state-dir`): for each of its partitions, where the restore began in the target and how far
+/// it got. One document per topic, so a restore of many partitions makes a few writes, not two per
+/// partition.
+///
+/// Version 1 was one document per partition, `<topic>+<p>.json`, with a partition's fields and
+/// `targetTopic` at the top level; `decodeVersion1` reads those, so a restore begun by an older
+/// ktape resumes.
+public struct RestoreProgress: Codable, Equatable, Sendable {
+    public static let formatName = "ktape-restore-progress"
+    public static let currentVersion = 2
+
+    public var format: String = RestoreProgress.formatName
+    public var version: Int = RestoreProgress.currentVersion
+    public var targetTopic: String
+    public var updatedAt: Date
+    /// Sorted by partition, one entry each.
+    public var partitions: [Partition]
+
+    /// Resume state of one target partition.
+    public struct Partition: Codable, Equatable, Sendable {
+        public var partition: Int32
+        public var sourceTopic: String
+        /// Source offset after the last confirmed record (every restored record before it is delivered).
+        public var nextSourceOffset: Int64
+        /// The restore's settings hash (source, files, time range, as-of), so a changed restore does not resume.
+        public var configHash: String
+        /// The target partition's end offset before this restore produced anything into it; the
+        /// restore's records are the target's records from here on, in source order.
+        public var baseTargetOffset: Int64
+        /// Records confirmed by delivery reports, counted from `baseTargetOffset`.
+        public var deliveredRecords: Int64
+        /// Restorable records in the plan (after filters); equal to `deliveredRecords` when finished.
+        public var plannedRecords: Int64?
+        public var updatedAt: Date
+
+        public init(partition: Int32, sourceTopic: String, nextSourceOffset: Int64, configHash: String,
+                    baseTargetOffset: Int64, deliveredRecords: Int64, plannedRecords: Int64?, updatedAt: Date) {
+            self.partition = partition
+            self.sourceTopic = sourceTopic
+            self.nextSourceOffset = nextSourceOffset
+            self.configHash = configHash
+            self.baseTargetOffset = baseTargetOffset
+            self.deliveredRecords = deliveredRecords
+            self.plannedRecords = plannedRecords
+            self.updatedAt = updatedAt
+        }
+
+        /// Equal but for `updatedAt`: nothing new to write.
+        public func sameProgress(as other: Partition) -> Bool {
+            var other = other
+            other.updatedAt = updatedAt
+            return self == other
+        }
+    }
+
+    public init(targetTopic: String, updatedAt: Date, partitions: [Partition]) {
+        self.targetTopic = targetTopic
+        self.updatedAt = updatedAt
+        self.partitions = partitions.sorted { $0.partition < $1.partition }
+    }
+
+    public func encoded() throws -> Data { try LayoutJSON.encode(self) }
+
+    /// Reads a topic's document, refusing another format, a newer version, a one-partition
+    /// (version 1) document and a partition listed twice; `name` (its key) is used in errors.
+    public static func decode(_ data: Data, name: String) throws -> RestoreProgress {
+        struct Header: Decodable { var version: Int }
+        let header = try LayoutJSON.decode(Header.self, from: data, name: name, format: formatName, version: currentVersion)
+        guard header.version == currentVersion else {
+            throw ManifestError(manifest: name, reason: "version \(header.version) is a one-partition document, not a topic's")
+        }
+        let progress = try LayoutJSON.decode(RestoreProgress.self, from: data, name: name, format: formatName, version: currentVersion)
+        var seen = Set<Int32>()
+        for entry in progress.partitions where !seen.insert(entry.partition).inserted {
+            throw ManifestError(manifest: name, reason: "partition \(entry.partition) is listed twice")
+        }
+        return progress
+    }
+
+    /// Reads a version 1 document (one partition, `<topic>+<p>.json`): its target topic and state.
+    public static func decodeVersion1(_ data: Data, name: String) throws -> (targetTopic: String, state: Partition) {
+        struct Version1: Decodable {
+            var targetTopic: String, sourceTopic: String, partition: Int32, nextSourceOffset: Int64, configHash: String
+            var updatedAt: Date, baseTargetOffset: Int64, deliveredRecords: Int64, plannedRecords: Int64?
+        }
+        let old = try LayoutJSON.decode(Version1.self, from: data, name: name, format: formatName, version: 1)
+        return (old.targetTopic, Partition(partition: old.partition, sourceTopic: old.sourceTopic, nextSourceOffset: old.nextSourceOffset,
+                                           configHash: old.configHash, baseTargetOffset: old.baseTargetOffset,
+                                           deliveredRecords: old.deliveredRecords, plannedRecords: old.plannedRecords,
+                                           updatedAt: old.updatedAt))
+    }
+}
