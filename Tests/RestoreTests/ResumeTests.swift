@@ -11,15 +11,22 @@ import Testing
         [0: awkwardRecords(count: 40, partition: 0), 1: awkwardRecords(count: 33, partition: 1), 2: awkwardRecords(count: 27, partition: 2)]
     }
 
-    /// `stateInterval` 0 saves state after every batch; a huge one saves only the starting point, so
-    /// the rerun must count the records already delivered from the target itself.
-    @Test(arguments: [0.0, 10_000.0], [7, 45])
-    func killedRestoreResumesWithoutDuplicates(stateInterval: Double, stopAfter: Int) async throws {
+    /// A store holding `source()` as topic `events` in objects of 5 records, and a cluster whose
+    /// `events` topic has its 3 partitions, empty.
+    func eventsSetup() async throws -> (cluster: KafkaMockCluster, fixture: StoreFixture, records: [Int32: [Layout.KafkaRecord]]) {
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture()
         let records = source()
         try await fixture.writeRun(["events": records], partitionCounts: ["events": 3], perObject: 5)
         try cluster.createTopic("events", partitions: 3)
+        return (cluster, fixture, records)
+    }
+
+    /// `stateInterval` 0 saves state after every batch; a huge one saves only the starting point, so
+    /// the rerun must count the records already delivered from the target itself.
+    @Test(arguments: [0.0, 10_000.0], [7, 45])
+    func killedRestoreResumesWithoutDuplicates(stateInterval: Double, stopAfter: Int) async throws {
+        let (cluster, fixture, records) = try await eventsSetup()
 
         var killed = mockOptions(cluster)
         killed.stateInterval = stateInterval
@@ -72,11 +79,7 @@ import Testing
     /// A restore begun by an older ktape (one version 1 document per partition) resumes from those
     /// documents without duplicates, and replaces them with the topic's document.
     @Test func resumesFromVersion1States() async throws {
-        let cluster = try KafkaMockCluster(brokers: 1)
-        let fixture = StoreFixture()
-        let records = source()
-        try await fixture.writeRun(["events": records], partitionCounts: ["events": 3], perObject: 5)
-        try cluster.createTopic("events", partitions: 3)
+        let (cluster, fixture, records) = try await eventsSetup()
         var killed = mockOptions(cluster)
         killed.stateInterval = 10_000
         killed.stopAfterDeliveries = 45
@@ -116,10 +119,7 @@ import Testing
     /// Saved states of partitions a restore does not plan (here one the topic's document lists
     /// beside the three restored) are kept in every write of the document.
     @Test func statesOfUnplannedPartitionsAreKept() async throws {
-        let cluster = try KafkaMockCluster(brokers: 1)
-        let fixture = StoreFixture()
-        try await fixture.writeRun(["events": source()], partitionCounts: ["events": 3], perObject: 5)
-        try cluster.createTopic("events", partitions: 3)
+        let (cluster, fixture, _) = try await eventsSetup()
         var killed = mockOptions(cluster)
         killed.stopAfterDeliveries = 20
         await #expect(throws: SimulatedKill.self) { try await restore(fixture, killed).summary.line }
