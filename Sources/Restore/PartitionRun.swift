@@ -3,7 +3,6 @@ import Kafka
 import Layout
 import ObjectStore
 import SigV4
-import Synchronization
 
 /// Produces every planned partition, resuming each from what its target already holds.
 final class PartitionRun: @unchecked Sendable {
