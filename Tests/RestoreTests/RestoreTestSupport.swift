@@ -5,6 +5,7 @@ import Layout
 import ObjectStore
 import Restore
 import SigV4
+import Testing
 
 /// A store written the way a backup run writes one: envelope (or confluent-json) objects under the
 /// topics dir plus one manifest per run, built with Layout's encoders (no backup engine needed).
@@ -141,6 +142,29 @@ func differences(expected: [Layout.KafkaRecord], got: [Kafka.KafkaRecord]) -> [S
 @discardableResult
 func restore(_ fixture: StoreFixture, _ options: RestoreOptions) async throws -> RestoreResult {
     try await RestoreEngine(store: fixture.store, layout: fixture.layout, options: options).run()
+}
+
+extension StoreFixture {
+    /// Replaces a target topic's resume-state document with one version 1 document per partition,
+    /// as ktape wrote them before topic documents; returns their keys.
+    @discardableResult
+    func rewriteAsVersion1(targetCluster: String, topic: String) async throws -> [String] {
+        let key = layout.restoreStateKey(targetCluster: targetCluster, topic: topic)
+        let progress = try RestoreProgress.decode(Data(try await store.get(key)), name: key)
+        try await store.delete(key)
+        var keys: [String] = []
+        for state in progress.partitions {
+            var fields = try #require(try JSONSerialization.jsonObject(with: try JSONEncoder().encode(state)) as? [String: Any])
+            fields["format"] = RestoreProgress.formatName
+            fields["version"] = 1
+            fields["targetTopic"] = topic
+            fields["updatedAt"] = "2026-11-20T10:00:00.000Z"
+            let oldKey = layout.restoreStateVersion1Key(targetCluster: targetCluster, topic: topic, partition: state.partition)
+            try await store.put(oldKey, body: Array(try JSONSerialization.data(withJSONObject: fields)))
+            keys.append(oldKey)
+        }
+        return keys
+    }
 }
 
 /// Options for the mock cluster, which never answers DescribeConfigs or ListGroups: wait little for them.

@@ -86,20 +86,7 @@ import Testing
         await #expect(throws: SimulatedKill.self) { try await restore(fixture, killed).summary.line }
         let options = mockOptions(cluster)
         let key = fixture.layout.restoreStateKey(targetCluster: options.targetCluster, topic: "events")
-        let progress = try RestoreProgress.decode(Data(try await fixture.store.get(key)), name: key)
-        // Rewrite the state as version 1 documents, as ktape wrote them before topic documents.
-        try await fixture.store.delete(key)
-        var oldKeys: [String] = []
-        for state in progress.partitions {
-            var fields = try #require(try JSONSerialization.jsonObject(with: try JSONEncoder().encode(state)) as? [String: Any])
-            fields["format"] = RestoreProgress.formatName
-            fields["version"] = 1
-            fields["targetTopic"] = "events"
-            fields["updatedAt"] = "2026-11-20T10:00:00.000Z"
-            let oldKey = fixture.layout.restoreStateVersion1Key(targetCluster: options.targetCluster, topic: "events", partition: state.partition)
-            try await fixture.store.put(oldKey, body: Array(try JSONSerialization.data(withJSONObject: fields)))
-            oldKeys.append(oldKey)
-        }
+        try await fixture.rewriteAsVersion1(targetCluster: options.targetCluster, topic: "events")
         // Another topic's version 1 document is left alone.
         let otherKey = fixture.layout.restoreStateVersion1Key(targetCluster: options.targetCluster, topic: "other", partition: 0)
         try await fixture.store.put(otherKey, body: Array("{}".utf8))
