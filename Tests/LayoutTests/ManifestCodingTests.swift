@@ -50,5 +50,39 @@ import Testing
         #expect(Timestamps.parseRFC3339("2026-11-24T13:29:14+01:00")?.timeIntervalSince1970 == 1_795_523_354)
         #expect(Timestamps.parseRFC3339("2026-11-24T12:29:14.5Z")?.timeIntervalSince1970 == 1_795_523_354.5)
         #expect(Timestamps.parseRFC3339("yesterday") == nil)
+        #expect(Timestamps.parseRFC3339("2026-11-24t12:29:14.123456789z")?.timeIntervalSince1970 == 1_795_523_354.123456789)
+        #expect(Timestamps.parseRFC3339("1969-12-31T23:59:59.999Z") == Date(timeIntervalSince1970: -0.001))
+        #expect(Timestamps.parseRFC3339("2024-02-29T00:00:00-23:59") == Date(timeIntervalSince1970: 1_709_164_800 + 86_340))
+        for bad in ["2025-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-04-31T00:00:00Z", "2026-00-10T00:00:00Z",
+                    "2026-11-24T24:00:00Z", "2026-11-24T12:60:00Z", "2026-11-24T12:29:14", "2026-11-24T12:29:14.Z",
+                    "2026-11-24T12:29:14Zx", "2026-11-24 12:29:14Z", "2026-11-24T12:29:14+0100", "2026-11-24T12:29:14+24:00",
+                    "2026-11-24T12:29:1Z", "+2026-11-24T12:29:14Z", ""] {
+            #expect(Timestamps.parseRFC3339(bad) == nil, "\(bad)")
+        }
+    }
+
+    /// Written and read by hand, times agree with Foundation's ISO 8601 formatter (UTC, whole
+    /// milliseconds) over 5,000 random instants from 1900 to 2200 and the edges of leap years,
+    /// and read back as the Date written.
+    @Test func rfc3339AgreesWithFoundation() throws {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        var random = SystemRandomNumberGenerator()
+        var instants: [Int64] = [0, -1, 951_782_400_000, 951_868_799_999, 4_107_542_400_000, -2_208_988_800_000, 1_709_164_800_000]
+        for _ in 0..<5000 { instants.append(Int64.random(in: -2_208_988_800_000...7_258_118_400_000, using: &random)) }
+        for millis in instants {
+            let date = Date(timeIntervalSince1970: Double(millis) / 1000)
+            let text = Timestamps.rfc3339(date)
+            #expect(text == formatter.string(from: date), "\(millis)")
+            #expect(Timestamps.parseRFC3339(text) == date, "\(text)")
+            #expect(RunID.compactTimestamp(date) == text.replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: ""))
+            // The same instant written with an offset.
+            let minutes = Int.random(in: -23 * 60...23 * 60, using: &random)
+            let shifted = Timestamps.rfc3339(date.addingTimeInterval(Double(minutes * 60)))
+            let offset = (minutes < 0 ? "-" : "+") + Timestamps.digits(abs(minutes) / 60, 2) + ":" + Timestamps.digits(abs(minutes) % 60, 2)
+            let withOffset = String(shifted.dropLast()) + offset
+            #expect(Timestamps.parseRFC3339(withOffset) == date, "\(withOffset)")
+            #expect(Timestamps.parseRFC3339(withOffset) == formatter.date(from: withOffset), "\(withOffset)")
+        }
     }
 }

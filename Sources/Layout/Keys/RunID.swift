@@ -24,21 +24,10 @@ public struct RunID: Hashable, Comparable, Codable, Sendable, CustomStringConver
 
     /// `yyyyMMdd'T'HHmmss.SSS'Z'` in UTC, a fixed width so ids sort by time.
     public static func compactTimestamp(_ date: Date) -> String {
-        // Whole milliseconds, rounded, so a date built from `…354.123` prints `.123`.
-        let totalMillis = Int64((date.timeIntervalSince1970 * 1000).rounded())
-        let (seconds, remainder) = totalMillis.quotientAndRemainder(dividingBy: 1000)
-        let millis = Int(remainder < 0 ? remainder + 1000 : remainder)
-        let wholeSeconds = remainder < 0 ? seconds - 1 : seconds
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second],
-                                        from: Date(timeIntervalSince1970: TimeInterval(wholeSeconds)))
-        func pad(_ value: Int?, _ width: Int) -> String {
-            let text = String(value ?? 0)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return pad(c.year, 4) + pad(c.month, 2) + pad(c.day, 2) + "T" + pad(c.hour, 2) + pad(c.minute, 2)
-            + pad(c.second, 2) + "." + pad(millis, 3) + "Z"
+        let t = UTCTime(date)
+        return Timestamps.digits(t.year, 4) + Timestamps.digits(t.month, 2) + Timestamps.digits(t.day, 2) + "T"
+            + Timestamps.digits(t.hour, 2) + Timestamps.digits(t.minute, 2) + Timestamps.digits(t.second, 2) + "."
+            + Timestamps.digits(t.millisecond, 3) + "Z"
     }
 
     /// True when the id has the timestamp shape that makes string order time order.

@@ -83,23 +83,3 @@ enum LayoutJSON {
         }
     }
 }
-
-/// RFC 3339 times as ktape writes them: UTC, milliseconds.
-public enum Timestamps {
-    /// `2026-11-24T12:29:14.123Z`.
-    public static func rfc3339(_ date: Date) -> String {
-        let compact = RunID.compactTimestamp(date) // yyyyMMddTHHmmss.SSSZ
-        let c = Array(compact)
-        return String(c[0..<4]) + "-" + String(c[4..<6]) + "-" + String(c[6..<8]) + "T" + String(c[9..<11]) + ":"
-            + String(c[11..<13]) + ":" + String(c[13...])
-    }
-
-    /// Parses RFC 3339 with or without fractional seconds and with any offset.
-    public static func parseRFC3339(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
-    }
-}
