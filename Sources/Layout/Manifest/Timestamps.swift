@@ -12,7 +12,8 @@ public enum Timestamps {
     }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)` (`t` and `z` too, as RFC 3339
-    /// allows); nil for anything else, including a day the month does not have.
+    /// allows; offsets also as `+HHMM` or `+HH`); nil for anything else, including a day the month
+    /// does not have.
     public static func parseRFC3339(_ text: String) -> Date? {
         let b = Array(text.utf8)
         var i = 0
@@ -52,7 +53,14 @@ public enum Timestamps {
         } else if i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
             let sign = b[i] == UInt8(ascii: "-") ? -1 : 1
             i += 1
-            guard let hours = number(2), expect(":"), let minutes = number(2), hours < 24, minutes < 60 else { return nil }
+            // +HH:MM, and ISO 8601's +HHMM and +HH, which Foundation's formatter read too.
+            guard let hours = number(2), hours < 24 else { return nil }
+            var minutes = 0
+            if i < b.count {
+                _ = expect(":")
+                guard let given = number(2), given < 60 else { return nil }
+                minutes = given
+            }
             offsetSeconds = sign * (hours * 3600 + minutes * 60)
         } else {
             return nil
