@@ -1,5 +1,6 @@
 import Foundation
 import Layout
+import TimeText
 
 /// What `ls` reports: one document, the same for the table and `--json` (field names are stable,
 /// documented in docs/verify.md). Offsets and record counts come from manifests; for a store

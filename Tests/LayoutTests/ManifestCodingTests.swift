@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Layout
+@testable import TimeText
 
 @Suite struct ManifestCodingTests {
     let manifest = ManifestSamples.run(0, range: (0, 10), objects: [ManifestSamples.object(0, 9)])

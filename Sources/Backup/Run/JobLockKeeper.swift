@@ -1,6 +1,7 @@
 import Foundation
 import Layout
 import ObjectStore
+import TimeText
 
 /// One run of a job at a time: a lock object created with a conditional put, holding a lease that
 /// is renewed while the run goes, so a killed run's lock simply expires and is taken over.

@@ -1,4 +1,5 @@
 import Foundation
+import TimeText
 
 /// A validated value and where it came from.
 public struct Setting<Value: Sendable>: Sendable {

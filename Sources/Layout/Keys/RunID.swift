@@ -1,4 +1,5 @@
 import Foundation
+import TimeText
 
 /// A backup run's id; ids sort by time as plain strings: `20261124T122914.123Z-<shard>-<8 hex>`.
 public struct RunID: Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
@@ -23,12 +24,7 @@ public struct RunID: Hashable, Comparable, Codable, Sendable, CustomStringConver
     }
 
     /// `yyyyMMdd'T'HHmmss.SSS'Z'` in UTC, a fixed width so ids sort by time.
-    public static func compactTimestamp(_ date: Date) -> String {
-        let t = UTCTime(date)
-        return Timestamps.digits(t.year, 4) + Timestamps.digits(t.month, 2) + Timestamps.digits(t.day, 2) + "T"
-            + Timestamps.digits(t.hour, 2) + Timestamps.digits(t.minute, 2) + Timestamps.digits(t.second, 2) + "."
-            + Timestamps.digits(t.millisecond, 3) + "Z"
-    }
+    public static func compactTimestamp(_ date: Date) -> String { Timestamps.compact(date) }
 
     /// True when the id has the timestamp shape that makes string order time order.
     public var isWellFormed: Bool {

@@ -1,4 +1,5 @@
 import Foundation
+import TimeText
 
 /// Why a manifest (or another `_ktape/` document) could not be read; one line naming it.
 public struct ManifestError: Error, Equatable, Sendable, CustomStringConvertible {

@@ -1,5 +1,6 @@
 import Foundation
 import SigV4
+import TimeText
 
 /// The JSON document the container endpoint and EC2 instance metadata both return:
 /// `{"AccessKeyId": ..., "SecretAccessKey": ..., "Token": ..., "Expiration": "2026-11-24T13:00:00Z"}`
@@ -32,10 +33,4 @@ enum CredentialsDocument {
 }
 
 /// Parses `2026-11-24T13:00:00Z`, with or without fractional seconds, or with an offset.
-func parseAWSTimestamp(_ text: String) -> Date? {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime]
-    if let date = formatter.date(from: text) { return date }
-    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return formatter.date(from: text)
-}
+func parseAWSTimestamp(_ text: String) -> Date? { Timestamps.parseRFC3339(text) }

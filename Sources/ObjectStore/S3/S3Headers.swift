@@ -1,4 +1,5 @@
 import Foundation
+import TimeText
 
 /// The S3 headers that carry put options and checksums.
 enum S3Headers {
@@ -39,19 +40,9 @@ enum S3Headers {
 
 /// Dates as S3 writes and reads them.
 enum S3Dates {
-    static func iso8601(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
-    }
+    static func iso8601(_ date: Date) -> String { Timestamps.rfc3339Seconds(date) }
 
-    static func isoDate(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
-    }
+    static func isoDate(_ text: String) -> Date? { Timestamps.parseRFC3339(text) }
 
     static func httpDate(_ text: String) -> Date? {
         let formatter = DateFormatter()

@@ -2,7 +2,8 @@ import Foundation
 
 /// RFC 3339 times: written as ktape writes them (UTC, milliseconds), read with any offset. Computed
 /// here rather than by Foundation's calendar and ISO 8601 formatter, which go through ICU and cost
-/// tens of microseconds a call (a restore writes one per partition into its state documents).
+/// tens of microseconds a call (72 µs to make a formatter and parse one time): a restore writes one
+/// per partition into its state documents, and an S3 listing carries one per object.
 public enum Timestamps {
     /// `2026-11-24T12:29:14.123Z`.
     public static func rfc3339(_ date: Date) -> String {
@@ -72,6 +73,20 @@ public enum Timestamps {
         // same Date that was written.
         if nanos % 1_000_000 == 0 { return Date(timeIntervalSince1970: Double(seconds * 1000 + nanos / 1_000_000) / 1000) }
         return Date(timeIntervalSince1970: Double(seconds) + Double(nanos) / 1e9)
+    }
+
+    /// `20261124T122914.123Z` (UTC, milliseconds): fixed width, so such texts sort by time.
+    public static func compact(_ date: Date) -> String {
+        let t = UTCTime(date)
+        return digits(t.year, 4) + digits(t.month, 2) + digits(t.day, 2) + "T" + digits(t.hour, 2) + digits(t.minute, 2)
+            + digits(t.second, 2) + "." + digits(t.millisecond, 3) + "Z"
+    }
+
+    /// `2026-11-24T12:29:14Z`: whole seconds (the milliseconds dropped), as S3 takes dates in headers.
+    public static func rfc3339Seconds(_ date: Date) -> String {
+        let t = UTCTime(Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)))
+        return digits(t.year, 4) + "-" + digits(t.month, 2) + "-" + digits(t.day, 2) + "T" + digits(t.hour, 2) + ":"
+            + digits(t.minute, 2) + ":" + digits(t.second, 2) + "Z"
     }
 
     /// `value` in decimal, zero-padded to `width` digits.
