@@ -188,8 +188,7 @@ final class PartitionRun: @unchecked Sendable {
         for topic in topicOrder {
             let slots = slotsOf[topic] ?? [], stale = version1Keys[topic] ?? []
             guard slots.contains(where: fresh.contains) || !stale.isEmpty else { continue }
-            let document = self.document(topic)
-            for slot in slots { written[slot] = current[slot] }
+            let document = documentToWrite(topic)
             let before = started.count >= Self.storeConcurrency ? started[started.count - Self.storeConcurrency] : nil
             let states = self.states, events = self.events
             let task = Task {
@@ -212,9 +211,12 @@ final class PartitionRun: @unchecked Sendable {
         try await firstSaves[partitions[slot].target.topic]?.value
     }
 
-    /// A topic's document as it stands: its planned partitions' states and those it keeps.
-    private func document(_ topic: String) -> [RestoreResumeState] {
-        (slotsOf[topic] ?? []).map { current[$0] } + (kept[topic] ?? [])
+    /// A topic's document as it stands (its planned partitions' states and those it keeps), noted as
+    /// written: the caller writes it.
+    private func documentToWrite(_ topic: String) -> [RestoreResumeState] {
+        let slots = slotsOf[topic] ?? []
+        for slot in slots { written[slot] = current[slot] }
+        return slots.map { current[$0] } + (kept[topic] ?? [])
     }
 
     /// Store and broker requests in flight at once while preparing and saving states.
@@ -350,10 +352,7 @@ final class PartitionRun: @unchecked Sendable {
             current[slot] = state
             touched.insert(partitions[slot].target.topic)
         }
-        let documents = topicOrder.filter(touched.contains).map { topic in
-            for slot in slotsOf[topic] ?? [] { written[slot] = current[slot] }
-            return (topic: topic, states: document(topic))
-        }
+        let documents = topicOrder.filter(touched.contains).map { (topic: $0, states: documentToWrite($0)) }
         if documents.isEmpty { return }
         let states = self.states
         let write = { @Sendable in

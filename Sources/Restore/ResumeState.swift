@@ -58,32 +58,31 @@ struct ResumeStateStore: Sendable {
         } catch {
             throw RestoreError.failure("restore state \(folder): \(error)")
         }
-        var documents: [String] = [], documented = Set<String>(), version1: [String: [String]] = [:]
+        typealias Owned = (key: String, topic: String, isVersion1: Bool)
+        var documents: [Owned] = [], version1: [String: [Owned]] = [:]
         for key in keys {
             guard let owner = layout.restoreStateOwner(key: key, targetCluster: targetCluster), topics.contains(owner.topic) else { continue }
-            if owner.partition == nil {
-                documents.append(key)
-                documented.insert(owner.topic)
-            } else {
-                version1[owner.topic, default: []].append(key)
-            }
+            let owned = (key, owner.topic, owner.partition != nil)
+            if owned.2 { version1[owner.topic, default: []].append(owned) } else { documents.append(owned) }
         }
+        let documented = Set(documents.map(\.topic))
         let toRead = documents + version1.filter { !documented.contains($0.key) }.values.flatMap { $0 }
         let store = self.store
-        let read = try await mapConcurrently(toRead, limit: 16) { key -> (String, [UInt8]?) in
+        let read = try await mapConcurrently(toRead, limit: PartitionRun.storeConcurrency) { owned -> (Owned, [UInt8]?) in
             do {
-                return (key, try await store.get(key))
+                return (owned, try await store.get(owned.key))
             } catch let error as StoreError where error.isNotFound {
-                return (key, nil)
+                return (owned, nil)
             } catch {
-                throw RestoreError.failure("restore state \(key): \(error)")
+                throw RestoreError.failure("restore state \(owned.key): \(error)")
             }
         }
         var saved = SavedStates()
-        for (key, data) in read {
-            guard let data, let owner = layout.restoreStateOwner(key: key, targetCluster: targetCluster) else { continue }
+        for (owner, data) in read {
+            guard let data else { continue }
+            let key = owner.key
             do {
-                if owner.partition == nil {
+                if !owner.isVersion1 {
                     let progress = try RestoreProgress.decode(Data(data), name: key)
                     for state in progress.partitions { saved.partitions[TopicPartition(owner.topic, state.partition)] = state }
                 } else {
@@ -95,7 +94,7 @@ struct ResumeStateStore: Sendable {
             }
         }
         // Those of topics with a document are stale (left by a run killed before it removed them).
-        saved.version1Keys = version1
+        saved.version1Keys = version1.mapValues { $0.map(\.key) }
         return saved
     }
 

@@ -81,15 +81,11 @@ public struct RestoreProgress: Codable, Equatable, Sendable {
     }
 
     /// Reads a version 1 document (one partition, `<topic>+<p>.json`): its target topic and state.
+    /// It holds a partition's fields at the top level (beside the header and `targetTopic`).
     public static func decodeVersion1(_ data: Data, name: String) throws -> (targetTopic: String, state: Partition) {
-        struct Version1: Decodable {
-            var targetTopic: String, sourceTopic: String, partition: Int32, nextSourceOffset: Int64, configHash: String
-            var updatedAt: Date, baseTargetOffset: Int64, deliveredRecords: Int64, plannedRecords: Int64?
-        }
-        let old = try LayoutJSON.decode(Version1.self, from: data, name: name, format: formatName, version: 1)
-        return (old.targetTopic, Partition(partition: old.partition, sourceTopic: old.sourceTopic, nextSourceOffset: old.nextSourceOffset,
-                                           configHash: old.configHash, baseTargetOffset: old.baseTargetOffset,
-                                           deliveredRecords: old.deliveredRecords, plannedRecords: old.plannedRecords,
-                                           updatedAt: old.updatedAt))
+        struct Target: Decodable { var targetTopic: String }
+        let state = try LayoutJSON.decode(Partition.self, from: data, name: name, format: formatName, version: 1)
+        let target = try LayoutJSON.decode(Target.self, from: data, name: name, format: formatName, version: 1)
+        return (target.targetTopic, state)
     }
 }
