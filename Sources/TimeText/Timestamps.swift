@@ -6,11 +6,7 @@ import Foundation
 /// per partition into its state documents, and an S3 listing carries one per object.
 public enum Timestamps {
     /// `2026-11-24T12:29:14.123Z`.
-    public static func rfc3339(_ date: Date) -> String {
-        let t = UTCTime(date)
-        return digits(t.year, 4) + "-" + digits(t.month, 2) + "-" + digits(t.day, 2) + "T" + digits(t.hour, 2) + ":"
-            + digits(t.minute, 2) + ":" + digits(t.second, 2) + "." + digits(t.millisecond, 3) + "Z"
-    }
+    public static func rfc3339(_ date: Date) -> String { text(UTCTime(date), separated: true, milliseconds: true) }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)` (`t` and `z` too, as RFC 3339
     /// allows; offsets also as `+HHMM` or `+HH`); nil for anything else, including a day the month
@@ -76,17 +72,18 @@ public enum Timestamps {
     }
 
     /// `20261124T122914.123Z` (UTC, milliseconds): fixed width, so such texts sort by time.
-    public static func compact(_ date: Date) -> String {
-        let t = UTCTime(date)
-        return digits(t.year, 4) + digits(t.month, 2) + digits(t.day, 2) + "T" + digits(t.hour, 2) + digits(t.minute, 2)
-            + digits(t.second, 2) + "." + digits(t.millisecond, 3) + "Z"
-    }
+    public static func compact(_ date: Date) -> String { text(UTCTime(date), separated: false, milliseconds: true) }
 
     /// `2026-11-24T12:29:14Z`: whole seconds (the milliseconds dropped), as S3 takes dates in headers.
     public static func rfc3339Seconds(_ date: Date) -> String {
-        let t = UTCTime(Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)))
-        return digits(t.year, 4) + "-" + digits(t.month, 2) + "-" + digits(t.day, 2) + "T" + digits(t.hour, 2) + ":"
-            + digits(t.minute, 2) + ":" + digits(t.second, 2) + "Z"
+        text(UTCTime(Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))), separated: true, milliseconds: false)
+    }
+
+    /// `t` as date `T` time `Z`, with `-` and `:` between the fields or not, and milliseconds or not.
+    private static func text(_ t: UTCTime, separated: Bool, milliseconds: Bool) -> String {
+        let dash = separated ? "-" : "", colon = separated ? ":" : ""
+        return digits(t.year, 4) + dash + digits(t.month, 2) + dash + digits(t.day, 2) + "T" + digits(t.hour, 2) + colon
+            + digits(t.minute, 2) + colon + digits(t.second, 2) + (milliseconds ? "." + digits(t.millisecond, 3) : "") + "Z"
     }
 
     /// `value` in decimal, zero-padded to `width` digits.
