@@ -106,15 +106,14 @@ final class PartitionRun: @unchecked Sendable {
             if let failure = ledger.firstFailure { throw RestoreError.failure(failure) }
             try await saveStates(.final)
         } catch is SimulatedKill {
+            // As if killed: no state written after this point, and none still landing once the
+            // run has returned (a test then edits the state as the next run should find it).
+            await settleWrites()
             throw SimulatedKill()
         } catch {
             // Leave a state the next run resumes from: whatever was confirmed delivered.
             _ = try? await KafkaBlocking.run { try producer.flush() }
-            for task in firstSaves.values { _ = try? await task.value }
-            if let previous = saving {
-                saving = nil
-                _ = try? await previous.value
-            }
+            await settleWrites()
             try? await saveStates(.final)
             throw error
         }
@@ -203,6 +202,15 @@ final class PartitionRun: @unchecked Sendable {
             }
             firstSaves[topic] = task
             started.append(task)
+        }
+    }
+
+    /// Waits for the state writes in flight (their errors do not matter to a run already failing).
+    private func settleWrites() async {
+        for task in firstSaves.values { _ = try? await task.value }
+        if let previous = saving {
+            saving = nil
+            _ = try? await previous.value
         }
     }
 

@@ -1,6 +1,8 @@
 import Foundation
 import Kafka
+import KtapeTestSupport
 import Layout
+import ObjectStore
 import Restore
 import Testing
 
@@ -13,11 +15,12 @@ import Testing
 
     /// A store holding `source()` as topic `events` in objects of 5 records, and a cluster whose
     /// `events` topic has its 3 partitions, empty.
-    func eventsSetup() async throws -> (cluster: KafkaMockCluster, fixture: StoreFixture, records: [Int32: [Layout.KafkaRecord]]) {
+    func eventsSetup(store: any ObjectStore = MemoryStore(name: "memory://fixture"), perObject: Int = 5)
+        async throws -> (cluster: KafkaMockCluster, fixture: StoreFixture, records: [Int32: [Layout.KafkaRecord]]) {
         let cluster = try KafkaMockCluster(brokers: 1)
-        let fixture = StoreFixture()
+        let fixture = StoreFixture(store: store)
         let records = source()
-        try await fixture.writeRun(["events": records], partitionCounts: ["events": 3], perObject: 5)
+        try await fixture.writeRun(["events": records], partitionCounts: ["events": 3], perObject: perObject)
         try cluster.createTopic("events", partitions: 3)
         return (cluster, fixture, records)
     }
@@ -104,19 +107,28 @@ import Testing
     }
 
     /// Saved states of partitions a restore does not plan (here one the topic's document lists
-    /// beside the three restored) are kept in every write of the document.
+    /// beside the three restored) are kept in every write of the document. Here the objects are
+    /// read in 1,000-byte chunks at 20 ms a read and state writes take 100 ms, with a round after
+    /// every batch, so the run is killed while a round is being written: it returns only once that
+    /// write has landed, and nothing overwrites the document edited after it (before this check,
+    /// a write landing 100 ms after the kill did, and the rerun 300 ms later lost partition 9).
     @Test func statesOfUnplannedPartitionsAreKept() async throws {
-        let (cluster, fixture, _) = try await eventsSetup()
+        let slow = SlowStore(slowPrefix: "backups/_ktape/restore/", putDelay: .milliseconds(100), getDelay: .milliseconds(20))
+        let (cluster, fixture, _) = try await eventsSetup(store: slow, perObject: 40)
         var killed = mockOptions(cluster)
+        killed.chunkSize = 1000
         killed.stopAfterDeliveries = 20
+        killed.stateInterval = 0
         await #expect(throws: SimulatedKill.self) { try await restore(fixture, killed).summary.line }
         let key = fixture.layout.restoreStateKey(targetCluster: killed.targetCluster, topic: "events")
+        #expect(key.hasPrefix(slow.slowPrefix))
         var document = try RestoreProgress.decode(Data(try await fixture.store.get(key)), name: key)
         let elsewhere = RestoreProgress.Partition(partition: 9, sourceTopic: "events", nextSourceOffset: 5, configHash: "x",
                                                   baseTargetOffset: 2, deliveredRecords: 3, plannedRecords: 4,
                                                   updatedAt: Date(timeIntervalSince1970: 1_795_000_000))
         document.partitions.append(elsewhere)
-        try await fixture.store.put(key, body: Array(try document.encoded()))
+        try await slow.base.put(key, body: Array(try document.encoded()))
+        try await Task.sleep(for: .milliseconds(300))
 
         let resumed = try await restore(fixture, mockOptions(cluster))
         #expect(resumed.summary.producedRecords == 80)
