@@ -25,13 +25,16 @@ public protocol ObjectStore: Sendable {
 
     /// The object's bytes, or only `range` of them.
     func get(_ key: String, range: ByteRange?) async throws -> [UInt8]
+    /// The whole object with the ETag of the version read, for a following `ifMatch` write.
+    func getTagged(_ key: String) async throws -> TaggedObject
     /// Size, ETag and metadata without the body.
     func head(_ key: String) async throws -> ObjectInfo
     /// One page of keys under `prefix` in S3 order (by UTF-8 bytes); pass the page's `nextToken` back
     /// to get the next one. With a delimiter, names past it are rolled up into `commonPrefixes`.
     func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int) async throws -> ListPage
-    /// Deletes one object; deleting a missing key is not an error (as on S3).
-    func delete(_ key: String) async throws
+    /// Deletes one object; deleting a missing key is not an error (as on S3). With `ifMatch`, deletes
+    /// only the version with that ETag and fails with `isConditionFailed` otherwise (object changed or gone).
+    func delete(_ key: String, ifMatch: String?) async throws
     /// Deletes many objects (S3 DeleteObjects, 1,000 at a time); throws the first failure.
     func delete(keys: [String]) async throws
 }
@@ -40,6 +43,10 @@ extension ObjectStore {
     @discardableResult
     public func put(_ key: String, body: [UInt8]) async throws -> PutResult {
         try await put(key, body: body, options: PutOptions())
+    }
+
+    public func delete(_ key: String) async throws {
+        try await delete(key, ifMatch: nil)
     }
 
     public func get(_ key: String) async throws -> [UInt8] {

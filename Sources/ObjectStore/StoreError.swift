@@ -5,6 +5,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case notFound
         case noSuchBucket
         case alreadyExists
+        /// An `If-Match` write found another version, or no object at all.
+        case conditionFailed
         case accessDenied
         case badSignature
         case unknownAccessKey
@@ -45,6 +47,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
 
     public var isNotFound: Bool { kind == .notFound || kind == .noSuchBucket }
     public var isAlreadyExists: Bool { kind == .alreadyExists }
+    /// A conditional write lost: the object was created (`If-None-Match`) or changed (`If-Match`) by another writer.
+    public var isConditionFailed: Bool { kind == .alreadyExists || kind == .conditionFailed }
     /// False only for failures a retry may cure.
     public var isPermanent: Bool {
         switch kind {
@@ -69,6 +73,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
             return "\(operation) \(target): the bucket \(bucketName) does not exist\(suffix)"
         case .alreadyExists:
             return "\(operation) \(target): the object already exists and was not overwritten\(suffix)"
+        case .conditionFailed:
+            return "\(operation) \(target): another writer changed the object first\(suffix)"
         case .accessDenied:
             return "\(operation) \(target): access denied; check the IAM policy, bucket policy and expected bucket owner\(suffix)"
         case .badSignature:

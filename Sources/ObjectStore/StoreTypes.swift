@@ -49,12 +49,15 @@ public struct PutOptions: Sendable, Equatable {
     public var expectedBucketOwner: String?
     /// Create only: fail with `isAlreadyExists` if the key exists (`If-None-Match: *`).
     public var ifNoneMatch: Bool
+    /// Replace only the version with this ETag: fail with `isConditionFailed` when the object changed
+    /// or is gone (`If-Match`), so two writers never both replace the same version.
+    public var ifMatch: String?
     /// User metadata (`x-amz-meta-*`), names lower-case.
     public var metadata: [String: String]
 
     public init(contentType: String? = nil, serverSideEncryption: ServerSideEncryption? = nil, storageClass: String? = nil,
                 acl: String? = nil, objectLock: ObjectLockRetention? = nil, expectedBucketOwner: String? = nil,
-                ifNoneMatch: Bool = false, metadata: [String: String] = [:]) {
+                ifNoneMatch: Bool = false, ifMatch: String? = nil, metadata: [String: String] = [:]) {
         self.contentType = contentType
         self.serverSideEncryption = serverSideEncryption
         self.storageClass = storageClass
@@ -62,6 +65,7 @@ public struct PutOptions: Sendable, Equatable {
         self.objectLock = objectLock
         self.expectedBucketOwner = expectedBucketOwner
         self.ifNoneMatch = ifNoneMatch
+        self.ifMatch = ifMatch
         self.metadata = metadata
     }
 }
@@ -110,6 +114,16 @@ public struct ObjectInfo: Sendable, Equatable {
         self.lastModified = lastModified
         self.contentType = contentType
         self.metadata = metadata
+    }
+}
+
+/// An object's bytes with the ETag of exactly that version, for a later `ifMatch` write.
+public struct TaggedObject: Sendable, Equatable {
+    public var body: [UInt8]
+    public var etag: String
+    public init(body: [UInt8], etag: String) {
+        self.body = body
+        self.etag = etag
     }
 }
 

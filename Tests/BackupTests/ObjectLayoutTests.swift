@@ -162,10 +162,11 @@ final class PartCountingStore: ObjectStore, @unchecked Sendable {
     }
     func listMultipartUploads(prefix: String) async throws -> [MultipartUploadInfo] { try await base.listMultipartUploads(prefix: prefix) }
     func get(_ key: String, range: ByteRange?) async throws -> [UInt8] { try await base.get(key, range: range) }
+    func getTagged(_ key: String) async throws -> TaggedObject { try await base.getTagged(key) }
     func head(_ key: String) async throws -> ObjectInfo { try await base.head(key) }
     func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int) async throws -> ListPage {
         try await base.list(prefix: prefix, delimiter: delimiter, continuationToken: continuationToken, maxKeys: maxKeys)
     }
-    func delete(_ key: String) async throws { try await base.delete(key) }
+    func delete(_ key: String, ifMatch: String?) async throws { try await base.delete(key, ifMatch: ifMatch) }
     func delete(keys: [String]) async throws { try await base.delete(keys: keys) }
 }

@@ -149,6 +149,73 @@ struct StoreConformanceTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func ifMatchReplacesOnlyTheVersionRead(_ backend: Backend) async throws {
+        let store = try await backend.makeStore()
+        try await store.put("_ktape/locks/store.json", body: [1], options: PutOptions(ifNoneMatch: true))
+        let first = try await store.getTagged("_ktape/locks/store.json")
+        #expect(first.body == [1])
+        let written = try await store.put("_ktape/locks/store.json", body: [2], options: PutOptions(ifMatch: first.etag))
+        #expect(written.etag != first.etag)
+        #expect(try await store.getTagged("_ktape/locks/store.json") == TaggedObject(body: [2], etag: written.etag))
+        // A second writer holding the first version loses, and the object keeps the winner's bytes.
+        do {
+            try await store.put("_ktape/locks/store.json", body: [3], options: PutOptions(ifMatch: first.etag))
+            Issue.record("an If-Match put replaced a version it had not read")
+        } catch let error as StoreError {
+            #expect(error.isConditionFailed)
+            #expect(error.kind == .conditionFailed)
+        }
+        #expect(try await store.get("_ktape/locks/store.json") == [2])
+        // If-Match on a missing object fails too, and creates nothing.
+        do {
+            try await store.put("_ktape/locks/other.json", body: [4], options: PutOptions(ifMatch: written.etag))
+            Issue.record("an If-Match put created an object")
+        } catch let error as StoreError {
+            #expect(error.kind == .conditionFailed)
+        }
+        #expect(try await store.exists("_ktape/locks/other.json") == false)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func ifMatchDeletesOnlyTheVersionRead(_ backend: Backend) async throws {
+        let store = try await backend.makeStore()
+        try await store.put("l/table", body: [1])
+        let old = try await store.getTagged("l/table")
+        let new = try await store.put("l/table", body: [2], options: PutOptions(ifMatch: old.etag))
+        do {
+            try await store.delete("l/table", ifMatch: old.etag)
+            Issue.record("a conditional delete removed a version it had not read")
+        } catch let error as StoreError {
+            #expect(error.kind == .conditionFailed)
+        }
+        #expect(try await store.get("l/table") == [2])
+        try await store.delete("l/table", ifMatch: new.etag)
+        #expect(try await store.exists("l/table") == false)
+        await #expect(throws: StoreError.self) { try await store.delete("l/table", ifMatch: new.etag) }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func concurrentIfMatchWritersNeverBothWin(_ backend: Backend) async throws {
+        let store = try await backend.makeStore()
+        try await store.put("c/lock", body: [0])
+        let base = try await store.getTagged("c/lock")
+        let wins = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for writer in 1...8 {
+                group.addTask {
+                    do {
+                        try await store.put("c/lock", body: [UInt8(writer)], options: PutOptions(ifMatch: base.etag))
+                        return true
+                    } catch let error as StoreError where error.isConditionFailed {
+                        return false
+                    }
+                }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(wins == 1)
+    }
+
+    @Test(arguments: Backend.allCases)
     func createOnlyMultipartOverAnExistingObjectFailsAndLeavesNothing(_ backend: Backend) async throws {
         let store = try await backend.makeStore()
         try await store.put("_ktape/runs/2.json", body: [7])

@@ -39,10 +39,11 @@ public final class SlowStore: ObjectStore, @unchecked Sendable {
         try await Task.sleep(for: getDelay)
         return try await base.get(key, range: range)
     }
+    public func getTagged(_ key: String) async throws -> TaggedObject { try await base.getTagged(key) }
     public func head(_ key: String) async throws -> ObjectInfo { try await base.head(key) }
     public func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int) async throws -> ListPage {
         try await base.list(prefix: prefix, delimiter: delimiter, continuationToken: continuationToken, maxKeys: maxKeys)
     }
-    public func delete(_ key: String) async throws { try await base.delete(key) }
+    public func delete(_ key: String, ifMatch: String?) async throws { try await base.delete(key, ifMatch: ifMatch) }
     public func delete(keys: [String]) async throws { try await base.delete(keys: keys) }
 }

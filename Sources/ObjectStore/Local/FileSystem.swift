@@ -91,6 +91,36 @@ struct FileSystem {
         }
     }
 
+    /// The status and bytes of one open file, so both describe the same version of `path`.
+    func readWhole(_ path: String) throws -> (stat, [UInt8]) {
+        let fd = try check("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
+        defer { close(fd) }
+        var info = stat()
+        try check("fstat", path) { fstat(fd, &info) }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw failure("open", path, ENOENT) }
+        let count = Int(info.st_size)
+        let body = try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            guard let base = buffer.baseAddress else { return }
+            while initialized < count {
+                let got = try check("read", path) {
+                    Int32(truncatingIfNeeded: pread(fd, base + initialized, count - initialized, off_t(initialized)))
+                }
+                if got == 0 { break }
+                initialized += Int(got)
+            }
+        }
+        return (info, body)
+    }
+
+    /// Runs `body` holding an exclusive `flock` on `lockPath` (created if missing), across processes.
+    func withExclusiveLock<T>(_ lockPath: String, _ body: () throws -> T) throws -> T {
+        let fd = try check("open", lockPath) { open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644) }
+        defer { close(fd) }
+        try check("flock", lockPath) { flock(fd, LOCK_EX) }
+        defer { flock(fd, LOCK_UN) }
+        return try body()
+    }
+
     func status(_ path: String) throws -> stat {
         var info = stat()
         try check("stat", path) { stat(path, &info) }

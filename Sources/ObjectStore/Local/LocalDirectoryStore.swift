@@ -35,8 +35,22 @@ public final class LocalDirectoryStore: ObjectStore, @unchecked Sendable {
             let directory = (path as NSString).deletingLastPathComponent
             try fs.makeDirectories(directory)
             let temp = try fs.writeTemp(in: directory) { write in try write(body) }
-            try fs.publish(temp, to: path, createOnly: options.ifNoneMatch)
-            return PutResult(etag: try self.etag(fs, path))
+            guard let expected = options.ifMatch else {
+                try fs.publish(temp, to: path, createOnly: options.ifNoneMatch)
+                return PutResult(etag: try self.etag(fs, path))
+            }
+            // Compare and replace under one lock of the store, which every If-Match writer of any
+            // process takes (a rename alone cannot tell whether the object changed meanwhile).
+            return try fs.withExclusiveLock(self.conditionalWritesLock) {
+                let current = try? self.etag(fs, path)
+                guard current == expected else {
+                    unlink(temp)
+                    throw StoreError(.conditionFailed, operation: "put", location: self.location, key: key, code: "PreconditionFailed",
+                                     message: current == nil ? "the object is gone" : "the object changed", status: 412)
+                }
+                try fs.publish(temp, to: path, createOnly: false)
+                return PutResult(etag: try self.etag(fs, path))
+            }
         }
     }
 
@@ -138,6 +152,16 @@ public final class LocalDirectoryStore: ObjectStore, @unchecked Sendable {
         }
     }
 
+    public func getTagged(_ key: String) async throws -> TaggedObject {
+        let fs = try prepare(key, "get")
+        let path = self.path(of: key)
+        return try await Blocking.run {
+            // The ETag of the very file read: a rename meanwhile replaces the name, not this open file.
+            let (info, body) = try fs.readWhole(path)
+            return TaggedObject(body: body, etag: Self.etag(of: info))
+        }
+    }
+
     public func head(_ key: String) async throws -> ObjectInfo {
         let fs = try prepare(key, "head")
         let path = self.path(of: key)
@@ -165,12 +189,22 @@ public final class LocalDirectoryStore: ObjectStore, @unchecked Sendable {
         }
     }
 
-    public func delete(_ key: String) async throws {
+    public func delete(_ key: String, ifMatch: String?) async throws {
         let fs = try prepare(key, "delete")
         let path = self.path(of: key)
         let root = self.root
         try await Blocking.run {
-            if unlink(path) == -1 && errno != ENOENT { throw fs.failure("unlink", path) }
+            if let expected = ifMatch {
+                try fs.withExclusiveLock(self.conditionalWritesLock) {
+                    guard (try? self.etag(fs, path)) == expected else {
+                        throw StoreError(.conditionFailed, operation: "delete", location: self.location, key: key,
+                                         code: "PreconditionFailed", status: 412)
+                    }
+                    if unlink(path) == -1 && errno != ENOENT { throw fs.failure("unlink", path) }
+                }
+            } else if unlink(path) == -1 && errno != ENOENT {
+                throw fs.failure("unlink", path)
+            }
             // Drop directories the delete left empty, as S3 has no directories to leave behind.
             var directory = (path as NSString).deletingLastPathComponent
             while directory.count > root.count && rmdir(directory) == 0 {
@@ -195,6 +229,9 @@ public final class LocalDirectoryStore: ObjectStore, @unchecked Sendable {
     }
 
     private func path(of key: String) -> String { root + "/" + key }
+
+    /// Every `If-Match` write and delete of any process compares and replaces under this lock.
+    private var conditionalWritesLock: String { root + "/" + Self.reservedPrefix + "conditional-writes.lock" }
 
     private func uploadDirectory(_ fs: FileSystem, _ key: String, _ uploadId: String) throws -> String {
         let directory = stagingRoot + "/" + uploadId

@@ -45,6 +45,9 @@ public final class MemoryStore: ObjectStore, @unchecked Sendable {
             if options.ifNoneMatch, state.objects[key] != nil {
                 throw StoreError(.alreadyExists, operation: "put", location: location, key: key, code: "PreconditionFailed", status: 412)
             }
+            if let expected = options.ifMatch, state.objects[key]?.etag != expected {
+                throw StoreError(.conditionFailed, operation: "put", location: location, key: key, code: "PreconditionFailed", status: 412)
+            }
             state.objects[key] = Object(body: body, etag: etag, options: options, lastModified: Date())
         }
         return PutResult(etag: etag)
@@ -115,6 +118,11 @@ public final class MemoryStore: ObjectStore, @unchecked Sendable {
         return Array(object.body[Int(slice.lowerBound)..<Int(slice.upperBound)])
     }
 
+    public func getTagged(_ key: String) async throws -> TaggedObject {
+        let object = try find(key, "get")
+        return TaggedObject(body: object.body, etag: object.etag)
+    }
+
     public func head(_ key: String) async throws -> ObjectInfo {
         let object = try find(key, "head")
         return ObjectInfo(key: key, size: Int64(object.body.count), etag: object.etag, lastModified: object.lastModified,
@@ -128,8 +136,13 @@ public final class MemoryStore: ObjectStore, @unchecked Sendable {
         return ListingPager.page(sortedObjects: sorted, prefix: prefix, delimiter: delimiter, token: continuationToken, maxKeys: maxKeys)
     }
 
-    public func delete(_ key: String) async throws {
-        _ = state.withLock { $0.objects.removeValue(forKey: key) }
+    public func delete(_ key: String, ifMatch: String?) async throws {
+        try state.withLock { state in
+            if let expected = ifMatch, state.objects[key]?.etag != expected {
+                throw StoreError(.conditionFailed, operation: "delete", location: location, key: key, code: "PreconditionFailed", status: 412)
+            }
+            state.objects[key] = nil
+        }
     }
 
     public func delete(keys: [String]) async throws {

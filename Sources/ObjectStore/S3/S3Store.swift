@@ -26,8 +26,16 @@ public final class S3Store: ObjectStore, @unchecked Sendable {
         var headers = S3Headers.put(options)
         headers += S3Headers.checksum(digest)
         if options.ifNoneMatch { headers.append(("if-none-match", "*")) }
-        let response = try await client.send(.init(operation: "put", method: "PUT", key: key, headers: headers, body: body,
+        if let etag = options.ifMatch { headers.append(("if-match", "\"\(etag)\"")) }
+        let response: HTTPResponse
+        do {
+            response = try await client.send(.init(operation: "put", method: "PUT", key: key, headers: headers, body: body,
                                                    payloadHash: Digest.hex(digest)))
+        } catch var error as StoreError where options.ifMatch != nil && (error.isAlreadyExists || error.isNotFound) {
+            // S3 answers an If-Match put with 412 when the object changed and 404 when it is gone.
+            error.kind = .conditionFailed
+            throw error
+        }
         return PutResult(etag: S3Headers.unquote(response.header("etag") ?? ""))
     }
 
@@ -115,6 +123,11 @@ public final class S3Store: ObjectStore, @unchecked Sendable {
         return response.body
     }
 
+    public func getTagged(_ key: String) async throws -> TaggedObject {
+        let response = try await client.send(.init(operation: "get", method: "GET", key: key))
+        return TaggedObject(body: response.body, etag: S3Headers.unquote(response.header("etag") ?? ""))
+    }
+
     public func head(_ key: String) async throws -> ObjectInfo {
         let response = try await client.send(.init(operation: "head", method: "HEAD", key: key))
         var metadata: [String: String] = [:]
@@ -143,8 +156,17 @@ public final class S3Store: ObjectStore, @unchecked Sendable {
         return ListPage(objects: objects, commonPrefixes: prefixes, nextToken: next)
     }
 
-    public func delete(_ key: String) async throws {
-        _ = try await client.send(.init(operation: "delete", method: "DELETE", key: key, accept: [404]))
+    public func delete(_ key: String, ifMatch: String?) async throws {
+        guard let etag = ifMatch else {
+            _ = try await client.send(.init(operation: "delete", method: "DELETE", key: key, accept: [404]))
+            return
+        }
+        do {
+            _ = try await client.send(.init(operation: "delete", method: "DELETE", key: key, headers: [("if-match", "\"\(etag)\"")]))
+        } catch var error as StoreError where error.isAlreadyExists || error.isNotFound {
+            error.kind = .conditionFailed
+            throw error
+        }
     }
 
     public func delete(keys: [String]) async throws {
