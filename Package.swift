@@ -31,10 +31,12 @@ let package = Package(
         // Streaming, deterministic gzip over zlib.
         .target(name: "Gzip", dependencies: ["CZlib"]),
         .target(name: "Kafka", dependencies: ["CRdKafka", "Layout", "Threads"]),
+        // Leases in lock objects, taken and renewed with conditional writes (one writer per store's data).
+        .target(name: "StoreLock", dependencies: ["Layout", "ObjectStore", "TimeText"]),
         // YAML job files read into Layout's job document (line numbers kept for errors).
         .target(name: "JobFile", dependencies: ["Layout", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Backup", dependencies: ["Layout", "Kafka", "ObjectStore", "Gzip", "SigV4", "TimeText"]),
-        .target(name: "Restore", dependencies: ["Layout", "Kafka", "ObjectStore", "Gzip", "SigV4"]),
+        .target(name: "Backup", dependencies: ["Layout", "Kafka", "ObjectStore", "StoreLock", "Gzip", "SigV4", "TimeText"]),
+        .target(name: "Restore", dependencies: ["Layout", "Kafka", "ObjectStore", "StoreLock", "Gzip", "SigV4"]),
         // ls and verify: what a store holds and whether it is whole (structure first, then data).
         .target(name: "Inspection", dependencies: ["Layout", "ObjectStore", "Gzip", "TimeText"]),
         .executableTarget(name: "ktape", dependencies: [
@@ -49,6 +51,7 @@ let package = Package(
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
         .testTarget(name: "ThreadsTests", dependencies: ["Threads"]),
         .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "Layout", "KtapeTestSupport"]),
+        .testTarget(name: "StoreLockTests", dependencies: ["StoreLock", "ObjectStore", "Layout", "KtapeTestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "Layout", "KtapeTestSupport"]),
         // Helpers shared by test targets (servers the tests start in their own processes).
         .target(name: "KtapeTestSupport", dependencies: ["ObjectStore", "Gzip"], path: "Tests/Support"),

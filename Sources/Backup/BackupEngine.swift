@@ -3,6 +3,7 @@ import Kafka
 import Layout
 import ObjectStore
 import SigV4
+import StoreLock
 
 /// `ktape backup`: snapshots the selected partitions from their checkpoints up to the end offsets
 /// seen at the start, writes the objects, then — only once every object is durable — the run's
@@ -27,24 +28,22 @@ public enum BackupEngine {
         }
 
         let runId = RunID(startedAt: started, shard: settings.shardLabel, randomSuffix: UInt32.random(in: .min ... .max))
-        // In group mode the group protocol is the lock: every run of the job is a member, and each
-        // partition has one owner at a time.
-        let lock = settings.groupID == nil ? JobLockKeeper(request: request, runId: runId) : nil
-        if let lock { try await storeCall("lock job \(request.lockName)") { try await lock.acquire() } }
+        let lock = BackupLease.keeper(request, runId: runId, topics: topics.map(\.name), partitions: partitions)
+        try await BackupLease.acquire(lock, request)
         do {
             let summary = try await locked(request, runId: runId, started: started, configHash: configHash,
                                            admin: admin, topics: topics, partitions: partitions, lock: lock)
-            await lock?.release()
+            await lock.release()
             return summary
         } catch {
-            await lock?.release()
+            await lock.release()
             throw error
         }
     }
 
     private static func locked(_ request: BackupRequest, runId: RunID, started: Date, configHash: String, admin: KafkaAdmin,
                                topics: [KafkaTopicMetadata], partitions: [TopicPartition],
-                               lock: JobLockKeeper?) async throws -> BackupSummary {
+                               lock: LeaseKeeper) async throws -> BackupSummary {
         let manifests = try await storeCall("read run manifests") {
             try await ManifestHistory.load(store: request.store, layout: request.layout)
         }
@@ -98,7 +97,7 @@ public enum BackupEngine {
             configHash: configHash, topics: manifestTopics, partitions: covered.filter { !$0.range.isEmpty }, objects: objects,
             consumerGroupOffsets: groupOffsets)
         let key = request.layout.runManifestKey(runId)
-        try await lock?.checkOurs()
+        try await BackupLease.checkHeld(lock)
         try await storeCall("write manifest \(key)") {
             var options = request.basePutOptions
             options.ifNoneMatch = true

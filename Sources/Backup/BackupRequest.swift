@@ -2,11 +2,12 @@ import Foundation
 import Kafka
 import Layout
 import ObjectStore
+import StoreLock
 
 /// Everything one backup run needs: validated settings, an opened store and a Kafka configuration.
 /// The command line builds it from a `JobSpec`; tests build it directly.
 public struct BackupRequest {
-    /// The job's name (`JobSpec.jobName`): names the lock and every manifest.
+    /// The job's name (`JobSpec.jobName`): named in every manifest and in the store lock's lease.
     public var job: String
     public var settings: BackupSettings
     /// `consumer-groups` (common settings); nil saves every group found by ListGroups.
@@ -50,9 +51,6 @@ public struct BackupRequest {
 
     /// `host pid N` (see `LockHolder`).
     public static var defaultHolder: String { LockHolder.current }
-
-    /// The lock and manifests are per job and shard, so shards of one job run side by side.
-    var lockName: String { "\(job)-\(RunID.shardToken(settings.shardLabel))" }
 
     /// Data objects: base headers plus storage class and Object Lock retention from `now`.
     func dataPutOptions(now: Date) -> PutOptions {

@@ -9,7 +9,7 @@ public enum LockHolder {
     }
 
     /// True when `holder` names a process of this host that no longer exists.
-    static func isGone(_ holder: String) -> Bool {
+    public static func isGone(_ holder: String) -> Bool {
         let parts = holder.components(separatedBy: " pid ")
         guard parts.count == 2, parts[0] == ProcessInfo.processInfo.hostName, let pid = pid_t(parts[1]), pid > 0,
               pid != ProcessInfo.processInfo.processIdentifier else { return false }

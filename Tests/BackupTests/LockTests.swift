@@ -4,49 +4,65 @@ import Testing
 import Kafka
 import Layout
 import ObjectStore
+import StoreLock
 
-/// One run of a job at a time, through a lock object with a lease.
+/// One writer per store's data: a lease in `_ktape/locks/store.json` claims the partitions a run
+/// writes, whatever the job's name.
 @Suite struct LockTests {
-    func lock(runId: String, expiresIn seconds: TimeInterval) throws -> [UInt8] {
+    func table(_ leases: LeaseTable.Lease...) throws -> [UInt8] { Array(try LeaseTable(leases: leases).encoded()) }
+
+    func lease(_ run: String, job: String?, holder: String = "otherhost pid 42", topic: String, expiresIn seconds: TimeInterval) -> LeaseTable.Lease {
         let now = Date()
-        return Array(try JobLock(job: "test-all", runId: RunID(rawValue: runId), holder: "otherhost pid 42",
-                                 acquiredAt: now, expiresAt: now.addingTimeInterval(seconds)).encoded())
+        return LeaseTable.Lease(runId: run, command: "backup", job: job, holder: holder, claims: [LeaseTable.Claim(topic: topic)],
+                                acquiredAt: now, expiresAt: now.addingTimeInterval(seconds))
     }
 
-    @Test func aHeldLockStopsTheRunNamingJobHolderAndExpiry() async throws {
+    @Test func aLeaseOnTheTopicStopsTheRunWhateverItsJobName() async throws {
         let fixture = try BackupFixture(brokers: 1)
-        let topic = try fixture.topic("locked", partitions: 1)
-        try fixture.produceJSON(topic: topic, partitions: 1, count: 3)
+        let topic = try fixture.topic("locked", partitions: 2)
+        try fixture.produceJSON(topic: topic, partitions: 2, count: 3)
         let store = MemoryStore()
-        let key = fixture.layout.lockKey(job: "test-all")
-        try await store.put(key, body: try lock(runId: "20261124T120000.000Z-all-00000001", expiresIn: 600))
+        let key = fixture.layout.storeLockKey
+        try await store.put(key, body: try table(lease("20261124T120000.000Z-all-00000001", job: "another-job", topic: topic, expiresIn: 600)))
 
         let error = await #expect(throws: BackupError.self) { try await fixture.backup(store: store, topics: [topic]) }
         #expect(error?.kind == .failure)
-        #expect(error?.message.contains("job test-all is already running") == true)
-        #expect(error?.message.contains("otherhost pid 42") == true)
-        #expect(error?.message.contains("until 2") == true, "\(error?.message ?? "")")
+        let message = error?.message ?? ""
+        #expect(message.contains("topic \(topic) is held by backup of job another-job by otherhost pid 42"), "\(message)")
+        #expect(message.contains("until 2"), "\(message)")
+        #expect(message.contains("_ktape/locks/store.json"), "\(message)")
         #expect(try await StoreContents.dataKeys(store).isEmpty)
-        // The other run's lock is left alone.
-        #expect(try await store.exists(key))
+        // The other run's lease is left alone.
+        #expect(try LeaseTable.decode(Data(try await store.get(key)), name: key).leases.map(\.runId) == ["20261124T120000.000Z-all-00000001"])
     }
 
-    @Test func anExpiredLockIsTakenOverAndReleasedAtTheEnd() async throws {
+    @Test func aLeaseOnAnotherTopicDoesNotStopTheRun() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("free", partitions: 1)
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 3)
+        let store = MemoryStore()
+        let key = fixture.layout.storeLockKey
+        try await store.put(key, body: try table(lease("other-run", job: "other", topic: "\(topic)-not", expiresIn: 600)))
+        let summary = try await fixture.backup(store: store, topics: [topic])
+        #expect(summary.records == 3)
+        // Only the other run's lease is left.
+        #expect(try LeaseTable.decode(Data(try await store.get(key)), name: key).leases.map(\.runId) == ["other-run"])
+    }
+
+    @Test func anExpiredLeaseIsTakenOverAndTheLockRemovedAtTheEnd() async throws {
         let fixture = try BackupFixture(brokers: 1)
         let topic = try fixture.topic("expired", partitions: 1)
         try fixture.produceJSON(topic: topic, partitions: 1, count: 3)
         let store = MemoryStore()
-        let key = fixture.layout.lockKey(job: "test-all")
-        try await store.put(key, body: try lock(runId: "20261124T120000.000Z-all-00000001", expiresIn: -1))
+        let key = fixture.layout.storeLockKey
+        try await store.put(key, body: try table(lease("20261124T120000.000Z-all-00000001", job: nil, topic: topic, expiresIn: -1)))
 
         let summary = try await fixture.backup(store: store, topics: [topic])
         #expect(summary.records == 3)
         #expect(!(try await store.exists(key)))
     }
-}
 
-extension LockTests {
-    @Test func aLockOfAKilledProcessOnThisHostIsTakenOverAtOnce() async throws {
+    @Test func aLeaseOfAKilledProcessOnThisHostIsTakenOverAtOnce() async throws {
         let fixture = try BackupFixture(brokers: 1)
         let topic = try fixture.topic("stale", partitions: 1)
         try fixture.produceJSON(topic: topic, partitions: 1, count: 2)
@@ -55,12 +71,25 @@ extension LockTests {
         try gone.run()
         gone.waitUntilExit()
         let store = MemoryStore()
-        let now = Date()
-        let stale = JobLock(job: "test-all", runId: RunID(rawValue: "20261124T120000.000Z-all-00000002"),
-                            holder: "\(ProcessInfo.processInfo.hostName) pid \(gone.processIdentifier)",
-                            acquiredAt: now, expiresAt: now.addingTimeInterval(600))
-        try await store.put(fixture.layout.lockKey(job: "test-all"), body: Array(try stale.encoded()))
+        try await store.put(fixture.layout.storeLockKey, body: try table(
+            lease("20261124T120000.000Z-all-00000002", job: "test", holder: "\(ProcessInfo.processInfo.hostName) pid \(gone.processIdentifier)",
+                  topic: topic, expiresIn: 600)))
         let summary = try await fixture.backup(store: store, topics: [topic])
         #expect(summary.records == 2)
+    }
+
+    @Test func aLiveJobLockOfAnEarlierKtapeStopsTheRun() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("legacy", partitions: 1)
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 2)
+        let store = MemoryStore()
+        let now = Date()
+        let old = JobLock(job: "nightly-all", runId: RunID(rawValue: "20261124T120000.000Z-all-00000003"), holder: "otherhost pid 7",
+                          acquiredAt: now, expiresAt: now.addingTimeInterval(600))
+        try await store.put(fixture.layout.lockKey(job: "nightly-all"), body: Array(try old.encoded()))
+        let error = await #expect(throws: BackupError.self) { try await fixture.backup(store: store, topics: [topic]) }
+        #expect(error?.message.contains("earlier ktape") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("_ktape/locks/nightly-all.json") == true)
+        #expect(try await StoreContents.dataKeys(store).isEmpty)
     }
 }

@@ -56,14 +56,26 @@ public struct StoreLayout: Hashable, Sendable {
         return RunID(rawValue: String(name))
     }
 
-    /// `_ktape/locks/<job>.json`, the job's lock object.
+    /// Folder (ending in `/`) of lock objects.
+    public var locksFolder: String { KeyPath.join(prefix, Self.metadataFolder, "locks") + "/" }
+
+    /// `_ktape/locks/store.json`, the `LeaseTable` of every run that writes into the store (backup, prune).
+    public var storeLockKey: String { locksFolder + "store.json" }
+
+    /// `_ktape/locks/<job>.json`, a job's lock as ktape wrote it before the store lock (`JobLock`).
     public func lockKey(job: String) -> String {
-        KeyPath.join(prefix, Self.metadataFolder, "locks", KeySafe.text(job) + ".json")
+        locksFolder + KeySafe.text(job) + ".json"
     }
 
     /// Folder (ending in `/`) of restore resume state for a target cluster (its id made key-safe).
     public func restoreStateFolder(targetCluster: String) -> String {
         KeyPath.join(prefix, Self.metadataFolder, "restore", KeySafe.text(targetCluster)) + "/"
+    }
+
+    /// `_ktape/restore/<targetCluster>.lock.json`, the `LeaseTable` of the restores into a target
+    /// cluster, beside its state folder (a name inside it could be a topic's).
+    public func restoreLockKey(targetCluster: String) -> String {
+        KeyPath.join(prefix, Self.metadataFolder, "restore", KeySafe.text(targetCluster) + ".lock.json")
     }
 
     /// `_ktape/restore/<targetCluster>/<topic>.json`, a target topic's `RestoreProgress`.

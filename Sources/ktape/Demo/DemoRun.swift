@@ -93,7 +93,9 @@ enum DemoStoreDirectory {
         var isDirectory: ObjCBool = false
         if files.fileExists(atPath: path, isDirectory: &isDirectory) {
             let entries = (try? files.contentsOfDirectory(atPath: path)) ?? []
-            guard isDirectory.boolValue, entries.allSatisfy({ $0 == "topics" || $0 == StoreLayout.metadataFolder }) else {
+            // Besides the layout's folders, only the directory store's own `.ktape-` files.
+            guard isDirectory.boolValue,
+                  entries.allSatisfy({ $0 == "topics" || $0 == StoreLayout.metadataFolder || $0.hasPrefix(".ktape-") }) else {
                 throw CommandFailure.failure("demo: \(path) exists and is not a ktape demo store; move it away or run the demo elsewhere")
             }
             try files.removeItem(atPath: path)

@@ -1,0 +1,43 @@
+import Foundation
+import Layout
+import ObjectStore
+import StoreLock
+
+/// The backup's lease in the store lock (`_ktape/locks/store.json`): it claims exactly the partitions
+/// the run writes (whole topics when it writes them all, so partitions added later are covered), so
+/// two runs that would write the same objects or manifests never both proceed, whatever their job
+/// names, while the shards of one job run side by side. Members of one consumer group share their
+/// claims: the group gives each partition one owner.
+enum BackupLease {
+    static func keeper(_ request: BackupRequest, runId: RunID, topics: [String], partitions: [TopicPartition]) -> LeaseKeeper {
+        let group = request.settings.groupID?.value
+        let claims: [LeaseTable.Claim] = group == nil && request.settings.shard != nil
+            ? LeaseTable.Claim.partitions(partitions)
+            : topics.sorted().map { LeaseTable.Claim(topic: $0) }
+        let lease = LeaseTable.Lease(runId: runId.rawValue, command: "backup", job: request.job, holder: request.holder,
+                                     group: group, claims: claims, acquiredAt: request.clock(), expiresAt: request.clock())
+        return LeaseKeeper(store: request.store, key: request.layout.storeLockKey, options: request.basePutOptions,
+                           lease: lease, seconds: request.lockLease, clock: request.clock)
+    }
+
+    /// Takes the lease, after making sure no earlier ktape's job lock is live.
+    static func acquire(_ keeper: LeaseKeeper, _ request: BackupRequest) async throws {
+        do {
+            try await LegacyJobLocks.check(store: request.store, layout: request.layout, now: request.clock())
+            try await keeper.acquire()
+        } catch let error as LeaseError {
+            throw BackupError.failure("store \(request.store.location): \(error)")
+        } catch let error as LegacyLockError {
+            throw BackupError.failure("\(error)")
+        } catch {
+            throw BackupError.wrap(error, "lock \(keeper.key)")
+        }
+    }
+
+    /// Before the manifest: the lease must still be this run's.
+    static func checkHeld(_ keeper: LeaseKeeper) async throws {
+        do { try await keeper.checkHeld() } catch {
+            throw BackupError.wrap(error, "lock \(keeper.key)")
+        }
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import Layout
+import ObjectStore
+import TimeText
+
+/// Holds one run's lease in a `LeaseTable` object: added with a conditional write, renewed every third
+/// of the lease while the run goes, removed at the end. Expired leases, and leases of processes of
+/// this host that no longer exist (killed runs), are dropped by whoever writes the table next.
+///
+/// Every change is read-modify-write with `If-Match` on the version read (`If-None-Match` when there is
+/// no table yet), so two runs never both add a lease from the same version. A write whose answer was
+/// lost and whose retry failed its condition is recognised by reading the table again: a lease with
+/// this run's id is this run's own.
+public final class LeaseKeeper: @unchecked Sendable {
+    public let key: String
+    private let store: any ObjectStore
+    private let options: PutOptions
+    private let template: LeaseTable.Lease
+    private let leaseSeconds: TimeInterval
+    private let renewEvery: TimeInterval
+    private let clock: @Sendable () -> Date
+    private let state = NSLock()
+    private var renewal: Task<Void, Never>?
+    private var lostReason: String?
+
+    /// Rounds of read-modify-write before giving up on a table other runs keep changing.
+    static let attempts = 20
+
+    /// `lease` names the run and what it claims; its times are set when it is written. It lasts
+    /// `seconds` by `clock` and is renewed every `renewEvery` seconds of real time (a third of it by default).
+    public init(store: any ObjectStore, key: String, options: PutOptions = PutOptions(), lease: LeaseTable.Lease,
+                seconds: TimeInterval, renewEvery: TimeInterval? = nil, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.key = key
+        var options = options
+        options.contentType = "application/json"
+        options.ifNoneMatch = false
+        options.ifMatch = nil
+        self.options = options
+        template = lease
+        leaseSeconds = seconds
+        self.renewEvery = renewEvery ?? seconds / 3
+        self.clock = clock
+    }
+
+    public var runId: String { template.runId }
+
+    /// Adds this run's lease, or throws `LeaseError.held` naming the lease whose claims overlap.
+    public func acquire() async throws {
+        try await update { table, now in
+            if table.lease(runId: self.runId) != nil { return .keep }
+            if let (other, claim) = table.leases.lazy.compactMap({ other in self.template.conflict(with: other).map { (other, $0) } }).first {
+                throw LeaseError.held(key: self.key, by: other, claim: claim)
+            }
+            var lease = self.template
+            lease.acquiredAt = now
+            lease.expiresAt = now.addingTimeInterval(self.leaseSeconds)
+            table.leases.append(lease)
+            return .write
+        }
+        // A store that ignored the condition could have let another writer replace the table after us.
+        try await checkHeld()
+        let interval = renewEvery
+        let task = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: UInt64(interval * 1e9))
+                guard !Task.isCancelled, let self else { return }
+                await self.renew()
+            }
+        }
+        state.withLock { renewal = task }
+    }
+
+    /// Throws `LeaseError.lost` unless the table still holds this run's unexpired lease.
+    public func checkHeld() async throws {
+        if let reason = state.withLock({ lostReason }) { throw LeaseError.lost(key: key, reason: reason) }
+        let table = try await read()?.table ?? LeaseTable()
+        guard let mine = table.lease(runId: runId) else {
+            throw LeaseError.lost(key: key, reason: "the lease of run \(runId) is gone (taken over after it expired?)")
+        }
+        if mine.isExpired(at: clock()) {
+            throw LeaseError.lost(key: key, reason: "the lease of run \(runId) expired at \(Timestamps.rfc3339(mine.expiresAt))")
+        }
+    }
+
+    /// Removes this run's lease; best effort (an expired lease frees the claims anyway).
+    public func release() async {
+        state.withLock {
+            renewal?.cancel()
+            renewal = nil
+        }
+        try? await update { table, _ in
+            guard table.lease(runId: self.runId) != nil else { return .keep }
+            table.leases.removeAll { $0.runId == self.runId }
+            return .write
+        }
+    }
+
+    private func renew() async {
+        do {
+            try await update { table, now in
+                guard let index = table.leases.firstIndex(where: { $0.runId == self.runId }) else {
+                    throw LeaseError.lost(key: self.key, reason: "the lease of run \(self.runId) was taken over by another run")
+                }
+                table.leases[index].expiresAt = now.addingTimeInterval(self.leaseSeconds)
+                return .write
+            }
+        } catch let error as LeaseError {
+            state.withLock { lostReason = error.reason }
+        } catch {
+            // A failed renewal is tried again at the next tick; the lease lasts three of them.
+        }
+    }
+
+    private enum Decision { case write, keep }
+
+    /// Reads the table, drops leases that are over, lets `change` edit it, and writes it back on the
+    /// condition that nobody changed it meanwhile; on a lost race it starts again from a fresh read.
+    private func update(_ change: @escaping @Sendable (inout LeaseTable, Date) throws -> Decision) async throws {
+        for attempt in 1...Self.attempts {
+            let current = try await read()
+            var table = current?.table ?? LeaseTable()
+            let now = clock()
+            let before = table.leases.count
+            table.leases.removeAll { $0.runId != runId && ($0.isExpired(at: now) || LockHolder.isGone($0.holder)) }
+            let decision = try change(&table, now)
+            if decision == .keep && table.leases.count == before { return }
+            var options = self.options
+            if let etag = current?.etag { options.ifMatch = etag } else { options.ifNoneMatch = true }
+            do {
+                // The last lease out removes the object, on the same condition as any write.
+                if table.leases.isEmpty, let etag = current?.etag {
+                    try await store.delete(key, ifMatch: etag)
+                } else if !table.leases.isEmpty {
+                    try await store.put(key, body: Array(try table.encoded()), options: options)
+                }
+                return
+            } catch let error as StoreError where error.isConditionFailed {
+                // Another run changed the table first, or this write landed and only its answer was
+                // lost: the next read tells which.
+                if attempt > 1 { try? await Task.sleep(nanoseconds: UInt64.random(in: 10_000_000...(50_000_000 * UInt64(min(attempt, 8))))) }
+            }
+        }
+        throw LeaseError.busy(key: key, attempts: Self.attempts)
+    }
+
+    private func read() async throws -> (table: LeaseTable, etag: String)? {
+        let object: TaggedObject
+        do {
+            object = try await store.getTagged(key)
+        } catch let error as StoreError where error.isNotFound {
+            return nil
+        }
+        return (try LeaseTable.decode(Data(object.body), name: key), object.etag)
+    }
+}
+
+/// Why a lease could not be taken or kept: one line for the run's failure.
+public enum LeaseError: Error, CustomStringConvertible, Sendable {
+    /// Another run's lease claims some of the same data.
+    case held(key: String, by: LeaseTable.Lease, claim: LeaseTable.Claim)
+    /// This run's lease is no longer in the table (taken over after it expired).
+    case lost(key: String, reason: String)
+    /// Other runs changed the table every time this one tried.
+    case busy(key: String, attempts: Int)
+
+    public var reason: String {
+        switch self {
+        case .held(_, let lease, let claim):
+            return "\(claim) is held by \(lease.summary) until \(Timestamps.rfc3339(lease.expiresAt))"
+        case .lost(_, let reason): return reason
+        case .busy(_, let attempts): return "other runs changed it in each of \(attempts) attempts"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .held(let key, _, _):
+            return "\(reason); wait for that run, or remove its lease from \(key) if it is gone"
+        case .lost(let key, let reason):
+            return "lock \(key): \(reason); this run stops"
+        case .busy(let key, _):
+            return "lock \(key): \(reason); try again"
+        }
+    }
+}

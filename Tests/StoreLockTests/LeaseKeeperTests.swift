@@ -1,0 +1,150 @@
+import Foundation
+import KtapeTestSupport
+import Layout
+import ObjectStore
+import StoreLock
+import Testing
+
+enum LockBackend: String, CaseIterable, CustomStringConvertible {
+    case memory, directory, s3
+    var description: String { rawValue }
+
+    func makeStore() async throws -> any ObjectStore {
+        switch self {
+        case .memory: return MemoryStore()
+        case .directory: return try LocalDirectoryStore(root: NSTemporaryDirectory() + "ktape-lock-" + UUID().uuidString)
+        case .s3: return try await S3TestServer.shared.value.freshStore()
+        }
+    }
+}
+
+/// Leases in one lock object: overlapping claims exclude each other, disjoint ones and one group's
+/// members share the table, and every change is a conditional write.
+struct LeaseKeeperTests {
+    static let key = "_ktape/locks/store.json"
+
+    static func keeper(_ store: any ObjectStore, run: String, claims: [LeaseTable.Claim], group: String? = nil,
+                       holder: String = "otherhost pid 1", seconds: TimeInterval = 600) -> LeaseKeeper {
+        let lease = LeaseTable.Lease(runId: run, command: "backup", job: "job-\(run)", holder: holder, group: group,
+                                     claims: claims, acquiredAt: Date(), expiresAt: Date())
+        return LeaseKeeper(store: store, key: key, lease: lease, seconds: seconds)
+    }
+
+    static func table(_ store: any ObjectStore) async throws -> LeaseTable {
+        try LeaseTable.decode(Data(try await store.get(key)), name: key)
+    }
+
+    @Test(arguments: LockBackend.allCases)
+    func overlappingClaimsAreRefusedNamingTheHolder(_ backend: LockBackend) async throws {
+        let store = try await backend.makeStore()
+        let first = Self.keeper(store, run: "a", claims: [LeaseTable.Claim(topic: "orders")])
+        try await first.acquire()
+        let second = Self.keeper(store, run: "b", claims: LeaseTable.Claim.partitions([TopicPartition("orders", 3)]))
+        let error = await #expect(throws: LeaseError.self) { try await second.acquire() }
+        let text = error.map { "\($0)" } ?? ""
+        #expect(text.contains("topic orders is held by backup of job job-a by otherhost pid 1 (run a) until 2"), "\(text)")
+        #expect(text.contains(Self.key))
+        #expect(try await Self.table(store).leases.map(\.runId) == ["a"])
+        await first.release()
+        try await second.acquire()
+        #expect(try await Self.table(store).leases.map(\.runId) == ["b"])
+    }
+
+    @Test(arguments: LockBackend.allCases)
+    func disjointPartitionsAndOneGroupShareTheTable(_ backend: LockBackend) async throws {
+        let store = try await backend.makeStore()
+        let shard0 = Self.keeper(store, run: "s0", claims: LeaseTable.Claim.partitions([TopicPartition("t", 0), TopicPartition("t", 2)]))
+        let shard1 = Self.keeper(store, run: "s1", claims: LeaseTable.Claim.partitions([TopicPartition("t", 1), TopicPartition("t", 3)]))
+        let member1 = Self.keeper(store, run: "g1", claims: [LeaseTable.Claim(topic: "u")], group: "etl")
+        let member2 = Self.keeper(store, run: "g2", claims: [LeaseTable.Claim(topic: "u")], group: "etl")
+        for keeper in [shard0, shard1, member1, member2] { try await keeper.acquire() }
+        #expect(try await Self.table(store).leases.map(\.runId) == ["s0", "s1", "g1", "g2"])
+        // A run outside the group, or a shard of another count, overlaps and is refused.
+        let outsider = Self.keeper(store, run: "x", claims: [LeaseTable.Claim(topic: "u")], group: "other")
+        await #expect(throws: LeaseError.self) { try await outsider.acquire() }
+        let otherCount = Self.keeper(store, run: "y", claims: LeaseTable.Claim.partitions([TopicPartition("t", 2)]))
+        await #expect(throws: LeaseError.self) { try await otherCount.acquire() }
+        await shard0.release()
+        #expect(try await Self.table(store).leases.map(\.runId) == ["s1", "g1", "g2"])
+    }
+
+    @Test(arguments: LockBackend.allCases)
+    func expiredLeasesAndKilledProcessesOfThisHostAreTakenOver(_ backend: LockBackend) async throws {
+        let store = try await backend.makeStore()
+        let gone = Process()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        let now = Date()
+        let stale = LeaseTable(leases: [
+            LeaseTable.Lease(runId: "expired", command: "backup", job: nil, holder: "far pid 9", claims: [LeaseTable.Claim(topic: "t")],
+                             acquiredAt: now.addingTimeInterval(-700), expiresAt: now.addingTimeInterval(-1)),
+            LeaseTable.Lease(runId: "killed", command: "restore", job: nil,
+                             holder: "\(ProcessInfo.processInfo.hostName) pid \(gone.processIdentifier)",
+                             claims: [LeaseTable.Claim(topic: "t")], acquiredAt: now, expiresAt: now.addingTimeInterval(600)),
+        ])
+        try await store.put(Self.key, body: Array(try stale.encoded()))
+        try await Self.keeper(store, run: "new", claims: [LeaseTable.Claim(topic: "t")]).acquire()
+        #expect(try await Self.table(store).leases.map(\.runId) == ["new"])
+    }
+
+    @Test(arguments: LockBackend.allCases)
+    func manyRunsRacingForOneTopicLeaveExactlyOneHolder(_ backend: LockBackend) async throws {
+        let store = try await backend.makeStore()
+        let winners = try await withThrowingTaskGroup(of: String?.self) { group in
+            for n in 0..<10 {
+                group.addTask {
+                    do {
+                        try await Self.keeper(store, run: "r\(n)", claims: [LeaseTable.Claim(topic: "t")]).acquire()
+                        return "r\(n)"
+                    } catch is LeaseError {
+                        return nil
+                    }
+                }
+            }
+            return try await group.reduce(into: [String]()) { if let run = $1 { $0.append(run) } }
+        }
+        #expect(winners.count == 1)
+        #expect(try await Self.table(store).leases.map(\.runId) == winners)
+    }
+
+    @Test func aLostAnswerToTheLeaseWriteIsRecognisedAsOurs() async throws {
+        let store = AnswerLosingStore(base: MemoryStore(), losing: { $0 == Self.key })
+        let keeper = Self.keeper(store, run: "mine", claims: [LeaseTable.Claim(topic: "t")])
+        try await keeper.acquire()
+        #expect(store.lostAnswers == 1)
+        #expect(try await Self.table(store).leases.map(\.runId) == ["mine"])
+        try await keeper.checkHeld()
+    }
+
+    @Test func theLeaseIsRenewedWhileTheRunGoesAndLostWhenTakenOver() async throws {
+        let store = MemoryStore()
+        let clock = ManualClock(Date(timeIntervalSince1970: 1_800_000_000))
+        let lease = LeaseTable.Lease(runId: "long", command: "backup", job: nil, holder: "otherhost pid 1",
+                                     claims: [LeaseTable.Claim(topic: "t")], acquiredAt: clock.now, expiresAt: clock.now)
+        let keeper = LeaseKeeper(store: store, key: Self.key, lease: lease, seconds: 600, renewEvery: 0.05, clock: { clock.now })
+        try await keeper.acquire()
+        #expect(try await Self.table(store).leases[0].expiresAt == clock.now.addingTimeInterval(600))
+        // 500 s on, a renewal moves the end 600 s past then, so at 900 s the lease still holds.
+        clock.advance(500)
+        let deadline = Date().addingTimeInterval(20)
+        while try await Self.table(store).leases[0].expiresAt < clock.now.addingTimeInterval(600), Date() < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        clock.advance(400)
+        try await keeper.checkHeld()
+        // Another run removes it (as one would after it expired): the keeper finds out.
+        try await store.put(Self.key, body: Array(try LeaseTable().encoded()))
+        await #expect(throws: LeaseError.self) { try await keeper.checkHeld() }
+        await keeper.release()
+    }
+}
+
+/// A clock the test moves.
+final class ManualClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: Date
+    init(_ start: Date) { current = start }
+    var now: Date { lock.withLock { current } }
+    func advance(_ seconds: TimeInterval) { lock.withLock { current = current.addingTimeInterval(seconds) } }
+}
