@@ -3,6 +3,7 @@ import Kafka
 import Layout
 import ObjectStore
 import SigV4
+import StoreLock
 
 /// `ktape restore`: produces a store's records back into a cluster, each into the partition of the
 /// same number, byte-exact, resumable without duplicates. The CLI opens the store; the engine receives it.
@@ -57,6 +58,25 @@ public final class RestoreEngine: @unchecked Sendable {
             return RestoreResult(plan: plan, summary: summary)
         }
         for warning in plan.warnings { events.warning(warning) }
+        let states = try ResumeStateStore(options: options, store: store, layout: layout)
+        let lock = RestoreLease.keeper(states: states, targets: plan.topics.map(\.targetTopic), options: options)
+        try await RestoreLease.acquire(lock, options: options)
+        do {
+            let done = try await restoreLocked(plan: plan, states: states, producer: producer, admin: admin,
+                                               translator: &translator, summary: summary, started: started)
+            await lock.release()
+            return RestoreResult(plan: done.plan, summary: done.summary)
+        } catch {
+            await lock.release()
+            throw error
+        }
+    }
+
+    /// Everything that writes to the target, while this restore holds its lease on the target topics.
+    private func restoreLocked(plan: RestorePlan, states: ResumeStateStore, producer: RecordProducer?, admin: KafkaAdmin,
+                               translator: inout GroupOffsetTranslator, summary: RestoreSummary,
+                               started: Date) async throws -> (plan: RestorePlan, summary: RestoreSummary) {
+        var plan = plan, summary = summary
         let options = self.options
         let snapshot = plan
         let created = try await KafkaBlocking.run {
@@ -66,7 +86,6 @@ public final class RestoreEngine: @unchecked Sendable {
         for warning in created { events.warning(warning) }
         plan.warnings += created
 
-        let states = try ResumeStateStore(options: options, store: store, layout: layout)
         guard let producer else { throw RestoreError.failure("internal: no producer for a restore that is not a dry run") }
         let run = PartitionRun(plan: plan, options: options, store: store, states: states, admin: admin,
                                producer: producer, events: events)
@@ -95,7 +114,7 @@ public final class RestoreEngine: @unchecked Sendable {
         summary.filteredRecords = outcome.filtered
         summary.warnings = plan.warnings + outcome.warnings
         summary.seconds = Date().timeIntervalSince(started)
-        return RestoreResult(plan: plan, summary: summary)
+        return (plan, summary)
     }
 
     private func makeAdmin() throws -> KafkaAdmin {

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Layout
+import StoreLock
 
 /// Everything one restore needs to know, taken from a validated job (`RestoreOptions(spec:)`) or
 /// built directly by tests. The engine receives the store; it never opens one.
@@ -39,6 +40,13 @@ public struct RestoreOptions: Sendable {
     public var bestEffortTimeoutMilliseconds: Int32 = 5_000
     /// How long to wait for CreateTopics.
     public var createTimeoutMilliseconds: Int32 = 30_000
+    /// The job's name, for the lease a second restore is refused with.
+    public var jobName: String?
+    /// Names this process in the lease (`host pid N`), so a killed restore's lease is taken over at once on this host.
+    public var holder: String = LockHolder.current
+    /// The lease on the target topics; renewed every third of it while the restore goes.
+    public var lockLease: TimeInterval = 600
+    public var clock: @Sendable () -> Date = { Date() }
     /// Test hook: stop as if killed once this many records were produced and delivered in this run,
     /// before resume state records them (no final state write).
     public var stopAfterDeliveries: Int?
@@ -54,6 +62,7 @@ public struct RestoreOptions: Sendable {
     /// job's bootstrap list and `-X` properties by the caller (one place for both commands).
     public init(spec: JobSpec, kafka: KafkaConfig) {
         self.init(kafka: kafka)
+        jobName = spec.jobName
         consumerGroups = spec.common.consumerGroups?.value
         if let restore = spec.restore {
             topicRegexList = restore.topicRegexList?.value

@@ -1,0 +1,29 @@
+import Foundation
+import Layout
+import ObjectStore
+import StoreLock
+
+/// One restore per target topic: a lease in `_ktape/restore/<target cluster>.lock.json`, beside the
+/// resume state (in the store, or in `--state-dir`), claiming the target topics. A second restore
+/// into any of them is refused before it creates a topic or produces a record; restores into other
+/// topics of the same cluster run side by side.
+enum RestoreLease {
+    static func keeper(states: ResumeStateStore, targets: [String], options: RestoreOptions) -> LeaseKeeper {
+        let now = options.clock()
+        let runId = "restore-\(RunID.compactTimestamp(now))-\(String(UInt32.random(in: .min ... .max), radix: 16))"
+        let lease = LeaseTable.Lease(runId: runId, command: "restore", job: options.jobName, holder: options.holder, group: nil,
+                                     claims: targets.sorted().map { LeaseTable.Claim(topic: $0) }, acquiredAt: now, expiresAt: now)
+        return LeaseKeeper(store: states.store, key: states.layout.restoreLockKey(targetCluster: states.targetCluster),
+                           lease: lease, seconds: options.lockLease, clock: options.clock)
+    }
+
+    static func acquire(_ keeper: LeaseKeeper, options: RestoreOptions) async throws {
+        do {
+            try await keeper.acquire()
+        } catch let error as LeaseError {
+            throw RestoreError.failure("target cluster \(options.kafka.bootstrapServers): another restore is running into it: \(error)")
+        } catch {
+            throw RestoreError.failure("lock \(keeper.key): \(error)")
+        }
+    }
+}

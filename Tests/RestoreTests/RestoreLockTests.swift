@@ -1,0 +1,85 @@
+import Foundation
+import Kafka
+import KtapeTestSupport
+import Layout
+import ObjectStore
+import Restore
+import Testing
+
+/// One restore per target topic: a lease beside the resume state, taken before any topic is created
+/// or record produced.
+@Suite struct RestoreLockTests {
+    func setup(store: any ObjectStore) async throws -> (KafkaMockCluster, StoreFixture, [Int32: [Layout.KafkaRecord]]) {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let fixture = StoreFixture(store: store)
+        let records: [Int32: [Layout.KafkaRecord]] = [0: awkwardRecords(count: 30, partition: 0), 1: awkwardRecords(count: 25, partition: 1)]
+        try await fixture.writeRun(["events": records], partitionCounts: ["events": 2], perObject: 2)
+        try cluster.createTopic("events", partitions: 2)
+        return (cluster, fixture, records)
+    }
+
+    /// Two restores into one target at once: the second is refused before it produces anything, and
+    /// the first alone fills the target, every record once.
+    @Test func aSecondRestoreIntoTheSameTargetIsRefusedBeforeProducing() async throws {
+        // Slow state writes (the first comes before any record is produced) keep the first restore
+        // going while the second starts.
+        let slow = SlowStore(slowPrefix: "backups/_ktape/restore/", putDelay: .seconds(3), getDelay: .zero)
+        let (cluster, fixture, records) = try await setup(store: slow)
+        let options = mockOptions(cluster)
+        let lockKey = fixture.layout.restoreLockKey(targetCluster: options.targetCluster)
+        let first = Task { try await restore(fixture, options) }
+        // Wait until the first holds its lease.
+        let deadline = Date().addingTimeInterval(30)
+        while !(try await slow.base.exists(lockKey)), Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        let before = try readTarget(cluster.config, topic: "events", partitions: 2).values.reduce(0) { $0 + $1.count }
+
+        var second = options
+        second.holder = "otherhost pid 2"
+        let error = await #expect(throws: RestoreError.self) { try await restore(fixture, second) }
+        #expect(error?.isInvalidInput == false)
+        let message = error?.message ?? ""
+        #expect(message.contains("another restore is running into it: topic events is held by restore"), "\(message)")
+        #expect(message.contains(lockKey), "\(message)")
+
+        let done = try await first.value
+        #expect(done.summary.producedRecords == 55)
+        let got = try readTarget(cluster.config, topic: "events", partitions: 2)
+        for p: Int32 in 0..<2 { #expect(differences(expected: records[p] ?? [], got: got[p] ?? []) == [], "partition \(p)") }
+        #expect(before < 55, "the first restore had finished before the second started; the test proves nothing")
+        // The lease is gone once the first restore ends.
+        #expect(!(try await slow.base.exists(lockKey)))
+    }
+
+    /// A restore into other topics of the same cluster is not held up.
+    @Test func restoresIntoOtherTopicsRunSideBySide() async throws {
+        let (cluster, fixture, _) = try await setup(store: MemoryStore(name: "memory://fixture"))
+        var options = mockOptions(cluster)
+        let lockKey = fixture.layout.restoreLockKey(targetCluster: options.targetCluster)
+        let now = Date()
+        let other = LeaseTable(leases: [LeaseTable.Lease(runId: "other", command: "restore", job: nil, holder: "otherhost pid 3",
+                                                         claims: [LeaseTable.Claim(topic: "payments")], acquiredAt: now,
+                                                         expiresAt: now.addingTimeInterval(600))])
+        try await fixture.store.put(lockKey, body: Array(try other.encoded()))
+        options.holder = "thishost pid 4"
+        let result = try await restore(fixture, options)
+        #expect(result.summary.producedRecords == 55)
+        #expect(try LeaseTable.decode(Data(try await fixture.store.get(lockKey)), name: lockKey).leases.map(\.runId) == ["other"])
+    }
+
+    /// With `--state-dir` the lease lives there, beside the state.
+    @Test func theLeaseLivesBesideTheStateDirectory() async throws {
+        let (cluster, fixture, _) = try await setup(store: MemoryStore(name: "memory://fixture"))
+        let directory = NSTemporaryDirectory() + "ktape-state-" + UUID().uuidString
+        var options = mockOptions(cluster)
+        options.stateDirectory = directory
+        let key = StoreLayout().restoreLockKey(targetCluster: options.targetCluster)
+        let now = Date()
+        let held = LeaseTable(leases: [LeaseTable.Lease(runId: "held", command: "restore", job: "j", holder: "otherhost pid 5",
+                                                        claims: [LeaseTable.Claim(topic: "events")], acquiredAt: now,
+                                                        expiresAt: now.addingTimeInterval(600))])
+        try await LocalDirectoryStore(root: directory).put(key, body: Array(try held.encoded()))
+        let error = await #expect(throws: RestoreError.self) { try await restore(fixture, options) }
+        #expect(error?.message.contains("restore of job j by otherhost pid 5") == true, "\(error?.message ?? "")")
+        #expect(try readTarget(cluster.config, topic: "events", partitions: 2).values.allSatisfy(\.isEmpty))
+    }
+}
