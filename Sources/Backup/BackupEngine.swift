@@ -102,7 +102,7 @@ public enum BackupEngine {
             var options = request.basePutOptions
             options.ifNoneMatch = true
             options.contentType = "application/json"
-            try await request.store.put(key, body: Array(try manifest.encoded()), options: options)
+            try await request.store.put(key, body: Array(try manifest.encoded(layout: request.layout)), options: options)
         }
         summary.manifestKey = key
         await outcome.finish(covered.filter { !$0.range.isEmpty })

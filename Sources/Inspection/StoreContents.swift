@@ -48,7 +48,7 @@ public struct StoreContents: Sendable {
         try await forEachConcurrently(manifestKeys, limit: concurrency, { key -> Fetched in
             do {
                 let bytes = try await store.get(key)
-                return .run(Run(key: key, manifest: try RunManifest.decode(Data(bytes), name: key)))
+                return .run(Run(key: key, manifest: try RunManifest.decode(Data(bytes), name: key, layout: layout)))
             } catch let error as ManifestError {
                 return .unreadable(error)
             } catch let error as StoreError {

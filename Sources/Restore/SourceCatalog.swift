@@ -70,7 +70,7 @@ struct SourceCatalog: Sendable {
         var manifests: [RunManifest] = []
         for key in manifestKeys {
             do {
-                manifests.append(try RunManifest.decode(Data(try await store.get(key)), name: key))
+                manifests.append(try RunManifest.decode(Data(try await store.get(key)), name: key, layout: layout))
             } catch let error as ManifestError {
                 throw RestoreError.invalidInput(error.description)
             } catch {

@@ -97,7 +97,7 @@ struct ConfluentManifestTests {
                                    configHash: "h", topics: [ManifestTopic(name: "clicks", partitionCount: 1)],
                                    partitions: [ManifestPartition(topic: "clicks", partition: 0, startOffset: 5, endOffset: 7, endOffsetAtStart: 7)],
                                    objects: [object])
-        try fixture.write(layout.runManifestKey(runId), Array(try manifest.encoded()))
+        try fixture.write(layout.runManifestKey(runId), Array(try manifest.encoded(layout: layout)))
         return (fixture, object)
     }
 

@@ -70,7 +70,7 @@ final class InspectionFixture: @unchecked Sendable {
                                    store: ManifestStoreSettings(topicsDir: layout.topicsDir, format: .envelope,
                                                                 compression: gzip ? .gzip : .none),
                                    configHash: "test", topics: topics, partitions: partitions, objects: objects)
-        try await store.put(layout.runManifestKey(runId), body: Array(try manifest.encoded()))
+        try await store.put(layout.runManifestKey(runId), body: Array(try manifest.encoded(layout: layout)))
         manifests.append(manifest)
         return manifest
     }

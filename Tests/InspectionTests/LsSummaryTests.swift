@@ -75,7 +75,7 @@ struct LsSummaryTests {
         edited.partitions[0].startOffset = 0
         edited.partitions[0].endOffset = 5
         edited.partitions[0].gaps = [OffsetGap(start: 3, end: 5, reason: .retention)]
-        try fixture.write(fixture.layout.runManifestKey(manifest.runId), Array(try edited.encoded()))
+        try fixture.write(fixture.layout.runManifestKey(manifest.runId), Array(try edited.encoded(layout: fixture.layout)))
         let summary = try await summary(fixture)
         #expect(summary.topics.first?.partitions.first?.gaps == [StoreSummary.Gap(start: 3, end: 5, reason: "retention")])
         #expect(summary.tableText().contains("1 (2 lost)"))

@@ -138,7 +138,7 @@ struct VerifyDamageTests {
         object.sha256 = Digest.hex(Digest.sha256(body))
         var edited = manifest
         edited.objects = [object]
-        try fixture.write(fixture.layout.runManifestKey(manifest.runId), Array(try edited.encoded()))
+        try fixture.write(fixture.layout.runManifestKey(manifest.runId), Array(try edited.encoded(layout: fixture.layout)))
         let report = try await fixture.verify()
         #expect(report.problems.map(\.description) == ["\(object.key): holds offsets 1…3, the manifest recorded 0…2"])
     }

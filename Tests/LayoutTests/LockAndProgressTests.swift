@@ -16,7 +16,7 @@ import Testing
         #expect(try back.encoded() == data)
         #expect(!back.isExpired(at: now.addingTimeInterval(299)))
         #expect(back.isExpired(at: now.addingTimeInterval(300)))
-        #expect(throws: ManifestError.self) { try RunManifest.decode(data, name: "wrong kind") }
+        #expect(throws: ManifestError.self) { try RunManifest.decode(data, name: "wrong kind", layout: StoreLayout()) }
     }
 
     func partitionState(_ p: Int32, delivered: Int64 = 5) -> RestoreProgress.Partition {

@@ -6,39 +6,83 @@ import Testing
 @Suite struct ManifestCodingTests {
     let manifest = ManifestSamples.run(0, range: (0, 10), objects: [ManifestSamples.object(0, 9)])
 
+    let root = StoreLayout()
+
     @Test func roundTripsAndIsDeterministic() throws {
-        let data = try manifest.encoded()
-        #expect(try manifest.encoded() == data)
+        let data = try manifest.encoded(layout: root)
+        #expect(try manifest.encoded(layout: root) == data)
         let text = try #require(String(data: data, encoding: .utf8))
         #expect(text.contains("\"format\" : \"ktape-manifest\""))
-        #expect(text.contains("\"version\" : 1"))
+        #expect(text.contains("\"version\" : 2"))
         #expect(text.contains("\"startedAt\" : \"2026-11-24T12:29:14.123Z\""))
         #expect(text.contains("\"configHash\""))
-        let back = try RunManifest.decode(data, name: "runs/x.json")
-        #expect(try back.encoded() == data)
+        let back = try RunManifest.decode(data, name: "runs/x.json", layout: root)
+        #expect(try back.encoded(layout: root) == data)
         #expect(back.runId == manifest.runId)
         #expect(back.objects == manifest.objects)
         #expect(back.partitions == manifest.partitions)
     }
 
+    /// Keys are stored relative to the store root, so the same manifest read under any prefix (a
+    /// bucket copied to another prefix or bucket) names that store's objects.
+    @Test func keysAreRelativeToTheStoreRoot() throws {
+        let written = StoreLayout(prefix: "team-a/prod")
+        var mine = manifest
+        mine.objects = mine.objects.map { object in
+            var moved = object
+            moved.key = "team-a/prod/" + object.key
+            moved.companionKeys = ["team-a/prod/" + object.key.replacingOccurrences(of: ".ktape.json", with: ".keys.json")]
+            return moved
+        }
+        let data = try mine.encoded(layout: written)
+        let text = try #require(String(data: data, encoding: .utf8))
+        #expect(text.contains("\"key\" : \"topics/orders/partition=0/orders+0+0000000000.ktape.json\""))
+        #expect(!text.contains("team-a"))
+        let copied = try RunManifest.decode(data, name: "m", layout: StoreLayout(prefix: "inbox/from-team-a"))
+        #expect(copied.objects[0].key == "inbox/from-team-a/topics/orders/partition=0/orders+0+0000000000.ktape.json")
+        #expect(copied.objects[0].companionKeys == ["inbox/from-team-a/topics/orders/partition=0/orders+0+0000000000.keys.json"])
+        #expect(try RunManifest.decode(data, name: "m", layout: root).objects[0].key == manifest.objects[0].key)
+        // A key outside the prefix cannot be written relative to it.
+        #expect(throws: ManifestError.self) { try mine.encoded(layout: StoreLayout(prefix: "elsewhere")) }
+    }
+
+    /// Version 1 manifests held keys under the prefix they were written at (`vD/topics/...`): read
+    /// relative to that prefix, they name the objects of a copy under any other prefix.
+    @Test func version1KeysAreReadRelativeToThePrefixTheyName() throws {
+        var old = manifest
+        old.objects = [ManifestSamples.object(in: "orders", 0, 0, 9)].map { object in
+            var moved = object
+            moved.key = "vD/topics/" + object.key.dropFirst("topics/".count)
+            return moved
+        }
+        var text = try #require(String(data: try old.encoded(layout: StoreLayout(prefix: "vD")), encoding: .utf8))
+        text = text.replacingOccurrences(of: "\"version\" : 2", with: "\"version\" : 1")
+            .replacingOccurrences(of: "\"key\" : \"topics/", with: "\"key\" : \"vD/topics/")
+        #expect(text.contains("vD/topics/orders/partition=0/"))
+        let copy = try RunManifest.decode(Data(text.utf8), name: "old", layout: StoreLayout(prefix: "dD1"))
+        #expect(copy.objects[0].key == "dD1/topics/orders/partition=0/orders+0+0000000000.ktape.json")
+        let atRoot = try RunManifest.decode(Data(text.utf8), name: "old", layout: root)
+        #expect(atRoot.objects[0].key == "topics/orders/partition=0/orders+0+0000000000.ktape.json")
+    }
+
     @Test func refusesUnknownFormatAndNewerVersion() throws {
-        let data = try manifest.encoded()
+        let data = try manifest.encoded(layout: root)
         let text = try #require(String(data: data, encoding: .utf8))
         let other = Data(text.replacingOccurrences(of: "ktape-manifest", with: "something-else").utf8)
         #expect(throws: ManifestError(manifest: "a.json", reason: "format is 'something-else', expected 'ktape-manifest'")) {
-            try RunManifest.decode(other, name: "a.json")
+            try RunManifest.decode(other, name: "a.json", layout: root)
         }
-        let newer = Data(text.replacingOccurrences(of: "\"version\" : 1", with: "\"version\" : 2").utf8)
+        let newer = Data(text.replacingOccurrences(of: "\"version\" : 2", with: "\"version\" : 3").utf8)
         do {
-            _ = try RunManifest.decode(newer, name: "b.json")
-            Issue.record("version 2 accepted")
+            _ = try RunManifest.decode(newer, name: "b.json", layout: root)
+            Issue.record("version 3 accepted")
         } catch let error as ManifestError {
-            #expect(error.description.hasPrefix("manifest b.json: version 2 is newer"))
+            #expect(error.description.hasPrefix("manifest b.json: version 3 is newer"))
         }
-        #expect(throws: ManifestError.self) { try RunManifest.decode(Data("[1]".utf8), name: "c.json") }
+        #expect(throws: ManifestError.self) { try RunManifest.decode(Data("[1]".utf8), name: "c.json", layout: root) }
         let broken = Data(text.replacingOccurrences(of: "\"configHash\"", with: "\"configHashX\"").utf8)
         do {
-            _ = try RunManifest.decode(broken, name: "d.json")
+            _ = try RunManifest.decode(broken, name: "d.json", layout: root)
             Issue.record("missing field accepted")
         } catch let error as ManifestError {
             #expect(error.description.contains("missing field"))

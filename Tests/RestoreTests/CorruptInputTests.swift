@@ -102,7 +102,7 @@ import Testing
         broken.objects.remove(at: 1)
         broken.runId = RunID(rawValue: manifest.runId.rawValue + "x")
         try await fixture.store.delete(fixture.layout.runManifestKey(manifest.runId))
-        try await fixture.store.put(fixture.layout.runManifestKey(broken.runId), body: Array(try broken.encoded()))
+        try await fixture.store.put(fixture.layout.runManifestKey(broken.runId), body: Array(try broken.encoded(layout: fixture.layout)))
         let error = await #expect(throws: RestoreError.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
         #expect(error?.isInvalidInput == true)
         #expect(error?.message.contains("hole") == true)

@@ -74,7 +74,7 @@ final class StoreFixture: @unchecked Sendable {
                                                                 compression: gzip ? .gzip : .none),
                                    configHash: "test", topics: topics, partitions: partitions, objects: objects,
                                    consumerGroupOffsets: groupOffsets)
-        try await store.put(layout.runManifestKey(runId), body: Array(try manifest.encoded()))
+        try await store.put(layout.runManifestKey(runId), body: Array(try manifest.encoded(layout: layout)))
         runs.append(runId)
         return manifest
     }

@@ -11,7 +11,7 @@ enum ManifestHistory {
             guard layout.runID(fromKey: object.key) != nil else { continue }
             let bytes = try await store.get(object.key)
             do {
-                manifests.append(try RunManifest.decode(Data(bytes), name: object.key))
+                manifests.append(try RunManifest.decode(Data(bytes), name: object.key, layout: layout))
             } catch {
                 throw BackupError.invalidInput("\(error)")
             }

@@ -37,6 +37,17 @@ public struct StoreLayout: Hashable, Sendable {
         try ObjectKey.parse(key, prefix: prefix, topicsDir: topicsDir)
     }
 
+    /// `relative` (a key as manifests hold it, relative to the store root) as a key of this store.
+    public func absoluteKey(_ relative: String) -> String { KeyPath.join(prefix, relative) }
+
+    /// A key of this store relative to its root, as manifests hold it, so a store copied under another
+    /// prefix or into another bucket reads the same; nil for a key outside the prefix.
+    public func relativeKey(_ key: String) -> String? {
+        if prefix.isEmpty { return key }
+        guard key.hasPrefix(prefix + "/") else { return nil }
+        return String(key.dropFirst(prefix.count + 1))
+    }
+
     // MARK: metadata
 
     /// Folder (ending in `/`) of all metadata.

@@ -16,13 +16,57 @@ public struct ManifestError: Error, Equatable, Sendable, CustomStringConvertible
 }
 
 extension RunManifest {
-    /// Deterministic JSON: sorted keys, indented, dates as RFC 3339 UTC with milliseconds.
-    public func encoded() throws -> Data { try LayoutJSON.encode(self) }
+    /// Deterministic JSON (sorted keys, indented, dates as RFC 3339 UTC with milliseconds) in the
+    /// current version, with every object key made relative to the root of `layout`'s store.
+    public func encoded(layout: StoreLayout) throws -> Data {
+        var stored = self
+        stored.version = Self.currentVersion
+        stored.objects = try objects.map { object in
+            try object.withKeys { key in
+                guard let relative = layout.relativeKey(key) else {
+                    throw ManifestError(manifest: runId.rawValue, reason: "object key '\(key)' is not under the store prefix '\(layout.prefix)'")
+                }
+                return relative
+            }
+        }
+        return try LayoutJSON.encode(stored)
+    }
 
     /// Reads a manifest, refusing another format or a newer version first, so that a future
-    /// layout is never half-understood. `name` (its key) is used in errors.
-    public static func decode(_ data: Data, name: String) throws -> RunManifest {
-        try LayoutJSON.decode(RunManifest.self, from: data, name: name, format: formatName, version: currentVersion)
+    /// layout is never half-understood, and turns its object keys into keys of `layout`'s store: a
+    /// manifest holds them relative to the store root (version 1: under the prefix of the store that
+    /// wrote it), so a copy under another prefix or in another bucket reads the same. `name` (its
+    /// key) is used in errors.
+    public static func decode(_ data: Data, name: String, layout: StoreLayout) throws -> RunManifest {
+        var manifest = try LayoutJSON.decode(RunManifest.self, from: data, name: name, format: formatName, version: currentVersion)
+        let topicsDir = manifest.store.topicsDir
+        let version = manifest.version
+        manifest.objects = manifest.objects.map { object in
+            object.withKeys { key in
+                layout.absoluteKey(version >= 2 ? key : Self.version1Relative(key, topic: object.topic, partition: object.partition,
+                                                                              topicsDir: topicsDir))
+            }
+        }
+        return manifest
+    }
+
+    /// A version 1 key without the prefix it was written under: from `<topics-dir>/<topic>/partition=<p>/`
+    /// on. A key without that folder is kept as it is (and refused where it is parsed).
+    static func version1Relative(_ key: String, topic: String, partition: Int32, topicsDir: String) -> String {
+        let folder = KeyPath.join(topicsDir, topic, "partition=\(partition)") + "/"
+        if key.hasPrefix(folder) { return key }
+        guard let range = key.range(of: "/" + folder, options: .backwards) else { return key }
+        return String(key[key.index(after: range.lowerBound)...])
+    }
+}
+
+extension ManifestObject {
+    /// The object with its key and its companions' keys mapped by `transform`.
+    func withKeys(_ transform: (String) throws -> String) rethrows -> ManifestObject {
+        var copy = self
+        copy.key = try transform(key)
+        copy.companionKeys = try companionKeys.map(transform)
+        return copy
     }
 }
 

@@ -5,8 +5,9 @@ import Foundation
 public struct RunManifest: Codable, Equatable, Sendable {
     /// Written as `"format"`; readers refuse any other value.
     public static let formatName = "ktape-manifest"
-    /// The version this code writes; readers refuse higher ones.
-    public static let currentVersion = 1
+    /// The version this code writes; readers refuse higher ones. Version 2 holds object keys relative
+    /// to the store root; version 1 held them with the prefix of the store that wrote them.
+    public static let currentVersion = 2
 
     public var format: String = RunManifest.formatName
     public var version: Int = RunManifest.currentVersion
