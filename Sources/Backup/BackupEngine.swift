@@ -100,9 +100,8 @@ public enum BackupEngine {
         try await BackupLease.checkHeld(lock)
         try await storeCall("write manifest \(key)") {
             var options = request.basePutOptions
-            options.ifNoneMatch = true
             options.contentType = "application/json"
-            try await request.store.put(key, body: Array(try manifest.encoded(layout: request.layout)), options: options)
+            try await request.store.putOnce(key, body: Array(try manifest.encoded(layout: request.layout)), options: options)
         }
         summary.manifestKey = key
         await outcome.finish(covered.filter { !$0.range.isEmpty })

@@ -69,6 +69,19 @@ extension ObjectStore {
         ObjectListing(store: self, prefix: prefix, pageSize: pageSize)
     }
 
+    /// Writes an object that is never replaced (`If-None-Match: *`). An object already there with the
+    /// same bytes counts as written: a retry of a write whose answer was lost meets its own object.
+    public func putOnce(_ key: String, body: [UInt8], options: PutOptions) async throws {
+        var options = options
+        options.ifNoneMatch = true
+        options.ifMatch = nil
+        do {
+            try await put(key, body: body, options: options)
+        } catch let error as StoreError where error.isAlreadyExists {
+            guard try await get(key) == body else { throw error }
+        }
+    }
+
     /// Whether `key` exists (a head that maps not-found to false).
     public func exists(_ key: String) async throws -> Bool {
         do {

@@ -1,0 +1,44 @@
+import Foundation
+import KtapeTestSupport
+import Layout
+import ObjectStore
+import StoreLock
+import Testing
+@testable import Backup
+
+/// A write-once put whose answer was lost meets its own object on the retry ("precondition failed"):
+/// the run recognises it and carries on.
+@Suite struct LostAnswerTests {
+    @Test func aManifestWhoseAnswerWasLostCountsAsWritten() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("lost", partitions: 2)
+        try fixture.produceJSON(topic: topic, partitions: 2, count: 10)
+        let store = AnswerLosingStore(base: MemoryStore(), losing: { $0.hasPrefix("_ktape/runs/") })
+        let summary = try await fixture.backup(store: store, topics: [topic])
+        #expect(store.lostAnswers == 1)
+        #expect(summary.manifestKey != nil)
+        #expect(try await StoreContents.manifests(store).count == 1)
+        // The lock went away as usual.
+        #expect(!(try await store.exists(fixture.layout.storeLockKey)))
+    }
+
+    @Test func aManifestKeyHoldingOtherBytesIsStillAnError() async throws {
+        let store = MemoryStore()
+        try await store.put("_ktape/runs/x.json", body: Array("other".utf8))
+        await #expect(throws: StoreError.self) {
+            try await store.putOnce("_ktape/runs/x.json", body: Array("mine".utf8), options: PutOptions())
+        }
+        try await store.putOnce("_ktape/runs/x.json", body: Array("other".utf8), options: PutOptions())
+    }
+
+    @Test func aLostAnswerToTheLockWriteDoesNotLookLikeAnotherRun() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("lostlock", partitions: 1)
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 4)
+        let store = AnswerLosingStore(base: MemoryStore(), losing: { $0.hasSuffix("_ktape/locks/store.json") })
+        let summary = try await fixture.backup(store: store, topics: [topic])
+        #expect(store.lostAnswers == 1)
+        #expect(summary.records == 4)
+        #expect(!(try await store.exists(fixture.layout.storeLockKey)))
+    }
+}
