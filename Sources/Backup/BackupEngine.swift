@@ -4,6 +4,7 @@ import Layout
 import ObjectStore
 import SigV4
 import StoreLock
+import Threads
 
 /// `ktape backup`: snapshots the selected partitions from their checkpoints up to the end offsets
 /// seen at the start, writes the objects, then — only once every object is durable — the run's
@@ -18,8 +19,12 @@ public enum BackupEngine {
         let timeout = Int32(max(1, request.connectTimeout * 1000))
 
         let admin = try kafka("connect to Kafka") { try KafkaAdmin(config: request.kafka) }
-        try await blocking("connect to Kafka") { try admin.checkConnection(timeoutMilliseconds: timeout) }
-        let metadata = try await blocking("read cluster metadata") { try admin.metadata(timeoutMilliseconds: timeout) }
+        // One watch for the whole run: every wait on Kafka that makes no progress for the stall
+        // timeout ends the run, whichever phase it is in.
+        let watch = StallWatch(timeout: request.stallTimeout, clock: request.clock)
+        let waits = KafkaWaits(request: request, watch: watch)
+        try await waits.run("connecting") { try admin.checkConnection(timeoutMilliseconds: timeout) }
+        let metadata = try await waits.run("reading the cluster's metadata") { try admin.metadata(timeoutMilliseconds: timeout) }
         let topics = try TopicSelection.select(settings: settings, metadata: metadata)
         let partitions = TopicSelection.share(of: topics, shard: settings.shard?.value)
         if partitions.isEmpty {
@@ -32,7 +37,7 @@ public enum BackupEngine {
         try await BackupLease.acquire(lock, request)
         do {
             let summary = try await locked(request, runId: runId, started: started, configHash: configHash,
-                                           admin: admin, topics: topics, partitions: partitions, lock: lock)
+                                           admin: admin, topics: topics, partitions: partitions, lock: lock, waits: waits)
             await lock.release()
             return summary
         } catch {
@@ -43,7 +48,7 @@ public enum BackupEngine {
 
     private static func locked(_ request: BackupRequest, runId: RunID, started: Date, configHash: String, admin: KafkaAdmin,
                                topics: [KafkaTopicMetadata], partitions: [TopicPartition],
-                               lock: LeaseKeeper) async throws -> BackupSummary {
+                               lock: LeaseKeeper, waits: KafkaWaits) async throws -> BackupSummary {
         let manifests = try await storeCall("read run manifests") {
             try await ManifestHistory.load(store: request.store, layout: request.layout)
         }
@@ -54,7 +59,7 @@ public enum BackupEngine {
 
         // Topic configs and group offsets are asked for while the partitions are read.
         let factsTimeout = Int32(max(1, request.clusterFactsTimeout * 1000))
-        async let facts = blocking("describe topics") { () -> ([ManifestTopic], [ManifestGroupOffset]) in
+        async let facts = waits.run("describing the topics") { () -> ([ManifestTopic], [ManifestGroupOffset]) in
             (ClusterFacts.topics(topics, admin: admin, timeoutMilliseconds: factsTimeout, warn: request.warn),
              ClusterFacts.groupOffsets(selection: request.consumerGroups, excluding: request.settings.groupID?.value,
                                        partitions: partitions, admin: admin,
@@ -66,10 +71,10 @@ public enum BackupEngine {
         let outcome: ReadOutcome
         if let group = request.settings.groupID?.value {
             outcome = try await readInGroup(request, group: group, topics: topics.map(\.name), checkpoint: checkpoint,
-                                            settings: objectSettings, admin: admin)
+                                            settings: objectSettings, admin: admin, waits: waits)
         } else {
             outcome = try await readAssigned(request, partitions: partitions, checkpoint: checkpoint,
-                                             settings: objectSettings, admin: admin)
+                                             settings: objectSettings, admin: admin, waits: waits)
         }
         let (manifestTopics, groupOffsets) = try await facts
         let writers = outcome.writers
@@ -110,11 +115,11 @@ public enum BackupEngine {
 
     /// Static assignment (all partitions, or a `shard i/n`): planned up front, read by one reader.
     private static func readAssigned(_ request: BackupRequest, partitions: [TopicPartition], checkpoint: Checkpoint,
-                                     settings: ObjectSettings, admin: KafkaAdmin) async throws -> ReadOutcome {
+                                     settings: ObjectSettings, admin: KafkaAdmin, waits: KafkaWaits) async throws -> ReadOutcome {
         // One round trip per partition, a few at a time: hundreds of partitions one after another
         // took a noticeable part of a run.
         let plans = try await mapConcurrently(partitions, limit: 16) { partition in
-            try await blocking("read partition offsets") { () -> PartitionPlan in
+            try await waits.run("reading the offsets of \(partition)") { () -> PartitionPlan in
                 let marks = try admin.watermarks(KafkaTopicPartition(topic: partition.topic, partition: partition.partition))
                 return PartitionPlan.make(partition, checkpoint: checkpoint.nextOffset(topic: partition.topic, partition: partition.partition),
                                           low: marks.low, high: marks.high)
@@ -130,7 +135,7 @@ public enum BackupEngine {
         let writers = plans.map { PartitionWriter(plan: $0, settings: settings) }
         let uploads = try await DedicatedThread.run(name: "ktape-backup-read") { () -> UploadQueue in
             let reader = try kafkaSync("start reading") { try KafkaPartitionReader(config: try snapshotReaderConfig(request.kafka)) }
-            let loop = ReadLoop(request: request, writers: writers, reader: reader, admin: admin)
+            let loop = ReadLoop(request: request, writers: writers, reader: reader, admin: admin, watch: waits.watch)
             try kafkaSync("read") { try loop.run() }
             return loop.uploads
         }
@@ -141,9 +146,10 @@ public enum BackupEngine {
     /// this member's manifest. After the manifest is written the member commits their end offsets to
     /// the group (so a member that takes them over later starts there) and leaves the group.
     private static func readInGroup(_ request: BackupRequest, group: String, topics: [String], checkpoint: Checkpoint,
-                                    settings: ObjectSettings, admin: KafkaAdmin) async throws -> ReadOutcome {
+                                    settings: ObjectSettings, admin: KafkaAdmin, waits: KafkaWaits) async throws -> ReadOutcome {
         let loop = try await DedicatedThread.run(name: "ktape-backup-group") { () -> GroupReadLoop in
-            let loop = try GroupReadLoop(request: request, group: group, checkpoint: checkpoint, settings: settings, admin: admin)
+            let loop = try GroupReadLoop(request: request, group: group, checkpoint: checkpoint, settings: settings, admin: admin,
+                                         watch: waits.watch)
             try kafkaSync("read") { try loop.run(topics: topics) }
             return loop
         }
@@ -153,7 +159,7 @@ public enum BackupEngine {
             let offsets = Dictionary(covered.map { (KafkaTopicPartition(topic: $0.topic, partition: $0.partition), $0.endOffset) },
                                      uniquingKeysWith: { a, _ in a })
             do {
-                if !offsets.isEmpty { try await KafkaBlocking.run { try loop.reader.commit(offsets) } }
+                if !offsets.isEmpty { try await waits.run("committing the group's offsets") { try loop.reader.commit(offsets) } }
             } catch {
                 request.warn("group \(group): the manifest is written but its end offsets could not be committed to the group (\(error)); a member taking these partitions over reads them again")
             }
@@ -165,12 +171,6 @@ public enum BackupEngine {
 
     private static func kafka<T>(_ what: String, _ body: () throws -> T) throws -> T {
         try kafkaSync(what, body)
-    }
-
-    private static func blocking<T: Sendable>(_ what: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
-        do { return try await KafkaBlocking.run(body) } catch {
-            throw BackupError.wrap(error, what)
-        }
     }
 
     private static func storeCall<T>(_ what: String, _ body: () async throws -> T) async throws -> T {

@@ -3,6 +3,7 @@ import Kafka
 import Layout
 import ObjectStore
 import StoreLock
+import Threads
 
 /// Everything one backup run needs: validated settings, an opened store and a Kafka configuration.
 /// The command line builds it from a `JobSpec`; tests build it directly.
@@ -22,9 +23,13 @@ public struct BackupRequest {
     public var holder: String
     /// The lock's lease; renewed every third of it while the run goes.
     public var lockLease: TimeInterval = 600
-    /// A run that makes no progress for this long (brokers down, a partition stuck) fails.
+    /// A run that makes no progress for this long (brokers down, a partition stuck) fails; every
+    /// wait on Kafka counts, from the first metadata request to the last offset commit.
     public var stallTimeout: TimeInterval = BackupRequest.defaultStallTimeout
     public static let defaultStallTimeout: TimeInterval = 120
+    /// Raised by SIGTERM or SIGINT: the run ends its work cleanly (open uploads aborted, lock
+    /// released, no manifest) and throws `BackupError` of kind `interrupted`.
+    public var stop = StopSignal()
     /// How long Kafka gets to answer the first request before the run fails with one line.
     public var connectTimeout: TimeInterval = 10
     /// How long each best-effort broker question (topic configs, consumer groups) may take.

@@ -13,14 +13,20 @@ public final class KafkaProducer: @unchecked Sendable {
     let client: RDKafkaClient
     /// Topic handles kept from ``learnTopics(_:timeoutMilliseconds:)`` for the producer's life.
     private var knownTopics: [String: OpaquePointer] = [:]
+    /// Called every 0.1 s while a record waits for room in the full local queue; what it throws ends
+    /// the wait (a broker that died never frees the queue).
+    private let whileQueueFull: () throws -> Void
 
     /// Makes a producer. Set `transactional.id` in `config` to use the transaction methods.
     /// - Parameter onDelivery: called once per produced record, on the polling thread.
-    public init(config: KafkaConfig, onDelivery: @escaping (KafkaDeliveryReport) -> Void) throws {
+    /// - Parameter whileQueueFull: called while a record waits for room in the local queue; throw to give up.
+    public init(config: KafkaConfig, onDelivery: @escaping (KafkaDeliveryReport) -> Void,
+                whileQueueFull: @escaping () throws -> Void = {}) throws {
         client = try RDKafkaClient(type: RD_KAFKA_PRODUCER, config: config, defaults: Self.defaultProperties) { conf in
             rd_kafka_conf_set_dr_msg_cb(conf, Self.deliveryCallback)
         }
         client.state.deliveryHandler = onDelivery
+        self.whileQueueFull = whileQueueFull
     }
 
     deinit {
@@ -191,6 +197,7 @@ public final class KafkaProducer: @unchecked Sendable {
             if KafkaError.Code(rd_kafka_error_code(error)) == .queueFull {
                 rd_kafka_error_destroy(error)
                 client.poll(timeoutMilliseconds: 100)
+                try whileQueueFull()
                 continue
             }
             throw KafkaError(consuming: error, operation: "produce", topic: topic, partition: partition)

@@ -95,7 +95,7 @@ final class PartitionRun: @unchecked Sendable {
         // Batches come back from the producer once their records are reported, to be decoded into again.
         ledger.onReturn { [weak feed] in feed?.recycle($0) }
         let targetTopics = topicOrder
-        try await KafkaBlocking.run { try producer.learn(topics: targetTopics) }
+        try await KafkaBlocking.run(stop: options.stop, watch: nil) { try producer.learn(topics: targetTopics) }
         var outcome = Outcome()
         do {
             for (slot, partition) in partitions.enumerated() {
@@ -111,8 +111,9 @@ final class PartitionRun: @unchecked Sendable {
             await settleWrites()
             throw SimulatedKill()
         } catch {
-            // Leave a state the next run resumes from: whatever was confirmed delivered.
-            _ = try? await KafkaBlocking.run { try producer.flush() }
+            // Leave a state the next run resumes from: whatever was confirmed delivered. A stopping
+            // restore waits a little for what it has sent; a stalled target fails the wait at once.
+            _ = try? await KafkaBlocking.run { try producer.flush(ignoringStop: true, timeout: Self.flushOnFailure) }
             await settleWrites()
             try? await saveStates(.final)
             throw error
@@ -229,6 +230,8 @@ final class PartitionRun: @unchecked Sendable {
 
     /// Store and broker requests in flight at once while preparing and saving states.
     static let storeConcurrency = 16
+    /// How long a failing or stopping restore waits for reports of records already sent.
+    static let flushOnFailure: TimeInterval = 10
 
     private func restore(slot: Int, _ partition: PartitionPlan, start: Start, producer: RecordProducer, feed: BatchFeed,
                          translator: inout GroupOffsetTranslator, outcome: inout Outcome) async throws {
@@ -286,6 +289,7 @@ final class PartitionRun: @unchecked Sendable {
                 feed.recycle(records)
             }
             if let failure = ledger.firstFailure { throw RestoreError.failure(failure) }
+            try producer.checkWaits()
             if Date().timeIntervalSince(lastSave) >= options.stateInterval {
                 await KafkaBlocking.runQuietly { producer.poll() }
                 try await saveStates(.progress)

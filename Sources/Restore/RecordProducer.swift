@@ -9,7 +9,11 @@ final class RecordProducer: @unchecked Sendable {
     /// Destroyed first in deinit: librdkafka may read lent batches (which the ledger holds) until then.
     private var producer: KafkaProducer!
     private let stopAfterDeliveries: Int?
+    /// Ends waits for delivery reports that never come (a target that died) or that a signal cut short.
+    private var watch: DeliveryWatch!
     private let bootstrapServers: String
+    /// Each metadata request for the target topics, within the stall timeout.
+    private let learnTimeout: Int32
     private var queued = 0
 
     /// librdkafka's ceiling for `message.max.bytes`.
@@ -36,12 +40,15 @@ final class RecordProducer: @unchecked Sendable {
             if config.value(of: "message.max.bytes") == nil {
                 try config.set("message.max.bytes", String(Self.messageMaxBytesCeiling))
             }
-            producer = try KafkaProducer(config: config, onDelivery: ledger.record)
+            let watch = DeliveryWatch(ledger: ledger, options: options)
+            producer = try KafkaProducer(config: config, onDelivery: ledger.record, whileQueueFull: { try watch.check(waiting: 1) })
+            self.watch = watch
         } catch {
             throw RestoreError.failure("target cluster \(options.kafka.bootstrapServers): cannot make a producer: \(error)")
         }
         self.ledger = ledger
         stopAfterDeliveries = options.stopAfterDeliveries
+        learnTimeout = Int32(min(10_000, max(1, options.stallTimeout * 1000)))
         bootstrapServers = options.kafka.bootstrapServers
     }
 
@@ -114,7 +121,7 @@ final class RecordProducer: @unchecked Sendable {
     /// Learns the target topics' partitions now rather than on the first record (see `KafkaProducer.learnTopics`).
     func learn(topics: [String]) throws {
         do {
-            try producer.learnTopics(topics)
+            try producer.learnTopics(topics, timeoutMilliseconds: learnTimeout)
         } catch {
             throw RestoreError.failure("target cluster \(bootstrapServers): \(error)")
         }
@@ -123,14 +130,20 @@ final class RecordProducer: @unchecked Sendable {
     /// Serves delivery reports already waiting.
     func poll() { producer.poll(timeoutMilliseconds: 0) }
 
-    /// Waits for every delivery report.
-    func flush() throws {
-        do {
-            try producer.flush(timeoutMilliseconds: 120_000)
-        } catch {
-            throw RestoreError.failure("waiting for delivery reports: \(error)")
+    /// Waits for every delivery report, failing once none has come for the stall timeout, and
+    /// giving up when the restore is asked to stop (unless `ignoringStop`: a stopping restore still
+    /// waits, briefly, for what it has sent, so its state can count it).
+    func flush(ignoringStop: Bool = false, timeout: TimeInterval? = nil) throws {
+        let deadline = timeout.map { Date().addingTimeInterval($0) }
+        while producer.outqLength > 0 {
+            _ = try? producer.flush(timeoutMilliseconds: 500)
+            if let deadline, Date() >= deadline { return }
+            try watch.check(waiting: producer.outqLength, ignoringStop: ignoringStop)
         }
     }
+
+    /// Throws when the restore was asked to stop, or when records wait and no report came for the stall timeout.
+    func checkWaits() throws { try watch.check(waiting: producer.outqLength) }
 }
 
 /// Thrown by the `stopAfterDeliveries` test hook: the run ends as if killed (no flush, no final state).

@@ -4,6 +4,7 @@ import Layout
 import ObjectStore
 import SigV4
 import StoreLock
+import Threads
 
 /// `ktape restore`: produces a store's records back into a cluster, each into the partition of the
 /// same number, byte-exact, resumable without duplicates. The CLI opens the store; the engine receives it.
@@ -66,6 +67,9 @@ public final class RestoreEngine: @unchecked Sendable {
                                                translator: &translator, summary: summary, started: started)
             await lock.release()
             return RestoreResult(plan: done.plan, summary: done.summary)
+        } catch Abandoned.stopped(let reason) {
+            await lock.release()
+            throw RestoreError.interrupted(reason)
         } catch {
             await lock.release()
             throw error

@@ -6,10 +6,20 @@ public struct RestoreError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// True when found while planning, before any record was produced.
     public var isInvalidInput: Bool
+    /// True when a signal (SIGTERM, SIGINT) stopped the restore after it ended its work cleanly.
+    public var isInterrupted = false
 
     public init(_ message: String, isInvalidInput: Bool) {
         self.message = message
         self.isInvalidInput = isInvalidInput
+    }
+
+    /// Stopped by a signal: the resume state holds every confirmed record and the lease is released.
+    public static func interrupted(_ reason: String) -> RestoreError {
+        var error = RestoreError("interrupted by \(reason): the resume state holds every record confirmed, the lease is released; run again to continue",
+                                 isInvalidInput: false)
+        error.isInterrupted = true
+        return error
     }
 
     /// Input that cannot be restored (flags, layout, partition counts), found before any work.

@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import Layout
 import StoreLock
+import Threads
 
 /// Everything one restore needs to know, taken from a validated job (`RestoreOptions(spec:)`) or
 /// built directly by tests. The engine receives the store; it never opens one.
@@ -47,6 +48,11 @@ public struct RestoreOptions: Sendable {
     /// The lease on the target topics; renewed every third of it while the restore goes.
     public var lockLease: TimeInterval = 600
     public var clock: @Sendable () -> Date = { Date() }
+    /// A restore whose records wait this long without a delivery report (the target died) fails.
+    public var stallTimeout: TimeInterval = 120
+    /// Raised by SIGTERM or SIGINT: the restore stops producing, saves what was confirmed, releases
+    /// its lease and throws `RestoreError` with `isInterrupted`.
+    public var stop = StopSignal()
     /// Test hook: stop as if killed once this many records were produced and delivered in this run,
     /// before resume state records them (no final state write).
     public var stopAfterDeliveries: Int?
@@ -63,6 +69,7 @@ public struct RestoreOptions: Sendable {
     public init(spec: JobSpec, kafka: KafkaConfig) {
         self.init(kafka: kafka)
         jobName = spec.jobName
+        stallTimeout = TimeInterval(spec.common.stallTimeout.value)
         consumerGroups = spec.common.consumerGroups?.value
         if let restore = spec.restore {
             topicRegexList = restore.topicRegexList?.value

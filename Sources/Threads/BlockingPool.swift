@@ -28,9 +28,14 @@ public final class BlockingPool: @unchecked Sendable {
     /// Runs `work` on one of the pool's threads and returns its result to the awaiting task.
     public func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            let (_, moreTakersNeeded) = queue.put { continuation.resume(with: Result { try work() }) }
-            if moreTakersNeeded { startThread() }
+            submit { continuation.resume(with: Result { try work() }) }
         }
+    }
+
+    /// Queues `job` for a pool thread, starting one when all are busy.
+    func submit(_ job: @escaping () -> Void) {
+        let (_, moreTakersNeeded) = queue.put(job)
+        if moreTakersNeeded { startThread() }
     }
 
     private func startThread() {

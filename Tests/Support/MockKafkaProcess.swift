@@ -17,6 +17,8 @@ public final class MockKafkaProcess {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     public init(topic: String, partitions: Int, brokers: Int = 1) throws {
+        // A write to a cluster that died must be an error, not the end of the test process.
+        signal(SIGPIPE, SIG_IGN)
         process = Process()
         process.executableURL = Self.repositoryRoot.appendingPathComponent("scripts/mock-kafka")
         // Stdin is this process's pipe: if the test process dies, the cluster goes with it.
@@ -56,7 +58,16 @@ public final class MockKafkaProcess {
         return String(decoding: line, as: UTF8.self)
     }
 
+    /// Sends `signal` to the cluster's process: SIGKILL kills every broker at once, SIGSTOP freezes
+    /// them with their connections open (a cluster that stops answering), SIGCONT thaws them.
+    public func send(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+        if signal == SIGKILL { process.waitUntilExit() }
+    }
+
     public func stop() {
+        // A cluster killed by its test has no reader left on stdin: writing would raise SIGPIPE.
+        guard process.isRunning else { return }
         try? input.fileHandleForWriting.write(contentsOf: Data("quit\n".utf8))
         process.terminate()
         process.waitUntilExit()

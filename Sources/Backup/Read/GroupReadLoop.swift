@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Layout
+import Threads
 
 /// Group mode (`--group-id`): processes of one job share its partitions through the Kafka group
 /// protocol. Each partition this member is assigned is planned when it arrives (checkpoint: the
@@ -15,6 +16,7 @@ final class GroupReadLoop {
     private let admin: KafkaAdmin
     private let checkpoint: Checkpoint
     private let settings: ObjectSettings
+    private let watch: StallWatch
     let reader: KafkaPartitionReader
     let uploads: UploadQueue
     private var formatter: RecordFormatter
@@ -31,8 +33,10 @@ final class GroupReadLoop {
     /// How long the group must be quiet (no rebalance) before a member with all work done leaves.
     static let settleTime: TimeInterval = 1
 
-    init(request: BackupRequest, group: String, checkpoint: Checkpoint, settings: ObjectSettings, admin: KafkaAdmin) throws {
+    init(request: BackupRequest, group: String, checkpoint: Checkpoint, settings: ObjectSettings, admin: KafkaAdmin,
+         watch: StallWatch) throws {
         self.request = request
+        self.watch = watch
         self.group = group
         self.admin = admin
         self.checkpoint = checkpoint
@@ -79,7 +83,7 @@ final class GroupReadLoop {
         var heldAny = false
         let joining = request.clock()
         var lastRebalance = joining
-        var lastProgress = request.clock(), progressMark = Int64(-1)
+        var watchdog = ReadWatchdog(request: request, watch: watch)
         var lastReport = Date.distantPast
         while true {
             try reader.poll(maxEvents: 5000, timeoutMilliseconds: 100) { event in
@@ -105,6 +109,7 @@ final class GroupReadLoop {
                     if error.code == .offsetOutOfRange || error.code.name == "_AUTO_OFFSET_RESET" {
                         throw BackupError.failure("read in group \(group): \(error): retention deleted offsets while they were read; run again to record the gap")
                     }
+                    watchdog.lastError = error
                 }
             }
             if let planFailure { throw BackupError.wrap(planFailure, "plan partitions in group \(group)") }
@@ -120,13 +125,10 @@ final class GroupReadLoop {
             if !sawAssignment, now.timeIntervalSince(joining) > request.stallTimeout {
                 throw BackupError.failure("consumer group \(group) gave this member no assignment within \(Int(request.stallTimeout)) s; the group did not form (is its coordinator reachable?)")
             }
-            let mark = writers.values.reduce(0) { $0 + $1.doneOffsets }
-            if mark != progressMark || writers.values.allSatisfy(\.isDone) {
-                progressMark = mark
-                lastProgress = now
-            } else if now.timeIntervalSince(lastProgress) > request.stallTimeout {
-                let stuck = writers.values.filter { !$0.isDone }.map { $0.partition.description }.sorted().joined(separator: ", ")
-                throw BackupError.failure("no progress for \(Int(request.stallTimeout)) s reading \(stuck) in group \(group)")
+            try watchdog.check(doneOffsets: writers.values.reduce(0) { $0 + $1.doneOffsets },
+                               idle: writers.values.allSatisfy(\.isDone)) {
+                "reading " + BackupError.partitionList(writers.values.filter { !$0.isDone }.map(\.partition.description).sorted())
+                    + " in group \(group)"
             }
             if let progress = request.progress, now.timeIntervalSince(lastReport) >= request.progressInterval {
                 lastReport = now

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Layout
+import Threads
 
 /// The blocking heart of a run, on its own thread: one `KafkaPartitionReader` with at most
 /// `max-open-objects` partitions assigned, each from its exact next offset; as partitions finish,
@@ -10,13 +11,15 @@ final class ReadLoop {
     private let reader: KafkaPartitionReader
     private let admin: KafkaAdmin
     private let writers: [TopicPartition: PartitionWriter]
+    private let watch: StallWatch
     private var waiting: [PartitionWriter]
     private var active: [PartitionWriter] = []
     private var formatter: RecordFormatter
     let uploads: UploadQueue
 
-    init(request: BackupRequest, writers: [PartitionWriter], reader: KafkaPartitionReader, admin: KafkaAdmin) {
+    init(request: BackupRequest, writers: [PartitionWriter], reader: KafkaPartitionReader, admin: KafkaAdmin, watch: StallWatch) {
         self.request = request
+        self.watch = watch
         self.reader = reader
         self.admin = admin
         self.writers = Dictionary(writers.map { ($0.partition, $0) }, uniquingKeysWith: { first, _ in first })
@@ -43,10 +46,8 @@ final class ReadLoop {
         // read keep their prefetched records.
         var joining = refill()
         var leaving: [PartitionWriter] = []
-        var lastProgress = request.clock()
         var lastReport = Date.distantPast
-        var progressMark = Int64(-1)
-        var lastError: KafkaError?
+        var watchdog = ReadWatchdog(request: request, watch: watch)
         var lookup = WriterLookup() // the writers never change during the run
         while !active.isEmpty {
             if !leaving.isEmpty {
@@ -71,7 +72,7 @@ final class ReadLoop {
                     } else if error.isFatal {
                         throw BackupError.failure("read: \(error)")
                     } else {
-                        lastError = error
+                        watchdog.lastError = error
                     }
                 case .assigned, .revoked:
                     break
@@ -87,14 +88,8 @@ final class ReadLoop {
             }
 
             let now = request.clock()
-            let mark = writers.values.reduce(0) { $0 + $1.doneOffsets }
-            if mark != progressMark {
-                progressMark = mark
-                lastProgress = now
-            } else if now.timeIntervalSince(lastProgress) > request.stallTimeout {
-                let stuck = active.map { $0.partition.description }.joined(separator: ", ")
-                throw BackupError.failure("no progress for \(Int(request.stallTimeout)) s reading \(stuck)"
-                                          + (lastError.map { " (last error: \($0))" } ?? ""))
+            try watchdog.check(doneOffsets: writers.values.reduce(0) { $0 + $1.doneOffsets }) {
+                "reading " + BackupError.partitionList(active.map(\.partition.description))
             }
             if let progress = request.progress, now.timeIntervalSince(lastReport) >= request.progressInterval {
                 lastReport = now

@@ -8,6 +8,8 @@ public struct BackupError: Error, Sendable, CustomStringConvertible {
         case invalidInput
         /// Anything else: Kafka, the store, a record that cannot be written, the lock.
         case failure
+        /// Stopped by a signal (SIGTERM, SIGINT) after ending its work cleanly.
+        case interrupted
     }
 
     public var kind: Kind

@@ -32,6 +32,7 @@ public enum JobKey: String, CaseIterable, Sendable {
     case summaryJSON = "summary-json"
     case metricsFile = "metrics-file"
     case mskIAM = "msk-iam"
+    case stallTimeout = "stall-timeout"
     case consumerGroups = "consumer-groups"
     case sse
     case sseKMSKeyID = "sse-kms-key-id"
@@ -70,7 +71,7 @@ public enum JobKey: String, CaseIterable, Sendable {
     public var scope: JobScope {
         switch self {
         case .bootstrapServers, .kafkaProperty, .store, .endpointURL, .region, .topicsDir, .logFormat, .summaryJSON,
-             .metricsFile, .mskIAM, .consumerGroups, .sse, .sseKMSKeyID, .acl, .expectedBucketOwner:
+             .metricsFile, .mskIAM, .stallTimeout, .consumerGroups, .sse, .sseKMSKeyID, .acl, .expectedBucketOwner:
             return .common
         case .topics, .topicsRegex, .format, .compression, .flushSize, .partSize, .maxObjectBytes, .maxOpenObjects,
              .concurrency, .onInvalidJSON, .storeKeys, .storeHeaders, .groupID, .shard, .storageClass,
@@ -87,6 +88,7 @@ public enum JobKey: String, CaseIterable, Sendable {
         switch self {
         case .topicsDir: return "topics"
         case .logFormat: return "text"
+        case .stallTimeout: return "120"
         case .mskIAM, .storeKeys, .storeHeaders, .createTopics, .dryRun: return "false"
         case .format: return StoreFormat.envelope.rawValue
         case .compression: return StoreCompression.none.rawValue

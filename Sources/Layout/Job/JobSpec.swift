@@ -27,6 +27,8 @@ public struct CommonSettings: Sendable {
     public var summaryJSON: Setting<String>?
     public var metricsFile: Setting<String>?
     public var mskIAM: Setting<Bool>
+    /// Seconds a run may wait on Kafka without progress before it fails.
+    public var stallTimeout: Setting<Int>
     public var consumerGroups: Setting<ConsumerGroupSelection>?
     public var sse: Setting<ServerSideEncryption>?
     public var sseKMSKeyID: Setting<String>?

@@ -93,7 +93,8 @@ extension JobSpec {
             store: Setting(location, store.origin), endpointURL: endpoint, region: try r.nonEmpty(.region),
             topicsDir: topicsDir, logFormat: try r.choiceWithDefault(.logFormat, LogFormat.self),
             summaryJSON: try r.nonEmpty(.summaryJSON), metricsFile: try r.nonEmpty(.metricsFile),
-            mskIAM: try r.bool(.mskIAM), consumerGroups: try readConsumerGroups(r),
+            mskIAM: try r.bool(.mskIAM), stallTimeout: try r.integerWithDefault(.stallTimeout, atLeast: 1),
+            consumerGroups: try readConsumerGroups(r),
             sse: sse, sseKMSKeyID: kmsKey, acl: try r.choice(.acl, CannedACL.self), expectedBucketOwner: owner)
     }
 

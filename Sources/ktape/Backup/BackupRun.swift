@@ -29,6 +29,7 @@ enum BackupRun {
                                     kafka: kafka, store: opened.store, layout: opened.layout,
                                     basePutOptions: StoreOpening.basePutOptions(spec.common))
         request.warn = { console.warning($0) }
+        request.stallTimeout = TimeInterval(spec.common.stallTimeout.value)
         if console.isTerminal && console.format == .text {
             let display = BackupProgressLine()
             request.progress = { display.show($0) }

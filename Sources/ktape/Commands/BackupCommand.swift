@@ -30,19 +30,19 @@ struct BackupCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Object compression; gzip objects end in .gz (default: none).", valueName: "none|gzip"))
     var compression: String?
 
-    @Option(name: .customLong("flush-size"), help: ArgumentHelp("Records per object, Confluent's flush.size (default: 100000).", valueName: "n"))
+    @Option(name: .customLong("flush-size"), parsing: .unconditional, help: ArgumentHelp("Records per object, Confluent's flush.size (default: 100000).", valueName: "n"))
     var flushSize: String?
 
-    @Option(name: .customLong("part-size"), help: ArgumentHelp("Multipart part size, at least 5 MiB, Confluent's s3.part.size (default: 8MiB).", valueName: "bytes"))
+    @Option(name: .customLong("part-size"), parsing: .unconditional, help: ArgumentHelp("Multipart part size, at least 5 MiB, Confluent's s3.part.size (default: 8MiB).", valueName: "bytes"))
     var partSize: String?
 
-    @Option(name: .customLong("max-object-bytes"), help: ArgumentHelp("Start a new object before one passes this size (default: 1GiB).", valueName: "bytes"))
+    @Option(name: .customLong("max-object-bytes"), parsing: .unconditional, help: ArgumentHelp("Start a new object before one passes this size (default: 1GiB).", valueName: "bytes"))
     var maxObjectBytes: String?
 
-    @Option(name: .customLong("max-open-objects"), help: ArgumentHelp("Objects being written at once; bounds memory (default: 16).", valueName: "n"))
+    @Option(name: .customLong("max-open-objects"), parsing: .unconditional, help: ArgumentHelp("Objects being written at once; bounds memory (default: 16).", valueName: "n"))
     var maxOpenObjects: String?
 
-    @Option(name: .long, help: ArgumentHelp("Uploads in flight; bounds memory (default: 4).", valueName: "n"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Uploads in flight; bounds memory (default: 4).", valueName: "n"))
     var concurrency: String?
 
     @Option(name: .customLong("on-invalid-json"), help: ArgumentHelp("With confluent-json: what a value that is not JSON gets (default: fail).", valueName: "fail|skip"))
@@ -69,7 +69,7 @@ struct BackupCommand: AsyncParsableCommand {
     @Option(name: .customLong("object-lock-mode"), help: ArgumentHelp("Object Lock retention mode (default: none).", valueName: "GOVERNANCE|COMPLIANCE"))
     var objectLockMode: String?
 
-    @Option(name: .customLong("object-lock-retain-days"), help: ArgumentHelp("Days objects stay locked; required with --object-lock-mode (default: none).", valueName: "n"))
+    @Option(name: .customLong("object-lock-retain-days"), parsing: .unconditional, help: ArgumentHelp("Days objects stay locked; required with --object-lock-mode (default: none).", valueName: "n"))
     var objectLockRetainDays: String?
 
     func flagValues() -> JobDocument {

@@ -31,7 +31,7 @@ struct RestoreCommand: AsyncParsableCommand {
     @Flag(name: .customLong("create-topics"), help: "Create missing target topics with the source's partition count and configs (default: off).")
     var createTopics = false
 
-    @Option(name: .customLong("replication-factor"), help: ArgumentHelp("Replication factor of created topics (default: the broker's default).", valueName: "n"))
+    @Option(name: .customLong("replication-factor"), parsing: .unconditional, help: ArgumentHelp("Replication factor of created topics (default: the broker's default).", valueName: "n"))
     var replicationFactor: String?
 
     @Flag(name: .customLong("dry-run"), help: "Print the plan (source → target, partitions, objects, records, bytes) and produce nothing (default: off).")

@@ -49,6 +49,9 @@ struct KafkaOptions: ParsableArguments {
     @Flag(name: .customLong("msk-iam"), help: "Amazon MSK IAM authentication: not supported yet, refused with exit 2; use SASL/SCRAM or TLS through -X (default: off).")
     var mskIAM = false
 
+    @Option(name: .customLong("stall-timeout"), parsing: .unconditional, help: ArgumentHelp("Seconds a run may wait on Kafka without progress (a broker gone, a partition stuck) before it fails with one line (default: 120).", valueName: "seconds"))
+    var stallTimeout: String?
+
     func validate() throws {
         for property in properties where !property.contains("=") || property.hasPrefix("=") {
             throw ValidationError("-X \(property): expected key=value")
@@ -64,6 +67,7 @@ struct KafkaOptions: ParsableArguments {
         }
         values.flag(.kafkaProperty, map: map)
         values.flag(.mskIAM, set: mskIAM)
+        values.flag(.stallTimeout, stallTimeout)
     }
 }
 

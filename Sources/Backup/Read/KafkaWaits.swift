@@ -1,0 +1,32 @@
+import Foundation
+import Kafka
+import Threads
+
+/// The backup's waits on Kafka outside the read loops (metadata, offsets, topic configs, commits):
+/// each is given up when the run is asked to stop or the run's watch has seen no progress for the
+/// stall timeout, and each answer counts as progress.
+struct KafkaWaits: Sendable {
+    let stop: StopSignal
+    let watch: StallWatch
+    /// The bootstrap list, to name the cluster.
+    let cluster: String
+
+    init(request: BackupRequest, watch: StallWatch) {
+        stop = request.stop
+        self.watch = watch
+        cluster = request.kafka.bootstrapServers
+    }
+
+    /// Runs a blocking Kafka call; `what` says what was being done, for the failure line.
+    func run<T: Sendable>(_ what: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        do {
+            return try await KafkaBlocking.run(stop: stop, watch: watch, body)
+        } catch Abandoned.stopped(let reason) {
+            throw BackupError.interrupted(reason)
+        } catch Abandoned.stalled {
+            throw BackupError.stalled(cluster: cluster, seconds: watch.timeout, waitingFor: what)
+        } catch {
+            throw BackupError.wrap(error, what)
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import Threads
+
+/// Watches the restore's waits on the target: a signal stops them, and records that wait while no
+/// delivery report has come for the stall timeout (the target died) fail the restore with one line
+/// naming the cluster, instead of waiting on librdkafka's own timeouts.
+final class DeliveryWatch: @unchecked Sendable {
+    private let ledger: DeliveryLedger
+    private let stop: StopSignal
+    private let watch: StallWatch
+    private let cluster: String
+    private let lock = NSLock()
+    private var lastDelivered = Int64(-1)
+
+    init(ledger: DeliveryLedger, options: RestoreOptions) {
+        self.ledger = ledger
+        stop = options.stop
+        watch = StallWatch(timeout: options.stallTimeout)
+        cluster = options.kafka.bootstrapServers
+    }
+
+    /// `waiting`: records queued and not yet reported (0 when nothing is outstanding, which is no stall).
+    func check(waiting: Int, ignoringStop: Bool = false) throws {
+        if !ignoringStop, let reason = stop.reason { throw RestoreError.interrupted(reason) }
+        let delivered = ledger.totalDelivered
+        let moved = lock.withLock {
+            defer { lastDelivered = delivered }
+            return delivered != lastDelivered
+        }
+        if moved || waiting == 0 {
+            watch.progressed()
+        } else if watch.isStalled {
+            throw RestoreError.failure("target cluster \(cluster): no delivery report for \(Int(watch.timeout)) s while \(waiting) records wait "
+                                       + "(is the cluster down?); the resume state keeps what was confirmed, so a rerun continues")
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import ObjectStore
+
+/// A memory store that runs `hook` once, just before the first put (single or multipart) of a key
+/// `matches` selects: a test's way to make something happen at an exact point of a run.
+public final class HookStore: ObjectStore, @unchecked Sendable {
+    public let base = MemoryStore()
+    private let matches: @Sendable (String) -> Bool
+    private let hook: @Sendable () -> Void
+    private let lock = NSLock()
+    private var fired = false
+    public var location: String { base.location }
+
+    public init(when matches: @escaping @Sendable (String) -> Bool, _ hook: @escaping @Sendable () -> Void) {
+        self.matches = matches
+        self.hook = hook
+    }
+
+    private func maybeFire(_ key: String) {
+        guard matches(key) else { return }
+        let first = lock.withLock {
+            defer { fired = true }
+            return !fired
+        }
+        if first { hook() }
+    }
+
+    public func put(_ key: String, body: [UInt8], options: PutOptions) async throws -> PutResult {
+        maybeFire(key)
+        return try await base.put(key, body: body, options: options)
+    }
+    public func createMultipartUpload(_ key: String, options: PutOptions) async throws -> String {
+        maybeFire(key)
+        return try await base.createMultipartUpload(key, options: options)
+    }
+    public func uploadPart(_ key: String, uploadId: String, partNumber: Int, body: [UInt8]) async throws -> CompletedPart {
+        try await base.uploadPart(key, uploadId: uploadId, partNumber: partNumber, body: body)
+    }
+    public func completeMultipartUpload(_ key: String, uploadId: String, parts: [CompletedPart]) async throws -> PutResult {
+        try await base.completeMultipartUpload(key, uploadId: uploadId, parts: parts)
+    }
+    public func abortMultipartUpload(_ key: String, uploadId: String) async throws { try await base.abortMultipartUpload(key, uploadId: uploadId) }
+    public func listMultipartUploads(prefix: String) async throws -> [MultipartUploadInfo] { try await base.listMultipartUploads(prefix: prefix) }
+    public func get(_ key: String, range: ByteRange?) async throws -> [UInt8] { try await base.get(key, range: range) }
+    public func getTagged(_ key: String) async throws -> TaggedObject { try await base.getTagged(key) }
+    public func head(_ key: String) async throws -> ObjectInfo { try await base.head(key) }
+    public func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int) async throws -> ListPage {
+        try await base.list(prefix: prefix, delimiter: delimiter, continuationToken: continuationToken, maxKeys: maxKeys)
+    }
+    public func delete(_ key: String, ifMatch: String?) async throws { try await base.delete(key, ifMatch: ifMatch) }
+    public func delete(keys: [String]) async throws { try await base.delete(keys: keys) }
+}
+
+/// Runs `body`, throwing when it has not ended within `seconds`: for runs whose bug is that they
+/// never end. The body is not structured under the caller, so a body stuck for good cannot hold the
+/// test up; it goes on in the background.
+public func within<T: Sendable>(_ seconds: TimeInterval, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    let once = FirstOnly()
+    return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+        let timer = Task {
+            try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+            if once.claim() { continuation.resume(throwing: TestSetupError("did not end within \(Int(seconds)) s")) }
+        }
+        Task {
+            let result: Result<T, Error>
+            do { result = .success(try await body()) } catch { result = .failure(error) }
+            if once.claim() { continuation.resume(with: result) }
+            timer.cancel()
+        }
+    }
+}
+
+private final class FirstOnly: @unchecked Sendable {
+    private let lock = NSLock()
+    private var taken = false
+    func claim() -> Bool {
+        lock.withLock {
+            defer { taken = true }
+            return !taken
+        }
+    }
+}
