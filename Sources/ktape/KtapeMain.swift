@@ -80,7 +80,7 @@ struct Ktape: AsyncParsableCommand {
             Exit codes: 0 done; 2 invalid input found before any work started; 3 verify found a \
             problem; 1 any other failure.
             """,
-        version: KtapeVersion.string,
+        version: KtapeVersion.text,
         subcommands: [BackupCommand.self, RestoreCommand.self, LsCommand.self, VerifyCommand.self, DemoCommand.self,
                       BenchStoreCommand.self]
     )

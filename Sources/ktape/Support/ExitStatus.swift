@@ -17,7 +17,3 @@ struct CommandFailure: Error, CustomStringConvertible {
 
     var description: String { message }
 }
-
-enum KtapeVersion {
-    static let string = "0.1.0"
-}
