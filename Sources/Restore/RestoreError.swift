@@ -1,7 +1,10 @@
 import Foundation
+import Kafka
+import ObjectStore
 
 /// Why a restore stopped: one line naming the object, topic, partition or setting at fault.
-/// `isInvalidInput` errors are found before anything is produced (exit 2); the rest are exit 1.
+/// `isInvalidInput` errors need new settings (exit 2): found while planning, before anything is
+/// produced, or a store or cluster refusing the job's bucket or credentials. The rest are exit 1.
 public struct RestoreError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// True when found while planning, before any record was produced.
@@ -16,6 +19,14 @@ public struct RestoreError: Error, Sendable, CustomStringConvertible {
     public static func invalidInput(_ message: String) -> RestoreError { RestoreError(message, isInvalidInput: true) }
     /// A failure while working (store, cluster, a corrupt object met while streaming).
     public static func failure(_ message: String) -> RestoreError { RestoreError(message, isInvalidInput: false) }
+
+    /// A store or Kafka error met while doing `context`: invalid input when it needs new settings
+    /// (no such bucket, credentials refused), a failure otherwise.
+    static func wrap(_ error: Error, _ context: String) -> RestoreError {
+        if let error = error as? RestoreError { return error }
+        let needsNewSettings = (error as? StoreError)?.isConfigurationError ?? (error as? KafkaError)?.isConfigurationError ?? false
+        return RestoreError("\(context): \(error)", isInvalidInput: needsNewSettings)
+    }
 
     /// A damaged object: names the object and the line (1-based) where reading stopped.
     static func corrupt(_ key: String, line: Int, _ reason: String) -> RestoreError {

@@ -77,8 +77,9 @@ struct Ktape: AsyncParsableCommand {
             Confluent S3 sink layout, <topics-dir>/<topic>/partition=<p>/<topic>+<p>+<offset>.<ext>, \
             with ktape's manifests beside them under _ktape/.
 
-            Exit codes: 0 done; 2 invalid input found before any work started; 3 verify found a \
-            problem; 1 any other failure.
+            Exit codes: 0 done; 2 settings a rerun cannot cure (flags, job file, no such bucket, \
+            credentials missing or refused, unknown topic, partition mismatch; see docs/operations.md); \
+            3 verify found a problem; 1 any other failure (worth a retry).
             """,
         version: KtapeVersion.text,
         subcommands: [BackupCommand.self, RestoreCommand.self, LsCommand.self, VerifyCommand.self, DemoCommand.self,

@@ -39,8 +39,11 @@ struct S3Client: Sendable {
             do {
                 current = try await credentials.credentials()
             } catch {
-                throw StoreError(.accessDenied, operation: call.operation, location: location, key: call.key,
-                                 message: "no credentials: \(error)")
+                // An unreachable credentials endpoint may answer next time; anything else needs new settings.
+                let transient: Bool
+                if case .endpointFailed? = error as? CredentialsError { transient = true } else { transient = false }
+                throw StoreError(transient ? .transient : .noCredentials, operation: call.operation, location: location,
+                                 key: call.key, message: transient ? "no credentials: \(error)" : "\(error)")
             }
             let signer = Signer(credentials: current, region: config.region, service: "s3")
             let signed = signer.signedHeaders(SignableRequest(method: call.method, host: addressing.host, path: path, query: call.query,

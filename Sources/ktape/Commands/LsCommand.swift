@@ -15,8 +15,8 @@ struct LsCommand: AsyncParsableCommand {
               ktape ls --store s3://backups/prod
               ktape ls --store ./ktape-demo --json | jq '.topics[].name'
 
-            Exit codes: 0 listed (an empty store included); 2 invalid input or a manifest that cannot \
-            be read; 1 the store could not be listed.
+            Exit codes: 0 listed (an empty store included); 2 invalid input, a bucket or credentials the \
+            store refuses, or a manifest that cannot be read; 1 the store could not be listed (worth a retry).
             """
     )
 
@@ -53,11 +53,11 @@ enum InspectedStore {
         }
     }
 
-    /// A store that cannot be listed is a failure (exit 1); a manifest that cannot be read, a
-    /// layout ktape cannot describe: invalid input (exit 2).
+    /// A store that refuses the job's bucket or credentials, a manifest that cannot be read, a layout
+    /// ktape cannot describe: invalid input (exit 2); a store that could not be listed: failure (exit 1).
     static func failure(_ error: InspectionError) -> CommandFailure {
         switch error {
-        case .store: return .failure(error.description)
+        case .store(let store): return store.isConfigurationError ? .invalidInput(error.description) : .failure(error.description)
         case .unreadableManifest: return .invalidInput(error.description)
         }
     }

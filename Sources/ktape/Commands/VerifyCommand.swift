@@ -18,8 +18,8 @@ struct VerifyCommand: AsyncParsableCommand {
               aws s3 sync s3://team-a-backups s3://team-b-backups
               ktape verify --store s3://team-b-backups
 
-            Exit codes: 0 no problem; 3 a problem was found (one line each on stdout); 2 invalid input; \
-            1 the store could not be listed.
+            Exit codes: 0 no problem; 3 a problem was found (one line each on stdout); 2 invalid input, \
+            or a bucket or credentials the store refuses; 1 the store could not be listed (worth a retry).
             """
     )
 

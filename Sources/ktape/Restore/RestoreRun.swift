@@ -4,7 +4,7 @@ import Restore
 
 /// `ktape restore` after its flags are read: opens the store, runs the engine, prints the plan
 /// (`--dry-run`) or the summary line on stdout and writes `--summary-json`. Engine errors become
-/// one line with exit 2 (found before any work) or 1.
+/// one line with exit 2 (settings a rerun cannot cure) or 1.
 enum RestoreRun {
     static func run(_ spec: JobSpec) async throws {
         Console.use(format: spec.common.logFormat.value == .json ? .json : .text)
