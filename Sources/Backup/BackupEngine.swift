@@ -26,7 +26,7 @@ public enum BackupEngine {
                                         : "shard \(settings.shardLabel) has no partitions (the job has fewer partitions than shards)")
         }
 
-        let runId = RunID(startedAt: started, shard: settings.shardLabel, randomSuffix: UInt32.random(in: .min ... .max))
+        let runId = request.runId ?? RunID(startedAt: started, shard: settings.shardLabel, randomSuffix: UInt32.random(in: .min ... .max))
         // In group mode the group protocol is the lock: every run of the job is a member, and each
         // partition has one owner at a time.
         let lock = settings.groupID == nil ? JobLockKeeper(request: request, runId: runId) : nil

@@ -9,6 +9,8 @@ public struct RestoreError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// True when found while planning, before any record was produced.
     public var isInvalidInput: Bool
+    /// The store or Kafka error behind this one, for its code and the key, topic or partition it names.
+    public var cause: (any Error)?
 
     public init(_ message: String, isInvalidInput: Bool) {
         self.message = message
@@ -25,7 +27,9 @@ public struct RestoreError: Error, Sendable, CustomStringConvertible {
     static func wrap(_ error: Error, _ context: String) -> RestoreError {
         if let error = error as? RestoreError { return error }
         let needsNewSettings = (error as? StoreError)?.isConfigurationError ?? (error as? KafkaError)?.isConfigurationError ?? false
-        return RestoreError("\(context): \(error)", isInvalidInput: needsNewSettings)
+        var wrapped = RestoreError("\(context): \(error)", isInvalidInput: needsNewSettings)
+        wrapped.cause = error
+        return wrapped
     }
 
     /// A damaged object: names the object and the line (1-based) where reading stopped.

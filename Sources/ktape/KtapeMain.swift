@@ -32,6 +32,7 @@ enum KtapeMain {
     }
 
     static func run(_ arguments: [String]) async -> Int32 {
+        let started = Date()
         let command: ParsableCommand
         do {
             command = try Ktape.parseAsRoot(arguments)
@@ -52,7 +53,8 @@ enum KtapeMain {
             }
             return ExitStatus.done
         } catch let failure as CommandFailure {
-            Console.standard.failure(failure.message)
+            let duration = LogFields().with("duration_ms", Int64(Date().timeIntervalSince(started) * 1000))
+            Console.standard.failure(failure.message, failure.fields.merging(duration))
             return failure.status
         } catch let exit as ExitCode {
             return exit.rawValue

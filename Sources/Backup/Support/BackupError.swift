@@ -15,6 +15,8 @@ public struct BackupError: Error, Sendable, CustomStringConvertible {
 
     public var kind: Kind
     public var message: String
+    /// The store or Kafka error behind this one, for its code and the key, topic or partition it names.
+    public var cause: (any Error)?
 
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
@@ -30,7 +32,9 @@ public struct BackupError: Error, Sendable, CustomStringConvertible {
     /// need new settings are invalid input, the rest failures.
     static func wrap(_ error: Error, _ context: String) -> BackupError {
         if let error = error as? BackupError { return error }
-        return BackupError(needsNewSettings(error) ? .invalidInput : .failure, "\(context): \(error)")
+        var wrapped = BackupError(needsNewSettings(error) ? .invalidInput : .failure, "\(context): \(error)")
+        wrapped.cause = error
+        return wrapped
     }
 
     static func needsNewSettings(_ error: Error) -> Bool {
