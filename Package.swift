@@ -19,6 +19,9 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
+        // The version and the git commit of the build (stamped by the CommitStamp plugin before each build).
+        .plugin(name: "CommitStamp", capability: .buildTool()),
+        .target(name: "BuildInfo", plugins: ["CommitStamp"]),
         // RFC 3339 times by hand (Foundation's formatters go through ICU: tens of µs a call).
         .target(name: "TimeText"),
         // Pure logic, no I/O: names, regexes, record codecs, manifests, job spec.
@@ -40,7 +43,7 @@ let package = Package(
         // ls and verify: what a store holds and whether it is whole (structure first, then data).
         .target(name: "Inspection", dependencies: ["Layout", "ObjectStore", "Gzip", "TimeText"]),
         .executableTarget(name: "ktape", dependencies: [
-            "Layout", "Kafka", "ObjectStore", "JobFile", "Backup", "Restore", "Inspection", "SigV4", "Gzip",
+            "Layout", "Kafka", "ObjectStore", "JobFile", "Backup", "Restore", "Inspection", "SigV4", "Gzip", "BuildInfo",
             "CRdKafka", "CCurl", "CZlib", "COpenSSL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

@@ -32,7 +32,7 @@ public enum BackupEngine {
                                         : "shard \(settings.shardLabel) has no partitions (the job has fewer partitions than shards)")
         }
 
-        let runId = RunID(startedAt: started, shard: settings.shardLabel, randomSuffix: UInt32.random(in: .min ... .max))
+        let runId = request.runId ?? RunID(startedAt: started, shard: settings.shardLabel, randomSuffix: UInt32.random(in: .min ... .max))
         let lock = BackupLease.keeper(request, runId: runId, topics: topics.map(\.name), partitions: partitions)
         try await BackupLease.acquire(lock, request)
         do {

@@ -35,6 +35,9 @@ public struct BackupRequest {
     /// How long each best-effort broker question (topic configs, consumer groups) may take.
     public var clusterFactsTimeout: TimeInterval = 5
     public var clock: @Sendable () -> Date = { Date() }
+    /// The run's id (its manifest's name); made by the engine when nil. The command line makes it
+    /// first so that every log line of the run carries it.
+    public var runId: RunID?
     /// Warnings (retention gaps, missing broker APIs), one line each.
     public var warn: @Sendable (String) -> Void = { _ in }
     /// Progress per topic, at most every `progressInterval` seconds; nil for none.

@@ -10,6 +10,10 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case accessDenied
         case badSignature
         case unknownAccessKey
+        /// No credentials could be had (none configured, a profile or token file unusable).
+        case noCredentials
+        /// Object Lock headers sent to a bucket created without Object Lock.
+        case objectLockNotEnabled
         /// The bucket lives in another region than the one requests are signed for.
         case wrongRegion
         case invalidRequest
@@ -57,6 +61,19 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// True for what a rerun cannot cure because the job or the account must change: a missing
+    /// bucket, missing or refused credentials, the wrong region, Object Lock on a bucket without it.
+    /// A scheduler should not retry these (exit 2); they are found by the first request.
+    public var isConfigurationError: Bool {
+        switch kind {
+        case .noSuchBucket, .accessDenied, .badSignature, .unknownAccessKey, .noCredentials, .wrongRegion,
+             .objectLockNotEnabled:
+            return true
+        default:
+            return false
+        }
+    }
+
     /// `s3://bucket/key` or just the store.
     public var target: String {
         guard let key else { return location }
@@ -70,7 +87,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case .notFound:
             return "\(operation) \(target): no such object\(suffix)"
         case .noSuchBucket:
-            return "\(operation) \(target): the bucket \(bucketName) does not exist\(suffix)"
+            return "\(operation) \(target): the bucket \(bucketName) does not exist; check --store (and --endpoint-url, --region)\(suffix)"
         case .alreadyExists:
             return "\(operation) \(target): the object already exists and was not overwritten\(suffix)"
         case .conditionFailed:
@@ -81,6 +98,12 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
             return "\(operation) \(target): the store refused the request signature: check the secret key (and the clock and region)\(suffix)"
         case .unknownAccessKey:
             return "\(operation) \(target): the store does not know the access key id; check the credentials\(suffix)"
+        case .noCredentials:
+            return "\(operation) \(target): \(message); give credentials through AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+                + "AWS_PROFILE, web identity or an instance role (see docs/credentials.md)"
+        case .objectLockNotEnabled:
+            return "\(operation) \(target): the bucket \(bucketName) has no Object Lock configuration; use a bucket created with "
+                + "Object Lock enabled, or drop object-lock-mode\(suffix)"
         case .wrongRegion:
             return "\(operation) \(target): the bucket is in another region; set --region (or AWS_REGION) to it\(suffix)"
         case .invalidRequest:

@@ -39,7 +39,7 @@ final class ObjectLineReader {
         } catch let error as StoreError where error.isNotFound {
             throw RestoreError.failure("object \(key) is missing from \(store.location) (the store's manifest lists it)")
         } catch let error as StoreError {
-            throw RestoreError.failure("object \(key): \(error)")
+            throw RestoreError.wrap(error, "object \(key)")
         }
     }
 

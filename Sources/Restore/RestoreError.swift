@@ -1,13 +1,18 @@
 import Foundation
+import Kafka
+import ObjectStore
 
 /// Why a restore stopped: one line naming the object, topic, partition or setting at fault.
-/// `isInvalidInput` errors are found before anything is produced (exit 2); the rest are exit 1.
+/// `isInvalidInput` errors need new settings (exit 2): found while planning, before anything is
+/// produced, or a store or cluster refusing the job's bucket or credentials. The rest are exit 1.
 public struct RestoreError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// True when found while planning, before any record was produced.
     public var isInvalidInput: Bool
     /// True when a signal (SIGTERM, SIGINT) stopped the restore after it ended its work cleanly.
     public var isInterrupted = false
+    /// The store or Kafka error behind this one, for its code and the key, topic or partition it names.
+    public var cause: (any Error)?
 
     public init(_ message: String, isInvalidInput: Bool) {
         self.message = message
@@ -26,6 +31,16 @@ public struct RestoreError: Error, Sendable, CustomStringConvertible {
     public static func invalidInput(_ message: String) -> RestoreError { RestoreError(message, isInvalidInput: true) }
     /// A failure while working (store, cluster, a corrupt object met while streaming).
     public static func failure(_ message: String) -> RestoreError { RestoreError(message, isInvalidInput: false) }
+
+    /// A store or Kafka error met while doing `context`: invalid input when it needs new settings
+    /// (no such bucket, credentials refused), a failure otherwise.
+    static func wrap(_ error: Error, _ context: String) -> RestoreError {
+        if let error = error as? RestoreError { return error }
+        let needsNewSettings = (error as? StoreError)?.isConfigurationError ?? (error as? KafkaError)?.isConfigurationError ?? false
+        var wrapped = RestoreError("\(context): \(error)", isInvalidInput: needsNewSettings)
+        wrapped.cause = error
+        return wrapped
+    }
 
     /// A damaged object: names the object and the line (1-based) where reading stopped.
     static func corrupt(_ key: String, line: Int, _ reason: String) -> RestoreError {

@@ -56,7 +56,7 @@ struct ResumeStateStore: Sendable {
         do {
             keys = try await store.listAll(prefix: folder).map(\.key)
         } catch {
-            throw RestoreError.failure("restore state \(folder): \(error)")
+            throw RestoreError.wrap(error, "restore state \(folder)")
         }
         typealias Owned = (key: String, topic: String, isVersion1: Bool)
         var documents: [Owned] = [], version1: [String: [Owned]] = [:]
@@ -74,7 +74,7 @@ struct ResumeStateStore: Sendable {
             } catch let error as StoreError where error.isNotFound {
                 return (owned, nil)
             } catch {
-                throw RestoreError.failure("restore state \(owned.key): \(error)")
+                throw RestoreError.wrap(error, "restore state \(owned.key)")
             }
         }
         var saved = SavedStates()
@@ -104,7 +104,9 @@ struct ResumeStateStore: Sendable {
             let document = RestoreProgress(targetTopic: topic, updatedAt: Date(), partitions: states)
             try await store.put(key, body: Array(try document.encoded()))
         } catch {
-            throw RestoreError.failure("cannot write restore state \(key): \(error)\(isLocal ? "" : " (for a read-only store use --state-dir)")")
+            var failure = RestoreError.wrap(error, "cannot write restore state \(key)")
+            if !isLocal { failure.message += " (for a read-only store use --state-dir)" }
+            throw failure
         }
     }
 
@@ -114,7 +116,7 @@ struct ResumeStateStore: Sendable {
         do {
             try await store.delete(keys: keys)
         } catch {
-            throw RestoreError.failure("cannot remove old restore state \(keys[0]): \(error)")
+            throw RestoreError.wrap(error, "cannot remove old restore state \(keys[0])")
         }
     }
 }

@@ -61,7 +61,7 @@ struct SourceCatalog: Sendable {
         do {
             manifestKeys = try await store.listAll(prefix: layout.runsFolder).map(\.key).filter { layout.runID(fromKey: $0) != nil }
         } catch {
-            throw RestoreError.invalidInput("cannot list manifests under \(layout.runsFolder): \(error)")
+            throw RestoreError.wrap(error, "cannot list manifests under \(layout.runsFolder)")
         }
         if manifestKeys.isEmpty {
             if let asOf { throw RestoreError.invalidInput("--as-of \(asOf): the store has no manifests (no backup runs)") }
@@ -74,7 +74,7 @@ struct SourceCatalog: Sendable {
             } catch let error as ManifestError {
                 throw RestoreError.invalidInput(error.description)
             } catch {
-                throw RestoreError.invalidInput("manifest \(key): \(error)")
+                throw RestoreError.wrap(error, "manifest \(key)")
             }
         }
         if let asOf {
@@ -129,7 +129,7 @@ struct SourceCatalog: Sendable {
         do {
             summaries = try await store.listAll(prefix: layout.topicsFolder)
         } catch {
-            throw RestoreError.invalidInput("cannot list \(layout.topicsFolder) in \(store.location): \(error)")
+            throw RestoreError.wrap(error, "cannot list \(layout.topicsFolder) in \(store.location)")
         }
         let sizes = Dictionary(summaries.map { ($0.key, $0.size) }, uniquingKeysWith: { a, _ in a })
         guard !summaries.isEmpty else {

@@ -11,7 +11,7 @@ enum TargetPreparation {
         do {
             metadata = try admin.metadata()
         } catch {
-            throw RestoreError.failure("target cluster \(options.kafka.bootstrapServers): \(error)")
+            throw RestoreError.wrap(error, "target cluster \(options.kafka.bootstrapServers)")
         }
         let existing = Dictionary(metadata.topics.filter { $0.error == nil }.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for index in plan.topics.indices {

@@ -32,6 +32,7 @@ enum KtapeMain {
     }
 
     static func run(_ arguments: [String]) async -> Int32 {
+        let started = Date()
         let command: ParsableCommand
         do {
             command = try Ktape.parseAsRoot(arguments)
@@ -52,7 +53,8 @@ enum KtapeMain {
             }
             return ExitStatus.done
         } catch let failure as CommandFailure {
-            Console.standard.failure(failure.message)
+            let duration = LogFields().with("duration_ms", Int64(Date().timeIntervalSince(started) * 1000))
+            Console.standard.failure(failure.message, failure.fields.merging(duration))
             return failure.status
         } catch let exit as ExitCode {
             return exit.rawValue
@@ -77,10 +79,11 @@ struct Ktape: AsyncParsableCommand {
             Confluent S3 sink layout, <topics-dir>/<topic>/partition=<p>/<topic>+<p>+<offset>.<ext>, \
             with ktape's manifests beside them under _ktape/.
 
-            Exit codes: 0 done; 2 invalid input found before any work started; 3 verify found a \
-            problem; 1 any other failure.
+            Exit codes: 0 done; 2 settings a rerun cannot cure (flags, job file, no such bucket, \
+            credentials missing or refused, unknown topic, partition mismatch; see docs/operations.md); \
+            3 verify found a problem; 1 any other failure (worth a retry).
             """,
-        version: KtapeVersion.string,
+        version: KtapeVersion.text,
         subcommands: [BackupCommand.self, RestoreCommand.self, LsCommand.self, VerifyCommand.self, DemoCommand.self,
                       BenchStoreCommand.self]
     )

@@ -45,10 +45,26 @@ struct CommandLineTests {
         #expect(run.stderr.contains("-X novalue"))
     }
 
-    @Test func versionPrints() throws {
+    @Test func versionNamesReleaseCommitAndLibraries() throws {
         let run = try KtapeProcess.run(["--version"])
         #expect(run.status == 0)
-        #expect(run.stdout.first?.isNumber == true)
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.range(of: #"^ktape \d+\.\d+\.\d+$"#, options: .regularExpression) != nil, "\(run.stdout)")
+        // The commit is the checkout's own (this test runs inside it), read by git when the binary was built.
+        let git = Process()
+        git.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+        git.arguments = ["-C", KtapeProcess.repositoryRoot.path, "rev-parse", "HEAD"]
+        let pipe = Pipe()
+        git.standardOutput = pipe
+        try git.run()
+        git.waitUntilExit()
+        let head = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let commit = try #require(lines.first { $0.hasPrefix("commit ") })
+        #expect(commit == "commit \(head)" || commit == "commit \(head)-dirty", "\(commit) is not HEAD \(head)")
+        for library in ["librdkafka 2.", "libcurl 7.", "zlib 1.", "OpenSSL 3."] {
+            #expect(lines.contains { $0.hasPrefix(library) }, "--version does not name \(library): \(run.stdout)")
+        }
     }
 }
 

@@ -25,7 +25,9 @@ struct OperationsOutputTests {
         #expect(last.contains("\"level\":\"error\""))
 
         let text = try String(contentsOf: metrics, encoding: .utf8)
-        #expect(text.contains("ktape_restore_success{job=\"ktape\"} 0"), "a stale success must be replaced: \(text)")
+        #expect(text.contains("ktape_restore_success{command=\"restore\",ktape_job=\"ktape\",store=\"\(store.path)\"} 0"),
+                "a stale success must be replaced: \(text)")
+        try MetricsTests.promtoolAccepts(metrics)
         #expect(text.contains("# TYPE ktape_restore_duration_seconds gauge"))
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent(".ktape.prom.tmp").path))
     }
@@ -46,15 +48,18 @@ struct OperationsOutputTests {
         #expect(kcat.terminationStatus == 0)
 
         let metrics = directory.appendingPathComponent("backup.prom")
+        let store = directory.appendingPathComponent("store").path
         let run = try KtapeProcess.run(["backup", "-b", mock.bootstrap, "--topics", "metered",
-                                        "--store", directory.appendingPathComponent("store").path,
+                                        "--store", store,
                                         "--metrics-file", metrics.path, "--log-format", "json"])
         #expect(run.status == 0, "\(run.stderr)")
         let text = try String(contentsOf: metrics, encoding: .utf8)
-        #expect(text.contains("ktape_backup_success{job=\"ktape\",shard=\"all\"} 1"), "\(text)")
-        #expect(text.contains("ktape_backup_records{job=\"ktape\",shard=\"all\"} 10"))
-        #expect(text.contains("ktape_backup_lag_records_at_start{job=\"ktape\",shard=\"all\"} 10"))
-        #expect(text.contains("ktape_backup_objects{job=\"ktape\",shard=\"all\"} 2"))
+        let labels = "{command=\"backup\",ktape_job=\"ktape\",store=\"\(store)\",shard=\"all\"}"
+        #expect(text.contains("ktape_backup_success\(labels) 1"), "\(text)")
+        #expect(text.contains("ktape_backup_records\(labels) 10"))
+        #expect(text.contains("ktape_backup_lag_records_at_start\(labels) 10"))
+        #expect(text.contains("ktape_backup_objects\(labels) 2"))
+        try MetricsTests.promtoolAccepts(metrics)
         for line in run.stderrLines {
             #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil, "not a JSON log line: \(line)")
         }

@@ -28,13 +28,15 @@ public enum KtapeProcess {
     }
 
     /// Starts ktape in the background with stdout and stderr written to files in `output`.
+    /// `unsetting` removes variables of this process's environment from the child's.
     public static func start(_ arguments: [String], output: URL, environment: [String: String] = [:],
-                             in directory: URL? = nil) throws -> Process {
+                             unsetting: [String] = [], in directory: URL? = nil) throws -> Process {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["AWS_EC2_METADATA_DISABLED"] = "true"
+        for name in unsetting { env[name] = nil }
         for (key, value) in environment { env[key] = value }
         process.environment = env
         process.currentDirectoryURL = directory ?? repositoryRoot
@@ -49,10 +51,11 @@ public enum KtapeProcess {
     }
 
     /// Runs ktape to its end and returns what it printed.
-    public static func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws -> KtapeRun {
+    public static func run(_ arguments: [String], environment: [String: String] = [:], unsetting: [String] = [],
+                           in directory: URL? = nil) throws -> KtapeRun {
         let output = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: output) }
-        let process = try start(arguments, output: output, environment: environment, in: directory)
+        let process = try start(arguments, output: output, environment: environment, unsetting: unsetting, in: directory)
         process.waitUntilExit()
         return KtapeRun(status: process.terminationStatus,
                         stdout: try String(contentsOf: output.appendingPathComponent("stdout"), encoding: .utf8),

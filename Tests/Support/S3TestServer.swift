@@ -7,11 +7,14 @@ import SigV4
 public final class S3TestServer: @unchecked Sendable {
     public let endpoint: String
     public let credentials: Credentials
+    /// Keys of a user without any policy: the server refuses its requests with AccessDenied.
+    public let deniedCredentials: Credentials
     private let process: Process
 
-    private init(endpoint: String, credentials: Credentials, process: Process) {
+    private init(endpoint: String, credentials: Credentials, deniedCredentials: Credentials, process: Process) {
         self.endpoint = endpoint
         self.credentials = credentials
+        self.deniedCredentials = deniedCredentials
         self.process = process
     }
 
@@ -32,10 +35,12 @@ public final class S3TestServer: @unchecked Sendable {
         let script = repositoryRoot().appendingPathComponent("scripts/s3-server")
         let values = try await ScriptRunner.startAndReadExports(script: script, arguments: ["--log", NSTemporaryDirectory() + "ktape-moto.log"])
         guard let endpoint = values.exports["AWS_ENDPOINT_URL"], let id = values.exports["AWS_ACCESS_KEY_ID"],
-              let secret = values.exports["AWS_SECRET_ACCESS_KEY"] else {
+              let secret = values.exports["AWS_SECRET_ACCESS_KEY"], let deniedId = values.exports["KTAPE_DENIED_ACCESS_KEY_ID"],
+              let deniedSecret = values.exports["KTAPE_DENIED_SECRET_ACCESS_KEY"] else {
             throw TestSetupError("scripts/s3-server printed no endpoint and keys")
         }
-        return S3TestServer(endpoint: endpoint, credentials: Credentials(accessKeyId: id, secretAccessKey: secret), process: values.process)
+        return S3TestServer(endpoint: endpoint, credentials: Credentials(accessKeyId: id, secretAccessKey: secret),
+                            deniedCredentials: Credentials(accessKeyId: deniedId, secretAccessKey: deniedSecret), process: values.process)
     }
 
     /// An S3Store on a new, empty bucket.

@@ -60,7 +60,7 @@ final class UploadQueue {
                 let task = upload.task
                 summaries.append(try ThreadBridge.wait { try await task.value })
             } catch {
-                throw BackupError.failure("upload \(upload.key): \(error)")
+                throw BackupError.wrap(error, "upload \(upload.key)")
             }
         }
         guard let main = summaries.first else { return }

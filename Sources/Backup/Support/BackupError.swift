@@ -1,10 +1,13 @@
 import Foundation
+import Kafka
+import ObjectStore
 
 /// Why a backup ended: one line naming the job, topic, partition, offset, object or setting at fault,
-/// and whether it is invalid input (exit 2, found before any work) or a failure (exit 1).
+/// and whether it is invalid input (exit 2: settings a rerun cannot cure) or a failure (exit 1).
 public struct BackupError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
-        /// Found before any work started: flags, topics that do not exist, a store the job cannot use.
+        /// Settings a rerun cannot cure: flags, topics that do not exist, a store the job cannot use,
+        /// credentials or a bucket the store refuses (found before any work, or by the first request).
         case invalidInput
         /// Anything else: Kafka, the store, a record that cannot be written, the lock.
         case failure
@@ -14,6 +17,8 @@ public struct BackupError: Error, Sendable, CustomStringConvertible {
 
     public var kind: Kind
     public var message: String
+    /// The store or Kafka error behind this one, for its code and the key, topic or partition it names.
+    public var cause: (any Error)?
 
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
@@ -25,9 +30,16 @@ public struct BackupError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { message }
 
-    /// Wraps any error as a failure line, keeping a `BackupError` as it is.
+    /// Wraps any error as one line, keeping a `BackupError` as it is; store and Kafka errors that
+    /// need new settings are invalid input, the rest failures.
     static func wrap(_ error: Error, _ context: String) -> BackupError {
         if let error = error as? BackupError { return error }
-        return .failure("\(context): \(error)")
+        var wrapped = BackupError(needsNewSettings(error) ? .invalidInput : .failure, "\(context): \(error)")
+        wrapped.cause = error
+        return wrapped
+    }
+
+    static func needsNewSettings(_ error: Error) -> Bool {
+        (error as? StoreError)?.isConfigurationError ?? (error as? KafkaError)?.isConfigurationError ?? false
     }
 }

@@ -3,6 +3,8 @@ import Foundation
 /// Which commands a job setting belongs to.
 public enum JobScope: String, Sendable {
     case common, backup, restore
+    /// `ls` and `verify`.
+    case inspect
 }
 
 /// Commands that read job settings.
@@ -15,6 +17,7 @@ public enum JobCommand: String, Sendable, CaseIterable {
         case .common: return true
         case .backup: return self == .backup
         case .restore: return self == .restore
+        case .inspect: return self == .ls || self == .verify
         }
     }
 }
@@ -31,6 +34,8 @@ public enum JobKey: String, CaseIterable, Sendable {
     case logFormat = "log-format"
     case summaryJSON = "summary-json"
     case metricsFile = "metrics-file"
+    case metricsPushURL = "metrics-push-url"
+    case verbose
     case mskIAM = "msk-iam"
     case stallTimeout = "stall-timeout"
     case consumerGroups = "consumer-groups"
@@ -68,10 +73,12 @@ public enum JobKey: String, CaseIterable, Sendable {
     case replicationFactor = "replication-factor"
     case stateDir = "state-dir"
 
+    case json
+
     public var scope: JobScope {
         switch self {
         case .bootstrapServers, .kafkaProperty, .store, .endpointURL, .region, .topicsDir, .logFormat, .summaryJSON,
-             .metricsFile, .mskIAM, .stallTimeout, .consumerGroups, .sse, .sseKMSKeyID, .acl, .expectedBucketOwner:
+             .metricsFile, .metricsPushURL, .verbose, .mskIAM, .stallTimeout, .consumerGroups, .sse, .sseKMSKeyID, .acl, .expectedBucketOwner:
             return .common
         case .topics, .topicsRegex, .format, .compression, .flushSize, .partSize, .maxObjectBytes, .maxOpenObjects,
              .concurrency, .onInvalidJSON, .storeKeys, .storeHeaders, .groupID, .shard, .storageClass,
@@ -80,6 +87,8 @@ public enum JobKey: String, CaseIterable, Sendable {
         case .topicRegexList, .renameRegex, .renameReplacement, .createTopics, .dryRun, .fromTime, .toTime, .asOf,
              .replicationFactor, .stateDir:
             return .restore
+        case .json:
+            return .inspect
         }
     }
 
@@ -89,7 +98,7 @@ public enum JobKey: String, CaseIterable, Sendable {
         case .topicsDir: return "topics"
         case .logFormat: return "text"
         case .stallTimeout: return "120"
-        case .mskIAM, .storeKeys, .storeHeaders, .createTopics, .dryRun: return "false"
+        case .mskIAM, .verbose, .storeKeys, .storeHeaders, .createTopics, .dryRun, .json: return "false"
         case .format: return StoreFormat.envelope.rawValue
         case .compression: return StoreCompression.none.rawValue
         case .flushSize: return "100000"

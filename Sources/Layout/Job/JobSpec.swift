@@ -9,6 +9,8 @@ public struct JobSpec: Sendable {
     public var backup: BackupSettings?
     /// Present for `restore`.
     public var restore: RestoreSettings?
+    /// Present for `ls` and `verify`.
+    public var inspect: InspectSettings?
     /// The document validated, kept for `effectiveConfigText`.
     public var document: JobDocument
 }
@@ -26,6 +28,10 @@ public struct CommonSettings: Sendable {
     public var logFormat: Setting<LogFormat>
     public var summaryJSON: Setting<String>?
     public var metricsFile: Setting<String>?
+    /// A Prometheus Pushgateway (`http[s]://host:port[/path]`) to push the run's metrics to.
+    public var metricsPushURL: Setting<String>?
+    /// One log line per S3 request and librdkafka's debug contexts.
+    public var verbose: Setting<Bool>
     public var mskIAM: Setting<Bool>
     /// Seconds a run may wait on Kafka without progress before it fails.
     public var stallTimeout: Setting<Int>
@@ -74,6 +80,12 @@ public struct BackupSettings: Sendable {
     public func selects(topic: String) -> Bool {
         (topics?.value.contains(topic) ?? false) || (topicsRegex?.value.matches(topic) ?? false)
     }
+}
+
+/// Settings only `ls` and `verify` read.
+public struct InspectSettings: Sendable {
+    /// One JSON document on stdout instead of text.
+    public var json: Setting<Bool>
 }
 
 /// Settings only `restore` reads.

@@ -16,6 +16,7 @@ extension JobSpec {
         common = try Self.readCommon(reader, command: command)
         backup = command == .backup ? try Self.readBackup(reader) : nil
         restore = command == .restore ? try Self.readRestore(reader) : nil
+        inspect = command == .ls || command == .verify ? InspectSettings(json: try reader.bool(.json)) : nil
     }
 
     static func checkKeys(_ document: JobDocument, command: JobCommand, reader: SettingsReader) throws {
@@ -66,6 +67,17 @@ extension JobSpec {
                 throw r.error(.endpointURL, "has no valid host (got '\(value)')")
             }
         }
+        let pushURL = try r.nonEmpty(.metricsPushURL)
+        if let pushURL {
+            let value = pushURL.value
+            guard value.hasPrefix("http://") || value.hasPrefix("https://"), !value.contains("?"), !value.contains("#") else {
+                throw r.error(.metricsPushURL, "must be http:// or https://host:port with an optional path, no query (got '\(value)')")
+            }
+            let afterScheme = value[value.range(of: "://")!.upperBound...]
+            let authority = afterScheme.prefix { $0 != "/" }
+            if authority.contains("@") { throw r.error(.metricsPushURL, "must not carry user:password@ (it would be printed)") }
+            if authority.isEmpty { throw r.error(.metricsPushURL, "has no host (got '\(value)')") }
+        }
         if let region = try r.nonEmpty(.region),
            !region.value.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }) {
             // The region becomes part of the S3 host name: nothing but a-z, 0-9 and '-' may go there.
@@ -93,8 +105,8 @@ extension JobSpec {
             store: Setting(location, store.origin), endpointURL: endpoint, region: try r.nonEmpty(.region),
             topicsDir: topicsDir, logFormat: try r.choiceWithDefault(.logFormat, LogFormat.self),
             summaryJSON: try r.nonEmpty(.summaryJSON), metricsFile: try r.nonEmpty(.metricsFile),
-            mskIAM: try r.bool(.mskIAM), stallTimeout: try r.integerWithDefault(.stallTimeout, atLeast: 1),
-            consumerGroups: try readConsumerGroups(r),
+            metricsPushURL: pushURL, verbose: try r.bool(.verbose), mskIAM: try r.bool(.mskIAM),
+            stallTimeout: try r.integerWithDefault(.stallTimeout, atLeast: 1), consumerGroups: try readConsumerGroups(r),
             sse: sse, sseKMSKeyID: kmsKey, acl: try r.choice(.acl, CannedACL.self), expectedBucketOwner: owner)
     }
 

@@ -9,6 +9,8 @@ struct S3Client: Sendable {
     let credentials: any CredentialsProvider
     let transport: any HTTPTransport
     let location: String
+    /// Told about every attempt of every request (`-v`).
+    var requestLog: S3RequestLog?
 
     struct Call {
         var operation: String
@@ -39,8 +41,11 @@ struct S3Client: Sendable {
             do {
                 current = try await credentials.credentials()
             } catch {
-                throw StoreError(.accessDenied, operation: call.operation, location: location, key: call.key,
-                                 message: "no credentials: \(error)")
+                // An unreachable credentials endpoint may answer next time; anything else needs new settings.
+                let transient: Bool
+                if case .endpointFailed? = error as? CredentialsError { transient = true } else { transient = false }
+                throw StoreError(transient ? .transient : .noCredentials, operation: call.operation, location: location,
+                                 key: call.key, message: transient ? "no credentials: \(error)" : "\(error)")
             }
             let signer = Signer(credentials: current, region: config.region, service: "s3")
             let signed = signer.signedHeaders(SignableRequest(method: call.method, host: addressing.host, path: path, query: call.query,
@@ -48,13 +53,17 @@ struct S3Client: Sendable {
             // curl sets Host from the URL itself.
             let wire = signed.filter { $0.name != "host" }
             let response: HTTPResponse
+            let sent = Date()
             do {
                 response = try await transport.send(HTTPRequest(method: call.method, url: url, headers: wire, body: call.body,
                                                                 timeout: config.requestTimeout))
             } catch let failure as HTTPTransportError {
                 lastFailure = StoreError(.transient, operation: call.operation, location: location, key: call.key, message: failure.reason)
+                requestLog?(S3RequestRecord(call: call, status: nil, attempt: attempt, since: sent, errorCode: failure.reason))
                 continue
             }
+            requestLog?(S3RequestRecord(call: call, status: response.status, attempt: attempt, since: sent,
+                                        errorCode: (200..<300).contains(response.status) ? nil : XMLElement.parse(response.body)?.value("Code")))
             if (200..<300).contains(response.status) || call.accept.contains(response.status) {
                 // CompleteMultipartUpload can fail after a 200 with an <Error> body.
                 if call.method == "POST", let error = embeddedError(response, call) {

@@ -20,8 +20,12 @@ enum S3ErrorMapping {
         } else if let endpoint = document?.value("Endpoint") {
             message += "; use endpoint \(endpoint)"
         }
+        // S3 says "Bucket is missing Object Lock Configuration", moto "…ObjectLockConfiguration".
+        let objectLockMissing = code == "InvalidRequest"
+            && message.lowercased().replacingOccurrences(of: " ", with: "").contains("missingobjectlock")
         let kind: StoreError.Kind
         switch (status, code) {
+        case _ where objectLockMissing: kind = .objectLockNotEnabled
         case (_, "PermanentRedirect"), (_, "AuthorizationHeaderMalformed"), (301, _), (_, "IllegalLocationConstraintException"):
             kind = .wrongRegion
         case (_, "NoSuchBucket"): kind = .noSuchBucket

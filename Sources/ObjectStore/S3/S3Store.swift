@@ -12,11 +12,12 @@ public final class S3Store: ObjectStore, @unchecked Sendable {
     /// Uploads started with `ifNoneMatch`, whose completion must carry `If-None-Match: *`.
     private let createOnlyUploads = Locked(Set<String>())
 
-    public init(config: S3Configuration, credentials: any CredentialsProvider, transport: any HTTPTransport = CurlTransport()) throws {
+    public init(config: S3Configuration, credentials: any CredentialsProvider, transport: any HTTPTransport = CurlTransport(),
+                requestLog: S3RequestLog? = nil) throws {
         self.config = config
         self.location = "s3://\(config.bucket)"
         client = S3Client(config: config, addressing: try S3Addressing(config), credentials: credentials, transport: transport,
-                          location: location)
+                          location: location, requestLog: requestLog)
     }
 
     @discardableResult

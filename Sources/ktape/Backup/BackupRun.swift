@@ -7,18 +7,22 @@ import Layout
 /// line on stdout and writes `--summary-json`. Engine errors become one line with exit 2 or 1.
 enum BackupRun {
     static func run(_ spec: JobSpec) async throws {
-        Console.use(format: spec.common.logFormat.value == .json ? .json : .text)
-        let metrics = RunMetrics(command: "backup", spec: spec)
+        Console.configure(spec.common)
+        let metrics = RunMetrics(command: .backup, spec: spec)
+        let summary: BackupSummary
         do {
-            try metrics.write(backedUp: try await backup(spec))
+            summary = try await backup(spec)
         } catch {
-            metrics.writeFailure()
+            await metrics.writeFailure()
             throw error
         }
+        try await metrics.write(backedUp: summary)
     }
 
     private static func backup(_ spec: JobSpec) async throws -> BackupSummary {
         guard let settings = spec.backup else { throw CommandFailure.invalidInput("backup settings are missing") }
+        let runId = RunID(startedAt: Date(), shard: settings.shardLabel, randomSuffix: UInt32.random(in: .min ... .max))
+        Console.startRun(command: .backup, runId: runId)
         let console = Console.standard
         let kafka = try KafkaSettings.config(spec.common)
         let opened: OpenedStore
@@ -28,6 +32,7 @@ enum BackupRun {
         var request = BackupRequest(job: spec.jobName, settings: settings, consumerGroups: spec.common.consumerGroups?.value,
                                     kafka: kafka, store: opened.store, layout: opened.layout,
                                     basePutOptions: StoreOpening.basePutOptions(spec.common))
+        request.runId = runId
         request.warn = { console.warning($0) }
         request.stallTimeout = TimeInterval(spec.common.stallTimeout.value)
         if console.isTerminal && console.format == .text {
@@ -38,9 +43,10 @@ enum BackupRun {
         do {
             summary = try await BackupEngine.run(request)
         } catch let error as BackupError {
-            throw error.kind == .invalidInput ? CommandFailure.invalidInput(error.message) : CommandFailure.failure(error.message)
+            throw error.kind == .invalidInput ? CommandFailure.invalidInput(error.message, cause: error)
+                                              : CommandFailure.failure(error.message, cause: error)
         } catch {
-            throw CommandFailure.failure("backup: \(error)")
+            throw CommandFailure.failure("backup: \(error)", cause: error)
         }
         print(summary.line)
         if let path = spec.common.summaryJSON?.value {

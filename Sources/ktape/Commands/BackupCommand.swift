@@ -17,6 +17,8 @@ struct BackupCommand: AsyncParsableCommand {
     @OptionGroup(title: "Job") var job: JobOptions
     @OptionGroup(title: "Kafka") var kafka: KafkaOptions
     @OptionGroup(title: "Store") var store: StoreOptions
+    @OptionGroup(title: "Reporting") var reporting: ReportOptions
+    @OptionGroup(title: "Logs") var log: LogOptions
 
     @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("Topics to back up, comma-separated or repeated (default: none; this or --topics-regex is required).", valueName: "a,b"))
     var topics: [String] = []
@@ -77,6 +79,8 @@ struct BackupCommand: AsyncParsableCommand {
         job.add(to: &values)
         kafka.add(to: &values)
         store.add(to: &values)
+        reporting.add(to: &values)
+        log.add(to: &values)
         values.flag(.topics, list: topics.flatMap { $0.split(separator: ",").map(String.init) })
         values.flag(.topicsRegex, topicsRegex)
         values.flag(.format, format)
@@ -99,7 +103,7 @@ struct BackupCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let settings = try job.settings(for: .backup, flags: flagValues()) else { return }
+        guard let settings = try job.settings(for: .backup, flags: flagValues(), log: log) else { return }
         try await BackupRun.run(settings)
     }
 }

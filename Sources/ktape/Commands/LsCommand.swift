@@ -15,25 +15,31 @@ struct LsCommand: AsyncParsableCommand {
               ktape ls --store s3://backups/prod
               ktape ls --store ./ktape-demo --json | jq '.topics[].name'
 
-            Exit codes: 0 listed (an empty store included); 2 invalid input or a manifest that cannot \
-            be read; 1 the store could not be listed.
+            Exit codes: 0 listed (an empty store included); 2 invalid input, a bucket or credentials the \
+            store refuses, or a manifest that cannot be read; 1 the store could not be listed (worth a retry).
             """
     )
 
     @OptionGroup(title: "Store") var store: StoreOptions
+    @OptionGroup(title: "Logs") var log: LogOptions
 
     @Flag(name: .long, help: "Print one JSON document on stdout (default: a table).")
     var json = false
 
     func run() async throws {
-        let opened = try InspectedStore.open(store, command: .ls)
+        var flags = JobDocument()
+        store.add(to: &flags)
+        log.add(to: &flags)
+        flags.flag(.json, set: json)
+        let spec = try InspectedStore.settings(command: .ls, flags: flags, log: log)
+        let opened = try InspectedStore.open(spec)
         let summary: StoreSummary
         do {
             summary = try StoreSummary(try await StoreContents.load(store: opened.store, layout: opened.layout))
         } catch let error as InspectionError {
             throw InspectedStore.failure(error)
         }
-        if json {
+        if spec.inspect?.json.value == true {
             print(try summary.jsonText())
         } else {
             print(summary.tableText(), terminator: "")
@@ -44,20 +50,27 @@ struct LsCommand: AsyncParsableCommand {
 /// Opening a store for `ls` and `verify`: read-only, so a directory that does not exist is refused
 /// rather than created.
 enum InspectedStore {
-    static func open(_ options: StoreOptions, command: JobCommand) throws -> OpenedStore {
-        var flags = JobDocument()
-        options.add(to: &flags)
+    /// The flags validated as a job of `command`; the console set up from them and the run named.
+    static func settings(command: JobCommand, flags: JobDocument, log: LogOptions) throws -> JobSpec {
+        log.applyBeforeValidation()
         let spec = try EffectiveJob.load(command: command, jobPath: nil, flags: flags)
+        Console.configure(spec.common)
+        Console.startRun(command: command, runId: RunID(startedAt: Date(), shard: command.rawValue, randomSuffix: UInt32.random(in: .min ... .max)))
+        return spec
+    }
+
+    static func open(_ spec: JobSpec) throws -> OpenedStore {
         do { return try StoreOpening.open(spec.common, creating: false) } catch {
             throw CommandFailure.invalidInput("store \(spec.common.store.value): \(error)")
         }
     }
 
-    /// A store that cannot be listed is a failure (exit 1); a manifest that cannot be read, a
-    /// layout ktape cannot describe: invalid input (exit 2).
+    /// A store that refuses the job's bucket or credentials, a manifest that cannot be read, a layout
+    /// ktape cannot describe: invalid input (exit 2); a store that could not be listed: failure (exit 1).
     static func failure(_ error: InspectionError) -> CommandFailure {
         switch error {
-        case .store: return .failure(error.description)
+        case .store(let store): return store.isConfigurationError ? .invalidInput(error.description, cause: store)
+                                                                  : .failure(error.description, cause: store)
         case .unreadableManifest: return .invalidInput(error.description)
         }
     }

@@ -18,6 +18,8 @@ struct RestoreCommand: AsyncParsableCommand {
     @OptionGroup(title: "Job") var job: JobOptions
     @OptionGroup(title: "Kafka") var kafka: KafkaOptions
     @OptionGroup(title: "Store") var store: StoreOptions
+    @OptionGroup(title: "Reporting") var reporting: ReportOptions
+    @OptionGroup(title: "Logs") var log: LogOptions
 
     @Option(name: .customLong("topic-regex-list"), help: ArgumentHelp("Which files of which topics, Confluent's topic.regex.list; each regex matches the whole file name (default: every topic, every file).", valueName: "topic:re,..."))
     var topicRegexList: String?
@@ -57,6 +59,8 @@ struct RestoreCommand: AsyncParsableCommand {
         job.add(to: &values)
         kafka.add(to: &values)
         store.add(to: &values)
+        reporting.add(to: &values)
+        log.add(to: &values)
         values.flag(.topicRegexList, topicRegexList)
         values.flag(.renameRegex, renameRegex)
         values.flag(.renameReplacement, renameReplacement)
@@ -72,7 +76,7 @@ struct RestoreCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let settings = try job.settings(for: .restore, flags: flagValues()) else { return }
+        guard let settings = try job.settings(for: .restore, flags: flagValues(), log: log) else { return }
         try await RestoreRun.run(settings)
     }
 }

@@ -18,12 +18,17 @@ struct VerifyCommand: AsyncParsableCommand {
               aws s3 sync s3://team-a-backups s3://team-b-backups
               ktape verify --store s3://team-b-backups
 
-            Exit codes: 0 no problem; 3 a problem was found (one line each on stdout); 2 invalid input; \
-            1 the store could not be listed.
+            Exit codes: 0 no problem; 3 a problem was found (one line each on stdout); 2 invalid input, \
+            or a bucket or credentials the store refuses; 1 the store could not be listed (worth a retry).
             """
     )
 
     @OptionGroup(title: "Store") var store: StoreOptions
+    @OptionGroup(title: "Reporting") var reporting: ReportOptions
+    @OptionGroup(title: "Logs") var log: LogOptions
+
+    @Flag(name: .long, help: "Print one JSON document on stdout: every finding and what was checked (default: text lines).")
+    var json = false
 
     @Flag(name: .long, help: "Count objects no manifest names and keys outside the layout as problems (default: warnings).")
     var strict = false
@@ -39,7 +44,37 @@ struct VerifyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let opened = try InspectedStore.open(store, command: .verify)
+        var flags = JobDocument()
+        store.add(to: &flags)
+        reporting.add(to: &flags)
+        log.add(to: &flags)
+        flags.flag(.json, set: json)
+        let spec = try InspectedStore.settings(command: .verify, flags: flags, log: log)
+        let metrics = RunMetrics(command: .verify, spec: spec)
+        let report: VerifyReport
+        let location: String
+        do {
+            (report, location) = try await verify(spec)
+        } catch {
+            await metrics.writeFailure()
+            throw error
+        }
+        if spec.inspect?.json.value == true {
+            print(try report.jsonText(store: location))
+        } else {
+            for problem in report.problems { print("problem: \(problem)") }
+            for warning in report.warnings { print("warning: \(warning)") }
+            for note in report.notes { print("note: \(note)") }
+            print(report.summaryLine)
+        }
+        try await metrics.write(verified: report)
+        if !report.isClean {
+            throw CommandFailure.verifyFailed("verify: \(VerifyReport.count(report.problems.count, "problem")) in \(location)")
+        }
+    }
+
+    private func verify(_ spec: JobSpec) async throws -> (VerifyReport, String) {
+        let opened = try InspectedStore.open(spec)
         let console = Console.standard
         let display = console.isTerminal ? VerifyProgressLine() : nil
         let options = VerifyOptions(concurrency: concurrency, readData: !structureOnly, strict: strict)
@@ -52,13 +87,7 @@ struct VerifyCommand: AsyncParsableCommand {
             throw InspectedStore.failure(error)
         }
         display?.clear()
-        for problem in report.problems { print("problem: \(problem)") }
-        for warning in report.warnings { print("warning: \(warning)") }
-        for note in report.notes { print("note: \(note)") }
-        print(report.summaryLine)
-        if !report.isClean {
-            throw CommandFailure.verifyFailed("verify: \(VerifyReport.count(report.problems.count, "problem")) in \(opened.store.location)")
-        }
+        return (report, opened.store.location)
     }
 }
 

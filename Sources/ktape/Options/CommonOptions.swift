@@ -1,7 +1,7 @@
 import ArgumentParser
 import Layout
 
-/// Where the job file is and how the run reports itself; shared by backup and restore.
+/// Where the job file is and what the run writes beside its output; shared by backup and restore.
 struct JobOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("YAML job file holding the same settings as the flags; flags override it (default: none).", valueName: "file"))
     var job: String?
@@ -12,18 +12,11 @@ struct JobOptions: ParsableArguments {
     @Option(name: .customLong("summary-json"), help: ArgumentHelp("Write a JSON summary of the run to this file (default: none).", valueName: "file"))
     var summaryJSON: String?
 
-    @Option(name: .customLong("metrics-file"), help: ArgumentHelp("Write Prometheus text-format metrics here at the end (default: none).", valueName: "file"))
-    var metricsFile: String?
-
-    @Option(name: .customLong("log-format"), help: ArgumentHelp("Log lines as text or json (default: text).", valueName: "text|json"))
-    var logFormat: String?
-
     /// The job file with `flags` over it, validated; nil once `--print-config` has printed it.
-    func settings(for command: JobCommand, flags: JobDocument) throws -> JobSpec? {
-        // A scheduler asking for JSON logs gets them for a refused flag or job file too.
-        if logFormat == "json" { Console.use(format: .json) }
+    func settings(for command: JobCommand, flags: JobDocument, log: LogOptions) throws -> JobSpec? {
+        log.applyBeforeValidation()
         let settings = try EffectiveJob.load(command: command, jobPath: job, flags: flags)
-        Console.use(format: settings.common.logFormat.value == .json ? .json : .text)
+        Console.configure(settings.common)
         guard !printConfig else {
             print(settings.effectiveConfigText(masked: true), terminator: "")
             return nil
@@ -33,8 +26,6 @@ struct JobOptions: ParsableArguments {
 
     func add(to values: inout JobDocument) {
         values.flag(.summaryJSON, summaryJSON)
-        values.flag(.metricsFile, metricsFile)
-        values.flag(.logFormat, logFormat)
     }
 }
 

@@ -4,19 +4,21 @@ import Restore
 
 /// `ktape restore` after its flags are read: opens the store, runs the engine, prints the plan
 /// (`--dry-run`) or the summary line on stdout and writes `--summary-json`. Engine errors become
-/// one line with exit 2 (found before any work) or 1.
+/// one line with exit 2 (settings a rerun cannot cure) or 1.
 enum RestoreRun {
     static func run(_ spec: JobSpec) async throws {
-        Console.use(format: spec.common.logFormat.value == .json ? .json : .text)
+        Console.configure(spec.common)
+        Console.startRun(command: .restore, runId: RunID(startedAt: Date(), shard: "restore", randomSuffix: UInt32.random(in: .min ... .max)))
         let console = Console.standard
-        let metrics = RunMetrics(command: "restore", spec: spec)
+        let metrics = RunMetrics(command: .restore, spec: spec)
+        let result: RestoreResult
         do {
-            let result = try await restore(spec, console: console)
-            try metrics.write(restored: result.summary)
+            result = try await restore(spec, console: console)
         } catch {
-            metrics.writeFailure()
+            await metrics.writeFailure()
             throw error
         }
+        try await metrics.write(restored: result.summary)
     }
 
     private static func restore(_ spec: JobSpec, console: Console) async throws -> RestoreResult {
@@ -37,10 +39,11 @@ enum RestoreRun {
             result = try await RestoreEngine(store: opened.store, layout: opened.layout, options: options, events: events).run()
         } catch let error as RestoreError {
             progress?.clear()
-            throw error.isInvalidInput ? CommandFailure.invalidInput(error.message) : CommandFailure.failure(error.message)
+            throw error.isInvalidInput ? CommandFailure.invalidInput(error.message, cause: error)
+                                       : CommandFailure.failure(error.message, cause: error)
         } catch {
             progress?.clear()
-            throw CommandFailure.failure("restore: \(error)")
+            throw CommandFailure.failure("restore: \(error)", cause: error)
         }
         progress?.clear()
         if result.summary.dryRun {

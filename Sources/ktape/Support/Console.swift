@@ -1,44 +1,104 @@
 import Foundation
+import Layout
 
 /// Where ktape talks to people and schedulers: progress and logs on stderr, results on stdout.
-/// `text` is for terminals; `json` writes one JSON object per line for log collectors.
+/// `text` is for terminals; `json` writes one JSON object per line for log collectors, with the
+/// run's fields (command, run id) and each line's own (topic, partition, key, error code, attempt,
+/// duration) beside the message.
 struct Console: Sendable {
     enum Format: String, Sendable { case text, json }
     enum Level: String, Sendable { case debug, info, warning, error }
 
     var format: Format
     var isTerminal: Bool
+    /// `-v`: S3 request lines and librdkafka's debug lines are shown.
+    var verbose = false
+    /// Fields on every line: set once the command and its run id are known.
+    var runFields = LogFields()
 
-    /// The console of this process; a command switches it to json once it has read `log-format`, so
+    /// The console of this process; a command configures it once it has read its settings, so
     /// that even the last failure line is JSON for a log collector.
     static var standard: Console { lock.withLock { configured } }
     private static let lock = NSLock()
     nonisolated(unsafe) private static var configured = Console(format: .text, isTerminal: isatty(STDERR_FILENO) == 1)
 
-    static func use(format: Format) {
-        lock.withLock { configured.format = format }
+    static func configure(format: Format, verbose: Bool) {
+        lock.withLock {
+            configured.format = format
+            configured.verbose = verbose
+        }
     }
 
-    func info(_ message: String) { log(.info, message) }
-    func warning(_ message: String) { log(.warning, message) }
+    static func configure(_ common: CommonSettings) {
+        configure(format: common.logFormat.value == .json ? .json : .text, verbose: common.verbose.value)
+    }
+
+    /// Names the run on every later line: its command and run id.
+    static func startRun(command: JobCommand, runId: RunID) {
+        lock.withLock { configured.runFields = LogFields().with("command", command.rawValue).with("run_id", runId.rawValue) }
+    }
+
+    func info(_ message: String, _ fields: LogFields = LogFields()) { log(.info, message, fields) }
+    func warning(_ message: String, _ fields: LogFields = LogFields()) { log(.warning, message, fields) }
+    /// Shown with `-v` only.
+    func debug(_ message: String, _ fields: LogFields = LogFields()) { if verbose { log(.debug, message, fields) } }
 
     /// The one line a failed command ends with.
-    func failure(_ message: String) { log(.error, message) }
+    func failure(_ message: String, _ fields: LogFields = LogFields()) { log(.error, message, fields) }
 
-    func log(_ level: Level, _ message: String) {
+    func log(_ level: Level, _ message: String, _ fields: LogFields = LogFields()) {
         let line: String
         switch format {
         case .text:
             let prefix = level == .info ? "" : "\(level == .error ? "error" : level.rawValue): "
             line = "ktape: \(prefix)\(message)\n"
         case .json:
-            let time = ISO8601DateFormatter().string(from: Date())
-            line = "{\"time\":\(jsonString(time)),\"level\":\"\(level.rawValue)\",\"message\":\(jsonString(message))}\n"
+            var object = "{\"time\":\(JSONText.string(Self.now())),\"level\":\"\(level.rawValue)\",\"message\":\(JSONText.string(message))"
+            for field in runFields.entries + fields.entries { object += ",\(JSONText.string(field.name)):\(field.json)" }
+            line = object + "}\n"
         }
         FileHandle.standardError.write(Data(line.utf8))
     }
 
-    private func jsonString(_ s: String) -> String {
+    private static func now() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date())
+    }
+}
+
+/// Fields of a JSON log line, in order; nil values are left out so callers can pass what they have.
+struct LogFields: Sendable {
+    struct Entry: Sendable {
+        var name: String
+        var json: String
+    }
+
+    private(set) var entries: [Entry] = []
+
+    func with(_ name: String, _ value: String?) -> LogFields {
+        guard let value else { return self }
+        var copy = self
+        copy.entries.append(Entry(name: name, json: JSONText.string(value)))
+        return copy
+    }
+
+    func with<N: BinaryInteger>(_ name: String, _ value: N?) -> LogFields {
+        guard let value else { return self }
+        var copy = self
+        copy.entries.append(Entry(name: name, json: String(value)))
+        return copy
+    }
+
+    func merging(_ other: LogFields) -> LogFields {
+        var copy = self
+        copy.entries += other.entries
+        return copy
+    }
+}
+
+enum JSONText {
+    static func string(_ s: String) -> String {
         let data = (try? JSONSerialization.data(withJSONObject: [s], options: [.withoutEscapingSlashes])) ?? Data("[\"\"]".utf8)
         return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
     }

@@ -6,18 +6,20 @@ enum ExitStatus {
     static let verifyFailed: Int32 = 3
 }
 
-/// An error a command ends with: one line for stderr and the exit status it stands for.
+/// An error a command ends with: one line for stderr, the exit status it stands for, and the
+/// fields of the error behind it (code, key, topic, partition) for a JSON log line.
 struct CommandFailure: Error, CustomStringConvertible {
     var message: String
     var status: Int32
+    var fields = LogFields()
 
-    static func invalidInput(_ message: String) -> CommandFailure { .init(message: message, status: ExitStatus.invalidInput) }
-    static func failure(_ message: String) -> CommandFailure { .init(message: message, status: ExitStatus.failure) }
+    static func invalidInput(_ message: String, cause: Error? = nil) -> CommandFailure {
+        .init(message: message, status: ExitStatus.invalidInput, fields: ErrorFields.of(cause))
+    }
+    static func failure(_ message: String, cause: Error? = nil) -> CommandFailure {
+        .init(message: message, status: ExitStatus.failure, fields: ErrorFields.of(cause))
+    }
     static func verifyFailed(_ message: String) -> CommandFailure { .init(message: message, status: ExitStatus.verifyFailed) }
 
     var description: String { message }
-}
-
-enum KtapeVersion {
-    static let string = "0.1.0"
 }

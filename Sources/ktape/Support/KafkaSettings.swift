@@ -17,6 +17,7 @@ enum KafkaSettings {
                 throw CommandFailure.invalidInput("-X \(key): \(error)")
             }
         }
+        try VerboseLogs.kafka(&config, properties: common.kafkaProperties.value, console: Console.standard)
         return config
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 
 /// Prometheus text-format metrics of one run, written for node-exporter's textfile collector:
 /// the whole file is replaced atomically (temporary name, then rename), so the collector never
-/// reads half a file.
+/// reads half a file. Every sample carries the same labels; `promtool check metrics` accepts the text.
 struct MetricsFile {
     struct Sample {
         var name: String
@@ -17,11 +17,22 @@ struct MetricsFile {
         samples.append(Sample(name: name, help: help, value: value))
     }
 
-    var text: String {
-        let labelText = labels.isEmpty ? "" : "{" + labels.map { "\($0.0)=\"\(Self.escape($0.1))\"" }.joined(separator: ",") + "}"
+    var text: String { text(omitting: []) }
+
+    /// The text with the named labels left out (a Pushgateway adds its grouping labels itself).
+    func text(omitting omitted: Set<String>) -> String {
+        let kept = labels.filter { !omitted.contains($0.0) }
+        let labelText = Self.labelText(kept)
         return samples.map { sample in
             "# HELP \(sample.name) \(sample.help)\n# TYPE \(sample.name) gauge\n\(sample.name)\(labelText) \(Self.format(sample.value))\n"
         }.joined()
+    }
+
+    /// The value of `name` with exactly these labels in the file at `path`, as an earlier run wrote it.
+    static func value(of name: String, labels: [(String, String)], inFileAt path: String) -> Double? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        let prefix = name + labelText(labels) + " "
+        return text.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { Double($0.dropFirst(prefix.count)) }
     }
 
     func write(to path: String) throws {
@@ -40,6 +51,10 @@ struct MetricsFile {
             try? FileManager.default.removeItem(at: temporary)
             throw CommandFailure.failure("metrics-file \(path): cannot write: \(error.localizedDescription)")
         }
+    }
+
+    private static func labelText(_ labels: [(String, String)]) -> String {
+        labels.isEmpty ? "" : "{" + labels.map { "\($0.0)=\"\(escape($0.1))\"" }.joined(separator: ",") + "}"
     }
 
     private static func escape(_ value: String) -> String {

@@ -1,26 +1,36 @@
 import Backup
 import Foundation
+import Inspection
 import Layout
 import Restore
 
-/// What `--metrics-file` says about a run: gauges labelled with the job, for alerting on a failed
-/// or stale scheduled backup (`ktape_backup_success == 0`, `time() - ktape_backup_last_run_timestamp_seconds`).
+/// What `--metrics-file` and `--metrics-push-url` say about a run: gauges for alerting on a failed
+/// or stale scheduled run (`ktape_backup_success == 0`,
+/// `time() - ktape_last_success_timestamp_seconds > 2 * 3600`). Labels name the command, the job
+/// (`ktape_job`: Prometheus gives every target its own `job`), the store and a backup's shard.
 struct RunMetrics {
-    let command: String
+    static let jobLabel = "ktape_job"
+    static let lastSuccess = "ktape_last_success_timestamp_seconds"
+
+    let command: JobCommand
     let path: String?
+    let push: MetricsPush?
     let labels: [(String, String)]
     let started = Date()
+    let warn: (String) -> Void
 
-    init(command: String, spec: JobSpec) {
+    init(command: JobCommand, spec: JobSpec, warn: @escaping (String) -> Void = { Console.standard.warning($0) }) {
         self.command = command
         path = spec.common.metricsFile?.value
-        var labels = [("job", spec.jobName)]
+        var labels = [("command", command.rawValue), (Self.jobLabel, spec.jobName), ("store", spec.common.store.value.description)]
         if let shard = spec.backup?.shardLabel { labels.append(("shard", shard)) }
         self.labels = labels
+        push = spec.common.metricsPushURL.map { MetricsPush(url: $0.value, labels: labels) }
+        self.warn = warn
     }
 
-    func write(backedUp summary: BackupSummary) throws {
-        try write(success: true) { file in
+    func write(backedUp summary: BackupSummary) async throws {
+        try await write(success: true) { file in
             file.gauge("ktape_backup_records", "Records written by the run.", Double(summary.records))
             file.gauge("ktape_backup_bytes", "Bytes stored by the run, after compression.", Double(summary.bytes))
             file.gauge("ktape_backup_objects", "Data objects written by the run.", Double(summary.objects))
@@ -32,8 +42,8 @@ struct RunMetrics {
         }
     }
 
-    func write(restored summary: RestoreSummary) throws {
-        try write(success: true) { file in
+    func write(restored summary: RestoreSummary) async throws {
+        try await write(success: true) { file in
             file.gauge("ktape_restore_records", "Records produced by the run.", Double(summary.producedRecords))
             file.gauge("ktape_restore_already_present_records", "Records found already restored (resumed runs).", Double(summary.alreadyPresentRecords))
             file.gauge("ktape_restore_topics", "Topics restored.", Double(summary.topics.count))
@@ -41,18 +51,45 @@ struct RunMetrics {
         }
     }
 
-    /// A failed run still replaces the file, so a stale success cannot hide it.
-    func writeFailure() {
-        try? write(success: false) { _ in }
+    /// A verify that found problems ran, but did not succeed: success 0, with what it found.
+    func write(verified report: VerifyReport) async throws {
+        try await write(success: report.isClean) { file in
+            file.gauge("ktape_verify_problems", "Problems found: the store is not whole.", Double(report.problems.count))
+            file.gauge("ktape_verify_warnings", "Warnings, such as objects no manifest names.", Double(report.warnings.count))
+            file.gauge("ktape_verify_runs", "Backup runs whose manifests were read.", Double(report.runs))
+            file.gauge("ktape_verify_objects", "Data objects read in full.", Double(report.objectsChecked))
+            file.gauge("ktape_verify_bytes", "Bytes read, as stored.", Double(report.bytesRead))
+            file.gauge("ktape_verify_records", "Records decoded.", Double(report.recordsChecked))
+        }
     }
 
-    private func write(success: Bool, _ body: (inout MetricsFile) -> Void) throws {
-        guard let path else { return }
+    /// A run that ended in an error still reports, so a stale success cannot hide it; the last
+    /// success is carried over from the previous file (and the Pushgateway keeps its own).
+    /// Reporting problems become warnings: the run's own error is the line that counts.
+    func writeFailure() async {
+        do { try await write(success: false) { _ in } } catch { warn("\(error)") }
+    }
+
+    private func write(success: Bool, _ body: (inout MetricsFile) -> Void) async throws {
+        guard path != nil || push != nil else { return }
+        let now = Date()
         var file = MetricsFile(labels: labels)
-        file.gauge("ktape_\(command)_success", "1 when the run ended well, 0 when it failed.", success ? 1 : 0)
-        file.gauge("ktape_\(command)_duration_seconds", "Wall-clock seconds of the run.", Date().timeIntervalSince(started))
-        file.gauge("ktape_\(command)_last_run_timestamp_seconds", "When the run ended, in Unix seconds.", Date().timeIntervalSince1970)
+        let name = command.rawValue
+        file.gauge("ktape_\(name)_success", "1 when the run ended well, 0 when it failed.", success ? 1 : 0)
+        file.gauge("ktape_\(name)_duration_seconds", "Wall-clock seconds of the run.", now.timeIntervalSince(started))
+        file.gauge("ktape_\(name)_last_run_timestamp_seconds", "When the run ended, in Unix seconds.", now.timeIntervalSince1970)
+        let previous = path.flatMap { MetricsFile.value(of: Self.lastSuccess, labels: labels, inFileAt: $0) }
+        if let lastSuccess = success ? now.timeIntervalSince1970 : previous {
+            file.gauge(Self.lastSuccess, "When a run of this command, job and store last ended well, in Unix seconds.", lastSuccess)
+        }
         body(&file)
-        try file.write(to: path)
+        var failures: [Error] = []
+        if let path {
+            do { try file.write(to: path) } catch { failures.append(error) }
+        }
+        if let push {
+            do { try await push.send(file, replace: success) } catch { failures.append(error) }
+        }
+        if let first = failures.first { throw first }
     }
 }

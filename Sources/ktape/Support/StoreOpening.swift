@@ -34,7 +34,8 @@ enum StoreOpening {
             let credentials = try CredentialsChain.defaultProvider(environment: environment, region: region.region, transport: transport)
             let config = S3Configuration(bucket: bucket, region: region.region, endpoint: endpoint,
                                          expectedBucketOwner: settings.expectedBucketOwner?.value)
-            return OpenedStore(store: try S3Store(config: config, credentials: credentials, transport: transport),
+            return OpenedStore(store: try S3Store(config: config, credentials: credentials, transport: transport,
+                                                  requestLog: VerboseLogs.s3Requests(Console.standard)),
                                layout: StoreLayout(prefix: prefix, topicsDir: settings.topicsDir.value), location: location)
         }
     }

@@ -1,0 +1,14 @@
+import CRdKafka
+
+extension KafkaError {
+    /// True for what a rerun cannot cure because the job or the cluster's ACLs must change: a rejected
+    /// property, failed authentication or TLS handshake, a refused authorization. A scheduler should
+    /// not retry these (exit 2).
+    public var isConfigurationError: Bool {
+        if case .invalidConfiguration = kind { return true }
+        if case .unreachable = kind, !isRetriable { return true }
+        return [.authentication, .saslAuthenticationFailed, .ssl].contains(code)
+            || [RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED,
+                RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED].map(Code.init).contains(code)
+    }
+}

@@ -1,0 +1,195 @@
+import Foundation
+import KtapeTestSupport
+import ObjectStore
+import Testing
+
+/// Metrics for alerting: promtool accepts every file, the last success survives a failed run, and a
+/// Pushgateway (Debian's, started here on loopback) receives the pushes, grouped by job and store.
+@Suite("metrics for alerting", .serialized)
+struct MetricsTests {
+    static func promtoolAccepts(_ path: URL, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let promtool = Process()
+        promtool.executableURL = URL(fileURLWithPath: "/usr/bin/promtool")
+        promtool.arguments = ["check", "metrics"]
+        promtool.standardInput = try FileHandle(forReadingFrom: path)
+        let output = Pipe()
+        promtool.standardOutput = output
+        promtool.standardError = output
+        try promtool.run()
+        promtool.waitUntilExit()
+        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(promtool.terminationStatus == 0, "promtool: \(said)", sourceLocation: sourceLocation)
+    }
+
+    static func value(_ name: String, in text: String) -> Double? {
+        text.split(separator: "\n").first { $0.hasPrefix(name + "{") }.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }
+    }
+
+    @Test func failedBackupKeepsTheLastSuccessAndPromtoolAcceptsBoth() throws {
+        let kafka = try KafkaWithRecords(topic: "metered", partitions: 2, records: 10)
+        defer { kafka.stop() }
+        let directory = try KtapeProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = directory.appendingPathComponent("store").path
+        let metrics = directory.appendingPathComponent("backup.prom")
+
+        let good = try KtapeProcess.run(["backup", "-b", kafka.bootstrap, "--topics", "metered", "--store", store, "--metrics-file", metrics.path])
+        #expect(good.status == 0, "\(good.stderr)")
+        try Self.promtoolAccepts(metrics)
+        let first = try String(contentsOf: metrics, encoding: .utf8)
+        let labels = "{command=\"backup\",ktape_job=\"ktape\",store=\"\(store)\",shard=\"all\"}"
+        #expect(first.contains("ktape_backup_success\(labels) 1"), "\(first)")
+        #expect(first.contains("ktape_backup_records\(labels) 10"))
+        #expect(!first.contains("job=\"ktape\"") || first.contains("ktape_job=\"ktape\""))
+        #expect(!first.contains("{job="), "a job label clashes with Prometheus's own: \(first)")
+        let lastSuccess = try #require(Self.value("ktape_last_success_timestamp_seconds", in: first))
+
+        // Same command, job and store; a topic that does not exist makes the run fail.
+        let bad = try KtapeProcess.run(["backup", "-b", kafka.bootstrap, "--topics", "metered,missing", "--store", store,
+                                        "--metrics-file", metrics.path])
+        #expect(bad.status == 2)
+        try Self.promtoolAccepts(metrics)
+        let second = try String(contentsOf: metrics, encoding: .utf8)
+        #expect(second.contains("ktape_backup_success\(labels) 0"), "\(second)")
+        #expect(Self.value("ktape_last_success_timestamp_seconds", in: second) == lastSuccess, "the last success was lost: \(second)")
+    }
+
+    @Test func verifyWritesMetricsAndJSON() throws {
+        let directory = try KtapeProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let demo = try KtapeProcess.run(["demo", "--records", "20"], in: directory)
+        #expect(demo.status == 0, "\(demo.stderr)")
+        let store = directory.appendingPathComponent("ktape-demo").path
+        let metrics = directory.appendingPathComponent("verify.prom")
+
+        let clean = try KtapeProcess.run(["verify", "--store", store, "--metrics-file", metrics.path, "--json"])
+        #expect(clean.status == 0, "\(clean.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(clean.stdout.utf8)) as? [String: Any])
+        #expect(document["clean"] as? Bool == true)
+        #expect((document["objectsChecked"] as? Int ?? 0) > 0)
+        try Self.promtoolAccepts(metrics)
+        let text = try String(contentsOf: metrics, encoding: .utf8)
+        #expect(Self.value("ktape_verify_success", in: text) == 1, "\(text)")
+        #expect(Self.value("ktape_verify_problems", in: text) == 0)
+
+        // One object cut short: exit 3, success 0, the problem counted, in the JSON too.
+        let objects = try FileManager.default.subpathsOfDirectory(atPath: store).filter { $0.hasSuffix(".ktape.json") }
+        let victim = URL(fileURLWithPath: store).appendingPathComponent(try #require(objects.first))
+        try Data("{}\n".utf8).write(to: victim)
+        let damaged = try KtapeProcess.run(["verify", "--store", store, "--metrics-file", metrics.path, "--json"])
+        #expect(damaged.status == 3)
+        let found = try #require(try JSONSerialization.jsonObject(with: Data(damaged.stdout.utf8)) as? [String: Any])
+        #expect(found["clean"] as? Bool == false)
+        #expect(!((found["problems"] as? [Any]) ?? []).isEmpty)
+        try Self.promtoolAccepts(metrics)
+        let after = try String(contentsOf: metrics, encoding: .utf8)
+        #expect(Self.value("ktape_verify_success", in: after) == 0)
+        #expect((Self.value("ktape_verify_problems", in: after) ?? 0) >= 1)
+        #expect(Self.value("ktape_last_success_timestamp_seconds", in: after) == Self.value("ktape_last_success_timestamp_seconds", in: text))
+    }
+
+    @Test func pushgatewayReceivesPushesGroupedByJobCommandAndStore() async throws {
+        let gateway = try Pushgateway()
+        defer { gateway.stop() }
+        let kafka = try KafkaWithRecords(topic: "pushed", partitions: 1, records: 4)
+        defer { kafka.stop() }
+        let directory = try KtapeProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = directory.appendingPathComponent("store").path
+
+        let backup = try KtapeProcess.run(["backup", "-b", kafka.bootstrap, "--topics", "pushed", "--store", store,
+                                           "--metrics-push-url", gateway.url])
+        #expect(backup.status == 0, "\(backup.stderr)")
+        let verify = try KtapeProcess.run(["verify", "--store", store, "--metrics-push-url", gateway.url + "/"])
+        #expect(verify.status == 0, "\(verify.stderr)")
+        var scraped = try await gateway.scrape()
+        let group = "command=\"backup\",instance=\"\",job=\"ktape\",shard=\"all\",store=\"\(store)\"}"
+        #expect(scraped.contains("ktape_backup_success{\(group) 1"), "\(scraped)")
+        #expect(scraped.contains("ktape_backup_records{\(group) 4"))
+        // verify's push went to its own group: the backup's metrics are still there.
+        #expect(scraped.contains("ktape_verify_success{command=\"verify\",instance=\"\",job=\"ktape\",store=\"\(store)\"} 1"), "\(scraped)")
+        let lastSuccess = scraped.split(separator: "\n").first { $0.hasPrefix("ktape_last_success_timestamp_seconds{\(group)") }
+        #expect(lastSuccess != nil)
+
+        let failed = try KtapeProcess.run(["backup", "-b", kafka.bootstrap, "--topics", "nowhere", "--store", store,
+                                           "--metrics-push-url", gateway.url])
+        #expect(failed.status == 2)
+        scraped = try await gateway.scrape()
+        #expect(scraped.contains("ktape_backup_success{\(group) 0"), "\(scraped)")
+        #expect(scraped.split(separator: "\n").first { $0.hasPrefix("ktape_last_success_timestamp_seconds{\(group)") } == lastSuccess,
+                "a failed run's push must keep the last success: \(scraped)")
+    }
+
+    @Test func unreachablePushgatewayFailsASuccessfulRunWithOneLine() throws {
+        let directory = try KtapeProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let demo = try KtapeProcess.run(["demo", "--records", "5"], in: directory)
+        #expect(demo.status == 0)
+        let run = try KtapeProcess.run(["verify", "--store", directory.appendingPathComponent("ktape-demo").path,
+                                        "--metrics-push-url", "http://127.0.0.1:1"])
+        #expect(run.status == 1)
+        #expect(run.stderrLines.count == 1)
+        #expect(run.stderr.contains("metrics-push-url http://127.0.0.1:1"))
+    }
+}
+
+/// Debian's prometheus-pushgateway on a free loopback port, keeping nothing on disk.
+final class Pushgateway {
+    let url: String
+    private let process: Process
+    private let transport = CurlTransport(settings: .init(connections: 1))
+
+    init() throws {
+        let port = try Self.freePort()
+        url = "http://127.0.0.1:\(port)"
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus-pushgateway")
+        process.arguments = ["--web.listen-address=127.0.0.1:\(port)", "--log.level=warn"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if (try? Self.blocking { try await self.transport.send(HTTPRequest(method: "GET", url: self.url + "/-/ready")) })?.status == 200 { return }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        process.terminate()
+        throw TestSetupError("prometheus-pushgateway did not answer on \(url)")
+    }
+
+    func scrape() async throws -> String {
+        let response = try await transport.send(HTTPRequest(method: "GET", url: url + "/metrics"))
+        return String(decoding: response.body, as: UTF8.self)
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    private static func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+        let semaphore = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var result: Result<T, Error>?
+        Task {
+            do { result = .success(try await body()) } catch { result = .failure(error) }
+            semaphore.signal()
+        }
+        semaphore.wait()
+        return try result!.get()
+    }
+
+    private static func freePort() throws -> Int {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+        }
+        guard bound else { throw TestSetupError("no free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
