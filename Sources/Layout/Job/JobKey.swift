@@ -27,6 +27,8 @@ public enum JobKey: String, CaseIterable, Sendable {
     case store
     case endpointURL = "endpoint-url"
     case region
+    case profile
+    case addressingStyle = "addressing-style"
     case topicsDir = "topics-dir"
     case logFormat = "log-format"
     case summaryJSON = "summary-json"
@@ -69,7 +71,7 @@ public enum JobKey: String, CaseIterable, Sendable {
 
     public var scope: JobScope {
         switch self {
-        case .bootstrapServers, .kafkaProperty, .store, .endpointURL, .region, .topicsDir, .logFormat, .summaryJSON,
+        case .bootstrapServers, .kafkaProperty, .store, .endpointURL, .region, .profile, .addressingStyle, .topicsDir, .logFormat, .summaryJSON,
              .metricsFile, .mskIAM, .consumerGroups, .sse, .sseKMSKeyID, .acl, .expectedBucketOwner:
             return .common
         case .topics, .topicsRegex, .format, .compression, .flushSize, .partSize, .maxObjectBytes, .maxOpenObjects,
@@ -87,6 +89,7 @@ public enum JobKey: String, CaseIterable, Sendable {
         switch self {
         case .topicsDir: return "topics"
         case .logFormat: return "text"
+        case .addressingStyle: return AddressingStyle.auto.rawValue
         case .mskIAM, .storeKeys, .storeHeaders, .createTopics, .dryRun: return "false"
         case .format: return StoreFormat.envelope.rawValue
         case .compression: return StoreCompression.none.rawValue

@@ -91,6 +91,7 @@ extension JobSpec {
         return CommonSettings(
             bootstrapServers: bootstrap, kafkaProperties: properties,
             store: Setting(location, store.origin), endpointURL: endpoint, region: try r.nonEmpty(.region),
+            profile: try r.nonEmpty(.profile), addressingStyle: try r.choiceWithDefault(.addressingStyle, AddressingStyle.self),
             topicsDir: topicsDir, logFormat: try r.choiceWithDefault(.logFormat, LogFormat.self),
             summaryJSON: try r.nonEmpty(.summaryJSON), metricsFile: try r.nonEmpty(.metricsFile),
             mskIAM: try r.bool(.mskIAM), consumerGroups: try readConsumerGroups(r),
