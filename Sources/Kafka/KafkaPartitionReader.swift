@@ -178,7 +178,9 @@ public final class KafkaPartitionReader: @unchecked Sendable {
         if !assigned, let partitions, let beforeRevoke = state?.beforeRevoke {
             beforeRevoke(TopicPartitionList.elements(of: partitions).map(\.topicPartition))
         }
-        let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
+        // NULL when the group has no protocol yet (a consumer closed before it ever joined, e.g. with no
+        // coordinator reachable): eager, then, which is also what librdkafka does.
+        let cooperative = rd_kafka_rebalance_protocol(handle).map { String(cString: $0) } == "COOPERATIVE"
         if cooperative {
             let error = assigned ? rd_kafka_incremental_assign(handle, partitions)
                                  : rd_kafka_incremental_unassign(handle, partitions)
