@@ -25,15 +25,17 @@ import Testing
 
     @Test func everyKindOfClientAuthenticatesOverSASLSSL() throws {
         let broker = try FakeMSKBroker(secrets: ["AKIAFAKEMSK": "fake-msk-secret"], topics: ["orders:3"])
+        // Generous limits: the whole suite shares two cores with this TLS broker.
         let admin = try KafkaAdmin(config: Self.config(broker, clientID: "msk-admin"))
-        try admin.checkConnection()
-        #expect(try admin.topic("orders")?.partitions.count == 3)
+        try admin.checkConnection(timeoutMilliseconds: 60_000)
+        #expect(try admin.topic("orders", timeoutMilliseconds: 30_000)?.partitions.count == 3)
         let reader = try KafkaPartitionReader(config: Self.config(broker, clientID: "msk-reader"))
-        try reader.checkConnection()
+        try reader.checkConnection(timeoutMilliseconds: 60_000)
+        // Closed without ever joining (the fake broker has no group coordinator): no rebalance protocol yet.
         let member = try KafkaPartitionReader(config: Self.config(broker, clientID: "msk-group-member"), groupID: "msk-backup")
-        try member.checkConnection()
+        try member.checkConnection(timeoutMilliseconds: 60_000)
         let producer = try KafkaProducer(config: Self.config(broker, clientID: "msk-producer"), onDelivery: { _ in })
-        try producer.checkConnection()
+        try producer.checkConnection(timeoutMilliseconds: 60_000)
 
         let authentications = try broker.authentications()
         #expect(authentications.allSatisfy { $0.accepted == true }, "\(authentications.compactMap(\.reason))")
@@ -53,8 +55,10 @@ import Testing
         try config.set("security.protocol", "SASL_PLAINTEXT")
         let iam = MSKIAMAuthentication(region: ResolvedRegion(region: "us-east-1", source: "test"),
                                        credentials: StaticCredentialsProvider(Self.credentials))
-        try KafkaAdmin(config: iam.configure(config)).checkConnection()
-        #expect(try broker.authentications().map(\.accepted) == [true])
+        try KafkaAdmin(config: iam.configure(config)).checkConnection(timeoutMilliseconds: 60_000)
+        // librdkafka 2.16 opens a second connection to the broker by its id once metadata names it.
+        let authentications = try broker.authentications()
+        #expect(!authentications.isEmpty && authentications.allSatisfy { $0.accepted == true })
     }
 
     @Test func refusedTokenAndMissingCredentialsFailFastWithOneLine() throws {
@@ -64,7 +68,7 @@ import Testing
             try KafkaAdmin(config: Self.config(rejecting, clientID: "refused")).checkConnection(timeoutMilliseconds: 20_000)
         }
         #expect("\(refused)".contains("[fake MSK] refused by --reject"), "\(refused)")
-        #expect(Date().timeIntervalSince(started) < 10)
+        #expect(Date().timeIntervalSince(started) < 15)
 
         let broker = try FakeMSKBroker(secrets: ["AKIAFAKEMSK": "fake-msk-secret"])
         let noCredentials = try #require(throws: KafkaError.self) {
