@@ -38,6 +38,11 @@ public final class KafkaPartitionReader: @unchecked Sendable {
     }
 
     deinit {
+        // Closing can still run the rebalance callback (an assignment that arrives while leaving, the
+        // final revoke). The owner of the hooks is gone or going by now (it holds this reader), so
+        // they must not be called: an `unowned` capture in one crashed a test process.
+        client.state.startOffset = nil
+        client.state.beforeRevoke = nil
         // Leaves the group (if any) cleanly before the client is destroyed.
         _ = rd_kafka_consumer_close(client.handle)
     }
