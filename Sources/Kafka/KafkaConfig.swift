@@ -14,6 +14,9 @@ public struct KafkaConfig: Sendable {
     /// Receives librdkafka's log lines. Called on librdkafka's own threads. When nil, logs are dropped:
     /// connection problems still surface as errors, without a stream of retry lines on stderr.
     public var logHandler: (@Sendable (KafkaLogMessage) -> Void)?
+    /// Supplies SASL/OAUTHBEARER tokens (Amazon MSK IAM) through librdkafka's token-refresh callback;
+    /// used when `sasl.mechanism` is `OAUTHBEARER`. See ``KafkaOAuthBearerTokenProvider``.
+    public var oauthBearerTokenProvider: KafkaOAuthBearerTokenProvider?
 
     /// A configuration with the given bootstrap list and no other properties.
     public init(bootstrapServers: String) {

@@ -38,6 +38,11 @@ public final class KafkaPartitionReader: @unchecked Sendable {
     }
 
     deinit {
+        // Closing can still run the rebalance callback (an assignment that arrives while leaving, the
+        // final revoke). The owner of the hooks is gone or going by now (it holds this reader), so
+        // they must not be called: an `unowned` capture in one crashed a test process.
+        client.state.startOffset = nil
+        client.state.beforeRevoke = nil
         // Leaves the group (if any) cleanly before the client is destroyed.
         _ = rd_kafka_consumer_close(client.handle)
     }
@@ -178,7 +183,9 @@ public final class KafkaPartitionReader: @unchecked Sendable {
         if !assigned, let partitions, let beforeRevoke = state?.beforeRevoke {
             beforeRevoke(TopicPartitionList.elements(of: partitions).map(\.topicPartition))
         }
-        let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
+        // NULL when the group has no protocol yet (a consumer closed before it ever joined, e.g. with no
+        // coordinator reachable): eager, then, which is also what librdkafka does.
+        let cooperative = rd_kafka_rebalance_protocol(handle).map { String(cString: $0) } == "COOPERATIVE"
         if cooperative {
             let error = assigned ? rd_kafka_incremental_assign(handle, partitions)
                                  : rd_kafka_incremental_unassign(handle, partitions)

@@ -40,28 +40,37 @@ public struct Signer: Sendable {
         return headers
     }
 
-    /// A presigned URL (query-string authentication) valid for `expires` seconds.
-    /// `scheme` is `https` for S3, or e.g. `kafka` for MSK IAM tokens.
+    /// A presigned URL (query-string authentication) valid for `expires` seconds, its query sorted
+    /// as AWS's examples print it. `scheme` is `https` for S3.
     public func presignedURL(_ request: SignableRequest, date: Date, expires: Int, scheme: String = "https") -> String {
+        var query = presignedQuery(request, date: date, expires: expires)
+        let signature = query.removeLast()
+        // The signature goes last, as AWS's examples print it.
+        let signedQuery = URIEncoding.canonicalQuery(query) + "&\(signature.name)=\(signature.value)"
+        // The wire carries the path encoded once, whatever the canonical form.
+        let absolute = request.path.hasPrefix("/") ? request.path : "/" + request.path
+        return "\(scheme)://\(request.host)\(URIEncoding.encode(absolute, keepSlash: true))?\(signedQuery)"
+    }
+
+    /// The query of a presigned request in the order botocore writes it: the request's own
+    /// parameters, then `X-Amz-Algorithm`, `-Credential`, `-Date`, `-Expires`, `-SignedHeaders`,
+    /// `-Security-Token` (temporary credentials), and `X-Amz-Signature` last. Values are unencoded.
+    public func presignedQuery(_ request: SignableRequest, date: Date, expires: Int) -> [(name: String, value: String)] {
+        var headers = request.headers
+        if !headers.contains(where: { $0.name.lowercased() == "host" }) { headers.append(("host", request.host)) }
         var query = request.query
         query.append(("X-Amz-Algorithm", "AWS4-HMAC-SHA256"))
         query.append(("X-Amz-Credential", "\(credentials.accessKeyId)/\(scope(date))"))
         query.append(("X-Amz-Date", Self.timestamp(date)))
         query.append(("X-Amz-Expires", String(expires)))
-        if let token = credentials.sessionToken { query.append(("X-Amz-Security-Token", token)) }
-        var headers = request.headers
-        if !headers.contains(where: { $0.name.lowercased() == "host" }) { headers.append(("host", request.host)) }
         query.append(("X-Amz-SignedHeaders", Self.signedHeaderList(headers)))
+        if let token = credentials.sessionToken { query.append(("X-Amz-Security-Token", token)) }
         var signable = request
         signable.query = query
         signable.headers = headers
         let canonical = canonicalRequest(signable)
-        let signature = signature(stringToSign: stringToSign(canonicalRequest: canonical, date: date), date: date)
-        // The signature goes last, as AWS's examples print it.
-        let signedQuery = URIEncoding.canonicalQuery(query) + "&X-Amz-Signature=" + signature
-        // The wire carries the path encoded once, whatever the canonical form.
-        let absolute = request.path.hasPrefix("/") ? request.path : "/" + request.path
-        return "\(scheme)://\(request.host)\(URIEncoding.encode(absolute, keepSlash: true))?\(signedQuery)"
+        query.append(("X-Amz-Signature", signature(stringToSign: stringToSign(canonicalRequest: canonical, date: date), date: date)))
+        return query
     }
 
     // MARK: stages

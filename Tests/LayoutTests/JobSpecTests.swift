@@ -26,6 +26,23 @@ import Testing
         error(flags(minimalBackup.merging(changes) { _, new in new }), .backup)
     }
 
+    @Test func awsProfileAndAddressingStyleFromAFileOrTheirDefaults() throws {
+        let file = JobDocument(path: "handoff.yaml", entries: [
+            JobEntry(key: "bootstrap-servers", value: .scalar("k:9092"), origin: .file(path: "handoff.yaml", line: 1)),
+            JobEntry(key: "store", value: .scalar("s3://bucket/p"), origin: .file(path: "handoff.yaml", line: 2)),
+            JobEntry(key: "profile", value: .scalar("team-b-inbox"), origin: .file(path: "handoff.yaml", line: 3)),
+            JobEntry(key: "addressing-style", value: .scalar("path"), origin: .file(path: "handoff.yaml", line: 4)),
+        ])
+        let common = try JobSpec(document: file, command: .restore).common
+        #expect(common.profile == Setting("team-b-inbox", .file(path: "handoff.yaml", line: 3)))
+        #expect(common.addressingStyle == Setting(.path, .file(path: "handoff.yaml", line: 4)))
+        #expect(try JobSpec(document: flags(minimalBackup), command: .backup).common.addressingStyle == Setting(.auto, .default))
+        var wrong = file
+        wrong.set(JobEntry(key: "addressing-style", value: .scalar("dns"), origin: .file(path: "handoff.yaml", line: 4)))
+        #expect(error(wrong, .restore) == "handoff.yaml:4: addressing-style: must be one of auto, path, virtual (got 'dns')")
+        #expect(backupError(["profile": " "]) == "--profile: is empty")
+    }
+
     @Test func defaultsAreDocumentedValuesWithDefaultOrigin() throws {
         let job = try JobSpec(document: flags(minimalBackup), command: .backup)
         let backup = try #require(job.backup)

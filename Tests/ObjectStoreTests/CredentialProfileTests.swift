@@ -82,15 +82,7 @@ import Testing
         #expect("\(error)".contains("aws_secret_access_key is missing"))
     }
 
-    @Test func credentialProcessIsReportedUnsupported() async throws {
-        let home = try CredentialTempHome()
-        try home.write(".aws/config", "[profile vault]\ncredential_process = /usr/bin/vault-creds --secret hunter2\n")
-        let error = try #require(await credentialError { try await source(["HOME": home.path, "AWS_PROFILE": "vault"]).credentials() })
-        #expect("\(error)".contains("AWS profile 'vault': credential_process is not supported"))
-        expectNoSecrets(error, ["hunter2"])
-    }
-
-    @Test func ssoAndRoleChainingAreReportedUnsupported() async throws {
+    @Test func ssoIsReportedUnsupportedAndAChainNeedsItsSourceProfile() async throws {
         let home = try CredentialTempHome()
         try home.write(".aws/config", """
             [profile sso]

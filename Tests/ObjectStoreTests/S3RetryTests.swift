@@ -100,15 +100,17 @@ struct S3RetryTests {
         }
     }
 
-    @Test func wrongRegionNamesTheBucketsRegion() async throws {
-        let transport = ScriptedTransport([.success(HTTPResponse(status: 301, headers: [("x-amz-bucket-region", "ap-south-1")], body: []))])
+    @Test func wrongRegionIsFollowedOnceThenNamed() async throws {
+        let redirect = HTTPResponse(status: 301, headers: [("x-amz-bucket-region", "ap-south-1")], body: [])
+        let transport = ScriptedTransport([.success(redirect), .success(redirect)])
         do {
-            _ = try await store(transport).head("k")
+            _ = try await store(transport, endpoint: nil).head("k")
             Issue.record("expected a wrong-region failure")
         } catch let error as StoreError {
             #expect(error.kind == .wrongRegion)
             #expect(error.description == "head s3://bucket/k: the bucket is in another region; set --region (or AWS_REGION) to it (the bucket is in ap-south-1)")
         }
+        #expect(transport.requests.map(\.url) == ["https://bucket.s3.eu-west-1.amazonaws.com/k", "https://bucket.s3.ap-south-1.amazonaws.com/k"])
     }
 
     @Test func completionWhoseAnswerWasLostIsRecognised() async throws {

@@ -9,6 +9,8 @@ final class ClientState: @unchecked Sendable {
     private var lastClientError: KafkaError?
     private var rebalances: [RebalanceEvent] = []
     let logHandler: (@Sendable (KafkaLogMessage) -> Void)?
+    /// Called on librdkafka's background thread when an OAUTHBEARER token is due (see `OAuthBearerRefresh`).
+    var tokenProvider: KafkaOAuthBearerTokenProvider?
     /// Set by the producer; called from `rd_kafka_poll`/`flush` on the polling thread.
     var deliveryHandler: ((KafkaDeliveryReport) -> Void)?
     /// Topic names of delivery reports (polling thread only).

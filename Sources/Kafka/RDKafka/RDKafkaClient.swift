@@ -17,12 +17,15 @@ final class RDKafkaClient: @unchecked Sendable {
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(state).toOpaque())
         rd_kafka_conf_set_error_cb(conf, ClientCallbacks.error)
         rd_kafka_conf_set_log_cb(conf, ClientCallbacks.log)
+        state.tokenProvider = config.oauthBearerTokenProvider
+        OAuthBearerRefresh.install(on: conf, state: state)
         configure(conf)
         var errstr = [CChar](repeating: 0, count: 512)
         guard let handle = rd_kafka_new(type, conf, &errstr, errstr.count) else {
             rd_kafka_conf_destroy(conf)  // rd_kafka_new frees the conf only on success
             throw KafkaError(code: .invalidArgument, operation: "create Kafka client", detail: String(cString: errstr))
         }
+        OAuthBearerRefresh.start(handle, state: state)
         self.handle = handle
         self.state = state
         self.bootstrap = config.bootstrapServers

@@ -30,6 +30,8 @@ public enum JobKey: String, CaseIterable, Sendable {
     case store
     case endpointURL = "endpoint-url"
     case region
+    case profile
+    case addressingStyle = "addressing-style"
     case topicsDir = "topics-dir"
     case logFormat = "log-format"
     case summaryJSON = "summary-json"
@@ -77,7 +79,7 @@ public enum JobKey: String, CaseIterable, Sendable {
 
     public var scope: JobScope {
         switch self {
-        case .bootstrapServers, .kafkaProperty, .store, .endpointURL, .region, .topicsDir, .logFormat, .summaryJSON,
+        case .bootstrapServers, .kafkaProperty, .store, .endpointURL, .region, .profile, .addressingStyle, .topicsDir, .logFormat, .summaryJSON,
              .metricsFile, .metricsPushURL, .verbose, .mskIAM, .stallTimeout, .consumerGroups, .sse, .sseKMSKeyID, .acl, .expectedBucketOwner:
             return .common
         case .topics, .topicsRegex, .format, .compression, .flushSize, .partSize, .maxObjectBytes, .maxOpenObjects,
@@ -98,6 +100,7 @@ public enum JobKey: String, CaseIterable, Sendable {
         case .topicsDir: return "topics"
         case .logFormat: return "text"
         case .stallTimeout: return "120"
+        case .addressingStyle: return AddressingStyle.auto.rawValue
         case .mskIAM, .verbose, .storeKeys, .storeHeaders, .createTopics, .dryRun, .json: return "false"
         case .format: return StoreFormat.envelope.rawValue
         case .compression: return StoreCompression.none.rawValue

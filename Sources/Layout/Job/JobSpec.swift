@@ -24,6 +24,9 @@ public struct CommonSettings: Sendable {
     public var store: Setting<StoreLocation>
     public var endpointURL: Setting<String>?
     public var region: Setting<String>?
+    /// The AWS profile (over `AWS_PROFILE`).
+    public var profile: Setting<String>?
+    public var addressingStyle: Setting<AddressingStyle>
     public var topicsDir: Setting<String>
     public var logFormat: Setting<LogFormat>
     public var summaryJSON: Setting<String>?

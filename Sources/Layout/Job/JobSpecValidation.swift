@@ -103,6 +103,7 @@ extension JobSpec {
         return CommonSettings(
             bootstrapServers: bootstrap, kafkaProperties: properties,
             store: Setting(location, store.origin), endpointURL: endpoint, region: try r.nonEmpty(.region),
+            profile: try r.nonEmpty(.profile), addressingStyle: try r.choiceWithDefault(.addressingStyle, AddressingStyle.self),
             topicsDir: topicsDir, logFormat: try r.choiceWithDefault(.logFormat, LogFormat.self),
             summaryJSON: try r.nonEmpty(.summaryJSON), metricsFile: try r.nonEmpty(.metricsFile),
             metricsPushURL: pushURL, verbose: try r.bool(.verbose), mskIAM: try r.bool(.mskIAM),

@@ -5,6 +5,12 @@ public enum LogFormat: String, Sendable, CaseIterable {
     case text, json
 }
 
+/// `addressing-style`: how S3 requests name the bucket (auto: virtual-hosted on AWS, path-style
+/// with a custom endpoint or a dotted bucket name).
+public enum AddressingStyle: String, Sendable, CaseIterable {
+    case auto, path, virtual
+}
+
 /// `on-invalid-json`: what a backup in `confluent-json` does with a value that is not JSON.
 public enum InvalidJSONPolicy: String, Sendable, CaseIterable {
     case fail, skip

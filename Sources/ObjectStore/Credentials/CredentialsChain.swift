@@ -27,18 +27,22 @@ public struct CredentialsChain: CredentialsProvider {
     /// The AWS SDKs' default order:
     /// 1. environment keys (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`);
     /// 2. web identity from `AWS_WEB_IDENTITY_TOKEN_FILE` + `AWS_ROLE_ARN` through STS;
-    /// 3. the shared files' selected profile (keys, or its own web identity);
+    /// 3. the shared files' selected profile (an assumed role, web identity, keys or `credential_process`);
     /// 4. container credentials (`AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` / `_FULL_URI`);
     /// 5. EC2 instance metadata (IMDSv2), unless `AWS_EC2_METADATA_DISABLED=true`.
     ///
     /// The shared files are read here, once; an unreadable file throws. `region` picks the regional
-    /// STS endpoint; pass the resolved region (see `AWSRegion.resolve`).
+    /// STS endpoint; pass the resolved region (see `AWSRegion.resolve`). `profile` (`--profile`)
+    /// selects the profile over `AWS_PROFILE` and, as in the AWS CLI, leaves environment keys unused.
     public static func standard(environment: [String: String], region: String?, transport: HTTPTransport,
-                                clock: @escaping CredentialsClock = { Date() }) throws -> CredentialsChain {
-        let files = try SharedConfigFiles.load(environment: environment)
+                                clock: @escaping CredentialsClock = { Date() }, profile: String? = nil) throws -> CredentialsChain {
+        let files = try SharedConfigFiles.load(environment: environment, profile: profile)
+        let first: CredentialsSource = files.profileWasGiven
+            ? SkippedCredentialsSource(name: "environment", reason: "not used with --profile")
+            : EnvironmentCredentialsSource(environment: environment)
         return CredentialsChain([
-            EnvironmentCredentialsSource(environment: environment),
-            WebIdentityCredentialsSource(environment: environment, region: region, transport: transport, clock: clock),
+            first,
+            WebIdentityCredentialsSource(environment: environment, files: files, region: region, transport: transport, clock: clock),
             ProfileCredentialsSource(files: files, environment: environment, region: region, transport: transport, clock: clock),
             ContainerCredentialsSource(environment: environment, transport: transport),
             InstanceMetadataCredentialsSource(environment: environment, transport: transport),
@@ -48,7 +52,15 @@ public struct CredentialsChain: CredentialsProvider {
     /// The standard chain behind a cache that refreshes five minutes before expiry: what the S3
     /// client should use. Pass `ProcessInfo.processInfo.environment` outside tests.
     public static func defaultProvider(environment: [String: String], region: String?, transport: HTTPTransport,
-                                       clock: @escaping CredentialsClock = { Date() }) throws -> CachingCredentialsProvider {
-        CachingCredentialsProvider(try standard(environment: environment, region: region, transport: transport, clock: clock), clock: clock)
+                                       clock: @escaping CredentialsClock = { Date() }, profile: String? = nil) throws -> CachingCredentialsProvider {
+        CachingCredentialsProvider(try standard(environment: environment, region: region, transport: transport, clock: clock,
+                                                profile: profile), clock: clock)
     }
+}
+
+/// A step left out on purpose, kept in the chain so the "tried" list says why.
+struct SkippedCredentialsSource: CredentialsSource {
+    let name: String
+    let reason: String
+    func lookup() async throws -> CredentialsLookup { .notConfigured(reason) }
 }

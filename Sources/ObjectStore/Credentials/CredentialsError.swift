@@ -9,7 +9,8 @@ public enum CredentialsError: Error, Sendable, Equatable, CustomStringConvertibl
     case invalidVariable(name: String, reason: String)
     /// A profile named by AWS_PROFILE (or a source_profile) exists in neither shared file.
     case profileNotFound(profile: String, files: [String])
-    /// A profile exists but its keys are incomplete or use a feature ktape does not implement.
+    /// A profile exists but yields no credentials: its keys are incomplete, it uses a feature ktape
+    /// does not implement, or its role, source profile or credential_process failed.
     case invalidProfile(profile: String, reason: String)
     /// A file the configuration points at cannot be read (token file, shared file).
     case unreadableFile(path: String, reason: String)

@@ -2,14 +2,14 @@
 ///
 /// Rules follow the AWS CLI: `#` and `;` start a comment at the beginning of a line, or inline
 /// when preceded by whitespace; keys and values are trimmed; an indented line under a key with an
-/// empty value is a sub-property (`s3 =` / `  max_concurrent_requests = 10`), which ktape does not
-/// use and skips; a later duplicate key wins. Lines outside any section are ignored.
+/// empty value is a sub-property (`s3 =` / `  addressing_style = path`), kept as the dotted key
+/// `s3.addressing_style`; a later duplicate key wins. Lines outside any section are ignored.
 enum ProfileFileParser {
     /// Section title (as written between the brackets, trimmed) to its keys.
     static func parse(_ text: String) -> [String: [String: String]] {
         var sections: [String: [String: String]] = [:]
         var current: String?
-        var inSubProperties = false
+        var parentKey: String?
         for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
             let line = String(rawLine)
             let trimmed = line.trimmingWhitespace()
@@ -19,17 +19,20 @@ enum ProfileFileParser {
                 guard let close = trimmed.firstIndex(of: "]") else { current = nil; continue }
                 let title = trimmed[trimmed.index(after: trimmed.startIndex)..<close].trimmingWhitespace()
                 current = title
-                inSubProperties = false
+                parentKey = nil
                 if sections[title] == nil { sections[title] = [:] }
                 continue
             }
             guard let section = current else { continue }
-            if indented && inSubProperties { continue }
             guard let equals = trimmed.firstIndex(of: "=") else { continue }
             let key = trimmed[..<equals].trimmingWhitespace()
             let value = stripInlineComment(trimmed[trimmed.index(after: equals)...]).trimmingWhitespace()
             guard !key.isEmpty else { continue }
-            inSubProperties = value.isEmpty
+            if indented, let parentKey {
+                sections[section, default: [:]][parentKey + "." + key] = value
+                continue
+            }
+            parentKey = value.isEmpty ? key : nil
             sections[section, default: [:]][key] = value
         }
         return sections

@@ -1,8 +1,8 @@
 import Foundation
 import SigV4
 
-/// Reads an STS `AssumeRoleWithWebIdentity` answer:
-/// `<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials>` on success,
+/// Reads an STS `AssumeRole` or `AssumeRoleWithWebIdentity` answer:
+/// `<...Response><...Result><Credentials>` on success,
 /// `<ErrorResponse><Error><Code>/<Message>` on failure. Uses the module's small XML reader (no
 /// libxml2 dependency).
 enum STSResponseParser {
@@ -18,7 +18,7 @@ enum STSResponseParser {
             let error = document.child("Error") ?? document
             return .stsError(code: trimmed(error.value("Code")) ?? "unknown error", message: trimmed(error.value("Message")) ?? "")
         }
-        guard let credentials = document.child("AssumeRoleWithWebIdentityResult")?.child("Credentials") else {
+        guard let credentials = document.children.first(where: { $0.name.hasSuffix("Result") })?.child("Credentials") else {
             return .malformed("no Credentials element in response")
         }
         guard let keyId = trimmed(credentials.value("AccessKeyId")) else { return .malformed("no AccessKeyId in response") }

@@ -6,18 +6,23 @@ import Foundation
 /// that does not exist counts as empty; one that exists but cannot be read is an error. In the
 /// config file profiles are `[profile name]` (and `[default]`); in the credentials file they are
 /// `[name]`. Where both files set a key for the same profile, the credentials file wins, as in the
-/// AWS CLI.
+/// AWS CLI. `[services name]` sections of the config file hold per-service settings that a
+/// profile's `services = name` selects (`s3 =` / `  endpoint_url = ...`).
 public struct SharedConfigFiles: Sendable {
-    /// The profile the environment selects: `AWS_PROFILE`, else `default`.
+    /// The selected profile: `profile` (`--profile`), else `AWS_PROFILE`, else `default`.
     public let selectedProfile: String
-    /// True when `AWS_PROFILE` named the profile, which makes a missing profile an error.
+    /// True when `--profile` or `AWS_PROFILE` named the profile, which makes a missing profile an error.
     public let profileWasNamed: Bool
+    /// True when `--profile` named it: then, as in the AWS CLI, environment keys are not used.
+    public let profileWasGiven: Bool
     /// The paths looked at, credentials file first (for error messages).
     public let paths: [String]
     private let profiles: [String: [String: String]]
+    private let services: [String: [String: String]]
+    private let ignoreConfiguredEndpoints: Bool
 
-    /// Reads both files as the environment locates them.
-    public static func load(environment: [String: String]) throws -> SharedConfigFiles {
+    /// Reads both files as the environment locates them; `profile` (from `--profile`) overrides `AWS_PROFILE`.
+    public static func load(environment: [String: String], profile: String? = nil) throws -> SharedConfigFiles {
         let home = environment.nonEmpty("HOME")
         let credentialsPath = environment.nonEmpty("AWS_SHARED_CREDENTIALS_FILE").map { expandTilde($0, home: home) }
             ?? home.map { $0 + "/.aws/credentials" }
@@ -25,8 +30,10 @@ public struct SharedConfigFiles: Sendable {
             ?? home.map { $0 + "/.aws/config" }
 
         var profiles: [String: [String: String]] = [:]
+        var services: [String: [String: String]] = [:]
         if let configPath, let text = try readIfPresent(configPath) {
             for (title, keys) in ProfileFileParser.parse(text) {
+                if let name = servicesSectionName(title) { services[name] = keys }
                 guard let name = configProfileName(title) else { continue }
                 // `[profile default]` and `[default]` are the same profile; merge, the former winning.
                 profiles[name, default: [:]].merge(keys) { old, new in title.hasPrefix("profile") ? new : old }
@@ -37,9 +44,14 @@ public struct SharedConfigFiles: Sendable {
                 profiles[name, default: [:]].merge(keys) { _, new in new }
             }
         }
-        let named = environment.nonEmpty("AWS_PROFILE")
-        return SharedConfigFiles(selectedProfile: named ?? "default", profileWasNamed: named != nil,
-                                 paths: [credentialsPath, configPath].compactMap { $0 }, profiles: profiles)
+        let given = profile.flatMap { $0.isEmpty ? nil : $0 }
+        let named = given ?? environment.nonEmpty("AWS_PROFILE")
+        let selected = named ?? "default"
+        let ignore = (environment.nonEmpty("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+            ?? profiles[selected]?["ignore_configured_endpoint_urls"])?.lowercased() == "true"
+        return SharedConfigFiles(selectedProfile: selected, profileWasNamed: named != nil, profileWasGiven: given != nil,
+                                 paths: [credentialsPath, configPath].compactMap { $0 }, profiles: profiles,
+                                 services: services, ignoreConfiguredEndpoints: ignore)
     }
 
     /// The merged keys of a profile, or nil when neither file has it.
@@ -48,8 +60,42 @@ public struct SharedConfigFiles: Sendable {
     }
 
     /// The `region` key of the selected profile, if any.
-    public var region: String? {
-        profiles[selectedProfile]?["region"].flatMap { $0.isEmpty ? nil : $0 }
+    public var region: String? { setting("region") }
+
+    /// A key of the selected profile (`region`, `s3.addressing_style`), nil when unset or empty.
+    public func setting(_ key: String) -> String? {
+        profiles[selectedProfile]?[key].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The endpoint the selected profile configures for `service` (`s3`, `sts`), as the AWS SDKs
+    /// read it: its `services` section's `<service>.endpoint_url`, else (with `includeProfileWide`)
+    /// the profile's own `endpoint_url`. Nil when `ignore_configured_endpoint_urls` /
+    /// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true. The result names where it came from.
+    public func endpointURL(service: String, includeProfileWide: Bool) -> (url: String, source: String)? {
+        guard !ignoreConfiguredEndpoints else { return nil }
+        if let name = setting("services"), let url = services[name]?["\(service).endpoint_url"], !url.isEmpty {
+            return (url, "[services \(name)] \(service) endpoint_url")
+        }
+        if includeProfileWide, let url = setting("endpoint_url") {
+            return (url, "profile '\(selectedProfile)' endpoint_url")
+        }
+        return nil
+    }
+
+    /// True when endpoints from the environment and the files are to be ignored.
+    public var ignoresConfiguredEndpoints: Bool { ignoreConfiguredEndpoints }
+
+    /// The same files with another profile selected (a `source_profile`).
+    func selecting(_ profile: String) -> SharedConfigFiles {
+        SharedConfigFiles(selectedProfile: profile, profileWasNamed: true, profileWasGiven: profileWasGiven, paths: paths,
+                          profiles: profiles, services: services, ignoreConfiguredEndpoints: ignoreConfiguredEndpoints)
+    }
+
+    private static func servicesSectionName(_ title: String) -> String? {
+        let parts = title.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0] == "services" else { return nil }
+        let name = parts[1].trimmingWhitespace()
+        return name.isEmpty ? nil : name
     }
 
     private static func configProfileName(_ title: String) -> String? {

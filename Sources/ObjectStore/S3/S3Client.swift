@@ -2,10 +2,14 @@ import Foundation
 import SigV4
 
 /// One signed S3 request, sent with retries: exponential backoff with full jitter on 5xx, 429,
-/// SlowDown, timeouts and dropped connections; no retry on other 4xx.
+/// SlowDown, timeouts and dropped connections; no retry on other 4xx. A bucket in another region is
+/// followed as boto3 follows it: an answer 301, 307 or 400 naming the bucket's region
+/// (`x-amz-bucket-region`, or `<Region>` in the body) is sent again once, signed for that region
+/// (and, on AWS, to its regional host), and later requests go there directly.
 struct S3Client: Sendable {
     let config: S3Configuration
-    let addressing: S3Addressing
+    /// The region requests are signed for: the configured one until S3 names the bucket's own.
+    let signingRegion: Locked<String>
     let credentials: any CredentialsProvider
     let transport: any HTTPTransport
     let location: String
@@ -25,8 +29,21 @@ struct S3Client: Sendable {
         var accept: Set<Int> = []
     }
 
-    func send(_ call: Call) async throws -> HTTPResponse {
+    init(config: S3Configuration, credentials: any CredentialsProvider, transport: any HTTPTransport, location: String,
+         requestLog: S3RequestLog? = nil) throws {
+        _ = try S3Addressing(config, region: config.region)  // refuses a bad endpoint or style before any request
+        self.config = config
+        self.signingRegion = Locked(config.region)
+        self.credentials = credentials
+        self.transport = transport
+        self.location = location
+        self.requestLog = requestLog
+    }
+
+    func send(_ call: Call, followingRegion: Bool = true) async throws -> HTTPResponse {
         let payloadHash = call.payloadHash ?? Digest.hex(Digest.sha256(call.body))
+        let region = signingRegion.withLock { $0 }
+        let addressing = try S3Addressing(config, region: region)
         let path = addressing.path(for: call.key)
         var url = "\(addressing.scheme)://\(addressing.host)\(URIEncoding.encode(path, keepSlash: true))"
         if !call.query.isEmpty { url += "?" + URIEncoding.canonicalQuery(call.query) }
@@ -47,7 +64,7 @@ struct S3Client: Sendable {
                 throw StoreError(transient ? .transient : .noCredentials, operation: call.operation, location: location,
                                  key: call.key, message: transient ? "no credentials: \(error)" : "\(error)")
             }
-            let signer = Signer(credentials: current, region: config.region, service: "s3")
+            let signer = Signer(credentials: current, region: region, service: "s3")
             let signed = signer.signedHeaders(SignableRequest(method: call.method, host: addressing.host, path: path, query: call.query,
                                                               headers: headers, payloadHash: payloadHash), date: Date())
             // curl sets Host from the URL itself.
@@ -73,6 +90,10 @@ struct S3Client: Sendable {
                 }
                 return response
             }
+            if followingRegion, let bucketRegion = Self.bucketRegion(in: response), bucketRegion != region {
+                signingRegion.withLock { $0 = bucketRegion }
+                return try await send(call, followingRegion: false)
+            }
             let error = S3ErrorMapping.error(status: response.status, body: response.body, operation: call.operation, location: location,
                                              key: call.key, bucketRegion: response.header("x-amz-bucket-region"))
             guard !error.isPermanent else { throw error }
@@ -81,6 +102,16 @@ struct S3Client: Sendable {
         var gaveUp = lastFailure ?? StoreError(.transient, operation: call.operation, location: location, key: call.key)
         gaveUp.kind = .gaveUp(attempts: config.maxAttempts)
         throw gaveUp
+    }
+
+    /// The bucket's region when an answer says the request went to the wrong one.
+    static func bucketRegion(in response: HTTPResponse) -> String? {
+        guard [301, 307, 400].contains(response.status) else { return nil }
+        let named = response.header("x-amz-bucket-region") ?? XMLElement.parse(response.body)?.value("Region")
+        // It becomes part of a host name: nothing but a-z, 0-9 and '-'.
+        guard let region = named?.trimmingCharacters(in: .whitespaces), !region.isEmpty,
+              region.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }) else { return nil }
+        return region
     }
 
     private func embeddedError(_ response: HTTPResponse, _ call: Call) -> StoreError? {

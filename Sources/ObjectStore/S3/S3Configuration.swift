@@ -5,9 +5,8 @@ public struct S3Configuration: Sendable, Equatable {
     /// An S3-compatible endpoint (`http://127.0.0.1:9000`, `https://minio.local`); nil means AWS.
     /// Plain `http` is only ever used when an endpoint says so.
     public var endpoint: String?
-    /// Path-style (`host/bucket/key`) rather than virtual-hosted (`bucket.host/key`) addressing.
-    /// nil: path-style with a custom endpoint, virtual-hosted on AWS.
-    public var pathStyle: Bool?
+    /// Path-style (`host/bucket/key`) or virtual-hosted (`bucket.host/key`) addressing.
+    public var addressingStyle: S3AddressingStyle
     /// Sent as `x-amz-expected-bucket-owner` on every request.
     public var expectedBucketOwner: String?
     /// Attempts per request, the first included, on transient failures.
@@ -18,13 +17,13 @@ public struct S3Configuration: Sendable, Equatable {
     /// Seconds for one whole exchange; nil means only the transport's stall detection applies.
     public var requestTimeout: Double?
 
-    public init(bucket: String, region: String = "us-east-1", endpoint: String? = nil, pathStyle: Bool? = nil,
+    public init(bucket: String, region: String = "us-east-1", endpoint: String? = nil, addressingStyle: S3AddressingStyle = .auto,
                 expectedBucketOwner: String? = nil, maxAttempts: Int = 6, baseRetryDelay: Double = 0.2,
                 maxRetryDelay: Double = 20, requestTimeout: Double? = nil) {
         self.bucket = bucket
         self.region = region
         self.endpoint = endpoint
-        self.pathStyle = pathStyle
+        self.addressingStyle = addressingStyle
         self.expectedBucketOwner = expectedBucketOwner
         self.maxAttempts = max(1, maxAttempts)
         self.baseRetryDelay = baseRetryDelay
@@ -33,7 +32,17 @@ public struct S3Configuration: Sendable, Equatable {
     }
 }
 
-/// Turns a bucket and key into the URL and Host header of a request.
+/// `--addressing-style`: how a bucket is named in requests.
+public enum S3AddressingStyle: String, Sendable, CaseIterable {
+    /// Virtual-hosted on AWS (path-style for bucket names with dots, which the wildcard certificate
+    /// does not cover), path-style with a custom endpoint (what MinIO and Ceph expect).
+    case auto
+    case path
+    case virtual
+}
+
+/// Turns a bucket and key into the URL and Host header of a request, for the region requests are
+/// signed for (AWS hosts are regional, so a bucket found in another region gets other hosts).
 struct S3Addressing: Sendable {
     let scheme: String
     /// `host[:port]` as the Host header carries it.
@@ -43,30 +52,43 @@ struct S3Addressing: Sendable {
     let bucketInPath: Bool
     let bucket: String
 
-    init(_ config: S3Configuration) throws {
+    init(_ config: S3Configuration, region: String) throws {
         bucket = config.bucket
+        let location = "s3://\(config.bucket)"
         if let endpoint = config.endpoint {
             guard let schemeEnd = endpoint.range(of: "://") else {
-                throw StoreError(.invalidRequest, operation: "configure", location: "s3://\(config.bucket)",
+                throw StoreError(.invalidRequest, operation: "configure", location: location,
                                  message: "the endpoint URL '\(endpoint)' needs a scheme, e.g. https://host:port")
             }
             scheme = endpoint[..<schemeEnd.lowerBound].lowercased()
             guard scheme == "http" || scheme == "https" else {
-                throw StoreError(.invalidRequest, operation: "configure", location: "s3://\(config.bucket)",
+                throw StoreError(.invalidRequest, operation: "configure", location: location,
                                  message: "the endpoint URL '\(endpoint)' must start with http:// or https://")
             }
             let rest = endpoint[schemeEnd.upperBound...]
             let slash = rest.firstIndex(of: "/") ?? rest.endIndex
-            host = String(rest[..<slash])
+            let endpointHost = String(rest[..<slash])
             var path = String(rest[slash...])
             while path.hasSuffix("/") { path.removeLast() }
             basePath = path
-            bucketInPath = config.pathStyle ?? true
+            bucketInPath = config.addressingStyle != .virtual
+            host = bucketInPath ? endpointHost : "\(config.bucket).\(endpointHost)"
         } else {
             scheme = "https"
+            let regional = region.hasPrefix("cn-") ? "s3.\(region).amazonaws.com.cn" : "s3.\(region).amazonaws.com"
+            let virtual: Bool
+            switch config.addressingStyle {
+            case .path: virtual = false
             // Buckets with dots do not match the wildcard certificate in virtual-hosted style.
-            let virtual = !(config.pathStyle ?? false) && !config.bucket.contains(".")
-            let regional = "s3.\(config.region).amazonaws.com"
+            case .auto: virtual = !config.bucket.contains(".")
+            case .virtual:
+                guard !config.bucket.contains(".") else {
+                    throw StoreError(.invalidRequest, operation: "configure", location: location,
+                                     message: "a bucket name with dots cannot be addressed virtual-hosted over HTTPS "
+                                         + "(the certificate does not cover it); use --addressing-style path or auto")
+                }
+                virtual = true
+            }
             host = virtual ? "\(config.bucket).\(regional)" : regional
             basePath = ""
             bucketInPath = !virtual

@@ -9,6 +9,8 @@ public final class S3Store: ObjectStore, @unchecked Sendable {
     public let config: S3Configuration
     public let location: String
     let client: S3Client
+    /// The region requests are signed for now: the configured one, or the bucket's own once S3 named it.
+    public var region: String { client.signingRegion.withLock { $0 } }
     /// Uploads started with `ifNoneMatch`, whose completion must carry `If-None-Match: *`.
     private let createOnlyUploads = Locked(Set<String>())
 
@@ -16,8 +18,7 @@ public final class S3Store: ObjectStore, @unchecked Sendable {
                 requestLog: S3RequestLog? = nil) throws {
         self.config = config
         self.location = "s3://\(config.bucket)"
-        client = S3Client(config: config, addressing: try S3Addressing(config), credentials: credentials, transport: transport,
-                          location: location, requestLog: requestLog)
+        client = try S3Client(config: config, credentials: credentials, transport: transport, location: location, requestLog: requestLog)
     }
 
     @discardableResult

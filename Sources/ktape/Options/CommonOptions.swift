@@ -18,7 +18,7 @@ struct JobOptions: ParsableArguments {
         let settings = try EffectiveJob.load(command: command, jobPath: job, flags: flags)
         Console.configure(settings.common)
         guard !printConfig else {
-            print(settings.effectiveConfigText(masked: true), terminator: "")
+            print(settings.effectiveConfigText(masked: true) + KafkaSettings.describeMSKIAM(settings.common), terminator: "")
             return nil
         }
         return settings
@@ -37,7 +37,7 @@ struct KafkaOptions: ParsableArguments {
     @Option(name: .customShort("X"), parsing: .unconditionalSingleValue, help: ArgumentHelp("Any librdkafka property (security.protocol, sasl.*, ssl.*); repeatable. `topic.` goes to the topic config.", valueName: "key=value"))
     var properties: [String] = []
 
-    @Flag(name: .customLong("msk-iam"), help: "Amazon MSK IAM authentication: not supported yet, refused with exit 2; use SASL/SCRAM or TLS through -X (default: off).")
+    @Flag(name: .customLong("msk-iam"), help: "Amazon MSK IAM authentication: SASL_SSL + OAUTHBEARER with tokens signed by the AWS credentials; region from --region, else the broker host names (default: off).")
     var mskIAM = false
 
     @Option(name: .customLong("stall-timeout"), parsing: .unconditional, help: ArgumentHelp("Seconds a run may wait on Kafka without progress (a broker gone, a partition stuck) before it fails with one line (default: 120).", valueName: "seconds"))
@@ -67,11 +67,17 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("s3://bucket[/prefix], file:///path or a plain directory (required).", valueName: "url"))
     var store: String?
 
-    @Option(name: .customLong("endpoint-url"), help: ArgumentHelp("S3-compatible endpoint (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS).", valueName: "url"))
+    @Option(name: .customLong("endpoint-url"), help: ArgumentHelp("S3-compatible endpoint (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's services or endpoint_url, else AWS).", valueName: "url"))
     var endpointURL: String?
 
     @Option(name: .long, help: ArgumentHelp("AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region, else us-east-1).", valueName: "region"))
     var region: String?
+
+    @Option(name: .long, help: ArgumentHelp("AWS profile for credentials, region and endpoints; environment keys are then not used (default: AWS_PROFILE, else default).", valueName: "name"))
+    var profile: String?
+
+    @Option(name: .customLong("addressing-style"), help: ArgumentHelp("How S3 requests name the bucket; auto is virtual-hosted on AWS, path-style with --endpoint-url (default: the profile's s3 addressing_style, else auto).", valueName: "auto|path|virtual"))
+    var addressingStyle: String?
 
     @Option(name: .customLong("topics-dir"), help: ArgumentHelp("First folder of the data layout, Confluent's topics.dir (default: topics).", valueName: "dir"))
     var topicsDir: String?
@@ -92,6 +98,8 @@ struct StoreOptions: ParsableArguments {
         values.flag(.store, store)
         values.flag(.endpointURL, endpointURL)
         values.flag(.region, region)
+        values.flag(.profile, profile)
+        values.flag(.addressingStyle, addressingStyle)
         values.flag(.topicsDir, topicsDir)
         values.flag(.sse, sse)
         values.flag(.sseKMSKeyID, sseKMSKeyID)

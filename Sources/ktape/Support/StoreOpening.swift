@@ -26,18 +26,33 @@ enum StoreOpening {
             return OpenedStore(store: try LocalDirectoryStore(root: path),
                                layout: StoreLayout(prefix: "", topicsDir: settings.topicsDir.value), location: location)
         case .s3(let bucket, let prefix):
-            let region = try AWSRegion.resolve(flag: settings.region?.value, environment: environment)
+            let profile = settings.profile?.value
+            let files = try SharedConfigFiles.load(environment: environment, profile: profile)
+            let region = try AWSRegion.resolve(flag: settings.region?.value, environment: environment, profile: profile)
+            // --endpoint-url, else AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's services section, its endpoint_url.
             let endpoint = settings.endpointURL?.value
-                ?? environment["AWS_ENDPOINT_URL_S3"].flatMap { $0.isEmpty ? nil : $0 }
-                ?? environment["AWS_ENDPOINT_URL"].flatMap { $0.isEmpty ? nil : $0 }
+                ?? ConfiguredEndpoint.resolve(service: "s3", environment: environment, files: files, includeGlobal: true)?.url
             let transport = CurlTransport()
-            let credentials = try CredentialsChain.defaultProvider(environment: environment, region: region.region, transport: transport)
+            let credentials = try CredentialsChain.defaultProvider(environment: environment, region: region.region, transport: transport,
+                                                                   profile: profile)
             let config = S3Configuration(bucket: bucket, region: region.region, endpoint: endpoint,
+                                         addressingStyle: try addressingStyle(settings, files: files),
                                          expectedBucketOwner: settings.expectedBucketOwner?.value)
             return OpenedStore(store: try S3Store(config: config, credentials: credentials, transport: transport,
                                                   requestLog: VerboseLogs.s3Requests(Console.standard)),
                                layout: StoreLayout(prefix: prefix, topicsDir: settings.topicsDir.value), location: location)
         }
+    }
+
+    /// `--addressing-style`, else the profile's `s3 = addressing_style`, else auto.
+    static func addressingStyle(_ settings: CommonSettings, files: SharedConfigFiles) throws -> S3AddressingStyle {
+        if settings.addressingStyle.origin == .default, let text = files.setting("s3.addressing_style") {
+            guard let style = S3AddressingStyle(rawValue: text) else {
+                throw StoreOpeningError(reason: "AWS profile '\(files.selectedProfile)': s3 addressing_style must be auto, path or virtual (got '\(text)')")
+            }
+            return style
+        }
+        return S3AddressingStyle(rawValue: settings.addressingStyle.value.rawValue) ?? .auto
     }
 
     /// Headers every write into this store carries (encryption, ACL). Storage class and Object
