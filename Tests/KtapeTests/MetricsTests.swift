@@ -89,7 +89,7 @@ struct MetricsTests {
     }
 
     @Test func pushgatewayReceivesPushesGroupedByJobCommandAndStore() async throws {
-        let gateway = try Pushgateway()
+        let gateway = try await Pushgateway.start()
         defer { gateway.stop() }
         let kafka = try KafkaWithRecords(topic: "pushed", partitions: 1, records: 4)
         defer { kafka.stop() }
@@ -139,22 +139,29 @@ final class Pushgateway {
     private let process: Process
     private let transport = CurlTransport(settings: .init(connections: 1))
 
-    init() throws {
-        let port = try Self.freePort()
-        url = "http://127.0.0.1:\(port)"
-        process = Process()
+    private init(url: String, process: Process) {
+        self.url = url
+        self.process = process
+    }
+
+    /// Starts the gateway and waits until it answers; async all through, so no cooperative thread is
+    /// blocked waiting for work that needs one (with two of them, that deadlocked the suite).
+    static func start() async throws -> Pushgateway {
+        let port = try freePort()
+        let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus-pushgateway")
         process.arguments = ["--web.listen-address=127.0.0.1:\(port)", "--log.level=warn"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let deadline = Date().addingTimeInterval(20)
+        let gateway = Pushgateway(url: "http://127.0.0.1:\(port)", process: process)
+        let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
-            if (try? Self.blocking { try await self.transport.send(HTTPRequest(method: "GET", url: self.url + "/-/ready")) })?.status == 200 { return }
-            Thread.sleep(forTimeInterval: 0.1)
+            if (try? await gateway.transport.send(HTTPRequest(method: "GET", url: gateway.url + "/-/ready")))?.status == 200 { return gateway }
+            try await Task.sleep(nanoseconds: 100_000_000)
         }
         process.terminate()
-        throw TestSetupError("prometheus-pushgateway did not answer on \(url)")
+        throw TestSetupError("prometheus-pushgateway did not answer on \(gateway.url)")
     }
 
     func scrape() async throws -> String {
@@ -165,17 +172,6 @@ final class Pushgateway {
     func stop() {
         process.terminate()
         process.waitUntilExit()
-    }
-
-    private static func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-        let semaphore = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var result: Result<T, Error>?
-        Task {
-            do { result = .success(try await body()) } catch { result = .failure(error) }
-            semaphore.signal()
-        }
-        semaphore.wait()
-        return try result!.get()
     }
 
     private static func freePort() throws -> Int {
