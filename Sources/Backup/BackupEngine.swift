@@ -135,7 +135,7 @@ public enum BackupEngine {
         let writers = plans.map { PartitionWriter(plan: $0, settings: settings) }
         let uploads = try await DedicatedThread.run(name: "ktape-backup-read") { () -> UploadQueue in
             let reader = try kafkaSync("start reading") { try KafkaPartitionReader(config: try snapshotReaderConfig(request.kafka)) }
-            let loop = ReadLoop(request: request, writers: writers, reader: reader, admin: admin, watch: waits.watch)
+            let loop = ReadLoop(request: request, writers: writers, reader: reader, admin: admin)
             try kafkaSync("read") { try loop.run() }
             return loop.uploads
         }
@@ -148,8 +148,7 @@ public enum BackupEngine {
     private static func readInGroup(_ request: BackupRequest, group: String, topics: [String], checkpoint: Checkpoint,
                                     settings: ObjectSettings, admin: KafkaAdmin, waits: KafkaWaits) async throws -> ReadOutcome {
         let loop = try await DedicatedThread.run(name: "ktape-backup-group") { () -> GroupReadLoop in
-            let loop = try GroupReadLoop(request: request, group: group, checkpoint: checkpoint, settings: settings, admin: admin,
-                                         watch: waits.watch)
+            let loop = try GroupReadLoop(request: request, group: group, checkpoint: checkpoint, settings: settings, admin: admin)
             try kafkaSync("read") { try loop.run(topics: topics) }
             return loop
         }

@@ -9,10 +9,12 @@ public enum KafkaBlocking {
 
     /// Like `run`, but gives the wait up (throwing `Abandoned`) once the run is asked to stop or `watch`
     /// has seen no progress for its timeout: librdkafka calls cannot be interrupted, and a broker that
-    /// died can keep some of them waiting far past their own timeouts.
+    /// died can keep some of them waiting far past their own timeouts. Starting the call restarts the
+    /// watch, so only time spent waiting on Kafka counts (not the caller's own work before it).
     public static func run<T: Sendable>(stop: StopSignal, watch: StallWatch?,
                                         _ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await BlockingPool.shared.run(giveUpWhen: {
+        watch?.progressed()
+        return try await BlockingPool.shared.run(giveUpWhen: {
             if let reason = stop.reason { return .stopped(reason: reason) }
             if let watch, watch.isStalled { return .stalled(seconds: Int(watch.timeout)) }
             return nil

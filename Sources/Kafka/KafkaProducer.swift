@@ -13,15 +13,15 @@ public final class KafkaProducer: @unchecked Sendable {
     let client: RDKafkaClient
     /// Topic handles kept from ``learnTopics(_:timeoutMilliseconds:)`` for the producer's life.
     private var knownTopics: [String: OpaquePointer] = [:]
-    /// Called every 0.1 s while a record waits for room in the full local queue; what it throws ends
-    /// the wait (a broker that died never frees the queue).
-    private let whileQueueFull: () throws -> Void
+    /// Called every 0.1 s while a record waits for room in the full local queue (`true` the first
+    /// time of each wait); what it throws ends the wait (a broker that died never frees the queue).
+    private let whileQueueFull: (_ startingToWait: Bool) throws -> Void
 
     /// Makes a producer. Set `transactional.id` in `config` to use the transaction methods.
     /// - Parameter onDelivery: called once per produced record, on the polling thread.
     /// - Parameter whileQueueFull: called while a record waits for room in the local queue; throw to give up.
     public init(config: KafkaConfig, onDelivery: @escaping (KafkaDeliveryReport) -> Void,
-                whileQueueFull: @escaping () throws -> Void = {}) throws {
+                whileQueueFull: @escaping (_ startingToWait: Bool) throws -> Void = { _ in }) throws {
         client = try RDKafkaClient(type: RD_KAFKA_PRODUCER, config: config, defaults: Self.defaultProperties) { conf in
             rd_kafka_conf_set_dr_msg_cb(conf, Self.deliveryCallback)
         }
@@ -192,12 +192,14 @@ public final class KafkaProducer: @unchecked Sendable {
     public func takeClientErrors() -> [KafkaError] { client.state.takeErrors() }
 
     private func produceRetryingWhenFull(_ vus: UnsafeBufferPointer<rd_kafka_vu_t>, topic: String, partition: Int32) throws {
+        var waiting = false
         while true {
             guard let error = rd_kafka_produceva(client.handle, vus.baseAddress, vus.count) else { return }
             if KafkaError.Code(rd_kafka_error_code(error)) == .queueFull {
                 rd_kafka_error_destroy(error)
+                try whileQueueFull(!waiting)
+                waiting = true
                 client.poll(timeoutMilliseconds: 100)
-                try whileQueueFull()
                 continue
             }
             throw KafkaError(consuming: error, operation: "produce", topic: topic, partition: partition)

@@ -19,15 +19,22 @@ final class DeliveryWatch: @unchecked Sendable {
         cluster = options.kafka.bootstrapServers
     }
 
-    /// `waiting`: records queued and not yet reported (0 when nothing is outstanding, which is no stall).
-    func check(waiting: Int, ignoringStop: Bool = false) throws {
-        if !ignoringStop, let reason = stop.reason { throw RestoreError.interrupted(reason) }
+    func checkStop() throws {
+        if let reason = stop.reason { throw RestoreError.interrupted(reason) }
+    }
+
+    /// Called again and again while the restore waits on the target (room in the local queue, the
+    /// final flush), serving delivery reports in between; `starting` on the first call of a wait, so
+    /// only time spent waiting counts (not reading the store between waits). `waiting`: records
+    /// queued and not yet reported (0 when nothing is outstanding, which is no stall).
+    func check(waiting: Int, ignoringStop: Bool = false, starting: Bool = false) throws {
+        if !ignoringStop { try checkStop() }
         let delivered = ledger.totalDelivered
         let moved = lock.withLock {
             defer { lastDelivered = delivered }
             return delivered != lastDelivered
         }
-        if moved || waiting == 0 {
+        if moved || waiting == 0 || starting {
             watch.progressed()
         } else if watch.isStalled {
             throw RestoreError.failure("target cluster \(cluster): no delivery report for \(Int(watch.timeout)) s while \(waiting) records wait "

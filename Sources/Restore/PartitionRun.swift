@@ -289,7 +289,7 @@ final class PartitionRun: @unchecked Sendable {
                 feed.recycle(records)
             }
             if let failure = ledger.firstFailure { throw RestoreError.failure(failure) }
-            try producer.checkWaits()
+            try producer.checkStop()
             if Date().timeIntervalSince(lastSave) >= options.stateInterval {
                 await KafkaBlocking.runQuietly { producer.poll() }
                 try await saveStates(.progress)

@@ -41,7 +41,8 @@ final class RecordProducer: @unchecked Sendable {
                 try config.set("message.max.bytes", String(Self.messageMaxBytesCeiling))
             }
             let watch = DeliveryWatch(ledger: ledger, options: options)
-            producer = try KafkaProducer(config: config, onDelivery: ledger.record, whileQueueFull: { try watch.check(waiting: 1) })
+            producer = try KafkaProducer(config: config, onDelivery: ledger.record,
+                                         whileQueueFull: { starting in try watch.check(waiting: 1, starting: starting) })
             self.watch = watch
         } catch {
             throw RestoreError.failure("target cluster \(options.kafka.bootstrapServers): cannot make a producer: \(error)")
@@ -135,15 +136,17 @@ final class RecordProducer: @unchecked Sendable {
     /// waits, briefly, for what it has sent, so its state can count it).
     func flush(ignoringStop: Bool = false, timeout: TimeInterval? = nil) throws {
         let deadline = timeout.map { Date().addingTimeInterval($0) }
+        var starting = true
         while producer.outqLength > 0 {
+            try watch.check(waiting: producer.outqLength, ignoringStop: ignoringStop, starting: starting)
+            starting = false
             _ = try? producer.flush(timeoutMilliseconds: 500)
             if let deadline, Date() >= deadline { return }
-            try watch.check(waiting: producer.outqLength, ignoringStop: ignoringStop)
         }
     }
 
-    /// Throws when the restore was asked to stop, or when records wait and no report came for the stall timeout.
-    func checkWaits() throws { try watch.check(waiting: producer.outqLength) }
+    /// Throws when the restore was asked to stop.
+    func checkStop() throws { try watch.checkStop() }
 }
 
 /// Thrown by the `stopAfterDeliveries` test hook: the run ends as if killed (no flush, no final state).

@@ -1,6 +1,5 @@
 import Foundation
 import Testing
-import Threads
 @testable import Backup
 import Kafka
 import Layout
@@ -28,8 +27,7 @@ import ObjectStore
         let writer = PartitionWriter(plan: plan, settings: ObjectSettings(settings: request.settings, store: store,
                                                                           layout: fixture.layout, options: PutOptions()))
         let objects = try await DedicatedThread.run(name: "test-read") { () -> [ManifestObject] in
-            let loop = ReadLoop(request: request, writers: [writer], reader: try KafkaPartitionReader(config: request.kafka), admin: admin,
-                                watch: StallWatch(timeout: request.stallTimeout))
+            let loop = ReadLoop(request: request, writers: [writer], reader: try KafkaPartitionReader(config: request.kafka), admin: admin)
             try loop.run()
             return loop.uploads.completed
         }

@@ -1,7 +1,6 @@
 import Foundation
 import Kafka
 import Layout
-import Threads
 
 /// Group mode (`--group-id`): processes of one job share its partitions through the Kafka group
 /// protocol. Each partition this member is assigned is planned when it arrives (checkpoint: the
@@ -16,7 +15,6 @@ final class GroupReadLoop {
     private let admin: KafkaAdmin
     private let checkpoint: Checkpoint
     private let settings: ObjectSettings
-    private let watch: StallWatch
     let reader: KafkaPartitionReader
     let uploads: UploadQueue
     private var formatter: RecordFormatter
@@ -33,10 +31,8 @@ final class GroupReadLoop {
     /// How long the group must be quiet (no rebalance) before a member with all work done leaves.
     static let settleTime: TimeInterval = 1
 
-    init(request: BackupRequest, group: String, checkpoint: Checkpoint, settings: ObjectSettings, admin: KafkaAdmin,
-         watch: StallWatch) throws {
+    init(request: BackupRequest, group: String, checkpoint: Checkpoint, settings: ObjectSettings, admin: KafkaAdmin) throws {
         self.request = request
-        self.watch = watch
         self.group = group
         self.admin = admin
         self.checkpoint = checkpoint
@@ -83,10 +79,12 @@ final class GroupReadLoop {
         var heldAny = false
         let joining = request.clock()
         var lastRebalance = joining
-        var watchdog = ReadWatchdog(request: request, watch: watch)
+        var watchdog = ReadWatchdog(request: request)
         var lastReport = Date.distantPast
         while true {
+            var handled = 0
             try reader.poll(maxEvents: 5000, timeoutMilliseconds: 100) { event in
+                if case .error = event {} else { handled += 1 }
                 switch event {
                 case .assigned(let partitions):
                     sawAssignment = true
@@ -125,8 +123,7 @@ final class GroupReadLoop {
             if !sawAssignment, now.timeIntervalSince(joining) > request.stallTimeout {
                 throw BackupError.failure("consumer group \(group) gave this member no assignment within \(Int(request.stallTimeout)) s; the group did not form (is its coordinator reachable?)")
             }
-            try watchdog.check(doneOffsets: writers.values.reduce(0) { $0 + $1.doneOffsets },
-                               idle: writers.values.allSatisfy(\.isDone)) {
+            try watchdog.check(handled: handled, nothingToWaitFor: writers.values.allSatisfy(\.isDone)) {
                 "reading " + BackupError.partitionList(writers.values.filter { !$0.isDone }.map(\.partition.description).sorted())
                     + " in group \(group)"
             }

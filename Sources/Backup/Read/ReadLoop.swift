@@ -1,7 +1,6 @@
 import Foundation
 import Kafka
 import Layout
-import Threads
 
 /// The blocking heart of a run, on its own thread: one `KafkaPartitionReader` with at most
 /// `max-open-objects` partitions assigned, each from its exact next offset; as partitions finish,
@@ -11,15 +10,13 @@ final class ReadLoop {
     private let reader: KafkaPartitionReader
     private let admin: KafkaAdmin
     private let writers: [TopicPartition: PartitionWriter]
-    private let watch: StallWatch
     private var waiting: [PartitionWriter]
     private var active: [PartitionWriter] = []
     private var formatter: RecordFormatter
     let uploads: UploadQueue
 
-    init(request: BackupRequest, writers: [PartitionWriter], reader: KafkaPartitionReader, admin: KafkaAdmin, watch: StallWatch) {
+    init(request: BackupRequest, writers: [PartitionWriter], reader: KafkaPartitionReader, admin: KafkaAdmin) {
         self.request = request
-        self.watch = watch
         self.reader = reader
         self.admin = admin
         self.writers = Dictionary(writers.map { ($0.partition, $0) }, uniquingKeysWith: { first, _ in first })
@@ -47,7 +44,7 @@ final class ReadLoop {
         var joining = refill()
         var leaving: [PartitionWriter] = []
         var lastReport = Date.distantPast
-        var watchdog = ReadWatchdog(request: request, watch: watch)
+        var watchdog = ReadWatchdog(request: request)
         var lookup = WriterLookup() // the writers never change during the run
         while !active.isEmpty {
             if !leaving.isEmpty {
@@ -58,11 +55,14 @@ final class ReadLoop {
                 try reader.addToAssignment(joining.map { (Self.kafkaPartition($0), .exact($0.next)) })
                 joining = []
             }
+            var handled = 0
             try reader.poll(maxEvents: 5000, timeoutMilliseconds: 100) { event in
                 switch event {
                 case .record(let record):
+                    handled += 1
                     try lookup.writer(record.topic, record.partition, in: writers)?.consume(record, formatter: &formatter, uploads: uploads)
                 case .endOfPartition(let partition, let nextOffset):
+                    handled += 1
                     try writers[TopicPartition(partition.topic, partition.partition)]?.reachedEnd(nextOffset: nextOffset, uploads: uploads)
                 case .error(let error):
                     if let moved = try handleRetention(error) {
@@ -88,7 +88,7 @@ final class ReadLoop {
             }
 
             let now = request.clock()
-            try watchdog.check(doneOffsets: writers.values.reduce(0) { $0 + $1.doneOffsets }) {
+            try watchdog.check(handled: handled) {
                 "reading " + BackupError.partitionList(active.map(\.partition.description))
             }
             if let progress = request.progress, now.timeIntervalSince(lastReport) >= request.progressInterval {

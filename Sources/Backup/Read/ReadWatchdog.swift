@@ -1,31 +1,37 @@
 import Foundation
 import Kafka
-import Threads
 
 /// The one watch over a read loop (assigned or group): stops it when the run is asked to stop, and
-/// fails it when its partitions make no progress for the stall timeout (brokers gone, a partition
-/// stuck), naming the cluster, the partitions waited for and the last Kafka error.
+/// fails it when its polls hand over nothing for the stall timeout (brokers gone, a partition
+/// stuck), naming the cluster, the partitions waited for and the last Kafka error. Only time spent
+/// in polls that handed over nothing counts: a poll whose records took long to upload (a slow
+/// store) is progress, not a stalled cluster.
 struct ReadWatchdog {
     private let request: BackupRequest
-    private let watch: StallWatch
-    private var mark = Int64(-1)
+    private var idle: TimeInterval = 0
+    private var last: Date
     /// The last non-fatal error librdkafka reported (connection refused, and so on), for the failure line.
     var lastError: KafkaError?
 
-    init(request: BackupRequest, watch: StallWatch) {
+    init(request: BackupRequest) {
         self.request = request
-        self.watch = watch
+        last = request.clock()
     }
 
-    /// Call once per poll with the offsets done so far; `idle` when nothing is left to wait for (a
-    /// group member holding only finished partitions). `waitingFor` names what is waited for.
-    mutating func check(doneOffsets: Int64, idle: Bool = false, waitingFor: () -> String) throws {
+    /// Call once per poll with how many records, ends of partitions and rebalances it handed over;
+    /// `nothingToWaitFor` when all that is held is done (a group member waiting for the group to
+    /// settle). `waitingFor` names what is waited for.
+    mutating func check(handled: Int, nothingToWaitFor: Bool = false, waitingFor: () -> String) throws {
         if let reason = request.stop.reason { throw BackupError.interrupted(reason) }
-        if doneOffsets != mark || idle {
-            mark = doneOffsets
-            watch.progressed()
-        } else if watch.isStalled {
-            throw BackupError.stalled(cluster: request.kafka.bootstrapServers, seconds: watch.timeout, waitingFor: waitingFor(),
+        let now = request.clock()
+        defer { last = now }
+        if handled > 0 || nothingToWaitFor {
+            idle = 0
+            return
+        }
+        idle += max(0, now.timeIntervalSince(last))
+        if idle > request.stallTimeout {
+            throw BackupError.stalled(cluster: request.kafka.bootstrapServers, seconds: request.stallTimeout, waitingFor: waitingFor(),
                                       lastError: lastError)
         }
     }
