@@ -45,7 +45,7 @@ let package = Package(
         // ls and verify: what a store holds and whether it is whole (structure first, then data).
         .target(name: "Inspection", dependencies: ["Layout", "ObjectStore", "Gzip", "TimeText"]),
         .executableTarget(name: "ktape", dependencies: [
-            "Layout", "Kafka", "MSKIAM", "ObjectStore", "JobFile", "Backup", "Restore", "Inspection", "SigV4", "Gzip", "BuildInfo",
+            "Layout", "Kafka", "MSKIAM", "ObjectStore", "JobFile", "Backup", "Restore", "Inspection", "SigV4", "Gzip", "BuildInfo", "Threads",
             "CRdKafka", "CCurl", "CZlib", "COpenSSL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

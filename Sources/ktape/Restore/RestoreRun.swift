@@ -16,13 +16,16 @@ enum RestoreRun {
             result = try await restore(spec, console: console)
         } catch {
             await metrics.writeFailure()
+            FailureSummary.write(spec, error)
             throw error
         }
         try await metrics.write(restored: result.summary)
     }
 
     private static func restore(_ spec: JobSpec, console: Console) async throws -> RestoreResult {
-        let options = RestoreOptions(spec: spec, kafka: try KafkaSettings.config(spec.common))
+        var options = RestoreOptions(spec: spec, kafka: try KafkaSettings.config(spec.common))
+        options.stop = Interrupts.stop
+        Interrupts.stopCooperatively()
         let opened: OpenedStore
         do { opened = try StoreOpening.open(spec.common, creating: false) } catch {
             throw CommandFailure.invalidInput("store \(spec.common.store.value): \(error)")
@@ -39,6 +42,7 @@ enum RestoreRun {
             result = try await RestoreEngine(store: opened.store, layout: opened.layout, options: options, events: events).run()
         } catch let error as RestoreError {
             progress?.clear()
+            if error.isInterrupted { throw CommandFailure.interrupted(error.message) }
             throw error.isInvalidInput ? CommandFailure.invalidInput(error.message, cause: error)
                                        : CommandFailure.failure(error.message, cause: error)
         } catch {
