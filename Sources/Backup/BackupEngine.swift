@@ -49,6 +49,8 @@ public enum BackupEngine {
     private static func locked(_ request: BackupRequest, runId: RunID, started: Date, configHash: String, admin: KafkaAdmin,
                                topics: [KafkaTopicMetadata], partitions: [TopicPartition],
                                lock: LeaseKeeper, waits: KafkaWaits) async throws -> BackupSummary {
+        let aborted = try await storeCall("abort unfinished uploads") { try await StaleUploads.abort(request, partitions: partitions) }
+        if aborted > 0 { request.warn("aborted \(aborted) unfinished multipart uploads that a killed run left under \(request.layout.topicsFolder)") }
         let manifests = try await storeCall("read run manifests") {
             try await ManifestHistory.load(store: request.store, layout: request.layout)
         }
