@@ -117,16 +117,22 @@ final class ObjectLineReader {
                 try gunzip.decompress($0, into: &plain, limit: Self.plainStep)
             }
         } catch {
-            throw RestoreError.corrupt(key, line: splitter.linesEmitted + 1, "\(error)")
+            throw damagedGzip(error)
         }
         return plain
+    }
+
+    /// A gzip failure, placed in the stored (compressed) object, where it happened, not by the line
+    /// being decoded (all of a small object's lines come out of its first bytes).
+    private func damagedGzip(_ error: Error) -> RestoreError {
+        .failure("object \(key): \(error) (byte offsets count the object as stored; \(splitter.linesEmitted) complete lines came before it)")
     }
 
     private func end() throws {
         ended = true
         if let gunzip {
             do { try gunzip.finish() } catch {
-                throw RestoreError.corrupt(key, line: splitter.linesEmitted + 1, error.description)
+                throw damagedGzip(error)
             }
         }
         if let rest = splitter.finish() {

@@ -49,6 +49,9 @@ import Testing
         let error = await #expect(throws: RestoreError.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
         #expect(error?.message.contains("object \(last)") == true)
         #expect(error?.message.contains("truncated") == true)
+        // Placed in the stored object (where the data ends), not as "line 1" of its records.
+        #expect(error?.message.contains("after \(whole.count - 9) bytes") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("line 1:") == false, "\(error?.message ?? "")")
         #expect((try readTarget(cluster.config, topic: "t", partitions: 1)[0]?.count ?? 0) <= 12)
 
         try await fixture.store.put(last, body: whole)
