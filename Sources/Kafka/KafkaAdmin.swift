@@ -38,17 +38,12 @@ public final class KafkaAdmin: @unchecked Sendable {
     /// The end (high watermark) offset of each partition, asked of all leaders at once: one ListOffsets
     /// request per broker instead of one round trip per partition.
     public func endOffsets(_ partitions: [KafkaTopicPartition], timeoutMilliseconds: Int32 = 10_000) throws -> [KafkaTopicPartition: Int64] {
-        // ListOffsets takes -1 (librdkafka's RD_KAFKA_OFFSET_END) as "latest", as the watermark query sends it.
-        let found = try client.offsets(forTimestamp: -1, partitions: partitions, timeoutMilliseconds: timeoutMilliseconds)
-        var ends: [KafkaTopicPartition: Int64] = [:]
-        for partition in partitions {
-            guard let end = found[partition] ?? nil else {
-                throw KafkaError(code: .unknownPartition, operation: "read end offset", detail: "the broker returned none",
-                                 topic: partition.topic, partition: partition.partition)
-            }
-            ends[partition] = end
-        }
-        return ends
+        try EndOffsets.read(partitions, batched: { partitions in
+            // ListOffsets takes -1 (librdkafka's RD_KAFKA_OFFSET_END) as "latest", as the watermark query sends it.
+            try self.client.offsets(forTimestamp: -1, partitions: partitions, timeoutMilliseconds: timeoutMilliseconds)
+        }, single: { partition in
+            try self.client.watermarks(partition, timeoutMilliseconds: timeoutMilliseconds).high
+        })
     }
 
     /// For each partition, the earliest offset with a timestamp at or after `timestamp` (ms since epoch),

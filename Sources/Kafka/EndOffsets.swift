@@ -1,0 +1,20 @@
+/// End offsets of many partitions: one ListOffsets request per broker first, then, for partitions it
+/// could not answer (the whole request failed, or a broker gave an error or nothing for some, as a
+/// librdkafka 2.16 client meets a 2.0.2 mock cluster's empty partitions), one watermark query each.
+/// Only a partition that neither way can read fails the call.
+enum EndOffsets {
+    static func read(_ partitions: [KafkaTopicPartition],
+                     batched: ([KafkaTopicPartition]) throws -> [KafkaTopicPartition: Int64?],
+                     single: (KafkaTopicPartition) throws -> Int64) throws -> [KafkaTopicPartition: Int64] {
+        let found = (try? batched(partitions)) ?? [:]
+        var ends: [KafkaTopicPartition: Int64] = [:]
+        for partition in partitions {
+            if let end = found[partition] ?? nil {
+                ends[partition] = end
+            } else {
+                ends[partition] = try single(partition)
+            }
+        }
+        return ends
+    }
+}
