@@ -246,9 +246,9 @@ struct S3HandoffTests {
         let process = Process()
         var exports: [String: String] = [:]
 
-        init() throws {
+        init(buckets: [String] = ["team-a", "team-b"]) throws {
             process.executableURL = KtapeProcess.repositoryRoot.appendingPathComponent("scripts/s3-server")
-            process.arguments = ["--bucket", "team-a", "--bucket", "team-b", "--log", NSTemporaryDirectory() + "ktape-inspect-moto.log"]
+            process.arguments = buckets.flatMap { ["--bucket", $0] } + ["--log", NSTemporaryDirectory() + "ktape-inspect-moto.log"]
             let output = Pipe()
             process.standardOutput = output
             process.standardInput = FileHandle.nullDevice

@@ -62,6 +62,23 @@ public enum KtapeProcess {
                         stderr: try String(contentsOf: output.appendingPathComponent("stderr"), encoding: .utf8))
     }
 
+    /// Like `run`, but waits without blocking a cooperative thread (the test process has two).
+    public static func runAsync(_ arguments: [String], environment: [String: String] = [:], unsetting: [String] = [],
+                                in directory: URL? = nil) async throws -> KtapeRun {
+        let output = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: output) }
+        let process = try start(arguments, output: output, environment: environment, unsetting: unsetting, in: directory)
+        return try await finish(process, output: output)
+    }
+
+    /// Waits for a process `start` began, polling (no cooperative thread blocks), and reads its output.
+    public static func finish(_ process: Process, output: URL) async throws -> KtapeRun {
+        while process.isRunning { try await Task.sleep(nanoseconds: 20_000_000) }
+        return KtapeRun(status: process.terminationStatus,
+                        stdout: try String(contentsOf: output.appendingPathComponent("stdout"), encoding: .utf8),
+                        stderr: try String(contentsOf: output.appendingPathComponent("stderr"), encoding: .utf8))
+    }
+
     public static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("ktape-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
