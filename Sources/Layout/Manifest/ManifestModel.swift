@@ -167,11 +167,16 @@ public struct ManifestObject: Codable, Equatable, Sendable {
     public var sha256: String
     /// Keys of companion objects (`.keys.json`, `.headers.json`), if any.
     public var companionKeys: [String]
+    /// The oldest and newest record timestamps in the object (epoch ms); absent in manifests of ktape
+    /// before prune, and for records without a timestamp. Prune and time-filtered restores use them
+    /// to decide about an object without reading it.
+    public var minTimestamp: Int64?
+    public var maxTimestamp: Int64?
 
     /// A span defaults to exactly the records' offsets.
     public init(key: String, topic: String, partition: Int32, firstOffset: Int64, lastOffset: Int64,
                 spanStart: Int64? = nil, spanEnd: Int64? = nil, recordCount: Int64, byteSize: Int64,
-                sha256: String, companionKeys: [String] = []) {
+                sha256: String, companionKeys: [String] = [], minTimestamp: Int64? = nil, maxTimestamp: Int64? = nil) {
         self.key = key
         self.topic = topic
         self.partition = partition
@@ -183,6 +188,8 @@ public struct ManifestObject: Codable, Equatable, Sendable {
         self.byteSize = byteSize
         self.sha256 = sha256
         self.companionKeys = companionKeys
+        self.minTimestamp = minTimestamp
+        self.maxTimestamp = maxTimestamp
     }
 
     public var span: OffsetRange { OffsetRange(spanStart, spanEnd) }
