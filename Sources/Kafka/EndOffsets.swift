@@ -6,7 +6,15 @@ enum EndOffsets {
     static func read(_ partitions: [KafkaTopicPartition],
                      batched: ([KafkaTopicPartition]) throws -> [KafkaTopicPartition: Int64?],
                      single: (KafkaTopicPartition) throws -> Int64) throws -> [KafkaTopicPartition: Int64] {
-        let found = (try? batched(partitions)) ?? [:]
+        let found: [KafkaTopicPartition: Int64?]
+        do {
+            found = try batched(partitions)
+        } catch let error as KafkaError where error.code == .timedOut || error.code == .transport {
+            // A cluster that did not answer at all will not answer a query per partition either.
+            throw error
+        } catch {
+            found = [:]
+        }
         var ends: [KafkaTopicPartition: Int64] = [:]
         for partition in partitions {
             if let end = found[partition] ?? nil {

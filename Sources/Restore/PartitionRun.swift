@@ -95,7 +95,7 @@ final class PartitionRun: @unchecked Sendable {
         // Batches come back from the producer once their records are reported, to be decoded into again.
         ledger.onReturn { [weak feed] in feed?.recycle($0) }
         let targetTopics = topicOrder
-        try await KafkaBlocking.run(stop: options.stop, watch: nil) { try producer.learn(topics: targetTopics) }
+        try await options.onTarget { try producer.learn(topics: targetTopics) }
         var outcome = Outcome()
         do {
             for (slot, partition) in partitions.enumerated() {
@@ -138,7 +138,9 @@ final class PartitionRun: @unchecked Sendable {
         let targets = partitions.map { KafkaTopicPartition(topic: $0.target.topic, partition: $0.target.partition) }
         let found: [KafkaTopicPartition: Int64]
         do {
-            found = try await KafkaBlocking.run { try admin.endOffsets(targets) }
+            found = try await options.onTarget { try admin.endOffsets(targets) }
+        } catch let error as RestoreError where error.isInterrupted {
+            throw error
         } catch {
             throw RestoreError.failure("target cluster \(options.kafka.bootstrapServers): cannot read the end offsets of the target partitions: \(error)")
         }
@@ -153,7 +155,7 @@ final class PartitionRun: @unchecked Sendable {
         }
         let config = options.kafka
         let requests = tailRequests
-        let tails = requests.isEmpty ? [:] : try await KafkaBlocking.run { try TargetTail.read(config: config, requests) }
+        let tails = requests.isEmpty ? [:] : try await options.onTarget { try TargetTail.read(config: config, requests) }
         var starts: [Start] = []
         var fresh = Set<Int>()
         for (slot, partition) in partitions.enumerated() {
@@ -231,7 +233,7 @@ final class PartitionRun: @unchecked Sendable {
     /// Store and broker requests in flight at once while preparing and saving states.
     static let storeConcurrency = 16
     /// How long a failing or stopping restore waits for reports of records already sent.
-    static let flushOnFailure: TimeInterval = 10
+    static let flushOnFailure: TimeInterval = 5
 
     private func restore(slot: Int, _ partition: PartitionPlan, start: Start, producer: RecordProducer, feed: BatchFeed,
                          translator: inout GroupOffsetTranslator, outcome: inout Outcome) async throws {

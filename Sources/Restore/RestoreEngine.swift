@@ -27,7 +27,7 @@ public final class RestoreEngine: @unchecked Sendable {
         var plan = try RestorePlanner.plan(catalog, options: options)
         let admin = try makeAdmin()
         let options = self.options
-        plan = try await KafkaBlocking.run { [plan] in
+        plan = try await options.onTarget { [plan] in
             var checked = plan
             try TargetPreparation.check(&checked, admin: admin, options: options)
             return checked
@@ -83,7 +83,7 @@ public final class RestoreEngine: @unchecked Sendable {
         var plan = plan, summary = summary
         let options = self.options
         let snapshot = plan
-        let created = try await KafkaBlocking.run {
+        let created = try await options.onTarget {
             try TargetPreparation.create(snapshot, admin: admin, options: options)
                 + TargetPreparation.configWarnings(snapshot, admin: admin, timeoutMilliseconds: options.bestEffortTimeoutMilliseconds)
         }
@@ -101,7 +101,7 @@ public final class RestoreEngine: @unchecked Sendable {
                 (KafkaTopicPartition(topic: $0.key.topic, partition: $0.key.partition), $0.value)
             })
             do {
-                try await KafkaBlocking.run { try admin.commitOffsets(group: group, offsets: kafkaOffsets) }
+                try await options.onTarget { try admin.commitOffsets(group: group, offsets: kafkaOffsets) }
             } catch {
                 throw RestoreError.failure("consumer group \(group): \(error); the records are restored, only the offsets are not")
             }
@@ -134,6 +134,7 @@ public final class RestoreEngine: @unchecked Sendable {
         do {
             listings = try await KafkaBlocking.run { try admin.listGroups(timeoutMilliseconds: timeoutMilliseconds) }
         } catch {
+            // Best effort, as the comment above says; a stop request is seen by the next step.
             return ["cannot list the target's consumer groups (\(error)); the broker itself refuses commits for an active group"]
         }
         for listing in listings where groups.contains(listing.name) {

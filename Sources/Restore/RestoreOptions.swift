@@ -102,3 +102,15 @@ public struct RestoreOptions: Sendable {
 
     var hasTimeFilter: Bool { fromTime != nil || toTime != nil }
 }
+
+extension RestoreOptions {
+    /// Runs a blocking call on the target cluster off the cooperative pool; a stop request gives the
+    /// wait up at once (librdkafka's own timeouts, 10 to 30 s a call, would hold a stopping restore).
+    func onTarget<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        do {
+            return try await KafkaBlocking.run(stop: stop, watch: nil, body)
+        } catch Abandoned.stopped(let reason) {
+            throw RestoreError.interrupted(reason)
+        }
+    }
+}

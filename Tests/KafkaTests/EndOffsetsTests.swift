@@ -31,6 +31,15 @@ struct EndOffsetsTests {
         #expect(ends[partitions[0]] == 5 && ends[partitions[1]] == 99 && ends[partitions[2]] == 99 && ends[partitions[3]] == 7)
     }
 
+    @Test func aClusterThatDidNotAnswerIsNotAskedOncePerPartition() {
+        var asked = 0
+        #expect(throws: KafkaError.self) {
+            _ = try EndOffsets.read(partitions, batched: { _ in throw KafkaError(code: .timedOut, operation: "offsets for times") },
+                                    single: { _ in asked += 1; return 0 })
+        }
+        #expect(asked == 0)
+    }
+
     @Test func aPartitionNeitherWayCanReadFailsTheCall() {
         #expect(throws: KafkaError.self) {
             _ = try EndOffsets.read(partitions, batched: { _ in [:] }, single: { partition in

@@ -20,14 +20,17 @@ import Testing
         return run.stdout.split(separator: "\n").count
     }
 
-    static func waitFor(_ path: String, while process: Process) async throws -> Bool {
-        let deadline = Date().addingTimeInterval(120)
-        while !FileManager.default.fileExists(atPath: path) {
-            guard process.isRunning, Date() < deadline else { return false }
-            try await Task.sleep(nanoseconds: 5_000_000)
-        }
-        return true
+    /// Sends `signal` to `target` the moment a file `appeared` accepts shows up, from a thread of its
+    /// own (a starved cooperative pool must not make the test miss a short window); false when
+    /// `process` ended first.
+    static func signal(_ signal: Int32, to target: pid_t, when appeared: @escaping @Sendable () -> Bool,
+                       while process: Process) async throws -> Bool {
+        let watcher = FileWatcher(signal: signal, target: target, appeared: appeared, process: process)
+        while watcher.outcome == nil { try await Task.sleep(nanoseconds: 10_000_000) }
+        return watcher.outcome == true
     }
+
+    static func exists(_ path: String) -> @Sendable () -> Bool { { FileManager.default.fileExists(atPath: path) } }
 
     /// Two backups of one topic into one store under different job names: the second is refused while
     /// the first holds its lease, the first ends well, and the store verifies (before, both exited 0
@@ -45,10 +48,10 @@ import Testing
         }
         let output = try KtapeProcess.temporaryDirectory()
         let first = try KtapeProcess.start(["backup", "--job", directory.appendingPathComponent("nightly.yaml").path], output: output)
-        let sawLease = try await Self.waitFor(store + "/_ktape/locks/store.json", while: first)
-        try #require(sawLease, "the first run ended before its lease was seen")
         // Frozen while it holds the lease, so the second run certainly overlaps it.
-        kill(first.processIdentifier, SIGSTOP)
+        let frozen = try await Self.signal(SIGSTOP, to: first.processIdentifier, when: Self.exists(store + "/_ktape/locks/store.json"),
+                                           while: first)
+        try #require(frozen, "the first run ended before its lease was seen")
         let second = try await KtapeProcess.runAsync(["backup", "--job", directory.appendingPathComponent("adhoc.yaml").path])
         kill(first.processIdentifier, SIGCONT)
         let done = try await KtapeProcess.finish(first, output: output)
@@ -68,17 +71,18 @@ import Testing
     @Test func sigtermEndsABackupCleanlyAndARerunContinues() async throws {
         let mock = try MockKafkaProcess(topic: "orders", partitions: 4)
         defer { mock.send(SIGCONT); mock.stop() }
-        try await Self.produce(mock.bootstrap, topic: "orders", count: 2_000)
+        // Enough records that the run is still reading when the test sees its lease.
+        try await Self.produce(mock.bootstrap, topic: "orders", count: 100_000)
         let directory = try KtapeProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = directory.appendingPathComponent("store").path
         let summary = directory.appendingPathComponent("summary.json").path
-        let arguments = ["backup", "-b", mock.bootstrap, "--topics", "orders", "--store", store, "--summary-json", summary]
+        let arguments = ["backup", "-b", mock.bootstrap, "--topics", "orders", "--store", store, "--summary-json", summary,
+                         "--flush-size", "100"]
         let output = try KtapeProcess.temporaryDirectory()
         let run = try KtapeProcess.start(arguments, output: output)
-        let sawLease = try await Self.waitFor(store + "/_ktape/locks/store.json", while: run)
-        mock.send(SIGSTOP)
-        try #require(sawLease && run.isRunning, "the run ended before the cluster was frozen")
+        let frozen = try await Self.signal(SIGSTOP, to: mock.processIdentifier, when: Self.exists(store + "/_ktape/locks/store.json"), while: run)
+        try #require(frozen && run.isRunning, "the run ended before the cluster was frozen")
         kill(run.processIdentifier, SIGTERM)
         let stopped = try await KtapeProcess.finish(run, output: output)
         #expect(stopped.status == 143, "\(stopped.stderr)")
@@ -92,7 +96,7 @@ import Testing
         mock.send(SIGCONT)
         let rerun = try await KtapeProcess.runAsync(arguments)
         #expect(rerun.status == 0, "\(rerun.stderr)")
-        #expect(rerun.stdout.contains("2000 records"), "\(rerun.stdout)")
+        #expect(rerun.stdout.contains("100000 records"), "\(rerun.stdout)")
     }
 
     /// SIGINT mid-restore: exit 130, the lease released and the state written; the rerun restores
@@ -113,13 +117,10 @@ import Testing
         let output = try KtapeProcess.temporaryDirectory()
         let run = try KtapeProcess.start(arguments, output: output)
         let restoreFolder = store + "/_ktape/restore"
-        let deadline = Date().addingTimeInterval(120)
-        while run.isRunning, Date() < deadline,
-              !((try? FileManager.default.contentsOfDirectory(atPath: restoreFolder)) ?? []).contains(where: { $0.hasSuffix(".lock.json") }) {
-            try await Task.sleep(nanoseconds: 5_000_000)
-        }
-        target.send(SIGSTOP)
-        try #require(run.isRunning, "the restore ended before the target was frozen")
+        let frozen = try await Self.signal(SIGSTOP, to: target.processIdentifier, when: {
+            ((try? FileManager.default.contentsOfDirectory(atPath: restoreFolder)) ?? []).contains { $0.hasSuffix(".lock.json") }
+        }, while: run)
+        try #require(frozen && run.isRunning, "the restore ended before the target was frozen")
         kill(run.processIdentifier, SIGINT)
         let stopped = try await KtapeProcess.finish(run, output: output)
         #expect(stopped.status == 130, "\(stopped.stderr)")
@@ -165,6 +166,30 @@ import Testing
         let run = try await KtapeProcess.runAsync(["backup", "-b", "k:1", "--topics", "t", "--store", "/tmp/x", "--flush-size", "-5"])
         #expect(run.status == 2)
         #expect(run.stderr.contains("flush-size") && run.stderr.contains("at least 1"), "\(run.stderr)")
+    }
+}
+
+/// Polls for a file on a thread of its own and signals a process the moment it appears.
+final class FileWatcher: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Bool?
+    var outcome: Bool? { lock.withLock { result } }
+
+    init(signal: Int32, target: pid_t, appeared: @escaping @Sendable () -> Bool, process: Process) {
+        let thread = Thread { [self] in
+            let deadline = Date().addingTimeInterval(300)
+            while Date() < deadline {
+                if appeared() {
+                    kill(target, signal)
+                    lock.withLock { result = true }
+                    return
+                }
+                if !process.isRunning { break }
+                usleep(500)
+            }
+            lock.withLock { result = false }
+        }
+        thread.start()
     }
 }
 

@@ -60,6 +60,8 @@ public final class MockKafkaProcess {
 
     /// Sends `signal` to the cluster's process: SIGKILL kills every broker at once, SIGSTOP freezes
     /// them with their connections open (a cluster that stops answering), SIGCONT thaws them.
+    public var processIdentifier: pid_t { process.processIdentifier }
+
     public func send(_ signal: Int32) {
         kill(process.processIdentifier, signal)
         if signal == SIGKILL { process.waitUntilExit() }

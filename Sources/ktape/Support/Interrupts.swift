@@ -10,7 +10,7 @@ enum Interrupts {
     /// Raised by the first signal; backup and restore hand it to their engines.
     static let stop = StopSignal()
     /// How long a run may take to end cleanly after the first signal.
-    static let grace: TimeInterval = 30
+    static let grace: TimeInterval = 25
 
     private static let lock = NSLock()
     nonisolated(unsafe) private static var cooperative = false
