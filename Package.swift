@@ -36,14 +36,16 @@ let package = Package(
         .target(name: "Kafka", dependencies: ["CRdKafka", "Layout", "Threads"]),
         // Leases in lock objects, taken and renewed with conditional writes (one writer per store's data).
         .target(name: "StoreLock", dependencies: ["Layout", "ObjectStore", "TimeText"]),
+        // The store's derived metadata: the index backups resume from, and the record of what prune removed.
+        .target(name: "StoreMetadata", dependencies: ["Layout", "ObjectStore"]),
         // Amazon MSK IAM: OAUTHBEARER tokens for librdkafka, signed with credentials from the AWS chain.
         .target(name: "MSKIAM", dependencies: ["Kafka", "ObjectStore", "SigV4"]),
         // YAML job files read into Layout's job document (line numbers kept for errors).
         .target(name: "JobFile", dependencies: ["Layout", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Backup", dependencies: ["Layout", "Kafka", "ObjectStore", "StoreLock", "Threads", "Gzip", "SigV4", "TimeText"]),
-        .target(name: "Restore", dependencies: ["Layout", "Kafka", "ObjectStore", "StoreLock", "Threads", "Gzip", "SigV4"]),
+        .target(name: "Backup", dependencies: ["Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "SigV4", "TimeText"]),
+        .target(name: "Restore", dependencies: ["Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "SigV4"]),
         // ls and verify: what a store holds and whether it is whole (structure first, then data).
-        .target(name: "Inspection", dependencies: ["Layout", "ObjectStore", "Gzip", "TimeText"]),
+        .target(name: "Inspection", dependencies: ["Layout", "ObjectStore", "StoreMetadata", "Gzip", "TimeText"]),
         .executableTarget(name: "ktape", dependencies: [
             "Layout", "Kafka", "MSKIAM", "ObjectStore", "JobFile", "Backup", "Restore", "Inspection", "SigV4", "Gzip", "BuildInfo", "Threads",
             "CRdKafka", "CCurl", "CZlib", "COpenSSL",
@@ -61,7 +63,7 @@ let package = Package(
         .testTarget(name: "MSKIAMTests", dependencies: ["MSKIAM", "Kafka", "ObjectStore", "SigV4", "KtapeTestSupport"]),
         // Helpers shared by test targets (servers the tests start in their own processes).
         .target(name: "KtapeTestSupport", dependencies: ["ObjectStore", "Gzip"], path: "Tests/Support"),
-        .testTarget(name: "BackupTests", dependencies: ["Backup", "Layout", "Kafka", "ObjectStore", "StoreLock", "Threads", "Gzip", "KtapeTestSupport"]),
+        .testTarget(name: "BackupTests", dependencies: ["Backup", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "KtapeTestSupport"]),
         .testTarget(name: "RestoreTests", dependencies: ["Restore", "Backup", "Layout", "Kafka", "ObjectStore", "Gzip", "KtapeTestSupport"]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Layout", "ObjectStore", "Gzip", "KtapeTestSupport"]),
         .testTarget(name: "KtapeTests", dependencies: ["KtapeTestSupport"]),

@@ -4,6 +4,7 @@ import Layout
 import ObjectStore
 import SigV4
 import StoreLock
+import StoreMetadata
 import Threads
 
 /// `ktape backup`: snapshots the selected partitions from their checkpoints up to the end offsets
@@ -51,12 +52,16 @@ public enum BackupEngine {
                                lock: LeaseKeeper, waits: KafkaWaits) async throws -> BackupSummary {
         let aborted = try await storeCall("abort unfinished uploads") { try await StaleUploads.abort(request, partitions: partitions) }
         if aborted > 0 { request.warn("aborted \(aborted) unfinished multipart uploads that a killed run left under \(request.layout.topicsFolder)") }
-        let manifests = try await storeCall("read run manifests") {
-            try await ManifestHistory.load(store: request.store, layout: request.layout)
-        }
         let checkpoint: Checkpoint
-        do { checkpoint = try Checkpoint.derive(from: manifests, expectedConfigHash: configHash) } catch {
+        do {
+            checkpoint = try await IndexKeeper.checkpoint(store: request.store, layout: request.layout, expectedConfigHash: configHash,
+                                                          options: request.basePutOptions)
+        } catch let error as CheckpointError {
             throw BackupError.invalidInput("\(error)")
+        } catch let error as ManifestError {
+            throw BackupError.invalidInput("\(error)")
+        } catch {
+            throw BackupError.wrap(error, "read the store index \(request.layout.indexKey)")
         }
 
         // Topic configs and group offsets are asked for while the partitions are read.
@@ -111,6 +116,14 @@ public enum BackupEngine {
             try await request.store.putOnce(key, body: Array(try manifest.encoded(layout: request.layout)), options: options)
         }
         summary.manifestKey = key
+        do {
+            try await IndexKeeper.fold([manifest], store: request.store, layout: request.layout, options: request.basePutOptions)
+        } catch {
+            // The data and the manifest are durable; the lease is kept, so whichever run drops it
+            // once it is over folds this manifest (BackupLease).
+            request.warn("the manifest \(key) is written but the store index \(request.layout.indexKey) could not be updated (\(error)); the lock's lease is kept, and the run that takes it over folds this run in")
+            lock.keepOnRelease()
+        }
         await outcome.finish(covered.filter { !$0.range.isEmpty })
         return summary
     }

@@ -143,9 +143,27 @@ public final class S3Store: ObjectStore, @unchecked Sendable {
     }
 
     public func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int) async throws -> ListPage {
+        try await list(prefix: prefix, delimiter: delimiter, continuationToken: continuationToken, maxKeys: maxKeys, startAfter: nil)
+    }
+
+    public func listAll(prefix: String, startAfter: String) async throws -> [ObjectSummary] {
+        var all: [ObjectSummary] = []
+        var token: String?
+        repeat {
+            let page = try await list(prefix: prefix, delimiter: nil, continuationToken: token, maxKeys: 1000,
+                                      startAfter: token == nil ? startAfter : nil)
+            all += page.objects
+            token = page.nextToken
+        } while token != nil
+        return all
+    }
+
+    private func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int,
+                      startAfter: String?) async throws -> ListPage {
         var query: [(name: String, value: String)] = [("list-type", "2"), ("prefix", prefix), ("max-keys", String(maxKeys))]
         if let delimiter { query.append(("delimiter", delimiter)) }
         if let continuationToken { query.append(("continuation-token", continuationToken)) }
+        if let startAfter { query.append(("start-after", startAfter)) }
         let response = try await client.send(.init(operation: "list", method: "GET", key: nil, query: query))
         guard let document = XMLElement.parse(response.body) else { throw unreadable("list", prefix) }
         let objects = document.all("Contents").map { item in
