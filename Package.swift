@@ -30,7 +30,10 @@ let package = Package(
         .target(name: "SigV4", dependencies: ["COpenSSL"]),
         // Threads for blocking calls (file I/O, fsync, librdkafka waits), off the cooperative pool.
         .target(name: "Threads"),
-        .target(name: "ObjectStore", dependencies: ["SigV4", "Threads", "TimeText", "CCurl", "COpenSSL"]),
+        // Child processes started safely from many threads at once (Foundation's Process is not).
+        .target(name: "CSpawn"),
+        .target(name: "Spawn", dependencies: ["CSpawn"]),
+        .target(name: "ObjectStore", dependencies: ["SigV4", "Threads", "Spawn", "TimeText", "CCurl", "COpenSSL"]),
         // Streaming, deterministic gzip over zlib.
         .target(name: "Gzip", dependencies: ["CZlib"]),
         .target(name: "Kafka", dependencies: ["CRdKafka", "Layout", "Threads"]),
@@ -53,20 +56,21 @@ let package = Package(
         ]),
 
         .testTarget(name: "LayoutTests", dependencies: ["Layout", "TimeText"]),
-        .testTarget(name: "GzipTests", dependencies: ["Gzip"]),
+        .testTarget(name: "GzipTests", dependencies: ["Spawn", "Gzip"]),
         .testTarget(name: "JobFileTests", dependencies: ["JobFile", "Layout"]),
-        .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
+        .testTarget(name: "SigV4Tests", dependencies: ["Spawn", "SigV4"]),
         .testTarget(name: "ThreadsTests", dependencies: ["Threads"]),
-        .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "Layout", "KtapeTestSupport"]),
-        .testTarget(name: "StoreLockTests", dependencies: ["StoreLock", "ObjectStore", "Layout", "KtapeTestSupport"]),
+        .testTarget(name: "SpawnTests", dependencies: ["Spawn"]),
+        .testTarget(name: "ObjectStoreTests", dependencies: ["Spawn", "ObjectStore", "Layout", "KtapeTestSupport"]),
+        .testTarget(name: "StoreLockTests", dependencies: ["Spawn", "StoreLock", "ObjectStore", "Layout", "KtapeTestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "Layout", "KtapeTestSupport"]),
         .testTarget(name: "MSKIAMTests", dependencies: ["MSKIAM", "Kafka", "ObjectStore", "SigV4", "KtapeTestSupport"]),
         // Helpers shared by test targets (servers the tests start in their own processes).
-        .target(name: "KtapeTestSupport", dependencies: ["ObjectStore", "Gzip"], path: "Tests/Support"),
-        .testTarget(name: "BackupTests", dependencies: ["Backup", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "KtapeTestSupport"]),
+        .target(name: "KtapeTestSupport", dependencies: ["ObjectStore", "Gzip", "Spawn"], path: "Tests/Support"),
+        .testTarget(name: "BackupTests", dependencies: ["Spawn", "Backup", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "KtapeTestSupport"]),
         .testTarget(name: "RestoreTests", dependencies: ["Restore", "Backup", "Layout", "Kafka", "ObjectStore", "Gzip", "KtapeTestSupport"]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Layout", "ObjectStore", "Gzip", "KtapeTestSupport"]),
-        .testTarget(name: "KtapeTests", dependencies: ["KtapeTestSupport"]),
+        .testTarget(name: "KtapeTests", dependencies: ["Spawn", "KtapeTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 import KtapeTestSupport
 import Layout
 import ObjectStore
@@ -48,7 +49,7 @@ import Testing
         let second = try await fixture.backup(store: store, topics: [topic])
         let secondRun = try #require(second.manifestKey.flatMap { fixture.layout.runID(fromKey: $0) })
         try await store.put(fixture.layout.indexKey, body: Array(try folded.encoded()))
-        let gone = Process()
+        let gone = ChildProcess()
         gone.executableURL = URL(fileURLWithPath: "/bin/true")
         try gone.run()
         gone.waitUntilExit()

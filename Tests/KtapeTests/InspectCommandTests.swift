@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 import KtapeTestSupport
 import Testing
 
@@ -20,7 +21,7 @@ struct InspectCommandTests {
 
     /// SHA-256 by coreutils, so this test target needs no ktape module.
     static func sha256(_ file: URL) throws -> String {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
         process.arguments = [file.path]
         let pipe = Pipe()
@@ -243,7 +244,7 @@ struct InspectCommandTests {
 struct S3HandoffTests {
     /// moto's S3 server, stopped when the test ends.
     final class Server {
-        let process = Process()
+        let process = ChildProcess()
         var exports: [String: String] = [:]
 
         init(buckets: [String] = ["team-a", "team-b"]) throws {
@@ -280,7 +281,7 @@ struct S3HandoffTests {
 
         /// Runs the virtualenv's AWS CLI against the server (under `timeout`, so nothing can hang the suite).
         func aws(_ arguments: [String]) throws -> Int32 {
-            let cli = Process()
+            let cli = ChildProcess()
             cli.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
             cli.arguments = ["120", KtapeProcess.repositoryRoot.appendingPathComponent(".venv/bin/aws").path]
                 + arguments + ["--endpoint-url", endpoint, "--only-show-errors"]
@@ -300,7 +301,7 @@ struct S3HandoffTests {
             let out = scratch.appendingPathComponent("stdout"), err = scratch.appendingPathComponent("stderr")
             _ = FileManager.default.createFile(atPath: out.path, contents: nil)
             _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-            let run = Process()
+            let run = ChildProcess()
             run.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
             run.arguments = ["120", KtapeProcess.binary.path] + arguments + ["--endpoint-url", endpoint]
             run.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }

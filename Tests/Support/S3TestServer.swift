@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 import ObjectStore
 import SigV4
 
@@ -9,9 +10,9 @@ public final class S3TestServer: @unchecked Sendable {
     public let credentials: Credentials
     /// Keys of a user without any policy: the server refuses its requests with AccessDenied.
     public let deniedCredentials: Credentials
-    private let process: Process
+    private let process: ChildProcess
 
-    private init(endpoint: String, credentials: Credentials, deniedCredentials: Credentials, process: Process) {
+    private init(endpoint: String, credentials: Credentials, deniedCredentials: Credentials, process: ChildProcess) {
         self.endpoint = endpoint
         self.credentials = credentials
         self.deniedCredentials = deniedCredentials
@@ -73,12 +74,12 @@ public enum TestEnvironment {
 /// Starts a helper script and reads its `export NAME=value` lines up to `# ready`.
 public enum ScriptRunner {
     public struct Started {
-        public var process: Process
+        public var process: ChildProcess
         public var exports: [String: String]
     }
 
     public static func startAndReadExports(script: URL, arguments: [String]) async throws -> Started {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = script
         process.arguments = arguments
         let output = Pipe()
