@@ -68,8 +68,8 @@ let package = Package(
         // Helpers shared by test targets (servers the tests start in their own processes).
         .target(name: "KtapeTestSupport", dependencies: ["ObjectStore", "Gzip", "Spawn"], path: "Tests/Support"),
         .testTarget(name: "BackupTests", dependencies: ["Spawn", "Backup", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "KtapeTestSupport"]),
-        .testTarget(name: "RestoreTests", dependencies: ["Restore", "Backup", "Layout", "Kafka", "ObjectStore", "Gzip", "KtapeTestSupport"]),
-        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Layout", "ObjectStore", "Gzip", "KtapeTestSupport"]),
+        .testTarget(name: "RestoreTests", dependencies: ["Restore", "Backup", "Layout", "Kafka", "ObjectStore", "StoreMetadata", "Gzip", "KtapeTestSupport"]),
+        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Layout", "ObjectStore", "StoreMetadata", "Gzip", "KtapeTestSupport"]),
         .testTarget(name: "KtapeTests", dependencies: ["Spawn", "KtapeTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,6 +1,7 @@
 import Foundation
 import Layout
 import ObjectStore
+import StoreMetadata
 
 /// What a store holds, as `ls` and `verify` see it before reading any data: the listing of the
 /// topics dir sorted into partitions, and every run manifest (or why one could not be read).
@@ -23,6 +24,8 @@ public struct StoreContents: Sendable {
     public let unreadableManifests: [ManifestError]
     /// Keys in the runs folder that are not `<run id>.json`.
     public let strayRunKeys: [String]
+    /// Where each pruned partition now starts (`_ktape/pruned.json`); empty when never pruned.
+    public let pruned: PrunedState
 
     /// Lists the topics dir and the runs folder and reads every manifest (`concurrency` at a time).
     /// Throws `InspectionError.store` when the store cannot be listed or a manifest fetched.
@@ -64,6 +67,14 @@ public struct StoreContents: Sendable {
             }
         })
         if let failure { throw InspectionError.store(failure) }
+        var pruned = PrunedState()
+        do {
+            pruned = try await PrunedStateKeeper.read(store: store, layout: layout)
+        } catch let error as ManifestError {
+            unreadable.append(error)
+        } catch let error as StoreError {
+            throw InspectionError.store(error)
+        }
 
         return StoreContents(
             location: store.location, layout: layout,
@@ -71,11 +82,16 @@ public struct StoreContents: Sendable {
             index: ObjectKeyIndex(keys: data.map(\.key), layout: layout),
             runs: runs.sorted { ($0.manifest.runId, $0.key) < ($1.manifest.runId, $1.key) },
             unreadableManifests: unreadable.sorted { $0.manifest < $1.manifest },
-            strayRunKeys: strays.sorted())
+            strayRunKeys: strays.sorted(), pruned: pruned)
     }
 
     /// The manifests in run order.
     public var manifests: [RunManifest] { runs.map(\.manifest) }
+
+    /// True when `object` lies below its partition's first offset: pruned on purpose.
+    public func isPruned(_ object: ManifestObject) -> Bool {
+        object.spanEnd <= pruned.firstOffset(topic: object.topic, partition: object.partition)
+    }
 
     /// True when at least one manifest exists (readable or not): the store is ktape's, and its
     /// manifests, not the listing, say what it holds.

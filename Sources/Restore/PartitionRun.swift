@@ -69,9 +69,10 @@ final class PartitionRun: @unchecked Sendable {
             "files=\(options.topicRegexList?.entry(for: partition.sourceTopic)?.regex.pattern ?? "*")",
             "from-time=\(options.fromTime.map(String.init) ?? "")", "to-time=\(options.toTime.map(String.init) ?? "")",
             "as-of=\(options.asOf?.rawValue ?? "")",
-        ].joined(separator: "\n")
-        return Digest.hex(Digest.sha256(Array(text.utf8)))
+        ] + (partition.skippedMissing.isEmpty ? [] : ["without=\(partition.skippedMissing.joined(separator: ","))"])
+        return Digest.hex(Digest.sha256(Array(text.joined(separator: "\n").utf8)))
     }
+
 
     func restoreAll(translator: inout GroupOffsetTranslator) async throws -> Outcome {
         // Every state is read and checked before anything is produced.

@@ -25,6 +25,7 @@ public final class RestoreEngine: @unchecked Sendable {
     public func plan() async throws -> RestorePlan {
         let catalog = try await SourceCatalog.load(store: store, layout: layout, asOf: options.asOf)
         var plan = try RestorePlanner.plan(catalog, options: options)
+        try await MissingObjects.check(&plan, store: store, layout: layout, allowMissing: options.allowMissing)
         let admin = try makeAdmin()
         let options = self.options
         plan = try await options.onTarget { [plan] in
@@ -55,6 +56,7 @@ public final class RestoreEngine: @unchecked Sendable {
         if options.dryRun {
             summary.topics = plan.topics.map { Self.topicSummary($0, produced: 0, present: 0) }
             summary.warnings = plan.warnings
+            summary.missingRanges = plan.missingRanges
             summary.seconds = Date().timeIntervalSince(started)
             return RestoreResult(plan: plan, summary: summary)
         }
@@ -115,8 +117,9 @@ public final class RestoreEngine: @unchecked Sendable {
         }
         summary.producedRecords = outcome.produced.values.reduce(0, +)
         summary.alreadyPresentRecords = outcome.alreadyPresent.values.reduce(0, +)
-        summary.filteredRecords = outcome.filtered
+        summary.filteredRecords = outcome.filtered + plan.filteredByTime
         summary.warnings = plan.warnings + outcome.warnings
+        summary.missingRanges = plan.missingRanges
         summary.seconds = Date().timeIntervalSince(started)
         return (plan, summary)
     }

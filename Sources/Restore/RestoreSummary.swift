@@ -27,6 +27,8 @@ public struct RestoreSummary: Codable, Sendable {
     public var committedGroups: [String: Int]
     public var warnings: [String]
     public var seconds: Double
+    /// Ranges of objects the store no longer holds that `--allow-missing` left out (empty otherwise).
+    public var missingRanges: [String] = []
 
     /// One line for the end of a run.
     public var line: String {

@@ -54,7 +54,8 @@ final class StoreFixture: @unchecked Sendable {
                                                   firstOffset: slice[0].offset, lastOffset: slice.last!.offset,
                                                   spanStart: spanStart, spanEnd: spanEnd,
                                                   recordCount: Int64(slice.count), byteSize: Int64(body.count),
-                                                  sha256: Digest.hex(Digest.sha256(body))))
+                                                  sha256: Digest.hex(Digest.sha256(body)),
+                                                  minTimestamp: slice.map(\.timestamp).min(), maxTimestamp: slice.map(\.timestamp).max()))
                     spanStart = spanEnd
                 }
                 let previousEnd = previousEnds[TopicPartition(topic, partition)] ?? list[0].offset

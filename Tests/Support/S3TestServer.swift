@@ -46,11 +46,12 @@ public final class S3TestServer: @unchecked Sendable {
 
     /// An S3Store on a new, empty bucket.
     public func freshStore(credentials: Credentials? = nil, endpoint: String? = nil, maxAttempts: Int = 6,
-                    baseRetryDelay: Double = 0.05, transport: any HTTPTransport = S3TestServer.transport) async throws -> S3Store {
+                    baseRetryDelay: Double = 0.05, transport: any HTTPTransport = S3TestServer.transport,
+                    objectLock: Bool = false) async throws -> S3Store {
         let bucket = "ktape-\(UUID().uuidString.prefix(8).lowercased())"
         let admin = try S3Store(config: S3Configuration(bucket: bucket, endpoint: self.endpoint), credentials: StaticCredentialsProvider(self.credentials),
                                 transport: transport)
-        try await admin.createBucket()
+        try await admin.createBucket(objectLock: objectLock)
         return try S3Store(config: S3Configuration(bucket: bucket, endpoint: endpoint ?? self.endpoint, maxAttempts: maxAttempts,
                                                    baseRetryDelay: baseRetryDelay),
                            credentials: StaticCredentialsProvider(credentials ?? self.credentials), transport: transport)

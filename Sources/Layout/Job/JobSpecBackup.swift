@@ -114,6 +114,7 @@ extension JobSpec {
         return RestoreSettings(
             topicRegexList: list, rename: rename, createTopics: try r.bool(.createTopics), dryRun: try r.bool(.dryRun),
             fromTime: from, toTime: to, asOf: asOf,
-            replicationFactor: try r.integer(.replicationFactor, atLeast: 1), stateDir: try r.nonEmpty(.stateDir))
+            replicationFactor: try r.integer(.replicationFactor, atLeast: 1), stateDir: try r.nonEmpty(.stateDir),
+            allowMissing: try r.bool(.allowMissing))
     }
 }
