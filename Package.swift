@@ -47,10 +47,12 @@ let package = Package(
         .target(name: "JobFile", dependencies: ["Layout", .product(name: "Yams", package: "Yams")]),
         .target(name: "Backup", dependencies: ["Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "SigV4", "TimeText"]),
         .target(name: "Restore", dependencies: ["Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "SigV4"]),
+        // ktape prune: whole objects from the oldest end of each partition, recorded before they go.
+        .target(name: "Prune", dependencies: ["Layout", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "TimeText"]),
         // ls and verify: what a store holds and whether it is whole (structure first, then data).
         .target(name: "Inspection", dependencies: ["Layout", "ObjectStore", "StoreMetadata", "Gzip", "TimeText"]),
         .executableTarget(name: "ktape", dependencies: [
-            "Layout", "Kafka", "MSKIAM", "ObjectStore", "JobFile", "Backup", "Restore", "Inspection", "SigV4", "Gzip", "BuildInfo", "Threads",
+            "Layout", "Kafka", "MSKIAM", "ObjectStore", "JobFile", "Backup", "Restore", "Prune", "Inspection", "SigV4", "Gzip", "BuildInfo", "Threads",
             "CRdKafka", "CCurl", "CZlib", "COpenSSL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -69,6 +71,7 @@ let package = Package(
         .target(name: "KtapeTestSupport", dependencies: ["ObjectStore", "Gzip", "Spawn"], path: "Tests/Support"),
         .testTarget(name: "BackupTests", dependencies: ["Spawn", "Backup", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "KtapeTestSupport"]),
         .testTarget(name: "RestoreTests", dependencies: ["Restore", "Backup", "Layout", "Kafka", "ObjectStore", "StoreMetadata", "Gzip", "KtapeTestSupport"]),
+        .testTarget(name: "PruneTests", dependencies: ["Spawn", "Prune", "Inspection", "Layout", "ObjectStore", "StoreMetadata", "SigV4", "KtapeTestSupport"]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Layout", "ObjectStore", "StoreMetadata", "Gzip", "KtapeTestSupport"]),
         .testTarget(name: "KtapeTests", dependencies: ["Spawn", "KtapeTestSupport"]),
     ],
