@@ -91,8 +91,9 @@ final class PartitionRun: @unchecked Sendable {
         }
         version1Keys = saved.version1Keys
         let starts = try await prepare(loaded)
+        let finished = Set(partitions.indices.filter { Self.isFinished(starts[$0], partitions[$0], options: options, translator: translator) })
         let producer = self.producer
-        let feed = BatchFeed(partitions: partitions, store: store, options: options)
+        let feed = BatchFeed(partitions: partitions, skipping: finished, store: store, options: options)
         // Batches come back from the producer once their records are reported, to be decoded into again.
         ledger.onReturn { [weak feed] in feed?.recycle($0) }
         let targetTopics = topicOrder
@@ -100,6 +101,10 @@ final class PartitionRun: @unchecked Sendable {
         var outcome = Outcome()
         do {
             for (slot, partition) in partitions.enumerated() {
+                if finished.contains(slot) {
+                    try await alreadyRestored(slot: slot, partition, start: starts[slot], translator: &translator, outcome: &outcome)
+                    continue
+                }
                 try await restore(slot: slot, partition, start: starts[slot], producer: producer, feed: feed,
                                   translator: &translator, outcome: &outcome)
             }
@@ -127,6 +132,7 @@ final class PartitionRun: @unchecked Sendable {
 
     /// Where a partition's restore starts: its state, and what its target already holds of it.
     struct Start {
+        var slot: Int
         var state: RestoreResumeState
         var tail: TargetTail
     }
@@ -165,14 +171,14 @@ final class PartitionRun: @unchecked Sendable {
                 if tail.count < existing.deliveredRecords {
                     throw RestoreError.failure("target \(partition.target) holds \(tail.count) records after offset \(existing.baseTargetOffset), fewer than the \(existing.deliveredRecords) this restore confirmed; was it deleted or truncated? \(states.removalHint(partition.target))")
                 }
-                starts.append(Start(state: existing, tail: tail))
+                starts.append(Start(slot: slot, state: existing, tail: tail))
             } else {
                 let state = RestoreResumeState(
                     partition: partition.target.partition, sourceTopic: partition.sourceTopic,
                     nextSourceOffset: partition.objects.first?.name.startOffset ?? 0, configHash: configHash(partition),
                     baseTargetOffset: ends[slot], deliveredRecords: 0, plannedRecords: partition.records, updatedAt: Date())
                 fresh.insert(slot)
-                starts.append(Start(state: state, tail: TargetTail(count: 0, last: nil)))
+                starts.append(Start(slot: slot, state: state, tail: TargetTail(count: 0, last: nil)))
             }
         }
         current = starts.map(\.state)
@@ -305,6 +311,30 @@ final class PartitionRun: @unchecked Sendable {
         }
         translator.finish(slot: slot, total: index)
         current[slot].plannedRecords = index
+        report(partition, done: slot + 1)
+    }
+
+    /// A partition an earlier run restored whole: its state says every planned record was delivered,
+    /// the plan still has exactly that many, and the target holds them after the base. Nothing of it
+    /// is read again. With a time range (the state counts only the records in range) or a group
+    /// offset to translate (that needs the records' offsets), the partition is read as usual.
+    static func isFinished(_ start: Start, _ partition: PartitionPlan, options: RestoreOptions, translator: GroupOffsetTranslator) -> Bool {
+        guard !options.hasTimeFilter, let planned = start.state.plannedRecords, let records = partition.records else { return false }
+        return planned == records && start.state.deliveredRecords == planned && start.tail.count == planned
+            && !translator.needsRecords(slot: start.slot)
+    }
+
+    private func alreadyRestored(slot: Int, _ partition: PartitionPlan, start: Start, translator: inout GroupOffsetTranslator,
+                                 outcome: inout Outcome) async throws {
+        let count = start.tail.count
+        current[slot].deliveredRecords = count
+        skipped[slot] = count
+        outcome.bases[slot] = start.state.baseTargetOffset
+        outcome.alreadyPresent[slot] = count
+        ledger.open(slot: slot, nextTargetOffset: start.state.baseTargetOffset + count)
+        opened.insert(slot)
+        translator.finish(slot: slot, total: count)
+        current[slot].plannedRecords = count
         report(partition, done: slot + 1)
     }
 
