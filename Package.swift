@@ -8,6 +8,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "ktape", targets: ["ktape"]),
+        // scripts/bench-scale's store of a year of hourly runs (not shipped).
+        .executable(name: "ktape-synthetic-store", targets: ["SyntheticStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -56,6 +58,7 @@ let package = Package(
             "CRdKafka", "CCurl", "CZlib", "COpenSSL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "SyntheticStore", dependencies: ["Layout", "SigV4"]),
 
         .testTarget(name: "LayoutTests", dependencies: ["Layout", "TimeText"]),
         .testTarget(name: "GzipTests", dependencies: ["Spawn", "Gzip"]),
