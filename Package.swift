@@ -62,7 +62,7 @@ let package = Package(
 
         .testTarget(name: "LayoutTests", dependencies: ["Layout", "TimeText"]),
         .testTarget(name: "GzipTests", dependencies: ["Spawn", "Gzip"]),
-        .testTarget(name: "JobFileTests", dependencies: ["JobFile", "Layout"]),
+        .testTarget(name: "JobFileTests", dependencies: ["JobFile", "Layout", "KtapeTestSupport"]),
         .testTarget(name: "SigV4Tests", dependencies: ["Spawn", "SigV4"]),
         .testTarget(name: "ThreadsTests", dependencies: ["Threads"]),
         .testTarget(name: "SpawnTests", dependencies: ["Spawn"]),

@@ -196,13 +196,15 @@ final class FileWatcher: @unchecked Sendable {
 
 /// Runs helper programs (kcat, the AWS CLI, scripts) without blocking a cooperative thread.
 enum Tools {
-    static func run(_ path: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> KtapeRun {
+    static func run(_ path: String, _ arguments: [String], environment: [String: String] = [:], timeout: Int = 300,
+                    in directory: URL? = nil) async throws -> KtapeRun {
         let output = try KtapeProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: output) }
         let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        process.arguments = ["300", path] + arguments
+        process.arguments = ["\(timeout)", path] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        if let directory { process.currentDirectoryURL = directory }
         for name in ["stdout", "stderr"] { _ = FileManager.default.createFile(atPath: output.appendingPathComponent(name).path, contents: nil) }
         process.standardOutput = try FileHandle(forWritingTo: output.appendingPathComponent("stdout"))
         process.standardError = try FileHandle(forWritingTo: output.appendingPathComponent("stderr"))
