@@ -250,15 +250,13 @@ final class PartitionRun: @unchecked Sendable {
         opened.insert(slot)
 
         var index: Int64 = 0
-        var nextOffset: Int64?
+        var continuity = ListedContinuity()
         while let item = try await feed.next(for: slot) {
             let object = item.object, damage = item.batch.damage
-            if item.startsObject, object.manifest == nil, let expected = nextOffset {
-                try checkListedContinuity(object, expected: expected, target: target, outcome: &outcome)
-            }
+            if item.startsObject, let warning = try continuity.check(object) { warn(warning, outcome: &outcome) }
             // The only copy but the producer's loan, so the feed can reuse its buffers once that ends.
             let records = (consume item).batch.records
-            if !records.isEmpty { nextOffset = records.offset(at: records.count - 1) + 1 }
+            if !records.isEmpty { continuity.advance(object, lastOffset: records.offset(at: records.count - 1)) }
             // nil: every record of the batch goes.
             var chosen: [Int]?
             if !options.hasTimeFilter && index >= skip {
@@ -313,19 +311,11 @@ final class PartitionRun: @unchecked Sendable {
                                               alreadyPresentRecords: skipped.values.reduce(0, +)))
     }
 
-    /// Without manifests, continuity shows only while reading: an object starting inside the one
-    /// before is refused before any of its records is produced; a hole (compaction, transaction
-    /// markers, or a lost object) is reported.
-    private func checkListedContinuity(_ object: SourceObject, expected: Int64, target: TopicPartition,
-                                       outcome: inout Outcome) throws {
-        if object.name.startOffset < expected {
-            throw RestoreError.failure("object \(object.key) starts at offset \(object.name.startOffset), inside the object before it (which ends at \(expected - 1)); remove the duplicate object")
-        }
-        if object.name.startOffset > expected {
-            let warning = "\(object.key): offsets \(expected)…\(object.name.startOffset - 1) are in no object (compacted away, transaction markers, or a missing object)"
-            events.warning(warning)
-            outcome.warnings.append(warning)
-        }
+    /// Each warning is given once.
+    private func warn(_ warning: String, outcome: inout Outcome) {
+        guard !outcome.warnings.contains(warning) else { return }
+        events.warning(warning)
+        outcome.warnings.append(warning)
     }
 
     /// The target's last record must be the source record the count points at, or the target holds

@@ -38,7 +38,7 @@ enum RestorePlanner {
             var partitions: [PartitionPlan] = []
             for tp in catalog.partitions.keys.filter({ $0.topic == source }).sorted() {
                 let objects = (catalog.partitions[tp] ?? []).filter {
-                    options.topicRegexList?.selects(fileName: $0.name.fileName, topic: source) ?? true
+                    options.topicRegexList?.selects(fileName: $0.fileName, topic: source) ?? true
                 }
                 guard !objects.isEmpty else { continue }
                 if options.hasTimeFilter, let plain = objects.first(where: { !$0.isEnvelope }) {

@@ -12,7 +12,7 @@ import Testing
         var partitions: [TopicPartition: [SourceObject]] = [:]
         for topic in topics.keys {
             let name = try ObjectKey(topic: topic, partition: 0, startOffset: 0, kind: ObjectFileKind(.envelope))
-            partitions[TopicPartition(topic, 0)] = [SourceObject(key: layout.key(for: name), name: name, manifest: nil, listedBytes: 10)]
+            partitions[TopicPartition(topic, 0)] = [SourceObject(key: layout.key(for: name), listed: ListedObjectKey(defaultLayout: name), manifest: nil, listedBytes: 10)]
         }
         return SourceCatalog(partitions: partitions,
                              topics: Dictionary(uniqueKeysWithValues: topics.map { ($0.key, ManifestTopic(name: $0.key, partitionCount: 1, timestampType: $0.value)) }),
