@@ -21,7 +21,8 @@ public final class RestoreEngine: @unchecked Sendable {
         self.events = events
     }
 
-    /// Reads the store and checks the targets; changes nothing anywhere.
+    /// Reads the store and checks the targets; changes nothing anywhere. What stops the restore is in
+    /// the plan's `problems`, all of them.
     public func plan() async throws -> RestorePlan {
         let catalog = try await SourceCatalog.load(store: store, layout: layout, asOf: options.asOf)
         var plan = try RestorePlanner.plan(catalog, options: options)
@@ -41,6 +42,7 @@ public final class RestoreEngine: @unchecked Sendable {
         let started = Date()
         let producer = options.dryRun ? nil : try RecordProducer(options: options, ledger: DeliveryLedger())
         var plan = try await plan()
+        if !plan.problems.isEmpty { throw RestoreError.problems(plan.problems) }
         let admin = try makeAdmin()
         var translator = GroupOffsetTranslator(plan: plan, selection: options.consumerGroups)
         if options.consumerGroups != nil && translator.isEmpty {

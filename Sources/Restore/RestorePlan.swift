@@ -50,6 +50,8 @@ public struct RestorePlan: Sendable {
     public var topics: [TopicPlan]
     /// Things the user should know that do not stop the restore.
     public var warnings: [String]
+    /// What stops the restore, every one found.
+    public var problems: [String] = []
     /// True when read from manifests (false: a listed Confluent-style store).
     public var fromManifests: Bool
     var groupOffsets: [ManifestGroupOffset]

@@ -4,8 +4,8 @@ import Layout
 
 /// The partition check before anything is produced, and `--create-topics`.
 enum TargetPreparation {
-    /// Fills each topic's `action`; refuses a missing target (without `--create-topics`) or one with
-    /// fewer partitions than its source, naming the topic and both counts.
+    /// Fills each topic's `action`; a missing target (without `--create-topics`) or one with fewer
+    /// partitions than its source is a problem naming the topic and both counts. Every topic is checked.
     static func check(_ plan: inout RestorePlan, admin: KafkaAdmin, options: RestoreOptions) throws {
         let metadata: KafkaClusterMetadata
         do {
@@ -19,19 +19,19 @@ enum TargetPreparation {
             let needed = max(topic.sourcePartitions, (topic.partitions.map(\.partition).max() ?? -1) + 1)
             guard let target = existing[topic.targetTopic] else {
                 guard options.createTopics else {
-                    throw RestoreError.invalidInput("target topic \(topic.targetTopic) does not exist (source \(topic.sourceTopic) has \(needed) partitions); create it or pass --create-topics")
+                    plan.problems.append("target topic \(topic.targetTopic) does not exist (source \(topic.sourceTopic) has \(needed) partitions); create it or pass --create-topics")
+                    continue
                 }
                 plan.topics[index].action = .create
                 continue
             }
             let count = Int32(target.partitionCount)
+            plan.topics[index].action = .exists(partitions: count)
             if count < needed {
-                throw RestoreError.invalidInput("target topic \(topic.targetTopic) has \(count) partitions, source topic \(topic.sourceTopic) has \(needed); partition p restores into partition p, so the target needs at least \(needed)")
-            }
-            if count > needed {
+                plan.problems.append("target topic \(topic.targetTopic) has \(count) partitions, source topic \(topic.sourceTopic) has \(needed); partition p restores into partition p, so the target needs at least \(needed)")
+            } else if count > needed {
                 plan.warnings.append("target topic \(topic.targetTopic) has \(count) partitions, more than the source's \(needed): records keep their partitions, but new records with the same keys may hash elsewhere")
             }
-            plan.topics[index].action = .exists(partitions: count)
         }
     }
 
