@@ -33,6 +33,11 @@ public final class RestoreEngine: @unchecked Sendable {
             try TargetPreparation.check(&checked, admin: admin, options: options)
             return checked
         }
+        let repartitioned = plan.topics.filter { $0.repartitionedInto != nil }.map(\.sourceTopic)
+        if options.consumerGroups != nil && !repartitioned.isEmpty {
+            // The job spec refuses the pair; this keeps a caller of the engine from losing the offsets silently.
+            plan.problems.append("--consumer-groups cannot be combined with --repartition (repartitioned: \(repartitioned.joined(separator: ", "))): offsets cannot be translated once records change partitions")
+        }
         return plan
     }
 
@@ -111,9 +116,8 @@ public final class RestoreEngine: @unchecked Sendable {
         }
 
         summary.topics = plan.topics.map { topic in
-            let slots = plan.partitions.indices.filter { plan.partitions[$0].sourceTopic == topic.sourceTopic }
-            return Self.topicSummary(topic, produced: slots.reduce(0) { $0 + (outcome.produced[$1] ?? 0) },
-                                     present: slots.reduce(0) { $0 + (outcome.alreadyPresent[$1] ?? 0) })
+            Self.topicSummary(topic, produced: outcome.produced[topic.sourceTopic] ?? 0,
+                              present: outcome.alreadyPresent[topic.sourceTopic] ?? 0)
         }
         summary.producedRecords = outcome.produced.values.reduce(0, +)
         summary.alreadyPresentRecords = outcome.alreadyPresent.values.reduce(0, +)
@@ -156,6 +160,7 @@ public final class RestoreEngine: @unchecked Sendable {
         }
         return RestoreSummary.Topic(source: topic.sourceTopic, target: topic.targetTopic, partitions: topic.partitions.count,
                                     objects: topic.objectCount, plannedRecords: topic.records, bytes: topic.bytes,
-                                    targetAction: action, producedRecords: produced, alreadyPresentRecords: present)
+                                    targetAction: action, producedRecords: produced, alreadyPresentRecords: present,
+                                    repartitionedInto: topic.repartitionedInto)
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 import Layout
 
-/// One source partition and the target partition of the same number it restores into.
+/// One source partition and the target partition of the same number it restores into (or, when its
+/// topic is repartitioned, the target partitions its records' keys choose).
 public struct PartitionPlan: Sendable {
     public var sourceTopic: String
     public var targetTopic: String
@@ -35,6 +36,9 @@ public struct TopicPlan: Sendable {
     public var sourcePartitions: Int32
     public var partitions: [PartitionPlan]
     public var action: TargetTopicAction = .unchecked
+    /// With `--repartition`, the target's partition count when it differs from the source's: each
+    /// record then goes where Kafka's default partitioner sends its key (see `RecordRouter`).
+    public var repartitionedInto: Int32?
     /// The newest run's view of the topic (configs, timestamp type); nil for a listed store.
     var manifestTopic: ManifestTopic?
 

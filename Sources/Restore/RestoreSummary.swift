@@ -15,6 +15,8 @@ public struct RestoreSummary: Codable, Sendable {
         public var producedRecords: Int64
         /// Records found already in the target (an earlier, interrupted run) and not produced again.
         public var alreadyPresentRecords: Int64
+        /// With `--repartition`: the target's partition count the records were spread over by key.
+        public var repartitionedInto: Int32?
     }
 
     public var dryRun: Bool
@@ -57,6 +59,8 @@ extension RestorePlan {
             let check: String
             switch topic.action {
             case .unchecked: check = "target not checked"
+            case .exists(let count) where topic.repartitionedInto != nil:
+                check = "target has \(count) partitions: repartitioned \(topic.sourcePartitions) → \(count) by key"
             case .exists(let count): check = "target has \(count) partitions ≥ \(topic.sourcePartitions): ok"
             case .create: check = "target missing: will be created with \(topic.sourcePartitions) partitions"
             }

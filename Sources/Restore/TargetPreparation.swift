@@ -4,8 +4,9 @@ import Layout
 
 /// The partition check before anything is produced, and `--create-topics`.
 enum TargetPreparation {
-    /// Fills each topic's `action`; a missing target (without `--create-topics`) or one with fewer
-    /// partitions than its source is a problem naming the topic and both counts. Every topic is checked.
+    /// Fills each topic's `action` (and, with `--repartition`, `repartitionedInto`); a missing target
+    /// (without `--create-topics`) or one with fewer partitions than its source is a problem naming
+    /// the topic and both counts. Every topic is checked.
     static func check(_ plan: inout RestorePlan, admin: KafkaAdmin, options: RestoreOptions) throws {
         let metadata: KafkaClusterMetadata
         do {
@@ -27,10 +28,12 @@ enum TargetPreparation {
             }
             let count = Int32(target.partitionCount)
             plan.topics[index].action = .exists(partitions: count)
-            if count < needed {
-                plan.problems.append("target topic \(topic.targetTopic) has \(count) partitions, source topic \(topic.sourceTopic) has \(needed); partition p restores into partition p, so the target needs at least \(needed)")
+            if count != needed && options.repartition {
+                plan.topics[index].repartitionedInto = count
+            } else if count < needed {
+                plan.problems.append("target topic \(topic.targetTopic) has \(count) partitions, source topic \(topic.sourceTopic) has \(needed); partition p restores into partition p, so the target needs at least \(needed) (or pass --repartition)")
             } else if count > needed {
-                plan.warnings.append("target topic \(topic.targetTopic) has \(count) partitions, more than the source's \(needed): records keep their partitions, but new records with the same keys may hash elsewhere")
+                plan.warnings.append("target topic \(topic.targetTopic) has \(count) partitions, more than the source's \(needed): records keep their partitions, but new records with the same keys may hash elsewhere (--repartition sends them where their keys hash)")
             }
         }
     }

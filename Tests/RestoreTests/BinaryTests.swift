@@ -21,7 +21,7 @@ import Testing
 
         let refused = try KtapeProcess.run(base)
         #expect(refused.status == 2)
-        #expect(refused.stderr == "ktape: error: target topic orders has 1 partitions, source topic orders has 2; partition p restores into partition p, so the target needs at least 2\n")
+        #expect(refused.stderr == "ktape: error: target topic orders has 1 partitions, source topic orders has 2; partition p restores into partition p, so the target needs at least 2 (or pass --repartition)\n")
 
         try cluster.createTopic("orders-copy", partitions: 2)
         let rename = ["--rename-regex", "orders", "--rename-replacement", "orders-copy"]

@@ -74,6 +74,7 @@ public enum JobKey: String, CaseIterable, Sendable {
     case asOf = "as-of"
     case replicationFactor = "replication-factor"
     case stateDir = "state-dir"
+    case repartition
 
     case json
 
@@ -87,7 +88,7 @@ public enum JobKey: String, CaseIterable, Sendable {
              .objectLockMode, .objectLockRetainDays:
             return .backup
         case .topicRegexList, .renameRegex, .renameReplacement, .createTopics, .dryRun, .fromTime, .toTime, .asOf,
-             .replicationFactor, .stateDir:
+             .replicationFactor, .stateDir, .repartition:
             return .restore
         case .json:
             return .inspect
@@ -101,7 +102,7 @@ public enum JobKey: String, CaseIterable, Sendable {
         case .logFormat: return "text"
         case .stallTimeout: return "120"
         case .addressingStyle: return AddressingStyle.auto.rawValue
-        case .mskIAM, .verbose, .storeKeys, .storeHeaders, .createTopics, .dryRun, .json: return "false"
+        case .mskIAM, .verbose, .storeKeys, .storeHeaders, .createTopics, .dryRun, .json, .repartition: return "false"
         case .format: return StoreFormat.envelope.rawValue
         case .compression: return StoreCompression.none.rawValue
         case .flushSize: return "100000"

@@ -106,4 +106,6 @@ public struct RestoreSettings: Sendable {
     public var asOf: Setting<RunID>?
     public var replicationFactor: Setting<Int>?
     public var stateDir: Setting<String>?
+    /// Send each record where Kafka's default partitioner sends its key in the target's partition count.
+    public var repartition: Setting<Bool>
 }

@@ -4,7 +4,7 @@ import Layout
 struct RestoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restore",
-        abstract: "Produce a store's records back into a cluster, each into the partition of the same number.",
+        abstract: "Produce a store's records back into a cluster, each into the partition of the same number (or by key, --repartition).",
         discussion: """
             Examples:
               ktape restore -b new-kafka:9092 --store s3://backups/prod --dry-run
@@ -51,6 +51,9 @@ struct RestoreCommand: AsyncParsableCommand {
     @Option(name: .customLong("consumer-groups"), help: ArgumentHelp("Groups whose saved offsets to translate and commit: a list a,b or a regex (default: none).", valueName: "list|re"))
     var consumerGroups: String?
 
+    @Flag(name: .customLong("repartition"), help: "A target with another partition count than its source gets each record in the partition Kafka's default partitioner picks for its key (murmur2; records without a key spread as the Java client's sticky partitioner does); not with --consumer-groups (default: off, such a target is refused or warned about).")
+    var repartition = false
+
     @Option(name: .customLong("state-dir"), help: ArgumentHelp("Keep resume state in this directory instead of the store, for a read-only bucket (default: in the store).", valueName: "dir"))
     var stateDir: String?
 
@@ -72,6 +75,7 @@ struct RestoreCommand: AsyncParsableCommand {
         values.flag(.asOf, asOf)
         values.flag(.consumerGroups, consumerGroups)
         values.flag(.stateDir, stateDir)
+        values.flag(.repartition, set: repartition)
         return values
     }
 
