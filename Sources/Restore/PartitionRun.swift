@@ -68,22 +68,16 @@ final class PartitionRun: @unchecked Sendable {
 
     func restoreAll(translator: inout GroupOffsetTranslator) async throws -> Outcome {
         // Every state is read and checked before anything is produced.
-        var loaded: [Int: RestoreResumeState] = [:]
-        let saved = try await states.load(topics: Set(topicOrder))
-        for slot in slots.indices {
-            let planned = slots[slot]
-            guard let state = saved.partitions[planned.target] else { continue }
-            if state.configHash != planned.configHash || state.sourceTopic != planned.sourceTopic {
-                throw RestoreError.invalidInput("restore state \(states.key(planned.target.topic)) was written for \(planned.target) by a restore with other settings (source topic, files, time range, as-of or repartitioning); remove that file, or use another --state-dir, to restore \(planned.target.topic) again")
-            }
-            loaded[slot] = state
-        }
+        var scan = try await ResumeScan.loadStates(slots, states: states)
+        if let problem = scan.problems.first { throw problem }
         let planned = Set(slots.all.map(\.target))
-        for (target, state) in saved.partitions where !planned.contains(target) {
+        for (target, state) in scan.saved.partitions where !planned.contains(target) {
             kept[target.topic, default: []].append(state)
         }
-        version1Keys = saved.version1Keys
-        let starts = try await prepare(loaded)
+        version1Keys = scan.saved.version1Keys
+        try await scan.readTargets(Array(slots.indices), slots: slots, states: states, admin: admin, options: options)
+        if let problem = scan.problems.first { throw problem }
+        let starts = prepare(scan)
         let producer = self.producer
         let feed = BatchFeed(partitions: partitions, store: store, options: options)
         // Batches come back from the producer once their records are reported, to be decoded into again.
@@ -128,53 +122,28 @@ final class PartitionRun: @unchecked Sendable {
         var tail: TargetTail
     }
 
-    /// Before anything is produced: every target's end offset, the tails of the targets a state says
-    /// were restored into (read together by one reader), and a first state for every new slot (its
-    /// base: the end offset noted now), so a run killed at any later moment can count its records.
-    private func prepare(_ loaded: [Int: RestoreResumeState]) async throws -> [Start] {
-        let admin = self.admin
-        let targets = slots.all.map { KafkaTopicPartition(topic: $0.target.topic, partition: $0.target.partition) }
-        let found: [KafkaTopicPartition: Int64]
-        do {
-            found = try await options.onTarget { try admin.endOffsets(targets) }
-        } catch let error as RestoreError where error.isInterrupted {
-            throw error
-        } catch {
-            throw RestoreError.failure("target cluster \(options.kafka.bootstrapServers): cannot read the end offsets of the target partitions: \(error)")
-        }
-        let ends = targets.map { found[$0] ?? 0 }
-        var tailRequests: [TargetTail.Request] = []
-        for (slot, existing) in loaded.sorted(by: { $0.key < $1.key }) {
-            let target = slots[slot].target
-            if ends[slot] < existing.baseTargetOffset {
-                throw RestoreError.failure("target \(target) ends at offset \(ends[slot]), before offset \(existing.baseTargetOffset) where this restore began; was it deleted and re-created? \(states.removalHint(target))")
-            }
-            tailRequests.append(TargetTail.Request(target: target, base: existing.baseTargetOffset, endHint: ends[slot]))
-        }
-        let config = options.kafka
-        let requests = tailRequests
-        let tails = requests.isEmpty ? [:] : try await options.onTarget { try TargetTail.read(config: config, requests) }
+    /// Before anything is produced: where each slot starts (from the scan of its state and target), and
+    /// a first state for every new slot (its base: the end offset noted now), so a run killed at any
+    /// later moment can count its records.
+    private func prepare(_ scan: ResumeScan) -> [Start] {
         var starts: [Start] = []
         var fresh = Set<Int>()
         for slot in slots.indices {
             let planned = slots[slot]
-            if let existing = loaded[slot] {
-                let tail = tails[planned.target] ?? TargetTail(count: 0, last: nil)
-                if tail.count < existing.deliveredRecords {
-                    throw RestoreError.failure("target \(planned.target) holds \(tail.count) records after offset \(existing.baseTargetOffset), fewer than the \(existing.deliveredRecords) this restore confirmed; was it deleted or truncated? \(states.removalHint(planned.target))")
-                }
-                starts.append(Start(state: existing, tail: tail))
+            if let existing = scan.loaded[slot] {
+                starts.append(Start(state: existing, tail: scan.tails[slot] ?? TargetTail(count: 0, last: nil)))
             } else {
                 let state = RestoreResumeState(
                     partition: planned.target.partition, sourceTopic: planned.sourceTopic,
                     nextSourceOffset: planned.firstSourceOffset, configHash: planned.configHash,
-                    baseTargetOffset: ends[slot], deliveredRecords: 0, plannedRecords: planned.plannedRecords, updatedAt: Date())
+                    baseTargetOffset: scan.ends[slot] ?? 0, deliveredRecords: 0, plannedRecords: planned.plannedRecords,
+                    updatedAt: Date())
                 fresh.insert(slot)
                 starts.append(Start(state: state, tail: TargetTail(count: 0, last: nil)))
             }
         }
         current = starts.map(\.state)
-        written = loaded
+        written = scan.loaded
         startSaving(fresh: fresh)
         return starts
     }

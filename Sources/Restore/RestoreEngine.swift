@@ -47,21 +47,28 @@ public final class RestoreEngine: @unchecked Sendable {
         let started = Date()
         let producer = options.dryRun ? nil : try RecordProducer(options: options, ledger: DeliveryLedger())
         var plan = try await plan()
-        if !plan.problems.isEmpty { throw RestoreError.problems(plan.problems) }
+        if !options.dryRun && !plan.problems.isEmpty { throw RestoreError.problems(plan.problems) }
         let admin = try makeAdmin()
         var translator = GroupOffsetTranslator(plan: plan, selection: options.consumerGroups)
         if options.consumerGroups != nil && translator.isEmpty {
             plan.warnings.append("--consumer-groups: the store holds no saved offsets of a selected group for the restored partitions")
         }
         if !translator.isEmpty {
-            plan.warnings += try await Self.refuseActiveGroups(translator.groups, admin: admin,
-                                                               timeoutMilliseconds: options.bestEffortTimeoutMilliseconds)
+            do {
+                plan.warnings += try await Self.refuseActiveGroups(translator.groups, admin: admin,
+                                                                   timeoutMilliseconds: options.bestEffortTimeoutMilliseconds)
+            } catch let error as RestoreError where options.dryRun && error.isInvalidInput {
+                plan.problems.append(error.message)
+            }
         }
         var summary = RestoreSummary(dryRun: options.dryRun, topics: [], producedRecords: 0, alreadyPresentRecords: 0,
                                      filteredRecords: 0, committedGroups: [:], warnings: [], seconds: 0)
         if options.dryRun {
-            summary.topics = plan.topics.map { Self.topicSummary($0, produced: 0, present: 0) }
+            try await DryRun.complete(&plan, store: store, layout: layout, options: options, admin: admin)
+            summary.topics = plan.topics.map { Self.topicSummary($0, produced: 0, present: $0.alreadyPresent ?? 0) }
+            summary.alreadyPresentRecords = summary.topics.reduce(0) { $0 + $1.alreadyPresentRecords }
             summary.warnings = plan.warnings
+            summary.problems = plan.problems
             summary.seconds = Date().timeIntervalSince(started)
             return RestoreResult(plan: plan, summary: summary)
         }

@@ -36,7 +36,7 @@ struct RestoreCommand: AsyncParsableCommand {
     @Option(name: .customLong("replication-factor"), parsing: .unconditional, help: ArgumentHelp("Replication factor of created topics (default: the broker's default).", valueName: "n"))
     var replicationFactor: String?
 
-    @Flag(name: .customLong("dry-run"), help: "Print the plan (source → target, partitions, objects, records, bytes) and produce nothing (default: off).")
+    @Flag(name: .customLong("dry-run"), help: "Print the plan (source → target, partitions, objects, records in the time range, records already restored, every problem), produce nothing, and exit 2 if a problem would stop the run (default: off).")
     var dryRun = false
 
     @Option(name: .customLong("from-time"), help: ArgumentHelp("Only records at or after this timestamp, RFC 3339 or epoch ms (default: all).", valueName: "time"))

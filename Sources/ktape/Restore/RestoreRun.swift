@@ -59,6 +59,10 @@ enum RestoreRun {
                 throw CommandFailure.failure("summary-json \(path): cannot write: \(error.localizedDescription)")
             }
         }
+        // The whole plan and every problem are printed above; the run still fails, as it would have.
+        if !result.plan.problems.isEmpty {
+            throw CommandFailure.invalidInput("dry run: \(result.plan.problems.count) problem\(result.plan.problems.count == 1 ? "" : "s") would stop this restore (listed in the plan above)")
+        }
         return result
     }
 }
