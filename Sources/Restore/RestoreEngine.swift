@@ -94,13 +94,16 @@ public final class RestoreEngine: @unchecked Sendable {
     private func restoreLocked(plan: RestorePlan, states: ResumeStateStore, producer: RecordProducer?, admin: KafkaAdmin,
                                translator: inout GroupOffsetTranslator, summary: RestoreSummary,
                                started: Date) async throws -> (plan: RestorePlan, summary: RestoreSummary) {
-        var plan = plan, summary = summary
+        var summary = summary
         let options = self.options
-        let snapshot = plan
-        let created = try await options.onTarget {
-            try TargetPreparation.create(snapshot, admin: admin, options: options)
-                + TargetPreparation.configWarnings(snapshot, admin: admin, timeoutMilliseconds: options.bestEffortTimeoutMilliseconds)
+        let (prepared, created) = try await options.onTarget { [plan] in
+            var prepared = plan
+            let warnings = try TargetPreparation.create(&prepared, admin: admin, options: options)
+                + TargetPreparation.configWarnings(prepared, admin: admin, timeoutMilliseconds: options.bestEffortTimeoutMilliseconds)
+            return (prepared, warnings)
         }
+        var plan = prepared
+        for topic in plan.topics { if let configs = topic.createdConfigs { events.note(Self.creationNote(topic, configs)) } }
         for warning in created { events.warning(warning) }
         plan.warnings += created
 
@@ -158,6 +161,16 @@ public final class RestoreEngine: @unchecked Sendable {
         return []
     }
 
+    static func creationNote(_ topic: TopicPlan, _ configs: CreatedTopicConfigs) -> String {
+        var text = "created target topic \(topic.targetTopic) with \(topic.sourcePartitions) partitions"
+        if !configs.applied.isEmpty {
+            text += ", configs " + configs.applied.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+        }
+        if !configs.atTargetDefault.isEmpty { text += "; left at the target's default: " + configs.atTargetDefault.joined(separator: ", ") }
+        if !configs.refused.isEmpty { text += "; refused by the target: " + configs.refused.keys.sorted().joined(separator: ", ") }
+        return text
+    }
+
     static func topicSummary(_ topic: TopicPlan, produced: Int64, present: Int64) -> RestoreSummary.Topic {
         let action: String
         switch topic.action {
@@ -168,6 +181,6 @@ public final class RestoreEngine: @unchecked Sendable {
         return RestoreSummary.Topic(source: topic.sourceTopic, target: topic.targetTopic, partitions: topic.partitions.count,
                                     objects: topic.objectCount, plannedRecords: topic.records, bytes: topic.bytes,
                                     targetAction: action, producedRecords: produced, alreadyPresentRecords: present,
-                                    repartitionedInto: topic.repartitionedInto)
+                                    repartitionedInto: topic.repartitionedInto, createdConfigs: topic.createdConfigs)
     }
 }

@@ -39,6 +39,8 @@ public struct TopicPlan: Sendable {
     /// With `--repartition`, the target's partition count when it differs from the source's: each
     /// record then goes where Kafka's default partitioner sends its key (see `RecordRouter`).
     public var repartitionedInto: Int32?
+    /// The configs a created target got, and those it refused (nil: not created by this restore).
+    public var createdConfigs: CreatedTopicConfigs?
     /// Dry run: records of this topic its target already holds from an earlier run (nil: not read).
     public var alreadyPresent: Int64?
     /// The newest run's view of the topic (configs, timestamp type); nil for a listed store.

@@ -17,6 +17,8 @@ public struct RestoreSummary: Codable, Sendable {
         public var alreadyPresentRecords: Int64
         /// With `--repartition`: the target's partition count the records were spread over by key.
         public var repartitionedInto: Int32?
+        /// For a topic this restore created: the configs applied, left at the target's default, refused.
+        public var createdConfigs: CreatedTopicConfigs?
     }
 
     public var dryRun: Bool
@@ -69,7 +71,7 @@ extension RestorePlan {
             case .exists(let count) where count < topic.sourcePartitions:
                 check = "target has \(count) partitions < \(topic.sourcePartitions): refused"
             case .exists(let count): check = "target has \(count) partitions ≥ \(topic.sourcePartitions): ok"
-            case .create: check = "target missing: will be created with \(topic.sourcePartitions) partitions"
+            case .create: check = "target missing: will be created with \(topic.sourcePartitions) partitions" + Self.configsText(topic)
             }
             var line = "  \(topic.sourceTopic) → \(topic.targetTopic): \(topic.partitions.count) of \(topic.sourcePartitions) partitions, \(topic.objectCount) objects, \(records) records, \(topic.bytes) bytes; \(check)"
             if let present = topic.alreadyPresent, present > 0 {
@@ -85,5 +87,10 @@ extension RestorePlan {
         for warning in warnings { lines.append("  warning: \(warning)") }
         for problem in problems { lines.append("  problem: \(problem)") }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func configsText(_ topic: TopicPlan) -> String {
+        let configs = topic.manifestTopic.map { TopicCreation.wanted($0) } ?? [:]
+        return configs.isEmpty ? "" : " and configs " + configs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
     }
 }

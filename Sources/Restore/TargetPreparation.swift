@@ -56,36 +56,48 @@ enum TargetPreparation {
         return warnings
     }
 
-    /// Creates the topics marked `.create` with the source's partition count and non-default configs;
-    /// configs the target rejects are skipped with a warning. Returns the warnings.
-    static func create(_ plan: RestorePlan, admin: KafkaAdmin, options: RestoreOptions) throws -> [String] {
+    /// Creates the topics marked `.create` with the source's partition count and the configs a faithful
+    /// copy needs (`TopicCreation`), noting in each topic what was applied and refused. Returns warnings.
+    static func create(_ plan: inout RestorePlan, admin: KafkaAdmin, options: RestoreOptions) throws -> [String] {
         var warnings: [String] = []
-        for topic in plan.topics where topic.action == .create {
-            let configs = topic.manifestTopic?.configs ?? [:]
+        let creating = plan.topics.indices.filter { plan.topics[$0].action == .create }
+        guard !creating.isEmpty else { return [] }
+        let defaults = brokerDefaults(admin: admin, timeoutMilliseconds: options.bestEffortTimeoutMilliseconds)
+        for index in creating {
+            let topic = plan.topics[index]
+            let configs = topic.manifestTopic.map(TopicCreation.wanted) ?? [:]
             let newTopic = KafkaNewTopic(name: topic.targetTopic, partitions: topic.sourcePartitions,
                                          replicationFactor: Int32(options.replicationFactor ?? -1), configs: configs)
-            var failure = try createOne(newTopic, admin: admin, timeout: options.createTimeoutMilliseconds)
-            if let rejected = failure, !configs.isEmpty {
-                var bare = newTopic
-                bare.configs = [:]
-                failure = try createOne(bare, admin: admin, timeout: options.createTimeoutMilliseconds)
-                if failure == nil {
-                    warnings.append("target topic \(topic.targetTopic) refused configs \(configs.keys.sorted().joined(separator: ", ")) (\(rejected.detail)); created without them")
-                }
+            let created = try TopicCreation.create(newTopic, brokerDefaults: defaults) {
+                try createOne($0, admin: admin, timeout: options.createTimeoutMilliseconds)
             }
-            if let failure {
-                throw RestoreError.failure("cannot create target topic \(topic.targetTopic): \(failure)")
+            plan.topics[index].createdConfigs = created
+            for (name, reason) in created.refused.sorted(by: { $0.key < $1.key }) {
+                warnings.append("target topic \(topic.targetTopic) refused config \(name)=\(configs[name] ?? "") (\(reason)); created without it")
+            }
+            if created.applied["message.timestamp.type"] == TopicTimestampType.logAppendTime.rawValue {
+                warnings.append("target topic \(topic.targetTopic) was created with LogAppendTime, as its source had: the broker replaces the restored timestamps")
             }
             try waitForPartitions(topic.targetTopic, count: topic.sourcePartitions, admin: admin)
         }
         return warnings
     }
 
-    private static func createOne(_ topic: KafkaNewTopic, admin: KafkaAdmin, timeout: Int32) throws -> KafkaError? {
+    /// The target cluster's broker configs (its topic defaults among them), best-effort: empty when
+    /// the broker does not answer DescribeConfigs for a broker (librdkafka's mock; tansu answers none).
+    private static func brokerDefaults(admin: KafkaAdmin, timeoutMilliseconds: Int32) -> [String: String] {
+        guard let broker = try? admin.metadata().brokers.first?.id,
+              let entries = try? admin.describeBrokerConfigs(broker, timeoutMilliseconds: timeoutMilliseconds) else { return [:] }
+        return Dictionary(entries.compactMap { entry in entry.value.map { (entry.name, $0) } }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// One CreateTopics request: the broker's reason when it refused the topic, nil when it was created
+    /// (or exists).
+    private static func createOne(_ topic: KafkaNewTopic, admin: KafkaAdmin, timeout: Int32) throws -> String? {
         do {
             let failures = try admin.createTopics([topic], timeoutMilliseconds: timeout)
             guard let failure = failures[topic.name], failure.code != .topicAlreadyExists else { return nil }
-            return failure
+            return failure.detail
         } catch {
             throw RestoreError.failure("cannot create target topic \(topic.name): \(error)")
         }

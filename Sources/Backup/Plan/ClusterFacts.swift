@@ -1,9 +1,9 @@
 import Kafka
 import Layout
 
-/// What a manifest keeps about the cluster besides data: topics with their partition count and
-/// non-default configs, and consumer groups' committed offsets. Both are best-effort: a broker
-/// without DescribeConfigs or ListGroups (librdkafka's mock) gets one warning, not a failure.
+/// What a manifest keeps about the cluster besides data: topics with their partition count and the
+/// configs a faithful copy needs, and consumer groups' committed offsets. Both are best-effort: a
+/// broker without DescribeConfigs or ListGroups (librdkafka's mock) gets one warning, not a failure.
 enum ClusterFacts {
     static func topics(_ topics: [KafkaTopicMetadata], admin: KafkaAdmin, timeoutMilliseconds: Int32,
                        warn: (String) -> Void) -> [ManifestTopic] {
@@ -13,8 +13,10 @@ enum ClusterFacts {
             guard describable else { return manifestTopic }
             do {
                 let entries = try admin.describeTopicConfigs(topic.name, timeoutMilliseconds: timeoutMilliseconds)
-                // Only the topic's own overrides: broker-wide settings are the target cluster's business.
-                for entry in entries where Self.isTopicOverride(entry) && !entry.isSensitive {
+                // The topic's own overrides, and what a faithful copy needs whatever source the broker
+                // reports (tansu reports a topic's own settings as DEFAULT_CONFIG); other broker-wide
+                // settings are the target cluster's business.
+                for entry in entries where (Self.isTopicOverride(entry) || TopicConfigs.faithful.contains(entry.name)) && !entry.isSensitive {
                     if let value = entry.value { manifestTopic.configs[entry.name] = value }
                 }
                 let all = Dictionary(entries.compactMap { e in e.value.map { (e.name, $0) } }, uniquingKeysWith: { a, _ in a })

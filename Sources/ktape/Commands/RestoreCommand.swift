@@ -30,7 +30,7 @@ struct RestoreCommand: AsyncParsableCommand {
     @Option(name: .customLong("rename-replacement"), help: ArgumentHelp("RegexRouter replacement: $0 whole name, $1… groups, \\$ a dollar (default: none).", valueName: "text"))
     var renameReplacement: String?
 
-    @Flag(name: .customLong("create-topics"), help: "Create missing target topics with the source's partition count and configs (default: off).")
+    @Flag(name: .customLong("create-topics"), help: "Create missing target topics with the source's partition count and the configs a faithful copy needs, those at the target's default left to it (default: off).")
     var createTopics = false
 
     @Option(name: .customLong("replication-factor"), parsing: .unconditional, help: ArgumentHelp("Replication factor of created topics (default: the broker's default).", valueName: "n"))

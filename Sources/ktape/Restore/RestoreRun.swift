@@ -36,6 +36,9 @@ enum RestoreRun {
             console.warning(message)
         }, progress: { report in
             progress?.show(report)
+        }, note: { message in
+            progress?.clear()
+            console.info(message)
         })
         let result: RestoreResult
         do {
