@@ -22,6 +22,7 @@ extension PartitionRun {
             while let item = try await feed.next(for: index) {
                 let object = item.object, damage = item.batch.damage
                 if item.startsObject, let warning = try continuity.check(object) { warn(warning, outcome: &outcome) }
+                if item.batch.logAppendTime { noteLogAppendTime(partition.sourceTopic, outcome: &outcome) }
                 let records = (consume item).batch.records
                 if !records.isEmpty { continuity.advance(object, lastOffset: records.offset(at: records.count - 1)) }
                 var chosen = [[Int]](repeating: [], count: group.count)

@@ -41,6 +41,8 @@ final class PartitionRun: @unchecked Sendable {
     private var kept: [String: [RestoreResumeState]] = [:]
     private var version1Keys: [String: [String]] = [:]
     var lastSave = Date()
+    /// Source topics whose records were found to carry LogAppendTime (warned once each).
+    private var logAppendTimeTopics = Set<String>()
     /// The round of state writes in flight, if any: at most one at a time, so production never
     /// waits on a disk or a store, and a document's writes keep their order.
     private var saving: Task<Void, Error>?
@@ -230,6 +232,7 @@ final class PartitionRun: @unchecked Sendable {
         while let item = try await feed.next(for: unit) {
             let object = item.object, damage = item.batch.damage
             if item.startsObject, let warning = try continuity.check(object) { warn(warning, outcome: &outcome) }
+            if item.batch.logAppendTime { noteLogAppendTime(partition.sourceTopic, outcome: &outcome) }
             // The only copy but the producer's loan, so the feed can reuse its buffers once that ends.
             let records = (consume item).batch.records
             if !records.isEmpty { continuity.advance(object, lastOffset: records.offset(at: records.count - 1)) }
@@ -300,6 +303,14 @@ final class PartitionRun: @unchecked Sendable {
         guard !outcome.warnings.contains(warning) else { return }
         events.warning(warning)
         outcome.warnings.append(warning)
+    }
+
+    /// The records themselves say LogAppendTime, whatever the topic was recorded as: they keep their
+    /// times, as CreateTime. Once per topic, and not again when the plan said so from the manifest.
+    func noteLogAppendTime(_ topic: String, outcome: inout Outcome) {
+        guard logAppendTimeTopics.insert(topic).inserted else { return }
+        if plan.topics.first(where: { $0.sourceTopic == topic })?.manifestTopic?.timestampType == .logAppendTime { return }
+        warn("topic \(topic): its records carry LogAppendTime timestamps (set by the source broker); they are restored with those times, as CreateTime", outcome: &outcome)
     }
 
     /// The target's last record must be the source record the count points at, or the target holds
