@@ -92,14 +92,18 @@ enum TargetPreparation {
     }
 
     /// One CreateTopics request: the broker's reason when it refused the topic, nil when it was created
-    /// (or exists).
+    /// (or exists). A broker without CreateTopics is invalid input: nothing was produced, and only
+    /// another cluster or creating the topics by hand helps.
     private static func createOne(_ topic: KafkaNewTopic, admin: KafkaAdmin, timeout: Int32) throws -> String? {
         do {
             let failures = try admin.createTopics([topic], timeoutMilliseconds: timeout)
             guard let failure = failures[topic.name], failure.code != .topicAlreadyExists else { return nil }
             return failure.detail
-        } catch {
-            throw RestoreError.failure("cannot create target topic \(topic.name): \(error)")
+        } catch let error as KafkaError {
+            if case .unsupported = error.kind {
+                throw RestoreError.invalidInput("cannot create target topic \(topic.name): \(error); create the target topics by hand, then restore without --create-topics")
+            }
+            throw RestoreError.wrap(error, "cannot create target topic \(topic.name)")
         }
     }
 
