@@ -40,12 +40,18 @@ enum ClusterFacts {
         }
     }
 
+    /// Saved group offsets, and why none could be looked for (nil when the groups were asked).
+    struct GroupOffsets {
+        var offsets: [ManifestGroupOffset] = []
+        var notSaved: String?
+    }
+
     /// Committed offsets of the selected groups on `partitions`; nil selection means every group
     /// ListGroups reports. `excluding` is the backup's own group (group mode), which is no user's.
     static func groupOffsets(selection: ConsumerGroupSelection?, excluding own: String? = nil,
                              partitions: [TopicPartition], admin: KafkaAdmin,
-                             timeoutMilliseconds: Int32, warn: (String) -> Void) -> [ManifestGroupOffset] {
-        guard !partitions.isEmpty else { return [] }
+                             timeoutMilliseconds: Int32, warn: (String) -> Void) -> GroupOffsets {
+        guard !partitions.isEmpty else { return GroupOffsets() }
         var groups: [String]
         if case .names(let names)? = selection {
             groups = names
@@ -55,7 +61,7 @@ enum ClusterFacts {
                 if let selection { groups = groups.filter(selection.selects) }
             } catch {
                 warn("consumer group offsets are not saved in the manifest: \(error)")
-                return []
+                return GroupOffsets(notSaved: "the cluster's consumer groups could not be listed (\(error))")
             }
         }
         let kafkaPartitions = partitions.map { KafkaTopicPartition(topic: $0.topic, partition: $0.partition) }
@@ -72,6 +78,6 @@ enum ClusterFacts {
                 warn("committed offsets of consumer group \(group) are not saved: \(error)")
             }
         }
-        return offsets.sorted { ($0.group, $0.topic, $0.partition) < ($1.group, $1.topic, $1.partition) }
+        return GroupOffsets(offsets: offsets.sorted { ($0.group, $0.topic, $0.partition) < ($1.group, $1.topic, $1.partition) })
     }
 }
