@@ -25,7 +25,12 @@ enum DryRun {
         var present: [String: Int64] = [:]
         for (slot, tail) in scan.tails { present[slots[slot].sourceTopic, default: 0] += tail.count }
         for index in plan.topics.indices {
-            plan.topics[index].alreadyPresent = present[plan.topics[index].sourceTopic] ?? 0
+            let topic = plan.topics[index], held = present[topic.sourceTopic] ?? 0
+            plan.topics[index].alreadyPresent = held
+            // A rerun would stop at the first partition holding more than it has for it.
+            if let records = topic.records, held > records {
+                plan.problems.append("target topic \(topic.targetTopic) holds \(held) records since this restore began, more than the \(records) it restores; another producer wrote into it (a run would stop there)")
+            }
         }
     }
 

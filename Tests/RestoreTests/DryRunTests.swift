@@ -57,6 +57,14 @@ import Testing
         #expect(finished.summary.alreadyPresentRecords == 15)
         #expect(finished.summary.line == "dry run: 1 topics, 3 partitions, 15 records already in the targets, nothing produced")
         #expect(finished.plan.text.contains("; 15 already in the target (an earlier run); 0 to produce"))
+        #expect(finished.plan.problems.isEmpty)
+
+        // Another producer wrote into the target since: the rerun would stop, so the dry run says so.
+        let producer = try KafkaProducer(config: cluster.config, onDelivery: { _ in })
+        try producer.produce(KafkaProducerRecord(topic: "orders", partition: 1, key: nil, value: Array("stray".utf8)), id: 0)
+        try producer.flush(timeoutMilliseconds: 30_000)
+        let written = try await restore(fixture, dry(mockOptions(cluster)))
+        #expect(written.plan.problems == ["target topic orders holds 16 records since this restore began, more than the 15 it restores; another producer wrote into it (a run would stop there)"])
 
         // Settings the state was not written with: the rerun would refuse, so the dry run says it.
         var other = mockOptions(cluster)
