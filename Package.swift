@@ -8,6 +8,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "ktape", targets: ["ktape"]),
+        // scripts/bench-scale's store of a year of hourly runs (not shipped).
+        .executable(name: "ktape-synthetic-store", targets: ["SyntheticStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -30,7 +32,10 @@ let package = Package(
         .target(name: "SigV4", dependencies: ["COpenSSL"]),
         // Threads for blocking calls (file I/O, fsync, librdkafka waits), off the cooperative pool.
         .target(name: "Threads"),
-        .target(name: "ObjectStore", dependencies: ["SigV4", "Threads", "TimeText", "CCurl", "COpenSSL"]),
+        // Child processes started safely from many threads at once (Foundation's Process is not).
+        .target(name: "CSpawn"),
+        .target(name: "Spawn", dependencies: ["CSpawn"]),
+        .target(name: "ObjectStore", dependencies: ["SigV4", "Threads", "Spawn", "TimeText", "CCurl", "COpenSSL"]),
         // Streaming, deterministic gzip over zlib.
         .target(name: "Gzip", dependencies: ["CZlib"]),
         .target(name: "Kafka", dependencies: ["CRdKafka", "Layout", "Threads"]),
@@ -44,29 +49,34 @@ let package = Package(
         .target(name: "JobFile", dependencies: ["Layout", .product(name: "Yams", package: "Yams")]),
         .target(name: "Backup", dependencies: ["Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "SigV4", "TimeText"]),
         .target(name: "Restore", dependencies: ["Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "SigV4"]),
+        // ktape prune: whole objects from the oldest end of each partition, recorded before they go.
+        .target(name: "Prune", dependencies: ["Layout", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "TimeText"]),
         // ls and verify: what a store holds and whether it is whole (structure first, then data).
         .target(name: "Inspection", dependencies: ["Layout", "ObjectStore", "StoreMetadata", "Gzip", "TimeText"]),
         .executableTarget(name: "ktape", dependencies: [
-            "Layout", "Kafka", "MSKIAM", "ObjectStore", "JobFile", "Backup", "Restore", "Inspection", "SigV4", "Gzip", "BuildInfo", "Threads",
+            "Layout", "Kafka", "MSKIAM", "ObjectStore", "JobFile", "Backup", "Restore", "Prune", "Inspection", "SigV4", "Gzip", "BuildInfo", "Threads",
             "CRdKafka", "CCurl", "CZlib", "COpenSSL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "SyntheticStore", dependencies: ["Layout", "SigV4"]),
 
         .testTarget(name: "LayoutTests", dependencies: ["Layout", "TimeText"]),
-        .testTarget(name: "GzipTests", dependencies: ["Gzip"]),
+        .testTarget(name: "GzipTests", dependencies: ["Spawn", "Gzip"]),
         .testTarget(name: "JobFileTests", dependencies: ["JobFile", "Layout"]),
-        .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
+        .testTarget(name: "SigV4Tests", dependencies: ["Spawn", "SigV4"]),
         .testTarget(name: "ThreadsTests", dependencies: ["Threads"]),
-        .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "Layout", "KtapeTestSupport"]),
-        .testTarget(name: "StoreLockTests", dependencies: ["StoreLock", "ObjectStore", "Layout", "KtapeTestSupport"]),
+        .testTarget(name: "SpawnTests", dependencies: ["Spawn"]),
+        .testTarget(name: "ObjectStoreTests", dependencies: ["Spawn", "ObjectStore", "Layout", "KtapeTestSupport"]),
+        .testTarget(name: "StoreLockTests", dependencies: ["Spawn", "StoreLock", "ObjectStore", "Layout", "KtapeTestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "Layout", "KtapeTestSupport"]),
         .testTarget(name: "MSKIAMTests", dependencies: ["MSKIAM", "Kafka", "ObjectStore", "SigV4", "KtapeTestSupport"]),
         // Helpers shared by test targets (servers the tests start in their own processes).
-        .target(name: "KtapeTestSupport", dependencies: ["ObjectStore", "Gzip"], path: "Tests/Support"),
-        .testTarget(name: "BackupTests", dependencies: ["Backup", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "KtapeTestSupport"]),
-        .testTarget(name: "RestoreTests", dependencies: ["Restore", "Backup", "Layout", "Kafka", "ObjectStore", "Gzip", "KtapeTestSupport"]),
-        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Layout", "ObjectStore", "Gzip", "KtapeTestSupport"]),
-        .testTarget(name: "KtapeTests", dependencies: ["KtapeTestSupport"]),
+        .target(name: "KtapeTestSupport", dependencies: ["ObjectStore", "Gzip", "Spawn"], path: "Tests/Support"),
+        .testTarget(name: "BackupTests", dependencies: ["Spawn", "Backup", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "KtapeTestSupport"]),
+        .testTarget(name: "RestoreTests", dependencies: ["Restore", "Backup", "Layout", "Kafka", "ObjectStore", "StoreMetadata", "Gzip", "KtapeTestSupport"]),
+        .testTarget(name: "PruneTests", dependencies: ["Spawn", "Prune", "Inspection", "Layout", "ObjectStore", "StoreMetadata", "SigV4", "KtapeTestSupport"]),
+        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Layout", "ObjectStore", "StoreMetadata", "Gzip", "KtapeTestSupport"]),
+        .testTarget(name: "KtapeTests", dependencies: ["Spawn", "KtapeTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

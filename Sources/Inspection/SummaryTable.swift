@@ -14,15 +14,17 @@ extension StoreSummary {
             break
         }
         out += "\n"
-        var rows = [["TOPIC", "PARTITION", "OFFSETS", "OBJECTS", "BYTES", "RECORDS", "GAPS"]]
+        let anyPruned = topics.contains { $0.partitions.contains { $0.prunedBefore != nil } }
+        var rows = [["TOPIC", "PARTITION", "OFFSETS", "OBJECTS", "BYTES", "RECORDS", "GAPS"] + (anyPruned ? ["PRUNED"] : [])]
         for topic in topics {
             for p in topic.partitions {
                 let offsets = p.endOffset.map { "[\(p.startOffset), \($0))" }
                     ?? "\(p.startOffset)…\(p.lastObjectStartOffset.map(String.init) ?? "?")+"
                 let lost = p.gaps.filter { $0.reason == "retention" }.reduce(Int64(0)) { $0 + $1.end - $1.start }
                 let gaps = p.gaps.isEmpty ? "-" : "\(p.gaps.count)" + (lost > 0 ? " (\(lost) lost)" : "")
+                let pruned = p.prunedBefore.map { "below \($0) at \(p.prunedAt ?? "?")" } ?? "-"
                 rows.append([topic.name, "\(p.partition)", offsets, "\(p.objects)", ByteCount.rounded(p.bytes),
-                             p.records.map(String.init) ?? "?", gaps])
+                             p.records.map(String.init) ?? "?", gaps] + (anyPruned ? [pruned] : []))
             }
         }
         out += Self.align(rows)

@@ -107,14 +107,21 @@ public struct ObjectInfo: Sendable, Equatable {
     public var contentType: String?
     /// User metadata, names lower-case without `x-amz-meta-`.
     public var metadata: [String: String]
-    public init(key: String, size: Int64, etag: String, lastModified: Date? = nil, contentType: String? = nil, metadata: [String: String] = [:]) {
+    /// Object Lock retention, when the object has one (nobody may delete it before `retainUntil`).
+    public var objectLock: ObjectLockRetention?
+    public init(key: String, size: Int64, etag: String, lastModified: Date? = nil, contentType: String? = nil,
+                metadata: [String: String] = [:], objectLock: ObjectLockRetention? = nil) {
         self.key = key
         self.size = size
         self.etag = etag
         self.lastModified = lastModified
         self.contentType = contentType
         self.metadata = metadata
+        self.objectLock = objectLock
     }
+
+    /// True when Object Lock keeps the object from being deleted at `now`.
+    public func isLocked(at now: Date) -> Bool { objectLock.map { $0.retainUntil > now } ?? false }
 }
 
 /// An object's bytes with the ETag of exactly that version, for a later `ifMatch` write.

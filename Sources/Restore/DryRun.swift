@@ -41,14 +41,21 @@ enum DryRun {
         var read = 0
         for t in plan.topics.indices {
             for p in plan.topics[t].partitions.indices {
-                var count: Int64 = 0
+                var count: Int64? = 0
                 for object in plan.topics[t].partitions[p].objects {
                     if let known = knownCount(object, options: options) {
-                        count += known
+                        count = count.map { $0 + known }
                         continue
                     }
-                    count += try await countByReading(object, store: store, options: options)
-                    read += 1
+                    do {
+                        let inRange = try await countByReading(object, store: store, options: options)
+                        count = count.map { $0 + inRange }
+                        read += 1
+                    } catch let error as RestoreError {
+                        // A missing or damaged object stops the run there: a problem, and the count is unknown.
+                        plan.problems.append(error.message)
+                        count = nil
+                    }
                 }
                 plan.topics[t].partitions[p].records = count
             }

@@ -80,8 +80,11 @@ final class PartitionRun: @unchecked Sendable {
         try await scan.readTargets(Array(slots.indices), slots: slots, states: states, admin: admin, options: options)
         if let problem = scan.problems.first { throw problem }
         let starts = prepare(scan)
+        let finished = Set(partitions.indices.filter { index in
+            slots.slotOfPartition[index].map { Self.isFinished(starts[$0], partitions[index], index: index, options: options, translator: translator) } ?? false
+        })
         let producer = self.producer
-        let feed = BatchFeed(partitions: partitions, store: store, options: options)
+        let feed = BatchFeed(partitions: partitions, skipping: finished, store: store, options: options)
         // Batches come back from the producer once their records are reported, to be decoded into again.
         ledger.onReturn { [weak feed] in feed?.recycle($0) }
         let targetTopics = topicOrder
@@ -90,6 +93,10 @@ final class PartitionRun: @unchecked Sendable {
         do {
             for (index, partition) in partitions.enumerated() {
                 if let slot = slots.slotOfPartition[index] {
+                    if finished.contains(index) {
+                        try await alreadyRestored(index, partition, slot: slot, start: starts[slot], translator: &translator, outcome: &outcome)
+                        continue
+                    }
                     try await restore(index, partition, slot: slot, start: starts[slot], feed: feed,
                                       translator: &translator, outcome: &outcome)
                 } else if let group = slots.repartitioned[partition.sourceTopic], group.partitions.first == index {
@@ -289,6 +296,28 @@ final class PartitionRun: @unchecked Sendable {
             try await saveStates(.progress)
             report(partition, done: done)
         }
+    }
+
+    /// A partition an earlier run restored whole: its state says every planned record was delivered,
+    /// the plan still has exactly that many, and the target holds them after the base. Nothing of it
+    /// is read again. With a time range (the state counts only the records in range) or a group
+    /// offset to translate (that needs the records' offsets), the partition is read as usual.
+    static func isFinished(_ start: Start, _ partition: PartitionPlan, index: Int, options: RestoreOptions,
+                           translator: GroupOffsetTranslator) -> Bool {
+        guard !options.hasTimeFilter, let planned = start.state.plannedRecords, let records = partition.records else { return false }
+        return planned == records && start.state.deliveredRecords == planned && start.tail.count == planned
+            && !translator.needsRecords(slot: index)
+    }
+
+    /// Planned partition `index`, which its slot's target already holds whole.
+    private func alreadyRestored(_ index: Int, _ partition: PartitionPlan, slot: Int, start: Start,
+                                 translator: inout GroupOffsetTranslator, outcome: inout Outcome) async throws {
+        let count = start.tail.count
+        outcome.bases[index] = start.state.baseTargetOffset
+        try await open(slot, start: start, outcome: &outcome)
+        translator.finish(slot: index, total: count)
+        current[slot].plannedRecords = count
+        report(partition, done: index + 1)
     }
 
     func report(_ partition: PartitionPlan, done: Int) {

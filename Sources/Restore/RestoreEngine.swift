@@ -26,6 +26,11 @@ public final class RestoreEngine: @unchecked Sendable {
     public func plan() async throws -> RestorePlan {
         let catalog = try await SourceCatalog.load(store: store, layout: layout, asOf: options.asOf)
         var plan = try RestorePlanner.plan(catalog, options: options)
+        do {
+            try await MissingObjects.check(&plan, store: store, layout: layout, allowMissing: options.allowMissing)
+        } catch let error as RestoreError where error.isInvalidInput {
+            plan.problems.append(error.message)
+        }
         let admin = try makeAdmin()
         let options = self.options
         plan = try await options.onTarget { [plan] in
@@ -69,6 +74,7 @@ public final class RestoreEngine: @unchecked Sendable {
             summary.alreadyPresentRecords = summary.topics.reduce(0) { $0 + $1.alreadyPresentRecords }
             summary.warnings = plan.warnings
             summary.problems = plan.problems
+            summary.missingRanges = plan.missingRanges
             summary.seconds = Date().timeIntervalSince(started)
             return RestoreResult(plan: plan, summary: summary)
         }
@@ -131,8 +137,9 @@ public final class RestoreEngine: @unchecked Sendable {
         }
         summary.producedRecords = outcome.produced.values.reduce(0, +)
         summary.alreadyPresentRecords = outcome.alreadyPresent.values.reduce(0, +)
-        summary.filteredRecords = outcome.filtered
+        summary.filteredRecords = outcome.filtered + plan.filteredByTime
         summary.warnings = plan.warnings + outcome.warnings
+        summary.missingRanges = plan.missingRanges
         summary.seconds = Date().timeIntervalSince(started)
         return (plan, summary)
     }

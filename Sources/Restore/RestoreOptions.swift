@@ -32,6 +32,9 @@ public struct RestoreOptions: Sendable {
     public var consumerGroups: ConsumerGroupSelection?
     /// A local directory for resume state instead of the store (read-only buckets).
     public var stateDirectory: String?
+    /// Restore what is there when objects the manifests name are gone (a lifecycle rule, a manual
+    /// delete); the missing ranges are listed in the summary. Without it such a restore stops first.
+    public var allowMissing = false
     /// How `.keys.json` companions were written (the sink's `key.converter`); ktape's own backup and
     /// Confluent's `StringConverter` both give JSON strings.
     public var keyStyle: ConfluentKeyStyle = .string
@@ -85,6 +88,7 @@ public struct RestoreOptions: Sendable {
             asOf = restore.asOf?.value
             stateDirectory = restore.stateDir?.value
             repartition = restore.repartition.value
+            allowMissing = restore.allowMissing.value
         }
     }
 
@@ -105,6 +109,14 @@ public struct RestoreOptions: Sendable {
     }
 
     var hasTimeFilter: Bool { fromTime != nil || toTime != nil }
+
+    /// True when the manifest says every record of `object` falls outside `[fromTime, toTime)`.
+    func excludesByTime(_ object: SourceObject) -> Bool {
+        guard let manifest = object.manifest else { return false }
+        if let fromTime, let newest = manifest.maxTimestamp, newest < fromTime { return true }
+        if let toTime, let oldest = manifest.minTimestamp, oldest >= toTime { return true }
+        return false
+    }
 }
 
 extension RestoreOptions {

@@ -12,6 +12,8 @@ public struct PartitionPlan: Sendable {
     public var records: Int64?
     /// Bytes of the objects as stored.
     public var bytes: Int64
+    /// Objects left out because the store no longer holds them (`--allow-missing`).
+    var skippedMissing: [String] = []
     public var objectCount: Int { objects.count }
 
     var source: TopicPartition { TopicPartition(sourceTopic, partition) }
@@ -66,6 +68,10 @@ public struct RestorePlan: Sendable {
     /// True when read from manifests (false: a listed Confluent-style store).
     public var fromManifests: Bool
     var groupOffsets: [ManifestGroupOffset]
+    /// Ranges of objects the store no longer holds, left out with `--allow-missing`.
+    public var missingRanges: [String] = []
+    /// Records of objects left unread because all of them fall outside --from-time/--to-time.
+    public var filteredByTime: Int64 = 0
 
     public var partitions: [PartitionPlan] { topics.flatMap(\.partitions) }
     /// The largest object as stored: an upper bound of any record in an uncompressed object.

@@ -27,6 +27,7 @@ enum RestorePlanner {
 
         var targets: [String: String] = [:]
         var topics: [TopicPlan] = []
+        var filteredByTime: Int64 = 0
         for source in selected {
             let target = options.target(of: source)
             if let other = targets[target] {
@@ -40,8 +41,11 @@ enum RestorePlanner {
             targets[target] = source
             var partitions: [PartitionPlan] = [], refused = false
             for tp in catalog.partitions.keys.filter({ $0.topic == source }).sorted() {
-                let objects = (catalog.partitions[tp] ?? []).filter {
-                    options.topicRegexList?.selects(fileName: $0.fileName, topic: source) ?? true
+                // An object whose records all fall outside the time range is not needed: not read,
+                // nor looked for (so a range deleted before --from-time does not stop the restore).
+                var objects: [SourceObject] = []
+                for object in catalog.partitions[tp] ?? [] where options.topicRegexList?.selects(fileName: object.fileName, topic: source) ?? true {
+                    if options.excludesByTime(object) { filteredByTime += object.records ?? 0 } else { objects.append(object) }
                 }
                 guard !objects.isEmpty else { continue }
                 if options.hasTimeFilter, let plain = objects.first(where: { !$0.isEnvelope }) {
@@ -72,7 +76,9 @@ enum RestorePlanner {
                                     partitions: partitions, manifestTopic: manifestTopic))
         }
         let restored = Set(topics.map(\.sourceTopic))
-        return RestorePlan(topics: topics, warnings: warnings, problems: problems, fromManifests: catalog.hasManifests,
-                           groupOffsets: catalog.groupOffsets.filter { restored.contains($0.topic) })
+        var plan = RestorePlan(topics: topics, warnings: warnings, problems: problems, fromManifests: catalog.hasManifests,
+                               groupOffsets: catalog.groupOffsets.filter { restored.contains($0.topic) })
+        plan.filteredByTime = filteredByTime
+        return plan
     }
 }

@@ -35,7 +35,7 @@ struct RestoreSlots {
                     slotOfPartition.append(all.count)
                     all.append(Slot(target: partition.target, sourceTopic: topic.sourceTopic,
                                     configHash: Self.hash(source: "\(partition.source)", topic: topic.sourceTopic, target: partition.target,
-                                                          options: options),
+                                                          options: options, without: partition.skippedMissing),
                                     firstSourceOffset: partition.objects.first?.name.startOffset ?? 0,
                                     plannedRecords: partition.records))
                 }
@@ -47,7 +47,8 @@ struct RestoreSlots {
                 let target = TopicPartition(topic.targetTopic, p)
                 all.append(Slot(target: target, sourceTopic: topic.sourceTopic,
                                 configHash: Self.hash(source: topic.sourceTopic, topic: topic.sourceTopic, target: target,
-                                                      options: options, extra: "repartition=murmur2/\(count)"),
+                                                      options: options, without: topic.partitions.flatMap(\.skippedMissing),
+                                                      extra: "repartition=murmur2/\(count)"),
                                 firstSourceOffset: first, plannedRecords: nil))
                 return all.count - 1
             }
@@ -59,15 +60,17 @@ struct RestoreSlots {
     var count: Int { all.count }
     var indices: Range<Int> { all.indices }
 
-    /// `source` is what the slot restores from: a partition, or a whole topic when repartitioned.
+    /// `source` is what the slot restores from: a partition, or a whole topic when repartitioned;
+    /// `without`, the objects `--allow-missing` left out of it.
     private static func hash(source: String, topic: String, target: TopicPartition, options: RestoreOptions,
-                             extra: String? = nil) -> String {
+                             without: [String], extra: String? = nil) -> String {
         var lines = [
             "source=\(source)", "target=\(target)",
             "files=\(options.topicRegexList?.entry(for: topic)?.regex.pattern ?? "*")",
             "from-time=\(options.fromTime.map(String.init) ?? "")", "to-time=\(options.toTime.map(String.init) ?? "")",
             "as-of=\(options.asOf?.rawValue ?? "")",
         ]
+        if !without.isEmpty { lines.append("without=\(without.joined(separator: ","))") }
         if let extra { lines.append(extra) }
         return Digest.hex(Digest.sha256(Array(lines.joined(separator: "\n").utf8)))
     }

@@ -33,6 +33,8 @@ public struct RestoreSummary: Codable, Sendable {
     /// Dry run: what stops the restore (the run exits 2 after printing them).
     public var problems: [String] = []
     public var seconds: Double
+    /// Ranges of objects the store no longer holds that `--allow-missing` left out (empty otherwise).
+    public var missingRanges: [String] = []
 
     /// One line for the end of a run.
     public var line: String {

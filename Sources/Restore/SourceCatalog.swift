@@ -1,6 +1,7 @@
 import Foundation
 import Layout
 import ObjectStore
+import StoreMetadata
 
 /// One data object to restore, with what the store says about it.
 struct SourceObject: Sendable {
@@ -98,15 +99,26 @@ struct SourceCatalog: Sendable {
             }
             manifests = upTo
         }
-        return fromManifests(manifests.sortedByRun(), layout: layout)
+        let pruned: PrunedState
+        do {
+            pruned = try await PrunedStateKeeper.read(store: store, layout: layout)
+        } catch let error as ManifestError {
+            throw RestoreError.invalidInput(error.description)
+        } catch {
+            throw RestoreError.wrap(error, "read \(layout.prunedKey)")
+        }
+        return fromManifests(manifests.sortedByRun(), layout: layout, pruned: pruned)
     }
 
-    static func fromManifests(_ manifests: [RunManifest], layout: StoreLayout) -> SourceCatalog {
+    /// Objects below a pruned partition's first offset are gone on purpose and left out.
+    static func fromManifests(_ manifests: [RunManifest], layout: StoreLayout, pruned: PrunedState = PrunedState()) -> SourceCatalog {
         var partitions: [TopicPartition: [SourceObject]] = [:]
         var problems: [CatalogProblem] = []
+        let firstOffsets = pruned.firstOffsets
         for manifest in manifests {
             for object in manifest.objects {
                 let tp = TopicPartition(object.topic, object.partition)
+                if object.spanEnd <= firstOffsets[tp] ?? .min { continue }
                 do {
                     let name = try layout.objectKey(parsing: object.key)
                     let keys = SourceObject.companion(.keys, in: object.companionKeys)
@@ -127,7 +139,7 @@ struct SourceCatalog: Sendable {
             }
         }
         let warnings = manifests.flatMap { m in
-            m.retentionGaps.map { tp, gap in
+            m.retentionGaps.filter { tp, gap in gap.end > firstOffsets[tp] ?? .min }.map { tp, gap in
                 "\(tp) offsets \(gap.range) were deleted by retention before run \(m.runId) read them; they cannot be restored"
             }
         }
@@ -135,7 +147,8 @@ struct SourceCatalog: Sendable {
                              topics: Dictionary(manifests.latestTopics.map { ($0.name, $0) }, uniquingKeysWith: { _, b in b }),
                              groupOffsets: groups.values.sorted { ($0.group, $0.topic, $0.partition) < ($1.group, $1.topic, $1.partition) },
                              runs: manifests.map(\.runId),
-                             problems: problems + manifests.continuityProblems().map { CatalogProblem(topic: $0.topic, text: $0.description) },
+                             problems: problems + manifests.continuityProblems(firstOffsets: firstOffsets)
+                                .map { CatalogProblem(topic: $0.topic, text: $0.description) },
                              warnings: warnings)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 import KtapeTestSupport
 import Layout
 import ObjectStore
@@ -48,7 +49,7 @@ import Testing
         let second = try await fixture.backup(store: store, topics: [topic])
         let secondRun = try #require(second.manifestKey.flatMap { fixture.layout.runID(fromKey: $0) })
         try await store.put(fixture.layout.indexKey, body: Array(try folded.encoded()))
-        let gone = Process()
+        let gone = ChildProcess()
         gone.executableURL = URL(fileURLWithPath: "/bin/true")
         try gone.run()
         gone.waitUntilExit()
@@ -79,5 +80,46 @@ import Testing
         let idle = try await fixture.backup(store: store, topics: [topic])
         #expect(idle.records == 0)
         #expect(try await index(store, fixture.layout).partitions.map(\.nextOffset) == [4])
+    }
+}
+
+/// The same on S3, counted at a proxy in front of moto: a store of 200 runs (made in memory, copied
+/// to the bucket), then a run with no new data through `scripts/fault-proxy`.
+@Suite struct S3NoOpRunTests {
+    @Test func aRunWithNoNewDataOnAStoreOfHundredsOfRunsMakesAtMostTenRequests() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("hourly", partitions: 3)
+        let memory = MemoryStore()
+        for run in 0..<200 {
+            try fixture.produceJSON(topic: topic, partitions: 3, count: 1, from: run)
+            _ = try await fixture.backup(store: memory, topics: [topic])
+        }
+        let server = try await S3TestServer.shared.value
+        let script = S3TestServer.repositoryRoot().appendingPathComponent("scripts/fault-proxy")
+        let started = try await ScriptRunner.startAndReadExports(script: script, arguments: ["--upstream", server.endpoint, "--rate", "0"])
+        defer { started.process.terminate() }
+        let proxy = try #require(started.exports["FAULT_PROXY_URL"])
+        let store = try await server.freshStore(endpoint: proxy)
+        let keys = try await memory.listAll(prefix: "").map(\.key)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for slice in stride(from: 0, to: keys.count, by: 50).map({ keys[$0..<min($0 + 50, keys.count)] }) {
+                group.addTask { for key in slice { try await store.put(key, body: try await memory.get(key)) } }
+            }
+            try await group.waitForAll()
+        }
+        #expect(keys.filter { $0.hasPrefix("_ktape/runs/") }.count == 200)
+
+        let before = try await Self.forwarded(proxy)
+        let idle = try await fixture.backup(store: store, topics: [topic])
+        let requests = try await Self.forwarded(proxy) - before
+        #expect(idle.manifestKey == nil)
+        #expect(idle.records == 0)
+        #expect(requests <= 10, "a run with no new data made \(requests) requests")
+        #expect(requests >= 3, "the proxy saw \(requests) requests: is it in the path?")
+    }
+
+    static func forwarded(_ proxy: String) async throws -> Int {
+        let stats = try await S3TestServer.transport.send(HTTPRequest(method: "GET", url: proxy + "/__fault-proxy/stats"))
+        return try JSONDecoder().decode([String: Int].self, from: Data(stats.body))["forwarded"] ?? 0
     }
 }

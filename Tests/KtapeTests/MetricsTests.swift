@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 import KtapeTestSupport
 import ObjectStore
 import Testing
@@ -8,7 +9,7 @@ import Testing
 @Suite("metrics for alerting", .serialized)
 struct MetricsTests {
     static func promtoolAccepts(_ path: URL, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let promtool = Process()
+        let promtool = ChildProcess()
         promtool.executableURL = URL(fileURLWithPath: "/usr/bin/promtool")
         promtool.arguments = ["check", "metrics"]
         promtool.standardInput = try FileHandle(forReadingFrom: path)
@@ -140,10 +141,10 @@ struct MetricsTests {
 /// Debian's prometheus-pushgateway on a free loopback port, keeping nothing on disk.
 final class Pushgateway {
     let url: String
-    private let process: Process
+    private let process: ChildProcess
     private let transport = CurlTransport(settings: .init(connections: 1))
 
-    private init(url: String, process: Process) {
+    private init(url: String, process: ChildProcess) {
         self.url = url
         self.process = process
     }
@@ -152,7 +153,7 @@ final class Pushgateway {
     /// blocked waiting for work that needs one (with two of them, that deadlocked the suite).
     static func start() async throws -> Pushgateway {
         let port = try freePort()
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus-pushgateway")
         process.arguments = ["--web.listen-address=127.0.0.1:\(port)", "--log.level=warn"]
         process.standardOutput = FileHandle.nullDevice

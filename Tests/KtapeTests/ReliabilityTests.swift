@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 import KtapeTestSupport
 import Testing
 
@@ -24,7 +25,7 @@ import Testing
     /// own (a starved cooperative pool must not make the test miss a short window); false when
     /// `process` ended first.
     static func signal(_ signal: Int32, to target: pid_t, when appeared: @escaping @Sendable () -> Bool,
-                       while process: Process) async throws -> Bool {
+                       while process: ChildProcess) async throws -> Bool {
         let watcher = FileWatcher(signal: signal, target: target, appeared: appeared, process: process)
         while watcher.outcome == nil { try await Task.sleep(nanoseconds: 10_000_000) }
         return watcher.outcome == true
@@ -175,7 +176,7 @@ final class FileWatcher: @unchecked Sendable {
     private var result: Bool?
     var outcome: Bool? { lock.withLock { result } }
 
-    init(signal: Int32, target: pid_t, appeared: @escaping @Sendable () -> Bool, process: Process) {
+    init(signal: Int32, target: pid_t, appeared: @escaping @Sendable () -> Bool, process: ChildProcess) {
         let thread = Thread { [self] in
             let deadline = Date().addingTimeInterval(300)
             while Date() < deadline {
@@ -198,7 +199,7 @@ enum Tools {
     static func run(_ path: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> KtapeRun {
         let output = try KtapeProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: output) }
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
         process.arguments = ["300", path] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }

@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 import KtapeTestSupport
 import Testing
 
@@ -8,7 +9,7 @@ import Testing
     static var aws: String { KtapeProcess.repositoryRoot.appendingPathComponent(".venv/bin/aws").path }
 
     /// scripts/fault-proxy in front of the server, losing the answers of requests `lose` matches.
-    static func proxy(to endpoint: String, lose: String) async throws -> (url: String, process: Process) {
+    static func proxy(to endpoint: String, lose: String) async throws -> (url: String, process: ChildProcess) {
         let script = KtapeProcess.repositoryRoot.appendingPathComponent("scripts/fault-proxy")
         let started = try await ScriptRunner.startAndReadExports(script: script, arguments: ["--upstream", endpoint, "--rate", "0",
                                                                                              "--lose-answer", lose])

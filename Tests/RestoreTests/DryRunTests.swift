@@ -25,17 +25,19 @@ import Testing
 
     /// Objects of 3 records: partition 0's lie inside the range, partition 2's outside, and partition
     /// 1's first object straddles its end. Without record times in the manifest all 6 objects are
-    /// read to count; with them, only the straddling one.
-    @Test(arguments: [(false, 6), (true, 1)])
-    func timeRangeCountsWhatTheRunProduces(recordTimes: Bool, objectsRead: Int) async throws {
+    /// read to count; with them, the planner leaves out the 3 wholly outside and only the straddling
+    /// one is read.
+    @Test(arguments: [(false, 6, "3 of 3 partitions, 6 objects, 7 records", [Int64(5), 2, 0]),
+                      (true, 1, "2 of 3 partitions, 3 objects, 7 records", [5, 2])])
+    func timeRangeCountsWhatTheRunProduces(recordTimes: Bool, objectsRead: Int, line: String, counts: [Int64]) async throws {
         let (cluster, fixture) = try await setUp(recordTimes: recordTimes)
         var options = mockOptions(cluster)
         options.toTime = 1_700_000_100_002
         let plan = try await restore(fixture, dry(options))
         #expect(plan.plan.topics.first?.records == 7)
-        #expect(plan.plan.partitions.map(\.records) == [5, 2, 0])
+        #expect(plan.plan.partitions.map(\.records) == counts)
         #expect(plan.plan.objectsReadToCount == objectsRead)
-        #expect(plan.plan.text.contains("orders → orders: 3 of 3 partitions, 6 objects, 7 records"))
+        #expect(plan.plan.text.contains("orders → orders: \(line)"))
         #expect(plan.plan.text.contains("records: only those inside --from-time/--to-time (\(objectsRead) object"))
         #expect(plan.summary.topics.first?.plannedRecords == 7)
         let run = try await restore(fixture, options)

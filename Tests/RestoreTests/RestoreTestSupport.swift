@@ -27,7 +27,7 @@ final class StoreFixture: @unchecked Sendable {
                   perObject: Int = 3, gzip: Bool = false, format: StoreFormat = .envelope,
                   groupOffsets: [ManifestGroupOffset] = [],
                   timestampTypes: [String: TopicTimestampType] = [:],
-                  configs: [String: [String: String]] = [:], recordTimes: Bool = false) async throws -> RunManifest {
+                  configs: [String: [String: String]] = [:], recordTimes: Bool = true) async throws -> RunManifest {
         runCounter += 1
         let runId = RunID(startedAt: Date(timeIntervalSince1970: 1_800_000_000 + Double(runCounter)), shard: "all",
                           randomSuffix: UInt32(runCounter))

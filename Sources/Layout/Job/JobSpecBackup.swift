@@ -121,6 +121,7 @@ extension JobSpec {
             topicRegexList: list, rename: rename, createTopics: try r.bool(.createTopics), dryRun: try r.bool(.dryRun),
             fromTime: from, toTime: to, asOf: asOf,
             replicationFactor: try r.integer(.replicationFactor, atLeast: 1), stateDir: try r.nonEmpty(.stateDir),
-            repartition: repartition)
+            repartition: repartition,
+            allowMissing: try r.bool(.allowMissing))
     }
 }

@@ -136,10 +136,15 @@ public final class S3Store: ObjectStore, @unchecked Sendable {
         for header in response.headers where header.name.hasPrefix("x-amz-meta-") {
             metadata[String(header.name.dropFirst("x-amz-meta-".count))] = header.value
         }
+        var lock: ObjectLockRetention?
+        if let mode = response.header("x-amz-object-lock-mode").flatMap(ObjectLockMode.init(rawValue:)),
+           let until = response.header("x-amz-object-lock-retain-until-date").flatMap(S3Dates.isoDate) {
+            lock = ObjectLockRetention(mode: mode, retainUntil: until)
+        }
         return ObjectInfo(key: key, size: Int64(response.header("content-length") ?? "") ?? 0,
                           etag: S3Headers.unquote(response.header("etag") ?? ""),
                           lastModified: response.header("last-modified").flatMap(S3Dates.httpDate),
-                          contentType: response.header("content-type"), metadata: metadata)
+                          contentType: response.header("content-type"), metadata: metadata, objectLock: lock)
     }
 
     public func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int) async throws -> ListPage {
@@ -212,14 +217,16 @@ public final class S3Store: ObjectStore, @unchecked Sendable {
     }
 
     /// Creates the bucket (for tests and fresh S3-compatible servers); an existing one of ours is fine.
-    public func createBucket() async throws {
+    /// With `objectLock`, the bucket is created with Object Lock enabled (and so versioned).
+    public func createBucket(objectLock: Bool = false) async throws {
         var body: [UInt8] = []
         if config.region != "us-east-1" {
             body = Array(("<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>"
                           + config.region + "</LocationConstraint></CreateBucketConfiguration>").utf8)
         }
+        let headers: [(name: String, value: String)] = objectLock ? [("x-amz-bucket-object-lock-enabled", "true")] : []
         do {
-            _ = try await client.send(.init(operation: "create bucket", method: "PUT", key: nil, body: body))
+            _ = try await client.send(.init(operation: "create bucket", method: "PUT", key: nil, headers: headers, body: body))
         } catch let error as StoreError where error.code == "BucketAlreadyOwnedByYou" {
             return
         }

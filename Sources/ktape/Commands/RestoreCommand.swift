@@ -57,6 +57,9 @@ struct RestoreCommand: AsyncParsableCommand {
     @Option(name: .customLong("state-dir"), help: ArgumentHelp("Keep resume state in this directory instead of the store, for a read-only bucket (default: in the store).", valueName: "dir"))
     var stateDir: String?
 
+    @Flag(name: .customLong("allow-missing"), help: "Restore what is there when objects the manifests name are gone (a lifecycle rule, a manual delete), listing the missing ranges in the summary; without it such a restore stops before producing (default: off).")
+    var allowMissing = false
+
     func flagValues() -> JobDocument {
         var values = JobDocument()
         job.add(to: &values)
@@ -76,6 +79,7 @@ struct RestoreCommand: AsyncParsableCommand {
         values.flag(.consumerGroups, consumerGroups)
         values.flag(.stateDir, stateDir)
         values.flag(.repartition, set: repartition)
+        values.flag(.allowMissing, set: allowMissing)
         return values
     }
 
