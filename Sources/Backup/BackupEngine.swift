@@ -66,7 +66,7 @@ public enum BackupEngine {
 
         // Topic configs and group offsets are asked for while the partitions are read.
         let factsTimeout = Int32(max(1, request.clusterFactsTimeout * 1000))
-        async let facts = waits.run("describing the topics") { () -> ([ManifestTopic], [ManifestGroupOffset]) in
+        async let facts = waits.run("describing the topics") { () -> ([ManifestTopic], ClusterFacts.GroupOffsets) in
             (ClusterFacts.topics(topics, admin: admin, timeoutMilliseconds: factsTimeout, warn: request.warn),
              ClusterFacts.groupOffsets(selection: request.consumerGroups, excluding: request.settings.groupID?.value,
                                        partitions: partitions, admin: admin,
@@ -83,7 +83,7 @@ public enum BackupEngine {
             outcome = try await readAssigned(request, partitions: partitions, checkpoint: checkpoint,
                                              settings: objectSettings, admin: admin, waits: waits)
         }
-        let (manifestTopics, groupOffsets) = try await facts
+        let (manifestTopics, groups) = try await facts
         let writers = outcome.writers
         let uploads = outcome.uploads
 
@@ -98,6 +98,8 @@ public enum BackupEngine {
             lostOffsets: covered.reduce(0) { $0 + $1.gaps.filter { $0.reason == .retention }.reduce(0) { $0 + $1.range.count } },
             seconds: finished.timeIntervalSince(started), manifestKey: nil)
         summary.offsetsBehindAtStart = covered.reduce(0) { $0 + max(0, $1.endOffsetAtStart - $1.startOffset) }
+        summary.groupOffsets = groups.offsets.count
+        summary.groupOffsetsNotSaved = groups.notSaved
 
         // No offsets covered: no manifest, so the store is unchanged and the checkpoint stays.
         guard covered.contains(where: { !$0.range.isEmpty }) else { return summary }
@@ -107,7 +109,7 @@ public enum BackupEngine {
             store: ManifestStoreSettings(topicsDir: request.layout.topicsDir, format: request.settings.format.value,
                                          compression: request.settings.compression.value),
             configHash: configHash, topics: manifestTopics, partitions: covered.filter { !$0.range.isEmpty }, objects: objects,
-            consumerGroupOffsets: groupOffsets)
+            consumerGroupOffsets: groups.offsets)
         let key = request.layout.runManifestKey(runId)
         try await BackupLease.checkHeld(lock)
         try await storeCall("write manifest \(key)") {

@@ -26,6 +26,10 @@ public struct StoreContents: Sendable {
     public let strayRunKeys: [String]
     /// Where each pruned partition now starts (`_ktape/pruned.json`); empty when never pruned.
     public let pruned: PrunedState
+    /// When neither the topics dir nor the runs folder holds anything: the first keys found elsewhere
+    /// under the store's prefix (at most `elsewhereLimit`), so that ls can say what is there.
+    public var elsewhere: [ObjectSummary] = []
+    public static let elsewhereLimit = 1000
 
     /// Lists the topics dir and the runs folder and reads every manifest (`concurrency` at a time).
     /// Throws `InspectionError.store` when the store cannot be listed or a manifest fetched.
@@ -76,13 +80,24 @@ public struct StoreContents: Sendable {
             throw InspectionError.store(error)
         }
 
-        return StoreContents(
+        var elsewhere: [ObjectSummary] = []
+        if data.isEmpty && metadata.isEmpty {
+            do {
+                let root = layout.prefix.isEmpty ? "" : layout.prefix + "/"
+                elsewhere = try await store.list(prefix: root, delimiter: nil, continuationToken: nil, maxKeys: elsewhereLimit).objects
+            } catch let error as StoreError {
+                throw InspectionError.store(error)
+            }
+        }
+        var contents = StoreContents(
             location: store.location, layout: layout,
             sizes: Dictionary(data.map { ($0.key, $0.size) }, uniquingKeysWith: { first, _ in first }),
             index: ObjectKeyIndex(keys: data.map(\.key), layout: layout),
             runs: runs.sorted { ($0.manifest.runId, $0.key) < ($1.manifest.runId, $1.key) },
             unreadableManifests: unreadable.sorted { $0.manifest < $1.manifest },
             strayRunKeys: strays.sorted(), pruned: pruned)
+        contents.elsewhere = elsewhere
+        return contents
     }
 
     /// The manifests in run order.

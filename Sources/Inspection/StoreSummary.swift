@@ -104,6 +104,19 @@ public struct StoreSummary: Codable, Equatable, Sendable {
         public var reason: String
     }
 
+    /// Objects under the store's prefix but outside the topics dir and the runs folder, listed when
+    /// those two hold nothing (a wrong `--topics-dir` or prefix, or objects ktape does not write).
+    public struct Elsewhere: Codable, Equatable, Sendable {
+        /// Objects found (the first page of the listing only: see `more`).
+        public var objects: Int
+        /// True when there are more than were listed.
+        public var more: Bool
+        /// A few of their keys.
+        public var examples: [String]
+        /// The topics dir under which some of them are data objects, if any.
+        public var suggestedTopicsDir: String?
+    }
+
     /// Bumped when a field changes meaning or goes away; new fields may appear without a bump.
     public var version: Int = 1
     public var store: String
@@ -117,6 +130,8 @@ public struct StoreSummary: Codable, Equatable, Sendable {
     public var orphans: [Orphan]
     /// Keys under the topics dir (or the runs folder) that are not in ktape's layout.
     public var strays: [Stray]
+    /// Set when the topics dir and the runs folder are empty but the store holds other objects.
+    public var elsewhere: Elsewhere?
 }
 
 extension StoreSummary {
@@ -140,6 +155,12 @@ extension StoreSummary {
         } else {
             source = .empty
             topics = []
+        }
+        if !contents.elsewhere.isEmpty {
+            let keys = contents.elsewhere.map(\.key)
+            elsewhere = Elsewhere(objects: keys.count, more: keys.count >= StoreContents.elsewhereLimit,
+                                  examples: Array(keys.prefix(5)),
+                                  suggestedTopicsDir: keys.lazy.compactMap { contents.layout.topicsDir(suggestedBy: $0) }.first)
         }
         let records: Int64? = source == .manifests ? topics.reduce(0) { $0 + ($1.records ?? 0) } : nil
         totals = Totals(topics: topics.count, partitions: topics.reduce(0) { $0 + $1.partitions.count },

@@ -33,7 +33,7 @@ struct StructureCheck {
             for key in contents.index.orphanCompanions { warning(key, "is a companion with no data object beside it") }
             targets = contents.index.partitions.keys.sorted().flatMap { tp in
                 contents.index.entries(topic: tp.topic, partition: tp.partition).map {
-                    DataTarget(key: $0.key, name: $0.object, expected: nil, runId: nil, companionKeys: $0.companionKeys)
+                    DataTarget(key: $0.key, name: $0.object, expected: nil, runId: nil, companionKeys: $0.companionKeys, folder: $0.folder)
                 }
             }
             return

@@ -16,6 +16,9 @@ public struct RestoreOptions: Sendable {
     /// RegexRouter rename; nil keeps names.
     public var rename: RegexRouter?
     public var createTopics = false
+    /// A target topic whose partition count differs from its source's gets each record in the partition
+    /// Kafka's default partitioner chooses for its key (`RecordRouter`) instead of being refused.
+    public var repartition = false
     /// Replication factor of created topics; nil is the broker's default.
     public var replicationFactor: Int?
     public var dryRun = false
@@ -84,6 +87,7 @@ public struct RestoreOptions: Sendable {
             toTime = restore.toTime?.value
             asOf = restore.asOf?.value
             stateDirectory = restore.stateDir?.value
+            repartition = restore.repartition.value
             allowMissing = restore.allowMissing.value
         }
     }

@@ -7,12 +7,27 @@ import StoreMetadata
 struct SourceObject: Sendable {
     var key: String
     var name: ObjectKey
+    /// The file name as stored (what `topic.regex.list` matches) and the partitioner's folders above it.
+    var fileName: String
+    var folder: String
     /// `.keys.json` / `.headers.json` companions beside a `.json` object.
     var keysCompanion: String?
     var headersCompanion: String?
     /// From the manifest; nil for a listed store (then the listing's size is in `listedBytes`).
     var manifest: ManifestObject?
     var listedBytes: Int64
+
+    init(key: String, listed: ListedObjectKey, keysCompanion: String? = nil, headersCompanion: String? = nil,
+         manifest: ManifestObject?, listedBytes: Int64) {
+        self.key = key
+        name = listed.object
+        fileName = listed.fileName
+        folder = listed.folder
+        self.keysCompanion = keysCompanion
+        self.headersCompanion = headersCompanion
+        self.manifest = manifest
+        self.listedBytes = listedBytes
+    }
 
     var bytes: Int64 { manifest?.byteSize ?? listedBytes }
     var records: Int64? { manifest?.recordCount }
@@ -108,7 +123,7 @@ struct SourceCatalog: Sendable {
                     let name = try layout.objectKey(parsing: object.key)
                     let keys = SourceObject.companion(.keys, in: object.companionKeys)
                     let headers = SourceObject.companion(.headers, in: object.companionKeys)
-                    partitions[tp, default: []].append(SourceObject(key: object.key, name: name, keysCompanion: keys,
+                    partitions[tp, default: []].append(SourceObject(key: object.key, listed: ListedObjectKey(defaultLayout: name), keysCompanion: keys,
                                                                     headersCompanion: headers, manifest: object,
                                                                     listedBytes: object.byteSize))
                 } catch {
@@ -150,12 +165,13 @@ struct SourceCatalog: Sendable {
         }
         let index = ObjectKeyIndex(keys: summaries.map(\.key), layout: layout)
         if let bad = index.rejected.first {
-            throw RestoreError.invalidInput("\(bad.description) (no manifest exists, so every object under \(layout.topicsFolder) must be in the layout)")
+            let more = index.rejected.count > 1 ? "; \(index.rejected.count - 1) more such keys" : ""
+            throw RestoreError.invalidInput("\(bad.description) (no manifest exists, so every object under \(layout.topicsFolder) must be a data object named <topic>+<partition>+<offset>.<ext>\(more))")
         }
         var partitions: [TopicPartition: [SourceObject]] = [:]
         for (tp, entries) in index.partitions {
             partitions[tp] = entries.map { entry in
-                SourceObject(key: entry.key, name: entry.object,
+                SourceObject(key: entry.key, listed: entry.listed,
                              keysCompanion: SourceObject.companion(.keys, in: entry.companionKeys),
                              headersCompanion: SourceObject.companion(.headers, in: entry.companionKeys),
                              manifest: nil, listedBytes: sizes[entry.key] ?? 0)

@@ -41,6 +41,10 @@ struct MetricsTests {
         let labels = "{command=\"backup\",ktape_job=\"ktape\",store=\"\(store)\",shard=\"all\"}"
         #expect(first.contains("ktape_backup_success\(labels) 1"), "\(first)")
         #expect(first.contains("ktape_backup_records\(labels) 10"))
+        // The mock cannot list consumer groups: a scheduled job's owner sees that none were saved.
+        #expect(first.contains("ktape_backup_group_offsets_saved\(labels) 0"), "\(first)")
+        #expect(first.contains("ktape_backup_group_offsets\(labels) 0"))
+        #expect(good.stdout.contains(", group offsets not saved, "), "\(good.stdout)")
         #expect(!first.contains("job=\"ktape\"") || first.contains("ktape_job=\"ktape\""))
         #expect(!first.contains("{job="), "a job label clashes with Prometheus's own: \(first)")
         let lastSuccess = try #require(Self.value("ktape_last_success_timestamp_seconds", in: first))

@@ -98,12 +98,13 @@ import Testing
         let cluster = try KafkaMockCluster(brokers: 1)
         let store = MemoryStore()
         try await store.put("topics/t/partition=0/t+0+0000000000.json", body: Array("1\n2\n".utf8))
-        try await store.put("topics/t/partition=0/t+0+12.json", body: Array("3\n".utf8))
+        // Avro, which the sink also writes and ktape does not read.
+        try await store.put("topics/t/partition=0/t+0+0000000002.avro", body: Array("3\n".utf8))
         try cluster.createTopic("t", partitions: 1)
         let engine = RestoreEngine(store: store, layout: StoreLayout(), options: mockOptions(cluster))
         let error = await #expect(throws: RestoreError.self) { try await engine.run().summary.line }
         #expect(error?.isInvalidInput == true)
-        #expect(error?.message.contains("t+0+12.json") == true)
+        #expect(error?.message.contains("t+0+0000000002.avro': unknown extension '.avro'") == true)
         #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0] == nil)
     }
 

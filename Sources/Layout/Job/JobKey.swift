@@ -78,6 +78,7 @@ public enum JobKey: String, CaseIterable, Sendable {
     case asOf = "as-of"
     case replicationFactor = "replication-factor"
     case stateDir = "state-dir"
+    case repartition
     case allowMissing = "allow-missing"
 
     case json
@@ -95,7 +96,7 @@ public enum JobKey: String, CaseIterable, Sendable {
              .objectLockMode, .objectLockRetainDays:
             return .backup
         case .topicRegexList, .renameRegex, .renameReplacement, .createTopics, .dryRun, .fromTime, .toTime, .asOf,
-             .replicationFactor, .stateDir, .allowMissing:
+             .replicationFactor, .stateDir, .repartition, .allowMissing:
             return .restore
         case .json:
             return .inspect
@@ -111,7 +112,7 @@ public enum JobKey: String, CaseIterable, Sendable {
         case .logFormat: return "text"
         case .stallTimeout: return "120"
         case .addressingStyle: return AddressingStyle.auto.rawValue
-        case .mskIAM, .verbose, .storeKeys, .storeHeaders, .createTopics, .dryRun, .json, .allowMissing: return "false"
+        case .mskIAM, .verbose, .storeKeys, .storeHeaders, .createTopics, .dryRun, .json, .repartition, .allowMissing: return "false"
         case .format: return StoreFormat.envelope.rawValue
         case .compression: return StoreCompression.none.rawValue
         case .flushSize: return "100000"

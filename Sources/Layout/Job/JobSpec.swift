@@ -140,6 +140,8 @@ public struct RestoreSettings: Sendable {
     public var asOf: Setting<RunID>?
     public var replicationFactor: Setting<Int>?
     public var stateDir: Setting<String>?
+    /// Send each record where Kafka's default partitioner sends its key in the target's partition count.
+    public var repartition: Setting<Bool>
     /// Restore what is there when objects the manifests name are gone.
     public var allowMissing: Setting<Bool>
 }

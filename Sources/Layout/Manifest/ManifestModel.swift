@@ -69,7 +69,8 @@ public enum TopicTimestampType: String, Codable, Sendable {
 public struct ManifestTopic: Codable, Equatable, Sendable {
     public var name: String
     public var partitionCount: Int32
-    /// Non-default topic configs only.
+    /// The topic's own overrides, and the configs a faithful copy needs (`TopicConfigs.faithful`)
+    /// whatever source the broker reported for them.
     public var configs: [String: String]
     /// `cleanup.policy`, e.g. `delete`, `compact` or `compact,delete`.
     public var cleanupPolicy: String

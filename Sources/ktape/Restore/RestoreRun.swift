@@ -36,6 +36,9 @@ enum RestoreRun {
             console.warning(message)
         }, progress: { report in
             progress?.show(report)
+        }, note: { message in
+            progress?.clear()
+            console.info(message)
         })
         let result: RestoreResult
         do {
@@ -58,6 +61,10 @@ enum RestoreRun {
             do { try result.summary.json().write(to: URL(fileURLWithPath: path)) } catch {
                 throw CommandFailure.failure("summary-json \(path): cannot write: \(error.localizedDescription)")
             }
+        }
+        // The whole plan and every problem are printed above; the run still fails, as it would have.
+        if !result.plan.problems.isEmpty {
+            throw CommandFailure.invalidInput("dry run: \(result.plan.problems.count) problem\(result.plan.problems.count == 1 ? "" : "s") would stop this restore (listed in the plan above)")
         }
         return result
     }

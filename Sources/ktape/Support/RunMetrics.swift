@@ -40,6 +40,8 @@ struct RunMetrics {
             file.gauge("ktape_backup_gaps", "Retention gaps found: data deleted before it was read.", Double(summary.retentionGaps))
             file.gauge("ktape_backup_lost_offsets", "Offsets covered by retention gaps.", Double(summary.lostOffsets))
             file.gauge("ktape_backup_skipped_records", "Records left out by on-invalid-json: skip.", Double(summary.skippedRecords))
+            file.gauge("ktape_backup_group_offsets", "Consumer-group offsets (group, partition) saved in the manifest.", Double(summary.groupOffsets))
+            file.gauge("ktape_backup_group_offsets_saved", "0 when the consumer groups could not be listed, so no group offsets were saved.", summary.groupOffsetsNotSaved == nil ? 1 : 0)
         }
     }
 
