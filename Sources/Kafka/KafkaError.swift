@@ -66,6 +66,8 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
         public static let unsupportedVersion = Code(RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION)
         /// The offset is outside the partition's log.
         public static let offsetOutOfRange = Code(RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE)
+        /// A reader's offset was out of range and `auto.offset.reset` is `error` (`_AUTO_OFFSET_RESET`).
+        public static let autoOffsetReset = Code(RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET)
         /// A record exceeds `message.max.bytes`.
         public static let messageTooLarge = Code(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
         /// CreateTopics: the topic exists.
@@ -109,6 +111,10 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
 
     /// The code's symbolic name (`rd_kafka_err2name`).
     public var name: String { code.name }
+
+    /// A reader asked for offsets the partition's log no longer (or does not yet) hold: as the broker
+    /// says it, or as librdkafka reports it when `auto.offset.reset` is `error`.
+    public var isOffsetReset: Bool { code == .offsetOutOfRange || code == .autoOffsetReset }
 
     init(_ kind: Kind = .librdkafka, code: Code, operation: String, detail: String? = nil,
          topic: String? = nil, partition: Int32? = nil, offset: Int64? = nil,

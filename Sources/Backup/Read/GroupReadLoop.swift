@@ -104,7 +104,7 @@ final class GroupReadLoop {
                     try writers[TopicPartition(partition.topic, partition.partition)]?.reachedEnd(nextOffset: nextOffset, uploads: uploads)
                 case .error(let error):
                     if error.isFatal { throw BackupError.failure("read in group \(group): \(error)") }
-                    if error.code == .offsetOutOfRange || error.code.name == "_AUTO_OFFSET_RESET" {
+                    if error.isOffsetReset {
                         throw BackupError.failure("read in group \(group): \(error): retention deleted offsets while they were read; run again to record the gap")
                     }
                     watchdog.lastError = error

@@ -118,7 +118,7 @@ final class ReadLoop {
     /// the new log start, record the gap loudly and continue there. Returns the partition's writer
     /// when it was one.
     private func handleRetention(_ error: KafkaError) throws -> PartitionWriter? {
-        guard error.code == .offsetOutOfRange || error.code.name == "_AUTO_OFFSET_RESET",
+        guard error.isOffsetReset,
               let topic = error.topic, let number = error.partition,
               let writer = writers[TopicPartition(topic, number)] else { return nil }
         let partition = KafkaTopicPartition(topic: topic, partition: number)
