@@ -33,7 +33,7 @@ extension KafkaAdmin {
                                  timeoutMilliseconds: Int32 = 10_000) throws -> [KafkaTopicPartition: Int64?] {
         let consumer = try groupClient(group)
         let list = TopicPartitionList(capacity: partitions.count)
-        for partition in partitions { list.add(partition, offset: -1001) }
+        for partition in partitions { list.add(partition, offset: LogicalOffset.invalid) }
         let err = rd_kafka_committed(consumer.handle, list.pointer, timeoutMilliseconds)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
             throw KafkaError(code: KafkaError.Code(err), operation: "read committed offsets of group \(group)")

@@ -39,8 +39,8 @@ public final class KafkaAdmin: @unchecked Sendable {
     /// request per broker instead of one round trip per partition.
     public func endOffsets(_ partitions: [KafkaTopicPartition], timeoutMilliseconds: Int32 = 10_000) throws -> [KafkaTopicPartition: Int64] {
         try EndOffsets.read(partitions, batched: { partitions in
-            // ListOffsets takes -1 (librdkafka's RD_KAFKA_OFFSET_END) as "latest", as the watermark query sends it.
-            try self.client.offsets(forTimestamp: -1, partitions: partitions, timeoutMilliseconds: timeoutMilliseconds)
+            // ListOffsets takes RD_KAFKA_OFFSET_END as "latest", as the watermark query sends it.
+            try self.client.offsets(forTimestamp: LogicalOffset.end, partitions: partitions, timeoutMilliseconds: timeoutMilliseconds)
         }, single: { partition in
             try self.client.watermarks(partition, timeoutMilliseconds: timeoutMilliseconds).high
         })

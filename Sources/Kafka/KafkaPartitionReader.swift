@@ -72,7 +72,7 @@ public final class KafkaPartitionReader: @unchecked Sendable {
     public func removeFromAssignment(_ partitions: [KafkaTopicPartition]) throws {
         guard !partitions.isEmpty else { return }
         let list = TopicPartitionList(capacity: partitions.count)
-        for partition in partitions { list.add(partition, offset: -1001) }
+        for partition in partitions { list.add(partition, offset: LogicalOffset.invalid) }
         try KafkaError.check(rd_kafka_incremental_unassign(client.handle, list.pointer), "remove partitions from the assignment")
     }
 
@@ -86,7 +86,7 @@ public final class KafkaPartitionReader: @unchecked Sendable {
         client.state.startOffset = startOffset
         client.state.beforeRevoke = beforeRevoke
         let list = TopicPartitionList(capacity: topics.count)
-        for topic in topics { list.add(KafkaTopicPartition(topic: topic, partition: -1), offset: -1001) }
+        for topic in topics { list.add(KafkaTopicPartition(topic: topic, partition: LogicalOffset.unassignedPartition), offset: LogicalOffset.invalid) }
         try KafkaError.check(rd_kafka_subscribe(client.handle, list.pointer), "subscribe")
     }
 

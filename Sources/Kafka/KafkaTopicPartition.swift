@@ -27,9 +27,9 @@ public enum KafkaOffset: Hashable, Sendable {
 
     var rawValue: Int64 {
         switch self {
-        case .beginning: return -2
-        case .end: return -1
-        case .stored: return -1000
+        case .beginning: return LogicalOffset.beginning
+        case .end: return LogicalOffset.end
+        case .stored: return LogicalOffset.stored
         case .exact(let offset): return offset
         }
     }
