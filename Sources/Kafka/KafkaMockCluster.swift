@@ -45,10 +45,4 @@ public final class KafkaMockCluster: @unchecked Sendable {
     public func setRoundTripTime(milliseconds: Int32) throws {
         try KafkaError.check(rd_kafka_mock_broker_set_rtt(cluster, -1, milliseconds), "set mock round-trip time")
     }
-
-    /// Moves a partition's leadership to another broker.
-    public func setLeader(_ partition: KafkaTopicPartition, broker: Int32) throws {
-        try KafkaError.check(rd_kafka_mock_partition_set_leader(cluster, partition.topic, partition.partition, broker),
-                             "set mock leader", topic: partition.topic, partition: partition.partition)
-    }
 }

@@ -187,10 +187,6 @@ public final class KafkaProducer: @unchecked Sendable {
     /// Records and requests not yet acknowledged (`rd_kafka_outq_len`).
     public var outqLength: Int { Int(rd_kafka_outq_len(client.handle)) }
 
-    /// Errors librdkafka reported outside any one record (connection trouble, fatal idempotence errors)
-    /// since the last call, oldest first; served by polling.
-    public func takeClientErrors() -> [KafkaError] { client.state.takeErrors() }
-
     private func produceRetryingWhenFull(_ vus: UnsafeBufferPointer<rd_kafka_vu_t>, topic: String, partition: Int32) throws {
         var waiting = false
         while true {

@@ -165,5 +165,4 @@ public struct ListPage: Sendable, Equatable {
 public enum MultipartLimits {
     public static let maxParts = 10_000
     public static let minPartSize = 5 * 1024 * 1024
-    public static let maxPartSize = 5 * 1024 * 1024 * 1024
 }

@@ -74,7 +74,4 @@ public struct RestorePlan: Sendable {
     public var filteredByTime: Int64 = 0
 
     public var partitions: [PartitionPlan] { topics.flatMap(\.partitions) }
-    /// The largest object as stored: an upper bound of any record in an uncompressed object.
-    var largestObjectBytes: Int64 { partitions.flatMap(\.objects).map(\.bytes).max() ?? 0 }
-    var hasGzip: Bool { partitions.contains { $0.objects.contains(where: \.isGzip) } }
 }
