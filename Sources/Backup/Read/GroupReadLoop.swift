@@ -80,7 +80,6 @@ final class GroupReadLoop {
         let joining = request.clock()
         var lastRebalance = joining
         var watchdog = ReadWatchdog(request: request)
-        var lastReport = Date.distantPast
         while true {
             var handled = 0
             try reader.poll(maxEvents: 5000, timeoutMilliseconds: 100) { event in
@@ -123,14 +122,10 @@ final class GroupReadLoop {
             if !sawAssignment, now.timeIntervalSince(joining) > request.stallTimeout {
                 throw BackupError.failure("consumer group \(group) gave this member no assignment within \(Int(request.stallTimeout)) s; the group did not form (is its coordinator reachable?)")
             }
-            try watchdog.check(handled: handled, nothingToWaitFor: writers.values.allSatisfy(\.isDone)) {
+            try watchdog.check(handled: handled, nothingToWaitFor: writers.values.allSatisfy(\.isDone), waitingFor: {
                 "reading " + BackupError.partitionList(writers.values.filter { !$0.isDone }.map(\.partition.description).sorted())
                     + " in group \(group)"
-            }
-            if let progress = request.progress, now.timeIntervalSince(lastReport) >= request.progressInterval {
-                lastReport = now
-                progress(TopicProgress.summarise(Array(writers.values)))
-            }
+            }, progress: { TopicProgress.summarise(Array(writers.values)) })
         }
     }
 

@@ -43,7 +43,6 @@ final class ReadLoop {
         // read keep their prefetched records.
         var joining = refill()
         var leaving: [PartitionWriter] = []
-        var lastReport = Date.distantPast
         var watchdog = ReadWatchdog(request: request)
         var lookup = WriterLookup() // the writers never change during the run
         while !active.isEmpty {
@@ -87,14 +86,9 @@ final class ReadLoop {
                 joining += refill()
             }
 
-            let now = request.clock()
-            try watchdog.check(handled: handled) {
+            try watchdog.check(handled: handled, waitingFor: {
                 "reading " + BackupError.partitionList(active.map(\.partition.description))
-            }
-            if let progress = request.progress, now.timeIntervalSince(lastReport) >= request.progressInterval {
-                lastReport = now
-                progress(topicProgress())
-            }
+            }, progress: topicProgress)
         }
         request.progress?(topicProgress())
     }

@@ -1,15 +1,16 @@
 import Foundation
 import Kafka
 
-/// The one watch over a read loop (assigned or group): stops it when the run is asked to stop, and
+/// The one watch over a read loop (assigned or group): stops it when the run is asked to stop,
 /// fails it when its polls hand over nothing for the stall timeout (brokers gone, a partition
-/// stuck), naming the cluster, the partitions waited for and the last Kafka error. Only time spent
-/// in polls that handed over nothing counts: a poll whose records took long to upload (a slow
-/// store) is progress, not a stalled cluster.
+/// stuck), naming the cluster, the partitions waited for and the last Kafka error, and reports its
+/// progress every `progressInterval`. Only time spent in polls that handed over nothing counts: a
+/// poll whose records took long to upload (a slow store) is progress, not a stalled cluster.
 struct ReadWatchdog {
     private let request: BackupRequest
     private var idle: TimeInterval = 0
     private var last: Date
+    private var lastReport = Date.distantPast
     /// The last non-fatal error librdkafka reported (connection refused, and so on), for the failure line.
     var lastError: KafkaError?
 
@@ -20,19 +21,24 @@ struct ReadWatchdog {
 
     /// Call once per poll with how many records, ends of partitions and rebalances it handed over;
     /// `nothingToWaitFor` when all that is held is done (a group member waiting for the group to
-    /// settle). `waitingFor` names what is waited for.
-    mutating func check(handled: Int, nothingToWaitFor: Bool = false, waitingFor: () -> String) throws {
+    /// settle). `waitingFor` names what is waited for; `progress` is the loop's progress so far.
+    mutating func check(handled: Int, nothingToWaitFor: Bool = false, waitingFor: () -> String,
+                        progress: () -> [TopicProgress]) throws {
         if let reason = request.stop.reason { throw BackupError.interrupted(reason) }
         let now = request.clock()
         defer { last = now }
         if handled > 0 || nothingToWaitFor {
             idle = 0
-            return
+        } else {
+            idle += max(0, now.timeIntervalSince(last))
+            if idle > request.stallTimeout {
+                throw BackupError.stalled(cluster: request.kafka.bootstrapServers, seconds: request.stallTimeout,
+                                          waitingFor: waitingFor(), lastError: lastError)
+            }
         }
-        idle += max(0, now.timeIntervalSince(last))
-        if idle > request.stallTimeout {
-            throw BackupError.stalled(cluster: request.kafka.bootstrapServers, seconds: request.stallTimeout, waitingFor: waitingFor(),
-                                      lastError: lastError)
+        if let report = request.progress, now.timeIntervalSince(lastReport) >= request.progressInterval {
+            lastReport = now
+            report(progress())
         }
     }
 }
