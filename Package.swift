@@ -28,6 +28,8 @@ let package = Package(
         .target(name: "TimeText"),
         // Pure logic, no I/O: names, regexes, record codecs, manifests, job spec.
         .target(name: "Layout", dependencies: ["TimeText"]),
+        // The one failure every run ends with, carrying its exit status.
+        .target(name: "Failures"),
         // AWS Signature V4 as a pure function of (request, credentials, date).
         .target(name: "SigV4", dependencies: ["COpenSSL"]),
         // Threads for blocking calls (file I/O, fsync, librdkafka waits), off the cooperative pool.
@@ -35,10 +37,10 @@ let package = Package(
         // Child processes started safely from many threads at once (Foundation's Process is not).
         .target(name: "CSpawn"),
         .target(name: "Spawn", dependencies: ["CSpawn"]),
-        .target(name: "ObjectStore", dependencies: ["SigV4", "Threads", "Spawn", "TimeText", "CCurl", "COpenSSL"]),
+        .target(name: "ObjectStore", dependencies: ["Failures", "SigV4", "Threads", "Spawn", "TimeText", "CCurl", "COpenSSL"]),
         // Streaming, deterministic gzip over zlib.
         .target(name: "Gzip", dependencies: ["CZlib"]),
-        .target(name: "Kafka", dependencies: ["CRdKafka", "Layout", "Threads"]),
+        .target(name: "Kafka", dependencies: ["CRdKafka", "Failures", "Layout", "Threads"]),
         // Leases in lock objects, taken and renewed with conditional writes (one writer per store's data).
         .target(name: "StoreLock", dependencies: ["Layout", "ObjectStore", "TimeText"]),
         // The store's derived metadata: the index backups resume from, and the record of what prune removed.
@@ -47,20 +49,21 @@ let package = Package(
         .target(name: "MSKIAM", dependencies: ["Kafka", "ObjectStore", "SigV4"]),
         // YAML job files read into Layout's job document (line numbers kept for errors).
         .target(name: "JobFile", dependencies: ["Layout", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Backup", dependencies: ["Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "SigV4", "TimeText"]),
-        .target(name: "Restore", dependencies: ["Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "SigV4"]),
+        .target(name: "Backup", dependencies: ["Failures", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "SigV4", "TimeText"]),
+        .target(name: "Restore", dependencies: ["Failures", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "SigV4"]),
         // ktape prune: whole objects from the oldest end of each partition, recorded before they go.
-        .target(name: "Prune", dependencies: ["Layout", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "TimeText"]),
+        .target(name: "Prune", dependencies: ["Failures", "Layout", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "TimeText"]),
         // ls and verify: what a store holds and whether it is whole (structure first, then data).
         .target(name: "Inspection", dependencies: ["Layout", "ObjectStore", "StoreMetadata", "Gzip", "TimeText"]),
         .executableTarget(name: "ktape", dependencies: [
-            "Layout", "Kafka", "MSKIAM", "ObjectStore", "JobFile", "Backup", "Restore", "Prune", "Inspection", "SigV4", "Gzip", "BuildInfo", "Threads",
+            "Failures", "Layout", "Kafka", "MSKIAM", "ObjectStore", "JobFile", "Backup", "Restore", "Prune", "Inspection", "SigV4", "Gzip", "BuildInfo", "Threads",
             "CRdKafka", "CCurl", "CZlib", "COpenSSL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "SyntheticStore", dependencies: ["Layout", "SigV4"]),
 
         .testTarget(name: "LayoutTests", dependencies: ["Layout", "TimeText"]),
+        .testTarget(name: "FailuresTests", dependencies: ["Failures"]),
         .testTarget(name: "GzipTests", dependencies: ["Spawn", "Gzip"]),
         .testTarget(name: "JobFileTests", dependencies: ["JobFile", "Layout", "KtapeTestSupport"]),
         .testTarget(name: "SigV4Tests", dependencies: ["Spawn", "SigV4"]),
@@ -72,9 +75,9 @@ let package = Package(
         .testTarget(name: "MSKIAMTests", dependencies: ["MSKIAM", "Kafka", "ObjectStore", "SigV4", "KtapeTestSupport"]),
         // Helpers shared by test targets (servers the tests start in their own processes).
         .target(name: "KtapeTestSupport", dependencies: ["ObjectStore", "Gzip", "Spawn"], path: "Tests/Support"),
-        .testTarget(name: "BackupTests", dependencies: ["Spawn", "Backup", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "KtapeTestSupport"]),
-        .testTarget(name: "RestoreTests", dependencies: ["Restore", "Backup", "Layout", "Kafka", "ObjectStore", "StoreMetadata", "Gzip", "KtapeTestSupport"]),
-        .testTarget(name: "PruneTests", dependencies: ["Spawn", "Prune", "Inspection", "Layout", "ObjectStore", "StoreMetadata", "SigV4", "KtapeTestSupport"]),
+        .testTarget(name: "BackupTests", dependencies: ["Spawn", "Failures", "Backup", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "KtapeTestSupport"]),
+        .testTarget(name: "RestoreTests", dependencies: ["Failures", "Restore", "Backup", "Layout", "Kafka", "ObjectStore", "StoreMetadata", "Gzip", "KtapeTestSupport"]),
+        .testTarget(name: "PruneTests", dependencies: ["Spawn", "Failures", "Prune", "Inspection", "Layout", "ObjectStore", "StoreMetadata", "SigV4", "KtapeTestSupport"]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Layout", "ObjectStore", "StoreMetadata", "Gzip", "KtapeTestSupport"]),
         .testTarget(name: "KtapeTests", dependencies: ["Spawn", "KtapeTestSupport"]),
     ],

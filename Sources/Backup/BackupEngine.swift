@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 import Layout
@@ -12,7 +13,7 @@ import Threads
 /// manifest, which is what moves the checkpoint. A run killed at any moment leaves no manifest, so
 /// the next run starts from the same checkpoint and writes the same keys and bytes again.
 public enum BackupEngine {
-    /// Runs one backup. Throws `BackupError` (its `kind` says which exit code it stands for).
+    /// Runs one backup. Throws `RunFailure` (its `kind` says which exit code it stands for).
     public static func run(_ request: BackupRequest) async throws -> BackupSummary {
         let started = request.clock()
         let settings = request.settings
@@ -57,11 +58,11 @@ public enum BackupEngine {
             checkpoint = try await IndexKeeper.checkpoint(store: request.store, layout: request.layout, expectedConfigHash: configHash,
                                                           options: request.basePutOptions)
         } catch let error as CheckpointError {
-            throw BackupError.invalidInput("\(error)")
+            throw RunFailure.invalidInput("\(error)")
         } catch let error as ManifestError {
-            throw BackupError.invalidInput("\(error)")
+            throw RunFailure.invalidInput("\(error)")
         } catch {
-            throw BackupError.wrap(error, "read the store index \(request.layout.indexKey)")
+            throw RunFailure.wrap(error, "read the store index \(request.layout.indexKey)")
         }
 
         // Topic configs and group offsets are asked for while the partitions are read.
@@ -191,7 +192,7 @@ public enum BackupEngine {
 
     private static func storeCall<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
         do { return try await body() } catch {
-            throw BackupError.wrap(error, what)
+            throw RunFailure.wrap(error, what)
         }
     }
 }
@@ -199,7 +200,7 @@ public enum BackupEngine {
 /// Runs a Kafka call, turning its error into a failure line that says what was being done.
 func kafkaSync<T>(_ what: String, _ body: () throws -> T) throws -> T {
     do { return try body() } catch {
-        throw BackupError.wrap(error, what)
+        throw RunFailure.wrap(error, what)
     }
 }
 

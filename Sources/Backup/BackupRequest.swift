@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 import Layout
@@ -28,7 +29,7 @@ public struct BackupRequest {
     public var stallTimeout: TimeInterval = BackupRequest.defaultStallTimeout
     public static let defaultStallTimeout: TimeInterval = 120
     /// Raised by SIGTERM or SIGINT: the run ends its work cleanly (open uploads aborted, lock
-    /// released, no manifest) and throws `BackupError` of kind `interrupted`.
+    /// released, no manifest) and throws `RunFailure` of kind `interrupted`.
     public var stop = StopSignal()
     /// How long Kafka gets to answer the first request before the run fails with one line.
     public var connectTimeout: TimeInterval = 10

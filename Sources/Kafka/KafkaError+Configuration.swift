@@ -1,4 +1,5 @@
 import CRdKafka
+import Failures
 
 extension KafkaError {
     /// True for what a rerun cannot cure because the job or the cluster's ACLs must change: a rejected
@@ -12,3 +13,5 @@ extension KafkaError {
                 RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED].map(Code.init).contains(code)
     }
 }
+
+extension KafkaError: ConfigurationReportingError {}

@@ -1,3 +1,5 @@
+import Failures
+
 /// The one error every `ObjectStore` throws: what failed, on which store and key, and why,
 /// in one line that never contains a secret.
 public struct StoreError: Error, Sendable, CustomStringConvertible {
@@ -125,3 +127,5 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         return "'\(name.split(separator: "/").first.map(String.init) ?? name)'"
     }
 }
+
+extension StoreError: ConfigurationReportingError {}

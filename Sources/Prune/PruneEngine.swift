@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Layout
 import ObjectStore
@@ -90,7 +91,7 @@ public enum PruneEngine {
             }
             return kept
         } catch {
-            throw PruneError.failure("delete \(keys[0]) and \(keys.count - 1) more: \(error); the prune is recorded, so a rerun deletes what is left")
+            throw RunFailure.failure("delete \(keys[0]) and \(keys.count - 1) more: \(error); the prune is recorded, so a rerun deletes what is left")
         }
     }
 
@@ -138,20 +139,20 @@ public enum PruneEngine {
         do {
             try await lock.acquire()
         } catch let error as LeaseError {
-            throw PruneError.failure("store \(request.store.location): \(error)")
+            throw RunFailure.failure("store \(request.store.location): \(error)")
         } catch {
-            throw PruneError.wrap(error, "lock \(lock.key)")
+            throw RunFailure.pruneWrap(error, "lock \(lock.key)")
         }
     }
 
     private static func stop(_ request: PruneRequest) throws {
-        if let reason = request.stop.reason { throw PruneError.interrupted(reason) }
+        if let reason = request.stop.reason { throw RunFailure.pruneInterrupted(reason) }
     }
 
     @discardableResult
     private static func call<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
         do { return try await body() } catch {
-            throw PruneError.wrap(error, what)
+            throw RunFailure.pruneWrap(error, what)
         }
     }
 }

@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Layout
 import ObjectStore
@@ -27,25 +28,15 @@ public struct PruneRequest: Sendable {
     }
 }
 
-/// Why a prune stopped: one line, and whether it needs new settings (exit 2), was interrupted, or failed.
-public struct PruneError: Error, Sendable, CustomStringConvertible {
-    public enum Kind: Sendable, Equatable { case invalidInput, failure, interrupted }
-    public var kind: Kind
-    public var message: String
-    /// The store error behind it, for its code and key.
-    public var cause: (any Error)?
-
-    static func failure(_ message: String) -> PruneError { PruneError(kind: .failure, message: message) }
-    static func interrupted(_ reason: String) -> PruneError {
-        PruneError(kind: .interrupted, message: "interrupted by \(reason): what is recorded as pruned is deleted by the next prune; the lease is released")
+/// A prune ends with a `RunFailure`: it needs new settings (exit 2), was interrupted, or failed.
+extension RunFailure {
+    static func pruneInterrupted(_ reason: String) -> RunFailure {
+        .interrupted("interrupted by \(reason): what is recorded as pruned is deleted by the next prune; the lease is released", by: reason)
     }
 
-    static func wrap(_ error: Error, _ context: String) -> PruneError {
-        if let error = error as? PruneError { return error }
-        if let error = error as? ManifestError { return PruneError(kind: .invalidInput, message: error.description) }
-        let needsNewSettings = (error as? StoreError)?.isConfigurationError ?? false
-        return PruneError(kind: needsNewSettings ? .invalidInput : .failure, message: "\(context): \(error)", cause: error)
+    /// As `wrap`, but a manifest prune cannot read is invalid input in its own words.
+    static func pruneWrap(_ error: Error, _ context: String) -> RunFailure {
+        if let error = error as? ManifestError { return .invalidInput(error.description) }
+        return .wrap(error, context)
     }
-
-    public var description: String { message }
 }

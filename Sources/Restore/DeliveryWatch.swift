@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Threads
 
@@ -20,7 +21,7 @@ final class DeliveryWatch: @unchecked Sendable {
     }
 
     func checkStop() throws {
-        if let reason = stop.reason { throw RestoreError.interrupted(reason) }
+        if let reason = stop.reason { throw RunFailure.restoreInterrupted(reason) }
     }
 
     /// Called again and again while the restore waits on the target (room in the local queue, the
@@ -37,7 +38,7 @@ final class DeliveryWatch: @unchecked Sendable {
         if moved || waiting == 0 || starting {
             watch.progressed()
         } else if watch.isStalled {
-            throw RestoreError.failure("target cluster \(cluster): no delivery report for \(Int(watch.timeout)) s while \(waiting) records wait "
+            throw RunFailure.failure("target cluster \(cluster): no delivery report for \(Int(watch.timeout)) s while \(waiting) records wait "
                                        + "(is the cluster down?); the resume state keeps what was confirmed, so a rerun continues")
         }
     }

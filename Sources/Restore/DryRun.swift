@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 import Layout
@@ -51,7 +52,7 @@ enum DryRun {
                         let inRange = try await countByReading(object, store: store, options: options)
                         count = count.map { $0 + inRange }
                         read += 1
-                    } catch let error as RestoreError {
+                    } catch let error as RunFailure {
                         // A missing or damaged object stops the run there: a problem, and the count is unknown.
                         plan.problems.append(error.message)
                         count = nil

@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Layout
 
@@ -18,7 +19,7 @@ struct ListedContinuity {
         guard object.manifest == nil else { return nil }
         let start = object.name.startOffset
         if let expected = next[object.folder], start < expected {
-            throw RestoreError.failure("object \(object.key) starts at offset \(start), inside the object before it (which ends at \(expected - 1)); remove the duplicate object")
+            throw RunFailure.failure("object \(object.key) starts at offset \(start), inside the object before it (which ends at \(expected - 1)); remove the duplicate object")
         }
         // Only another folder's objects can reach past `start` here.
         guard let reach = next.values.max() else { return nil }

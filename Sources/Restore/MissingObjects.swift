@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Layout
 import ObjectStore
@@ -14,7 +15,7 @@ enum MissingObjects {
             do {
                 listed.formUnion(try await store.listAll(prefix: layout.topicFolder(topic.sourceTopic)).map(\.key))
             } catch {
-                throw RestoreError.wrap(error, "list \(layout.topicFolder(topic.sourceTopic))")
+                throw RunFailure.wrap(error, "list \(layout.topicFolder(topic.sourceTopic))")
             }
         }
         var ranges: [String] = []
@@ -43,7 +44,7 @@ enum MissingObjects {
         }
         guard !ranges.isEmpty else { return }
         guard allowMissing else {
-            throw RestoreError.invalidInput("objects the manifests name are missing from the store: \(ranges.prefix(5).joined(separator: "; "))"
+            throw RunFailure.invalidInput("objects the manifests name are missing from the store: \(ranges.prefix(5).joined(separator: "; "))"
                 + (ranges.count > 5 ? " and \(ranges.count - 5) more ranges" : "")
                 + "; restore from a later time (--from-time), or pass --allow-missing to restore what is there")
         }

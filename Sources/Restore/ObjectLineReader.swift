@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Gzip
 import Layout
@@ -30,7 +31,7 @@ final class ObjectLineReader {
         do {
             gunzip = gzip ? try GzipDecompressor() : nil
         } catch {
-            throw RestoreError.failure("object \(key): \(error)")
+            throw RunFailure.failure("object \(key): \(error)")
         }
     }
 
@@ -41,11 +42,11 @@ final class ObjectLineReader {
         } catch let error as StoreError where error.isNotFound {
             throw missing(key, from: store.location)
         } catch let error as StoreError {
-            throw RestoreError.wrap(error, "object \(key)")
+            throw RunFailure.wrap(error, "object \(key)")
         }
     }
 
-    private static func missing(_ key: String, from location: String) -> RestoreError {
+    private static func missing(_ key: String, from location: String) -> RunFailure {
         .failure("object \(key) is missing from \(location) (the store's manifest lists it; deleted while the restore ran?)")
     }
 
@@ -108,7 +109,7 @@ final class ObjectLineReader {
             } catch let error as StoreError where error.isNotFound {
                 throw Self.missing(key, from: location)
             } catch {
-                throw RestoreError.failure("object \(key) near line \(splitter.linesEmitted + 1): \(error)")
+                throw RunFailure.failure("object \(key) near line \(splitter.linesEmitted + 1): \(error)")
             }
             guard let chunk else {
                 try end()
@@ -132,7 +133,7 @@ final class ObjectLineReader {
 
     /// A gzip failure, placed in the stored (compressed) object, where it happened, not by the line
     /// being decoded (all of a small object's lines come out of its first bytes).
-    private func damagedGzip(_ error: Error) -> RestoreError {
+    private func damagedGzip(_ error: Error) -> RunFailure {
         .failure("object \(key): \(error) (byte offsets count the object as stored; \(splitter.linesEmitted) complete lines came before it)")
     }
 
@@ -146,7 +147,7 @@ final class ObjectLineReader {
         if let rest = splitter.finish() {
             // A final line without its newline: a truncated object unless it is only whitespace.
             if rest.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
-            throw RestoreError.corrupt(key, line: splitter.linesEmitted + 1, "the last line has no newline (the object is truncated)")
+            throw RunFailure.corrupt(key, line: splitter.linesEmitted + 1, "the last line has no newline (the object is truncated)")
         }
     }
 }

@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Layout
 import ObjectStore
@@ -9,7 +10,7 @@ final class ObjectRecordReader: @unchecked Sendable {
     /// Records decoded from one chunk; `damage` is the first bad line, after which nothing was decoded.
     struct Batch: Sendable {
         var records: RecordBatch
-        var damage: RestoreError?
+        var damage: RunFailure?
         /// A record of the object so far had LogAppendTime (it is restored as CreateTime).
         var logAppendTime = false
     }
@@ -59,7 +60,7 @@ final class ObjectRecordReader: @unchecked Sendable {
         if keys == nil && headers == nil { return try await nextWithoutCompanions(&batch) }
         guard let lines = try await values.nextLines() else {
             if let keys, !(try await keys.take(1)).isEmpty {
-                throw RestoreError.corrupt(keys.key, line: keys.linesRead, "has more lines than its data object \(object.key)")
+                throw RunFailure.corrupt(keys.key, line: keys.linesRead, "has more lines than its data object \(object.key)")
             }
             try checkRecordCount()
             return false
@@ -73,7 +74,7 @@ final class ObjectRecordReader: @unchecked Sendable {
                     try decode($0, key: keyLines?[index], headers: headerLines?[index], lineNumber: lineNumber,
                                into: &batch.records)
                 }
-            } catch let error as RestoreError {
+            } catch let error as RunFailure {
                 batch.damage = error
                 return true
             }
@@ -84,7 +85,7 @@ final class ObjectRecordReader: @unchecked Sendable {
 
     /// Lines decoded straight from the chunk (no copy per line): the common case.
     private func nextWithoutCompanions(_ batch: inout Batch) async throws -> Bool {
-        var records = batch.records, damage: RestoreError?
+        var records = batch.records, damage: RunFailure?
         // The closure may not capture `batch` (inout); its parts go back below.
         defer { batch.records = records; batch.damage = damage }
         batch.records = RecordBatch()
@@ -94,7 +95,7 @@ final class ObjectRecordReader: @unchecked Sendable {
                 try decode(line, key: nil, headers: nil, lineNumber: linesDecoded + 1, into: &records)
                 linesDecoded += 1
             } catch {
-                damage = error as? RestoreError ?? RestoreError.corrupt(object.key, line: linesDecoded + 1, "\(error)")
+                damage = error as? RunFailure ?? RunFailure.corrupt(object.key, line: linesDecoded + 1, "\(error)")
             }
         }
         if !more { try checkRecordCount() }
@@ -103,7 +104,7 @@ final class ObjectRecordReader: @unchecked Sendable {
 
     private func checkRecordCount() throws {
         if let expected = object.manifest?.recordCount, expected != Int64(linesDecoded) {
-            throw RestoreError.corrupt(object.key, line: linesDecoded + 1, "the object ends after \(linesDecoded) records; its manifest says \(expected)")
+            throw RunFailure.corrupt(object.key, line: linesDecoded + 1, "the object ends after \(linesDecoded) records; its manifest says \(expected)")
         }
     }
 
@@ -111,7 +112,7 @@ final class ObjectRecordReader: @unchecked Sendable {
         guard let reader else { return nil }
         let lines = try await reader.take(count)
         guard lines.count == count else {
-            throw RestoreError.corrupt(reader.key, line: reader.linesRead + 1,
+            throw RunFailure.corrupt(reader.key, line: reader.linesRead + 1,
                                        "ends before its data object \(object.key) (line \(linesDecoded + lines.count + 1))")
         }
         return lines
@@ -122,7 +123,7 @@ final class ObjectRecordReader: @unchecked Sendable {
                         into batch: inout RecordBatch) throws {
         if object.isEnvelope {
             do { try EnvelopeDecoder.decode(line, into: &batch) } catch {
-                throw RestoreError.corrupt(object.key, line: lineNumber, error.description)
+                throw RunFailure.corrupt(object.key, line: lineNumber, error.description)
             }
             do { try checkOffset(batch.offset(at: batch.count - 1), lineNumber: lineNumber) } catch {
                 batch.removeLast()
@@ -134,20 +135,20 @@ final class ObjectRecordReader: @unchecked Sendable {
         // A name near Int64.max (a damaged or hostile object) must be an error line, not an overflow trap.
         let (offset, overflow) = confluentOffset(lineNumber: lineNumber)
         if overflow || offset == Int64.max {
-            throw RestoreError.corrupt(object.key, line: lineNumber, "offset past the largest Kafka offset")
+            throw RunFailure.corrupt(object.key, line: lineNumber, "offset past the largest Kafka offset")
         }
         var record = Layout.KafkaRecord(offset: offset, timestamp: -1, timestampType: .notAvailable, key: nil, value: nil)
         do { record.value = try json.decodeLine(line) } catch {
-            throw RestoreError.corrupt(object.key, line: lineNumber, error.description)
+            throw RunFailure.corrupt(object.key, line: lineNumber, error.description)
         }
         if let key, let keyObject = keys?.key {
             do { record.key = try key.withUnsafeBytes { try companionCodec.decodeKeyLine($0, style: keyStyle) } } catch {
-                throw RestoreError.corrupt(keyObject, line: lineNumber, "\(error)")
+                throw RunFailure.corrupt(keyObject, line: lineNumber, "\(error)")
             }
         }
         if let headers, let headersObject = self.headers?.key {
             do { record.headers = try headers.withUnsafeBytes { try companionCodec.decodeHeadersLine($0) } } catch {
-                throw RestoreError.corrupt(headersObject, line: lineNumber, "\(error)")
+                throw RunFailure.corrupt(headersObject, line: lineNumber, "\(error)")
             }
         }
         batch.append(record)
@@ -176,13 +177,13 @@ final class ObjectRecordReader: @unchecked Sendable {
         let low = object.manifest?.firstOffset ?? object.name.startOffset
         // The next offset (offset + 1) must exist too: Int64.max is no record's offset.
         if offset == Int64.max {
-            throw RestoreError.corrupt(object.key, line: lineNumber, "offset \(offset) is past the largest Kafka offset")
+            throw RunFailure.corrupt(object.key, line: lineNumber, "offset \(offset) is past the largest Kafka offset")
         }
         if offset < low || (object.manifest.map { offset > $0.lastOffset } ?? false) {
-            throw RestoreError.corrupt(object.key, line: lineNumber, "offset \(offset) lies outside the object's offsets [\(low), \(object.manifest.map { String($0.lastOffset) } ?? "…")]")
+            throw RunFailure.corrupt(object.key, line: lineNumber, "offset \(offset) lies outside the object's offsets [\(low), \(object.manifest.map { String($0.lastOffset) } ?? "…")]")
         }
         if let previousOffset, offset <= previousOffset {
-            throw RestoreError.corrupt(object.key, line: lineNumber, "offset \(offset) does not follow offset \(previousOffset) of the line before")
+            throw RunFailure.corrupt(object.key, line: lineNumber, "offset \(offset) does not follow offset \(previousOffset) of the line before")
         }
         previousOffset = offset
     }

@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 import Layout
@@ -60,7 +61,7 @@ extension PartitionRun {
         for p in group.indices {
             let target = slots[group[p]].target
             if routed[p] < present[p] {
-                throw RestoreError.failure("target \(target) holds \(present[p]) records after offset \(starts[group[p]].state.baseTargetOffset), but this restore routes only \(routed[p]) there; another producer wrote into it. \(states.removalHint(target))")
+                throw RunFailure.failure("target \(target) holds \(present[p]) records after offset \(starts[group[p]].state.baseTargetOffset), but this restore routes only \(routed[p]) there; another producer wrote into it. \(states.removalHint(target))")
             }
             current[group[p]].plannedRecords = routed[p]
         }

@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 import Layout
@@ -104,7 +105,7 @@ final class PartitionRun: @unchecked Sendable {
                 }
             }
             try await KafkaBlocking.run { try producer.flush() }
-            if let failure = ledger.firstFailure { throw RestoreError.failure(failure) }
+            if let failure = ledger.firstFailure { throw RunFailure.failure(failure) }
             try await saveStates(.final)
         } catch is SimulatedKill {
             // As if killed: no state written after this point, and none still landing once the
@@ -278,7 +279,7 @@ final class PartitionRun: @unchecked Sendable {
             if let damage { throw damage }
         }
         if index < skip {
-            throw RestoreError.failure("target \(target) holds \(skip) records after offset \(state.baseTargetOffset), but this restore has only \(index) for it; another producer wrote into it. \(states.removalHint(target))")
+            throw RunFailure.failure("target \(target) holds \(skip) records after offset \(state.baseTargetOffset), but this restore has only \(index) for it; another producer wrote into it. \(states.removalHint(target))")
         }
         translator.finish(slot: unit, total: index)
         current[slot].plannedRecords = index
@@ -288,7 +289,7 @@ final class PartitionRun: @unchecked Sendable {
     /// After each batch: stops at the first failed delivery or a stop request; every few seconds,
     /// serves delivery reports, writes the state that changed and reports progress.
     func afterBatch(_ partition: PartitionPlan, done: Int) async throws {
-        if let failure = ledger.firstFailure { throw RestoreError.failure(failure) }
+        if let failure = ledger.firstFailure { throw RunFailure.failure(failure) }
         try producer.checkStop()
         if Date().timeIntervalSince(lastSave) >= options.stateInterval {
             let producer = self.producer
@@ -349,7 +350,7 @@ final class PartitionRun: @unchecked Sendable {
         let sameTime = target.timestamp.kind != .createTime || source.timestampType == .notAvailable
             || source.timestamp == target.timestamp.milliseconds
         guard source.key == target.key, source.value == target.value, sameTime else {
-            throw RestoreError.failure("target \(tp): its record at offset \(target.offset) is not source record \(source.offset) (\(object)) that this restore put there; another producer wrote into it. \(hint)")
+            throw RunFailure.failure("target \(tp): its record at offset \(target.offset) is not source record \(source.offset) (\(object)) that this restore put there; another producer wrote into it. \(hint)")
         }
     }
 

@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 import Layout
@@ -45,7 +46,7 @@ final class RecordProducer: @unchecked Sendable {
                                          whileQueueFull: { starting in try watch.check(waiting: 1, starting: starting) })
             self.watch = watch
         } catch {
-            throw RestoreError.failure("target cluster \(options.kafka.bootstrapServers): cannot make a producer: \(error)")
+            throw RunFailure.failure("target cluster \(options.kafka.bootstrapServers): cannot make a producer: \(error)")
         }
         self.ledger = ledger
         stopAfterDeliveries = options.stopAfterDeliveries
@@ -66,7 +67,7 @@ final class RecordProducer: @unchecked Sendable {
     func produce(_ records: RecordBatch, _ indices: [Int]?, to target: TopicPartition, slot: Int) throws {
         let topic: KafkaProducer.Topic
         do { topic = try producer.topic(target.topic) } catch {
-            throw RestoreError.failure("produce to \(target): \(error)")
+            throw RunFailure.failure("produce to \(target): \(error)")
         }
         let count = indices?.count ?? records.count
         var n = 0, stopped = false
@@ -107,7 +108,7 @@ final class RecordProducer: @unchecked Sendable {
                                  header: { let h = record.header($0); return KafkaProducer.HeaderBytes(name: h.name, value: h.value) },
                                  timestamp: timestamp, id: id, copy: false)
         } catch {
-            throw RestoreError.failure("produce to \(target) (source offset \(record.offset)): \(error)")
+            throw RunFailure.failure("produce to \(target) (source offset \(record.offset)): \(error)")
         }
         loaned += 1
         queued += 1
@@ -124,7 +125,7 @@ final class RecordProducer: @unchecked Sendable {
         do {
             try producer.learnTopics(topics, timeoutMilliseconds: learnTimeout)
         } catch {
-            throw RestoreError.failure("target cluster \(bootstrapServers): \(error)")
+            throw RunFailure.failure("target cluster \(bootstrapServers): \(error)")
         }
     }
 

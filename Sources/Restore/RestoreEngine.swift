@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 import Layout
@@ -28,7 +29,7 @@ public final class RestoreEngine: @unchecked Sendable {
         var plan = try RestorePlanner.plan(catalog, options: options)
         do {
             try await MissingObjects.check(&plan, store: store, layout: layout, allowMissing: options.allowMissing)
-        } catch let error as RestoreError where error.isInvalidInput {
+        } catch let error as RunFailure where error.isInvalidInput {
             plan.problems.append(error.message)
         }
         let admin = try makeAdmin()
@@ -52,7 +53,7 @@ public final class RestoreEngine: @unchecked Sendable {
         let started = Date()
         let producer = options.dryRun ? nil : try RecordProducer(options: options, ledger: DeliveryLedger())
         var plan = try await plan()
-        if !options.dryRun && !plan.problems.isEmpty { throw RestoreError.problems(plan.problems) }
+        if !options.dryRun && !plan.problems.isEmpty { throw RunFailure.problems(plan.problems) }
         let admin = try makeAdmin()
         var translator = GroupOffsetTranslator(plan: plan, selection: options.consumerGroups)
         if options.consumerGroups != nil && translator.isEmpty {
@@ -62,7 +63,7 @@ public final class RestoreEngine: @unchecked Sendable {
             do {
                 plan.warnings += try await Self.refuseActiveGroups(translator.groups, admin: admin,
                                                                    timeoutMilliseconds: options.bestEffortTimeoutMilliseconds)
-            } catch let error as RestoreError where options.dryRun && error.isInvalidInput {
+            } catch let error as RunFailure where options.dryRun && error.isInvalidInput {
                 plan.problems.append(error.message)
             }
         }
@@ -89,7 +90,7 @@ public final class RestoreEngine: @unchecked Sendable {
             return RestoreResult(plan: done.plan, summary: done.summary)
         } catch Abandoned.stopped(let reason) {
             await lock.release()
-            throw RestoreError.interrupted(reason)
+            throw RunFailure.restoreInterrupted(reason)
         } catch {
             await lock.release()
             throw error
@@ -113,7 +114,7 @@ public final class RestoreEngine: @unchecked Sendable {
         for warning in created { events.warning(warning) }
         plan.warnings += created
 
-        guard let producer else { throw RestoreError.failure("internal: no producer for a restore that is not a dry run") }
+        guard let producer else { throw RunFailure.failure("internal: no producer for a restore that is not a dry run") }
         let run = PartitionRun(plan: plan, options: options, store: store, states: states, admin: admin,
                                producer: producer, events: events)
         let outcome = try await run.restoreAll(translator: &translator)
@@ -126,7 +127,7 @@ public final class RestoreEngine: @unchecked Sendable {
             do {
                 try await options.onTarget { try admin.commitOffsets(group: group, offsets: kafkaOffsets) }
             } catch {
-                throw RestoreError.failure("consumer group \(group): \(error); the records are restored, only the offsets are not")
+                throw RunFailure.failure("consumer group \(group): \(error); the records are restored, only the offsets are not")
             }
             summary.committedGroups[group] = offsets.count
         }
@@ -146,7 +147,7 @@ public final class RestoreEngine: @unchecked Sendable {
 
     private func makeAdmin() throws -> KafkaAdmin {
         do { return try KafkaAdmin(config: options.kafka) } catch {
-            throw RestoreError.invalidInput("target cluster \(options.kafka.bootstrapServers): \(error)")
+            throw RunFailure.invalidInput("target cluster \(options.kafka.bootstrapServers): \(error)")
         }
     }
 
@@ -162,7 +163,7 @@ public final class RestoreEngine: @unchecked Sendable {
         }
         for listing in listings where groups.contains(listing.name) {
             if listing.memberCount > 0 || !["Empty", "Dead", ""].contains(listing.state) {
-                throw RestoreError.invalidInput("consumer group \(listing.name) is active in the target (\(listing.state), \(listing.memberCount) members); stop its consumers before restoring its offsets")
+                throw RunFailure.invalidInput("consumer group \(listing.name) is active in the target (\(listing.state), \(listing.memberCount) members); stop its consumers before restoring its offsets")
             }
         }
         return []

@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Layout
 import ObjectStore
@@ -21,9 +22,9 @@ enum RestoreLease {
         do {
             try await keeper.acquire()
         } catch let error as LeaseError {
-            throw RestoreError.failure("target cluster \(options.kafka.bootstrapServers): another restore is running into it: \(error)")
+            throw RunFailure.failure("target cluster \(options.kafka.bootstrapServers): another restore is running into it: \(error)")
         } catch {
-            throw RestoreError.failure("lock \(keeper.key): \(error)")
+            throw RunFailure.failure("lock \(keeper.key): \(error)")
         }
     }
 }

@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 import Layout
@@ -57,7 +58,7 @@ public struct RestoreOptions: Sendable {
     /// A restore whose records wait this long without a delivery report (the target died) fails.
     public var stallTimeout: TimeInterval = 120
     /// Raised by SIGTERM or SIGINT: the restore stops producing, saves what was confirmed, releases
-    /// its lease and throws `RestoreError` with `isInterrupted`.
+    /// its lease and throws `RunFailure` with `isInterrupted`.
     public var stop = StopSignal()
     /// Test hook: stop as if killed once this many records were produced and delivered in this run,
     /// before resume state records them (no final state write).
@@ -69,7 +70,7 @@ public struct RestoreOptions: Sendable {
         self.targetCluster = targetCluster ?? Self.clusterName(kafka.bootstrapServers)
     }
 
-    /// Options from a validated `restore` job. Throws `RestoreError` (invalid input) for a bad `-X`.
+    /// Options from a validated `restore` job. Throws `RunFailure` (invalid input) for a bad `-X`.
     /// The restore settings of a validated job; `kafka` is the target's client config, built from the
     /// job's bootstrap list and `-X` properties by the caller (one place for both commands).
     public init(spec: JobSpec, kafka: KafkaConfig) {
@@ -126,7 +127,7 @@ extension RestoreOptions {
         do {
             return try await KafkaBlocking.run(stop: stop, watch: nil, body)
         } catch Abandoned.stopped(let reason) {
-            throw RestoreError.interrupted(reason)
+            throw RunFailure.restoreInterrupted(reason)
         }
     }
 }

@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Layout
 
@@ -12,7 +13,7 @@ enum RestorePlanner {
             let missing = list.topics.filter { !storeTopics.contains($0) }
             selected = list.topics.filter { storeTopics.contains($0) }
             if selected.isEmpty {
-                throw RestoreError.invalidInput("topic-regex-list names \(list.topics.joined(separator: ", ")), but the store holds none of them (it holds: \(storeTopics.sorted().joined(separator: ", ")))")
+                throw RunFailure.invalidInput("topic-regex-list names \(list.topics.joined(separator: ", ")), but the store holds none of them (it holds: \(storeTopics.sorted().joined(separator: ", ")))")
             }
             for topic in missing { warnings.append("topic \(topic) named in topic-regex-list has no objects in the store") }
         } else {

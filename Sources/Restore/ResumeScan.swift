@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 import Layout
@@ -14,7 +15,7 @@ struct ResumeScan {
     /// End offsets by slot, of the slots whose targets were read.
     var ends: [Int: Int64] = [:]
     var tails: [Int: TargetTail] = [:]
-    var problems: [RestoreError] = []
+    var problems: [RunFailure] = []
 
     /// Reads the saved states of `slots` and checks each against its slot's settings.
     static func loadStates(_ slots: RestoreSlots, states: ResumeStateStore) async throws -> ResumeScan {
@@ -40,10 +41,10 @@ struct ResumeScan {
         let found: [KafkaTopicPartition: Int64]
         do {
             found = try await options.onTarget { try admin.endOffsets(targets) }
-        } catch let error as RestoreError where error.isInterrupted {
+        } catch let error as RunFailure where error.isInterrupted {
             throw error
         } catch {
-            throw RestoreError.failure("target cluster \(options.kafka.bootstrapServers): cannot read the end offsets of the target partitions: \(error)")
+            throw RunFailure.failure("target cluster \(options.kafka.bootstrapServers): cannot read the end offsets of the target partitions: \(error)")
         }
         var requests: [TargetTail.Request] = []
         for (slot, target) in zip(reading, targets) {

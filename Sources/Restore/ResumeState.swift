@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Layout
 import ObjectStore
@@ -28,7 +29,7 @@ struct ResumeStateStore: Sendable {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
                 self.store = try LocalDirectoryStore(root: directory)
             } catch {
-                throw RestoreError.invalidInput("--state-dir \(directory): \(error)")
+                throw RunFailure.invalidInput("--state-dir \(directory): \(error)")
             }
             self.layout = StoreLayout(prefix: "", topicsDir: layout.topicsDir)
             isLocal = true
@@ -56,7 +57,7 @@ struct ResumeStateStore: Sendable {
         do {
             keys = try await store.listAll(prefix: folder).map(\.key)
         } catch {
-            throw RestoreError.wrap(error, "restore state \(folder)")
+            throw RunFailure.wrap(error, "restore state \(folder)")
         }
         typealias Owned = (key: String, topic: String, isVersion1: Bool)
         var documents: [Owned] = [], version1: [String: [Owned]] = [:]
@@ -74,7 +75,7 @@ struct ResumeStateStore: Sendable {
             } catch let error as StoreError where error.isNotFound {
                 return (owned, nil)
             } catch {
-                throw RestoreError.wrap(error, "restore state \(owned.key)")
+                throw RunFailure.wrap(error, "restore state \(owned.key)")
             }
         }
         var saved = SavedStates()
@@ -90,7 +91,7 @@ struct ResumeStateStore: Sendable {
                     saved.partitions[TopicPartition(owner.topic, old.state.partition)] = old.state
                 }
             } catch {
-                throw RestoreError.invalidInput("\(error); remove it to restore \(owner.topic) from the start")
+                throw RunFailure.invalidInput("\(error); remove it to restore \(owner.topic) from the start")
             }
         }
         // Those of topics with a document are stale (left by a run killed before it removed them).
@@ -104,7 +105,7 @@ struct ResumeStateStore: Sendable {
             let document = RestoreProgress(targetTopic: topic, updatedAt: Date(), partitions: states)
             try await store.put(key, body: Array(try document.encoded()))
         } catch {
-            var failure = RestoreError.wrap(error, "cannot write restore state \(key)")
+            var failure = RunFailure.wrap(error, "cannot write restore state \(key)")
             if !isLocal { failure.message += " (for a read-only store use --state-dir)" }
             throw failure
         }
@@ -116,7 +117,7 @@ struct ResumeStateStore: Sendable {
         do {
             try await store.delete(keys: keys)
         } catch {
-            throw RestoreError.wrap(error, "cannot remove old restore state \(keys[0])")
+            throw RunFailure.wrap(error, "cannot remove old restore state \(keys[0])")
         }
     }
 }

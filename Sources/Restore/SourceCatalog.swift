@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Layout
 import ObjectStore
@@ -77,10 +78,10 @@ struct SourceCatalog: Sendable {
         do {
             manifestKeys = try await store.listAll(prefix: layout.runsFolder).map(\.key).filter { layout.runID(fromKey: $0) != nil }
         } catch {
-            throw RestoreError.wrap(error, "cannot list manifests under \(layout.runsFolder)")
+            throw RunFailure.wrap(error, "cannot list manifests under \(layout.runsFolder)")
         }
         if manifestKeys.isEmpty {
-            if let asOf { throw RestoreError.invalidInput("--as-of \(asOf): the store has no manifests (no backup runs)") }
+            if let asOf { throw RunFailure.invalidInput("--as-of \(asOf): the store has no manifests (no backup runs)") }
             return try await listed(store: store, layout: layout)
         }
         var manifests: [RunManifest] = []
@@ -88,14 +89,14 @@ struct SourceCatalog: Sendable {
             do {
                 manifests.append(try RunManifest.decode(Data(try await store.get(key)), name: key, layout: layout))
             } catch let error as ManifestError {
-                throw RestoreError.invalidInput(error.description)
+                throw RunFailure.invalidInput(error.description)
             } catch {
-                throw RestoreError.wrap(error, "manifest \(key)")
+                throw RunFailure.wrap(error, "manifest \(key)")
             }
         }
         if let asOf {
             guard let upTo = manifests.asOf(asOf) else {
-                throw RestoreError.invalidInput("--as-of \(asOf): no backup run has that id (runs: \(manifests.sortedByRun().map(\.runId.rawValue).joined(separator: ", ")))")
+                throw RunFailure.invalidInput("--as-of \(asOf): no backup run has that id (runs: \(manifests.sortedByRun().map(\.runId.rawValue).joined(separator: ", ")))")
             }
             manifests = upTo
         }
@@ -103,9 +104,9 @@ struct SourceCatalog: Sendable {
         do {
             pruned = try await PrunedStateKeeper.read(store: store, layout: layout)
         } catch let error as ManifestError {
-            throw RestoreError.invalidInput(error.description)
+            throw RunFailure.invalidInput(error.description)
         } catch {
-            throw RestoreError.wrap(error, "read \(layout.prunedKey)")
+            throw RunFailure.wrap(error, "read \(layout.prunedKey)")
         }
         return fromManifests(manifests.sortedByRun(), layout: layout, pruned: pruned)
     }
@@ -157,16 +158,16 @@ struct SourceCatalog: Sendable {
         do {
             summaries = try await store.listAll(prefix: layout.topicsFolder)
         } catch {
-            throw RestoreError.wrap(error, "cannot list \(layout.topicsFolder) in \(store.location)")
+            throw RunFailure.wrap(error, "cannot list \(layout.topicsFolder) in \(store.location)")
         }
         let sizes = Dictionary(summaries.map { ($0.key, $0.size) }, uniquingKeysWith: { a, _ in a })
         guard !summaries.isEmpty else {
-            throw RestoreError.invalidInput("\(store.location) holds neither manifests (\(layout.runsFolder)) nor data objects (\(layout.topicsFolder)); check --store and --topics-dir")
+            throw RunFailure.invalidInput("\(store.location) holds neither manifests (\(layout.runsFolder)) nor data objects (\(layout.topicsFolder)); check --store and --topics-dir")
         }
         let index = ObjectKeyIndex(keys: summaries.map(\.key), layout: layout)
         if let bad = index.rejected.first {
             let more = index.rejected.count > 1 ? "; \(index.rejected.count - 1) more such keys" : ""
-            throw RestoreError.invalidInput("\(bad.description) (no manifest exists, so every object under \(layout.topicsFolder) must be a data object named <topic>+<partition>+<offset>.<ext>\(more))")
+            throw RunFailure.invalidInput("\(bad.description) (no manifest exists, so every object under \(layout.topicsFolder) must be a data object named <topic>+<partition>+<offset>.<ext>\(more))")
         }
         var partitions: [TopicPartition: [SourceObject]] = [:]
         for (tp, entries) in index.partitions {

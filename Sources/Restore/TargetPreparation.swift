@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 import Layout
@@ -12,7 +13,7 @@ enum TargetPreparation {
         do {
             metadata = try admin.metadata()
         } catch {
-            throw RestoreError.wrap(error, "target cluster \(options.kafka.bootstrapServers)")
+            throw RunFailure.wrap(error, "target cluster \(options.kafka.bootstrapServers)")
         }
         let existing = Dictionary(metadata.topics.filter { $0.error == nil }.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for index in plan.topics.indices {
@@ -101,9 +102,9 @@ enum TargetPreparation {
             return failure.detail
         } catch let error as KafkaError {
             if case .unsupported = error.kind {
-                throw RestoreError.invalidInput("cannot create target topic \(topic.name): \(error); create the target topics by hand, then restore without --create-topics")
+                throw RunFailure.invalidInput("cannot create target topic \(topic.name): \(error); create the target topics by hand, then restore without --create-topics")
             }
-            throw RestoreError.wrap(error, "cannot create target topic \(topic.name)")
+            throw RunFailure.wrap(error, "cannot create target topic \(topic.name)")
         }
     }
 
@@ -113,6 +114,6 @@ enum TargetPreparation {
             if let topic = try? admin.topic(name), topic.error == nil, topic.partitionCount >= count { return }
             Thread.sleep(forTimeInterval: 0.2)
         }
-        throw RestoreError.failure("target topic \(name) was created but its \(count) partitions did not appear within 30 s")
+        throw RunFailure.failure("target topic \(name) was created but its \(count) partitions did not appear within 30 s")
     }
 }

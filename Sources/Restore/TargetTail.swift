@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 import Layout
@@ -57,7 +58,7 @@ struct TargetTail: Sendable {
         while !open.isEmpty {
             guard Date() < deadline else {
                 let names = open.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }.prefix(3).map(\.description)
-                throw RestoreError.failure("reading the tail of target \(names.joined(separator: ", "))\(open.count > 3 ? " and \(open.count - 3) more" : ""): no end of partition within \(Int(timeoutSeconds)) s")
+                throw RunFailure.failure("reading the tail of target \(names.joined(separator: ", "))\(open.count > 3 ? " and \(open.count - 3) more" : ""): no end of partition within \(Int(timeoutSeconds)) s")
             }
             var failure: (TopicPartition?, KafkaError)?
             try reader.poll(maxEvents: 5000, timeoutMilliseconds: 200) { event in
@@ -75,7 +76,7 @@ struct TargetTail: Sendable {
                 }
             }
             if let (partition, error) = failure {
-                throw RestoreError.failure("reading the tail of target \(partition?.description ?? "partitions"): \(error)")
+                throw RunFailure.failure("reading the tail of target \(partition?.description ?? "partitions"): \(error)")
             }
         }
         return last

@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 import Layout
@@ -38,7 +39,7 @@ enum TopicCreation {
         }
         outcome.atTargetDefault.sort()
         while let reason = try create(trying) {
-            guard !trying.configs.isEmpty else { throw RestoreError.failure("cannot create target topic \(topic.name): \(reason)") }
+            guard !trying.configs.isEmpty else { throw RunFailure.failure("cannot create target topic \(topic.name): \(reason)") }
             // The longest name the reason holds: `retention.ms` is inside `delete.retention.ms` too.
             let named = trying.configs.keys.filter { reason.contains($0) }.max { $0.count < $1.count }
             for name in named.map({ [$0] }) ?? Array(trying.configs.keys) {

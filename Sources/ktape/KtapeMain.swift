@@ -1,4 +1,5 @@
 import ArgumentParser
+import Failures
 import Foundation
 
 /// glibc's mallopt with M_TRIM_THRESHOLD, M_MMAP_THRESHOLD and M_ARENA_MAX (<malloc.h>, which
@@ -53,10 +54,10 @@ enum KtapeMain {
                 try command.run()
             }
             return ExitStatus.done
-        } catch let failure as CommandFailure {
+        } catch let failure as RunFailure {
             let duration = LogFields().with("duration_ms", Int64(Date().timeIntervalSince(started) * 1000))
-            Console.standard.failure(failure.message, failure.fields.merging(duration))
-            return failure.status
+            Console.standard.failure(failure.message, ErrorFields.of(failure.cause).merging(duration))
+            return failure.exitStatus
         } catch let exit as ExitCode {
             return exit.rawValue
         } catch {

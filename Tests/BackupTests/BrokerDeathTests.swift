@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import KtapeTestSupport
 import Layout
@@ -13,7 +14,7 @@ import Testing
     static let stall: TimeInterval = 3
 
     /// `signal` hits the cluster just before the first put of a key `when` selects.
-    func runDying(_ signal: Int32, when matches: @escaping @Sendable (String) -> Bool) async throws -> (BackupError?, HookStore, String) {
+    func runDying(_ signal: Int32, when matches: @escaping @Sendable (String) -> Bool) async throws -> (RunFailure?, HookStore, String) {
         let mock = try MockKafkaProcess(topic: "unused", partitions: 1, brokers: 1)
         defer { mock.send(SIGCONT); mock.stop() }
         let fixture = BackupFixture(process: mock)
@@ -28,11 +29,11 @@ import Testing
             do {
                 _ = try await BackupEngine.run(run)
                 return nil
-            } catch let error as BackupError {
+            } catch let error as RunFailure {
                 return error.message
             }
         }
-        return (outcome.map { BackupError(.failure, $0) }, store, mock.bootstrap)
+        return (outcome.map { RunFailure(.failure, $0) }, store, mock.bootstrap)
     }
 
     @Test(arguments: [SIGKILL, SIGSTOP])
@@ -63,7 +64,7 @@ import Testing
         let store = HookStore(when: { $0.hasPrefix("topics/") }) { [stop = request.stop] in stop.request("SIGTERM") }
         request.store = store
         let run = request
-        let error = await #expect(throws: BackupError.self) { try await within(60) { try await BackupEngine.run(run) } }
+        let error = await #expect(throws: RunFailure.self) { try await within(60) { try await BackupEngine.run(run) } }
         #expect(error?.kind == .interrupted)
         #expect(error?.message.hasPrefix("interrupted by SIGTERM") == true, "\(error?.message ?? "")")
         #expect(try await store.base.listAll(prefix: "_ktape/").isEmpty, "lock or manifest left behind")

@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Spawn
 import Testing
@@ -59,7 +60,7 @@ import ObjectStore
         } + [KafkaProducerRecord(topic: topic, partition: 0, key: nil, value: nil, timestamp: 1_700_000_000_009)])
 
         let failing = MemoryStore()
-        let error = await #expect(throws: BackupError.self) {
+        let error = await #expect(throws: RunFailure.self) {
             try await fixture.backup(store: failing, topics: [topic], ["format": "confluent-json"])
         }
         #expect(error?.kind == .failure)

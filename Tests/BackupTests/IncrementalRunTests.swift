@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Testing
 @testable import Backup
@@ -48,7 +49,7 @@ import ObjectStore
         try fixture.produceJSON(topic: topic, partitions: 1, count: 3)
         let store = MemoryStore()
         _ = try await fixture.backup(store: store, topics: [topic])
-        let error = await #expect(throws: BackupError.self) {
+        let error = await #expect(throws: RunFailure.self) {
             try await fixture.backup(store: store, topics: [topic], ["compression": "gzip"])
         }
         #expect(error?.kind == .invalidInput)

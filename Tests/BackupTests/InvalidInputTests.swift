@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Testing
 @testable import Backup
@@ -11,7 +12,7 @@ import ObjectStore
     @Test func aNamedTopicThatDoesNotExistIsInvalidInput() async throws {
         let fixture = try BackupFixture(brokers: 1)
         let store = MemoryStore()
-        let error = await #expect(throws: BackupError.self) { try await fixture.backup(store: store, topics: ["no-such-topic"]) }
+        let error = await #expect(throws: RunFailure.self) { try await fixture.backup(store: store, topics: ["no-such-topic"]) }
         #expect(error?.kind == .invalidInput)
         #expect(error?.message == "topic no-such-topic does not exist in the cluster")
         #expect(try await store.listAll(prefix: "").isEmpty)
@@ -39,7 +40,7 @@ import ObjectStore
         request.kafka = KafkaConfig(bootstrapServers: "127.0.0.1:1")
         request.connectTimeout = 3
         let started = Date()
-        let error = await #expect(throws: BackupError.self) { try await BackupEngine.run(request) }
+        let error = await #expect(throws: RunFailure.self) { try await BackupEngine.run(request) }
         // Without the connect timeout librdkafka would retry forever; the bound is loose because a
         // loaded CI machine (the whole suite in parallel on 2 cores) stretched a 10 s timeout to 23 s.
         #expect(Date().timeIntervalSince(started) < 60)

@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Spawn
 import Testing
@@ -26,7 +27,7 @@ import StoreLock
         let key = fixture.layout.storeLockKey
         try await store.put(key, body: try table(lease("20261124T120000.000Z-all-00000001", job: "another-job", topic: topic, expiresIn: 600)))
 
-        let error = await #expect(throws: BackupError.self) { try await fixture.backup(store: store, topics: [topic]) }
+        let error = await #expect(throws: RunFailure.self) { try await fixture.backup(store: store, topics: [topic]) }
         #expect(error?.kind == .failure)
         let message = error?.message ?? ""
         #expect(message.contains("topic \(topic) is held by backup of job another-job by otherhost pid 42"), "\(message)")
@@ -88,7 +89,7 @@ import StoreLock
         let old = JobLock(job: "nightly-all", runId: RunID(rawValue: "20261124T120000.000Z-all-00000003"), holder: "otherhost pid 7",
                           acquiredAt: now, expiresAt: now.addingTimeInterval(600))
         try await store.put(fixture.layout.lockKey(job: "nightly-all"), body: Array(try old.encoded()))
-        let error = await #expect(throws: BackupError.self) { try await fixture.backup(store: store, topics: [topic]) }
+        let error = await #expect(throws: RunFailure.self) { try await fixture.backup(store: store, topics: [topic]) }
         #expect(error?.message.contains("earlier ktape") == true, "\(error?.message ?? "")")
         #expect(error?.message.contains("_ktape/locks/nightly-all.json") == true)
         #expect(try await StoreContents.dataKeys(store).isEmpty)

@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Spawn
 import Inspection
@@ -145,7 +146,7 @@ final class PruneFixture: @unchecked Sendable {
         let backup = LeaseTable.Lease(runId: "20261205T000000.000Z-all-00000001", command: "backup", job: "nightly", holder: "otherhost pid 1",
                                       claims: [LeaseTable.Claim(topic: "events")], acquiredAt: now, expiresAt: now.addingTimeInterval(600))
         try await fixture.store.put(fixture.layout.storeLockKey, body: Array(try LeaseTable(leases: [backup]).encoded()))
-        let error = await #expect(throws: PruneError.self) { try await PruneEngine.run(try fixture.request(before: 5_000)) }
+        let error = await #expect(throws: RunFailure.self) { try await PruneEngine.run(try fixture.request(before: 5_000)) }
         #expect(error?.message.contains("topic events is held by backup of job nightly") == true, "\(error?.message ?? "")")
         #expect(try await fixture.existing().count == 3)
     }

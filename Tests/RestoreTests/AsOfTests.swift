@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 import Layout
@@ -22,7 +23,7 @@ import Testing
         #expect(differences(expected: first, got: try readTarget(cluster.config, topic: "t", partitions: 1)[0] ?? []) == [])
 
         options.asOf = RunID(rawValue: "20000101T000000.000Z-all-00000000")
-        let error = await #expect(throws: RestoreError.self) { try await restore(fixture, options).summary.line }
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
         #expect(error?.isInvalidInput == true)
         #expect(error?.message.hasPrefix("--as-of 20000101T000000.000Z-all-00000000: no backup run has that id") == true)
     }

@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 import Layout
@@ -52,7 +53,7 @@ import Testing
         var options = mockOptions(cluster)
         options.fromTime = 1
         let engine = RestoreEngine(store: try LocalDirectoryStore(root: Self.bucket), layout: StoreLayout(), options: options)
-        let error = await #expect(throws: RestoreError.self) { try await engine.run().summary.line }
+        let error = await #expect(throws: RunFailure.self) { try await engine.run().summary.line }
         #expect(error?.isInvalidInput == true)
         #expect(error?.message.contains("confluent-json") == true)
     }

@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 import KtapeTestSupport
@@ -32,7 +33,7 @@ import Testing
         damaged += envelope(records[7..<8])
         try await fixture.store.put(middle, body: damaged)
 
-        let error = await #expect(throws: RestoreError.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
         #expect(error?.message.hasPrefix("object \(middle) line 3: ") == true)
         #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0]?.count == 6)
 
@@ -47,7 +48,7 @@ import Testing
         let last = manifest.objects[2].key
         let whole = try await fixture.store.get(last)
         try await fixture.store.put(last, body: Array(whole.prefix(whole.count - 9)))
-        let error = await #expect(throws: RestoreError.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
         #expect(error?.message.contains("object \(last)") == true)
         #expect(error?.message.contains("truncated") == true)
         // Placed in the stored object (where the data ends), not as "line 1" of its records.
@@ -64,7 +65,7 @@ import Testing
     @Test func missingManifestObjectIsRefusedBeforeProducing() async throws {
         let (cluster, fixture, _, manifest) = try await setUp()
         try await fixture.store.delete(manifest.objects[1].key)
-        let error = await #expect(throws: RestoreError.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
         #expect(error?.isInvalidInput == true)
         #expect(error?.message.contains("t/0 offsets [4, 8) (1 object)") == true, "\(error?.message ?? "")")
         #expect(error?.message.contains("--allow-missing") == true)
@@ -86,7 +87,7 @@ import Testing
         let manifest = try await fixture.writeRun(["t": records], partitionCounts: ["t": 2], perObject: 8)
         try cluster.createTopic("t", partitions: 2)
         let second = try #require(manifest.objects.first { $0.partition == 1 })
-        let error = await #expect(throws: RestoreError.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
         #expect(error?.message.contains("object \(second.key) is missing") == true, "\(error?.message ?? "")")
         let got = try readTarget(cluster.config, topic: "t", partitions: 2)
         #expect(differences(expected: records[0]!, got: got[0] ?? []) == [])
@@ -102,7 +103,7 @@ import Testing
         try await store.put("topics/t/partition=0/t+0+0000000002.avro", body: Array("3\n".utf8))
         try cluster.createTopic("t", partitions: 1)
         let engine = RestoreEngine(store: store, layout: StoreLayout(), options: mockOptions(cluster))
-        let error = await #expect(throws: RestoreError.self) { try await engine.run().summary.line }
+        let error = await #expect(throws: RunFailure.self) { try await engine.run().summary.line }
         #expect(error?.isInvalidInput == true)
         #expect(error?.message.contains("t+0+0000000002.avro': unknown extension '.avro'") == true)
         #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0] == nil)
@@ -116,7 +117,7 @@ import Testing
         broken.runId = RunID(rawValue: manifest.runId.rawValue + "x")
         try await fixture.store.delete(fixture.layout.runManifestKey(manifest.runId))
         try await fixture.store.put(fixture.layout.runManifestKey(broken.runId), body: Array(try broken.encoded(layout: fixture.layout)))
-        let error = await #expect(throws: RestoreError.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
         #expect(error?.isInvalidInput == true)
         #expect(error?.message.contains("hole") == true)
     }

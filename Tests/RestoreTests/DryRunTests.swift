@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 import Layout
@@ -93,7 +94,7 @@ import Testing
         #expect(result.plan.text.components(separatedBy: "\n").filter { $0.hasPrefix("  problem: ") }.count == 3)
         #expect(result.plan.text.contains("orders → orders: 3 of 3 partitions"))
         #expect(result.plan.text.contains("refunds → refunds: 2 of 2 partitions"))
-        let error = await #expect(throws: RestoreError.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
         #expect(error?.isInvalidInput == true)
         #expect(error?.message.hasPrefix("3 problems: target topic orders has 2 partitions") == true)
         #expect(error?.message.contains("; target topic refunds has 1 partitions") == true)

@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 import Layout
@@ -14,7 +15,7 @@ import Testing
         try await store.put("topics/t/partition=0/t+0+0000000002.json", body: Array("3\n4\n".utf8))
         try cluster.createTopic("t", partitions: 1)
         let engine = RestoreEngine(store: store, layout: StoreLayout(), options: mockOptions(cluster))
-        let error = await #expect(throws: RestoreError.self) { try await engine.run().summary.line }
+        let error = await #expect(throws: RunFailure.self) { try await engine.run().summary.line }
         #expect(error?.message.contains("t+0+0000000002.json starts at offset 2, inside the object before it") == true)
         #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0]?.map(\.value) == ["1", "2", "3"].map { Array($0.utf8) })
     }

@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 import Layout
@@ -34,7 +35,7 @@ import Testing
         #expect(plan.warnings == ["topic ghost named in topic-regex-list has no objects in the store"])
 
         options.topicRegexList = try TopicRegexList(parsing: "ghost:.*")
-        let error = #expect(throws: RestoreError.self) { try RestorePlanner.plan(try catalog(["a": .createTime]), options: options) }
+        let error = #expect(throws: RunFailure.self) { try RestorePlanner.plan(try catalog(["a": .createTime]), options: options) }
         #expect(error?.isInvalidInput == true)
         #expect(error?.message.contains("holds none of them") == true)
     }
@@ -55,7 +56,7 @@ import Testing
         let plan = try RestorePlanner.plan(try catalog(["a": .createTime, "b": .createTime, "c": .createTime]), options: options)
         #expect(plan.topics.map(\.sourceTopic) == ["a", "c"])
         #expect(plan.problems == ["source topics a and b would both restore into same; change --rename-regex"])
-        let joined = RestoreError.problems(plan.problems + ["second"])
+        let joined = RunFailure.problems(plan.problems + ["second"])
         #expect(joined.isInvalidInput)
         #expect(joined.message == "2 problems: source topics a and b would both restore into same; change --rename-regex; second")
     }
@@ -72,7 +73,7 @@ import Testing
         let store = MemoryStore(name: "memory://empty")
         try await store.put("elsewhere/x.json", body: [])
         let engine = RestoreEngine(store: store, layout: StoreLayout(), options: RestoreOptions(kafka: KafkaConfig(bootstrapServers: "127.0.0.1:1")))
-        let error = await #expect(throws: RestoreError.self) { try await engine.run().summary.line }
+        let error = await #expect(throws: RunFailure.self) { try await engine.run().summary.line }
         #expect(error?.isInvalidInput == true)
         #expect(error?.message == "memory://empty holds neither manifests (_ktape/runs/) nor data objects (topics/); check --store and --topics-dir")
     }

@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 import Layout
@@ -17,7 +18,7 @@ import Testing
 
         var small = mockOptions(cluster)
         try small.kafka.set("message.max.bytes", "2000")
-        let error = await #expect(throws: RestoreError.self) { try await restore(fixture, small).summary.line }
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, small).summary.line }
         #expect(error?.message.hasPrefix("produce to t/0 (source offset 7): ") == true)
         #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0]?.count == 7)
         let state = try await fixture.store.get(fixture.layout.restoreStateKey(targetCluster: small.targetCluster, topic: "t"))

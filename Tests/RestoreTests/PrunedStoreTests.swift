@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 import KtapeTestSupport
@@ -41,7 +42,7 @@ import Testing
         let (cluster, fixture, records, manifest) = try await setup()
         for object in first(2, of: manifest, partition: 0) { try await fixture.store.delete(object.key) }
 
-        let error = await #expect(throws: RestoreError.self) { try await restore(fixture, mockOptions(cluster)) }
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)) }
         #expect(error?.isInvalidInput == true)
         #expect(error?.message.contains("events/0 offsets [0, 10) (2 objects)") == true, "\(error?.message ?? "")")
         #expect(error?.message.contains("--allow-missing") == true)

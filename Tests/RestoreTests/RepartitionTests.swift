@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 import Layout
@@ -102,11 +103,11 @@ import Testing
         let (narrow, fixture, _, options) = try await setUp(from: 9, to: 4)
         var plain = options
         plain.repartition = false
-        let refused = await #expect(throws: RestoreError.self) { try await restore(fixture, plain).summary.line }
+        let refused = await #expect(throws: RunFailure.self) { try await restore(fixture, plain).summary.line }
         #expect(refused?.message.contains("or pass --repartition") == true)
         var grouped = options
         grouped.consumerGroups = .names(["app"])
-        let withGroups = await #expect(throws: RestoreError.self) { try await restore(fixture, grouped).summary.line }
+        let withGroups = await #expect(throws: RunFailure.self) { try await restore(fixture, grouped).summary.line }
         #expect(withGroups?.isInvalidInput == true)
         #expect(withGroups?.message.hasPrefix("--consumer-groups cannot be combined with --repartition (repartitioned: orders)") == true)
 
@@ -119,7 +120,7 @@ import Testing
         var byNumber = widerOptions
         byNumber.repartition = false
         #expect(try await restore(wider, byNumber).summary.producedRecords == 240)
-        let mixed = await #expect(throws: RestoreError.self) { try await restore(wider, widerOptions).summary.line }
+        let mixed = await #expect(throws: RunFailure.self) { try await restore(wider, widerOptions).summary.line }
         #expect(mixed?.isInvalidInput == true)
         #expect(mixed?.message.contains("with other settings") == true)
         withExtendedLifetime((narrow, equal, wide)) {}

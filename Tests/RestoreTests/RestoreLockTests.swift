@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 import KtapeTestSupport
@@ -35,7 +36,7 @@ import Testing
 
         var second = options
         second.holder = "otherhost pid 2"
-        let error = await #expect(throws: RestoreError.self) { try await restore(fixture, second) }
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, second) }
         #expect(error?.isInvalidInput == false)
         let message = error?.message ?? ""
         #expect(message.contains("another restore is running into it: topic events is held by restore"), "\(message)")
@@ -78,7 +79,7 @@ import Testing
                                                         claims: [LeaseTable.Claim(topic: "events")], acquiredAt: now,
                                                         expiresAt: now.addingTimeInterval(600))])
         try await LocalDirectoryStore(root: directory).put(key, body: Array(try held.encoded()))
-        let error = await #expect(throws: RestoreError.self) { try await restore(fixture, options) }
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, options) }
         #expect(error?.message.contains("restore of job j by otherhost pid 5") == true, "\(error?.message ?? "")")
         #expect(try readTarget(cluster.config, topic: "events", partitions: 2).values.allSatisfy(\.isEmpty))
     }

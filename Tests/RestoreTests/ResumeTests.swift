@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 import KtapeTestSupport
@@ -152,7 +153,7 @@ import Testing
         try producer.produce(KafkaProducerRecord(topic: "events", partition: 0, key: Array("intruder".utf8), value: []), id: 0)
         try producer.flush(timeoutMilliseconds: 10_000)
 
-        let error = await #expect(throws: RestoreError.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
         #expect(error?.message.contains("events/0") == true)
         #expect(error?.message.contains("another producer") == true)
         let key = fixture.layout.restoreStateKey(targetCluster: killed.targetCluster, topic: "events")
@@ -168,7 +169,7 @@ import Testing
         let options = mockOptions(cluster)
         let key = fixture.layout.restoreStateKey(targetCluster: options.targetCluster, topic: "events")
         try await fixture.store.put(key, body: Array(#"{"format": "ktape-restore-progress", "version": 2, "targetTopic": "events"}"#.utf8))
-        let error = await #expect(throws: RestoreError.self) { try await restore(fixture, options).summary.line }
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
         #expect(error?.isInvalidInput == true)
         #expect(error?.message == "manifest \(key): missing field .updatedAt; remove it to restore events from the start")
         #expect(try readTarget(cluster.config, topic: "events", partitions: 1)[0]?.count ?? 0 == 0)
@@ -184,7 +185,7 @@ import Testing
         try await restore(fixture, mockOptions(cluster))
         var other = mockOptions(cluster)
         other.fromTime = records[3].timestamp
-        let error = await #expect(throws: RestoreError.self) { try await restore(fixture, other).summary.line }
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, other).summary.line }
         #expect(error?.isInvalidInput == true)
         #expect(error?.message.contains("other settings") == true)
         #expect(try readTarget(cluster.config, topic: "events", partitions: 1)[0]?.count == 10)

@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 import Layout
@@ -62,7 +63,7 @@ import Testing
         try await store.put("topics/t/hour=13/t+0+000.json", body: Array("1\n2\n3\n".utf8))
         try await store.put("topics/t/hour=13/t+0+002.json", body: Array("3\n".utf8))
         try await store.put("topics/t/hour=14/t+0+001.json", body: Array("9\n".utf8))
-        let error = await #expect(throws: RestoreError.self) { try await restore(store, topics: ["t": 1]).1.summary.line }
+        let error = await #expect(throws: RunFailure.self) { try await restore(store, topics: ["t": 1]).1.summary.line }
         #expect(error?.message.contains("t+0+002.json starts at offset 2, inside the object before it") == true)
     }
 

@@ -1,4 +1,5 @@
 import Backup
+import Failures
 import Foundation
 import Kafka
 import Layout
@@ -99,7 +100,7 @@ struct RestoreTansuTests {
         let until = Date().addingTimeInterval(3)
         while Date() < until { _ = try member.poll(timeoutMilliseconds: 200) }
         options.consumerGroups = .names([group])
-        let error = await #expect(throws: RestoreError.self) { try await restore(fixture, options).summary.line }
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
         #expect(error?.message.hasPrefix("consumer group \(group): ") == true)
         #expect(error?.message.contains("active members") == true)
         let p0 = KafkaTopicPartition(topic: topic, partition: 0)

@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 import Layout
@@ -17,7 +18,7 @@ import Testing
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = try await fixtureWithThreePartitions()
         try cluster.createTopic("orders", partitions: 2)
-        let error = await #expect(throws: RestoreError.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
         #expect(error?.isInvalidInput == true)
         #expect(error?.message.contains("target topic orders has 2 partitions, source topic orders has 3") == true)
         let got = try readTarget(cluster.config, topic: "orders", partitions: 2)
@@ -31,7 +32,7 @@ import Testing
         let fixture = try await fixtureWithThreePartitions()
         var options = mockOptions(cluster)
         options.rename = try RegexRouter(regex: "orders", replacement: "orders-copy")
-        let error = await #expect(throws: RestoreError.self) { try await restore(fixture, options).summary.line }
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
         #expect(error?.isInvalidInput == true)
         #expect(error?.message.contains("orders-copy does not exist") == true)
         #expect(error?.message.contains("--create-topics") == true)
@@ -44,7 +45,7 @@ import Testing
                                    partitionCounts: ["a-1": 1, "a-2": 1])
         var options = mockOptions(cluster)
         options.rename = try RegexRouter(regex: "a-\\d", replacement: "merged")
-        let error = await #expect(throws: RestoreError.self) { try await restore(fixture, options).summary.line }
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
         #expect(error?.isInvalidInput == true)
         #expect(error?.message.contains("a-1 and a-2 would both restore into merged") == true)
     }
@@ -79,7 +80,7 @@ import Testing
         let plan = try await restore(fixture, dry).plan
         #expect(plan.topics.first?.action == .create)
         #expect(plan.text.contains("will be created with 3 partitions"))
-        let error = await #expect(throws: RestoreError.self) { try await restore(fixture, options).summary.line }
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
         #expect(error?.message.contains("cannot create target topic fresh-orders") == true)
         #expect(error?.isInvalidInput == true)
         #expect(error?.message.contains("create the target topics by hand") == true)

@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 import KtapeTestSupport
@@ -36,7 +37,7 @@ import Testing
             do {
                 _ = try await RestoreEngine(store: fixture.store, layout: fixture.layout, options: run).run()
                 return nil
-            } catch let error as RestoreError {
+            } catch let error as RunFailure {
                 return error.message
             }
         }

@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 import Layout
@@ -52,7 +53,7 @@ import Testing
         #expect(created.applied == [:])
         #expect(created.refused == ["cleanup.policy": "policy violation", "retention.ms": "policy violation"])
 
-        let error = #expect(throws: RestoreError.self) {
+        let error = #expect(throws: RunFailure.self) {
             try TopicCreation.create(newTopic(["cleanup.policy": "compact"]), brokerDefaults: [:]) { _ in "INVALID_REPLICATION_FACTOR" }
         }
         #expect(error?.message == "cannot create target topic copy: INVALID_REPLICATION_FACTOR")

@@ -1,3 +1,4 @@
+import Failures
 import Gzip
 import ObjectStore
 
@@ -71,7 +72,7 @@ final class ObjectStream {
         guard let gzip else { return }
         if let previous = compressing {
             do { try ThreadBridge.wait { try await previous.value } } catch let error as GzipError {
-                throw BackupError.failure("compress \(key): \(error)")
+                throw RunFailure.failure("compress \(key): \(error)")
             }
         }
         let input = chunk

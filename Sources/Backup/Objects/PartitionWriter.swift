@@ -1,3 +1,4 @@
+import Failures
 import Kafka
 import Layout
 
@@ -60,7 +61,7 @@ final class PartitionWriter {
         } catch {
             let place = "topic \(partition.topic) partition \(partition.partition) offset \(record.offset)"
             guard settings.onInvalidJSON == .skip else {
-                throw BackupError.failure("\(place): cannot write as \(settings.format.rawValue): \(error) (on-invalid-json: skip would skip it)")
+                throw RunFailure.failure("\(place): cannot write as \(settings.format.rawValue): \(error) (on-invalid-json: skip would skip it)")
             }
             skipped += 1
             return try advance(past: record.offset, uploads: uploads)

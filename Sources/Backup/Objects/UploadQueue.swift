@@ -1,3 +1,4 @@
+import Failures
 import Layout
 import ObjectStore
 
@@ -62,7 +63,7 @@ final class UploadQueue {
                 let task = upload.task
                 summaries.append(try ThreadBridge.wait { try await task.value })
             } catch {
-                throw BackupError.wrap(error, "upload \(upload.key)")
+                throw RunFailure.wrap(error, "upload \(upload.key)")
             }
         }
         guard let main = summaries.first else { return }

@@ -1,3 +1,4 @@
+import Failures
 import Kafka
 import Layout
 
@@ -16,7 +17,7 @@ enum TopicSelection {
         var chosen: [String: KafkaTopicMetadata] = [:]
         for name in settings.topics?.value ?? [] {
             guard let topic = existing[name] else {
-                throw BackupError.invalidInput("topic \(name) does not exist in the cluster")
+                throw RunFailure.invalidInput("topic \(name) does not exist in the cluster")
             }
             chosen[name] = topic
         }

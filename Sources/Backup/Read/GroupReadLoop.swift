@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 import Layout
@@ -102,14 +103,14 @@ final class GroupReadLoop {
                 case .endOfPartition(let partition, let nextOffset):
                     try writers[TopicPartition(partition.topic, partition.partition)]?.reachedEnd(nextOffset: nextOffset, uploads: uploads)
                 case .error(let error):
-                    if error.isFatal { throw BackupError.failure("read in group \(group): \(error)") }
+                    if error.isFatal { throw RunFailure.failure("read in group \(group): \(error)") }
                     if error.isOffsetReset {
-                        throw BackupError.failure("read in group \(group): \(error): retention deleted offsets while they were read; run again to record the gap")
+                        throw RunFailure.failure("read in group \(group): \(error): retention deleted offsets while they were read; run again to record the gap")
                     }
                     watchdog.lastError = error
                 }
             }
-            if let planFailure { throw BackupError.wrap(planFailure, "plan partitions in group \(group)") }
+            if let planFailure { throw RunFailure.wrap(planFailure, "plan partitions in group \(group)") }
             if let revokeFailure { throw revokeFailure }
             let now = request.clock()
             if sawAssignment, writers.values.allSatisfy(\.isDone), now.timeIntervalSince(lastRebalance) >= Self.settleTime {
@@ -120,10 +121,10 @@ final class GroupReadLoop {
             // A group that has not formed is not "nothing to do": a run whose members all gave up
             // here would back up nothing and succeed.
             if !sawAssignment, now.timeIntervalSince(joining) > request.stallTimeout {
-                throw BackupError.failure("consumer group \(group) gave this member no assignment within \(Int(request.stallTimeout)) s; the group did not form (is its coordinator reachable?)")
+                throw RunFailure.failure("consumer group \(group) gave this member no assignment within \(Int(request.stallTimeout)) s; the group did not form (is its coordinator reachable?)")
             }
             try watchdog.check(handled: handled, nothingToWaitFor: writers.values.allSatisfy(\.isDone), waitingFor: {
-                "reading " + BackupError.partitionList(writers.values.filter { !$0.isDone }.map(\.partition.description).sorted())
+                "reading " + RunFailure.partitionList(writers.values.filter { !$0.isDone }.map(\.partition.description).sorted())
                     + " in group \(group)"
             }, progress: { TopicProgress.summarise(Array(writers.values)) })
         }

@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 import Threads
@@ -22,11 +23,11 @@ struct KafkaWaits: Sendable {
         do {
             return try await KafkaBlocking.run(stop: stop, watch: watch, body)
         } catch Abandoned.stopped(let reason) {
-            throw BackupError.interrupted(reason)
+            throw RunFailure.backupInterrupted(reason)
         } catch Abandoned.stalled {
-            throw BackupError.stalled(cluster: cluster, seconds: watch.timeout, waitingFor: what)
+            throw RunFailure.stalled(cluster: cluster, seconds: watch.timeout, waitingFor: what)
         } catch {
-            throw BackupError.wrap(error, what)
+            throw RunFailure.wrap(error, what)
         }
     }
 }

@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 import Layout
@@ -69,7 +70,7 @@ final class ReadLoop {
                         if !leaving.contains(where: { $0 === moved }) { leaving.append(moved) }
                         if !moved.isDone, !joining.contains(where: { $0 === moved }) { joining.append(moved) }
                     } else if error.isFatal {
-                        throw BackupError.failure("read: \(error)")
+                        throw RunFailure.failure("read: \(error)")
                     } else {
                         watchdog.lastError = error
                     }
@@ -87,7 +88,7 @@ final class ReadLoop {
             }
 
             try watchdog.check(handled: handled, waitingFor: {
-                "reading " + BackupError.partitionList(active.map(\.partition.description))
+                "reading " + RunFailure.partitionList(active.map(\.partition.description))
             }, progress: topicProgress)
         }
         request.progress?(topicProgress())
@@ -118,14 +119,14 @@ final class ReadLoop {
         let partition = KafkaTopicPartition(topic: topic, partition: number)
         let low: Int64
         do { low = try admin.watermarks(partition).low } catch {
-            throw BackupError.failure("read \(writer.partition): offset \(writer.next) is gone and the log start cannot be read: \(error)")
+            throw RunFailure.failure("read \(writer.partition): offset \(writer.next) is gone and the log start cannot be read: \(error)")
         }
         if let gap = try writer.retentionMovedStart(to: low, uploads: uploads) {
             request.warn(RetentionWarning.line(topic: topic, partition: number, gap: gap))
         } else if !writer.isDone {
             // Out of range without the log start having moved past us: not retention. Re-assigning
             // the same offset would only spin until the stall timeout, with the cause lost.
-            throw BackupError.failure("read \(writer.partition): offset \(writer.next) is out of range but the log starts at \(low) (was the topic deleted and created again, or truncated?)")
+            throw RunFailure.failure("read \(writer.partition): offset \(writer.next) is out of range but the log starts at \(low) (was the topic deleted and created again, or truncated?)")
         }
         return writer
     }

@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 
@@ -24,7 +25,7 @@ struct ReadWatchdog {
     /// settle). `waitingFor` names what is waited for; `progress` is the loop's progress so far.
     mutating func check(handled: Int, nothingToWaitFor: Bool = false, waitingFor: () -> String,
                         progress: () -> [TopicProgress]) throws {
-        if let reason = request.stop.reason { throw BackupError.interrupted(reason) }
+        if let reason = request.stop.reason { throw RunFailure.backupInterrupted(reason) }
         let now = request.clock()
         defer { last = now }
         if handled > 0 || nothingToWaitFor {
@@ -32,7 +33,7 @@ struct ReadWatchdog {
         } else {
             idle += max(0, now.timeIntervalSince(last))
             if idle > request.stallTimeout {
-                throw BackupError.stalled(cluster: request.kafka.bootstrapServers, seconds: request.stallTimeout,
+                throw RunFailure.stalled(cluster: request.kafka.bootstrapServers, seconds: request.stallTimeout,
                                           waitingFor: waitingFor(), lastError: lastError)
             }
         }
@@ -43,9 +44,9 @@ struct ReadWatchdog {
     }
 }
 
-extension BackupError {
+extension RunFailure {
     /// The line of a run whose cluster stopped answering.
-    static func stalled(cluster: String, seconds: TimeInterval, waitingFor: String, lastError: Error? = nil) -> BackupError {
+    static func stalled(cluster: String, seconds: TimeInterval, waitingFor: String, lastError: Error? = nil) -> RunFailure {
         .failure("Kafka cluster \(cluster) made no progress for \(Int(seconds)) s while \(waitingFor)"
                  + (lastError.map { " (last error: \($0))" } ?? "") + "; no manifest was written, so a rerun continues from the last one")
     }
@@ -57,7 +58,7 @@ extension BackupError {
     }
 
     /// The line of a run stopped by a signal; its exit status follows the signal.
-    static func interrupted(_ reason: String) -> BackupError {
-        BackupError(.interrupted, "interrupted by \(reason): open uploads aborted, the lock released, no manifest written; run again to continue")
+    static func backupInterrupted(_ reason: String) -> RunFailure {
+        .interrupted("interrupted by \(reason): open uploads aborted, the lock released, no manifest written; run again to continue", by: reason)
     }
 }

@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Layout
 import ObjectStore
@@ -33,18 +34,18 @@ enum BackupLease {
             try await LegacyJobLocks.check(store: request.store, layout: request.layout, now: request.clock())
             try await keeper.acquire()
         } catch let error as LeaseError {
-            throw BackupError.failure("store \(request.store.location): \(error)")
+            throw RunFailure.failure("store \(request.store.location): \(error)")
         } catch let error as LegacyLockError {
-            throw BackupError.failure("\(error)")
+            throw RunFailure.failure("\(error)")
         } catch {
-            throw BackupError.wrap(error, "lock \(keeper.key)")
+            throw RunFailure.wrap(error, "lock \(keeper.key)")
         }
     }
 
     /// Before the manifest: the lease must still be this run's.
     static func checkHeld(_ keeper: LeaseKeeper) async throws {
         do { try await keeper.checkHeld() } catch {
-            throw BackupError.wrap(error, "lock \(keeper.key)")
+            throw RunFailure.wrap(error, "lock \(keeper.key)")
         }
     }
 }

@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Dispatch
 
@@ -13,7 +14,7 @@ enum ThreadBridge {
             done.signal()
         }
         done.wait()
-        guard let result = box.result else { throw BackupError.failure("internal: async work ended without a result") }
+        guard let result = box.result else { throw RunFailure.failure("internal: async work ended without a result") }
         return try result.get()
     }
 }

@@ -1,4 +1,5 @@
 import Backup
+import Failures
 import Foundation
 import Kafka
 import Layout
@@ -21,14 +22,14 @@ enum BackupRun {
     }
 
     private static func backup(_ spec: JobSpec) async throws -> BackupSummary {
-        guard let settings = spec.backup else { throw CommandFailure.invalidInput("backup settings are missing") }
+        guard let settings = spec.backup else { throw RunFailure.invalidInput("backup settings are missing") }
         let runId = RunID(startedAt: Date(), shard: settings.shardLabel, randomSuffix: UInt32.random(in: .min ... .max))
         Console.startRun(command: .backup, runId: runId)
         let console = Console.standard
         let kafka = try KafkaSettings.config(spec.common)
         let opened: OpenedStore
         do { opened = try StoreOpening.open(spec.common, creating: true) } catch {
-            throw CommandFailure.invalidInput("store \(spec.common.store.value): \(error)")
+            throw RunFailure.invalidInput("store \(spec.common.store.value): \(error)")
         }
         var request = BackupRequest(job: spec.jobName, settings: settings, consumerGroups: spec.common.consumerGroups?.value,
                                     kafka: kafka, store: opened.store, layout: opened.layout,
@@ -45,19 +46,15 @@ enum BackupRun {
         let summary: BackupSummary
         do {
             summary = try await BackupEngine.run(request)
-        } catch let error as BackupError {
-            switch error.kind {
-            case .invalidInput: throw CommandFailure.invalidInput(error.message, cause: error)
-            case .failure: throw CommandFailure.failure(error.message, cause: error)
-            case .interrupted: throw CommandFailure.interrupted(error.message)
-            }
+        } catch let error as RunFailure {
+            throw error
         } catch {
-            throw CommandFailure.failure("backup: \(error)", cause: error)
+            throw RunFailure.failure("backup: \(error)", cause: error)
         }
         print(summary.line)
         if let path = spec.common.summaryJSON?.value {
             do { try summary.json().write(to: URL(fileURLWithPath: path)) } catch {
-                throw CommandFailure.failure("summary-json \(path): cannot write: \(error.localizedDescription)")
+                throw RunFailure.failure("summary-json \(path): cannot write: \(error.localizedDescription)")
             }
         }
         return summary

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Failures
 import Foundation
 import Layout
 import ObjectStore
@@ -25,7 +26,7 @@ struct BenchStoreCommand: AsyncParsableCommand {
         document.flag(.endpointURL, endpointURL)
         let common = try EffectiveJob.load(command: .verify, jobPath: nil, flags: document).common
         let opened = try StoreOpening.open(common, creating: true)
-        guard let input = FileHandle(forReadingAtPath: file) else { throw CommandFailure.invalidInput("bench-store: cannot read \(file)") }
+        guard let input = FileHandle(forReadingAtPath: file) else { throw RunFailure.invalidInput("bench-store: cannot read \(file)") }
         let key = opened.layout.metadataFolder + "bench/object"
 
         let uploadStart = Date()
@@ -51,7 +52,7 @@ struct BenchStoreCommand: AsyncParsableCommand {
         let downloadSeconds = Date().timeIntervalSince(downloadStart)
         try await opened.store.delete(key)
         guard downloaded == summary.size, hasher.finish() == summary.sha256 else {
-            throw CommandFailure.failure("bench-store: the object read back differs from the one written")
+            throw RunFailure.failure("bench-store: the object read back differs from the one written")
         }
         print(String(format: "bytes=%lld upload_seconds=%.3f download_seconds=%.3f peak_rss_kib=%d",
                      summary.size, uploadSeconds, downloadSeconds, ProcessMemory.peakResidentKiB()))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Failures
 import Foundation
 
 struct DemoCommand: AsyncParsableCommand {
@@ -34,7 +35,7 @@ struct DemoCommand: AsyncParsableCommand {
         let path = store.hasPrefix("/") ? store : FileManager.default.currentDirectoryPath + "/" + store
         let report = try await DemoRun(storePath: path, recordsPerTopic: records, say: { print($0) }).run()
         if let first = report.mismatches.first {
-            throw CommandFailure.failure("demo: \(report.mismatches.count) record(s) differed, first: \(first)")
+            throw RunFailure.failure("demo: \(report.mismatches.count) record(s) differed, first: \(first)")
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Failures
 import Foundation
 import Inspection
 import Layout
@@ -61,13 +62,13 @@ enum InspectedStore {
 
     static func open(_ spec: JobSpec) throws -> OpenedStore {
         do { return try StoreOpening.open(spec.common, creating: false) } catch {
-            throw CommandFailure.invalidInput("store \(spec.common.store.value): \(error)")
+            throw RunFailure.invalidInput("store \(spec.common.store.value): \(error)")
         }
     }
 
     /// A store that refuses the job's bucket or credentials, a manifest that cannot be read, a layout
     /// ktape cannot describe: invalid input (exit 2); a store that could not be listed: failure (exit 1).
-    static func failure(_ error: InspectionError) -> CommandFailure {
+    static func failure(_ error: InspectionError) -> RunFailure {
         switch error {
         case .store(let store): return store.isConfigurationError ? .invalidInput(error.description, cause: store)
                                                                   : .failure(error.description, cause: store)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Failures
 import Foundation
 import Inspection
 import Layout
@@ -69,7 +70,7 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         try await metrics.write(verified: report)
         if !report.isClean {
-            throw CommandFailure.verifyFailed("verify: \(VerifyReport.count(report.problems.count, "problem")) in \(location)")
+            throw RunFailure.verifyFailed("verify: \(VerifyReport.count(report.problems.count, "problem")) in \(location)")
         }
     }
 

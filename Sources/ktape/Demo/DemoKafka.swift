@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 
@@ -10,7 +11,7 @@ enum DemoKafka {
         }
         for (id, record) in records.enumerated() { try producer.produce(record, id: UInt64(id)) }
         try producer.flush(timeoutMilliseconds: 30_000)
-        if let first = failures.first { throw CommandFailure.failure("demo: delivery failed: \(first)") }
+        if let first = failures.first { throw RunFailure.failure("demo: delivery failed: \(first)") }
         return records.count
     }
 
@@ -22,7 +23,7 @@ enum DemoKafka {
         var finished = Set<Int32>()
         let deadline = Date().addingTimeInterval(30)
         while finished.count < partitions {
-            guard Date() < deadline else { throw CommandFailure.failure("demo: reading \(topic) back timed out after 30 s") }
+            guard Date() < deadline else { throw RunFailure.failure("demo: reading \(topic) back timed out after 30 s") }
             for event in try reader.poll(timeoutMilliseconds: 200) {
                 switch event {
                 case .record(let record): records[record.partition, default: []].append(record)

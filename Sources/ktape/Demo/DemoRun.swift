@@ -1,4 +1,5 @@
 import Backup
+import Failures
 import Foundation
 import Inspection
 import Kafka
@@ -44,7 +45,7 @@ struct DemoRun {
             "bootstrap-servers": .scalar(cluster.bootstrapServers), "store": .scalar(storePath),
             "topics": .list(DemoRecords.topics.map(\.name)), "flush-size": .scalar("250"),
         ]), command: .backup)
-        guard let backupSettings = backupSpec.backup else { throw CommandFailure.failure("demo: no backup settings") }
+        guard let backupSettings = backupSpec.backup else { throw RunFailure.failure("demo: no backup settings") }
         var backupRequest = BackupRequest(job: "demo", settings: backupSettings, kafka: cluster.config, store: store, layout: layout)
         // The mock cluster answers neither DescribeConfigs nor ListGroups: do not wait long for them.
         backupRequest.clusterFactsTimeout = 1
@@ -56,7 +57,7 @@ struct DemoRun {
         let verified = try await StoreVerifier(store: store, layout: layout).run()
         say(verified.summaryLine)
         guard verified.isClean else {
-            throw CommandFailure.failure("demo: verify found \(verified.problems.count) problem(s), first: \(verified.problems[0])")
+            throw RunFailure.failure("demo: verify found \(verified.problems.count) problem(s), first: \(verified.problems[0])")
         }
 
         var restoreOptions = RestoreOptions(kafka: cluster.config)
@@ -96,7 +97,7 @@ enum DemoStoreDirectory {
             // Besides the layout's folders, only the directory store's own `.ktape-` files.
             guard isDirectory.boolValue,
                   entries.allSatisfy({ $0 == "topics" || $0 == StoreLayout.metadataFolder || $0.hasPrefix(".ktape-") }) else {
-                throw CommandFailure.failure("demo: \(path) exists and is not a ktape demo store; move it away or run the demo elsewhere")
+                throw RunFailure.failure("demo: \(path) exists and is not a ktape demo store; move it away or run the demo elsewhere")
             }
             try files.removeItem(atPath: path)
         }

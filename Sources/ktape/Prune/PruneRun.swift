@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Layout
 import Prune
@@ -21,25 +22,16 @@ enum PruneRun {
     }
 
     private static func prune(_ spec: JobSpec) async throws -> PruneSummary {
-        guard let settings = spec.prune else { throw CommandFailure.invalidInput("prune settings are missing") }
+        guard let settings = spec.prune else { throw RunFailure.invalidInput("prune settings are missing") }
         let opened: OpenedStore
         do { opened = try StoreOpening.open(spec.common, creating: false) } catch {
-            throw CommandFailure.invalidInput("store \(spec.common.store.value): \(error)")
+            throw RunFailure.invalidInput("store \(spec.common.store.value): \(error)")
         }
         var request = PruneRequest(job: spec.jobName, settings: settings, store: opened.store, layout: opened.layout,
                                    basePutOptions: StoreOpening.basePutOptions(spec.common))
         request.stop = Interrupts.stop
         Interrupts.stopCooperatively()
-        let summary: PruneSummary
-        do {
-            summary = try await PruneEngine.run(request)
-        } catch let error as PruneError {
-            switch error.kind {
-            case .invalidInput: throw CommandFailure.invalidInput(error.message, cause: error.cause)
-            case .failure: throw CommandFailure.failure(error.message, cause: error.cause)
-            case .interrupted: throw CommandFailure.interrupted(error.message)
-            }
-        }
+        let summary = try await PruneEngine.run(request)
         if summary.dryRun {
             for partition in summary.partitions where partition.objects > 0 || !partition.keptLocked.isEmpty {
                 print("\(partition.topic)/\(partition.partition): offsets [\(partition.firstOffset), \(partition.newFirstOffset)), "
@@ -50,7 +42,7 @@ enum PruneRun {
         print(summary.line)
         if let path = spec.common.summaryJSON?.value {
             do { try summary.json().write(to: URL(fileURLWithPath: path)) } catch {
-                throw CommandFailure.failure("summary-json \(path): cannot write: \(error.localizedDescription)")
+                throw RunFailure.failure("summary-json \(path): cannot write: \(error.localizedDescription)")
             }
         }
         return summary

@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Layout
 import Restore
@@ -28,7 +29,7 @@ enum RestoreRun {
         Interrupts.stopCooperatively()
         let opened: OpenedStore
         do { opened = try StoreOpening.open(spec.common, creating: false) } catch {
-            throw CommandFailure.invalidInput("store \(spec.common.store.value): \(error)")
+            throw RunFailure.invalidInput("store \(spec.common.store.value): \(error)")
         }
         let progress = console.isTerminal && console.format == .text ? RestoreProgressLine() : nil
         let events = RestoreEvents(warning: { message in
@@ -43,14 +44,9 @@ enum RestoreRun {
         let result: RestoreResult
         do {
             result = try await RestoreEngine(store: opened.store, layout: opened.layout, options: options, events: events).run()
-        } catch let error as RestoreError {
-            progress?.clear()
-            if error.isInterrupted { throw CommandFailure.interrupted(error.message) }
-            throw error.isInvalidInput ? CommandFailure.invalidInput(error.message, cause: error)
-                                       : CommandFailure.failure(error.message, cause: error)
         } catch {
             progress?.clear()
-            throw CommandFailure.failure("restore: \(error)", cause: error)
+            throw error is RunFailure ? error : RunFailure.failure("restore: \(error)", cause: error)
         }
         progress?.clear()
         if result.summary.dryRun {
@@ -59,12 +55,12 @@ enum RestoreRun {
         print(result.summary.line)
         if let path = spec.common.summaryJSON?.value {
             do { try result.summary.json().write(to: URL(fileURLWithPath: path)) } catch {
-                throw CommandFailure.failure("summary-json \(path): cannot write: \(error.localizedDescription)")
+                throw RunFailure.failure("summary-json \(path): cannot write: \(error.localizedDescription)")
             }
         }
         // The whole plan and every problem are printed above; the run still fails, as it would have.
         if !result.plan.problems.isEmpty {
-            throw CommandFailure.invalidInput("dry run: \(result.plan.problems.count) problem\(result.plan.problems.count == 1 ? "" : "s") would stop this restore (listed in the plan above)")
+            throw RunFailure.invalidInput("dry run: \(result.plan.problems.count) problem\(result.plan.problems.count == 1 ? "" : "s") would stop this restore (listed in the plan above)")
         }
         return result
     }

@@ -1,3 +1,4 @@
+import Failures
 import JobFile
 import Layout
 
@@ -9,9 +10,9 @@ enum EffectiveJob {
             let file = try jobPath.map { try JobFileReader.read(path: $0) } ?? JobDocument()
             return try JobSpec(document: file.merging(flags), command: command)
         } catch let error as JobSpecError {
-            throw CommandFailure.invalidInput(error.description)
+            throw RunFailure.invalidInput(error.description)
         } catch let error as JobFileError {
-            throw CommandFailure.invalidInput(error.description)
+            throw RunFailure.invalidInput(error.description)
         }
     }
 }

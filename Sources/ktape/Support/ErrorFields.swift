@@ -1,7 +1,6 @@
-import Backup
+import Failures
 import Kafka
 import ObjectStore
-import Restore
 
 /// The log fields of an error: the S3 or Kafka error code and the object key, topic and partition
 /// it names, looking through the engines' errors to the store or Kafka error behind them.
@@ -12,9 +11,7 @@ enum ErrorFields {
             return LogFields().with("error_code", error.code ?? "\(error.kind)").with("key", error.key).with("status", error.status)
         case let error as KafkaError:
             return LogFields().with("error_code", error.name).with("topic", error.topic).with("partition", error.partition)
-        case let error as BackupError:
-            return of(error.cause)
-        case let error as RestoreError:
+        case let error as RunFailure:
             return of(error.cause)
         default:
             return LogFields()

@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Layout
 
@@ -7,13 +8,13 @@ import Layout
 enum FailureSummary {
     static func write(_ spec: JobSpec, _ error: Error) {
         guard let path = spec.common.summaryJSON?.value else { return }
-        let failure = error as? CommandFailure
+        let failure = error as? RunFailure
         let fields: [String: Any] = [
             "command": spec.command.rawValue,
             "runId": Console.currentRunId ?? "",
             "job": spec.jobName,
             "failed": true,
-            "exitStatus": Int(failure?.status ?? ExitStatus.failure),
+            "exitStatus": Int(failure?.exitStatus ?? ExitStatus.failure),
             "error": failure?.message ?? "\(error)",
         ]
         guard let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }

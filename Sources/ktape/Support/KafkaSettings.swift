@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import BuildInfo
 import Kafka
@@ -11,12 +12,12 @@ import ObjectStore
 enum KafkaSettings {
     static func config(_ common: CommonSettings, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> KafkaConfig {
         guard let bootstrap = common.bootstrapServers?.value, !bootstrap.isEmpty else {
-            throw CommandFailure.invalidInput("bootstrap-servers is required (-b host:port)")
+            throw RunFailure.invalidInput("bootstrap-servers is required (-b host:port)")
         }
         var config = KafkaConfig(bootstrapServers: bootstrap)
         for (key, value) in common.kafkaProperties.value.sorted(by: { $0.key < $1.key }) {
             do { try config.set(key, value) } catch {
-                throw CommandFailure.invalidInput("-X \(key): \(error)")
+                throw RunFailure.invalidInput("-X \(key): \(error)")
             }
         }
         try VerboseLogs.kafka(&config, properties: common.kafkaProperties.value, console: Console.standard)
@@ -24,9 +25,9 @@ enum KafkaSettings {
         do {
             return try mskIAM(common, bootstrap: bootstrap, environment: environment).configure(config)
         } catch let error as MSKIAMError {
-            throw CommandFailure.invalidInput(error.description)
+            throw RunFailure.invalidInput(error.description)
         } catch {
-            throw CommandFailure.invalidInput("msk-iam: \(error)")
+            throw RunFailure.invalidInput("msk-iam: \(error)")
         }
     }
 

@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 
 /// Prometheus text-format metrics of one run, written for node-exporter's textfile collector:
@@ -42,14 +43,14 @@ struct MetricsFile {
             try Data(text.utf8).write(to: temporary)
             // rename(2) replaces the old file in one step.
             guard rename(temporary.path, path) == 0 else {
-                throw CommandFailure.failure("metrics-file \(path): cannot write: \(String(cString: strerror(errno)))")
+                throw RunFailure.failure("metrics-file \(path): cannot write: \(String(cString: strerror(errno)))")
             }
-        } catch let failure as CommandFailure {
+        } catch let failure as RunFailure {
             try? FileManager.default.removeItem(at: temporary)
             throw failure
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw CommandFailure.failure("metrics-file \(path): cannot write: \(error.localizedDescription)")
+            throw RunFailure.failure("metrics-file \(path): cannot write: \(error.localizedDescription)")
         }
     }
 

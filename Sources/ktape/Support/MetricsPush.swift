@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import ObjectStore
 
@@ -32,11 +33,11 @@ struct MetricsPush {
                                   headers: [("content-type", "text/plain; version=0.0.4")], body: Array(body.utf8), timeout: 10)
         let response: HTTPResponse
         do { response = try await transport.send(request) } catch {
-            throw CommandFailure.failure("metrics-push-url \(URLRedaction.redacted(baseURL)): \(error)")
+            throw RunFailure.failure("metrics-push-url \(URLRedaction.redacted(baseURL)): \(error)")
         }
         guard (200..<300).contains(response.status) else {
             let answer = String(decoding: response.body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw CommandFailure.failure("metrics-push-url \(URLRedaction.redacted(baseURL)): the Pushgateway answered HTTP \(response.status)"
+            throw RunFailure.failure("metrics-push-url \(URLRedaction.redacted(baseURL)): the Pushgateway answered HTTP \(response.status)"
                                          + (answer.isEmpty ? "" : ": \(answer)"))
         }
     }
