@@ -10,7 +10,8 @@ import ObjectStore
 /// chunks are on their way (a disk read, or an S3 round trip per small object) before their turn.
 final class BatchFeed: @unchecked Sendable {
     struct Item: @unchecked Sendable {
-        let slot: Int
+        /// The planned partition (its index in the plan).
+        let partition: Int
         let object: SourceObject
         /// The first item of its object (every object yields one, an empty object an empty batch).
         let startsObject: Bool
@@ -22,8 +23,8 @@ final class BatchFeed: @unchecked Sendable {
     private let partitions: [PartitionPlan]
     private let store: any ObjectStore
     private let options: RestoreOptions
-    /// (partition slot, object index) of every object, in restore order.
-    private let order: [(slot: Int, index: Int)]
+    /// (planned partition, object index) of every object, in restore order.
+    private let order: [(partition: Int, index: Int)]
     /// At most this many objects are opened ahead, however small.
     private static let maxAhead = 16
     // Decoding state, touched only by the one decode task running at a time.
@@ -44,7 +45,7 @@ final class BatchFeed: @unchecked Sendable {
         self.partitions = partitions
         self.store = store
         self.options = options
-        order = partitions.indices.filter { !skipping.contains($0) }.flatMap { slot in partitions[slot].objects.indices.map { (slot, $0) } }
+        order = partitions.indices.filter { !skipping.contains($0) }.flatMap { partition in partitions[partition].objects.indices.map { (partition, $0) } }
     }
 
     deinit {
@@ -52,12 +53,12 @@ final class BatchFeed: @unchecked Sendable {
         for opened in ahead { opened.reader.cancel() }
     }
 
-    /// The next item of partition `slot`, or nil when that partition has no more. Partitions must be
+    /// The next item of planned partition `partition`, or nil when that partition has no more. Partitions must be
     /// asked for in plan order.
-    func next(for slot: Int) async throws -> Item? {
+    func next(for partition: Int) async throws -> Item? {
         if stopped { return nil }
         if upcoming == nil { upcoming = decodeNext() }
-        guard let item = await upcoming?.value, item.slot == slot else { return nil }
+        guard let item = await upcoming?.value, item.partition == partition else { return nil }
         if let failure = item.failure {
             stopped = true
             throw failure
@@ -82,23 +83,23 @@ final class BatchFeed: @unchecked Sendable {
 
     private func step() async -> Item? {
         while position < order.count {
-            let (slot, index) = order[position]
-            let object = partitions[slot].objects[index]
+            let (partition, index) = order[position]
+            let object = partitions[partition].objects[index]
             let startsObject = reader == nil
             do {
                 if startsObject { reader = try await openReader() }
                 var batch = ObjectRecordReader.Batch(records: spare())
                 let more = try await reader?.next(into: &batch) ?? false
-                if more { return Item(slot: slot, object: object, startsObject: startsObject, batch: batch, failure: nil) }
+                if more { return Item(partition: partition, object: object, startsObject: startsObject, batch: batch, failure: nil) }
                 recycle(batch.records)
             } catch {
-                return Item(slot: slot, object: object, startsObject: startsObject,
+                return Item(partition: partition, object: object, startsObject: startsObject,
                             batch: ObjectRecordReader.Batch(records: RecordBatch()), failure: error)
             }
             reader = nil
             position += 1
             if startsObject {
-                return Item(slot: slot, object: object, startsObject: true, batch: ObjectRecordReader.Batch(records: RecordBatch()), failure: nil)
+                return Item(partition: partition, object: object, startsObject: true, batch: ObjectRecordReader.Batch(records: RecordBatch()), failure: nil)
             }
         }
         return nil
@@ -109,8 +110,8 @@ final class BatchFeed: @unchecked Sendable {
     private func openReader() async throws -> ObjectRecordReader {
         let current = ahead.first?.position == position ? ahead.removeFirst().reader : open(position)
         func firstChunk(_ position: Int) -> Int64 {
-            let (slot, index) = order[position]
-            return min(partitions[slot].objects[index].bytes, Int64(options.chunkSize))
+            let (partition, index) = order[position]
+            return min(partitions[partition].objects[index].bytes, Int64(options.chunkSize))
         }
         var bytes = ahead.reduce(Int64(0)) { $0 + firstChunk($1.position) }
         var next = (ahead.last?.position ?? position) + 1
@@ -124,8 +125,8 @@ final class BatchFeed: @unchecked Sendable {
     }
 
     private func open(_ position: Int) -> Task<ObjectRecordReader, Error> {
-        let (slot, index) = order[position]
-        let object = partitions[slot].objects[index], store = self.store, options = self.options
+        let (partition, index) = order[position]
+        let object = partitions[partition].objects[index], store = self.store, options = self.options
         return Task { try await ObjectRecordReader.open(object, store: store, options: options) }
     }
 }

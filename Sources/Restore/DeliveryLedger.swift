@@ -2,16 +2,17 @@ import Foundation
 import Kafka
 import Layout
 
-/// Counts confirmed deliveries per target partition from delivery reports, the only thing that
-/// advances resume state, and keeps the batches the producer reads in place until every record
+/// Tallies confirmed deliveries per destination (target partition, see `RestoreDestinations`) from
+/// delivery reports, the only thing that advances resume state, and keeps the batches the producer reads in place until every record
 /// of them has its report.
 ///
 /// The producer does not copy a record's bytes: librdkafka reads them from the batch they were
 /// decoded into, when it builds a request and again if it retries one, so a batch is lent to it
 /// and comes back (to be decoded into again) only after its last report. A record's id names its
-/// loan and its index in the batch, which also give its partition slot and source offset.
+/// loan and its index in the batch, which also give its destination and source offset.
 final class DeliveryLedger: @unchecked Sendable {
-    struct Slot: Sendable {
+    /// One destination's reports so far.
+    struct Tally: Sendable {
         /// Records delivered in this run.
         var delivered: Int64 = 0
         /// Source offset of the last delivered record.
@@ -24,7 +25,7 @@ final class DeliveryLedger: @unchecked Sendable {
 
     /// A batch lent to the producer.
     private final class Loan {
-        let slot: Int
+        let destination: Int
         let records: RecordBatch
         /// Index in `records` of the record whose id carries index 0.
         let base: Int
@@ -33,8 +34,8 @@ final class DeliveryLedger: @unchecked Sendable {
         var outstanding = 0
         var lending = true
 
-        init(slot: Int, records: RecordBatch, base: Int) {
-            self.slot = slot
+        init(destination: Int, records: RecordBatch, base: Int) {
+            self.destination = destination
             self.records = records
             self.base = base
         }
@@ -47,9 +48,9 @@ final class DeliveryLedger: @unchecked Sendable {
     static let maxRecordsPerLoan = 1 << indexBits
 
     private let lock = NSLock()
-    /// Indexed by slot (a restore's partitions are numbered from 0): a delivery report, one per
-    /// record, then costs no hashing and no copy of the slot.
-    private var slots: [Slot?] = []
+    /// Indexed by destination (numbered from 0): a delivery report, one per record, then costs no
+    /// hashing and no copy of the tally.
+    private var tallies: [Tally?] = []
     private var total: Int64 = 0
     private var failed = false
     private var loans: [UInt64: Loan] = [:]
@@ -59,15 +60,17 @@ final class DeliveryLedger: @unchecked Sendable {
     /// Receives each batch once every record of it has its report.
     private var returnBatch: (@Sendable (RecordBatch) -> Void)?
 
-    /// Starts counting a partition whose next record lands at `nextTargetOffset`.
-    func open(slot: Int, nextTargetOffset: Int64) {
+    /// Starts counting a destination whose next record lands at `nextTargetOffset`.
+    func open(destination: Int, nextTargetOffset: Int64) {
         lock.withLock {
-            if slots.count <= slot { slots += Array(repeating: nil, count: slot + 1 - slots.count) }
-            slots[slot] = Slot(expectedTargetOffset: nextTargetOffset)
+            if tallies.count <= destination { tallies += Array(repeating: nil, count: destination + 1 - tallies.count) }
+            tallies[destination] = Tally(expectedTargetOffset: nextTargetOffset)
         }
     }
 
-    func slot(_ index: Int) -> Slot? { lock.withLock { index < slots.count ? slots[index] : nil } }
+    func tally(of destination: Int) -> Tally? {
+        lock.withLock { destination < tallies.count ? tallies[destination] : nil }
+    }
 
     var totalDelivered: Int64 { lock.withLock { total } }
 
@@ -81,16 +84,16 @@ final class DeliveryLedger: @unchecked Sendable {
 
     /// The first failure in any partition (checked per record, so the common case is one flag).
     var firstFailure: String? {
-        lock.withLock { failed ? slots.lazy.compactMap { $0?.failure }.first : nil }
+        lock.withLock { failed ? tallies.lazy.compactMap { $0?.failure }.first : nil }
     }
 
-    /// Lends `records` of partition `slot` to the producer, which queues records with ids from
+    /// Lends `records` bound for `destination` to the producer, which queues records with ids from
     /// `id(loan:index:)` (index counted from `base`, below `maxRecordsPerLoan`), then calls `endLending`.
-    func lend(_ records: RecordBatch, slot: Int, base: Int) -> UInt64 {
+    func lend(_ records: RecordBatch, destination: Int, base: Int) -> UInt64 {
         lock.withLock {
             let number = nextLoan
             nextLoan += 1
-            loans[number] = Loan(slot: slot, records: records, base: base)
+            loans[number] = Loan(destination: destination, records: records, base: base)
             return number
         }
     }
@@ -121,7 +124,7 @@ final class DeliveryLedger: @unchecked Sendable {
                 loan = found
                 lastLoan = (number, found)
             }
-            count(report, slotIndex: loan.slot, sourceOffset: loan.records.offset(at: loan.base + index))
+            count(report, destination: loan.destination, sourceOffset: loan.records.offset(at: loan.base + index))
             loan.outstanding -= 1
             return settle(number, loan)
         }
@@ -136,19 +139,19 @@ final class DeliveryLedger: @unchecked Sendable {
         return loan.records
     }
 
-    /// Counts one report against its partition (under the lock).
-    private func count(_ report: KafkaDeliveryReport, slotIndex: Int, sourceOffset: Int64) {
-        guard slotIndex < slots.count, let slot = slots[slotIndex], slot.failure == nil else { return }
+    /// Counts one report against its destination (under the lock).
+    private func count(_ report: KafkaDeliveryReport, destination: Int, sourceOffset: Int64) {
+        guard destination < tallies.count, let tally = tallies[destination], tally.failure == nil else { return }
         func place() -> String { "\(report.topicPartition.topic)/\(report.topicPartition.partition)" }
         if let error = report.error {
-            slots[slotIndex]?.failure = "delivery to \(place()) failed for source offset \(sourceOffset): \(error)"
-        } else if let offset = report.offset, offset != slot.expectedTargetOffset {
-            slots[slotIndex]?.failure = "target \(place()): a restored record got offset \(offset), expected \(slot.expectedTargetOffset); another producer is writing into this partition"
+            tallies[destination]?.failure = "delivery to \(place()) failed for source offset \(sourceOffset): \(error)"
+        } else if let offset = report.offset, offset != tally.expectedTargetOffset {
+            tallies[destination]?.failure = "target \(place()): a restored record got offset \(offset), expected \(tally.expectedTargetOffset); another producer is writing into this partition"
         } else {
-            // Changed in place: no copy of the slot per record.
-            slots[slotIndex]?.delivered += 1
-            slots[slotIndex]?.lastSourceOffset = sourceOffset
-            slots[slotIndex]?.expectedTargetOffset += 1
+            // Changed in place: no copy of the tally per record.
+            tallies[destination]?.delivered += 1
+            tallies[destination]?.lastSourceOffset = sourceOffset
+            tallies[destination]?.expectedTargetOffset += 1
             total += 1
             return
         }

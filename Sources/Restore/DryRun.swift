@@ -14,17 +14,17 @@ enum DryRun {
         if options.hasTimeFilter { try await countInTimeRange(&plan, store: store, options: options) }
         // A state directory that does not exist holds no state (and a dry run creates nothing).
         if let directory = options.stateDirectory, !FileManager.default.fileExists(atPath: directory) { return }
-        let slots = RestoreSlots(plan: plan, options: options)
+        let destinations = RestoreDestinations(plan: plan, options: options)
         let states = try ResumeStateStore(options: options, store: store, layout: layout)
-        var scan = try await ResumeScan.loadStates(slots, states: states)
+        var scan = try await ResumeScan.loadStates(destinations, states: states)
         // Only partitions that exist can be read (a topic to create has none yet; one too small fewer).
         var counts: [String: Int32] = [:]
         for topic in plan.topics { if case .exists(let count) = topic.action { counts[topic.targetTopic] = count } }
-        let readable = slots.indices.filter { slots[$0].target.partition < counts[slots[$0].target.topic] ?? 0 }
-        try await scan.readTargets(readable, slots: slots, states: states, admin: admin, options: options)
+        let readable = destinations.indices.filter { destinations[$0].target.partition < counts[destinations[$0].target.topic] ?? 0 }
+        try await scan.readTargets(readable, destinations: destinations, states: states, admin: admin, options: options)
         plan.problems += scan.problems.map(\.message)
         var present: [String: Int64] = [:]
-        for (slot, tail) in scan.tails { present[slots[slot].sourceTopic, default: 0] += tail.count }
+        for (destination, tail) in scan.tails { present[destinations[destination].sourceTopic, default: 0] += tail.count }
         for index in plan.topics.indices {
             let topic = plan.topics[index], held = present[topic.sourceTopic] ?? 0
             plan.topics[index].alreadyPresent = held

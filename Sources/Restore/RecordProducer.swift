@@ -64,7 +64,7 @@ final class RecordProducer: @unchecked Sendable {
     /// it goes. Stops early (without an error) once a partition has failed; the caller reads the ledger.
     /// The records' bytes are not copied: the batch is lent to librdkafka through the ledger, which
     /// hands it back once every record queued from it has its report.
-    func produce(_ records: RecordBatch, _ indices: [Int]?, to target: TopicPartition, slot: Int) throws {
+    func produce(_ records: RecordBatch, _ indices: [Int]?, to target: TopicPartition, destination: Int) throws {
         let topic: KafkaProducer.Topic
         do { topic = try producer.topic(target.topic) } catch {
             throw RunFailure.failure("produce to \(target): \(error)")
@@ -74,7 +74,7 @@ final class RecordProducer: @unchecked Sendable {
         // One loan per 2^24 records at most (an id holds the index in 24 bits): in practice one.
         while n < count && !stopped {
             let base = indices?[n] ?? n
-            let loan = ledger.lend(records, slot: slot, base: base)
+            let loan = ledger.lend(records, destination: destination, base: base)
             var queued = 0
             defer { ledger.endLending(loan, queued: queued) }
             try records.withUnsafeRecords { records in

@@ -115,9 +115,9 @@ public final class RestoreEngine: @unchecked Sendable {
         plan.warnings += created
 
         guard let producer else { throw RunFailure.failure("internal: no producer for a restore that is not a dry run") }
-        let run = PartitionRun(plan: plan, options: options, store: store, states: states, admin: admin,
+        let loop = ProduceLoop(plan: plan, options: options, store: store, states: states, admin: admin,
                                producer: producer, events: events)
-        let outcome = try await run.restoreAll(translator: &translator)
+        let outcome = try await loop.run(translator: &translator)
 
         let translations = translator.translations(plan: plan, bases: outcome.bases)
         for (group, offsets) in translations.sorted(by: { $0.key < $1.key }) {

@@ -69,7 +69,7 @@ struct ResumeStateStore: Sendable {
         let documented = Set(documents.map(\.topic))
         let toRead = documents + version1.filter { !documented.contains($0.key) }.values.flatMap { $0 }
         let store = self.store
-        let read = try await mapConcurrently(toRead, limit: PartitionRun.storeConcurrency) { owned -> (Owned, [UInt8]?) in
+        let read = try await mapConcurrently(toRead, limit: ResumeStateWriter.storeConcurrency) { owned -> (Owned, [UInt8]?) in
             do {
                 return (owned, try await store.get(owned.key))
             } catch let error as StoreError where error.isNotFound {

@@ -31,8 +31,8 @@ import Testing
     @Test func aBatchComesBackOnceAfterItsLastReportAndTheLenderIsDone() {
         let ledger = DeliveryLedger(), returned = Returned()
         ledger.onReturn { returned.add($0) }
-        ledger.open(slot: 0, nextTargetOffset: 100)
-        let loan = ledger.lend(batch(offsets: [10, 11, 12]), slot: 0, base: 0)
+        ledger.open(destination: 0, nextTargetOffset: 100)
+        let loan = ledger.lend(batch(offsets: [10, 11, 12]), destination: 0, base: 0)
         // Reports may come while the lender is still queueing (it polls when the queue is full).
         ledger.record(report(loan, 0, target: 100))
         ledger.record(report(loan, 1, target: 101))
@@ -42,31 +42,31 @@ import Testing
         ledger.record(report(loan, 2, target: 102))
         #expect(returned.offsets == [[10, 11, 12]])
         #expect(ledger.loansOutstanding == 0)
-        #expect(ledger.slot(0)?.delivered == 3 && ledger.slot(0)?.lastSourceOffset == 12)
+        #expect(ledger.tally(of: 0)?.delivered == 3 && ledger.tally(of: 0)?.lastSourceOffset == 12)
         // A stray report for a finished loan changes nothing and returns nothing twice.
         ledger.record(report(loan, 2, target: 103))
-        #expect(returned.count == 1 && ledger.slot(0)?.delivered == 3)
+        #expect(returned.count == 1 && ledger.tally(of: 0)?.delivered == 3)
     }
 
     @Test func failedReportsEndTheLoanToo() {
         let ledger = DeliveryLedger(), returned = Returned()
         ledger.onReturn { returned.add($0) }
-        ledger.open(slot: 3, nextTargetOffset: 0)
+        ledger.open(destination: 3, nextTargetOffset: 0)
         // A loan from the middle of a batch: ids count from its base.
-        let loan = ledger.lend(batch(offsets: [5, 6, 7, 8]), slot: 3, base: 2)
+        let loan = ledger.lend(batch(offsets: [5, 6, 7, 8]), destination: 3, base: 2)
         ledger.endLending(loan, queued: 2)
         ledger.record(report(loan, 0, target: nil, error: KafkaError(code: .timedOut, operation: "deliver")))
         #expect(returned.count == 0)
         ledger.record(report(loan, 1, target: nil, error: KafkaError(code: .timedOut, operation: "deliver")))
         #expect(returned.count == 1)
         #expect(ledger.firstFailure?.contains("source offset 7") == true)
-        #expect(ledger.slot(3)?.delivered == 0)
+        #expect(ledger.tally(of: 3)?.delivered == 0)
     }
 
     @Test func aLoanWithNothingQueuedComesBackAtOnce() {
         let ledger = DeliveryLedger(), returned = Returned()
         ledger.onReturn { returned.add($0) }
-        let loan = ledger.lend(batch(offsets: [1]), slot: 0, base: 0)
+        let loan = ledger.lend(batch(offsets: [1]), destination: 0, base: 0)
         ledger.endLending(loan, queued: 0)
         #expect(returned.count == 1 && ledger.loansOutstanding == 0)
     }

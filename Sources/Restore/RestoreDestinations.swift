@@ -2,12 +2,12 @@ import Foundation
 import Layout
 import SigV4
 
-/// The target partitions a restore writes into, in restore order, each with its resume-state entry
-/// and its count of delivery reports (a slot of the ledger): one per planned partition (p → p), or,
-/// for a repartitioned topic, one per partition of its target, which the records of all its source
-/// partitions reach by key.
-struct RestoreSlots {
-    struct Slot {
+/// The target partitions a restore writes into, its destinations, in restore order: one per planned
+/// partition (p → p), or, for a repartitioned topic, one per partition of its target, which the
+/// records of all its source partitions reach by key. Each has a number, its index here, under which
+/// the delivery ledger tallies its reports and the resume state keeps its entry.
+struct RestoreDestinations {
+    struct Destination {
         var target: TopicPartition
         var sourceTopic: String
         /// The settings that decide which source records go here, in which order; a state written
@@ -15,15 +15,15 @@ struct RestoreSlots {
         var configHash: String
         /// Source offset of the first record (for a repartitioned topic, of its first partition).
         var firstSourceOffset: Int64
-        /// Records planned (nil when unknown, and for a repartitioned topic's slots).
+        /// Records planned (nil when unknown, and for a repartitioned topic's destinations).
         var plannedRecords: Int64?
     }
 
-    private(set) var all: [Slot] = []
-    /// For each planned partition (an index of `plan.partitions`), its slot; nil when its topic is repartitioned.
-    private(set) var slotOfPartition: [Int?] = []
-    /// For each repartitioned source topic: its planned partitions and its slots (by target partition).
-    private(set) var repartitioned: [String: (partitions: [Int], slots: [Int])] = [:]
+    private(set) var all: [Destination] = []
+    /// For each planned partition (an index of `plan.partitions`), its destination; nil when its topic is repartitioned.
+    private(set) var destinationOfPartition: [Int?] = []
+    /// For each repartitioned source topic: its planned partitions and its destinations (by target partition).
+    private(set) var repartitioned: [String: (partitions: [Int], destinations: [Int])] = [:]
 
     init(plan: RestorePlan, options: RestoreOptions) {
         var index = 0
@@ -32,8 +32,8 @@ struct RestoreSlots {
             index += topic.partitions.count
             guard let count = topic.repartitionedInto else {
                 for partition in topic.partitions {
-                    slotOfPartition.append(all.count)
-                    all.append(Slot(target: partition.target, sourceTopic: topic.sourceTopic,
+                    destinationOfPartition.append(all.count)
+                    all.append(Destination(target: partition.target, sourceTopic: topic.sourceTopic,
                                     configHash: Self.hash(source: "\(partition.source)", topic: topic.sourceTopic, target: partition.target,
                                                           options: options, without: partition.skippedMissing),
                                     firstSourceOffset: partition.objects.first?.name.startOffset ?? 0,
@@ -41,26 +41,31 @@ struct RestoreSlots {
                 }
                 continue
             }
-            slotOfPartition += units.map { _ in nil }
+            destinationOfPartition += units.map { _ in nil }
             let first = topic.partitions.first?.objects.first?.name.startOffset ?? 0
-            let slots = (0..<count).map { p -> Int in
+            let destinations = (0..<count).map { p -> Int in
                 let target = TopicPartition(topic.targetTopic, p)
-                all.append(Slot(target: target, sourceTopic: topic.sourceTopic,
+                all.append(Destination(target: target, sourceTopic: topic.sourceTopic,
                                 configHash: Self.hash(source: topic.sourceTopic, topic: topic.sourceTopic, target: target,
                                                       options: options, without: topic.partitions.flatMap(\.skippedMissing),
                                                       extra: "repartition=murmur2/\(count)"),
                                 firstSourceOffset: first, plannedRecords: nil))
                 return all.count - 1
             }
-            repartitioned[topic.sourceTopic] = (units, slots)
+            repartitioned[topic.sourceTopic] = (units, destinations)
         }
     }
 
-    subscript(slot: Int) -> Slot { all[slot] }
+    subscript(destination: Int) -> Destination { all[destination] }
+    /// The target topics, each once, in restore order.
+    var targetTopics: [String] {
+        var seen = Set<String>()
+        return all.map(\.target.topic).filter { seen.insert($0).inserted }
+    }
     var count: Int { all.count }
     var indices: Range<Int> { all.indices }
 
-    /// `source` is what the slot restores from: a partition, or a whole topic when repartitioned;
+    /// `source` is what the destination restores from: a partition, or a whole topic when repartitioned;
     /// `without`, the objects `--allow-missing` left out of it.
     private static func hash(source: String, topic: String, target: TopicPartition, options: RestoreOptions,
                              without: [String], extra: String? = nil) -> String {

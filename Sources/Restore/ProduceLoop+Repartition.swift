@@ -3,15 +3,16 @@ import Foundation
 import Kafka
 import Layout
 
-extension PartitionRun {
+extension ProduceLoop {
     /// A repartitioned topic: its planned partitions are read in order, and each record goes to the
     /// target partition its key chooses (`RecordRouter`), so the records of one key keep their order.
     /// Each target partition's share is thus a fixed sequence, of which the target holds a prefix (the
     /// idempotent producer writes a partition's records in order and without gaps): a rerun skips,
     /// per target partition, as many as that partition holds since the restore began.
-    func restoreRepartitioned(_ planned: [Int], slots group: [Int], starts: [Start], feed: BatchFeed,
+    /// `group` holds the topic's destinations, by target partition.
+    func restoreRepartitioned(_ planned: [Int], destinations group: [Int], starts: [Start], feed: BatchFeed,
                               outcome: inout Outcome) async throws {
-        for slot in group { try await open(slot, start: starts[slot], outcome: &outcome) }
+        for destination in group { try await open(destination, start: starts[destination], outcome: &outcome) }
         var router = RecordRouter(partitionCount: Int32(group.count))
         let present = group.map { starts[$0].tail.count }
         // Records routed to each target partition so far.
@@ -38,7 +39,7 @@ extension PartitionRun {
                         if routed[p] >= present[p] {
                             chosen[p].append(i)
                         } else if routed[p] == present[p] - 1, let last = starts[group[p]].tail.last {
-                            let target = slots[group[p]].target
+                            let target = destinations[group[p]].target
                             try Self.checkSame(records.record(at: i), last, target: target, object: object.key,
                                                hint: states.removalHint(target))
                         }
@@ -47,9 +48,9 @@ extension PartitionRun {
                 }
                 var lent = false
                 for p in chosen.indices where !chosen[p].isEmpty {
-                    let (slot, indices) = (group[p], chosen[p])
-                    let target = slots[slot].target
-                    try await KafkaBlocking.run { try producer.produce(records, indices, to: target, slot: slot) }
+                    let (destination, indices) = (group[p], chosen[p])
+                    let target = destinations[destination].target
+                    try await KafkaBlocking.run { try producer.produce(records, indices, to: target, destination: destination) }
                     lent = true
                 }
                 if !lent { feed.recycle(records) }
@@ -59,11 +60,11 @@ extension PartitionRun {
             report(partition, done: index + 1)
         }
         for p in group.indices {
-            let target = slots[group[p]].target
+            let target = destinations[group[p]].target
             if routed[p] < present[p] {
                 throw RunFailure.failure("target \(target) holds \(present[p]) records after offset \(starts[group[p]].state.baseTargetOffset), but this restore routes only \(routed[p]) there; another producer wrote into it. \(states.removalHint(target))")
             }
-            current[group[p]].plannedRecords = routed[p]
+            stateWriter.setPlanned(group[p], records: routed[p])
         }
     }
 }

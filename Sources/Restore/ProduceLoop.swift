@@ -1,0 +1,259 @@
+import Failures
+import Foundation
+import Kafka
+import Layout
+import ObjectStore
+
+/// Restore's main loop: reads every planned partition's objects (`BatchFeed`) and produces their
+/// records into their destinations, the target partitions (`RestoreDestinations`), resuming each from
+/// what its target already holds (`ResumeScan`), while `ResumeStateWriter` keeps the resume state.
+/// Planned partitions (indices of `plan.partitions`) are restored in plan order, each into the target
+/// partition of the same number; a repartitioned topic's partitions go, by key, into all of its
+/// target's partitions (`restoreRepartitioned`).
+final class ProduceLoop: @unchecked Sendable {
+    struct Outcome {
+        /// Target offset of each planned partition's first restored record (p → p only).
+        var bases: [Int: Int64] = [:]
+        /// Per source topic.
+        var produced: [String: Int64] = [:]
+        var alreadyPresent: [String: Int64] = [:]
+        var filtered: Int64 = 0
+        var warnings: [String] = []
+    }
+
+    let plan: RestorePlan
+    let partitions: [PartitionPlan]
+    let destinations: RestoreDestinations
+    let options: RestoreOptions
+    let store: any ObjectStore
+    let states: ResumeStateStore
+    let admin: KafkaAdmin
+    let events: RestoreEvents
+    let producer: RecordProducer
+    let stateWriter: ResumeStateWriter
+    var ledger: DeliveryLedger { producer.ledger }
+    /// Source topics whose records were found to carry LogAppendTime (warned once each).
+    private var logAppendTimeTopics = Set<String>()
+
+    /// Resume state is read and written through `states`; `producer` is the restore's one producer.
+    init(plan: RestorePlan, options: RestoreOptions, store: any ObjectStore, states: ResumeStateStore,
+         admin: KafkaAdmin, producer: RecordProducer, events: RestoreEvents) {
+        self.producer = producer
+        self.plan = plan
+        partitions = plan.partitions
+        destinations = RestoreDestinations(plan: plan, options: options)
+        self.options = options
+        self.store = store
+        self.states = states
+        self.admin = admin
+        self.events = events
+        stateWriter = ResumeStateWriter(destinations: destinations, states: states, ledger: producer.ledger, events: events)
+    }
+
+    func run(translator: inout GroupOffsetTranslator) async throws -> Outcome {
+        // Every state is read and checked before anything is produced.
+        var scan = try await ResumeScan.loadStates(destinations, states: states)
+        if let problem = scan.problems.first { throw problem }
+        try await scan.readTargets(Array(destinations.indices), destinations: destinations, states: states, admin: admin,
+                                   options: options)
+        if let problem = scan.problems.first { throw problem }
+        let starts = stateWriter.start(from: scan)
+        let finished = Set(partitions.indices.filter { index in
+            destinations.destinationOfPartition[index].map {
+                Self.isFinished(starts[$0], partitions[index], index: index, options: options, translator: translator)
+            } ?? false
+        })
+        let producer = self.producer
+        let feed = BatchFeed(partitions: partitions, skipping: finished, store: store, options: options)
+        // Batches come back from the producer once their records are reported, to be decoded into again.
+        ledger.onReturn { [weak feed] in feed?.recycle($0) }
+        let targetTopics = destinations.targetTopics
+        try await options.onTarget { try producer.learn(topics: targetTopics) }
+        var outcome = Outcome()
+        do {
+            for (index, partition) in partitions.enumerated() {
+                if let destination = destinations.destinationOfPartition[index] {
+                    if finished.contains(index) {
+                        try await alreadyRestored(index, partition, destination: destination, start: starts[destination],
+                                                  translator: &translator, outcome: &outcome)
+                        continue
+                    }
+                    try await restore(index, partition, destination: destination, start: starts[destination], feed: feed,
+                                      translator: &translator, outcome: &outcome)
+                } else if let group = destinations.repartitioned[partition.sourceTopic], group.partitions.first == index {
+                    try await restoreRepartitioned(group.partitions, destinations: group.destinations, starts: starts, feed: feed,
+                                                   outcome: &outcome)
+                }
+            }
+            try await KafkaBlocking.run { try producer.flush() }
+            if let failure = ledger.firstFailure { throw RunFailure.failure(failure) }
+            try await stateWriter.save(.final)
+        } catch is SimulatedKill {
+            // As if killed: no state written after this point, and none still landing once the
+            // run has returned (a test then edits the state as the next run should find it).
+            await stateWriter.settle()
+            throw SimulatedKill()
+        } catch {
+            // Leave a state the next run resumes from: whatever was confirmed delivered. A stopping
+            // restore waits a little for what it has sent; a stalled target fails the wait at once.
+            _ = try? await KafkaBlocking.run { try producer.flush(ignoringStop: true, timeout: Self.flushOnFailure) }
+            await stateWriter.settle()
+            try? await stateWriter.save(.final)
+            throw error
+        }
+        for destination in destinations.indices {
+            outcome.produced[destinations[destination].sourceTopic, default: 0] += ledger.tally(of: destination)?.delivered ?? 0
+        }
+        return outcome
+    }
+
+    typealias Start = ResumeStateWriter.Start
+
+    /// How long a failing or stopping restore waits for reports of records already sent.
+    static let flushOnFailure: TimeInterval = 5
+
+    /// Opens `destination` for production from `start`: counts what its target already holds.
+    func open(_ destination: Int, start: Start, outcome: inout Outcome) async throws {
+        let present = start.tail.count
+        outcome.alreadyPresent[destinations[destination].sourceTopic, default: 0] += present
+        ledger.open(destination: destination, nextTargetOffset: start.state.baseTargetOffset + present)
+        try await stateWriter.open(destination, present: present)
+    }
+
+    /// Planned partition `index` into its one target partition, `destination`.
+    private func restore(_ index: Int, _ partition: PartitionPlan, destination: Int, start: Start, feed: BatchFeed,
+                         translator: inout GroupOffsetTranslator, outcome: inout Outcome) async throws {
+        let target = partition.target
+        let state = start.state
+        let tail = start.tail
+        let skip = tail.count
+        let (producer, unit) = (self.producer, index)
+        outcome.bases[unit] = state.baseTargetOffset
+        try await open(destination, start: start, outcome: &outcome)
+
+        var index: Int64 = 0
+        var continuity = ListedContinuity()
+        while let item = try await feed.next(for: unit) {
+            let object = item.object, damage = item.batch.damage
+            if item.startsObject, let warning = try continuity.check(object) { warn(warning, outcome: &outcome) }
+            if item.batch.logAppendTime { noteLogAppendTime(partition.sourceTopic, outcome: &outcome) }
+            // The only copy but the producer's loan, so the feed can reuse its buffers once that ends.
+            let records = (consume item).batch.records
+            if !records.isEmpty { continuity.advance(object, lastOffset: records.offset(at: records.count - 1)) }
+            // nil: every record of the batch goes.
+            var chosen: [Int]?
+            if !options.hasTimeFilter && index >= skip {
+                for i in 0..<records.count {
+                    translator.observe(partition: unit, sourceOffset: records.offset(at: i), index: index)
+                    index += 1
+                }
+            } else {
+                chosen = []
+                for i in 0..<records.count {
+                    if options.hasTimeFilter && !options.inTimeRange(records.timestamp(at: i)) {
+                        outcome.filtered += 1
+                        continue
+                    }
+                    translator.observe(partition: unit, sourceOffset: records.offset(at: i), index: index)
+                    if index < skip {
+                        if index == skip - 1, let last = tail.last {
+                            try Self.checkSame(records.record(at: i), last, target: target, object: object.key, hint: states.removalHint(target))
+                        }
+                    } else {
+                        chosen?.append(i)
+                    }
+                    index += 1
+                }
+            }
+            if chosen.map({ !$0.isEmpty }) ?? !records.isEmpty {
+                let indices = chosen
+                try await KafkaBlocking.run { try producer.produce(records, indices, to: target, destination: destination) }
+            } else {
+                feed.recycle(records)
+            }
+            try await afterBatch(partition, done: unit)
+            if let damage { throw damage }
+        }
+        if index < skip {
+            throw RunFailure.failure("target \(target) holds \(skip) records after offset \(state.baseTargetOffset), but this restore has only \(index) for it; another producer wrote into it. \(states.removalHint(target))")
+        }
+        translator.finish(partition: unit, total: index)
+        stateWriter.setPlanned(destination, records: index)
+        report(partition, done: unit + 1)
+    }
+
+    /// After each batch: stops at the first failed delivery or a stop request; every few seconds,
+    /// serves delivery reports, writes the state that changed and reports progress.
+    func afterBatch(_ partition: PartitionPlan, done: Int) async throws {
+        if let failure = ledger.firstFailure { throw RunFailure.failure(failure) }
+        try producer.checkStop()
+        if stateWriter.isDue(every: options.stateInterval) {
+            let producer = self.producer
+            await KafkaBlocking.runQuietly { producer.poll() }
+            try await stateWriter.save(.progress)
+            report(partition, done: done)
+        }
+    }
+
+    /// A partition an earlier run restored whole: its state says every planned record was delivered,
+    /// the plan still has exactly that many, and the target holds them after the base. Nothing of it
+    /// is read again. With a time range (the state counts only the records in range) or a group
+    /// offset to translate (that needs the records' offsets), the partition is read as usual.
+    static func isFinished(_ start: Start, _ partition: PartitionPlan, index: Int, options: RestoreOptions,
+                           translator: GroupOffsetTranslator) -> Bool {
+        guard !options.hasTimeFilter, let planned = start.state.plannedRecords, let records = partition.records else { return false }
+        return planned == records && start.state.deliveredRecords == planned && start.tail.count == planned
+            && !translator.needsRecords(partition: index)
+    }
+
+    /// Planned partition `index`, which its destination's target already holds whole.
+    private func alreadyRestored(_ index: Int, _ partition: PartitionPlan, destination: Int, start: Start,
+                                 translator: inout GroupOffsetTranslator, outcome: inout Outcome) async throws {
+        let count = start.tail.count
+        outcome.bases[index] = start.state.baseTargetOffset
+        try await open(destination, start: start, outcome: &outcome)
+        translator.finish(partition: index, total: count)
+        stateWriter.setPlanned(destination, records: count)
+        report(partition, done: index + 1)
+    }
+
+    func report(_ partition: PartitionPlan, done: Int) {
+        let target = destinations.repartitioned[partition.sourceTopic] == nil ? "\(partition.target)" : "\(partition.targetTopic) (by key)"
+        events.progress(RestoreProgressReport(partition: "\(partition.source) → \(target)", partitionsDone: done,
+                                              partitionsTotal: partitions.count, producedRecords: ledger.totalDelivered,
+                                              alreadyPresentRecords: stateWriter.alreadyPresent))
+    }
+
+    /// Each warning is given once.
+    func warn(_ warning: String, outcome: inout Outcome) {
+        guard !outcome.warnings.contains(warning) else { return }
+        events.warning(warning)
+        outcome.warnings.append(warning)
+    }
+
+    /// The records themselves say LogAppendTime, whatever the topic was recorded as: they keep their
+    /// times, as CreateTime. Once per topic, and not again when the plan said so from the manifest.
+    func noteLogAppendTime(_ topic: String, outcome: inout Outcome) {
+        guard logAppendTimeTopics.insert(topic).inserted else { return }
+        if plan.topics.first(where: { $0.sourceTopic == topic })?.manifestTopic?.timestampType == .logAppendTime { return }
+        warn("topic \(topic): its records carry LogAppendTime timestamps (set by the source broker); they are restored with those times, as CreateTime", outcome: &outcome)
+    }
+
+    /// The target's last record must be the source record the count points at, or the target holds
+    /// records this restore did not write and skipping by count would lose or duplicate some.
+    static func checkSame(_ source: Layout.KafkaRecord, _ target: Kafka.KafkaRecord, target tp: TopicPartition, object: String,
+                          hint: String) throws {
+        let sameTime = target.timestamp.kind != .createTime || source.timestampType == .notAvailable
+            || source.timestamp == target.timestamp.milliseconds
+        guard source.key == target.key, source.value == target.value, sameTime else {
+            throw RunFailure.failure("target \(tp): its record at offset \(target.offset) is not source record \(source.offset) (\(object)) that this restore put there; another producer wrote into it. \(hint)")
+        }
+    }
+}
+
+extension KafkaBlocking {
+    /// Runs a non-throwing blocking call off the cooperative pool.
+    static func runQuietly(_ body: @escaping @Sendable () -> Void) async {
+        _ = try? await run { body() }
+    }
+}
