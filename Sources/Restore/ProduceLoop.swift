@@ -88,11 +88,11 @@ final class ProduceLoop: @unchecked Sendable {
             try await KafkaBlocking.run { try producer.flush() }
             if let failure = ledger.firstFailure { throw RunFailure.failure(failure) }
             try await stateWriter.save(.final)
-        } catch is SimulatedKill {
+        } catch let stop as ObserverStop {
             // As if killed: no state written after this point, and none still landing once the
             // run has returned (a test then edits the state as the next run should find it).
             await stateWriter.settle()
-            throw SimulatedKill()
+            throw stop.error
         } catch {
             // Leave a state the next run resumes from: whatever was confirmed delivered. A stopping
             // restore waits a little for what it has sent; a stalled target fails the wait at once.

@@ -9,7 +9,7 @@ final class RecordProducer: @unchecked Sendable {
     let ledger: DeliveryLedger
     /// Destroyed first in deinit: librdkafka may read lent batches (which the ledger holds) until then.
     private var producer: KafkaProducer!
-    private let stopAfterDeliveries: Int?
+    private let observer: (any RestoreObserver)?
     /// Ends waits for delivery reports that never come (a target that died) or that a signal cut short.
     private var watch: DeliveryWatch!
     private let bootstrapServers: String
@@ -22,7 +22,7 @@ final class RecordProducer: @unchecked Sendable {
 
     /// Made before the plan, as the first thing a restore does, so that connecting and acquiring the
     /// idempotent producer id happen while the store is listed and the plan is checked.
-    init(options: RestoreOptions, ledger: DeliveryLedger) throws {
+    init(options: RestoreOptions, ledger: DeliveryLedger, observer: (any RestoreObserver)? = nil) throws {
         var config = options.kafka
         do {
             // librdkafka would queue up to 1 GiB of records; 32 MiB keeps memory bounded (the batches
@@ -49,7 +49,7 @@ final class RecordProducer: @unchecked Sendable {
             throw RunFailure.failure("target cluster \(options.kafka.bootstrapServers): cannot make a producer: \(error)")
         }
         self.ledger = ledger
-        stopAfterDeliveries = options.stopAfterDeliveries
+        self.observer = observer
         learnTimeout = Int32(min(10_000, max(1, options.stallTimeout * 1000)))
         bootstrapServers = options.kafka.bootstrapServers
     }
@@ -112,10 +112,14 @@ final class RecordProducer: @unchecked Sendable {
         }
         loaned += 1
         queued += 1
-        if let stop = stopAfterDeliveries, queued >= stop {
-            // Killed just after these landed, before any state could record them: the hardest case.
-            try flush()
-            throw SimulatedKill()
+        if let observer {
+            do {
+                try observer.handedOver(records: queued)
+            } catch {
+                // Ended as if killed just after these landed, before any state could record them.
+                try flush()
+                throw ObserverStop(error: error)
+            }
         }
         return true
     }
@@ -148,9 +152,4 @@ final class RecordProducer: @unchecked Sendable {
 
     /// Throws when the restore was asked to stop.
     func checkStop() throws { try watch.checkStop() }
-}
-
-/// Thrown by the `stopAfterDeliveries` test hook: the run ends as if killed (no flush, no final state).
-public struct SimulatedKill: Error, CustomStringConvertible {
-    public var description: String { "restore stopped by the test hook (as if killed)" }
 }

@@ -14,12 +14,16 @@ public final class RestoreEngine: @unchecked Sendable {
     let layout: StoreLayout
     let options: RestoreOptions
     let events: RestoreEvents
+    let observer: (any RestoreObserver)?
 
-    public init(store: any ObjectStore, layout: StoreLayout, options: RestoreOptions, events: RestoreEvents = .silent) {
+    /// `observer` watches the restore from inside (tests).
+    public init(store: any ObjectStore, layout: StoreLayout, options: RestoreOptions, events: RestoreEvents = .silent,
+                observer: (any RestoreObserver)? = nil) {
         self.store = store
         self.layout = layout
         self.options = options
         self.events = events
+        self.observer = observer
     }
 
     /// Reads the store and checks the targets; changes nothing anywhere. What stops the restore is in
@@ -51,7 +55,7 @@ public final class RestoreEngine: @unchecked Sendable {
     /// target, and commits translated group offsets.
     public func run() async throws -> RestoreResult {
         let started = Date()
-        let producer = options.dryRun ? nil : try RecordProducer(options: options, ledger: DeliveryLedger())
+        let producer = options.dryRun ? nil : try RecordProducer(options: options, ledger: DeliveryLedger(), observer: observer)
         var plan = try await plan()
         if !options.dryRun && !plan.problems.isEmpty { throw RunFailure.problems(plan.problems) }
         let admin = try makeAdmin()

@@ -60,9 +60,6 @@ public struct RestoreOptions: Sendable {
     /// Raised by SIGTERM or SIGINT: the restore stops producing, saves what was confirmed, releases
     /// its lease and throws `RunFailure` with `isInterrupted`.
     public var stop = StopSignal()
-    /// Test hook: stop as if killed once this many records were produced and delivered in this run,
-    /// before resume state records them (no final state write).
-    public var stopAfterDeliveries: Int?
 
     /// Options with a target and defaults for everything else.
     public init(kafka: KafkaConfig, targetCluster: String? = nil) {

@@ -47,9 +47,7 @@ import Testing
 
     @Test func resumeStateIsHonoured() async throws {
         let (cluster, fixture) = try await setUp()
-        var killed = mockOptions(cluster)
-        killed.stopAfterDeliveries = 4
-        await #expect(throws: SimulatedKill.self) { try await restore(fixture, killed).summary.line }
+        await #expect(throws: SimulatedKill.self) { try await restore(fixture, mockOptions(cluster), killedAfter: 4).summary.line }
         let partial = try await restore(fixture, dry(mockOptions(cluster)))
         #expect(partial.summary.alreadyPresentRecords == 4)
         #expect(partial.plan.text.contains("15 records, "))

@@ -86,8 +86,7 @@ import Testing
         let (cluster, fixture, records, options) = try await setUp(from: 9, to: 4)
         var killed = options
         killed.stateInterval = 10_000
-        killed.stopAfterDeliveries = stopAfter
-        await #expect(throws: SimulatedKill.self) { try await restore(fixture, killed).summary.line }
+        await #expect(throws: SimulatedKill.self) { try await restore(fixture, killed, killedAfter: stopAfter).summary.line }
         let resumed = try await restore(fixture, options)
         #expect(resumed.summary.alreadyPresentRecords == Int64(stopAfter))
         #expect(resumed.summary.producedRecords == Int64(240 - stopAfter))

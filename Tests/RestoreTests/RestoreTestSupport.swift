@@ -140,10 +140,25 @@ func differences(expected: [Layout.KafkaRecord], got: [Kafka.KafkaRecord]) -> [S
     return Array(problems.prefix(5))
 }
 
-/// Runs a restore and returns its result.
+/// Runs a restore and returns its result; with `killedAfter`, the restore ends as if killed (throwing
+/// `SimulatedKill`) once that many records were handed to the producer and landed.
 @discardableResult
-func restore(_ fixture: StoreFixture, _ options: RestoreOptions) async throws -> RestoreResult {
-    try await RestoreEngine(store: fixture.store, layout: fixture.layout, options: options).run()
+func restore(_ fixture: StoreFixture, _ options: RestoreOptions, killedAfter records: Int? = nil) async throws -> RestoreResult {
+    try await RestoreEngine(store: fixture.store, layout: fixture.layout, options: options,
+                            observer: records.map { KillAfter(records: $0) }).run()
+}
+
+/// Thrown by `KillAfter`: the restore ended as if its process were killed.
+struct SimulatedKill: Error {}
+
+/// Ends a restore as a kill would once it has handed `records` records to the producer and they
+/// landed, before any resume state counts them: the hardest moment for the rerun.
+struct KillAfter: RestoreObserver {
+    let records: Int
+
+    func handedOver(records handed: Int) throws {
+        if handed >= records { throw SimulatedKill() }
+    }
 }
 
 extension StoreFixture {

@@ -34,8 +34,7 @@ import Testing
 
         var killed = mockOptions(cluster)
         killed.stateInterval = stateInterval
-        killed.stopAfterDeliveries = stopAfter
-        await #expect(throws: SimulatedKill.self) { try await restore(fixture, killed).summary.line }
+        await #expect(throws: SimulatedKill.self) { try await restore(fixture, killed, killedAfter: stopAfter).summary.line }
         let partial = try readTarget(cluster.config, topic: "events", partitions: 3).values.reduce(0) { $0 + $1.count }
         #expect(partial == stopAfter)
 
@@ -86,8 +85,7 @@ import Testing
         let (cluster, fixture, records) = try await eventsSetup()
         var killed = mockOptions(cluster)
         killed.stateInterval = 10_000
-        killed.stopAfterDeliveries = 45
-        await #expect(throws: SimulatedKill.self) { try await restore(fixture, killed).summary.line }
+        await #expect(throws: SimulatedKill.self) { try await restore(fixture, killed, killedAfter: 45).summary.line }
         let options = mockOptions(cluster)
         let key = fixture.layout.restoreStateKey(targetCluster: options.targetCluster, topic: "events")
         try await fixture.rewriteAsVersion1(targetCluster: options.targetCluster, topic: "events")
@@ -118,9 +116,8 @@ import Testing
         let (cluster, fixture, _) = try await eventsSetup(store: slow, perObject: 40)
         var killed = mockOptions(cluster)
         killed.chunkSize = 1000
-        killed.stopAfterDeliveries = 20
         killed.stateInterval = 0
-        await #expect(throws: SimulatedKill.self) { try await restore(fixture, killed).summary.line }
+        await #expect(throws: SimulatedKill.self) { try await restore(fixture, killed, killedAfter: 20).summary.line }
         let key = fixture.layout.restoreStateKey(targetCluster: killed.targetCluster, topic: "events")
         #expect(key.hasPrefix(slow.slowPrefix))
         var document = try RestoreProgress.decode(Data(try await fixture.store.get(key)), name: key)
@@ -146,9 +143,7 @@ import Testing
         let fixture = StoreFixture()
         try await fixture.writeRun(["events": [0: awkwardRecords(count: 30, partition: 0)]], partitionCounts: ["events": 1], perObject: 5)
         try cluster.createTopic("events", partitions: 1)
-        var killed = mockOptions(cluster)
-        killed.stopAfterDeliveries = 6
-        await #expect(throws: SimulatedKill.self) { try await restore(fixture, killed).summary.line }
+        await #expect(throws: SimulatedKill.self) { try await restore(fixture, mockOptions(cluster), killedAfter: 6).summary.line }
         let producer = try KafkaProducer(config: cluster.config, onDelivery: { _ in })
         try producer.produce(KafkaProducerRecord(topic: "events", partition: 0, key: Array("intruder".utf8), value: []), id: 0)
         try producer.flush(timeoutMilliseconds: 10_000)
@@ -156,7 +151,7 @@ import Testing
         let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
         #expect(error?.message.contains("events/0") == true)
         #expect(error?.message.contains("another producer") == true)
-        let key = fixture.layout.restoreStateKey(targetCluster: killed.targetCluster, topic: "events")
+        let key = fixture.layout.restoreStateKey(targetCluster: mockOptions(cluster).targetCluster, topic: "events")
         #expect(error?.message.hasSuffix("To restore it again, remove partition 0's entry from \(key) (or the file, to restore all of events again)") == true)
     }
 

@@ -23,13 +23,9 @@ import Testing
         let key = fixture.layout.restoreStateKey(targetCluster: options.targetCluster, topic: "events")
         let folder = fixture.layout.restoreStateFolder(targetCluster: options.targetCluster)
 
-        var killed = options
-        killed.stopAfterDeliveries = 12
-        await #expect(throws: SimulatedKill.self) { try await restore(fixture, killed).summary.line }
+        await #expect(throws: SimulatedKill.self) { try await restore(fixture, options, killedAfter: 12).summary.line }
         #expect(try await fixture.store.listAll(prefix: folder).map(\.key) == [key])
-        var again = killed
-        again.stopAfterDeliveries = 9
-        await #expect(throws: SimulatedKill.self) { try await restore(fixture, again).summary.line }
+        await #expect(throws: SimulatedKill.self) { try await restore(fixture, options, killedAfter: 9).summary.line }
         let oldKeys = try await fixture.rewriteAsVersion1(targetCluster: options.targetCluster, topic: "events")
         #expect(Set(try await fixture.store.listAll(prefix: folder).map(\.key)) == Set(oldKeys))
 
