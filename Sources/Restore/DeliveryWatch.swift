@@ -16,7 +16,7 @@ final class DeliveryWatch: @unchecked Sendable {
     init(ledger: DeliveryLedger, options: RestoreOptions) {
         self.ledger = ledger
         stop = options.stop
-        watch = StallWatch(timeout: options.stallTimeout)
+        watch = StallWatch(timeout: options.stallTimeout, clock: options.clock)
         cluster = options.kafka.bootstrapServers
     }
 

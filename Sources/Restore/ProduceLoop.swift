@@ -47,7 +47,8 @@ final class ProduceLoop: @unchecked Sendable {
         self.states = states
         self.admin = admin
         self.events = events
-        stateWriter = ResumeStateWriter(destinations: destinations, states: states, ledger: producer.ledger, events: events)
+        stateWriter = ResumeStateWriter(destinations: destinations, states: states, ledger: producer.ledger, events: events,
+                                        clock: options.clock)
     }
 
     func run(translator: inout GroupOffsetTranslator) async throws -> Outcome {

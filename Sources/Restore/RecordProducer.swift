@@ -10,6 +10,7 @@ final class RecordProducer: @unchecked Sendable {
     /// Destroyed first in deinit: librdkafka may read lent batches (which the ledger holds) until then.
     private var producer: KafkaProducer!
     private let observer: (any RestoreObserver)?
+    private let clock: @Sendable () -> Date
     /// Ends waits for delivery reports that never come (a target that died) or that a signal cut short.
     private var watch: DeliveryWatch!
     private let bootstrapServers: String
@@ -50,6 +51,7 @@ final class RecordProducer: @unchecked Sendable {
         }
         self.ledger = ledger
         self.observer = observer
+        clock = options.clock
         learnTimeout = Int32(min(10_000, max(1, options.stallTimeout * 1000)))
         bootstrapServers = options.kafka.bootstrapServers
     }
@@ -140,13 +142,13 @@ final class RecordProducer: @unchecked Sendable {
     /// giving up when the restore is asked to stop (unless `ignoringStop`: a stopping restore still
     /// waits, briefly, for what it has sent, so its state can count it).
     func flush(ignoringStop: Bool = false, timeout: TimeInterval? = nil) throws {
-        let deadline = timeout.map { Date().addingTimeInterval($0) }
+        let deadline = timeout.map { clock().addingTimeInterval($0) }
         var starting = true
         while producer.outqLength > 0 {
             try watch.check(waiting: producer.outqLength, ignoringStop: ignoringStop, starting: starting)
             starting = false
             _ = try? producer.flush(timeoutMilliseconds: 500)
-            if let deadline, Date() >= deadline { return }
+            if let deadline, clock() >= deadline { return }
         }
     }
 

@@ -54,7 +54,7 @@ public final class RestoreEngine: @unchecked Sendable {
     /// Plans, then (unless `dryRun`) creates missing topics, produces every record not yet in its
     /// target, and commits translated group offsets.
     public func run() async throws -> RestoreResult {
-        let started = Date()
+        let started = options.clock()
         let producer = options.dryRun ? nil : try RecordProducer(options: options, ledger: DeliveryLedger(), observer: observer)
         var plan = try await plan()
         if !options.dryRun && !plan.problems.isEmpty { throw RunFailure.problems(plan.problems) }
@@ -80,7 +80,7 @@ public final class RestoreEngine: @unchecked Sendable {
             summary.warnings = plan.warnings
             summary.problems = plan.problems
             summary.missingRanges = plan.missingRanges
-            summary.seconds = Date().timeIntervalSince(started)
+            summary.seconds = options.clock().timeIntervalSince(started)
             return RestoreResult(plan: plan, summary: summary)
         }
         for warning in plan.warnings { events.warning(warning) }
@@ -145,7 +145,7 @@ public final class RestoreEngine: @unchecked Sendable {
         summary.filteredRecords = outcome.filtered + plan.filteredByTime
         summary.warnings = plan.warnings + outcome.warnings
         summary.missingRanges = plan.missingRanges
-        summary.seconds = Date().timeIntervalSince(started)
+        summary.seconds = options.clock().timeIntervalSince(started)
         return (plan, summary)
     }
 

@@ -54,6 +54,7 @@ public struct RestoreOptions: Sendable {
     public var holder: String = LockHolder.current
     /// The lease on the target topics; renewed every third of it while the restore goes.
     public var lockLease: TimeInterval = 600
+    /// Every time a restore reads (lease, resume state, summary, deadlines); tests may shift it.
     public var clock: @Sendable () -> Date = { Date() }
     /// A restore whose records wait this long without a delivery report (the target died) fails.
     public var stallTimeout: TimeInterval = 120

@@ -58,8 +58,8 @@ struct ResumeScan {
             }
             requests.append(TargetTail.Request(target: partition, base: existing.baseTargetOffset, endHint: end))
         }
-        let config = options.kafka, asked = requests
-        let read = asked.isEmpty ? [:] : try await options.onTarget { try TargetTail.read(config: config, asked) }
+        let config = options.kafka, asked = requests, clock = options.clock
+        let read = asked.isEmpty ? [:] : try await options.onTarget { try TargetTail.read(config: config, asked, clock: clock) }
         for destination in reading {
             guard let existing = loaded[destination], let tail = read[destinations[destination].target] else { continue }
             tails[destination] = tail

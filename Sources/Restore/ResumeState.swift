@@ -21,9 +21,11 @@ struct ResumeStateStore: Sendable {
     let targetCluster: String
     /// True when the state lives in a local directory rather than the backup store.
     let isLocal: Bool
+    let clock: @Sendable () -> Date
 
     init(options: RestoreOptions, store: any ObjectStore, layout: StoreLayout) throws {
         targetCluster = options.targetCluster
+        clock = options.clock
         if let directory = options.stateDirectory {
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -102,7 +104,7 @@ struct ResumeStateStore: Sendable {
     func save(topic: String, _ states: [RestoreResumeState]) async throws {
         let key = key(topic)
         do {
-            let document = RestoreProgress(targetTopic: topic, updatedAt: Date(), partitions: states)
+            let document = RestoreProgress(targetTopic: topic, updatedAt: clock(), partitions: states)
             try await store.put(key, body: Array(try document.encoded()))
         } catch {
             var failure = RunFailure.wrap(error, "cannot write restore state \(key)")

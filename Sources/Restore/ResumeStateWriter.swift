@@ -32,6 +32,7 @@ final class ResumeStateWriter: @unchecked Sendable {
     private let states: ResumeStateStore
     private let ledger: DeliveryLedger
     private let events: RestoreEvents
+    private let clock: @Sendable () -> Date
     /// Each destination's entry as it stands, and as last written (or read); a topic's document is
     /// written when one of its opened destinations has changed since.
     private var current: [RestoreResumeState] = []
@@ -52,12 +53,14 @@ final class ResumeStateWriter: @unchecked Sendable {
     /// The round of writes in flight, if any.
     private var saving: Task<Void, Error>?
 
-    init(destinations: RestoreDestinations, states: ResumeStateStore, ledger: DeliveryLedger, events: RestoreEvents) {
+    init(destinations: RestoreDestinations, states: ResumeStateStore, ledger: DeliveryLedger, events: RestoreEvents,
+         clock: @escaping @Sendable () -> Date) {
         self.destinations = destinations
         self.states = states
         self.ledger = ledger
         self.events = events
-        lastSave = Date()
+        self.clock = clock
+        lastSave = clock()
         var order: [String] = [], byTopic: [String: [Int]] = [:]
         for destination in destinations.indices {
             let topic = destinations[destination].target.topic
@@ -87,7 +90,7 @@ final class ResumeStateWriter: @unchecked Sendable {
                     partition: planned.target.partition, sourceTopic: planned.sourceTopic,
                     nextSourceOffset: planned.firstSourceOffset, configHash: planned.configHash,
                     baseTargetOffset: scan.ends[destination] ?? 0, deliveredRecords: 0, plannedRecords: planned.plannedRecords,
-                    updatedAt: Date())
+                    updatedAt: clock())
                 fresh.insert(destination)
                 starts.append(Start(state: state, tail: TargetTail(count: 0, last: nil)))
             }
@@ -141,7 +144,7 @@ final class ResumeStateWriter: @unchecked Sendable {
     }
 
     /// True when the last round began at least `interval` ago.
-    func isDue(every interval: TimeInterval) -> Bool { Date().timeIntervalSince(lastSave) >= interval }
+    func isDue(every interval: TimeInterval) -> Bool { clock().timeIntervalSince(lastSave) >= interval }
 
     /// Writes the documents of topics with an opened destination whose entry (from the ledger: only
     /// delivery reports advance it) changed since it was last written, after the round before has
@@ -151,7 +154,7 @@ final class ResumeStateWriter: @unchecked Sendable {
             saving = nil
             try await previous.value
         }
-        lastSave = Date()
+        lastSave = clock()
         var touched = Set<String>()
         for (destination, count) in present {
             guard let tally = ledger.tally(of: destination) else { continue }
@@ -159,7 +162,7 @@ final class ResumeStateWriter: @unchecked Sendable {
             state.deliveredRecords = count + tally.delivered
             if let last = tally.lastSourceOffset { state.nextSourceOffset = last + 1 }
             if let before = written[destination], state.sameProgress(as: before) { continue }
-            state.updatedAt = Date()
+            state.updatedAt = clock()
             current[destination] = state
             touched.insert(destinations[destination].target.topic)
         }

@@ -79,7 +79,7 @@ enum TargetPreparation {
             if created.applied["message.timestamp.type"] == TopicTimestampType.logAppendTime.rawValue {
                 warnings.append("target topic \(topic.targetTopic) was created with LogAppendTime, as its source had: the broker replaces the restored timestamps")
             }
-            try waitForPartitions(topic.targetTopic, count: topic.sourcePartitions, admin: admin)
+            try waitForPartitions(topic.targetTopic, count: topic.sourcePartitions, admin: admin, clock: options.clock)
         }
         return warnings
     }
@@ -108,9 +108,9 @@ enum TargetPreparation {
         }
     }
 
-    private static func waitForPartitions(_ name: String, count: Int32, admin: KafkaAdmin) throws {
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
+    private static func waitForPartitions(_ name: String, count: Int32, admin: KafkaAdmin, clock: () -> Date) throws {
+        let deadline = clock().addingTimeInterval(30)
+        while clock() < deadline {
             if let topic = try? admin.topic(name), topic.error == nil, topic.partitionCount >= count { return }
             Thread.sleep(forTimeInterval: 0.2)
         }
