@@ -4,6 +4,7 @@ import Layout
 import ObjectStore
 import StoreLock
 import Threads
+import JobSpec
 
 /// Everything one backup run needs: validated settings, an opened store and a Kafka configuration.
 /// The command line builds it from a `JobSpec`; tests build it directly.

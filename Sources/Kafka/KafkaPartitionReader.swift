@@ -128,8 +128,8 @@ public final class KafkaPartitionReader: @unchecked Sendable {
     }
 
     /// Like ``poll(maxEvents:timeoutMilliseconds:_:)`` but returns owned copies.
-    public func poll(maxEvents: Int = 1000, timeoutMilliseconds: Int32) throws -> [KafkaReaderEvent<KafkaRecord>] {
-        var events = [KafkaReaderEvent<KafkaRecord>]()
+    public func poll(maxEvents: Int = 1000, timeoutMilliseconds: Int32) throws -> [KafkaReaderEvent<ConsumedRecord>] {
+        var events = [KafkaReaderEvent<ConsumedRecord>]()
         try poll(maxEvents: maxEvents, timeoutMilliseconds: timeoutMilliseconds) { event in
             switch event {
             case .record(let view): events.append(.record(view.copy()))

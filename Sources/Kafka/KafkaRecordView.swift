@@ -56,18 +56,18 @@ public struct KafkaRecordView {
     public var headerCount: Int { headers.map { rd_kafka_header_cnt($0) } ?? 0 }
 
     /// An owned copy.
-    public func copy() -> KafkaRecord {
+    public func copy() -> ConsumedRecord {
         var copied = [KafkaHeader]()
         forEachHeader { name, value in
             copied.append(KafkaHeader(name: String(decoding: name, as: UTF8.self), value: value.map { Array($0) }))
         }
-        return KafkaRecord(topic: topic, partition: partition, offset: offset, timestamp: timestamp,
+        return ConsumedRecord(topic: topic, partition: partition, offset: offset, timestamp: timestamp,
                            key: key.map { Array($0) }, value: value.map { Array($0) }, headers: copied)
     }
 }
 
-/// A consumed record that owns its bytes (for tests and small tools; the backup path uses views).
-public struct KafkaRecord: Sendable, Hashable {
+/// A consumed record, with its topic and partition, that owns its bytes (for tests and small tools; the backup path uses views).
+public struct ConsumedRecord: Sendable, Hashable {
     /// The topic.
     public let topic: String
     /// The partition.

@@ -20,7 +20,7 @@ func produceAll(_ records: [KafkaProducerRecord], config: KafkaConfig) throws ->
 
 /// What a reader saw before every one of `partitions` reported end of partition.
 struct ReadResult {
-    var records: [KafkaRecord] = []
+    var records: [ConsumedRecord] = []
     var endOffsets: [KafkaTopicPartition: Int64] = [:]
     var errors: [KafkaError] = []
 }
@@ -52,7 +52,7 @@ func uniqueTopic(_ stem: String) -> String {
 
 /// Describes each sent record (matched by its unique timestamp) that did not come back byte-exact; short
 /// lines rather than the records themselves, which may be large.
-func mismatches(sent: [KafkaProducerRecord], read: [KafkaRecord]) -> [String] {
+func mismatches(sent: [KafkaProducerRecord], read: [ConsumedRecord]) -> [String] {
     let byTimestamp = Dictionary(read.map { ($0.timestamp.milliseconds, $0) }, uniquingKeysWith: { first, _ in first })
     return sent.compactMap { original in
         guard let timestamp = original.timestamp, let got = byTimestamp[timestamp] else {

@@ -5,6 +5,8 @@ import Layout
 import ObjectStore
 import Restore
 import Testing
+import JobSpec
+import RecordFormats
 
 /// A full backup with the backup engine, then a restore with a rename, compared record by record,
 /// and saved group offsets carried across.
@@ -23,7 +25,7 @@ import Testing
         _ = try await BackupEngine.run(request)
     }
 
-    func produce(_ cluster: KafkaMockCluster, topic: String, _ records: [Int32: [Layout.KafkaRecord]]) throws {
+    func produce(_ cluster: KafkaMockCluster, topic: String, _ records: [Int32: [RecordFormats.KafkaRecord]]) throws {
         let producer = try KafkaProducer(config: cluster.config, onDelivery: { _ in })
         var id: UInt64 = 0
         for (partition, list) in records.sorted(by: { $0.key < $1.key }) {
@@ -42,7 +44,7 @@ import Testing
         let cluster = try KafkaMockCluster(brokers: 1)
         try cluster.createTopic("live", partitions: 3)
         try cluster.createTopic("copy", partitions: 3)
-        let records: [Int32: [Layout.KafkaRecord]] = [0: awkwardRecords(count: 13, partition: 0), 1: awkwardRecords(count: 6, partition: 1),
+        let records: [Int32: [RecordFormats.KafkaRecord]] = [0: awkwardRecords(count: 13, partition: 0), 1: awkwardRecords(count: 6, partition: 1),
                                                       2: awkwardRecords(count: 9, partition: 2)]
         try produce(cluster, topic: "live", records)
         let admin = try KafkaAdmin(config: cluster.config)
@@ -72,7 +74,7 @@ import Testing
         try cluster.createTopic("json-live", partitions: 1)
         try cluster.createTopic("json-copy", partitions: 1)
         let records = (0..<7).map { n in
-            Layout.KafkaRecord(offset: Int64(n), timestamp: 1_700_000_000_000 + Int64(n), timestampType: .createTime,
+            RecordFormats.KafkaRecord(offset: Int64(n), timestamp: 1_700_000_000_000 + Int64(n), timestampType: .createTime,
                                key: Array("key-\(n)".utf8), value: Array("{\"n\": \(n), \"s\": \"v\(n)\"}".utf8),
                                headers: [RecordHeader(name: Array("h".utf8), value: Array("x\(n)".utf8))])
         }

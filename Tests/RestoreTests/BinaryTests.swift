@@ -5,6 +5,7 @@ import Layout
 import ObjectStore
 import Restore
 import Testing
+import RecordFormats
 
 /// `ktape restore` as a user runs it: the built binary against a mock cluster in this process
 /// (its brokers listen on loopback) and a directory store.
@@ -54,7 +55,7 @@ import Testing
         let directory = try KtapeProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let fixture = StoreFixture(store: try LocalDirectoryStore(root: directory.path), layout: StoreLayout())
-        var records: [Int32: [Layout.KafkaRecord]] = [:]
+        var records: [Int32: [RecordFormats.KafkaRecord]] = [:]
         for p: Int32 in 0..<3 { records[p] = awkwardRecords(count: 15_000, partition: p) }
         try await fixture.writeRun(["bulk": records], partitionCounts: ["bulk": 3], perObject: 1_000)
         try cluster.createTopic("bulk", partitions: 3)

@@ -5,6 +5,7 @@ import Layout
 import ObjectStore
 import Restore
 import Testing
+import JobSpec
 
 let restoreTansuBootstrap = ProcessInfo.processInfo.environment["KTAPE_TANSU_BOOTSTRAP"]
 

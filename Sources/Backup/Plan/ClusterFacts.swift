@@ -1,5 +1,6 @@
 import Kafka
 import Layout
+import JobSpec
 
 /// What a manifest keeps about the cluster besides data: topics with their partition count and the
 /// configs a faithful copy needs, and consumer groups' committed offsets. Both are best-effort: a

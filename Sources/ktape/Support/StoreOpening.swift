@@ -1,6 +1,7 @@
 import Foundation
 import Layout
 import ObjectStore
+import JobSpec
 
 /// Opens the store a job names: the bucket or directory as an `ObjectStore`, and the `StoreLayout`
 /// (prefix and topics-dir) that names every key in it. The prefix lives in the layout only, so

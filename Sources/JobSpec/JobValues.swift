@@ -1,4 +1,5 @@
 import Foundation
+import Layout
 
 /// `log-format`.
 public enum LogFormat: String, Sendable, CaseIterable {
@@ -108,7 +109,7 @@ public enum StoreLocation: Hashable, Sendable, CustomStringConvertible {
         if lower.hasPrefix("s3://") {
             let rest = trimmed.dropFirst("s3://".count)
             let bucket = String(rest.prefix { $0 != "/" })
-            let prefix = KeyPath.trimSlashes(String(rest.dropFirst(bucket.count)))
+            let prefix = KeyParts.trimSlashes(String(rest.dropFirst(bucket.count)))
             if let problem = bucketProblem(bucket, text: text) { return .failure(problem) }
             return .success(.s3(bucket: bucket, prefix: prefix))
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Layout
 
 extension JobSpec {
     /// S3's limits on multipart uploads.
@@ -85,7 +86,7 @@ extension JobSpec {
             throw r.error(.region, "must look like eu-west-1 (lower-case letters, digits, '-'; got '\(region.value)')")
         }
         let topicsDir = try r.withDefault(.topicsDir) { text -> String in
-            let trimmed = KeyPath.trimSlashes(text)
+            let trimmed = KeyParts.trimSlashes(text)
             if trimmed.isEmpty { throw r.error(.topicsDir, "is empty") }
             if trimmed.split(separator: "/").contains(where: { $0 == "." || $0 == ".." || $0 == StoreLayout.metadataFolder }) {
                 throw r.error(.topicsDir, "cannot contain '.', '..' or '\(StoreLayout.metadataFolder)' (got '\(text)')")

@@ -1,4 +1,5 @@
 import Foundation
+import Layout
 
 extension JobSpec {
     static func readBackup(_ r: SettingsReader) throws -> BackupSettings {
