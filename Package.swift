@@ -39,7 +39,7 @@ let package = Package(
         // Child processes started safely from many threads at once (Foundation's Process is not).
         .target(name: "CSpawn"),
         .target(name: "Spawn", dependencies: ["CSpawn"]),
-        .target(name: "ObjectStore", dependencies: ["SigV4", "Threads", "Spawn", "TimeText", "CCurl", "COpenSSL"]),
+        .target(name: "ObjectStore", dependencies: ["Layout", "SigV4", "Threads", "Spawn", "TimeText", "CCurl", "COpenSSL"]),
         // Streaming, deterministic gzip over zlib.
         .target(name: "Gzip", dependencies: ["CZlib"]),
         .target(name: "Kafka", dependencies: ["CRdKafka", "Layout", "Threads"]),

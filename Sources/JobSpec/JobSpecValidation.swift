@@ -2,11 +2,6 @@ import Foundation
 import Layout
 
 extension JobSpec {
-    /// S3's limits on multipart uploads.
-    public static let minimumPartSize: Int64 = 5 << 20
-    public static let maximumPartSize: Int64 = 5 << 30
-    public static let maximumParts: Int64 = 10_000
-
     /// Validates `document` for `command`; the first problem is thrown as one line naming the key
     /// and its origin. Unknown keys get a "did you mean"; keys of the other command are refused.
     public init(document: JobDocument, command: JobCommand) throws {

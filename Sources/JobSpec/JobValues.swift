@@ -6,12 +6,6 @@ public enum LogFormat: String, Sendable, CaseIterable {
     case text, json
 }
 
-/// `addressing-style`: how S3 requests name the bucket (auto: virtual-hosted on AWS, path-style
-/// with a custom endpoint or a dotted bucket name).
-public enum AddressingStyle: String, Sendable, CaseIterable {
-    case auto, path, virtual
-}
-
 /// `on-invalid-json`: what a backup in `confluent-json` does with a value that is not JSON.
 public enum InvalidJSONPolicy: String, Sendable, CaseIterable {
     case fail, skip
@@ -30,18 +24,6 @@ public enum StorageClass: String, Sendable, CaseIterable {
         "GLACIER": "objects in GLACIER must be thawed before restore or verify can read them",
         "DEEP_ARCHIVE": "objects in DEEP_ARCHIVE must be thawed before restore or verify can read them",
     ]
-}
-
-/// `object-lock-mode`.
-public enum ObjectLockMode: String, Sendable, CaseIterable {
-    case governance = "GOVERNANCE"
-    case compliance = "COMPLIANCE"
-}
-
-/// `sse`: S3 server-side encryption.
-public enum ServerSideEncryption: String, Sendable, CaseIterable {
-    case aes256 = "AES256"
-    case kms = "aws:kms"
 }
 
 /// `acl`: S3 canned ACLs.

@@ -1,5 +1,6 @@
 import CRdKafka
 import Foundation
+import Layout
 
 /// A consumed record borrowed from librdkafka: valid only during the closure it is passed to.
 /// Nothing is copied; do not let it or its buffers escape (copy with ``copy()`` if needed).
@@ -89,11 +90,11 @@ public enum KafkaReaderEvent<Record> {
     /// A record.
     case record(Record)
     /// The reader has reached the end of the partition; `nextOffset` is where the next record will be.
-    case endOfPartition(KafkaTopicPartition, nextOffset: Int64)
+    case endOfPartition(TopicPartition, nextOffset: Int64)
     /// An error, with topic and partition where it concerns one; `isFatal` ones end the reader.
     case error(KafkaError)
     /// Group mode: these partitions were assigned to this reader.
-    case assigned([KafkaTopicPartition])
+    case assigned([TopicPartition])
     /// Group mode: these partitions were taken away from this reader.
-    case revoked([KafkaTopicPartition])
+    case revoked([TopicPartition])
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Layout
 
 /// Collects delivery reports handed to a producer's callback.
 final class DeliveryLog: @unchecked Sendable {
@@ -21,12 +22,12 @@ func produceAll(_ records: [KafkaProducerRecord], config: KafkaConfig) throws ->
 /// What a reader saw before every one of `partitions` reported end of partition.
 struct ReadResult {
     var records: [ConsumedRecord] = []
-    var endOffsets: [KafkaTopicPartition: Int64] = [:]
+    var endOffsets: [TopicPartition: Int64] = [:]
     var errors: [KafkaError] = []
 }
 
 /// Assigns `starts` and reads until each partition has reported EOF (or `timeout` seconds pass).
-func readUntilEOF(_ starts: [(KafkaTopicPartition, KafkaOffset)], config: KafkaConfig,
+func readUntilEOF(_ starts: [(TopicPartition, KafkaOffset)], config: KafkaConfig,
                   timeout: TimeInterval = 20) throws -> ReadResult {
     let reader = try KafkaPartitionReader(config: config)
     try reader.assign(starts)

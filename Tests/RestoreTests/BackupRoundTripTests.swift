@@ -48,7 +48,7 @@ import RecordFormats
                                                       2: awkwardRecords(count: 9, partition: 2)]
         try produce(cluster, topic: "live", records)
         let admin = try KafkaAdmin(config: cluster.config)
-        let live1 = KafkaTopicPartition(topic: "live", partition: 1)
+        let live1 = TopicPartition(topic: "live", partition: 1)
         try admin.commitOffsets(group: "app", offsets: [live1: 4])
 
         let store = MemoryStore()
@@ -64,7 +64,7 @@ import RecordFormats
         for p: Int32 in 0..<3 {
             #expect(differences(expected: records[p] ?? [], got: got[p] ?? []) == [], "partition \(p)")
         }
-        let copy1 = KafkaTopicPartition(topic: "copy", partition: 1)
+        let copy1 = TopicPartition(topic: "copy", partition: 1)
         #expect(try admin.committedOffsets(group: "app", partitions: [copy1])[copy1] == .some(4))
     }
 

@@ -74,7 +74,7 @@ import RecordFormats
         var landed: Int64 = 0
         while landed < 1_000, process.isRunning, Date() < deadline {
             try await Task.sleep(nanoseconds: 20_000_000)
-            landed = try (0..<Int32(3)).reduce(0) { $0 + (try admin.watermarks(KafkaTopicPartition(topic: "bulk", partition: $1)).high) }
+            landed = try (0..<Int32(3)).reduce(0) { $0 + (try admin.watermarks(TopicPartition(topic: "bulk", partition: $1)).high) }
         }
         let firstErrors = (try? String(contentsOf: output.appendingPathComponent("stderr"), encoding: .utf8)) ?? ""
         #expect(process.isRunning, "the restore ended before it could be killed: \(firstErrors)")

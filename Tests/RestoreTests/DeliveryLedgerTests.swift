@@ -26,7 +26,7 @@ import RecordFormats
 
     func report(_ loan: UInt64, _ index: Int, target: Int64?, error: KafkaError? = nil) -> KafkaDeliveryReport {
         KafkaDeliveryReport(id: DeliveryLedger.id(loan: loan, index: index),
-                            topicPartition: KafkaTopicPartition(topic: "t", partition: 0), offset: target, error: error)
+                            topicPartition: TopicPartition(topic: "t", partition: 0), offset: target, error: error)
     }
 
     @Test func aBatchComesBackOnceAfterItsLastReportAndTheLenderIsDone() {

@@ -36,7 +36,7 @@ import RecordFormats
         #expect(result.summary.committedGroups == ["g-gap": 1, "g-start": 1, "g-end": 1, "g-mid": 1])
 
         let admin = try KafkaAdmin(config: cluster.config)
-        let p0 = KafkaTopicPartition(topic: "dst", partition: 0)
+        let p0 = TopicPartition(topic: "dst", partition: 0)
         let expected: [String: Int64] = ["g-gap": 6, "g-start": 5, "g-end": 12, "g-mid": 8]
         for (group, offset) in expected {
             #expect(try admin.committedOffsets(group: group, partitions: [p0])[p0] == .some(offset), "\(group)")
@@ -75,7 +75,7 @@ import RecordFormats
         #expect(result.summary.producedRecords == 5)
 
         let admin = try KafkaAdmin(config: cluster.config)
-        let p0 = KafkaTopicPartition(topic: "dst", partition: 0)
+        let p0 = TopicPartition(topic: "dst", partition: 0)
         // Exact answers would be 1, 3, 4, 5, 0; each translation is at most that.
         let expected: [String: Int64] = ["g-first": 1, "g-mid": 1, "g-late": 4, "g-after": 5, "g-start": 0]
         for (group, offset) in expected {

@@ -107,7 +107,7 @@ func awkwardRecords(count: Int, partition: Int32, firstOffset: Int64 = 0, salt: 
 /// Everything in `topics`' partitions, read from the beginning until end of partition.
 func readTarget(_ config: KafkaConfig, topic: String, partitions: Int32) throws -> [Int32: [ConsumedRecord]] {
     let reader = try KafkaPartitionReader(config: config)
-    let all = (0..<partitions).map { KafkaTopicPartition(topic: topic, partition: $0) }
+    let all = (0..<partitions).map { TopicPartition(topic: topic, partition: $0) }
     try reader.assign(all.map { ($0, KafkaOffset.beginning) })
     var result: [Int32: [ConsumedRecord]] = [:]
     var ended = Set<Int32>()

@@ -65,7 +65,7 @@ enum ClusterFacts {
                 return GroupOffsets(notSaved: "the cluster's consumer groups could not be listed (\(error))")
             }
         }
-        let kafkaPartitions = partitions.map { KafkaTopicPartition(topic: $0.topic, partition: $0.partition) }
+        let kafkaPartitions = partitions.map { TopicPartition(topic: $0.topic, partition: $0.partition) }
         var offsets: [ManifestGroupOffset] = []
         for group in groups.sorted() where group != own {
             do {

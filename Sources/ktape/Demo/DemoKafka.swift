@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Layout
 
 /// Blocking Kafka chores of the demo: run them through `KafkaBlocking.run`.
 enum DemoKafka {
@@ -17,7 +18,7 @@ enum DemoKafka {
     /// Every record of every partition, read from the log start to the end.
     static func readAll(topic: String, partitions: Int32, config: KafkaConfig) throws -> [Int32: [ConsumedRecord]] {
         let reader = try KafkaPartitionReader(config: config)
-        try reader.assign((0..<partitions).map { (KafkaTopicPartition(topic: topic, partition: $0), .beginning) })
+        try reader.assign((0..<partitions).map { (TopicPartition(topic: topic, partition: $0), .beginning) })
         var records: [Int32: [ConsumedRecord]] = [:]
         var finished = Set<Int32>()
         let deadline = Date().addingTimeInterval(30)
