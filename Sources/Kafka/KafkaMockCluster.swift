@@ -1,4 +1,5 @@
 import CRdKafka
+import Layout
 
 /// librdkafka's in-process mock Kafka cluster, for tests and the demo. It lives as long as this object.
 ///

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Layout
+import RecordFormats
 
 /// Tallies confirmed deliveries per destination (target partition, see `RestoreDestinations`) from
 /// delivery reports, the only thing that advances resume state, and keeps the batches the producer reads in place until every record

@@ -3,6 +3,7 @@ import Foundation
 import Kafka
 import Layout
 import ObjectStore
+import RecordFormats
 
 /// Restore's main loop: reads every planned partition's objects (`BatchFeed`) and produces their
 /// records into their destinations, the target partitions (`RestoreDestinations`), resuming each from
@@ -242,7 +243,7 @@ final class ProduceLoop: @unchecked Sendable {
 
     /// The target's last record must be the source record the count points at, or the target holds
     /// records this restore did not write and skipping by count would lose or duplicate some.
-    static func checkSame(_ source: Layout.KafkaRecord, _ target: Kafka.KafkaRecord, target tp: TopicPartition, object: String,
+    static func checkSame(_ source: RecordFormats.KafkaRecord, _ target: ConsumedRecord, target tp: TopicPartition, object: String,
                           hint: String) throws {
         let sameTime = target.timestamp.kind != .createTime || source.timestampType == .notAvailable
             || source.timestamp == target.timestamp.milliseconds

@@ -3,6 +3,7 @@ import Failures
 import Foundation
 import Inspection
 import Layout
+import JobSpec
 
 struct LsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

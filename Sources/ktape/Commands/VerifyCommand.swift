@@ -3,6 +3,7 @@ import Failures
 import Foundation
 import Inspection
 import Layout
+import JobSpec
 
 struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import Failures
 import JobFile
 import Layout
+import JobSpec
 
 /// A command's settings: the job file (if any) with the flags laid over it, validated.
 enum EffectiveJob {
