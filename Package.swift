@@ -31,6 +31,9 @@ let package = Package(
         // Threads for blocking calls (file I/O, fsync, librdkafka waits), off the cooperative pool.
         .target(name: "Threads"),
         .target(name: "ObjectStore", dependencies: ["SigV4", "Threads", "TimeText", "CCurl", "COpenSSL"]),
+        // Checksums S3 also computes: CRC64NVME with carry-less multiplication (C) where the CPU has it.
+        .target(name: "CCRC64"),
+        .target(name: "Checksums", dependencies: ["CCRC64"]),
         // Streaming, deterministic gzip over zlib.
         .target(name: "Gzip", dependencies: ["CZlib"]),
         .target(name: "Kafka", dependencies: ["CRdKafka", "Layout", "Threads"]),
@@ -52,6 +55,7 @@ let package = Package(
 
         .testTarget(name: "LayoutTests", dependencies: ["Layout", "TimeText"]),
         .testTarget(name: "GzipTests", dependencies: ["Gzip"]),
+        .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
         .testTarget(name: "JobFileTests", dependencies: ["JobFile", "Layout"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
         .testTarget(name: "ThreadsTests", dependencies: ["Threads"]),
