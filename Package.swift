@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "SigV4", dependencies: ["COpenSSL"]),
         // Threads for blocking calls (file I/O, fsync, librdkafka waits), off the cooperative pool.
         .target(name: "Threads"),
-        .target(name: "ObjectStore", dependencies: ["SigV4", "Threads", "TimeText", "CCurl", "COpenSSL"]),
+        .target(name: "ObjectStore", dependencies: ["SigV4", "Checksums", "Threads", "TimeText", "CCurl", "COpenSSL"]),
         // Checksums S3 also computes: CRC64NVME with carry-less multiplication (C) where the CPU has it.
         .target(name: "CCRC64"),
         .target(name: "Checksums", dependencies: ["CCRC64"]),
@@ -43,12 +43,12 @@ let package = Package(
         .target(name: "MSKIAM", dependencies: ["Kafka", "ObjectStore", "SigV4"]),
         // YAML job files read into Layout's job document (line numbers kept for errors).
         .target(name: "JobFile", dependencies: ["Layout", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Backup", dependencies: ["Layout", "Kafka", "ObjectStore", "StoreLock", "Threads", "Gzip", "SigV4", "TimeText"]),
+        .target(name: "Backup", dependencies: ["Layout", "Kafka", "ObjectStore", "StoreLock", "Threads", "Gzip", "SigV4", "Checksums", "TimeText"]),
         .target(name: "Restore", dependencies: ["Layout", "Kafka", "ObjectStore", "StoreLock", "Threads", "Gzip", "SigV4"]),
         // ls and verify: what a store holds and whether it is whole (structure first, then data).
-        .target(name: "Inspection", dependencies: ["Layout", "ObjectStore", "Gzip", "TimeText"]),
+        .target(name: "Inspection", dependencies: ["Layout", "ObjectStore", "Gzip", "Checksums", "TimeText"]),
         .executableTarget(name: "ktape", dependencies: [
-            "Layout", "Kafka", "MSKIAM", "ObjectStore", "JobFile", "Backup", "Restore", "Inspection", "SigV4", "Gzip", "BuildInfo",
+            "Layout", "Kafka", "MSKIAM", "ObjectStore", "JobFile", "Backup", "Restore", "Inspection", "SigV4", "Gzip", "Checksums", "BuildInfo",
             "CRdKafka", "CCurl", "CZlib", "COpenSSL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -59,15 +59,15 @@ let package = Package(
         .testTarget(name: "JobFileTests", dependencies: ["JobFile", "Layout"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
         .testTarget(name: "ThreadsTests", dependencies: ["Threads"]),
-        .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "Layout", "KtapeTestSupport"]),
+        .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "Layout", "KtapeTestSupport", "Checksums"]),
         .testTarget(name: "StoreLockTests", dependencies: ["StoreLock", "ObjectStore", "Layout", "KtapeTestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "Layout", "KtapeTestSupport"]),
         .testTarget(name: "MSKIAMTests", dependencies: ["MSKIAM", "Kafka", "ObjectStore", "SigV4", "KtapeTestSupport"]),
         // Helpers shared by test targets (servers the tests start in their own processes).
         .target(name: "KtapeTestSupport", dependencies: ["ObjectStore", "Gzip"], path: "Tests/Support"),
-        .testTarget(name: "BackupTests", dependencies: ["Backup", "Layout", "Kafka", "ObjectStore", "StoreLock", "Threads", "Gzip", "KtapeTestSupport"]),
+        .testTarget(name: "BackupTests", dependencies: ["Backup", "Layout", "Kafka", "ObjectStore", "StoreLock", "Threads", "Gzip", "KtapeTestSupport", "Checksums"]),
         .testTarget(name: "RestoreTests", dependencies: ["Restore", "Backup", "Layout", "Kafka", "ObjectStore", "Gzip", "KtapeTestSupport"]),
-        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Layout", "ObjectStore", "Gzip", "KtapeTestSupport"]),
+        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Layout", "ObjectStore", "Gzip", "KtapeTestSupport", "Checksums"]),
         .testTarget(name: "KtapeTests", dependencies: ["KtapeTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

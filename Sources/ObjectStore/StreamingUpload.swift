@@ -1,4 +1,4 @@
-import SigV4
+import Checksums
 
 /// Streams one object into a store: `write` gathers bytes up to the part size and uploads full
 /// parts concurrently (at most `concurrency` at once, so memory stays within
@@ -11,9 +11,8 @@ public final class StreamingUpload {
     public struct Summary: Sendable, Equatable {
         public var key: String
         public var size: Int64
-        /// SHA-256 of the whole object, computed while it streamed through.
-        public var sha256: [UInt8]
-        public var sha256Hex: String { Digest.hex(sha256) }
+        /// CRC64NVME of the whole object, computed while it streamed through: what S3 keeps with it too.
+        public var crc64nvme: CRC64NVME
         public var etag: String
         /// 0 for a single PUT.
         public var parts: Int
@@ -34,9 +33,8 @@ public final class StreamingUpload {
     private var nextPart = 1
     private var inFlight: [Task<CompletedPart, Error>] = []
     private var completed: [CompletedPart] = []
-    /// The whole object's SHA-256, fed part by part in order (single PUTs: at `finish`).
-    private let hasher = SHA256Hasher()
-    private var hashing: Task<Void, Never>?
+    /// The whole object's CRC64NVME, fed part by part as they ship (single PUTs: at `finish`).
+    private var crc = CRC64NVME()
     private var size: Int64 = 0
     private var closed = false
 
@@ -92,24 +90,23 @@ public final class StreamingUpload {
         }
     }
 
-    /// Completes the object and returns its size and SHA-256.
+    /// Completes the object and returns its size and CRC64NVME.
     public func finish() async throws -> Summary {
         try checkOpen()
         closed = true
         guard uploadId != nil else {
-            hasher.update(buffer)
+            crc.update(buffer)
             let result = try await store.put(key, body: buffer, options: options)
             buffer = []
-            return Summary(key: key, size: size, sha256: hasher.finish(), etag: result.etag, parts: 0)
+            return Summary(key: key, size: size, crc64nvme: crc, etag: result.etag, parts: 0)
         }
         return try await failSafe {
             if !self.buffer.isEmpty { try await self.shipBuffer() }
             for task in self.inFlight { self.completed.append(try await task.value) }
             self.inFlight = []
-            await self.hashing?.value
             let parts = self.completed.sorted { $0.partNumber < $1.partNumber }
             let result = try await self.store.completeMultipartUpload(self.key, uploadId: self.uploadId ?? "", parts: parts)
-            return Summary(key: self.key, size: self.size, sha256: self.hasher.finish(), etag: result.etag, parts: parts.count)
+            return Summary(key: self.key, size: self.size, crc64nvme: self.crc, etag: result.etag, parts: parts.count)
         }
     }
 
@@ -148,22 +145,11 @@ public final class StreamingUpload {
         }
         let body = buffer
         buffer = []
-        hashLater(body)
+        crc.update(body)  // ~12 GB/s: cheap enough to do here, in part order
         let number = nextPart
         nextPart += 1
         let store = self.store, key = self.key, uploadId = self.uploadId ?? ""
         inFlight.append(Task { try await store.uploadPart(key, uploadId: uploadId, partNumber: number, body: body) })
-    }
-
-    /// Adds a shipped part to the object's SHA-256 in a task chained after the parts before it, so the
-    /// writer (the backup's read thread) does not wait for hashing; `finish` waits for the chain.
-    private func hashLater(_ part: [UInt8]) {
-        let previous = hashing
-        nonisolated(unsafe) let hasher = self.hasher
-        hashing = Task {
-            await previous?.value
-            hasher.update(part)
-        }
     }
 
     /// Runs `body`; on failure aborts everything before rethrowing.

@@ -5,9 +5,10 @@ import Foundation
 public struct RunManifest: Codable, Equatable, Sendable {
     /// Written as `"format"`; readers refuse any other value.
     public static let formatName = "ktape-manifest"
-    /// The version this code writes; readers refuse higher ones. Version 2 holds object keys relative
-    /// to the store root; version 1 held them with the prefix of the store that wrote them.
-    public static let currentVersion = 2
+    /// The version this code writes; readers refuse higher ones. Version 3 checksums objects with
+    /// CRC64NVME (earlier versions: SHA-256); version 2 holds object keys relative to the store root;
+    /// version 1 held them with the prefix of the store that wrote them.
+    public static let currentVersion = 3
 
     public var format: String = RunManifest.formatName
     public var version: Int = RunManifest.currentVersion
@@ -163,15 +164,18 @@ public struct ManifestObject: Codable, Equatable, Sendable {
     public var spanEnd: Int64
     public var recordCount: Int64
     public var byteSize: Int64
-    /// SHA-256 of the object's bytes as stored, lowercase hex.
-    public var sha256: String
+    /// CRC64NVME of the object's bytes as stored, base64 of its 8 big-endian bytes: the full-object
+    /// checksum S3 keeps with it too, whatever the parts it was uploaded in (version 3 on).
+    public var crc64nvme: String?
+    /// SHA-256 of the object's bytes as stored, lowercase hex (versions 1 and 2).
+    public var sha256: String?
     /// Keys of companion objects (`.keys.json`, `.headers.json`), if any.
     public var companionKeys: [String]
 
     /// A span defaults to exactly the records' offsets.
     public init(key: String, topic: String, partition: Int32, firstOffset: Int64, lastOffset: Int64,
                 spanStart: Int64? = nil, spanEnd: Int64? = nil, recordCount: Int64, byteSize: Int64,
-                sha256: String, companionKeys: [String] = []) {
+                crc64nvme: String? = nil, sha256: String? = nil, companionKeys: [String] = []) {
         self.key = key
         self.topic = topic
         self.partition = partition
@@ -181,6 +185,7 @@ public struct ManifestObject: Codable, Equatable, Sendable {
         self.spanEnd = spanEnd ?? lastOffset + 1
         self.recordCount = recordCount
         self.byteSize = byteSize
+        self.crc64nvme = crc64nvme
         self.sha256 = sha256
         self.companionKeys = companionKeys
     }

@@ -1,3 +1,4 @@
+import Checksums
 import Foundation
 
 /// An object store in memory, for tests of the engines. Enforces S3's multipart rules and key rules.
@@ -127,6 +128,14 @@ public final class MemoryStore: ObjectStore, @unchecked Sendable {
         let object = try find(key, "head")
         return ObjectInfo(key: key, size: Int64(object.body.count), etag: object.etag, lastModified: object.lastModified,
                           contentType: object.options.contentType, metadata: object.options.metadata)
+    }
+
+    /// Every object has a full-object CRC64NVME, as S3 gives every new object one.
+    public func headWithChecksum(_ key: String) async throws -> ObjectInfo {
+        var info = try await head(key)
+        let body = try find(key, "head").body
+        info.checksum = StoredChecksum(algorithm: "CRC64NVME", value: CRC64NVME.checksum(body).base64, type: "FULL_OBJECT")
+        return info
     }
 
     public func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int) async throws -> ListPage {

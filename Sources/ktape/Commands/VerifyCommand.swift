@@ -10,7 +10,7 @@ struct VerifyCommand: AsyncParsableCommand {
         discussion: """
             Stage 1 (structure): manifests parse, the run chain is whole, every object and companion a \
             manifest names is present with the recorded size, offsets are contiguous per partition apart \
-            from recorded gaps. Stage 2 (data): every object is read in full and its SHA-256, size, gzip \
+            from recorded gaps. Stage 2 (data): every object is read in full and its checksum, size, gzip \
             stream, lines, record count and offsets are compared with its manifest. Objects no manifest \
             names are warnings (--strict makes them problems). See docs/verify.md.
 
