@@ -169,13 +169,16 @@ public struct ManifestObject: Codable, Equatable, Sendable {
     public var crc64nvme: String?
     /// SHA-256 of the object's bytes as stored, lowercase hex (versions 1 and 2).
     public var sha256: String?
+    /// The ETag the store gave the upload (version 3 on). S3 gives an object another one whenever its
+    /// bytes change, so a listing that shows this ETag shows the object ktape wrote.
+    public var etag: String?
     /// Keys of companion objects (`.keys.json`, `.headers.json`), if any.
     public var companionKeys: [String]
 
     /// A span defaults to exactly the records' offsets.
     public init(key: String, topic: String, partition: Int32, firstOffset: Int64, lastOffset: Int64,
                 spanStart: Int64? = nil, spanEnd: Int64? = nil, recordCount: Int64, byteSize: Int64,
-                crc64nvme: String? = nil, sha256: String? = nil, companionKeys: [String] = []) {
+                crc64nvme: String? = nil, sha256: String? = nil, etag: String? = nil, companionKeys: [String] = []) {
         self.key = key
         self.topic = topic
         self.partition = partition
@@ -187,6 +190,7 @@ public struct ManifestObject: Codable, Equatable, Sendable {
         self.byteSize = byteSize
         self.crc64nvme = crc64nvme
         self.sha256 = sha256
+        self.etag = etag
         self.companionKeys = companionKeys
     }
 
