@@ -5,6 +5,9 @@ import Checksums
 /// (concurrency + 1) × part size); `finish` completes the upload, or makes a single PUT when the
 /// whole object fit in one part. Any failure aborts the multipart upload so nothing is left behind.
 ///
+/// With a `PartBufferLimit`, each part buffer holds one of its slots, from its first byte until its
+/// upload is done.
+///
 /// Use from one task at a time.
 public final class StreamingUpload {
     /// What was stored.
@@ -23,12 +26,15 @@ public final class StreamingUpload {
     public let options: PutOptions
     public let partSize: Int
     public let concurrency: Int
+    public let limit: PartBufferLimit?
 
     /// The object's likely size: once past 256 KiB, the part buffer grows to it (an eighth more, at
     /// most a part) in one step rather than by doubling, each step of which copies what was gathered.
     public var sizeHint = 0
 
     private var buffer: [UInt8] = []
+    /// Whether `buffer` holds a slot of `limit` (released when it is uploaded or dropped).
+    private var holdsSlot = false
     private var uploadId: String?
     private var nextPart = 1
     private var inFlight: [Task<CompletedPart, Error>] = []
@@ -39,17 +45,22 @@ public final class StreamingUpload {
     private var closed = false
 
     public init(store: any ObjectStore, key: String, options: PutOptions = PutOptions(),
-                partSize: Int = 16 * 1024 * 1024, concurrency: Int = 4) {
+                partSize: Int = 16 * 1024 * 1024, concurrency: Int = 4, limit: PartBufferLimit? = nil) {
         self.store = store
         self.key = key
         self.options = options
         self.partSize = max(1, partSize)
         self.concurrency = max(1, concurrency)
+        self.limit = limit
     }
 
     /// Adds bytes to the object; uploads a part whenever one is full.
     public func write<C: Collection>(_ bytes: C) async throws where C.Element == UInt8 {
         try checkOpen()
+        if let limit, !holdsSlot {
+            await limit.acquire()
+            holdsSlot = true
+        }
         size += Int64(bytes.count)
         var rest = bytes[...]
         while !rest.isEmpty {
@@ -59,16 +70,24 @@ public final class StreamingUpload {
             buffer.append(contentsOf: rest[..<cut])
             rest = rest[cut...]
             if buffer.count == partSize && !rest.isEmpty {
-                try await failSafe { try await self.shipBuffer() }
+                try await failSafe {
+                    try await self.shipBuffer()
+                    await self.takeSlot()
+                }
             }
         }
     }
 
     /// Adds bytes to the part being gathered without waiting, and says whether more than a whole part
     /// is gathered, which `shipFullParts()` then uploads. For a caller on a thread of its own: it
-    /// crosses into async code once per part instead of once per write.
+    /// crosses into async code once per part instead of once per write (and waits on this thread
+    /// when it starts a buffer and the limit has no slot free).
     public func gather(_ bytes: UnsafeRawBufferPointer) throws -> Bool {
         try checkOpen()
+        if let limit, !holdsSlot {
+            limit.acquireBlocking()
+            holdsSlot = true
+        }
         size += Int64(bytes.count)
         grow(toHold: buffer.count + bytes.count)  // a part may overhang by one write
         buffer.append(contentsOf: bytes.bindMemory(to: UInt8.self))
@@ -84,6 +103,7 @@ public final class StreamingUpload {
                 let rest = Array(self.buffer[self.partSize...])
                 self.buffer.removeLast(rest.count)
                 try await self.shipBuffer()
+                await self.takeSlot()
                 self.grow(toHold: rest.count)
                 self.buffer.append(contentsOf: rest)
             }
@@ -96,12 +116,13 @@ public final class StreamingUpload {
         closed = true
         guard uploadId != nil else {
             crc.update(buffer)
+            defer { dropBuffer() }
             let result = try await store.put(key, body: buffer, options: options)
-            buffer = []
             return Summary(key: key, size: size, crc64nvme: crc, etag: result.etag, parts: 0)
         }
         return try await failSafe {
             if !self.buffer.isEmpty { try await self.shipBuffer() }
+            self.dropBuffer()
             for task in self.inFlight { self.completed.append(try await task.value) }
             self.inFlight = []
             let parts = self.completed.sorted { $0.partNumber < $1.partNumber }
@@ -116,7 +137,7 @@ public final class StreamingUpload {
         for task in inFlight { task.cancel() }
         for task in inFlight { _ = try? await task.value }
         inFlight = []
-        buffer = []
+        dropBuffer()
         if let uploadId {
             try? await store.abortMultipartUpload(key, uploadId: uploadId)
             self.uploadId = nil
@@ -134,6 +155,20 @@ public final class StreamingUpload {
         buffer.reserveCapacity(max(needed, step, hinted))
     }
 
+    /// A slot for the next part buffer after the last one shipped.
+    private func takeSlot() async {
+        guard let limit else { return }
+        await limit.acquire()
+        holdsSlot = true
+    }
+
+    /// Drops the part buffer and gives back its slot.
+    private func dropBuffer() {
+        buffer = []
+        if holdsSlot { limit?.release() }
+        holdsSlot = false
+    }
+
     private func shipBuffer() async throws {
         if uploadId == nil { uploadId = try await store.createMultipartUpload(key, options: options) }
         guard nextPart <= MultipartLimits.maxParts else {
@@ -143,13 +178,18 @@ public final class StreamingUpload {
         while inFlight.count >= concurrency {
             completed.append(try await inFlight.removeFirst().value)
         }
+        crc.update(buffer)  // ~12 GB/s: cheap enough to do here, in part order
         let body = buffer
+        let slot = holdsSlot ? limit : nil
         buffer = []
-        crc.update(body)  // ~12 GB/s: cheap enough to do here, in part order
+        holdsSlot = false
         let number = nextPart
         nextPart += 1
         let store = self.store, key = self.key, uploadId = self.uploadId ?? ""
-        inFlight.append(Task { try await store.uploadPart(key, uploadId: uploadId, partNumber: number, body: body) })
+        inFlight.append(Task {
+            defer { slot?.release() }
+            return try await store.uploadPart(key, uploadId: uploadId, partNumber: number, body: body)
+        })
     }
 
     /// Runs `body`; on failure aborts everything before rethrowing.

@@ -12,12 +12,15 @@ struct ObjectSettings {
     var flushSize: Int64
     var maxObjectBytes: Int64
     var partSize: Int
-    /// Parts in flight per object. The run's `concurrency` is shared among its open objects, so
-    /// memory stays near (open objects × 2 + concurrency) × part size.
+    /// Parts in flight per object. The run's `concurrency` is shared among its open objects.
     var partConcurrency: Int
     var onInvalidJSON: InvalidJSONPolicy
     /// Shared by the run's writers (all on its read thread).
     let sizes = ObjectSizeHint()
+    /// Slots for every part buffer of the run: one per stream of each open object, plus `concurrency`
+    /// for uploads in flight and closed objects completing. Memory for parts stays within
+    /// (max-open-objects × streams + concurrency) × part size, whatever the topic size.
+    let buffers: PartBufferLimit
 
     init(settings: BackupSettings, store: any ObjectStore, layout: StoreLayout, options: PutOptions) {
         self.store = store
@@ -30,6 +33,13 @@ struct ObjectSettings {
         partSize = Int(settings.partSize.value)
         partConcurrency = max(1, settings.concurrency.value / max(1, settings.maxOpenObjects.value))
         onInvalidJSON = settings.onInvalidJSON.value
+        buffers = PartBufferLimit(slots: Self.partBuffers(settings))
+    }
+
+    /// Streams per object (the main object and its companions) × open objects + uploads in flight.
+    static func partBuffers(_ settings: BackupSettings) -> Int {
+        let companions = settings.format.value == .confluentJSON ? (settings.storeKeys.value ? 1 : 0) + (settings.storeHeaders.value ? 1 : 0) : 0
+        return max(1, settings.maxOpenObjects.value) * (1 + companions) + max(1, settings.concurrency.value)
     }
 }
 

@@ -18,9 +18,10 @@ final class ObjectStream {
 
     /// `sizeHint`: the object's likely size before compression (used for plain objects only).
     init(key: String, store: any ObjectStore, options: PutOptions, partSize: Int, concurrency: Int, gzip: Bool,
-         sizeHint: Int = 0) throws {
+         sizeHint: Int = 0, buffers: PartBufferLimit? = nil) throws {
         self.key = key
-        upload = StreamingUpload(store: store, key: key, options: options, partSize: partSize, concurrency: concurrency)
+        upload = StreamingUpload(store: store, key: key, options: options, partSize: partSize, concurrency: concurrency,
+                                 limit: buffers)
         if !gzip { upload.sizeHint = sizeHint }
         self.gzip = gzip ? try GzipCompressor() : nil
         // Small against a part, so an open object holds little beyond the upload's own part buffer.

@@ -107,7 +107,7 @@ public enum JobKey: String, CaseIterable, Sendable {
         case .flushSize: return "100000"
         case .partSize: return "8MiB"
         case .maxObjectBytes: return "1GiB"
-        case .maxOpenObjects: return "16"
+        case .maxOpenObjects: return "8"
         case .concurrency: return "4"
         case .onInvalidJSON: return InvalidJSONPolicy.fail.rawValue
         case .storageClass: return StorageClass.standard.rawValue

@@ -41,7 +41,7 @@ struct BackupCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-object-bytes"), parsing: .unconditional, help: ArgumentHelp("Start a new object before one passes this size (default: 1GiB).", valueName: "bytes"))
     var maxObjectBytes: String?
 
-    @Option(name: .customLong("max-open-objects"), parsing: .unconditional, help: ArgumentHelp("Objects being written at once; bounds memory (default: 16).", valueName: "n"))
+    @Option(name: .customLong("max-open-objects"), parsing: .unconditional, help: ArgumentHelp("Objects being written at once (partitions read at once); bounds memory (default: 8).", valueName: "n"))
     var maxOpenObjects: String?
 
     @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Uploads in flight; bounds memory (default: 4).", valueName: "n"))
