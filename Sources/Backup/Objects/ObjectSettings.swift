@@ -9,6 +9,8 @@ struct ObjectSettings {
     var options: PutOptions
     var format: StoreFormat
     var compression: StoreCompression
+    /// Gzip objects' settings; nil for uncompressed ones.
+    var gzip: ObjectStream.GzipSettings?
     var flushSize: Int64
     var maxObjectBytes: Int64
     var partSize: Int
@@ -28,6 +30,7 @@ struct ObjectSettings {
         self.options = options
         format = settings.format.value
         compression = settings.compression.value
+        gzip = compression == .gzip ? ObjectStream.GzipSettings(level: Int32(settings.compressionLevel.value)) : nil
         flushSize = Int64(settings.flushSize.value)
         maxObjectBytes = settings.maxObjectBytes.value
         partSize = Int(settings.partSize.value)

@@ -131,7 +131,7 @@ final class PartitionWriter {
         let streams = try contents.enumerated().map { index, content in
             try ObjectStream(key: settings.layout.key(for: key.with(kind: ObjectFileKind(content, settings.compression))),
                              store: settings.store, options: settings.options, partSize: settings.partSize,
-                             concurrency: settings.partConcurrency, gzip: settings.compression == .gzip,
+                             concurrency: settings.partConcurrency, gzip: settings.gzip,
                              sizeHint: index == 0 ? Int(settings.sizes.lastObjectBytes) : 0, buffers: settings.buffers)
         }
         open = OpenObject(key: key, streams: streams, firstOffset: offset, lastOffset: offset, spanStart: cursor)

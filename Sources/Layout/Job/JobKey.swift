@@ -50,6 +50,7 @@ public enum JobKey: String, CaseIterable, Sendable {
     case topicsRegex = "topics-regex"
     case format
     case compression
+    case compressionLevel = "compression-level"
     case flushSize = "flush-size"
     case partSize = "part-size"
     case maxObjectBytes = "max-object-bytes"
@@ -82,7 +83,7 @@ public enum JobKey: String, CaseIterable, Sendable {
         case .bootstrapServers, .kafkaProperty, .store, .endpointURL, .region, .profile, .addressingStyle, .topicsDir, .logFormat, .summaryJSON,
              .metricsFile, .metricsPushURL, .verbose, .mskIAM, .stallTimeout, .consumerGroups, .sse, .sseKMSKeyID, .acl, .expectedBucketOwner:
             return .common
-        case .topics, .topicsRegex, .format, .compression, .flushSize, .partSize, .maxObjectBytes, .maxOpenObjects,
+        case .topics, .topicsRegex, .format, .compression, .compressionLevel, .flushSize, .partSize, .maxObjectBytes, .maxOpenObjects,
              .concurrency, .onInvalidJSON, .storeKeys, .storeHeaders, .groupID, .shard, .storageClass,
              .objectLockMode, .objectLockRetainDays:
             return .backup
@@ -104,6 +105,7 @@ public enum JobKey: String, CaseIterable, Sendable {
         case .mskIAM, .verbose, .storeKeys, .storeHeaders, .createTopics, .dryRun, .json: return "false"
         case .format: return StoreFormat.envelope.rawValue
         case .compression: return StoreCompression.none.rawValue
+        case .compressionLevel: return String(BackupSettings.defaultCompressionLevel)
         case .flushSize: return "100000"
         case .partSize: return "8MiB"
         case .maxObjectBytes: return "1GiB"

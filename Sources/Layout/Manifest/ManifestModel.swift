@@ -52,11 +52,15 @@ public struct ManifestStoreSettings: Codable, Equatable, Sendable {
     public var topicsDir: String
     public var format: StoreFormat
     public var compression: StoreCompression
+    /// zlib's level of gzip objects (optional, for the record: readers need not know it, and runs with
+    /// different levels may share a store).
+    public var compressionLevel: Int?
 
-    public init(topicsDir: String, format: StoreFormat, compression: StoreCompression) {
+    public init(topicsDir: String, format: StoreFormat, compression: StoreCompression, compressionLevel: Int? = nil) {
         self.topicsDir = topicsDir
         self.format = format
         self.compression = compression
+        self.compressionLevel = compressionLevel
     }
 }
 

@@ -32,6 +32,9 @@ struct BackupCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Object compression; gzip objects end in .gz (default: none).", valueName: "none|gzip"))
     var compression: String?
 
+    @Option(name: .customLong("compression-level"), help: ArgumentHelp("With gzip: zlib level, 1 (fastest) to 9 (smallest) (default: \(BackupSettings.defaultCompressionLevel)).", valueName: "n"))
+    var compressionLevel: String?
+
     @Option(name: .customLong("flush-size"), parsing: .unconditional, help: ArgumentHelp("Records per object, Confluent's flush.size (default: 100000).", valueName: "n"))
     var flushSize: String?
 
@@ -85,6 +88,7 @@ struct BackupCommand: AsyncParsableCommand {
         values.flag(.topicsRegex, topicsRegex)
         values.flag(.format, format)
         values.flag(.compression, compression)
+        values.flag(.compressionLevel, compressionLevel)
         values.flag(.flushSize, flushSize)
         values.flag(.partSize, partSize)
         values.flag(.maxObjectBytes, maxObjectBytes)
