@@ -28,8 +28,8 @@ public final class StreamingUpload {
     public let concurrency: Int
     public let limit: PartBufferLimit?
 
-    /// The object's likely size: once past 256 KiB, the part buffer grows to it (an eighth more, at
-    /// most a part) in one step rather than by doubling, each step of which copies what was gathered.
+    /// The object's likely size: the part buffer starts at it (an eighth more, at most a part) rather
+    /// than growing by doubling, each step of which copies what was gathered.
     public var sizeHint = 0
 
     private var buffer: [UInt8] = []
@@ -144,14 +144,14 @@ public final class StreamingUpload {
         }
     }
 
-    /// Makes room for `needed` bytes. Before the first part ships, geometrically up to one part, so many
-    /// small open objects stay small, or to `sizeHint` once past 256 KiB; after it, a whole part at
-    /// once, since the next one will fill up too (growing it step by step would leave a trail of
-    /// freed sizes behind in the heap, every part).
+    /// Makes room for `needed` bytes. Before the first part ships: `sizeHint` at once (pages not yet
+    /// written cost no memory), else geometrically up to one part; after it, a whole part at once,
+    /// since the next one will fill up too (growing it step by step would leave a trail of freed sizes
+    /// behind in the heap, every part).
     private func grow(toHold needed: Int) {
         guard needed > buffer.capacity else { return }
         let step = nextPart > 1 ? partSize : min(partSize, max(buffer.capacity * 2, 256 * 1024))
-        let hinted = buffer.capacity >= 256 * 1024 ? min(partSize, sizeHint + sizeHint / 8) : 0
+        let hinted = min(partSize, sizeHint + sizeHint / 8)
         buffer.reserveCapacity(max(needed, step, hinted))
     }
 

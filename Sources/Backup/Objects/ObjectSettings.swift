@@ -47,9 +47,9 @@ struct ObjectSettings {
 }
 
 /// The size of the run's last closed object, as a guess for the next one's part buffer: a run's
-/// objects tend to be alike (one flush size, similar records). A buffer that reaches 256 KiB then
-/// grows to the guess in one step, where doubling copied more bytes than the object held (4% of a
-/// backup's CPU, page faults included).
+/// objects tend to be alike (one flush size, similar records). A buffer starts at the guess, where
+/// doubling copied more bytes than the object held (4% of a backup's CPU, page faults included)
+/// and growing from 256 KiB still copied those (1.4%).
 final class ObjectSizeHint {
     var lastObjectBytes: Int64 = 0
 }
