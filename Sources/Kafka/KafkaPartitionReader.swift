@@ -123,9 +123,14 @@ public final class KafkaPartitionReader: @unchecked Sendable {
         }
         var wait = timeoutMilliseconds
         while handed < maxEvents {
-            // Serves rebalance callbacks too, as rd_kafka_consumer_poll does.
-            let count = batch.withUnsafeMutableBufferPointer { messages in
-                rd_kafka_consume_batch_queue(queue, wait, messages.baseAddress, min(messages.count, maxEvents - handed))
+            // What is ready, without waiting: with a timeout the call waits until the batch is full.
+            // It serves rebalance callbacks too, as rd_kafka_consumer_poll does.
+            var count = batch.withUnsafeMutableBufferPointer { messages in
+                rd_kafka_consume_batch_queue(queue, 0, messages.baseAddress, min(messages.count, maxEvents - handed))
+            }
+            if count <= 0 && wait > 0, let first = rd_kafka_consumer_poll(client.handle, wait) {
+                batch[0] = first
+                count = 1
             }
             for rebalance in client.state.takeRebalances() {
                 try body(rebalance.assigned ? .assigned(rebalance.partitions) : .revoked(rebalance.partitions))
