@@ -8,6 +8,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "ktape", targets: ["ktape"]),
+        // scripts/bench-scale's store of a year of hourly runs (not shipped).
+        .executable(name: "ktape-synthetic-store", targets: ["SyntheticStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -30,7 +32,10 @@ let package = Package(
         .target(name: "SigV4", dependencies: ["COpenSSL"]),
         // Threads for blocking calls (file I/O, fsync, librdkafka waits), off the cooperative pool.
         .target(name: "Threads"),
-        .target(name: "ObjectStore", dependencies: ["SigV4", "Checksums", "Threads", "TimeText", "CCurl", "COpenSSL"]),
+        // Child processes started safely from many threads at once (Foundation's Process is not).
+        .target(name: "CSpawn"),
+        .target(name: "Spawn", dependencies: ["CSpawn"]),
+        .target(name: "ObjectStore", dependencies: ["SigV4", "Checksums", "Threads", "Spawn", "TimeText", "CCurl", "COpenSSL"]),
         // Checksums S3 also computes: CRC64NVME with carry-less multiplication (C) where the CPU has it.
         .target(name: "CCRC64"),
         .target(name: "Checksums", dependencies: ["CCRC64"]),
@@ -39,36 +44,43 @@ let package = Package(
         .target(name: "Kafka", dependencies: ["CRdKafka", "Layout", "Threads"]),
         // Leases in lock objects, taken and renewed with conditional writes (one writer per store's data).
         .target(name: "StoreLock", dependencies: ["Layout", "ObjectStore", "TimeText"]),
+        // The store's derived metadata: the index backups resume from, and the record of what prune removed.
+        .target(name: "StoreMetadata", dependencies: ["Layout", "ObjectStore"]),
         // Amazon MSK IAM: OAUTHBEARER tokens for librdkafka, signed with credentials from the AWS chain.
         .target(name: "MSKIAM", dependencies: ["Kafka", "ObjectStore", "SigV4"]),
         // YAML job files read into Layout's job document (line numbers kept for errors).
         .target(name: "JobFile", dependencies: ["Layout", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Backup", dependencies: ["Layout", "Kafka", "ObjectStore", "StoreLock", "Threads", "Gzip", "SigV4", "Checksums", "TimeText"]),
-        .target(name: "Restore", dependencies: ["Layout", "Kafka", "ObjectStore", "StoreLock", "Threads", "Gzip", "SigV4"]),
+        .target(name: "Backup", dependencies: ["Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "SigV4", "Checksums", "TimeText"]),
+        .target(name: "Restore", dependencies: ["Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "SigV4"]),
+        // ktape prune: whole objects from the oldest end of each partition, recorded before they go.
+        .target(name: "Prune", dependencies: ["Layout", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "TimeText"]),
         // ls and verify: what a store holds and whether it is whole (structure first, then data).
-        .target(name: "Inspection", dependencies: ["Layout", "ObjectStore", "Gzip", "Checksums", "TimeText"]),
+        .target(name: "Inspection", dependencies: ["Layout", "ObjectStore", "StoreMetadata", "Gzip", "Checksums", "TimeText"]),
         .executableTarget(name: "ktape", dependencies: [
-            "Layout", "Kafka", "MSKIAM", "ObjectStore", "JobFile", "Backup", "Restore", "Inspection", "SigV4", "Gzip", "Checksums", "BuildInfo",
+            "Layout", "Kafka", "MSKIAM", "ObjectStore", "JobFile", "Backup", "Restore", "Prune", "Inspection", "SigV4", "Gzip", "Checksums", "BuildInfo", "Threads",
             "CRdKafka", "CCurl", "CZlib", "COpenSSL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "SyntheticStore", dependencies: ["Checksums", "Layout", "SigV4"]),
 
         .testTarget(name: "LayoutTests", dependencies: ["Layout", "TimeText"]),
-        .testTarget(name: "GzipTests", dependencies: ["Gzip"]),
+        .testTarget(name: "GzipTests", dependencies: ["Spawn", "Gzip"]),
         .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
-        .testTarget(name: "JobFileTests", dependencies: ["JobFile", "Layout"]),
-        .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
+        .testTarget(name: "JobFileTests", dependencies: ["JobFile", "Layout", "KtapeTestSupport"]),
+        .testTarget(name: "SigV4Tests", dependencies: ["Spawn", "SigV4"]),
         .testTarget(name: "ThreadsTests", dependencies: ["Threads"]),
-        .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "Layout", "KtapeTestSupport", "Checksums"]),
-        .testTarget(name: "StoreLockTests", dependencies: ["StoreLock", "ObjectStore", "Layout", "KtapeTestSupport"]),
+        .testTarget(name: "SpawnTests", dependencies: ["Spawn"]),
+        .testTarget(name: "ObjectStoreTests", dependencies: ["Spawn", "ObjectStore", "Layout", "KtapeTestSupport", "Checksums"]),
+        .testTarget(name: "StoreLockTests", dependencies: ["Spawn", "StoreLock", "ObjectStore", "Layout", "KtapeTestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "Layout", "KtapeTestSupport"]),
         .testTarget(name: "MSKIAMTests", dependencies: ["MSKIAM", "Kafka", "ObjectStore", "SigV4", "KtapeTestSupport"]),
         // Helpers shared by test targets (servers the tests start in their own processes).
-        .target(name: "KtapeTestSupport", dependencies: ["ObjectStore", "Gzip"], path: "Tests/Support"),
-        .testTarget(name: "BackupTests", dependencies: ["Backup", "Layout", "Kafka", "ObjectStore", "StoreLock", "Threads", "Gzip", "KtapeTestSupport", "Checksums"]),
-        .testTarget(name: "RestoreTests", dependencies: ["Restore", "Backup", "Layout", "Kafka", "ObjectStore", "Gzip", "KtapeTestSupport"]),
-        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Layout", "ObjectStore", "Gzip", "KtapeTestSupport", "Checksums"]),
-        .testTarget(name: "KtapeTests", dependencies: ["KtapeTestSupport"]),
+        .target(name: "KtapeTestSupport", dependencies: ["ObjectStore", "Gzip", "Spawn"], path: "Tests/Support"),
+        .testTarget(name: "BackupTests", dependencies: ["Spawn", "Backup", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "KtapeTestSupport", "Checksums"]),
+        .testTarget(name: "RestoreTests", dependencies: ["Restore", "Backup", "Layout", "Kafka", "ObjectStore", "StoreMetadata", "Gzip", "KtapeTestSupport"]),
+        .testTarget(name: "PruneTests", dependencies: ["Spawn", "Prune", "Inspection", "Layout", "ObjectStore", "StoreMetadata", "SigV4", "KtapeTestSupport"]),
+        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Layout", "ObjectStore", "StoreMetadata", "Gzip", "KtapeTestSupport", "Checksums"]),
+        .testTarget(name: "KtapeTests", dependencies: ["Spawn", "KtapeTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -4,6 +4,7 @@ import Layout
 import ObjectStore
 import SigV4
 import StoreLock
+import StoreMetadata
 import Threads
 
 /// `ktape backup`: snapshots the selected partitions from their checkpoints up to the end offsets
@@ -49,17 +50,23 @@ public enum BackupEngine {
     private static func locked(_ request: BackupRequest, runId: RunID, started: Date, configHash: String, admin: KafkaAdmin,
                                topics: [KafkaTopicMetadata], partitions: [TopicPartition],
                                lock: LeaseKeeper, waits: KafkaWaits) async throws -> BackupSummary {
-        let manifests = try await storeCall("read run manifests") {
-            try await ManifestHistory.load(store: request.store, layout: request.layout)
-        }
+        let aborted = try await storeCall("abort unfinished uploads") { try await StaleUploads.abort(request, partitions: partitions) }
+        if aborted > 0 { request.warn("aborted \(aborted) unfinished multipart uploads that a killed run left under \(request.layout.topicsFolder)") }
         let checkpoint: Checkpoint
-        do { checkpoint = try Checkpoint.derive(from: manifests, expectedConfigHash: configHash) } catch {
+        do {
+            checkpoint = try await IndexKeeper.checkpoint(store: request.store, layout: request.layout, expectedConfigHash: configHash,
+                                                          options: request.basePutOptions)
+        } catch let error as CheckpointError {
             throw BackupError.invalidInput("\(error)")
+        } catch let error as ManifestError {
+            throw BackupError.invalidInput("\(error)")
+        } catch {
+            throw BackupError.wrap(error, "read the store index \(request.layout.indexKey)")
         }
 
         // Topic configs and group offsets are asked for while the partitions are read.
         let factsTimeout = Int32(max(1, request.clusterFactsTimeout * 1000))
-        async let facts = waits.run("describing the topics") { () -> ([ManifestTopic], [ManifestGroupOffset]) in
+        async let facts = waits.run("describing the topics") { () -> ([ManifestTopic], ClusterFacts.GroupOffsets) in
             (ClusterFacts.topics(topics, admin: admin, timeoutMilliseconds: factsTimeout, warn: request.warn),
              ClusterFacts.groupOffsets(selection: request.consumerGroups, excluding: request.settings.groupID?.value,
                                        partitions: partitions, admin: admin,
@@ -76,7 +83,7 @@ public enum BackupEngine {
             outcome = try await readAssigned(request, partitions: partitions, checkpoint: checkpoint,
                                              settings: objectSettings, admin: admin, waits: waits)
         }
-        let (manifestTopics, groupOffsets) = try await facts
+        let (manifestTopics, groups) = try await facts
         let writers = outcome.writers
         let uploads = outcome.uploads
 
@@ -91,6 +98,8 @@ public enum BackupEngine {
             lostOffsets: covered.reduce(0) { $0 + $1.gaps.filter { $0.reason == .retention }.reduce(0) { $0 + $1.range.count } },
             seconds: finished.timeIntervalSince(started), manifestKey: nil)
         summary.offsetsBehindAtStart = covered.reduce(0) { $0 + max(0, $1.endOffsetAtStart - $1.startOffset) }
+        summary.groupOffsets = groups.offsets.count
+        summary.groupOffsetsNotSaved = groups.notSaved
 
         // No offsets covered: no manifest, so the store is unchanged and the checkpoint stays.
         guard covered.contains(where: { !$0.range.isEmpty }) else { return summary }
@@ -102,7 +111,7 @@ public enum BackupEngine {
                                          compressionLevel: request.settings.compression.value == .gzip
                                              ? request.settings.compressionLevel.value : nil),
             configHash: configHash, topics: manifestTopics, partitions: covered.filter { !$0.range.isEmpty }, objects: objects,
-            consumerGroupOffsets: groupOffsets)
+            consumerGroupOffsets: groups.offsets)
         let key = request.layout.runManifestKey(runId)
         try await BackupLease.checkHeld(lock)
         try await storeCall("write manifest \(key)") {
@@ -111,6 +120,14 @@ public enum BackupEngine {
             try await request.store.putOnce(key, body: Array(try manifest.encoded(layout: request.layout)), options: options)
         }
         summary.manifestKey = key
+        do {
+            try await IndexKeeper.fold([manifest], store: request.store, layout: request.layout, options: request.basePutOptions)
+        } catch {
+            // The data and the manifest are durable; the lease is kept, so whichever run drops it
+            // once it is over folds this manifest (BackupLease).
+            request.warn("the manifest \(key) is written but the store index \(request.layout.indexKey) could not be updated (\(error)); the lock's lease is kept, and the run that takes it over folds this run in")
+            lock.keepOnRelease()
+        }
         await outcome.finish(covered.filter { !$0.range.isEmpty })
         return summary
     }

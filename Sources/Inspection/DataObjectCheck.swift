@@ -9,6 +9,8 @@ struct DataTarget: Sendable {
     var expected: ManifestObject?
     var runId: RunID?
     var companionKeys: [String]
+    /// The partitioner's folders of a listed object (objects of one folder follow each other).
+    var folder = ""
 }
 
 /// What reading one data object (and its companions) found.

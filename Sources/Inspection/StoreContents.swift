@@ -1,6 +1,7 @@
 import Foundation
 import Layout
 import ObjectStore
+import StoreMetadata
 
 /// What a store holds, as `ls` and `verify` see it before reading any data: the listing of the
 /// topics dir sorted into partitions, and every run manifest (or why one could not be read).
@@ -25,6 +26,12 @@ public struct StoreContents: Sendable {
     public let unreadableManifests: [ManifestError]
     /// Keys in the runs folder that are not `<run id>.json`.
     public let strayRunKeys: [String]
+    /// Where each pruned partition now starts (`_ktape/pruned.json`); empty when never pruned.
+    public let pruned: PrunedState
+    /// When neither the topics dir nor the runs folder holds anything: the first keys found elsewhere
+    /// under the store's prefix (at most `elsewhereLimit`), so that ls can say what is there.
+    public var elsewhere: [ObjectSummary] = []
+    public static let elsewhereLimit = 1000
 
     /// Lists the topics dir and the runs folder and reads every manifest (`concurrency` at a time).
     /// Throws `InspectionError.store` when the store cannot be listed or a manifest fetched.
@@ -66,19 +73,43 @@ public struct StoreContents: Sendable {
             }
         })
         if let failure { throw InspectionError.store(failure) }
+        var pruned = PrunedState()
+        do {
+            pruned = try await PrunedStateKeeper.read(store: store, layout: layout)
+        } catch let error as ManifestError {
+            unreadable.append(error)
+        } catch let error as StoreError {
+            throw InspectionError.store(error)
+        }
 
-        return StoreContents(
+        var elsewhere: [ObjectSummary] = []
+        if data.isEmpty && metadata.isEmpty {
+            do {
+                let root = layout.prefix.isEmpty ? "" : layout.prefix + "/"
+                elsewhere = try await store.list(prefix: root, delimiter: nil, continuationToken: nil, maxKeys: elsewhereLimit).objects
+            } catch let error as StoreError {
+                throw InspectionError.store(error)
+            }
+        }
+        var contents = StoreContents(
             location: store.location, layout: layout,
             sizes: Dictionary(data.map { ($0.key, $0.size) }, uniquingKeysWith: { first, _ in first }),
             etags: Dictionary(data.map { ($0.key, $0.etag) }, uniquingKeysWith: { first, _ in first }),
             index: ObjectKeyIndex(keys: data.map(\.key), layout: layout),
             runs: runs.sorted { ($0.manifest.runId, $0.key) < ($1.manifest.runId, $1.key) },
             unreadableManifests: unreadable.sorted { $0.manifest < $1.manifest },
-            strayRunKeys: strays.sorted())
+            strayRunKeys: strays.sorted(), pruned: pruned)
+        contents.elsewhere = elsewhere
+        return contents
     }
 
     /// The manifests in run order.
     public var manifests: [RunManifest] { runs.map(\.manifest) }
+
+    /// True when `object` lies below its partition's first offset: pruned on purpose.
+    public func isPruned(_ object: ManifestObject) -> Bool {
+        object.spanEnd <= pruned.firstOffset(topic: object.topic, partition: object.partition)
+    }
 
     /// True when at least one manifest exists (readable or not): the store is ktape's, and its
     /// manifests, not the listing, say what it holds.

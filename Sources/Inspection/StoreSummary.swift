@@ -60,6 +60,9 @@ public struct StoreSummary: Codable, Equatable, Sendable {
         public var records: Int64?
         /// Gaps the runs recorded.
         public var gaps: [Gap]
+        /// Offsets below this were removed by `ktape prune`, last at `prunedAt`; nil when never pruned.
+        public var prunedBefore: Int64?
+        public var prunedAt: String?
     }
 
     public struct Topic: Codable, Equatable, Sendable {
@@ -101,6 +104,19 @@ public struct StoreSummary: Codable, Equatable, Sendable {
         public var reason: String
     }
 
+    /// Objects under the store's prefix but outside the topics dir and the runs folder, listed when
+    /// those two hold nothing (a wrong `--topics-dir` or prefix, or objects ktape does not write).
+    public struct Elsewhere: Codable, Equatable, Sendable {
+        /// Objects found (the first page of the listing only: see `more`).
+        public var objects: Int
+        /// True when there are more than were listed.
+        public var more: Bool
+        /// A few of their keys.
+        public var examples: [String]
+        /// The topics dir under which some of them are data objects, if any.
+        public var suggestedTopicsDir: String?
+    }
+
     /// Bumped when a field changes meaning or goes away; new fields may appear without a bump.
     public var version: Int = 1
     public var store: String
@@ -114,6 +130,8 @@ public struct StoreSummary: Codable, Equatable, Sendable {
     public var orphans: [Orphan]
     /// Keys under the topics dir (or the runs folder) that are not in ktape's layout.
     public var strays: [Stray]
+    /// Set when the topics dir and the runs folder are empty but the store holds other objects.
+    public var elsewhere: Elsewhere?
 }
 
 extension StoreSummary {
@@ -130,13 +148,19 @@ extension StoreSummary {
             + contents.strayRunKeys.map { Stray(key: $0, reason: "not a run manifest name (<run id>.json)") }
         if contents.hasManifests {
             source = .manifests
-            topics = Self.topicsFromManifests(contents.manifests)
+            topics = Self.topicsFromManifests(contents.manifests, pruned: contents.pruned)
         } else if !contents.index.partitions.isEmpty {
             source = .listing
             topics = Self.topicsFromListing(contents)
         } else {
             source = .empty
             topics = []
+        }
+        if !contents.elsewhere.isEmpty {
+            let keys = contents.elsewhere.map(\.key)
+            elsewhere = Elsewhere(objects: keys.count, more: keys.count >= StoreContents.elsewhereLimit,
+                                  examples: Array(keys.prefix(5)),
+                                  suggestedTopicsDir: keys.lazy.compactMap { contents.layout.topicsDir(suggestedBy: $0) }.first)
         }
         let records: Int64? = source == .manifests ? topics.reduce(0) { $0 + ($1.records ?? 0) } : nil
         totals = Totals(topics: topics.count, partitions: topics.reduce(0) { $0 + $1.partitions.count },
@@ -160,26 +184,34 @@ extension StoreSummary {
                    bytes: m.objects.reduce(0) { $0 + $1.byteSize })
     }
 
-    private static func topicsFromManifests(_ manifests: [RunManifest]) -> [Topic] {
-        // An object named by two runs (it should not happen) is counted once.
+    private static func topicsFromManifests(_ manifests: [RunManifest], pruned: PrunedState) -> [Topic] {
+        // An object named by two runs (it should not happen) is counted once; pruned ones not at all.
+        let firstOffsets = pruned.firstOffsets
         var objects: [TopicPartition: [String: ManifestObject]] = [:]
         for manifest in manifests {
-            for object in manifest.objects { objects[TopicPartition(object.topic, object.partition), default: [:]][object.key] = object }
+            for object in manifest.objects {
+                let tp = TopicPartition(object.topic, object.partition)
+                if object.spanEnd <= firstOffsets[tp] ?? .min { continue }
+                objects[tp, default: [:]][object.key] = object
+            }
         }
+        let prunedAt = Dictionary(pruned.partitions.map { (TopicPartition($0.topic, $0.partition), $0.prunedAt) }, uniquingKeysWith: { a, _ in a })
         let counts = Dictionary(manifests.latestTopics.map { ($0.name, $0.partitionCount) }, uniquingKeysWith: { _, last in last })
         let byTopic = Dictionary(grouping: manifests.topicPartitions, by: \.topic)
         return byTopic.keys.sorted().map { name in
             let partitions = (byTopic[name] ?? []).sorted().map { tp -> Partition in
                 let covered = manifests.flatMap { $0.partitions.filter { $0.topic == tp.topic && $0.partition == tp.partition } }
                 let list = (objects[tp] ?? [:]).values.sorted { $0.firstOffset < $1.firstOffset }
+                let first = firstOffsets[tp]
                 return Partition(partition: tp.partition,
-                                 startOffset: covered.map(\.startOffset).min() ?? 0,
+                                 startOffset: max(covered.map(\.startOffset).min() ?? 0, first ?? .min),
                                  endOffset: covered.map(\.endOffset).max() ?? 0,
                                  lastObjectStartOffset: list.last?.firstOffset,
                                  objects: list.count, bytes: list.reduce(0) { $0 + $1.byteSize },
                                  records: list.reduce(0) { $0 + $1.recordCount },
-                                 gaps: covered.flatMap(\.gaps).sorted { $0.start < $1.start }
-                                     .map { Gap(start: $0.start, end: $0.end, reason: $0.reason.rawValue) })
+                                 gaps: covered.flatMap(\.gaps).filter { $0.end > first ?? .min }.sorted { $0.start < $1.start }
+                                     .map { Gap(start: $0.start, end: $0.end, reason: $0.reason.rawValue) },
+                                 prunedBefore: first, prunedAt: prunedAt[tp].map(Timestamps.rfc3339))
             }
             return Topic(name: name, partitionCount: counts[name], partitions: partitions,
                          objects: partitions.reduce(0) { $0 + $1.objects }, bytes: partitions.reduce(0) { $0 + $1.bytes },

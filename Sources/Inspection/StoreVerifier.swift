@@ -84,17 +84,27 @@ public struct StoreVerifier: Sendable {
     }
 
     /// Without manifests, the only continuity that can be proven wrong: an object starting at or
-    /// before the last offset of the one before it (holes may be compaction, so they are not judged).
+    /// before the last offset of the one before it in its folder (holes may be compaction, so they are
+    /// not judged; a time- or field-based partitioner interleaves a partition's offsets across folders).
     static func overlaps(_ results: [DataCheckResult]) -> [VerifyFinding] {
         let byPartition = Dictionary(grouping: results) { TopicPartition($0.target.name.topic, $0.target.name.partition) }
         var findings: [VerifyFinding] = []
         for tp in byPartition.keys.sorted() {
-            let sorted = (byPartition[tp] ?? []).sorted { $0.target.name.startOffset < $1.target.name.startOffset }
-            for (before, after) in zip(sorted, sorted.dropFirst()) {
-                guard let last = before.lastOffset, let first = after.firstOffset ?? Optional(after.target.name.startOffset),
-                      first <= last else { continue }
-                findings.append(VerifyFinding(.data, "\(tp)", "\(after.target.key) starts at offset \(first), inside \(before.target.key) (which reaches \(last))"))
+            let folders = Dictionary(grouping: byPartition[tp] ?? [], by: \.target.folder)
+            for folder in folders.keys.sorted() {
+                findings += overlaps(in: folders[folder] ?? [], partition: tp)
             }
+        }
+        return findings
+    }
+
+    private static func overlaps(in results: [DataCheckResult], partition tp: TopicPartition) -> [VerifyFinding] {
+        var findings: [VerifyFinding] = []
+        let sorted = results.sorted { $0.target.name.startOffset < $1.target.name.startOffset }
+        for (before, after) in zip(sorted, sorted.dropFirst()) {
+            guard let last = before.lastOffset, let first = after.firstOffset ?? Optional(after.target.name.startOffset),
+                  first <= last else { continue }
+            findings.append(VerifyFinding(.data, "\(tp)", "\(after.target.key) starts at offset \(first), inside \(before.target.key) (which reaches \(last))"))
         }
         return findings
     }

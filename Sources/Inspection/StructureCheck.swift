@@ -11,6 +11,7 @@ struct StructureCheck {
     var targets: [DataTarget] = []
 
     init(_ contents: StoreContents, strict: Bool) {
+        var missing: [TopicPartition: [(object: ManifestObject, run: RunID)]] = [:]
         func problem(_ subject: String, _ message: String) { problems.append(VerifyFinding(.structure, subject, message)) }
         func warning(_ subject: String, _ message: String) {
             let finding = VerifyFinding(.structure, subject, message)
@@ -32,7 +33,7 @@ struct StructureCheck {
             for key in contents.index.orphanCompanions { warning(key, "is a companion with no data object beside it") }
             targets = contents.index.partitions.keys.sorted().flatMap { tp in
                 contents.index.entries(topic: tp.topic, partition: tp.partition).map {
-                    DataTarget(key: $0.key, name: $0.object, expected: nil, runId: nil, companionKeys: $0.companionKeys)
+                    DataTarget(key: $0.key, name: $0.object, expected: nil, runId: nil, companionKeys: $0.companionKeys, folder: $0.folder)
                 }
             }
             return
@@ -62,13 +63,31 @@ struct StructureCheck {
                 continue
             }
             for object in manifest.objects {
+                if contents.isPruned(object) {
+                    if contents.sizes[object.key] != nil {
+                        warning(object.key, "was pruned (below offset \(contents.pruned.firstOffset(topic: object.topic, partition: object.partition)) of "
+                            + "\(object.topic)/\(object.partition)) but is still here: a prune stopped before deleting it; run ktape prune again")
+                    }
+                    continue
+                }
+                guard contents.sizes[object.key] != nil else {
+                    missing[TopicPartition(object.topic, object.partition), default: []].append((object, manifest.runId))
+                    continue
+                }
                 let (found, target) = Self.presence(of: object, run: manifest.runId, contents: contents)
                 problems += found
                 if let target { targets.append(target) }
             }
         }
+        for range in MissingRange.group(missing) {
+            problem(range.objects[0].object.key, range.description)
+        }
+        if !contents.pruned.partitions.isEmpty {
+            notes.append("\(VerifyReport.count(contents.pruned.partitions.count, "partition")) pruned: their offsets below the first kept "
+                + "are gone on purpose (ktape prune; ls shows where each starts)")
+        }
 
-        for coverage in contents.manifests.continuityProblems() {
+        for coverage in contents.manifests.continuityProblems(firstOffsets: contents.pruned.firstOffsets) {
             problem("\(coverage.topic)/\(coverage.partition)", "offsets \(coverage.range): \(coverage.kind.rawValue): \(coverage.detail)")
         }
         for key in contents.orphanKeys {

@@ -7,23 +7,24 @@ extension StoreSummary {
         var out = "store \(store)" + (prefix.isEmpty ? "" : " (prefix \(prefix))") + ", topics dir \(topicsDir)\n"
         switch source {
         case .empty:
-            out += "no ktape manifests and no objects under \(topicsDir)/: nothing is stored here\n"
-            return out + strayLines()
+            return out + emptyText() + strayLines()
         case .listing:
             out += "no ktape manifests: offsets below are objects' start offsets from the listing (a Confluent sink's layout); record counts are unknown\n"
         case .manifests:
             break
         }
         out += "\n"
-        var rows = [["TOPIC", "PARTITION", "OFFSETS", "OBJECTS", "BYTES", "RECORDS", "GAPS"]]
+        let anyPruned = topics.contains { $0.partitions.contains { $0.prunedBefore != nil } }
+        var rows = [["TOPIC", "PARTITION", "OFFSETS", "OBJECTS", "BYTES", "RECORDS", "GAPS"] + (anyPruned ? ["PRUNED"] : [])]
         for topic in topics {
             for p in topic.partitions {
                 let offsets = p.endOffset.map { "[\(p.startOffset), \($0))" }
                     ?? "\(p.startOffset)…\(p.lastObjectStartOffset.map(String.init) ?? "?")+"
                 let lost = p.gaps.filter { $0.reason == "retention" }.reduce(Int64(0)) { $0 + $1.end - $1.start }
                 let gaps = p.gaps.isEmpty ? "-" : "\(p.gaps.count)" + (lost > 0 ? " (\(lost) lost)" : "")
+                let pruned = p.prunedBefore.map { "below \($0) at \(p.prunedAt ?? "?")" } ?? "-"
                 rows.append([topic.name, "\(p.partition)", offsets, "\(p.objects)", ByteCount.rounded(p.bytes),
-                             p.records.map(String.init) ?? "?", gaps])
+                             p.records.map(String.init) ?? "?", gaps] + (anyPruned ? [pruned] : []))
             }
         }
         out += Self.align(rows)
@@ -45,6 +46,25 @@ extension StoreSummary {
             for orphan in orphans { out += "  \(orphan.key) (\(ByteCount.rounded(orphan.bytes)))\n" }
         }
         return out + strayLines()
+    }
+
+    /// Says what a store with no manifests and no data object ktape reads holds: nothing at all,
+    /// keys under the topics dir that are no data object (listed after), or objects elsewhere.
+    private func emptyText() -> String {
+        if !strays.isEmpty {
+            return "no ktape manifests and no data object ktape reads under \(topicsDir)/: "
+                + "\(VerifyReport.count(strays.count, "key")) there \(strays.count == 1 ? "is" : "are") outside every layout it reads (below, with why)\n"
+        }
+        guard let elsewhere else { return "no ktape manifests and no objects under \(topicsDir)/: nothing is stored here\n" }
+        let count = "\(elsewhere.objects)\(elsewhere.more ? "+" : "") object\(elsewhere.objects == 1 ? "" : "s")"
+        var text = "no ktape manifests and no objects under \(topicsDir)/, but the store holds \(count) elsewhere, e.g.:\n"
+            + elsewhere.examples.map { "  \($0)\n" }.joined()
+        if let dir = elsewhere.suggestedTopicsDir {
+            text += "some are data objects under \(dir)/: list them with --topics-dir \(dir)\n"
+        } else {
+            text += "none of them is a data object named <topic>+<partition>+<offset>.<ext> below a topic folder\n"
+        }
+        return text
     }
 
     private func strayLines() -> String {

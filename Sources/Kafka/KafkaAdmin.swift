@@ -38,17 +38,12 @@ public final class KafkaAdmin: @unchecked Sendable {
     /// The end (high watermark) offset of each partition, asked of all leaders at once: one ListOffsets
     /// request per broker instead of one round trip per partition.
     public func endOffsets(_ partitions: [KafkaTopicPartition], timeoutMilliseconds: Int32 = 10_000) throws -> [KafkaTopicPartition: Int64] {
-        // ListOffsets takes -1 (librdkafka's RD_KAFKA_OFFSET_END) as "latest", as the watermark query sends it.
-        let found = try client.offsets(forTimestamp: -1, partitions: partitions, timeoutMilliseconds: timeoutMilliseconds)
-        var ends: [KafkaTopicPartition: Int64] = [:]
-        for partition in partitions {
-            guard let end = found[partition] ?? nil else {
-                throw KafkaError(code: .unknownPartition, operation: "read end offset", detail: "the broker returned none",
-                                 topic: partition.topic, partition: partition.partition)
-            }
-            ends[partition] = end
-        }
-        return ends
+        try EndOffsets.read(partitions, batched: { partitions in
+            // ListOffsets takes -1 (librdkafka's RD_KAFKA_OFFSET_END) as "latest", as the watermark query sends it.
+            try self.client.offsets(forTimestamp: -1, partitions: partitions, timeoutMilliseconds: timeoutMilliseconds)
+        }, single: { partition in
+            try self.client.watermarks(partition, timeoutMilliseconds: timeoutMilliseconds).high
+        })
     }
 
     /// For each partition, the earliest offset with a timestamp at or after `timestamp` (ms since epoch),
@@ -103,9 +98,21 @@ public final class KafkaAdmin: @unchecked Sendable {
 
     /// A topic's config entries (Admin API DescribeConfigs); kind `.unsupported` when the broker lacks it.
     public func describeTopicConfigs(_ topic: String, timeoutMilliseconds: Int32 = 10_000) throws -> [KafkaConfigEntry] {
-        var resources: [OpaquePointer?] = [rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic)]
+        try describeConfigs(RD_KAFKA_RESOURCE_TOPIC, name: topic, what: "topic \(topic)", topic: topic,
+                            timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// A broker's config entries (its cluster-wide topic defaults among them, e.g. `log.retention.ms`).
+    public func describeBrokerConfigs(_ broker: Int32, timeoutMilliseconds: Int32 = 10_000) throws -> [KafkaConfigEntry] {
+        try describeConfigs(RD_KAFKA_RESOURCE_BROKER, name: String(broker), what: "broker \(broker)", topic: nil,
+                            timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    private func describeConfigs(_ type: rd_kafka_ResourceType_t, name: String, what: String, topic: String?,
+                                 timeoutMilliseconds: Int32) throws -> [KafkaConfigEntry] {
+        var resources: [OpaquePointer?] = [rd_kafka_ConfigResource_new(type, name)]
         defer { resources.withUnsafeMutableBufferPointer { rd_kafka_ConfigResource_destroy_array($0.baseAddress, $0.count) } }
-        return try client.adminRequest("describe configs of topic \(topic)", api: RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS,
+        return try client.adminRequest("describe configs of \(what)", api: RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS,
                                        apiName: "DescribeConfigs",
                                        timeoutMilliseconds: timeoutMilliseconds, issue: { options, queue in
             resources.withUnsafeMutableBufferPointer {

@@ -35,6 +35,9 @@ public protocol ObjectStore: Sendable {
     /// One page of keys under `prefix` in S3 order (by UTF-8 bytes); pass the page's `nextToken` back
     /// to get the next one. With a delimiter, names past it are rolled up into `commonPrefixes`.
     func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int) async throws -> ListPage
+    /// Every object under `prefix` whose key sorts after `startAfter` (S3's `start-after`: the
+    /// listing starts there instead of at the prefix's first key).
+    func listAll(prefix: String, startAfter: String) async throws -> [ObjectSummary]
     /// Deletes one object; deleting a missing key is not an error (as on S3). With `ifMatch`, deletes
     /// only the version with that ETag and fails with `isConditionFailed` otherwise (object changed or gone).
     func delete(_ key: String, ifMatch: String?) async throws
@@ -63,6 +66,11 @@ extension ObjectStore {
 
     public func list(prefix: String, delimiter: String? = nil, continuationToken: String? = nil) async throws -> ListPage {
         try await list(prefix: prefix, delimiter: delimiter, continuationToken: continuationToken, maxKeys: 1000)
+    }
+
+    /// For stores without a cheaper way: a full listing, filtered.
+    public func listAll(prefix: String, startAfter: String) async throws -> [ObjectSummary] {
+        try await listAll(prefix: prefix).filter { StoreKey.utf8Less(startAfter, $0.key) }
     }
 
     /// Every object under `prefix`, following continuation tokens.

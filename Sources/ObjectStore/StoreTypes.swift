@@ -109,8 +109,10 @@ public struct ObjectInfo: Sendable, Equatable {
     public var metadata: [String: String]
     /// The checksum the store keeps with the object; only `headWithChecksum` asks for it.
     public var checksum: StoredChecksum?
+    /// Object Lock retention, when the object has one (nobody may delete it before `retainUntil`).
+    public var objectLock: ObjectLockRetention?
     public init(key: String, size: Int64, etag: String, lastModified: Date? = nil, contentType: String? = nil,
-                metadata: [String: String] = [:], checksum: StoredChecksum? = nil) {
+                metadata: [String: String] = [:], checksum: StoredChecksum? = nil, objectLock: ObjectLockRetention? = nil) {
         self.key = key
         self.size = size
         self.etag = etag
@@ -118,7 +120,11 @@ public struct ObjectInfo: Sendable, Equatable {
         self.contentType = contentType
         self.metadata = metadata
         self.checksum = checksum
+        self.objectLock = objectLock
     }
+
+    /// True when Object Lock keeps the object from being deleted at `now`.
+    public func isLocked(at now: Date) -> Bool { objectLock.map { $0.retainUntil > now } ?? false }
 }
 
 /// A checksum a store keeps with an object, as S3 reports it (`x-amz-checksum-<algorithm>` and

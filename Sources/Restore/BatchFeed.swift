@@ -39,11 +39,12 @@ final class BatchFeed: @unchecked Sendable {
     private static let maxSpares = 4
     private var spares: [RecordBatch] = []
 
-    init(partitions: [PartitionPlan], store: any ObjectStore, options: RestoreOptions) {
+    /// Partitions in `skipping` are not read at all (a finished restore's rerun).
+    init(partitions: [PartitionPlan], skipping: Set<Int> = [], store: any ObjectStore, options: RestoreOptions) {
         self.partitions = partitions
         self.store = store
         self.options = options
-        order = partitions.indices.flatMap { slot in partitions[slot].objects.indices.map { (slot, $0) } }
+        order = partitions.indices.filter { !skipping.contains($0) }.flatMap { slot in partitions[slot].objects.indices.map { (slot, $0) } }
     }
 
     deinit {

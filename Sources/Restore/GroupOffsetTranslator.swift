@@ -27,6 +27,8 @@ struct GroupOffsetTranslator {
 
     var groups: [String] { Set(pending.values.flatMap { $0.map(\.offset.group) }).sorted() }
     var isEmpty: Bool { pending.isEmpty }
+    /// Whether partition `slot`'s records must be observed (a group offset of it awaits translation).
+    func needsRecords(slot: Int) -> Bool { pending[slot] != nil }
 
     /// Record number `index` (0-based among this partition's restorable records) has `sourceOffset`.
     mutating func observe(slot: Int, sourceOffset: Int64, index: Int64) {

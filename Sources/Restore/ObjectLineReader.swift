@@ -7,6 +7,7 @@ import ObjectStore
 /// chunk and its lines are held, never the whole object. Errors name the object and line.
 final class ObjectLineReader {
     let key: String
+    private let location: String
     private var chunks: ObjectChunks.AsyncIterator
     private let gunzip: GzipDecompressor?
     private var splitter = LineSplitter()
@@ -22,8 +23,9 @@ final class ObjectLineReader {
     /// Lines handed out so far; the next line's number is `linesRead + 1`.
     private(set) var linesRead = 0
 
-    private init(key: String, chunks: ObjectChunks, gzip: Bool) throws {
+    private init(key: String, location: String, chunks: ObjectChunks, gzip: Bool) throws {
         self.key = key
+        self.location = location
         self.chunks = chunks.makeAsyncIterator()
         do {
             gunzip = gzip ? try GzipDecompressor() : nil
@@ -35,12 +37,16 @@ final class ObjectLineReader {
     /// Opens `key`; a missing object is named as such (a manifest that lists it is then wrong).
     static func open(_ key: String, store: any ObjectStore, gzip: Bool, chunkSize: Int) async throws -> ObjectLineReader {
         do {
-            return try ObjectLineReader(key: key, chunks: try await store.chunks(key, chunkSize: chunkSize), gzip: gzip)
+            return try ObjectLineReader(key: key, location: store.location, chunks: try await store.chunks(key, chunkSize: chunkSize), gzip: gzip)
         } catch let error as StoreError where error.isNotFound {
-            throw RestoreError.failure("object \(key) is missing from \(store.location) (the store's manifest lists it)")
+            throw missing(key, from: store.location)
         } catch let error as StoreError {
             throw RestoreError.wrap(error, "object \(key)")
         }
+    }
+
+    private static func missing(_ key: String, from location: String) -> RestoreError {
+        .failure("object \(key) is missing from \(location) (the store's manifest lists it; deleted while the restore ran?)")
     }
 
     /// The lines of the next chunk (possibly none), or nil at the end of the object.
@@ -99,6 +105,8 @@ final class ObjectLineReader {
             let chunk: [UInt8]?
             do {
                 chunk = try await chunks.next()
+            } catch let error as StoreError where error.isNotFound {
+                throw Self.missing(key, from: location)
             } catch {
                 throw RestoreError.failure("object \(key) near line \(splitter.linesEmitted + 1): \(error)")
             }
@@ -117,16 +125,22 @@ final class ObjectLineReader {
                 try gunzip.decompress($0, into: &plain, limit: Self.plainStep)
             }
         } catch {
-            throw RestoreError.corrupt(key, line: splitter.linesEmitted + 1, "\(error)")
+            throw damagedGzip(error)
         }
         return plain
+    }
+
+    /// A gzip failure, placed in the stored (compressed) object, where it happened, not by the line
+    /// being decoded (all of a small object's lines come out of its first bytes).
+    private func damagedGzip(_ error: Error) -> RestoreError {
+        .failure("object \(key): \(error) (byte offsets count the object as stored; \(splitter.linesEmitted) complete lines came before it)")
     }
 
     private func end() throws {
         ended = true
         if let gunzip {
             do { try gunzip.finish() } catch {
-                throw RestoreError.corrupt(key, line: splitter.linesEmitted + 1, error.description)
+                throw damagedGzip(error)
             }
         }
         if let rest = splitter.finish() {

@@ -10,6 +10,8 @@ final class ObjectRecordReader: @unchecked Sendable {
     struct Batch: Sendable {
         var records: RecordBatch
         var damage: RestoreError?
+        /// A record of the object so far had LogAppendTime (it is restored as CreateTime).
+        var logAppendTime = false
     }
 
     let object: SourceObject
@@ -21,6 +23,7 @@ final class ObjectRecordReader: @unchecked Sendable {
     private var companionCodec = ConfluentCompanionCodec()
     private var linesDecoded = 0
     private var previousOffset: Int64?
+    private var sawLogAppendTime = false
 
     private init(object: SourceObject, values: ObjectLineReader, keys: ObjectLineReader?, headers: ObjectLineReader?,
                  keyStyle: ConfluentKeyStyle) {
@@ -52,6 +55,7 @@ final class ObjectRecordReader: @unchecked Sendable {
     func next(into batch: inout Batch) async throws -> Bool {
         batch.records.removeAll()
         batch.damage = nil
+        defer { batch.logAppendTime = sawLogAppendTime }
         if keys == nil && headers == nil { return try await nextWithoutCompanions(&batch) }
         guard let lines = try await values.nextLines() else {
             if let keys, !(try await keys.take(1)).isEmpty {
@@ -124,6 +128,7 @@ final class ObjectRecordReader: @unchecked Sendable {
                 batch.removeLast()
                 throw error
             }
+            if batch.timestampType(at: batch.count - 1) == .logAppendTime { sawLogAppendTime = true }
             return
         }
         // A name near Int64.max (a damaged or hostile object) must be an error line, not an overflow trap.

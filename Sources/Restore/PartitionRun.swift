@@ -2,42 +2,47 @@ import Foundation
 import Kafka
 import Layout
 import ObjectStore
-import SigV4
 
-/// Produces every planned partition, resuming each from what its target already holds.
+/// Produces every planned partition, resuming each target partition from what it already holds.
+/// Planned partitions (indices of `plan.partitions`) are read in order; slots (`RestoreSlots`) are the
+/// target partitions written, one per planned partition, or a repartitioned topic's target partitions.
 final class PartitionRun: @unchecked Sendable {
     struct Outcome {
-        /// Target offset of each slot's first restored record.
+        /// Target offset of each planned partition's first restored record (p → p only).
         var bases: [Int: Int64] = [:]
-        var produced: [Int: Int64] = [:]
-        var alreadyPresent: [Int: Int64] = [:]
+        /// Per source topic.
+        var produced: [String: Int64] = [:]
+        var alreadyPresent: [String: Int64] = [:]
         var filtered: Int64 = 0
         var warnings: [String] = []
     }
 
     let plan: RestorePlan
     let partitions: [PartitionPlan]
+    let slots: RestoreSlots
     let options: RestoreOptions
     let store: any ObjectStore
     let states: ResumeStateStore
     let admin: KafkaAdmin
     let events: RestoreEvents
-    private let producer: RecordProducer
-    private var ledger: DeliveryLedger { producer.ledger }
+    let producer: RecordProducer
+    var ledger: DeliveryLedger { producer.ledger }
     /// Each slot's state as it stands, and as last written (or read); a topic's document is
     /// written when one of its opened slots has changed since.
-    private var current: [RestoreResumeState] = []
+    var current: [RestoreResumeState] = []
     private var written: [Int: RestoreResumeState] = [:]
     /// Slots whose production has begun (their first state is written).
-    private var opened: Set<Int> = []
-    private var skipped: [Int: Int64] = [:]
+    var opened: Set<Int> = []
+    var skipped: [Int: Int64] = [:]
     /// Target topics in plan order, with their slots, and the saved states of their partitions this
     /// restore does not touch (kept in every write of the topic's document).
     private let topicOrder: [String]
     private let slotsOf: [String: [Int]]
     private var kept: [String: [RestoreResumeState]] = [:]
     private var version1Keys: [String: [String]] = [:]
-    private var lastSave = Date()
+    var lastSave = Date()
+    /// Source topics whose records were found to carry LogAppendTime (warned once each).
+    private var logAppendTimeTopics = Set<String>()
     /// The round of state writes in flight, if any: at most one at a time, so production never
     /// waits on a disk or a store, and a document's writes keep their order.
     private var saving: Task<Void, Error>?
@@ -47,60 +52,56 @@ final class PartitionRun: @unchecked Sendable {
         self.producer = producer
         self.plan = plan
         partitions = plan.partitions
+        slots = RestoreSlots(plan: plan, options: options)
         self.options = options
         self.store = store
         self.states = states
         self.admin = admin
         self.events = events
         var order: [String] = [], slots: [String: [Int]] = [:]
-        for (slot, partition) in plan.partitions.enumerated() {
-            if slots[partition.target.topic] == nil { order.append(partition.target.topic) }
-            slots[partition.target.topic, default: []].append(slot)
+        for slot in self.slots.indices {
+            let topic = self.slots[slot].target.topic
+            if slots[topic] == nil { order.append(topic) }
+            slots[topic, default: []].append(slot)
         }
         topicOrder = order
         slotsOf = slots
     }
 
-    /// The settings that decide which source records a partition restores, in order; a state
-    /// written under other settings is not resumed.
-    func configHash(_ partition: PartitionPlan) -> String {
-        let text = [
-            "source=\(partition.source)", "target=\(partition.target)",
-            "files=\(options.topicRegexList?.entry(for: partition.sourceTopic)?.regex.pattern ?? "*")",
-            "from-time=\(options.fromTime.map(String.init) ?? "")", "to-time=\(options.toTime.map(String.init) ?? "")",
-            "as-of=\(options.asOf?.rawValue ?? "")",
-        ].joined(separator: "\n")
-        return Digest.hex(Digest.sha256(Array(text.utf8)))
-    }
-
     func restoreAll(translator: inout GroupOffsetTranslator) async throws -> Outcome {
         // Every state is read and checked before anything is produced.
-        var loaded: [Int: RestoreResumeState] = [:]
-        let saved = try await states.load(topics: Set(topicOrder))
-        for (slot, partition) in partitions.enumerated() {
-            guard let state = saved.partitions[partition.target] else { continue }
-            if state.configHash != configHash(partition) || state.sourceTopic != partition.sourceTopic {
-                throw RestoreError.invalidInput("restore state \(states.key(partition.target.topic)) was written for \(partition.target) by a restore with other settings (source topic, files, time range or as-of); remove that file, or use another --state-dir, to restore \(partition.target.topic) again")
-            }
-            loaded[slot] = state
-        }
-        let planned = Set(partitions.map(\.target))
-        for (target, state) in saved.partitions where !planned.contains(target) {
+        var scan = try await ResumeScan.loadStates(slots, states: states)
+        if let problem = scan.problems.first { throw problem }
+        let planned = Set(slots.all.map(\.target))
+        for (target, state) in scan.saved.partitions where !planned.contains(target) {
             kept[target.topic, default: []].append(state)
         }
-        version1Keys = saved.version1Keys
-        let starts = try await prepare(loaded)
+        version1Keys = scan.saved.version1Keys
+        try await scan.readTargets(Array(slots.indices), slots: slots, states: states, admin: admin, options: options)
+        if let problem = scan.problems.first { throw problem }
+        let starts = prepare(scan)
+        let finished = Set(partitions.indices.filter { index in
+            slots.slotOfPartition[index].map { Self.isFinished(starts[$0], partitions[index], index: index, options: options, translator: translator) } ?? false
+        })
         let producer = self.producer
-        let feed = BatchFeed(partitions: partitions, store: store, options: options)
+        let feed = BatchFeed(partitions: partitions, skipping: finished, store: store, options: options)
         // Batches come back from the producer once their records are reported, to be decoded into again.
         ledger.onReturn { [weak feed] in feed?.recycle($0) }
         let targetTopics = topicOrder
-        try await KafkaBlocking.run(stop: options.stop, watch: nil) { try producer.learn(topics: targetTopics) }
+        try await options.onTarget { try producer.learn(topics: targetTopics) }
         var outcome = Outcome()
         do {
-            for (slot, partition) in partitions.enumerated() {
-                try await restore(slot: slot, partition, start: starts[slot], producer: producer, feed: feed,
-                                  translator: &translator, outcome: &outcome)
+            for (index, partition) in partitions.enumerated() {
+                if let slot = slots.slotOfPartition[index] {
+                    if finished.contains(index) {
+                        try await alreadyRestored(index, partition, slot: slot, start: starts[slot], translator: &translator, outcome: &outcome)
+                        continue
+                    }
+                    try await restore(index, partition, slot: slot, start: starts[slot], feed: feed,
+                                      translator: &translator, outcome: &outcome)
+                } else if let group = slots.repartitioned[partition.sourceTopic], group.partitions.first == index {
+                    try await restoreRepartitioned(group.partitions, slots: group.slots, starts: starts, feed: feed, outcome: &outcome)
+                }
             }
             try await KafkaBlocking.run { try producer.flush() }
             if let failure = ledger.firstFailure { throw RestoreError.failure(failure) }
@@ -118,8 +119,8 @@ final class PartitionRun: @unchecked Sendable {
             try? await saveStates(.final)
             throw error
         }
-        for slot in partitions.indices {
-            outcome.produced[slot] = ledger.slot(slot)?.delivered ?? 0
+        for slot in slots.indices {
+            outcome.produced[slots[slot].sourceTopic, default: 0] += ledger.slot(slot)?.delivered ?? 0
         }
         return outcome
     }
@@ -130,50 +131,28 @@ final class PartitionRun: @unchecked Sendable {
         var tail: TargetTail
     }
 
-    /// Before anything is produced: every target's end offset, the tails of the targets a state says
-    /// were restored into (read together by one reader), and a first state for every new partition
-    /// (its base: the end offset noted now), so a run killed at any later moment can count its records.
-    private func prepare(_ loaded: [Int: RestoreResumeState]) async throws -> [Start] {
-        let admin = self.admin
-        let targets = partitions.map { KafkaTopicPartition(topic: $0.target.topic, partition: $0.target.partition) }
-        let found: [KafkaTopicPartition: Int64]
-        do {
-            found = try await KafkaBlocking.run { try admin.endOffsets(targets) }
-        } catch {
-            throw RestoreError.failure("target cluster \(options.kafka.bootstrapServers): cannot read the end offsets of the target partitions: \(error)")
-        }
-        let ends = targets.map { found[$0] ?? 0 }
-        var tailRequests: [TargetTail.Request] = []
-        for (slot, existing) in loaded.sorted(by: { $0.key < $1.key }) {
-            let target = partitions[slot].target
-            if ends[slot] < existing.baseTargetOffset {
-                throw RestoreError.failure("target \(target) ends at offset \(ends[slot]), before offset \(existing.baseTargetOffset) where this restore began; was it deleted and re-created? \(states.removalHint(target))")
-            }
-            tailRequests.append(TargetTail.Request(target: target, base: existing.baseTargetOffset, endHint: ends[slot]))
-        }
-        let config = options.kafka
-        let requests = tailRequests
-        let tails = requests.isEmpty ? [:] : try await KafkaBlocking.run { try TargetTail.read(config: config, requests) }
+    /// Before anything is produced: where each slot starts (from the scan of its state and target), and
+    /// a first state for every new slot (its base: the end offset noted now), so a run killed at any
+    /// later moment can count its records.
+    private func prepare(_ scan: ResumeScan) -> [Start] {
         var starts: [Start] = []
         var fresh = Set<Int>()
-        for (slot, partition) in partitions.enumerated() {
-            if let existing = loaded[slot] {
-                let tail = tails[partition.target] ?? TargetTail(count: 0, last: nil)
-                if tail.count < existing.deliveredRecords {
-                    throw RestoreError.failure("target \(partition.target) holds \(tail.count) records after offset \(existing.baseTargetOffset), fewer than the \(existing.deliveredRecords) this restore confirmed; was it deleted or truncated? \(states.removalHint(partition.target))")
-                }
-                starts.append(Start(state: existing, tail: tail))
+        for slot in slots.indices {
+            let planned = slots[slot]
+            if let existing = scan.loaded[slot] {
+                starts.append(Start(state: existing, tail: scan.tails[slot] ?? TargetTail(count: 0, last: nil)))
             } else {
                 let state = RestoreResumeState(
-                    partition: partition.target.partition, sourceTopic: partition.sourceTopic,
-                    nextSourceOffset: partition.objects.first?.name.startOffset ?? 0, configHash: configHash(partition),
-                    baseTargetOffset: ends[slot], deliveredRecords: 0, plannedRecords: partition.records, updatedAt: Date())
+                    partition: planned.target.partition, sourceTopic: planned.sourceTopic,
+                    nextSourceOffset: planned.firstSourceOffset, configHash: planned.configHash,
+                    baseTargetOffset: scan.ends[slot] ?? 0, deliveredRecords: 0, plannedRecords: planned.plannedRecords,
+                    updatedAt: Date())
                 fresh.insert(slot)
                 starts.append(Start(state: state, tail: TargetTail(count: 0, last: nil)))
             }
         }
         current = starts.map(\.state)
-        written = loaded
+        written = scan.loaded
         startSaving(fresh: fresh)
         return starts
     }
@@ -216,8 +195,8 @@ final class PartitionRun: @unchecked Sendable {
     }
 
     /// Returns once the first state of partition `slot` (if it needed one) is written.
-    private func firstStateWritten(_ slot: Int) async throws {
-        try await firstSaves[partitions[slot].target.topic]?.value
+    func firstStateWritten(_ slot: Int) async throws {
+        try await firstSaves[slots[slot].target.topic]?.value
     }
 
     /// A topic's document as it stands (its planned partitions' states and those it keeps), noted as
@@ -231,37 +210,44 @@ final class PartitionRun: @unchecked Sendable {
     /// Store and broker requests in flight at once while preparing and saving states.
     static let storeConcurrency = 16
     /// How long a failing or stopping restore waits for reports of records already sent.
-    static let flushOnFailure: TimeInterval = 10
+    static let flushOnFailure: TimeInterval = 5
 
-    private func restore(slot: Int, _ partition: PartitionPlan, start: Start, producer: RecordProducer, feed: BatchFeed,
+    /// Opens `slot` for production from `start`: counts what its target already holds.
+    func open(_ slot: Int, start: Start, outcome: inout Outcome) async throws {
+        let skip = start.tail.count
+        current[slot].deliveredRecords = skip
+        skipped[slot] = skip
+        outcome.alreadyPresent[slots[slot].sourceTopic, default: 0] += skip
+        ledger.open(slot: slot, nextTargetOffset: start.state.baseTargetOffset + skip)
+        try await firstStateWritten(slot)
+        opened.insert(slot)
+    }
+
+    /// Planned partition `index` into its one target partition, `slot`.
+    private func restore(_ index: Int, _ partition: PartitionPlan, slot: Int, start: Start, feed: BatchFeed,
                          translator: inout GroupOffsetTranslator, outcome: inout Outcome) async throws {
         let target = partition.target
         let state = start.state
         let tail = start.tail
         let skip = tail.count
-        current[slot].deliveredRecords = skip
-        skipped[slot] = skip
-        outcome.bases[slot] = state.baseTargetOffset
-        outcome.alreadyPresent[slot] = skip
-        ledger.open(slot: slot, nextTargetOffset: state.baseTargetOffset + skip)
-        try await firstStateWritten(slot)
-        opened.insert(slot)
+        let (producer, unit) = (self.producer, index)
+        outcome.bases[unit] = state.baseTargetOffset
+        try await open(slot, start: start, outcome: &outcome)
 
         var index: Int64 = 0
-        var nextOffset: Int64?
-        while let item = try await feed.next(for: slot) {
+        var continuity = ListedContinuity()
+        while let item = try await feed.next(for: unit) {
             let object = item.object, damage = item.batch.damage
-            if item.startsObject, object.manifest == nil, let expected = nextOffset {
-                try checkListedContinuity(object, expected: expected, target: target, outcome: &outcome)
-            }
+            if item.startsObject, let warning = try continuity.check(object) { warn(warning, outcome: &outcome) }
+            if item.batch.logAppendTime { noteLogAppendTime(partition.sourceTopic, outcome: &outcome) }
             // The only copy but the producer's loan, so the feed can reuse its buffers once that ends.
             let records = (consume item).batch.records
-            if !records.isEmpty { nextOffset = records.offset(at: records.count - 1) + 1 }
+            if !records.isEmpty { continuity.advance(object, lastOffset: records.offset(at: records.count - 1)) }
             // nil: every record of the batch goes.
             var chosen: [Int]?
             if !options.hasTimeFilter && index >= skip {
                 for i in 0..<records.count {
-                    translator.observe(slot: slot, sourceOffset: records.offset(at: i), index: index)
+                    translator.observe(slot: unit, sourceOffset: records.offset(at: i), index: index)
                     index += 1
                 }
             } else {
@@ -271,7 +257,7 @@ final class PartitionRun: @unchecked Sendable {
                         outcome.filtered += 1
                         continue
                     }
-                    translator.observe(slot: slot, sourceOffset: records.offset(at: i), index: index)
+                    translator.observe(slot: unit, sourceOffset: records.offset(at: i), index: index)
                     if index < skip {
                         if index == skip - 1, let last = tail.last {
                             try Self.checkSame(records.record(at: i), last, target: target, object: object.key, hint: states.removalHint(target))
@@ -288,42 +274,72 @@ final class PartitionRun: @unchecked Sendable {
             } else {
                 feed.recycle(records)
             }
-            if let failure = ledger.firstFailure { throw RestoreError.failure(failure) }
-            try producer.checkStop()
-            if Date().timeIntervalSince(lastSave) >= options.stateInterval {
-                await KafkaBlocking.runQuietly { producer.poll() }
-                try await saveStates(.progress)
-                report(partition, done: slot)
-            }
+            try await afterBatch(partition, done: unit)
             if let damage { throw damage }
         }
         if index < skip {
             throw RestoreError.failure("target \(target) holds \(skip) records after offset \(state.baseTargetOffset), but this restore has only \(index) for it; another producer wrote into it. \(states.removalHint(target))")
         }
-        translator.finish(slot: slot, total: index)
+        translator.finish(slot: unit, total: index)
         current[slot].plannedRecords = index
-        report(partition, done: slot + 1)
+        report(partition, done: unit + 1)
     }
 
-    private func report(_ partition: PartitionPlan, done: Int) {
-        events.progress(RestoreProgressReport(partition: "\(partition.source) → \(partition.target)", partitionsDone: done,
+    /// After each batch: stops at the first failed delivery or a stop request; every few seconds,
+    /// serves delivery reports, writes the state that changed and reports progress.
+    func afterBatch(_ partition: PartitionPlan, done: Int) async throws {
+        if let failure = ledger.firstFailure { throw RestoreError.failure(failure) }
+        try producer.checkStop()
+        if Date().timeIntervalSince(lastSave) >= options.stateInterval {
+            let producer = self.producer
+            await KafkaBlocking.runQuietly { producer.poll() }
+            try await saveStates(.progress)
+            report(partition, done: done)
+        }
+    }
+
+    /// A partition an earlier run restored whole: its state says every planned record was delivered,
+    /// the plan still has exactly that many, and the target holds them after the base. Nothing of it
+    /// is read again. With a time range (the state counts only the records in range) or a group
+    /// offset to translate (that needs the records' offsets), the partition is read as usual.
+    static func isFinished(_ start: Start, _ partition: PartitionPlan, index: Int, options: RestoreOptions,
+                           translator: GroupOffsetTranslator) -> Bool {
+        guard !options.hasTimeFilter, let planned = start.state.plannedRecords, let records = partition.records else { return false }
+        return planned == records && start.state.deliveredRecords == planned && start.tail.count == planned
+            && !translator.needsRecords(slot: index)
+    }
+
+    /// Planned partition `index`, which its slot's target already holds whole.
+    private func alreadyRestored(_ index: Int, _ partition: PartitionPlan, slot: Int, start: Start,
+                                 translator: inout GroupOffsetTranslator, outcome: inout Outcome) async throws {
+        let count = start.tail.count
+        outcome.bases[index] = start.state.baseTargetOffset
+        try await open(slot, start: start, outcome: &outcome)
+        translator.finish(slot: index, total: count)
+        current[slot].plannedRecords = count
+        report(partition, done: index + 1)
+    }
+
+    func report(_ partition: PartitionPlan, done: Int) {
+        let target = slots.repartitioned[partition.sourceTopic] == nil ? "\(partition.target)" : "\(partition.targetTopic) (by key)"
+        events.progress(RestoreProgressReport(partition: "\(partition.source) → \(target)", partitionsDone: done,
                                               partitionsTotal: partitions.count, producedRecords: ledger.totalDelivered,
                                               alreadyPresentRecords: skipped.values.reduce(0, +)))
     }
 
-    /// Without manifests, continuity shows only while reading: an object starting inside the one
-    /// before is refused before any of its records is produced; a hole (compaction, transaction
-    /// markers, or a lost object) is reported.
-    private func checkListedContinuity(_ object: SourceObject, expected: Int64, target: TopicPartition,
-                                       outcome: inout Outcome) throws {
-        if object.name.startOffset < expected {
-            throw RestoreError.failure("object \(object.key) starts at offset \(object.name.startOffset), inside the object before it (which ends at \(expected - 1)); remove the duplicate object")
-        }
-        if object.name.startOffset > expected {
-            let warning = "\(object.key): offsets \(expected)…\(object.name.startOffset - 1) are in no object (compacted away, transaction markers, or a missing object)"
-            events.warning(warning)
-            outcome.warnings.append(warning)
-        }
+    /// Each warning is given once.
+    func warn(_ warning: String, outcome: inout Outcome) {
+        guard !outcome.warnings.contains(warning) else { return }
+        events.warning(warning)
+        outcome.warnings.append(warning)
+    }
+
+    /// The records themselves say LogAppendTime, whatever the topic was recorded as: they keep their
+    /// times, as CreateTime. Once per topic, and not again when the plan said so from the manifest.
+    func noteLogAppendTime(_ topic: String, outcome: inout Outcome) {
+        guard logAppendTimeTopics.insert(topic).inserted else { return }
+        if plan.topics.first(where: { $0.sourceTopic == topic })?.manifestTopic?.timestampType == .logAppendTime { return }
+        warn("topic \(topic): its records carry LogAppendTime timestamps (set by the source broker); they are restored with those times, as CreateTime", outcome: &outcome)
     }
 
     /// The target's last record must be the source record the count points at, or the target holds
@@ -337,7 +353,7 @@ final class PartitionRun: @unchecked Sendable {
         }
     }
 
-    private enum SaveRound {
+    enum SaveRound {
         /// In the background, while production goes on.
         case progress
         /// At the end; waits for the writes.
@@ -347,7 +363,7 @@ final class PartitionRun: @unchecked Sendable {
     /// Writes the documents of topics with an opened partition whose state (from the ledger: only
     /// delivery reports advance it) changed since it was last written, after the round before has
     /// been written (its error, if any, is thrown here).
-    private func saveStates(_ round: SaveRound) async throws {
+    func saveStates(_ round: SaveRound) async throws {
         if let previous = saving {
             saving = nil
             try await previous.value
@@ -362,7 +378,7 @@ final class PartitionRun: @unchecked Sendable {
             if let before = written[slot], state.sameProgress(as: before) { continue }
             state.updatedAt = Date()
             current[slot] = state
-            touched.insert(partitions[slot].target.topic)
+            touched.insert(slots[slot].target.topic)
         }
         let documents = topicOrder.filter(touched.contains).map { (topic: $0, states: documentToWrite($0)) }
         if documents.isEmpty { return }

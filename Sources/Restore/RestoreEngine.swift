@@ -21,16 +21,27 @@ public final class RestoreEngine: @unchecked Sendable {
         self.events = events
     }
 
-    /// Reads the store and checks the targets; changes nothing anywhere.
+    /// Reads the store and checks the targets; changes nothing anywhere. What stops the restore is in
+    /// the plan's `problems`, all of them.
     public func plan() async throws -> RestorePlan {
         let catalog = try await SourceCatalog.load(store: store, layout: layout, asOf: options.asOf)
         var plan = try RestorePlanner.plan(catalog, options: options)
+        do {
+            try await MissingObjects.check(&plan, store: store, layout: layout, allowMissing: options.allowMissing)
+        } catch let error as RestoreError where error.isInvalidInput {
+            plan.problems.append(error.message)
+        }
         let admin = try makeAdmin()
         let options = self.options
-        plan = try await KafkaBlocking.run { [plan] in
+        plan = try await options.onTarget { [plan] in
             var checked = plan
             try TargetPreparation.check(&checked, admin: admin, options: options)
             return checked
+        }
+        let repartitioned = plan.topics.filter { $0.repartitionedInto != nil }.map(\.sourceTopic)
+        if options.consumerGroups != nil && !repartitioned.isEmpty {
+            // The job spec refuses the pair; this keeps a caller of the engine from losing the offsets silently.
+            plan.problems.append("--consumer-groups cannot be combined with --repartition (repartitioned: \(repartitioned.joined(separator: ", "))): offsets cannot be translated once records change partitions")
         }
         return plan
     }
@@ -41,20 +52,29 @@ public final class RestoreEngine: @unchecked Sendable {
         let started = Date()
         let producer = options.dryRun ? nil : try RecordProducer(options: options, ledger: DeliveryLedger())
         var plan = try await plan()
+        if !options.dryRun && !plan.problems.isEmpty { throw RestoreError.problems(plan.problems) }
         let admin = try makeAdmin()
         var translator = GroupOffsetTranslator(plan: plan, selection: options.consumerGroups)
         if options.consumerGroups != nil && translator.isEmpty {
             plan.warnings.append("--consumer-groups: the store holds no saved offsets of a selected group for the restored partitions")
         }
         if !translator.isEmpty {
-            plan.warnings += try await Self.refuseActiveGroups(translator.groups, admin: admin,
-                                                               timeoutMilliseconds: options.bestEffortTimeoutMilliseconds)
+            do {
+                plan.warnings += try await Self.refuseActiveGroups(translator.groups, admin: admin,
+                                                                   timeoutMilliseconds: options.bestEffortTimeoutMilliseconds)
+            } catch let error as RestoreError where options.dryRun && error.isInvalidInput {
+                plan.problems.append(error.message)
+            }
         }
         var summary = RestoreSummary(dryRun: options.dryRun, topics: [], producedRecords: 0, alreadyPresentRecords: 0,
                                      filteredRecords: 0, committedGroups: [:], warnings: [], seconds: 0)
         if options.dryRun {
-            summary.topics = plan.topics.map { Self.topicSummary($0, produced: 0, present: 0) }
+            try await DryRun.complete(&plan, store: store, layout: layout, options: options, admin: admin)
+            summary.topics = plan.topics.map { Self.topicSummary($0, produced: 0, present: $0.alreadyPresent ?? 0) }
+            summary.alreadyPresentRecords = summary.topics.reduce(0) { $0 + $1.alreadyPresentRecords }
             summary.warnings = plan.warnings
+            summary.problems = plan.problems
+            summary.missingRanges = plan.missingRanges
             summary.seconds = Date().timeIntervalSince(started)
             return RestoreResult(plan: plan, summary: summary)
         }
@@ -80,13 +100,16 @@ public final class RestoreEngine: @unchecked Sendable {
     private func restoreLocked(plan: RestorePlan, states: ResumeStateStore, producer: RecordProducer?, admin: KafkaAdmin,
                                translator: inout GroupOffsetTranslator, summary: RestoreSummary,
                                started: Date) async throws -> (plan: RestorePlan, summary: RestoreSummary) {
-        var plan = plan, summary = summary
+        var summary = summary
         let options = self.options
-        let snapshot = plan
-        let created = try await KafkaBlocking.run {
-            try TargetPreparation.create(snapshot, admin: admin, options: options)
-                + TargetPreparation.configWarnings(snapshot, admin: admin, timeoutMilliseconds: options.bestEffortTimeoutMilliseconds)
+        let (prepared, created) = try await options.onTarget { [plan] in
+            var prepared = plan
+            let warnings = try TargetPreparation.create(&prepared, admin: admin, options: options)
+                + TargetPreparation.configWarnings(prepared, admin: admin, timeoutMilliseconds: options.bestEffortTimeoutMilliseconds)
+            return (prepared, warnings)
         }
+        var plan = prepared
+        for topic in plan.topics { if let configs = topic.createdConfigs { events.note(Self.creationNote(topic, configs)) } }
         for warning in created { events.warning(warning) }
         plan.warnings += created
 
@@ -101,7 +124,7 @@ public final class RestoreEngine: @unchecked Sendable {
                 (KafkaTopicPartition(topic: $0.key.topic, partition: $0.key.partition), $0.value)
             })
             do {
-                try await KafkaBlocking.run { try admin.commitOffsets(group: group, offsets: kafkaOffsets) }
+                try await options.onTarget { try admin.commitOffsets(group: group, offsets: kafkaOffsets) }
             } catch {
                 throw RestoreError.failure("consumer group \(group): \(error); the records are restored, only the offsets are not")
             }
@@ -109,14 +132,14 @@ public final class RestoreEngine: @unchecked Sendable {
         }
 
         summary.topics = plan.topics.map { topic in
-            let slots = plan.partitions.indices.filter { plan.partitions[$0].sourceTopic == topic.sourceTopic }
-            return Self.topicSummary(topic, produced: slots.reduce(0) { $0 + (outcome.produced[$1] ?? 0) },
-                                     present: slots.reduce(0) { $0 + (outcome.alreadyPresent[$1] ?? 0) })
+            Self.topicSummary(topic, produced: outcome.produced[topic.sourceTopic] ?? 0,
+                              present: outcome.alreadyPresent[topic.sourceTopic] ?? 0)
         }
         summary.producedRecords = outcome.produced.values.reduce(0, +)
         summary.alreadyPresentRecords = outcome.alreadyPresent.values.reduce(0, +)
-        summary.filteredRecords = outcome.filtered
+        summary.filteredRecords = outcome.filtered + plan.filteredByTime
         summary.warnings = plan.warnings + outcome.warnings
+        summary.missingRanges = plan.missingRanges
         summary.seconds = Date().timeIntervalSince(started)
         return (plan, summary)
     }
@@ -134,6 +157,7 @@ public final class RestoreEngine: @unchecked Sendable {
         do {
             listings = try await KafkaBlocking.run { try admin.listGroups(timeoutMilliseconds: timeoutMilliseconds) }
         } catch {
+            // Best effort, as the comment above says; a stop request is seen by the next step.
             return ["cannot list the target's consumer groups (\(error)); the broker itself refuses commits for an active group"]
         }
         for listing in listings where groups.contains(listing.name) {
@@ -142,6 +166,16 @@ public final class RestoreEngine: @unchecked Sendable {
             }
         }
         return []
+    }
+
+    static func creationNote(_ topic: TopicPlan, _ configs: CreatedTopicConfigs) -> String {
+        var text = "created target topic \(topic.targetTopic) with \(topic.sourcePartitions) partitions"
+        if !configs.applied.isEmpty {
+            text += ", configs " + configs.applied.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+        }
+        if !configs.atTargetDefault.isEmpty { text += "; left at the target's default: " + configs.atTargetDefault.joined(separator: ", ") }
+        if !configs.refused.isEmpty { text += "; refused by the target: " + configs.refused.keys.sorted().joined(separator: ", ") }
+        return text
     }
 
     static func topicSummary(_ topic: TopicPlan, produced: Int64, present: Int64) -> RestoreSummary.Topic {
@@ -153,6 +187,7 @@ public final class RestoreEngine: @unchecked Sendable {
         }
         return RestoreSummary.Topic(source: topic.sourceTopic, target: topic.targetTopic, partitions: topic.partitions.count,
                                     objects: topic.objectCount, plannedRecords: topic.records, bytes: topic.bytes,
-                                    targetAction: action, producedRecords: produced, alreadyPresentRecords: present)
+                                    targetAction: action, producedRecords: produced, alreadyPresentRecords: present,
+                                    repartitionedInto: topic.repartitionedInto, createdConfigs: topic.createdConfigs)
     }
 }

@@ -29,6 +29,12 @@ public struct RestoreError: Error, Sendable, CustomStringConvertible {
 
     /// Input that cannot be restored (flags, layout, partition counts), found before any work.
     public static func invalidInput(_ message: String) -> RestoreError { RestoreError(message, isInvalidInput: true) }
+    /// Every problem a plan found, in one line: the first, and the others after it.
+    static func problems(_ problems: [String]) -> RestoreError {
+        problems.count == 1 ? .invalidInput(problems[0])
+            : .invalidInput("\(problems.count) problems: " + problems.joined(separator: "; "))
+    }
+
     /// A failure while working (store, cluster, a corrupt object met while streaming).
     public static func failure(_ message: String) -> RestoreError { RestoreError(message, isInvalidInput: false) }
 

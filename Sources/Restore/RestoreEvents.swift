@@ -6,10 +6,14 @@ public struct RestoreEvents: Sendable {
     public var warning: @Sendable (String) -> Void
     /// How far the whole restore is: after each partition, and every few seconds within one.
     public var progress: @Sendable (RestoreProgressReport) -> Void
+    /// What the restore did to the target besides producing (a topic created, with which configs).
+    public var note: @Sendable (String) -> Void
 
-    public init(warning: @escaping @Sendable (String) -> Void, progress: @escaping @Sendable (RestoreProgressReport) -> Void) {
+    public init(warning: @escaping @Sendable (String) -> Void, progress: @escaping @Sendable (RestoreProgressReport) -> Void,
+                note: @escaping @Sendable (String) -> Void = { _ in }) {
         self.warning = warning
         self.progress = progress
+        self.note = note
     }
 
     /// Drops everything (tests).

@@ -16,6 +16,9 @@ public struct RestoreOptions: Sendable {
     /// RegexRouter rename; nil keeps names.
     public var rename: RegexRouter?
     public var createTopics = false
+    /// A target topic whose partition count differs from its source's gets each record in the partition
+    /// Kafka's default partitioner chooses for its key (`RecordRouter`) instead of being refused.
+    public var repartition = false
     /// Replication factor of created topics; nil is the broker's default.
     public var replicationFactor: Int?
     public var dryRun = false
@@ -29,6 +32,9 @@ public struct RestoreOptions: Sendable {
     public var consumerGroups: ConsumerGroupSelection?
     /// A local directory for resume state instead of the store (read-only buckets).
     public var stateDirectory: String?
+    /// Restore what is there when objects the manifests name are gone (a lifecycle rule, a manual
+    /// delete); the missing ranges are listed in the summary. Without it such a restore stops first.
+    public var allowMissing = false
     /// How `.keys.json` companions were written (the sink's `key.converter`); ktape's own backup and
     /// Confluent's `StringConverter` both give JSON strings.
     public var keyStyle: ConfluentKeyStyle = .string
@@ -81,6 +87,8 @@ public struct RestoreOptions: Sendable {
             toTime = restore.toTime?.value
             asOf = restore.asOf?.value
             stateDirectory = restore.stateDir?.value
+            repartition = restore.repartition.value
+            allowMissing = restore.allowMissing.value
         }
     }
 
@@ -101,4 +109,24 @@ public struct RestoreOptions: Sendable {
     }
 
     var hasTimeFilter: Bool { fromTime != nil || toTime != nil }
+
+    /// True when the manifest says every record of `object` falls outside `[fromTime, toTime)`.
+    func excludesByTime(_ object: SourceObject) -> Bool {
+        guard let manifest = object.manifest else { return false }
+        if let fromTime, let newest = manifest.maxTimestamp, newest < fromTime { return true }
+        if let toTime, let oldest = manifest.minTimestamp, oldest >= toTime { return true }
+        return false
+    }
+}
+
+extension RestoreOptions {
+    /// Runs a blocking call on the target cluster off the cooperative pool; a stop request gives the
+    /// wait up at once (librdkafka's own timeouts, 10 to 30 s a call, would hold a stopping restore).
+    func onTarget<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        do {
+            return try await KafkaBlocking.run(stop: stop, watch: nil, body)
+        } catch Abandoned.stopped(let reason) {
+            throw RestoreError.interrupted(reason)
+        }
+    }
 }

@@ -1,7 +1,8 @@
 import Foundation
 import Layout
 
-/// One source partition and the target partition of the same number it restores into.
+/// One source partition and the target partition of the same number it restores into (or, when its
+/// topic is repartitioned, the target partitions its records' keys choose).
 public struct PartitionPlan: Sendable {
     public var sourceTopic: String
     public var targetTopic: String
@@ -11,6 +12,8 @@ public struct PartitionPlan: Sendable {
     public var records: Int64?
     /// Bytes of the objects as stored.
     public var bytes: Int64
+    /// Objects left out because the store no longer holds them (`--allow-missing`).
+    var skippedMissing: [String] = []
     public var objectCount: Int { objects.count }
 
     var source: TopicPartition { TopicPartition(sourceTopic, partition) }
@@ -35,6 +38,13 @@ public struct TopicPlan: Sendable {
     public var sourcePartitions: Int32
     public var partitions: [PartitionPlan]
     public var action: TargetTopicAction = .unchecked
+    /// With `--repartition`, the target's partition count when it differs from the source's: each
+    /// record then goes where Kafka's default partitioner sends its key (see `RecordRouter`).
+    public var repartitionedInto: Int32?
+    /// The configs a created target got, and those it refused (nil: not created by this restore).
+    public var createdConfigs: CreatedTopicConfigs?
+    /// Dry run: records of this topic its target already holds from an earlier run (nil: not read).
+    public var alreadyPresent: Int64?
     /// The newest run's view of the topic (configs, timestamp type); nil for a listed store.
     var manifestTopic: ManifestTopic?
 
@@ -50,9 +60,18 @@ public struct RestorePlan: Sendable {
     public var topics: [TopicPlan]
     /// Things the user should know that do not stop the restore.
     public var warnings: [String]
+    /// What stops the restore, every one found (a dry run prints them all, then exits 2).
+    public var problems: [String] = []
+    /// Dry run with a time range: the record counts are those inside it, and this many objects were
+    /// read to count them (the others' record times in the manifests decided); nil without a range.
+    public var objectsReadToCount: Int?
     /// True when read from manifests (false: a listed Confluent-style store).
     public var fromManifests: Bool
     var groupOffsets: [ManifestGroupOffset]
+    /// Ranges of objects the store no longer holds, left out with `--allow-missing`.
+    public var missingRanges: [String] = []
+    /// Records of objects left unread because all of them fall outside --from-time/--to-time.
+    public var filteredByTime: Int64 = 0
 
     public var partitions: [PartitionPlan] { topics.flatMap(\.partitions) }
     /// The largest object as stored: an upper bound of any record in an uncompressed object.

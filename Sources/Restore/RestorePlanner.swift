@@ -1,7 +1,8 @@
 import Foundation
 import Layout
 
-/// Turns a catalog and the options into a plan, refusing what cannot be restored; pure (no I/O).
+/// Turns a catalog and the options into a plan, listing in `problems` every topic that cannot be
+/// restored (all of them, so a dry run shows them at once); pure (no I/O).
 enum RestorePlanner {
     static func plan(_ catalog: SourceCatalog, options: RestoreOptions) throws -> RestorePlan {
         var warnings = catalog.warnings
@@ -20,29 +21,37 @@ enum RestorePlanner {
         // Schema Registry's topic goes first, so schemas exist before the records that use them.
         selected.sort { ($0 == "_schemas" ? 0 : 1, $0) < ($1 == "_schemas" ? 0 : 1, $1) }
 
-        if let problem = catalog.problems.first(where: { selected.contains($0.topic) }) {
-            throw RestoreError.invalidInput("store continuity: \(problem.text) (the manifests do not account for every offset; run ktape verify)")
+        var problems = catalog.problems.filter { selected.contains($0.topic) }.map {
+            "store continuity: \($0.text) (the manifests do not account for every offset; run ktape verify)"
         }
 
         var targets: [String: String] = [:]
         var topics: [TopicPlan] = []
+        var filteredByTime: Int64 = 0
         for source in selected {
             let target = options.target(of: source)
             if let other = targets[target] {
-                throw RestoreError.invalidInput("source topics \(other) and \(source) would both restore into \(target); change --rename-regex")
+                problems.append("source topics \(other) and \(source) would both restore into \(target); change --rename-regex")
+                continue
             }
             if let problem = TopicName.problem(with: target) {
-                throw RestoreError.invalidInput("target topic '\(target)' (renamed from \(source)): \(problem)")
+                problems.append("target topic '\(target)' (renamed from \(source)): \(problem)")
+                continue
             }
             targets[target] = source
-            var partitions: [PartitionPlan] = []
+            var partitions: [PartitionPlan] = [], refused = false
             for tp in catalog.partitions.keys.filter({ $0.topic == source }).sorted() {
-                let objects = (catalog.partitions[tp] ?? []).filter {
-                    options.topicRegexList?.selects(fileName: $0.name.fileName, topic: source) ?? true
+                // An object whose records all fall outside the time range is not needed: not read,
+                // nor looked for (so a range deleted before --from-time does not stop the restore).
+                var objects: [SourceObject] = []
+                for object in catalog.partitions[tp] ?? [] where options.topicRegexList?.selects(fileName: object.fileName, topic: source) ?? true {
+                    if options.excludesByTime(object) { filteredByTime += object.records ?? 0 } else { objects.append(object) }
                 }
                 guard !objects.isEmpty else { continue }
                 if options.hasTimeFilter, let plain = objects.first(where: { !$0.isEnvelope }) {
-                    throw RestoreError.invalidInput("--from-time/--to-time: object \(plain.key) is confluent-json, which stores no timestamps")
+                    problems.append("--from-time/--to-time: object \(plain.key) is confluent-json, which stores no timestamps")
+                    refused = true
+                    break
                 }
                 // A plain loop: the nested-closure form crashed the 6.3 optimizer (CopyPropagation) in release builds.
                 var records: Int64? = 0
@@ -54,8 +63,8 @@ enum RestorePlanner {
                                                 objects: objects, records: records,
                                                 bytes: objects.reduce(0) { $0 + $1.bytes }))
             }
-            guard !partitions.isEmpty else {
-                warnings.append("topic \(source): no file matches its topic-regex-list regex")
+            guard !partitions.isEmpty, !refused else {
+                if !refused { warnings.append("topic \(source): no file matches its topic-regex-list regex") }
                 continue
             }
             let manifestTopic = catalog.topics[source]
@@ -67,7 +76,9 @@ enum RestorePlanner {
                                     partitions: partitions, manifestTopic: manifestTopic))
         }
         let restored = Set(topics.map(\.sourceTopic))
-        return RestorePlan(topics: topics, warnings: warnings, fromManifests: catalog.hasManifests,
-                           groupOffsets: catalog.groupOffsets.filter { restored.contains($0.topic) })
+        var plan = RestorePlan(topics: topics, warnings: warnings, problems: problems, fromManifests: catalog.hasManifests,
+                               groupOffsets: catalog.groupOffsets.filter { restored.contains($0.topic) })
+        plan.filteredByTime = filteredByTime
+        return plan
     }
 }

@@ -15,6 +15,10 @@ public struct RestoreSummary: Codable, Sendable {
         public var producedRecords: Int64
         /// Records found already in the target (an earlier, interrupted run) and not produced again.
         public var alreadyPresentRecords: Int64
+        /// With `--repartition`: the target's partition count the records were spread over by key.
+        public var repartitionedInto: Int32?
+        /// For a topic this restore created: the configs applied, left at the target's default, refused.
+        public var createdConfigs: CreatedTopicConfigs?
     }
 
     public var dryRun: Bool
@@ -26,12 +30,19 @@ public struct RestoreSummary: Codable, Sendable {
     /// Group → number of partitions whose offset was committed.
     public var committedGroups: [String: Int]
     public var warnings: [String]
+    /// Dry run: what stops the restore (the run exits 2 after printing them).
+    public var problems: [String] = []
     public var seconds: Double
+    /// Ranges of objects the store no longer holds that `--allow-missing` left out (empty otherwise).
+    public var missingRanges: [String] = []
 
     /// One line for the end of a run.
     public var line: String {
         if dryRun {
-            return "dry run: \(topics.count) topics, \(topics.reduce(0) { $0 + $1.partitions }) partitions, nothing produced"
+            var text = "dry run: \(topics.count) topics, \(topics.reduce(0) { $0 + $1.partitions }) partitions"
+            if alreadyPresentRecords > 0 { text += ", \(alreadyPresentRecords) records already in the targets" }
+            if !problems.isEmpty { text += ", \(problems.count) problem\(problems.count == 1 ? "" : "s")" }
+            return text + ", nothing produced"
         }
         var text = "restored \(producedRecords) records into \(topics.count) topics"
         if alreadyPresentRecords > 0 { text += ", \(alreadyPresentRecords) already present" }
@@ -48,8 +59,8 @@ public struct RestoreSummary: Codable, Sendable {
 }
 
 extension RestorePlan {
-    /// The plan as `--dry-run` prints it: source → target, partitions, objects, records, bytes and the
-    /// partition check, one topic per line.
+    /// The plan as `--dry-run` prints it: per topic source → target, partitions, objects, records,
+    /// bytes, the partition check and what the target already holds; then warnings and problems.
     public var text: String {
         var lines: [String] = ["restore plan (\(fromManifests ? "from manifests" : "from a bucket listing, no manifests")):"]
         for topic in topics {
@@ -57,14 +68,31 @@ extension RestorePlan {
             let check: String
             switch topic.action {
             case .unchecked: check = "target not checked"
+            case .exists(let count) where topic.repartitionedInto != nil:
+                check = "target has \(count) partitions: repartitioned \(topic.sourcePartitions) → \(count) by key"
+            case .exists(let count) where count < topic.sourcePartitions:
+                check = "target has \(count) partitions < \(topic.sourcePartitions): refused"
             case .exists(let count): check = "target has \(count) partitions ≥ \(topic.sourcePartitions): ok"
-            case .create: check = "target missing: will be created with \(topic.sourcePartitions) partitions"
+            case .create: check = "target missing: will be created with \(topic.sourcePartitions) partitions" + Self.configsText(topic)
             }
-            lines.append("  \(topic.sourceTopic) → \(topic.targetTopic): \(topic.partitions.count) of \(topic.sourcePartitions) partitions, \(topic.objectCount) objects, \(records) records, \(topic.bytes) bytes; \(check)")
+            var line = "  \(topic.sourceTopic) → \(topic.targetTopic): \(topic.partitions.count) of \(topic.sourcePartitions) partitions, \(topic.objectCount) objects, \(records) records, \(topic.bytes) bytes; \(check)"
+            if let present = topic.alreadyPresent, present > 0 {
+                line += "; \(present) already in the target (an earlier run)" + (topic.records.map { "; \(max(0, $0 - present)) to produce" } ?? "")
+            }
+            lines.append(line)
+        }
+        if let read = objectsReadToCount {
+            lines.append("  records: only those inside --from-time/--to-time (\(read) object\(read == 1 ? "" : "s") read to count them; the manifests' record times decided the others)")
         }
         let groups = Set(groupOffsets.map(\.group)).sorted()
         if !groups.isEmpty { lines.append("  saved offsets of groups: \(groups.joined(separator: ", "))") }
         for warning in warnings { lines.append("  warning: \(warning)") }
+        for problem in problems { lines.append("  problem: \(problem)") }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func configsText(_ topic: TopicPlan) -> String {
+        let configs = topic.manifestTopic.map { TopicCreation.wanted($0) } ?? [:]
+        return configs.isEmpty ? "" : " and configs " + configs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
     }
 }

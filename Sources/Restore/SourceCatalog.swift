@@ -1,17 +1,33 @@
 import Foundation
 import Layout
 import ObjectStore
+import StoreMetadata
 
 /// One data object to restore, with what the store says about it.
 struct SourceObject: Sendable {
     var key: String
     var name: ObjectKey
+    /// The file name as stored (what `topic.regex.list` matches) and the partitioner's folders above it.
+    var fileName: String
+    var folder: String
     /// `.keys.json` / `.headers.json` companions beside a `.json` object.
     var keysCompanion: String?
     var headersCompanion: String?
     /// From the manifest; nil for a listed store (then the listing's size is in `listedBytes`).
     var manifest: ManifestObject?
     var listedBytes: Int64
+
+    init(key: String, listed: ListedObjectKey, keysCompanion: String? = nil, headersCompanion: String? = nil,
+         manifest: ManifestObject?, listedBytes: Int64) {
+        self.key = key
+        name = listed.object
+        fileName = listed.fileName
+        folder = listed.folder
+        self.keysCompanion = keysCompanion
+        self.headersCompanion = headersCompanion
+        self.manifest = manifest
+        self.listedBytes = listedBytes
+    }
 
     var bytes: Int64 { manifest?.byteSize ?? listedBytes }
     var records: Int64? { manifest?.recordCount }
@@ -83,20 +99,31 @@ struct SourceCatalog: Sendable {
             }
             manifests = upTo
         }
-        return fromManifests(manifests.sortedByRun(), layout: layout)
+        let pruned: PrunedState
+        do {
+            pruned = try await PrunedStateKeeper.read(store: store, layout: layout)
+        } catch let error as ManifestError {
+            throw RestoreError.invalidInput(error.description)
+        } catch {
+            throw RestoreError.wrap(error, "read \(layout.prunedKey)")
+        }
+        return fromManifests(manifests.sortedByRun(), layout: layout, pruned: pruned)
     }
 
-    static func fromManifests(_ manifests: [RunManifest], layout: StoreLayout) -> SourceCatalog {
+    /// Objects below a pruned partition's first offset are gone on purpose and left out.
+    static func fromManifests(_ manifests: [RunManifest], layout: StoreLayout, pruned: PrunedState = PrunedState()) -> SourceCatalog {
         var partitions: [TopicPartition: [SourceObject]] = [:]
         var problems: [CatalogProblem] = []
+        let firstOffsets = pruned.firstOffsets
         for manifest in manifests {
             for object in manifest.objects {
                 let tp = TopicPartition(object.topic, object.partition)
+                if object.spanEnd <= firstOffsets[tp] ?? .min { continue }
                 do {
                     let name = try layout.objectKey(parsing: object.key)
                     let keys = SourceObject.companion(.keys, in: object.companionKeys)
                     let headers = SourceObject.companion(.headers, in: object.companionKeys)
-                    partitions[tp, default: []].append(SourceObject(key: object.key, name: name, keysCompanion: keys,
+                    partitions[tp, default: []].append(SourceObject(key: object.key, listed: ListedObjectKey(defaultLayout: name), keysCompanion: keys,
                                                                     headersCompanion: headers, manifest: object,
                                                                     listedBytes: object.byteSize))
                 } catch {
@@ -112,7 +139,7 @@ struct SourceCatalog: Sendable {
             }
         }
         let warnings = manifests.flatMap { m in
-            m.retentionGaps.map { tp, gap in
+            m.retentionGaps.filter { tp, gap in gap.end > firstOffsets[tp] ?? .min }.map { tp, gap in
                 "\(tp) offsets \(gap.range) were deleted by retention before run \(m.runId) read them; they cannot be restored"
             }
         }
@@ -120,7 +147,8 @@ struct SourceCatalog: Sendable {
                              topics: Dictionary(manifests.latestTopics.map { ($0.name, $0) }, uniquingKeysWith: { _, b in b }),
                              groupOffsets: groups.values.sorted { ($0.group, $0.topic, $0.partition) < ($1.group, $1.topic, $1.partition) },
                              runs: manifests.map(\.runId),
-                             problems: problems + manifests.continuityProblems().map { CatalogProblem(topic: $0.topic, text: $0.description) },
+                             problems: problems + manifests.continuityProblems(firstOffsets: firstOffsets)
+                                .map { CatalogProblem(topic: $0.topic, text: $0.description) },
                              warnings: warnings)
     }
 
@@ -137,12 +165,13 @@ struct SourceCatalog: Sendable {
         }
         let index = ObjectKeyIndex(keys: summaries.map(\.key), layout: layout)
         if let bad = index.rejected.first {
-            throw RestoreError.invalidInput("\(bad.description) (no manifest exists, so every object under \(layout.topicsFolder) must be in the layout)")
+            let more = index.rejected.count > 1 ? "; \(index.rejected.count - 1) more such keys" : ""
+            throw RestoreError.invalidInput("\(bad.description) (no manifest exists, so every object under \(layout.topicsFolder) must be a data object named <topic>+<partition>+<offset>.<ext>\(more))")
         }
         var partitions: [TopicPartition: [SourceObject]] = [:]
         for (tp, entries) in index.partitions {
             partitions[tp] = entries.map { entry in
-                SourceObject(key: entry.key, name: entry.object,
+                SourceObject(key: entry.key, listed: entry.listed,
                              keysCompanion: SourceObject.companion(.keys, in: entry.companionKeys),
                              headersCompanion: SourceObject.companion(.headers, in: entry.companionKeys),
                              manifest: nil, listedBytes: sizes[entry.key] ?? 0)

@@ -4,8 +4,9 @@ import Layout
 
 /// The partition check before anything is produced, and `--create-topics`.
 enum TargetPreparation {
-    /// Fills each topic's `action`; refuses a missing target (without `--create-topics`) or one with
-    /// fewer partitions than its source, naming the topic and both counts.
+    /// Fills each topic's `action` (and, with `--repartition`, `repartitionedInto`); a missing target
+    /// (without `--create-topics`) or one with fewer partitions than its source is a problem naming
+    /// the topic and both counts. Every topic is checked.
     static func check(_ plan: inout RestorePlan, admin: KafkaAdmin, options: RestoreOptions) throws {
         let metadata: KafkaClusterMetadata
         do {
@@ -19,19 +20,21 @@ enum TargetPreparation {
             let needed = max(topic.sourcePartitions, (topic.partitions.map(\.partition).max() ?? -1) + 1)
             guard let target = existing[topic.targetTopic] else {
                 guard options.createTopics else {
-                    throw RestoreError.invalidInput("target topic \(topic.targetTopic) does not exist (source \(topic.sourceTopic) has \(needed) partitions); create it or pass --create-topics")
+                    plan.problems.append("target topic \(topic.targetTopic) does not exist (source \(topic.sourceTopic) has \(needed) partitions); create it or pass --create-topics")
+                    continue
                 }
                 plan.topics[index].action = .create
                 continue
             }
             let count = Int32(target.partitionCount)
-            if count < needed {
-                throw RestoreError.invalidInput("target topic \(topic.targetTopic) has \(count) partitions, source topic \(topic.sourceTopic) has \(needed); partition p restores into partition p, so the target needs at least \(needed)")
-            }
-            if count > needed {
-                plan.warnings.append("target topic \(topic.targetTopic) has \(count) partitions, more than the source's \(needed): records keep their partitions, but new records with the same keys may hash elsewhere")
-            }
             plan.topics[index].action = .exists(partitions: count)
+            if count != needed && options.repartition {
+                plan.topics[index].repartitionedInto = count
+            } else if count < needed {
+                plan.problems.append("target topic \(topic.targetTopic) has \(count) partitions, source topic \(topic.sourceTopic) has \(needed); partition p restores into partition p, so the target needs at least \(needed) (or pass --repartition)")
+            } else if count > needed {
+                plan.warnings.append("target topic \(topic.targetTopic) has \(count) partitions, more than the source's \(needed): records keep their partitions, but new records with the same keys may hash elsewhere (--repartition sends them where their keys hash)")
+            }
         }
     }
 
@@ -53,38 +56,54 @@ enum TargetPreparation {
         return warnings
     }
 
-    /// Creates the topics marked `.create` with the source's partition count and non-default configs;
-    /// configs the target rejects are skipped with a warning. Returns the warnings.
-    static func create(_ plan: RestorePlan, admin: KafkaAdmin, options: RestoreOptions) throws -> [String] {
+    /// Creates the topics marked `.create` with the source's partition count and the configs a faithful
+    /// copy needs (`TopicCreation`), noting in each topic what was applied and refused. Returns warnings.
+    static func create(_ plan: inout RestorePlan, admin: KafkaAdmin, options: RestoreOptions) throws -> [String] {
         var warnings: [String] = []
-        for topic in plan.topics where topic.action == .create {
-            let configs = topic.manifestTopic?.configs ?? [:]
+        let creating = plan.topics.indices.filter { plan.topics[$0].action == .create }
+        guard !creating.isEmpty else { return [] }
+        let defaults = brokerDefaults(admin: admin, timeoutMilliseconds: options.bestEffortTimeoutMilliseconds)
+        for index in creating {
+            let topic = plan.topics[index]
+            let configs = topic.manifestTopic.map(TopicCreation.wanted) ?? [:]
             let newTopic = KafkaNewTopic(name: topic.targetTopic, partitions: topic.sourcePartitions,
                                          replicationFactor: Int32(options.replicationFactor ?? -1), configs: configs)
-            var failure = try createOne(newTopic, admin: admin, timeout: options.createTimeoutMilliseconds)
-            if let rejected = failure, !configs.isEmpty {
-                var bare = newTopic
-                bare.configs = [:]
-                failure = try createOne(bare, admin: admin, timeout: options.createTimeoutMilliseconds)
-                if failure == nil {
-                    warnings.append("target topic \(topic.targetTopic) refused configs \(configs.keys.sorted().joined(separator: ", ")) (\(rejected.detail)); created without them")
-                }
+            let created = try TopicCreation.create(newTopic, brokerDefaults: defaults) {
+                try createOne($0, admin: admin, timeout: options.createTimeoutMilliseconds)
             }
-            if let failure {
-                throw RestoreError.failure("cannot create target topic \(topic.targetTopic): \(failure)")
+            plan.topics[index].createdConfigs = created
+            for (name, reason) in created.refused.sorted(by: { $0.key < $1.key }) {
+                warnings.append("target topic \(topic.targetTopic) refused config \(name)=\(configs[name] ?? "") (\(reason)); created without it")
+            }
+            if created.applied["message.timestamp.type"] == TopicTimestampType.logAppendTime.rawValue {
+                warnings.append("target topic \(topic.targetTopic) was created with LogAppendTime, as its source had: the broker replaces the restored timestamps")
             }
             try waitForPartitions(topic.targetTopic, count: topic.sourcePartitions, admin: admin)
         }
         return warnings
     }
 
-    private static func createOne(_ topic: KafkaNewTopic, admin: KafkaAdmin, timeout: Int32) throws -> KafkaError? {
+    /// The target cluster's broker configs (its topic defaults among them), best-effort: empty when
+    /// the broker does not answer DescribeConfigs for a broker (librdkafka's mock; tansu answers none).
+    private static func brokerDefaults(admin: KafkaAdmin, timeoutMilliseconds: Int32) -> [String: String] {
+        guard let broker = try? admin.metadata().brokers.first?.id,
+              let entries = try? admin.describeBrokerConfigs(broker, timeoutMilliseconds: timeoutMilliseconds) else { return [:] }
+        return Dictionary(entries.compactMap { entry in entry.value.map { (entry.name, $0) } }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// One CreateTopics request: the broker's reason when it refused the topic, nil when it was created
+    /// (or exists). A broker without CreateTopics is invalid input: nothing was produced, and only
+    /// another cluster or creating the topics by hand helps.
+    private static func createOne(_ topic: KafkaNewTopic, admin: KafkaAdmin, timeout: Int32) throws -> String? {
         do {
             let failures = try admin.createTopics([topic], timeoutMilliseconds: timeout)
             guard let failure = failures[topic.name], failure.code != .topicAlreadyExists else { return nil }
-            return failure
-        } catch {
-            throw RestoreError.failure("cannot create target topic \(topic.name): \(error)")
+            return failure.detail
+        } catch let error as KafkaError {
+            if case .unsupported = error.kind {
+                throw RestoreError.invalidInput("cannot create target topic \(topic.name): \(error); create the target topics by hand, then restore without --create-topics")
+            }
+            throw RestoreError.wrap(error, "cannot create target topic \(topic.name)")
         }
     }
 

@@ -19,17 +19,22 @@ public final class LeaseKeeper: @unchecked Sendable {
     private let leaseSeconds: TimeInterval
     private let renewEvery: TimeInterval
     private let clock: @Sendable () -> Date
+    private let beforeDropping: (@Sendable ([LeaseTable.Lease]) async throws -> Void)?
     private let state = NSLock()
     private var renewal: Task<Void, Never>?
     private var lostReason: String?
+    private var keep = false
 
     /// Rounds of read-modify-write before giving up on a table other runs keep changing.
     static let attempts = 20
 
     /// `lease` names the run and what it claims; its times are set when it is written. It lasts
     /// `seconds` by `clock` and is renewed every `renewEvery` seconds of real time (a third of it by default).
+    /// `beforeDropping` runs before a write that drops other runs' leases that are over (expired, or
+    /// of dead processes on this host): the store lock folds a killed backup's manifest there.
     public init(store: any ObjectStore, key: String, options: PutOptions = PutOptions(), lease: LeaseTable.Lease,
-                seconds: TimeInterval, renewEvery: TimeInterval? = nil, clock: @escaping @Sendable () -> Date = { Date() }) {
+                seconds: TimeInterval, renewEvery: TimeInterval? = nil, clock: @escaping @Sendable () -> Date = { Date() },
+                beforeDropping: (@Sendable ([LeaseTable.Lease]) async throws -> Void)? = nil) {
         self.store = store
         self.key = key
         var options = options
@@ -41,6 +46,7 @@ public final class LeaseKeeper: @unchecked Sendable {
         leaseSeconds = seconds
         self.renewEvery = renewEvery ?? seconds / 3
         self.clock = clock
+        self.beforeDropping = beforeDropping
     }
 
     public var runId: String { template.runId }
@@ -83,12 +89,18 @@ public final class LeaseKeeper: @unchecked Sendable {
         }
     }
 
+    /// Makes `release` stop renewing but leave the lease to expire (for a run that must be cleaned up
+    /// after by whoever drops its lease).
+    public func keepOnRelease() { state.withLock { keep = true } }
+
     /// Removes this run's lease; best effort (an expired lease frees the claims anyway).
     public func release() async {
-        state.withLock {
+        let keeping = state.withLock {
             renewal?.cancel()
             renewal = nil
+            return keep
         }
+        if keeping { return }
         try? await update { table, _ in
             guard table.lease(runId: self.runId) != nil else { return .keep }
             table.leases.removeAll { $0.runId == self.runId }
@@ -121,10 +133,11 @@ public final class LeaseKeeper: @unchecked Sendable {
             let current = try await read()
             var table = current?.table ?? LeaseTable()
             let now = clock()
-            let before = table.leases.count
-            table.leases.removeAll { $0.runId != runId && ($0.isExpired(at: now) || LockHolder.isGone($0.holder)) }
+            let over = table.leases.filter { $0.runId != runId && ($0.isExpired(at: now) || LockHolder.isGone($0.holder)) }
+            if !over.isEmpty, let beforeDropping { try await beforeDropping(over) }
+            table.leases.removeAll { lease in over.contains { $0.runId == lease.runId } }
             let decision = try change(&table, now)
-            if decision == .keep && table.leases.count == before { return }
+            if decision == .keep && over.isEmpty { return }
             var options = self.options
             if let etag = current?.etag { options.ifMatch = etag } else { options.ifNoneMatch = true }
             do {

@@ -28,6 +28,7 @@ enum KtapeMain {
         _ = glibcMallopt(glibcMmapThreshold, 4 << 20)
         _ = glibcMallopt(glibcTrimThreshold, 16 << 20)
         _ = glibcMallopt(glibcArenaMax, 4)
+        Interrupts.install()
         exit(await run(Array(CommandLine.arguments.dropFirst())))
     }
 
@@ -84,7 +85,7 @@ struct Ktape: AsyncParsableCommand {
             3 verify found a problem; 1 any other failure (worth a retry).
             """,
         version: KtapeVersion.text,
-        subcommands: [BackupCommand.self, RestoreCommand.self, LsCommand.self, VerifyCommand.self, DemoCommand.self,
+        subcommands: [BackupCommand.self, RestoreCommand.self, PruneCommand.self, LsCommand.self, VerifyCommand.self, DemoCommand.self,
                       BenchStoreCommand.self]
     )
 }

@@ -5,6 +5,7 @@ import Kafka
 import Layout
 import ObjectStore
 import KtapeTestSupport
+import StoreMetadata
 
 /// A mock cluster (in this process, or in its own with `MockKafkaProcess`) with topics and records,
 /// and helpers to run backups into a store.

@@ -17,7 +17,9 @@ import ObjectStore
         let store = MemoryStore()
         var request = try fixture.request(store: store, topics: [topic])
         request.consumerGroups = .names(["billing", "idle"])
-        _ = try await BackupEngine.run(request)
+        let summary = try await BackupEngine.run(request)
+        #expect(summary.groupOffsets == 2)
+        #expect(summary.groupOffsetsNotSaved == nil)
 
         let manifest = try #require(try await StoreContents.manifests(store).first)
         #expect(manifest.consumerGroupOffsets == [
@@ -26,5 +28,19 @@ import ObjectStore
         ])
         // The mock has no DescribeConfigs: the topic is still described by its partition count.
         #expect(manifest.topics == [ManifestTopic(name: topic, partitionCount: 2)])
+    }
+
+    /// Without --consumer-groups every group is asked for; a broker that cannot list them (the mock)
+    /// leaves none saved, and the summary says so rather than only a warning.
+    @Test func groupsThatCannotBeListedAreSaidNotSaved() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("ungrouped", partitions: 1)
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 3)
+        let request = try fixture.request(store: MemoryStore(), topics: [topic])
+        let summary = try await BackupEngine.run(request)
+        #expect(summary.groupOffsets == 0)
+        #expect(summary.groupOffsetsNotSaved?.hasPrefix("the cluster's consumer groups could not be listed") == true)
+        #expect(summary.line.contains(", group offsets not saved, "))
+        #expect(String(decoding: try summary.json(), as: UTF8.self).contains("\"groupOffsetsNotSaved\":"))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 import Testing
 @testable import Backup
 import Kafka
@@ -87,7 +88,7 @@ import ObjectStore
         #expect(manifest.objects.count == 4)
         for object in manifest.objects {
             #expect(object.key.hasSuffix(".ktape.json.gz"))
-            let gunzip = Process()
+            let gunzip = ChildProcess()
             gunzip.executableURL = URL(fileURLWithPath: "/bin/sh")
             gunzip.arguments = ["-c", "gzip -dc \"$0\"", directory.appendingPathComponent(object.key).path]
             let output = Pipe()

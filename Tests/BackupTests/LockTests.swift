@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 import Testing
 @testable import Backup
 import Kafka
@@ -66,7 +67,7 @@ import StoreLock
         let fixture = try BackupFixture(brokers: 1)
         let topic = try fixture.topic("stale", partitions: 1)
         try fixture.produceJSON(topic: topic, partitions: 1, count: 2)
-        let gone = Process()
+        let gone = ChildProcess()
         gone.executableURL = URL(fileURLWithPath: "/bin/true")
         try gone.run()
         gone.waitUntilExit()

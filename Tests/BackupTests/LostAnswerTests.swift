@@ -42,3 +42,22 @@ import Testing
         #expect(!(try await store.exists(fixture.layout.storeLockKey)))
     }
 }
+
+/// A killed run's unfinished multipart uploads are aborted by the next run of their partitions.
+@Suite struct StaleUploadTests {
+    @Test func theNextRunAbortsAKilledRunsUnfinishedUploads() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("stale", partitions: 2)
+        try fixture.produceJSON(topic: topic, partitions: 2, count: 6)
+        let store = MemoryStore()
+        let left = fixture.layout.key(for: try ObjectKey(topic: topic, partition: 1, startOffset: 0, kind: ObjectFileKind(.envelope)))
+        let other = fixture.layout.key(for: try ObjectKey(topic: "\(topic)-other", partition: 0, startOffset: 0, kind: ObjectFileKind(.envelope)))
+        _ = try await store.createMultipartUpload(left, options: PutOptions())
+        _ = try await store.createMultipartUpload(other, options: PutOptions())
+        let summary = try await fixture.backup(store: store, topics: [topic])
+        #expect(summary.records == 6)
+        // Only uploads of partitions this run holds the lease on are its business.
+        #expect(try await store.listMultipartUploads(prefix: "").map(\.key) == [other])
+        #expect(WarningLog.shared.lines(containing: "aborted 1 unfinished multipart uploads").count >= 1)
+    }
+}

@@ -96,7 +96,7 @@ import ObjectStore
         let written = store.writeOptions
         let data = written.filter { $0.key.hasPrefix("topics/") }
         let metadata = written.filter { $0.key.hasPrefix("_ktape/") }
-        #expect(data.count == 1 && metadata.count == 2) // the object; the lock and the manifest
+        #expect(data.count == 1 && metadata.count == 3) // the object; the lock, the manifest and the index
         for options in data.values {
             #expect(options.storageClass == "STANDARD_IA")
             #expect(options.objectLock?.mode == .governance)
@@ -107,7 +107,8 @@ import ObjectStore
         for options in metadata.values {
             #expect(options.storageClass == nil && options.objectLock == nil)
             #expect(options.acl == "bucket-owner-full-control")
-            #expect(options.ifNoneMatch)
+            // Created only if absent (the lock, the manifest, the first index) or replaced only as read.
+            #expect(options.ifNoneMatch || options.ifMatch != nil)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 @testable import Gzip
 
 /// A reproducible byte generator (SplitMix64), so a failing case can be rerun from its seed.
@@ -49,7 +50,7 @@ func gunzip(_ input: [UInt8], chunk: Int) throws -> [UInt8] {
 
 /// Runs a system tool with `input` on stdin and returns its stdout and exit status.
 func runTool(_ path: String, _ arguments: [String], input: [UInt8]) throws -> (output: [UInt8], status: Int32) {
-    let process = Process()
+    let process = ChildProcess()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     let stdin = Pipe(), stdout = Pipe()

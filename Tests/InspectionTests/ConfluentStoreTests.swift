@@ -119,3 +119,53 @@ struct ConfluentManifestTests {
         ])
     }
 }
+
+/// `ls` and `verify` of buckets in other sink layouts, and of stores whose objects ls does not read:
+/// it says what it found and why, never "nothing is stored here".
+@Suite struct SinkLayoutInspectionTests {
+    func summary(_ fixture: InspectionFixture) async throws -> StoreSummary {
+        try StoreSummary(try await StoreContents.load(store: fixture.store, layout: fixture.layout))
+    }
+
+    @Test func timeAndFieldPartitionerBucketsAreListedAndVerified() async throws {
+        let fixture = try InspectionFixture()
+        try fixture.write("topics/clicks/year=2026/month=11/day=24/hour=13/clicks+0+00000.json", Array("1\n2\n".utf8))
+        try fixture.write("topics/clicks/year=2026/month=11/day=24/hour=14/clicks+0+00002.json", Array("3\n".utf8))
+        // Interleaved across field folders: no overlap within a folder.
+        try fixture.write("topics/orders/region=us/orders+0+0000000000.json", Array("1\n2\n".utf8))
+        try fixture.write("topics/orders/region=eu/orders+0+0000000001.json", Array("3\n".utf8))
+        let listed = try await summary(fixture)
+        #expect(listed.source == .listing)
+        #expect(listed.topics.map(\.name) == ["clicks", "orders"])
+        #expect(listed.topics.first?.partitions.first?.objects == 2)
+        #expect(listed.topics.first?.partitions.first?.lastObjectStartOffset == 2)
+        #expect(listed.strays == [])
+        let report = try await fixture.verify()
+        #expect(report.problems == [])
+        #expect(report.objectsChecked == 4)
+    }
+
+    @Test func objectsNoLayoutReadsAreNamedNotNothing() async throws {
+        let fixture = try InspectionFixture()
+        try fixture.write("topics/orders/partition=0/orders+0+0000000000.avro", [1, 2, 3])
+        let text = try await summary(fixture).tableText()
+        #expect(!text.contains("nothing is stored here"))
+        #expect(text.contains("1 key there is outside every layout it reads"))
+        #expect(text.contains("orders+0+0000000000.avro: unknown extension '.avro'"))
+    }
+
+    @Test func objectsUnderAnotherTopicsDirAreFoundWithAHint() async throws {
+        let fixture = try InspectionFixture()
+        try fixture.write("data/kafka/orders/hour=13/orders+0+00000.json", Array("1\n".utf8))
+        try fixture.write("README.txt", Array("hello\n".utf8))
+        let listed = try await summary(fixture)
+        #expect(listed.source == .empty)
+        #expect(listed.elsewhere?.objects == 2)
+        #expect(listed.elsewhere?.suggestedTopicsDir == "data/kafka")
+        let text = listed.tableText()
+        #expect(!text.contains("nothing is stored here"))
+        #expect(text.contains("but the store holds 2 objects elsewhere"))
+        #expect(text.contains("list them with --topics-dir data/kafka"))
+        #expect(try listed.jsonText().contains("\"suggestedTopicsDir\" : \"data/kafka\""))
+    }
+}

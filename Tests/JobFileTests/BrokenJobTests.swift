@@ -1,4 +1,5 @@
 import Foundation
+import KtapeTestSupport
 import Testing
 import JobFile
 import Layout

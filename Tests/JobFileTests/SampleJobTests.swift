@@ -1,4 +1,5 @@
 import Foundation
+import KtapeTestSupport
 import Testing
 import JobFile
 @testable import Layout
@@ -15,7 +16,7 @@ import JobFile
         #expect(job.common.store.value == .s3(bucket: "acme-kafka-backups", prefix: "prod"))
         #expect(job.common.storeLayout.runsFolder == "prod/_ktape/runs/")
         #expect(backup.topics?.value == ["orders", "payments", "_schemas"])
-        #expect(backup.topics?.origin == .file(path: "nightly-snapshot.yaml", line: 10))
+        #expect(backup.topics?.origin == .file(path: "nightly-snapshot.yaml", line: 11))
         #expect(backup.compression.value == .gzip)
         #expect(backup.partSize.value == 16 << 20)
         #expect(backup.maxObjectBytes.value == 512 << 20)
@@ -88,7 +89,7 @@ import JobFile
         let text = job.effectiveConfigText(masked: true)
         #expect(!text.contains("s3cr3t"))
         #expect(text.contains("sasl.password: \"***\""))
-        #expect(text.contains("flush-size: 50000  # nightly-snapshot.yaml:16"))
+        #expect(text.contains("flush-size: 50000  # nightly-snapshot.yaml:17"))
         #expect(text.contains("concurrency: 4  # default"))
         #expect(!text.contains("topic-regex-list"))
         #expect(job.effectiveConfigText(masked: false).contains("s3cr3t-from-a-secret"))

@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 import KtapeTestSupport
 import ObjectStore
 import Testing
@@ -66,7 +67,7 @@ import Testing
 
     /// A few records through kcat (a Debian package scripts/setup installs).
     static func produce(_ values: [String], topic: String, bootstrap: String) throws {
-        let kcat = Process()
+        let kcat = ChildProcess()
         kcat.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
         kcat.arguments = ["30", "kcat", "-b", bootstrap, "-P", "-t", topic, "-p", "0"]
         let input = Pipe()

@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 import KtapeTestSupport
 import Testing
 
@@ -51,7 +52,7 @@ struct CommandLineTests {
         let lines = run.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first?.range(of: #"^ktape \d+\.\d+\.\d+$"#, options: .regularExpression) != nil, "\(run.stdout)")
         // The commit is the checkout's own (this test runs inside it), read by git when the binary was built.
-        let git = Process()
+        let git = ChildProcess()
         git.executableURL = URL(fileURLWithPath: "/usr/bin/git")
         git.arguments = ["-C", KtapeProcess.repositoryRoot.path, "rev-parse", "HEAD"]
         let pipe = Pipe()

@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 import KtapeTestSupport
 import ObjectStore
 import Testing
@@ -165,7 +166,7 @@ struct KafkaWithRecords {
         let file = input.appendingPathComponent("records.txt")
         try (0..<records).map { "key-\($0)\t{\"n\":\($0)}" }.joined(separator: "\n").appending("\n")
             .write(to: file, atomically: true, encoding: .utf8)
-        let kcat = Process()
+        let kcat = ChildProcess()
         kcat.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
         kcat.arguments = ["-P", "-b", mock.bootstrap, "-t", topic, "-K", "\t", "-l", file.path]
         try kcat.run()

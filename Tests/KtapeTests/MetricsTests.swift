@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 import KtapeTestSupport
 import ObjectStore
 import Testing
@@ -8,7 +9,7 @@ import Testing
 @Suite("metrics for alerting", .serialized)
 struct MetricsTests {
     static func promtoolAccepts(_ path: URL, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let promtool = Process()
+        let promtool = ChildProcess()
         promtool.executableURL = URL(fileURLWithPath: "/usr/bin/promtool")
         promtool.arguments = ["check", "metrics"]
         promtool.standardInput = try FileHandle(forReadingFrom: path)
@@ -40,6 +41,10 @@ struct MetricsTests {
         let labels = "{command=\"backup\",ktape_job=\"ktape\",store=\"\(store)\",shard=\"all\"}"
         #expect(first.contains("ktape_backup_success\(labels) 1"), "\(first)")
         #expect(first.contains("ktape_backup_records\(labels) 10"))
+        // The mock cannot list consumer groups: a scheduled job's owner sees that none were saved.
+        #expect(first.contains("ktape_backup_group_offsets_saved\(labels) 0"), "\(first)")
+        #expect(first.contains("ktape_backup_group_offsets\(labels) 0"))
+        #expect(good.stdout.contains(", group offsets not saved, "), "\(good.stdout)")
         #expect(!first.contains("job=\"ktape\"") || first.contains("ktape_job=\"ktape\""))
         #expect(!first.contains("{job="), "a job label clashes with Prometheus's own: \(first)")
         let lastSuccess = try #require(Self.value("ktape_last_success_timestamp_seconds", in: first))
@@ -136,10 +141,10 @@ struct MetricsTests {
 /// Debian's prometheus-pushgateway on a free loopback port, keeping nothing on disk.
 final class Pushgateway {
     let url: String
-    private let process: Process
+    private let process: ChildProcess
     private let transport = CurlTransport(settings: .init(connections: 1))
 
-    private init(url: String, process: Process) {
+    private init(url: String, process: ChildProcess) {
         self.url = url
         self.process = process
     }
@@ -148,7 +153,7 @@ final class Pushgateway {
     /// blocked waiting for work that needs one (with two of them, that deadlocked the suite).
     static func start() async throws -> Pushgateway {
         let port = try freePort()
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus-pushgateway")
         process.arguments = ["--web.listen-address=127.0.0.1:\(port)", "--log.level=warn"]
         process.standardOutput = FileHandle.nullDevice

@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 import KtapeTestSupport
 import Testing
 
@@ -40,7 +41,7 @@ struct OperationsOutputTests {
         let input = directory.appendingPathComponent("records.txt")
         try (0..<10).map { "key-\($0)\t{\"n\":\($0)}" }.joined(separator: "\n").appending("\n")
             .write(to: input, atomically: true, encoding: .utf8)
-        let kcat = Process()
+        let kcat = ChildProcess()
         kcat.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
         kcat.arguments = ["-P", "-b", mock.bootstrap, "-t", "metered", "-K", "\t", "-l", input.path]
         try kcat.run()

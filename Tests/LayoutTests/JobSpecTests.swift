@@ -135,10 +135,18 @@ import Testing
         (["replication-factor": "0"], "--replication-factor: must be at least 1 (got 0)"),
         (["topic-regex-list": "a:(,b:x"], "--topic-regex-list: entry 1 'a:(,b:x': regex does not compile"),
         (["topic-regex-list": "a:.*,a:x"], "--topic-regex-list: entry 2 'a:x': topic 'a' is already listed"),
+        (["repartition": "maybe"], "--repartition: expected true or false (got 'maybe')"),
+        (["repartition": "true", "consumer-groups": "app"], "--repartition: cannot be combined with consumer-groups: offsets cannot be translated once records change partitions"),
+        (["repartition": "false", "consumer-groups": "app"], ""),
+        (["repartition": "true"], ""),
     ])
     func restoreValidation(changes: [String: String], expected: String) {
         let got = error(flags(minimalRestore.merging(changes) { _, new in new }), .restore)
-        #expect(got?.hasPrefix(expected) == true, "got \(got ?? "no error")")
+        if expected.isEmpty {
+            #expect(got == nil)
+        } else {
+            #expect(got?.hasPrefix(expected) == true, "got \(got ?? "no error")")
+        }
     }
 
     @Test func restoreValuesParse() throws {

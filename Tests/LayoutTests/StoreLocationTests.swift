@@ -10,6 +10,10 @@ struct StoreLocationTests {
         #expect(try StoreLocation.parse("file:///var/kt%20ape").get() == .directory(path: "/var/kt ape"))
         #expect(try StoreLocation.parse("./ktape-demo").get() == .directory(path: "./ktape-demo"))
         #expect(try StoreLocation.parse("s3://b.example.com/x").get().description == "s3://b.example.com/x")
+        // Paths that merely contain a colon or a double slash later on are still paths.
+        #expect(try StoreLocation.parse("./backups:2026").get() == .directory(path: "./backups:2026"))
+        #expect(try StoreLocation.parse("/var/s3//x").get() == .directory(path: "/var/s3//x"))
+        #expect(try StoreLocation.parse("S3://my-bucket/p").get() == .s3(bucket: "my-bucket", prefix: "p"))
     }
 
     @Test(arguments: [
@@ -20,6 +24,14 @@ struct StoreLocationTests {
         ("s3://-bucket", "begin and end"),
         ("gs://bucket", "scheme 'gs'"),
         ("file://relative/path", "absolute"),
+        // Mistyped URLs became local directories (./s3:/bad/topics/...) and the backup exited 0.
+        ("s3:/bad", "is not an S3 URL"),
+        ("s3:bucket/x", "is not an S3 URL"),
+        ("s3//bucket/x", "mistyped s3:// URL"),
+        ("file:rel", "is not a file URL"),
+        ("file//tmp/x", "mistyped file:// URL"),
+        ("http://example.com/x", "scheme 'http'"),
+        ("gs:/bucket", "scheme 'gs'"),
     ])
     func refusesWithAReason(_ text: String, _ reason: String) {
         switch StoreLocation.parse(text) {

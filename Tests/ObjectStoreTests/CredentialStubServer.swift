@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 import Testing
 
 /// Runs `scripts/credential-stubs` for the tests: one process per distinct set of options,
@@ -10,14 +11,14 @@ actor CredentialStubServer {
     static let webIdentityToken = "stub-web-identity-jwt"
     static let containerToken = "stub-container-authorization"
 
-    private var running: [[String]: (process: Process, stdin: Pipe, base: String)] = [:]
+    private var running: [[String]: (process: ChildProcess, stdin: Pipe, base: String)] = [:]
 
     /// The stub's base URL (http://127.0.0.1:PORT) for these extra options.
     func baseURL(_ options: [String] = []) throws -> String {
         if let known = running[options] { return known.base }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("scripts/credential-stubs")
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = script
         process.arguments = ["--exit-on-stdin-eof", "--web-identity-token", Self.webIdentityToken,
                              "--container-token", Self.containerToken] + options

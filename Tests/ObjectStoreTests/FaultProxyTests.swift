@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 import KtapeTestSupport
 import ObjectStore
 import SigV4
@@ -6,7 +7,7 @@ import Testing
 
 /// Through `scripts/fault-proxy` (SlowDown answers, dropped and truncated connections).
 struct FaultProxyTests {
-    static func proxy(to endpoint: String, rate: Double, seed: Int) async throws -> (url: String, process: Process) {
+    static func proxy(to endpoint: String, rate: Double, seed: Int) async throws -> (url: String, process: ChildProcess) {
         let script = S3TestServer.repositoryRoot().appendingPathComponent("scripts/fault-proxy")
         let started = try await ScriptRunner.startAndReadExports(script: script, arguments: ["--upstream", endpoint, "--rate", String(rate), "--seed", String(seed)])
         guard let url = started.exports["FAULT_PROXY_URL"] else { throw TestSetupError("fault-proxy printed no URL") }

@@ -196,6 +196,15 @@ struct StoreConformanceTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func listingStartsAfterAKey(_ backend: Backend) async throws {
+        let store = try await backend.makeStore()
+        for name in ["runs/a", "runs/b", "runs/c", "runsx", "other"] { try await store.put(name, body: [1]) }
+        #expect(try await store.listAll(prefix: "runs/", startAfter: "runs/a").map(\.key) == ["runs/b", "runs/c"])
+        #expect(try await store.listAll(prefix: "runs/", startAfter: "runs/c").isEmpty)
+        #expect(try await store.listAll(prefix: "runs/", startAfter: "").map(\.key) == ["runs/a", "runs/b", "runs/c"])
+    }
+
+    @Test(arguments: Backend.allCases)
     func concurrentIfMatchWritersNeverBothWin(_ backend: Backend) async throws {
         let store = try await backend.makeStore()
         try await store.put("c/lock", body: [0])

@@ -21,7 +21,15 @@ import Testing
 
         let refused = try KtapeProcess.run(base)
         #expect(refused.status == 2)
-        #expect(refused.stderr == "ktape: error: target topic orders has 1 partitions, source topic orders has 2; partition p restores into partition p, so the target needs at least 2\n")
+        #expect(refused.stderr == "ktape: error: target topic orders has 1 partitions, source topic orders has 2; partition p restores into partition p, so the target needs at least 2 (or pass --repartition)\n")
+
+        // The dry run prints the whole plan and the problem, then fails as the run would.
+        let dryRefused = try KtapeProcess.run(base + ["--dry-run"])
+        #expect(dryRefused.status == 2)
+        #expect(dryRefused.stdout.contains("orders → orders: 2 of 2 partitions, 3 objects, 8 records, "))
+        #expect(dryRefused.stdout.contains("target has 1 partitions < 2: refused"))
+        #expect(dryRefused.stdout.contains("  problem: target topic orders has 1 partitions, source topic orders has 2"))
+        #expect(dryRefused.stderr == "ktape: error: dry run: 1 problem would stop this restore (listed in the plan above)\n")
 
         try cluster.createTopic("orders-copy", partitions: 2)
         let rename = ["--rename-regex", "orders", "--rename-replacement", "orders-copy"]

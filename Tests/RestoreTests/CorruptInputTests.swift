@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import KtapeTestSupport
 import Layout
 import ObjectStore
 import Restore
@@ -49,6 +50,9 @@ import Testing
         let error = await #expect(throws: RestoreError.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
         #expect(error?.message.contains("object \(last)") == true)
         #expect(error?.message.contains("truncated") == true)
+        // Placed in the stored object (where the data ends), not as "line 1" of its records.
+        #expect(error?.message.contains("after \(whole.count - 9) bytes") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("line 1:") == false, "\(error?.message ?? "")")
         #expect((try readTarget(cluster.config, topic: "t", partitions: 1)[0]?.count ?? 0) <= 12)
 
         try await fixture.store.put(last, body: whole)
@@ -56,26 +60,34 @@ import Testing
         #expect(differences(expected: records, got: try readTarget(cluster.config, topic: "t", partitions: 1)[0] ?? []) == [])
     }
 
-    @Test func missingManifestObjectIsNamed() async throws {
+    /// An object the manifests name but the store no longer holds is found before anything is produced.
+    @Test func missingManifestObjectIsRefusedBeforeProducing() async throws {
         let (cluster, fixture, _, manifest) = try await setUp()
         try await fixture.store.delete(manifest.objects[1].key)
         let error = await #expect(throws: RestoreError.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
-        #expect(error?.message.contains("object \(manifest.objects[1].key) is missing") == true)
-        #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0]?.count == 4)
+        #expect(error?.isInvalidInput == true)
+        #expect(error?.message.contains("t/0 offsets [4, 8) (1 object)") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("--allow-missing") == true)
+        #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0] == nil)
     }
 
-    /// Objects are read one step ahead, across partitions: a missing object of the next partition must
-    /// not stop the current one short. Partition 0 is restored whole, then the error names the object.
-    @Test func missingObjectOfTheNextPartitionStopsOnlyThere() async throws {
+    /// Objects are read one step ahead, across partitions: an object of the next partition that
+    /// vanishes mid-restore must not stop the current one short. Partition 0 is restored whole, then
+    /// the error names the object.
+    @Test func objectVanishingFromTheNextPartitionStopsOnlyThere() async throws {
         let cluster = try KafkaMockCluster(brokers: 1)
-        let fixture = StoreFixture()
+        let base = MemoryStore()
+        let fixture = StoreFixture(store: HookStore(base: base, onGet: true, when: { $0.contains("/partition=1/") }) {
+            for key in (try? await base.listAll(prefix: "backups/topics/t/partition=1/").map(\.key)) ?? [] {
+                try? await base.delete(key)
+            }
+        })
         let records = [Int32(0): awkwardRecords(count: 8, partition: 0), 1: awkwardRecords(count: 8, partition: 1)]
         let manifest = try await fixture.writeRun(["t": records], partitionCounts: ["t": 2], perObject: 8)
         try cluster.createTopic("t", partitions: 2)
         let second = try #require(manifest.objects.first { $0.partition == 1 })
-        try await fixture.store.delete(second.key)
         let error = await #expect(throws: RestoreError.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
-        #expect(error?.message.contains("object \(second.key) is missing") == true)
+        #expect(error?.message.contains("object \(second.key) is missing") == true, "\(error?.message ?? "")")
         let got = try readTarget(cluster.config, topic: "t", partitions: 2)
         #expect(differences(expected: records[0]!, got: got[0] ?? []) == [])
         #expect(got[1] == nil)
@@ -86,12 +98,13 @@ import Testing
         let cluster = try KafkaMockCluster(brokers: 1)
         let store = MemoryStore()
         try await store.put("topics/t/partition=0/t+0+0000000000.json", body: Array("1\n2\n".utf8))
-        try await store.put("topics/t/partition=0/t+0+12.json", body: Array("3\n".utf8))
+        // Avro, which the sink also writes and ktape does not read.
+        try await store.put("topics/t/partition=0/t+0+0000000002.avro", body: Array("3\n".utf8))
         try cluster.createTopic("t", partitions: 1)
         let engine = RestoreEngine(store: store, layout: StoreLayout(), options: mockOptions(cluster))
         let error = await #expect(throws: RestoreError.self) { try await engine.run().summary.line }
         #expect(error?.isInvalidInput == true)
-        #expect(error?.message.contains("t+0+12.json") == true)
+        #expect(error?.message.contains("t+0+0000000002.avro': unknown extension '.avro'") == true)
         #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0] == nil)
     }
 

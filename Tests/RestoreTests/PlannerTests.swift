@@ -12,7 +12,7 @@ import Testing
         var partitions: [TopicPartition: [SourceObject]] = [:]
         for topic in topics.keys {
             let name = try ObjectKey(topic: topic, partition: 0, startOffset: 0, kind: ObjectFileKind(.envelope))
-            partitions[TopicPartition(topic, 0)] = [SourceObject(key: layout.key(for: name), name: name, manifest: nil, listedBytes: 10)]
+            partitions[TopicPartition(topic, 0)] = [SourceObject(key: layout.key(for: name), listed: ListedObjectKey(defaultLayout: name), manifest: nil, listedBytes: 10)]
         }
         return SourceCatalog(partitions: partitions,
                              topics: Dictionary(uniqueKeysWithValues: topics.map { ($0.key, ManifestTopic(name: $0.key, partitionCount: 1, timestampType: $0.value)) }),
@@ -39,11 +39,25 @@ import Testing
         #expect(error?.message.contains("holds none of them") == true)
     }
 
-    @Test func renameToAnIllegalTopicNameIsRefused() throws {
+    @Test func renameToAnIllegalTopicNameIsAProblem() throws {
         var options = RestoreOptions(kafka: KafkaConfig(bootstrapServers: "127.0.0.1:1"))
         options.rename = try RegexRouter(regex: "a", replacement: "bad name")
-        let error = #expect(throws: RestoreError.self) { try RestorePlanner.plan(try catalog(["a": .createTime]), options: options) }
-        #expect(error?.message.hasPrefix("target topic 'bad name' (renamed from a): ") == true)
+        let plan = try RestorePlanner.plan(try catalog(["a": .createTime]), options: options)
+        #expect(plan.topics.isEmpty)
+        #expect(plan.problems.count == 1)
+        #expect(plan.problems.first?.hasPrefix("target topic 'bad name' (renamed from a): ") == true)
+    }
+
+    /// Every topic that cannot be restored is named, not just the first.
+    @Test func everyTopicsProblemIsListed() throws {
+        var options = RestoreOptions(kafka: KafkaConfig(bootstrapServers: "127.0.0.1:1"))
+        options.rename = try RegexRouter(regex: "[ab]", replacement: "same")
+        let plan = try RestorePlanner.plan(try catalog(["a": .createTime, "b": .createTime, "c": .createTime]), options: options)
+        #expect(plan.topics.map(\.sourceTopic) == ["a", "c"])
+        #expect(plan.problems == ["source topics a and b would both restore into same; change --rename-regex"])
+        let joined = RestoreError.problems(plan.problems + ["second"])
+        #expect(joined.isInvalidInput)
+        #expect(joined.message == "2 problems: source topics a and b would both restore into same; change --rename-regex; second")
     }
 
     @Test func clusterNameIgnoresHostOrder() {

@@ -27,7 +27,7 @@ final class StoreFixture: @unchecked Sendable {
                   perObject: Int = 3, gzip: Bool = false, format: StoreFormat = .envelope,
                   groupOffsets: [ManifestGroupOffset] = [],
                   timestampTypes: [String: TopicTimestampType] = [:],
-                  configs: [String: [String: String]] = [:]) async throws -> RunManifest {
+                  configs: [String: [String: String]] = [:], recordTimes: Bool = true) async throws -> RunManifest {
         runCounter += 1
         let runId = RunID(startedAt: Date(timeIntervalSince1970: 1_800_000_000 + Double(runCounter)), shard: "all",
                           randomSuffix: UInt32(runCounter))
@@ -54,7 +54,9 @@ final class StoreFixture: @unchecked Sendable {
                                                   firstOffset: slice[0].offset, lastOffset: slice.last!.offset,
                                                   spanStart: spanStart, spanEnd: spanEnd,
                                                   recordCount: Int64(slice.count), byteSize: Int64(body.count),
-                                                  sha256: Digest.hex(Digest.sha256(body))))
+                                                  sha256: Digest.hex(Digest.sha256(body)),
+                                                  minTimestamp: recordTimes ? slice.map(\.timestamp).min() : nil,
+                                                  maxTimestamp: recordTimes ? slice.map(\.timestamp).max() : nil))
                     spanStart = spanEnd
                 }
                 let previousEnd = previousEnds[TopicPartition(topic, partition)] ?? list[0].offset

@@ -1,6 +1,8 @@
+import Backup
 import Foundation
 import Kafka
 import Layout
+import ObjectStore
 import Restore
 import Testing
 
@@ -34,6 +36,50 @@ struct RestoreTansuTests {
         let got = try readTarget(options.kafka, topic: target, partitions: 3)
         #expect(differences(expected: records[0]!, got: got[0] ?? []) == [])
         #expect(differences(expected: records[2]!, got: got[2] ?? []) == [])
+    }
+
+    /// tansu reports a topic's own configs with source DEFAULT_CONFIG: a backup still saves what a
+    /// faithful copy needs, and `--create-topics` gives the copy the same cleanup policy and retention.
+    @Test func compactedTopicComesBackCompacted() async throws {
+        let config = KafkaConfig(bootstrapServers: try #require(restoreTansuBootstrap))
+        let admin = try KafkaAdmin(config: config)
+        let source = "tansu-compacted-\(UUID().uuidString.prefix(8))"
+        let configs = ["cleanup.policy": "compact", "retention.ms": "123456"]
+        #expect(try admin.createTopics([KafkaNewTopic(name: source, partitions: 2, replicationFactor: 1, configs: configs)]).isEmpty)
+        let producer = try KafkaProducer(config: config, onDelivery: { _ in })
+        for i in 0..<6 {
+            try producer.produce(KafkaProducerRecord(topic: source, partition: Int32(i % 2), key: Array("k\(i % 3)".utf8),
+                                                     value: Array("v\(i)".utf8), headers: [], timestamp: nil), id: UInt64(i))
+            // One record per batch: tansu's high watermark counts a batch of several as one offset.
+            try producer.flush(timeoutMilliseconds: 30_000)
+        }
+
+        let store = MemoryStore()
+        let document: [String: JobRawValue] = ["bootstrap-servers": .scalar(config.bootstrapServers), "store": .scalar("/unused"),
+                                               "topics": .list([source])]
+        let settings = try #require(try JobSpec(document: .flags(document), command: .backup).backup)
+        _ = try await BackupEngine.run(BackupRequest(job: "tansu-configs", settings: settings, consumerGroups: nil, kafka: config,
+                                                     store: store, layout: StoreLayout()))
+        let manifestKey = try #require(try await store.listAll(prefix: StoreLayout().runsFolder).first?.key)
+        let manifest = try RunManifest.decode(Data(try await store.get(manifestKey)), name: manifestKey, layout: StoreLayout())
+        #expect(manifest.topics.first?.configs["cleanup.policy"] == "compact")
+        #expect(manifest.topics.first?.configs["retention.ms"] == "123456")
+        #expect(manifest.objects.reduce(0) { $0 + $1.recordCount } == 6, "\(manifest.partitions) \(manifest.objects)")
+
+        var options = try options()
+        options.createTopics = true
+        options.replicationFactor = 1
+        options.rename = try RegexRouter(regex: "tansu-compacted-(.*)", replacement: "tansu-compacted-copy-$1")
+        let result = try await RestoreEngine(store: store, layout: StoreLayout(), options: options).run()
+        let target = options.rename!.route(source)
+        #expect(result.summary.producedRecords == 6)
+        // tansu names no broker defaults: every saved config is applied.
+        #expect(result.summary.topics.first?.createdConfigs?.applied == configs)
+        #expect(result.summary.topics.first?.createdConfigs?.refused == [:])
+        let described = Dictionary(try admin.describeTopicConfigs(target).compactMap { e in e.value.map { (e.name, $0) } },
+                                   uniquingKeysWith: { a, _ in a })
+        #expect(described["cleanup.policy"] == "compact")
+        #expect(described["retention.ms"] == "123456")
     }
 
     /// tansu lists no groups (ListGroups answers empty), so the refusal comes from the broker at commit

@@ -65,7 +65,8 @@ import Testing
         #expect(try readTarget(cluster.config, topic: "orders", partitions: 5).values.allSatisfy { $0.isEmpty })
     }
 
-    /// The mock cluster cannot create topics: --create-topics fails with one line naming the topic.
+    /// The mock cluster cannot create topics: --create-topics fails with one line naming the topic,
+    /// as invalid input (exit 2): nothing was produced, and only creating the topic by hand helps.
     @Test func createTopicsOnBrokerWithoutCreateTopicsFailsClearly() async throws {
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = try await fixtureWithThreePartitions()
@@ -80,5 +81,7 @@ import Testing
         #expect(plan.text.contains("will be created with 3 partitions"))
         let error = await #expect(throws: RestoreError.self) { try await restore(fixture, options).summary.line }
         #expect(error?.message.contains("cannot create target topic fresh-orders") == true)
+        #expect(error?.isInvalidInput == true)
+        #expect(error?.message.contains("create the target topics by hand") == true)
     }
 }

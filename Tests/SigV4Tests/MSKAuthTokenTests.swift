@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 import Testing
 @testable import SigV4
 
@@ -33,7 +34,7 @@ struct MSKAuthTokenTests {
 
     static func references(_ cases: [Case]) throws -> [Reference] {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = root.appendingPathComponent("scripts/msk-reference-token")
         let input = Pipe(), output = Pipe(), errors = Pipe()
         process.standardInput = input

@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 import KtapeTestSupport
 import Layout
 import ObjectStore
@@ -71,7 +72,7 @@ struct LeaseKeeperTests {
     @Test(arguments: LockBackend.allCases)
     func expiredLeasesAndKilledProcessesOfThisHostAreTakenOver(_ backend: LockBackend) async throws {
         let store = try await backend.makeStore()
-        let gone = Process()
+        let gone = ChildProcess()
         gone.executableURL = URL(fileURLWithPath: "/bin/true")
         try gone.run()
         gone.waitUntilExit()

@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 
 /// `scripts/fake-msk-broker` in its own process: a loopback Kafka listener that authenticates MSK IAM
 /// tokens (checked against AWS's reference signer) and answers metadata. It exits when the test
@@ -22,7 +23,7 @@ public final class FakeMSKBroker {
     public let bootstrap: String
     /// The self-signed certificate to trust (`-X ssl.ca.location`), with `tls`.
     public let caFile: String?
-    private let process: Process
+    private let process: ChildProcess
     private let input: Pipe
     private let eventsPath: String
 
@@ -30,7 +31,7 @@ public final class FakeMSKBroker {
                 closeAfterMilliseconds: Int = 0, reject: Bool = false) throws {
         eventsPath = NSTemporaryDirectory() + "fake-msk-broker-" + UUID().uuidString + ".jsonl"
         FileManager.default.createFile(atPath: eventsPath, contents: nil)
-        process = Process()
+        process = ChildProcess()
         process.executableURL = MockKafkaProcess.repositoryRoot.appendingPathComponent("scripts/fake-msk-broker")
         var arguments = ["--exit-on-stdin-eof", "--region", region, "--close-after-ms", String(closeAfterMilliseconds)]
         arguments += secrets.sorted { $0.key < $1.key }.flatMap { ["--secret", "\($0.key)=\($0.value)"] }

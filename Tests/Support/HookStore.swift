@@ -2,35 +2,39 @@ import Foundation
 import ObjectStore
 
 /// A memory store that runs `hook` once, just before the first put (single or multipart) of a key
-/// `matches` selects: a test's way to make something happen at an exact point of a run.
+/// `matches` selects, or the first get of one with `onGet`: a test's way to make something happen
+/// at an exact point of a run.
 public final class HookStore: ObjectStore, @unchecked Sendable {
-    public let base = MemoryStore()
+    public let base: MemoryStore
     private let matches: @Sendable (String) -> Bool
-    private let hook: @Sendable () -> Void
+    private let hook: @Sendable () async -> Void
     private let lock = NSLock()
     private var fired = false
+    private let onGet: Bool
     public var location: String { base.location }
 
-    public init(when matches: @escaping @Sendable (String) -> Bool, _ hook: @escaping @Sendable () -> Void) {
+    public init(base: MemoryStore = MemoryStore(), onGet: Bool = false, when matches: @escaping @Sendable (String) -> Bool, _ hook: @escaping @Sendable () async -> Void) {
+        self.base = base
+        self.onGet = onGet
         self.matches = matches
         self.hook = hook
     }
 
-    private func maybeFire(_ key: String) {
-        guard matches(key) else { return }
+    private func maybeFire(_ key: String, get: Bool = false) async {
+        guard get == onGet, matches(key) else { return }
         let first = lock.withLock {
             defer { fired = true }
             return !fired
         }
-        if first { hook() }
+        if first { await hook() }
     }
 
     public func put(_ key: String, body: [UInt8], options: PutOptions) async throws -> PutResult {
-        maybeFire(key)
+        await maybeFire(key)
         return try await base.put(key, body: body, options: options)
     }
     public func createMultipartUpload(_ key: String, options: PutOptions) async throws -> String {
-        maybeFire(key)
+        await maybeFire(key)
         return try await base.createMultipartUpload(key, options: options)
     }
     public func uploadPart(_ key: String, uploadId: String, partNumber: Int, body: [UInt8]) async throws -> CompletedPart {
@@ -41,8 +45,14 @@ public final class HookStore: ObjectStore, @unchecked Sendable {
     }
     public func abortMultipartUpload(_ key: String, uploadId: String) async throws { try await base.abortMultipartUpload(key, uploadId: uploadId) }
     public func listMultipartUploads(prefix: String) async throws -> [MultipartUploadInfo] { try await base.listMultipartUploads(prefix: prefix) }
-    public func get(_ key: String, range: ByteRange?) async throws -> [UInt8] { try await base.get(key, range: range) }
-    public func getTagged(_ key: String) async throws -> TaggedObject { try await base.getTagged(key) }
+    public func get(_ key: String, range: ByteRange?) async throws -> [UInt8] {
+        await maybeFire(key, get: true)
+        return try await base.get(key, range: range)
+    }
+    public func getTagged(_ key: String) async throws -> TaggedObject {
+        await maybeFire(key, get: true)
+        return try await base.getTagged(key)
+    }
     public func head(_ key: String) async throws -> ObjectInfo { try await base.head(key) }
     public func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int) async throws -> ListPage {
         try await base.list(prefix: prefix, delimiter: delimiter, continuationToken: continuationToken, maxKeys: maxKeys)

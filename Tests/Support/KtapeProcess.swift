@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 
 /// What one run of the `ktape` binary printed, and how it ended.
 public struct KtapeRun {
@@ -30,8 +31,8 @@ public enum KtapeProcess {
     /// Starts ktape in the background with stdout and stderr written to files in `output`.
     /// `unsetting` removes variables of this process's environment from the child's.
     public static func start(_ arguments: [String], output: URL, environment: [String: String] = [:],
-                             unsetting: [String] = [], in directory: URL? = nil) throws -> Process {
-        let process = Process()
+                             unsetting: [String] = [], in directory: URL? = nil) throws -> ChildProcess {
+        let process = ChildProcess()
         process.executableURL = binary
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
@@ -57,6 +58,23 @@ public enum KtapeProcess {
         defer { try? FileManager.default.removeItem(at: output) }
         let process = try start(arguments, output: output, environment: environment, unsetting: unsetting, in: directory)
         process.waitUntilExit()
+        return KtapeRun(status: process.terminationStatus,
+                        stdout: try String(contentsOf: output.appendingPathComponent("stdout"), encoding: .utf8),
+                        stderr: try String(contentsOf: output.appendingPathComponent("stderr"), encoding: .utf8))
+    }
+
+    /// Like `run`, but waits without blocking a cooperative thread (the test process has two).
+    public static func runAsync(_ arguments: [String], environment: [String: String] = [:], unsetting: [String] = [],
+                                in directory: URL? = nil) async throws -> KtapeRun {
+        let output = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: output) }
+        let process = try start(arguments, output: output, environment: environment, unsetting: unsetting, in: directory)
+        return try await finish(process, output: output)
+    }
+
+    /// Waits for a process `start` began, polling (no cooperative thread blocks), and reads its output.
+    public static func finish(_ process: ChildProcess, output: URL) async throws -> KtapeRun {
+        while process.isRunning { try await Task.sleep(nanoseconds: 20_000_000) }
         return KtapeRun(status: process.terminationStatus,
                         stdout: try String(contentsOf: output.appendingPathComponent("stdout"), encoding: .utf8),
                         stderr: try String(contentsOf: output.appendingPathComponent("stderr"), encoding: .utf8))

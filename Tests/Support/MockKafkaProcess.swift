@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 
 /// `scripts/mock-kafka` in its own process: a mock Kafka cluster that outlives the ktape process under
 /// test, so that process can be killed, rerun or given a newer librdkafka without losing the cluster.
@@ -9,7 +10,7 @@ import Foundation
 /// spawning thread beside the mock: "Address already in use", then the assertion).
 public final class MockKafkaProcess {
     public let bootstrap: String
-    private let process: Process
+    private let process: ChildProcess
     private let input: Pipe
     private let output: Pipe
 
@@ -19,7 +20,7 @@ public final class MockKafkaProcess {
     public init(topic: String, partitions: Int, brokers: Int = 1) throws {
         // A write to a cluster that died must be an error, not the end of the test process.
         signal(SIGPIPE, SIG_IGN)
-        process = Process()
+        process = ChildProcess()
         process.executableURL = Self.repositoryRoot.appendingPathComponent("scripts/mock-kafka")
         // Stdin is this process's pipe: if the test process dies, the cluster goes with it.
         process.arguments = ["--exit-on-stdin-eof", "--brokers", "\(brokers)", "--topic", "\(topic):\(partitions)"]
@@ -60,6 +61,8 @@ public final class MockKafkaProcess {
 
     /// Sends `signal` to the cluster's process: SIGKILL kills every broker at once, SIGSTOP freezes
     /// them with their connections open (a cluster that stops answering), SIGCONT thaws them.
+    public var processIdentifier: pid_t { process.processIdentifier }
+
     public func send(_ signal: Int32) {
         kill(process.processIdentifier, signal)
         if signal == SIGKILL { process.waitUntilExit() }

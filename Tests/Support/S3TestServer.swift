@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 import ObjectStore
 import SigV4
 
@@ -9,9 +10,9 @@ public final class S3TestServer: @unchecked Sendable {
     public let credentials: Credentials
     /// Keys of a user without any policy: the server refuses its requests with AccessDenied.
     public let deniedCredentials: Credentials
-    private let process: Process
+    private let process: ChildProcess
 
-    private init(endpoint: String, credentials: Credentials, deniedCredentials: Credentials, process: Process) {
+    private init(endpoint: String, credentials: Credentials, deniedCredentials: Credentials, process: ChildProcess) {
         self.endpoint = endpoint
         self.credentials = credentials
         self.deniedCredentials = deniedCredentials
@@ -45,11 +46,12 @@ public final class S3TestServer: @unchecked Sendable {
 
     /// An S3Store on a new, empty bucket.
     public func freshStore(credentials: Credentials? = nil, endpoint: String? = nil, maxAttempts: Int = 6,
-                    baseRetryDelay: Double = 0.05, transport: any HTTPTransport = S3TestServer.transport) async throws -> S3Store {
+                    baseRetryDelay: Double = 0.05, transport: any HTTPTransport = S3TestServer.transport,
+                    objectLock: Bool = false) async throws -> S3Store {
         let bucket = "ktape-\(UUID().uuidString.prefix(8).lowercased())"
         let admin = try S3Store(config: S3Configuration(bucket: bucket, endpoint: self.endpoint), credentials: StaticCredentialsProvider(self.credentials),
                                 transport: transport)
-        try await admin.createBucket()
+        try await admin.createBucket(objectLock: objectLock)
         return try S3Store(config: S3Configuration(bucket: bucket, endpoint: endpoint ?? self.endpoint, maxAttempts: maxAttempts,
                                                    baseRetryDelay: baseRetryDelay),
                            credentials: StaticCredentialsProvider(credentials ?? self.credentials), transport: transport)
@@ -73,12 +75,12 @@ public enum TestEnvironment {
 /// Starts a helper script and reads its `export NAME=value` lines up to `# ready`.
 public enum ScriptRunner {
     public struct Started {
-        public var process: Process
+        public var process: ChildProcess
         public var exports: [String: String]
     }
 
     public static func startAndReadExports(script: URL, arguments: [String]) async throws -> Started {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = script
         process.arguments = arguments
         let output = Pipe()

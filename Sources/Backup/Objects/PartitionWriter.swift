@@ -28,6 +28,15 @@ final class PartitionWriter {
         var spanStart: Int64
         var count: Int64 = 0
         var mainBytes: Int64 = 0
+        var minTimestamp: Int64?
+        var maxTimestamp: Int64?
+
+        /// Widens the object's time range by a record's timestamp (negative: the record has none).
+        mutating func note(timestamp: Int64) {
+            guard timestamp >= 0 else { return }
+            minTimestamp = min(minTimestamp ?? .max, timestamp)
+            maxTimestamp = max(maxTimestamp ?? .min, timestamp)
+        }
     }
 
     init(plan: PartitionPlan, settings: ObjectSettings) {
@@ -65,6 +74,7 @@ final class PartitionWriter {
         for (index, line) in formatter.lines.enumerated() { try open?.streams[index].append(line) }
         open?.lastOffset = record.offset
         open?.count += 1
+        open?.note(timestamp: record.timestamp.milliseconds)
         open?.mainBytes += mainLine
         records += 1
         encodedBytes += Int64(formatter.byteCount)
@@ -145,7 +155,8 @@ final class PartitionWriter {
         try uploads.submit(PendingObject(
             key: settings.layout.key(for: object.key), topic: partition.topic, partition: partition.partition,
             firstOffset: object.firstOffset, lastOffset: object.lastOffset, spanStart: object.spanStart,
-            spanEnd: spanEnd, recordCount: object.count, uploads: tasks))
+            spanEnd: spanEnd, recordCount: object.count, minTimestamp: object.minTimestamp, maxTimestamp: object.maxTimestamp,
+            uploads: tasks))
         cursor = spanEnd
     }
 }

@@ -11,6 +11,8 @@ struct PendingObject {
     var spanStart: Int64
     var spanEnd: Int64
     var recordCount: Int64
+    var minTimestamp: Int64?
+    var maxTimestamp: Int64?
     /// Main object first, then companions.
     var uploads: [(key: String, task: Task<StreamingUpload.Summary, Error>)]
 }
@@ -69,6 +71,7 @@ final class UploadQueue {
             key: object.key, topic: object.topic, partition: object.partition,
             firstOffset: object.firstOffset, lastOffset: object.lastOffset,
             spanStart: object.spanStart, spanEnd: object.spanEnd, recordCount: object.recordCount,
-            byteSize: main.size, crc64nvme: main.crc64nvme.base64, etag: main.etag, companionKeys: summaries.dropFirst().map(\.key)))
+            byteSize: main.size, crc64nvme: main.crc64nvme.base64, etag: main.etag, companionKeys: summaries.dropFirst().map(\.key),
+            minTimestamp: object.minTimestamp, maxTimestamp: object.maxTimestamp))
     }
 }

@@ -1,9 +1,9 @@
 import Kafka
 import Layout
 
-/// What a manifest keeps about the cluster besides data: topics with their partition count and
-/// non-default configs, and consumer groups' committed offsets. Both are best-effort: a broker
-/// without DescribeConfigs or ListGroups (librdkafka's mock) gets one warning, not a failure.
+/// What a manifest keeps about the cluster besides data: topics with their partition count and the
+/// configs a faithful copy needs, and consumer groups' committed offsets. Both are best-effort: a
+/// broker without DescribeConfigs or ListGroups (librdkafka's mock) gets one warning, not a failure.
 enum ClusterFacts {
     static func topics(_ topics: [KafkaTopicMetadata], admin: KafkaAdmin, timeoutMilliseconds: Int32,
                        warn: (String) -> Void) -> [ManifestTopic] {
@@ -13,8 +13,10 @@ enum ClusterFacts {
             guard describable else { return manifestTopic }
             do {
                 let entries = try admin.describeTopicConfigs(topic.name, timeoutMilliseconds: timeoutMilliseconds)
-                // Only the topic's own overrides: broker-wide settings are the target cluster's business.
-                for entry in entries where Self.isTopicOverride(entry) && !entry.isSensitive {
+                // The topic's own overrides, and what a faithful copy needs whatever source the broker
+                // reports (tansu reports a topic's own settings as DEFAULT_CONFIG); other broker-wide
+                // settings are the target cluster's business.
+                for entry in entries where (Self.isTopicOverride(entry) || TopicConfigs.faithful.contains(entry.name)) && !entry.isSensitive {
                     if let value = entry.value { manifestTopic.configs[entry.name] = value }
                 }
                 let all = Dictionary(entries.compactMap { e in e.value.map { (e.name, $0) } }, uniquingKeysWith: { a, _ in a })
@@ -38,12 +40,18 @@ enum ClusterFacts {
         }
     }
 
+    /// Saved group offsets, and why none could be looked for (nil when the groups were asked).
+    struct GroupOffsets {
+        var offsets: [ManifestGroupOffset] = []
+        var notSaved: String?
+    }
+
     /// Committed offsets of the selected groups on `partitions`; nil selection means every group
     /// ListGroups reports. `excluding` is the backup's own group (group mode), which is no user's.
     static func groupOffsets(selection: ConsumerGroupSelection?, excluding own: String? = nil,
                              partitions: [TopicPartition], admin: KafkaAdmin,
-                             timeoutMilliseconds: Int32, warn: (String) -> Void) -> [ManifestGroupOffset] {
-        guard !partitions.isEmpty else { return [] }
+                             timeoutMilliseconds: Int32, warn: (String) -> Void) -> GroupOffsets {
+        guard !partitions.isEmpty else { return GroupOffsets() }
         var groups: [String]
         if case .names(let names)? = selection {
             groups = names
@@ -53,7 +61,7 @@ enum ClusterFacts {
                 if let selection { groups = groups.filter(selection.selects) }
             } catch {
                 warn("consumer group offsets are not saved in the manifest: \(error)")
-                return []
+                return GroupOffsets(notSaved: "the cluster's consumer groups could not be listed (\(error))")
             }
         }
         let kafkaPartitions = partitions.map { KafkaTopicPartition(topic: $0.topic, partition: $0.partition) }
@@ -70,6 +78,6 @@ enum ClusterFacts {
                 warn("committed offsets of consumer group \(group) are not saved: \(error)")
             }
         }
-        return offsets.sorted { ($0.group, $0.topic, $0.partition) < ($1.group, $1.topic, $1.partition) }
+        return GroupOffsets(offsets: offsets.sorted { ($0.group, $0.topic, $0.partition) < ($1.group, $1.topic, $1.partition) })
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Layout
 import ObjectStore
 import StoreLock
+import StoreMetadata
 
 /// The backup's lease in the store lock (`_ktape/locks/store.json`): it claims exactly the partitions
 /// the run writes (whole topics when it writes them all, so partitions added later are covered), so
@@ -16,8 +17,14 @@ enum BackupLease {
             : topics.sorted().map { LeaseTable.Claim(topic: $0) }
         let lease = LeaseTable.Lease(runId: runId.rawValue, command: "backup", job: request.job, holder: request.holder,
                                      group: group, claims: claims, acquiredAt: request.clock(), expiresAt: request.clock())
-        return LeaseKeeper(store: request.store, key: request.layout.storeLockKey, options: request.basePutOptions,
-                           lease: lease, seconds: request.lockLease, clock: request.clock)
+        let store = request.store, layout = request.layout, options = request.basePutOptions
+        return LeaseKeeper(store: store, key: layout.storeLockKey, options: request.basePutOptions,
+                           lease: lease, seconds: request.lockLease, clock: request.clock, beforeDropping: { over in
+            // A backup killed between writing its manifest and folding it left its lease: fold that
+            // manifest before the lease goes, or no later run would know to.
+            try await IndexKeeper.foldRuns(over.filter { $0.command == "backup" }.map { RunID(rawValue: $0.runId) },
+                                           store: store, layout: layout, options: options)
+        })
     }
 
     /// Takes the lease, after making sure no earlier ktape's job lock is live.

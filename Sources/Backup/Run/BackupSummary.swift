@@ -22,12 +22,17 @@ public struct BackupSummary: Codable, Sendable, Equatable {
     public var offsetsBehindAtStart: Int64 = 0
     /// The manifest written, nil when the run found no new offsets (nothing is written then).
     public var manifestKey: String?
+    /// Consumer-group offsets saved in the manifest (group, partition pairs).
+    public var groupOffsets = 0
+    /// Why no group offsets were saved though they were to be (the groups could not be listed); nil otherwise.
+    public var groupOffsetsNotSaved: String?
 
     /// `backup <run>: 2 topics, 6 partitions, 12 objects, 10000 records, 1.2 MiB, 0 gaps, 3.1 s`.
     public var line: String {
         var text = "backup \(runId): \(topics) topics, \(partitions) partitions, \(objects) objects, \(records) records, "
             + "\(ByteCount.rounded(bytes)), \(retentionGaps) gaps"
         if skippedRecords > 0 { text += ", \(skippedRecords) skipped" }
+        if groupOffsetsNotSaved != nil { text += ", group offsets not saved" }
         text += String(format: ", %.1f s", seconds)
         if manifestKey == nil { text += " (no new data: nothing written)" }
         return text

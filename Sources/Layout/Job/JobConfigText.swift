@@ -6,7 +6,7 @@ extension JobSpec {
     /// left out. With `masked`, secret `-X` values print as `***`.
     public func effectiveConfigText(masked: Bool = true) -> String {
         var lines = ["# ktape \(command.rawValue): effective settings"]
-        for key in JobKey.allCases where command.accepts(key.scope) {
+        for key in JobKey.allCases where command.accepts(key) {
             let origin: String
             let value: JobRawValue
             if let entry = document[key.rawValue] {

@@ -5,19 +5,23 @@ public enum JobScope: String, Sendable {
     case common, backup, restore
     /// `ls` and `verify`.
     case inspect
+    case prune
 }
 
 /// Commands that read job settings.
 public enum JobCommand: String, Sendable, CaseIterable {
-    case backup, restore, ls, verify
+    case backup, restore, ls, verify, prune
 
-    /// True when `scope`'s keys apply to this command.
-    public func accepts(_ scope: JobScope) -> Bool {
-        switch scope {
+    /// True when `key` applies to this command: its scope's keys, and for prune the topic selection
+    /// of backup and restore's `dry-run` (the same names mean the same things).
+    public func accepts(_ key: JobKey) -> Bool {
+        if self == .prune, [.topics, .topicsRegex, .dryRun].contains(key) { return true }
+        switch key.scope {
         case .common: return true
         case .backup: return self == .backup
         case .restore: return self == .restore
         case .inspect: return self == .ls || self == .verify
+        case .prune: return self == .prune
         }
     }
 }
@@ -75,8 +79,13 @@ public enum JobKey: String, CaseIterable, Sendable {
     case asOf = "as-of"
     case replicationFactor = "replication-factor"
     case stateDir = "state-dir"
+    case repartition
+    case allowMissing = "allow-missing"
 
     case json
+
+    case keepWithin = "keep-within"
+    case before
 
     public var scope: JobScope {
         switch self {
@@ -88,10 +97,12 @@ public enum JobKey: String, CaseIterable, Sendable {
              .objectLockMode, .objectLockRetainDays:
             return .backup
         case .topicRegexList, .renameRegex, .renameReplacement, .createTopics, .dryRun, .fromTime, .toTime, .asOf,
-             .replicationFactor, .stateDir:
+             .replicationFactor, .stateDir, .repartition, .allowMissing:
             return .restore
         case .json:
             return .inspect
+        case .keepWithin, .before:
+            return .prune
         }
     }
 
@@ -102,7 +113,7 @@ public enum JobKey: String, CaseIterable, Sendable {
         case .logFormat: return "text"
         case .stallTimeout: return "120"
         case .addressingStyle: return AddressingStyle.auto.rawValue
-        case .mskIAM, .verbose, .storeKeys, .storeHeaders, .createTopics, .dryRun, .json: return "false"
+        case .mskIAM, .verbose, .storeKeys, .storeHeaders, .createTopics, .dryRun, .json, .repartition, .allowMissing: return "false"
         case .format: return StoreFormat.envelope.rawValue
         case .compression: return StoreCompression.none.rawValue
         case .compressionLevel: return String(BackupSettings.defaultCompressionLevel)

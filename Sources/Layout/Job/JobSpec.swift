@@ -9,6 +9,8 @@ public struct JobSpec: Sendable {
     public var backup: BackupSettings?
     /// Present for `restore`.
     public var restore: RestoreSettings?
+    /// Present for `prune`.
+    public var prune: PruneSettings?
     /// Present for `ls` and `verify`.
     public var inspect: InspectSettings?
     /// The document validated, kept for `effectiveConfigText`.
@@ -90,6 +92,38 @@ public struct BackupSettings: Sendable {
     }
 }
 
+/// Settings only `prune` reads.
+public struct PruneSettings: Sendable {
+    /// Records older than this are pruned: `keep-within` counted back from the run's start, or `before`.
+    public var cutoff: Setting<PruneCutoff>
+    /// Topics to prune by name and by whole-name regex; neither: every topic in the store.
+    public var topics: Setting<[String]>?
+    public var topicsRegex: Setting<WholeNameRegex>?
+    public var dryRun: Setting<Bool>
+
+    /// True when `topic` is to be pruned.
+    public func selects(topic: String) -> Bool {
+        if topics == nil && topicsRegex == nil { return true }
+        return (topics?.value.contains(topic) ?? false) || (topicsRegex?.value.matches(topic) ?? false)
+    }
+}
+
+/// Where prune cuts: records older than a fixed time, or than a duration before the run.
+public enum PruneCutoff: Sendable, Equatable {
+    /// `keep-within`: seconds.
+    case keepWithin(TimeInterval)
+    /// `before`: epoch milliseconds.
+    case before(Int64)
+
+    /// The cutoff as epoch milliseconds for a run starting at `now`.
+    public func milliseconds(now: Date) -> Int64 {
+        switch self {
+        case .keepWithin(let seconds): return Int64(((now.timeIntervalSince1970 - seconds) * 1000).rounded(.down))
+        case .before(let millis): return millis
+        }
+    }
+}
+
 /// Settings only `ls` and `verify` read.
 public struct InspectSettings: Sendable {
     /// One JSON document on stdout instead of text.
@@ -111,4 +145,8 @@ public struct RestoreSettings: Sendable {
     public var asOf: Setting<RunID>?
     public var replicationFactor: Setting<Int>?
     public var stateDir: Setting<String>?
+    /// Send each record where Kafka's default partitioner sends its key in the target's partition count.
+    public var repartition: Setting<Bool>
+    /// Restore what is there when objects the manifests name are gone.
+    public var allowMissing: Setting<Bool>
 }

@@ -119,9 +119,17 @@ extension JobSpec {
             }
             return id
         }
+        let repartition = try r.bool(.repartition)
+        if repartition.value, r.entry(.consumerGroups) != nil {
+            // A group's offset points into one source partition; once records change partitions no
+            // target offset means "everything before it was read", in any partition.
+            throw r.error(.repartition, "cannot be combined with consumer-groups: offsets cannot be translated once records change partitions (restore the groups' topics without repartition, or let the groups start from a reset offset)")
+        }
         return RestoreSettings(
             topicRegexList: list, rename: rename, createTopics: try r.bool(.createTopics), dryRun: try r.bool(.dryRun),
             fromTime: from, toTime: to, asOf: asOf,
-            replicationFactor: try r.integer(.replicationFactor, atLeast: 1), stateDir: try r.nonEmpty(.stateDir))
+            replicationFactor: try r.integer(.replicationFactor, atLeast: 1), stateDir: try r.nonEmpty(.stateDir),
+            repartition: repartition,
+            allowMissing: try r.bool(.allowMissing))
     }
 }

@@ -16,6 +16,7 @@ extension JobSpec {
         common = try Self.readCommon(reader, command: command)
         backup = command == .backup ? try Self.readBackup(reader) : nil
         restore = command == .restore ? try Self.readRestore(reader) : nil
+        prune = command == .prune ? try Self.readPrune(reader) : nil
         inspect = command == .ls || command == .verify ? InspectSettings(json: try reader.bool(.json)) : nil
     }
 
@@ -27,7 +28,7 @@ extension JobSpec {
                 let hint = JobKey.suggestion(for: entry.key).map { " (did you mean '\($0.rawValue)'?)" } ?? ""
                 throw JobSpecError(location: entry.origin.locate(entry.key), reason: "unknown setting\(hint)")
             }
-            guard command.accepts(key.scope) else {
+            guard command.accepts(key) else {
                 throw JobSpecError(location: entry.origin.locate(entry.key),
                                    reason: "is a \(key.scope.rawValue) setting; \(command.rawValue) does not use it")
             }
@@ -122,5 +123,24 @@ extension JobSpec {
         if plainList, let names = try r.list(.consumerGroups) { return Setting(.names(names.value), names.origin) }
         guard let regex = try r.regex(.consumerGroups) else { return nil }
         return Setting(.regex(regex.value), regex.origin)
+    }
+}
+
+extension JobSpec {
+    static func readPrune(_ r: SettingsReader) throws -> PruneSettings {
+        let keepWithin = try r.duration(.keepWithin)
+        let before = try r.time(.before)
+        let cutoff: Setting<PruneCutoff>
+        switch (keepWithin, before) {
+        case (let keep?, nil): cutoff = Setting(.keepWithin(keep.value), keep.origin)
+        case (nil, let time?): cutoff = Setting(.before(time.value), time.origin)
+        case (.some, .some): throw r.error(.before, "cannot be given with keep-within: name one cutoff")
+        case (nil, nil): throw r.error(.keepWithin, "is required: say what to keep with keep-within (e.g. 30d) or before (a time)")
+        }
+        let topics = try r.list(.topics)
+        for topic in topics?.value ?? [] {
+            if let problem = TopicName.problem(with: topic) { throw r.error(.topics, "'\(topic)': \(problem)") }
+        }
+        return PruneSettings(cutoff: cutoff, topics: topics, topicsRegex: try r.regex(.topicsRegex), dryRun: try r.bool(.dryRun))
     }
 }

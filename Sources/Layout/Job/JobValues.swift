@@ -104,14 +104,15 @@ public enum StoreLocation: Hashable, Sendable, CustomStringConvertible {
     public static func parse(_ text: String) -> Result<StoreLocation, StoreLocationProblem> {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty { return .failure(StoreLocationProblem(text: "is empty")) }
-        if trimmed.hasPrefix("s3://") {
+        let lower = trimmed.lowercased()
+        if lower.hasPrefix("s3://") {
             let rest = trimmed.dropFirst("s3://".count)
             let bucket = String(rest.prefix { $0 != "/" })
             let prefix = KeyPath.trimSlashes(String(rest.dropFirst(bucket.count)))
             if let problem = bucketProblem(bucket, text: text) { return .failure(problem) }
             return .success(.s3(bucket: bucket, prefix: prefix))
         }
-        if trimmed.hasPrefix("file://") {
+        if lower.hasPrefix("file://") {
             var path = String(trimmed.dropFirst("file://".count))
             if path.hasPrefix("localhost/") { path.removeFirst("localhost".count) }
             guard path.hasPrefix("/") else {
@@ -119,10 +120,32 @@ public enum StoreLocation: Hashable, Sendable, CustomStringConvertible {
             }
             return .success(.directory(path: path.removingPercentEncoding ?? path))
         }
-        if let scheme = trimmed.range(of: "://") {
-            return .failure(StoreLocationProblem(text: "scheme '\(trimmed[..<scheme.lowerBound])' is not supported (use s3://, file:// or a path)"))
+        // Anything else that starts like a URL is a mistake, never a local directory: in a container
+        // a backup into ./s3:/bad would vanish with the pod.
+        if let scheme = urlScheme(trimmed) {
+            switch scheme.lowercased() {
+            case "s3": return .failure(StoreLocationProblem(text: "'\(text)' is not an S3 URL: write s3://bucket[/prefix]"))
+            case "file": return .failure(StoreLocationProblem(text: "'\(text)' is not a file URL: write file:///absolute/path, or the path alone"))
+            default: return .failure(StoreLocationProblem(text: "scheme '\(scheme)' is not supported (use s3://, file:// or a path)"))
+            }
+        }
+        if let first = trimmed.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).first,
+           ["s3", "file"].contains(first.lowercased()), trimmed.contains("//") {
+            return .failure(StoreLocationProblem(text: "'\(text)' looks like a mistyped \(first.lowercased()):// URL; for a directory of that name write ./\(trimmed)"))
         }
         return .success(.directory(path: trimmed))
+    }
+
+    /// The scheme of `text` when it starts like a URL (`name:`, RFC 3986's scheme characters), else nil.
+    /// A path that means a directory with a colon in its first name can be written `./name:…`.
+    private static func urlScheme(_ text: String) -> String? {
+        guard let colon = text.firstIndex(of: ":") else { return nil }
+        let scheme = text[..<colon]
+        func isLetter(_ c: Unicode.Scalar) -> Bool { ("a"..."z").contains(c) || ("A"..."Z").contains(c) }
+        guard let first = scheme.unicodeScalars.first, isLetter(first),
+              scheme.unicodeScalars.allSatisfy({ isLetter($0) || ("0"..."9").contains($0) || "+.-".unicodeScalars.contains($0) })
+        else { return nil }
+        return String(scheme)
     }
 
     /// S3's rules for bucket names (3–63 of a–z, 0–9, `.`, `-`; a letter or digit at each end).

@@ -128,6 +128,18 @@ struct SettingsReader {
         return Setting(trimmed, entry.origin)
     }
 
+    /// Seconds from a number and a unit: `90s`, `45m`, `12h`, `30d`, `2w`.
+    func duration(_ key: JobKey) throws -> Setting<TimeInterval>? {
+        try map(key) { text in
+            let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+            let units: [Character: TimeInterval] = ["s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800]
+            guard let unit = trimmed.last, let scale = units[unit], let number = Int(trimmed.dropLast()), number > 0 else {
+                throw error(key, "expected a positive duration like 30d, 12h, 90m or 2w (got '\(text)')")
+            }
+            return TimeInterval(number) * scale
+        }
+    }
+
     /// Epoch milliseconds from RFC 3339 or an integer of milliseconds.
     func time(_ key: JobKey) throws -> Setting<Int64>? {
         try map(key) { text in

@@ -1,36 +1,49 @@
 import Foundation
 
 /// A bucket listing sorted into partitions: for stores without manifests (a Confluent sink's
-/// bucket) and for `ls`/`verify` to find objects no manifest names.
+/// bucket, in any of its partitioners' layouts) and for `ls`/`verify` to find objects no manifest names.
 public struct ObjectKeyIndex: Sendable {
     /// A data object and the companions found beside it.
     public struct Entry: Equatable, Sendable {
         public var key: String
         public var object: ObjectKey
-        /// Companion keys (`.keys.json`, `.headers.json`) with the same start offset.
+        /// The folders between the topics dir and the file (the partitioner's).
+        public var folder: String
+        /// The file name as stored.
+        public var fileName: String
+        /// Companion keys (`.keys.json`, `.headers.json`) in the same folder with the same start offset.
         public var companionKeys: [String]
+
+        public var listed: ListedObjectKey { ListedObjectKey(object: object, folder: folder, fileName: fileName) }
     }
 
-    /// Data objects per partition, sorted by start offset.
+    /// Data objects per partition, sorted by start offset whatever their folders.
     public private(set) var partitions: [TopicPartition: [Entry]] = [:]
-    /// Keys under the topics dir that are not in ktape's layout, with the reason.
+    /// Keys under the topics dir that are not data objects of any sink layout, with the reason.
     public private(set) var rejected: [ObjectKeyError] = []
     /// Companions with no data object beside them.
     public private(set) var orphanCompanions: [String] = []
 
-    /// Sorts `keys` (full keys as listed) under `layout`; keys outside the topics dir are ignored.
+    /// Sorts `keys` (full keys as listed) under `layout`, in any layout Confluent's sink writes (see
+    /// `ListedObjectKey`); keys outside the topics dir are ignored.
     public init(keys: [String], layout: StoreLayout) {
+        struct Place: Hashable {
+            var folder: String
+            var object: ObjectKey
+        }
         var data: [TopicPartition: [Entry]] = [:]
-        var companions: [ObjectKey: [String]] = [:]
+        var companions: [Place: [String]] = [:]
         for key in keys where key.hasPrefix(layout.topicsFolder) {
             do {
-                let object = try layout.objectKey(parsing: key)
+                let listed = try layout.listedKey(parsing: key)
+                let object = listed.object
                 switch object.kind.content {
                 case .values, .envelope:
                     data[TopicPartition(object.topic, object.partition), default: []]
-                        .append(Entry(key: key, object: object, companionKeys: []))
+                        .append(Entry(key: key, object: object, folder: listed.folder, fileName: listed.fileName, companionKeys: []))
                 case .keys, .headers:
-                    companions[object.with(kind: ObjectFileKind(.values, object.kind.compression)), default: []].append(key)
+                    let data = object.with(kind: ObjectFileKind(.values, object.kind.compression))
+                    companions[Place(folder: listed.folder, object: data), default: []].append(key)
                 }
             } catch let error as ObjectKeyError {
                 rejected.append(error)
@@ -41,7 +54,9 @@ public struct ObjectKeyIndex: Sendable {
         for (tp, entries) in data {
             partitions[tp] = entries.map { entry in
                 var entry = entry
-                if let found = companions.removeValue(forKey: entry.object) { entry.companionKeys = found.sorted() }
+                if let found = companions.removeValue(forKey: Place(folder: entry.folder, object: entry.object)) {
+                    entry.companionKeys = found.sorted()
+                }
                 return entry
             }.sorted { ($0.object.startOffset, $0.key) < ($1.object.startOffset, $1.key) }
         }

@@ -32,7 +32,13 @@ extension ObjectKey {
     }
 
     /// Parses a bare file name `<topic>+<p>+<offset>.<ext>`, from the right so the topic is what remains.
+    /// The offset must be padded as ktape writes it (`%010d`).
     public static func parseFileName(_ name: String) throws -> ObjectKey {
+        try parseFileName(name, anyPadding: false)
+    }
+
+    /// `anyPadding`: the offset may be zero-padded to any width (Confluent's `filename.offset.zero.pad.width`).
+    static func parseFileName(_ name: String, anyPadding: Bool) throws -> ObjectKey {
         guard let lastPlus = name.lastIndex(of: "+") else {
             throw ObjectKeyError(key: name, reason: "file name is not <topic>+<partition>+<offset>.<ext>")
         }
@@ -50,7 +56,7 @@ extension ObjectKey {
         let ext = String(tail[tail.index(after: dot)...])
         if let problem = TopicName.problem(with: topic) { throw ObjectKeyError(key: name, reason: problem) }
         let partition = try parsePartition(partitionText, key: name)
-        let offset = try parseOffset(offsetText, key: name)
+        let offset = try parseOffset(offsetText, key: name, anyPadding: anyPadding)
         guard let kind = ObjectFileKind(fileExtension: ext) else {
             let known = ObjectFileKind.all.map { "." + $0.fileExtension }.joined(separator: " ")
             throw ObjectKeyError(key: name, reason: "unknown extension '.\(ext)' (known: \(known))")
@@ -68,14 +74,14 @@ extension ObjectKey {
         return value
     }
 
-    static func parseOffset(_ text: String, key: String) throws -> Int64 {
+    static func parseOffset(_ text: String, key: String, anyPadding: Bool) throws -> Int64 {
         guard !text.isEmpty, text.allSatisfy({ $0.isASCII && $0.isNumber }) else {
             throw ObjectKeyError(key: key, reason: "offset '\(text)' is not a non-negative integer")
         }
         guard let value = Int64(text) else {
             throw ObjectKeyError(key: key, reason: "offset '\(text)' is out of range")
         }
-        guard paddedOffset(value) == text else {
+        guard anyPadding || paddedOffset(value) == text else {
             throw ObjectKeyError(key: key, reason: "offset '\(text)' is not zero-padded to 10 digits (expected '\(paddedOffset(value))')")
         }
         return value

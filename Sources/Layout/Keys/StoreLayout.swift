@@ -67,6 +67,12 @@ public struct StoreLayout: Hashable, Sendable {
         return RunID(rawValue: String(name))
     }
 
+    /// `_ktape/index.json`, the `StoreIndex` every backup run folds its manifest into.
+    public var indexKey: String { metadataFolder + "index.json" }
+
+    /// `_ktape/pruned.json`, the `PrunedState` prune keeps.
+    public var prunedKey: String { metadataFolder + "pruned.json" }
+
     /// Folder (ending in `/`) of lock objects.
     public var locksFolder: String { KeyPath.join(prefix, Self.metadataFolder, "locks") + "/" }
 

@@ -74,7 +74,8 @@ public enum TopicTimestampType: String, Codable, Sendable {
 public struct ManifestTopic: Codable, Equatable, Sendable {
     public var name: String
     public var partitionCount: Int32
-    /// Non-default topic configs only.
+    /// The topic's own overrides, and the configs a faithful copy needs (`TopicConfigs.faithful`)
+    /// whatever source the broker reported for them.
     public var configs: [String: String]
     /// `cleanup.policy`, e.g. `delete`, `compact` or `compact,delete`.
     public var cleanupPolicy: String
@@ -178,11 +179,17 @@ public struct ManifestObject: Codable, Equatable, Sendable {
     public var etag: String?
     /// Keys of companion objects (`.keys.json`, `.headers.json`), if any.
     public var companionKeys: [String]
+    /// The oldest and newest record timestamps in the object (epoch ms); absent in manifests of ktape
+    /// before prune, and for records without a timestamp. Prune and time-filtered restores use them
+    /// to decide about an object without reading it.
+    public var minTimestamp: Int64?
+    public var maxTimestamp: Int64?
 
     /// A span defaults to exactly the records' offsets.
     public init(key: String, topic: String, partition: Int32, firstOffset: Int64, lastOffset: Int64,
                 spanStart: Int64? = nil, spanEnd: Int64? = nil, recordCount: Int64, byteSize: Int64,
-                crc64nvme: String? = nil, sha256: String? = nil, etag: String? = nil, companionKeys: [String] = []) {
+                crc64nvme: String? = nil, sha256: String? = nil, etag: String? = nil, companionKeys: [String] = [],
+                minTimestamp: Int64? = nil, maxTimestamp: Int64? = nil) {
         self.key = key
         self.topic = topic
         self.partition = partition
@@ -196,6 +203,8 @@ public struct ManifestObject: Codable, Equatable, Sendable {
         self.sha256 = sha256
         self.etag = etag
         self.companionKeys = companionKeys
+        self.minTimestamp = minTimestamp
+        self.maxTimestamp = maxTimestamp
     }
 
     public var span: OffsetRange { OffsetRange(spanStart, spanEnd) }

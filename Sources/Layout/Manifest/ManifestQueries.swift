@@ -60,13 +60,23 @@ extension Array where Element == RunManifest {
     }
 
     /// Continuity problems of every partition across all runs: their covered ranges joined,
-    /// objects and gaps checked against the union.
-    public func continuityProblems() -> [CoverageProblem] {
+    /// objects and gaps checked against the union. Offsets below a partition's `firstOffsets` entry
+    /// were pruned: the ranges, objects and gaps below it are left out of the check.
+    public func continuityProblems(firstOffsets: [TopicPartition: Int64] = [:]) -> [CoverageProblem] {
         topicPartitions.flatMap { tp in
             let records = flatMap { $0.partitions.filter { $0.topic == tp.topic && $0.partition == tp.partition } }
-            return PartitionCoverage.problems(topic: tp.topic, partition: tp.partition, covered: records.map(\.range),
-                                              objects: objects(topic: tp.topic, partition: tp.partition),
-                                              gaps: records.flatMap(\.gaps))
+            let first = firstOffsets[tp] ?? .min
+            let covered = records.map(\.range).compactMap { range -> OffsetRange? in
+                let clipped = OffsetRange(Swift.max(range.start, first), range.end)
+                return clipped.isEmpty ? nil : clipped
+            }
+            let gaps = records.flatMap(\.gaps).compactMap { gap -> OffsetGap? in
+                guard gap.end > first else { return nil }
+                return OffsetGap(start: Swift.max(gap.start, first), end: gap.end, reason: gap.reason)
+            }
+            return PartitionCoverage.problems(topic: tp.topic, partition: tp.partition, covered: covered,
+                                              objects: objects(topic: tp.topic, partition: tp.partition).filter { $0.spanEnd > first },
+                                              gaps: gaps)
         }
     }
 }

@@ -40,6 +40,7 @@ public struct RecordBatch: Sendable {
 
     public func offset(at index: Int) -> Int64 { entries[index].offset }
     public func timestamp(at index: Int) -> Int64 { entries[index].timestamp }
+    public func timestampType(at index: Int) -> TimestampType { entries[index].timestampType }
 
     /// The record at `index` as a value of its own (copies its bytes).
     public func record(at index: Int) -> KafkaRecord {

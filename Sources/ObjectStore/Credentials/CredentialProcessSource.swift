@@ -1,5 +1,6 @@
 import Foundation
 import SigV4
+import Spawn
 import Threads
 import TimeText
 
@@ -52,7 +53,7 @@ public struct CredentialProcessSource: CredentialsProvider {
     /// Runs the words through `/usr/bin/env` (which finds the program on PATH); stderr goes to a
     /// file so a chatty process cannot block on a full pipe while stdout is read.
     private static func run(_ words: [String], environment: [String: String]) throws -> (status: Int32, stdout: Data, stderr: String) {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["--"] + words
         process.environment = environment

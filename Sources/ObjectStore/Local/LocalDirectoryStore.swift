@@ -17,13 +17,13 @@ public final class LocalDirectoryStore: ObjectStore, @unchecked Sendable {
     static let reservedPrefix = ".ktape-"
     private var stagingRoot: String { root + "/.ktape-multipart" }
 
-    /// `root` is created if missing.
+    /// `root` is created by the first write, so a run that fails before writing leaves no empty store
+    /// behind; reading a missing root finds nothing.
     public init(root: String, minPartSize: Int = MultipartLimits.minPartSize) throws {
         let standardized = (root as NSString).standardizingPath
         self.root = standardized.count > 1 && standardized.hasSuffix("/") ? String(standardized.dropLast()) : standardized
         self.location = "file://" + self.root
         self.minPartSize = minPartSize
-        try FileSystem(location: location, operation: "open store", key: nil).makeDirectories(self.root)
     }
 
     @discardableResult
@@ -195,6 +195,10 @@ public final class LocalDirectoryStore: ObjectStore, @unchecked Sendable {
         let root = self.root
         try await Blocking.run {
             if let expected = ifMatch {
+                guard FileManager.default.fileExists(atPath: path) else {
+                    throw StoreError(.conditionFailed, operation: "delete", location: self.location, key: key,
+                                     code: "PreconditionFailed", message: "the object is gone", status: 412)
+                }
                 try fs.withExclusiveLock(self.conditionalWritesLock) {
                     guard (try? self.etag(fs, path)) == expected else {
                         throw StoreError(.conditionFailed, operation: "delete", location: self.location, key: key,

@@ -127,7 +127,8 @@ public final class MemoryStore: ObjectStore, @unchecked Sendable {
     public func head(_ key: String) async throws -> ObjectInfo {
         let object = try find(key, "head")
         return ObjectInfo(key: key, size: Int64(object.body.count), etag: object.etag, lastModified: object.lastModified,
-                          contentType: object.options.contentType, metadata: object.options.metadata)
+                          contentType: object.options.contentType, metadata: object.options.metadata,
+                          objectLock: object.options.objectLock)
     }
 
     /// Every object has a full-object CRC64NVME, as S3 gives every new object one.
@@ -150,13 +151,25 @@ public final class MemoryStore: ObjectStore, @unchecked Sendable {
             if let expected = ifMatch, state.objects[key]?.etag != expected {
                 throw StoreError(.conditionFailed, operation: "delete", location: location, key: key, code: "PreconditionFailed", status: 412)
             }
+            try refuseLocked(key, state)
             state.objects[key] = nil
         }
     }
 
     public func delete(keys: [String]) async throws {
-        state.withLock { state in
-            for key in keys { state.objects[key] = nil }
+        try state.withLock { state in
+            for key in keys {
+                try refuseLocked(key, state)
+                state.objects[key] = nil
+            }
+        }
+    }
+
+    /// As S3 refuses deleting an object under Object Lock retention.
+    private func refuseLocked(_ key: String, _ state: State) throws {
+        if let until = state.objects[key]?.options.objectLock?.retainUntil, until > Date() {
+            throw StoreError(.accessDenied, operation: "delete", location: location, key: key, code: "AccessDenied",
+                             message: "the object is under Object Lock retention until \(until)", status: 403)
         }
     }
 

@@ -147,17 +147,40 @@ public final class S3Store: ObjectStore, @unchecked Sendable {
         for header in response.headers where header.name.hasPrefix("x-amz-meta-") {
             metadata[String(header.name.dropFirst("x-amz-meta-".count))] = header.value
         }
+        var lock: ObjectLockRetention?
+        if let mode = response.header("x-amz-object-lock-mode").flatMap(ObjectLockMode.init(rawValue:)),
+           let until = response.header("x-amz-object-lock-retain-until-date").flatMap(S3Dates.isoDate) {
+            lock = ObjectLockRetention(mode: mode, retainUntil: until)
+        }
         return ObjectInfo(key: key, size: Int64(response.header("content-length") ?? "") ?? 0,
                           etag: S3Headers.unquote(response.header("etag") ?? ""),
                           lastModified: response.header("last-modified").flatMap(S3Dates.httpDate),
                           contentType: response.header("content-type"), metadata: metadata,
-                          checksum: checksumMode ? S3Headers.storedChecksum(in: response) : nil)
+                          checksum: checksumMode ? S3Headers.storedChecksum(in: response) : nil, objectLock: lock)
     }
 
     public func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int) async throws -> ListPage {
+        try await list(prefix: prefix, delimiter: delimiter, continuationToken: continuationToken, maxKeys: maxKeys, startAfter: nil)
+    }
+
+    public func listAll(prefix: String, startAfter: String) async throws -> [ObjectSummary] {
+        var all: [ObjectSummary] = []
+        var token: String?
+        repeat {
+            let page = try await list(prefix: prefix, delimiter: nil, continuationToken: token, maxKeys: 1000,
+                                      startAfter: token == nil ? startAfter : nil)
+            all += page.objects
+            token = page.nextToken
+        } while token != nil
+        return all
+    }
+
+    private func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int,
+                      startAfter: String?) async throws -> ListPage {
         var query: [(name: String, value: String)] = [("list-type", "2"), ("prefix", prefix), ("max-keys", String(maxKeys))]
         if let delimiter { query.append(("delimiter", delimiter)) }
         if let continuationToken { query.append(("continuation-token", continuationToken)) }
+        if let startAfter { query.append(("start-after", startAfter)) }
         let response = try await client.send(.init(operation: "list", method: "GET", key: nil, query: query))
         guard let document = XMLElement.parse(response.body) else { throw unreadable("list", prefix) }
         let objects = document.all("Contents").map { item in
@@ -206,14 +229,16 @@ public final class S3Store: ObjectStore, @unchecked Sendable {
     }
 
     /// Creates the bucket (for tests and fresh S3-compatible servers); an existing one of ours is fine.
-    public func createBucket() async throws {
+    /// With `objectLock`, the bucket is created with Object Lock enabled (and so versioned).
+    public func createBucket(objectLock: Bool = false) async throws {
         var body: [UInt8] = []
         if config.region != "us-east-1" {
             body = Array(("<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>"
                           + config.region + "</LocationConstraint></CreateBucketConfiguration>").utf8)
         }
+        let headers: [(name: String, value: String)] = objectLock ? [("x-amz-bucket-object-lock-enabled", "true")] : []
         do {
-            _ = try await client.send(.init(operation: "create bucket", method: "PUT", key: nil, body: body))
+            _ = try await client.send(.init(operation: "create bucket", method: "PUT", key: nil, headers: headers, body: body))
         } catch let error as StoreError where error.code == "BucketAlreadyOwnedByYou" {
             return
         }

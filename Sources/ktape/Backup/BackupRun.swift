@@ -14,6 +14,7 @@ enum BackupRun {
             summary = try await backup(spec)
         } catch {
             await metrics.writeFailure()
+            FailureSummary.write(spec, error)
             throw error
         }
         try await metrics.write(backedUp: summary)
@@ -35,6 +36,8 @@ enum BackupRun {
         request.runId = runId
         request.warn = { console.warning($0) }
         request.stallTimeout = TimeInterval(spec.common.stallTimeout.value)
+        request.stop = Interrupts.stop
+        Interrupts.stopCooperatively()
         if console.isTerminal && console.format == .text {
             let display = BackupProgressLine()
             request.progress = { display.show($0) }
@@ -43,8 +46,11 @@ enum BackupRun {
         do {
             summary = try await BackupEngine.run(request)
         } catch let error as BackupError {
-            throw error.kind == .invalidInput ? CommandFailure.invalidInput(error.message, cause: error)
-                                              : CommandFailure.failure(error.message, cause: error)
+            switch error.kind {
+            case .invalidInput: throw CommandFailure.invalidInput(error.message, cause: error)
+            case .failure: throw CommandFailure.failure(error.message, cause: error)
+            case .interrupted: throw CommandFailure.interrupted(error.message)
+            }
         } catch {
             throw CommandFailure.failure("backup: \(error)", cause: error)
         }

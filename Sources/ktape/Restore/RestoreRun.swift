@@ -16,13 +16,16 @@ enum RestoreRun {
             result = try await restore(spec, console: console)
         } catch {
             await metrics.writeFailure()
+            FailureSummary.write(spec, error)
             throw error
         }
         try await metrics.write(restored: result.summary)
     }
 
     private static func restore(_ spec: JobSpec, console: Console) async throws -> RestoreResult {
-        let options = RestoreOptions(spec: spec, kafka: try KafkaSettings.config(spec.common))
+        var options = RestoreOptions(spec: spec, kafka: try KafkaSettings.config(spec.common))
+        options.stop = Interrupts.stop
+        Interrupts.stopCooperatively()
         let opened: OpenedStore
         do { opened = try StoreOpening.open(spec.common, creating: false) } catch {
             throw CommandFailure.invalidInput("store \(spec.common.store.value): \(error)")
@@ -33,12 +36,16 @@ enum RestoreRun {
             console.warning(message)
         }, progress: { report in
             progress?.show(report)
+        }, note: { message in
+            progress?.clear()
+            console.info(message)
         })
         let result: RestoreResult
         do {
             result = try await RestoreEngine(store: opened.store, layout: opened.layout, options: options, events: events).run()
         } catch let error as RestoreError {
             progress?.clear()
+            if error.isInterrupted { throw CommandFailure.interrupted(error.message) }
             throw error.isInvalidInput ? CommandFailure.invalidInput(error.message, cause: error)
                                        : CommandFailure.failure(error.message, cause: error)
         } catch {
@@ -54,6 +61,10 @@ enum RestoreRun {
             do { try result.summary.json().write(to: URL(fileURLWithPath: path)) } catch {
                 throw CommandFailure.failure("summary-json \(path): cannot write: \(error.localizedDescription)")
             }
+        }
+        // The whole plan and every problem are printed above; the run still fails, as it would have.
+        if !result.plan.problems.isEmpty {
+            throw CommandFailure.invalidInput("dry run: \(result.plan.problems.count) problem\(result.plan.problems.count == 1 ? "" : "s") would stop this restore (listed in the plan above)")
         }
         return result
     }

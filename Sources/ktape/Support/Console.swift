@@ -15,6 +15,7 @@ struct Console: Sendable {
     var verbose = false
     /// Fields on every line: set once the command and its run id are known.
     var runFields = LogFields()
+    var runId: String?
 
     /// The console of this process; a command configures it once it has read its settings, so
     /// that even the last failure line is JSON for a log collector.
@@ -35,8 +36,14 @@ struct Console: Sendable {
 
     /// Names the run on every later line: its command and run id.
     static func startRun(command: JobCommand, runId: RunID) {
-        lock.withLock { configured.runFields = LogFields().with("command", command.rawValue).with("run_id", runId.rawValue) }
+        lock.withLock {
+            configured.runFields = LogFields().with("command", command.rawValue).with("run_id", runId.rawValue)
+            configured.runId = runId.rawValue
+        }
     }
+
+    /// The run id `startRun` named, if any.
+    static var currentRunId: String? { lock.withLock { configured.runId } }
 
     func info(_ message: String, _ fields: LogFields = LogFields()) { log(.info, message, fields) }
     func warning(_ message: String, _ fields: LogFields = LogFields()) { log(.warning, message, fields) }

@@ -20,6 +20,8 @@ struct CommandFailure: Error, CustomStringConvertible {
         .init(message: message, status: ExitStatus.failure, fields: ErrorFields.of(cause))
     }
     static func verifyFailed(_ message: String) -> CommandFailure { .init(message: message, status: ExitStatus.verifyFailed) }
+    /// A run a signal stopped after it ended its work cleanly: 130 for SIGINT, 143 for SIGTERM.
+    static func interrupted(_ message: String) -> CommandFailure { .init(message: message, status: Interrupts.exitStatus) }
 
     var description: String { message }
 }

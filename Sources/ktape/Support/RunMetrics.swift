@@ -2,6 +2,7 @@ import Backup
 import Foundation
 import Inspection
 import Layout
+import Prune
 import Restore
 
 /// What `--metrics-file` and `--metrics-push-url` say about a run: gauges for alerting on a failed
@@ -39,6 +40,8 @@ struct RunMetrics {
             file.gauge("ktape_backup_gaps", "Retention gaps found: data deleted before it was read.", Double(summary.retentionGaps))
             file.gauge("ktape_backup_lost_offsets", "Offsets covered by retention gaps.", Double(summary.lostOffsets))
             file.gauge("ktape_backup_skipped_records", "Records left out by on-invalid-json: skip.", Double(summary.skippedRecords))
+            file.gauge("ktape_backup_group_offsets", "Consumer-group offsets (group, partition) saved in the manifest.", Double(summary.groupOffsets))
+            file.gauge("ktape_backup_group_offsets_saved", "0 when the consumer groups could not be listed, so no group offsets were saved.", summary.groupOffsetsNotSaved == nil ? 1 : 0)
         }
     }
 
@@ -48,6 +51,16 @@ struct RunMetrics {
             file.gauge("ktape_restore_already_present_records", "Records found already restored (resumed runs).", Double(summary.alreadyPresentRecords))
             file.gauge("ktape_restore_topics", "Topics restored.", Double(summary.topics.count))
             file.gauge("ktape_restore_committed_groups", "Consumer groups whose offsets were committed.", Double(summary.committedGroups.count))
+        }
+    }
+
+    func write(pruned summary: PruneSummary) async throws {
+        try await write(success: true) { file in
+            file.gauge("ktape_prune_objects", "Data objects removed by the run (with --dry-run: that would be).", Double(summary.objects))
+            file.gauge("ktape_prune_records", "Records in the objects removed.", Double(summary.records))
+            file.gauge("ktape_prune_bytes", "Bytes removed, as stored.", Double(summary.bytes))
+            file.gauge("ktape_prune_partitions", "Partitions whose first offset moved.", Double(summary.partitions.filter { $0.objects > 0 }.count))
+            file.gauge("ktape_prune_kept_locked_objects", "Objects kept because Object Lock retention holds them.", Double(summary.keptLocked.count))
         }
     }
 

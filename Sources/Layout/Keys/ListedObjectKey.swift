@@ -1,0 +1,80 @@
+import Foundation
+
+/// A data object found by listing a store, in any layout Confluent's S3 sink writes. The file name
+/// `<topic>+<p>+<startOffset>.<ext>` names the object whatever the folders above it, and its offset
+/// may be zero-padded to any width (`filename.offset.zero.pad.width`). The folders between the topics
+/// dir and the file are the partitioner's: `<topic>/partition=<p>` (DefaultPartitioner),
+/// `<topic>/year=2026/month=11/day=24/hour=13` (TimeBasedPartitioner, any `path.format`),
+/// `<topic>/<field>=<value>` (FieldPartitioner).
+public struct ListedObjectKey: Hashable, Sendable {
+    public var object: ObjectKey
+    /// The folders between the topics dir and the file, without surrounding slashes.
+    public var folder: String
+    /// The file name as stored: what `topic.regex.list` regexes match.
+    public var fileName: String
+
+    /// An object of ktape's own layout (DefaultPartitioner folders, ten-digit offsets).
+    public init(defaultLayout object: ObjectKey) {
+        self.object = object
+        folder = "\(object.topic)/partition=\(object.partition)"
+        fileName = object.fileName
+    }
+
+    init(object: ObjectKey, folder: String, fileName: String) {
+        self.object = object
+        self.folder = folder
+        self.fileName = fileName
+    }
+}
+
+extension ObjectKey {
+    /// Parses a listed key in any sink layout. The folders are free, except that DefaultPartitioner's
+    /// `<topic>/partition=<p>` must agree with the file name, and so must any `partition=<p>` folder.
+    public static func parseListed(_ key: String, prefix: String, topicsDir: String) throws -> ListedObjectKey {
+        let root = KeyPath.join(prefix, topicsDir) + "/"
+        guard key.hasPrefix(root) else {
+            throw ObjectKeyError(key: key, reason: "not under '\(root)'")
+        }
+        let parts = key.dropFirst(root.count).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let file = parts[parts.count - 1], folders = parts.dropLast()
+        if folders.contains(where: \.isEmpty) {
+            throw ObjectKeyError(key: key, reason: "has an empty folder name")
+        }
+        let parsed: ObjectKey
+        do {
+            parsed = try parseFileName(file, anyPadding: true)
+        } catch let error as ObjectKeyError {
+            throw ObjectKeyError(key: key, reason: error.reason)
+        }
+        for folder in folders where folder.hasPrefix("partition=") {
+            let folderPartition = try parsePartition(String(folder.dropFirst("partition=".count)), key: key)
+            guard folderPartition == parsed.partition else {
+                throw ObjectKeyError(key: key, reason: "folder partition \(folderPartition) and file partition \(parsed.partition) disagree")
+            }
+        }
+        if folders.count == 2, folders.last?.hasPrefix("partition=") == true, folders.first != parsed.topic {
+            throw ObjectKeyError(key: key, reason: "folder topic '\(folders.first ?? "")' and file topic '\(parsed.topic)' disagree")
+        }
+        return ListedObjectKey(object: parsed, folder: folders.joined(separator: "/"), fileName: file)
+    }
+}
+
+extension StoreLayout {
+    /// Parses a listed key of this store in any sink layout (see `ListedObjectKey`).
+    public func listedKey(parsing key: String) throws -> ListedObjectKey {
+        try ObjectKey.parseListed(key, prefix: prefix, topicsDir: topicsDir)
+    }
+}
+
+extension StoreLayout {
+    /// The topics dir under which `key` would be a data object (the folders above its topic's folder),
+    /// when it is not one of this layout's: a hint for a store listed with the wrong `--topics-dir`.
+    public func topicsDir(suggestedBy key: String) -> String? {
+        guard let relative = relativeKey(key) else { return nil }
+        var folders = relative.split(separator: "/").map(String.init)
+        guard let file = folders.popLast(), let object = try? ObjectKey.parseFileName(file, anyPadding: true),
+              let topicFolder = folders.lastIndex(of: object.topic), topicFolder > 0 else { return nil }
+        let dir = folders[..<topicFolder].joined(separator: "/")
+        return dir == topicsDir || dir == StoreLayout.metadataFolder ? nil : dir
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+
+/// `_ktape/index.json`: what a backup run needs from every manifest before it, folded into one
+/// small document, so a run reads one object however many runs the store holds. Manifests stay the
+/// truth and are never rewritten; the index is derived from them (a store without one, or whose
+/// index is lost, is folded again from a listing) and replaced only with `If-Match` on the version
+/// read. A run folds its own manifest right after writing it, while it still holds its lease; a run
+/// killed in between is folded by whichever run drops its lease (see docs/layout.md).
+public struct StoreIndex: Codable, Equatable, Sendable {
+    public static let formatName = "ktape-index"
+    public static let currentVersion = 1
+
+    public var format: String = StoreIndex.formatName
+    public var version: Int = StoreIndex.currentVersion
+    /// The settings every folded run shares (`RunManifest.configHash`); nil while no run is folded.
+    public var configHash: String?
+    /// The newest run folded, which the next run names as its previous run.
+    public var lastRunId: RunID?
+    /// Every run folded, in run order.
+    public var runs: [RunID]
+    /// Per partition, the next offset to back up: the highest `endOffset` any folded run reached.
+    public var partitions: [Entry]
+
+    public struct Entry: Codable, Equatable, Sendable {
+        public var topic: String
+        public var partition: Int32
+        public var nextOffset: Int64
+
+        public init(topic: String, partition: Int32, nextOffset: Int64) {
+            self.topic = topic
+            self.partition = partition
+            self.nextOffset = nextOffset
+        }
+    }
+
+    public init(configHash: String? = nil, lastRunId: RunID? = nil, runs: [RunID] = [], partitions: [Entry] = []) {
+        self.configHash = configHash
+        self.lastRunId = lastRunId
+        self.runs = runs
+        self.partitions = partitions
+    }
+
+    /// Where `run` is, or would go, in the sorted `runs` (a binary search: cheap for years of hourly runs).
+    private func position(of run: RunID) -> Int {
+        var low = 0, high = runs.count
+        while low < high {
+            let middle = (low + high) / 2
+            if runs[middle] < run { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    /// Whether `run` is folded in.
+    public func contains(_ run: RunID) -> Bool {
+        let at = position(of: run)
+        return at < runs.count && runs[at] == run
+    }
+
+    /// Folds `manifests` in (those already folded are skipped); refuses one written with other
+    /// settings, naming its run, as `Checkpoint.derive` does.
+    public mutating func fold(_ manifests: [RunManifest]) throws {
+        var next = Dictionary(partitions.map { (TopicPartition($0.topic, $0.partition), $0.nextOffset) }, uniquingKeysWith: { a, _ in a })
+        var changed = false
+        for manifest in manifests.sortedByRun() where !contains(manifest.runId) {
+            if let configHash, configHash != manifest.configHash {
+                throw CheckpointError(runId: manifest.runId, found: manifest.configHash, expected: configHash)
+            }
+            configHash = manifest.configHash
+            for p in manifest.partitions {
+                let tp = TopicPartition(p.topic, p.partition)
+                next[tp] = max(next[tp] ?? p.endOffset, p.endOffset)
+            }
+            runs.insert(manifest.runId, at: position(of: manifest.runId))
+            if lastRunId.map({ $0 < manifest.runId }) ?? true { lastRunId = manifest.runId }
+            changed = true
+        }
+        if changed { partitions = next.keys.sorted().map { Entry(topic: $0.topic, partition: $0.partition, nextOffset: next[$0] ?? 0) } }
+    }
+
+    /// The checkpoint the index holds, refusing settings that differ from `expectedConfigHash`.
+    public func checkpoint(expectedConfigHash: String) throws -> Checkpoint {
+        if let configHash, configHash != expectedConfigHash, let lastRunId {
+            throw CheckpointError(runId: lastRunId, found: configHash, expected: expectedConfigHash)
+        }
+        return Checkpoint(nextOffsets: Dictionary(partitions.map { (TopicPartition($0.topic, $0.partition), $0.nextOffset) },
+                                                  uniquingKeysWith: { a, _ in a }),
+                          lastRunId: lastRunId)
+    }
+
+    /// The index of `manifests`.
+    public static func of(_ manifests: [RunManifest]) throws -> StoreIndex {
+        var index = StoreIndex()
+        try index.fold(manifests)
+        return index
+    }
+
+    public func encoded() throws -> Data { try LayoutJSON.encode(self) }
+
+    public static func decode(_ data: Data, name: String) throws -> StoreIndex {
+        try LayoutJSON.decode(StoreIndex.self, from: data, name: name, format: formatName, version: currentVersion)
+    }
+}

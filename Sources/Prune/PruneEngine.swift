@@ -1,0 +1,157 @@
+import Foundation
+import Layout
+import ObjectStore
+import StoreLock
+import StoreMetadata
+import Threads
+
+/// `ktape prune`: removes whole objects from the oldest end of each partition whose every record is
+/// older than the cutoff, never leaving a hole, and records each partition's new first offset in
+/// `_ktape/pruned.json` BEFORE deleting anything: a prune killed at any point leaves a store that
+/// verify passes and restore reads, and its rerun deletes what is left. It holds a lease on the
+/// topics it prunes in the store lock, so it never runs beside a backup of them.
+public enum PruneEngine {
+    public static func run(_ request: PruneRequest) async throws -> PruneSummary {
+        let started = request.clock()
+        let cutoff = request.settings.cutoff.value.milliseconds(now: started)
+        let pruneId = "\(RunID.compactTimestamp(started))-prune-\(String(UInt32.random(in: .min ... .max), radix: 16))"
+        // The topics to claim come from the index (one read); the manifests are read once the lease is held.
+        let topics = try await call("read the store index") {
+            try await storeTopics(request)
+        }.filter(request.settings.selects(topic:))
+        guard !topics.isEmpty else {
+            return PruneSummary(pruneId: pruneId, dryRun: request.settings.dryRun.value, cutoff: cutoff, partitions: [],
+                                seconds: request.clock().timeIntervalSince(started))
+        }
+        let lock = request.settings.dryRun.value ? nil : lease(request, pruneId: pruneId, topics: topics)
+        if let lock { try await acquire(lock, request) }
+        do {
+            let summary = try await pruneLocked(request, pruneId: pruneId, cutoff: cutoff, started: started)
+            await lock?.release()
+            return summary
+        } catch {
+            await lock?.release()
+            throw error
+        }
+    }
+
+    private static func pruneLocked(_ request: PruneRequest, pruneId: String, cutoff: Int64, started: Date) async throws -> PruneSummary {
+        let store = request.store, layout = request.layout
+        let manifests = try await call("read run manifests") { try await ManifestHistory.load(store: store, layout: layout) }
+        let pruned = try await call("read \(layout.prunedKey)") { try await PrunedStateKeeper.read(store: store, layout: layout) }
+        let stillThere = try await call("list what earlier prunes left") { try await leftovers(request, pruned: pruned) }
+        let now = request.clock()
+        let plans = try await call("plan") {
+            try await PrunePlanner.plan(manifests: manifests, pruned: pruned, cutoff: cutoff, selects: request.settings.selects(topic:),
+                                        stillThere: stillThere, isLocked: { key in
+                try stop(request)
+                do { return try await store.head(key).isLocked(at: now) } catch let error as StoreError where error.isNotFound {
+                    return false
+                }
+            })
+        }
+        var summary = PruneSummary(pruneId: pruneId, dryRun: request.settings.dryRun.value, cutoff: cutoff,
+                                   partitions: plans.map(PruneSummary.Partition.init), seconds: 0)
+        if !request.settings.dryRun.value, !plans.isEmpty {
+            // First the record, then the deletes: what is recorded as pruned is never read again.
+            let entries = plans.filter { $0.newFirstOffset > $0.firstOffset }.map { plan in
+                PrunedState.Partition(topic: plan.topic, partition: plan.partition, firstOffset: plan.newFirstOffset, prunedAt: started,
+                                      pruneId: pruneId, objects: Int64(plan.removed.count), records: plan.records, bytes: plan.bytes)
+            }
+            try stop(request)
+            if !entries.isEmpty {
+                try await call("record the prune in \(layout.prunedKey)") {
+                    try await PrunedStateKeeper.record(entries, store: store, layout: layout, options: request.basePutOptions)
+                }
+            }
+            for (index, plan) in plans.enumerated() {
+                try stop(request)
+                summary.partitions[index].keptLocked += try await delete(plan.leftovers + plan.removed, request)
+            }
+        }
+        summary.seconds = request.clock().timeIntervalSince(started)
+        return summary
+    }
+
+    /// Deletes objects and their companions; those Object Lock keeps are returned, not failed on.
+    private static func delete(_ objects: [ManifestObject], _ request: PruneRequest) async throws -> [String] {
+        let keys = objects.flatMap { [$0.key] + $0.companionKeys }
+        guard !keys.isEmpty else { return [] }
+        do {
+            try await request.store.delete(keys: keys)
+            return []
+        } catch let error as StoreError where error.kind == .accessDenied {
+            // Retention set after the plan looked: find which, one by one.
+            var kept: [String] = []
+            for key in keys {
+                do { try await request.store.delete(key) } catch let error as StoreError where error.kind == .accessDenied {
+                    kept.append(key)
+                }
+            }
+            return kept
+        } catch {
+            throw PruneError.failure("delete \(keys[0]) and \(keys.count - 1) more: \(error); the prune is recorded, so a rerun deletes what is left")
+        }
+    }
+
+    /// Keys still there below each pruned partition's first offset (a killed prune's), from one short
+    /// listing per pruned partition: keys sort by offset, so the listing stops at the first offset.
+    private static func leftovers(_ request: PruneRequest, pruned: PrunedState) async throws -> Set<String> {
+        var found = Set<String>()
+        for entry in pruned.partitions where request.settings.selects(topic: entry.topic) {
+            let folder = request.layout.partitionFolder(topic: entry.topic, partition: entry.partition)
+            var token: String?
+            pages: repeat {
+                let page = try await request.store.list(prefix: folder, continuationToken: token)
+                for object in page.objects {
+                    guard let name = try? request.layout.objectKey(parsing: object.key) else { continue }
+                    if name.startOffset >= entry.firstOffset { break pages }
+                    found.insert(object.key)
+                }
+                token = page.nextToken
+            } while token != nil
+        }
+        return found
+    }
+
+    private static func storeTopics(_ request: PruneRequest) async throws -> [String] {
+        if let index = try await IndexKeeper.read(store: request.store, layout: request.layout)?.index {
+            return Array(Set(index.partitions.map(\.topic))).sorted()
+        }
+        let manifests = try await ManifestHistory.load(store: request.store, layout: request.layout)
+        return Array(Set(manifests.flatMap { $0.partitions.map(\.topic) })).sorted()
+    }
+
+    private static func lease(_ request: PruneRequest, pruneId: String, topics: [String]) -> LeaseKeeper {
+        let store = request.store, layout = request.layout, options = request.basePutOptions
+        let now = request.clock()
+        let lease = LeaseTable.Lease(runId: pruneId, command: "prune", job: request.job, holder: request.holder,
+                                     claims: topics.map { LeaseTable.Claim(topic: $0) }, acquiredAt: now, expiresAt: now)
+        return LeaseKeeper(store: store, key: layout.storeLockKey, options: options, lease: lease, seconds: request.lockLease,
+                           clock: request.clock, beforeDropping: { over in
+            try await IndexKeeper.foldRuns(over.filter { $0.command == "backup" }.map { RunID(rawValue: $0.runId) },
+                                           store: store, layout: layout, options: options)
+        })
+    }
+
+    private static func acquire(_ lock: LeaseKeeper, _ request: PruneRequest) async throws {
+        do {
+            try await lock.acquire()
+        } catch let error as LeaseError {
+            throw PruneError.failure("store \(request.store.location): \(error)")
+        } catch {
+            throw PruneError.wrap(error, "lock \(lock.key)")
+        }
+    }
+
+    private static func stop(_ request: PruneRequest) throws {
+        if let reason = request.stop.reason { throw PruneError.interrupted(reason) }
+    }
+
+    @discardableResult
+    private static func call<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch {
+            throw PruneError.wrap(error, what)
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import Kafka
+import Layout
+import ObjectStore
+
+/// What `--dry-run` adds to a checked plan so that it tells what a run would do: record counts with
+/// `--from-time`/`--to-time` applied (from the manifests' record times where they decide, else by
+/// reading the object as a run reads it), what each existing target already holds of an earlier run
+/// (its resume state, checked as a rerun checks it), and every problem found on the way. Writes nothing.
+enum DryRun {
+    static func complete(_ plan: inout RestorePlan, store: any ObjectStore, layout: StoreLayout, options: RestoreOptions,
+                         admin: KafkaAdmin) async throws {
+        if options.hasTimeFilter { try await countInTimeRange(&plan, store: store, options: options) }
+        // A state directory that does not exist holds no state (and a dry run creates nothing).
+        if let directory = options.stateDirectory, !FileManager.default.fileExists(atPath: directory) { return }
+        let slots = RestoreSlots(plan: plan, options: options)
+        let states = try ResumeStateStore(options: options, store: store, layout: layout)
+        var scan = try await ResumeScan.loadStates(slots, states: states)
+        // Only partitions that exist can be read (a topic to create has none yet; one too small fewer).
+        var counts: [String: Int32] = [:]
+        for topic in plan.topics { if case .exists(let count) = topic.action { counts[topic.targetTopic] = count } }
+        let readable = slots.indices.filter { slots[$0].target.partition < counts[slots[$0].target.topic] ?? 0 }
+        try await scan.readTargets(readable, slots: slots, states: states, admin: admin, options: options)
+        plan.problems += scan.problems.map(\.message)
+        var present: [String: Int64] = [:]
+        for (slot, tail) in scan.tails { present[slots[slot].sourceTopic, default: 0] += tail.count }
+        for index in plan.topics.indices {
+            let topic = plan.topics[index], held = present[topic.sourceTopic] ?? 0
+            plan.topics[index].alreadyPresent = held
+            // A rerun would stop at the first partition holding more than it has for it.
+            if let records = topic.records, held > records {
+                plan.problems.append("target topic \(topic.targetTopic) holds \(held) records since this restore began, more than the \(records) it restores; another producer wrote into it (a run would stop there)")
+            }
+        }
+    }
+
+    /// Replaces each partition's record count with the records inside the time range: an object whose
+    /// manifest gives its oldest and newest record times counts whole or not at all when they lie on
+    /// one side of the range; the others (straddling it, or without times) are read.
+    private static func countInTimeRange(_ plan: inout RestorePlan, store: any ObjectStore, options: RestoreOptions) async throws {
+        var read = 0
+        for t in plan.topics.indices {
+            for p in plan.topics[t].partitions.indices {
+                var count: Int64? = 0
+                for object in plan.topics[t].partitions[p].objects {
+                    if let known = knownCount(object, options: options) {
+                        count = count.map { $0 + known }
+                        continue
+                    }
+                    do {
+                        let inRange = try await countByReading(object, store: store, options: options)
+                        count = count.map { $0 + inRange }
+                        read += 1
+                    } catch let error as RestoreError {
+                        // A missing or damaged object stops the run there: a problem, and the count is unknown.
+                        plan.problems.append(error.message)
+                        count = nil
+                    }
+                }
+                plan.topics[t].partitions[p].records = count
+            }
+        }
+        plan.objectsReadToCount = read
+    }
+
+    /// The records of `object` inside the time range, when its manifest's record times decide it.
+    private static func knownCount(_ object: SourceObject, options: RestoreOptions) -> Int64? {
+        guard let manifest = object.manifest, let oldest = manifest.minTimestamp, let newest = manifest.maxTimestamp else { return nil }
+        if options.inTimeRange(oldest) && options.inTimeRange(newest) { return manifest.recordCount }
+        if let to = options.toTime, oldest >= to { return 0 }
+        if let from = options.fromTime, newest < from { return 0 }
+        return nil
+    }
+
+    private static func countByReading(_ object: SourceObject, store: any ObjectStore, options: RestoreOptions) async throws -> Int64 {
+        let reader = try await ObjectRecordReader.open(object, store: store, options: options)
+        var batch = ObjectRecordReader.Batch(records: RecordBatch())
+        var count: Int64 = 0
+        while try await reader.next(into: &batch) {
+            for i in 0..<batch.records.count where options.inTimeRange(batch.records.timestamp(at: i)) { count += 1 }
+            if let damage = batch.damage { throw damage }
+        }
+        return count
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import Kafka
+import Layout
+
+extension PartitionRun {
+    /// A repartitioned topic: its planned partitions are read in order, and each record goes to the
+    /// target partition its key chooses (`RecordRouter`), so the records of one key keep their order.
+    /// Each target partition's share is thus a fixed sequence, of which the target holds a prefix (the
+    /// idempotent producer writes a partition's records in order and without gaps): a rerun skips,
+    /// per target partition, as many as that partition holds since the restore began.
+    func restoreRepartitioned(_ planned: [Int], slots group: [Int], starts: [Start], feed: BatchFeed,
+                              outcome: inout Outcome) async throws {
+        for slot in group { try await open(slot, start: starts[slot], outcome: &outcome) }
+        var router = RecordRouter(partitionCount: Int32(group.count))
+        let present = group.map { starts[$0].tail.count }
+        // Records routed to each target partition so far.
+        var routed = [Int64](repeating: 0, count: group.count)
+        let producer = self.producer
+        for index in planned {
+            let partition = partitions[index]
+            var continuity = ListedContinuity()
+            while let item = try await feed.next(for: index) {
+                let object = item.object, damage = item.batch.damage
+                if item.startsObject, let warning = try continuity.check(object) { warn(warning, outcome: &outcome) }
+                if item.batch.logAppendTime { noteLogAppendTime(partition.sourceTopic, outcome: &outcome) }
+                let records = (consume item).batch.records
+                if !records.isEmpty { continuity.advance(object, lastOffset: records.offset(at: records.count - 1)) }
+                var chosen = [[Int]](repeating: [], count: group.count)
+                try records.withUnsafeRecords { views in
+                    for i in 0..<views.count {
+                        let view = views[i]
+                        if options.hasTimeFilter && !options.inTimeRange(view.timestamp) {
+                            outcome.filtered += 1
+                            continue
+                        }
+                        let p = Int(router.partition(of: view))
+                        if routed[p] >= present[p] {
+                            chosen[p].append(i)
+                        } else if routed[p] == present[p] - 1, let last = starts[group[p]].tail.last {
+                            let target = slots[group[p]].target
+                            try Self.checkSame(records.record(at: i), last, target: target, object: object.key,
+                                               hint: states.removalHint(target))
+                        }
+                        routed[p] += 1
+                    }
+                }
+                var lent = false
+                for p in chosen.indices where !chosen[p].isEmpty {
+                    let (slot, indices) = (group[p], chosen[p])
+                    let target = slots[slot].target
+                    try await KafkaBlocking.run { try producer.produce(records, indices, to: target, slot: slot) }
+                    lent = true
+                }
+                if !lent { feed.recycle(records) }
+                try await afterBatch(partition, done: index)
+                if let damage { throw damage }
+            }
+            report(partition, done: index + 1)
+        }
+        for p in group.indices {
+            let target = slots[group[p]].target
+            if routed[p] < present[p] {
+                throw RestoreError.failure("target \(target) holds \(present[p]) records after offset \(starts[group[p]].state.baseTargetOffset), but this restore routes only \(routed[p]) there; another producer wrote into it. \(states.removalHint(target))")
+            }
+            current[group[p]].plannedRecords = routed[p]
+        }
+    }
+}

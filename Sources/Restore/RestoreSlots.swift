@@ -1,0 +1,77 @@
+import Foundation
+import Layout
+import SigV4
+
+/// The target partitions a restore writes into, in restore order, each with its resume-state entry
+/// and its count of delivery reports (a slot of the ledger): one per planned partition (p → p), or,
+/// for a repartitioned topic, one per partition of its target, which the records of all its source
+/// partitions reach by key.
+struct RestoreSlots {
+    struct Slot {
+        var target: TopicPartition
+        var sourceTopic: String
+        /// The settings that decide which source records go here, in which order; a state written
+        /// under other settings is not resumed.
+        var configHash: String
+        /// Source offset of the first record (for a repartitioned topic, of its first partition).
+        var firstSourceOffset: Int64
+        /// Records planned (nil when unknown, and for a repartitioned topic's slots).
+        var plannedRecords: Int64?
+    }
+
+    private(set) var all: [Slot] = []
+    /// For each planned partition (an index of `plan.partitions`), its slot; nil when its topic is repartitioned.
+    private(set) var slotOfPartition: [Int?] = []
+    /// For each repartitioned source topic: its planned partitions and its slots (by target partition).
+    private(set) var repartitioned: [String: (partitions: [Int], slots: [Int])] = [:]
+
+    init(plan: RestorePlan, options: RestoreOptions) {
+        var index = 0
+        for topic in plan.topics {
+            let units = Array(index..<index + topic.partitions.count)
+            index += topic.partitions.count
+            guard let count = topic.repartitionedInto else {
+                for partition in topic.partitions {
+                    slotOfPartition.append(all.count)
+                    all.append(Slot(target: partition.target, sourceTopic: topic.sourceTopic,
+                                    configHash: Self.hash(source: "\(partition.source)", topic: topic.sourceTopic, target: partition.target,
+                                                          options: options, without: partition.skippedMissing),
+                                    firstSourceOffset: partition.objects.first?.name.startOffset ?? 0,
+                                    plannedRecords: partition.records))
+                }
+                continue
+            }
+            slotOfPartition += units.map { _ in nil }
+            let first = topic.partitions.first?.objects.first?.name.startOffset ?? 0
+            let slots = (0..<count).map { p -> Int in
+                let target = TopicPartition(topic.targetTopic, p)
+                all.append(Slot(target: target, sourceTopic: topic.sourceTopic,
+                                configHash: Self.hash(source: topic.sourceTopic, topic: topic.sourceTopic, target: target,
+                                                      options: options, without: topic.partitions.flatMap(\.skippedMissing),
+                                                      extra: "repartition=murmur2/\(count)"),
+                                firstSourceOffset: first, plannedRecords: nil))
+                return all.count - 1
+            }
+            repartitioned[topic.sourceTopic] = (units, slots)
+        }
+    }
+
+    subscript(slot: Int) -> Slot { all[slot] }
+    var count: Int { all.count }
+    var indices: Range<Int> { all.indices }
+
+    /// `source` is what the slot restores from: a partition, or a whole topic when repartitioned;
+    /// `without`, the objects `--allow-missing` left out of it.
+    private static func hash(source: String, topic: String, target: TopicPartition, options: RestoreOptions,
+                             without: [String], extra: String? = nil) -> String {
+        var lines = [
+            "source=\(source)", "target=\(target)",
+            "files=\(options.topicRegexList?.entry(for: topic)?.regex.pattern ?? "*")",
+            "from-time=\(options.fromTime.map(String.init) ?? "")", "to-time=\(options.toTime.map(String.init) ?? "")",
+            "as-of=\(options.asOf?.rawValue ?? "")",
+        ]
+        if !without.isEmpty { lines.append("without=\(without.joined(separator: ","))") }
+        if let extra { lines.append(extra) }
+        return Digest.hex(Digest.sha256(Array(lines.joined(separator: "\n").utf8)))
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Kafka
+import Layout
+
+/// Where each slot's restore stands before anything is produced: its saved state (refused when written
+/// under other settings), its target's end offset, and, for a slot with a state, how many of its
+/// records the target holds (the tail, read: the end offset is only a hint). Read-only, so a run and
+/// `--dry-run` see the same; `problems` holds everything that stops a run, in the order found.
+struct ResumeScan {
+    /// Every state saved for the slots' target topics, planned partitions or not.
+    var saved: SavedStates
+    /// The slots' saved states, by slot.
+    var loaded: [Int: RestoreResumeState] = [:]
+    /// End offsets by slot, of the slots whose targets were read.
+    var ends: [Int: Int64] = [:]
+    var tails: [Int: TargetTail] = [:]
+    var problems: [RestoreError] = []
+
+    /// Reads the saved states of `slots` and checks each against its slot's settings.
+    static func loadStates(_ slots: RestoreSlots, states: ResumeStateStore) async throws -> ResumeScan {
+        var scan = ResumeScan(saved: try await states.load(topics: Set(slots.all.map(\.target.topic))))
+        for slot in slots.indices {
+            let planned = slots[slot]
+            guard let state = scan.saved.partitions[planned.target] else { continue }
+            if state.configHash != planned.configHash || state.sourceTopic != planned.sourceTopic {
+                scan.problems.append(.invalidInput("restore state \(states.key(planned.target.topic)) was written for \(planned.target) by a restore with other settings (source topic, files, time range, as-of or repartitioning); remove that file, or use another --state-dir, to restore \(planned.target.topic) again"))
+            } else {
+                scan.loaded[slot] = state
+            }
+        }
+        return scan
+    }
+
+    /// Reads the end offsets of the targets of `reading` (slots whose topics exist) and the tails of
+    /// those with a saved state (together, by one reader).
+    mutating func readTargets(_ reading: [Int], slots: RestoreSlots, states: ResumeStateStore, admin: KafkaAdmin,
+                              options: RestoreOptions) async throws {
+        guard !reading.isEmpty else { return }
+        let targets = reading.map { KafkaTopicPartition(topic: slots[$0].target.topic, partition: slots[$0].target.partition) }
+        let found: [KafkaTopicPartition: Int64]
+        do {
+            found = try await options.onTarget { try admin.endOffsets(targets) }
+        } catch let error as RestoreError where error.isInterrupted {
+            throw error
+        } catch {
+            throw RestoreError.failure("target cluster \(options.kafka.bootstrapServers): cannot read the end offsets of the target partitions: \(error)")
+        }
+        var requests: [TargetTail.Request] = []
+        for (slot, target) in zip(reading, targets) {
+            let end = found[target] ?? 0
+            ends[slot] = end
+            guard let existing = loaded[slot] else { continue }
+            let partition = slots[slot].target
+            if end < existing.baseTargetOffset {
+                problems.append(.failure("target \(partition) ends at offset \(end), before offset \(existing.baseTargetOffset) where this restore began; was it deleted and re-created? \(states.removalHint(partition))"))
+                continue
+            }
+            requests.append(TargetTail.Request(target: partition, base: existing.baseTargetOffset, endHint: end))
+        }
+        let config = options.kafka, asked = requests
+        let read = asked.isEmpty ? [:] : try await options.onTarget { try TargetTail.read(config: config, asked) }
+        for slot in reading {
+            guard let existing = loaded[slot], let tail = read[slots[slot].target] else { continue }
+            tails[slot] = tail
+            if tail.count < existing.deliveredRecords {
+                let partition = slots[slot].target
+                problems.append(.failure("target \(partition) holds \(tail.count) records after offset \(existing.baseTargetOffset), fewer than the \(existing.deliveredRecords) this restore confirmed; was it deleted or truncated? \(states.removalHint(partition))"))
+            }
+        }
+    }
+}

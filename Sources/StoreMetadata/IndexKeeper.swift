@@ -1,0 +1,86 @@
+import Foundation
+import Layout
+import ObjectStore
+
+/// Reads and folds `_ktape/index.json` (`StoreIndex`). Every change is read-modify-write with
+/// `If-Match` on the version read (`If-None-Match` to create it), so runs folding at once never lose
+/// each other's runs. A store without an index (written by ktape before it, or whose index was
+/// removed) gets one folded from a listing of every manifest.
+public enum IndexKeeper {
+    /// Attempts at a read-modify-write before giving up on an index other runs keep changing.
+    static let attempts = 20
+
+    /// The checkpoint a backup resumes from: the index, with any manifest listed after its newest run
+    /// folded in first (runs of an older ktape), or every manifest when there is no index yet.
+    /// A store with manifests but no index gets its index written here, so the runs after this one
+    /// (with new data or not) read one object; a store without manifests gets none.
+    public static func checkpoint(store: any ObjectStore, layout: StoreLayout, expectedConfigHash: String,
+                                  options: PutOptions = PutOptions()) async throws -> Checkpoint {
+        var index: StoreIndex
+        if let current = try await read(store: store, layout: layout)?.index {
+            index = current
+            if let last = current.lastRunId {
+                let newer = try await ManifestHistory.load(after: last, store: store, layout: layout)
+                if !newer.isEmpty { index = try await fold(newer, store: store, layout: layout, options: options) }
+            }
+        } else {
+            index = try StoreIndex.of(try await ManifestHistory.load(store: store, layout: layout))
+            if !index.runs.isEmpty { index = try await fold([], store: store, layout: layout, options: options) }
+        }
+        return try index.checkpoint(expectedConfigHash: expectedConfigHash)
+    }
+
+    /// Folds `manifests` into the index (creating it from a listing when there is none) and returns it.
+    /// `options` are the headers every metadata write of the run carries (encryption, ACL, owner).
+    @discardableResult
+    public static func fold(_ manifests: [RunManifest], store: any ObjectStore, layout: StoreLayout,
+                            options base: PutOptions = PutOptions()) async throws -> StoreIndex {
+        for attempt in 1...attempts {
+            let current = try await read(store: store, layout: layout)
+            var index: StoreIndex
+            var options = base
+            options.contentType = "application/json"
+            options.ifMatch = nil
+            options.ifNoneMatch = false
+            if let current {
+                index = current.index
+                options.ifMatch = current.etag
+            } else {
+                index = try StoreIndex.of(try await ManifestHistory.load(store: store, layout: layout))
+                options.ifNoneMatch = true
+            }
+            let before = index
+            try index.fold(manifests)
+            if current != nil && index == before { return index }
+            do {
+                try await store.put(layout.indexKey, body: Array(try index.encoded()), options: options)
+                return index
+            } catch let error as StoreError where error.isConditionFailed {
+                // Another run folded first, or this write landed and its answer was lost: read again.
+                if attempt > 1 { try? await Task.sleep(nanoseconds: UInt64.random(in: 10_000_000...50_000_000)) }
+            }
+        }
+        throw StoreError(.transient, operation: "update", location: store.location, key: layout.indexKey,
+                         message: "other runs changed it in each of \(attempts) attempts")
+    }
+
+    /// Folds the manifests of these runs, if they wrote any: runs whose leases are dropped (killed
+    /// between writing their manifest and folding it).
+    public static func foldRuns(_ runs: [RunID], store: any ObjectStore, layout: StoreLayout,
+                                options: PutOptions = PutOptions()) async throws {
+        guard !runs.isEmpty else { return }
+        let manifests = try await ManifestHistory.load(runs: runs, store: store, layout: layout)
+        if !manifests.isEmpty { try await fold(manifests, store: store, layout: layout, options: options) }
+    }
+
+    /// The index and the ETag of the version read, or nil when the store has none.
+    public static func read(store: any ObjectStore, layout: StoreLayout) async throws -> (index: StoreIndex, etag: String)? {
+        let object: TaggedObject
+        do {
+            object = try await store.getTagged(layout.indexKey)
+        } catch let error as StoreError where error.isNotFound {
+            return nil
+        }
+        return (try StoreIndex.decode(Data(object.body), name: layout.indexKey), object.etag)
+    }
+}

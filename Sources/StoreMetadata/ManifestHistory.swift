@@ -1,0 +1,37 @@
+import Foundation
+import Layout
+import ObjectStore
+
+/// Run manifests read from `_ktape/runs/`, a few at a time. A manifest that cannot be read is an
+/// error naming it: no run guesses a checkpoint past it.
+public enum ManifestHistory {
+    /// Every manifest of the store, in run order.
+    public static func load(store: any ObjectStore, layout: StoreLayout) async throws -> [RunManifest] {
+        try await read(keys: try await store.listAll(prefix: layout.runsFolder).map(\.key), store: store, layout: layout)
+    }
+
+    /// The manifests of runs whose ids sort after `run` (S3 lists from there on).
+    public static func load(after run: RunID, store: any ObjectStore, layout: StoreLayout) async throws -> [RunManifest] {
+        let keys = try await store.listAll(prefix: layout.runsFolder, startAfter: layout.runManifestKey(run)).map(\.key)
+        return try await read(keys: keys, store: store, layout: layout)
+    }
+
+    /// The manifests of these runs that exist (a run killed before its manifest has none).
+    public static func load(runs: [RunID], store: any ObjectStore, layout: StoreLayout) async throws -> [RunManifest] {
+        try await read(keys: runs.map(layout.runManifestKey), store: store, layout: layout, missingIsFine: true)
+    }
+
+    static func read(keys: [String], store: any ObjectStore, layout: StoreLayout, missingIsFine: Bool = false) async throws -> [RunManifest] {
+        let manifestKeys = keys.filter { layout.runID(fromKey: $0) != nil }
+        let read = try await mapConcurrently(manifestKeys, limit: 16) { key -> RunManifest? in
+            let bytes: [UInt8]
+            do {
+                bytes = try await store.get(key)
+            } catch let error as StoreError where missingIsFine && error.isNotFound {
+                return nil
+            }
+            return try RunManifest.decode(Data(bytes), name: key, layout: layout)
+        }
+        return read.compactMap { $0 }.sortedByRun()
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Layout
+import Prune
+
+/// `ktape prune` after its flags are read: opens the store, runs the engine, prints the summary line
+/// (and, with --dry-run, what would go) and writes `--summary-json` and the metrics.
+enum PruneRun {
+    static func run(_ spec: JobSpec) async throws {
+        Console.configure(spec.common)
+        Console.startRun(command: .prune, runId: RunID(startedAt: Date(), shard: "prune", randomSuffix: UInt32.random(in: .min ... .max)))
+        let metrics = RunMetrics(command: .prune, spec: spec)
+        let summary: PruneSummary
+        do {
+            summary = try await prune(spec)
+        } catch {
+            await metrics.writeFailure()
+            FailureSummary.write(spec, error)
+            throw error
+        }
+        try await metrics.write(pruned: summary)
+    }
+
+    private static func prune(_ spec: JobSpec) async throws -> PruneSummary {
+        guard let settings = spec.prune else { throw CommandFailure.invalidInput("prune settings are missing") }
+        let opened: OpenedStore
+        do { opened = try StoreOpening.open(spec.common, creating: false) } catch {
+            throw CommandFailure.invalidInput("store \(spec.common.store.value): \(error)")
+        }
+        var request = PruneRequest(job: spec.jobName, settings: settings, store: opened.store, layout: opened.layout,
+                                   basePutOptions: StoreOpening.basePutOptions(spec.common))
+        request.stop = Interrupts.stop
+        Interrupts.stopCooperatively()
+        let summary: PruneSummary
+        do {
+            summary = try await PruneEngine.run(request)
+        } catch let error as PruneError {
+            switch error.kind {
+            case .invalidInput: throw CommandFailure.invalidInput(error.message, cause: error.cause)
+            case .failure: throw CommandFailure.failure(error.message, cause: error.cause)
+            case .interrupted: throw CommandFailure.interrupted(error.message)
+            }
+        }
+        if summary.dryRun {
+            for partition in summary.partitions where partition.objects > 0 || !partition.keptLocked.isEmpty {
+                print("\(partition.topic)/\(partition.partition): offsets [\(partition.firstOffset), \(partition.newFirstOffset)), "
+                      + "\(partition.objects) objects, \(partition.records) records"
+                      + (partition.keptLocked.isEmpty ? "" : "; kept by Object Lock: \(partition.keptLocked.joined(separator: ", "))"))
+            }
+        }
+        print(summary.line)
+        if let path = spec.common.summaryJSON?.value {
+            do { try summary.json().write(to: URL(fileURLWithPath: path)) } catch {
+                throw CommandFailure.failure("summary-json \(path): cannot write: \(error.localizedDescription)")
+            }
+        }
+        return summary
+    }
+}

@@ -1,0 +1,23 @@
+import Foundation
+import Layout
+
+/// `--summary-json` of a run that failed: a scheduler reading the file finds the failure, not the
+/// summary of an earlier run or nothing. One JSON object: `command`, `runId`, `job`, `failed: true`,
+/// `exitStatus` and the `error` line printed on stderr.
+enum FailureSummary {
+    static func write(_ spec: JobSpec, _ error: Error) {
+        guard let path = spec.common.summaryJSON?.value else { return }
+        let failure = error as? CommandFailure
+        let fields: [String: Any] = [
+            "command": spec.command.rawValue,
+            "runId": Console.currentRunId ?? "",
+            "job": spec.jobName,
+            "failed": true,
+            "exitStatus": Int(failure?.status ?? ExitStatus.failure),
+            "error": failure?.message ?? "\(error)",
+        ]
+        guard let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        // Best effort: the run's own failure line says what went wrong either way.
+        try? (data + Data("\n".utf8)).write(to: URL(fileURLWithPath: path))
+    }
+}

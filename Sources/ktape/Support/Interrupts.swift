@@ -1,0 +1,58 @@
+import Dispatch
+import Foundation
+import Threads
+
+/// SIGTERM and SIGINT end every command with one line and the status shells expect (128 + the
+/// signal: 130, 143). Backup and restore stop through `stop`: they end their work cleanly (uploads
+/// aborted, resume state written, lease released) and return. Other commands, and a run that has not
+/// ended cleanly `grace` seconds after the signal, end at once; a second signal ends the process too.
+enum Interrupts {
+    /// Raised by the first signal; backup and restore hand it to their engines.
+    static let stop = StopSignal()
+    /// How long a run may take to end cleanly after the first signal.
+    static let grace: TimeInterval = 25
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var cooperative = false
+    nonisolated(unsafe) private static var received: Int32?
+    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+
+    /// Takes SIGINT and SIGTERM over for the whole run.
+    static func install() {
+        for signal in [SIGINT, SIGTERM] {
+            Foundation.signal(signal, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
+            source.setEventHandler { arrived(signal) }
+            source.resume()
+            lock.withLock { sources.append(source) }
+        }
+    }
+
+    /// Called by a command whose engine stops through `stop`.
+    static func stopCooperatively() { lock.withLock { cooperative = true } }
+
+    /// The exit status for the signal received (143 if none was, which a caller asking has no reason to be).
+    static var exitStatus: Int32 { 128 + (lock.withLock { received } ?? SIGTERM) }
+
+    static func name(_ signal: Int32) -> String { signal == SIGINT ? "SIGINT" : "SIGTERM" }
+
+    private static func arrived(_ signal: Int32) {
+        let (first, waits) = lock.withLock { () -> (Bool, Bool) in
+            defer { if received == nil { received = signal } }
+            return (received == nil, cooperative)
+        }
+        guard first else {
+            Console.standard.failure("interrupted by \(name(signal)) again: stopping at once; a lock left behind expires with its lease")
+            _exit(128 + signal)
+        }
+        guard waits else {
+            Console.standard.failure("interrupted by \(name(signal))")
+            exit(128 + signal)
+        }
+        stop.request(name(signal))
+        DispatchQueue.global().asyncAfter(deadline: .now() + grace) {
+            Console.standard.failure("interrupted by \(name(signal)): the run did not end cleanly within \(Int(grace)) s; stopping at once (a lock left behind expires with its lease)")
+            _exit(128 + signal)
+        }
+    }
+}

@@ -1,0 +1,240 @@
+import Foundation
+import Spawn
+import Inspection
+import KtapeTestSupport
+import Layout
+import ObjectStore
+import Prune
+import SigV4
+import StoreMetadata
+import Testing
+
+/// A store as backups leave it, built directly: each run writes objects of `perObject` records with
+/// known times into partitions 0 and 1 of topic `events`, with `.keys.json` companions on partition 1,
+/// and its manifest.
+final class PruneFixture: @unchecked Sendable {
+    let store: any ObjectStore
+    let layout = StoreLayout(prefix: "prod", topicsDir: "topics")
+    private var next: [Int32: Int64] = [0: 0, 1: 0]
+    private var runs = 0
+    /// Keys written, oldest first, per partition.
+    private(set) var keys: [Int32: [String]] = [:]
+
+    init(store: any ObjectStore = MemoryStore()) { self.store = store }
+
+    /// One run: per partition, an object per entry of `times`, each holding `perObject` records whose
+    /// newest has that time (epoch ms). `lock` puts Object Lock retention on those objects.
+    func run(times: [Int64], perObject: Int64 = 10, lock: (Int32, Int) -> Bool = { _, _ in false }) async throws {
+        runs += 1
+        let started = Date(timeIntervalSince1970: 1_800_000_000 + Double(runs) * 3600)
+        let runId = RunID(startedAt: started, shard: "all", randomSuffix: UInt32(runs))
+        var objects: [ManifestObject] = [], partitions: [ManifestPartition] = []
+        for p: Int32 in [0, 1] {
+            let start = next[p] ?? 0
+            for (index, time) in times.enumerated() {
+                let first = start + Int64(index) * perObject
+                let key = layout.key(for: try ObjectKey(topic: "events", partition: p, startOffset: first, kind: ObjectFileKind(.values)))
+                let body = Array(String(repeating: "{\"n\":1}\n", count: Int(perObject)).utf8)
+                var options = PutOptions()
+                if lock(p, index) { options.objectLock = ObjectLockRetention(mode: .governance, retainUntil: Date().addingTimeInterval(86_400)) }
+                try await store.put(key, body: body, options: options)
+                var companions: [String] = []
+                if p == 1 {
+                    let companion = layout.key(for: try ObjectKey(topic: "events", partition: p, startOffset: first,
+                                                                   kind: ObjectFileKind(.keys)))
+                    try await store.put(companion, body: Array(String(repeating: "\"k\"\n", count: Int(perObject)).utf8), options: options)
+                    companions = [companion]
+                }
+                keys[p, default: []].append(key)
+                objects.append(ManifestObject(key: key, topic: "events", partition: p, firstOffset: first, lastOffset: first + perObject - 1,
+                                              recordCount: perObject, byteSize: Int64(body.count), sha256: sha(body),
+                                              companionKeys: companions, minTimestamp: time - 5, maxTimestamp: time))
+            }
+            let end = start + Int64(times.count) * perObject
+            partitions.append(ManifestPartition(topic: "events", partition: p, startOffset: start, endOffset: end, endOffsetAtStart: end))
+            next[p] = end
+        }
+        let manifest = RunManifest(runId: runId, previousRunId: nil, job: "test", shard: "all", startedAt: started, finishedAt: started,
+                                   store: ManifestStoreSettings(topicsDir: "topics", format: .confluentJSON, compression: .none),
+                                   configHash: "h", topics: [ManifestTopic(name: "events", partitionCount: 2)],
+                                   partitions: partitions, objects: objects)
+        try await store.put(layout.runManifestKey(runId), body: Array(try manifest.encoded(layout: layout)))
+    }
+
+    func sha(_ body: [UInt8]) -> String { Digest.hex(Digest.sha256(body)) }
+
+    func request(before cutoff: Int64, topics: [String]? = nil, dryRun: Bool = false, store: (any ObjectStore)? = nil) throws -> PruneRequest {
+        var document: [String: JobRawValue] = ["store": .scalar("/unused"), "before": .scalar(String(cutoff))]
+        if let topics { document["topics"] = .list(topics) }
+        if dryRun { document["dry-run"] = .scalar("true") }
+        let spec = try JobSpec(document: .flags(document), command: .prune)
+        return PruneRequest(job: "test", settings: try #require(spec.prune), store: store ?? self.store, layout: layout)
+    }
+
+    func verify() async throws -> VerifyReport {
+        try await StoreVerifier(store: store, layout: layout).run()
+    }
+
+    func existing() async throws -> Set<String> { Set(try await store.listAll(prefix: layout.topicsFolder).map(\.key)) }
+}
+
+@Suite struct PruneTests {
+    @Test func wholeObjectsGoFromTheOldestEndAndTheNewStartIsRecorded() async throws {
+        let fixture = PruneFixture()
+        try await fixture.run(times: [1_000, 2_000, 3_000])
+        try await fixture.run(times: [4_000, 5_000])
+        let summary = try await PruneEngine.run(try fixture.request(before: 3_500))
+        #expect(summary.objects == 6)
+        #expect(summary.records == 60)
+        #expect(summary.partitions.map(\.newFirstOffset) == [30, 30])
+        let left = try await fixture.existing()
+        #expect(left == Set([0, 1].flatMap { p in (fixture.keys[p] ?? []).suffix(2) } + [
+            "prod/topics/events/partition=1/events+1+0000000030.keys.json", "prod/topics/events/partition=1/events+1+0000000040.keys.json"]))
+        let pruned = try await PrunedStateKeeper.read(store: fixture.store, layout: fixture.layout)
+        #expect(pruned.partitions.map(\.firstOffset) == [30, 30])
+        #expect(pruned.partitions.allSatisfy { $0.pruneId == summary.pruneId && $0.objects == 3 && $0.records == 30 })
+        // The pruned store is whole: verify reads what is left and finds nothing wrong.
+        let report = try await fixture.verify()
+        #expect(report.problems.isEmpty, "\(report.problems)")
+        #expect(report.recordsChecked == 40)
+        // A second prune with the same cutoff has nothing left to do.
+        #expect(try await PruneEngine.run(try fixture.request(before: 3_500)).objects == 0)
+    }
+
+    @Test func aNewerObjectStopsThePartitionSoNoHoleIsLeft() async throws {
+        let fixture = PruneFixture()
+        try await fixture.run(times: [1_000, 9_000, 2_000])
+        let summary = try await PruneEngine.run(try fixture.request(before: 5_000))
+        #expect(summary.partitions.map(\.objects) == [1, 1])
+        #expect(summary.partitions.map(\.newFirstOffset) == [10, 10])
+        #expect(try await fixture.verify().problems.isEmpty)
+    }
+
+    @Test func objectLockKeepsAnObjectNamesItAndStopsThere() async throws {
+        let fixture = PruneFixture()
+        try await fixture.run(times: [1_000, 2_000, 3_000], lock: { p, index in p == 0 && index == 1 })
+        let summary = try await PruneEngine.run(try fixture.request(before: 9_000))
+        #expect(summary.partitions.map(\.objects) == [1, 3])
+        #expect(summary.keptLocked == [fixture.keys[0]?[1]].compactMap { $0 })
+        #expect(summary.line.contains("1 kept by Object Lock"), "\(summary.line)")
+        #expect(try await fixture.verify().problems.isEmpty)
+    }
+
+    @Test func aDryRunChangesNothing() async throws {
+        let fixture = PruneFixture()
+        try await fixture.run(times: [1_000, 2_000])
+        let before = try await fixture.existing()
+        let summary = try await PruneEngine.run(try fixture.request(before: 5_000, dryRun: true))
+        #expect(summary.dryRun && summary.objects == 4)
+        #expect(try await fixture.existing() == before)
+        #expect(!(try await fixture.store.exists(fixture.layout.prunedKey)))
+        #expect(!(try await fixture.store.exists(fixture.layout.storeLockKey)))
+    }
+
+    @Test func onlyTheSelectedTopicsArePruned() async throws {
+        let fixture = PruneFixture()
+        try await fixture.run(times: [1_000])
+        #expect(try await PruneEngine.run(try fixture.request(before: 5_000, topics: ["other"])).objects == 0)
+        #expect(try await fixture.existing().count == 3)
+    }
+
+    @Test func aPruneIsRefusedBesideABackupOfTheSameTopic() async throws {
+        let fixture = PruneFixture()
+        try await fixture.run(times: [1_000])
+        let now = Date()
+        let backup = LeaseTable.Lease(runId: "20261205T000000.000Z-all-00000001", command: "backup", job: "nightly", holder: "otherhost pid 1",
+                                      claims: [LeaseTable.Claim(topic: "events")], acquiredAt: now, expiresAt: now.addingTimeInterval(600))
+        try await fixture.store.put(fixture.layout.storeLockKey, body: Array(try LeaseTable(leases: [backup]).encoded()))
+        let error = await #expect(throws: PruneError.self) { try await PruneEngine.run(try fixture.request(before: 5_000)) }
+        #expect(error?.message.contains("topic events is held by backup of job nightly") == true, "\(error?.message ?? "")")
+        #expect(try await fixture.existing().count == 3)
+    }
+
+    /// A prune stopped after any number of requests (as a SIGKILL stops it) leaves a store that
+    /// verify passes, and a rerun ends where an uninterrupted prune ends.
+    @Test(arguments: Array(1...32))
+    func aPruneKilledAtAnyPointLeavesAWholeStoreAndARerunFinishes(_ requests: Int) async throws {
+        let fixture = PruneFixture()
+        try await fixture.run(times: [1_000, 2_000, 3_000])
+        try await fixture.run(times: [4_000])
+        let dying = DyingStore(base: fixture.store, after: requests)
+        var killed = try fixture.request(before: 3_500, store: dying)
+        // Its lease names a process of this host that is gone, as a SIGKILL'd prune's does.
+        let gone = ChildProcess()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        killed.holder = "\(ProcessInfo.processInfo.hostName) pid \(gone.processIdentifier)"
+        _ = try? await PruneEngine.run(killed)
+        let report = try await fixture.verify()
+        #expect(report.problems.isEmpty, "after \(requests) requests: \(report.problems)")
+        _ = try await PruneEngine.run(try fixture.request(before: 3_500))
+        let pruned = try await PrunedStateKeeper.read(store: fixture.store, layout: fixture.layout)
+        #expect(pruned.partitions.map(\.firstOffset) == [30, 30])
+        #expect(try await fixture.existing() == Set((fixture.keys[0] ?? []).suffix(1) + (fixture.keys[1] ?? []).suffix(1)
+            + ["prod/topics/events/partition=1/events+1+0000000030.keys.json"]))
+        #expect(try await fixture.verify().problems.isEmpty)
+    }
+}
+
+/// Passes `after` requests to its base store, then fails every one, as a process killed at that point.
+final class DyingStore: ObjectStore, @unchecked Sendable {
+    let base: any ObjectStore
+    private let lock = NSLock()
+    private var left: Int
+    var location: String { base.location }
+
+    init(base: any ObjectStore, after: Int) {
+        self.base = base
+        left = after
+    }
+
+    private func step() throws {
+        let alive = lock.withLock {
+            defer { left -= 1 }
+            return left > 0
+        }
+        if !alive { throw StoreError(.io, operation: "request", location: location, message: "the process was killed") }
+    }
+
+    func put(_ key: String, body: [UInt8], options: PutOptions) async throws -> PutResult { try step(); return try await base.put(key, body: body, options: options) }
+    func createMultipartUpload(_ key: String, options: PutOptions) async throws -> String { try step(); return try await base.createMultipartUpload(key, options: options) }
+    func uploadPart(_ key: String, uploadId: String, partNumber: Int, body: [UInt8]) async throws -> CompletedPart {
+        try step(); return try await base.uploadPart(key, uploadId: uploadId, partNumber: partNumber, body: body)
+    }
+    func completeMultipartUpload(_ key: String, uploadId: String, parts: [CompletedPart]) async throws -> PutResult {
+        try step(); return try await base.completeMultipartUpload(key, uploadId: uploadId, parts: parts)
+    }
+    func abortMultipartUpload(_ key: String, uploadId: String) async throws { try step(); try await base.abortMultipartUpload(key, uploadId: uploadId) }
+    func listMultipartUploads(prefix: String) async throws -> [MultipartUploadInfo] { try step(); return try await base.listMultipartUploads(prefix: prefix) }
+    func get(_ key: String, range: ByteRange?) async throws -> [UInt8] { try step(); return try await base.get(key, range: range) }
+    func getTagged(_ key: String) async throws -> TaggedObject { try step(); return try await base.getTagged(key) }
+    func head(_ key: String) async throws -> ObjectInfo { try step(); return try await base.head(key) }
+    func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int) async throws -> ListPage {
+        try step(); return try await base.list(prefix: prefix, delimiter: delimiter, continuationToken: continuationToken, maxKeys: maxKeys)
+    }
+    func listAll(prefix: String, startAfter: String) async throws -> [ObjectSummary] {
+        try step(); return try await base.listAll(prefix: prefix, startAfter: startAfter)
+    }
+    func delete(_ key: String, ifMatch: String?) async throws { try step(); try await base.delete(key, ifMatch: ifMatch) }
+    // One key at a time, so a kill can fall between any two deletes.
+    func delete(keys: [String]) async throws { for key in keys { try await delete(key) } }
+}
+
+/// Prune against moto's S3 server (signatures checked), on a bucket with Object Lock.
+@Suite struct S3PruneTests {
+    @Test func aLockedObjectOnS3IsKeptAndNamedAndTheRestGoes() async throws {
+        let store = try await S3TestServer.shared.value.freshStore(objectLock: true)
+        let fixture = PruneFixture(store: store)
+        try await fixture.run(times: [1_000, 2_000, 3_000], lock: { p, index in p == 1 && index == 2 })
+        try await fixture.run(times: [9_000])
+        let summary = try await PruneEngine.run(try fixture.request(before: 5_000))
+        #expect(summary.partitions.map(\.objects) == [3, 2])
+        #expect(summary.keptLocked == [fixture.keys[1]?[2]].compactMap { $0 })
+        let pruned = try await PrunedStateKeeper.read(store: store, layout: fixture.layout)
+        #expect(pruned.partitions.map(\.firstOffset) == [30, 20])
+        let report = try await fixture.verify()
+        #expect(report.problems.isEmpty, "\(report.problems)")
+        #expect(report.recordsChecked == 10 + 20)
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Kafka
+import KtapeTestSupport
+import Layout
+import ObjectStore
+import Restore
+import StoreMetadata
+import Testing
+
+/// Restore of a pruned store (what remains, no flags) and of one whose oldest objects were deleted
+/// by hand (refused, unless the restore starts after them or accepts the loss).
+@Suite struct PrunedStoreTests {
+    func setup() async throws -> (KafkaMockCluster, StoreFixture, [Int32: [Layout.KafkaRecord]], RunManifest) {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let fixture = StoreFixture()
+        let records: [Int32: [Layout.KafkaRecord]] = [0: awkwardRecords(count: 20, partition: 0), 1: awkwardRecords(count: 15, partition: 1)]
+        let manifest = try await fixture.writeRun(["events": records], partitionCounts: ["events": 2], perObject: 5)
+        try cluster.createTopic("events", partitions: 2)
+        return (cluster, fixture, records, manifest)
+    }
+
+    func first(_ count: Int, of manifest: RunManifest, partition: Int32) -> [ManifestObject] {
+        Array(manifest.objects(topic: "events", partition: partition).prefix(count))
+    }
+
+    @Test func aPrunedStoreRestoresWhatRemains() async throws {
+        let (cluster, fixture, records, manifest) = try await setup()
+        let pruned = first(2, of: manifest, partition: 0)
+        try await PrunedStateKeeper.record([PrunedState.Partition(topic: "events", partition: 0, firstOffset: 10, prunedAt: Date(),
+                                                                  pruneId: "p", objects: 2, records: 10, bytes: 0)],
+                                           store: fixture.store, layout: fixture.layout)
+        for object in pruned { try await fixture.store.delete(object.key) }
+        let result = try await restore(fixture, mockOptions(cluster))
+        #expect(result.summary.producedRecords == 25)
+        let got = try readTarget(cluster.config, topic: "events", partitions: 2)
+        #expect(differences(expected: Array((records[0] ?? []).dropFirst(10)), got: got[0] ?? []) == [])
+        #expect(differences(expected: records[1] ?? [], got: got[1] ?? []) == [])
+    }
+
+    @Test func deletedOldestObjectsStopARestoreThatNeedsThem() async throws {
+        let (cluster, fixture, records, manifest) = try await setup()
+        for object in first(2, of: manifest, partition: 0) { try await fixture.store.delete(object.key) }
+
+        let error = await #expect(throws: RestoreError.self) { try await restore(fixture, mockOptions(cluster)) }
+        #expect(error?.isInvalidInput == true)
+        #expect(error?.message.contains("events/0 offsets [0, 10) (2 objects)") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("--allow-missing") == true)
+        #expect(try readTarget(cluster.config, topic: "events", partitions: 2).values.allSatisfy(\.isEmpty))
+
+        // Starting after the missing range needs none of it: no flag, nothing missing reported.
+        var later = mockOptions(cluster)
+        later.fromTime = (records[0] ?? [])[10].timestamp
+        let fromLater = try await restore(fixture, later)
+        #expect(fromLater.summary.missingRanges.isEmpty)
+        #expect(fromLater.summary.producedRecords == 25)
+    }
+
+    @Test func allowMissingRestoresWhatIsThereAndListsTheMissingRanges() async throws {
+        let (cluster, fixture, records, manifest) = try await setup()
+        for object in first(2, of: manifest, partition: 0) { try await fixture.store.delete(object.key) }
+        var options = mockOptions(cluster)
+        options.allowMissing = true
+        let result = try await restore(fixture, options)
+        #expect(result.summary.missingRanges == ["events/0 offsets [0, 10) (2 objects)"])
+        #expect(result.summary.producedRecords == 25)
+        let got = try readTarget(cluster.config, topic: "events", partitions: 2)
+        #expect(differences(expected: Array((records[0] ?? []).dropFirst(10)), got: got[0] ?? []) == [])
+        // A rerun finds everything there.
+        let rerun = try await restore(fixture, options)
+        #expect(rerun.summary.producedRecords == 0 && rerun.summary.alreadyPresentRecords == 25)
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Kafka
+import Layout
+import ObjectStore
+import Restore
+import Testing
+
+/// Buckets laid out by each of the Confluent S3 sink's partitioners, with other offset paddings:
+/// restore reads them all, partition by partition in offset order whatever the folders, and
+/// `topic.regex.list` still matches the file name as stored.
+@Suite struct SinkLayoutTests {
+    func values(_ records: [Kafka.KafkaRecord]?) -> [String] {
+        (records ?? []).map { String(decoding: $0.value ?? [], as: UTF8.self) }
+    }
+
+    func restore(_ store: MemoryStore, topics: [String: Int32], topicsDir: String = "topics",
+                 _ adjust: (inout RestoreOptions) throws -> Void = { _ in }) async throws -> (KafkaMockCluster, RestoreResult) {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        for (topic, partitions) in topics { try cluster.createTopic(topic, partitions: partitions) }
+        var options = mockOptions(cluster)
+        try adjust(&options)
+        let result = try await RestoreEngine(store: store, layout: StoreLayout(topicsDir: topicsDir), options: options).run()
+        return (cluster, result)
+    }
+
+    /// `filename.offset.zero.pad.width=5` and a TimeBasedPartitioner's hourly folders (`path.format`
+    /// `'year'=YYYY/'month'=MM/'day'=dd/'hour'=HH`): an hour's files sort before the next hour's.
+    @Test func timeBasedPartitionerWithFiveDigitOffsets() async throws {
+        let store = MemoryStore()
+        let hour = "topics/clicks/year=2026/month=11/day=24/hour="
+        try await store.put(hour + "14/clicks+0+00003.json", body: Array("\"d\"\n\"e\"\n".utf8))
+        try await store.put(hour + "13/clicks+0+00000.json", body: Array("\"a\"\n\"b\"\n\"c\"\n".utf8))
+        try await store.put(hour + "13/clicks+0+00000.keys.json", body: Array("\"k1\"\n\"k2\"\n\"k3\"\n".utf8))
+        try await store.put(hour + "14/clicks+1+00000.json", body: Array("\"x\"\n".utf8))
+        let (cluster, result) = try await restore(store, topics: ["clicks": 2])
+        #expect(result.summary.producedRecords == 6)
+        let got = try readTarget(cluster.config, topic: "clicks", partitions: 2)
+        #expect(values(got[0]) == ["\"a\"", "\"b\"", "\"c\"", "\"d\"", "\"e\""])
+        #expect(got[0]?.prefix(3).map(\.key) == ["k1", "k2", "k3"].map { Array($0.utf8) })
+        #expect(values(got[1]) == ["\"x\""])
+        #expect(!result.summary.warnings.contains { $0.contains("interleave") || $0.contains("in no object") }, "\(result.summary.warnings)")
+    }
+
+    /// A FieldPartitioner interleaves a partition's offsets across its folders: objects go in start
+    /// order, an object starting inside another folder's is no overlap, and the plan says so.
+    @Test func fieldPartitionerInterleavedFolders() async throws {
+        let store = MemoryStore()
+        try await store.put("data/orders/region=us/orders+0+0000000000.json", body: Array("\"us-0\"\n\"us-2\"\n".utf8))
+        try await store.put("data/orders/region=eu/orders+0+0000000001.json", body: Array("\"eu-1\"\n\"eu-3\"\n".utf8))
+        try await store.put("data/orders/region=us/orders+0+0000000004.json", body: Array("\"us-4\"\n".utf8))
+        let (cluster, result) = try await restore(store, topics: ["orders": 1], topicsDir: "data")
+        #expect(values(try readTarget(cluster.config, topic: "orders", partitions: 1)[0]) == ["\"us-0\"", "\"us-2\"", "\"eu-1\"", "\"eu-3\"", "\"us-4\""])
+        #expect(result.summary.warnings.filter { $0.contains("interleave") } == [
+            "topic orders: objects of a partition interleave their offsets across folders (a time- or field-based partitioner); they are restored in start-offset order, and as the files carry no offsets, interleaved records keep the order of their objects",
+        ])
+        #expect(!result.summary.warnings.contains { $0.contains("are in no object") })
+    }
+
+    /// Within one folder an object that starts inside the one before it is still refused.
+    @Test func overlapInsideAFolderIsRefused() async throws {
+        let store = MemoryStore()
+        try await store.put("topics/t/hour=13/t+0+000.json", body: Array("1\n2\n3\n".utf8))
+        try await store.put("topics/t/hour=13/t+0+002.json", body: Array("3\n".utf8))
+        try await store.put("topics/t/hour=14/t+0+001.json", body: Array("9\n".utf8))
+        let error = await #expect(throws: RestoreError.self) { try await restore(store, topics: ["t": 1]).1.summary.line }
+        #expect(error?.message.contains("t+0+002.json starts at offset 2, inside the object before it") == true)
+    }
+
+    /// Folders that follow each other (wall-clock hours) still show a hole between them.
+    @Test func holeBetweenHourFoldersIsReported() async throws {
+        let store = MemoryStore()
+        try await store.put("topics/t/hour=13/t+0+000.json", body: Array("1\n2\n".utf8))
+        try await store.put("topics/t/hour=14/t+0+005.json", body: Array("6\n".utf8))
+        let (_, result) = try await restore(store, topics: ["t": 1])
+        #expect(result.summary.producedRecords == 3)
+        #expect(result.summary.warnings.contains { $0.hasSuffix("t+0+005.json: offsets 2…4 are in no object (compacted away, transaction markers, or a missing object)") })
+    }
+
+    /// The regex matches the name as stored (`orders+0+00007.json`), not a ten-digit rendering of it.
+    @Test func topicRegexListMatchesTheStoredFileName() async throws {
+        let store = MemoryStore()
+        try await store.put("topics/orders/partition=0/orders+0+00000.json", body: Array("1\n2\n".utf8))
+        try await store.put("topics/orders/partition=0/orders+0+00007.json", body: Array("8\n".utf8))
+        let (cluster, result) = try await restore(store, topics: ["orders": 1]) {
+            $0.topicRegexList = try TopicRegexList(parsing: #"orders:orders\+0\+\d{4}7\.json"#)
+        }
+        #expect(result.summary.producedRecords == 1)
+        #expect(values(try readTarget(cluster.config, topic: "orders", partitions: 1)[0]) == ["8"])
+    }
+}
