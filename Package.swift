@@ -65,7 +65,7 @@ let package = Package(
 
         .testTarget(name: "LayoutTests", dependencies: ["Layout", "TimeText"]),
         .testTarget(name: "GzipTests", dependencies: ["Spawn", "Gzip"]),
-        .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
+        .testTarget(name: "ChecksumsTests", dependencies: ["Spawn", "Checksums"]),
         .testTarget(name: "JobFileTests", dependencies: ["JobFile", "Layout", "KtapeTestSupport"]),
         .testTarget(name: "SigV4Tests", dependencies: ["Spawn", "SigV4"]),
         .testTarget(name: "ThreadsTests", dependencies: ["Threads"]),

@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 import Testing
 @testable import Checksums
 
@@ -105,7 +106,7 @@ struct CRC64NVMETests {
             for n in range(int(sys.argv[2])):
                 print(format(checksums.crc64nvme(open(f"{sys.argv[1]}/{n}", "rb").read()), "x"))
             """
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = repositoryRoot().appendingPathComponent(".venv/bin/python")
         process.arguments = ["-c", script, directory.path, String(sizes.count)]
         let output = Pipe()

@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 
 /// The AWS CLI from the test venv, run against the test S3 server with its keys: what a user copying a
 /// bucket runs (`aws s3 sync`, `aws s3 cp`).
@@ -7,7 +8,7 @@ public enum AWSCLI {
     /// its config file (e.g. `s3 =` settings of the default profile).
     @discardableResult
     public static func run(_ arguments: [String], server: S3TestServer, config: String = "") throws -> String {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = S3TestServer.repositoryRoot().appendingPathComponent(".venv/bin/aws")
         process.arguments = arguments + ["--endpoint-url", server.endpoint]
         var environment = ProcessInfo.processInfo.environment
