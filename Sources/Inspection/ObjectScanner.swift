@@ -2,6 +2,7 @@ import Checksums
 import Gzip
 import Layout
 import ObjectStore
+import RecordFormats
 import SigV4
 
 /// What reading one object in full found.

@@ -1,5 +1,6 @@
 import Foundation
 import Gzip
+import JobSpec
 import KtapeTestSupport
 import Testing
 @testable import Backup

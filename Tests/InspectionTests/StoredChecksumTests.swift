@@ -4,6 +4,7 @@ import Foundation
 import KtapeTestSupport
 import Layout
 import ObjectStore
+import RecordFormats
 import Testing
 
 /// `verify --stored-checksums` against moto with signature checking: the checksum S3 keeps with each

@@ -1,5 +1,6 @@
 import Checksums
 import Foundation
+import Layout
 
 /// An object store in memory, for tests of the engines. Enforces S3's multipart rules and key rules.
 public final class MemoryStore: ObjectStore, @unchecked Sendable {

@@ -1,6 +1,7 @@
 import Checksums
 import Foundation
 import SigV4
+import Layout
 
 /// An `ObjectStore` on S3 or an S3-compatible server, over libcurl, signed with SigV4.
 ///
