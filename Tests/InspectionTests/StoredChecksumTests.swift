@@ -94,7 +94,7 @@ struct StoredChecksumTests {
         let source = try await server.freshStore()
         let target = try await server.freshStore()
         _ = try await Self.backUp(into: source, etags: false)
-        try AWSCLI.run(["s3"] + command + ["s3://\(source.config.bucket)/prod", "s3://\(target.config.bucket)/prod", "--quiet"],
+        try await AWSCLI.run(["s3"] + command + ["s3://\(source.config.bucket)/prod", "s3://\(target.config.bucket)/prod", "--quiet"],
                        server: server, config: "[default]\ns3 =\n  multipart_threshold = 64MB\n")
         let report = try await Self.verify(target)
         #expect(report.problems == [], "\(report.problems)")
@@ -110,7 +110,7 @@ struct StoredChecksumTests {
         let source = try await server.freshStore()
         let target = try await server.freshStore()
         let manifest = try await Self.backUp(into: source, etags: false)
-        try AWSCLI.run(["s3", "sync", "s3://\(source.config.bucket)/prod", "s3://\(target.config.bucket)/prod", "--quiet"], server: server)
+        try await AWSCLI.run(["s3", "sync", "s3://\(source.config.bucket)/prod", "s3://\(target.config.bucket)/prod", "--quiet"], server: server)
         let large = manifest.objects[1]
         #expect(large.byteSize > 8 * 1024 * 1024)
         let report = try await Self.verify(target)
@@ -132,7 +132,7 @@ struct StoredChecksumTests {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("ktape-object-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: file) }
         try Data(try await store.get(victim.key)).write(to: file)
-        try AWSCLI.run(["s3", "cp", file.path, "s3://\(store.config.bucket)/\(victim.key)", "--checksum-algorithm", "CRC32", "--quiet"],
+        try await AWSCLI.run(["s3", "cp", file.path, "s3://\(store.config.bucket)/\(victim.key)", "--checksum-algorithm", "CRC32", "--quiet"],
                        server: server)
         let report = try await Self.verify(store)
         #expect(report.problems.map(\.subject) == [victim.key])

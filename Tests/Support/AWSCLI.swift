@@ -6,8 +6,18 @@ import Spawn
 public enum AWSCLI {
     /// Runs `aws <arguments> --endpoint-url <server>`; throws when it exits non-zero. `config`: the text of
     /// its config file (e.g. `s3 =` settings of the default profile).
+    /// The CLI takes seconds (minutes on a loaded machine); it is waited for on a thread of its own, never
+    /// on one of the cooperative pool's two, which other tests of the same process need meanwhile.
     @discardableResult
-    public static func run(_ arguments: [String], server: S3TestServer, config: String = "") throws -> String {
+    public static func run(_ arguments: [String], server: S3TestServer, config: String = "") async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try runBlocking(arguments, server: server, config: config) })
+            }
+        }
+    }
+
+    private static func runBlocking(_ arguments: [String], server: S3TestServer, config: String) throws -> String {
         let process = ChildProcess()
         process.executableURL = S3TestServer.repositoryRoot().appendingPathComponent(".venv/bin/aws")
         process.arguments = arguments + ["--endpoint-url", server.endpoint]
