@@ -41,7 +41,10 @@ let package = Package(
         // Child processes started safely from many threads at once (Foundation's Process is not).
         .target(name: "CSpawn"),
         .target(name: "Spawn", dependencies: ["CSpawn"]),
-        .target(name: "ObjectStore", dependencies: ["Failures", "Layout", "SigV4", "Threads", "Spawn", "TimeText", "CCurl", "COpenSSL"]),
+        .target(name: "ObjectStore", dependencies: ["Failures", "Layout", "SigV4", "Checksums", "Threads", "Spawn", "TimeText", "CCurl", "COpenSSL"]),
+        // Checksums S3 also computes: CRC64NVME with carry-less multiplication (C) where the CPU has it.
+        .target(name: "CCRC64"),
+        .target(name: "Checksums", dependencies: ["CCRC64"]),
         // Streaming, deterministic gzip over zlib.
         .target(name: "Gzip", dependencies: ["CZlib"]),
         .target(name: "Kafka", dependencies: ["CRdKafka", "Failures", "Layout", "Threads"]),
@@ -53,38 +56,39 @@ let package = Package(
         .target(name: "MSKIAM", dependencies: ["Kafka", "ObjectStore", "SigV4"]),
         // YAML job files read into JobSpec's job document (line numbers kept for errors).
         .target(name: "JobFile", dependencies: ["JobSpec", "Layout", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Backup", dependencies: ["Failures", "JobSpec", "RecordFormats", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "SigV4", "TimeText"]),
+        .target(name: "Backup", dependencies: ["Failures", "JobSpec", "RecordFormats", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "SigV4", "Checksums", "TimeText"]),
         .target(name: "Restore", dependencies: ["Failures", "JobSpec", "RecordFormats", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "SigV4"]),
         // ktape prune: whole objects from the oldest end of each partition, recorded before they go.
         .target(name: "Prune", dependencies: ["Failures", "JobSpec", "Layout", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "TimeText"]),
         // ls and verify: what a store holds and whether it is whole (structure first, then data).
-        .target(name: "Inspection", dependencies: ["JobSpec", "RecordFormats", "Layout", "ObjectStore", "StoreMetadata", "Gzip", "TimeText"]),
+        .target(name: "Inspection", dependencies: ["JobSpec", "RecordFormats", "Layout", "ObjectStore", "StoreMetadata", "Gzip", "Checksums", "TimeText"]),
         .executableTarget(name: "ktape", dependencies: [
-            "Failures", "Layout", "RecordFormats", "JobSpec", "Kafka", "MSKIAM", "ObjectStore", "JobFile", "Backup", "Restore", "Prune", "Inspection", "SigV4", "Gzip", "BuildInfo", "Threads",
+            "Failures", "Layout", "RecordFormats", "JobSpec", "Kafka", "MSKIAM", "ObjectStore", "JobFile", "Backup", "Restore", "Prune", "Inspection", "SigV4", "Gzip", "Checksums", "BuildInfo", "Threads",
             "CRdKafka", "CCurl", "CZlib", "COpenSSL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "SyntheticStore", dependencies: ["JobSpec", "RecordFormats", "Layout", "SigV4"]),
+        .executableTarget(name: "SyntheticStore", dependencies: ["Checksums", "JobSpec", "RecordFormats", "Layout", "SigV4"]),
 
         .testTarget(name: "RecordFormatsTests", dependencies: ["RecordFormats", "TimeText"]),
         .testTarget(name: "JobSpecTests", dependencies: ["JobSpec", "Layout"]),
         .testTarget(name: "LayoutTests", dependencies: ["JobSpec", "Layout", "TimeText"]),
         .testTarget(name: "FailuresTests", dependencies: ["Failures"]),
         .testTarget(name: "GzipTests", dependencies: ["Spawn", "Gzip"]),
+        .testTarget(name: "ChecksumsTests", dependencies: ["Spawn", "Checksums"]),
         .testTarget(name: "JobFileTests", dependencies: ["JobSpec", "JobFile", "Layout", "KtapeTestSupport"]),
         .testTarget(name: "SigV4Tests", dependencies: ["Spawn", "SigV4"]),
         .testTarget(name: "ThreadsTests", dependencies: ["Threads"]),
         .testTarget(name: "SpawnTests", dependencies: ["Spawn"]),
-        .testTarget(name: "ObjectStoreTests", dependencies: ["Spawn", "ObjectStore", "Layout", "KtapeTestSupport"]),
+        .testTarget(name: "ObjectStoreTests", dependencies: ["Spawn", "ObjectStore", "Layout", "KtapeTestSupport", "Checksums"]),
         .testTarget(name: "StoreLockTests", dependencies: ["Spawn", "StoreLock", "ObjectStore", "Layout", "KtapeTestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "Layout", "KtapeTestSupport"]),
         .testTarget(name: "MSKIAMTests", dependencies: ["MSKIAM", "Kafka", "ObjectStore", "SigV4", "KtapeTestSupport"]),
         // Helpers shared by test targets (servers the tests start in their own processes).
         .target(name: "KtapeTestSupport", dependencies: ["ObjectStore", "Gzip", "Spawn"], path: "Tests/Support"),
-        .testTarget(name: "BackupTests", dependencies: ["Failures", "JobSpec", "Spawn", "Backup", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "KtapeTestSupport"]),
+        .testTarget(name: "BackupTests", dependencies: ["Failures", "JobSpec", "Spawn", "Backup", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "KtapeTestSupport", "Checksums"]),
         .testTarget(name: "RestoreTests", dependencies: ["Failures", "JobSpec", "RecordFormats", "Restore", "Backup", "Layout", "Kafka", "ObjectStore", "StoreMetadata", "Gzip", "KtapeTestSupport"]),
         .testTarget(name: "PruneTests", dependencies: ["Failures", "JobSpec", "Spawn", "Prune", "Inspection", "Layout", "ObjectStore", "StoreMetadata", "SigV4", "KtapeTestSupport"]),
-        .testTarget(name: "InspectionTests", dependencies: ["RecordFormats", "Inspection", "Layout", "ObjectStore", "StoreMetadata", "Gzip", "KtapeTestSupport"]),
+        .testTarget(name: "InspectionTests", dependencies: ["RecordFormats", "Inspection", "Layout", "ObjectStore", "StoreMetadata", "Gzip", "KtapeTestSupport", "Checksums"]),
         .testTarget(name: "KtapeTests", dependencies: ["Spawn", "KtapeTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -108,7 +108,9 @@ public enum BackupEngine {
             runId: runId, previousRunId: checkpoint.lastRunId, job: request.job, shard: request.settings.shardLabel,
             startedAt: started, finishedAt: finished,
             store: ManifestStoreSettings(topicsDir: request.layout.topicsDir, format: request.settings.format.value,
-                                         compression: request.settings.compression.value),
+                                         compression: request.settings.compression.value,
+                                         compressionLevel: request.settings.compression.value == .gzip
+                                             ? request.settings.compressionLevel.value : nil),
             configHash: configHash, topics: manifestTopics, partitions: covered.filter { !$0.range.isEmpty }, objects: objects,
             consumerGroupOffsets: groups.offsets)
         let key = request.layout.runManifestKey(runId)

@@ -1,11 +1,11 @@
 import CZlib
 
-/// Streaming gzip writer whose output depends only on the input bytes (for a given zlib build): fixed level 6,
-/// and a fixed 10-byte header (no mtime, no file name, OS byte 255 "unknown") written by hand around raw deflate,
-/// so the same records always give the same object.
+/// Streaming gzip writer whose output depends only on the input bytes and the level (for a given zlib build):
+/// a fixed 10-byte header (no mtime, no file name, OS byte 255 "unknown") written by hand around raw deflate,
+/// so the same records always give the same object. (Backups write their objects with `GzipBlocks`.)
 public final class GzipCompressor {
     /// The gzip header ktape writes: magic, CM=8 (deflate), no flags, MTIME=0, XFL=0, OS=255.
-    static let header: [UInt8] = [0x1F, 0x8B, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xFF]
+    public static let header: [UInt8] = [0x1F, 0x8B, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xFF]
 
     private let stream: ZStream
     private var crc: UInt = crc32(0, nil, 0)
@@ -15,9 +15,9 @@ public final class GzipCompressor {
     /// zlib writes here before output is appended to the caller's buffer; allocated once per stream.
     private let scratch: UnsafeMutableBufferPointer<UInt8>
 
-    /// A compressor at zlib level 6 (the gzip default).
-    public init() throws(GzipError) {
-        stream = try ZStream(mode: .deflate, level: 6, windowBits: -15)
+    /// A compressor at zlib `level`, 6 (gzip's default) unless told.
+    public init(level: Int32 = 6) throws(GzipError) {
+        stream = try ZStream(mode: .deflate, level: level, windowBits: -15)
         scratch = .allocate(capacity: 64 * 1024) // after the throwing call, so a failed init leaks nothing
     }
 

@@ -26,7 +26,7 @@ struct DataCheckResult: Sendable {
     var lastOffset: Int64?
 }
 
-/// Stage 2 for one object: read it in full, compare size and SHA-256 with the manifest, decode
+/// Stage 2 for one object: read it in full, compare size and checksum with the manifest, decode
 /// every line with the codec its name says, and check record count and offsets; then read each
 /// companion and check it has one decodable line per record.
 enum DataObjectCheck {
@@ -43,7 +43,8 @@ enum DataObjectCheck {
         var decoded = RecordBatch()
         let scan: ObjectScan
         do {
-            scan = try await ObjectScanner.scan(key, store: store, gzip: gzip, chunkSize: chunkSize) { line, _ in
+            let needsSHA256 = target.expected.map { $0.crc64nvme == nil && $0.sha256 != nil } ?? false
+            scan = try await ObjectScanner.scan(key, store: store, gzip: gzip, chunkSize: chunkSize, sha256: needsSHA256) { line, _ in
                 if isEnvelope {
                     decoded.removeAll()
                     try EnvelopeDecoder.decode(line, into: &decoded)
@@ -74,8 +75,12 @@ enum DataObjectCheck {
             if scan.bytes != expected.byteSize {
                 problem(key, "read \(scan.bytes) bytes, the manifest of run \(target.runId?.rawValue ?? "?") recorded \(expected.byteSize)")
             }
-            if scan.sha256 != expected.sha256 {
-                problem(key, "SHA-256 \(scan.sha256.prefix(16))… differs from the manifest's \(expected.sha256.prefix(16))…: the object's bytes changed")
+            if let crc = expected.crc64nvme {
+                if scan.crc64nvme.base64 != crc {
+                    problem(key, "CRC64NVME \(scan.crc64nvme.base64) differs from the manifest's \(crc): the object's bytes changed")
+                }
+            } else if let sha256 = expected.sha256, let read = scan.sha256, read != sha256 {
+                problem(key, "SHA-256 \(read.prefix(16))… differs from the manifest's \(sha256.prefix(16))…: the object's bytes changed")
             }
         }
         if let damage = scan.damage {

@@ -1,30 +1,34 @@
+import Checksums
 import Gzip
 import Layout
 import ObjectStore
 import RecordFormats
+import SigV4
 
 /// What reading one object in full found.
 struct ObjectScan: Sendable {
     /// Bytes as stored (compressed where gzip).
     var bytes: Int64 = 0
-    /// SHA-256 of the bytes as stored, lowercase hex.
-    var sha256 = ""
+    /// CRC64NVME of the bytes as stored.
+    var crc64nvme = CRC64NVME()
+    /// SHA-256 of the bytes as stored, lowercase hex, when asked for (manifests before version 3).
+    var sha256: String?
     /// Lines decoded without fault.
     var lines = 0
     /// The first fault in the content (gzip, a line, a truncated last line); nil when none.
     var damage: String?
 }
 
-/// Reads one object as ranged chunks (never whole), hashing and counting every byte as stored,
+/// Reads one object as ranged chunks (never whole), checksumming and counting every byte as stored,
 /// gunzipping in small slices so one chunk's output stays small, and handing each line to a decoder.
 /// A fault in the content stops the decoding but not the hashing, so the checksum is always compared.
 enum ObjectScanner {
     /// Throws only `StoreError` (the object could not be read); `decodeLine` gets each line and its
     /// 1-based number, and throws to mark the content damaged.
-    static func scan(_ key: String, store: any ObjectStore, gzip: Bool, chunkSize: Int,
+    static func scan(_ key: String, store: any ObjectStore, gzip: Bool, chunkSize: Int, sha256: Bool = false,
                      decodeLine: (UnsafeRawBufferPointer, Int) throws -> Void) async throws -> ObjectScan {
         var scan = ObjectScan()
-        let hasher = SHA256Hasher()
+        let hasher = sha256 ? SHA256Hasher() : nil
         var splitter = LineSplitter()
         let gunzip: GzipDecompressor?
         do { gunzip = gzip ? try GzipDecompressor() : nil } catch {
@@ -46,7 +50,8 @@ enum ObjectScanner {
         }
 
         for try await chunk in try await store.chunks(key, chunkSize: chunkSize) {
-            hasher.update(chunk)
+            scan.crc64nvme.update(chunk)
+            hasher?.update(chunk)
             scan.bytes += Int64(chunk.count)
             guard scan.damage == nil else { continue }
             guard let gunzip else {
@@ -66,7 +71,7 @@ enum ObjectScanner {
                 plain.withUnsafeBytes { feedLines($0) }
             }
         }
-        scan.sha256 = Digest.hex(hasher.finish())
+        scan.sha256 = hasher.map { Digest.hex($0.finish()) }
         if scan.damage == nil, let gunzip {
             do { try gunzip.finish() } catch { scan.damage = "\(error)" }
         }

@@ -16,6 +16,8 @@ public struct StoreContents: Sendable {
     public let layout: StoreLayout
     /// Size of every key listed under the topics dir.
     public let sizes: [String: Int64]
+    /// ETag of every key listed under the topics dir.
+    public let etags: [String: String]
     /// The listing of the topics dir sorted into partitions, companions and rejected keys.
     public let index: ObjectKeyIndex
     /// Readable manifests, in run order.
@@ -92,6 +94,7 @@ public struct StoreContents: Sendable {
         var contents = StoreContents(
             location: store.location, layout: layout,
             sizes: Dictionary(data.map { ($0.key, $0.size) }, uniquingKeysWith: { first, _ in first }),
+            etags: Dictionary(data.map { ($0.key, $0.etag) }, uniquingKeysWith: { first, _ in first }),
             index: ObjectKeyIndex(keys: data.map(\.key), layout: layout),
             runs: runs.sorted { ($0.manifest.runId, $0.key) < ($1.manifest.runId, $1.key) },
             unreadableManifests: unreadable.sorted { $0.manifest < $1.manifest },

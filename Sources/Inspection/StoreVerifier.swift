@@ -2,7 +2,8 @@ import Layout
 import ObjectStore
 
 /// `ktape verify`, staged like restic's check: structure first (manifests, run chain, presence and
-/// sizes, continuity, orphans), then data (every object read in full, `concurrency` at a time).
+/// sizes, continuity, orphans), then data (every object read in full, `concurrency` at a time, or
+/// with `storedChecksums` the checksums the store keeps compared without reading).
 public struct StoreVerifier: Sendable {
     public let store: any ObjectStore
     public let layout: StoreLayout
@@ -30,6 +31,7 @@ public struct StoreVerifier: Sendable {
         }
 
         let targets = structure.targets
+        if options.storedChecksums { return try await compareStoredChecksums(targets, contents: contents, report: report, progress: progress) }
         var state = VerifyProgress(objectsDone: 0, objectsTotal: targets.count, bytesDone: 0,
                                    bytesTotal: targets.reduce(0) { $0 + (contents.sizes[$1.key] ?? 0) })
         progress(state)
@@ -54,6 +56,30 @@ public struct StoreVerifier: Sendable {
             report.recordsChecked += result.records
         }
         if !contents.hasManifests { report.problems += Self.overlaps(results) }
+        return report
+    }
+
+    private func compareStoredChecksums(_ targets: [DataTarget], contents: StoreContents, report: VerifyReport,
+                                        progress: @escaping @Sendable (VerifyProgress) -> Void) async throws -> VerifyReport {
+        var report = report
+        guard contents.hasManifests else {
+            report.problems.append(VerifyFinding(.data, contents.location, "no manifests: the stored checksums have nothing to be "
+                + "compared with (a Confluent sink's bucket has none); run verify without --stored-checksums to read every object"))
+            return report
+        }
+        if targets.contains(where: { !$0.companionKeys.isEmpty }) {
+            report.notes.append("companions (.keys.json, .headers.json) were checked for presence only: manifests record no checksum for them")
+        }
+        let total = targets.count
+        progress(VerifyProgress(objectsDone: 0, objectsTotal: total, bytesDone: 0, bytesTotal: 0))
+        let outcome = try await StoredChecksumCheck.run(targets, listedETags: contents.etags, store: store,
+                                                        concurrency: options.headConcurrency) { done in
+            progress(VerifyProgress(objectsDone: done, objectsTotal: total, bytesDone: 0, bytesTotal: 0))
+        }
+        report.problems += outcome.findings
+        report.storedChecksumsCompared = total
+        report.notes.append("\(VerifyReport.count(outcome.byETag, "object")) matched by the ETag in the listing (the one S3 gave ktape's upload), "
+            + "\(outcome.byRequest) by the checksum S3 keeps with \(outcome.byRequest == 1 ? "it" : "them") (a HEAD each); no data read")
         return report
     }
 

@@ -40,6 +40,8 @@ public struct VerifyReport: Sendable {
     public var bytesRead: Int64 = 0
     /// Records decoded.
     public var recordsChecked: Int64 = 0
+    /// Objects whose stored checksum was compared with their manifest's (`--stored-checksums`, no data read).
+    public var storedChecksumsCompared = 0
 
     public init() {}
 
@@ -48,8 +50,10 @@ public struct VerifyReport: Sendable {
 
     /// One summary line: what was checked and how it went.
     public var summaryLine: String {
-        let what = "\(Self.count(runs, "run")), \(Self.count(objectsChecked, "object")) (+\(companionsChecked) companions), "
-            + "\(ByteCount.rounded(bytesRead)), \(Self.count(Int(recordsChecked), "record")) checked"
+        let what = storedChecksumsCompared > 0 && objectsChecked == 0
+            ? "\(Self.count(runs, "run")), \(Self.count(storedChecksumsCompared, "object")) checked by stored checksums (no data read)"
+            : "\(Self.count(runs, "run")), \(Self.count(objectsChecked, "object")) (+\(companionsChecked) companions), "
+                + "\(ByteCount.rounded(bytesRead)), \(Self.count(Int(recordsChecked), "record")) checked"
         let outcome = problems.isEmpty ? "no problems" : Self.count(problems.count, "problem")
         let warned = warnings.isEmpty ? "" : ", " + Self.count(warnings.count, "warning")
         return "verify: \(what): \(outcome)\(warned)"
@@ -67,6 +71,10 @@ public struct VerifyOptions: Sendable {
     public var chunkSize: Int
     /// Read every object in full (stage 2); off checks the structure only.
     public var readData: Bool
+    /// Stage 2 compares the checksum the store keeps with each object instead of reading it
+    /// (`StoredChecksumCheck`), `headConcurrency` requests at a time.
+    public var storedChecksums = false
+    public var headConcurrency = 32
     /// Count orphans and keys outside the layout as problems instead of warnings.
     public var strict: Bool
 

@@ -15,11 +15,13 @@ extension VerifyReport {
             var companionsChecked: Int
             var bytesRead: Int64
             var recordsChecked: Int64
+            var storedChecksumsCompared: Int
         }
         let finding = { (f: VerifyFinding) in Finding(stage: f.stage.rawValue, subject: f.subject, message: f.message) }
         let document = Document(store: store, clean: isClean, problems: problems.map(finding), warnings: warnings.map(finding),
                                 notes: notes, runs: runs, objectsChecked: objectsChecked, companionsChecked: companionsChecked,
-                                bytesRead: bytesRead, recordsChecked: recordsChecked)
+                                bytesRead: bytesRead, recordsChecked: recordsChecked,
+                                storedChecksumsCompared: storedChecksumsCompared)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(document), as: UTF8.self)

@@ -55,6 +55,7 @@ public enum JobKey: String, CaseIterable, Sendable {
     case topicsRegex = "topics-regex"
     case format
     case compression
+    case compressionLevel = "compression-level"
     case flushSize = "flush-size"
     case partSize = "part-size"
     case maxObjectBytes = "max-object-bytes"
@@ -92,7 +93,7 @@ public enum JobKey: String, CaseIterable, Sendable {
         case .bootstrapServers, .kafkaProperty, .store, .endpointURL, .region, .profile, .addressingStyle, .topicsDir, .logFormat, .summaryJSON,
              .metricsFile, .metricsPushURL, .verbose, .mskIAM, .stallTimeout, .consumerGroups, .sse, .sseKMSKeyID, .acl, .expectedBucketOwner:
             return .common
-        case .topics, .topicsRegex, .format, .compression, .flushSize, .partSize, .maxObjectBytes, .maxOpenObjects,
+        case .topics, .topicsRegex, .format, .compression, .compressionLevel, .flushSize, .partSize, .maxObjectBytes, .maxOpenObjects,
              .concurrency, .onInvalidJSON, .storeKeys, .storeHeaders, .groupID, .shard, .storageClass,
              .objectLockMode, .objectLockRetainDays:
             return .backup
@@ -116,10 +117,11 @@ public enum JobKey: String, CaseIterable, Sendable {
         case .mskIAM, .verbose, .storeKeys, .storeHeaders, .createTopics, .dryRun, .json, .repartition, .allowMissing: return "false"
         case .format: return StoreFormat.envelope.rawValue
         case .compression: return StoreCompression.none.rawValue
+        case .compressionLevel: return String(BackupSettings.defaultCompressionLevel)
         case .flushSize: return "100000"
         case .partSize: return "8MiB"
         case .maxObjectBytes: return "1GiB"
-        case .maxOpenObjects: return "16"
+        case .maxOpenObjects: return "8"
         case .concurrency: return "4"
         case .onInvalidJSON: return InvalidJSONPolicy.fail.rawValue
         case .storageClass: return StorageClass.standard.rawValue

@@ -62,6 +62,8 @@ public struct BackupSettings: Sendable {
     public var topicsRegex: Setting<WholeNameRegex>?
     public var format: Setting<StoreFormat>
     public var compression: Setting<StoreCompression>
+    /// zlib's level for gzip objects, 1 (fastest) to 9 (smallest); Confluent's `s3.compression.level`.
+    public var compressionLevel: Setting<Int>
     public var flushSize: Setting<Int>
     public var partSize: Setting<Int64>
     public var maxObjectBytes: Setting<Int64>
@@ -74,6 +76,9 @@ public struct BackupSettings: Sendable {
     public var shard: Setting<ShardAssignment>?
     public var storageClass: Setting<StorageClass>
     public var objectLock: Setting<ObjectLock>?
+
+    /// Chosen from measurements: see docs/backup.md ("Compression").
+    public static let defaultCompressionLevel = 2
 
     /// The manifest's shard label: `i/n`, `group:<id>` or `all`.
     public var shardLabel: String {

@@ -26,6 +26,14 @@ extension JobSpec {
             }
         }
 
+        let compression = try r.choiceWithDefault(.compression, StoreCompression.self)
+        let level = try r.integerWithDefault(.compressionLevel, atLeast: 1)
+        if level.value > 9 { throw r.error(.compressionLevel, "must be at most 9 (got \(level.value))") }
+        // Refused only where it would be ignored and is not the default, so a printed config reads back.
+        if level.value != BackupSettings.defaultCompressionLevel, compression.value != .gzip {
+            throw r.error(.compressionLevel, "only applies with compression: gzip (compression is \(compression.value.rawValue), \(compression.origin))")
+        }
+
         let partSize = try r.bytes(.partSize)
         if partSize.value < Int64(MultipartLimits.minPartSize) {
             throw r.error(.partSize, "must be at least 5 MiB (got \(partSize.value))")
@@ -69,7 +77,7 @@ extension JobSpec {
 
         return BackupSettings(
             topics: topics, topicsRegex: topicsRegex, format: format,
-            compression: try r.choiceWithDefault(.compression, StoreCompression.self),
+            compression: compression, compressionLevel: level,
             flushSize: try r.integerWithDefault(.flushSize, atLeast: 1), partSize: partSize, maxObjectBytes: maxObject,
             maxOpenObjects: try r.integerWithDefault(.maxOpenObjects, atLeast: 1),
             concurrency: try r.integerWithDefault(.concurrency, atLeast: 1), onInvalidJSON: onInvalid,

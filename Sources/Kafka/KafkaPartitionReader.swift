@@ -25,6 +25,11 @@ public final class KafkaPartitionReader: @unchecked Sendable {
 
     let client: RDKafkaClient
     private var topicNames = TopicNames()
+    /// The consumer queue (records, rebalances), read a batch at a time: `rd_kafka_consumer_poll` per
+    /// record locked the queue and read the clock once per record.
+    private let queue: OpaquePointer
+    /// Messages of the batch being handed over (reused).
+    private var batch = [UnsafeMutablePointer<rd_kafka_message_t>?](repeating: nil, count: 1024)
 
     /// Makes a reader. Give `groupID` to use ``subscribe(topics:)`` (group mode) or to read from
     /// committed offsets; without one, use ``assign(_:)``.
@@ -36,6 +41,10 @@ public final class KafkaPartitionReader: @unchecked Sendable {
         client = try RDKafkaClient(type: RD_KAFKA_CONSUMER, config: config, defaults: defaults) { conf in
             if groupID != nil { rd_kafka_conf_set_rebalance_cb(conf, Self.rebalanceCallback) }
         }
+        guard let queue = rd_kafka_queue_get_consumer(client.handle) else {
+            throw KafkaError(code: .init(RD_KAFKA_RESP_ERR__STATE), operation: "make a reader", detail: "the client has no consumer queue")
+        }
+        self.queue = queue
     }
 
     deinit {
@@ -44,6 +53,7 @@ public final class KafkaPartitionReader: @unchecked Sendable {
         // they must not be called: an `unowned` capture in one crashed a test process.
         client.state.startOffset = nil
         client.state.beforeRevoke = nil
+        rd_kafka_queue_destroy(queue)
         // Leaves the group (if any) cleanly before the client is destroyed.
         _ = rd_kafka_consumer_close(client.handle)
     }
@@ -114,16 +124,33 @@ public final class KafkaPartitionReader: @unchecked Sendable {
         }
         var wait = timeoutMilliseconds
         while handed < maxEvents {
-            let message = rd_kafka_consumer_poll(client.handle, wait)
+            // What is ready, without waiting: with a timeout the call waits until the batch is full.
+            // It serves rebalance callbacks too, as rd_kafka_consumer_poll does.
+            var count = batch.withUnsafeMutableBufferPointer { messages in
+                rd_kafka_consume_batch_queue(queue, 0, messages.baseAddress, min(messages.count, maxEvents - handed))
+            }
+            if count <= 0 && wait > 0, let first = rd_kafka_consumer_poll(client.handle, wait) {
+                batch[0] = first
+                count = 1
+            }
             for rebalance in client.state.takeRebalances() {
                 try body(rebalance.assigned ? .assigned(rebalance.partitions) : .revoked(rebalance.partitions))
                 handed += 1
             }
-            guard let message else { break }
-            defer { rd_kafka_message_destroy(message) }
+            guard count > 0 else { break }
             wait = 0
-            try body(event(for: message))
-            handed += 1
+            var next = 0
+            // Every message of the batch is destroyed, also those after one whose handling threw.
+            defer { for index in next..<count { if let message = batch[index] { rd_kafka_message_destroy(message) } } }
+            while next < count {
+                guard let message = batch[next] else { next += 1; continue }
+                defer {
+                    rd_kafka_message_destroy(message)
+                    next += 1
+                }
+                try body(event(for: message))
+                handed += 1
+            }
         }
         return handed
     }

@@ -29,6 +29,9 @@ public protocol ObjectStore: Sendable {
     func getTagged(_ key: String) async throws -> TaggedObject
     /// Size, ETag and metadata without the body.
     func head(_ key: String) async throws -> ObjectInfo
+    /// `head` plus the checksum the store keeps with the object, if it keeps one (S3: checksum mode). A
+    /// separate call because S3 then needs `kms:Decrypt` on SSE-KMS objects, which `head` does not.
+    func headWithChecksum(_ key: String) async throws -> ObjectInfo
     /// One page of keys under `prefix` in S3 order (by UTF-8 bytes); pass the page's `nextToken` back
     /// to get the next one. With a delimiter, names past it are rolled up into `commonPrefixes`.
     func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int) async throws -> ListPage
@@ -43,6 +46,11 @@ public protocol ObjectStore: Sendable {
 }
 
 extension ObjectStore {
+    /// Stores that keep no checksums (a directory) answer like `head`.
+    public func headWithChecksum(_ key: String) async throws -> ObjectInfo {
+        try await head(key)
+    }
+
     @discardableResult
     public func put(_ key: String, body: [UInt8]) async throws -> PutResult {
         try await put(key, body: body, options: PutOptions())

@@ -73,12 +73,12 @@ public struct PutResult: Sendable, Equatable {
 public struct CompletedPart: Sendable, Equatable {
     public var partNumber: Int
     public var etag: String
-    /// Base64 SHA-256 of the part, when the upload carries checksums.
-    public var checksumSHA256: String?
-    public init(partNumber: Int, etag: String, checksumSHA256: String? = nil) {
+    /// The part's CRC64NVME in base64, when the upload carries checksums (S3 wants it back on completion).
+    public var checksumCRC64NVME: String?
+    public init(partNumber: Int, etag: String, checksumCRC64NVME: String? = nil) {
         self.partNumber = partNumber
         self.etag = etag
-        self.checksumSHA256 = checksumSHA256
+        self.checksumCRC64NVME = checksumCRC64NVME
     }
 }
 
@@ -100,21 +100,47 @@ public struct ObjectInfo: Sendable, Equatable {
     public var contentType: String?
     /// User metadata, names lower-case without `x-amz-meta-`.
     public var metadata: [String: String]
+    /// The checksum the store keeps with the object; only `headWithChecksum` asks for it.
+    public var checksum: StoredChecksum?
     /// Object Lock retention, when the object has one (nobody may delete it before `retainUntil`).
     public var objectLock: ObjectLockRetention?
     public init(key: String, size: Int64, etag: String, lastModified: Date? = nil, contentType: String? = nil,
-                metadata: [String: String] = [:], objectLock: ObjectLockRetention? = nil) {
+                metadata: [String: String] = [:], checksum: StoredChecksum? = nil, objectLock: ObjectLockRetention? = nil) {
         self.key = key
         self.size = size
         self.etag = etag
         self.lastModified = lastModified
         self.contentType = contentType
         self.metadata = metadata
+        self.checksum = checksum
         self.objectLock = objectLock
     }
 
     /// True when Object Lock keeps the object from being deleted at `now`.
     public func isLocked(at now: Date) -> Bool { objectLock.map { $0.retainUntil > now } ?? false }
+}
+
+/// A checksum a store keeps with an object, as S3 reports it (`x-amz-checksum-<algorithm>` and
+/// `x-amz-checksum-type` of a HEAD with checksum mode).
+public struct StoredChecksum: Sendable, Equatable, CustomStringConvertible {
+    /// `CRC64NVME`, `CRC32`, `CRC32C`, `SHA1` or `SHA256`.
+    public var algorithm: String
+    /// Base64 of the checksum; a composite one (of the parts' checksums) ends in `-<parts>`.
+    public var value: String
+    /// `FULL_OBJECT` (a checksum of the object's bytes, whatever its parts) or `COMPOSITE`; nil when the
+    /// store does not say (S3 before composite checksums existed: a full-object one).
+    public var type: String?
+
+    public init(algorithm: String, value: String, type: String? = nil) {
+        self.algorithm = algorithm
+        self.value = value
+        self.type = type
+    }
+
+    /// Whether it is a checksum of the whole object's bytes (so independent of how it was uploaded).
+    public var isFullObject: Bool { type.map { $0 == "FULL_OBJECT" } ?? !value.contains("-") }
+
+    public var description: String { "\(algorithm) \(value)\(type.map { " (\($0))" } ?? "")" }
 }
 
 /// An object's bytes with the ETag of exactly that version, for a later `ifMatch` write.

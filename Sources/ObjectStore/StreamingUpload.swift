@@ -1,4 +1,4 @@
-import SigV4
+import Checksums
 import Layout
 
 /// Streams one object into a store: `write` gathers bytes up to the part size and uploads full
@@ -6,15 +6,17 @@ import Layout
 /// (concurrency + 1) × part size); `finish` completes the upload, or makes a single PUT when the
 /// whole object fit in one part. Any failure aborts the multipart upload so nothing is left behind.
 ///
+/// With a `PartBufferLimit`, each part buffer holds one of its slots, from its first byte until its
+/// upload is done.
+///
 /// Use from one task at a time.
 public final class StreamingUpload {
     /// What was stored.
     public struct Summary: Sendable, Equatable {
         public var key: String
         public var size: Int64
-        /// SHA-256 of the whole object, computed while it streamed through.
-        public var sha256: [UInt8]
-        public var sha256Hex: String { Digest.hex(sha256) }
+        /// CRC64NVME of the whole object, computed while it streamed through: what S3 keeps with it too.
+        public var crc64nvme: CRC64NVME
         public var etag: String
         /// 0 for a single PUT.
         public var parts: Int
@@ -25,34 +27,41 @@ public final class StreamingUpload {
     public let options: PutOptions
     public let partSize: Int
     public let concurrency: Int
+    public let limit: PartBufferLimit?
 
-    /// The object's likely size: once past 256 KiB, the part buffer grows to it (an eighth more, at
-    /// most a part) in one step rather than by doubling, each step of which copies what was gathered.
+    /// The object's likely size: the part buffer starts at it (an eighth more, at most a part) rather
+    /// than growing by doubling, each step of which copies what was gathered.
     public var sizeHint = 0
 
     private var buffer: [UInt8] = []
+    /// Whether `buffer` holds a slot of `limit` (released when it is uploaded or dropped).
+    private var holdsSlot = false
     private var uploadId: String?
     private var nextPart = 1
     private var inFlight: [Task<CompletedPart, Error>] = []
     private var completed: [CompletedPart] = []
-    /// The whole object's SHA-256, fed part by part in order (single PUTs: at `finish`).
-    private let hasher = SHA256Hasher()
-    private var hashing: Task<Void, Never>?
+    /// The whole object's CRC64NVME, fed part by part as they ship (single PUTs: at `finish`).
+    private var crc = CRC64NVME()
     private var size: Int64 = 0
     private var closed = false
 
     public init(store: any ObjectStore, key: String, options: PutOptions = PutOptions(),
-                partSize: Int = 16 * 1024 * 1024, concurrency: Int = 4) {
+                partSize: Int = 16 * 1024 * 1024, concurrency: Int = 4, limit: PartBufferLimit? = nil) {
         self.store = store
         self.key = key
         self.options = options
         self.partSize = max(1, partSize)
         self.concurrency = max(1, concurrency)
+        self.limit = limit
     }
 
     /// Adds bytes to the object; uploads a part whenever one is full.
     public func write<C: Collection>(_ bytes: C) async throws where C.Element == UInt8 {
         try checkOpen()
+        if let limit, !holdsSlot {
+            await limit.acquire()
+            holdsSlot = true
+        }
         size += Int64(bytes.count)
         var rest = bytes[...]
         while !rest.isEmpty {
@@ -62,16 +71,24 @@ public final class StreamingUpload {
             buffer.append(contentsOf: rest[..<cut])
             rest = rest[cut...]
             if buffer.count == partSize && !rest.isEmpty {
-                try await failSafe { try await self.shipBuffer() }
+                try await failSafe {
+                    try await self.shipBuffer()
+                    await self.takeSlot()
+                }
             }
         }
     }
 
     /// Adds bytes to the part being gathered without waiting, and says whether more than a whole part
     /// is gathered, which `shipFullParts()` then uploads. For a caller on a thread of its own: it
-    /// crosses into async code once per part instead of once per write.
+    /// crosses into async code once per part instead of once per write (and waits on this thread
+    /// when it starts a buffer and the limit has no slot free).
     public func gather(_ bytes: UnsafeRawBufferPointer) throws -> Bool {
         try checkOpen()
+        if let limit, !holdsSlot {
+            limit.acquireBlocking()
+            holdsSlot = true
+        }
         size += Int64(bytes.count)
         grow(toHold: buffer.count + bytes.count)  // a part may overhang by one write
         buffer.append(contentsOf: bytes.bindMemory(to: UInt8.self))
@@ -87,30 +104,31 @@ public final class StreamingUpload {
                 let rest = Array(self.buffer[self.partSize...])
                 self.buffer.removeLast(rest.count)
                 try await self.shipBuffer()
+                await self.takeSlot()
                 self.grow(toHold: rest.count)
                 self.buffer.append(contentsOf: rest)
             }
         }
     }
 
-    /// Completes the object and returns its size and SHA-256.
+    /// Completes the object and returns its size and CRC64NVME.
     public func finish() async throws -> Summary {
         try checkOpen()
         closed = true
         guard uploadId != nil else {
-            hasher.update(buffer)
+            crc.update(buffer)
+            defer { dropBuffer() }
             let result = try await store.put(key, body: buffer, options: options)
-            buffer = []
-            return Summary(key: key, size: size, sha256: hasher.finish(), etag: result.etag, parts: 0)
+            return Summary(key: key, size: size, crc64nvme: crc, etag: result.etag, parts: 0)
         }
         return try await failSafe {
             if !self.buffer.isEmpty { try await self.shipBuffer() }
+            self.dropBuffer()
             for task in self.inFlight { self.completed.append(try await task.value) }
             self.inFlight = []
-            await self.hashing?.value
             let parts = self.completed.sorted { $0.partNumber < $1.partNumber }
             let result = try await self.store.completeMultipartUpload(self.key, uploadId: self.uploadId ?? "", parts: parts)
-            return Summary(key: self.key, size: self.size, sha256: self.hasher.finish(), etag: result.etag, parts: parts.count)
+            return Summary(key: self.key, size: self.size, crc64nvme: self.crc, etag: result.etag, parts: parts.count)
         }
     }
 
@@ -120,22 +138,36 @@ public final class StreamingUpload {
         for task in inFlight { task.cancel() }
         for task in inFlight { _ = try? await task.value }
         inFlight = []
-        buffer = []
+        dropBuffer()
         if let uploadId {
             try? await store.abortMultipartUpload(key, uploadId: uploadId)
             self.uploadId = nil
         }
     }
 
-    /// Makes room for `needed` bytes. Before the first part ships, geometrically up to one part, so many
-    /// small open objects stay small, or to `sizeHint` once past 256 KiB; after it, a whole part at
-    /// once, since the next one will fill up too (growing it step by step would leave a trail of
-    /// freed sizes behind in the heap, every part).
+    /// Makes room for `needed` bytes. Before the first part ships: `sizeHint` at once (pages not yet
+    /// written cost no memory), else geometrically up to one part; after it, a whole part at once,
+    /// since the next one will fill up too (growing it step by step would leave a trail of freed sizes
+    /// behind in the heap, every part).
     private func grow(toHold needed: Int) {
         guard needed > buffer.capacity else { return }
         let step = nextPart > 1 ? partSize : min(partSize, max(buffer.capacity * 2, 256 * 1024))
-        let hinted = buffer.capacity >= 256 * 1024 ? min(partSize, sizeHint + sizeHint / 8) : 0
+        let hinted = min(partSize, sizeHint + sizeHint / 8)
         buffer.reserveCapacity(max(needed, step, hinted))
+    }
+
+    /// A slot for the next part buffer after the last one shipped.
+    private func takeSlot() async {
+        guard let limit else { return }
+        await limit.acquire()
+        holdsSlot = true
+    }
+
+    /// Drops the part buffer and gives back its slot.
+    private func dropBuffer() {
+        buffer = []
+        if holdsSlot { limit?.release() }
+        holdsSlot = false
     }
 
     private func shipBuffer() async throws {
@@ -147,24 +179,18 @@ public final class StreamingUpload {
         while inFlight.count >= concurrency {
             completed.append(try await inFlight.removeFirst().value)
         }
+        crc.update(buffer)  // ~12 GB/s: cheap enough to do here, in part order
         let body = buffer
+        let slot = holdsSlot ? limit : nil
         buffer = []
-        hashLater(body)
+        holdsSlot = false
         let number = nextPart
         nextPart += 1
         let store = self.store, key = self.key, uploadId = self.uploadId ?? ""
-        inFlight.append(Task { try await store.uploadPart(key, uploadId: uploadId, partNumber: number, body: body) })
-    }
-
-    /// Adds a shipped part to the object's SHA-256 in a task chained after the parts before it, so the
-    /// writer (the backup's read thread) does not wait for hashing; `finish` waits for the chain.
-    private func hashLater(_ part: [UInt8]) {
-        let previous = hashing
-        nonisolated(unsafe) let hasher = self.hasher
-        hashing = Task {
-            await previous?.value
-            hasher.update(part)
-        }
+        inFlight.append(Task {
+            defer { slot?.release() }
+            return try await store.uploadPart(key, uploadId: uploadId, partNumber: number, body: body)
+        })
     }
 
     /// Runs `body`; on failure aborts everything before rethrowing.

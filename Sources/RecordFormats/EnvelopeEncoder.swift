@@ -91,11 +91,12 @@ public enum EnvelopeEncoder {
             out.appendLiteral("null")
             return
         }
-        if UTF8Validation.isValid(bytes) {
-            out.appendLiteral(field.text)
-            out.append(UInt8(ascii: "\""))
-            JSONStringEscaping.appendEscaped(bytes, to: &out)
-        } else {
+        // Checked and escaped in one pass; bytes that are not UTF-8 are taken back and go as base64.
+        let mark = out.count
+        out.appendLiteral(field.text)
+        out.append(UInt8(ascii: "\""))
+        if !JSONStringEscaping.appendEscapedIfValidUTF8(bytes, to: &out) {
+            out.removeLast(out.count - mark)
             out.appendLiteral(field.base64)
             Base64.append(bytes, to: &out)
         }

@@ -27,10 +27,12 @@ final class RecordProducer: @unchecked Sendable {
     init(options: RestoreOptions, ledger: DeliveryLedger, observer: (any RestoreObserver)? = nil) throws {
         var config = options.kafka
         do {
-            // librdkafka would queue up to 1 GiB of records; 32 MiB keeps memory bounded (the batches
-            // it reads in place are held until their records' reports) and the pipe full.
+            // librdkafka would queue up to 1 GiB of records. What it queues is held twice (the batches it
+            // reads in place until their records' reports, and their copies in produce requests):
+            // 8 MiB keeps a restore of the 64-partition bench at 81-87 MiB (32 MiB: 85-146) and the
+            // pipe full (the same time, on two cores, within the runs' noise).
             if config.value(of: "queue.buffering.max.kbytes") == nil {
-                try config.set("queue.buffering.max.kbytes", "32768")
+                try config.set("queue.buffering.max.kbytes", "8192")
             }
             // Idempotent and gapless: a batch that failed must not be followed by later ones, or the
             // target would have a hole that resume (which counts records in the target) cannot see.

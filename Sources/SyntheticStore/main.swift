@@ -1,4 +1,5 @@
 import Foundation
+import Checksums
 import Layout
 import SigV4
 import JobSpec
@@ -99,7 +100,7 @@ func generate(_ options: Options) throws {
             try write(body, to: root + "/" + key)
             objects.append(ManifestObject(key: key, topic: options.topic, partition: Int32(partition), firstOffset: offset, lastOffset: offset,
                                           spanStart: offset, spanEnd: offset + 1, recordCount: 1, byteSize: Int64(body.count),
-                                          sha256: Digest.hex(Digest.sha256(body)), minTimestamp: timestamp, maxTimestamp: timestamp))
+                                          crc64nvme: CRC64NVME.checksum(body).base64, minTimestamp: timestamp, maxTimestamp: timestamp))
             partitions.append(ManifestPartition(topic: options.topic, partition: Int32(partition), startOffset: offset,
                                                 endOffset: offset + 1, endOffsetAtStart: offset + 1))
             next[partition] = offset + 1

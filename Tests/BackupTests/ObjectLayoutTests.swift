@@ -1,3 +1,4 @@
+import Checksums
 import Foundation
 import Testing
 @testable import Backup
@@ -43,7 +44,7 @@ import ObjectStore
         for object in manifest.objects {
             let bytes = try await store.get(object.key)
             #expect(object.byteSize == Int64(bytes.count))
-            #expect(object.sha256 == Checksum.sha256Hex(bytes))
+            #expect(object.crc64nvme == CRC64NVME.checksum(bytes).base64)
         }
         // The lock is released.
         #expect(try await store.listAll(prefix: "_ktape/locks/").isEmpty)

@@ -1,3 +1,4 @@
+import Checksums
 import Foundation
 import Testing
 @testable import Backup
@@ -42,7 +43,10 @@ import ObjectStore
         for object in manifest.objects {
             let bytes = try await store.get(object.key)
             #expect(Int64(bytes.count) == object.byteSize)
-            #expect(Checksum.sha256Hex(bytes) == object.sha256)
+            #expect(CRC64NVME.checksum(bytes).base64 == object.crc64nvme)
+            // The server computed the same full-object checksum from the parts it received.
+            let stored = try #require(try await store.headWithChecksum(object.key).checksum)
+            #expect(stored.algorithm == "CRC64NVME" && stored.value == object.crc64nvme && stored.isFullObject, "\(stored)")
         }
         #expect(try #require(manifest.objects.first).byteSize > 5 * 1024 * 1024)
         #expect(try await store.listMultipartUploads(prefix: "").isEmpty)

@@ -1,3 +1,4 @@
+import Checksums
 import Foundation
 import KtapeTestSupport
 import Inspection
@@ -13,6 +14,9 @@ final class InspectionFixture: @unchecked Sendable {
     let layout: StoreLayout
     private(set) var manifests: [RunManifest] = []
     private var nextOffsets: [TopicPartition: Int64] = [:]
+    /// Manifests checksum objects with CRC64NVME as backups write them now; false writes SHA-256 as
+    /// manifests before version 3 did.
+    var crc64nvme = false
 
     init(root: URL? = nil, layout: StoreLayout = StoreLayout(prefix: "", topicsDir: "topics")) throws {
         self.root = try root ?? Self.temporaryDirectory()
@@ -56,8 +60,9 @@ final class InspectionFixture: @unchecked Sendable {
                     let key = layout.key(for: try ObjectKey(topic: topic, partition: partition, startOffset: first, kind: kind))
                     try await store.put(key, body: body)
                     objects.append(ManifestObject(key: key, topic: topic, partition: partition, firstOffset: first,
-                                                  lastOffset: last, recordCount: last - first + 1,
-                                                  byteSize: Int64(body.count), sha256: Digest.hex(Digest.sha256(body))))
+                                                  lastOffset: last, recordCount: last - first + 1, byteSize: Int64(body.count),
+                                                  crc64nvme: crc64nvme ? CRC64NVME.checksum(body).base64 : nil,
+                                                  sha256: crc64nvme ? nil : Digest.hex(Digest.sha256(body))))
                 }
                 nextOffsets[tp] = end
                 partitions.append(ManifestPartition(topic: topic, partition: partition, startOffset: start, endOffset: end,
@@ -77,8 +82,9 @@ final class InspectionFixture: @unchecked Sendable {
     }
 
     /// The standard store of these tests: two runs over `orders` (2 partitions) and `events` (1).
-    static func standard(gzip: Bool = false) async throws -> InspectionFixture {
+    static func standard(gzip: Bool = false, crc64nvme: Bool = false) async throws -> InspectionFixture {
         let fixture = try InspectionFixture()
+        fixture.crc64nvme = crc64nvme
         try await fixture.writeRun(["orders": [0: 7, 1: 4], "events": [0: 3]], gzip: gzip)
         try await fixture.writeRun(["orders": [0: 2, 1: 3], "events": [0: 0]], gzip: gzip)
         return fixture
@@ -91,6 +97,7 @@ final class InspectionFixture: @unchecked Sendable {
         try FileManager.default.copyItem(at: root, to: target)
         let copy = try InspectionFixture(root: target, layout: layout)
         copy.manifests = manifests
+        copy.crc64nvme = crc64nvme
         return copy
     }
 

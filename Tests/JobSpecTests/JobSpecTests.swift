@@ -50,7 +50,7 @@ import Layout
         #expect(backup.flushSize == Setting(100_000, .default))
         #expect(backup.partSize == Setting(8 << 20, .default))
         #expect(backup.maxObjectBytes.value == 1 << 30)
-        #expect(backup.maxOpenObjects.value == 16)
+        #expect(backup.maxOpenObjects.value == 8)
         #expect(backup.format.value == .envelope)
         #expect(backup.compression.value == .none)
         #expect(backup.onInvalidJSON.value == .fail)

@@ -13,7 +13,7 @@ import Testing
         #expect(try manifest.encoded(layout: root) == data)
         let text = try #require(String(data: data, encoding: .utf8))
         #expect(text.contains("\"format\" : \"ktape-manifest\""))
-        #expect(text.contains("\"version\" : 2"))
+        #expect(text.contains("\"version\" : \(RunManifest.currentVersion)"))
         #expect(text.contains("\"startedAt\" : \"2026-11-24T12:29:14.123Z\""))
         #expect(text.contains("\"configHash\""))
         let back = try RunManifest.decode(data, name: "runs/x.json", layout: root)
@@ -56,7 +56,7 @@ import Testing
             return moved
         }
         var text = try #require(String(data: try old.encoded(layout: StoreLayout(prefix: "vD")), encoding: .utf8))
-        text = text.replacingOccurrences(of: "\"version\" : 2", with: "\"version\" : 1")
+        text = text.replacingOccurrences(of: "\"version\" : \(RunManifest.currentVersion)", with: "\"version\" : 1")
             .replacingOccurrences(of: "\"key\" : \"topics/", with: "\"key\" : \"vD/topics/")
         #expect(text.contains("vD/topics/orders/partition=0/"))
         let copy = try RunManifest.decode(Data(text.utf8), name: "old", layout: StoreLayout(prefix: "dD1"))
@@ -72,12 +72,13 @@ import Testing
         #expect(throws: ManifestError(manifest: "a.json", reason: "format is 'something-else', expected 'ktape-manifest'")) {
             try RunManifest.decode(other, name: "a.json", layout: root)
         }
-        let newer = Data(text.replacingOccurrences(of: "\"version\" : 2", with: "\"version\" : 3").utf8)
+        let next = RunManifest.currentVersion + 1
+        let newer = Data(text.replacingOccurrences(of: "\"version\" : \(RunManifest.currentVersion)", with: "\"version\" : \(next)").utf8)
         do {
             _ = try RunManifest.decode(newer, name: "b.json", layout: root)
-            Issue.record("version 3 accepted")
+            Issue.record("version \(next) accepted")
         } catch let error as ManifestError {
-            #expect(error.description.hasPrefix("manifest b.json: version 3 is newer"))
+            #expect(error.description.hasPrefix("manifest b.json: version \(next) is newer"))
         }
         #expect(throws: ManifestError.self) { try RunManifest.decode(Data("[1]".utf8), name: "c.json", layout: root) }
         let broken = Data(text.replacingOccurrences(of: "\"configHash\"", with: "\"configHashX\"").utf8)
@@ -132,5 +133,27 @@ import Testing
             #expect(Timestamps.parseRFC3339(withOffset) == date, "\(withOffset)")
             #expect(Timestamps.parseRFC3339(withOffset) == formatter.date(from: withOffset), "\(withOffset)")
         }
+    }
+
+    /// Version 3 checksums objects with CRC64NVME and writes no SHA-256; a version 2 manifest's SHA-256
+    /// still reads, so verify can check objects an earlier ktape wrote.
+    @Test func version3CarriesCRC64NVMEAndVersion2SHA256StillReads() throws {
+        var current = manifest
+        current.objects[0].sha256 = nil
+        current.objects[0].crc64nvme = "rosUhgp5mIg="
+        let text = try #require(String(data: try current.encoded(layout: root), encoding: .utf8))
+        #expect(text.contains("\"version\" : 3"))
+        #expect(text.contains("\"crc64nvme\" : \"rosUhgp5mIg=\""))
+        #expect(!text.contains("sha256"))
+        #expect(try RunManifest.decode(Data(text.utf8), name: "m", layout: root).objects == current.objects)
+
+        let sha = String(repeating: "ab", count: 32)
+        let version2 = text.replacingOccurrences(of: "\"version\" : 3", with: "\"version\" : 2")
+            .replacingOccurrences(of: "\"crc64nvme\" : \"rosUhgp5mIg=\"", with: "\"sha256\" : \"\(sha)\"")
+        let old = try RunManifest.decode(Data(version2.utf8), name: "m", layout: root)
+        #expect(old.version == 2)
+        #expect(old.objects[0].sha256 == sha)
+        #expect(old.objects[0].crc64nvme == nil)
+        #expect(old.structuralProblems(prefix: "").isEmpty)
     }
 }

@@ -33,4 +33,19 @@ import Testing
         #expect(problems.allSatisfy { $0.hasPrefix("run \(run.runId): ") && !$0.contains("\n") })
         #expect(ManifestSamples.run(0, range: (0, 10), objects: [ManifestSamples.object(0, 9)]).structuralProblems(prefix: "p").count == 1)
     }
+
+    @Test func everyObjectHasAWellFormedChecksum() {
+        var crc = ManifestSamples.object(0, 9)
+        crc.sha256 = nil
+        crc.crc64nvme = "rosUhgp5mIg="
+        var shortCRC = ManifestSamples.object(10, 11)
+        shortCRC.sha256 = nil
+        shortCRC.crc64nvme = "rosUhgp5mA=="
+        var none = ManifestSamples.object(12, 19)
+        none.sha256 = nil
+        let run = ManifestSamples.run(0, range: (0, 20), objects: [crc, shortCRC, none])
+        let problems = run.structuralProblems(prefix: "")
+        #expect(problems == ["run \(run.runId): object \(shortCRC.key) has no valid crc64nvme ('rosUhgp5mA==')",
+                             "run \(run.runId): object \(none.key) has no checksum"])
+    }
 }

@@ -1,3 +1,4 @@
+import Checksums
 import Foundation
 import ObjectStore
 import SigV4
@@ -69,8 +70,8 @@ struct S3RetryTests {
         let headers = Dictionary(request.headers.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
         #expect(request.url == "http://127.0.0.1:1/bucket/a%20b/c%3Dd")
         #expect(headers["x-amz-content-sha256"] == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(headers["x-amz-checksum-sha256"] == "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=")
-        #expect(headers["x-amz-sdk-checksum-algorithm"] == "SHA256")
+        #expect(headers["x-amz-checksum-crc64nvme"] == CRC64NVME.checksum(Array("abc".utf8)).base64)
+        #expect(headers["x-amz-sdk-checksum-algorithm"] == "CRC64NVME")
         #expect(headers["x-amz-server-side-encryption"] == "aws:kms")
         #expect(headers["x-amz-server-side-encryption-aws-kms-key-id"] == "key-1")
         #expect(headers["x-amz-storage-class"] == "GLACIER_IR")

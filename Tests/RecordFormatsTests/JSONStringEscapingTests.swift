@@ -69,6 +69,76 @@ import Testing
         }
     }
 
+    /// The escaper checks UTF-8 as it goes: any bytes, valid or not, are escaped exactly when the
+    /// separate validator accepts them, and nothing is appended when it does not.
+    @Test func escapingChecksUTF8AsTheValidatorDoes() {
+        var random = RecordRandom(state: 0x0BAD_2028)
+        let broken: [[UInt8]] = [[0x80], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x80], [0xFF], [0xC2]]
+        for round in 0..<5000 {
+            var input: [UInt8] = []
+            for _ in 0..<random.below(12) {
+                switch random.below(4) {
+                case 0: input += Array(repeating: UInt8(ascii: "x"), count: random.below(20))
+                case 1: input += broken[random.below(broken.count)]
+                default: input += RecordRandom.pieces[random.below(RecordRandom.pieces.count)]
+                }
+            }
+            let valid = input.withUnsafeBytes { UTF8Validation.isValid($0) }
+            var out: [UInt8] = [7, 7]
+            let accepted = input.withUnsafeBytes { JSONStringEscaping.appendEscapedIfValidUTF8($0, to: &out) }
+            #expect(accepted == valid, "round \(round): \(input)")
+            #expect(out == [7, 7] + (valid ? Self.reference(input) : []), "round \(round)")
+        }
+    }
+
+    /// Escapes `bytes` if the checking escaper accepts them: nil when it rejects them, and then it
+    /// must have appended nothing.
+    static func escapedIfValid(_ bytes: [UInt8]) -> [UInt8]? {
+        var out: [UInt8] = [7]
+        let accepted = bytes.withUnsafeBytes { JSONStringEscaping.appendEscapedIfValidUTF8($0, to: &out) }
+        if !accepted { #expect(out == [7], "\(bytes) was rejected after appending") }
+        return accepted ? Array(out.dropFirst()) : nil
+    }
+
+    /// Every byte value, alone, at every position of two words: accepted exactly when the standard
+    /// library's strict UTF-8 decoding accepts it (bytes 0x80 and up alone never are), escaped as the
+    /// reference escapes it.
+    @Test func everyByteValueAtEveryPositionOfTwoWords() {
+        for value in 0...255 {
+            for length in 0...17 {
+                for position in [0, 1, 6, 7, 8, 9, 15, 16, 17] where position <= length {
+                    var input = Array(repeating: UInt8(ascii: "a"), count: length)
+                    input.insert(UInt8(value), at: position)
+                    let valid = String(validating: input, as: UTF8.self) != nil
+                    #expect(valid == (value < 0x80))
+                    #expect(Self.escapedIfValid(input) == (valid ? Self.reference(input) : nil),
+                            "\(value) at \(position) of \(length)")
+                }
+            }
+        }
+    }
+
+    /// Multi-byte sequences, whole and cut short, ending on each side of a word's end and at the end
+    /// of the input: a whole one straddling two words passes, a cut one is rejected wherever it ends.
+    @Test func sequencesCutAtWordEnds() {
+        let sequences = [Array("é".utf8), Array("日".utf8), Array("😀".utf8), Array("\u{2028}".utf8), Array("\u{10FFFF}".utf8)]
+        for sequence in sequences {
+            for cut in 1...sequence.count {
+                let piece = Array(sequence.prefix(cut))
+                for end in 1...17 where end >= cut {
+                    for tail in [0, 1, 9] {
+                        let input = Array(repeating: UInt8(ascii: "b"), count: end - cut) + piece
+                            + Array(repeating: UInt8(ascii: "\""), count: tail)
+                        let whole = cut == sequence.count
+                        #expect((String(validating: input, as: UTF8.self) != nil) == whole)
+                        #expect(Self.escapedIfValid(input) == (whole ? Self.reference(input) : nil),
+                                "\(piece) ending at \(end), \(tail) after")
+                    }
+                }
+            }
+        }
+    }
+
     /// The reader's side: escapes written as `\uXXXX` (surrogate pairs too) and the short forms, at
     /// every alignment, come back as the bytes they stand for.
     @Test func unescapingEveryFormAtEveryPosition() throws {

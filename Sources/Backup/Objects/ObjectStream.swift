@@ -2,31 +2,44 @@ import Failures
 import Gzip
 import ObjectStore
 
-/// One object being written: lines handed to a `StreamingUpload` (gzipped first, a chunk at a time,
+/// One object being written: lines handed to a `StreamingUpload` (gzipped first, a block at a time,
 /// when asked), which ships full parts (multipart) while the object is still being written.
 /// Used from the read thread; async store calls go through `ThreadBridge`.
 final class ObjectStream {
     let key: String
     private let upload: StreamingUpload
-    private let gzip: GzipCompressor?
+    private let gzip: GzipSettings?
     private var chunk: [UInt8] = []
-    /// The last compression step handed to the pool (gzip only); each waits for the one before.
-    private var compressing: Task<Void, Error>?
     private let chunkSize: Int
+    /// Gzip only: the blocks handed to the pool, oldest first; each writes its output after the one
+    /// before it has.
+    private var blocks: [Task<Void, Error>] = []
+    /// The input before the next block, which primes its deflate (its last 32 KiB).
+    private var dictionary: [UInt8] = []
+    private let member = MemberProgress()
 
     /// Bytes handed to the stream, before compression.
     private(set) var rawBytes: Int64 = 0
 
+    struct GzipSettings {
+        var level: Int32
+    }
+
+    /// Blocks of one object deflating at once: enough to keep both cores busy while the read thread
+    /// fills the next one, and memory at 4 × 256 KiB of input (plus output) per open object.
+    static let blocksInFlight = 3
+
     /// `sizeHint`: the object's likely size before compression (used for plain objects only).
-    init(key: String, store: any ObjectStore, options: PutOptions, partSize: Int, concurrency: Int, gzip: Bool,
-         sizeHint: Int = 0) throws {
+    init(key: String, store: any ObjectStore, options: PutOptions, partSize: Int, concurrency: Int, gzip: GzipSettings?,
+         sizeHint: Int = 0, buffers: PartBufferLimit? = nil) throws {
         self.key = key
-        upload = StreamingUpload(store: store, key: key, options: options, partSize: partSize, concurrency: concurrency)
-        if !gzip { upload.sizeHint = sizeHint }
-        self.gzip = gzip ? try GzipCompressor() : nil
+        upload = StreamingUpload(store: store, key: key, options: options, partSize: partSize, concurrency: concurrency,
+                                 limit: buffers)
+        if gzip == nil { upload.sizeHint = sizeHint }
+        self.gzip = gzip
         // Small against a part, so an open object holds little beyond the upload's own part buffer.
         chunkSize = min(partSize, 256 * 1024)
-        if gzip { chunk.reserveCapacity(chunkSize) }
+        if gzip != nil { chunk.reserveCapacity(chunkSize) }
     }
 
     func append(_ bytes: [UInt8]) throws {
@@ -43,10 +56,10 @@ final class ObjectStream {
     /// many run at once). Any failure aborts the upload, leaving no half object behind.
     func finish() throws -> Task<StreamingUpload.Summary, Error> {
         try ship(final: true)
-        let upload = self.upload, compressing = self.compressing
+        let upload = self.upload, written = self.blocks.last
         return Task {
             do {
-                try await compressing?.value
+                try await written?.value
                 return try await upload.finish()
             } catch {
                 await upload.abort()
@@ -57,35 +70,44 @@ final class ObjectStream {
 
     /// Gives up on the object (a failed run).
     func abort() {
-        let upload = self.upload, compressing = self.compressing
+        let upload = self.upload, blocks = self.blocks
         try? ThreadBridge.wait {
-            _ = try? await compressing?.value
+            for block in blocks { _ = try? await block.value }
             await upload.abort()
         }
     }
 
-    /// Compresses the gathered chunk into the upload (gzip only), on the pool rather than the read
-    /// thread: deflate costs several times what reading and encoding do, and the open objects'
-    /// chunks then compress side by side. One object's chunks go in order, at most one compressing
-    /// while the next one fills, so memory stays at two chunks per open object.
+    /// Deflates the gathered chunk (gzip only) on the pool rather than the read thread: deflate costs
+    /// several times what reading and encoding do. Blocks are independent (`GzipBlocks`), so up to
+    /// `blocksInFlight` of one object, and those of every open object, deflate side by side; each
+    /// writes its output only after the block before it, so the object is the same whatever ran when.
     private func ship(final: Bool) throws {
         guard let gzip else { return }
-        if let previous = compressing {
-            do { try ThreadBridge.wait { try await previous.value } } catch let error as GzipError {
+        while blocks.count >= Self.blocksInFlight {
+            let oldest = blocks.removeFirst()
+            do { try ThreadBridge.wait { try await oldest.value } } catch let error as GzipError {
                 throw RunFailure.failure("compress \(key): \(error)")
             }
         }
         let input = chunk
         chunk = []
-        chunk.reserveCapacity(chunkSize)
-        nonisolated(unsafe) let compressor = gzip
-        let upload = self.upload
-        compressing = Task {
-            var output: [UInt8] = []
-            try compressor.compress(input, into: &output)
-            if final { try compressor.finish(into: &output) }
-            try await upload.write(output)
-        }
+        if !final { chunk.reserveCapacity(chunkSize) }
+        let primer = dictionary
+        dictionary = Array(input.suffix(GzipBlocks.dictionarySize))
+        let previous = blocks.last, upload = self.upload, member = self.member, level = gzip.level
+        blocks.append(Task {
+            let block = try input.withUnsafeBytes { bytes in
+                try primer.withUnsafeBytes { try GzipBlocks.deflate(bytes, dictionary: $0, level: level, last: final) }
+            }
+            try await previous?.value
+            var out = member.started ? [] : GzipCompressor.header
+            member.started = true
+            member.crc = GzipBlocks.combine(member.crc, with: block)
+            member.length += UInt64(block.length)
+            out += block.deflated
+            if final { out += GzipBlocks.trailer(crc: member.crc, length: member.length) }
+            try await upload.write(out)
+        })
     }
 
     private func gather(_ bytes: [UInt8]) throws {
@@ -93,4 +115,11 @@ final class ObjectStream {
         guard !bytes.isEmpty, try bytes.withUnsafeBytes({ try upload.gather($0) }) else { return }
         try ThreadBridge.wait { try await upload.shipFullParts() }
     }
+}
+
+/// A gzip member's running CRC-32 and length, touched only by its blocks' tasks, one after another.
+private final class MemberProgress: @unchecked Sendable {
+    var started = false
+    var crc: UInt32 = 0
+    var length: UInt64 = 0
 }

@@ -142,8 +142,8 @@ final class PartitionWriter {
         let streams = try contents.enumerated().map { index, content in
             try ObjectStream(key: settings.layout.key(for: key.with(kind: ObjectFileKind(content, settings.compression))),
                              store: settings.store, options: settings.options, partSize: settings.partSize,
-                             concurrency: settings.partConcurrency, gzip: settings.compression == .gzip,
-                             sizeHint: index == 0 ? Int(settings.sizes.lastObjectBytes) : 0)
+                             concurrency: settings.partConcurrency, gzip: settings.gzip,
+                             sizeHint: index == 0 ? Int(settings.sizes.largestObjectBytes) : 0, buffers: settings.buffers)
         }
         open = OpenObject(key: key, streams: streams, firstOffset: offset, lastOffset: offset, spanStart: cursor)
     }
@@ -151,7 +151,7 @@ final class PartitionWriter {
     private func close(spanEnd: Int64, uploads: UploadQueue) throws {
         guard let object = open else { return }
         open = nil
-        settings.sizes.lastObjectBytes = object.mainBytes
+        settings.sizes.largestObjectBytes = max(settings.sizes.largestObjectBytes, object.mainBytes)
         let tasks = try object.streams.map { stream in (key: stream.key, task: try stream.finish()) }
         try uploads.submit(PendingObject(
             key: settings.layout.key(for: object.key), topic: partition.topic, partition: partition.partition,

@@ -72,7 +72,7 @@ final class UploadQueue {
             key: object.key, topic: object.topic, partition: object.partition,
             firstOffset: object.firstOffset, lastOffset: object.lastOffset,
             spanStart: object.spanStart, spanEnd: object.spanEnd, recordCount: object.recordCount,
-            byteSize: main.size, sha256: main.sha256Hex, companionKeys: summaries.dropFirst().map(\.key),
+            byteSize: main.size, crc64nvme: main.crc64nvme.base64, etag: main.etag, companionKeys: summaries.dropFirst().map(\.key),
             minTimestamp: object.minTimestamp, maxTimestamp: object.maxTimestamp))
     }
 }

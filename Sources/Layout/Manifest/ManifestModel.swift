@@ -5,9 +5,10 @@ import Foundation
 public struct RunManifest: Codable, Equatable, Sendable {
     /// Written as `"format"`; readers refuse any other value.
     public static let formatName = "ktape-manifest"
-    /// The version this code writes; readers refuse higher ones. Version 2 holds object keys relative
-    /// to the store root; version 1 held them with the prefix of the store that wrote them.
-    public static let currentVersion = 2
+    /// The version this code writes; readers refuse higher ones. Version 3 checksums objects with
+    /// CRC64NVME (earlier versions: SHA-256); version 2 holds object keys relative to the store root;
+    /// version 1 held them with the prefix of the store that wrote them.
+    public static let currentVersion = 3
 
     public var format: String = RunManifest.formatName
     public var version: Int = RunManifest.currentVersion
@@ -51,11 +52,15 @@ public struct ManifestStoreSettings: Codable, Equatable, Sendable {
     public var topicsDir: String
     public var format: StoreFormat
     public var compression: StoreCompression
+    /// zlib's level of gzip objects (optional, for the record: readers need not know it, and runs with
+    /// different levels may share a store).
+    public var compressionLevel: Int?
 
-    public init(topicsDir: String, format: StoreFormat, compression: StoreCompression) {
+    public init(topicsDir: String, format: StoreFormat, compression: StoreCompression, compressionLevel: Int? = nil) {
         self.topicsDir = topicsDir
         self.format = format
         self.compression = compression
+        self.compressionLevel = compressionLevel
     }
 }
 
@@ -164,8 +169,14 @@ public struct ManifestObject: Codable, Equatable, Sendable {
     public var spanEnd: Int64
     public var recordCount: Int64
     public var byteSize: Int64
-    /// SHA-256 of the object's bytes as stored, lowercase hex.
-    public var sha256: String
+    /// CRC64NVME of the object's bytes as stored, base64 of its 8 big-endian bytes: the full-object
+    /// checksum S3 keeps with it too, whatever the parts it was uploaded in (version 3 on).
+    public var crc64nvme: String?
+    /// SHA-256 of the object's bytes as stored, lowercase hex (versions 1 and 2).
+    public var sha256: String?
+    /// The ETag the store gave the upload (version 3 on). S3 gives an object another one whenever its
+    /// bytes change, so a listing that shows this ETag shows the object ktape wrote.
+    public var etag: String?
     /// Keys of companion objects (`.keys.json`, `.headers.json`), if any.
     public var companionKeys: [String]
     /// The oldest and newest record timestamps in the object (epoch ms); absent in manifests of ktape
@@ -177,7 +188,8 @@ public struct ManifestObject: Codable, Equatable, Sendable {
     /// A span defaults to exactly the records' offsets.
     public init(key: String, topic: String, partition: Int32, firstOffset: Int64, lastOffset: Int64,
                 spanStart: Int64? = nil, spanEnd: Int64? = nil, recordCount: Int64, byteSize: Int64,
-                sha256: String, companionKeys: [String] = [], minTimestamp: Int64? = nil, maxTimestamp: Int64? = nil) {
+                crc64nvme: String? = nil, sha256: String? = nil, etag: String? = nil, companionKeys: [String] = [],
+                minTimestamp: Int64? = nil, maxTimestamp: Int64? = nil) {
         self.key = key
         self.topic = topic
         self.partition = partition
@@ -187,7 +199,9 @@ public struct ManifestObject: Codable, Equatable, Sendable {
         self.spanEnd = spanEnd ?? lastOffset + 1
         self.recordCount = recordCount
         self.byteSize = byteSize
+        self.crc64nvme = crc64nvme
         self.sha256 = sha256
+        self.etag = etag
         self.companionKeys = companionKeys
         self.minTimestamp = minTimestamp
         self.maxTimestamp = maxTimestamp

@@ -31,9 +31,13 @@ extension RunManifest {
             if !seenKeys.insert(object.key).inserted { report("object \(object.key) is listed twice") }
             let tp = TopicPartition(object.topic, object.partition)
             if !covered.contains(tp) { report("object \(object.key) belongs to \(tp), which the run did not cover") }
-            if object.sha256.count != 64 || !object.sha256.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) {
-                report("object \(object.key) has no valid sha256 ('\(object.sha256)')")
+            if let crc = object.crc64nvme, Data(base64Encoded: crc)?.count != 8 {
+                report("object \(object.key) has no valid crc64nvme ('\(crc)')")
             }
+            if let sha256 = object.sha256, sha256.count != 64 || !sha256.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) {
+                report("object \(object.key) has no valid sha256 ('\(sha256)')")
+            }
+            if object.crc64nvme == nil && object.sha256 == nil { report("object \(object.key) has no checksum") }
             if object.byteSize < 0 { report("object \(object.key) has a negative size") }
             do {
                 let key = try layout.objectKey(parsing: object.key)

@@ -1,3 +1,4 @@
+import Checksums
 import Foundation
 import Layout
 
@@ -129,6 +130,14 @@ public final class MemoryStore: ObjectStore, @unchecked Sendable {
         return ObjectInfo(key: key, size: Int64(object.body.count), etag: object.etag, lastModified: object.lastModified,
                           contentType: object.options.contentType, metadata: object.options.metadata,
                           objectLock: object.options.objectLock)
+    }
+
+    /// Every object has a full-object CRC64NVME, as S3 gives every new object one.
+    public func headWithChecksum(_ key: String) async throws -> ObjectInfo {
+        var info = try await head(key)
+        let body = try find(key, "head").body
+        info.checksum = StoredChecksum(algorithm: "CRC64NVME", value: CRC64NVME.checksum(body).base64, type: "FULL_OBJECT")
+        return info
     }
 
     public func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int) async throws -> ListPage {

@@ -25,6 +25,9 @@ struct S3Client: Sendable {
         var body: [UInt8] = []
         /// Hex SHA-256 of the body when the caller already has it.
         var payloadHash: String?
+        /// The headers carry a checksum of the body that S3 verifies: over HTTPS the body is then sent
+        /// as `UNSIGNED-PAYLOAD`, without the SHA-256 pass over it (TLS protects it on the way).
+        var bodyIsChecksummed = false
         /// Statuses that count as success besides 2xx (none by default).
         var accept: Set<Int> = []
     }
@@ -41,9 +44,10 @@ struct S3Client: Sendable {
     }
 
     func send(_ call: Call, followingRegion: Bool = true) async throws -> HTTPResponse {
-        let payloadHash = call.payloadHash ?? Digest.hex(Digest.sha256(call.body))
         let region = signingRegion.withLock { $0 }
         let addressing = try S3Addressing(config, region: region)
+        let payloadHash = call.bodyIsChecksummed && addressing.scheme == "https"
+            ? "UNSIGNED-PAYLOAD" : call.payloadHash ?? Digest.hex(Digest.sha256(call.body))
         let path = addressing.path(for: call.key)
         var url = "\(addressing.scheme)://\(addressing.host)\(URIEncoding.encode(path, keepSlash: true))"
         if !call.query.isEmpty { url += "?" + URIEncoding.canonicalQuery(call.query) }

@@ -1,3 +1,4 @@
+import Checksums
 import Foundation
 import Layout
 import TimeText
@@ -29,9 +30,23 @@ enum S3Headers {
         return headers
     }
 
-    /// The flexible-checksum headers for a body whose SHA-256 is `digest`.
-    static func checksum(_ digest: [UInt8]) -> [(name: String, value: String)] {
-        [("x-amz-checksum-sha256", Data(digest).base64EncodedString()), ("x-amz-sdk-checksum-algorithm", "SHA256")]
+    /// The flexible-checksum headers for a body whose CRC64NVME is `crc`: S3 checks the body against it
+    /// and keeps it with the object.
+    static func checksum(_ crc: CRC64NVME) -> [(name: String, value: String)] {
+        [("x-amz-checksum-crc64nvme", crc.base64), ("x-amz-sdk-checksum-algorithm", "CRC64NVME")]
+    }
+
+    /// The algorithms whose `x-amz-checksum-<name>` headers a HEAD with checksum mode may carry.
+    static let checksumAlgorithms = ["CRC64NVME", "CRC32C", "CRC32", "SHA256", "SHA1"]
+
+    /// The checksum an answer carries, if any.
+    static func storedChecksum(in response: HTTPResponse) -> StoredChecksum? {
+        for algorithm in checksumAlgorithms {
+            if let value = response.header("x-amz-checksum-\(algorithm.lowercased())"), !value.isEmpty {
+                return StoredChecksum(algorithm: algorithm, value: value, type: response.header("x-amz-checksum-type"))
+            }
+        }
+        return nil
     }
 
     static func unquote(_ etag: String) -> String {

@@ -1,11 +1,14 @@
+import Checksums
 import Foundation
 import SigV4
 import Layout
 
 /// An `ObjectStore` on S3 or an S3-compatible server, over libcurl, signed with SigV4.
 ///
-/// Every upload carries `x-amz-content-sha256` (the hex SHA-256 of the body, which S3 checks) and
-/// `x-amz-checksum-sha256` (stored with the object, and checked by S3 too).
+/// Every upload carries `x-amz-checksum-crc64nvme`, which S3 checks against the body and keeps with the
+/// object (multipart uploads as a full-object checksum, the same whatever the parts), and
+/// `x-amz-content-sha256`: the body's SHA-256 over plain HTTP, `UNSIGNED-PAYLOAD` over HTTPS, where TLS
+/// and the checked CRC already cover the body and SHA-256 would be the upload's largest CPU cost.
 public final class S3Store: ObjectStore, @unchecked Sendable {
     public let config: S3Configuration
     public let location: String
@@ -25,15 +28,14 @@ public final class S3Store: ObjectStore, @unchecked Sendable {
     @discardableResult
 
     public func put(_ key: String, body: [UInt8], options: PutOptions) async throws -> PutResult {
-        let digest = Digest.sha256(body)
         var headers = S3Headers.put(options)
-        headers += S3Headers.checksum(digest)
+        headers += S3Headers.checksum(.checksum(body))
         if options.ifNoneMatch { headers.append(("if-none-match", "*")) }
         if let etag = options.ifMatch { headers.append(("if-match", "\"\(etag)\"")) }
         let response: HTTPResponse
         do {
             response = try await client.send(.init(operation: "put", method: "PUT", key: key, headers: headers, body: body,
-                                                   payloadHash: Digest.hex(digest)))
+                                                   bodyIsChecksummed: true))
         } catch var error as StoreError where options.ifMatch != nil && (error.isAlreadyExists || error.isNotFound) {
             // S3 answers an If-Match put with 412 when the object changed and 404 when it is gone.
             error.kind = .conditionFailed
@@ -44,7 +46,7 @@ public final class S3Store: ObjectStore, @unchecked Sendable {
 
     public func createMultipartUpload(_ key: String, options: PutOptions) async throws -> String {
         var headers = S3Headers.put(options)
-        headers.append(("x-amz-checksum-algorithm", "SHA256"))
+        headers += [("x-amz-checksum-algorithm", "CRC64NVME"), ("x-amz-checksum-type", "FULL_OBJECT")]
         let response = try await client.send(.init(operation: "create multipart upload", method: "POST", key: key,
                                                    query: [("uploads", "")], headers: headers))
         guard let id = XMLElement.parse(response.body)?.value("UploadId"), !id.isEmpty else {
@@ -56,12 +58,12 @@ public final class S3Store: ObjectStore, @unchecked Sendable {
     }
 
     public func uploadPart(_ key: String, uploadId: String, partNumber: Int, body: [UInt8]) async throws -> CompletedPart {
-        let digest = Digest.sha256(body)
+        let crc = CRC64NVME.checksum(body)
         let response = try await client.send(.init(operation: "upload part \(partNumber)", method: "PUT", key: key,
                                                    query: [("partNumber", String(partNumber)), ("uploadId", uploadId)],
-                                                   headers: S3Headers.checksum(digest), body: body, payloadHash: Digest.hex(digest)))
+                                                   headers: S3Headers.checksum(crc), body: body, bodyIsChecksummed: true))
         return CompletedPart(partNumber: partNumber, etag: S3Headers.unquote(response.header("etag") ?? ""),
-                             checksumSHA256: Data(digest).base64EncodedString())
+                             checksumCRC64NVME: crc.base64)
     }
 
     @discardableResult
@@ -70,7 +72,7 @@ public final class S3Store: ObjectStore, @unchecked Sendable {
         var xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
         for part in parts {
             xml += "<Part><PartNumber>\(part.partNumber)</PartNumber><ETag>\"\(XMLElement.escape(part.etag))\"</ETag>"
-            if let checksum = part.checksumSHA256 { xml += "<ChecksumSHA256>\(checksum)</ChecksumSHA256>" }
+            if let checksum = part.checksumCRC64NVME { xml += "<ChecksumCRC64NVME>\(checksum)</ChecksumCRC64NVME>" }
             xml += "</Part>"
         }
         xml += "</CompleteMultipartUpload>"
@@ -132,7 +134,16 @@ public final class S3Store: ObjectStore, @unchecked Sendable {
     }
 
     public func head(_ key: String) async throws -> ObjectInfo {
-        let response = try await client.send(.init(operation: "head", method: "HEAD", key: key))
+        try await head(key, checksumMode: false)
+    }
+
+    public func headWithChecksum(_ key: String) async throws -> ObjectInfo {
+        try await head(key, checksumMode: true)
+    }
+
+    private func head(_ key: String, checksumMode: Bool) async throws -> ObjectInfo {
+        let headers: [(name: String, value: String)] = checksumMode ? [("x-amz-checksum-mode", "ENABLED")] : []
+        let response = try await client.send(.init(operation: "head", method: "HEAD", key: key, headers: headers))
         var metadata: [String: String] = [:]
         for header in response.headers where header.name.hasPrefix("x-amz-meta-") {
             metadata[String(header.name.dropFirst("x-amz-meta-".count))] = header.value
@@ -145,7 +156,8 @@ public final class S3Store: ObjectStore, @unchecked Sendable {
         return ObjectInfo(key: key, size: Int64(response.header("content-length") ?? "") ?? 0,
                           etag: S3Headers.unquote(response.header("etag") ?? ""),
                           lastModified: response.header("last-modified").flatMap(S3Dates.httpDate),
-                          contentType: response.header("content-type"), metadata: metadata, objectLock: lock)
+                          contentType: response.header("content-type"), metadata: metadata,
+                          checksum: checksumMode ? S3Headers.storedChecksum(in: response) : nil, objectLock: lock)
     }
 
     public func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int) async throws -> ListPage {

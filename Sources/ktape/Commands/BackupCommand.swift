@@ -33,6 +33,9 @@ struct BackupCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Object compression; gzip objects end in .gz (default: none).", valueName: "none|gzip"))
     var compression: String?
 
+    @Option(name: .customLong("compression-level"), help: ArgumentHelp("With gzip: zlib level, 1 (fastest) to 9 (smallest) (default: \(BackupSettings.defaultCompressionLevel)).", valueName: "n"))
+    var compressionLevel: String?
+
     @Option(name: .customLong("flush-size"), parsing: .unconditional, help: ArgumentHelp("Records per object, Confluent's flush.size (default: 100000).", valueName: "n"))
     var flushSize: String?
 
@@ -42,7 +45,7 @@ struct BackupCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-object-bytes"), parsing: .unconditional, help: ArgumentHelp("Start a new object before one passes this size (default: 1GiB).", valueName: "bytes"))
     var maxObjectBytes: String?
 
-    @Option(name: .customLong("max-open-objects"), parsing: .unconditional, help: ArgumentHelp("Objects being written at once; bounds memory (default: 16).", valueName: "n"))
+    @Option(name: .customLong("max-open-objects"), parsing: .unconditional, help: ArgumentHelp("Objects being written at once (partitions read at once); bounds memory (default: 8).", valueName: "n"))
     var maxOpenObjects: String?
 
     @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Uploads in flight; bounds memory (default: 4).", valueName: "n"))
@@ -86,6 +89,7 @@ struct BackupCommand: AsyncParsableCommand {
         values.flag(.topicsRegex, topicsRegex)
         values.flag(.format, format)
         values.flag(.compression, compression)
+        values.flag(.compressionLevel, compressionLevel)
         values.flag(.flushSize, flushSize)
         values.flag(.partSize, partSize)
         values.flag(.maxObjectBytes, maxObjectBytes)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Checksums
 import Failures
 import Foundation
 import Layout
@@ -44,15 +45,15 @@ struct BenchStoreCommand: AsyncParsableCommand {
         let uploadSeconds = Date().timeIntervalSince(uploadStart)
 
         let downloadStart = Date()
-        let hasher = SHA256Hasher()
+        var crc = CRC64NVME()
         var downloaded: Int64 = 0
         for try await chunk in try await opened.store.chunks(key, chunkSize: partSize) {
-            hasher.update(chunk)
+            crc.update(chunk)
             downloaded += Int64(chunk.count)
         }
         let downloadSeconds = Date().timeIntervalSince(downloadStart)
         try await opened.store.delete(key)
-        guard downloaded == summary.size, hasher.finish() == summary.sha256 else {
+        guard downloaded == summary.size, crc == summary.crc64nvme else {
             throw RunFailure.failure("bench-store: the object read back differs from the one written")
         }
         print(String(format: "bytes=%lld upload_seconds=%.3f download_seconds=%.3f peak_rss_kib=%d",

@@ -61,8 +61,8 @@ enum InspectedStore {
         return spec
     }
 
-    static func open(_ spec: JobSpec) throws -> OpenedStore {
-        do { return try StoreOpening.open(spec.common, creating: false) } catch {
+    static func open(_ spec: JobSpec, connections: Int = 8) throws -> OpenedStore {
+        do { return try StoreOpening.open(spec.common, creating: false, connections: connections) } catch {
             throw RunFailure.invalidInput("store \(spec.common.store.value): \(error)")
         }
     }

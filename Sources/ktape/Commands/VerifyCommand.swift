@@ -12,13 +12,16 @@ struct VerifyCommand: AsyncParsableCommand {
         discussion: """
             Stage 1 (structure): manifests parse, the run chain is whole, every object and companion a \
             manifest names is present with the recorded size, offsets are contiguous per partition apart \
-            from recorded gaps. Stage 2 (data): every object is read in full and its SHA-256, size, gzip \
-            stream, lines, record count and offsets are compared with its manifest. Objects no manifest \
-            names are warnings (--strict makes them problems). See docs/verify.md.
+            from recorded gaps. Stage 2 (data): every object is read in full and its checksum, size, gzip \
+            stream, lines, record count and offsets are compared with its manifest; with \
+            --stored-checksums (S3 only) the checksum S3 keeps with each object is compared instead, \
+            reading no data. Objects no manifest names are warnings (--strict makes them problems). \
+            See docs/verify.md.
 
             Examples:
               aws s3 sync s3://team-a-backups s3://team-b-backups
               ktape verify --store s3://team-b-backups
+              ktape verify --store s3://team-b-backups --stored-checksums
 
             Exit codes: 0 no problem; 3 a problem was found (one line each on stdout); 2 invalid input, \
             or a bucket or credentials the store refuses; 1 the store could not be listed (worth a retry).
@@ -38,11 +41,16 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(name: .customLong("structure-only"), help: "Check manifests, presence, sizes and continuity without reading objects (default: read everything).")
     var structureOnly = false
 
+    @Flag(name: .customLong("stored-checksums"),
+          help: "S3 only: compare the checksum S3 keeps with each object (a HEAD each) with its manifest instead of reading the objects (default: read everything).")
+    var storedChecksums = false
+
     @Option(name: .long, help: ArgumentHelp("Objects read at once (default: 4).", valueName: "n"))
     var concurrency = 4
 
     func validate() throws {
         guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency \(concurrency): expected 1 to 64") }
+        if structureOnly && storedChecksums { throw ValidationError("--structure-only and --stored-checksums exclude each other") }
     }
 
     func run() async throws {
@@ -75,11 +83,20 @@ struct VerifyCommand: AsyncParsableCommand {
         }
     }
 
+    static let headConnections = 32
+
     private func verify(_ spec: JobSpec) async throws -> (VerifyReport, String) {
-        let opened = try InspectedStore.open(spec)
+        // HEADs are small: more connections keep more of them in flight.
+        let opened = try InspectedStore.open(spec, connections: storedChecksums ? Self.headConnections : 8)
+        if storedChecksums, case .directory = opened.location {
+            throw RunFailure.invalidInput("verify --stored-checksums: \(opened.store.location) is a directory, which keeps no "
+                + "checksums; run verify without --stored-checksums")
+        }
         let console = Console.standard
         let display = console.isTerminal ? VerifyProgressLine() : nil
-        let options = VerifyOptions(concurrency: concurrency, readData: !structureOnly, strict: strict)
+        var options = VerifyOptions(concurrency: concurrency, readData: !structureOnly, strict: strict)
+        options.storedChecksums = storedChecksums
+        options.headConcurrency = Self.headConnections
         let report: VerifyReport
         do {
             report = try await StoreVerifier(store: opened.store, layout: opened.layout, options: options)

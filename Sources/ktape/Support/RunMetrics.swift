@@ -74,6 +74,8 @@ struct RunMetrics {
             file.gauge("ktape_verify_objects", "Data objects read in full.", Double(report.objectsChecked))
             file.gauge("ktape_verify_bytes", "Bytes read, as stored.", Double(report.bytesRead))
             file.gauge("ktape_verify_records", "Records decoded.", Double(report.recordsChecked))
+            file.gauge("ktape_verify_stored_checksums", "Objects whose stored checksum was compared (--stored-checksums).",
+                       Double(report.storedChecksumsCompared))
         }
     }
 

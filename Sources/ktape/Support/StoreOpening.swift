@@ -14,8 +14,9 @@ struct OpenedStore {
 
 enum StoreOpening {
     /// `creating`: only a backup makes a missing directory; restore, ls and verify reading a path that
-    /// does not exist is a mistyped store (exit 2), not an empty one to create.
-    static func open(_ settings: CommonSettings, creating: Bool,
+    /// does not exist is a mistyped store (exit 2), not an empty one to create. `connections`: S3
+    /// requests in flight at once.
+    static func open(_ settings: CommonSettings, creating: Bool, connections: Int = 8,
                      environment: [String: String] = ProcessInfo.processInfo.environment) throws -> OpenedStore {
         let location = settings.store.value
         switch location {
@@ -33,7 +34,7 @@ enum StoreOpening {
             // --endpoint-url, else AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's services section, its endpoint_url.
             let endpoint = settings.endpointURL?.value
                 ?? ConfiguredEndpoint.resolve(service: "s3", environment: environment, files: files, includeGlobal: true)?.url
-            let transport = CurlTransport()
+            let transport = CurlTransport(settings: .init(connections: connections))
             let credentials = try CredentialsChain.defaultProvider(environment: environment, region: region.region, transport: transport,
                                                                    profile: profile)
             let config = S3Configuration(bucket: bucket, region: region.region, endpoint: endpoint,
