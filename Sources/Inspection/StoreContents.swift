@@ -16,7 +16,7 @@ public struct StoreContents: Sendable {
     public let layout: StoreLayout
     /// Size of every key listed under the topics dir.
     public let sizes: [String: Int64]
-    /// ETag of every key listed under the topics dir.
+    /// ETag of every key listed under the topics dir, when asked for (`keepETags`); else empty.
     public let etags: [String: String]
     /// The listing of the topics dir sorted into partitions, companions and rejected keys.
     public let index: ObjectKeyIndex
@@ -35,15 +35,27 @@ public struct StoreContents: Sendable {
 
     /// Lists the topics dir and the runs folder and reads every manifest (`concurrency` at a time).
     /// Throws `InspectionError.store` when the store cannot be listed or a manifest fetched.
-    public static func load(store: any ObjectStore, layout: StoreLayout, concurrency: Int = 8) async throws -> StoreContents {
-        let data: [ObjectSummary]
+    public static func load(store: any ObjectStore, layout: StoreLayout, concurrency: Int = 8,
+                            keepETags: Bool = false) async throws -> StoreContents {
+        // The listing is kept as sizes and keys only, page by page: ETags and times of a million
+        // objects would stay in memory beside every manifest (ETags only for a stored-checksum check).
+        var sizes: [String: Int64] = [:]
+        var etags: [String: String] = [:]
+        var dataKeys: [String] = []
         let metadata: [ObjectSummary]
         do {
-            data = try await store.listAll(prefix: layout.topicsFolder)
+            for try await object in store.objects(prefix: layout.topicsFolder) where sizes[object.key] == nil {
+                sizes[object.key] = object.size
+                if keepETags { etags[object.key] = object.etag }
+                dataKeys.append(object.key)
+            }
             metadata = try await store.listAll(prefix: layout.runsFolder)
         } catch let error as StoreError {
             throw InspectionError.store(error)
         }
+        let index = ObjectKeyIndex(keys: dataKeys, layout: layout)
+        let noData = dataKeys.isEmpty
+        dataKeys = []
         var strays: [String] = []
         var manifestKeys: [String] = []
         for object in metadata {
@@ -83,7 +95,7 @@ public struct StoreContents: Sendable {
         }
 
         var elsewhere: [ObjectSummary] = []
-        if data.isEmpty && metadata.isEmpty {
+        if noData && metadata.isEmpty {
             do {
                 let root = layout.prefix.isEmpty ? "" : layout.prefix + "/"
                 elsewhere = try await store.list(prefix: root, delimiter: nil, continuationToken: nil, maxKeys: elsewhereLimit).objects
@@ -93,9 +105,7 @@ public struct StoreContents: Sendable {
         }
         var contents = StoreContents(
             location: store.location, layout: layout,
-            sizes: Dictionary(data.map { ($0.key, $0.size) }, uniquingKeysWith: { first, _ in first }),
-            etags: Dictionary(data.map { ($0.key, $0.etag) }, uniquingKeysWith: { first, _ in first }),
-            index: ObjectKeyIndex(keys: data.map(\.key), layout: layout),
+            sizes: sizes, etags: etags, index: index,
             runs: runs.sorted { ($0.manifest.runId, $0.key) < ($1.manifest.runId, $1.key) },
             unreadableManifests: unreadable.sorted { $0.manifest < $1.manifest },
             strayRunKeys: strays.sorted(), pruned: pruned)

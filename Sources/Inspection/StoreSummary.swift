@@ -188,7 +188,9 @@ extension StoreSummary {
         // An object named by two runs (it should not happen) is counted once; pruned ones not at all.
         let firstOffsets = pruned.firstOffsets
         var objects: [TopicPartition: [String: ManifestObject]] = [:]
+        var records: [TopicPartition: [ManifestPartition]] = [:]
         for manifest in manifests {
+            for p in manifest.partitions { records[TopicPartition(p.topic, p.partition), default: []].append(p) }
             for object in manifest.objects {
                 let tp = TopicPartition(object.topic, object.partition)
                 if object.spanEnd <= firstOffsets[tp] ?? .min { continue }
@@ -197,10 +199,10 @@ extension StoreSummary {
         }
         let prunedAt = Dictionary(pruned.partitions.map { (TopicPartition($0.topic, $0.partition), $0.prunedAt) }, uniquingKeysWith: { a, _ in a })
         let counts = Dictionary(manifests.latestTopics.map { ($0.name, $0.partitionCount) }, uniquingKeysWith: { _, last in last })
-        let byTopic = Dictionary(grouping: manifests.topicPartitions, by: \.topic)
+        let byTopic = Dictionary(grouping: records.keys, by: \.topic)
         return byTopic.keys.sorted().map { name in
             let partitions = (byTopic[name] ?? []).sorted().map { tp -> Partition in
-                let covered = manifests.flatMap { $0.partitions.filter { $0.topic == tp.topic && $0.partition == tp.partition } }
+                let covered = records[tp] ?? []
                 let list = (objects[tp] ?? [:]).values.sorted { $0.firstOffset < $1.firstOffset }
                 let first = firstOffsets[tp]
                 return Partition(partition: tp.partition,

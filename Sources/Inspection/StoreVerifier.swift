@@ -18,7 +18,7 @@ public struct StoreVerifier: Sendable {
     /// Runs both stages. Throws `InspectionError.store` only when the store cannot be listed or a
     /// manifest fetched; everything wrong inside the store is a finding in the report.
     public func run(progress: @escaping @Sendable (VerifyProgress) -> Void = { _ in }) async throws -> VerifyReport {
-        let contents = try await StoreContents.load(store: store, layout: layout)
+        let contents = try await StoreContents.load(store: store, layout: layout, keepETags: options.storedChecksums)
         let structure = StructureCheck(contents, strict: options.strict)
         var report = VerifyReport()
         report.runs = contents.runs.count

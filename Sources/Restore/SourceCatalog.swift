@@ -8,9 +8,9 @@ import StoreMetadata
 struct SourceObject: Sendable {
     var key: String
     var name: ObjectKey
-    /// The file name as stored (what `topic.regex.list` matches) and the partitioner's folders above it.
-    var fileName: String
-    var folder: String
+    /// Where a listed object of another partitioner's layout sits; nil in ktape's own layout, whose
+    /// folder and file name follow from `name` (not kept: a million objects' worth of Strings).
+    private var place: ListedObjectKey?
     /// `.keys.json` / `.headers.json` companions beside a `.json` object.
     var keysCompanion: String?
     var headersCompanion: String?
@@ -20,15 +20,25 @@ struct SourceObject: Sendable {
 
     init(key: String, listed: ListedObjectKey, keysCompanion: String? = nil, headersCompanion: String? = nil,
          manifest: ManifestObject?, listedBytes: Int64) {
+        self.init(key: key, name: listed.object, keysCompanion: keysCompanion, headersCompanion: headersCompanion,
+                  manifest: manifest, listedBytes: listedBytes)
+        if listed != ListedObjectKey(defaultLayout: listed.object) { place = listed }
+    }
+
+    /// An object in ktape's own layout (as manifests name them).
+    init(key: String, name: ObjectKey, keysCompanion: String? = nil, headersCompanion: String? = nil,
+         manifest: ManifestObject?, listedBytes: Int64) {
         self.key = key
-        name = listed.object
-        fileName = listed.fileName
-        folder = listed.folder
+        self.name = name
         self.keysCompanion = keysCompanion
         self.headersCompanion = headersCompanion
         self.manifest = manifest
         self.listedBytes = listedBytes
     }
+
+    /// The file name as stored (what `topic.regex.list` matches) and the partitioner's folders above it.
+    var fileName: String { place?.fileName ?? name.fileName }
+    var folder: String { (place ?? ListedObjectKey(defaultLayout: name)).folder }
 
     var bytes: Int64 { manifest?.byteSize ?? listedBytes }
     var records: Int64? { manifest?.recordCount }
@@ -124,7 +134,7 @@ struct SourceCatalog: Sendable {
                     let name = try layout.objectKey(parsing: object.key)
                     let keys = SourceObject.companion(.keys, in: object.companionKeys)
                     let headers = SourceObject.companion(.headers, in: object.companionKeys)
-                    partitions[tp, default: []].append(SourceObject(key: object.key, listed: ListedObjectKey(defaultLayout: name), keysCompanion: keys,
+                    partitions[tp, default: []].append(SourceObject(key: object.key, name: name, keysCompanion: keys,
                                                                     headersCompanion: headers, manifest: object,
                                                                     listedBytes: object.byteSize))
                 } catch {

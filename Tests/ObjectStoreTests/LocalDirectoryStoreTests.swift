@@ -60,4 +60,25 @@ struct LocalDirectoryListingOrderTests {
         #expect(try await store.listAll(prefix: "a/").map(\.key) == ["a/b-", "a/b/c"])
         await #expect(throws: StoreError.self) { _ = try await store.get("a") }
     }
+
+    /// The walk takes each name's type from readdir and stats only the files it lists: what it
+    /// lists must still be exactly the regular files, with the size and ETag a head reports.
+    @Test func listingsHoldOnlyRegularFilesWithTheirHeads() async throws {
+        let root = NSTemporaryDirectory() + "ktape-kinds-" + UUID().uuidString
+        let store = try LocalDirectoryStore(root: root)
+        try await store.put("d/file", body: [1, 2, 3])
+        try await store.put("d/sub/other", body: [4])
+        try FileManager.default.createSymbolicLink(atPath: root + "/d/link", withDestinationPath: root + "/d/file")
+        try FileManager.default.createSymbolicLink(atPath: root + "/d/linked-dir", withDestinationPath: root + "/d/sub")
+        #expect(mkfifo(root + "/d/fifo", 0o644) == 0)
+        #expect(FileManager.default.createFile(atPath: root + "/d/.ktape-tmp-x", contents: Data([9])))
+        let listed = try await store.listAll(prefix: "")
+        #expect(listed.map(\.key) == ["d/file", "d/sub/other"])
+        for object in listed {
+            let head = try await store.head(object.key)
+            #expect(object.size == head.size && object.etag == head.etag)
+        }
+        #expect(try await store.listAll(prefix: "d/s").map(\.key) == ["d/sub/other"])
+        #expect(try await store.listAll(prefix: "d/", startAfter: "d/file").map(\.key) == ["d/sub/other"])
+    }
 }

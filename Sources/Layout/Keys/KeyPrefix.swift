@@ -13,6 +13,15 @@ public enum KeyParts {
 
     /// `text` without leading or trailing `/`; inner doubled slashes collapse too.
     public static func trimSlashes(_ text: String) -> String {
-        text.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
+        // Most parts have nothing to trim; keys are built from them a million times in a large store.
+        let slash = UInt8(ascii: "/")
+        var previous: UInt8 = slash
+        var clean = true
+        for byte in text.utf8 {
+            if byte == slash && previous == slash { clean = false; break }
+            previous = byte
+        }
+        if clean && previous != slash || text.isEmpty { return text }
+        return text.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
     }
 }

@@ -46,9 +46,11 @@ public struct ObjectFileKind: Hashable, Codable, Sendable, CustomStringConvertib
 
     /// The kind for an extension (no leading dot), or nil when ktape does not know it.
     public init?(fileExtension: String) {
-        guard let kind = Self.all.first(where: { $0.fileExtension == fileExtension }) else { return nil }
+        guard let kind = Self.byExtension[fileExtension] else { return nil }
         self = kind
     }
+
+    private static let byExtension = Dictionary(all.map { ($0.fileExtension, $0) }, uniquingKeysWith: { first, _ in first })
 
     /// The main data object kind a backup writes for a format and compression.
     public static func data(format: StoreFormat, compression: StoreCompression) -> ObjectFileKind {

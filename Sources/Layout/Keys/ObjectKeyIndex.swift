@@ -7,12 +7,33 @@ public struct ObjectKeyIndex: Sendable {
     public struct Entry: Equatable, Sendable {
         public var key: String
         public var object: ObjectKey
-        /// The folders between the topics dir and the file (the partitioner's).
-        public var folder: String
-        /// The file name as stored.
-        public var fileName: String
         /// Companion keys (`.keys.json`, `.headers.json`) in the same folder with the same start offset.
         public var companionKeys: [String]
+        /// Where the folders and the file name start in `key` (UTF-8 offsets): kept as offsets, not
+        /// strings of their own, as a listing of a million objects is held in memory.
+        private var folderStart: Int
+        private var fileStart: Int
+
+        init(key: String, listed: ListedObjectKey) {
+            self.key = key
+            object = listed.object
+            companionKeys = []
+            fileStart = key.utf8.count - listed.fileName.utf8.count
+            folderStart = listed.folder.isEmpty ? fileStart : fileStart - 1 - listed.folder.utf8.count
+        }
+
+        /// The folders between the topics dir and the file (the partitioner's).
+        public var folder: String {
+            guard fileStart > folderStart else { return "" }
+            let utf8 = key.utf8
+            return String(Substring(utf8[utf8.index(utf8.startIndex, offsetBy: folderStart)..<utf8.index(utf8.startIndex, offsetBy: fileStart - 1)]))
+        }
+
+        /// The file name as stored.
+        public var fileName: String {
+            let utf8 = key.utf8
+            return String(Substring(utf8[utf8.index(utf8.startIndex, offsetBy: fileStart)...]))
+        }
 
         public var listed: ListedObjectKey { ListedObjectKey(object: object, folder: folder, fileName: fileName) }
     }
@@ -33,14 +54,20 @@ public struct ObjectKeyIndex: Sendable {
         }
         var data: [TopicPartition: [Entry]] = [:]
         var companions: [Place: [String]] = [:]
+        // One copy of each topic name, shared by its entries.
+        var topicNames: [String: String] = [:]
         for key in keys where key.hasPrefix(layout.topicsFolder) {
             do {
-                let listed = try layout.listedKey(parsing: key)
+                var listed = try layout.listedKey(parsing: key)
+                if let shared = topicNames[listed.object.topic] {
+                    listed.object.topic = shared
+                } else {
+                    topicNames[listed.object.topic] = listed.object.topic
+                }
                 let object = listed.object
                 switch object.kind.content {
                 case .values, .envelope:
-                    data[TopicPartition(object.topic, object.partition), default: []]
-                        .append(Entry(key: key, object: object, folder: listed.folder, fileName: listed.fileName, companionKeys: []))
+                    data[TopicPartition(object.topic, object.partition), default: []].append(Entry(key: key, listed: listed))
                 case .keys, .headers:
                     let data = object.with(kind: ObjectFileKind(.values, object.kind.compression))
                     companions[Place(folder: listed.folder, object: data), default: []].append(key)

@@ -75,6 +75,17 @@ extension ManifestObject {
 enum LayoutJSON {
     struct Header: Decodable { var format: String?; var version: Int? }
 
+    /// The header and the document read from one parse of the bytes.
+    struct Framed<T: Decodable>: Decodable {
+        var header: Header
+        var document: T
+
+        init(from decoder: Decoder) throws {
+            header = try Header(from: decoder)
+            document = try T(from: decoder)
+        }
+    }
+
     static func encode<T: Encodable>(_ value: T) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
@@ -95,23 +106,33 @@ enum LayoutJSON {
             }
             return date
         }
+        // One parse for a document that decodes (thousands of manifests in a large store); one that
+        // does not is parsed again, header first, so its error is the header's when that is at fault.
+        if let framed = try? decoder.decode(Framed<T>.self, from: data) {
+            try check(framed.header, name: name, format: format, version: version)
+            return framed.document
+        }
         let header: Header
         do {
             header = try decoder.decode(Header.self, from: data)
         } catch {
             throw ManifestError(manifest: name, reason: "not a JSON object (\(describe(error)))")
         }
+        try check(header, name: name, format: format, version: version)
+        do {
+            return try decoder.decode(T.self, from: data)
+        } catch {
+            throw ManifestError(manifest: name, reason: describe(error))
+        }
+    }
+
+    static func check(_ header: Header, name: String, format: String, version: Int) throws {
         guard header.format == format else {
             throw ManifestError(manifest: name, reason: "format is '\(header.format ?? "missing")', expected '\(format)'")
         }
         guard let found = header.version else { throw ManifestError(manifest: name, reason: "no version") }
         guard found <= version else {
             throw ManifestError(manifest: name, reason: "version \(found) is newer than this ktape reads (\(version)); upgrade ktape")
-        }
-        do {
-            return try decoder.decode(T.self, from: data)
-        } catch {
-            throw ManifestError(manifest: name, reason: describe(error))
         }
     }
 

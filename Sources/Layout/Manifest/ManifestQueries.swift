@@ -63,20 +63,31 @@ extension Array where Element == RunManifest {
     /// objects and gaps checked against the union. Offsets below a partition's `firstOffsets` entry
     /// were pruned: the ranges, objects and gaps below it are left out of the check.
     public func continuityProblems(firstOffsets: [TopicPartition: Int64] = [:]) -> [CoverageProblem] {
-        topicPartitions.flatMap { tp in
-            let records = flatMap { $0.partitions.filter { $0.topic == tp.topic && $0.partition == tp.partition } }
-            let first = firstOffsets[tp] ?? .min
-            let covered = records.map(\.range).compactMap { range -> OffsetRange? in
-                let clipped = OffsetRange(Swift.max(range.start, first), range.end)
-                return clipped.isEmpty ? nil : clipped
-            }
-            let gaps = records.flatMap(\.gaps).compactMap { gap -> OffsetGap? in
-                guard gap.end > first else { return nil }
-                return OffsetGap(start: Swift.max(gap.start, first), end: gap.end, reason: gap.reason)
-            }
-            return PartitionCoverage.problems(topic: tp.topic, partition: tp.partition, covered: covered,
-                                              objects: objects(topic: tp.topic, partition: tp.partition).filter { $0.spanEnd > first },
-                                              gaps: gaps)
+        // One pass groups every run's records and objects by partition: filtering all runs once per
+        // partition cost partitions x objects (a billion steps at a million objects).
+        var records: [TopicPartition: [ManifestPartition]] = [:]
+        var objects: [TopicPartition: [ManifestObject]] = [:]
+        for manifest in self {
+            for p in manifest.partitions { records[TopicPartition(p.topic, p.partition), default: []].append(p) }
+            for o in manifest.objects { objects[TopicPartition(o.topic, o.partition), default: []].append(o) }
         }
+        var problems: [CoverageProblem] = []
+        for tp in records.keys.sorted() {
+            let first = firstOffsets[tp] ?? .min
+            var covered: [OffsetRange] = []
+            var gaps: [OffsetGap] = []
+            for record in records[tp] ?? [] {
+                let clipped = OffsetRange(Swift.max(record.startOffset, first), record.endOffset)
+                if !clipped.isEmpty { covered.append(clipped) }
+                for gap in record.gaps where gap.end > first {
+                    gaps.append(OffsetGap(start: Swift.max(gap.start, first), end: gap.end, reason: gap.reason))
+                }
+            }
+            // Stable, so objects with equal first offsets keep run order, as before.
+            let kept = (objects[tp] ?? []).filter { $0.spanEnd > first }.sorted { $0.firstOffset < $1.firstOffset }
+            problems += PartitionCoverage.problems(topic: tp.topic, partition: tp.partition, covered: covered,
+                                                   objects: kept, gaps: gaps)
+        }
+        return problems
     }
 }
