@@ -229,7 +229,8 @@ public final class KafkaProducer: @unchecked Sendable {
     }
 
     /// librdkafka tells null from empty by the pointer, and an empty Swift buffer may have none.
-    private static let emptyMarker = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)
+    // nonisolated(unsafe): set once, never written through (librdkafka only reads 0 bytes at it).
+    private nonisolated(unsafe) static let emptyMarker = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)
 
     private static func nonNull(_ buffer: UnsafeRawBufferPointer) -> UnsafeMutableRawPointer {
         buffer.baseAddress.map { UnsafeMutableRawPointer(mutating: $0) } ?? emptyMarker

@@ -42,7 +42,9 @@ final class ObjectStream {
     /// many run at once). Any failure aborts the upload, leaving no half object behind.
     func finish() throws -> Task<StreamingUpload.Summary, Error> {
         try ship(final: true)
-        let upload = self.upload, compressing = self.compressing
+        // nonisolated(unsafe): the upload is used by one task at a time (the last compression is awaited first).
+        nonisolated(unsafe) let upload = self.upload
+        let compressing = self.compressing
         return Task {
             do {
                 try await compressing?.value
@@ -56,7 +58,9 @@ final class ObjectStream {
 
     /// Gives up on the object (a failed run).
     func abort() {
-        let upload = self.upload, compressing = self.compressing
+        // nonisolated(unsafe): the upload is used only after the compression in flight has ended.
+        nonisolated(unsafe) let upload = self.upload
+        let compressing = self.compressing
         try? ThreadBridge.wait {
             _ = try? await compressing?.value
             await upload.abort()
@@ -77,8 +81,10 @@ final class ObjectStream {
         let input = chunk
         chunk = []
         chunk.reserveCapacity(chunkSize)
+        // nonisolated(unsafe): one compression task at a time uses the compressor and the upload (the
+        // previous one is awaited above), and this writer does not touch either until it ends.
         nonisolated(unsafe) let compressor = gzip
-        let upload = self.upload
+        nonisolated(unsafe) let upload = self.upload
         compressing = Task {
             var output: [UInt8] = []
             try compressor.compress(input, into: &output)
@@ -88,7 +94,8 @@ final class ObjectStream {
     }
 
     private func gather(_ bytes: [UInt8]) throws {
-        let upload = self.upload
+        // nonisolated(unsafe): the read thread waits while the bridged task ships the parts.
+        nonisolated(unsafe) let upload = self.upload
         guard !bytes.isEmpty, try bytes.withUnsafeBytes({ try upload.gather($0) }) else { return }
         try ThreadBridge.wait { try await upload.shipFullParts() }
     }
