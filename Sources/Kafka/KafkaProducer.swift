@@ -6,6 +6,7 @@ import Foundation
 /// Delivery reports reach `onDelivery` on the thread that calls ``poll(timeoutMilliseconds:)``,
 /// ``flush(timeoutMilliseconds:)`` or ``produce(_:id:)`` (which polls when the local queue is full), so
 /// a caller may advance its checkpoint there. All methods block; use one producer from one thread.
+// @unchecked Sendable: used from one thread at a time (see above); librdkafka's handle is thread-safe.
 public final class KafkaProducer: @unchecked Sendable {
     /// The defaults this producer adds before the user's properties.
     public static let defaultProperties: [(String, String)] = [("enable.idempotence", "true")]
@@ -64,6 +65,7 @@ public final class KafkaProducer: @unchecked Sendable {
 
     /// A topic to produce to, looked up once: records that name it by handle spare librdkafka a
     /// lookup by name (a lock and a scan of the client's topics) per record.
+    // @unchecked Sendable: an immutable librdkafka topic handle, valid and thread-safe for the producer's life.
     public struct Topic: @unchecked Sendable {
         fileprivate let handle: OpaquePointer
         public let name: String

@@ -159,6 +159,7 @@ public final class StreamingUpload {
     /// writer (the backup's read thread) does not wait for hashing; `finish` waits for the chain.
     private func hashLater(_ part: [UInt8]) {
         let previous = hashing
+        // nonisolated(unsafe): the hash tasks run one after another (each awaits the previous one).
         nonisolated(unsafe) let hasher = self.hasher
         hashing = Task {
             await previous?.value

@@ -6,6 +6,7 @@ import ObjectStore
 /// Produces every planned partition, resuming each target partition from what it already holds.
 /// Planned partitions (indices of `plan.partitions`) are read in order; slots (`RestoreSlots`) are the
 /// target partitions written, one per planned partition, or a repartitioned topic's target partitions.
+// @unchecked Sendable: driven by one task; the state-saving task it starts gets copies, and one save runs at a time.
 final class PartitionRun: @unchecked Sendable {
     struct Outcome {
         /// Target offset of each planned partition's first restored record (p → p only).

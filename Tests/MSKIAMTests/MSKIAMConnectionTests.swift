@@ -130,6 +130,7 @@ func connectionError(_ body: @escaping @Sendable () throws -> Void) async throws
 }
 
 /// Hands out new keys (AKIASHORTLIVED0001, 0002, ...) that expire `lifetime` seconds after they are made.
+// @unchecked Sendable: its mutable state is under `lock`.
 final class ShortLivedCredentials: CredentialsProvider, @unchecked Sendable {
     let lifetime: TimeInterval
     private let lock = NSLock()

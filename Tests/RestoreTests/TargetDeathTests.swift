@@ -50,6 +50,7 @@ import Testing
     }
 }
 
+// @unchecked Sendable: its mutable state is under `lock`.
 final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var value = 0

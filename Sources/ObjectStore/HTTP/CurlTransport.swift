@@ -4,7 +4,7 @@ import Threads
 /// `HTTPTransport` over libcurl. Requests run on a small pool of dedicated threads, each with its
 /// own easy handle (so connections are reused per thread); the async caller is resumed when the
 /// exchange ends, so no blocking call ever runs on Swift's cooperative pool.
-public final class CurlTransport: HTTPTransport, @unchecked Sendable {
+public final class CurlTransport: HTTPTransport, Sendable {
     public struct Settings: Sendable {
         /// Requests in flight at once (one thread and one connection each).
         public var connections: Int

@@ -5,7 +5,7 @@ import SigV4
 ///
 /// Every upload carries `x-amz-content-sha256` (the hex SHA-256 of the body, which S3 checks) and
 /// `x-amz-checksum-sha256` (stored with the object, and checked by S3 too).
-public final class S3Store: ObjectStore, @unchecked Sendable {
+public final class S3Store: ObjectStore, Sendable {
     public let config: S3Configuration
     public let location: String
     let client: S3Client
