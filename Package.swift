@@ -26,8 +26,12 @@ let package = Package(
         .target(name: "BuildInfo", plugins: ["CommitStamp"]),
         // RFC 3339 times by hand (Foundation's formatters go through ICU: tens of µs a call).
         .target(name: "TimeText"),
-        // Pure logic, no I/O: names, regexes, record codecs, manifests, job spec.
+        // Pure logic, no I/O: object key naming and parsing, regexes, manifests and the store's documents.
         .target(name: "Layout", dependencies: ["TimeText"]),
+        // Pure: the record line codecs (ktape's envelope, Confluent's JsonFormat and its companions).
+        .target(name: "RecordFormats"),
+        // Pure: the job spec, its keys (= flags) and their validation.
+        .target(name: "JobSpec", dependencies: ["Layout", "TimeText"]),
         // AWS Signature V4 as a pure function of (request, credentials, date).
         .target(name: "SigV4", dependencies: ["COpenSSL"]),
         // Threads for blocking calls (file I/O, fsync, librdkafka waits), off the cooperative pool.
@@ -35,7 +39,7 @@ let package = Package(
         // Child processes started safely from many threads at once (Foundation's Process is not).
         .target(name: "CSpawn"),
         .target(name: "Spawn", dependencies: ["CSpawn"]),
-        .target(name: "ObjectStore", dependencies: ["SigV4", "Threads", "Spawn", "TimeText", "CCurl", "COpenSSL"]),
+        .target(name: "ObjectStore", dependencies: ["Layout", "SigV4", "Threads", "Spawn", "TimeText", "CCurl", "COpenSSL"]),
         // Streaming, deterministic gzip over zlib.
         .target(name: "Gzip", dependencies: ["CZlib"]),
         .target(name: "Kafka", dependencies: ["CRdKafka", "Layout", "Threads"]),
@@ -45,24 +49,26 @@ let package = Package(
         .target(name: "StoreMetadata", dependencies: ["Layout", "ObjectStore"]),
         // Amazon MSK IAM: OAUTHBEARER tokens for librdkafka, signed with credentials from the AWS chain.
         .target(name: "MSKIAM", dependencies: ["Kafka", "ObjectStore", "SigV4"]),
-        // YAML job files read into Layout's job document (line numbers kept for errors).
-        .target(name: "JobFile", dependencies: ["Layout", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Backup", dependencies: ["Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "SigV4", "TimeText"]),
-        .target(name: "Restore", dependencies: ["Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "SigV4"]),
+        // YAML job files read into JobSpec's job document (line numbers kept for errors).
+        .target(name: "JobFile", dependencies: ["JobSpec", "Layout", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Backup", dependencies: ["JobSpec", "RecordFormats", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "SigV4", "TimeText"]),
+        .target(name: "Restore", dependencies: ["JobSpec", "RecordFormats", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "SigV4"]),
         // ktape prune: whole objects from the oldest end of each partition, recorded before they go.
-        .target(name: "Prune", dependencies: ["Layout", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "TimeText"]),
+        .target(name: "Prune", dependencies: ["JobSpec", "Layout", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "TimeText"]),
         // ls and verify: what a store holds and whether it is whole (structure first, then data).
-        .target(name: "Inspection", dependencies: ["Layout", "ObjectStore", "StoreMetadata", "Gzip", "TimeText"]),
+        .target(name: "Inspection", dependencies: ["JobSpec", "RecordFormats", "Layout", "ObjectStore", "StoreMetadata", "Gzip", "TimeText"]),
         .executableTarget(name: "ktape", dependencies: [
-            "Layout", "Kafka", "MSKIAM", "ObjectStore", "JobFile", "Backup", "Restore", "Prune", "Inspection", "SigV4", "Gzip", "BuildInfo", "Threads",
+            "Layout", "RecordFormats", "JobSpec", "Kafka", "MSKIAM", "ObjectStore", "JobFile", "Backup", "Restore", "Prune", "Inspection", "SigV4", "Gzip", "BuildInfo", "Threads",
             "CRdKafka", "CCurl", "CZlib", "COpenSSL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "SyntheticStore", dependencies: ["Layout", "SigV4"]),
+        .executableTarget(name: "SyntheticStore", dependencies: ["JobSpec", "RecordFormats", "Layout", "SigV4"]),
 
-        .testTarget(name: "LayoutTests", dependencies: ["Layout", "TimeText"]),
+        .testTarget(name: "RecordFormatsTests", dependencies: ["RecordFormats", "TimeText"]),
+        .testTarget(name: "JobSpecTests", dependencies: ["JobSpec", "Layout"]),
+        .testTarget(name: "LayoutTests", dependencies: ["JobSpec", "Layout", "TimeText"]),
         .testTarget(name: "GzipTests", dependencies: ["Spawn", "Gzip"]),
-        .testTarget(name: "JobFileTests", dependencies: ["JobFile", "Layout", "KtapeTestSupport"]),
+        .testTarget(name: "JobFileTests", dependencies: ["JobSpec", "JobFile", "Layout", "KtapeTestSupport"]),
         .testTarget(name: "SigV4Tests", dependencies: ["Spawn", "SigV4"]),
         .testTarget(name: "ThreadsTests", dependencies: ["Threads"]),
         .testTarget(name: "SpawnTests", dependencies: ["Spawn"]),
@@ -72,10 +78,10 @@ let package = Package(
         .testTarget(name: "MSKIAMTests", dependencies: ["MSKIAM", "Kafka", "ObjectStore", "SigV4", "KtapeTestSupport"]),
         // Helpers shared by test targets (servers the tests start in their own processes).
         .target(name: "KtapeTestSupport", dependencies: ["ObjectStore", "Gzip", "Spawn"], path: "Tests/Support"),
-        .testTarget(name: "BackupTests", dependencies: ["Spawn", "Backup", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "KtapeTestSupport"]),
-        .testTarget(name: "RestoreTests", dependencies: ["Restore", "Backup", "Layout", "Kafka", "ObjectStore", "StoreMetadata", "Gzip", "KtapeTestSupport"]),
-        .testTarget(name: "PruneTests", dependencies: ["Spawn", "Prune", "Inspection", "Layout", "ObjectStore", "StoreMetadata", "SigV4", "KtapeTestSupport"]),
-        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Layout", "ObjectStore", "StoreMetadata", "Gzip", "KtapeTestSupport"]),
+        .testTarget(name: "BackupTests", dependencies: ["JobSpec", "Spawn", "Backup", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "KtapeTestSupport"]),
+        .testTarget(name: "RestoreTests", dependencies: ["JobSpec", "RecordFormats", "Restore", "Backup", "Layout", "Kafka", "ObjectStore", "StoreMetadata", "Gzip", "KtapeTestSupport"]),
+        .testTarget(name: "PruneTests", dependencies: ["JobSpec", "Spawn", "Prune", "Inspection", "Layout", "ObjectStore", "StoreMetadata", "SigV4", "KtapeTestSupport"]),
+        .testTarget(name: "InspectionTests", dependencies: ["RecordFormats", "Inspection", "Layout", "ObjectStore", "StoreMetadata", "Gzip", "KtapeTestSupport"]),
         .testTarget(name: "KtapeTests", dependencies: ["Spawn", "KtapeTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

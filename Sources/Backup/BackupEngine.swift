@@ -137,7 +137,7 @@ public enum BackupEngine {
         // took a noticeable part of a run.
         let plans = try await mapConcurrently(partitions, limit: 16) { partition in
             try await waits.run("reading the offsets of \(partition)") { () -> PartitionPlan in
-                let marks = try admin.watermarks(KafkaTopicPartition(topic: partition.topic, partition: partition.partition))
+                let marks = try admin.watermarks(TopicPartition(topic: partition.topic, partition: partition.partition))
                 return PartitionPlan.make(partition, checkpoint: checkpoint.nextOffset(topic: partition.topic, partition: partition.partition),
                                           low: marks.low, high: marks.high)
             }
@@ -176,7 +176,7 @@ public enum BackupEngine {
         let writers = loop.writers.values.sorted { $0.partition < $1.partition }
         var outcome = ReadOutcome(writers: writers, uploads: loop.uploads)
         outcome.finish = { covered in
-            let offsets = Dictionary(covered.map { (KafkaTopicPartition(topic: $0.topic, partition: $0.partition), $0.endOffset) },
+            let offsets = Dictionary(covered.map { (TopicPartition(topic: $0.topic, partition: $0.partition), $0.endOffset) },
                                      uniquingKeysWith: { a, _ in a })
             do {
                 if !offsets.isEmpty { try await waits.run("committing the group's offsets") { try loop.reader.commit(offsets) } }

@@ -4,6 +4,7 @@ import Layout
 import ObjectStore
 import StoreLock
 import Threads
+import JobSpec
 
 /// Everything one backup run needs: validated settings, an opened store and a Kafka configuration.
 /// The command line builds it from a `JobSpec`; tests build it directly.
@@ -65,8 +66,7 @@ public struct BackupRequest: Sendable {
         var options = basePutOptions
         if settings.storageClass.value != .standard { options.storageClass = settings.storageClass.value.rawValue }
         if let lock = settings.objectLock?.value {
-            options.objectLock = StoreLockRetention.make(compliance: lock.mode == .compliance,
-                                                         until: now.addingTimeInterval(Double(lock.retainDays) * 86_400))
+            options.objectLock = ObjectLockRetention(mode: lock.mode, retainUntil: now.addingTimeInterval(Double(lock.retainDays) * 86_400))
         }
         return options
     }

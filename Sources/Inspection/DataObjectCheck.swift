@@ -1,5 +1,6 @@
 import Layout
 import ObjectStore
+import RecordFormats
 
 /// One data object for stage 2: its name, what its manifest says about it (nil for a store without
 /// manifests) and the companions to read beside it.

@@ -1,6 +1,7 @@
 import Gzip
 import Layout
 import ObjectStore
+import RecordFormats
 
 /// What reading one object in full found.
 struct ObjectScan: Sendable {

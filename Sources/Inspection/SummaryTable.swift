@@ -1,5 +1,6 @@
 import Foundation
 import Layout
+import JobSpec
 
 extension StoreSummary {
     /// The readable form `ls` prints by default: a partition table, the runs, then orphans and strays.

@@ -1,4 +1,5 @@
 import Layout
+import JobSpec
 
 /// One thing `verify` found, naming the object, partition, run or key at fault.
 public struct VerifyFinding: Equatable, Sendable, CustomStringConvertible {

@@ -1,6 +1,7 @@
 import Foundation
 import Layout
 import Yams
+import JobSpec
 
 /// Reads a YAML job file into Layout's `JobDocument`, keeping each key's line for errors.
 public enum JobFileReader {

@@ -1,4 +1,5 @@
 import CRdKafka
+import Layout
 
 extension KafkaAdmin {
     /// Consumer groups known to the cluster (ListGroups, best-effort). A broker without ListGroups (such
@@ -29,8 +30,8 @@ extension KafkaAdmin {
 
     /// The offsets `group` has committed for `partitions` (nil where it has none), read through a consumer
     /// with that group.id that never joins the group.
-    public func committedOffsets(group: String, partitions: [KafkaTopicPartition],
-                                 timeoutMilliseconds: Int32 = 10_000) throws -> [KafkaTopicPartition: Int64?] {
+    public func committedOffsets(group: String, partitions: [TopicPartition],
+                                 timeoutMilliseconds: Int32 = 10_000) throws -> [TopicPartition: Int64?] {
         let consumer = try groupClient(group)
         let list = TopicPartitionList(capacity: partitions.count)
         for partition in partitions { list.add(partition, offset: -1001) }
@@ -38,7 +39,7 @@ extension KafkaAdmin {
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
             throw KafkaError(code: KafkaError.Code(err), operation: "read committed offsets of group \(group)")
         }
-        var result = [KafkaTopicPartition: Int64?]()
+        var result = [TopicPartition: Int64?]()
         for element in list.elements {
             guard element.error == .noError else {
                 throw KafkaError(code: element.error, operation: "read committed offsets of group \(group)",
@@ -52,7 +53,7 @@ extension KafkaAdmin {
 
     /// Commits `offsets` (the next offset to read, per partition) for `group`, without joining it.
     /// Brokers refuse this while the group has active members; that refusal names the group.
-    public func commitOffsets(group: String, offsets: [KafkaTopicPartition: Int64],
+    public func commitOffsets(group: String, offsets: [TopicPartition: Int64],
                               timeoutMilliseconds: Int32 = 10_000) throws {
         let consumer = try groupClient(group)
         let list = TopicPartitionList(capacity: offsets.count)

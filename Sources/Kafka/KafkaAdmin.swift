@@ -1,4 +1,5 @@
 import CRdKafka
+import Layout
 
 /// Cluster-level operations: metadata, offsets, topic creation, topic configs and group offsets.
 ///
@@ -31,13 +32,13 @@ public final class KafkaAdmin: Sendable {
     }
 
     /// The low and high watermark offsets of one partition, asked of its leader.
-    public func watermarks(_ partition: KafkaTopicPartition, timeoutMilliseconds: Int32 = 10_000) throws -> KafkaWatermarks {
+    public func watermarks(_ partition: TopicPartition, timeoutMilliseconds: Int32 = 10_000) throws -> KafkaWatermarks {
         try client.watermarks(partition, timeoutMilliseconds: timeoutMilliseconds)
     }
 
     /// The end (high watermark) offset of each partition, asked of all leaders at once: one ListOffsets
     /// request per broker instead of one round trip per partition.
-    public func endOffsets(_ partitions: [KafkaTopicPartition], timeoutMilliseconds: Int32 = 10_000) throws -> [KafkaTopicPartition: Int64] {
+    public func endOffsets(_ partitions: [TopicPartition], timeoutMilliseconds: Int32 = 10_000) throws -> [TopicPartition: Int64] {
         try EndOffsets.read(partitions, batched: { partitions in
             // ListOffsets takes -1 (librdkafka's RD_KAFKA_OFFSET_END) as "latest", as the watermark query sends it.
             try self.client.offsets(forTimestamp: -1, partitions: partitions, timeoutMilliseconds: timeoutMilliseconds)
@@ -48,8 +49,8 @@ public final class KafkaAdmin: Sendable {
 
     /// For each partition, the earliest offset with a timestamp at or after `timestamp` (ms since epoch),
     /// nil when there is none. An optimisation only: confirm by reading.
-    public func offsets(forTimestamp timestamp: Int64, partitions: [KafkaTopicPartition],
-                        timeoutMilliseconds: Int32 = 10_000) throws -> [KafkaTopicPartition: Int64?] {
+    public func offsets(forTimestamp timestamp: Int64, partitions: [TopicPartition],
+                        timeoutMilliseconds: Int32 = 10_000) throws -> [TopicPartition: Int64?] {
         try client.offsets(forTimestamp: timestamp, partitions: partitions, timeoutMilliseconds: timeoutMilliseconds)
     }
 

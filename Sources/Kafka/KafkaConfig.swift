@@ -59,7 +59,7 @@ public struct KafkaConfig: Sendable {
     /// True for property names whose values must never be printed.
     public static func isSecret(_ key: String) -> Bool {
         // One list of secret properties for the whole tool (printed job config and Kafka dumps alike).
-        JobKey.isSecretProperty(key)
+        ClientProperty.isSecret(key)
     }
 }
 

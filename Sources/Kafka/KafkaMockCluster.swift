@@ -1,4 +1,5 @@
 import CRdKafka
+import Layout
 
 /// librdkafka's in-process mock Kafka cluster, for tests and the demo. It lives as long as this object.
 ///
@@ -48,7 +49,7 @@ public final class KafkaMockCluster: @unchecked Sendable {
     }
 
     /// Moves a partition's leadership to another broker.
-    public func setLeader(_ partition: KafkaTopicPartition, broker: Int32) throws {
+    public func setLeader(_ partition: TopicPartition, broker: Int32) throws {
         try KafkaError.check(rd_kafka_mock_partition_set_leader(cluster, partition.topic, partition.partition, broker),
                              "set mock leader", topic: partition.topic, partition: partition.partition)
     }

@@ -1,4 +1,5 @@
 import CRdKafka
+import Layout
 
 /// Reads partitions for BACKUP: explicitly assigned (topic, partition, start offset), or shared among
 /// processes through a consumer group.
@@ -54,7 +55,7 @@ public final class KafkaPartitionReader: @unchecked Sendable {
     }
 
     /// Replaces the assignment: read exactly these partitions from these offsets (no group protocol).
-    public func assign(_ starts: [(KafkaTopicPartition, KafkaOffset)]) throws {
+    public func assign(_ starts: [(TopicPartition, KafkaOffset)]) throws {
         let list = TopicPartitionList(capacity: starts.count)
         for (partition, offset) in starts { list.add(partition, offset: offset.rawValue) }
         try KafkaError.check(rd_kafka_assign(client.handle, list.pointer), "assign partitions")
@@ -62,7 +63,7 @@ public final class KafkaPartitionReader: @unchecked Sendable {
 
     /// Adds partitions to the assignment from these offsets, leaving the others alone: their fetch
     /// state and prefetched records are kept (``assign(_:)`` would drop and fetch them again).
-    public func addToAssignment(_ starts: [(KafkaTopicPartition, KafkaOffset)]) throws {
+    public func addToAssignment(_ starts: [(TopicPartition, KafkaOffset)]) throws {
         guard !starts.isEmpty else { return }
         let list = TopicPartitionList(capacity: starts.count)
         for (partition, offset) in starts { list.add(partition, offset: offset.rawValue) }
@@ -70,7 +71,7 @@ public final class KafkaPartitionReader: @unchecked Sendable {
     }
 
     /// Removes partitions from the assignment, leaving the others alone.
-    public func removeFromAssignment(_ partitions: [KafkaTopicPartition]) throws {
+    public func removeFromAssignment(_ partitions: [TopicPartition]) throws {
         guard !partitions.isEmpty else { return }
         let list = TopicPartitionList(capacity: partitions.count)
         for partition in partitions { list.add(partition, offset: -1001) }
@@ -82,17 +83,17 @@ public final class KafkaPartitionReader: @unchecked Sendable {
     ///   checkpoint); called on the polling thread. By default the group's committed offset.
     /// - Parameter beforeRevoke: called with partitions being taken away, before they are given up, so
     ///   that work on them can finish before another member of the group is assigned them.
-    public func subscribe(topics: [String], startOffset: @escaping (KafkaTopicPartition) -> KafkaOffset = { _ in .stored },
-                          beforeRevoke: @escaping ([KafkaTopicPartition]) -> Void = { _ in }) throws {
+    public func subscribe(topics: [String], startOffset: @escaping (TopicPartition) -> KafkaOffset = { _ in .stored },
+                          beforeRevoke: @escaping ([TopicPartition]) -> Void = { _ in }) throws {
         client.state.startOffset = startOffset
         client.state.beforeRevoke = beforeRevoke
         let list = TopicPartitionList(capacity: topics.count)
-        for topic in topics { list.add(KafkaTopicPartition(topic: topic, partition: -1), offset: -1001) }
+        for topic in topics { list.add(TopicPartition(topic: topic, partition: -1), offset: -1001) }
         try KafkaError.check(rd_kafka_subscribe(client.handle, list.pointer), "subscribe")
     }
 
     /// The partitions currently assigned.
-    public func assignment() throws -> [KafkaTopicPartition] {
+    public func assignment() throws -> [TopicPartition] {
         var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
         try KafkaError.check(rd_kafka_assignment(client.handle, &list), "read assignment")
         guard let list else { return [] }
@@ -129,8 +130,8 @@ public final class KafkaPartitionReader: @unchecked Sendable {
     }
 
     /// Like ``poll(maxEvents:timeoutMilliseconds:_:)`` but returns owned copies.
-    public func poll(maxEvents: Int = 1000, timeoutMilliseconds: Int32) throws -> [KafkaReaderEvent<KafkaRecord>] {
-        var events = [KafkaReaderEvent<KafkaRecord>]()
+    public func poll(maxEvents: Int = 1000, timeoutMilliseconds: Int32) throws -> [KafkaReaderEvent<ConsumedRecord>] {
+        var events = [KafkaReaderEvent<ConsumedRecord>]()
         try poll(maxEvents: maxEvents, timeoutMilliseconds: timeoutMilliseconds) { event in
             switch event {
             case .record(let view): events.append(.record(view.copy()))
@@ -144,7 +145,7 @@ public final class KafkaPartitionReader: @unchecked Sendable {
     }
 
     /// Group mode: commits the next offsets to read for these partitions, synchronously.
-    public func commit(_ offsets: [KafkaTopicPartition: Int64]) throws {
+    public func commit(_ offsets: [TopicPartition: Int64]) throws {
         let list = TopicPartitionList(capacity: offsets.count)
         for (partition, offset) in offsets { list.add(partition, offset: offset) }
         try KafkaError.check(rd_kafka_commit(client.handle, list.pointer, 0), "commit offsets")
@@ -157,7 +158,7 @@ public final class KafkaPartitionReader: @unchecked Sendable {
         case RD_KAFKA_RESP_ERR_NO_ERROR:
             return .record(KafkaRecordView(message, topic: topic))
         case RD_KAFKA_RESP_ERR__PARTITION_EOF:
-            return .endOfPartition(KafkaTopicPartition(topic: topic, partition: m.partition), nextOffset: m.offset)
+            return .endOfPartition(TopicPartition(topic: topic, partition: m.partition), nextOffset: m.offset)
         default:
             let detail = rd_kafka_message_errstr(message).map { String(cString: $0) }
             let offset: Int64? = m.offset >= 0 ? m.offset : nil
@@ -178,7 +179,7 @@ public final class KafkaPartitionReader: @unchecked Sendable {
                 let element = partitions.pointee.elems[index]
                 guard let topic = element.topic else { continue }
                 partitions.pointee.elems[index].offset =
-                    startOffset(KafkaTopicPartition(topic: String(cString: topic), partition: element.partition)).rawValue
+                    startOffset(TopicPartition(topic: String(cString: topic), partition: element.partition)).rawValue
             }
         }
         if !assigned, let partitions, let beforeRevoke = state?.beforeRevoke {

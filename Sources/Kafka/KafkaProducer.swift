@@ -1,5 +1,6 @@
 import CRdKafka
 import Foundation
+import Layout
 
 /// Produces records to explicit partitions for RESTORE, idempotent by default.
 ///
@@ -257,7 +258,7 @@ public final class KafkaProducer: @unchecked Sendable {
             error = KafkaError(code: KafkaError.Code(m.err), operation: "deliver record \(id)", topic: topic,
                                partition: m.partition, offset: offset)
         }
-        handler(KafkaDeliveryReport(id: id, topicPartition: KafkaTopicPartition(topic: topic, partition: m.partition),
+        handler(KafkaDeliveryReport(id: id, topicPartition: TopicPartition(topic: topic, partition: m.partition),
                                     offset: error == nil ? offset : nil, error: error))
     }
 }

@@ -1,3 +1,4 @@
+import Layout
 /// A record to produce, owning its bytes.
 public struct KafkaProducerRecord: Sendable, Hashable {
     /// The target topic.
@@ -31,7 +32,7 @@ public struct KafkaDeliveryReport: Sendable {
     /// The caller's id for the record.
     public let id: UInt64
     /// Where it went.
-    public let topicPartition: KafkaTopicPartition
+    public let topicPartition: TopicPartition
     /// The offset it got; nil when unknown (failed, or acks=0).
     public let offset: Int64?
     /// Why it was not delivered; nil on success.

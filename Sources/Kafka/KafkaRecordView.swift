@@ -1,5 +1,6 @@
 import CRdKafka
 import Foundation
+import Layout
 
 /// A consumed record borrowed from librdkafka: valid only during the closure it is passed to.
 /// Nothing is copied; do not let it or its buffers escape (copy with ``copy()`` if needed).
@@ -56,18 +57,18 @@ public struct KafkaRecordView {
     public var headerCount: Int { headers.map { rd_kafka_header_cnt($0) } ?? 0 }
 
     /// An owned copy.
-    public func copy() -> KafkaRecord {
+    public func copy() -> ConsumedRecord {
         var copied = [KafkaHeader]()
         forEachHeader { name, value in
             copied.append(KafkaHeader(name: String(decoding: name, as: UTF8.self), value: value.map { Array($0) }))
         }
-        return KafkaRecord(topic: topic, partition: partition, offset: offset, timestamp: timestamp,
+        return ConsumedRecord(topic: topic, partition: partition, offset: offset, timestamp: timestamp,
                            key: key.map { Array($0) }, value: value.map { Array($0) }, headers: copied)
     }
 }
 
-/// A consumed record that owns its bytes (for tests and small tools; the backup path uses views).
-public struct KafkaRecord: Sendable, Hashable {
+/// A consumed record, with its topic and partition, that owns its bytes (for tests and small tools; the backup path uses views).
+public struct ConsumedRecord: Sendable, Hashable {
     /// The topic.
     public let topic: String
     /// The partition.
@@ -89,11 +90,11 @@ public enum KafkaReaderEvent<Record> {
     /// A record.
     case record(Record)
     /// The reader has reached the end of the partition; `nextOffset` is where the next record will be.
-    case endOfPartition(KafkaTopicPartition, nextOffset: Int64)
+    case endOfPartition(TopicPartition, nextOffset: Int64)
     /// An error, with topic and partition where it concerns one; `isFatal` ones end the reader.
     case error(KafkaError)
     /// Group mode: these partitions were assigned to this reader.
-    case assigned([KafkaTopicPartition])
+    case assigned([TopicPartition])
     /// Group mode: these partitions were taken away from this reader.
-    case revoked([KafkaTopicPartition])
+    case revoked([TopicPartition])
 }

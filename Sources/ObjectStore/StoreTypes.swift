@@ -1,4 +1,5 @@
 import Foundation
+import Layout
 
 /// Bytes `offset ..< offset + length` of an object.
 public struct ByteRange: Sendable, Equatable, CustomStringConvertible {
@@ -12,18 +13,6 @@ public struct ByteRange: Sendable, Equatable, CustomStringConvertible {
     /// The HTTP `Range` value.
     public var httpValue: String { "bytes=\(offset)-\(offset + length - 1)" }
     public var description: String { "bytes \(offset)..<\(offset + length)" }
-}
-
-/// Server-side encryption to ask for.
-public enum ServerSideEncryption: Sendable, Equatable {
-    case aes256
-    /// SSE-KMS; nil key id means the account's default `aws/s3` key.
-    case kms(keyId: String?)
-}
-
-public enum ObjectLockMode: String, Sendable, Equatable {
-    case governance = "GOVERNANCE"
-    case compliance = "COMPLIANCE"
 }
 
 /// Object Lock retention: nobody can delete the object before `retainUntil`.
@@ -40,6 +29,8 @@ public struct ObjectLockRetention: Sendable, Equatable {
 public struct PutOptions: Sendable, Equatable {
     public var contentType: String?
     public var serverSideEncryption: ServerSideEncryption?
+    /// SSE-KMS key; nil means the account's default `aws/s3` key.
+    public var kmsKeyID: String?
     /// `STANDARD`, `STANDARD_IA`, `GLACIER_IR`, …
     public var storageClass: String?
     /// Canned ACL, e.g. `bucket-owner-full-control`.
@@ -55,11 +46,13 @@ public struct PutOptions: Sendable, Equatable {
     /// User metadata (`x-amz-meta-*`), names lower-case.
     public var metadata: [String: String]
 
-    public init(contentType: String? = nil, serverSideEncryption: ServerSideEncryption? = nil, storageClass: String? = nil,
+    public init(contentType: String? = nil, serverSideEncryption: ServerSideEncryption? = nil, kmsKeyID: String? = nil,
+                storageClass: String? = nil,
                 acl: String? = nil, objectLock: ObjectLockRetention? = nil, expectedBucketOwner: String? = nil,
                 ifNoneMatch: Bool = false, ifMatch: String? = nil, metadata: [String: String] = [:]) {
         self.contentType = contentType
         self.serverSideEncryption = serverSideEncryption
+        self.kmsKeyID = kmsKeyID
         self.storageClass = storageClass
         self.acl = acl
         self.objectLock = objectLock
@@ -159,11 +152,4 @@ public struct ListPage: Sendable, Equatable {
         self.commonPrefixes = commonPrefixes
         self.nextToken = nextToken
     }
-}
-
-/// S3's limits, which every backend enforces so that what works locally works on S3.
-public enum MultipartLimits {
-    public static let maxParts = 10_000
-    public static let minPartSize = 5 * 1024 * 1024
-    public static let maxPartSize = 5 * 1024 * 1024 * 1024
 }

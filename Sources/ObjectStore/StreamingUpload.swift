@@ -1,4 +1,5 @@
 import SigV4
+import Layout
 
 /// Streams one object into a store: `write` gathers bytes up to the part size and uploads full
 /// parts concurrently (at most `concurrency` at once, so memory stays within

@@ -3,6 +3,7 @@ import Layout
 import ObjectStore
 import StoreLock
 import Threads
+import JobSpec
 
 /// Everything one prune needs: validated settings and an opened store.
 public struct PruneRequest: Sendable {

@@ -1,6 +1,7 @@
 import Foundation
 import Layout
 import TimeText
+import JobSpec
 
 /// What a prune did (or, with `--dry-run`, would do), for the summary line and `--summary-json`.
 public struct PruneSummary: Codable, Sendable {

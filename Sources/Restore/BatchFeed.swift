@@ -1,6 +1,7 @@
 import Foundation
 import Layout
 import ObjectStore
+import RecordFormats
 
 /// Every planned object's batches in restore order (partition by partition, object by object),
 /// decoded one step ahead: while the restore produces one batch, the next one, of the same object,

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Layout
+import RecordFormats
 
 /// Counts confirmed deliveries per target partition from delivery reports, the only thing that
 /// advances resume state, and keeps the batches the producer reads in place until every record

@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import Layout
 import ObjectStore
+import RecordFormats
 
 /// What `--dry-run` adds to a checked plan so that it tells what a run would do: record counts with
 /// `--from-time`/`--to-time` applied (from the manifests' record times where they decide, else by

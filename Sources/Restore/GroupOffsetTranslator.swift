@@ -1,5 +1,6 @@
 import Foundation
 import Layout
+import JobSpec
 
 /// Translates saved group offsets exactly: source offset o in partition p becomes the target offset
 /// of the first restored record with source offset ≥ o, i.e. base + (restored records before o).

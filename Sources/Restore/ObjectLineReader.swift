@@ -2,6 +2,7 @@ import Foundation
 import Gzip
 import Layout
 import ObjectStore
+import RecordFormats
 
 /// Reads one object as lines, chunk by chunk (ranged GETs), gunzipping on the fly: at most one
 /// chunk and its lines are held, never the whole object. Errors name the object and line.

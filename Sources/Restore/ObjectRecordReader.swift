@@ -1,6 +1,7 @@
 import Foundation
 import Layout
 import ObjectStore
+import RecordFormats
 
 /// Decodes one data object into records, batch by batch: envelope lines byte-exact, confluent-json
 /// values with keys and headers from `.keys.json` / `.headers.json` companions kept line by line in step.
@@ -137,7 +138,7 @@ final class ObjectRecordReader: @unchecked Sendable {
         if overflow || offset == Int64.max {
             throw RestoreError.corrupt(object.key, line: lineNumber, "offset past the largest Kafka offset")
         }
-        var record = Layout.KafkaRecord(offset: offset, timestamp: -1, timestampType: .notAvailable, key: nil, value: nil)
+        var record = RecordFormats.KafkaRecord(offset: offset, timestamp: -1, timestampType: .notAvailable, key: nil, value: nil)
         do { record.value = try json.decodeLine(line) } catch {
             throw RestoreError.corrupt(object.key, line: lineNumber, error.description)
         }

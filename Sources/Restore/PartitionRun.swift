@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import Layout
 import ObjectStore
+import RecordFormats
 
 /// Produces every planned partition, resuming each target partition from what it already holds.
 /// Planned partitions (indices of `plan.partitions`) are read in order; slots (`RestoreSlots`) are the
@@ -345,7 +346,7 @@ final class PartitionRun: @unchecked Sendable {
 
     /// The target's last record must be the source record the count points at, or the target holds
     /// records this restore did not write and skipping by count would lose or duplicate some.
-    static func checkSame(_ source: Layout.KafkaRecord, _ target: Kafka.KafkaRecord, target tp: TopicPartition, object: String,
+    static func checkSame(_ source: RecordFormats.KafkaRecord, _ target: ConsumedRecord, target tp: TopicPartition, object: String,
                           hint: String) throws {
         let sameTime = target.timestamp.kind != .createTime || source.timestampType == .notAvailable
             || source.timestamp == target.timestamp.milliseconds

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Layout
+import RecordFormats
 
 /// The restore's one idempotent producer: records go to explicit partitions, in order, with their
 /// CreateTime, key, value and headers as stored. Blocking; call it through `KafkaBlocking.run`.

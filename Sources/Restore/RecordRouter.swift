@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Layout
+import RecordFormats
 
 /// Where a repartitioned topic's records go, as Kafka's Java client would send them to a topic of
 /// `partitionCount` partitions. A keyed record goes to `toPositive(murmur2(key)) % count` (an empty

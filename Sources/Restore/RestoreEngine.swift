@@ -121,7 +121,7 @@ public final class RestoreEngine: Sendable {
         let translations = translator.translations(plan: plan, bases: outcome.bases)
         for (group, offsets) in translations.sorted(by: { $0.key < $1.key }) {
             let kafkaOffsets = Dictionary(uniqueKeysWithValues: offsets.map {
-                (KafkaTopicPartition(topic: $0.key.topic, partition: $0.key.partition), $0.value)
+                (TopicPartition(topic: $0.key.topic, partition: $0.key.partition), $0.value)
             })
             do {
                 try await options.onTarget { try admin.commitOffsets(group: group, offsets: kafkaOffsets) }

@@ -3,6 +3,8 @@ import Kafka
 import Layout
 import StoreLock
 import Threads
+import JobSpec
+import RecordFormats
 
 /// Everything one restore needs to know, taken from a validated job (`RestoreOptions(spec:)`) or
 /// built directly by tests. The engine receives the store; it never opens one.

@@ -36,8 +36,8 @@ struct ResumeScan {
     mutating func readTargets(_ reading: [Int], slots: RestoreSlots, states: ResumeStateStore, admin: KafkaAdmin,
                               options: RestoreOptions) async throws {
         guard !reading.isEmpty else { return }
-        let targets = reading.map { KafkaTopicPartition(topic: slots[$0].target.topic, partition: slots[$0].target.partition) }
-        let found: [KafkaTopicPartition: Int64]
+        let targets = reading.map { TopicPartition(topic: slots[$0].target.topic, partition: slots[$0].target.partition) }
+        let found: [TopicPartition: Int64]
         do {
             found = try await options.onTarget { try admin.endOffsets(targets) }
         } catch let error as RestoreError where error.isInterrupted {

@@ -8,7 +8,7 @@ struct TargetTail: Sendable {
     /// Records at or after the restore's base offset.
     var count: Int64
     /// The last of them, to check it is the source record the count points at.
-    var last: Kafka.KafkaRecord?
+    var last: ConsumedRecord?
 
     /// A partition whose tail is wanted: the restore's base offset there and the end offset read now.
     struct Request: Sendable {
@@ -45,14 +45,14 @@ struct TargetTail: Sendable {
 
     /// The last record at or after each start, absent where there is none; reads each partition to its end.
     private static func lastRecords(config: KafkaConfig, starts: [(TopicPartition, Int64)],
-                                    timeoutSeconds: TimeInterval) throws -> [TopicPartition: Kafka.KafkaRecord] {
+                                    timeoutSeconds: TimeInterval) throws -> [TopicPartition: ConsumedRecord] {
         var config = config
         // Partitions reach their ends at different times: do not let the broker's long poll hold the others.
         if config.value(of: "fetch.wait.max.ms") == nil { try config.set("fetch.wait.max.ms", "10") }
         let reader = try KafkaPartitionReader(config: config)
-        try reader.assign(starts.map { (KafkaTopicPartition(topic: $0.0.topic, partition: $0.0.partition), .exact($0.1)) })
+        try reader.assign(starts.map { (TopicPartition(topic: $0.0.topic, partition: $0.0.partition), .exact($0.1)) })
         var open = Set(starts.map(\.0))
-        var last: [TopicPartition: Kafka.KafkaRecord] = [:]
+        var last: [TopicPartition: ConsumedRecord] = [:]
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while !open.isEmpty {
             guard Date() < deadline else {

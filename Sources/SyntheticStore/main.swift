@@ -1,6 +1,8 @@
 import Foundation
 import Layout
 import SigV4
+import JobSpec
+import RecordFormats
 
 // ktape-synthetic-store: writes a directory store as a year of hourly backup runs would leave it,
 // straight to disk, for scripts/bench-scale (not shipped). Each run backs up one record into one

@@ -6,6 +6,7 @@ import Layout
 import ObjectStore
 import KtapeTestSupport
 import StoreMetadata
+import JobSpec
 
 /// A mock cluster (in this process, or in its own with `MockKafkaProcess`) with topics and records,
 /// and helpers to run backups into a store.

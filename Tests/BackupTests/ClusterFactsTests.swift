@@ -12,8 +12,8 @@ import ObjectStore
         let topic = try fixture.topic("grouped", partitions: 2)
         try fixture.produceJSON(topic: topic, partitions: 2, count: 8)
         let admin = try KafkaAdmin(config: fixture.kafka)
-        try admin.commitOffsets(group: "billing", offsets: [KafkaTopicPartition(topic: topic, partition: 0): 3,
-                                                            KafkaTopicPartition(topic: topic, partition: 1): 4])
+        try admin.commitOffsets(group: "billing", offsets: [TopicPartition(topic: topic, partition: 0): 3,
+                                                            TopicPartition(topic: topic, partition: 1): 4])
         let store = MemoryStore()
         var request = try fixture.request(store: store, topics: [topic])
         request.consumerGroups = .names(["billing", "idle"])

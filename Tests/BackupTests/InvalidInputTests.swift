@@ -4,6 +4,7 @@ import Testing
 import Kafka
 import Layout
 import ObjectStore
+import JobSpec
 
 /// Problems found before any work are invalid input (exit 2) with one line; Kafka out of reach is a
 /// failure (exit 1) with one line, in bounded time.

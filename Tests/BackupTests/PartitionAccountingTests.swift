@@ -3,6 +3,7 @@ import Testing
 @testable import Backup
 import Layout
 import ObjectStore
+import JobSpec
 
 /// Every offset of a partition's range is an object's span or a gap, even without records.
 @Suite struct PartitionAccountingTests {

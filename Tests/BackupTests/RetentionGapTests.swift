@@ -24,7 +24,7 @@ import ObjectStore
         #expect(first.records == 4 && first.retentionGaps == 0)
 
         try fixture.produce(bigRecords(topic, 4..<36))
-        let low = try KafkaAdmin(config: fixture.kafka).watermarks(KafkaTopicPartition(topic: topic, partition: 0)).low
+        let low = try KafkaAdmin(config: fixture.kafka).watermarks(TopicPartition(topic: topic, partition: 0)).low
         try #require(low > 4, "the mock kept everything; produce more")
 
         let second = try await fixture.backup(store: store, topics: [topic])

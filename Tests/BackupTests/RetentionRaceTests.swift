@@ -15,7 +15,7 @@ import ObjectStore
             KafkaProducerRecord(topic: topic, partition: 0, key: nil, value: Array(repeating: 0x61, count: 256 * 1024),
                                 timestamp: 1_700_000_000_000 + Int64(n))
         })
-        let partition = KafkaTopicPartition(topic: topic, partition: 0)
+        let partition = TopicPartition(topic: topic, partition: 0)
         let admin = try KafkaAdmin(config: fixture.kafka)
         let low = try admin.watermarks(partition).low
         try #require(low > 0, "the mock kept everything; produce more")

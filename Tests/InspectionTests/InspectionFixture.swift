@@ -3,6 +3,7 @@ import KtapeTestSupport
 import Inspection
 import Layout
 import ObjectStore
+import RecordFormats
 
 /// A store on disk written the way backup runs write one (envelope or confluent-json objects plus one
 /// manifest per run), built with Layout's encoders; `copy()` is what `aws s3 sync` makes of it.

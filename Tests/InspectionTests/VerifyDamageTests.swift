@@ -3,6 +3,7 @@ import Inspection
 import Layout
 import ObjectStore
 import Testing
+import RecordFormats
 
 /// A store is copied (a directory copy is what `aws s3 sync` makes) and the copy damaged one way
 /// at a time; verify must name exactly the damage, and a clean copy must pass.

@@ -3,6 +3,7 @@ import KtapeTestSupport
 import Testing
 import JobFile
 import Layout
+import JobSpec
 
 @Suite struct BrokenJobTests {
     @Test func everyBrokenFixtureFailsWithItsLine() throws {

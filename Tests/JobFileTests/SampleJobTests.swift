@@ -3,6 +3,7 @@ import KtapeTestSupport
 import Testing
 import JobFile
 @testable import Layout
+@testable import JobSpec
 
 @Suite struct SampleJobTests {
     func spec(_ name: String, _ command: JobCommand, flags: JobDocument = JobDocument()) throws -> JobSpec {

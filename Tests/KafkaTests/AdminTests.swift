@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Kafka
+import Layout
 
 @Suite struct AdminTests {
     @Test func groupOffsetsCommitAndReadBack() throws {
@@ -8,8 +9,8 @@ import Testing
         let topic = uniqueTopic("groups")
         try cluster.createTopic(topic, partitions: 2)
         let admin = try KafkaAdmin(config: cluster.config)
-        let p0 = KafkaTopicPartition(topic: topic, partition: 0)
-        let p1 = KafkaTopicPartition(topic: topic, partition: 1)
+        let p0 = TopicPartition(topic: topic, partition: 0)
+        let p1 = TopicPartition(topic: topic, partition: 1)
         let before = try admin.committedOffsets(group: "g1", partitions: [p0, p1])
         #expect(before[p0] == .some(nil))
         try admin.commitOffsets(group: "g1", offsets: [p0: 5, p1: 9])

@@ -1,10 +1,11 @@
 import Testing
 @testable import Kafka
+import Layout
 
 /// End offsets come from one batched request where it answers, and from per-partition watermark
 /// queries where it does not.
 struct EndOffsetsTests {
-    let partitions = (0..<4).map { KafkaTopicPartition(topic: "t", partition: Int32($0)) }
+    let partitions = (0..<4).map { TopicPartition(topic: "t", partition: Int32($0)) }
 
     @Test func aFailedBatchFallsBackToWatermarksForEveryPartition() throws {
         var asked: [Int32] = []
@@ -21,7 +22,7 @@ struct EndOffsetsTests {
     @Test func partitionsTheBatchLeftOutAreAskedOneByOne() throws {
         var asked: [Int32] = []
         let ends = try EndOffsets.read(partitions, batched: { partitions in
-            let answered: [KafkaTopicPartition: Int64?] = [partitions[0]: 5, partitions[1]: Int64?.none, partitions[3]: 7]
+            let answered: [TopicPartition: Int64?] = [partitions[0]: 5, partitions[1]: Int64?.none, partitions[3]: 7]
             return answered
         }, single: { partition in
             asked.append(partition.partition)

@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Layout
 
 /// Collects delivery reports handed to a producer's callback.
 // @unchecked Sendable: appended to only on the thread that polls the producer, read after the flush.
@@ -21,13 +22,13 @@ func produceAll(_ records: [KafkaProducerRecord], config: KafkaConfig) throws ->
 
 /// What a reader saw before every one of `partitions` reported end of partition.
 struct ReadResult {
-    var records: [KafkaRecord] = []
-    var endOffsets: [KafkaTopicPartition: Int64] = [:]
+    var records: [ConsumedRecord] = []
+    var endOffsets: [TopicPartition: Int64] = [:]
     var errors: [KafkaError] = []
 }
 
 /// Assigns `starts` and reads until each partition has reported EOF (or `timeout` seconds pass).
-func readUntilEOF(_ starts: [(KafkaTopicPartition, KafkaOffset)], config: KafkaConfig,
+func readUntilEOF(_ starts: [(TopicPartition, KafkaOffset)], config: KafkaConfig,
                   timeout: TimeInterval = 20) throws -> ReadResult {
     let reader = try KafkaPartitionReader(config: config)
     try reader.assign(starts)
@@ -53,7 +54,7 @@ func uniqueTopic(_ stem: String) -> String {
 
 /// Describes each sent record (matched by its unique timestamp) that did not come back byte-exact; short
 /// lines rather than the records themselves, which may be large.
-func mismatches(sent: [KafkaProducerRecord], read: [KafkaRecord]) -> [String] {
+func mismatches(sent: [KafkaProducerRecord], read: [ConsumedRecord]) -> [String] {
     let byTimestamp = Dictionary(read.map { ($0.timestamp.milliseconds, $0) }, uniquingKeysWith: { first, _ in first })
     return sent.compactMap { original in
         guard let timestamp = original.timestamp, let got = byTimestamp[timestamp] else {

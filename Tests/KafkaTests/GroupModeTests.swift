@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Kafka
+import Layout
 
 @Suite struct GroupModeTests {
     @Test func subscribedReaderIsAssignedAllPartitionsAndReadsThem() throws {
@@ -11,7 +12,7 @@ import Testing
         _ = try produceAll(records, config: cluster.config)
         let reader = try KafkaPartitionReader(config: cluster.config, groupID: "scale-out")
         try reader.subscribe(topics: [topic], startOffset: { _ in .beginning })
-        var assigned = Set<KafkaTopicPartition>()
+        var assigned = Set<TopicPartition>()
         var values = Set<UInt8>()
         let deadline = Date().addingTimeInterval(30)
         while values.count < 30, Date() < deadline {
@@ -20,7 +21,7 @@ import Testing
                 if case .record(let record) = event, let value = record.value?.first { values.insert(value) }
             }
         }
-        #expect(assigned == Set((0..<3).map { KafkaTopicPartition(topic: topic, partition: Int32($0)) }))
+        #expect(assigned == Set((0..<3).map { TopicPartition(topic: topic, partition: Int32($0)) }))
         #expect(values.count == 30)
         #expect(Set(try reader.assignment()) == assigned)
     }

@@ -1,5 +1,6 @@
 import Testing
 @testable import Kafka
+import Layout
 
 @Suite struct OffsetTests {
     /// 10 records in each of 2 partitions, timestamps 1000…1009 (partition 0) and 2000…2009 (partition 1).
@@ -24,11 +25,11 @@ import Testing
         let (cluster, topic) = try Self.populated()
         let admin = try KafkaAdmin(config: cluster.config)
         for partition in Int32(0)..<2 {
-            let marks = try admin.watermarks(KafkaTopicPartition(topic: topic, partition: partition))
+            let marks = try admin.watermarks(TopicPartition(topic: topic, partition: partition))
             #expect(marks == KafkaWatermarks(low: 0, high: 10))
         }
         let error = try #require(throws: KafkaError.self) {
-            try admin.watermarks(KafkaTopicPartition(topic: topic, partition: 7), timeoutMilliseconds: 3000)
+            try admin.watermarks(TopicPartition(topic: topic, partition: 7), timeoutMilliseconds: 3000)
         }
         #expect(error.description.contains("partition 7"))
     }
@@ -37,28 +38,28 @@ import Testing
         let (cluster, topic) = try Self.populated()
         let empty = uniqueTopic("offsets-empty")
         try cluster.createTopic(empty, partitions: 3)
-        let more = KafkaTopicPartition(topic: topic, partition: 1)
+        let more = TopicPartition(topic: topic, partition: 1)
         let extra = (0..<5).map { KafkaProducerRecord(topic: topic, partition: 1, key: nil, value: [UInt8($0)]) }
         #expect(try produceAll(extra, config: cluster.config).allSatisfy { $0.error == nil })
         let admin = try KafkaAdmin(config: cluster.config)
-        let partitions = [KafkaTopicPartition(topic: topic, partition: 0), more]
-            + (Int32(0)..<3).map { KafkaTopicPartition(topic: empty, partition: $0) }
+        let partitions = [TopicPartition(topic: topic, partition: 0), more]
+            + (Int32(0)..<3).map { TopicPartition(topic: empty, partition: $0) }
         let ends = try admin.endOffsets(partitions)
         #expect(ends.count == 5)
         for partition in partitions {
             #expect(ends[partition] == (try admin.watermarks(partition)).high, "\(partition)")
         }
-        #expect(ends[more] == 15 && ends[KafkaTopicPartition(topic: empty, partition: 2)] == 0)
+        #expect(ends[more] == 15 && ends[TopicPartition(topic: empty, partition: 2)] == 0)
         #expect(throws: KafkaError.self) {
-            try admin.endOffsets([KafkaTopicPartition(topic: topic, partition: 7)], timeoutMilliseconds: 3000)
+            try admin.endOffsets([TopicPartition(topic: topic, partition: 7)], timeoutMilliseconds: 3000)
         }
     }
 
     @Test func offsetsForTimesAnswersEveryPartition() throws {
         let (cluster, topic) = try Self.populated()
         let admin = try KafkaAdmin(config: cluster.config)
-        let p0 = KafkaTopicPartition(topic: topic, partition: 0)
-        let p1 = KafkaTopicPartition(topic: topic, partition: 1)
+        let p0 = TopicPartition(topic: topic, partition: 0)
+        let p1 = TopicPartition(topic: topic, partition: 1)
         let found = try admin.offsets(forTimestamp: 1005, partitions: [p0, p1])
         #expect(Set(found.keys) == [p0, p1])
         // librdkafka's mock does not implement ListOffsets by timestamp (librdkafka issue #4755) and answers
@@ -74,8 +75,8 @@ import Testing
 
     @Test func readerStartsAtTheGivenOffsetAndReportsEOFPerPartition() throws {
         let (cluster, topic) = try Self.populated()
-        let p0 = KafkaTopicPartition(topic: topic, partition: 0)
-        let p1 = KafkaTopicPartition(topic: topic, partition: 1)
+        let p0 = TopicPartition(topic: topic, partition: 0)
+        let p1 = TopicPartition(topic: topic, partition: 1)
         let read = try readUntilEOF([(p0, .exact(7)), (p1, .exact(3))], config: cluster.config)
         #expect(read.endOffsets == [p0: 10, p1: 10])
         #expect(read.records.filter { $0.partition == 0 }.map(\.offset) == [7, 8, 9])

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import KtapeTestSupport
 @testable import Kafka
+import Layout
 
 @Suite struct ProducerTests {
     @Test func everyMessageGetsADeliveryReportWithItsID() throws {
@@ -56,7 +57,7 @@ import KtapeTestSupport
         #expect(producer.outqLength == 0)
         #expect(log.reports.count == 300)
         #expect(log.reports.allSatisfy { $0.error == nil })
-        let partitions = (0..<3).map { (KafkaTopicPartition(topic: topic, partition: Int32($0)), KafkaOffset.beginning) }
+        let partitions = (0..<3).map { (TopicPartition(topic: topic, partition: Int32($0)), KafkaOffset.beginning) }
         let read = try readUntilEOF(partitions, config: config)
         // Idempotence: each value exactly once, in per-partition order.
         #expect(read.records.count == 300)

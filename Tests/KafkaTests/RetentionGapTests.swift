@@ -1,5 +1,6 @@
 import Testing
 @testable import Kafka
+import Layout
 
 @Suite struct RetentionGapTests {
     /// The mock keeps about 5 MiB per partition; 8 MiB of records move its log start past 0, as retention would.
@@ -15,7 +16,7 @@ import Testing
         }
         let reports = try produceAll(records, config: config)
         #expect(reports.count == 32 && reports.allSatisfy { $0.error == nil })
-        let partition = KafkaTopicPartition(topic: topic, partition: 0)
+        let partition = TopicPartition(topic: topic, partition: 0)
         let marks = try KafkaAdmin(config: cluster.config).watermarks(partition)
         #expect(marks.high == 32)
         #expect(marks.low > 0)

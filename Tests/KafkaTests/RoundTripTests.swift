@@ -1,5 +1,6 @@
 import Testing
 @testable import Kafka
+import Layout
 
 @Suite struct RoundTripTests {
     /// Records that exercise every distinction a byte-exact backup must keep.
@@ -33,7 +34,7 @@ import Testing
         #expect(reports.count == sent.count)
         #expect(reports.allSatisfy { $0.error == nil && $0.offset != nil })
 
-        let partitions = (0..<3).map { (KafkaTopicPartition(topic: topic, partition: Int32($0)), KafkaOffset.beginning) }
+        let partitions = (0..<3).map { (TopicPartition(topic: topic, partition: Int32($0)), KafkaOffset.beginning) }
         let read = try readUntilEOF(partitions, config: cluster.config)
         #expect(read.errors.isEmpty)
         #expect(read.records.count == sent.count)
@@ -52,7 +53,7 @@ import Testing
                                 headers: [KafkaHeader(name: "n", value: nil), KafkaHeader(name: "e", value: [])]),
         ], config: cluster.config)
         let reader = try KafkaPartitionReader(config: cluster.config)
-        try reader.assign([(KafkaTopicPartition(topic: topic, partition: 0), .beginning)])
+        try reader.assign([(TopicPartition(topic: topic, partition: 0), .beginning)])
         var seen: [(keyIsNil: Bool, keyCount: Int, valueIsNil: Bool, headers: [(String, Int?)])] = []
         var eof = false
         for _ in 0..<100 where !eof {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Kafka
+import Layout
 
 let tansuBootstrap = ProcessInfo.processInfo.environment["KTAPE_TANSU_BOOTSTRAP"]
 
@@ -46,12 +47,12 @@ struct TansuTests {
         let sent = RoundTripTests.records(topic: topic)
         let reports = try produceAll(sent, config: config)
         #expect(reports.count == sent.count && reports.allSatisfy { $0.error == nil })
-        let partitions = (0..<3).map { (KafkaTopicPartition(topic: topic, partition: Int32($0)), KafkaOffset.beginning) }
+        let partitions = (0..<3).map { (TopicPartition(topic: topic, partition: Int32($0)), KafkaOffset.beginning) }
         let read = try readUntilEOF(partitions, config: config)
         #expect(read.records.count == sent.count)
         #expect(mismatches(sent: sent, read: read.records).isEmpty)
 
-        let p0 = KafkaTopicPartition(topic: topic, partition: 0)
+        let p0 = TopicPartition(topic: topic, partition: 0)
         try admin.commitOffsets(group: "g-\(topic)", offsets: [p0: 4])
         #expect(try admin.committedOffsets(group: "g-\(topic)", partitions: [p0])[p0] == .some(4))
     }

@@ -1,5 +1,6 @@
 import Testing
 @testable import Kafka
+import Layout
 
 @Suite struct TransactionTests {
     @Test func transactionsBeginCommitAndAbort() throws {
@@ -20,7 +21,7 @@ import Testing
         try producer.abortTransaction()
         #expect(Set(log.reports.map(\.id)) == [1, 2])
 
-        let partition = KafkaTopicPartition(topic: topic, partition: 0)
+        let partition = TopicPartition(topic: topic, partition: 0)
         let read = try readUntilEOF([(partition, .beginning)], config: cluster.config)
         // librdkafka's mock neither writes transaction markers nor sends aborted-transaction lists, so it
         // cannot show read_committed hiding "dropped" (a real broker does); it shows the calls work in order.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Layout
+@testable import JobSpec
 
 @Suite struct LockAndProgressTests {
     let now = Date(timeIntervalSince1970: 1_795_523_354.123)

@@ -1,5 +1,6 @@
 import Layout
 import Testing
+import JobSpec
 
 struct StoreLocationTests {
     @Test func parsesTheThreeForms() throws {

@@ -4,6 +4,7 @@ import KtapeTestSupport
 import ObjectStore
 import SigV4
 import Testing
+import Layout
 
 /// Through `scripts/fault-proxy` (SlowDown answers, dropped and truncated connections).
 struct FaultProxyTests {

@@ -3,6 +3,7 @@ import KtapeTestSupport
 import ObjectStore
 import SigV4
 import Testing
+import Layout
 
 /// `--addressing-style` and buckets in another region, against a transport that answers as S3
 /// does: nothing leaves the process.
@@ -33,7 +34,7 @@ import Testing
     }
 
     static func store(_ transport: HTTPTransport, bucket: String = "ktape-far-away", endpoint: String? = nil,
-                      style: S3AddressingStyle = .auto) throws -> S3Store {
+                      style: AddressingStyle = .auto) throws -> S3Store {
         try S3Store(config: S3Configuration(bucket: bucket, region: "us-east-1", endpoint: endpoint, addressingStyle: style, maxAttempts: 1),
                     credentials: StaticCredentialsProvider(Credentials(accessKeyId: "AKIATEST", secretAccessKey: "secret")), transport: transport)
     }
@@ -80,7 +81,7 @@ import Testing
     }
 
     @Test func addressingStylesBuildTheHostsAsked() async throws {
-        func firstURL(bucket: String = "ktape-far-away", endpoint: String? = nil, style: S3AddressingStyle) async throws -> String {
+        func firstURL(bucket: String = "ktape-far-away", endpoint: String? = nil, style: AddressingStyle) async throws -> String {
             let s3 = RegionalS3(bucketRegion: "us-east-1") { _ in HTTPResponse(status: 500, headers: [], body: []) }
             _ = try await Self.store(s3, bucket: bucket, endpoint: endpoint, style: style).list(prefix: "")
             return s3.requests.first?.url ?? ""

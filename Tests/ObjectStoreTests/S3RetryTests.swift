@@ -62,7 +62,7 @@ struct S3RetryTests {
 
     @Test func putCarriesChecksumsOptionsAndSignature() async throws {
         let transport = ScriptedTransport([])
-        let options = PutOptions(serverSideEncryption: .kms(keyId: "key-1"), storageClass: "GLACIER_IR", acl: "bucket-owner-full-control",
+        let options = PutOptions(serverSideEncryption: .kms, kmsKeyID: "key-1", storageClass: "GLACIER_IR", acl: "bucket-owner-full-control",
                                  objectLock: ObjectLockRetention(mode: .compliance, retainUntil: Date(timeIntervalSince1970: 1_700_000_000)),
                                  expectedBucketOwner: "111122223333", ifNoneMatch: true)
         try await store(transport).put("a b/c=d", body: Array("abc".utf8), options: options)

@@ -3,6 +3,7 @@ import KtapeTestSupport
 import ObjectStore
 import SigV4
 import Testing
+import Layout
 
 /// One suite, every backend (restic's backend/test is the model).
 enum Backend: String, CaseIterable, CustomStringConvertible {

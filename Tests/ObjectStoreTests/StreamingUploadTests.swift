@@ -2,6 +2,7 @@ import Foundation
 import ObjectStore
 import SigV4
 import Testing
+import Layout
 
 struct StreamingUploadTests {
     /// A memory store whose part uploads fail from a given part number on.

@@ -8,6 +8,7 @@ import Prune
 import SigV4
 import StoreMetadata
 import Testing
+import JobSpec
 
 /// A store as backups leave it, built directly: each run writes objects of `perObject` records with
 /// known times into partitions 0 and 1 of topic `events`, with `.keys.json` companions on partition 1,

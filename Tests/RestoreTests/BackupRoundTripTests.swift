@@ -5,6 +5,8 @@ import Layout
 import ObjectStore
 import Restore
 import Testing
+import JobSpec
+import RecordFormats
 
 /// A full backup with the backup engine, then a restore with a rename, compared record by record,
 /// and saved group offsets carried across.
@@ -23,7 +25,7 @@ import Testing
         _ = try await BackupEngine.run(request)
     }
 
-    func produce(_ cluster: KafkaMockCluster, topic: String, _ records: [Int32: [Layout.KafkaRecord]]) throws {
+    func produce(_ cluster: KafkaMockCluster, topic: String, _ records: [Int32: [RecordFormats.KafkaRecord]]) throws {
         let producer = try KafkaProducer(config: cluster.config, onDelivery: { _ in })
         var id: UInt64 = 0
         for (partition, list) in records.sorted(by: { $0.key < $1.key }) {
@@ -42,11 +44,11 @@ import Testing
         let cluster = try KafkaMockCluster(brokers: 1)
         try cluster.createTopic("live", partitions: 3)
         try cluster.createTopic("copy", partitions: 3)
-        let records: [Int32: [Layout.KafkaRecord]] = [0: awkwardRecords(count: 13, partition: 0), 1: awkwardRecords(count: 6, partition: 1),
+        let records: [Int32: [RecordFormats.KafkaRecord]] = [0: awkwardRecords(count: 13, partition: 0), 1: awkwardRecords(count: 6, partition: 1),
                                                       2: awkwardRecords(count: 9, partition: 2)]
         try produce(cluster, topic: "live", records)
         let admin = try KafkaAdmin(config: cluster.config)
-        let live1 = KafkaTopicPartition(topic: "live", partition: 1)
+        let live1 = TopicPartition(topic: "live", partition: 1)
         try admin.commitOffsets(group: "app", offsets: [live1: 4])
 
         let store = MemoryStore()
@@ -62,7 +64,7 @@ import Testing
         for p: Int32 in 0..<3 {
             #expect(differences(expected: records[p] ?? [], got: got[p] ?? []) == [], "partition \(p)")
         }
-        let copy1 = KafkaTopicPartition(topic: "copy", partition: 1)
+        let copy1 = TopicPartition(topic: "copy", partition: 1)
         #expect(try admin.committedOffsets(group: "app", partitions: [copy1])[copy1] == .some(4))
     }
 
@@ -72,7 +74,7 @@ import Testing
         try cluster.createTopic("json-live", partitions: 1)
         try cluster.createTopic("json-copy", partitions: 1)
         let records = (0..<7).map { n in
-            Layout.KafkaRecord(offset: Int64(n), timestamp: 1_700_000_000_000 + Int64(n), timestampType: .createTime,
+            RecordFormats.KafkaRecord(offset: Int64(n), timestamp: 1_700_000_000_000 + Int64(n), timestampType: .createTime,
                                key: Array("key-\(n)".utf8), value: Array("{\"n\": \(n), \"s\": \"v\(n)\"}".utf8),
                                headers: [RecordHeader(name: Array("h".utf8), value: Array("x\(n)".utf8))])
         }

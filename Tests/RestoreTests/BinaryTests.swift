@@ -5,6 +5,7 @@ import Layout
 import ObjectStore
 import Restore
 import Testing
+import RecordFormats
 
 /// `ktape restore` as a user runs it: the built binary against a mock cluster in this process
 /// (its brokers listen on loopback) and a directory store.
@@ -54,7 +55,7 @@ import Testing
         let directory = try KtapeProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let fixture = StoreFixture(store: try LocalDirectoryStore(root: directory.path), layout: StoreLayout())
-        var records: [Int32: [Layout.KafkaRecord]] = [:]
+        var records: [Int32: [RecordFormats.KafkaRecord]] = [:]
         for p: Int32 in 0..<3 { records[p] = awkwardRecords(count: 15_000, partition: p) }
         try await fixture.writeRun(["bulk": records], partitionCounts: ["bulk": 3], perObject: 1_000)
         try cluster.createTopic("bulk", partitions: 3)
@@ -73,7 +74,7 @@ import Testing
         var landed: Int64 = 0
         while landed < 1_000, process.isRunning, Date() < deadline {
             try await Task.sleep(nanoseconds: 20_000_000)
-            landed = try (0..<Int32(3)).reduce(0) { $0 + (try admin.watermarks(KafkaTopicPartition(topic: "bulk", partition: $1)).high) }
+            landed = try (0..<Int32(3)).reduce(0) { $0 + (try admin.watermarks(TopicPartition(topic: "bulk", partition: $1)).high) }
         }
         let firstErrors = (try? String(contentsOf: output.appendingPathComponent("stderr"), encoding: .utf8)) ?? ""
         #expect(process.isRunning, "the restore ended before it could be killed: \(firstErrors)")

@@ -10,7 +10,7 @@ import Testing
     static let bucket = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("fixtures/confluent-bucket").path
 
-    func values(_ records: [Kafka.KafkaRecord]?) -> [String] {
+    func values(_ records: [ConsumedRecord]?) -> [String] {
         (records ?? []).map { String(decoding: $0.value ?? [], as: UTF8.self) }
     }
 

@@ -3,6 +3,7 @@ import Kafka
 import Layout
 import Restore
 import Testing
+import RecordFormats
 
 /// Confluent's S3 Source connector documentation scenario: `source-topic-1,source-topic-2`, 9
 /// partitions each, `topic.regex.list=source-topic-1:.*,source-topic-2:.*` and a RegexRouter
@@ -11,7 +12,7 @@ import Testing
     @Test func twoTopicsNinePartitionsRenamed() async throws {
         let cluster = try KafkaMockCluster(brokers: 3)
         let fixture = StoreFixture()
-        var source: [String: [Int32: [Layout.KafkaRecord]]] = [:]
+        var source: [String: [Int32: [RecordFormats.KafkaRecord]]] = [:]
         for topic in ["source-topic-1", "source-topic-2"] {
             for p: Int32 in 0..<9 {
                 source[topic, default: [:]][p] = awkwardRecords(count: 2 + Int(p), partition: p, salt: topic)

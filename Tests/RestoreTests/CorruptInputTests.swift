@@ -5,11 +5,12 @@ import Layout
 import ObjectStore
 import Restore
 import Testing
+import RecordFormats
 
 /// Damaged input ends in one line naming the object and line; nothing past it is produced, and a
 /// rerun after the object is fixed continues without duplicates.
 @Suite struct CorruptInputTests {
-    func setUp(gzip: Bool = false) async throws -> (KafkaMockCluster, StoreFixture, [Layout.KafkaRecord], RunManifest) {
+    func setUp(gzip: Bool = false) async throws -> (KafkaMockCluster, StoreFixture, [RecordFormats.KafkaRecord], RunManifest) {
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture()
         let records = awkwardRecords(count: 12, partition: 0)
@@ -18,7 +19,7 @@ import Testing
         return (cluster, fixture, records, manifest)
     }
 
-    func envelope(_ records: ArraySlice<Layout.KafkaRecord>) -> [UInt8] {
+    func envelope(_ records: ArraySlice<RecordFormats.KafkaRecord>) -> [UInt8] {
         var out: [UInt8] = []
         for record in records { EnvelopeEncoder.append(record, to: &out) }
         return out

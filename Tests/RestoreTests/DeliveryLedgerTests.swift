@@ -3,6 +3,7 @@ import Foundation
 import Layout
 @testable import Restore
 import Testing
+import RecordFormats
 
 /// The producer reads a lent batch in place until every record queued from it has its report: the
 /// ledger must hand a batch back exactly once, and never before that, whatever the order of events.
@@ -19,14 +20,14 @@ import Testing
     func batch(offsets: [Int64]) -> RecordBatch {
         var batch = RecordBatch()
         for offset in offsets {
-            batch.append(Layout.KafkaRecord(offset: offset, timestamp: 1, timestampType: .createTime, key: nil, value: [1]))
+            batch.append(RecordFormats.KafkaRecord(offset: offset, timestamp: 1, timestampType: .createTime, key: nil, value: [1]))
         }
         return batch
     }
 
     func report(_ loan: UInt64, _ index: Int, target: Int64?, error: KafkaError? = nil) -> KafkaDeliveryReport {
         KafkaDeliveryReport(id: DeliveryLedger.id(loan: loan, index: index),
-                            topicPartition: KafkaTopicPartition(topic: "t", partition: 0), offset: target, error: error)
+                            topicPartition: TopicPartition(topic: "t", partition: 0), offset: target, error: error)
     }
 
     @Test func aBatchComesBackOnceAfterItsLastReportAndTheLenderIsDone() {

@@ -3,6 +3,7 @@ import Kafka
 import Layout
 import Restore
 import Testing
+import RecordFormats
 
 /// `--dry-run` tells what a run would do: time limits applied to the counts, the resume state
 /// honoured, and every topic's problem found at once.
@@ -11,7 +12,7 @@ import Testing
     func setUp(targetPartitions: Int32? = 3, recordTimes: Bool = false) async throws -> (KafkaMockCluster, StoreFixture) {
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture()
-        let records = (0..<Int32(3)).reduce(into: [Int32: [Layout.KafkaRecord]]()) { $0[$1] = awkwardRecords(count: 5, partition: $1) }
+        let records = (0..<Int32(3)).reduce(into: [Int32: [RecordFormats.KafkaRecord]]()) { $0[$1] = awkwardRecords(count: 5, partition: $1) }
         try await fixture.writeRun(["orders": records], partitionCounts: ["orders": 3], recordTimes: recordTimes)
         if let targetPartitions { try cluster.createTopic("orders", partitions: targetPartitions) }
         return (cluster, fixture)

@@ -5,6 +5,7 @@ import Layout
 import ObjectStore
 import Restore
 import Testing
+import RecordFormats
 
 /// Re-running a restore that finished: the resume state says every partition is done, so the rerun
 /// reads no data object; it costs the listing and a few requests per target topic.
@@ -13,7 +14,7 @@ import Testing
         let cluster = try KafkaMockCluster(brokers: 1)
         let store = CountingStore()
         let fixture = StoreFixture(store: store)
-        var records: [Int32: [Layout.KafkaRecord]] = [:]
+        var records: [Int32: [RecordFormats.KafkaRecord]] = [:]
         for partition in Int32(0)..<100 { records[partition] = awkwardRecords(count: 4, partition: partition) }
         try await fixture.writeRun(["wide": records], partitionCounts: ["wide": 100], perObject: 2)
         try cluster.createTopic("wide", partitions: 100)

@@ -3,6 +3,7 @@ import Kafka
 import Layout
 import Restore
 import Testing
+import RecordFormats
 
 /// Saved group offsets are translated exactly: source offset o → the target offset of the first
 /// restored record with source offset ≥ o.
@@ -11,7 +12,7 @@ import Testing
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture()
         // Source offsets 0, 2, …, 18 (a compacted topic leaves such gaps).
-        let records = awkwardRecords(count: 10, partition: 0).enumerated().map { n, record -> Layout.KafkaRecord in
+        let records = awkwardRecords(count: 10, partition: 0).enumerated().map { n, record -> RecordFormats.KafkaRecord in
             var r = record
             r.offset = Int64(n) * 2
             return r
@@ -35,7 +36,7 @@ import Testing
         #expect(result.summary.committedGroups == ["g-gap": 1, "g-start": 1, "g-end": 1, "g-mid": 1])
 
         let admin = try KafkaAdmin(config: cluster.config)
-        let p0 = KafkaTopicPartition(topic: "dst", partition: 0)
+        let p0 = TopicPartition(topic: "dst", partition: 0)
         let expected: [String: Int64] = ["g-gap": 6, "g-start": 5, "g-end": 12, "g-mid": 8]
         for (group, offset) in expected {
             #expect(try admin.committedOffsets(group: group, partitions: [p0])[p0] == .some(offset), "\(group)")
@@ -56,7 +57,7 @@ import Testing
         // Five records at offsets 10, 11, 12, 18, 19 in one object: its manifest says 10…19, 5 records.
         let offsets: [Int64] = [10, 11, 12, 18, 19]
         let records = offsets.map { offset in
-            Layout.KafkaRecord(offset: offset, timestamp: -1, timestampType: .notAvailable, key: nil,
+            RecordFormats.KafkaRecord(offset: offset, timestamp: -1, timestampType: .notAvailable, key: nil,
                                value: Array("{\"o\":\(offset)}".utf8))
         }
         // Records certainly before each group offset: 11 → 1 (offset 10), 15 → 1 (the other four fit in
@@ -74,7 +75,7 @@ import Testing
         #expect(result.summary.producedRecords == 5)
 
         let admin = try KafkaAdmin(config: cluster.config)
-        let p0 = KafkaTopicPartition(topic: "dst", partition: 0)
+        let p0 = TopicPartition(topic: "dst", partition: 0)
         // Exact answers would be 1, 3, 4, 5, 0; each translation is at most that.
         let expected: [String: Int64] = ["g-first": 1, "g-mid": 1, "g-late": 4, "g-after": 5, "g-start": 0]
         for (group, offset) in expected {

@@ -6,14 +6,15 @@ import ObjectStore
 import Restore
 import StoreMetadata
 import Testing
+import RecordFormats
 
 /// Restore of a pruned store (what remains, no flags) and of one whose oldest objects were deleted
 /// by hand (refused, unless the restore starts after them or accepts the loss).
 @Suite struct PrunedStoreTests {
-    func setup() async throws -> (KafkaMockCluster, StoreFixture, [Int32: [Layout.KafkaRecord]], RunManifest) {
+    func setup() async throws -> (KafkaMockCluster, StoreFixture, [Int32: [RecordFormats.KafkaRecord]], RunManifest) {
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture()
-        let records: [Int32: [Layout.KafkaRecord]] = [0: awkwardRecords(count: 20, partition: 0), 1: awkwardRecords(count: 15, partition: 1)]
+        let records: [Int32: [RecordFormats.KafkaRecord]] = [0: awkwardRecords(count: 20, partition: 0), 1: awkwardRecords(count: 15, partition: 1)]
         let manifest = try await fixture.writeRun(["events": records], partitionCounts: ["events": 2], perObject: 5)
         try cluster.createTopic("events", partitions: 2)
         return (cluster, fixture, records, manifest)

@@ -3,6 +3,7 @@ import Kafka
 import Layout
 @testable import Restore
 import Testing
+import RecordFormats
 
 /// `--repartition`: a target with another partition count gets every record once, each keyed record
 /// in the partition Kafka's Java client picks for its key, the records of one key in their order.
@@ -10,13 +11,13 @@ import Testing
     /// Records as a Java producer with the default partitioner leaves them in `partitions` partitions:
     /// 30 keys, each in its murmur2 partition, with a null-key record every fifth; values name the
     /// record so that every one can be found once.
-    static func source(partitions: Int32, count: Int = 240) -> [Int32: [Layout.KafkaRecord]] {
-        var byPartition: [Int32: [Layout.KafkaRecord]] = [:]
+    static func source(partitions: Int32, count: Int = 240) -> [Int32: [RecordFormats.KafkaRecord]] {
+        var byPartition: [Int32: [RecordFormats.KafkaRecord]] = [:]
         for i in 0..<count {
             let key: [UInt8]? = i % 5 == 4 ? nil : Array("key-\(i % 30)".utf8)
             let p = key.map { KafkaKeyPartitioner.murmur2($0, partitionCount: partitions) } ?? Int32(i) % partitions
             let offset = Int64(byPartition[p]?.count ?? 0)
-            byPartition[p, default: []].append(Layout.KafkaRecord(
+            byPartition[p, default: []].append(RecordFormats.KafkaRecord(
                 offset: offset, timestamp: 1_700_000_000_000 + Int64(i), timestampType: .createTime,
                 key: key, value: Array("record-\(i)".utf8)))
         }
@@ -25,7 +26,7 @@ import Testing
 
     /// What a repartitioned target must hold: every source record once; keyed ones in their murmur2
     /// partition, each key's records in source order.
-    static func check(_ got: [Int32: [Kafka.KafkaRecord]], source: [Int32: [Layout.KafkaRecord]], targetPartitions: Int32) -> [String] {
+    static func check(_ got: [Int32: [ConsumedRecord]], source: [Int32: [RecordFormats.KafkaRecord]], targetPartitions: Int32) -> [String] {
         var problems: [String] = []
         let sent = source.values.flatMap { $0 }
         let received = got.values.flatMap { $0 }
@@ -51,7 +52,7 @@ import Testing
     }
 
     func setUp(from sourcePartitions: Int32, to targetPartitions: Int32) async throws
-        -> (KafkaMockCluster, StoreFixture, [Int32: [Layout.KafkaRecord]], RestoreOptions) {
+        -> (KafkaMockCluster, StoreFixture, [Int32: [RecordFormats.KafkaRecord]], RestoreOptions) {
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture()
         let records = Self.source(partitions: sourcePartitions)
@@ -128,7 +129,7 @@ import Testing
 
 /// Records without a key, spread as the Java client's sticky partitioner does, but in turn.
 @Suite struct RecordRouterTests {
-    func route(_ records: [Layout.KafkaRecord], partitions: Int32) -> [Int32] {
+    func route(_ records: [RecordFormats.KafkaRecord], partitions: Int32) -> [Int32] {
         var batch = RecordBatch()
         for record in records { batch.append(record) }
         var router = RecordRouter(partitionCount: partitions)
@@ -137,7 +138,7 @@ import Testing
 
     @Test func unkeyedRecordsStickToAPartitionFor16KiBThenMoveOn() {
         // 1 KiB values: 16 to a partition, then the next one, around and around.
-        let records = (0..<100).map { Layout.KafkaRecord(offset: Int64($0), timestamp: 0, timestampType: .createTime, key: nil,
+        let records = (0..<100).map { RecordFormats.KafkaRecord(offset: Int64($0), timestamp: 0, timestampType: .createTime, key: nil,
                                                           value: [UInt8](repeating: 7, count: 1024)) }
         let partitions = route(records, partitions: 3)
         #expect(partitions == (0..<100).map { Int32($0 / 16 % 3) })
@@ -146,7 +147,7 @@ import Testing
 
     @Test func keyedRecordsGoWhereTheirKeyHashesAndAnEmptyKeyIsAKey() {
         let keys: [[UInt8]?] = [Array("a".utf8), [], nil, Array("a".utf8)]
-        let records = keys.enumerated().map { Layout.KafkaRecord(offset: Int64($0.offset), timestamp: 0, timestampType: .createTime,
+        let records = keys.enumerated().map { RecordFormats.KafkaRecord(offset: Int64($0.offset), timestamp: 0, timestampType: .createTime,
                                                                   key: $0.element, value: [1]) }
         let partitions = route(records, partitions: 7)
         #expect(partitions[0] == KafkaKeyPartitioner.murmur2(Array("a".utf8), partitionCount: 7))

@@ -5,14 +5,15 @@ import Layout
 import ObjectStore
 import Restore
 import Testing
+import RecordFormats
 
 /// One restore per target topic: a lease beside the resume state, taken before any topic is created
 /// or record produced.
 @Suite struct RestoreLockTests {
-    func setup(store: any ObjectStore) async throws -> (KafkaMockCluster, StoreFixture, [Int32: [Layout.KafkaRecord]]) {
+    func setup(store: any ObjectStore) async throws -> (KafkaMockCluster, StoreFixture, [Int32: [RecordFormats.KafkaRecord]]) {
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture(store: store)
-        let records: [Int32: [Layout.KafkaRecord]] = [0: awkwardRecords(count: 30, partition: 0), 1: awkwardRecords(count: 25, partition: 1)]
+        let records: [Int32: [RecordFormats.KafkaRecord]] = [0: awkwardRecords(count: 30, partition: 0), 1: awkwardRecords(count: 25, partition: 1)]
         try await fixture.writeRun(["events": records], partitionCounts: ["events": 2], perObject: 2)
         try cluster.createTopic("events", partitions: 2)
         return (cluster, fixture, records)

@@ -6,6 +6,7 @@ import ObjectStore
 import Restore
 import SigV4
 import Testing
+import RecordFormats
 
 /// A store written the way a backup run writes one: envelope (or confluent-json) objects under the
 /// topics dir plus one manifest per run, built with Layout's encoders (no backup engine needed).
@@ -24,7 +25,7 @@ final class StoreFixture: @unchecked Sendable {
 
     /// Writes one run: `records[topic][partition]` split into objects of `perObject` records, and its manifest.
     @discardableResult
-    func writeRun(_ records: [String: [Int32: [Layout.KafkaRecord]]], partitionCounts: [String: Int32],
+    func writeRun(_ records: [String: [Int32: [RecordFormats.KafkaRecord]]], partitionCounts: [String: Int32],
                   perObject: Int = 3, gzip: Bool = false, format: StoreFormat = .envelope,
                   groupOffsets: [ManifestGroupOffset] = [],
                   timestampTypes: [String: TopicTimestampType] = [:],
@@ -87,7 +88,7 @@ final class StoreFixture: @unchecked Sendable {
 
 /// Records of every awkward kind: binary and non-UTF-8 bytes, empty vs null key and value (tombstones),
 /// headers with duplicates and null values, distinct CreateTime timestamps.
-func awkwardRecords(count: Int, partition: Int32, firstOffset: Int64 = 0, salt: String = "") -> [Layout.KafkaRecord] {
+func awkwardRecords(count: Int, partition: Int32, firstOffset: Int64 = 0, salt: String = "") -> [RecordFormats.KafkaRecord] {
     (0..<count).map { i in
         let offset = firstOffset + Int64(i)
         let key: [UInt8]? = i % 5 == 1 ? nil : i % 5 == 2 ? [] : Array("k\(salt)-\(partition)-\(i)".utf8)
@@ -99,17 +100,17 @@ func awkwardRecords(count: Int, partition: Int32, firstOffset: Int64 = 0, salt: 
                        RecordHeader(name: Array("h".utf8), value: nil),
                        RecordHeader(name: Array("bin".utf8), value: [0x00, 0xFE])]
         }
-        return Layout.KafkaRecord(offset: offset, timestamp: 1_700_000_000_000 + Int64(partition) * 100_000 + Int64(i),
+        return RecordFormats.KafkaRecord(offset: offset, timestamp: 1_700_000_000_000 + Int64(partition) * 100_000 + Int64(i),
                                   timestampType: .createTime, key: key, value: value, headers: headers)
     }
 }
 
 /// Everything in `topics`' partitions, read from the beginning until end of partition.
-func readTarget(_ config: KafkaConfig, topic: String, partitions: Int32) throws -> [Int32: [Kafka.KafkaRecord]] {
+func readTarget(_ config: KafkaConfig, topic: String, partitions: Int32) throws -> [Int32: [ConsumedRecord]] {
     let reader = try KafkaPartitionReader(config: config)
-    let all = (0..<partitions).map { KafkaTopicPartition(topic: topic, partition: $0) }
+    let all = (0..<partitions).map { TopicPartition(topic: topic, partition: $0) }
     try reader.assign(all.map { ($0, KafkaOffset.beginning) })
-    var result: [Int32: [Kafka.KafkaRecord]] = [:]
+    var result: [Int32: [ConsumedRecord]] = [:]
     var ended = Set<Int32>()
     let deadline = Date().addingTimeInterval(30)
     while ended.count < all.count, Date() < deadline {
@@ -126,7 +127,7 @@ func readTarget(_ config: KafkaConfig, topic: String, partitions: Int32) throws 
 }
 
 /// Short descriptions of how `got` differs from `expected` (key, value, headers, timestamp, order).
-func differences(expected: [Layout.KafkaRecord], got: [Kafka.KafkaRecord]) -> [String] {
+func differences(expected: [RecordFormats.KafkaRecord], got: [ConsumedRecord]) -> [String] {
     var problems: [String] = []
     if expected.count != got.count { problems.append("expected \(expected.count) records, got \(got.count)") }
     for (n, (e, g)) in zip(expected, got).enumerated() {

@@ -5,18 +5,19 @@ import Layout
 import ObjectStore
 import Restore
 import Testing
+import RecordFormats
 
 /// A restore stopped at any moment and run again ends with every record exactly once, in order,
 /// without headers added to the records.
 @Suite struct ResumeTests {
-    func source() -> [Int32: [Layout.KafkaRecord]] {
+    func source() -> [Int32: [RecordFormats.KafkaRecord]] {
         [0: awkwardRecords(count: 40, partition: 0), 1: awkwardRecords(count: 33, partition: 1), 2: awkwardRecords(count: 27, partition: 2)]
     }
 
     /// A store holding `source()` as topic `events` in objects of 5 records, and a cluster whose
     /// `events` topic has its 3 partitions, empty.
     func eventsSetup(store: any ObjectStore = MemoryStore(name: "memory://fixture"), perObject: Int = 5)
-        async throws -> (cluster: KafkaMockCluster, fixture: StoreFixture, records: [Int32: [Layout.KafkaRecord]]) {
+        async throws -> (cluster: KafkaMockCluster, fixture: StoreFixture, records: [Int32: [RecordFormats.KafkaRecord]]) {
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture(store: store)
         let records = source()
@@ -54,7 +55,7 @@ import Testing
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture()
         let partitions: Int32 = 70
-        var records: [Int32: [Layout.KafkaRecord]] = [:]
+        var records: [Int32: [RecordFormats.KafkaRecord]] = [:]
         for p in 0..<partitions { records[p] = awkwardRecords(count: Int(p % 4) + 1, partition: p) }
         try await fixture.writeRun(["events": records], partitionCounts: ["events": partitions], perObject: 2)
         try cluster.createTopic("events", partitions: partitions)

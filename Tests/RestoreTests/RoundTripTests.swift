@@ -3,6 +3,7 @@ import Kafka
 import Layout
 import Restore
 import Testing
+import RecordFormats
 
 @Suite struct RoundTripTests {
     /// Envelope objects restore byte-exact into renamed, partition-matched topics, record by record.
@@ -11,7 +12,7 @@ import Testing
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture()
         let counts: [Int32: Int] = [0: 11, 1: 7, 2: 4]
-        var records: [Int32: [Layout.KafkaRecord]] = [:]
+        var records: [Int32: [RecordFormats.KafkaRecord]] = [:]
         for (p, n) in counts { records[p] = awkwardRecords(count: n, partition: p, firstOffset: Int64(p) * 3) }
         try await fixture.writeRun(["orders": records], partitionCounts: ["orders": 3], gzip: gzip)
         try cluster.createTopic("restored-orders", partitions: 3)
@@ -41,12 +42,12 @@ import Testing
         // 1100 lines of 4.1 KB (3500 repeated bytes, 600 random hex digits): 4.6 MB, about 400 KB
         // gzipped, so one chunk that takes two steps; and within the ~5 MiB a mock partition keeps.
         var state: UInt64 = 7
-        let records = (0..<1100).map { n -> Layout.KafkaRecord in
+        let records = (0..<1100).map { n -> RecordFormats.KafkaRecord in
             let random = (0..<600).map { _ -> UInt8 in
                 state = state &* 6364136223846793005 &+ 1442695040888963407
                 return Array("0123456789abcdef".utf8)[Int(state >> 60)]
             }
-            return Layout.KafkaRecord(offset: Int64(n), timestamp: 1_700_000_000_000 + Int64(n), timestampType: .createTime,
+            return RecordFormats.KafkaRecord(offset: Int64(n), timestamp: 1_700_000_000_000 + Int64(n), timestampType: .createTime,
                                       key: Array("k\(n)".utf8), value: [UInt8](repeating: 0x61, count: 3500) + random)
         }
         let manifest = try await fixture.writeRun(["bulk": [0: records]], partitionCounts: ["bulk": 1], perObject: 1100, gzip: true)
@@ -68,7 +69,7 @@ import Testing
     @Test func batchesReusedAfterTheirReportsKeepEveryRecordIntact() async throws {
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture()
-        var records: [Int32: [Layout.KafkaRecord]] = [:]
+        var records: [Int32: [RecordFormats.KafkaRecord]] = [:]
         for p: Int32 in 0..<2 { records[p] = awkwardRecords(count: 400, partition: p) }
         try await fixture.writeRun(["churn": records], partitionCounts: ["churn": 2], perObject: 200)
         try cluster.createTopic("churn-copy", partitions: 2)

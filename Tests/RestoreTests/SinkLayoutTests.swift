@@ -9,7 +9,7 @@ import Testing
 /// restore reads them all, partition by partition in offset order whatever the folders, and
 /// `topic.regex.list` still matches the file name as stored.
 @Suite struct SinkLayoutTests {
-    func values(_ records: [Kafka.KafkaRecord]?) -> [String] {
+    func values(_ records: [ConsumedRecord]?) -> [String] {
         (records ?? []).map { String(decoding: $0.value ?? [], as: UTF8.self) }
     }
 

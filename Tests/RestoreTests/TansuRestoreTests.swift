@@ -5,6 +5,7 @@ import Layout
 import ObjectStore
 import Restore
 import Testing
+import JobSpec
 
 let restoreTansuBootstrap = ProcessInfo.processInfo.environment["KTAPE_TANSU_BOOTSTRAP"]
 
@@ -102,7 +103,7 @@ struct RestoreTansuTests {
         let error = await #expect(throws: RestoreError.self) { try await restore(fixture, options).summary.line }
         #expect(error?.message.hasPrefix("consumer group \(group): ") == true)
         #expect(error?.message.contains("active members") == true)
-        let p0 = KafkaTopicPartition(topic: topic, partition: 0)
+        let p0 = TopicPartition(topic: topic, partition: 0)
         #expect(try admin.committedOffsets(group: group, partitions: [p0])[p0] == .some(nil))
     }
 }

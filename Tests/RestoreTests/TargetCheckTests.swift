@@ -3,12 +3,13 @@ import Kafka
 import Layout
 import Restore
 import Testing
+import RecordFormats
 
 /// Everything refused here is refused before a single record is produced (exit 2).
 @Suite struct TargetCheckTests {
     func fixtureWithThreePartitions() async throws -> StoreFixture {
         let fixture = StoreFixture()
-        let records = (0..<Int32(3)).reduce(into: [Int32: [Layout.KafkaRecord]]()) { $0[$1] = awkwardRecords(count: 4, partition: $1) }
+        let records = (0..<Int32(3)).reduce(into: [Int32: [RecordFormats.KafkaRecord]]()) { $0[$1] = awkwardRecords(count: 4, partition: $1) }
         try await fixture.writeRun(["orders": records], partitionCounts: ["orders": 3])
         return fixture
     }

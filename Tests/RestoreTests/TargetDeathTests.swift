@@ -5,6 +5,7 @@ import Layout
 import ObjectStore
 import Restore
 import Testing
+import RecordFormats
 
 /// A target cluster that dies (killed) or stops answering (frozen) mid-restore: the restore fails
 /// within the stall timeout with one line naming the cluster, keeps what was confirmed in its resume
@@ -22,7 +23,7 @@ import Testing
             mock.send(signal)
         }
         let fixture = StoreFixture(store: store)
-        var records: [Int32: [Layout.KafkaRecord]] = [:]
+        var records: [Int32: [RecordFormats.KafkaRecord]] = [:]
         for p: Int32 in 0..<4 { records[p] = awkwardRecords(count: 3000, partition: p) }
         try await fixture.writeRun(["events": records], partitionCounts: ["events": 4], perObject: 200)
         var options = RestoreOptions(kafka: KafkaConfig(bootstrapServers: mock.bootstrap))

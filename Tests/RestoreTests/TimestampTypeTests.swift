@@ -3,13 +3,14 @@ import Kafka
 import Layout
 import Restore
 import Testing
+import RecordFormats
 
 /// LogAppendTime source records come back with their original timestamps, as CreateTime.
 @Suite struct TimestampTypeTests {
     @Test func logAppendTimeIsRestoredAsCreateTime() async throws {
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture()
-        let records = awkwardRecords(count: 4, partition: 0).map { record -> Layout.KafkaRecord in
+        let records = awkwardRecords(count: 4, partition: 0).map { record -> RecordFormats.KafkaRecord in
             var r = record
             r.timestampType = .logAppendTime
             return r
@@ -27,7 +28,7 @@ import Testing
     @Test func recordsSayingLogAppendTimeWarnWhateverTheTopicWasRecordedAs() async throws {
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture()
-        var records: [Int32: [Layout.KafkaRecord]] = [0: awkwardRecords(count: 4, partition: 0), 1: awkwardRecords(count: 5, partition: 1)]
+        var records: [Int32: [RecordFormats.KafkaRecord]] = [0: awkwardRecords(count: 4, partition: 0), 1: awkwardRecords(count: 5, partition: 1)]
         records[1] = records[1]?.map { record in
             var r = record
             r.timestampType = .logAppendTime

@@ -1,6 +1,7 @@
 import Foundation
 import Layout
 import ObjectStore
+import JobSpec
 
 /// What every object writer of a run shares: where objects go and how they are cut and uploaded.
 struct ObjectSettings {

@@ -1,5 +1,6 @@
 import Kafka
 import Layout
+import RecordFormats
 
 /// Encodes one borrowed record into the lines of each stream of an object: the envelope line, or
 /// the confluent-json value line plus `.keys.json` / `.headers.json` companion lines when asked.

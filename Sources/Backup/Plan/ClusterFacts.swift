@@ -1,5 +1,6 @@
 import Kafka
 import Layout
+import JobSpec
 
 /// What a manifest keeps about the cluster besides data: topics with their partition count and the
 /// configs a faithful copy needs, and consumer groups' committed offsets. Both are best-effort: a
@@ -64,7 +65,7 @@ enum ClusterFacts {
                 return GroupOffsets(notSaved: "the cluster's consumer groups could not be listed (\(error))")
             }
         }
-        let kafkaPartitions = partitions.map { KafkaTopicPartition(topic: $0.topic, partition: $0.partition) }
+        let kafkaPartitions = partitions.map { TopicPartition(topic: $0.topic, partition: $0.partition) }
         var offsets: [ManifestGroupOffset] = []
         for group in groups.sorted() where group != own {
             do {

@@ -1,5 +1,6 @@
 import Kafka
 import Layout
+import JobSpec
 
 /// Which topics a backup takes: the named ones (each must exist) plus regex matches over the
 /// cluster's topics. Internal topics are only taken when named: a regex like `.*` must not sweep

@@ -21,7 +21,7 @@ final class GroupReadLoop {
     private var planned: [TopicPartition: PartitionPlan] = [:]
     private var planFailure: Error?
     private var revokeFailure: Error?
-    private var committed: (at: Date, offsets: [KafkaTopicPartition: Int64?])?
+    private var committed: (at: Date, offsets: [TopicPartition: Int64?])?
     /// Partitions this member holds now.
     private(set) var writers: [TopicPartition: PartitionWriter] = [:] {
         didSet { lookup.forget() }
@@ -136,7 +136,7 @@ final class GroupReadLoop {
 
     /// Called by the reader while it is assigned a partition (on this thread): plans it and says
     /// where to start. A failure is kept and ends the run after the poll.
-    private func startOffset(_ partition: KafkaTopicPartition) -> KafkaOffset {
+    private func startOffset(_ partition: TopicPartition) -> KafkaOffset {
         let key = TopicPartition(partition.topic, partition.partition)
         do {
             let marks = try admin.watermarks(partition)
@@ -156,7 +156,7 @@ final class GroupReadLoop {
     /// abandoned and their closed ones finish uploading, so that the next owner, which rewrites the
     /// same objects from the same checkpoint, never writes one while this member still does. A
     /// failure is kept and ends the run after the poll.
-    private func giveUp(_ partitions: [KafkaTopicPartition]) {
+    private func giveUp(_ partitions: [TopicPartition]) {
         let keys = Set(partitions.map { TopicPartition($0.topic, $0.partition) })
         for key in keys { writers.removeValue(forKey: key)?.abort() }
         do {
@@ -167,7 +167,7 @@ final class GroupReadLoop {
     }
 
     /// The group's committed offsets, asked for once per rebalance (a short-lived cache).
-    private func committedOffset(_ partition: KafkaTopicPartition) throws -> Int64? {
+    private func committedOffset(_ partition: TopicPartition) throws -> Int64? {
         let now = request.clock()
         if committed == nil || now.timeIntervalSince(committed?.at ?? .distantPast) > 2 || committed?.offsets[partition] == nil {
             let all = try admin.committedOffsets(group: group, partitions: [partition])

@@ -110,8 +110,8 @@ final class ReadLoop {
         return added
     }
 
-    private static func kafkaPartition(_ writer: PartitionWriter) -> KafkaTopicPartition {
-        KafkaTopicPartition(topic: writer.partition.topic, partition: writer.partition.partition)
+    private static func kafkaPartition(_ writer: PartitionWriter) -> TopicPartition {
+        TopicPartition(topic: writer.partition.topic, partition: writer.partition.partition)
     }
 
     /// An offset-out-of-range error means retention deleted the next offsets while we ran: ask for
@@ -121,7 +121,7 @@ final class ReadLoop {
         guard error.code == .offsetOutOfRange || error.code.name == "_AUTO_OFFSET_RESET",
               let topic = error.topic, let number = error.partition,
               let writer = writers[TopicPartition(topic, number)] else { return nil }
-        let partition = KafkaTopicPartition(topic: topic, partition: number)
+        let partition = TopicPartition(topic: topic, partition: number)
         let low: Int64
         do { low = try admin.watermarks(partition).low } catch {
             throw BackupError.failure("read \(writer.partition): offset \(writer.next) is gone and the log start cannot be read: \(error)")

@@ -1,5 +1,6 @@
 import Foundation
 import Layout
+import JobSpec
 
 /// What a run did, for the summary line on stdout and `--summary-json`.
 public struct BackupSummary: Codable, Sendable, Equatable {

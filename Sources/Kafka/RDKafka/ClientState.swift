@@ -1,5 +1,6 @@
 import CRdKafka
 import Foundation
+import Layout
 
 /// The Swift side of one librdkafka client that its C callbacks reach through the conf opaque.
 /// Callbacks other than logging run on the thread that polls; the lock covers librdkafka's own threads.
@@ -17,9 +18,9 @@ final class ClientState: @unchecked Sendable {
     /// Topic names of delivery reports (polling thread only).
     var deliveryTopics = TopicNames()
     /// Set by a group-mode reader; called from the rebalance callback on the polling thread.
-    var startOffset: ((KafkaTopicPartition) -> KafkaOffset)?
+    var startOffset: ((TopicPartition) -> KafkaOffset)?
     /// Group mode: called on the polling thread before revoked partitions are given up.
-    var beforeRevoke: (([KafkaTopicPartition]) -> Void)?
+    var beforeRevoke: (([TopicPartition]) -> Void)?
 
     init(logHandler: (@Sendable (KafkaLogMessage) -> Void)?) {
         self.logHandler = logHandler
@@ -27,7 +28,7 @@ final class ClientState: @unchecked Sendable {
 
     struct RebalanceEvent {
         let assigned: Bool
-        let partitions: [KafkaTopicPartition]
+        let partitions: [TopicPartition]
     }
 
     func record(_ error: KafkaError) {

@@ -1,4 +1,5 @@
 import CRdKafka
+import Layout
 
 extension RDKafkaClient {
     /// All topics (or only `topic`) with partitions and leaders.
@@ -39,7 +40,7 @@ extension RDKafkaClient {
         return KafkaClusterMetadata(brokers: brokers.sorted { $0.id < $1.id }, topics: topics.sorted { $0.name < $1.name })
     }
 
-    func watermarks(_ topicPartition: KafkaTopicPartition, timeoutMilliseconds: Int32) throws -> KafkaWatermarks {
+    func watermarks(_ topicPartition: TopicPartition, timeoutMilliseconds: Int32) throws -> KafkaWatermarks {
         var low: Int64 = -1
         var high: Int64 = -1
         let err = rd_kafka_query_watermark_offsets(handle, topicPartition.topic, topicPartition.partition,
@@ -51,12 +52,12 @@ extension RDKafkaClient {
 
     /// For each partition, the earliest offset whose timestamp is at or after `timestamp` (ms since epoch);
     /// nil when no record is that recent.
-    func offsets(forTimestamp timestamp: Int64, partitions: [KafkaTopicPartition],
-                 timeoutMilliseconds: Int32) throws -> [KafkaTopicPartition: Int64?] {
+    func offsets(forTimestamp timestamp: Int64, partitions: [TopicPartition],
+                 timeoutMilliseconds: Int32) throws -> [TopicPartition: Int64?] {
         let list = TopicPartitionList(capacity: partitions.count)
         for partition in partitions { list.add(partition, offset: timestamp) }
         try KafkaError.check(rd_kafka_offsets_for_times(handle, list.pointer, timeoutMilliseconds), "offsets for times")
-        var result = [KafkaTopicPartition: Int64?]()
+        var result = [TopicPartition: Int64?]()
         for element in list.elements {
             guard element.error == .noError else {
                 throw KafkaError(code: element.error, operation: "offsets for times",

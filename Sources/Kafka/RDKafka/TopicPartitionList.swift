@@ -1,4 +1,5 @@
 import CRdKafka
+import Layout
 
 /// Owns one `rd_kafka_topic_partition_list_t`, freed in deinit.
 final class TopicPartitionList {
@@ -15,13 +16,13 @@ final class TopicPartitionList {
 
     deinit { rd_kafka_topic_partition_list_destroy(pointer) }
 
-    func add(_ topicPartition: KafkaTopicPartition, offset: Int64) {
+    func add(_ topicPartition: TopicPartition, offset: Int64) {
         let element = rd_kafka_topic_partition_list_add(pointer, topicPartition.topic, topicPartition.partition)
         element?.pointee.offset = offset
     }
 
     struct Element {
-        let topicPartition: KafkaTopicPartition
+        let topicPartition: TopicPartition
         let offset: Int64
         let error: KafkaError.Code
     }
@@ -33,7 +34,7 @@ final class TopicPartitionList {
         (0..<Int(list.pointee.cnt)).compactMap { index in
             let element = list.pointee.elems[index]
             guard let topic = element.topic else { return nil }
-            return Element(topicPartition: KafkaTopicPartition(topic: String(cString: topic), partition: element.partition),
+            return Element(topicPartition: TopicPartition(topic: String(cString: topic), partition: element.partition),
                            offset: element.offset, error: KafkaError.Code(element.err))
         }
     }

@@ -2,7 +2,7 @@ import Foundation
 
 /// Joins key parts with single slashes: an empty prefix means the bucket root and no part gets a
 /// doubled or leading `/`.
-public enum KeyPath {
+public enum KeyParts {
     /// `parts` joined by `/`, each stripped of leading and trailing slashes, empty parts dropped.
     public static func join(_ parts: String...) -> String { join(parts) }
 

@@ -31,7 +31,7 @@ extension ObjectKey {
     /// Parses a listed key in any sink layout. The folders are free, except that DefaultPartitioner's
     /// `<topic>/partition=<p>` must agree with the file name, and so must any `partition=<p>` folder.
     public static func parseListed(_ key: String, prefix: String, topicsDir: String) throws -> ListedObjectKey {
-        let root = KeyPath.join(prefix, topicsDir) + "/"
+        let root = KeyParts.join(prefix, topicsDir) + "/"
         guard key.hasPrefix(root) else {
             throw ObjectKeyError(key: key, reason: "not under '\(root)'")
         }

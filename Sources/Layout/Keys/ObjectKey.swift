@@ -42,7 +42,7 @@ public struct ObjectKey: Hashable, Sendable, CustomStringConvertible {
 
     /// The folder holding a partition's objects, without a trailing slash.
     public static func partitionFolder(topic: String, partition: Int32, prefix: String, topicsDir: String) -> String {
-        KeyPath.join(prefix, topicsDir, topic, "partition=\(partition)")
+        KeyParts.join(prefix, topicsDir, topic, "partition=\(partition)")
     }
 
     /// The full object key under `prefix` (empty for the bucket root) and `topicsDir`.

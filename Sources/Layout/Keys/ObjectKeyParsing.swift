@@ -3,7 +3,7 @@ import Foundation
 extension ObjectKey {
     /// Parses a full key; the folders must agree with the file name.
     public static func parse(_ key: String, prefix: String, topicsDir: String) throws -> ObjectKey {
-        let root = KeyPath.join(prefix, topicsDir) + "/"
+        let root = KeyParts.join(prefix, topicsDir) + "/"
         guard key.hasPrefix(root) else {
             throw ObjectKeyError(key: key, reason: "not under '\(root)'")
         }

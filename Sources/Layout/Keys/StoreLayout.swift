@@ -12,17 +12,17 @@ public struct StoreLayout: Hashable, Sendable {
     public static let metadataFolder = "_ktape"
 
     public init(prefix: String = "", topicsDir: String = "topics") {
-        self.prefix = KeyPath.trimSlashes(prefix)
-        self.topicsDir = KeyPath.trimSlashes(topicsDir)
+        self.prefix = KeyParts.trimSlashes(prefix)
+        self.topicsDir = KeyParts.trimSlashes(topicsDir)
     }
 
     // MARK: data
 
     /// Folder (ending in `/`) to list every topic's objects.
-    public var topicsFolder: String { KeyPath.join(prefix, topicsDir) + "/" }
+    public var topicsFolder: String { KeyParts.join(prefix, topicsDir) + "/" }
 
     /// Folder (ending in `/`) to list one topic's objects.
-    public func topicFolder(_ topic: String) -> String { KeyPath.join(prefix, topicsDir, topic) + "/" }
+    public func topicFolder(_ topic: String) -> String { KeyParts.join(prefix, topicsDir, topic) + "/" }
 
     /// Folder (ending in `/`) to list one partition's objects.
     public func partitionFolder(topic: String, partition: Int32) -> String {
@@ -38,7 +38,7 @@ public struct StoreLayout: Hashable, Sendable {
     }
 
     /// `relative` (a key as manifests hold it, relative to the store root) as a key of this store.
-    public func absoluteKey(_ relative: String) -> String { KeyPath.join(prefix, relative) }
+    public func absoluteKey(_ relative: String) -> String { KeyParts.join(prefix, relative) }
 
     /// A key of this store relative to its root, as manifests hold it, so a store copied under another
     /// prefix or into another bucket reads the same; nil for a key outside the prefix.
@@ -51,10 +51,10 @@ public struct StoreLayout: Hashable, Sendable {
     // MARK: metadata
 
     /// Folder (ending in `/`) of all metadata.
-    public var metadataFolder: String { KeyPath.join(prefix, Self.metadataFolder) + "/" }
+    public var metadataFolder: String { KeyParts.join(prefix, Self.metadataFolder) + "/" }
 
     /// Folder (ending in `/`) of run manifests; list it to find every run.
-    public var runsFolder: String { KeyPath.join(prefix, Self.metadataFolder, "runs") + "/" }
+    public var runsFolder: String { KeyParts.join(prefix, Self.metadataFolder, "runs") + "/" }
 
     /// `_ktape/runs/<runId>.json`.
     public func runManifestKey(_ run: RunID) -> String { runsFolder + run.rawValue + ".json" }
@@ -74,7 +74,7 @@ public struct StoreLayout: Hashable, Sendable {
     public var prunedKey: String { metadataFolder + "pruned.json" }
 
     /// Folder (ending in `/`) of lock objects.
-    public var locksFolder: String { KeyPath.join(prefix, Self.metadataFolder, "locks") + "/" }
+    public var locksFolder: String { KeyParts.join(prefix, Self.metadataFolder, "locks") + "/" }
 
     /// `_ktape/locks/store.json`, the `LeaseTable` of every run that writes into the store (backup, prune).
     public var storeLockKey: String { locksFolder + "store.json" }
@@ -86,13 +86,13 @@ public struct StoreLayout: Hashable, Sendable {
 
     /// Folder (ending in `/`) of restore resume state for a target cluster (its id made key-safe).
     public func restoreStateFolder(targetCluster: String) -> String {
-        KeyPath.join(prefix, Self.metadataFolder, "restore", KeySafe.text(targetCluster)) + "/"
+        KeyParts.join(prefix, Self.metadataFolder, "restore", KeySafe.text(targetCluster)) + "/"
     }
 
     /// `_ktape/restore/<targetCluster>.lock.json`, the `LeaseTable` of the restores into a target
     /// cluster, beside its state folder (a name inside it could be a topic's).
     public func restoreLockKey(targetCluster: String) -> String {
-        KeyPath.join(prefix, Self.metadataFolder, "restore", KeySafe.text(targetCluster) + ".lock.json")
+        KeyParts.join(prefix, Self.metadataFolder, "restore", KeySafe.text(targetCluster) + ".lock.json")
     }
 
     /// `_ktape/restore/<targetCluster>/<topic>.json`, a target topic's `RestoreProgress`.

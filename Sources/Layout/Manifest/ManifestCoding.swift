@@ -53,7 +53,7 @@ extension RunManifest {
     /// A version 1 key without the prefix it was written under: from `<topics-dir>/<topic>/partition=<p>/`
     /// on. A key without that folder is kept as it is (and refused where it is parsed).
     static func version1Relative(_ key: String, topic: String, partition: Int32, topicsDir: String) -> String {
-        let folder = KeyPath.join(topicsDir, topic, "partition=\(partition)") + "/"
+        let folder = KeyParts.join(topicsDir, topic, "partition=\(partition)") + "/"
         if key.hasPrefix(folder) { return key }
         guard let range = key.range(of: "/" + folder, options: .backwards) else { return key }
         return String(key[key.index(after: range.lowerBound)...])

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Foundation
 import SigV4
+import Layout
 
 /// An object store in a local directory: each key is the same relative path, so a directory store
 /// copied with `aws s3 sync` is the same bucket. Writes are atomic (temp file in the same directory,

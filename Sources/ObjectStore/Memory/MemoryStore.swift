@@ -1,4 +1,5 @@
 import Foundation
+import Layout
 
 /// An object store in memory, for tests of the engines. Enforces S3's multipart rules and key rules.
 public final class MemoryStore: ObjectStore, Sendable {

@@ -1,3 +1,4 @@
+import Layout
 /// Where and how to reach one S3 bucket.
 public struct S3Configuration: Sendable, Equatable {
     public var bucket: String
@@ -6,7 +7,7 @@ public struct S3Configuration: Sendable, Equatable {
     /// Plain `http` is only ever used when an endpoint says so.
     public var endpoint: String?
     /// Path-style (`host/bucket/key`) or virtual-hosted (`bucket.host/key`) addressing.
-    public var addressingStyle: S3AddressingStyle
+    public var addressingStyle: AddressingStyle
     /// Sent as `x-amz-expected-bucket-owner` on every request.
     public var expectedBucketOwner: String?
     /// Attempts per request, the first included, on transient failures.
@@ -17,7 +18,7 @@ public struct S3Configuration: Sendable, Equatable {
     /// Seconds for one whole exchange; nil means only the transport's stall detection applies.
     public var requestTimeout: Double?
 
-    public init(bucket: String, region: String = "us-east-1", endpoint: String? = nil, addressingStyle: S3AddressingStyle = .auto,
+    public init(bucket: String, region: String = "us-east-1", endpoint: String? = nil, addressingStyle: AddressingStyle = .auto,
                 expectedBucketOwner: String? = nil, maxAttempts: Int = 6, baseRetryDelay: Double = 0.2,
                 maxRetryDelay: Double = 20, requestTimeout: Double? = nil) {
         self.bucket = bucket
@@ -32,14 +33,6 @@ public struct S3Configuration: Sendable, Equatable {
     }
 }
 
-/// `--addressing-style`: how a bucket is named in requests.
-public enum S3AddressingStyle: String, Sendable, CaseIterable {
-    /// Virtual-hosted on AWS (path-style for bucket names with dots, which the wildcard certificate
-    /// does not cover), path-style with a custom endpoint (what MinIO and Ceph expect).
-    case auto
-    case path
-    case virtual
-}
 
 /// Turns a bucket and key into the URL and Host header of a request, for the region requests are
 /// signed for (AWS hosts are regional, so a bucket found in another region gets other hosts).

@@ -1,4 +1,5 @@
 import Foundation
+import Layout
 import TimeText
 
 /// The S3 headers that carry put options and checksums.
@@ -9,9 +10,9 @@ enum S3Headers {
         switch options.serverSideEncryption {
         case .aes256?:
             headers.append(("x-amz-server-side-encryption", "AES256"))
-        case .kms(let keyId)?:
+        case .kms?:
             headers.append(("x-amz-server-side-encryption", "aws:kms"))
-            if let keyId { headers.append(("x-amz-server-side-encryption-aws-kms-key-id", keyId)) }
+            if let keyId = options.kmsKeyID { headers.append(("x-amz-server-side-encryption-aws-kms-key-id", keyId)) }
         case nil:
             break
         }

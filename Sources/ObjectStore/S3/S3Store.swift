@@ -1,5 +1,6 @@
 import Foundation
 import SigV4
+import Layout
 
 /// An `ObjectStore` on S3 or an S3-compatible server, over libcurl, signed with SigV4.
 ///

@@ -2,6 +2,7 @@ import Backup
 import Foundation
 import Kafka
 import Layout
+import JobSpec
 
 /// `ktape backup` after its flags are read: opens the store, runs the engine, prints the summary
 /// line on stdout and writes `--summary-json`. Engine errors become one line with exit 2 or 1.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Layout
 import ObjectStore
+import JobSpec
 
 /// Hidden: the object-store half of scripts/bench. Uploads a file through `StreamingUpload`
 /// (multipart, parts in flight) and reads it back with ranged chunks, printing one result line

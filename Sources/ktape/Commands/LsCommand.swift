@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Inspection
 import Layout
+import JobSpec
 
 struct LsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Layout
+import JobSpec
 
 struct PruneCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Layout
 
 /// Blocking Kafka chores of the demo: run them through `KafkaBlocking.run`.
 enum DemoKafka {
@@ -15,10 +16,10 @@ enum DemoKafka {
     }
 
     /// Every record of every partition, read from the log start to the end.
-    static func readAll(topic: String, partitions: Int32, config: KafkaConfig) throws -> [Int32: [KafkaRecord]] {
+    static func readAll(topic: String, partitions: Int32, config: KafkaConfig) throws -> [Int32: [ConsumedRecord]] {
         let reader = try KafkaPartitionReader(config: config)
-        try reader.assign((0..<partitions).map { (KafkaTopicPartition(topic: topic, partition: $0), .beginning) })
-        var records: [Int32: [KafkaRecord]] = [:]
+        try reader.assign((0..<partitions).map { (TopicPartition(topic: topic, partition: $0), .beginning) })
+        var records: [Int32: [ConsumedRecord]] = [:]
         var finished = Set<Int32>()
         let deadline = Date().addingTimeInterval(30)
         while finished.count < partitions {
@@ -36,7 +37,7 @@ enum DemoKafka {
     }
 
     /// Each restored record must equal its source in the same partition and position.
-    static func differences(source: String, _ original: [Int32: [KafkaRecord]], target: String, _ restored: [Int32: [KafkaRecord]]) -> [String] {
+    static func differences(source: String, _ original: [Int32: [ConsumedRecord]], target: String, _ restored: [Int32: [ConsumedRecord]]) -> [String] {
         var problems: [String] = []
         for partition in Set(original.keys).union(restored.keys).sorted() {
             let want = original[partition] ?? [], have = restored[partition] ?? []

@@ -5,6 +5,7 @@ import Kafka
 import Layout
 import ObjectStore
 import Restore
+import JobSpec
 
 /// `ktape demo`: a whole backup → restore on librdkafka's in-process mock cluster, into a local
 /// store the user can look at afterwards, with every restored record compared to its source.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Layout
+import JobSpec
 
 /// Where the job file is and what the run writes beside its output; shared by backup and restore.
 struct JobOptions: ParsableArguments {

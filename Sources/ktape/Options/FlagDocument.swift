@@ -1,4 +1,5 @@
 import Layout
+import JobSpec
 
 /// Flags become a `JobDocument` with `.flag` origins, so flags and job files share one validation
 /// path and a flag overrides the file's key of the same name.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Layout
+import JobSpec
 
 /// How a run reports itself to monitoring: a node-exporter textfile and a Pushgateway (backup,
 /// restore, verify; see docs/operations.md, "Metrics").

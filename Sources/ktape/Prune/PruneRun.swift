@@ -1,6 +1,7 @@
 import Foundation
 import Layout
 import Prune
+import JobSpec
 
 /// `ktape prune` after its flags are read: opens the store, runs the engine, prints the summary line
 /// (and, with --dry-run, what would go) and writes `--summary-json` and the metrics.

@@ -1,6 +1,7 @@
 import Foundation
 import Layout
 import Restore
+import JobSpec
 
 /// `ktape restore` after its flags are read: opens the store, runs the engine, prints the plan
 /// (`--dry-run`) or the summary line on stdout and writes `--summary-json`. Engine errors become

@@ -1,5 +1,6 @@
 import Foundation
 import Layout
+import JobSpec
 
 /// Where ktape talks to people and schedulers: progress and logs on stderr, results on stdout.
 /// `text` is for terminals; `json` writes one JSON object per line for log collectors, with the

@@ -1,5 +1,6 @@
 import JobFile
 import Layout
+import JobSpec
 
 /// A command's settings: the job file (if any) with the flags laid over it, validated.
 enum EffectiveJob {

@@ -1,5 +1,6 @@
 import Foundation
 import Layout
+import JobSpec
 
 /// `--summary-json` of a run that failed: a scheduler reading the file finds the failure, not the
 /// summary of an earlier run or nothing. One JSON object: `command`, `runId`, `job`, `failed: true`,

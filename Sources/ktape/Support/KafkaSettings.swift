@@ -4,6 +4,7 @@ import Kafka
 import Layout
 import MSKIAM
 import ObjectStore
+import JobSpec
 
 /// The Kafka client configuration a job names: bootstrap list plus `-X` properties, each checked
 /// by librdkafka at once so a bad one is invalid input (exit 2) naming the property; with

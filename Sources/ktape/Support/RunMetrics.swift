@@ -4,6 +4,7 @@ import Inspection
 import Layout
 import Prune
 import Restore
+import JobSpec
 
 /// What `--metrics-file` and `--metrics-push-url` say about a run: gauges for alerting on a failed
 /// or stale scheduled run (`ktape_backup_success == 0`,

@@ -1,6 +1,7 @@
 import Foundation
 import Layout
 import ObjectStore
+import JobSpec
 
 /// Opens the store a job names: the bucket or directory as an `ObjectStore`, and the `StoreLayout`
 /// (prefix and topics-dir) that names every key in it. The prefix lives in the layout only, so
@@ -45,25 +46,22 @@ enum StoreOpening {
     }
 
     /// `--addressing-style`, else the profile's `s3 = addressing_style`, else auto.
-    static func addressingStyle(_ settings: CommonSettings, files: SharedConfigFiles) throws -> S3AddressingStyle {
+    static func addressingStyle(_ settings: CommonSettings, files: SharedConfigFiles) throws -> AddressingStyle {
         if settings.addressingStyle.origin == .default, let text = files.setting("s3.addressing_style") {
-            guard let style = S3AddressingStyle(rawValue: text) else {
+            guard let style = AddressingStyle(rawValue: text) else {
                 throw StoreOpeningError(reason: "AWS profile '\(files.selectedProfile)': s3 addressing_style must be auto, path or virtual (got '\(text)')")
             }
             return style
         }
-        return S3AddressingStyle(rawValue: settings.addressingStyle.value.rawValue) ?? .auto
+        return settings.addressingStyle.value
     }
 
     /// Headers every write into this store carries (encryption, ACL). Storage class and Object
     /// Lock are for data objects only and are added by the backup engine.
     static func basePutOptions(_ settings: CommonSettings) -> PutOptions {
         var options = PutOptions()
-        switch settings.sse?.value {
-        case .aes256?: options.serverSideEncryption = .aes256
-        case .kms?: options.serverSideEncryption = .kms(keyId: settings.sseKMSKeyID?.value)
-        case nil: break
-        }
+        options.serverSideEncryption = settings.sse?.value
+        if options.serverSideEncryption == .kms { options.kmsKeyID = settings.sseKMSKeyID?.value }
         options.acl = settings.acl?.value.rawValue
         options.expectedBucketOwner = settings.expectedBucketOwner?.value
         return options

@@ -1,6 +1,7 @@
 import Kafka
 import Layout
 import ObjectStore
+import JobSpec
 
 /// What `-v` adds: a debug line per S3 request attempt, and librdkafka's own log lines (its debug
 /// contexts, which `-v` switches on unless `-X debug=…` names them). Secrets stay masked: S3 lines

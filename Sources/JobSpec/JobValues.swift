@@ -1,14 +1,9 @@
 import Foundation
+import Layout
 
 /// `log-format`.
 public enum LogFormat: String, Sendable, CaseIterable {
     case text, json
-}
-
-/// `addressing-style`: how S3 requests name the bucket (auto: virtual-hosted on AWS, path-style
-/// with a custom endpoint or a dotted bucket name).
-public enum AddressingStyle: String, Sendable, CaseIterable {
-    case auto, path, virtual
 }
 
 /// `on-invalid-json`: what a backup in `confluent-json` does with a value that is not JSON.
@@ -29,18 +24,6 @@ public enum StorageClass: String, Sendable, CaseIterable {
         "GLACIER": "objects in GLACIER must be thawed before restore or verify can read them",
         "DEEP_ARCHIVE": "objects in DEEP_ARCHIVE must be thawed before restore or verify can read them",
     ]
-}
-
-/// `object-lock-mode`.
-public enum ObjectLockMode: String, Sendable, CaseIterable {
-    case governance = "GOVERNANCE"
-    case compliance = "COMPLIANCE"
-}
-
-/// `sse`: S3 server-side encryption.
-public enum ServerSideEncryption: String, Sendable, CaseIterable {
-    case aes256 = "AES256"
-    case kms = "aws:kms"
 }
 
 /// `acl`: S3 canned ACLs.
@@ -108,7 +91,7 @@ public enum StoreLocation: Hashable, Sendable, CustomStringConvertible {
         if lower.hasPrefix("s3://") {
             let rest = trimmed.dropFirst("s3://".count)
             let bucket = String(rest.prefix { $0 != "/" })
-            let prefix = KeyPath.trimSlashes(String(rest.dropFirst(bucket.count)))
+            let prefix = KeyParts.trimSlashes(String(rest.dropFirst(bucket.count)))
             if let problem = bucketProblem(bucket, text: text) { return .failure(problem) }
             return .success(.s3(bucket: bucket, prefix: prefix))
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Layout
 
 extension JobSpec {
     /// The effective settings as a YAML job file (for `--print-config`): every key of the command,

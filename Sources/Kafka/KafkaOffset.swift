@@ -1,19 +1,3 @@
-/// A partition of a topic.
-public struct KafkaTopicPartition: Hashable, Sendable, CustomStringConvertible {
-    /// The topic name.
-    public let topic: String
-    /// The partition number.
-    public let partition: Int32
-
-    /// Names a partition of a topic.
-    public init(topic: String, partition: Int32) {
-        self.topic = topic
-        self.partition = partition
-    }
-
-    public var description: String { "\(topic)[\(partition)]" }
-}
-
 /// Where a reader starts in a partition.
 public enum KafkaOffset: Hashable, Sendable {
     /// The oldest record still in the log (the log start offset).

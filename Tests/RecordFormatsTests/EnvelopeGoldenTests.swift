@@ -1,5 +1,5 @@
 import Testing
-@testable import Layout
+@testable import RecordFormats
 
 /// Every record described in `fixtures/lines/envelope.txt` encodes to exactly its golden line, and back.
 @Suite struct EnvelopeGoldenTests {

@@ -1,4 +1,5 @@
 import Foundation
+import Layout
 
 /// A job setting refused; one line naming the key and where it came from, e.g.
 /// `nightly.yaml:7: flush-size: must be at least 1 (got 0)` or `--part-size: must be at least 5 MiB (got 1048576)`.

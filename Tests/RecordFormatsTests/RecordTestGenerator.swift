@@ -1,5 +1,5 @@
 import Foundation
-@testable import Layout
+@testable import RecordFormats
 
 /// A reproducible random source (SplitMix64): a failing case is rerun from its printed seed.
 struct RecordRandom {

@@ -1,4 +1,5 @@
 import Foundation
+import Layout
 
 /// Which commands a job setting belongs to.
 public enum JobScope: String, Sendable {
@@ -128,8 +129,7 @@ public enum JobKey: String, CaseIterable, Sendable {
 
     /// Values of these `-X` properties are secrets: masked in printed config, never in errors.
     public static func isSecretProperty(_ name: String) -> Bool {
-        let lower = name.lowercased()
-        return ["password", "secret", "sasl.oauthbearer.config", "ssl.key"].contains { lower.contains($0) }
+        ClientProperty.isSecret(name)
     }
 
     /// The closest known key to a misspelt one, if any is close enough to suggest.

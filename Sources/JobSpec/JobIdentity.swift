@@ -1,4 +1,5 @@
 import Foundation
+import Layout
 
 extension JobSpec {
     /// The job's name for its lock and manifests: the job file's base name without `.yaml`/`.yml`,

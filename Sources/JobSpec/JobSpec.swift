@@ -1,4 +1,5 @@
 import Foundation
+import Layout
 
 /// A validated job: the settings of one command, each with its origin. Build it with
 /// `JobSpec(document:command:)` from a job file's document merged with flags.

@@ -1,5 +1,5 @@
 import Testing
-@testable import Layout
+@testable import RecordFormats
 
 /// Restore decodes a chunk's lines into one reused `RecordBatch`; these check it keeps every
 /// record whole beside the others, undoes a bad line, and hands out what the producer needs.

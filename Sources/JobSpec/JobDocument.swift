@@ -1,4 +1,5 @@
 import Foundation
+import Layout
 
 /// Where a setting's value came from; flags override a job file, which overrides defaults.
 public enum SettingOrigin: Hashable, Sendable, CustomStringConvertible {

@@ -1,5 +1,5 @@
 import Testing
-@testable import Layout
+@testable import RecordFormats
 
 /// The word-at-a-time escaper and unescaper against byte-at-a-time references, for every alignment
 /// of every escape inside and across 8-byte words.

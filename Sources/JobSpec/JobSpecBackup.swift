@@ -1,4 +1,5 @@
 import Foundation
+import Layout
 
 extension JobSpec {
     static func readBackup(_ r: SettingsReader) throws -> BackupSettings {
@@ -26,18 +27,18 @@ extension JobSpec {
         }
 
         let partSize = try r.bytes(.partSize)
-        if partSize.value < minimumPartSize {
+        if partSize.value < Int64(MultipartLimits.minPartSize) {
             throw r.error(.partSize, "must be at least 5 MiB (got \(partSize.value))")
         }
-        if partSize.value > maximumPartSize {
+        if partSize.value > Int64(MultipartLimits.maxPartSize) {
             throw r.error(.partSize, "must be at most 5 GiB (got \(partSize.value))")
         }
         let maxObject = try r.bytes(.maxObjectBytes)
         if maxObject.value < partSize.value {
             throw r.error(.maxObjectBytes, "must be at least part-size \(ByteCount.describe(partSize.value)) (got \(maxObject.value))")
         }
-        if maxObject.value > partSize.value * maximumParts {
-            throw r.error(.maxObjectBytes, "must be at most part-size × 10000 parts = \(ByteCount.describe(partSize.value * maximumParts)) (got \(maxObject.value))")
+        if maxObject.value > partSize.value * Int64(MultipartLimits.maxParts) {
+            throw r.error(.maxObjectBytes, "must be at most part-size × 10000 parts = \(ByteCount.describe(partSize.value * Int64(MultipartLimits.maxParts))) (got \(maxObject.value))")
         }
 
         let groupID = try r.nonEmpty(.groupID)

@@ -1,11 +1,7 @@
 import Foundation
+import Layout
 
 extension JobSpec {
-    /// S3's limits on multipart uploads.
-    public static let minimumPartSize: Int64 = 5 << 20
-    public static let maximumPartSize: Int64 = 5 << 30
-    public static let maximumParts: Int64 = 10_000
-
     /// Validates `document` for `command`; the first problem is thrown as one line naming the key
     /// and its origin. Unknown keys get a "did you mean"; keys of the other command are refused.
     public init(document: JobDocument, command: JobCommand) throws {
@@ -85,7 +81,7 @@ extension JobSpec {
             throw r.error(.region, "must look like eu-west-1 (lower-case letters, digits, '-'; got '\(region.value)')")
         }
         let topicsDir = try r.withDefault(.topicsDir) { text -> String in
-            let trimmed = KeyPath.trimSlashes(text)
+            let trimmed = KeyParts.trimSlashes(text)
             if trimmed.isEmpty { throw r.error(.topicsDir, "is empty") }
             if trimmed.split(separator: "/").contains(where: { $0 == "." || $0 == ".." || $0 == StoreLayout.metadataFolder }) {
                 throw r.error(.topicsDir, "cannot contain '.', '..' or '\(StoreLayout.metadataFolder)' (got '\(text)')")

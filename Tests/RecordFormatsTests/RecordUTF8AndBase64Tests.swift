@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Layout
+@testable import RecordFormats
 
 @Suite struct RecordUTF8AndBase64Tests {
     func valid(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBytes { UTF8Validation.isValid($0) } }

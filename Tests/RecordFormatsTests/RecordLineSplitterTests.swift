@@ -1,5 +1,5 @@
 import Testing
-@testable import Layout
+@testable import RecordFormats
 
 @Suite struct RecordLineSplitterTests {
     func split(_ stream: [UInt8], chunk: Int) -> (lines: [[UInt8]], rest: [UInt8]?) {

@@ -1,4 +1,5 @@
 import Foundation
+import Layout
 import TimeText
 
 /// A validated value and where it came from.

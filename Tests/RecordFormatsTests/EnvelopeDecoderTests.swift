@@ -1,5 +1,5 @@
 import Testing
-@testable import Layout
+@testable import RecordFormats
 
 /// The decoder accepts what a person or jq may do to a line, and refuses everything else with a column.
 @Suite struct EnvelopeDecoderTests {

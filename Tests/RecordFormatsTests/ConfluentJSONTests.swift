@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Layout
+@testable import RecordFormats
 
 @Suite struct ConfluentJSONTests {
     func line(_ value: [UInt8]?) throws(RecordLineError) -> [UInt8] {

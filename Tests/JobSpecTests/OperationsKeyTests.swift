@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import Layout
+import Layout
+@testable import JobSpec
 
 /// The keys of issue 16's flags: `metrics-push-url`, `verbose` and `json` (ls, verify), each with a
 /// default, a scope, validation, and a line in docs/job-files.md.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import Layout
+import Layout
+@testable import JobSpec
 
 @Suite struct JobSpecTests {
     /// A document from flags alone.

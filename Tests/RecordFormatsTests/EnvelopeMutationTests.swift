@@ -1,5 +1,5 @@
 import Testing
-@testable import Layout
+@testable import RecordFormats
 
 /// Damaged lines (flipped, dropped, inserted bytes) never crash the decoders: they either throw a
 /// `RecordLineError` or decode to something that itself round-trips.

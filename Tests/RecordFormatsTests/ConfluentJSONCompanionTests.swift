@@ -1,5 +1,5 @@
 import Testing
-@testable import Layout
+@testable import RecordFormats
 
 /// `.keys.json` and `.headers.json` lines as Confluent's sink writes them with JsonFormat.
 @Suite struct ConfluentJSONCompanionTests {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Layout
+@testable import RecordFormats
 
 @Suite struct EnvelopeRoundTripTests {
     @Test(arguments: [1, 2, 3, 4])
