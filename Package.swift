@@ -91,5 +91,5 @@ let package = Package(
         .testTarget(name: "InspectionTests", dependencies: ["RecordFormats", "Inspection", "Layout", "ObjectStore", "StoreMetadata", "Gzip", "KtapeTestSupport", "Checksums"]),
         .testTarget(name: "KtapeTests", dependencies: ["Spawn", "KtapeTestSupport"]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

@@ -152,7 +152,8 @@ public enum BackupEngine {
             }
         }
 
-        let writers = plans.map { PartitionWriter(plan: $0, settings: settings) }
+        // nonisolated(unsafe): the read thread alone uses the writers until it returns; this task only after.
+        nonisolated(unsafe) let writers = plans.map { PartitionWriter(plan: $0, settings: settings) }
         let uploads = try await DedicatedThread.run(name: "ktape-backup-read") { () -> UploadQueue in
             let reader = try kafkaSync("start reading") { try KafkaPartitionReader(config: try snapshotReaderConfig(request.kafka)) }
             let loop = ReadLoop(request: request, writers: writers, reader: reader, admin: admin)
@@ -167,7 +168,10 @@ public enum BackupEngine {
     /// the group (so a member that takes them over later starts there) and leaves the group.
     private static func readInGroup(_ request: BackupRequest, group: String, topics: [String], checkpoint: Checkpoint,
                                     settings: ObjectSettings, admin: KafkaAdmin, waits: KafkaWaits) async throws -> ReadOutcome {
-        let loop = try await DedicatedThread.run(name: "ktape-backup-group") { () -> GroupReadLoop in
+        // nonisolated(unsafe): the settings are handed to the group thread; this task does not touch them meanwhile.
+        nonisolated(unsafe) let settings = settings
+        // nonisolated(unsafe): the group thread has returned; only `finish`, after the manifest, uses the loop again.
+        nonisolated(unsafe) let loop = try await DedicatedThread.run(name: "ktape-backup-group") { () -> GroupReadLoop in
             let loop = try GroupReadLoop(request: request, group: group, checkpoint: checkpoint, settings: settings, admin: admin)
             try kafkaSync("read") { try loop.run(topics: topics) }
             return loop

@@ -9,7 +9,7 @@ import JobSpec
 
 /// Everything one backup run needs: validated settings, an opened store and a Kafka configuration.
 /// The command line builds it from a `JobSpec`; tests build it directly.
-public struct BackupRequest {
+public struct BackupRequest: Sendable {
     /// The job's name (`JobSpec.jobName`): named in every manifest and in the store lock's lease.
     public var job: String
     public var settings: BackupSettings

@@ -5,7 +5,7 @@ import Layout
 ///
 /// Every method blocks the calling thread up to its timeout; call it from a dedicated thread or through
 /// ``KafkaBlocking/run(_:)``, never directly from an async task.
-public final class KafkaAdmin: @unchecked Sendable {
+public final class KafkaAdmin: Sendable {
     let client: RDKafkaClient
     let configForGroups: KafkaConfig
 
@@ -65,7 +65,7 @@ public final class KafkaAdmin: @unchecked Sendable {
             guard let newTopic = rd_kafka_NewTopic_new(topic.name, topic.partitions, topic.replicationFactor,
                                                        &errstr, errstr.count) else {
                 throw KafkaError(.invalidArgument, code: .invalidArgument, operation: "create topic",
-                                 detail: String(cString: errstr), topic: topic.name)
+                                 detail: String(nulTerminated: errstr), topic: topic.name)
             }
             newTopics.append(newTopic)
             for (name, value) in topic.configs.sorted(by: { $0.key < $1.key }) {

@@ -10,6 +10,7 @@ import Layout
 /// It offers no way to take a broker down: librdkafka then re-binds the broker's port at once and
 /// aborts the process if that fails, which it does when a child process being spawned at that
 /// moment holds the listening socket. Tests take brokers down in `scripts/mock-kafka`'s process.
+// @unchecked Sendable: its fields never change; librdkafka's mock cluster handle is thread-safe.
 public final class KafkaMockCluster: @unchecked Sendable {
     private let client: RDKafkaClient
     private let cluster: OpaquePointer

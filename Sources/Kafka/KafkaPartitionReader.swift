@@ -10,6 +10,7 @@ import Layout
 /// partition (the caller records the gap and assigns again from the log start) instead of a silent jump.
 /// Every method blocks up to its timeout: run a reader on a dedicated thread (or through
 /// ``KafkaBlocking/run(_:)``), one thread at a time.
+// @unchecked Sendable: used from one thread at a time (see above); librdkafka's handle is thread-safe.
 public final class KafkaPartitionReader: @unchecked Sendable {
     /// The defaults this reader adds before the user's properties.
     public static let defaultProperties: [(String, String)] = [

@@ -7,6 +7,7 @@ import Layout
 /// Delivery reports reach `onDelivery` on the thread that calls ``poll(timeoutMilliseconds:)``,
 /// ``flush(timeoutMilliseconds:)`` or ``produce(_:id:)`` (which polls when the local queue is full), so
 /// a caller may advance its checkpoint there. All methods block; use one producer from one thread.
+// @unchecked Sendable: used from one thread at a time (see above); librdkafka's handle is thread-safe.
 public final class KafkaProducer: @unchecked Sendable {
     /// The defaults this producer adds before the user's properties.
     public static let defaultProperties: [(String, String)] = [("enable.idempotence", "true")]
@@ -65,6 +66,7 @@ public final class KafkaProducer: @unchecked Sendable {
 
     /// A topic to produce to, looked up once: records that name it by handle spare librdkafka a
     /// lookup by name (a lock and a scan of the client's topics) per record.
+    // @unchecked Sendable: an immutable librdkafka topic handle, valid and thread-safe for the producer's life.
     public struct Topic: @unchecked Sendable {
         fileprivate let handle: OpaquePointer
         public let name: String
@@ -226,7 +228,8 @@ public final class KafkaProducer: @unchecked Sendable {
     }
 
     /// librdkafka tells null from empty by the pointer, and an empty Swift buffer may have none.
-    private static let emptyMarker = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)
+    // nonisolated(unsafe): set once, never written through (librdkafka only reads 0 bytes at it).
+    private nonisolated(unsafe) static let emptyMarker = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)
 
     private static func nonNull(_ buffer: UnsafeRawBufferPointer) -> UnsafeMutableRawPointer {
         buffer.baseAddress.map { UnsafeMutableRawPointer(mutating: $0) } ?? emptyMarker

@@ -80,6 +80,7 @@ final class MSKTokenSource: Sendable {
         return try box.result!.get()
     }
 
+    // @unchecked Sendable: written once before the semaphore is signalled and read only after the wait returns.
     private final class ResultBox<T>: @unchecked Sendable {
         var result: Result<T, Error>?
     }

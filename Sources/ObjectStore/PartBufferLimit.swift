@@ -8,6 +8,7 @@ import Foundation
 /// Waiting never deadlocks as long as `slots` exceeds what one writer holds between its own writes
 /// (one buffer per stream it has open): the other slots are with uploads, which give them back on
 /// their own.
+// @unchecked Sendable: its counters and waiters are read and written only under `condition`.
 public final class PartBufferLimit: @unchecked Sendable {
     public let slots: Int
     private let condition = NSCondition()

@@ -176,7 +176,8 @@ public struct UnsafeRecords {
 }
 
 private extension UnsafeRawBufferPointer {
-    static let emptyAddress = UnsafeRawPointer(("" as StaticString).utf8Start)
+    // nonisolated(unsafe): a constant address of static, read-only bytes; nothing writes through it.
+    nonisolated(unsafe) static let emptyAddress = UnsafeRawPointer(("" as StaticString).utf8Start)
 
     /// A field's bytes in a batch's buffer; an empty field still gets an address (callers tell null from empty by it).
     func field(_ span: RecordBatch.Span) -> UnsafeRawBufferPointer? {

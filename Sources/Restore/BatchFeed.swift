@@ -9,7 +9,9 @@ import RecordFormats
 /// batch each, so looking ahead only inside an object would leave nothing to overlap. The objects
 /// after the current one are opened early too, about one chunk's worth of them, so their first
 /// chunks are on their way (a disk read, or an S3 round trip per small object) before their turn.
+// @unchecked Sendable: decoding state belongs to the one decode task running at a time; `spares` is under `sparesLock`.
 final class BatchFeed: @unchecked Sendable {
+    // @unchecked Sendable: immutable; its batch is handed from the decode task to the producing task, never shared.
     struct Item: @unchecked Sendable {
         /// The planned partition (its index in the plan).
         let partition: Int

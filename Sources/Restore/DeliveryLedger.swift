@@ -11,6 +11,7 @@ import RecordFormats
 /// decoded into, when it builds a request and again if it retries one, so a batch is lent to it
 /// and comes back (to be decoded into again) only after its last report. A record's id names its
 /// loan and its index in the batch, which also give its destination and source offset.
+// @unchecked Sendable: every mutable field is read and written under `lock`.
 final class DeliveryLedger: @unchecked Sendable {
     /// One destination's reports so far.
     struct Tally: Sendable {

@@ -5,6 +5,7 @@ import Threads
 /// Watches the restore's waits on the target: a signal stops them, and records that wait while no
 /// delivery report has come for the stall timeout (the target died) fail the restore with one line
 /// naming the cluster, instead of waiting on librdkafka's own timeouts.
+// @unchecked Sendable: its mutable state is read and written under `lock`.
 final class DeliveryWatch: @unchecked Sendable {
     private let ledger: DeliveryLedger
     private let stop: StopSignal

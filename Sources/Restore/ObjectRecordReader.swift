@@ -7,6 +7,7 @@ import RecordFormats
 /// Decodes one data object into records, batch by batch: envelope lines byte-exact, confluent-json
 /// values with keys and headers from `.keys.json` / `.headers.json` companions kept line by line in step.
 /// Used by one task at a time: each `next()` is awaited before the next one starts.
+// @unchecked Sendable: its decoding state is used by one task at a time: each next() is awaited before the next starts.
 final class ObjectRecordReader: @unchecked Sendable {
     /// Records decoded from one chunk; `damage` is the first bad line, after which nothing was decoded.
     struct Batch: Sendable {

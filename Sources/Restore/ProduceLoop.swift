@@ -11,6 +11,7 @@ import RecordFormats
 /// Planned partitions (indices of `plan.partitions`) are restored in plan order, each into the target
 /// partition of the same number; a repartitioned topic's partitions go, by key, into all of its
 /// target's partitions (`restoreRepartitioned`).
+// @unchecked Sendable: driven by one task; the tasks it starts get copies or the ledger (which locks).
 final class ProduceLoop: @unchecked Sendable {
     struct Outcome {
         /// Target offset of each planned partition's first restored record (p → p only).

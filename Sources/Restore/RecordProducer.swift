@@ -6,6 +6,7 @@ import RecordFormats
 
 /// The restore's one idempotent producer: records go to explicit partitions, in order, with their
 /// CreateTime, key, value and headers as stored. Blocking; call it through `KafkaBlocking.run`.
+// @unchecked Sendable: used by one restore task at a time (through KafkaBlocking.run); the ledger has its own lock.
 final class RecordProducer: @unchecked Sendable {
     let ledger: DeliveryLedger
     /// Destroyed first in deinit: librdkafka may read lent batches (which the ledger holds) until then.

@@ -9,7 +9,7 @@ import Threads
 
 /// `ktape restore`: produces a store's records back into a cluster, each into the partition of the
 /// same number, byte-exact, resumable without duplicates. The CLI opens the store; the engine receives it.
-public final class RestoreEngine: @unchecked Sendable {
+public final class RestoreEngine: Sendable {
     let store: any ObjectStore
     let layout: StoreLayout
     let options: RestoreOptions

@@ -11,6 +11,7 @@ import ObjectStore
 /// entry, and the documents whose entries changed are written in rounds, in the background, one
 /// round at a time, so production never waits on a disk or a store and a document's writes keep
 /// their order.
+// @unchecked Sendable: driven by the produce loop's task; a save round gets copies, and one round runs at a time.
 final class ResumeStateWriter: @unchecked Sendable {
     /// Where a destination's restore starts: its entry, and what its target already holds of it.
     struct Start {

@@ -20,11 +20,12 @@ public enum Digest {
     public static func hmacSHA256(key: [UInt8], data: [UInt8]) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
-        key.withUnsafeBufferPointer { k in
+        let done = key.withUnsafeBufferPointer { k in
             data.withUnsafeBufferPointer { d in
-                _ = HMAC(EVP_sha256(), k.baseAddress, Int32(k.count), d.baseAddress, d.count, &out, &length)
+                HMAC(EVP_sha256(), k.baseAddress, Int32(k.count), d.baseAddress, d.count, &out, &length) != nil
             }
         }
+        OpenSSLCall.require(done, "HMAC-SHA256")
         return Array(out.prefix(Int(length)))
     }
 
@@ -51,27 +52,24 @@ public class EVPHasher {
 
     init(_ md: OpaquePointer?) {
         context = EVP_MD_CTX_new()
-        EVP_DigestInit_ex(context, md, nil)
+        OpenSSLCall.require(context != nil && EVP_DigestInit_ex(context, md, nil) == 1, "EVP_DigestInit_ex")
     }
 
     deinit { EVP_MD_CTX_free(context) }
 
     /// Feeds more bytes into the hash.
     public func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
-        let done: Void? = bytes.withContiguousStorageIfAvailable { buffer in
-            _ = EVP_DigestUpdate(context, buffer.baseAddress, buffer.count)
-        }
-        if done == nil {
-            let copy = Array(bytes)
-            copy.withUnsafeBufferPointer { _ = EVP_DigestUpdate(context, $0.baseAddress, $0.count) }
-        }
+        let result = bytes.withContiguousStorageIfAvailable { buffer in
+            EVP_DigestUpdate(context, buffer.baseAddress, buffer.count)
+        } ?? Array(bytes).withUnsafeBufferPointer { EVP_DigestUpdate(context, $0.baseAddress, $0.count) }
+        OpenSSLCall.require(result == 1, "EVP_DigestUpdate")
     }
 
     /// The digest of everything fed so far. Call once.
     public func finish() -> [UInt8] {
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
-        EVP_DigestFinal_ex(context, &out, &length)
+        OpenSSLCall.require(EVP_DigestFinal_ex(context, &out, &length) == 1, "EVP_DigestFinal_ex")
         return Array(out.prefix(Int(length)))
     }
 }
@@ -79,4 +77,17 @@ public class EVPHasher {
 /// SHA-256 computed while data streams through, so no caller holds a whole object to hash it.
 public final class SHA256Hasher: EVPHasher {
     public init() { super.init(EVP_sha256()) }
+}
+
+/// OpenSSL's digests fail only when it cannot allocate or load its default provider. A hash that
+/// went wrong must not be written or sent as if right (a manifest's sha256, a signature), and the
+/// callers cannot go on without one: the process stops with OpenSSL's own reason.
+enum OpenSSLCall {
+    static func require(_ succeeded: Bool, _ call: StaticString) {
+        guard !succeeded else { return }
+        var text = [CChar](repeating: 0, count: 256)
+        ERR_error_string_n(ERR_get_error(), &text, text.count)
+        let reason = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        fatalError("OpenSSL \(call) failed: \(reason)")
+    }
 }

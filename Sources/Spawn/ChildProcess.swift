@@ -11,6 +11,7 @@ import Foundation
 /// descriptors. Here the child closes every descriptor above stderr itself (`closefrom`), starts
 /// with default signal handling in its own process group, and a thread per child waits for its
 /// exit with `waitpid`.
+// @unchecked Sendable: settings are set before run(); pid and status live under `lock`.
 public final class ChildProcess: @unchecked Sendable {
     public enum TerminationReason: Sendable { case exit, uncaughtSignal }
 

@@ -11,6 +11,7 @@ import TimeText
 /// no table yet), so two runs never both add a lease from the same version. A write whose answer was
 /// lost and whose retry failed its condition is recognised by reading the table again: a lease with
 /// this run's id is this run's own.
+// @unchecked Sendable: its mutable fields are read and written under the `state` lock.
 public final class LeaseKeeper: @unchecked Sendable {
     public let key: String
     private let store: any ObjectStore

@@ -8,6 +8,7 @@ import Foundation
 /// "at once" went through 3 threads, one fsync after another, and so did a backup's object writes.
 /// Here a job waits only when `maxThreads` jobs are already running. Threads start as jobs need
 /// them and are kept for the next ones.
+// @unchecked Sendable: the thread count is under `lock`, the jobs in a JobQueue.
 public final class BlockingPool: @unchecked Sendable {
     /// The process's pool. Its callers bound their own concurrency (16 or so at once in one run); the
     /// limit is a guard, high enough that calls which wait out long timeouts (admin requests a broker

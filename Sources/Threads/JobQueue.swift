@@ -1,6 +1,7 @@
 import Foundation
 
 /// A FIFO of jobs for threads of one's own: `take` blocks until there is one or the queue is closed.
+// @unchecked Sendable: every field is read and written under `condition`; a job goes to exactly one taker.
 public final class JobQueue<Job>: @unchecked Sendable {
     private let condition = NSCondition()
     /// Taken slots are set to nil at once: a job (and what it captures) is released when it ends.

@@ -2,6 +2,7 @@ import Foundation
 
 /// Asks a run to stop (SIGTERM, SIGINT): its loops see it between steps, end their work cleanly and
 /// throw; waits that cannot be interrupted are given up (`BlockingPool.run(giveUpWhen:_:)`).
+// @unchecked Sendable: its one mutable field is under `lock`.
 public final class StopSignal: @unchecked Sendable {
     private let lock = NSLock()
     private var requested: String?
@@ -20,6 +21,7 @@ public final class StopSignal: @unchecked Sendable {
 
 /// Time since a run last made progress, so that a run whose peer stopped answering fails after a
 /// fixed time instead of waiting forever.
+// @unchecked Sendable: its one mutable field is under `lock`; the clock is @Sendable.
 public final class StallWatch: @unchecked Sendable {
     public let timeout: TimeInterval
     private let clock: @Sendable () -> Date
@@ -80,6 +82,7 @@ extension BlockingPool {
 }
 
 /// Lets exactly one of two racers resume a continuation.
+// @unchecked Sendable: its one flag is under `lock`.
 private final class ResumeOnce: @unchecked Sendable {
     private let lock = NSLock()
     private var done = false

@@ -10,6 +10,7 @@ import JobSpec
 
 /// A mock cluster (in this process, or in its own with `MockKafkaProcess`) with topics and records,
 /// and helpers to run backups into a store.
+// @unchecked Sendable: its fields never change; createTopic is called from the test's task only.
 final class BackupFixture: @unchecked Sendable {
     let kafka: KafkaConfig
     let layout = StoreLayout(prefix: "", topicsDir: "topics")
@@ -98,6 +99,7 @@ final class BackupFixture: @unchecked Sendable {
 }
 
 /// Collects delivery reports handed to a producer's callback.
+// @unchecked Sendable: its mutable state is under `lock`.
 final class DeliveryLog: @unchecked Sendable {
     private let lock = NSLock()
     private var stored: [KafkaDeliveryReport] = []
@@ -106,6 +108,7 @@ final class DeliveryLog: @unchecked Sendable {
 }
 
 /// Warnings of every run in the process (tests look for their own topic's lines).
+// @unchecked Sendable: its mutable state is under `lock`.
 final class WarningLog: @unchecked Sendable {
     static let shared = WarningLog()
     private let lock = NSLock()

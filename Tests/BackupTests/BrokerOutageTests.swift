@@ -40,6 +40,7 @@ import KtapeTestSupport
     }
 }
 
+// @unchecked Sendable: its mutable state is under `lock`.
 final class OutageSwitch: @unchecked Sendable {
     private let lock = NSLock()
     private var done = false

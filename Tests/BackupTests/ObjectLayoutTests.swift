@@ -134,6 +134,7 @@ import ObjectStore
 }
 
 /// A store that counts multipart parts and remembers the options each key was written with.
+// @unchecked Sendable: its mutable state is under `lock`.
 final class PartCountingStore: ObjectStore, @unchecked Sendable {
     let base: MemoryStore
     private let lock = NSLock()

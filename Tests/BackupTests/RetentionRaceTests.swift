@@ -24,7 +24,8 @@ import ObjectStore
         let store = MemoryStore()
         let request = try fixture.request(store: store, topics: [topic])
         let plan = PartitionPlan(partition: TopicPartition(topic, 0), accountedFrom: 0, readFrom: 0, end: 36, gaps: [])
-        let writer = PartitionWriter(plan: plan, settings: ObjectSettings(settings: request.settings, store: store,
+        // nonisolated(unsafe): the read thread alone uses the writer until it returns.
+        nonisolated(unsafe) let writer = PartitionWriter(plan: plan, settings: ObjectSettings(settings: request.settings, store: store,
                                                                           layout: fixture.layout, options: PutOptions()))
         let objects = try await DedicatedThread.run(name: "test-read") { () -> [ManifestObject] in
             let loop = ReadLoop(request: request, writers: [writer], reader: try KafkaPartitionReader(config: request.kafka), admin: admin)

@@ -8,6 +8,7 @@ import RecordFormats
 
 /// A store on disk written the way backup runs write one (envelope or confluent-json objects plus one
 /// manifest per run), built with Layout's encoders; `copy()` is what `aws s3 sync` makes of it.
+// @unchecked Sendable: changed only by its test's task, one run written after another.
 final class InspectionFixture: @unchecked Sendable {
     let root: URL
     let store: LocalDirectoryStore

@@ -3,6 +3,7 @@ import Kafka
 import Layout
 
 /// Collects delivery reports handed to a producer's callback.
+// @unchecked Sendable: appended to only on the thread that polls the producer, read after the flush.
 final class DeliveryLog: @unchecked Sendable {
     private(set) var reports: [KafkaDeliveryReport] = []
     func append(_ report: KafkaDeliveryReport) { reports.append(report) }

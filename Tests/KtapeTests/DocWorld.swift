@@ -15,6 +15,7 @@ import KtapeTestSupport
 ///
 /// Servers are started only when the file's commands use them, and off the cooperative pool: their
 /// scripts are waited for with blocking reads, and the test process has only two pool threads.
+// @unchecked Sendable: set up once, then changed only by the one test task that runs a file's commands.
 final class DocWorld: @unchecked Sendable {
     static let sourceTopics = [("orders", 3), ("payments", 3), ("events.orders", 3), ("events.clicks", 2),
                                ("source-topic-1", 2), ("source-topic-2", 2)]

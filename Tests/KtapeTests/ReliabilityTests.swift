@@ -171,6 +171,7 @@ import Testing
 }
 
 /// Polls for a file on a thread of its own and signals a process the moment it appears.
+// @unchecked Sendable: its mutable state is under `lock`.
 final class FileWatcher: @unchecked Sendable {
     private let lock = NSLock()
     private var result: Bool?

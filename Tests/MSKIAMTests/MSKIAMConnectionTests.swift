@@ -27,15 +27,15 @@ import Testing
         let broker = try FakeMSKBroker(secrets: ["AKIAFAKEMSK": "fake-msk-secret"], topics: ["orders:3"])
         // Generous limits: the whole suite shares two cores with this TLS broker.
         let admin = try KafkaAdmin(config: Self.config(broker, clientID: "msk-admin"))
-        try await offPool { try admin.checkConnection(timeoutMilliseconds: 60_000) }
-        #expect(try await offPool { try admin.topic("orders", timeoutMilliseconds: 30_000)?.partitions.count } == 3)
+        try await offPool { try admin.checkConnection(timeoutMilliseconds: SanitizerTiming.milliseconds(60_000)) }
+        #expect(try await offPool { try admin.topic("orders", timeoutMilliseconds: SanitizerTiming.milliseconds(30_000))?.partitions.count } == 3)
         let reader = try KafkaPartitionReader(config: Self.config(broker, clientID: "msk-reader"))
-        try await offPool { try reader.checkConnection(timeoutMilliseconds: 60_000) }
+        try await offPool { try reader.checkConnection(timeoutMilliseconds: SanitizerTiming.milliseconds(60_000)) }
         // Closed without ever joining (the fake broker has no group coordinator): no rebalance protocol yet.
         let member = try KafkaPartitionReader(config: Self.config(broker, clientID: "msk-group-member"), groupID: "msk-backup")
-        try await offPool { try member.checkConnection(timeoutMilliseconds: 60_000) }
+        try await offPool { try member.checkConnection(timeoutMilliseconds: SanitizerTiming.milliseconds(60_000)) }
         let producer = try KafkaProducer(config: Self.config(broker, clientID: "msk-producer"), onDelivery: { _ in })
-        try await offPool { try producer.checkConnection(timeoutMilliseconds: 60_000) }
+        try await offPool { try producer.checkConnection(timeoutMilliseconds: SanitizerTiming.milliseconds(60_000)) }
 
         let authentications = try broker.authentications()
         #expect(authentications.allSatisfy { $0.accepted == true }, "\(authentications.compactMap(\.reason))")
@@ -130,6 +130,7 @@ func connectionError(_ body: @escaping @Sendable () throws -> Void) async throws
 }
 
 /// Hands out new keys (AKIASHORTLIVED0001, 0002, ...) that expire `lifetime` seconds after they are made.
+// @unchecked Sendable: its mutable state is under `lock`.
 final class ShortLivedCredentials: CredentialsProvider, @unchecked Sendable {
     let lifetime: TimeInterval
     private let lock = NSLock()

@@ -4,6 +4,7 @@ import SigV4
 import Testing
 
 /// Hands out numbered credentials that expire an hour after the clock's now, counting fetches.
+// @unchecked Sendable: its mutable state is under `lock`.
 private final class NumberedProvider: CredentialsProvider, @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
@@ -72,6 +73,7 @@ private final class NumberedProvider: CredentialsProvider, @unchecked Sendable {
     }
 
     @Test func longTermKeysAreFetchedOnce() async throws {
+        // @unchecked Sendable: its mutable state is under `lock`.
         final class Counter: CredentialsProvider, @unchecked Sendable {
             let lock = NSLock()
             var count = 0

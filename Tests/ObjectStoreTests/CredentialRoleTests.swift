@@ -37,7 +37,7 @@ import Testing
     static func provider(_ home: CredentialTempHome, profile: String, clock: CredentialTestClock? = nil) throws -> CachingCredentialsProvider {
         let environment = isolatedEnvironment(home: home.path, extra: ["AWS_REGION": "eu-west-1"])
         return try CredentialsChain.defaultProvider(environment: environment, region: "eu-west-1", transport: LoopbackCurlTransport(),
-                                                    clock: clock?.clock ?? { Date() }, profile: profile)
+                                                    clock: clock?.clock ?? { @Sendable in Date() }, profile: profile)
     }
 
     static func log(_ stub: String, role: String) async throws -> [LogEntry] {

@@ -18,6 +18,7 @@ struct LoopbackCurlTransport: HTTPTransport {
 }
 
 /// Answers from a closure and records every request, to prove what was (not) sent.
+// @unchecked Sendable: its mutable state is under `lock`.
 final class CredentialCountingTransport: HTTPTransport, @unchecked Sendable {
     private let lock = NSLock()
     private var sent: [HTTPRequest] = []
@@ -43,6 +44,7 @@ final class CredentialCountingTransport: HTTPTransport, @unchecked Sendable {
 }
 
 /// A clock tests move by hand.
+// @unchecked Sendable: its mutable state is under `lock`.
 final class CredentialTestClock: @unchecked Sendable {
     private let lock = NSLock()
     private var current: Date

@@ -10,6 +10,7 @@ import Layout
 @Suite struct S3AddressingTests {
     /// Plays S3 for one bucket in `bucketRegion`: a request signed for another region gets `wrongAnswer`,
     /// one signed for the bucket's region and sent to an acceptable host gets 200.
+    // @unchecked Sendable: its mutable state is under `lock`.
     final class RegionalS3: HTTPTransport, @unchecked Sendable {
         let bucketRegion: String
         let wrongAnswer: @Sendable (HTTPRequest) -> HTTPResponse

@@ -6,6 +6,7 @@ import Testing
 
 /// Retry policy and request shape, against a scripted transport (no network).
 struct S3RetryTests {
+    // @unchecked Sendable: its mutable state is under `lock`.
     final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
         private let lock = NSLock()
         private var answers: [Result<HTTPResponse, HTTPTransportError>]

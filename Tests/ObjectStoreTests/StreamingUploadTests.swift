@@ -7,6 +7,7 @@ import Layout
 
 struct StreamingUploadTests {
     /// A memory store whose part uploads fail from a given part number on.
+    // @unchecked Sendable: its mutable state is under `lock`.
     final class Gauge: @unchecked Sendable {
         let lock = NSLock()
         var current = 0

@@ -14,6 +14,7 @@ import JobSpec
 /// A store as backups leave it, built directly: each run writes objects of `perObject` records with
 /// known times into partitions 0 and 1 of topic `events`, with `.keys.json` companions on partition 1,
 /// and its manifest.
+// @unchecked Sendable: changed only by its test's task, one run written after another.
 final class PruneFixture: @unchecked Sendable {
     let store: any ObjectStore
     let layout = StoreLayout(prefix: "prod", topicsDir: "topics")
@@ -180,6 +181,7 @@ final class PruneFixture: @unchecked Sendable {
 }
 
 /// Passes `after` requests to its base store, then fails every one, as a process killed at that point.
+// @unchecked Sendable: its mutable state is under `lock`.
 final class DyingStore: ObjectStore, @unchecked Sendable {
     let base: any ObjectStore
     private let lock = NSLock()

@@ -8,6 +8,7 @@ import RecordFormats
 /// The producer reads a lent batch in place until every record queued from it has its report: the
 /// ledger must hand a batch back exactly once, and never before that, whatever the order of events.
 @Suite struct DeliveryLedgerTests {
+    // @unchecked Sendable: its mutable state is under `lock`.
     final class Returned: @unchecked Sendable {
         private let lock = NSLock()
         private var batches: [RecordBatch] = []

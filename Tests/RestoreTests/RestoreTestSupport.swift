@@ -10,6 +10,7 @@ import RecordFormats
 
 /// A store written the way a backup run writes one: envelope (or confluent-json) objects under the
 /// topics dir plus one manifest per run, built with Layout's encoders (no backup engine needed).
+// @unchecked Sendable: changed only by its test's task, one run written after another.
 final class StoreFixture: @unchecked Sendable {
     let store: any ObjectStore
     let layout: StoreLayout

@@ -34,7 +34,7 @@ import RecordFormats
         options.chunkSize = 4096
         let run = options
         // Generous for a loaded machine, far below the 242 s the waits took before.
-        let message = try await within(Self.stall * 30) { () -> String? in
+        let message = try await within(SanitizerTiming.seconds(Self.stall * 30)) { () -> String? in
             do {
                 _ = try await RestoreEngine(store: fixture.store, layout: fixture.layout, options: run).run()
                 return nil
@@ -52,6 +52,7 @@ import RecordFormats
     }
 }
 
+// @unchecked Sendable: its mutable state is under `lock`.
 final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var value = 0

@@ -143,6 +143,7 @@ struct LeaseKeeperTests {
 }
 
 /// A clock the test moves.
+// @unchecked Sendable: its mutable state is under `lock`.
 final class ManualClock: @unchecked Sendable {
     private let lock = NSLock()
     private var current: Date

@@ -35,7 +35,7 @@ public enum AWSCLI {
         environment["AWS_CONFIG_FILE"] = configFile.path
         environment["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null"
         process.environment = environment
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         defer {
             try? FileManager.default.removeItem(at: output)
             try? FileManager.default.removeItem(at: configFile)

@@ -3,6 +3,7 @@ import ObjectStore
 
 /// Writes an object, then answers the first conditional write to a key `losing` selects as a retry
 /// would be answered after its first attempt landed and its answer was lost: "precondition failed".
+// @unchecked Sendable: its mutable state is under `lock`.
 public final class AnswerLosingStore: ObjectStore, @unchecked Sendable {
     let base: any ObjectStore
     let losing: @Sendable (String) -> Bool

@@ -2,6 +2,7 @@ import Foundation
 import ObjectStore
 
 /// A memory store that counts every request a run makes, by verb, with the keys of the gets.
+// @unchecked Sendable: its mutable state is under `lock`.
 public final class CountingStore: ObjectStore, @unchecked Sendable {
     public let base = MemoryStore()
     private let lock = NSLock()

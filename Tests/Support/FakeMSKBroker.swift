@@ -30,7 +30,7 @@ public final class FakeMSKBroker {
     public init(region: String = "us-east-1", secrets: [String: String], tls: Bool = true, topics: [String] = [],
                 closeAfterMilliseconds: Int = 0, reject: Bool = false) throws {
         eventsPath = NSTemporaryDirectory() + "fake-msk-broker-" + UUID().uuidString + ".jsonl"
-        FileManager.default.createFile(atPath: eventsPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: eventsPath, contents: nil)  // the events check fails without it
         process = ChildProcess()
         process.executableURL = MockKafkaProcess.repositoryRoot.appendingPathComponent("scripts/fake-msk-broker")
         var arguments = ["--exit-on-stdin-eof", "--region", region, "--close-after-ms", String(closeAfterMilliseconds)]

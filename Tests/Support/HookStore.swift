@@ -4,6 +4,7 @@ import ObjectStore
 /// A memory store that runs `hook` once, just before the first put (single or multipart) of a key
 /// `matches` selects, or the first get of one with `onGet`: a test's way to make something happen
 /// at an exact point of a run.
+// @unchecked Sendable: its mutable state is under `lock`.
 public final class HookStore: ObjectStore, @unchecked Sendable {
     public let base: MemoryStore
     private let matches: @Sendable (String) -> Bool
@@ -80,6 +81,7 @@ public func within<T: Sendable>(_ seconds: TimeInterval, _ body: @escaping @Send
     }
 }
 
+// @unchecked Sendable: its mutable state is under `lock`.
 private final class FirstOnly: @unchecked Sendable {
     private let lock = NSLock()
     private var taken = false

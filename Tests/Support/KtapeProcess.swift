@@ -2,7 +2,7 @@ import Foundation
 import Spawn
 
 /// What one run of the `ktape` binary printed, and how it ended.
-public struct KtapeRun {
+public struct KtapeRun: Sendable {
     public var status: Int32
     public var stdout: String
     public var stderr: String
@@ -30,10 +30,11 @@ public enum KtapeProcess {
 
     /// Starts ktape in the background with stdout and stderr written to files in `output`.
     /// `unsetting` removes variables of this process's environment from the child's.
+    /// `executable` is another program built beside it (ktape-synthetic-store).
     public static func start(_ arguments: [String], output: URL, environment: [String: String] = [:],
-                             unsetting: [String] = [], in directory: URL? = nil) throws -> ChildProcess {
+                             unsetting: [String] = [], in directory: URL? = nil, executable: URL = binary) throws -> ChildProcess {
         let process = ChildProcess()
-        process.executableURL = binary
+        process.executableURL = executable
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["AWS_EC2_METADATA_DISABLED"] = "true"
@@ -65,10 +66,11 @@ public enum KtapeProcess {
 
     /// Like `run`, but waits without blocking a cooperative thread (the test process has two).
     public static func runAsync(_ arguments: [String], environment: [String: String] = [:], unsetting: [String] = [],
-                                in directory: URL? = nil) async throws -> KtapeRun {
+                                in directory: URL? = nil, executable: URL = binary) async throws -> KtapeRun {
         let output = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: output) }
-        let process = try start(arguments, output: output, environment: environment, unsetting: unsetting, in: directory)
+        let process = try start(arguments, output: output, environment: environment, unsetting: unsetting, in: directory,
+                                executable: executable)
         return try await finish(process, output: output)
     }
 

@@ -8,7 +8,8 @@ import Spawn
 /// broker's port at once, and aborts when that fails, which it does whenever a child process being
 /// spawned by another test at that moment still holds the listening socket (reproduced with a
 /// spawning thread beside the mock: "Address already in use", then the assertion).
-public final class MockKafkaProcess {
+// @unchecked Sendable: its properties never change and ChildProcess locks; a test sends commands from one task at a time.
+public final class MockKafkaProcess: @unchecked Sendable {
     public let bootstrap: String
     private let process: ChildProcess
     private let input: Pipe

@@ -5,7 +5,7 @@ import SigV4
 
 /// moto's S3 server with signature checking, started once per test process through
 /// `scripts/s3-server` (which stops moto when this process exits).
-public final class S3TestServer: @unchecked Sendable {
+public final class S3TestServer: Sendable {
     public let endpoint: String
     public let credentials: Credentials
     /// Keys of a user without any policy: the server refuses its requests with AccessDenied.

@@ -4,7 +4,7 @@ import ObjectStore
 /// A memory store whose single-request puts under `slowPrefix` take `putDelay` longer and whose
 /// gets take `getDelay` longer, so that work spans time and a write can still be in flight when a
 /// test looks; `base` is the same store without the delays.
-public final class SlowStore: ObjectStore, @unchecked Sendable {
+public final class SlowStore: ObjectStore, Sendable {
     public let base: MemoryStore
     public let slowPrefix: String
     let putDelay: Duration

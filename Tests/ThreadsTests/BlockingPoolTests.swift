@@ -46,6 +46,7 @@ struct BlockingPoolTests {
     }
 }
 
+// @unchecked Sendable: its mutable state is under `lock`.
 private final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var value = 0

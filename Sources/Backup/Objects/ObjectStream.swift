@@ -56,7 +56,9 @@ final class ObjectStream {
     /// many run at once). Any failure aborts the upload, leaving no half object behind.
     func finish() throws -> Task<StreamingUpload.Summary, Error> {
         try ship(final: true)
-        let upload = self.upload, written = self.blocks.last
+        // nonisolated(unsafe): from here on the task below is the upload's only user (the writer is done).
+        nonisolated(unsafe) let upload = self.upload
+        let written = self.blocks.last
         return Task {
             do {
                 try await written?.value
@@ -70,7 +72,9 @@ final class ObjectStream {
 
     /// Gives up on the object (a failed run).
     func abort() {
-        let upload = self.upload, blocks = self.blocks
+        // nonisolated(unsafe): this thread waits here while the one task below is the upload's only user.
+        nonisolated(unsafe) let upload = self.upload
+        let blocks = self.blocks
         try? ThreadBridge.wait {
             for block in blocks { _ = try? await block.value }
             await upload.abort()
@@ -94,7 +98,10 @@ final class ObjectStream {
         if !final { chunk.reserveCapacity(chunkSize) }
         let primer = dictionary
         dictionary = Array(input.suffix(GzipBlocks.dictionarySize))
-        let previous = blocks.last, upload = self.upload, member = self.member, level = gzip.level
+        let previous = blocks.last, member = self.member, level = gzip.level
+        // nonisolated(unsafe): blocks write to the upload one after another (each awaits the one
+        // before), and the writer never writes into a gzip object's upload itself.
+        nonisolated(unsafe) let upload = self.upload
         blocks.append(Task {
             let block = try input.withUnsafeBytes { bytes in
                 try primer.withUnsafeBytes { try GzipBlocks.deflate(bytes, dictionary: $0, level: level, last: final) }
@@ -111,13 +118,15 @@ final class ObjectStream {
     }
 
     private func gather(_ bytes: [UInt8]) throws {
-        let upload = self.upload
+        // nonisolated(unsafe): the read thread waits while the bridged task ships the parts.
+        nonisolated(unsafe) let upload = self.upload
         guard !bytes.isEmpty, try bytes.withUnsafeBytes({ try upload.gather($0) }) else { return }
         try ThreadBridge.wait { try await upload.shipFullParts() }
     }
 }
 
 /// A gzip member's running CRC-32 and length, touched only by its blocks' tasks, one after another.
+// @unchecked Sendable: used by one block task at a time (each awaits the one before it).
 private final class MemberProgress: @unchecked Sendable {
     var started = false
     var crc: UInt32 = 0

@@ -20,6 +20,7 @@ enum ThreadBridge {
 }
 
 /// Carries a result across the semaphore; the semaphore orders the write before the read.
+// @unchecked Sendable: written once before the semaphore is signalled and read only after the wait returns.
 private final class ResultBox<T>: @unchecked Sendable {
     var result: Result<T, Error>?
 }

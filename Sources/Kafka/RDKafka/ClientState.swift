@@ -4,6 +4,7 @@ import Layout
 
 /// The Swift side of one librdkafka client that its C callbacks reach through the conf opaque.
 /// Callbacks other than logging run on the thread that polls; the lock covers librdkafka's own threads.
+// @unchecked Sendable: collected errors and events are under `lock`; the handlers are set before the client starts.
 final class ClientState: @unchecked Sendable {
     private let lock = NSLock()
     private var errors: [KafkaError] = []
@@ -74,7 +75,7 @@ enum ClientCallbacks {
             // The real cause of a fatal error is only available from rd_kafka_fatal_error.
             var buffer = [CChar](repeating: 0, count: 512)
             errorCode = KafkaError.Code(rd_kafka_fatal_error(handle, &buffer, buffer.count))
-            detail = String(cString: buffer)
+            detail = String(nulTerminated: buffer)
             fatal = true
         }
         state.record(KafkaError(code: errorCode, operation: "Kafka client", detail: detail, isFatal: fatal))

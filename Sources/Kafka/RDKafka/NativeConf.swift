@@ -96,7 +96,7 @@ enum NativeConf {
             pair.topicUsed = true
         }
         guard result == RD_KAFKA_CONF_OK else {
-            let reason = String(cString: errstr)
+            let reason = String(nulTerminated: errstr)
             throw KafkaError(.invalidConfiguration(property: key), code: .invalidArgument, operation: "configure",
                              detail: reason.isEmpty ? "rejected by librdkafka" : reason)
         }

@@ -36,7 +36,7 @@ enum OAuthBearerRefresh {
         let lifetime = Int64((token.expiration.timeIntervalSince1970 * 1000).rounded(.down))
         let err = rd_kafka_oauthbearer_set_token(handle, token.value, lifetime, token.principal, nil, 0, &errstr, errstr.count)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            rd_kafka_oauthbearer_set_token_failure(handle, "the token was refused: \(String(cString: errstr))")
+            rd_kafka_oauthbearer_set_token_failure(handle, "the token was refused: \(String(nulTerminated: errstr))")
         }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 
 /// Owns one `rd_kafka_t` (destroyed in deinit) and the `ClientState` its callbacks reach.
 /// Every method may block up to its timeout; none is meant for Swift's cooperative pool.
+// @unchecked Sendable: its fields never change and librdkafka's rd_kafka_t is thread-safe.
 final class RDKafkaClient: @unchecked Sendable {
     let handle: OpaquePointer
     let state: ClientState
@@ -23,7 +24,7 @@ final class RDKafkaClient: @unchecked Sendable {
         var errstr = [CChar](repeating: 0, count: 512)
         guard let handle = rd_kafka_new(type, conf, &errstr, errstr.count) else {
             rd_kafka_conf_destroy(conf)  // rd_kafka_new frees the conf only on success
-            throw KafkaError(code: .invalidArgument, operation: "create Kafka client", detail: String(cString: errstr))
+            throw KafkaError(code: .invalidArgument, operation: "create Kafka client", detail: String(nulTerminated: errstr))
         }
         OAuthBearerRefresh.start(handle, state: state)
         self.handle = handle

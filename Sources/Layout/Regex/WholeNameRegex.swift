@@ -2,6 +2,7 @@ import Foundation
 
 /// A regex that must match a WHOLE name, like Java's `Matcher.matches()`, over NSRegularExpression
 /// (ICU syntax). NSRegularExpression is immutable and documented thread-safe, hence the Sendable.
+// @unchecked Sendable: NSRegularExpression is immutable and documented thread-safe; the rest are lets.
 public struct WholeNameRegex: @unchecked Sendable, CustomStringConvertible {
     /// The pattern as the user wrote it.
     public let pattern: String

@@ -59,7 +59,8 @@ public struct CredentialProcessSource: CredentialsProvider {
         process.environment = environment
         let output = Pipe()
         let errorPath = NSTemporaryDirectory() + "ktape-credential-process-" + UUID().uuidString
-        FileManager.default.createFile(atPath: errorPath, contents: nil)
+        // Should this fail, the handle below is nil and the child's stderr goes to /dev/null: only its message is lost.
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: errorPath) }
         process.standardOutput = output
         process.standardError = FileHandle(forWritingAtPath: errorPath)

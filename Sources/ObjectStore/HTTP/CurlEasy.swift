@@ -9,8 +9,7 @@ final class CurlEasy {
     private let settings: CurlTransport.Settings
 
     init(settings: CurlTransport.Settings) {
-        CurlEasy.globalInit
-        handle = curl_easy_init()
+        handle = CurlEasy.globalInit == CURLE_OK ? curl_easy_init() : nil
         self.settings = settings
     }
 
@@ -19,69 +18,83 @@ final class CurlEasy {
         errorBuffer.deallocate()
     }
 
-    /// curl_global_init is not thread-safe: run it once, before the first handle.
-    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+    /// curl_global_init is not thread-safe: run it once, before the first handle. No handle is made
+    /// when it fails.
+    private static let globalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
 
     /// Performs `request` and returns the response whatever its status.
     func perform(_ request: HTTPRequest) throws -> HTTPResponse {
-        guard let handle else { throw HTTPTransportError(url: Self.redacted(request.url), reason: "libcurl could not create a handle") }
+        let url = Self.redacted(request.url)
+        guard let handle else { throw HTTPTransportError(url: url, reason: "libcurl could not create a handle") }
         // Reset drops the last request's options but keeps its connections.
         curl_easy_reset(handle)
         let exchange = Exchange(body: request.body, expectsBody: request.method != "HEAD")
         var headerList: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headerList) }
-        for header in request.headers {
-            headerList = curl_slist_append(headerList, "\(header.name): \(header.value)")
-        }
         // No `Expect: 100-continue` round trip before each upload.
-        headerList = curl_slist_append(headerList, "Expect:")
+        for line in request.headers.map({ "\($0.name): \($0.value)" }) + ["Expect:"] {
+            // On failure curl_slist_append returns nil and leaves the list as it was (freed by the defer).
+            guard let longer = curl_slist_append(headerList, line) else {
+                throw HTTPTransportError(url: url, reason: "libcurl could not add a header (out of memory)")
+            }
+            headerList = longer
+        }
 
+        /// A refused option ends the request: sent without it, it would not be the request meant.
+        func set(_ code: CURLcode, _ option: String) throws {
+            guard code == CURLE_OK else {
+                throw HTTPTransportError(url: url, reason: "libcurl refused \(option): \(String(cString: curl_easy_strerror(code)))")
+            }
+        }
         errorBuffer[0] = 0
-        ktape_curl_setopt_ptr(handle, CURLOPT_ERRORBUFFER, errorBuffer)
-        ktape_curl_setopt_ptr(handle, CURLOPT_URL, request.url)
-        ktape_curl_setopt_ptr(handle, CURLOPT_HTTPHEADER, headerList)
-        ktape_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
-        ktape_curl_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1)
-        ktape_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(settings.connectTimeout * 1000))
+        try set(ktape_curl_setopt_ptr(handle, CURLOPT_ERRORBUFFER, errorBuffer), "CURLOPT_ERRORBUFFER")
+        try set(ktape_curl_setopt_ptr(handle, CURLOPT_URL, request.url), "CURLOPT_URL")
+        try set(ktape_curl_setopt_ptr(handle, CURLOPT_HTTPHEADER, headerList), "CURLOPT_HTTPHEADER")
+        try set(ktape_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1), "CURLOPT_NOSIGNAL")
+        try set(ktape_curl_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1), "CURLOPT_TCP_KEEPALIVE")
+        try set(ktape_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(settings.connectTimeout * 1000)), "CURLOPT_CONNECTTIMEOUT_MS")
         // A transfer that moves nothing for this long is dead, however large the object.
-        ktape_curl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
-        ktape_curl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, Int(settings.stallTimeout))
-        if let timeout = request.timeout { ktape_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(timeout * 1000)) }
-        if let caBundle = settings.caBundle { ktape_curl_setopt_ptr(handle, CURLOPT_CAINFO, caBundle) }
+        try set(ktape_curl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1), "CURLOPT_LOW_SPEED_LIMIT")
+        try set(ktape_curl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, Int(settings.stallTimeout)), "CURLOPT_LOW_SPEED_TIME")
+        if let timeout = request.timeout { try set(ktape_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(timeout * 1000)), "CURLOPT_TIMEOUT_MS") }
+        if let caBundle = settings.caBundle { try set(ktape_curl_setopt_ptr(handle, CURLOPT_CAINFO, caBundle), "CURLOPT_CAINFO") }
 
+        // The callbacks get `exchange` unretained: it outlives curl_easy_perform (withExtendedLifetime below).
         let context = Unmanaged.passUnretained(exchange).toOpaque()
-        ktape_curl_setopt_ptr(handle, CURLOPT_WRITEDATA, context)
-        ktape_curl_setopt_write(handle, curlWrite)
-        ktape_curl_setopt_ptr(handle, CURLOPT_HEADERDATA, context)
-        ktape_curl_setopt_header(handle, curlHeader)
+        try set(ktape_curl_setopt_ptr(handle, CURLOPT_WRITEDATA, context), "CURLOPT_WRITEDATA")
+        try set(ktape_curl_setopt_write(handle, curlWrite), "CURLOPT_WRITEFUNCTION")
+        try set(ktape_curl_setopt_ptr(handle, CURLOPT_HEADERDATA, context), "CURLOPT_HEADERDATA")
+        try set(ktape_curl_setopt_header(handle, curlHeader), "CURLOPT_HEADERFUNCTION")
 
         switch request.method {
         case "GET":
-            ktape_curl_setopt_long(handle, CURLOPT_HTTPGET, 1)
+            try set(ktape_curl_setopt_long(handle, CURLOPT_HTTPGET, 1), "CURLOPT_HTTPGET")
         case "HEAD":
-            ktape_curl_setopt_long(handle, CURLOPT_NOBODY, 1)
+            try set(ktape_curl_setopt_long(handle, CURLOPT_NOBODY, 1), "CURLOPT_NOBODY")
         case "DELETE" where request.body.isEmpty:
-            ktape_curl_setopt_ptr(handle, CURLOPT_CUSTOMREQUEST, "DELETE")
+            try set(ktape_curl_setopt_ptr(handle, CURLOPT_CUSTOMREQUEST, "DELETE"), "CURLOPT_CUSTOMREQUEST")
         default:
             // PUT and POST send their body through the read callback, without a copy.
-            ktape_curl_setopt_long(handle, CURLOPT_UPLOAD, 1)
-            ktape_curl_setopt_off(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.body.count))
-            ktape_curl_setopt_ptr(handle, CURLOPT_READDATA, context)
-            ktape_curl_setopt_read(handle, curlRead)
-            if request.method != "PUT" { ktape_curl_setopt_ptr(handle, CURLOPT_CUSTOMREQUEST, request.method) }
+            try set(ktape_curl_setopt_long(handle, CURLOPT_UPLOAD, 1), "CURLOPT_UPLOAD")
+            try set(ktape_curl_setopt_off(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.body.count)), "CURLOPT_INFILESIZE_LARGE")
+            try set(ktape_curl_setopt_ptr(handle, CURLOPT_READDATA, context), "CURLOPT_READDATA")
+            try set(ktape_curl_setopt_read(handle, curlRead), "CURLOPT_READFUNCTION")
+            if request.method != "PUT" { try set(ktape_curl_setopt_ptr(handle, CURLOPT_CUSTOMREQUEST, request.method), "CURLOPT_CUSTOMREQUEST") }
         }
 
-        let code = exchange.body.withUnsafeBytes { body -> CURLcode in
-            exchange.bodyPointer = body
-            defer { exchange.bodyPointer = nil }
-            return curl_easy_perform(handle)
+        let code = withExtendedLifetime(exchange) {
+            exchange.body.withUnsafeBytes { body -> CURLcode in
+                exchange.bodyPointer = body
+                defer { exchange.bodyPointer = nil }
+                return curl_easy_perform(handle)
+            }
         }
         guard code == CURLE_OK else {
             let detail = errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))
-            throw HTTPTransportError(url: Self.redacted(request.url), reason: detail)
+            throw HTTPTransportError(url: url, reason: detail)
         }
         var status = 0
-        ktape_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        try set(ktape_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status), "CURLINFO_RESPONSE_CODE")
         return HTTPResponse(status: status, headers: exchange.headers, body: exchange.received)
     }
 

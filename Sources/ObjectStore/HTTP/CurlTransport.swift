@@ -4,7 +4,7 @@ import Threads
 /// `HTTPTransport` over libcurl. Requests run on a small pool of dedicated threads, each with its
 /// own easy handle (so connections are reused per thread); the async caller is resumed when the
 /// exchange ends, so no blocking call ever runs on Swift's cooperative pool.
-public final class CurlTransport: HTTPTransport, @unchecked Sendable {
+public final class CurlTransport: HTTPTransport, Sendable {
     public struct Settings: Sendable {
         /// Requests in flight at once (one thread and one connection each).
         public var connections: Int
@@ -24,19 +24,35 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     }
 
     private let queue = JobQueue<(CurlEasy) -> Void>()
+    /// Left by each thread once its handle is cleaned up.
+    private let threadsDone = DispatchGroup()
 
     public init(settings: Settings = Settings()) {
         for index in 0..<settings.connections {
-            let thread = Thread { [queue] in
-                let easy = CurlEasy(settings: settings)
-                while let job = queue.take() { job(easy) }
+            threadsDone.enter()
+            let thread = Thread { [queue, threadsDone] in
+                Self.serve(queue, settings: settings)
+                threadsDone.leave()
             }
             thread.name = "ktape-curl-\(index)"
             thread.start()
         }
     }
 
-    deinit { queue.close() }
+    /// Returns once the threads have cleaned their handles up. ktape exits right after its store
+    /// goes away, and exit runs OpenSSL's cleanup (an atexit handler) on the main thread: a
+    /// curl_easy_cleanup still freeing a TLS connection on another thread then frees into torn-down
+    /// OpenSSL state, heap corruption (issue 19: `ktape ls` aborted in malloc_consolidate).
+    deinit {
+        queue.close()
+        _ = threadsDone.wait(timeout: .now() + 10)
+    }
+
+    /// One thread's life: its own easy handle, used for every job it takes, cleaned up on return.
+    private static func serve(_ queue: JobQueue<(CurlEasy) -> Void>, settings: Settings) {
+        let easy = CurlEasy(settings: settings)
+        while let job = queue.take() { job(easy) }
+    }
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         try await withCheckedThrowingContinuation { continuation in

@@ -11,7 +11,7 @@ import Layout
 /// copied with `aws s3 sync` is the same bucket. Writes are atomic (temp file in the same directory,
 /// fsync, rename, fsync of the directory); multipart uploads are staged under `.ktape-multipart/`.
 /// Names starting with `.ktape-` are the store's own and never listed.
-public final class LocalDirectoryStore: ObjectStore, @unchecked Sendable {
+public final class LocalDirectoryStore: ObjectStore, Sendable {
     public let root: String
     public let location: String
     private let minPartSize: Int

@@ -3,7 +3,7 @@ import Foundation
 import Layout
 
 /// An object store in memory, for tests of the engines. Enforces S3's multipart rules and key rules.
-public final class MemoryStore: ObjectStore, @unchecked Sendable {
+public final class MemoryStore: ObjectStore, Sendable {
     struct Object {
         var body: [UInt8]
         var etag: String

@@ -9,7 +9,7 @@ import Layout
 /// object (multipart uploads as a full-object checksum, the same whatever the parts), and
 /// `x-amz-content-sha256`: the body's SHA-256 over plain HTTP, `UNSIGNED-PAYLOAD` over HTTPS, where TLS
 /// and the checked CRC already cover the body and SHA-256 would be the upload's largest CPU cost.
-public final class S3Store: ObjectStore, @unchecked Sendable {
+public final class S3Store: ObjectStore, Sendable {
     public let config: S3Configuration
     public let location: String
     let client: S3Client

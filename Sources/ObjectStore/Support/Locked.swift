@@ -1,6 +1,7 @@
 import Foundation
 
 /// A value behind a lock, for state shared between threads without an actor hop.
+// @unchecked Sendable: the value is only reached through withLock.
 final class Locked<Value>: @unchecked Sendable {
     private var value: Value
     private let lock = NSLock()

@@ -3,6 +3,7 @@ import Foundation
 
 /// The progress display on a terminal: one line per topic (records, bytes, MB/s, ETA from the
 /// snapshot's end offsets), redrawn in place. Silent when stderr is not a terminal.
+// @unchecked Sendable: its mutable state is under `lock`.
 final class BackupProgressLine: @unchecked Sendable {
     private let started = Date()
     private let lock = NSLock()

@@ -111,6 +111,7 @@ struct VerifyCommand: AsyncParsableCommand {
 }
 
 /// One progress line on a terminal's stderr, redrawn at most every 200 ms.
+// @unchecked Sendable: its mutable state is under `lock`.
 final class VerifyProgressLine: @unchecked Sendable {
     private let lock = NSLock()
     private var lastShown = Date.distantPast

@@ -55,6 +55,7 @@ enum DemoKafka {
 }
 
 /// Delivery reports arrive on librdkafka's thread; the demo only needs the first failure.
+// @unchecked Sendable: the messages are under `lock`.
 final class DeliveryFailures: @unchecked Sendable {
     private let lock = NSLock()
     private var messages: [String] = []

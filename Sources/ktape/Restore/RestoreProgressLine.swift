@@ -2,6 +2,7 @@ import Foundation
 import Restore
 
 /// One self-overwriting progress line on a terminal's stderr.
+// @unchecked Sendable: its mutable state is under `lock`.
 final class RestoreProgressLine: @unchecked Sendable {
     private let lock = NSLock()
     private var shown = false

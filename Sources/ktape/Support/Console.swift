@@ -22,6 +22,7 @@ struct Console: Sendable {
     /// that even the last failure line is JSON for a log collector.
     static var standard: Console { lock.withLock { configured } }
     private static let lock = NSLock()
+    // nonisolated(unsafe): read and written only under `lock`.
     nonisolated(unsafe) private static var configured = Console(format: .text, isTerminal: isatty(STDERR_FILENO) == 1)
 
     static func configure(format: Format, verbose: Bool) {

@@ -13,6 +13,7 @@ enum Interrupts {
     static let grace: TimeInterval = 25
 
     private static let lock = NSLock()
+    // nonisolated(unsafe): these three are read and written only under `lock`.
     nonisolated(unsafe) private static var cooperative = false
     nonisolated(unsafe) private static var received: Int32?
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
