@@ -35,16 +35,17 @@ let package = Package(
         // Pure: the job spec, its keys (= flags) and their validation.
         .target(name: "JobSpec", dependencies: ["Layout", "TimeText"]),
         // AWS Signature V4 as a pure function of (request, credentials, date).
-        .target(name: "SigV4", dependencies: ["COpenSSL"]),
+        .target(name: "SigV4", dependencies: ["Checksums", "COpenSSL"]),
         // Threads for blocking calls (file I/O, fsync, librdkafka waits), off the cooperative pool.
         .target(name: "Threads"),
         // Child processes started safely from many threads at once (Foundation's Process is not).
         .target(name: "CSpawn"),
         .target(name: "Spawn", dependencies: ["CSpawn"]),
         .target(name: "ObjectStore", dependencies: ["Failures", "Layout", "SigV4", "Checksums", "Threads", "Spawn", "TimeText", "CCurl", "COpenSSL"]),
-        // Checksums S3 also computes: CRC64NVME with carry-less multiplication (C) where the CPU has it.
+        // Hashing for everyone: SHA-256, HMAC and MD5 over OpenSSL, and CRC64NVME (which S3 also computes)
+        // with carry-less multiplication (C) where the CPU has it.
         .target(name: "CCRC64"),
-        .target(name: "Checksums", dependencies: ["CCRC64"]),
+        .target(name: "Checksums", dependencies: ["CCRC64", "COpenSSL"]),
         // Streaming, deterministic gzip over zlib.
         .target(name: "Gzip", dependencies: ["CZlib"]),
         .target(name: "Kafka", dependencies: ["CRdKafka", "Failures", "Layout", "Threads"]),
@@ -56,8 +57,8 @@ let package = Package(
         .target(name: "MSKIAM", dependencies: ["Kafka", "ObjectStore", "SigV4"]),
         // YAML job files read into JobSpec's job document (line numbers kept for errors).
         .target(name: "JobFile", dependencies: ["JobSpec", "Layout", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Backup", dependencies: ["Failures", "JobSpec", "RecordFormats", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "SigV4", "Checksums", "TimeText"]),
-        .target(name: "Restore", dependencies: ["Failures", "JobSpec", "RecordFormats", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "SigV4"]),
+        .target(name: "Backup", dependencies: ["Failures", "JobSpec", "RecordFormats", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "Checksums", "TimeText"]),
+        .target(name: "Restore", dependencies: ["Failures", "JobSpec", "RecordFormats", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "Checksums"]),
         // ktape prune: whole objects from the oldest end of each partition, recorded before they go.
         .target(name: "Prune", dependencies: ["Failures", "JobSpec", "Layout", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "TimeText"]),
         // ls and verify: what a store holds and whether it is whole (structure first, then data).
@@ -67,7 +68,7 @@ let package = Package(
             "CRdKafka", "CCurl", "CZlib", "COpenSSL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "SyntheticStore", dependencies: ["Checksums", "JobSpec", "RecordFormats", "Layout", "SigV4"]),
+        .executableTarget(name: "SyntheticStore", dependencies: ["Checksums", "JobSpec", "RecordFormats", "Layout"]),
 
         .testTarget(name: "RecordFormatsTests", dependencies: ["RecordFormats", "TimeText"]),
         .testTarget(name: "JobSpecTests", dependencies: ["JobSpec", "Layout"]),
@@ -76,7 +77,7 @@ let package = Package(
         .testTarget(name: "GzipTests", dependencies: ["Spawn", "Gzip"]),
         .testTarget(name: "ChecksumsTests", dependencies: ["Spawn", "Checksums"]),
         .testTarget(name: "JobFileTests", dependencies: ["JobSpec", "JobFile", "Layout", "KtapeTestSupport"]),
-        .testTarget(name: "SigV4Tests", dependencies: ["Spawn", "SigV4"]),
+        .testTarget(name: "SigV4Tests", dependencies: ["Checksums", "Spawn", "SigV4"]),
         .testTarget(name: "ThreadsTests", dependencies: ["Threads"]),
         .testTarget(name: "SpawnTests", dependencies: ["Spawn"]),
         .testTarget(name: "ObjectStoreTests", dependencies: ["Spawn", "ObjectStore", "Layout", "KtapeTestSupport", "Checksums"]),
@@ -86,8 +87,8 @@ let package = Package(
         // Helpers shared by test targets (servers the tests start in their own processes).
         .target(name: "KtapeTestSupport", dependencies: ["ObjectStore", "Gzip", "Spawn"], path: "Tests/Support"),
         .testTarget(name: "BackupTests", dependencies: ["Failures", "JobSpec", "Spawn", "Backup", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "KtapeTestSupport", "Checksums"]),
-        .testTarget(name: "RestoreTests", dependencies: ["Failures", "JobSpec", "RecordFormats", "Restore", "Backup", "Layout", "Kafka", "ObjectStore", "StoreMetadata", "Gzip", "KtapeTestSupport"]),
-        .testTarget(name: "PruneTests", dependencies: ["Failures", "JobSpec", "Spawn", "Prune", "Inspection", "Layout", "ObjectStore", "StoreMetadata", "SigV4", "KtapeTestSupport"]),
+        .testTarget(name: "RestoreTests", dependencies: ["Checksums", "Failures", "JobSpec", "RecordFormats", "Restore", "Backup", "Layout", "Kafka", "ObjectStore", "StoreMetadata", "Gzip", "KtapeTestSupport"]),
+        .testTarget(name: "PruneTests", dependencies: ["Checksums", "Failures", "JobSpec", "Spawn", "Prune", "Inspection", "Layout", "ObjectStore", "StoreMetadata", "SigV4", "KtapeTestSupport"]),
         .testTarget(name: "InspectionTests", dependencies: ["RecordFormats", "Inspection", "Layout", "ObjectStore", "StoreMetadata", "Gzip", "KtapeTestSupport", "Checksums"]),
         .testTarget(name: "KtapeTests", dependencies: ["Spawn", "KtapeTestSupport"]),
     ],

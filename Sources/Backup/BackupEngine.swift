@@ -1,9 +1,9 @@
+import Checksums
 import Failures
 import Foundation
 import Kafka
 import Layout
 import ObjectStore
-import SigV4
 import StoreLock
 import StoreMetadata
 import Threads

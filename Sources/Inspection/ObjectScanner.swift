@@ -3,7 +3,6 @@ import Gzip
 import Layout
 import ObjectStore
 import RecordFormats
-import SigV4
 
 /// What reading one object in full found.
 struct ObjectScan: Sendable {

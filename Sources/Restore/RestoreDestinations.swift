@@ -1,6 +1,6 @@
+import Checksums
 import Foundation
 import Layout
-import SigV4
 
 /// The target partitions a restore writes into, its destinations, in restore order: one per planned
 /// partition (p → p), or, for a repartitioned topic, one per partition of its target, which the

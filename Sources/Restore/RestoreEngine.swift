@@ -3,7 +3,6 @@ import Foundation
 import Kafka
 import Layout
 import ObjectStore
-import SigV4
 import StoreLock
 import Threads
 

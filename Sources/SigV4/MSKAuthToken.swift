@@ -1,3 +1,4 @@
+import Checksums
 import Foundation
 
 /// The SASL/OAUTHBEARER token of Amazon MSK IAM authentication, made the way AWS's MSK IAM SASL

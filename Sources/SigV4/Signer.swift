@@ -1,3 +1,4 @@
+import Checksums
 import Foundation
 
 /// AWS Signature Version 4, as a pure function of request, credentials and date.

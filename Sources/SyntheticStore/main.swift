@@ -1,7 +1,6 @@
 import Foundation
 import Checksums
 import Layout
-import SigV4
 import JobSpec
 import RecordFormats
 

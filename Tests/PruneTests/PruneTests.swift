@@ -1,3 +1,4 @@
+import Checksums
 import Failures
 import Foundation
 import Spawn

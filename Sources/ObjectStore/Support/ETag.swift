@@ -1,4 +1,4 @@
-import SigV4
+import Checksums
 
 /// S3-style ETags, so stores agree on what a changed object looks like.
 enum ETag {
