@@ -9,11 +9,11 @@ let package = Package(
     products: [
         .executable(name: "ktape", targets: ["ktape"]),
         // scripts/bench-scale's store of a year of hourly runs (not shipped).
-        .executable(name: "ktape-synthetic-store", targets: ["SyntheticStore"]),
+        .executable(name: "ktape-synthetic-store", targets: ["SyntheticStore"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2")
     ],
     targets: [
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
@@ -41,7 +41,9 @@ let package = Package(
         // Child processes started safely from many threads at once (Foundation's Process is not).
         .target(name: "CSpawn"),
         .target(name: "Spawn", dependencies: ["CSpawn"]),
-        .target(name: "ObjectStore", dependencies: ["Failures", "Layout", "SigV4", "Checksums", "Threads", "Spawn", "TimeText", "CCurl", "COpenSSL"]),
+        .target(
+            name: "ObjectStore",
+            dependencies: ["Failures", "Layout", "SigV4", "Checksums", "Threads", "Spawn", "TimeText", "CCurl", "COpenSSL"]),
         // Hashing for everyone: SHA-256, HMAC and MD5 over OpenSSL, and CRC64NVME (which S3 also computes)
         // with carry-less multiplication (C) where the CPU has it.
         .target(name: "CCRC64"),
@@ -57,17 +59,34 @@ let package = Package(
         .target(name: "MSKIAM", dependencies: ["Kafka", "ObjectStore", "SigV4"]),
         // YAML job files read into JobSpec's job document (line numbers kept for errors).
         .target(name: "JobFile", dependencies: ["JobSpec", "Layout", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Backup", dependencies: ["Failures", "JobSpec", "RecordFormats", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "Checksums", "TimeText"]),
-        .target(name: "Restore", dependencies: ["Failures", "JobSpec", "RecordFormats", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "Checksums"]),
+        .target(
+            name: "Backup",
+            dependencies: [
+                "Failures", "JobSpec", "RecordFormats", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip",
+                "Checksums", "TimeText"
+            ]),
+        .target(
+            name: "Restore",
+            dependencies: [
+                "Failures", "JobSpec", "RecordFormats", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip",
+                "Checksums"
+            ]),
         // ktape prune: whole objects from the oldest end of each partition, recorded before they go.
-        .target(name: "Prune", dependencies: ["Failures", "JobSpec", "Layout", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "TimeText"]),
+        .target(
+            name: "Prune",
+            dependencies: ["Failures", "JobSpec", "Layout", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "TimeText"]),
         // ls and verify: what a store holds and whether it is whole (structure first, then data).
-        .target(name: "Inspection", dependencies: ["JobSpec", "RecordFormats", "Layout", "ObjectStore", "StoreMetadata", "Gzip", "Checksums", "TimeText"]),
-        .executableTarget(name: "ktape", dependencies: [
-            "Failures", "Layout", "RecordFormats", "JobSpec", "Kafka", "MSKIAM", "ObjectStore", "JobFile", "Backup", "Restore", "Prune", "Inspection", "SigV4", "Gzip", "Checksums", "BuildInfo", "Threads",
-            "CRdKafka", "CCurl", "CZlib", "COpenSSL",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .target(
+            name: "Inspection",
+            dependencies: ["JobSpec", "RecordFormats", "Layout", "ObjectStore", "StoreMetadata", "Gzip", "Checksums", "TimeText"]),
+        .executableTarget(
+            name: "ktape",
+            dependencies: [
+                "Failures", "Layout", "RecordFormats", "JobSpec", "Kafka", "MSKIAM", "ObjectStore", "JobFile", "Backup", "Restore", "Prune",
+                "Inspection", "SigV4", "Gzip", "Checksums", "BuildInfo", "Threads",
+                "CRdKafka", "CCurl", "CZlib", "COpenSSL",
+                .product(name: "ArgumentParser", package: "swift-argument-parser")
+            ]),
         .executableTarget(name: "SyntheticStore", dependencies: ["Checksums", "JobSpec", "RecordFormats", "Layout"]),
 
         .testTarget(name: "RecordFormatsTests", dependencies: ["RecordFormats", "TimeText"]),
@@ -86,11 +105,29 @@ let package = Package(
         .testTarget(name: "MSKIAMTests", dependencies: ["MSKIAM", "Kafka", "ObjectStore", "SigV4", "KtapeTestSupport"]),
         // Helpers shared by test targets (servers the tests start in their own processes).
         .target(name: "KtapeTestSupport", dependencies: ["ObjectStore", "Gzip", "Spawn"], path: "Tests/Support"),
-        .testTarget(name: "BackupTests", dependencies: ["Failures", "JobSpec", "Spawn", "Backup", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip", "KtapeTestSupport", "Checksums"]),
-        .testTarget(name: "RestoreTests", dependencies: ["Checksums", "Failures", "JobSpec", "RecordFormats", "Restore", "Backup", "Layout", "Kafka", "ObjectStore", "StoreMetadata", "Gzip", "KtapeTestSupport"]),
-        .testTarget(name: "PruneTests", dependencies: ["Checksums", "Failures", "JobSpec", "Spawn", "Prune", "Inspection", "Layout", "ObjectStore", "StoreMetadata", "SigV4", "KtapeTestSupport"]),
-        .testTarget(name: "InspectionTests", dependencies: ["RecordFormats", "Inspection", "Layout", "ObjectStore", "StoreMetadata", "Gzip", "KtapeTestSupport", "Checksums"]),
-        .testTarget(name: "KtapeTests", dependencies: ["Spawn", "KtapeTestSupport"]),
+        .testTarget(
+            name: "BackupTests",
+            dependencies: [
+                "Failures", "JobSpec", "Spawn", "Backup", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip",
+                "KtapeTestSupport", "Checksums"
+            ]),
+        .testTarget(
+            name: "RestoreTests",
+            dependencies: [
+                "Checksums", "Failures", "JobSpec", "RecordFormats", "Restore", "Backup", "Layout", "Kafka", "ObjectStore", "StoreMetadata",
+                "Gzip", "KtapeTestSupport"
+            ]),
+        .testTarget(
+            name: "PruneTests",
+            dependencies: [
+                "Checksums", "Failures", "JobSpec", "Spawn", "Prune", "Inspection", "Layout", "ObjectStore", "StoreMetadata", "SigV4",
+                "KtapeTestSupport"
+            ]),
+        .testTarget(
+            name: "InspectionTests",
+            dependencies: ["RecordFormats", "Inspection", "Layout", "ObjectStore", "StoreMetadata", "Gzip", "KtapeTestSupport", "Checksums"]
+        ),
+        .testTarget(name: "KtapeTests", dependencies: ["Spawn", "KtapeTestSupport"])
     ],
     swiftLanguageModes: [.v6]
 )

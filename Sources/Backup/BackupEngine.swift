@@ -30,16 +30,19 @@ public enum BackupEngine {
         let topics = try TopicSelection.select(settings: settings, metadata: metadata)
         let partitions = TopicSelection.share(of: topics, shard: settings.shard?.value)
         if partitions.isEmpty {
-            request.warn(topics.isEmpty ? "no topic of the cluster matches topics-regex \(settings.topicsRegex?.value.pattern ?? "")"
-                                        : "shard \(settings.shardLabel) has no partitions (the job has fewer partitions than shards)")
+            request.warn(
+                topics.isEmpty
+                    ? "no topic of the cluster matches topics-regex \(settings.topicsRegex?.value.pattern ?? "")"
+                    : "shard \(settings.shardLabel) has no partitions (the job has fewer partitions than shards)")
         }
 
         let runId = request.runId ?? RunID(startedAt: started, shard: settings.shardLabel, randomSuffix: UInt32.random(in: .min ... .max))
         let lock = BackupLease.keeper(request, runId: runId, topics: topics.map(\.name), partitions: partitions)
         try await BackupLease.acquire(lock, request)
         do {
-            let summary = try await locked(request, runId: runId, started: started, configHash: configHash,
-                                           admin: admin, topics: topics, partitions: partitions, lock: lock, waits: waits)
+            let summary = try await locked(
+                request, runId: runId, started: started, configHash: configHash,
+                admin: admin, topics: topics, partitions: partitions, lock: lock, waits: waits)
             await lock.release()
             return summary
         } catch {
@@ -48,15 +51,20 @@ public enum BackupEngine {
         }
     }
 
-    private static func locked(_ request: BackupRequest, runId: RunID, started: Date, configHash: String, admin: KafkaAdmin,
-                               topics: [KafkaTopicMetadata], partitions: [TopicPartition],
-                               lock: LeaseKeeper, waits: KafkaWaits) async throws -> BackupSummary {
+    private static func locked(
+        _ request: BackupRequest, runId: RunID, started: Date, configHash: String, admin: KafkaAdmin,
+        topics: [KafkaTopicMetadata], partitions: [TopicPartition],
+        lock: LeaseKeeper, waits: KafkaWaits
+    ) async throws -> BackupSummary {
         let aborted = try await storeCall("abort unfinished uploads") { try await StaleUploads.abort(request, partitions: partitions) }
-        if aborted > 0 { request.warn("aborted \(aborted) unfinished multipart uploads that a killed run left under \(request.layout.topicsFolder)") }
+        if aborted > 0 {
+            request.warn("aborted \(aborted) unfinished multipart uploads that a killed run left under \(request.layout.topicsFolder)")
+        }
         let checkpoint: Checkpoint
         do {
-            checkpoint = try await IndexKeeper.checkpoint(store: request.store, layout: request.layout, expectedConfigHash: configHash,
-                                                          options: request.basePutOptions)
+            checkpoint = try await IndexKeeper.checkpoint(
+                store: request.store, layout: request.layout, expectedConfigHash: configHash,
+                options: request.basePutOptions)
         } catch let error as CheckpointError {
             throw RunFailure.invalidInput("\(error)")
         } catch let error as ManifestError {
@@ -68,21 +76,27 @@ public enum BackupEngine {
         // Topic configs and group offsets are asked for while the partitions are read.
         let factsTimeout = Int32(max(1, request.clusterFactsTimeout * 1000))
         async let facts = waits.run("describing the topics") { () -> ([ManifestTopic], ClusterFacts.GroupOffsets) in
-            (ClusterFacts.topics(topics, admin: admin, timeoutMilliseconds: factsTimeout, warn: request.warn),
-             ClusterFacts.groupOffsets(selection: request.consumerGroups, excluding: request.settings.groupID?.value,
-                                       partitions: partitions, admin: admin,
-                                       timeoutMilliseconds: factsTimeout, warn: request.warn))
+            (
+                ClusterFacts.topics(topics, admin: admin, timeoutMilliseconds: factsTimeout, warn: request.warn),
+                ClusterFacts.groupOffsets(
+                    selection: request.consumerGroups, excluding: request.settings.groupID?.value,
+                    partitions: partitions, admin: admin,
+                    timeoutMilliseconds: factsTimeout, warn: request.warn)
+            )
         }
 
-        let objectSettings = ObjectSettings(settings: request.settings, store: request.store, layout: request.layout,
-                                            options: request.dataPutOptions(now: started))
+        let objectSettings = ObjectSettings(
+            settings: request.settings, store: request.store, layout: request.layout,
+            options: request.dataPutOptions(now: started))
         let outcome: ReadOutcome
         if let group = request.settings.groupID?.value {
-            outcome = try await readInGroup(request, group: group, topics: topics.map(\.name), checkpoint: checkpoint,
-                                            settings: objectSettings, admin: admin, waits: waits)
+            outcome = try await readInGroup(
+                request, group: group, topics: topics.map(\.name), checkpoint: checkpoint,
+                settings: objectSettings, admin: admin, waits: waits)
         } else {
-            outcome = try await readAssigned(request, partitions: partitions, checkpoint: checkpoint,
-                                             settings: objectSettings, admin: admin, waits: waits)
+            outcome = try await readAssigned(
+                request, partitions: partitions, checkpoint: checkpoint,
+                settings: objectSettings, admin: admin, waits: waits)
         }
         let (manifestTopics, groups) = try await facts
         let writers = outcome.writers
@@ -107,10 +121,11 @@ public enum BackupEngine {
         let manifest = RunManifest(
             runId: runId, previousRunId: checkpoint.lastRunId, job: request.job, shard: request.settings.shardLabel,
             startedAt: started, finishedAt: finished,
-            store: ManifestStoreSettings(topicsDir: request.layout.topicsDir, format: request.settings.format.value,
-                                         compression: request.settings.compression.value,
-                                         compressionLevel: request.settings.compression.value == .gzip
-                                             ? request.settings.compressionLevel.value : nil),
+            store: ManifestStoreSettings(
+                topicsDir: request.layout.topicsDir, format: request.settings.format.value,
+                compression: request.settings.compression.value,
+                compressionLevel: request.settings.compression.value == .gzip
+                    ? request.settings.compressionLevel.value : nil),
             configHash: configHash, topics: manifestTopics, partitions: covered.filter { !$0.range.isEmpty }, objects: objects,
             consumerGroupOffsets: groups.offsets)
         let key = request.layout.runManifestKey(runId)
@@ -126,7 +141,9 @@ public enum BackupEngine {
         } catch {
             // The data and the manifest are durable; the lease is kept, so whichever run drops it
             // once it is over folds this manifest (BackupLease).
-            request.warn("the manifest \(key) is written but the store index \(request.layout.indexKey) could not be updated (\(error)); the lock's lease is kept, and the run that takes it over folds this run in")
+            request.warn(
+                "the manifest \(key) is written but the store index \(request.layout.indexKey) could not be updated (\(error)); the lock's lease is kept, and the run that takes it over folds this run in"
+            )
             lock.keepOnRelease()
         }
         await outcome.finish(covered.filter { !$0.range.isEmpty })
@@ -134,21 +151,28 @@ public enum BackupEngine {
     }
 
     /// Static assignment (all partitions, or a `shard i/n`): planned up front, read by one reader.
-    private static func readAssigned(_ request: BackupRequest, partitions: [TopicPartition], checkpoint: Checkpoint,
-                                     settings: ObjectSettings, admin: KafkaAdmin, waits: KafkaWaits) async throws -> ReadOutcome {
+    private static func readAssigned(
+        _ request: BackupRequest, partitions: [TopicPartition], checkpoint: Checkpoint,
+        settings: ObjectSettings, admin: KafkaAdmin, waits: KafkaWaits
+    ) async throws -> ReadOutcome {
         // One round trip per partition, a few at a time: hundreds of partitions one after another
         // took a noticeable part of a run.
         let plans = try await mapConcurrently(partitions, limit: 16) { partition in
             try await waits.run("reading the offsets of \(partition)") { () -> PartitionPlan in
                 let marks = try admin.watermarks(TopicPartition(topic: partition.topic, partition: partition.partition))
-                return PartitionPlan.make(partition, checkpoint: checkpoint.nextOffset(topic: partition.topic, partition: partition.partition),
-                                          low: marks.low, high: marks.high)
+                return PartitionPlan.make(
+                    partition, checkpoint: checkpoint.nextOffset(topic: partition.topic, partition: partition.partition),
+                    low: marks.low, high: marks.high)
             }
         }
         for plan in plans {
-            for gap in plan.gaps { request.warn(RetentionWarning.line(topic: plan.partition.topic, partition: plan.partition.partition, gap: gap)) }
+            for gap in plan.gaps {
+                request.warn(RetentionWarning.line(topic: plan.partition.topic, partition: plan.partition.partition, gap: gap))
+            }
             if plan.accountedFrom > plan.end {
-                request.warn("topic \(plan.partition.topic) partition \(plan.partition.partition): checkpoint \(plan.accountedFrom) is past the end offset \(plan.end) (was the topic deleted and created again?); nothing read")
+                request.warn(
+                    "topic \(plan.partition.topic) partition \(plan.partition.partition): checkpoint \(plan.accountedFrom) is past the end offset \(plan.end) (was the topic deleted and created again?); nothing read"
+                )
             }
         }
 
@@ -166,8 +190,10 @@ public enum BackupEngine {
     /// Group mode: partitions come and go with the group; only those still held at the end go into
     /// this member's manifest. After the manifest is written the member commits their end offsets to
     /// the group (so a member that takes them over later starts there) and leaves the group.
-    private static func readInGroup(_ request: BackupRequest, group: String, topics: [String], checkpoint: Checkpoint,
-                                    settings: ObjectSettings, admin: KafkaAdmin, waits: KafkaWaits) async throws -> ReadOutcome {
+    private static func readInGroup(
+        _ request: BackupRequest, group: String, topics: [String], checkpoint: Checkpoint,
+        settings: ObjectSettings, admin: KafkaAdmin, waits: KafkaWaits
+    ) async throws -> ReadOutcome {
         // nonisolated(unsafe): the settings are handed to the group thread; this task does not touch them meanwhile.
         nonisolated(unsafe) let settings = settings
         // nonisolated(unsafe): the group thread has returned; only `finish`, after the manifest, uses the loop again.
@@ -179,12 +205,15 @@ public enum BackupEngine {
         let writers = loop.writers.values.sorted { $0.partition < $1.partition }
         var outcome = ReadOutcome(writers: writers, uploads: loop.uploads)
         outcome.finish = { covered in
-            let offsets = Dictionary(covered.map { (TopicPartition(topic: $0.topic, partition: $0.partition), $0.endOffset) },
-                                     uniquingKeysWith: { a, _ in a })
+            let offsets = Dictionary(
+                covered.map { (TopicPartition(topic: $0.topic, partition: $0.partition), $0.endOffset) },
+                uniquingKeysWith: { a, _ in a })
             do {
                 if !offsets.isEmpty { try await waits.run("committing the group's offsets") { try loop.reader.commit(offsets) } }
             } catch {
-                request.warn("group \(group): the manifest is written but its end offsets could not be committed to the group (\(error)); a member taking these partitions over reads them again")
+                request.warn(
+                    "group \(group): the manifest is written but its end offsets could not be committed to the group (\(error)); a member taking these partitions over reads them again"
+                )
             }
         }
         return outcome

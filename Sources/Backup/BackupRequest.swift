@@ -46,9 +46,11 @@ public struct BackupRequest: Sendable {
     public var progress: (@Sendable ([TopicProgress]) -> Void)?
     public var progressInterval: TimeInterval = 0.5
 
-    public init(job: String, settings: BackupSettings, consumerGroups: ConsumerGroupSelection? = nil,
-                kafka: KafkaConfig, store: any ObjectStore, layout: StoreLayout,
-                basePutOptions: PutOptions = PutOptions(), holder: String = BackupRequest.defaultHolder) {
+    public init(
+        job: String, settings: BackupSettings, consumerGroups: ConsumerGroupSelection? = nil,
+        kafka: KafkaConfig, store: any ObjectStore, layout: StoreLayout,
+        basePutOptions: PutOptions = PutOptions(), holder: String = BackupRequest.defaultHolder
+    ) {
         self.job = job
         self.settings = settings
         self.consumerGroups = consumerGroups

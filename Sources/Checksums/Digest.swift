@@ -59,9 +59,10 @@ public class EVPHasher {
 
     /// Feeds more bytes into the hash.
     public func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
-        let result = bytes.withContiguousStorageIfAvailable { buffer in
-            EVP_DigestUpdate(context, buffer.baseAddress, buffer.count)
-        } ?? Array(bytes).withUnsafeBufferPointer { EVP_DigestUpdate(context, $0.baseAddress, $0.count) }
+        let result =
+            bytes.withContiguousStorageIfAvailable { buffer in
+                EVP_DigestUpdate(context, buffer.baseAddress, buffer.count)
+            } ?? Array(bytes).withUnsafeBufferPointer { EVP_DigestUpdate(context, $0.baseAddress, $0.count) }
         OpenSSLCall.require(result == 1, "EVP_DigestUpdate")
     }
 

@@ -20,8 +20,10 @@ public enum GzipBlocks {
 
     /// Deflates `input` at zlib `level` (1...9), primed with `dictionary` (the input just before it;
     /// empty for the first block), ending the stream when `last`.
-    public static func deflate(_ input: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer, level: Int32,
-                               last: Bool) throws(GzipError) -> Block {
+    public static func deflate(
+        _ input: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer, level: Int32,
+        last: Bool
+    ) throws(GzipError) -> Block {
         let stream = try ZStream(mode: .deflate, level: level, windowBits: -15)
         let s = stream.pointer
         if let base = dictionary.baseAddress, !dictionary.isEmpty {

@@ -9,7 +9,7 @@ public final class GzipCompressor {
 
     private let stream: ZStream
     private var crc: UInt = crc32(0, nil, 0)
-    private var inputLength: UInt32 = 0 // ISIZE is the length modulo 2^32
+    private var inputLength: UInt32 = 0  // ISIZE is the length modulo 2^32
     private var wroteHeader = false
     private var finished = false
     /// zlib writes here before output is appended to the caller's buffer; allocated once per stream.
@@ -18,7 +18,7 @@ public final class GzipCompressor {
     /// A compressor at zlib `level`, 6 (gzip's default) unless told.
     public init(level: Int32 = 6) throws(GzipError) {
         stream = try ZStream(mode: .deflate, level: level, windowBits: -15)
-        scratch = .allocate(capacity: 64 * 1024) // after the throwing call, so a failed init leaks nothing
+        scratch = .allocate(capacity: 64 * 1024)  // after the throwing call, so a failed init leaks nothing
     }
 
     deinit { scratch.deallocate() }
@@ -26,7 +26,10 @@ public final class GzipCompressor {
     /// Compresses `input`, appending whatever output zlib produces so far to `out`.
     public func compress(_ input: UnsafeRawBufferPointer, into out: inout [UInt8]) throws(GzipError) {
         guard !finished else { throw GzipError.alreadyFinished }
-        if !wroteHeader { out.append(contentsOf: Self.header); wroteHeader = true }
+        if !wroteHeader {
+            out.append(contentsOf: Self.header)
+            wroteHeader = true
+        }
         guard let base = input.baseAddress, input.count > 0 else { return }
         // zlib's counters are 32-bit (uInt), so feed at most 1 GiB at a time.
         var offset = 0
@@ -53,7 +56,10 @@ public final class GzipCompressor {
     /// Flushes the deflate stream and appends the CRC-32 and length trailer. The compressor is done afterwards.
     public func finish(into out: inout [UInt8]) throws(GzipError) {
         guard !finished else { throw GzipError.alreadyFinished }
-        if !wroteHeader { out.append(contentsOf: Self.header); wroteHeader = true }
+        if !wroteHeader {
+            out.append(contentsOf: Self.header)
+            wroteHeader = true
+        }
         stream.pointer.pointee.next_in = nil
         stream.pointer.pointee.avail_in = 0
         try run(flush: Z_FINISH, into: &out)
@@ -82,7 +88,7 @@ public final class GzipCompressor {
             if flush == Z_FINISH {
                 if code == Z_STREAM_END { return }
             } else if s.pointee.avail_out != 0 {
-                return // room was left, so zlib took all input and has nothing pending
+                return  // room was left, so zlib took all input and has nothing pending
             }
         }
     }

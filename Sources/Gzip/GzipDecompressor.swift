@@ -12,8 +12,8 @@ public final class GzipDecompressor {
     private let scratch: UnsafeMutableBufferPointer<UInt8>
 
     public init() throws(GzipError) {
-        stream = try ZStream(mode: .inflate, windowBits: 16 + 15) // gzip wrapper only
-        scratch = .allocate(capacity: 64 * 1024) // after the throwing call, so a failed init leaks nothing
+        stream = try ZStream(mode: .inflate, windowBits: 16 + 15)  // gzip wrapper only
+        scratch = .allocate(capacity: 64 * 1024)  // after the throwing call, so a failed init leaks nothing
     }
 
     deinit { scratch.deallocate() }
@@ -51,7 +51,7 @@ public final class GzipDecompressor {
                 case Z_OK:
                     break
                 case Z_BUF_ERROR:
-                    outputFull = false // no progress possible until more input arrives
+                    outputFull = false  // no progress possible until more input arrives
                 case Z_DATA_ERROR, Z_NEED_DICT:
                     throw GzipError.corrupt(atByte: consumed, reason: ZStream.message(s, code: code))
                 default:
@@ -67,8 +67,10 @@ public final class GzipDecompressor {
     /// many input bytes were used. One call adds at most `limit` + `slice` × 1032 bytes (deflate's
     /// largest ratio) to `out`, so a chunk of highly repetitive data never inflates a thousandfold
     /// into memory at once.
-    public func decompress(_ input: UnsafeRawBufferPointer, into out: inout [UInt8], limit: Int,
-                           slice: Int = 16 * 1024) throws(GzipError) -> Int {
+    public func decompress(
+        _ input: UnsafeRawBufferPointer, into out: inout [UInt8], limit: Int,
+        slice: Int = 16 * 1024
+    ) throws(GzipError) -> Int {
         let start = out.count
         var used = 0
         repeat {

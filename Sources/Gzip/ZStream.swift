@@ -23,8 +23,9 @@ final class ZStream {
             let message = ZStream.message(stream, code: code)
             stream.deinitialize(count: 1)
             stream.deallocate()
-            throw GzipError.zlib(function: mode == .deflate ? "deflateInit2" : "inflateInit2", code: code,
-                                 message: message)
+            throw GzipError.zlib(
+                function: mode == .deflate ? "deflateInit2" : "inflateInit2", code: code,
+                message: message)
         }
         pointer = stream
         self.mode = mode

@@ -85,13 +85,16 @@ enum DataObjectCheck {
         }
         if let damage = scan.damage {
             problem(key, "damaged content: \(damage)")
-            return result // counts and offsets of a damaged object say nothing more
+            return result  // counts and offsets of a damaged object say nothing more
         }
         if let expected = target.expected {
             if Int64(scan.lines) != expected.recordCount {
                 problem(key, "holds \(scan.lines) records, the manifest recorded \(expected.recordCount)")
             } else if isEnvelope, first != expected.firstOffset || last != expected.lastOffset {
-                problem(key, "holds offsets \(first.map(String.init) ?? "none")…\(last.map(String.init) ?? "none"), the manifest recorded \(expected.firstOffset)…\(expected.lastOffset)")
+                problem(
+                    key,
+                    "holds offsets \(first.map(String.init) ?? "none")…\(last.map(String.init) ?? "none"), the manifest recorded \(expected.firstOffset)…\(expected.lastOffset)"
+                )
             }
         } else if scan.lines == 0 {
             problem(key, "holds no records (an object is never written empty)")
@@ -107,8 +110,10 @@ enum DataObjectCheck {
     }
 
     /// A `.keys.json` / `.headers.json` companion: one decodable line per record of its data object.
-    private static func checkCompanion(_ key: String, of dataKey: String, records: Int, store: any ObjectStore,
-                                       chunkSize: Int) async -> [VerifyFinding] {
+    private static func checkCompanion(
+        _ key: String, of dataKey: String, records: Int, store: any ObjectStore,
+        chunkSize: Int
+    ) async -> [VerifyFinding] {
         let isHeaders = key.contains(".headers.json")
         var codec = ConfluentCompanionCodec()
         let scan: ObjectScan

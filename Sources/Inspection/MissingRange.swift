@@ -12,7 +12,8 @@ struct MissingRange: CustomStringConvertible {
     var description: String {
         let runs = Array(Set(objects.map(\.run.rawValue))).sorted()
         let more = objects.count > 1 ? " with the \(objects.count - 1) objects after it" : ""
-        return "is missing\(more) (named by run \(runs.prefix(3).joined(separator: ", "))\(runs.count > 3 ? " and \(runs.count - 3) more" : "")): "
+        return
+            "is missing\(more) (named by run \(runs.prefix(3).joined(separator: ", "))\(runs.count > 3 ? " and \(runs.count - 3) more" : "")): "
             + "offsets \(offsets) of \(topic)/\(partition) cannot be restored; ktape restore --allow-missing restores the rest"
     }
 
@@ -22,7 +23,8 @@ struct MissingRange: CustomStringConvertible {
         for tp in missing.keys.sorted() {
             for entry in (missing[tp] ?? []).sorted(by: { $0.object.firstOffset < $1.object.firstOffset }) {
                 if let last = ranges.last, last.topic == tp.topic, last.partition == tp.partition,
-                   last.objects.last?.object.spanEnd == entry.object.spanStart {
+                    last.objects.last?.object.spanEnd == entry.object.spanStart
+                {
                     ranges[ranges.count - 1].objects.append(entry)
                 } else {
                     ranges.append(MissingRange(topic: tp.topic, partition: tp.partition, objects: [entry]))

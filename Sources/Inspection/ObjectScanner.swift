@@ -24,8 +24,10 @@ struct ObjectScan: Sendable {
 enum ObjectScanner {
     /// Throws only `StoreError` (the object could not be read); `decodeLine` gets each line and its
     /// 1-based number, and throws to mark the content damaged.
-    static func scan(_ key: String, store: any ObjectStore, gzip: Bool, chunkSize: Int, sha256: Bool = false,
-                     decodeLine: (UnsafeRawBufferPointer, Int) throws -> Void) async throws -> ObjectScan {
+    static func scan(
+        _ key: String, store: any ObjectStore, gzip: Bool, chunkSize: Int, sha256: Bool = false,
+        decodeLine: (UnsafeRawBufferPointer, Int) throws -> Void
+    ) async throws -> ObjectScan {
         var scan = ObjectScan()
         let hasher = sha256 ? SHA256Hasher() : nil
         var splitter = LineSplitter()
@@ -75,7 +77,8 @@ enum ObjectScanner {
             do { try gunzip.finish() } catch { scan.damage = "\(error)" }
         }
         if scan.damage == nil, let rest = splitter.finish(),
-           !rest.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+            !rest.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D })
+        {
             scan.damage = "line \(scan.lines + 1) has no newline: the object is truncated"
         }
         return scan

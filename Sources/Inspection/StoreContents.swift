@@ -35,8 +35,10 @@ public struct StoreContents: Sendable {
 
     /// Lists the topics dir and the runs folder and reads every manifest (`concurrency` at a time).
     /// Throws `InspectionError.store` when the store cannot be listed or a manifest fetched.
-    public static func load(store: any ObjectStore, layout: StoreLayout, concurrency: Int = 8,
-                            keepETags: Bool = false) async throws -> StoreContents {
+    public static func load(
+        store: any ObjectStore, layout: StoreLayout, concurrency: Int = 8,
+        keepETags: Bool = false
+    ) async throws -> StoreContents {
         // The listing is kept as sizes and keys only, page by page: ETags and times of a million
         // objects would stay in memory beside every manifest (ETags only for a stored-checksum check).
         var sizes: [String: Int64] = [:]
@@ -62,28 +64,35 @@ public struct StoreContents: Sendable {
             if layout.runID(fromKey: object.key) != nil { manifestKeys.append(object.key) } else { strays.append(object.key) }
         }
 
-        enum Fetched: Sendable { case run(Run), unreadable(ManifestError), failed(StoreError) }
+        enum Fetched: Sendable {
+            case run(Run)
+            case unreadable(ManifestError)
+            case failed(StoreError)
+        }
         var runs: [Run] = []
         var unreadable: [ManifestError] = []
         var failure: StoreError?
-        try await forEachConcurrently(manifestKeys, limit: concurrency, { key -> Fetched in
-            do {
-                let bytes = try await store.get(key)
-                return .run(Run(key: key, manifest: try RunManifest.decode(Data(bytes), name: key, layout: layout)))
-            } catch let error as ManifestError {
-                return .unreadable(error)
-            } catch let error as StoreError {
-                return .failed(error)
-            } catch {
-                return .unreadable(ManifestError(manifest: key, reason: "\(error)"))
-            }
-        }, collect: { fetched in
-            switch fetched {
-            case .run(let run): runs.append(run)
-            case .unreadable(let error): unreadable.append(error)
-            case .failed(let error): failure = failure ?? error
-            }
-        })
+        try await forEachConcurrently(
+            manifestKeys, limit: concurrency,
+            { key -> Fetched in
+                do {
+                    let bytes = try await store.get(key)
+                    return .run(Run(key: key, manifest: try RunManifest.decode(Data(bytes), name: key, layout: layout)))
+                } catch let error as ManifestError {
+                    return .unreadable(error)
+                } catch let error as StoreError {
+                    return .failed(error)
+                } catch {
+                    return .unreadable(ManifestError(manifest: key, reason: "\(error)"))
+                }
+            },
+            collect: { fetched in
+                switch fetched {
+                case .run(let run): runs.append(run)
+                case .unreadable(let error): unreadable.append(error)
+                case .failed(let error): failure = failure ?? error
+                }
+            })
         if let failure { throw InspectionError.store(failure) }
         var pruned = PrunedState()
         do {

@@ -144,7 +144,8 @@ extension StoreSummary {
         topicsDir = contents.layout.topicsDir
         runs = contents.runs.map(Self.run)
         orphans = contents.orphanKeys.map { Orphan(key: $0, bytes: contents.sizes[$0] ?? 0) }
-        strays = contents.index.rejected.map { Stray(key: $0.key, reason: $0.reason) }
+        strays =
+            contents.index.rejected.map { Stray(key: $0.key, reason: $0.reason) }
             + contents.strayRunKeys.map { Stray(key: $0, reason: "not a run manifest name (<run id>.json)") }
         if contents.hasManifests {
             source = .manifests
@@ -158,14 +159,16 @@ extension StoreSummary {
         }
         if !contents.elsewhere.isEmpty {
             let keys = contents.elsewhere.map(\.key)
-            elsewhere = Elsewhere(objects: keys.count, more: keys.count >= StoreContents.elsewhereLimit,
-                                  examples: Array(keys.prefix(5)),
-                                  suggestedTopicsDir: keys.lazy.compactMap { contents.layout.topicsDir(suggestedBy: $0) }.first)
+            elsewhere = Elsewhere(
+                objects: keys.count, more: keys.count >= StoreContents.elsewhereLimit,
+                examples: Array(keys.prefix(5)),
+                suggestedTopicsDir: keys.lazy.compactMap { contents.layout.topicsDir(suggestedBy: $0) }.first)
         }
         let records: Int64? = source == .manifests ? topics.reduce(0) { $0 + ($1.records ?? 0) } : nil
-        totals = Totals(topics: topics.count, partitions: topics.reduce(0) { $0 + $1.partitions.count },
-                        objects: topics.reduce(0) { $0 + $1.objects }, bytes: topics.reduce(0) { $0 + $1.bytes },
-                        records: records)
+        totals = Totals(
+            topics: topics.count, partitions: topics.reduce(0) { $0 + $1.partitions.count },
+            objects: topics.reduce(0) { $0 + $1.objects }, bytes: topics.reduce(0) { $0 + $1.bytes },
+            records: records)
     }
 
     /// The document `ls --json` prints: sorted keys, indented.
@@ -177,11 +180,12 @@ extension StoreSummary {
 
     private static func run(_ run: StoreContents.Run) -> Run {
         let m = run.manifest
-        return Run(runId: m.runId.rawValue, previousRunId: m.previousRunId?.rawValue, job: m.job, shard: m.shard,
-                   startedAt: Timestamps.rfc3339(m.startedAt), finishedAt: Timestamps.rfc3339(m.finishedAt),
-                   format: m.store.format.rawValue, compression: m.store.compression.rawValue,
-                   objects: m.objects.count, records: m.objects.reduce(0) { $0 + $1.recordCount },
-                   bytes: m.objects.reduce(0) { $0 + $1.byteSize })
+        return Run(
+            runId: m.runId.rawValue, previousRunId: m.previousRunId?.rawValue, job: m.job, shard: m.shard,
+            startedAt: Timestamps.rfc3339(m.startedAt), finishedAt: Timestamps.rfc3339(m.finishedAt),
+            format: m.store.format.rawValue, compression: m.store.compression.rawValue,
+            objects: m.objects.count, records: m.objects.reduce(0) { $0 + $1.recordCount },
+            bytes: m.objects.reduce(0) { $0 + $1.byteSize })
     }
 
     private static func topicsFromManifests(_ manifests: [RunManifest], pruned: PrunedState) -> [Topic] {
@@ -197,7 +201,8 @@ extension StoreSummary {
                 objects[tp, default: [:]][object.key] = object
             }
         }
-        let prunedAt = Dictionary(pruned.partitions.map { (TopicPartition($0.topic, $0.partition), $0.prunedAt) }, uniquingKeysWith: { a, _ in a })
+        let prunedAt = Dictionary(
+            pruned.partitions.map { (TopicPartition($0.topic, $0.partition), $0.prunedAt) }, uniquingKeysWith: { a, _ in a })
         let counts = Dictionary(manifests.latestTopics.map { ($0.name, $0.partitionCount) }, uniquingKeysWith: { _, last in last })
         let byTopic = Dictionary(grouping: records.keys, by: \.topic)
         return byTopic.keys.sorted().map { name in
@@ -205,19 +210,21 @@ extension StoreSummary {
                 let covered = records[tp] ?? []
                 let list = (objects[tp] ?? [:]).values.sorted { $0.firstOffset < $1.firstOffset }
                 let first = firstOffsets[tp]
-                return Partition(partition: tp.partition,
-                                 startOffset: max(covered.map(\.startOffset).min() ?? 0, first ?? .min),
-                                 endOffset: covered.map(\.endOffset).max() ?? 0,
-                                 lastObjectStartOffset: list.last?.firstOffset,
-                                 objects: list.count, bytes: list.reduce(0) { $0 + $1.byteSize },
-                                 records: list.reduce(0) { $0 + $1.recordCount },
-                                 gaps: covered.flatMap(\.gaps).filter { $0.end > first ?? .min }.sorted { $0.start < $1.start }
-                                     .map { Gap(start: $0.start, end: $0.end, reason: $0.reason.rawValue) },
-                                 prunedBefore: first, prunedAt: prunedAt[tp].map(Timestamps.rfc3339))
+                return Partition(
+                    partition: tp.partition,
+                    startOffset: max(covered.map(\.startOffset).min() ?? 0, first ?? .min),
+                    endOffset: covered.map(\.endOffset).max() ?? 0,
+                    lastObjectStartOffset: list.last?.firstOffset,
+                    objects: list.count, bytes: list.reduce(0) { $0 + $1.byteSize },
+                    records: list.reduce(0) { $0 + $1.recordCount },
+                    gaps: covered.flatMap(\.gaps).filter { $0.end > first ?? .min }.sorted { $0.start < $1.start }
+                        .map { Gap(start: $0.start, end: $0.end, reason: $0.reason.rawValue) },
+                    prunedBefore: first, prunedAt: prunedAt[tp].map(Timestamps.rfc3339))
             }
-            return Topic(name: name, partitionCount: counts[name], partitions: partitions,
-                         objects: partitions.reduce(0) { $0 + $1.objects }, bytes: partitions.reduce(0) { $0 + $1.bytes },
-                         records: partitions.reduce(0) { $0 + ($1.records ?? 0) })
+            return Topic(
+                name: name, partitionCount: counts[name], partitions: partitions,
+                objects: partitions.reduce(0) { $0 + $1.objects }, bytes: partitions.reduce(0) { $0 + $1.bytes },
+                records: partitions.reduce(0) { $0 + ($1.records ?? 0) })
         }
     }
 
@@ -226,13 +233,15 @@ extension StoreSummary {
             let partitions = contents.index.partitions(of: name).map { p -> Partition in
                 let entries = contents.index.entries(topic: name, partition: p)
                 let keys = entries.flatMap { [$0.key] + $0.companionKeys }
-                return Partition(partition: p, startOffset: entries.first?.object.startOffset ?? 0, endOffset: nil,
-                                 lastObjectStartOffset: entries.last?.object.startOffset, objects: entries.count,
-                                 bytes: keys.reduce(0) { $0 + (contents.sizes[$1] ?? 0) }, records: nil, gaps: [])
+                return Partition(
+                    partition: p, startOffset: entries.first?.object.startOffset ?? 0, endOffset: nil,
+                    lastObjectStartOffset: entries.last?.object.startOffset, objects: entries.count,
+                    bytes: keys.reduce(0) { $0 + (contents.sizes[$1] ?? 0) }, records: nil, gaps: [])
             }
-            return Topic(name: name, partitionCount: nil, partitions: partitions,
-                         objects: partitions.reduce(0) { $0 + $1.objects }, bytes: partitions.reduce(0) { $0 + $1.bytes },
-                         records: nil)
+            return Topic(
+                name: name, partitionCount: nil, partitions: partitions,
+                objects: partitions.reduce(0) { $0 + $1.objects }, bytes: partitions.reduce(0) { $0 + $1.bytes },
+                records: nil)
         }
     }
 }

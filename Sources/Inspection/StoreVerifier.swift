@@ -31,20 +31,27 @@ public struct StoreVerifier: Sendable {
         }
 
         let targets = structure.targets
-        if options.storedChecksums { return try await compareStoredChecksums(targets, contents: contents, report: report, progress: progress) }
-        var state = VerifyProgress(objectsDone: 0, objectsTotal: targets.count, bytesDone: 0,
-                                   bytesTotal: targets.reduce(0) { $0 + (contents.sizes[$1.key] ?? 0) })
+        if options.storedChecksums {
+            return try await compareStoredChecksums(targets, contents: contents, report: report, progress: progress)
+        }
+        var state = VerifyProgress(
+            objectsDone: 0, objectsTotal: targets.count, bytesDone: 0,
+            bytesTotal: targets.reduce(0) { $0 + (contents.sizes[$1.key] ?? 0) })
         progress(state)
         var results: [DataCheckResult] = []
-        let store = self.store, chunkSize = options.chunkSize
-        try await forEachConcurrently(targets, limit: options.concurrency, { target in
-            await DataObjectCheck.run(target, store: store, chunkSize: chunkSize)
-        }, collect: { result in
-            results.append(result)
-            state.objectsDone += 1
-            state.bytesDone += result.bytes
-            progress(state)
-        })
+        let store = self.store
+        let chunkSize = options.chunkSize
+        try await forEachConcurrently(
+            targets, limit: options.concurrency,
+            { target in
+                await DataObjectCheck.run(target, store: store, chunkSize: chunkSize)
+            },
+            collect: { result in
+                results.append(result)
+                state.objectsDone += 1
+                state.bytesDone += result.bytes
+                progress(state)
+            })
 
         // Completion order varies with concurrency; the report does not.
         results.sort { $0.target.key < $1.target.key }
@@ -59,27 +66,37 @@ public struct StoreVerifier: Sendable {
         return report
     }
 
-    private func compareStoredChecksums(_ targets: [DataTarget], contents: StoreContents, report: VerifyReport,
-                                        progress: @escaping @Sendable (VerifyProgress) -> Void) async throws -> VerifyReport {
+    private func compareStoredChecksums(
+        _ targets: [DataTarget], contents: StoreContents, report: VerifyReport,
+        progress: @escaping @Sendable (VerifyProgress) -> Void
+    ) async throws -> VerifyReport {
         var report = report
         guard contents.hasManifests else {
-            report.problems.append(VerifyFinding(.data, contents.location, "no manifests: the stored checksums have nothing to be "
-                + "compared with (a Confluent sink's bucket has none); run verify without --stored-checksums to read every object"))
+            report.problems.append(
+                VerifyFinding(
+                    .data, contents.location,
+                    "no manifests: the stored checksums have nothing to be "
+                        + "compared with (a Confluent sink's bucket has none); run verify without --stored-checksums to read every object"))
             return report
         }
         if targets.contains(where: { !$0.companionKeys.isEmpty }) {
-            report.notes.append("companions (.keys.json, .headers.json) were checked for presence only: manifests record no checksum for them")
+            report.notes.append(
+                "companions (.keys.json, .headers.json) were checked for presence only: manifests record no checksum for them")
         }
         let total = targets.count
         progress(VerifyProgress(objectsDone: 0, objectsTotal: total, bytesDone: 0, bytesTotal: 0))
-        let outcome = try await StoredChecksumCheck.run(targets, listedETags: contents.etags, store: store,
-                                                        concurrency: options.headConcurrency) { done in
+        let outcome = try await StoredChecksumCheck.run(
+            targets, listedETags: contents.etags, store: store,
+            concurrency: options.headConcurrency
+        ) { done in
             progress(VerifyProgress(objectsDone: done, objectsTotal: total, bytesDone: 0, bytesTotal: 0))
         }
         report.problems += outcome.findings
         report.storedChecksumsCompared = total
-        report.notes.append("\(VerifyReport.count(outcome.byETag, "object")) matched by the ETag in the listing (the one S3 gave ktape's upload), "
-            + "\(outcome.byRequest) by the checksum S3 keeps with \(outcome.byRequest == 1 ? "it" : "them") (a HEAD each); no data read")
+        report.notes.append(
+            "\(VerifyReport.count(outcome.byETag, "object")) matched by the ETag in the listing (the one S3 gave ktape's upload), "
+                + "\(outcome.byRequest) by the checksum S3 keeps with \(outcome.byRequest == 1 ? "it" : "them") (a HEAD each); no data read"
+        )
         return report
     }
 
@@ -103,8 +120,11 @@ public struct StoreVerifier: Sendable {
         let sorted = results.sorted { $0.target.name.startOffset < $1.target.name.startOffset }
         for (before, after) in zip(sorted, sorted.dropFirst()) {
             guard let last = before.lastOffset, let first = after.firstOffset ?? Optional(after.target.name.startOffset),
-                  first <= last else { continue }
-            findings.append(VerifyFinding(.data, "\(tp)", "\(after.target.key) starts at offset \(first), inside \(before.target.key) (which reaches \(last))"))
+                first <= last
+            else { continue }
+            findings.append(
+                VerifyFinding(
+                    .data, "\(tp)", "\(after.target.key) starts at offset \(first), inside \(before.target.key) (which reaches \(last))"))
         }
         return findings
     }

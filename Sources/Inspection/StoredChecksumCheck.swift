@@ -25,8 +25,10 @@ enum StoredChecksumCheck {
 
     /// Compares every target (`listedETags`: the ETags of the listing), `concurrency` HEADs at a time;
     /// findings in key order.
-    static func run(_ targets: [DataTarget], listedETags: [String: String], store: any ObjectStore, concurrency: Int,
-                    progress: @escaping @Sendable (Int) -> Void) async throws -> Outcome {
+    static func run(
+        _ targets: [DataTarget], listedETags: [String: String], store: any ObjectStore, concurrency: Int,
+        progress: @escaping @Sendable (Int) -> Void
+    ) async throws -> Outcome {
         var outcome = Outcome()
         var asked: [DataTarget] = []
         for target in targets {
@@ -34,12 +36,15 @@ enum StoredChecksumCheck {
         }
         progress(outcome.byETag)
         var findings: [(key: String, finding: VerifyFinding?)] = []
-        try await forEachConcurrently(asked, limit: concurrency, { target in
-            (target.key, await check(target, store: store))
-        }, collect: { result in
-            findings.append(result)
-            progress(outcome.byETag + findings.count)
-        })
+        try await forEachConcurrently(
+            asked, limit: concurrency,
+            { target in
+                (target.key, await check(target, store: store))
+            },
+            collect: { result in
+                findings.append(result)
+                progress(outcome.byETag + findings.count)
+            })
         outcome.byRequest = asked.count
         outcome.findings = findings.sorted { $0.key < $1.key }.compactMap(\.finding)
         return outcome
@@ -65,25 +70,33 @@ enum StoredChecksumCheck {
         }
         let manifestHas = expected.crc64nvme != nil ? "CRC64NVME" : "SHA-256"
         guard let stored = info.checksum else {
-            return VerifyFinding(.data, key, "the store keeps no checksum with it, so it cannot be checked without "
-                + "reading it (\(recordedBy) has its \(manifestHas)); run verify without --stored-checksums")
+            return VerifyFinding(
+                .data, key,
+                "the store keeps no checksum with it, so it cannot be checked without "
+                    + "reading it (\(recordedBy) has its \(manifestHas)); run verify without --stored-checksums")
         }
         switch (stored.algorithm, stored.isFullObject) {
         case ("CRC64NVME", true) where expected.crc64nvme != nil:
             guard stored.value == expected.crc64nvme else {
-                return VerifyFinding(.data, key, "the store's CRC64NVME \(stored.value) differs from \(recordedBy), \(expected.crc64nvme ?? ""): the object's bytes changed")
+                return VerifyFinding(
+                    .data, key,
+                    "the store's CRC64NVME \(stored.value) differs from \(recordedBy), \(expected.crc64nvme ?? ""): the object's bytes changed"
+                )
             }
             return nil
         case ("SHA256", true) where expected.crc64nvme == nil && expected.sha256 != nil:
             let hex = Data(base64Encoded: stored.value).map { $0.map { String(format: "%02x", $0) }.joined() }
             guard hex == expected.sha256 else {
-                return VerifyFinding(.data, key, "the store's SHA-256 \(stored.value) differs from \(recordedBy): the object's bytes changed")
+                return VerifyFinding(
+                    .data, key, "the store's SHA-256 \(stored.value) differs from \(recordedBy): the object's bytes changed")
             }
             return nil
         default:
-            return VerifyFinding(.data, key, "the store keeps a \(stored) checksum with it and \(recordedBy) has its "
-                + "\(manifestHas), so it cannot be checked without reading it (it was uploaded again by a tool that chose "
-                + "another checksum); run verify without --stored-checksums")
+            return VerifyFinding(
+                .data, key,
+                "the store keeps a \(stored) checksum with it and \(recordedBy) has its "
+                    + "\(manifestHas), so it cannot be checked without reading it (it was uploaded again by a tool that chose "
+                    + "another checksum); run verify without --stored-checksums")
         }
     }
 }

@@ -20,16 +20,21 @@ struct StructureCheck {
         let layout = contents.layout
 
         for key in contents.strayRunKeys { warning(key, "is in the runs folder but is not named <run id>.json") }
-        for rejected in contents.index.rejected { warning(rejected.key, "is under the topics dir but outside ktape's layout: \(rejected.reason)") }
+        for rejected in contents.index.rejected {
+            warning(rejected.key, "is under the topics dir but outside ktape's layout: \(rejected.reason)")
+        }
 
         guard contents.hasManifests else {
             if contents.index.partitions.isEmpty {
-                problem(contents.location, "no ktape manifests and no data objects under \(layout.topicsFolder): nothing to verify "
-                    + "(check --store, its prefix and --topics-dir)")
+                problem(
+                    contents.location,
+                    "no ktape manifests and no data objects under \(layout.topicsFolder): nothing to verify "
+                        + "(check --store, its prefix and --topics-dir)")
                 return
             }
-            notes.append("no manifests: every object is read and decoded, but sizes and checksums need manifests "
-                + "(a Confluent sink's bucket has none)")
+            notes.append(
+                "no manifests: every object is read and decoded, but sizes and checksums need manifests "
+                    + "(a Confluent sink's bucket has none)")
             for key in contents.index.orphanCompanions { warning(key, "is a companion with no data object beside it") }
             targets = contents.index.partitions.keys.sorted().flatMap { tp in
                 contents.index.entries(topic: tp.topic, partition: tp.partition).map {
@@ -58,15 +63,20 @@ struct StructureCheck {
                 problem(subject, text.hasPrefix(own) ? String(text.dropFirst(own.count)) : text)
             }
             guard manifest.store.topicsDir == layout.topicsDir else {
-                problem(subject, "wrote its objects under topics dir '\(manifest.store.topicsDir)', not '\(layout.topicsDir)'; "
-                    + "pass --topics-dir \(manifest.store.topicsDir)")
+                problem(
+                    subject,
+                    "wrote its objects under topics dir '\(manifest.store.topicsDir)', not '\(layout.topicsDir)'; "
+                        + "pass --topics-dir \(manifest.store.topicsDir)")
                 continue
             }
             for object in manifest.objects {
                 if contents.isPruned(object) {
                     if contents.sizes[object.key] != nil {
-                        warning(object.key, "was pruned (below offset \(contents.pruned.firstOffset(topic: object.topic, partition: object.partition)) of "
-                            + "\(object.topic)/\(object.partition)) but is still here: a prune stopped before deleting it; run ktape prune again")
+                        warning(
+                            object.key,
+                            "was pruned (below offset \(contents.pruned.firstOffset(topic: object.topic, partition: object.partition)) of "
+                                + "\(object.topic)/\(object.partition)) but is still here: a prune stopped before deleting it; run ktape prune again"
+                        )
                     }
                     continue
                 }
@@ -83,8 +93,9 @@ struct StructureCheck {
             problem(range.objects[0].object.key, range.description)
         }
         if !contents.pruned.partitions.isEmpty {
-            notes.append("\(VerifyReport.count(contents.pruned.partitions.count, "partition")) pruned: their offsets below the first kept "
-                + "are gone on purpose (ktape prune; ls shows where each starts)")
+            notes.append(
+                "\(VerifyReport.count(contents.pruned.partitions.count, "partition")) pruned: their offsets below the first kept "
+                    + "are gone on purpose (ktape prune; ls shows where each starts)")
         }
 
         for coverage in contents.manifests.continuityProblems(firstOffsets: contents.pruned.firstOffsets) {
@@ -96,8 +107,10 @@ struct StructureCheck {
     }
 
     /// Problems with one named object's presence and size, and the stage 2 target when it is worth reading.
-    private static func presence(of object: ManifestObject, run: RunID,
-                                 contents: StoreContents) -> ([VerifyFinding], DataTarget?) {
+    private static func presence(
+        of object: ManifestObject, run: RunID,
+        contents: StoreContents
+    ) -> ([VerifyFinding], DataTarget?) {
         var problems: [VerifyFinding] = []
         func problem(_ subject: String, _ message: String) { problems.append(VerifyFinding(.structure, subject, message)) }
         guard let size = contents.sizes[object.key] else {

@@ -10,7 +10,8 @@ extension StoreSummary {
         case .empty:
             return out + emptyText() + strayLines()
         case .listing:
-            out += "no ktape manifests: offsets below are objects' start offsets from the listing (a Confluent sink's layout); record counts are unknown\n"
+            out +=
+                "no ktape manifests: offsets below are objects' start offsets from the listing (a Confluent sink's layout); record counts are unknown\n"
         case .manifests:
             break
         }
@@ -19,17 +20,22 @@ extension StoreSummary {
         var rows = [["TOPIC", "PARTITION", "OFFSETS", "OBJECTS", "BYTES", "RECORDS", "GAPS"] + (anyPruned ? ["PRUNED"] : [])]
         for topic in topics {
             for p in topic.partitions {
-                let offsets = p.endOffset.map { "[\(p.startOffset), \($0))" }
+                let offsets =
+                    p.endOffset.map { "[\(p.startOffset), \($0))" }
                     ?? "\(p.startOffset)…\(p.lastObjectStartOffset.map(String.init) ?? "?")+"
                 let lost = p.gaps.filter { $0.reason == "retention" }.reduce(Int64(0)) { $0 + $1.end - $1.start }
                 let gaps = p.gaps.isEmpty ? "-" : "\(p.gaps.count)" + (lost > 0 ? " (\(lost) lost)" : "")
                 let pruned = p.prunedBefore.map { "below \($0) at \(p.prunedAt ?? "?")" } ?? "-"
-                rows.append([topic.name, "\(p.partition)", offsets, "\(p.objects)", ByteCount.rounded(p.bytes),
-                             p.records.map(String.init) ?? "?", gaps] + (anyPruned ? [pruned] : []))
+                rows.append(
+                    [
+                        topic.name, "\(p.partition)", offsets, "\(p.objects)", ByteCount.rounded(p.bytes),
+                        p.records.map(String.init) ?? "?", gaps
+                    ] + (anyPruned ? [pruned] : []))
             }
         }
         out += Self.align(rows)
-        out += "total: \(VerifyReport.count(totals.topics, "topic")), \(VerifyReport.count(totals.partitions, "partition")), "
+        out +=
+            "total: \(VerifyReport.count(totals.topics, "topic")), \(VerifyReport.count(totals.partitions, "partition")), "
             + "\(VerifyReport.count(totals.objects, "object")), \(ByteCount.rounded(totals.bytes))"
             + (totals.records.map { ", " + VerifyReport.count(Int($0), "record") } ?? "") + "\n"
 
@@ -37,8 +43,10 @@ extension StoreSummary {
             out += "\nruns (\(runs.count)):\n"
             var runRows = [["RUN", "SHARD", "STARTED", "FINISHED", "OBJECTS", "RECORDS", "PREVIOUS"]]
             for run in runs {
-                runRows.append([run.runId, run.shard, run.startedAt, run.finishedAt, "\(run.objects)", "\(run.records)",
-                                run.previousRunId ?? "-"])
+                runRows.append([
+                    run.runId, run.shard, run.startedAt, run.finishedAt, "\(run.objects)", "\(run.records)",
+                    run.previousRunId ?? "-"
+                ])
             }
             out += Self.align(runRows)
         }
@@ -58,7 +66,8 @@ extension StoreSummary {
         }
         guard let elsewhere else { return "no ktape manifests and no objects under \(topicsDir)/: nothing is stored here\n" }
         let count = "\(elsewhere.objects)\(elsewhere.more ? "+" : "") object\(elsewhere.objects == 1 ? "" : "s")"
-        var text = "no ktape manifests and no objects under \(topicsDir)/, but the store holds \(count) elsewhere, e.g.:\n"
+        var text =
+            "no ktape manifests and no objects under \(topicsDir)/, but the store holds \(count) elsewhere, e.g.:\n"
             + elsewhere.examples.map { "  \($0)\n" }.joined()
         if let dir = elsewhere.suggestedTopicsDir {
             text += "some are data objects under \(dir)/: list them with --topics-dir \(dir)\n"

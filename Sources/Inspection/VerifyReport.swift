@@ -50,7 +50,8 @@ public struct VerifyReport: Sendable {
 
     /// One summary line: what was checked and how it went.
     public var summaryLine: String {
-        let what = storedChecksumsCompared > 0 && objectsChecked == 0
+        let what =
+            storedChecksumsCompared > 0 && objectsChecked == 0
             ? "\(Self.count(runs, "run")), \(Self.count(storedChecksumsCompared, "object")) checked by stored checksums (no data read)"
             : "\(Self.count(runs, "run")), \(Self.count(objectsChecked, "object")) (+\(companionsChecked) companions), "
                 + "\(ByteCount.rounded(bytesRead)), \(Self.count(Int(recordsChecked), "record")) checked"

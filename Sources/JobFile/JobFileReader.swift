@@ -57,10 +57,11 @@ public enum JobFileReader {
             }
             return .scalar(scalar.string)
         case .sequence(let sequence):
-            return .list(try sequence.map { item in
-                guard case .scalar(let scalar) = item else { throw fail("list items must be single values") }
-                return scalar.string
-            })
+            return .list(
+                try sequence.map { item in
+                    guard case .scalar(let scalar) = item else { throw fail("list items must be single values") }
+                    return scalar.string
+                })
         case .mapping(let mapping):
             var map: [String: String] = [:]
             for (name, value) in mapping {
@@ -95,7 +96,7 @@ public struct JobFileError: Error, Equatable, Sendable, CustomStringConvertible 
         self.path = path
         switch yamlError {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
+            .composer(let context, let problem, let mark, _):
             line = mark.line
             reason = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
         case .duplicatedKeysInMapping(let duplicates, let context):

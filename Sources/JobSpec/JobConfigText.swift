@@ -41,12 +41,14 @@ extension JobSpec {
 /// (a double-quoted YAML scalar accepts them).
 enum YAMLText {
     static func scalar(_ text: String) -> String {
-        let plain = !text.isEmpty && text.unicodeScalars.allSatisfy { scalar in
-            switch scalar {
-            case "a"..."z", "A"..."Z", "0"..."9", ".", "_", "-", "/", "+", "=", "*": return true
-            default: return false
-            }
-        } && !["-", "*"].contains(String(text.prefix(1)))
+        let plain =
+            !text.isEmpty
+            && text.unicodeScalars.allSatisfy { scalar in
+                switch scalar {
+                case "a"..."z", "A"..."Z", "0"..."9", ".", "_", "-", "/", "+", "=", "*": return true
+                default: return false
+                }
+            } && !["-", "*"].contains(String(text.prefix(1)))
         if plain { return text }
         var out = "\""
         for scalar in text.unicodeScalars {

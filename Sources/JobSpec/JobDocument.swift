@@ -88,7 +88,8 @@ public struct JobDocument: Equatable, Sendable {
         var merged = self
         for (key, entry) in overrides.entries {
             if key == JobKey.kafkaProperty.rawValue, case .map(let base)? = entries[key]?.value,
-               case .map(let over) = entry.value {
+                case .map(let over) = entry.value
+            {
                 merged.set(JobEntry(key: key, value: .map(base.merging(over) { _, new in new }), origin: entry.origin))
             } else {
                 merged.set(entry)

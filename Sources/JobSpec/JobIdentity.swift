@@ -26,7 +26,7 @@ extension BackupSettings {
             "compression=\(compression.value.rawValue)",
             "store-keys=\(storeKeys.value)",
             "store-headers=\(storeHeaders.value)",
-            "on-invalid-json=\(onInvalidJSON.value.rawValue)",
+            "on-invalid-json=\(onInvalidJSON.value.rawValue)"
         ].joined(separator: "\n") + "\n"
     }
 }

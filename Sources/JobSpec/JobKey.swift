@@ -90,15 +90,17 @@ public enum JobKey: String, CaseIterable, Sendable {
 
     public var scope: JobScope {
         switch self {
-        case .bootstrapServers, .kafkaProperty, .store, .endpointURL, .region, .profile, .addressingStyle, .topicsDir, .logFormat, .summaryJSON,
-             .metricsFile, .metricsPushURL, .verbose, .mskIAM, .stallTimeout, .consumerGroups, .sse, .sseKMSKeyID, .acl, .expectedBucketOwner:
+        case .bootstrapServers, .kafkaProperty, .store, .endpointURL, .region, .profile, .addressingStyle, .topicsDir, .logFormat,
+            .summaryJSON,
+            .metricsFile, .metricsPushURL, .verbose, .mskIAM, .stallTimeout, .consumerGroups, .sse, .sseKMSKeyID, .acl,
+            .expectedBucketOwner:
             return .common
         case .topics, .topicsRegex, .format, .compression, .compressionLevel, .flushSize, .partSize, .maxObjectBytes, .maxOpenObjects,
-             .concurrency, .onInvalidJSON, .storeKeys, .storeHeaders, .groupID, .shard, .storageClass,
-             .objectLockMode, .objectLockRetainDays:
+            .concurrency, .onInvalidJSON, .storeKeys, .storeHeaders, .groupID, .shard, .storageClass,
+            .objectLockMode, .objectLockRetainDays:
             return .backup
         case .topicRegexList, .renameRegex, .renameReplacement, .createTopics, .dryRun, .fromTime, .toTime, .asOf,
-             .replicationFactor, .stateDir, .repartition, .allowMissing:
+            .replicationFactor, .stateDir, .repartition, .allowMissing:
             return .restore
         case .json:
             return .inspect
@@ -142,7 +144,8 @@ public enum JobKey: String, CaseIterable, Sendable {
     }
 
     static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
+        let a = Array(a)
+        let b = Array(b)
         if a.isEmpty { return b.count }
         var row = Array(0...b.count)
         for i in 1...a.count {

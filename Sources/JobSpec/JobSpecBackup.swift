@@ -20,8 +20,10 @@ extension JobSpec {
         let storeHeaders = try r.bool(.storeHeaders)
         if format.value != .confluentJSON {
             // Only values that would change behaviour are refused, so a printed config reads back.
-            for (key, used) in [(JobKey.storeKeys, storeKeys.value), (.storeHeaders, storeHeaders.value),
-                                (.onInvalidJSON, onInvalid.value == .skip)] where used {
+            for (key, used) in [
+                (JobKey.storeKeys, storeKeys.value), (.storeHeaders, storeHeaders.value),
+                (.onInvalidJSON, onInvalid.value == .skip)
+            ] where used {
                 throw r.error(key, "only applies with format: confluent-json (format is \(format.value.rawValue), \(format.origin))")
             }
         }
@@ -31,7 +33,9 @@ extension JobSpec {
         if level.value > 9 { throw r.error(.compressionLevel, "must be at most 9 (got \(level.value))") }
         // Refused only where it would be ignored and is not the default, so a printed config reads back.
         if level.value != BackupSettings.defaultCompressionLevel, compression.value != .gzip {
-            throw r.error(.compressionLevel, "only applies with compression: gzip (compression is \(compression.value.rawValue), \(compression.origin))")
+            throw r.error(
+                .compressionLevel,
+                "only applies with compression: gzip (compression is \(compression.value.rawValue), \(compression.origin))")
         }
 
         let partSize = try r.bytes(.partSize)
@@ -46,7 +50,10 @@ extension JobSpec {
             throw r.error(.maxObjectBytes, "must be at least part-size \(ByteCount.describe(partSize.value)) (got \(maxObject.value))")
         }
         if maxObject.value > partSize.value * Int64(MultipartLimits.maxParts) {
-            throw r.error(.maxObjectBytes, "must be at most part-size × 10000 parts = \(ByteCount.describe(partSize.value * Int64(MultipartLimits.maxParts))) (got \(maxObject.value))")
+            throw r.error(
+                .maxObjectBytes,
+                "must be at most part-size × 10000 parts = \(ByteCount.describe(partSize.value * Int64(MultipartLimits.maxParts))) (got \(maxObject.value))"
+            )
         }
 
         let groupID = try r.nonEmpty(.groupID)
@@ -124,7 +131,10 @@ extension JobSpec {
         if repartition.value, r.entry(.consumerGroups) != nil {
             // A group's offset points into one source partition; once records change partitions no
             // target offset means "everything before it was read", in any partition.
-            throw r.error(.repartition, "cannot be combined with consumer-groups: offsets cannot be translated once records change partitions (restore the groups' topics without repartition, or let the groups start from a reset offset)")
+            throw r.error(
+                .repartition,
+                "cannot be combined with consumer-groups: offsets cannot be translated once records change partitions (restore the groups' topics without repartition, or let the groups start from a reset offset)"
+            )
         }
         return RestoreSettings(
             topicRegexList: list, rename: rename, createTopics: try r.bool(.createTopics), dryRun: try r.bool(.dryRun),

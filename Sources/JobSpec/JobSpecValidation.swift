@@ -25,15 +25,18 @@ extension JobSpec {
                 throw JobSpecError(location: entry.origin.locate(entry.key), reason: "unknown setting\(hint)")
             }
             guard command.accepts(key) else {
-                throw JobSpecError(location: entry.origin.locate(entry.key),
-                                   reason: "is a \(key.scope.rawValue) setting; \(command.rawValue) does not use it")
+                throw JobSpecError(
+                    location: entry.origin.locate(entry.key),
+                    reason: "is a \(key.scope.rawValue) setting; \(command.rawValue) does not use it")
             }
         }
     }
 
     static func readCommon(_ r: SettingsReader, command: JobCommand) throws -> CommonSettings {
         let needsKafka = command == .backup || command == .restore
-        let bootstrap = needsKafka ? try r.required(.bootstrapServers, "(the Kafka cluster to \(command == .backup ? "read" : "write"))")
+        let bootstrap =
+            needsKafka
+            ? try r.required(.bootstrapServers, "(the Kafka cluster to \(command == .backup ? "read" : "write"))")
             : try r.nonEmpty(.bootstrapServers)
         let store = try r.required(.store, "(s3://bucket[/prefix], file:///path or a directory)")
         let location: StoreLocation
@@ -59,7 +62,9 @@ extension JobSpec {
             }
             let authority = value.split(separator: "/", omittingEmptySubsequences: true).dropFirst().first ?? ""
             // A password in the URL would be printed by --print-config and logs; S3 takes keys from the credential chain.
-            if authority.contains("@") { throw r.error(.endpointURL, "must not carry user:password@; credentials come from the AWS credential chain") }
+            if authority.contains("@") {
+                throw r.error(.endpointURL, "must not carry user:password@; credentials come from the AWS credential chain")
+            }
             if authority.isEmpty || authority.contains(where: { $0 == " " || $0 == "\\" }) {
                 throw r.error(.endpointURL, "has no valid host (got '\(value)')")
             }
@@ -76,7 +81,8 @@ extension JobSpec {
             if authority.isEmpty { throw r.error(.metricsPushURL, "has no host (got '\(value)')") }
         }
         if let region = try r.nonEmpty(.region),
-           !region.value.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }) {
+            !region.value.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" })
+        {
             // The region becomes part of the S3 host name: nothing but a-z, 0-9 and '-' may go there.
             throw r.error(.region, "must look like eu-west-1 (lower-case letters, digits, '-'; got '\(region.value)')")
         }

@@ -22,7 +22,7 @@ public enum StorageClass: String, Sendable, CaseIterable {
     /// Classes S3 has that ktape refuses, with the reason.
     public static let refused: [String: String] = [
         "GLACIER": "objects in GLACIER must be thawed before restore or verify can read them",
-        "DEEP_ARCHIVE": "objects in DEEP_ARCHIVE must be thawed before restore or verify can read them",
+        "DEEP_ARCHIVE": "objects in DEEP_ARCHIVE must be thawed before restore or verify can read them"
     ]
 }
 
@@ -52,8 +52,9 @@ public struct ShardAssignment: Equatable, Sendable, CustomStringConvertible {
     public init?(parsing text: String) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, let index = Int(parts[0].trimmingCharacters(in: .whitespaces)),
-              let count = Int(parts[1].trimmingCharacters(in: .whitespaces)),
-              count >= 1, index >= 0, index < count else { return nil }
+            let count = Int(parts[1].trimmingCharacters(in: .whitespaces)),
+            count >= 1, index >= 0, index < count
+        else { return nil }
         self.index = index
         self.count = count
     }
@@ -108,13 +109,17 @@ public enum StoreLocation: Hashable, Sendable, CustomStringConvertible {
         if let scheme = urlScheme(trimmed) {
             switch scheme.lowercased() {
             case "s3": return .failure(StoreLocationProblem(text: "'\(text)' is not an S3 URL: write s3://bucket[/prefix]"))
-            case "file": return .failure(StoreLocationProblem(text: "'\(text)' is not a file URL: write file:///absolute/path, or the path alone"))
+            case "file":
+                return .failure(StoreLocationProblem(text: "'\(text)' is not a file URL: write file:///absolute/path, or the path alone"))
             default: return .failure(StoreLocationProblem(text: "scheme '\(scheme)' is not supported (use s3://, file:// or a path)"))
             }
         }
         if let first = trimmed.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).first,
-           ["s3", "file"].contains(first.lowercased()), trimmed.contains("//") {
-            return .failure(StoreLocationProblem(text: "'\(text)' looks like a mistyped \(first.lowercased()):// URL; for a directory of that name write ./\(trimmed)"))
+            ["s3", "file"].contains(first.lowercased()), trimmed.contains("//")
+        {
+            return .failure(
+                StoreLocationProblem(
+                    text: "'\(text)' looks like a mistyped \(first.lowercased()):// URL; for a directory of that name write ./\(trimmed)"))
         }
         return .success(.directory(path: trimmed))
     }
@@ -126,7 +131,7 @@ public enum StoreLocation: Hashable, Sendable, CustomStringConvertible {
         let scheme = text[..<colon]
         func isLetter(_ c: Unicode.Scalar) -> Bool { ("a"..."z").contains(c) || ("A"..."Z").contains(c) }
         guard let first = scheme.unicodeScalars.first, isLetter(first),
-              scheme.unicodeScalars.allSatisfy({ isLetter($0) || ("0"..."9").contains($0) || "+.-".unicodeScalars.contains($0) })
+            scheme.unicodeScalars.allSatisfy({ isLetter($0) || ("0"..."9").contains($0) || "+.-".unicodeScalars.contains($0) })
         else { return nil }
         return String(scheme)
     }
@@ -166,7 +171,7 @@ public enum ByteCount {
     static let units: [String: Int64] = [
         "": 1, "b": 1,
         "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40,
-        "kb": 1_000, "mb": 1_000_000, "gb": 1_000_000_000, "tb": 1_000_000_000_000,
+        "kb": 1_000, "mb": 1_000_000, "gb": 1_000_000_000, "tb": 1_000_000_000_000
     ]
 
     /// The byte count, or nil when `text` is not an integer with an optional known unit.

@@ -4,9 +4,11 @@ import Layout
 /// librdkafka 2.16 client meets a 2.0.2 mock cluster's empty partitions), one watermark query each.
 /// Only a partition that neither way can read fails the call.
 enum EndOffsets {
-    static func read(_ partitions: [TopicPartition],
-                     batched: ([TopicPartition]) throws -> [TopicPartition: Int64?],
-                     single: (TopicPartition) throws -> Int64) throws -> [TopicPartition: Int64] {
+    static func read(
+        _ partitions: [TopicPartition],
+        batched: ([TopicPartition]) throws -> [TopicPartition: Int64?],
+        single: (TopicPartition) throws -> Int64
+    ) throws -> [TopicPartition: Int64] {
         let found: [TopicPartition: Int64?]
         do {
             found = try batched(partitions)

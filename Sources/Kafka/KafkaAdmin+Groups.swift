@@ -14,24 +14,28 @@ extension KafkaAdmin {
                 // Tell "no broker answers" apart from "brokers answer, but not this".
                 try client.checkReachable(timeoutMilliseconds: 1000)
             }
-            let kind: KafkaError.Kind = [.unsupportedFeature, .unsupportedVersion].contains(code)
+            let kind: KafkaError.Kind =
+                [.unsupportedFeature, .unsupportedVersion].contains(code)
                 ? .unsupported(operation: "ListGroups") : .librdkafka
             throw KafkaError(kind, code: code, operation: "list consumer groups")
         }
         guard let groups = list?.pointee else { return [] }
         return (0..<Int(groups.group_cnt)).map { index in
             let group = groups.groups[index]
-            return KafkaGroupListing(name: group.group.map { String(cString: $0) } ?? "",
-                                     state: group.state.map { String(cString: $0) } ?? "",
-                                     protocolType: group.protocol_type.map { String(cString: $0) } ?? "",
-                                     memberCount: Int(group.member_cnt))
+            return KafkaGroupListing(
+                name: group.group.map { String(cString: $0) } ?? "",
+                state: group.state.map { String(cString: $0) } ?? "",
+                protocolType: group.protocol_type.map { String(cString: $0) } ?? "",
+                memberCount: Int(group.member_cnt))
         }.sorted { $0.name < $1.name }
     }
 
     /// The offsets `group` has committed for `partitions` (nil where it has none), read through a consumer
     /// with that group.id that never joins the group.
-    public func committedOffsets(group: String, partitions: [TopicPartition],
-                                 timeoutMilliseconds: Int32 = 10_000) throws -> [TopicPartition: Int64?] {
+    public func committedOffsets(
+        group: String, partitions: [TopicPartition],
+        timeoutMilliseconds: Int32 = 10_000
+    ) throws -> [TopicPartition: Int64?] {
         let consumer = try groupClient(group)
         let list = TopicPartitionList(capacity: partitions.count)
         for partition in partitions { list.add(partition, offset: LogicalOffset.invalid) }
@@ -42,8 +46,9 @@ extension KafkaAdmin {
         var result = [TopicPartition: Int64?]()
         for element in list.elements {
             guard element.error == .noError else {
-                throw KafkaError(code: element.error, operation: "read committed offsets of group \(group)",
-                                 topic: element.topicPartition.topic, partition: element.topicPartition.partition)
+                throw KafkaError(
+                    code: element.error, operation: "read committed offsets of group \(group)",
+                    topic: element.topicPartition.topic, partition: element.topicPartition.partition)
             }
             let offset: Int64? = element.offset >= 0 ? element.offset : nil
             result[element.topicPartition] = .some(offset)
@@ -53,8 +58,10 @@ extension KafkaAdmin {
 
     /// Commits `offsets` (the next offset to read, per partition) for `group`, without joining it.
     /// Brokers refuse this while the group has active members; that refusal names the group.
-    public func commitOffsets(group: String, offsets: [TopicPartition: Int64],
-                              timeoutMilliseconds: Int32 = 10_000) throws {
+    public func commitOffsets(
+        group: String, offsets: [TopicPartition: Int64],
+        timeoutMilliseconds: Int32 = 10_000
+    ) throws {
         let consumer = try groupClient(group)
         let list = TopicPartitionList(capacity: offsets.count)
         for (partition, offset) in offsets.sorted(by: { ($0.key.topic, $0.key.partition) < ($1.key.topic, $1.key.partition) }) {
@@ -64,19 +71,23 @@ extension KafkaAdmin {
         let operation = "commit offsets of group \(group)"
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
             let code = KafkaError.Code(err)
-            let active: [rd_kafka_resp_err_t] = [RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID, RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION,
-                                                 RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS]
+            let active: [rd_kafka_resp_err_t] = [
+                RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID, RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION,
+                RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS
+            ]
             let detail = active.contains(err) ? "the group has active members (\(code.message))" : code.message
             throw KafkaError(code: code, operation: operation, detail: detail)
         }
         for element in list.elements where element.error != .noError {
-            throw KafkaError(code: element.error, operation: operation,
-                             topic: element.topicPartition.topic, partition: element.topicPartition.partition)
+            throw KafkaError(
+                code: element.error, operation: operation,
+                topic: element.topicPartition.topic, partition: element.topicPartition.partition)
         }
     }
 
     private func groupClient(_ group: String) throws -> RDKafkaClient {
-        try RDKafkaClient(type: RD_KAFKA_CONSUMER, config: configForGroups,
-                          defaults: [("group.id", group), ("enable.auto.commit", "false")])
+        try RDKafkaClient(
+            type: RD_KAFKA_CONSUMER, config: configForGroups,
+            defaults: [("group.id", group), ("enable.auto.commit", "false")])
     }
 }

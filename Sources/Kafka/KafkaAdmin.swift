@@ -39,18 +39,23 @@ public final class KafkaAdmin: Sendable {
     /// The end (high watermark) offset of each partition, asked of all leaders at once: one ListOffsets
     /// request per broker instead of one round trip per partition.
     public func endOffsets(_ partitions: [TopicPartition], timeoutMilliseconds: Int32 = 10_000) throws -> [TopicPartition: Int64] {
-        try EndOffsets.read(partitions, batched: { partitions in
-            // ListOffsets takes RD_KAFKA_OFFSET_END as "latest", as the watermark query sends it.
-            try self.client.offsets(forTimestamp: LogicalOffset.end, partitions: partitions, timeoutMilliseconds: timeoutMilliseconds)
-        }, single: { partition in
-            try self.client.watermarks(partition, timeoutMilliseconds: timeoutMilliseconds).high
-        })
+        try EndOffsets.read(
+            partitions,
+            batched: { partitions in
+                // ListOffsets takes RD_KAFKA_OFFSET_END as "latest", as the watermark query sends it.
+                try self.client.offsets(forTimestamp: LogicalOffset.end, partitions: partitions, timeoutMilliseconds: timeoutMilliseconds)
+            },
+            single: { partition in
+                try self.client.watermarks(partition, timeoutMilliseconds: timeoutMilliseconds).high
+            })
     }
 
     /// For each partition, the earliest offset with a timestamp at or after `timestamp` (ms since epoch),
     /// nil when there is none. An optimisation only: confirm by reading.
-    public func offsets(forTimestamp timestamp: Int64, partitions: [TopicPartition],
-                        timeoutMilliseconds: Int32 = 10_000) throws -> [TopicPartition: Int64?] {
+    public func offsets(
+        forTimestamp timestamp: Int64, partitions: [TopicPartition],
+        timeoutMilliseconds: Int32 = 10_000
+    ) throws -> [TopicPartition: Int64?] {
         try client.offsets(forTimestamp: timestamp, partitions: partitions, timeoutMilliseconds: timeoutMilliseconds)
     }
 
@@ -62,88 +67,109 @@ public final class KafkaAdmin: Sendable {
         defer { newTopics.withUnsafeMutableBufferPointer { rd_kafka_NewTopic_destroy_array($0.baseAddress, $0.count) } }
         for topic in topics {
             var errstr = [CChar](repeating: 0, count: 512)
-            guard let newTopic = rd_kafka_NewTopic_new(topic.name, topic.partitions, topic.replicationFactor,
-                                                       &errstr, errstr.count) else {
-                throw KafkaError(.invalidArgument, code: .invalidArgument, operation: "create topic",
-                                 detail: String(nulTerminated: errstr), topic: topic.name)
+            guard
+                let newTopic = rd_kafka_NewTopic_new(
+                    topic.name, topic.partitions, topic.replicationFactor,
+                    &errstr, errstr.count)
+            else {
+                throw KafkaError(
+                    .invalidArgument, code: .invalidArgument, operation: "create topic",
+                    detail: String(nulTerminated: errstr), topic: topic.name)
             }
             newTopics.append(newTopic)
             for (name, value) in topic.configs.sorted(by: { $0.key < $1.key }) {
-                try KafkaError.check(rd_kafka_NewTopic_set_config(newTopic, name, value),
-                                     "create topic (config \(name))", topic: topic.name)
+                try KafkaError.check(
+                    rd_kafka_NewTopic_set_config(newTopic, name, value),
+                    "create topic (config \(name))", topic: topic.name)
             }
         }
-        return try client.adminRequest("create topics", api: RD_KAFKA_ADMIN_OP_CREATETOPICS, apiName: "CreateTopics",
-                                       timeoutMilliseconds: timeoutMilliseconds, issue: { options, queue in
-            newTopics.withUnsafeMutableBufferPointer {
-                rd_kafka_CreateTopics(client.handle, $0.baseAddress, $0.count, options, queue)
-            }
-        }, read: { event in
-            var count = 0
-            guard let results = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count)
-            else { return [:] }
-            var failures = [String: KafkaError]()
-            for index in 0..<count {
-                guard let result = results[index] else { continue }
-                let err = rd_kafka_topic_result_error(result)
-                guard err != RD_KAFKA_RESP_ERR_NO_ERROR else { continue }
-                let name = String(cString: rd_kafka_topic_result_name(result))
-                let detail = rd_kafka_topic_result_error_string(result).map { String(cString: $0) }
-                    ?? KafkaError.Code(err).message
-                failures[name] = RDKafkaClient.adminError(KafkaError.Code(err), operation: "create topic",
-                                                          apiName: "CreateTopics", detail: detail, topic: name)
-            }
-            return failures
-        })
+        return try client.adminRequest(
+            "create topics", api: RD_KAFKA_ADMIN_OP_CREATETOPICS, apiName: "CreateTopics",
+            timeoutMilliseconds: timeoutMilliseconds,
+            issue: { options, queue in
+                newTopics.withUnsafeMutableBufferPointer {
+                    rd_kafka_CreateTopics(client.handle, $0.baseAddress, $0.count, options, queue)
+                }
+            },
+            read: { event in
+                var count = 0
+                guard let results = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count)
+                else { return [:] }
+                var failures = [String: KafkaError]()
+                for index in 0..<count {
+                    guard let result = results[index] else { continue }
+                    let err = rd_kafka_topic_result_error(result)
+                    guard err != RD_KAFKA_RESP_ERR_NO_ERROR else { continue }
+                    let name = String(cString: rd_kafka_topic_result_name(result))
+                    let detail =
+                        rd_kafka_topic_result_error_string(result).map { String(cString: $0) }
+                        ?? KafkaError.Code(err).message
+                    failures[name] = RDKafkaClient.adminError(
+                        KafkaError.Code(err), operation: "create topic",
+                        apiName: "CreateTopics", detail: detail, topic: name)
+                }
+                return failures
+            })
     }
 
     /// A topic's config entries (Admin API DescribeConfigs); kind `.unsupported` when the broker lacks it.
     public func describeTopicConfigs(_ topic: String, timeoutMilliseconds: Int32 = 10_000) throws -> [KafkaConfigEntry] {
-        try describeConfigs(RD_KAFKA_RESOURCE_TOPIC, name: topic, what: "topic \(topic)", topic: topic,
-                            timeoutMilliseconds: timeoutMilliseconds)
+        try describeConfigs(
+            RD_KAFKA_RESOURCE_TOPIC, name: topic, what: "topic \(topic)", topic: topic,
+            timeoutMilliseconds: timeoutMilliseconds)
     }
 
     /// A broker's config entries (its cluster-wide topic defaults among them, e.g. `log.retention.ms`).
     public func describeBrokerConfigs(_ broker: Int32, timeoutMilliseconds: Int32 = 10_000) throws -> [KafkaConfigEntry] {
-        try describeConfigs(RD_KAFKA_RESOURCE_BROKER, name: String(broker), what: "broker \(broker)", topic: nil,
-                            timeoutMilliseconds: timeoutMilliseconds)
+        try describeConfigs(
+            RD_KAFKA_RESOURCE_BROKER, name: String(broker), what: "broker \(broker)", topic: nil,
+            timeoutMilliseconds: timeoutMilliseconds)
     }
 
-    private func describeConfigs(_ type: rd_kafka_ResourceType_t, name: String, what: String, topic: String?,
-                                 timeoutMilliseconds: Int32) throws -> [KafkaConfigEntry] {
+    private func describeConfigs(
+        _ type: rd_kafka_ResourceType_t, name: String, what: String, topic: String?,
+        timeoutMilliseconds: Int32
+    ) throws -> [KafkaConfigEntry] {
         var resources: [OpaquePointer?] = [rd_kafka_ConfigResource_new(type, name)]
         defer { resources.withUnsafeMutableBufferPointer { rd_kafka_ConfigResource_destroy_array($0.baseAddress, $0.count) } }
-        return try client.adminRequest("describe configs of \(what)", api: RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS,
-                                       apiName: "DescribeConfigs",
-                                       timeoutMilliseconds: timeoutMilliseconds, issue: { options, queue in
-            resources.withUnsafeMutableBufferPointer {
-                rd_kafka_DescribeConfigs(client.handle, $0.baseAddress, $0.count, options, queue)
-            }
-        }, read: { event in
-            var count = 0
-            guard let results = rd_kafka_DescribeConfigs_result_resources(
-                rd_kafka_event_DescribeConfigs_result(event), &count), count > 0, let resource = results[0] else {
-                return []
-            }
-            let err = rd_kafka_ConfigResource_error(resource)
-            if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-                let detail = rd_kafka_ConfigResource_error_string(resource).map { String(cString: $0) }
-                    ?? KafkaError.Code(err).message
-                throw RDKafkaClient.adminError(KafkaError.Code(err), operation: "describe configs",
-                                               apiName: "DescribeConfigs", detail: detail, topic: topic)
-            }
-            var entryCount = 0
-            guard let entries = rd_kafka_ConfigResource_configs(resource, &entryCount) else { return [] }
-            return (0..<entryCount).compactMap { index in
-                guard let entry = entries[index] else { return nil }
-                return KafkaConfigEntry(
-                    name: String(cString: rd_kafka_ConfigEntry_name(entry)),
-                    value: rd_kafka_ConfigEntry_value(entry).map { String(cString: $0) },
-                    source: String(cString: rd_kafka_ConfigSource_name(rd_kafka_ConfigEntry_source(entry))),
-                    isDefault: rd_kafka_ConfigEntry_is_default(entry) != 0,
-                    isReadOnly: rd_kafka_ConfigEntry_is_read_only(entry) != 0,
-                    isSensitive: rd_kafka_ConfigEntry_is_sensitive(entry) != 0)
-            }
-        })
+        return try client.adminRequest(
+            "describe configs of \(what)", api: RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS,
+            apiName: "DescribeConfigs",
+            timeoutMilliseconds: timeoutMilliseconds,
+            issue: { options, queue in
+                resources.withUnsafeMutableBufferPointer {
+                    rd_kafka_DescribeConfigs(client.handle, $0.baseAddress, $0.count, options, queue)
+                }
+            },
+            read: { event in
+                var count = 0
+                guard
+                    let results = rd_kafka_DescribeConfigs_result_resources(
+                        rd_kafka_event_DescribeConfigs_result(event), &count), count > 0, let resource = results[0]
+                else {
+                    return []
+                }
+                let err = rd_kafka_ConfigResource_error(resource)
+                if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    let detail =
+                        rd_kafka_ConfigResource_error_string(resource).map { String(cString: $0) }
+                        ?? KafkaError.Code(err).message
+                    throw RDKafkaClient.adminError(
+                        KafkaError.Code(err), operation: "describe configs",
+                        apiName: "DescribeConfigs", detail: detail, topic: topic)
+                }
+                var entryCount = 0
+                guard let entries = rd_kafka_ConfigResource_configs(resource, &entryCount) else { return [] }
+                return (0..<entryCount).compactMap { index in
+                    guard let entry = entries[index] else { return nil }
+                    return KafkaConfigEntry(
+                        name: String(cString: rd_kafka_ConfigEntry_name(entry)),
+                        value: rd_kafka_ConfigEntry_value(entry).map { String(cString: $0) },
+                        source: String(cString: rd_kafka_ConfigSource_name(rd_kafka_ConfigEntry_source(entry))),
+                        isDefault: rd_kafka_ConfigEntry_is_default(entry) != 0,
+                        isReadOnly: rd_kafka_ConfigEntry_is_read_only(entry) != 0,
+                        isSensitive: rd_kafka_ConfigEntry_is_sensitive(entry) != 0)
+                }
+            })
     }
 }

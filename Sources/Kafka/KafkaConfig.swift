@@ -34,8 +34,9 @@ public struct KafkaConfig: Sendable {
     /// Sets a property given kcat-style as `key=value` (the value may itself contain `=`).
     public mutating func set(assignment: String) throws {
         guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
-            throw KafkaError(.invalidConfiguration(property: assignment), code: .invalidArgument,
-                             operation: "configure", detail: "expected key=value")
+            throw KafkaError(
+                .invalidConfiguration(property: assignment), code: .invalidArgument,
+                operation: "configure", detail: "expected key=value")
         }
         try set(String(assignment[..<equals]), String(assignment[assignment.index(after: equals)...]))
     }

@@ -9,8 +9,10 @@ extension KafkaError {
         if case .invalidConfiguration = kind { return true }
         if case .unreachable = kind, !isRetriable { return true }
         return [.authentication, .saslAuthenticationFailed, .ssl].contains(code)
-            || [RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED,
-                RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED].map(Code.init).contains(code)
+            || [
+                RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED,
+                RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED
+            ].map(Code.init).contains(code)
     }
 }
 

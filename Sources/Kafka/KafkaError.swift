@@ -80,11 +80,13 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
         /// Codes that a later attempt may cure, used when librdkafka gives no `rd_kafka_error_t` flags.
         var isTransient: Bool {
             [.timedOut, .transport, .allBrokersDown, .queueFull, .resolve, .messageTimedOut].contains(self)
-                || [RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE,
+                || [
+                    RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE,
                     RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
                     RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND, RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE,
                     RD_KAFKA_RESP_ERR_NOT_COORDINATOR, RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS,
-                    RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION].map(Code.init).contains(self)
+                    RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION
+                ].map(Code.init).contains(self)
         }
     }
 
@@ -116,10 +118,12 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
     /// says it, or as librdkafka reports it when `auto.offset.reset` is `error`.
     public var isOffsetReset: Bool { code == .offsetOutOfRange || code == .autoOffsetReset }
 
-    init(_ kind: Kind = .librdkafka, code: Code, operation: String, detail: String? = nil,
-         topic: String? = nil, partition: Int32? = nil, offset: Int64? = nil,
-         isFatal: Bool = false, isRetriable: Bool? = nil,
-         file: String = #fileID, line: Int = #line) {
+    init(
+        _ kind: Kind = .librdkafka, code: Code, operation: String, detail: String? = nil,
+        topic: String? = nil, partition: Int32? = nil, offset: Int64? = nil,
+        isFatal: Bool = false, isRetriable: Bool? = nil,
+        file: String = #fileID, line: Int = #line
+    ) {
         self.kind = kind
         self.code = code
         self.operation = operation
@@ -133,13 +137,16 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
     }
 
     /// Wraps an owned `rd_kafka_error_t`, destroying it.
-    init(consuming error: OpaquePointer, operation: String, topic: String? = nil, partition: Int32? = nil,
-         file: String = #fileID, line: Int = #line) {
+    init(
+        consuming error: OpaquePointer, operation: String, topic: String? = nil, partition: Int32? = nil,
+        file: String = #fileID, line: Int = #line
+    ) {
         defer { rd_kafka_error_destroy(error) }
-        self.init(code: Code(rd_kafka_error_code(error)), operation: operation,
-                  detail: String(cString: rd_kafka_error_string(error)), topic: topic, partition: partition,
-                  isFatal: rd_kafka_error_is_fatal(error) != 0,
-                  isRetriable: rd_kafka_error_is_retriable(error) != 0, file: file, line: line)
+        self.init(
+            code: Code(rd_kafka_error_code(error)), operation: operation,
+            detail: String(cString: rd_kafka_error_string(error)), topic: topic, partition: partition,
+            isFatal: rd_kafka_error_is_fatal(error) != 0,
+            isRetriable: rd_kafka_error_is_retriable(error) != 0, file: file, line: line)
     }
 
     /// One line: what was being done, where (topic, partition, offset), what went wrong, and the code's name.
@@ -166,16 +173,21 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
 
 extension KafkaError {
     /// Throws when `err` is not `NO_ERROR`.
-    static func check(_ err: rd_kafka_resp_err_t, _ operation: String, topic: String? = nil, partition: Int32? = nil,
-                      file: String = #fileID, line: Int = #line) throws {
+    static func check(
+        _ err: rd_kafka_resp_err_t, _ operation: String, topic: String? = nil, partition: Int32? = nil,
+        file: String = #fileID, line: Int = #line
+    ) throws {
         guard err != RD_KAFKA_RESP_ERR_NO_ERROR else { return }
-        throw KafkaError(code: Code(err), operation: operation, topic: topic, partition: partition,
-                         file: file, line: line)
+        throw KafkaError(
+            code: Code(err), operation: operation, topic: topic, partition: partition,
+            file: file, line: line)
     }
 
     /// Throws (consuming it) when `error` is non-nil.
-    static func check(_ error: OpaquePointer?, _ operation: String, topic: String? = nil,
-                      file: String = #fileID, line: Int = #line) throws {
+    static func check(
+        _ error: OpaquePointer?, _ operation: String, topic: String? = nil,
+        file: String = #fileID, line: Int = #line
+    ) throws {
         guard let error else { return }
         throw KafkaError(consuming: error, operation: operation, topic: topic, file: file, line: line)
     }

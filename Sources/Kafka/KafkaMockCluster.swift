@@ -39,8 +39,9 @@ public final class KafkaMockCluster: @unchecked Sendable {
 
     /// Creates a topic with `partitions` partitions, leaders spread over the brokers.
     public func createTopic(_ name: String, partitions: Int32, replicationFactor: Int32 = 1) throws {
-        try KafkaError.check(rd_kafka_mock_topic_create(cluster, name, partitions, replicationFactor),
-                             "create mock topic", topic: name)
+        try KafkaError.check(
+            rd_kafka_mock_topic_create(cluster, name, partitions, replicationFactor),
+            "create mock topic", topic: name)
     }
 
     /// Delays every answer of the brokers by `milliseconds` (0 removes the delay), as a slow network would.

@@ -18,7 +18,7 @@ public final class KafkaPartitionReader: @unchecked Sendable {
         ("enable.auto.commit", "false"),
         ("enable.auto.offset.store", "false"),
         ("enable.partition.eof", "true"),
-        ("auto.offset.reset", "error"),
+        ("auto.offset.reset", "error")
     ]
 
     /// The group.id an assign-only reader carries (it never joins the group or commits to it).
@@ -93,12 +93,16 @@ public final class KafkaPartitionReader: @unchecked Sendable {
     ///   checkpoint); called on the polling thread. By default the group's committed offset.
     /// - Parameter beforeRevoke: called with partitions being taken away, before they are given up, so
     ///   that work on them can finish before another member of the group is assigned them.
-    public func subscribe(topics: [String], startOffset: @escaping (TopicPartition) -> KafkaOffset = { _ in .stored },
-                          beforeRevoke: @escaping ([TopicPartition]) -> Void = { _ in }) throws {
+    public func subscribe(
+        topics: [String], startOffset: @escaping (TopicPartition) -> KafkaOffset = { _ in .stored },
+        beforeRevoke: @escaping ([TopicPartition]) -> Void = { _ in }
+    ) throws {
         client.state.startOffset = startOffset
         client.state.beforeRevoke = beforeRevoke
         let list = TopicPartitionList(capacity: topics.count)
-        for topic in topics { list.add(TopicPartition(topic: topic, partition: LogicalOffset.unassignedPartition), offset: LogicalOffset.invalid) }
+        for topic in topics {
+            list.add(TopicPartition(topic: topic, partition: LogicalOffset.unassignedPartition), offset: LogicalOffset.invalid)
+        }
         try KafkaError.check(rd_kafka_subscribe(client.handle, list.pointer), "subscribe")
     }
 
@@ -114,8 +118,10 @@ public final class KafkaPartitionReader: @unchecked Sendable {
     /// `maxEvents`, handing each to `body` in order. Records are borrowed views valid only during the call.
     /// Returns the number of events handed over (0 when the timeout passed with nothing).
     @discardableResult
-    public func poll(maxEvents: Int = 1000, timeoutMilliseconds: Int32,
-                     _ body: (KafkaReaderEvent<KafkaRecordView>) throws -> Void) throws -> Int {
+    public func poll(
+        maxEvents: Int = 1000, timeoutMilliseconds: Int32,
+        _ body: (KafkaReaderEvent<KafkaRecordView>) throws -> Void
+    ) throws -> Int {
         var handed = 0
         // Main-queue callbacks (error_cb) are served here; messages and rebalances come from the consumer queue.
         client.poll(timeoutMilliseconds: 0)
@@ -144,7 +150,10 @@ public final class KafkaPartitionReader: @unchecked Sendable {
             // Every message of the batch is destroyed, also those after one whose handling threw.
             defer { for index in next..<count { if let message = batch[index] { rd_kafka_message_destroy(message) } } }
             while next < count {
-                guard let message = batch[next] else { next += 1; continue }
+                guard let message = batch[next] else {
+                    next += 1
+                    continue
+                }
                 defer {
                     rd_kafka_message_destroy(message)
                     next += 1
@@ -189,41 +198,48 @@ public final class KafkaPartitionReader: @unchecked Sendable {
         default:
             let detail = rd_kafka_message_errstr(message).map { String(cString: $0) }
             let offset: Int64? = m.offset >= 0 ? m.offset : nil
-            return .error(KafkaError(code: KafkaError.Code(m.err), operation: "read", detail: detail,
-                                     topic: topic.isEmpty ? nil : topic, partition: m.rkt == nil ? nil : m.partition,
-                                     offset: offset))
+            return .error(
+                KafkaError(
+                    code: KafkaError.Code(m.err), operation: "read", detail: detail,
+                    topic: topic.isEmpty ? nil : topic, partition: m.rkt == nil ? nil : m.partition,
+                    offset: offset))
         }
     }
 
-    private static let rebalanceCallback: @convention(c) (OpaquePointer?, rd_kafka_resp_err_t,
-                                                           UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
-                                                           UnsafeMutableRawPointer?) -> Void = { handle, err, partitions, opaque in
-        guard let handle else { return }
-        let state = ClientState.from(opaque)
-        let assigned = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS
-        if assigned, let partitions, let startOffset = state?.startOffset {
-            for index in 0..<Int(partitions.pointee.cnt) {
-                let element = partitions.pointee.elems[index]
-                guard let topic = element.topic else { continue }
-                partitions.pointee.elems[index].offset =
-                    startOffset(TopicPartition(topic: String(cString: topic), partition: element.partition)).rawValue
+    private static let rebalanceCallback:
+        @convention(c) (
+            OpaquePointer?, rd_kafka_resp_err_t,
+            UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
+            UnsafeMutableRawPointer?
+        ) -> Void = { handle, err, partitions, opaque in
+            guard let handle else { return }
+            let state = ClientState.from(opaque)
+            let assigned = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS
+            if assigned, let partitions, let startOffset = state?.startOffset {
+                for index in 0..<Int(partitions.pointee.cnt) {
+                    let element = partitions.pointee.elems[index]
+                    guard let topic = element.topic else { continue }
+                    partitions.pointee.elems[index].offset =
+                        startOffset(TopicPartition(topic: String(cString: topic), partition: element.partition)).rawValue
+                }
             }
+            if !assigned, let partitions, let beforeRevoke = state?.beforeRevoke {
+                beforeRevoke(TopicPartitionList.elements(of: partitions).map(\.topicPartition))
+            }
+            // NULL when the group has no protocol yet (a consumer closed before it ever joined, e.g. with no
+            // coordinator reachable): eager, then, which is also what librdkafka does.
+            let cooperative = rd_kafka_rebalance_protocol(handle).map { String(cString: $0) } == "COOPERATIVE"
+            if cooperative {
+                let error =
+                    assigned
+                    ? rd_kafka_incremental_assign(handle, partitions)
+                    : rd_kafka_incremental_unassign(handle, partitions)
+                if let error { rd_kafka_error_destroy(error) }
+            } else {
+                _ = rd_kafka_assign(handle, assigned ? partitions : nil)
+            }
+            guard let state else { return }
+            let list = partitions.map { TopicPartitionList.elements(of: $0).map(\.topicPartition) } ?? []
+            state.record(ClientState.RebalanceEvent(assigned: assigned, partitions: list))
         }
-        if !assigned, let partitions, let beforeRevoke = state?.beforeRevoke {
-            beforeRevoke(TopicPartitionList.elements(of: partitions).map(\.topicPartition))
-        }
-        // NULL when the group has no protocol yet (a consumer closed before it ever joined, e.g. with no
-        // coordinator reachable): eager, then, which is also what librdkafka does.
-        let cooperative = rd_kafka_rebalance_protocol(handle).map { String(cString: $0) } == "COOPERATIVE"
-        if cooperative {
-            let error = assigned ? rd_kafka_incremental_assign(handle, partitions)
-                                 : rd_kafka_incremental_unassign(handle, partitions)
-            if let error { rd_kafka_error_destroy(error) }
-        } else {
-            _ = rd_kafka_assign(handle, assigned ? partitions : nil)
-        }
-        guard let state else { return }
-        let list = partitions.map { TopicPartitionList.elements(of: $0).map(\.topicPartition) } ?? []
-        state.record(ClientState.RebalanceEvent(assigned: assigned, partitions: list))
-    }
 }

@@ -22,8 +22,10 @@ public final class KafkaProducer: @unchecked Sendable {
     /// Makes a producer. Set `transactional.id` in `config` to use the transaction methods.
     /// - Parameter onDelivery: called once per produced record, on the polling thread.
     /// - Parameter whileQueueFull: called while a record waits for room in the local queue; throw to give up.
-    public init(config: KafkaConfig, onDelivery: @escaping (KafkaDeliveryReport) -> Void,
-                whileQueueFull: @escaping (_ startingToWait: Bool) throws -> Void = { _ in }) throws {
+    public init(
+        config: KafkaConfig, onDelivery: @escaping (KafkaDeliveryReport) -> Void,
+        whileQueueFull: @escaping (_ startingToWait: Bool) throws -> Void = { _ in }
+    ) throws {
         client = try RDKafkaClient(type: RD_KAFKA_PRODUCER, config: config, defaults: Self.defaultProperties) { conf in
             rd_kafka_conf_set_dr_msg_cb(conf, Self.deliveryCallback)
         }
@@ -43,8 +45,9 @@ public final class KafkaProducer: @unchecked Sendable {
         for name in topics where knownTopics[name] == nil {
             let handle = try topic(name).handle
             var metadata: UnsafePointer<rd_kafka_metadata>?
-            try KafkaError.check(rd_kafka_metadata(client.handle, 0, handle, &metadata, timeoutMilliseconds),
-                                 "read metadata", topic: name)
+            try KafkaError.check(
+                rd_kafka_metadata(client.handle, 0, handle, &metadata, timeoutMilliseconds),
+                "read metadata", topic: name)
             if let metadata { rd_kafka_metadata_destroy(metadata) }
         }
     }
@@ -58,8 +61,9 @@ public final class KafkaProducer: @unchecked Sendable {
     public func produce(_ record: KafkaProducerRecord, id: UInt64) throws {
         try Self.withOptionalBytes(record.key) { key in
             try Self.withOptionalBytes(record.value) { value in
-                try produce(topic: record.topic, partition: record.partition, key: key, value: value,
-                            headers: record.headers, timestamp: record.timestamp, id: id)
+                try produce(
+                    topic: record.topic, partition: record.partition, key: key, value: value,
+                    headers: record.headers, timestamp: record.timestamp, id: id)
             }
         }
     }
@@ -98,17 +102,22 @@ public final class KafkaProducer: @unchecked Sendable {
     /// values are always copied). With `copy` false, librdkafka reads the key and value in place
     /// until the record's delivery report, so they must stay valid and unchanged until then.
     /// When librdkafka's queue is full it polls (serving delivery reports) and retries.
-    public func produce(to topic: Topic, partition: Int32, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
-                        headerCount: Int, header: (Int) -> HeaderBytes, timestamp: Int64?, id: UInt64,
-                        copy: Bool = true) throws {
-        try produce(.handle(topic.handle), name: topic.name, partition: partition, key: key, value: value,
-                    headerCount: headerCount, header: header, timestamp: timestamp, id: id, copy: copy)
+    public func produce(
+        to topic: Topic, partition: Int32, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+        headerCount: Int, header: (Int) -> HeaderBytes, timestamp: Int64?, id: UInt64,
+        copy: Bool = true
+    ) throws {
+        try produce(
+            .handle(topic.handle), name: topic.name, partition: partition, key: key, value: value,
+            headerCount: headerCount, header: header, timestamp: timestamp, id: id, copy: copy)
     }
 
     /// Queues one record from borrowed bytes (copied before this returns). nil key/value is null; an
     /// empty buffer is empty. When librdkafka's queue is full it polls (serving delivery reports) and retries.
-    public func produce(topic: String, partition: Int32, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
-                        headers: [KafkaHeader], timestamp: Int64?, id: UInt64) throws {
+    public func produce(
+        topic: String, partition: Int32, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+        headers: [KafkaHeader], timestamp: Int64?, id: UInt64
+    ) throws {
         // Header names go into one NUL-separated buffer so their C strings live through the call.
         var names = [CChar]()
         var nameOffsets = [Int]()
@@ -119,10 +128,11 @@ public final class KafkaProducer: @unchecked Sendable {
         try names.withUnsafeBufferPointer { nameBuffer in
             try withHeaderValues(headers) { values in
                 try topic.withCString { topicName in
-                    try produce(.name(topicName), name: topic, partition: partition, key: key, value: value,
-                                headerCount: headers.count,
-                                header: { HeaderBytes(name: nameBuffer.baseAddress! + nameOffsets[$0], value: values[$0]) },
-                                timestamp: timestamp, id: id)
+                    try produce(
+                        .name(topicName), name: topic, partition: partition, key: key, value: value,
+                        headerCount: headers.count,
+                        header: { HeaderBytes(name: nameBuffer.baseAddress! + nameOffsets[$0], value: values[$0]) },
+                        timestamp: timestamp, id: id)
                 }
             }
         }
@@ -133,9 +143,11 @@ public final class KafkaProducer: @unchecked Sendable {
         case handle(OpaquePointer)
     }
 
-    private func produce(_ topic: TopicReference, name: String, partition: Int32, key: UnsafeRawBufferPointer?,
-                         value: UnsafeRawBufferPointer?, headerCount: Int, header: (Int) -> HeaderBytes,
-                         timestamp: Int64?, id: UInt64, copy: Bool = true) throws {
+    private func produce(
+        _ topic: TopicReference, name: String, partition: Int32, key: UnsafeRawBufferPointer?,
+        value: UnsafeRawBufferPointer?, headerCount: Int, header: (Int) -> HeaderBytes,
+        timestamp: Int64?, id: UInt64, copy: Bool = true
+    ) throws {
         // On the stack: a heap array here was one malloc and free per record.
         try withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 7 + headerCount) { buffer in
             var count = 0
@@ -151,10 +163,16 @@ public final class KafkaProducer: @unchecked Sendable {
             add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.i = copy ? RD_KAFKA_MSG_F_COPY : 0 }
             add(RD_KAFKA_VTYPE_OPAQUE) { $0.ptr = UnsafeMutableRawPointer(bitPattern: UInt(id)) }
             if let key {
-                add(RD_KAFKA_VTYPE_KEY) { $0.mem.ptr = Self.nonNull(key); $0.mem.size = key.count }
+                add(RD_KAFKA_VTYPE_KEY) {
+                    $0.mem.ptr = Self.nonNull(key)
+                    $0.mem.size = key.count
+                }
             }
             if let value {
-                add(RD_KAFKA_VTYPE_VALUE) { $0.mem.ptr = Self.nonNull(value); $0.mem.size = value.count }
+                add(RD_KAFKA_VTYPE_VALUE) {
+                    $0.mem.ptr = Self.nonNull(value)
+                    $0.mem.size = value.count
+                }
             }
             if let timestamp {
                 add(RD_KAFKA_VTYPE_TIMESTAMP) { $0.i64 = timestamp }
@@ -182,8 +200,9 @@ public final class KafkaProducer: @unchecked Sendable {
     public func flush(timeoutMilliseconds: Int32) throws {
         let err = rd_kafka_flush(client.handle, timeoutMilliseconds)
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            throw KafkaError(code: KafkaError.Code(err), operation: "flush producer",
-                             detail: "\(outqLength) records or requests still in flight after \(timeoutMilliseconds) ms")
+            throw KafkaError(
+                code: KafkaError.Code(err), operation: "flush producer",
+                detail: "\(outqLength) records or requests still in flight after \(timeoutMilliseconds) ms")
         }
     }
 
@@ -242,19 +261,23 @@ public final class KafkaProducer: @unchecked Sendable {
         return vu
     }
 
-    private static let deliveryCallback: @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = {
-        _, message, opaque in
-        guard let message, let state = ClientState.from(opaque), let handler = state.deliveryHandler else { return }
-        let m = message.pointee
-        let topic = m.rkt.map { state.deliveryTopics.name($0) } ?? ""
-        let id = UInt64(UInt(bitPattern: m._private))
-        let offset: Int64? = m.offset >= 0 ? m.offset : nil
-        var error: KafkaError?
-        if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            error = KafkaError(code: KafkaError.Code(m.err), operation: "deliver record \(id)", topic: topic,
-                               partition: m.partition, offset: offset)
+    private static let deliveryCallback:
+        @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = {
+            _, message, opaque in
+            guard let message, let state = ClientState.from(opaque), let handler = state.deliveryHandler else { return }
+            let m = message.pointee
+            let topic = m.rkt.map { state.deliveryTopics.name($0) } ?? ""
+            let id = UInt64(UInt(bitPattern: m._private))
+            let offset: Int64? = m.offset >= 0 ? m.offset : nil
+            var error: KafkaError?
+            if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                error = KafkaError(
+                    code: KafkaError.Code(m.err), operation: "deliver record \(id)", topic: topic,
+                    partition: m.partition, offset: offset)
+            }
+            handler(
+                KafkaDeliveryReport(
+                    id: id, topicPartition: TopicPartition(topic: topic, partition: m.partition),
+                    offset: error == nil ? offset : nil, error: error))
         }
-        handler(KafkaDeliveryReport(id: id, topicPartition: TopicPartition(topic: topic, partition: m.partition),
-                                    offset: error == nil ? offset : nil, error: error))
-    }
 }

@@ -16,8 +16,10 @@ public struct KafkaProducerRecord: Sendable, Hashable {
     public var timestamp: Int64?
 
     /// Describes one record to produce.
-    public init(topic: String, partition: Int32, key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader] = [],
-                timestamp: Int64? = nil) {
+    public init(
+        topic: String, partition: Int32, key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader] = [],
+        timestamp: Int64? = nil
+    ) {
         self.topic = topic
         self.partition = partition
         self.key = key

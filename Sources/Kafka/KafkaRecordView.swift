@@ -26,7 +26,9 @@ public struct KafkaRecordView {
         offset = m.offset
         var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
         let milliseconds = rd_kafka_message_timestamp(message, &type)
-        let kind: KafkaTimestamp.Kind = type == RD_KAFKA_TIMESTAMP_CREATE_TIME ? .createTime
+        let kind: KafkaTimestamp.Kind =
+            type == RD_KAFKA_TIMESTAMP_CREATE_TIME
+            ? .createTime
             : type == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME ? .logAppendTime : .notAvailable
         timestamp = KafkaTimestamp(milliseconds: milliseconds, kind: kind)
         key = m.key.map { UnsafeRawBufferPointer(start: $0, count: m.key_len) }
@@ -46,7 +48,8 @@ public struct KafkaRecordView {
             var value: UnsafeRawPointer?
             var size = 0
             guard rd_kafka_header_get_all(headers, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR,
-                  let name else { return }
+                let name
+            else { return }
             let nameBytes = UnsafeRawBufferPointer(start: name, count: strlen(name))
             try body(nameBytes, value.map { UnsafeRawBufferPointer(start: $0, count: size) })
             index += 1
@@ -62,8 +65,9 @@ public struct KafkaRecordView {
         forEachHeader { name, value in
             copied.append(KafkaHeader(name: String(decoding: name, as: UTF8.self), value: value.map { Array($0) }))
         }
-        return ConsumedRecord(topic: topic, partition: partition, offset: offset, timestamp: timestamp,
-                           key: key.map { Array($0) }, value: value.map { Array($0) }, headers: copied)
+        return ConsumedRecord(
+            topic: topic, partition: partition, offset: offset, timestamp: timestamp,
+            key: key.map { Array($0) }, value: value.map { Array($0) }, headers: copied)
     }
 }
 

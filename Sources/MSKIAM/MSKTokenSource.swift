@@ -14,8 +14,10 @@ public struct MSKIAMAuthentication: Sendable {
     public let region: ResolvedRegion
     private let source: MSKTokenSource
 
-    public init(region: ResolvedRegion, credentials: any CredentialsProvider, userAgent: String = MSKAuthToken.defaultUserAgent,
-                clock: @escaping CredentialsClock = { Date() }) {
+    public init(
+        region: ResolvedRegion, credentials: any CredentialsProvider, userAgent: String = MSKAuthToken.defaultUserAgent,
+        clock: @escaping CredentialsClock = { Date() }
+    ) {
         self.region = region
         source = MSKTokenSource(region: region.region, credentials: credentials, userAgent: userAgent, clock: clock)
     }

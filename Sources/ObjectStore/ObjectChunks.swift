@@ -28,8 +28,9 @@ public struct ObjectChunks: AsyncSequence, Sendable {
             }
             guard !chunk.isEmpty else {
                 offset = size
-                throw StoreError(.invalidRequest, operation: "get", location: store.location, key: key,
-                                 message: "the object ended at byte \(offset) of \(size): it changed while being read")
+                throw StoreError(
+                    .invalidRequest, operation: "get", location: store.location, key: key,
+                    message: "the object ended at byte \(offset) of \(size): it changed while being read")
             }
             offset += Int64(chunk.count)
             if offset < size { pending = fetch(at: offset) }
@@ -38,7 +39,8 @@ public struct ObjectChunks: AsyncSequence, Sendable {
 
         fileprivate func fetch(at start: Int64) -> Task<[UInt8], Error> {
             let range = ByteRange(offset: start, length: Swift.min(chunkSize, size - start))
-            let store = self.store, key = self.key
+            let store = self.store
+            let key = self.key
             return Task { try await store.get(key, range: range) }
         }
     }

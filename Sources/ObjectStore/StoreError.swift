@@ -41,7 +41,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     /// The HTTP status, when there was one.
     public var status: Int?
 
-    public init(_ kind: Kind, operation: String, location: String, key: String? = nil, code: String? = nil, message: String = "", status: Int? = nil) {
+    public init(
+        _ kind: Kind, operation: String, location: String, key: String? = nil, code: String? = nil, message: String = "", status: Int? = nil
+    ) {
         self.kind = kind
         self.operation = operation
         self.location = location
@@ -69,7 +71,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     public var isConfigurationError: Bool {
         switch kind {
         case .noSuchBucket, .accessDenied, .badSignature, .unknownAccessKey, .noCredentials, .wrongRegion,
-             .objectLockNotEnabled:
+            .objectLockNotEnabled:
             return true
         default:
             return false
@@ -97,7 +99,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case .accessDenied:
             return "\(operation) \(target): access denied; check the IAM policy, bucket policy and expected bucket owner\(suffix)"
         case .badSignature:
-            return "\(operation) \(target): the store refused the request signature: check the secret key (and the clock and region)\(suffix)"
+            return
+                "\(operation) \(target): the store refused the request signature: check the secret key (and the clock and region)\(suffix)"
         case .unknownAccessKey:
             return "\(operation) \(target): the store does not know the access key id; check the credentials\(suffix)"
         case .noCredentials:

@@ -46,10 +46,12 @@ public struct PutOptions: Sendable, Equatable {
     /// User metadata (`x-amz-meta-*`), names lower-case.
     public var metadata: [String: String]
 
-    public init(contentType: String? = nil, serverSideEncryption: ServerSideEncryption? = nil, kmsKeyID: String? = nil,
-                storageClass: String? = nil,
-                acl: String? = nil, objectLock: ObjectLockRetention? = nil, expectedBucketOwner: String? = nil,
-                ifNoneMatch: Bool = false, ifMatch: String? = nil, metadata: [String: String] = [:]) {
+    public init(
+        contentType: String? = nil, serverSideEncryption: ServerSideEncryption? = nil, kmsKeyID: String? = nil,
+        storageClass: String? = nil,
+        acl: String? = nil, objectLock: ObjectLockRetention? = nil, expectedBucketOwner: String? = nil,
+        ifNoneMatch: Bool = false, ifMatch: String? = nil, metadata: [String: String] = [:]
+    ) {
         self.contentType = contentType
         self.serverSideEncryption = serverSideEncryption
         self.kmsKeyID = kmsKeyID
@@ -104,8 +106,10 @@ public struct ObjectInfo: Sendable, Equatable {
     public var checksum: StoredChecksum?
     /// Object Lock retention, when the object has one (nobody may delete it before `retainUntil`).
     public var objectLock: ObjectLockRetention?
-    public init(key: String, size: Int64, etag: String, lastModified: Date? = nil, contentType: String? = nil,
-                metadata: [String: String] = [:], checksum: StoredChecksum? = nil, objectLock: ObjectLockRetention? = nil) {
+    public init(
+        key: String, size: Int64, etag: String, lastModified: Date? = nil, contentType: String? = nil,
+        metadata: [String: String] = [:], checksum: StoredChecksum? = nil, objectLock: ObjectLockRetention? = nil
+    ) {
         self.key = key
         self.size = size
         self.etag = etag

@@ -45,8 +45,10 @@ public final class StreamingUpload {
     private var size: Int64 = 0
     private var closed = false
 
-    public init(store: any ObjectStore, key: String, options: PutOptions = PutOptions(),
-                partSize: Int = 16 * 1024 * 1024, concurrency: Int = 4, limit: PartBufferLimit? = nil) {
+    public init(
+        store: any ObjectStore, key: String, options: PutOptions = PutOptions(),
+        partSize: Int = 16 * 1024 * 1024, concurrency: Int = 4, limit: PartBufferLimit? = nil
+    ) {
         self.store = store
         self.key = key
         self.options = options
@@ -173,8 +175,9 @@ public final class StreamingUpload {
     private func shipBuffer() async throws {
         if uploadId == nil { uploadId = try await store.createMultipartUpload(key, options: options) }
         guard nextPart <= MultipartLimits.maxParts else {
-            throw StoreError(.invalidRequest, operation: "upload part", location: store.location, key: key,
-                             message: "the object needs more than \(MultipartLimits.maxParts) parts of \(partSize) bytes; use a larger part size")
+            throw StoreError(
+                .invalidRequest, operation: "upload part", location: store.location, key: key,
+                message: "the object needs more than \(MultipartLimits.maxParts) parts of \(partSize) bytes; use a larger part size")
         }
         while inFlight.count >= concurrency {
             completed.append(try await inFlight.removeFirst().value)
@@ -186,11 +189,14 @@ public final class StreamingUpload {
         holdsSlot = false
         let number = nextPart
         nextPart += 1
-        let store = self.store, key = self.key, uploadId = self.uploadId ?? ""
-        inFlight.append(Task {
-            defer { slot?.release() }
-            return try await store.uploadPart(key, uploadId: uploadId, partNumber: number, body: body)
-        })
+        let store = self.store
+        let key = self.key
+        let uploadId = self.uploadId ?? ""
+        inFlight.append(
+            Task {
+                defer { slot?.release() }
+                return try await store.uploadPart(key, uploadId: uploadId, partNumber: number, body: body)
+            })
     }
 
     /// Runs `body`; on failure aborts everything before rethrowing.
@@ -205,8 +211,9 @@ public final class StreamingUpload {
 
     private func checkOpen() throws {
         if closed {
-            throw StoreError(.invalidRequest, operation: "write", location: store.location, key: key,
-                             message: "the upload is already finished or aborted")
+            throw StoreError(
+                .invalidRequest, operation: "write", location: store.location, key: key,
+                message: "the upload is already finished or aborted")
         }
     }
 }

@@ -21,8 +21,9 @@ public enum PruneEngine {
             try await storeTopics(request)
         }.filter(request.settings.selects(topic:))
         guard !topics.isEmpty else {
-            return PruneSummary(pruneId: pruneId, dryRun: request.settings.dryRun.value, cutoff: cutoff, partitions: [],
-                                seconds: request.clock().timeIntervalSince(started))
+            return PruneSummary(
+                pruneId: pruneId, dryRun: request.settings.dryRun.value, cutoff: cutoff, partitions: [],
+                seconds: request.clock().timeIntervalSince(started))
         }
         let lock = request.settings.dryRun.value ? nil : lease(request, pruneId: pruneId, topics: topics)
         if let lock { try await acquire(lock, request) }
@@ -37,27 +38,32 @@ public enum PruneEngine {
     }
 
     private static func pruneLocked(_ request: PruneRequest, pruneId: String, cutoff: Int64, started: Date) async throws -> PruneSummary {
-        let store = request.store, layout = request.layout
+        let store = request.store
+        let layout = request.layout
         let manifests = try await call("read run manifests") { try await ManifestHistory.load(store: store, layout: layout) }
         let pruned = try await call("read \(layout.prunedKey)") { try await PrunedStateKeeper.read(store: store, layout: layout) }
         let stillThere = try await call("list what earlier prunes left") { try await leftovers(request, pruned: pruned) }
         let now = request.clock()
         let plans = try await call("plan") {
-            try await PrunePlanner.plan(manifests: manifests, pruned: pruned, cutoff: cutoff, selects: request.settings.selects(topic:),
-                                        stillThere: stillThere, isLocked: { key in
-                try stop(request)
-                do { return try await store.head(key).isLocked(at: now) } catch let error as StoreError where error.isNotFound {
-                    return false
-                }
-            })
+            try await PrunePlanner.plan(
+                manifests: manifests, pruned: pruned, cutoff: cutoff, selects: request.settings.selects(topic:),
+                stillThere: stillThere,
+                isLocked: { key in
+                    try stop(request)
+                    do { return try await store.head(key).isLocked(at: now) } catch let error as StoreError where error.isNotFound {
+                        return false
+                    }
+                })
         }
-        var summary = PruneSummary(pruneId: pruneId, dryRun: request.settings.dryRun.value, cutoff: cutoff,
-                                   partitions: plans.map(PruneSummary.Partition.init), seconds: 0)
+        var summary = PruneSummary(
+            pruneId: pruneId, dryRun: request.settings.dryRun.value, cutoff: cutoff,
+            partitions: plans.map(PruneSummary.Partition.init), seconds: 0)
         if !request.settings.dryRun.value, !plans.isEmpty {
             // First the record, then the deletes: what is recorded as pruned is never read again.
             let entries = plans.filter { $0.newFirstOffset > $0.firstOffset }.map { plan in
-                PrunedState.Partition(topic: plan.topic, partition: plan.partition, firstOffset: plan.newFirstOffset, prunedAt: started,
-                                      pruneId: pruneId, objects: Int64(plan.removed.count), records: plan.records, bytes: plan.bytes)
+                PrunedState.Partition(
+                    topic: plan.topic, partition: plan.partition, firstOffset: plan.newFirstOffset, prunedAt: started,
+                    pruneId: pruneId, objects: Int64(plan.removed.count), records: plan.records, bytes: plan.bytes)
             }
             try stop(request)
             if !entries.isEmpty {
@@ -91,7 +97,8 @@ public enum PruneEngine {
             }
             return kept
         } catch {
-            throw RunFailure.failure("delete \(keys[0]) and \(keys.count - 1) more: \(error); the prune is recorded, so a rerun deletes what is left")
+            throw RunFailure.failure(
+                "delete \(keys[0]) and \(keys.count - 1) more: \(error); the prune is recorded, so a rerun deletes what is left")
         }
     }
 
@@ -124,15 +131,21 @@ public enum PruneEngine {
     }
 
     private static func lease(_ request: PruneRequest, pruneId: String, topics: [String]) -> LeaseKeeper {
-        let store = request.store, layout = request.layout, options = request.basePutOptions
+        let store = request.store
+        let layout = request.layout
+        let options = request.basePutOptions
         let now = request.clock()
-        let lease = LeaseTable.Lease(runId: pruneId, command: "prune", job: request.job, holder: request.holder,
-                                     claims: topics.map { LeaseTable.Claim(topic: $0) }, acquiredAt: now, expiresAt: now)
-        return LeaseKeeper(store: store, key: layout.storeLockKey, options: options, lease: lease, seconds: request.lockLease,
-                           clock: request.clock, beforeDropping: { over in
-            try await IndexKeeper.foldRuns(over.filter { $0.command == "backup" }.map { RunID(rawValue: $0.runId) },
-                                           store: store, layout: layout, options: options)
-        })
+        let lease = LeaseTable.Lease(
+            runId: pruneId, command: "prune", job: request.job, holder: request.holder,
+            claims: topics.map { LeaseTable.Claim(topic: $0) }, acquiredAt: now, expiresAt: now)
+        return LeaseKeeper(
+            store: store, key: layout.storeLockKey, options: options, lease: lease, seconds: request.lockLease,
+            clock: request.clock,
+            beforeDropping: { over in
+                try await IndexKeeper.foldRuns(
+                    over.filter { $0.command == "backup" }.map { RunID(rawValue: $0.runId) },
+                    store: store, layout: layout, options: options)
+            })
     }
 
     private static func acquire(_ lock: LeaseKeeper, _ request: PruneRequest) async throws {

@@ -25,8 +25,10 @@ enum PrunePlanner {
     /// The plan for every partition of `manifests` that `selects` takes. `isLocked` says whether
     /// Object Lock keeps an object now (asked only of objects the cutoff would remove); `stillThere`
     /// holds the keys below each partition's first offset that a killed prune left.
-    static func plan(manifests: [RunManifest], pruned: PrunedState, cutoff: Int64, selects: (String) -> Bool,
-                     stillThere: Set<String>, isLocked: (String) async throws -> Bool) async throws -> [Partition] {
+    static func plan(
+        manifests: [RunManifest], pruned: PrunedState, cutoff: Int64, selects: (String) -> Bool,
+        stillThere: Set<String>, isLocked: (String) async throws -> Bool
+    ) async throws -> [Partition] {
         var byPartition: [TopicPartition: [(object: ManifestObject, runStart: Int64)]] = [:]
         var seen = Set<String>()
         for manifest in manifests.sortedByRun() {
@@ -39,10 +41,12 @@ enum PrunePlanner {
         for tp in byPartition.keys.sorted() {
             let objects = (byPartition[tp] ?? []).sorted { $0.object.firstOffset < $1.object.firstOffset }
             let first = pruned.firstOffset(topic: tp.topic, partition: tp.partition)
-            var plan = Partition(topic: tp.topic, partition: tp.partition, firstOffset: first, newFirstOffset: first,
-                                 removed: [], leftovers: objects.map(\.object).filter { object in
-                                     object.spanEnd <= first && ([object.key] + object.companionKeys).contains(where: stillThere.contains)
-                                 })
+            var plan = Partition(
+                topic: tp.topic, partition: tp.partition, firstOffset: first, newFirstOffset: first,
+                removed: [],
+                leftovers: objects.map(\.object).filter { object in
+                    object.spanEnd <= first && ([object.key] + object.companionKeys).contains(where: stillThere.contains)
+                })
             for (object, runStart) in objects where object.spanEnd > first {
                 // Without the object's own time (manifests before ktape recorded it) its run's start
                 // bounds it: every record a run read was in Kafka before the run began.

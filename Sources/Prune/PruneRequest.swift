@@ -20,7 +20,9 @@ public struct PruneRequest: Sendable {
     /// Raised by SIGTERM or SIGINT: the prune stops between deletes (what is recorded is deleted by a rerun).
     public var stop = StopSignal()
 
-    public init(job: String?, settings: PruneSettings, store: any ObjectStore, layout: StoreLayout, basePutOptions: PutOptions = PutOptions()) {
+    public init(
+        job: String?, settings: PruneSettings, store: any ObjectStore, layout: StoreLayout, basePutOptions: PutOptions = PutOptions()
+    ) {
         self.job = job
         self.settings = settings
         self.store = store

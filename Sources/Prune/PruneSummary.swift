@@ -44,7 +44,8 @@ public struct PruneSummary: Codable, Sendable {
     public var line: String {
         let verb = dryRun ? "would remove" : "removed"
         let affected = partitions.filter { $0.objects > 0 }.count
-        var text = "prune \(pruneId): \(verb) \(objects) objects, \(records) records, \(ByteCount.rounded(bytes)) from \(affected) partitions"
+        var text =
+            "prune \(pruneId): \(verb) \(objects) objects, \(records) records, \(ByteCount.rounded(bytes)) from \(affected) partitions"
             + " (records before \(Timestamps.rfc3339(Date(timeIntervalSince1970: Double(cutoff) / 1000))))"
         if !keptLocked.isEmpty { text += ", \(keptLocked.count) kept by Object Lock (\(keptLocked.prefix(3).joined(separator: ", ")))" }
         return text + String(format: ", %.1f s", seconds)

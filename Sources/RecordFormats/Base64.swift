@@ -44,7 +44,10 @@ enum Base64 {
     static func decode(_ text: UnsafeRawBufferPointer) -> Result<[UInt8], Base64Failure> {
         var out = Array(text.bindMemory(to: UInt8.self))
         let result = out.withUnsafeMutableBytes { decodeInPlace($0, from: 0, count: $0.count) }
-        return result.map { out.removeSubrange($0...); return out }
+        return result.map {
+            out.removeSubrange($0...)
+            return out
+        }
     }
 
     /// Decodes the canonical padded base64 text at `buffer[start..<start + count]` onto its own first
@@ -55,15 +58,22 @@ enum Base64 {
         guard count > 0, let base = buffer.baseAddress else { return .success(0) }
         let text = (base + start).assumingMemoryBound(to: UInt8.self)
         return sextetOf.withUnsafeBufferPointer { table -> Result<Int, Base64Failure> in
-            var i = 0, o = 0
+            var i = 0
+            var o = 0
             while i < count {
                 let last = i + 4 == count
-                let c0 = table[Int(text[i])], c1 = table[Int(text[i + 1])]
-                var c2 = table[Int(text[i + 2])], c3 = table[Int(text[i + 3])]
+                let c0 = table[Int(text[i])]
+                let c1 = table[Int(text[i + 1])]
+                var c2 = table[Int(text[i + 2])]
+                var c3 = table[Int(text[i + 3])]
                 var pad = 0
                 if last && text[i + 3] == UInt8(ascii: "=") {
-                    pad = 1; c3 = 0
-                    if text[i + 2] == UInt8(ascii: "=") { pad = 2; c2 = 0 }
+                    pad = 1
+                    c3 = 0
+                    if text[i + 2] == UInt8(ascii: "=") {
+                        pad = 2
+                        c2 = 0
+                    }
                 }
                 if (c0 | c1 | c2 | c3) >= 64 {
                     let k = c0 == 0xFF ? 0 : c1 == 0xFF ? 1 : c2 == 0xFF ? 2 : 3

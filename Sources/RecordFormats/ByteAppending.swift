@@ -12,9 +12,9 @@ extension Array where Element == UInt8 {
 
     /// Appends `n` in decimal, without building a String.
     mutating func appendDecimal(_ n: Int64) {
-        var magnitude = n.magnitude // UInt64, so Int64.min needs no special case
+        var magnitude = n.magnitude  // UInt64, so Int64.min needs no special case
         if n < 0 { append(UInt8(ascii: "-")) }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0) // 24 bytes of scratch for up to 20 digits
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch for up to 20 digits
         Swift.withUnsafeMutableBytes(of: &digits) { scratch in
             var end = scratch.count
             repeat {

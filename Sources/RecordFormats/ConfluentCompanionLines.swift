@@ -19,8 +19,10 @@ public struct ConfluentCompanionCodec {
     public init() {}
 
     /// Appends a `.keys.json` line for `key` in `style`.
-    public mutating func appendKeyLine(key: UnsafeRawBufferPointer?, style: ConfluentKeyStyle,
-                                       to out: inout [UInt8]) throws(RecordLineError) {
+    public mutating func appendKeyLine(
+        key: UnsafeRawBufferPointer?, style: ConfluentKeyStyle,
+        to out: inout [UInt8]
+    ) throws(RecordLineError) {
         guard let key else { throw RecordLineError(column: 1, reason: .missingKey) }
         switch style {
         case .json:
@@ -51,8 +53,9 @@ public struct ConfluentCompanionCodec {
         switch text.withUnsafeBytes({ Base64.decode($0) }) {
         case .success(let bytes): return bytes
         case .failure(let failure):
-            throw cursor.error(.badBase64(field: "key", reason: failure.reason),
-                               at: hasEscapes ? range.lowerBound : range.lowerBound + failure.index)
+            throw cursor.error(
+                .badBase64(field: "key", reason: failure.reason),
+                at: hasEscapes ? range.lowerBound : range.lowerBound + failure.index)
         }
     }
 
@@ -96,8 +99,9 @@ public struct ConfluentCompanionCodec {
         }
         let result: Result<Void, RecordLineError> = scratch.withUnsafeBytes { all in
             let views = spans.map { span in
-                RecordHeaderView(name: UnsafeRawBufferPointer(rebasing: all[span.name]),
-                                 value: span.value.map { UnsafeRawBufferPointer(rebasing: all[$0]) })
+                RecordHeaderView(
+                    name: UnsafeRawBufferPointer(rebasing: all[span.name]),
+                    value: span.value.map { UnsafeRawBufferPointer(rebasing: all[$0]) })
             }
             do throws(RecordLineError) { return .success(try appendHeadersLine(headers: views, to: &out)) } catch {
                 return .failure(error)
@@ -145,8 +149,9 @@ public struct ConfluentCompanionCodec {
                             value = bytes
                         }
                     } else {
-                        throw c.error(.wrongType(field: "headers", expected: "objects with \"key\" and \"value\""),
-                                      at: field.lowerBound)
+                        throw c.error(
+                            .wrongType(field: "headers", expected: "objects with \"key\" and \"value\""),
+                            at: field.lowerBound)
                     }
                 } while try Self.next(&c, closing: UInt8(ascii: "}"))
                 guard let name, sawValue else { throw c.error(.missingField("headers[].key/value")) }
@@ -168,8 +173,11 @@ public struct ConfluentCompanionCodec {
     }
 
     private func appendJSONString(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) throws(RecordLineError) {
-        if let base = bytes.baseAddress, let bad = UTF8Validation.invalidIndex(base.assumingMemoryBound(to: UInt8.self),
-                                                                            count: bytes.count) {
+        if let base = bytes.baseAddress,
+            let bad = UTF8Validation.invalidIndex(
+                base.assumingMemoryBound(to: UInt8.self),
+                count: bytes.count)
+        {
             throw RecordLineError(column: bad + 1, reason: .invalidUTF8)
         }
         out.append(UInt8(ascii: "\""))

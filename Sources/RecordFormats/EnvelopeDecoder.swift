@@ -51,8 +51,19 @@ struct EnvelopeParser {
     init(cursor: JSONCursor) { self.cursor = cursor }
 
     private enum Field: UInt16 {
-        case ktape = 1, offset = 2, timestamp = 4, timestampType = 8, key = 16, keyBase64 = 32,
-             value = 64, valueBase64 = 128, headers = 256, name = 512, nameBase64 = 1024, unknown = 0
+        case ktape = 1
+        case offset = 2
+        case timestamp = 4
+        case timestampType = 8
+        case key = 16
+        case keyBase64 = 32
+        case
+            value = 64
+        case valueBase64 = 128
+        case headers = 256
+        case name = 512
+        case nameBase64 = 1024
+        case unknown = 0
 
         var label: String {
             switch self {
@@ -77,15 +88,18 @@ struct EnvelopeParser {
         try cursor.expect(UInt8(ascii: "{"), "'{'")
         let objectStart = cursor.i - 1
         var seen: UInt16 = 0
-        var offset: Int64 = 0, timestamp: Int64 = 0, timestampType = TimestampType.createTime
-        var key = RecordBatch.Span.null, value = RecordBatch.Span.null
+        var offset: Int64 = 0
+        var timestamp: Int64 = 0
+        var timestampType = TimestampType.createTime
+        var key = RecordBatch.Span.null
+        var value = RecordBatch.Span.null
         let mark = batch.mark
         if cursor.peekSignificant() == UInt8(ascii: "}") {
             cursor.i += 1
         } else {
             repeat {
                 var (field, at) = try memberName()
-                if field == .name || field == .nameBase64 { field = .unknown } // header-only names
+                if field == .name || field == .nameBase64 { field = .unknown }  // header-only names
                 try markSeen(field, at: at, in: &seen)
                 switch field {
                 case .ktape:
@@ -105,12 +119,16 @@ struct EnvelopeParser {
                 }
             } while try nextMember()
         }
-        let head: UInt16 = Field.ktape.rawValue | Field.offset.rawValue | Field.timestamp.rawValue
+        let head: UInt16 =
+            Field.ktape.rawValue | Field.offset.rawValue | Field.timestamp.rawValue
             | Field.timestampType.rawValue
         if seen & head != head {
-            let missing: Field = seen & Field.ktape.rawValue == 0 ? .ktape
-                : seen & Field.offset.rawValue == 0 ? .offset
-                : seen & Field.timestamp.rawValue == 0 ? .timestamp : .timestampType
+            let missing: Field =
+                seen & Field.ktape.rawValue == 0
+                ? .ktape
+                : seen & Field.offset.rawValue == 0
+                    ? .offset
+                    : seen & Field.timestamp.rawValue == 0 ? .timestamp : .timestampType
             throw cursor.error(.missingField(missing.label), at: objectStart)
         }
         if seen & (Field.key.rawValue | Field.keyBase64.rawValue) == 0 {
@@ -145,7 +163,7 @@ struct EnvelopeParser {
                 return false
             }
             guard let key = try canonicalBytes(",\"key\":", ",\"keyBase64\":", .key, .keyBase64, into: &batch),
-                  let value = try canonicalBytes(",\"value\":", ",\"valueBase64\":", .value, .valueBase64, into: &batch)
+                let value = try canonicalBytes(",\"value\":", ",\"valueBase64\":", .value, .valueBase64, into: &batch)
             else { return false }
             if take(",\"headers\":") { try headers(into: &batch) }
             guard take("}"), cursor.peekSignificant() == nil else { return false }
@@ -159,14 +177,17 @@ struct EnvelopeParser {
     /// Consumes `literal` when the line continues with it.
     private mutating func take(_ literal: StaticString) -> Bool {
         guard cursor.i + literal.utf8CodeUnitCount <= cursor.count,
-              cursor.matches(cursor.i..<cursor.i + literal.utf8CodeUnitCount, literal) else { return false }
+            cursor.matches(cursor.i..<cursor.i + literal.utf8CodeUnitCount, literal)
+        else { return false }
         cursor.i += literal.utf8CodeUnitCount
         return true
     }
 
     /// A bytes field in either spelling, nil when the line has neither next.
-    private mutating func canonicalBytes(_ text: StaticString, _ base64: StaticString, _ textField: Field, _ base64Field: Field,
-                                         into batch: inout RecordBatch) throws(RecordLineError) -> RecordBatch.Span? {
+    private mutating func canonicalBytes(
+        _ text: StaticString, _ base64: StaticString, _ textField: Field, _ base64Field: Field,
+        into batch: inout RecordBatch
+    ) throws(RecordLineError) -> RecordBatch.Span? {
         if take(text) { return try bytes(textField, into: &batch) }
         if take(base64) { return try bytes(base64Field, into: &batch) }
         return nil
@@ -186,7 +207,10 @@ struct EnvelopeParser {
             guard let b = cursor.peekSignificant() else { throw cursor.unexpected("',' or ']'") }
             cursor.i += 1
             if b == UInt8(ascii: "]") { return }
-            guard b == UInt8(ascii: ",") else { cursor.i -= 1; throw cursor.unexpected("',' or ']'") }
+            guard b == UInt8(ascii: ",") else {
+                cursor.i -= 1
+                throw cursor.unexpected("',' or ']'")
+            }
         } while true
     }
 
@@ -233,23 +257,30 @@ struct EnvelopeParser {
     /// After a member: true on ',', false on '}'.
     private mutating func nextMember() throws(RecordLineError) -> Bool {
         guard let b = cursor.peekSignificant() else { throw cursor.unexpected("',' or '}'") }
-        if b == UInt8(ascii: ",") { cursor.i += 1; return true }
-        if b == UInt8(ascii: "}") { cursor.i += 1; return false }
+        if b == UInt8(ascii: ",") {
+            cursor.i += 1
+            return true
+        }
+        if b == UInt8(ascii: "}") {
+            cursor.i += 1
+            return false
+        }
         throw cursor.unexpected("',' or '}'")
     }
 
     private mutating func markSeen(_ field: Field, at: Int, in seen: inout UInt16) throws(RecordLineError) {
         guard field != .unknown else { return }
         if seen & field.rawValue != 0 { throw cursor.error(.duplicateField(field.label), at: at) }
-        let partner: Field? = switch field {
-        case .key: .keyBase64
-        case .keyBase64: .key
-        case .value: .valueBase64
-        case .valueBase64: .value
-        case .name: .nameBase64
-        case .nameBase64: .name
-        default: nil
-        }
+        let partner: Field? =
+            switch field {
+            case .key: .keyBase64
+            case .keyBase64: .key
+            case .value: .valueBase64
+            case .valueBase64: .value
+            case .name: .nameBase64
+            case .nameBase64: .name
+            default: nil
+            }
         if let partner, seen & partner.rawValue != 0 {
             throw cursor.error(.conflictingFields(partner.label, field.label), at: at)
         }

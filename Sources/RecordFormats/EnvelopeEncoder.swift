@@ -24,9 +24,11 @@ public enum EnvelopeEncoder {
 
     /// Appends an envelope line from borrowed memory (e.g. straight from librdkafka's message), copying nothing
     /// but the output. `key`/`value` nil means null; an empty buffer means empty.
-    public static func append(offset: Int64, timestamp: Int64, timestampType: TimestampType,
-                              key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
-                              headers: [RecordHeaderView], to out: inout [UInt8]) {
+    public static func append(
+        offset: Int64, timestamp: Int64, timestampType: TimestampType,
+        key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+        headers: [RecordHeaderView], to out: inout [UInt8]
+    ) {
         appendHead(offset: offset, timestamp: timestamp, timestampType: timestampType, to: &out)
         appendBytesField(.key, key, first: false, to: &out)
         appendBytesField(.value, value, first: false, to: &out)
@@ -43,8 +45,10 @@ public enum EnvelopeEncoder {
         out.appendLiteral("}\n")
     }
 
-    private static func appendHead(offset: Int64, timestamp: Int64, timestampType: TimestampType,
-                                   to out: inout [UInt8]) {
+    private static func appendHead(
+        offset: Int64, timestamp: Int64, timestampType: TimestampType,
+        to out: inout [UInt8]
+    ) {
         out.appendLiteral("{\"ktape\":1,\"offset\":")
         out.appendDecimal(offset)
         out.appendLiteral(",\"timestamp\":")
@@ -83,8 +87,10 @@ public enum EnvelopeEncoder {
     }
 
     /// `,"F":"text"`, `,"F":null` or `,"FBase64":"..."`; `first` opens a header object instead of the comma.
-    static func appendBytesField(_ field: BytesField, _ bytes: UnsafeRawBufferPointer?, first: Bool,
-                                 to out: inout [UInt8]) {
+    static func appendBytesField(
+        _ field: BytesField, _ bytes: UnsafeRawBufferPointer?, first: Bool,
+        to out: inout [UInt8]
+    ) {
         out.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
         guard let bytes else {
             out.appendLiteral(field.text)

@@ -38,11 +38,14 @@ extension JSONCursor {
                 let (range, _) = try scanNumber()
                 if emit { out.append(contentsOf: UnsafeBufferPointer(start: p + range.lowerBound, count: range.count)) }
             case UInt8(ascii: "t"):
-                try expectLiteral("true"); if emit { out.appendLiteral("true") }
+                try expectLiteral("true")
+                if emit { out.appendLiteral("true") }
             case UInt8(ascii: "f"):
-                try expectLiteral("false"); if emit { out.appendLiteral("false") }
+                try expectLiteral("false")
+                if emit { out.appendLiteral("false") }
             case UInt8(ascii: "n"):
-                try expectLiteral("null"); if emit { out.appendLiteral("null") }
+                try expectLiteral("null")
+                if emit { out.appendLiteral("null") }
             default:
                 throw unexpected("a JSON value")
             }

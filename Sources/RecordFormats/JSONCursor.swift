@@ -89,7 +89,7 @@ struct JSONCursor {
                 guard i + 1 < count else { throw error(.unexpectedEnd(expected: "an escape")) }
                 switch p[i + 1] {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
-                     UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                     i += 2
                 case UInt8(ascii: "u"):
                     guard i + 6 <= count, hexValue(at: i + 2) != nil else { throw error(.badEscape) }
@@ -131,7 +131,9 @@ struct JSONCursor {
     /// Decodes the string whose first byte (after the opening quote) is at `start`, up to its closing
     /// quote, appending the bytes to `out`; `limit - start` bytes of room are made, so the closing
     /// quote must lie at or before `limit`. Returns the quote's index and whether escapes were seen.
-    private func decodeString(from start: Int, limit: Int, appendingTo out: inout [UInt8]) throws(RecordLineError) -> (end: Int, hasEscapes: Bool) {
+    private func decodeString(from start: Int, limit: Int, appendingTo out: inout [UInt8]) throws(RecordLineError) -> (
+        end: Int, hasEscapes: Bool
+    ) {
         var k = start
         var hasEscapes = false
         try out.append(addingCapacity: limit - start) { (span) throws(RecordLineError) in
@@ -182,7 +184,7 @@ struct JSONCursor {
                         if scalar >= 0xD800 && scalar <= 0xDBFF {
                             // A high surrogate must be followed by an escaped low surrogate.
                             guard k + 6 <= count, p[k] == UInt8(ascii: "\\"), p[k + 1] == UInt8(ascii: "u"),
-                                  let low = hexValue(at: k + 2), low >= 0xDC00 && low <= 0xDFFF
+                                let low = hexValue(at: k + 2), low >= 0xDC00 && low <= 0xDFFF
                             else { throw error(.loneSurrogate, at: escapeStart) }
                             scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                             k += 6

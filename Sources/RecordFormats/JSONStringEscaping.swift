@@ -37,8 +37,10 @@ enum JSONStringEscaping {
     /// Escapes `count` bytes at `source` into `target` (room for 6 × count); returns the end written,
     /// or nil at the first byte that does not start a valid UTF-8 sequence.
     @inline(__always)
-    private static func escape(_ source: UnsafePointer<UInt8>, count: Int,
-                               into target: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>? {
+    private static func escape(
+        _ source: UnsafePointer<UInt8>, count: Int,
+        into target: UnsafeMutablePointer<UInt8>
+    ) -> UnsafeMutablePointer<UInt8>? {
         var o = target
         var i = 0
         // Whole words while none needs a look, then that byte; o - target ≤ 6 × i keeps the room.

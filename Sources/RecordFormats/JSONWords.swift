@@ -31,8 +31,10 @@ enum JSONWords {
     /// before `limit`. Words are copied whole, so `o` needs room for eight bytes past what it keeps:
     /// callers keep `o` no further ahead of its start than `k` is of its own, which gives that room.
     @inline(__always)
-    static func copyPlain(_ source: UnsafePointer<UInt8>, _ k: inout Int, limit: Int,
-                          to o: inout UnsafeMutablePointer<UInt8>, stops: (UInt64) -> UInt64) {
+    static func copyPlain(
+        _ source: UnsafePointer<UInt8>, _ k: inout Int, limit: Int,
+        to o: inout UnsafeMutablePointer<UInt8>, stops: (UInt64) -> UInt64
+    ) {
         while k + 8 <= limit {
             let word = UnsafeRawPointer(source + k).loadUnaligned(as: UInt64.self)
             UnsafeMutableRawPointer(o).storeBytes(of: word, as: UInt64.self)

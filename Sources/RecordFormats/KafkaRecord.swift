@@ -33,8 +33,10 @@ public struct KafkaRecord: Equatable, Sendable {
     /// Headers in their original order, duplicates included.
     public var headers: [RecordHeader]
 
-    public init(offset: Int64, timestamp: Int64, timestampType: TimestampType,
-                key: [UInt8]?, value: [UInt8]?, headers: [RecordHeader] = []) {
+    public init(
+        offset: Int64, timestamp: Int64, timestampType: TimestampType,
+        key: [UInt8]?, value: [UInt8]?, headers: [RecordHeader] = []
+    ) {
         self.offset = offset
         self.timestamp = timestamp
         self.timestampType = timestampType

@@ -1,4 +1,4 @@
-import Foundation // memchr (vectorised by libc)
+import Foundation  // memchr (vectorised by libc)
 
 /// Splits a stream of chunks into `\n`-terminated lines. Lines that lie inside one chunk are handed out as views
 /// into it (no copy); only a line crossing chunk boundaries is gathered in a carry buffer, which grows by
@@ -11,8 +11,10 @@ public struct LineSplitter {
     public init() {}
 
     /// Calls `body` with each line completed by `chunk`, without its `\n`. The view is valid only during the call.
-    public mutating func feed(_ chunk: UnsafeRawBufferPointer,
-                              _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+    public mutating func feed(
+        _ chunk: UnsafeRawBufferPointer,
+        _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) rethrows {
         guard let base = chunk.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
         let count = chunk.count
         var start = 0

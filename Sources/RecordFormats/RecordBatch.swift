@@ -45,23 +45,26 @@ public struct RecordBatch: Sendable {
     /// The record at `index` as a value of its own (copies its bytes).
     public func record(at index: Int) -> KafkaRecord {
         let entry = entries[index]
-        return KafkaRecord(offset: entry.offset, timestamp: entry.timestamp, timestampType: entry.timestampType,
-                           key: array(entry.key), value: array(entry.value),
-                           headers: headers[entry.headerStart..<entry.headerStart + entry.headerCount].map {
-                               RecordHeader(name: array($0.name) ?? [], value: array($0.value))
-                           })
+        return KafkaRecord(
+            offset: entry.offset, timestamp: entry.timestamp, timestampType: entry.timestampType,
+            key: array(entry.key), value: array(entry.value),
+            headers: headers[entry.headerStart..<entry.headerStart + entry.headerCount].map {
+                RecordHeader(name: array($0.name) ?? [], value: array($0.value))
+            })
     }
 
     public mutating func append(_ record: KafkaRecord) {
         let mark = self.mark
-        let key = appendBytes(record.key), value = appendBytes(record.value)
+        let key = appendBytes(record.key)
+        let value = appendBytes(record.value)
         for header in record.headers {
             let name = appendBytes(header.name)
             appendNUL()
             appendHeader(name: name, value: appendBytes(header.value))
         }
-        appendEntry(from: mark, offset: record.offset, timestamp: record.timestamp, timestampType: record.timestampType,
-                    key: key, value: value)
+        appendEntry(
+            from: mark, offset: record.offset, timestamp: record.timestamp, timestampType: record.timestampType,
+            key: key, value: value)
     }
 
     /// Drops the last record.
@@ -151,10 +154,14 @@ public struct RecordBatch: Sendable {
 
     mutating func appendHeader(name: Span, value: Span) { headers.append(Header(name: name, value: value)) }
 
-    mutating func appendEntry(from mark: Mark, offset: Int64, timestamp: Int64, timestampType: TimestampType,
-                              key: Span, value: Span) {
-        entries.append(Entry(offset: offset, timestamp: timestamp, timestampType: timestampType, byteStart: mark.bytes,
-                             key: key, value: value, headerStart: mark.headers, headerCount: headers.count - mark.headers))
+    mutating func appendEntry(
+        from mark: Mark, offset: Int64, timestamp: Int64, timestampType: TimestampType,
+        key: Span, value: Span
+    ) {
+        entries.append(
+            Entry(
+                offset: offset, timestamp: timestamp, timestampType: timestampType, byteStart: mark.bytes,
+                key: key, value: value, headerStart: mark.headers, headerCount: headers.count - mark.headers))
     }
 }
 
@@ -168,10 +175,11 @@ public struct UnsafeRecords {
 
     public subscript(index: Int) -> RecordView {
         let entry = entries[index]
-        return RecordView(offset: entry.offset, timestamp: entry.timestamp, timestampType: entry.timestampType,
-                          key: base.field(entry.key), value: base.field(entry.value),
-                          headers: UnsafeBufferPointer(rebasing: headers[entry.headerStart..<entry.headerStart + entry.headerCount]),
-                          base: base)
+        return RecordView(
+            offset: entry.offset, timestamp: entry.timestamp, timestampType: entry.timestampType,
+            key: base.field(entry.key), value: base.field(entry.value),
+            headers: UnsafeBufferPointer(rebasing: headers[entry.headerStart..<entry.headerStart + entry.headerCount]),
+            base: base)
     }
 }
 

@@ -13,7 +13,8 @@ enum UTF8Validation {
             // ASCII fast path: 32 bytes at a time, then eight, while none has the high bit set.
             while i + 32 <= count {
                 let raw = UnsafeRawPointer(p + i)
-                let any = raw.loadUnaligned(as: UInt64.self) | raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+                let any =
+                    raw.loadUnaligned(as: UInt64.self) | raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
                     | raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self) | raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
                 if any & 0x8080_8080_8080_8080 != 0 { break }
                 i += 32
@@ -24,7 +25,10 @@ enum UTF8Validation {
                 i += 8
             }
             guard i < count else { return nil }
-            if p[i] < 0x80 { i += 1; continue }
+            if p[i] < 0x80 {
+                i += 1
+                continue
+            }
             let width = sequenceWidth(p, at: i, count: count)
             guard width > 0 else { return i }
             i += width
@@ -37,15 +41,24 @@ enum UTF8Validation {
     @inline(__always)
     static func sequenceWidth(_ p: UnsafePointer<UInt8>, at i: Int, count: Int) -> Int {
         let width: Int
-        var lower: UInt8 = 0x80, upper: UInt8 = 0xBF
+        var lower: UInt8 = 0x80
+        var upper: UInt8 = 0xBF
         switch p[i] {
         case 0xC2...0xDF: width = 2
-        case 0xE0: width = 3; lower = 0xA0
+        case 0xE0:
+            width = 3
+            lower = 0xA0
         case 0xE1...0xEC, 0xEE...0xEF: width = 3
-        case 0xED: width = 3; upper = 0x9F // excludes UTF-16 surrogates
-        case 0xF0: width = 4; lower = 0x90
+        case 0xED:
+            width = 3
+            upper = 0x9F  // excludes UTF-16 surrogates
+        case 0xF0:
+            width = 4
+            lower = 0x90
         case 0xF1...0xF3: width = 4
-        case 0xF4: width = 4; upper = 0x8F // nothing above U+10FFFF
+        case 0xF4:
+            width = 4
+            upper = 0x8F  // nothing above U+10FFFF
         default: return 0
         }
         guard i + width <= count else { return 0 }

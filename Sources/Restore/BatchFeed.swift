@@ -48,7 +48,9 @@ final class BatchFeed: @unchecked Sendable {
         self.partitions = partitions
         self.store = store
         self.options = options
-        order = partitions.indices.filter { !skipping.contains($0) }.flatMap { partition in partitions[partition].objects.indices.map { (partition, $0) } }
+        order = partitions.indices.filter { !skipping.contains($0) }.flatMap { partition in
+            partitions[partition].objects.indices.map { (partition, $0) }
+        }
     }
 
     deinit {
@@ -96,13 +98,16 @@ final class BatchFeed: @unchecked Sendable {
                 if more { return Item(partition: partition, object: object, startsObject: startsObject, batch: batch, failure: nil) }
                 recycle(batch.records)
             } catch {
-                return Item(partition: partition, object: object, startsObject: startsObject,
-                            batch: ObjectRecordReader.Batch(records: RecordBatch()), failure: error)
+                return Item(
+                    partition: partition, object: object, startsObject: startsObject,
+                    batch: ObjectRecordReader.Batch(records: RecordBatch()), failure: error)
             }
             reader = nil
             position += 1
             if startsObject {
-                return Item(partition: partition, object: object, startsObject: true, batch: ObjectRecordReader.Batch(records: RecordBatch()), failure: nil)
+                return Item(
+                    partition: partition, object: object, startsObject: true, batch: ObjectRecordReader.Batch(records: RecordBatch()),
+                    failure: nil)
             }
         }
         return nil
@@ -119,7 +124,8 @@ final class BatchFeed: @unchecked Sendable {
         var bytes = ahead.reduce(Int64(0)) { $0 + firstChunk($1.position) }
         var next = (ahead.last?.position ?? position) + 1
         while next < order.count && ahead.count < Self.maxAhead
-                && (ahead.isEmpty || bytes + firstChunk(next) <= Int64(options.chunkSize)) {
+            && (ahead.isEmpty || bytes + firstChunk(next) <= Int64(options.chunkSize))
+        {
             ahead.append((next, open(next)))
             bytes += firstChunk(next)
             next += 1
@@ -129,7 +135,9 @@ final class BatchFeed: @unchecked Sendable {
 
     private func open(_ position: Int) -> Task<ObjectRecordReader, Error> {
         let (partition, index) = order[position]
-        let object = partitions[partition].objects[index], store = self.store, options = self.options
+        let object = partitions[partition].objects[index]
+        let store = self.store
+        let options = self.options
         return Task { try await ObjectRecordReader.open(object, store: store, options: options) }
     }
 }

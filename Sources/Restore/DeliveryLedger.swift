@@ -148,7 +148,8 @@ final class DeliveryLedger: @unchecked Sendable {
         if let error = report.error {
             tallies[destination]?.failure = "delivery to \(place()) failed for source offset \(sourceOffset): \(error)"
         } else if let offset = report.offset, offset != tally.expectedTargetOffset {
-            tallies[destination]?.failure = "target \(place()): a restored record got offset \(offset), expected \(tally.expectedTargetOffset); another producer is writing into this partition"
+            tallies[destination]?.failure =
+                "target \(place()): a restored record got offset \(offset), expected \(tally.expectedTargetOffset); another producer is writing into this partition"
         } else {
             // Changed in place: no copy of the tally per record.
             tallies[destination]?.delivered += 1

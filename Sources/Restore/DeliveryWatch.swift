@@ -39,8 +39,9 @@ final class DeliveryWatch: @unchecked Sendable {
         if moved || waiting == 0 || starting {
             watch.progressed()
         } else if watch.isStalled {
-            throw RunFailure.failure("target cluster \(cluster): no delivery report for \(Int(watch.timeout)) s while \(waiting) records wait "
-                                       + "(is the cluster down?); the resume state keeps what was confirmed, so a rerun continues")
+            throw RunFailure.failure(
+                "target cluster \(cluster): no delivery report for \(Int(watch.timeout)) s while \(waiting) records wait "
+                    + "(is the cluster down?); the resume state keeps what was confirmed, so a rerun continues")
         }
     }
 }

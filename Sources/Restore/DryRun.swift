@@ -10,8 +10,10 @@ import RecordFormats
 /// reading the object as a run reads it), what each existing target already holds of an earlier run
 /// (its resume state, checked as a rerun checks it), and every problem found on the way. Writes nothing.
 enum DryRun {
-    static func complete(_ plan: inout RestorePlan, store: any ObjectStore, layout: StoreLayout, options: RestoreOptions,
-                         admin: KafkaAdmin) async throws {
+    static func complete(
+        _ plan: inout RestorePlan, store: any ObjectStore, layout: StoreLayout, options: RestoreOptions,
+        admin: KafkaAdmin
+    ) async throws {
         if options.hasTimeFilter { try await countInTimeRange(&plan, store: store, options: options) }
         // A state directory that does not exist holds no state (and a dry run creates nothing).
         if let directory = options.stateDirectory, !FileManager.default.fileExists(atPath: directory) { return }
@@ -27,11 +29,14 @@ enum DryRun {
         var present: [String: Int64] = [:]
         for (destination, tail) in scan.tails { present[destinations[destination].sourceTopic, default: 0] += tail.count }
         for index in plan.topics.indices {
-            let topic = plan.topics[index], held = present[topic.sourceTopic] ?? 0
+            let topic = plan.topics[index]
+            let held = present[topic.sourceTopic] ?? 0
             plan.topics[index].alreadyPresent = held
             // A rerun would stop at the first partition holding more than it has for it.
             if let records = topic.records, held > records {
-                plan.problems.append("target topic \(topic.targetTopic) holds \(held) records since this restore began, more than the \(records) it restores; another producer wrote into it (a run would stop there)")
+                plan.problems.append(
+                    "target topic \(topic.targetTopic) holds \(held) records since this restore began, more than the \(records) it restores; another producer wrote into it (a run would stop there)"
+                )
             }
         }
     }

@@ -19,16 +19,20 @@ struct ListedContinuity {
         guard object.manifest == nil else { return nil }
         let start = object.name.startOffset
         if let expected = next[object.folder], start < expected {
-            throw RunFailure.failure("object \(object.key) starts at offset \(start), inside the object before it (which ends at \(expected - 1)); remove the duplicate object")
+            throw RunFailure.failure(
+                "object \(object.key) starts at offset \(start), inside the object before it (which ends at \(expected - 1)); remove the duplicate object"
+            )
         }
         // Only another folder's objects can reach past `start` here.
         guard let reach = next.values.max() else { return nil }
         if start < reach {
             interleaved = true
-            return "topic \(object.name.topic): objects of a partition interleave their offsets across folders (a time- or field-based partitioner); they are restored in start-offset order, and as the files carry no offsets, interleaved records keep the order of their objects"
+            return
+                "topic \(object.name.topic): objects of a partition interleave their offsets across folders (a time- or field-based partitioner); they are restored in start-offset order, and as the files carry no offsets, interleaved records keep the order of their objects"
         }
         if start > reach && !interleaved {
-            return "\(object.key): offsets \(reach)…\(start - 1) are in no object (compacted away, transaction markers, or a missing object)"
+            return
+                "\(object.key): offsets \(reach)…\(start - 1) are in no object (compacted away, transaction markers, or a missing object)"
         }
         return nil
     }

@@ -23,7 +23,8 @@ enum MissingObjects {
             for p in plan.topics[t].partitions.indices {
                 // Plain loops: nested closures here crashed the 6.3 optimizer (CopyPropagation) in release builds.
                 let partition = plan.topics[t].partitions[p]
-                var gone: [SourceObject] = [], kept: [SourceObject] = []
+                var gone: [SourceObject] = []
+                var kept: [SourceObject] = []
                 for object in partition.objects {
                     let keys = [object.key] + [object.keysCompanion, object.headersCompanion].compactMap { $0 }
                     if keys.allSatisfy(listed.contains) { kept.append(object) } else { gone.append(object) }
@@ -31,7 +32,8 @@ enum MissingObjects {
                 guard !gone.isEmpty else { continue }
                 ranges += describe(gone, in: partition)
                 guard allowMissing else { continue }
-                var records: Int64? = 0, bytes: Int64 = 0
+                var records: Int64? = 0
+                var bytes: Int64 = 0
                 for object in kept {
                     if let sum = records, let count = object.records { records = sum + count } else { records = nil }
                     bytes += object.bytes
@@ -44,9 +46,10 @@ enum MissingObjects {
         }
         guard !ranges.isEmpty else { return }
         guard allowMissing else {
-            throw RunFailure.invalidInput("objects the manifests name are missing from the store: \(ranges.prefix(5).joined(separator: "; "))"
-                + (ranges.count > 5 ? " and \(ranges.count - 5) more ranges" : "")
-                + "; restore from a later time (--from-time), or pass --allow-missing to restore what is there")
+            throw RunFailure.invalidInput(
+                "objects the manifests name are missing from the store: \(ranges.prefix(5).joined(separator: "; "))"
+                    + (ranges.count > 5 ? " and \(ranges.count - 5) more ranges" : "")
+                    + "; restore from a later time (--from-time), or pass --allow-missing to restore what is there")
         }
         plan.missingRanges = ranges
         plan.warnings.append("restoring without the missing objects (--allow-missing): \(ranges.joined(separator: "; "))")

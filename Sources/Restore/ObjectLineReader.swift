@@ -39,7 +39,8 @@ final class ObjectLineReader {
     /// Opens `key`; a missing object is named as such (a manifest that lists it is then wrong).
     static func open(_ key: String, store: any ObjectStore, gzip: Bool, chunkSize: Int) async throws -> ObjectLineReader {
         do {
-            return try ObjectLineReader(key: key, location: store.location, chunks: try await store.chunks(key, chunkSize: chunkSize), gzip: gzip)
+            return try ObjectLineReader(
+                key: key, location: store.location, chunks: try await store.chunks(key, chunkSize: chunkSize), gzip: gzip)
         } catch let error as StoreError where error.isNotFound {
             throw missing(key, from: store.location)
         } catch let error as StoreError {
@@ -54,7 +55,10 @@ final class ObjectLineReader {
     /// The lines of the next chunk (possibly none), or nil at the end of the object.
     func nextLines() async throws -> [[UInt8]]? {
         if pendingIndex < pending.count {
-            defer { pending = []; pendingIndex = 0 }
+            defer {
+                pending = []
+                pendingIndex = 0
+            }
             linesRead += pending.count - pendingIndex
             return Array(pending[pendingIndex...])
         }
@@ -135,7 +139,8 @@ final class ObjectLineReader {
     /// A gzip failure, placed in the stored (compressed) object, where it happened, not by the line
     /// being decoded (all of a small object's lines come out of its first bytes).
     private func damagedGzip(_ error: Error) -> RunFailure {
-        .failure("object \(key): \(error) (byte offsets count the object as stored; \(splitter.linesEmitted) complete lines came before it)")
+        .failure(
+            "object \(key): \(error) (byte offsets count the object as stored; \(splitter.linesEmitted) complete lines came before it)")
     }
 
     private func end() throws {

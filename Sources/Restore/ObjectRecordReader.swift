@@ -28,8 +28,10 @@ final class ObjectRecordReader: @unchecked Sendable {
     private var previousOffset: Int64?
     private var sawLogAppendTime = false
 
-    private init(object: SourceObject, values: ObjectLineReader, keys: ObjectLineReader?, headers: ObjectLineReader?,
-                 keyStyle: ConfluentKeyStyle) {
+    private init(
+        object: SourceObject, values: ObjectLineReader, keys: ObjectLineReader?, headers: ObjectLineReader?,
+        keyStyle: ConfluentKeyStyle
+    ) {
         self.object = object
         self.values = values
         self.keys = keys
@@ -45,13 +47,15 @@ final class ObjectRecordReader: @unchecked Sendable {
             let gzip = key.hasSuffix(".gz")
             return try await ObjectLineReader.open(key, store: store, gzip: gzip, chunkSize: chunkSize(gzip: gzip))
         }
-        let values = try await ObjectLineReader.open(object.key, store: store, gzip: object.isGzip,
-                                                     chunkSize: chunkSize(gzip: object.isGzip))
+        let values = try await ObjectLineReader.open(
+            object.key, store: store, gzip: object.isGzip,
+            chunkSize: chunkSize(gzip: object.isGzip))
         let isEnvelope = object.isEnvelope
-        return ObjectRecordReader(object: object, values: values,
-                                  keys: isEnvelope ? nil : try await reader(object.keysCompanion),
-                                  headers: isEnvelope ? nil : try await reader(object.headersCompanion),
-                                  keyStyle: options.keyStyle)
+        return ObjectRecordReader(
+            object: object, values: values,
+            keys: isEnvelope ? nil : try await reader(object.keysCompanion),
+            headers: isEnvelope ? nil : try await reader(object.headersCompanion),
+            keyStyle: options.keyStyle)
     }
 
     /// Fills `batch` (emptied first, its buffers kept) with the next batch; false at the end of the object.
@@ -73,8 +77,9 @@ final class ObjectRecordReader: @unchecked Sendable {
             let lineNumber = linesDecoded + 1
             do {
                 try line.withUnsafeBytes {
-                    try decode($0, key: keyLines?[index], headers: headerLines?[index], lineNumber: lineNumber,
-                               into: &batch.records)
+                    try decode(
+                        $0, key: keyLines?[index], headers: headerLines?[index], lineNumber: lineNumber,
+                        into: &batch.records)
                 }
             } catch let error as RunFailure {
                 batch.damage = error
@@ -87,9 +92,13 @@ final class ObjectRecordReader: @unchecked Sendable {
 
     /// Lines decoded straight from the chunk (no copy per line): the common case.
     private func nextWithoutCompanions(_ batch: inout Batch) async throws -> Bool {
-        var records = batch.records, damage: RunFailure?
+        var records = batch.records
+        var damage: RunFailure?
         // The closure may not capture `batch` (inout); its parts go back below.
-        defer { batch.records = records; batch.damage = damage }
+        defer {
+            batch.records = records
+            batch.damage = damage
+        }
         batch.records = RecordBatch()
         let more = try await values.forEachLineOfNextChunk { line in
             guard damage == nil else { return }
@@ -106,7 +115,8 @@ final class ObjectRecordReader: @unchecked Sendable {
 
     private func checkRecordCount() throws {
         if let expected = object.manifest?.recordCount, expected != Int64(linesDecoded) {
-            throw RunFailure.corrupt(object.key, line: linesDecoded + 1, "the object ends after \(linesDecoded) records; its manifest says \(expected)")
+            throw RunFailure.corrupt(
+                object.key, line: linesDecoded + 1, "the object ends after \(linesDecoded) records; its manifest says \(expected)")
         }
     }
 
@@ -114,15 +124,18 @@ final class ObjectRecordReader: @unchecked Sendable {
         guard let reader else { return nil }
         let lines = try await reader.take(count)
         guard lines.count == count else {
-            throw RunFailure.corrupt(reader.key, line: reader.linesRead + 1,
-                                       "ends before its data object \(object.key) (line \(linesDecoded + lines.count + 1))")
+            throw RunFailure.corrupt(
+                reader.key, line: reader.linesRead + 1,
+                "ends before its data object \(object.key) (line \(linesDecoded + lines.count + 1))")
         }
         return lines
     }
 
     /// Decodes one line onto the end of `batch`; a bad line leaves `batch` as it was.
-    private func decode(_ line: UnsafeRawBufferPointer, key: [UInt8]?, headers: [UInt8]?, lineNumber: Int,
-                        into batch: inout RecordBatch) throws {
+    private func decode(
+        _ line: UnsafeRawBufferPointer, key: [UInt8]?, headers: [UInt8]?, lineNumber: Int,
+        into batch: inout RecordBatch
+    ) throws {
         if object.isEnvelope {
             do { try EnvelopeDecoder.decode(line, into: &batch) } catch {
                 throw RunFailure.corrupt(object.key, line: lineNumber, error.description)
@@ -182,10 +195,13 @@ final class ObjectRecordReader: @unchecked Sendable {
             throw RunFailure.corrupt(object.key, line: lineNumber, "offset \(offset) is past the largest Kafka offset")
         }
         if offset < low || (object.manifest.map { offset > $0.lastOffset } ?? false) {
-            throw RunFailure.corrupt(object.key, line: lineNumber, "offset \(offset) lies outside the object's offsets [\(low), \(object.manifest.map { String($0.lastOffset) } ?? "…")]")
+            throw RunFailure.corrupt(
+                object.key, line: lineNumber,
+                "offset \(offset) lies outside the object's offsets [\(low), \(object.manifest.map { String($0.lastOffset) } ?? "…")]")
         }
         if let previousOffset, offset <= previousOffset {
-            throw RunFailure.corrupt(object.key, line: lineNumber, "offset \(offset) does not follow offset \(previousOffset) of the line before")
+            throw RunFailure.corrupt(
+                object.key, line: lineNumber, "offset \(offset) does not follow offset \(previousOffset) of the line before")
         }
         previousOffset = offset
     }

@@ -10,8 +10,10 @@ extension ProduceLoop {
     /// idempotent producer writes a partition's records in order and without gaps): a rerun skips,
     /// per target partition, as many as that partition holds since the restore began.
     /// `group` holds the topic's destinations, by target partition.
-    func restoreRepartitioned(_ planned: [Int], destinations group: [Int], starts: [Start], feed: BatchFeed,
-                              outcome: inout Outcome) async throws {
+    func restoreRepartitioned(
+        _ planned: [Int], destinations group: [Int], starts: [Start], feed: BatchFeed,
+        outcome: inout Outcome
+    ) async throws {
         for destination in group { try await open(destination, start: starts[destination], outcome: &outcome) }
         var router = RecordRouter(partitionCount: Int32(group.count))
         let present = group.map { starts[$0].tail.count }
@@ -22,7 +24,8 @@ extension ProduceLoop {
             let partition = partitions[index]
             var continuity = ListedContinuity()
             while let item = try await feed.next(for: index) {
-                let object = item.object, damage = item.batch.damage
+                let object = item.object
+                let damage = item.batch.damage
                 if item.startsObject, let warning = try continuity.check(object) { warn(warning, outcome: &outcome) }
                 if item.batch.logAppendTime { noteLogAppendTime(partition.sourceTopic, outcome: &outcome) }
                 let records = (consume item).batch.records
@@ -40,8 +43,9 @@ extension ProduceLoop {
                             chosen[p].append(i)
                         } else if routed[p] == present[p] - 1, let last = starts[group[p]].tail.last {
                             let target = destinations[group[p]].target
-                            try Self.checkSame(records.record(at: i), last, target: target, object: object.key,
-                                               hint: states.removalHint(target))
+                            try Self.checkSame(
+                                records.record(at: i), last, target: target, object: object.key,
+                                hint: states.removalHint(target))
                         }
                         routed[p] += 1
                     }
@@ -62,7 +66,9 @@ extension ProduceLoop {
         for p in group.indices {
             let target = destinations[group[p]].target
             if routed[p] < present[p] {
-                throw RunFailure.failure("target \(target) holds \(present[p]) records after offset \(starts[group[p]].state.baseTargetOffset), but this restore routes only \(routed[p]) there; another producer wrote into it. \(states.removalHint(target))")
+                throw RunFailure.failure(
+                    "target \(target) holds \(present[p]) records after offset \(starts[group[p]].state.baseTargetOffset), but this restore routes only \(routed[p]) there; another producer wrote into it. \(states.removalHint(target))"
+                )
             }
             stateWriter.setPlanned(group[p], records: routed[p])
         }

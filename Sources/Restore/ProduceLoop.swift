@@ -38,8 +38,10 @@ final class ProduceLoop: @unchecked Sendable {
     private var logAppendTimeTopics = Set<String>()
 
     /// Resume state is read and written through `states`; `producer` is the restore's one producer.
-    init(plan: RestorePlan, options: RestoreOptions, store: any ObjectStore, states: ResumeStateStore,
-         admin: KafkaAdmin, producer: RecordProducer, events: RestoreEvents) {
+    init(
+        plan: RestorePlan, options: RestoreOptions, store: any ObjectStore, states: ResumeStateStore,
+        admin: KafkaAdmin, producer: RecordProducer, events: RestoreEvents
+    ) {
         self.producer = producer
         self.plan = plan
         partitions = plan.partitions
@@ -49,23 +51,26 @@ final class ProduceLoop: @unchecked Sendable {
         self.states = states
         self.admin = admin
         self.events = events
-        stateWriter = ResumeStateWriter(destinations: destinations, states: states, ledger: producer.ledger, events: events,
-                                        clock: options.clock)
+        stateWriter = ResumeStateWriter(
+            destinations: destinations, states: states, ledger: producer.ledger, events: events,
+            clock: options.clock)
     }
 
     func run(translator: inout GroupOffsetTranslator) async throws -> Outcome {
         // Every state is read and checked before anything is produced.
         var scan = try await ResumeScan.loadStates(destinations, states: states)
         if let problem = scan.problems.first { throw problem }
-        try await scan.readTargets(Array(destinations.indices), destinations: destinations, states: states, admin: admin,
-                                   options: options)
+        try await scan.readTargets(
+            Array(destinations.indices), destinations: destinations, states: states, admin: admin,
+            options: options)
         if let problem = scan.problems.first { throw problem }
         let starts = stateWriter.start(from: scan)
-        let finished = Set(partitions.indices.filter { index in
-            destinations.destinationOfPartition[index].map {
-                Self.isFinished(starts[$0], partitions[index], index: index, options: options, translator: translator)
-            } ?? false
-        })
+        let finished = Set(
+            partitions.indices.filter { index in
+                destinations.destinationOfPartition[index].map {
+                    Self.isFinished(starts[$0], partitions[index], index: index, options: options, translator: translator)
+                } ?? false
+            })
         let producer = self.producer
         let feed = BatchFeed(partitions: partitions, skipping: finished, store: store, options: options)
         // Batches come back from the producer once their records are reported, to be decoded into again.
@@ -77,15 +82,18 @@ final class ProduceLoop: @unchecked Sendable {
             for (index, partition) in partitions.enumerated() {
                 if let destination = destinations.destinationOfPartition[index] {
                     if finished.contains(index) {
-                        try await alreadyRestored(index, partition, destination: destination, start: starts[destination],
-                                                  translator: &translator, outcome: &outcome)
+                        try await alreadyRestored(
+                            index, partition, destination: destination, start: starts[destination],
+                            translator: &translator, outcome: &outcome)
                         continue
                     }
-                    try await restore(index, partition, destination: destination, start: starts[destination], feed: feed,
-                                      translator: &translator, outcome: &outcome)
+                    try await restore(
+                        index, partition, destination: destination, start: starts[destination], feed: feed,
+                        translator: &translator, outcome: &outcome)
                 } else if let group = destinations.repartitioned[partition.sourceTopic], group.partitions.first == index {
-                    try await restoreRepartitioned(group.partitions, destinations: group.destinations, starts: starts, feed: feed,
-                                                   outcome: &outcome)
+                    try await restoreRepartitioned(
+                        group.partitions, destinations: group.destinations, starts: starts, feed: feed,
+                        outcome: &outcome)
                 }
             }
             try await KafkaBlocking.run { try producer.flush() }
@@ -124,8 +132,10 @@ final class ProduceLoop: @unchecked Sendable {
     }
 
     /// Planned partition `index` into its one target partition, `destination`.
-    private func restore(_ index: Int, _ partition: PartitionPlan, destination: Int, start: Start, feed: BatchFeed,
-                         translator: inout GroupOffsetTranslator, outcome: inout Outcome) async throws {
+    private func restore(
+        _ index: Int, _ partition: PartitionPlan, destination: Int, start: Start, feed: BatchFeed,
+        translator: inout GroupOffsetTranslator, outcome: inout Outcome
+    ) async throws {
         let target = partition.target
         let state = start.state
         let tail = start.tail
@@ -137,7 +147,8 @@ final class ProduceLoop: @unchecked Sendable {
         var index: Int64 = 0
         var continuity = ListedContinuity()
         while let item = try await feed.next(for: unit) {
-            let object = item.object, damage = item.batch.damage
+            let object = item.object
+            let damage = item.batch.damage
             if item.startsObject, let warning = try continuity.check(object) { warn(warning, outcome: &outcome) }
             if item.batch.logAppendTime { noteLogAppendTime(partition.sourceTopic, outcome: &outcome) }
             // The only copy but the producer's loan, so the feed can reuse its buffers once that ends.
@@ -160,7 +171,8 @@ final class ProduceLoop: @unchecked Sendable {
                     translator.observe(partition: unit, sourceOffset: records.offset(at: i), index: index)
                     if index < skip {
                         if index == skip - 1, let last = tail.last {
-                            try Self.checkSame(records.record(at: i), last, target: target, object: object.key, hint: states.removalHint(target))
+                            try Self.checkSame(
+                                records.record(at: i), last, target: target, object: object.key, hint: states.removalHint(target))
                         }
                     } else {
                         chosen?.append(i)
@@ -178,7 +190,9 @@ final class ProduceLoop: @unchecked Sendable {
             if let damage { throw damage }
         }
         if index < skip {
-            throw RunFailure.failure("target \(target) holds \(skip) records after offset \(state.baseTargetOffset), but this restore has only \(index) for it; another producer wrote into it. \(states.removalHint(target))")
+            throw RunFailure.failure(
+                "target \(target) holds \(skip) records after offset \(state.baseTargetOffset), but this restore has only \(index) for it; another producer wrote into it. \(states.removalHint(target))"
+            )
         }
         translator.finish(partition: unit, total: index)
         stateWriter.setPlanned(destination, records: index)
@@ -202,16 +216,20 @@ final class ProduceLoop: @unchecked Sendable {
     /// the plan still has exactly that many, and the target holds them after the base. Nothing of it
     /// is read again. With a time range (the state counts only the records in range) or a group
     /// offset to translate (that needs the records' offsets), the partition is read as usual.
-    static func isFinished(_ start: Start, _ partition: PartitionPlan, index: Int, options: RestoreOptions,
-                           translator: GroupOffsetTranslator) -> Bool {
+    static func isFinished(
+        _ start: Start, _ partition: PartitionPlan, index: Int, options: RestoreOptions,
+        translator: GroupOffsetTranslator
+    ) -> Bool {
         guard !options.hasTimeFilter, let planned = start.state.plannedRecords, let records = partition.records else { return false }
         return planned == records && start.state.deliveredRecords == planned && start.tail.count == planned
             && !translator.needsRecords(partition: index)
     }
 
     /// Planned partition `index`, which its destination's target already holds whole.
-    private func alreadyRestored(_ index: Int, _ partition: PartitionPlan, destination: Int, start: Start,
-                                 translator: inout GroupOffsetTranslator, outcome: inout Outcome) async throws {
+    private func alreadyRestored(
+        _ index: Int, _ partition: PartitionPlan, destination: Int, start: Start,
+        translator: inout GroupOffsetTranslator, outcome: inout Outcome
+    ) async throws {
         let count = start.tail.count
         outcome.bases[index] = start.state.baseTargetOffset
         try await open(destination, start: start, outcome: &outcome)
@@ -222,9 +240,11 @@ final class ProduceLoop: @unchecked Sendable {
 
     func report(_ partition: PartitionPlan, done: Int) {
         let target = destinations.repartitioned[partition.sourceTopic] == nil ? "\(partition.target)" : "\(partition.targetTopic) (by key)"
-        events.progress(RestoreProgressReport(partition: "\(partition.source) → \(target)", partitionsDone: done,
-                                              partitionsTotal: partitions.count, producedRecords: ledger.totalDelivered,
-                                              alreadyPresentRecords: stateWriter.alreadyPresent))
+        events.progress(
+            RestoreProgressReport(
+                partition: "\(partition.source) → \(target)", partitionsDone: done,
+                partitionsTotal: partitions.count, producedRecords: ledger.totalDelivered,
+                alreadyPresentRecords: stateWriter.alreadyPresent))
     }
 
     /// Each warning is given once.
@@ -239,17 +259,24 @@ final class ProduceLoop: @unchecked Sendable {
     func noteLogAppendTime(_ topic: String, outcome: inout Outcome) {
         guard logAppendTimeTopics.insert(topic).inserted else { return }
         if plan.topics.first(where: { $0.sourceTopic == topic })?.manifestTopic?.timestampType == .logAppendTime { return }
-        warn("topic \(topic): its records carry LogAppendTime timestamps (set by the source broker); they are restored with those times, as CreateTime", outcome: &outcome)
+        warn(
+            "topic \(topic): its records carry LogAppendTime timestamps (set by the source broker); they are restored with those times, as CreateTime",
+            outcome: &outcome)
     }
 
     /// The target's last record must be the source record the count points at, or the target holds
     /// records this restore did not write and skipping by count would lose or duplicate some.
-    static func checkSame(_ source: RecordFormats.KafkaRecord, _ target: ConsumedRecord, target tp: TopicPartition, object: String,
-                          hint: String) throws {
-        let sameTime = target.timestamp.kind != .createTime || source.timestampType == .notAvailable
+    static func checkSame(
+        _ source: RecordFormats.KafkaRecord, _ target: ConsumedRecord, target tp: TopicPartition, object: String,
+        hint: String
+    ) throws {
+        let sameTime =
+            target.timestamp.kind != .createTime || source.timestampType == .notAvailable
             || source.timestamp == target.timestamp.milliseconds
         guard source.key == target.key, source.value == target.value, sameTime else {
-            throw RunFailure.failure("target \(tp): its record at offset \(target.offset) is not source record \(source.offset) (\(object)) that this restore put there; another producer wrote into it. \(hint)")
+            throw RunFailure.failure(
+                "target \(tp): its record at offset \(target.offset) is not source record \(source.offset) (\(object)) that this restore put there; another producer wrote into it. \(hint)"
+            )
         }
     }
 }

@@ -47,8 +47,9 @@ final class RecordProducer: @unchecked Sendable {
                 try config.set("message.max.bytes", String(Self.messageMaxBytesCeiling))
             }
             let watch = DeliveryWatch(ledger: ledger, options: options)
-            producer = try KafkaProducer(config: config, onDelivery: ledger.record,
-                                         whileQueueFull: { starting in try watch.check(waiting: 1, starting: starting) })
+            producer = try KafkaProducer(
+                config: config, onDelivery: ledger.record,
+                whileQueueFull: { starting in try watch.check(waiting: 1, starting: starting) })
             self.watch = watch
         } catch {
             throw RunFailure.failure("target cluster \(options.kafka.bootstrapServers): cannot make a producer: \(error)")
@@ -76,7 +77,8 @@ final class RecordProducer: @unchecked Sendable {
             throw RunFailure.failure("produce to \(target): \(error)")
         }
         let count = indices?.count ?? records.count
-        var n = 0, stopped = false
+        var n = 0
+        var stopped = false
         // One loan per 2^24 records at most (an id holds the index in 24 bits): in practice one.
         while n < count && !stopped {
             let base = indices?[n] ?? n
@@ -87,8 +89,11 @@ final class RecordProducer: @unchecked Sendable {
                 while n < count {
                     let index = indices?[n] ?? n
                     if index - base >= DeliveryLedger.maxRecordsPerLoan { return }
-                    guard try produce(records[index], n, id: DeliveryLedger.id(loan: loan, index: index - base), to: topic, target,
-                                      queued: &queued) else {
+                    guard
+                        try produce(
+                            records[index], n, id: DeliveryLedger.id(loan: loan, index: index - base), to: topic, target,
+                            queued: &queued)
+                    else {
                         stopped = true
                         return
                     }
@@ -102,17 +107,23 @@ final class RecordProducer: @unchecked Sendable {
     /// Queues one record, counting it in `queued` the moment librdkafka has it (its loan must not
     /// end before its report, whatever is thrown after); false when a failed delivery means the run
     /// stops. `n` counts this call's records.
-    private func produce(_ record: RecordView, _ n: Int, id: UInt64, to topic: KafkaProducer.Topic, _ target: TopicPartition,
-                         queued loaned: inout Int) throws -> Bool {
+    private func produce(
+        _ record: RecordView, _ n: Int, id: UInt64, to topic: KafkaProducer.Topic, _ target: TopicPartition,
+        queued loaned: inout Int
+    ) throws -> Bool {
         // Looking every 256 records spares a lock per record.
         if n & 255 == 0, ledger.firstFailure != nil { return false }
         // No timestamp means none was stored (confluent-json): the producer stamps the time of restore.
         let timestamp: Int64? = record.timestampType == .notAvailable || record.timestamp < 0 ? nil : record.timestamp
         do {
-            try producer.produce(to: topic, partition: target.partition, key: record.key, value: record.value,
-                                 headerCount: record.headerCount,
-                                 header: { let h = record.header($0); return KafkaProducer.HeaderBytes(name: h.name, value: h.value) },
-                                 timestamp: timestamp, id: id, copy: false)
+            try producer.produce(
+                to: topic, partition: target.partition, key: record.key, value: record.value,
+                headerCount: record.headerCount,
+                header: {
+                    let h = record.header($0)
+                    return KafkaProducer.HeaderBytes(name: h.name, value: h.value)
+                },
+                timestamp: timestamp, id: id, copy: false)
         } catch {
             throw RunFailure.failure("produce to \(target) (source offset \(record.offset)): \(error)")
         }

@@ -33,11 +33,14 @@ struct RestoreDestinations {
             guard let count = topic.repartitionedInto else {
                 for partition in topic.partitions {
                     destinationOfPartition.append(all.count)
-                    all.append(Destination(target: partition.target, sourceTopic: topic.sourceTopic,
-                                    configHash: Self.hash(source: "\(partition.source)", topic: topic.sourceTopic, target: partition.target,
-                                                          options: options, without: partition.skippedMissing),
-                                    firstSourceOffset: partition.objects.first?.name.startOffset ?? 0,
-                                    plannedRecords: partition.records))
+                    all.append(
+                        Destination(
+                            target: partition.target, sourceTopic: topic.sourceTopic,
+                            configHash: Self.hash(
+                                source: "\(partition.source)", topic: topic.sourceTopic, target: partition.target,
+                                options: options, without: partition.skippedMissing),
+                            firstSourceOffset: partition.objects.first?.name.startOffset ?? 0,
+                            plannedRecords: partition.records))
                 }
                 continue
             }
@@ -45,11 +48,14 @@ struct RestoreDestinations {
             let first = topic.partitions.first?.objects.first?.name.startOffset ?? 0
             let destinations = (0..<count).map { p -> Int in
                 let target = TopicPartition(topic.targetTopic, p)
-                all.append(Destination(target: target, sourceTopic: topic.sourceTopic,
-                                configHash: Self.hash(source: topic.sourceTopic, topic: topic.sourceTopic, target: target,
-                                                      options: options, without: topic.partitions.flatMap(\.skippedMissing),
-                                                      extra: "repartition=murmur2/\(count)"),
-                                firstSourceOffset: first, plannedRecords: nil))
+                all.append(
+                    Destination(
+                        target: target, sourceTopic: topic.sourceTopic,
+                        configHash: Self.hash(
+                            source: topic.sourceTopic, topic: topic.sourceTopic, target: target,
+                            options: options, without: topic.partitions.flatMap(\.skippedMissing),
+                            extra: "repartition=murmur2/\(count)"),
+                        firstSourceOffset: first, plannedRecords: nil))
                 return all.count - 1
             }
             repartitioned[topic.sourceTopic] = (units, destinations)
@@ -67,13 +73,15 @@ struct RestoreDestinations {
 
     /// `source` is what the destination restores from: a partition, or a whole topic when repartitioned;
     /// `without`, the objects `--allow-missing` left out of it.
-    private static func hash(source: String, topic: String, target: TopicPartition, options: RestoreOptions,
-                             without: [String], extra: String? = nil) -> String {
+    private static func hash(
+        source: String, topic: String, target: TopicPartition, options: RestoreOptions,
+        without: [String], extra: String? = nil
+    ) -> String {
         var lines = [
             "source=\(source)", "target=\(target)",
             "files=\(options.topicRegexList?.entry(for: topic)?.regex.pattern ?? "*")",
             "from-time=\(options.fromTime.map(String.init) ?? "")", "to-time=\(options.toTime.map(String.init) ?? "")",
-            "as-of=\(options.asOf?.rawValue ?? "")",
+            "as-of=\(options.asOf?.rawValue ?? "")"
         ]
         if !without.isEmpty { lines.append("without=\(without.joined(separator: ","))") }
         if let extra { lines.append(extra) }

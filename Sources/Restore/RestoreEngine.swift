@@ -16,8 +16,10 @@ public final class RestoreEngine: Sendable {
     let observer: (any RestoreObserver)?
 
     /// `observer` watches the restore from inside (tests).
-    public init(store: any ObjectStore, layout: StoreLayout, options: RestoreOptions, events: RestoreEvents = .silent,
-                observer: (any RestoreObserver)? = nil) {
+    public init(
+        store: any ObjectStore, layout: StoreLayout, options: RestoreOptions, events: RestoreEvents = .silent,
+        observer: (any RestoreObserver)? = nil
+    ) {
         self.store = store
         self.layout = layout
         self.options = options
@@ -45,7 +47,9 @@ public final class RestoreEngine: Sendable {
         let repartitioned = plan.topics.filter { $0.repartitionedInto != nil }.map(\.sourceTopic)
         if options.consumerGroups != nil && !repartitioned.isEmpty {
             // The job spec refuses the pair; this keeps a caller of the engine from losing the offsets silently.
-            plan.problems.append("--consumer-groups cannot be combined with --repartition (repartitioned: \(repartitioned.joined(separator: ", "))): offsets cannot be translated once records change partitions")
+            plan.problems.append(
+                "--consumer-groups cannot be combined with --repartition (repartitioned: \(repartitioned.joined(separator: ", "))): offsets cannot be translated once records change partitions"
+            )
         }
         return plan
     }
@@ -64,14 +68,16 @@ public final class RestoreEngine: Sendable {
         }
         if !translator.isEmpty {
             do {
-                plan.warnings += try await Self.refuseActiveGroups(translator.groups, admin: admin,
-                                                                   timeoutMilliseconds: options.bestEffortTimeoutMilliseconds)
+                plan.warnings += try await Self.refuseActiveGroups(
+                    translator.groups, admin: admin,
+                    timeoutMilliseconds: options.bestEffortTimeoutMilliseconds)
             } catch let error as RunFailure where options.dryRun && error.isInvalidInput {
                 plan.problems.append(error.message)
             }
         }
-        var summary = RestoreSummary(dryRun: options.dryRun, topics: [], producedRecords: 0, alreadyPresentRecords: 0,
-                                     filteredRecords: 0, committedGroups: [:], warnings: [], seconds: 0)
+        var summary = RestoreSummary(
+            dryRun: options.dryRun, topics: [], producedRecords: 0, alreadyPresentRecords: 0,
+            filteredRecords: 0, committedGroups: [:], warnings: [], seconds: 0)
         if options.dryRun {
             try await DryRun.complete(&plan, store: store, layout: layout, options: options, admin: admin)
             summary.topics = plan.topics.map { Self.topicSummary($0, produced: 0, present: $0.alreadyPresent ?? 0) }
@@ -87,8 +93,9 @@ public final class RestoreEngine: Sendable {
         let lock = RestoreLease.keeper(states: states, targets: plan.topics.map(\.targetTopic), options: options)
         try await RestoreLease.acquire(lock, options: options)
         do {
-            let done = try await restoreLocked(plan: plan, states: states, producer: producer, admin: admin,
-                                               translator: &translator, summary: summary, started: started)
+            let done = try await restoreLocked(
+                plan: plan, states: states, producer: producer, admin: admin,
+                translator: &translator, summary: summary, started: started)
             await lock.release()
             return RestoreResult(plan: done.plan, summary: done.summary)
         } catch Abandoned.stopped(let reason) {
@@ -101,14 +108,17 @@ public final class RestoreEngine: Sendable {
     }
 
     /// Everything that writes to the target, while this restore holds its lease on the target topics.
-    private func restoreLocked(plan: RestorePlan, states: ResumeStateStore, producer: RecordProducer?, admin: KafkaAdmin,
-                               translator: inout GroupOffsetTranslator, summary: RestoreSummary,
-                               started: Date) async throws -> (plan: RestorePlan, summary: RestoreSummary) {
+    private func restoreLocked(
+        plan: RestorePlan, states: ResumeStateStore, producer: RecordProducer?, admin: KafkaAdmin,
+        translator: inout GroupOffsetTranslator, summary: RestoreSummary,
+        started: Date
+    ) async throws -> (plan: RestorePlan, summary: RestoreSummary) {
         var summary = summary
         let options = self.options
         let (prepared, created) = try await options.onTarget { [plan] in
             var prepared = plan
-            let warnings = try TargetPreparation.create(&prepared, admin: admin, options: options)
+            let warnings =
+                try TargetPreparation.create(&prepared, admin: admin, options: options)
                 + TargetPreparation.configWarnings(prepared, admin: admin, timeoutMilliseconds: options.bestEffortTimeoutMilliseconds)
             return (prepared, warnings)
         }
@@ -118,15 +128,17 @@ public final class RestoreEngine: Sendable {
         plan.warnings += created
 
         guard let producer else { throw RunFailure.failure("internal: no producer for a restore that is not a dry run") }
-        let loop = ProduceLoop(plan: plan, options: options, store: store, states: states, admin: admin,
-                               producer: producer, events: events)
+        let loop = ProduceLoop(
+            plan: plan, options: options, store: store, states: states, admin: admin,
+            producer: producer, events: events)
         let outcome = try await loop.run(translator: &translator)
 
         let translations = translator.translations(plan: plan, bases: outcome.bases)
         for (group, offsets) in translations.sorted(by: { $0.key < $1.key }) {
-            let kafkaOffsets = Dictionary(uniqueKeysWithValues: offsets.map {
-                (TopicPartition(topic: $0.key.topic, partition: $0.key.partition), $0.value)
-            })
+            let kafkaOffsets = Dictionary(
+                uniqueKeysWithValues: offsets.map {
+                    (TopicPartition(topic: $0.key.topic, partition: $0.key.partition), $0.value)
+                })
             do {
                 try await options.onTarget { try admin.commitOffsets(group: group, offsets: kafkaOffsets) }
             } catch {
@@ -136,8 +148,9 @@ public final class RestoreEngine: Sendable {
         }
 
         summary.topics = plan.topics.map { topic in
-            Self.topicSummary(topic, produced: outcome.produced[topic.sourceTopic] ?? 0,
-                              present: outcome.alreadyPresent[topic.sourceTopic] ?? 0)
+            Self.topicSummary(
+                topic, produced: outcome.produced[topic.sourceTopic] ?? 0,
+                present: outcome.alreadyPresent[topic.sourceTopic] ?? 0)
         }
         summary.producedRecords = outcome.produced.values.reduce(0, +)
         summary.alreadyPresentRecords = outcome.alreadyPresent.values.reduce(0, +)
@@ -166,7 +179,9 @@ public final class RestoreEngine: Sendable {
         }
         for listing in listings where groups.contains(listing.name) {
             if listing.memberCount > 0 || !["Empty", "Dead", ""].contains(listing.state) {
-                throw RunFailure.invalidInput("consumer group \(listing.name) is active in the target (\(listing.state), \(listing.memberCount) members); stop its consumers before restoring its offsets")
+                throw RunFailure.invalidInput(
+                    "consumer group \(listing.name) is active in the target (\(listing.state), \(listing.memberCount) members); stop its consumers before restoring its offsets"
+                )
             }
         }
         return []
@@ -189,9 +204,10 @@ public final class RestoreEngine: Sendable {
         case .exists: action = "exists"
         case .create: action = "create"
         }
-        return RestoreSummary.Topic(source: topic.sourceTopic, target: topic.targetTopic, partitions: topic.partitions.count,
-                                    objects: topic.objectCount, plannedRecords: topic.records, bytes: topic.bytes,
-                                    targetAction: action, producedRecords: produced, alreadyPresentRecords: present,
-                                    repartitionedInto: topic.repartitionedInto, createdConfigs: topic.createdConfigs)
+        return RestoreSummary.Topic(
+            source: topic.sourceTopic, target: topic.targetTopic, partitions: topic.partitions.count,
+            objects: topic.objectCount, plannedRecords: topic.records, bytes: topic.bytes,
+            targetAction: action, producedRecords: produced, alreadyPresentRecords: present,
+            repartitionedInto: topic.repartitionedInto, createdConfigs: topic.createdConfigs)
     }
 }

@@ -6,13 +6,15 @@ import Failures
 extension RunFailure {
     /// Stopped by a signal: the resume state holds every confirmed record and the lease is released.
     static func restoreInterrupted(_ reason: String) -> RunFailure {
-        .interrupted("interrupted by \(reason): the resume state holds every record confirmed, the lease is released; run again to continue",
-                     by: reason)
+        .interrupted(
+            "interrupted by \(reason): the resume state holds every record confirmed, the lease is released; run again to continue",
+            by: reason)
     }
 
     /// Every problem a plan found, in one line: the first, and the others after it.
     static func problems(_ problems: [String]) -> RunFailure {
-        problems.count == 1 ? .invalidInput(problems[0])
+        problems.count == 1
+            ? .invalidInput(problems[0])
             : .invalidInput("\(problems.count) problems: " + problems.joined(separator: "; "))
     }
 

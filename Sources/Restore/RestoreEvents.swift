@@ -9,8 +9,10 @@ public struct RestoreEvents: Sendable {
     /// What the restore did to the target besides producing (a topic created, with which configs).
     public var note: @Sendable (String) -> Void
 
-    public init(warning: @escaping @Sendable (String) -> Void, progress: @escaping @Sendable (RestoreProgressReport) -> Void,
-                note: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(
+        warning: @escaping @Sendable (String) -> Void, progress: @escaping @Sendable (RestoreProgressReport) -> Void,
+        note: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.warning = warning
         self.progress = progress
         self.note = note

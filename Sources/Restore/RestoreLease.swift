@@ -12,10 +12,12 @@ enum RestoreLease {
     static func keeper(states: ResumeStateStore, targets: [String], options: RestoreOptions) -> LeaseKeeper {
         let now = options.clock()
         let runId = "restore-\(RunID.compactTimestamp(now))-\(String(UInt32.random(in: .min ... .max), radix: 16))"
-        let lease = LeaseTable.Lease(runId: runId, command: "restore", job: options.jobName, holder: options.holder, group: nil,
-                                     claims: targets.sorted().map { LeaseTable.Claim(topic: $0) }, acquiredAt: now, expiresAt: now)
-        return LeaseKeeper(store: states.store, key: states.layout.restoreLockKey(targetCluster: states.targetCluster),
-                           lease: lease, seconds: options.lockLease, clock: options.clock)
+        let lease = LeaseTable.Lease(
+            runId: runId, command: "restore", job: options.jobName, holder: options.holder, group: nil,
+            claims: targets.sorted().map { LeaseTable.Claim(topic: $0) }, acquiredAt: now, expiresAt: now)
+        return LeaseKeeper(
+            store: states.store, key: states.layout.restoreLockKey(targetCluster: states.targetCluster),
+            lease: lease, seconds: options.lockLease, clock: options.clock)
     }
 
     static func acquire(_ keeper: LeaseKeeper, options: RestoreOptions) async throws {

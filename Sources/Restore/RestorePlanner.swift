@@ -13,7 +13,9 @@ enum RestorePlanner {
             let missing = list.topics.filter { !storeTopics.contains($0) }
             selected = list.topics.filter { storeTopics.contains($0) }
             if selected.isEmpty {
-                throw RunFailure.invalidInput("topic-regex-list names \(list.topics.joined(separator: ", ")), but the store holds none of them (it holds: \(storeTopics.sorted().joined(separator: ", ")))")
+                throw RunFailure.invalidInput(
+                    "topic-regex-list names \(list.topics.joined(separator: ", ")), but the store holds none of them (it holds: \(storeTopics.sorted().joined(separator: ", ")))"
+                )
             }
             for topic in missing { warnings.append("topic \(topic) named in topic-regex-list has no objects in the store") }
         } else {
@@ -40,12 +42,14 @@ enum RestorePlanner {
                 continue
             }
             targets[target] = source
-            var partitions: [PartitionPlan] = [], refused = false
+            var partitions: [PartitionPlan] = []
+            var refused = false
             for tp in catalog.partitions.keys.filter({ $0.topic == source }).sorted() {
                 // An object whose records all fall outside the time range is not needed: not read,
                 // nor looked for (so a range deleted before --from-time does not stop the restore).
                 var objects: [SourceObject] = []
-                for object in catalog.partitions[tp] ?? [] where options.topicRegexList?.selects(fileName: object.fileName, topic: source) ?? true {
+                for object in catalog.partitions[tp] ?? []
+                where options.topicRegexList?.selects(fileName: object.fileName, topic: source) ?? true {
                     if options.excludesByTime(object) { filteredByTime += object.records ?? 0 } else { objects.append(object) }
                 }
                 guard !objects.isEmpty else { continue }
@@ -57,12 +61,17 @@ enum RestorePlanner {
                 // A plain loop: the nested-closure form crashed the 6.3 optimizer (CopyPropagation) in release builds.
                 var records: Int64? = 0
                 for object in objects {
-                    guard let count = object.records, let sum = records else { records = nil; break }
+                    guard let count = object.records, let sum = records else {
+                        records = nil
+                        break
+                    }
                     records = sum + count
                 }
-                partitions.append(PartitionPlan(sourceTopic: source, targetTopic: target, partition: tp.partition,
-                                                objects: objects, records: records,
-                                                bytes: objects.reduce(0) { $0 + $1.bytes }))
+                partitions.append(
+                    PartitionPlan(
+                        sourceTopic: source, targetTopic: target, partition: tp.partition,
+                        objects: objects, records: records,
+                        bytes: objects.reduce(0) { $0 + $1.bytes }))
             }
             guard !partitions.isEmpty, !refused else {
                 if !refused { warnings.append("topic \(source): no file matches its topic-regex-list regex") }
@@ -72,13 +81,16 @@ enum RestorePlanner {
             if manifestTopic?.timestampType == .logAppendTime {
                 warnings.append("topic \(source) used LogAppendTime; its records keep their original timestamps as CreateTime")
             }
-            topics.append(TopicPlan(sourceTopic: source, targetTopic: target,
-                                    sourcePartitions: catalog.partitionCount(of: source),
-                                    partitions: partitions, manifestTopic: manifestTopic))
+            topics.append(
+                TopicPlan(
+                    sourceTopic: source, targetTopic: target,
+                    sourcePartitions: catalog.partitionCount(of: source),
+                    partitions: partitions, manifestTopic: manifestTopic))
         }
         let restored = Set(topics.map(\.sourceTopic))
-        var plan = RestorePlan(topics: topics, warnings: warnings, problems: problems, fromManifests: catalog.hasManifests,
-                               groupOffsets: catalog.groupOffsets.filter { restored.contains($0.topic) })
+        var plan = RestorePlan(
+            topics: topics, warnings: warnings, problems: problems, fromManifests: catalog.hasManifests,
+            groupOffsets: catalog.groupOffsets.filter { restored.contains($0.topic) })
         plan.filteredByTime = filteredByTime
         return plan
     }

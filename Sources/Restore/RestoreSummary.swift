@@ -75,14 +75,19 @@ extension RestorePlan {
             case .exists(let count): check = "target has \(count) partitions ≥ \(topic.sourcePartitions): ok"
             case .create: check = "target missing: will be created with \(topic.sourcePartitions) partitions" + Self.configsText(topic)
             }
-            var line = "  \(topic.sourceTopic) → \(topic.targetTopic): \(topic.partitions.count) of \(topic.sourcePartitions) partitions, \(topic.objectCount) objects, \(records) records, \(topic.bytes) bytes; \(check)"
+            var line =
+                "  \(topic.sourceTopic) → \(topic.targetTopic): \(topic.partitions.count) of \(topic.sourcePartitions) partitions, \(topic.objectCount) objects, \(records) records, \(topic.bytes) bytes; \(check)"
             if let present = topic.alreadyPresent, present > 0 {
-                line += "; \(present) already in the target (an earlier run)" + (topic.records.map { "; \(max(0, $0 - present)) to produce" } ?? "")
+                line +=
+                    "; \(present) already in the target (an earlier run)"
+                    + (topic.records.map { "; \(max(0, $0 - present)) to produce" } ?? "")
             }
             lines.append(line)
         }
         if let read = objectsReadToCount {
-            lines.append("  records: only those inside --from-time/--to-time (\(read) object\(read == 1 ? "" : "s") read to count them; the manifests' record times decided the others)")
+            lines.append(
+                "  records: only those inside --from-time/--to-time (\(read) object\(read == 1 ? "" : "s") read to count them; the manifests' record times decided the others)"
+            )
         }
         let groups = Set(groupOffsets.map(\.group)).sorted()
         if !groups.isEmpty { lines.append("  saved offsets of groups: \(groups.joined(separator: ", "))") }
@@ -93,6 +98,7 @@ extension RestorePlan {
 
     private static func configsText(_ topic: TopicPlan) -> String {
         let configs = topic.manifestTopic.map { TopicCreation.wanted($0) } ?? [:]
-        return configs.isEmpty ? "" : " and configs " + configs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+        return configs.isEmpty
+            ? "" : " and configs " + configs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
     }
 }

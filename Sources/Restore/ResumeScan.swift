@@ -24,7 +24,10 @@ struct ResumeScan {
             let planned = destinations[destination]
             guard let state = scan.saved.partitions[planned.target] else { continue }
             if state.configHash != planned.configHash || state.sourceTopic != planned.sourceTopic {
-                scan.problems.append(.invalidInput("restore state \(states.key(planned.target.topic)) was written for \(planned.target) by a restore with other settings (source topic, files, time range, as-of or repartitioning); remove that file, or use another --state-dir, to restore \(planned.target.topic) again"))
+                scan.problems.append(
+                    .invalidInput(
+                        "restore state \(states.key(planned.target.topic)) was written for \(planned.target) by a restore with other settings (source topic, files, time range, as-of or repartitioning); remove that file, or use another --state-dir, to restore \(planned.target.topic) again"
+                    ))
             } else {
                 scan.loaded[destination] = state
             }
@@ -34,8 +37,10 @@ struct ResumeScan {
 
     /// Reads the end offsets of the targets of `reading` (destinations whose topics exist) and the tails
     /// of those with a saved state (together, by one reader).
-    mutating func readTargets(_ reading: [Int], destinations: RestoreDestinations, states: ResumeStateStore, admin: KafkaAdmin,
-                              options: RestoreOptions) async throws {
+    mutating func readTargets(
+        _ reading: [Int], destinations: RestoreDestinations, states: ResumeStateStore, admin: KafkaAdmin,
+        options: RestoreOptions
+    ) async throws {
         guard !reading.isEmpty else { return }
         let targets = reading.map { TopicPartition(topic: destinations[$0].target.topic, partition: destinations[$0].target.partition) }
         let found: [TopicPartition: Int64]
@@ -44,7 +49,8 @@ struct ResumeScan {
         } catch let error as RunFailure where error.isInterrupted {
             throw error
         } catch {
-            throw RunFailure.failure("target cluster \(options.kafka.bootstrapServers): cannot read the end offsets of the target partitions: \(error)")
+            throw RunFailure.failure(
+                "target cluster \(options.kafka.bootstrapServers): cannot read the end offsets of the target partitions: \(error)")
         }
         var requests: [TargetTail.Request] = []
         for (destination, target) in zip(reading, targets) {
@@ -53,19 +59,27 @@ struct ResumeScan {
             guard let existing = loaded[destination] else { continue }
             let partition = destinations[destination].target
             if end < existing.baseTargetOffset {
-                problems.append(.failure("target \(partition) ends at offset \(end), before offset \(existing.baseTargetOffset) where this restore began; was it deleted and re-created? \(states.removalHint(partition))"))
+                problems.append(
+                    .failure(
+                        "target \(partition) ends at offset \(end), before offset \(existing.baseTargetOffset) where this restore began; was it deleted and re-created? \(states.removalHint(partition))"
+                    ))
                 continue
             }
             requests.append(TargetTail.Request(target: partition, base: existing.baseTargetOffset, endHint: end))
         }
-        let config = options.kafka, asked = requests, clock = options.clock
+        let config = options.kafka
+        let asked = requests
+        let clock = options.clock
         let read = asked.isEmpty ? [:] : try await options.onTarget { try TargetTail.read(config: config, asked, clock: clock) }
         for destination in reading {
             guard let existing = loaded[destination], let tail = read[destinations[destination].target] else { continue }
             tails[destination] = tail
             if tail.count < existing.deliveredRecords {
                 let partition = destinations[destination].target
-                problems.append(.failure("target \(partition) holds \(tail.count) records after offset \(existing.baseTargetOffset), fewer than the \(existing.deliveredRecords) this restore confirmed; was it deleted or truncated? \(states.removalHint(partition))"))
+                problems.append(
+                    .failure(
+                        "target \(partition) holds \(tail.count) records after offset \(existing.baseTargetOffset), fewer than the \(existing.deliveredRecords) this restore confirmed; was it deleted or truncated? \(states.removalHint(partition))"
+                    ))
             }
         }
     }

@@ -62,9 +62,12 @@ struct ResumeStateStore: Sendable {
             throw RunFailure.wrap(error, "restore state \(folder)")
         }
         typealias Owned = (key: String, topic: String, isVersion1: Bool)
-        var documents: [Owned] = [], version1: [String: [Owned]] = [:]
+        var documents: [Owned] = []
+        var version1: [String: [Owned]] = [:]
         for key in keys {
-            guard let owner = layout.restoreStateOwner(key: key, targetCluster: targetCluster), topics.contains(owner.topic) else { continue }
+            guard let owner = layout.restoreStateOwner(key: key, targetCluster: targetCluster), topics.contains(owner.topic) else {
+                continue
+            }
             let owned = (key, owner.topic, owner.partition != nil)
             if owned.2 { version1[owner.topic, default: []].append(owned) } else { documents.append(owned) }
         }

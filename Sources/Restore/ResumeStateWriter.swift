@@ -54,15 +54,18 @@ final class ResumeStateWriter: @unchecked Sendable {
     /// The round of writes in flight, if any.
     private var saving: Task<Void, Error>?
 
-    init(destinations: RestoreDestinations, states: ResumeStateStore, ledger: DeliveryLedger, events: RestoreEvents,
-         clock: @escaping @Sendable () -> Date) {
+    init(
+        destinations: RestoreDestinations, states: ResumeStateStore, ledger: DeliveryLedger, events: RestoreEvents,
+        clock: @escaping @Sendable () -> Date
+    ) {
         self.destinations = destinations
         self.states = states
         self.ledger = ledger
         self.events = events
         self.clock = clock
         lastSave = clock()
-        var order: [String] = [], byTopic: [String: [Int]] = [:]
+        var order: [String] = []
+        var byTopic: [String: [Int]] = [:]
         for destination in destinations.indices {
             let topic = destinations[destination].target.topic
             if byTopic[topic] == nil { order.append(topic) }
@@ -108,11 +111,13 @@ final class ResumeStateWriter: @unchecked Sendable {
     private func startFirstSaves(fresh: Set<Int>) {
         var started: [Task<Void, Error>] = []
         for topic in topicOrder {
-            let ofTopic = destinationsOf[topic] ?? [], stale = version1Keys[topic] ?? []
+            let ofTopic = destinationsOf[topic] ?? []
+            let stale = version1Keys[topic] ?? []
             guard ofTopic.contains(where: fresh.contains) || !stale.isEmpty else { continue }
             let document = documentToWrite(topic)
             let before = started.count >= Self.storeConcurrency ? started[started.count - Self.storeConcurrency] : nil
-            let states = self.states, events = self.events
+            let states = self.states
+            let events = self.events
             let task = Task {
                 try await before?.value
                 try await states.save(topic: topic, document)

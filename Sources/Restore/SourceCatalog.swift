@@ -18,16 +18,21 @@ struct SourceObject: Sendable {
     var manifest: ManifestObject?
     var listedBytes: Int64
 
-    init(key: String, listed: ListedObjectKey, keysCompanion: String? = nil, headersCompanion: String? = nil,
-         manifest: ManifestObject?, listedBytes: Int64) {
-        self.init(key: key, name: listed.object, keysCompanion: keysCompanion, headersCompanion: headersCompanion,
-                  manifest: manifest, listedBytes: listedBytes)
+    init(
+        key: String, listed: ListedObjectKey, keysCompanion: String? = nil, headersCompanion: String? = nil,
+        manifest: ManifestObject?, listedBytes: Int64
+    ) {
+        self.init(
+            key: key, name: listed.object, keysCompanion: keysCompanion, headersCompanion: headersCompanion,
+            manifest: manifest, listedBytes: listedBytes)
         if listed != ListedObjectKey(defaultLayout: listed.object) { place = listed }
     }
 
     /// An object in ktape's own layout (as manifests name them).
-    init(key: String, name: ObjectKey, keysCompanion: String? = nil, headersCompanion: String? = nil,
-         manifest: ManifestObject?, listedBytes: Int64) {
+    init(
+        key: String, name: ObjectKey, keysCompanion: String? = nil, headersCompanion: String? = nil,
+        manifest: ManifestObject?, listedBytes: Int64
+    ) {
         self.key = key
         self.name = name
         self.keysCompanion = keysCompanion
@@ -106,7 +111,9 @@ struct SourceCatalog: Sendable {
         }
         if let asOf {
             guard let upTo = manifests.asOf(asOf) else {
-                throw RunFailure.invalidInput("--as-of \(asOf): no backup run has that id (runs: \(manifests.sortedByRun().map(\.runId.rawValue).joined(separator: ", ")))")
+                throw RunFailure.invalidInput(
+                    "--as-of \(asOf): no backup run has that id (runs: \(manifests.sortedByRun().map(\.runId.rawValue).joined(separator: ", ")))"
+                )
             }
             manifests = upTo
         }
@@ -134,9 +141,11 @@ struct SourceCatalog: Sendable {
                     let name = try layout.objectKey(parsing: object.key)
                     let keys = SourceObject.companion(.keys, in: object.companionKeys)
                     let headers = SourceObject.companion(.headers, in: object.companionKeys)
-                    partitions[tp, default: []].append(SourceObject(key: object.key, name: name, keysCompanion: keys,
-                                                                    headersCompanion: headers, manifest: object,
-                                                                    listedBytes: object.byteSize))
+                    partitions[tp, default: []].append(
+                        SourceObject(
+                            key: object.key, name: name, keysCompanion: keys,
+                            headersCompanion: headers, manifest: object,
+                            listedBytes: object.byteSize))
                 } catch {
                     problems.append(CatalogProblem(topic: object.topic, text: "manifest \(manifest.runId) names \(error)"))
                 }
@@ -154,13 +163,15 @@ struct SourceCatalog: Sendable {
                 "\(tp) offsets \(gap.range) were deleted by retention before run \(m.runId) read them; they cannot be restored"
             }
         }
-        return SourceCatalog(partitions: partitions,
-                             topics: Dictionary(manifests.latestTopics.map { ($0.name, $0) }, uniquingKeysWith: { _, b in b }),
-                             groupOffsets: groups.values.sorted { ($0.group, $0.topic, $0.partition) < ($1.group, $1.topic, $1.partition) },
-                             runs: manifests.map(\.runId),
-                             problems: problems + manifests.continuityProblems(firstOffsets: firstOffsets)
-                                .map { CatalogProblem(topic: $0.topic, text: $0.description) },
-                             warnings: warnings)
+        return SourceCatalog(
+            partitions: partitions,
+            topics: Dictionary(manifests.latestTopics.map { ($0.name, $0) }, uniquingKeysWith: { _, b in b }),
+            groupOffsets: groups.values.sorted { ($0.group, $0.topic, $0.partition) < ($1.group, $1.topic, $1.partition) },
+            runs: manifests.map(\.runId),
+            problems: problems
+                + manifests.continuityProblems(firstOffsets: firstOffsets)
+                .map { CatalogProblem(topic: $0.topic, text: $0.description) },
+            warnings: warnings)
     }
 
     static func listed(store: any ObjectStore, layout: StoreLayout) async throws -> SourceCatalog {
@@ -172,25 +183,32 @@ struct SourceCatalog: Sendable {
         }
         let sizes = Dictionary(summaries.map { ($0.key, $0.size) }, uniquingKeysWith: { a, _ in a })
         guard !summaries.isEmpty else {
-            throw RunFailure.invalidInput("\(store.location) holds neither manifests (\(layout.runsFolder)) nor data objects (\(layout.topicsFolder)); check --store and --topics-dir")
+            throw RunFailure.invalidInput(
+                "\(store.location) holds neither manifests (\(layout.runsFolder)) nor data objects (\(layout.topicsFolder)); check --store and --topics-dir"
+            )
         }
         let index = ObjectKeyIndex(keys: summaries.map(\.key), layout: layout)
         if let bad = index.rejected.first {
             let more = index.rejected.count > 1 ? "; \(index.rejected.count - 1) more such keys" : ""
-            throw RunFailure.invalidInput("\(bad.description) (no manifest exists, so every object under \(layout.topicsFolder) must be a data object named <topic>+<partition>+<offset>.<ext>\(more))")
+            throw RunFailure.invalidInput(
+                "\(bad.description) (no manifest exists, so every object under \(layout.topicsFolder) must be a data object named <topic>+<partition>+<offset>.<ext>\(more))"
+            )
         }
         var partitions: [TopicPartition: [SourceObject]] = [:]
         for (tp, entries) in index.partitions {
             partitions[tp] = entries.map { entry in
-                SourceObject(key: entry.key, listed: entry.listed,
-                             keysCompanion: SourceObject.companion(.keys, in: entry.companionKeys),
-                             headersCompanion: SourceObject.companion(.headers, in: entry.companionKeys),
-                             manifest: nil, listedBytes: sizes[entry.key] ?? 0)
+                SourceObject(
+                    key: entry.key, listed: entry.listed,
+                    keysCompanion: SourceObject.companion(.keys, in: entry.companionKeys),
+                    headersCompanion: SourceObject.companion(.headers, in: entry.companionKeys),
+                    manifest: nil, listedBytes: sizes[entry.key] ?? 0)
             }
         }
         var warnings: [String] = []
         if !index.orphanCompanions.isEmpty {
-            warnings.append("companion objects with no data object beside them are ignored: \(index.orphanCompanions.prefix(3).joined(separator: ", "))")
+            warnings.append(
+                "companion objects with no data object beside them are ignored: \(index.orphanCompanions.prefix(3).joined(separator: ", "))"
+            )
         }
         return SourceCatalog(partitions: partitions, topics: [:], groupOffsets: [], runs: [], problems: [], warnings: warnings)
     }

@@ -21,7 +21,9 @@ enum TargetPreparation {
             let needed = max(topic.sourcePartitions, (topic.partitions.map(\.partition).max() ?? -1) + 1)
             guard let target = existing[topic.targetTopic] else {
                 guard options.createTopics else {
-                    plan.problems.append("target topic \(topic.targetTopic) does not exist (source \(topic.sourceTopic) has \(needed) partitions); create it or pass --create-topics")
+                    plan.problems.append(
+                        "target topic \(topic.targetTopic) does not exist (source \(topic.sourceTopic) has \(needed) partitions); create it or pass --create-topics"
+                    )
                     continue
                 }
                 plan.topics[index].action = .create
@@ -32,9 +34,13 @@ enum TargetPreparation {
             if count != needed && options.repartition {
                 plan.topics[index].repartitionedInto = count
             } else if count < needed {
-                plan.problems.append("target topic \(topic.targetTopic) has \(count) partitions, source topic \(topic.sourceTopic) has \(needed); partition p restores into partition p, so the target needs at least \(needed) (or pass --repartition)")
+                plan.problems.append(
+                    "target topic \(topic.targetTopic) has \(count) partitions, source topic \(topic.sourceTopic) has \(needed); partition p restores into partition p, so the target needs at least \(needed) (or pass --repartition)"
+                )
             } else if count > needed {
-                plan.warnings.append("target topic \(topic.targetTopic) has \(count) partitions, more than the source's \(needed): records keep their partitions, but new records with the same keys may hash elsewhere (--repartition sends them where their keys hash)")
+                plan.warnings.append(
+                    "target topic \(topic.targetTopic) has \(count) partitions, more than the source's \(needed): records keep their partitions, but new records with the same keys may hash elsewhere (--repartition sends them where their keys hash)"
+                )
             }
         }
     }
@@ -67,17 +73,21 @@ enum TargetPreparation {
         for index in creating {
             let topic = plan.topics[index]
             let configs = topic.manifestTopic.map(TopicCreation.wanted) ?? [:]
-            let newTopic = KafkaNewTopic(name: topic.targetTopic, partitions: topic.sourcePartitions,
-                                         replicationFactor: Int32(options.replicationFactor ?? -1), configs: configs)
+            let newTopic = KafkaNewTopic(
+                name: topic.targetTopic, partitions: topic.sourcePartitions,
+                replicationFactor: Int32(options.replicationFactor ?? -1), configs: configs)
             let created = try TopicCreation.create(newTopic, brokerDefaults: defaults) {
                 try createOne($0, admin: admin, timeout: options.createTimeoutMilliseconds)
             }
             plan.topics[index].createdConfigs = created
             for (name, reason) in created.refused.sorted(by: { $0.key < $1.key }) {
-                warnings.append("target topic \(topic.targetTopic) refused config \(name)=\(configs[name] ?? "") (\(reason)); created without it")
+                warnings.append(
+                    "target topic \(topic.targetTopic) refused config \(name)=\(configs[name] ?? "") (\(reason)); created without it")
             }
             if created.applied["message.timestamp.type"] == TopicTimestampType.logAppendTime.rawValue {
-                warnings.append("target topic \(topic.targetTopic) was created with LogAppendTime, as its source had: the broker replaces the restored timestamps")
+                warnings.append(
+                    "target topic \(topic.targetTopic) was created with LogAppendTime, as its source had: the broker replaces the restored timestamps"
+                )
             }
             try waitForPartitions(topic.targetTopic, count: topic.sourcePartitions, admin: admin, clock: options.clock)
         }
@@ -88,7 +98,8 @@ enum TargetPreparation {
     /// the broker does not answer DescribeConfigs for a broker (librdkafka's mock; tansu answers none).
     private static func brokerDefaults(admin: KafkaAdmin, timeoutMilliseconds: Int32) -> [String: String] {
         guard let broker = try? admin.metadata().brokers.first?.id,
-              let entries = try? admin.describeBrokerConfigs(broker, timeoutMilliseconds: timeoutMilliseconds) else { return [:] }
+            let entries = try? admin.describeBrokerConfigs(broker, timeoutMilliseconds: timeoutMilliseconds)
+        else { return [:] }
         return Dictionary(entries.compactMap { entry in entry.value.map { (entry.name, $0) } }, uniquingKeysWith: { a, _ in a })
     }
 
@@ -102,7 +113,9 @@ enum TargetPreparation {
             return failure.detail
         } catch let error as KafkaError {
             if case .unsupported = error.kind {
-                throw RunFailure.invalidInput("cannot create target topic \(topic.name): \(error); create the target topics by hand, then restore without --create-topics")
+                throw RunFailure.invalidInput(
+                    "cannot create target topic \(topic.name): \(error); create the target topics by hand, then restore without --create-topics"
+                )
             }
             throw RunFailure.wrap(error, "cannot create target topic \(topic.name)")
         }

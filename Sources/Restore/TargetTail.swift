@@ -21,12 +21,15 @@ struct TargetTail: Sendable {
     /// The tails of all `requests`, read together by one reader: from just before each end-offset
     /// hint to the true end, then, where that found no record (the hint sat past a marker, or was
     /// stale), again from the base.
-    static func read(config: KafkaConfig, _ requests: [Request], timeoutSeconds: TimeInterval = 30,
-                     clock: @escaping @Sendable () -> Date) throws -> [TopicPartition: TargetTail] {
+    static func read(
+        config: KafkaConfig, _ requests: [Request], timeoutSeconds: TimeInterval = 30,
+        clock: @escaping @Sendable () -> Date
+    ) throws -> [TopicPartition: TargetTail] {
         func hintStart(_ request: Request) -> Int64 { max(request.base, request.endHint - 1) }
         var tails: [TopicPartition: TargetTail] = [:]
-        let fromHints = try lastRecords(config: config, starts: requests.map { ($0.target, hintStart($0)) },
-                                        timeoutSeconds: timeoutSeconds, clock: clock)
+        let fromHints = try lastRecords(
+            config: config, starts: requests.map { ($0.target, hintStart($0)) },
+            timeoutSeconds: timeoutSeconds, clock: clock)
         var fromBases: [(TopicPartition, Int64)] = []
         for request in requests {
             if let last = fromHints[request.target] {
@@ -46,8 +49,10 @@ struct TargetTail: Sendable {
     }
 
     /// The last record at or after each start, absent where there is none; reads each partition to its end.
-    private static func lastRecords(config: KafkaConfig, starts: [(TopicPartition, Int64)],
-                                    timeoutSeconds: TimeInterval, clock: () -> Date) throws -> [TopicPartition: ConsumedRecord] {
+    private static func lastRecords(
+        config: KafkaConfig, starts: [(TopicPartition, Int64)],
+        timeoutSeconds: TimeInterval, clock: () -> Date
+    ) throws -> [TopicPartition: ConsumedRecord] {
         var config = config
         // Partitions reach their ends at different times: do not let the broker's long poll hold the others.
         if config.value(of: "fetch.wait.max.ms") == nil { try config.set("fetch.wait.max.ms", "10") }
@@ -59,7 +64,9 @@ struct TargetTail: Sendable {
         while !open.isEmpty {
             guard clock() < deadline else {
                 let names = open.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }.prefix(3).map(\.description)
-                throw RunFailure.failure("reading the tail of target \(names.joined(separator: ", "))\(open.count > 3 ? " and \(open.count - 3) more" : ""): no end of partition within \(Int(timeoutSeconds)) s")
+                throw RunFailure.failure(
+                    "reading the tail of target \(names.joined(separator: ", "))\(open.count > 3 ? " and \(open.count - 3) more" : ""): no end of partition within \(Int(timeoutSeconds)) s"
+                )
             }
             var failure: (TopicPartition?, KafkaError)?
             try reader.poll(maxEvents: 5000, timeoutMilliseconds: 200) { event in

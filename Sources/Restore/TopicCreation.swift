@@ -27,12 +27,15 @@ enum TopicCreation {
 
     /// Creates `topic`; `create` sends one CreateTopics request and returns why the broker refused the
     /// topic, if it did. Throws when the topic is refused even without configs.
-    static func create(_ topic: KafkaNewTopic, brokerDefaults: [String: String],
-                       create: (KafkaNewTopic) throws -> String?) throws -> CreatedTopicConfigs {
+    static func create(
+        _ topic: KafkaNewTopic, brokerDefaults: [String: String],
+        create: (KafkaNewTopic) throws -> String?
+    ) throws -> CreatedTopicConfigs {
         var outcome = CreatedTopicConfigs()
         var trying = topic
         for (name, value) in topic.configs where !TopicConfigs.essential.contains(name) {
-            if let standard = TopicConfigs.clusterDefault(of: name, brokerConfigs: brokerDefaults), TopicConfigs.sameValue(value, standard) {
+            if let standard = TopicConfigs.clusterDefault(of: name, brokerConfigs: brokerDefaults), TopicConfigs.sameValue(value, standard)
+            {
                 trying.configs[name] = nil
                 outcome.atTargetDefault.append(name)
             }

@@ -12,8 +12,10 @@ public struct SignableRequest: Sendable {
     /// Hex SHA-256 of the body, or `UNSIGNED-PAYLOAD`.
     public var payloadHash: String
 
-    public init(method: String, host: String, path: String, query: [(name: String, value: String)] = [],
-                headers: [(name: String, value: String)] = [], payloadHash: String = SignableRequest.emptyPayloadHash) {
+    public init(
+        method: String, host: String, path: String, query: [(name: String, value: String)] = [],
+        headers: [(name: String, value: String)] = [], payloadHash: String = SignableRequest.emptyPayloadHash
+    ) {
         self.method = method
         self.host = host
         self.path = path

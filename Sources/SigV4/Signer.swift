@@ -35,7 +35,8 @@ public struct Signer: Sendable {
         withAll.headers = headers
         let canonical = canonicalRequest(withAll)
         let signature = signature(stringToSign: stringToSign(canonicalRequest: canonical, date: date), date: date)
-        let authorization = "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyId)/\(scope(date)),"
+        let authorization =
+            "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyId)/\(scope(date)),"
             + "SignedHeaders=\(Self.signedHeaderList(headers)),Signature=\(signature)"
         headers.append(("authorization", authorization))
         return headers
@@ -85,7 +86,7 @@ public struct Signer: Sendable {
             URIEncoding.canonicalQuery(request.query),
             headers.map { "\($0.name):\($0.value)\n" }.joined(),
             headers.map(\.name).joined(separator: ";"),
-            request.payloadHash,
+            request.payloadHash
         ].joined(separator: "\n")
     }
 
@@ -95,7 +96,7 @@ public struct Signer: Sendable {
             "AWS4-HMAC-SHA256",
             Self.timestamp(date),
             scope(date),
-            Digest.hex(Digest.sha256(Array(canonicalRequest.utf8))),
+            Digest.hex(Digest.sha256(Array(canonicalRequest.utf8)))
         ].joined(separator: "\n")
     }
 

@@ -74,9 +74,11 @@ public final class ChildProcess: @unchecked Sendable {
             default: throw SpawnError(reason: "a standard stream must be a Pipe, a FileHandle or nil")
             }
         }
-        let streams = [(try descriptor(standardInput, reading: true), STDIN_FILENO),
-                       (try descriptor(standardOutput, reading: false), STDOUT_FILENO),
-                       (try descriptor(standardError, reading: false), STDERR_FILENO)]
+        let streams = [
+            (try descriptor(standardInput, reading: true), STDIN_FILENO),
+            (try descriptor(standardOutput, reading: false), STDOUT_FILENO),
+            (try descriptor(standardError, reading: false), STDERR_FILENO)
+        ]
         for (from, to) in streams { try check(posix_spawn_file_actions_adddup2(&actions, from, to), "dup2") }
         try check(ktape_spawn_addclosefrom(&actions, 3), "closefrom")
         if let directory = currentDirectoryURL?.path {

@@ -33,9 +33,11 @@ public final class LeaseKeeper: @unchecked Sendable {
     /// `seconds` by `clock` and is renewed every `renewEvery` seconds of real time (a third of it by default).
     /// `beforeDropping` runs before a write that drops other runs' leases that are over (expired, or
     /// of dead processes on this host): the store lock folds a killed backup's manifest there.
-    public init(store: any ObjectStore, key: String, options: PutOptions = PutOptions(), lease: LeaseTable.Lease,
-                seconds: TimeInterval, renewEvery: TimeInterval? = nil, clock: @escaping @Sendable () -> Date = { Date() },
-                beforeDropping: (@Sendable ([LeaseTable.Lease]) async throws -> Void)? = nil) {
+    public init(
+        store: any ObjectStore, key: String, options: PutOptions = PutOptions(), lease: LeaseTable.Lease,
+        seconds: TimeInterval, renewEvery: TimeInterval? = nil, clock: @escaping @Sendable () -> Date = { Date() },
+        beforeDropping: (@Sendable ([LeaseTable.Lease]) async throws -> Void)? = nil
+    ) {
         self.store = store
         self.key = key
         var options = options
@@ -56,7 +58,8 @@ public final class LeaseKeeper: @unchecked Sendable {
     public func acquire() async throws {
         try await update { table, now in
             if table.lease(runId: self.runId) != nil { return .keep }
-            if let (other, claim) = table.leases.lazy.compactMap({ other in self.template.conflict(with: other).map { (other, $0) } }).first {
+            if let (other, claim) = table.leases.lazy.compactMap({ other in self.template.conflict(with: other).map { (other, $0) } }).first
+            {
                 throw LeaseError.held(key: self.key, by: other, claim: claim)
             }
             var lease = self.template
@@ -152,7 +155,9 @@ public final class LeaseKeeper: @unchecked Sendable {
             } catch let error as StoreError where error.isConditionFailed {
                 // Another run changed the table first, or this write landed and only its answer was
                 // lost: the next read tells which.
-                if attempt > 1 { try? await Task.sleep(nanoseconds: UInt64.random(in: 10_000_000...(50_000_000 * UInt64(min(attempt, 8))))) }
+                if attempt > 1 {
+                    try? await Task.sleep(nanoseconds: UInt64.random(in: 10_000_000...(50_000_000 * UInt64(min(attempt, 8)))))
+                }
             }
         }
         throw LeaseError.busy(key: key, attempts: Self.attempts)

@@ -11,7 +11,8 @@ public enum LegacyJobLocks {
     public static func check(store: any ObjectStore, layout: StoreLayout, now: Date) async throws {
         for object in try await store.listAll(prefix: layout.locksFolder) where object.key != layout.storeLockKey {
             guard object.key.hasSuffix(".json"), let bytes = try? await store.get(object.key),
-                  let lock = try? JobLock.decode(Data(bytes), name: object.key) else { continue }
+                let lock = try? JobLock.decode(Data(bytes), name: object.key)
+            else { continue }
             if lock.isExpired(at: now) || LockHolder.isGone(lock.holder) { continue }
             throw LegacyLockError(key: object.key, lock: lock)
         }

@@ -12,7 +12,8 @@ public enum LockHolder {
     public static func isGone(_ holder: String) -> Bool {
         let parts = holder.components(separatedBy: " pid ")
         guard parts.count == 2, parts[0] == ProcessInfo.processInfo.hostName, let pid = pid_t(parts[1]), pid > 0,
-              pid != ProcessInfo.processInfo.processIdentifier else { return false }
+            pid != ProcessInfo.processInfo.processIdentifier
+        else { return false }
         return kill(pid, 0) != 0 && errno == ESRCH
     }
 }

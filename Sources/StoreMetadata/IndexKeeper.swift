@@ -14,8 +14,10 @@ public enum IndexKeeper {
     /// folded in first (runs of an older ktape), or every manifest when there is no index yet.
     /// A store with manifests but no index gets its index written here, so the runs after this one
     /// (with new data or not) read one object; a store without manifests gets none.
-    public static func checkpoint(store: any ObjectStore, layout: StoreLayout, expectedConfigHash: String,
-                                  options: PutOptions = PutOptions()) async throws -> Checkpoint {
+    public static func checkpoint(
+        store: any ObjectStore, layout: StoreLayout, expectedConfigHash: String,
+        options: PutOptions = PutOptions()
+    ) async throws -> Checkpoint {
         var index: StoreIndex
         if let current = try await read(store: store, layout: layout)?.index {
             index = current
@@ -33,8 +35,10 @@ public enum IndexKeeper {
     /// Folds `manifests` into the index (creating it from a listing when there is none) and returns it.
     /// `options` are the headers every metadata write of the run carries (encryption, ACL, owner).
     @discardableResult
-    public static func fold(_ manifests: [RunManifest], store: any ObjectStore, layout: StoreLayout,
-                            options base: PutOptions = PutOptions()) async throws -> StoreIndex {
+    public static func fold(
+        _ manifests: [RunManifest], store: any ObjectStore, layout: StoreLayout,
+        options base: PutOptions = PutOptions()
+    ) async throws -> StoreIndex {
         for attempt in 1...attempts {
             let current = try await read(store: store, layout: layout)
             var index: StoreIndex
@@ -60,14 +64,17 @@ public enum IndexKeeper {
                 if attempt > 1 { try? await Task.sleep(nanoseconds: UInt64.random(in: 10_000_000...50_000_000)) }
             }
         }
-        throw StoreError(.transient, operation: "update", location: store.location, key: layout.indexKey,
-                         message: "other runs changed it in each of \(attempts) attempts")
+        throw StoreError(
+            .transient, operation: "update", location: store.location, key: layout.indexKey,
+            message: "other runs changed it in each of \(attempts) attempts")
     }
 
     /// Folds the manifests of these runs, if they wrote any: runs whose leases are dropped (killed
     /// between writing their manifest and folding it).
-    public static func foldRuns(_ runs: [RunID], store: any ObjectStore, layout: StoreLayout,
-                                options: PutOptions = PutOptions()) async throws {
+    public static func foldRuns(
+        _ runs: [RunID], store: any ObjectStore, layout: StoreLayout,
+        options: PutOptions = PutOptions()
+    ) async throws {
         guard !runs.isEmpty else { return }
         let manifests = try await ManifestHistory.load(runs: runs, store: store, layout: layout)
         if !manifests.isEmpty { try await fold(manifests, store: store, layout: layout, options: options) }

@@ -21,7 +21,8 @@ public enum ManifestHistory {
         try await read(keys: runs.map(layout.runManifestKey), store: store, layout: layout, missingIsFine: true)
     }
 
-    static func read(keys: [String], store: any ObjectStore, layout: StoreLayout, missingIsFine: Bool = false) async throws -> [RunManifest] {
+    static func read(keys: [String], store: any ObjectStore, layout: StoreLayout, missingIsFine: Bool = false) async throws -> [RunManifest]
+    {
         let manifestKeys = keys.filter { layout.runID(fromKey: $0) != nil }
         let read = try await mapConcurrently(manifestKeys, limit: 16) { key -> RunManifest? in
             let bytes: [UInt8]

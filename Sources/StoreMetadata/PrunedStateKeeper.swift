@@ -12,8 +12,10 @@ public enum PrunedStateKeeper {
 
     /// Records `entries` (each partition's new first offset and what went) and returns the new state.
     @discardableResult
-    public static func record(_ entries: [PrunedState.Partition], store: any ObjectStore, layout: StoreLayout,
-                              options base: PutOptions = PutOptions()) async throws -> PrunedState {
+    public static func record(
+        _ entries: [PrunedState.Partition], store: any ObjectStore, layout: StoreLayout,
+        options base: PutOptions = PutOptions()
+    ) async throws -> PrunedState {
         for attempt in 1...20 {
             let current = try await readTagged(store: store, layout: layout)
             var state = current?.state ?? PrunedState()
@@ -31,8 +33,9 @@ public enum PrunedStateKeeper {
                 if attempt > 1 { try? await Task.sleep(nanoseconds: UInt64.random(in: 10_000_000...50_000_000)) }
             }
         }
-        throw StoreError(.transient, operation: "update", location: store.location, key: layout.prunedKey,
-                         message: "other runs changed it in each of 20 attempts")
+        throw StoreError(
+            .transient, operation: "update", location: store.location, key: layout.prunedKey,
+            message: "other runs changed it in each of 20 attempts")
     }
 
     static func readTagged(store: any ObjectStore, layout: StoreLayout) async throws -> (state: PrunedState, etag: String)? {

@@ -62,8 +62,11 @@ func write(_ body: [UInt8], to path: String) throws {
 func generate(_ options: Options) throws {
     let layout = StoreLayout()
     let root = URL(fileURLWithPath: options.directory).standardizedFileURL.path
-    let spec = try JobSpec(document: .flags(["bootstrap-servers": .scalar("synthetic:9092"), "store": .scalar(root),
-                                             "topics": .list([options.topic])]), command: .backup)
+    let spec = try JobSpec(
+        document: .flags([
+            "bootstrap-servers": .scalar("synthetic:9092"), "store": .scalar(root),
+            "topics": .list([options.topic])
+        ]), command: .backup)
     guard let settings = spec.backup else { throw Failure("no backup settings") }
     let configHash = Digest.hex(Digest.sha256(Array(settings.configHashText(topicsDir: layout.topicsDir).utf8)))
     let perRun = options.objects / options.runs
@@ -89,31 +92,38 @@ func generate(_ options: Options) throws {
             let partition = (run * perRun + step) % options.partitions
             let offset = next[partition]
             let timestamp = Int64(started.timeIntervalSince1970 * 1000) + Int64(step)
-            let record = KafkaRecord(offset: offset, timestamp: timestamp, timestampType: .createTime,
-                                     key: Array("key-\(partition)-\(offset)".utf8),
-                                     value: Array("{\"partition\":\(partition),\"offset\":\(offset),\"run\":\(run)}".utf8), headers: [])
+            let record = KafkaRecord(
+                offset: offset, timestamp: timestamp, timestampType: .createTime,
+                key: Array("key-\(partition)-\(offset)".utf8),
+                value: Array("{\"partition\":\(partition),\"offset\":\(offset),\"run\":\(run)}".utf8), headers: [])
             var body: [UInt8] = []
             EnvelopeEncoder.append(record, to: &body)
             let name = try ObjectKey(topic: options.topic, partition: Int32(partition), startOffset: offset, kind: kind)
             let key = layout.key(for: name)
             try write(body, to: root + "/" + key)
-            objects.append(ManifestObject(key: key, topic: options.topic, partition: Int32(partition), firstOffset: offset, lastOffset: offset,
-                                          spanStart: offset, spanEnd: offset + 1, recordCount: 1, byteSize: Int64(body.count),
-                                          crc64nvme: CRC64NVME.checksum(body).base64, minTimestamp: timestamp, maxTimestamp: timestamp))
-            partitions.append(ManifestPartition(topic: options.topic, partition: Int32(partition), startOffset: offset,
-                                                endOffset: offset + 1, endOffsetAtStart: offset + 1))
+            objects.append(
+                ManifestObject(
+                    key: key, topic: options.topic, partition: Int32(partition), firstOffset: offset, lastOffset: offset,
+                    spanStart: offset, spanEnd: offset + 1, recordCount: 1, byteSize: Int64(body.count),
+                    crc64nvme: CRC64NVME.checksum(body).base64, minTimestamp: timestamp, maxTimestamp: timestamp))
+            partitions.append(
+                ManifestPartition(
+                    topic: options.topic, partition: Int32(partition), startOffset: offset,
+                    endOffset: offset + 1, endOffsetAtStart: offset + 1))
             next[partition] = offset + 1
         }
-        let manifest = RunManifest(runId: runId, previousRunId: previous, job: JobSpec.jobName(forJobFile: nil), shard: "all",
-                                   startedAt: started, finishedAt: started.addingTimeInterval(2), store: storeSettings,
-                                   configHash: configHash, topics: [topic], partitions: partitions, objects: objects,
-                                   consumerGroupOffsets: [])
+        let manifest = RunManifest(
+            runId: runId, previousRunId: previous, job: JobSpec.jobName(forJobFile: nil), shard: "all",
+            startedAt: started, finishedAt: started.addingTimeInterval(2), store: storeSettings,
+            configHash: configHash, topics: [topic], partitions: partitions, objects: objects,
+            consumerGroupOffsets: [])
         try write(Array(try manifest.encoded(layout: layout)), to: root + "/" + layout.runManifestKey(runId))
         runIds.append(runId)
         previous = runId
     }
-    let index = StoreIndex(configHash: configHash, lastRunId: previous, runs: runIds,
-                           partitions: next.indices.map { StoreIndex.Entry(topic: options.topic, partition: Int32($0), nextOffset: next[$0]) })
+    let index = StoreIndex(
+        configHash: configHash, lastRunId: previous, runs: runIds,
+        partitions: next.indices.map { StoreIndex.Entry(topic: options.topic, partition: Int32($0), nextOffset: next[$0]) })
     try write(Array(try index.encoded()), to: root + "/" + layout.indexKey)
     print("wrote \(options.objects) objects over \(options.partitions) partitions and \(options.runs) runs to \(root)")
 }

@@ -58,8 +58,10 @@ extension BlockingPool {
     /// ends in the background and its result is dropped; whatever it captured lives until it returns.
     /// The work is queued at once and its end is noted on its own thread, so a busy cooperative pool
     /// can delay the answer but never turn a call that ended into one given up.
-    public func run<T: Sendable>(giveUpWhen giveUp: @escaping @Sendable () -> Abandoned?,
-                                 _ work: @escaping @Sendable () throws -> T) async throws -> T {
+    public func run<T: Sendable>(
+        giveUpWhen giveUp: @escaping @Sendable () -> Abandoned?,
+        _ work: @escaping @Sendable () throws -> T
+    ) async throws -> T {
         if let reason = giveUp() { throw reason }
         let once = ResumeOnce()
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in

@@ -30,11 +30,13 @@ public enum Timestamps {
             return true
         }
         guard let year = number(4), expect("-"), let month = number(2), expect("-"), let day = number(2), expect("Tt"),
-              let hour = number(2), expect(":"), let minute = number(2), expect(":"), let second = number(2),
-              (1...12).contains(month), (1...UTCTime.daysIn(month: month, year: year)).contains(day),
-              hour < 24, minute < 60, second <= 60 else { return nil }
+            let hour = number(2), expect(":"), let minute = number(2), expect(":"), let second = number(2),
+            (1...12).contains(month), (1...UTCTime.daysIn(month: month, year: year)).contains(day),
+            hour < 24, minute < 60, second <= 60
+        else { return nil }
         // The fraction in nanoseconds (digits past the ninth are dropped).
-        var nanos: Int64 = 0, scale: Int64 = 100_000_000
+        var nanos: Int64 = 0
+        var scale: Int64 = 100_000_000
         if i < b.count, b[i] == UInt8(ascii: ".") {
             i += 1
             let start = i
@@ -63,7 +65,8 @@ public enum Timestamps {
             return nil
         }
         guard i == b.count else { return nil }
-        let seconds = UTCTime.days(year: year, month: month, day: day) * 86_400
+        let seconds =
+            UTCTime.days(year: year, month: month, day: day) * 86_400
             + Int64(hour * 3600 + minute * 60 + second - offsetSeconds)
         // Whole milliseconds through an exact integer, so a time written as `.123` reads back as the
         // same Date that was written.
@@ -81,7 +84,8 @@ public enum Timestamps {
 
     /// `t` as date `T` time `Z`, with `-` and `:` between the fields or not, and milliseconds or not.
     private static func text(_ t: UTCTime, separated: Bool, milliseconds: Bool) -> String {
-        let dash = separated ? "-" : "", colon = separated ? ":" : ""
+        let dash = separated ? "-" : ""
+        let colon = separated ? ":" : ""
         return digits(t.year, 4) + dash + digits(t.month, 2) + dash + digits(t.day, 2) + "T" + digits(t.hour, 2) + colon
             + digits(t.minute, 2) + colon + digits(t.second, 2) + (milliseconds ? "." + digits(t.millisecond, 3) : "") + "Z"
     }

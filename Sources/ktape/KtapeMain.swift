@@ -86,7 +86,9 @@ struct Ktape: AsyncParsableCommand {
             3 verify found a problem; 1 any other failure (worth a retry).
             """,
         version: KtapeVersion.text,
-        subcommands: [BackupCommand.self, RestoreCommand.self, PruneCommand.self, LsCommand.self, VerifyCommand.self, DemoCommand.self,
-                      BenchStoreCommand.self]
+        subcommands: [
+            BackupCommand.self, RestoreCommand.self, PruneCommand.self, LsCommand.self, VerifyCommand.self, DemoCommand.self,
+            BenchStoreCommand.self
+        ]
     )
 }

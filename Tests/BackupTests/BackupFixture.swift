@@ -60,12 +60,14 @@ final class BackupFixture: @unchecked Sendable {
     /// `count` JSON records spread round-robin over `partitions`, each with a key, a header and
     /// its own timestamp.
     func produceJSON(topic: String, partitions: Int32, count: Int, from start: Int = 0) throws {
-        try produce((start..<(start + count)).map { n in
-            KafkaProducerRecord(topic: topic, partition: Int32(n) % partitions, key: Array("k\(n)".utf8),
-                                value: Array("{\"n\":\(n),\"text\":\"record \(n)\"}".utf8),
-                                headers: [KafkaHeader(name: "h", value: Array("v\(n)".utf8))],
-                                timestamp: 1_700_000_000_000 + Int64(n))
-        })
+        try produce(
+            (start..<(start + count)).map { n in
+                KafkaProducerRecord(
+                    topic: topic, partition: Int32(n) % partitions, key: Array("k\(n)".utf8),
+                    value: Array("{\"n\":\(n),\"text\":\"record \(n)\"}".utf8),
+                    headers: [KafkaHeader(name: "h", value: Array("v\(n)".utf8))],
+                    timestamp: 1_700_000_000_000 + Int64(n))
+            })
     }
 
     /// Settings as a job would give them; `flags` are job keys (`"flush-size": "3"`).
@@ -73,17 +75,20 @@ final class BackupFixture: @unchecked Sendable {
         var document: [String: JobRawValue] = [
             "bootstrap-servers": .scalar(kafka.bootstrapServers),
             "store": .scalar("/unused"),
-            "topics": .list(topics),
+            "topics": .list(topics)
         ]
         for (key, value) in flags { document[key] = .scalar(value) }
         let spec = try JobSpec(document: .flags(document), command: .backup)
         return try #require(spec.backup)
     }
 
-    func request(store: any ObjectStore, topics: [String], _ flags: [String: String] = [:],
-                 job: String = "test") throws -> BackupRequest {
-        var request = BackupRequest(job: job, settings: try settings(topics: topics, flags), kafka: kafka,
-                                    store: store, layout: layout)
+    func request(
+        store: any ObjectStore, topics: [String], _ flags: [String: String] = [:],
+        job: String = "test"
+    ) throws -> BackupRequest {
+        var request = BackupRequest(
+            job: job, settings: try settings(topics: topics, flags), kafka: kafka,
+            store: store, layout: layout)
         request.connectTimeout = 2
         request.stallTimeout = 30
         // librdkafka's mock answers neither DescribeConfigs nor ListGroups: do not wait long for them.

@@ -16,7 +16,10 @@ import Testing
     /// `signal` hits the cluster just before the first put of a key `when` selects.
     func runDying(_ signal: Int32, when matches: @escaping @Sendable (String) -> Bool) async throws -> (RunFailure?, HookStore, String) {
         let mock = try MockKafkaProcess(topic: "unused", partitions: 1, brokers: 1)
-        defer { mock.send(SIGCONT); mock.stop() }
+        defer {
+            mock.send(SIGCONT)
+            mock.stop()
+        }
         let fixture = BackupFixture(process: mock)
         let topic = try fixture.topic("dying", partitions: 64)
         try fixture.produceJSON(topic: topic, partitions: 64, count: 6400)

@@ -12,8 +12,12 @@ import ObjectStore
         let topic = try fixture.topic("grouped", partitions: 2)
         try fixture.produceJSON(topic: topic, partitions: 2, count: 8)
         let admin = try KafkaAdmin(config: fixture.kafka)
-        try admin.commitOffsets(group: "billing", offsets: [TopicPartition(topic: topic, partition: 0): 3,
-                                                            TopicPartition(topic: topic, partition: 1): 4])
+        try admin.commitOffsets(
+            group: "billing",
+            offsets: [
+                TopicPartition(topic: topic, partition: 0): 3,
+                TopicPartition(topic: topic, partition: 1): 4
+            ])
         let store = MemoryStore()
         var request = try fixture.request(store: store, topics: [topic])
         request.consumerGroups = .names(["billing", "idle"])
@@ -22,10 +26,11 @@ import ObjectStore
         #expect(summary.groupOffsetsNotSaved == nil)
 
         let manifest = try #require(try await StoreContents.manifests(store).first)
-        #expect(manifest.consumerGroupOffsets == [
-            ManifestGroupOffset(group: "billing", topic: topic, partition: 0, offset: 3),
-            ManifestGroupOffset(group: "billing", topic: topic, partition: 1, offset: 4),
-        ])
+        #expect(
+            manifest.consumerGroupOffsets == [
+                ManifestGroupOffset(group: "billing", topic: topic, partition: 0, offset: 3),
+                ManifestGroupOffset(group: "billing", topic: topic, partition: 1, offset: 4)
+            ])
         // The mock has no DescribeConfigs: the topic is still described by its partition count.
         #expect(manifest.topics == [ManifestTopic(name: topic, partitionCount: 2)])
     }

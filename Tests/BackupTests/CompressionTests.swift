@@ -13,18 +13,22 @@ import ObjectStore
 @Suite struct CompressionTests {
     /// About 2 MiB per object: eight 256 KiB blocks, so several deflate at once.
     func produceLargeRecords(_ fixture: BackupFixture, topic: String) throws {
-        try fixture.produce((0..<1200).map { n in
-            let text = (0..<400).map { "word\(($0 * 7 + n) % 97)" }.joined(separator: " ")
-            return KafkaProducerRecord(topic: topic, partition: Int32(n % 2), key: Array("k\(n)".utf8),
-                                       value: Array("{\"n\":\(n),\"text\":\"\(text)\"}".utf8), timestamp: 1_700_000_000_000 + Int64(n))
-        })
+        try fixture.produce(
+            (0..<1200).map { n in
+                let text = (0..<400).map { "word\(($0 * 7 + n) % 97)" }.joined(separator: " ")
+                return KafkaProducerRecord(
+                    topic: topic, partition: Int32(n % 2), key: Array("k\(n)".utf8),
+                    value: Array("{\"n\":\(n),\"text\":\"\(text)\"}".utf8), timestamp: 1_700_000_000_000 + Int64(n))
+            })
     }
 
     @Test func blocksDeflatedSideBySideGiveTheSameBytesEveryRunAndTheLevelIsRecorded() async throws {
         let fixture = try BackupFixture(brokers: 1)
         let topic = try fixture.topic("zipped", partitions: 2)
         try produceLargeRecords(fixture, topic: topic)
-        let first = MemoryStore(), second = MemoryStore(), smallest = MemoryStore()
+        let first = MemoryStore()
+        let second = MemoryStore()
+        let smallest = MemoryStore()
         _ = try await fixture.backup(store: first, topics: [topic], ["compression": "gzip"])
         _ = try await fixture.backup(store: second, topics: [topic], ["compression": "gzip"])
         _ = try await fixture.backup(store: smallest, topics: [topic], ["compression": "gzip", "compression-level": "9"])
@@ -52,6 +56,8 @@ import ObjectStore
         #expect(throws: JobSpecError.self) { try fixture.settings(topics: ["t"], ["compression": "gzip", "compression-level": "0"]) }
         // The default level reads back from a printed config whatever the compression.
         let level = String(BackupSettings.defaultCompressionLevel)
-        #expect(try fixture.settings(topics: ["t"], ["compression-level": level]).compressionLevel.value == BackupSettings.defaultCompressionLevel)
+        #expect(
+            try fixture.settings(topics: ["t"], ["compression-level": level]).compressionLevel.value
+                == BackupSettings.defaultCompressionLevel)
     }
 }

@@ -19,16 +19,18 @@ import ObjectStore
         #"  { "spaced" : true, "nested": {"k": null} }  "#,
         #""just a string""#,
         "42",
-        #"{"unicode":"é ✓","escaped":"line\nbreak"}"#,
+        #"{"unicode":"é ✓","escaped":"line\nbreak"}"#
     ]
 
     func produceGoldenRecords(_ fixture: BackupFixture, topic: String) throws {
-        try fixture.produce(Self.values.enumerated().map { n, value in
-            var headers = [KafkaHeader(name: "trace", value: Array("t\(n)".utf8))]
-            if n == 4 { headers.append(KafkaHeader(name: "empty", value: nil)) }
-            return KafkaProducerRecord(topic: topic, partition: 0, key: Array("k\(n)".utf8), value: Array(value.utf8),
-                                       headers: headers, timestamp: 1_700_000_000_000 + Int64(n))
-        })
+        try fixture.produce(
+            Self.values.enumerated().map { n, value in
+                var headers = [KafkaHeader(name: "trace", value: Array("t\(n)".utf8))]
+                if n == 4 { headers.append(KafkaHeader(name: "empty", value: nil)) }
+                return KafkaProducerRecord(
+                    topic: topic, partition: 0, key: Array("k\(n)".utf8), value: Array(value.utf8),
+                    headers: headers, timestamp: 1_700_000_000_000 + Int64(n))
+            })
     }
 
     func golden(_ name: String) throws -> [UInt8] {
@@ -40,8 +42,9 @@ import ObjectStore
         let topic = try fixture.topic("orders", partitions: 1)
         try produceGoldenRecords(fixture, topic: topic)
         let store = MemoryStore()
-        let summary = try await fixture.backup(store: store, topics: [topic],
-                                               ["format": "confluent-json", "store-keys": "true", "store-headers": "true"])
+        let summary = try await fixture.backup(
+            store: store, topics: [topic],
+            ["format": "confluent-json", "store-keys": "true", "store-headers": "true"])
         #expect(summary.records == 5)
         let folder = "topics/\(topic)/partition=0/\(topic)+0+0000000000"
         #expect(try await store.get(folder + ".json") == (try golden("orders+0+0000000000.json")))
@@ -55,9 +58,10 @@ import ObjectStore
     @Test func valueThatIsNotJSONFailsNamingTheRecordOrIsSkippedAndCounted() async throws {
         let fixture = try BackupFixture(brokers: 1)
         let topic = try fixture.topic("mixed", partitions: 1)
-        try fixture.produce([#"{"ok":1}"#, "not json", #"{"ok":2}"#].enumerated().map { n, value in
-            KafkaProducerRecord(topic: topic, partition: 0, key: nil, value: Array(value.utf8), timestamp: 1_700_000_000_000 + Int64(n))
-        } + [KafkaProducerRecord(topic: topic, partition: 0, key: nil, value: nil, timestamp: 1_700_000_000_009)])
+        try fixture.produce(
+            [#"{"ok":1}"#, "not json", #"{"ok":2}"#].enumerated().map { n, value in
+                KafkaProducerRecord(topic: topic, partition: 0, key: nil, value: Array(value.utf8), timestamp: 1_700_000_000_000 + Int64(n))
+            } + [KafkaProducerRecord(topic: topic, partition: 0, key: nil, value: nil, timestamp: 1_700_000_000_009)])
 
         let failing = MemoryStore()
         let error = await #expect(throws: RunFailure.self) {
@@ -70,7 +74,7 @@ import ObjectStore
         let skipping = MemoryStore()
         let summary = try await fixture.backup(store: skipping, topics: [topic], ["format": "confluent-json", "on-invalid-json": "skip"])
         #expect(summary.records == 2)
-        #expect(summary.skippedRecords == 2) // "not json" and the tombstone
+        #expect(summary.skippedRecords == 2)  // "not json" and the tombstone
         let manifest = try #require(try await StoreContents.manifests(skipping).first)
         #expect(manifest.continuityProblems().isEmpty, "\(manifest.continuityProblems())")
         let key = try #require(manifest.objects.first?.key)

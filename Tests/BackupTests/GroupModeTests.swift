@@ -23,7 +23,8 @@ import ObjectStore
 
     /// Two members of a new group backing up a new topic of `partitions` partitions and `count` records.
     func twoMembers(_ name: String, partitions: Int32, count: Int) async throws
-        -> (fixture: BackupFixture, topic: String, store: MemoryStore, group: String, a: BackupSummary, b: BackupSummary) {
+        -> (fixture: BackupFixture, topic: String, store: MemoryStore, group: String, a: BackupSummary, b: BackupSummary)
+    {
         let fixture = try BackupFixture()
         let topic = try fixture.topic(name, partitions: partitions)
         try fixture.produceJSON(topic: topic, partitions: partitions, count: count)
@@ -62,7 +63,7 @@ import ObjectStore
         let partitionsPerManifest = manifests.map { Set($0.partitions.map(\.partition)) }
         #expect(partitionsPerManifest.reduce(Set<Int32>()) { $0.union($1) } == [0, 1, 2, 3])
         if !rebalancedMidRun {
-            #expect(partitionsPerManifest.reduce(0) { $0 + $1.count } == 4) // no partition in two manifests
+            #expect(partitionsPerManifest.reduce(0) { $0 + $1.count } == 4)  // no partition in two manifests
             #expect(manifests.continuityProblems().isEmpty, "\(manifests.continuityProblems())")
         }
         var seen: [Int32: [Int64]] = [:]

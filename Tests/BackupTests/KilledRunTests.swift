@@ -20,15 +20,18 @@ import ObjectStore
         let producer = try KafkaProducer(config: config, onDelivery: log.append)
         for n in 0..<16_000 {
             let value = Array("{\"n\":\(n),\"payload\":\"\(String(repeating: "x", count: 100))\"}".utf8)
-            try producer.produce(KafkaProducerRecord(topic: "killed", partition: Int32(n % 2), key: Array("k\(n)".utf8),
-                                                     value: value, timestamp: 1_700_000_000_000 + Int64(n)), id: UInt64(n))
+            try producer.produce(
+                KafkaProducerRecord(
+                    topic: "killed", partition: Int32(n % 2), key: Array("k\(n)".utf8),
+                    value: value, timestamp: 1_700_000_000_000 + Int64(n)), id: UInt64(n))
         }
         try producer.flush(timeoutMilliseconds: 30_000)
         #expect(log.reports.count == 16_000 && log.reports.allSatisfy { $0.error == nil })
 
         let scratch = try KtapeProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let killedStore = scratch.appendingPathComponent("killed"), cleanStore = scratch.appendingPathComponent("clean")
+        let killedStore = scratch.appendingPathComponent("killed")
+        let cleanStore = scratch.appendingPathComponent("clean")
         let arguments = ["backup", "-b", mock.bootstrap, "--topics", "killed", "--flush-size", "10", "--max-open-objects", "1"]
 
         // Start, wait for the first objects, SIGKILL.

@@ -13,10 +13,13 @@ import StoreLock
 @Suite struct LockTests {
     func table(_ leases: LeaseTable.Lease...) throws -> [UInt8] { Array(try LeaseTable(leases: leases).encoded()) }
 
-    func lease(_ run: String, job: String?, holder: String = "otherhost pid 42", topic: String, expiresIn seconds: TimeInterval) -> LeaseTable.Lease {
+    func lease(_ run: String, job: String?, holder: String = "otherhost pid 42", topic: String, expiresIn seconds: TimeInterval)
+        -> LeaseTable.Lease
+    {
         let now = Date()
-        return LeaseTable.Lease(runId: run, command: "backup", job: job, holder: holder, claims: [LeaseTable.Claim(topic: topic)],
-                                acquiredAt: now, expiresAt: now.addingTimeInterval(seconds))
+        return LeaseTable.Lease(
+            runId: run, command: "backup", job: job, holder: holder, claims: [LeaseTable.Claim(topic: topic)],
+            acquiredAt: now, expiresAt: now.addingTimeInterval(seconds))
     }
 
     @Test func aLeaseOnTheTopicStopsTheRunWhateverItsJobName() async throws {
@@ -25,7 +28,8 @@ import StoreLock
         try fixture.produceJSON(topic: topic, partitions: 2, count: 3)
         let store = MemoryStore()
         let key = fixture.layout.storeLockKey
-        try await store.put(key, body: try table(lease("20261124T120000.000Z-all-00000001", job: "another-job", topic: topic, expiresIn: 600)))
+        try await store.put(
+            key, body: try table(lease("20261124T120000.000Z-all-00000001", job: "another-job", topic: topic, expiresIn: 600)))
 
         let error = await #expect(throws: RunFailure.self) { try await fixture.backup(store: store, topics: [topic]) }
         #expect(error?.kind == .failure)
@@ -35,7 +39,8 @@ import StoreLock
         #expect(message.contains("_ktape/locks/store.json"), "\(message)")
         #expect(try await StoreContents.dataKeys(store).isEmpty)
         // The other run's lease is left alone.
-        #expect(try LeaseTable.decode(Data(try await store.get(key)), name: key).leases.map(\.runId) == ["20261124T120000.000Z-all-00000001"])
+        #expect(
+            try LeaseTable.decode(Data(try await store.get(key)), name: key).leases.map(\.runId) == ["20261124T120000.000Z-all-00000001"])
     }
 
     @Test func aLeaseOnAnotherTopicDoesNotStopTheRun() async throws {
@@ -73,9 +78,13 @@ import StoreLock
         try gone.run()
         gone.waitUntilExit()
         let store = MemoryStore()
-        try await store.put(fixture.layout.storeLockKey, body: try table(
-            lease("20261124T120000.000Z-all-00000002", job: "test", holder: "\(ProcessInfo.processInfo.hostName) pid \(gone.processIdentifier)",
-                  topic: topic, expiresIn: 600)))
+        try await store.put(
+            fixture.layout.storeLockKey,
+            body: try table(
+                lease(
+                    "20261124T120000.000Z-all-00000002", job: "test",
+                    holder: "\(ProcessInfo.processInfo.hostName) pid \(gone.processIdentifier)",
+                    topic: topic, expiresIn: 600)))
         let summary = try await fixture.backup(store: store, topics: [topic])
         #expect(summary.records == 2)
     }
@@ -86,8 +95,9 @@ import StoreLock
         try fixture.produceJSON(topic: topic, partitions: 1, count: 2)
         let store = MemoryStore()
         let now = Date()
-        let old = JobLock(job: "nightly-all", runId: RunID(rawValue: "20261124T120000.000Z-all-00000003"), holder: "otherhost pid 7",
-                          acquiredAt: now, expiresAt: now.addingTimeInterval(600))
+        let old = JobLock(
+            job: "nightly-all", runId: RunID(rawValue: "20261124T120000.000Z-all-00000003"), holder: "otherhost pid 7",
+            acquiredAt: now, expiresAt: now.addingTimeInterval(600))
         try await store.put(fixture.layout.lockKey(job: "nightly-all"), body: Array(try old.encoded()))
         let error = await #expect(throws: RunFailure.self) { try await fixture.backup(store: store, topics: [topic]) }
         #expect(error?.message.contains("earlier ktape") == true, "\(error?.message ?? "")")

@@ -51,7 +51,8 @@ import Testing
         try fixture.produceJSON(topic: topic, partitions: 2, count: 6)
         let store = MemoryStore()
         let left = fixture.layout.key(for: try ObjectKey(topic: topic, partition: 1, startOffset: 0, kind: ObjectFileKind(.envelope)))
-        let other = fixture.layout.key(for: try ObjectKey(topic: "\(topic)-other", partition: 0, startOffset: 0, kind: ObjectFileKind(.envelope)))
+        let other = fixture.layout.key(
+            for: try ObjectKey(topic: "\(topic)-other", partition: 0, startOffset: 0, kind: ObjectFileKind(.envelope)))
         _ = try await store.createMultipartUpload(left, options: PutOptions())
         _ = try await store.createMultipartUpload(other, options: PutOptions())
         let summary = try await fixture.backup(store: store, topics: [topic])

@@ -11,7 +11,7 @@ import ObjectStore
     @Test func keysFollowConfluentNamingAndObjectsHoldFlushSizeRecords() async throws {
         let fixture = try BackupFixture()
         let topic = try fixture.topic("orders", partitions: 3)
-        try fixture.produceJSON(topic: topic, partitions: 3, count: 21) // 7 per partition
+        try fixture.produceJSON(topic: topic, partitions: 3, count: 21)  // 7 per partition
         let store = MemoryStore()
 
         let summary = try await fixture.backup(store: store, topics: [topic], ["flush-size": "3"])
@@ -54,7 +54,8 @@ import ObjectStore
         let fixture = try BackupFixture()
         let topic = try fixture.topic("determinism", partitions: 2)
         try fixture.produceJSON(topic: topic, partitions: 2, count: 40)
-        let first = MemoryStore(), second = MemoryStore()
+        let first = MemoryStore()
+        let second = MemoryStore()
         _ = try await fixture.backup(store: first, topics: [topic], ["flush-size": "7", "compression": "gzip"])
         _ = try await fixture.backup(store: second, topics: [topic], ["flush-size": "7", "compression": "gzip"])
         let a = try await StoreContents.snapshot(first, prefix: "topics/")
@@ -68,10 +69,12 @@ import ObjectStore
         let topic = try fixture.topic("large", partitions: 1)
         // Control bytes escape to six characters (\u0001): 1.5 MiB of values make a 9 MiB object,
         // while the mock keeps all of it (it drops batches only past about 5 MiB).
-        try fixture.produce((0..<6).map { n in
-            KafkaProducerRecord(topic: topic, partition: 0, key: nil, value: Array(repeating: 1, count: 256 * 1024),
-                                timestamp: 1_700_000_000_000 + Int64(n))
-        })
+        try fixture.produce(
+            (0..<6).map { n in
+                KafkaProducerRecord(
+                    topic: topic, partition: 0, key: nil, value: Array(repeating: 1, count: 256 * 1024),
+                    timestamp: 1_700_000_000_000 + Int64(n))
+            })
         let store = PartCountingStore(base: MemoryStore())
         let summary = try await fixture.backup(store: store, topics: [topic], ["part-size": "5MiB"])
         #expect(summary.records == 6)
@@ -88,15 +91,18 @@ import ObjectStore
         let topic = try fixture.topic("classy", partitions: 1)
         try fixture.produceJSON(topic: topic, partitions: 1, count: 4)
         let store = PartCountingStore(base: MemoryStore())
-        var request = try fixture.request(store: store, topics: [topic], [
-            "storage-class": "STANDARD_IA", "object-lock-mode": "GOVERNANCE", "object-lock-retain-days": "7"])
+        var request = try fixture.request(
+            store: store, topics: [topic],
+            [
+                "storage-class": "STANDARD_IA", "object-lock-mode": "GOVERNANCE", "object-lock-retain-days": "7"
+            ])
         request.basePutOptions.acl = "bucket-owner-full-control"
         let started = Date()
         _ = try await BackupEngine.run(request)
         let written = store.writeOptions
         let data = written.filter { $0.key.hasPrefix("topics/") }
         let metadata = written.filter { $0.key.hasPrefix("_ktape/") }
-        #expect(data.count == 1 && metadata.count == 3) // the object; the lock, the manifest and the index
+        #expect(data.count == 1 && metadata.count == 3)  // the object; the lock, the manifest and the index
         for options in data.values {
             #expect(options.storageClass == "STANDARD_IA")
             #expect(options.objectLock?.mode == .governance)
@@ -118,11 +124,14 @@ import ObjectStore
         // Records of ~1.2 MiB envelope each (200 KiB of escaped bytes); cap 5 MiB → 4 per object;
         // then one 5.4 MiB record alone.
         var records = (0..<6).map { n in
-            KafkaProducerRecord(topic: topic, partition: 0, key: nil, value: Array(repeating: 1, count: 200 * 1024),
-                                timestamp: 1_700_000_000_000 + Int64(n))
+            KafkaProducerRecord(
+                topic: topic, partition: 0, key: nil, value: Array(repeating: 1, count: 200 * 1024),
+                timestamp: 1_700_000_000_000 + Int64(n))
         }
-        records.insert(KafkaProducerRecord(topic: topic, partition: 0, key: nil, value: Array(repeating: 1, count: 900 * 1024),
-                                           timestamp: 1_700_000_000_100), at: 5)
+        records.insert(
+            KafkaProducerRecord(
+                topic: topic, partition: 0, key: nil, value: Array(repeating: 1, count: 900 * 1024),
+                timestamp: 1_700_000_000_100), at: 5)
         try fixture.produce(records)
         let store = MemoryStore()
         _ = try await fixture.backup(store: store, topics: [topic], ["part-size": "5MiB", "max-object-bytes": "5MiB"])

@@ -13,8 +13,12 @@ import ObjectStore
         let fixture = try BackupFixture(brokers: 1)
         #expect(ObjectSettings.partBuffers(try fixture.settings(topics: ["t"])) == 8 + 4)
         #expect(ObjectSettings.partBuffers(try fixture.settings(topics: ["t"], ["max-open-objects": "3", "concurrency": "2"])) == 5)
-        let companions = try fixture.settings(topics: ["t"], ["format": "confluent-json", "store-keys": "true", "store-headers": "true",
-                                                             "max-open-objects": "3", "concurrency": "2"])
+        let companions = try fixture.settings(
+            topics: ["t"],
+            [
+                "format": "confluent-json", "store-keys": "true", "store-headers": "true",
+                "max-open-objects": "3", "concurrency": "2"
+            ])
         #expect(ObjectSettings.partBuffers(companions) == 3 * 3 + 2)
     }
 
@@ -26,12 +30,16 @@ import ObjectStore
         try fixture.produceJSON(topic: topic, partitions: 3, count: 90)
         let store = MemoryStore()
         let summary = try await within(300) {
-            try await fixture.backup(store: store, topics: [topic], ["format": "confluent-json", "store-keys": "true", "store-headers": "true",
-                                                                       "max-open-objects": "1", "concurrency": "1", "flush-size": "4"])
+            try await fixture.backup(
+                store: store, topics: [topic],
+                [
+                    "format": "confluent-json", "store-keys": "true", "store-headers": "true",
+                    "max-open-objects": "1", "concurrency": "1", "flush-size": "4"
+                ])
         }
         #expect(summary.records == 90)
         let manifest = try #require(try await StoreContents.manifests(store).first)
-        #expect(manifest.objects.count == 24) // 30 records per partition in objects of 4
+        #expect(manifest.objects.count == 24)  // 30 records per partition in objects of 4
         #expect(manifest.objects.allSatisfy { $0.companionKeys.count == 2 })
         #expect(manifest.continuityProblems().isEmpty)
     }

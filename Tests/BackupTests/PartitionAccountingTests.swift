@@ -9,8 +9,11 @@ import JobSpec
 @Suite struct PartitionAccountingTests {
     func writer(_ plan: PartitionPlan) throws -> PartitionWriter {
         let settings = try BackupFixture.offlineSettings()
-        return PartitionWriter(plan: plan, settings: ObjectSettings(settings: settings, store: MemoryStore(),
-                                                                    layout: StoreLayout(), options: PutOptions()))
+        return PartitionWriter(
+            plan: plan,
+            settings: ObjectSettings(
+                settings: settings, store: MemoryStore(),
+                layout: StoreLayout(), options: PutOptions()))
     }
 
     @Test func offsetsWithoutRecordsUpToTheEndAreANoRecordsGap() throws {
@@ -20,8 +23,11 @@ import JobSpec
         #expect(!writer.isDone)
         try writer.reachedEnd(nextOffset: 8, uploads: UploadQueue(limit: 1))
         #expect(writer.isDone)
-        #expect(writer.manifestPartition == ManifestPartition(topic: "t", partition: 0, startOffset: 5, endOffset: 8,
-                                                             endOffsetAtStart: 8, gaps: [OffsetGap(start: 5, end: 8, reason: .noRecords)]))
+        #expect(
+            writer.manifestPartition
+                == ManifestPartition(
+                    topic: "t", partition: 0, startOffset: 5, endOffset: 8,
+                    endOffsetAtStart: 8, gaps: [OffsetGap(start: 5, end: 8, reason: .noRecords)]))
     }
 
     @Test func planRecordsRetentionBelowTheLogStartAndReadsNothingPastTheEnd() {
@@ -40,8 +46,10 @@ import JobSpec
 extension BackupFixture {
     /// Default backup settings without a cluster.
     static func offlineSettings() throws -> BackupSettings {
-        let document: [String: JobRawValue] = ["bootstrap-servers": .scalar("127.0.0.1:1"), "store": .scalar("/unused"),
-                                               "topics": .list(["t"])]
+        let document: [String: JobRawValue] = [
+            "bootstrap-servers": .scalar("127.0.0.1:1"), "store": .scalar("/unused"),
+            "topics": .list(["t"])
+        ]
         return try #require(try JobSpec(document: .flags(document), command: .backup).backup)
     }
 }

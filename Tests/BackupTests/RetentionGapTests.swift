@@ -10,8 +10,9 @@ import ObjectStore
 @Suite struct RetentionGapTests {
     func bigRecords(_ topic: String, _ range: Range<Int>) -> [KafkaProducerRecord] {
         range.map { n in
-            KafkaProducerRecord(topic: topic, partition: 0, key: nil, value: Array(repeating: 0x61, count: 256 * 1024),
-                                timestamp: 1_700_000_000_000 + Int64(n))
+            KafkaProducerRecord(
+                topic: topic, partition: 0, key: nil, value: Array(repeating: 0x61, count: 256 * 1024),
+                timestamp: 1_700_000_000_000 + Int64(n))
         }
     }
 

@@ -12,21 +12,26 @@ import ObjectStore
     @Test func backupIntoS3WithMultipartAndAPrefix() async throws {
         let server = try await S3TestServer.shared.value
         let bucket = "ktape-backup-\(UUID().uuidString.prefix(8).lowercased())"
-        let store = try S3Store(config: S3Configuration(bucket: bucket, endpoint: server.endpoint),
-                                credentials: StaticCredentialsProvider(server.credentials), transport: CurlTransport())
+        let store = try S3Store(
+            config: S3Configuration(bucket: bucket, endpoint: server.endpoint),
+            credentials: StaticCredentialsProvider(server.credentials), transport: CurlTransport())
         try await store.createBucket()
 
         let fixture = try BackupFixture(brokers: 1)
         let topic = try fixture.topic("s3", partitions: 2)
         // Partition 0: one 9 MiB object (escaped control bytes), uploaded in two parts; partition 1: small JSON.
-        try fixture.produce((0..<6).map { n in
-            KafkaProducerRecord(topic: topic, partition: 0, key: nil, value: Array(repeating: 1, count: 256 * 1024),
-                                timestamp: 1_700_000_000_000 + Int64(n))
-        })
-        try fixture.produce((0..<5).map { n in
-            KafkaProducerRecord(topic: topic, partition: 1, key: nil, value: Array("{\"n\":\(n)}".utf8),
-                                timestamp: 1_700_000_000_000 + Int64(n))
-        })
+        try fixture.produce(
+            (0..<6).map { n in
+                KafkaProducerRecord(
+                    topic: topic, partition: 0, key: nil, value: Array(repeating: 1, count: 256 * 1024),
+                    timestamp: 1_700_000_000_000 + Int64(n))
+            })
+        try fixture.produce(
+            (0..<5).map { n in
+                KafkaProducerRecord(
+                    topic: topic, partition: 1, key: nil, value: Array("{\"n\":\(n)}".utf8),
+                    timestamp: 1_700_000_000_000 + Int64(n))
+            })
         var request = try fixture.request(store: store, topics: [topic], ["part-size": "5MiB"])
         request.layout = StoreLayout(prefix: "backups/prod", topicsDir: "topics")
         let summary = try await BackupEngine.run(request)

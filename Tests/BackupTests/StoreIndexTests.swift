@@ -54,9 +54,10 @@ import Testing
         try gone.run()
         gone.waitUntilExit()
         let now = Date()
-        let lease = LeaseTable.Lease(runId: secondRun.rawValue, command: "backup", job: "test",
-                                     holder: "\(ProcessInfo.processInfo.hostName) pid \(gone.processIdentifier)",
-                                     claims: [LeaseTable.Claim(topic: topic)], acquiredAt: now, expiresAt: now.addingTimeInterval(600))
+        let lease = LeaseTable.Lease(
+            runId: secondRun.rawValue, command: "backup", job: "test",
+            holder: "\(ProcessInfo.processInfo.hostName) pid \(gone.processIdentifier)",
+            claims: [LeaseTable.Claim(topic: topic)], acquiredAt: now, expiresAt: now.addingTimeInterval(600))
         try await store.put(fixture.layout.storeLockKey, body: Array(try LeaseTable(leases: [lease]).encoded()))
         #expect(try await index(store, fixture.layout).runs.count == 1)
 

@@ -30,8 +30,8 @@ struct CRC64NVMETests {
     }
 
     @Test func base64IsReadOnlyWhenItIsEightBytesExactly() {
-        #expect(CRC64NVME(base64: "rosUhgp5mA==") == nil) // 7 bytes
-        #expect(CRC64NVME(base64: "rosUhgp5mIgA") == nil) // 9 bytes
+        #expect(CRC64NVME(base64: "rosUhgp5mA==") == nil)  // 7 bytes
+        #expect(CRC64NVME(base64: "rosUhgp5mIgA") == nil)  // 9 bytes
         #expect(CRC64NVME(base64: "not base64!") == nil)
     }
 

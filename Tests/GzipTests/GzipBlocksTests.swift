@@ -6,15 +6,19 @@ import Testing
 /// same bytes whatever order the blocks were deflated in, and compress as well as one stream.
 struct GzipBlocksTests {
     /// Cuts `input` at `cuts`, deflates the blocks in the order `order` gives, and assembles the member.
-    static func member(_ input: [UInt8], cuts: [Int], level: Int32, order: (Int) -> [Int] = { Array(0..<$0) },
-                       primed: Bool = true) throws -> [UInt8] {
+    static func member(
+        _ input: [UInt8], cuts: [Int], level: Int32, order: (Int) -> [Int] = { Array(0..<$0) },
+        primed: Bool = true
+    ) throws -> [UInt8] {
         let bounds = zip([0] + cuts, cuts + [input.count]).map { $0..<$1 }
         var blocks = [GzipBlocks.Block?](repeating: nil, count: bounds.count)
         for index in order(bounds.count) {
             let range = bounds[index]
             let dictionary = primed && index > 0 ? Array(input[bounds[index - 1]]) : []
             blocks[index] = try Array(input[range]).withUnsafeBytes { bytes in
-                try dictionary.withUnsafeBytes { try GzipBlocks.deflate(bytes, dictionary: $0, level: level, last: index == bounds.count - 1) }
+                try dictionary.withUnsafeBytes {
+                    try GzipBlocks.deflate(bytes, dictionary: $0, level: level, last: index == bounds.count - 1)
+                }
             }
         }
         var out = GzipCompressor.header

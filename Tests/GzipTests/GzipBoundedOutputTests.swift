@@ -28,6 +28,6 @@ struct GzipBoundedOutputTests {
         try gunzip.finish()
         #expect(total == Self.plain.count)
         #expect(calls >= Self.plain.count / (limit + 16 * 1024 * 1032))
-        if limit == 0 { #expect(calls == (compressed.count + 16 * 1024 - 1) / (16 * 1024)) } // one slice a call
+        if limit == 0 { #expect(calls == (compressed.count + 16 * 1024 - 1) / (16 * 1024)) }  // one slice a call
     }
 }

@@ -24,7 +24,9 @@ import Testing
 
     @Test func concatenatedMembersReadAsOneStream() throws {
         var gen = SeededBytes(state: 5)
-        let a = gen.bytes(70_000), b = gen.bytes(10), c = [UInt8]()
+        let a = gen.bytes(70_000)
+        let b = gen.bytes(10)
+        let c = [UInt8]()
         let joined = try gzip(a, chunk: 999) + gzip(b, chunk: 999) + gzip(c, chunk: 1)
         for chunk in [1, 17, 1 << 20] {
             #expect(try gunzip(joined, chunk: chunk) == a + b + c)

@@ -20,7 +20,8 @@ import Testing
     @Test func weReadSystemGzipOutputIncludingConcatenation() throws {
         let tool = try #require(Self.gzipPath, "gzip must be installed for this test")
         var gen = SeededBytes(state: 4)
-        let a = gen.bytes(100_000), b = gen.bytes(3)
+        let a = gen.bytes(100_000)
+        let b = gen.bytes(3)
         let (ga, s1) = try runTool(tool, ["-c", "-9"], input: a)
         let (gb, s2) = try runTool(tool, ["-c", "-1"], input: b)
         #expect(s1 == 0 && s2 == 0)

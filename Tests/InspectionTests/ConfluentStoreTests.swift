@@ -36,9 +36,10 @@ struct ConfluentStoreTests {
         let keys = "topics/clicks/partition=0/clicks+0+0000000000.keys.json"
         try fixture.write(keys, Array("\"a\"\n\"b\"\n".utf8))
         let report = try await fixture.verify()
-        #expect(report.problems.map(\.description) == [
-            "\(keys): has 2 lines, its data object topics/clicks/partition=0/clicks+0+0000000000.json holds 3 records",
-        ])
+        #expect(
+            report.problems.map(\.description) == [
+                "\(keys): has 2 lines, its data object topics/clicks/partition=0/clicks+0+0000000000.json holds 3 records"
+            ])
     }
 
     @Test func undecodableLineIsNamedWithItsLineNumber() async throws {
@@ -85,19 +86,23 @@ struct ConfluentManifestTests {
     func store() async throws -> (InspectionFixture, ManifestObject) {
         let fixture = try InspectionFixture()
         let layout = fixture.layout
-        let values = Array("{\"id\":1}\n{\"id\":2}\n".utf8), keys = Array("\"a\"\n\"b\"\n".utf8)
+        let values = Array("{\"id\":1}\n{\"id\":2}\n".utf8)
+        let keys = Array("\"a\"\n\"b\"\n".utf8)
         let name = try ObjectKey(topic: "clicks", partition: 0, startOffset: 5, kind: ObjectFileKind(.values))
-        let key = layout.key(for: name), keysKey = layout.key(for: name.with(kind: ObjectFileKind(.keys)))
+        let key = layout.key(for: name)
+        let keysKey = layout.key(for: name.with(kind: ObjectFileKind(.keys)))
         try fixture.write(key, values)
         try fixture.write(keysKey, keys)
-        let object = ManifestObject(key: key, topic: "clicks", partition: 0, firstOffset: 5, lastOffset: 6, recordCount: 2,
-                                    byteSize: Int64(values.count), sha256: Digest.hex(Digest.sha256(values)), companionKeys: [keysKey])
+        let object = ManifestObject(
+            key: key, topic: "clicks", partition: 0, firstOffset: 5, lastOffset: 6, recordCount: 2,
+            byteSize: Int64(values.count), sha256: Digest.hex(Digest.sha256(values)), companionKeys: [keysKey])
         let runId = RunID(startedAt: Date(timeIntervalSince1970: 1_800_000_000), shard: "all", randomSuffix: 7)
-        let manifest = RunManifest(runId: runId, previousRunId: nil, job: "json", shard: "all", startedAt: Date(), finishedAt: Date(),
-                                   store: ManifestStoreSettings(topicsDir: "topics", format: .confluentJSON, compression: .none),
-                                   configHash: "h", topics: [ManifestTopic(name: "clicks", partitionCount: 1)],
-                                   partitions: [ManifestPartition(topic: "clicks", partition: 0, startOffset: 5, endOffset: 7, endOffsetAtStart: 7)],
-                                   objects: [object])
+        let manifest = RunManifest(
+            runId: runId, previousRunId: nil, job: "json", shard: "all", startedAt: Date(), finishedAt: Date(),
+            store: ManifestStoreSettings(topicsDir: "topics", format: .confluentJSON, compression: .none),
+            configHash: "h", topics: [ManifestTopic(name: "clicks", partitionCount: 1)],
+            partitions: [ManifestPartition(topic: "clicks", partition: 0, startOffset: 5, endOffset: 7, endOffsetAtStart: 7)],
+            objects: [object])
         try fixture.write(layout.runManifestKey(runId), Array(try manifest.encoded(layout: layout)))
         return (fixture, object)
     }
@@ -115,9 +120,10 @@ struct ConfluentManifestTests {
         let (fixture, object) = try await store()
         try fixture.remove(object.companionKeys[0])
         let report = try await fixture.verify()
-        #expect(report.problems.map(\.description) == [
-            "\(object.companionKeys[0]): is missing (a companion of \(object.key), named by run \(RunID(startedAt: Date(timeIntervalSince1970: 1_800_000_000), shard: "all", randomSuffix: 7)))",
-        ])
+        #expect(
+            report.problems.map(\.description) == [
+                "\(object.companionKeys[0]): is missing (a companion of \(object.key), named by run \(RunID(startedAt: Date(timeIntervalSince1970: 1_800_000_000), shard: "all", randomSuffix: 7)))"
+            ])
     }
 }
 

@@ -34,17 +34,21 @@ final class InspectionFixture: @unchecked Sendable {
     }
 
     static func record(_ offset: Int64) -> KafkaRecord {
-        KafkaRecord(offset: offset, timestamp: 1_800_000_000_000 + offset, timestampType: .createTime,
-                    key: Array("key-\(offset)".utf8), value: Array("{\"n\":\(offset),\"text\":\"value \(offset)\"}".utf8))
+        KafkaRecord(
+            offset: offset, timestamp: 1_800_000_000_000 + offset, timestampType: .createTime,
+            key: Array("key-\(offset)".utf8), value: Array("{\"n\":\(offset),\"text\":\"value \(offset)\"}".utf8))
     }
 
     /// One run: `counts[topic][partition]` more records per partition (continuing from the previous
     /// run), `perObject` records per object; returns the manifest it wrote.
     @discardableResult
-    func writeRun(_ counts: [String: [Int32: Int64]], perObject: Int64 = 3, gzip: Bool = false,
-                  previousRunId: RunID?? = .none) async throws -> RunManifest {
-        let runId = RunID(startedAt: Date(timeIntervalSince1970: 1_800_000_000 + Double(manifests.count * 3600)),
-                          shard: "all", randomSuffix: UInt32(0xabc0 + manifests.count))
+    func writeRun(
+        _ counts: [String: [Int32: Int64]], perObject: Int64 = 3, gzip: Bool = false,
+        previousRunId: RunID?? = .none
+    ) async throws -> RunManifest {
+        let runId = RunID(
+            startedAt: Date(timeIntervalSince1970: 1_800_000_000 + Double(manifests.count * 3600)),
+            shard: "all", randomSuffix: UInt32(0xabc0 + manifests.count))
         let kind = ObjectFileKind(.envelope, gzip ? .gzip : .none)
         var objects: [ManifestObject] = []
         var partitions: [ManifestPartition] = []
@@ -60,23 +64,29 @@ final class InspectionFixture: @unchecked Sendable {
                     if gzip { body = try gzipped(body) }
                     let key = layout.key(for: try ObjectKey(topic: topic, partition: partition, startOffset: first, kind: kind))
                     try await store.put(key, body: body)
-                    objects.append(ManifestObject(key: key, topic: topic, partition: partition, firstOffset: first,
-                                                  lastOffset: last, recordCount: last - first + 1, byteSize: Int64(body.count),
-                                                  crc64nvme: crc64nvme ? CRC64NVME.checksum(body).base64 : nil,
-                                                  sha256: crc64nvme ? nil : Digest.hex(Digest.sha256(body))))
+                    objects.append(
+                        ManifestObject(
+                            key: key, topic: topic, partition: partition, firstOffset: first,
+                            lastOffset: last, recordCount: last - first + 1, byteSize: Int64(body.count),
+                            crc64nvme: crc64nvme ? CRC64NVME.checksum(body).base64 : nil,
+                            sha256: crc64nvme ? nil : Digest.hex(Digest.sha256(body))))
                 }
                 nextOffsets[tp] = end
-                partitions.append(ManifestPartition(topic: topic, partition: partition, startOffset: start, endOffset: end,
-                                                    endOffsetAtStart: end))
+                partitions.append(
+                    ManifestPartition(
+                        topic: topic, partition: partition, startOffset: start, endOffset: end,
+                        endOffsetAtStart: end))
             }
         }
         let topics = counts.keys.sorted().map { ManifestTopic(name: $0, partitionCount: Int32(counts[$0]?.count ?? 0)) }
         let started = Date(timeIntervalSince1970: 1_800_000_000 + Double(manifests.count * 3600))
-        let manifest = RunManifest(runId: runId, previousRunId: previousRunId ?? manifests.last?.runId, job: "nightly",
-                                   shard: "all", startedAt: started, finishedAt: started.addingTimeInterval(60),
-                                   store: ManifestStoreSettings(topicsDir: layout.topicsDir, format: .envelope,
-                                                                compression: gzip ? .gzip : .none),
-                                   configHash: "test", topics: topics, partitions: partitions, objects: objects)
+        let manifest = RunManifest(
+            runId: runId, previousRunId: previousRunId ?? manifests.last?.runId, job: "nightly",
+            shard: "all", startedAt: started, finishedAt: started.addingTimeInterval(60),
+            store: ManifestStoreSettings(
+                topicsDir: layout.topicsDir, format: .envelope,
+                compression: gzip ? .gzip : .none),
+            configHash: "test", topics: topics, partitions: partitions, objects: objects)
         try await store.put(layout.runManifestKey(runId), body: Array(try manifest.encoded(layout: layout)))
         manifests.append(manifest)
         return manifest

@@ -49,10 +49,13 @@ struct LsSummaryTests {
         let fixture = try await InspectionFixture.standard()
         let text = try await summary(fixture).jsonText()
         let document = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-        #expect(Set(document.keys) == ["version", "store", "prefix", "topicsDir", "source", "totals", "topics", "runs", "orphans", "strays"])
+        #expect(
+            Set(document.keys) == ["version", "store", "prefix", "topicsDir", "source", "totals", "topics", "runs", "orphans", "strays"])
         let topics = try #require(document["topics"] as? [[String: Any]])
         let partition = try #require((topics.first?["partitions"] as? [[String: Any]])?.first)
-        #expect(Set(partition.keys) == ["partition", "startOffset", "endOffset", "lastObjectStartOffset", "objects", "bytes", "records", "gaps"])
+        #expect(
+            Set(partition.keys) == ["partition", "startOffset", "endOffset", "lastObjectStartOffset", "objects", "bytes", "records", "gaps"]
+        )
         #expect(partition["endOffset"] as? Int == 3)
         let decoded = try JSONDecoder().decode(StoreSummary.self, from: Data(text.utf8))
         #expect(decoded == (try await summary(fixture)))
@@ -79,7 +82,7 @@ struct LsSummaryTests {
         let summary = try await summary(fixture)
         #expect(summary.topics.first?.partitions.first?.gaps == [StoreSummary.Gap(start: 3, end: 5, reason: "retention")])
         #expect(summary.tableText().contains("1 (2 lost)"))
-        #expect(try await fixture.verify().problems == []) // a recorded gap is not a hole
+        #expect(try await fixture.verify().problems == [])  // a recorded gap is not a hole
     }
 
     @Test func unreadableManifestStopsLs() async throws {

@@ -10,7 +10,9 @@ import Testing
 @Suite struct PrunedAndMissingTests {
     /// `orders/0` holds 7 + 2 records in objects of 3: offsets [0,3) [3,6) [6,7) from run 1, [7,9) from run 2.
     func objects(_ fixture: InspectionFixture, _ topic: String, _ partition: Int32) -> [ManifestObject] {
-        fixture.manifests.flatMap(\.objects).filter { $0.topic == topic && $0.partition == partition }.sorted { $0.firstOffset < $1.firstOffset }
+        fixture.manifests.flatMap(\.objects).filter { $0.topic == topic && $0.partition == partition }.sorted {
+            $0.firstOffset < $1.firstOffset
+        }
     }
 
     @Test func consecutiveMissingObjectsAreOneRangeNamingTheFlag() async throws {
@@ -29,10 +31,14 @@ import Testing
     @Test func aPrunedStoreVerifiesAndLsShowsWhereItStarts() async throws {
         let copy = try await InspectionFixture.standard().copy()
         let pruned = objects(copy, "orders", 0).prefix(2)
-        try await PrunedStateKeeper.record([PrunedState.Partition(topic: "orders", partition: 0, firstOffset: 6,
-                                                                  prunedAt: Date(timeIntervalSince1970: 1_800_100_000), pruneId: "p1",
-                                                                  objects: 2, records: 6, bytes: 0)],
-                                           store: copy.store, layout: copy.layout)
+        try await PrunedStateKeeper.record(
+            [
+                PrunedState.Partition(
+                    topic: "orders", partition: 0, firstOffset: 6,
+                    prunedAt: Date(timeIntervalSince1970: 1_800_100_000), pruneId: "p1",
+                    objects: 2, records: 6, bytes: 0)
+            ],
+            store: copy.store, layout: copy.layout)
         // A prune stopped half-way: the first object is deleted, the second is still there.
         try copy.remove(pruned[pruned.startIndex].key)
         let report = try await copy.verify()

@@ -24,27 +24,36 @@ struct StoredChecksumTests {
             var body: [UInt8] = []
             let value = Array(repeating: UInt8(ascii: "x"), count: 1000)
             for n in 0..<count {
-                EnvelopeEncoder.append(KafkaRecord(offset: offset + Int64(n), timestamp: 1, timestampType: .createTime,
-                                                   key: nil, value: value), to: &body)
+                EnvelopeEncoder.append(
+                    KafkaRecord(
+                        offset: offset + Int64(n), timestamp: 1, timestampType: .createTime,
+                        key: nil, value: value), to: &body)
             }
-            let key = layout.key(for: try ObjectKey(topic: "orders", partition: 0, startOffset: offset, kind: ObjectFileKind(.envelope, .none)))
+            let key = layout.key(
+                for: try ObjectKey(topic: "orders", partition: 0, startOffset: offset, kind: ObjectFileKind(.envelope, .none)))
             let upload = StreamingUpload(store: store, key: key, partSize: partSize, concurrency: 2)
             try await upload.write(body)
             let summary = try await upload.finish()
             #expect(summary.parts == (body.count > partSize ? 3 : 0))
-            objects.append(ManifestObject(key: key, topic: "orders", partition: 0, firstOffset: offset, lastOffset: offset + Int64(count) - 1,
-                                          recordCount: Int64(count), byteSize: summary.size, crc64nvme: summary.crc64nvme.base64,
-                                          etag: etags ? summary.etag : nil))
+            objects.append(
+                ManifestObject(
+                    key: key, topic: "orders", partition: 0, firstOffset: offset, lastOffset: offset + Int64(count) - 1,
+                    recordCount: Int64(count), byteSize: summary.size, crc64nvme: summary.crc64nvme.base64,
+                    etag: etags ? summary.etag : nil))
             offset += Int64(count)
         }
         let started = Date(timeIntervalSince1970: 1_800_000_000)
-        let manifest = RunManifest(runId: RunID(startedAt: started, shard: "all", randomSuffix: 0xabcd), previousRunId: nil, job: "nightly",
-                                   shard: "all", startedAt: started, finishedAt: started,
-                                   store: ManifestStoreSettings(topicsDir: "topics", format: .envelope, compression: .none),
-                                   configHash: "test", topics: [ManifestTopic(name: "orders", partitionCount: 1)],
-                                   partitions: [ManifestPartition(topic: "orders", partition: 0, startOffset: 0, endOffset: offset,
-                                                                  endOffsetAtStart: offset)],
-                                   objects: objects)
+        let manifest = RunManifest(
+            runId: RunID(startedAt: started, shard: "all", randomSuffix: 0xabcd), previousRunId: nil, job: "nightly",
+            shard: "all", startedAt: started, finishedAt: started,
+            store: ManifestStoreSettings(topicsDir: "topics", format: .envelope, compression: .none),
+            configHash: "test", topics: [ManifestTopic(name: "orders", partitionCount: 1)],
+            partitions: [
+                ManifestPartition(
+                    topic: "orders", partition: 0, startOffset: 0, endOffset: offset,
+                    endOffsetAtStart: offset)
+            ],
+            objects: objects)
         try await store.put(layout.runManifestKey(manifest.runId), body: Array(try manifest.encoded(layout: layout)))
         return manifest
     }
@@ -64,14 +73,20 @@ struct StoredChecksumTests {
         #expect(report.storedChecksumsCompared == 3)
         #expect(report.bytesRead == 0 && report.objectsChecked == 0)
         #expect(report.summaryLine == "verify: 1 run, 3 objects checked by stored checksums (no data read): no problems")
-        #expect(report.notes == ["3 objects matched by the ETag in the listing (the one S3 gave ktape's upload), 0 by the checksum S3 keeps with them (a HEAD each); no data read"])
+        #expect(
+            report.notes == [
+                "3 objects matched by the ETag in the listing (the one S3 gave ktape's upload), 0 by the checksum S3 keeps with them (a HEAD each); no data read"
+            ])
         #expect(try await Self.verify(store, storedChecksums: false).problems == [])
         // Without ETags in the manifest, each object's stored CRC64NVME is asked for and matches.
         let asked = try await server.freshStore()
         _ = try await Self.backUp(into: asked, etags: false)
         let byChecksum = try await Self.verify(asked)
         #expect(byChecksum.problems == [])
-        #expect(byChecksum.notes == ["0 objects matched by the ETag in the listing (the one S3 gave ktape's upload), 3 by the checksum S3 keeps with them (a HEAD each); no data read"])
+        #expect(
+            byChecksum.notes == [
+                "0 objects matched by the ETag in the listing (the one S3 gave ktape's upload), 3 by the checksum S3 keeps with them (a HEAD each); no data read"
+            ])
 
         // The same size, other bytes: only a checksum can tell.
         let victim = manifest.objects[0]
@@ -81,8 +96,9 @@ struct StoredChecksumTests {
         let damaged = try await Self.verify(store)
         #expect(damaged.problems.map(\.subject) == [victim.key])
         #expect(damaged.notes.first?.hasPrefix("2 objects matched by the ETag in the listing") == true)
-        #expect(damaged.problems.first?.message == "the store's CRC64NVME \(CRC64NVME.checksum(bytes).base64) differs from the manifest "
-            + "of run \(manifest.runId), \(victim.crc64nvme ?? ""): the object's bytes changed")
+        #expect(
+            damaged.problems.first?.message == "the store's CRC64NVME \(CRC64NVME.checksum(bytes).base64) differs from the manifest "
+                + "of run \(manifest.runId), \(victim.crc64nvme ?? ""): the object's bytes changed")
     }
 
     /// `aws s3 sync` and `aws s3 cp --recursive` between buckets copy an object below the CLI's multipart
@@ -94,8 +110,9 @@ struct StoredChecksumTests {
         let source = try await server.freshStore()
         let target = try await server.freshStore()
         _ = try await Self.backUp(into: source, etags: false)
-        try await AWSCLI.run(["s3"] + command + ["s3://\(source.config.bucket)/prod", "s3://\(target.config.bucket)/prod", "--quiet"],
-                       server: server, config: "[default]\ns3 =\n  multipart_threshold = 64MB\n")
+        try await AWSCLI.run(
+            ["s3"] + command + ["s3://\(source.config.bucket)/prod", "s3://\(target.config.bucket)/prod", "--quiet"],
+            server: server, config: "[default]\ns3 =\n  multipart_threshold = 64MB\n")
         let report = try await Self.verify(target)
         #expect(report.problems == [], "\(report.problems)")
         #expect(report.storedChecksumsCompared == 3)
@@ -110,7 +127,8 @@ struct StoredChecksumTests {
         let source = try await server.freshStore()
         let target = try await server.freshStore()
         let manifest = try await Self.backUp(into: source, etags: false)
-        try await AWSCLI.run(["s3", "sync", "s3://\(source.config.bucket)/prod", "s3://\(target.config.bucket)/prod", "--quiet"], server: server)
+        try await AWSCLI.run(
+            ["s3", "sync", "s3://\(source.config.bucket)/prod", "s3://\(target.config.bucket)/prod", "--quiet"], server: server)
         let large = manifest.objects[1]
         #expect(large.byteSize > 8 * 1024 * 1024)
         let report = try await Self.verify(target)
@@ -132,8 +150,9 @@ struct StoredChecksumTests {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("ktape-object-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: file) }
         try Data(try await store.get(victim.key)).write(to: file)
-        try await AWSCLI.run(["s3", "cp", file.path, "s3://\(store.config.bucket)/\(victim.key)", "--checksum-algorithm", "CRC32", "--quiet"],
-                       server: server)
+        try await AWSCLI.run(
+            ["s3", "cp", file.path, "s3://\(store.config.bucket)/\(victim.key)", "--checksum-algorithm", "CRC32", "--quiet"],
+            server: server)
         let report = try await Self.verify(store)
         #expect(report.problems.map(\.subject) == [victim.key])
         let message = try #require(report.problems.first?.message)
@@ -149,21 +168,33 @@ struct StoredChecksumTests {
         let crc = CRC64NVME.checksum(Array("abc".utf8)).base64
         let sha = String(repeating: "ab", count: 32)
         let shaBase64 = Data(repeating: 0xab, count: 32).base64EncodedString()
-        let current = ManifestObject(key: "k", topic: "t", partition: 0, firstOffset: 0, lastOffset: 0, recordCount: 1, byteSize: 3, crc64nvme: crc)
-        let older = ManifestObject(key: "k", topic: "t", partition: 0, firstOffset: 0, lastOffset: 0, recordCount: 1, byteSize: 3, sha256: sha)
-        func info(_ checksum: StoredChecksum?, size: Int64 = 3) -> ObjectInfo { ObjectInfo(key: "k", size: size, etag: "e", checksum: checksum) }
-        #expect(StoredChecksumCheck.compare(current, with: info(StoredChecksum(algorithm: "CRC64NVME", value: crc, type: "FULL_OBJECT")), run: run) == nil)
+        let current = ManifestObject(
+            key: "k", topic: "t", partition: 0, firstOffset: 0, lastOffset: 0, recordCount: 1, byteSize: 3, crc64nvme: crc)
+        let older = ManifestObject(
+            key: "k", topic: "t", partition: 0, firstOffset: 0, lastOffset: 0, recordCount: 1, byteSize: 3, sha256: sha)
+        func info(_ checksum: StoredChecksum?, size: Int64 = 3) -> ObjectInfo {
+            ObjectInfo(key: "k", size: size, etag: "e", checksum: checksum)
+        }
+        #expect(
+            StoredChecksumCheck.compare(
+                current, with: info(StoredChecksum(algorithm: "CRC64NVME", value: crc, type: "FULL_OBJECT")), run: run) == nil)
         #expect(StoredChecksumCheck.compare(current, with: info(StoredChecksum(algorithm: "CRC64NVME", value: crc)), run: run) == nil)
-        #expect(StoredChecksumCheck.compare(current, with: info(StoredChecksum(algorithm: "CRC64NVME", value: crc), size: 4), run: run)?
-            .message == "is 4 bytes, the manifest of run \(run) recorded 3")
+        #expect(
+            StoredChecksumCheck.compare(current, with: info(StoredChecksum(algorithm: "CRC64NVME", value: crc), size: 4), run: run)?
+                .message == "is 4 bytes, the manifest of run \(run) recorded 3")
         #expect(StoredChecksumCheck.compare(current, with: info(nil), run: run)?.message.hasPrefix("the store keeps no checksum") == true)
         // Objects of a version 2 manifest: a single PUT's SHA-256 compares; a composite one (multipart) cannot.
         #expect(StoredChecksumCheck.compare(older, with: info(StoredChecksum(algorithm: "SHA256", value: shaBase64)), run: run) == nil)
-        #expect(StoredChecksumCheck.compare(older, with: info(StoredChecksum(algorithm: "SHA256", value: "AAAA" + shaBase64.dropFirst(4))), run: run)?
-            .message.contains("differs") == true)
-        #expect(StoredChecksumCheck.compare(older, with: info(StoredChecksum(algorithm: "SHA256", value: shaBase64 + "-3", type: "COMPOSITE")), run: run)?
-            .message.contains("cannot be checked without reading it") == true)
-        #expect(StoredChecksumCheck.compare(older, with: info(StoredChecksum(algorithm: "CRC64NVME", value: crc)), run: run)?
-            .message.contains("cannot be checked without reading it") == true)
+        #expect(
+            StoredChecksumCheck.compare(
+                older, with: info(StoredChecksum(algorithm: "SHA256", value: "AAAA" + shaBase64.dropFirst(4))), run: run)?
+                .message.contains("differs") == true)
+        #expect(
+            StoredChecksumCheck.compare(
+                older, with: info(StoredChecksum(algorithm: "SHA256", value: shaBase64 + "-3", type: "COMPOSITE")), run: run)?
+                .message.contains("cannot be checked without reading it") == true)
+        #expect(
+            StoredChecksumCheck.compare(older, with: info(StoredChecksum(algorithm: "CRC64NVME", value: crc)), run: run)?
+                .message.contains("cannot be checked without reading it") == true)
     }
 }

@@ -17,13 +17,16 @@ struct VerifyChecksumTests {
         #expect((victim.sha256 != nil) == !crc64nvme)
         var bytes = try copy.bytes(victim.key)
         let letter = try #require(bytes.indices.last { bytes[$0] == UInt8(ascii: "v") })
-        bytes[letter] = UInt8(ascii: "V") // same size, still a valid envelope: only the checksum can tell
+        bytes[letter] = UInt8(ascii: "V")  // same size, still a valid envelope: only the checksum can tell
         try copy.write(victim.key, bytes)
         let report = try await copy.verify()
         #expect(report.problems.map(\.subject) == [victim.key])
         let message = try #require(report.problems.first?.message)
         if crc64nvme {
-            #expect(message == "CRC64NVME \(CRC64NVME.checksum(bytes).base64) differs from the manifest's \(victim.crc64nvme ?? ""): the object's bytes changed")
+            #expect(
+                message
+                    == "CRC64NVME \(CRC64NVME.checksum(bytes).base64) differs from the manifest's \(victim.crc64nvme ?? ""): the object's bytes changed"
+            )
         } else {
             #expect(message.hasPrefix("SHA-256 "))
         }

@@ -11,7 +11,7 @@ import RecordFormats
 @Suite("verify finds damage in a copied store")
 struct VerifyDamageTests {
     /// Objects and records the standard fixture holds.
-    static let standardObjects = 3 + 2 + 1 + 1 + 1 // orders/0: 7→3 objects, +2→1; orders/1: 4→2, +3→1; events/0: 3→1
+    static let standardObjects = 3 + 2 + 1 + 1 + 1  // orders/0: 7→3 objects, +2→1; orders/1: 4→2, +3→1; events/0: 3→1
     static let standardRecords: Int64 = 7 + 4 + 3 + 2 + 3
 
     func someObject(_ fixture: InspectionFixture) throws -> ManifestObject {
@@ -51,7 +51,7 @@ struct VerifyDamageTests {
         let victim = try someObject(copy)
         var bytes = try copy.bytes(victim.key)
         let letter = try #require(bytes.indices.last { bytes[$0] == UInt8(ascii: "v") })
-        bytes[letter] = UInt8(ascii: "V") // same size, still a valid envelope: only the checksum can tell
+        bytes[letter] = UInt8(ascii: "V")  // same size, still a valid envelope: only the checksum can tell
         try copy.write(victim.key, bytes)
         let report = try await copy.verify()
         #expect(report.problems.map(\.subject) == [victim.key])
@@ -83,7 +83,8 @@ struct VerifyDamageTests {
 
     @Test func missingManifestBreaksTheRunChain() async throws {
         let copy = try await InspectionFixture.standard().copy()
-        let first = copy.manifests[0], second = copy.manifests[1]
+        let first = copy.manifests[0]
+        let second = copy.manifests[1]
         try copy.remove(copy.layout.runManifestKey(first.runId))
         let report = try await copy.verify()
         #expect(report.problems.count == 1)
@@ -100,9 +101,10 @@ struct VerifyDamageTests {
         let ghost = RunID(rawValue: "20260101T000000.000Z-all-deadbeef")
         try await fixture.writeRun(["orders": [0: 2]], previousRunId: .some(ghost))
         let report = try await fixture.copy().verify()
-        #expect(report.problems.map(\.description) == [
-            "run \(fixture.manifests[0].runId): names previous run \(ghost), whose manifest _ktape/runs/\(ghost).json is missing",
-        ])
+        #expect(
+            report.problems.map(\.description) == [
+                "run \(fixture.manifests[0].runId): names previous run \(ghost), whose manifest _ktape/runs/\(ghost).json is missing"
+            ])
     }
 
     @Test func corruptedGzipIsDamage() async throws {
@@ -132,7 +134,7 @@ struct VerifyDamageTests {
         let manifest = try await fixture.writeRun(["orders": [0: 3]])
         var object = manifest.objects[0]
         var body: [UInt8] = []
-        EnvelopeEncoder.append(InspectionFixture.record(1), to: &body) // offset 1 where the manifest says 0…2
+        EnvelopeEncoder.append(InspectionFixture.record(1), to: &body)  // offset 1 where the manifest says 0…2
         EnvelopeEncoder.append(InspectionFixture.record(2), to: &body)
         EnvelopeEncoder.append(InspectionFixture.record(3), to: &body)
         try fixture.write(object.key, body)

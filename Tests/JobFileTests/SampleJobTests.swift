@@ -95,8 +95,9 @@ import JobFile
         #expect(!text.contains("topic-regex-list"))
         #expect(job.effectiveConfigText(masked: false).contains("s3cr3t-from-a-secret"))
         // The unmasked text is itself a valid job file with the same settings.
-        let again = try JobSpec(document: try JobFileReader.parse(yaml: job.effectiveConfigText(masked: false), path: "printed.yaml"),
-                                command: .backup)
+        let again = try JobSpec(
+            document: try JobFileReader.parse(yaml: job.effectiveConfigText(masked: false), path: "printed.yaml"),
+            command: .backup)
         #expect(again.backup?.partSize.value == job.backup?.partSize.value)
         #expect(again.backup?.topics?.value == job.backup?.topics?.value)
         #expect(again.common.kafkaProperties.value == job.common.kafkaProperties.value)

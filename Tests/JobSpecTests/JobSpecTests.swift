@@ -28,12 +28,14 @@ import Layout
     }
 
     @Test func awsProfileAndAddressingStyleFromAFileOrTheirDefaults() throws {
-        let file = JobDocument(path: "handoff.yaml", entries: [
-            JobEntry(key: "bootstrap-servers", value: .scalar("k:9092"), origin: .file(path: "handoff.yaml", line: 1)),
-            JobEntry(key: "store", value: .scalar("s3://bucket/p"), origin: .file(path: "handoff.yaml", line: 2)),
-            JobEntry(key: "profile", value: .scalar("team-b-inbox"), origin: .file(path: "handoff.yaml", line: 3)),
-            JobEntry(key: "addressing-style", value: .scalar("path"), origin: .file(path: "handoff.yaml", line: 4)),
-        ])
+        let file = JobDocument(
+            path: "handoff.yaml",
+            entries: [
+                JobEntry(key: "bootstrap-servers", value: .scalar("k:9092"), origin: .file(path: "handoff.yaml", line: 1)),
+                JobEntry(key: "store", value: .scalar("s3://bucket/p"), origin: .file(path: "handoff.yaml", line: 2)),
+                JobEntry(key: "profile", value: .scalar("team-b-inbox"), origin: .file(path: "handoff.yaml", line: 3)),
+                JobEntry(key: "addressing-style", value: .scalar("path"), origin: .file(path: "handoff.yaml", line: 4))
+            ])
         let common = try JobSpec(document: file, command: .restore).common
         #expect(common.profile == Setting("team-b-inbox", .file(path: "handoff.yaml", line: 3)))
         #expect(common.addressingStyle == Setting(.path, .file(path: "handoff.yaml", line: 4)))
@@ -114,7 +116,7 @@ import Layout
         (["log-format": "xml"], "--log-format: must be one of text, json"),
         (["create-topics": "true"], "--create-topics: is a restore setting; backup does not use it"),
         (["flush-sise": "1"], "--flush-sise: unknown setting (did you mean 'flush-size'?)"),
-        (["zzzzzzzz": "1"], "--zzzzzzzz: unknown setting"),
+        (["zzzzzzzz": "1"], "--zzzzzzzz: unknown setting")
     ])
     func backupValidation(changes: [String: String], expected: String) {
         let got = backupError(changes)
@@ -137,9 +139,12 @@ import Layout
         (["topic-regex-list": "a:(,b:x"], "--topic-regex-list: entry 1 'a:(,b:x': regex does not compile"),
         (["topic-regex-list": "a:.*,a:x"], "--topic-regex-list: entry 2 'a:x': topic 'a' is already listed"),
         (["repartition": "maybe"], "--repartition: expected true or false (got 'maybe')"),
-        (["repartition": "true", "consumer-groups": "app"], "--repartition: cannot be combined with consumer-groups: offsets cannot be translated once records change partitions"),
+        (
+            ["repartition": "true", "consumer-groups": "app"],
+            "--repartition: cannot be combined with consumer-groups: offsets cannot be translated once records change partitions"
+        ),
         (["repartition": "false", "consumer-groups": "app"], ""),
-        (["repartition": "true"], ""),
+        (["repartition": "true"], "")
     ])
     func restoreValidation(changes: [String: String], expected: String) {
         let got = error(flags(minimalRestore.merging(changes) { _, new in new }), .restore)
@@ -151,10 +156,11 @@ import Layout
     }
 
     @Test func restoreValuesParse() throws {
-        let document = flags(minimalRestore.merging([
-            "from-time": "1795523354000", "to-time": "2026-11-24T13:29:14.5+01:00", "state-dir": "/s",
-            "consumer-groups": "^billing-(eu|us)$",
-        ]) { _, new in new })
+        let document = flags(
+            minimalRestore.merging([
+                "from-time": "1795523354000", "to-time": "2026-11-24T13:29:14.5+01:00", "state-dir": "/s",
+                "consumer-groups": "^billing-(eu|us)$"
+            ]) { _, new in new })
         let job = try JobSpec(document: document, command: .restore)
         let restore = try #require(job.restore)
         #expect(restore.fromTime?.value == 1_795_523_354_000)

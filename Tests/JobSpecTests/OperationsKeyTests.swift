@@ -38,7 +38,9 @@ import Layout
 
     @Test func everyKeyHasALineInTheJobFileDoc() throws {
         var url = URL(fileURLWithPath: #filePath)
-        while !FileManager.default.fileExists(atPath: url.appendingPathComponent("docs/job-files.md").path) { url.deleteLastPathComponent() }
+        while !FileManager.default.fileExists(atPath: url.appendingPathComponent("docs/job-files.md").path) {
+            url.deleteLastPathComponent()
+        }
         let doc = try String(contentsOf: url.appendingPathComponent("docs/job-files.md"), encoding: .utf8)
         for key in JobKey.allCases {
             #expect(doc.contains("| `\(key.rawValue)` |"), "docs/job-files.md has no line for \(key.rawValue)")

@@ -41,8 +41,9 @@ import Layout
         let topic = uniqueTopic("created")
         let started = Date()
         do {
-            let failures = try admin.createTopics([KafkaNewTopic(name: topic, partitions: 3, configs: ["cleanup.policy": "compact"])],
-                                                  timeoutMilliseconds: 3000)
+            let failures = try admin.createTopics(
+                [KafkaNewTopic(name: topic, partitions: 3, configs: ["cleanup.policy": "compact"])],
+                timeoutMilliseconds: 3000)
             #expect(failures.isEmpty)
             #expect(try admin.topic(topic)?.partitionCount == 3)
         } catch let error as KafkaError {

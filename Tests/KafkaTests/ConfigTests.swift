@@ -50,12 +50,14 @@ import Testing
 
     @Test func clientDefaultsAppearInDumpAndUserPropertiesOverrideThem() throws {
         var config = KafkaConfig(bootstrapServers: "x:1")
-        let defaults = Dictionary(try config.dump(clientDefaults: KafkaProducer.defaultProperties),
-                                  uniquingKeysWith: { _, last in last })
+        let defaults = Dictionary(
+            try config.dump(clientDefaults: KafkaProducer.defaultProperties),
+            uniquingKeysWith: { _, last in last })
         #expect(defaults["enable.idempotence"] == "true")
         try config.set("enable.idempotence", "false")
-        let overridden = Dictionary(try config.dump(clientDefaults: KafkaProducer.defaultProperties),
-                                    uniquingKeysWith: { _, last in last })
+        let overridden = Dictionary(
+            try config.dump(clientDefaults: KafkaProducer.defaultProperties),
+            uniquingKeysWith: { _, last in last })
         #expect(overridden["enable.idempotence"] == "false")
     }
 

@@ -28,8 +28,10 @@ struct ReadResult {
 }
 
 /// Assigns `starts` and reads until each partition has reported EOF (or `timeout` seconds pass).
-func readUntilEOF(_ starts: [(TopicPartition, KafkaOffset)], config: KafkaConfig,
-                  timeout: TimeInterval = 20) throws -> ReadResult {
+func readUntilEOF(
+    _ starts: [(TopicPartition, KafkaOffset)], config: KafkaConfig,
+    timeout: TimeInterval = 20
+) throws -> ReadResult {
     let reader = try KafkaPartitionReader(config: config)
     try reader.assign(starts)
     var result = ReadResult()

@@ -10,7 +10,7 @@ import Testing
         (Array("a-little-bit-long-string".utf8), -985981536),
         (Array("a-little-bit-longer-string".utf8), -1486304829),
         (Array("lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8".utf8), -58897971),
-        ([UInt8(ascii: "a"), UInt8(ascii: "b"), UInt8(ascii: "c")], 479470107),
+        ([UInt8(ascii: "a"), UInt8(ascii: "b"), UInt8(ascii: "c")], 479470107)
     ]
 
     /// `Utils.toPositive`.

@@ -11,9 +11,11 @@ import Layout
         var records = [KafkaProducerRecord]()
         for partition in 0..<2 {
             for index in 0..<10 {
-                records.append(KafkaProducerRecord(topic: topic, partition: Int32(partition), key: nil,
-                                                   value: [UInt8(index)],
-                                                   timestamp: Int64(1000 * (partition + 1) + index)))
+                records.append(
+                    KafkaProducerRecord(
+                        topic: topic, partition: Int32(partition), key: nil,
+                        value: [UInt8(index)],
+                        timestamp: Int64(1000 * (partition + 1) + index)))
             }
         }
         let reports = try produceAll(records, config: cluster.config)
@@ -42,7 +44,8 @@ import Layout
         let extra = (0..<5).map { KafkaProducerRecord(topic: topic, partition: 1, key: nil, value: [UInt8($0)]) }
         #expect(try produceAll(extra, config: cluster.config).allSatisfy { $0.error == nil })
         let admin = try KafkaAdmin(config: cluster.config)
-        let partitions = [TopicPartition(topic: topic, partition: 0), more]
+        let partitions =
+            [TopicPartition(topic: topic, partition: 0), more]
             + (Int32(0)..<3).map { TopicPartition(topic: empty, partition: $0) }
         let ends = try admin.endOffsets(partitions)
         #expect(ends.count == 5)

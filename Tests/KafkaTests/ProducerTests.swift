@@ -48,8 +48,10 @@ import Layout
         for index in 0..<300 {
             if index == 100 { try mock.setBroker(2, up: false) }
             if index == 200 { try mock.setBroker(2, up: true) }
-            try producer.produce(KafkaProducerRecord(topic: topic, partition: Int32(index % 3), key: nil,
-                                                     value: Array("\(index)".utf8)), id: UInt64(index))
+            try producer.produce(
+                KafkaProducerRecord(
+                    topic: topic, partition: Int32(index % 3), key: nil,
+                    value: Array("\(index)".utf8)), id: UInt64(index))
             producer.poll()
             if index == 150 { Thread.sleep(forTimeInterval: 0.5) }
         }
@@ -77,8 +79,9 @@ import Layout
         let producer = try KafkaProducer(config: config, onDelivery: log.append)
         for index in 0..<200 {
             // No explicit poll: produce itself must poll when librdkafka answers _QUEUE_FULL.
-            try producer.produce(KafkaProducerRecord(topic: topic, partition: 0, key: nil, value: [UInt8(index % 256)]),
-                                 id: UInt64(index))
+            try producer.produce(
+                KafkaProducerRecord(topic: topic, partition: 0, key: nil, value: [UInt8(index % 256)]),
+                id: UInt64(index))
             #expect(producer.outqLength <= 5 + 2)
         }
         try producer.flush(timeoutMilliseconds: 30_000)

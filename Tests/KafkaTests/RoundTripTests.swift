@@ -7,21 +7,28 @@ import Layout
     static func records(topic: String) -> [KafkaProducerRecord] {
         let binary: [UInt8] = [0x00, 0xFF, 0xC3, 0x28, 0x80, 0x0A, 0x00]
         return [
-            KafkaProducerRecord(topic: topic, partition: 0, key: binary, value: Array(binary.reversed()),
-                                timestamp: 1_600_000_000_001),
-            KafkaProducerRecord(topic: topic, partition: 0, key: nil, value: Array("null key".utf8),
-                                timestamp: 1_600_000_000_002),
-            KafkaProducerRecord(topic: topic, partition: 0, key: Array("tombstone".utf8), value: nil,
-                                timestamp: 1_600_000_000_003),
+            KafkaProducerRecord(
+                topic: topic, partition: 0, key: binary, value: Array(binary.reversed()),
+                timestamp: 1_600_000_000_001),
+            KafkaProducerRecord(
+                topic: topic, partition: 0, key: nil, value: Array("null key".utf8),
+                timestamp: 1_600_000_000_002),
+            KafkaProducerRecord(
+                topic: topic, partition: 0, key: Array("tombstone".utf8), value: nil,
+                timestamp: 1_600_000_000_003),
             KafkaProducerRecord(topic: topic, partition: 0, key: [], value: [], timestamp: 1_600_000_000_004),
             KafkaProducerRecord(topic: topic, partition: 0, key: nil, value: nil, timestamp: 1_600_000_000_005),
-            KafkaProducerRecord(topic: topic, partition: 0, key: Array("h".utf8), value: Array("headers".utf8),
-                                headers: [KafkaHeader(name: "dup", value: [1]), KafkaHeader(name: "null", value: nil),
-                                          KafkaHeader(name: "dup", value: [2]), KafkaHeader(name: "empty", value: []),
-                                          KafkaHeader(name: "bin", value: binary)],
-                                timestamp: 1_600_000_000_006),
-            KafkaProducerRecord(topic: topic, partition: 1, key: Array("other".utf8), value: Array(repeating: 7, count: 100_000),
-                                timestamp: 1_600_000_000_007),
+            KafkaProducerRecord(
+                topic: topic, partition: 0, key: Array("h".utf8), value: Array("headers".utf8),
+                headers: [
+                    KafkaHeader(name: "dup", value: [1]), KafkaHeader(name: "null", value: nil),
+                    KafkaHeader(name: "dup", value: [2]), KafkaHeader(name: "empty", value: []),
+                    KafkaHeader(name: "bin", value: binary)
+                ],
+                timestamp: 1_600_000_000_006),
+            KafkaProducerRecord(
+                topic: topic, partition: 1, key: Array("other".utf8), value: Array(repeating: 7, count: 100_000),
+                timestamp: 1_600_000_000_007)
         ]
     }
 
@@ -48,10 +55,12 @@ import Layout
         let cluster = try KafkaMockCluster(brokers: 1)
         let topic = uniqueTopic("views")
         try cluster.createTopic(topic, partitions: 1)
-        _ = try produceAll([
-            KafkaProducerRecord(topic: topic, partition: 0, key: [], value: nil,
-                                headers: [KafkaHeader(name: "n", value: nil), KafkaHeader(name: "e", value: [])]),
-        ], config: cluster.config)
+        _ = try produceAll(
+            [
+                KafkaProducerRecord(
+                    topic: topic, partition: 0, key: [], value: nil,
+                    headers: [KafkaHeader(name: "n", value: nil), KafkaHeader(name: "e", value: [])])
+            ], config: cluster.config)
         let reader = try KafkaPartitionReader(config: cluster.config)
         try reader.assign([(TopicPartition(topic: topic, partition: 0), .beginning)])
         var seen: [(keyIsNil: Bool, keyCount: Int, valueIsNil: Bool, headers: [(String, Int?)])] = []

@@ -22,8 +22,11 @@ struct TansuTests {
     @Test func createTopicsThenDescribeTheirConfigs() throws {
         let admin = try KafkaAdmin(config: KafkaConfig(bootstrapServers: try #require(Self.bootstrap)))
         let topic = uniqueTopic("tansu")
-        let failures = try admin.createTopics([KafkaNewTopic(name: topic, partitions: 3, replicationFactor: 1,
-                                                             configs: ["cleanup.policy": "compact"])])
+        let failures = try admin.createTopics([
+            KafkaNewTopic(
+                name: topic, partitions: 3, replicationFactor: 1,
+                configs: ["cleanup.policy": "compact"])
+        ])
         #expect(failures.isEmpty)
         #expect(try admin.topic(topic)?.partitionCount == 3)
         let again = try admin.createTopics([KafkaNewTopic(name: topic, partitions: 3, replicationFactor: 1)])

@@ -21,7 +21,9 @@ struct CommandLineTests {
         #expect(run.stdout.contains("--bootstrap-servers"))
         #expect(run.stdout.contains("Examples:"))
         // Every option line documents its default.
-        let optionHelp = run.stdout.split(separator: "\n").filter { $0.hasPrefix("  -") && !$0.contains("--help") && !$0.contains("--version") }
+        let optionHelp = run.stdout.split(separator: "\n").filter {
+            $0.hasPrefix("  -") && !$0.contains("--help") && !$0.contains("--version")
+        }
         #expect(!optionHelp.isEmpty)
     }
 
@@ -105,7 +107,10 @@ struct JobSettingsTests {
     }
 
     @Test func restoreSettingInBackupJobIsRefused() throws {
-        let run = try KtapeProcess.run(["backup", "-b", "k:1", "--store", "/tmp/x", "--topics", "a", "--job", Self.fixtures.appendingPathComponent("migration-restore.yaml").path])
+        let run = try KtapeProcess.run([
+            "backup", "-b", "k:1", "--store", "/tmp/x", "--topics", "a", "--job",
+            Self.fixtures.appendingPathComponent("migration-restore.yaml").path
+        ])
         #expect(run.status == 2)
         #expect(run.stderrLines.count == 1)
         #expect(run.stderr.contains("restore setting"))

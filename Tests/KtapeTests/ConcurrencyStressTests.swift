@@ -19,17 +19,23 @@ import Testing
     static func makeStores(server: S3TestServer) async throws -> (directory: URL, bucket: S3Store) {
         let directory = try KtapeProcess.temporaryDirectory()
         let generator = KtapeProcess.binary.deletingLastPathComponent().appendingPathComponent("ktape-synthetic-store")
-        let generated = try await KtapeProcess.runAsync(["\(directory.path)/store", "--partitions", "\(partitions)", "--runs", "\(runs)",
-                                                         "--objects", "\(objects)"], executable: generator)
+        let generated = try await KtapeProcess.runAsync(
+            [
+                "\(directory.path)/store", "--partitions", "\(partitions)", "--runs", "\(runs)",
+                "--objects", "\(objects)"
+            ], executable: generator)
         try #require(generated.status == 0, "ktape-synthetic-store: \(generated.stderr)")
         let root = directory.appendingPathComponent("store")
-        let files = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey])?
+        let files =
+            FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey])?
             .compactMap { $0 as? URL }.filter { (try? $0.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true } ?? []
         let bucket = try await server.freshStore()
         let prefix = root.path + "/"
-        try await forEachConcurrently(files.map(\.path), limit: 16, { path in
-            try await bucket.put(String(path.dropFirst(prefix.count)), body: Array(try Data(contentsOf: URL(fileURLWithPath: path))))
-        }, collect: { _ in })
+        try await forEachConcurrently(
+            files.map(\.path), limit: 16,
+            { path in
+                try await bucket.put(String(path.dropFirst(prefix.count)), body: Array(try Data(contentsOf: URL(fileURLWithPath: path))))
+            }, collect: { _ in })
         return (root, bucket)
     }
 
@@ -39,14 +45,20 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory.deletingLastPathComponent()) }
         let kafka = try MockKafkaProcess(topic: "scale", partitions: Self.partitions)
         let s3 = "s3://\(bucket.config.bucket)"
-        let environment = ["AWS_ACCESS_KEY_ID": server.credentials.accessKeyId, "AWS_SECRET_ACCESS_KEY": server.credentials.secretAccessKey,
-                           "AWS_SESSION_TOKEN": "", "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": server.endpoint, "AWS_PROFILE": ""]
+        let environment = [
+            "AWS_ACCESS_KEY_ID": server.credentials.accessKeyId, "AWS_SECRET_ACCESS_KEY": server.credentials.secretAccessKey,
+            "AWS_SESSION_TOKEN": "", "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": server.endpoint, "AWS_PROFILE": ""
+        ]
         var commands: [[String]] = []
         for store in [s3, directory.path] {
-            commands += [["ls", "--store", store], ["ls", "--store", store, "--json"],
-                         ["verify", "--store", store, "--concurrency", "64"],
-                         ["restore", "--store", store, "-b", kafka.bootstrap, "--dry-run", "--create-topics",
-                          "--rename-regex", "scale", "--rename-replacement", "scale-copy"]]
+            commands += [
+                ["ls", "--store", store], ["ls", "--store", store, "--json"],
+                ["verify", "--store", store, "--concurrency", "64"],
+                [
+                    "restore", "--store", store, "-b", kafka.bootstrap, "--dry-run", "--create-topics",
+                    "--rename-regex", "scale", "--rename-replacement", "scale-copy"
+                ]
+            ]
         }
         var firstOutputs: [[String]: String] = [:]
         for round in 1...Self.rounds {
@@ -60,7 +72,8 @@ import Testing
                 #expect(run.status == 0, "round \(round): ktape \(command.joined(separator: " ")) exited \(run.status): \(run.stderr)")
                 #expect(!run.stderr.contains("Sanitizer"), "round \(round): \(run.stderr)")
                 // The same store says the same thing every time (restore's plan carries a timing line).
-                let output = run.stdout.split(separator: "\n").filter { !$0.contains(" s)") && !$0.contains("seconds") }.joined(separator: "\n")
+                let output = run.stdout.split(separator: "\n").filter { !$0.contains(" s)") && !$0.contains("seconds") }.joined(
+                    separator: "\n")
                 if let first = firstOutputs[command] {
                     #expect(output == first, "round \(round): ktape \(command.joined(separator: " ")) printed something else")
                 } else {
@@ -72,6 +85,7 @@ import Testing
         let listed = try #require(firstOutputs[["ls", "--store", s3, "--json"]])
         #expect(listed.contains("\"objects\":\(Self.objects)") || listed.contains("\"objects\" : \(Self.objects)"), "\(listed.prefix(400))")
         let local = try #require(firstOutputs[["ls", "--store", directory.path, "--json"]])
-        #expect(listed.replacingOccurrences(of: s3, with: "STORE") == local.replacingOccurrences(of: "file://" + directory.path, with: "STORE"))
+        #expect(
+            listed.replacingOccurrences(of: s3, with: "STORE") == local.replacingOccurrences(of: "file://" + directory.path, with: "STORE"))
     }
 }

@@ -7,7 +7,7 @@ struct DemoTests {
     @Test func demoBacksUpRestoresAndComparesEveryRecord() throws {
         let directory = try KtapeProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        for round in 1...2 {   // a rerun replaces the store it left
+        for round in 1...2 {  // a rerun replaces the store it left
             let run = try KtapeProcess.run(["demo", "--records", "300"], in: directory)
             #expect(run.status == 0, "demo round \(round) failed: \(run.stderr)")
             #expect(run.stdout.contains("compared 600 records (key, value, headers, timestamp, partition, order): 0 differ"))

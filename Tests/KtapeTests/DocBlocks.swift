@@ -65,7 +65,8 @@ struct DocBlock: Sendable {
         var command = command
         let last = command.text.split(separator: "\n").last.map(String.init) ?? command.text
         if let range = last.range(of: #"#\s*exits\s+[0-9]+"#, options: .regularExpression),
-           let status = Int32(String(last[range].drop { !$0.isNumber })) {
+            let status = Int32(String(last[range].drop { !$0.isNumber }))
+        {
             command.expectedStatus = status
         }
         return command
@@ -95,8 +96,9 @@ enum DocBlocks {
                 }
             } else if trimmed.hasPrefix("```") {
                 let language = String(trimmed.dropFirst(3)).trimmingCharacters(in: .whitespaces)
-                open = DocBlock(file: file, line: number, language: language, notRunReason: try notRunReason(previous, file: file, line: number - 1),
-                                lines: [])
+                open = DocBlock(
+                    file: file, line: number, language: language, notRunReason: try notRunReason(previous, file: file, line: number - 1),
+                    lines: [])
             }
             previous = trimmed
         }

@@ -23,15 +23,17 @@ enum DocScript {
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         let script = output.appendingPathComponent("commands.sh")
         try text(commands, output: output).write(to: script, atomically: true, encoding: .utf8)
-        let run = try await Tools.run("/bin/bash", [script.path], environment: world.environment, timeout: timeoutSeconds,
-                                      in: world.workDirectory)
+        let run = try await Tools.run(
+            "/bin/bash", [script.path], environment: world.environment, timeout: timeoutSeconds,
+            in: world.workDirectory)
         var outcomes: [Outcome] = []
         for (index, command) in commands.enumerated() {
             func read(_ name: String) -> String {
                 (try? String(contentsOf: output.appendingPathComponent("\(index).\(name)"), encoding: .utf8)) ?? ""
             }
-            var outcome = Outcome(command: command, status: Int32(read("status").trimmingCharacters(in: .whitespacesAndNewlines)),
-                                  stdout: read("stdout"), stderr: read("stderr"))
+            var outcome = Outcome(
+                command: command, status: Int32(read("status").trimmingCharacters(in: .whitespacesAndNewlines)),
+                stdout: read("stdout"), stderr: read("stderr"))
             // Reached but never finished: bash itself failed there, or the time ran out.
             if outcome.status == nil, outcomes.allSatisfy(\.passed) {
                 outcome.stderr += "\(run.stderr)bash ended with status \(run.status) (timeout: \(timeoutSeconds) s)"

@@ -17,8 +17,10 @@ import KtapeTestSupport
 /// scripts are waited for with blocking reads, and the test process has only two pool threads.
 // @unchecked Sendable: set up once, then changed only by the one test task that runs a file's commands.
 final class DocWorld: @unchecked Sendable {
-    static let sourceTopics = [("orders", 3), ("payments", 3), ("events.orders", 3), ("events.clicks", 2),
-                               ("source-topic-1", 2), ("source-topic-2", 2)]
+    static let sourceTopics = [
+        ("orders", 3), ("payments", 3), ("events.orders", 3), ("events.clicks", 2),
+        ("source-topic-1", 2), ("source-topic-2", 2)
+    ]
     static let renameTargets = [("sink-topic-1", 2), ("sink-topic-2", 2)]
     static let recordsPerTopic = 120
 
@@ -51,10 +53,12 @@ final class DocWorld: @unchecked Sendable {
         }
         let root = KtapeProcess.repositoryRoot
         try FileManager.default.createSymbolicLink(at: bin.appendingPathComponent("ktape"), withDestinationURL: KtapeProcess.binary)
-        try FileManager.default.createSymbolicLink(atPath: bin.appendingPathComponent("aws").path, withDestinationPath: S3ReliabilityTests.aws)
+        try FileManager.default.createSymbolicLink(
+            atPath: bin.appendingPathComponent("aws").path, withDestinationPath: S3ReliabilityTests.aws)
         for name in ["fixtures", "scripts"] {
-            try FileManager.default.createSymbolicLink(at: directory.appendingPathComponent("work/\(name)"),
-                                                       withDestinationURL: root.appendingPathComponent(name))
+            try FileManager.default.createSymbolicLink(
+                at: directory.appendingPathComponent("work/\(name)"),
+                withDestinationURL: root.appendingPathComponent(name))
         }
         environment = ["PATH": bin.path + ":/usr/bin:/bin", "HOME": directory.path, "AWS_EC2_METADATA_DISABLED": "true"]
 
@@ -66,8 +70,10 @@ final class DocWorld: @unchecked Sendable {
             let source = try Self.cluster(Self.sourceTopics)
             let target = try Self.cluster(Self.sourceTopics + Self.renameTargets)
             (self.source, self.target) = (source, target)
-            for (name, bootstrap) in [("KAFKA", source.bootstrap), ("TEAM_A_KAFKA", source.bootstrap),
-                                      ("NEW_KAFKA", target.bootstrap), ("TEAM_B_KAFKA", target.bootstrap)] {
+            for (name, bootstrap) in [
+                ("KAFKA", source.bootstrap), ("TEAM_A_KAFKA", source.bootstrap),
+                ("NEW_KAFKA", target.bootstrap), ("TEAM_B_KAFKA", target.bootstrap)
+            ] {
                 environment[name] = bootstrap
             }
         } else {

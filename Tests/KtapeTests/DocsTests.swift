@@ -23,7 +23,9 @@ import Testing
         let blocks = try Self.blocks()
         for block in blocks where !block.isRun && block.notRunReason == nil {
             for line in block.commandLines {
-                Issue.record("\(block.file):\(line.number): \(line.text.trimmingCharacters(in: .whitespaces)): a command outside an sh block; make the block `sh`, or mark it <!-- not run: reason -->")
+                Issue.record(
+                    "\(block.file):\(line.number): \(line.text.trimmingCharacters(in: .whitespaces)): a command outside an sh block; make the block `sh`, or mark it <!-- not run: reason -->"
+                )
             }
         }
         for block in blocks where block.isRun && block.commands.isEmpty {

@@ -11,13 +11,17 @@ struct ExitCodeTests {
     /// Credentials and store settings for a run against the test S3 server, nothing from this process.
     static func s3(_ server: S3TestServer, credentials: Credentials? = nil) -> [String: String] {
         let keys = credentials ?? server.credentials
-        return ["AWS_ACCESS_KEY_ID": keys.accessKeyId, "AWS_SECRET_ACCESS_KEY": keys.secretAccessKey,
-                "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": server.endpoint]
+        return [
+            "AWS_ACCESS_KEY_ID": keys.accessKeyId, "AWS_SECRET_ACCESS_KEY": keys.secretAccessKey,
+            "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": server.endpoint
+        ]
     }
 
-    static let credentialVariables = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-                                      "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-                                      "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"]
+    static let credentialVariables = [
+        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+        "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
+    ]
 
     static func expectConfigurationError(_ run: KtapeRun, mentioning words: [String], sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(run.status == 2, "exit \(run.status): \(run.stderr)", sourceLocation: sourceLocation)
@@ -32,8 +36,9 @@ struct ExitCodeTests {
     @Test(arguments: ["ls", "verify"])
     func missingBucketExitsTwo(command: String) async throws {
         let server = try await S3TestServer.shared.value
-        let run = try KtapeProcess.run([command, "--store", "s3://ktape-no-such-bucket"], environment: Self.s3(server),
-                                       unsetting: Self.credentialVariables)
+        let run = try KtapeProcess.run(
+            [command, "--store", "s3://ktape-no-such-bucket"], environment: Self.s3(server),
+            unsetting: Self.credentialVariables)
         Self.expectConfigurationError(run, mentioning: ["ktape-no-such-bucket", "does not exist", "check --store"])
     }
 
@@ -41,23 +46,26 @@ struct ExitCodeTests {
         let server = try await S3TestServer.shared.value
         let kafka = try KafkaWithRecords(topic: "orders", partitions: 1, records: 3)
         defer { kafka.stop() }
-        let run = try KtapeProcess.run(["backup", "-b", kafka.bootstrap, "--topics", "orders", "--store", "s3://ktape-no-such-bucket"],
-                                       environment: Self.s3(server), unsetting: Self.credentialVariables)
+        let run = try KtapeProcess.run(
+            ["backup", "-b", kafka.bootstrap, "--topics", "orders", "--store", "s3://ktape-no-such-bucket"],
+            environment: Self.s3(server), unsetting: Self.credentialVariables)
         Self.expectConfigurationError(run, mentioning: ["does not exist"])
     }
 
     @Test func missingBucketFoundByRestoresFirstRequestExitsTwo() async throws {
         let server = try await S3TestServer.shared.value
-        let run = try KtapeProcess.run(["restore", "-b", "127.0.0.1:1", "--store", "s3://ktape-no-such-bucket", "--dry-run"],
-                                       environment: Self.s3(server), unsetting: Self.credentialVariables)
+        let run = try KtapeProcess.run(
+            ["restore", "-b", "127.0.0.1:1", "--store", "s3://ktape-no-such-bucket", "--dry-run"],
+            environment: Self.s3(server), unsetting: Self.credentialVariables)
         Self.expectConfigurationError(run, mentioning: ["does not exist"])
     }
 
     @Test func accessDeniedExitsTwo() async throws {
         let server = try await S3TestServer.shared.value
         let store = try await server.freshStore()
-        let run = try KtapeProcess.run(["verify", "--store", "s3://\(store.config.bucket)"],
-                                       environment: Self.s3(server, credentials: server.deniedCredentials), unsetting: Self.credentialVariables)
+        let run = try KtapeProcess.run(
+            ["verify", "--store", "s3://\(store.config.bucket)"],
+            environment: Self.s3(server, credentials: server.deniedCredentials), unsetting: Self.credentialVariables)
         Self.expectConfigurationError(run, mentioning: ["access denied", "IAM policy"])
     }
 
@@ -65,8 +73,9 @@ struct ExitCodeTests {
         let server = try await S3TestServer.shared.value
         let store = try await server.freshStore()
         let wrong = Credentials(accessKeyId: server.credentials.accessKeyId, secretAccessKey: "wrong-secret-0123456789")
-        let run = try KtapeProcess.run(["ls", "--store", "s3://\(store.config.bucket)"],
-                                       environment: Self.s3(server, credentials: wrong), unsetting: Self.credentialVariables)
+        let run = try KtapeProcess.run(
+            ["ls", "--store", "s3://\(store.config.bucket)"],
+            environment: Self.s3(server, credentials: wrong), unsetting: Self.credentialVariables)
         Self.expectConfigurationError(run, mentioning: ["signature", "secret key"])
         #expect(!run.stderr.contains("wrong-secret"))
     }
@@ -75,8 +84,9 @@ struct ExitCodeTests {
         let server = try await S3TestServer.shared.value
         let store = try await server.freshStore()
         let unknown = Credentials(accessKeyId: "AKIAKTAPEUNKNOWN0000", secretAccessKey: "whatever-secret")
-        let run = try KtapeProcess.run(["ls", "--store", "s3://\(store.config.bucket)"],
-                                       environment: Self.s3(server, credentials: unknown), unsetting: Self.credentialVariables)
+        let run = try KtapeProcess.run(
+            ["ls", "--store", "s3://\(store.config.bucket)"],
+            environment: Self.s3(server, credentials: unknown), unsetting: Self.credentialVariables)
         Self.expectConfigurationError(run, mentioning: ["access key id"])
     }
 
@@ -91,8 +101,9 @@ struct ExitCodeTests {
         environment["HOME"] = home.path
         environment["AWS_SHARED_CREDENTIALS_FILE"] = home.appendingPathComponent("none").path
         environment["AWS_CONFIG_FILE"] = home.appendingPathComponent("none").path
-        let run = try KtapeProcess.run(["verify", "--store", "s3://\(store.config.bucket)"], environment: environment,
-                                       unsetting: Self.credentialVariables)
+        let run = try KtapeProcess.run(
+            ["verify", "--store", "s3://\(store.config.bucket)"], environment: environment,
+            unsetting: Self.credentialVariables)
         Self.expectConfigurationError(run, mentioning: ["no AWS credentials", "AWS_ACCESS_KEY_ID"])
         #expect(!run.stderr.contains("access denied"))
     }
@@ -102,9 +113,12 @@ struct ExitCodeTests {
         let store = try await server.freshStore()
         let kafka = try KafkaWithRecords(topic: "locked", partitions: 1, records: 5)
         defer { kafka.stop() }
-        let run = try KtapeProcess.run(["backup", "-b", kafka.bootstrap, "--topics", "locked", "--store", "s3://\(store.config.bucket)",
-                                        "--object-lock-mode", "GOVERNANCE", "--object-lock-retain-days", "1"],
-                                       environment: Self.s3(server), unsetting: Self.credentialVariables)
+        let run = try KtapeProcess.run(
+            [
+                "backup", "-b", kafka.bootstrap, "--topics", "locked", "--store", "s3://\(store.config.bucket)",
+                "--object-lock-mode", "GOVERNANCE", "--object-lock-retain-days", "1"
+            ],
+            environment: Self.s3(server), unsetting: Self.credentialVariables)
         Self.expectConfigurationError(run, mentioning: ["Object Lock", "object-lock-mode"])
     }
 
@@ -125,8 +139,10 @@ struct ExitCodeTests {
         defer { try? FileManager.default.removeItem(at: store) }
         let backup = try KtapeProcess.run(["backup", "-b", kafka.bootstrap, "--topics", "wide", "--store", store.path])
         #expect(backup.status == 0, "\(backup.stderr)")
-        let run = try KtapeProcess.run(["restore", "-b", kafka.bootstrap, "--store", store.path,
-                                        "--rename-regex", "wide", "--rename-replacement", "narrow"])
+        let run = try KtapeProcess.run([
+            "restore", "-b", kafka.bootstrap, "--store", store.path,
+            "--rename-regex", "wide", "--rename-replacement", "narrow"
+        ])
         Self.expectConfigurationError(run, mentioning: ["narrow has 1 partitions", "needs at least 3"])
     }
 
@@ -135,19 +151,24 @@ struct ExitCodeTests {
         defer { kafka.stop() }
         let store = try KtapeProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: store) }
-        let run = try KtapeProcess.run(["backup", "-b", kafka.bootstrap, "--topics", "guarded", "--store", store.path,
-                                        "-X", "security.protocol=sasl_plaintext", "-X", "sasl.mechanism=PLAIN",
-                                        "-X", "sasl.username=alice", "-X", "sasl.password=hunter2-secret"])
+        let run = try KtapeProcess.run([
+            "backup", "-b", kafka.bootstrap, "--topics", "guarded", "--store", store.path,
+            "-X", "security.protocol=sasl_plaintext", "-X", "sasl.mechanism=PLAIN",
+            "-X", "sasl.username=alice", "-X", "sasl.password=hunter2-secret"
+        ])
         Self.expectConfigurationError(run, mentioning: ["cannot reach Kafka"])
         #expect(!run.stderr.contains("hunter2-secret"))
     }
 
     /// The contrast: a store that does not answer is worth a retry.
     @Test func unreachableStoreExitsOne() throws {
-        let run = try KtapeProcess.run(["ls", "--store", "s3://ktape-anywhere"],
-                                       environment: ["AWS_ACCESS_KEY_ID": "AKIAKTAPE", "AWS_SECRET_ACCESS_KEY": "x",
-                                                     "AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_REGION": "us-east-1"],
-                                       unsetting: Self.credentialVariables)
+        let run = try KtapeProcess.run(
+            ["ls", "--store", "s3://ktape-anywhere"],
+            environment: [
+                "AWS_ACCESS_KEY_ID": "AKIAKTAPE", "AWS_SECRET_ACCESS_KEY": "x",
+                "AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_REGION": "us-east-1"
+            ],
+            unsetting: Self.credentialVariables)
         #expect(run.status == 1, "exit \(run.status): \(run.stderr)")
         #expect(run.stderrLines.count == 1)
         #expect(run.stderr.contains("gave up after"))

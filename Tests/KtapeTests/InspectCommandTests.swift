@@ -12,7 +12,7 @@ struct InspectCommandTests {
     static let objects: [(key: String, topic: String, partition: Int, offsets: [Int])] = [
         ("topics/orders/partition=0/orders+0+0000000000.ktape.json", "orders", 0, [0, 1]),
         ("topics/orders/partition=0/orders+0+0000000002.ktape.json", "orders", 0, [2]),
-        ("topics/orders/partition=1/orders+1+0000000000.ktape.json", "orders", 1, [0]),
+        ("topics/orders/partition=1/orders+1+0000000000.ktape.json", "orders", 1, [0])
     ]
 
     static func line(_ offset: Int) -> String {
@@ -46,20 +46,24 @@ struct InspectCommandTests {
                 "key": keyPrefix + object.key, "topic": object.topic, "partition": object.partition,
                 "firstOffset": object.offsets[0], "lastOffset": object.offsets.last ?? 0,
                 "spanStart": object.offsets[0], "spanEnd": (object.offsets.last ?? 0) + 1,
-                "recordCount": object.offsets.count, "byteSize": body.count, "sha256": try sha256(url), "companionKeys": [String](),
+                "recordCount": object.offsets.count, "byteSize": body.count, "sha256": try sha256(url), "companionKeys": [String]()
             ])
         }
         let manifest: [String: Any] = [
             "format": "ktape-manifest", "version": 1, "runId": runId, "job": "nightly", "shard": "all",
             "startedAt": "2026-11-24T12:00:00.000Z", "finishedAt": "2026-11-24T12:00:05.000Z",
             "store": ["topicsDir": "topics", "format": "envelope", "compression": "none"], "configHash": "abc",
-            "topics": [["name": "orders", "partitionCount": 2, "configs": [String: String](), "cleanupPolicy": "delete",
-                        "timestampType": "CreateTime"]],
+            "topics": [
+                [
+                    "name": "orders", "partitionCount": 2, "configs": [String: String](), "cleanupPolicy": "delete",
+                    "timestampType": "CreateTime"
+                ]
+            ],
             "partitions": [
                 ["topic": "orders", "partition": 0, "startOffset": 0, "endOffset": 3, "endOffsetAtStart": 3, "gaps": [Any]()],
-                ["topic": "orders", "partition": 1, "startOffset": 0, "endOffset": 1, "endOffsetAtStart": 1, "gaps": [Any]()],
+                ["topic": "orders", "partition": 1, "startOffset": 0, "endOffset": 1, "endOffsetAtStart": 1, "gaps": [Any]()]
             ],
-            "objects": manifestObjects, "consumerGroupOffsets": [Any](),
+            "objects": manifestObjects, "consumerGroupOffsets": [Any]()
         ]
         let runs = root.appendingPathComponent("_ktape/runs")
         try FileManager.default.createDirectory(at: runs, withIntermediateDirectories: true)
@@ -145,8 +149,10 @@ struct InspectCommandTests {
             #expect(run.status == 0, "\(run.stderr)")
             let lines = run.stdout.split(separator: "\n").map(String.init)
             #expect(lines.contains { $0.hasPrefix("TOPIC") && $0.contains("OFFSETS") && $0.contains("RECORDS") })
-            #expect(lines.contains { $0.split(separator: " ", omittingEmptySubsequences: true).prefix(5) == ["orders", "0", "[0,", "3)", "2"] })
-            #expect(lines.contains { $0.split(separator: " ", omittingEmptySubsequences: true).prefix(5) == ["orders", "1", "[0,", "1)", "1"] })
+            #expect(
+                lines.contains { $0.split(separator: " ", omittingEmptySubsequences: true).prefix(5) == ["orders", "0", "[0,", "3)", "2"] })
+            #expect(
+                lines.contains { $0.split(separator: " ", omittingEmptySubsequences: true).prefix(5) == ["orders", "1", "[0,", "1)", "1"] })
             #expect(lines.contains { $0.hasPrefix("total: 1 topic, 2 partitions, 3 objects,") && $0.hasSuffix(", 4 records") })
             #expect(lines.contains { $0.hasPrefix(Self.runId) && $0.contains("nightly") == false && $0.contains(" 3 ") })
         }
@@ -275,16 +281,20 @@ struct S3HandoffTests {
 
         /// Only loopback and these keys: no profile, no metadata service.
         var environment: [String: String] {
-            ["AWS_ACCESS_KEY_ID": exports["AWS_ACCESS_KEY_ID"] ?? "", "AWS_SECRET_ACCESS_KEY": exports["AWS_SECRET_ACCESS_KEY"] ?? "",
-             "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": endpoint,
-             "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": "/nonexistent/aws-config", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials"]
+            [
+                "AWS_ACCESS_KEY_ID": exports["AWS_ACCESS_KEY_ID"] ?? "", "AWS_SECRET_ACCESS_KEY": exports["AWS_SECRET_ACCESS_KEY"] ?? "",
+                "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": endpoint,
+                "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": "/nonexistent/aws-config",
+                "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials"
+            ]
         }
 
         /// Runs the virtualenv's AWS CLI against the server (under `timeout`, so nothing can hang the suite).
         func aws(_ arguments: [String]) throws -> Int32 {
             let cli = ChildProcess()
             cli.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-            cli.arguments = ["120", KtapeProcess.repositoryRoot.appendingPathComponent(".venv/bin/aws").path]
+            cli.arguments =
+                ["120", KtapeProcess.repositoryRoot.appendingPathComponent(".venv/bin/aws").path]
                 + arguments + ["--endpoint-url", endpoint, "--only-show-errors"]
             cli.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
             cli.standardInput = FileHandle.nullDevice
@@ -299,7 +309,8 @@ struct S3HandoffTests {
         func ktape(_ arguments: [String]) throws -> KtapeRun {
             let scratch = try KtapeProcess.temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: scratch) }
-            let out = scratch.appendingPathComponent("stdout"), err = scratch.appendingPathComponent("stderr")
+            let out = scratch.appendingPathComponent("stdout")
+            let err = scratch.appendingPathComponent("stderr")
             _ = FileManager.default.createFile(atPath: out.path, contents: nil)
             _ = FileManager.default.createFile(atPath: err.path, contents: nil)
             let run = ChildProcess()
@@ -311,8 +322,9 @@ struct S3HandoffTests {
             run.standardError = try FileHandle(forWritingTo: err)
             try run.run()
             run.waitUntilExit()
-            return KtapeRun(status: run.terminationStatus, stdout: try String(contentsOf: out, encoding: .utf8),
-                            stderr: try String(contentsOf: err, encoding: .utf8))
+            return KtapeRun(
+                status: run.terminationStatus, stdout: try String(contentsOf: out, encoding: .utf8),
+                stderr: try String(contentsOf: err, encoding: .utf8))
         }
     }
 
@@ -344,7 +356,8 @@ struct S3HandoffTests {
         #expect(damaged.status == 3)
         let problems = damaged.stdout.split(separator: "\n").filter { $0.hasPrefix("problem: ") }
         #expect(problems.count == 1)
-        #expect(problems.first?.hasPrefix("problem: prod/\(victim): is missing (named by run \(InspectCommandTests.runId)): offsets ") == true,
-                "\(problems)")
+        #expect(
+            problems.first?.hasPrefix("problem: prod/\(victim): is missing (named by run \(InspectCommandTests.runId)): offsets ") == true,
+            "\(problems)")
     }
 }

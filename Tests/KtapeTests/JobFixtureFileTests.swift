@@ -10,7 +10,8 @@ import Testing
         let names = try JobFixtures.sampleNames()
         #expect(names.count >= 4)
         for name in names {
-            let command = try #require(JobFixtures.header(try JobFixtures.text(name), "expect-command"), "\(name): no # expect-command: line")
+            let command = try #require(
+                JobFixtures.header(try JobFixtures.text(name), "expect-command"), "\(name): no # expect-command: line")
             let run = try await KtapeProcess.runAsync([command, "--job", "fixtures/jobs/\(name)", "--print-config"])
             #expect(run.status == 0, "\(name): \(run.stderr)")
             // Each setting the file holds is printed with the line it came from.

@@ -15,13 +15,15 @@ struct LogFieldTests {
 
     @Test func failureLineCarriesCommandRunIdErrorCodeAndDuration() async throws {
         let server = try await S3TestServer.shared.value
-        let run = try KtapeProcess.run(["ls", "--store", "s3://ktape-no-such-bucket", "--log-format", "json"],
-                                       environment: ExitCodeTests.s3(server), unsetting: ExitCodeTests.credentialVariables)
+        let run = try KtapeProcess.run(
+            ["ls", "--store", "s3://ktape-no-such-bucket", "--log-format", "json"],
+            environment: ExitCodeTests.s3(server), unsetting: ExitCodeTests.credentialVariables)
         #expect(run.status == 2)
         let last = try #require(try Self.jsonLines(run).last)
         #expect(last["level"] as? String == "error")
         #expect(last["command"] as? String == "ls")
-        #expect((last["run_id"] as? String)?.range(of: #"^\d{8}T\d{6}\.\d{3}Z-ls-[0-9a-f]{8}$"#, options: .regularExpression) != nil, "\(last)")
+        #expect(
+            (last["run_id"] as? String)?.range(of: #"^\d{8}T\d{6}\.\d{3}Z-ls-[0-9a-f]{8}$"#, options: .regularExpression) != nil, "\(last)")
         #expect(last["error_code"] as? String == "NoSuchBucket")
         #expect(last["duration_ms"] is Int)
     }
@@ -29,8 +31,9 @@ struct LogFieldTests {
     @Test func verboseLogsEveryS3RequestWithoutSecrets() async throws {
         let server = try await S3TestServer.shared.value
         let store = try await server.freshStore()
-        let run = try KtapeProcess.run(["ls", "--store", "s3://\(store.config.bucket)", "-v", "--log-format", "json"],
-                                       environment: ExitCodeTests.s3(server), unsetting: ExitCodeTests.credentialVariables)
+        let run = try KtapeProcess.run(
+            ["ls", "--store", "s3://\(store.config.bucket)", "-v", "--log-format", "json"],
+            environment: ExitCodeTests.s3(server), unsetting: ExitCodeTests.credentialVariables)
         #expect(run.status == 0, "\(run.stderr)")
         let requests = try Self.jsonLines(run).filter { $0["method"] != nil }
         #expect(!requests.isEmpty, "no S3 request line: \(run.stderr)")
@@ -46,8 +49,9 @@ struct LogFieldTests {
         #expect(requests.contains { $0["status"] as? Int == 200 }, "no successful request: \(run.stderr)")
         #expect(!run.stderr.contains(server.credentials.secretAccessKey))
         // Without -v: none of them.
-        let quiet = try KtapeProcess.run(["ls", "--store", "s3://\(store.config.bucket)", "--log-format", "json"],
-                                         environment: ExitCodeTests.s3(server), unsetting: ExitCodeTests.credentialVariables)
+        let quiet = try KtapeProcess.run(
+            ["ls", "--store", "s3://\(store.config.bucket)", "--log-format", "json"],
+            environment: ExitCodeTests.s3(server), unsetting: ExitCodeTests.credentialVariables)
         #expect(quiet.status == 0)
         #expect(try Self.jsonLines(quiet).allSatisfy { $0["method"] == nil })
     }
@@ -58,11 +62,13 @@ struct LogFieldTests {
         defer { kafka.stop() }
         let store = try KtapeProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: store) }
-        let run = try KtapeProcess.run(["backup", "-b", kafka.bootstrap, "--topics", "chatty", "--store", store.path, "--log-format", "json"] + flags)
+        let run = try KtapeProcess.run(
+            ["backup", "-b", kafka.bootstrap, "--topics", "chatty", "--store", store.path, "--log-format", "json"] + flags)
         #expect(run.status == 0, "\(run.stderr)")
         let kafkaLines = try Self.jsonLines(run).filter { $0["source"] as? String == "librdkafka" }
-        #expect(kafkaLines.contains { $0["level"] as? String == "debug" && ($0["facility"] as? String)?.isEmpty == false },
-                "no librdkafka debug line: \(run.stderr.prefix(2000))")
+        #expect(
+            kafkaLines.contains { $0["level"] as? String == "debug" && ($0["facility"] as? String)?.isEmpty == false },
+            "no librdkafka debug line: \(run.stderr.prefix(2000))")
         #expect(kafkaLines.allSatisfy { $0["command"] as? String == "backup" && $0["run_id"] != nil })
     }
 
@@ -71,9 +77,11 @@ struct LogFieldTests {
         defer { kafka.stop() }
         let store = try KtapeProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: store) }
-        let run = try KtapeProcess.run(["backup", "-b", kafka.bootstrap, "--topics", "secretive", "--store", store.path,
-                                        "-X", "debug=all", "-X", "security.protocol=sasl_plaintext", "-X", "sasl.mechanism=PLAIN",
-                                        "-X", "sasl.username=alice", "-X", "sasl.password=hunter2-secret"])
+        let run = try KtapeProcess.run([
+            "backup", "-b", kafka.bootstrap, "--topics", "secretive", "--store", store.path,
+            "-X", "debug=all", "-X", "security.protocol=sasl_plaintext", "-X", "sasl.mechanism=PLAIN",
+            "-X", "sasl.username=alice", "-X", "sasl.password=hunter2-secret"
+        ])
         #expect(run.status == 2)
         #expect(run.stderr.contains("kafka "), "no librdkafka line at all: \(run.stderr.prefix(500))")
         #expect(!run.stderr.contains("hunter2-secret"))

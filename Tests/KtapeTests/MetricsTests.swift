@@ -34,7 +34,9 @@ struct MetricsTests {
         let store = directory.appendingPathComponent("store").path
         let metrics = directory.appendingPathComponent("backup.prom")
 
-        let good = try KtapeProcess.run(["backup", "-b", kafka.bootstrap, "--topics", "metered", "--store", store, "--metrics-file", metrics.path])
+        let good = try KtapeProcess.run([
+            "backup", "-b", kafka.bootstrap, "--topics", "metered", "--store", store, "--metrics-file", metrics.path
+        ])
         #expect(good.status == 0, "\(good.stderr)")
         try Self.promtoolAccepts(metrics)
         let first = try String(contentsOf: metrics, encoding: .utf8)
@@ -50,8 +52,10 @@ struct MetricsTests {
         let lastSuccess = try #require(Self.value("ktape_last_success_timestamp_seconds", in: first))
 
         // Same command, job and store; a topic that does not exist makes the run fail.
-        let bad = try KtapeProcess.run(["backup", "-b", kafka.bootstrap, "--topics", "metered,missing", "--store", store,
-                                        "--metrics-file", metrics.path])
+        let bad = try KtapeProcess.run([
+            "backup", "-b", kafka.bootstrap, "--topics", "metered,missing", "--store", store,
+            "--metrics-file", metrics.path
+        ])
         #expect(bad.status == 2)
         try Self.promtoolAccepts(metrics)
         let second = try String(contentsOf: metrics, encoding: .utf8)
@@ -90,7 +94,8 @@ struct MetricsTests {
         let after = try String(contentsOf: metrics, encoding: .utf8)
         #expect(Self.value("ktape_verify_success", in: after) == 0)
         #expect((Self.value("ktape_verify_problems", in: after) ?? 0) >= 1)
-        #expect(Self.value("ktape_last_success_timestamp_seconds", in: after) == Self.value("ktape_last_success_timestamp_seconds", in: text))
+        #expect(
+            Self.value("ktape_last_success_timestamp_seconds", in: after) == Self.value("ktape_last_success_timestamp_seconds", in: text))
     }
 
     @Test func pushgatewayReceivesPushesGroupedByJobCommandAndStore() async throws {
@@ -102,8 +107,10 @@ struct MetricsTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = directory.appendingPathComponent("store").path
 
-        let backup = try KtapeProcess.run(["backup", "-b", kafka.bootstrap, "--topics", "pushed", "--store", store,
-                                           "--metrics-push-url", gateway.url])
+        let backup = try KtapeProcess.run([
+            "backup", "-b", kafka.bootstrap, "--topics", "pushed", "--store", store,
+            "--metrics-push-url", gateway.url
+        ])
         #expect(backup.status == 0, "\(backup.stderr)")
         let verify = try KtapeProcess.run(["verify", "--store", store, "--metrics-push-url", gateway.url + "/"])
         #expect(verify.status == 0, "\(verify.stderr)")
@@ -116,13 +123,16 @@ struct MetricsTests {
         let lastSuccess = scraped.split(separator: "\n").first { $0.hasPrefix("ktape_last_success_timestamp_seconds{\(group)") }
         #expect(lastSuccess != nil)
 
-        let failed = try KtapeProcess.run(["backup", "-b", kafka.bootstrap, "--topics", "nowhere", "--store", store,
-                                           "--metrics-push-url", gateway.url])
+        let failed = try KtapeProcess.run([
+            "backup", "-b", kafka.bootstrap, "--topics", "nowhere", "--store", store,
+            "--metrics-push-url", gateway.url
+        ])
         #expect(failed.status == 2)
         scraped = try await gateway.scrape()
         #expect(scraped.contains("ktape_backup_success{\(group) 0"), "\(scraped)")
-        #expect(scraped.split(separator: "\n").first { $0.hasPrefix("ktape_last_success_timestamp_seconds{\(group)") } == lastSuccess,
-                "a failed run's push must keep the last success: \(scraped)")
+        #expect(
+            scraped.split(separator: "\n").first { $0.hasPrefix("ktape_last_success_timestamp_seconds{\(group)") } == lastSuccess,
+            "a failed run's push must keep the last success: \(scraped)")
     }
 
     @Test func unreachablePushgatewayFailsASuccessfulRunWithOneLine() throws {
@@ -130,8 +140,10 @@ struct MetricsTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let demo = try KtapeProcess.run(["demo", "--records", "5"], in: directory)
         #expect(demo.status == 0)
-        let run = try KtapeProcess.run(["verify", "--store", directory.appendingPathComponent("ktape-demo").path,
-                                        "--metrics-push-url", "http://127.0.0.1:1"])
+        let run = try KtapeProcess.run([
+            "verify", "--store", directory.appendingPathComponent("ktape-demo").path,
+            "--metrics-push-url", "http://127.0.0.1:1"
+        ])
         #expect(run.status == 1)
         #expect(run.stderrLines.count == 1)
         #expect(run.stderr.contains("metrics-push-url http://127.0.0.1:1"))
@@ -162,7 +174,9 @@ final class Pushgateway {
         let gateway = Pushgateway(url: "http://127.0.0.1:\(port)", process: process)
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
-            if (try? await gateway.transport.send(HTTPRequest(method: "GET", url: gateway.url + "/-/ready")))?.status == 200 { return gateway }
+            if (try? await gateway.transport.send(HTTPRequest(method: "GET", url: gateway.url + "/-/ready")))?.status == 200 {
+                return gateway
+            }
             try await Task.sleep(nanoseconds: 100_000_000)
         }
         process.terminate()

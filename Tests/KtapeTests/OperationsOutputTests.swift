@@ -13,8 +13,10 @@ struct OperationsOutputTests {
         let metrics = directory.appendingPathComponent("ktape.prom")
         try "ktape_restore_success{job=\"ktape\"} 1\n".write(to: metrics, atomically: true, encoding: .utf8)
 
-        let run = try KtapeProcess.run(["restore", "-b", "127.0.0.1:1", "--store", store.path,
-                                        "--log-format", "json", "--metrics-file", metrics.path])
+        let run = try KtapeProcess.run([
+            "restore", "-b", "127.0.0.1:1", "--store", store.path,
+            "--log-format", "json", "--metrics-file", metrics.path
+        ])
         #expect(run.status != 0)
         let lines = run.stderrLines
         #expect(lines.count >= 1)
@@ -26,8 +28,9 @@ struct OperationsOutputTests {
         #expect(last.contains("\"level\":\"error\""))
 
         let text = try String(contentsOf: metrics, encoding: .utf8)
-        #expect(text.contains("ktape_restore_success{command=\"restore\",ktape_job=\"ktape\",store=\"\(store.path)\"} 0"),
-                "a stale success must be replaced: \(text)")
+        #expect(
+            text.contains("ktape_restore_success{command=\"restore\",ktape_job=\"ktape\",store=\"\(store.path)\"} 0"),
+            "a stale success must be replaced: \(text)")
         try MetricsTests.promtoolAccepts(metrics)
         #expect(text.contains("# TYPE ktape_restore_duration_seconds gauge"))
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent(".ktape.prom.tmp").path))
@@ -50,9 +53,11 @@ struct OperationsOutputTests {
 
         let metrics = directory.appendingPathComponent("backup.prom")
         let store = directory.appendingPathComponent("store").path
-        let run = try KtapeProcess.run(["backup", "-b", mock.bootstrap, "--topics", "metered",
-                                        "--store", store,
-                                        "--metrics-file", metrics.path, "--log-format", "json"])
+        let run = try KtapeProcess.run([
+            "backup", "-b", mock.bootstrap, "--topics", "metered",
+            "--store", store,
+            "--metrics-file", metrics.path, "--log-format", "json"
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         let text = try String(contentsOf: metrics, encoding: .utf8)
         let labels = "{command=\"backup\",ktape_job=\"ktape\",store=\"\(store)\",shard=\"all\"}"
@@ -67,7 +72,9 @@ struct OperationsOutputTests {
     }
 
     @Test func refusedFlagIsAJSONLineWhenJSONLogsWereAskedFor() throws {
-        let run = try KtapeProcess.run(["backup", "--log-format", "json", "-b", "k:1", "--store", "/tmp/x", "--topics", "a", "--flush-size", "0"])
+        let run = try KtapeProcess.run([
+            "backup", "--log-format", "json", "-b", "k:1", "--store", "/tmp/x", "--topics", "a", "--flush-size", "0"
+        ])
         #expect(run.status == 2)
         #expect(run.stderrLines.count == 1)
         let object = try JSONSerialization.jsonObject(with: Data(try #require(run.stderrLines.first).utf8)) as? [String: Any]

@@ -47,7 +47,7 @@ import Testing
     @Test(arguments: [
         (["--keep-within", "30d", "--before", "1"], "cannot be given with keep-within"),
         ([], "keep-within"),
-        (["--keep-within", "soon"], "positive duration"),
+        (["--keep-within", "soon"], "positive duration")
     ])
     func aPruneWithoutOneClearCutoffIsRefused(_ flags: [String], _ reason: String) async throws {
         let directory = try KtapeProcess.temporaryDirectory()

@@ -24,8 +24,10 @@ import Testing
     /// Sends `signal` to `target` the moment a file `appeared` accepts shows up, from a thread of its
     /// own (a starved cooperative pool must not make the test miss a short window); false when
     /// `process` ended first.
-    static func signal(_ signal: Int32, to target: pid_t, when appeared: @escaping @Sendable () -> Bool,
-                       while process: ChildProcess) async throws -> Bool {
+    static func signal(
+        _ signal: Int32, to target: pid_t, when appeared: @escaping @Sendable () -> Bool,
+        while process: ChildProcess
+    ) async throws -> Bool {
         let watcher = FileWatcher(signal: signal, target: target, appeared: appeared, process: process)
         while watcher.outcome == nil { try await Task.sleep(nanoseconds: 10_000_000) }
         return watcher.outcome == true
@@ -50,8 +52,9 @@ import Testing
         let output = try KtapeProcess.temporaryDirectory()
         let first = try KtapeProcess.start(["backup", "--job", directory.appendingPathComponent("nightly.yaml").path], output: output)
         // Frozen while it holds the lease, so the second run certainly overlaps it.
-        let frozen = try await Self.signal(SIGSTOP, to: first.processIdentifier, when: Self.exists(store + "/_ktape/locks/store.json"),
-                                           while: first)
+        let frozen = try await Self.signal(
+            SIGSTOP, to: first.processIdentifier, when: Self.exists(store + "/_ktape/locks/store.json"),
+            while: first)
         try #require(frozen, "the first run ended before its lease was seen")
         let second = try await KtapeProcess.runAsync(["backup", "--job", directory.appendingPathComponent("adhoc.yaml").path])
         kill(first.processIdentifier, SIGCONT)
@@ -71,18 +74,24 @@ import Testing
     /// run ended silently and left its lock behind).
     @Test func sigtermEndsABackupCleanlyAndARerunContinues() async throws {
         let mock = try MockKafkaProcess(topic: "orders", partitions: 4)
-        defer { mock.send(SIGCONT); mock.stop() }
+        defer {
+            mock.send(SIGCONT)
+            mock.stop()
+        }
         // Enough records that the run is still reading when the test sees its lease.
         try await Self.produce(mock.bootstrap, topic: "orders", count: 100_000)
         let directory = try KtapeProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = directory.appendingPathComponent("store").path
         let summary = directory.appendingPathComponent("summary.json").path
-        let arguments = ["backup", "-b", mock.bootstrap, "--topics", "orders", "--store", store, "--summary-json", summary,
-                         "--flush-size", "100"]
+        let arguments = [
+            "backup", "-b", mock.bootstrap, "--topics", "orders", "--store", store, "--summary-json", summary,
+            "--flush-size", "100"
+        ]
         let output = try KtapeProcess.temporaryDirectory()
         let run = try KtapeProcess.start(arguments, output: output)
-        let frozen = try await Self.signal(SIGSTOP, to: mock.processIdentifier, when: Self.exists(store + "/_ktape/locks/store.json"), while: run)
+        let frozen = try await Self.signal(
+            SIGSTOP, to: mock.processIdentifier, when: Self.exists(store + "/_ktape/locks/store.json"), while: run)
         try #require(frozen && run.isRunning, "the run ended before the cluster was frozen")
         kill(run.processIdentifier, SIGTERM)
         let stopped = try await KtapeProcess.finish(run, output: output)
@@ -109,18 +118,25 @@ import Testing
         let directory = try KtapeProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = directory.appendingPathComponent("store").path
-        let backup = try await KtapeProcess.runAsync(["backup", "-b", source.bootstrap, "--topics", "orders", "--store", store, "--flush-size", "500"])
+        let backup = try await KtapeProcess.runAsync([
+            "backup", "-b", source.bootstrap, "--topics", "orders", "--store", store, "--flush-size", "500"
+        ])
         try #require(backup.status == 0, "\(backup.stderr)")
 
         let target = try MockKafkaProcess(topic: "orders", partitions: 4)
-        defer { target.send(SIGCONT); target.stop() }
+        defer {
+            target.send(SIGCONT)
+            target.stop()
+        }
         let arguments = ["restore", "-b", target.bootstrap, "--store", store]
         let output = try KtapeProcess.temporaryDirectory()
         let run = try KtapeProcess.start(arguments, output: output)
         let restoreFolder = store + "/_ktape/restore"
-        let frozen = try await Self.signal(SIGSTOP, to: target.processIdentifier, when: {
-            ((try? FileManager.default.contentsOfDirectory(atPath: restoreFolder)) ?? []).contains { $0.hasSuffix(".lock.json") }
-        }, while: run)
+        let frozen = try await Self.signal(
+            SIGSTOP, to: target.processIdentifier,
+            when: {
+                ((try? FileManager.default.contentsOfDirectory(atPath: restoreFolder)) ?? []).contains { $0.hasSuffix(".lock.json") }
+            }, while: run)
         try #require(frozen && run.isRunning, "the restore ended before the target was frozen")
         kill(run.processIdentifier, SIGINT)
         let stopped = try await KtapeProcess.finish(run, output: output)
@@ -197,8 +213,10 @@ final class FileWatcher: @unchecked Sendable {
 
 /// Runs helper programs (kcat, the AWS CLI, scripts) without blocking a cooperative thread.
 enum Tools {
-    static func run(_ path: String, _ arguments: [String], environment: [String: String] = [:], timeout: Int = 300,
-                    in directory: URL? = nil) async throws -> KtapeRun {
+    static func run(
+        _ path: String, _ arguments: [String], environment: [String: String] = [:], timeout: Int = 300,
+        in directory: URL? = nil
+    ) async throws -> KtapeRun {
         let output = try KtapeProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: output) }
         let process = ChildProcess()
@@ -206,7 +224,9 @@ enum Tools {
         process.arguments = ["\(timeout)", path] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         if let directory { process.currentDirectoryURL = directory }
-        for name in ["stdout", "stderr"] { _ = FileManager.default.createFile(atPath: output.appendingPathComponent(name).path, contents: nil) }
+        for name in ["stdout", "stderr"] {
+            _ = FileManager.default.createFile(atPath: output.appendingPathComponent(name).path, contents: nil)
+        }
         process.standardOutput = try FileHandle(forWritingTo: output.appendingPathComponent("stdout"))
         process.standardError = try FileHandle(forWritingTo: output.appendingPathComponent("stderr"))
         process.standardInput = FileHandle.nullDevice

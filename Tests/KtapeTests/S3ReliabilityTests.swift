@@ -11,8 +11,12 @@ import Testing
     /// scripts/fault-proxy in front of the server, losing the answers of requests `lose` matches.
     static func proxy(to endpoint: String, lose: String) async throws -> (url: String, process: ChildProcess) {
         let script = KtapeProcess.repositoryRoot.appendingPathComponent("scripts/fault-proxy")
-        let started = try await ScriptRunner.startAndReadExports(script: script, arguments: ["--upstream", endpoint, "--rate", "0",
-                                                                                             "--lose-answer", lose])
+        let started = try await ScriptRunner.startAndReadExports(
+            script: script,
+            arguments: [
+                "--upstream", endpoint, "--rate", "0",
+                "--lose-answer", lose
+            ])
         guard let url = started.exports["FAULT_PROXY_URL"] else { throw TestSetupError("fault-proxy printed no URL") }
         return (url, started.process)
     }
@@ -35,17 +39,22 @@ import Testing
         try await ReliabilityTests.produce(mock.bootstrap, topic: "orders", count: 500)
         let (proxy, process) = try await Self.proxy(to: server.endpoint, lose: lose)
         defer { process.terminate() }
-        let run = try await KtapeProcess.runAsync(["backup", "-b", mock.bootstrap, "--topics", "orders", "--store", "s3://team-a/prod",
-                                                   "--endpoint-url", proxy], environment: server.environment)
+        let run = try await KtapeProcess.runAsync(
+            [
+                "backup", "-b", mock.bootstrap, "--topics", "orders", "--store", "s3://team-a/prod",
+                "--endpoint-url", proxy
+            ], environment: server.environment)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(try await Self.lostAnswers(proxy) == 1)
-        let verify = try await KtapeProcess.runAsync(["verify", "--store", "s3://team-a/prod", "--endpoint-url", server.endpoint],
-                                                     environment: server.environment)
+        let verify = try await KtapeProcess.runAsync(
+            ["verify", "--store", "s3://team-a/prod", "--endpoint-url", server.endpoint],
+            environment: server.environment)
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         #expect(verify.stdout.contains("verify: 1 run,"), "\(verify.stdout)")
         // No lease is left behind for the next run.
-        let listing = try await Tools.run(Self.aws, ["s3", "ls", "--recursive", "s3://team-a/prod/_ktape/", "--endpoint-url", server.endpoint],
-                                          environment: server.environment)
+        let listing = try await Tools.run(
+            Self.aws, ["s3", "ls", "--recursive", "s3://team-a/prod/_ktape/", "--endpoint-url", server.endpoint],
+            environment: server.environment)
         #expect(!listing.stdout.contains("locks/"), "\(listing.stdout)")
     }
 
@@ -57,11 +66,18 @@ import Testing
         defer { source.stop() }
         try await ReliabilityTests.produce(source.bootstrap, topic: "orders", count: 3_000)
         let env = server.environment
-        let backup = try await KtapeProcess.runAsync(["backup", "-b", source.bootstrap, "--topics", "orders", "--store", "s3://team-a/prod",
-                                                      "--flush-size", "250"], environment: env)
+        let backup = try await KtapeProcess.runAsync(
+            [
+                "backup", "-b", source.bootstrap, "--topics", "orders", "--store", "s3://team-a/prod",
+                "--flush-size", "250"
+            ], environment: env)
         try #require(backup.status == 0, "\(backup.stderr)")
-        let copy = try await Tools.run(Self.aws, ["s3", "sync", "s3://team-a/prod", "s3://team-b/inbox/from-team-a",
-                                                  "--endpoint-url", server.endpoint, "--only-show-errors"], environment: env)
+        let copy = try await Tools.run(
+            Self.aws,
+            [
+                "s3", "sync", "s3://team-a/prod", "s3://team-b/inbox/from-team-a",
+                "--endpoint-url", server.endpoint, "--only-show-errors"
+            ], environment: env)
         #expect(copy.status == 0, "\(copy.stderr)")
 
         let verify = try await KtapeProcess.runAsync(["verify", "--store", "s3://team-b/inbox/from-team-a"], environment: env)
@@ -69,8 +85,11 @@ import Testing
         #expect(verify.stdout.contains("3000 records checked: no problems"), "\(verify.stdout)")
         let target = try MockKafkaProcess(topic: "orders", partitions: 3)
         defer { target.stop() }
-        let restore = try await KtapeProcess.runAsync(["restore", "-b", target.bootstrap, "--store", "s3://team-b/inbox/from-team-a",
-                                                       "--state-dir", try KtapeProcess.temporaryDirectory().path], environment: env)
+        let restore = try await KtapeProcess.runAsync(
+            [
+                "restore", "-b", target.bootstrap, "--store", "s3://team-b/inbox/from-team-a",
+                "--state-dir", try KtapeProcess.temporaryDirectory().path
+            ], environment: env)
         #expect(restore.status == 0, "\(restore.stderr)")
         #expect(try await ReliabilityTests.count(target.bootstrap, topic: "orders") == 3_000)
     }

@@ -14,19 +14,24 @@ struct StoredChecksumCommandTests {
         defer { kafka.stop() }
         let url = "s3://\(store.config.bucket)/prod"
         let environment = ExitCodeTests.s3(server)
-        let backup = try await KtapeProcess.runAsync(["backup", "-b", kafka.bootstrap, "--topics", "orders", "--store", url, "--flush-size", "4"],
-                                          environment: environment, unsetting: ExitCodeTests.credentialVariables)
+        let backup = try await KtapeProcess.runAsync(
+            ["backup", "-b", kafka.bootstrap, "--topics", "orders", "--store", url, "--flush-size", "4"],
+            environment: environment, unsetting: ExitCodeTests.credentialVariables)
         #expect(backup.status == 0, "\(backup.stderr)")
         let objects = try await store.listAll(prefix: "prod/topics/").map(\.key)
-        #expect(objects.count >= 8) // 30 records over 3 partitions (by key hash) in objects of 4
+        #expect(objects.count >= 8)  // 30 records over 3 partitions (by key hash) in objects of 4
 
-        let run = try await KtapeProcess.runAsync(["verify", "--store", url, "--stored-checksums"], environment: environment,
-                                       unsetting: ExitCodeTests.credentialVariables)
+        let run = try await KtapeProcess.runAsync(
+            ["verify", "--store", url, "--stored-checksums"], environment: environment,
+            unsetting: ExitCodeTests.credentialVariables)
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stdout == "note: \(objects.count) objects matched by the ETag in the listing (the one S3 gave ktape's upload), 0 by the checksum S3 keeps with them (a HEAD each); no data read\n"
-            + "verify: 1 run, \(objects.count) objects checked by stored checksums (no data read): no problems\n")
-        let json = try await KtapeProcess.runAsync(["verify", "--store", url, "--stored-checksums", "--json"], environment: environment,
-                                        unsetting: ExitCodeTests.credentialVariables)
+        #expect(
+            run.stdout
+                == "note: \(objects.count) objects matched by the ETag in the listing (the one S3 gave ktape's upload), 0 by the checksum S3 keeps with them (a HEAD each); no data read\n"
+                + "verify: 1 run, \(objects.count) objects checked by stored checksums (no data read): no problems\n")
+        let json = try await KtapeProcess.runAsync(
+            ["verify", "--store", url, "--stored-checksums", "--json"], environment: environment,
+            unsetting: ExitCodeTests.credentialVariables)
         let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect(document["storedChecksumsCompared"] as? Int == objects.count)
         #expect(document["bytesRead"] as? Int == 0)
@@ -35,8 +40,9 @@ struct StoredChecksumCommandTests {
         var bytes = try await store.get(victim)
         bytes[bytes.count / 2] ^= 0x20
         try await store.put(victim, body: bytes)
-        let damaged = try await KtapeProcess.runAsync(["verify", "--store", url, "--stored-checksums"], environment: environment,
-                                           unsetting: ExitCodeTests.credentialVariables)
+        let damaged = try await KtapeProcess.runAsync(
+            ["verify", "--store", url, "--stored-checksums"], environment: environment,
+            unsetting: ExitCodeTests.credentialVariables)
         #expect(damaged.status == 3)
         let problems = damaged.stdout.split(separator: "\n").filter { $0.hasPrefix("problem: ") }
         #expect(problems.count == 1)
@@ -49,7 +55,10 @@ struct StoredChecksumCommandTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let run = try KtapeProcess.run(["verify", "--store", directory.path, "--stored-checksums"])
         #expect(run.status == 2)
-        #expect(run.stderrLines == ["ktape: error: verify --stored-checksums: file://\(directory.path) is a directory, which keeps no checksums; run verify without --stored-checksums"])
+        #expect(
+            run.stderrLines == [
+                "ktape: error: verify --stored-checksums: file://\(directory.path) is a directory, which keeps no checksums; run verify without --stored-checksums"
+            ])
     }
 
     @Test func structureOnlyAndStoredChecksumsExcludeEachOther() throws {

@@ -26,10 +26,12 @@ import Testing
     }
 
     @Test func objectsOfAPartitionComeSorted() {
-        let run = ManifestSamples.run(0, range: (0, 30), objects: [
-            ManifestSamples.object(20, 29), ManifestSamples.object(0, 9), ManifestSamples.object(in: "other", 0, 5, 6),
-            ManifestSamples.object(10, 19),
-        ])
+        let run = ManifestSamples.run(
+            0, range: (0, 30),
+            objects: [
+                ManifestSamples.object(20, 29), ManifestSamples.object(0, 9), ManifestSamples.object(in: "other", 0, 5, 6),
+                ManifestSamples.object(10, 19)
+            ])
         #expect(run.objects(topic: "orders", partition: 0).map(\.firstOffset) == [0, 10, 20])
         #expect([run].objects(topic: "other", partition: 0).count == 1)
     }

@@ -7,8 +7,9 @@ import Testing
     let now = Date(timeIntervalSince1970: 1_795_523_354.123)
 
     @Test func lockRoundTripsAndExpires() throws {
-        let lock = JobLock(job: "nightly", runId: RunID(startedAt: now, shard: "all", randomSuffix: 1), holder: "host-a pid 42",
-                           acquiredAt: now, expiresAt: now.addingTimeInterval(300))
+        let lock = JobLock(
+            job: "nightly", runId: RunID(startedAt: now, shard: "all", randomSuffix: 1), holder: "host-a pid 42",
+            acquiredAt: now, expiresAt: now.addingTimeInterval(300))
         let data = try lock.encoded()
         let text = try #require(String(data: data, encoding: .utf8))
         #expect(text.contains("\"format\" : \"ktape-lock\""))
@@ -21,8 +22,9 @@ import Testing
     }
 
     func partitionState(_ p: Int32, delivered: Int64 = 5) -> RestoreProgress.Partition {
-        RestoreProgress.Partition(partition: p, sourceTopic: "orders", nextSourceOffset: 1234, configHash: "abc",
-                                  baseTargetOffset: 100, deliveredRecords: delivered, plannedRecords: 9, updatedAt: now)
+        RestoreProgress.Partition(
+            partition: p, sourceTopic: "orders", nextSourceOffset: 1234, configHash: "abc",
+            baseTargetOffset: 100, deliveredRecords: delivered, plannedRecords: 9, updatedAt: now)
     }
 
     @Test func progressRoundTripsAndRefusesNewerVersions() throws {
@@ -40,17 +42,23 @@ import Testing
         #expect(throws: ManifestError(manifest: "t.json", reason: "partition 1 is listed twice")) {
             try RestoreProgress.decode(try twice.encoded(), name: "t.json")
         }
-        #expect(partitionState(1).sameProgress(as: { var s = partitionState(1); s.updatedAt = .distantPast; return s }()))
+        #expect(
+            partitionState(1).sameProgress(
+                as: {
+                    var s = partitionState(1)
+                    s.updatedAt = .distantPast
+                    return s
+                }()))
         #expect(!partitionState(1).sameProgress(as: partitionState(1, delivered: 6)))
     }
 
     /// A one-partition document of version 1 is read by `decodeVersion1` and refused as a topic's.
     @Test func version1DocumentsAreReadAsOnePartition() throws {
         let text = """
-        {"format": "ktape-restore-progress", "version": 1, "sourceTopic": "orders", "targetTopic": "legacy.orders",
-         "partition": 3, "nextSourceOffset": 1234, "configHash": "abc", "updatedAt": "2026-11-24T12:29:14.123Z",
-         "baseTargetOffset": 100, "deliveredRecords": 5, "plannedRecords": 9}
-        """
+            {"format": "ktape-restore-progress", "version": 1, "sourceTopic": "orders", "targetTopic": "legacy.orders",
+             "partition": 3, "nextSourceOffset": 1234, "configHash": "abc", "updatedAt": "2026-11-24T12:29:14.123Z",
+             "baseTargetOffset": 100, "deliveredRecords": 5, "plannedRecords": 9}
+            """
         let old = try RestoreProgress.decodeVersion1(Data(text.utf8), name: "o+3.json")
         #expect(old.targetTopic == "legacy.orders")
         #expect(old.state == partitionState(3))

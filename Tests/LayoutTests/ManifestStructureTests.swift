@@ -25,7 +25,7 @@ import Testing
             "has no valid sha256 ('XYZ')",
             "is .json, but the run wrote .ktape.json",
             "belongs to ghost/0, which the run did not cover",
-            "is listed twice",
+            "is listed twice"
         ]
         for fragment in expected {
             #expect(problems.contains { $0.contains(fragment) }, "missing '\(fragment)' in \(problems)")
@@ -45,7 +45,10 @@ import Testing
         none.sha256 = nil
         let run = ManifestSamples.run(0, range: (0, 20), objects: [crc, shortCRC, none])
         let problems = run.structuralProblems(prefix: "")
-        #expect(problems == ["run \(run.runId): object \(shortCRC.key) has no valid crc64nvme ('rosUhgp5mA==')",
-                             "run \(run.runId): object \(none.key) has no checksum"])
+        #expect(
+            problems == [
+                "run \(run.runId): object \(shortCRC.key) has no valid crc64nvme ('rosUhgp5mA==')",
+                "run \(run.runId): object \(none.key) has no checksum"
+            ])
     }
 }

@@ -33,8 +33,9 @@ import Testing
         #expect(layout.lockKey(job: "nightly orders") == "backups/prod/_ktape/locks/nightly_orders.json")
         #expect(layout.restoreStateKey(targetCluster: "lkc-abc/1", topic: "orders") == "backups/prod/_ktape/restore/lkc-abc_1/orders.json")
         #expect(layout.restoreStateKey(targetCluster: "..", topic: "t") == "backups/prod/_ktape/restore/_../t.json")
-        #expect(layout.restoreStateVersion1Key(targetCluster: "lkc-abc/1", topic: "orders", partition: 3)
-            == "backups/prod/_ktape/restore/lkc-abc_1/orders+3.json")
+        #expect(
+            layout.restoreStateVersion1Key(targetCluster: "lkc-abc/1", topic: "orders", partition: 3)
+                == "backups/prod/_ktape/restore/lkc-abc_1/orders+3.json")
     }
 
     /// Keys in the restore state folder name their topic (and, for version 1, their partition);
@@ -49,13 +50,18 @@ import Testing
         #expect(owner("orders.v2.json") == "orders.v2|-")
         #expect(owner("orders+3.json") == "orders|3")
         #expect(owner("a.b_c-d+12.json") == "a.b_c-d|12")
-        for bad in ["orders+03.json", "orders+-1.json", "orders+x.json", "+3.json", "orders+.json", ".json", "sub/orders.json", "orders.txt", "orders+99999999999.json"] {
+        for bad in [
+            "orders+03.json", "orders+-1.json", "orders+x.json", "+3.json", "orders+.json", ".json", "sub/orders.json", "orders.txt",
+            "orders+99999999999.json"
+        ] {
             #expect(owner(bad) == nil, "\(bad)")
         }
         #expect(layout.restoreStateOwner(key: "backups/prod/_ktape/restore/other/orders.json", targetCluster: "c") == nil)
         for (topic, partition) in [("orders", Int32(0)), ("x-1", 2_147_483_647)] {
             let key = layout.restoreStateVersion1Key(targetCluster: "c", topic: topic, partition: partition)
-            #expect(layout.restoreStateOwner(key: key, targetCluster: "c").map { "\($0.topic)+\($0.partition ?? -1)" } == "\(topic)+\(partition)")
+            #expect(
+                layout.restoreStateOwner(key: key, targetCluster: "c").map { "\($0.topic)+\($0.partition ?? -1)" }
+                    == "\(topic)+\(partition)")
         }
         #expect(layout.restoreStateOwner(key: layout.restoreStateKey(targetCluster: "c", topic: "t.x"), targetCluster: "c")?.topic == "t.x")
         #expect(StoreLayout().runsFolder == "_ktape/runs/")

@@ -69,6 +69,8 @@ import Testing
 
     /// ktape's own keys (manifests name them) stay strict: ten digits.
     @Test func manifestKeysStayStrict() {
-        #expect(throws: ObjectKeyError.self) { try ObjectKey.parse("topics/orders/partition=0/orders+0+42.json", prefix: "", topicsDir: "topics") }
+        #expect(throws: ObjectKeyError.self) {
+            try ObjectKey.parse("topics/orders/partition=0/orders+0+42.json", prefix: "", topicsDir: "topics")
+        }
     }
 }

@@ -15,7 +15,7 @@ import Testing
             "p/topics/orders/partition=0/orders+0+1.json",
             "p/topics/orders/partition=0/_SUCCESS",
             "p/_ktape/runs/20261124T122914.123Z-all-00000001.json",
-            "elsewhere/topics/x/partition=0/x+0+0000000000.json",
+            "elsewhere/topics/x/partition=0/x+0+0000000000.json"
         ]
         let index = ObjectKeyIndex(keys: keys, layout: layout)
         #expect(index.topics == ["orders"])
@@ -24,10 +24,11 @@ import Testing
         // `orders+0+1.json`: an offset padded to one digit (filename.offset.zero.pad.width=1).
         #expect(p0.map(\.object.startOffset) == [0, 1, 10])
         #expect(p0.map(\.fileName) == ["orders+0+0000000000.json", "orders+0+1.json", "orders+0+0000000010.json"])
-        #expect(p0.first?.companionKeys == [
-            "p/topics/orders/partition=0/orders+0+0000000000.headers.json",
-            "p/topics/orders/partition=0/orders+0+0000000000.keys.json",
-        ])
+        #expect(
+            p0.first?.companionKeys == [
+                "p/topics/orders/partition=0/orders+0+0000000000.headers.json",
+                "p/topics/orders/partition=0/orders+0+0000000000.keys.json"
+            ])
         #expect(index.entries(topic: "orders", partition: 2).first?.object.kind == ObjectFileKind(.envelope, .gzip))
         #expect(index.orphanCompanions == ["p/topics/pay/partition=0/pay+0+0000000005.keys.json"])
         #expect(index.rejected.map(\.key) == ["p/topics/orders/partition=0/_SUCCESS"])
@@ -46,14 +47,17 @@ import Testing
             "topics/clicks/year=2026/month=11/day=24/hour=13/clicks+0+00010.json",
             "topics/clicks/year=2026/month=11/day=24/hour=14/clicks+1+00000.json",
             // A companion whose data object is in another folder is no companion of it.
-            "topics/clicks/year=2026/month=11/day=24/hour=14/clicks+0+00010.keys.json",
+            "topics/clicks/year=2026/month=11/day=24/hour=14/clicks+0+00010.keys.json"
         ]
         let index = ObjectKeyIndex(keys: keys, layout: layout)
         #expect(index.rejected == [])
         let p0 = index.entries(topic: "clicks", partition: 0)
         #expect(p0.map(\.object.startOffset) == [0, 10, 20])
-        #expect(p0.map(\.folder) == ["clicks/year=2026/month=11/day=24/hour=13", "clicks/year=2026/month=11/day=24/hour=13",
-                                     "clicks/year=2026/month=11/day=24/hour=14"])
+        #expect(
+            p0.map(\.folder) == [
+                "clicks/year=2026/month=11/day=24/hour=13", "clicks/year=2026/month=11/day=24/hour=13",
+                "clicks/year=2026/month=11/day=24/hour=14"
+            ])
         #expect(p0[0].companionKeys == ["topics/clicks/year=2026/month=11/day=24/hour=13/clicks+0+00000.keys.json"])
         #expect(p0[1].companionKeys == [])
         #expect(index.orphanCompanions == ["topics/clicks/year=2026/month=11/day=24/hour=14/clicks+0+00010.keys.json"])
@@ -64,7 +68,7 @@ import Testing
         let keys = [
             "data/orders/region=eu/orders+3+0000000001.json",
             "data/orders/region=us/orders+3+0000000000.json",
-            "data/orders/region=us/orders+3+0000000004.json",
+            "data/orders/region=us/orders+3+0000000004.json"
         ]
         let index = ObjectKeyIndex(keys: keys, layout: StoreLayout(prefix: "", topicsDir: "data"))
         #expect(index.entries(topic: "orders", partition: 3).map(\.key) == [keys[1], keys[0], keys[2]])

@@ -50,7 +50,7 @@ import Testing
         ("(.*)", "${nope}", "no group named 'nope'"),
         ("(?<n>.*)", "${n", "missing its closing '}'"),
         ("(?<n>.*)", "${}", "not a valid group name"),
-        ("[", "x", "rename-regex does not compile"),
+        ("[", "x", "rename-regex does not compile")
     ])
     func badRulesAreRefusedWhenBuilt(regex: String, replacement: String, fragment: String) {
         do {

@@ -32,7 +32,7 @@ struct StoreLocationTests {
         ("file:rel", "is not a file URL"),
         ("file//tmp/x", "mistyped file:// URL"),
         ("http://example.com/x", "scheme 'http'"),
-        ("gs:/bucket", "scheme 'gs'"),
+        ("gs:/bucket", "scheme 'gs'")
     ])
     func refusesWithAReason(_ text: String, _ reason: String) {
         switch StoreLocation.parse(text) {
@@ -43,7 +43,8 @@ struct StoreLocationTests {
 
     @Test func thePrefixGoesIntoEveryKeyOnce() throws {
         guard case .s3(_, let prefix) = try StoreLocation.parse("s3://bucket/backups/prod/").get() else {
-            Issue.record("not an s3 location"); return
+            Issue.record("not an s3 location")
+            return
         }
         let layout = StoreLayout(prefix: prefix, topicsDir: "topics")
         let key = layout.key(for: try ObjectKey(topic: "t", partition: 0, startOffset: 0, kind: ObjectFileKind(.envelope)))

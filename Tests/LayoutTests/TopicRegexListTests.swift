@@ -44,7 +44,7 @@ import Testing
         ("a:x{3,1}", "regex does not compile: quantifier {3,1} has min > max"),
         ("a:x)", "regex does not compile: ')' at position 2 closes no group"),
         ("a:x**", "regex does not compile: ICU refuses the pattern"),
-        ("a:.*,b:.*,a:x", "entry 3 'a:x': topic 'a' is already listed in entry 1"),
+        ("a:.*,b:.*,a:x", "entry 3 'a:x': topic 'a' is already listed in entry 1")
     ])
     func refusesBadLists(text: String, fragment: String) {
         do {

@@ -13,8 +13,10 @@ import Testing
 @Suite(.serialized) struct MSKIAMConnectionTests {
     static let credentials = Credentials(accessKeyId: "AKIAFAKEMSK0001", secretAccessKey: "fake-msk-secret")
 
-    static func config(_ broker: FakeMSKBroker, clientID: String, credentials: any CredentialsProvider = StaticCredentialsProvider(credentials),
-                       region: String = "us-east-1", extra: [(String, String)] = []) throws -> KafkaConfig {
+    static func config(
+        _ broker: FakeMSKBroker, clientID: String, credentials: any CredentialsProvider = StaticCredentialsProvider(credentials),
+        region: String = "us-east-1", extra: [(String, String)] = []
+    ) throws -> KafkaConfig {
         var config = KafkaConfig(bootstrapServers: broker.bootstrap)
         for (key, value) in extra { try config.set(key, value) }
         if let ca = broker.caFile { try config.set("ssl.ca.location", ca) }
@@ -28,7 +30,9 @@ import Testing
         // Generous limits: the whole suite shares two cores with this TLS broker.
         let admin = try KafkaAdmin(config: Self.config(broker, clientID: "msk-admin"))
         try await offPool { try admin.checkConnection(timeoutMilliseconds: SanitizerTiming.milliseconds(60_000)) }
-        #expect(try await offPool { try admin.topic("orders", timeoutMilliseconds: SanitizerTiming.milliseconds(30_000))?.partitions.count } == 3)
+        #expect(
+            try await offPool { try admin.topic("orders", timeoutMilliseconds: SanitizerTiming.milliseconds(30_000))?.partitions.count }
+                == 3)
         let reader = try KafkaPartitionReader(config: Self.config(broker, clientID: "msk-reader"))
         try await offPool { try reader.checkConnection(timeoutMilliseconds: SanitizerTiming.milliseconds(60_000)) }
         // Closed without ever joining (the fake broker has no group coordinator): no rebalance protocol yet.
@@ -53,8 +57,9 @@ import Testing
         let broker = try FakeMSKBroker(secrets: ["AKIAFAKEMSK": "fake-msk-secret"], tls: false)
         var config = KafkaConfig(bootstrapServers: broker.bootstrap)
         try config.set("security.protocol", "SASL_PLAINTEXT")
-        let iam = MSKIAMAuthentication(region: ResolvedRegion(region: "us-east-1", source: "test"),
-                                       credentials: StaticCredentialsProvider(Self.credentials))
+        let iam = MSKIAMAuthentication(
+            region: ResolvedRegion(region: "us-east-1", source: "test"),
+            credentials: StaticCredentialsProvider(Self.credentials))
         let admin = try KafkaAdmin(config: iam.configure(config))
         try await offPool { try admin.checkConnection(timeoutMilliseconds: 60_000) }
         // librdkafka 2.16 opens a second connection to the broker by its id once metadata names it.
@@ -73,7 +78,8 @@ import Testing
         let broker = try FakeMSKBroker(secrets: ["AKIAFAKEMSK": "fake-msk-secret"])
         let withoutCredentials = try KafkaAdmin(config: Self.config(broker, clientID: "no-credentials", credentials: FailingCredentials()))
         let noCredentials = try await connectionError { try withoutCredentials.checkConnection(timeoutMilliseconds: 20_000) }
-        #expect("\(noCredentials)".contains("MSK IAM token for us-east-1: no AWS credentials: no AWS credentials found"), "\(noCredentials)")
+        #expect(
+            "\(noCredentials)".contains("MSK IAM token for us-east-1: no AWS credentials: no AWS credentials found"), "\(noCredentials)")
         #expect(try broker.authentications().isEmpty)
 
         // A token for another region is refused by the broker, naming why.
@@ -90,9 +96,11 @@ import Testing
         let broker = try FakeMSKBroker(secrets: ["AKIASHORTLIVED": "short-secret"], closeAfterMilliseconds: 500)
         let shortLived = ShortLivedCredentials(lifetime: 20)
         // librdkafka backs off up to 10 s between reconnects to a broker that keeps closing; keep it short here.
-        let admin = try KafkaAdmin(config: Self.config(broker, clientID: "refreshing",
-                                                       credentials: CachingCredentialsProvider(shortLived, refreshMargin: 8),
-                                                       extra: [("reconnect.backoff.max.ms", "200")]))
+        let admin = try KafkaAdmin(
+            config: Self.config(
+                broker, clientID: "refreshing",
+                credentials: CachingCredentialsProvider(shortLived, refreshMargin: 8),
+                extra: [("reconnect.backoff.max.ms", "200")]))
         let deadline = Date().addingTimeInterval(18.5)
         while Date() < deadline {
             // A request can meet a connection the broker is closing; only the authentications count here.
@@ -108,7 +116,9 @@ import Testing
         for (previous, next) in zip(distinct, distinct.dropFirst()) {
             let expiry = try #require(shortLived.expiration(of: previous))
             let firstUse = try #require(authentications.first { $0.accessKeyId == next }?.time)
-            #expect(firstUse < expiry.timeIntervalSince1970, "\(next) first used \(firstUse - expiry.timeIntervalSince1970) s after \(previous) expired")
+            #expect(
+                firstUse < expiry.timeIntervalSince1970,
+                "\(next) first used \(firstUse - expiry.timeIntervalSince1970) s after \(previous) expired")
         }
     }
 }

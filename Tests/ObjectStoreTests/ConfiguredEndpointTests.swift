@@ -4,7 +4,9 @@ import Testing
 
 /// `endpoint_url`, `services` sections and `--profile`, as the AWS CLI reads them.
 @Suite struct ConfiguredEndpointTests {
-    static func files(_ config: String, environment: [String: String] = [:], profile: String? = nil) throws -> (SharedConfigFiles, [String: String]) {
+    static func files(_ config: String, environment: [String: String] = [:], profile: String? = nil) throws -> (
+        SharedConfigFiles, [String: String]
+    ) {
         let home = try CredentialTempHome()
         try home.write(".aws/config", config)
         var env = isolatedEnvironment(home: home.path)
@@ -33,11 +35,16 @@ import Testing
 
     @Test func servicesSectionBeatsProfileEndpointAndEnvironmentBeatsBoth() throws {
         let (minio, env) = try Self.files(Self.config, profile: "minio")
-        #expect(ConfiguredEndpoint.resolve(service: "s3", environment: env, files: minio, includeGlobal: true)?.url == "http://127.0.0.1:9002")
-        #expect(ConfiguredEndpoint.resolve(service: "s3", environment: env, files: minio, includeGlobal: true)?.source == "[services local] s3 endpoint_url")
+        #expect(
+            ConfiguredEndpoint.resolve(service: "s3", environment: env, files: minio, includeGlobal: true)?.url == "http://127.0.0.1:9002")
+        #expect(
+            ConfiguredEndpoint.resolve(service: "s3", environment: env, files: minio, includeGlobal: true)?.source
+                == "[services local] s3 endpoint_url")
         #expect(minio.setting("s3.addressing_style") == "virtual")
         let (plain, plainEnv) = try Self.files(Self.config)
-        #expect(ConfiguredEndpoint.resolve(service: "s3", environment: plainEnv, files: plain, includeGlobal: true)?.url == "http://127.0.0.1:9000")
+        #expect(
+            ConfiguredEndpoint.resolve(service: "s3", environment: plainEnv, files: plain, includeGlobal: true)?.url
+                == "http://127.0.0.1:9000")
         for (variable, expected) in [("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:1"), ("AWS_ENDPOINT_URL", "http://127.0.0.1:2")] {
             let (files, env) = try Self.files(Self.config, environment: [variable: expected], profile: "minio")
             #expect(ConfiguredEndpoint.resolve(service: "s3", environment: env, files: files, includeGlobal: true)?.url == expected)
@@ -48,7 +55,8 @@ import Testing
         let (minio, env) = try Self.files(Self.config, environment: ["AWS_ENDPOINT_URL": "http://127.0.0.1:2"], profile: "minio")
         #expect(ConfiguredEndpoint.sts(environment: env, files: minio, region: "eu-west-1").url == "http://127.0.0.1:9003/sts")
         let (plain, plainEnv) = try Self.files(Self.config, environment: ["AWS_ENDPOINT_URL": "http://127.0.0.1:2"])
-        #expect(ConfiguredEndpoint.sts(environment: plainEnv, files: plain, region: "eu-west-1").url == "https://sts.eu-west-1.amazonaws.com")
+        #expect(
+            ConfiguredEndpoint.sts(environment: plainEnv, files: plain, region: "eu-west-1").url == "https://sts.eu-west-1.amazonaws.com")
         let (_, stsEnv) = try Self.files(Self.config, environment: ["AWS_ENDPOINT_URL_STS": "http://127.0.0.1:4/sts"], profile: "minio")
         #expect(ConfiguredEndpoint.sts(environment: stsEnv, files: minio, region: nil) == ("http://127.0.0.1:4/sts", "us-east-1"))
     }
@@ -62,7 +70,9 @@ import Testing
 
     @Test func profileFlagSelectsOverAWSProfileAndSkipsEnvironmentKeys() async throws {
         let home = try CredentialTempHome()
-        try home.write(".aws/credentials", """
+        try home.write(
+            ".aws/credentials",
+            """
             [env-profile]
             aws_access_key_id = AKIAENVPROFILE
             aws_secret_access_key = env-profile-secret
@@ -71,11 +81,17 @@ import Testing
             aws_secret_access_key = flag-profile-secret
             """)
         try home.write(".aws/config", "[profile flag-profile]\nregion = ap-south-1\n")
-        let environment = isolatedEnvironment(home: home.path, extra: ["AWS_PROFILE": "env-profile", "AWS_ACCESS_KEY_ID": "AKIAENV",
-                                                                      "AWS_SECRET_ACCESS_KEY": "env-secret"])
+        let environment = isolatedEnvironment(
+            home: home.path,
+            extra: [
+                "AWS_PROFILE": "env-profile", "AWS_ACCESS_KEY_ID": "AKIAENV",
+                "AWS_SECRET_ACCESS_KEY": "env-secret"
+            ])
         let transport = CredentialCountingTransport()
         // AWS_PROFILE alone leaves environment keys first, as the AWS CLI does.
-        #expect(try await CredentialsChain.standard(environment: environment, region: nil, transport: transport).credentials().accessKeyId == "AKIAENV")
+        #expect(
+            try await CredentialsChain.standard(environment: environment, region: nil, transport: transport).credentials().accessKeyId
+                == "AKIAENV")
         let flagged = try CredentialsChain.standard(environment: environment, region: nil, transport: transport, profile: "flag-profile")
         #expect(try await flagged.credentials().accessKeyId == "AKIAFLAGPROFILE")
         #expect(try AWSRegion.resolve(flag: nil, environment: environment, profile: "flag-profile").region == "ap-south-1")

@@ -27,8 +27,9 @@ private final class NumberedProvider: CredentialsProvider, @unchecked Sendable {
             return (count, failing)
         }
         if fail { throw CredentialsError.notFound(tried: ["numbered (failing on purpose)"]) }
-        return Credentials(accessKeyId: "ASIA\(number)", secretAccessKey: "s", sessionToken: "t",
-                           expiration: clock.now.addingTimeInterval(3600))
+        return Credentials(
+            accessKeyId: "ASIA\(number)", secretAccessKey: "s", sessionToken: "t",
+            expiration: clock.now.addingTimeInterval(3600))
     }
 }
 
@@ -101,7 +102,8 @@ private final class NumberedProvider: CredentialsProvider, @unchecked Sendable {
         let clock = CredentialTestClock(Date())
         let transport = CredentialCountingTransport(forwardingTo: LoopbackCurlTransport())
         let provider = try CredentialsChain.defaultProvider(
-            environment: ["HOME": home.path, "AWS_EC2_METADATA_SERVICE_ENDPOINT": base], region: nil, transport: transport, clock: clock.clock)
+            environment: ["HOME": home.path, "AWS_EC2_METADATA_SERVICE_ENDPOINT": base], region: nil, transport: transport,
+            clock: clock.clock)
         let first = try await provider.credentials()
         #expect(try await provider.credentials() == first)
         #expect(transport.requests.count == 3)

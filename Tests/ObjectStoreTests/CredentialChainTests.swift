@@ -18,13 +18,15 @@ import Testing
             "AWS_WEB_IDENTITY_TOKEN_FILE": tokenFile, "AWS_ROLE_ARN": roleArn, "AWS_ENDPOINT_URL_STS": base + "/sts",
             "AWS_CONTAINER_CREDENTIALS_FULL_URI": base + "/v2/credentials/task",
             "AWS_CONTAINER_AUTHORIZATION_TOKEN": CredentialStubServer.containerToken,
-            "AWS_EC2_METADATA_SERVICE_ENDPOINT": base,
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT": base
         ]
     }
 
     private func resolve(_ environment: [String: String]) async throws -> Credentials {
-        try await CredentialsChain.standard(environment: environment, region: "eu-west-1", transport: LoopbackCurlTransport(),
-                                            clock: CredentialTestClock().clock).credentials()
+        try await CredentialsChain.standard(
+            environment: environment, region: "eu-west-1", transport: LoopbackCurlTransport(),
+            clock: CredentialTestClock().clock
+        ).credentials()
     }
 
     @Test func sourcesAreAskedInTheSDKOrder() async throws {
@@ -50,9 +52,11 @@ import Testing
         let error = try #require(await credentialError { try await chain.credentials() })
         let text = "\(error)"
         #expect(text.hasPrefix("no AWS credentials found; tried: "))
-        for step in ["environment (AWS_ACCESS_KEY_ID not set)", "web identity (AWS_WEB_IDENTITY_TOKEN_FILE not set)",
-                     "shared files (profile 'default' not in \(home.path)/.aws/credentials or \(home.path)/.aws/config)",
-                     "container (", "EC2 instance metadata (disabled by AWS_EC2_METADATA_DISABLED)"] {
+        for step in [
+            "environment (AWS_ACCESS_KEY_ID not set)", "web identity (AWS_WEB_IDENTITY_TOKEN_FILE not set)",
+            "shared files (profile 'default' not in \(home.path)/.aws/credentials or \(home.path)/.aws/config)",
+            "container (", "EC2 instance metadata (disabled by AWS_EC2_METADATA_DISABLED)"
+        ] {
             #expect(text.contains(step), "missing \(step) in: \(text)")
         }
         #expect(transport.requests.isEmpty, "IMDS disabled and nothing else configured: no request may be sent")
@@ -70,8 +74,10 @@ import Testing
     }
 
     @Test func noErrorOfTheChainContainsASecret() async throws {
-        let secrets = ["env-secret-zz9", "profile-secret-zz9", "session-token-zz9", CredentialStubServer.webIdentityToken,
-                       CredentialStubServer.containerToken, "stub-sts-secret", "stub-container-secret", "stub-imds-secret"]
+        let secrets = [
+            "env-secret-zz9", "profile-secret-zz9", "session-token-zz9", CredentialStubServer.webIdentityToken,
+            CredentialStubServer.containerToken, "stub-sts-secret", "stub-container-secret", "stub-imds-secret"
+        ]
         let home = try CredentialTempHome()
         try home.write(".aws/credentials", "[keyonly]\naws_secret_access_key = profile-secret-zz9\naws_session_token = session-token-zz9\n")
         let base = try await CredentialStubServer.shared.baseURL()
@@ -82,8 +88,11 @@ import Testing
             ["AWS_PROFILE": "missing"],
             ["AWS_WEB_IDENTITY_TOKEN_FILE": badSTS, "AWS_ROLE_ARN": roleArn, "AWS_ENDPOINT_URL_STS": base + "/sts"],
             ["AWS_CONTAINER_CREDENTIALS_FULL_URI": base + "/v2/credentials/x", "AWS_CONTAINER_AUTHORIZATION_TOKEN": "env-secret-zz9"],
-            ["AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://192.0.2.1/x", "AWS_CONTAINER_AUTHORIZATION_TOKEN": CredentialStubServer.containerToken],
-            ["AWS_EC2_METADATA_DISABLED": "false", "AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:1"],
+            [
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://192.0.2.1/x",
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN": CredentialStubServer.containerToken
+            ],
+            ["AWS_EC2_METADATA_DISABLED": "false", "AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:1"]
         ]
         for extra in broken {
             let environment = isolatedEnvironment(home: home.path, extra: extra)

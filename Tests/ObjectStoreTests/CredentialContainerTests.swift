@@ -7,10 +7,11 @@ import Testing
     @Test func fullURIWithAuthorizationTokenYieldsCredentials() async throws {
         let base = try await CredentialStubServer.shared.baseURL()
         let transport = CredentialCountingTransport(forwardingTo: LoopbackCurlTransport())
-        let source = ContainerCredentialsSource(environment: [
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI": base + "/v2/credentials/task",
-            "AWS_CONTAINER_AUTHORIZATION_TOKEN": CredentialStubServer.containerToken,
-        ], transport: transport)
+        let source = ContainerCredentialsSource(
+            environment: [
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI": base + "/v2/credentials/task",
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN": CredentialStubServer.containerToken
+            ], transport: transport)
         let credentials = try await source.credentials()
         #expect(credentials.accessKeyId.hasPrefix("ASIACONTAINERSTUB"))
         #expect(credentials.secretAccessKey == "stub-container-secret")
@@ -24,20 +25,22 @@ import Testing
         let home = try CredentialTempHome()
         let tokenFile = try home.write("eks-pod-identity-token", CredentialStubServer.containerToken + "\n")
         let base = try await CredentialStubServer.shared.baseURL()
-        let source = ContainerCredentialsSource(environment: [
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI": base + "/v2/credentials/pod",
-            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": tokenFile,
-            "AWS_CONTAINER_AUTHORIZATION_TOKEN": "stale-token",
-        ], transport: LoopbackCurlTransport())
+        let source = ContainerCredentialsSource(
+            environment: [
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI": base + "/v2/credentials/pod",
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": tokenFile,
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN": "stale-token"
+            ], transport: LoopbackCurlTransport())
         #expect(try await source.credentials().accessKeyId.hasPrefix("ASIACONTAINERSTUB"))
     }
 
     @Test func wrongAuthorizationFailsNamingTheURLWithoutTheToken() async throws {
         let base = try await CredentialStubServer.shared.baseURL()
-        let source = ContainerCredentialsSource(environment: [
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI": base + "/v2/credentials/task",
-            "AWS_CONTAINER_AUTHORIZATION_TOKEN": "wrong-container-token-77",
-        ], transport: LoopbackCurlTransport())
+        let source = ContainerCredentialsSource(
+            environment: [
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI": base + "/v2/credentials/task",
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN": "wrong-container-token-77"
+            ], transport: LoopbackCurlTransport())
         let error = try #require(await credentialError { try await source.credentials() })
         #expect("\(error)".contains("HTTP 401"))
         #expect("\(error)".contains(base + "/v2/credentials/task"))
@@ -46,12 +49,16 @@ import Testing
 
     @Test func relativeURIGoesToTheECSAgentAndWinsOverFullURI() async throws {
         let transport = CredentialCountingTransport { request in
-            HTTPResponse(status: 200, headers: [], body: Array(#"{"AccessKeyId":"ASIAECS","SecretAccessKey":"ecs-secret","Token":"t","Expiration":"2030-01-01T00:00:00Z"}"#.utf8))
+            HTTPResponse(
+                status: 200, headers: [],
+                body: Array(
+                    #"{"AccessKeyId":"ASIAECS","SecretAccessKey":"ecs-secret","Token":"t","Expiration":"2030-01-01T00:00:00Z"}"#.utf8))
         }
-        let source = ContainerCredentialsSource(environment: [
-            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/credentials/abc",
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:1/other",
-        ], transport: transport)
+        let source = ContainerCredentialsSource(
+            environment: [
+                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/credentials/abc",
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:1/other"
+            ], transport: transport)
         let credentials = try await source.credentials()
         #expect(credentials.accessKeyId == "ASIAECS")
         #expect(credentials.expiration == Date(timeIntervalSince1970: 1_893_456_000))
@@ -61,14 +68,18 @@ import Testing
 
     @Test func plainHTTPToAnArbitraryHostIsRefusedBeforeSending() async throws {
         let transport = CredentialCountingTransport()
-        let source = ContainerCredentialsSource(environment: ["AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://example.com/creds"], transport: transport)
+        let source = ContainerCredentialsSource(
+            environment: ["AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://example.com/creds"], transport: transport)
         let error = try #require(await credentialError { try await source.credentials() })
         #expect("\(error)".contains("only allowed to loopback"))
         #expect(transport.requests.isEmpty)
     }
 
     @Test func allowedHosts() throws {
-        for url in ["http://127.0.0.1:8080/x", "http://localhost/x", "http://[::1]/x", "http://169.254.170.23/v1/credentials", "https://creds.example.com/x"] {
+        for url in [
+            "http://127.0.0.1:8080/x", "http://localhost/x", "http://[::1]/x", "http://169.254.170.23/v1/credentials",
+            "https://creds.example.com/x"
+        ] {
             #expect(throws: Never.self) { try ContainerCredentialsSource.validateFullURI(url) }
         }
         for url in ["http://10.0.0.1/x", "http://127.0.0.1.example.com/x", "http://169.254.169.254/x", "ftp://127.0.0.1/x", "not a url"] {
@@ -78,9 +89,10 @@ import Testing
 
     @Test func tokenWithLineBreakIsRefused() async throws {
         let transport = CredentialCountingTransport()
-        let source = ContainerCredentialsSource(environment: [
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:1/x", "AWS_CONTAINER_AUTHORIZATION_TOKEN": "a\r\nX-Evil: 1",
-        ], transport: transport)
+        let source = ContainerCredentialsSource(
+            environment: [
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:1/x", "AWS_CONTAINER_AUTHORIZATION_TOKEN": "a\r\nX-Evil: 1"
+            ], transport: transport)
         let error = try #require(await credentialError { try await source.credentials() })
         #expect("\(error)".contains("AWS_CONTAINER_AUTHORIZATION_TOKEN"))
         #expect(transport.requests.isEmpty)

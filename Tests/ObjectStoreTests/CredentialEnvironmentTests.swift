@@ -5,7 +5,7 @@ import Testing
 @Suite struct CredentialEnvironmentTests {
     @Test func keysAndSessionTokenComeFromTheEnvironment() async throws {
         let source = EnvironmentCredentialsSource(environment: [
-            "AWS_ACCESS_KEY_ID": "AKIAENVEXAMPLE", "AWS_SECRET_ACCESS_KEY": "env-secret", "AWS_SESSION_TOKEN": "env-token",
+            "AWS_ACCESS_KEY_ID": "AKIAENVEXAMPLE", "AWS_SECRET_ACCESS_KEY": "env-secret", "AWS_SESSION_TOKEN": "env-token"
         ])
         let credentials = try await source.credentials()
         #expect(credentials == Credentials(accessKeyId: "AKIAENVEXAMPLE", secretAccessKey: "env-secret", sessionToken: "env-token"))
@@ -22,7 +22,7 @@ import Testing
 
     @Test func emptySessionTokenIsDropped() async throws {
         let source = EnvironmentCredentialsSource(environment: [
-            "AWS_ACCESS_KEY_ID": "AKIAENVEXAMPLE", "AWS_SECRET_ACCESS_KEY": "env-secret", "AWS_SESSION_TOKEN": "",
+            "AWS_ACCESS_KEY_ID": "AKIAENVEXAMPLE", "AWS_SECRET_ACCESS_KEY": "env-secret", "AWS_SESSION_TOKEN": ""
         ])
         #expect(try await source.credentials().sessionToken == nil)
     }

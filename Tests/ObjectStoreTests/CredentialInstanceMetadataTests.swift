@@ -16,8 +16,11 @@ import Testing
 
         let requests = transport.requests
         #expect(requests.map(\.method) == ["PUT", "GET", "GET"])
-        #expect(requests.map(\.url) == [base + "/latest/api/token", base + "/latest/meta-data/iam/security-credentials/",
-                                        base + "/latest/meta-data/iam/security-credentials/ktape-stub-role"])
+        #expect(
+            requests.map(\.url) == [
+                base + "/latest/api/token", base + "/latest/meta-data/iam/security-credentials/",
+                base + "/latest/meta-data/iam/security-credentials/ktape-stub-role"
+            ])
         #expect(requests[0].headers.contains { $0.name == "X-aws-ec2-metadata-token-ttl-seconds" && $0.value == "21600" })
         #expect(requests[1].headers.contains { $0.name == "X-aws-ec2-metadata-token" })
         #expect(requests.allSatisfy { $0.timeout == 1 }, "a machine without IMDS must fail fast")
@@ -34,8 +37,11 @@ import Testing
     @Test func imdsV1FallbackCanBeDisabled() async throws {
         let base = try await CredentialStubServer.shared.baseURL(["--imds-v1-only"])
         let transport = CredentialCountingTransport(forwardingTo: LoopbackCurlTransport())
-        let source = InstanceMetadataCredentialsSource(environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": base,
-                                                                     "AWS_EC2_METADATA_V1_DISABLED": "true"], transport: transport)
+        let source = InstanceMetadataCredentialsSource(
+            environment: [
+                "AWS_EC2_METADATA_SERVICE_ENDPOINT": base,
+                "AWS_EC2_METADATA_V1_DISABLED": "true"
+            ], transport: transport)
         guard case .notConfigured(let reason) = try await source.lookup() else {
             Issue.record("IMDSv1 was used although disabled")
             return
@@ -46,7 +52,8 @@ import Testing
 
     @Test func instanceWithoutRoleIsSkipped() async throws {
         let base = try await CredentialStubServer.shared.baseURL(["--imds-role", ""])
-        let source = InstanceMetadataCredentialsSource(environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": base], transport: LoopbackCurlTransport())
+        let source = InstanceMetadataCredentialsSource(
+            environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": base], transport: LoopbackCurlTransport())
         guard case .notConfigured(let reason) = try await source.lookup() else {
             Issue.record("no role should mean no credentials")
             return
@@ -69,8 +76,9 @@ import Testing
 
     @Test func unreachableEndpointIsSkippedNamingIt() async throws {
         // Port 1 on loopback: nothing listens, the connection is refused at once.
-        let source = InstanceMetadataCredentialsSource(environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:1"],
-                                                       transport: LoopbackCurlTransport())
+        let source = InstanceMetadataCredentialsSource(
+            environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:1"],
+            transport: LoopbackCurlTransport())
         guard case .notConfigured(let reason) = try await source.lookup() else {
             Issue.record("an unreachable IMDS returned credentials")
             return
@@ -81,9 +89,14 @@ import Testing
     @Test func endpointSelection() {
         let transport = CredentialCountingTransport()
         #expect(InstanceMetadataCredentialsSource(environment: [:], transport: transport).endpoint == "http://169.254.169.254")
-        #expect(InstanceMetadataCredentialsSource(environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE": "IPv6"], transport: transport).endpoint
+        #expect(
+            InstanceMetadataCredentialsSource(environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE": "IPv6"], transport: transport)
+                .endpoint
                 == "http://[fd00:ec2::254]")
-        #expect(InstanceMetadataCredentialsSource(environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:8/"], transport: transport).endpoint
+        #expect(
+            InstanceMetadataCredentialsSource(
+                environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:8/"], transport: transport
+            ).endpoint
                 == "http://127.0.0.1:8")
         #expect(transport.requests.isEmpty)
     }
@@ -91,10 +104,13 @@ import Testing
     @Test func failureCodeInDocumentIsReported() async throws {
         let transport = CredentialCountingTransport { request in
             if request.method == "PUT" { return HTTPResponse(status: 200, headers: [], body: Array("tok".utf8)) }
-            if request.url.hasSuffix("/security-credentials/") { return HTTPResponse(status: 200, headers: [], body: Array("role-a\n".utf8)) }
+            if request.url.hasSuffix("/security-credentials/") {
+                return HTTPResponse(status: 200, headers: [], body: Array("role-a\n".utf8))
+            }
             return HTTPResponse(status: 200, headers: [], body: Array(#"{"Code":"AssumeRoleUnauthorizedAccess","Message":"denied"}"#.utf8))
         }
-        let source = InstanceMetadataCredentialsSource(environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:9"], transport: transport)
+        let source = InstanceMetadataCredentialsSource(
+            environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:9"], transport: transport)
         let error = try #require(await credentialError { try await source.credentials() })
         #expect("\(error)".contains("role role-a"))
         #expect("\(error)".contains("AssumeRoleUnauthorizedAccess"))

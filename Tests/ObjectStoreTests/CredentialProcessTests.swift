@@ -13,18 +13,23 @@ import Testing
     }
 
     static func provider(_ home: CredentialTempHome, profile: String) throws -> CredentialsChain {
-        try CredentialsChain.standard(environment: isolatedEnvironment(home: home.path), region: nil,
-                                      transport: CredentialCountingTransport(), profile: profile)
+        try CredentialsChain.standard(
+            environment: isolatedEnvironment(home: home.path), region: nil,
+            transport: CredentialCountingTransport(), profile: profile)
     }
 
     @Test func processOutputBecomesCredentialsWithArgumentsSplitLikeAShell() async throws {
         let home = try CredentialTempHome()
         try FileManager.default.createDirectory(atPath: home.path + "/with space", withIntermediateDirectories: true)
         // The script echoes its second argument into the token, so the test sees how the command was split.
-        let script = try Self.script(home, "with space/creds", """
+        let script = try Self.script(
+            home, "with space/creds",
+            """
             printf '{"Version": 1, "AccessKeyId": "AKIAPROCESS", "SecretAccessKey": "process-secret", "SessionToken": "%s", "Expiration": "2031-01-02T03:04:05Z"}' "$2"
             """)
-        try home.write(".aws/config", """
+        try home.write(
+            ".aws/config",
+            """
             [profile vault]
             credential_process = "\(script)" --token 'two words' ignored
             """)
@@ -37,10 +42,13 @@ import Testing
 
     @Test func failuresNameTheProfileAndNeverTheOutput() async throws {
         let home = try CredentialTempHome()
-        let failing = try Self.script(home, "failing", "echo 'vault is sealed' >&2; echo '{\"SecretAccessKey\": \"leaked-secret\"}'; exit 3")
+        let failing = try Self.script(
+            home, "failing", "echo 'vault is sealed' >&2; echo '{\"SecretAccessKey\": \"leaked-secret\"}'; exit 3")
         let noVersion = try Self.script(home, "no-version", #"echo '{"AccessKeyId": "AKIA", "SecretAccessKey": "leaked-secret"}'"#)
         let notJSON = try Self.script(home, "not-json", "echo leaked-secret")
-        try home.write(".aws/config", """
+        try home.write(
+            ".aws/config",
+            """
             [profile failing]
             credential_process = \(failing) --password hunter2
             [profile no-version]
@@ -52,11 +60,13 @@ import Testing
             [profile unbalanced]
             credential_process = "/bin/echo
             """)
-        for (profile, expected) in [("failing", "credential_process `\(failing)` exited with status 3: vault is sealed"),
-                                    ("no-version", "needs \"Version\": 1"),
-                                    ("not-json", "printed no JSON object"),
-                                    ("missing", "exited with status 127"),
-                                    ("unbalanced", "unbalanced quote")] {
+        for (profile, expected) in [
+            ("failing", "credential_process `\(failing)` exited with status 3: vault is sealed"),
+            ("no-version", "needs \"Version\": 1"),
+            ("not-json", "printed no JSON object"),
+            ("missing", "exited with status 127"),
+            ("unbalanced", "unbalanced quote")
+        ] {
             let chain = try Self.provider(home, profile: profile)
             let error = try #require(await credentialError { try await chain.credentials() })
             #expect("\(error)".hasPrefix("AWS profile '\(profile)': "), "\(error)")
@@ -68,9 +78,12 @@ import Testing
     @Test func processCanBeTheSourceOfARole() async throws {
         let stub = try await CredentialStubServer.shared.baseURL(CredentialRoleTests.stubOptions)
         let home = try CredentialTempHome()
-        let script = try Self.script(home, "creds", #"echo '{"Version": 1, "AccessKeyId": "AKIAPROCESS", "SecretAccessKey": "process-secret"}'"#)
+        let script = try Self.script(
+            home, "creds", #"echo '{"Version": 1, "AccessKeyId": "AKIAPROCESS", "SecretAccessKey": "process-secret"}'"#)
         let role = CredentialRoleTests.uniqueRole("from-process")
-        try home.write(".aws/config", """
+        try home.write(
+            ".aws/config",
+            """
             [profile helper]
             credential_process = \(script)
             [profile role]
@@ -78,8 +91,10 @@ import Testing
             source_profile = helper
             """)
         let environment = isolatedEnvironment(home: home.path, extra: ["AWS_ENDPOINT_URL_STS": stub + "/sts"])
-        let credentials = try await CredentialsChain.standard(environment: environment, region: "eu-west-1",
-                                                              transport: LoopbackCurlTransport(), profile: "role").credentials()
+        let credentials = try await CredentialsChain.standard(
+            environment: environment, region: "eu-west-1",
+            transport: LoopbackCurlTransport(), profile: "role"
+        ).credentials()
         #expect(credentials.accessKeyId.hasPrefix("ASIAROLESTUB"))
         #expect(try await CredentialRoleTests.log(stub, role: role).map(\.signedBy) == ["AKIAPROCESS"])
     }

@@ -5,13 +5,16 @@ import Testing
 
 @Suite struct CredentialProfileTests {
     private func source(_ environment: [String: String]) throws -> ProfileCredentialsSource {
-        ProfileCredentialsSource(files: try SharedConfigFiles.load(environment: environment), environment: environment,
-                                 region: nil, transport: CredentialCountingTransport(), clock: CredentialTestClock().clock)
+        ProfileCredentialsSource(
+            files: try SharedConfigFiles.load(environment: environment), environment: environment,
+            region: nil, transport: CredentialCountingTransport(), clock: CredentialTestClock().clock)
     }
 
     @Test func readsDefaultProfileIgnoringCommentsAndSubProperties() async throws {
         let home = try CredentialTempHome()
-        try home.write(".aws/credentials", """
+        try home.write(
+            ".aws/credentials",
+            """
             # a comment
             ; another comment
             [default]
@@ -27,7 +30,9 @@ import Testing
 
     @Test func namedProfileFromConfigFileUsesProfilePrefix() async throws {
         let home = try CredentialTempHome()
-        try home.write(".aws/config", """
+        try home.write(
+            ".aws/config",
+            """
             [default]
             region = eu-west-1
             [profile backup]
@@ -51,7 +56,8 @@ import Testing
     @Test func filesNamedByVariablesReplaceHomePaths() async throws {
         let home = try CredentialTempHome()
         try home.write(".aws/credentials", "[default]\naws_access_key_id = AKIAHOME\naws_secret_access_key = home-secret\n")
-        let elsewhere = try home.write("other-credentials", "[default]\naws_access_key_id = AKIAOTHER\naws_secret_access_key = other-secret\n")
+        let elsewhere = try home.write(
+            "other-credentials", "[default]\naws_access_key_id = AKIAOTHER\naws_secret_access_key = other-secret\n")
         let credentials = try await source(["HOME": home.path, "AWS_SHARED_CREDENTIALS_FILE": elsewhere]).credentials()
         #expect(credentials.accessKeyId == "AKIAOTHER")
     }
@@ -84,7 +90,9 @@ import Testing
 
     @Test func ssoIsReportedUnsupportedAndAChainNeedsItsSourceProfile() async throws {
         let home = try CredentialTempHome()
-        try home.write(".aws/config", """
+        try home.write(
+            ".aws/config",
+            """
             [profile sso]
             sso_session = corp
             [profile chained]
@@ -131,7 +139,8 @@ struct URLRedactionTests {
         #expect(URLRedaction.redacted("http://u:pw-secret@127.0.0.1:1/creds?token=abc") == "http://127.0.0.1:1/creds")
         #expect(URLRedaction.redacted("https://host/a@b?x=1") == "https://host/a@b")
         #expect(URLRedaction.redacted("http://127.0.0.1:9/p") == "http://127.0.0.1:9/p")
-        let error = CredentialsError.endpointFailed(source: "container credentials", url: "http://u:pw-secret@127.0.0.1:1/c?token=t", reason: "refused")
+        let error = CredentialsError.endpointFailed(
+            source: "container credentials", url: "http://u:pw-secret@127.0.0.1:1/c?token=t", reason: "refused")
         #expect(!error.description.contains("pw-secret") && !error.description.contains("token=t"))
     }
 }

@@ -6,7 +6,8 @@ import Testing
         let home = try CredentialTempHome()
         try home.write(".aws/config", "[default]\nregion = eu-west-3\n")
         let environment = ["HOME": home.path, "AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "eu-west-2"]
-        #expect(try AWSRegion.resolve(flag: "ap-south-1", environment: environment) == ResolvedRegion(region: "ap-south-1", source: "--region"))
+        #expect(
+            try AWSRegion.resolve(flag: "ap-south-1", environment: environment) == ResolvedRegion(region: "ap-south-1", source: "--region"))
     }
 
     @Test func awsRegionBeatsDefaultRegionBeatsProfile() throws {
@@ -15,9 +16,11 @@ import Testing
         var environment = ["HOME": home.path, "AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "eu-west-2"]
         #expect(try AWSRegion.resolve(flag: nil, environment: environment) == ResolvedRegion(region: "eu-west-1", source: "AWS_REGION"))
         environment["AWS_REGION"] = nil
-        #expect(try AWSRegion.resolve(flag: nil, environment: environment) == ResolvedRegion(region: "eu-west-2", source: "AWS_DEFAULT_REGION"))
+        #expect(
+            try AWSRegion.resolve(flag: nil, environment: environment) == ResolvedRegion(region: "eu-west-2", source: "AWS_DEFAULT_REGION"))
         environment["AWS_DEFAULT_REGION"] = ""
-        #expect(try AWSRegion.resolve(flag: "", environment: environment) == ResolvedRegion(region: "eu-west-3", source: "profile 'default'"))
+        #expect(
+            try AWSRegion.resolve(flag: "", environment: environment) == ResolvedRegion(region: "eu-west-3", source: "profile 'default'"))
     }
 
     @Test func selectedProfileRegionComesFromConfigFile() throws {
@@ -29,7 +32,8 @@ import Testing
 
     @Test func fallsBackToUsEast1OrFailsWhenAsked() throws {
         let home = try CredentialTempHome()
-        #expect(try AWSRegion.resolve(flag: nil, environment: ["HOME": home.path]) == ResolvedRegion(region: "us-east-1", source: "default"))
+        #expect(
+            try AWSRegion.resolve(flag: nil, environment: ["HOME": home.path]) == ResolvedRegion(region: "us-east-1", source: "default"))
         #expect(throws: CredentialsError.self) { try AWSRegion.resolve(flag: nil, environment: ["HOME": home.path], defaultRegion: nil) }
     }
 }

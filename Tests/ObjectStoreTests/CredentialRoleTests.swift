@@ -7,8 +7,10 @@ import Testing
 /// request's SigV4 signature against the secret of the key that signed it.
 @Suite struct CredentialRoleTests {
     static let account = "arn:aws:iam::111122223333:role/"
-    static let stubOptions = ["--known-key", "AKIASOURCE=source-secret", "--known-key", "AKIAPROCESS=process-secret",
-                              "--external-id", account + "needs-external-id=ext-42", "--deny-role", account + "denied"]
+    static let stubOptions = [
+        "--known-key", "AKIASOURCE=source-secret", "--known-key", "AKIAPROCESS=process-secret",
+        "--external-id", account + "needs-external-id=ext-42", "--deny-role", account + "denied"
+    ]
 
     struct LogEntry: Decodable {
         var roleArn: String
@@ -22,7 +24,9 @@ import Testing
     static func home(_ profiles: String) async throws -> (home: CredentialTempHome, stub: String) {
         let stub = try await CredentialStubServer.shared.baseURL(stubOptions)
         let home = try CredentialTempHome()
-        try home.write(".aws/config", """
+        try home.write(
+            ".aws/config",
+            """
             [services stub]
             sts =
               endpoint_url = \(stub)/sts
@@ -34,10 +38,13 @@ import Testing
         return (home, stub)
     }
 
-    static func provider(_ home: CredentialTempHome, profile: String, clock: CredentialTestClock? = nil) throws -> CachingCredentialsProvider {
+    static func provider(_ home: CredentialTempHome, profile: String, clock: CredentialTestClock? = nil) throws
+        -> CachingCredentialsProvider
+    {
         let environment = isolatedEnvironment(home: home.path, extra: ["AWS_REGION": "eu-west-1"])
-        return try CredentialsChain.defaultProvider(environment: environment, region: "eu-west-1", transport: LoopbackCurlTransport(),
-                                                    clock: clock?.clock ?? { @Sendable in Date() }, profile: profile)
+        return try CredentialsChain.defaultProvider(
+            environment: environment, region: "eu-west-1", transport: LoopbackCurlTransport(),
+            clock: clock?.clock ?? { @Sendable in Date() }, profile: profile)
     }
 
     static func log(_ stub: String, role: String) async throws -> [LogEntry] {
@@ -49,7 +56,8 @@ import Testing
 
     @Test func roleWithSourceProfileIsAssumedWithItsKeysAndSettings() async throws {
         let role = Self.uniqueRole("backup")
-        let (home, stub) = try await Self.home("""
+        let (home, stub) = try await Self.home(
+            """
             [profile backup]
             role_arn = \(role)
             source_profile = source
@@ -70,8 +78,10 @@ import Testing
     }
 
     @Test func rolesChainEachSignedByTheOneBefore() async throws {
-        let first = Self.uniqueRole("hop-one"), second = Self.uniqueRole("hop-two")
-        let (home, stub) = try await Self.home("""
+        let first = Self.uniqueRole("hop-one")
+        let second = Self.uniqueRole("hop-two")
+        let (home, stub) = try await Self.home(
+            """
             [profile hop-one]
             role_arn = \(first)
             source_profile = source
@@ -94,7 +104,8 @@ import Testing
 
     @Test func externalIdIsSentAndAWrongOneIsRefusedNamingProfileAndRole() async throws {
         let role = Self.account + "needs-external-id"
-        let (home, stub) = try await Self.home("""
+        let (home, stub) = try await Self.home(
+            """
             [profile partner]
             role_arn = \(role)
             source_profile = source
@@ -117,7 +128,8 @@ import Testing
     }
 
     @Test func deniedRoleAndUnknownSourceKeyAreErrorsNamingTheProfile() async throws {
-        let (home, _) = try await Self.home("""
+        let (home, _) = try await Self.home(
+            """
             [profile denied]
             role_arn = \(Self.account)denied
             source_profile = source
@@ -141,7 +153,8 @@ import Testing
 
     @Test func assumedRoleIsRefreshedBeforeItExpires() async throws {
         let role = Self.uniqueRole("refresh")
-        let (home, stub) = try await Self.home("""
+        let (home, stub) = try await Self.home(
+            """
             [profile refresh]
             role_arn = \(role)
             source_profile = source
@@ -161,8 +174,10 @@ import Testing
     }
 
     @Test func selfReferenceCredentialSourceAndBrokenChainsAreHandled() async throws {
-        let selfRole = Self.uniqueRole("self"), envRole = Self.uniqueRole("env")
-        let (home, stub) = try await Self.home("""
+        let selfRole = Self.uniqueRole("self")
+        let envRole = Self.uniqueRole("env")
+        let (home, stub) = try await Self.home(
+            """
             [profile itself]
             aws_access_key_id = AKIASOURCE
             aws_secret_access_key = source-secret
@@ -193,16 +208,20 @@ import Testing
         #expect(try await Self.log(stub, role: selfRole).map(\.signedBy) == ["AKIASOURCE"])
 
         // credential_source = Environment reads the keys even though --profile leaves the chain's environment step out.
-        let environment = isolatedEnvironment(home: home.path, extra: ["AWS_ACCESS_KEY_ID": "AKIAPROCESS", "AWS_SECRET_ACCESS_KEY": "process-secret"])
-        let fromEnvironment = try CredentialsChain.defaultProvider(environment: environment, region: "eu-west-1",
-                                                                   transport: LoopbackCurlTransport(), profile: "from-env")
+        let environment = isolatedEnvironment(
+            home: home.path, extra: ["AWS_ACCESS_KEY_ID": "AKIAPROCESS", "AWS_SECRET_ACCESS_KEY": "process-secret"])
+        let fromEnvironment = try CredentialsChain.defaultProvider(
+            environment: environment, region: "eu-west-1",
+            transport: LoopbackCurlTransport(), profile: "from-env")
         _ = try await fromEnvironment.credentials()
         #expect(try await Self.log(stub, role: envRole).map(\.signedBy) == ["AKIAPROCESS"])
 
-        for (profile, expected) in [("loop-a", "role chain loops: loop-a → loop-b → loop-a"),
-                                    ("dangling", "source_profile 'nowhere' is not in"),
-                                    ("lonely", "role_arn needs source_profile, credential_source or web_identity_token_file"),
-                                    ("mfa", "mfa_serial")] {
+        for (profile, expected) in [
+            ("loop-a", "role chain loops: loop-a → loop-b → loop-a"),
+            ("dangling", "source_profile 'nowhere' is not in"),
+            ("lonely", "role_arn needs source_profile, credential_source or web_identity_token_file"),
+            ("mfa", "mfa_serial")
+        ] {
             let provider = try Self.provider(home, profile: profile)
             let error = try #require(await credentialError { try await provider.credentials() })
             #expect("\(error)".contains(expected), "\(profile): \(error)")

@@ -20,8 +20,11 @@ actor CredentialStubServer {
             .deletingLastPathComponent().appendingPathComponent("scripts/credential-stubs")
         let process = ChildProcess()
         process.executableURL = script
-        process.arguments = ["--exit-on-stdin-eof", "--web-identity-token", Self.webIdentityToken,
-                             "--container-token", Self.containerToken] + options
+        process.arguments =
+            [
+                "--exit-on-stdin-eof", "--web-identity-token", Self.webIdentityToken,
+                "--container-token", Self.containerToken
+            ] + options
         let stdin = Pipe()
         let stdout = Pipe()
         process.standardInput = stdin

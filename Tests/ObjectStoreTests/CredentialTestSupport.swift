@@ -24,9 +24,11 @@ final class CredentialCountingTransport: HTTPTransport, @unchecked Sendable {
     private var sent: [HTTPRequest] = []
     private let answer: @Sendable (HTTPRequest) async throws -> HTTPResponse
 
-    init(answer: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse = { request in
-        throw HTTPTransportError(url: request.url, reason: "no answer in this test")
-    }) {
+    init(
+        answer: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse = { request in
+            throw HTTPTransportError(url: request.url, reason: "no answer in this test")
+        }
+    ) {
         self.answer = answer
     }
 

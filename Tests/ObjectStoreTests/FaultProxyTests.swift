@@ -10,7 +10,8 @@ import Layout
 struct FaultProxyTests {
     static func proxy(to endpoint: String, rate: Double, seed: Int) async throws -> (url: String, process: ChildProcess) {
         let script = S3TestServer.repositoryRoot().appendingPathComponent("scripts/fault-proxy")
-        let started = try await ScriptRunner.startAndReadExports(script: script, arguments: ["--upstream", endpoint, "--rate", String(rate), "--seed", String(seed)])
+        let started = try await ScriptRunner.startAndReadExports(
+            script: script, arguments: ["--upstream", endpoint, "--rate", String(rate), "--seed", String(seed)])
         guard let url = started.exports["FAULT_PROXY_URL"] else { throw TestSetupError("fault-proxy printed no URL") }
         return (url, started.process)
     }

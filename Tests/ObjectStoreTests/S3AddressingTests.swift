@@ -33,15 +33,19 @@ import Layout
         }
     }
 
-    static func store(_ transport: HTTPTransport, bucket: String = "ktape-far-away", endpoint: String? = nil,
-                      style: AddressingStyle = .auto) throws -> S3Store {
-        try S3Store(config: S3Configuration(bucket: bucket, region: "us-east-1", endpoint: endpoint, addressingStyle: style, maxAttempts: 1),
-                    credentials: StaticCredentialsProvider(Credentials(accessKeyId: "AKIATEST", secretAccessKey: "secret")), transport: transport)
+    static func store(
+        _ transport: HTTPTransport, bucket: String = "ktape-far-away", endpoint: String? = nil,
+        style: AddressingStyle = .auto
+    ) throws -> S3Store {
+        try S3Store(
+            config: S3Configuration(bucket: bucket, region: "us-east-1", endpoint: endpoint, addressingStyle: style, maxAttempts: 1),
+            credentials: StaticCredentialsProvider(Credentials(accessKeyId: "AKIATEST", secretAccessKey: "secret")), transport: transport)
     }
 
     static func permanentRedirect(header: Bool) -> @Sendable (HTTPRequest) -> HTTPResponse {
         { _ in
-            let body = "<Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access must be addressed using the specified endpoint.</Message><Endpoint>ktape-far-away.s3.eu-central-1.amazonaws.com</Endpoint><Bucket>ktape-far-away</Bucket></Error>"
+            let body =
+                "<Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access must be addressed using the specified endpoint.</Message><Endpoint>ktape-far-away.s3.eu-central-1.amazonaws.com</Endpoint><Bucket>ktape-far-away</Bucket></Error>"
             return HTTPResponse(status: 301, headers: header ? [("x-amz-bucket-region", "eu-central-1")] : [], body: Array(body.utf8))
         }
     }
@@ -52,19 +56,28 @@ import Layout
         _ = try await store.list(prefix: "topics/")
         _ = try await store.list(prefix: "_ktape/")
         let hosts = s3.requests.map { URL(string: $0.url)?.host ?? "" }
-        #expect(hosts == ["ktape-far-away.s3.us-east-1.amazonaws.com", "ktape-far-away.s3.eu-central-1.amazonaws.com",
-                          "ktape-far-away.s3.eu-central-1.amazonaws.com"])
+        #expect(
+            hosts == [
+                "ktape-far-away.s3.us-east-1.amazonaws.com", "ktape-far-away.s3.eu-central-1.amazonaws.com",
+                "ktape-far-away.s3.eu-central-1.amazonaws.com"
+            ])
         #expect(store.region == "eu-central-1")
     }
 
     @Test func headerOnlyAnswersAndAuthorizationHeaderMalformedAreFollowedToo() async throws {
         // HEAD answers carry no body: S3 names the region in the header of a 400.
-        let head = RegionalS3(bucketRegion: "ap-southeast-2") { _ in HTTPResponse(status: 400, headers: [("x-amz-bucket-region", "ap-southeast-2")], body: []) }
+        let head = RegionalS3(bucketRegion: "ap-southeast-2") { _ in
+            HTTPResponse(status: 400, headers: [("x-amz-bucket-region", "ap-southeast-2")], body: [])
+        }
         _ = try await Self.store(head).head("_ktape/lock")
         #expect(head.requests.count == 2)
         // Right host, wrong signing region (a custom endpoint keeps its host; only the signature changes).
         let malformed = RegionalS3(bucketRegion: "eu-west-2") { _ in
-            HTTPResponse(status: 400, headers: [], body: Array("<Error><Code>AuthorizationHeaderMalformed</Code><Message>the region 'us-east-1' is wrong; expecting 'eu-west-2'</Message><Region>eu-west-2</Region></Error>".utf8))
+            HTTPResponse(
+                status: 400, headers: [],
+                body: Array(
+                    "<Error><Code>AuthorizationHeaderMalformed</Code><Message>the region 'us-east-1' is wrong; expecting 'eu-west-2'</Message><Region>eu-west-2</Region></Error>"
+                        .utf8))
         }
         let store = try Self.store(malformed, endpoint: "http://127.0.0.1:9")
         _ = try await store.list(prefix: "")
@@ -91,8 +104,11 @@ import Layout
         #expect(try await firstURL(bucket: "ktape.dotted", style: .auto).hasPrefix("https://s3.us-east-1.amazonaws.com/ktape.dotted/?"))
         #expect(try await firstURL(endpoint: "http://127.0.0.1:9", style: .auto).hasPrefix("http://127.0.0.1:9/ktape-far-away/?"))
         #expect(try await firstURL(endpoint: "http://localhost:9", style: .virtual).hasPrefix("http://ktape-far-away.localhost:9/?"))
-        let dotted = try #require(throws: StoreError.self) { try Self.store(RegionalS3(bucketRegion: "x") { _ in HTTPResponse(status: 500, headers: [], body: []) },
-                                                                           bucket: "ktape.dotted", style: .virtual) }
+        let dotted = try #require(throws: StoreError.self) {
+            try Self.store(
+                RegionalS3(bucketRegion: "x") { _ in HTTPResponse(status: 500, headers: [], body: []) },
+                bucket: "ktape.dotted", style: .virtual)
+        }
         #expect(dotted.description.contains("use --addressing-style path or auto"))
     }
 
@@ -101,8 +117,9 @@ import Layout
         let server = try await S3TestServer.shared.value
         let store = try await server.freshStore()
         let endpoint = server.endpoint.replacingOccurrences(of: "127.0.0.1", with: "localhost")
-        let virtual = try S3Store(config: S3Configuration(bucket: store.config.bucket, endpoint: endpoint, addressingStyle: .virtual),
-                                  credentials: StaticCredentialsProvider(server.credentials), transport: S3TestServer.transport)
+        let virtual = try S3Store(
+            config: S3Configuration(bucket: store.config.bucket, endpoint: endpoint, addressingStyle: .virtual),
+            credentials: StaticCredentialsProvider(server.credentials), transport: S3TestServer.transport)
         try await virtual.put("topics/t/partition=0/x.json", body: Array("virtual".utf8))
         #expect(try await store.get("topics/t/partition=0/x.json") == Array("virtual".utf8))
     }

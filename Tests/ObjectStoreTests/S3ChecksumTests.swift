@@ -9,8 +9,9 @@ struct S3ChecksumTests {
     typealias ScriptedTransport = S3RetryTests.ScriptedTransport
 
     func store(_ transport: ScriptedTransport, endpoint: String) throws -> S3Store {
-        try S3Store(config: S3Configuration(bucket: "bucket", region: "eu-west-1", endpoint: endpoint, maxAttempts: 1),
-                    credentials: StaticCredentialsProvider(Credentials(accessKeyId: "AKID", secretAccessKey: "SECRET")), transport: transport)
+        try S3Store(
+            config: S3Configuration(bucket: "bucket", region: "eu-west-1", endpoint: endpoint, maxAttempts: 1),
+            credentials: StaticCredentialsProvider(Credentials(accessKeyId: "AKID", secretAccessKey: "SECRET")), transport: transport)
     }
 
     static func headers(_ request: HTTPRequest) -> [String: String] {
@@ -25,7 +26,9 @@ struct S3ChecksumTests {
         try await s3.put("k", body: body)
         let part = try await s3.uploadPart("k", uploadId: "u", partNumber: 1, body: body)
         _ = try await s3.get("k")
-        let (put, upload, get) = (Self.headers(transport.requests[0]), Self.headers(transport.requests[1]), Self.headers(transport.requests[2]))
+        let (put, upload, get) = (
+            Self.headers(transport.requests[0]), Self.headers(transport.requests[1]), Self.headers(transport.requests[2])
+        )
         for headers in [put, upload] {
             #expect(headers["x-amz-content-sha256"] == "UNSIGNED-PAYLOAD")
             #expect(headers["x-amz-checksum-crc64nvme"] == CRC64NVME.checksum(body).base64)
@@ -50,25 +53,34 @@ struct S3ChecksumTests {
     /// Multipart objects get a full-object CRC64NVME: S3 combines the parts' CRCs into the CRC of the
     /// whole object, which a later check compares with the manifest whatever the part size was.
     @Test func multipartUploadsAskForAFullObjectCRCAndNameEachPartsCRC() async throws {
-        let create = HTTPResponse(status: 200, headers: [], body: Array("<InitiateMultipartUploadResult><UploadId>u-1</UploadId></InitiateMultipartUploadResult>".utf8))
+        let create = HTTPResponse(
+            status: 200, headers: [],
+            body: Array("<InitiateMultipartUploadResult><UploadId>u-1</UploadId></InitiateMultipartUploadResult>".utf8))
         let transport = ScriptedTransport([.success(create)])
         let s3 = try store(transport, endpoint: "http://127.0.0.1:1")
         let id = try await s3.createMultipartUpload("k", options: PutOptions())
-        try await s3.completeMultipartUpload("k", uploadId: id, parts: [
-            CompletedPart(partNumber: 1, etag: "e1", checksumCRC64NVME: "AAAAAAAAAAE="),
-            CompletedPart(partNumber: 2, etag: "e2", checksumCRC64NVME: "AAAAAAAAAAI="),
-        ])
+        try await s3.completeMultipartUpload(
+            "k", uploadId: id,
+            parts: [
+                CompletedPart(partNumber: 1, etag: "e1", checksumCRC64NVME: "AAAAAAAAAAE="),
+                CompletedPart(partNumber: 2, etag: "e2", checksumCRC64NVME: "AAAAAAAAAAI=")
+            ])
         let headers = Self.headers(transport.requests[0])
         #expect(headers["x-amz-checksum-algorithm"] == "CRC64NVME")
         #expect(headers["x-amz-checksum-type"] == "FULL_OBJECT")
         let xml = String(decoding: transport.requests[1].body, as: UTF8.self)
-        #expect(xml.contains("<Part><PartNumber>1</PartNumber><ETag>\"e1\"</ETag><ChecksumCRC64NVME>AAAAAAAAAAE=</ChecksumCRC64NVME></Part>"))
+        #expect(
+            xml.contains("<Part><PartNumber>1</PartNumber><ETag>\"e1\"</ETag><ChecksumCRC64NVME>AAAAAAAAAAE=</ChecksumCRC64NVME></Part>"))
         #expect(xml.contains("<ChecksumCRC64NVME>AAAAAAAAAAI=</ChecksumCRC64NVME>"))
     }
 
     @Test func headWithChecksumAsksForChecksumModeAndReadsWhatComesBack() async throws {
-        let answer = HTTPResponse(status: 200, headers: [("content-length", "12"), ("etag", "\"x-3\""),
-                                                         ("x-amz-checksum-crc64nvme", "rosUhgp5mIg="), ("x-amz-checksum-type", "FULL_OBJECT")], body: [])
+        let answer = HTTPResponse(
+            status: 200,
+            headers: [
+                ("content-length", "12"), ("etag", "\"x-3\""),
+                ("x-amz-checksum-crc64nvme", "rosUhgp5mIg="), ("x-amz-checksum-type", "FULL_OBJECT")
+            ], body: [])
         let transport = ScriptedTransport([.success(answer), .success(answer)])
         let s3 = try store(transport, endpoint: "http://127.0.0.1:1")
         let info = try await s3.headWithChecksum("k")

@@ -28,8 +28,10 @@ struct S3RetryTests {
     }
 
     func store(_ transport: ScriptedTransport, attempts: Int = 4, endpoint: String? = "http://127.0.0.1:1") throws -> S3Store {
-        try S3Store(config: S3Configuration(bucket: "bucket", region: "eu-west-1", endpoint: endpoint, maxAttempts: attempts, baseRetryDelay: 0.001),
-                    credentials: StaticCredentialsProvider(Credentials(accessKeyId: "AKID", secretAccessKey: "SECRET")), transport: transport)
+        try S3Store(
+            config: S3Configuration(
+                bucket: "bucket", region: "eu-west-1", endpoint: endpoint, maxAttempts: attempts, baseRetryDelay: 0.001),
+            credentials: StaticCredentialsProvider(Credentials(accessKeyId: "AKID", secretAccessKey: "SECRET")), transport: transport)
     }
 
     @Test func transientFailuresAreRetriedThenSucceed() async throws {
@@ -37,7 +39,7 @@ struct S3RetryTests {
             Self.error(503, "SlowDown"),
             .failure(HTTPTransportError(url: "u", reason: "Connection reset by peer")),
             Self.error(500, "InternalError"),
-            .success(HTTPResponse(status: 200, headers: [("etag", "\"abc\"")], body: [])),
+            .success(HTTPResponse(status: 200, headers: [("etag", "\"abc\"")], body: []))
         ])
         let result = try await store(transport).put("k", body: [1])
         #expect(result.etag == "abc")
@@ -63,9 +65,10 @@ struct S3RetryTests {
 
     @Test func putCarriesChecksumsOptionsAndSignature() async throws {
         let transport = ScriptedTransport([])
-        let options = PutOptions(serverSideEncryption: .kms, kmsKeyID: "key-1", storageClass: "GLACIER_IR", acl: "bucket-owner-full-control",
-                                 objectLock: ObjectLockRetention(mode: .compliance, retainUntil: Date(timeIntervalSince1970: 1_700_000_000)),
-                                 expectedBucketOwner: "111122223333", ifNoneMatch: true)
+        let options = PutOptions(
+            serverSideEncryption: .kms, kmsKeyID: "key-1", storageClass: "GLACIER_IR", acl: "bucket-owner-full-control",
+            objectLock: ObjectLockRetention(mode: .compliance, retainUntil: Date(timeIntervalSince1970: 1_700_000_000)),
+            expectedBucketOwner: "111122223333", ifNoneMatch: true)
         try await store(transport).put("a b/c=d", body: Array("abc".utf8), options: options)
         let request = try #require(transport.requests.first)
         let headers = Dictionary(request.headers.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
@@ -110,20 +113,27 @@ struct S3RetryTests {
             Issue.record("expected a wrong-region failure")
         } catch let error as StoreError {
             #expect(error.kind == .wrongRegion)
-            #expect(error.description == "head s3://bucket/k: the bucket is in another region; set --region (or AWS_REGION) to it (the bucket is in ap-south-1)")
+            #expect(
+                error.description
+                    == "head s3://bucket/k: the bucket is in another region; set --region (or AWS_REGION) to it (the bucket is in ap-south-1)"
+            )
         }
-        #expect(transport.requests.map(\.url) == ["https://bucket.s3.eu-west-1.amazonaws.com/k", "https://bucket.s3.ap-south-1.amazonaws.com/k"])
+        #expect(
+            transport.requests.map(\.url) == ["https://bucket.s3.eu-west-1.amazonaws.com/k", "https://bucket.s3.ap-south-1.amazonaws.com/k"]
+        )
     }
 
     @Test func completionWhoseAnswerWasLostIsRecognised() async throws {
         let transport = ScriptedTransport([
             .failure(HTTPTransportError(url: "u", reason: "transfer closed with 1 bytes remaining to read")),
             Self.error(404, "NoSuchUpload"),
-            .success(HTTPResponse(status: 200, headers: [("etag", "\"abc-2\""), ("content-length", "12")], body: [])),
+            .success(HTTPResponse(status: 200, headers: [("etag", "\"abc-2\""), ("content-length", "12")], body: []))
         ])
-        let result = try await store(transport).completeMultipartUpload("k", uploadId: "u", parts: [
-            CompletedPart(partNumber: 1, etag: "a"), CompletedPart(partNumber: 2, etag: "b"),
-        ])
+        let result = try await store(transport).completeMultipartUpload(
+            "k", uploadId: "u",
+            parts: [
+                CompletedPart(partNumber: 1, etag: "a"), CompletedPart(partNumber: 2, etag: "b")
+            ])
         #expect(result.etag == "abc-2")
         #expect(transport.requests.map(\.method) == ["POST", "POST", "HEAD"])
     }

@@ -38,8 +38,9 @@ struct S3ServerErrorTests {
 
     @Test func missingBucketIsNamed() async throws {
         let server = try await S3TestServer.shared.value
-        let store = try S3Store(config: S3Configuration(bucket: "ktape-no-such-bucket", endpoint: server.endpoint),
-                                credentials: StaticCredentialsProvider(server.credentials), transport: S3TestServer.transport)
+        let store = try S3Store(
+            config: S3Configuration(bucket: "ktape-no-such-bucket", endpoint: server.endpoint),
+            credentials: StaticCredentialsProvider(server.credentials), transport: S3TestServer.transport)
         do {
             _ = try await store.list(prefix: "")
             Issue.record("listing a missing bucket succeeded")
@@ -69,8 +70,9 @@ struct S3ServerErrorTests {
 
     @Test func storageOptionsTravelAsHeaders() async throws {
         let store = try await S3TestServer.shared.value.freshStore()
-        let options = PutOptions(contentType: "application/json", serverSideEncryption: .aes256, storageClass: "STANDARD_IA",
-                                 acl: "bucket-owner-full-control", metadata: ["ktape-run": "42"])
+        let options = PutOptions(
+            contentType: "application/json", serverSideEncryption: .aes256, storageClass: "STANDARD_IA",
+            acl: "bucket-owner-full-control", metadata: ["ktape-run": "42"])
         try await store.put("opts/one", body: Array("{}".utf8), options: options)
         let info = try await store.head("opts/one")
         #expect(info.contentType == "application/json")

@@ -31,7 +31,8 @@ struct StoreConformanceTests {
     func putGetHeadDelete(_ backend: Backend) async throws {
         let store = try await backend.makeStore()
         let body = TestBytes.make(1000)
-        let put = try await store.put("a/b/c.json", body: body, options: PutOptions(contentType: "application/json", metadata: ["run": "7"]))
+        let put = try await store.put(
+            "a/b/c.json", body: body, options: PutOptions(contentType: "application/json", metadata: ["run": "7"]))
         #expect(try await store.get("a/b/c.json") == body)
         let info = try await store.head("a/b/c.json")
         #expect(info.size == 1000)
@@ -230,8 +231,9 @@ struct StoreConformanceTests {
     func createOnlyMultipartOverAnExistingObjectFailsAndLeavesNothing(_ backend: Backend) async throws {
         let store = try await backend.makeStore()
         try await store.put("_ktape/runs/2.json", body: [7])
-        let upload = StreamingUpload(store: store, key: "_ktape/runs/2.json", options: PutOptions(ifNoneMatch: true),
-                                     partSize: Self.partSize, concurrency: 2)
+        let upload = StreamingUpload(
+            store: store, key: "_ktape/runs/2.json", options: PutOptions(ifNoneMatch: true),
+            partSize: Self.partSize, concurrency: 2)
         do {
             try await upload.write(TestBytes.make(Self.partSize + 10))
             _ = try await upload.finish()

@@ -12,7 +12,12 @@ struct StreamingUploadTests {
         let lock = NSLock()
         var current = 0
         var peak = 0
-        func enter() { lock.withLock { current += 1; peak = max(peak, current) } }
+        func enter() {
+            lock.withLock {
+                current += 1
+                peak = max(peak, current)
+            }
+        }
         func leave() { lock.withLock { current -= 1 } }
     }
 
@@ -21,10 +26,16 @@ struct StreamingUploadTests {
         let failFrom: Int
         var gauge = Gauge()
         var location: String { base.location }
-        func put(_ key: String, body: [UInt8], options: PutOptions) async throws -> PutResult { try await base.put(key, body: body, options: options) }
-        func createMultipartUpload(_ key: String, options: PutOptions) async throws -> String { try await base.createMultipartUpload(key, options: options) }
+        func put(_ key: String, body: [UInt8], options: PutOptions) async throws -> PutResult {
+            try await base.put(key, body: body, options: options)
+        }
+        func createMultipartUpload(_ key: String, options: PutOptions) async throws -> String {
+            try await base.createMultipartUpload(key, options: options)
+        }
         func uploadPart(_ key: String, uploadId: String, partNumber: Int, body: [UInt8]) async throws -> CompletedPart {
-            if partNumber >= failFrom { throw StoreError(.transient, operation: "upload part", location: location, key: key, message: "injected") }
+            if partNumber >= failFrom {
+                throw StoreError(.transient, operation: "upload part", location: location, key: key, message: "injected")
+            }
             gauge.enter()
             defer { gauge.leave() }
             try await Task.sleep(nanoseconds: 5_000_000)
@@ -33,8 +44,12 @@ struct StreamingUploadTests {
         func completeMultipartUpload(_ key: String, uploadId: String, parts: [CompletedPart]) async throws -> PutResult {
             try await base.completeMultipartUpload(key, uploadId: uploadId, parts: parts)
         }
-        func abortMultipartUpload(_ key: String, uploadId: String) async throws { try await base.abortMultipartUpload(key, uploadId: uploadId) }
-        func listMultipartUploads(prefix: String) async throws -> [MultipartUploadInfo] { try await base.listMultipartUploads(prefix: prefix) }
+        func abortMultipartUpload(_ key: String, uploadId: String) async throws {
+            try await base.abortMultipartUpload(key, uploadId: uploadId)
+        }
+        func listMultipartUploads(prefix: String) async throws -> [MultipartUploadInfo] {
+            try await base.listMultipartUploads(prefix: prefix)
+        }
         func get(_ key: String, range: ByteRange?) async throws -> [UInt8] { try await base.get(key, range: range) }
         func getTagged(_ key: String) async throws -> TaggedObject { try await base.getTagged(key) }
         func head(_ key: String) async throws -> ObjectInfo { try await base.head(key) }
@@ -47,9 +62,11 @@ struct StreamingUploadTests {
 
     /// `gather` + `shipFullParts` (the backup's path): whole parts of exactly the part size while
     /// writing, the overhang kept, an object of at most one part sent as a single PUT.
-    @Test(arguments: [(total: 5017, partSize: 1000, parts: 6), (total: 3000, partSize: 1000, parts: 3),
-                      (total: 5000, partSize: 5000, parts: 0), (total: 999, partSize: 1000, parts: 0),
-                      (total: 2001, partSize: 1000, parts: 3)])
+    @Test(arguments: [
+        (total: 5017, partSize: 1000, parts: 6), (total: 3000, partSize: 1000, parts: 3),
+        (total: 5000, partSize: 5000, parts: 0), (total: 999, partSize: 1000, parts: 0),
+        (total: 2001, partSize: 1000, parts: 3)
+    ])
     func gatheredBytesShipAsWholeParts(_ shape: (total: Int, partSize: Int, parts: Int)) async throws {
         let memory = MemoryStore(minPartSize: 10)
         let upload = StreamingUpload(store: memory, key: "gathered", partSize: shape.partSize, concurrency: 2)

@@ -9,7 +9,7 @@ struct UncachedFileWriterTests {
     /// Sizes around the block and staging boundaries, written in pieces that straddle them.
     static let cases: [(size: Int, piece: Int)] = [
         (0, 1), (1, 1), (block - 1, 1000), (block, block), (block + 1, 3),
-        (staging - 1, 65_537), (staging, staging), (staging + 1, staging + 1), (3 * staging + 123, 1_000_003),
+        (staging - 1, 65_537), (staging, staging), (staging + 1, staging + 1), (3 * staging + 123, 1_000_003)
     ]
 
     @Test(arguments: [true, false])

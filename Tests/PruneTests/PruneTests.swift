@@ -32,7 +32,8 @@ final class PruneFixture: @unchecked Sendable {
         runs += 1
         let started = Date(timeIntervalSince1970: 1_800_000_000 + Double(runs) * 3600)
         let runId = RunID(startedAt: started, shard: "all", randomSuffix: UInt32(runs))
-        var objects: [ManifestObject] = [], partitions: [ManifestPartition] = []
+        var objects: [ManifestObject] = []
+        var partitions: [ManifestPartition] = []
         for p: Int32 in [0, 1] {
             let start = next[p] ?? 0
             for (index, time) in times.enumerated() {
@@ -40,34 +41,43 @@ final class PruneFixture: @unchecked Sendable {
                 let key = layout.key(for: try ObjectKey(topic: "events", partition: p, startOffset: first, kind: ObjectFileKind(.values)))
                 let body = Array(String(repeating: "{\"n\":1}\n", count: Int(perObject)).utf8)
                 var options = PutOptions()
-                if lock(p, index) { options.objectLock = ObjectLockRetention(mode: .governance, retainUntil: Date().addingTimeInterval(86_400)) }
+                if lock(p, index) {
+                    options.objectLock = ObjectLockRetention(mode: .governance, retainUntil: Date().addingTimeInterval(86_400))
+                }
                 try await store.put(key, body: body, options: options)
                 var companions: [String] = []
                 if p == 1 {
-                    let companion = layout.key(for: try ObjectKey(topic: "events", partition: p, startOffset: first,
-                                                                   kind: ObjectFileKind(.keys)))
+                    let companion = layout.key(
+                        for: try ObjectKey(
+                            topic: "events", partition: p, startOffset: first,
+                            kind: ObjectFileKind(.keys)))
                     try await store.put(companion, body: Array(String(repeating: "\"k\"\n", count: Int(perObject)).utf8), options: options)
                     companions = [companion]
                 }
                 keys[p, default: []].append(key)
-                objects.append(ManifestObject(key: key, topic: "events", partition: p, firstOffset: first, lastOffset: first + perObject - 1,
-                                              recordCount: perObject, byteSize: Int64(body.count), sha256: sha(body),
-                                              companionKeys: companions, minTimestamp: time - 5, maxTimestamp: time))
+                objects.append(
+                    ManifestObject(
+                        key: key, topic: "events", partition: p, firstOffset: first, lastOffset: first + perObject - 1,
+                        recordCount: perObject, byteSize: Int64(body.count), sha256: sha(body),
+                        companionKeys: companions, minTimestamp: time - 5, maxTimestamp: time))
             }
             let end = start + Int64(times.count) * perObject
             partitions.append(ManifestPartition(topic: "events", partition: p, startOffset: start, endOffset: end, endOffsetAtStart: end))
             next[p] = end
         }
-        let manifest = RunManifest(runId: runId, previousRunId: nil, job: "test", shard: "all", startedAt: started, finishedAt: started,
-                                   store: ManifestStoreSettings(topicsDir: "topics", format: .confluentJSON, compression: .none),
-                                   configHash: "h", topics: [ManifestTopic(name: "events", partitionCount: 2)],
-                                   partitions: partitions, objects: objects)
+        let manifest = RunManifest(
+            runId: runId, previousRunId: nil, job: "test", shard: "all", startedAt: started, finishedAt: started,
+            store: ManifestStoreSettings(topicsDir: "topics", format: .confluentJSON, compression: .none),
+            configHash: "h", topics: [ManifestTopic(name: "events", partitionCount: 2)],
+            partitions: partitions, objects: objects)
         try await store.put(layout.runManifestKey(runId), body: Array(try manifest.encoded(layout: layout)))
     }
 
     func sha(_ body: [UInt8]) -> String { Digest.hex(Digest.sha256(body)) }
 
-    func request(before cutoff: Int64, topics: [String]? = nil, dryRun: Bool = false, store: (any ObjectStore)? = nil) throws -> PruneRequest {
+    func request(before cutoff: Int64, topics: [String]? = nil, dryRun: Bool = false, store: (any ObjectStore)? = nil) throws
+        -> PruneRequest
+    {
         var document: [String: JobRawValue] = ["store": .scalar("/unused"), "before": .scalar(String(cutoff))]
         if let topics { document["topics"] = .list(topics) }
         if dryRun { document["dry-run"] = .scalar("true") }
@@ -92,8 +102,13 @@ final class PruneFixture: @unchecked Sendable {
         #expect(summary.records == 60)
         #expect(summary.partitions.map(\.newFirstOffset) == [30, 30])
         let left = try await fixture.existing()
-        #expect(left == Set([0, 1].flatMap { p in (fixture.keys[p] ?? []).suffix(2) } + [
-            "prod/topics/events/partition=1/events+1+0000000030.keys.json", "prod/topics/events/partition=1/events+1+0000000040.keys.json"]))
+        #expect(
+            left
+                == Set(
+                    [0, 1].flatMap { p in (fixture.keys[p] ?? []).suffix(2) } + [
+                        "prod/topics/events/partition=1/events+1+0000000030.keys.json",
+                        "prod/topics/events/partition=1/events+1+0000000040.keys.json"
+                    ]))
         let pruned = try await PrunedStateKeeper.read(store: fixture.store, layout: fixture.layout)
         #expect(pruned.partitions.map(\.firstOffset) == [30, 30])
         #expect(pruned.partitions.allSatisfy { $0.pruneId == summary.pruneId && $0.objects == 3 && $0.records == 30 })
@@ -146,8 +161,9 @@ final class PruneFixture: @unchecked Sendable {
         let fixture = PruneFixture()
         try await fixture.run(times: [1_000])
         let now = Date()
-        let backup = LeaseTable.Lease(runId: "20261205T000000.000Z-all-00000001", command: "backup", job: "nightly", holder: "otherhost pid 1",
-                                      claims: [LeaseTable.Claim(topic: "events")], acquiredAt: now, expiresAt: now.addingTimeInterval(600))
+        let backup = LeaseTable.Lease(
+            runId: "20261205T000000.000Z-all-00000001", command: "backup", job: "nightly", holder: "otherhost pid 1",
+            claims: [LeaseTable.Claim(topic: "events")], acquiredAt: now, expiresAt: now.addingTimeInterval(600))
         try await fixture.store.put(fixture.layout.storeLockKey, body: Array(try LeaseTable(leases: [backup]).encoded()))
         let error = await #expect(throws: RunFailure.self) { try await PruneEngine.run(try fixture.request(before: 5_000)) }
         #expect(error?.message.contains("topic events is held by backup of job nightly") == true, "\(error?.message ?? "")")
@@ -175,8 +191,11 @@ final class PruneFixture: @unchecked Sendable {
         _ = try await PruneEngine.run(try fixture.request(before: 3_500))
         let pruned = try await PrunedStateKeeper.read(store: fixture.store, layout: fixture.layout)
         #expect(pruned.partitions.map(\.firstOffset) == [30, 30])
-        #expect(try await fixture.existing() == Set((fixture.keys[0] ?? []).suffix(1) + (fixture.keys[1] ?? []).suffix(1)
-            + ["prod/topics/events/partition=1/events+1+0000000030.keys.json"]))
+        #expect(
+            try await fixture.existing()
+                == Set(
+                    (fixture.keys[0] ?? []).suffix(1) + (fixture.keys[1] ?? []).suffix(1)
+                        + ["prod/topics/events/partition=1/events+1+0000000030.keys.json"]))
         #expect(try await fixture.verify().problems.isEmpty)
     }
 }
@@ -202,26 +221,54 @@ final class DyingStore: ObjectStore, @unchecked Sendable {
         if !alive { throw StoreError(.io, operation: "request", location: location, message: "the process was killed") }
     }
 
-    func put(_ key: String, body: [UInt8], options: PutOptions) async throws -> PutResult { try step(); return try await base.put(key, body: body, options: options) }
-    func createMultipartUpload(_ key: String, options: PutOptions) async throws -> String { try step(); return try await base.createMultipartUpload(key, options: options) }
+    func put(_ key: String, body: [UInt8], options: PutOptions) async throws -> PutResult {
+        try step()
+        return try await base.put(key, body: body, options: options)
+    }
+    func createMultipartUpload(_ key: String, options: PutOptions) async throws -> String {
+        try step()
+        return try await base.createMultipartUpload(key, options: options)
+    }
     func uploadPart(_ key: String, uploadId: String, partNumber: Int, body: [UInt8]) async throws -> CompletedPart {
-        try step(); return try await base.uploadPart(key, uploadId: uploadId, partNumber: partNumber, body: body)
+        try step()
+        return try await base.uploadPart(key, uploadId: uploadId, partNumber: partNumber, body: body)
     }
     func completeMultipartUpload(_ key: String, uploadId: String, parts: [CompletedPart]) async throws -> PutResult {
-        try step(); return try await base.completeMultipartUpload(key, uploadId: uploadId, parts: parts)
+        try step()
+        return try await base.completeMultipartUpload(key, uploadId: uploadId, parts: parts)
     }
-    func abortMultipartUpload(_ key: String, uploadId: String) async throws { try step(); try await base.abortMultipartUpload(key, uploadId: uploadId) }
-    func listMultipartUploads(prefix: String) async throws -> [MultipartUploadInfo] { try step(); return try await base.listMultipartUploads(prefix: prefix) }
-    func get(_ key: String, range: ByteRange?) async throws -> [UInt8] { try step(); return try await base.get(key, range: range) }
-    func getTagged(_ key: String) async throws -> TaggedObject { try step(); return try await base.getTagged(key) }
-    func head(_ key: String) async throws -> ObjectInfo { try step(); return try await base.head(key) }
+    func abortMultipartUpload(_ key: String, uploadId: String) async throws {
+        try step()
+        try await base.abortMultipartUpload(key, uploadId: uploadId)
+    }
+    func listMultipartUploads(prefix: String) async throws -> [MultipartUploadInfo] {
+        try step()
+        return try await base.listMultipartUploads(prefix: prefix)
+    }
+    func get(_ key: String, range: ByteRange?) async throws -> [UInt8] {
+        try step()
+        return try await base.get(key, range: range)
+    }
+    func getTagged(_ key: String) async throws -> TaggedObject {
+        try step()
+        return try await base.getTagged(key)
+    }
+    func head(_ key: String) async throws -> ObjectInfo {
+        try step()
+        return try await base.head(key)
+    }
     func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int) async throws -> ListPage {
-        try step(); return try await base.list(prefix: prefix, delimiter: delimiter, continuationToken: continuationToken, maxKeys: maxKeys)
+        try step()
+        return try await base.list(prefix: prefix, delimiter: delimiter, continuationToken: continuationToken, maxKeys: maxKeys)
     }
     func listAll(prefix: String, startAfter: String) async throws -> [ObjectSummary] {
-        try step(); return try await base.listAll(prefix: prefix, startAfter: startAfter)
+        try step()
+        return try await base.listAll(prefix: prefix, startAfter: startAfter)
     }
-    func delete(_ key: String, ifMatch: String?) async throws { try step(); try await base.delete(key, ifMatch: ifMatch) }
+    func delete(_ key: String, ifMatch: String?) async throws {
+        try step()
+        try await base.delete(key, ifMatch: ifMatch)
+    }
     // One key at a time, so a kill can fall between any two deletes.
     func delete(keys: [String]) async throws { for key in keys { try await delete(key) } }
 }

@@ -47,9 +47,11 @@ import Testing
     }
 
     @Test func headersLineShapeAndRoundTrip() throws {
-        let headers = [RecordHeader(name: Array("trace".utf8), value: Array("a\"b".utf8)),
-                       RecordHeader(name: Array("n".utf8), value: nil),
-                       RecordHeader(name: Array("trace".utf8), value: [])]
+        let headers = [
+            RecordHeader(name: Array("trace".utf8), value: Array("a\"b".utf8)),
+            RecordHeader(name: Array("n".utf8), value: nil),
+            RecordHeader(name: Array("trace".utf8), value: [])
+        ]
         var codec = ConfluentCompanionCodec()
         var out: [UInt8] = []
         try codec.appendHeadersLine(headers: headers, to: &out)
@@ -58,7 +60,8 @@ import Testing
         let back = try out.withUnsafeBytes { try codec.decodeHeadersLine($0) }
         #expect(back == headers)
         let spaced = #" { "headers" : [ { "value" : "v" , "key" : "k" } ] } "#
-        #expect(try Array(spaced.utf8).withUnsafeBytes { try codec.decodeHeadersLine($0) }
+        #expect(
+            try Array(spaced.utf8).withUnsafeBytes { try codec.decodeHeadersLine($0) }
                 == [RecordHeader(name: Array("k".utf8), value: Array("v".utf8))])
     }
 

@@ -31,7 +31,7 @@ import Testing
                 #expect(error.column >= 1 && error.column <= damaged.count + 1, "\(error)")
             }
         }
-        #expect(failures > 2_000) // most damage must be noticed
+        #expect(failures > 2_000)  // most damage must be noticed
     }
 
     @Test func damagedJSONValuesFailCleanlyOrStayValid() throws {

@@ -61,8 +61,9 @@ import Testing
                 }
                 with(r.key) { key in
                     with(r.value) { value in
-                        EnvelopeEncoder.append(offset: r.offset, timestamp: r.timestamp, timestampType: r.timestampType,
-                                               key: key, value: value, headers: views, to: &viaViews)
+                        EnvelopeEncoder.append(
+                            offset: r.offset, timestamp: r.timestamp, timestampType: r.timestampType,
+                            key: key, value: value, headers: views, to: &viaViews)
                     }
                 }
             }
@@ -88,8 +89,9 @@ import Testing
         for key in variants {
             for value in variants {
                 for headerValue in variants {
-                    let r = KafkaRecord(offset: 0, timestamp: 0, timestampType: .logAppendTime, key: key, value: value,
-                                        headers: [RecordHeader(name: [], value: headerValue)])
+                    let r = KafkaRecord(
+                        offset: 0, timestamp: 0, timestampType: .logAppendTime, key: key, value: value,
+                        headers: [RecordHeader(name: [], value: headerValue)])
                     #expect(try EnvelopeDecoder.decode(envelopeLine(r)) == r)
                 }
             }
@@ -97,7 +99,8 @@ import Testing
     }
 
     @Test func sameRecordSameBytes() {
-        var a = RecordRandom(state: 5), b = RecordRandom(state: 5)
+        var a = RecordRandom(state: 5)
+        var b = RecordRandom(state: 5)
         for _ in 0..<200 { #expect(envelopeLine(a.record()) == envelopeLine(b.record())) }
     }
 }

@@ -37,8 +37,10 @@ import Testing
     }
 
     @Test func everySpecialByteAtEveryPositionOfTwoWords() {
-        let specials: [[UInt8]] = [[0x22], [0x5C], [0x00], [0x0A], [0x1F], [0x7F], [0x20], Array("é".utf8), Array("😀".utf8),
-                                   Array("\u{2028}".utf8), Array("\u{2029}".utf8), Array("\u{2027}".utf8)]
+        let specials: [[UInt8]] = [
+            [0x22], [0x5C], [0x00], [0x0A], [0x1F], [0x7F], [0x20], Array("é".utf8), Array("😀".utf8),
+            Array("\u{2028}".utf8), Array("\u{2029}".utf8), Array("\u{2027}".utf8)
+        ]
         for special in specials {
             for length in 0...20 {
                 for position in 0...length {
@@ -111,8 +113,9 @@ import Testing
                     input.insert(UInt8(value), at: position)
                     let valid = String(validating: input, as: UTF8.self) != nil
                     #expect(valid == (value < 0x80))
-                    #expect(Self.escapedIfValid(input) == (valid ? Self.reference(input) : nil),
-                            "\(value) at \(position) of \(length)")
+                    #expect(
+                        Self.escapedIfValid(input) == (valid ? Self.reference(input) : nil),
+                        "\(value) at \(position) of \(length)")
                 }
             }
         }
@@ -127,12 +130,14 @@ import Testing
                 let piece = Array(sequence.prefix(cut))
                 for end in 1...17 where end >= cut {
                     for tail in [0, 1, 9] {
-                        let input = Array(repeating: UInt8(ascii: "b"), count: end - cut) + piece
+                        let input =
+                            Array(repeating: UInt8(ascii: "b"), count: end - cut) + piece
                             + Array(repeating: UInt8(ascii: "\""), count: tail)
                         let whole = cut == sequence.count
                         #expect((String(validating: input, as: UTF8.self) != nil) == whole)
-                        #expect(Self.escapedIfValid(input) == (whole ? Self.reference(input) : nil),
-                                "\(piece) ending at \(end), \(tail) after")
+                        #expect(
+                            Self.escapedIfValid(input) == (whole ? Self.reference(input) : nil),
+                            "\(piece) ending at \(end), \(tail) after")
                     }
                 }
             }
@@ -142,9 +147,11 @@ import Testing
     /// The reader's side: escapes written as `\uXXXX` (surrogate pairs too) and the short forms, at
     /// every alignment, come back as the bytes they stand for.
     @Test func unescapingEveryFormAtEveryPosition() throws {
-        let forms: [(String, [UInt8])] = [("\\\"", [0x22]), ("\\\\", [0x5C]), ("\\/", [0x2F]), ("\\n", [0x0A]), ("\\b", [0x08]),
-                                          ("\\u0041", [0x41]), ("\\u00e9", Array("é".utf8)), ("\\u65E5", Array("日".utf8)),
-                                          ("\\ud83d\\ude00", Array("😀".utf8)), ("\\u2028", Array("\u{2028}".utf8))]
+        let forms: [(String, [UInt8])] = [
+            ("\\\"", [0x22]), ("\\\\", [0x5C]), ("\\/", [0x2F]), ("\\n", [0x0A]), ("\\b", [0x08]),
+            ("\\u0041", [0x41]), ("\\u00e9", Array("é".utf8)), ("\\u65E5", Array("日".utf8)),
+            ("\\ud83d\\ude00", Array("😀".utf8)), ("\\u2028", Array("\u{2028}".utf8))
+        ]
         for (escape, bytes) in forms {
             for length in 0...20 {
                 for position in 0...length {
@@ -177,8 +184,10 @@ import Testing
 
     /// Both ways refuse the same damage at the same column, and the one-pass way appends nothing then.
     @Test func damagedStringsFailAlikeAtTheSameColumn() {
-        let damaged = ["\"abc", "\"ab\\", "\"a\\x\"", "\"a\\u12\"", "\"a\\ud800\"", "\"a\\udc00\"", "\"a\u{01}b\"",
-                       "\"0123456789abcdef\\q\"", "\"0123456789abcdef", "x", ""]
+        let damaged = [
+            "\"abc", "\"ab\\", "\"a\\x\"", "\"a\\u12\"", "\"a\\ud800\"", "\"a\\udc00\"", "\"a\u{01}b\"",
+            "\"0123456789abcdef\\q\"", "\"0123456789abcdef", "x", ""
+        ]
         for text in damaged {
             let bytes = Array(text.utf8)
             bytes.withUnsafeBytes { raw in

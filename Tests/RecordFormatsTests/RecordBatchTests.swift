@@ -6,7 +6,10 @@ import Testing
 @Suite struct RecordBatchTests {
     func decode(_ line: [UInt8], into batch: inout RecordBatch) throws {
         let failure: RecordLineError? = line.withUnsafeBytes { bytes in
-            do throws(RecordLineError) { try EnvelopeDecoder.decode(bytes, into: &batch); return nil } catch { return error }
+            do throws(RecordLineError) {
+                try EnvelopeDecoder.decode(bytes, into: &batch)
+                return nil
+            } catch { return error }
         }
         if let failure { throw failure }
     }
@@ -27,8 +30,9 @@ import Testing
                 // Empty and null differ by the address alone: an empty field must have one.
                 if let key = view.key { #expect(key.baseAddress != nil) }
                 if let value = view.value { #expect(value.baseAddress != nil) }
-                return KafkaRecord(offset: view.offset, timestamp: view.timestamp, timestampType: view.timestampType,
-                                   key: view.key.map { Array($0) }, value: view.value.map { Array($0) }, headers: headers)
+                return KafkaRecord(
+                    offset: view.offset, timestamp: view.timestamp, timestampType: view.timestampType,
+                    key: view.key.map { Array($0) }, value: view.value.map { Array($0) }, headers: headers)
             }
         }
         return (records, views)
@@ -50,12 +54,14 @@ import Testing
 
     @Test func aBadLineLeavesTheBatchAsItWas() throws {
         var random = RecordRandom(state: 5)
-        let first = random.record(), second = random.record()
+        let first = random.record()
+        let second = random.record()
         var batch = RecordBatch()
         try decode(envelopeLine(first), into: &batch)
         let (bytes, headers) = (batch.bytes.count, batch.headers.count)
         // Fails late, after its key, value and a header were appended: bad base64 in the last field.
-        let bad = #"{"ktape":1,"offset":9,"timestamp":1,"timestampType":"CreateTime","key":"k","value":"v","headers":[{"name":"h","value":"x"}],"extra":0,"keyBase64":"@@@@"}"#
+        let bad =
+            #"{"ktape":1,"offset":9,"timestamp":1,"timestampType":"CreateTime","key":"k","value":"v","headers":[{"name":"h","value":"x"}],"extra":0,"keyBase64":"@@@@"}"#
         #expect(throws: RecordLineError.self) {
             try decode(Array(bad.utf8), into: &batch)
         }
@@ -69,9 +75,12 @@ import Testing
 
     @Test func base64FieldsDecodeInPlaceBesideOthers() throws {
         let binary: [UInt8] = [0xFF, 0x00, 0xFE, 0x80, 0x01]
-        let record = KafkaRecord(offset: 3, timestamp: 4, timestampType: .logAppendTime, key: binary, value: [],
-                                 headers: [RecordHeader(name: Array("n".utf8), value: [0xC3]),
-                                           RecordHeader(name: [0xFF, 0x41], value: nil)])
+        let record = KafkaRecord(
+            offset: 3, timestamp: 4, timestampType: .logAppendTime, key: binary, value: [],
+            headers: [
+                RecordHeader(name: Array("n".utf8), value: [0xC3]),
+                RecordHeader(name: [0xFF, 0x41], value: nil)
+            ])
         let line = envelopeLine(record)
         #expect(String(decoding: line, as: UTF8.self).contains("keyBase64"))
         var batch = RecordBatch()

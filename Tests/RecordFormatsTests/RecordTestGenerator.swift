@@ -22,7 +22,7 @@ struct RecordRandom {
         [0x08], [0x0C], [0x01], [0x1F], [0x7F], Array("é".utf8), Array("日本".utf8), Array("😀".utf8),
         Array("\u{2028}".utf8), Array("\u{2029}".utf8), Array("\u{2027}".utf8), [0xE2], [0xE2, 0x80],
         [0xED, 0xA0, 0x80], [0xC0, 0xAF], [0x80], [0xF4, 0x90, 0x80, 0x80], [0xF0, 0x9F, 0x98], Array("/".utf8),
-        Array("{\"a\":[1,2]}".utf8), Array(" ".utf8),
+        Array("{\"a\":[1,2]}".utf8), Array(" ".utf8)
     ]
 
     /// Random bytes: nil sometimes, empty sometimes, else a mix of pieces and raw random bytes.
@@ -40,16 +40,19 @@ struct RecordRandom {
 
     mutating func record() -> KafkaRecord {
         let type = TimestampType.allCases[below(3)]
-        let timestamp: Int64 = type == .notAvailable ? -1
+        let timestamp: Int64 =
+            type == .notAvailable
+            ? -1
             : [0, 1_700_000_000_000, Int64.max, Int64(bitPattern: next() >> 1)][below(4)]
         let offset: Int64 = [0, Int64.max, Int64(below(1_000_000)), Int64(bitPattern: next() >> 1)][below(4)]
         var headers: [RecordHeader] = []
         for _ in 0..<[0, 0, 1, 2, 5][below(5)] {
             headers.append(RecordHeader(name: bytes(maxPieces: 3, nullable: false) ?? [], value: bytes()))
         }
-        if !headers.isEmpty && below(3) == 0 { headers.append(headers[0]) } // a duplicate, kept in place
-        return KafkaRecord(offset: offset, timestamp: timestamp, timestampType: type,
-                           key: bytes(), value: bytes(maxPieces: 40), headers: headers)
+        if !headers.isEmpty && below(3) == 0 { headers.append(headers[0]) }  // a duplicate, kept in place
+        return KafkaRecord(
+            offset: offset, timestamp: timestamp, timestampType: type,
+            key: bytes(), value: bytes(maxPieces: 40), headers: headers)
     }
 }
 

@@ -11,15 +11,18 @@ import RecordFormats
 /// A full backup with the backup engine, then a restore with a rename, compared record by record,
 /// and saved group offsets carried across.
 @Suite struct BackupRoundTripTests {
-    func backup(_ cluster: KafkaMockCluster, store: any ObjectStore, topic: String, flags: [String: String] = [:],
-                groups: ConsumerGroupSelection? = nil) async throws {
+    func backup(
+        _ cluster: KafkaMockCluster, store: any ObjectStore, topic: String, flags: [String: String] = [:],
+        groups: ConsumerGroupSelection? = nil
+    ) async throws {
         var document: [String: JobRawValue] = [
-            "bootstrap-servers": .scalar(cluster.bootstrapServers), "store": .scalar("/unused"), "topics": .list([topic]),
+            "bootstrap-servers": .scalar(cluster.bootstrapServers), "store": .scalar("/unused"), "topics": .list([topic])
         ]
         for (key, value) in flags { document[key] = .scalar(value) }
         let settings = try #require(try JobSpec(document: .flags(document), command: .backup).backup)
-        var request = BackupRequest(job: "round-trip", settings: settings, consumerGroups: groups, kafka: cluster.config,
-                                    store: store, layout: StoreLayout())
+        var request = BackupRequest(
+            job: "round-trip", settings: settings, consumerGroups: groups, kafka: cluster.config,
+            store: store, layout: StoreLayout())
         request.connectTimeout = 2
         request.clusterFactsTimeout = 0.3
         _ = try await BackupEngine.run(request)
@@ -31,8 +34,10 @@ import RecordFormats
         for (partition, list) in records.sorted(by: { $0.key < $1.key }) {
             for record in list {
                 let headers = record.headers.map { KafkaHeader(name: String(decoding: $0.name, as: UTF8.self), value: $0.value) }
-                try producer.produce(KafkaProducerRecord(topic: topic, partition: partition, key: record.key, value: record.value,
-                                                         headers: headers, timestamp: record.timestamp), id: id)
+                try producer.produce(
+                    KafkaProducerRecord(
+                        topic: topic, partition: partition, key: record.key, value: record.value,
+                        headers: headers, timestamp: record.timestamp), id: id)
                 id += 1
             }
         }
@@ -44,8 +49,10 @@ import RecordFormats
         let cluster = try KafkaMockCluster(brokers: 1)
         try cluster.createTopic("live", partitions: 3)
         try cluster.createTopic("copy", partitions: 3)
-        let records: [Int32: [RecordFormats.KafkaRecord]] = [0: awkwardRecords(count: 13, partition: 0), 1: awkwardRecords(count: 6, partition: 1),
-                                                      2: awkwardRecords(count: 9, partition: 2)]
+        let records: [Int32: [RecordFormats.KafkaRecord]] = [
+            0: awkwardRecords(count: 13, partition: 0), 1: awkwardRecords(count: 6, partition: 1),
+            2: awkwardRecords(count: 9, partition: 2)
+        ]
         try produce(cluster, topic: "live", records)
         let admin = try KafkaAdmin(config: cluster.config)
         let live1 = TopicPartition(topic: "live", partition: 1)
@@ -74,14 +81,16 @@ import RecordFormats
         try cluster.createTopic("json-live", partitions: 1)
         try cluster.createTopic("json-copy", partitions: 1)
         let records = (0..<7).map { n in
-            RecordFormats.KafkaRecord(offset: Int64(n), timestamp: 1_700_000_000_000 + Int64(n), timestampType: .createTime,
-                               key: Array("key-\(n)".utf8), value: Array("{\"n\": \(n), \"s\": \"v\(n)\"}".utf8),
-                               headers: [RecordHeader(name: Array("h".utf8), value: Array("x\(n)".utf8))])
+            RecordFormats.KafkaRecord(
+                offset: Int64(n), timestamp: 1_700_000_000_000 + Int64(n), timestampType: .createTime,
+                key: Array("key-\(n)".utf8), value: Array("{\"n\": \(n), \"s\": \"v\(n)\"}".utf8),
+                headers: [RecordHeader(name: Array("h".utf8), value: Array("x\(n)".utf8))])
         }
         try produce(cluster, topic: "json-live", [0: records])
         let store = MemoryStore()
-        try await backup(cluster, store: store, topic: "json-live",
-                         flags: ["format": "confluent-json", "store-keys": "true", "store-headers": "true", "flush-size": "3"])
+        try await backup(
+            cluster, store: store, topic: "json-live",
+            flags: ["format": "confluent-json", "store-keys": "true", "store-headers": "true", "flush-size": "3"])
         var options = mockOptions(cluster)
         options.rename = try RegexRouter(regex: "json-live", replacement: "json-copy")
         let result = try await RestoreEngine(store: store, layout: StoreLayout(), options: options).run()

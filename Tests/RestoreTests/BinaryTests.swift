@@ -22,7 +22,10 @@ import RecordFormats
 
         let refused = try KtapeProcess.run(base)
         #expect(refused.status == 2)
-        #expect(refused.stderr == "ktape: error: target topic orders has 1 partitions, source topic orders has 2; partition p restores into partition p, so the target needs at least 2 (or pass --repartition)\n")
+        #expect(
+            refused.stderr
+                == "ktape: error: target topic orders has 1 partitions, source topic orders has 2; partition p restores into partition p, so the target needs at least 2 (or pass --repartition)\n"
+        )
 
         // The dry run prints the whole plan and the problem, then fails as the run would.
         let dryRefused = try KtapeProcess.run(base + ["--dry-run"])

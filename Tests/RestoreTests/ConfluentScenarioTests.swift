@@ -45,8 +45,9 @@ import RecordFormats
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture()
         let p0 = awkwardRecords(count: 4, partition: 0)
-        try await fixture.writeRun(["source-topic-1": [0: p0, 1: awkwardRecords(count: 4, partition: 1)]],
-                                   partitionCounts: ["source-topic-1": 2])
+        try await fixture.writeRun(
+            ["source-topic-1": [0: p0, 1: awkwardRecords(count: 4, partition: 1)]],
+            partitionCounts: ["source-topic-1": 2])
         try cluster.createTopic("source-topic-1", partitions: 2)
         var options = mockOptions(cluster)
         options.topicRegexList = try TopicRegexList(parsing: "source-topic-1:source-topic-1\\+0\\+.*")

@@ -79,11 +79,12 @@ import RecordFormats
     @Test func objectVanishingFromTheNextPartitionStopsOnlyThere() async throws {
         let cluster = try KafkaMockCluster(brokers: 1)
         let base = MemoryStore()
-        let fixture = StoreFixture(store: HookStore(base: base, onGet: true, when: { $0.contains("/partition=1/") }) {
-            for key in (try? await base.listAll(prefix: "backups/topics/t/partition=1/").map(\.key)) ?? [] {
-                try? await base.delete(key)
-            }
-        })
+        let fixture = StoreFixture(
+            store: HookStore(base: base, onGet: true, when: { $0.contains("/partition=1/") }) {
+                for key in (try? await base.listAll(prefix: "backups/topics/t/partition=1/").map(\.key)) ?? [] {
+                    try? await base.delete(key)
+                }
+            })
         let records = [Int32(0): awkwardRecords(count: 8, partition: 0), 1: awkwardRecords(count: 8, partition: 1)]
         let manifest = try await fixture.writeRun(["t": records], partitionCounts: ["t": 2], perObject: 8)
         try cluster.createTopic("t", partitions: 2)

@@ -26,12 +26,14 @@ import RecordFormats
     }
 
     func report(_ loan: UInt64, _ index: Int, target: Int64?, error: KafkaError? = nil) -> KafkaDeliveryReport {
-        KafkaDeliveryReport(id: DeliveryLedger.id(loan: loan, index: index),
-                            topicPartition: TopicPartition(topic: "t", partition: 0), offset: target, error: error)
+        KafkaDeliveryReport(
+            id: DeliveryLedger.id(loan: loan, index: index),
+            topicPartition: TopicPartition(topic: "t", partition: 0), offset: target, error: error)
     }
 
     @Test func aBatchComesBackOnceAfterItsLastReportAndTheLenderIsDone() {
-        let ledger = DeliveryLedger(), returned = Returned()
+        let ledger = DeliveryLedger()
+        let returned = Returned()
         ledger.onReturn { returned.add($0) }
         ledger.open(destination: 0, nextTargetOffset: 100)
         let loan = ledger.lend(batch(offsets: [10, 11, 12]), destination: 0, base: 0)
@@ -51,7 +53,8 @@ import RecordFormats
     }
 
     @Test func failedReportsEndTheLoanToo() {
-        let ledger = DeliveryLedger(), returned = Returned()
+        let ledger = DeliveryLedger()
+        let returned = Returned()
         ledger.onReturn { returned.add($0) }
         ledger.open(destination: 3, nextTargetOffset: 0)
         // A loan from the middle of a batch: ids count from its base.
@@ -66,7 +69,8 @@ import RecordFormats
     }
 
     @Test func aLoanWithNothingQueuedComesBackAtOnce() {
-        let ledger = DeliveryLedger(), returned = Returned()
+        let ledger = DeliveryLedger()
+        let returned = Returned()
         ledger.onReturn { returned.add($0) }
         let loan = ledger.lend(batch(offsets: [1]), destination: 0, base: 0)
         ledger.endLending(loan, queued: 0)

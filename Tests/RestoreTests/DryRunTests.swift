@@ -13,7 +13,9 @@ import RecordFormats
     func setUp(targetPartitions: Int32? = 3, recordTimes: Bool = false) async throws -> (KafkaMockCluster, StoreFixture) {
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture()
-        let records = (0..<Int32(3)).reduce(into: [Int32: [RecordFormats.KafkaRecord]]()) { $0[$1] = awkwardRecords(count: 5, partition: $1) }
+        let records = (0..<Int32(3)).reduce(into: [Int32: [RecordFormats.KafkaRecord]]()) {
+            $0[$1] = awkwardRecords(count: 5, partition: $1)
+        }
         try await fixture.writeRun(["orders": records], partitionCounts: ["orders": 3], recordTimes: recordTimes)
         if let targetPartitions { try cluster.createTopic("orders", partitions: targetPartitions) }
         return (cluster, fixture)
@@ -29,8 +31,10 @@ import RecordFormats
     /// 1's first object straddles its end. Without record times in the manifest all 6 objects are
     /// read to count; with them, the planner leaves out the 3 wholly outside and only the straddling
     /// one is read.
-    @Test(arguments: [(false, 6, "3 of 3 partitions, 6 objects, 7 records", [Int64(5), 2, 0]),
-                      (true, 1, "2 of 3 partitions, 3 objects, 7 records", [5, 2])])
+    @Test(arguments: [
+        (false, 6, "3 of 3 partitions, 6 objects, 7 records", [Int64(5), 2, 0]),
+        (true, 1, "2 of 3 partitions, 3 objects, 7 records", [5, 2])
+    ])
     func timeRangeCountsWhatTheRunProduces(recordTimes: Bool, objectsRead: Int, line: String, counts: [Int64]) async throws {
         let (cluster, fixture) = try await setUp(recordTimes: recordTimes)
         var options = mockOptions(cluster)
@@ -66,7 +70,10 @@ import RecordFormats
         try producer.produce(KafkaProducerRecord(topic: "orders", partition: 1, key: nil, value: Array("stray".utf8)), id: 0)
         try producer.flush(timeoutMilliseconds: 30_000)
         let written = try await restore(fixture, dry(mockOptions(cluster)))
-        #expect(written.plan.problems == ["target topic orders holds 16 records since this restore began, more than the 15 it restores; another producer wrote into it (a run would stop there)"])
+        #expect(
+            written.plan.problems == [
+                "target topic orders holds 16 records since this restore began, more than the 15 it restores; another producer wrote into it (a run would stop there)"
+            ])
 
         // Settings the state was not written with: the rerun would refuse, so the dry run says it.
         var other = mockOptions(cluster)
@@ -79,16 +86,20 @@ import RecordFormats
     /// Each topic's check runs: every refusal is in the plan, and a run names them all in one line.
     @Test func everyTopicsProblemIsFoundAtOnce() async throws {
         let (cluster, fixture) = try await setUp(targetPartitions: 2)
-        try await fixture.writeRun(["payments": [0: awkwardRecords(count: 2, partition: 0)],
-                                    "refunds": [0: awkwardRecords(count: 2, partition: 0), 1: awkwardRecords(count: 2, partition: 1)]],
-                                   partitionCounts: ["payments": 1, "refunds": 2])
+        try await fixture.writeRun(
+            [
+                "payments": [0: awkwardRecords(count: 2, partition: 0)],
+                "refunds": [0: awkwardRecords(count: 2, partition: 0), 1: awkwardRecords(count: 2, partition: 1)]
+            ],
+            partitionCounts: ["payments": 1, "refunds": 2])
         try cluster.createTopic("refunds", partitions: 1)
         let result = try await restore(fixture, dry(mockOptions(cluster)))
-        #expect(result.plan.problems == [
-            "target topic orders has 2 partitions, source topic orders has 3; partition p restores into partition p, so the target needs at least 3 (or pass --repartition)",
-            "target topic payments does not exist (source payments has 1 partitions); create it or pass --create-topics",
-            "target topic refunds has 1 partitions, source topic refunds has 2; partition p restores into partition p, so the target needs at least 2 (or pass --repartition)",
-        ])
+        #expect(
+            result.plan.problems == [
+                "target topic orders has 2 partitions, source topic orders has 3; partition p restores into partition p, so the target needs at least 3 (or pass --repartition)",
+                "target topic payments does not exist (source payments has 1 partitions); create it or pass --create-topics",
+                "target topic refunds has 1 partitions, source topic refunds has 2; partition p restores into partition p, so the target needs at least 2 (or pass --repartition)"
+            ])
         #expect(result.summary.problems == result.plan.problems)
         #expect(result.plan.text.components(separatedBy: "\n").filter { $0.hasPrefix("  problem: ") }.count == 3)
         #expect(result.plan.text.contains("orders → orders: 3 of 3 partitions"))

@@ -40,8 +40,9 @@ import RecordFormats
         let store = CountingStore()
         let fixture = StoreFixture(store: store)
         let all = (0..<4).map { awkwardRecords(count: 6, partition: Int32($0)) }
-        try await fixture.writeRun(["t": Dictionary(uniqueKeysWithValues: (0..<4).map { (Int32($0), Array(all[$0].prefix(4))) })],
-                                   partitionCounts: ["t": 4], perObject: 2)
+        try await fixture.writeRun(
+            ["t": Dictionary(uniqueKeysWithValues: (0..<4).map { (Int32($0), Array(all[$0].prefix(4))) })],
+            partitionCounts: ["t": 4], perObject: 2)
         try cluster.createTopic("t", partitions: 4)
         var options = mockOptions(cluster)
         options.stateDirectory = nil

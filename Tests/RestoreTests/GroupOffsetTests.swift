@@ -29,7 +29,7 @@ import RecordFormats
 
         var options = mockOptions(cluster)
         options.rename = try RegexRouter(regex: "src", replacement: "dst")
-        options.fromTime = records[3].timestamp // restores source offsets 6…18
+        options.fromTime = records[3].timestamp  // restores source offsets 6…18
         options.consumerGroups = .regex(try WholeNameRegex("g-.*"))
         let result = try await restore(fixture, options)
         #expect(result.summary.producedRecords == 7)
@@ -57,16 +57,18 @@ import RecordFormats
         // Five records at offsets 10, 11, 12, 18, 19 in one object: its manifest says 10…19, 5 records.
         let offsets: [Int64] = [10, 11, 12, 18, 19]
         let records = offsets.map { offset in
-            RecordFormats.KafkaRecord(offset: offset, timestamp: -1, timestampType: .notAvailable, key: nil,
-                               value: Array("{\"o\":\(offset)}".utf8))
+            RecordFormats.KafkaRecord(
+                offset: offset, timestamp: -1, timestampType: .notAvailable, key: nil,
+                value: Array("{\"o\":\(offset)}".utf8))
         }
         // Records certainly before each group offset: 11 → 1 (offset 10), 15 → 1 (the other four fit in
         // 15…19), 19 → 4 (only the last must be at 19), 20 → all 5, 10 → none.
         let saved = [("g-first", 11), ("g-mid", 15), ("g-late", 19), ("g-after", 20), ("g-start", 10)].map {
             ManifestGroupOffset(group: $0.0, topic: "src", partition: 0, offset: Int64($0.1))
         }
-        try await fixture.writeRun(["src": [0: records]], partitionCounts: ["src": 1], perObject: 5,
-                                   format: .confluentJSON, groupOffsets: saved)
+        try await fixture.writeRun(
+            ["src": [0: records]], partitionCounts: ["src": 1], perObject: 5,
+            format: .confluentJSON, groupOffsets: saved)
         try cluster.createTopic("dst", partitions: 1)
         var options = mockOptions(cluster)
         options.rename = try RegexRouter(regex: "src", replacement: "dst")

@@ -13,16 +13,21 @@ import Testing
         var partitions: [TopicPartition: [SourceObject]] = [:]
         for topic in topics.keys {
             let name = try ObjectKey(topic: topic, partition: 0, startOffset: 0, kind: ObjectFileKind(.envelope))
-            partitions[TopicPartition(topic, 0)] = [SourceObject(key: layout.key(for: name), listed: ListedObjectKey(defaultLayout: name), manifest: nil, listedBytes: 10)]
+            partitions[TopicPartition(topic, 0)] = [
+                SourceObject(key: layout.key(for: name), listed: ListedObjectKey(defaultLayout: name), manifest: nil, listedBytes: 10)
+            ]
         }
-        return SourceCatalog(partitions: partitions,
-                             topics: Dictionary(uniqueKeysWithValues: topics.map { ($0.key, ManifestTopic(name: $0.key, partitionCount: 1, timestampType: $0.value)) }),
-                             groupOffsets: [], runs: [RunID(rawValue: "r1")], problems: [], warnings: [])
+        return SourceCatalog(
+            partitions: partitions,
+            topics: Dictionary(
+                uniqueKeysWithValues: topics.map { ($0.key, ManifestTopic(name: $0.key, partitionCount: 1, timestampType: $0.value)) }),
+            groupOffsets: [], runs: [RunID(rawValue: "r1")], problems: [], warnings: [])
     }
 
     @Test func schemasTopicGoesFirstAndLogAppendTimeWarns() throws {
-        let plan = try RestorePlanner.plan(try catalog(["a": .createTime, "_schemas": .createTime, "logs": .logAppendTime]),
-                                           options: RestoreOptions(kafka: KafkaConfig(bootstrapServers: "127.0.0.1:1")))
+        let plan = try RestorePlanner.plan(
+            try catalog(["a": .createTime, "_schemas": .createTime, "logs": .logAppendTime]),
+            options: RestoreOptions(kafka: KafkaConfig(bootstrapServers: "127.0.0.1:1")))
         #expect(plan.topics.map(\.sourceTopic) == ["_schemas", "a", "logs"])
         #expect(plan.warnings == ["topic logs used LogAppendTime; its records keep their original timestamps as CreateTime"])
     }
@@ -72,9 +77,12 @@ import Testing
     @Test func emptyStoreIsInvalidInput() async throws {
         let store = MemoryStore(name: "memory://empty")
         try await store.put("elsewhere/x.json", body: [])
-        let engine = RestoreEngine(store: store, layout: StoreLayout(), options: RestoreOptions(kafka: KafkaConfig(bootstrapServers: "127.0.0.1:1")))
+        let engine = RestoreEngine(
+            store: store, layout: StoreLayout(), options: RestoreOptions(kafka: KafkaConfig(bootstrapServers: "127.0.0.1:1")))
         let error = await #expect(throws: RunFailure.self) { try await engine.run().summary.line }
         #expect(error?.isInvalidInput == true)
-        #expect(error?.message == "memory://empty holds neither manifests (_ktape/runs/) nor data objects (topics/); check --store and --topics-dir")
+        #expect(
+            error?.message
+                == "memory://empty holds neither manifests (_ktape/runs/) nor data objects (topics/); check --store and --topics-dir")
     }
 }

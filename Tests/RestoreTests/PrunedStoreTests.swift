@@ -15,7 +15,9 @@ import RecordFormats
     func setup() async throws -> (KafkaMockCluster, StoreFixture, [Int32: [RecordFormats.KafkaRecord]], RunManifest) {
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture()
-        let records: [Int32: [RecordFormats.KafkaRecord]] = [0: awkwardRecords(count: 20, partition: 0), 1: awkwardRecords(count: 15, partition: 1)]
+        let records: [Int32: [RecordFormats.KafkaRecord]] = [
+            0: awkwardRecords(count: 20, partition: 0), 1: awkwardRecords(count: 15, partition: 1)
+        ]
         let manifest = try await fixture.writeRun(["events": records], partitionCounts: ["events": 2], perObject: 5)
         try cluster.createTopic("events", partitions: 2)
         return (cluster, fixture, records, manifest)
@@ -28,9 +30,13 @@ import RecordFormats
     @Test func aPrunedStoreRestoresWhatRemains() async throws {
         let (cluster, fixture, records, manifest) = try await setup()
         let pruned = first(2, of: manifest, partition: 0)
-        try await PrunedStateKeeper.record([PrunedState.Partition(topic: "events", partition: 0, firstOffset: 10, prunedAt: Date(),
-                                                                  pruneId: "p", objects: 2, records: 10, bytes: 0)],
-                                           store: fixture.store, layout: fixture.layout)
+        try await PrunedStateKeeper.record(
+            [
+                PrunedState.Partition(
+                    topic: "events", partition: 0, firstOffset: 10, prunedAt: Date(),
+                    pruneId: "p", objects: 2, records: 10, bytes: 0)
+            ],
+            store: fixture.store, layout: fixture.layout)
         for object in pruned { try await fixture.store.delete(object.key) }
         let result = try await restore(fixture, mockOptions(cluster))
         #expect(result.summary.producedRecords == 25)

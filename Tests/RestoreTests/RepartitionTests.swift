@@ -18,9 +18,10 @@ import RecordFormats
             let key: [UInt8]? = i % 5 == 4 ? nil : Array("key-\(i % 30)".utf8)
             let p = key.map { KafkaKeyPartitioner.murmur2($0, partitionCount: partitions) } ?? Int32(i) % partitions
             let offset = Int64(byPartition[p]?.count ?? 0)
-            byPartition[p, default: []].append(RecordFormats.KafkaRecord(
-                offset: offset, timestamp: 1_700_000_000_000 + Int64(i), timestampType: .createTime,
-                key: key, value: Array("record-\(i)".utf8)))
+            byPartition[p, default: []].append(
+                RecordFormats.KafkaRecord(
+                    offset: offset, timestamp: 1_700_000_000_000 + Int64(i), timestampType: .createTime,
+                    key: key, value: Array("record-\(i)".utf8)))
         }
         return byPartition
     }
@@ -41,7 +42,8 @@ import RecordFormats
                 if expected != p { problems.append("key \(String(decoding: key, as: UTF8.self)) is in partition \(p), not \(expected)") }
             }
         }
-        var sourceOrder: [[UInt8]: [[UInt8]]] = [:], targetOrder: [[UInt8]: [[UInt8]]] = [:]
+        var sourceOrder: [[UInt8]: [[UInt8]]] = [:]
+        var targetOrder: [[UInt8]: [[UInt8]]] = [:]
         for p in source.keys.sorted() {
             for record in source[p] ?? [] { if let key = record.key { sourceOrder[key, default: []].append(record.value ?? []) } }
         }
@@ -53,7 +55,8 @@ import RecordFormats
     }
 
     func setUp(from sourcePartitions: Int32, to targetPartitions: Int32) async throws
-        -> (KafkaMockCluster, StoreFixture, [Int32: [RecordFormats.KafkaRecord]], RestoreOptions) {
+        -> (KafkaMockCluster, StoreFixture, [Int32: [RecordFormats.KafkaRecord]], RestoreOptions)
+    {
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture()
         let records = Self.source(partitions: sourcePartitions)
@@ -138,8 +141,11 @@ import RecordFormats
 
     @Test func unkeyedRecordsStickToAPartitionFor16KiBThenMoveOn() {
         // 1 KiB values: 16 to a partition, then the next one, around and around.
-        let records = (0..<100).map { RecordFormats.KafkaRecord(offset: Int64($0), timestamp: 0, timestampType: .createTime, key: nil,
-                                                          value: [UInt8](repeating: 7, count: 1024)) }
+        let records = (0..<100).map {
+            RecordFormats.KafkaRecord(
+                offset: Int64($0), timestamp: 0, timestampType: .createTime, key: nil,
+                value: [UInt8](repeating: 7, count: 1024))
+        }
         let partitions = route(records, partitions: 3)
         #expect(partitions == (0..<100).map { Int32($0 / 16 % 3) })
         #expect(route(records, partitions: 3) == partitions)
@@ -147,8 +153,11 @@ import RecordFormats
 
     @Test func keyedRecordsGoWhereTheirKeyHashesAndAnEmptyKeyIsAKey() {
         let keys: [[UInt8]?] = [Array("a".utf8), [], nil, Array("a".utf8)]
-        let records = keys.enumerated().map { RecordFormats.KafkaRecord(offset: Int64($0.offset), timestamp: 0, timestampType: .createTime,
-                                                                  key: $0.element, value: [1]) }
+        let records = keys.enumerated().map {
+            RecordFormats.KafkaRecord(
+                offset: Int64($0.offset), timestamp: 0, timestampType: .createTime,
+                key: $0.element, value: [1])
+        }
         let partitions = route(records, partitions: 7)
         #expect(partitions[0] == KafkaKeyPartitioner.murmur2(Array("a".utf8), partitionCount: 7))
         #expect(partitions[1] == KafkaKeyPartitioner.murmur2([], partitionCount: 7))

@@ -11,8 +11,9 @@ import Testing
     @Test func resumeStateTakesItsTimesFromTheInjectedClock() async throws {
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture(store: MemoryStore(name: "memory://fixture"))
-        try await fixture.writeRun(["events": [0: awkwardRecords(count: 20, partition: 0), 1: awkwardRecords(count: 9, partition: 1)]],
-                                   partitionCounts: ["events": 2], perObject: 5)
+        try await fixture.writeRun(
+            ["events": [0: awkwardRecords(count: 20, partition: 0), 1: awkwardRecords(count: 9, partition: 1)]],
+            partitionCounts: ["events": 2], perObject: 5)
         try cluster.createTopic("events", partitions: 2)
         // Ten years ahead: no real clock says so.
         let shift: TimeInterval = 10 * 365 * 86_400

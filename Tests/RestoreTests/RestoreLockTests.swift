@@ -14,7 +14,9 @@ import RecordFormats
     func setup(store: any ObjectStore) async throws -> (KafkaMockCluster, StoreFixture, [Int32: [RecordFormats.KafkaRecord]]) {
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture(store: store)
-        let records: [Int32: [RecordFormats.KafkaRecord]] = [0: awkwardRecords(count: 30, partition: 0), 1: awkwardRecords(count: 25, partition: 1)]
+        let records: [Int32: [RecordFormats.KafkaRecord]] = [
+            0: awkwardRecords(count: 30, partition: 0), 1: awkwardRecords(count: 25, partition: 1)
+        ]
         try await fixture.writeRun(["events": records], partitionCounts: ["events": 2], perObject: 2)
         try cluster.createTopic("events", partitions: 2)
         return (cluster, fixture, records)
@@ -58,9 +60,12 @@ import RecordFormats
         var options = mockOptions(cluster)
         let lockKey = fixture.layout.restoreLockKey(targetCluster: options.targetCluster)
         let now = Date()
-        let other = LeaseTable(leases: [LeaseTable.Lease(runId: "other", command: "restore", job: nil, holder: "otherhost pid 3",
-                                                         claims: [LeaseTable.Claim(topic: "payments")], acquiredAt: now,
-                                                         expiresAt: now.addingTimeInterval(600))])
+        let other = LeaseTable(leases: [
+            LeaseTable.Lease(
+                runId: "other", command: "restore", job: nil, holder: "otherhost pid 3",
+                claims: [LeaseTable.Claim(topic: "payments")], acquiredAt: now,
+                expiresAt: now.addingTimeInterval(600))
+        ])
         try await fixture.store.put(lockKey, body: Array(try other.encoded()))
         options.holder = "thishost pid 4"
         let result = try await restore(fixture, options)
@@ -76,9 +81,12 @@ import RecordFormats
         options.stateDirectory = directory
         let key = StoreLayout().restoreLockKey(targetCluster: options.targetCluster)
         let now = Date()
-        let held = LeaseTable(leases: [LeaseTable.Lease(runId: "held", command: "restore", job: "j", holder: "otherhost pid 5",
-                                                        claims: [LeaseTable.Claim(topic: "events")], acquiredAt: now,
-                                                        expiresAt: now.addingTimeInterval(600))])
+        let held = LeaseTable(leases: [
+            LeaseTable.Lease(
+                runId: "held", command: "restore", job: "j", holder: "otherhost pid 5",
+                claims: [LeaseTable.Claim(topic: "events")], acquiredAt: now,
+                expiresAt: now.addingTimeInterval(600))
+        ])
         try await LocalDirectoryStore(root: directory).put(key, body: Array(try held.encoded()))
         let error = await #expect(throws: RunFailure.self) { try await restore(fixture, options) }
         #expect(error?.message.contains("restore of job j by otherhost pid 5") == true, "\(error?.message ?? "")")

@@ -18,22 +18,27 @@ final class StoreFixture: @unchecked Sendable {
     private(set) var runs: [RunID] = []
     private var runCounter = 0
 
-    init(store: any ObjectStore = MemoryStore(name: "memory://fixture"),
-         layout: StoreLayout = StoreLayout(prefix: "backups", topicsDir: "topics")) {
+    init(
+        store: any ObjectStore = MemoryStore(name: "memory://fixture"),
+        layout: StoreLayout = StoreLayout(prefix: "backups", topicsDir: "topics")
+    ) {
         self.store = store
         self.layout = layout
     }
 
     /// Writes one run: `records[topic][partition]` split into objects of `perObject` records, and its manifest.
     @discardableResult
-    func writeRun(_ records: [String: [Int32: [RecordFormats.KafkaRecord]]], partitionCounts: [String: Int32],
-                  perObject: Int = 3, gzip: Bool = false, format: StoreFormat = .envelope,
-                  groupOffsets: [ManifestGroupOffset] = [],
-                  timestampTypes: [String: TopicTimestampType] = [:],
-                  configs: [String: [String: String]] = [:], recordTimes: Bool = true) async throws -> RunManifest {
+    func writeRun(
+        _ records: [String: [Int32: [RecordFormats.KafkaRecord]]], partitionCounts: [String: Int32],
+        perObject: Int = 3, gzip: Bool = false, format: StoreFormat = .envelope,
+        groupOffsets: [ManifestGroupOffset] = [],
+        timestampTypes: [String: TopicTimestampType] = [:],
+        configs: [String: [String: String]] = [:], recordTimes: Bool = true
+    ) async throws -> RunManifest {
         runCounter += 1
-        let runId = RunID(startedAt: Date(timeIntervalSince1970: 1_800_000_000 + Double(runCounter)), shard: "all",
-                          randomSuffix: UInt32(runCounter))
+        let runId = RunID(
+            startedAt: Date(timeIntervalSince1970: 1_800_000_000 + Double(runCounter)), shard: "all",
+            randomSuffix: UInt32(runCounter))
         var objects: [ManifestObject] = []
         var partitions: [ManifestPartition] = []
         for (topic, byPartition) in records.sorted(by: { $0.key < $1.key }) {
@@ -48,37 +53,48 @@ final class StoreFixture: @unchecked Sendable {
                     var body: [UInt8] = []
                     var json = ConfluentJSONCodec()
                     for record in slice {
-                        if format == .envelope { EnvelopeEncoder.append(record, to: &body) } else { try json.appendLine(value: record.value, to: &body) }
+                        if format == .envelope {
+                            EnvelopeEncoder.append(record, to: &body)
+                        } else {
+                            try json.appendLine(value: record.value, to: &body)
+                        }
                     }
                     if gzip { body = try gzipped(body) }
                     let key = layout.key(for: name)
                     try await store.put(key, body: body)
-                    objects.append(ManifestObject(key: key, topic: topic, partition: partition,
-                                                  firstOffset: slice[0].offset, lastOffset: slice.last!.offset,
-                                                  spanStart: spanStart, spanEnd: spanEnd,
-                                                  recordCount: Int64(slice.count), byteSize: Int64(body.count),
-                                                  sha256: Digest.hex(Digest.sha256(body)),
-                                                  minTimestamp: recordTimes ? slice.map(\.timestamp).min() : nil,
-                                                  maxTimestamp: recordTimes ? slice.map(\.timestamp).max() : nil))
+                    objects.append(
+                        ManifestObject(
+                            key: key, topic: topic, partition: partition,
+                            firstOffset: slice[0].offset, lastOffset: slice.last!.offset,
+                            spanStart: spanStart, spanEnd: spanEnd,
+                            recordCount: Int64(slice.count), byteSize: Int64(body.count),
+                            sha256: Digest.hex(Digest.sha256(body)),
+                            minTimestamp: recordTimes ? slice.map(\.timestamp).min() : nil,
+                            maxTimestamp: recordTimes ? slice.map(\.timestamp).max() : nil))
                     spanStart = spanEnd
                 }
                 let previousEnd = previousEnds[TopicPartition(topic, partition)] ?? list[0].offset
                 let end = list.last!.offset + 1
                 previousEnds[TopicPartition(topic, partition)] = end
-                partitions.append(ManifestPartition(topic: topic, partition: partition, startOffset: previousEnd,
-                                                    endOffset: end, endOffsetAtStart: end))
+                partitions.append(
+                    ManifestPartition(
+                        topic: topic, partition: partition, startOffset: previousEnd,
+                        endOffset: end, endOffsetAtStart: end))
             }
         }
         let topics = partitionCounts.sorted(by: { $0.key < $1.key }).map {
-            ManifestTopic(name: $0.key, partitionCount: $0.value, configs: configs[$0.key] ?? [:],
-                          timestampType: timestampTypes[$0.key] ?? .createTime)
+            ManifestTopic(
+                name: $0.key, partitionCount: $0.value, configs: configs[$0.key] ?? [:],
+                timestampType: timestampTypes[$0.key] ?? .createTime)
         }
-        let manifest = RunManifest(runId: runId, previousRunId: runs.last, job: "test", shard: "all",
-                                   startedAt: Date(), finishedAt: Date(),
-                                   store: ManifestStoreSettings(topicsDir: layout.topicsDir, format: format,
-                                                                compression: gzip ? .gzip : .none),
-                                   configHash: "test", topics: topics, partitions: partitions, objects: objects,
-                                   consumerGroupOffsets: groupOffsets)
+        let manifest = RunManifest(
+            runId: runId, previousRunId: runs.last, job: "test", shard: "all",
+            startedAt: Date(), finishedAt: Date(),
+            store: ManifestStoreSettings(
+                topicsDir: layout.topicsDir, format: format,
+                compression: gzip ? .gzip : .none),
+            configHash: "test", topics: topics, partitions: partitions, objects: objects,
+            consumerGroupOffsets: groupOffsets)
         try await store.put(layout.runManifestKey(runId), body: Array(try manifest.encoded(layout: layout)))
         runs.append(runId)
         return manifest
@@ -93,16 +109,25 @@ func awkwardRecords(count: Int, partition: Int32, firstOffset: Int64 = 0, salt: 
     (0..<count).map { i in
         let offset = firstOffset + Int64(i)
         let key: [UInt8]? = i % 5 == 1 ? nil : i % 5 == 2 ? [] : Array("k\(salt)-\(partition)-\(i)".utf8)
-        let value: [UInt8]? = i % 7 == 3 ? nil : i % 7 == 4 ? [] : i % 7 == 5 ? [0xFF, 0x00, 0xC3, UInt8(i & 0xFF)]
-            : Array("{\"p\":\(partition),\"i\":\(i)}".utf8)
+        let value: [UInt8]? =
+            i % 7 == 3
+            ? nil
+            : i % 7 == 4
+                ? []
+                : i % 7 == 5
+                    ? [0xFF, 0x00, 0xC3, UInt8(i & 0xFF)]
+                    : Array("{\"p\":\(partition),\"i\":\(i)}".utf8)
         var headers: [RecordHeader] = []
         if i % 3 == 0 {
-            headers = [RecordHeader(name: Array("h".utf8), value: Array("1".utf8)),
-                       RecordHeader(name: Array("h".utf8), value: nil),
-                       RecordHeader(name: Array("bin".utf8), value: [0x00, 0xFE])]
+            headers = [
+                RecordHeader(name: Array("h".utf8), value: Array("1".utf8)),
+                RecordHeader(name: Array("h".utf8), value: nil),
+                RecordHeader(name: Array("bin".utf8), value: [0x00, 0xFE])
+            ]
         }
-        return RecordFormats.KafkaRecord(offset: offset, timestamp: 1_700_000_000_000 + Int64(partition) * 100_000 + Int64(i),
-                                  timestampType: .createTime, key: key, value: value, headers: headers)
+        return RecordFormats.KafkaRecord(
+            offset: offset, timestamp: 1_700_000_000_000 + Int64(partition) * 100_000 + Int64(i),
+            timestampType: .createTime, key: key, value: value, headers: headers)
     }
 }
 
@@ -147,8 +172,10 @@ func differences(expected: [RecordFormats.KafkaRecord], got: [ConsumedRecord]) -
 /// `SimulatedKill`) once that many records were handed to the producer and landed.
 @discardableResult
 func restore(_ fixture: StoreFixture, _ options: RestoreOptions, killedAfter records: Int? = nil) async throws -> RestoreResult {
-    try await RestoreEngine(store: fixture.store, layout: fixture.layout, options: options,
-                            observer: records.map { KillAfter(records: $0) }).run()
+    try await RestoreEngine(
+        store: fixture.store, layout: fixture.layout, options: options,
+        observer: records.map { KillAfter(records: $0) }
+    ).run()
 }
 
 /// Thrown by `KillAfter`: the restore ended as if its process were killed.

@@ -18,7 +18,8 @@ import RecordFormats
     /// A store holding `source()` as topic `events` in objects of 5 records, and a cluster whose
     /// `events` topic has its 3 partitions, empty.
     func eventsSetup(store: any ObjectStore = MemoryStore(name: "memory://fixture"), perObject: Int = 5)
-        async throws -> (cluster: KafkaMockCluster, fixture: StoreFixture, records: [Int32: [RecordFormats.KafkaRecord]]) {
+        async throws -> (cluster: KafkaMockCluster, fixture: StoreFixture, records: [Int32: [RecordFormats.KafkaRecord]])
+    {
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture(store: store)
         let records = source()
@@ -63,13 +64,17 @@ import RecordFormats
         let first = try await restore(fixture, options)
         #expect(first.summary.producedRecords == Int64(records.values.reduce(0) { $0 + $1.count }))
         let key = fixture.layout.restoreStateKey(targetCluster: options.targetCluster, topic: "events")
-        #expect(try await fixture.store.listAll(prefix: fixture.layout.restoreStateFolder(targetCluster: options.targetCluster)).map(\.key) == [key])
+        #expect(
+            try await fixture.store.listAll(prefix: fixture.layout.restoreStateFolder(targetCluster: options.targetCluster)).map(\.key) == [
+                key
+            ])
         let written = try await fixture.store.get(key)
         let progress = try RestoreProgress.decode(Data(written), name: key)
         #expect(progress.targetTopic == "events")
         #expect(progress.partitions.map(\.partition) == Array(0..<partitions))
         for state in progress.partitions {
-            let p = state.partition, count = Int64(records[p]?.count ?? 0)
+            let p = state.partition
+            let count = Int64(records[p]?.count ?? 0)
             #expect(state.deliveredRecords == count && state.plannedRecords == count, "partition \(p)")
             #expect(state.nextSourceOffset == (records[p]?.last?.offset ?? -1) + 1, "partition \(p)")
             #expect(state.sourceTopic == "events" && state.baseTargetOffset == 0, "partition \(p)")
@@ -101,9 +106,12 @@ import RecordFormats
         for p: Int32 in 0..<3 {
             #expect(differences(expected: records[p] ?? [], got: got[p] ?? []) == [], "partition \(p)")
         }
-        let left = try await fixture.store.listAll(prefix: fixture.layout.restoreStateFolder(targetCluster: options.targetCluster)).map(\.key)
+        let left = try await fixture.store.listAll(prefix: fixture.layout.restoreStateFolder(targetCluster: options.targetCluster)).map(
+            \.key)
         #expect(Set(left) == [key, otherKey])
-        #expect(try RestoreProgress.decode(Data(try await fixture.store.get(key)), name: key).partitions.map(\.deliveredRecords) == [40, 33, 27])
+        #expect(
+            try RestoreProgress.decode(Data(try await fixture.store.get(key)), name: key).partitions.map(\.deliveredRecords) == [40, 33, 27]
+        )
     }
 
     /// Saved states of partitions a restore does not plan (here one the topic's document lists
@@ -122,9 +130,10 @@ import RecordFormats
         let key = fixture.layout.restoreStateKey(targetCluster: killed.targetCluster, topic: "events")
         #expect(key.hasPrefix(slow.slowPrefix))
         var document = try RestoreProgress.decode(Data(try await fixture.store.get(key)), name: key)
-        let elsewhere = RestoreProgress.Partition(partition: 9, sourceTopic: "events", nextSourceOffset: 5, configHash: "x",
-                                                  baseTargetOffset: 2, deliveredRecords: 3, plannedRecords: 4,
-                                                  updatedAt: Date(timeIntervalSince1970: 1_795_000_000))
+        let elsewhere = RestoreProgress.Partition(
+            partition: 9, sourceTopic: "events", nextSourceOffset: 5, configHash: "x",
+            baseTargetOffset: 2, deliveredRecords: 3, plannedRecords: 4,
+            updatedAt: Date(timeIntervalSince1970: 1_795_000_000))
         document.partitions.append(elsewhere)
         try await slow.base.put(key, body: Array(try document.encoded()))
         try await Task.sleep(for: .milliseconds(300))
@@ -153,7 +162,9 @@ import RecordFormats
         #expect(error?.message.contains("events/0") == true)
         #expect(error?.message.contains("another producer") == true)
         let key = fixture.layout.restoreStateKey(targetCluster: mockOptions(cluster).targetCluster, topic: "events")
-        #expect(error?.message.hasSuffix("To restore it again, remove partition 0's entry from \(key) (or the file, to restore all of events again)") == true)
+        #expect(
+            error?.message.hasSuffix(
+                "To restore it again, remove partition 0's entry from \(key) (or the file, to restore all of events again)") == true)
     }
 
     /// A damaged state document stops the restore before anything is produced, naming it.

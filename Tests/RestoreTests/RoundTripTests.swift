@@ -47,8 +47,9 @@ import RecordFormats
                 state = state &* 6364136223846793005 &+ 1442695040888963407
                 return Array("0123456789abcdef".utf8)[Int(state >> 60)]
             }
-            return RecordFormats.KafkaRecord(offset: Int64(n), timestamp: 1_700_000_000_000 + Int64(n), timestampType: .createTime,
-                                      key: Array("k\(n)".utf8), value: [UInt8](repeating: 0x61, count: 3500) + random)
+            return RecordFormats.KafkaRecord(
+                offset: Int64(n), timestamp: 1_700_000_000_000 + Int64(n), timestampType: .createTime,
+                key: Array("k\(n)".utf8), value: [UInt8](repeating: 0x61, count: 3500) + random)
         }
         let manifest = try await fixture.writeRun(["bulk": [0: records]], partitionCounts: ["bulk": 1], perObject: 1100, gzip: true)
         let object = try #require(manifest.objects.first)

@@ -17,7 +17,9 @@ import RecordFormats
         let server = try await S3TestServer.shared.value
         let fixture = StoreFixture(store: try await server.freshStore())
         let cluster = try KafkaMockCluster(brokers: 1)
-        let records: [Int32: [RecordFormats.KafkaRecord]] = [0: awkwardRecords(count: 30, partition: 0), 1: awkwardRecords(count: 20, partition: 1)]
+        let records: [Int32: [RecordFormats.KafkaRecord]] = [
+            0: awkwardRecords(count: 30, partition: 0), 1: awkwardRecords(count: 20, partition: 1)
+        ]
         try await fixture.writeRun(["events": records], partitionCounts: ["events": 2], perObject: 4)
         try cluster.createTopic("events", partitions: 2)
         let options = mockOptions(cluster)

@@ -14,8 +14,10 @@ import Testing
         (records ?? []).map { String(decoding: $0.value ?? [], as: UTF8.self) }
     }
 
-    func restore(_ store: MemoryStore, topics: [String: Int32], topicsDir: String = "topics",
-                 _ adjust: (inout RestoreOptions) throws -> Void = { _ in }) async throws -> (KafkaMockCluster, RestoreResult) {
+    func restore(
+        _ store: MemoryStore, topics: [String: Int32], topicsDir: String = "topics",
+        _ adjust: (inout RestoreOptions) throws -> Void = { _ in }
+    ) async throws -> (KafkaMockCluster, RestoreResult) {
         let cluster = try KafkaMockCluster(brokers: 1)
         for (topic, partitions) in topics { try cluster.createTopic(topic, partitions: partitions) }
         var options = mockOptions(cluster)
@@ -39,7 +41,8 @@ import Testing
         #expect(values(got[0]) == ["\"a\"", "\"b\"", "\"c\"", "\"d\"", "\"e\""])
         #expect(got[0]?.prefix(3).map(\.key) == ["k1", "k2", "k3"].map { Array($0.utf8) })
         #expect(values(got[1]) == ["\"x\""])
-        #expect(!result.summary.warnings.contains { $0.contains("interleave") || $0.contains("in no object") }, "\(result.summary.warnings)")
+        #expect(
+            !result.summary.warnings.contains { $0.contains("interleave") || $0.contains("in no object") }, "\(result.summary.warnings)")
     }
 
     /// A FieldPartitioner interleaves a partition's offsets across its folders: objects go in start
@@ -50,10 +53,14 @@ import Testing
         try await store.put("data/orders/region=eu/orders+0+0000000001.json", body: Array("\"eu-1\"\n\"eu-3\"\n".utf8))
         try await store.put("data/orders/region=us/orders+0+0000000004.json", body: Array("\"us-4\"\n".utf8))
         let (cluster, result) = try await restore(store, topics: ["orders": 1], topicsDir: "data")
-        #expect(values(try readTarget(cluster.config, topic: "orders", partitions: 1)[0]) == ["\"us-0\"", "\"us-2\"", "\"eu-1\"", "\"eu-3\"", "\"us-4\""])
-        #expect(result.summary.warnings.filter { $0.contains("interleave") } == [
-            "topic orders: objects of a partition interleave their offsets across folders (a time- or field-based partitioner); they are restored in start-offset order, and as the files carry no offsets, interleaved records keep the order of their objects",
-        ])
+        #expect(
+            values(try readTarget(cluster.config, topic: "orders", partitions: 1)[0]) == [
+                "\"us-0\"", "\"us-2\"", "\"eu-1\"", "\"eu-3\"", "\"us-4\""
+            ])
+        #expect(
+            result.summary.warnings.filter { $0.contains("interleave") } == [
+                "topic orders: objects of a partition interleave their offsets across folders (a time- or field-based partitioner); they are restored in start-offset order, and as the files carry no offsets, interleaved records keep the order of their objects"
+            ])
         #expect(!result.summary.warnings.contains { $0.contains("are in no object") })
     }
 
@@ -74,7 +81,10 @@ import Testing
         try await store.put("topics/t/hour=14/t+0+005.json", body: Array("6\n".utf8))
         let (_, result) = try await restore(store, topics: ["t": 1])
         #expect(result.summary.producedRecords == 3)
-        #expect(result.summary.warnings.contains { $0.hasSuffix("t+0+005.json: offsets 2…4 are in no object (compacted away, transaction markers, or a missing object)") })
+        #expect(
+            result.summary.warnings.contains {
+                $0.hasSuffix("t+0+005.json: offsets 2…4 are in no object (compacted away, transaction markers, or a missing object)")
+            })
     }
 
     /// The regex matches the name as stored (`orders+0+00007.json`), not a ten-digit rendering of it.

@@ -22,8 +22,9 @@ struct RestoreTansuTests {
         let fixture = StoreFixture()
         let source = "tansu-src-\(UUID().uuidString.prefix(8))"
         let records = [Int32(0): awkwardRecords(count: 3, partition: 0), 2: awkwardRecords(count: 2, partition: 2)]
-        try await fixture.writeRun([source: records], partitionCounts: [source: 3],
-                                   configs: [source: ["cleanup.policy": "compact", "retention.ms": "86400000"]])
+        try await fixture.writeRun(
+            [source: records], partitionCounts: [source: 3],
+            configs: [source: ["cleanup.policy": "compact", "retention.ms": "86400000"]])
         var options = try options()
         options.createTopics = true
         options.replicationFactor = 1
@@ -50,18 +51,24 @@ struct RestoreTansuTests {
         #expect(try admin.createTopics([KafkaNewTopic(name: source, partitions: 2, replicationFactor: 1, configs: configs)]).isEmpty)
         let producer = try KafkaProducer(config: config, onDelivery: { _ in })
         for i in 0..<6 {
-            try producer.produce(KafkaProducerRecord(topic: source, partition: Int32(i % 2), key: Array("k\(i % 3)".utf8),
-                                                     value: Array("v\(i)".utf8), headers: [], timestamp: nil), id: UInt64(i))
+            try producer.produce(
+                KafkaProducerRecord(
+                    topic: source, partition: Int32(i % 2), key: Array("k\(i % 3)".utf8),
+                    value: Array("v\(i)".utf8), headers: [], timestamp: nil), id: UInt64(i))
             // One record per batch: tansu's high watermark counts a batch of several as one offset.
             try producer.flush(timeoutMilliseconds: 30_000)
         }
 
         let store = MemoryStore()
-        let document: [String: JobRawValue] = ["bootstrap-servers": .scalar(config.bootstrapServers), "store": .scalar("/unused"),
-                                               "topics": .list([source])]
+        let document: [String: JobRawValue] = [
+            "bootstrap-servers": .scalar(config.bootstrapServers), "store": .scalar("/unused"),
+            "topics": .list([source])
+        ]
         let settings = try #require(try JobSpec(document: .flags(document), command: .backup).backup)
-        _ = try await BackupEngine.run(BackupRequest(job: "tansu-configs", settings: settings, consumerGroups: nil, kafka: config,
-                                                     store: store, layout: StoreLayout()))
+        _ = try await BackupEngine.run(
+            BackupRequest(
+                job: "tansu-configs", settings: settings, consumerGroups: nil, kafka: config,
+                store: store, layout: StoreLayout()))
         let manifestKey = try #require(try await store.listAll(prefix: StoreLayout().runsFolder).first?.key)
         let manifest = try RunManifest.decode(Data(try await store.get(manifestKey)), name: manifestKey, layout: StoreLayout())
         #expect(manifest.topics.first?.configs["cleanup.policy"] == "compact")
@@ -78,8 +85,9 @@ struct RestoreTansuTests {
         // tansu names no broker defaults: every saved config is applied.
         #expect(result.summary.topics.first?.createdConfigs?.applied == configs)
         #expect(result.summary.topics.first?.createdConfigs?.refused == [:])
-        let described = Dictionary(try admin.describeTopicConfigs(target).compactMap { e in e.value.map { (e.name, $0) } },
-                                   uniquingKeysWith: { a, _ in a })
+        let described = Dictionary(
+            try admin.describeTopicConfigs(target).compactMap { e in e.value.map { (e.name, $0) } },
+            uniquingKeysWith: { a, _ in a })
         #expect(described["cleanup.policy"] == "compact")
         #expect(described["retention.ms"] == "123456")
     }
@@ -90,8 +98,9 @@ struct RestoreTansuTests {
         let fixture = StoreFixture()
         let topic = "tansu-groups-\(UUID().uuidString.prefix(8))"
         let group = "active-\(UUID().uuidString.prefix(8))"
-        try await fixture.writeRun([topic: [0: awkwardRecords(count: 3, partition: 0)]], partitionCounts: [topic: 1],
-                                   groupOffsets: [ManifestGroupOffset(group: group, topic: topic, partition: 0, offset: 1)])
+        try await fixture.writeRun(
+            [topic: [0: awkwardRecords(count: 3, partition: 0)]], partitionCounts: [topic: 1],
+            groupOffsets: [ManifestGroupOffset(group: group, topic: topic, partition: 0, offset: 1)])
         var options = try options()
         let admin = try KafkaAdmin(config: options.kafka)
         _ = try admin.createTopics([KafkaNewTopic(name: topic, partitions: 1, replicationFactor: 1)])

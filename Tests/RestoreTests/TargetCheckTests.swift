@@ -10,7 +10,9 @@ import RecordFormats
 @Suite struct TargetCheckTests {
     func fixtureWithThreePartitions() async throws -> StoreFixture {
         let fixture = StoreFixture()
-        let records = (0..<Int32(3)).reduce(into: [Int32: [RecordFormats.KafkaRecord]]()) { $0[$1] = awkwardRecords(count: 4, partition: $1) }
+        let records = (0..<Int32(3)).reduce(into: [Int32: [RecordFormats.KafkaRecord]]()) {
+            $0[$1] = awkwardRecords(count: 4, partition: $1)
+        }
         try await fixture.writeRun(["orders": records], partitionCounts: ["orders": 3])
         return fixture
     }
@@ -42,8 +44,9 @@ import RecordFormats
     @Test func twoSourcesIntoOneTargetIsRefused() async throws {
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture()
-        try await fixture.writeRun(["a-1": [0: awkwardRecords(count: 2, partition: 0)], "a-2": [0: awkwardRecords(count: 2, partition: 0)]],
-                                   partitionCounts: ["a-1": 1, "a-2": 1])
+        try await fixture.writeRun(
+            ["a-1": [0: awkwardRecords(count: 2, partition: 0)], "a-2": [0: awkwardRecords(count: 2, partition: 0)]],
+            partitionCounts: ["a-1": 1, "a-2": 1])
         var options = mockOptions(cluster)
         options.rename = try RegexRouter(regex: "a-\\d", replacement: "merged")
         let error = await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }

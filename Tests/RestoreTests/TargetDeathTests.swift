@@ -17,7 +17,10 @@ import RecordFormats
     @Test(arguments: [SIGKILL, SIGSTOP])
     func aTargetGoneMidRestoreEndsItWithinTheStallTimeout(_ signal: Int32) async throws {
         let mock = try MockKafkaProcess(topic: "events", partitions: 4, brokers: 1)
-        defer { mock.send(SIGCONT); mock.stop() }
+        defer {
+            mock.send(SIGCONT)
+            mock.stop()
+        }
         let statePuts = Counter()
         // The third state write comes after production has begun (state is written after every batch).
         let store = HookStore(when: { $0.contains("/_ktape/restore/") && $0.hasSuffix("/events.json") && statePuts.next() == 3 }) {
@@ -56,5 +59,10 @@ import RecordFormats
 final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var value = 0
-    func next() -> Int { lock.withLock { value += 1; return value } }
+    func next() -> Int {
+        lock.withLock {
+            value += 1
+            return value
+        }
+    }
 }

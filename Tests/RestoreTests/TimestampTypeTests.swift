@@ -28,7 +28,9 @@ import RecordFormats
     @Test func recordsSayingLogAppendTimeWarnWhateverTheTopicWasRecordedAs() async throws {
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture()
-        var records: [Int32: [RecordFormats.KafkaRecord]] = [0: awkwardRecords(count: 4, partition: 0), 1: awkwardRecords(count: 5, partition: 1)]
+        var records: [Int32: [RecordFormats.KafkaRecord]] = [
+            0: awkwardRecords(count: 4, partition: 0), 1: awkwardRecords(count: 5, partition: 1)
+        ]
         records[1] = records[1]?.map { record in
             var r = record
             r.timestampType = .logAppendTime
@@ -38,7 +40,10 @@ import RecordFormats
         try cluster.createTopic("audit", partitions: 2)
         let result = try await restore(fixture, mockOptions(cluster))
         let warnings = result.summary.warnings.filter { $0.contains("LogAppendTime") }
-        #expect(warnings == ["topic audit: its records carry LogAppendTime timestamps (set by the source broker); they are restored with those times, as CreateTime"])
+        #expect(
+            warnings == [
+                "topic audit: its records carry LogAppendTime timestamps (set by the source broker); they are restored with those times, as CreateTime"
+            ])
         let got = try readTarget(cluster.config, topic: "audit", partitions: 2)[1] ?? []
         #expect(got.map(\.timestamp) == (records[1] ?? []).map { KafkaTimestamp(milliseconds: $0.timestamp, kind: .createTime) })
     }

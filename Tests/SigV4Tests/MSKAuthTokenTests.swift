@@ -22,21 +22,27 @@ struct MSKAuthTokenTests {
     }
 
     static let cases = [
-        Case(accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-             sessionToken: nil, region: "us-east-1", epochSeconds: 1_800_000_000),
-        Case(accessKeyId: "ASIAQEXAMPLE00000001", secretAccessKey: "se/cr+et=with symbols",
-             sessionToken: "IQoJb3JpZ2luX2VjEXAMPLE//+token==", region: "eu-west-1", epochSeconds: 1_764_979_199),
-        Case(accessKeyId: "ASIAQEXAMPLE00000002", secretAccessKey: "second-secret",
-             sessionToken: "short", region: "ap-southeast-2", epochSeconds: 1_704_067_200),
-        Case(accessKeyId: "AKIACHINAEXAMPLE0003", secretAccessKey: "china-secret",
-             sessionToken: nil, region: "cn-north-1", epochSeconds: 946_684_799),
+        Case(
+            accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            sessionToken: nil, region: "us-east-1", epochSeconds: 1_800_000_000),
+        Case(
+            accessKeyId: "ASIAQEXAMPLE00000001", secretAccessKey: "se/cr+et=with symbols",
+            sessionToken: "IQoJb3JpZ2luX2VjEXAMPLE//+token==", region: "eu-west-1", epochSeconds: 1_764_979_199),
+        Case(
+            accessKeyId: "ASIAQEXAMPLE00000002", secretAccessKey: "second-secret",
+            sessionToken: "short", region: "ap-southeast-2", epochSeconds: 1_704_067_200),
+        Case(
+            accessKeyId: "AKIACHINAEXAMPLE0003", secretAccessKey: "china-secret",
+            sessionToken: nil, region: "cn-north-1", epochSeconds: 946_684_799)
     ]
 
     static func references(_ cases: [Case]) throws -> [Reference] {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let process = ChildProcess()
         process.executableURL = root.appendingPathComponent("scripts/msk-reference-token")
-        let input = Pipe(), output = Pipe(), errors = Pipe()
+        let input = Pipe()
+        let output = Pipe()
+        let errors = Pipe()
         process.standardInput = input
         process.standardOutput = output
         process.standardError = errors
@@ -54,11 +60,16 @@ struct MSKAuthTokenTests {
         let references = try Self.references(Self.cases)
         try #require(references.count == Self.cases.count)
         for (testCase, reference) in zip(Self.cases, references) {
-            let credentials = Credentials(accessKeyId: testCase.accessKeyId, secretAccessKey: testCase.secretAccessKey,
-                                          sessionToken: testCase.sessionToken)
-            let token = MSKAuthToken(credentials: credentials, region: testCase.region,
-                                     date: Date(timeIntervalSince1970: Double(testCase.epochSeconds)), userAgent: reference.userAgent)
-            #expect(token.value == reference.token, "\(testCase.region) at \(testCase.epochSeconds): \(MSKAuthToken.signedURL(of: token.value) ?? "?") != \(MSKAuthToken.signedURL(of: reference.token) ?? "?")")
+            let credentials = Credentials(
+                accessKeyId: testCase.accessKeyId, secretAccessKey: testCase.secretAccessKey,
+                sessionToken: testCase.sessionToken)
+            let token = MSKAuthToken(
+                credentials: credentials, region: testCase.region,
+                date: Date(timeIntervalSince1970: Double(testCase.epochSeconds)), userAgent: reference.userAgent)
+            #expect(
+                token.value == reference.token,
+                "\(testCase.region) at \(testCase.epochSeconds): \(MSKAuthToken.signedURL(of: token.value) ?? "?") != \(MSKAuthToken.signedURL(of: reference.token) ?? "?")"
+            )
             #expect(Int64(token.expiration.timeIntervalSince1970 * 1000) == reference.expirationMs)
         }
     }
@@ -66,10 +77,12 @@ struct MSKAuthTokenTests {
     @Test func ownUserAgentChangesOnlyTheUnsignedTail() throws {
         let testCase = Self.cases[1]
         let reference = try #require(try Self.references([testCase]).first)
-        let credentials = Credentials(accessKeyId: testCase.accessKeyId, secretAccessKey: testCase.secretAccessKey,
-                                      sessionToken: testCase.sessionToken)
-        let token = MSKAuthToken(credentials: credentials, region: testCase.region,
-                                 date: Date(timeIntervalSince1970: Double(testCase.epochSeconds)), userAgent: "ktape/0.1.0")
+        let credentials = Credentials(
+            accessKeyId: testCase.accessKeyId, secretAccessKey: testCase.secretAccessKey,
+            sessionToken: testCase.sessionToken)
+        let token = MSKAuthToken(
+            credentials: credentials, region: testCase.region,
+            date: Date(timeIntervalSince1970: Double(testCase.epochSeconds)), userAgent: "ktape/0.1.0")
         let ours = try #require(MSKAuthToken.signedURL(of: token.value))
         let theirs = try #require(MSKAuthToken.signedURL(of: reference.token))
         let signedPart = { (url: String) in String(url[..<url.range(of: "&User-Agent=")!.lowerBound]) }

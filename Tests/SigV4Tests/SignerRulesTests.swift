@@ -37,9 +37,11 @@ struct SignerRulesTests {
 
     @Test func presignForKafkaClusterCarriesTokenAndAction() {
         let signer = Signer(credentials: credentials, region: "us-east-1", service: "kafka-cluster")
-        let url = signer.presignedURL(SignableRequest(method: "GET", host: "b-1.msk.example", path: "/",
-                                                      query: [("Action", "kafka-cluster:Connect")]),
-                                      date: date, expires: 900, scheme: "kafka")
+        let url = signer.presignedURL(
+            SignableRequest(
+                method: "GET", host: "b-1.msk.example", path: "/",
+                query: [("Action", "kafka-cluster:Connect")]),
+            date: date, expires: 900, scheme: "kafka")
         #expect(url.hasPrefix("kafka://b-1.msk.example/?Action=kafka-cluster%3AConnect&X-Amz-Algorithm=AWS4-HMAC-SHA256"))
         #expect(url.contains("&X-Amz-Security-Token=TOKEN&"))
         #expect(url.contains("X-Amz-Credential=AKID%2F20130524%2Fus-east-1%2Fkafka-cluster%2Faws4_request"))

@@ -24,10 +24,13 @@ enum LockBackend: String, CaseIterable, CustomStringConvertible {
 struct LeaseKeeperTests {
     static let key = "_ktape/locks/store.json"
 
-    static func keeper(_ store: any ObjectStore, run: String, claims: [LeaseTable.Claim], group: String? = nil,
-                       holder: String = "otherhost pid 1", seconds: TimeInterval = 600) -> LeaseKeeper {
-        let lease = LeaseTable.Lease(runId: run, command: "backup", job: "job-\(run)", holder: holder, group: group,
-                                     claims: claims, acquiredAt: Date(), expiresAt: Date())
+    static func keeper(
+        _ store: any ObjectStore, run: String, claims: [LeaseTable.Claim], group: String? = nil,
+        holder: String = "otherhost pid 1", seconds: TimeInterval = 600
+    ) -> LeaseKeeper {
+        let lease = LeaseTable.Lease(
+            runId: run, command: "backup", job: "job-\(run)", holder: holder, group: group,
+            claims: claims, acquiredAt: Date(), expiresAt: Date())
         return LeaseKeeper(store: store, key: key, lease: lease, seconds: seconds)
     }
 
@@ -78,11 +81,13 @@ struct LeaseKeeperTests {
         gone.waitUntilExit()
         let now = Date()
         let stale = LeaseTable(leases: [
-            LeaseTable.Lease(runId: "expired", command: "backup", job: nil, holder: "far pid 9", claims: [LeaseTable.Claim(topic: "t")],
-                             acquiredAt: now.addingTimeInterval(-700), expiresAt: now.addingTimeInterval(-1)),
-            LeaseTable.Lease(runId: "killed", command: "restore", job: nil,
-                             holder: "\(ProcessInfo.processInfo.hostName) pid \(gone.processIdentifier)",
-                             claims: [LeaseTable.Claim(topic: "t")], acquiredAt: now, expiresAt: now.addingTimeInterval(600)),
+            LeaseTable.Lease(
+                runId: "expired", command: "backup", job: nil, holder: "far pid 9", claims: [LeaseTable.Claim(topic: "t")],
+                acquiredAt: now.addingTimeInterval(-700), expiresAt: now.addingTimeInterval(-1)),
+            LeaseTable.Lease(
+                runId: "killed", command: "restore", job: nil,
+                holder: "\(ProcessInfo.processInfo.hostName) pid \(gone.processIdentifier)",
+                claims: [LeaseTable.Claim(topic: "t")], acquiredAt: now, expiresAt: now.addingTimeInterval(600))
         ])
         try await store.put(Self.key, body: Array(try stale.encoded()))
         try await Self.keeper(store, run: "new", claims: [LeaseTable.Claim(topic: "t")]).acquire()
@@ -121,8 +126,9 @@ struct LeaseKeeperTests {
     @Test func theLeaseIsRenewedWhileTheRunGoesAndLostWhenTakenOver() async throws {
         let store = MemoryStore()
         let clock = ManualClock(Date(timeIntervalSince1970: 1_800_000_000))
-        let lease = LeaseTable.Lease(runId: "long", command: "backup", job: nil, holder: "otherhost pid 1",
-                                     claims: [LeaseTable.Claim(topic: "t")], acquiredAt: clock.now, expiresAt: clock.now)
+        let lease = LeaseTable.Lease(
+            runId: "long", command: "backup", job: nil, holder: "otherhost pid 1",
+            claims: [LeaseTable.Claim(topic: "t")], acquiredAt: clock.now, expiresAt: clock.now)
         let keeper = LeaseKeeper(store: store, key: Self.key, lease: lease, seconds: 600, renewEvery: 0.05, clock: { clock.now })
         try await keeper.acquire()
         #expect(try await Self.table(store).leases[0].expiresAt == clock.now.addingTimeInterval(600))

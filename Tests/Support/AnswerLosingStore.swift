@@ -19,22 +19,32 @@ public final class AnswerLosingStore: ObjectStore, @unchecked Sendable {
 
     public func put(_ key: String, body: [UInt8], options: PutOptions) async throws -> PutResult {
         let result = try await base.put(key, body: body, options: options)
-        let lose = losing(key) && (options.ifMatch != nil || options.ifNoneMatch) && lock.withLock {
-            lost += 1
-            return lost == 1
+        let lose =
+            losing(key) && (options.ifMatch != nil || options.ifNoneMatch)
+            && lock.withLock {
+                lost += 1
+                return lost == 1
+            }
+        if lose {
+            throw StoreError(.alreadyExists, operation: "put", location: location, key: key, code: "PreconditionFailed", status: 412)
         }
-        if lose { throw StoreError(.alreadyExists, operation: "put", location: location, key: key, code: "PreconditionFailed", status: 412) }
         return result
     }
-    public func createMultipartUpload(_ key: String, options: PutOptions) async throws -> String { try await base.createMultipartUpload(key, options: options) }
+    public func createMultipartUpload(_ key: String, options: PutOptions) async throws -> String {
+        try await base.createMultipartUpload(key, options: options)
+    }
     public func uploadPart(_ key: String, uploadId: String, partNumber: Int, body: [UInt8]) async throws -> CompletedPart {
         try await base.uploadPart(key, uploadId: uploadId, partNumber: partNumber, body: body)
     }
     public func completeMultipartUpload(_ key: String, uploadId: String, parts: [CompletedPart]) async throws -> PutResult {
         try await base.completeMultipartUpload(key, uploadId: uploadId, parts: parts)
     }
-    public func abortMultipartUpload(_ key: String, uploadId: String) async throws { try await base.abortMultipartUpload(key, uploadId: uploadId) }
-    public func listMultipartUploads(prefix: String) async throws -> [MultipartUploadInfo] { try await base.listMultipartUploads(prefix: prefix) }
+    public func abortMultipartUpload(_ key: String, uploadId: String) async throws {
+        try await base.abortMultipartUpload(key, uploadId: uploadId)
+    }
+    public func listMultipartUploads(prefix: String) async throws -> [MultipartUploadInfo] {
+        try await base.listMultipartUploads(prefix: prefix)
+    }
     public func get(_ key: String, range: ByteRange?) async throws -> [UInt8] { try await base.get(key, range: range) }
     public func getTagged(_ key: String) async throws -> TaggedObject { try await base.getTagged(key) }
     public func head(_ key: String) async throws -> ObjectInfo { try await base.head(key) }

@@ -15,7 +15,12 @@ public final class CountingStore: ObjectStore, @unchecked Sendable {
     public var requests: Int { lock.withLock { counts.values.reduce(0, +) } }
     public var byVerb: [String: Int] { lock.withLock { counts } }
     public var gets: [String] { lock.withLock { gotKeys } }
-    public func reset() { lock.withLock { counts = [:]; gotKeys = [] } }
+    public func reset() {
+        lock.withLock {
+            counts = [:]
+            gotKeys = []
+        }
+    }
 
     private func count(_ verb: String, _ key: String? = nil) {
         lock.withLock {

@@ -27,8 +27,10 @@ public final class FakeMSKBroker {
     private let input: Pipe
     private let eventsPath: String
 
-    public init(region: String = "us-east-1", secrets: [String: String], tls: Bool = true, topics: [String] = [],
-                closeAfterMilliseconds: Int = 0, reject: Bool = false) throws {
+    public init(
+        region: String = "us-east-1", secrets: [String: String], tls: Bool = true, topics: [String] = [],
+        closeAfterMilliseconds: Int = 0, reject: Bool = false
+    ) throws {
         eventsPath = NSTemporaryDirectory() + "fake-msk-broker-" + UUID().uuidString + ".jsonl"
         _ = FileManager.default.createFile(atPath: eventsPath, contents: nil)  // the events check fails without it
         process = ChildProcess()
@@ -66,7 +68,9 @@ public final class FakeMSKBroker {
     /// Every event so far, oldest first.
     public func events() throws -> [Event] {
         let text = try String(contentsOfFile: eventsPath, encoding: .utf8)
-        return try text.split(separator: "\n").filter { $0.hasPrefix("{") }.map { try JSONDecoder().decode(Event.self, from: Data($0.utf8)) }
+        return try text.split(separator: "\n").filter { $0.hasPrefix("{") }.map {
+            try JSONDecoder().decode(Event.self, from: Data($0.utf8))
+        }
     }
 
     /// The SASL authentications so far.

@@ -14,7 +14,10 @@ public final class HookStore: ObjectStore, @unchecked Sendable {
     private let onGet: Bool
     public var location: String { base.location }
 
-    public init(base: MemoryStore = MemoryStore(), onGet: Bool = false, when matches: @escaping @Sendable (String) -> Bool, _ hook: @escaping @Sendable () async -> Void) {
+    public init(
+        base: MemoryStore = MemoryStore(), onGet: Bool = false, when matches: @escaping @Sendable (String) -> Bool,
+        _ hook: @escaping @Sendable () async -> Void
+    ) {
         self.base = base
         self.onGet = onGet
         self.matches = matches
@@ -44,8 +47,12 @@ public final class HookStore: ObjectStore, @unchecked Sendable {
     public func completeMultipartUpload(_ key: String, uploadId: String, parts: [CompletedPart]) async throws -> PutResult {
         try await base.completeMultipartUpload(key, uploadId: uploadId, parts: parts)
     }
-    public func abortMultipartUpload(_ key: String, uploadId: String) async throws { try await base.abortMultipartUpload(key, uploadId: uploadId) }
-    public func listMultipartUploads(prefix: String) async throws -> [MultipartUploadInfo] { try await base.listMultipartUploads(prefix: prefix) }
+    public func abortMultipartUpload(_ key: String, uploadId: String) async throws {
+        try await base.abortMultipartUpload(key, uploadId: uploadId)
+    }
+    public func listMultipartUploads(prefix: String) async throws -> [MultipartUploadInfo] {
+        try await base.listMultipartUploads(prefix: prefix)
+    }
     public func get(_ key: String, range: ByteRange?) async throws -> [UInt8] {
         await maybeFire(key, get: true)
         return try await base.get(key, range: range)

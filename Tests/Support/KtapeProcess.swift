@@ -31,8 +31,10 @@ public enum KtapeProcess {
     /// Starts ktape in the background with stdout and stderr written to files in `output`.
     /// `unsetting` removes variables of this process's environment from the child's.
     /// `executable` is another program built beside it (ktape-synthetic-store).
-    public static func start(_ arguments: [String], output: URL, environment: [String: String] = [:],
-                             unsetting: [String] = [], in directory: URL? = nil, executable: URL = binary) throws -> ChildProcess {
+    public static func start(
+        _ arguments: [String], output: URL, environment: [String: String] = [:],
+        unsetting: [String] = [], in directory: URL? = nil, executable: URL = binary
+    ) throws -> ChildProcess {
         let process = ChildProcess()
         process.executableURL = executable
         process.arguments = arguments
@@ -53,33 +55,40 @@ public enum KtapeProcess {
     }
 
     /// Runs ktape to its end and returns what it printed.
-    public static func run(_ arguments: [String], environment: [String: String] = [:], unsetting: [String] = [],
-                           in directory: URL? = nil) throws -> KtapeRun {
+    public static func run(
+        _ arguments: [String], environment: [String: String] = [:], unsetting: [String] = [],
+        in directory: URL? = nil
+    ) throws -> KtapeRun {
         let output = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: output) }
         let process = try start(arguments, output: output, environment: environment, unsetting: unsetting, in: directory)
         process.waitUntilExit()
-        return KtapeRun(status: process.terminationStatus,
-                        stdout: try String(contentsOf: output.appendingPathComponent("stdout"), encoding: .utf8),
-                        stderr: try String(contentsOf: output.appendingPathComponent("stderr"), encoding: .utf8))
+        return KtapeRun(
+            status: process.terminationStatus,
+            stdout: try String(contentsOf: output.appendingPathComponent("stdout"), encoding: .utf8),
+            stderr: try String(contentsOf: output.appendingPathComponent("stderr"), encoding: .utf8))
     }
 
     /// Like `run`, but waits without blocking a cooperative thread (the test process has two).
-    public static func runAsync(_ arguments: [String], environment: [String: String] = [:], unsetting: [String] = [],
-                                in directory: URL? = nil, executable: URL = binary) async throws -> KtapeRun {
+    public static func runAsync(
+        _ arguments: [String], environment: [String: String] = [:], unsetting: [String] = [],
+        in directory: URL? = nil, executable: URL = binary
+    ) async throws -> KtapeRun {
         let output = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: output) }
-        let process = try start(arguments, output: output, environment: environment, unsetting: unsetting, in: directory,
-                                executable: executable)
+        let process = try start(
+            arguments, output: output, environment: environment, unsetting: unsetting, in: directory,
+            executable: executable)
         return try await finish(process, output: output)
     }
 
     /// Waits for a process `start` began, polling (no cooperative thread blocks), and reads its output.
     public static func finish(_ process: ChildProcess, output: URL) async throws -> KtapeRun {
         while process.isRunning { try await Task.sleep(nanoseconds: 20_000_000) }
-        return KtapeRun(status: process.terminationStatus,
-                        stdout: try String(contentsOf: output.appendingPathComponent("stdout"), encoding: .utf8),
-                        stderr: try String(contentsOf: output.appendingPathComponent("stderr"), encoding: .utf8))
+        return KtapeRun(
+            status: process.terminationStatus,
+            stdout: try String(contentsOf: output.appendingPathComponent("stdout"), encoding: .utf8),
+            stderr: try String(contentsOf: output.appendingPathComponent("stderr"), encoding: .utf8))
     }
 
     public static func temporaryDirectory() throws -> URL {

@@ -34,27 +34,35 @@ public final class S3TestServer: Sendable {
     public static func start() async throws -> S3TestServer {
         TestEnvironment.isolate()
         let script = repositoryRoot().appendingPathComponent("scripts/s3-server")
-        let values = try await ScriptRunner.startAndReadExports(script: script, arguments: ["--log", NSTemporaryDirectory() + "ktape-moto.log"])
+        let values = try await ScriptRunner.startAndReadExports(
+            script: script, arguments: ["--log", NSTemporaryDirectory() + "ktape-moto.log"])
         guard let endpoint = values.exports["AWS_ENDPOINT_URL"], let id = values.exports["AWS_ACCESS_KEY_ID"],
-              let secret = values.exports["AWS_SECRET_ACCESS_KEY"], let deniedId = values.exports["KTAPE_DENIED_ACCESS_KEY_ID"],
-              let deniedSecret = values.exports["KTAPE_DENIED_SECRET_ACCESS_KEY"] else {
+            let secret = values.exports["AWS_SECRET_ACCESS_KEY"], let deniedId = values.exports["KTAPE_DENIED_ACCESS_KEY_ID"],
+            let deniedSecret = values.exports["KTAPE_DENIED_SECRET_ACCESS_KEY"]
+        else {
             throw TestSetupError("scripts/s3-server printed no endpoint and keys")
         }
-        return S3TestServer(endpoint: endpoint, credentials: Credentials(accessKeyId: id, secretAccessKey: secret),
-                            deniedCredentials: Credentials(accessKeyId: deniedId, secretAccessKey: deniedSecret), process: values.process)
+        return S3TestServer(
+            endpoint: endpoint, credentials: Credentials(accessKeyId: id, secretAccessKey: secret),
+            deniedCredentials: Credentials(accessKeyId: deniedId, secretAccessKey: deniedSecret), process: values.process)
     }
 
     /// An S3Store on a new, empty bucket.
-    public func freshStore(credentials: Credentials? = nil, endpoint: String? = nil, maxAttempts: Int = 6,
-                    baseRetryDelay: Double = 0.05, transport: any HTTPTransport = S3TestServer.transport,
-                    objectLock: Bool = false) async throws -> S3Store {
+    public func freshStore(
+        credentials: Credentials? = nil, endpoint: String? = nil, maxAttempts: Int = 6,
+        baseRetryDelay: Double = 0.05, transport: any HTTPTransport = S3TestServer.transport,
+        objectLock: Bool = false
+    ) async throws -> S3Store {
         let bucket = "ktape-\(UUID().uuidString.prefix(8).lowercased())"
-        let admin = try S3Store(config: S3Configuration(bucket: bucket, endpoint: self.endpoint), credentials: StaticCredentialsProvider(self.credentials),
-                                transport: transport)
+        let admin = try S3Store(
+            config: S3Configuration(bucket: bucket, endpoint: self.endpoint), credentials: StaticCredentialsProvider(self.credentials),
+            transport: transport)
         try await admin.createBucket(objectLock: objectLock)
-        return try S3Store(config: S3Configuration(bucket: bucket, endpoint: endpoint ?? self.endpoint, maxAttempts: maxAttempts,
-                                                   baseRetryDelay: baseRetryDelay),
-                           credentials: StaticCredentialsProvider(credentials ?? self.credentials), transport: transport)
+        return try S3Store(
+            config: S3Configuration(
+                bucket: bucket, endpoint: endpoint ?? self.endpoint, maxAttempts: maxAttempts,
+                baseRetryDelay: baseRetryDelay),
+            credentials: StaticCredentialsProvider(credentials ?? self.credentials), transport: transport)
     }
 
     public static let transport = CurlTransport(settings: .init(connections: 6))

@@ -34,7 +34,9 @@ public final class SlowStore: ObjectStore, Sendable {
     public func abortMultipartUpload(_ key: String, uploadId: String) async throws {
         try await base.abortMultipartUpload(key, uploadId: uploadId)
     }
-    public func listMultipartUploads(prefix: String) async throws -> [MultipartUploadInfo] { try await base.listMultipartUploads(prefix: prefix) }
+    public func listMultipartUploads(prefix: String) async throws -> [MultipartUploadInfo] {
+        try await base.listMultipartUploads(prefix: prefix)
+    }
     public func get(_ key: String, range: ByteRange?) async throws -> [UInt8] {
         try await Task.sleep(for: getDelay)
         return try await base.get(key, range: range)

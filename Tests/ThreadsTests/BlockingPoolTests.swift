@@ -32,7 +32,14 @@ struct BlockingPoolTests {
         #expect(sequential.threadCount <= 8)
         let pool = BlockingPool(maxThreads: 3)
         try await withThrowingTaskGroup(of: Int.self) { group in
-            for index in 0..<40 { group.addTask { try await pool.run { usleep(2000); return index } } }
+            for index in 0..<40 {
+                group.addTask {
+                    try await pool.run {
+                        usleep(2000)
+                        return index
+                    }
+                }
+            }
             var seen = Set<Int>()
             for try await index in group { seen.insert(index) }
             #expect(seen == Set(0..<40))
@@ -50,5 +57,10 @@ struct BlockingPoolTests {
 private final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var value = 0
-    func increment() -> Int { lock.withLock { value += 1; return value } }
+    func increment() -> Int {
+        lock.withLock {
+            value += 1
+            return value
+        }
+    }
 }

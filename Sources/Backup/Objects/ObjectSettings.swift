@@ -42,7 +42,8 @@ struct ObjectSettings {
 
     /// Streams per object (the main object and its companions) × open objects + uploads in flight.
     static func partBuffers(_ settings: BackupSettings) -> Int {
-        let companions = settings.format.value == .confluentJSON ? (settings.storeKeys.value ? 1 : 0) + (settings.storeHeaders.value ? 1 : 0) : 0
+        let companions =
+            settings.format.value == .confluentJSON ? (settings.storeKeys.value ? 1 : 0) + (settings.storeHeaders.value ? 1 : 0) : 0
         return max(1, settings.maxOpenObjects.value) * (1 + companions) + max(1, settings.concurrency.value)
     }
 }

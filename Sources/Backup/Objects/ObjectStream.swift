@@ -30,11 +30,14 @@ final class ObjectStream {
     static let blocksInFlight = 3
 
     /// `sizeHint`: the object's likely size before compression (used for plain objects only).
-    init(key: String, store: any ObjectStore, options: PutOptions, partSize: Int, concurrency: Int, gzip: GzipSettings?,
-         sizeHint: Int = 0, buffers: PartBufferLimit? = nil) throws {
+    init(
+        key: String, store: any ObjectStore, options: PutOptions, partSize: Int, concurrency: Int, gzip: GzipSettings?,
+        sizeHint: Int = 0, buffers: PartBufferLimit? = nil
+    ) throws {
         self.key = key
-        upload = StreamingUpload(store: store, key: key, options: options, partSize: partSize, concurrency: concurrency,
-                                 limit: buffers)
+        upload = StreamingUpload(
+            store: store, key: key, options: options, partSize: partSize, concurrency: concurrency,
+            limit: buffers)
         if gzip == nil { upload.sizeHint = sizeHint }
         self.gzip = gzip
         // Small against a part, so an open object holds little beyond the upload's own part buffer.
@@ -98,23 +101,26 @@ final class ObjectStream {
         if !final { chunk.reserveCapacity(chunkSize) }
         let primer = dictionary
         dictionary = Array(input.suffix(GzipBlocks.dictionarySize))
-        let previous = blocks.last, member = self.member, level = gzip.level
+        let previous = blocks.last
+        let member = self.member
+        let level = gzip.level
         // nonisolated(unsafe): blocks write to the upload one after another (each awaits the one
         // before), and the writer never writes into a gzip object's upload itself.
         nonisolated(unsafe) let upload = self.upload
-        blocks.append(Task {
-            let block = try input.withUnsafeBytes { bytes in
-                try primer.withUnsafeBytes { try GzipBlocks.deflate(bytes, dictionary: $0, level: level, last: final) }
-            }
-            try await previous?.value
-            var out = member.started ? [] : GzipCompressor.header
-            member.started = true
-            member.crc = GzipBlocks.combine(member.crc, with: block)
-            member.length += UInt64(block.length)
-            out += block.deflated
-            if final { out += GzipBlocks.trailer(crc: member.crc, length: member.length) }
-            try await upload.write(out)
-        })
+        blocks.append(
+            Task {
+                let block = try input.withUnsafeBytes { bytes in
+                    try primer.withUnsafeBytes { try GzipBlocks.deflate(bytes, dictionary: $0, level: level, last: final) }
+                }
+                try await previous?.value
+                var out = member.started ? [] : GzipCompressor.header
+                member.started = true
+                member.crc = GzipBlocks.combine(member.crc, with: block)
+                member.length += UInt64(block.length)
+                out += block.deflated
+                if final { out += GzipBlocks.trailer(crc: member.crc, length: member.length) }
+                try await upload.write(out)
+            })
     }
 
     private func gather(_ bytes: [UInt8]) throws {

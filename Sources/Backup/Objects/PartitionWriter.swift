@@ -61,14 +61,16 @@ final class PartitionWriter {
         } catch {
             let place = "topic \(partition.topic) partition \(partition.partition) offset \(record.offset)"
             guard settings.onInvalidJSON == .skip else {
-                throw RunFailure.failure("\(place): cannot write as \(settings.format.rawValue): \(error) (on-invalid-json: skip would skip it)")
+                throw RunFailure.failure(
+                    "\(place): cannot write as \(settings.format.rawValue): \(error) (on-invalid-json: skip would skip it)")
             }
             skipped += 1
             return try advance(past: record.offset, uploads: uploads)
         }
         let mainLine = Int64(formatter.lines[0].count)
         if let current = open,
-           current.count >= settings.flushSize || current.mainBytes + mainLine > settings.maxObjectBytes {
+            current.count >= settings.flushSize || current.mainBytes + mainLine > settings.maxObjectBytes
+        {
             try close(spanEnd: record.offset, uploads: uploads)
         }
         if open == nil { try openObject(at: record.offset, contents: formatter.contents) }
@@ -104,8 +106,9 @@ final class PartitionWriter {
 
     /// What the run covered, for the manifest.
     var manifestPartition: ManifestPartition {
-        ManifestPartition(topic: partition.topic, partition: partition.partition, startOffset: plan.accountedFrom,
-                          endOffset: isDone ? plan.end : cursor, endOffsetAtStart: plan.end, gaps: gaps)
+        ManifestPartition(
+            topic: partition.topic, partition: partition.partition, startOffset: plan.accountedFrom,
+            endOffset: isDone ? plan.end : cursor, endOffsetAtStart: plan.end, gaps: gaps)
     }
 
     /// Abandons the open object (a failed run).
@@ -137,13 +140,15 @@ final class PartitionWriter {
     }
 
     private func openObject(at offset: Int64, contents: [ObjectContent]) throws {
-        let key = try ObjectKey(topic: partition.topic, partition: partition.partition, startOffset: offset,
-                                kind: ObjectFileKind(contents[0], settings.compression))
+        let key = try ObjectKey(
+            topic: partition.topic, partition: partition.partition, startOffset: offset,
+            kind: ObjectFileKind(contents[0], settings.compression))
         let streams = try contents.enumerated().map { index, content in
-            try ObjectStream(key: settings.layout.key(for: key.with(kind: ObjectFileKind(content, settings.compression))),
-                             store: settings.store, options: settings.options, partSize: settings.partSize,
-                             concurrency: settings.partConcurrency, gzip: settings.gzip,
-                             sizeHint: index == 0 ? Int(settings.sizes.largestObjectBytes) : 0, buffers: settings.buffers)
+            try ObjectStream(
+                key: settings.layout.key(for: key.with(kind: ObjectFileKind(content, settings.compression))),
+                store: settings.store, options: settings.options, partSize: settings.partSize,
+                concurrency: settings.partConcurrency, gzip: settings.gzip,
+                sizeHint: index == 0 ? Int(settings.sizes.largestObjectBytes) : 0, buffers: settings.buffers)
         }
         open = OpenObject(key: key, streams: streams, firstOffset: offset, lastOffset: offset, spanStart: cursor)
     }
@@ -153,11 +158,12 @@ final class PartitionWriter {
         open = nil
         settings.sizes.largestObjectBytes = max(settings.sizes.largestObjectBytes, object.mainBytes)
         let tasks = try object.streams.map { stream in (key: stream.key, task: try stream.finish()) }
-        try uploads.submit(PendingObject(
-            key: settings.layout.key(for: object.key), topic: partition.topic, partition: partition.partition,
-            firstOffset: object.firstOffset, lastOffset: object.lastOffset, spanStart: object.spanStart,
-            spanEnd: spanEnd, recordCount: object.count, minTimestamp: object.minTimestamp, maxTimestamp: object.maxTimestamp,
-            uploads: tasks))
+        try uploads.submit(
+            PendingObject(
+                key: settings.layout.key(for: object.key), topic: partition.topic, partition: partition.partition,
+                firstOffset: object.firstOffset, lastOffset: object.lastOffset, spanStart: object.spanStart,
+                spanEnd: spanEnd, recordCount: object.count, minTimestamp: object.minTimestamp, maxTimestamp: object.maxTimestamp,
+                uploads: tasks))
         cursor = spanEnd
     }
 }

@@ -51,8 +51,9 @@ struct RecordFormatter {
             case .logAppendTime: type = .logAppendTime
             case .notAvailable: type = .notAvailable
             }
-            EnvelopeEncoder.append(offset: record.offset, timestamp: record.timestamp.milliseconds, timestampType: type,
-                                   key: record.key, value: record.value, headers: headerViews, to: &lines[0])
+            EnvelopeEncoder.append(
+                offset: record.offset, timestamp: record.timestamp.milliseconds, timestampType: type,
+                key: record.key, value: record.value, headers: headerViews, to: &lines[0])
         case .confluentJSON:
             try json.appendLine(value: record.value, to: &lines[0])
             var stream = 1

@@ -42,8 +42,10 @@ final class UploadQueue {
     /// Waits for the objects of `partitions` still uploading (group mode: before giving them up, so
     /// their next owner never writes an object while this member still does).
     func drain(partitions: Set<TopicPartition>) throws {
-        let (theirs, others) = (pending.filter { partitions.contains(TopicPartition($0.topic, $0.partition)) },
-                                pending.filter { !partitions.contains(TopicPartition($0.topic, $0.partition)) })
+        let (theirs, others) = (
+            pending.filter { partitions.contains(TopicPartition($0.topic, $0.partition)) },
+            pending.filter { !partitions.contains(TopicPartition($0.topic, $0.partition)) }
+        )
         pending = others
         for object in theirs { try complete(object) }
     }
@@ -68,11 +70,12 @@ final class UploadQueue {
         }
         guard let main = summaries.first else { return }
         storedBytes += summaries.reduce(0) { $0 + $1.size }
-        completed.append(ManifestObject(
-            key: object.key, topic: object.topic, partition: object.partition,
-            firstOffset: object.firstOffset, lastOffset: object.lastOffset,
-            spanStart: object.spanStart, spanEnd: object.spanEnd, recordCount: object.recordCount,
-            byteSize: main.size, crc64nvme: main.crc64nvme.base64, etag: main.etag, companionKeys: summaries.dropFirst().map(\.key),
-            minTimestamp: object.minTimestamp, maxTimestamp: object.maxTimestamp))
+        completed.append(
+            ManifestObject(
+                key: object.key, topic: object.topic, partition: object.partition,
+                firstOffset: object.firstOffset, lastOffset: object.lastOffset,
+                spanStart: object.spanStart, spanEnd: object.spanEnd, recordCount: object.recordCount,
+                byteSize: main.size, crc64nvme: main.crc64nvme.base64, etag: main.etag, companionKeys: summaries.dropFirst().map(\.key),
+                minTimestamp: object.minTimestamp, maxTimestamp: object.maxTimestamp))
     }
 }

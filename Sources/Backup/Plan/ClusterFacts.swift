@@ -6,8 +6,10 @@ import JobSpec
 /// configs a faithful copy needs, and consumer groups' committed offsets. Both are best-effort: a
 /// broker without DescribeConfigs or ListGroups (librdkafka's mock) gets one warning, not a failure.
 enum ClusterFacts {
-    static func topics(_ topics: [KafkaTopicMetadata], admin: KafkaAdmin, timeoutMilliseconds: Int32,
-                       warn: (String) -> Void) -> [ManifestTopic] {
+    static func topics(
+        _ topics: [KafkaTopicMetadata], admin: KafkaAdmin, timeoutMilliseconds: Int32,
+        warn: (String) -> Void
+    ) -> [ManifestTopic] {
         var describable = true
         return topics.map { topic in
             var manifestTopic = ManifestTopic(name: topic.name, partitionCount: Int32(topic.partitionCount))
@@ -17,7 +19,8 @@ enum ClusterFacts {
                 // The topic's own overrides, and what a faithful copy needs whatever source the broker
                 // reports (tansu reports a topic's own settings as DEFAULT_CONFIG); other broker-wide
                 // settings are the target cluster's business.
-                for entry in entries where (Self.isTopicOverride(entry) || TopicConfigs.faithful.contains(entry.name)) && !entry.isSensitive {
+                for entry in entries where (Self.isTopicOverride(entry) || TopicConfigs.faithful.contains(entry.name)) && !entry.isSensitive
+                {
                     if let value = entry.value { manifestTopic.configs[entry.name] = value }
                 }
                 let all = Dictionary(entries.compactMap { e in e.value.map { (e.name, $0) } }, uniquingKeysWith: { a, _ in a })
@@ -49,9 +52,11 @@ enum ClusterFacts {
 
     /// Committed offsets of the selected groups on `partitions`; nil selection means every group
     /// ListGroups reports. `excluding` is the backup's own group (group mode), which is no user's.
-    static func groupOffsets(selection: ConsumerGroupSelection?, excluding own: String? = nil,
-                             partitions: [TopicPartition], admin: KafkaAdmin,
-                             timeoutMilliseconds: Int32, warn: (String) -> Void) -> GroupOffsets {
+    static func groupOffsets(
+        selection: ConsumerGroupSelection?, excluding own: String? = nil,
+        partitions: [TopicPartition], admin: KafkaAdmin,
+        timeoutMilliseconds: Int32, warn: (String) -> Void
+    ) -> GroupOffsets {
         guard !partitions.isEmpty else { return GroupOffsets() }
         var groups: [String]
         if case .names(let names)? = selection {
@@ -69,11 +74,13 @@ enum ClusterFacts {
         var offsets: [ManifestGroupOffset] = []
         for group in groups.sorted() where group != own {
             do {
-                let committed = try admin.committedOffsets(group: group, partitions: kafkaPartitions,
-                                                           timeoutMilliseconds: timeoutMilliseconds)
+                let committed = try admin.committedOffsets(
+                    group: group, partitions: kafkaPartitions,
+                    timeoutMilliseconds: timeoutMilliseconds)
                 for (partition, offset) in committed {
                     guard let offset else { continue }
-                    offsets.append(ManifestGroupOffset(group: group, topic: partition.topic, partition: partition.partition, offset: offset))
+                    offsets.append(
+                        ManifestGroupOffset(group: group, topic: partition.topic, partition: partition.partition, offset: offset))
                 }
             } catch {
                 warn("committed offsets of consumer group \(group) are not saved: \(error)")

@@ -13,8 +13,9 @@ enum TopicSelection {
 
     /// Sorted topics with their metadata; a named topic the cluster lacks is invalid input.
     static func select(settings: BackupSettings, metadata: KafkaClusterMetadata) throws -> [KafkaTopicMetadata] {
-        let existing = Dictionary(metadata.topics.filter { $0.error == nil }.map { ($0.name, $0) },
-                                  uniquingKeysWith: { first, _ in first })
+        let existing = Dictionary(
+            metadata.topics.filter { $0.error == nil }.map { ($0.name, $0) },
+            uniquingKeysWith: { first, _ in first })
         var chosen: [String: KafkaTopicMetadata] = [:]
         for name in settings.topics?.value ?? [] {
             guard let topic = existing[name] else {

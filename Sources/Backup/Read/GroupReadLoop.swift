@@ -73,8 +73,9 @@ final class GroupReadLoop {
     }
 
     private func readAll(topics: [String]) throws {
-        try reader.subscribe(topics: topics, startOffset: { [unowned self] partition in self.startOffset(partition) },
-                             beforeRevoke: { [weak self] partitions in self?.giveUp(partitions) })
+        try reader.subscribe(
+            topics: topics, startOffset: { [unowned self] partition in self.startOffset(partition) },
+            beforeRevoke: { [weak self] partitions in self?.giveUp(partitions) })
         // Any assignment, even an empty one: the group has formed and answered this member.
         var sawAssignment = false
         var heldAny = false
@@ -105,7 +106,8 @@ final class GroupReadLoop {
                 case .error(let error):
                     if error.isFatal { throw RunFailure.failure("read in group \(group): \(error)") }
                     if error.isOffsetReset {
-                        throw RunFailure.failure("read in group \(group): \(error): retention deleted offsets while they were read; run again to record the gap")
+                        throw RunFailure.failure(
+                            "read in group \(group): \(error): retention deleted offsets while they were read; run again to record the gap")
                     }
                     watchdog.lastError = error
                 }
@@ -115,18 +117,24 @@ final class GroupReadLoop {
             let now = request.clock()
             if sawAssignment, writers.values.allSatisfy(\.isDone), now.timeIntervalSince(lastRebalance) >= Self.settleTime {
                 // More members than partitions leaves some with nothing to do; that is not a failure.
-                if !heldAny { request.warn("consumer group \(group) gave this member no partitions (more members than partitions); nothing to do") }
+                if !heldAny {
+                    request.warn("consumer group \(group) gave this member no partitions (more members than partitions); nothing to do")
+                }
                 break
             }
             // A group that has not formed is not "nothing to do": a run whose members all gave up
             // here would back up nothing and succeed.
             if !sawAssignment, now.timeIntervalSince(joining) > request.stallTimeout {
-                throw RunFailure.failure("consumer group \(group) gave this member no assignment within \(Int(request.stallTimeout)) s; the group did not form (is its coordinator reachable?)")
+                throw RunFailure.failure(
+                    "consumer group \(group) gave this member no assignment within \(Int(request.stallTimeout)) s; the group did not form (is its coordinator reachable?)"
+                )
             }
-            try watchdog.check(handled: handled, nothingToWaitFor: writers.values.allSatisfy(\.isDone), waitingFor: {
-                "reading " + RunFailure.partitionList(writers.values.filter { !$0.isDone }.map(\.partition.description).sorted())
-                    + " in group \(group)"
-            }, progress: { TopicProgress.summarise(Array(writers.values)) })
+            try watchdog.check(
+                handled: handled, nothingToWaitFor: writers.values.allSatisfy(\.isDone),
+                waitingFor: {
+                    "reading " + RunFailure.partitionList(writers.values.filter { !$0.isDone }.map(\.partition.description).sorted())
+                        + " in group \(group)"
+                }, progress: { TopicProgress.summarise(Array(writers.values)) })
         }
     }
 
@@ -178,7 +186,8 @@ extension TopicProgress {
     static func summarise(_ writers: [PartitionWriter]) -> [TopicProgress] {
         var byTopic: [String: TopicProgress] = [:]
         for writer in writers {
-            var entry = byTopic[writer.partition.topic]
+            var entry =
+                byTopic[writer.partition.topic]
                 ?? TopicProgress(topic: writer.partition.topic, records: 0, bytes: 0, remainingOffsets: 0, doneOffsets: 0)
             entry.records += writer.records
             entry.bytes += writer.encodedBytes

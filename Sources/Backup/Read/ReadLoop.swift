@@ -45,7 +45,7 @@ final class ReadLoop {
         var joining = refill()
         var leaving: [PartitionWriter] = []
         var watchdog = ReadWatchdog(request: request)
-        var lookup = WriterLookup() // the writers never change during the run
+        var lookup = WriterLookup()  // the writers never change during the run
         while !active.isEmpty {
             if !leaving.isEmpty {
                 try reader.removeFromAssignment(leaving.map(Self.kafkaPartition))
@@ -87,9 +87,11 @@ final class ReadLoop {
                 joining += refill()
             }
 
-            try watchdog.check(handled: handled, waitingFor: {
-                "reading " + RunFailure.partitionList(active.map(\.partition.description))
-            }, progress: topicProgress)
+            try watchdog.check(
+                handled: handled,
+                waitingFor: {
+                    "reading " + RunFailure.partitionList(active.map(\.partition.description))
+                }, progress: topicProgress)
         }
         request.progress?(topicProgress())
     }
@@ -114,8 +116,9 @@ final class ReadLoop {
     /// when it was one.
     private func handleRetention(_ error: KafkaError) throws -> PartitionWriter? {
         guard error.isOffsetReset,
-              let topic = error.topic, let number = error.partition,
-              let writer = writers[TopicPartition(topic, number)] else { return nil }
+            let topic = error.topic, let number = error.partition,
+            let writer = writers[TopicPartition(topic, number)]
+        else { return nil }
         let partition = TopicPartition(topic: topic, partition: number)
         let low: Int64
         do { low = try admin.watermarks(partition).low } catch {
@@ -126,7 +129,9 @@ final class ReadLoop {
         } else if !writer.isDone {
             // Out of range without the log start having moved past us: not retention. Re-assigning
             // the same offset would only spin until the stall timeout, with the cause lost.
-            throw RunFailure.failure("read \(writer.partition): offset \(writer.next) is out of range but the log starts at \(low) (was the topic deleted and created again, or truncated?)")
+            throw RunFailure.failure(
+                "read \(writer.partition): offset \(writer.next) is out of range but the log starts at \(low) (was the topic deleted and created again, or truncated?)"
+            )
         }
         return writer
     }

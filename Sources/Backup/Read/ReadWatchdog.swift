@@ -23,8 +23,10 @@ struct ReadWatchdog {
     /// Call once per poll with how many records, ends of partitions and rebalances it handed over;
     /// `nothingToWaitFor` when all that is held is done (a group member waiting for the group to
     /// settle). `waitingFor` names what is waited for; `progress` is the loop's progress so far.
-    mutating func check(handled: Int, nothingToWaitFor: Bool = false, waitingFor: () -> String,
-                        progress: () -> [TopicProgress]) throws {
+    mutating func check(
+        handled: Int, nothingToWaitFor: Bool = false, waitingFor: () -> String,
+        progress: () -> [TopicProgress]
+    ) throws {
         if let reason = request.stop.reason { throw RunFailure.backupInterrupted(reason) }
         let now = request.clock()
         defer { last = now }
@@ -33,8 +35,9 @@ struct ReadWatchdog {
         } else {
             idle += max(0, now.timeIntervalSince(last))
             if idle > request.stallTimeout {
-                throw RunFailure.stalled(cluster: request.kafka.bootstrapServers, seconds: request.stallTimeout,
-                                          waitingFor: waitingFor(), lastError: lastError)
+                throw RunFailure.stalled(
+                    cluster: request.kafka.bootstrapServers, seconds: request.stallTimeout,
+                    waitingFor: waitingFor(), lastError: lastError)
             }
         }
         if let report = request.progress, now.timeIntervalSince(lastReport) >= request.progressInterval {
@@ -47,8 +50,9 @@ struct ReadWatchdog {
 extension RunFailure {
     /// The line of a run whose cluster stopped answering.
     static func stalled(cluster: String, seconds: TimeInterval, waitingFor: String, lastError: Error? = nil) -> RunFailure {
-        .failure("Kafka cluster \(cluster) made no progress for \(Int(seconds)) s while \(waitingFor)"
-                 + (lastError.map { " (last error: \($0))" } ?? "") + "; no manifest was written, so a rerun continues from the last one")
+        .failure(
+            "Kafka cluster \(cluster) made no progress for \(Int(seconds)) s while \(waitingFor)"
+                + (lastError.map { " (last error: \($0))" } ?? "") + "; no manifest was written, so a rerun continues from the last one")
     }
 
     /// `t/0, t/3, … and 12 more`: the partitions a stalled run waited for, without a line of hundreds.
@@ -59,6 +63,7 @@ extension RunFailure {
 
     /// The line of a run stopped by a signal; its exit status follows the signal.
     static func backupInterrupted(_ reason: String) -> RunFailure {
-        .interrupted("interrupted by \(reason): open uploads aborted, the lock released, no manifest written; run again to continue", by: reason)
+        .interrupted(
+            "interrupted by \(reason): open uploads aborted, the lock released, no manifest written; run again to continue", by: reason)
     }
 }

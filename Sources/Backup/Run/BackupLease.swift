@@ -13,19 +13,26 @@ import StoreMetadata
 enum BackupLease {
     static func keeper(_ request: BackupRequest, runId: RunID, topics: [String], partitions: [TopicPartition]) -> LeaseKeeper {
         let group = request.settings.groupID?.value
-        let claims: [LeaseTable.Claim] = group == nil && request.settings.shard != nil
+        let claims: [LeaseTable.Claim] =
+            group == nil && request.settings.shard != nil
             ? LeaseTable.Claim.partitions(partitions)
             : topics.sorted().map { LeaseTable.Claim(topic: $0) }
-        let lease = LeaseTable.Lease(runId: runId.rawValue, command: "backup", job: request.job, holder: request.holder,
-                                     group: group, claims: claims, acquiredAt: request.clock(), expiresAt: request.clock())
-        let store = request.store, layout = request.layout, options = request.basePutOptions
-        return LeaseKeeper(store: store, key: layout.storeLockKey, options: request.basePutOptions,
-                           lease: lease, seconds: request.lockLease, clock: request.clock, beforeDropping: { over in
-            // A backup killed between writing its manifest and folding it left its lease: fold that
-            // manifest before the lease goes, or no later run would know to.
-            try await IndexKeeper.foldRuns(over.filter { $0.command == "backup" }.map { RunID(rawValue: $0.runId) },
-                                           store: store, layout: layout, options: options)
-        })
+        let lease = LeaseTable.Lease(
+            runId: runId.rawValue, command: "backup", job: request.job, holder: request.holder,
+            group: group, claims: claims, acquiredAt: request.clock(), expiresAt: request.clock())
+        let store = request.store
+        let layout = request.layout
+        let options = request.basePutOptions
+        return LeaseKeeper(
+            store: store, key: layout.storeLockKey, options: request.basePutOptions,
+            lease: lease, seconds: request.lockLease, clock: request.clock,
+            beforeDropping: { over in
+                // A backup killed between writing its manifest and folding it left its lease: fold that
+                // manifest before the lease goes, or no later run would know to.
+                try await IndexKeeper.foldRuns(
+                    over.filter { $0.command == "backup" }.map { RunID(rawValue: $0.runId) },
+                    store: store, layout: layout, options: options)
+            })
     }
 
     /// Takes the lease, after making sure no earlier ktape's job lock is live.

@@ -30,7 +30,8 @@ public struct BackupSummary: Codable, Sendable, Equatable {
 
     /// `backup <run>: 2 topics, 6 partitions, 12 objects, 10000 records, 1.2 MiB, 0 gaps, 3.1 s`.
     public var line: String {
-        var text = "backup \(runId): \(topics) topics, \(partitions) partitions, \(objects) objects, \(records) records, "
+        var text =
+            "backup \(runId): \(topics) topics, \(partitions) partitions, \(objects) objects, \(records) records, "
             + "\(ByteCount.rounded(bytes)), \(retentionGaps) gaps"
         if skippedRecords > 0 { text += ", \(skippedRecords) skipped" }
         if groupOffsetsNotSaved != nil { text += ", group offsets not saved" }

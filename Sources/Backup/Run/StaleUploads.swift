@@ -14,7 +14,8 @@ enum StaleUploads {
         var aborted = 0
         for upload in try await request.store.listMultipartUploads(prefix: request.layout.topicsFolder) {
             guard let name = try? request.layout.objectKey(parsing: upload.key),
-                  mine.contains(TopicPartition(name.topic, name.partition)) else { continue }
+                mine.contains(TopicPartition(name.topic, name.partition))
+            else { continue }
             do {
                 try await request.store.abortMultipartUpload(upload.key, uploadId: upload.uploadId)
                 aborted += 1

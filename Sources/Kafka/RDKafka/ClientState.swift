@@ -85,7 +85,9 @@ enum ClientCallbacks {
         handle, level, facility, message in
         guard let handle, let state = ClientState.from(rd_kafka_opaque(handle)), let logHandler = state.logHandler
         else { return }
-        logHandler(KafkaLogMessage(level: level, facility: facility.map { String(cString: $0) } ?? "",
-                                   message: message.map { String(cString: $0) } ?? ""))
+        logHandler(
+            KafkaLogMessage(
+                level: level, facility: facility.map { String(cString: $0) } ?? "",
+                message: message.map { String(cString: $0) } ?? ""))
     }
 }

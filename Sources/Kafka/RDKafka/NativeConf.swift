@@ -79,7 +79,8 @@ enum NativeConf {
     }
 
     private static func pairs(_ dump: UnsafeMutablePointer<UnsafePointer<CChar>?>, count: Int, prefix: String)
-        -> [(key: String, value: String)] {
+        -> [(key: String, value: String)]
+    {
         stride(from: 0, to: count - 1, by: 2).compactMap { index in
             guard let key = dump[index], let value = dump[index + 1] else { return nil }
             return (prefix + String(cString: key), String(cString: value))
@@ -97,8 +98,9 @@ enum NativeConf {
         }
         guard result == RD_KAFKA_CONF_OK else {
             let reason = String(nulTerminated: errstr)
-            throw KafkaError(.invalidConfiguration(property: key), code: .invalidArgument, operation: "configure",
-                             detail: reason.isEmpty ? "rejected by librdkafka" : reason)
+            throw KafkaError(
+                .invalidConfiguration(property: key), code: .invalidArgument, operation: "configure",
+                detail: reason.isEmpty ? "rejected by librdkafka" : reason)
         }
     }
 }

@@ -4,9 +4,11 @@ extension RDKafkaClient {
     /// Runs one Admin API request on a private queue and hands its result event to `read`.
     /// A broker that lacks the API (`apiName`, e.g. `CreateTopics`) surfaces as `.unsupported(operation:)`;
     /// so does one that is reachable but never answers it (librdkafka's mock waits forever for a controller).
-    func adminRequest<T>(_ operation: String, api: rd_kafka_admin_op_t, apiName: String, timeoutMilliseconds: Int32,
-                         issue: (OpaquePointer?, OpaquePointer?) -> Void,
-                         read: (OpaquePointer) throws -> T) throws -> T {
+    func adminRequest<T>(
+        _ operation: String, api: rd_kafka_admin_op_t, apiName: String, timeoutMilliseconds: Int32,
+        issue: (OpaquePointer?, OpaquePointer?) -> Void,
+        read: (OpaquePointer) throws -> T
+    ) throws -> T {
         if api == RD_KAFKA_ADMIN_OP_CREATETOPICS || api == RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS {
             try requireController(operation: operation, apiName: apiName, timeoutMilliseconds: timeoutMilliseconds)
         }
@@ -21,8 +23,9 @@ extension RDKafkaClient {
         defer { rd_kafka_queue_destroy(queue) }
         issue(options, queue)
         guard let event = rd_kafka_queue_poll(queue, timeoutMilliseconds + 2000) else {
-            throw KafkaError(code: .timedOut, operation: operation,
-                             detail: "no answer from \(bootstrap) within \(timeoutMilliseconds) ms")
+            throw KafkaError(
+                code: .timedOut, operation: operation,
+                detail: "no answer from \(bootstrap) within \(timeoutMilliseconds) ms")
         }
         defer { rd_kafka_event_destroy(event) }
         let err = rd_kafka_event_error(event)
@@ -31,8 +34,9 @@ extension RDKafkaClient {
             let detail = rd_kafka_event_error_string(event).map { String(cString: $0) } ?? code.message
             if code == .timedOut {
                 try checkReachable(timeoutMilliseconds: 1000)
-                throw KafkaError(.unsupported(operation: apiName), code: code, operation: operation,
-                                 detail: "no answer within \(timeoutMilliseconds) ms (\(detail))")
+                throw KafkaError(
+                    .unsupported(operation: apiName), code: code, operation: operation,
+                    detail: "no answer within \(timeoutMilliseconds) ms (\(detail))")
             }
             throw Self.adminError(code, operation: operation, apiName: apiName, detail: detail)
         }
@@ -51,14 +55,19 @@ extension RDKafkaClient {
         let controller = rd_kafka_controllerid(handle, 0)
         let brokers = UnsafeBufferPointer(start: metadata.pointee.brokers, count: Int(metadata.pointee.broker_cnt))
         if brokers.contains(where: { $0.id == controller }) { return }
-        throw KafkaError(.unsupported(operation: apiName), code: .unsupportedFeature, operation: operation,
-                         detail: "the cluster's metadata names no controller among its brokers, and \(apiName) goes to the controller")
+        throw KafkaError(
+            .unsupported(operation: apiName), code: .unsupportedFeature, operation: operation,
+            detail: "the cluster's metadata names no controller among its brokers, and \(apiName) goes to the controller")
     }
 
-    static func adminError(_ code: KafkaError.Code, operation: String, apiName: String, detail: String,
-                           topic: String? = nil) -> KafkaError {
-        let unsupported: [KafkaError.Code] = [.unsupportedFeature, .unsupportedVersion,
-                                              KafkaError.Code(RD_KAFKA_RESP_ERR_INVALID_REQUEST)]
+    static func adminError(
+        _ code: KafkaError.Code, operation: String, apiName: String, detail: String,
+        topic: String? = nil
+    ) -> KafkaError {
+        let unsupported: [KafkaError.Code] = [
+            .unsupportedFeature, .unsupportedVersion,
+            KafkaError.Code(RD_KAFKA_RESP_ERR_INVALID_REQUEST)
+        ]
         let kind: KafkaError.Kind = unsupported.contains(code) ? .unsupported(operation: apiName) : .librdkafka
         return KafkaError(kind, code: code, operation: operation, detail: detail, topic: topic)
     }

@@ -20,8 +20,9 @@ extension RDKafkaClient {
         let md = metadata.pointee
         let brokers = (0..<Int(md.broker_cnt)).map { index in
             let broker = md.brokers[index]
-            return KafkaBrokerMetadata(id: broker.id, host: broker.host.map { String(cString: $0) } ?? "",
-                                       port: broker.port)
+            return KafkaBrokerMetadata(
+                id: broker.id, host: broker.host.map { String(cString: $0) } ?? "",
+                port: broker.port)
         }
         let topics = (0..<Int(md.topic_cnt)).map { index -> KafkaTopicMetadata in
             let topic = md.topics[index]
@@ -33,9 +34,10 @@ extension RDKafkaClient {
                     inSyncReplicas: (0..<Int(partition.isr_cnt)).map { partition.isrs[$0] },
                     error: partition.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError.Code(partition.err))
             }
-            return KafkaTopicMetadata(name: topic.topic.map { String(cString: $0) } ?? "",
-                                      partitions: partitions.sorted { $0.id < $1.id },
-                                      error: topic.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError.Code(topic.err))
+            return KafkaTopicMetadata(
+                name: topic.topic.map { String(cString: $0) } ?? "",
+                partitions: partitions.sorted { $0.id < $1.id },
+                error: topic.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError.Code(topic.err))
         }
         return KafkaClusterMetadata(brokers: brokers.sorted { $0.id < $1.id }, topics: topics.sorted { $0.name < $1.name })
     }
@@ -43,25 +45,30 @@ extension RDKafkaClient {
     func watermarks(_ topicPartition: TopicPartition, timeoutMilliseconds: Int32) throws -> KafkaWatermarks {
         var low: Int64 = -1
         var high: Int64 = -1
-        let err = rd_kafka_query_watermark_offsets(handle, topicPartition.topic, topicPartition.partition,
-                                                   &low, &high, timeoutMilliseconds)
-        try KafkaError.check(err, "query watermark offsets", topic: topicPartition.topic,
-                             partition: topicPartition.partition)
+        let err = rd_kafka_query_watermark_offsets(
+            handle, topicPartition.topic, topicPartition.partition,
+            &low, &high, timeoutMilliseconds)
+        try KafkaError.check(
+            err, "query watermark offsets", topic: topicPartition.topic,
+            partition: topicPartition.partition)
         return KafkaWatermarks(low: low, high: high)
     }
 
     /// For each partition, the earliest offset whose timestamp is at or after `timestamp` (ms since epoch);
     /// nil when no record is that recent.
-    func offsets(forTimestamp timestamp: Int64, partitions: [TopicPartition],
-                 timeoutMilliseconds: Int32) throws -> [TopicPartition: Int64?] {
+    func offsets(
+        forTimestamp timestamp: Int64, partitions: [TopicPartition],
+        timeoutMilliseconds: Int32
+    ) throws -> [TopicPartition: Int64?] {
         let list = TopicPartitionList(capacity: partitions.count)
         for partition in partitions { list.add(partition, offset: timestamp) }
         try KafkaError.check(rd_kafka_offsets_for_times(handle, list.pointer, timeoutMilliseconds), "offsets for times")
         var result = [TopicPartition: Int64?]()
         for element in list.elements {
             guard element.error == .noError else {
-                throw KafkaError(code: element.error, operation: "offsets for times",
-                                 topic: element.topicPartition.topic, partition: element.topicPartition.partition)
+                throw KafkaError(
+                    code: element.error, operation: "offsets for times",
+                    topic: element.topicPartition.topic, partition: element.topicPartition.partition)
             }
             let offset: Int64? = element.offset >= 0 ? element.offset : nil
             result[element.topicPartition] = .some(offset)

@@ -10,8 +10,10 @@ final class RDKafkaClient: @unchecked Sendable {
     let bootstrap: String
 
     /// - Parameter configure: sets callbacks on the global conf before the client is made.
-    init(type: rd_kafka_type_t, config: KafkaConfig, defaults: [(String, String)],
-         configure: (OpaquePointer) -> Void = { _ in }) throws {
+    init(
+        type: rd_kafka_type_t, config: KafkaConfig, defaults: [(String, String)],
+        configure: (OpaquePointer) -> Void = { _ in }
+    ) throws {
         let pair = try NativeConf.make(config, defaults: defaults)
         let state = ClientState(logHandler: config.logHandler)
         let conf = pair.attachTopicConf()
@@ -63,13 +65,15 @@ final class RDKafkaClient: @unchecked Sendable {
             }
         } while Date() < deadline
         let reported = state.lastError
-        throw unreachable(reported?.code ?? lastCode,
-                          (reported?.detail ?? lastCode.message) + " (no answer within \(timeoutMilliseconds) ms)")
+        throw unreachable(
+            reported?.code ?? lastCode,
+            (reported?.detail ?? lastCode.message) + " (no answer within \(timeoutMilliseconds) ms)")
     }
 
     private func unreachable(_ code: KafkaError.Code, _ detail: String) -> KafkaError {
-        KafkaError(.unreachable(bootstrap: bootstrap), code: code, operation: "connect", detail: detail,
-                   isRetriable: !Self.isConclusive(code: code, detail: detail))
+        KafkaError(
+            .unreachable(bootstrap: bootstrap), code: code, operation: "connect", detail: detail,
+            isRetriable: !Self.isConclusive(code: code, detail: detail))
     }
 
     /// Errors that another second of waiting will not cure.

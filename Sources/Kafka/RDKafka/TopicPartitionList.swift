@@ -34,8 +34,9 @@ final class TopicPartitionList {
         (0..<Int(list.pointee.cnt)).compactMap { index in
             let element = list.pointee.elems[index]
             guard let topic = element.topic else { return nil }
-            return Element(topicPartition: TopicPartition(topic: String(cString: topic), partition: element.partition),
-                           offset: element.offset, error: KafkaError.Code(element.err))
+            return Element(
+                topicPartition: TopicPartition(topic: String(cString: topic), partition: element.partition),
+                offset: element.offset, error: KafkaError.Code(element.err))
         }
     }
 }

@@ -18,7 +18,10 @@ public enum KeyParts {
         var previous: UInt8 = slash
         var clean = true
         for byte in text.utf8 {
-            if byte == slash && previous == slash { clean = false; break }
+            if byte == slash && previous == slash {
+                clean = false
+                break
+            }
             previous = byte
         }
         if clean && previous != slash || text.isEmpty { return text }

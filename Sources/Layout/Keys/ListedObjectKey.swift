@@ -36,7 +36,8 @@ extension ObjectKey {
             throw ObjectKeyError(key: key, reason: "not under '\(root)'")
         }
         let parts = key.dropFirst(root.count).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        let file = parts[parts.count - 1], folders = parts.dropLast()
+        let file = parts[parts.count - 1]
+        let folders = parts.dropLast()
         if folders.contains(where: \.isEmpty) {
             throw ObjectKeyError(key: key, reason: "has an empty folder name")
         }
@@ -49,7 +50,8 @@ extension ObjectKey {
         for folder in folders where folder.hasPrefix("partition=") {
             let folderPartition = try parsePartition(String(folder.dropFirst("partition=".count)), key: key)
             guard folderPartition == parsed.partition else {
-                throw ObjectKeyError(key: key, reason: "folder partition \(folderPartition) and file partition \(parsed.partition) disagree")
+                throw ObjectKeyError(
+                    key: key, reason: "folder partition \(folderPartition) and file partition \(parsed.partition) disagree")
             }
         }
         if folders.count == 2, folders.last?.hasPrefix("partition=") == true, folders.first != parsed.topic {
@@ -73,7 +75,8 @@ extension StoreLayout {
         guard let relative = relativeKey(key) else { return nil }
         var folders = relative.split(separator: "/").map(String.init)
         guard let file = folders.popLast(), let object = try? ObjectKey.parseFileName(file, anyPadding: true),
-              let topicFolder = folders.lastIndex(of: object.topic), topicFolder > 0 else { return nil }
+            let topicFolder = folders.lastIndex(of: object.topic), topicFolder > 0
+        else { return nil }
         let dir = folders[..<topicFolder].joined(separator: "/")
         return dir == topicsDir || dir == StoreLayout.metadataFolder ? nil : dir
     }

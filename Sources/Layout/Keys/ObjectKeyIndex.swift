@@ -26,7 +26,8 @@ public struct ObjectKeyIndex: Sendable {
         public var folder: String {
             guard fileStart > folderStart else { return "" }
             let utf8 = key.utf8
-            return String(Substring(utf8[utf8.index(utf8.startIndex, offsetBy: folderStart)..<utf8.index(utf8.startIndex, offsetBy: fileStart - 1)]))
+            return String(
+                Substring(utf8[utf8.index(utf8.startIndex, offsetBy: folderStart)..<utf8.index(utf8.startIndex, offsetBy: fileStart - 1)]))
         }
 
         /// The file name as stored.

@@ -9,7 +9,8 @@ extension ObjectKey {
         }
         let folders = key.dropFirst(root.count).split(separator: "/", omittingEmptySubsequences: false)
         guard folders.count == 3 else {
-            throw ObjectKeyError(key: key, reason: "expected <topic>/partition=<p>/<file> under '\(root)', found \(folders.count) path parts")
+            throw ObjectKeyError(
+                key: key, reason: "expected <topic>/partition=<p>/<file> under '\(root)', found \(folders.count) path parts")
         }
         let (topicFolder, partitionFolder, file) = (String(folders[0]), String(folders[1]), String(folders[2]))
         guard partitionFolder.hasPrefix("partition=") else {

@@ -114,9 +114,11 @@ public struct StoreLayout: Hashable, Sendable {
         let name = key.dropFirst(folder.count).dropLast(".json".count)
         guard !name.isEmpty, !name.contains("/") else { return nil }
         guard let plus = name.lastIndex(of: "+") else { return (String(name), nil) }
-        let topic = name[..<plus], digits = name[name.index(after: plus)...]
+        let topic = name[..<plus]
+        let digits = name[name.index(after: plus)...]
         guard !topic.isEmpty, !digits.isEmpty, digits.allSatisfy(\.isASCII), let partition = Int32(digits), partition >= 0,
-              restoreStateVersion1Key(targetCluster: targetCluster, topic: String(topic), partition: partition) == key else { return nil }
+            restoreStateVersion1Key(targetCluster: targetCluster, topic: String(topic), partition: partition) == key
+        else { return nil }
         return (String(topic), partition)
     }
 }

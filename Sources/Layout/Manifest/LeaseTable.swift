@@ -31,8 +31,10 @@ public struct LeaseTable: Codable, Equatable, Sendable {
         public var acquiredAt: Date
         public var expiresAt: Date
 
-        public init(runId: String, command: String, job: String?, holder: String, group: String? = nil, claims: [Claim],
-                    acquiredAt: Date, expiresAt: Date) {
+        public init(
+            runId: String, command: String, job: String?, holder: String, group: String? = nil, claims: [Claim],
+            acquiredAt: Date, expiresAt: Date
+        ) {
             self.runId = runId
             self.command = command
             self.job = job

@@ -24,7 +24,8 @@ extension RunManifest {
         stored.objects = try objects.map { object in
             try object.withKeys { key in
                 guard let relative = layout.relativeKey(key) else {
-                    throw ManifestError(manifest: runId.rawValue, reason: "object key '\(key)' is not under the store prefix '\(layout.prefix)'")
+                    throw ManifestError(
+                        manifest: runId.rawValue, reason: "object key '\(key)' is not under the store prefix '\(layout.prefix)'")
                 }
                 return relative
             }
@@ -43,8 +44,12 @@ extension RunManifest {
         let version = manifest.version
         manifest.objects = manifest.objects.map { object in
             object.withKeys { key in
-                layout.absoluteKey(version >= 2 ? key : Self.version1Relative(key, topic: object.topic, partition: object.partition,
-                                                                              topicsDir: topicsDir))
+                layout.absoluteKey(
+                    version >= 2
+                        ? key
+                        : Self.version1Relative(
+                            key, topic: object.topic, partition: object.partition,
+                            topicsDir: topicsDir))
             }
         }
         return manifest
@@ -73,7 +78,10 @@ extension ManifestObject {
 /// The JSON conventions of everything under `_ktape/`: sorted keys, indented, RFC 3339 dates, and
 /// a `format`/`version` header checked before anything else is decoded.
 enum LayoutJSON {
-    struct Header: Decodable { var format: String?; var version: Int? }
+    struct Header: Decodable {
+        var format: String?
+        var version: Int?
+    }
 
     /// The header and the document read from one parse of the bytes.
     struct Framed<T: Decodable>: Decodable {
@@ -101,8 +109,10 @@ enum LayoutJSON {
         decoder.dateDecodingStrategy = .custom { decoder in
             let text = try decoder.singleValueContainer().decode(String.self)
             guard let date = Timestamps.parseRFC3339(text) else {
-                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                                                        debugDescription: "'\(text)' is not an RFC 3339 time"))
+                throw DecodingError.dataCorrupted(
+                    .init(
+                        codingPath: decoder.codingPath,
+                        debugDescription: "'\(text)' is not an RFC 3339 time"))
             }
             return date
         }

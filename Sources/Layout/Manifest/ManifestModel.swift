@@ -28,10 +28,12 @@ public struct RunManifest: Codable, Equatable, Sendable {
     public var objects: [ManifestObject]
     public var consumerGroupOffsets: [ManifestGroupOffset]
 
-    public init(runId: RunID, previousRunId: RunID?, job: String, shard: String, startedAt: Date, finishedAt: Date,
-                store: ManifestStoreSettings, configHash: String, topics: [ManifestTopic] = [],
-                partitions: [ManifestPartition] = [], objects: [ManifestObject] = [],
-                consumerGroupOffsets: [ManifestGroupOffset] = []) {
+    public init(
+        runId: RunID, previousRunId: RunID?, job: String, shard: String, startedAt: Date, finishedAt: Date,
+        store: ManifestStoreSettings, configHash: String, topics: [ManifestTopic] = [],
+        partitions: [ManifestPartition] = [], objects: [ManifestObject] = [],
+        consumerGroupOffsets: [ManifestGroupOffset] = []
+    ) {
         self.runId = runId
         self.previousRunId = previousRunId
         self.job = job
@@ -81,8 +83,10 @@ public struct ManifestTopic: Codable, Equatable, Sendable {
     public var cleanupPolicy: String
     public var timestampType: TopicTimestampType
 
-    public init(name: String, partitionCount: Int32, configs: [String: String] = [:],
-                cleanupPolicy: String = "delete", timestampType: TopicTimestampType = .createTime) {
+    public init(
+        name: String, partitionCount: Int32, configs: [String: String] = [:],
+        cleanupPolicy: String = "delete", timestampType: TopicTimestampType = .createTime
+    ) {
         self.name = name
         self.partitionCount = partitionCount
         self.configs = configs
@@ -141,8 +145,10 @@ public struct ManifestPartition: Codable, Equatable, Sendable {
     public var endOffsetAtStart: Int64
     public var gaps: [OffsetGap]
 
-    public init(topic: String, partition: Int32, startOffset: Int64, endOffset: Int64,
-                endOffsetAtStart: Int64, gaps: [OffsetGap] = []) {
+    public init(
+        topic: String, partition: Int32, startOffset: Int64, endOffset: Int64,
+        endOffsetAtStart: Int64, gaps: [OffsetGap] = []
+    ) {
         self.topic = topic
         self.partition = partition
         self.startOffset = startOffset
@@ -186,10 +192,12 @@ public struct ManifestObject: Codable, Equatable, Sendable {
     public var maxTimestamp: Int64?
 
     /// A span defaults to exactly the records' offsets.
-    public init(key: String, topic: String, partition: Int32, firstOffset: Int64, lastOffset: Int64,
-                spanStart: Int64? = nil, spanEnd: Int64? = nil, recordCount: Int64, byteSize: Int64,
-                crc64nvme: String? = nil, sha256: String? = nil, etag: String? = nil, companionKeys: [String] = [],
-                minTimestamp: Int64? = nil, maxTimestamp: Int64? = nil) {
+    public init(
+        key: String, topic: String, partition: Int32, firstOffset: Int64, lastOffset: Int64,
+        spanStart: Int64? = nil, spanEnd: Int64? = nil, recordCount: Int64, byteSize: Int64,
+        crc64nvme: String? = nil, sha256: String? = nil, etag: String? = nil, companionKeys: [String] = [],
+        minTimestamp: Int64? = nil, maxTimestamp: Int64? = nil
+    ) {
         self.key = key
         self.topic = topic
         self.partition = partition

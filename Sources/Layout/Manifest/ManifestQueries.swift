@@ -25,8 +25,9 @@ extension RunManifest {
     public func continuityProblems() -> [CoverageProblem] {
         partitions.sorted { TopicPartition($0.topic, $0.partition) < TopicPartition($1.topic, $1.partition) }
             .flatMap { p in
-                PartitionCoverage.problems(topic: p.topic, partition: p.partition, covered: [p.range],
-                                           objects: objects(topic: p.topic, partition: p.partition), gaps: p.gaps)
+                PartitionCoverage.problems(
+                    topic: p.topic, partition: p.partition, covered: [p.range],
+                    objects: objects(topic: p.topic, partition: p.partition), gaps: p.gaps)
             }
     }
 }
@@ -85,8 +86,9 @@ extension Array where Element == RunManifest {
             }
             // Stable, so objects with equal first offsets keep run order, as before.
             let kept = (objects[tp] ?? []).filter { $0.spanEnd > first }.sorted { $0.firstOffset < $1.firstOffset }
-            problems += PartitionCoverage.problems(topic: tp.topic, partition: tp.partition, covered: covered,
-                                                   objects: kept, gaps: gaps)
+            problems += PartitionCoverage.problems(
+                topic: tp.topic, partition: tp.partition, covered: covered,
+                objects: kept, gaps: gaps)
         }
         return problems
     }

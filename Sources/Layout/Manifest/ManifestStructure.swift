@@ -42,7 +42,9 @@ extension RunManifest {
             do {
                 let key = try layout.objectKey(parsing: object.key)
                 if key.topic != object.topic || key.partition != object.partition || key.startOffset != object.firstOffset {
-                    report("object \(object.key) is named for \(key.topic)/\(key.partition) at \(key.startOffset), but holds \(tp) from \(object.firstOffset)")
+                    report(
+                        "object \(object.key) is named for \(key.topic)/\(key.partition) at \(key.startOffset), but holds \(tp) from \(object.firstOffset)"
+                    )
                 }
                 if key.kind != expectedKind {
                     report("object \(object.key) is .\(key.kind.fileExtension), but the run wrote .\(expectedKind.fileExtension)")

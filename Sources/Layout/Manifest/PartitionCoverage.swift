@@ -28,8 +28,10 @@ public struct CoverageProblem: Equatable, Sendable, CustomStringConvertible {
 /// Pure continuity check of one partition: do objects' spans plus gaps tile the covered ranges?
 public enum PartitionCoverage {
     /// Problems found, in offset order; empty when coverage is exact.
-    public static func problems(topic: String, partition: Int32, covered: [OffsetRange],
-                                objects: [ManifestObject], gaps: [OffsetGap]) -> [CoverageProblem] {
+    public static func problems(
+        topic: String, partition: Int32, covered: [OffsetRange],
+        objects: [ManifestObject], gaps: [OffsetGap]
+    ) -> [CoverageProblem] {
         var problems: [CoverageProblem] = []
         func report(_ kind: CoverageProblem.Kind, _ range: OffsetRange, _ detail: String) {
             problems.append(CoverageProblem(kind: kind, topic: topic, partition: partition, range: range, detail: detail))
@@ -37,10 +39,13 @@ public enum PartitionCoverage {
 
         for object in objects {
             if object.firstOffset > object.lastOffset || object.firstOffset < object.spanStart
-                || object.lastOffset >= object.spanEnd {
+                || object.lastOffset >= object.spanEnd
+            {
                 report(.badObject, object.span, "\(object.key): records [\(object.firstOffset), \(object.lastOffset)] do not fit its span")
             } else if object.recordCount < 1 || object.recordCount > object.lastOffset - object.firstOffset + 1 {
-                report(.badObject, object.span, "\(object.key): \(object.recordCount) records cannot sit in offsets [\(object.firstOffset), \(object.lastOffset)]")
+                report(
+                    .badObject, object.span,
+                    "\(object.key): \(object.recordCount) records cannot sit in offsets [\(object.firstOffset), \(object.lastOffset)]")
             }
         }
 

@@ -28,8 +28,10 @@ public struct PrunedState: Codable, Equatable, Sendable {
         public var records: Int64
         public var bytes: Int64
 
-        public init(topic: String, partition: Int32, firstOffset: Int64, prunedAt: Date, pruneId: String,
-                    objects: Int64, records: Int64, bytes: Int64) {
+        public init(
+            topic: String, partition: Int32, firstOffset: Int64, prunedAt: Date, pruneId: String,
+            objects: Int64, records: Int64, bytes: Int64
+        ) {
             self.topic = topic
             self.partition = partition
             self.firstOffset = firstOffset

@@ -36,8 +36,10 @@ public struct RestoreProgress: Codable, Equatable, Sendable {
         public var plannedRecords: Int64?
         public var updatedAt: Date
 
-        public init(partition: Int32, sourceTopic: String, nextSourceOffset: Int64, configHash: String,
-                    baseTargetOffset: Int64, deliveredRecords: Int64, plannedRecords: Int64?, updatedAt: Date) {
+        public init(
+            partition: Int32, sourceTopic: String, nextSourceOffset: Int64, configHash: String,
+            baseTargetOffset: Int64, deliveredRecords: Int64, plannedRecords: Int64?, updatedAt: Date
+        ) {
             self.partition = partition
             self.sourceTopic = sourceTopic
             self.nextSourceOffset = nextSourceOffset

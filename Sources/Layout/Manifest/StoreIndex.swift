@@ -42,7 +42,8 @@ public struct StoreIndex: Codable, Equatable, Sendable {
 
     /// Where `run` is, or would go, in the sorted `runs` (a binary search: cheap for years of hourly runs).
     private func position(of run: RunID) -> Int {
-        var low = 0, high = runs.count
+        var low = 0
+        var high = runs.count
         while low < high {
             let middle = (low + high) / 2
             if runs[middle] < run { low = middle + 1 } else { high = middle }
@@ -82,9 +83,11 @@ public struct StoreIndex: Codable, Equatable, Sendable {
         if let configHash, configHash != expectedConfigHash, let lastRunId {
             throw CheckpointError(runId: lastRunId, found: configHash, expected: expectedConfigHash)
         }
-        return Checkpoint(nextOffsets: Dictionary(partitions.map { (TopicPartition($0.topic, $0.partition), $0.nextOffset) },
-                                                  uniquingKeysWith: { a, _ in a }),
-                          lastRunId: lastRunId)
+        return Checkpoint(
+            nextOffsets: Dictionary(
+                partitions.map { (TopicPartition($0.topic, $0.partition), $0.nextOffset) },
+                uniquingKeysWith: { a, _ in a }),
+            lastRunId: lastRunId)
     }
 
     /// The index of `manifests`.

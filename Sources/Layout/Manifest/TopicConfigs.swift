@@ -7,7 +7,7 @@ public enum TopicConfigs {
     /// Saved for every topic: how long and how much it keeps, how it compacts, its timestamps and largest record.
     public static let faithful: Set<String> = [
         "cleanup.policy", "retention.ms", "retention.bytes", "message.timestamp.type", "max.message.bytes",
-        "min.compaction.lag.ms", "max.compaction.lag.ms", "delete.retention.ms", "min.cleanable.dirty.ratio",
+        "min.compaction.lag.ms", "max.compaction.lag.ms", "delete.retention.ms", "min.cleanable.dirty.ratio"
     ]
 
     /// Applied even when the target's default is the same: a compacted topic must never be created
@@ -43,6 +43,6 @@ public enum TopicConfigs {
         "min.compaction.lag.ms": "log.cleaner.min.compaction.lag.ms",
         "max.compaction.lag.ms": "log.cleaner.max.compaction.lag.ms",
         "delete.retention.ms": "log.cleaner.delete.retention.ms",
-        "min.cleanable.dirty.ratio": "log.cleaner.min.cleanable.ratio",
+        "min.cleanable.dirty.ratio": "log.cleaner.min.cleanable.ratio"
     ]
 }

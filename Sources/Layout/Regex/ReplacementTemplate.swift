@@ -18,7 +18,12 @@ struct ReplacementTemplate: Sendable {
         var pieces: [Piece] = []
         var literal = ""
         var index = 0
-        func flush() { if !literal.isEmpty { pieces.append(.literal(literal)); literal = "" } }
+        func flush() {
+            if !literal.isEmpty {
+                pieces.append(.literal(literal))
+                literal = ""
+            }
+        }
         while index < chars.count {
             let c = chars[index]
             if c == "\\" {
@@ -32,11 +37,15 @@ struct ReplacementTemplate: Sendable {
                 if chars[index] == "{" {
                     index += 1
                     var name = ""
-                    while index < chars.count, chars[index] != "}" { name.append(chars[index]); index += 1 }
+                    while index < chars.count, chars[index] != "}" {
+                        name.append(chars[index])
+                        index += 1
+                    }
                     guard index < chars.count else { throw Problem(text: "'${\(name)' is missing its closing '}'") }
                     index += 1
                     guard let first = name.first, first.isASCII, first.isLetter,
-                          name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+                        name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
+                    else {
                         throw Problem(text: "'${\(name)}' is not a valid group name")
                     }
                     guard groupNames.contains(name) else { throw Problem(text: "no group named '\(name)' in the regex") }

@@ -65,12 +65,24 @@ public struct TopicRegexList: Sendable, CustomStringConvertible {
         var depth = 0
         var escaped = false
         for c in text {
-            if escaped { current.append(c); escaped = false; continue }
+            if escaped {
+                current.append(c)
+                escaped = false
+                continue
+            }
             switch c {
-            case "\\": escaped = true; current.append(c)
-            case "[", "{", "(": depth += 1; current.append(c)
-            case "]", "}", ")": depth = max(0, depth - 1); current.append(c)
-            case "," where depth == 0: pieces.append(current); current = ""
+            case "\\":
+                escaped = true
+                current.append(c)
+            case "[", "{", "(":
+                depth += 1
+                current.append(c)
+            case "]", "}", ")":
+                depth = max(0, depth - 1)
+                current.append(c)
+            case "," where depth == 0:
+                pieces.append(current)
+                current = ""
             default: current.append(c)
             }
         }

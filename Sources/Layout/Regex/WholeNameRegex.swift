@@ -39,7 +39,8 @@ public struct WholeNameRegex: @unchecked Sendable, CustomStringConvertible {
     func wholeMatch(_ name: String) -> NSTextCheckingResult? {
         let all = NSRange(location: 0, length: (name as NSString).length)
         guard let match = whole.firstMatch(in: name, options: [.anchored], range: all),
-              match.range.location == 0, match.range.length == all.length else { return nil }
+            match.range.location == 0, match.range.length == all.length
+        else { return nil }
         return match
     }
 
@@ -58,13 +59,20 @@ public struct WholeNameRegex: @unchecked Sendable, CustomStringConvertible {
         var setDepth = 0
         while index < chars.count {
             let c = chars[index]
-            if c == "\\" { index += 2; continue }
+            if c == "\\" {
+                index += 2
+                continue
+            }
             if c == "[" { setDepth += 1 } else if c == "]", setDepth > 0 { setDepth -= 1 }
             if setDepth == 0, c == "(", index + 3 < chars.count, chars[index + 1] == "?", chars[index + 2] == "<",
-               chars[index + 3].isLetter {
+                chars[index + 3].isLetter
+            {
                 var end = index + 3
                 var name = ""
-                while end < chars.count, chars[end].isLetter || chars[end].isNumber { name.append(chars[end]); end += 1 }
+                while end < chars.count, chars[end].isLetter || chars[end].isNumber {
+                    name.append(chars[end])
+                    end += 1
+                }
                 if end < chars.count, chars[end] == ">" { names.append(name) }
             }
             index += 1

@@ -20,14 +20,18 @@ public enum AWSRegion {
     /// config file > `defaultRegion` (`us-east-1` unless the caller passes nil, which makes a
     /// missing region an error). Throws only for an unreadable shared file or no region at all.
     /// `profile` (`--profile`) selects the profile over `AWS_PROFILE`.
-    public static func resolve(flag: String?, environment: [String: String],
-                               defaultRegion: String? = AWSRegion.fallback, profile: String? = nil) throws -> ResolvedRegion {
+    public static func resolve(
+        flag: String?, environment: [String: String],
+        defaultRegion: String? = AWSRegion.fallback, profile: String? = nil
+    ) throws -> ResolvedRegion {
         if let flag, !flag.isEmpty { return ResolvedRegion(region: flag, source: "--region") }
         if let region = environment.nonEmpty("AWS_REGION") { return ResolvedRegion(region: region, source: "AWS_REGION") }
         if let region = environment.nonEmpty("AWS_DEFAULT_REGION") { return ResolvedRegion(region: region, source: "AWS_DEFAULT_REGION") }
         let files = try SharedConfigFiles.load(environment: environment, profile: profile)
         if let region = files.region { return ResolvedRegion(region: region, source: "profile '\(files.selectedProfile)'") }
         if let defaultRegion { return ResolvedRegion(region: defaultRegion, source: "default") }
-        throw CredentialsError.noRegion(tried: ["--region", "AWS_REGION", "AWS_DEFAULT_REGION", "profile '\(files.selectedProfile)' in the config file"])
+        throw CredentialsError.noRegion(tried: [
+            "--region", "AWS_REGION", "AWS_DEFAULT_REGION", "profile '\(files.selectedProfile)' in the config file"
+        ])
     }
 }

@@ -18,9 +18,11 @@ public struct AssumeRoleCredentialsProvider: CredentialsProvider {
     private let sts: STSClient
     private let clock: CredentialsClock
 
-    public init(profile: String, roleArn: String, externalID: String?, sessionName: String?, durationSeconds: Int?,
-                source: any CredentialsProvider, stsEndpoint: String, signingRegion: String, transport: HTTPTransport,
-                clock: @escaping CredentialsClock) {
+    public init(
+        profile: String, roleArn: String, externalID: String?, sessionName: String?, durationSeconds: Int?,
+        source: any CredentialsProvider, stsEndpoint: String, signingRegion: String, transport: HTTPTransport,
+        clock: @escaping CredentialsClock
+    ) {
         self.profile = profile
         self.roleArn = roleArn
         self.externalID = externalID
@@ -38,8 +40,10 @@ public struct AssumeRoleCredentialsProvider: CredentialsProvider {
         } catch {
             throw CredentialsError.invalidProfile(profile: profile, reason: "no source credentials to assume \(roleArn): \(error)")
         }
-        var form = [("Action", "AssumeRole"), ("Version", "2011-06-15"), ("RoleArn", roleArn),
-                    ("RoleSessionName", sessionName ?? "ktape-\(Int(clock().timeIntervalSince1970))")]
+        var form = [
+            ("Action", "AssumeRole"), ("Version", "2011-06-15"), ("RoleArn", roleArn),
+            ("RoleSessionName", sessionName ?? "ktape-\(Int(clock().timeIntervalSince1970))")
+        ]
         if let externalID { form.append(("ExternalId", externalID)) }
         if let durationSeconds { form.append(("DurationSeconds", String(durationSeconds))) }
         do {

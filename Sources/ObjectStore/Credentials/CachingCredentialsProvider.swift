@@ -17,8 +17,10 @@ public actor CachingCredentialsProvider: CredentialsProvider {
     private var cached: Credentials?
     private var inFlight: Task<Credentials, Error>?
 
-    public init(_ base: CredentialsProvider, refreshMargin: TimeInterval = CachingCredentialsProvider.defaultRefreshMargin,
-                clock: @escaping CredentialsClock = { Date() }) {
+    public init(
+        _ base: CredentialsProvider, refreshMargin: TimeInterval = CachingCredentialsProvider.defaultRefreshMargin,
+        clock: @escaping CredentialsClock = { Date() }
+    ) {
         self.base = base
         self.refreshMargin = refreshMargin
         self.clock = clock

@@ -5,8 +5,10 @@ public enum ConfiguredEndpoint {
     /// service-wide settings are skipped: STS takes only its own, since a global endpoint usually
     /// points at an S3-compatible store that has no STS. `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` (or the
     /// profile's `ignore_configured_endpoint_urls`) set to true ignores them all.
-    public static func resolve(service: String, environment: [String: String], files: SharedConfigFiles,
-                               includeGlobal: Bool) -> (url: String, source: String)? {
+    public static func resolve(
+        service: String, environment: [String: String], files: SharedConfigFiles,
+        includeGlobal: Bool
+    ) -> (url: String, source: String)? {
         guard !files.ignoresConfiguredEndpoints else { return nil }
         let variable = "AWS_ENDPOINT_URL_" + service.uppercased()
         if let url = environment.nonEmpty(variable) { return (url, variable) }
@@ -17,13 +19,16 @@ public enum ConfiguredEndpoint {
     /// STS: the configured endpoint (see `resolve`), else `https://sts.<region>.amazonaws.com`
     /// (`.amazonaws.com.cn` for `cn-` regions), else the global `https://sts.amazonaws.com`.
     /// The signing region is `region`, or `us-east-1` (the global endpoint's) when none is known.
-    public static func sts(environment: [String: String], files: SharedConfigFiles?, region: String?) -> (url: String, signingRegion: String) {
+    public static func sts(environment: [String: String], files: SharedConfigFiles?, region: String?) -> (
+        url: String, signingRegion: String
+    ) {
         let signingRegion = region.flatMap { $0.isEmpty ? nil : $0 } ?? "us-east-1"
         if let files, let configured = resolve(service: "sts", environment: environment, files: files, includeGlobal: false) {
             return (configured.url, signingRegion)
         }
         if files == nil, environment["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"]?.lowercased() != "true",
-           let url = environment.nonEmpty("AWS_ENDPOINT_URL_STS") {
+            let url = environment.nonEmpty("AWS_ENDPOINT_URL_STS")
+        {
             return (url, signingRegion)
         }
         guard let region, !region.isEmpty else { return ("https://sts.amazonaws.com", signingRegion) }

@@ -77,15 +77,18 @@ public struct ContainerCredentialsSource: CredentialsSource {
     /// Throws unless `url` is HTTPS, or plain HTTP to loopback or a container agent address.
     public static func validateFullURI(_ url: String) throws {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
-              let host = components.percentEncodedHost?.lowercased(), !host.isEmpty else {
-            throw CredentialsError.endpointFailed(source: "container credentials", url: url,
-                                                  reason: "AWS_CONTAINER_CREDENTIALS_FULL_URI is not an absolute URL")
+            let host = components.percentEncodedHost?.lowercased(), !host.isEmpty
+        else {
+            throw CredentialsError.endpointFailed(
+                source: "container credentials", url: url,
+                reason: "AWS_CONTAINER_CREDENTIALS_FULL_URI is not an absolute URL")
         }
         if scheme == "https" { return }
         let bracketed = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
         guard scheme == "http", allowedHTTPHosts.contains(bracketed) || isIPv4Loopback(host) else {
-            throw CredentialsError.endpointFailed(source: "container credentials", url: url,
-                                                  reason: "plain HTTP is only allowed to loopback or the container agent (169.254.170.2, 169.254.170.23)")
+            throw CredentialsError.endpointFailed(
+                source: "container credentials", url: url,
+                reason: "plain HTTP is only allowed to loopback or the container agent (169.254.170.2, 169.254.170.23)")
         }
     }
 

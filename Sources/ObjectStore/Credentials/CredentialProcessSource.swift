@@ -34,12 +34,15 @@ public struct CredentialProcessSource: CredentialsProvider {
         }
         guard (object["Version"] as? Int) == 1 else { throw failure("credential_process output needs \"Version\": 1") }
         guard let keyID = object["AccessKeyId"] as? String, !keyID.isEmpty,
-              let secret = object["SecretAccessKey"] as? String, !secret.isEmpty else {
+            let secret = object["SecretAccessKey"] as? String, !secret.isEmpty
+        else {
             throw failure("credential_process output lacks AccessKeyId or SecretAccessKey")
         }
         var expiration: Date?
         if let text = object["Expiration"] as? String {
-            guard let date = Timestamps.parseRFC3339(text) else { throw failure("credential_process Expiration '\(text)' is not an ISO 8601 time") }
+            guard let date = Timestamps.parseRFC3339(text) else {
+                throw failure("credential_process Expiration '\(text)' is not an ISO 8601 time")
+            }
             expiration = date
         }
         let token = (object["SessionToken"] as? String).flatMap { $0.isEmpty ? nil : $0 }
@@ -66,7 +69,8 @@ public struct CredentialProcessSource: CredentialsProvider {
         process.standardError = FileHandle(forWritingAtPath: errorPath)
         process.standardInput = FileHandle.nullDevice
         do { try process.run() } catch {
-            throw CredentialsError.invalidVariable(name: "credential_process", reason: "cannot start /usr/bin/env: \(error.localizedDescription)")
+            throw CredentialsError.invalidVariable(
+                name: "credential_process", reason: "cannot start /usr/bin/env: \(error.localizedDescription)")
         }
         let stdout = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
@@ -86,7 +90,11 @@ enum ShellWords {
         while let c = iterator.next() {
             switch c {
             case " ", "\t", "\n":
-                if inWord { words.append(current); current = ""; inWord = false }
+                if inWord {
+                    words.append(current)
+                    current = ""
+                    inWord = false
+                }
             case "'":
                 inWord = true
                 while true {

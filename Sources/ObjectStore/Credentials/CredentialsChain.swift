@@ -34,10 +34,13 @@ public struct CredentialsChain: CredentialsProvider {
     /// The shared files are read here, once; an unreadable file throws. `region` picks the regional
     /// STS endpoint; pass the resolved region (see `AWSRegion.resolve`). `profile` (`--profile`)
     /// selects the profile over `AWS_PROFILE` and, as in the AWS CLI, leaves environment keys unused.
-    public static func standard(environment: [String: String], region: String?, transport: HTTPTransport,
-                                clock: @escaping CredentialsClock = { Date() }, profile: String? = nil) throws -> CredentialsChain {
+    public static func standard(
+        environment: [String: String], region: String?, transport: HTTPTransport,
+        clock: @escaping CredentialsClock = { Date() }, profile: String? = nil
+    ) throws -> CredentialsChain {
         let files = try SharedConfigFiles.load(environment: environment, profile: profile)
-        let first: CredentialsSource = files.profileWasGiven
+        let first: CredentialsSource =
+            files.profileWasGiven
             ? SkippedCredentialsSource(name: "environment", reason: "not used with --profile")
             : EnvironmentCredentialsSource(environment: environment)
         return CredentialsChain([
@@ -45,16 +48,20 @@ public struct CredentialsChain: CredentialsProvider {
             WebIdentityCredentialsSource(environment: environment, files: files, region: region, transport: transport, clock: clock),
             ProfileCredentialsSource(files: files, environment: environment, region: region, transport: transport, clock: clock),
             ContainerCredentialsSource(environment: environment, transport: transport),
-            InstanceMetadataCredentialsSource(environment: environment, transport: transport),
+            InstanceMetadataCredentialsSource(environment: environment, transport: transport)
         ])
     }
 
     /// The standard chain behind a cache that refreshes five minutes before expiry: what the S3
     /// client should use. Pass `ProcessInfo.processInfo.environment` outside tests.
-    public static func defaultProvider(environment: [String: String], region: String?, transport: HTTPTransport,
-                                       clock: @escaping CredentialsClock = { Date() }, profile: String? = nil) throws -> CachingCredentialsProvider {
-        CachingCredentialsProvider(try standard(environment: environment, region: region, transport: transport, clock: clock,
-                                                profile: profile), clock: clock)
+    public static func defaultProvider(
+        environment: [String: String], region: String?, transport: HTTPTransport,
+        clock: @escaping CredentialsClock = { Date() }, profile: String? = nil
+    ) throws -> CachingCredentialsProvider {
+        CachingCredentialsProvider(
+            try standard(
+                environment: environment, region: region, transport: transport, clock: clock,
+                profile: profile), clock: clock)
     }
 }
 

@@ -16,7 +16,9 @@ enum CredentialsDocument {
             return .failure(Problem("Code is \(code)\(message)"))
         }
         guard let keyId = object["AccessKeyId"] as? String, !keyId.isEmpty else { return .failure(Problem("no AccessKeyId in response")) }
-        guard let secret = object["SecretAccessKey"] as? String, !secret.isEmpty else { return .failure(Problem("no SecretAccessKey in response")) }
+        guard let secret = object["SecretAccessKey"] as? String, !secret.isEmpty else {
+            return .failure(Problem("no SecretAccessKey in response"))
+        }
         var expiration: Date?
         if let text = object["Expiration"] as? String {
             guard let date = parseAWSTimestamp(text) else { return .failure(Problem("Expiration '\(text)' is not an ISO 8601 time")) }

@@ -30,7 +30,8 @@ public enum CredentialsError: Error, Sendable, Equatable, CustomStringConvertibl
         case .invalidVariable(let name, let reason):
             return "\(name): \(reason)"
         case .profileNotFound(let profile, let files):
-            return "AWS profile '\(profile)' not found in " + (files.isEmpty ? "any shared file (HOME not set)" : files.joined(separator: " or "))
+            return "AWS profile '\(profile)' not found in "
+                + (files.isEmpty ? "any shared file (HOME not set)" : files.joined(separator: " or "))
         case .invalidProfile(let profile, let reason):
             return "AWS profile '\(profile)': \(reason)"
         case .unreadableFile(let path, let reason):

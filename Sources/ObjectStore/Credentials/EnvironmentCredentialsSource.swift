@@ -23,8 +23,10 @@ public struct EnvironmentCredentialsSource: CredentialsSource {
         case (nil, _?):
             throw CredentialsError.missingVariable(name: "AWS_ACCESS_KEY_ID", neededBy: "AWS_SECRET_ACCESS_KEY")
         case (let keyId?, let secret?):
-            return .found(Credentials(accessKeyId: keyId, secretAccessKey: secret,
-                                      sessionToken: environment.nonEmpty("AWS_SESSION_TOKEN")))
+            return .found(
+                Credentials(
+                    accessKeyId: keyId, secretAccessKey: secret,
+                    sessionToken: environment.nonEmpty("AWS_SESSION_TOKEN")))
         }
     }
 }

@@ -29,7 +29,8 @@ public struct InstanceMetadataCredentialsSource: CredentialsSource {
 
     /// The metadata service base URL this environment selects, without a trailing slash.
     public var endpoint: String {
-        var base = environment.nonEmpty("AWS_EC2_METADATA_SERVICE_ENDPOINT")
+        var base =
+            environment.nonEmpty("AWS_EC2_METADATA_SERVICE_ENDPOINT")
             ?? (environment["AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"]?.lowercased() == "ipv6" ? Self.ipv6Endpoint : Self.defaultEndpoint)
         while base.hasSuffix("/") { base.removeLast() }
         return base
@@ -73,7 +74,8 @@ public struct InstanceMetadataCredentialsSource: CredentialsSource {
             throw CredentialsError.endpointFailed(source: "EC2 instance metadata for role \(role)", url: roleURL, reason: "\(error)")
         }
         guard answer.status == 200 else {
-            throw CredentialsError.badResponse(source: "EC2 instance metadata for role \(role)", url: roleURL, reason: "HTTP \(answer.status)")
+            throw CredentialsError.badResponse(
+                source: "EC2 instance metadata for role \(role)", url: roleURL, reason: "HTTP \(answer.status)")
         }
         switch CredentialsDocument.parse(answer.body) {
         case .success(let credentials): return .found(credentials)
@@ -92,9 +94,11 @@ public struct InstanceMetadataCredentialsSource: CredentialsSource {
         let url = base + "/latest/api/token"
         let response: HTTPResponse
         do {
-            response = try await transport.send(HTTPRequest(method: "PUT", url: url,
-                                                            headers: [("X-aws-ec2-metadata-token-ttl-seconds", Self.tokenTTL)],
-                                                            timeout: Self.timeout))
+            response = try await transport.send(
+                HTTPRequest(
+                    method: "PUT", url: url,
+                    headers: [("X-aws-ec2-metadata-token-ttl-seconds", Self.tokenTTL)],
+                    timeout: Self.timeout))
         } catch {
             return .skip("no answer from \(url) (\(error))")
         }

@@ -18,8 +18,10 @@ public struct ProfileCredentialsSource: CredentialsSource {
     private let transport: HTTPTransport
     private let clock: CredentialsClock
 
-    public init(files: SharedConfigFiles, environment: [String: String], region: String?,
-                transport: HTTPTransport, clock: @escaping CredentialsClock) {
+    public init(
+        files: SharedConfigFiles, environment: [String: String], region: String?,
+        transport: HTTPTransport, clock: @escaping CredentialsClock
+    ) {
         self.files = files
         self.environment = environment
         self.region = region
@@ -46,8 +48,10 @@ public struct ProfileCredentialsSource: CredentialsSource {
     /// profiles whose roles led here (empty for the selected one), to refuse loops.
     func provider(for profileName: String, chain: [String]) throws -> (any CredentialsProvider)? {
         guard let profile = files.profile(profileName) else {
-            throw CredentialsError.invalidProfile(profile: chain.last ?? profileName, reason: "source_profile '\(profileName)' is not in "
-                                                  + (files.paths.isEmpty ? "any shared file" : files.paths.joined(separator: " or ")))
+            throw CredentialsError.invalidProfile(
+                profile: chain.last ?? profileName,
+                reason: "source_profile '\(profileName)' is not in "
+                    + (files.paths.isEmpty ? "any shared file" : files.paths.joined(separator: " or ")))
         }
         let value = { (key: String) in profile[key].flatMap { $0.isEmpty ? nil : $0 } }
         let staticKeys = try Self.staticCredentials(profile, name: profileName)
@@ -66,8 +70,10 @@ public struct ProfileCredentialsSource: CredentialsSource {
         }
         if let staticKeys { return StaticCredentialsProvider(staticKeys) }
         if value("sso_session") != nil || value("sso_start_url") != nil {
-            throw CredentialsError.invalidProfile(profile: profileName, reason: "SSO profiles are not supported by ktape; "
-                + "run `aws configure export-credentials --profile \(profileName) --format env` and export the result")
+            throw CredentialsError.invalidProfile(
+                profile: profileName,
+                reason: "SSO profiles are not supported by ktape; "
+                    + "run `aws configure export-credentials --profile \(profileName) --format env` and export the result")
         }
         if let command = value("credential_process") {
             return CredentialProcessSource(profile: profileName, command: command, environment: environment)
@@ -79,11 +85,15 @@ public struct ProfileCredentialsSource: CredentialsSource {
         ConfiguredEndpoint.sts(environment: environment, files: files, region: region)
     }
 
-    private func assumeRole(_ roleArn: String, profileName: String, profile value: (String) -> String?,
-                            staticKeys: Credentials?, chain: [String]) throws -> any CredentialsProvider {
+    private func assumeRole(
+        _ roleArn: String, profileName: String, profile value: (String) -> String?,
+        staticKeys: Credentials?, chain: [String]
+    ) throws -> any CredentialsProvider {
         if value("mfa_serial") != nil {
-            throw CredentialsError.invalidProfile(profile: profileName, reason: "mfa_serial (an MFA code prompt) is not supported by ktape; "
-                + "run `aws configure export-credentials --profile \(profileName) --format env` and export the result")
+            throw CredentialsError.invalidProfile(
+                profile: profileName,
+                reason: "mfa_serial (an MFA code prompt) is not supported by ktape; "
+                    + "run `aws configure export-credentials --profile \(profileName) --format env` and export the result")
         }
         var duration: Int?
         if let text = value("duration_seconds") {
@@ -95,18 +105,22 @@ public struct ProfileCredentialsSource: CredentialsSource {
         let source: any CredentialsProvider
         switch (value("source_profile"), value("credential_source")) {
         case (_?, _?):
-            throw CredentialsError.invalidProfile(profile: profileName, reason: "role_arn has both source_profile and credential_source; keep one")
+            throw CredentialsError.invalidProfile(
+                profile: profileName, reason: "role_arn has both source_profile and credential_source; keep one")
         case (let sourceName?, nil):
             if sourceName == profileName {
                 guard let staticKeys else {
-                    throw CredentialsError.invalidProfile(profile: profileName, reason: "source_profile names the profile itself, which has no keys")
+                    throw CredentialsError.invalidProfile(
+                        profile: profileName, reason: "source_profile names the profile itself, which has no keys")
                 }
                 source = StaticCredentialsProvider(staticKeys)
             } else {
                 let path = chain + [profileName]
                 if path.contains(sourceName) {
-                    throw CredentialsError.invalidProfile(profile: profileName, reason: "role chain loops: "
-                                                          + (path + [sourceName]).joined(separator: " → "))
+                    throw CredentialsError.invalidProfile(
+                        profile: profileName,
+                        reason: "role chain loops: "
+                            + (path + [sourceName]).joined(separator: " → "))
                 }
                 guard let found = try provider(for: sourceName, chain: path) else {
                     throw CredentialsError.invalidProfile(profile: profileName, reason: "source_profile '\(sourceName)' has no credentials")
@@ -116,14 +130,17 @@ public struct ProfileCredentialsSource: CredentialsSource {
         case (nil, let named?):
             source = CachingCredentialsProvider(try credentialSource(named, profileName: profileName), clock: clock)
         case (nil, nil):
-            throw CredentialsError.invalidProfile(profile: profileName, reason: "role_arn needs source_profile, credential_source "
-                                                  + "or web_identity_token_file")
+            throw CredentialsError.invalidProfile(
+                profile: profileName,
+                reason: "role_arn needs source_profile, credential_source "
+                    + "or web_identity_token_file")
         }
         let endpoint = sts
-        return AssumeRoleCredentialsProvider(profile: profileName, roleArn: roleArn, externalID: value("external_id"),
-                                             sessionName: value("role_session_name"), durationSeconds: duration, source: source,
-                                             stsEndpoint: endpoint.url, signingRegion: endpoint.signingRegion,
-                                             transport: transport, clock: clock)
+        return AssumeRoleCredentialsProvider(
+            profile: profileName, roleArn: roleArn, externalID: value("external_id"),
+            sessionName: value("role_session_name"), durationSeconds: duration, source: source,
+            stsEndpoint: endpoint.url, signingRegion: endpoint.signingRegion,
+            transport: transport, clock: clock)
     }
 
     /// `credential_source`: where the credentials that assume the role come from.
@@ -133,8 +150,10 @@ public struct ProfileCredentialsSource: CredentialsSource {
         case "Ec2InstanceMetadata": return InstanceMetadataCredentialsSource(environment: environment, transport: transport)
         case "EcsContainer": return ContainerCredentialsSource(environment: environment, transport: transport)
         default:
-            throw CredentialsError.invalidProfile(profile: profileName, reason: "credential_source must be Environment, "
-                                                  + "Ec2InstanceMetadata or EcsContainer (got '\(name)')")
+            throw CredentialsError.invalidProfile(
+                profile: profileName,
+                reason: "credential_source must be Environment, "
+                    + "Ec2InstanceMetadata or EcsContainer (got '\(name)')")
         }
     }
 

@@ -16,7 +16,10 @@ enum ProfileFileParser {
             if trimmed.isEmpty || trimmed.hasPrefix("#") || trimmed.hasPrefix(";") { continue }
             let indented = line.first == " " || line.first == "\t"
             if trimmed.hasPrefix("[") {
-                guard let close = trimmed.firstIndex(of: "]") else { current = nil; continue }
+                guard let close = trimmed.firstIndex(of: "]") else {
+                    current = nil
+                    continue
+                }
                 let title = trimmed[trimmed.index(after: trimmed.startIndex)..<close].trimmingWhitespace()
                 current = title
                 parentKey = nil

@@ -31,8 +31,10 @@ struct STSClient: Sendable {
 
     private func once(form: [(String, String)], signing: Credentials?, source: String) async throws -> Credentials {
         let body = Array(form.map { "\($0.0)=\(formEncode($0.1))" }.joined(separator: "&").utf8)
-        var headers: [(name: String, value: String)] = [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"),
-                                                        ("Accept", "application/xml")]
+        var headers: [(name: String, value: String)] = [
+            ("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"),
+            ("Accept", "application/xml")
+        ]
         if let signing {
             guard let parts = URLComponents(string: endpoint), let host = parts.host else {
                 throw CredentialsError.endpointFailed(source: source, url: endpoint, reason: "not an absolute URL")
@@ -40,9 +42,12 @@ struct STSClient: Sendable {
             let hostHeader = parts.port.map { "\(host):\($0)" } ?? host
             let signer = Signer(credentials: signing, region: signingRegion, service: "sts")
             let path = parts.path.isEmpty ? "/" : parts.path
-            headers = signer.signedHeaders(SignableRequest(method: "POST", host: hostHeader, path: path, headers: headers,
-                                                           payloadHash: Digest.hex(Digest.sha256(body))), date: Date())
-                .filter { $0.name != "host" }  // curl sets Host from the URL
+            headers = signer.signedHeaders(
+                SignableRequest(
+                    method: "POST", host: hostHeader, path: path, headers: headers,
+                    payloadHash: Digest.hex(Digest.sha256(body))), date: Date()
+            )
+            .filter { $0.name != "host" }  // curl sets Host from the URL
         }
         let response: HTTPResponse
         do {
@@ -54,8 +59,9 @@ struct STSClient: Sendable {
         case .credentials(let credentials) where response.status == 200:
             return credentials
         case .stsError(let code, let message):
-            let error = CredentialsError.badResponse(source: source, url: endpoint,
-                                                     reason: "HTTP \(response.status) \(code)\(message.isEmpty ? "" : ": \(message)")")
+            let error = CredentialsError.badResponse(
+                source: source, url: endpoint,
+                reason: "HTTP \(response.status) \(code)\(message.isEmpty ? "" : ": \(message)")")
             if code == "IDPCommunicationError" || response.status >= 500 { throw Transient(error: error) }
             throw error
         case .malformed(let reason) where response.status == 200:

@@ -28,8 +28,10 @@ enum STSResponseParser {
             guard let date = parseAWSTimestamp(text) else { return .malformed("Expiration '\(text)' is not an ISO 8601 time") }
             expiration = date
         }
-        return .credentials(Credentials(accessKeyId: keyId, secretAccessKey: secret,
-                                        sessionToken: trimmed(credentials.value("SessionToken")), expiration: expiration))
+        return .credentials(
+            Credentials(
+                accessKeyId: keyId, secretAccessKey: secret,
+                sessionToken: trimmed(credentials.value("SessionToken")), expiration: expiration))
     }
 
     /// The text without surrounding whitespace, nil when nothing is left.

@@ -24,9 +24,11 @@ public struct SharedConfigFiles: Sendable {
     /// Reads both files as the environment locates them; `profile` (from `--profile`) overrides `AWS_PROFILE`.
     public static func load(environment: [String: String], profile: String? = nil) throws -> SharedConfigFiles {
         let home = environment.nonEmpty("HOME")
-        let credentialsPath = environment.nonEmpty("AWS_SHARED_CREDENTIALS_FILE").map { expandTilde($0, home: home) }
+        let credentialsPath =
+            environment.nonEmpty("AWS_SHARED_CREDENTIALS_FILE").map { expandTilde($0, home: home) }
             ?? home.map { $0 + "/.aws/credentials" }
-        let configPath = environment.nonEmpty("AWS_CONFIG_FILE").map { expandTilde($0, home: home) }
+        let configPath =
+            environment.nonEmpty("AWS_CONFIG_FILE").map { expandTilde($0, home: home) }
             ?? home.map { $0 + "/.aws/config" }
 
         var profiles: [String: [String: String]] = [:]
@@ -47,11 +49,13 @@ public struct SharedConfigFiles: Sendable {
         let given = profile.flatMap { $0.isEmpty ? nil : $0 }
         let named = given ?? environment.nonEmpty("AWS_PROFILE")
         let selected = named ?? "default"
-        let ignore = (environment.nonEmpty("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+        let ignore =
+            (environment.nonEmpty("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
             ?? profiles[selected]?["ignore_configured_endpoint_urls"])?.lowercased() == "true"
-        return SharedConfigFiles(selectedProfile: selected, profileWasNamed: named != nil, profileWasGiven: given != nil,
-                                 paths: [credentialsPath, configPath].compactMap { $0 }, profiles: profiles,
-                                 services: services, ignoreConfiguredEndpoints: ignore)
+        return SharedConfigFiles(
+            selectedProfile: selected, profileWasNamed: named != nil, profileWasGiven: given != nil,
+            paths: [credentialsPath, configPath].compactMap { $0 }, profiles: profiles,
+            services: services, ignoreConfiguredEndpoints: ignore)
     }
 
     /// The merged keys of a profile, or nil when neither file has it.
@@ -87,8 +91,9 @@ public struct SharedConfigFiles: Sendable {
 
     /// The same files with another profile selected (a `source_profile`).
     func selecting(_ profile: String) -> SharedConfigFiles {
-        SharedConfigFiles(selectedProfile: profile, profileWasNamed: true, profileWasGiven: profileWasGiven, paths: paths,
-                          profiles: profiles, services: services, ignoreConfiguredEndpoints: ignoreConfiguredEndpoints)
+        SharedConfigFiles(
+            selectedProfile: profile, profileWasNamed: true, profileWasGiven: profileWasGiven, paths: paths,
+            profiles: profiles, services: services, ignoreConfiguredEndpoints: ignoreConfiguredEndpoints)
     }
 
     private static func servicesSectionName(_ title: String) -> String? {
@@ -101,7 +106,7 @@ public struct SharedConfigFiles: Sendable {
     private static func configProfileName(_ title: String) -> String? {
         if title == "default" { return "default" }
         let parts = title.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0] == "profile" else { return nil } // sso-session, services, ...
+        guard parts.count == 2, parts[0] == "profile" else { return nil }  // sso-session, services, ...
         let name = parts[1].trimmingWhitespace()
         return name.isEmpty ? nil : name
     }

@@ -22,16 +22,22 @@ public struct WebIdentityCredentialsSource: CredentialsSource {
 
     /// From `AWS_WEB_IDENTITY_TOKEN_FILE`, `AWS_ROLE_ARN` and `AWS_ROLE_SESSION_NAME`; `files` adds the
     /// selected profile's `services` STS endpoint.
-    public init(environment: [String: String], files: SharedConfigFiles? = nil, region: String?, transport: HTTPTransport,
-                clock: @escaping CredentialsClock) {
-        self.init(name: "web identity", tokenFile: environment.nonEmpty("AWS_WEB_IDENTITY_TOKEN_FILE").map { expandTilde($0, home: environment["HOME"]) },
-                  roleArn: environment.nonEmpty("AWS_ROLE_ARN"), sessionName: environment.nonEmpty("AWS_ROLE_SESSION_NAME"),
-                  stsEndpoint: ConfiguredEndpoint.sts(environment: environment, files: files, region: region).url,
-                  transport: transport, clock: clock)
+    public init(
+        environment: [String: String], files: SharedConfigFiles? = nil, region: String?, transport: HTTPTransport,
+        clock: @escaping CredentialsClock
+    ) {
+        self.init(
+            name: "web identity",
+            tokenFile: environment.nonEmpty("AWS_WEB_IDENTITY_TOKEN_FILE").map { expandTilde($0, home: environment["HOME"]) },
+            roleArn: environment.nonEmpty("AWS_ROLE_ARN"), sessionName: environment.nonEmpty("AWS_ROLE_SESSION_NAME"),
+            stsEndpoint: ConfiguredEndpoint.sts(environment: environment, files: files, region: region).url,
+            transport: transport, clock: clock)
     }
 
-    public init(name: String, tokenFile: String?, roleArn: String?, sessionName: String?, stsEndpoint: String,
-                transport: HTTPTransport, clock: @escaping CredentialsClock) {
+    public init(
+        name: String, tokenFile: String?, roleArn: String?, sessionName: String?, stsEndpoint: String,
+        transport: HTTPTransport, clock: @escaping CredentialsClock
+    ) {
         self.name = name
         self.tokenFile = tokenFile
         self.roleArn = roleArn
@@ -58,10 +64,14 @@ public struct WebIdentityCredentialsSource: CredentialsSource {
             // The token is read on every try: the platform rotates the file.
             let session = sessionName ?? "ktape-\(Int(clock().timeIntervalSince1970))"
             let sts = STSClient(endpoint: stsEndpoint, signingRegion: "us-east-1", transport: transport)
-            return .found(try await sts.credentials(form: [("Action", "AssumeRoleWithWebIdentity"), ("Version", "2011-06-15"),
-                                                           ("RoleArn", roleArn), ("RoleSessionName", session),
-                                                           ("WebIdentityToken", try readToken(tokenFile))],
-                                                    signedWith: nil, source: "STS AssumeRoleWithWebIdentity for \(roleArn)"))
+            return .found(
+                try await sts.credentials(
+                    form: [
+                        ("Action", "AssumeRoleWithWebIdentity"), ("Version", "2011-06-15"),
+                        ("RoleArn", roleArn), ("RoleSessionName", session),
+                        ("WebIdentityToken", try readToken(tokenFile))
+                    ],
+                    signedWith: nil, source: "STS AssumeRoleWithWebIdentity for \(roleArn)"))
         }
     }
 
@@ -84,7 +94,7 @@ func formEncode(_ value: String) -> String {
     for byte in value.utf8 {
         switch byte {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+            UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
             out.append(Character(Unicode.Scalar(byte)))
         default:
             out += String(format: "%%%02X", byte)

@@ -56,7 +56,9 @@ final class CurlEasy {
         // A transfer that moves nothing for this long is dead, however large the object.
         try set(ktape_curl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1), "CURLOPT_LOW_SPEED_LIMIT")
         try set(ktape_curl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, Int(settings.stallTimeout)), "CURLOPT_LOW_SPEED_TIME")
-        if let timeout = request.timeout { try set(ktape_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(timeout * 1000)), "CURLOPT_TIMEOUT_MS") }
+        if let timeout = request.timeout {
+            try set(ktape_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(timeout * 1000)), "CURLOPT_TIMEOUT_MS")
+        }
         if let caBundle = settings.caBundle { try set(ktape_curl_setopt_ptr(handle, CURLOPT_CAINFO, caBundle), "CURLOPT_CAINFO") }
 
         // The callbacks get `exchange` unretained: it outlives curl_easy_perform (withExtendedLifetime below).
@@ -79,7 +81,9 @@ final class CurlEasy {
             try set(ktape_curl_setopt_off(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.body.count)), "CURLOPT_INFILESIZE_LARGE")
             try set(ktape_curl_setopt_ptr(handle, CURLOPT_READDATA, context), "CURLOPT_READDATA")
             try set(ktape_curl_setopt_read(handle, curlRead), "CURLOPT_READFUNCTION")
-            if request.method != "PUT" { try set(ktape_curl_setopt_ptr(handle, CURLOPT_CUSTOMREQUEST, request.method), "CURLOPT_CUSTOMREQUEST") }
+            if request.method != "PUT" {
+                try set(ktape_curl_setopt_ptr(handle, CURLOPT_CUSTOMREQUEST, request.method), "CURLOPT_CUSTOMREQUEST")
+            }
         }
 
         let code = withExtendedLifetime(exchange) {

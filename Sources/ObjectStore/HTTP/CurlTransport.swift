@@ -14,8 +14,10 @@ public final class CurlTransport: HTTPTransport, Sendable {
         /// Seconds without a byte moving before a transfer counts as dropped.
         public var stallTimeout: Double
 
-        public init(connections: Int = 8, caBundle: String? = ProcessInfo.processInfo.environment["AWS_CA_BUNDLE"],
-                    connectTimeout: Double = 10, stallTimeout: Double = 30) {
+        public init(
+            connections: Int = 8, caBundle: String? = ProcessInfo.processInfo.environment["AWS_CA_BUNDLE"],
+            connectTimeout: Double = 10, stallTimeout: Double = 30
+        ) {
             self.connections = max(1, connections)
             self.caBundle = caBundle.flatMap { $0.isEmpty ? nil : $0 }
             self.connectTimeout = connectTimeout
@@ -60,7 +62,8 @@ public final class CurlTransport: HTTPTransport, Sendable {
                 continuation.resume(with: Result { try easy.perform(request) })
             }
             if !accepted {
-                continuation.resume(throwing: HTTPTransportError(url: CurlEasy.redacted(request.url), reason: "the HTTP transport was shut down"))
+                continuation.resume(
+                    throwing: HTTPTransportError(url: CurlEasy.redacted(request.url), reason: "the HTTP transport was shut down"))
             }
         }
     }

@@ -41,7 +41,10 @@ public struct HTTPResponse: Sendable {
 public struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
     public var url: String
     public var reason: String
-    public init(url: String, reason: String) { self.url = url; self.reason = reason }
+    public init(url: String, reason: String) {
+        self.url = url
+        self.reason = reason
+    }
     public var description: String { "\(reason) (\(url))" }
 }
 

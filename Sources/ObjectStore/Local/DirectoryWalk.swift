@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import Foundation
 
@@ -64,9 +64,11 @@ struct DirectoryWalk {
                 if let after, !Self.bytesLess(after, key) { continue }
                 var info = stat()
                 guard fstatat(fd, entry.name.map { CChar(bitPattern: $0) } + [0], &info, AT_SYMLINK_NOFOLLOW) == 0,
-                      info.st_mode & S_IFMT == S_IFREG else { continue }
-                let object = ObjectSummary(key: String(decoding: key, as: UTF8.self), size: Int64(info.st_size),
-                                           etag: LocalDirectoryStore.etag(of: info), lastModified: LocalDirectoryStore.modified(info))
+                    info.st_mode & S_IFMT == S_IFREG
+                else { continue }
+                let object = ObjectSummary(
+                    key: String(decoding: key, as: UTF8.self), size: Int64(info.st_size),
+                    etag: LocalDirectoryStore.etag(of: info), lastModified: LocalDirectoryStore.modified(info))
                 if !visit(object) { return false }
             }
         }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import Foundation
 
@@ -32,7 +32,9 @@ struct FileSystem {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
-            throw StoreError(.io, operation: operation, location: location, key: key, message: "cannot create directory \(path): \(error.localizedDescription)")
+            throw StoreError(
+                .io, operation: operation, location: location, key: key,
+                message: "cannot create directory \(path): \(error.localizedDescription)")
         }
     }
 
@@ -42,7 +44,12 @@ struct FileSystem {
         let temp = directory + "/.ktape-tmp-" + UUID().uuidString
         let file = try UncachedFileWriter(creating: temp, fs: self)
         var closed = false
-        defer { if !closed { close(file.fd); unlink(temp) } }
+        defer {
+            if !closed {
+                close(file.fd)
+                unlink(temp)
+            }
+        }
         try fill { bytes in try bytes.withUnsafeBytes { try file.write($0) } }
         try file.finish()
         try check("fsync", temp) { fsync(file.fd) }
@@ -82,8 +89,10 @@ struct FileSystem {
             guard let base = buffer.baseAddress else { return }
             while initialized < count {
                 let got = try check("read", path) {
-                    Int32(truncatingIfNeeded: pread(fd, base + initialized, min(count - initialized, 1 << 30),
-                                                    off_t(range.lowerBound) + off_t(initialized)))
+                    Int32(
+                        truncatingIfNeeded: pread(
+                            fd, base + initialized, min(count - initialized, 1 << 30),
+                            off_t(range.lowerBound) + off_t(initialized)))
                 }
                 if got == 0 { break }
                 initialized += Int(got)

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import Checksums
 import Foundation
@@ -46,8 +46,9 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
                 let current = try? self.etag(fs, path)
                 guard current == expected else {
                     unlink(temp)
-                    throw StoreError(.conditionFailed, operation: "put", location: self.location, key: key, code: "PreconditionFailed",
-                                     message: current == nil ? "the object is gone" : "the object changed", status: 412)
+                    throw StoreError(
+                        .conditionFailed, operation: "put", location: self.location, key: key, code: "PreconditionFailed",
+                        message: current == nil ? "the object is gone" : "the object changed", status: 412)
                 }
                 try fs.publish(temp, to: path, createOnly: false)
                 return PutResult(etag: try self.etag(fs, path))
@@ -71,8 +72,9 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
     public func uploadPart(_ key: String, uploadId: String, partNumber: Int, body: [UInt8]) async throws -> CompletedPart {
         let fs = try prepare(key, "upload part")
         guard (1...MultipartLimits.maxParts).contains(partNumber) else {
-            throw StoreError(.invalidRequest, operation: "upload part", location: location, key: key, code: "InvalidArgument",
-                             message: "part number \(partNumber) is outside 1...\(MultipartLimits.maxParts)")
+            throw StoreError(
+                .invalidRequest, operation: "upload part", location: location, key: key, code: "InvalidArgument",
+                message: "part number \(partNumber) is outside 1...\(MultipartLimits.maxParts)")
         }
         let directory = try uploadDirectory(fs, key, uploadId)
         // Part ETags only need to tell parts apart; a CRC64NVME does, at a fraction of a hash's cost.
@@ -97,7 +99,9 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
             var stored: [Int: (size: Int, etag: String)] = [:]
             for part in parts {
                 let name = directory + "/" + Self.partName(part.partNumber)
-                guard let info = try? fs.status(name), let etag = try? String(contentsOfFile: name + ".etag", encoding: .utf8) else { continue }
+                guard let info = try? fs.status(name), let etag = try? String(contentsOfFile: name + ".etag", encoding: .utf8) else {
+                    continue
+                }
                 stored[part.partNumber] = (Int(info.st_size), etag)
             }
             let order = try MultipartRules.check(parts: parts, stored: stored, minPartSize: minPartSize, location: self.location, key: key)
@@ -134,7 +138,8 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
             let ids = (try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? []
             return ids.compactMap { id -> MultipartUploadInfo? in
                 guard let info = try? String(contentsOfFile: staging + "/" + id + "/upload", encoding: .utf8),
-                      let newline = info.firstIndex(of: "\n") else { return nil }
+                    let newline = info.firstIndex(of: "\n")
+                else { return nil }
                 let key = String(info[info.index(after: newline)...])
                 return key.hasPrefix(prefix) ? MultipartUploadInfo(key: key, uploadId: id) : nil
             }.sorted { StoreKey.utf8Less($0.key, $1.key) }
@@ -214,13 +219,15 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
         try await Blocking.run {
             if let expected = ifMatch {
                 guard FileManager.default.fileExists(atPath: path) else {
-                    throw StoreError(.conditionFailed, operation: "delete", location: self.location, key: key,
-                                     code: "PreconditionFailed", message: "the object is gone", status: 412)
+                    throw StoreError(
+                        .conditionFailed, operation: "delete", location: self.location, key: key,
+                        code: "PreconditionFailed", message: "the object is gone", status: 412)
                 }
                 try fs.withExclusiveLock(self.conditionalWritesLock) {
                     guard (try? self.etag(fs, path)) == expected else {
-                        throw StoreError(.conditionFailed, operation: "delete", location: self.location, key: key,
-                                         code: "PreconditionFailed", status: 412)
+                        throw StoreError(
+                            .conditionFailed, operation: "delete", location: self.location, key: key,
+                            code: "PreconditionFailed", status: 412)
                     }
                     if unlink(path) == -1 && errno != ENOENT { throw fs.failure("unlink", path) }
                 }
@@ -244,8 +251,9 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
     private func prepare(_ key: String, _ operation: String) throws -> FileSystem {
         try StoreKey.validate(key, operation: operation, location: location)
         if key.split(separator: "/").contains(where: { $0.hasPrefix(Self.reservedPrefix) }) {
-            throw StoreError(.invalidKey, operation: operation, location: location, key: key,
-                             message: "names starting with '\(Self.reservedPrefix)' are reserved by the directory store")
+            throw StoreError(
+                .invalidKey, operation: operation, location: location, key: key,
+                message: "names starting with '\(Self.reservedPrefix)' are reserved by the directory store")
         }
         return FileSystem(location: location, operation: operation, key: key)
     }
@@ -259,8 +267,9 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
         let directory = stagingRoot + "/" + uploadId
         let info = try? String(contentsOfFile: directory + "/upload", encoding: .utf8)
         guard !uploadId.contains("/"), let info, info.split(separator: "\n", maxSplits: 1).last.map(String.init) == key else {
-            throw StoreError(.notFound, operation: fs.operation, location: location, key: key, code: "NoSuchUpload",
-                             message: "no multipart upload \(uploadId)")
+            throw StoreError(
+                .notFound, operation: fs.operation, location: location, key: key, code: "NoSuchUpload",
+                message: "no multipart upload \(uploadId)")
         }
         return directory
     }

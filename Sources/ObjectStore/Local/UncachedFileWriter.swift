@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Writes a new file around the page cache (O_DIRECT) where the file system allows it.
@@ -21,11 +21,11 @@ final class UncachedFileWriter {
     /// Linux's O_DIRECT, which Glibc's Swift module leaves out (it needs _GNU_SOURCE); its value
     /// differs between architectures.
     #if os(Linux) && (arch(x86_64) || arch(i386))
-    static let directFlag: Int32? = 0o40000
+        static let directFlag: Int32? = 0o40000
     #elseif os(Linux) && (arch(arm64) || arch(arm))
-    static let directFlag: Int32? = 0o200000
+        static let directFlag: Int32? = 0o200000
     #else
-    static let directFlag: Int32? = nil
+        static let directFlag: Int32? = nil
     #endif
 
     let fd: Int32

@@ -67,8 +67,9 @@ public final class MemoryStore: ObjectStore, Sendable {
 
     public func uploadPart(_ key: String, uploadId: String, partNumber: Int, body: [UInt8]) async throws -> CompletedPart {
         guard (1...MultipartLimits.maxParts).contains(partNumber) else {
-            throw StoreError(.invalidRequest, operation: "upload part", location: location, key: key, code: "InvalidArgument",
-                             message: "part number \(partNumber) is outside 1...\(MultipartLimits.maxParts)")
+            throw StoreError(
+                .invalidRequest, operation: "upload part", location: location, key: key, code: "InvalidArgument",
+                message: "part number \(partNumber) is outside 1...\(MultipartLimits.maxParts)")
         }
         let etag = ETag.whole(body)
         try state.withLock { state in
@@ -85,13 +86,16 @@ public final class MemoryStore: ObjectStore, Sendable {
             guard let upload = state.uploads[uploadId], upload.key == key else {
                 throw noSuchUpload(key, uploadId, "complete multipart upload")
             }
-            let bodies = try MultipartRules.check(parts: parts, stored: upload.parts.mapValues { ($0.body.count, $0.etag) },
-                                                  minPartSize: minPartSize, location: location, key: key)
+            let bodies = try MultipartRules.check(
+                parts: parts, stored: upload.parts.mapValues { ($0.body.count, $0.etag) },
+                minPartSize: minPartSize, location: location, key: key)
             var body: [UInt8] = []
             for number in bodies { body += upload.parts[number]?.body ?? [] }
             let etag = ETag.multipart(partETags: parts.map(\.etag))
             if upload.options.ifNoneMatch, state.objects[key] != nil {
-                throw StoreError(.alreadyExists, operation: "complete multipart upload", location: location, key: key, code: "PreconditionFailed", status: 412)
+                throw StoreError(
+                    .alreadyExists, operation: "complete multipart upload", location: location, key: key, code: "PreconditionFailed",
+                    status: 412)
             }
             state.objects[key] = Object(body: body, etag: etag, options: upload.options, lastModified: Date())
             state.uploads[uploadId] = nil
@@ -127,9 +131,10 @@ public final class MemoryStore: ObjectStore, Sendable {
 
     public func head(_ key: String) async throws -> ObjectInfo {
         let object = try find(key, "head")
-        return ObjectInfo(key: key, size: Int64(object.body.count), etag: object.etag, lastModified: object.lastModified,
-                          contentType: object.options.contentType, metadata: object.options.metadata,
-                          objectLock: object.options.objectLock)
+        return ObjectInfo(
+            key: key, size: Int64(object.body.count), etag: object.etag, lastModified: object.lastModified,
+            contentType: object.options.contentType, metadata: object.options.metadata,
+            objectLock: object.options.objectLock)
     }
 
     /// Every object has a full-object CRC64NVME, as S3 gives every new object one.
@@ -142,7 +147,9 @@ public final class MemoryStore: ObjectStore, Sendable {
 
     public func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int) async throws -> ListPage {
         let sorted = state.withLock { state in
-            state.objects.map { ObjectSummary(key: $0.key, size: Int64($0.value.body.count), etag: $0.value.etag, lastModified: $0.value.lastModified) }
+            state.objects.map {
+                ObjectSummary(key: $0.key, size: Int64($0.value.body.count), etag: $0.value.etag, lastModified: $0.value.lastModified)
+            }
         }.sorted { StoreKey.utf8Less($0.key, $1.key) }
         return ListingPager.page(sortedObjects: sorted, prefix: prefix, delimiter: delimiter, token: continuationToken, maxKeys: maxKeys)
     }
@@ -150,7 +157,8 @@ public final class MemoryStore: ObjectStore, Sendable {
     public func delete(_ key: String, ifMatch: String?) async throws {
         try state.withLock { state in
             if let expected = ifMatch, state.objects[key]?.etag != expected {
-                throw StoreError(.conditionFailed, operation: "delete", location: location, key: key, code: "PreconditionFailed", status: 412)
+                throw StoreError(
+                    .conditionFailed, operation: "delete", location: location, key: key, code: "PreconditionFailed", status: 412)
             }
             try refuseLocked(key, state)
             state.objects[key] = nil
@@ -169,8 +177,9 @@ public final class MemoryStore: ObjectStore, Sendable {
     /// As S3 refuses deleting an object under Object Lock retention.
     private func refuseLocked(_ key: String, _ state: State) throws {
         if let until = state.objects[key]?.options.objectLock?.retainUntil, until > Date() {
-            throw StoreError(.accessDenied, operation: "delete", location: location, key: key, code: "AccessDenied",
-                             message: "the object is under Object Lock retention until \(until)", status: 403)
+            throw StoreError(
+                .accessDenied, operation: "delete", location: location, key: key, code: "AccessDenied",
+                message: "the object is under Object Lock retention until \(until)", status: 403)
         }
     }
 
@@ -187,7 +196,8 @@ public final class MemoryStore: ObjectStore, Sendable {
     }
 
     private func noSuchUpload(_ key: String, _ uploadId: String, _ operation: String) -> StoreError {
-        StoreError(.notFound, operation: operation, location: location, key: key, code: "NoSuchUpload",
-                   message: "no multipart upload \(uploadId)", status: 404)
+        StoreError(
+            .notFound, operation: operation, location: location, key: key, code: "NoSuchUpload",
+            message: "no multipart upload \(uploadId)", status: 404)
     }
 }

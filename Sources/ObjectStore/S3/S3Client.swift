@@ -33,8 +33,10 @@ struct S3Client: Sendable {
         var accept: Set<Int> = []
     }
 
-    init(config: S3Configuration, credentials: any CredentialsProvider, transport: any HTTPTransport, location: String,
-         requestLog: S3RequestLog? = nil) throws {
+    init(
+        config: S3Configuration, credentials: any CredentialsProvider, transport: any HTTPTransport, location: String,
+        requestLog: S3RequestLog? = nil
+    ) throws {
         _ = try S3Addressing(config, region: config.region)  // refuses a bad endpoint or style before any request
         self.config = config
         self.signingRegion = Locked(config.region)
@@ -47,7 +49,8 @@ struct S3Client: Sendable {
     func send(_ call: Call, followingRegion: Bool = true) async throws -> HTTPResponse {
         let region = signingRegion.withLock { $0 }
         let addressing = try S3Addressing(config, region: region)
-        let payloadHash = call.bodyIsChecksummed && addressing.scheme == "https"
+        let payloadHash =
+            call.bodyIsChecksummed && addressing.scheme == "https"
             ? "UNSIGNED-PAYLOAD" : call.payloadHash ?? Digest.hex(Digest.sha256(call.body))
         let path = addressing.path(for: call.key)
         var url = "\(addressing.scheme)://\(addressing.host)\(URIEncoding.encode(path, keepSlash: true))"
@@ -66,26 +69,33 @@ struct S3Client: Sendable {
                 // An unreachable credentials endpoint may answer next time; anything else needs new settings.
                 let transient: Bool
                 if case .endpointFailed? = error as? CredentialsError { transient = true } else { transient = false }
-                throw StoreError(transient ? .transient : .noCredentials, operation: call.operation, location: location,
-                                 key: call.key, message: transient ? "no credentials: \(error)" : "\(error)")
+                throw StoreError(
+                    transient ? .transient : .noCredentials, operation: call.operation, location: location,
+                    key: call.key, message: transient ? "no credentials: \(error)" : "\(error)")
             }
             let signer = Signer(credentials: current, region: region, service: "s3")
-            let signed = signer.signedHeaders(SignableRequest(method: call.method, host: addressing.host, path: path, query: call.query,
-                                                              headers: headers, payloadHash: payloadHash), date: Date())
+            let signed = signer.signedHeaders(
+                SignableRequest(
+                    method: call.method, host: addressing.host, path: path, query: call.query,
+                    headers: headers, payloadHash: payloadHash), date: Date())
             // curl sets Host from the URL itself.
             let wire = signed.filter { $0.name != "host" }
             let response: HTTPResponse
             let sent = Date()
             do {
-                response = try await transport.send(HTTPRequest(method: call.method, url: url, headers: wire, body: call.body,
-                                                                timeout: config.requestTimeout))
+                response = try await transport.send(
+                    HTTPRequest(
+                        method: call.method, url: url, headers: wire, body: call.body,
+                        timeout: config.requestTimeout))
             } catch let failure as HTTPTransportError {
                 lastFailure = StoreError(.transient, operation: call.operation, location: location, key: call.key, message: failure.reason)
                 requestLog?(S3RequestRecord(call: call, status: nil, attempt: attempt, since: sent, errorCode: failure.reason))
                 continue
             }
-            requestLog?(S3RequestRecord(call: call, status: response.status, attempt: attempt, since: sent,
-                                        errorCode: (200..<300).contains(response.status) ? nil : XMLElement.parse(response.body)?.value("Code")))
+            requestLog?(
+                S3RequestRecord(
+                    call: call, status: response.status, attempt: attempt, since: sent,
+                    errorCode: (200..<300).contains(response.status) ? nil : XMLElement.parse(response.body)?.value("Code")))
             if (200..<300).contains(response.status) || call.accept.contains(response.status) {
                 // CompleteMultipartUpload can fail after a 200 with an <Error> body.
                 if call.method == "POST", let error = embeddedError(response, call) {
@@ -99,8 +109,9 @@ struct S3Client: Sendable {
                 signingRegion.withLock { $0 = bucketRegion }
                 return try await send(call, followingRegion: false)
             }
-            let error = S3ErrorMapping.error(status: response.status, body: response.body, operation: call.operation, location: location,
-                                             key: call.key, bucketRegion: response.header("x-amz-bucket-region"))
+            let error = S3ErrorMapping.error(
+                status: response.status, body: response.body, operation: call.operation, location: location,
+                key: call.key, bucketRegion: response.header("x-amz-bucket-region"))
             guard !error.isPermanent else { throw error }
             lastFailure = error
         }
@@ -115,13 +126,15 @@ struct S3Client: Sendable {
         let named = response.header("x-amz-bucket-region") ?? XMLElement.parse(response.body)?.value("Region")
         // It becomes part of a host name: nothing but a-z, 0-9 and '-'.
         guard let region = named?.trimmingCharacters(in: .whitespaces), !region.isEmpty,
-              region.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }) else { return nil }
+            region.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" })
+        else { return nil }
         return region
     }
 
     private func embeddedError(_ response: HTTPResponse, _ call: Call) -> StoreError? {
         guard response.body.count < 4096, let document = XMLElement.parse(response.body), document.name == "Error" else { return nil }
-        return S3ErrorMapping.error(status: response.status, body: response.body, operation: call.operation, location: location, key: call.key)
+        return S3ErrorMapping.error(
+            status: response.status, body: response.body, operation: call.operation, location: location, key: call.key)
     }
 
     /// Full jitter: uniform in [0, min(max, base × 2^retry)].

@@ -18,9 +18,11 @@ public struct S3Configuration: Sendable, Equatable {
     /// Seconds for one whole exchange; nil means only the transport's stall detection applies.
     public var requestTimeout: Double?
 
-    public init(bucket: String, region: String = "us-east-1", endpoint: String? = nil, addressingStyle: AddressingStyle = .auto,
-                expectedBucketOwner: String? = nil, maxAttempts: Int = 6, baseRetryDelay: Double = 0.2,
-                maxRetryDelay: Double = 20, requestTimeout: Double? = nil) {
+    public init(
+        bucket: String, region: String = "us-east-1", endpoint: String? = nil, addressingStyle: AddressingStyle = .auto,
+        expectedBucketOwner: String? = nil, maxAttempts: Int = 6, baseRetryDelay: Double = 0.2,
+        maxRetryDelay: Double = 20, requestTimeout: Double? = nil
+    ) {
         self.bucket = bucket
         self.region = region
         self.endpoint = endpoint
@@ -32,7 +34,6 @@ public struct S3Configuration: Sendable, Equatable {
         self.requestTimeout = requestTimeout
     }
 }
-
 
 /// Turns a bucket and key into the URL and Host header of a request, for the region requests are
 /// signed for (AWS hosts are regional, so a bucket found in another region gets other hosts).
@@ -50,13 +51,15 @@ struct S3Addressing: Sendable {
         let location = "s3://\(config.bucket)"
         if let endpoint = config.endpoint {
             guard let schemeEnd = endpoint.range(of: "://") else {
-                throw StoreError(.invalidRequest, operation: "configure", location: location,
-                                 message: "the endpoint URL '\(endpoint)' needs a scheme, e.g. https://host:port")
+                throw StoreError(
+                    .invalidRequest, operation: "configure", location: location,
+                    message: "the endpoint URL '\(endpoint)' needs a scheme, e.g. https://host:port")
             }
             scheme = endpoint[..<schemeEnd.lowerBound].lowercased()
             guard scheme == "http" || scheme == "https" else {
-                throw StoreError(.invalidRequest, operation: "configure", location: location,
-                                 message: "the endpoint URL '\(endpoint)' must start with http:// or https://")
+                throw StoreError(
+                    .invalidRequest, operation: "configure", location: location,
+                    message: "the endpoint URL '\(endpoint)' must start with http:// or https://")
             }
             let rest = endpoint[schemeEnd.upperBound...]
             let slash = rest.firstIndex(of: "/") ?? rest.endIndex
@@ -76,9 +79,10 @@ struct S3Addressing: Sendable {
             case .auto: virtual = !config.bucket.contains(".")
             case .virtual:
                 guard !config.bucket.contains(".") else {
-                    throw StoreError(.invalidRequest, operation: "configure", location: location,
-                                     message: "a bucket name with dots cannot be addressed virtual-hosted over HTTPS "
-                                         + "(the certificate does not cover it); use --addressing-style path or auto")
+                    throw StoreError(
+                        .invalidRequest, operation: "configure", location: location,
+                        message: "a bucket name with dots cannot be addressed virtual-hosted over HTTPS "
+                            + "(the certificate does not cover it); use --addressing-style path or auto")
                 }
                 virtual = true
             }

@@ -1,16 +1,20 @@
 /// Maps an S3 error response onto `StoreError`.
 enum S3ErrorMapping {
     /// S3 codes a retry may cure, whatever the status.
-    static let transientCodes: Set<String> = ["SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable",
-                                              "Throttling", "ThrottlingException", "RequestLimitExceeded", "OperationAborted"]
+    static let transientCodes: Set<String> = [
+        "SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable",
+        "Throttling", "ThrottlingException", "RequestLimitExceeded", "OperationAborted"
+    ]
 
     static func isTransient(status: Int, code: String?) -> Bool {
         if [500, 502, 503, 504, 429].contains(status) { return true }
         return code.map { transientCodes.contains($0) } ?? false
     }
 
-    static func error(status: Int, body: [UInt8], operation: String, location: String, key: String?,
-                      bucketRegion: String? = nil) -> StoreError {
+    static func error(
+        status: Int, body: [UInt8], operation: String, location: String, key: String?,
+        bucketRegion: String? = nil
+    ) -> StoreError {
         let document = XMLElement.parse(body)
         let code = document?.value("Code")
         var message = document?.value("Message") ?? ""
@@ -21,7 +25,8 @@ enum S3ErrorMapping {
             message += "; use endpoint \(endpoint)"
         }
         // S3 says "Bucket is missing Object Lock Configuration", moto "…ObjectLockConfiguration".
-        let objectLockMissing = code == "InvalidRequest"
+        let objectLockMissing =
+            code == "InvalidRequest"
             && message.lowercased().replacingOccurrences(of: " ", with: "").contains("missingobjectlock")
         let kind: StoreError.Kind
         switch (status, code) {

@@ -18,8 +18,10 @@ public final class S3Store: ObjectStore, Sendable {
     /// Uploads started with `ifNoneMatch`, whose completion must carry `If-None-Match: *`.
     private let createOnlyUploads = Locked(Set<String>())
 
-    public init(config: S3Configuration, credentials: any CredentialsProvider, transport: any HTTPTransport = CurlTransport(),
-                requestLog: S3RequestLog? = nil) throws {
+    public init(
+        config: S3Configuration, credentials: any CredentialsProvider, transport: any HTTPTransport = CurlTransport(),
+        requestLog: S3RequestLog? = nil
+    ) throws {
         self.config = config
         self.location = "s3://\(config.bucket)"
         client = try S3Client(config: config, credentials: credentials, transport: transport, location: location, requestLog: requestLog)
@@ -34,8 +36,10 @@ public final class S3Store: ObjectStore, Sendable {
         if let etag = options.ifMatch { headers.append(("if-match", "\"\(etag)\"")) }
         let response: HTTPResponse
         do {
-            response = try await client.send(.init(operation: "put", method: "PUT", key: key, headers: headers, body: body,
-                                                   bodyIsChecksummed: true))
+            response = try await client.send(
+                .init(
+                    operation: "put", method: "PUT", key: key, headers: headers, body: body,
+                    bodyIsChecksummed: true))
         } catch var error as StoreError where options.ifMatch != nil && (error.isAlreadyExists || error.isNotFound) {
             // S3 answers an If-Match put with 412 when the object changed and 404 when it is gone.
             error.kind = .conditionFailed
@@ -47,11 +51,14 @@ public final class S3Store: ObjectStore, Sendable {
     public func createMultipartUpload(_ key: String, options: PutOptions) async throws -> String {
         var headers = S3Headers.put(options)
         headers += [("x-amz-checksum-algorithm", "CRC64NVME"), ("x-amz-checksum-type", "FULL_OBJECT")]
-        let response = try await client.send(.init(operation: "create multipart upload", method: "POST", key: key,
-                                                   query: [("uploads", "")], headers: headers))
+        let response = try await client.send(
+            .init(
+                operation: "create multipart upload", method: "POST", key: key,
+                query: [("uploads", "")], headers: headers))
         guard let id = XMLElement.parse(response.body)?.value("UploadId"), !id.isEmpty else {
-            throw StoreError(.invalidRequest, operation: "create multipart upload", location: location, key: key,
-                             message: "the answer carried no UploadId")
+            throw StoreError(
+                .invalidRequest, operation: "create multipart upload", location: location, key: key,
+                message: "the answer carried no UploadId")
         }
         if options.ifNoneMatch { createOnlyUploads.withLock { _ = $0.insert(id) } }
         return id
@@ -59,11 +66,14 @@ public final class S3Store: ObjectStore, Sendable {
 
     public func uploadPart(_ key: String, uploadId: String, partNumber: Int, body: [UInt8]) async throws -> CompletedPart {
         let crc = CRC64NVME.checksum(body)
-        let response = try await client.send(.init(operation: "upload part \(partNumber)", method: "PUT", key: key,
-                                                   query: [("partNumber", String(partNumber)), ("uploadId", uploadId)],
-                                                   headers: S3Headers.checksum(crc), body: body, bodyIsChecksummed: true))
-        return CompletedPart(partNumber: partNumber, etag: S3Headers.unquote(response.header("etag") ?? ""),
-                             checksumCRC64NVME: crc.base64)
+        let response = try await client.send(
+            .init(
+                operation: "upload part \(partNumber)", method: "PUT", key: key,
+                query: [("partNumber", String(partNumber)), ("uploadId", uploadId)],
+                headers: S3Headers.checksum(crc), body: body, bodyIsChecksummed: true))
+        return CompletedPart(
+            partNumber: partNumber, etag: S3Headers.unquote(response.header("etag") ?? ""),
+            checksumCRC64NVME: crc.base64)
     }
 
     @discardableResult
@@ -80,8 +90,10 @@ public final class S3Store: ObjectStore, Sendable {
         if createOnlyUploads.withLock({ $0.contains(uploadId) }) { headers.append(("if-none-match", "*")) }
         let response: HTTPResponse
         do {
-            response = try await client.send(.init(operation: "complete multipart upload", method: "POST", key: key,
-                                                   query: [("uploadId", uploadId)], headers: headers, body: Array(xml.utf8)))
+            response = try await client.send(
+                .init(
+                    operation: "complete multipart upload", method: "POST", key: key,
+                    query: [("uploadId", uploadId)], headers: headers, body: Array(xml.utf8)))
         } catch let error as StoreError where error.code == "NoSuchUpload" {
             // A retry after a completion whose answer was lost finds the upload gone: if the object
             // is there with as many parts, that completion was ours.
@@ -150,14 +162,16 @@ public final class S3Store: ObjectStore, Sendable {
         }
         var lock: ObjectLockRetention?
         if let mode = response.header("x-amz-object-lock-mode").flatMap(ObjectLockMode.init(rawValue:)),
-           let until = response.header("x-amz-object-lock-retain-until-date").flatMap(S3Dates.isoDate) {
+            let until = response.header("x-amz-object-lock-retain-until-date").flatMap(S3Dates.isoDate)
+        {
             lock = ObjectLockRetention(mode: mode, retainUntil: until)
         }
-        return ObjectInfo(key: key, size: Int64(response.header("content-length") ?? "") ?? 0,
-                          etag: S3Headers.unquote(response.header("etag") ?? ""),
-                          lastModified: response.header("last-modified").flatMap(S3Dates.httpDate),
-                          contentType: response.header("content-type"), metadata: metadata,
-                          checksum: checksumMode ? S3Headers.storedChecksum(in: response) : nil, objectLock: lock)
+        return ObjectInfo(
+            key: key, size: Int64(response.header("content-length") ?? "") ?? 0,
+            etag: S3Headers.unquote(response.header("etag") ?? ""),
+            lastModified: response.header("last-modified").flatMap(S3Dates.httpDate),
+            contentType: response.header("content-type"), metadata: metadata,
+            checksum: checksumMode ? S3Headers.storedChecksum(in: response) : nil, objectLock: lock)
     }
 
     public func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int) async throws -> ListPage {
@@ -168,16 +182,19 @@ public final class S3Store: ObjectStore, Sendable {
         var all: [ObjectSummary] = []
         var token: String?
         repeat {
-            let page = try await list(prefix: prefix, delimiter: nil, continuationToken: token, maxKeys: 1000,
-                                      startAfter: token == nil ? startAfter : nil)
+            let page = try await list(
+                prefix: prefix, delimiter: nil, continuationToken: token, maxKeys: 1000,
+                startAfter: token == nil ? startAfter : nil)
             all += page.objects
             token = page.nextToken
         } while token != nil
         return all
     }
 
-    private func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int,
-                      startAfter: String?) async throws -> ListPage {
+    private func list(
+        prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int,
+        startAfter: String?
+    ) async throws -> ListPage {
         var query: [(name: String, value: String)] = [("list-type", "2"), ("prefix", prefix), ("max-keys", String(maxKeys))]
         if let delimiter { query.append(("delimiter", delimiter)) }
         if let continuationToken { query.append(("continuation-token", continuationToken)) }
@@ -185,9 +202,10 @@ public final class S3Store: ObjectStore, Sendable {
         let response = try await client.send(.init(operation: "list", method: "GET", key: nil, query: query))
         guard let document = XMLElement.parse(response.body) else { throw unreadable("list", prefix) }
         let objects = document.all("Contents").map { item in
-            ObjectSummary(key: item.value("Key") ?? "", size: Int64(item.value("Size") ?? "") ?? 0,
-                          etag: S3Headers.unquote(item.value("ETag") ?? ""),
-                          lastModified: item.value("LastModified").flatMap(S3Dates.isoDate))
+            ObjectSummary(
+                key: item.value("Key") ?? "", size: Int64(item.value("Size") ?? "") ?? 0,
+                etag: S3Headers.unquote(item.value("ETag") ?? ""),
+                lastModified: item.value("LastModified").flatMap(S3Dates.isoDate))
         }
         let prefixes = document.all("CommonPrefixes").compactMap { $0.value("Prefix") }
         let next = document.value("IsTruncated") == "true" ? document.value("NextContinuationToken") : nil
@@ -217,14 +235,19 @@ public final class S3Store: ObjectStore, Sendable {
             xml += "</Delete>"
             let body = Array(xml.utf8)
             // DeleteObjects insists on a body checksum; Content-MD5 is the one every S3 clone knows.
-            let response = try await client.send(.init(operation: "delete objects", method: "POST", key: nil, query: [("delete", "")],
-                                                       headers: [("content-type", "application/xml"),
-                                                                 ("content-md5", Data(Digest.md5(body)).base64EncodedString())],
-                                                       body: body))
+            let response = try await client.send(
+                .init(
+                    operation: "delete objects", method: "POST", key: nil, query: [("delete", "")],
+                    headers: [
+                        ("content-type", "application/xml"),
+                        ("content-md5", Data(Digest.md5(body)).base64EncodedString())
+                    ],
+                    body: body))
             if let failed = XMLElement.parse(response.body)?.all("Error").first {
                 let code = failed.value("Code")
-                throw StoreError(code == "AccessDenied" ? .accessDenied : .invalidRequest, operation: "delete", location: location,
-                                 key: failed.value("Key"), code: code, message: failed.value("Message") ?? "")
+                throw StoreError(
+                    code == "AccessDenied" ? .accessDenied : .invalidRequest, operation: "delete", location: location,
+                    key: failed.value("Key"), code: code, message: failed.value("Message") ?? "")
             }
         }
     }
@@ -234,8 +257,9 @@ public final class S3Store: ObjectStore, Sendable {
     public func createBucket(objectLock: Bool = false) async throws {
         var body: [UInt8] = []
         if config.region != "us-east-1" {
-            body = Array(("<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>"
-                          + config.region + "</LocationConstraint></CreateBucketConfiguration>").utf8)
+            body = Array(
+                ("<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>"
+                    + config.region + "</LocationConstraint></CreateBucketConfiguration>").utf8)
         }
         let headers: [(name: String, value: String)] = objectLock ? [("x-amz-bucket-object-lock-enabled", "true")] : []
         do {
@@ -246,7 +270,8 @@ public final class S3Store: ObjectStore, Sendable {
     }
 
     private func unreadable(_ operation: String, _ prefix: String) -> StoreError {
-        StoreError(.invalidRequest, operation: operation, location: location, key: prefix.isEmpty ? nil : prefix,
-                   message: "the answer was not readable XML")
+        StoreError(
+            .invalidRequest, operation: operation, location: location, key: prefix.isEmpty ? nil : prefix,
+            message: "the answer was not readable XML")
     }
 }

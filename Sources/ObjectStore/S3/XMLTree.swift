@@ -45,8 +45,14 @@ private struct XMLScanner {
         var stack: [XMLElement] = [XMLElement(name: "")]
         while position < bytes.count {
             if bytes[position] == UInt8(ascii: "<") {
-                if starts(with: "<?") { guard skip(past: "?>") else { return nil }; continue }
-                if starts(with: "<!--") { guard skip(past: "-->") else { return nil }; continue }
+                if starts(with: "<?") {
+                    guard skip(past: "?>") else { return nil }
+                    continue
+                }
+                if starts(with: "<!--") {
+                    guard skip(past: "-->") else { return nil }
+                    continue
+                }
                 if starts(with: "<![CDATA[") {
                     position += 9
                     let start = position
@@ -54,7 +60,10 @@ private struct XMLScanner {
                     stack[stack.count - 1].text += String(decoding: bytes[start..<(position - 3)], as: UTF8.self)
                     continue
                 }
-                if starts(with: "<!") { guard skip(past: ">") else { return nil }; continue }
+                if starts(with: "<!") {
+                    guard skip(past: ">") else { return nil }
+                    continue
+                }
                 guard let end = index(of: UInt8(ascii: ">"), from: position) else { return nil }
                 var tag = String(decoding: bytes[(position + 1)..<end], as: UTF8.self)
                 position = end + 1
@@ -129,11 +138,14 @@ private struct XMLScanner {
             case "apos": out += "'"
             default:
                 let number: UInt32?
-                if entity.hasPrefix("#x") { number = UInt32(entity.dropFirst(2), radix: 16) }
-                else if entity.hasPrefix("#") { number = UInt32(entity.dropFirst()) }
-                else { number = nil }
-                if let number, let scalar = Unicode.Scalar(number) { out.unicodeScalars.append(scalar) }
-                else { out += rest[amp...semi] }
+                if entity.hasPrefix("#x") {
+                    number = UInt32(entity.dropFirst(2), radix: 16)
+                } else if entity.hasPrefix("#") {
+                    number = UInt32(entity.dropFirst())
+                } else {
+                    number = nil
+                }
+                if let number, let scalar = Unicode.Scalar(number) { out.unicodeScalars.append(scalar) } else { out += rest[amp...semi] }
             }
             rest = rest[rest.index(after: semi)...]
         }

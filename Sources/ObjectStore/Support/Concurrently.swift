@@ -28,7 +28,8 @@ public func mapConcurrently<Item: Sendable, Result: Sendable>(
     _ items: [Item], limit: Int, _ body: @escaping @Sendable (Item) async throws -> Result
 ) async throws -> [Result] {
     var results = [Result?](repeating: nil, count: items.count)
-    try await forEachConcurrently(Array(items.enumerated()), limit: limit, { (index, item) in (index, try await body(item)) },
-                                  collect: { results[$0.0] = $0.1 })
+    try await forEachConcurrently(
+        Array(items.enumerated()), limit: limit, { (index, item) in (index, try await body(item)) },
+        collect: { results[$0.0] = $0.1 })
     return results.map { $0! }
 }

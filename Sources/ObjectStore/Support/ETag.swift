@@ -37,8 +37,9 @@ enum RangeRules {
     static func slice(_ size: Int64, _ range: ByteRange?, operation: String, location: String, key: String) throws -> Range<Int64> {
         guard let range else { return 0..<size }
         guard range.offset >= 0, range.length > 0, range.offset < size else {
-            throw StoreError(.invalidRequest, operation: operation, location: location, key: key, code: "InvalidRange",
-                             message: "\(range) is outside the object's \(size) bytes", status: 416)
+            throw StoreError(
+                .invalidRequest, operation: operation, location: location, key: key, code: "InvalidRange",
+                message: "\(range) is outside the object's \(size) bytes", status: 416)
         }
         return range.offset..<min(size, range.offset + range.length)
     }

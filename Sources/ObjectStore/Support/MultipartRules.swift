@@ -2,10 +2,14 @@
 /// order, each one uploaded with the ETag given, all but the last at least the minimum size.
 enum MultipartRules {
     /// Returns the part numbers in order once the list checks out.
-    static func check(parts: [CompletedPart], stored: [Int: (size: Int, etag: String)], minPartSize: Int,
-                      location: String, key: String) throws -> [Int] {
+    static func check(
+        parts: [CompletedPart], stored: [Int: (size: Int, etag: String)], minPartSize: Int,
+        location: String, key: String
+    ) throws -> [Int] {
         func refuse(_ code: String, _ message: String) -> StoreError {
-            StoreError(.invalidRequest, operation: "complete multipart upload", location: location, key: key, code: code, message: message, status: 400)
+            StoreError(
+                .invalidRequest, operation: "complete multipart upload", location: location, key: key, code: code, message: message,
+                status: 400)
         }
         guard !parts.isEmpty else { throw refuse("MalformedXML", "no parts were listed") }
         var previous = 0

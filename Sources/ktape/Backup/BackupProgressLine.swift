@@ -17,9 +17,12 @@ final class BackupProgressLine: @unchecked Sendable {
         for topic in topics {
             let rate = Double(topic.bytes) / elapsed / 1_000_000
             let offsetsPerSecond = Double(topic.doneOffsets) / elapsed
-            let eta = topic.remainingOffsets == 0 ? "done"
+            let eta =
+                topic.remainingOffsets == 0
+                ? "done"
                 : offsetsPerSecond > 0 ? "ETA \(Int(Double(topic.remainingOffsets) / offsetsPerSecond)) s" : "ETA ?"
-            text += "\u{1B}[2K\(topic.topic): \(topic.records) records, \(BackupProgressLine.mebibytes(topic.bytes)), "
+            text +=
+                "\u{1B}[2K\(topic.topic): \(topic.records) records, \(BackupProgressLine.mebibytes(topic.bytes)), "
                 + String(format: "%.1f MB/s", rate) + ", \(eta)\n"
         }
         drawnLines = topics.count

@@ -32,9 +32,10 @@ enum BackupRun {
         do { opened = try StoreOpening.open(spec.common, creating: true) } catch {
             throw RunFailure.invalidInput("store \(spec.common.store.value): \(error)")
         }
-        var request = BackupRequest(job: spec.jobName, settings: settings, consumerGroups: spec.common.consumerGroups?.value,
-                                    kafka: kafka, store: opened.store, layout: opened.layout,
-                                    basePutOptions: StoreOpening.basePutOptions(spec.common))
+        var request = BackupRequest(
+            job: spec.jobName, settings: settings, consumerGroups: spec.common.consumerGroups?.value,
+            kafka: kafka, store: opened.store, layout: opened.layout,
+            basePutOptions: StoreOpening.basePutOptions(spec.common))
         request.runId = runId
         request.warn = { console.warning($0) }
         request.stallTimeout = TimeInterval(spec.common.stallTimeout.value)

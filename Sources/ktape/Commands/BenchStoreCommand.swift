@@ -56,8 +56,10 @@ struct BenchStoreCommand: AsyncParsableCommand {
         guard downloaded == summary.size, crc == summary.crc64nvme else {
             throw RunFailure.failure("bench-store: the object read back differs from the one written")
         }
-        print(String(format: "bytes=%lld upload_seconds=%.3f download_seconds=%.3f peak_rss_kib=%d",
-                     summary.size, uploadSeconds, downloadSeconds, ProcessMemory.peakResidentKiB()))
+        print(
+            String(
+                format: "bytes=%lld upload_seconds=%.3f download_seconds=%.3f peak_rss_kib=%d",
+                summary.size, uploadSeconds, downloadSeconds, ProcessMemory.peakResidentKiB()))
     }
 }
 
@@ -65,7 +67,8 @@ enum ProcessMemory {
     /// VmHWM from /proc/self/status: the peak resident set of this process.
     static func peakResidentKiB() -> Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+        else { return 0 }
         return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
     }
 }

@@ -57,7 +57,8 @@ enum InspectedStore {
         log.applyBeforeValidation()
         let spec = try EffectiveJob.load(command: command, jobPath: nil, flags: flags)
         Console.configure(spec.common)
-        Console.startRun(command: command, runId: RunID(startedAt: Date(), shard: command.rawValue, randomSuffix: UInt32.random(in: .min ... .max)))
+        Console.startRun(
+            command: command, runId: RunID(startedAt: Date(), shard: command.rawValue, randomSuffix: UInt32.random(in: .min ... .max)))
         return spec
     }
 
@@ -71,8 +72,10 @@ enum InspectedStore {
     /// ktape cannot describe: invalid input (exit 2); a store that could not be listed: failure (exit 1).
     static func failure(_ error: InspectionError) -> RunFailure {
         switch error {
-        case .store(let store): return store.isConfigurationError ? .invalidInput(error.description, cause: store)
-                                                                  : .failure(error.description, cause: store)
+        case .store(let store):
+            return store.isConfigurationError
+                ? .invalidInput(error.description, cause: store)
+                : .failure(error.description, cause: store)
         case .unreadableManifest: return .invalidInput(error.description)
         }
     }

@@ -27,16 +27,23 @@ struct PruneCommand: AsyncParsableCommand {
     @OptionGroup(title: "Reporting") var reporting: ReportOptions
     @OptionGroup(title: "Logs") var log: LogOptions
 
-    @Option(name: .customLong("keep-within"), help: ArgumentHelp("Keep records newer than this, counted back from now: 30d, 12h, 2w (this or --before is required).", valueName: "duration"))
+    @Option(
+        name: .customLong("keep-within"),
+        help: ArgumentHelp(
+            "Keep records newer than this, counted back from now: 30d, 12h, 2w (this or --before is required).", valueName: "duration"))
     var keepWithin: String?
 
     @Option(name: .long, help: ArgumentHelp("Remove records older than this time, RFC 3339 or epoch ms.", valueName: "time"))
     var before: String?
 
-    @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("Topics to prune, comma-separated or repeated (default: every topic in the store).", valueName: "a,b"))
+    @Option(
+        name: .long, parsing: .singleValue,
+        help: ArgumentHelp("Topics to prune, comma-separated or repeated (default: every topic in the store).", valueName: "a,b"))
     var topics: [String] = []
 
-    @Option(name: .customLong("topics-regex"), help: ArgumentHelp("Prune every topic whose whole name matches (default: every topic).", valueName: "re"))
+    @Option(
+        name: .customLong("topics-regex"),
+        help: ArgumentHelp("Prune every topic whose whole name matches (default: every topic).", valueName: "re"))
     var topicsRegex: String?
 
     @Flag(name: .customLong("dry-run"), help: "Say what would be removed and remove nothing (default: off).")

@@ -22,43 +22,81 @@ struct RestoreCommand: AsyncParsableCommand {
     @OptionGroup(title: "Reporting") var reporting: ReportOptions
     @OptionGroup(title: "Logs") var log: LogOptions
 
-    @Option(name: .customLong("topic-regex-list"), help: ArgumentHelp("Which files of which topics, Confluent's topic.regex.list; each regex matches the whole file name (default: every topic, every file).", valueName: "topic:re,..."))
+    @Option(
+        name: .customLong("topic-regex-list"),
+        help: ArgumentHelp(
+            "Which files of which topics, Confluent's topic.regex.list; each regex matches the whole file name (default: every topic, every file).",
+            valueName: "topic:re,..."))
     var topicRegexList: String?
 
-    @Option(name: .customLong("rename-regex"), help: ArgumentHelp("RegexRouter: whole-name match on the source topic (default: names kept).", valueName: "re"))
+    @Option(
+        name: .customLong("rename-regex"),
+        help: ArgumentHelp("RegexRouter: whole-name match on the source topic (default: names kept).", valueName: "re"))
     var renameRegex: String?
 
-    @Option(name: .customLong("rename-replacement"), help: ArgumentHelp("RegexRouter replacement: $0 whole name, $1… groups, \\$ a dollar (default: none).", valueName: "text"))
+    @Option(
+        name: .customLong("rename-replacement"),
+        help: ArgumentHelp("RegexRouter replacement: $0 whole name, $1… groups, \\$ a dollar (default: none).", valueName: "text"))
     var renameReplacement: String?
 
-    @Flag(name: .customLong("create-topics"), help: "Create missing target topics with the source's partition count and the configs a faithful copy needs, those at the target's default left to it (default: off).")
+    @Flag(
+        name: .customLong("create-topics"),
+        help:
+            "Create missing target topics with the source's partition count and the configs a faithful copy needs, those at the target's default left to it (default: off)."
+    )
     var createTopics = false
 
-    @Option(name: .customLong("replication-factor"), parsing: .unconditional, help: ArgumentHelp("Replication factor of created topics (default: the broker's default).", valueName: "n"))
+    @Option(
+        name: .customLong("replication-factor"), parsing: .unconditional,
+        help: ArgumentHelp("Replication factor of created topics (default: the broker's default).", valueName: "n"))
     var replicationFactor: String?
 
-    @Flag(name: .customLong("dry-run"), help: "Print the plan (source → target, partitions, objects, records in the time range, records already restored, every problem), produce nothing, and exit 2 if a problem would stop the run (default: off).")
+    @Flag(
+        name: .customLong("dry-run"),
+        help:
+            "Print the plan (source → target, partitions, objects, records in the time range, records already restored, every problem), produce nothing, and exit 2 if a problem would stop the run (default: off)."
+    )
     var dryRun = false
 
-    @Option(name: .customLong("from-time"), help: ArgumentHelp("Only records at or after this timestamp, RFC 3339 or epoch ms (default: all).", valueName: "time"))
+    @Option(
+        name: .customLong("from-time"),
+        help: ArgumentHelp("Only records at or after this timestamp, RFC 3339 or epoch ms (default: all).", valueName: "time"))
     var fromTime: String?
 
-    @Option(name: .customLong("to-time"), help: ArgumentHelp("Only records before this timestamp, RFC 3339 or epoch ms (default: all).", valueName: "time"))
+    @Option(
+        name: .customLong("to-time"),
+        help: ArgumentHelp("Only records before this timestamp, RFC 3339 or epoch ms (default: all).", valueName: "time"))
     var toTime: String?
 
-    @Option(name: .customLong("as-of"), help: ArgumentHelp("Restore the store as it was after this backup run (default: the latest).", valueName: "run"))
+    @Option(
+        name: .customLong("as-of"),
+        help: ArgumentHelp("Restore the store as it was after this backup run (default: the latest).", valueName: "run"))
     var asOf: String?
 
-    @Option(name: .customLong("consumer-groups"), help: ArgumentHelp("Groups whose saved offsets to translate and commit: a list a,b or a regex (default: none).", valueName: "list|re"))
+    @Option(
+        name: .customLong("consumer-groups"),
+        help: ArgumentHelp(
+            "Groups whose saved offsets to translate and commit: a list a,b or a regex (default: none).", valueName: "list|re"))
     var consumerGroups: String?
 
-    @Flag(name: .customLong("repartition"), help: "A target with another partition count than its source gets each record in the partition Kafka's default partitioner picks for its key (murmur2; records without a key spread as the Java client's sticky partitioner does); not with --consumer-groups (default: off, such a target is refused or warned about).")
+    @Flag(
+        name: .customLong("repartition"),
+        help:
+            "A target with another partition count than its source gets each record in the partition Kafka's default partitioner picks for its key (murmur2; records without a key spread as the Java client's sticky partitioner does); not with --consumer-groups (default: off, such a target is refused or warned about)."
+    )
     var repartition = false
 
-    @Option(name: .customLong("state-dir"), help: ArgumentHelp("Keep resume state in this directory instead of the store, for a read-only bucket (default: in the store).", valueName: "dir"))
+    @Option(
+        name: .customLong("state-dir"),
+        help: ArgumentHelp(
+            "Keep resume state in this directory instead of the store, for a read-only bucket (default: in the store).", valueName: "dir"))
     var stateDir: String?
 
-    @Flag(name: .customLong("allow-missing"), help: "Restore what is there when objects the manifests name are gone (a lifecycle rule, a manual delete), listing the missing ranges in the summary; without it such a restore stops before producing (default: off).")
+    @Flag(
+        name: .customLong("allow-missing"),
+        help:
+            "Restore what is there when objects the manifests name are gone (a lifecycle rule, a manual delete), listing the missing ranges in the summary; without it such a restore stops before producing (default: off)."
+    )
     var allowMissing = false
 
     func flagValues() -> JobDocument {

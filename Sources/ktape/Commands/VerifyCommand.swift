@@ -38,11 +38,16 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Count objects no manifest names and keys outside the layout as problems (default: warnings).")
     var strict = false
 
-    @Flag(name: .customLong("structure-only"), help: "Check manifests, presence, sizes and continuity without reading objects (default: read everything).")
+    @Flag(
+        name: .customLong("structure-only"),
+        help: "Check manifests, presence, sizes and continuity without reading objects (default: read everything).")
     var structureOnly = false
 
-    @Flag(name: .customLong("stored-checksums"),
-          help: "S3 only: compare the checksum S3 keeps with each object (a HEAD each) with its manifest instead of reading the objects (default: read everything).")
+    @Flag(
+        name: .customLong("stored-checksums"),
+        help:
+            "S3 only: compare the checksum S3 keeps with each object (a HEAD each) with its manifest instead of reading the objects (default: read everything)."
+    )
     var storedChecksums = false
 
     @Option(name: .long, help: ArgumentHelp("Objects read at once (default: 4).", valueName: "n"))
@@ -89,8 +94,9 @@ struct VerifyCommand: AsyncParsableCommand {
         // HEADs are small: more connections keep more of them in flight.
         let opened = try InspectedStore.open(spec, connections: storedChecksums ? Self.headConnections : 8)
         if storedChecksums, case .directory = opened.location {
-            throw RunFailure.invalidInput("verify --stored-checksums: \(opened.store.location) is a directory, which keeps no "
-                + "checksums; run verify without --stored-checksums")
+            throw RunFailure.invalidInput(
+                "verify --stored-checksums: \(opened.store.location) is a directory, which keeps no "
+                    + "checksums; run verify without --stored-checksums")
         }
         let console = Console.standard
         let display = console.isTerminal ? VerifyProgressLine() : nil
@@ -124,7 +130,8 @@ final class VerifyProgressLine: @unchecked Sendable {
         guard now.timeIntervalSince(lastShown) >= 0.2 || progress.objectsDone == progress.objectsTotal else { return }
         lastShown = now
         shown = true
-        let text = "verify: \(progress.objectsDone)/\(progress.objectsTotal) objects, "
+        let text =
+            "verify: \(progress.objectsDone)/\(progress.objectsTotal) objects, "
             + "\(ByteCount.rounded(progress.bytesDone)) of \(ByteCount.rounded(progress.bytesTotal))"
         FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
     }

@@ -38,10 +38,13 @@ enum DemoKafka {
     }
 
     /// Each restored record must equal its source in the same partition and position.
-    static func differences(source: String, _ original: [Int32: [ConsumedRecord]], target: String, _ restored: [Int32: [ConsumedRecord]]) -> [String] {
+    static func differences(source: String, _ original: [Int32: [ConsumedRecord]], target: String, _ restored: [Int32: [ConsumedRecord]])
+        -> [String]
+    {
         var problems: [String] = []
         for partition in Set(original.keys).union(restored.keys).sorted() {
-            let want = original[partition] ?? [], have = restored[partition] ?? []
+            let want = original[partition] ?? []
+            let have = restored[partition] ?? []
             if want.count != have.count {
                 problems.append("\(target)[\(partition)] holds \(have.count) records, \(source)[\(partition)] \(want.count)")
             }

@@ -18,7 +18,8 @@ enum DemoRecords {
         }
         var headers = [KafkaHeader(name: "source", value: Array(topic.utf8))]
         if i % 3 == 0 { headers += [KafkaHeader(name: "trace", value: nil), KafkaHeader(name: "source", value: [0, 255])] }
-        return KafkaProducerRecord(topic: topic, partition: partition, key: key, value: value, headers: headers,
-                                   timestamp: 1_700_000_000_000 + Int64(i))
+        return KafkaProducerRecord(
+            topic: topic, partition: partition, key: key, value: value, headers: headers,
+            timestamp: 1_700_000_000_000 + Int64(i))
     }
 }

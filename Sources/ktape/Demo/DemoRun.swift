@@ -34,18 +34,20 @@ struct DemoRun {
         say("mock Kafka cluster: \(cluster.brokerIDs.count) brokers at \(cluster.bootstrapServers)")
 
         let produced = try await KafkaBlocking.run { [recordsPerTopic] in
-            try DemoKafka.produce(DemoRecords.topics.flatMap { topic in
-                (0..<recordsPerTopic).map { DemoRecords.record(topic: topic.name, partitions: topic.partitions, index: $0) }
-            }, config: cluster.config)
+            try DemoKafka.produce(
+                DemoRecords.topics.flatMap { topic in
+                    (0..<recordsPerTopic).map { DemoRecords.record(topic: topic.name, partitions: topic.partitions, index: $0) }
+                }, config: cluster.config)
         }
         say("produced \(produced) records into \(DemoRecords.topics.map(\.name).joined(separator: ", "))")
 
         let store = try LocalDirectoryStore(root: storePath)
         let layout = StoreLayout(prefix: "", topicsDir: "topics")
-        let backupSpec = try JobSpec(document: Self.document([
-            "bootstrap-servers": .scalar(cluster.bootstrapServers), "store": .scalar(storePath),
-            "topics": .list(DemoRecords.topics.map(\.name)), "flush-size": .scalar("250"),
-        ]), command: .backup)
+        let backupSpec = try JobSpec(
+            document: Self.document([
+                "bootstrap-servers": .scalar(cluster.bootstrapServers), "store": .scalar(storePath),
+                "topics": .list(DemoRecords.topics.map(\.name)), "flush-size": .scalar("250")
+            ]), command: .backup)
         guard let backupSettings = backupSpec.backup else { throw RunFailure.failure("demo: no backup settings") }
         var backupRequest = BackupRequest(job: "demo", settings: backupSettings, kafka: cluster.config, store: store, layout: layout)
         // The mock cluster answers neither DescribeConfigs nor ListGroups: do not wait long for them.
@@ -70,8 +72,10 @@ struct DemoRun {
         var mismatches: [String] = []
         for (source, target, partitions) in targets {
             let (original, restored) = try await KafkaBlocking.run {
-                (try DemoKafka.readAll(topic: source, partitions: partitions, config: cluster.config),
-                 try DemoKafka.readAll(topic: target, partitions: partitions, config: cluster.config))
+                (
+                    try DemoKafka.readAll(topic: source, partitions: partitions, config: cluster.config),
+                    try DemoKafka.readAll(topic: target, partitions: partitions, config: cluster.config)
+                )
             }
             mismatches += DemoKafka.differences(source: source, original, target: target, restored)
         }
@@ -97,7 +101,8 @@ enum DemoStoreDirectory {
             let entries = (try? files.contentsOfDirectory(atPath: path)) ?? []
             // Besides the layout's folders, only the directory store's own `.ktape-` files.
             guard isDirectory.boolValue,
-                  entries.allSatisfy({ $0 == "topics" || $0 == StoreLayout.metadataFolder || $0.hasPrefix(".ktape-") }) else {
+                entries.allSatisfy({ $0 == "topics" || $0 == StoreLayout.metadataFolder || $0.hasPrefix(".ktape-") })
+            else {
                 throw RunFailure.failure("demo: \(path) exists and is not a ktape demo store; move it away or run the demo elsewhere")
             }
             try files.removeItem(atPath: path)

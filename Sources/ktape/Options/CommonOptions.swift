@@ -4,13 +4,17 @@ import JobSpec
 
 /// Where the job file is and what the run writes beside its output; shared by backup and restore.
 struct JobOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("YAML job file holding the same settings as the flags; flags override it (default: none).", valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("YAML job file holding the same settings as the flags; flags override it (default: none).", valueName: "file"))
     var job: String?
 
     @Flag(name: .customLong("print-config"), help: "Print the effective settings (secrets masked) and exit.")
     var printConfig = false
 
-    @Option(name: .customLong("summary-json"), help: ArgumentHelp("Write a JSON summary of the run to this file (default: none).", valueName: "file"))
+    @Option(
+        name: .customLong("summary-json"),
+        help: ArgumentHelp("Write a JSON summary of the run to this file (default: none).", valueName: "file"))
     var summaryJSON: String?
 
     /// The job file with `flags` over it, validated; nil once `--print-config` has printed it.
@@ -32,16 +36,30 @@ struct JobOptions: ParsableArguments {
 
 /// How to reach Kafka.
 struct KafkaOptions: ParsableArguments {
-    @Option(name: [.customShort("b"), .customLong("bootstrap-servers")], help: ArgumentHelp("Kafka bootstrap list, host:port[,host:port] (required).", valueName: "list"))
+    @Option(
+        name: [.customShort("b"), .customLong("bootstrap-servers")],
+        help: ArgumentHelp("Kafka bootstrap list, host:port[,host:port] (required).", valueName: "list"))
     var bootstrapServers: String?
 
-    @Option(name: .customShort("X"), parsing: .unconditionalSingleValue, help: ArgumentHelp("Any librdkafka property (security.protocol, sasl.*, ssl.*); repeatable. `topic.` goes to the topic config.", valueName: "key=value"))
+    @Option(
+        name: .customShort("X"), parsing: .unconditionalSingleValue,
+        help: ArgumentHelp(
+            "Any librdkafka property (security.protocol, sasl.*, ssl.*); repeatable. `topic.` goes to the topic config.",
+            valueName: "key=value"))
     var properties: [String] = []
 
-    @Flag(name: .customLong("msk-iam"), help: "Amazon MSK IAM authentication: SASL_SSL + OAUTHBEARER with tokens signed by the AWS credentials; region from --region, else the broker host names (default: off).")
+    @Flag(
+        name: .customLong("msk-iam"),
+        help:
+            "Amazon MSK IAM authentication: SASL_SSL + OAUTHBEARER with tokens signed by the AWS credentials; region from --region, else the broker host names (default: off)."
+    )
     var mskIAM = false
 
-    @Option(name: .customLong("stall-timeout"), parsing: .unconditional, help: ArgumentHelp("Seconds a run may wait on Kafka without progress (a broker gone, a partition stuck) before it fails with one line (default: 120).", valueName: "seconds"))
+    @Option(
+        name: .customLong("stall-timeout"), parsing: .unconditional,
+        help: ArgumentHelp(
+            "Seconds a run may wait on Kafka without progress (a broker gone, a partition stuck) before it fails with one line (default: 120).",
+            valueName: "seconds"))
     var stallTimeout: String?
 
     func validate() throws {
@@ -68,31 +86,54 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("s3://bucket[/prefix], file:///path or a plain directory (required).", valueName: "url"))
     var store: String?
 
-    @Option(name: .customLong("endpoint-url"), help: ArgumentHelp("S3-compatible endpoint (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's services or endpoint_url, else AWS).", valueName: "url"))
+    @Option(
+        name: .customLong("endpoint-url"),
+        help: ArgumentHelp(
+            "S3-compatible endpoint (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's services or endpoint_url, else AWS).",
+            valueName: "url"))
     var endpointURL: String?
 
-    @Option(name: .long, help: ArgumentHelp("AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region, else us-east-1).", valueName: "region"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region, else us-east-1).", valueName: "region"))
     var region: String?
 
-    @Option(name: .long, help: ArgumentHelp("AWS profile for credentials, region and endpoints; environment keys are then not used (default: AWS_PROFILE, else default).", valueName: "name"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "AWS profile for credentials, region and endpoints; environment keys are then not used (default: AWS_PROFILE, else default).",
+            valueName: "name"))
     var profile: String?
 
-    @Option(name: .customLong("addressing-style"), help: ArgumentHelp("How S3 requests name the bucket; auto is virtual-hosted on AWS, path-style with --endpoint-url (default: the profile's s3 addressing_style, else auto).", valueName: "auto|path|virtual"))
+    @Option(
+        name: .customLong("addressing-style"),
+        help: ArgumentHelp(
+            "How S3 requests name the bucket; auto is virtual-hosted on AWS, path-style with --endpoint-url (default: the profile's s3 addressing_style, else auto).",
+            valueName: "auto|path|virtual"))
     var addressingStyle: String?
 
-    @Option(name: .customLong("topics-dir"), help: ArgumentHelp("First folder of the data layout, Confluent's topics.dir (default: topics).", valueName: "dir"))
+    @Option(
+        name: .customLong("topics-dir"),
+        help: ArgumentHelp("First folder of the data layout, Confluent's topics.dir (default: topics).", valueName: "dir"))
     var topicsDir: String?
 
     @Option(name: .long, help: ArgumentHelp("Server-side encryption (default: the bucket's).", valueName: "AES256|aws:kms"))
     var sse: String?
 
-    @Option(name: .customLong("sse-kms-key-id"), help: ArgumentHelp("KMS key for --sse aws:kms (default: the account's aws/s3 key).", valueName: "id"))
+    @Option(
+        name: .customLong("sse-kms-key-id"),
+        help: ArgumentHelp("KMS key for --sse aws:kms (default: the account's aws/s3 key).", valueName: "id"))
     var sseKMSKeyID: String?
 
-    @Option(name: .long, help: ArgumentHelp("Canned ACL, e.g. bucket-owner-full-control for another account's bucket (default: none).", valueName: "acl"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Canned ACL, e.g. bucket-owner-full-control for another account's bucket (default: none).", valueName: "acl"))
     var acl: String?
 
-    @Option(name: .customLong("expected-bucket-owner"), help: ArgumentHelp("Account id the bucket must belong to (default: not checked).", valueName: "account"))
+    @Option(
+        name: .customLong("expected-bucket-owner"),
+        help: ArgumentHelp("Account id the bucket must belong to (default: not checked).", valueName: "account"))
     var expectedBucketOwner: String?
 
     func add(to values: inout JobDocument) {

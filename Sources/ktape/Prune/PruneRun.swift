@@ -28,16 +28,18 @@ enum PruneRun {
         do { opened = try StoreOpening.open(spec.common, creating: false) } catch {
             throw RunFailure.invalidInput("store \(spec.common.store.value): \(error)")
         }
-        var request = PruneRequest(job: spec.jobName, settings: settings, store: opened.store, layout: opened.layout,
-                                   basePutOptions: StoreOpening.basePutOptions(spec.common))
+        var request = PruneRequest(
+            job: spec.jobName, settings: settings, store: opened.store, layout: opened.layout,
+            basePutOptions: StoreOpening.basePutOptions(spec.common))
         request.stop = Interrupts.stop
         Interrupts.stopCooperatively()
         let summary = try await PruneEngine.run(request)
         if summary.dryRun {
             for partition in summary.partitions where partition.objects > 0 || !partition.keptLocked.isEmpty {
-                print("\(partition.topic)/\(partition.partition): offsets [\(partition.firstOffset), \(partition.newFirstOffset)), "
-                      + "\(partition.objects) objects, \(partition.records) records"
-                      + (partition.keptLocked.isEmpty ? "" : "; kept by Object Lock: \(partition.keptLocked.joined(separator: ", "))"))
+                print(
+                    "\(partition.topic)/\(partition.partition): offsets [\(partition.firstOffset), \(partition.newFirstOffset)), "
+                        + "\(partition.objects) objects, \(partition.records) records"
+                        + (partition.keptLocked.isEmpty ? "" : "; kept by Object Lock: \(partition.keptLocked.joined(separator: ", "))"))
             }
         }
         print(summary.line)

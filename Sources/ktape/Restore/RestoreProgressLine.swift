@@ -8,7 +8,8 @@ final class RestoreProgressLine: @unchecked Sendable {
     private var shown = false
 
     func show(_ report: RestoreProgressReport) {
-        let text = "restore: \(report.partitionsDone)/\(report.partitionsTotal) partitions, \(report.producedRecords) records produced"
+        let text =
+            "restore: \(report.partitionsDone)/\(report.partitionsTotal) partitions, \(report.producedRecords) records produced"
             + (report.alreadyPresentRecords > 0 ? ", \(report.alreadyPresentRecords) already present" : "")
             + " (\(report.partition))"
         lock.withLock {

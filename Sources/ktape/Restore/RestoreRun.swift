@@ -10,7 +10,8 @@ import JobSpec
 enum RestoreRun {
     static func run(_ spec: JobSpec) async throws {
         Console.configure(spec.common)
-        Console.startRun(command: .restore, runId: RunID(startedAt: Date(), shard: "restore", randomSuffix: UInt32.random(in: .min ... .max)))
+        Console.startRun(
+            command: .restore, runId: RunID(startedAt: Date(), shard: "restore", randomSuffix: UInt32.random(in: .min ... .max)))
         let console = Console.standard
         let metrics = RunMetrics(command: .restore, spec: spec)
         let result: RestoreResult
@@ -33,15 +34,18 @@ enum RestoreRun {
             throw RunFailure.invalidInput("store \(spec.common.store.value): \(error)")
         }
         let progress = console.isTerminal && console.format == .text ? RestoreProgressLine() : nil
-        let events = RestoreEvents(warning: { message in
-            progress?.clear()
-            console.warning(message)
-        }, progress: { report in
-            progress?.show(report)
-        }, note: { message in
-            progress?.clear()
-            console.info(message)
-        })
+        let events = RestoreEvents(
+            warning: { message in
+                progress?.clear()
+                console.warning(message)
+            },
+            progress: { report in
+                progress?.show(report)
+            },
+            note: { message in
+                progress?.clear()
+                console.info(message)
+            })
         let result: RestoreResult
         do {
             result = try await RestoreEngine(store: opened.store, layout: opened.layout, options: options, events: events).run()
@@ -61,7 +65,9 @@ enum RestoreRun {
         }
         // The whole plan and every problem are printed above; the run still fails, as it would have.
         if !result.plan.problems.isEmpty {
-            throw RunFailure.invalidInput("dry run: \(result.plan.problems.count) problem\(result.plan.problems.count == 1 ? "" : "s") would stop this restore (listed in the plan above)")
+            throw RunFailure.invalidInput(
+                "dry run: \(result.plan.problems.count) problem\(result.plan.problems.count == 1 ? "" : "s") would stop this restore (listed in the plan above)"
+            )
         }
         return result
     }

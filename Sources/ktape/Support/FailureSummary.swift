@@ -16,9 +16,11 @@ enum FailureSummary {
             "job": spec.jobName,
             "failed": true,
             "exitStatus": Int(failure?.exitStatus ?? ExitStatus.failure),
-            "error": failure?.message ?? "\(error)",
+            "error": failure?.message ?? "\(error)"
         ]
-        guard let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        guard let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes]) else {
+            return
+        }
         // Best effort: the run's own failure line says what went wrong either way.
         try? (data + Data("\n".utf8)).write(to: URL(fileURLWithPath: path))
     }

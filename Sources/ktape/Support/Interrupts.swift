@@ -52,7 +52,9 @@ enum Interrupts {
         }
         stop.request(name(signal))
         DispatchQueue.global().asyncAfter(deadline: .now() + grace) {
-            Console.standard.failure("interrupted by \(name(signal)): the run did not end cleanly within \(Int(grace)) s; stopping at once (a lock left behind expires with its lease)")
+            Console.standard.failure(
+                "interrupted by \(name(signal)): the run did not end cleanly within \(Int(grace)) s; stopping at once (a lock left behind expires with its lease)"
+            )
             _exit(128 + signal)
         }
     }

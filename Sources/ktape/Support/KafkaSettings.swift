@@ -11,7 +11,8 @@ import JobSpec
 /// by librdkafka at once so a bad one is invalid input (exit 2) naming the property; with
 /// `msk-iam`, SASL_SSL + OAUTHBEARER under them and MSK IAM tokens from the AWS chain.
 enum KafkaSettings {
-    static func config(_ common: CommonSettings, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> KafkaConfig {
+    static func config(_ common: CommonSettings, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> KafkaConfig
+    {
         guard let bootstrap = common.bootstrapServers?.value, !bootstrap.isEmpty else {
             throw RunFailure.invalidInput("bootstrap-servers is required (-b host:port)")
         }
@@ -35,9 +36,11 @@ enum KafkaSettings {
     /// The region and credentials MSK IAM tokens are signed with.
     static func mskIAM(_ common: CommonSettings, bootstrap: String, environment: [String: String]) throws -> MSKIAMAuthentication {
         let profile = common.profile?.value
-        let region = try MSKRegion.resolve(flag: common.region?.value, bootstrapServers: bootstrap, environment: environment, profile: profile)
-        let credentials = try CredentialsChain.defaultProvider(environment: environment, region: region.region,
-                                                               transport: CurlTransport(settings: .init(connections: 2)), profile: profile)
+        let region = try MSKRegion.resolve(
+            flag: common.region?.value, bootstrapServers: bootstrap, environment: environment, profile: profile)
+        let credentials = try CredentialsChain.defaultProvider(
+            environment: environment, region: region.region,
+            transport: CurlTransport(settings: .init(connections: 2)), profile: profile)
         return MSKIAMAuthentication(region: region, credentials: credentials, userAgent: "ktape/\(BuildInfo.version)")
     }
 
@@ -46,8 +49,9 @@ enum KafkaSettings {
         guard common.mskIAM.value, let bootstrap = common.bootstrapServers?.value else { return "" }
         let region: String
         do {
-            let resolved = try MSKRegion.resolve(flag: common.region?.value, bootstrapServers: bootstrap, environment: environment,
-                                                 profile: common.profile?.value)
+            let resolved = try MSKRegion.resolve(
+                flag: common.region?.value, bootstrapServers: bootstrap, environment: environment,
+                profile: common.profile?.value)
             region = "\(resolved.region) (from \(resolved.source))"
         } catch {
             region = "unknown: \(error)"

@@ -11,9 +11,12 @@ enum LibraryVersions {
         [
             ("librdkafka", KafkaLibrary.version),
             // curl_version() reads "libcurl/7.88.1 OpenSSL/3.0.19 zlib/1.2.13 …"; its first word is libcurl's own.
-            ("libcurl", String(cString: curl_version()).split(separator: " ").first.map { String($0.dropFirst("libcurl/".count)) } ?? "unknown"),
+            (
+                "libcurl",
+                String(cString: curl_version()).split(separator: " ").first.map { String($0.dropFirst("libcurl/".count)) } ?? "unknown"
+            ),
             ("zlib", String(cString: zlibVersion())),
-            ("OpenSSL", String(cString: OpenSSL_version(OPENSSL_VERSION_STRING))),
+            ("OpenSSL", String(cString: OpenSSL_version(OPENSSL_VERSION_STRING)))
         ]
     }
 }

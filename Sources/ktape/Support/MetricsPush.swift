@@ -27,18 +27,22 @@ struct MetricsPush {
 
     /// `replace`: PUT, the group becomes exactly this text. Otherwise POST, which replaces only the
     /// metrics named in the text and keeps the rest of the group (a failed run keeps the last success).
-    func send(_ metrics: MetricsFile, replace: Bool, transport: any HTTPTransport = CurlTransport(settings: .init(connections: 1))) async throws {
+    func send(_ metrics: MetricsFile, replace: Bool, transport: any HTTPTransport = CurlTransport(settings: .init(connections: 1)))
+        async throws
+    {
         let body = metrics.text(omitting: Set(metrics.labels.map(\.0)))
-        let request = HTTPRequest(method: replace ? "PUT" : "POST", url: groupURL,
-                                  headers: [("content-type", "text/plain; version=0.0.4")], body: Array(body.utf8), timeout: 10)
+        let request = HTTPRequest(
+            method: replace ? "PUT" : "POST", url: groupURL,
+            headers: [("content-type", "text/plain; version=0.0.4")], body: Array(body.utf8), timeout: 10)
         let response: HTTPResponse
         do { response = try await transport.send(request) } catch {
             throw RunFailure.failure("metrics-push-url \(URLRedaction.redacted(baseURL)): \(error)")
         }
         guard (200..<300).contains(response.status) else {
             let answer = String(decoding: response.body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw RunFailure.failure("metrics-push-url \(URLRedaction.redacted(baseURL)): the Pushgateway answered HTTP \(response.status)"
-                                         + (answer.isEmpty ? "" : ": \(answer)"))
+            throw RunFailure.failure(
+                "metrics-push-url \(URLRedaction.redacted(baseURL)): the Pushgateway answered HTTP \(response.status)"
+                    + (answer.isEmpty ? "" : ": \(answer)"))
         }
     }
 

@@ -37,21 +37,30 @@ struct RunMetrics {
             file.gauge("ktape_backup_bytes", "Bytes stored by the run, after compression.", Double(summary.bytes))
             file.gauge("ktape_backup_objects", "Data objects written by the run.", Double(summary.objects))
             file.gauge("ktape_backup_partitions", "Partitions the run covered.", Double(summary.partitions))
-            file.gauge("ktape_backup_lag_records_at_start", "Offsets between the checkpoint and the end offsets when the run started.", Double(summary.offsetsBehindAtStart))
+            file.gauge(
+                "ktape_backup_lag_records_at_start", "Offsets between the checkpoint and the end offsets when the run started.",
+                Double(summary.offsetsBehindAtStart))
             file.gauge("ktape_backup_gaps", "Retention gaps found: data deleted before it was read.", Double(summary.retentionGaps))
             file.gauge("ktape_backup_lost_offsets", "Offsets covered by retention gaps.", Double(summary.lostOffsets))
             file.gauge("ktape_backup_skipped_records", "Records left out by on-invalid-json: skip.", Double(summary.skippedRecords))
-            file.gauge("ktape_backup_group_offsets", "Consumer-group offsets (group, partition) saved in the manifest.", Double(summary.groupOffsets))
-            file.gauge("ktape_backup_group_offsets_saved", "0 when the consumer groups could not be listed, so no group offsets were saved.", summary.groupOffsetsNotSaved == nil ? 1 : 0)
+            file.gauge(
+                "ktape_backup_group_offsets", "Consumer-group offsets (group, partition) saved in the manifest.",
+                Double(summary.groupOffsets))
+            file.gauge(
+                "ktape_backup_group_offsets_saved", "0 when the consumer groups could not be listed, so no group offsets were saved.",
+                summary.groupOffsetsNotSaved == nil ? 1 : 0)
         }
     }
 
     func write(restored summary: RestoreSummary) async throws {
         try await write(success: true) { file in
             file.gauge("ktape_restore_records", "Records produced by the run.", Double(summary.producedRecords))
-            file.gauge("ktape_restore_already_present_records", "Records found already restored (resumed runs).", Double(summary.alreadyPresentRecords))
+            file.gauge(
+                "ktape_restore_already_present_records", "Records found already restored (resumed runs).",
+                Double(summary.alreadyPresentRecords))
             file.gauge("ktape_restore_topics", "Topics restored.", Double(summary.topics.count))
-            file.gauge("ktape_restore_committed_groups", "Consumer groups whose offsets were committed.", Double(summary.committedGroups.count))
+            file.gauge(
+                "ktape_restore_committed_groups", "Consumer groups whose offsets were committed.", Double(summary.committedGroups.count))
         }
     }
 
@@ -60,8 +69,12 @@ struct RunMetrics {
             file.gauge("ktape_prune_objects", "Data objects removed by the run (with --dry-run: that would be).", Double(summary.objects))
             file.gauge("ktape_prune_records", "Records in the objects removed.", Double(summary.records))
             file.gauge("ktape_prune_bytes", "Bytes removed, as stored.", Double(summary.bytes))
-            file.gauge("ktape_prune_partitions", "Partitions whose first offset moved.", Double(summary.partitions.filter { $0.objects > 0 }.count))
-            file.gauge("ktape_prune_kept_locked_objects", "Objects kept because Object Lock retention holds them.", Double(summary.keptLocked.count))
+            file.gauge(
+                "ktape_prune_partitions", "Partitions whose first offset moved.", Double(summary.partitions.filter { $0.objects > 0 }.count)
+            )
+            file.gauge(
+                "ktape_prune_kept_locked_objects", "Objects kept because Object Lock retention holds them.",
+                Double(summary.keptLocked.count))
         }
     }
 
@@ -74,8 +87,9 @@ struct RunMetrics {
             file.gauge("ktape_verify_objects", "Data objects read in full.", Double(report.objectsChecked))
             file.gauge("ktape_verify_bytes", "Bytes read, as stored.", Double(report.bytesRead))
             file.gauge("ktape_verify_records", "Records decoded.", Double(report.recordsChecked))
-            file.gauge("ktape_verify_stored_checksums", "Objects whose stored checksum was compared (--stored-checksums).",
-                       Double(report.storedChecksumsCompared))
+            file.gauge(
+                "ktape_verify_stored_checksums", "Objects whose stored checksum was compared (--stored-checksums).",
+                Double(report.storedChecksumsCompared))
         }
     }
 

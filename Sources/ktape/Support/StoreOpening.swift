@@ -16,8 +16,10 @@ enum StoreOpening {
     /// `creating`: only a backup makes a missing directory; restore, ls and verify reading a path that
     /// does not exist is a mistyped store (exit 2), not an empty one to create. `connections`: S3
     /// requests in flight at once.
-    static func open(_ settings: CommonSettings, creating: Bool, connections: Int = 8,
-                     environment: [String: String] = ProcessInfo.processInfo.environment) throws -> OpenedStore {
+    static func open(
+        _ settings: CommonSettings, creating: Bool, connections: Int = 8,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> OpenedStore {
         let location = settings.store.value
         switch location {
         case .directory(let path):
@@ -25,24 +27,30 @@ enum StoreOpening {
             if !creating, !(FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue) {
                 throw StoreOpeningError(reason: "no such directory")
             }
-            return OpenedStore(store: try LocalDirectoryStore(root: path),
-                               layout: StoreLayout(prefix: "", topicsDir: settings.topicsDir.value), location: location)
+            return OpenedStore(
+                store: try LocalDirectoryStore(root: path),
+                layout: StoreLayout(prefix: "", topicsDir: settings.topicsDir.value), location: location)
         case .s3(let bucket, let prefix):
             let profile = settings.profile?.value
             let files = try SharedConfigFiles.load(environment: environment, profile: profile)
             let region = try AWSRegion.resolve(flag: settings.region?.value, environment: environment, profile: profile)
             // --endpoint-url, else AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's services section, its endpoint_url.
-            let endpoint = settings.endpointURL?.value
+            let endpoint =
+                settings.endpointURL?.value
                 ?? ConfiguredEndpoint.resolve(service: "s3", environment: environment, files: files, includeGlobal: true)?.url
             let transport = CurlTransport(settings: .init(connections: connections))
-            let credentials = try CredentialsChain.defaultProvider(environment: environment, region: region.region, transport: transport,
-                                                                   profile: profile)
-            let config = S3Configuration(bucket: bucket, region: region.region, endpoint: endpoint,
-                                         addressingStyle: try addressingStyle(settings, files: files),
-                                         expectedBucketOwner: settings.expectedBucketOwner?.value)
-            return OpenedStore(store: try S3Store(config: config, credentials: credentials, transport: transport,
-                                                  requestLog: VerboseLogs.s3Requests(Console.standard)),
-                               layout: StoreLayout(prefix: prefix, topicsDir: settings.topicsDir.value), location: location)
+            let credentials = try CredentialsChain.defaultProvider(
+                environment: environment, region: region.region, transport: transport,
+                profile: profile)
+            let config = S3Configuration(
+                bucket: bucket, region: region.region, endpoint: endpoint,
+                addressingStyle: try addressingStyle(settings, files: files),
+                expectedBucketOwner: settings.expectedBucketOwner?.value)
+            return OpenedStore(
+                store: try S3Store(
+                    config: config, credentials: credentials, transport: transport,
+                    requestLog: VerboseLogs.s3Requests(Console.standard)),
+                layout: StoreLayout(prefix: prefix, topicsDir: settings.topicsDir.value), location: location)
         }
     }
 
@@ -50,7 +58,8 @@ enum StoreOpening {
     static func addressingStyle(_ settings: CommonSettings, files: SharedConfigFiles) throws -> AddressingStyle {
         if settings.addressingStyle.origin == .default, let text = files.setting("s3.addressing_style") {
             guard let style = AddressingStyle(rawValue: text) else {
-                throw StoreOpeningError(reason: "AWS profile '\(files.selectedProfile)': s3 addressing_style must be auto, path or virtual (got '\(text)')")
+                throw StoreOpeningError(
+                    reason: "AWS profile '\(files.selectedProfile)': s3 addressing_style must be auto, path or virtual (got '\(text)')")
             }
             return style
         }

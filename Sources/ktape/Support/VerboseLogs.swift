@@ -15,9 +15,10 @@ enum VerboseLogs {
         return { record in
             let status = record.status.map { "HTTP \($0)" } ?? "no answer"
             let code = record.errorCode.map { " (\($0))" } ?? ""
-            console.debug("s3 \(record.method) \(record.key ?? "/") \(record.operation): \(status)\(code), attempt \(record.attempt), \(record.milliseconds) ms",
-                          LogFields().with("method", record.method).with("key", record.key).with("status", record.status)
-                              .with("error_code", record.errorCode).with("attempt", record.attempt).with("duration_ms", record.milliseconds))
+            console.debug(
+                "s3 \(record.method) \(record.key ?? "/") \(record.operation): \(status)\(code), attempt \(record.attempt), \(record.milliseconds) ms",
+                LogFields().with("method", record.method).with("key", record.key).with("status", record.status)
+                    .with("error_code", record.errorCode).with("attempt", record.attempt).with("duration_ms", record.milliseconds))
         }
     }
 
@@ -33,8 +34,9 @@ enum VerboseLogs {
             for secret in secrets { text = text.replacingOccurrences(of: secret, with: "***") }
             let level: Console.Level = line.level <= 3 ? .error : line.level == 4 ? .warning : line.level == 7 ? .debug : .info
             // librdkafka's errors also reach ktape as errors; here they are context, so never the final error line.
-            console.log(level == .error ? .warning : level, "kafka \(text)",
-                        LogFields().with("source", "librdkafka").with("facility", line.facility).with("syslog_level", line.level))
+            console.log(
+                level == .error ? .warning : level, "kafka \(text)",
+                LogFields().with("source", "librdkafka").with("facility", line.facility).with("syslog_level", line.level))
         }
     }
 }
