@@ -1,20 +1,11 @@
 import Foundation
+import KtapeTestSupport
 import Spawn
 import Testing
 @testable import Checksums
 
-/// A reproducible byte generator (SplitMix64), so a failing case can be rerun from its seed.
-struct SeededBytes {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// Random bytes from a seed, so a failing case can be rerun from it.
+extension SplitMix64 {
     mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) } }
 }
 
@@ -37,7 +28,7 @@ struct CRC64NVMETests {
 
     /// The folding path and the table agree for every length around the block sizes and at every alignment.
     @Test func foldingAgreesWithTheTableForEveryLengthAndAlignment() {
-        var gen = SeededBytes(state: 20)
+        var gen = SplitMix64(state: 20)
         let data = gen.bytes(4096 + 64)
         data.withUnsafeBytes { all in
             for length in Array(0...700) + [1023, 1024, 1025, 4095, 4096] {
@@ -58,7 +49,7 @@ struct CRC64NVMETests {
     }
 
     @Test func feedingInPiecesGivesTheWholeChecksum() {
-        var gen = SeededBytes(state: 7)
+        var gen = SplitMix64(state: 7)
         let data = gen.bytes(1 << 20)
         let whole = CRC64NVME.checksum(data)
         for _ in 0..<50 {
@@ -74,7 +65,7 @@ struct CRC64NVMETests {
     }
 
     @Test func combiningTwoChecksumsGivesThatOfTheJoinedBytes() {
-        var gen = SeededBytes(state: 99)
+        var gen = SplitMix64(state: 99)
         for _ in 0..<200 {
             let a = gen.bytes(Int(gen.next() % 3000))
             let b = gen.bytes(Int(gen.next() % 3000))
@@ -89,7 +80,7 @@ struct CRC64NVMETests {
 
     /// An implementation ktape's code does not share: AWS's own (awscrt, as botocore and moto use it).
     @Test func agreesWithAWSCommonRuntime() throws {
-        var gen = SeededBytes(state: 5)
+        var gen = SplitMix64(state: 5)
         let sizes = [0, 1, 15, 16, 63, 64, 65, 143, 144, 1000, 65_537, 5 << 20]
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("crc64-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -1,4 +1,5 @@
 import Foundation
+import KtapeTestSupport
 import Testing
 @testable import Gzip
 
@@ -32,7 +33,7 @@ struct GzipBlocksTests {
 
     @Test(arguments: [1, 6, 9] as [Int32])
     func blocksMakeOneMemberThatGzipAndKtapeRead(_ level: Int32) throws {
-        var gen = SeededBytes(state: UInt64(level))
+        var gen = SplitMix64(state: UInt64(level))
         let input = gen.bytes(1_000_003)
         let cuts = [262_144, 262_144 * 2 + 17, 900_000]
         let member = try Self.member(input, cuts: cuts, level: level)
@@ -43,7 +44,7 @@ struct GzipBlocksTests {
     }
 
     @Test func theMemberIsTheSameWhateverOrderTheBlocksRanIn() throws {
-        var gen = SeededBytes(state: 11)
+        var gen = SplitMix64(state: 11)
         let input = gen.bytes(800_000)
         let cuts = [200_000, 400_000, 600_000]
         let inOrder = try Self.member(input, cuts: cuts, level: 1)
@@ -57,7 +58,7 @@ struct GzipBlocksTests {
     /// Each block is primed with the input before it, so repeats across a boundary still compress:
     /// without the priming the second block of a repeated text costs as much as the first.
     @Test func primingKeepsRepeatsAcrossBlocksCompressed() throws {
-        var gen = SeededBytes(state: 5)
+        var gen = SplitMix64(state: 5)
         let text = gen.bytes(20_000)
         let input = text + text
         let primed = try Self.member(input, cuts: [text.count], level: 6)

@@ -1,9 +1,10 @@
+import KtapeTestSupport
 import Testing
 @testable import Gzip
 
 @Suite struct GzipErrorTests {
     @Test func everyTruncationIsReported() throws {
-        var gen = SeededBytes(state: 7)
+        var gen = SplitMix64(state: 7)
         let compressed = try gzip(gen.bytes(5_000), chunk: 5_000)
         for cut in [0, 1, 9, 10, 11, compressed.count / 2, compressed.count - 8, compressed.count - 1] {
             #expect(throws: GzipError.self, "cut at \(cut)") { _ = try gunzip(Array(compressed.prefix(cut)), chunk: 64) }

@@ -1,4 +1,5 @@
 import Foundation
+import KtapeTestSupport
 import Testing
 @testable import Gzip
 
@@ -7,7 +8,7 @@ import Testing
 
     @Test func systemGzipReadsOurOutput() throws {
         let tool = try #require(Self.gzipPath, "gzip must be installed for this test")
-        var gen = SeededBytes(state: 3)
+        var gen = SplitMix64(state: 3)
         let input = gen.bytes(777_777)
         let compressed = try gzip(input, chunk: 10_000)
         let (output, status) = try runTool(tool, ["-d", "-c"], input: compressed)
@@ -19,7 +20,7 @@ import Testing
 
     @Test func weReadSystemGzipOutputIncludingConcatenation() throws {
         let tool = try #require(Self.gzipPath, "gzip must be installed for this test")
-        var gen = SeededBytes(state: 4)
+        var gen = SplitMix64(state: 4)
         let a = gen.bytes(100_000)
         let b = gen.bytes(3)
         let (ga, s1) = try runTool(tool, ["-c", "-9"], input: a)

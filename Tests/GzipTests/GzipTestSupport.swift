@@ -1,19 +1,10 @@
 import Foundation
+import KtapeTestSupport
 import Spawn
 @testable import Gzip
 
-/// A reproducible byte generator (SplitMix64), so a failing case can be rerun from its seed.
-struct SeededBytes {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// Random bytes from a seed, so a failing case can be rerun from it.
+extension SplitMix64 {
     /// Bytes that compress a little (a small alphabet with runs), like real record data.
     mutating func bytes(_ count: Int) -> [UInt8] {
         (0..<count).map { _ in UInt8(truncatingIfNeeded: next() % 23) &+ 0x41 }

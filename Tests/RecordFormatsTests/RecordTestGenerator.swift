@@ -1,17 +1,16 @@
 import Foundation
+import KtapeTestSupport
 @testable import RecordFormats
 
-/// A reproducible random source (SplitMix64): a failing case is rerun from its printed seed.
+/// Random records from a seed (SplitMix64): a failing case is rerun from its printed seed.
 struct RecordRandom {
-    var state: UInt64
+    var source: SplitMix64
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+    init(state: UInt64) {
+        source = SplitMix64(state: state)
     }
+
+    mutating func next() -> UInt64 { source.next() }
 
     mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 
