@@ -219,18 +219,9 @@ enum Tools {
     ) async throws -> KtapeRun {
         let output = try KtapeProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: output) }
-        let process = ChildProcess()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        process.arguments = ["\(timeout)", path] + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        if let directory { process.currentDirectoryURL = directory }
-        for name in ["stdout", "stderr"] {
-            _ = FileManager.default.createFile(atPath: output.appendingPathComponent(name).path, contents: nil)
-        }
-        process.standardOutput = try FileHandle(forWritingTo: output.appendingPathComponent("stdout"))
-        process.standardError = try FileHandle(forWritingTo: output.appendingPathComponent("stderr"))
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let process = try KtapeProcess.start(
+            ["\(timeout)", path] + arguments, output: output, environment: environment, in: directory,
+            executable: URL(fileURLWithPath: "/usr/bin/timeout"))
         return try await KtapeProcess.finish(process, output: output)
     }
 }
