@@ -91,7 +91,7 @@ public enum BackupEngine {
         let outcome: ReadOutcome
         if let group = request.settings.groupID?.value {
             outcome = try await readInGroup(
-                request, group: group, topics: topics.map(\.name), checkpoint: checkpoint,
+                request, group: group, topics: topics.map(\.name), partitions: partitions, checkpoint: checkpoint,
                 settings: objectSettings, admin: admin, waits: waits)
         } else {
             outcome = try await readAssigned(
@@ -191,14 +191,15 @@ public enum BackupEngine {
     /// this member's manifest. After the manifest is written the member commits their end offsets to
     /// the group (so a member that takes them over later starts there) and leaves the group.
     private static func readInGroup(
-        _ request: BackupRequest, group: String, topics: [String], checkpoint: Checkpoint,
+        _ request: BackupRequest, group: String, topics: [String], partitions: [TopicPartition], checkpoint: Checkpoint,
         settings: ObjectSettings, admin: KafkaAdmin, waits: KafkaWaits
     ) async throws -> ReadOutcome {
         // nonisolated(unsafe): the settings are handed to the group thread; this task does not touch them meanwhile.
         nonisolated(unsafe) let settings = settings
         // nonisolated(unsafe): the group thread has returned; only `finish`, after the manifest, uses the loop again.
         nonisolated(unsafe) let loop = try await DedicatedThread.run(name: "ktape-backup-group") { () -> GroupReadLoop in
-            let loop = try GroupReadLoop(request: request, group: group, checkpoint: checkpoint, settings: settings, admin: admin)
+            let loop = try GroupReadLoop(
+                request: request, group: group, partitions: partitions, checkpoint: checkpoint, settings: settings, admin: admin)
             try kafkaSync("read") { try loop.run(topics: topics) }
             return loop
         }

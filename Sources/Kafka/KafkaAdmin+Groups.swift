@@ -30,6 +30,35 @@ extension KafkaAdmin {
         }.sorted { $0.name < $1.name }
     }
 
+    /// The partitions the members of `group` hold now (ListGroups, then DescribeGroups), or nil while
+    /// the group is rebalancing or not listed. Kind `.unsupported` when the broker lacks the APIs
+    /// (Debian's librdkafka mock). Not the DescribeConsumerGroups Admin API: with librdkafka 2.0.2
+    /// against a broker without it, destroying the client afterwards hangs.
+    public func heldPartitions(group: String, timeoutMilliseconds: Int32 = 10_000) throws -> Set<TopicPartition>? {
+        var list: UnsafePointer<rd_kafka_group_list>?
+        let err = rd_kafka_list_groups(client.handle, group, &list, timeoutMilliseconds)
+        defer { if let list { rd_kafka_group_list_destroy(list) } }
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            let code = KafkaError.Code(err)
+            let kind: KafkaError.Kind =
+                [.unsupportedFeature, .unsupportedVersion].contains(code)
+                ? .unsupported(operation: "DescribeGroups") : .librdkafka
+            throw KafkaError(kind, code: code, operation: "describe consumer group \(group)")
+        }
+        guard let groups = list?.pointee, groups.group_cnt > 0 else { return nil }
+        let info = groups.groups[0]
+        guard info.err == RD_KAFKA_RESP_ERR_NO_ERROR, info.state.map({ String(cString: $0) }) == "Stable" else { return nil }
+        var held = Set<TopicPartition>()
+        for index in 0..<Int(info.member_cnt) {
+            let member = info.members[index]
+            guard let bytes = member.member_assignment else { continue }
+            let buffer = UnsafeRawBufferPointer(start: bytes, count: Int(member.member_assignment_size))
+            guard let partitions = ConsumerAssignment.partitions(buffer) else { return nil }
+            held.formUnion(partitions)
+        }
+        return held
+    }
+
     /// The offsets `group` has committed for `partitions` (nil where it has none), read through a consumer
     /// with that group.id that never joins the group.
     public func committedOffsets(

@@ -36,16 +36,42 @@ import ObjectStore
         return (fixture, topic, store, group, a, b)
     }
 
-    /// More members than partitions: a member the group gives nothing says so and ends without
-    /// failing, and the other holds every record. (When one member joins late, the group
-    /// rebalances after the other has read, and the partition is read again; see the next test.)
-    @Test func aMemberGivenNoPartitionsWarnsAndEndsWell() async throws {
-        let (_, _, _, group, a, b) = try await twoMembers("lonely", partitions: 1, count: 300)
+    /// More members than partitions: a member the group gives nothing waits until the other has
+    /// backed the partition up (its committed offset reaches the end), or is given the partition
+    /// when the other leaves and finds it done; either way it ends without failing, and the other
+    /// holds every record. (When one member joins late, the group rebalances after the other has
+    /// read, and the partition is read again; see the next test.)
+    @Test func aMemberGivenNoPartitionsEndsWellOnceTheOtherHasFinished() async throws {
+        let (_, _, store, group, a, b) = try await twoMembers("lonely", partitions: 1, count: 300)
         #expect(max(a.records, b.records) == 300)
         if a.records + b.records == 300 {
             #expect(Set([a.records, b.records]) == [0, 300])
-            #expect(WarningLog.shared.lines(containing: "consumer group \(group) gave this member no partitions").count == 1)
+            #expect(WarningLog.shared.lines(containing: "consumer group \(group) gave this member no partitions").count <= 1)
         }
+        let manifests = try await StoreContents.manifests(store)
+        #expect(manifests.flatMap(\.partitions).contains { $0.partition == 0 && $0.endOffset == 300 })
+    }
+
+    /// An empty assignment ends a member well only once every partition of the job is held by a
+    /// member or backed up to where it ended when the member joined: a group that handed everyone
+    /// nothing (a leader without a topic's metadata) must not end a run that saved nothing.
+    @Test func aMemberHoldingNothingLeavesOnlyWhenTheJobIsAccountedFor() {
+        let t0 = TopicPartition("t", 0)
+        let t1 = TopicPartition("t", 1)
+        let t2 = TopicPartition("t", 2)
+        let empty = TopicPartition("t", 3)
+        let coverage = GroupCoverage(ends: [t0: 100, t1: 50, t2: 70, empty: 0])
+        var checkpoint = Checkpoint()
+        checkpoint.nextOffsets[t1] = 50
+        // Nothing held, nothing committed: all but the backed-up and the empty partition are open.
+        let open = coverage.open(checkpoint: checkpoint, held: [])
+        #expect(open == [t0, t2])
+        #expect(coverage.unaccounted(open, committed: [:]) == [t0, t2])
+        // Another member holds t0; the group committed t2 short of its end, then at its end.
+        #expect(coverage.open(checkpoint: checkpoint, held: [t0]) == [t2])
+        #expect(coverage.unaccounted([t2], committed: [t2: 69]) == [t2])
+        #expect(coverage.unaccounted([t2], committed: [t2: nil]) == [t2])
+        #expect(coverage.unaccounted([t2], committed: [t2: 70]).isEmpty)
     }
 
     @Test func twoMembersShareTheJobAndTheStoreHoldsEveryRecordOnce() async throws {

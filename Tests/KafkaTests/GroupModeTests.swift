@@ -24,5 +24,19 @@ import Layout
         #expect(assigned == Set((0..<3).map { TopicPartition(topic: topic, partition: Int32($0)) }))
         #expect(values.count == 30)
         #expect(Set(try reader.assignment()) == assigned)
+
+        // What a member holding nothing asks: who holds what (DescribeGroups, which Debian's mock
+        // lacks), and what the group committed, through the member itself.
+        let admin = try KafkaAdmin(config: cluster.config)
+        do {
+            let held = try admin.heldPartitions(group: "scale-out", timeoutMilliseconds: 3000)
+            #expect(held == nil || held == assigned)
+        } catch let error as KafkaError {
+            #expect(error.kind == .unsupported(operation: "DescribeGroups"))
+        }
+        let p1 = TopicPartition(topic: topic, partition: 1)
+        #expect(try reader.committed([p1])[p1] == .some(nil))
+        try reader.commit([p1: 7])
+        #expect(try reader.committed([p1])[p1] == .some(7))
     }
 }

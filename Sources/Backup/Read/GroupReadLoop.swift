@@ -13,6 +13,7 @@ import Layout
 final class GroupReadLoop {
     private let request: BackupRequest
     private let group: String
+    private let partitions: [TopicPartition]
     private let admin: KafkaAdmin
     private let checkpoint: Checkpoint
     private let settings: ObjectSettings
@@ -23,6 +24,8 @@ final class GroupReadLoop {
     private var planFailure: Error?
     private var revokeFailure: Error?
     private var committed: (at: Date, offsets: [TopicPartition: Int64?])?
+    /// False once the cluster said it has no DescribeGroups (librdkafka's mock).
+    private var canDescribeGroup = true
     /// Partitions this member holds now.
     private(set) var writers: [TopicPartition: PartitionWriter] = [:] {
         didSet { lookup.forget() }
@@ -31,10 +34,16 @@ final class GroupReadLoop {
 
     /// How long the group must be quiet (no rebalance) before a member with all work done leaves.
     static let settleTime: TimeInterval = 1
+    /// How often a member that holds nothing asks whether the rest of the job is accounted for.
+    static let coverageInterval: TimeInterval = 2
 
-    init(request: BackupRequest, group: String, checkpoint: Checkpoint, settings: ObjectSettings, admin: KafkaAdmin) throws {
+    init(
+        request: BackupRequest, group: String, partitions: [TopicPartition], checkpoint: Checkpoint, settings: ObjectSettings,
+        admin: KafkaAdmin
+    ) throws {
         self.request = request
         self.group = group
+        self.partitions = partitions
         self.admin = admin
         self.checkpoint = checkpoint
         self.settings = settings
@@ -73,6 +82,7 @@ final class GroupReadLoop {
     }
 
     private func readAll(topics: [String]) throws {
+        let coverage = GroupCoverage(ends: try kafkaSync("read the end offsets") { try admin.endOffsets(partitions) })
         try reader.subscribe(
             topics: topics, startOffset: { [unowned self] partition in self.startOffset(partition) },
             beforeRevoke: { [weak self] partitions in self?.giveUp(partitions) })
@@ -81,6 +91,9 @@ final class GroupReadLoop {
         var heldAny = false
         let joining = request.clock()
         var lastRebalance = joining
+        var lastCoverageCheck = Date.distantPast
+        var unaccounted: [TopicPartition] = []
+        var waitingSince: Date?
         var watchdog = ReadWatchdog(request: request)
         while true {
             var handled = 0
@@ -116,11 +129,30 @@ final class GroupReadLoop {
             if let revokeFailure { throw revokeFailure }
             let now = request.clock()
             if sawAssignment, writers.values.allSatisfy(\.isDone), now.timeIntervalSince(lastRebalance) >= Self.settleTime {
-                // More members than partitions leaves some with nothing to do; that is not a failure.
-                if !heldAny {
-                    request.warn("consumer group \(group) gave this member no partitions (more members than partitions); nothing to do")
+                if !writers.isEmpty { break }
+                // Holding nothing (more members than partitions, or partitions taken away) is not
+                // a failure once the rest of the job is accounted for (GroupCoverage).
+                if now.timeIntervalSince(lastCoverageCheck) >= Self.coverageInterval {
+                    lastCoverageCheck = now
+                    let left = try self.unaccounted(coverage)
+                    if left.isEmpty {
+                        if !heldAny {
+                            request.warn(
+                                "consumer group \(group) gave this member no partitions (more members than partitions); nothing to do")
+                        }
+                        break
+                    }
+                    if waitingSince == nil || left.count < unaccounted.count { waitingSince = now }
+                    unaccounted = left
                 }
-                break
+                if let since = waitingSince, now.timeIntervalSince(max(since, lastRebalance)) > request.stallTimeout {
+                    throw RunFailure.failure(
+                        "consumer group \(group) gave this member no partitions, and for \(Int(request.stallTimeout)) s no member has held or finished "
+                            + RunFailure.partitionList(unaccounted.map(\.description))
+                            + "; did the group form over every topic (can every member read each topic's metadata)?")
+                }
+            } else {
+                waitingSince = nil
             }
             // A group that has not formed is not "nothing to do": a run whose members all gave up
             // here would back up nothing and succeed.
@@ -136,6 +168,23 @@ final class GroupReadLoop {
                         + " in group \(group)"
                 }, progress: { TopicProgress.summarise(Array(writers.values)) })
         }
+    }
+
+    /// The job's partitions that no member holds and neither the store nor the group's committed
+    /// offsets show backed up to where they ended when this member joined.
+    private func unaccounted(_ coverage: GroupCoverage) throws -> [TopicPartition] {
+        var held = Set<TopicPartition>()
+        if canDescribeGroup {
+            do {
+                held = try admin.heldPartitions(group: group, timeoutMilliseconds: 5000) ?? []
+            } catch let error as KafkaError {
+                if case .unsupported = error.kind { canDescribeGroup = false }
+            }
+        }
+        let open = coverage.open(checkpoint: checkpoint, held: held)
+        if open.isEmpty { return [] }
+        let committed = try kafkaSync("read the committed offsets of group \(group)") { try reader.committed(open) }
+        return coverage.unaccounted(open, committed: committed)
     }
 
     /// Called by the reader while it is assigned a partition (on this thread): plans it and says
