@@ -91,7 +91,7 @@ let package = Package(
 
         .testTarget(name: "RecordFormatsTests", dependencies: ["RecordFormats", "TimeText", "KtapeTestSupport"]),
         .testTarget(name: "JobSpecTests", dependencies: ["JobSpec", "Layout"]),
-        .testTarget(name: "LayoutTests", dependencies: ["JobSpec", "Layout", "TimeText"]),
+        .testTarget(name: "LayoutTests", dependencies: ["JobSpec", "Layout", "TimeText", "KtapeTestSupport"]),
         .testTarget(name: "FailuresTests", dependencies: ["Failures"]),
         .testTarget(name: "GzipTests", dependencies: ["Spawn", "Gzip", "KtapeTestSupport"]),
         .testTarget(name: "ChecksumsTests", dependencies: ["Spawn", "Checksums", "KtapeTestSupport"]),

@@ -39,7 +39,15 @@ extension RunManifest {
     /// wrote it), so a copy under another prefix or in another bucket reads the same. `name` (its
     /// key) is used in errors.
     public static func decode(_ data: Data, name: String, layout: StoreLayout) throws -> RunManifest {
-        var manifest = try LayoutJSON.decode(RunManifest.self, from: data, name: name, format: formatName, version: currentVersion)
+        var manifest: RunManifest
+        if let split = data.withUnsafeBytes({ ManifestBulkDecoding.split($0) }) {
+            manifest = try LayoutJSON.decode(
+                RunManifest.self, from: Data(split.rest), name: name, format: formatName, version: currentVersion)
+            manifest.objects = split.objects
+            manifest.partitions = split.partitions
+        } else {
+            manifest = try LayoutJSON.decode(RunManifest.self, from: data, name: name, format: formatName, version: currentVersion)
+        }
         let topicsDir = manifest.store.topicsDir
         let version = manifest.version
         manifest.objects = manifest.objects.map { object in

@@ -1,0 +1,361 @@
+import Foundation
+
+/// A fast path for the two arrays that make up nearly all of a manifest's bytes, `objects` and
+/// `partitions`: a store of a year of hourly runs holds a million of each, and JSONDecoder spent most
+/// of `ls`, `verify` and restore planning on them. They are read here by hand, and the rest of the
+/// document, with those arrays left empty, goes through JSONDecoder as before. Anything outside the
+/// plain subset ktape writes (fractions or exponents, duplicate or unknown fields, a field of another
+/// type) makes the fast path give up, and the caller decodes the whole document the usual way, so its
+/// answer and its errors are JSONDecoder's.
+enum ManifestBulkDecoding {
+    struct Split {
+        /// The document without the two arrays' elements, for JSONDecoder.
+        var rest: [UInt8]
+        var objects: [ManifestObject]
+        var partitions: [ManifestPartition]
+    }
+
+    static func split(_ bytes: UnsafeRawBufferPointer) -> Split? {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
+        var scanner = ByteScanner(base: base, end: bytes.count)
+        var split = Split(rest: [UInt8(ascii: "{")], objects: [], partitions: [])
+        var members = 0
+        guard scanner.take(UInt8(ascii: "{")) else { return nil }
+        if scanner.take(UInt8(ascii: "}")) { return nil }
+        repeat {
+            scanner.skipWhitespace()
+            let memberStart = scanner.at
+            guard let name = scanner.plainString(), scanner.take(UInt8(ascii: ":")) else { return nil }
+            scanner.skipWhitespace()
+            if scanner.equals(name, "objects") {
+                guard split.objects.isEmpty, let objects = scanner.array({ $0.manifestObject() }) else { return nil }
+                split.objects = objects
+                append(#""objects":[]"#, to: &split.rest, members: &members)
+            } else if scanner.equals(name, "partitions") {
+                guard split.partitions.isEmpty, let partitions = scanner.array({ $0.manifestPartition() }) else { return nil }
+                split.partitions = partitions
+                append(#""partitions":[]"#, to: &split.rest, members: &members)
+            } else {
+                guard scanner.skipValue() else { return nil }
+                if members > 0 { split.rest.append(UInt8(ascii: ",")) }
+                split.rest.append(contentsOf: UnsafeBufferPointer(start: base + memberStart, count: scanner.at - memberStart))
+                members += 1
+            }
+        } while scanner.take(UInt8(ascii: ","))
+        guard scanner.take(UInt8(ascii: "}")) else { return nil }
+        scanner.skipWhitespace()
+        guard scanner.at == scanner.end else { return nil }
+        split.rest.append(UInt8(ascii: "}"))
+        return split
+    }
+
+    private static func append(_ member: StaticString, to rest: inout [UInt8], members: inout Int) {
+        if members > 0 { rest.append(UInt8(ascii: ",")) }
+        rest.append(contentsOf: UnsafeBufferPointer(start: member.utf8Start, count: member.utf8CodeUnitCount))
+        members += 1
+    }
+}
+
+/// Reads JSON bytes in place. Every reader returns nil (or false) on anything it does not expect.
+private struct ByteScanner {
+    let base: UnsafePointer<UInt8>
+    let end: Int
+    var at = 0
+
+    init(base: UnsafePointer<UInt8>, end: Int) {
+        self.base = base
+        self.end = end
+    }
+
+    mutating func skipWhitespace() {
+        while at < end, base[at] == 0x20 || base[at] == 0x0A || base[at] == 0x0D || base[at] == 0x09 { at += 1 }
+    }
+
+    /// Skips whitespace, then consumes `byte` if it is next.
+    mutating func take(_ byte: UInt8) -> Bool {
+        skipWhitespace()
+        guard at < end, base[at] == byte else { return false }
+        at += 1
+        return true
+    }
+
+    /// A string without escapes or control characters: the range of its bytes.
+    mutating func plainString() -> Range<Int>? {
+        guard take(UInt8(ascii: "\"")) else { return nil }
+        let start = at
+        while at < end {
+            let byte = base[at]
+            if byte == UInt8(ascii: "\"") {
+                at += 1
+                return start..<at - 1
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
+            at += 1
+        }
+        return nil
+    }
+
+    /// A string value; escapes (an S3 ETag's quotes) are decoded, unpaired surrogates refused.
+    mutating func string() -> String? {
+        guard take(UInt8(ascii: "\"")) else { return nil }
+        let start = at
+        while at < end, base[at] != UInt8(ascii: "\""), base[at] != UInt8(ascii: "\\") {
+            guard base[at] >= 0x20 else { return nil }
+            at += 1
+        }
+        guard at < end else { return nil }
+        var bytes = Array(UnsafeBufferPointer(start: base + start, count: at - start))
+        while base[at] == UInt8(ascii: "\\") {
+            guard at + 1 < end else { return nil }
+            let escaped = base[at + 1]
+            at += 2
+            switch escaped {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): bytes.append(escaped)
+            case UInt8(ascii: "b"): bytes.append(0x08)
+            case UInt8(ascii: "f"): bytes.append(0x0C)
+            case UInt8(ascii: "n"): bytes.append(0x0A)
+            case UInt8(ascii: "r"): bytes.append(0x0D)
+            case UInt8(ascii: "t"): bytes.append(0x09)
+            case UInt8(ascii: "u"):
+                guard var scalar = hex4() else { return nil }
+                if scalar >= 0xD800, scalar < 0xDC00 {
+                    guard at + 1 < end, base[at] == UInt8(ascii: "\\"), base[at + 1] == UInt8(ascii: "u") else { return nil }
+                    at += 2
+                    guard let low = hex4(), low >= 0xDC00, low < 0xE000 else { return nil }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                }
+                guard let unicode = Unicode.Scalar(scalar) else { return nil }
+                bytes.append(contentsOf: Array(String(Character(unicode)).utf8))
+            default: return nil
+            }
+            while at < end, base[at] != UInt8(ascii: "\""), base[at] != UInt8(ascii: "\\") {
+                guard base[at] >= 0x20 else { return nil }
+                bytes.append(base[at])
+                at += 1
+            }
+            guard at < end else { return nil }
+        }
+        at += 1
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private mutating func hex4() -> UInt32? {
+        guard end - at >= 4 else { return nil }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = base[at]
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            value = value << 4 | UInt32(digit)
+            at += 1
+        }
+        return value
+    }
+
+    func equals(_ range: Range<Int>, _ literal: StaticString) -> Bool {
+        guard range.count == literal.utf8CodeUnitCount else { return false }
+        return memcmp(base + range.lowerBound, literal.utf8Start, range.count) == 0
+    }
+
+    /// An integer written as JSON writes one: an optional minus and digits, no fraction or exponent.
+    mutating func int64() -> Int64? {
+        skipWhitespace()
+        var negative = false
+        if at < end, base[at] == UInt8(ascii: "-") {
+            negative = true
+            at += 1
+        }
+        let start = at
+        var value: Int64 = 0
+        while at < end, base[at] >= UInt8(ascii: "0"), base[at] <= UInt8(ascii: "9") {
+            let (times, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times.addingReportingOverflow(Int64(base[at] - UInt8(ascii: "0")))
+            guard !o1, !o2 else { return nil }
+            value = sum
+            at += 1
+        }
+        guard at > start, at - start == 1 || base[start] != UInt8(ascii: "0") else { return nil }
+        if at < end, base[at] == UInt8(ascii: ".") || base[at] == UInt8(ascii: "e") || base[at] == UInt8(ascii: "E") { return nil }
+        return negative ? -value : value
+    }
+
+    mutating func int32() -> Int32? { int64().flatMap { Int32(exactly: $0) } }
+
+    mutating func null() -> Bool {
+        skipWhitespace()
+        guard end - at >= 4, memcmp(base + at, "null", 4) == 0 else { return false }
+        at += 4
+        return true
+    }
+
+    mutating func array<T>(_ element: (inout ByteScanner) -> T?) -> [T]? {
+        guard take(UInt8(ascii: "[")) else { return nil }
+        var result: [T] = []
+        if take(UInt8(ascii: "]")) { return result }
+        repeat {
+            guard let value = element(&self) else { return nil }
+            result.append(value)
+        } while take(UInt8(ascii: ","))
+        return take(UInt8(ascii: "]")) ? result : nil
+    }
+
+    /// Calls `field` with each member's name until it returns false; false when the object is malformed.
+    mutating func object(_ field: (inout ByteScanner, Range<Int>) -> Bool) -> Bool {
+        guard take(UInt8(ascii: "{")) else { return false }
+        if take(UInt8(ascii: "}")) { return true }
+        repeat {
+            guard let name = plainString(), take(UInt8(ascii: ":")), field(&self, name) else { return false }
+        } while take(UInt8(ascii: ","))
+        return take(UInt8(ascii: "}"))
+    }
+
+    /// Skips any JSON value, escapes and nesting included.
+    mutating func skipValue() -> Bool {
+        skipWhitespace()
+        guard at < end else { return false }
+        var depth = 0
+        repeat {
+            skipWhitespace()
+            guard at < end else { return false }
+            switch base[at] {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+                at += 1
+                continue
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                guard depth > 0 else { return false }
+                depth -= 1
+                at += 1
+            case UInt8(ascii: "\""):
+                at += 1
+                while at < end, base[at] != UInt8(ascii: "\"") { at += base[at] == UInt8(ascii: "\\") ? 2 : 1 }
+                guard at < end else { return false }
+                at += 1
+            default:
+                let start = at
+                while at < end, !",:]} \n\r\t".utf8.contains(base[at]) { at += 1 }
+                guard at > start else { return false }
+            }
+            skipWhitespace()
+            while depth > 0, at < end, base[at] == UInt8(ascii: ",") || base[at] == UInt8(ascii: ":") {
+                at += 1
+                skipWhitespace()
+            }
+        } while depth > 0
+        return true
+    }
+
+    mutating func manifestObject() -> ManifestObject? {
+        var key: String?
+        var topic: String?
+        var partition: Int32?
+        var first: Int64?
+        var last: Int64?
+        var spanStart: Int64?
+        var spanEnd: Int64?
+        var records: Int64?
+        var bytes: Int64?
+        var crc: String??
+        var sha: String??
+        var etag: String??
+        var minTime: Int64??
+        var maxTime: Int64??
+        var companions: [String]?
+        let read = object { scanner, name in
+            func once<V>(_ slot: inout V?, _ value: V?) -> Bool {
+                guard slot == nil, let value else { return false }
+                slot = value
+                return true
+            }
+            func optional<V>(_ slot: inout V??, _ read: (inout ByteScanner) -> V?) -> Bool {
+                guard slot == nil else { return false }
+                if scanner.null() {
+                    slot = .some(nil)
+                    return true
+                }
+                guard let value = read(&scanner) else { return false }
+                slot = .some(value)
+                return true
+            }
+            switch name.count {
+            case 3 where scanner.equals(name, "key"): return once(&key, scanner.string())
+            case 4 where scanner.equals(name, "etag"): return optional(&etag) { $0.string() }
+            case 5 where scanner.equals(name, "topic"): return once(&topic, scanner.string())
+            case 6 where scanner.equals(name, "sha256"): return optional(&sha) { $0.string() }
+            case 7 where scanner.equals(name, "spanEnd"): return once(&spanEnd, scanner.int64())
+            case 8 where scanner.equals(name, "byteSize"): return once(&bytes, scanner.int64())
+            case 9 where scanner.equals(name, "partition"): return once(&partition, scanner.int32())
+            case 9 where scanner.equals(name, "spanStart"): return once(&spanStart, scanner.int64())
+            case 9 where scanner.equals(name, "crc64nvme"): return optional(&crc) { $0.string() }
+            case 10 where scanner.equals(name, "lastOffset"): return once(&last, scanner.int64())
+            case 11 where scanner.equals(name, "firstOffset"): return once(&first, scanner.int64())
+            case 11 where scanner.equals(name, "recordCount"): return once(&records, scanner.int64())
+            case 12 where scanner.equals(name, "minTimestamp"): return optional(&minTime) { $0.int64() }
+            case 12 where scanner.equals(name, "maxTimestamp"): return optional(&maxTime) { $0.int64() }
+            case 13 where scanner.equals(name, "companionKeys"): return once(&companions, scanner.array { $0.string() })
+            default: return false
+            }
+        }
+        guard read, let key, let topic, let partition, let first, let last, let spanStart, let spanEnd, let records, let bytes,
+            let companions
+        else { return nil }
+        return ManifestObject(
+            key: key, topic: topic, partition: partition, firstOffset: first, lastOffset: last, spanStart: spanStart,
+            spanEnd: spanEnd, recordCount: records, byteSize: bytes, crc64nvme: crc ?? nil, sha256: sha ?? nil, etag: etag ?? nil,
+            companionKeys: companions, minTimestamp: minTime ?? nil, maxTimestamp: maxTime ?? nil)
+    }
+
+    mutating func manifestPartition() -> ManifestPartition? {
+        var topic: String?
+        var partition: Int32?
+        var start: Int64?
+        var endOffset: Int64?
+        var atStart: Int64?
+        var gaps: [OffsetGap]?
+        let read = object { scanner, name in
+            func once<V>(_ slot: inout V?, _ value: V?) -> Bool {
+                guard slot == nil, let value else { return false }
+                slot = value
+                return true
+            }
+            if scanner.equals(name, "topic") { return once(&topic, scanner.string()) }
+            if scanner.equals(name, "partition") { return once(&partition, scanner.int32()) }
+            if scanner.equals(name, "startOffset") { return once(&start, scanner.int64()) }
+            if scanner.equals(name, "endOffset") { return once(&endOffset, scanner.int64()) }
+            if scanner.equals(name, "endOffsetAtStart") { return once(&atStart, scanner.int64()) }
+            if scanner.equals(name, "gaps") { return once(&gaps, scanner.array { $0.gap() }) }
+            return false
+        }
+        guard read, let topic, let partition, let start, let endOffset, let atStart, let gaps else { return nil }
+        return ManifestPartition(
+            topic: topic, partition: partition, startOffset: start, endOffset: endOffset, endOffsetAtStart: atStart, gaps: gaps)
+    }
+
+    mutating func gap() -> OffsetGap? {
+        var start: Int64?
+        var end: Int64?
+        var reason: GapReason?
+        let read = object { scanner, name in
+            if scanner.equals(name, "start"), start == nil {
+                start = scanner.int64()
+                return start != nil
+            }
+            if scanner.equals(name, "end"), end == nil {
+                end = scanner.int64()
+                return end != nil
+            }
+            if scanner.equals(name, "reason"), reason == nil {
+                reason = scanner.string().flatMap(GapReason.init(rawValue:))
+                return reason != nil
+            }
+            return false
+        }
+        guard read, let start, let end, let reason else { return nil }
+        return OffsetGap(start: start, end: end, reason: reason)
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import KtapeTestSupport
+import Testing
+@testable import Layout
+
+/// The hand-read `objects` and `partitions` must give exactly what JSONDecoder gives, and hand over
+/// to JSONDecoder whenever a document is outside the plain subset ktape writes.
+@Suite struct ManifestBulkDecodingTests {
+    static let layout = StoreLayout(prefix: "", topicsDir: "topics")
+
+    /// Manifests with every optional field present or absent, gaps, companions and non-ASCII topics.
+    static func randomManifest(_ random: inout SplitMix64) -> RunManifest {
+        var manifest = ManifestSamples.run(Double(random.next() % 1000), range: (0, 10), objects: [])
+        let topics = ["orders", "zahlungen-ü", "日本", "a.b_c-d"]
+        manifest.partitions = []
+        for index in 0..<Int(random.next() % 5) {
+            var gaps: [OffsetGap] = []
+            for g in 0..<Int(random.next() % 3) {
+                let start = Int64(g) * 10
+                gaps.append(OffsetGap(start: start, end: start + 5, reason: g % 2 == 0 ? .retention : .noRecords))
+            }
+            let start = Int64(random.next() % 100)
+            let end = Int64(random.next() % 1_000_000)
+            manifest.partitions.append(
+                ManifestPartition(
+                    topic: topics[index % topics.count], partition: Int32(index), startOffset: start, endOffset: end,
+                    endOffsetAtStart: -1, gaps: gaps))
+        }
+        manifest.objects = (0..<Int(random.next() % 20)).map { index in
+            let topic = topics[Int(random.next() % UInt64(topics.count))]
+            let first = Int64(random.next() % 1_000_000_000_000)
+            let optional = random.next()
+            return ManifestObject(
+                key: "topics/\(topic)/partition=\(index)/\(topic)+\(index)+\(ObjectKey.paddedOffset(first)).ktape.json",
+                topic: topic, partition: Int32(index), firstOffset: first, lastOffset: first + 9, spanStart: first - 1,
+                spanEnd: first + 12, recordCount: 10, byteSize: Int64(random.next() % 100_000_000),
+                crc64nvme: optional & 1 == 0 ? "TTacM3klR7I=" : nil, sha256: optional & 2 == 0 ? String(repeating: "0f", count: 32) : nil,
+                etag: optional & 4 == 0 ? "\"9b2cf535f27731c974343645a3985328-3\"" : nil,
+                companionKeys: optional & 8 == 0 ? ["topics/\(topic)/partition=\(index)/k.keys.json"] : [],
+                minTimestamp: optional & 16 == 0 ? -5 : nil, maxTimestamp: optional & 32 == 0 ? Int64.max : nil)
+        }
+        return manifest
+    }
+
+    static func viaJSONDecoder(_ data: Data) throws -> RunManifest {
+        try LayoutJSON.decode(RunManifest.self, from: data, name: "m", format: RunManifest.formatName, version: RunManifest.currentVersion)
+    }
+
+    @Test func handReadArraysEqualJSONDecodersAnswer() throws {
+        var random = SplitMix64(state: 15_4)
+        for _ in 0..<200 {
+            let manifest = Self.randomManifest(&random)
+            let data = try manifest.encoded(layout: Self.layout)
+            let split = try #require(data.withUnsafeBytes { ManifestBulkDecoding.split($0) })
+            let full = try Self.viaJSONDecoder(data)
+            #expect(split.objects == full.objects)
+            #expect(split.partitions == full.partitions)
+            #expect(try RunManifest.decode(data, name: "m", layout: Self.layout) == full)
+            // Compact JSON (no indentation) reads the same.
+            let compact = try JSONSerialization.data(withJSONObject: try JSONSerialization.jsonObject(with: data))
+            #expect(try RunManifest.decode(compact, name: "m", layout: Self.layout) == full)
+        }
+    }
+
+    /// Escapes are read; exponents, duplicates, unknown fields, nulls in required fields and leading
+    /// zeros leave the fast path. Either way the answer (or the error) is JSONDecoder's.
+    @Test func documentsOutsideThePlainSubsetAreLeftToJSONDecoder() throws {
+        var random = SplitMix64(state: 7)
+        var manifest = Self.randomManifest(&random)
+        while manifest.objects.isEmpty { manifest = Self.randomManifest(&random) }
+        let text = String(decoding: try manifest.encoded(layout: Self.layout), as: UTF8.self)
+        let key = manifest.objects[0].key
+        let escaped = key.replacingOccurrences(of: "/", with: "\\/").replacingOccurrences(of: "t", with: "\\u0074")
+        let variants: [(String, String, Bool)] = [
+            ("\"key\" : \"\(key)\"", "\"key\" : \"\(escaped)\\ud83d\\ude00\\\"\\n\"", true),
+            ("\"key\" : \"\(key)\"", "\"key\" : \"\\ud83d\"", false),
+            ("\"recordCount\" : 10", "\"recordCount\" : 1e1", false),
+            ("\"recordCount\" : 10", "\"recordCount\" : 10, \"recordCount\" : 11", false),
+            ("\"recordCount\" : 10", "\"recordCount\" : 10, \"future\" : {\"a\": [1, \"]\"]}", false),
+            ("\"recordCount\" : 10", "\"recordCount\" : null", false),
+            ("\"recordCount\" : 10", "\"recordCount\" : 010", false)
+        ]
+        for (from, to, fast) in variants {
+            let range = try #require(text.range(of: from), "\(from)")
+            let data = Data(text.replacingCharacters(in: range, with: to).utf8)
+            #expect((data.withUnsafeBytes { ManifestBulkDecoding.split($0) } != nil) == fast, "\(to)")
+            let expected = Result { try Self.viaJSONDecoder(data) }
+            let got = Result { try RunManifest.decode(data, name: "m", layout: Self.layout) }
+            switch (expected, got) {
+            case (.success(let a), .success(let b)): #expect(a == b, "\(to)")
+            case (.failure, .failure): break
+            default: Issue.record("\(to): JSONDecoder gave \(expected), the manifest reader \(got)")
+            }
+        }
+    }
+}
