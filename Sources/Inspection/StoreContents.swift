@@ -136,7 +136,7 @@ public struct StoreContents: Sendable {
 
     /// Every key some manifest names: data objects and their companions.
     public var namedKeys: Set<String> {
-        var keys = Set<String>()
+        var keys = Set<String>(minimumCapacity: runs.reduce(0) { $0 + $1.manifest.objects.count })
         for run in runs {
             for object in run.manifest.objects {
                 keys.insert(object.key)

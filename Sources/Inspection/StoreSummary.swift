@@ -190,15 +190,18 @@ extension StoreSummary {
 
     private static func topicsFromManifests(_ manifests: [RunManifest], pruned: PrunedState) -> [Topic] {
         // An object named by two runs (it should not happen) is counted once; pruned ones not at all.
+        // Per partition a flat list sorted by (offset, key), where a key named twice sits twice in a
+        // row: a million objects in a dictionary each cost a sixth of `ls` (scripts/bench-scale).
         let firstOffsets = pruned.firstOffsets
-        var objects: [TopicPartition: [String: ManifestObject]] = [:]
+        var objects: [TopicPartition: [CountedObject]] = [:]
         var records: [TopicPartition: [ManifestPartition]] = [:]
         for manifest in manifests {
             for p in manifest.partitions { records[TopicPartition(p.topic, p.partition), default: []].append(p) }
             for object in manifest.objects {
                 let tp = TopicPartition(object.topic, object.partition)
                 if object.spanEnd <= firstOffsets[tp] ?? .min { continue }
-                objects[tp, default: [:]][object.key] = object
+                objects[tp, default: []].append(
+                    CountedObject(firstOffset: object.firstOffset, key: object.key, bytes: object.byteSize, records: object.recordCount))
             }
         }
         let prunedAt = Dictionary(
@@ -208,15 +211,15 @@ extension StoreSummary {
         return byTopic.keys.sorted().map { name in
             let partitions = (byTopic[name] ?? []).sorted().map { tp -> Partition in
                 let covered = records[tp] ?? []
-                let list = (objects[tp] ?? [:]).values.sorted { $0.firstOffset < $1.firstOffset }
+                let list = CountedObject.distinct(objects[tp] ?? [])
                 let first = firstOffsets[tp]
                 return Partition(
                     partition: tp.partition,
                     startOffset: max(covered.map(\.startOffset).min() ?? 0, first ?? .min),
                     endOffset: covered.map(\.endOffset).max() ?? 0,
                     lastObjectStartOffset: list.last?.firstOffset,
-                    objects: list.count, bytes: list.reduce(0) { $0 + $1.byteSize },
-                    records: list.reduce(0) { $0 + $1.recordCount },
+                    objects: list.count, bytes: list.reduce(0) { $0 + $1.bytes },
+                    records: list.reduce(0) { $0 + $1.records },
                     gaps: covered.flatMap(\.gaps).filter { $0.end > first ?? .min }.sorted { $0.start < $1.start }
                         .map { Gap(start: $0.start, end: $0.end, reason: $0.reason.rawValue) },
                     prunedBefore: first, prunedAt: prunedAt[tp].map(Timestamps.rfc3339))
@@ -243,5 +246,23 @@ extension StoreSummary {
                 objects: partitions.reduce(0) { $0 + $1.objects }, bytes: partitions.reduce(0) { $0 + $1.bytes },
                 records: nil)
         }
+    }
+}
+
+/// What `ls` counts of one object.
+private struct CountedObject {
+    var firstOffset: Int64
+    var key: String
+    var bytes: Int64
+    var records: Int64
+
+    /// Sorted by offset, each key once.
+    static func distinct(_ objects: [CountedObject]) -> [CountedObject] {
+        var sorted = objects
+        sorted.sort { ($0.firstOffset, $0.key) < ($1.firstOffset, $1.key) }
+        var result: [CountedObject] = []
+        result.reserveCapacity(sorted.count)
+        for object in sorted where result.last?.key != object.key { result.append(object) }
+        return result
     }
 }
