@@ -35,9 +35,20 @@ extension ObjectKey {
         guard key.hasPrefix(root) else {
             throw ObjectKeyError(key: key, reason: "not under '\(root)'")
         }
-        let parts = key.dropFirst(root.count).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        let file = parts[parts.count - 1]
-        let folders = parts.dropLast()
+        // Substrings of the key, not strings of their own: a listing can hold a million keys.
+        let rest = key.utf8.dropFirst(root.utf8.count)
+        let file: String
+        let folderText: Substring
+        let folders: [Substring]
+        if let slash = rest.lastIndex(of: UInt8(ascii: "/")) {
+            folderText = Substring(rest[..<slash])
+            file = String(Substring(rest[rest.index(after: slash)...]))
+            folders = folderText.split(separator: "/", omittingEmptySubsequences: false)
+        } else {
+            folderText = ""
+            file = String(Substring(rest))
+            folders = []
+        }
         if folders.contains(where: \.isEmpty) {
             throw ObjectKeyError(key: key, reason: "has an empty folder name")
         }
@@ -54,10 +65,10 @@ extension ObjectKey {
                     key: key, reason: "folder partition \(folderPartition) and file partition \(parsed.partition) disagree")
             }
         }
-        if folders.count == 2, folders.last?.hasPrefix("partition=") == true, folders.first != parsed.topic {
-            throw ObjectKeyError(key: key, reason: "folder topic '\(folders.first ?? "")' and file topic '\(parsed.topic)' disagree")
+        if folders.count == 2, folders[1].hasPrefix("partition="), folders[0] != parsed.topic {
+            throw ObjectKeyError(key: key, reason: "folder topic '\(folders[0])' and file topic '\(parsed.topic)' disagree")
         }
-        return ListedObjectKey(object: parsed, folder: folders.joined(separator: "/"), fileName: file)
+        return ListedObjectKey(object: parsed, folder: String(folderText), fileName: file)
     }
 }
 

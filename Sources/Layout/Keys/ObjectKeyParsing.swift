@@ -7,6 +7,12 @@ extension ObjectKey {
         guard key.hasPrefix(root) else {
             throw ObjectKeyError(key: key, reason: "not under '\(root)'")
         }
+        if let parsed = fastParseFolders(key.dropFirst(root.count)) { return parsed }
+        return try checkedParse(key, root: root)
+    }
+
+    /// `parse` without the fast path: every rule checked one by one, naming the one that fails.
+    static func checkedParse(_ key: String, root: String) throws -> ObjectKey {
         let folders = key.dropFirst(root.count).split(separator: "/", omittingEmptySubsequences: false)
         guard folders.count == 3 else {
             throw ObjectKeyError(
@@ -19,7 +25,7 @@ extension ObjectKey {
         let folderPartition = try parsePartition(String(partitionFolder.dropFirst("partition=".count)), key: key)
         let parsed: ObjectKey
         do {
-            parsed = try parseFileName(file)
+            parsed = try checkedParseFileName(file, anyPadding: false)
         } catch let error as ObjectKeyError {
             throw ObjectKeyError(key: key, reason: error.reason)
         }
@@ -40,6 +46,14 @@ extension ObjectKey {
 
     /// `anyPadding`: the offset may be zero-padded to any width (Confluent's `filename.offset.zero.pad.width`).
     static func parseFileName(_ name: String, anyPadding: Bool) throws -> ObjectKey {
+        if let parsed = name.utf8.withContiguousStorageIfAvailable({ fastParseFileName($0, anyPadding: anyPadding) }) ?? nil {
+            return parsed
+        }
+        return try checkedParseFileName(name, anyPadding: anyPadding)
+    }
+
+    /// `parseFileName` without the fast path.
+    static func checkedParseFileName(_ name: String, anyPadding: Bool) throws -> ObjectKey {
         guard let lastPlus = name.lastIndex(of: "+") else {
             throw ObjectKeyError(key: name, reason: "file name is not <topic>+<partition>+<offset>.<ext>")
         }
