@@ -19,7 +19,7 @@ public struct StoreVerifier: Sendable {
     /// manifest fetched; everything wrong inside the store is a finding in the report.
     public func run(progress: @escaping @Sendable (VerifyProgress) -> Void = { _ in }) async throws -> VerifyReport {
         let contents = try await StoreContents.load(store: store, layout: layout, keepETags: options.storedChecksums)
-        let structure = StructureCheck(contents, strict: options.strict)
+        let structure = StructureCheck(contents, strict: options.strict, collectTargets: options.readData)
         var report = VerifyReport()
         report.runs = contents.runs.count
         report.problems = structure.problems

@@ -10,7 +10,9 @@ struct StructureCheck {
     var notes: [String] = []
     var targets: [DataTarget] = []
 
-    init(_ contents: StoreContents, strict: Bool) {
+    /// `collectTargets`: false when stage 2 will not run (`--structure-only`): a target per object of
+    /// a million-object store held a third of the run's memory for nothing.
+    init(_ contents: StoreContents, strict: Bool, collectTargets: Bool = true) {
         var missing: [TopicPartition: [(object: ManifestObject, run: RunID)]] = [:]
         func problem(_ subject: String, _ message: String) { problems.append(VerifyFinding(.structure, subject, message)) }
         func warning(_ subject: String, _ message: String) {
@@ -36,6 +38,7 @@ struct StructureCheck {
                 "no manifests: every object is read and decoded, but sizes and checksums need manifests "
                     + "(a Confluent sink's bucket has none)")
             for key in contents.index.orphanCompanions { warning(key, "is a companion with no data object beside it") }
+            guard collectTargets else { return }
             targets = contents.index.partitions.keys.sorted().flatMap { tp in
                 contents.index.entries(topic: tp.topic, partition: tp.partition).map {
                     DataTarget(key: $0.key, name: $0.object, expected: nil, runId: nil, companionKeys: $0.companionKeys, folder: $0.folder)
@@ -84,7 +87,7 @@ struct StructureCheck {
                     missing[TopicPartition(object.topic, object.partition), default: []].append((object, manifest.runId))
                     continue
                 }
-                let (found, target) = Self.presence(of: object, run: manifest.runId, contents: contents)
+                let (found, target) = Self.presence(of: object, run: manifest.runId, contents: contents, target: collectTargets)
                 problems += found
                 if let target { targets.append(target) }
             }
@@ -109,7 +112,7 @@ struct StructureCheck {
     /// Problems with one named object's presence and size, and the stage 2 target when it is worth reading.
     private static func presence(
         of object: ManifestObject, run: RunID,
-        contents: StoreContents
+        contents: StoreContents, target: Bool
     ) -> ([VerifyFinding], DataTarget?) {
         var problems: [VerifyFinding] = []
         func problem(_ subject: String, _ message: String) { problems.append(VerifyFinding(.structure, subject, message)) }
@@ -129,7 +132,7 @@ struct StructureCheck {
             }
         }
         // An object whose size is already wrong gets no second line from stage 2; nor one that does not parse.
-        guard size == object.byteSize, let name = try? contents.layout.objectKey(parsing: object.key) else { return (problems, nil) }
+        guard target, size == object.byteSize, let name = try? contents.layout.objectKey(parsing: object.key) else { return (problems, nil) }
         return (problems, DataTarget(key: object.key, name: name, expected: object, runId: run, companionKeys: companions))
     }
 }
