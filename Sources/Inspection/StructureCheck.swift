@@ -132,7 +132,9 @@ struct StructureCheck {
             }
         }
         // An object whose size is already wrong gets no second line from stage 2; nor one that does not parse.
-        guard target, size == object.byteSize, let name = try? contents.layout.objectKey(parsing: object.key) else { return (problems, nil) }
+        guard target, size == object.byteSize, let name = try? contents.layout.objectKey(parsing: object.key) else {
+            return (problems, nil)
+        }
         return (problems, DataTarget(key: object.key, name: name, expected: object, runId: run, companionKeys: companions))
     }
 }

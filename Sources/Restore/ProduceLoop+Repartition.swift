@@ -24,12 +24,8 @@ extension ProduceLoop {
             let partition = partitions[index]
             var continuity = ListedContinuity()
             while let item = try await feed.next(for: index) {
-                let object = item.object
-                let damage = item.batch.damage
-                if item.startsObject, let warning = try continuity.check(object) { warn(warning, outcome: &outcome) }
-                if item.batch.logAppendTime { noteLogAppendTime(partition.sourceTopic, outcome: &outcome) }
-                let records = (consume item).batch.records
-                if !records.isEmpty { continuity.advance(object, lastOffset: records.offset(at: records.count - 1)) }
+                let (object, damage, records) = try take(
+                    item, sourceTopic: partition.sourceTopic, continuity: &continuity, outcome: &outcome)
                 var chosen = [[Int]](repeating: [], count: group.count)
                 try records.withUnsafeRecords { views in
                     for i in 0..<views.count {

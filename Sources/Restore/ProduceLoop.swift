@@ -147,13 +147,7 @@ final class ProduceLoop: @unchecked Sendable {
         var index: Int64 = 0
         var continuity = ListedContinuity()
         while let item = try await feed.next(for: unit) {
-            let object = item.object
-            let damage = item.batch.damage
-            if item.startsObject, let warning = try continuity.check(object) { warn(warning, outcome: &outcome) }
-            if item.batch.logAppendTime { noteLogAppendTime(partition.sourceTopic, outcome: &outcome) }
-            // The only copy but the producer's loan, so the feed can reuse its buffers once that ends.
-            let records = (consume item).batch.records
-            if !records.isEmpty { continuity.advance(object, lastOffset: records.offset(at: records.count - 1)) }
+            let (object, damage, records) = try take(item, sourceTopic: partition.sourceTopic, continuity: &continuity, outcome: &outcome)
             // nil: every record of the batch goes.
             var chosen: [Int]?
             if !options.hasTimeFilter && index >= skip {
@@ -252,6 +246,22 @@ final class ProduceLoop: @unchecked Sendable {
         guard !outcome.warnings.contains(warning) else { return }
         events.warning(warning)
         outcome.warnings.append(warning)
+    }
+
+    /// What every batch goes through before its records go out, in order or repartitioned: the
+    /// listing's continuity at each new object and the LogAppendTime note; the records are taken out
+    /// of the item (the only copy but the producer's loan, so the feed can reuse its buffers once
+    /// that ends).
+    func take(
+        _ item: consuming BatchFeed.Item, sourceTopic: String, continuity: inout ListedContinuity, outcome: inout Outcome
+    ) throws -> (object: SourceObject, damage: RunFailure?, records: RecordBatch) {
+        let object = item.object
+        let damage = item.batch.damage
+        if item.startsObject, let warning = try continuity.check(object) { warn(warning, outcome: &outcome) }
+        if item.batch.logAppendTime { noteLogAppendTime(sourceTopic, outcome: &outcome) }
+        let records = (consume item).batch.records
+        if !records.isEmpty { continuity.advance(object, lastOffset: records.offset(at: records.count - 1)) }
+        return (object, damage, records)
     }
 
     /// The records themselves say LogAppendTime, whatever the topic was recorded as: they keep their
