@@ -13,7 +13,8 @@ enum MissingObjects {
         var listed = Set<String>()
         for topic in plan.topics {
             do {
-                listed.formUnion(try await store.listAll(prefix: layout.topicFolder(topic.sourceTopic)).map(\.key))
+                // Page by page, keys only: a million listed objects' sizes, ETags and times are not kept.
+                for try await object in store.objects(prefix: layout.topicFolder(topic.sourceTopic)) { listed.insert(object.key) }
             } catch {
                 throw RunFailure.wrap(error, "list \(layout.topicFolder(topic.sourceTopic))")
             }
