@@ -14,12 +14,16 @@ public struct ObjectKeyIndex: Sendable {
         private var folderStart: Int
         private var fileStart: Int
 
-        init(key: String, listed: ListedObjectKey) {
+        /// `rootLength`: the UTF-8 length of the topics folder (with its slash) at the start of `key`;
+        /// the folders are what lies between it and the file name.
+        init(key: String, object: ObjectKey, rootLength: Int) {
             self.key = key
-            object = listed.object
+            self.object = object
             companionKeys = []
-            fileStart = key.utf8.count - listed.fileName.utf8.count
-            folderStart = listed.folder.isEmpty ? fileStart : fileStart - 1 - listed.folder.utf8.count
+            let utf8 = key.utf8
+            let lastSlash = utf8.lastIndex(of: UInt8(ascii: "/")).map { utf8.distance(from: utf8.startIndex, to: $0) } ?? -1
+            fileStart = max(rootLength, lastSlash + 1)
+            folderStart = min(rootLength, fileStart)
         }
 
         /// The folders between the topics dir and the file (the partitioner's).
@@ -57,21 +61,33 @@ public struct ObjectKeyIndex: Sendable {
         var companions: [Place: [String]] = [:]
         // One copy of each topic name, shared by its entries.
         var topicNames: [String: String] = [:]
-        for key in keys where key.hasPrefix(layout.topicsFolder) {
+        let root = layout.topicsFolder
+        let rootLength = root.utf8.count
+        for key in keys where key.hasPrefix(root) {
             do {
-                var listed = try layout.listedKey(parsing: key)
-                if let shared = topicNames[listed.object.topic] {
-                    listed.object.topic = shared
+                // ktape's own `<topic>/partition=<p>/<file>` straight from the bytes; any other
+                // sink layout through the listed-key parser.
+                var object: ObjectKey
+                var folder: String?
+                if let fast = ObjectKey.fastParseFolders(key.dropFirst(root.count)) {
+                    object = fast
                 } else {
-                    topicNames[listed.object.topic] = listed.object.topic
+                    let listed = try layout.listedKey(parsing: key)
+                    object = listed.object
+                    folder = listed.folder
                 }
-                let object = listed.object
+                if let shared = topicNames[object.topic] {
+                    object.topic = shared
+                } else {
+                    topicNames[object.topic] = object.topic
+                }
+                let entry = Entry(key: key, object: object, rootLength: rootLength)
                 switch object.kind.content {
                 case .values, .envelope:
-                    data[TopicPartition(object.topic, object.partition), default: []].append(Entry(key: key, listed: listed))
+                    data[TopicPartition(object.topic, object.partition), default: []].append(entry)
                 case .keys, .headers:
                     let data = object.with(kind: ObjectFileKind(.values, object.kind.compression))
-                    companions[Place(folder: listed.folder, object: data), default: []].append(key)
+                    companions[Place(folder: folder ?? entry.folder, object: data), default: []].append(key)
                 }
             } catch let error as ObjectKeyError {
                 rejected.append(error)
@@ -82,7 +98,7 @@ public struct ObjectKeyIndex: Sendable {
         for (tp, entries) in data {
             partitions[tp] = entries.map { entry in
                 var entry = entry
-                if let found = companions.removeValue(forKey: Place(folder: entry.folder, object: entry.object)) {
+                if !companions.isEmpty, let found = companions.removeValue(forKey: Place(folder: entry.folder, object: entry.object)) {
                     entry.companionKeys = found.sorted()
                 }
                 return entry
