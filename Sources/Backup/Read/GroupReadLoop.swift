@@ -147,7 +147,7 @@ final class GroupReadLoop {
                 }
                 if let since = waitingSince, now.timeIntervalSince(max(since, lastRebalance)) > request.stallTimeout {
                     throw RunFailure.failure(
-                        "consumer group \(group) gave this member no partitions, and for \(Int(request.stallTimeout)) s no member has held or finished "
+                        "consumer group \(group) left this member no partitions, and for \(Int(request.stallTimeout)) s no member has held or finished "
                             + RunFailure.partitionList(unaccounted.map(\.description))
                             + "; did the group form over every topic (can every member read each topic's metadata)?")
                 }
