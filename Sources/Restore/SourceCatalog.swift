@@ -141,8 +141,6 @@ struct SourceCatalog: Sendable {
     static func fromManifests(_ manifests: [RunManifest], layout: StoreLayout, pruned: PrunedState = PrunedState()) -> SourceCatalog {
         var partitions: [TopicPartition: [SourceObject]] = [:]
         let firstOffsets = pruned.firstOffsets
-        // What needs every run's objects at once comes first; then each run's objects are let go as
-        // they become SourceObjects, so a million of them are not held twice at the peak.
         let continuity = manifests.continuityProblems(firstOffsets: firstOffsets).map {
             CatalogProblem(topic: $0.topic, text: $0.description)
         }
@@ -152,10 +150,7 @@ struct SourceCatalog: Sendable {
                 "\(tp) offsets \(gap.range) were deleted by retention before run \(m.runId) read them; they cannot be restored"
             }
         }
-        var manifests = manifests
-        for index in manifests.indices {
-            let manifest = manifests[index]
-            manifests[index].objects = []
+        for manifest in manifests {
             for object in manifest.objects {
                 let tp = TopicPartition(object.topic, object.partition)
                 if object.spanEnd <= firstOffsets[tp] ?? .min { continue }
