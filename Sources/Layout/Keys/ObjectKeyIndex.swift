@@ -62,14 +62,16 @@ public struct ObjectKeyIndex: Sendable {
         // One copy of each topic name, shared by its entries.
         var topicNames: [String: String] = [:]
         let root = layout.topicsFolder
-        let rootLength = root.utf8.count
         for key in keys where key.hasPrefix(root) {
             do {
                 // ktape's own `<topic>/partition=<p>/<file>` straight from the bytes; any other
                 // sink layout through the listed-key parser.
                 var object: ObjectKey
                 var folder: String?
-                if let fast = ObjectKey.fastParseFolders(key.dropFirst(root.count)) {
+                // Measured in the key itself: hasPrefix matched `root` up to Unicode equivalence.
+                let rest = key.dropFirst(root.count)
+                let rootLength = key.utf8.count - rest.utf8.count
+                if let fast = ObjectKey.fastParseFolders(rest) {
                     object = fast
                 } else {
                     let listed = try layout.listedKey(parsing: key)
