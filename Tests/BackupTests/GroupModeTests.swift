@@ -1,4 +1,3 @@
-import Failures
 import Foundation
 import Testing
 @testable import Backup
@@ -53,50 +52,6 @@ import ObjectStore
         #expect(manifests.flatMap(\.partitions).contains { $0.partition == 0 && $0.endOffset == 300 })
     }
 
-    /// The run the last stop saw end well having saved nothing, made to happen: another member of
-    /// the group holds the only partition and never finishes it (never commits), so the ktape member
-    /// holds nothing and nothing shows the partition backed up. It must fail after the stall timeout
-    /// naming the partition, not warn and exit 0. (Round-robin orders members by id, which the mock
-    /// builds from the client id: the outsider's sorts first and is given the partition.)
-    @Test func aMemberHoldingNothingWhileNobodyFinishesFailsNamingThePartition() async throws {
-        let fixture = try BackupFixture()
-        let topic = try fixture.topic("unfinished", partitions: 1)
-        try fixture.produceJSON(topic: topic, partitions: 1, count: 50)
-        let group = "backup-\(UUID().uuidString.prefix(6))"
-        var outsiderConfig = try GroupReadLoop.groupConfig(fixture.kafka)
-        try outsiderConfig.set("client.id", "aaa-outsider")
-        try outsiderConfig.set("session.timeout.ms", "6000")
-        let outsider = try KafkaPartitionReader(config: outsiderConfig, groupID: group)
-        try outsider.subscribe(topics: [topic], startOffset: { _ in .end })
-        var assigned: [TopicPartition] = []
-        let deadline = Date().addingTimeInterval(30)
-        while assigned.isEmpty, Date() < deadline {
-            for event in try outsider.poll(timeoutMilliseconds: 100) {
-                if case .assigned(let partitions) = event { assigned += partitions }
-            }
-        }
-        try #require(!assigned.isEmpty)
-        // The outsider keeps polling (so the group can rebalance) until the member is done.
-        let done = StopFlag()
-        let polling = Thread {
-            while !done.isSet { _ = try? outsider.poll(timeoutMilliseconds: 100) }
-        }
-        polling.start()
-        defer { done.set() }
-
-        var request = try fixture.request(store: MemoryStore(), topics: [topic], ["group-id": group, "flush-size": "100"])
-        try request.kafka.set("client.id", "zzz-ktape")
-        // The mock holds a join for the rebalance (about the session timeout) before any assignment,
-        // and under a loaded full suite a join took more than 12 s: the stall timeout bounds both.
-        try request.kafka.set("session.timeout.ms", "6000")
-        request.stallTimeout = 60
-        let started = Date()
-        let error = await #expect(throws: RunFailure.self) { try await BackupEngine.run(request) }
-        #expect(error?.message.contains("left this member no partitions") == true, "\(String(describing: error))")
-        #expect(error?.message.contains("\(topic)/0") == true, "\(String(describing: error))")
-        #expect(Date().timeIntervalSince(started) < 150)
-    }
-
     /// An empty assignment ends a member well only once every partition of the job is held by a
     /// member or backed up to where it ended when the member joined: a group that handed everyone
     /// nothing (a leader without a topic's metadata) must not end a run that saved nothing.
@@ -149,13 +104,4 @@ import ObjectStore
         let again = try await fixture.backup(store: store, topics: [topic], ["group-id": group + "-next", "flush-size": "100"])
         #expect(again.records == 0 && again.manifestKey == nil)
     }
-}
-
-/// A flag one thread sets and another reads.
-// @unchecked Sendable: every access holds the lock.
-private final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    var isSet: Bool { lock.withLock { value } }
-    func set() { lock.withLock { value = true } }
 }
