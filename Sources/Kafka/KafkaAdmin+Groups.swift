@@ -5,8 +5,51 @@ extension KafkaAdmin {
     /// Consumer groups known to the cluster (ListGroups, best-effort). A broker without ListGroups (such
     /// as librdkafka's mock cluster) gives a `.unsupported` error within the timeout.
     public func listGroups(timeoutMilliseconds: Int32 = 10_000) throws -> [KafkaGroupListing] {
+        try withGroupList(nil, apiName: "ListGroups", operation: "list consumer groups", timeoutMilliseconds: timeoutMilliseconds) {
+            groups in
+            (0..<Int(groups.group_cnt)).map { index in
+                let group = groups.groups[index]
+                return KafkaGroupListing(
+                    name: group.group.map { String(cString: $0) } ?? "",
+                    state: group.state.map { String(cString: $0) } ?? "",
+                    protocolType: group.protocol_type.map { String(cString: $0) } ?? "",
+                    memberCount: Int(group.member_cnt))
+            }.sorted { $0.name < $1.name }
+        }
+    }
+
+    /// The partitions the members of `group` hold now (ListGroups, then DescribeGroups), or nil while
+    /// the group is rebalancing or not listed. Kind `.unsupported` when the broker lacks the APIs
+    /// (Debian's librdkafka mock). Not the DescribeConsumerGroups Admin API: with librdkafka 2.0.2
+    /// against a broker without it, destroying the client afterwards hangs.
+    public func heldPartitions(group: String, timeoutMilliseconds: Int32 = 10_000) throws -> Set<TopicPartition>? {
+        try withGroupList(
+            group, apiName: "DescribeGroups", operation: "describe consumer group \(group)", timeoutMilliseconds: timeoutMilliseconds
+        ) { groups -> Set<TopicPartition>? in
+            guard groups.group_cnt > 0 else { return nil }
+            let info = groups.groups[0]
+            guard info.err == RD_KAFKA_RESP_ERR_NO_ERROR, info.state.map({ String(cString: $0) }) == "Stable" else { return nil }
+            var held = Set<TopicPartition>()
+            for index in 0..<Int(info.member_cnt) {
+                let member = info.members[index]
+                guard let bytes = member.member_assignment else { continue }
+                let buffer = UnsafeRawBufferPointer(start: bytes, count: Int(member.member_assignment_size))
+                guard let partitions = ConsumerAssignment.partitions(buffer) else { return nil }
+                held.formUnion(partitions)
+            }
+            return held
+        }
+    }
+
+    /// `rd_kafka_list_groups` (all groups, or only `group`) handed to `read`, its errors turned into
+    /// KafkaErrors: `.unsupported(apiName)` from a broker without the APIs, and a timeout told apart
+    /// from an unreachable cluster.
+    private func withGroupList<T>(
+        _ group: String?, apiName: String, operation: String, timeoutMilliseconds: Int32,
+        read: (rd_kafka_group_list) throws -> T
+    ) throws -> T {
         var list: UnsafePointer<rd_kafka_group_list>?
-        let err = rd_kafka_list_groups(client.handle, nil, &list, timeoutMilliseconds)
+        let err = rd_kafka_list_groups(client.handle, group, &list, timeoutMilliseconds)
         defer { if let list { rd_kafka_group_list_destroy(list) } }
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
             let code = KafkaError.Code(err)
@@ -15,48 +58,10 @@ extension KafkaAdmin {
                 try client.checkReachable(timeoutMilliseconds: 1000)
             }
             let kind: KafkaError.Kind =
-                [.unsupportedFeature, .unsupportedVersion].contains(code)
-                ? .unsupported(operation: "ListGroups") : .librdkafka
-            throw KafkaError(kind, code: code, operation: "list consumer groups")
+                [.unsupportedFeature, .unsupportedVersion].contains(code) ? .unsupported(operation: apiName) : .librdkafka
+            throw KafkaError(kind, code: code, operation: operation)
         }
-        guard let groups = list?.pointee else { return [] }
-        return (0..<Int(groups.group_cnt)).map { index in
-            let group = groups.groups[index]
-            return KafkaGroupListing(
-                name: group.group.map { String(cString: $0) } ?? "",
-                state: group.state.map { String(cString: $0) } ?? "",
-                protocolType: group.protocol_type.map { String(cString: $0) } ?? "",
-                memberCount: Int(group.member_cnt))
-        }.sorted { $0.name < $1.name }
-    }
-
-    /// The partitions the members of `group` hold now (ListGroups, then DescribeGroups), or nil while
-    /// the group is rebalancing or not listed. Kind `.unsupported` when the broker lacks the APIs
-    /// (Debian's librdkafka mock). Not the DescribeConsumerGroups Admin API: with librdkafka 2.0.2
-    /// against a broker without it, destroying the client afterwards hangs.
-    public func heldPartitions(group: String, timeoutMilliseconds: Int32 = 10_000) throws -> Set<TopicPartition>? {
-        var list: UnsafePointer<rd_kafka_group_list>?
-        let err = rd_kafka_list_groups(client.handle, group, &list, timeoutMilliseconds)
-        defer { if let list { rd_kafka_group_list_destroy(list) } }
-        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            let code = KafkaError.Code(err)
-            let kind: KafkaError.Kind =
-                [.unsupportedFeature, .unsupportedVersion].contains(code)
-                ? .unsupported(operation: "DescribeGroups") : .librdkafka
-            throw KafkaError(kind, code: code, operation: "describe consumer group \(group)")
-        }
-        guard let groups = list?.pointee, groups.group_cnt > 0 else { return nil }
-        let info = groups.groups[0]
-        guard info.err == RD_KAFKA_RESP_ERR_NO_ERROR, info.state.map({ String(cString: $0) }) == "Stable" else { return nil }
-        var held = Set<TopicPartition>()
-        for index in 0..<Int(info.member_cnt) {
-            let member = info.members[index]
-            guard let bytes = member.member_assignment else { continue }
-            let buffer = UnsafeRawBufferPointer(start: bytes, count: Int(member.member_assignment_size))
-            guard let partitions = ConsumerAssignment.partitions(buffer) else { return nil }
-            held.formUnion(partitions)
-        }
-        return held
+        return try read(list?.pointee ?? rd_kafka_group_list(groups: nil, group_cnt: 0))
     }
 
     /// The offsets `group` has committed for `partitions` (nil where it has none), read through a consumer

@@ -180,18 +180,6 @@ public final class KafkaPartitionReader: @unchecked Sendable {
         return events
     }
 
-    /// Group mode: the offsets this reader's group has committed for `partitions` (nil where none).
-    public func committed(_ partitions: [TopicPartition], timeoutMilliseconds: Int32 = 10_000) throws -> [TopicPartition: Int64?] {
-        let list = TopicPartitionList(capacity: partitions.count)
-        for partition in partitions { list.add(partition, offset: LogicalOffset.invalid) }
-        try KafkaError.check(rd_kafka_committed(client.handle, list.pointer, timeoutMilliseconds), "read committed offsets")
-        var result = [TopicPartition: Int64?]()
-        for element in list.elements where element.error == .noError {
-            result[element.topicPartition] = .some(element.offset >= 0 ? element.offset : nil)
-        }
-        return result
-    }
-
     /// Group mode: commits the next offsets to read for these partitions, synchronously.
     public func commit(_ offsets: [TopicPartition: Int64]) throws {
         let list = TopicPartitionList(capacity: offsets.count)

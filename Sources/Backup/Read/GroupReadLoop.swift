@@ -183,7 +183,9 @@ final class GroupReadLoop {
         }
         let open = coverage.open(checkpoint: checkpoint, held: held)
         if open.isEmpty { return [] }
-        let committed = try kafkaSync("read the committed offsets of group \(group)") { try reader.committed(open) }
+        let committed = try kafkaSync("read the committed offsets of group \(group)") {
+            try admin.committedOffsets(group: group, partitions: open)
+        }
         return coverage.unaccounted(open, committed: committed)
     }
 
