@@ -56,6 +56,14 @@ enum ManifestBulkDecoding {
     }
 }
 
+/// Stores a field's value the first time the field is met; false for a second time (a duplicate
+/// field, which JSONDecoder reads its own way) or a value of another kind.
+private func fillOnce<V>(_ slot: inout V?, _ value: V?) -> Bool {
+    guard slot == nil, let value else { return false }
+    slot = value
+    return true
+}
+
 /// Reads JSON bytes in place. Every reader returns nil (or false) on anything it does not expect.
 private struct ByteScanner {
     let base: UnsafePointer<UInt8>
@@ -267,11 +275,6 @@ private struct ByteScanner {
         var maxTime: Int64??
         var companions: [String]?
         let read = object { scanner, name in
-            func once<V>(_ slot: inout V?, _ value: V?) -> Bool {
-                guard slot == nil, let value else { return false }
-                slot = value
-                return true
-            }
             func optional<V>(_ slot: inout V??, _ read: (inout ByteScanner) -> V?) -> Bool {
                 guard slot == nil else { return false }
                 if scanner.null() {
@@ -283,21 +286,21 @@ private struct ByteScanner {
                 return true
             }
             switch name.count {
-            case 3 where scanner.equals(name, "key"): return once(&key, scanner.string())
+            case 3 where scanner.equals(name, "key"): return fillOnce(&key, scanner.string())
             case 4 where scanner.equals(name, "etag"): return optional(&etag) { $0.string() }
-            case 5 where scanner.equals(name, "topic"): return once(&topic, scanner.string())
+            case 5 where scanner.equals(name, "topic"): return fillOnce(&topic, scanner.string())
             case 6 where scanner.equals(name, "sha256"): return optional(&sha) { $0.string() }
-            case 7 where scanner.equals(name, "spanEnd"): return once(&spanEnd, scanner.int64())
-            case 8 where scanner.equals(name, "byteSize"): return once(&bytes, scanner.int64())
-            case 9 where scanner.equals(name, "partition"): return once(&partition, scanner.int32())
-            case 9 where scanner.equals(name, "spanStart"): return once(&spanStart, scanner.int64())
+            case 7 where scanner.equals(name, "spanEnd"): return fillOnce(&spanEnd, scanner.int64())
+            case 8 where scanner.equals(name, "byteSize"): return fillOnce(&bytes, scanner.int64())
+            case 9 where scanner.equals(name, "partition"): return fillOnce(&partition, scanner.int32())
+            case 9 where scanner.equals(name, "spanStart"): return fillOnce(&spanStart, scanner.int64())
             case 9 where scanner.equals(name, "crc64nvme"): return optional(&crc) { $0.string() }
-            case 10 where scanner.equals(name, "lastOffset"): return once(&last, scanner.int64())
-            case 11 where scanner.equals(name, "firstOffset"): return once(&first, scanner.int64())
-            case 11 where scanner.equals(name, "recordCount"): return once(&records, scanner.int64())
+            case 10 where scanner.equals(name, "lastOffset"): return fillOnce(&last, scanner.int64())
+            case 11 where scanner.equals(name, "firstOffset"): return fillOnce(&first, scanner.int64())
+            case 11 where scanner.equals(name, "recordCount"): return fillOnce(&records, scanner.int64())
             case 12 where scanner.equals(name, "minTimestamp"): return optional(&minTime) { $0.int64() }
             case 12 where scanner.equals(name, "maxTimestamp"): return optional(&maxTime) { $0.int64() }
-            case 13 where scanner.equals(name, "companionKeys"): return once(&companions, scanner.array { $0.string() })
+            case 13 where scanner.equals(name, "companionKeys"): return fillOnce(&companions, scanner.array { $0.string() })
             default: return false
             }
         }
@@ -318,17 +321,12 @@ private struct ByteScanner {
         var atStart: Int64?
         var gaps: [OffsetGap]?
         let read = object { scanner, name in
-            func once<V>(_ slot: inout V?, _ value: V?) -> Bool {
-                guard slot == nil, let value else { return false }
-                slot = value
-                return true
-            }
-            if scanner.equals(name, "topic") { return once(&topic, scanner.string()) }
-            if scanner.equals(name, "partition") { return once(&partition, scanner.int32()) }
-            if scanner.equals(name, "startOffset") { return once(&start, scanner.int64()) }
-            if scanner.equals(name, "endOffset") { return once(&endOffset, scanner.int64()) }
-            if scanner.equals(name, "endOffsetAtStart") { return once(&atStart, scanner.int64()) }
-            if scanner.equals(name, "gaps") { return once(&gaps, scanner.array { $0.gap() }) }
+            if scanner.equals(name, "topic") { return fillOnce(&topic, scanner.string()) }
+            if scanner.equals(name, "partition") { return fillOnce(&partition, scanner.int32()) }
+            if scanner.equals(name, "startOffset") { return fillOnce(&start, scanner.int64()) }
+            if scanner.equals(name, "endOffset") { return fillOnce(&endOffset, scanner.int64()) }
+            if scanner.equals(name, "endOffsetAtStart") { return fillOnce(&atStart, scanner.int64()) }
+            if scanner.equals(name, "gaps") { return fillOnce(&gaps, scanner.array { $0.gap() }) }
             return false
         }
         guard read, let topic, let partition, let start, let endOffset, let atStart, let gaps else { return nil }
@@ -341,18 +339,9 @@ private struct ByteScanner {
         var end: Int64?
         var reason: GapReason?
         let read = object { scanner, name in
-            if scanner.equals(name, "start"), start == nil {
-                start = scanner.int64()
-                return start != nil
-            }
-            if scanner.equals(name, "end"), end == nil {
-                end = scanner.int64()
-                return end != nil
-            }
-            if scanner.equals(name, "reason"), reason == nil {
-                reason = scanner.string().flatMap(GapReason.init(rawValue:))
-                return reason != nil
-            }
+            if scanner.equals(name, "start") { return fillOnce(&start, scanner.int64()) }
+            if scanner.equals(name, "end") { return fillOnce(&end, scanner.int64()) }
+            if scanner.equals(name, "reason") { return fillOnce(&reason, scanner.string().flatMap(GapReason.init(rawValue:))) }
             return false
         }
         guard read, let start, let end, let reason else { return nil }
