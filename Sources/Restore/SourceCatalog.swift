@@ -140,16 +140,8 @@ struct SourceCatalog: Sendable {
     /// Objects below a pruned partition's first offset are gone on purpose and left out.
     static func fromManifests(_ manifests: [RunManifest], layout: StoreLayout, pruned: PrunedState = PrunedState()) -> SourceCatalog {
         var partitions: [TopicPartition: [SourceObject]] = [:]
-        let firstOffsets = pruned.firstOffsets
-        let continuity = manifests.continuityProblems(firstOffsets: firstOffsets).map {
-            CatalogProblem(topic: $0.topic, text: $0.description)
-        }
         var problems: [CatalogProblem] = []
-        let warnings = manifests.flatMap { m in
-            m.retentionGaps.filter { tp, gap in gap.end > firstOffsets[tp] ?? .min }.map { tp, gap in
-                "\(tp) offsets \(gap.range) were deleted by retention before run \(m.runId) read them; they cannot be restored"
-            }
-        }
+        let firstOffsets = pruned.firstOffsets
         for manifest in manifests {
             for object in manifest.objects {
                 let tp = TopicPartition(object.topic, object.partition)
@@ -175,12 +167,20 @@ struct SourceCatalog: Sendable {
                 groups["\(offset.group)\u{0}\(offset.topic)\u{0}\(offset.partition)"] = offset
             }
         }
+        let warnings = manifests.flatMap { m in
+            m.retentionGaps.filter { tp, gap in gap.end > firstOffsets[tp] ?? .min }.map { tp, gap in
+                "\(tp) offsets \(gap.range) were deleted by retention before run \(m.runId) read them; they cannot be restored"
+            }
+        }
         return SourceCatalog(
             partitions: partitions,
             topics: Dictionary(manifests.latestTopics.map { ($0.name, $0) }, uniquingKeysWith: { _, b in b }),
             groupOffsets: groups.values.sorted { ($0.group, $0.topic, $0.partition) < ($1.group, $1.topic, $1.partition) },
             runs: manifests.map(\.runId),
-            problems: problems + continuity, warnings: warnings)
+            problems: problems
+                + manifests.continuityProblems(firstOffsets: firstOffsets)
+                .map { CatalogProblem(topic: $0.topic, text: $0.description) },
+            warnings: warnings)
     }
 
     static func listed(store: any ObjectStore, layout: StoreLayout) async throws -> SourceCatalog {
