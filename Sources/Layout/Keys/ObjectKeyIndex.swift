@@ -67,16 +67,13 @@ public struct ObjectKeyIndex: Sendable {
                 // ktape's own `<topic>/partition=<p>/<file>` straight from the bytes; any other
                 // sink layout through the listed-key parser.
                 var object: ObjectKey
-                var folder: String?
                 // Measured in the key itself: hasPrefix matched `root` up to Unicode equivalence.
                 let rest = key.dropFirst(root.count)
                 let rootLength = key.utf8.count - rest.utf8.count
                 if let fast = ObjectKey.fastParseFolders(rest) {
                     object = fast
                 } else {
-                    let listed = try layout.listedKey(parsing: key)
-                    object = listed.object
-                    folder = listed.folder
+                    object = try layout.listedKey(parsing: key).object
                 }
                 if let shared = topicNames[object.topic] {
                     object.topic = shared
@@ -89,7 +86,7 @@ public struct ObjectKeyIndex: Sendable {
                     data[TopicPartition(object.topic, object.partition), default: []].append(entry)
                 case .keys, .headers:
                     let data = object.with(kind: ObjectFileKind(.values, object.kind.compression))
-                    companions[Place(folder: folder ?? entry.folder, object: data), default: []].append(key)
+                    companions[Place(folder: entry.folder, object: data), default: []].append(key)
                 }
             } catch let error as ObjectKeyError {
                 rejected.append(error)
