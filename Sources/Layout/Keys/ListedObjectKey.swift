@@ -36,17 +36,18 @@ extension ObjectKey {
             throw ObjectKeyError(key: key, reason: "not under '\(root)'")
         }
         // Substrings of the key, not strings of their own: a listing can hold a million keys.
-        let rest = key.utf8.dropFirst(root.utf8.count)
+        // Dropped by characters, as hasPrefix matched: up to Unicode equivalence.
+        let rest = key.dropFirst(root.count)
         let file: String
         let folderText: Substring
         let folders: [Substring]
-        if let slash = rest.lastIndex(of: UInt8(ascii: "/")) {
-            folderText = Substring(rest[..<slash])
-            file = String(Substring(rest[rest.index(after: slash)...]))
+        if let slash = rest.utf8.lastIndex(of: UInt8(ascii: "/")) {
+            folderText = rest[..<slash]
+            file = String(rest[rest.index(after: slash)...])
             folders = folderText.split(separator: "/", omittingEmptySubsequences: false)
         } else {
             folderText = ""
-            file = String(Substring(rest))
+            file = String(rest)
             folders = []
         }
         if folders.contains(where: \.isEmpty) {
