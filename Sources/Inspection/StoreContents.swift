@@ -18,7 +18,8 @@ public struct StoreContents: Sendable {
     public let sizes: [String: Int64]
     /// ETag of every key listed under the topics dir, when asked for (`keepETags`); else empty.
     public let etags: [String: String]
-    /// The listing of the topics dir sorted into partitions, companions and rejected keys.
+    /// The listing of the topics dir: keys outside ktape's layout (`rejected`), and for a store without
+    /// manifests, whose listing is all it knows, the keys sorted into partitions and companions.
     public let index: ObjectKeyIndex
     /// Readable manifests, in run order.
     public let runs: [Run]
@@ -31,6 +32,10 @@ public struct StoreContents: Sendable {
     /// When neither the topics dir nor the runs folder holds anything: the first keys found elsewhere
     /// under the store's prefix (at most `elsewhereLimit`), so that ls can say what is there.
     public var elsewhere: [ObjectSummary] = []
+    /// Data objects and companions in the listing that no manifest names (left by a killed run, or
+    /// copied in from elsewhere), sorted. Empty for a store without manifests: there the listing is
+    /// the only truth.
+    public let orphanKeys: [String]
     public static let elsewhereLimit = 1000
 
     /// Lists the topics dir and the runs folder and reads every manifest (`concurrency` at a time).
@@ -55,17 +60,23 @@ public struct StoreContents: Sendable {
         } catch let error as StoreError {
             throw InspectionError.store(error)
         }
-        let index = ObjectKeyIndex(keys: dataKeys, layout: layout)
-        let noData = dataKeys.isEmpty
-        dataKeys = []
         var strays: [String] = []
         var manifestKeys: [String] = []
         for object in metadata {
             if layout.runID(fromKey: object.key) != nil { manifestKeys.append(object.key) } else { strays.append(object.key) }
         }
+        let index = ObjectKeyIndex(keys: dataKeys, layout: layout, rejectedOnly: !manifestKeys.isEmpty)
+        let noData = dataKeys.isEmpty
+        dataKeys = []
 
-        enum Fetched: Sendable {
-            case run(Run)
+        /// Holds a fetched run alone, so that sharing its keys changes its objects in place, not a copy.
+        final class Fetched: Sendable {
+            // Written once by the fetching task, then read and changed by `collect` alone.
+            nonisolated(unsafe) var run: Run
+            init(_ run: Run) { self.run = run }
+        }
+        enum Outcome: Sendable {
+            case run(Fetched)
             case unreadable(ManifestError)
             case failed(StoreError)
         }
@@ -74,10 +85,10 @@ public struct StoreContents: Sendable {
         var failure: StoreError?
         try await forEachConcurrently(
             manifestKeys, limit: concurrency,
-            { key -> Fetched in
+            { key -> Outcome in
                 do {
                     let bytes = try await store.get(key)
-                    return .run(Run(key: key, manifest: try RunManifest.decode(Data(bytes), name: key, layout: layout)))
+                    return .run(Fetched(Run(key: key, manifest: try RunManifest.decode(Data(bytes), name: key, layout: layout))))
                 } catch let error as ManifestError {
                     return .unreadable(error)
                 } catch let error as StoreError {
@@ -88,14 +99,15 @@ public struct StoreContents: Sendable {
             },
             collect: { fetched in
                 switch fetched {
-                case .run(var run):
-                    Self.shareKeys(of: &run.manifest, with: sizes)
-                    runs.append(run)
+                case .run(let fetched):
+                    Self.markNamed(by: &fetched.run.manifest, in: &sizes)
+                    runs.append(fetched.run)
                 case .unreadable(let error): unreadable.append(error)
                 case .failed(let error): failure = failure ?? error
                 }
             })
         if let failure { throw InspectionError.store(failure) }
+        let orphans = manifestKeys.isEmpty ? [] : Self.unmarkNamed(in: &sizes, rejected: index.rejected)
         var pruned = PrunedState()
         do {
             pruned = try await PrunedStateKeeper.read(store: store, layout: layout)
@@ -119,19 +131,45 @@ public struct StoreContents: Sendable {
             sizes: sizes, etags: etags, index: index,
             runs: runs.sorted { ($0.manifest.runId, $0.key) < ($1.manifest.runId, $1.key) },
             unreadableManifests: unreadable.sorted { $0.manifest < $1.manifest },
-            strayRunKeys: strays.sorted(), pruned: pruned)
+            strayRunKeys: strays.sorted(), pruned: pruned, orphanKeys: orphans)
         contents.elsewhere = elsewhere
         return contents
     }
 
-    /// Points each object's key at the listing's copy of the same text, so that a million keys are
-    /// held once, not twice (about 80 bytes each).
-    private static func shareKeys(of manifest: inout RunManifest, with listing: [String: Int64]) {
+    /// Points each named key at the listing's copy of the same text, so that a million keys are held
+    /// once, not twice (about 80 bytes each), and marks its listing entry as named: its size stored
+    /// as `~size`, negative, as sizes never are. This finds orphans without a set of a million keys.
+    private static func markNamed(by manifest: inout RunManifest, in listing: inout [String: Int64]) {
+        func mark(_ key: inout String) {
+            guard let found = listing.index(forKey: key) else { return }
+            key = listing.keys[found]
+            if listing.values[found] >= 0 { listing.values[found] = ~listing.values[found] }
+        }
         for index in manifest.objects.indices {
-            if let found = listing.index(forKey: manifest.objects[index].key) {
-                manifest.objects[index].key = listing.keys[found]
+            mark(&manifest.objects[index].key)
+            for companion in manifest.objects[index].companionKeys.indices {
+                mark(&manifest.objects[index].companionKeys[companion])
             }
         }
+    }
+
+    /// Restores the sizes `markNamed` marked; returns the listed keys no manifest names (other than
+    /// keys outside ktape's layout, which are strays), sorted.
+    private static func unmarkNamed(in listing: inout [String: Int64], rejected: [ObjectKeyError]) -> [String] {
+        let strays = Set(rejected.map(\.key))
+        var orphans: [String] = []
+        var position = listing.values.startIndex
+        while position != listing.values.endIndex {
+            let size = listing.values[position]
+            if size < 0 {
+                listing.values[position] = ~size
+            } else {
+                let key = listing.keys[position]
+                if !strays.contains(key) { orphans.append(key) }
+            }
+            listing.values.formIndex(after: &position)
+        }
+        return orphans.sorted()
     }
 
     /// The manifests in run order.
@@ -158,20 +196,4 @@ public struct StoreContents: Sendable {
         return keys
     }
 
-    /// Data objects and companions in the listing that no manifest names (left by a killed run, or
-    /// copied in from elsewhere), sorted. Empty for a store without manifests: there the listing is
-    /// the only truth.
-    public var orphanKeys: [String] {
-        guard hasManifests else { return [] }
-        let named = namedKeys
-        var keys: [String] = []
-        for entries in index.partitions.values {
-            for entry in entries {
-                if !named.contains(entry.key) { keys.append(entry.key) }
-                keys.append(contentsOf: entry.companionKeys.filter { !named.contains($0) })
-            }
-        }
-        keys.append(contentsOf: index.orphanCompanions.filter { !named.contains($0) })
-        return keys.sorted()
-    }
 }

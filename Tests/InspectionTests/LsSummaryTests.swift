@@ -45,6 +45,20 @@ struct LsSummaryTests {
         #expect(table.contains(orphan))
     }
 
+    /// Orphans are found by marking the listing's sizes: every size must read as listed afterwards.
+    @Test func findingOrphansLeavesEveryListedSizeAsItWas() async throws {
+        let fixture = try await InspectionFixture.standard()
+        let companion = "topics/orders/partition=0/orders+0+0000000000.keys.json"
+        try fixture.write(companion, Array("{}\n".utf8))
+        let contents = try await StoreContents.load(store: fixture.store, layout: fixture.layout)
+        #expect(contents.orphanKeys == [companion])
+        #expect(contents.sizes[companion] == 3)
+        for object in fixture.manifests.flatMap(\.objects) {
+            #expect(contents.sizes[object.key] == object.byteSize)
+        }
+        #expect(try await fixture.verify().problems == [])
+    }
+
     @Test func jsonIsOneDocumentWithStableNames() async throws {
         let fixture = try await InspectionFixture.standard()
         let text = try await summary(fixture).jsonText()

@@ -51,8 +51,10 @@ public struct ObjectKeyIndex: Sendable {
     public private(set) var orphanCompanions: [String] = []
 
     /// Sorts `keys` (full keys as listed) under `layout`, in any layout Confluent's sink writes (see
-    /// `ListedObjectKey`); keys outside the topics dir are ignored.
-    public init(keys: [String], layout: StoreLayout) {
+    /// `ListedObjectKey`); keys outside the topics dir are ignored. With `rejectedOnly` only `rejected`
+    /// is filled: a store with manifests takes its objects from them, and a million entries sorted
+    /// into partitions would be held for nothing.
+    public init(keys: [String], layout: StoreLayout, rejectedOnly: Bool = false) {
         struct Place: Hashable {
             var folder: String
             var object: ObjectKey
@@ -64,17 +66,13 @@ public struct ObjectKeyIndex: Sendable {
         let root = layout.topicsFolder
         for key in keys where key.hasPrefix(root) {
             do {
-                // ktape's own `<topic>/partition=<p>/<file>` straight from the bytes; any other
-                // sink layout through the listed-key parser.
-                var object: ObjectKey
                 // Measured in the key itself: hasPrefix matched `root` up to Unicode equivalence.
                 let rest = key.dropFirst(root.count)
                 let rootLength = key.utf8.count - rest.utf8.count
-                if let fast = ObjectKey.fastParseFolders(rest) {
-                    object = fast
-                } else {
-                    object = try layout.listedKey(parsing: key).object
-                }
+                // ktape's own `<topic>/partition=<p>/<file>` straight from the bytes; any other
+                // sink layout through the listed-key parser.
+                var object = try ObjectKey.fastParseFolders(rest) ?? layout.listedKey(parsing: key).object
+                if rejectedOnly { continue }
                 if let shared = topicNames[object.topic] {
                     object.topic = shared
                 } else {
