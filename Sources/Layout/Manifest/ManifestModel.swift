@@ -214,8 +214,6 @@ public struct ManifestObject: Codable, Equatable, Sendable {
         self.minTimestamp = minTimestamp
         self.maxTimestamp = maxTimestamp
     }
-
-    public var span: OffsetRange { OffsetRange(spanStart, spanEnd) }
 }
 
 /// A consumer group's committed offset on one partition when the run started.

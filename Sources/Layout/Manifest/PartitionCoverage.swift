@@ -25,12 +25,28 @@ public struct CoverageProblem: Equatable, Sendable, CustomStringConvertible {
     public var description: String { "\(topic)/\(partition) \(range): \(kind.rawValue): \(detail)" }
 }
 
+/// What the continuity check reads of an object: a manifest's entry, or what a catalog kept of it.
+public protocol ObjectOffsets {
+    var key: String { get }
+    var firstOffset: Int64 { get }
+    var lastOffset: Int64 { get }
+    var spanStart: Int64 { get }
+    var spanEnd: Int64 { get }
+    var recordCount: Int64 { get }
+}
+
+extension ObjectOffsets {
+    public var span: OffsetRange { OffsetRange(spanStart, spanEnd) }
+}
+
+extension ManifestObject: ObjectOffsets {}
+
 /// Pure continuity check of one partition: do objects' spans plus gaps tile the covered ranges?
 public enum PartitionCoverage {
     /// Problems found, in offset order; empty when coverage is exact.
-    public static func problems(
+    public static func problems<Object: ObjectOffsets>(
         topic: String, partition: Int32, covered: [OffsetRange],
-        objects: [ManifestObject], gaps: [OffsetGap]
+        objects: [Object], gaps: [OffsetGap]
     ) -> [CoverageProblem] {
         var problems: [CoverageProblem] = []
         func report(_ kind: CoverageProblem.Kind, _ range: OffsetRange, _ detail: String) {
