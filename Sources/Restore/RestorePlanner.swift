@@ -47,10 +47,14 @@ enum RestorePlanner {
             for tp in catalog.partitions.keys.filter({ $0.topic == source }).sorted() {
                 // An object whose records all fall outside the time range is not needed: not read,
                 // nor looked for (so a range deleted before --from-time does not stop the restore).
-                var objects: [SourceObject] = []
-                for object in catalog.partitions[tp] ?? []
-                where options.topicRegexList?.selects(fileName: object.fileName, topic: source) ?? true {
-                    if options.excludesByTime(object) { filteredByTime += object.records ?? 0 } else { objects.append(object) }
+                // Without a filter the catalog's array is shared, not copied (a million objects).
+                var objects = catalog.partitions[tp] ?? []
+                if options.topicRegexList != nil || options.hasTimeFilter {
+                    objects = []
+                    for object in catalog.partitions[tp] ?? []
+                    where options.topicRegexList?.selects(fileName: object.fileName, topic: source) ?? true {
+                        if options.excludesByTime(object) { filteredByTime += object.records ?? 0 } else { objects.append(object) }
+                    }
                 }
                 guard !objects.isEmpty else { continue }
                 if options.hasTimeFilter, let plain = objects.first(where: { !$0.isEnvelope }) {
