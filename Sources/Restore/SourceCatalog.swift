@@ -15,12 +15,12 @@ struct SourceObject: Sendable {
     var keysCompanion: String?
     var headersCompanion: String?
     /// From the manifest; nil for a listed store (then the listing's size is in `listedBytes`).
-    var manifest: ManifestObject?
+    var manifest: RecordedObject?
     var listedBytes: Int64
 
     init(
         key: String, listed: ListedObjectKey, keysCompanion: String? = nil, headersCompanion: String? = nil,
-        manifest: ManifestObject?, listedBytes: Int64
+        manifest: RecordedObject?, listedBytes: Int64
     ) {
         self.init(
             key: key, name: listed.object, keysCompanion: keysCompanion, headersCompanion: headersCompanion,
@@ -31,7 +31,7 @@ struct SourceObject: Sendable {
     /// An object in ktape's own layout (as manifests name them).
     init(
         key: String, name: ObjectKey, keysCompanion: String? = nil, headersCompanion: String? = nil,
-        manifest: ManifestObject?, listedBytes: Int64
+        manifest: RecordedObject?, listedBytes: Int64
     ) {
         self.key = key
         self.name = name
@@ -62,6 +62,91 @@ struct SourceObject: Sendable {
             StoreCompression.allCases.contains { key.hasSuffix("." + ObjectFileKind(content, $0).fileExtension) }
         }
     }
+}
+
+/// What restore uses of a manifest's entry for an object: its offsets, counts and record times.
+/// Not its key, topic or checksums (held beside it, or not needed): a million whole entries were
+/// a sixth of a restore's peak memory.
+struct RecordedObject: Sendable, Equatable {
+    var firstOffset: Int64
+    var lastOffset: Int64
+    var spanStart: Int64
+    var spanEnd: Int64
+    var recordCount: Int64
+    var byteSize: Int64
+    var minTimestamp: Int64?
+    var maxTimestamp: Int64?
+
+    init(_ object: ManifestObject) {
+        firstOffset = object.firstOffset
+        lastOffset = object.lastOffset
+        spanStart = object.spanStart
+        spanEnd = object.spanEnd
+        recordCount = object.recordCount
+        byteSize = object.byteSize
+        minTimestamp = object.minTimestamp
+        maxTimestamp = object.maxTimestamp
+    }
+}
+
+/// A run's manifest with its objects in catalog form, the manifest itself keeping none: a million
+/// manifest entries and their catalog copies were held side by side at a restore's peak.
+struct CatalogRun: Sendable {
+    /// An object whose key is not a data object's name: a problem, unless pruned.
+    struct Unparsed: Sendable {
+        var partition: TopicPartition
+        var key: String
+        var recorded: RecordedObject
+        var error: String
+    }
+
+    var manifest: RunManifest
+    var objects: [SourceObject] = []
+    var unparsed: [Unparsed] = []
+
+    init(_ manifest: RunManifest, layout: StoreLayout) {
+        self.manifest = manifest
+        self.manifest.objects = []
+        objects.reserveCapacity(manifest.objects.count)
+        for object in manifest.objects {
+            do {
+                let name = try layout.objectKey(parsing: object.key)
+                // Grouped by the name from here on: one that disagrees with its entry is not trusted.
+                guard name.topic == object.topic, name.partition == object.partition else {
+                    throw CatalogMismatch(key: object.key, named: TopicPartition(name.topic, name.partition))
+                }
+                objects.append(
+                    SourceObject(
+                        key: object.key, name: name,
+                        keysCompanion: SourceObject.companion(.keys, in: object.companionKeys),
+                        headersCompanion: SourceObject.companion(.headers, in: object.companionKeys),
+                        manifest: RecordedObject(object), listedBytes: object.byteSize))
+            } catch {
+                unparsed.append(
+                    Unparsed(
+                        partition: TopicPartition(object.topic, object.partition), key: object.key,
+                        recorded: RecordedObject(object), error: "\(error)"))
+            }
+        }
+    }
+}
+
+/// A manifest entry whose key names another partition than the entry does.
+private struct CatalogMismatch: Error, CustomStringConvertible {
+    var key: String
+    var named: TopicPartition
+    var description: String { "\(key), a data object of \(named), under another partition" }
+}
+
+/// What the continuity check reads of a catalog's object.
+private struct CoveredObject: ObjectOffsets {
+    var key: String
+    var recorded: RecordedObject
+    var firstOffset: Int64 { recorded.firstOffset }
+    var lastOffset: Int64 { recorded.lastOffset }
+    var spanStart: Int64 { recorded.spanStart }
+    var spanEnd: Int64 { recorded.spanEnd }
+    var recordCount: Int64 { recorded.recordCount }
 }
 
 /// A reason the store's manifests cannot be trusted for a topic (a hole, an overlap, a bad name).
@@ -105,26 +190,27 @@ struct SourceCatalog: Sendable {
             if let asOf { throw RunFailure.invalidInput("--as-of \(asOf): the store has no manifests (no backup runs)") }
             return try await listed(store: store, layout: layout)
         }
-        // Eight at a time, as ls and verify read them: a year of hourly runs is 8,760 GETs.
-        var manifests: [RunManifest] = []
+        // Eight at a time, as ls and verify read them: a year of hourly runs is 8,760 GETs. Each
+        // manifest's objects are taken into catalog form as it arrives, and its entries let go.
+        var runs: [CatalogRun] = []
         try await forEachConcurrently(
             manifestKeys, limit: 8,
             { key in
                 do {
-                    return try RunManifest.decode(Data(try await store.get(key)), name: key, layout: layout)
+                    return CatalogRun(try RunManifest.decode(Data(try await store.get(key)), name: key, layout: layout), layout: layout)
                 } catch let error as ManifestError {
                     throw RunFailure.invalidInput(error.description)
                 } catch {
                     throw RunFailure.wrap(error, "manifest \(key)")
                 }
-            }, collect: { manifests.append($0) })
+            }, collect: { runs.append($0) })
+        runs.sort { $0.manifest.runId < $1.manifest.runId }
         if let asOf {
-            guard let upTo = manifests.asOf(asOf) else {
+            guard runs.contains(where: { $0.manifest.runId == asOf }) else {
                 throw RunFailure.invalidInput(
-                    "--as-of \(asOf): no backup run has that id (runs: \(manifests.sortedByRun().map(\.runId.rawValue).joined(separator: ", ")))"
-                )
+                    "--as-of \(asOf): no backup run has that id (runs: \(runs.map(\.manifest.runId.rawValue).joined(separator: ", ")))")
             }
-            manifests = upTo
+            runs.removeAll { $0.manifest.runId > asOf }
         }
         let pruned: PrunedState
         do {
@@ -134,33 +220,47 @@ struct SourceCatalog: Sendable {
         } catch {
             throw RunFailure.wrap(error, "read \(layout.prunedKey)")
         }
-        return fromManifests(manifests.sortedByRun(), layout: layout, pruned: pruned)
+        return fromRuns(consume runs, layout: layout, pruned: pruned)
     }
 
-    /// Objects below a pruned partition's first offset are gone on purpose and left out.
+    /// The catalog of `manifests`, in run order. Objects below a pruned partition's first offset are
+    /// gone on purpose and left out.
     static func fromManifests(_ manifests: [RunManifest], layout: StoreLayout, pruned: PrunedState = PrunedState()) -> SourceCatalog {
-        var partitions: [TopicPartition: [SourceObject]] = [:]
-        var problems: [CatalogProblem] = []
+        fromRuns(manifests.map { CatalogRun($0, layout: layout) }, layout: layout, pruned: pruned)
+    }
+
+    /// `runs` in run order; each run's objects are let go as they join their partitions.
+    private static func fromRuns(_ taken: consuming [CatalogRun], layout: StoreLayout, pruned: PrunedState) -> SourceCatalog {
+        var runs = taken
         let firstOffsets = pruned.firstOffsets
-        for manifest in manifests {
-            for object in manifest.objects {
-                let tp = TopicPartition(object.topic, object.partition)
-                if object.spanEnd <= firstOffsets[tp] ?? .min { continue }
-                do {
-                    let name = try layout.objectKey(parsing: object.key)
-                    let keys = SourceObject.companion(.keys, in: object.companionKeys)
-                    let headers = SourceObject.companion(.headers, in: object.companionKeys)
-                    partitions[tp, default: []].append(
-                        SourceObject(
-                            key: object.key, name: name, keysCompanion: keys,
-                            headersCompanion: headers, manifest: object,
-                            listedBytes: object.byteSize))
-                } catch {
-                    problems.append(CatalogProblem(topic: object.topic, text: "manifest \(manifest.runId) names \(error)"))
-                }
+        var partitions: [TopicPartition: [SourceObject]] = [:]
+        var unparsed: [TopicPartition: [CatalogRun.Unparsed]] = [:]
+        var problems: [CatalogProblem] = []
+        for index in runs.indices {
+            let run = runs[index]
+            runs[index].objects = []
+            for object in run.objects {
+                let tp = TopicPartition(object.name.topic, object.name.partition)
+                if let recorded = object.manifest, recorded.spanEnd <= firstOffsets[tp] ?? .min { continue }
+                partitions[tp, default: []].append(object)
+            }
+            for object in run.unparsed where object.recorded.spanEnd > firstOffsets[object.partition] ?? .min {
+                problems.append(CatalogProblem(topic: object.partition.topic, text: "manifest \(run.manifest.runId) names \(object.error)"))
+                unparsed[object.partition, default: []].append(object)
             }
         }
-        for tp in partitions.keys { partitions[tp]?.sort { $0.name.startOffset < $1.name.startOffset } }
+        // Sorted in place: looping over `partitions.keys` while sorting through the dictionary kept
+        // a second reference to every array, so each was copied (a million objects held twice).
+        var position = partitions.values.startIndex
+        while position != partitions.values.endIndex {
+            partitions.values[position].sort { $0.name.startOffset < $1.name.startOffset }
+            partitions.values.formIndex(after: &position)
+        }
+        let manifests = runs.map(\.manifest)
+        let continuity = manifests.continuityProblems(firstOffsets: firstOffsets) { tp in
+            (partitions[tp] ?? []).compactMap { object in object.manifest.map { CoveredObject(key: object.key, recorded: $0) } }
+                + (unparsed[tp] ?? []).map { CoveredObject(key: $0.key, recorded: $0.recorded) }
+        }
         var groups: [String: ManifestGroupOffset] = [:]
         for manifest in manifests {
             for offset in manifest.consumerGroupOffsets {
@@ -177,9 +277,7 @@ struct SourceCatalog: Sendable {
             topics: Dictionary(manifests.latestTopics.map { ($0.name, $0) }, uniquingKeysWith: { _, b in b }),
             groupOffsets: groups.values.sorted { ($0.group, $0.topic, $0.partition) < ($1.group, $1.topic, $1.partition) },
             runs: manifests.map(\.runId),
-            problems: problems
-                + manifests.continuityProblems(firstOffsets: firstOffsets)
-                .map { CatalogProblem(topic: $0.topic, text: $0.description) },
+            problems: problems + continuity.map { CatalogProblem(topic: $0.topic, text: $0.description) },
             warnings: warnings)
     }
 

@@ -111,6 +111,20 @@ import RecordFormats
         #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0] == nil)
     }
 
+    /// An entry whose key names another partition than the entry says is not restored into either.
+    @Test func entryWhosePartitionDisagreesWithItsKeyIsRefused() async throws {
+        let (cluster, fixture, _, manifest) = try await setUp()
+        var broken = manifest
+        broken.objects[1].partition = 1
+        try await fixture.store.put(fixture.layout.runManifestKey(manifest.runId), body: Array(try broken.encoded(layout: fixture.layout)))
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        #expect(error?.isInvalidInput == true)
+        #expect(
+            error?.message.contains("\(manifest.objects[1].key), a data object of t/0, under another partition") == true,
+            "\(error?.message ?? "")")
+        #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0] == nil)
+    }
+
     /// Manifests that leave a hole in a partition are refused before producing.
     @Test func unrecordedHoleIsRefused() async throws {
         let (cluster, fixture, _, manifest) = try await setUp()
