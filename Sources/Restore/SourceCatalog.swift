@@ -191,8 +191,8 @@ struct SourceCatalog: Sendable {
             return try await listed(store: store, layout: layout)
         }
         // Eight at a time, as ls and verify read them: a year of hourly runs is 8,760 GETs. Each
-        // manifest's objects are taken into catalog form as it arrives, and its entries let go.
-        var runs: [CatalogRun] = []
+        // manifest's objects join the catalog as it arrives, and its entries are let go.
+        var builder = CatalogBuilder(asOf: asOf)
         try await forEachConcurrently(
             manifestKeys, limit: 8,
             { key in
@@ -203,14 +203,10 @@ struct SourceCatalog: Sendable {
                 } catch {
                     throw RunFailure.wrap(error, "manifest \(key)")
                 }
-            }, collect: { runs.append($0) })
-        runs.sort { $0.manifest.runId < $1.manifest.runId }
-        if let asOf {
-            guard runs.contains(where: { $0.manifest.runId == asOf }) else {
-                throw RunFailure.invalidInput(
-                    "--as-of \(asOf): no backup run has that id (runs: \(runs.map(\.manifest.runId.rawValue).joined(separator: ", ")))")
-            }
-            runs.removeAll { $0.manifest.runId > asOf }
+            }, collect: { builder.add($0) })
+        if let asOf, !builder.runs.contains(where: { $0.manifest.runId == asOf }) {
+            let ids = builder.runs.map(\.manifest.runId).sorted().map(\.rawValue)
+            throw RunFailure.invalidInput("--as-of \(asOf): no backup run has that id (runs: \(ids.joined(separator: ", ")))")
         }
         let pruned: PrunedState
         do {
@@ -220,41 +216,80 @@ struct SourceCatalog: Sendable {
         } catch {
             throw RunFailure.wrap(error, "read \(layout.prunedKey)")
         }
-        return fromRuns(consume runs, layout: layout, pruned: pruned)
+        return builder.build(pruned: pruned)
     }
 
-    /// The catalog of `manifests`, in run order. Objects below a pruned partition's first offset are
-    /// gone on purpose and left out.
+    /// The catalog of `manifests`. Objects below a pruned partition's first offset are gone on
+    /// purpose and left out.
     static func fromManifests(_ manifests: [RunManifest], layout: StoreLayout, pruned: PrunedState = PrunedState()) -> SourceCatalog {
-        fromRuns(manifests.map { CatalogRun($0, layout: layout) }, layout: layout, pruned: pruned)
+        var builder = CatalogBuilder(asOf: nil)
+        for manifest in manifests { builder.add(CatalogRun(manifest, layout: layout)) }
+        return builder.build(pruned: pruned)
+    }
+}
+
+/// Gathers runs into a catalog as their manifests arrive, in any order: each run's objects join
+/// their partitions at once, so no run's objects wait beside the catalog's (at a million objects
+/// both were held at the peak).
+struct CatalogBuilder {
+    /// Runs after it keep their manifest (for the run list) but add no objects.
+    let asOf: RunID?
+    private var partitions: [TopicPartition: [SourceObject]] = [:]
+    /// The runs added, without their objects.
+    private(set) var runs: [CatalogRun] = []
+
+    init(asOf: RunID?) { self.asOf = asOf }
+
+    mutating func add(_ added: CatalogRun) {
+        var run = added
+        if asOf.map({ run.manifest.runId <= $0 }) ?? true {
+            for object in run.objects { partitions[TopicPartition(object.name.topic, object.name.partition), default: []].append(object) }
+        } else {
+            run.unparsed = []
+        }
+        run.objects = []
+        runs.append(run)
     }
 
-    /// `runs` in run order; each run's objects are let go as they join their partitions.
-    private static func fromRuns(_ taken: consuming [CatalogRun], layout: StoreLayout, pruned: PrunedState) -> SourceCatalog {
-        var runs = taken
+    /// The catalog of the runs up to `asOf`, without what `pruned` says is gone. Takes the objects
+    /// out of the builder (mutating, not consuming: a builder captured by a closure is boxed, and a
+    /// consumed copy of it shared every array with the box, so each was copied when sorted).
+    mutating func build(pruned: PrunedState) -> SourceCatalog {
+        var partitions = self.partitions
+        self.partitions = [:]
+        var runs = self.runs
+        self.runs = []
+        runs.sort { $0.manifest.runId < $1.manifest.runId }
+        if let asOf { runs.removeAll { $0.manifest.runId > asOf } }
         let firstOffsets = pruned.firstOffsets
-        var partitions: [TopicPartition: [SourceObject]] = [:]
+        // In place, through `values`: sorting through `partitions[tp]` while looping over its keys
+        // kept a second reference to every array, so each was copied. Ties (an object named twice)
+        // are ordered by key, since runs arrive in any order. The catalog stays for the whole
+        // restore: arrays grown by doubling are cut to size.
+        var position = partitions.values.startIndex
+        while position != partitions.values.endIndex {
+            let first = firstOffsets[partitions.keys[position]] ?? .min
+            partitions.values[position].removeAll { $0.manifest.map { $0.spanEnd <= first } ?? false }
+            partitions.values[position].sort {
+                $0.name.startOffset != $1.name.startOffset ? $0.name.startOffset < $1.name.startOffset : $0.key < $1.key
+            }
+            let objects = partitions.values[position]
+            if objects.capacity > objects.count + objects.count / 8 {
+                var fitted: [SourceObject] = []
+                fitted.reserveCapacity(objects.count)
+                fitted.append(contentsOf: objects)
+                partitions.values[position] = fitted
+            }
+            partitions.values.formIndex(after: &position)
+        }
+        partitions = partitions.filter { !$0.value.isEmpty }
         var unparsed: [TopicPartition: [CatalogRun.Unparsed]] = [:]
         var problems: [CatalogProblem] = []
-        for index in runs.indices {
-            let run = runs[index]
-            runs[index].objects = []
-            for object in run.objects {
-                let tp = TopicPartition(object.name.topic, object.name.partition)
-                if let recorded = object.manifest, recorded.spanEnd <= firstOffsets[tp] ?? .min { continue }
-                partitions[tp, default: []].append(object)
-            }
+        for run in runs {
             for object in run.unparsed where object.recorded.spanEnd > firstOffsets[object.partition] ?? .min {
                 problems.append(CatalogProblem(topic: object.partition.topic, text: "manifest \(run.manifest.runId) names \(object.error)"))
                 unparsed[object.partition, default: []].append(object)
             }
-        }
-        // Sorted in place: looping over `partitions.keys` while sorting through the dictionary kept
-        // a second reference to every array, so each was copied (a million objects held twice).
-        var position = partitions.values.startIndex
-        while position != partitions.values.endIndex {
-            partitions.values[position].sort { $0.name.startOffset < $1.name.startOffset }
-            partitions.values.formIndex(after: &position)
         }
         let manifests = runs.map(\.manifest)
         let continuity = manifests.continuityProblems(firstOffsets: firstOffsets) { tp in
@@ -281,6 +316,9 @@ struct SourceCatalog: Sendable {
             warnings: warnings)
     }
 
+}
+
+extension SourceCatalog {
     static func listed(store: any ObjectStore, layout: StoreLayout) async throws -> SourceCatalog {
         let summaries: [ObjectSummary]
         do {
