@@ -11,9 +11,8 @@ struct SourceObject: Sendable {
     /// Where a listed object of another partitioner's layout sits; nil in ktape's own layout, whose
     /// folder and file name follow from `name` (not kept: a million objects' worth of Strings).
     private var place: Place?
-    /// `.keys.json` / `.headers.json` companions beside a `.json` object.
-    var keysCompanion: String?
-    var headersCompanion: String?
+    /// `.keys.json` / `.headers.json` companions beside a `.json` object (rare: one reference).
+    private let companions: Companions?
     /// From the manifest; nil for a listed store (then the listing's size is in `listedBytes`).
     var manifest: RecordedObject?
     var listedBytes: Int64
@@ -35,8 +34,7 @@ struct SourceObject: Sendable {
     ) {
         self.key = key
         self.name = name
-        self.keysCompanion = keysCompanion
-        self.headersCompanion = headersCompanion
+        companions = keysCompanion == nil && headersCompanion == nil ? nil : Companions(keys: keysCompanion, headers: headersCompanion)
         self.manifest = manifest
         self.listedBytes = listedBytes
     }
@@ -45,13 +43,26 @@ struct SourceObject: Sendable {
     var fileName: String { place?.listed.fileName ?? name.fileName }
     var folder: String { (place?.listed ?? ListedObjectKey(defaultLayout: name)).folder }
 
+    var keysCompanion: String? { companions?.keys }
+    var headersCompanion: String? { companions?.headers }
+
     /// A reference, so that the million objects in ktape's own layout carry 8 bytes for it, not 80.
     private final class Place: Sendable {
         let listed: ListedObjectKey
         init(_ listed: ListedObjectKey) { self.listed = listed }
     }
 
-    var bytes: Int64 { manifest?.byteSize ?? listedBytes }
+    private final class Companions: Sendable {
+        let keys: String?
+        let headers: String?
+        init(keys: String?, headers: String?) {
+            self.keys = keys
+            self.headers = headers
+        }
+    }
+
+    /// The manifest's size where there is one (`listedBytes` holds it too).
+    var bytes: Int64 { listedBytes }
     var records: Int64? { manifest?.recordCount }
     var isGzip: Bool { name.kind.compression == .gzip }
     var isEnvelope: Bool { name.kind.content == .envelope }
@@ -73,9 +84,10 @@ struct RecordedObject: Sendable, Equatable {
     var spanStart: Int64
     var spanEnd: Int64
     var recordCount: Int64
-    var byteSize: Int64
-    var minTimestamp: Int64?
-    var maxTimestamp: Int64?
+    /// The record times, meaningful where `hasTimes` says (two optionals took 16 bytes more).
+    private var oldest: Int64
+    private var newest: Int64
+    private var hasTimes: UInt8
 
     init(_ object: ManifestObject) {
         firstOffset = object.firstOffset
@@ -83,10 +95,13 @@ struct RecordedObject: Sendable, Equatable {
         spanStart = object.spanStart
         spanEnd = object.spanEnd
         recordCount = object.recordCount
-        byteSize = object.byteSize
-        minTimestamp = object.minTimestamp
-        maxTimestamp = object.maxTimestamp
+        oldest = object.minTimestamp ?? 0
+        newest = object.maxTimestamp ?? 0
+        hasTimes = (object.minTimestamp == nil ? 0 : 1) | (object.maxTimestamp == nil ? 0 : 2)
     }
+
+    var minTimestamp: Int64? { hasTimes & 1 != 0 ? oldest : nil }
+    var maxTimestamp: Int64? { hasTimes & 2 != 0 ? newest : nil }
 }
 
 /// A run's manifest with its objects in catalog form, the manifest itself keeping none: a million
