@@ -36,13 +36,17 @@ public struct StoreContents: Sendable {
     /// copied in from elsewhere), sorted. Empty for a store without manifests: there the listing is
     /// the only truth.
     public let orphanKeys: [String]
+    /// What `ls` reports of the manifests, folded in as they were read.
+    public let figures: ManifestFigures
     public static let elsewhereLimit = 1000
 
     /// Lists the topics dir and the runs folder and reads every manifest (`concurrency` at a time).
+    /// With `keepObjects` false (ls) each manifest is folded into `figures` and its objects and
+    /// partition records let go: `runs` then hold the rest of each manifest only.
     /// Throws `InspectionError.store` when the store cannot be listed or a manifest fetched.
     public static func load(
         store: any ObjectStore, layout: StoreLayout, concurrency: Int = 8,
-        keepETags: Bool = false
+        keepETags: Bool = false, keepObjects: Bool = true
     ) async throws -> StoreContents {
         // The listing is kept as sizes and keys only, page by page: ETags and times of a million
         // objects would stay in memory beside every manifest (ETags only for a stored-checksum check).
@@ -83,6 +87,17 @@ public struct StoreContents: Sendable {
         var runs: [Run] = []
         var unreadable: [ManifestError] = []
         var failure: StoreError?
+        // Read first: the figures leave out what was pruned.
+        var pruned = PrunedState()
+        do {
+            pruned = try await PrunedStateKeeper.read(store: store, layout: layout)
+        } catch let error as ManifestError {
+            unreadable.append(error)
+        } catch let error as StoreError {
+            throw InspectionError.store(error)
+        }
+        let firstOffsets = pruned.firstOffsets
+        var figures = ManifestFigures()
         try await forEachConcurrently(
             manifestKeys, limit: concurrency,
             { key -> Outcome in
@@ -100,7 +115,12 @@ public struct StoreContents: Sendable {
             collect: { fetched in
                 switch fetched {
                 case .run(let fetched):
-                    Self.markNamed(by: &fetched.run.manifest, in: &sizes)
+                    let naming = Self.markNamed(by: &fetched.run.manifest, in: &sizes)
+                    figures.add(fetched.run.manifest, key: fetched.run.key, naming: naming, firstOffsets: firstOffsets)
+                    if !keepObjects {
+                        fetched.run.manifest.objects = []
+                        fetched.run.manifest.partitions = []
+                    }
                     runs.append(fetched.run)
                 case .unreadable(let error): unreadable.append(error)
                 case .failed(let error): failure = failure ?? error
@@ -108,14 +128,6 @@ public struct StoreContents: Sendable {
             })
         if let failure { throw InspectionError.store(failure) }
         let orphans = manifestKeys.isEmpty ? [] : Self.unmarkNamed(in: &sizes, rejected: index.rejected)
-        var pruned = PrunedState()
-        do {
-            pruned = try await PrunedStateKeeper.read(store: store, layout: layout)
-        } catch let error as ManifestError {
-            unreadable.append(error)
-        } catch let error as StoreError {
-            throw InspectionError.store(error)
-        }
 
         var elsewhere: [ObjectSummary] = []
         if noData && metadata.isEmpty {
@@ -131,7 +143,7 @@ public struct StoreContents: Sendable {
             sizes: sizes, etags: etags, index: index,
             runs: runs.sorted { ($0.manifest.runId, $0.key) < ($1.manifest.runId, $1.key) },
             unreadableManifests: unreadable.sorted { $0.manifest < $1.manifest },
-            strayRunKeys: strays.sorted(), pruned: pruned, orphanKeys: orphans)
+            strayRunKeys: strays.sorted(), pruned: pruned, orphanKeys: orphans, figures: figures)
         contents.elsewhere = elsewhere
         return contents
     }
@@ -139,18 +151,24 @@ public struct StoreContents: Sendable {
     /// Points each named key at the listing's copy of the same text, so that a million keys are held
     /// once, not twice (about 80 bytes each), and marks its listing entry as named: its size stored
     /// as `~size`, negative, as sizes never are. This finds orphans without a set of a million keys.
-    private static func markNamed(by manifest: inout RunManifest, in listing: inout [String: Int64]) {
-        func mark(_ key: inout String) {
-            guard let found = listing.index(forKey: key) else { return }
+    /// Returns how each object stood: listed and named for the first time, named before, or unlisted.
+    private static func markNamed(by manifest: inout RunManifest, in listing: inout [String: Int64]) -> [ManifestFigures.Naming] {
+        func mark(_ key: inout String) -> ManifestFigures.Naming {
+            guard let found = listing.index(forKey: key) else { return .unlisted }
             key = listing.keys[found]
-            if listing.values[found] >= 0 { listing.values[found] = ~listing.values[found] }
+            guard listing.values[found] >= 0 else { return .again }
+            listing.values[found] = ~listing.values[found]
+            return .first
         }
+        var naming: [ManifestFigures.Naming] = []
+        naming.reserveCapacity(manifest.objects.count)
         for index in manifest.objects.indices {
-            mark(&manifest.objects[index].key)
+            naming.append(mark(&manifest.objects[index].key))
             for companion in manifest.objects[index].companionKeys.indices {
-                mark(&manifest.objects[index].companionKeys[companion])
+                _ = mark(&manifest.objects[index].companionKeys[companion])
             }
         }
+        return naming
     }
 
     /// Restores the sizes `markNamed` marked; returns the listed keys no manifest names (other than

@@ -142,14 +142,14 @@ extension StoreSummary {
         store = contents.location
         prefix = contents.layout.prefix
         topicsDir = contents.layout.topicsDir
-        runs = contents.runs.map(Self.run)
+        runs = contents.figures.runSummaries
         orphans = contents.orphanKeys.map { Orphan(key: $0, bytes: contents.sizes[$0] ?? 0) }
         strays =
             contents.index.rejected.map { Stray(key: $0.key, reason: $0.reason) }
             + contents.strayRunKeys.map { Stray(key: $0, reason: "not a run manifest name (<run id>.json)") }
         if contents.hasManifests {
             source = .manifests
-            topics = Self.topicsFromManifests(contents.manifests, pruned: contents.pruned)
+            topics = contents.figures.topics(pruned: contents.pruned)
         } else if !contents.index.partitions.isEmpty {
             source = .listing
             topics = Self.topicsFromListing(contents)
@@ -178,57 +178,14 @@ extension StoreSummary {
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 
-    private static func run(_ run: StoreContents.Run) -> Run {
-        let m = run.manifest
+    /// A run's own figures: every object it names.
+    static func run(_ m: RunManifest) -> Run {
         return Run(
             runId: m.runId.rawValue, previousRunId: m.previousRunId?.rawValue, job: m.job, shard: m.shard,
             startedAt: Timestamps.rfc3339(m.startedAt), finishedAt: Timestamps.rfc3339(m.finishedAt),
             format: m.store.format.rawValue, compression: m.store.compression.rawValue,
             objects: m.objects.count, records: m.objects.reduce(0) { $0 + $1.recordCount },
             bytes: m.objects.reduce(0) { $0 + $1.byteSize })
-    }
-
-    private static func topicsFromManifests(_ manifests: [RunManifest], pruned: PrunedState) -> [Topic] {
-        // An object named by two runs (it should not happen) is counted once; pruned ones not at all.
-        // Per partition a flat list sorted by (offset, key), where a key named twice sits twice in a
-        // row: a million objects in a dictionary each cost a sixth of `ls` (scripts/bench-scale).
-        let firstOffsets = pruned.firstOffsets
-        var objects: [TopicPartition: [CountedObject]] = [:]
-        var records: [TopicPartition: [ManifestPartition]] = [:]
-        for manifest in manifests {
-            for p in manifest.partitions { records[TopicPartition(p.topic, p.partition), default: []].append(p) }
-            for object in manifest.objects {
-                let tp = TopicPartition(object.topic, object.partition)
-                if object.spanEnd <= firstOffsets[tp] ?? .min { continue }
-                objects[tp, default: []].append(
-                    CountedObject(firstOffset: object.firstOffset, key: object.key, bytes: object.byteSize, records: object.recordCount))
-            }
-        }
-        let prunedAt = Dictionary(
-            pruned.partitions.map { (TopicPartition($0.topic, $0.partition), $0.prunedAt) }, uniquingKeysWith: { a, _ in a })
-        let counts = Dictionary(manifests.latestTopics.map { ($0.name, $0.partitionCount) }, uniquingKeysWith: { _, last in last })
-        let byTopic = Dictionary(grouping: records.keys, by: \.topic)
-        return byTopic.keys.sorted().map { name in
-            let partitions = (byTopic[name] ?? []).sorted().map { tp -> Partition in
-                let covered = records[tp] ?? []
-                let list = CountedObject.distinct(objects[tp] ?? [])
-                let first = firstOffsets[tp]
-                return Partition(
-                    partition: tp.partition,
-                    startOffset: max(covered.map(\.startOffset).min() ?? 0, first ?? .min),
-                    endOffset: covered.map(\.endOffset).max() ?? 0,
-                    lastObjectStartOffset: list.last?.firstOffset,
-                    objects: list.count, bytes: list.reduce(0) { $0 + $1.bytes },
-                    records: list.reduce(0) { $0 + $1.records },
-                    gaps: covered.flatMap(\.gaps).filter { $0.end > first ?? .min }.sorted { $0.start < $1.start }
-                        .map { Gap(start: $0.start, end: $0.end, reason: $0.reason.rawValue) },
-                    prunedBefore: first, prunedAt: prunedAt[tp].map(Timestamps.rfc3339))
-            }
-            return Topic(
-                name: name, partitionCount: counts[name], partitions: partitions,
-                objects: partitions.reduce(0) { $0 + $1.objects }, bytes: partitions.reduce(0) { $0 + $1.bytes },
-                records: partitions.reduce(0) { $0 + ($1.records ?? 0) })
-        }
     }
 
     private static func topicsFromListing(_ contents: StoreContents) -> [Topic] {
@@ -246,23 +203,5 @@ extension StoreSummary {
                 objects: partitions.reduce(0) { $0 + $1.objects }, bytes: partitions.reduce(0) { $0 + $1.bytes },
                 records: nil)
         }
-    }
-}
-
-/// What `ls` counts of one object.
-private struct CountedObject {
-    var firstOffset: Int64
-    var key: String
-    var bytes: Int64
-    var records: Int64
-
-    /// Sorted by offset, each key once.
-    static func distinct(_ objects: [CountedObject]) -> [CountedObject] {
-        var sorted = objects
-        sorted.sort { ($0.firstOffset, $0.key) < ($1.firstOffset, $1.key) }
-        var result: [CountedObject] = []
-        result.reserveCapacity(sorted.count)
-        for object in sorted where result.last?.key != object.key { result.append(object) }
-        return result
     }
 }

@@ -59,6 +59,23 @@ struct LsSummaryTests {
         #expect(try await fixture.verify().problems == [])
     }
 
+    /// ls folds each manifest in as it arrives and lets its objects go: an object two runs name is
+    /// counted once, each run still shows its own figures, and the summary is the one built from
+    /// manifests kept whole.
+    @Test func foldedSummaryCountsAnObjectNamedTwiceOnce() async throws {
+        let fixture = try await InspectionFixture.standard()
+        var again = fixture.manifests[0]
+        again.runId = RunID(startedAt: Date(timeIntervalSince1970: 1_900_000_000), shard: "all", randomSuffix: 7)
+        again.previousRunId = fixture.manifests[1].runId
+        try fixture.write(fixture.layout.runManifestKey(again.runId), Array(try again.encoded(layout: fixture.layout)))
+        let folded = try StoreSummary(try await StoreContents.load(store: fixture.store, layout: fixture.layout, keepObjects: false))
+        #expect(folded.totals.objects == 8)
+        #expect(folded.runs.map(\.objects) == [6, 2, 6])
+        #expect(folded.topics.last?.partitions.map(\.objects) == [4, 3])
+        let whole = try StoreSummary(try await StoreContents.load(store: fixture.store, layout: fixture.layout))
+        #expect(folded == whole)
+    }
+
     @Test func jsonIsOneDocumentWithStableNames() async throws {
         let fixture = try await InspectionFixture.standard()
         let text = try await summary(fixture).jsonText()

@@ -1,0 +1,103 @@
+import Layout
+import TimeText
+
+/// What `ls` reports of a store's manifests, folded in one manifest at a time as they arrive, so
+/// that `ls` of a million objects never holds them all (StoreContents.load with `keepObjects: false`).
+public struct ManifestFigures: Sendable {
+    /// How a manifest's object stands against the listing when it is folded in.
+    enum Naming {
+        /// Listed, and named here for the first time.
+        case first
+        /// Listed, and named by a manifest folded in before.
+        case again
+        /// Not in the listing.
+        case unlisted
+    }
+
+    struct Partition: Sendable {
+        /// From the runs' records of the partition; a partition no run recorded is not shown.
+        var covered = false
+        var lowestStart = Int64.max
+        var highestEnd = Int64.min
+        var gaps: [OffsetGap] = []
+        var objects = 0
+        var bytes: Int64 = 0
+        var records: Int64 = 0
+        var lastObjectStart: Int64?
+    }
+
+    private(set) var partitions: [TopicPartition: Partition] = [:]
+    /// Each run's own figures (every object it names), in the order folded.
+    private(set) var runs: [(key: String, run: StoreSummary.Run)] = []
+    /// The partition count of each topic, from the newest run naming it (by run id, then key).
+    private var partitionCounts: [String: (runId: RunID, key: String, count: Int32)] = [:]
+    /// Keys counted that the listing lacks: an object named twice is counted once.
+    private var countedUnlisted: Set<String> = []
+
+    /// Folds in one manifest, read from `key`. `naming` holds one entry per object; objects below a
+    /// partition's `firstOffsets` entry were pruned and are not counted.
+    mutating func add(_ manifest: RunManifest, key: String, naming: [Naming], firstOffsets: [TopicPartition: Int64]) {
+        runs.append((key, StoreSummary.run(manifest)))
+        for topic in manifest.topics {
+            let newer = partitionCounts[topic.name].map { (manifest.runId, key) >= ($0.runId, $0.key) } ?? true
+            if newer { partitionCounts[topic.name] = (manifest.runId, key, topic.partitionCount) }
+        }
+        for record in manifest.partitions {
+            let tp = TopicPartition(record.topic, record.partition)
+            let first = firstOffsets[tp] ?? .min
+            var figures = partitions[tp] ?? Partition()
+            figures.covered = true
+            figures.lowestStart = min(figures.lowestStart, record.startOffset)
+            figures.highestEnd = max(figures.highestEnd, record.endOffset)
+            figures.gaps += record.gaps.filter { $0.end > first }
+            partitions[tp] = figures
+        }
+        for (object, naming) in zip(manifest.objects, naming) {
+            let tp = TopicPartition(object.topic, object.partition)
+            if object.spanEnd <= firstOffsets[tp] ?? .min { continue }
+            switch naming {
+            case .first: break
+            case .again: continue
+            case .unlisted: if !countedUnlisted.insert(object.key).inserted { continue }
+            }
+            var figures = partitions[tp] ?? Partition()
+            figures.objects += 1
+            figures.bytes += object.byteSize
+            figures.records += object.recordCount
+            figures.lastObjectStart = max(figures.lastObjectStart ?? .min, object.firstOffset)
+            partitions[tp] = figures
+        }
+    }
+
+    /// The topics as `ls` shows them, sorted by name and partition.
+    func topics(pruned: PrunedState) -> [StoreSummary.Topic] {
+        let firstOffsets = pruned.firstOffsets
+        let prunedAt = Dictionary(
+            pruned.partitions.map { (TopicPartition($0.topic, $0.partition), $0.prunedAt) }, uniquingKeysWith: { a, _ in a })
+        let covered = partitions.filter(\.value.covered)
+        let byTopic = Dictionary(grouping: covered.keys, by: \.topic)
+        return byTopic.keys.sorted().map { name in
+            let shown = (byTopic[name] ?? []).sorted().map { tp -> StoreSummary.Partition in
+                let figures = covered[tp] ?? Partition()
+                let first = firstOffsets[tp]
+                return StoreSummary.Partition(
+                    partition: tp.partition,
+                    startOffset: max(figures.lowestStart, first ?? .min), endOffset: figures.highestEnd,
+                    lastObjectStartOffset: figures.lastObjectStart,
+                    objects: figures.objects, bytes: figures.bytes, records: figures.records,
+                    gaps: figures.gaps.sorted { ($0.start, $0.end, $0.reason.rawValue) < ($1.start, $1.end, $1.reason.rawValue) }
+                        .map { StoreSummary.Gap(start: $0.start, end: $0.end, reason: $0.reason.rawValue) },
+                    prunedBefore: first, prunedAt: prunedAt[tp].map(Timestamps.rfc3339))
+            }
+            return StoreSummary.Topic(
+                name: name, partitionCount: partitionCounts[name]?.count, partitions: shown,
+                objects: shown.reduce(0) { $0 + $1.objects }, bytes: shown.reduce(0) { $0 + $1.bytes },
+                records: shown.reduce(0) { $0 + ($1.records ?? 0) })
+        }
+    }
+
+    /// The runs' own figures, in run order.
+    var runSummaries: [StoreSummary.Run] {
+        runs.sorted { ($0.run.runId, $0.key) < ($1.run.runId, $1.key) }.map(\.run)
+    }
+}
