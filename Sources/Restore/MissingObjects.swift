@@ -10,13 +10,18 @@ import ObjectStore
 enum MissingObjects {
     static func check(_ plan: inout RestorePlan, store: any ObjectStore, layout: StoreLayout, allowMissing: Bool) async throws {
         guard plan.fromManifests else { return }
-        // The keys the plan needs (the catalog's own strings, shared), struck off as the listing
-        // streams past: a million listed keys are never held (they were 130 MiB at the peak).
+        // What the plan needs, struck off as the listing streams past (a million listed keys are
+        // never held): objects whose key derives from their name are found by that name, in their
+        // partition's objects sorted by offset; kept keys and companions by their text.
+        var found: [[[Bool]]] = plan.topics.map { $0.partitions.map { [Bool](repeating: false, count: $0.objects.count) } }
+        var places: [TopicPartition: (topic: Int, partition: Int)] = [:]
         var wanted = Set<String>()
-        for topic in plan.topics {
-            for partition in topic.partitions {
+        for t in plan.topics.indices {
+            for p in plan.topics[t].partitions.indices {
+                let partition = plan.topics[t].partitions[p]
+                places[TopicPartition(partition.sourceTopic, partition.partition)] = (t, p)
                 for object in partition.objects {
-                    wanted.insert(object.key)
+                    if !object.hasDerivedKey { wanted.insert(object.key) }
                     if let keys = object.keysCompanion { wanted.insert(keys) }
                     if let headers = object.headersCompanion { wanted.insert(headers) }
                 }
@@ -24,7 +29,20 @@ enum MissingObjects {
         }
         for topic in plan.topics {
             do {
-                for try await object in store.objects(prefix: layout.topicFolder(topic.sourceTopic)) { wanted.remove(object.key) }
+                for try await listed in store.objects(prefix: layout.topicFolder(topic.sourceTopic)) {
+                    if wanted.remove(listed.key) != nil { continue }
+                    guard let name = try? layout.objectKey(parsing: listed.key),
+                        let place = places[TopicPartition(name.topic, name.partition)]
+                    else { continue }
+                    let objects = plan.topics[place.topic].partitions[place.partition].objects
+                    var i = Self.firstIndex(of: name.startOffset, in: objects)
+                    while i < objects.count, objects[i].name.startOffset == name.startOffset {
+                        if objects[i].hasDerivedKey, objects[i].name == name, objects[i].key == listed.key {
+                            found[place.topic][place.partition][i] = true
+                        }
+                        i += 1
+                    }
+                }
             } catch {
                 throw RunFailure.wrap(error, "list \(layout.topicFolder(topic.sourceTopic))")
             }
@@ -36,10 +54,11 @@ enum MissingObjects {
                 let partition = plan.topics[t].partitions[p]
                 var gone: [SourceObject] = []
                 var kept: [SourceObject] = []
-                guard !wanted.isEmpty else { continue }
-                for object in partition.objects {
+                guard wanted.count > 0 || found[t][p].contains(false) else { continue }
+                for (i, object) in partition.objects.enumerated() {
                     let missing =
-                        wanted.contains(object.key) || object.keysCompanion.map(wanted.contains) == true
+                        (object.hasDerivedKey ? !found[t][p][i] : wanted.contains(object.key))
+                        || object.keysCompanion.map(wanted.contains) == true
                         || object.headersCompanion.map(wanted.contains) == true
                     if missing { gone.append(object) } else { kept.append(object) }
                 }
@@ -67,6 +86,17 @@ enum MissingObjects {
         }
         plan.missingRanges = ranges
         plan.warnings.append("restoring without the missing objects (--allow-missing): \(ranges.joined(separator: "; "))")
+    }
+
+    /// The index of the first of `objects` (sorted by start offset) at or after `offset`.
+    static func firstIndex(of offset: Int64, in objects: [SourceObject]) -> Int {
+        var low = 0
+        var high = objects.count
+        while low < high {
+            let middle = (low + high) / 2
+            if objects[middle].name.startOffset < offset { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 
     /// `t/0 offsets [10, 40) (3 objects)` for each run of consecutive missing objects.

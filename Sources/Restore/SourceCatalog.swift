@@ -6,8 +6,10 @@ import StoreMetadata
 
 /// One data object to restore, with what the store says about it.
 struct SourceObject: Sendable {
-    var key: String
     var name: ObjectKey
+    /// Where `key` comes from: derived from `name` when it is the canonical key of ktape's layout,
+    /// so that a million keys (about 100 bytes each) are not held; else kept.
+    private let keySource: KeySource
     /// Where a listed object of another partitioner's layout sits; nil in ktape's own layout, whose
     /// folder and file name follow from `name` (not kept: a million objects' worth of Strings).
     private var place: Place?
@@ -22,17 +24,22 @@ struct SourceObject: Sendable {
         manifest: RecordedObject?, listedBytes: Int64
     ) {
         self.init(
-            key: key, name: listed.object, keysCompanion: keysCompanion, headersCompanion: headersCompanion,
+            key: key, name: listed.object, derivedBy: nil, keysCompanion: keysCompanion, headersCompanion: headersCompanion,
             manifest: manifest, listedBytes: listedBytes)
         if listed != ListedObjectKey(defaultLayout: listed.object) { place = Place(listed) }
     }
 
-    /// An object in ktape's own layout (as manifests name them).
+    /// An object in ktape's own layout (as manifests name them). With `derivedBy` (shared by the
+    /// objects of a catalog) the key is not kept when that layout gives `name` exactly this key.
     init(
-        key: String, name: ObjectKey, keysCompanion: String? = nil, headersCompanion: String? = nil,
+        key: String, name: ObjectKey, derivedBy: KeySource?, keysCompanion: String? = nil, headersCompanion: String? = nil,
         manifest: RecordedObject?, listedBytes: Int64
     ) {
-        self.key = key
+        if let derivedBy, case .derived(let layout) = derivedBy.kind, layout.key(for: name) == key {
+            keySource = derivedBy
+        } else {
+            keySource = KeySource(.stored(key))
+        }
         self.name = name
         companions = keysCompanion == nil && headersCompanion == nil ? nil : Companions(keys: keysCompanion, headers: headersCompanion)
         self.manifest = manifest
@@ -42,6 +49,29 @@ struct SourceObject: Sendable {
     /// The file name as stored (what `topic.regex.list` matches) and the partitioner's folders above it.
     var fileName: String { place?.listed.fileName ?? name.fileName }
     var folder: String { (place?.listed ?? ListedObjectKey(defaultLayout: name)).folder }
+
+    var key: String {
+        switch keySource.kind {
+        case .derived(let layout): layout.key(for: name)
+        case .stored(let key): key
+        }
+    }
+
+    /// True when `key` is derived from `name` (then `name` finds the object in a listing).
+    var hasDerivedKey: Bool {
+        if case .derived = keySource.kind { return true }
+        return false
+    }
+
+    /// One shared reference per catalog for derived keys; one per object for a kept key.
+    final class KeySource: Sendable {
+        enum Kind {
+            case derived(StoreLayout)
+            case stored(String)
+        }
+        let kind: Kind
+        init(_ kind: Kind) { self.kind = kind }
+    }
 
     var keysCompanion: String? { companions?.keys }
     var headersCompanion: String? { companions?.headers }
@@ -123,6 +153,7 @@ struct CatalogRun: Sendable {
         self.manifest = manifest
         self.manifest.objects = []
         objects.reserveCapacity(manifest.objects.count)
+        let derived = SourceObject.KeySource(.derived(layout))
         for object in manifest.objects {
             do {
                 let name = try layout.objectKey(parsing: object.key)
@@ -132,7 +163,7 @@ struct CatalogRun: Sendable {
                 }
                 objects.append(
                     SourceObject(
-                        key: object.key, name: name,
+                        key: object.key, name: name, derivedBy: derived,
                         keysCompanion: SourceObject.companion(.keys, in: object.companionKeys),
                         headersCompanion: SourceObject.companion(.headers, in: object.companionKeys),
                         manifest: RecordedObject(object), listedBytes: object.byteSize))

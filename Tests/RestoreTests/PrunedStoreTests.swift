@@ -63,6 +63,28 @@ import RecordFormats
         #expect(fromLater.summary.producedRecords == 25)
     }
 
+    /// Data objects are found in the listing by name, companions by key: a missing companion stops
+    /// the restore too, and an object and companion both listed are not missing.
+    @Test func aMissingCompanionStopsARestoreThatNeedsIt() async throws {
+        let (cluster, fixture, _, manifest) = try await setup()
+        var edited = manifest
+        let objects = first(2, of: manifest, partition: 1)
+        var companions: [String] = []
+        for object in objects {
+            let index = try #require(edited.objects.firstIndex { $0.key == object.key })
+            let companion = String(object.key.dropLast(".ktape.json".count)) + ".keys.json"
+            edited.objects[index].companionKeys = [companion]
+            companions.append(companion)
+        }
+        try await fixture.store.put(fixture.layout.runManifestKey(manifest.runId), body: Array(try edited.encoded(layout: fixture.layout)))
+        try await fixture.store.put(companions[0], body: Array("{}\n".utf8))
+
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)) }
+        #expect(error?.message.contains("events/1 offsets [5, 10) (1 object)") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("events/1 offsets [0, 5)") == false, "\(error?.message ?? "")")
+        #expect(try readTarget(cluster.config, topic: "events", partitions: 2).values.allSatisfy(\.isEmpty))
+    }
+
     @Test func allowMissingRestoresWhatIsThereAndListsTheMissingRanges() async throws {
         let (cluster, fixture, records, manifest) = try await setup()
         for object in first(2, of: manifest, partition: 0) { try await fixture.store.delete(object.key) }
