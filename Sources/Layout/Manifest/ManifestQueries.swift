@@ -89,27 +89,10 @@ extension Array where Element == RunManifest {
                 records[TopicPartition(p.topic, p.partition), default: []].append(Position(manifest: Int32(m), element: Int32(i)))
             }
         }
-        var problems: [CoverageProblem] = []
-        for tp in records.keys.sorted() {
-            let first = firstOffsets[tp] ?? .min
-            var covered: [OffsetRange] = []
-            var gaps: [OffsetGap] = []
-            for position in records[tp] ?? [] {
-                let record = self[Int(position.manifest)].partitions[Int(position.element)]
-                let clipped = OffsetRange(Swift.max(record.startOffset, first), record.endOffset)
-                if !clipped.isEmpty { covered.append(clipped) }
-                for gap in record.gaps where gap.end > first {
-                    gaps.append(OffsetGap(start: Swift.max(gap.start, first), end: gap.end, reason: gap.reason))
-                }
-            }
-            // Stable, so objects with equal first offsets keep run order, as before.
-            var kept = objectsOf(tp).filter { $0.spanEnd > first }
-            kept.sort { $0.firstOffset < $1.firstOffset }
-            problems += PartitionCoverage.problems(
-                topic: tp.topic, partition: tp.partition, covered: covered,
-                objects: kept, gaps: gaps)
-        }
-        return problems
+        return PartitionCoverage.problems(
+            partitions: records.keys.sorted(), firstOffsets: firstOffsets,
+            recordsOf: { tp in (records[tp] ?? []).map { self[Int($0.manifest)].partitions[Int($0.element)] } },
+            objectsOf: objectsOf)
     }
 }
 

@@ -41,8 +41,45 @@ extension ObjectOffsets {
 
 extension ManifestObject: ObjectOffsets {}
 
+/// What the continuity check reads of a run's record of a partition: a manifest's, or what a
+/// catalog kept of it.
+public protocol CoveredRecord {
+    var startOffset: Int64 { get }
+    var endOffset: Int64 { get }
+    var gaps: [OffsetGap] { get }
+}
+
+extension ManifestPartition: CoveredRecord {}
+
 /// Pure continuity check of one partition: do objects' spans plus gaps tile the covered ranges?
 public enum PartitionCoverage {
+    /// Continuity problems of `partitions`: each one's records (in run order) joined, its objects
+    /// (in run order) and gaps checked against the union. Offsets below a partition's
+    /// `firstOffsets` entry were pruned: the ranges, objects and gaps below it are left out.
+    public static func problems<Record: CoveredRecord, Object: ObjectOffsets>(
+        partitions: [TopicPartition], firstOffsets: [TopicPartition: Int64],
+        recordsOf: (TopicPartition) -> [Record], objectsOf: (TopicPartition) -> [Object]
+    ) -> [CoverageProblem] {
+        var problems: [CoverageProblem] = []
+        for tp in partitions {
+            let first = firstOffsets[tp] ?? .min
+            var covered: [OffsetRange] = []
+            var gaps: [OffsetGap] = []
+            for record in recordsOf(tp) {
+                let clipped = OffsetRange(Swift.max(record.startOffset, first), record.endOffset)
+                if !clipped.isEmpty { covered.append(clipped) }
+                for gap in record.gaps where gap.end > first {
+                    gaps.append(OffsetGap(start: Swift.max(gap.start, first), end: gap.end, reason: gap.reason))
+                }
+            }
+            // Stable, so objects with equal first offsets keep run order.
+            var kept = objectsOf(tp).filter { $0.spanEnd > first }
+            kept.sort { $0.firstOffset < $1.firstOffset }
+            problems += Self.problems(topic: tp.topic, partition: tp.partition, covered: covered, objects: kept, gaps: gaps)
+        }
+        return problems
+    }
+
     /// Problems found, in offset order; empty when coverage is exact.
     public static func problems<Object: ObjectOffsets>(
         topic: String, partition: Int32, covered: [OffsetRange],
