@@ -266,14 +266,6 @@ struct SourceCatalog: Sendable {
         }
         return builder.build(pruned: pruned)
     }
-
-    /// The catalog of `manifests`. Objects below a pruned partition's first offset are gone on
-    /// purpose and left out.
-    static func fromManifests(_ manifests: [RunManifest], layout: StoreLayout, pruned: PrunedState = PrunedState()) -> SourceCatalog {
-        var builder = CatalogBuilder(asOf: nil)
-        for manifest in manifests { builder.add(CatalogRun(manifest, layout: layout)) }
-        return builder.build(pruned: pruned)
-    }
 }
 
 /// Gathers runs into a catalog as their manifests arrive, in any order: each run's objects join
@@ -393,7 +385,6 @@ struct CatalogBuilder {
             problems: problems + continuity.map { CatalogProblem(topic: $0.topic, text: $0.description) },
             warnings: warnings)
     }
-
 }
 
 extension SourceCatalog {
