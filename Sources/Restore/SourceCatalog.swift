@@ -106,8 +106,8 @@ struct SourceObject: Sendable {
 }
 
 /// What restore uses of a manifest's entry for an object: its offsets, counts and record times.
-/// Not its key, topic or checksums (held beside it, or not needed): a million whole entries were
-/// a sixth of a restore's peak memory.
+/// Not its key, topic or checksums (held beside it, or not needed), as a catalog holds one per
+/// object of the store.
 struct RecordedObject: Sendable, Equatable {
     var firstOffset: Int64
     var lastOffset: Int64
@@ -134,8 +134,8 @@ struct RecordedObject: Sendable, Equatable {
     var maxTimestamp: Int64? { hasTimes & 2 != 0 ? newest : nil }
 }
 
-/// A run's manifest with its objects in catalog form, the manifest itself keeping none: a million
-/// manifest entries and their catalog copies were held side by side at a restore's peak.
+/// A run's manifest with its objects in catalog form, the manifest itself keeping none, so that no
+/// object is held both as a manifest entry and as a catalog object.
 struct CatalogRun: Sendable {
     /// An object whose key is not a data object's name: a problem, unless pruned.
     struct Unparsed: Sendable {
@@ -269,16 +269,15 @@ struct SourceCatalog: Sendable {
 }
 
 /// Gathers runs into a catalog as their manifests arrive, in any order: each run's objects join
-/// their partitions at once, so no run's objects wait beside the catalog's (at a million objects
-/// both were held at the peak).
+/// their partitions at once, so no run's objects wait beside the catalog's.
 struct CatalogBuilder {
     /// Runs after it keep their manifest (for the run list) but add no objects.
     let asOf: RunID?
     private var partitions: [TopicPartition: [SourceObject]] = [:]
     /// The runs added, without their objects and partition records.
     private(set) var runs: [CatalogRun] = []
-    /// The runs' records of each partition, folded in as they arrive (a million manifest records
-    /// were 71 MiB at the peak); `arrival` indexes `runs`.
+    /// The runs' records of each partition, folded in as they arrive, without the topic name and
+    /// fields the continuity check does not read; `arrival` indexes `runs`.
     private var records: [TopicPartition: [CatalogRecord]] = [:]
 
     private struct CatalogRecord: CoveredRecord {

@@ -64,7 +64,7 @@ extension Array where Element == RunManifest {
     /// objects and gaps checked against the union. Offsets below a partition's `firstOffsets` entry
     /// were pruned: the ranges, objects and gaps below it are left out of the check.
     public func continuityProblems(firstOffsets: [TopicPartition: Int64] = [:]) -> [CoverageProblem] {
-        // Objects grouped by position, 8 bytes each: copies of a million objects doubled a restore's peak.
+        // Objects grouped by position, 8 bytes each, not copied: a store's objects are held once.
         var objects: [TopicPartition: [Position]] = [:]
         for (m, manifest) in enumerated() {
             for (i, object) in manifest.objects.enumerated() {
