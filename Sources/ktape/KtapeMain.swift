@@ -29,7 +29,6 @@ enum KtapeMain {
         _ = glibcMallopt(glibcMmapThreshold, 4 << 20)
         _ = glibcMallopt(glibcTrimThreshold, 16 << 20)
         _ = glibcMallopt(glibcArenaMax, 4)
-        HeapTrimmer.start()
         Interrupts.install()
         exit(await run(Array(CommandLine.arguments.dropFirst())))
     }

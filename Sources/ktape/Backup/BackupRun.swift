@@ -46,6 +46,7 @@ enum BackupRun {
             request.progress = { display.show($0) }
         }
         let summary: BackupSummary
+        HeapTrimmer.start()
         do {
             summary = try await BackupEngine.run(request)
         } catch let error as RunFailure {

@@ -40,6 +40,8 @@ enum RestoreRun {
                 console.warning(message)
             },
             progress: { report in
+                // Reported only once records are produced: planning is done.
+                HeapTrimmer.start()
                 progress?.show(report)
             },
             note: { message in
