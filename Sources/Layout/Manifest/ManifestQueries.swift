@@ -64,35 +64,22 @@ extension Array where Element == RunManifest {
     /// objects and gaps checked against the union. Offsets below a partition's `firstOffsets` entry
     /// were pruned: the ranges, objects and gaps below it are left out of the check.
     public func continuityProblems(firstOffsets: [TopicPartition: Int64] = [:]) -> [CoverageProblem] {
-        // Objects grouped by position, 8 bytes each, not copied: a store's objects are held once.
-        var objects: [TopicPartition: [Position]] = [:]
-        for (m, manifest) in enumerated() {
-            for (i, object) in manifest.objects.enumerated() {
-                objects[TopicPartition(object.topic, object.partition), default: []].append(Position(manifest: Int32(m), element: Int32(i)))
-            }
-        }
-        return continuityProblems(firstOffsets: firstOffsets) { tp in
-            (objects[tp] ?? []).map { self[Int($0.manifest)].objects[Int($0.element)] }
-        }
-    }
-
-    /// The same check with each partition's objects, in run order, from `objectsOf`: for a caller
-    /// that has let the manifests' objects go, keeping what the check needs of them.
-    public func continuityProblems<Object: ObjectOffsets>(
-        firstOffsets: [TopicPartition: Int64], objectsOf: (TopicPartition) -> [Object]
-    ) -> [CoverageProblem] {
-        // One pass groups every run's records by partition: filtering all runs once per partition
-        // cost partitions x objects (a billion steps at a million objects).
+        // One pass groups every run's records and objects by partition (filtering all runs once per
+        // partition cost partitions x objects), by 8-byte positions: a store's objects are held once.
         var records: [TopicPartition: [Position]] = [:]
+        var objects: [TopicPartition: [Position]] = [:]
         for (m, manifest) in enumerated() {
             for (i, p) in manifest.partitions.enumerated() {
                 records[TopicPartition(p.topic, p.partition), default: []].append(Position(manifest: Int32(m), element: Int32(i)))
+            }
+            for (i, object) in manifest.objects.enumerated() {
+                objects[TopicPartition(object.topic, object.partition), default: []].append(Position(manifest: Int32(m), element: Int32(i)))
             }
         }
         return PartitionCoverage.problems(
             partitions: records.keys.sorted(), firstOffsets: firstOffsets,
             recordsOf: { tp in (records[tp] ?? []).map { self[Int($0.manifest)].partitions[Int($0.element)] } },
-            objectsOf: objectsOf)
+            objectsOf: { tp in (objects[tp] ?? []).map { self[Int($0.manifest)].objects[Int($0.element)] } })
     }
 }
 
