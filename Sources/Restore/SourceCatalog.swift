@@ -312,21 +312,19 @@ struct CatalogBuilder {
     mutating func build(pruned: PrunedState) -> SourceCatalog {
         var partitions = self.partitions
         self.partitions = [:]
-        var runs = self.runs
-        self.runs = []
         var records = self.records
         self.records = [:]
-        // Each partition's records in run order, as the continuity check reads them.
-        var runOrder = [Int32](repeating: 0, count: runs.count)
-        for (order, arrival) in runs.indices.sorted(by: { runs[$0].manifest.runId < runs[$1].manifest.runId }).enumerated() {
-            runOrder[arrival] = Int32(order)
-        }
+        // Runs in run order, and each partition's records in that order, as the continuity check reads them.
+        let arrivals = self.runs.indices.sorted { self.runs[$0].manifest.runId < self.runs[$1].manifest.runId }
+        var runOrder = [Int32](repeating: 0, count: arrivals.count)
+        for (order, arrival) in arrivals.enumerated() { runOrder[arrival] = Int32(order) }
+        var runs = arrivals.map { self.runs[$0] }
+        self.runs = []
         var recordPosition = records.values.startIndex
         while recordPosition != records.values.endIndex {
             records.values[recordPosition].sort { runOrder[Int($0.arrival)] < runOrder[Int($1.arrival)] }
             records.values.formIndex(after: &recordPosition)
         }
-        runs.sort { $0.manifest.runId < $1.manifest.runId }
         if let asOf { runs.removeAll { $0.manifest.runId > asOf } }
         let firstOffsets = pruned.firstOffsets
         // In place, through `values`: sorting through `partitions[tp]` while looping over its keys
