@@ -1,32 +1,22 @@
 import Foundation
-import Synchronization
 
 /// glibc's malloc_trim (<malloc.h>, which Swift's Glibc module does not export).
 @_silgen_name("malloc_trim") private func glibcMallocTrim(_ pad: Int) -> Int32
 
-/// Hands the heap's free pages back to the system a few times a second while records stream
-/// through (backup, and restore once it produces). Buffers up to the mmap threshold are kept in the
-/// heap for reuse (see KtapeMain), and the buffers of many sizes a stream goes through left free
-/// pages between live ones that glibc keeps: a backup's peak grew with the data it read, and by
-/// tens of MiB from one run to the next. Not for ls, verify or planning: trimming a heap of a
-/// million small objects four times a second cost a tenth of their CPU.
+/// Hands the heap's free pages back to the system four times a second while records stream
+/// through (backup, and restore once it produces). Buffers up to the mmap threshold stay in the
+/// heap for reuse (see KtapeMain), and the buffers of many sizes a stream goes through leave free
+/// pages between live ones that glibc keeps, so a run's peak grew with its data. Not for ls,
+/// verify or planning, whose heaps of many small objects make each trim cost more than it returns.
 enum HeapTrimmer {
-    private static let started = Mutex(false)
-
     /// Starts the trimming thread, once per process.
-    static func start(every interval: Duration = .milliseconds(250)) {
-        guard
-            started.withLock({ running in
-                defer { running = true }
-                return !running
-            })
-        else { return }
-        let micros = UInt32(interval.components.seconds * 1_000_000 + interval.components.attoseconds / 1_000_000_000_000)
-        Thread.detachNewThread {
-            while true {
-                usleep(micros)
-                _ = glibcMallocTrim(0)
-            }
+    static func start() { _ = thread }
+
+    /// A static let is initialized once, on first use, whichever thread gets there first.
+    private static let thread: Void = Thread.detachNewThread {
+        while true {
+            usleep(250_000)
+            _ = glibcMallocTrim(0)
         }
     }
 }
