@@ -2,7 +2,7 @@ import Layout
 import TimeText
 
 /// What `ls` reports of a store's manifests, folded in one manifest at a time as they arrive, so
-/// that `ls` of a million objects never holds them all (StoreContents.load with `keepObjects: false`).
+/// that `ls` of a million objects never holds them all.
 public struct ManifestFigures: Sendable {
     /// How a manifest's object stands against the listing when it is folded in.
     enum Naming {

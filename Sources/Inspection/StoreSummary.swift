@@ -143,7 +143,7 @@ extension StoreSummary {
         prefix = contents.layout.prefix
         topicsDir = contents.layout.topicsDir
         runs = contents.figures.runSummaries
-        orphans = contents.orphanKeys.map { Orphan(key: $0, bytes: contents.sizes[$0] ?? 0) }
+        orphans = contents.orphanKeys.map { Orphan(key: $0, bytes: contents.listed.size(of: $0) ?? 0) }
         strays =
             contents.index.rejected.map { Stray(key: $0.key, reason: $0.reason) }
             + contents.strayRunKeys.map { Stray(key: $0, reason: "not a run manifest name (<run id>.json)") }
@@ -196,7 +196,7 @@ extension StoreSummary {
                 return Partition(
                     partition: p, startOffset: entries.first?.object.startOffset ?? 0, endOffset: nil,
                     lastObjectStartOffset: entries.last?.object.startOffset, objects: entries.count,
-                    bytes: keys.reduce(0) { $0 + (contents.sizes[$1] ?? 0) }, records: nil, gaps: [])
+                    bytes: keys.reduce(0) { $0 + (contents.listed.size(of: $1) ?? 0) }, records: nil, gaps: [])
             }
             return Topic(
                 name: name, partitionCount: nil, partitions: partitions,

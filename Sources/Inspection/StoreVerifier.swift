@@ -18,8 +18,11 @@ public struct StoreVerifier: Sendable {
     /// Runs both stages. Throws `InspectionError.store` only when the store cannot be listed or a
     /// manifest fetched; everything wrong inside the store is a finding in the report.
     public func run(progress: @escaping @Sendable (VerifyProgress) -> Void = { _ in }) async throws -> VerifyReport {
-        let contents = try await StoreContents.load(store: store, layout: layout, keepETags: options.storedChecksums)
-        let structure = StructureCheck(contents, strict: options.strict, collectTargets: options.readData)
+        var arrivals = StructureCheck.Arrivals(layout: layout, collectTargets: options.readData)
+        let contents = try await StoreContents.load(
+            store: store, layout: layout, keepETags: options.storedChecksums,
+            examine: { arrivals.add($0, listed: $1, pruned: $2) })
+        let structure = StructureCheck(contents, arrivals: arrivals, strict: options.strict)
         var report = VerifyReport()
         report.runs = contents.runs.count
         report.problems = structure.problems
@@ -36,7 +39,7 @@ public struct StoreVerifier: Sendable {
         }
         var state = VerifyProgress(
             objectsDone: 0, objectsTotal: targets.count, bytesDone: 0,
-            bytesTotal: targets.reduce(0) { $0 + (contents.sizes[$1.key] ?? 0) })
+            bytesTotal: targets.reduce(0) { $0 + (contents.listed.size(of: $1.key) ?? 0) })
         progress(state)
         var results: [DataCheckResult] = []
         let store = self.store
@@ -86,7 +89,7 @@ public struct StoreVerifier: Sendable {
         let total = targets.count
         progress(VerifyProgress(objectsDone: 0, objectsTotal: total, bytesDone: 0, bytesTotal: 0))
         let outcome = try await StoredChecksumCheck.run(
-            targets, listedETags: contents.etags, store: store,
+            targets, listed: contents.listed, store: store,
             concurrency: options.headConcurrency
         ) { done in
             progress(VerifyProgress(objectsDone: done, objectsTotal: total, bytesDone: 0, bytesTotal: 0))

@@ -23,16 +23,16 @@ enum StoredChecksumCheck {
         var byRequest = 0
     }
 
-    /// Compares every target (`listedETags`: the ETags of the listing), `concurrency` HEADs at a time;
+    /// Compares every target (`listed`: with the ETags of the listing), `concurrency` HEADs at a time;
     /// findings in key order.
     static func run(
-        _ targets: [DataTarget], listedETags: [String: String], store: any ObjectStore, concurrency: Int,
+        _ targets: [DataTarget], listed: ListedObjects, store: any ObjectStore, concurrency: Int,
         progress: @escaping @Sendable (Int) -> Void
     ) async throws -> Outcome {
         var outcome = Outcome()
         var asked: [DataTarget] = []
         for target in targets {
-            if let etag = target.expected?.etag, listedETags[target.key] == etag { outcome.byETag += 1 } else { asked.append(target) }
+            if let etag = target.expected?.etag, listed.etag(of: target.key) == etag { outcome.byETag += 1 } else { asked.append(target) }
         }
         progress(outcome.byETag)
         var findings: [(key: String, finding: VerifyFinding?)] = []

@@ -1,4 +1,5 @@
 import Layout
+import StoreMetadata
 
 /// Stage 1 of `verify`, from the listing and the manifests alone: manifests parse, the run chain is
 /// sound, every named object and companion is present with the recorded size, partitions are
@@ -10,9 +11,85 @@ struct StructureCheck {
     var notes: [String] = []
     var targets: [DataTarget] = []
 
-    /// `collectTargets`: false when stage 2 will not run (`--structure-only`): a target per object of
-    /// a million-object store held a third of the run's memory for nothing.
-    init(_ contents: StoreContents, strict: Bool, collectTargets: Bool = true) {
+    /// What each manifest shows as it arrives: its own structure, the presence and sizes of its
+    /// objects, what the continuity check needs of it. Taken then, so that verify of a million
+    /// objects never holds every manifest at once.
+    struct Arrivals {
+        fileprivate struct Finding {
+            var warning: Bool
+            var subject: String
+            var message: String
+        }
+
+        fileprivate struct Examined {
+            var key: String
+            var runId: RunID
+            var previousRunId: RunID?
+            var arrival: Int32
+            var findings: [Finding] = []
+            var missing: [(tp: TopicPartition, object: ManifestObject)] = []
+            var targets: [DataTarget] = []
+        }
+
+        let layout: StoreLayout
+        /// False when stage 2 will not run (`--structure-only`): a target per object of a
+        /// million-object store held a third of the run's memory for nothing.
+        let collectTargets: Bool
+        fileprivate var examined: [Examined] = []
+        fileprivate var coverage = CoverageCollector()
+
+        init(layout: StoreLayout, collectTargets: Bool) {
+            self.layout = layout
+            self.collectTargets = collectTargets
+        }
+
+        mutating func add(_ run: StoreContents.Run, listed: ListedObjects, pruned: PrunedState) {
+            let manifest = run.manifest
+            var examined = Examined(
+                key: run.key, runId: manifest.runId, previousRunId: manifest.previousRunId,
+                arrival: coverage.add(manifest, listed: listed))
+            func problem(_ subject: String, _ message: String) {
+                examined.findings.append(Finding(warning: false, subject: subject, message: message))
+            }
+            let subject = "run \(manifest.runId)"
+            for text in manifest.structuralProblems(prefix: layout.prefix) {
+                let own = "run \(manifest.runId): "
+                problem(subject, text.hasPrefix(own) ? String(text.dropFirst(own.count)) : text)
+            }
+            if manifest.store.topicsDir == layout.topicsDir {
+                for object in manifest.objects {
+                    let first = pruned.firstOffset(topic: object.topic, partition: object.partition)
+                    if object.spanEnd <= first {
+                        if listed.contains(object.key) {
+                            examined.findings.append(
+                                Finding(
+                                    warning: true, subject: object.key,
+                                    message: "was pruned (below offset \(first) of \(object.topic)/\(object.partition)) but is still here: "
+                                        + "a prune stopped before deleting it; run ktape prune again"))
+                        }
+                        continue
+                    }
+                    guard listed.contains(object.key) else {
+                        examined.missing.append((TopicPartition(object.topic, object.partition), object))
+                        continue
+                    }
+                    let (found, target) = StructureCheck.presence(
+                        of: object, run: manifest.runId, listed: listed, layout: layout, target: collectTargets)
+                    examined.findings += found.map { Finding(warning: false, subject: $0.subject, message: $0.message) }
+                    if let target { examined.targets.append(target) }
+                }
+            } else {
+                problem(
+                    subject,
+                    "wrote its objects under topics dir '\(manifest.store.topicsDir)', not '\(layout.topicsDir)'; "
+                        + "pass --topics-dir \(manifest.store.topicsDir)")
+            }
+            self.examined.append(examined)
+        }
+    }
+
+    /// The check of `contents`, whose manifests were each examined on arrival into `arrivals`.
+    init(_ contents: StoreContents, arrivals: Arrivals, strict: Bool) {
         var missing: [TopicPartition: [(object: ManifestObject, run: RunID)]] = [:]
         func problem(_ subject: String, _ message: String) { problems.append(VerifyFinding(.structure, subject, message)) }
         func warning(_ subject: String, _ message: String) {
@@ -38,7 +115,7 @@ struct StructureCheck {
                 "no manifests: every object is read and decoded, but sizes and checksums need manifests "
                     + "(a Confluent sink's bucket has none)")
             for key in contents.index.orphanCompanions { warning(key, "is a companion with no data object beside it") }
-            guard collectTargets else { return }
+            guard arrivals.collectTargets else { return }
             targets = contents.index.partitions.keys.sorted().flatMap { tp in
                 contents.index.entries(topic: tp.topic, partition: tp.partition).map {
                     DataTarget(key: $0.key, name: $0.object, expected: nil, runId: nil, companionKeys: $0.companionKeys, folder: $0.folder)
@@ -49,48 +126,24 @@ struct StructureCheck {
 
         for bad in contents.unreadableManifests { problem(bad.manifest, "unreadable manifest: \(bad.reason)") }
         let unreadableIDs = Set(contents.unreadableManifests.compactMap { layout.runID(fromKey: $0.manifest) })
-        let runIDs = Set(contents.runs.map(\.manifest.runId))
+        let runIDs = Set(arrivals.examined.map(\.runId))
 
-        for run in contents.runs {
-            let manifest = run.manifest
-            let subject = "run \(manifest.runId)"
-            if run.key != layout.runManifestKey(manifest.runId) {
-                problem(run.key, "holds run \(manifest.runId), whose manifest belongs at \(layout.runManifestKey(manifest.runId))")
+        let ordered = arrivals.examined.sorted { ($0.runId, $0.key) < ($1.runId, $1.key) }
+        var rank = [Int](repeating: 0, count: Int(arrivals.coverage.arrivals))
+        for (place, run) in ordered.enumerated() {
+            rank[Int(run.arrival)] = place
+            if run.key != layout.runManifestKey(run.runId) {
+                problem(run.key, "holds run \(run.runId), whose manifest belongs at \(layout.runManifestKey(run.runId))")
             }
-            if let previous = manifest.previousRunId, !runIDs.contains(previous) {
+            if let previous = run.previousRunId, !runIDs.contains(previous) {
                 let state = unreadableIDs.contains(previous) ? "is unreadable" : "is missing"
-                problem(subject, "names previous run \(previous), whose manifest \(layout.runManifestKey(previous)) \(state)")
+                problem("run \(run.runId)", "names previous run \(previous), whose manifest \(layout.runManifestKey(previous)) \(state)")
             }
-            for text in manifest.structuralProblems(prefix: layout.prefix) {
-                let own = "run \(manifest.runId): "
-                problem(subject, text.hasPrefix(own) ? String(text.dropFirst(own.count)) : text)
+            for finding in run.findings {
+                if finding.warning { warning(finding.subject, finding.message) } else { problem(finding.subject, finding.message) }
             }
-            guard manifest.store.topicsDir == layout.topicsDir else {
-                problem(
-                    subject,
-                    "wrote its objects under topics dir '\(manifest.store.topicsDir)', not '\(layout.topicsDir)'; "
-                        + "pass --topics-dir \(manifest.store.topicsDir)")
-                continue
-            }
-            for object in manifest.objects {
-                if contents.isPruned(object) {
-                    if contents.sizes[object.key] != nil {
-                        warning(
-                            object.key,
-                            "was pruned (below offset \(contents.pruned.firstOffset(topic: object.topic, partition: object.partition)) of "
-                                + "\(object.topic)/\(object.partition)) but is still here: a prune stopped before deleting it; run ktape prune again"
-                        )
-                    }
-                    continue
-                }
-                guard contents.sizes[object.key] != nil else {
-                    missing[TopicPartition(object.topic, object.partition), default: []].append((object, manifest.runId))
-                    continue
-                }
-                let (found, target) = Self.presence(of: object, run: manifest.runId, contents: contents, target: collectTargets)
-                problems += found
-                if let target { targets.append(target) }
-            }
+            for (tp, object) in run.missing { missing[tp, default: []].append((object, run.runId)) }
+            targets += run.targets
         }
         for range in MissingRange.group(missing) {
             problem(range.objects[0].object.key, range.description)
@@ -101,7 +154,7 @@ struct StructureCheck {
                     + "are gone on purpose (ktape prune; ls shows where each starts)")
         }
 
-        for coverage in contents.manifests.continuityProblems(firstOffsets: contents.pruned.firstOffsets) {
+        for coverage in arrivals.coverage.problems(rank: rank, firstOffsets: contents.pruned.firstOffsets, listed: contents.listed) {
             problem("\(coverage.topic)/\(coverage.partition)", "offsets \(coverage.range): \(coverage.kind.rawValue): \(coverage.detail)")
         }
         for key in contents.orphanKeys {
@@ -110,13 +163,13 @@ struct StructureCheck {
     }
 
     /// Problems with one named object's presence and size, and the stage 2 target when it is worth reading.
-    private static func presence(
+    fileprivate static func presence(
         of object: ManifestObject, run: RunID,
-        contents: StoreContents, target: Bool
+        listed: ListedObjects, layout: StoreLayout, target: Bool
     ) -> ([VerifyFinding], DataTarget?) {
         var problems: [VerifyFinding] = []
         func problem(_ subject: String, _ message: String) { problems.append(VerifyFinding(.structure, subject, message)) }
-        guard let size = contents.sizes[object.key] else {
+        guard let size = listed.size(of: object.key) else {
             problem(object.key, "is missing (named by run \(run))")
             return (problems, nil)
         }
@@ -125,14 +178,14 @@ struct StructureCheck {
         }
         var companions: [String] = []
         for companion in object.companionKeys {
-            if contents.sizes[companion] == nil {
+            if !listed.contains(companion) {
                 problem(companion, "is missing (a companion of \(object.key), named by run \(run))")
             } else {
                 companions.append(companion)
             }
         }
         // An object whose size is already wrong gets no second line from stage 2; nor one that does not parse.
-        guard target, size == object.byteSize, let name = try? contents.layout.objectKey(parsing: object.key) else {
+        guard target, size == object.byteSize, let name = try? layout.objectKey(parsing: object.key) else {
             return (problems, nil)
         }
         return (problems, DataTarget(key: object.key, name: name, expected: object, runId: run, companionKeys: companions))

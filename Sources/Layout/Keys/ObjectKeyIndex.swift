@@ -50,15 +50,17 @@ public struct ObjectKeyIndex: Sendable {
     /// Companions with no data object beside them.
     public private(set) var orphanCompanions: [String] = []
 
+    /// Where a companion sits: its folder and the data object it belongs to.
+    private struct Place: Hashable {
+        var folder: String
+        var object: ObjectKey
+    }
+
     /// Sorts `keys` (full keys as listed) under `layout`, in any layout Confluent's sink writes (see
     /// `ListedObjectKey`); keys outside the topics dir are ignored. With `rejectedOnly` only `rejected`
     /// is filled: a store with manifests takes its objects from them, and a million entries sorted
     /// into partitions would be held for nothing.
-    public init(keys: [String], layout: StoreLayout, rejectedOnly: Bool = false) {
-        struct Place: Hashable {
-            var folder: String
-            var object: ObjectKey
-        }
+    public init(keys: some Sequence<String>, layout: StoreLayout, rejectedOnly: Bool = false) {
         var data: [TopicPartition: [Entry]] = [:]
         var companions: [Place: [String]] = [:]
         // One copy of each topic name, shared by its entries.

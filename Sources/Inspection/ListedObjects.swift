@@ -1,0 +1,177 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The keys and sizes of a store's listing, held compactly: every key's bytes in large shared
+/// blocks, and an open-addressing table of small entries. A `[String: Int64]` of a million keys took
+/// about 160 bytes a key (a heap string each, a dictionary sized for growth, SipHash on every look-up);
+/// this takes about 100 and hashes eight bytes at a time. Each entry also carries a mark (named by
+/// a manifest), so that orphans are found without a second set of keys.
+public struct ListedObjects: Sendable {
+    private struct Entry {
+        var size: Int64
+        var block: UInt32
+        var offset: UInt32
+        var hash: UInt32
+        /// The key's length in bytes; the top bit marks a key a manifest named.
+        var lengthAndMark: UInt32
+
+        var length: Int { Int(lengthAndMark & ~Self.mark) }
+        var named: Bool { lengthAndMark & Self.mark != 0 }
+        static let mark: UInt32 = 1 << 31
+    }
+
+    /// Bytes per block of keys; a block is never grown past its first capacity, so its bytes never move.
+    private static let blockSize = 1 << 20
+    private var blocks: [[UInt8]] = []
+    private var entries: [Entry] = []
+    /// Entry index + 1 of each slot (0: empty); a power of two in size, at most half full.
+    private var slots: [UInt32] = []
+    /// The ETag of each entry, when kept (`keepETags`); else empty.
+    private var etags: [String] = []
+    private let keepETags: Bool
+
+    public init(keepETags: Bool = false) {
+        self.keepETags = keepETags
+    }
+
+    public var count: Int { entries.count }
+    public var isEmpty: Bool { entries.isEmpty }
+
+    /// Adds a listed key; false (and nothing changed) when it is listed already.
+    @discardableResult
+    public mutating func insert(_ key: String, size: Int64, etag: String? = nil) -> Bool {
+        Self.withBytes(of: key) { bytes in
+            let hash = Self.hash(bytes)
+            if find(bytes, hash: hash) != nil { return false }
+            if (entries.count + 1) * 2 > slots.count { grow() }
+            let (block, offset) = store(bytes)
+            entries.append(Entry(size: size, block: block, offset: offset, hash: hash, lengthAndMark: UInt32(bytes.count)))
+            if keepETags { etags.append(etag ?? "") }
+            place(entries.count - 1, hash: hash)
+            return true
+        }
+    }
+
+    /// The listed size of `key`, or nil when it is not listed.
+    public func size(of key: String) -> Int64? {
+        Self.withBytes(of: key) { bytes in find(bytes, hash: Self.hash(bytes)).map { entries[$0].size } }
+    }
+
+    public func contains(_ key: String) -> Bool { size(of: key) != nil }
+
+    /// Where `key` sits in listing order, or nil when it is not listed.
+    func index(of key: String) -> Int? {
+        Self.withBytes(of: key) { bytes in find(bytes, hash: Self.hash(bytes)) }
+    }
+
+    /// The listed ETag of `key`, when ETags were kept.
+    public func etag(of key: String) -> String? {
+        guard keepETags else { return nil }
+        return Self.withBytes(of: key) { bytes in find(bytes, hash: Self.hash(bytes)).map { etags[$0] } }
+    }
+
+    /// How `key` stands when a manifest names it: listed and named for the first time (now marked),
+    /// named before, or not listed.
+    mutating func markNamed(_ key: String) -> ManifestFigures.Naming {
+        Self.withBytes(of: key) { bytes in
+            guard let found = find(bytes, hash: Self.hash(bytes)) else { return .unlisted }
+            if entries[found].named { return .again }
+            entries[found].lengthAndMark |= Entry.mark
+            return .first
+        }
+    }
+
+    /// Every listed key, in listing order, each made when it is reached.
+    public var keys: LazyMapSequence<Range<Int>, String> { entries.indices.lazy.map(key(at:)) }
+
+    /// Listed keys no manifest named, in listing order.
+    public func unnamedKeys() -> [String] {
+        entries.indices.filter { !entries[$0].named }.map(key(at:))
+    }
+
+    /// The key at `index` in listing order.
+    func key(at index: Int) -> String {
+        let entry = entries[index]
+        return blocks[Int(entry.block)].withUnsafeBufferPointer { block in
+            String(decoding: UnsafeBufferPointer(rebasing: block[Int(entry.offset)..<Int(entry.offset) + entry.length]), as: UTF8.self)
+        }
+    }
+
+    private func find(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt32) -> Int? {
+        guard !slots.isEmpty else { return nil }
+        let mask = slots.count - 1
+        var slot = Int(hash) & mask
+        while slots[slot] != 0 {
+            let index = Int(slots[slot] - 1)
+            let entry = entries[index]
+            if entry.hash == hash && entry.length == bytes.count && equal(entry, bytes) { return index }
+            slot = (slot + 1) & mask
+        }
+        return nil
+    }
+
+    private func equal(_ entry: Entry, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let wanted = bytes.baseAddress, !bytes.isEmpty else { return true }
+        return blocks[Int(entry.block)].withUnsafeBufferPointer { block in
+            memcmp(block.baseAddress! + Int(entry.offset), wanted, bytes.count) == 0
+        }
+    }
+
+    private mutating func place(_ index: Int, hash: UInt32) {
+        let mask = slots.count - 1
+        var slot = Int(hash) & mask
+        while slots[slot] != 0 { slot = (slot + 1) & mask }
+        slots[slot] = UInt32(index + 1)
+    }
+
+    private mutating func grow() {
+        slots = [UInt32](repeating: 0, count: max(1024, slots.count * 2))
+        for index in entries.indices { place(index, hash: entries[index].hash) }
+    }
+
+    private mutating func store(_ bytes: UnsafeBufferPointer<UInt8>) -> (block: UInt32, offset: UInt32) {
+        if blocks.isEmpty || blocks[blocks.count - 1].capacity - blocks[blocks.count - 1].count < bytes.count {
+            var block: [UInt8] = []
+            block.reserveCapacity(max(Self.blockSize, bytes.count))
+            blocks.append(block)
+        }
+        let last = blocks.count - 1
+        let offset = blocks[last].count
+        blocks[last].append(contentsOf: bytes)
+        return (UInt32(last), UInt32(offset))
+    }
+
+    private static func withBytes<Result>(of key: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        if let result = key.utf8.withContiguousStorageIfAvailable(body) { return result }
+        return Array(key.utf8).withUnsafeBufferPointer(body)
+    }
+
+    /// A multiply-and-fold hash, eight bytes at a time: keys come from the store, not an adversary
+    /// that gains from collisions, and a look-up per listed key must stay cheap.
+    private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
+        var index = 0
+        let raw = UnsafeRawBufferPointer(bytes)
+        while index + 8 <= bytes.count {
+            h = mix(h ^ raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            index += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while index < bytes.count {
+            tail |= UInt64(bytes[index]) << shift
+            shift += 8
+            index += 1
+        }
+        h = mix(h ^ tail)
+        return UInt32(truncatingIfNeeded: h ^ (h >> 32))
+    }
+
+    private static func mix(_ value: UInt64) -> UInt64 {
+        let product = value.multipliedFullWidth(by: 0xBF58_476D_1CE4_E5B9)
+        return product.high ^ product.low
+    }
+}

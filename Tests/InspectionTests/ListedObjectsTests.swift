@@ -1,0 +1,45 @@
+import Testing
+
+@testable import Inspection
+
+@Suite struct ListedObjectsTests {
+    /// Enough keys to grow the table many times and fill several blocks of key bytes.
+    @Test func findsEveryKeyAfterGrowingAndNoOther() {
+        var listed = ListedObjects()
+        let keys = (0..<60_000).map { "topics/orders/partition=\($0 % 97)/orders+\($0 % 97)+\(String(format: "%010d", $0)).ktape.json" }
+        var refused = 0
+        for (index, key) in keys.enumerated() where !listed.insert(key, size: Int64(index)) { refused += 1 }
+        #expect(refused == 0)
+        #expect(listed.count == keys.count)
+        var wrong = 0
+        for (index, key) in keys.enumerated() where listed.size(of: key) != Int64(index) { wrong += 1 }
+        #expect(wrong == 0)
+        #expect(listed.size(of: "topics/orders/partition=0/orders+0+0000060000.ktape.json") == nil)
+        #expect(listed.size(of: keys[5] + "x") == nil)
+        #expect(listed.size(of: String(keys[5].dropLast())) == nil)
+    }
+
+    /// A key listed twice keeps its first size and ETag: listings are read once per key.
+    @Test func aRepeatedKeyKeepsItsFirstEntry() {
+        var listed = ListedObjects(keepETags: true)
+        let first = listed.insert("a", size: 1, etag: "\"e1\"")
+        let second = listed.insert("a", size: 2, etag: "\"e2\"")
+        #expect(first && !second)
+        #expect(listed.count == 1)
+        #expect(listed.size(of: "a") == 1)
+        #expect(listed.etag(of: "a") == "\"e1\"")
+        #expect(ListedObjects().etag(of: "a") == nil)
+    }
+
+    /// Marking tells a first naming from a repeat and from an unlisted key, and leaves sizes alone.
+    @Test func marksNamedKeysAndReturnsTheRestInListingOrder() {
+        var listed = ListedObjects()
+        for (index, key) in ["k3", "k1", "", "k2", "ключ/é"].enumerated() { listed.insert(key, size: Int64(index)) }
+        let namings = [listed.markNamed("k1"), listed.markNamed("k1"), listed.markNamed("k9"), listed.markNamed("ключ/é")]
+        #expect(namings == [.first, .again, .unlisted, .first])
+        #expect(listed.unnamedKeys() == ["k3", "", "k2"])
+        #expect(listed.size(of: "k1") == 1)
+        #expect(listed.size(of: "ключ/é") == 4)
+        #expect(listed.size(of: "") == 2)
+    }
+}
