@@ -10,31 +10,48 @@ public struct LineSplitter {
 
     public init() {}
 
+    /// Bytes of a line begun in an earlier chunk, waiting for its end.
+    public var carried: Int { carry.count }
+
     /// Calls `body` with each line completed by `chunk`, without its `\n`. The view is valid only during the call.
     public mutating func feed(
         _ chunk: UnsafeRawBufferPointer,
         _ body: (UnsafeRawBufferPointer) throws -> Void
     ) rethrows {
-        guard let base = chunk.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        _ = try feed(chunk, budget: .max, body)
+    }
+
+    /// `feed` that stops after the line that brings the bytes handed out in this call to `budget` or
+    /// more; returns how much of `chunk` it used (all of it, or up to just past that line's `\n`), so
+    /// that the rest can be fed later.
+    public mutating func feed(
+        _ chunk: UnsafeRawBufferPointer, budget: Int,
+        _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) rethrows -> Int {
+        guard let base = chunk.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return 0 }
         let count = chunk.count
         var start = 0
-        while start < count {
+        var handedOut = 0
+        while start < count && handedOut < budget {
             guard let newline = Self.firstNewline(base + start, count - start) else {
                 carry.append(contentsOf: UnsafeBufferPointer(start: base + start, count: count - start))
-                return
+                return count
             }
             let end = start + newline
             if carry.isEmpty {
                 linesEmitted += 1
+                handedOut += end - start
                 try body(UnsafeRawBufferPointer(start: base + start, count: end - start))
             } else {
                 carry.append(contentsOf: UnsafeBufferPointer(start: base + start, count: end - start))
                 linesEmitted += 1
+                handedOut += carry.count
                 defer { carry.removeAll(keepingCapacity: carry.capacity <= 1 << 20) }
                 try carry.withUnsafeBytes { try body($0) }
             }
             start = end + 1
         }
+        return start
     }
 
     /// `feed` that returns the completed lines as arrays (convenient, but copies each line).

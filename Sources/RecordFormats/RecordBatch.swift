@@ -122,6 +122,13 @@ public struct RecordBatch: Sendable {
         headers.removeSubrange(mark.headers...)
     }
 
+    /// Makes room for `count` bytes in all, no more: for the lines of one chunk, whose decoded fields
+    /// are never longer than their text, so that a reused batch's buffer stays about a chunk's size
+    /// instead of doubling past it.
+    public mutating func reserveAtMost(_ count: Int) {
+        if bytes.capacity < count { bytes.reserveCapacity(count) }
+    }
+
     /// Makes room for `count` more bytes, doubling at least, so appends never copy twice.
     mutating func reserve(_ count: Int) {
         let needed = bytes.count + count

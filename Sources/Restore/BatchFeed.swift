@@ -37,7 +37,7 @@ final class BatchFeed: @unchecked Sendable {
     private var upcoming: Task<Item?, Never>?
     private var stopped = false
     /// Batches already produced, whose buffers the next ones decode into: a batch's buffer is about
-    /// a chunk's size, and a fresh one per chunk is a fresh mapping the kernel zero-fills.
+    /// `batchSize`, and a fresh one per batch is a fresh mapping the kernel zero-fills.
     private let sparesLock = NSLock()
     /// Batches return in bursts (a response confirms several): enough are kept to decode the next ones.
     private static let maxSpares = 4

@@ -22,6 +22,11 @@ final class ObjectLineReader {
     /// much, so a highly repetitive one (deflate reaches 1032:1) never sits in memory whole.
     static let plainStep = 4 << 20
     private var ended = false
+    /// The plain chunk `forEachLineOfNextPiece` is splitting, and how much of it it has.
+    private var plain: [UInt8] = []
+    private var plainUsed = 0
+    /// Room reserved for the line that takes a piece past its budget.
+    private static let lineAllowance = 64 << 10
     /// Lines handed out so far; the next line's number is `linesRead + 1`.
     private(set) var linesRead = 0
 
@@ -86,12 +91,25 @@ final class ObjectLineReader {
         return out
     }
 
-    /// Hands the lines of the next chunk to `body` as views into the chunk (valid during the call,
-    /// nothing copied); false at the end of the object. Not to be mixed with `take`.
-    func forEachLineOfNextChunk(_ body: (UnsafeRawBufferPointer) -> Void) async throws -> Bool {
-        guard let plain = try await nextPlainChunk() else { return false }
+    /// Hands the next lines to `body` as views into their chunk (valid during the call, nothing
+    /// copied): those of the rest of the current chunk, up to about `budget` bytes, after telling
+    /// `sizing` how many bytes they hold at most; false at the end of the object. A chunk is fetched
+    /// in one ranged GET but lent to the producer in pieces, so that a batch held until its last
+    /// record is delivered is small. Not to be mixed with `take`.
+    func forEachLineOfNextPiece(
+        budget: Int, sizing: (Int) -> Void = { _ in }, _ body: (UnsafeRawBufferPointer) -> Void
+    ) async throws -> Bool {
+        if plainUsed == plain.count {
+            guard let next = try await nextPlainChunk() else {
+                plain = []
+                return false
+            }
+            plain = next
+            plainUsed = 0
+        }
+        sizing(min(plain.count - plainUsed + splitter.carried, budget + Self.lineAllowance))
         let before = splitter.linesEmitted
-        plain.withUnsafeBytes { splitter.feed($0, body) }
+        plainUsed += plain[plainUsed...].withUnsafeBytes { splitter.feed($0, budget: budget, body) }
         linesRead += splitter.linesEmitted - before
         return true
     }

@@ -22,6 +22,7 @@ final class ObjectRecordReader: @unchecked Sendable {
     private let keys: ObjectLineReader?
     private let headers: ObjectLineReader?
     private let keyStyle: ConfluentKeyStyle
+    private let batchSize: Int
     private var json = ConfluentJSONCodec()
     private var companionCodec = ConfluentCompanionCodec()
     private var linesDecoded = 0
@@ -30,13 +31,14 @@ final class ObjectRecordReader: @unchecked Sendable {
 
     private init(
         object: SourceObject, values: ObjectLineReader, keys: ObjectLineReader?, headers: ObjectLineReader?,
-        keyStyle: ConfluentKeyStyle
+        keyStyle: ConfluentKeyStyle, batchSize: Int
     ) {
         self.object = object
         self.values = values
         self.keys = keys
         self.headers = headers
         self.keyStyle = keyStyle
+        self.batchSize = batchSize
     }
 
     static func open(_ object: SourceObject, store: any ObjectStore, options: RestoreOptions) async throws -> ObjectRecordReader {
@@ -55,7 +57,7 @@ final class ObjectRecordReader: @unchecked Sendable {
             object: object, values: values,
             keys: isEnvelope ? nil : try await reader(object.keysCompanion),
             headers: isEnvelope ? nil : try await reader(object.headersCompanion),
-            keyStyle: options.keyStyle)
+            keyStyle: options.keyStyle, batchSize: options.batchSize)
     }
 
     /// Fills `batch` (emptied first, its buffers kept) with the next batch; false at the end of the object.
@@ -100,7 +102,7 @@ final class ObjectRecordReader: @unchecked Sendable {
             batch.damage = damage
         }
         batch.records = RecordBatch()
-        let more = try await values.forEachLineOfNextChunk { line in
+        let more = try await values.forEachLineOfNextPiece(budget: batchSize, sizing: { records.reserveAtMost($0) }) { line in
             guard damage == nil else { return }
             do {
                 try decode(line, key: nil, headers: nil, lineNumber: linesDecoded + 1, into: &records)

@@ -43,6 +43,9 @@ public struct RestoreOptions: Sendable {
     public var keyStyle: ConfluentKeyStyle = .string
     /// Bytes fetched per ranged GET while streaming an object.
     public var chunkSize = 4 * 1024 * 1024
+    /// Bytes of records (about) decoded into one batch: a batch is lent to the producer until its
+    /// last record is delivered, so smaller batches hold less while the queue drains.
+    public var batchSize = 1024 * 1024
     /// Resume state is written at most this often while producing (and always at the end).
     public var stateInterval: TimeInterval = 2
     /// How long to wait for APIs some brokers never answer (DescribeConfigs, ListGroups, e.g. on

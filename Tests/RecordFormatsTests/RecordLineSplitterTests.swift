@@ -57,4 +57,39 @@ import Testing
             #expect(starts == [bytes.baseAddress, bytes.baseAddress.map { $0 + 3 }])
         }
     }
+
+    /// Restore lends a chunk to the producer in pieces: feeding each chunk by budget, resuming where
+    /// the last piece stopped, yields the same lines, and each piece stops just past the line that
+    /// reaches its budget.
+    @Test(arguments: [(5, 1), (64, 10), (64, 200), (4096, 1 << 20)])
+    func piecesByBudgetYieldTheSameLines(chunk: Int, budget: Int) {
+        var random = RecordRandom(state: UInt64(chunk * 31 + budget))
+        var expected: [[UInt8]] = []
+        var stream: [UInt8] = []
+        for _ in 0..<300 {
+            let line = (0..<random.below(50)).map { _ in UInt8(truncatingIfNeeded: random.next()) }.filter { $0 != 0x0A }
+            expected.append(line)
+            stream += line + [0x0A]
+        }
+        var splitter = LineSplitter()
+        var lines: [[UInt8]] = []
+        var overBudget = 0
+        var i = 0
+        while i < stream.count {
+            let piece = Array(stream[i..<min(i + chunk, stream.count)])
+            var used = 0
+            while used < piece.count {
+                var pieceLines: [[UInt8]] = []
+                used += piece[used...].withUnsafeBytes { splitter.feed($0, budget: budget) { pieceLines.append(Array($0)) } }
+                // Every line but the last of a piece leaves it under budget.
+                if pieceLines.dropLast().reduce(0, { $0 + $1.count }) >= budget { overBudget += 1 }
+                lines += pieceLines
+            }
+            #expect(used == piece.count)
+            i += chunk
+        }
+        #expect(lines == expected)
+        #expect(overBudget == 0)
+        #expect(splitter.finish() == nil)
+    }
 }

@@ -63,7 +63,6 @@ import RecordFormats
         #expect(differences(expected: records, got: got) == [])
     }
 
-    /// A finished restore run again adds nothing, and says so.
     /// The producer reads each decoded batch in place until its records are reported, and the batch
     /// is then decoded into again: with chunks of a few lines, hundreds of batches go round while
     /// earlier ones are still in flight, and every record must still arrive as it was stored.
@@ -85,6 +84,29 @@ import RecordFormats
         }
     }
 
+    /// A chunk is fetched whole but lent to the producer in pieces of about `batchSize` bytes, the
+    /// rest of the chunk kept for the next piece: with pieces of a record or two, every record must
+    /// still arrive as stored, from plain and gzip objects.
+    @Test(arguments: [false, true])
+    func chunksLentInPiecesKeepEveryRecordIntact(gzip: Bool) async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let fixture = StoreFixture()
+        var records: [Int32: [RecordFormats.KafkaRecord]] = [:]
+        for p: Int32 in 0..<2 { records[p] = awkwardRecords(count: 300, partition: p) }
+        try await fixture.writeRun(["pieces": records], partitionCounts: ["pieces": 2], perObject: 150, gzip: gzip)
+        try cluster.createTopic("pieces-copy", partitions: 2)
+        var options = mockOptions(cluster)
+        options.rename = try RegexRouter(regex: "pieces", replacement: "pieces-copy")
+        options.batchSize = 200
+        let result = try await restore(fixture, options)
+        #expect(result.summary.producedRecords == 600)
+        let got = try readTarget(cluster.config, topic: "pieces-copy", partitions: 2)
+        for p: Int32 in 0..<2 {
+            #expect(differences(expected: records[p] ?? [], got: got[p] ?? []) == [], "partition \(p)")
+        }
+    }
+
+    /// A finished restore run again adds nothing, and says so.
     @Test func rerunOfFinishedRestoreAddsNothing() async throws {
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture()
