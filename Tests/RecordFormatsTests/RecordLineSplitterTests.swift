@@ -15,16 +15,22 @@ import Testing
         return (lines, splitter.finish())
     }
 
-    @Test(arguments: [1, 2, 3, 7, 64, 1 << 20])
-    func linesSurviveAnyChunking(chunk: Int) {
-        var random = RecordRandom(state: UInt64(chunk))
-        var expected: [[UInt8]] = []
+    /// 300 random lines (no `\n` inside, some empty) and the stream they make.
+    func randomLines(seed: UInt64) -> (lines: [[UInt8]], stream: [UInt8]) {
+        var random = RecordRandom(state: seed)
+        var lines: [[UInt8]] = []
         var stream: [UInt8] = []
         for _ in 0..<300 {
             let line = (0..<random.below(50)).map { _ in UInt8(truncatingIfNeeded: random.next()) }.filter { $0 != 0x0A }
-            expected.append(line)
+            lines.append(line)
             stream += line + [0x0A]
         }
+        return (lines, stream)
+    }
+
+    @Test(arguments: [1, 2, 3, 7, 64, 1 << 20])
+    func linesSurviveAnyChunking(chunk: Int) {
+        let (expected, stream) = randomLines(seed: UInt64(chunk))
         let (lines, rest) = split(stream, chunk: chunk)
         #expect(lines == expected)
         #expect(rest == nil)
@@ -63,14 +69,7 @@ import Testing
     /// reaches its budget.
     @Test(arguments: [(5, 1), (64, 10), (64, 200), (4096, 1 << 20)])
     func piecesByBudgetYieldTheSameLines(chunk: Int, budget: Int) {
-        var random = RecordRandom(state: UInt64(chunk * 31 + budget))
-        var expected: [[UInt8]] = []
-        var stream: [UInt8] = []
-        for _ in 0..<300 {
-            let line = (0..<random.below(50)).map { _ in UInt8(truncatingIfNeeded: random.next()) }.filter { $0 != 0x0A }
-            expected.append(line)
-            stream += line + [0x0A]
-        }
+        let (expected, stream) = randomLines(seed: UInt64(chunk * 31 + budget))
         var splitter = LineSplitter()
         var lines: [[UInt8]] = []
         var overBudget = 0

@@ -64,43 +64,25 @@ import RecordFormats
     }
 
     /// The producer reads each decoded batch in place until its records are reported, and the batch
-    /// is then decoded into again: with chunks of a few lines, hundreds of batches go round while
-    /// earlier ones are still in flight, and every record must still arrive as it was stored.
-    @Test func batchesReusedAfterTheirReportsKeepEveryRecordIntact() async throws {
+    /// is then decoded into again: with chunks of a few lines (700 bytes), or chunks lent in pieces
+    /// of a record or two (200 bytes; the rest of the chunk kept for the next piece), hundreds of
+    /// batches go round while earlier ones are still in flight, and every record must still arrive
+    /// as it was stored, from plain and gzip objects.
+    @Test(arguments: [(700, 1 << 20, false), (4 << 20, 200, false), (4 << 20, 200, true)])
+    func batchesReusedAfterTheirReportsKeepEveryRecordIntact(chunkSize: Int, batchSize: Int, gzip: Bool) async throws {
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture()
         var records: [Int32: [RecordFormats.KafkaRecord]] = [:]
         for p: Int32 in 0..<2 { records[p] = awkwardRecords(count: 400, partition: p) }
-        try await fixture.writeRun(["churn": records], partitionCounts: ["churn": 2], perObject: 200)
+        try await fixture.writeRun(["churn": records], partitionCounts: ["churn": 2], perObject: 200, gzip: gzip)
         try cluster.createTopic("churn-copy", partitions: 2)
         var options = mockOptions(cluster)
         options.rename = try RegexRouter(regex: "churn", replacement: "churn-copy")
-        options.chunkSize = 700
+        options.chunkSize = chunkSize
+        options.batchSize = batchSize
         let result = try await restore(fixture, options)
         #expect(result.summary.producedRecords == 800)
         let got = try readTarget(cluster.config, topic: "churn-copy", partitions: 2)
-        for p: Int32 in 0..<2 {
-            #expect(differences(expected: records[p] ?? [], got: got[p] ?? []) == [], "partition \(p)")
-        }
-    }
-
-    /// A chunk is fetched whole but lent to the producer in pieces of about `batchSize` bytes, the
-    /// rest of the chunk kept for the next piece: with pieces of a record or two, every record must
-    /// still arrive as stored, from plain and gzip objects.
-    @Test(arguments: [false, true])
-    func chunksLentInPiecesKeepEveryRecordIntact(gzip: Bool) async throws {
-        let cluster = try KafkaMockCluster(brokers: 1)
-        let fixture = StoreFixture()
-        var records: [Int32: [RecordFormats.KafkaRecord]] = [:]
-        for p: Int32 in 0..<2 { records[p] = awkwardRecords(count: 300, partition: p) }
-        try await fixture.writeRun(["pieces": records], partitionCounts: ["pieces": 2], perObject: 150, gzip: gzip)
-        try cluster.createTopic("pieces-copy", partitions: 2)
-        var options = mockOptions(cluster)
-        options.rename = try RegexRouter(regex: "pieces", replacement: "pieces-copy")
-        options.batchSize = 200
-        let result = try await restore(fixture, options)
-        #expect(result.summary.producedRecords == 600)
-        let got = try readTarget(cluster.config, topic: "pieces-copy", partitions: 2)
         for p: Int32 in 0..<2 {
             #expect(differences(expected: records[p] ?? [], got: got[p] ?? []) == [], "partition \(p)")
         }
