@@ -7,14 +7,11 @@ import StoreMetadata
 /// One data object to restore, with what the store says about it.
 struct SourceObject: Sendable {
     var name: ObjectKey
-    /// Where `key` comes from: derived from `name` when it is the canonical key of ktape's layout,
-    /// so that a million keys (about 100 bytes each) are not held; else kept.
-    private let keySource: KeySource
-    /// Where a listed object of another partitioner's layout sits; nil in ktape's own layout, whose
-    /// folder and file name follow from `name` (not kept: a million objects' worth of Strings).
-    private var place: Place?
-    /// `.keys.json` / `.headers.json` companions beside a `.json` object (rare: one reference).
-    private let companions: Companions?
+    /// Where `key` comes from, where a listed object of another partitioner's layout sits, and its
+    /// companions: one reference, shared by the objects of a catalog whose key is the canonical one
+    /// of ktape's layout and who have no companions (so a million objects carry 8 bytes for all
+    /// three, and no key: about 100 bytes each); an object of its own otherwise.
+    private let extras: Extras
     /// From the manifest; nil for a listed store (then the listing's size is in `listedBytes`).
     var manifest: RecordedObject?
     var listedBytes: Int64
@@ -23,35 +20,38 @@ struct SourceObject: Sendable {
         key: String, listed: ListedObjectKey, keysCompanion: String? = nil, headersCompanion: String? = nil,
         manifest: RecordedObject?, listedBytes: Int64
     ) {
-        self.init(
-            key: key, name: listed.object, derivedBy: nil, keysCompanion: keysCompanion, headersCompanion: headersCompanion,
-            manifest: manifest, listedBytes: listedBytes)
-        if listed != ListedObjectKey(defaultLayout: listed.object) { place = Place(listed) }
+        name = listed.object
+        extras = Extras(
+            key: .stored(key), place: listed == ListedObjectKey(defaultLayout: listed.object) ? nil : listed,
+            keys: keysCompanion, headers: headersCompanion)
+        self.manifest = manifest
+        self.listedBytes = listedBytes
     }
 
     /// An object in ktape's own layout (as manifests name them). With `derivedBy` (shared by the
     /// objects of a catalog) the key is not kept when that layout gives `name` exactly this key.
     init(
-        key: String, name: ObjectKey, derivedBy: KeySource?, keysCompanion: String? = nil, headersCompanion: String? = nil,
+        key: String, name: ObjectKey, derivedBy: Extras?, keysCompanion: String? = nil, headersCompanion: String? = nil,
         manifest: RecordedObject?, listedBytes: Int64
     ) {
-        if let derivedBy, case .derived(let layout) = derivedBy.kind, layout.key(for: name) == key {
-            keySource = derivedBy
+        if let derivedBy, keysCompanion == nil, headersCompanion == nil, case .derived(let layout) = derivedBy.key,
+            layout.key(for: name) == key
+        {
+            extras = derivedBy
         } else {
-            keySource = KeySource(.stored(key))
+            extras = Extras(key: .stored(key), place: nil, keys: keysCompanion, headers: headersCompanion)
         }
         self.name = name
-        companions = keysCompanion == nil && headersCompanion == nil ? nil : Companions(keys: keysCompanion, headers: headersCompanion)
         self.manifest = manifest
         self.listedBytes = listedBytes
     }
 
     /// The file name as stored (what `topic.regex.list` matches) and the partitioner's folders above it.
-    var fileName: String { place?.listed.fileName ?? name.fileName }
-    var folder: String { (place?.listed ?? ListedObjectKey(defaultLayout: name)).folder }
+    var fileName: String { extras.place?.fileName ?? name.fileName }
+    var folder: String { (extras.place ?? ListedObjectKey(defaultLayout: name)).folder }
 
     var key: String {
-        switch keySource.kind {
+        switch extras.key {
         case .derived(let layout): layout.key(for: name)
         case .stored(let key): key
         }
@@ -59,37 +59,37 @@ struct SourceObject: Sendable {
 
     /// True when `key` is derived from `name` (then `name` finds the object in a listing).
     var hasDerivedKey: Bool {
-        if case .derived = keySource.kind { return true }
+        if case .derived = extras.key { return true }
         return false
     }
 
-    /// One shared reference per catalog for derived keys; one per object for a kept key.
-    final class KeySource: Sendable {
-        enum Kind {
+    /// What few objects have beside their name; see `extras`.
+    final class Extras: Sendable {
+        enum Key {
             case derived(StoreLayout)
             case stored(String)
         }
-        let kind: Kind
-        init(_ kind: Kind) { self.kind = kind }
-    }
-
-    var keysCompanion: String? { companions?.keys }
-    var headersCompanion: String? { companions?.headers }
-
-    /// A reference, so that the million objects in ktape's own layout carry 8 bytes for it, not 80.
-    private final class Place: Sendable {
-        let listed: ListedObjectKey
-        init(_ listed: ListedObjectKey) { self.listed = listed }
-    }
-
-    private final class Companions: Sendable {
+        let key: Key
+        /// Where a listed object of another partitioner's layout sits; nil in ktape's own layout,
+        /// whose folder and file name follow from the name.
+        let place: ListedObjectKey?
+        /// `.keys.json` / `.headers.json` companions beside a `.json` object.
         let keys: String?
         let headers: String?
-        init(keys: String?, headers: String?) {
+
+        init(key: Key, place: ListedObjectKey? = nil, keys: String? = nil, headers: String? = nil) {
+            self.key = key
+            self.place = place
             self.keys = keys
             self.headers = headers
         }
+
+        /// The extras a catalog's objects share: keys derived through `layout`, nothing else.
+        static func derived(_ layout: StoreLayout) -> Extras { Extras(key: .derived(layout)) }
     }
+
+    var keysCompanion: String? { extras.keys }
+    var headersCompanion: String? { extras.headers }
 
     /// The manifest's size where there is one (`listedBytes` holds it too).
     var bytes: Int64 { listedBytes }
@@ -155,7 +155,7 @@ struct CatalogRun: Sendable {
         self.manifest = manifest
         self.manifest.objects = []
         objects.reserveCapacity(manifest.objects.count)
-        let derived = SourceObject.KeySource(.derived(layout))
+        let derived = SourceObject.Extras.derived(layout)
         for object in manifest.objects {
             do {
                 let name = try layout.objectKey(parsing: object.key)
@@ -276,16 +276,8 @@ struct CatalogBuilder {
     private var partitions: [TopicPartition: [SourceObject]] = [:]
     /// The runs added, without their objects and partition records.
     private(set) var runs: [CatalogRun] = []
-    /// The runs' records of each partition, folded in as they arrive, without the topic name and
-    /// fields the continuity check does not read; `arrival` indexes `runs`.
-    private var records: [TopicPartition: [CatalogRecord]] = [:]
-
-    private struct CatalogRecord: CoveredRecord {
-        var arrival: Int32
-        var startOffset: Int64
-        var endOffset: Int64
-        var gaps: [OffsetGap]
-    }
+    /// The runs' records of each partition, folded in as they arrive; their arrival indexes `runs`.
+    private var records = ArrivedRecords()
 
     init(asOf: RunID?) { self.asOf = asOf }
 
@@ -293,10 +285,7 @@ struct CatalogBuilder {
         var run = added
         if asOf.map({ run.manifest.runId <= $0 }) ?? true {
             for object in run.objects { partitions[TopicPartition(object.name.topic, object.name.partition), default: []].append(object) }
-            for p in run.manifest.partitions {
-                records[TopicPartition(p.topic, p.partition), default: []].append(
-                    CatalogRecord(arrival: Int32(runs.count), startOffset: p.startOffset, endOffset: p.endOffset, gaps: p.gaps))
-            }
+            records.add(run.manifest.partitions, arrival: Int32(runs.count))
             run.retentionGaps = run.manifest.retentionGaps
         } else {
             run.unparsed = []
@@ -312,19 +301,14 @@ struct CatalogBuilder {
     mutating func build(pruned: PrunedState) -> SourceCatalog {
         var partitions = self.partitions
         self.partitions = [:]
-        var records = self.records
-        self.records = [:]
+        let records = self.records
+        self.records = ArrivedRecords()
         // Runs in run order, and each partition's records in that order, as the continuity check reads them.
         let arrivals = self.runs.indices.sorted { self.runs[$0].manifest.runId < self.runs[$1].manifest.runId }
-        var runOrder = [Int32](repeating: 0, count: arrivals.count)
-        for (order, arrival) in arrivals.enumerated() { runOrder[arrival] = Int32(order) }
+        var runOrder = [Int](repeating: 0, count: arrivals.count)
+        for (order, arrival) in arrivals.enumerated() { runOrder[arrival] = order }
         var runs = arrivals.map { self.runs[$0] }
         self.runs = []
-        var recordPosition = records.values.startIndex
-        while recordPosition != records.values.endIndex {
-            records.values[recordPosition].sort { runOrder[Int($0.arrival)] < runOrder[Int($1.arrival)] }
-            records.values.formIndex(after: &recordPosition)
-        }
         if let asOf { runs.removeAll { $0.manifest.runId > asOf } }
         let firstOffsets = pruned.firstOffsets
         // In place, through `values`: sorting through `partitions[tp]` while looping over its keys
@@ -358,7 +342,7 @@ struct CatalogBuilder {
         }
         let manifests = runs.map(\.manifest)
         let continuity = PartitionCoverage.problems(
-            partitions: records.keys.sorted(), firstOffsets: firstOffsets, recordsOf: { records[$0] ?? [] },
+            partitions: records.partitions, firstOffsets: firstOffsets, recordsOf: { records.records(of: $0, rank: runOrder) },
             objectsOf: { tp in
                 (partitions[tp] ?? []).compactMap { object in object.manifest.map { CoveredObject(key: object.key, recorded: $0) } }
                     + (unparsed[tp] ?? []).map { CoveredObject(key: $0.key, recorded: $0.recorded) }
