@@ -33,17 +33,16 @@ enum RestoreRun {
         do { opened = try StoreOpening.open(spec.common, creating: false) } catch {
             throw RunFailure.invalidInput("store \(spec.common.store.value): \(error)")
         }
+        // From the start: planning decodes every manifest on several threads, and the free pages
+        // that leaves between the catalog's arrays were most of its peak.
+        HeapTrimmer.start()
         let progress = console.isTerminal && console.format == .text ? RestoreProgressLine() : nil
         let events = RestoreEvents(
             warning: { message in
                 progress?.clear()
                 console.warning(message)
             },
-            progress: { report in
-                // Reported only once records are produced: planning is done.
-                HeapTrimmer.start()
-                progress?.show(report)
-            },
+            progress: { report in progress?.show(report) },
             note: { message in
                 progress?.clear()
                 console.info(message)
