@@ -122,9 +122,9 @@ public struct RecordBatch: Sendable {
         headers.removeSubrange(mark.headers...)
     }
 
-    /// Makes room for `count` bytes in all, no more: for the lines of one chunk, whose decoded fields
-    /// are never longer than their text, so that a reused batch's buffer stays about a chunk's size
-    /// instead of doubling past it.
+    /// Makes room for `count` bytes in all, no more: for the lines of one piece of a chunk, whose
+    /// decoded fields are never longer than their text, so that a reused batch's buffer stays about
+    /// a piece's size instead of doubling past it.
     public mutating func reserveAtMost(_ count: Int) {
         if bytes.capacity < count { bytes.reserveCapacity(count) }
     }

@@ -29,7 +29,8 @@ struct SourceObject: Sendable {
     }
 
     /// An object in ktape's own layout (as manifests name them). With `derivedBy` (shared by the
-    /// objects of a catalog) the key is not kept when that layout gives `name` exactly this key.
+    /// objects of a catalog) the key is not kept when that layout gives `name` exactly this key and
+    /// the object has no companions.
     init(
         key: String, name: ObjectKey, derivedBy: Extras?, keysCompanion: String? = nil, headersCompanion: String? = nil,
         manifest: RecordedObject?, listedBytes: Int64
