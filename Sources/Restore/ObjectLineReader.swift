@@ -109,7 +109,8 @@ final class ObjectLineReader {
         }
         sizing(min(plain.count - plainUsed + splitter.carried, budget + Self.lineAllowance))
         let before = splitter.linesEmitted
-        plainUsed += plain[plainUsed...].withUnsafeBytes { splitter.feed($0, budget: budget, body) }
+        // At least one line a piece whatever the budget, so that every call moves on.
+        plainUsed += plain[plainUsed...].withUnsafeBytes { splitter.feed($0, budget: max(budget, 1), body) }
         linesRead += splitter.linesEmitted - before
         return true
     }
