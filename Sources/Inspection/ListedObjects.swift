@@ -55,33 +55,29 @@ public struct ListedObjects: Sendable {
         }
     }
 
-    /// The listed size of `key`, or nil when it is not listed.
-    public func size(of key: String) -> Int64? {
-        Self.withBytes(of: key) { bytes in find(bytes, hash: Self.hash(bytes)).map { entries[$0].size } }
-    }
-
-    public func contains(_ key: String) -> Bool { size(of: key) != nil }
-
     /// Where `key` sits in listing order, or nil when it is not listed.
     func index(of key: String) -> Int? {
         Self.withBytes(of: key) { bytes in find(bytes, hash: Self.hash(bytes)) }
     }
 
+    /// The listed size of `key`, or nil when it is not listed.
+    public func size(of key: String) -> Int64? { index(of: key).map { entries[$0].size } }
+
+    public func contains(_ key: String) -> Bool { index(of: key) != nil }
+
     /// The listed ETag of `key`, when ETags were kept.
     public func etag(of key: String) -> String? {
         guard keepETags else { return nil }
-        return Self.withBytes(of: key) { bytes in find(bytes, hash: Self.hash(bytes)).map { etags[$0] } }
+        return index(of: key).map { etags[$0] }
     }
 
     /// How `key` stands when a manifest names it: listed and named for the first time (now marked),
     /// named before, or not listed.
     mutating func markNamed(_ key: String) -> ManifestFigures.Naming {
-        Self.withBytes(of: key) { bytes in
-            guard let found = find(bytes, hash: Self.hash(bytes)) else { return .unlisted }
-            if entries[found].named { return .again }
-            entries[found].lengthAndMark |= Entry.mark
-            return .first
-        }
+        guard let found = index(of: key) else { return .unlisted }
+        if entries[found].named { return .again }
+        entries[found].lengthAndMark |= Entry.mark
+        return .first
     }
 
     /// Every listed key, in listing order, each made when it is reached.
