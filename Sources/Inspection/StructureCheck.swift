@@ -15,18 +15,13 @@ struct StructureCheck {
     /// objects, what the continuity check needs of it. Taken then, so that verify of a million
     /// objects never holds every manifest at once.
     struct Arrivals {
-        fileprivate struct Finding {
-            var warning: Bool
-            var subject: String
-            var message: String
-        }
-
         fileprivate struct Examined {
             var key: String
             var runId: RunID
             var previousRunId: RunID?
             var arrival: Int32
-            var findings: [Finding] = []
+            /// In the order found; a warning becomes a problem under `--strict`.
+            var findings: [(warning: Bool, finding: VerifyFinding)] = []
             var missing: [(tp: TopicPartition, object: ManifestObject)] = []
             var targets: [DataTarget] = []
         }
@@ -49,7 +44,10 @@ struct StructureCheck {
                 key: run.key, runId: manifest.runId, previousRunId: manifest.previousRunId,
                 arrival: coverage.add(manifest, listed: listed))
             func problem(_ subject: String, _ message: String) {
-                examined.findings.append(Finding(warning: false, subject: subject, message: message))
+                examined.findings.append((false, VerifyFinding(.structure, subject, message)))
+            }
+            func warning(_ subject: String, _ message: String) {
+                examined.findings.append((true, VerifyFinding(.structure, subject, message)))
             }
             let subject = "run \(manifest.runId)"
             for text in manifest.structuralProblems(prefix: layout.prefix) {
@@ -58,24 +56,24 @@ struct StructureCheck {
             }
             if manifest.store.topicsDir == layout.topicsDir {
                 for object in manifest.objects {
+                    let size = listed.size(of: object.key)
                     let first = pruned.firstOffset(topic: object.topic, partition: object.partition)
                     if object.spanEnd <= first {
-                        if listed.contains(object.key) {
-                            examined.findings.append(
-                                Finding(
-                                    warning: true, subject: object.key,
-                                    message: "was pruned (below offset \(first) of \(object.topic)/\(object.partition)) but is still here: "
-                                        + "a prune stopped before deleting it; run ktape prune again"))
+                        if size != nil {
+                            warning(
+                                object.key,
+                                "was pruned (below offset \(first) of \(object.topic)/\(object.partition)) but is still here: "
+                                    + "a prune stopped before deleting it; run ktape prune again")
                         }
                         continue
                     }
-                    guard listed.contains(object.key) else {
+                    guard let size else {
                         examined.missing.append((TopicPartition(object.topic, object.partition), object))
                         continue
                     }
                     let (found, target) = StructureCheck.presence(
-                        of: object, run: manifest.runId, listed: listed, layout: layout, target: collectTargets)
-                    examined.findings += found.map { Finding(warning: false, subject: $0.subject, message: $0.message) }
+                        of: object, size: size, run: manifest.runId, listed: listed, layout: layout, target: collectTargets)
+                    examined.findings += found.map { (false, $0) }
                     if let target { examined.targets.append(target) }
                 }
             } else {
@@ -139,8 +137,8 @@ struct StructureCheck {
                 let state = unreadableIDs.contains(previous) ? "is unreadable" : "is missing"
                 problem("run \(run.runId)", "names previous run \(previous), whose manifest \(layout.runManifestKey(previous)) \(state)")
             }
-            for finding in run.findings {
-                if finding.warning { warning(finding.subject, finding.message) } else { problem(finding.subject, finding.message) }
+            for (isWarning, finding) in run.findings {
+                if isWarning && !strict { warnings.append(finding) } else { problems.append(finding) }
             }
             for (tp, object) in run.missing { missing[tp, default: []].append((object, run.runId)) }
             targets += run.targets
@@ -162,17 +160,14 @@ struct StructureCheck {
         }
     }
 
-    /// Problems with one named object's presence and size, and the stage 2 target when it is worth reading.
+    /// Problems with a listed object's size (`size`, as listed) and its companions' presence, and
+    /// the stage 2 target when it is worth reading.
     fileprivate static func presence(
-        of object: ManifestObject, run: RunID,
+        of object: ManifestObject, size: Int64, run: RunID,
         listed: ListedObjects, layout: StoreLayout, target: Bool
     ) -> ([VerifyFinding], DataTarget?) {
         var problems: [VerifyFinding] = []
         func problem(_ subject: String, _ message: String) { problems.append(VerifyFinding(.structure, subject, message)) }
-        guard let size = listed.size(of: object.key) else {
-            problem(object.key, "is missing (named by run \(run))")
-            return (problems, nil)
-        }
         if size != object.byteSize {
             problem(object.key, "is \(size) bytes, run \(run) recorded \(object.byteSize)")
         }
