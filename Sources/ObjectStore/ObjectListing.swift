@@ -1,27 +1,19 @@
 /// Every object under a prefix, one page fetched at a time (continuation tokens followed for you).
 public struct ObjectListing: AsyncSequence, Sendable {
     public typealias Element = ObjectSummary
-    let store: any ObjectStore
-    let prefix: String
-    let pageSize: Int
+    /// A fresh source of pages for each iteration.
+    let pages: @Sendable () -> any ListingPages
 
     public struct AsyncIterator: AsyncIteratorProtocol {
-        let store: any ObjectStore
-        let prefix: String
-        let pageSize: Int
+        let pages: any ListingPages
         var buffer: [ObjectSummary] = []
         var index = 0
-        var token: String?
-        var finished = false
 
         public mutating func next() async throws -> ObjectSummary? {
             while index == buffer.count {
-                if finished { return nil }
-                let page = try await store.list(prefix: prefix, delimiter: nil, continuationToken: token, maxKeys: pageSize)
-                buffer = page.objects
+                guard let page = try await pages.nextPage() else { return nil }
+                buffer = page
                 index = 0
-                token = page.nextToken
-                finished = page.nextToken == nil
             }
             defer { index += 1 }
             return buffer[index]
@@ -29,6 +21,36 @@ public struct ObjectListing: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(store: store, prefix: prefix, pageSize: pageSize)
+        AsyncIterator(pages: pages())
+    }
+}
+
+/// Where a listing's pages come from, asked one call after another.
+public protocol ListingPages: AnyObject, Sendable {
+    /// The next page (possibly empty); nil once the listing is over.
+    func nextPage() async throws -> [ObjectSummary]?
+}
+
+/// Pages of `ObjectStore.list`, following its continuation tokens.
+// @unchecked Sendable: asked by one iterator at a time, one call after another.
+final class TokenPages: ListingPages, @unchecked Sendable {
+    private let store: any ObjectStore
+    private let prefix: String
+    private let pageSize: Int
+    private var token: String?
+    private var finished = false
+
+    init(store: any ObjectStore, prefix: String, pageSize: Int) {
+        self.store = store
+        self.prefix = prefix
+        self.pageSize = pageSize
+    }
+
+    func nextPage() async throws -> [ObjectSummary]? {
+        if finished { return nil }
+        let page = try await store.list(prefix: prefix, delimiter: nil, continuationToken: token, maxKeys: pageSize)
+        token = page.nextToken
+        finished = page.nextToken == nil
+        return page.objects
     }
 }

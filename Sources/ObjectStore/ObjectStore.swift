@@ -38,6 +38,9 @@ public protocol ObjectStore: Sendable {
     /// Every object under `prefix` whose key sorts after `startAfter` (S3's `start-after`: the
     /// listing starts there instead of at the prefix's first key).
     func listAll(prefix: String, startAfter: String) async throws -> [ObjectSummary]
+    /// The pages behind `objects(prefix:)`: `list`'s by default; a store that can keep its place
+    /// between pages more cheaply than a continuation token does gives its own.
+    func listingPages(prefix: String, pageSize: Int) -> any ListingPages
     /// Deletes one object; deleting a missing key is not an error (as on S3). With `ifMatch`, deletes
     /// only the version with that ETag and fails with `isConditionFailed` otherwise (object changed or gone).
     func delete(_ key: String, ifMatch: String?) async throws
@@ -82,7 +85,12 @@ extension ObjectStore {
 
     /// Every object under `prefix` as an async sequence, fetching pages as it goes.
     public func objects(prefix: String, pageSize: Int = 1000) -> ObjectListing {
-        ObjectListing(store: self, prefix: prefix, pageSize: pageSize)
+        ObjectListing { self.listingPages(prefix: prefix, pageSize: pageSize) }
+    }
+
+    /// Pages of `list`, following its continuation tokens.
+    public func listingPages(prefix: String, pageSize: Int) -> any ListingPages {
+        TokenPages(store: self, prefix: prefix, pageSize: pageSize)
     }
 
     /// Writes an object that is never replaced (`If-None-Match: *`). An object already there with the

@@ -61,6 +61,57 @@ struct LocalDirectoryListingOrderTests {
         await #expect(throws: StoreError.self) { _ = try await store.get("a") }
     }
 
+    /// `objects(prefix:)` keeps one walk across its pages: every page size and prefix must still give
+    /// exactly the keys, in the order, that a store listing in memory gives.
+    @Test func pagesOfOneWalkGiveWhatAMemoryStoreLists() async throws {
+        let store = try LocalDirectoryStore(root: NSTemporaryDirectory() + "ktape-pages-" + UUID().uuidString)
+        let memory = MemoryStore()
+        var keys: [String] = ["top", "t", "t-", "u/v"]
+        for p in [0, 1, 2, 10, 11] {
+            for offset in [0, 5, 12] { keys.append("topics/t/partition=\(p)/t+\(p)+\(offset).json") }
+        }
+        keys += ["topics/t2/partition=0/a", "topics/t/partition=1/sub/deeper", "topics/t/partition=1-x"]
+        for key in keys {
+            try await store.put(key, body: [1, 2])
+            try await memory.put(key, body: [1, 2])
+        }
+        let prefixes = [
+            "", "t", "topics/", "topics/t", "topics/t/", "topics/t/partition=1", "topics/t/partition=1/", "topics/t/partition=1/t+1+1",
+            "none/"
+        ]
+        for prefix in prefixes {
+            var expected: [ObjectSummary] = []
+            for try await object in memory.objects(prefix: prefix) { expected.append(object) }
+            #expect(!expected.isEmpty || prefix == "none/")
+            for pageSize in [1, 2, 3, 7, 1000] {
+                var listed: [ObjectSummary] = []
+                for try await object in store.objects(prefix: prefix, pageSize: pageSize) { listed.append(object) }
+                #expect(listed.map(\.key) == expected.map(\.key), "prefix \(prefix), pages of \(pageSize)")
+                #expect(listed.allSatisfy { $0.size == 2 })
+            }
+        }
+    }
+
+    /// A listing left after its first page holds directories open; they close with it.
+    @Test func anAbandonedListingClosesItsDirectories() async throws {
+        let root = NSTemporaryDirectory() + "ktape-abandon-" + UUID().uuidString
+        let store = try LocalDirectoryStore(root: root)
+        for p in 0..<4 { try await store.put("a/b/c\(p)/d", body: [1]) }
+        // Descriptors of this process open on the store's directories.
+        func held() throws -> Int {
+            try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").filter { fd in
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + fd))?.hasPrefix(root) == true
+            }.count
+        }
+        #expect(try held() == 0)
+        do {
+            var iterator = store.objects(prefix: "", pageSize: 1).makeAsyncIterator()
+            #expect(try await iterator.next()?.key == "a/b/c0/d")
+            #expect(try held() == 4)
+        }
+        #expect(try held() == 0)
+    }
+
     /// The walk takes each name's type from readdir and stats only the files it lists: what it
     /// lists must still be exactly the regular files, with the size and ETag a head reports.
     @Test func listingsHoldOnlyRegularFilesWithTheirHeads() async throws {

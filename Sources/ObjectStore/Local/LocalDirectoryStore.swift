@@ -181,14 +181,12 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
     public func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int) async throws -> ListPage {
         let root = self.root
         return try await Blocking.run {
-            // Only the directory the prefix names can hold matches.
-            let base = prefix.contains("/") ? String(prefix[..<(prefix.lastIndex(of: "/") ?? prefix.startIndex)]) : ""
             var found: [ObjectSummary] = []
             // Without a delimiter each object is one entry, so one more than a page is enough to know
             // whether another page follows; with one, rolled-up prefixes need the whole walk.
             let enough = delimiter == nil ? max(1, maxKeys) + 1 : Int.max
             let walk = DirectoryWalk(root: root, prefix: prefix, after: continuationToken, reservedPrefix: Self.reservedPrefix)
-            _ = walk.walk(relative: base) { object in
+            _ = walk.walk { object in
                 found.append(object)
                 return found.count < enough
             }
@@ -196,15 +194,19 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
         }
     }
 
+    /// One walk for the whole listing, handed out a page at a time.
+    public func listingPages(prefix: String, pageSize: Int) -> any ListingPages {
+        DirectoryPages(walk: DirectoryWalk(root: root, prefix: prefix, after: nil, reservedPrefix: Self.reservedPrefix), pageSize: pageSize)
+    }
+
     /// One walk from `startAfter` on: a backup lists the runs folder after the index's newest run, and
     /// paging from the start of a folder of ten thousand manifests cost it a tenth of a second.
     public func listAll(prefix: String, startAfter: String) async throws -> [ObjectSummary] {
         let root = self.root
         return try await Blocking.run {
-            let base = prefix.contains("/") ? String(prefix[..<(prefix.lastIndex(of: "/") ?? prefix.startIndex)]) : ""
             var found: [ObjectSummary] = []
             let walk = DirectoryWalk(root: root, prefix: prefix, after: startAfter, reservedPrefix: Self.reservedPrefix)
-            _ = walk.walk(relative: base) { object in
+            _ = walk.walk { object in
                 found.append(object)
                 return true
             }
