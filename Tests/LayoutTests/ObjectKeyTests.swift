@@ -17,6 +17,31 @@ import Testing
         #expect(key.format(prefix: "a//b", topicsDir: "topics") == "a/b/topics/orders/partition=2/orders+2+0000000005.ktape.json.gz")
     }
 
+    /// Keys are spelled byte by byte; they must read as the interpolated text they replaced, for every
+    /// kind, number width and layout, including names no legal topic has (which take the general way).
+    @Test func spelledKeysMatchTheirInterpolatedText() {
+        var rng = SystemRandomNumberGenerator()
+        let topics = ["t", "orders.v2-EU_1", String(repeating: "x", count: 249), "a/b", "/lead", "", "tōpic"]
+        let layouts = [("", "topics"), ("a/b", "topics"), ("/p/", "/t/"), ("", ""), ("p", "")]
+        let numbers: [Int64] = [0, 7, 9_999_999_999, 10_000_000_000, Int64.max, -1]
+        for topic in topics {
+            for kind in ObjectFileKind.all {
+                for (prefix, topicsDir) in layouts {
+                    for offset in numbers + [Int64.random(in: 0...Int64.max, using: &rng)] {
+                        for partition in [0, 3, 12_345, Int32.max, -2] {
+                            let key = ObjectKey(unchecked: topic, partition: partition, startOffset: offset, kind: kind)
+                            let fileName = "\(topic)+\(partition)+\(ObjectKey.paddedOffset(offset)).\(kind.fileExtension)"
+                            let full = KeyParts.join(prefix, topicsDir, topic, "partition=\(partition)") + "/" + fileName
+                            #expect(key.fileName == fileName)
+                            #expect(key.format(prefix: prefix, topicsDir: topicsDir) == full)
+                            #expect(StoreLayout(prefix: prefix, topicsDir: topicsDir).key(for: key) == full)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test func constructorRefusesIllegalValues() {
         #expect(throws: ObjectKeyError.self) { try ObjectKey(topic: "..", partition: 0, startOffset: 0, kind: ObjectFileKind(.values)) }
         #expect(throws: ObjectKeyError.self) { try ObjectKey(topic: "t", partition: -1, startOffset: 0, kind: ObjectFileKind(.values)) }

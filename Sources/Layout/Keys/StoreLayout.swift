@@ -11,9 +11,13 @@ public struct StoreLayout: Hashable, Sendable {
     /// The folder of ktape's metadata, beside the topics dir.
     public static let metadataFolder = "_ktape"
 
+    /// `prefix` and `topicsDir` joined: what every data key starts with.
+    private let topicsRoot: String
+
     public init(prefix: String = "", topicsDir: String = "topics") {
         self.prefix = KeyParts.trimSlashes(prefix)
         self.topicsDir = KeyParts.trimSlashes(topicsDir)
+        topicsRoot = KeyParts.join(self.prefix, self.topicsDir)
     }
 
     // MARK: data
@@ -30,7 +34,7 @@ public struct StoreLayout: Hashable, Sendable {
     }
 
     /// The full key of a data object.
-    public func key(for object: ObjectKey) -> String { object.format(prefix: prefix, topicsDir: topicsDir) }
+    public func key(for object: ObjectKey) -> String { object.spelled(root: topicsRoot) }
 
     /// Parses a full data key of this layout.
     public func objectKey(parsing key: String) throws -> ObjectKey {
