@@ -1,6 +1,6 @@
 import Foundation
-import ObjectStore
 import Testing
+@testable import ObjectStore
 
 struct LocalDirectoryStoreTests {
     func makeStore() throws -> (LocalDirectoryStore, String) {
@@ -89,6 +89,25 @@ struct LocalDirectoryListingOrderTests {
                 #expect(listed.map(\.key) == expected.map(\.key), "prefix \(prefix), pages of \(pageSize)")
                 #expect(listed.allSatisfy { $0.size == 2 })
             }
+        }
+    }
+
+    /// ETags are spelled byte by byte now; stores keep the ones they were given, so the spelling
+    /// must be the interpolated one it replaced, for any size, time and inode.
+    @Test func etagsAreSpelledAsBefore() {
+        let cases: [(Int64, Int64, Int64, UInt64)] = [
+            (0, 0, 0, 0), (1, 1_700_000_000, 5, 12_345), (0xabc, 0x10, 0x0f, 0xffff),
+            (Int64.max, Int64.max, 999_999_999, UInt64.max), (-1, 3, 4, 5)
+        ]
+        for (size, seconds, nanoseconds, inode) in cases {
+            var info = stat()
+            info.st_size = .init(size)
+            info.st_mtim.tv_sec = .init(seconds)
+            info.st_mtim.tv_nsec = .init(nanoseconds)
+            info.st_ino = .init(inode)
+            let expected =
+                "\(String(size, radix: 16))-\(String(seconds, radix: 16))\(String(nanoseconds, radix: 16))-\(String(inode, radix: 16))"
+            #expect(LocalDirectoryStore.etag(of: info) == expected)
         }
     }
 

@@ -281,8 +281,34 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
     private func etag(_ fs: FileSystem, _ path: String) throws -> String { Self.etag(of: try fs.status(path)) }
 
     /// Size and modification time: changes whenever the content is replaced, without reading it.
+    /// `<size>-<mtime seconds><nanoseconds>-<inode>` in lowercase hex, spelled byte by byte: a
+    /// listing makes one per file. The spelling must not change: stores keep ETags they were given.
     static func etag(of info: stat) -> String {
-        "\(String(info.st_size, radix: 16))-\(String(info.st_mtim.tv_sec, radix: 16))\(String(info.st_mtim.tv_nsec, radix: 16))-\(String(info.st_ino, radix: 16))"
+        guard info.st_size >= 0, info.st_mtim.tv_sec >= 0, info.st_mtim.tv_nsec >= 0 else {
+            return
+                "\(String(info.st_size, radix: 16))-\(String(info.st_mtim.tv_sec, radix: 16))\(String(info.st_mtim.tv_nsec, radix: 16))-\(String(info.st_ino, radix: 16))"
+        }
+        return String(unsafeUninitializedCapacity: 4 * 16 + 2) { buffer in
+            var at = 0
+            func hex(_ value: UInt64) {
+                var digits = 1
+                while digits < 16 && value >> (4 * UInt64(digits)) != 0 { digits += 1 }
+                for shift in stride(from: 4 * (digits - 1), through: 0, by: -4) {
+                    let nibble = UInt8(truncatingIfNeeded: value >> UInt64(shift)) & 0xf
+                    buffer[at] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+                    at += 1
+                }
+            }
+            hex(UInt64(info.st_size))
+            buffer[at] = UInt8(ascii: "-")
+            at += 1
+            hex(UInt64(info.st_mtim.tv_sec))
+            hex(UInt64(info.st_mtim.tv_nsec))
+            buffer[at] = UInt8(ascii: "-")
+            at += 1
+            hex(UInt64(info.st_ino))
+            return at
+        }
     }
 
     static func modified(_ info: stat) -> Date {
