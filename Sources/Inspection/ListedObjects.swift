@@ -60,8 +60,16 @@ public struct ListedObjects: Sendable {
         Self.withBytes(of: key) { bytes in find(bytes, hash: Self.hash(bytes)) }
     }
 
-    /// The listed size of `key`, or nil when it is not listed.
+    /// The listed size of `key`, or nil when it is not listed (`unknownSize` when listed without one).
     public func size(of key: String) -> Int64? { index(of: key).map { entries[$0].size } }
+
+    /// The size of a key listed without one (a directory store's keys-only listing).
+    public static let unknownSize: Int64 = -1
+
+    /// Sets the size of a listed key (one listed without its size, learnt since).
+    mutating func setSize(_ size: Int64, of key: String) {
+        if let found = index(of: key) { entries[found].size = size }
+    }
 
     public func contains(_ key: String) -> Bool { index(of: key) != nil }
 

@@ -39,6 +39,16 @@ public struct StoreContents: Sendable {
     public let figures: ManifestFigures
     public static let elsewhereLimit = 1000
 
+    /// Which listed sizes `load` learns.
+    public enum Sizes: Sendable {
+        /// Every listed object's (verify compares them with the manifests').
+        case every
+        /// Those `ls` shows: of orphans, and of every object in a store without manifests. Where the
+        /// store lists keys more cheaply without sizes (a directory store: no `stat` per file), the
+        /// others stay `ListedObjects.unknownSize`.
+        case shown
+    }
+
     /// Lists the topics dir and the runs folder and reads every manifest (`concurrency` at a time).
     /// Each readable manifest is folded into `figures` and shown to `examine` as it arrives (with
     /// the whole listing and the pruned state), then its objects and partition records are let go,
@@ -46,25 +56,31 @@ public struct StoreContents: Sendable {
     /// Throws `InspectionError.store` when the store cannot be listed or a manifest fetched.
     public static func load(
         store: any ObjectStore, layout: StoreLayout, concurrency: Int = 8,
-        keepETags: Bool = false,
+        sizes: Sizes = .every, keepETags: Bool = false,
         examine: (Run, ListedObjects, PrunedState) -> Void = { _, _, _ in }
     ) async throws -> StoreContents {
         // The listing is kept as sizes and keys only, page by page: ETags and times of a million
         // objects would stay in memory beside every manifest (ETags only for a stored-checksum check).
         var listed = ListedObjects(keepETags: keepETags)
         let metadata: [ObjectSummary]
-        do {
-            for try await object in store.objects(prefix: layout.topicsFolder) {
-                listed.insert(object.key, size: object.size, etag: object.etag)
-            }
-            metadata = try await store.listAll(prefix: layout.runsFolder)
-        } catch let error as StoreError {
-            throw InspectionError.store(error)
-        }
         var strays: [String] = []
         var manifestKeys: [String] = []
-        for object in metadata {
-            if layout.runID(fromKey: object.key) != nil { manifestKeys.append(object.key) } else { strays.append(object.key) }
+        do {
+            metadata = try await store.listAll(prefix: layout.runsFolder)
+            for object in metadata {
+                if layout.runID(fromKey: object.key) != nil { manifestKeys.append(object.key) } else { strays.append(object.key) }
+            }
+            if sizes == .shown && !manifestKeys.isEmpty {
+                for try await listing in store.keys(prefix: layout.topicsFolder) {
+                    listed.insert(listing.key, size: listing.size ?? ListedObjects.unknownSize)
+                }
+            } else {
+                for try await object in store.objects(prefix: layout.topicsFolder) {
+                    listed.insert(object.key, size: object.size, etag: object.etag)
+                }
+            }
+        } catch let error as StoreError {
+            throw InspectionError.store(error)
         }
         let index = ObjectKeyIndex(keys: listed.keys, layout: layout, rejectedOnly: !manifestKeys.isEmpty)
         let noData = listed.isEmpty
@@ -116,7 +132,8 @@ public struct StoreContents: Sendable {
                 }
             })
         if let failure { throw InspectionError.store(failure) }
-        let orphans = manifestKeys.isEmpty ? [] : Self.unnamed(in: listed, rejected: index.rejected)
+        var orphans = manifestKeys.isEmpty ? [] : Self.unnamed(in: listed, rejected: index.rejected)
+        if sizes == .shown { orphans = try await Self.learnSizes(of: orphans, in: &listed, store: store, concurrency: concurrency) }
 
         var elsewhere: [ObjectSummary] = []
         if noData && metadata.isEmpty {
@@ -135,6 +152,37 @@ public struct StoreContents: Sendable {
             strayRunKeys: strays.sorted(), pruned: pruned, orphanKeys: orphans, figures: figures)
         contents.elsewhere = elsewhere
         return contents
+    }
+
+    /// Asks the store for the size of each of `keys` listed without one; returns `keys` without those
+    /// gone since the listing.
+    private static func learnSizes(
+        of keys: [String], in listed: inout ListedObjects, store: any ObjectStore, concurrency: Int
+    ) async throws -> [String] {
+        let unknown = keys.filter { listed.size(of: $0) == ListedObjects.unknownSize }
+        guard !unknown.isEmpty else { return keys }
+        var gone = Set<String>()
+        var failure: StoreError?
+        try await forEachConcurrently(
+            unknown, limit: concurrency,
+            { key -> (String, Result<Int64?, StoreError>) in
+                do {
+                    return (key, .success(try await store.head(key).size))
+                } catch let error as StoreError where error.kind == .notFound {
+                    return (key, .success(nil))
+                } catch let error as StoreError {
+                    return (key, .failure(error))
+                }
+            },
+            collect: { key, result in
+                switch result {
+                case .success(let size?): listed.setSize(size, of: key)
+                case .success(nil): gone.insert(key)
+                case .failure(let error): failure = failure ?? error
+                }
+            })
+        if let failure { throw InspectionError.store(failure) }
+        return gone.isEmpty ? keys : keys.filter { !gone.contains($0) }
     }
 
     /// Marks each key `manifest` names in the listing, and returns how each object stood: listed and

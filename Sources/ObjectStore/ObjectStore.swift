@@ -40,7 +40,10 @@ public protocol ObjectStore: Sendable {
     func listAll(prefix: String, startAfter: String) async throws -> [ObjectSummary]
     /// The pages behind `objects(prefix:)`: `list`'s by default; a store that can keep its place
     /// between pages more cheaply than a continuation token does gives its own.
-    func listingPages(prefix: String, pageSize: Int) -> any ListingPages
+    func listingPages(prefix: String, pageSize: Int) -> any ListingPages<ObjectSummary>
+    /// The pages behind `keys(prefix:)`: `listingPages`' keys and sizes by default; a store that would
+    /// pay for each size (a stat per file) leaves sizes out.
+    func keyPages(prefix: String, pageSize: Int) -> any ListingPages<ListedKey>
     /// Deletes one object; deleting a missing key is not an error (as on S3). With `ifMatch`, deletes
     /// only the version with that ETag and fails with `isConditionFailed` otherwise (object changed or gone).
     func delete(_ key: String, ifMatch: String?) async throws
@@ -89,8 +92,18 @@ extension ObjectStore {
     }
 
     /// Pages of `list`, following its continuation tokens.
-    public func listingPages(prefix: String, pageSize: Int) -> any ListingPages {
+    public func listingPages(prefix: String, pageSize: Int) -> any ListingPages<ObjectSummary> {
         TokenPages(store: self, prefix: prefix, pageSize: pageSize)
+    }
+
+    /// Every key under `prefix`, with its size where the store lists sizes at no extra cost: for
+    /// callers that need only the keys, or the sizes of a few.
+    public func keys(prefix: String, pageSize: Int = 1000) -> KeyListing {
+        KeyListing { self.keyPages(prefix: prefix, pageSize: pageSize) }
+    }
+
+    public func keyPages(prefix: String, pageSize: Int) -> any ListingPages<ListedKey> {
+        SizedKeyPages(listingPages(prefix: prefix, pageSize: pageSize))
     }
 
     /// Writes an object that is never replaced (`If-None-Match: *`). An object already there with the

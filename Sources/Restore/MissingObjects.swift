@@ -29,7 +29,7 @@ enum MissingObjects {
         }
         for topic in plan.topics {
             do {
-                for try await listed in store.objects(prefix: layout.topicFolder(topic.sourceTopic)) {
+                for try await listed in store.keys(prefix: layout.topicFolder(topic.sourceTopic)) {
                     if wanted.remove(listed.key) != nil { continue }
                     guard let name = try? layout.objectKey(parsing: listed.key),
                         let place = places[TopicPartition(name.topic, name.partition)]

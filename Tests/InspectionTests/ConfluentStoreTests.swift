@@ -63,7 +63,7 @@ struct ConfluentStoreTests {
 
     @Test func lsDescribesTheListing() async throws {
         let fixture = try confluentBucket()
-        let summary = try StoreSummary(try await StoreContents.load(store: fixture.store, layout: fixture.layout))
+        let summary = try StoreSummary(try await StoreContents.load(store: fixture.store, layout: fixture.layout, sizes: .shown))
         #expect(summary.source == .listing)
         #expect(summary.topics.map(\.name) == ["clicks"])
         let partitions = try #require(summary.topics.first?.partitions)
@@ -131,7 +131,7 @@ struct ConfluentManifestTests {
 /// it says what it found and why, never "nothing is stored here".
 @Suite struct SinkLayoutInspectionTests {
     func summary(_ fixture: InspectionFixture) async throws -> StoreSummary {
-        try StoreSummary(try await StoreContents.load(store: fixture.store, layout: fixture.layout))
+        try StoreSummary(try await StoreContents.load(store: fixture.store, layout: fixture.layout, sizes: .shown))
     }
 
     @Test func timeAndFieldPartitionerBucketsAreListedAndVerified() async throws {

@@ -6,8 +6,9 @@ import Testing
 
 @Suite("ls summary of a ktape store")
 struct LsSummaryTests {
+    /// What `ls` shows: the summary of a load that learns only the sizes it shows.
     func summary(_ fixture: InspectionFixture) async throws -> StoreSummary {
-        try StoreSummary(try await StoreContents.load(store: fixture.store, layout: fixture.layout))
+        try StoreSummary(try await StoreContents.load(store: fixture.store, layout: fixture.layout, sizes: .shown))
     }
 
     @Test func partitionsAndRunsComeFromTheManifests() async throws {
@@ -43,6 +44,36 @@ struct LsSummaryTests {
         let table = summary.tableText()
         #expect(table.contains("objects no manifest names (1"))
         #expect(table.contains(orphan))
+    }
+
+    /// A directory store lists keys without a `stat` for ls: named objects' sizes stay unknown (the
+    /// manifests give them), an orphan's is asked for, and what ls shows is what a full listing gives.
+    @Test func lsStatsOnlyTheOrphansOfADirectoryStore() async throws {
+        let fixture = try await InspectionFixture.standard()
+        let orphan = "topics/orders/partition=1/orders+1+0000000007.ktape.json"
+        try fixture.write(orphan, Array("12345\n".utf8))
+        let shown = try await StoreContents.load(store: fixture.store, layout: fixture.layout, sizes: .shown)
+        #expect(shown.orphanKeys == [orphan])
+        #expect(shown.listed.size(of: orphan) == 6)
+        for object in fixture.manifests.flatMap(\.objects) {
+            #expect(shown.listed.size(of: object.key) == ListedObjects.unknownSize)
+        }
+        let every = try await StoreContents.load(store: fixture.store, layout: fixture.layout)
+        #expect(every.listed.size(of: fixture.manifests[0].objects[0].key) == fixture.manifests[0].objects[0].byteSize)
+        #expect(try StoreSummary(shown) == StoreSummary(every))
+        #expect(try StoreSummary(shown).jsonText() == StoreSummary(every).jsonText())
+    }
+
+    /// An orphan deleted between the listing and the question of its size is no longer there to show.
+    @Test func anOrphanGoneBeforeItsSizeIsAskedIsLeftOut() async throws {
+        let fixture = try await InspectionFixture.standard()
+        let orphan = "topics/orders/partition=1/orders+1+0000000007.ktape.json"
+        try fixture.write(orphan, Array("12345\n".utf8))
+        let store = DeletingOnHeadStore(base: fixture.store)
+        let contents = try await StoreContents.load(store: store, layout: fixture.layout, sizes: .shown)
+        #expect(store.headed == [orphan])
+        #expect(contents.orphanKeys == [])
+        #expect(try StoreSummary(contents).orphans == [])
     }
 
     /// Orphans are found by marking the listing's entries: every size must read as listed afterwards.
@@ -135,4 +166,52 @@ enum StoreSummaryBytes {
         let bytes = fixture.manifests.flatMap(\.objects).reduce(0) { $0 + $1.byteSize }
         return bytes < 1024 ? "\(bytes) B" : String(format: "%.1f KiB", Double(bytes) / 1024)
     }
+}
+
+/// A directory store that deletes each object it is asked the head of, just before answering.
+// @unchecked Sendable: `headed` is under `lock`.
+final class DeletingOnHeadStore: ObjectStore, @unchecked Sendable {
+    let base: LocalDirectoryStore
+    private let lock = NSLock()
+    private var heads: [String] = []
+    var headed: [String] { lock.withLock { heads } }
+    var location: String { base.location }
+
+    init(base: LocalDirectoryStore) { self.base = base }
+
+    func head(_ key: String) async throws -> ObjectInfo {
+        lock.withLock { heads.append(key) }
+        try await base.delete(key)
+        return try await base.head(key)
+    }
+    func keyPages(prefix: String, pageSize: Int) -> any ListingPages<ListedKey> { base.keyPages(prefix: prefix, pageSize: pageSize) }
+    func put(_ key: String, body: [UInt8], options: PutOptions) async throws -> PutResult {
+        try await base.put(key, body: body, options: options)
+    }
+    func createMultipartUpload(_ key: String, options: PutOptions) async throws -> String {
+        try await base.createMultipartUpload(key, options: options)
+    }
+    func uploadPart(_ key: String, uploadId: String, partNumber: Int, body: [UInt8]) async throws -> CompletedPart {
+        try await base.uploadPart(key, uploadId: uploadId, partNumber: partNumber, body: body)
+    }
+    func completeMultipartUpload(_ key: String, uploadId: String, parts: [CompletedPart]) async throws -> PutResult {
+        try await base.completeMultipartUpload(key, uploadId: uploadId, parts: parts)
+    }
+    func abortMultipartUpload(_ key: String, uploadId: String) async throws {
+        try await base.abortMultipartUpload(key, uploadId: uploadId)
+    }
+    func listMultipartUploads(prefix: String) async throws -> [MultipartUploadInfo] {
+        try await base.listMultipartUploads(prefix: prefix)
+    }
+    func get(_ key: String, range: ByteRange?) async throws -> [UInt8] { try await base.get(key, range: range) }
+    func getTagged(_ key: String) async throws -> TaggedObject { try await base.getTagged(key) }
+    func headWithChecksum(_ key: String) async throws -> ObjectInfo { try await base.headWithChecksum(key) }
+    func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int) async throws -> ListPage {
+        try await base.list(prefix: prefix, delimiter: delimiter, continuationToken: continuationToken, maxKeys: maxKeys)
+    }
+    func listAll(prefix: String, startAfter: String) async throws -> [ObjectSummary] {
+        try await base.listAll(prefix: prefix, startAfter: startAfter)
+    }
+    func delete(_ key: String, ifMatch: String?) async throws { try await base.delete(key, ifMatch: ifMatch) }
+    func delete(keys: [String]) async throws { try await base.delete(keys: keys) }
 }

@@ -96,6 +96,24 @@ final class DirectoryCursor: @unchecked Sendable {
 
     /// The next regular file in key order, or nil when the walk is over.
     func next() -> ObjectSummary? {
+        while let file = nextFile() {
+            var info = stat()
+            guard fstatat(file.directory, Self.cString(file.name), &info, AT_SYMLINK_NOFOLLOW) == 0, info.st_mode & S_IFMT == S_IFREG
+            else { continue }
+            return ObjectSummary(
+                key: String(decoding: file.key, as: UTF8.self), size: Int64(info.st_size),
+                etag: LocalDirectoryStore.etag(of: info), lastModified: LocalDirectoryStore.modified(info))
+        }
+        return nil
+    }
+
+    /// The key of the next file `readdir` calls regular, with no `stat`; nil when the walk is over.
+    func nextKey() -> String? {
+        nextFile().map { String(decoding: $0.key, as: UTF8.self) }
+    }
+
+    /// The next file entry in key order, with the directory that holds it.
+    private func nextFile() -> (directory: Int32, name: ArraySlice<UInt8>, key: [UInt8])? {
         while let top = frames.indices.last {
             guard frames[top].next < frames[top].entries.count else {
                 close(frames[top].fd)
@@ -115,12 +133,7 @@ final class DirectoryCursor: @unchecked Sendable {
             } else {
                 guard key.starts(with: walk.prefix) else { continue }
                 if let after = walk.after, !DirectoryWalk.bytesLess(after, key) { continue }
-                var info = stat()
-                guard fstatat(fd, Self.cString(entry.name), &info, AT_SYMLINK_NOFOLLOW) == 0, info.st_mode & S_IFMT == S_IFREG
-                else { continue }
-                return ObjectSummary(
-                    key: String(decoding: key, as: UTF8.self), size: Int64(info.st_size),
-                    etag: LocalDirectoryStore.etag(of: info), lastModified: LocalDirectoryStore.modified(info))
+                return (fd, entry.name, key)
             }
         }
         return nil
@@ -181,25 +194,28 @@ final class DirectoryCursor: @unchecked Sendable {
 
 /// A directory store's listing pages, from one `DirectoryCursor`.
 // @unchecked Sendable: asked by one iterator at a time, one call after another.
-final class DirectoryPages: ListingPages, @unchecked Sendable {
+final class DirectoryPages<Element: Sendable>: ListingPages, @unchecked Sendable {
     private let walk: DirectoryWalk
     private let pageSize: Int
+    private let take: @Sendable (DirectoryCursor) -> Element?
     private var cursor: DirectoryCursor?
     private var finished = false
 
-    init(walk: DirectoryWalk, pageSize: Int) {
+    /// `take` reads one entry from the cursor, nil when it is done.
+    init(walk: DirectoryWalk, pageSize: Int, take: @escaping @Sendable (DirectoryCursor) -> Element?) {
         self.walk = walk
         self.pageSize = max(1, pageSize)
+        self.take = take
     }
 
-    func nextPage() async throws -> [ObjectSummary]? {
+    func nextPage() async throws -> [Element]? {
         if finished { return nil }
         let page = try await Blocking.run { [self] in
             let cursor = self.cursor ?? DirectoryCursor(walk)
             self.cursor = cursor
-            var page: [ObjectSummary] = []
+            var page: [Element] = []
             page.reserveCapacity(pageSize)
-            while page.count < pageSize, let object = cursor.next() { page.append(object) }
+            while page.count < pageSize, let entry = take(cursor) { page.append(entry) }
             return page
         }
         if page.count < pageSize {

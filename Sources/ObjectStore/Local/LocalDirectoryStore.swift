@@ -195,8 +195,19 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
     }
 
     /// One walk for the whole listing, handed out a page at a time.
-    public func listingPages(prefix: String, pageSize: Int) -> any ListingPages {
+    public func listingPages(prefix: String, pageSize: Int) -> any ListingPages<ObjectSummary> {
         DirectoryPages(walk: DirectoryWalk(root: root, prefix: prefix, after: nil, reservedPrefix: Self.reservedPrefix), pageSize: pageSize)
+        {
+            $0.next()
+        }
+    }
+
+    /// The same walk without a `stat` per file: a file's type comes from `readdir`.
+    public func keyPages(prefix: String, pageSize: Int) -> any ListingPages<ListedKey> {
+        DirectoryPages(walk: DirectoryWalk(root: root, prefix: prefix, after: nil, reservedPrefix: Self.reservedPrefix), pageSize: pageSize)
+        {
+            $0.nextKey().map { ListedKey(key: $0, size: nil) }
+        }
     }
 
     /// One walk from `startAfter` on: a backup lists the runs folder after the index's newest run, and
