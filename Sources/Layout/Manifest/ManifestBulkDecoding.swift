@@ -112,6 +112,11 @@ private struct ByteScanner {
             at += 1
         }
         guard at < end else { return nil }
+        if base[at] == UInt8(ascii: "\"") {
+            // No escapes, as in nearly every string ktape writes: straight from the document's bytes.
+            at += 1
+            return String(validating: UnsafeBufferPointer(start: base + start, count: at - 1 - start), as: UTF8.self)
+        }
         var bytes = Array(UnsafeBufferPointer(start: base + start, count: at - start))
         while base[at] == UInt8(ascii: "\\") {
             guard at + 1 < end else { return nil }
