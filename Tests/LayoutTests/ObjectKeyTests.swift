@@ -42,6 +42,15 @@ import Testing
         }
     }
 
+    /// A manifest's relative keys become the store's keys as KeyParts.join makes them.
+    @Test func absoluteKeysJoinThePrefix() {
+        for prefix in ["", "p", "/a/b/", "a//b"] {
+            for relative in ["", "topics/t/partition=0/t+0+0000000000.json", "/lead/", "a//b", "/"] {
+                #expect(StoreLayout(prefix: prefix).absoluteKey(relative) == KeyParts.join(prefix, relative), "\(prefix) + \(relative)")
+            }
+        }
+    }
+
     @Test func constructorRefusesIllegalValues() {
         #expect(throws: ObjectKeyError.self) { try ObjectKey(topic: "..", partition: 0, startOffset: 0, kind: ObjectFileKind(.values)) }
         #expect(throws: ObjectKeyError.self) { try ObjectKey(topic: "t", partition: -1, startOffset: 0, kind: ObjectFileKind(.values)) }

@@ -42,7 +42,13 @@ public struct StoreLayout: Hashable, Sendable {
     }
 
     /// `relative` (a key as manifests hold it, relative to the store root) as a key of this store.
-    public func absoluteKey(_ relative: String) -> String { KeyParts.join(prefix, relative) }
+    public func absoluteKey(_ relative: String) -> String {
+        // KeyParts.join(prefix, relative), without a new string for each of a million manifest keys
+        // when there is no prefix to add.
+        let trimmed = KeyParts.trimSlashes(relative)
+        if prefix.isEmpty || trimmed.isEmpty { return prefix.isEmpty ? trimmed : prefix }
+        return prefix + "/" + trimmed
+    }
 
     /// A key of this store relative to its root, as manifests hold it, so a store copied under another
     /// prefix or into another bucket reads the same; nil for a key outside the prefix.
