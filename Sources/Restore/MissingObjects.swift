@@ -31,13 +31,15 @@ enum MissingObjects {
             do {
                 for try await listed in store.keys(prefix: layout.topicFolder(topic.sourceTopic)) {
                     if wanted.remove(listed.key) != nil { continue }
-                    guard let name = try? layout.objectKey(parsing: listed.key),
+                    // A key spelled as the layout spells its name is an object's derived key as it is.
+                    let canonical = layout.canonicalObjectKey(listed.key)
+                    guard let name = canonical ?? (try? layout.objectKey(parsing: listed.key)),
                         let place = places[TopicPartition(name.topic, name.partition)]
                     else { continue }
                     let objects = plan.topics[place.topic].partitions[place.partition].objects
                     var i = Self.firstIndex(of: name.startOffset, in: objects)
                     while i < objects.count, objects[i].name.startOffset == name.startOffset {
-                        if objects[i].hasDerivedKey, objects[i].name == name, objects[i].key == listed.key {
+                        if objects[i].hasDerivedKey, objects[i].name == name, canonical != nil || objects[i].key == listed.key {
                             found[place.topic][place.partition][i] = true
                         }
                         i += 1

@@ -28,16 +28,14 @@ struct SourceObject: Sendable {
         self.listedBytes = listedBytes
     }
 
-    /// An object in ktape's own layout (as manifests name them). With `derivedBy` (shared by the
-    /// objects of a catalog) the key is not kept when that layout gives `name` exactly this key and
-    /// the object has no companions.
+    /// An object in ktape's own layout (as manifests name them). `derivedBy` (shared by the objects of
+    /// a catalog) is for a key its layout spells exactly so for `name`: the key is then not kept, unless
+    /// the object has companions.
     init(
         key: String, name: ObjectKey, derivedBy: Extras?, keysCompanion: String? = nil, headersCompanion: String? = nil,
         manifest: RecordedObject?, listedBytes: Int64
     ) {
-        if let derivedBy, keysCompanion == nil, headersCompanion == nil, case .derived(let layout) = derivedBy.key,
-            layout.key(for: name) == key
-        {
+        if let derivedBy, keysCompanion == nil, headersCompanion == nil, case .derived = derivedBy.key {
             extras = derivedBy
         } else {
             extras = Extras(key: .stored(key), place: nil, keys: keysCompanion, headers: headersCompanion)
@@ -159,14 +157,16 @@ struct CatalogRun: Sendable {
         let derived = SourceObject.Extras.derived(layout)
         for object in manifest.objects {
             do {
-                let name = try layout.objectKey(parsing: object.key)
+                let canonical = layout.canonicalObjectKey(object.key)
+                let name = try canonical ?? layout.objectKey(parsing: object.key)
                 // Grouped by the name from here on: one that disagrees with its entry is not trusted.
                 guard name.topic == object.topic, name.partition == object.partition else {
                     throw CatalogMismatch(key: object.key, named: TopicPartition(name.topic, name.partition))
                 }
                 objects.append(
                     SourceObject(
-                        key: object.key, name: name, derivedBy: derived,
+                        key: object.key, name: name,
+                        derivedBy: canonical != nil || layout.key(for: name) == object.key ? derived : nil,
                         keysCompanion: SourceObject.companion(.keys, in: object.companionKeys),
                         headersCompanion: SourceObject.companion(.headers, in: object.companionKeys),
                         manifest: RecordedObject(object), listedBytes: object.byteSize))

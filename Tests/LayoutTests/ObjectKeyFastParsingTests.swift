@@ -54,4 +54,34 @@ import Testing
         }
         #expect(accepted > 1_000)  // it does carry the common case (a quarter of the keys are unedited)
     }
+
+    /// A key `canonicalObjectKey` names is exactly the key the layout spells for that name (restore
+    /// relies on it to skip spelling keys), and the name is what the checking parser reads; the
+    /// layout's own spellings of ten-digit offsets are all recognised.
+    @Test func canonicalKeysAreTheLayoutsOwnSpelling() throws {
+        var random = SplitMix64(state: 20_261_206)
+        var canonical = 0
+        for (prefix, topicsDir) in [("", "topics"), ("a/b", "topics"), ("p", "x/y")] {
+            let layout = StoreLayout(prefix: prefix, topicsDir: topicsDir)
+            let root = KeyParts.join(prefix, topicsDir) + "/"
+            for key in Self.keys(&random, count: 5_000) {
+                let placed = root + key.dropFirst("topics/".count)
+                let checked = try? ObjectKey.checkedParse(placed, root: root)
+                guard let name = layout.canonicalObjectKey(placed) else {
+                    if let checked, layout.key(for: checked) == placed { #expect(checked.startOffset >= 10_000_000_000, "\(placed)") }
+                    continue
+                }
+                canonical += 1
+                #expect(layout.key(for: name) == placed)
+                #expect(checked == name)
+                #expect(try layout.objectKey(parsing: placed) == name)
+            }
+            let other = StoreLayout(prefix: prefix + "z", topicsDir: topicsDir)
+            #expect(
+                other.canonicalObjectKey(layout.key(for: try ObjectKey(topic: "t", partition: 0, startOffset: 0, kind: .init(.values))))
+                    == nil)
+        }
+        #expect(canonical > 2_000)
+        #expect(StoreLayout(prefix: "", topicsDir: "").canonicalObjectKey("t/partition=0/t+0+0000000000.json") == nil)
+    }
 }

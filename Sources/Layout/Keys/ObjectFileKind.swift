@@ -52,6 +52,14 @@ public struct ObjectFileKind: Hashable, Codable, Sendable, CustomStringConvertib
 
     private static let byExtension = Dictionary(all.map { ($0.fileExtension, $0) }, uniquingKeysWith: { first, _ in first })
 
+    /// The kind for an extension's bytes: a key parser's look-up, with no string made.
+    init?(fileExtension bytes: UnsafeBufferPointer<UInt8>) {
+        guard let kind = Self.extensionBytes.first(where: { $0.bytes.elementsEqual(bytes) })?.kind else { return nil }
+        self = kind
+    }
+
+    private static let extensionBytes = all.map { (bytes: Array($0.fileExtension.utf8), kind: $0) }
+
     /// The main data object kind a backup writes for a format and compression.
     public static func data(format: StoreFormat, compression: StoreCompression) -> ObjectFileKind {
         ObjectFileKind(format == .envelope ? .envelope : .values, compression)

@@ -5,21 +5,34 @@
 extension ObjectKey {
     /// `<topic>/partition=<p>/<file>` (the rest of a key below its topics dir).
     static func fastParseFolders(_ rest: Substring) -> ObjectKey? {
-        rest.utf8.withContiguousStorageIfAvailable { bytes -> ObjectKey? in
-            guard let firstSlash = bytes.firstIndex(of: UInt8(ascii: "/")) else { return nil }
-            let afterTopic = firstSlash + 1
-            guard let secondOffset = bytes[afterTopic...].firstIndex(of: UInt8(ascii: "/")) else { return nil }
-            let folder = UnsafeBufferPointer(rebasing: bytes[afterTopic..<secondOffset])
-            let label = "partition=".utf8
-            guard folder.count > label.count, folder.starts(with: label),
-                let folderPartition = digits(
-                    UnsafeBufferPointer(rebasing: folder[label.count...]), max: Int64(Int32.max), noLeadingZero: true),
-                let parsed = fastParseFileName(UnsafeBufferPointer(rebasing: bytes[(secondOffset + 1)...]), anyPadding: false),
-                parsed.partition == folderPartition,
-                parsed.topic.utf8.elementsEqual(UnsafeBufferPointer(rebasing: bytes[..<firstSlash]))
-            else { return nil }
-            return parsed
+        rest.utf8.withContiguousStorageIfAvailable { fastParseFolders($0) } ?? nil
+    }
+
+    /// The name of `key` when it is exactly the key `StoreLayout.key(for:)` spells for it below `root`
+    /// (the topics folder's bytes and a slash); nil for any other key, which may still parse the long way.
+    /// Every key the fast path accepts is spelled that way: ten-digit offsets, partitions without
+    /// leading zeros, a known extension.
+    static func canonical(_ key: String, root: [UInt8]) -> ObjectKey? {
+        key.utf8.withContiguousStorageIfAvailable { bytes -> ObjectKey? in
+            guard bytes.count > root.count, bytes.starts(with: root) else { return nil }
+            return fastParseFolders(UnsafeBufferPointer(rebasing: bytes[root.count...]))
         } ?? nil
+    }
+
+    private static func fastParseFolders(_ bytes: UnsafeBufferPointer<UInt8>) -> ObjectKey? {
+        guard let firstSlash = bytes.firstIndex(of: UInt8(ascii: "/")) else { return nil }
+        let afterTopic = firstSlash + 1
+        guard let secondOffset = bytes[afterTopic...].firstIndex(of: UInt8(ascii: "/")) else { return nil }
+        let folder = UnsafeBufferPointer(rebasing: bytes[afterTopic..<secondOffset])
+        let label = "partition=".utf8
+        guard folder.count > label.count, folder.starts(with: label),
+            let folderPartition = digits(
+                UnsafeBufferPointer(rebasing: folder[label.count...]), max: Int64(Int32.max), noLeadingZero: true),
+            let parsed = fastParseFileName(UnsafeBufferPointer(rebasing: bytes[(secondOffset + 1)...]), anyPadding: false),
+            parsed.partition == folderPartition,
+            parsed.topic.utf8.elementsEqual(UnsafeBufferPointer(rebasing: bytes[..<firstSlash]))
+        else { return nil }
+        return parsed
     }
 
     /// `<topic>+<p>+<offset>.<ext>` with a legal topic, a partition without leading zeros, and an
@@ -38,7 +51,7 @@ extension ObjectKey {
         let offsetBytes = UnsafeBufferPointer(rebasing: name[(lastPlus + 1)..<dot])
         guard anyPadding || offsetBytes.count == 10,
             let offset = digits(offsetBytes, max: Int64.max, noLeadingZero: false),
-            let kind = ObjectFileKind(fileExtension: String(decoding: UnsafeBufferPointer(rebasing: name[(dot + 1)...]), as: UTF8.self))
+            let kind = ObjectFileKind(fileExtension: UnsafeBufferPointer(rebasing: name[(dot + 1)...]))
         else { return nil }
         return ObjectKey(
             unchecked: String(decoding: topic, as: UTF8.self), partition: Int32(partition), startOffset: offset, kind: kind)

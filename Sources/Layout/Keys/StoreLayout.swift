@@ -13,11 +13,14 @@ public struct StoreLayout: Hashable, Sendable {
 
     /// `prefix` and `topicsDir` joined: what every data key starts with.
     private let topicsRoot: String
+    /// The bytes of `topicsRoot` and its slash; empty when there is no topics root.
+    private let topicsRootBytes: [UInt8]
 
     public init(prefix: String = "", topicsDir: String = "topics") {
         self.prefix = KeyParts.trimSlashes(prefix)
         self.topicsDir = KeyParts.trimSlashes(topicsDir)
         topicsRoot = KeyParts.join(self.prefix, self.topicsDir)
+        topicsRootBytes = topicsRoot.isEmpty ? [] : Array((topicsRoot + "/").utf8)
     }
 
     // MARK: data
@@ -38,7 +41,15 @@ public struct StoreLayout: Hashable, Sendable {
 
     /// Parses a full data key of this layout.
     public func objectKey(parsing key: String) throws -> ObjectKey {
-        try ObjectKey.parse(key, prefix: prefix, topicsDir: topicsDir)
+        if let name = canonicalObjectKey(key) { return name }
+        return try ObjectKey.parse(key, prefix: prefix, topicsDir: topicsDir)
+    }
+
+    /// The name of `key` when `key(for:)` spells exactly `key` for it (read from the bytes, in one
+    /// pass); nil otherwise, though the key may still parse (`objectKey(parsing:)`).
+    public func canonicalObjectKey(_ key: String) -> ObjectKey? {
+        guard !topicsRootBytes.isEmpty else { return nil }
+        return ObjectKey.canonical(key, root: topicsRootBytes)
     }
 
     /// `relative` (a key as manifests hold it, relative to the store root) as a key of this store.
