@@ -91,6 +91,16 @@ public struct ListedObjects: Sendable {
     /// Every listed key, in listing order, each made when it is reached.
     public var keys: LazyMapSequence<Range<Int>, String> { entries.indices.lazy.map(key(at:)) }
 
+    /// The listed keys whose bytes `include` accepts, in listing order, made into strings only then.
+    func keys(where include: @escaping (UnsafeBufferPointer<UInt8>) -> Bool) -> some Sequence<String> {
+        entries.indices.lazy.filter { index in
+            let entry = entries[index]
+            return blocks[Int(entry.block)].withUnsafeBufferPointer { block in
+                include(UnsafeBufferPointer(rebasing: block[Int(entry.offset)..<Int(entry.offset) + entry.length]))
+            }
+        }.map(key(at:))
+    }
+
     /// Listed keys no manifest named, in listing order.
     public func unnamedKeys() -> [String] {
         entries.indices.filter { !entries[$0].named }.map(key(at:))

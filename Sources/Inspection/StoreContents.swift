@@ -82,7 +82,11 @@ public struct StoreContents: Sendable {
         } catch let error as StoreError {
             throw InspectionError.store(error)
         }
-        let index = ObjectKeyIndex(keys: listed.keys, layout: layout, rejectedOnly: !manifestKeys.isEmpty)
+        // With manifests only strays are wanted, and a key the layout spells as its own is none.
+        let index =
+            manifestKeys.isEmpty
+            ? ObjectKeyIndex(keys: listed.keys, layout: layout)
+            : ObjectKeyIndex(keys: listed.keys(where: { !layout.isCanonicalKey($0) }), layout: layout, rejectedOnly: true)
         let noData = listed.isEmpty
 
         enum Outcome: Sendable {

@@ -37,12 +37,15 @@ struct LsSummaryTests {
         let fixture = try await InspectionFixture.standard()
         let orphan = "topics/orders/partition=1/orders+1+0000000007.ktape.json"
         try fixture.write(orphan, Array("12345\n".utf8))
+        // Not as ktape spells keys, but a sink layout's data object all the same: an orphan, no stray.
+        let unpadded = "topics/orders/partition=1/orders+1+8.json"
+        try fixture.write(unpadded, Array("1\n".utf8))
         try fixture.write("topics/orders/README", Array("x".utf8))
         let summary = try await summary(fixture)
-        #expect(summary.orphans == [StoreSummary.Orphan(key: orphan, bytes: 6)])
+        #expect(summary.orphans == [StoreSummary.Orphan(key: orphan, bytes: 6), StoreSummary.Orphan(key: unpadded, bytes: 2)])
         #expect(summary.strays.map(\.key) == ["topics/orders/README"])
         let table = summary.tableText()
-        #expect(table.contains("objects no manifest names (1"))
+        #expect(table.contains("objects no manifest names (2"))
         #expect(table.contains(orphan))
     }
 

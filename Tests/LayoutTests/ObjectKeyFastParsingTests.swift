@@ -67,6 +67,8 @@ import Testing
             for key in Self.keys(&random, count: 5_000) {
                 let placed = root + key.dropFirst("topics/".count)
                 let checked = try? ObjectKey.checkedParse(placed, root: root)
+                var bytes = placed
+                #expect(bytes.withUTF8 { layout.isCanonicalKey($0) } == (layout.canonicalObjectKey(placed) != nil))
                 guard let name = layout.canonicalObjectKey(placed) else {
                     if let checked, layout.key(for: checked) == placed { #expect(checked.startOffset >= 10_000_000_000, "\(placed)") }
                     continue

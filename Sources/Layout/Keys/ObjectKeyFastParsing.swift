@@ -8,15 +8,14 @@ extension ObjectKey {
         rest.utf8.withContiguousStorageIfAvailable { fastParseFolders($0) } ?? nil
     }
 
-    /// The name of `key` when it is exactly the key `StoreLayout.key(for:)` spells for it below `root`
-    /// (the topics folder's bytes and a slash); nil for any other key, which may still parse the long way.
+    /// The name of the key in `key` (UTF-8) when it is exactly what `StoreLayout.key(for:)` spells
+    /// for that name below `root` (the topics folder's bytes and a slash); nil for any other key,
+    /// which may still parse the long way.
     /// Every key the fast path accepts is spelled that way: ten-digit offsets, partitions without
     /// leading zeros, a known extension.
-    static func canonical(_ key: String, root: [UInt8]) -> ObjectKey? {
-        key.utf8.withContiguousStorageIfAvailable { bytes -> ObjectKey? in
-            guard bytes.count > root.count, bytes.starts(with: root) else { return nil }
-            return fastParseFolders(UnsafeBufferPointer(rebasing: bytes[root.count...]))
-        } ?? nil
+    static func canonical(_ key: UnsafeBufferPointer<UInt8>, root: [UInt8]) -> ObjectKey? {
+        guard key.count > root.count, key.starts(with: root) else { return nil }
+        return fastParseFolders(UnsafeBufferPointer(rebasing: key[root.count...]))
     }
 
     private static func fastParseFolders(_ bytes: UnsafeBufferPointer<UInt8>) -> ObjectKey? {

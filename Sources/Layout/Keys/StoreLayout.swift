@@ -49,7 +49,12 @@ public struct StoreLayout: Hashable, Sendable {
     /// pass); nil otherwise, though the key may still parse (`objectKey(parsing:)`).
     public func canonicalObjectKey(_ key: String) -> ObjectKey? {
         guard !topicsRootBytes.isEmpty else { return nil }
-        return ObjectKey.canonical(key, root: topicsRootBytes)
+        return key.utf8.withContiguousStorageIfAvailable { ObjectKey.canonical($0, root: topicsRootBytes) } ?? nil
+    }
+
+    /// True when `canonicalObjectKey` names the key of these UTF-8 bytes.
+    public func isCanonicalKey(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        !topicsRootBytes.isEmpty && ObjectKey.canonical(bytes, root: topicsRootBytes) != nil
     }
 
     /// `relative` (a key as manifests hold it, relative to the store root) as a key of this store.
