@@ -15,9 +15,24 @@ struct CoverageCollector {
         var arrival: Int32
     }
 
-    /// An object as the check reads it, its key found again.
+    /// The keys `Object.keyReference` points at, shared by every `Resolved`.
+    private final class Keys: Sendable {
+        let listed: ListedObjects
+        let unlisted: [String]
+        init(listed: ListedObjects, unlisted: [String]) {
+            self.listed = listed
+            self.unlisted = unlisted
+        }
+        func key(_ reference: Int32) -> String {
+            reference >= 0 ? listed.key(at: Int(reference)) : unlisted[Int(~reference)]
+        }
+    }
+
+    /// An object as the check reads it; its key is found again only if a problem quotes it.
     private struct Resolved: ObjectOffsets {
-        var key: String
+        let keys: Keys
+        let keyReference: Int32
+        var key: String { keys.key(keyReference) }
         var firstOffset: Int64
         var lastOffset: Int64
         var spanStart: Int64
@@ -56,17 +71,17 @@ struct CoverageCollector {
     /// Continuity problems of every partition a run recorded, as `[RunManifest].continuityProblems`
     /// finds them in the manifests: `rank` gives each arrival's place in run order.
     func problems(rank: [Int], firstOffsets: [TopicPartition: Int64], listed: ListedObjects) -> [CoverageProblem] {
+        let keys = Keys(listed: listed, unlisted: unlistedKeys)
         // Stable sorts: what one run holds keeps its manifest's order.
-        PartitionCoverage.problems(
+        return PartitionCoverage.problems(
             partitions: records.partitions, firstOffsets: firstOffsets,
             recordsOf: { records.records(of: $0, rank: rank) },
             objectsOf: { tp in
                 (objects[tp] ?? []).sorted { rank[Int($0.arrival)] < rank[Int($1.arrival)] }.map { object in
-                    let reference = Int(object.keyReference)
-                    return Resolved(
-                        key: reference >= 0 ? listed.key(at: reference) : unlistedKeys[~reference],
-                        firstOffset: object.firstOffset, lastOffset: object.lastOffset, spanStart: object.spanStart,
-                        spanEnd: object.spanEnd, recordCount: object.recordCount)
+                    Resolved(
+                        keys: keys, keyReference: object.keyReference, firstOffset: object.firstOffset,
+                        lastOffset: object.lastOffset, spanStart: object.spanStart, spanEnd: object.spanEnd,
+                        recordCount: object.recordCount)
                 }
             })
     }

@@ -187,10 +187,14 @@ private struct CatalogMismatch: Error, CustomStringConvertible {
     var description: String { "\(key), a data object of \(named), under another partition" }
 }
 
-/// What the continuity check reads of a catalog's object.
+/// What the continuity check reads of a catalog's object; its key is spelled only if a problem
+/// quotes it.
 private struct CoveredObject: ObjectOffsets {
-    var key: String
+    /// The catalog's object, or nil for an unparsed one (whose key is `text`).
+    var object: SourceObject?
+    var text = ""
     var recorded: RecordedObject
+    var key: String { object?.key ?? text }
     var firstOffset: Int64 { recorded.firstOffset }
     var lastOffset: Int64 { recorded.lastOffset }
     var spanStart: Int64 { recorded.spanStart }
@@ -345,8 +349,8 @@ struct CatalogBuilder {
         let continuity = PartitionCoverage.problems(
             partitions: records.partitions, firstOffsets: firstOffsets, recordsOf: { records.records(of: $0, rank: runOrder) },
             objectsOf: { tp in
-                (partitions[tp] ?? []).compactMap { object in object.manifest.map { CoveredObject(key: object.key, recorded: $0) } }
-                    + (unparsed[tp] ?? []).map { CoveredObject(key: $0.key, recorded: $0.recorded) }
+                (partitions[tp] ?? []).compactMap { object in object.manifest.map { CoveredObject(object: object, recorded: $0) } }
+                    + (unparsed[tp] ?? []).map { CoveredObject(object: nil, text: $0.key, recorded: $0.recorded) }
             })
         var groups: [String: ManifestGroupOffset] = [:]
         for manifest in manifests {

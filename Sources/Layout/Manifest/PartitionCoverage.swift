@@ -119,31 +119,39 @@ public enum PartitionCoverage {
             }
         }
 
-        let pieces: [(range: OffsetRange, name: String)] =
-            objects.filter { !$0.span.isEmpty }.map { ($0.span, $0.key) }
-            + gaps.filter { !$0.range.isEmpty }.map { ($0.range, "gap (\($0.reason.rawValue))") }
+        // A piece is an object (its index) or a gap (`~index`): names, an object's key above all, are
+        // made only for the problems that quote them (a million objects' keys otherwise).
+        let pieces: [(range: OffsetRange, source: Int)] =
+            objects.indices.filter { !objects[$0].span.isEmpty }.map { (objects[$0].span, $0) }
+            + gaps.indices.filter { !gaps[$0].range.isEmpty }.map { (gaps[$0].range, ~$0) }
         let sorted = pieces.sorted { ($0.range.start, $0.range.end) < ($1.range.start, $1.range.end) }
+        func name(_ source: Int?) -> String {
+            guard let source else { return "the range start" }
+            return source >= 0 ? objects[source].key : "gap (\(gaps[~source].reason.rawValue))"
+        }
 
         for piece in sorted where !joined.contains(where: { $0.start <= piece.range.start && piece.range.end <= $0.end }) {
-            report(.outside, piece.range, "\(piece.name) is outside the covered range")
+            report(.outside, piece.range, "\(name(piece.source)) is outside the covered range")
         }
 
         for range in joined {
             var cursor = range.start
-            var previous = "the range start"
+            var previous: Int?
             for piece in sorted where piece.range.end > range.start && piece.range.start < range.end {
                 if piece.range.start > cursor {
-                    report(.hole, OffsetRange(cursor, piece.range.start), "nothing between \(previous) and \(piece.name)")
+                    report(.hole, OffsetRange(cursor, piece.range.start), "nothing between \(name(previous)) and \(name(piece.source))")
                 } else if piece.range.start < cursor {
-                    report(.overlap, OffsetRange(piece.range.start, min(cursor, piece.range.end)), "\(piece.name) overlaps \(previous)")
+                    report(
+                        .overlap, OffsetRange(piece.range.start, min(cursor, piece.range.end)),
+                        "\(name(piece.source)) overlaps \(name(previous))")
                 }
                 if piece.range.end > cursor {
                     cursor = piece.range.end
-                    previous = piece.name
+                    previous = piece.source
                 }
             }
             if cursor < range.end {
-                report(.hole, OffsetRange(cursor, range.end), "nothing after \(previous)")
+                report(.hole, OffsetRange(cursor, range.end), "nothing after \(name(previous))")
             }
         }
         return problems
