@@ -46,15 +46,16 @@ struct CoverageCollector {
     private var unlistedKeys: [String] = []
     private(set) var arrivals: Int32 = 0
 
-    /// Takes what the check needs of `manifest`; returns its arrival number.
+    /// Takes what the check needs of `manifest`, whose objects are listed at `places`; returns its
+    /// arrival number.
     @discardableResult
-    mutating func add(_ manifest: RunManifest, listed: ListedObjects) -> Int32 {
+    mutating func add(_ manifest: RunManifest, places: ListedPlaces) -> Int32 {
         let arrival = arrivals
         arrivals += 1
         records.add(manifest.partitions, arrival: arrival)
-        for object in manifest.objects {
+        for (position, object) in manifest.objects.enumerated() {
             let reference: Int32
-            if let index = listed.index(of: object.key) {
+            if let index = places[position] {
                 reference = Int32(index)
             } else {
                 reference = ~Int32(unlistedKeys.count)

@@ -60,6 +60,9 @@ public struct ListedObjects: Sendable {
         Self.withBytes(of: key) { bytes in find(bytes, hash: Self.hash(bytes)) }
     }
 
+    /// The listed size of the key at `index` in listing order.
+    func size(at index: Int) -> Int64 { entries[index].size }
+
     /// The listed size of `key`, or nil when it is not listed (`unknownSize` when listed without one).
     public func size(of key: String) -> Int64? { index(of: key).map { entries[$0].size } }
 
@@ -80,12 +83,12 @@ public struct ListedObjects: Sendable {
     }
 
     /// How `key` stands when a manifest names it: listed and named for the first time (now marked),
-    /// named before, or not listed.
-    mutating func markNamed(_ key: String) -> ManifestFigures.Naming {
-        guard let found = index(of: key) else { return .unlisted }
-        if entries[found].named { return .again }
+    /// named before, or not listed; and where it is listed.
+    mutating func markNamed(_ key: String) -> (naming: ManifestFigures.Naming, index: Int?) {
+        guard let found = index(of: key) else { return (.unlisted, nil) }
+        if entries[found].named { return (.again, found) }
         entries[found].lengthAndMark |= Entry.mark
-        return .first
+        return (.first, found)
     }
 
     /// Every listed key, in listing order, each made when it is reached.

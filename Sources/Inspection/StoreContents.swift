@@ -51,13 +51,14 @@ public struct StoreContents: Sendable {
 
     /// Lists the topics dir and the runs folder and reads every manifest (`concurrency` at a time).
     /// Each readable manifest is folded into `figures` and shown to `examine` as it arrives (with
-    /// the whole listing and the pruned state), then its objects and partition records are let go,
-    /// so that a million objects' entries are never all held.
+    /// the whole listing, where in it each of the run's objects is listed, and the pruned state),
+    /// then its objects and partition records are let go, so that a million objects' entries are
+    /// never all held.
     /// Throws `InspectionError.store` when the store cannot be listed or a manifest fetched.
     public static func load(
         store: any ObjectStore, layout: StoreLayout, concurrency: Int = 8,
         sizes: Sizes = .every, keepETags: Bool = false,
-        examine: (Run, ListedObjects, PrunedState) -> Void = { _, _, _ in }
+        examine: (Run, ListedObjects, ListedPlaces, PrunedState) -> Void = { _, _, _, _ in }
     ) async throws -> StoreContents {
         // The listing is kept as sizes and keys only, page by page: ETags and times of a million
         // objects would stay in memory beside every manifest (ETags only for a stored-checksum check).
@@ -125,9 +126,9 @@ public struct StoreContents: Sendable {
             collect: { fetched in
                 switch fetched {
                 case .run(var run):
-                    let naming = Self.markNamed(by: run.manifest, in: &listed)
+                    let (naming, places) = Self.markNamed(by: run.manifest, in: &listed)
                     figures.add(run.manifest, key: run.key, naming: naming, firstOffsets: firstOffsets)
-                    examine(run, listed, pruned)
+                    examine(run, listed, places, pruned)
                     run.manifest.objects = []
                     run.manifest.partitions = []
                     runs.append(run)
@@ -191,14 +192,20 @@ public struct StoreContents: Sendable {
 
     /// Marks each key `manifest` names in the listing, and returns how each object stood: listed and
     /// named for the first time, named before, or unlisted.
-    private static func markNamed(by manifest: RunManifest, in listing: inout ListedObjects) -> [ManifestFigures.Naming] {
+    private static func markNamed(
+        by manifest: RunManifest, in listing: inout ListedObjects
+    ) -> ([ManifestFigures.Naming], ListedPlaces) {
         var naming: [ManifestFigures.Naming] = []
+        var places = ListedPlaces()
         naming.reserveCapacity(manifest.objects.count)
+        places.indices.reserveCapacity(manifest.objects.count)
         for object in manifest.objects {
-            naming.append(listing.markNamed(object.key))
+            let marked = listing.markNamed(object.key)
+            naming.append(marked.naming)
+            places.indices.append(marked.index.map(Int32.init) ?? -1)
             for companion in object.companionKeys { _ = listing.markNamed(companion) }
         }
-        return naming
+        return (naming, places)
     }
 
     /// The listed keys no manifest names (other than keys outside ktape's layout, which are strays), sorted.
@@ -210,4 +217,16 @@ public struct StoreContents: Sendable {
     /// True when at least one manifest exists (readable or not): the store is ktape's, and its
     /// manifests, not the listing, say what it holds.
     public var hasManifests: Bool { !runs.isEmpty || !unreadableManifests.isEmpty }
+}
+
+/// Where each object of a manifest is listed, in the manifest's order: looked up once, when the
+/// manifest arrives, for every check that reads the object's listing.
+public struct ListedPlaces: Sendable {
+    /// Indexes into the listing, or -1 for an object it lacks.
+    var indices: [Int32] = []
+
+    /// The listing index of the manifest's object at `position`, or nil when it is not listed.
+    subscript(position: Int) -> Int? {
+        indices[position] < 0 ? nil : Int(indices[position])
+    }
 }

@@ -38,11 +38,11 @@ struct StructureCheck {
             self.collectTargets = collectTargets
         }
 
-        mutating func add(_ run: StoreContents.Run, listed: ListedObjects, pruned: PrunedState) {
+        mutating func add(_ run: StoreContents.Run, listed: ListedObjects, places: ListedPlaces, pruned: PrunedState) {
             let manifest = run.manifest
             var examined = Examined(
                 key: run.key, runId: manifest.runId, previousRunId: manifest.previousRunId,
-                arrival: coverage.add(manifest, listed: listed))
+                arrival: coverage.add(manifest, places: places))
             func problem(_ subject: String, _ message: String) {
                 examined.findings.append((false, VerifyFinding(.structure, subject, message)))
             }
@@ -55,8 +55,8 @@ struct StructureCheck {
                 problem(subject, text.hasPrefix(own) ? String(text.dropFirst(own.count)) : text)
             }
             if manifest.store.topicsDir == layout.topicsDir {
-                for object in manifest.objects {
-                    let size = listed.size(of: object.key)
+                for (position, object) in manifest.objects.enumerated() {
+                    let size = places[position].map(listed.size(at:))
                     let first = pruned.firstOffset(topic: object.topic, partition: object.partition)
                     if object.spanEnd <= first {
                         if size != nil {

@@ -37,7 +37,10 @@ import Testing
         for order in [[0, 1, 2], [2, 1, 0], [1, 2, 0], [2, 0, 1]] {
             var collector = CoverageCollector()
             var rank = [Int](repeating: 0, count: manifests.count)
-            for run in order { rank[Int(collector.add(manifests[run], listed: listed))] = run }
+            for run in order {
+                let places = ListedPlaces(indices: manifests[run].objects.map { listed.index(of: $0.key).map(Int32.init) ?? -1 })
+                rank[Int(collector.add(manifests[run], places: places))] = run
+            }
             #expect(collector.problems(rank: rank, firstOffsets: firstOffsets, listed: listed) == expected, "arrival order \(order)")
         }
     }
