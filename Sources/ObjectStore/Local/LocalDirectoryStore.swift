@@ -196,18 +196,14 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
 
     /// One walk for the whole listing, handed out a page at a time.
     public func listingPages(prefix: String, pageSize: Int) -> any ListingPages<ObjectSummary> {
-        DirectoryPages(walk: DirectoryWalk(root: root, prefix: prefix, after: nil, reservedPrefix: Self.reservedPrefix), pageSize: pageSize)
-        {
-            $0.next()
-        }
+        let walk = DirectoryWalk(root: root, prefix: prefix, after: nil, reservedPrefix: Self.reservedPrefix)
+        return DirectoryPages(walk: walk, pageSize: pageSize) { $0.next() }
     }
 
     /// The same walk without a `stat` per file: a file's type comes from `readdir`.
     public func keyPages(prefix: String, pageSize: Int) -> any ListingPages<ListedKey> {
-        DirectoryPages(walk: DirectoryWalk(root: root, prefix: prefix, after: nil, reservedPrefix: Self.reservedPrefix), pageSize: pageSize)
-        {
-            $0.nextKey().map { ListedKey(key: $0, size: nil) }
-        }
+        let walk = DirectoryWalk(root: root, prefix: prefix, after: nil, reservedPrefix: Self.reservedPrefix)
+        return DirectoryPages(walk: walk, pageSize: pageSize) { $0.nextKey().map { ListedKey(key: $0, size: nil) } }
     }
 
     /// One walk from `startAfter` on: a backup lists the runs folder after the index's newest run, and
@@ -291,9 +287,9 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
 
     private func etag(_ fs: FileSystem, _ path: String) throws -> String { Self.etag(of: try fs.status(path)) }
 
-    /// Size and modification time: changes whenever the content is replaced, without reading it.
-    /// `<size>-<mtime seconds><nanoseconds>-<inode>` in lowercase hex, spelled byte by byte: a
-    /// listing makes one per file. The spelling must not change: stores keep ETags they were given.
+    /// Size, modification time and inode: changes whenever the content is replaced, without reading
+    /// it. `<size>-<mtime seconds><nanoseconds>-<inode>` in lowercase hex, spelled byte by byte (a
+    /// listing makes one per file); the spelling must not change, as stores keep ETags they were given.
     static func etag(of info: stat) -> String {
         guard info.st_size >= 0, info.st_mtim.tv_sec >= 0, info.st_mtim.tv_nsec >= 0 else {
             return
