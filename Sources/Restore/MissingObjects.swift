@@ -31,7 +31,8 @@ enum MissingObjects {
             do {
                 for try await listed in store.keys(prefix: layout.topicFolder(topic.sourceTopic)) {
                     if wanted.remove(listed.key) != nil { continue }
-                    // A key spelled as the layout spells its name is an object's derived key as it is.
+                    // A key in the layout's own spelling is the derived key of the object so named:
+                    // found by name alone, with no key spelled to compare.
                     let canonical = layout.canonicalObjectKey(listed.key)
                     guard let name = canonical ?? (try? layout.objectKey(parsing: listed.key)),
                         let place = places[TopicPartition(name.topic, name.partition)]
