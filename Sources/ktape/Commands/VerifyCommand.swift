@@ -103,6 +103,8 @@ struct VerifyCommand: AsyncParsableCommand {
         var options = VerifyOptions(concurrency: concurrency, readData: !structureOnly, strict: strict)
         options.storedChecksums = storedChecksums
         options.headConcurrency = Self.headConnections
+        // Manifests are decoded on several threads, which leaves free pages behind that glibc keeps.
+        HeapTrimmer.start()
         let report: VerifyReport
         do {
             report = try await StoreVerifier(store: opened.store, layout: opened.layout, options: options)
