@@ -1,5 +1,6 @@
 import Foundation
 import Inspection
+import KtapeTestSupport
 import Layout
 import ObjectStore
 import Testing
@@ -171,14 +172,15 @@ enum StoreSummaryBytes {
     }
 }
 
-/// A directory store that deletes each object it is asked the head of, just before answering.
+/// A directory store that deletes each object it is asked the head of, just before answering, and
+/// lists as the directory store does (keys without sizes).
 // @unchecked Sendable: `headed` is under `lock`.
-final class DeletingOnHeadStore: ObjectStore, @unchecked Sendable {
+final class DeletingOnHeadStore: ForwardingStore, @unchecked Sendable {
     let base: LocalDirectoryStore
     private let lock = NSLock()
     private var heads: [String] = []
     var headed: [String] { lock.withLock { heads } }
-    var location: String { base.location }
+    var forwardee: any ObjectStore { base }
 
     init(base: LocalDirectoryStore) { self.base = base }
 
@@ -188,33 +190,4 @@ final class DeletingOnHeadStore: ObjectStore, @unchecked Sendable {
         return try await base.head(key)
     }
     func keyPages(prefix: String, pageSize: Int) -> any ListingPages<ListedKey> { base.keyPages(prefix: prefix, pageSize: pageSize) }
-    func put(_ key: String, body: [UInt8], options: PutOptions) async throws -> PutResult {
-        try await base.put(key, body: body, options: options)
-    }
-    func createMultipartUpload(_ key: String, options: PutOptions) async throws -> String {
-        try await base.createMultipartUpload(key, options: options)
-    }
-    func uploadPart(_ key: String, uploadId: String, partNumber: Int, body: [UInt8]) async throws -> CompletedPart {
-        try await base.uploadPart(key, uploadId: uploadId, partNumber: partNumber, body: body)
-    }
-    func completeMultipartUpload(_ key: String, uploadId: String, parts: [CompletedPart]) async throws -> PutResult {
-        try await base.completeMultipartUpload(key, uploadId: uploadId, parts: parts)
-    }
-    func abortMultipartUpload(_ key: String, uploadId: String) async throws {
-        try await base.abortMultipartUpload(key, uploadId: uploadId)
-    }
-    func listMultipartUploads(prefix: String) async throws -> [MultipartUploadInfo] {
-        try await base.listMultipartUploads(prefix: prefix)
-    }
-    func get(_ key: String, range: ByteRange?) async throws -> [UInt8] { try await base.get(key, range: range) }
-    func getTagged(_ key: String) async throws -> TaggedObject { try await base.getTagged(key) }
-    func headWithChecksum(_ key: String) async throws -> ObjectInfo { try await base.headWithChecksum(key) }
-    func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int) async throws -> ListPage {
-        try await base.list(prefix: prefix, delimiter: delimiter, continuationToken: continuationToken, maxKeys: maxKeys)
-    }
-    func listAll(prefix: String, startAfter: String) async throws -> [ObjectSummary] {
-        try await base.listAll(prefix: prefix, startAfter: startAfter)
-    }
-    func delete(_ key: String, ifMatch: String?) async throws { try await base.delete(key, ifMatch: ifMatch) }
-    func delete(keys: [String]) async throws { try await base.delete(keys: keys) }
 }

@@ -1,5 +1,6 @@
 import Checksums
 import Foundation
+import KtapeTestSupport
 import ObjectStore
 import SigV4
 import Testing
@@ -21,17 +22,11 @@ struct StreamingUploadTests {
         func leave() { lock.withLock { current -= 1 } }
     }
 
-    struct FailingParts: ObjectStore {
+    struct FailingParts: ForwardingStore {
         let base: MemoryStore
         let failFrom: Int
         var gauge = Gauge()
-        var location: String { base.location }
-        func put(_ key: String, body: [UInt8], options: PutOptions) async throws -> PutResult {
-            try await base.put(key, body: body, options: options)
-        }
-        func createMultipartUpload(_ key: String, options: PutOptions) async throws -> String {
-            try await base.createMultipartUpload(key, options: options)
-        }
+        var forwardee: any ObjectStore { base }
         func uploadPart(_ key: String, uploadId: String, partNumber: Int, body: [UInt8]) async throws -> CompletedPart {
             if partNumber >= failFrom {
                 throw StoreError(.transient, operation: "upload part", location: location, key: key, message: "injected")
@@ -41,23 +36,6 @@ struct StreamingUploadTests {
             try await Task.sleep(nanoseconds: 5_000_000)
             return try await base.uploadPart(key, uploadId: uploadId, partNumber: partNumber, body: body)
         }
-        func completeMultipartUpload(_ key: String, uploadId: String, parts: [CompletedPart]) async throws -> PutResult {
-            try await base.completeMultipartUpload(key, uploadId: uploadId, parts: parts)
-        }
-        func abortMultipartUpload(_ key: String, uploadId: String) async throws {
-            try await base.abortMultipartUpload(key, uploadId: uploadId)
-        }
-        func listMultipartUploads(prefix: String) async throws -> [MultipartUploadInfo] {
-            try await base.listMultipartUploads(prefix: prefix)
-        }
-        func get(_ key: String, range: ByteRange?) async throws -> [UInt8] { try await base.get(key, range: range) }
-        func getTagged(_ key: String) async throws -> TaggedObject { try await base.getTagged(key) }
-        func head(_ key: String) async throws -> ObjectInfo { try await base.head(key) }
-        func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int) async throws -> ListPage {
-            try await base.list(prefix: prefix, delimiter: delimiter, continuationToken: continuationToken, maxKeys: maxKeys)
-        }
-        func delete(_ key: String, ifMatch: String?) async throws { try await base.delete(key, ifMatch: ifMatch) }
-        func delete(keys: [String]) async throws { try await base.delete(keys: keys) }
     }
 
     /// `gather` + `shipFullParts` (the backup's path): whole parts of exactly the part size while
