@@ -42,32 +42,39 @@ public struct ManifestFigures: Sendable {
             let newer = partitionCounts[topic.name].map { (manifest.runId, key) >= ($0.runId, $0.key) } ?? true
             if newer { partitionCounts[topic.name] = (manifest.runId, key, topic.partitionCount) }
         }
+        // Each partition's figures are changed in place (one hash, no copy of its gaps), and pruned
+        // partitions looked up only when there are some: a million objects pass through here.
         for record in manifest.partitions {
             let tp = TopicPartition(record.topic, record.partition)
-            let first = firstOffsets[tp] ?? .min
-            var figures = partitions[tp] ?? Partition()
-            figures.covered = true
-            figures.lowestStart = min(figures.lowestStart, record.startOffset)
-            figures.highestEnd = max(figures.highestEnd, record.endOffset)
-            figures.gaps += record.gaps.filter { $0.end > first }
-            partitions[tp] = figures
+            let first = firstOffsets.isEmpty ? .min : firstOffsets[tp] ?? .min
+            Self.update(&partitions[tp, default: Partition()]) { figures in
+                figures.covered = true
+                figures.lowestStart = min(figures.lowestStart, record.startOffset)
+                figures.highestEnd = max(figures.highestEnd, record.endOffset)
+                figures.gaps += record.gaps.filter { $0.end > first }
+            }
         }
-        for (object, naming) in zip(manifest.objects, naming) {
-            let tp = TopicPartition(object.topic, object.partition)
-            if object.spanEnd <= firstOffsets[tp] ?? .min { continue }
-            switch naming {
+        for position in manifest.objects.indices {
+            let tp = TopicPartition(manifest.objects[position].topic, manifest.objects[position].partition)
+            if !firstOffsets.isEmpty && manifest.objects[position].spanEnd <= firstOffsets[tp] ?? .min { continue }
+            switch naming[position] {
             case .first: break
             case .again: continue
-            case .unlisted: if !countedUnlisted.insert(object.key).inserted { continue }
+            case .unlisted: if !countedUnlisted.insert(manifest.objects[position].key).inserted { continue }
             }
-            var figures = partitions[tp] ?? Partition()
-            figures.objects += 1
-            figures.bytes += object.byteSize
-            figures.records += object.recordCount
-            figures.lastObjectStart = max(figures.lastObjectStart ?? .min, object.firstOffset)
-            partitions[tp] = figures
+            let (byteSize, recordCount, firstOffset) = (
+                manifest.objects[position].byteSize, manifest.objects[position].recordCount, manifest.objects[position].firstOffset
+            )
+            Self.update(&partitions[tp, default: Partition()]) { figures in
+                figures.objects += 1
+                figures.bytes += byteSize
+                figures.records += recordCount
+                figures.lastObjectStart = max(figures.lastObjectStart ?? .min, firstOffset)
+            }
         }
     }
+
+    private static func update(_ figures: inout Partition, _ change: (inout Partition) -> Void) { change(&figures) }
 
     /// The topics as `ls` shows them, sorted by name and partition.
     func topics(pruned: PrunedState) -> [StoreSummary.Topic] {

@@ -51,14 +51,15 @@ public struct StoreContents: Sendable {
 
     /// Lists the topics dir and the runs folder and reads every manifest (`concurrency` at a time).
     /// Each readable manifest is folded into `figures` and shown to `examine` as it arrives (with
-    /// the whole listing, where in it each of the run's objects is listed, and the pruned state),
+    /// the whole listing, where in it each of the run's objects is listed, and where each pruned
+    /// partition now starts),
     /// then its objects and partition records are let go, so that a million objects' entries are
     /// never all held.
     /// Throws `InspectionError.store` when the store cannot be listed or a manifest fetched.
     public static func load(
         store: any ObjectStore, layout: StoreLayout, concurrency: Int = 8,
         sizes: Sizes = .every, keepETags: Bool = false,
-        examine: (Run, ListedObjects, ListedPlaces, PrunedState) -> Void = { _, _, _, _ in }
+        examine: (Run, ListedObjects, ListedPlaces, [TopicPartition: Int64]) -> Void = { _, _, _, _ in }
     ) async throws -> StoreContents {
         // The listing is kept as sizes and keys only, page by page: ETags and times of a million
         // objects would stay in memory beside every manifest (ETags only for a stored-checksum check).
@@ -128,7 +129,7 @@ public struct StoreContents: Sendable {
                 case .run(var run):
                     let (naming, places) = Self.markNamed(by: run.manifest, in: &listed)
                     figures.add(run.manifest, key: run.key, naming: naming, firstOffsets: firstOffsets)
-                    examine(run, listed, places, pruned)
+                    examine(run, listed, places, firstOffsets)
                     run.manifest.objects = []
                     run.manifest.partitions = []
                     runs.append(run)

@@ -21,7 +21,7 @@ public struct StoreVerifier: Sendable {
         var arrivals = StructureCheck.Arrivals(layout: layout, collectTargets: options.readData)
         let contents = try await StoreContents.load(
             store: store, layout: layout, keepETags: options.storedChecksums,
-            examine: { arrivals.add($0, listed: $1, places: $2, pruned: $3) })
+            examine: { arrivals.add($0, listed: $1, places: $2, firstOffsets: $3) })
         let structure = StructureCheck(contents, arrivals: arrivals, strict: options.strict)
         var report = VerifyReport()
         report.runs = contents.runs.count

@@ -38,7 +38,7 @@ struct StructureCheck {
             self.collectTargets = collectTargets
         }
 
-        mutating func add(_ run: StoreContents.Run, listed: ListedObjects, places: ListedPlaces, pruned: PrunedState) {
+        mutating func add(_ run: StoreContents.Run, listed: ListedObjects, places: ListedPlaces, firstOffsets: [TopicPartition: Int64]) {
             let manifest = run.manifest
             var examined = Examined(
                 key: run.key, runId: manifest.runId, previousRunId: manifest.previousRunId,
@@ -55,9 +55,19 @@ struct StructureCheck {
                 problem(subject, text.hasPrefix(own) ? String(text.dropFirst(own.count)) : text)
             }
             if manifest.store.topicsDir == layout.topicsDir {
-                for (position, object) in manifest.objects.enumerated() {
+                for position in manifest.objects.indices {
                     let size = places[position].map(listed.size(at:))
-                    let first = pruned.firstOffset(topic: object.topic, partition: object.partition)
+                    // Pruned partitions are looked up only when there are some: a hash per object adds up.
+                    let first =
+                        firstOffsets.isEmpty
+                        ? 0 : firstOffsets[TopicPartition(manifest.objects[position].topic, manifest.objects[position].partition)] ?? 0
+                    // The usual object (kept, listed at its size, nothing beside it) is judged without a copy.
+                    if !collectTargets, let size, size == manifest.objects[position].byteSize,
+                        manifest.objects[position].companionKeys.isEmpty, manifest.objects[position].spanEnd > first
+                    {
+                        continue
+                    }
+                    let object = manifest.objects[position]
                     if object.spanEnd <= first {
                         if size != nil {
                             warning(

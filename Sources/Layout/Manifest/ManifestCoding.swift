@@ -50,14 +50,18 @@ extension RunManifest {
         }
         let topicsDir = manifest.store.topicsDir
         let version = manifest.version
-        manifest.objects = manifest.objects.map { object in
-            object.withKeys { key in
+        // Keys are replaced in place, and only where they change: with no prefix to add, a version 2
+        // key stays as it is, and a copy of each of a million objects would only retain and release.
+        for index in manifest.objects.indices {
+            let object = (manifest.objects[index].topic, manifest.objects[index].partition)
+            func absolute(_ key: String) -> String {
                 layout.absoluteKey(
-                    version >= 2
-                        ? key
-                        : Self.version1Relative(
-                            key, topic: object.topic, partition: object.partition,
-                            topicsDir: topicsDir))
+                    version >= 2 ? key : Self.version1Relative(key, topic: object.0, partition: object.1, topicsDir: topicsDir))
+            }
+            let key = absolute(manifest.objects[index].key)
+            if key != manifest.objects[index].key { manifest.objects[index].key = key }
+            if !manifest.objects[index].companionKeys.isEmpty {
+                manifest.objects[index].companionKeys = manifest.objects[index].companionKeys.map(absolute)
             }
         }
         return manifest
