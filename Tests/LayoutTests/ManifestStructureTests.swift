@@ -51,4 +51,31 @@ import Testing
                 "run \(run.runId): object \(none.key) has no checksum"
             ])
     }
+
+    /// The byte-by-byte check of a crc64nvme's spelling says what Foundation's decoder says, for
+    /// ktape's spelling of every kind of value and for spellings it never writes.
+    @Test func theChecksumSpellingCheckAgreesWithFoundation() {
+        var samples = [
+            "", "=", "rosUhgp5mIg", "rosUhgp5mIg==", "rosUhgp5mIh=", "rosUhgp5mI/=", "ros hgp5mIg=", "rosUhgp5mIgA", "rosUhgp5mA==",
+            "é234567890a="
+        ]
+        var generator = SystemRandomNumberGenerator()
+        for value in [0, UInt64.max, 1 << 63] + (0..<200).map({ _ in generator.next() as UInt64 }) {
+            let text = withUnsafeBytes(of: value.bigEndian) { Data($0).base64EncodedString() }
+            samples.append(text)
+            // The same with the last character's two spare bits set, or a byte swapped for one outside base64.
+            var bytes = Array(text.utf8)
+            bytes[10] = bytes[10] == UInt8(ascii: "z") ? UInt8(ascii: "y") : bytes[10] + 1
+            samples.append(String(decoding: bytes, as: UTF8.self))
+            bytes[Int(value % 11)] = UInt8(ascii: "*")
+            samples.append(String(decoding: bytes, as: UTF8.self))
+        }
+        var accepted = 0
+        for text in samples {
+            let expected = Data(base64Encoded: text)?.count == 8
+            #expect(RunManifest.isBase64OfEightBytes(text) == expected, "'\(text)'")
+            if expected { accepted += 1 }
+        }
+        #expect(accepted >= 203)
+    }
 }
