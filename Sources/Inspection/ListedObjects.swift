@@ -32,6 +32,9 @@ public struct ListedObjects: Sendable {
     /// The ETag of each entry, when kept (`keepETags`); else empty.
     private var etags: [String] = []
     private let keepETags: Bool
+    /// The entry of the greatest key inserted: a key beyond it is new without a look-up, and a store
+    /// lists its keys in order.
+    private var greatest: Int?
 
     public init(keepETags: Bool = false) {
         self.keepETags = keepETags
@@ -45,10 +48,12 @@ public struct ListedObjects: Sendable {
     public mutating func insert(_ key: String, size: Int64, etag: String? = nil) -> Bool {
         Self.withBytes(of: key) { bytes in
             let hash = Self.hash(bytes)
-            if find(bytes, hash: hash) != nil { return false }
+            let beyond = greatest.map { precedes(entries[$0], bytes) } ?? true
+            if !beyond && find(bytes, hash: hash) != nil { return false }
             if (entries.count + 1) * 2 > slots.count { grow() }
             let (block, offset) = store(bytes)
             entries.append(Entry(size: size, block: block, offset: offset, hash: hash, lengthAndMark: UInt32(bytes.count)))
+            if beyond { greatest = entries.count - 1 }
             if keepETags { etags.append(etag ?? "") }
             place(entries.count - 1, hash: hash)
             return true
@@ -95,13 +100,16 @@ public struct ListedObjects: Sendable {
     public var keys: LazyMapSequence<Range<Int>, String> { entries.indices.lazy.map(key(at:)) }
 
     /// The listed keys whose bytes `include` accepts, in listing order, made into strings only then.
-    func keys(where include: @escaping (UnsafeBufferPointer<UInt8>) -> Bool) -> some Sequence<String> {
-        entries.indices.lazy.filter { index in
+    func keys(where include: (UnsafeBufferPointer<UInt8>) -> Bool) -> [String] {
+        var keys: [String] = []
+        for index in entries.indices {
             let entry = entries[index]
-            return blocks[Int(entry.block)].withUnsafeBufferPointer { block in
+            let included = blocks[Int(entry.block)].withUnsafeBufferPointer { block in
                 include(UnsafeBufferPointer(rebasing: block[Int(entry.offset)..<Int(entry.offset) + entry.length]))
             }
-        }.map(key(at:))
+            if included { keys.append(key(at: index)) }
+        }
+        return keys
     }
 
     /// Listed keys no manifest named, in listing order.
@@ -135,6 +143,16 @@ public struct ListedObjects: Sendable {
         return blocks[Int(entry.block)].withUnsafeBufferPointer { block in
             memcmp(block.baseAddress! + Int(entry.offset), wanted, bytes.count) == 0
         }
+    }
+
+    /// True when the key of `entry` sorts before `bytes`, byte by byte.
+    private func precedes(_ entry: Entry, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let common = min(entry.length, bytes.count)
+        guard common > 0, let other = bytes.baseAddress else { return entry.length < bytes.count }
+        let order = blocks[Int(entry.block)].withUnsafeBufferPointer { block in
+            memcmp(block.baseAddress! + Int(entry.offset), other, common)
+        }
+        return order < 0 || order == 0 && entry.length < bytes.count
     }
 
     private mutating func place(_ index: Int, hash: UInt32) {

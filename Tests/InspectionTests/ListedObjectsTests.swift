@@ -31,6 +31,16 @@ import Testing
         #expect(ListedObjects().etag(of: "a") == nil)
     }
 
+    /// Keys listed in order need no look-up to be known new; one listed out of order, or again after
+    /// a smaller one, is still found.
+    @Test func aRepeatIsFoundInAnyOrder() {
+        var listed = ListedObjects()
+        let inserted = ["b", "d", "c", "d", "a", "b", "e", "c", "e", "f"].map { listed.insert($0, size: 1) }
+        #expect(inserted == [true, true, true, false, true, false, true, false, false, true])
+        #expect(listed.count == 6)
+        #expect(Array(listed.keys) == ["b", "d", "c", "a", "e", "f"])
+    }
+
     /// Marking tells a first naming from a repeat and from an unlisted key, and leaves sizes alone.
     @Test func marksNamedKeysAndReturnsTheRestInListingOrder() {
         var listed = ListedObjects()
