@@ -14,17 +14,18 @@ public enum KeyParts {
     /// `text` without leading or trailing `/`; inner doubled slashes collapse too.
     public static func trimSlashes(_ text: String) -> String {
         // Most parts have nothing to trim; keys are built from them a million times in a large store.
+        if text.isEmpty || text.utf8.withContiguousStorageIfAvailable(isTrimmed) ?? isTrimmed(Array(text.utf8)) { return text }
+        return text.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
+    }
+
+    /// True when `bytes` neither start nor end with `/` and hold no `//`.
+    private static func isTrimmed<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes) -> Bool {
         let slash = UInt8(ascii: "/")
-        var previous: UInt8 = slash
-        var clean = true
-        for byte in text.utf8 {
-            if byte == slash && previous == slash {
-                clean = false
-                break
-            }
+        var previous = slash
+        for byte in bytes {
+            if byte == slash && previous == slash { return false }
             previous = byte
         }
-        if clean && previous != slash || text.isEmpty { return text }
-        return text.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
+        return previous != slash
     }
 }

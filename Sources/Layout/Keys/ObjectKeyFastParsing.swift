@@ -23,7 +23,7 @@ extension ObjectKey {
         let afterTopic = firstSlash + 1
         guard let secondOffset = bytes[afterTopic...].firstIndex(of: UInt8(ascii: "/")) else { return nil }
         let folder = UnsafeBufferPointer(rebasing: bytes[afterTopic..<secondOffset])
-        let label = "partition=".utf8
+        let label = partitionLabel
         guard folder.count > label.count, folder.starts(with: label),
             let folderPartition = digits(
                 UnsafeBufferPointer(rebasing: folder[label.count...]), max: Int64(Int32.max), noLeadingZero: true),
@@ -55,6 +55,8 @@ extension ObjectKey {
         return ObjectKey(
             unchecked: String(decoding: topic, as: UTF8.self), partition: Int32(partition), startOffset: offset, kind: kind)
     }
+
+    private static let partitionLabel = Array("partition=".utf8)
 
     private static func isTopicByte(_ byte: UInt8) -> Bool {
         (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
