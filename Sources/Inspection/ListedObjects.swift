@@ -96,6 +96,54 @@ public struct ListedObjects: Sendable {
         return (.first, found)
     }
 
+    /// `markNamed` of each of `keys`, in order (a key given twice is `.again` the second time). The
+    /// look-ups go stage by stage over all the keys, so that the cache misses of a million-entry
+    /// table overlap rather than follow one another: the table's slot of every key is read first,
+    /// then the entries those slots point at, then the keys' bytes.
+    mutating func markNamed(_ keys: [String]) -> [(naming: ManifestFigures.Naming, index: Int?)] {
+        guard !slots.isEmpty else { return keys.map { _ in (.unlisted, nil) } }
+        let mask = slots.count - 1
+        let hashes = keys.map { key in Self.withBytes(of: key) { Self.hash($0) } }
+        let firstSlots = hashes.map { slots[Int($0) & mask] }
+        // An entry whose hash and length match is almost always the key; its first bytes are read
+        // here too, so that the comparison below finds them in the cache.
+        var candidates: [Int] = []
+        candidates.reserveCapacity(keys.count)
+        for (position, slot) in firstSlots.enumerated() {
+            let index = Int(slot) - 1
+            guard index >= 0, entries[index].hash == hashes[position], entries[index].length == keys[position].utf8.count,
+                firstByte(of: entries[index]) == keys[position].utf8.first
+            else {
+                candidates.append(-1)
+                continue
+            }
+            candidates.append(index)
+        }
+        var marked: [(naming: ManifestFigures.Naming, index: Int?)] = []
+        marked.reserveCapacity(keys.count)
+        for (position, key) in keys.enumerated() {
+            let found = Self.withBytes(of: key) { bytes in
+                let candidate = candidates[position]
+                return candidate >= 0 && equal(entries[candidate], bytes) ? candidate : find(bytes, hash: hashes[position])
+            }
+            guard let found else {
+                marked.append((.unlisted, nil))
+                continue
+            }
+            if entries[found].named {
+                marked.append((.again, found))
+            } else {
+                entries[found].lengthAndMark |= Entry.mark
+                marked.append((.first, found))
+            }
+        }
+        return marked
+    }
+
+    private func firstByte(of entry: Entry) -> UInt8? {
+        entry.length == 0 ? nil : blocks[Int(entry.block)][Int(entry.offset)]
+    }
+
     /// Every listed key, in listing order, each made when it is reached.
     public var keys: LazyMapSequence<Range<Int>, String> { entries.indices.lazy.map(key(at:)) }
 

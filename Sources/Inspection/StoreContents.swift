@@ -196,17 +196,11 @@ public struct StoreContents: Sendable {
     private static func markNamed(
         by manifest: RunManifest, in listing: inout ListedObjects
     ) -> ([ManifestFigures.Naming], ListedPlaces) {
-        var naming: [ManifestFigures.Naming] = []
-        var places = ListedPlaces()
-        naming.reserveCapacity(manifest.objects.count)
-        places.indices.reserveCapacity(manifest.objects.count)
-        for object in manifest.objects {
-            let marked = listing.markNamed(object.key)
-            naming.append(marked.naming)
-            places.indices.append(marked.index.map(Int32.init) ?? -1)
-            for companion in object.companionKeys { _ = listing.markNamed(companion) }
+        let marked = listing.markNamed(manifest.objects.map(\.key))
+        for position in manifest.objects.indices where !manifest.objects[position].companionKeys.isEmpty {
+            for companion in manifest.objects[position].companionKeys { _ = listing.markNamed(companion) }
         }
-        return (naming, places)
+        return (marked.map(\.naming), ListedPlaces(indices: marked.map { $0.index.map(Int32.init) ?? -1 }))
     }
 
     /// The listed keys no manifest names (other than keys outside ktape's layout, which are strays), sorted.

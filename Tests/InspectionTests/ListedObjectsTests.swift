@@ -31,6 +31,30 @@ import Testing
         #expect(ListedObjects().etag(of: "a") == nil)
     }
 
+    /// Marking many keys at once says what marking them one at a time says: first, again (also
+    /// within one batch), unlisted, and where each is listed.
+    @Test func batchedMarkingAgreesWithOneAtATime() {
+        let keys = (0..<5_000).map { "topics/t/partition=\($0 % 7)/t+\($0 % 7)+\(String(format: "%010d", $0)).ktape.json" }
+        var batched = ListedObjects()
+        var single = ListedObjects()
+        for (index, key) in keys.enumerated() where index % 3 != 0 {
+            batched.insert(key, size: 1)
+            single.insert(key, size: 1)
+        }
+        let asked = [Array(keys[0..<2_000]), Array(keys[1_000..<3_000]) + ["", keys[5], "x", keys[5]], Array(keys[2_500...])]
+        for batch in asked {
+            let together = batched.markNamed(batch)
+            let apart = batch.map { single.markNamed($0) }
+            #expect(together.map(\.naming) == apart.map(\.naming))
+            #expect(together.map(\.index) == apart.map(\.index))
+        }
+        #expect(batched.unnamedKeys() == single.unnamedKeys())
+        var empty = ListedObjects()
+        #expect(empty.markNamed(["a", "a"]).map(\.naming) == [.unlisted, .unlisted])
+        let namings = batched.markNamed([keys[1], keys[3], keys[4]]).map(\.naming)
+        #expect(namings == [.again, .unlisted, .again])
+    }
+
     /// Keys listed in order need no look-up to be known new; one listed out of order, or again after
     /// a smaller one, is still found.
     @Test func aRepeatIsFoundInAnyOrder() {
