@@ -35,7 +35,7 @@ public struct StoreContents: Sendable {
     /// copied in from elsewhere), sorted. Empty for a store without manifests: there the listing is
     /// the only truth.
     public let orphanKeys: [String]
-    /// What `ls` reports of the manifests, folded in as they were read.
+    /// What `ls` reports of the manifests, folded in as they were read (empty unless asked for).
     public let figures: ManifestFigures
     public static let elsewhereLimit = 1000
 
@@ -50,7 +50,8 @@ public struct StoreContents: Sendable {
     }
 
     /// Lists the topics dir and the runs folder and reads every manifest (`concurrency` at a time).
-    /// Each readable manifest is folded into `figures` and shown to `examine` as it arrives (with
+    /// Each readable manifest is folded into `figures` (when `wanted`: verify has no use for them)
+    /// and shown to `examine` as it arrives (with
     /// the whole listing, where in it each of the run's objects is listed, and where each pruned
     /// partition now starts),
     /// then its objects and partition records are let go, so that a million objects' entries are
@@ -58,7 +59,7 @@ public struct StoreContents: Sendable {
     /// Throws `InspectionError.store` when the store cannot be listed or a manifest fetched.
     public static func load(
         store: any ObjectStore, layout: StoreLayout, concurrency: Int = 8,
-        sizes: Sizes = .every, keepETags: Bool = false,
+        sizes: Sizes = .every, keepETags: Bool = false, figures wanted: Bool = true,
         examine: (Run, ListedObjects, ListedPlaces, [TopicPartition: Int64]) -> Void = { _, _, _, _ in }
     ) async throws -> StoreContents {
         // The listing is kept as sizes and keys only, page by page: ETags and times of a million
@@ -128,7 +129,7 @@ public struct StoreContents: Sendable {
                 switch fetched {
                 case .run(var run):
                     let (naming, places) = Self.markNamed(by: run.manifest, in: &listed)
-                    figures.add(run.manifest, key: run.key, naming: naming, firstOffsets: firstOffsets)
+                    if wanted { figures.add(run.manifest, key: run.key, naming: naming, firstOffsets: firstOffsets) }
                     examine(run, listed, places, firstOffsets)
                     run.manifest.objects = []
                     run.manifest.partitions = []

@@ -20,7 +20,7 @@ public struct StoreVerifier: Sendable {
     public func run(progress: @escaping @Sendable (VerifyProgress) -> Void = { _ in }) async throws -> VerifyReport {
         var arrivals = StructureCheck.Arrivals(layout: layout, collectTargets: options.readData)
         let contents = try await StoreContents.load(
-            store: store, layout: layout, keepETags: options.storedChecksums,
+            store: store, layout: layout, keepETags: options.storedChecksums, figures: false,
             examine: { arrivals.add($0, listed: $1, places: $2, firstOffsets: $3) })
         let structure = StructureCheck(contents, arrivals: arrivals, strict: options.strict)
         var report = VerifyReport()
