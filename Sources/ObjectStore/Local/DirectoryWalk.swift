@@ -45,15 +45,20 @@ struct DirectoryWalk: Sendable {
     /// S3's order: lexicographic by bytes.
     static func bytesLess(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         a.withUnsafeBufferPointer { x in
-            b.withUnsafeBufferPointer { y in
-                let common = min(x.count, y.count)
-                if common > 0, let xs = x.baseAddress, let ys = y.baseAddress {
-                    let order = memcmp(xs, ys, common)
-                    if order != 0 { return order < 0 }
-                }
-                return x.count < y.count
-            }
+            b.withUnsafeBufferPointer { y in bytesLess(x, 0, x.count, y, 0, y.count) }
         }
+    }
+
+    /// `bytesLess` of `a[aStart..<aStart + aCount]` and `b[bStart..<bStart + bCount]`.
+    static func bytesLess(
+        _ a: UnsafeBufferPointer<UInt8>, _ aStart: Int, _ aCount: Int, _ b: UnsafeBufferPointer<UInt8>, _ bStart: Int, _ bCount: Int
+    ) -> Bool {
+        let common = min(aCount, bCount)
+        if common > 0, let xs = a.baseAddress, let ys = b.baseAddress {
+            let order = memcmp(xs + aStart, ys + bStart, common)
+            if order != 0 { return order < 0 }
+        }
+        return aCount < bCount
     }
 }
 
@@ -67,19 +72,27 @@ final class DirectoryCursor: @unchecked Sendable {
         let fd: Int32
         /// The key prefix of this directory's entries: its relative path and `/`, empty for the root.
         let base: [UInt8]
+        /// Every entry's sort key, one after another.
+        let names: [UInt8]
         let entries: [Entry]
         var next = 0
     }
 
+    /// Where in its frame's `names` an entry's sort key is: the name, with `/` appended for a
+    /// directory, the order a directory's names sort in.
     private struct Entry {
-        /// The name, with `/` appended for a directory: the order a directory's names sort in.
-        var sortKey: [UInt8]
+        var start: Int
+        var length: Int
         var isDirectory: Bool
-        var name: ArraySlice<UInt8> { isDirectory ? sortKey.dropLast() : sortKey[...] }
+        var nameLength: Int { isDirectory ? length - 1 : length }
     }
 
     private let walk: DirectoryWalk
     private var frames: [Frame] = []
+    /// The key of the file (or directory, with its `/`) `nextFile` reached last, and its name as a C
+    /// string: kept from one file to the next, so that a million files cost no array each.
+    private var key: [UInt8] = []
+    private var cName: [CChar] = []
 
     init(_ walk: DirectoryWalk) {
         self.walk = walk
@@ -96,24 +109,35 @@ final class DirectoryCursor: @unchecked Sendable {
 
     /// The next regular file in key order, or nil when the walk is over.
     func next() -> ObjectSummary? {
-        while let file = nextFile() {
-            var info = stat()
-            guard fstatat(file.directory, Self.cString(file.name), &info, AT_SYMLINK_NOFOLLOW) == 0, info.st_mode & S_IFMT == S_IFREG
-            else { continue }
-            return ObjectSummary(
-                key: String(decoding: file.key, as: UTF8.self), size: Int64(info.st_size),
-                etag: LocalDirectoryStore.etag(of: info), lastModified: LocalDirectoryStore.modified(info))
-        }
-        return nil
+        guard let info = nextStatus() else { return nil }
+        return ObjectSummary(
+            key: String(decoding: key, as: UTF8.self), size: Int64(info.st_size),
+            etag: LocalDirectoryStore.etag(of: info), lastModified: LocalDirectoryStore.modified(info))
+    }
+
+    /// The key and size of the next regular file (no ETag or time made), or nil when the walk is over.
+    func nextSized() -> ListedKey? {
+        nextStatus().map { ListedKey(key: String(decoding: key, as: UTF8.self), size: Int64($0.st_size)) }
     }
 
     /// The key of the next file `readdir` calls regular, with no `stat`; nil when the walk is over.
     func nextKey() -> String? {
-        nextFile().map { String(decoding: $0.key, as: UTF8.self) }
+        nextFile().map { _ in String(decoding: key, as: UTF8.self) }
     }
 
-    /// The next file entry in key order, with the directory that holds it.
-    private func nextFile() -> (directory: Int32, name: ArraySlice<UInt8>, key: [UInt8])? {
+    /// The status of the next file that `stat` finds regular (its key in `key`).
+    private func nextStatus() -> stat? {
+        while let directory = nextFile() {
+            var info = stat()
+            guard fstatat(directory, cName, &info, AT_SYMLINK_NOFOLLOW) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
+            return info
+        }
+        return nil
+    }
+
+    /// Moves to the next file entry in key order: its key in `key`, its name in `cName`; returns the
+    /// directory that holds it.
+    private func nextFile() -> Int32? {
         while let top = frames.indices.last {
             guard frames[top].next < frames[top].entries.count else {
                 close(frames[top].fd)
@@ -123,17 +147,25 @@ final class DirectoryCursor: @unchecked Sendable {
             let entry = frames[top].entries[frames[top].next]
             frames[top].next += 1
             let fd = frames[top].fd
-            let key = frames[top].base + entry.name
+            key.removeAll(keepingCapacity: true)
+            key.append(contentsOf: frames[top].base)
+            cName.removeAll(keepingCapacity: true)
+            frames[top].names.withUnsafeBufferPointer { names in
+                let name = UnsafeBufferPointer(rebasing: names[entry.start..<entry.start + entry.nameLength])
+                key.append(contentsOf: name)
+                for byte in name { cName.append(CChar(bitPattern: byte)) }
+            }
+            cName.append(0)
             if entry.isDirectory {
-                let below = key + [slash]
-                guard walk.prefix.starts(with: below) || below.starts(with: walk.prefix) else { continue }
-                if let after = walk.after, DirectoryWalk.bytesLess(below, after), !after.starts(with: below) { continue }
-                let child = openat(fd, Self.cString(entry.name), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                if child >= 0 { push(child, base: below) }
+                key.append(slash)
+                guard walk.prefix.starts(with: key) || key.starts(with: walk.prefix) else { continue }
+                if let after = walk.after, DirectoryWalk.bytesLess(key, after), !after.starts(with: key) { continue }
+                let child = openat(fd, cName, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                if child >= 0 { push(child, base: key) }
             } else {
                 guard key.starts(with: walk.prefix) else { continue }
                 if let after = walk.after, !DirectoryWalk.bytesLess(after, key) { continue }
-                return (fd, entry.name, key)
+                return fd
             }
         }
         return nil
@@ -145,28 +177,43 @@ final class DirectoryCursor: @unchecked Sendable {
             close(fd)
             return
         }
+        var names: [UInt8] = []
         var entries: [Entry] = []
         while let found = readdir(directory) {
-            let name = Self.name(of: found)
-            if name == [dot] || name == [dot, dot] || name.starts(with: walk.reservedPrefix) { continue }
             var type = found.pointee.d_type
-            if type == Self.unknownType || type == Self.linkType {
-                // Without a type from readdir, ask; a symbolic link is neither a file nor a folder of the store.
-                var info = stat()
-                guard fstatat(fd, Self.cString(name[...]), &info, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
-                let format = info.st_mode & S_IFMT
-                type = format == S_IFDIR ? Self.directoryType : (format == S_IFREG ? Self.fileType : Self.linkType)
+            let kept = withUnsafePointer(to: &found.pointee.d_name) { tuple in
+                tuple.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: tuple.pointee)) { cName in
+                    let name = UnsafeRawBufferPointer(start: cName, count: strlen(cName)).bindMemory(to: UInt8.self)
+                    if name.elementsEqual([dot]) || name.elementsEqual([dot, dot]) || name.starts(with: walk.reservedPrefix) {
+                        return false
+                    }
+                    if type == Self.unknownType || type == Self.linkType {
+                        // Without a type from readdir, ask; a symbolic link is neither a file nor a folder of the store.
+                        var info = stat()
+                        guard fstatat(fd, cName, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return false }
+                        let format = info.st_mode & S_IFMT
+                        type = format == S_IFDIR ? Self.directoryType : (format == S_IFREG ? Self.fileType : Self.linkType)
+                    }
+                    guard type == Self.directoryType || type == Self.fileType else { return false }
+                    entries.append(Entry(start: names.count, length: name.count, isDirectory: type == Self.directoryType))
+                    names.append(contentsOf: name)
+                    return true
+                }
             }
-            guard type == Self.directoryType || type == Self.fileType else { continue }
-            entries.append(Entry(sortKey: type == Self.directoryType ? name + [slash] : name, isDirectory: type == Self.directoryType))
+            if kept && type == Self.directoryType {
+                names.append(slash)
+                entries[entries.count - 1].length += 1
+            }
         }
-        entries.sort { DirectoryWalk.bytesLess($0.sortKey, $1.sortKey) }
+        names.withUnsafeBufferPointer { bytes in
+            entries.sort { DirectoryWalk.bytesLess(bytes, $0.start, $0.length, bytes, $1.start, $1.length) }
+        }
         // The stream keeps its own duplicate of the descriptor: closing it would close `fd`, which
         // the walk goes on using for `openat` and `fstatat`; rewinding is never needed.
         let held = dup(fd)
         closedir(directory)
         guard held >= 0 else { return }
-        frames.append(Frame(fd: held, base: base, entries: entries))
+        frames.append(Frame(fd: held, base: base, names: names, entries: entries))
     }
 
     private let slash = UInt8(ascii: "/")
@@ -176,20 +223,6 @@ final class DirectoryCursor: @unchecked Sendable {
     private static let directoryType: UInt8 = 4
     private static let fileType: UInt8 = 8
     private static let linkType: UInt8 = 10
-
-    private static func cString(_ name: ArraySlice<UInt8>) -> [CChar] {
-        var text = name.map { CChar(bitPattern: $0) }
-        text.append(0)
-        return text
-    }
-
-    private static func name(of entry: UnsafeMutablePointer<dirent>) -> [UInt8] {
-        withUnsafePointer(to: &entry.pointee.d_name) { tuple in
-            tuple.withMemoryRebound(to: UInt8.self, capacity: MemoryLayout.size(ofValue: tuple.pointee)) { bytes in
-                Array(UnsafeBufferPointer(start: bytes, count: strlen(UnsafeRawPointer(bytes).assumingMemoryBound(to: CChar.self))))
-            }
-        }
-    }
 }
 
 /// A directory store's listing pages, from one `DirectoryCursor`.
