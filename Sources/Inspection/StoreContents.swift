@@ -77,9 +77,13 @@ public struct StoreContents: Sendable {
                 for try await listing in store.keys(prefix: layout.topicsFolder) {
                     listed.insert(listing.key, size: listing.size ?? ListedObjects.unknownSize)
                 }
-            } else {
+            } else if keepETags {
                 for try await object in store.objects(prefix: layout.topicsFolder) {
                     listed.insert(object.key, size: object.size, etag: object.etag)
+                }
+            } else {
+                for try await listing in store.sizedKeys(prefix: layout.topicsFolder) {
+                    listed.insert(listing.key, size: listing.size ?? ListedObjects.unknownSize)
                 }
             }
         } catch let error as StoreError {

@@ -44,6 +44,9 @@ public protocol ObjectStore: Sendable {
     /// The pages behind `keys(prefix:)`: `listingPages`' keys and sizes by default; a store that would
     /// pay for each size (a stat per file) leaves sizes out.
     func keyPages(prefix: String, pageSize: Int) -> any ListingPages<ListedKey>
+    /// The pages behind `sizedKeys(prefix:)`: `listingPages`' keys and sizes by default; a store that
+    /// makes its ETags and times per object (a directory) leaves them unmade.
+    func sizedKeyPages(prefix: String, pageSize: Int) -> any ListingPages<ListedKey>
     /// Deletes one object; deleting a missing key is not an error (as on S3). With `ifMatch`, deletes
     /// only the version with that ETag and fails with `isConditionFailed` otherwise (object changed or gone).
     func delete(_ key: String, ifMatch: String?) async throws
@@ -103,6 +106,15 @@ extension ObjectStore {
     }
 
     public func keyPages(prefix: String, pageSize: Int) -> any ListingPages<ListedKey> {
+        SizedKeyPages(listingPages(prefix: prefix, pageSize: pageSize))
+    }
+
+    /// Every key under `prefix` with its size (never nil), without the ETags and times `objects` gives.
+    public func sizedKeys(prefix: String, pageSize: Int = 1000) -> KeyListing {
+        KeyListing { self.sizedKeyPages(prefix: prefix, pageSize: pageSize) }
+    }
+
+    public func sizedKeyPages(prefix: String, pageSize: Int) -> any ListingPages<ListedKey> {
         SizedKeyPages(listingPages(prefix: prefix, pageSize: pageSize))
     }
 

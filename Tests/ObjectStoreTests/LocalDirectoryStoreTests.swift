@@ -88,6 +88,9 @@ struct LocalDirectoryListingOrderTests {
                 for try await object in store.objects(prefix: prefix, pageSize: pageSize) { listed.append(object) }
                 #expect(listed.map(\.key) == expected.map(\.key), "prefix \(prefix), pages of \(pageSize)")
                 #expect(listed.allSatisfy { $0.size == 2 })
+                var sized: [ListedKey] = []
+                for try await key in store.sizedKeys(prefix: prefix, pageSize: pageSize) { sized.append(key) }
+                #expect(sized == expected.map { ListedKey(key: $0.key, size: 2) }, "sized keys, prefix \(prefix), pages of \(pageSize)")
             }
         }
     }
@@ -150,6 +153,9 @@ struct LocalDirectoryListingOrderTests {
         #expect(FileManager.default.createFile(atPath: root + "/d/.ktape-tmp-x", contents: Data([9])))
         let listed = try await store.listAll(prefix: "")
         #expect(listed.map(\.key) == ["d/file", "d/sub/other"])
+        var sized: [ListedKey] = []
+        for try await key in store.sizedKeys(prefix: "") { sized.append(key) }
+        #expect(sized == [ListedKey(key: "d/file", size: 3), ListedKey(key: "d/sub/other", size: 1)])
         for object in listed {
             let head = try await store.head(object.key)
             #expect(object.size == head.size && object.etag == head.etag)

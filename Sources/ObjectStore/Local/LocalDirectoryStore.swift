@@ -200,6 +200,12 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
         return DirectoryPages(walk: walk, pageSize: pageSize) { $0.next() }
     }
 
+    /// The same walk, with a `stat` per file for its size but no ETag or time made of it.
+    public func sizedKeyPages(prefix: String, pageSize: Int) -> any ListingPages<ListedKey> {
+        let walk = DirectoryWalk(root: root, prefix: prefix, after: nil, reservedPrefix: Self.reservedPrefix)
+        return DirectoryPages(walk: walk, pageSize: pageSize) { $0.nextSized() }
+    }
+
     /// The same walk without a `stat` per file: a file's type comes from `readdir`.
     public func keyPages(prefix: String, pageSize: Int) -> any ListingPages<ListedKey> {
         let walk = DirectoryWalk(root: root, prefix: prefix, after: nil, reservedPrefix: Self.reservedPrefix)
