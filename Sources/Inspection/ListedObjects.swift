@@ -35,6 +35,9 @@ public struct ListedObjects: Sendable {
     /// The entry of the greatest key inserted: a key beyond it is new without a look-up, and a store
     /// lists its keys in order.
     private var greatest: Int?
+    /// Entries from here on are not in `slots` yet: keys listed in order are placed a batch at a time.
+    private var placed = 0
+    private static let placementBatch = 64
 
     public init(keepETags: Bool = false) {
         self.keepETags = keepETags
@@ -50,12 +53,11 @@ public struct ListedObjects: Sendable {
             let hash = Self.hash(bytes)
             let beyond = greatest.map { precedes(entries[$0], bytes) } ?? true
             if !beyond && find(bytes, hash: hash) != nil { return false }
-            if (entries.count + 1) * 2 > slots.count { grow() }
             let (block, offset) = store(bytes)
             entries.append(Entry(size: size, block: block, offset: offset, hash: hash, lengthAndMark: UInt32(bytes.count)))
             if beyond { greatest = entries.count - 1 }
             if keepETags { etags.append(etag ?? "") }
-            place(entries.count - 1, hash: hash)
+            if !beyond || entries.count - placed >= Self.placementBatch { placePending() }
             return true
         }
     }
@@ -90,6 +92,7 @@ public struct ListedObjects: Sendable {
     /// How `key` stands when a manifest names it: listed and named for the first time (now marked),
     /// named before, or not listed; and where it is listed.
     mutating func markNamed(_ key: String) -> (naming: ManifestFigures.Naming, index: Int?) {
+        placePending()
         guard let found = index(of: key) else { return (.unlisted, nil) }
         if entries[found].named { return (.again, found) }
         entries[found].lengthAndMark |= Entry.mark
@@ -101,6 +104,7 @@ public struct ListedObjects: Sendable {
     /// table overlap rather than follow one another: the table's slot of every key is read first,
     /// then the entries those slots point at, then the keys' bytes.
     mutating func markNamed(_ keys: [String]) -> [(naming: ManifestFigures.Naming, index: Int?)] {
+        placePending()
         guard !slots.isEmpty else { return keys.map { _ in (.unlisted, nil) } }
         let mask = slots.count - 1
         let hashes = keys.map { key in Self.withBytes(of: key) { Self.hash($0) } }
@@ -174,14 +178,20 @@ public struct ListedObjects: Sendable {
     }
 
     private func find(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt32) -> Int? {
-        guard !slots.isEmpty else { return nil }
-        let mask = slots.count - 1
-        var slot = Int(hash) & mask
-        while slots[slot] != 0 {
-            let index = Int(slots[slot] - 1)
+        if !slots.isEmpty {
+            let mask = slots.count - 1
+            var slot = Int(hash) & mask
+            while slots[slot] != 0 {
+                let index = Int(slots[slot] - 1)
+                let entry = entries[index]
+                if entry.hash == hash && entry.length == bytes.count && equal(entry, bytes) { return index }
+                slot = (slot + 1) & mask
+            }
+        }
+        // At most a batch waits to be placed.
+        for index in placed..<entries.count {
             let entry = entries[index]
             if entry.hash == hash && entry.length == bytes.count && equal(entry, bytes) { return index }
-            slot = (slot + 1) & mask
         }
         return nil
     }
@@ -203,16 +213,38 @@ public struct ListedObjects: Sendable {
         return order < 0 || order == 0 && entry.length < bytes.count
     }
 
-    private mutating func place(_ index: Int, hash: UInt32) {
-        let mask = slots.count - 1
-        var slot = Int(hash) & mask
-        while slots[slot] != 0 { slot = (slot + 1) & mask }
-        slots[slot] = UInt32(index + 1)
+    /// Places the entries not placed yet, growing the table first when they would fill it past half.
+    private mutating func placePending() {
+        guard placed < entries.count else { return }
+        if entries.count * 2 > slots.count {
+            var size = max(1024, slots.count * 2)
+            while entries.count * 2 > size { size *= 2 }
+            slots = [UInt32](repeating: 0, count: size)
+            place(0..<placed)
+        }
+        place(placed..<entries.count)
+        placed = entries.count
     }
 
-    private mutating func grow() {
-        slots = [UInt32](repeating: 0, count: max(1024, slots.count * 2))
-        for index in entries.indices { place(index, hash: entries[index].hash) }
+    /// Places `range` of the entries a batch at a time: each batch's first slots are all read before
+    /// any is written, so that the cache misses of a large table overlap rather than follow one another.
+    private mutating func place(_ range: Range<Int>) {
+        let mask = slots.count - 1
+        var firstSlots = [UInt32](repeating: 0, count: Self.placementBatch)
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let end = min(start + Self.placementBatch, range.upperBound)
+            for index in start..<end { firstSlots[index - start] = slots[Int(entries[index].hash) & mask] }
+            for index in start..<end {
+                var slot = Int(entries[index].hash) & mask
+                // An earlier entry of the batch may have taken the slot since it was read.
+                if firstSlots[index - start] != 0 || slots[slot] != 0 {
+                    while slots[slot] != 0 { slot = (slot + 1) & mask }
+                }
+                slots[slot] = UInt32(index + 1)
+            }
+            start = end
+        }
     }
 
     private mutating func store(_ bytes: UnsafeBufferPointer<UInt8>) -> (block: UInt32, offset: UInt32) {

@@ -65,6 +65,21 @@ import Testing
         #expect(Array(listed.keys) == ["b", "d", "c", "a", "e", "f"])
     }
 
+    /// Keys listed in order are placed in the table a batch at a time: the ones still waiting are
+    /// found too, by every look-up, and refused when listed again.
+    @Test func keysWaitingToBePlacedAreFound() {
+        var listed = ListedObjects()
+        let keys = (0..<1_000).map { String(format: "k%05d", $0) }
+        for count in [1, 63, 64, 65, 100, 1_000] {
+            listed = ListedObjects()
+            for (index, key) in keys.prefix(count).enumerated() { listed.insert(key, size: Int64(index)) }
+            #expect(keys.prefix(count).enumerated().allSatisfy { listed.size(of: $1) == Int64($0) }, "\(count) keys")
+            #expect(!listed.insert(keys[count - 1], size: -5) && !listed.insert(keys[0], size: -5))
+            #expect(listed.count == count && listed.size(of: keys[count - 1]) == Int64(count - 1))
+            #expect(listed.size(of: "k") == nil && listed.size(of: "l") == nil)
+        }
+    }
+
     /// Marking tells a first naming from a repeat and from an unlisted key, and leaves sizes alone.
     @Test func marksNamedKeysAndReturnsTheRestInListingOrder() {
         var listed = ListedObjects()
