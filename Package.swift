@@ -131,3 +131,12 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Release builds optimise across modules: generic code in one module (Layout's continuity check,
+// collection algorithms over its types) called from another with that module's own types otherwise
+// runs unspecialised, through witness tables. C targets (named C + a capital) take no Swift flags.
+for target in package.targets where [.regular, .executable].contains(target.type) {
+    let name = Array(target.name)
+    if name.count > 1 && name[0] == "C" && name[1].isUppercase { continue }
+    target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+}
