@@ -18,7 +18,17 @@ extension ObjectKey {
         return fastParseFolders(UnsafeBufferPointer(rebasing: key[root.count...]))
     }
 
+    /// True when `canonical` names the key: the same parse, without making the name.
+    static func isCanonical(_ key: UnsafeBufferPointer<UInt8>, root: [UInt8]) -> Bool {
+        guard key.count > root.count, key.starts(with: root) else { return false }
+        return scanFolders(UnsafeBufferPointer(rebasing: key[root.count...])) != nil
+    }
+
     private static func fastParseFolders(_ bytes: UnsafeBufferPointer<UInt8>) -> ObjectKey? {
+        scanFolders(bytes).map(\.key)
+    }
+
+    private static func scanFolders(_ bytes: UnsafeBufferPointer<UInt8>) -> ScannedName? {
         guard let firstSlash = bytes.firstIndex(of: UInt8(ascii: "/")) else { return nil }
         let afterTopic = firstSlash + 1
         guard let secondOffset = bytes[afterTopic...].firstIndex(of: UInt8(ascii: "/")) else { return nil }
@@ -27,16 +37,32 @@ extension ObjectKey {
         guard folder.count > label.count, folder.starts(with: label),
             let folderPartition = digits(
                 UnsafeBufferPointer(rebasing: folder[label.count...]), max: Int64(Int32.max), noLeadingZero: true),
-            let parsed = fastParseFileName(UnsafeBufferPointer(rebasing: bytes[(secondOffset + 1)...]), anyPadding: false),
-            parsed.partition == folderPartition,
-            parsed.topic.utf8.elementsEqual(UnsafeBufferPointer(rebasing: bytes[..<firstSlash]))
+            let scanned = scanFileName(UnsafeBufferPointer(rebasing: bytes[(secondOffset + 1)...]), anyPadding: false),
+            scanned.partition == folderPartition,
+            scanned.topic.elementsEqual(UnsafeBufferPointer(rebasing: bytes[..<firstSlash]))
         else { return nil }
-        return parsed
+        return scanned
     }
 
     /// `<topic>+<p>+<offset>.<ext>` with a legal topic, a partition without leading zeros, and an
     /// offset of ten digits (any width with `anyPadding`).
     static func fastParseFileName(_ name: UnsafeBufferPointer<UInt8>, anyPadding: Bool) -> ObjectKey? {
+        scanFileName(name, anyPadding: anyPadding).map(\.key)
+    }
+
+    /// A file name's parts as `fastParseFileName` reads them, the topic still as bytes.
+    private struct ScannedName {
+        var topic: UnsafeBufferPointer<UInt8>
+        var partition: Int64
+        var offset: Int64
+        var kind: ObjectFileKind
+
+        var key: ObjectKey {
+            ObjectKey(unchecked: String(decoding: topic, as: UTF8.self), partition: Int32(partition), startOffset: offset, kind: kind)
+        }
+    }
+
+    private static func scanFileName(_ name: UnsafeBufferPointer<UInt8>, anyPadding: Bool) -> ScannedName? {
         guard let lastPlus = name.lastIndex(of: UInt8(ascii: "+")),
             let secondPlus = name[..<lastPlus].lastIndex(of: UInt8(ascii: "+")),
             let dot = name[(lastPlus + 1)...].firstIndex(of: UInt8(ascii: "."))
@@ -52,8 +78,7 @@ extension ObjectKey {
             let offset = digits(offsetBytes, max: Int64.max, noLeadingZero: false),
             let kind = ObjectFileKind(fileExtension: UnsafeBufferPointer(rebasing: name[(dot + 1)...]))
         else { return nil }
-        return ObjectKey(
-            unchecked: String(decoding: topic, as: UTF8.self), partition: Int32(partition), startOffset: offset, kind: kind)
+        return ScannedName(topic: topic, partition: partition, offset: offset, kind: kind)
     }
 
     private static let partitionLabel = Array("partition=".utf8)

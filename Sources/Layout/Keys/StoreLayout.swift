@@ -54,7 +54,7 @@ public struct StoreLayout: Hashable, Sendable {
 
     /// True when `canonicalObjectKey` names the key of these UTF-8 bytes.
     public func isCanonicalKey(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        !topicsRootBytes.isEmpty && ObjectKey.canonical(bytes, root: topicsRootBytes) != nil
+        !topicsRootBytes.isEmpty && ObjectKey.isCanonical(bytes, root: topicsRootBytes)
     }
 
     /// `relative` (a key as manifests hold it, relative to the store root) as a key of this store.
