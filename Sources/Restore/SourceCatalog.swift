@@ -250,7 +250,7 @@ struct SourceCatalog: Sendable {
             manifestKeys, limit: 8,
             { key in
                 do {
-                    return CatalogRun(try RunManifest.decode(Data(try await store.get(key)), name: key, layout: layout), layout: layout)
+                    return CatalogRun(try RunManifest.decode(try await store.get(key), name: key, layout: layout), layout: layout)
                 } catch let error as ManifestError {
                     throw RunFailure.invalidInput(error.description)
                 } catch {

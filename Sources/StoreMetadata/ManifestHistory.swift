@@ -31,7 +31,7 @@ public enum ManifestHistory {
             } catch let error as StoreError where missingIsFine && error.isNotFound {
                 return nil
             }
-            return try RunManifest.decode(Data(bytes), name: key, layout: layout)
+            return try RunManifest.decode(bytes, name: key, layout: layout)
         }
         return read.compactMap { $0 }.sortedByRun()
     }

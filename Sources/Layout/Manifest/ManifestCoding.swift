@@ -39,14 +39,23 @@ extension RunManifest {
     /// wrote it), so a copy under another prefix or in another bucket reads the same. `name` (its
     /// key) is used in errors.
     public static func decode(_ data: Data, name: String, layout: StoreLayout) throws -> RunManifest {
+        try data.withUnsafeBytes { try decode(raw: $0, name: name, layout: layout) }
+    }
+
+    /// `decode` of the bytes as a store returns them, without copying them into a `Data` first.
+    public static func decode(_ bytes: [UInt8], name: String, layout: StoreLayout) throws -> RunManifest {
+        try bytes.withUnsafeBytes { try decode(raw: $0, name: name, layout: layout) }
+    }
+
+    private static func decode(raw: UnsafeRawBufferPointer, name: String, layout: StoreLayout) throws -> RunManifest {
         var manifest: RunManifest
-        if let split = data.withUnsafeBytes({ ManifestBulkDecoding.split($0) }) {
+        if let split = ManifestBulkDecoding.split(raw) {
             manifest = try LayoutJSON.decode(
                 RunManifest.self, from: Data(split.rest), name: name, format: formatName, version: currentVersion)
             manifest.objects = split.objects
             manifest.partitions = split.partitions
         } else {
-            manifest = try LayoutJSON.decode(RunManifest.self, from: data, name: name, format: formatName, version: currentVersion)
+            manifest = try LayoutJSON.decode(RunManifest.self, from: Data(raw), name: name, format: formatName, version: currentVersion)
         }
         let topicsDir = manifest.store.topicsDir
         let version = manifest.version
