@@ -25,6 +25,10 @@ public protocol ObjectStore: Sendable {
 
     /// The object's bytes, or only `range` of them.
     func get(_ key: String, range: ByteRange?) async throws -> [UInt8]
+    /// The whole of each of `keys`, in order, each read or failed on its own: all at once by default
+    /// (the caller bounds how many); a store for which a call costs more than reading a small object
+    /// (a directory: a thread handoff each) reads them together.
+    func getEach(_ keys: [String]) async -> [Result<[UInt8], any Error>]
     /// The whole object with the ETag of the version read, for a following `ifMatch` write.
     func getTagged(_ key: String) async throws -> TaggedObject
     /// Size, ETag and metadata without the body.
@@ -71,6 +75,23 @@ extension ObjectStore {
 
     public func get(_ key: String) async throws -> [UInt8] {
         try await get(key, range: nil)
+    }
+
+    public func getEach(_ keys: [String]) async -> [Result<[UInt8], any Error>] {
+        await withTaskGroup(of: (Int, Result<[UInt8], any Error>).self) { group in
+            for (position, key) in keys.enumerated() {
+                group.addTask {
+                    do {
+                        return (position, .success(try await get(key)))
+                    } catch {
+                        return (position, .failure(error))
+                    }
+                }
+            }
+            var bodies = [Result<[UInt8], any Error>](repeating: .success([]), count: keys.count)
+            for await (position, body) in group { bodies[position] = body }
+            return bodies
+        }
     }
 
     public func list(prefix: String, delimiter: String? = nil, continuationToken: String? = nil) async throws -> ListPage {

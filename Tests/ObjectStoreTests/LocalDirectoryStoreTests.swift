@@ -95,6 +95,32 @@ struct LocalDirectoryListingOrderTests {
         }
     }
 
+    /// Reading many objects at once gives, object by object, what reading each alone gives: its bytes,
+    /// or the same kind of failure (missing, not a valid key, a directory), in the order asked.
+    @Test func readingManyAtOnceAnswersAsReadingEach() async throws {
+        let store = try LocalDirectoryStore(root: NSTemporaryDirectory() + "ktape-each-" + UUID().uuidString)
+        let memory = MemoryStore()
+        for (key, body) in [("a/one", [UInt8(1)]), ("a/two/three", [2, 3]), ("b", [])] {
+            try await store.put(key, body: body)
+            try await memory.put(key, body: body)
+        }
+        let keys = ["a/two/three", "missing", "../escape", "a/one", "a/two", "b", "a/one"]
+        for tested in [store as any ObjectStore, memory] {
+            let together = await tested.getEach(keys)
+            #expect(together.count == keys.count)
+            for (key, body) in zip(keys, together) {
+                do {
+                    let alone = try await tested.get(key)
+                    #expect(try body.get() == alone, "\(key)")
+                } catch let expected as StoreError {
+                    #expect(throws: StoreError.self) { _ = try body.get() }
+                    if case .failure(let error as StoreError) = body { #expect(error.kind == expected.kind, "\(key)") }
+                }
+            }
+            #expect(try together[3].get() == [1] && together[5].get() == [])
+        }
+    }
+
     /// ETags are spelled byte by byte now; stores keep the ones they were given, so the spelling
     /// must be the interpolated one it replaced, for any size, time and inode.
     @Test func etagsAreSpelledAsBefore() {

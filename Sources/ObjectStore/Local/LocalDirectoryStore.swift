@@ -158,6 +158,28 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
         }
     }
 
+    /// All of `keys` read on one blocking thread.
+    public func getEach(_ keys: [String]) async -> [Result<[UInt8], any Error>] {
+        let location = self.location
+        let reads: [Result<(FileSystem, String), any Error>] = keys.map { key in Result { (try prepare(key, "get"), path(of: key)) } }
+        do {
+            return try await Blocking.run {
+                zip(keys, reads).map { key, read in
+                    read.flatMap { fs, path in
+                        Result {
+                            let info = try fs.status(path)
+                            guard info.st_mode & S_IFMT == S_IFREG else { throw fs.failure("open", path, ENOENT) }
+                            let slice = try RangeRules.slice(Int64(info.st_size), nil, operation: "get", location: location, key: key)
+                            return try fs.read(path, range: slice)
+                        }
+                    }
+                }
+            }
+        } catch {
+            return keys.map { _ in .failure(error) }
+        }
+    }
+
     public func getTagged(_ key: String) async throws -> TaggedObject {
         let fs = try prepare(key, "get")
         let path = self.path(of: key)
