@@ -115,40 +115,30 @@ public struct StoreContents: Sendable {
         }
         let firstOffsets = pruned.firstOffsets
         var figures = ManifestFigures()
-        // Read `concurrency` at a time, two such groups in flight: a directory store reads a group in one
-        // thread handoff, where one per manifest cost verify of ten thousand runs a tenth of its CPU.
-        let perGroup = max(1, concurrency)
-        let groups = stride(from: 0, to: manifestKeys.count, by: perGroup).map {
-            Array(manifestKeys[$0..<min($0 + perGroup, manifestKeys.count)])
-        }
-        try await forEachConcurrently(
-            groups, limit: 2,
-            { keys -> [Outcome] in
-                zip(keys, await store.getEach(keys)).map { key, body in
-                    do {
-                        return .run(Run(key: key, manifest: try RunManifest.decode(try body.get(), name: key, layout: layout)))
-                    } catch let error as ManifestError {
-                        return .unreadable(error)
-                    } catch let error as StoreError {
-                        return .failed(error)
-                    } catch {
-                        return .unreadable(ManifestError(manifest: key, reason: "\(error)"))
-                    }
+        try await forEachObjectConcurrently(
+            manifestKeys, in: store, perGroup: concurrency,
+            { key, body -> Outcome in
+                do {
+                    return .run(Run(key: key, manifest: try RunManifest.decode(try body.get(), name: key, layout: layout)))
+                } catch let error as ManifestError {
+                    return .unreadable(error)
+                } catch let error as StoreError {
+                    return .failed(error)
+                } catch {
+                    return .unreadable(ManifestError(manifest: key, reason: "\(error)"))
                 }
             },
-            collect: { group in
-                for fetched in group {
-                    switch fetched {
-                    case .run(var run):
-                        let (naming, places) = Self.markNamed(by: run.manifest, in: &listed)
-                        if wanted { figures.add(run.manifest, key: run.key, naming: naming, firstOffsets: firstOffsets) }
-                        examine(run, listed, places, firstOffsets)
-                        run.manifest.objects = []
-                        run.manifest.partitions = []
-                        runs.append(run)
-                    case .unreadable(let error): unreadable.append(error)
-                    case .failed(let error): failure = failure ?? error
-                    }
+            collect: { fetched in
+                switch fetched {
+                case .run(var run):
+                    let (naming, places) = Self.markNamed(by: run.manifest, in: &listed)
+                    if wanted { figures.add(run.manifest, key: run.key, naming: naming, firstOffsets: firstOffsets) }
+                    examine(run, listed, places, firstOffsets)
+                    run.manifest.objects = []
+                    run.manifest.partitions = []
+                    runs.append(run)
+                case .unreadable(let error): unreadable.append(error)
+                case .failed(let error): failure = failure ?? error
                 }
             })
         if let failure { throw InspectionError.store(failure) }

@@ -243,14 +243,14 @@ struct SourceCatalog: Sendable {
             if let asOf { throw RunFailure.invalidInput("--as-of \(asOf): the store has no manifests (no backup runs)") }
             return try await listed(store: store, layout: layout)
         }
-        // Eight at a time, as ls and verify read them: a year of hourly runs is 8,760 GETs. Each
-        // manifest's objects join the catalog as it arrives, and its entries are let go.
+        // Eight a read, two reads in flight, as ls and verify read them: a year of hourly runs is
+        // 8,760 GETs. Each manifest's objects join the catalog as it arrives, and its entries are let go.
         var builder = CatalogBuilder(asOf: asOf)
-        try await forEachConcurrently(
-            manifestKeys, limit: 8,
-            { key in
+        try await forEachObjectConcurrently(
+            manifestKeys, in: store, perGroup: 8,
+            { key, body in
                 do {
-                    return CatalogRun(try RunManifest.decode(try await store.get(key), name: key, layout: layout), layout: layout)
+                    return CatalogRun(try RunManifest.decode(try body.get(), name: key, layout: layout), layout: layout)
                 } catch let error as ManifestError {
                     throw RunFailure.invalidInput(error.description)
                 } catch {

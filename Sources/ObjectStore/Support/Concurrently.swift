@@ -33,3 +33,20 @@ public func mapConcurrently<Item: Sendable, Result: Sendable>(
         collect: { results[$0.0] = $0.1 })
     return results.map { $0! }
 }
+
+/// Reads every one of `keys` from `store` with `getEach`, `perGroup` keys a call and two calls in
+/// flight, and hands each key with its bytes (or its read's failure) to `body`, run in the reading
+/// task; `collect` gets each result, a group at a time in the order of its keys. A directory store
+/// reads a group in one thread handoff, where one per object cost more than reading a small one.
+public func forEachObjectConcurrently<Result: Sendable>(
+    _ keys: [String], in store: any ObjectStore, perGroup: Int,
+    _ body: @escaping @Sendable (String, Swift.Result<[UInt8], any Error>) throws -> Result,
+    collect: (Result) throws -> Void
+) async throws {
+    let size = max(1, perGroup)
+    let groups = stride(from: 0, to: keys.count, by: size).map { Array(keys[$0..<min($0 + size, keys.count)]) }
+    try await forEachConcurrently(
+        groups, limit: 2,
+        { group in try zip(group, await store.getEach(group)).map(body) },
+        collect: { results in for result in results { try collect(result) } })
+}
