@@ -41,7 +41,9 @@ struct CoverageCollector {
     }
 
     private var records = ArrivedRecords()
-    private var objects: [TopicPartition: [Object]] = [:]
+    /// Each partition's objects, at the place `lists` gives it.
+    private var objects: [[Object]] = []
+    private var lists: [TopicPartition: Int] = [:]
     /// Keys of named objects the listing lacks (missing objects: few).
     private var unlistedKeys: [String] = []
     private(set) var arrivals: Int32 = 0
@@ -53,6 +55,10 @@ struct CoverageCollector {
         let arrival = arrivals
         arrivals += 1
         records.add(manifest.partitions, arrival: arrival)
+        // A partition's list is looked up once per record, not once per object: objects are matched
+        // to their records (mostly without a hash), and only an object no record covers is looked up.
+        let recordLists = manifest.partitions.map { list(of: TopicPartition($0.topic, $0.partition)) }
+        let recordOfObject = manifest.partitionRecordIndices()
         // Fields are read in place: a copy of each of a million objects retains and releases its strings.
         for position in manifest.objects.indices {
             let reference: Int32
@@ -62,14 +68,25 @@ struct CoverageCollector {
                 reference = ~Int32(unlistedKeys.count)
                 unlistedKeys.append(manifest.objects[position].key)
             }
-            let tp = TopicPartition(manifest.objects[position].topic, manifest.objects[position].partition)
-            objects[tp, default: []].append(
+            let record = Int(recordOfObject[position])
+            let list =
+                record >= 0
+                ? recordLists[record] : list(of: TopicPartition(manifest.objects[position].topic, manifest.objects[position].partition))
+            objects[list].append(
                 Object(
                     firstOffset: manifest.objects[position].firstOffset, lastOffset: manifest.objects[position].lastOffset,
                     spanStart: manifest.objects[position].spanStart, spanEnd: manifest.objects[position].spanEnd,
                     recordCount: manifest.objects[position].recordCount, keyReference: reference, arrival: arrival))
         }
         return arrival
+    }
+
+    /// Where the objects of `tp` are listed, a new list for a partition not seen before.
+    private mutating func list(of tp: TopicPartition) -> Int {
+        if let list = lists[tp] { return list }
+        lists[tp] = objects.count
+        objects.append([])
+        return objects.count - 1
     }
 
     /// Continuity problems of every partition a run recorded, as `[RunManifest].continuityProblems`
@@ -81,7 +98,7 @@ struct CoverageCollector {
             partitions: records.partitions, firstOffsets: firstOffsets,
             recordsOf: { records.records(of: $0, rank: rank) },
             objectsOf: { tp in
-                (objects[tp] ?? []).sorted { rank[Int($0.arrival)] < rank[Int($1.arrival)] }.map { object in
+                (lists[tp].map { objects[$0] } ?? []).sorted { rank[Int($0.arrival)] < rank[Int($1.arrival)] }.map { object in
                     Resolved(
                         keys: keys, keyReference: object.keyReference, firstOffset: object.firstOffset,
                         lastOffset: object.lastOffset, spanStart: object.spanStart, spanEnd: object.spanEnd,

@@ -78,4 +78,34 @@ import Testing
         }
         #expect(accepted >= 203)
     }
+
+    /// Objects are matched to their partition's record in any order, through runs of one partition,
+    /// across records listed twice, and not at all when no record covers them.
+    @Test func objectsAreMatchedToTheirPartitionsRecord() {
+        var run = ManifestSamples.run(0, range: (0, 20), objects: [])
+        run.partitions = [("orders", 0), ("orders", 1), ("audit", 0), ("orders", 2), ("orders", 1)].map {
+            ManifestPartition(topic: $0.0, partition: $0.1, startOffset: 0, endOffset: 20, endOffsetAtStart: 20)
+        }
+        let placed: [(String, Int32)] = [
+            ("orders", 0), ("orders", 0), ("orders", 1), ("audit", 0), ("orders", 2), ("orders", 0), ("ghost", 0), ("orders", 2),
+            ("orders", 1), ("audit", 1), ("audit", 0)
+        ]
+        run.objects = placed.enumerated().map { ManifestSamples.object(in: $1.0, $1.1, Int64($0), Int64($0)) }
+        let indices = run.partitionRecordIndices()
+        #expect(indices.count == placed.count)
+        for (position, record) in indices.enumerated() {
+            let object = run.objects[position]
+            if record < 0 {
+                #expect(!run.partitions.contains { $0.topic == object.topic && $0.partition == object.partition })
+            } else {
+                #expect(run.partitions[Int(record)].topic == object.topic && run.partitions[Int(record)].partition == object.partition)
+            }
+        }
+        #expect(indices.filter { $0 < 0 }.count == 2)
+        #expect(
+            RunManifest(
+                runId: run.runId, previousRunId: nil, job: "j", shard: "all", startedAt: run.startedAt,
+                finishedAt: run.finishedAt, store: run.store, configHash: "h", objects: [run.objects[0]]
+            ).partitionRecordIndices() == [-1])
+    }
 }

@@ -11,6 +11,38 @@ extension RunManifest {
         partitions.first { $0.topic == topic && $0.partition == partition }
     }
 
+    /// For each object, the index in `partitions` of a record of its partition, or -1 when the run
+    /// recorded none. A run's objects follow its records' order, so most are matched by comparing
+    /// with the record at hand; only the others are looked up (a hash per object adds up over a
+    /// million).
+    public func partitionRecordIndices() -> [Int32] {
+        var indices: [Int32] = []
+        indices.reserveCapacity(objects.count)
+        var lookup: [TopicPartition: Int32]?
+        var hint = 0
+        func holds(_ record: Int, _ object: Int) -> Bool {
+            partitions[record].partition == objects[object].partition && partitions[record].topic == objects[object].topic
+        }
+        for object in objects.indices {
+            if hint < partitions.count && holds(hint, object) {
+                indices.append(Int32(hint))
+            } else if hint + 1 < partitions.count && holds(hint + 1, object) {
+                hint += 1
+                indices.append(Int32(hint))
+            } else {
+                if lookup == nil {
+                    lookup = Dictionary(
+                        partitions.indices.map { (TopicPartition(partitions[$0].topic, partitions[$0].partition), Int32($0)) },
+                        uniquingKeysWith: { first, _ in first })
+                }
+                let found = lookup?[TopicPartition(objects[object].topic, objects[object].partition)] ?? -1
+                if found >= 0 { hint = Int(found) }
+                indices.append(found)
+            }
+        }
+        return indices
+    }
+
     /// The topic as this run saw it.
     public func topic(named name: String) -> ManifestTopic? { topics.first { $0.name == name } }
 

@@ -27,10 +27,11 @@ extension RunManifest {
         }
 
         var seenKeys = Set<String>(minimumCapacity: objects.count)
-        for object in objects {
+        let records = partitionRecordIndices()
+        for (position, object) in objects.enumerated() {
             if !seenKeys.insert(object.key).inserted { report("object \(object.key) is listed twice") }
             let tp = TopicPartition(object.topic, object.partition)
-            if !covered.contains(tp) { report("object \(object.key) belongs to \(tp), which the run did not cover") }
+            if records[position] < 0 { report("object \(object.key) belongs to \(tp), which the run did not cover") }
             if let crc = object.crc64nvme, !Self.isBase64OfEightBytes(crc) {
                 report("object \(object.key) has no valid crc64nvme ('\(crc)')")
             }
