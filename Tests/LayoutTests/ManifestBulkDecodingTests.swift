@@ -39,6 +39,33 @@ import Testing
                 companionKeys: optional & 8 == 0 ? ["topics/\(topic)/partition=\(index)/k.keys.json"] : [],
                 minTimestamp: optional & 16 == 0 ? -5 : nil, maxTimestamp: optional & 32 == 0 ? Int64.max : nil)
         }
+        // The rest of the document, every optional field present or absent too.
+        let rest = random.next()
+        if rest & 1 == 0 { manifest.previousRunId = RunID(rawValue: "20261124T120000.000Z-all-0badc0de") }
+        manifest.store = ManifestStoreSettings(
+            topicsDir: rest & 2 == 0 ? "topics" : "données/x", format: rest & 4 == 0 ? .envelope : .confluentJSON,
+            compression: rest & 8 == 0 ? .none : .gzip, compressionLevel: rest & 16 == 0 ? nil : 6)
+        let topicCount = Int((rest >> 8) % 3)
+        var described: [ManifestTopic] = []
+        for index in 0..<topicCount {
+            let configs: [String: String] = index == 0 ? [:] : ["retention.ms": "604800000", "message.format": "\"quoted\" ü \\ /"]
+            let policy = index == 2 ? "compact,delete" : "delete"
+            let type: TopicTimestampType = index == 1 ? .logAppendTime : .createTime
+            described.append(
+                ManifestTopic(
+                    name: topics[index], partitionCount: Int32(index * 7 + 1), configs: configs, cleanupPolicy: policy, timestampType: type)
+            )
+        }
+        manifest.topics = described
+        let offsetCount = Int((rest >> 12) % 3)
+        var offsets: [ManifestGroupOffset] = []
+        for index in 0..<offsetCount {
+            let metadata: String? = index == 1 ? "meta \"x\"" : nil
+            offsets.append(
+                ManifestGroupOffset(
+                    group: "g\(index)", topic: topics[index], partition: Int32(index), offset: Int64(index) * 1000, metadata: metadata))
+        }
+        manifest.consumerGroupOffsets = offsets
         return manifest
     }
 
@@ -55,6 +82,8 @@ import Testing
             let full = try Self.viaJSONDecoder(data)
             #expect(split.objects == full.objects)
             #expect(split.partitions == full.partitions)
+            let whole = try #require(data.withUnsafeBytes { ManifestBulkDecoding.manifest($0, version: RunManifest.currentVersion) })
+            #expect(whole == full)
             #expect(try RunManifest.decode(data, name: "m", layout: Self.layout) == full)
             // Compact JSON (no indentation) reads the same.
             let compact = try JSONSerialization.data(withJSONObject: try JSONSerialization.jsonObject(with: data))
@@ -68,6 +97,8 @@ import Testing
         var random = SplitMix64(state: 7)
         var manifest = Self.randomManifest(&random)
         while manifest.objects.isEmpty { manifest = Self.randomManifest(&random) }
+        manifest.store = ManifestStoreSettings(topicsDir: "topics", format: .envelope, compression: .none)
+        manifest.topics = [ManifestTopic(name: "orders", partitionCount: 1, configs: ["retention.ms": "1"])]
         let text = String(decoding: try manifest.encoded(layout: Self.layout), as: UTF8.self)
         let key = manifest.objects[0].key
         let escaped = key.replacingOccurrences(of: "/", with: "\\/").replacingOccurrences(of: "t", with: "\\u0074")
@@ -80,6 +111,41 @@ import Testing
             ("\"recordCount\" : 10", "\"recordCount\" : null", false),
             ("\"recordCount\" : 10", "\"recordCount\" : 010", false)
         ]
+        // The rest of the document read by hand too: the same, or left to JSONDecoder.
+        let rest: [(String, String, Bool)] = [
+            ("\"job\" : \"nightly\"", "\"job\" : \"n\\u00e4chtlich\"", true),
+            ("\"job\" : \"nightly\"", "\"job\" : \"nightly\", \"job\" : \"other\"", false),
+            ("\"job\" : \"nightly\"", "\"job\" : \"nightly\", \"future\" : 1", false),
+            ("\"version\" : 3", "\"version\" : 4", false),
+            ("\"version\" : 3", "\"version\" : 2", true),
+            ("\"shard\" : \"all\"", "\"shard\" : null", false),
+            ("\"configHash\" : \"h1\"", "\"configHash\" : 1", false),
+            ("\"format\" : \"ktape-manifest\"", "\"format\" : \"ktape-index\"", false),
+            ("\"startedAt\" : \"", "\"startedAt\" : \"yesterday\", \"x\" : \"", false),
+            (
+                "\"consumerGroupOffsets\" : [",
+                "\"consumerGroupOffsets\" : [{\"group\":\"g\",\"topic\":\"t\",\"partition\":0,\"offset\":1,\"metadata\":null},", true
+            ),
+            ("\"topicsDir\" : \"topics\"", "\"topicsDir\" : \"topics\", \"compressionLevel\" : null", true),
+            ("\"timestampType\" : \"CreateTime\"", "\"timestampType\" : \"SomeTime\"", false),
+            ("\"retention.ms\"", "\"retention\\u002ems\"", false)
+        ]
+        for (from, to, fast) in rest {
+            guard let range = text.range(of: from) else {
+                Issue.record("no '\(from)' in the sample")
+                continue
+            }
+            let data = Data(text.replacingCharacters(in: range, with: to).utf8)
+            #expect(
+                (data.withUnsafeBytes { ManifestBulkDecoding.manifest($0, version: RunManifest.currentVersion) } != nil) == fast, "\(to)")
+            let expected = Result { try Self.viaJSONDecoder(data) }
+            let got = Result { try RunManifest.decode(data, name: "m", layout: Self.layout) }
+            switch (expected, got) {
+            case (.success(let a), .success(let b)): #expect(a == b, "\(to)")
+            case (.failure(let a), .failure(let b)): #expect("\(a)" == "\(b)", "\(to)")
+            default: Issue.record("\(to): JSONDecoder gave \(expected), the manifest reader \(got)")
+            }
+        }
         for (from, to, fast) in variants {
             let range = try #require(text.range(of: from), "\(from)")
             let data = Data(text.replacingCharacters(in: range, with: to).utf8)

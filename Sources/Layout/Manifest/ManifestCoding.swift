@@ -49,7 +49,9 @@ extension RunManifest {
 
     private static func decode(raw: UnsafeRawBufferPointer, name: String, layout: StoreLayout) throws -> RunManifest {
         var manifest: RunManifest
-        if let split = ManifestBulkDecoding.split(raw) {
+        if let whole = ManifestBulkDecoding.manifest(raw, version: currentVersion) {
+            manifest = whole
+        } else if let split = ManifestBulkDecoding.split(raw) {
             manifest = try LayoutJSON.decode(
                 RunManifest.self, from: Data(split.rest), name: name, format: formatName, version: currentVersion)
             manifest.objects = split.objects
