@@ -351,16 +351,7 @@ private struct ByteScanner {
         var maxTime: Int64??
         var companions: [String]?
         let read = object { scanner, name in
-            func optional<V>(_ slot: inout V??, _ read: (inout ByteScanner) -> V?) -> Bool {
-                guard slot == nil else { return false }
-                if scanner.null() {
-                    slot = .some(nil)
-                    return true
-                }
-                guard let value = read(&scanner) else { return false }
-                slot = .some(value)
-                return true
-            }
+            func optional<V>(_ slot: inout V??, _ read: (inout ByteScanner) -> V?) -> Bool { fillOptional(&slot, &scanner, read) }
             switch name.count {
             case 3 where scanner.equals(name, "key"): return fillOnce(&key, scanner.string())
             case 4 where scanner.equals(name, "etag"): return optional(&etag) { $0.string() }
