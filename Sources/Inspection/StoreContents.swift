@@ -49,13 +49,11 @@ public struct StoreContents: Sendable {
         case shown
     }
 
-    /// Lists the topics dir and the runs folder and reads every manifest (`concurrency` at a time).
-    /// Each readable manifest is folded into `figures` (when `wanted`: verify has no use for them)
-    /// and shown to `examine` as it arrives (with
-    /// the whole listing, where in it each of the run's objects is listed, and where each pruned
-    /// partition now starts),
-    /// then its objects and partition records are let go, so that a million objects' entries are
-    /// never all held.
+    /// Lists the topics dir and the runs folder and reads every manifest (in groups of `concurrency`,
+    /// two groups at a time). Each readable manifest is folded into `figures` (when `wanted`: verify
+    /// has no use for them) and shown to `examine` as it arrives (with the whole listing, where in it
+    /// each of the run's objects is listed, and where each pruned partition now starts), then its
+    /// objects and partition records are let go, so that a million objects' entries are never all held.
     /// Throws `InspectionError.store` when the store cannot be listed or a manifest fetched.
     public static func load(
         store: any ObjectStore, layout: StoreLayout, concurrency: Int = 8,

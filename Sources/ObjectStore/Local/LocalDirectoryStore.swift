@@ -150,12 +150,7 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
         let fs = try prepare(key, "get")
         let path = self.path(of: key)
         let location = self.location
-        return try await Blocking.run {
-            let info = try fs.status(path)
-            guard info.st_mode & S_IFMT == S_IFREG else { throw fs.failure("open", path, ENOENT) }
-            let slice = try RangeRules.slice(Int64(info.st_size), range, operation: "get", location: location, key: key)
-            return try fs.read(path, range: slice)
-        }
+        return try await Blocking.run { try Self.read(key, at: path, range: range, fs: fs, location: location) }
     }
 
     /// All of `keys` read on one blocking thread.
@@ -165,19 +160,20 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
         do {
             return try await Blocking.run {
                 zip(keys, reads).map { key, read in
-                    read.flatMap { fs, path in
-                        Result {
-                            let info = try fs.status(path)
-                            guard info.st_mode & S_IFMT == S_IFREG else { throw fs.failure("open", path, ENOENT) }
-                            let slice = try RangeRules.slice(Int64(info.st_size), nil, operation: "get", location: location, key: key)
-                            return try fs.read(path, range: slice)
-                        }
-                    }
+                    read.flatMap { fs, path in Result { try Self.read(key, at: path, range: nil, fs: fs, location: location) } }
                 }
             }
         } catch {
             return keys.map { _ in .failure(error) }
         }
+    }
+
+    /// The bytes of `range` (all without one) of the regular file at `path`, which holds `key`.
+    private static func read(_ key: String, at path: String, range: ByteRange?, fs: FileSystem, location: String) throws -> [UInt8] {
+        let info = try fs.status(path)
+        guard info.st_mode & S_IFMT == S_IFREG else { throw fs.failure("open", path, ENOENT) }
+        let slice = try RangeRules.slice(Int64(info.st_size), range, operation: "get", location: location, key: key)
+        return try fs.read(path, range: slice)
     }
 
     public func getTagged(_ key: String) async throws -> TaggedObject {
