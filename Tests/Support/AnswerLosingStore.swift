@@ -4,13 +4,13 @@ import ObjectStore
 /// Writes an object, then answers the first conditional write to a key `losing` selects as a retry
 /// would be answered after its first attempt landed and its answer was lost: "precondition failed".
 // @unchecked Sendable: its mutable state is under `lock`.
-public final class AnswerLosingStore: ObjectStore, @unchecked Sendable {
+public final class AnswerLosingStore: ForwardingStore, @unchecked Sendable {
     let base: any ObjectStore
     let losing: @Sendable (String) -> Bool
     private let lock = NSLock()
     private var lost = 0
     public var lostAnswers: Int { lock.withLock { lost } }
-    public var location: String { base.location }
+    public var forwardee: any ObjectStore { base }
 
     public init(base: any ObjectStore, losing: @escaping @Sendable (String) -> Bool) {
         self.base = base
@@ -30,27 +30,4 @@ public final class AnswerLosingStore: ObjectStore, @unchecked Sendable {
         }
         return result
     }
-    public func createMultipartUpload(_ key: String, options: PutOptions) async throws -> String {
-        try await base.createMultipartUpload(key, options: options)
-    }
-    public func uploadPart(_ key: String, uploadId: String, partNumber: Int, body: [UInt8]) async throws -> CompletedPart {
-        try await base.uploadPart(key, uploadId: uploadId, partNumber: partNumber, body: body)
-    }
-    public func completeMultipartUpload(_ key: String, uploadId: String, parts: [CompletedPart]) async throws -> PutResult {
-        try await base.completeMultipartUpload(key, uploadId: uploadId, parts: parts)
-    }
-    public func abortMultipartUpload(_ key: String, uploadId: String) async throws {
-        try await base.abortMultipartUpload(key, uploadId: uploadId)
-    }
-    public func listMultipartUploads(prefix: String) async throws -> [MultipartUploadInfo] {
-        try await base.listMultipartUploads(prefix: prefix)
-    }
-    public func get(_ key: String, range: ByteRange?) async throws -> [UInt8] { try await base.get(key, range: range) }
-    public func getTagged(_ key: String) async throws -> TaggedObject { try await base.getTagged(key) }
-    public func head(_ key: String) async throws -> ObjectInfo { try await base.head(key) }
-    public func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int) async throws -> ListPage {
-        try await base.list(prefix: prefix, delimiter: delimiter, continuationToken: continuationToken, maxKeys: maxKeys)
-    }
-    public func delete(_ key: String, ifMatch: String?) async throws { try await base.delete(key, ifMatch: ifMatch) }
-    public func delete(keys: [String]) async throws { try await base.delete(keys: keys) }
 }

@@ -5,14 +5,14 @@ import ObjectStore
 /// `matches` selects, or the first get of one with `onGet`: a test's way to make something happen
 /// at an exact point of a run.
 // @unchecked Sendable: its mutable state is under `lock`.
-public final class HookStore: ObjectStore, @unchecked Sendable {
+public final class HookStore: ForwardingStore, @unchecked Sendable {
     public let base: MemoryStore
     private let matches: @Sendable (String) -> Bool
     private let hook: @Sendable () async -> Void
     private let lock = NSLock()
     private var fired = false
     private let onGet: Bool
-    public var location: String { base.location }
+    public var forwardee: any ObjectStore { base }
 
     public init(
         base: MemoryStore = MemoryStore(), onGet: Bool = false, when matches: @escaping @Sendable (String) -> Bool,
@@ -41,18 +41,6 @@ public final class HookStore: ObjectStore, @unchecked Sendable {
         await maybeFire(key)
         return try await base.createMultipartUpload(key, options: options)
     }
-    public func uploadPart(_ key: String, uploadId: String, partNumber: Int, body: [UInt8]) async throws -> CompletedPart {
-        try await base.uploadPart(key, uploadId: uploadId, partNumber: partNumber, body: body)
-    }
-    public func completeMultipartUpload(_ key: String, uploadId: String, parts: [CompletedPart]) async throws -> PutResult {
-        try await base.completeMultipartUpload(key, uploadId: uploadId, parts: parts)
-    }
-    public func abortMultipartUpload(_ key: String, uploadId: String) async throws {
-        try await base.abortMultipartUpload(key, uploadId: uploadId)
-    }
-    public func listMultipartUploads(prefix: String) async throws -> [MultipartUploadInfo] {
-        try await base.listMultipartUploads(prefix: prefix)
-    }
     public func get(_ key: String, range: ByteRange?) async throws -> [UInt8] {
         await maybeFire(key, get: true)
         return try await base.get(key, range: range)
@@ -61,12 +49,6 @@ public final class HookStore: ObjectStore, @unchecked Sendable {
         await maybeFire(key, get: true)
         return try await base.getTagged(key)
     }
-    public func head(_ key: String) async throws -> ObjectInfo { try await base.head(key) }
-    public func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int) async throws -> ListPage {
-        try await base.list(prefix: prefix, delimiter: delimiter, continuationToken: continuationToken, maxKeys: maxKeys)
-    }
-    public func delete(_ key: String, ifMatch: String?) async throws { try await base.delete(key, ifMatch: ifMatch) }
-    public func delete(keys: [String]) async throws { try await base.delete(keys: keys) }
 }
 
 /// Runs `body`, throwing when it has not ended within `seconds`: for runs whose bug is that they
