@@ -149,4 +149,46 @@ import Testing
             }
         }
     }
+
+    /// Random edits of manifests (bytes deleted, inserted, replaced or repeated): whatever the
+    /// manifest reader answers, JSONDecoder answers the same, a manifest equal field for field or an
+    /// error. A fast path that took a document JSONDecoder refuses, or read one differently, fails here.
+    @Test func randomEditsGiveJSONDecodersAnswer() throws {
+        var random = SplitMix64(state: 2026_12_05)
+        let alphabet = Array(#"{}[],:"\019-+.eEtfnua "#.utf8) + [0x0A, 0x09, 0x00, 0x7F, 0xC3, 0xA9, 0xFF, 0xED]
+        var decoded = 0
+        for round in 0..<3000 {
+            var bytes = [UInt8](try Self.randomManifest(&random).encoded(layout: Self.layout))
+            for _ in 0...(random.next() % 3) {
+                let at = Int(random.next() % UInt64(bytes.count))
+                switch random.next() % 4 {
+                case 0: bytes.removeSubrange(at..<min(bytes.count, at + 1 + Int(random.next() % 3)))
+                case 1: bytes.insert(alphabet[Int(random.next() % UInt64(alphabet.count))], at: at)
+                case 2: bytes[at] = alphabet[Int(random.next() % UInt64(alphabet.count))]
+                default:
+                    let slice = bytes[at..<min(bytes.count, at + 1 + Int(random.next() % 40))]
+                    bytes.insert(contentsOf: slice, at: Int(random.next() % UInt64(bytes.count)))
+                }
+            }
+            let data = Data(bytes)
+            // JSONDecoder's manifest, its keys then placed in the store as the reader places them.
+            let expected = Result {
+                var manifest = try Self.viaJSONDecoder(data)
+                RunManifest.placeKeys(of: &manifest, in: Self.layout)
+                return manifest
+            }
+            let got = Result { try RunManifest.decode(data, name: "m", layout: Self.layout) }
+            switch (expected, got) {
+            case (.success(let a), .success(let b)):
+                decoded += 1
+                #expect(a == b, "round \(round): \(String(decoding: bytes, as: UTF8.self))")
+            case (.failure, .failure): break
+            default:
+                Issue.record(
+                    "round \(round): JSONDecoder gave \(expected), the manifest reader \(got): \(String(decoding: bytes, as: UTF8.self))")
+            }
+        }
+        // Some edits (whitespace, a digit) leave a valid manifest: those are compared field by field.
+        #expect(decoded > 100)
+    }
 }

@@ -59,6 +59,12 @@ extension RunManifest {
         } else {
             manifest = try LayoutJSON.decode(RunManifest.self, from: Data(raw), name: name, format: formatName, version: currentVersion)
         }
+        placeKeys(of: &manifest, in: layout)
+        return manifest
+    }
+
+    /// Turns the object keys as the manifest holds them into keys of `layout`'s store.
+    static func placeKeys(of manifest: inout RunManifest, in layout: StoreLayout) {
         let topicsDir = manifest.store.topicsDir
         let version = manifest.version
         // Keys are replaced in place, and only where they change: with no prefix to add, a version 2
@@ -75,7 +81,6 @@ extension RunManifest {
                 manifest.objects[index].companionKeys = manifest.objects[index].companionKeys.map(absolute)
             }
         }
-        return manifest
     }
 
     /// A version 1 key without the prefix it was written under: from `<topics-dir>/<topic>/partition=<p>/`
