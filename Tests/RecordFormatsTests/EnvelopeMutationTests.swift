@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import RecordFormats
 
@@ -50,5 +51,60 @@ import Testing
                 #expect(error.column >= 1 && error.column <= damaged.count + 1, "\(error)")
             }
         }
+    }
+    /// An envelope line as JSONDecoder reads it, for comparison: only what docs/formats.md says a
+    /// line holds; which of `F` and `FBase64` is present is the decoder's check, not this one's.
+    struct ReferenceLine: Decodable {
+        struct Header: Decodable {
+            var name: String?
+            var nameBase64: String?
+            var value: String?
+            var valueBase64: String?
+        }
+        var ktape: Int
+        var offset: Int64
+        var timestamp: Int64
+        var timestampType: String
+        var key: String?
+        var keyBase64: String?
+        var value: String?
+        var valueBase64: String?
+        var headers: [Header]?
+
+        static func bytes(_ text: String?, _ base64: String?) -> [UInt8]? {
+            if let text { return Array(text.utf8) }
+            return base64.flatMap { Data(base64Encoded: $0) }.map { [UInt8]($0) }
+        }
+
+        var record: KafkaRecord {
+            let types: [String: TimestampType] = [
+                "CreateTime": .createTime, "LogAppendTime": .logAppendTime, "NoTimestampType": .notAvailable
+            ]
+            return KafkaRecord(
+                offset: offset, timestamp: timestamp, timestampType: types[timestampType] ?? .notAvailable,
+                key: Self.bytes(key, keyBase64), value: Self.bytes(value, valueBase64),
+                headers: (headers ?? []).map {
+                    RecordHeader(name: Self.bytes($0.name, $0.nameBase64) ?? [], value: Self.bytes($0.value, $0.valueBase64))
+                })
+        }
+    }
+
+    /// Every damaged line the decoder accepts is valid JSON, and JSONDecoder reads the same record
+    /// from it: damage is never read as other bytes, and nothing outside JSON is taken.
+    @Test func acceptedDamagedLinesReadAsJSONDecoderReadsThem() throws {
+        var random = RecordRandom(state: 2026_12_05)
+        var accepted = 0
+        for round in 0..<30_000 {
+            let damaged = Self.mutate(envelopeLine(random.record()), &random)
+            guard let record = try? EnvelopeDecoder.decode(damaged) else { continue }
+            accepted += 1
+            let reference = try #require(
+                try? JSONDecoder().decode(ReferenceLine.self, from: Data(damaged)),
+                "round \(round): JSONDecoder refuses \(String(decoding: damaged, as: UTF8.self))")
+            #expect(reference.ktape == 1)
+            #expect(record == reference.record, "round \(round): \(String(decoding: damaged, as: UTF8.self))")
+        }
+        // Damage inside a string or to whitespace leaves a valid line: those are the ones compared.
+        #expect(accepted > 500)
     }
 }
