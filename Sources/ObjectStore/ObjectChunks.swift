@@ -4,7 +4,8 @@ public struct ObjectChunks: AsyncSequence, Sendable {
     public typealias Element = [UInt8]
     let store: any ObjectStore
     let key: String
-    let size: Int64
+    /// The object's size when it was opened.
+    public let size: Int64
     let chunkSize: Int64
 
     public struct AsyncIterator: AsyncIteratorProtocol {

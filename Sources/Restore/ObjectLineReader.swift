@@ -1,3 +1,4 @@
+import Checksums
 import Failures
 import Foundation
 import Gzip
@@ -6,9 +7,20 @@ import ObjectStore
 import RecordFormats
 
 /// Reads one object as lines, chunk by chunk (ranged GETs), gunzipping on the fly: at most one
-/// chunk and its lines are held, never the whole object. Errors name the object and line.
+/// chunk and its lines are held, never the whole object. Errors name the object and line. An
+/// object's size is checked against what the manifest recorded when it is opened, its CRC64NVME
+/// when the last of its bytes arrives, before the lines of that chunk are handed out.
 final class ObjectLineReader {
+    /// The manifest's size and CRC64NVME of an object's stored bytes.
+    struct Recorded {
+        var size: Int64
+        var crc64nvme: CRC64NVME
+    }
+
     let key: String
+    private let recorded: Recorded?
+    private var storedRead: Int64 = 0
+    private var storedCRC = CRC64NVME()
     private let location: String
     private var chunks: ObjectChunks.AsyncIterator
     private let gunzip: GzipDecompressor?
@@ -30,8 +42,12 @@ final class ObjectLineReader {
     /// Lines handed out so far; the next line's number is `linesRead + 1`.
     private(set) var linesRead = 0
 
-    private init(key: String, location: String, chunks: ObjectChunks, gzip: Bool) throws {
+    private init(key: String, location: String, chunks: ObjectChunks, gzip: Bool, recorded: Recorded?) throws {
+        if let recorded, chunks.size != recorded.size {
+            throw Self.damaged(key, "is \(chunks.size) bytes", recorded: recorded, linesRead: 0)
+        }
         self.key = key
+        self.recorded = recorded
         self.location = location
         self.chunks = chunks.makeAsyncIterator()
         do {
@@ -42,10 +58,14 @@ final class ObjectLineReader {
     }
 
     /// Opens `key`; a missing object is named as such (a manifest that lists it is then wrong).
-    static func open(_ key: String, store: any ObjectStore, gzip: Bool, chunkSize: Int) async throws -> ObjectLineReader {
+    /// With `recorded`, bytes that differ from it end the reading with an error.
+    static func open(
+        _ key: String, store: any ObjectStore, gzip: Bool, chunkSize: Int, recorded: Recorded? = nil
+    ) async throws -> ObjectLineReader {
         do {
             return try ObjectLineReader(
-                key: key, location: store.location, chunks: try await store.chunks(key, chunkSize: chunkSize), gzip: gzip)
+                key: key, location: store.location, chunks: try await store.chunks(key, chunkSize: chunkSize), gzip: gzip,
+                recorded: recorded)
         } catch let error as StoreError where error.isNotFound {
             throw missing(key, from: store.location)
         } catch let error as StoreError {
@@ -139,6 +159,13 @@ final class ObjectLineReader {
                 try end()
                 return nil
             }
+            if let recorded {
+                storedCRC.update(chunk)
+                storedRead += Int64(chunk.count)
+                if storedRead == recorded.size, storedCRC != recorded.crc64nvme {
+                    throw Self.damaged(key, "has CRC64NVME \(storedCRC.base64)", recorded: recorded, linesRead: splitter.linesEmitted)
+                }
+            }
             guard gunzip != nil else { return chunk }
             compressed = chunk
             compressedUsed = 0
@@ -153,6 +180,16 @@ final class ObjectLineReader {
             throw damagedGzip(error)
         }
         return plain
+    }
+
+    /// An object whose stored bytes differ from the manifest's record of them. Records from earlier
+    /// chunks of a large object were handed out by then (a restore produced them); the error says how many.
+    private static func damaged(_ key: String, _ what: String, recorded: Recorded, linesRead: Int) -> RunFailure {
+        let read =
+            linesRead == 0 ? "none of its records was read" : "its first \(linesRead) records were read (and a restore produced them)"
+        return .failure(
+            "object \(key) \(what), but the manifest recorded \(recorded.size) bytes with CRC64NVME \(recorded.crc64nvme.base64): it was damaged or replaced after the backup; \(read) before this was found; `ktape verify` checks the whole store"
+        )
     }
 
     /// A gzip failure, placed in the stored (compressed) object, where it happened, not by the line

@@ -1,3 +1,4 @@
+import Checksums
 import Failures
 import Foundation
 import Layout
@@ -104,19 +105,21 @@ struct SourceObject: Sendable {
     }
 }
 
-/// What restore uses of a manifest's entry for an object: its offsets, counts and record times.
-/// Not its key, topic or checksums (held beside it, or not needed), as a catalog holds one per
-/// object of the store.
+/// What restore uses of a manifest's entry for an object: its offsets, counts, record times and
+/// CRC64NVME. Not its key, topic or SHA-256 (held beside it, or not needed), as a catalog holds one
+/// per object of the store.
 struct RecordedObject: Sendable, Equatable {
     var firstOffset: Int64
     var lastOffset: Int64
     var spanStart: Int64
     var spanEnd: Int64
     var recordCount: Int64
-    /// The record times, meaningful where `hasTimes` says (two optionals took 16 bytes more).
+    /// The record times and checksum, meaningful where `present` says (three optionals took 24
+    /// bytes more).
     private var oldest: Int64
     private var newest: Int64
-    private var hasTimes: UInt8
+    private var checksum: UInt64
+    private var present: UInt8
 
     init(_ object: ManifestObject) {
         firstOffset = object.firstOffset
@@ -126,11 +129,15 @@ struct RecordedObject: Sendable, Equatable {
         recordCount = object.recordCount
         oldest = object.minTimestamp ?? 0
         newest = object.maxTimestamp ?? 0
-        hasTimes = (object.minTimestamp == nil ? 0 : 1) | (object.maxTimestamp == nil ? 0 : 2)
+        let crc = object.crc64nvme.flatMap(CRC64NVME.init(base64:))
+        checksum = crc?.value ?? 0
+        present = (object.minTimestamp == nil ? 0 : 1) | (object.maxTimestamp == nil ? 0 : 2) | (crc == nil ? 0 : 4)
     }
 
-    var minTimestamp: Int64? { hasTimes & 1 != 0 ? oldest : nil }
-    var maxTimestamp: Int64? { hasTimes & 2 != 0 ? newest : nil }
+    var minTimestamp: Int64? { present & 1 != 0 ? oldest : nil }
+    var maxTimestamp: Int64? { present & 2 != 0 ? newest : nil }
+    /// The CRC64NVME of the object's stored bytes, where the manifest records one.
+    var crc64nvme: CRC64NVME? { present & 4 != 0 ? CRC64NVME(value: checksum) : nil }
 }
 
 /// A run's manifest with its objects in catalog form, the manifest itself keeping none, so that no

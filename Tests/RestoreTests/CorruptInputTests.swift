@@ -137,4 +137,88 @@ import RecordFormats
         #expect(error?.isInvalidInput == true)
         #expect(error?.message.contains("hole") == true)
     }
+    /// With the CRC64NVME that ktape's manifests record (version 3), damage that still parses (a
+    /// changed byte inside a key) is found before any record of the object is produced; the error
+    /// names the object, and a rerun after it is mended continues without duplicates.
+    @Test(arguments: [false, true])
+    func damageThatStillParsesIsFoundByTheChecksum(gzip: Bool) async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let fixture = StoreFixture()
+        let records = awkwardRecords(count: 12, partition: 0)
+        let manifest = try await fixture.writeRun(
+            ["t": [0: records]], partitionCounts: ["t": 1], perObject: 4, gzip: gzip, crc64nvme: true)
+        try cluster.createTopic("t", partitions: 1)
+        let middle = manifest.objects[1].key
+        let whole = try await fixture.store.get(middle)
+        let key = Array(#""k-0-5""#.utf8)
+        let plain = gzip ? try gunzipped(whole) : whole
+        let at = try #require(plain.indices.first { plain[$0...].starts(with: key) })
+        var damaged = plain
+        damaged[at + 5] = UInt8(ascii: "9")
+        try await fixture.store.put(middle, body: gzip ? try gzipped(damaged) : damaged)
+
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        let message = error?.message ?? ""
+        // A gzip object of the same records may differ in size; the plain one differs only in its checksum.
+        #expect(message.hasPrefix("object \(middle) \(gzip ? "" : "has CRC64NVME ")") == true, "\(message)")
+        #expect(message.contains("the manifest recorded \(whole.count) bytes with CRC64NVME \(manifest.objects[1].crc64nvme ?? "")"))
+        #expect(message.contains("none of its records was read"), "\(message)")
+        #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0]?.count == 4)
+
+        try await fixture.store.put(middle, body: whole)
+        let rerun = try await restore(fixture, mockOptions(cluster))
+        #expect(rerun.summary.alreadyPresentRecords == 4)
+        #expect(differences(expected: records, got: try readTarget(cluster.config, topic: "t", partitions: 1)[0] ?? []) == [])
+    }
+
+    /// An object of another size than the manifest recorded (cut short, or with a line more) is found
+    /// when it is opened, before any of its records is produced.
+    @Test(arguments: [-1, 1])
+    func objectOfAnotherSizeIsFoundWhenOpened(change: Int) async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let fixture = StoreFixture()
+        let records = awkwardRecords(count: 12, partition: 0)
+        let manifest = try await fixture.writeRun(["t": [0: records]], partitionCounts: ["t": 1], perObject: 4, crc64nvme: true)
+        try cluster.createTopic("t", partitions: 1)
+        let middle = manifest.objects[1].key
+        let whole = try await fixture.store.get(middle)
+        // One line fewer (the object still ends with a newline), or the next object's first line added.
+        let lines = whole.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).dropLast()
+        let changed =
+            change < 0
+            ? Array(lines.dropLast().joined(separator: [UInt8(ascii: "\n")])) + [UInt8(ascii: "\n")]
+            : whole + envelope(records[8..<9])
+        try await fixture.store.put(middle, body: changed)
+
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        #expect(
+            error?.message.hasPrefix("object \(middle) is \(changed.count) bytes, but the manifest recorded \(whole.count) bytes") == true,
+            "\(error?.message ?? "")")
+        #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0]?.count == 4)
+    }
+
+    /// Damage in the last chunk of an object read in several is found when that chunk arrives: the
+    /// records of the chunks before it were produced, and the error counts them.
+    @Test func damageInALaterChunkCountsWhatWasRead() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let fixture = StoreFixture()
+        let records = awkwardRecords(count: 12, partition: 0)
+        let manifest = try await fixture.writeRun(["t": [0: records]], partitionCounts: ["t": 1], perObject: 12, crc64nvme: true)
+        try cluster.createTopic("t", partitions: 1)
+        let only = manifest.objects[0].key
+        var body = try await fixture.store.get(only)
+        let lines = body.split(separator: UInt8(ascii: "\n"))
+        // A digit of the last record's timestamp changed (it stays valid JSON); chunks end before its line.
+        let lastLine = body.count - lines.last!.count - 1
+        let at = try #require(body[lastLine...].indices.first { body[$0...].starts(with: Array(#""timestamp":"#.utf8)) }) + 12
+        body[at] = body[at] == UInt8(ascii: "1") ? UInt8(ascii: "2") : UInt8(ascii: "1")
+        try await fixture.store.put(only, body: body)
+        var options = mockOptions(cluster)
+        options.chunkSize = lastLine
+
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
+        #expect(error?.message.contains("object \(only) has CRC64NVME ") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("its first 11 records were read (and a restore produced them)") == true, "\(error?.message ?? "")")
+        #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0]?.count == 11)
+    }
 }
