@@ -6,6 +6,7 @@ import ObjectStore
 import Restore
 import Testing
 import JobSpec
+import KtapeTestSupport
 import RecordFormats
 
 /// A full backup with the backup engine, then a restore with a rename, compared record by record,
@@ -99,5 +100,37 @@ import RecordFormats
         #expect(got.map(\.value) == (0..<7).map { Array("{\"n\":\($0),\"s\":\"v\($0)\"}".utf8) })
         #expect(got.map(\.key) == records.map(\.key))
         #expect(got.map(\.headers) == records.map { [KafkaHeader(name: "h", value: $0.headers[0].value)] })
+    }
+    /// What a backup records lets `ktape restore` refuse an object changed after it: a digit inside a
+    /// value changed (the line still parses) stops the run with one line and status 1 before any
+    /// record of that object is produced, and `ktape verify` names the same object.
+    @Test func restoreRefusesAnObjectChangedAfterTheBackup() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        try cluster.createTopic("live", partitions: 1)
+        try cluster.createTopic("copy", partitions: 1)
+        try produce(cluster, topic: "live", [0: awkwardRecords(count: 8, partition: 0)])
+        let directory = try KtapeProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try await backup(cluster, store: try LocalDirectoryStore(root: directory.path), topic: "live")
+        let key = "topics/live/partition=0/live+0+0000000000.ktape.json"
+        let file = directory.appendingPathComponent(key)
+        let stored = try String(contentsOf: file, encoding: .utf8)
+        let value = #"\"i\":0}"#
+        #expect(stored.contains(value))
+        try stored.replacingOccurrences(of: value, with: #"\"i\":9}"#).write(to: file, atomically: true, encoding: .utf8)
+
+        let restore = try KtapeProcess.run(
+            ["restore", "-b", cluster.bootstrapServers, "--store", directory.path, "--rename-regex", "live", "--rename-replacement", "copy"]
+        )
+        #expect(restore.status == 1)
+        let errors = restore.stderr.split(separator: "\n").filter { $0.hasPrefix("ktape: error:") }
+        #expect(errors.count == 1)
+        #expect(errors.first?.hasPrefix("ktape: error: object \(key) has CRC64NVME ") == true, "\(restore.stderr)")
+        #expect(errors.first?.contains("none of its records was read") == true)
+        #expect(try readTarget(cluster.config, topic: "copy", partitions: 1)[0]?.count ?? 0 == 0)
+
+        let verify = try KtapeProcess.run(["verify", "--store", directory.path])
+        #expect(verify.status == 3)
+        #expect((verify.stdout + verify.stderr).contains(key))
     }
 }
