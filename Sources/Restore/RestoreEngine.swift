@@ -30,6 +30,10 @@ public final class RestoreEngine: Sendable {
     /// Reads the store and checks the targets; changes nothing anywhere. What stops the restore is in
     /// the plan's `problems`, all of them.
     public func plan() async throws -> RestorePlan {
+        try await plan(admin: makeAdmin())
+    }
+
+    private func plan(admin: KafkaAdmin) async throws -> RestorePlan {
         let catalog = try await SourceCatalog.load(store: store, layout: layout, asOf: options.asOf)
         var plan = try RestorePlanner.plan(catalog, options: options)
         do {
@@ -37,7 +41,6 @@ public final class RestoreEngine: Sendable {
         } catch let error as RunFailure where error.isInvalidInput {
             plan.problems.append(error.message)
         }
-        let admin = try makeAdmin()
         let options = self.options
         plan = try await options.onTarget { [plan] in
             var checked = plan
@@ -59,9 +62,10 @@ public final class RestoreEngine: Sendable {
     public func run() async throws -> RestoreResult {
         let started = options.clock()
         let producer = options.dryRun ? nil : try RecordProducer(options: options, ledger: DeliveryLedger(), observer: observer)
-        var plan = try await plan()
-        if !options.dryRun && !plan.problems.isEmpty { throw RunFailure.problems(plan.problems) }
+        // One admin client for the whole run: each is a connection (with TLS and SASL, a handshake).
         let admin = try makeAdmin()
+        var plan = try await plan(admin: admin)
+        if !options.dryRun && !plan.problems.isEmpty { throw RunFailure.problems(plan.problems) }
         var translator = GroupOffsetTranslator(plan: plan, selection: options.consumerGroups)
         if options.consumerGroups != nil && translator.isEmpty {
             plan.warnings.append("--consumer-groups: the store holds no saved offsets of a selected group for the restored partitions")
