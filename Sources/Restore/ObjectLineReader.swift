@@ -8,19 +8,20 @@ import RecordFormats
 
 /// Reads one object as lines, chunk by chunk (ranged GETs), gunzipping on the fly: at most one
 /// chunk and its lines are held, never the whole object. Errors name the object and line. An
-/// object's size is checked against what the manifest recorded when it is opened, its CRC64NVME
+/// object's size is checked against what the manifest recorded when it is opened, its checksum
 /// when the last of its bytes arrives, before the lines of that chunk are handed out.
 final class ObjectLineReader {
-    /// The manifest's size and CRC64NVME of an object's stored bytes.
+    /// The manifest's size and checksum of an object's stored bytes.
     struct Recorded {
         var size: Int64
-        var crc64nvme: CRC64NVME
+        var checksum: StoredChecksum
     }
 
     let key: String
     private let recorded: Recorded?
     private var storedRead: Int64 = 0
     private var storedCRC = CRC64NVME()
+    private let storedSHA256: SHA256Hasher?
     private let location: String
     private var chunks: ObjectChunks.AsyncIterator
     private let gunzip: GzipDecompressor?
@@ -48,6 +49,7 @@ final class ObjectLineReader {
         }
         self.key = key
         self.recorded = recorded
+        if case .sha256Prefix = recorded?.checksum { storedSHA256 = SHA256Hasher() } else { storedSHA256 = nil }
         self.location = location
         self.chunks = chunks.makeAsyncIterator()
         do {
@@ -160,11 +162,7 @@ final class ObjectLineReader {
                 return nil
             }
             if let recorded {
-                storedCRC.update(chunk)
-                storedRead += Int64(chunk.count)
-                if storedRead == recorded.size, storedCRC != recorded.crc64nvme {
-                    throw Self.damaged(key, "has CRC64NVME \(storedCRC.base64)", recorded: recorded, linesRead: splitter.linesEmitted)
-                }
+                try checkStored(chunk, against: recorded)
             }
             guard gunzip != nil else { return chunk }
             compressed = chunk
@@ -182,13 +180,41 @@ final class ObjectLineReader {
         return plain
     }
 
+    /// Adds `chunk` to the checksum, and compares it once the last byte is in.
+    private func checkStored(_ chunk: [UInt8], against recorded: Recorded) throws {
+        storedRead += Int64(chunk.count)
+        let complete = storedRead == recorded.size
+        let found: StoredChecksum
+        switch recorded.checksum {
+        case .crc64nvme:
+            storedCRC.update(chunk)
+            guard complete else { return }
+            found = .crc64nvme(storedCRC)
+        case .sha256Prefix:
+            guard let storedSHA256 else { return }
+            storedSHA256.update(chunk)
+            guard complete else { return }
+            found = .sha256Prefix(storedSHA256.finish().prefix(8).reduce(0) { $0 << 8 | UInt64($1) })
+        }
+        if found != recorded.checksum {
+            throw Self.damaged(key, "has \(Self.describe(found))", recorded: recorded, linesRead: splitter.linesEmitted)
+        }
+    }
+
+    private static func describe(_ checksum: StoredChecksum) -> String {
+        switch checksum {
+        case .crc64nvme(let crc): "CRC64NVME \(crc.base64)"
+        case .sha256Prefix(let prefix): "a SHA-256 starting \(Digest.hex(withUnsafeBytes(of: prefix.bigEndian, Array.init)))"
+        }
+    }
+
     /// An object whose stored bytes differ from the manifest's record of them. Records from earlier
     /// chunks of a large object were handed out by then (a restore produced them); the error says how many.
     private static func damaged(_ key: String, _ what: String, recorded: Recorded, linesRead: Int) -> RunFailure {
         let read =
             linesRead == 0 ? "none of its records was read" : "its first \(linesRead) records were read (and a restore produced them)"
         return .failure(
-            "object \(key) \(what), but the manifest recorded \(recorded.size) bytes with CRC64NVME \(recorded.crc64nvme.base64): it was damaged or replaced after the backup; \(read) before this was found; `ktape verify` checks the whole store"
+            "object \(key) \(what), but the manifest recorded \(recorded.size) bytes with \(describe(recorded.checksum)): it was damaged or replaced after the backup; \(read) before this was found; `ktape verify` checks the whole store"
         )
     }
 

@@ -52,7 +52,7 @@ final class ObjectRecordReader: @unchecked Sendable {
         let values = try await ObjectLineReader.open(
             object.key, store: store, gzip: object.isGzip,
             chunkSize: chunkSize(gzip: object.isGzip),
-            recorded: object.manifest?.crc64nvme.map { ObjectLineReader.Recorded(size: object.listedBytes, crc64nvme: $0) })
+            recorded: object.manifest?.checksumToCheck.map { ObjectLineReader.Recorded(size: object.listedBytes, checksum: $0) })
         let isEnvelope = object.isEnvelope
         return ObjectRecordReader(
             object: object, values: values,

@@ -106,8 +106,7 @@ struct SourceObject: Sendable {
 }
 
 /// What restore uses of a manifest's entry for an object: its offsets, counts, record times and
-/// CRC64NVME. Not its key, topic or SHA-256 (held beside it, or not needed), as a catalog holds one
-/// per object of the store.
+/// checksum. Not its key or topic (held beside it), as a catalog holds one per object of the store.
 struct RecordedObject: Sendable, Equatable {
     var firstOffset: Int64
     var lastOffset: Int64
@@ -129,15 +128,41 @@ struct RecordedObject: Sendable, Equatable {
         recordCount = object.recordCount
         oldest = object.minTimestamp ?? 0
         newest = object.maxTimestamp ?? 0
-        let crc = object.crc64nvme.flatMap(CRC64NVME.init(base64:))
-        checksum = crc?.value ?? 0
-        present = (object.minTimestamp == nil ? 0 : 1) | (object.maxTimestamp == nil ? 0 : 2) | (crc == nil ? 0 : 4)
+        present = (object.minTimestamp == nil ? 0 : 1) | (object.maxTimestamp == nil ? 0 : 2)
+        checksum = 0
+        if let crc = object.crc64nvme.flatMap(CRC64NVME.init(base64:)) {
+            checksum = crc.value
+            present |= 4
+        } else if let prefix = object.sha256.flatMap(Self.sha256Prefix) {
+            checksum = prefix
+            present |= 8
+        }
     }
 
     var minTimestamp: Int64? { present & 1 != 0 ? oldest : nil }
     var maxTimestamp: Int64? { present & 2 != 0 ? newest : nil }
-    /// The CRC64NVME of the object's stored bytes, where the manifest records one.
-    var crc64nvme: CRC64NVME? { present & 4 != 0 ? CRC64NVME(value: checksum) : nil }
+
+    /// What the object's stored bytes are checked against as a restore reads them: the manifest's
+    /// CRC64NVME (version 3), else the first 8 bytes of its SHA-256 (versions 1 and 2; 64 bits
+    /// catch accidental damage as surely, and keep the entry as small).
+    var checksumToCheck: StoredChecksum? {
+        if present & 4 != 0 { return .crc64nvme(CRC64NVME(value: checksum)) }
+        if present & 8 != 0 { return .sha256Prefix(checksum) }
+        return nil
+    }
+
+    /// The first 16 hex digits of a SHA-256 as written (64 hex digits), as a number; nil for other text.
+    static func sha256Prefix(_ hex: String) -> UInt64? {
+        guard hex.utf8.count == 64 else { return nil }
+        return UInt64(hex.prefix(16), radix: 16)
+    }
+}
+
+/// A checksum of an object's stored bytes, as its manifest recorded it.
+enum StoredChecksum: Sendable, Equatable {
+    case crc64nvme(CRC64NVME)
+    /// The first 8 bytes of its SHA-256, big-endian.
+    case sha256Prefix(UInt64)
 }
 
 /// A run's manifest with its objects in catalog form, the manifest itself keeping none, so that no

@@ -11,11 +11,14 @@ import RecordFormats
 /// Damaged input ends in one line naming the object and line; nothing past it is produced, and a
 /// rerun after the object is fixed continues without duplicates.
 @Suite struct CorruptInputTests {
-    func setUp(gzip: Bool = false) async throws -> (KafkaMockCluster, StoreFixture, [RecordFormats.KafkaRecord], RunManifest) {
+    func setUp(
+        gzip: Bool = false, checksum: StoreFixture.Checksum = .sha256
+    ) async throws -> (KafkaMockCluster, StoreFixture, [RecordFormats.KafkaRecord], RunManifest) {
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture()
         let records = awkwardRecords(count: 12, partition: 0)
-        let manifest = try await fixture.writeRun(["t": [0: records]], partitionCounts: ["t": 1], perObject: 4, gzip: gzip)
+        let manifest = try await fixture.writeRun(
+            ["t": [0: records]], partitionCounts: ["t": 1], perObject: 4, gzip: gzip, checksum: checksum)
         try cluster.createTopic("t", partitions: 1)
         return (cluster, fixture, records, manifest)
     }
@@ -26,8 +29,10 @@ import RecordFormats
         return out
     }
 
+    /// Without a checksum in the manifest (as in a store without manifests), damage is found where it
+    /// breaks a line.
     @Test func nonJSONLineStopsThereAndRerunContinues() async throws {
-        let (cluster, fixture, records, manifest) = try await setUp()
+        let (cluster, fixture, records, manifest) = try await setUp(checksum: .none)
         let middle = manifest.objects[1].key
         var damaged = envelope(records[4..<6])
         damaged += Array("this is not json\n".utf8)
@@ -45,7 +50,7 @@ import RecordFormats
     }
 
     @Test func truncatedGzipIsNamed() async throws {
-        let (cluster, fixture, records, manifest) = try await setUp(gzip: true)
+        let (cluster, fixture, records, manifest) = try await setUp(gzip: true, checksum: .none)
         let last = manifest.objects[2].key
         let whole = try await fixture.store.get(last)
         try await fixture.store.put(last, body: Array(whole.prefix(whole.count - 9)))
@@ -137,16 +142,17 @@ import RecordFormats
         #expect(error?.isInvalidInput == true)
         #expect(error?.message.contains("hole") == true)
     }
-    /// With the CRC64NVME that ktape's manifests record (version 3), damage that still parses (a
-    /// changed byte inside a key) is found before any record of the object is produced; the error
-    /// names the object, and a rerun after it is mended continues without duplicates.
-    @Test(arguments: [false, true])
-    func damageThatStillParsesIsFoundByTheChecksum(gzip: Bool) async throws {
+    /// With the CRC64NVME that ktape's manifests record (version 3), or the SHA-256 of older ones,
+    /// damage that still parses (a changed byte inside a key) is found before any record of the
+    /// object is produced; the error names the object, and a rerun after it is mended continues
+    /// without duplicates.
+    @Test(arguments: [(false, StoreFixture.Checksum.crc64nvme), (true, .crc64nvme), (false, .sha256), (true, .sha256)])
+    func damageThatStillParsesIsFoundByTheChecksum(gzip: Bool, checksum: StoreFixture.Checksum) async throws {
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture()
         let records = awkwardRecords(count: 12, partition: 0)
         let manifest = try await fixture.writeRun(
-            ["t": [0: records]], partitionCounts: ["t": 1], perObject: 4, gzip: gzip, crc64nvme: true)
+            ["t": [0: records]], partitionCounts: ["t": 1], perObject: 4, gzip: gzip, checksum: checksum)
         try cluster.createTopic("t", partitions: 1)
         let middle = manifest.objects[1].key
         let whole = try await fixture.store.get(middle)
@@ -160,8 +166,12 @@ import RecordFormats
         let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
         let message = error?.message ?? ""
         // A gzip object of the same records may differ in size; the plain one differs only in its checksum.
-        #expect(message.hasPrefix("object \(middle) \(gzip ? "" : "has CRC64NVME ")") == true, "\(message)")
-        #expect(message.contains("the manifest recorded \(whole.count) bytes with CRC64NVME \(manifest.objects[1].crc64nvme ?? "")"))
+        let found = checksum == .crc64nvme ? "has CRC64NVME " : "has a SHA-256 starting "
+        #expect(message.hasPrefix("object \(middle) \(gzip ? "" : found)") == true, "\(message)")
+        let recorded =
+            checksum == .crc64nvme
+            ? "CRC64NVME \(manifest.objects[1].crc64nvme ?? "")" : "a SHA-256 starting \(manifest.objects[1].sha256?.prefix(16) ?? "")"
+        #expect(message.contains("the manifest recorded \(whole.count) bytes with \(recorded):"), "\(message)")
         #expect(message.contains("none of its records was read"), "\(message)")
         #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0]?.count == 4)
 
@@ -178,7 +188,7 @@ import RecordFormats
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture()
         let records = awkwardRecords(count: 12, partition: 0)
-        let manifest = try await fixture.writeRun(["t": [0: records]], partitionCounts: ["t": 1], perObject: 4, crc64nvme: true)
+        let manifest = try await fixture.writeRun(["t": [0: records]], partitionCounts: ["t": 1], perObject: 4, checksum: .crc64nvme)
         try cluster.createTopic("t", partitions: 1)
         let middle = manifest.objects[1].key
         let whole = try await fixture.store.get(middle)
@@ -203,7 +213,7 @@ import RecordFormats
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture()
         let records = awkwardRecords(count: 12, partition: 0)
-        let manifest = try await fixture.writeRun(["t": [0: records]], partitionCounts: ["t": 1], perObject: 12, crc64nvme: true)
+        let manifest = try await fixture.writeRun(["t": [0: records]], partitionCounts: ["t": 1], perObject: 12, checksum: .crc64nvme)
         try cluster.createTopic("t", partitions: 1)
         let only = manifest.objects[0].key
         var body = try await fixture.store.get(only)

@@ -26,16 +26,20 @@ final class StoreFixture: @unchecked Sendable {
         self.layout = layout
     }
 
+    /// What a fixture's manifest records of each object's bytes: SHA-256 (as manifest versions 1 and 2
+    /// did), CRC64NVME (version 3, what ktape writes now), or nothing (damage is then found only
+    /// where it breaks a line, as in a store without manifests).
+    enum Checksum { case sha256, crc64nvme, none }
+
     /// Writes one run: `records[topic][partition]` split into objects of `perObject` records, and its
-    /// manifest, which records each object's SHA-256 (manifest version 2) or, with `crc64nvme`, its
-    /// CRC64NVME (version 3, what ktape writes now).
+    /// manifest.
     @discardableResult
     func writeRun(
         _ records: [String: [Int32: [RecordFormats.KafkaRecord]]], partitionCounts: [String: Int32],
         perObject: Int = 3, gzip: Bool = false, format: StoreFormat = .envelope,
         groupOffsets: [ManifestGroupOffset] = [],
         timestampTypes: [String: TopicTimestampType] = [:],
-        configs: [String: [String: String]] = [:], recordTimes: Bool = true, crc64nvme: Bool = false
+        configs: [String: [String: String]] = [:], recordTimes: Bool = true, checksum: Checksum = .sha256
     ) async throws -> RunManifest {
         runCounter += 1
         let runId = RunID(
@@ -70,8 +74,8 @@ final class StoreFixture: @unchecked Sendable {
                             firstOffset: slice[0].offset, lastOffset: slice.last!.offset,
                             spanStart: spanStart, spanEnd: spanEnd,
                             recordCount: Int64(slice.count), byteSize: Int64(body.count),
-                            crc64nvme: crc64nvme ? CRC64NVME.checksum(body).base64 : nil,
-                            sha256: crc64nvme ? nil : Digest.hex(Digest.sha256(body)),
+                            crc64nvme: checksum == .crc64nvme ? CRC64NVME.checksum(body).base64 : nil,
+                            sha256: checksum == .sha256 ? Digest.hex(Digest.sha256(body)) : nil,
                             minTimestamp: recordTimes ? slice.map(\.timestamp).min() : nil,
                             maxTimestamp: recordTimes ? slice.map(\.timestamp).max() : nil))
                     spanStart = spanEnd
