@@ -11,14 +11,15 @@ import RecordFormats
 /// Damaged input ends in one line naming the object and line; nothing past it is produced, and a
 /// rerun after the object is fixed continues without duplicates.
 @Suite struct CorruptInputTests {
+    /// Twelve records of topic `t` in objects of `perObject`, and a target topic `t` to restore into.
     func setUp(
-        gzip: Bool = false, checksum: StoreFixture.Checksum = .sha256
+        gzip: Bool = false, checksum: StoreFixture.Checksum = .sha256, perObject: Int = 4
     ) async throws -> (KafkaMockCluster, StoreFixture, [RecordFormats.KafkaRecord], RunManifest) {
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture()
         let records = awkwardRecords(count: 12, partition: 0)
         let manifest = try await fixture.writeRun(
-            ["t": [0: records]], partitionCounts: ["t": 1], perObject: 4, gzip: gzip, checksum: checksum)
+            ["t": [0: records]], partitionCounts: ["t": 1], perObject: perObject, gzip: gzip, checksum: checksum)
         try cluster.createTopic("t", partitions: 1)
         return (cluster, fixture, records, manifest)
     }
@@ -148,12 +149,7 @@ import RecordFormats
     /// without duplicates.
     @Test(arguments: [(false, StoreFixture.Checksum.crc64nvme), (true, .crc64nvme), (false, .sha256), (true, .sha256)])
     func damageThatStillParsesIsFoundByTheChecksum(gzip: Bool, checksum: StoreFixture.Checksum) async throws {
-        let cluster = try KafkaMockCluster(brokers: 1)
-        let fixture = StoreFixture()
-        let records = awkwardRecords(count: 12, partition: 0)
-        let manifest = try await fixture.writeRun(
-            ["t": [0: records]], partitionCounts: ["t": 1], perObject: 4, gzip: gzip, checksum: checksum)
-        try cluster.createTopic("t", partitions: 1)
+        let (cluster, fixture, records, manifest) = try await setUp(gzip: gzip, checksum: checksum)
         let middle = manifest.objects[1].key
         let whole = try await fixture.store.get(middle)
         let key = Array(#""k-0-5""#.utf8)
@@ -185,11 +181,7 @@ import RecordFormats
     /// when it is opened, before any of its records is produced.
     @Test(arguments: [-1, 1])
     func objectOfAnotherSizeIsFoundWhenOpened(change: Int) async throws {
-        let cluster = try KafkaMockCluster(brokers: 1)
-        let fixture = StoreFixture()
-        let records = awkwardRecords(count: 12, partition: 0)
-        let manifest = try await fixture.writeRun(["t": [0: records]], partitionCounts: ["t": 1], perObject: 4, checksum: .crc64nvme)
-        try cluster.createTopic("t", partitions: 1)
+        let (cluster, fixture, records, manifest) = try await setUp(checksum: .crc64nvme)
         let middle = manifest.objects[1].key
         let whole = try await fixture.store.get(middle)
         // One line fewer (the object still ends with a newline), or the next object's first line added.
@@ -210,11 +202,7 @@ import RecordFormats
     /// Damage in the last chunk of an object read in several is found when that chunk arrives: the
     /// records of the chunks before it were produced, and the error counts them.
     @Test func damageInALaterChunkCountsWhatWasRead() async throws {
-        let cluster = try KafkaMockCluster(brokers: 1)
-        let fixture = StoreFixture()
-        let records = awkwardRecords(count: 12, partition: 0)
-        let manifest = try await fixture.writeRun(["t": [0: records]], partitionCounts: ["t": 1], perObject: 12, checksum: .crc64nvme)
-        try cluster.createTopic("t", partitions: 1)
+        let (cluster, fixture, _, manifest) = try await setUp(checksum: .crc64nvme, perObject: 12)
         let only = manifest.objects[0].key
         var body = try await fixture.store.get(only)
         let lines = body.split(separator: UInt8(ascii: "\n"))
