@@ -42,36 +42,10 @@ public struct CRC64NVME: Sendable, Equatable {
         withUnsafeBytes(of: value.bigEndian) { Data($0).base64EncodedString() }
     }
 
-    /// Reads the base64 form, exactly as ``base64`` spells it (11 characters and `=`); nil for any
-    /// other text. By hand, not through `Data`: a restore reads one per object of the store.
+    /// Reads the base64 form; nil unless it is exactly 8 bytes.
     public init?(base64: String) {
-        let read = base64.utf8.withContiguousStorageIfAvailable(Self.canonicalValue) ?? Self.canonicalValue(Array(base64.utf8))
-        guard let read else { return nil }
-        value = read
-    }
-
-    private static func canonicalValue<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes) -> UInt64?
-    where Bytes.Index == Int {
-        guard bytes.count == 12, bytes[bytes.startIndex + 11] == UInt8(ascii: "=") else { return nil }
-        var value: UInt64 = 0
-        for byte in bytes[bytes.startIndex..<bytes.startIndex + 10] {
-            guard let sextet = base64Value(byte) else { return nil }
-            value = value << 6 | UInt64(sextet)
-        }
-        // The eleventh character holds the last 4 bits and 2 spare ones, zero in the canonical form.
-        guard let last = base64Value(bytes[bytes.startIndex + 10]), last & 0b11 == 0 else { return nil }
-        return value << 4 | UInt64(last >> 2)
-    }
-
-    private static func base64Value(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"): byte - UInt8(ascii: "A")
-        case UInt8(ascii: "a")...UInt8(ascii: "z"): byte - UInt8(ascii: "a") + 26
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0") + 52
-        case UInt8(ascii: "+"): 62
-        case UInt8(ascii: "/"): 63
-        default: nil
-        }
+        guard let data = Data(base64Encoded: base64), data.count == 8, data.base64EncodedString() == base64 else { return nil }
+        value = data.reduce(0) { $0 << 8 | UInt64($1) }
     }
 
     /// Whether this machine runs the carry-less multiplication path.

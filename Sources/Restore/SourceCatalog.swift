@@ -130,8 +130,9 @@ struct RecordedObject: Sendable, Equatable {
         newest = object.maxTimestamp ?? 0
         present = (object.minTimestamp == nil ? 0 : 1) | (object.maxTimestamp == nil ? 0 : 2)
         checksum = 0
-        if let crc = object.crc64nvme.flatMap(CRC64NVME.init(base64:)) {
-            checksum = crc.value
+        // Read by hand, not through Data: a catalog reads one per object of the store.
+        if let crc = object.crc64nvme.flatMap(RunManifest.eightBytes(canonicalBase64:)) {
+            checksum = crc
             present |= 4
         } else if let prefix = object.sha256.flatMap(Self.sha256Prefix) {
             checksum = prefix

@@ -71,12 +71,19 @@ import Testing
             samples.append(String(decoding: bytes, as: UTF8.self))
         }
         var accepted = 0
+        var read = 0
         for text in samples {
-            let expected = Data(base64Encoded: text)?.count == 8
+            let data = Data(base64Encoded: text)
+            let expected = data?.count == 8
             #expect(RunManifest.isBase64OfEightBytes(text) == expected, "'\(text)'")
             if expected { accepted += 1 }
+            // The value read by hand is Foundation's, for exactly the texts that encode back the same.
+            let value = data.flatMap { $0.count == 8 && $0.base64EncodedString() == text ? $0.reduce(0) { $0 << 8 | UInt64($1) } : nil }
+            #expect(RunManifest.eightBytes(canonicalBase64: text) == value, "'\(text)'")
+            if value != nil { read += 1 }
         }
         #expect(accepted >= 203)
+        #expect(read == 203)  // the 203 values' own spellings
     }
 
     /// Objects are matched to their partition's record in any order, through runs of one partition,

@@ -57,16 +57,28 @@ extension RunManifest {
         return problems
     }
 
-    /// True when `text` is base64 of 8 bytes. The canonical spelling (ktape's) is checked byte by
-    /// byte; only another is decoded, a million checksums costing a `Data` each otherwise.
+    /// True when `text` is base64 of 8 bytes. The canonical spelling (ktape's) is read byte by byte;
+    /// only another is decoded, a million checksums costing a `Data` each otherwise.
     static func isBase64OfEightBytes(_ text: String) -> Bool {
-        let canonical = text.utf8.withContiguousStorageIfAvailable { bytes in
-            guard bytes.count == 12, bytes[11] == UInt8(ascii: "=") else { return false }
-            for byte in bytes[..<11] where base64Value(byte) == nil { return false }
-            // The eleventh character carries 4 bits of the last byte and 2 that must be zero.
-            return base64Value(bytes[10])! & 0b11 == 0
+        eightBytes(canonicalBase64: text) != nil || Data(base64Encoded: text)?.count == 8
+    }
+
+    /// The 8 bytes (big-endian) that `text` spells as ktape writes a `crc64nvme`: base64, 11
+    /// characters and `=`, the last character's 2 spare bits clear; nil for any other text.
+    public static func eightBytes(canonicalBase64 text: String) -> UInt64? {
+        text.utf8.withContiguousStorageIfAvailable(eightBytes) ?? eightBytes(Array(text.utf8))
+    }
+
+    private static func eightBytes<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes) -> UInt64? where Bytes.Index == Int {
+        guard bytes.count == 12, bytes[bytes.startIndex + 11] == UInt8(ascii: "=") else { return nil }
+        var value: UInt64 = 0
+        for byte in bytes[bytes.startIndex..<bytes.startIndex + 10] {
+            guard let sextet = base64Value(byte) else { return nil }
+            value = value << 6 | UInt64(sextet)
         }
-        return canonical == true || Data(base64Encoded: text)?.count == 8
+        // The eleventh character carries 4 bits of the last byte and 2 that must be zero.
+        guard let last = base64Value(bytes[bytes.startIndex + 10]), last & 0b11 == 0 else { return nil }
+        return value << 4 | UInt64(last >> 2)
     }
 
     private static func base64Value(_ byte: UInt8) -> UInt8? {
