@@ -104,14 +104,16 @@ enum DataObjectCheck {
 
         for companion in target.companionKeys {
             result.companions += 1
-            result.findings += await checkCompanion(companion, of: key, records: scan.lines, store: store, chunkSize: chunkSize)
+            result.findings += await checkCompanion(
+                companion, of: key, records: scan.lines, expected: target.expected?.companionChecksum(of: companion), store: store,
+                chunkSize: chunkSize)
         }
         return result
     }
 
     /// A `.keys.json` / `.headers.json` companion: one decodable line per record of its data object.
     private static func checkCompanion(
-        _ key: String, of dataKey: String, records: Int, store: any ObjectStore,
+        _ key: String, of dataKey: String, records: Int, expected: CompanionChecksum?, store: any ObjectStore,
         chunkSize: Int
     ) async -> [VerifyFinding] {
         let isHeaders = key.contains(".headers.json")
@@ -124,6 +126,19 @@ enum DataObjectCheck {
             }
         } catch {
             return [VerifyFinding(.data, key, "could not be read: \(error)")]
+        }
+        if let expected {
+            if scan.bytes != expected.byteSize {
+                return [VerifyFinding(.data, key, "read \(scan.bytes) bytes, the manifest recorded \(expected.byteSize)")]
+            }
+            if scan.crc64nvme.base64 != expected.crc64nvme {
+                return [
+                    VerifyFinding(
+                        .data, key,
+                        "CRC64NVME \(scan.crc64nvme.base64) differs from the manifest's \(expected.crc64nvme): the companion's bytes changed"
+                    )
+                ]
+            }
         }
         if let damage = scan.damage { return [VerifyFinding(.data, key, "damaged content: \(damage)")] }
         if scan.lines != records {

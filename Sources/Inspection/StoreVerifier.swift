@@ -82,14 +82,18 @@ public struct StoreVerifier: Sendable {
                         + "compared with (a Confluent sink's bucket has none); run verify without --stored-checksums to read every object"))
             return report
         }
-        if targets.contains(where: { !$0.companionKeys.isEmpty }) {
+        // Companions whose size and checksum the manifest recorded are compared as objects of their own.
+        let companions = targets.flatMap(StoredChecksumCheck.companionTargets)
+        if targets.reduce(0, { $0 + $1.companionKeys.count }) > companions.count {
             report.notes.append(
-                "companions (.keys.json, .headers.json) were checked for presence only: manifests record no checksum for them")
+                "some companions (.keys.json, .headers.json) were checked for presence only: "
+                    + "their manifests record no checksum for them (written by ktape before companion checksums)")
         }
-        let total = targets.count
+        let compared = targets + companions
+        let total = compared.count
         progress(VerifyProgress(objectsDone: 0, objectsTotal: total, bytesDone: 0, bytesTotal: 0))
         let outcome = try await StoredChecksumCheck.run(
-            targets, listed: contents.listed, store: store,
+            compared, listed: contents.listed, store: store,
             concurrency: options.headConcurrency
         ) { done in
             progress(VerifyProgress(objectsDone: done, objectsTotal: total, bytesDone: 0, bytesTotal: 0))

@@ -50,6 +50,23 @@ enum StoredChecksumCheck {
         return outcome
     }
 
+    /// The companions whose size and checksum the manifest recorded, each checked as an object of
+    /// its own (they have no recorded ETag, so each takes a HEAD).
+    static func companionTargets(of target: DataTarget) -> [DataTarget] {
+        guard let object = target.expected else { return [] }
+        return target.companionKeys.compactMap { key in
+            object.companionChecksum(of: key).map { recorded in
+                DataTarget(
+                    key: key, name: target.name,
+                    expected: ManifestObject(
+                        key: key, topic: object.topic, partition: object.partition, firstOffset: object.firstOffset,
+                        lastOffset: object.lastOffset, recordCount: object.recordCount, byteSize: recorded.byteSize,
+                        crc64nvme: recorded.crc64nvme),
+                    runId: target.runId, companionKeys: [])
+            }
+        }
+    }
+
     static func check(_ target: DataTarget, store: any ObjectStore) async -> VerifyFinding? {
         guard let expected = target.expected else { return nil }
         do {

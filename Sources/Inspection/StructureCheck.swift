@@ -182,12 +182,21 @@ struct StructureCheck {
             problem(object.key, "is \(size) bytes, run \(run) recorded \(object.byteSize)")
         }
         var companions: [String] = []
-        for companion in object.companionKeys {
-            if !listed.contains(companion) {
+        // A count that disagrees is the manifest's own structural problem; its sizes are then not used.
+        let recorded = object.companionChecksums
+        for (index, companion) in object.companionKeys.enumerated() {
+            guard let listedSize = listed.size(of: companion) else {
                 problem(companion, "is missing (a companion of \(object.key), named by run \(run))")
-            } else {
-                companions.append(companion)
+                continue
             }
+            if let recorded, recorded.count == object.companionKeys.count, listedSize != ListedObjects.unknownSize,
+                listedSize != recorded[index].byteSize
+            {
+                // As for a data object: one line, none more from reading it in stage 2.
+                problem(companion, "is \(listedSize) bytes, run \(run) recorded \(recorded[index].byteSize)")
+                continue
+            }
+            companions.append(companion)
         }
         // An object whose size is already wrong gets no second line from stage 2; nor one that does not parse.
         guard target, size == object.byteSize, let name = try? layout.objectKey(parsing: object.key) else {

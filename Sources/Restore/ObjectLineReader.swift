@@ -12,7 +12,7 @@ import RecordFormats
 /// when the last of its bytes arrives, before the lines of that chunk are handed out.
 final class ObjectLineReader {
     /// The manifest's size and checksum of an object's stored bytes.
-    struct Recorded {
+    struct Recorded: Sendable {
         var size: Int64
         var checksum: StoredChecksum
     }

@@ -44,10 +44,10 @@ final class ObjectRecordReader: @unchecked Sendable {
     static func open(_ object: SourceObject, store: any ObjectStore, options: RestoreOptions) async throws -> ObjectRecordReader {
         // A gzip chunk can inflate tenfold or more; smaller ones keep the lines of one chunk small.
         func chunkSize(gzip: Bool) -> Int { gzip ? min(options.chunkSize, 1 << 20) : options.chunkSize }
-        func reader(_ key: String?) async throws -> ObjectLineReader? {
+        func reader(_ key: String?, recorded: ObjectLineReader.Recorded?) async throws -> ObjectLineReader? {
             guard let key else { return nil }
             let gzip = key.hasSuffix(".gz")
-            return try await ObjectLineReader.open(key, store: store, gzip: gzip, chunkSize: chunkSize(gzip: gzip))
+            return try await ObjectLineReader.open(key, store: store, gzip: gzip, chunkSize: chunkSize(gzip: gzip), recorded: recorded)
         }
         let values = try await ObjectLineReader.open(
             object.key, store: store, gzip: object.isGzip,
@@ -56,8 +56,8 @@ final class ObjectRecordReader: @unchecked Sendable {
         let isEnvelope = object.isEnvelope
         return ObjectRecordReader(
             object: object, values: values,
-            keys: isEnvelope ? nil : try await reader(object.keysCompanion),
-            headers: isEnvelope ? nil : try await reader(object.headersCompanion),
+            keys: isEnvelope ? nil : try await reader(object.keysCompanion, recorded: object.keysCompanionRecorded),
+            headers: isEnvelope ? nil : try await reader(object.headersCompanion, recorded: object.headersCompanionRecorded),
             keyStyle: options.keyStyle, batchSize: options.batchSize)
     }
 

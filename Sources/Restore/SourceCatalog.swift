@@ -34,12 +34,15 @@ struct SourceObject: Sendable {
     /// the object has companions.
     init(
         key: String, name: ObjectKey, derivedBy: Extras?, keysCompanion: String? = nil, headersCompanion: String? = nil,
+        companionsRecorded: (keys: ObjectLineReader.Recorded?, headers: ObjectLineReader.Recorded?) = (nil, nil),
         manifest: RecordedObject?, listedBytes: Int64
     ) {
         if let derivedBy, keysCompanion == nil, headersCompanion == nil, case .derived = derivedBy.key {
             extras = derivedBy
         } else {
-            extras = Extras(key: .stored(key), place: nil, keys: keysCompanion, headers: headersCompanion)
+            extras = Extras(
+                key: .stored(key), place: nil, keys: keysCompanion, headers: headersCompanion, keysRecorded: companionsRecorded.keys,
+                headersRecorded: companionsRecorded.headers)
         }
         self.name = name
         self.manifest = manifest
@@ -76,12 +79,20 @@ struct SourceObject: Sendable {
         /// `.keys.json` / `.headers.json` companions beside a `.json` object.
         let keys: String?
         let headers: String?
+        /// The companions' sizes and checksums as the manifest recorded them, if it did.
+        let keysRecorded: ObjectLineReader.Recorded?
+        let headersRecorded: ObjectLineReader.Recorded?
 
-        init(key: Key, place: ListedObjectKey? = nil, keys: String? = nil, headers: String? = nil) {
+        init(
+            key: Key, place: ListedObjectKey? = nil, keys: String? = nil, headers: String? = nil,
+            keysRecorded: ObjectLineReader.Recorded? = nil, headersRecorded: ObjectLineReader.Recorded? = nil
+        ) {
             self.key = key
             self.place = place
             self.keys = keys
             self.headers = headers
+            self.keysRecorded = keysRecorded
+            self.headersRecorded = headersRecorded
         }
 
         /// The extras a catalog's objects share: keys derived through `layout`, nothing else.
@@ -90,12 +101,22 @@ struct SourceObject: Sendable {
 
     var keysCompanion: String? { extras.keys }
     var headersCompanion: String? { extras.headers }
+    var keysCompanionRecorded: ObjectLineReader.Recorded? { extras.keysRecorded }
+    var headersCompanionRecorded: ObjectLineReader.Recorded? { extras.headersRecorded }
 
     /// The manifest's size where there is one (`listedBytes` holds it too).
     var bytes: Int64 { listedBytes }
     var records: Int64? { manifest?.recordCount }
     var isGzip: Bool { name.kind.compression == .gzip }
     var isEnvelope: Bool { name.kind.content == .envelope }
+
+    /// What a companion is checked against as it is read: its size and CRC64NVME from the manifest.
+    static func recorded(_ companion: String?, of object: ManifestObject) -> ObjectLineReader.Recorded? {
+        guard let companion, let recorded = object.companionChecksum(of: companion),
+            let crc = RunManifest.eightBytes(canonicalBase64: recorded.crc64nvme)
+        else { return nil }
+        return ObjectLineReader.Recorded(size: recorded.byteSize, checksum: .crc64nvme(CRC64NVME(value: crc)))
+    }
 
     /// The companion of `content` among `keys`, told by the file extension.
     static func companion(_ content: ObjectContent, in keys: [String]) -> String? {
@@ -196,12 +217,16 @@ struct CatalogRun: Sendable {
                 guard name.topic == object.topic, name.partition == object.partition else {
                     throw CatalogMismatch(key: object.key, named: TopicPartition(name.topic, name.partition))
                 }
+                let keysCompanion = SourceObject.companion(.keys, in: object.companionKeys)
+                let headersCompanion = SourceObject.companion(.headers, in: object.companionKeys)
                 objects.append(
                     SourceObject(
                         key: object.key, name: name,
                         derivedBy: canonical != nil || layout.key(for: name) == object.key ? derived : nil,
-                        keysCompanion: SourceObject.companion(.keys, in: object.companionKeys),
-                        headersCompanion: SourceObject.companion(.headers, in: object.companionKeys),
+                        keysCompanion: keysCompanion, headersCompanion: headersCompanion,
+                        companionsRecorded: (
+                            SourceObject.recorded(keysCompanion, of: object), SourceObject.recorded(headersCompanion, of: object)
+                        ),
                         manifest: RecordedObject(object), listedBytes: object.byteSize))
             } catch {
                 unparsed.append(

@@ -6,6 +6,7 @@ import Testing
 import Kafka
 import Layout
 import ObjectStore
+import Checksums
 
 /// confluent-json objects against golden files, companions, invalid values, and gzip objects that
 /// `gzip -d` reads.
@@ -52,6 +53,12 @@ import ObjectStore
         #expect(try await store.get(folder + ".headers.json") == (try golden("orders+0+0000000000.headers.json")))
         let manifest = try #require(try await StoreContents.manifests(store).first)
         #expect(manifest.objects.first?.companionKeys == [folder + ".keys.json", folder + ".headers.json"])
+        // Each companion's size and CRC64NVME, in companionKeys' order, as for the data object.
+        let expected = try [".keys.json", ".headers.json"].map { suffix in
+            let bytes = try golden("orders+0+0000000000" + suffix)
+            return CompanionChecksum(byteSize: Int64(bytes.count), crc64nvme: CRC64NVME.checksum(bytes).base64)
+        }
+        #expect(manifest.objects.first?.companionChecksums == expected)
         #expect(manifest.store.format == .confluentJSON)
     }
 

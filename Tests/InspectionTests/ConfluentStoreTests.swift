@@ -83,7 +83,7 @@ struct ConfluentStoreTests {
 /// A confluent-json backup with `--store-keys`: the manifest names each `.keys.json` companion.
 @Suite("verify of a confluent-json store with manifests")
 struct ConfluentManifestTests {
-    func store() async throws -> (InspectionFixture, ManifestObject) {
+    func store(companionChecksums: Bool = true) async throws -> (InspectionFixture, ManifestObject) {
         let fixture = try InspectionFixture()
         let layout = fixture.layout
         let values = Array("{\"id\":1}\n{\"id\":2}\n".utf8)
@@ -95,7 +95,9 @@ struct ConfluentManifestTests {
         try fixture.write(keysKey, keys)
         let object = ManifestObject(
             key: key, topic: "clicks", partition: 0, firstOffset: 5, lastOffset: 6, recordCount: 2,
-            byteSize: Int64(values.count), sha256: Digest.hex(Digest.sha256(values)), companionKeys: [keysKey])
+            byteSize: Int64(values.count), sha256: Digest.hex(Digest.sha256(values)), companionKeys: [keysKey],
+            companionChecksums: companionChecksums
+                ? [CompanionChecksum(byteSize: Int64(keys.count), crc64nvme: CRC64NVME.checksum(keys).base64)] : nil)
         let runId = RunID(startedAt: Date(timeIntervalSince1970: 1_800_000_000), shard: "all", randomSuffix: 7)
         let manifest = RunManifest(
             runId: runId, previousRunId: nil, job: "json", shard: "all", startedAt: Date(), finishedAt: Date(),
@@ -114,6 +116,33 @@ struct ConfluentManifestTests {
         #expect(report.warnings == [])
         #expect(report.companionsChecked == 1)
         #expect(report.recordsChecked == 2)
+    }
+
+    /// A companion changed after the backup but still one decodable line per record: only its
+    /// recorded checksum tells (a manifest without one passes, as before companion checksums).
+    @Test func changedCompanionIsFoundByItsChecksum() async throws {
+        for recorded in [true, false] {
+            let (fixture, object) = try await store(companionChecksums: recorded)
+            let changed = Array("\"a\"\n\"c\"\n".utf8)
+            try fixture.write(object.companionKeys[0], changed)
+            let report = try await fixture.verify()
+            let expected =
+                recorded
+                ? [
+                    "\(object.companionKeys[0]): CRC64NVME \(CRC64NVME.checksum(changed).base64) differs from the manifest's "
+                        + "\(object.companionChecksums?.first?.crc64nvme ?? ""): the companion's bytes changed"
+                ] : []
+            #expect(report.problems.map(\.description) == expected, "checksums recorded: \(recorded)")
+        }
+    }
+
+    /// The listing alone shows a companion of another size than recorded (verify --structure-only too).
+    @Test func companionOfAnotherSizeIsAStructureProblem() async throws {
+        let (fixture, object) = try await store()
+        try fixture.write(object.companionKeys[0], Array("\"a\"\n\"bb\"\n".utf8))
+        let report = try await fixture.verify()
+        let run = RunID(startedAt: Date(timeIntervalSince1970: 1_800_000_000), shard: "all", randomSuffix: 7)
+        #expect(report.problems.map(\.description) == ["\(object.companionKeys[0]): is 9 bytes, run \(run) recorded 8"])
     }
 
     @Test func missingCompanionIsAProblem() async throws {

@@ -101,6 +101,53 @@ struct StoredChecksumTests {
                 + "of run \(manifest.runId), \(victim.crc64nvme ?? ""): the object's bytes changed")
     }
 
+    /// A companion whose size and CRC64NVME the manifest recorded is checked by what S3 keeps with it
+    /// too (a HEAD: its ETag is not recorded), and a change to it is named.
+    @Test func companionsAreComparedWithTheirRecordedChecksums() async throws {
+        let server = try await S3TestServer.shared.value
+        let store = try await server.freshStore()
+        let name = try ObjectKey(topic: "clicks", partition: 0, startOffset: 0, kind: ObjectFileKind(.values))
+        var summaries: [StreamingUpload.Summary] = []
+        for (kind, body) in [(ObjectFileKind(.values), "{\"n\":1}\n{\"n\":2}\n"), (ObjectFileKind(.keys), "\"a\"\n\"b\"\n")] {
+            let upload = StreamingUpload(
+                store: store, key: Self.layout.key(for: name.with(kind: kind)), partSize: Self.partSize, concurrency: 1)
+            try await upload.write(Array(body.utf8))
+            summaries.append(try await upload.finish())
+        }
+        let object = ManifestObject(
+            key: summaries[0].key, topic: "clicks", partition: 0, firstOffset: 0, lastOffset: 1, recordCount: 2,
+            byteSize: summaries[0].size, crc64nvme: summaries[0].crc64nvme.base64, etag: summaries[0].etag,
+            companionKeys: [summaries[1].key],
+            companionChecksums: [CompanionChecksum(byteSize: summaries[1].size, crc64nvme: summaries[1].crc64nvme.base64)])
+        let started = Date(timeIntervalSince1970: 1_800_000_000)
+        let manifest = RunManifest(
+            runId: RunID(startedAt: started, shard: "all", randomSuffix: 0xc0de), previousRunId: nil, job: "json",
+            shard: "all", startedAt: started, finishedAt: started,
+            store: ManifestStoreSettings(topicsDir: "topics", format: .confluentJSON, compression: .none),
+            configHash: "test", topics: [ManifestTopic(name: "clicks", partitionCount: 1)],
+            partitions: [ManifestPartition(topic: "clicks", partition: 0, startOffset: 0, endOffset: 2, endOffsetAtStart: 2)],
+            objects: [object])
+        try await store.put(Self.layout.runManifestKey(manifest.runId), body: Array(try manifest.encoded(layout: Self.layout)))
+
+        let clean = try await Self.verify(store)
+        #expect(clean.problems == [])
+        #expect(clean.storedChecksumsCompared == 2)
+        // The data object by its recorded ETag, the companion by a HEAD.
+        #expect(
+            clean.notes == [
+                "1 object matched by the ETag in the listing (the one S3 gave ktape's upload), 1 by the checksum S3 keeps with it (a HEAD each); no data read"
+            ])
+
+        let changed = Array("\"a\"\n\"c\"\n".utf8)
+        try await store.put(summaries[1].key, body: changed)
+        let damaged = try await Self.verify(store)
+        #expect(
+            damaged.problems.map(\.description) == [
+                "\(summaries[1].key): the store's CRC64NVME \(CRC64NVME.checksum(changed).base64) differs from the manifest of run "
+                    + "\(manifest.runId), \(summaries[1].crc64nvme.base64): the object's bytes changed"
+            ])
+    }
+
     /// `aws s3 sync` and `aws s3 cp --recursive` between buckets copy an object below the CLI's multipart
     /// threshold with CopyObject, which keeps its checksum: the manifest's value (asked for by a HEAD
     /// each here, the manifest having no ETags).

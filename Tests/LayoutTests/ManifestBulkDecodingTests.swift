@@ -37,6 +37,8 @@ import Testing
                 crc64nvme: optional & 1 == 0 ? "TTacM3klR7I=" : nil, sha256: optional & 2 == 0 ? String(repeating: "0f", count: 32) : nil,
                 etag: optional & 4 == 0 ? "\"9b2cf535f27731c974343645a3985328-3\"" : nil,
                 companionKeys: optional & 8 == 0 ? ["topics/\(topic)/partition=\(index)/k.keys.json"] : [],
+                companionChecksums: optional & 8 == 0 && optional & 64 == 0
+                    ? [CompanionChecksum(byteSize: Int64(random.next() % 1000), crc64nvme: "rosUhgp5mIg=")] : nil,
                 minTimestamp: optional & 16 == 0 ? -5 : nil, maxTimestamp: optional & 32 == 0 ? Int64.max : nil)
         }
         // The rest of the document, every optional field present or absent too.

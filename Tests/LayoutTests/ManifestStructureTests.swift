@@ -52,6 +52,27 @@ import Testing
             ])
     }
 
+    /// Companion checksums: one per companion, each a size and a well-formed crc64nvme.
+    @Test func companionChecksumsMatchTheCompanions() {
+        func object(_ first: Int64, companions: Int, checksums: [CompanionChecksum]?) -> ManifestObject {
+            var object = ManifestSamples.object(first, first + 1)
+            object.companionKeys = (0..<companions).map { "\(object.key).\($0).keys.json" }
+            object.companionChecksums = checksums
+            return object
+        }
+        let good = CompanionChecksum(byteSize: 8, crc64nvme: "rosUhgp5mIg=")
+        let fine = object(0, companions: 1, checksums: [good])
+        let older = object(2, companions: 1, checksums: nil)
+        let short = object(4, companions: 2, checksums: [good])
+        let badCRC = object(6, companions: 1, checksums: [CompanionChecksum(byteSize: 8, crc64nvme: "rosUhgp5mA==")])
+        let run = ManifestSamples.run(0, range: (0, 8), objects: [fine, older, short, badCRC])
+        #expect(
+            run.structuralProblems(prefix: "") == [
+                "run \(run.runId): object \(short.key) has 2 companions but 1 companion checksums",
+                "run \(run.runId): object \(badCRC.key) has a companion checksum that is not one (8 bytes, 'rosUhgp5mA==')"
+            ])
+    }
+
     /// The byte-by-byte check of a crc64nvme's spelling says what Foundation's decoder says, for
     /// ktape's spelling of every kind of value and for spellings it never writes.
     @Test func theChecksumSpellingCheckAgreesWithFoundation() {

@@ -1,4 +1,5 @@
 import Backup
+import Failures
 import Foundation
 import Kafka
 import Layout
@@ -101,6 +102,38 @@ import RecordFormats
         #expect(got.map(\.key) == records.map(\.key))
         #expect(got.map(\.headers) == records.map { [KafkaHeader(name: "h", value: $0.headers[0].value)] })
     }
+    /// A `.keys.json` companion changed after the backup (one key's digit, the line still decodes):
+    /// the restore stops at its recorded checksum, producing none of that object's records.
+    @Test func restoreRefusesACompanionChangedAfterTheBackup() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        try cluster.createTopic("json-live", partitions: 1)
+        try cluster.createTopic("json-copy", partitions: 1)
+        let records = (0..<6).map { n in
+            RecordFormats.KafkaRecord(
+                offset: Int64(n), timestamp: 1_700_000_000_000 + Int64(n), timestampType: .createTime,
+                key: Array("key-\(n)".utf8), value: Array("{\"n\": \(n)}".utf8))
+        }
+        try produce(cluster, topic: "json-live", [0: records])
+        let store = MemoryStore()
+        try await backup(
+            cluster, store: store, topic: "json-live", flags: ["format": "confluent-json", "store-keys": "true", "flush-size": "3"])
+        let companion = "topics/json-live/partition=0/json-live+0+0000000003.keys.json"
+        let stored = try await store.get(companion)
+        let changed = Array(String(decoding: stored, as: UTF8.self).replacingOccurrences(of: "key-4", with: "key-7").utf8)
+        #expect(changed != stored && changed.count == stored.count)
+        _ = try await store.put(companion, body: changed, options: PutOptions())
+
+        var options = mockOptions(cluster)
+        options.rename = try RegexRouter(regex: "json-live", replacement: "json-copy")
+        let error = await #expect(throws: RunFailure.self) {
+            try await RestoreEngine(store: store, layout: StoreLayout(), options: options).run()
+        }
+        #expect(error?.message.hasPrefix("object \(companion) has CRC64NVME ") == true, "\(error?.message ?? "")")
+        // The first object (offsets 0-2) went; nothing of the one whose companion changed.
+        let got = try readTarget(cluster.config, topic: "json-copy", partitions: 1)[0] ?? []
+        #expect(got.map(\.key) == records.prefix(3).map(\.key))
+    }
+
     /// What a backup records lets `ktape restore` refuse an object changed after it: a digit inside a
     /// value changed (the line still parses) stops the run with one line and status 1 before any
     /// record of that object is produced, and `ktape verify` names the same object.

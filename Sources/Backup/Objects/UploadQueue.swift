@@ -76,6 +76,8 @@ final class UploadQueue {
                 firstOffset: object.firstOffset, lastOffset: object.lastOffset,
                 spanStart: object.spanStart, spanEnd: object.spanEnd, recordCount: object.recordCount,
                 byteSize: main.size, crc64nvme: main.crc64nvme.base64, etag: main.etag, companionKeys: summaries.dropFirst().map(\.key),
+                companionChecksums: summaries.count > 1
+                    ? summaries.dropFirst().map { CompanionChecksum(byteSize: $0.size, crc64nvme: $0.crc64nvme.base64) } : nil,
                 minTimestamp: object.minTimestamp, maxTimestamp: object.maxTimestamp))
     }
 }

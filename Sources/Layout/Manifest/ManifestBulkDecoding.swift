@@ -350,6 +350,7 @@ private struct ByteScanner {
         var minTime: Int64??
         var maxTime: Int64??
         var companions: [String]?
+        var companionChecksums: [CompanionChecksum]??
         let read = object { scanner, name in
             func optional<V>(_ slot: inout V??, _ read: (inout ByteScanner) -> V?) -> Bool { fillOptional(&slot, &scanner, read) }
             switch name.count {
@@ -368,6 +369,8 @@ private struct ByteScanner {
             case 12 where scanner.equals(name, "minTimestamp"): return optional(&minTime) { $0.int64() }
             case 12 where scanner.equals(name, "maxTimestamp"): return optional(&maxTime) { $0.int64() }
             case 13 where scanner.equals(name, "companionKeys"): return fillOnce(&companions, scanner.array { $0.string() })
+            case 18 where scanner.equals(name, "companionChecksums"):
+                return optional(&companionChecksums) { $0.array { $0.companionChecksum() } }
             default: return false
             }
         }
@@ -377,7 +380,20 @@ private struct ByteScanner {
         return ManifestObject(
             key: key, topic: topic, partition: partition, firstOffset: first, lastOffset: last, spanStart: spanStart,
             spanEnd: spanEnd, recordCount: records, byteSize: bytes, crc64nvme: crc ?? nil, sha256: sha ?? nil, etag: etag ?? nil,
-            companionKeys: companions, minTimestamp: minTime ?? nil, maxTimestamp: maxTime ?? nil)
+            companionKeys: companions, companionChecksums: companionChecksums ?? nil, minTimestamp: minTime ?? nil,
+            maxTimestamp: maxTime ?? nil)
+    }
+
+    mutating func companionChecksum() -> CompanionChecksum? {
+        var bytes: Int64?
+        var crc: String?
+        let read = object { scanner, name in
+            if scanner.equals(name, "byteSize") { return fillOnce(&bytes, scanner.int64()) }
+            if scanner.equals(name, "crc64nvme") { return fillOnce(&crc, scanner.string()) }
+            return false
+        }
+        guard read, let bytes, let crc else { return nil }
+        return CompanionChecksum(byteSize: bytes, crc64nvme: crc)
     }
 
     mutating func manifestPartition() -> ManifestPartition? {

@@ -185,6 +185,9 @@ public struct ManifestObject: Codable, Equatable, Sendable {
     public var etag: String?
     /// Keys of companion objects (`.keys.json`, `.headers.json`), if any.
     public var companionKeys: [String]
+    /// The size and CRC64NVME of each companion, in `companionKeys`' order (ktape since companion
+    /// checksums; absent before, and when there are no companions).
+    public var companionChecksums: [CompanionChecksum]?
     /// The oldest and newest record timestamps in the object (epoch ms); absent in manifests of ktape
     /// before prune, and for records without a timestamp. Prune and time-filtered restores use them
     /// to decide about an object without reading it.
@@ -196,7 +199,7 @@ public struct ManifestObject: Codable, Equatable, Sendable {
         key: String, topic: String, partition: Int32, firstOffset: Int64, lastOffset: Int64,
         spanStart: Int64? = nil, spanEnd: Int64? = nil, recordCount: Int64, byteSize: Int64,
         crc64nvme: String? = nil, sha256: String? = nil, etag: String? = nil, companionKeys: [String] = [],
-        minTimestamp: Int64? = nil, maxTimestamp: Int64? = nil
+        companionChecksums: [CompanionChecksum]? = nil, minTimestamp: Int64? = nil, maxTimestamp: Int64? = nil
     ) {
         self.key = key
         self.topic = topic
@@ -211,8 +214,31 @@ public struct ManifestObject: Codable, Equatable, Sendable {
         self.sha256 = sha256
         self.etag = etag
         self.companionKeys = companionKeys
+        self.companionChecksums = companionChecksums
         self.minTimestamp = minTimestamp
         self.maxTimestamp = maxTimestamp
+    }
+}
+
+extension ManifestObject {
+    /// The recorded size and checksum of companion `key`, when the manifest has them for every companion.
+    public func companionChecksum(of key: String) -> CompanionChecksum? {
+        guard let checksums = companionChecksums, checksums.count == companionKeys.count,
+            let index = companionKeys.firstIndex(of: key)
+        else { return nil }
+        return checksums[index]
+    }
+}
+
+/// A companion object's size and checksum as stored, as a data object's are in its own fields.
+public struct CompanionChecksum: Codable, Equatable, Sendable {
+    public var byteSize: Int64
+    /// Base64 of the CRC64NVME's 8 big-endian bytes, as `ManifestObject.crc64nvme`.
+    public var crc64nvme: String
+
+    public init(byteSize: Int64, crc64nvme: String) {
+        self.byteSize = byteSize
+        self.crc64nvme = crc64nvme
     }
 }
 

@@ -40,6 +40,13 @@ extension RunManifest {
             }
             if object.crc64nvme == nil && object.sha256 == nil { report("object \(object.key) has no checksum") }
             if object.byteSize < 0 { report("object \(object.key) has a negative size") }
+            if let companions = object.companionChecksums {
+                if companions.count != object.companionKeys.count {
+                    report("object \(object.key) has \(object.companionKeys.count) companions but \(companions.count) companion checksums")
+                } else if let bad = companions.first(where: { !Self.isBase64OfEightBytes($0.crc64nvme) || $0.byteSize < 0 }) {
+                    report("object \(object.key) has a companion checksum that is not one (\(bad.byteSize) bytes, '\(bad.crc64nvme)')")
+                }
+            }
             do {
                 let key = try layout.objectKey(parsing: object.key)
                 if key.topic != object.topic || key.partition != object.partition || key.startOffset != object.firstOffset {
