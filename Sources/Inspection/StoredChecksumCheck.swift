@@ -51,7 +51,7 @@ enum StoredChecksumCheck {
     }
 
     /// The companions whose size and checksum the manifest recorded, each checked as an object of
-    /// its own (they have no recorded ETag, so each takes a HEAD).
+    /// its own (by its recorded ETag, or a HEAD).
     static func companionTargets(of target: DataTarget) -> [DataTarget] {
         guard let object = target.expected else { return [] }
         return target.companionKeys.compactMap { key in
@@ -61,7 +61,7 @@ enum StoredChecksumCheck {
                     expected: ManifestObject(
                         key: key, topic: object.topic, partition: object.partition, firstOffset: object.firstOffset,
                         lastOffset: object.lastOffset, recordCount: object.recordCount, byteSize: recorded.byteSize,
-                        crc64nvme: recorded.crc64nvme),
+                        crc64nvme: recorded.crc64nvme, etag: recorded.etag),
                     runId: target.runId, companionKeys: [])
             }
         }

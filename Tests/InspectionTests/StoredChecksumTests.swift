@@ -102,7 +102,7 @@ struct StoredChecksumTests {
     }
 
     /// A companion whose size and CRC64NVME the manifest recorded is checked by what S3 keeps with it
-    /// too (a HEAD: its ETag is not recorded), and a change to it is named.
+    /// too: by its recorded ETag, or without one by a HEAD; a change to it is named.
     @Test func companionsAreComparedWithTheirRecordedChecksums() async throws {
         let server = try await S3TestServer.shared.value
         let store = try await server.freshStore()
@@ -119,6 +119,8 @@ struct StoredChecksumTests {
             byteSize: summaries[0].size, crc64nvme: summaries[0].crc64nvme.base64, etag: summaries[0].etag,
             companionKeys: [summaries[1].key],
             companionChecksums: [CompanionChecksum(byteSize: summaries[1].size, crc64nvme: summaries[1].crc64nvme.base64)])
+        var withETag = object
+        withETag.companionChecksums?[0].etag = summaries[1].etag
         let started = Date(timeIntervalSince1970: 1_800_000_000)
         let manifest = RunManifest(
             runId: RunID(startedAt: started, shard: "all", randomSuffix: 0xc0de), previousRunId: nil, job: "json",
@@ -126,8 +128,19 @@ struct StoredChecksumTests {
             store: ManifestStoreSettings(topicsDir: "topics", format: .confluentJSON, compression: .none),
             configHash: "test", topics: [ManifestTopic(name: "clicks", partitionCount: 1)],
             partitions: [ManifestPartition(topic: "clicks", partition: 0, startOffset: 0, endOffset: 2, endOffsetAtStart: 2)],
-            objects: [object])
+            objects: [withETag])
         try await store.put(Self.layout.runManifestKey(manifest.runId), body: Array(try manifest.encoded(layout: Self.layout)))
+        let byETag = try await Self.verify(store)
+        #expect(byETag.problems == [])
+        #expect(byETag.storedChecksumsCompared == 2)
+        #expect(
+            byETag.notes == [
+                "2 objects matched by the ETag in the listing (the one S3 gave ktape's upload), 0 by the checksum S3 keeps with them (a HEAD each); no data read"
+            ])
+        // Without the companion's ETag in the manifest, a HEAD.
+        var older = manifest
+        older.objects = [object]
+        try await store.put(Self.layout.runManifestKey(manifest.runId), body: Array(try older.encoded(layout: Self.layout)))
 
         let clean = try await Self.verify(store)
         #expect(clean.problems == [])

@@ -38,7 +38,11 @@ import Testing
                 etag: optional & 4 == 0 ? "\"9b2cf535f27731c974343645a3985328-3\"" : nil,
                 companionKeys: optional & 8 == 0 ? ["topics/\(topic)/partition=\(index)/k.keys.json"] : [],
                 companionChecksums: optional & 8 == 0 && optional & 64 == 0
-                    ? [CompanionChecksum(byteSize: Int64(random.next() % 1000), crc64nvme: "rosUhgp5mIg=")] : nil,
+                    ? [
+                        CompanionChecksum(
+                            byteSize: Int64(random.next() % 1000), crc64nvme: "rosUhgp5mIg=",
+                            etag: optional & 128 == 0 ? "\"5d41402abc4b2a76b9719d911017c592\"" : nil)
+                    ] : nil,
                 minTimestamp: optional & 16 == 0 ? -5 : nil, maxTimestamp: optional & 32 == 0 ? Int64.max : nil)
         }
         // The rest of the document, every optional field present or absent too.

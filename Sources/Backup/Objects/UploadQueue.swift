@@ -77,7 +77,8 @@ final class UploadQueue {
                 spanStart: object.spanStart, spanEnd: object.spanEnd, recordCount: object.recordCount,
                 byteSize: main.size, crc64nvme: main.crc64nvme.base64, etag: main.etag, companionKeys: summaries.dropFirst().map(\.key),
                 companionChecksums: summaries.count > 1
-                    ? summaries.dropFirst().map { CompanionChecksum(byteSize: $0.size, crc64nvme: $0.crc64nvme.base64) } : nil,
+                    ? summaries.dropFirst().map { CompanionChecksum(byteSize: $0.size, crc64nvme: $0.crc64nvme.base64, etag: $0.etag) }
+                    : nil,
                 minTimestamp: object.minTimestamp, maxTimestamp: object.maxTimestamp))
     }
 }

@@ -387,13 +387,15 @@ private struct ByteScanner {
     mutating func companionChecksum() -> CompanionChecksum? {
         var bytes: Int64?
         var crc: String?
+        var etag: String??
         let read = object { scanner, name in
             if scanner.equals(name, "byteSize") { return fillOnce(&bytes, scanner.int64()) }
             if scanner.equals(name, "crc64nvme") { return fillOnce(&crc, scanner.string()) }
+            if scanner.equals(name, "etag") { return fillOptional(&etag, &scanner) { $0.string() } }
             return false
         }
         guard read, let bytes, let crc else { return nil }
-        return CompanionChecksum(byteSize: bytes, crc64nvme: crc)
+        return CompanionChecksum(byteSize: bytes, crc64nvme: crc, etag: etag ?? nil)
     }
 
     mutating func manifestPartition() -> ManifestPartition? {

@@ -235,10 +235,13 @@ public struct CompanionChecksum: Codable, Equatable, Sendable {
     public var byteSize: Int64
     /// Base64 of the CRC64NVME's 8 big-endian bytes, as `ManifestObject.crc64nvme`.
     public var crc64nvme: String
+    /// The ETag the store gave the upload, as `ManifestObject.etag` (optional).
+    public var etag: String?
 
-    public init(byteSize: Int64, crc64nvme: String) {
+    public init(byteSize: Int64, crc64nvme: String, etag: String? = nil) {
         self.byteSize = byteSize
         self.crc64nvme = crc64nvme
+        self.etag = etag
     }
 }
 
