@@ -185,8 +185,8 @@ public struct ManifestObject: Codable, Equatable, Sendable {
     public var etag: String?
     /// Keys of companion objects (`.keys.json`, `.headers.json`), if any.
     public var companionKeys: [String]
-    /// The size and CRC64NVME of each companion, in `companionKeys`' order (ktape since companion
-    /// checksums; absent before, and when there are no companions).
+    /// The size, CRC64NVME and ETag of each companion, in `companionKeys`' order; absent without
+    /// companions and in manifests written before this field.
     public var companionChecksums: [CompanionChecksum]?
     /// The oldest and newest record timestamps in the object (epoch ms); absent in manifests of ktape
     /// before prune, and for records without a timestamp. Prune and time-filtered restores use them
