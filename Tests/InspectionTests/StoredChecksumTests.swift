@@ -42,20 +42,22 @@ struct StoredChecksumTests {
                     etag: etags ? summary.etag : nil))
             offset += Int64(count)
         }
-        let started = Date(timeIntervalSince1970: 1_800_000_000)
-        let manifest = RunManifest(
-            runId: RunID(startedAt: started, shard: "all", randomSuffix: 0xabcd), previousRunId: nil, job: "nightly",
-            shard: "all", startedAt: started, finishedAt: started,
-            store: ManifestStoreSettings(topicsDir: "topics", format: .envelope, compression: .none),
-            configHash: "test", topics: [ManifestTopic(name: "orders", partitionCount: 1)],
-            partitions: [
-                ManifestPartition(
-                    topic: "orders", partition: 0, startOffset: 0, endOffset: offset,
-                    endOffsetAtStart: offset)
-            ],
-            objects: objects)
+        let manifest = run(objects, format: .envelope, endOffset: offset)
         try await store.put(layout.runManifestKey(manifest.runId), body: Array(try manifest.encoded(layout: layout)))
         return manifest
+    }
+
+    /// One run's manifest holding `objects`, all of partition 0 of their topic, which it covers to `endOffset`.
+    static func run(_ objects: [ManifestObject], format: StoreFormat, endOffset: Int64) -> RunManifest {
+        let topic = objects.first?.topic ?? "orders"
+        let started = Date(timeIntervalSince1970: 1_800_000_000)
+        return RunManifest(
+            runId: RunID(startedAt: started, shard: "all", randomSuffix: 0xabcd), previousRunId: nil, job: "nightly",
+            shard: "all", startedAt: started, finishedAt: started,
+            store: ManifestStoreSettings(topicsDir: "topics", format: format, compression: .none),
+            configHash: "test", topics: [ManifestTopic(name: topic, partitionCount: 1)],
+            partitions: [ManifestPartition(topic: topic, partition: 0, startOffset: 0, endOffset: endOffset, endOffsetAtStart: endOffset)],
+            objects: objects)
     }
 
     static func verify(_ store: S3Store, storedChecksums: Bool = true) async throws -> VerifyReport {
@@ -121,14 +123,7 @@ struct StoredChecksumTests {
             companionChecksums: [CompanionChecksum(byteSize: summaries[1].size, crc64nvme: summaries[1].crc64nvme.base64)])
         var withETag = object
         withETag.companionChecksums?[0].etag = summaries[1].etag
-        let started = Date(timeIntervalSince1970: 1_800_000_000)
-        let manifest = RunManifest(
-            runId: RunID(startedAt: started, shard: "all", randomSuffix: 0xc0de), previousRunId: nil, job: "json",
-            shard: "all", startedAt: started, finishedAt: started,
-            store: ManifestStoreSettings(topicsDir: "topics", format: .confluentJSON, compression: .none),
-            configHash: "test", topics: [ManifestTopic(name: "clicks", partitionCount: 1)],
-            partitions: [ManifestPartition(topic: "clicks", partition: 0, startOffset: 0, endOffset: 2, endOffsetAtStart: 2)],
-            objects: [withETag])
+        let manifest = Self.run([withETag], format: .confluentJSON, endOffset: 2)
         try await store.put(Self.layout.runManifestKey(manifest.runId), body: Array(try manifest.encoded(layout: Self.layout)))
         let byETag = try await Self.verify(store)
         #expect(byETag.problems == [])
