@@ -182,18 +182,17 @@ struct StructureCheck {
             problem(object.key, "is \(size) bytes, run \(run) recorded \(object.byteSize)")
         }
         var companions: [String] = []
-        // A count that disagrees is the manifest's own structural problem; its sizes are then not used.
-        let recorded = object.companionChecksums
-        for (index, companion) in object.companionKeys.enumerated() {
+        for companion in object.companionKeys {
             guard let listedSize = listed.size(of: companion) else {
                 problem(companion, "is missing (a companion of \(object.key), named by run \(run))")
                 continue
             }
-            if let recorded, recorded.count == object.companionKeys.count, listedSize != ListedObjects.unknownSize,
-                listedSize != recorded[index].byteSize
+            // (None recorded when the manifest's count disagrees: its own structural problem.)
+            if let recorded = object.companionChecksum(of: companion), listedSize != ListedObjects.unknownSize,
+                listedSize != recorded.byteSize
             {
                 // As for a data object: one line, none more from reading it in stage 2.
-                problem(companion, "is \(listedSize) bytes, run \(run) recorded \(recorded[index].byteSize)")
+                problem(companion, "is \(listedSize) bytes, run \(run) recorded \(recorded.byteSize)")
                 continue
             }
             companions.append(companion)
