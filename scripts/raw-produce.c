@@ -55,11 +55,17 @@ static void put16(Buffer *b, int16_t v) { uint16_t n = htons((uint16_t)v); put(b
 static void put32(Buffer *b, int32_t v) { uint32_t n = htonl((uint32_t)v); put(b, &n, 4); }
 static void put64(Buffer *b, int64_t v) { put32(b, (int32_t)(v >> 32)); put32(b, (int32_t)v); }
 static void putString(Buffer *b, const char *s) { put16(b, (int16_t)strlen(s)); put(b, s, strlen(s)); }
-static void putVarint(Buffer *b, int64_t v) {
+// A zigzag varint at `out` (room for 10 bytes); returns its length.
+static size_t varint(uint8_t *out, int64_t v) {
     uint64_t z = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+    size_t n = 0;
+    for (; z >= 0x80; z >>= 7) out[n++] = (uint8_t)(z | 0x80);
+    out[n++] = (uint8_t)z;
+    return n;
+}
+static void putVarint(Buffer *b, int64_t v) {
     reserve(b, 10);
-    for (; z >= 0x80; z >>= 7) b->bytes[b->count++] = (uint8_t)(z | 0x80);
-    b->bytes[b->count++] = (uint8_t)z;
+    b->count += varint(b->bytes + b->count, v);
 }
 static void set32(uint8_t *at, uint32_t v) { v = htonl(v); memcpy(at, &v, 4); }
 static uint32_t get32(const uint8_t *at) { uint32_t v; memcpy(&v, at, 4); return ntohl(v); }
@@ -190,14 +196,13 @@ int main(int argc, char **argv) {
             put(r, tab + 1, valueSize);
             putVarint(r, 0);
             size_t length = r->count - start - 5;
-            Buffer prefix = {0};
-            putVarint(&prefix, (int64_t)length);
-            memmove(r->bytes + start + prefix.count, r->bytes + start + 5, length);
-            memcpy(r->bytes + start, prefix.bytes, prefix.count);
-            r->count = start + prefix.count + length;
-            free(prefix.bytes);
+            uint8_t prefix[10];
+            size_t prefixLength = varint(prefix, (int64_t)length);
+            memmove(r->bytes + start + prefixLength, r->bytes + start + 5, length);
+            memcpy(r->bytes + start, prefix, prefixLength);
+            r->count = start + prefixLength + length;
             b->count++;
-            pending += prefix.count + length;
+            pending += prefixLength + length;
             produced++;
             line = newline + 1;
         }
