@@ -44,6 +44,11 @@ final class ObjectLineReader {
     private(set) var linesRead = 0
 
     private init(key: String, location: String, chunks: ObjectChunks, gzip: Bool, recorded: Recorded?) throws {
+        if case .unreadable = recorded?.checksum {
+            throw RunFailure.failure(
+                "object \(key): its manifest records a checksum that is not one ktape writes, so the manifest changed after the backup; nothing of the object was produced (ktape verify names the manifest's problems)"
+            )
+        }
         if let recorded, chunks.size != recorded.size {
             throw Self.damaged(key, "is \(chunks.size) bytes", recorded: recorded, linesRead: 0)
         }
@@ -195,6 +200,8 @@ final class ObjectLineReader {
             storedSHA256.update(chunk)
             guard complete else { return }
             found = .sha256Prefix(storedSHA256.finish().prefix(8).reduce(0) { $0 << 8 | UInt64($1) })
+        case .unreadable:
+            return  // refused when opened
         }
         if found != recorded.checksum {
             throw Self.damaged(key, "has \(Self.describe(found))", recorded: recorded, linesRead: splitter.linesEmitted)
@@ -205,6 +212,7 @@ final class ObjectLineReader {
         switch checksum {
         case .crc64nvme(let crc): "CRC64NVME \(crc.base64)"
         case .sha256Prefix(let prefix): "a SHA-256 starting \(Digest.hex(withUnsafeBytes(of: prefix.bigEndian, Array.init)))"
+        case .unreadable: "a checksum ktape cannot read"
         }
     }
 

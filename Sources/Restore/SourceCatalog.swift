@@ -112,10 +112,9 @@ struct SourceObject: Sendable {
 
     /// What a companion is checked against as it is read: its size and CRC64NVME from the manifest.
     static func recorded(_ companion: String?, of object: ManifestObject) -> ObjectLineReader.Recorded? {
-        guard let companion, let recorded = object.companionChecksum(of: companion),
-            let crc = RunManifest.eightBytes(canonicalBase64: recorded.crc64nvme)
-        else { return nil }
-        return ObjectLineReader.Recorded(size: recorded.byteSize, checksum: .crc64nvme(CRC64NVME(value: crc)))
+        guard let companion, let recorded = object.companionChecksum(of: companion) else { return nil }
+        let checksum = RunManifest.eightBytes(canonicalBase64: recorded.crc64nvme).map { StoredChecksum.crc64nvme(CRC64NVME(value: $0)) }
+        return ObjectLineReader.Recorded(size: recorded.byteSize, checksum: checksum ?? .unreadable)
     }
 
     /// The companion of `content` among `keys`, told by the file extension.
@@ -152,12 +151,20 @@ struct RecordedObject: Sendable, Equatable {
         present = (object.minTimestamp == nil ? 0 : 1) | (object.maxTimestamp == nil ? 0 : 2)
         checksum = 0
         // Read by hand, not through Data: a catalog reads one per object of the store.
-        if let crc = object.crc64nvme.flatMap(RunManifest.eightBytes(canonicalBase64:)) {
-            checksum = crc
-            present |= 4
-        } else if let prefix = object.sha256.flatMap(Self.sha256Prefix) {
-            checksum = prefix
-            present |= 8
+        if let text = object.crc64nvme {
+            if let crc = RunManifest.eightBytes(canonicalBase64: text) {
+                checksum = crc
+                present |= 4
+            } else {
+                present |= 16
+            }
+        } else if let text = object.sha256 {
+            if let prefix = Self.sha256Prefix(text) {
+                checksum = prefix
+                present |= 8
+            } else {
+                present |= 16
+            }
         }
     }
 
@@ -170,12 +177,13 @@ struct RecordedObject: Sendable, Equatable {
     var checksumToCheck: StoredChecksum? {
         if present & 4 != 0 { return .crc64nvme(CRC64NVME(value: checksum)) }
         if present & 8 != 0 { return .sha256Prefix(checksum) }
+        if present & 16 != 0 { return .unreadable }
         return nil
     }
 
-    /// The first 16 hex digits of a SHA-256 as written (64 hex digits), as a number; nil for other text.
+    /// The first 16 hex digits of a SHA-256 as written (64 lowercase hex digits), as a number; nil for other text.
     static func sha256Prefix(_ hex: String) -> UInt64? {
-        guard hex.utf8.count == 64 else { return nil }
+        guard RunManifest.isSHA256Hex(hex) else { return nil }
         return UInt64(hex.prefix(16), radix: 16)
     }
 }
@@ -185,6 +193,8 @@ enum StoredChecksum: Sendable, Equatable {
     case crc64nvme(CRC64NVME)
     /// The first 8 bytes of its SHA-256, big-endian.
     case sha256Prefix(UInt64)
+    /// The manifest records one that is not spelled as ktape writes it: changed after the backup.
+    case unreadable
 }
 
 /// A run's manifest with its objects in catalog form, the manifest itself keeping none, so that no

@@ -199,6 +199,31 @@ import RecordFormats
         #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0]?.count == 4)
     }
 
+    /// A checksum the manifest spells otherwise than ktape does (the same 8 bytes with base64's spare
+    /// bits set, or a SHA-256 in capitals) means the manifest was edited: its object is refused when
+    /// it is opened, not restored unchecked.
+    @Test(arguments: [StoreFixture.Checksum.crc64nvme, .sha256])
+    func checksumNotSpelledAsKtapeWritesIsRefused(checksum: StoreFixture.Checksum) async throws {
+        let (cluster, fixture, _, manifest) = try await setUp(checksum: checksum)
+        var edited = manifest
+        if let crc = edited.objects[1].crc64nvme {
+            var bytes = Array(crc.utf8)
+            bytes[10] += 1  // a spare bit of the last character
+            edited.objects[1].crc64nvme = String(decoding: bytes, as: UTF8.self)
+            #expect(Data(base64Encoded: edited.objects[1].crc64nvme ?? "") == Data(base64Encoded: crc))
+        } else {
+            edited.objects[1].sha256 = edited.objects[1].sha256?.uppercased()
+        }
+        try await fixture.store.put(fixture.layout.runManifestKey(manifest.runId), body: Array(try edited.encoded(layout: fixture.layout)))
+
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        #expect(
+            error?.message.hasPrefix("object \(manifest.objects[1].key): its manifest records a checksum that is not one ktape writes")
+                == true,
+            "\(error?.message ?? "")")
+        #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0]?.count == 4)
+    }
+
     /// Damage in the last chunk of an object read in several is found when that chunk arrives: the
     /// records of the chunks before it were produced, and the error counts them.
     @Test func damageInALaterChunkCountsWhatWasRead() async throws {

@@ -32,10 +32,10 @@ extension RunManifest {
             if !seenKeys.insert(object.key).inserted { report("object \(object.key) is listed twice") }
             let tp = TopicPartition(object.topic, object.partition)
             if records[position] < 0 { report("object \(object.key) belongs to \(tp), which the run did not cover") }
-            if let crc = object.crc64nvme, !Self.isBase64OfEightBytes(crc) {
-                report("object \(object.key) has no valid crc64nvme ('\(crc)')")
+            if let crc = object.crc64nvme, Self.eightBytes(canonicalBase64: crc) == nil {
+                report("object \(object.key) has no valid crc64nvme ('\(crc)'; ktape writes 8 bytes in base64, 12 characters)")
             }
-            if let sha256 = object.sha256, sha256.count != 64 || !sha256.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) {
+            if let sha256 = object.sha256, !Self.isSHA256Hex(sha256) {
                 report("object \(object.key) has no valid sha256 ('\(sha256)')")
             }
             if object.crc64nvme == nil && object.sha256 == nil { report("object \(object.key) has no checksum") }
@@ -43,7 +43,7 @@ extension RunManifest {
             if let companions = object.companionChecksums {
                 if companions.count != object.companionKeys.count {
                     report("object \(object.key) has \(object.companionKeys.count) companions but \(companions.count) companion checksums")
-                } else if let bad = companions.first(where: { !Self.isBase64OfEightBytes($0.crc64nvme) || $0.byteSize < 0 }) {
+                } else if let bad = companions.first(where: { Self.eightBytes(canonicalBase64: $0.crc64nvme) == nil || $0.byteSize < 0 }) {
                     report("object \(object.key) has a companion checksum that is not one (\(bad.byteSize) bytes, '\(bad.crc64nvme)')")
                 }
             }
@@ -64,14 +64,17 @@ extension RunManifest {
         return problems
     }
 
-    /// True when `text` is base64 of 8 bytes. The canonical spelling (ktape's) is read byte by byte;
-    /// only another is decoded, a million checksums costing a `Data` each otherwise.
-    static func isBase64OfEightBytes(_ text: String) -> Bool {
-        eightBytes(canonicalBase64: text) != nil || Data(base64Encoded: text)?.count == 8
+    /// True when `text` is a `sha256` as ktape writes one: 64 lowercase hex digits.
+    public static func isSHA256Hex(_ text: String) -> Bool {
+        text.utf8.count == 64
+            && text.utf8.allSatisfy {
+                (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0)
+            }
     }
 
     /// The 8 bytes (big-endian) that `text` spells as ktape writes a `crc64nvme`: base64, 11
-    /// characters and `=`, the last character's 2 spare bits clear; nil for any other text.
+    /// characters and `=`, the last character's 2 spare bits clear; nil for any other text. Only
+    /// this spelling is a checksum: verify reports any other, and restore refuses its object.
     public static func eightBytes(canonicalBase64 text: String) -> UInt64? {
         text.utf8.withContiguousStorageIfAvailable(eightBytes) ?? eightBytes(Array(text.utf8))
     }
