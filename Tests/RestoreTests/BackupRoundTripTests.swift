@@ -102,9 +102,11 @@ import RecordFormats
         #expect(got.map(\.key) == records.map(\.key))
         #expect(got.map(\.headers) == records.map { [KafkaHeader(name: "h", value: $0.headers[0].value)] })
     }
-    /// A `.keys.json` companion changed after the backup (one key's digit, the line still decodes):
-    /// the restore stops at its recorded checksum, producing none of that object's records.
-    @Test func restoreRefusesACompanionChangedAfterTheBackup() async throws {
+    /// A `.keys.json` companion changed after the backup (one key's digit, the line still decodes),
+    /// or its recorded checksum respelled in the manifest (the same 8 bytes, a spare bit set): the
+    /// restore stops at that companion, producing none of its object's records.
+    @Test(arguments: [false, true])
+    func restoreRefusesACompanionChangedAfterTheBackup(respellManifest: Bool) async throws {
         let cluster = try KafkaMockCluster(brokers: 1)
         try cluster.createTopic("json-live", partitions: 1)
         try cluster.createTopic("json-copy", partitions: 1)
@@ -118,17 +120,29 @@ import RecordFormats
         try await backup(
             cluster, store: store, topic: "json-live", flags: ["format": "confluent-json", "store-keys": "true", "flush-size": "3"])
         let companion = "topics/json-live/partition=0/json-live+0+0000000003.keys.json"
-        let stored = try await store.get(companion)
-        let changed = Array(String(decoding: stored, as: UTF8.self).replacingOccurrences(of: "key-4", with: "key-7").utf8)
-        #expect(changed != stored && changed.count == stored.count)
-        _ = try await store.put(companion, body: changed, options: PutOptions())
+        if respellManifest {
+            let layout = StoreLayout()
+            let manifestKey = try #require(try await store.list(prefix: "_ktape/runs/").objects.first?.key)
+            var manifest = try RunManifest.decode(try await store.get(manifestKey), name: manifestKey, layout: layout)
+            let index = try #require(manifest.objects.firstIndex { $0.companionKeys.contains(companion) })
+            var bytes = Array(try #require(manifest.objects[index].companionChecksums?.first?.crc64nvme).utf8)
+            bytes[10] += 1
+            manifest.objects[index].companionChecksums?[0].crc64nvme = String(decoding: bytes, as: UTF8.self)
+            _ = try await store.put(manifestKey, body: Array(try manifest.encoded(layout: layout)), options: PutOptions())
+        } else {
+            let stored = try await store.get(companion)
+            let changed = Array(String(decoding: stored, as: UTF8.self).replacingOccurrences(of: "key-4", with: "key-7").utf8)
+            #expect(changed != stored && changed.count == stored.count)
+            _ = try await store.put(companion, body: changed, options: PutOptions())
+        }
 
         var options = mockOptions(cluster)
         options.rename = try RegexRouter(regex: "json-live", replacement: "json-copy")
         let error = await #expect(throws: RunFailure.self) {
             try await RestoreEngine(store: store, layout: StoreLayout(), options: options).run()
         }
-        #expect(error?.message.hasPrefix("object \(companion) has CRC64NVME ") == true, "\(error?.message ?? "")")
+        let refusal = respellManifest ? ": its manifest records a checksum that is not one ktape writes" : " has CRC64NVME "
+        #expect(error?.message.hasPrefix("object \(companion)\(refusal)") == true, "\(error?.message ?? "")")
         // The first object (offsets 0-2) went; nothing of the one whose companion changed.
         let got = try readTarget(cluster.config, topic: "json-copy", partitions: 1)[0] ?? []
         #expect(got.map(\.key) == records.prefix(3).map(\.key))
