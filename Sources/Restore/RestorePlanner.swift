@@ -24,7 +24,7 @@ enum RestorePlanner {
         // Schema Registry's topic goes first, so schemas exist before the records that use them.
         selected.sort { ($0 == "_schemas" ? 0 : 1, $0) < ($1 == "_schemas" ? 0 : 1, $1) }
 
-        var problems = catalog.problems.filter { selected.contains($0.topic) }.map {
+        var problems = catalog.problems.filter { $0.topic.map(selected.contains) ?? true }.map {
             "store continuity: \($0.text) (the manifests do not account for every offset; run ktape verify)"
         }
 

@@ -272,7 +272,8 @@ private struct CoveredObject: ObjectOffsets {
 
 /// A reason the store's manifests cannot be trusted for a topic (a hole, an overlap, a bad name).
 struct CatalogProblem: Sendable {
-    var topic: String
+    /// The topic it stops; nil for one that stops every topic (a gap in the run chain).
+    var topic: String?
     var text: String
 }
 
@@ -407,6 +408,17 @@ struct CatalogBuilder {
         partitions = partitions.filter { !$0.value.isEmpty }
         var unparsed: [TopicPartition: [CatalogRun.Unparsed]] = [:]
         var problems: [CatalogProblem] = []
+        // A run whose previous run's manifest is gone: what that run (and any before it) stored is
+        // unaccounted for, in any topic. The oldest run names none.
+        let runIds = Set(runs.map(\.manifest.runId))
+        for run in runs {
+            if let previous = run.manifest.previousRunId, !runIds.contains(previous) {
+                problems.append(
+                    CatalogProblem(
+                        topic: nil,
+                        text: "run \(run.manifest.runId) names previous run \(previous), whose manifest is missing"))
+            }
+        }
         for run in runs {
             for object in run.unparsed where object.recorded.spanEnd > firstOffsets[object.partition] ?? .min {
                 problems.append(CatalogProblem(topic: object.partition.topic, text: "manifest \(run.manifest.runId) names \(object.error)"))

@@ -143,6 +143,21 @@ import RecordFormats
         #expect(error?.isInvalidInput == true)
         #expect(error?.message.contains("hole") == true)
     }
+    /// A store whose oldest manifest is gone (a copy that missed it): the run after it names it, so
+    /// the restore refuses the store before producing instead of restoring only the later runs.
+    @Test func runChainWithItsFirstManifestGoneIsRefused() async throws {
+        let (cluster, fixture, _, first) = try await setUp()
+        let second = try await fixture.writeRun(
+            ["t": [0: awkwardRecords(count: 4, partition: 0, firstOffset: 12)]], partitionCounts: ["t": 1], perObject: 4)
+        try await fixture.store.delete(fixture.layout.runManifestKey(first.runId))
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        #expect(error?.isInvalidInput == true)
+        #expect(
+            error?.message.contains("run \(second.runId) names previous run \(first.runId), whose manifest is missing") == true,
+            "\(error?.message ?? "")")
+        #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0] == nil)
+    }
+
     /// With the CRC64NVME that ktape's manifests record (version 3), or the SHA-256 of older ones,
     /// damage that still parses (a changed byte inside a key) is found before any record of the
     /// object is produced; the error names the object, and a rerun after it is mended continues
