@@ -280,8 +280,9 @@ final class ProduceLoop: @unchecked Sendable {
         _ source: RecordFormats.KafkaRecord, _ target: ConsumedRecord, target tp: TopicPartition, object: String,
         hint: String
     ) throws {
+        // A time of 0 or below cannot be produced (librdkafka stamps the time of restore instead).
         let sameTime =
-            target.timestamp.kind != .createTime || source.timestampType == .notAvailable
+            target.timestamp.kind != .createTime || source.timestampType == .notAvailable || source.timestamp <= 0
             || source.timestamp == target.timestamp.milliseconds
         guard source.key == target.key, source.value == target.value, sameTime else {
             throw RunFailure.failure(

@@ -61,4 +61,26 @@ import RecordFormats
             #expect(differences(expected: expected, got: got[Int32(partition)] ?? []) == [])
         }
     }
+
+    /// A partition whose last restored record has a time of 0 or below (which librdkafka replaces
+    /// with the time of restore) still resumes: the rerun after a new backup run checks that record
+    /// by its key and value, and restores only the new records.
+    @Test(arguments: [Int64(0), -5])
+    func aLastRecordWithATimeTheProducerCannotKeepStillResumes(time: Int64) async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let fixture = StoreFixture()
+        var all = awkwardRecords(count: 6, partition: 0)
+        all[3].timestamp = time
+        all[3].timestampType = .createTime
+        try await fixture.writeRun(["t": [0: Array(all.prefix(4))]], partitionCounts: ["t": 1], perObject: 2)
+        try cluster.createTopic("t", partitions: 1)
+        #expect(try await restore(fixture, mockOptions(cluster)).summary.producedRecords == 4)
+
+        try await fixture.writeRun(["t": [0: Array(all.suffix(2))]], partitionCounts: ["t": 1], perObject: 2)
+        let rerun = try await restore(fixture, mockOptions(cluster))
+        #expect(rerun.summary.producedRecords == 2)
+        #expect(rerun.summary.alreadyPresentRecords == 4)
+        let got = try readTarget(cluster.config, topic: "t", partitions: 1)[0] ?? []
+        #expect(got.map(\.value) == all.map(\.value))
+    }
 }
