@@ -26,6 +26,15 @@ enum DryRun {
         let readable = destinations.indices.filter { destinations[$0].target.partition < counts[destinations[$0].target.topic] ?? 0 }
         try await scan.readTargets(readable, destinations: destinations, states: states, admin: admin, options: options)
         plan.problems += scan.problems.map(\.message)
+        // A partition pruned since its restore began holds more than the plan now has of it.
+        var pruned = Set<String>()
+        for (index, partition) in plan.partitions.enumerated() {
+            guard let destination = destinations.destinationOfPartition[index], let state = scan.loaded[destination],
+                let tail = scan.tails[destination]
+            else { continue }
+            if let lost = HeldRecords.lostToPrune(state, tail: tail, partition: partition) { plan.problems.append(lost) }
+            if partition.prunedThrough != nil { pruned.insert(partition.sourceTopic) }
+        }
         var present: [String: Int64] = [:]
         for (destination, tail) in scan.tails { present[destinations[destination].sourceTopic, default: 0] += tail.count }
         for index in plan.topics.indices {
@@ -33,7 +42,7 @@ enum DryRun {
             let held = present[topic.sourceTopic] ?? 0
             plan.topics[index].alreadyPresent = held
             // A rerun would stop at the first partition holding more than it has for it.
-            if let records = topic.records, held > records {
+            if !pruned.contains(topic.sourceTopic), let records = topic.records, held > records {
                 plan.problems.append(
                     "target topic \(topic.targetTopic) holds \(held) records since this restore began, more than the \(records) it restores; another producer wrote into it (a run would stop there)"
                 )

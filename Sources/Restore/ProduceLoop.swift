@@ -65,6 +65,12 @@ final class ProduceLoop: @unchecked Sendable {
             options: options)
         if let problem = scan.problems.first { throw problem }
         let starts = stateWriter.start(from: scan)
+        for (index, partition) in partitions.enumerated() {
+            guard let destination = destinations.destinationOfPartition[index] else { continue }
+            if let lost = HeldRecords.lostToPrune(starts[destination].state, tail: starts[destination].tail, partition: partition) {
+                throw RunFailure.invalidInput(lost)
+            }
+        }
         let finished = Set(
             partitions.indices.filter { index in
                 destinations.destinationOfPartition[index].map {
@@ -139,18 +145,32 @@ final class ProduceLoop: @unchecked Sendable {
         let target = partition.target
         let state = start.state
         let tail = start.tail
-        let skip = tail.count
         let (producer, unit) = (self.producer, index)
         outcome.bases[unit] = state.baseTargetOffset
         try await open(destination, start: start, outcome: &outcome)
 
+        var held = HeldRecords(state: state, tail: tail, pruned: partition.prunedThrough != nil)
+        // By offset, with nothing unconfirmed, the target's last record is the last held one below
+        // `nextSourceOffset`: compared once the first record past it (or the end) says which it was.
+        var lastBelow: (record: RecordFormats.KafkaRecord, object: String)?
+        var lastHeld: Int64?
+        var producing = false
+        func passHeld() throws {
+            guard !producing else { return }
+            producing = true
+            if let below = lastBelow, let last = tail.last {
+                try Self.checkSame(below.record, last, target: target, object: below.object, hint: states.removalHint(target))
+            }
+            lastBelow = nil
+            if let lastHeld { stateWriter.notePresent(destination, through: lastHeld) }
+        }
         var index: Int64 = 0
         var continuity = ListedContinuity()
         while let item = try await feed.next(for: unit) {
             let (object, damage, records) = try take(item, sourceTopic: partition.sourceTopic, continuity: &continuity, outcome: &outcome)
             // nil: every record of the batch goes.
             var chosen: [Int]?
-            if !options.hasTimeFilter && index >= skip {
+            if !options.hasTimeFilter && producing {
                 for i in 0..<records.count {
                     translator.observe(partition: unit, sourceOffset: records.offset(at: i), index: index)
                     index += 1
@@ -162,13 +182,20 @@ final class ProduceLoop: @unchecked Sendable {
                         outcome.filtered += 1
                         continue
                     }
-                    translator.observe(partition: unit, sourceOffset: records.offset(at: i), index: index)
-                    if index < skip {
-                        if index == skip - 1, let last = tail.last {
+                    let offset = records.offset(at: i)
+                    translator.observe(partition: unit, sourceOffset: offset, index: index)
+                    if !producing && held.isHeld(index: index, offset: offset) {
+                        lastHeld = offset
+                        if held.isTargetsLast(index: index, offset: offset), let last = tail.last {
                             try Self.checkSame(
                                 records.record(at: i), last, target: target, object: object.key, hint: states.removalHint(target))
+                        } else if held.mayBeLastBelowNext(
+                            offset: offset, following: i + 1 < records.count ? records.offset(at: i + 1) : nil)
+                        {
+                            lastBelow = (records.record(at: i), object.key)
                         }
                     } else {
+                        try passHeld()
                         chosen?.append(i)
                     }
                     index += 1
@@ -183,13 +210,20 @@ final class ProduceLoop: @unchecked Sendable {
             try await afterBatch(partition, done: unit)
             if let damage { throw damage }
         }
-        if index < skip {
+        try passHeld()
+        guard held.accountsForTarget(planned: index) else {
+            let plan =
+                held.byOffset
+                ? "this restore's plan (the store was pruned since it began) does not account for them"
+                : "this restore has only \(index) for it"
             throw RunFailure.failure(
-                "target \(target) holds \(skip) records after offset \(state.baseTargetOffset), but this restore has only \(index) for it; another producer wrote into it. \(states.removalHint(target))"
+                "target \(target) holds \(tail.count) records after offset \(state.baseTargetOffset), but \(plan); another producer wrote into it. \(states.removalHint(target))"
             )
         }
+        // Records the target holds from objects pruned since: the plan's first restored record comes after them.
+        outcome.bases[unit] = state.baseTargetOffset + held.shift
         translator.finish(partition: unit, total: index)
-        stateWriter.setPlanned(destination, records: index)
+        stateWriter.setPlanned(destination, records: held.shift + index)
         report(partition, done: unit + 1)
     }
 

@@ -14,6 +14,8 @@ public struct PartitionPlan: Sendable {
     public var bytes: Int64
     /// Objects left out because the store no longer holds them (`--allow-missing`).
     var skippedMissing: [String] = []
+    /// The last record offset of the objects `ktape prune` removed from this partition, if any.
+    var prunedThrough: Int64?
     public var objectCount: Int { objects.count }
 
     var source: TopicPartition { TopicPartition(sourceTopic, partition) }

@@ -75,7 +75,7 @@ enum RestorePlanner {
                     PartitionPlan(
                         sourceTopic: source, targetTopic: target, partition: tp.partition,
                         objects: objects, records: records,
-                        bytes: objects.reduce(0) { $0 + $1.bytes }))
+                        bytes: objects.reduce(0) { $0 + $1.bytes }, prunedThrough: catalog.prunedThrough[tp]))
             }
             guard !partitions.isEmpty, !refused else {
                 if !refused { warnings.append("topic \(source): no file matches its topic-regex-list regex") }

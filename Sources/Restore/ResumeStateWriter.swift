@@ -41,6 +41,8 @@ final class ResumeStateWriter: @unchecked Sendable {
     /// Destinations whose production has begun (their first entry is written), with the records their
     /// targets already held of them then.
     private var present: [Int: Int64] = [:]
+    /// Per opened destination, the source offset of the last record its target already held.
+    private var presentThrough: [Int: Int64] = [:]
     /// Target topics in plan order, with their destinations, and the saved entries of their partitions
     /// this restore does not touch (kept in every write of the topic's document).
     private let topicOrder: [String]
@@ -144,6 +146,12 @@ final class ResumeStateWriter: @unchecked Sendable {
     /// Records the targets held of this restore when their destinations were opened.
     var alreadyPresent: Int64 { present.values.reduce(0, +) }
 
+    /// The target held the records up to source offset `offset` when its destination was opened:
+    /// the state's next offset moves past them even before a delivery report does.
+    func notePresent(_ destination: Int, through offset: Int64) {
+        presentThrough[destination] = offset
+    }
+
     /// The destination will have had `records` restorable records in all.
     func setPlanned(_ destination: Int, records: Int64) {
         current[destination].plannedRecords = records
@@ -166,7 +174,11 @@ final class ResumeStateWriter: @unchecked Sendable {
             guard let tally = ledger.tally(of: destination) else { continue }
             var state = current[destination]
             state.deliveredRecords = count + tally.delivered
-            if let last = tally.lastSourceOffset { state.nextSourceOffset = last + 1 }
+            if let last = tally.lastSourceOffset {
+                state.nextSourceOffset = last + 1
+            } else if let held = presentThrough[destination] {
+                state.nextSourceOffset = max(state.nextSourceOffset, held + 1)
+            }
             if let before = written[destination], state.sameProgress(as: before) { continue }
             state.updatedAt = clock()
             current[destination] = state

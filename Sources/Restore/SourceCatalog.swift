@@ -291,6 +291,9 @@ struct SourceCatalog: Sendable {
     /// Continuity problems (holes, overlaps) and warnings (retention gaps) from the manifests.
     var problems: [CatalogProblem]
     var warnings: [String]
+    /// Per pruned partition, the last record offset of the objects prune removed: a restore that
+    /// had not got that far cannot resume.
+    var prunedThrough: [TopicPartition: Int64] = [:]
 
     var hasManifests: Bool { !runs.isEmpty }
 
@@ -385,6 +388,7 @@ struct CatalogBuilder {
         self.runs = []
         if let asOf { runs.removeAll { $0.manifest.runId > asOf } }
         let firstOffsets = pruned.firstOffsets
+        var prunedThrough: [TopicPartition: Int64] = [:]
         // In place, through `values`: sorting through `partitions[tp]` while looping over its keys
         // kept a second reference to every array, so each was copied. Ties (an object named twice)
         // are ordered by key, since runs arrive in any order. The catalog stays for the whole
@@ -392,6 +396,10 @@ struct CatalogBuilder {
         var position = partitions.values.startIndex
         while position != partitions.values.endIndex {
             let first = firstOffsets[partitions.keys[position]] ?? .min
+            for object in partitions.values[position] {
+                guard let recorded = object.manifest, recorded.spanEnd <= first, recorded.recordCount > 0 else { continue }
+                prunedThrough[partitions.keys[position]] = max(prunedThrough[partitions.keys[position]] ?? .min, recorded.lastOffset)
+            }
             partitions.values[position].removeAll { $0.manifest.map { $0.spanEnd <= first } ?? false }
             partitions.values[position].sort {
                 $0.name.startOffset != $1.name.startOffset ? $0.name.startOffset < $1.name.startOffset : $0.key < $1.key
@@ -449,7 +457,7 @@ struct CatalogBuilder {
             groupOffsets: groups.values.sorted { ($0.group, $0.topic, $0.partition) < ($1.group, $1.topic, $1.partition) },
             runs: manifests.map(\.runId),
             problems: problems + continuity.map { CatalogProblem(topic: $0.topic, text: $0.description) },
-            warnings: warnings)
+            warnings: warnings, prunedThrough: prunedThrough)
     }
 }
 

@@ -99,4 +99,63 @@ import RecordFormats
         let rerun = try await restore(fixture, options)
         #expect(rerun.summary.producedRecords == 0 && rerun.summary.alreadyPresentRecords == 25)
     }
+
+    /// Records `objects`' removal from events/0 as `ktape prune` does (the record first, then the deletes).
+    func prune(_ objects: [ManifestObject], from fixture: StoreFixture) async throws {
+        let last = try #require(objects.last)
+        try await PrunedStateKeeper.record(
+            [
+                PrunedState.Partition(
+                    topic: "events", partition: 0, firstOffset: last.spanEnd, prunedAt: Date(), pruneId: "p",
+                    objects: Int64(objects.count), records: objects.reduce(0) { $0 + $1.recordCount }, bytes: 0)
+            ],
+            store: fixture.store, layout: fixture.layout)
+        for object in objects { try await fixture.store.delete(object.key) }
+    }
+
+    /// A restore, then a prune of objects it restored, then a new backup run: the rerun restores the
+    /// new records only (the pruned ones are in the target, before the plan's first), and its dry
+    /// run sees no problem.
+    @Test func aRestoreCatchesUpAfterThePruneOfWhatItRestored() async throws {
+        let (cluster, fixture, records, manifest) = try await setup()
+        #expect(try await restore(fixture, mockOptions(cluster)).summary.producedRecords == 35)
+        try await prune(first(2, of: manifest, partition: 0), from: fixture)
+        let added = awkwardRecords(count: 3, partition: 0, firstOffset: 20, salt: "new")
+        try await fixture.writeRun(["events": [0: added]], partitionCounts: ["events": 2], perObject: 5)
+
+        var dry = mockOptions(cluster)
+        dry.dryRun = true
+        #expect(try await restore(fixture, dry).summary.problems == [])
+        let rerun = try await restore(fixture, mockOptions(cluster))
+        #expect(rerun.summary.producedRecords == 3)
+        #expect(rerun.summary.alreadyPresentRecords == 35)
+        let got = try readTarget(cluster.config, topic: "events", partitions: 2)
+        #expect(differences(expected: (records[0] ?? []) + added, got: got[0] ?? []) == [])
+        #expect(differences(expected: records[1] ?? [], got: got[1] ?? []) == [])
+        #expect(try await restore(fixture, mockOptions(cluster)).summary.producedRecords == 0)
+    }
+
+    /// A prune that removed records the restore had not produced yet: the rerun (and its dry run)
+    /// says so before producing anything, instead of restoring out of order.
+    @Test func aPruneOfRecordsARestoreHadNotReachedStopsItsRerun() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let fixture = StoreFixture()
+        let records = awkwardRecords(count: 20, partition: 0)
+        let firstRun = try await fixture.writeRun(["events": [0: Array(records.prefix(10))]], partitionCounts: ["events": 1], perObject: 5)
+        try cluster.createTopic("events", partitions: 1)
+        #expect(try await restore(fixture, mockOptions(cluster)).summary.producedRecords == 10)
+        let secondRun = try await fixture.writeRun(["events": [0: Array(records.suffix(10))]], partitionCounts: ["events": 1], perObject: 5)
+        try await prune(first(2, of: firstRun, partition: 0) + first(1, of: secondRun, partition: 0), from: fixture)
+
+        let expected =
+            "events/0: ktape prune removed offsets 10…14 from the store after this restore had restored the partition up to offset 9"
+        var dry = mockOptions(cluster)
+        dry.dryRun = true
+        let problems = try await restore(fixture, dry).summary.problems
+        #expect(problems.contains { $0.hasPrefix(expected) }, "\(problems)")
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)) }
+        #expect(error?.isInvalidInput == true)
+        #expect(error?.message.hasPrefix(expected) == true, "\(error?.message ?? "")")
+        #expect(try readTarget(cluster.config, topic: "events", partitions: 1)[0]?.count == 10)
+    }
 }

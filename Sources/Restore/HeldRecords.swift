@@ -1,0 +1,70 @@
+import Failures
+import Foundation
+import Layout
+import RecordFormats
+
+/// Which of a partition's planned records its target already holds, as a resumed restore streams
+/// them. Normally the first `tail.count`. In a partition pruned since the restore began, the plan
+/// starts later than the restore did: then the records below the state's `nextSourceOffset` are
+/// held (delivered, some since pruned), and so are the first `tail.count - deliveredRecords` after
+/// it (delivered, not yet confirmed); the pruned ones shift the target offsets by `shift`.
+struct HeldRecords {
+    let tailCount: Int64
+    private let delivered: Int64
+    private let next: Int64
+    /// By `nextSourceOffset` (pruned) rather than by count.
+    let byOffset: Bool
+    /// Planned records seen below `next`, and held ones at or after it.
+    private var below: Int64 = 0
+    private var heldAfter: Int64 = 0
+
+    init(state: RestoreResumeState, tail: TargetTail, pruned: Bool) {
+        tailCount = tail.count
+        delivered = state.deliveredRecords
+        next = state.nextSourceOffset
+        byOffset = pruned && tail.count > 0
+    }
+
+    /// A restore that had not got past what a prune removed cannot resume: those records are gone.
+    static func lostToPrune(_ state: RestoreResumeState, tail: TargetTail, partition: PartitionPlan) -> String? {
+        guard let through = partition.prunedThrough, through >= state.nextSourceOffset, tail.count > 0 else { return nil }
+        return
+            "\(partition.source): ktape prune removed offsets \(state.nextSourceOffset)…\(through) from the store after this restore had restored the partition up to offset \(state.nextSourceOffset - 1) into \(partition.target), so the rest cannot be restored in order from this store; restore into an empty topic (or from a copy made before the prune)"
+    }
+
+    /// Whether planned record number `index` (among the restorable ones), at source `offset`, is held.
+    mutating func isHeld(index: Int64, offset: Int64) -> Bool {
+        guard byOffset else { return index < tailCount }
+        if offset < next {
+            below += 1
+            return true
+        }
+        if heldAfter < tailCount - delivered {
+            heldAfter += 1
+            return true
+        }
+        return false
+    }
+
+    /// Whether the record just found held is the target's last, as far as can be told now: by
+    /// count, the one at `tailCount - 1`; by offset, the last unconfirmed one. With none
+    /// unconfirmed, the target's last is the last planned record below `next` (see `lastBelowNext`).
+    func isTargetsLast(index: Int64, offset: Int64) -> Bool {
+        guard byOffset else { return index == tailCount - 1 }
+        return offset >= next && heldAfter == tailCount - delivered
+    }
+
+    /// By offset with nothing unconfirmed: record `i` of a batch is the last planned one below
+    /// `next` when the batch's next record is not (or it ends the batch: kept until the next batch says).
+    func mayBeLastBelowNext(offset: Int64, following: Int64?) -> Bool {
+        byOffset && tailCount == delivered && offset < next && (following.map { $0 >= next } ?? true)
+    }
+
+    /// Records the target holds before the plan's first (pruned since), once every record is seen.
+    var shift: Int64 { byOffset ? delivered - below : 0 }
+
+    /// After the last planned record: whether what the target holds agrees with the `planned` records.
+    func accountsForTarget(planned: Int64) -> Bool {
+        byOffset ? heldAfter == tailCount - delivered && shift >= 0 : planned >= tailCount
+    }
+}
