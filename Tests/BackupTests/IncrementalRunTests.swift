@@ -8,6 +8,30 @@ import ObjectStore
 
 /// Each run continues where the manifests say the last one stopped.
 @Suite struct IncrementalRunTests {
+    /// The same topic name on a cluster whose partition ends below what the store holds (a topic
+    /// deleted and created again, another cluster): the run stops before reading, writing nothing,
+    /// instead of skipping the new records until they pass the stored offsets.
+    @Test func aPartitionEndingBelowTheCheckpointStopsTheRun() async throws {
+        let first = try BackupFixture(brokers: 1)
+        let topic = try first.topic("events", partitions: 1)
+        try first.produceJSON(topic: topic, partitions: 1, count: 30)
+        let store = MemoryStore()
+        #expect(try await first.backup(store: store, topics: [topic]).records == 30)
+
+        let recreated = try BackupFixture(brokers: 1)
+        try recreated.topic(named: topic, partitions: 1)
+        try recreated.produceJSON(topic: topic, partitions: 1, count: 5)
+        let before = try await StoreContents.snapshot(store, prefix: "")
+        let error = await #expect(throws: RunFailure.self) { try await recreated.backup(store: store, topics: [topic]) }
+        #expect(error?.isInvalidInput == true)
+        #expect(
+            error?.message.hasPrefix(
+                "topic \(topic) partition 0 ends at offset 5, but this store already holds its records up to offset 30: the topic was deleted and created again"
+            ) == true, "\(error?.message ?? "")")
+        let after = try await StoreContents.snapshot(store, prefix: "")
+        #expect(Set(after.keys.filter { !$0.hasPrefix("_ktape/locks/") }) == Set(before.keys.filter { !$0.hasPrefix("_ktape/locks/") }))
+    }
+
     @Test func secondRunWritesOnlyNewRecordsAndAnEmptyRunWritesNothing() async throws {
         let fixture = try BackupFixture()
         let topic = try fixture.topic("events", partitions: 2)

@@ -11,6 +11,8 @@ struct PartitionPlan: Sendable, Equatable {
     var end: Int64
     /// A retention gap found while planning (checkpoint below the log start).
     var gaps: [OffsetGap]
+    /// The partition's end offset when it is below the checkpoint: not the log this store followed.
+    var endBelowCheckpoint: Int64? = nil
 
     var hasWork: Bool { readFrom < end }
 
@@ -23,7 +25,9 @@ struct PartitionPlan: Sendable, Equatable {
             gaps.append(OffsetGap(start: from, end: min(low, max(from, high)), reason: .retention))
             readFrom = low
         }
-        // A checkpoint past the end (a topic deleted and created again) reads nothing; the caller warns.
-        return PartitionPlan(partition: partition, accountedFrom: from, readFrom: readFrom, end: max(high, from), gaps: gaps)
+        // A checkpoint past the end (a topic deleted and created again) reads nothing; the caller stops the run.
+        return PartitionPlan(
+            partition: partition, accountedFrom: from, readFrom: readFrom, end: max(high, from), gaps: gaps,
+            endBelowCheckpoint: high < from ? high : nil)
     }
 }
