@@ -120,8 +120,8 @@ let package = Package(
         .testTarget(
             name: "PruneTests",
             dependencies: [
-                "Checksums", "Failures", "JobSpec", "Spawn", "Prune", "Inspection", "Layout", "ObjectStore", "StoreMetadata", "SigV4",
-                "KtapeTestSupport"
+                "Checksums", "Failures", "JobSpec", "Spawn", "Prune", "Inspection", "Layout", "ObjectStore", "StoreLock", "StoreMetadata",
+                "SigV4", "KtapeTestSupport"
             ]),
         .testTarget(
             name: "InspectionTests",

@@ -83,7 +83,7 @@ import StoreLock
             body: try table(
                 lease(
                     "20261124T120000.000Z-all-00000002", job: "test",
-                    holder: "\(ProcessInfo.processInfo.hostName) pid \(gone.processIdentifier)",
+                    holder: LockHolder.named(pid: gone.processIdentifier),
                     topic: topic, expiresIn: 600)))
         let summary = try await fixture.backup(store: store, topics: [topic])
         #expect(summary.records == 2)

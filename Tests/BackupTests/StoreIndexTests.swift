@@ -3,6 +3,7 @@ import Spawn
 import KtapeTestSupport
 import Layout
 import ObjectStore
+import StoreLock
 import StoreMetadata
 import Testing
 @testable import Backup
@@ -56,7 +57,7 @@ import Testing
         let now = Date()
         let lease = LeaseTable.Lease(
             runId: secondRun.rawValue, command: "backup", job: "test",
-            holder: "\(ProcessInfo.processInfo.hostName) pid \(gone.processIdentifier)",
+            holder: LockHolder.named(pid: gone.processIdentifier),
             claims: [LeaseTable.Claim(topic: topic)], acquiredAt: now, expiresAt: now.addingTimeInterval(600))
         try await store.put(fixture.layout.storeLockKey, body: Array(try LeaseTable(leases: [lease]).encoded()))
         #expect(try await index(store, fixture.layout).runs.count == 1)

@@ -8,6 +8,7 @@ import Layout
 import ObjectStore
 import Prune
 import SigV4
+import StoreLock
 import StoreMetadata
 import Testing
 import JobSpec
@@ -184,7 +185,7 @@ final class PruneFixture: @unchecked Sendable {
         gone.executableURL = URL(fileURLWithPath: "/bin/true")
         try gone.run()
         gone.waitUntilExit()
-        killed.holder = "\(ProcessInfo.processInfo.hostName) pid \(gone.processIdentifier)"
+        killed.holder = LockHolder.named(pid: gone.processIdentifier)
         _ = try? await PruneEngine.run(killed)
         let report = try await fixture.verify()
         #expect(report.problems.isEmpty, "after \(requests) requests: \(report.problems)")

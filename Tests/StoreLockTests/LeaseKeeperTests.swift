@@ -86,12 +86,33 @@ struct LeaseKeeperTests {
                 acquiredAt: now.addingTimeInterval(-700), expiresAt: now.addingTimeInterval(-1)),
             LeaseTable.Lease(
                 runId: "killed", command: "restore", job: nil,
-                holder: "\(ProcessInfo.processInfo.hostName) pid \(gone.processIdentifier)",
+                holder: LockHolder.named(pid: gone.processIdentifier),
                 claims: [LeaseTable.Claim(topic: "t")], acquiredAt: now, expiresAt: now.addingTimeInterval(600))
         ])
         try await store.put(Self.key, body: Array(try stale.encoded()))
         try await Self.keeper(store, run: "new", claims: [LeaseTable.Claim(topic: "t")]).acquire()
         #expect(try await Self.table(store).leases.map(\.runId) == ["new"])
+    }
+
+    /// A holder is taken for gone only when it names a process of this boot and PID namespace that
+    /// no longer exists: the same host name with another namespace (a container sharing the host's
+    /// name), or no namespace (an older ktape), is waited out, however its PID looks here.
+    @Test func onlyAGoneProcessOfThisNamespaceIsTakenForGone() throws {
+        let gone = ChildProcess()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        let named = LockHolder.named(pid: gone.processIdentifier)
+        let host = ProcessInfo.processInfo.hostName
+        #expect(named.hasPrefix("\(host) pid \(gone.processIdentifier) ns "))
+        #expect(LockHolder.isGone(named))
+        #expect(!LockHolder.isGone(named + "0"))
+        #expect(!LockHolder.isGone("\(host) pid \(gone.processIdentifier) ns 00000000/1"))
+        #expect(!LockHolder.isGone("\(host) pid \(gone.processIdentifier)"))
+        #expect(
+            !LockHolder.isGone("elsewhere pid \(gone.processIdentifier)" + named.dropFirst("\(host) pid \(gone.processIdentifier)".count)))
+        #expect(!LockHolder.isGone(LockHolder.current))
+        #expect(!LockHolder.isGone(LockHolder.named(pid: 1)))
     }
 
     @Test(arguments: LockBackend.allCases)
