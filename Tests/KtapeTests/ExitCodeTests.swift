@@ -33,6 +33,32 @@ struct ExitCodeTests {
         }
     }
 
+    /// With stdout and stderr in one file (`2>&1`, a scheduler's log), the error line comes last,
+    /// after every line the run printed on stdout, and splits none of them.
+    @Test func theErrorLineEndsOutputSharedWithStdout() throws {
+        let directory = try KtapeProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let folder = directory.appendingPathComponent("store/topics/t/partition=0")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data("not json\n".utf8).write(to: folder.appendingPathComponent("t+0+0000000000.ktape.json"))
+        let log = directory.appendingPathComponent("log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        let process = ChildProcess()
+        process.executableURL = KtapeProcess.binary
+        process.arguments = ["verify", "--store", directory.appendingPathComponent("store").path]
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
+        #expect(process.terminationStatus == 3)
+        #expect(lines.last?.hasPrefix("ktape: error: verify: ") == true, "\(lines)")
+        #expect(lines.filter { $0.contains("ktape: error") }.count == 1, "\(lines)")
+        #expect(lines.contains { $0.contains("t+0+0000000000.ktape.json") && !$0.hasPrefix("ktape: ") }, "\(lines)")
+    }
+
     @Test(arguments: ["ls", "verify"])
     func missingBucketExitsTwo(command: String) async throws {
         let server = try await S3TestServer.shared.value

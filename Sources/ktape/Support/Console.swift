@@ -66,6 +66,8 @@ struct Console: Sendable {
             for field in runFields.entries + fields.entries { object += ",\(JSONText.string(field.name)):\(field.json)" }
             line = object + "}\n"
         }
+        // Results printed on stdout so far go first: a log that holds both keeps their order.
+        fflush(nil)
         FileHandle.standardError.write(Data(line.utf8))
     }
 
