@@ -27,6 +27,12 @@ final class RecordProducer: @unchecked Sendable {
     /// idempotent producer id happen while the store is listed and the plan is checked.
     init(options: RestoreOptions, ledger: DeliveryLedger, observer: (any RestoreObserver)? = nil) throws {
         var config = options.kafka
+        // The restore's producer is idempotent, not transactional: with this set, librdkafka refuses
+        // the first record, after the plan and the lease.
+        if config.value(of: "transactional.id") != nil {
+            throw RunFailure.invalidInput(
+                "-X transactional.id: restore produces with an idempotent producer, not in transactions; leave it out")
+        }
         do {
             // librdkafka would queue up to 1 GiB of records. What it queues is held twice (the batches it
             // reads in place until their records' reports, and their copies in produce requests):
@@ -52,7 +58,8 @@ final class RecordProducer: @unchecked Sendable {
                 whileQueueFull: { starting in try watch.check(waiting: 1, starting: starting) })
             self.watch = watch
         } catch {
-            throw RunFailure.failure("target cluster \(options.kafka.bootstrapServers): cannot make a producer: \(error)")
+            // Making a producer only checks its settings (it connects later): a rerun cannot cure this.
+            throw RunFailure.invalidInput("target cluster \(options.kafka.bootstrapServers): cannot make a producer: \(error)")
         }
         self.ledger = ledger
         self.observer = observer

@@ -8,6 +8,22 @@ import Testing
 /// A record the producer refuses stops the restore with one line naming the partition and source
 /// offset; what was confirmed is in the state, and a rerun that can send it finishes exactly once.
 @Suite struct ProduceErrorTests {
+    /// Producer settings a rerun cannot cure (one librdkafka refuses beside idempotence, a
+    /// transactional id) stop the restore as invalid input (exit 2) before anything is produced.
+    @Test(arguments: [("acks", "1"), ("transactional.id", "restore")])
+    func producerSettingsARerunCannotCureAreInvalidInput(key: String, value: String) async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let fixture = StoreFixture()
+        try await fixture.writeRun(["t": [0: awkwardRecords(count: 4, partition: 0)]], partitionCounts: ["t": 1], perObject: 4)
+        try cluster.createTopic("t", partitions: 1)
+        var options = mockOptions(cluster)
+        try options.kafka.set(key, value)
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
+        #expect(error?.isInvalidInput == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains(key) == true, "\(error?.message ?? "")")
+        #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0] == nil)
+    }
+
     @Test func refusedRecordStopsWithResumableState() async throws {
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture()
