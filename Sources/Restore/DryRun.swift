@@ -35,6 +35,7 @@ enum DryRun {
             if let lost = HeldRecords.lostToPrune(state, tail: tail, partition: partition) { plan.problems.append(lost) }
             if partition.prunedThrough != nil { pruned.insert(partition.sourceTopic) }
         }
+        await checkResumePoints(&plan, scan: scan, destinations: destinations, states: states, store: store, options: options)
         var present: [String: Int64] = [:]
         for (destination, tail) in scan.tails { present[destinations[destination].sourceTopic, default: 0] += tail.count }
         for index in plan.topics.indices {
@@ -77,6 +78,53 @@ enum DryRun {
             }
         }
         plan.objectsReadToCount = read
+    }
+
+    /// A rerun compares each resumed target's last record with the source record its count points
+    /// at, and stops when they differ (another producer wrote there); so does the dry run, reading
+    /// the one object that holds that record. Not for partitions a rerun skips unread (finished),
+    /// pruned ones, or counts that need reading from the start (a time range, a listed store).
+    private static func checkResumePoints(
+        _ plan: inout RestorePlan, scan: ResumeScan, destinations: RestoreDestinations, states: ResumeStateStore,
+        store: any ObjectStore, options: RestoreOptions
+    ) async {
+        guard !options.hasTimeFilter else { return }
+        for (index, partition) in plan.partitions.enumerated() {
+            guard partition.prunedThrough == nil, let destination = destinations.destinationOfPartition[index],
+                let state = scan.loaded[destination], let tail = scan.tails[destination], let last = tail.last
+            else { continue }
+            if let planned = state.plannedRecords, planned == partition.records, state.deliveredRecords == planned, tail.count == planned {
+                continue
+            }
+            var before: Int64 = 0
+            for object in partition.objects {
+                guard let count = object.records else { break }
+                if before + count < tail.count {
+                    before += count
+                    continue
+                }
+                do {
+                    let reader = try await ObjectRecordReader.open(object, store: store, options: options)
+                    var batch = ObjectRecordReader.Batch(records: RecordBatch())
+                    var wanted = tail.count - 1 - before
+                    while try await reader.next(into: &batch) {
+                        if wanted < batch.records.count {
+                            try ProduceLoop.checkSame(
+                                batch.records.record(at: Int(wanted)), last, target: partition.target, object: object.key,
+                                hint: states.removalHint(partition.target))
+                            break
+                        }
+                        wanted -= Int64(batch.records.count)
+                        if let damage = batch.damage { throw damage }
+                    }
+                } catch let failure as RunFailure {
+                    plan.problems.append(failure.message)
+                } catch {
+                    plan.problems.append("object \(object.key): \(error)")
+                }
+                break
+            }
+        }
     }
 
     /// The records of `object` inside the time range, when its manifest's record times decide it.

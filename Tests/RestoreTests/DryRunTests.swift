@@ -83,6 +83,24 @@ import RecordFormats
         #expect(refused.plan.problems.allSatisfy { $0.contains("by a restore with other settings") })
     }
 
+    /// A record another producer wrote at the point an interrupted restore resumes from: the rerun
+    /// would stop there (the target's last record is not the source's), so the dry run says so too.
+    @Test func aForeignRecordAtTheResumePointIsAProblem() async throws {
+        let (cluster, fixture) = try await setUp()
+        await #expect(throws: SimulatedKill.self) { try await restore(fixture, mockOptions(cluster), killedAfter: 4).summary.line }
+        let producer = try KafkaProducer(config: cluster.config, onDelivery: { _ in })
+        try producer.produce(KafkaProducerRecord(topic: "orders", partition: 0, key: nil, value: Array("stray".utf8)), id: 0)
+        try producer.flush(timeoutMilliseconds: 30_000)
+
+        let plan = try await restore(fixture, dry(mockOptions(cluster)))
+        #expect(plan.plan.problems.count == 1, "\(plan.plan.problems)")
+        #expect(
+            plan.plan.problems.first?.hasPrefix("target orders/0: its record at offset 4 is not source record 4 ") == true,
+            "\(plan.plan.problems)")
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        #expect(error?.message == plan.plan.problems.first)
+    }
+
     /// Each topic's check runs: every refusal is in the plan, and a run names them all in one line.
     @Test func everyTopicsProblemIsFoundAtOnce() async throws {
         let (cluster, fixture) = try await setUp(targetPartitions: 2)
