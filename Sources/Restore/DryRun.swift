@@ -26,6 +26,7 @@ enum DryRun {
         let readable = destinations.indices.filter { destinations[$0].target.partition < counts[destinations[$0].target.topic] ?? 0 }
         try await scan.readTargets(readable, destinations: destinations, states: states, admin: admin, options: options)
         plan.problems += scan.problems.map(\.message)
+        plan.warnings += scan.nonEmptyFreshTargets(destinations)
         // A partition pruned since its restore began holds more than the plan now has of it.
         var pruned = Set<String>()
         for (index, partition) in plan.partitions.enumerated() {

@@ -84,6 +84,7 @@ final class ProduceLoop: @unchecked Sendable {
         let targetTopics = destinations.targetTopics
         try await options.onTarget { try producer.learn(topics: targetTopics) }
         var outcome = Outcome()
+        for warning in scan.nonEmptyFreshTargets(destinations) { warn(warning, outcome: &outcome) }
         do {
             for (index, partition) in partitions.enumerated() {
                 if let destination = destinations.destinationOfPartition[index] {

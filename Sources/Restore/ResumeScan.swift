@@ -17,6 +17,21 @@ struct ResumeScan {
     var tails: [Int: TargetTail] = [:]
     var problems: [RunFailure] = []
 
+    /// One warning per target topic whose partitions this restore starts fresh (no saved state) at an
+    /// end offset above 0: what they hold stays, and the restored records go after it. Restoring
+    /// the same store (or a copy of it, which has no state of this restore) twice duplicates it.
+    func nonEmptyFreshTargets(_ destinations: RestoreDestinations) -> [String] {
+        var partitions: [String: [Int32]] = [:]
+        for (destination, end) in ends where end > 0 && loaded[destination] == nil {
+            partitions[destinations[destination].target.topic, default: []].append(destinations[destination].target.partition)
+        }
+        return partitions.sorted { $0.key < $1.key }.map { topic, numbers in
+            let list = numbers.sorted().prefix(8).map(String.init).joined(separator: ", ") + (numbers.count > 8 ? ", …" : "")
+            return
+                "target topic \(topic) already holds records that no state of this restore accounts for (partitions \(list)); they are kept and the restored records go after them (restoring this store, or a copy of it, again duplicates what it restored before)"
+        }
+    }
+
     /// Reads the saved states of `destinations` and checks each against its destination's settings.
     static func loadStates(_ destinations: RestoreDestinations, states: ResumeStateStore) async throws -> ResumeScan {
         var scan = ResumeScan(saved: try await states.load(topics: Set(destinations.all.map(\.target.topic))))

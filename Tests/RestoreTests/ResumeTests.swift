@@ -17,6 +17,27 @@ import RecordFormats
 
     /// A store holding `source()` as topic `events` in objects of 5 records, and a cluster whose
     /// `events` topic has its 3 partitions, empty.
+    /// A restore with no state of its own (another copy of the store, another --state-dir) into
+    /// targets that already hold records warns that it appends after them, in its dry run and run;
+    /// one into empty targets does not.
+    @Test func aFreshRestoreIntoNonEmptyTargetsWarnsItAppends() async throws {
+        let (cluster, fixture, _) = try await eventsSetup()
+        let first = try await restore(fixture, mockOptions(cluster))
+        #expect(!first.summary.warnings.contains { $0.contains("already holds records") }, "\(first.summary.warnings)")
+        var elsewhere = mockOptions(cluster)
+        elsewhere.stateDirectory = try KtapeProcess.temporaryDirectory().path
+        defer { try? FileManager.default.removeItem(atPath: elsewhere.stateDirectory ?? "") }
+        let expected =
+            "target topic events already holds records that no state of this restore accounts for (partitions 0, 1, 2); they are kept and the restored records go after them"
+        var dry = elsewhere
+        dry.dryRun = true
+        try FileManager.default.createDirectory(atPath: elsewhere.stateDirectory ?? "", withIntermediateDirectories: true)
+        #expect(try await restore(fixture, dry).plan.warnings.contains { $0.hasPrefix(expected) })
+        let second = try await restore(fixture, elsewhere)
+        #expect(second.summary.warnings.contains { $0.hasPrefix(expected) }, "\(second.summary.warnings)")
+        #expect(second.summary.producedRecords == 100)
+    }
+
     func eventsSetup(store: any ObjectStore = MemoryStore(name: "memory://fixture"), perObject: Int = 5)
         async throws -> (cluster: KafkaMockCluster, fixture: StoreFixture, records: [Int32: [RecordFormats.KafkaRecord]])
     {
