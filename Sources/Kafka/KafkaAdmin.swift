@@ -26,6 +26,12 @@ public final class KafkaAdmin: Sendable {
         try client.metadata(topic: nil, timeoutMilliseconds: timeoutMilliseconds)
     }
 
+    /// The cluster's id (Metadata's ClusterId), which names it whatever bootstrap list reached it; nil
+    /// when it reports none. Answered from the last metadata when there was one, else waits for it.
+    public func clusterId(timeoutMilliseconds: Int32 = 10_000) -> String? {
+        client.clusterId(timeoutMilliseconds: timeoutMilliseconds)
+    }
+
     /// One topic's metadata; its `error` is `UNKNOWN_TOPIC_OR_PART` when it does not exist.
     public func topic(_ name: String, timeoutMilliseconds: Int32 = 10_000) throws -> KafkaTopicMetadata? {
         try client.metadata(topic: name, timeoutMilliseconds: timeoutMilliseconds).topics.first { $0.name == name }

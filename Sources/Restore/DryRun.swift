@@ -12,13 +12,14 @@ import RecordFormats
 enum DryRun {
     static func complete(
         _ plan: inout RestorePlan, store: any ObjectStore, layout: StoreLayout, options: RestoreOptions,
-        admin: KafkaAdmin
+        admin: KafkaAdmin, clusterId: String?
     ) async throws {
         if options.hasTimeFilter { try await countInTimeRange(&plan, store: store, options: options) }
         // A state directory that does not exist holds no state (and a dry run creates nothing).
         if let directory = options.stateDirectory, !FileManager.default.fileExists(atPath: directory) { return }
         let destinations = RestoreDestinations(plan: plan, options: options)
-        let states = try ResumeStateStore(options: options, store: store, layout: layout)
+        // The state a run would read: under the cluster's id, or the bootstrap-named folder before it.
+        let states = try ResumeStateStore(options: options, clusterId: clusterId, store: store, layout: layout)
         var scan = try await ResumeScan.loadStates(destinations, states: states)
         // Only partitions that exist can be read (a topic to create has none yet; one too small fewer).
         var counts: [String: Int32] = [:]

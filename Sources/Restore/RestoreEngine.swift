@@ -66,6 +66,14 @@ public final class RestoreEngine: Sendable {
         let admin = try makeAdmin()
         var plan = try await plan(admin: admin)
         if !options.dryRun && !plan.problems.isEmpty { throw RunFailure.problems(plan.problems) }
+        // The plan read the target's metadata, which carries its id: the lease and state are keyed by
+        // it, so every bootstrap list reaching the cluster finds the same ones.
+        let clusterId = try await options.onTarget { admin.clusterId() }
+        if clusterId == nil {
+            plan.warnings.append(
+                "target cluster \(options.kafka.bootstrapServers) reports no cluster id: its lease and resume state are named by its bootstrap list, so give the same hosts every time"
+            )
+        }
         var translator = GroupOffsetTranslator(plan: plan, selection: options.consumerGroups)
         if options.consumerGroups != nil && translator.isEmpty {
             plan.warnings.append("--consumer-groups: the store holds no saved offsets of a selected group for the restored partitions")
@@ -83,7 +91,7 @@ public final class RestoreEngine: Sendable {
             dryRun: options.dryRun, topics: [], producedRecords: 0, alreadyPresentRecords: 0,
             filteredRecords: 0, committedGroups: [:], warnings: [], seconds: 0)
         if options.dryRun {
-            try await DryRun.complete(&plan, store: store, layout: layout, options: options, admin: admin)
+            try await DryRun.complete(&plan, store: store, layout: layout, options: options, admin: admin, clusterId: clusterId)
             summary.topics = plan.topics.map { Self.topicSummary($0, produced: 0, present: $0.alreadyPresent ?? 0) }
             summary.alreadyPresentRecords = summary.topics.reduce(0) { $0 + $1.alreadyPresentRecords }
             summary.warnings = plan.warnings
@@ -93,7 +101,7 @@ public final class RestoreEngine: Sendable {
             return RestoreResult(plan: plan, summary: summary)
         }
         for warning in plan.warnings { events.warning(warning) }
-        let states = try ResumeStateStore(options: options, store: store, layout: layout)
+        let states = try ResumeStateStore(options: options, clusterId: clusterId, store: store, layout: layout)
         let lock = RestoreLease.keeper(states: states, targets: plan.topics.map(\.targetTopic), options: options)
         try await RestoreLease.acquire(lock, options: options)
         do {

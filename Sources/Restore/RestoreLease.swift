@@ -4,10 +4,10 @@ import Layout
 import ObjectStore
 import StoreLock
 
-/// One restore per target topic: a lease in `_ktape/restore/<target cluster>.lock.json`, beside the
-/// resume state (in the store, or in `--state-dir`), claiming the target topics. A second restore
-/// into any of them is refused before it creates a topic or produces a record; restores into other
-/// topics of the same cluster run side by side.
+/// One restore per target topic: a lease in `_ktape/restore/cluster-<id>.lock.json` (named as the
+/// resume state is, beside it, in the store or in `--state-dir`), claiming the target topics. A
+/// second restore into any of them is refused before it creates a topic or produces a record;
+/// restores into other topics of the same cluster run side by side.
 enum RestoreLease {
     static func keeper(states: ResumeStateStore, targets: [String], options: RestoreOptions) -> LeaseKeeper {
         let now = options.clock()

@@ -12,8 +12,6 @@ import RecordFormats
 public struct RestoreOptions: Sendable {
     /// The target cluster (bootstrap list and `-X` properties).
     public var kafka: KafkaConfig
-    /// Names the target cluster in the resume-state folder `_ktape/restore/<targetCluster>/`.
-    public var targetCluster: String
     /// Which files of which topics; nil restores every topic, every file.
     public var topicRegexList: TopicRegexList?
     /// RegexRouter rename; nil keeps names.
@@ -68,10 +66,14 @@ public struct RestoreOptions: Sendable {
     public var stop = StopSignal()
 
     /// Options with a target and defaults for everything else.
-    public init(kafka: KafkaConfig, targetCluster: String? = nil) {
+    public init(kafka: KafkaConfig) {
         self.kafka = kafka
-        self.targetCluster = targetCluster ?? Self.clusterName(kafka.bootstrapServers)
     }
+
+    /// The target named by its bootstrap list (`clusterName`). The lease and resume state are keyed
+    /// by the cluster's id; by this name only when the cluster reports none. State that versions
+    /// before cluster ids saved under this name is still resumed from.
+    public var bootstrapName: String { Self.clusterName(kafka.bootstrapServers) }
 
     /// Options from a validated `restore` job. Throws `RunFailure` (invalid input) for a bad `-X`.
     /// The restore settings of a validated job; `kafka` is the target's client config, built from the

@@ -41,7 +41,7 @@ struct ResumeScan {
             if state.configHash != planned.configHash || state.sourceTopic != planned.sourceTopic {
                 scan.problems.append(
                     .invalidInput(
-                        "restore state \(states.key(planned.target.topic)) was written for \(planned.target) by a restore with other settings (source topic, files, time range, as-of or repartitioning); remove that file, or use another --state-dir, to restore \(planned.target.topic) again"
+                        "restore state \(states.key(planned.target.topic, readFrom: scan.saved)) was written for \(planned.target) by a restore with other settings (source topic, files, time range, as-of or repartitioning); remove that file, or use another --state-dir, to restore \(planned.target.topic) again"
                     ))
             } else {
                 scan.loaded[destination] = state
@@ -76,7 +76,7 @@ struct ResumeScan {
             if end < existing.baseTargetOffset {
                 problems.append(
                     .failure(
-                        "target \(partition) ends at offset \(end), before offset \(existing.baseTargetOffset) where this restore began; was it deleted and re-created? \(states.removalHint(partition))"
+                        "target \(partition) ends at offset \(end), before offset \(existing.baseTargetOffset) where this restore began; was it deleted and re-created? \(states.removalHint(partition, readFrom: saved))"
                     ))
                 continue
             }
@@ -93,7 +93,7 @@ struct ResumeScan {
                 let partition = destinations[destination].target
                 problems.append(
                     .failure(
-                        "target \(partition) holds \(tail.count) records after offset \(existing.baseTargetOffset), fewer than the \(existing.deliveredRecords) this restore confirmed; was it deleted or truncated? \(states.removalHint(partition))"
+                        "target \(partition) holds \(tail.count) records after offset \(existing.baseTargetOffset), fewer than the \(existing.deliveredRecords) this restore confirmed; was it deleted or truncated? \(states.removalHint(partition, readFrom: saved))"
                     ))
             }
         }

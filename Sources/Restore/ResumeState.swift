@@ -11,20 +11,29 @@ struct SavedStates: Sendable {
     var partitions: [TopicPartition: RestoreResumeState] = [:]
     /// Version 1 documents (one per partition) found for each topic, removed once its document is written.
     var version1Keys: [String: [String]] = [:]
+    /// Topics whose state was read from the bootstrap-named folder (the document's key there): their
+    /// document is written under the cluster's id at once. The old one is left for older versions.
+    var legacyKeys: [String: String] = [:]
 }
 
-/// Where resume state lives: one document per target topic in `_ktape/restore/<target cluster>/`
-/// of the store, or in `--state-dir`.
+/// Where resume state lives: one document per target topic in `_ktape/restore/cluster-<id>/` of
+/// the store, or in `--state-dir`; `_ktape/restore/<bootstrap list>/` for a cluster without an id.
 struct ResumeStateStore: Sendable {
     let store: any ObjectStore
     let layout: StoreLayout
+    /// The lease's and state folder's name: the cluster's id, else its bootstrap list.
     let targetCluster: String
+    /// The bootstrap-named folder state was kept in before cluster ids, read for topics with none
+    /// under the id; nil when the name is the bootstrap list.
+    let legacyCluster: String?
     /// True when the state lives in a local directory rather than the backup store.
     let isLocal: Bool
     let clock: @Sendable () -> Date
 
-    init(options: RestoreOptions, store: any ObjectStore, layout: StoreLayout) throws {
-        targetCluster = options.targetCluster
+    /// `clusterId` is the target's (`KafkaAdmin.clusterId`), nil when it reports none.
+    init(options: RestoreOptions, clusterId: String?, store: any ObjectStore, layout: StoreLayout) throws {
+        targetCluster = clusterId.map(StoreLayout.restoreTargetName(clusterId:)) ?? options.bootstrapName
+        legacyCluster = clusterId == nil ? nil : options.bootstrapName
         clock = options.clock
         if let directory = options.stateDirectory {
             do {
@@ -46,14 +55,35 @@ struct ResumeStateStore: Sendable {
         layout.restoreStateKey(targetCluster: targetCluster, topic: topic)
     }
 
-    /// What to remove to restore `target` from the start; a sentence.
-    func removalHint(_ target: TopicPartition) -> String {
-        "To restore it again, remove partition \(target.partition)'s entry from \(key(target.topic)) (or the file, to restore all of \(target.topic) again)"
+    /// The document `topic`'s state was read from: its legacy one until it is written under the id.
+    func key(_ topic: String, readFrom saved: SavedStates) -> String {
+        saved.legacyKeys[topic] ?? key(topic)
     }
 
-    /// Every state saved for `topics`: one listing of the state folder, then their documents; a
-    /// topic without a document is read from the version 1 documents of its partitions, if any.
+    /// What to remove to restore `target` from the start; a sentence. `saved` names a legacy document
+    /// not yet replaced.
+    func removalHint(_ target: TopicPartition, readFrom saved: SavedStates? = nil) -> String {
+        let document = saved.map { key(target.topic, readFrom: $0) } ?? key(target.topic)
+        return
+            "To restore it again, remove partition \(target.partition)'s entry from \(document) (or the file, to restore all of \(target.topic) again)"
+    }
+
+    /// Every state saved for `topics`; a topic with none under the cluster's id is read from the
+    /// bootstrap-named folder of versions before cluster ids.
     func load(topics: Set<String>) async throws -> SavedStates {
+        var (saved, found) = try await load(topics: topics, cluster: targetCluster)
+        guard let legacyCluster, !topics.subtracting(found).isEmpty else { return saved }
+        let (legacy, moved) = try await load(topics: topics.subtracting(found), cluster: legacyCluster)
+        saved.partitions.merge(legacy.partitions) { current, _ in current }
+        // That folder is only read (an older ktape may still use it): its version 1 documents stay.
+        for topic in moved { saved.legacyKeys[topic] = layout.restoreStateKey(targetCluster: legacyCluster, topic: topic) }
+        return saved
+    }
+
+    /// The states of `topics` in `cluster`'s folder, and the topics it holds any for: one listing of
+    /// the folder, then their documents; a topic without a document is read from the version 1
+    /// documents of its partitions, if any.
+    private func load(topics: Set<String>, cluster targetCluster: String) async throws -> (SavedStates, found: Set<String>) {
         let folder = layout.restoreStateFolder(targetCluster: targetCluster)
         let keys: [String]
         do {
@@ -101,7 +131,7 @@ struct ResumeStateStore: Sendable {
         }
         // Those of topics with a document are stale (left by a run killed before it removed them).
         saved.version1Keys = version1.mapValues { $0.map(\.key) }
-        return saved
+        return (saved, Set(documents.map(\.topic)).union(version1.keys))
     }
 
     func save(topic: String, _ states: [RestoreResumeState]) async throws {

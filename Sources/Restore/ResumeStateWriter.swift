@@ -49,6 +49,8 @@ final class ResumeStateWriter: @unchecked Sendable {
     private let destinationsOf: [String: [Int]]
     private var kept: [String: [RestoreResumeState]] = [:]
     private var version1Keys: [String: [String]] = [:]
+    /// Topics whose state was read from the bootstrap-named folder: written under the cluster's id at once.
+    private var legacyTopics = Set<String>()
     private var lastSave: Date
     /// The first write of each topic's document that needs one; a destination's records are produced
     /// only once its topic's is done.
@@ -85,6 +87,7 @@ final class ResumeStateWriter: @unchecked Sendable {
             kept[target.topic, default: []].append(state)
         }
         version1Keys = scan.saved.version1Keys
+        legacyTopics = Set(scan.saved.legacyKeys.keys)
         var starts: [Start] = []
         var fresh = Set<Int>()
         for destination in destinations.indices {
@@ -108,14 +111,14 @@ final class ResumeStateWriter: @unchecked Sendable {
     }
 
     /// The first write of each topic's document that needs one (a destination without an entry, or
-    /// version 1 documents to replace), in plan order, a few at a time, so later ones are written
+    /// version 1 or bootstrap-named documents to replace), in plan order, a few at a time, so later ones are written
     /// while the first topics' records are produced.
     private func startFirstSaves(fresh: Set<Int>) {
         var started: [Task<Void, Error>] = []
         for topic in topicOrder {
             let ofTopic = destinationsOf[topic] ?? []
             let stale = version1Keys[topic] ?? []
-            guard ofTopic.contains(where: fresh.contains) || !stale.isEmpty else { continue }
+            guard ofTopic.contains(where: fresh.contains) || !stale.isEmpty || legacyTopics.contains(topic) else { continue }
             let document = documentToWrite(topic)
             let before = started.count >= Self.storeConcurrency ? started[started.count - Self.storeConcurrency] : nil
             let states = self.states

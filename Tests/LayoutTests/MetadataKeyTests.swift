@@ -33,6 +33,9 @@ import Testing
         #expect(layout.lockKey(job: "nightly orders") == "backups/prod/_ktape/locks/nightly_orders.json")
         #expect(layout.restoreStateKey(targetCluster: "lkc-abc/1", topic: "orders") == "backups/prod/_ktape/restore/lkc-abc_1/orders.json")
         #expect(layout.restoreStateKey(targetCluster: "..", topic: "t") == "backups/prod/_ktape/restore/_../t.json")
+        let byId = StoreLayout.restoreTargetName(clusterId: "lkc/x..y")
+        #expect(byId == "cluster-lkc_x..y")
+        #expect(layout.restoreLockKey(targetCluster: byId) == "backups/prod/_ktape/restore/cluster-lkc_x..y.lock.json")
         #expect(
             layout.restoreStateVersion1Key(targetCluster: "lkc-abc/1", topic: "orders", partition: 3)
                 == "backups/prod/_ktape/restore/lkc-abc_1/orders+3.json")

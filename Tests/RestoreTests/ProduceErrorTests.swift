@@ -37,7 +37,7 @@ import Testing
         let error = await #expect(throws: RunFailure.self) { try await restore(fixture, small).summary.line }
         #expect(error?.message.hasPrefix("produce to t/0 (source offset 7): ") == true)
         #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0]?.count == 7)
-        let state = try await fixture.store.get(fixture.layout.restoreStateKey(targetCluster: small.targetCluster, topic: "t"))
+        let state = try await fixture.store.get(fixture.layout.restoreStateKey(targetCluster: try targetName(cluster.config), topic: "t"))
         let progress = try RestoreProgress.decode(Data(state), name: "state")
         #expect(progress.partitions.map(\.nextSourceOffset) == [7])
         #expect(progress.partitions.map(\.deliveredRecords) == [7])

@@ -24,7 +24,7 @@ import Testing
 
         let result = try await restore(fixture, options)
         #expect(result.summary.producedRecords == 29)
-        let key = fixture.layout.restoreStateKey(targetCluster: options.targetCluster, topic: "events")
+        let key = fixture.layout.restoreStateKey(targetCluster: try targetName(cluster.config), topic: "events")
         let document = try RestoreProgress.decode(Data(try await fixture.store.get(key)), name: key)
         #expect(document.updatedAt > before)
         #expect(document.partitions.count == 2)

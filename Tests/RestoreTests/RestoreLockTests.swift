@@ -11,8 +11,10 @@ import RecordFormats
 /// One restore per target topic: a lease beside the resume state, taken before any topic is created
 /// or record produced.
 @Suite struct RestoreLockTests {
-    func setup(store: any ObjectStore) async throws -> (KafkaMockCluster, StoreFixture, [Int32: [RecordFormats.KafkaRecord]]) {
-        let cluster = try KafkaMockCluster(brokers: 1)
+    func setup(store: any ObjectStore, brokers: Int = 1) async throws -> (
+        KafkaMockCluster, StoreFixture, [Int32: [RecordFormats.KafkaRecord]]
+    ) {
+        let cluster = try KafkaMockCluster(brokers: brokers)
         let fixture = StoreFixture(store: store)
         let records: [Int32: [RecordFormats.KafkaRecord]] = [
             0: awkwardRecords(count: 30, partition: 0), 1: awkwardRecords(count: 25, partition: 1)
@@ -23,21 +25,24 @@ import RecordFormats
     }
 
     /// Two restores into one target at once: the second is refused before it produces anything, and
-    /// the first alone fills the target, every record once.
-    @Test func aSecondRestoreIntoTheSameTargetIsRefusedBeforeProducing() async throws {
+    /// the first alone fills the target, every record once. `respelled`: the second reaches the
+    /// cluster through one of its three brokers, the first through all (before, each took a lease
+    /// under its own spelling and every record landed twice).
+    @Test(arguments: [false, true])
+    func aSecondRestoreIntoTheSameTargetIsRefusedBeforeProducing(respelled: Bool) async throws {
         // Slow state writes (the first comes before any record is produced) keep the first restore
         // going while the second starts.
         let slow = SlowStore(slowPrefix: "backups/_ktape/restore/", putDelay: .seconds(3), getDelay: .zero)
-        let (cluster, fixture, records) = try await setup(store: slow)
+        let (cluster, fixture, records) = try await setup(store: slow, brokers: respelled ? 3 : 1)
         let options = mockOptions(cluster)
-        let lockKey = fixture.layout.restoreLockKey(targetCluster: options.targetCluster)
+        let lockKey = fixture.layout.restoreLockKey(targetCluster: try targetName(cluster.config))
         let first = Task { try await restore(fixture, options) }
         // Wait until the first holds its lease (generous: a loaded machine starves the test's threads).
         let deadline = Date().addingTimeInterval(120)
         while !(try await slow.base.exists(lockKey)), Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
         let before = try readTarget(cluster.config, topic: "events", partitions: 2).values.reduce(0) { $0 + $1.count }
 
-        var second = options
+        var second = respelled ? mockOptions(cluster, bootstrap: String(cluster.bootstrapServers.split(separator: ",")[0])) : options
         second.holder = "otherhost pid 2"
         let error = await #expect(throws: RunFailure.self) { try await restore(fixture, second) }
         #expect(error?.isInvalidInput == false)
@@ -58,7 +63,7 @@ import RecordFormats
     @Test func restoresIntoOtherTopicsRunSideBySide() async throws {
         let (cluster, fixture, _) = try await setup(store: MemoryStore(name: "memory://fixture"))
         var options = mockOptions(cluster)
-        let lockKey = fixture.layout.restoreLockKey(targetCluster: options.targetCluster)
+        let lockKey = fixture.layout.restoreLockKey(targetCluster: try targetName(cluster.config))
         let now = Date()
         let other = LeaseTable(leases: [
             LeaseTable.Lease(
@@ -79,7 +84,7 @@ import RecordFormats
         let directory = NSTemporaryDirectory() + "ktape-state-" + UUID().uuidString
         var options = mockOptions(cluster)
         options.stateDirectory = directory
-        let key = StoreLayout().restoreLockKey(targetCluster: options.targetCluster)
+        let key = StoreLayout().restoreLockKey(targetCluster: try targetName(cluster.config))
         let now = Date()
         let held = LeaseTable(leases: [
             LeaseTable.Lease(

@@ -221,9 +221,18 @@ extension StoreFixture {
     }
 }
 
+/// The name a restore into the cluster `config` reaches keys its lease and resume state by
+/// (`cluster-<id>`), asked of the cluster as the restore asks it.
+func targetName(_ config: KafkaConfig) throws -> String {
+    let admin = try KafkaAdmin(config: config)
+    try admin.checkConnection()
+    return StoreLayout.restoreTargetName(clusterId: try #require(admin.clusterId(), "the cluster reports no id"))
+}
+
 /// Options for the mock cluster, which never answers DescribeConfigs or ListGroups: wait little for them.
-func mockOptions(_ cluster: KafkaMockCluster) -> RestoreOptions {
-    var options = RestoreOptions(kafka: cluster.config)
+/// `bootstrap` reaches it by another list (one of its brokers, say) than all of them.
+func mockOptions(_ cluster: KafkaMockCluster, bootstrap: String? = nil) -> RestoreOptions {
+    var options = RestoreOptions(kafka: bootstrap.map { KafkaConfig(bootstrapServers: $0) } ?? cluster.config)
     options.bestEffortTimeoutMilliseconds = 300
     return options
 }

@@ -15,8 +15,6 @@ import RecordFormats
         [0: awkwardRecords(count: 40, partition: 0), 1: awkwardRecords(count: 33, partition: 1), 2: awkwardRecords(count: 27, partition: 2)]
     }
 
-    /// A store holding `source()` as topic `events` in objects of 5 records, and a cluster whose
-    /// `events` topic has its 3 partitions, empty.
     /// A restore with no state of its own (another copy of the store, another --state-dir) into
     /// targets that already hold records warns that it appends after them, in its dry run and run;
     /// one into empty targets does not.
@@ -38,10 +36,12 @@ import RecordFormats
         #expect(second.summary.producedRecords == 100)
     }
 
-    func eventsSetup(store: any ObjectStore = MemoryStore(name: "memory://fixture"), perObject: Int = 5)
+    /// A store holding `source()` as topic `events` in objects of 5 records, and a cluster whose
+    /// `events` topic has its 3 partitions, empty.
+    func eventsSetup(store: any ObjectStore = MemoryStore(name: "memory://fixture"), perObject: Int = 5, brokers: Int = 1)
         async throws -> (cluster: KafkaMockCluster, fixture: StoreFixture, records: [Int32: [RecordFormats.KafkaRecord]])
     {
-        let cluster = try KafkaMockCluster(brokers: 1)
+        let cluster = try KafkaMockCluster(brokers: brokers)
         let fixture = StoreFixture(store: store)
         let records = source()
         try await fixture.writeRun(["events": records], partitionCounts: ["events": 3], perObject: perObject)
@@ -70,6 +70,64 @@ import RecordFormats
         }
     }
 
+    /// The state is the cluster's, not the bootstrap list's: a finished restore run again through
+    /// one broker of the three (another spelling of the same cluster) produces nothing. Before, the
+    /// rerun found no state under its spelling and produced every record a second time.
+    @Test(arguments: [false, true])
+    func aRerunThroughAnotherBootstrapListProducesNothing(inStateDirectory: Bool) async throws {
+        let (cluster, fixture, records) = try await eventsSetup(brokers: 3)
+        let directory = inStateDirectory ? NSTemporaryDirectory() + "ktape-state-" + UUID().uuidString : nil
+        var options = mockOptions(cluster)
+        options.stateDirectory = directory
+        #expect(try await restore(fixture, options).summary.producedRecords == 100)
+
+        var respelled = mockOptions(cluster, bootstrap: String(try #require(cluster.bootstrapServers.split(separator: ",").last)))
+        respelled.stateDirectory = directory
+        #expect(respelled.bootstrapName != options.bootstrapName)
+        let rerun = try await restore(fixture, respelled)
+        #expect(rerun.summary.producedRecords == 0)
+        #expect(rerun.summary.alreadyPresentRecords == 100)
+        let got = try readTarget(cluster.config, topic: "events", partitions: 3)
+        for p: Int32 in 0..<3 {
+            #expect(differences(expected: records[p] ?? [], got: got[p] ?? []) == [], "partition \(p)")
+        }
+        // Named the same inside a state directory as in the store.
+        let states: any ObjectStore = try directory.map { try LocalDirectoryStore(root: $0) } ?? fixture.store
+        let layout = directory == nil ? fixture.layout : StoreLayout(prefix: "", topicsDir: fixture.layout.topicsDir)
+        #expect(try await states.exists(layout.restoreStateKey(targetCluster: try targetName(cluster.config), topic: "events")))
+    }
+
+    /// A store whose state an earlier version saved under the bootstrap list's name: the restore
+    /// resumes from it (and a dry run reads it too), writes its state under the cluster's id from
+    /// then on, leaves the old document for older versions, and a rerun produces nothing.
+    @Test func stateSavedUnderTheBootstrapListIsResumedFrom() async throws {
+        let (cluster, fixture, records) = try await eventsSetup()
+        var killed = mockOptions(cluster)
+        killed.stateInterval = 0
+        await #expect(throws: SimulatedKill.self) { try await restore(fixture, killed, killedAfter: 30).summary.line }
+        let partial = try readTarget(cluster.config, topic: "events", partitions: 3).values.reduce(0) { $0 + $1.count }
+        let key = fixture.layout.restoreStateKey(targetCluster: try targetName(cluster.config), topic: "events")
+        let oldKey = fixture.layout.restoreStateKey(targetCluster: killed.bootstrapName, topic: "events")
+        #expect(key != oldKey)
+        try await fixture.store.put(oldKey, body: try await fixture.store.get(key))
+        try await fixture.store.delete(key)
+
+        var dryRun = mockOptions(cluster)
+        dryRun.dryRun = true
+        #expect(try await restore(fixture, dryRun).summary.alreadyPresentRecords == Int64(partial))
+        let resumed = try await restore(fixture, mockOptions(cluster))
+        #expect(resumed.summary.alreadyPresentRecords == Int64(partial))
+        #expect(resumed.summary.producedRecords == Int64(100 - partial))
+        let got = try readTarget(cluster.config, topic: "events", partitions: 3)
+        for p: Int32 in 0..<3 {
+            #expect(differences(expected: records[p] ?? [], got: got[p] ?? []) == [], "partition \(p)")
+        }
+        let document = try RestoreProgress.decode(Data(try await fixture.store.get(key)), name: key)
+        #expect(document.partitions.map(\.deliveredRecords).reduce(0, +) == 100)
+        #expect(try await fixture.store.exists(oldKey))
+        #expect(try await restore(fixture, mockOptions(cluster)).summary.producedRecords == 0)
+    }
+
     /// A topic's partitions share one state document, written before the first is produced, every
     /// `stateInterval` and at the end: after the run it lists every partition (70 of them), each
     /// with all its records delivered, and a rerun adds nothing and leaves it as it was.
@@ -84,9 +142,10 @@ import RecordFormats
         let options = mockOptions(cluster)
         let first = try await restore(fixture, options)
         #expect(first.summary.producedRecords == Int64(records.values.reduce(0) { $0 + $1.count }))
-        let key = fixture.layout.restoreStateKey(targetCluster: options.targetCluster, topic: "events")
+        let target = try targetName(cluster.config)
+        let key = fixture.layout.restoreStateKey(targetCluster: target, topic: "events")
         #expect(
-            try await fixture.store.listAll(prefix: fixture.layout.restoreStateFolder(targetCluster: options.targetCluster)).map(\.key) == [
+            try await fixture.store.listAll(prefix: fixture.layout.restoreStateFolder(targetCluster: target)).map(\.key) == [
                 key
             ])
         let written = try await fixture.store.get(key)
@@ -114,10 +173,11 @@ import RecordFormats
         killed.stateInterval = 10_000
         await #expect(throws: SimulatedKill.self) { try await restore(fixture, killed, killedAfter: 45).summary.line }
         let options = mockOptions(cluster)
-        let key = fixture.layout.restoreStateKey(targetCluster: options.targetCluster, topic: "events")
-        try await fixture.rewriteAsVersion1(targetCluster: options.targetCluster, topic: "events")
+        let target = try targetName(cluster.config)
+        let key = fixture.layout.restoreStateKey(targetCluster: target, topic: "events")
+        try await fixture.rewriteAsVersion1(targetCluster: target, topic: "events")
         // Another topic's version 1 document is left alone.
-        let otherKey = fixture.layout.restoreStateVersion1Key(targetCluster: options.targetCluster, topic: "other", partition: 0)
+        let otherKey = fixture.layout.restoreStateVersion1Key(targetCluster: target, topic: "other", partition: 0)
         try await fixture.store.put(otherKey, body: Array("{}".utf8))
 
         let resumed = try await restore(fixture, options)
@@ -127,7 +187,7 @@ import RecordFormats
         for p: Int32 in 0..<3 {
             #expect(differences(expected: records[p] ?? [], got: got[p] ?? []) == [], "partition \(p)")
         }
-        let left = try await fixture.store.listAll(prefix: fixture.layout.restoreStateFolder(targetCluster: options.targetCluster)).map(
+        let left = try await fixture.store.listAll(prefix: fixture.layout.restoreStateFolder(targetCluster: target)).map(
             \.key)
         #expect(Set(left) == [key, otherKey])
         #expect(
@@ -148,7 +208,8 @@ import RecordFormats
         killed.chunkSize = 1000
         killed.stateInterval = 0
         await #expect(throws: SimulatedKill.self) { try await restore(fixture, killed, killedAfter: 20).summary.line }
-        let key = fixture.layout.restoreStateKey(targetCluster: killed.targetCluster, topic: "events")
+        let target = try targetName(cluster.config)
+        let key = fixture.layout.restoreStateKey(targetCluster: target, topic: "events")
         #expect(key.hasPrefix(slow.slowPrefix))
         var document = try RestoreProgress.decode(Data(try await fixture.store.get(key)), name: key)
         let elsewhere = RestoreProgress.Partition(
@@ -182,7 +243,7 @@ import RecordFormats
         let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
         #expect(error?.message.contains("events/0") == true)
         #expect(error?.message.contains("another producer") == true)
-        let key = fixture.layout.restoreStateKey(targetCluster: mockOptions(cluster).targetCluster, topic: "events")
+        let key = fixture.layout.restoreStateKey(targetCluster: try targetName(cluster.config), topic: "events")
         #expect(
             error?.message.hasSuffix(
                 "To restore it again, remove partition 0's entry from \(key) (or the file, to restore all of events again)") == true)
@@ -195,7 +256,8 @@ import RecordFormats
         try await fixture.writeRun(["events": [0: awkwardRecords(count: 10, partition: 0)]], partitionCounts: ["events": 1])
         try cluster.createTopic("events", partitions: 1)
         let options = mockOptions(cluster)
-        let key = fixture.layout.restoreStateKey(targetCluster: options.targetCluster, topic: "events")
+        let target = try targetName(cluster.config)
+        let key = fixture.layout.restoreStateKey(targetCluster: target, topic: "events")
         try await fixture.store.put(key, body: Array(#"{"format": "ktape-restore-progress", "version": 2, "targetTopic": "events"}"#.utf8))
         let error = await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
         #expect(error?.isInvalidInput == true)

@@ -23,13 +23,14 @@ import RecordFormats
         try await fixture.writeRun(["events": records], partitionCounts: ["events": 2], perObject: 4)
         try cluster.createTopic("events", partitions: 2)
         let options = mockOptions(cluster)
-        let key = fixture.layout.restoreStateKey(targetCluster: options.targetCluster, topic: "events")
-        let folder = fixture.layout.restoreStateFolder(targetCluster: options.targetCluster)
+        let target = try targetName(cluster.config)
+        let key = fixture.layout.restoreStateKey(targetCluster: target, topic: "events")
+        let folder = fixture.layout.restoreStateFolder(targetCluster: target)
 
         await #expect(throws: SimulatedKill.self) { try await restore(fixture, options, killedAfter: 12).summary.line }
         #expect(try await fixture.store.listAll(prefix: folder).map(\.key) == [key])
         await #expect(throws: SimulatedKill.self) { try await restore(fixture, options, killedAfter: 9).summary.line }
-        let oldKeys = try await fixture.rewriteAsVersion1(targetCluster: options.targetCluster, topic: "events")
+        let oldKeys = try await fixture.rewriteAsVersion1(targetCluster: target, topic: "events")
         #expect(Set(try await fixture.store.listAll(prefix: folder).map(\.key)) == Set(oldKeys))
 
         let resumed = try await restore(fixture, options)

@@ -42,6 +42,15 @@ extension RDKafkaClient {
         return KafkaClusterMetadata(brokers: brokers.sorted { $0.id < $1.id }, topics: topics.sorted { $0.name < $1.name })
     }
 
+    /// The cluster id of the last metadata answer (waiting up to the timeout for one when none came
+    /// yet); nil when the cluster reports none (brokers before Kafka 0.10.1) or none came in time.
+    func clusterId(timeoutMilliseconds: Int32) -> String? {
+        guard let id = rd_kafka_clusterid(handle, timeoutMilliseconds) else { return nil }
+        defer { rd_kafka_mem_free(handle, id) }
+        let text = String(cString: id)
+        return text.isEmpty ? nil : text
+    }
+
     func watermarks(_ topicPartition: TopicPartition, timeoutMilliseconds: Int32) throws -> KafkaWatermarks {
         var low: Int64 = -1
         var high: Int64 = -1

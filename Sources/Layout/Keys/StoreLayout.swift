@@ -110,7 +110,13 @@ public struct StoreLayout: Hashable, Sendable {
         locksFolder + KeySafe.text(job) + ".json"
     }
 
-    /// Folder (ending in `/`) of restore resume state for a target cluster (its id made key-safe).
+    /// The name restore keys a target cluster's lease and resume state by: `cluster-<id>`, so every
+    /// bootstrap list reaching the cluster finds the same ones.
+    public static func restoreTargetName(clusterId: String) -> String {
+        "cluster-" + KeySafe.text(clusterId)
+    }
+
+    /// Folder (ending in `/`) of restore resume state for a target cluster (its name made key-safe).
     public func restoreStateFolder(targetCluster: String) -> String {
         KeyParts.join(prefix, Self.metadataFolder, "restore", KeySafe.text(targetCluster)) + "/"
     }
