@@ -35,11 +35,14 @@ import Testing
         #expect(back == progress)
         let text = try #require(String(data: data, encoding: .utf8))
         let newer = Data(text.replacingOccurrences(of: "\"version\" : 2", with: "\"version\" : 9").utf8)
-        #expect(throws: ManifestError(manifest: "p.json", reason: "version 9 is newer than this ktape reads (2); upgrade ktape")) {
+        #expect(
+            throws: ManifestError(
+                manifest: "p.json", reason: "version 9 is newer than this ktape reads (2); upgrade ktape", noun: "restore state")
+        ) {
             try RestoreProgress.decode(newer, name: "p.json")
         }
         let twice = RestoreProgress(targetTopic: "t", updatedAt: now, partitions: [partitionState(1), partitionState(1, delivered: 6)])
-        #expect(throws: ManifestError(manifest: "t.json", reason: "partition 1 is listed twice")) {
+        #expect(throws: ManifestError(manifest: "t.json", reason: "partition 1 is listed twice", noun: "restore state")) {
             try RestoreProgress.decode(try twice.encoded(), name: "t.json")
         }
         #expect(
@@ -52,6 +55,23 @@ import Testing
         #expect(!partitionState(1).sameProgress(as: partitionState(1, delivered: 6)))
     }
 
+    /// A damaged document is named by what it is (a lock, a restore state, not a manifest), and one
+    /// that is not JSON at all says so instead of naming an empty place in it.
+    @Test func damagedDocumentsAreNamedByWhatTheyAre() throws {
+        let junk = Data("{\"format\":".utf8)
+        let lock = #expect(throws: ManifestError.self) { try LeaseTable.decode(junk, name: "_ktape/locks/store.json") }
+        #expect(
+            lock?.description.hasPrefix("lock _ktape/locks/store.json: not a JSON object (not valid JSON: ") == true,
+            "\(String(describing: lock))")
+        #expect(lock?.description.hasSuffix("delete it once no ktape run is using the store)") == true)
+        let state = #expect(throws: ManifestError.self) { try RestoreProgress.decode(junk, name: "_ktape/restore/c/t.json") }
+        #expect(
+            state?.description.hasPrefix("restore state _ktape/restore/c/t.json: not a JSON object") == true, "\(String(describing: state))"
+        )
+        let manifest = #expect(throws: ManifestError.self) { try RunManifest.decode(junk, name: "r.json", layout: StoreLayout()) }
+        #expect(manifest?.description.hasPrefix("manifest r.json: ") == true, "\(String(describing: manifest))")
+    }
+
     /// A one-partition document of version 1 is read by `decodeVersion1` and refused as a topic's.
     @Test func version1DocumentsAreReadAsOnePartition() throws {
         let text = """
@@ -62,11 +82,14 @@ import Testing
         let old = try RestoreProgress.decodeVersion1(Data(text.utf8), name: "o+3.json")
         #expect(old.targetTopic == "legacy.orders")
         #expect(old.state == partitionState(3))
-        #expect(throws: ManifestError(manifest: "o+3.json", reason: "version 1 is a one-partition document, not a topic's")) {
+        #expect(
+            throws: ManifestError(
+                manifest: "o+3.json", reason: "version 1 is a one-partition document, not a topic's", noun: "restore state")
+        ) {
             try RestoreProgress.decode(Data(text.utf8), name: "o+3.json")
         }
         let oldest = text.replacingOccurrences(of: "\"baseTargetOffset\": 100, ", with: "")
-        #expect(throws: ManifestError(manifest: "o+3.json", reason: "missing field .baseTargetOffset")) {
+        #expect(throws: ManifestError(manifest: "o+3.json", reason: "missing field .baseTargetOffset", noun: "restore state")) {
             try RestoreProgress.decodeVersion1(Data(oldest.utf8), name: "o+3.json")
         }
     }

@@ -261,7 +261,7 @@ import RecordFormats
         try await fixture.store.put(key, body: Array(#"{"format": "ktape-restore-progress", "version": 2, "targetTopic": "events"}"#.utf8))
         let error = await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
         #expect(error?.isInvalidInput == true)
-        #expect(error?.message == "manifest \(key): missing field .updatedAt; remove it to restore events from the start")
+        #expect(error?.message == "restore state \(key): missing field .updatedAt; remove it to restore events from the start")
         #expect(try readTarget(cluster.config, topic: "events", partitions: 1)[0]?.count ?? 0 == 0)
     }
 

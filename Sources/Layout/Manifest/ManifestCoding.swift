@@ -6,13 +6,31 @@ public struct ManifestError: Error, Equatable, Sendable, CustomStringConvertible
     /// The manifest's key or run id.
     public var manifest: String
     public var reason: String
+    /// What the document is, for the message: every ktape document is read the same way.
+    public var noun: String
 
-    public init(manifest: String, reason: String) {
+    public init(manifest: String, reason: String, noun: String = "manifest") {
         self.manifest = manifest
         self.reason = reason
+        self.noun = noun
     }
 
-    public var description: String { "manifest \(manifest): \(reason)" }
+    /// The noun of a document in `format` (a lock's or a restore state's error names that, not a manifest).
+    static func noun(of format: String) -> String {
+        switch format {
+        case StoreIndex.formatName: "store index"
+        case JobLock.formatName: "job lock"
+        case LeaseTable.formatName: "lock"
+        case PrunedState.formatName: "prune record"
+        case RestoreProgress.formatName: "restore state"
+        default: "manifest"
+        }
+    }
+
+    public var description: String {
+        let advice = noun == "lock" ? " (a lock ktape did not write; delete it once no ktape run is using the store)" : ""
+        return "\(noun) \(manifest): \(reason)\(advice)"
+    }
 }
 
 extension RunManifest {
@@ -154,23 +172,25 @@ enum LayoutJSON {
         do {
             header = try decoder.decode(Header.self, from: data)
         } catch {
-            throw ManifestError(manifest: name, reason: "not a JSON object (\(describe(error)))")
+            throw ManifestError(manifest: name, reason: "not a JSON object (\(describe(error)))", noun: ManifestError.noun(of: format))
         }
         try check(header, name: name, format: format, version: version)
         do {
             return try decoder.decode(T.self, from: data)
         } catch {
-            throw ManifestError(manifest: name, reason: describe(error))
+            throw ManifestError(manifest: name, reason: describe(error), noun: ManifestError.noun(of: format))
         }
     }
 
     static func check(_ header: Header, name: String, format: String, version: Int) throws {
+        let noun = ManifestError.noun(of: format)
         guard header.format == format else {
-            throw ManifestError(manifest: name, reason: "format is '\(header.format ?? "missing")', expected '\(format)'")
+            throw ManifestError(manifest: name, reason: "format is '\(header.format ?? "missing")', expected '\(format)'", noun: noun)
         }
-        guard let found = header.version else { throw ManifestError(manifest: name, reason: "no version") }
+        guard let found = header.version else { throw ManifestError(manifest: name, reason: "no version", noun: noun) }
         guard found <= version else {
-            throw ManifestError(manifest: name, reason: "version \(found) is newer than this ktape reads (\(version)); upgrade ktape")
+            throw ManifestError(
+                manifest: name, reason: "version \(found) is newer than this ktape reads (\(version)); upgrade ktape", noun: noun)
         }
     }
 
@@ -182,7 +202,9 @@ enum LayoutJSON {
         case .keyNotFound(let key, let context)?: return "missing field \(path(context)).\(key.stringValue)"
         case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?:
             return "wrong type at \(path(context)): \(context.debugDescription)"
-        case .dataCorrupted(let context)?: return "corrupt at \(path(context)): \(context.debugDescription)"
+        case .dataCorrupted(let context)?:
+            let at = path(context)
+            return at.isEmpty ? "not valid JSON: \(context.debugDescription)" : "corrupt at \(at): \(context.debugDescription)"
         default: return "\(error)"
         }
     }

@@ -72,12 +72,13 @@ public struct RestoreProgress: Codable, Equatable, Sendable {
         struct Header: Decodable { var version: Int }
         let header = try LayoutJSON.decode(Header.self, from: data, name: name, format: formatName, version: currentVersion)
         guard header.version == currentVersion else {
-            throw ManifestError(manifest: name, reason: "version \(header.version) is a one-partition document, not a topic's")
+            throw ManifestError(
+                manifest: name, reason: "version \(header.version) is a one-partition document, not a topic's", noun: "restore state")
         }
         let progress = try LayoutJSON.decode(RestoreProgress.self, from: data, name: name, format: formatName, version: currentVersion)
         var seen = Set<Int32>()
         for entry in progress.partitions where !seen.insert(entry.partition).inserted {
-            throw ManifestError(manifest: name, reason: "partition \(entry.partition) is listed twice")
+            throw ManifestError(manifest: name, reason: "partition \(entry.partition) is listed twice", noun: "restore state")
         }
         return progress
     }
