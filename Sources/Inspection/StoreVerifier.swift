@@ -22,7 +22,8 @@ public struct StoreVerifier: Sendable {
         let contents = try await StoreContents.load(
             store: store, layout: layout, keepETags: options.storedChecksums, figures: false,
             examine: { arrivals.add($0, listed: $1, places: $2, firstOffsets: $3) })
-        let structure = StructureCheck(contents, arrivals: arrivals, strict: options.strict)
+        let traces = try await BackupTraces.load(store: store, layout: layout, hasManifests: contents.hasManifests)
+        let structure = StructureCheck(contents, arrivals: arrivals, traces: traces, strict: options.strict)
         var report = VerifyReport()
         report.runs = contents.runs.count
         report.problems = structure.problems

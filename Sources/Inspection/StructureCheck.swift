@@ -97,7 +97,7 @@ struct StructureCheck {
     }
 
     /// The check of `contents`, whose manifests were each examined on arrival into `arrivals`.
-    init(_ contents: StoreContents, arrivals: Arrivals, strict: Bool) {
+    init(_ contents: StoreContents, arrivals: Arrivals, traces: BackupTraces, strict: Bool) {
         var missing: [TopicPartition: [(object: ManifestObject, run: RunID)]] = [:]
         func problem(_ subject: String, _ message: String) { problems.append(VerifyFinding(.structure, subject, message)) }
         func warning(_ subject: String, _ message: String) {
@@ -119,9 +119,18 @@ struct StructureCheck {
                         + "(check --store, its prefix and --topics-dir)")
                 return
             }
-            notes.append(
-                "no manifests: every object is read and decoded, but sizes and checksums need manifests "
-                    + "(a Confluent sink's bucket has none)")
+            if let evidence = traces.unfinishedBackupEvidence(in: contents) {
+                problem(
+                    contents.location,
+                    "ktape's own objects or metadata (\(evidence)) but no run manifest in \(layout.runsFolder): "
+                        + "a backup that has not finished (still running, killed, or copied before it wrote its manifest), "
+                        + "so nothing here is known to be whole; verify again once a backup has finished")
+                notes.append("no manifests: every object is read and decoded, but sizes and checksums need manifests")
+            } else {
+                notes.append(
+                    "no manifests: every object is read and decoded, but sizes and checksums need manifests "
+                        + "(a Confluent sink's bucket has none)")
+            }
             for key in contents.index.orphanCompanions { warning(key, "is a companion with no data object beside it") }
             guard arrivals.collectTargets else { return }
             targets = contents.index.partitions.keys.sorted().flatMap { tp in

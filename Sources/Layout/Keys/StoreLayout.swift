@@ -116,6 +116,9 @@ public struct StoreLayout: Hashable, Sendable {
         "cluster-" + KeySafe.text(clusterId)
     }
 
+    /// Folder (ending in `/`) of every restore's resume state and leases.
+    public var restoreFolder: String { KeyParts.join(prefix, Self.metadataFolder, "restore") + "/" }
+
     /// Folder (ending in `/`) of restore resume state for a target cluster (its name made key-safe).
     public func restoreStateFolder(targetCluster: String) -> String {
         KeyParts.join(prefix, Self.metadataFolder, "restore", KeySafe.text(targetCluster)) + "/"

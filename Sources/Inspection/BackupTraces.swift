@@ -1,0 +1,48 @@
+import Layout
+import ObjectStore
+
+/// What, besides its manifests, says that ktape backed up into a store. A run writes its manifest
+/// last, so a store (or a copy of one) whose first backup has not finished holds ktape's objects and
+/// metadata but no manifest, and must not pass for a Confluent sink's bucket.
+struct BackupTraces: Sendable {
+    /// Keys under `_ktape/` that backups and prunes write (the index, locks, the pruned state, strays
+    /// in the runs folder), sorted; looked for only in a store without manifests. `_ktape/restore/`
+    /// is left out: a restore keeps its state in the store it reads unless given `--state-dir`, and
+    /// it reads Confluent sink buckets too.
+    var metadataKeys: [String] = []
+
+    static func load(store: any ObjectStore, layout: StoreLayout, hasManifests: Bool) async throws -> BackupTraces {
+        var traces = BackupTraces()
+        guard !hasManifests else { return traces }
+        do {
+            traces.metadataKeys = try await store.listAll(prefix: layout.metadataFolder).map(\.key)
+                .filter { !$0.hasPrefix(layout.restoreFolder) }.sorted()
+        } catch let error as StoreError {
+            throw InspectionError.store(error)
+        }
+        return traces
+    }
+
+    /// Why `contents` (a store without manifests) is the unfinished backup of ktape rather than a
+    /// Confluent sink's bucket: its metadata and its envelope objects (which the sink never writes),
+    /// a few named; nil when there is neither.
+    func unfinishedBackupEvidence(in contents: StoreContents) -> String? {
+        var envelopes = 0
+        var example: String?
+        for entries in contents.index.partitions.values {
+            for entry in entries where entry.object.kind.content == .envelope {
+                envelopes += 1
+                if example.map({ entry.key < $0 }) ?? true { example = entry.key }
+            }
+        }
+        var evidence: [String] = []
+        if let first = metadataKeys.first {
+            evidence.append(
+                first + (metadataKeys.count > 1 ? " and \(metadataKeys.count - 1) more under \(StoreLayout.metadataFolder)/" : ""))
+        }
+        if let example {
+            evidence.append("\(VerifyReport.count(envelopes, ".ktape.json object")) such as \(example)")
+        }
+        return evidence.isEmpty ? nil : evidence.joined(separator: "; ")
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Inspection
+import Layout
+import Testing
+
+/// Copies taken while a backup ran: what ktape wrote before its manifest (envelope objects, the store
+/// lock) says a backup has not finished, where a Confluent sink's bucket has no manifest by design.
+@Suite("verify of a store whose backup has not finished")
+struct UnfinishedBackupTests {
+    static let lease =
+        "{\"format\":\"ktape-leases\",\"version\":1,\"leases\":[{\"runId\":\"20261124T120000.000Z-all-0000abcd\","
+        + "\"command\":\"backup\",\"holder\":\"host pid 42\",\"claims\":[{\"topic\":\"clicks\"}],"
+        + "\"acquiredAt\":\"2026-11-24T12:00:00.000Z\",\"expiresAt\":\"2026-11-24T12:05:00.000Z\"}]}"
+
+    /// Confluent sink objects (`.json`, no companions), as a backup in confluent-json format also writes them.
+    func sinkObjects() throws -> InspectionFixture {
+        let fixture = try InspectionFixture()
+        try fixture.write("topics/clicks/partition=0/clicks+0+0000000000.json", Array("{\"id\":1}\n{\"id\":2}\n".utf8))
+        try fixture.write("topics/clicks/partition=0/clicks+0+0000000002.json", Array("{\"id\":3}\n".utf8))
+        return fixture
+    }
+
+    /// The first run's envelope objects are copied, its manifest not yet written.
+    @Test(arguments: [false, true])
+    func envelopeObjectsWithoutAManifestAreAProblem(strict: Bool) async throws {
+        let fixture = try InspectionFixture()
+        let manifest = try await fixture.writeRun(["orders": [0: 5]])
+        let copy = try fixture.copy()
+        try copy.remove(copy.layout.runManifestKey(manifest.runId))
+        let report = try await copy.verify(VerifyOptions(concurrency: 3, chunkSize: 64, strict: strict))
+        #expect(report.problems.count == 1)
+        let message = try #require(report.problems.first?.message)
+        #expect(message.contains("2 .ktape.json objects"), "\(message)")
+        #expect(message.contains("no run manifest"), "\(message)")
+        #expect(message.contains("not finished"), "\(message)")
+        #expect(!report.notes.contains { $0.contains("a Confluent sink's bucket has none") })
+    }
+
+    @Test(arguments: ["_ktape/locks/store.json", "_ktape/index.json", "_ktape/locks/nightly-all.json"])
+    func ktapeMetadataWithoutAManifestIsAProblem(key: String) async throws {
+        let fixture = try sinkObjects()
+        try fixture.write(key, Array(Self.lease.utf8))
+        let report = try await fixture.verify()
+        #expect(report.problems.count == 1)
+        #expect(report.problems.first?.message.contains(key) == true, "\(report.problems)")
+        #expect(report.objectsChecked == 2)
+    }
+
+    /// A restore keeps its resume state in the store it reads unless given --state-dir, a Confluent
+    /// sink's bucket too: that is no trace of a backup.
+    @Test func restoreStateInASinkBucketIsNoTraceOfABackup() async throws {
+        let fixture = try sinkObjects()
+        try fixture.write("_ktape/restore/cluster-b/clicks.json", Array("{}".utf8))
+        try fixture.write("_ktape/restore/cluster-b.lock.json", Array(Self.lease.utf8))
+        let report = try await fixture.verify(VerifyOptions(strict: true))
+        #expect(report.problems == [])
+        #expect(report.objectsChecked == 2)
+        #expect(report.notes.contains { $0.contains("a Confluent sink's bucket has none") })
+    }
+}
