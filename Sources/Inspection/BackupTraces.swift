@@ -1,10 +1,16 @@
 import Layout
 import ObjectStore
+import StoreMetadata
 
 /// What, besides its manifests, says that ktape backed up into a store. A run writes its manifest
 /// last, so a store (or a copy of one) whose first backup has not finished holds ktape's objects and
-/// metadata but no manifest, and must not pass for a Confluent sink's bucket.
+/// metadata but no manifest, and must not pass for a Confluent sink's bucket. A run folds its
+/// manifest into the index only once the manifest is written, so every run the index names has one.
 struct BackupTraces: Sendable {
+    /// `_ktape/index.json`, when the store has one that reads.
+    var index: StoreIndex?
+    /// Why the index could not be read (format, version, JSON).
+    var unreadableIndex: ManifestError?
     /// Keys under `_ktape/` that backups and prunes write (the index, locks, the pruned state, strays
     /// in the runs folder), sorted; looked for only in a store without manifests. `_ktape/restore/`
     /// is left out: a restore keeps its state in the store it reads unless given `--state-dir`, and
@@ -13,6 +19,13 @@ struct BackupTraces: Sendable {
 
     static func load(store: any ObjectStore, layout: StoreLayout, hasManifests: Bool) async throws -> BackupTraces {
         var traces = BackupTraces()
+        do {
+            traces.index = try await IndexKeeper.read(store: store, layout: layout)?.index
+        } catch let error as ManifestError {
+            traces.unreadableIndex = error
+        } catch let error as StoreError {
+            throw InspectionError.store(error)
+        }
         guard !hasManifests else { return traces }
         do {
             traces.metadataKeys = try await store.listAll(prefix: layout.metadataFolder).map(\.key)

@@ -105,6 +105,24 @@ struct StructureCheck {
             if strict { problems.append(finding) } else { warnings.append(finding) }
         }
         let layout = contents.layout
+        // Every run the index names wrote its manifest first; `present` are the manifests found and
+        // `reported` the missing ones the run chain already names.
+        func indexedRunsWithoutManifests(present: Set<RunID>, reported: Set<RunID>) {
+            guard let index = traces.index else { return }
+            for run in index.runs where !present.contains(run) && !reported.contains(run) {
+                problem(
+                    "run \(run)",
+                    "the store index \(layout.indexKey) names it\(run == index.lastRunId ? " (its newest run)" : ""), "
+                        + "but its manifest \(layout.runManifestKey(run)) is missing: lost, or left out of a copy taken as the run "
+                        + "finished; its objects are named by no manifest")
+            }
+        }
+        if let bad = traces.unreadableIndex {
+            warning(
+                layout.indexKey,
+                "unreadable store index: \(bad.reason); backups stop on it until it is removed (the next one folds it again from the manifests)"
+            )
+        }
 
         for key in contents.strayRunKeys { warning(key, "is in the runs folder but is not named <run id>.json") }
         for rejected in contents.index.rejected {
@@ -117,6 +135,7 @@ struct StructureCheck {
                     contents.location,
                     "no ktape manifests and no data objects under \(layout.topicsFolder): nothing to verify "
                         + "(check --store, its prefix and --topics-dir)")
+                indexedRunsWithoutManifests(present: [], reported: [])
                 return
             }
             if let evidence = traces.unfinishedBackupEvidence(in: contents) {
@@ -125,6 +144,7 @@ struct StructureCheck {
                     "ktape's own objects or metadata (\(evidence)) but no run manifest in \(layout.runsFolder): "
                         + "a backup that has not finished (still running, killed, or copied before it wrote its manifest), "
                         + "so nothing here is known to be whole; verify again once a backup has finished")
+                indexedRunsWithoutManifests(present: [], reported: [])
                 notes.append("no manifests: every object is read and decoded, but sizes and checksums need manifests")
             } else {
                 notes.append(
@@ -147,6 +167,7 @@ struct StructureCheck {
 
         let ordered = arrivals.examined.sorted { ($0.runId, $0.key) < ($1.runId, $1.key) }
         var rank = [Int](repeating: 0, count: Int(arrivals.coverage.arrivals))
+        var missingPrevious = Set<RunID>()
         for (place, run) in ordered.enumerated() {
             rank[Int(run.arrival)] = place
             if run.key != layout.runManifestKey(run.runId) {
@@ -154,6 +175,7 @@ struct StructureCheck {
             }
             if let previous = run.previousRunId, !runIDs.contains(previous) {
                 let state = unreadableIDs.contains(previous) ? "is unreadable" : "is missing"
+                missingPrevious.insert(previous)
                 problem("run \(run.runId)", "names previous run \(previous), whose manifest \(layout.runManifestKey(previous)) \(state)")
             }
             for (isWarning, finding) in run.findings {
@@ -162,6 +184,7 @@ struct StructureCheck {
             for (tp, object) in run.missing { missing[tp, default: []].append((object, run.runId)) }
             targets += run.targets
         }
+        indexedRunsWithoutManifests(present: runIDs.union(unreadableIDs), reported: missingPrevious)
         for range in MissingRange.group(missing) {
             problem(range.objects[0].object.key, range.description)
         }

@@ -92,6 +92,11 @@ final class InspectionFixture: @unchecked Sendable {
         return manifest
     }
 
+    /// `_ktape/index.json` as backups fold it, of `manifests` (all runs so far by default).
+    func writeIndex(of manifests: [RunManifest]? = nil) async throws {
+        try await store.put(layout.indexKey, body: Array(try StoreIndex.of(manifests ?? self.manifests).encoded()))
+    }
+
     /// The standard store of these tests: two runs over `orders` (2 partitions) and `events` (1).
     static func standard(gzip: Bool = false, crc64nvme: Bool = false) async throws -> InspectionFixture {
         let fixture = try InspectionFixture()

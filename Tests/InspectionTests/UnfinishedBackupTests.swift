@@ -36,6 +36,18 @@ struct UnfinishedBackupTests {
         #expect(!report.notes.contains { $0.contains("a Confluent sink's bucket has none") })
     }
 
+    /// Every manifest lost, the index kept: the runs it names are named too.
+    @Test func indexWithoutItsManifestsNamesItsRuns() async throws {
+        let fixture = try await InspectionFixture.standard()
+        try await fixture.writeIndex()
+        let copy = try fixture.copy()
+        for manifest in copy.manifests { try copy.remove(copy.layout.runManifestKey(manifest.runId)) }
+        let report = try await copy.verify()
+        #expect(report.problems.count == 3)
+        #expect(report.problems.first?.message.contains("(_ktape/index.json; 8 .ktape.json objects such as ") == true, "\(report.problems)")
+        #expect(report.problems.dropFirst().map(\.subject) == copy.manifests.map { "run \($0.runId)" })
+    }
+
     @Test(arguments: ["_ktape/locks/store.json", "_ktape/index.json", "_ktape/locks/nightly-all.json"])
     func ktapeMetadataWithoutAManifestIsAProblem(key: String) async throws {
         let fixture = try sinkObjects()

@@ -96,6 +96,53 @@ struct VerifyDamageTests {
         #expect(report.runs == 1)
     }
 
+    /// A backup writes its manifest, then folds it into the index: an index naming a run whose
+    /// manifest is missing means the manifest was lost (or not copied), where its objects alone look
+    /// like a killed run's leftovers.
+    @Test func newestManifestLostIsNamedByTheIndex() async throws {
+        let fixture = try await InspectionFixture.standard()
+        try await fixture.writeIndex()
+        let copy = try fixture.copy()
+        let newest = copy.manifests[1]
+        try copy.remove(copy.layout.runManifestKey(newest.runId))
+        let report = try await copy.verify()
+        #expect(
+            report.problems.map(\.description) == [
+                "run \(newest.runId): the store index _ktape/index.json names it (its newest run), but its manifest "
+                    + "_ktape/runs/\(newest.runId).json is missing: lost, or left out of a copy taken as the run finished; "
+                    + "its objects are named by no manifest"
+            ])
+        #expect(Set(report.warnings.map(\.subject)) == Set(newest.objects.map(\.key)))
+    }
+
+    /// An index behind the manifests (a run killed before it folded its own) is no problem.
+    @Test func indexBehindTheManifestsPasses() async throws {
+        let fixture = try await InspectionFixture.standard()
+        try await fixture.writeIndex(of: [fixture.manifests[0]])
+        let report = try await fixture.copy().verify()
+        #expect(report.problems == [])
+        #expect(report.warnings == [])
+    }
+
+    /// An older run's lost manifest is the run chain's problem, not reported again from the index.
+    @Test func olderManifestLostIsReportedOnce() async throws {
+        let fixture = try await InspectionFixture.standard()
+        try await fixture.writeIndex()
+        let copy = try fixture.copy()
+        try copy.remove(copy.layout.runManifestKey(copy.manifests[0].runId))
+        let report = try await copy.verify()
+        #expect(report.problems.map(\.subject) == ["run \(copy.manifests[1].runId)"])
+    }
+
+    @Test func unreadableIndexIsAWarning() async throws {
+        let fixture = try await InspectionFixture.standard()
+        try fixture.write(fixture.layout.indexKey, Array("{\"format\":\"ktape-index\",\"version\":9}".utf8))
+        let report = try await fixture.copy().verify()
+        #expect(report.problems == [])
+        #expect(report.warnings.map(\.subject) == ["_ktape/index.json"])
+        #expect(report.warnings.first?.message.contains("version 9") == true)
+    }
+
     @Test func manifestNamingAnUnknownPreviousRun() async throws {
         let fixture = try InspectionFixture()
         let ghost = RunID(rawValue: "20260101T000000.000Z-all-deadbeef")
