@@ -6,31 +6,44 @@ import ObjectStore
 /// Objects a plan needs that the store no longer holds (deleted behind ktape's back: a lifecycle
 /// rule, a manual delete), found before anything is produced from one listing of each restored
 /// topic. Without `allowMissing` the restore stops naming the missing ranges; with it they are
-/// left out of the plan and listed in the summary.
+/// left out of the plan and listed in the summary. Objects listed at another size than their
+/// manifest records are damage, a problem of the plan whatever `allowMissing` says: the run would
+/// otherwise stop at the first of them with the partitions before it produced.
 enum MissingObjects {
     static func check(_ plan: inout RestorePlan, store: any ObjectStore, layout: StoreLayout, allowMissing: Bool) async throws {
         guard plan.fromManifests else { return }
         // What the plan needs, struck off as the listing streams past (a million listed keys are
         // never held): objects whose key derives from their name are found by that name, in their
-        // partition's objects sorted by offset; kept keys and companions by their text.
+        // partition's objects sorted by offset; kept keys and companions by their text, each with
+        // its recorded size (`unrecorded` for a companion of an older manifest).
         var found: [[[Bool]]] = plan.topics.map { $0.partitions.map { [Bool](repeating: false, count: $0.objects.count) } }
         var places: [TopicPartition: (topic: Int, partition: Int)] = [:]
-        var wanted = Set<String>()
+        var wanted: [String: Int64] = [:]
+        let unrecorded: Int64 = -1
+        var wrongSize: [(key: String, listed: Int64, recorded: Int64)] = []
+        func compare(_ key: String, listed: Int64?, recorded: Int64) {
+            if let listed, recorded != unrecorded, listed != recorded { wrongSize.append((key, listed, recorded)) }
+        }
         for t in plan.topics.indices {
             for p in plan.topics[t].partitions.indices {
                 let partition = plan.topics[t].partitions[p]
                 places[TopicPartition(partition.sourceTopic, partition.partition)] = (t, p)
                 for object in partition.objects {
-                    if !object.hasDerivedKey { wanted.insert(object.key) }
-                    if let keys = object.keysCompanion { wanted.insert(keys) }
-                    if let headers = object.headersCompanion { wanted.insert(headers) }
+                    if !object.hasDerivedKey { wanted[object.key] = object.bytes }
+                    if let keys = object.keysCompanion { wanted[keys] = object.keysCompanionRecorded?.size ?? unrecorded }
+                    if let headers = object.headersCompanion { wanted[headers] = object.headersCompanionRecorded?.size ?? unrecorded }
                 }
             }
         }
         for topic in plan.topics {
             do {
-                for try await listed in store.keys(prefix: layout.topicFolder(topic.sourceTopic)) {
-                    if wanted.remove(listed.key) != nil { continue }
+                // With sizes: a directory store's keys alone save a stat per file, but the restore
+                // reads each of these files in full anyway.
+                for try await listed in store.sizedKeys(prefix: layout.topicFolder(topic.sourceTopic)) {
+                    if let recorded = wanted.removeValue(forKey: listed.key) {
+                        compare(listed.key, listed: listed.size, recorded: recorded)
+                        continue
+                    }
                     // A key in the layout's own spelling is the derived key of the object so named:
                     // found by name alone, with no key spelled to compare.
                     let canonical = layout.canonicalObjectKey(listed.key)
@@ -42,6 +55,7 @@ enum MissingObjects {
                     while i < objects.count, objects[i].name.startOffset == name.startOffset {
                         if objects[i].hasDerivedKey, objects[i].name == name, canonical != nil || objects[i].key == listed.key {
                             found[place.topic][place.partition][i] = true
+                            compare(listed.key, listed: listed.size, recorded: objects[i].bytes)
                         }
                         i += 1
                     }
@@ -50,6 +64,7 @@ enum MissingObjects {
                 throw RunFailure.wrap(error, "list \(layout.topicFolder(topic.sourceTopic))")
             }
         }
+        if !wrongSize.isEmpty { plan.problems.append(describe(wrongSize)) }
         var ranges: [String] = []
         for t in plan.topics.indices {
             for p in plan.topics[t].partitions.indices {
@@ -60,9 +75,9 @@ enum MissingObjects {
                 guard wanted.count > 0 || found[t][p].contains(false) else { continue }
                 for (i, object) in partition.objects.enumerated() {
                     let missing =
-                        (object.hasDerivedKey ? !found[t][p][i] : wanted.contains(object.key))
-                        || object.keysCompanion.map(wanted.contains) == true
-                        || object.headersCompanion.map(wanted.contains) == true
+                        (object.hasDerivedKey ? !found[t][p][i] : wanted[object.key] != nil)
+                        || object.keysCompanion.map { wanted[$0] != nil } == true
+                        || object.headersCompanion.map { wanted[$0] != nil } == true
                     if missing { gone.append(object) } else { kept.append(object) }
                 }
                 guard !gone.isEmpty else { continue }
@@ -89,6 +104,18 @@ enum MissingObjects {
         }
         plan.missingRanges = ranges
         plan.warnings.append("restoring without the missing objects (--allow-missing): \(ranges.joined(separator: "; "))")
+    }
+
+    /// One problem for the objects listed at another size than their manifests record.
+    static func describe(_ wrongSize: [(key: String, listed: Int64, recorded: Int64)]) -> String {
+        let advice = "it was damaged or replaced after the backup; `ktape verify` checks the whole store"
+        if wrongSize.count == 1, let only = wrongSize.first {
+            return "object \(only.key) is \(only.listed) bytes in the store, but its manifest recorded \(only.recorded): \(advice)"
+        }
+        let named = wrongSize.prefix(5).map { "\($0.key) is \($0.listed) bytes, recorded \($0.recorded)" }
+        return "\(wrongSize.count) objects differ in size from what their manifests recorded: \(named.joined(separator: "; "))"
+            + (wrongSize.count > 5 ? " and \(wrongSize.count - 5) more" : "") + "; each was damaged or replaced after the backup; "
+            + "`ktape verify` checks the whole store"
     }
 
     /// The index of the first of `objects` (sorted by start offset) at or after `offset`.

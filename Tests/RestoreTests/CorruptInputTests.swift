@@ -11,17 +11,51 @@ import RecordFormats
 /// Damaged input ends in one line naming the object and line; nothing past it is produced, and a
 /// rerun after the object is fixed continues without duplicates.
 @Suite struct CorruptInputTests {
-    /// Twelve records of topic `t` in objects of `perObject`, and a target topic `t` to restore into.
+    /// Twelve records of topic `t` in objects of `perObject`, and a target topic `t` to restore into;
+    /// in `late`'s store when given.
     func setUp(
-        gzip: Bool = false, checksum: StoreFixture.Checksum = .sha256, perObject: Int = 4
+        gzip: Bool = false, checksum: StoreFixture.Checksum = .sha256, perObject: Int = 4, late: LateChange? = nil
     ) async throws -> (KafkaMockCluster, StoreFixture, [RecordFormats.KafkaRecord], RunManifest) {
         let cluster = try KafkaMockCluster(brokers: 1)
-        let fixture = StoreFixture()
+        let fixture = late.map { StoreFixture(store: $0) } ?? StoreFixture()
         let records = awkwardRecords(count: 12, partition: 0)
         let manifest = try await fixture.writeRun(
             ["t": [0: records]], partitionCounts: ["t": 1], perObject: perObject, gzip: gzip, checksum: checksum)
         try cluster.createTopic("t", partitions: 1)
         return (cluster, fixture, records, manifest)
+    }
+
+    /// A store in which an object changes at the restore's first read of a data object: after the
+    /// plan's listing, which finds an object of another size than recorded before anything is
+    /// produced. How damage is made that the reader itself must catch.
+    // @unchecked Sendable: `change` is under `lock`.
+    final class LateChange: ForwardingStore, @unchecked Sendable {
+        let base = MemoryStore(name: "memory://fixture")
+        var forwardee: any ObjectStore { base }
+        private let lock = NSLock()
+        private var change: (key: String, body: [UInt8])?
+
+        /// Puts `body` at `key` at the next read of a data object.
+        func set(_ key: String, _ body: [UInt8]) { lock.withLock { change = (key, body) } }
+
+        private func changeNow(reading key: String) async throws {
+            guard key.contains("/topics/") else { return }
+            let pending: (key: String, body: [UInt8])? = lock.withLock {
+                defer { change = nil }
+                return change
+            }
+            if let pending { _ = try await base.put(pending.key, body: pending.body) }
+        }
+
+        func head(_ key: String) async throws -> ObjectInfo {
+            try await changeNow(reading: key)
+            return try await base.head(key)
+        }
+
+        func get(_ key: String, range: ByteRange?) async throws -> [UInt8] {
+            try await changeNow(reading: key)
+            return try await base.get(key, range: range)
+        }
     }
 
     func envelope(_ records: ArraySlice<RecordFormats.KafkaRecord>) -> [UInt8] {
@@ -33,12 +67,13 @@ import RecordFormats
     /// Without a checksum in the manifest (as in a store without manifests), damage is found where it
     /// breaks a line.
     @Test func nonJSONLineStopsThereAndRerunContinues() async throws {
-        let (cluster, fixture, records, manifest) = try await setUp(checksum: .none)
+        let late = LateChange()
+        let (cluster, fixture, records, manifest) = try await setUp(checksum: .none, late: late)
         let middle = manifest.objects[1].key
         var damaged = envelope(records[4..<6])
         damaged += Array("this is not json\n".utf8)
         damaged += envelope(records[7..<8])
-        try await fixture.store.put(middle, body: damaged)
+        late.set(middle, damaged)
 
         let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
         #expect(error?.message.hasPrefix("object \(middle) line 3: ") == true)
@@ -51,10 +86,11 @@ import RecordFormats
     }
 
     @Test func truncatedGzipIsNamed() async throws {
-        let (cluster, fixture, records, manifest) = try await setUp(gzip: true, checksum: .none)
+        let late = LateChange()
+        let (cluster, fixture, records, manifest) = try await setUp(gzip: true, checksum: .none, late: late)
         let last = manifest.objects[2].key
         let whole = try await fixture.store.get(last)
-        try await fixture.store.put(last, body: Array(whole.prefix(whole.count - 9)))
+        late.set(last, Array(whole.prefix(whole.count - 9)))
         let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
         #expect(error?.message.contains("object \(last)") == true)
         #expect(error?.message.contains("truncated") == true)
@@ -76,6 +112,39 @@ import RecordFormats
         #expect(error?.isInvalidInput == true)
         #expect(error?.message.contains("t/0 offsets [4, 8) (1 object)") == true, "\(error?.message ?? "")")
         #expect(error?.message.contains("--allow-missing") == true)
+        #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0] == nil)
+    }
+
+    /// An object listed at another size than its manifest records (truncated in a copy) is found
+    /// from the listing: the dry run names it, and the run stops before producing anything, with
+    /// --allow-missing too (it is damage, not a missing object). A directory store lists sizes only
+    /// when asked.
+    @Test(arguments: [false, true])
+    func objectOfTheWrongSizeIsRefusedBeforeProducing(directory: Bool) async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let root = try KtapeProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let fixture = directory ? StoreFixture(store: try LocalDirectoryStore(root: root.path)) : StoreFixture()
+        let manifest = try await fixture.writeRun(
+            ["t": [0: awkwardRecords(count: 12, partition: 0)]], partitionCounts: ["t": 1], perObject: 4)
+        try cluster.createTopic("t", partitions: 1)
+        let middle = manifest.objects[1]
+        let whole = try await fixture.store.get(middle.key)
+        try await fixture.store.put(middle.key, body: Array(whole.dropLast(5)))
+        let problem =
+            "object \(middle.key) is \(whole.count - 5) bytes in the store, but its manifest recorded \(whole.count): "
+            + "it was damaged or replaced after the backup; `ktape verify` checks the whole store"
+
+        var dry = mockOptions(cluster)
+        dry.dryRun = true
+        #expect(try await restore(fixture, dry).summary.problems == [problem])
+        for allowMissing in [false, true] {
+            var options = mockOptions(cluster)
+            options.allowMissing = allowMissing
+            let error = await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
+            #expect(error?.isInvalidInput == true)
+            #expect(error?.message == problem)
+        }
         #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0] == nil)
     }
 
@@ -164,7 +233,8 @@ import RecordFormats
     /// without duplicates.
     @Test(arguments: [(false, StoreFixture.Checksum.crc64nvme), (true, .crc64nvme), (false, .sha256), (true, .sha256)])
     func damageThatStillParsesIsFoundByTheChecksum(gzip: Bool, checksum: StoreFixture.Checksum) async throws {
-        let (cluster, fixture, records, manifest) = try await setUp(gzip: gzip, checksum: checksum)
+        let late = LateChange()
+        let (cluster, fixture, records, manifest) = try await setUp(gzip: gzip, checksum: checksum, late: late)
         let middle = manifest.objects[1].key
         let whole = try await fixture.store.get(middle)
         let key = Array(#""k-0-5""#.utf8)
@@ -172,7 +242,8 @@ import RecordFormats
         let at = try #require(plain.indices.first { plain[$0...].starts(with: key) })
         var damaged = plain
         damaged[at + 5] = UInt8(ascii: "9")
-        try await fixture.store.put(middle, body: gzip ? try gzipped(damaged) : damaged)
+        // A gzip object of the same records may differ in size, which the plan's listing would find first.
+        if gzip { late.set(middle, try gzipped(damaged)) } else { try await fixture.store.put(middle, body: damaged) }
 
         let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
         let message = error?.message ?? ""
@@ -192,11 +263,12 @@ import RecordFormats
         #expect(differences(expected: records, got: try readTarget(cluster.config, topic: "t", partitions: 1)[0] ?? []) == [])
     }
 
-    /// An object of another size than the manifest recorded (cut short, or with a line more) is found
-    /// when it is opened, before any of its records is produced.
+    /// An object of another size than the manifest recorded (cut short, or with a line more) since the
+    /// plan's listing is found when it is opened, before any of its records is produced.
     @Test(arguments: [-1, 1])
     func objectOfAnotherSizeIsFoundWhenOpened(change: Int) async throws {
-        let (cluster, fixture, records, manifest) = try await setUp(checksum: .crc64nvme)
+        let late = LateChange()
+        let (cluster, fixture, records, manifest) = try await setUp(checksum: .crc64nvme, late: late)
         let middle = manifest.objects[1].key
         let whole = try await fixture.store.get(middle)
         // One line fewer (the object still ends with a newline), or the next object's first line added.
@@ -205,7 +277,7 @@ import RecordFormats
             change < 0
             ? Array(lines.dropLast().joined(separator: [UInt8(ascii: "\n")])) + [UInt8(ascii: "\n")]
             : whole + envelope(records[8..<9])
-        try await fixture.store.put(middle, body: changed)
+        late.set(middle, changed)
 
         let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
         #expect(
