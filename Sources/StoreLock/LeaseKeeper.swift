@@ -86,7 +86,9 @@ public final class LeaseKeeper: @unchecked Sendable {
         if let reason = state.withLock({ lostReason }) { throw LeaseError.lost(key: key, reason: reason) }
         let table = try await read()?.table ?? LeaseTable()
         guard let mine = table.lease(runId: runId) else {
-            throw LeaseError.lost(key: key, reason: "the lease of run \(runId) is gone (taken over after it expired?)")
+            throw LeaseError.lost(
+                key: key,
+                reason: "the lease of run \(runId) is gone: another run removed it (it had expired, or its holder was taken for killed)")
         }
         if mine.isExpired(at: clock()) {
             throw LeaseError.lost(key: key, reason: "the lease of run \(runId) expired at \(Timestamps.rfc3339(mine.expiresAt))")

@@ -22,6 +22,20 @@ import StoreLock
             acquiredAt: now, expiresAt: now.addingTimeInterval(seconds))
     }
 
+    /// Before its manifest a run checks its lease: one another run removed ends it with one line
+    /// naming the lock once (it used to say "lock K: lock K: ...").
+    @Test func aLostLeaseEndsTheRunNamingTheLockOnce() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let store = MemoryStore()
+        let request = try fixture.request(store: store, topics: ["t"])
+        let keeper = BackupLease.keeper(request, runId: RunID(rawValue: "run-1"), topics: ["t"], partitions: [])
+        try await keeper.acquire()
+        try await store.delete(keeper.key)
+        let error = await #expect(throws: RunFailure.self) { try await BackupLease.checkHeld(keeper) }
+        #expect(error?.message.hasPrefix("lock \(keeper.key): the lease of run run-1 is gone: ") == true, "\(error?.message ?? "")")
+        #expect(error?.message.components(separatedBy: "lock \(keeper.key)").count == 2, "\(error?.message ?? "")")
+    }
+
     @Test func aLeaseOnTheTopicStopsTheRunWhateverItsJobName() async throws {
         let fixture = try BackupFixture(brokers: 1)
         let topic = try fixture.topic("locked", partitions: 2)

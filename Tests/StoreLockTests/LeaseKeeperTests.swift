@@ -115,6 +115,19 @@ struct LeaseKeeperTests {
         #expect(!LockHolder.isGone(LockHolder.named(pid: 1)))
     }
 
+    /// A lease another run removed (taken over) ends this run with one line that names the lock once.
+    @Test func aLeaseRemovedByAnotherRunIsLostInOneLine() async throws {
+        let store = MemoryStore()
+        let keeper = Self.keeper(store, run: "mine", claims: [LeaseTable.Claim(topic: "t")])
+        try await keeper.acquire()
+        try await store.delete(Self.key)
+        let error = await #expect(throws: LeaseError.self) { try await keeper.checkHeld() }
+        #expect(
+            error?.description
+                == "lock \(Self.key): the lease of run mine is gone: another run removed it (it had expired, or its holder was taken for killed); this run stops"
+        )
+    }
+
     @Test(arguments: LockBackend.allCases)
     func manyRunsRacingForOneTopicLeaveExactlyOneHolder(_ backend: LockBackend) async throws {
         let store = try await backend.makeStore()

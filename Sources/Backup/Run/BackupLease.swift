@@ -51,7 +51,9 @@ enum BackupLease {
 
     /// Before the manifest: the lease must still be this run's.
     static func checkHeld(_ keeper: LeaseKeeper) async throws {
-        do { try await keeper.checkHeld() } catch {
+        do { try await keeper.checkHeld() } catch let error as LeaseError {
+            throw RunFailure.failure("\(error)")  // it names the lock itself
+        } catch {
             throw RunFailure.wrap(error, "lock \(keeper.key)")
         }
     }
