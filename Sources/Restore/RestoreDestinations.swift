@@ -13,6 +13,9 @@ struct RestoreDestinations {
         /// The settings that decide which source records go here, in which order; a state written
         /// under other settings is not resumed.
         var configHash: String
+        /// The hash an earlier ktape gave the same settings, where it differs (a file regex taking
+        /// every name was hashed as written): its state is resumed too.
+        var earlierConfigHash: String? = nil
         /// Source offset of the first record (for a repartitioned topic, of its first partition).
         var firstSourceOffset: Int64
         /// Records planned (nil when unknown, and for a repartitioned topic's destinations).
@@ -33,12 +36,13 @@ struct RestoreDestinations {
             guard let count = topic.repartitionedInto else {
                 for partition in topic.partitions {
                     destinationOfPartition.append(all.count)
+                    let hashes = Self.hashes(
+                        source: "\(partition.source)", topic: topic.sourceTopic, target: partition.target,
+                        options: options, without: partition.skippedMissing)
                     all.append(
                         Destination(
                             target: partition.target, sourceTopic: topic.sourceTopic,
-                            configHash: Self.hash(
-                                source: "\(partition.source)", topic: topic.sourceTopic, target: partition.target,
-                                options: options, without: partition.skippedMissing),
+                            configHash: hashes.current, earlierConfigHash: hashes.earlier,
                             firstSourceOffset: partition.objects.first?.name.startOffset ?? 0,
                             plannedRecords: partition.records))
                 }
@@ -48,13 +52,14 @@ struct RestoreDestinations {
             let first = topic.partitions.first?.objects.first?.name.startOffset ?? 0
             let destinations = (0..<count).map { p -> Int in
                 let target = TopicPartition(topic.targetTopic, p)
+                let hashes = Self.hashes(
+                    source: topic.sourceTopic, topic: topic.sourceTopic, target: target,
+                    options: options, without: topic.partitions.flatMap(\.skippedMissing),
+                    extra: "repartition=murmur2/\(count)")
                 all.append(
                     Destination(
                         target: target, sourceTopic: topic.sourceTopic,
-                        configHash: Self.hash(
-                            source: topic.sourceTopic, topic: topic.sourceTopic, target: target,
-                            options: options, without: topic.partitions.flatMap(\.skippedMissing),
-                            extra: "repartition=murmur2/\(count)"),
+                        configHash: hashes.current, earlierConfigHash: hashes.earlier,
                         firstSourceOffset: first, plannedRecords: nil))
                 return all.count - 1
             }
@@ -71,15 +76,28 @@ struct RestoreDestinations {
     var count: Int { all.count }
     var indices: Range<Int> { all.indices }
 
-    /// `source` is what the destination restores from: a partition, or a whole topic when repartitioned;
-    /// `without`, the objects `--allow-missing` left out of it.
-    private static func hash(
+    /// The settings hash, and the one ktape gave them before a file regex taking every name counted
+    /// as none (nil when that is the same). `source` is what the destination restores from: a
+    /// partition, or a whole topic when repartitioned; `without`, the objects `--allow-missing` left out of it.
+    private static func hashes(
         source: String, topic: String, target: TopicPartition, options: RestoreOptions,
         without: [String], extra: String? = nil
+    ) -> (current: String, earlier: String?) {
+        // A regex that takes every file name is the same selection as none (`orders:.*` is Confluent's usual form).
+        let files = options.topicRegexList?.entry(for: topic)?.regex.pattern
+        let takesAll = files.map { [".*", ".+"].contains($0) } ?? false
+        let current = hash(source: source, target: target, files: takesAll ? nil : files, options: options, without: without, extra: extra)
+        return (
+            current, takesAll ? hash(source: source, target: target, files: files, options: options, without: without, extra: extra) : nil
+        )
+    }
+
+    private static func hash(
+        source: String, target: TopicPartition, files: String?, options: RestoreOptions, without: [String], extra: String?
     ) -> String {
         var lines = [
             "source=\(source)", "target=\(target)",
-            "files=\(options.topicRegexList?.entry(for: topic)?.regex.pattern ?? "*")",
+            "files=\(files ?? "*")",
             "from-time=\(options.fromTime.map(String.init) ?? "")", "to-time=\(options.toTime.map(String.init) ?? "")",
             "as-of=\(options.asOf?.rawValue ?? "")"
         ]

@@ -38,7 +38,8 @@ struct ResumeScan {
         for destination in destinations.indices {
             let planned = destinations[destination]
             guard let state = scan.saved.partitions[planned.target] else { continue }
-            if state.configHash != planned.configHash || state.sourceTopic != planned.sourceTopic {
+            let sameSettings = state.configHash == planned.configHash || state.configHash == planned.earlierConfigHash
+            if !sameSettings || state.sourceTopic != planned.sourceTopic {
                 scan.problems.append(
                     .invalidInput(
                         "restore state \(states.key(planned.target.topic, readFrom: scan.saved)) was written for \(planned.target) by a restore with other settings (source topic, files, time range, as-of or repartitioning); remove that file, or use another --state-dir, to restore \(planned.target.topic) again"

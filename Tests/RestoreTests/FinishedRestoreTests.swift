@@ -1,3 +1,5 @@
+import Checksums
+import Failures
 import Foundation
 import Kafka
 import KtapeTestSupport
@@ -82,5 +84,32 @@ import RecordFormats
         #expect(rerun.summary.alreadyPresentRecords == 4)
         let got = try readTarget(cluster.config, topic: "t", partitions: 1)[0] ?? []
         #expect(got.map(\.value) == all.map(\.value))
+    }
+
+    /// Naming a topic with a regex that takes every file (`t:.*`, as Confluent's examples do) is the
+    /// same restore as naming none: the rerun resumes instead of refusing the state as another's.
+    @Test func aRegexTakingEveryFileIsTheSameRestoreAsNone() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let fixture = StoreFixture()
+        try await fixture.writeRun(["t": [0: awkwardRecords(count: 4, partition: 0)]], partitionCounts: ["t": 1], perObject: 2)
+        try cluster.createTopic("t", partitions: 1)
+        #expect(try await restore(fixture, mockOptions(cluster)).summary.producedRecords == 4)
+        var named = mockOptions(cluster)
+        named.topicRegexList = try TopicRegexList(parsing: "t:.*")
+        let rerun = try await restore(fixture, named)
+        #expect(rerun.summary.producedRecords == 0)
+        #expect(rerun.summary.alreadyPresentRecords == 4)
+        named.topicRegexList = try TopicRegexList(parsing: "t:t\\+0\\+.*")
+        await #expect(throws: RunFailure.self) { try await restore(fixture, named).summary.line }
+
+        // A state an earlier ktape wrote with `t:.*` (hashed as written) is still resumed from.
+        let stateKey = try #require(
+            try await fixture.store.list(prefix: "backups/_ktape/restore/").objects.first { $0.key.hasSuffix("/t.json") }?.key)
+        var progress = try RestoreProgress.decode(Data(try await fixture.store.get(stateKey)), name: stateKey)
+        let written = ["source=t/0", "target=t/0", "files=.*", "from-time=", "to-time=", "as-of="].joined(separator: "\n")
+        progress.partitions[0].configHash = Digest.hex(Digest.sha256(Array(written.utf8)))
+        try await fixture.store.put(stateKey, body: Array(try progress.encoded()))
+        named.topicRegexList = try TopicRegexList(parsing: "t:.*")
+        #expect(try await restore(fixture, named).summary.alreadyPresentRecords == 4)
     }
 }
