@@ -55,9 +55,20 @@ public enum PruneEngine {
                     }
                 })
         }
+        // Below a first kept offset, objects no manifest names (a killed backup's, cut at another
+        // flush size than its rerun's) are deleted too: restore and verify never read them.
+        let named = Set(manifests.flatMap { $0.objects.flatMap { [$0.key] + $0.companionKeys } })
+        let orphans = stillThere.subtracting(named).sorted()
         var summary = PruneSummary(
             pruneId: pruneId, dryRun: request.settings.dryRun.value, cutoff: cutoff,
             partitions: plans.map(PruneSummary.Partition.init), seconds: 0)
+        summary.leftovers = plans.reduce(orphans.count) { $0 + $1.leftovers.count }
+        if !request.settings.dryRun.value, !orphans.isEmpty {
+            try stop(request)
+            try await call("delete \(orphans.count) objects no manifest names below a first kept offset") {
+                try await request.store.delete(keys: orphans)
+            }
+        }
         if !request.settings.dryRun.value, !plans.isEmpty {
             // First the record, then the deletes: what is recorded as pruned is never read again.
             let entries = plans.filter { $0.newFirstOffset > $0.firstOffset }.map { plan in

@@ -33,6 +33,9 @@ public struct PruneSummary: Codable, Sendable {
     /// Records older than this (epoch ms) were pruned.
     public var cutoff: Int64
     public var partitions: [Partition]
+    /// Objects below a first kept offset that an earlier prune (killed before its deletes) or a
+    /// killed backup left, deleted now too; not in the counts above.
+    public var leftovers = 0
     public var seconds: Double
 
     public var objects: Int { partitions.reduce(0) { $0 + $1.objects } }
@@ -47,6 +50,7 @@ public struct PruneSummary: Codable, Sendable {
         var text =
             "prune \(pruneId): \(verb) \(objects) objects, \(records) records, \(ByteCount.rounded(bytes)) from \(affected) partitions"
             + " (records before \(Timestamps.rfc3339(Date(timeIntervalSince1970: Double(cutoff) / 1000))))"
+        if leftovers > 0 { text += ", and \(leftovers) objects earlier prunes or killed runs left below the first kept offsets" }
         if !keptLocked.isEmpty { text += ", \(keptLocked.count) kept by Object Lock (\(keptLocked.prefix(3).joined(separator: ", ")))" }
         return text + String(format: ", %.1f s", seconds)
     }

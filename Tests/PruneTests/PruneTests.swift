@@ -121,6 +121,34 @@ final class PruneFixture: @unchecked Sendable {
         #expect(try await PruneEngine.run(try fixture.request(before: 3_500)).objects == 0)
     }
 
+    /// Below a first kept offset, objects no manifest names (a killed backup's, cut at another flush
+    /// size than its rerun's) go with the next prune, and the summary counts them, as it counts the
+    /// named ones a killed prune left.
+    @Test func objectsLeftBelowTheFirstKeptOffsetGoAndAreCounted() async throws {
+        let fixture = PruneFixture()
+        try await fixture.run(times: [1_000, 2_000, 3_000])
+        try await fixture.run(times: [4_000, 5_000])
+        _ = try await PruneEngine.run(try fixture.request(before: 3_500))
+        // Unnamed objects, and a named one a prune killed before its deletes would have left.
+        let orphans = [
+            "prod/topics/events/partition=0/events+0+0000000002.ktape.json",
+            "prod/topics/events/partition=0/events+0+0000000005.ktape.json",
+            "prod/topics/events/partition=1/events+1+0000000025.ktape.json"
+        ]
+        let named = try #require(fixture.keys[0]?.first)
+        for key in orphans + [named] { try await fixture.store.put(key, body: Array("{\"n\":1}\n".utf8)) }
+        let before = try await fixture.existing()
+
+        let dry = try await PruneEngine.run(try fixture.request(before: 3_500, dryRun: true))
+        #expect(dry.leftovers == 4 && dry.objects == 0)
+        #expect(try await fixture.existing() == before)
+        let summary = try await PruneEngine.run(try fixture.request(before: 3_500))
+        #expect(summary.leftovers == 4, "\(summary.line)")
+        #expect(summary.line.contains(", and 4 objects earlier prunes or killed runs left below the first kept offsets"), "\(summary.line)")
+        #expect(try await fixture.existing() == before.subtracting(orphans + [named]))
+        #expect(try await fixture.verify().problems.isEmpty)
+    }
+
     @Test func aNewerObjectStopsThePartitionSoNoHoleIsLeft() async throws {
         let fixture = PruneFixture()
         try await fixture.run(times: [1_000, 9_000, 2_000])
