@@ -198,7 +198,7 @@ struct StructureCheck {
             problem("\(coverage.topic)/\(coverage.partition)", "offsets \(coverage.range): \(coverage.kind.rawValue): \(coverage.detail)")
         }
         for key in contents.orphanKeys {
-            warning(key, "no manifest names this object (left by a killed run that was never rerun, or copied in)")
+            warning(key, "no manifest names this object (left by a killed backup and not overwritten by a rerun, or copied in; prune deletes it once it is below the first kept offset)")
         }
     }
 
