@@ -198,7 +198,10 @@ struct StructureCheck {
             problem("\(coverage.topic)/\(coverage.partition)", "offsets \(coverage.range): \(coverage.kind.rawValue): \(coverage.detail)")
         }
         for key in contents.orphanKeys {
-            warning(key, "no manifest names this object (left by a killed backup and not overwritten by a rerun, or copied in; prune deletes it once it is below the first kept offset)")
+            warning(
+                key,
+                "no manifest names this object (left by a killed backup and not overwritten by a rerun, or copied in; prune deletes it once it is below the first kept offset)"
+            )
         }
     }
 

@@ -14,6 +14,15 @@ import Testing
         #expect(!error.description.contains("\n"))
     }
 
+    /// A metadata request that timed out names the time it waited, not the short probe that found
+    /// out why (it said "no answer within 1 ms").
+    @Test func aMetadataTimeoutNamesTheTimeItWaited() throws {
+        let admin = try KafkaAdmin(config: KafkaConfig(bootstrapServers: "127.0.0.1:1"))
+        let error = try #require(throws: KafkaError.self) { try admin.metadata(timeoutMilliseconds: 700) }
+        #expect(error.description.contains("(no answer within 700 ms)"), "\(error)")
+        #expect(!error.description.contains("within 1 ms"), "\(error)")
+    }
+
     @Test func unreachableBootstrapFailsReaderAndProducerToo() throws {
         let config = KafkaConfig(bootstrapServers: "127.0.0.1:1")
         let reader = try KafkaPartitionReader(config: config)

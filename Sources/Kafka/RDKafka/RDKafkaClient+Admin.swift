@@ -33,7 +33,7 @@ extension RDKafkaClient {
             let code = KafkaError.Code(err)
             let detail = rd_kafka_event_error_string(event).map { String(cString: $0) } ?? code.message
             if code == .timedOut {
-                try checkReachable(timeoutMilliseconds: 1000)
+                try checkReachable(timeoutMilliseconds: 1000, waited: timeoutMilliseconds)
                 throw KafkaError(
                     .unsupported(operation: apiName), code: code, operation: operation,
                     detail: "no answer within \(timeoutMilliseconds) ms (\(detail))")

@@ -10,7 +10,7 @@ extension RDKafkaClient {
         defer { if let topicHandle { rd_kafka_topic_destroy(topicHandle) } }
         let err = rd_kafka_metadata(handle, topic == nil ? 1 : 0, topicHandle, &metadata, timeoutMilliseconds)
         if err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__TIMED_OUT {
-            try checkReachable(timeoutMilliseconds: 1)
+            try checkReachable(timeoutMilliseconds: 1, waited: timeoutMilliseconds)
         }
         try KafkaError.check(err, "read metadata", topic: topic)
         guard let metadata else {

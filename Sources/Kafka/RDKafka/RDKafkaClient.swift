@@ -47,7 +47,9 @@ final class RDKafkaClient: @unchecked Sendable {
 
     /// Asks the cluster for metadata until it answers or `timeout` passes, then throws one error saying
     /// why it could not: the last transport/authentication error librdkafka reported, not a retry stream.
-    func checkReachable(timeoutMilliseconds: Int32) throws {
+    /// `waited`: how long the caller already waited for an answer, for the message (a caller that
+    /// timed out probes for the reason with a short timeout).
+    func checkReachable(timeoutMilliseconds: Int32, waited: Int32? = nil) throws {
         let deadline = Date().addingTimeInterval(Double(timeoutMilliseconds) / 1000)
         var lastCode = KafkaError.Code.timedOut
         repeat {
@@ -67,7 +69,7 @@ final class RDKafkaClient: @unchecked Sendable {
         let reported = state.lastError
         throw unreachable(
             reported?.code ?? lastCode,
-            (reported?.detail ?? lastCode.message) + " (no answer within \(timeoutMilliseconds) ms)")
+            (reported?.detail ?? lastCode.message) + " (no answer within \(waited ?? timeoutMilliseconds) ms)")
     }
 
     private func unreachable(_ code: KafkaError.Code, _ detail: String) -> KafkaError {
