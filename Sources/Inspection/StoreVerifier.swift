@@ -30,6 +30,7 @@ public struct StoreVerifier: Sendable {
         report.warnings = structure.warnings
         report.notes = structure.notes
         guard options.readData else {
+            report.objectsListed = arrivals.objectsNamed
             report.notes.append("data not read (structure only): checksums and records were not checked")
             return report
         }

@@ -45,7 +45,8 @@ enum StoredChecksumCheck {
                 findings.append(result)
                 progress(outcome.byETag + findings.count)
             })
-        outcome.byRequest = asked.count
+        // Those with a finding (no checksum kept, another one, a failed HEAD) are problems, not matches.
+        outcome.byRequest = findings.filter { $0.finding == nil }.count
         outcome.findings = findings.sorted { $0.key < $1.key }.compactMap(\.finding)
         return outcome
     }

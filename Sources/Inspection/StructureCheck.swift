@@ -32,6 +32,8 @@ struct StructureCheck {
         let collectTargets: Bool
         fileprivate var examined: [Examined] = []
         fileprivate var coverage = CoverageCollector()
+        /// Objects the manifests name, each looked up in the listing.
+        private(set) var objectsNamed = 0
 
         init(layout: StoreLayout, collectTargets: Bool) {
             self.layout = layout
@@ -55,6 +57,7 @@ struct StructureCheck {
                 problem(subject, text.hasPrefix(own) ? String(text.dropFirst(own.count)) : text)
             }
             if manifest.store.topicsDir == layout.topicsDir {
+                objectsNamed += manifest.objects.count
                 for position in manifest.objects.indices {
                     let size = places[position].map(listed.size(at:))
                     // Pruned partitions are looked up only when there are some: a hash per object adds up.

@@ -42,6 +42,8 @@ public struct VerifyReport: Sendable {
     public var recordsChecked: Int64 = 0
     /// Objects whose stored checksum was compared with their manifest's (`--stored-checksums`, no data read).
     public var storedChecksumsCompared = 0
+    /// With `--structure-only`: objects the manifests name, each looked up in the listing.
+    public var objectsListed = 0
 
     public init() {}
 
@@ -51,10 +53,14 @@ public struct VerifyReport: Sendable {
     /// One summary line: what was checked and how it went.
     public var summaryLine: String {
         let what =
-            storedChecksumsCompared > 0 && objectsChecked == 0
-            ? "\(Self.count(runs, "run")), \(Self.count(storedChecksumsCompared, "object")) checked by stored checksums (no data read)"
-            : "\(Self.count(runs, "run")), \(Self.count(objectsChecked, "object")) (+\(companionsChecked) companions), "
-                + "\(ByteCount.rounded(bytesRead)), \(Self.count(Int(recordsChecked), "record")) checked"
+            if storedChecksumsCompared > 0 && objectsChecked == 0 {
+                "\(Self.count(runs, "run")), \(Self.count(storedChecksumsCompared, "object")) checked by stored checksums (no data read)"
+            } else if objectsListed > 0 && objectsChecked == 0 {
+                "\(Self.count(runs, "run")), \(Self.count(objectsListed, "object")) looked up in the listing (structure only, no data read)"
+            } else {
+                "\(Self.count(runs, "run")), \(Self.count(objectsChecked, "object")) (+\(companionsChecked) companions), "
+                    + "\(ByteCount.rounded(bytesRead)), \(Self.count(Int(recordsChecked), "record")) checked"
+            }
         let outcome = problems.isEmpty ? "no problems" : Self.count(problems.count, "problem")
         let warned = warnings.isEmpty ? "" : ", " + Self.count(warnings.count, "warning")
         return "verify: \(what): \(outcome)\(warned)"
