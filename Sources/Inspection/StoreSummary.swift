@@ -115,6 +115,9 @@ public struct StoreSummary: Codable, Equatable, Sendable {
         public var examples: [String]
         /// The topics dir under which some of them are data objects, if any.
         public var suggestedTopicsDir: String?
+        /// A folder (under the prefix) holding a ktape store's run manifests, if any: the store to
+        /// name instead, since its topics dir alone is read without its manifests.
+        public var suggestedStoreFolder: String? = nil
     }
 
     /// Bumped when a field changes meaning or goes away; new fields may appear without a bump.
@@ -162,7 +165,8 @@ extension StoreSummary {
             elsewhere = Elsewhere(
                 objects: keys.count, more: keys.count >= StoreContents.elsewhereLimit,
                 examples: Array(keys.prefix(5)),
-                suggestedTopicsDir: keys.lazy.compactMap { contents.layout.topicsDir(suggestedBy: $0) }.first)
+                suggestedTopicsDir: keys.lazy.compactMap { contents.layout.topicsDir(suggestedBy: $0) }.first,
+                suggestedStoreFolder: keys.lazy.compactMap { contents.layout.storeFolder(suggestedBy: $0) }.first)
         }
         let records: Int64? = source == .manifests ? topics.reduce(0) { $0 + ($1.records ?? 0) } : nil
         totals = Totals(

@@ -69,7 +69,10 @@ extension StoreSummary {
         var text =
             "no ktape manifests and no objects under \(topicsDir)/, but the store holds \(count) elsewhere, e.g.:\n"
             + elsewhere.examples.map { "  \($0)\n" }.joined()
-        if let dir = elsewhere.suggestedTopicsDir {
+        if let folder = elsewhere.suggestedStoreFolder {
+            text +=
+                "a ktape store (its run manifests) is under \(folder)/: name it with --store \(store.hasSuffix("/") ? String(store.dropLast()) : store)/\(folder)\n"
+        } else if let dir = elsewhere.suggestedTopicsDir {
             text += "some are data objects under \(dir)/: list them with --topics-dir \(dir)\n"
         } else {
             text += "none of them is a data object named <topic>+<partition>+<offset>.<ext> below a topic folder\n"

@@ -83,6 +83,16 @@ extension StoreLayout {
 extension StoreLayout {
     /// The topics dir under which `key` would be a data object (the folders above its topic's folder),
     /// when it is not one of this layout's: a hint for a store listed with the wrong `--topics-dir`.
+    /// The folder, relative to this store's prefix, that is a ktape store of its own when `key` is a
+    /// run manifest of it (`<folder>/_ktape/runs/<run id>.json`); nil otherwise.
+    public func storeFolder(suggestedBy key: String) -> String? {
+        guard let relative = relativeKey(key) else { return nil }
+        guard let range = relative.range(of: "/" + Self.metadataFolder + "/runs/") else { return nil }
+        let folder = String(relative[..<range.lowerBound])
+        let inner = StoreLayout(prefix: "", topicsDir: topicsDir)
+        return inner.runID(fromKey: String(relative[relative.index(after: range.lowerBound)...])) == nil ? nil : folder
+    }
+
     public func topicsDir(suggestedBy key: String) -> String? {
         guard let relative = relativeKey(key) else { return nil }
         var folders = relative.split(separator: "/").map(String.init)
