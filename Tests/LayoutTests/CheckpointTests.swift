@@ -22,6 +22,9 @@ import Testing
         } catch let error as CheckpointError {
             #expect(error.runId == changed.runId)
             #expect(error.description.hasPrefix("run \(changed.runId.rawValue): config hash h2 differs"))
+            // Another topics dir under the same prefix meets the same runs: only another prefix helps.
+            #expect(error.description.hasSuffix("back it up into another store prefix (one prefix holds one set of runs)"))
+            #expect(!error.description.contains("use another topics-dir"))
         }
     }
 

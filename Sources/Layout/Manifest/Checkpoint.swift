@@ -43,6 +43,7 @@ public struct CheckpointError: Error, Equatable, Sendable, CustomStringConvertib
 
     public var description: String {
         "run \(runId): config hash \(found.prefix(12)) differs from this job's \(expected.prefix(12)) "
-            + "(format, compression or topics-dir changed); use another topics-dir or store prefix"
+            + "(format, compression, topics-dir, store-keys, store-headers or on-invalid-json changed); "
+            + "run it with the store's settings, or back it up into another store prefix (one prefix holds one set of runs)"
     }
 }
