@@ -186,6 +186,23 @@ import RecordFormats
         #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0] == nil)
     }
 
+    /// Envelope objects without a manifest are a ktape backup that has not finished (or a copy of
+    /// one): restored, with a warning that they may be partial; a sink's `.json` objects are not.
+    @Test(arguments: [true, false])
+    func envelopesWithoutAManifestAreRestoredWithAWarning(envelope: Bool) async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let store = MemoryStore()
+        let key = "topics/t/partition=0/t+0+0000000000" + (envelope ? ".ktape.json" : ".json")
+        try await store.put(key, body: envelope ? self.envelope(awkwardRecords(count: 2, partition: 0)[...]) : Array("1\n2\n".utf8))
+        try cluster.createTopic("t", partitions: 1)
+        let result = try await RestoreEngine(store: store, layout: StoreLayout(), options: mockOptions(cluster)).run()
+        #expect(result.summary.producedRecords == 2)
+        let warned = result.summary.warnings.contains {
+            $0.hasPrefix("\(key) and the like are ktape's own objects, but the store has no run manifest")
+        }
+        #expect(warned == envelope, "\(result.summary.warnings)")
+    }
+
     /// An entry whose key names another partition than the entry says is not restored into either.
     @Test func entryWhosePartitionDisagreesWithItsKeyIsRefused() async throws {
         let (cluster, fixture, _, manifest) = try await setUp()
