@@ -231,6 +231,17 @@ func targetName(_ config: KafkaConfig) throws -> String {
 
 /// Options for the mock cluster, which never answers DescribeConfigs or ListGroups: wait little for them.
 /// `bootstrap` reaches it by another list (one of its brokers, say) than all of them.
+/// Expects each partition of `topic` to hold exactly the records of the same partition in `records`, in order.
+func expectTargetHolds(
+    _ records: [Int32: [RecordFormats.KafkaRecord]], cluster: KafkaMockCluster, topic: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+) throws {
+    let got = try readTarget(cluster.config, topic: topic, partitions: Int32(records.count))
+    for p in records.keys.sorted() {
+        #expect(differences(expected: records[p] ?? [], got: got[p] ?? []) == [], "partition \(p)", sourceLocation: sourceLocation)
+    }
+}
+
 func mockOptions(_ cluster: KafkaMockCluster, bootstrap: String? = nil) -> RestoreOptions {
     var options = RestoreOptions(kafka: bootstrap.map { KafkaConfig(bootstrapServers: $0) } ?? cluster.config)
     options.bestEffortTimeoutMilliseconds = 300

@@ -64,10 +64,7 @@ import RecordFormats
         let resumed = try await restore(fixture, mockOptions(cluster))
         #expect(resumed.summary.alreadyPresentRecords == Int64(partial))
         #expect(resumed.summary.producedRecords == Int64(100 - partial))
-        let got = try readTarget(cluster.config, topic: "events", partitions: 3)
-        for p: Int32 in 0..<3 {
-            #expect(differences(expected: records[p] ?? [], got: got[p] ?? []) == [], "partition \(p)")
-        }
+        try expectTargetHolds(records, cluster: cluster, topic: "events")
     }
 
     /// The state is the cluster's, not the bootstrap list's: a finished restore run again through
@@ -87,10 +84,7 @@ import RecordFormats
         let rerun = try await restore(fixture, respelled)
         #expect(rerun.summary.producedRecords == 0)
         #expect(rerun.summary.alreadyPresentRecords == 100)
-        let got = try readTarget(cluster.config, topic: "events", partitions: 3)
-        for p: Int32 in 0..<3 {
-            #expect(differences(expected: records[p] ?? [], got: got[p] ?? []) == [], "partition \(p)")
-        }
+        try expectTargetHolds(records, cluster: cluster, topic: "events")
         // Named the same inside a state directory as in the store.
         let states: any ObjectStore = try directory.map { try LocalDirectoryStore(root: $0) } ?? fixture.store
         let layout = directory == nil ? fixture.layout : StoreLayout(prefix: "", topicsDir: fixture.layout.topicsDir)
@@ -118,10 +112,7 @@ import RecordFormats
         let resumed = try await restore(fixture, mockOptions(cluster))
         #expect(resumed.summary.alreadyPresentRecords == Int64(partial))
         #expect(resumed.summary.producedRecords == Int64(100 - partial))
-        let got = try readTarget(cluster.config, topic: "events", partitions: 3)
-        for p: Int32 in 0..<3 {
-            #expect(differences(expected: records[p] ?? [], got: got[p] ?? []) == [], "partition \(p)")
-        }
+        try expectTargetHolds(records, cluster: cluster, topic: "events")
         let document = try RestoreProgress.decode(Data(try await fixture.store.get(key)), name: key)
         #expect(document.partitions.map(\.deliveredRecords).reduce(0, +) == 100)
         #expect(try await fixture.store.exists(oldKey))
@@ -183,10 +174,7 @@ import RecordFormats
         let resumed = try await restore(fixture, options)
         #expect(resumed.summary.alreadyPresentRecords == 45)
         #expect(resumed.summary.producedRecords == 55)
-        let got = try readTarget(cluster.config, topic: "events", partitions: 3)
-        for p: Int32 in 0..<3 {
-            #expect(differences(expected: records[p] ?? [], got: got[p] ?? []) == [], "partition \(p)")
-        }
+        try expectTargetHolds(records, cluster: cluster, topic: "events")
         let left = try await fixture.store.listAll(prefix: fixture.layout.restoreStateFolder(targetCluster: target)).map(
             \.key)
         #expect(Set(left) == [key, otherKey])
