@@ -28,7 +28,10 @@ public enum PruneEngine {
         let lock = request.settings.dryRun.value ? nil : lease(request, pruneId: pruneId, topics: topics)
         if let lock { try await acquire(lock, request) }
         do {
-            let summary = try await pruneLocked(request, pruneId: pruneId, cutoff: cutoff, started: started)
+            // Only the topics claimed: a backup may have added others since the index was read.
+            let claimed = Set(topics)
+            let summary = try await pruneLocked(
+                request, pruneId: pruneId, cutoff: cutoff, started: started, selects: { claimed.contains($0) })
             await lock?.release()
             return summary
         } catch {
@@ -37,16 +40,19 @@ public enum PruneEngine {
         }
     }
 
-    private static func pruneLocked(_ request: PruneRequest, pruneId: String, cutoff: Int64, started: Date) async throws -> PruneSummary {
+    private static func pruneLocked(
+        _ request: PruneRequest, pruneId: String, cutoff: Int64, started: Date, selects: @escaping @Sendable (String) -> Bool
+    ) async throws -> PruneSummary {
         let store = request.store
         let layout = request.layout
         let manifests = try await call("read run manifests") { try await ManifestHistory.load(store: store, layout: layout) }
         let pruned = try await call("read \(layout.prunedKey)") { try await PrunedStateKeeper.read(store: store, layout: layout) }
-        let stillThere = try await call("list what earlier prunes left") { try await leftovers(request, pruned: pruned) }
+        let firstOffsets = pruned.partitions.filter { selects($0.topic) }.map { (TopicPartition($0.topic, $0.partition), $0.firstOffset) }
+        let stillThere = try await call("list what earlier prunes left") { try await keys(request, below: firstOffsets) }
         let now = request.clock()
         let plans = try await call("plan") {
             try await PrunePlanner.plan(
-                manifests: manifests, pruned: pruned, cutoff: cutoff, selects: request.settings.selects(topic:),
+                manifests: manifests, pruned: pruned, cutoff: cutoff, selects: selects,
                 stillThere: stillThere,
                 isLocked: { key in
                     try stop(request)
@@ -58,7 +64,10 @@ public enum PruneEngine {
         // Below a first kept offset, objects no manifest names (a killed backup's, cut at another
         // flush size than its rerun's) are deleted too: restore and verify never read them.
         let named = Set(manifests.flatMap { $0.objects.flatMap { [$0.key] + $0.companionKeys } })
-        let orphans = stillThere.subtracting(named).sorted()
+        // Those below the first offsets this prune moves up are found once it knows where they go.
+        let moved = plans.filter { $0.newFirstOffset > $0.firstOffset }.map { (TopicPartition($0.topic, $0.partition), $0.newFirstOffset) }
+        let belowMoved = try await call("list what is left below the new first offsets") { try await keys(request, below: moved) }
+        let orphans = stillThere.union(belowMoved).subtracting(named).sorted()
         var summary = PruneSummary(
             pruneId: pruneId, dryRun: request.settings.dryRun.value, cutoff: cutoff,
             partitions: plans.map(PruneSummary.Partition.init), seconds: 0)
@@ -115,16 +124,17 @@ public enum PruneEngine {
 
     /// Keys still there below each pruned partition's first offset (a killed prune's), from one short
     /// listing per pruned partition: keys sort by offset, so the listing stops at the first offset.
-    private static func leftovers(_ request: PruneRequest, pruned: PrunedState) async throws -> Set<String> {
+    /// The keys of data objects (and companions) named below each partition's offset.
+    private static func keys(_ request: PruneRequest, below offsets: [(TopicPartition, Int64)]) async throws -> Set<String> {
         var found = Set<String>()
-        for entry in pruned.partitions where request.settings.selects(topic: entry.topic) {
-            let folder = request.layout.partitionFolder(topic: entry.topic, partition: entry.partition)
+        for (tp, limit) in offsets {
+            let folder = request.layout.partitionFolder(topic: tp.topic, partition: tp.partition)
             var token: String?
             pages: repeat {
                 let page = try await request.store.list(prefix: folder, continuationToken: token)
                 for object in page.objects {
                     guard let name = try? request.layout.objectKey(parsing: object.key) else { continue }
-                    if name.startOffset >= entry.firstOffset { break pages }
+                    if name.startOffset >= limit { break pages }
                     found.insert(object.key)
                 }
                 token = page.nextToken
