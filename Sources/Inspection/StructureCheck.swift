@@ -32,7 +32,7 @@ struct StructureCheck {
         let collectTargets: Bool
         fileprivate var examined: [Examined] = []
         fileprivate var coverage = CoverageCollector()
-        /// Objects the manifests name, each looked up in the listing.
+        /// Objects the manifests name (but prune removed), each looked up in the listing.
         private(set) var objectsNamed = 0
 
         init(layout: StoreLayout, collectTargets: Bool) {
@@ -57,13 +57,13 @@ struct StructureCheck {
                 problem(subject, text.hasPrefix(own) ? String(text.dropFirst(own.count)) : text)
             }
             if manifest.store.topicsDir == layout.topicsDir {
-                objectsNamed += manifest.objects.count
                 for position in manifest.objects.indices {
                     let size = places[position].map(listed.size(at:))
                     // Pruned partitions are looked up only when there are some: a hash per object adds up.
                     let first =
                         firstOffsets.isEmpty
                         ? 0 : firstOffsets[TopicPartition(manifest.objects[position].topic, manifest.objects[position].partition)] ?? 0
+                    if manifest.objects[position].spanEnd > first { objectsNamed += 1 }
                     // The usual object (kept, listed at its size, nothing beside it) is judged without a copy.
                     if !collectTargets, let size, size == manifest.objects[position].byteSize,
                         manifest.objects[position].companionKeys.isEmpty, manifest.objects[position].spanEnd > first
@@ -133,7 +133,8 @@ struct StructureCheck {
         }
 
         guard contents.hasManifests else {
-            if contents.index.partitions.isEmpty {
+            let evidence = traces.unfinishedBackupEvidence(in: contents)
+            if contents.index.partitions.isEmpty && evidence == nil {
                 problem(
                     contents.location,
                     "no ktape manifests and no data objects under \(layout.topicsFolder): nothing to verify "
@@ -141,7 +142,7 @@ struct StructureCheck {
                 indexedRunsWithoutManifests(present: [], reported: [])
                 return
             }
-            if let evidence = traces.unfinishedBackupEvidence(in: contents) {
+            if let evidence {
                 problem(
                     contents.location,
                     "ktape's own objects or metadata (\(evidence)) but no run manifest in \(layout.runsFolder): "
