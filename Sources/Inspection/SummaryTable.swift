@@ -71,7 +71,7 @@ extension StoreSummary {
             + elsewhere.examples.map { "  \($0)\n" }.joined()
         if let folder = elsewhere.suggestedStoreFolder {
             text +=
-                "a ktape store (its run manifests) is under \(folder)/: name it with --store \(store.hasSuffix("/") ? String(store.dropLast()) : store)/\(folder)\n"
+                "a ktape store (its run manifests) is under \(folder)/: name it with --store \(([store.hasSuffix("/") ? String(store.dropLast()) : store] + (prefix.isEmpty ? [] : [prefix]) + [folder]).joined(separator: "/"))\n"
         } else if let dir = elsewhere.suggestedTopicsDir {
             text += "some are data objects under \(dir)/: list them with --topics-dir \(dir)\n"
         } else {

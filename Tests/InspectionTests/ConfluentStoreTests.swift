@@ -207,16 +207,18 @@ struct ConfluentManifestTests {
 
     /// Stores copied under a deeper prefix: the hint names the store (where its manifests are), not
     /// its topics dir, which read alone would skip every manifest check.
-    @Test func aStoreBelowThePrefixIsNamedAsAStore() async throws {
-        let fixture = try InspectionFixture()
-        try fixture.write("deeper/cj/_ktape/runs/20261124T122914.123Z-all-1234abcd.json", Array("{}".utf8))
-        try fixture.write("deeper/cj/topics/orders/partition=0/orders+0+0000000000.json", Array("1\n".utf8))
+    @Test(arguments: ["", "copies"])
+    func aStoreBelowThePrefixIsNamedAsAStore(prefix: String) async throws {
+        let fixture = try InspectionFixture(layout: StoreLayout(prefix: prefix, topicsDir: "topics"))
+        let root = prefix.isEmpty ? "" : prefix + "/"
+        try fixture.write(root + "deeper/cj/_ktape/runs/20261124T122914.123Z-all-1234abcd.json", Array("{}".utf8))
+        try fixture.write(root + "deeper/cj/topics/orders/partition=0/orders+0+0000000000.json", Array("1\n".utf8))
         let listed = try await summary(fixture)
         #expect(listed.elsewhere?.suggestedStoreFolder == "deeper/cj")
         let text = listed.tableText()
-        #expect(
-            text.contains("a ktape store (its run manifests) is under deeper/cj/: name it with --store \(listed.store)/deeper/cj"),
-            "\(text)")
+        // The store's own prefix is part of the name (an S3 store's location is its bucket).
+        let named = ([listed.store] + (prefix.isEmpty ? [] : [prefix]) + ["deeper/cj"]).joined(separator: "/")
+        #expect(text.contains("a ktape store (its run manifests) is under deeper/cj/: name it with --store \(named)"), "\(text)")
         #expect(!text.contains("--topics-dir"), "\(text)")
     }
 }

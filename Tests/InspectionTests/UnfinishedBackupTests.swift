@@ -58,6 +58,18 @@ struct UnfinishedBackupTests {
         #expect(report.objectsChecked == 2)
     }
 
+    /// A copy taken before the first backup wrote any object holds only its lock: named as an
+    /// unfinished backup too, not as an empty store to check --store for.
+    @Test func aLockAloneIsAnUnfinishedBackup() async throws {
+        let fixture = try InspectionFixture()
+        try fixture.write("_ktape/locks/store.json", Array(Self.lease.utf8))
+        let report = try await fixture.verify()
+        #expect(report.problems.count == 1, "\(report.problems)")
+        #expect(report.problems.first?.message.contains("_ktape/locks/store.json") == true, "\(report.problems)")
+        #expect(report.problems.first?.message.contains("a backup that has not finished") == true, "\(report.problems)")
+        #expect(report.problems.first?.message.contains("nothing to verify") == false, "\(report.problems)")
+    }
+
     /// A restore keeps its resume state in the store it reads unless given --state-dir, a Confluent
     /// sink's bucket too: that is no trace of a backup.
     @Test func restoreStateInASinkBucketIsNoTraceOfABackup() async throws {
