@@ -28,7 +28,17 @@ public enum LockHolder {
             let sameNamespace = process.count == 1
         #endif
         guard sameNamespace, let pid = pid_t(process[0]), pid > 0, pid != ProcessInfo.processInfo.processIdentifier else { return false }
-        return kill(pid, 0) != 0 && errno == ESRCH
+        if kill(pid, 0) != 0 { return errno == ESRCH }
+        return isZombie(pid)
+    }
+
+    /// A killed process whose parent has not reaped it still answers `kill(pid, 0)`: its state in
+    /// /proc says it is gone.
+    private static func isZombie(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return false }
+        return stat[close...].dropFirst(2).first == "Z"
     }
 
     /// This boot (8 hex digits of its id) and PID namespace (its inode); empty where /proc has neither.

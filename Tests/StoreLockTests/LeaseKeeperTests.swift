@@ -115,6 +115,21 @@ struct LeaseKeeperTests {
         #expect(!LockHolder.isGone(LockHolder.named(pid: 1)))
     }
 
+    /// A killed holder whose parent has not reaped it yet (a zombie) is gone too.
+    @Test func anUnreapedHolderIsGone() throws {
+        var pid: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/true"), nil]
+        defer { for arg in argv { free(arg) } }
+        #expect(posix_spawn(&pid, "/bin/true", nil, nil, argv, nil) == 0)
+        // Wait for it to exit without reaping it.
+        var info = siginfo_t()
+        #expect(waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) == 0)
+        #expect(kill(pid, 0) == 0)
+        #expect(LockHolder.isGone(LockHolder.named(pid: pid)))
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+    }
+
     /// A lease another run removed (taken over) ends this run with one line that names the lock once.
     @Test func aLeaseRemovedByAnotherRunIsLostInOneLine() async throws {
         let store = MemoryStore()
