@@ -168,12 +168,7 @@ public enum BackupEngine {
         // The store holds offsets this partition has not reached: its records would land under
         // offsets already stored, or be skipped once it passes them. Nothing is read.
         let behind = plans.filter { $0.endBelowCheckpoint != nil }
-        if let first = behind.first, let end = first.endBelowCheckpoint {
-            let more = behind.count > 1 ? " (and \(behind.count - 1) more partitions)" : ""
-            throw RunFailure.invalidInput(
-                "topic \(first.partition.topic) partition \(first.partition.partition) ends at offset \(end), but this store already holds its records up to offset \(first.accountedFrom)\(more): the topic was deleted and created again (or the cluster replaced, or the log truncated); back it up into another store prefix or --topics-dir, or leave it out of this job"
-            )
-        }
+        if let failure = behind.first?.endBelowCheckpointFailure(others: behind.count - 1) { throw failure }
         for plan in plans {
             for gap in plan.gaps {
                 request.warn(RetentionWarning.line(topic: plan.partition.topic, partition: plan.partition.partition, gap: gap))

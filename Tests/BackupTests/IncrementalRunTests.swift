@@ -11,7 +11,8 @@ import ObjectStore
     /// The same topic name on a cluster whose partition ends below what the store holds (a topic
     /// deleted and created again, another cluster): the run stops before reading, writing nothing,
     /// instead of skipping the new records until they pass the stored offsets.
-    @Test func aPartitionEndingBelowTheCheckpointStopsTheRun() async throws {
+    @Test(arguments: [false, true])
+    func aPartitionEndingBelowTheCheckpointStopsTheRun(groupMode: Bool) async throws {
         let first = try BackupFixture(brokers: 1)
         let topic = try first.topic("events", partitions: 1)
         try first.produceJSON(topic: topic, partitions: 1, count: 30)
@@ -22,7 +23,9 @@ import ObjectStore
         try recreated.topic(named: topic, partitions: 1)
         try recreated.produceJSON(topic: topic, partitions: 1, count: 5)
         let before = try await StoreContents.snapshot(store, prefix: "")
-        let error = await #expect(throws: RunFailure.self) { try await recreated.backup(store: store, topics: [topic]) }
+        // In group mode too (each member plans the partitions it is given).
+        let flags = groupMode ? ["group-id": "g-\(UUID().uuidString.prefix(8))"] : [:]
+        let error = await #expect(throws: RunFailure.self) { try await recreated.backup(store: store, topics: [topic], flags) }
         #expect(error?.isInvalidInput == true)
         #expect(
             error?.message.hasPrefix(

@@ -1,3 +1,4 @@
+import Failures
 import Layout
 
 /// What this run will do with one partition: read `[readFrom, end)` where `end` is the end offset
@@ -15,6 +16,15 @@ struct PartitionPlan: Sendable, Equatable {
     var endBelowCheckpoint: Int64? = nil
 
     var hasWork: Bool { readFrom < end }
+
+    /// Why the run cannot go on when the partition ends below the checkpoint; `others` more like it.
+    func endBelowCheckpointFailure(others: Int = 0) -> RunFailure? {
+        guard let end = endBelowCheckpoint else { return nil }
+        let more = others > 0 ? " (and \(others) more partitions)" : ""
+        return RunFailure.invalidInput(
+            "topic \(partition.topic) partition \(partition.partition) ends at offset \(end), but this store already holds its records up to offset \(accountedFrom)\(more): the topic was deleted and created again (or the cluster replaced, or the log truncated); back it up into another store prefix or --topics-dir, or leave it out of this job"
+        )
+    }
 
     /// Plans from a checkpoint and the partition's watermarks.
     static func make(_ partition: TopicPartition, checkpoint: Int64?, low: Int64, high: Int64) -> PartitionPlan {

@@ -198,6 +198,10 @@ final class GroupReadLoop {
             var start = checkpoint.nextOffset(topic: key.topic, partition: key.partition)
             if let moved = try committedOffset(partition) { start = max(start ?? moved, moved) }
             let plan = PartitionPlan.make(key, checkpoint: start, low: marks.low, high: marks.high)
+            if let failure = plan.endBelowCheckpointFailure() {
+                planFailure = failure
+                return .end
+            }
             for gap in plan.gaps { request.warn(RetentionWarning.line(topic: key.topic, partition: key.partition, gap: gap)) }
             planned[key] = plan
             return .exact(plan.readFrom)
