@@ -173,7 +173,7 @@ public enum PruneEngine {
         do {
             try await lock.acquire()
         } catch let error as LeaseError {
-            throw RunFailure.failure("store \(request.store.location): \(error)")
+            throw RunFailure.failure("store \(request.layout.storeName(at: request.store.location)): \(error)")
         } catch {
             throw RunFailure.pruneWrap(error, "lock \(lock.key)")
         }

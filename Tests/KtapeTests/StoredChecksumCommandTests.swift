@@ -47,7 +47,8 @@ struct StoredChecksumCommandTests {
         let problems = damaged.stdout.split(separator: "\n").filter { $0.hasPrefix("problem: ") }
         #expect(problems.count == 1)
         #expect(problems.first?.hasPrefix("problem: \(victim): the store's CRC64NVME ") == true, "\(damaged.stdout)")
-        #expect(damaged.stderrLines == ["ktape: error: verify: 1 problem in s3://\(store.config.bucket)"])
+        // The store as named, with its prefix (the bucket alone was named before).
+        #expect(damaged.stderrLines == ["ktape: error: verify: 1 problem in \(url)"])
     }
 
     @Test func aDirectoryStoreKeepsNoChecksumsAndExitsTwo() throws {

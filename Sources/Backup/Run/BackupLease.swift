@@ -41,7 +41,7 @@ enum BackupLease {
             try await LegacyJobLocks.check(store: request.store, layout: request.layout, now: request.clock())
             try await keeper.acquire()
         } catch let error as LeaseError {
-            throw RunFailure.failure("store \(request.store.location): \(error)")
+            throw RunFailure.failure("store \(request.layout.storeName(at: request.store.location)): \(error)")
         } catch let error as LegacyLockError {
             throw RunFailure.failure("\(error)")
         } catch {

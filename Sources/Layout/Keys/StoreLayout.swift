@@ -82,6 +82,11 @@ public struct StoreLayout: Hashable, Sendable {
     /// Folder (ending in `/`) of run manifests; list it to find every run.
     public var runsFolder: String { KeyParts.join(prefix, Self.metadataFolder, "runs") + "/" }
 
+    /// The store as a user names it: `location` (an S3 store's is its bucket) with this prefix.
+    public func storeName(at location: String) -> String {
+        prefix.isEmpty ? location : (location.hasSuffix("/") ? location : location + "/") + prefix
+    }
+
     /// `_ktape/runs/<runId>.json`.
     public func runManifestKey(_ run: RunID) -> String { runsFolder + run.rawValue + ".json" }
 

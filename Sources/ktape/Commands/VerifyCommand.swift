@@ -114,7 +114,7 @@ struct VerifyCommand: AsyncParsableCommand {
             throw InspectedStore.failure(error)
         }
         display?.clear()
-        return (report, opened.store.location)
+        return (report, opened.layout.storeName(at: opened.store.location))
     }
 }
 
