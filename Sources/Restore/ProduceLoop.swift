@@ -242,16 +242,22 @@ final class ProduceLoop: @unchecked Sendable {
     }
 
     /// A partition an earlier run restored whole: its state says every planned record was delivered,
-    /// the plan still has exactly that many, and the target holds them after the base. Nothing of it
-    /// is read again. With a time range (the state counts only the records in range) or a group
+    /// the plan still has exactly that many (in a pruned partition: ends below the state's next
+    /// offset), and the target holds them after the base. Nothing of it is read again. With a time range (the state counts only the records in range) or a group
     /// offset to translate (that needs the records' offsets), the partition is read as usual.
     static func isFinished(
         _ start: Start, _ partition: PartitionPlan, index: Int, options: RestoreOptions,
         translator: GroupOffsetTranslator
     ) -> Bool {
-        guard !options.hasTimeFilter, let planned = start.state.plannedRecords, let records = partition.records else { return false }
+        guard !options.hasTimeFilter, !translator.needsRecords(partition: index) else { return false }
+        if partition.prunedThrough != nil {
+            // A prune changes the counts (as many new records as pruned ones would match them): the
+            // plan must end below the next offset, with nothing delivered past it unconfirmed.
+            guard let last = partition.objects.last?.manifest?.lastOffset else { return false }
+            return last < start.state.nextSourceOffset && start.tail.count == start.state.deliveredRecords
+        }
+        guard let planned = start.state.plannedRecords, let records = partition.records else { return false }
         return planned == records && start.state.deliveredRecords == planned && start.tail.count == planned
-            && !translator.needsRecords(partition: index)
     }
 
     /// Planned partition `index`, which its destination's target already holds whole.

@@ -116,18 +116,20 @@ import RecordFormats
     /// A restore, then a prune of objects it restored, then a new backup run: the rerun restores the
     /// new records only (the pruned ones are in the target, before the plan's first), and its dry
     /// run sees no problem.
-    @Test func aRestoreCatchesUpAfterThePruneOfWhatItRestored() async throws {
+    /// As many new records as pruned ones (prune's steady state) must not pass for a finished partition.
+    @Test(arguments: [3, 10])
+    func aRestoreCatchesUpAfterThePruneOfWhatItRestored(newRecords: Int) async throws {
         let (cluster, fixture, records, manifest) = try await setup()
         #expect(try await restore(fixture, mockOptions(cluster)).summary.producedRecords == 35)
         try await prune(first(2, of: manifest, partition: 0), from: fixture)
-        let added = awkwardRecords(count: 3, partition: 0, firstOffset: 20, salt: "new")
+        let added = awkwardRecords(count: newRecords, partition: 0, firstOffset: 20, salt: "new")
         try await fixture.writeRun(["events": [0: added]], partitionCounts: ["events": 2], perObject: 5)
 
         var dry = mockOptions(cluster)
         dry.dryRun = true
         #expect(try await restore(fixture, dry).summary.problems == [])
         let rerun = try await restore(fixture, mockOptions(cluster))
-        #expect(rerun.summary.producedRecords == 3)
+        #expect(rerun.summary.producedRecords == Int64(newRecords))
         #expect(rerun.summary.alreadyPresentRecords == 35)
         let got = try readTarget(cluster.config, topic: "events", partitions: 2)
         #expect(differences(expected: (records[0] ?? []) + added, got: got[0] ?? []) == [])
