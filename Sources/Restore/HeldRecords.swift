@@ -28,6 +28,12 @@ struct HeldRecords {
     /// A restore that had not got past what a prune removed cannot resume: those records are gone.
     static func lostToPrune(_ state: RestoreResumeState, tail: TargetTail, partition: PartitionPlan) -> String? {
         guard let through = partition.prunedThrough, through >= state.nextSourceOffset, tail.count > 0 else { return nil }
+        if state.deliveredRecords == 0 {
+            // Killed before its state confirmed anything: the target's records cannot be placed in a
+            // source whose first offsets are gone.
+            return
+                "\(partition.source): \(partition.target) holds \(tail.count) records of this restore, which its state does not place (the run was stopped before it confirmed any), and ktape prune has since removed offsets up to \(through) from the store, so where to go on cannot be told; restore into an empty topic (or from a copy made before the prune)"
+        }
         return
             "\(partition.source): ktape prune removed offsets \(state.nextSourceOffset)…\(through) from the store after this restore had restored the partition up to offset \(state.nextSourceOffset - 1) into \(partition.target), so the rest cannot be restored in order from this store; restore into an empty topic (or from a copy made before the prune)"
     }

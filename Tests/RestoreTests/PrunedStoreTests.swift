@@ -137,6 +137,22 @@ import RecordFormats
         #expect(try await restore(fixture, mockOptions(cluster)).summary.producedRecords == 0)
     }
 
+    /// A restore stopped before its state confirmed any record, then a prune: the target's records
+    /// cannot be placed, and the rerun says so instead of claiming the restore got to offset -1.
+    @Test func aPruneAfterARestoreThatConfirmedNothingIsExplained() async throws {
+        let (cluster, fixture, _, manifest) = try await setup()
+        var options = mockOptions(cluster)
+        options.stateInterval = 10_000
+        await #expect(throws: SimulatedKill.self) { try await restore(fixture, options, killedAfter: 12).summary.line }
+        try await prune(first(2, of: manifest, partition: 0), from: fixture)
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        #expect(error?.isInvalidInput == true)
+        #expect(
+            error?.message.hasPrefix("events/0: events/0 holds 12 records of this restore, which its state does not place") == true,
+            "\(error?.message ?? "")")
+        #expect(error?.message.contains("offset -1") == false)
+    }
+
     /// A prune that removed records the restore had not produced yet: the rerun (and its dry run)
     /// says so before producing anything, instead of restoring out of order.
     @Test func aPruneOfRecordsARestoreHadNotReachedStopsItsRerun() async throws {
