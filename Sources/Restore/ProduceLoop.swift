@@ -155,7 +155,8 @@ final class ProduceLoop: @unchecked Sendable {
         // `nextSourceOffset`: compared once the first record past it (or the end) says which it was.
         var lastBelow: (record: RecordFormats.KafkaRecord, object: String)?
         var lastHeld: Int64?
-        var producing = false
+        // Nothing held (a fresh partition): every batch goes whole, unread record by record.
+        var producing = tail.count == 0
         func passHeld() throws {
             guard !producing else { return }
             producing = true
