@@ -141,7 +141,7 @@ final class ResumeStateWriter: @unchecked Sendable {
     /// Production of `destination` begins, its target holding `present` of its records: returns once
     /// its first entry (if it needed one) is written.
     func open(_ destination: Int, present count: Int64) async throws {
-        current[destination].deliveredRecords = count
+        // The entry keeps its count until its next offset can move with it (`save`).
         try await firstSaves[destinations[destination].target.topic]?.value
         present[destination] = count
     }
@@ -176,10 +176,13 @@ final class ResumeStateWriter: @unchecked Sendable {
         for (destination, count) in present {
             guard let tally = ledger.tally(of: destination) else { continue }
             var state = current[destination]
-            state.deliveredRecords = count + tally.delivered
+            // The count and the offset move together: while the records the target already held are
+            // still being passed over, neither is known yet, and the state stays as it was read.
             if let last = tally.lastSourceOffset {
+                state.deliveredRecords = count + tally.delivered
                 state.nextSourceOffset = last + 1
             } else if let held = presentThrough[destination] {
+                state.deliveredRecords = count
                 state.nextSourceOffset = max(state.nextSourceOffset, held + 1)
             }
             if let before = written[destination], state.sameProgress(as: before) { continue }

@@ -15,6 +15,26 @@ import RecordFormats
         [0: awkwardRecords(count: 40, partition: 0), 1: awkwardRecords(count: 33, partition: 1), 2: awkwardRecords(count: 27, partition: 2)]
     }
 
+    /// A rerun killed while it still passes over the records the target already held saves a state
+    /// whose count and next offset agree (it wrote the target's count beside the old offset, which a
+    /// later rerun of a pruned partition misplaced).
+    @Test func aStateSavedWhilePassingHeldRecordsKeepsCountAndOffsetTogether() async throws {
+        let (cluster, fixture, records) = try await eventsSetup()
+        var options = mockOptions(cluster)
+        options.stateInterval = 0
+        await #expect(throws: SimulatedKill.self) { try await restore(fixture, options, killedAfter: 7).summary.line }
+        await #expect(throws: SimulatedKill.self) { try await restore(fixture, options, killedAfter: 1).summary.line }
+        let listed = try await fixture.store.list(prefix: fixture.layout.restoreFolder).objects
+        let key = try #require(listed.first { $0.key.hasSuffix("/events.json") }?.key)
+        let progress = try RestoreProgress.decode(Data(try await fixture.store.get(key)), name: key)
+        // Offsets are dense from 0 here: n records confirmed means offset n comes next.
+        for state in progress.partitions {
+            #expect(state.nextSourceOffset == state.deliveredRecords, "\(state)")
+        }
+        _ = try await restore(fixture, mockOptions(cluster))
+        try expectTargetHolds(records, cluster: cluster, topic: "events")
+    }
+
     /// A restore with no state of its own (another copy of the store, another --state-dir) into
     /// targets that already hold records warns that it appends after them, in its dry run and run;
     /// one into empty targets does not.
