@@ -34,8 +34,12 @@ struct HeldRecords {
             return
                 "\(partition.source): \(partition.target) holds \(tail.count) records of this restore, which its state does not place (the run was stopped before it confirmed any), and ktape prune has since removed offsets up to \(through) from the store, so where to go on cannot be told; restore into an empty topic (or from a copy made before the prune)"
         }
+        let unconfirmed = tail.count - state.deliveredRecords
+        let held =
+            unconfirmed > 0
+            ? ", and its target holds \(unconfirmed) records past that which the state cannot place among the pruned ones" : ""
         return
-            "\(partition.source): ktape prune removed offsets \(state.nextSourceOffset)…\(through) from the store after this restore had restored the partition up to offset \(state.nextSourceOffset - 1) into \(partition.target), so the rest cannot be restored in order from this store; restore into an empty topic (or from a copy made before the prune)"
+            "\(partition.source): ktape prune removed offsets \(state.nextSourceOffset)…\(through) from the store after this restore had confirmed the partition up to offset \(state.nextSourceOffset - 1) into \(partition.target)\(held), so the rest cannot be restored in order from this store; restore into an empty topic (or from a copy made before the prune)"
     }
 
     /// Whether planned record number `index` (among the restorable ones), at source `offset`, is held.

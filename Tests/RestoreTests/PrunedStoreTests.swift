@@ -166,7 +166,7 @@ import RecordFormats
         try await prune(first(2, of: firstRun, partition: 0) + first(1, of: secondRun, partition: 0), from: fixture)
 
         let expected =
-            "events/0: ktape prune removed offsets 10…14 from the store after this restore had restored the partition up to offset 9"
+            "events/0: ktape prune removed offsets 10…14 from the store after this restore had confirmed the partition up to offset 9"
         var dry = mockOptions(cluster)
         dry.dryRun = true
         let problems = try await restore(fixture, dry).summary.problems
