@@ -20,26 +20,28 @@ import JobSpec
 final class PruneFixture: @unchecked Sendable {
     let store: any ObjectStore
     let layout = StoreLayout(prefix: "prod", topicsDir: "topics")
-    private var next: [Int32: Int64] = [0: 0, 1: 0]
+    private var next: [String: Int64] = [:]
     private var runs = 0
-    /// Keys written, oldest first, per partition.
+    /// Keys written of topic `events`, oldest first, per partition.
     private(set) var keys: [Int32: [String]] = [:]
 
     init(store: any ObjectStore = MemoryStore()) { self.store = store }
 
     /// One run: per partition, an object per entry of `times`, each holding `perObject` records whose
     /// newest has that time (epoch ms). `lock` puts Object Lock retention on those objects.
-    func run(times: [Int64], perObject: Int64 = 10, lock: (Int32, Int) -> Bool = { _, _ in false }) async throws {
+    func run(
+        times: [Int64], perObject: Int64 = 10, topic: String = "events", lock: (Int32, Int) -> Bool = { _, _ in false }
+    ) async throws {
         runs += 1
         let started = Date(timeIntervalSince1970: 1_800_000_000 + Double(runs) * 3600)
         let runId = RunID(startedAt: started, shard: "all", randomSuffix: UInt32(runs))
         var objects: [ManifestObject] = []
         var partitions: [ManifestPartition] = []
         for p: Int32 in [0, 1] {
-            let start = next[p] ?? 0
+            let start = next["\(topic)/\(p)"] ?? 0
             for (index, time) in times.enumerated() {
                 let first = start + Int64(index) * perObject
-                let key = layout.key(for: try ObjectKey(topic: "events", partition: p, startOffset: first, kind: ObjectFileKind(.values)))
+                let key = layout.key(for: try ObjectKey(topic: topic, partition: p, startOffset: first, kind: ObjectFileKind(.values)))
                 let body = Array(String(repeating: "{\"n\":1}\n", count: Int(perObject)).utf8)
                 var options = PutOptions()
                 if lock(p, index) {
@@ -50,26 +52,26 @@ final class PruneFixture: @unchecked Sendable {
                 if p == 1 {
                     let companion = layout.key(
                         for: try ObjectKey(
-                            topic: "events", partition: p, startOffset: first,
+                            topic: topic, partition: p, startOffset: first,
                             kind: ObjectFileKind(.keys)))
                     try await store.put(companion, body: Array(String(repeating: "\"k\"\n", count: Int(perObject)).utf8), options: options)
                     companions = [companion]
                 }
-                keys[p, default: []].append(key)
+                if topic == "events" { keys[p, default: []].append(key) }
                 objects.append(
                     ManifestObject(
-                        key: key, topic: "events", partition: p, firstOffset: first, lastOffset: first + perObject - 1,
+                        key: key, topic: topic, partition: p, firstOffset: first, lastOffset: first + perObject - 1,
                         recordCount: perObject, byteSize: Int64(body.count), sha256: sha(body),
                         companionKeys: companions, minTimestamp: time - 5, maxTimestamp: time))
             }
             let end = start + Int64(times.count) * perObject
-            partitions.append(ManifestPartition(topic: "events", partition: p, startOffset: start, endOffset: end, endOffsetAtStart: end))
-            next[p] = end
+            partitions.append(ManifestPartition(topic: topic, partition: p, startOffset: start, endOffset: end, endOffsetAtStart: end))
+            next["\(topic)/\(p)"] = end
         }
         let manifest = RunManifest(
             runId: runId, previousRunId: nil, job: "test", shard: "all", startedAt: started, finishedAt: started,
             store: ManifestStoreSettings(topicsDir: "topics", format: .confluentJSON, compression: .none),
-            configHash: "h", topics: [ManifestTopic(name: "events", partitionCount: 2)],
+            configHash: "h", topics: [ManifestTopic(name: topic, partitionCount: 2)],
             partitions: partitions, objects: objects)
         try await store.put(layout.runManifestKey(runId), body: Array(try manifest.encoded(layout: layout)))
     }
@@ -155,6 +157,23 @@ final class PruneFixture: @unchecked Sendable {
         #expect(summary.line.contains(", and 4 objects earlier prunes or killed runs left below the first kept offsets"), "\(summary.line)")
         #expect(try await fixture.existing() == before.subtracting(orphans + [named]))
         #expect(try await fixture.verify().problems.isEmpty)
+    }
+
+    /// A prune claims the topics the store index names when it starts; a topic whose first backup
+    /// wrote its manifest since (not yet in the index) is not pruned, as its lease does not cover it.
+    @Test func onlyTheTopicsItsLeaseClaimsArePruned() async throws {
+        let fixture = PruneFixture()
+        try await fixture.run(times: [1_000, 2_000, 3_000])
+        var manifests: [RunManifest] = []
+        for object in try await fixture.store.listAll(prefix: fixture.layout.runsFolder) {
+            manifests.append(try RunManifest.decode(try await fixture.store.get(object.key), name: object.key, layout: fixture.layout))
+        }
+        try await IndexKeeper.fold(manifests, store: fixture.store, layout: fixture.layout)
+        try await fixture.run(times: [1_000, 2_000, 3_000], topic: "fresh")
+        let summary = try await PruneEngine.run(try fixture.request(before: 2_500))
+        #expect(Set(summary.partitions.map(\.topic)) == ["events"], "\(summary.line)")
+        let fresh = try await fixture.store.listAll(prefix: fixture.layout.topicFolder("fresh")).map(\.key)
+        #expect(fresh.count == 9, "\(fresh)")  // 3 objects in each of 2 partitions, and partition 1's companions
     }
 
     @Test func aNewerObjectStopsThePartitionSoNoHoleIsLeft() async throws {
