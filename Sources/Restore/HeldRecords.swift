@@ -58,7 +58,7 @@ struct HeldRecords {
 
     /// Whether the record just found held is the target's last, as far as can be told now: by
     /// count, the one at `tailCount - 1`; by offset, the last unconfirmed one. With none
-    /// unconfirmed, the target's last is the last planned record below `next` (see `lastBelowNext`).
+    /// unconfirmed, the target's last is the last planned record below `next` (see `mayBeLastBelowNext`).
     func isTargetsLast(index: Int64, offset: Int64) -> Bool {
         guard byOffset else { return index == tailCount - 1 }
         return offset >= next && heldAfter == tailCount - delivered
