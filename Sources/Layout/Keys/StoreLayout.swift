@@ -126,13 +126,13 @@ public struct StoreLayout: Hashable, Sendable {
 
     /// Folder (ending in `/`) of restore resume state for a target cluster (its name made key-safe).
     public func restoreStateFolder(targetCluster: String) -> String {
-        KeyParts.join(prefix, Self.metadataFolder, "restore", KeySafe.text(targetCluster)) + "/"
+        restoreFolder + KeySafe.text(targetCluster) + "/"
     }
 
     /// `_ktape/restore/<targetCluster>.lock.json`, the `LeaseTable` of the restores into a target
     /// cluster, beside its state folder (a name inside it could be a topic's).
     public func restoreLockKey(targetCluster: String) -> String {
-        KeyParts.join(prefix, Self.metadataFolder, "restore", KeySafe.text(targetCluster) + ".lock.json")
+        restoreFolder + KeySafe.text(targetCluster) + ".lock.json"
     }
 
     /// `_ktape/restore/<targetCluster>/<topic>.json`, a target topic's `RestoreProgress`.
