@@ -95,9 +95,8 @@ enum DryRun {
             guard partition.prunedThrough == nil, let destination = destinations.destinationOfPartition[index],
                 let state = scan.loaded[destination], let tail = scan.tails[destination], let last = tail.last
             else { continue }
-            if let planned = state.plannedRecords, planned == partition.records, state.deliveredRecords == planned, tail.count == planned {
-                continue
-            }
+            // What a rerun skips unread (ProduceLoop.isFinished: this partition was not pruned).
+            if ProduceLoop.holdsEveryPlannedRecord(state, tail: tail, partition: partition) { continue }
             var before: Int64 = 0
             for object in partition.objects {
                 guard let count = object.records else { break }

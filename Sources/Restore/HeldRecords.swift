@@ -1,7 +1,4 @@
-import Failures
-import Foundation
 import Layout
-import RecordFormats
 
 /// Which of a partition's planned records its target already holds, as a resumed restore streams
 /// them. Normally the first `tail.count`. In a partition pruned since the restore began, the plan

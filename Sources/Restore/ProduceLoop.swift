@@ -257,8 +257,14 @@ final class ProduceLoop: @unchecked Sendable {
             guard let last = partition.objects.last?.manifest?.lastOffset else { return false }
             return last < start.state.nextSourceOffset && start.tail.count == start.state.deliveredRecords
         }
-        guard let planned = start.state.plannedRecords, let records = partition.records else { return false }
-        return planned == records && start.state.deliveredRecords == planned && start.tail.count == planned
+        return holdsEveryPlannedRecord(start.state, tail: start.tail, partition: partition)
+    }
+
+    /// By count: the state planned as many records as the plan has, delivered them all, and the
+    /// target holds exactly those (true of a finished partition no prune has touched since).
+    static func holdsEveryPlannedRecord(_ state: RestoreResumeState, tail: TargetTail, partition: PartitionPlan) -> Bool {
+        guard let planned = state.plannedRecords, let records = partition.records else { return false }
+        return planned == records && state.deliveredRecords == planned && tail.count == planned
     }
 
     /// Planned partition `index`, which its destination's target already holds whole.
