@@ -56,9 +56,17 @@ public enum BackupEngine {
         topics: [KafkaTopicMetadata], partitions: [TopicPartition],
         lock: LeaseKeeper, waits: KafkaWaits
     ) async throws -> BackupSummary {
-        let aborted = try await storeCall("abort unfinished uploads") { try await StaleUploads.abort(request, partitions: partitions) }
+        let aborted = try await storeCall("abort unfinished uploads") {
+            try await KilledRunLeftovers.abortUploads(request, partitions: partitions)
+        }
         if aborted > 0 {
             request.warn("aborted \(aborted) unfinished multipart uploads that a killed run left under \(request.layout.topicsFolder)")
+        }
+        let removed = try await storeCall("remove temp files") {
+            try await KilledRunLeftovers.removeTempFiles(request, partitions: partitions)
+        }
+        if removed > 0 {
+            request.warn("removed \(removed) temp files that a killed run left under \(request.layout.topicsFolder)")
         }
         let checkpoint: Checkpoint
         do {

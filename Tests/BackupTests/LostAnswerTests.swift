@@ -43,8 +43,8 @@ import Testing
     }
 }
 
-/// A killed run's unfinished multipart uploads are aborted by the next run of their partitions.
-@Suite struct StaleUploadTests {
+/// A killed run's unfinished multipart uploads and temp files go in the next run of their partitions.
+@Suite struct KilledRunLeftoversTests {
     @Test func theNextRunAbortsAKilledRunsUnfinishedUploads() async throws {
         let fixture = try BackupFixture(brokers: 1)
         let topic = try fixture.topic("stale", partitions: 2)
@@ -60,5 +60,25 @@ import Testing
         // Only uploads of partitions this run holds the lease on are its business.
         #expect(try await store.listMultipartUploads(prefix: "").map(\.key) == [other])
         #expect(WarningLog.shared.lines(containing: "aborted 1 unfinished multipart uploads").count >= 1)
+    }
+
+    @Test func theNextRunRemovesAKilledRunsTempFilesFromADirectoryStore() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("staletemp", partitions: 2)
+        try fixture.produceJSON(topic: topic, partitions: 2, count: 6)
+        let root = NSTemporaryDirectory() + "ktape-staletemp-" + UUID().uuidString
+        let store = try LocalDirectoryStore(root: root)
+        let mine = root + "/" + fixture.layout.partitionFolder(topic: topic, partition: 1)
+        let others = root + "/" + fixture.layout.partitionFolder(topic: "\(topic)-other", partition: 0)
+        for folder in [mine, others] {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            #expect(FileManager.default.createFile(atPath: folder + ".ktape-tmp-killed", contents: Data(count: 4096)))
+        }
+        let summary = try await fixture.backup(store: store, topics: [topic])
+        #expect(summary.records == 6)
+        #expect(!FileManager.default.fileExists(atPath: mine + ".ktape-tmp-killed"))
+        // Only the folders of partitions this run holds the lease on are its business.
+        #expect(FileManager.default.fileExists(atPath: others + ".ktape-tmp-killed"))
+        #expect(WarningLog.shared.lines(containing: "removed 1 temp files that a killed run left").count >= 1)
     }
 }

@@ -31,6 +31,20 @@ struct LocalDirectoryStoreTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: root).isEmpty)
     }
 
+    @Test func abandonedTempFilesGoOnlyFromTheFoldersNamed() async throws {
+        let (store, root) = try makeStore()
+        try await store.put("topics/t/partition=0/t+0+0000000000.json", body: [1])
+        try await store.put("topics/t/partition=1/t+1+0000000000.json", body: [1])
+        for folder in ["topics/t/partition=0", "topics/t/partition=1"] {
+            #expect(FileManager.default.createFile(atPath: root + "/" + folder + "/.ktape-tmp-killed", contents: Data([1])))
+        }
+        let removed = try await store.removeAbandonedWrites(in: ["topics/t/partition=0/", "topics/t/partition=7/"])
+        #expect(removed == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/topics/t/partition=0") == ["t+0+0000000000.json"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/topics/t/partition=1").count == 2)
+        await #expect(throws: StoreError.self) { _ = try await store.removeAbandonedWrites(in: ["../elsewhere/"]) }
+    }
+
     @Test func multipartStagingIsHiddenFromListings() async throws {
         let (store, _) = try makeStore()
         let id = try await store.createMultipartUpload("x", options: PutOptions())

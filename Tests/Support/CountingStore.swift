@@ -53,6 +53,10 @@ public final class CountingStore: ObjectStore, @unchecked Sendable {
         count("list uploads")
         return try await base.listMultipartUploads(prefix: prefix)
     }
+    /// Not counted: no store makes a request for it.
+    public func removeAbandonedWrites(in folders: [String]) async throws -> Int {
+        try await base.removeAbandonedWrites(in: folders)
+    }
     public func get(_ key: String, range: ByteRange?) async throws -> [UInt8] {
         count("get", key)
         return try await base.get(key, range: range)

@@ -7,6 +7,9 @@ import Foundation
 
 /// The POSIX calls the directory store makes; each failure becomes a `StoreError` naming the path.
 struct FileSystem {
+    /// What every temp file's name starts with; a killed write leaves one behind.
+    static let tempPrefix = ".ktape-tmp-"
+
     let location: String
     let operation: String
     let key: String?
@@ -41,7 +44,7 @@ struct FileSystem {
     /// Writes `chunks` to a new temp file in `directory` (around the page cache where possible),
     /// fsyncs it, and returns its path.
     func writeTemp(in directory: String, _ fill: (_ write: ([UInt8]) throws -> Void) throws -> Void) throws -> String {
-        let temp = directory + "/.ktape-tmp-" + UUID().uuidString
+        let temp = directory + "/" + Self.tempPrefix + UUID().uuidString
         let file = try UncachedFileWriter(creating: temp, fs: self)
         var closed = false
         defer {

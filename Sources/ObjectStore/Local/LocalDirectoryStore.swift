@@ -146,6 +146,29 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
         }
     }
 
+    public func removeAbandonedWrites(in folders: [String]) async throws -> Int {
+        let directories = try folders.map { folder in
+            let key = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
+            return (try prepare(key, "remove abandoned temp files"), path(of: key))
+        }
+        return try await Blocking.run {
+            var removed = 0
+            for (fs, directory) in directories {
+                // A folder no run has written yet is not an error.
+                guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { continue }
+                for name in names where name.hasPrefix(FileSystem.tempPrefix) {
+                    let path = directory + "/" + name
+                    if unlink(path) == 0 {
+                        removed += 1
+                    } else if errno != ENOENT {
+                        throw fs.failure("unlink", path)
+                    }
+                }
+            }
+            return removed
+        }
+    }
+
     public func get(_ key: String, range: ByteRange?) async throws -> [UInt8] {
         let fs = try prepare(key, "get")
         let path = self.path(of: key)
