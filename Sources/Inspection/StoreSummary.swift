@@ -1,5 +1,6 @@
 import Foundation
 import Layout
+import ObjectStore
 import TimeText
 
 /// What `ls` reports: one document, the same for the table and `--json` (field names are stable,
@@ -135,9 +136,23 @@ public struct StoreSummary: Codable, Equatable, Sendable {
     public var strays: [Stray]
     /// Set when the topics dir and the runs folder are empty but the store holds other objects.
     public var elsewhere: Elsewhere?
+    /// Set when the store has no manifests but holds ktape's own objects or metadata (named here): a
+    /// backup that has not finished, not a Confluent sink's bucket, so what is listed may be partial.
+    public var unfinishedBackup: String? = nil
 }
 
 extension StoreSummary {
+    /// Lists the store and describes it: what `ls` prints.
+    public static func load(store: any ObjectStore, layout: StoreLayout) async throws -> StoreSummary {
+        let contents = try await StoreContents.load(store: store, layout: layout, sizes: .shown)
+        var summary = try StoreSummary(contents)
+        if !contents.hasManifests {
+            let traces = try await BackupTraces.load(store: store, layout: layout, hasManifests: false)
+            summary.unfinishedBackup = traces.unfinishedBackupEvidence(in: contents)
+        }
+        return summary
+    }
+
     /// Builds the summary of `contents`. Throws `InspectionError.unreadableManifest` for the first
     /// manifest that does not parse: a store it cannot read is not described half-way.
     public init(_ contents: StoreContents) throws {

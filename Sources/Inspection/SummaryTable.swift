@@ -10,8 +10,15 @@ extension StoreSummary {
         case .empty:
             return out + emptyText() + strayLines()
         case .listing:
-            out +=
-                "no ktape manifests: offsets below are objects' start offsets from the listing (a Confluent sink's layout); record counts are unknown\n"
+            if let unfinishedBackup {
+                out +=
+                    "no ktape manifests, but ktape's own objects or metadata (\(unfinishedBackup)): a backup that has not finished "
+                    + "(still running, killed, or copied before it wrote its manifest), so this may be only part of it; "
+                    + "offsets below are objects' start offsets from the listing, record counts are unknown\n"
+            } else {
+                out +=
+                    "no ktape manifests: offsets below are objects' start offsets from the listing (a Confluent sink's layout); record counts are unknown\n"
+            }
         case .manifests:
             break
         }

@@ -36,6 +36,33 @@ struct UnfinishedBackupTests {
         #expect(!report.notes.contains { $0.contains("a Confluent sink's bucket has none") })
     }
 
+    /// ls says the same of such a copy, rather than describing it as a Confluent sink's bucket.
+    @Test func lsNamesEnvelopeObjectsWithoutAManifestAsAnUnfinishedBackup() async throws {
+        let fixture = try InspectionFixture()
+        let manifest = try await fixture.writeRun(["orders": [0: 5]])
+        let copy = try fixture.copy()
+        try copy.remove(copy.layout.runManifestKey(manifest.runId))
+        let summary = try await StoreSummary.load(store: copy.store, layout: copy.layout)
+        #expect(summary.source == .listing)
+        #expect(summary.unfinishedBackup?.contains("2 .ktape.json objects") == true, "\(summary.unfinishedBackup ?? "nil")")
+        let table = summary.tableText()
+        #expect(table.contains("a backup that has not finished"), "\(table)")
+        #expect(!table.contains("a Confluent sink's layout"), "\(table)")
+        #expect(try summary.jsonText().contains("\"unfinishedBackup\""))
+    }
+
+    /// A sink bucket with a backup's lock in it (a confluent-json backup killed before its manifest).
+    @Test func lsNamesTheLockOfABackupThatHasNotFinished() async throws {
+        let fixture = try sinkObjects()
+        try fixture.write("_ktape/locks/store.json", Array(Self.lease.utf8))
+        let summary = try await StoreSummary.load(store: fixture.store, layout: fixture.layout)
+        #expect(summary.unfinishedBackup?.contains("_ktape/locks/store.json") == true, "\(summary.unfinishedBackup ?? "nil")")
+        let sink = try sinkObjects()
+        let clean = try await StoreSummary.load(store: sink.store, layout: sink.layout)
+        #expect(clean.unfinishedBackup == nil)
+        #expect(clean.tableText().contains("a Confluent sink's layout"))
+    }
+
     /// Every manifest lost, the index kept: the runs it names are named too.
     @Test func indexWithoutItsManifestsNamesItsRuns() async throws {
         let fixture = try await InspectionFixture.standard()

@@ -37,7 +37,7 @@ struct LsCommand: AsyncParsableCommand {
         let opened = try InspectedStore.open(spec)
         let summary: StoreSummary
         do {
-            summary = try StoreSummary(try await StoreContents.load(store: opened.store, layout: opened.layout, sizes: .shown))
+            summary = try await StoreSummary.load(store: opened.store, layout: opened.layout)
         } catch let error as InspectionError {
             throw InspectedStore.failure(error)
         }

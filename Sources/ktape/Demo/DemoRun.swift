@@ -55,7 +55,7 @@ struct DemoRun {
         let backup = try await BackupEngine.run(backupRequest)
         say("backup:  \(backup.line)")
 
-        let summary = try StoreSummary(try await StoreContents.load(store: store, layout: layout, sizes: .shown))
+        let summary = try await StoreSummary.load(store: store, layout: layout)
         say("ls:\n" + summary.tableText().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
         let verified = try await StoreVerifier(store: store, layout: layout).run()
         say(verified.summaryLine)
