@@ -20,6 +20,13 @@ extension ProduceLoop {
         // Records routed to each target partition so far.
         var routed = [Int64](repeating: 0, count: group.count)
         let producer = self.producer
+        // Which records a target partition holds is told only by count, and a prune since the restore
+        // began changes the count: the usual "another producer" verdict may then be the prune's doing.
+        let pruneNote =
+            planned.contains { partitions[$0].prunedThrough != nil }
+            ? ". If ktape prune removed records of \(partitions[planned[0]].sourceTopic) since this restore began, that is the cause instead: a --repartition restore cannot resume past such a prune; restore into an empty topic (or from a copy made before the prune)"
+            : ""
+        func hint(_ target: TopicPartition) -> String { states.removalHint(target) + pruneNote }
         for index in planned {
             let partition = partitions[index]
             var continuity = ListedContinuity()
@@ -40,8 +47,7 @@ extension ProduceLoop {
                         } else if routed[p] == present[p] - 1, let last = starts[group[p]].tail.last {
                             let target = destinations[group[p]].target
                             try Self.checkSame(
-                                records.record(at: i), last, target: target, object: object.key,
-                                hint: states.removalHint(target))
+                                records.record(at: i), last, target: target, object: object.key, hint: hint(target))
                         }
                         routed[p] += 1
                     }
@@ -63,7 +69,7 @@ extension ProduceLoop {
             let target = destinations[group[p]].target
             if routed[p] < present[p] {
                 throw RunFailure.failure(
-                    "target \(target) holds \(present[p]) records after offset \(starts[group[p]].state.baseTargetOffset), but this restore routes only \(routed[p]) there; another producer wrote into it. \(states.removalHint(target))"
+                    "target \(target) holds \(present[p]) records after offset \(starts[group[p]].state.baseTargetOffset), but this restore routes only \(routed[p]) there; another producer wrote into it. \(hint(target))"
                 )
             }
             stateWriter.setPlanned(group[p], records: routed[p])

@@ -153,6 +153,24 @@ import RecordFormats
         #expect(error?.message.contains("offset -1") == false)
     }
 
+    /// A --repartition restore tells what its targets hold only by count, so it cannot resume past a
+    /// prune made since it began: its rerun stops, and says the prune may be why.
+    @Test func aRepartitionedRestoreStoppedByAPruneNamesIt() async throws {
+        let (cluster, fixture, _, manifest) = try await setup()
+        var options = mockOptions(cluster)
+        options.repartition = true
+        options.rename = try RegexRouter(regex: "events", replacement: "moved")
+        try cluster.createTopic("moved", partitions: 3)
+        #expect(try await restore(fixture, options).summary.producedRecords == 35)
+        try await prune(first(2, of: manifest, partition: 0), from: fixture)
+        let added = awkwardRecords(count: 3, partition: 0, firstOffset: 20, salt: "new")
+        try await fixture.writeRun(["events": [0: added]], partitionCounts: ["events": 2], perObject: 5)
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
+        let message = error?.message ?? ""
+        #expect(message.contains("another producer wrote into it"), "\(message)")
+        #expect(message.contains("a --repartition restore cannot resume past such a prune"), "\(message)")
+    }
+
     /// A prune that removed records the restore had not produced yet: the rerun (and its dry run)
     /// says so before producing anything, instead of restoring out of order.
     @Test func aPruneOfRecordsARestoreHadNotReachedStopsItsRerun() async throws {
