@@ -47,6 +47,9 @@ public struct TopicPlan: Sendable {
     public var createdConfigs: CreatedTopicConfigs?
     /// Dry run: records of this topic its target already holds from an earlier run (nil: not read).
     public var alreadyPresent: Int64?
+    /// Dry run: the records a run would produce (nil: not read, or the manifests cannot tell). In a
+    /// topic pruned since its restore began, not `records - alreadyPresent`: the target holds pruned ones.
+    public var toProduce: Int64?
     /// The newest run's view of the topic (configs, timestamp type); nil for a listed store.
     var manifestTopic: ManifestTopic?
 

@@ -80,7 +80,7 @@ extension RestorePlan {
             if let present = topic.alreadyPresent, present > 0 {
                 line +=
                     "; \(present) already in the target (an earlier run)"
-                    + (topic.records.map { "; \(max(0, $0 - present)) to produce" } ?? "")
+                    + (topic.toProduce.map { "; \($0) to produce" } ?? "")
             }
             lines.append(line)
         }

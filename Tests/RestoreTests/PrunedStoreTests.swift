@@ -127,7 +127,10 @@ import RecordFormats
 
         var dry = mockOptions(cluster)
         dry.dryRun = true
-        #expect(try await restore(fixture, dry).summary.problems == [])
+        let planned = try await restore(fixture, dry)
+        #expect(planned.summary.problems == [])
+        #expect(planned.plan.topics.map(\.toProduce) == [Int64(newRecords)])
+        #expect(planned.plan.text.contains("; 35 already in the target (an earlier run); \(newRecords) to produce"), "\(planned.plan.text)")
         let rerun = try await restore(fixture, mockOptions(cluster))
         #expect(rerun.summary.producedRecords == Int64(newRecords))
         #expect(rerun.summary.alreadyPresentRecords == 35)
@@ -135,6 +138,28 @@ import RecordFormats
         #expect(differences(expected: (records[0] ?? []) + added, got: got[0] ?? []) == [])
         #expect(differences(expected: records[1] ?? [], got: got[1] ?? []) == [])
         #expect(try await restore(fixture, mockOptions(cluster)).summary.producedRecords == 0)
+    }
+
+    /// A catch-up restore killed half-way, then the prune of records it had confirmed: the rerun (and
+    /// its dry run's count) produces the rest once each, by offset.
+    @Test func aKilledRestoreResumesAfterThePruneOfWhatItConfirmed() async throws {
+        let (cluster, fixture, records, manifest) = try await setup()
+        #expect(try await restore(fixture, mockOptions(cluster)).summary.producedRecords == 35)
+        let added = awkwardRecords(count: 10, partition: 0, firstOffset: 20, salt: "new")
+        try await fixture.writeRun(["events": [0: added]], partitionCounts: ["events": 2], perObject: 5)
+        // Killed with 5 new records landed that its state does not count yet.
+        await #expect(throws: SimulatedKill.self) { try await restore(fixture, mockOptions(cluster), killedAfter: 5).summary.line }
+        try await prune(first(2, of: manifest, partition: 0), from: fixture)
+        var dry = mockOptions(cluster)
+        dry.dryRun = true
+        let planned = try await restore(fixture, dry)
+        #expect(planned.summary.problems == [])
+        let rerun = try await restore(fixture, mockOptions(cluster))
+        #expect(rerun.summary.producedRecords == 5)
+        #expect(planned.plan.topics.map(\.toProduce) == [5])
+        let got = try readTarget(cluster.config, topic: "events", partitions: 2)
+        #expect(differences(expected: (records[0] ?? []) + added, got: got[0] ?? []) == [])
+        #expect(differences(expected: records[1] ?? [], got: got[1] ?? []) == [])
     }
 
     /// A restore stopped before its state confirmed any record, then a prune: the target's records
