@@ -322,7 +322,15 @@ struct SourceCatalog: Sendable {
             manifestKeys, in: store, perGroup: 8,
             { key, body in
                 do {
-                    return CatalogRun(try RunManifest.decode(try body.get(), name: key, layout: layout), layout: layout)
+                    let manifest = try RunManifest.decode(try body.get(), name: key, layout: layout)
+                    // Its objects are not under this layout's topics dir: none would be found, so
+                    // none restored, while the run says they were stored.
+                    guard manifest.store.topicsDir == layout.topicsDir else {
+                        throw RunFailure.invalidInput(
+                            "run \(manifest.runId) wrote its objects under topics dir '\(manifest.store.topicsDir)', not '\(layout.topicsDir)'; pass --topics-dir \(manifest.store.topicsDir)"
+                        )
+                    }
+                    return CatalogRun(manifest, layout: layout)
                 } catch let error as ManifestError {
                     throw RunFailure.invalidInput(error.description)
                 } catch {

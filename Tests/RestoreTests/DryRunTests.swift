@@ -21,6 +21,28 @@ import RecordFormats
         return (cluster, fixture)
     }
 
+    /// A store backed up with another --topics-dir: its objects are not where this restore looks, so
+    /// it must not plan nothing and exit 0 (the run and its dry run both stop, naming the dir).
+    @Test(arguments: [false, true])
+    func aStoreWrittenUnderAnotherTopicsDirIsRefused(dryRun: Bool) async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let fixture = StoreFixture(layout: StoreLayout(prefix: "backups", topicsDir: "mydir"))
+        try await fixture.writeRun(["orders": [0: awkwardRecords(count: 5, partition: 0)]], partitionCounts: ["orders": 1])
+        try cluster.createTopic("orders", partitions: 1)
+        var options = mockOptions(cluster)
+        options.dryRun = dryRun
+        let error = await #expect(throws: RunFailure.self) {
+            try await RestoreEngine(store: fixture.store, layout: StoreLayout(prefix: "backups", topicsDir: "topics"), options: options)
+                .run()
+        }
+        #expect(error?.isInvalidInput == true)
+        #expect(error?.message.contains("wrote its objects under topics dir 'mydir', not 'topics'; pass --topics-dir mydir") == true)
+        // With the dir it was written under, the same store restores.
+        options.dryRun = false
+        let result = try await RestoreEngine(store: fixture.store, layout: fixture.layout, options: options).run()
+        #expect(result.summary.producedRecords == 5)
+    }
+
     func dry(_ options: RestoreOptions) -> RestoreOptions {
         var options = options
         options.dryRun = true
