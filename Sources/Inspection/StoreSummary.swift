@@ -85,6 +85,8 @@ public struct StoreSummary: Codable, Equatable, Sendable {
         public var finishedAt: String
         public var format: String
         public var compression: String
+        /// The topics dir the run wrote its objects under (the store's, unless it was run with another).
+        public var topicsDir: String
         public var objects: Int
         public var records: Int64
         public var bytes: Int64
@@ -202,7 +204,7 @@ extension StoreSummary {
         return Run(
             runId: m.runId.rawValue, previousRunId: m.previousRunId?.rawValue, job: m.job, shard: m.shard,
             startedAt: Timestamps.rfc3339(m.startedAt), finishedAt: Timestamps.rfc3339(m.finishedAt),
-            format: m.store.format.rawValue, compression: m.store.compression.rawValue,
+            format: m.store.format.rawValue, compression: m.store.compression.rawValue, topicsDir: m.store.topicsDir,
             objects: m.objects.count, records: m.objects.reduce(0) { $0 + $1.recordCount },
             bytes: m.objects.reduce(0) { $0 + $1.byteSize })
     }

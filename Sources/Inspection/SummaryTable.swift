@@ -20,7 +20,13 @@ extension StoreSummary {
                     "no ktape manifests: offsets below are objects' start offsets from the listing (a Confluent sink's layout); record counts are unknown\n"
             }
         case .manifests:
-            break
+            // Their objects are not under this topics dir: the figures below are the manifests', the objects unseen.
+            let others = Set(runs.map(\.topicsDir)).subtracting([topicsDir]).sorted()
+            if !others.isEmpty {
+                out +=
+                    "runs wrote their objects under topics dir \(others.map { "'\($0)'" }.joined(separator: ", ")), not '\(topicsDir)': "
+                    + "pass --topics-dir \(others[0]) (without it, restore stops on them and verify reports them)\n"
+            }
         }
         out += "\n"
         let anyPruned = topics.contains { $0.partitions.contains { $0.prunedBefore != nil } }

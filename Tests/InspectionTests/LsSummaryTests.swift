@@ -124,6 +124,17 @@ struct LsSummaryTests {
         #expect(decoded == (try await summary(fixture)))
     }
 
+    /// Runs written with another --topics-dir: the figures are their manifests', the objects elsewhere.
+    @Test func runsUnderAnotherTopicsDirAreNamed() async throws {
+        let fixture = try InspectionFixture(layout: StoreLayout(prefix: "", topicsDir: "mydir"))
+        try await fixture.writeRun(["orders": [0: 5]])
+        let listed = try StoreSummary(
+            try await StoreContents.load(store: fixture.store, layout: StoreLayout(prefix: "", topicsDir: "topics"), sizes: .shown))
+        #expect(listed.runs.map(\.topicsDir) == ["mydir"])
+        #expect(listed.tableText().contains("runs wrote their objects under topics dir 'mydir', not 'topics': pass --topics-dir mydir"))
+        #expect(!(try await summary(fixture).tableText().contains("runs wrote their objects under")))
+    }
+
     @Test func tableShowsEveryPartitionAndRun() async throws {
         let fixture = try await InspectionFixture.standard()
         let table = try await summary(fixture).tableText()
