@@ -100,8 +100,11 @@ public struct JobFileError: Error, Equatable, Sendable, CustomStringConvertible 
             line = mark.line
             reason = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
         case .duplicatedKeysInMapping(let duplicates, let context):
-            line = context.mark.line
-            reason = "duplicate setting '\(duplicates.joined(separator: "', '"))'"
+            // YAML names the first occurrence; the line to change is where it is set again.
+            let first = context.mark.line
+            let again = duplicates.first.flatMap { Self.line(settingAgain: $0, after: first, in: context.text) }
+            line = again ?? first
+            reason = "duplicate setting '\(duplicates.joined(separator: "', '"))'" + (again == nil ? "" : " (first set on line \(first))")
         case .reader(let problem, _, _, _):
             line = nil
             reason = problem
@@ -109,6 +112,22 @@ public struct JobFileError: Error, Equatable, Sendable, CustomStringConvertible 
             line = nil
             reason = "not valid YAML (\(yamlError))"
         }
+    }
+
+    /// The 1-based line after line `first` that sets `key` again at the same indentation, if any.
+    static func line(settingAgain key: String, after first: Int, in text: String) -> Int? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard first >= 1, first <= lines.count else { return nil }
+        func indentation(_ line: Substring) -> Int { line.prefix { $0 == " " }.count }
+        func sets(_ line: Substring) -> Bool {
+            let rest = line.drop { $0 == " " }
+            return [key, "\"\(key)\"", "'\(key)'"].contains { spelled in
+                rest.hasPrefix(spelled) && rest.dropFirst(spelled.count).drop { $0 == " " }.hasPrefix(":")
+            }
+        }
+        let depth = indentation(lines[first - 1])
+        for index in first..<lines.count where indentation(lines[index]) == depth && sets(lines[index]) { return index + 1 }
+        return nil
     }
 
     public var description: String {

@@ -33,6 +33,18 @@ import JobSpec
         }
     }
 
+    /// The error names the line that sets a key again, the one to remove, and the first one too.
+    @Test func aDuplicateSettingNamesTheLineThatRepeatsIt() {
+        #expect(
+            throws: JobFileError(path: "j.yaml", line: 4, reason: "duplicate setting 'flush-size' (first set on line 2)")
+        ) {
+            try JobFileReader.parse(yaml: "store: /tmp/x\nflush-size: 5\ntopics: a\nflush-size: 6\n", path: "j.yaml")
+        }
+        #expect(throws: JobFileError(path: "j.yaml", line: 5, reason: "duplicate setting 'acks' (first set on line 3)")) {
+            try JobFileReader.parse(yaml: "store: /tmp/x\nX:\n  acks: all\n  linger.ms: 5\n  \"acks\" : 1\n", path: "j.yaml")
+        }
+    }
+
     @Test func topLevelMustBeAMapping() {
         #expect(throws: JobFileError(path: "j.yaml", line: 1, reason: "expected a mapping of settings at the top level")) {
             try JobFileReader.parse(yaml: "- a\n- b\n", path: "j.yaml")
