@@ -28,6 +28,8 @@ public enum BackupEngine {
         try await waits.run("connecting") { try admin.checkConnection(timeoutMilliseconds: timeout) }
         let metadata = try await waits.run("reading the cluster's metadata") { try admin.metadata(timeoutMilliseconds: timeout) }
         let topics = try TopicSelection.select(settings: settings, metadata: metadata)
+        // Known once the metadata is: no wait.
+        let clusterId = admin.clusterId(timeoutMilliseconds: timeout)
         let partitions = TopicSelection.share(of: topics, shard: settings.shard?.value)
         if partitions.isEmpty {
             request.warn(
@@ -41,7 +43,7 @@ public enum BackupEngine {
         try await BackupLease.acquire(lock, request)
         do {
             let summary = try await locked(
-                request, runId: runId, started: started, configHash: configHash,
+                request, runId: runId, started: started, configHash: configHash, clusterId: clusterId,
                 admin: admin, topics: topics, partitions: partitions, lock: lock, waits: waits)
             await lock.release()
             return summary
@@ -52,7 +54,7 @@ public enum BackupEngine {
     }
 
     private static func locked(
-        _ request: BackupRequest, runId: RunID, started: Date, configHash: String, admin: KafkaAdmin,
+        _ request: BackupRequest, runId: RunID, started: Date, configHash: String, clusterId: String?, admin: KafkaAdmin,
         topics: [KafkaTopicMetadata], partitions: [TopicPartition],
         lock: LeaseKeeper, waits: KafkaWaits
     ) async throws -> BackupSummary {
@@ -79,6 +81,14 @@ public enum BackupEngine {
             throw RunFailure.invalidInput("\(error)")
         } catch {
             throw RunFailure.wrap(error, "read the store index \(request.layout.indexKey)")
+        }
+        if let clusterId {
+            for topic in topics.map(\.name) {
+                guard let recorded = checkpoint.clusterIds[topic], recorded != clusterId else { continue }
+                throw RunFailure.invalidInput(
+                    "topic \(topic): the store's runs read it from Kafka cluster \(recorded), this run reads cluster \(clusterId): another cluster's offsets (after a failover, or a cluster rebuilt) cannot continue this history; back it up into another store prefix"
+                )
+            }
         }
 
         // Topic configs and group offsets are asked for while the partitions are read.
@@ -135,7 +145,7 @@ public enum BackupEngine {
                 compressionLevel: request.settings.compression.value == .gzip
                     ? request.settings.compressionLevel.value : nil),
             configHash: configHash, topics: manifestTopics, partitions: covered.filter { !$0.range.isEmpty }, objects: objects,
-            consumerGroupOffsets: groups.offsets)
+            consumerGroupOffsets: groups.offsets, clusterId: clusterId)
         let key = request.layout.runManifestKey(runId)
         try await BackupLease.checkHeld(lock)
         try await storeCall("write manifest \(key)") {

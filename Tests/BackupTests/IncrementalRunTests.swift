@@ -18,6 +18,8 @@ import ObjectStore
         try first.produceJSON(topic: topic, partitions: 1, count: 30)
         let store = MemoryStore()
         #expect(try await first.backup(store: store, topics: [topic]).records == 30)
+        // As written before cluster ids were recorded, so that this check is the one that stops it.
+        try await Self.forgetClusterIds(store)
 
         let recreated = try BackupFixture(brokers: 1)
         try recreated.topic(named: topic, partitions: 1)
@@ -33,6 +35,65 @@ import ObjectStore
             ) == true, "\(error?.message ?? "")")
         let after = try await StoreContents.snapshot(store, prefix: "")
         #expect(Set(after.keys.filter { !$0.hasPrefix("_ktape/locks/") }) == Set(before.keys.filter { !$0.hasPrefix("_ktape/locks/") }))
+    }
+
+    /// The same topic name on another cluster (a failover, a cluster rebuilt) whose partition has
+    /// passed the store's offsets: its records would continue the old history, so the run stops,
+    /// writing nothing, in group mode too.
+    @Test(arguments: [false, true])
+    func anotherClustersTopicOfTheSameNameStopsTheRun(groupMode: Bool) async throws {
+        let first = try BackupFixture(brokers: 1)
+        let topic = try first.topic("events", partitions: 1)
+        try first.produceJSON(topic: topic, partitions: 1, count: 30)
+        let store = MemoryStore()
+        #expect(try await first.backup(store: store, topics: [topic]).records == 30)
+
+        let other = try BackupFixture(brokers: 1)
+        try other.topic(named: topic, partitions: 1)
+        try other.produceJSON(topic: topic, partitions: 1, count: 40)
+        let before = try await StoreContents.snapshot(store, prefix: "")
+        let flags = groupMode ? ["group-id": "g-\(UUID().uuidString.prefix(8))"] : [:]
+        let error = await #expect(throws: RunFailure.self) { try await other.backup(store: store, topics: [topic], flags) }
+        #expect(error?.isInvalidInput == true)
+        #expect(
+            error?.message.contains("topic \(topic): the store's runs read it from Kafka cluster ") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("another cluster's offsets") == true)
+        let after = try await StoreContents.snapshot(store, prefix: "")
+        #expect(Set(after.keys.filter { !$0.hasPrefix("_ktape/locks/") }) == Set(before.keys.filter { !$0.hasPrefix("_ktape/locks/") }))
+        // The first cluster goes on as before.
+        try first.produceJSON(topic: topic, partitions: 1, count: 5, from: 30)
+        #expect(try await first.backup(store: store, topics: [topic]).records == 5)
+    }
+
+    /// A store whose runs recorded no cluster id (written before ids were) goes on, and records it.
+    @Test func aStoreWithoutClusterIdsGoesOnAndRecordsOne() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("events", partitions: 1)
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 10)
+        let store = MemoryStore()
+        #expect(try await fixture.backup(store: store, topics: [topic]).records == 10)
+        try await Self.forgetClusterIds(store)
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 3, from: 10)
+        #expect(try await fixture.backup(store: store, topics: [topic]).records == 3)
+        let index = try StoreIndex.decode(Data(try await store.get("_ktape/index.json")), name: "index")
+        #expect(index.clusterIds?[topic]?.isEmpty == false)
+    }
+
+    /// Rewrites every manifest without its cluster id, and the index from them: a store as ktape
+    /// wrote it before cluster ids.
+    static func forgetClusterIds(_ store: MemoryStore) async throws {
+        let layout = StoreLayout(prefix: "", topicsDir: "topics")
+        var manifests: [RunManifest] = []
+        for key in try await store.listAll(prefix: layout.runsFolder).map(\.key) {
+            var manifest = try RunManifest.decode(Data(try await store.get(key)), name: key, layout: layout)
+            #expect(manifest.clusterId != nil)
+            manifest.clusterId = nil
+            try await store.put(key, body: Array(try manifest.encoded(layout: layout)))
+            manifests.append(manifest)
+        }
+        let index = try StoreIndex.of(manifests)
+        #expect(index.clusterIds == nil)
+        try await store.put(layout.indexKey, body: Array(try index.encoded()))
     }
 
     @Test func secondRunWritesOnlyNewRecordsAndAnEmptyRunWritesNothing() async throws {

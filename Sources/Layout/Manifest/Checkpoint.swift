@@ -6,10 +6,13 @@ public struct Checkpoint: Equatable, Sendable {
     public var nextOffsets: [TopicPartition: Int64]
     /// The newest run, which the next run names as its `previousRunId`.
     public var lastRunId: RunID?
+    /// Per topic, the Kafka cluster id the newest run that recorded one read it from.
+    public var clusterIds: [String: String]
 
-    public init(nextOffsets: [TopicPartition: Int64] = [:], lastRunId: RunID? = nil) {
+    public init(nextOffsets: [TopicPartition: Int64] = [:], lastRunId: RunID? = nil, clusterIds: [String: String] = [:]) {
         self.nextOffsets = nextOffsets
         self.lastRunId = lastRunId
+        self.clusterIds = clusterIds
     }
 
     /// Next offset for a partition, or nil when no run covered it (start from the log start).
@@ -28,6 +31,7 @@ public struct Checkpoint: Equatable, Sendable {
             for p in manifest.partitions {
                 let tp = TopicPartition(p.topic, p.partition)
                 checkpoint.nextOffsets[tp] = max(checkpoint.nextOffsets[tp] ?? p.endOffset, p.endOffset)
+                if let clusterId = manifest.clusterId { checkpoint.clusterIds[p.topic] = clusterId }
             }
             checkpoint.lastRunId = manifest.runId
         }

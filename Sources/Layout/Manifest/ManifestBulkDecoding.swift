@@ -71,6 +71,7 @@ enum ManifestBulkDecoding {
         var partitions: [ManifestPartition]?
         var objects: [ManifestObject]?
         var groupOffsets: [ManifestGroupOffset]?
+        var clusterId: String??
         let read = scanner.object { scanner, name in
             switch name.count {
             case 3 where scanner.equals(name, "job"): return fillOnce(&job, scanner.string())
@@ -82,6 +83,7 @@ enum ManifestBulkDecoding {
             case 7 where scanner.equals(name, "version"): return fillOnce(&version, scanner.int64())
             case 7 where scanner.equals(name, "objects"): return fillOnce(&objects, scanner.array { $0.manifestObject() })
             case 9 where scanner.equals(name, "startedAt"): return fillOnce(&startedAt, scanner.date())
+            case 9 where scanner.equals(name, "clusterId"): return fillOptional(&clusterId, &scanner) { $0.string() }
             case 10 where scanner.equals(name, "finishedAt"): return fillOnce(&finishedAt, scanner.date())
             case 10 where scanner.equals(name, "configHash"): return fillOnce(&configHash, scanner.string())
             case 10 where scanner.equals(name, "partitions"): return fillOnce(&partitions, scanner.array { $0.manifestPartition() })
@@ -98,7 +100,7 @@ enum ManifestBulkDecoding {
         var manifest = RunManifest(
             runId: RunID(rawValue: runId), previousRunId: (previousRunId ?? nil).map(RunID.init(rawValue:)), job: job, shard: shard,
             startedAt: startedAt, finishedAt: finishedAt, store: store, configHash: configHash, topics: topics,
-            partitions: partitions, objects: objects, consumerGroupOffsets: groupOffsets)
+            partitions: partitions, objects: objects, consumerGroupOffsets: groupOffsets, clusterId: clusterId ?? nil)
         manifest.version = Int(version)
         return manifest
     }

@@ -27,12 +27,15 @@ public struct RunManifest: Codable, Equatable, Sendable {
     public var partitions: [ManifestPartition]
     public var objects: [ManifestObject]
     public var consumerGroupOffsets: [ManifestGroupOffset]
+    /// The id of the Kafka cluster the run read (nil: runs before it was recorded, or a cluster that
+    /// reports none): another cluster's offsets of a topic of the same name cannot continue its history.
+    public var clusterId: String?
 
     public init(
         runId: RunID, previousRunId: RunID?, job: String, shard: String, startedAt: Date, finishedAt: Date,
         store: ManifestStoreSettings, configHash: String, topics: [ManifestTopic] = [],
         partitions: [ManifestPartition] = [], objects: [ManifestObject] = [],
-        consumerGroupOffsets: [ManifestGroupOffset] = []
+        consumerGroupOffsets: [ManifestGroupOffset] = [], clusterId: String? = nil
     ) {
         self.runId = runId
         self.previousRunId = previousRunId
@@ -46,6 +49,7 @@ public struct RunManifest: Codable, Equatable, Sendable {
         self.partitions = partitions
         self.objects = objects
         self.consumerGroupOffsets = consumerGroupOffsets
+        self.clusterId = clusterId
     }
 }
 

@@ -20,6 +20,9 @@ public struct StoreIndex: Codable, Equatable, Sendable {
     public var runs: [RunID]
     /// Per partition, the next offset to back up: the highest `endOffset` any folded run reached.
     public var partitions: [Entry]
+    /// Per topic, the Kafka cluster id of the newest folded run that read it and recorded one; nil
+    /// in an index no such run was folded into.
+    public var clusterIds: [String: String]?
 
     public struct Entry: Codable, Equatable, Sendable {
         public var topic: String
@@ -71,6 +74,12 @@ public struct StoreIndex: Codable, Equatable, Sendable {
                 let tp = TopicPartition(p.topic, p.partition)
                 next[tp] = max(next[tp] ?? p.endOffset, p.endOffset)
             }
+            if let clusterId = manifest.clusterId {
+                // Newer runs come later: the newest reading of each topic wins.
+                var ids = clusterIds ?? [:]
+                for p in manifest.partitions { ids[p.topic] = clusterId }
+                clusterIds = ids
+            }
             runs.insert(manifest.runId, at: position(of: manifest.runId))
             if lastRunId.map({ $0 < manifest.runId }) ?? true { lastRunId = manifest.runId }
             changed = true
@@ -87,7 +96,7 @@ public struct StoreIndex: Codable, Equatable, Sendable {
             nextOffsets: Dictionary(
                 partitions.map { (TopicPartition($0.topic, $0.partition), $0.nextOffset) },
                 uniquingKeysWith: { a, _ in a }),
-            lastRunId: lastRunId)
+            lastRunId: lastRunId, clusterIds: clusterIds ?? [:])
     }
 
     /// The index of `manifests`.
