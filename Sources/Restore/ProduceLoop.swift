@@ -59,11 +59,13 @@ final class ProduceLoop: @unchecked Sendable {
     func run(translator: inout GroupOffsetTranslator) async throws -> Outcome {
         // Every state is read and checked before anything is produced.
         var scan = try await ResumeScan.loadStates(destinations, states: states)
-        if let problem = scan.problems.first { throw problem }
+        if !scan.problems.isEmpty { throw RunFailure.problems(scan.problems.map(\.message)) }
         try await scan.readTargets(
             Array(destinations.indices), destinations: destinations, states: states, admin: admin,
             options: options)
-        if let problem = scan.problems.first { throw problem }
+        // Every target found wrong before producing, in one line: a rerun cannot cure any of them.
+        let overfull = overfullTargets(scan)
+        if !scan.problems.isEmpty || !overfull.isEmpty { throw RunFailure.problems(scan.problems.map(\.message) + overfull) }
         let starts = stateWriter.start(from: scan)
         for (index, partition) in partitions.enumerated() {
             guard let destination = destinations.destinationOfPartition[index] else { continue }
@@ -239,6 +241,22 @@ final class ProduceLoop: @unchecked Sendable {
             await KafkaBlocking.runQuietly { producer.poll() }
             try await stateWriter.save(.progress)
             report(partition, done: done)
+        }
+    }
+
+    /// Targets holding more records since their restore began than it has for them (counted as
+    /// `restore` counts them: not in a pruned partition, a time range or a repartitioned topic,
+    /// which are checked as they are produced).
+    private func overfullTargets(_ scan: ResumeScan) -> [String] {
+        guard !options.hasTimeFilter else { return [] }
+        return partitions.indices.compactMap { index in
+            let partition = partitions[index]
+            guard partition.prunedThrough == nil, let destination = destinations.destinationOfPartition[index],
+                let state = scan.loaded[destination], let tail = scan.tails[destination], let records = partition.records,
+                tail.count > records
+            else { return nil }
+            return
+                "target \(partition.target) holds \(tail.count) records after offset \(state.baseTargetOffset), but this restore has only \(records) for it; another producer wrote into it. \(states.removalHint(partition.target))"
         }
     }
 

@@ -76,7 +76,7 @@ struct ResumeScan {
             let partition = destinations[destination].target
             if end < existing.baseTargetOffset {
                 problems.append(
-                    .failure(
+                    .invalidInput(
                         "target \(partition) ends at offset \(end), before offset \(existing.baseTargetOffset) where this restore began; was it deleted and re-created? \(states.removalHint(partition, readFrom: saved))"
                     ))
                 continue
@@ -93,7 +93,7 @@ struct ResumeScan {
             if tail.count < existing.deliveredRecords {
                 let partition = destinations[destination].target
                 problems.append(
-                    .failure(
+                    .invalidInput(
                         "target \(partition) holds \(tail.count) records after offset \(existing.baseTargetOffset), fewer than the \(existing.deliveredRecords) this restore confirmed; was it deleted or truncated? \(states.removalHint(partition, readFrom: saved))"
                     ))
             }

@@ -96,6 +96,17 @@ import RecordFormats
             written.plan.problems == [
                 "target topic orders holds 16 records since this restore began, more than the 15 it restores; another producer wrote into it (a run would stop there)"
             ])
+        // The run stops before producing, naming every partition written into, with exit 2: a rerun
+        // cannot cure it.
+        try producer.produce(KafkaProducerRecord(topic: "orders", partition: 2, key: nil, value: Array("stray".utf8)), id: 1)
+        try producer.flush(timeoutMilliseconds: 30_000)
+        let stopped = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        #expect(stopped?.isInvalidInput == true)
+        let message = stopped?.message ?? ""
+        #expect(
+            message.hasPrefix("2 problems: target orders/1 holds 6 records after offset 0, but this restore has only 5 for it"),
+            "\(message)")
+        #expect(message.contains("; target orders/2 holds 6 records after offset 0, but this restore has only 5 for it"), "\(message)")
 
         // Settings the state was not written with: the rerun would refuse, so the dry run says it.
         var other = mockOptions(cluster)
