@@ -60,13 +60,25 @@ struct ResumeScan {
         guard !reading.isEmpty else { return }
         let targets = reading.map { TopicPartition(topic: destinations[$0].target.topic, partition: destinations[$0].target.partition) }
         let found: [TopicPartition: Int64]
+        let (clock, stall) = (options.clock, options.stallTimeout)
         do {
-            found = try await options.onTarget { try admin.endOffsets(targets) }
+            // A broker restarting (a leader moving) is waited out as a run waits out a stalled target.
+            found = try await options.onTarget {
+                let started = clock()
+                while true {
+                    do {
+                        return try admin.endOffsets(targets)
+                    } catch let error as KafkaError where error.isRetriable && clock().timeIntervalSince(started) < stall {
+                        Thread.sleep(forTimeInterval: 0.5)
+                    }
+                }
+            }
         } catch let error as RunFailure where error.isInterrupted {
             throw error
         } catch {
             throw RunFailure.failure(
-                "target cluster \(options.kafka.bootstrapServers): cannot read the end offsets of the target partitions: \(error)")
+                "target cluster \(options.kafka.bootstrapServers): cannot read the end offsets of the target partitions (retried for up to --stall-timeout \(Int(stall)) s): \(error)"
+            )
         }
         var requests: [TargetTail.Request] = []
         for (destination, target) in zip(reading, targets) {
@@ -85,7 +97,6 @@ struct ResumeScan {
         }
         let config = options.kafka
         let asked = requests
-        let clock = options.clock
         let read = asked.isEmpty ? [:] : try await options.onTarget { try TargetTail.read(config: config, asked, clock: clock) }
         for destination in reading {
             guard let existing = loaded[destination], let tail = read[destinations[destination].target] else { continue }

@@ -1,0 +1,34 @@
+import Failures
+import Foundation
+import Kafka
+import KtapeTestSupport
+import Layout
+import Restore
+import Testing
+import RecordFormats
+
+/// A target broker down for a while as a restore starts (a rolling restart): the restore waits for
+/// it up to the stall timeout, as a backup does, instead of failing at the first 10 s request.
+@Suite struct TargetOutageTests {
+    @Test func aBrokerDownAtTheStartIsWaitedOutWithinTheStallTimeout() async throws {
+        let mock = try MockKafkaProcess(topic: "events", partitions: 4, brokers: 3)
+        defer { mock.stop() }
+        let fixture = StoreFixture()
+        var records: [Int32: [RecordFormats.KafkaRecord]] = [:]
+        for p: Int32 in 0..<4 { records[p] = awkwardRecords(count: 20, partition: p) }
+        try await fixture.writeRun(["events": records], partitionCounts: ["events": 4], perObject: 10)
+        var options = RestoreOptions(kafka: KafkaConfig(bootstrapServers: mock.bootstrap))
+        options.stallTimeout = 60
+        try mock.setBroker(2, up: false)
+        // Longer than one request's 10 s timeout, well inside the stall timeout.
+        let back = Task {
+            try await Task.sleep(for: .seconds(12))
+            try mock.setBroker(2, up: true)
+        }
+        let result = try await restore(fixture, options)
+        try await back.value
+        #expect(result.summary.producedRecords == 80)
+        let got = try readTarget(options.kafka, topic: "events", partitions: 4)
+        for p: Int32 in 0..<4 { #expect(differences(expected: records[p] ?? [], got: got[p] ?? []) == []) }
+    }
+}
