@@ -24,9 +24,11 @@ public struct RecordLineError: Error, Equatable, Sendable, CustomStringConvertib
         case missingHeaders
     }
 
-    /// 1-based byte column in the line (for encoders: in the record value).
+    /// 1-based byte column in the line (for encoders: in the record's `part`).
     public var column: Int
     public var reason: Reason
+    /// Encoders: which part of the record the column is in (`value`, `key`, `headers`), when known.
+    public var part: String? = nil
 
     public init(column: Int, reason: Reason) {
         self.column = column
@@ -34,7 +36,14 @@ public struct RecordLineError: Error, Equatable, Sendable, CustomStringConvertib
     }
 
     public var description: String {
-        "column \(column): " + reasonText
+        (part.map { "\($0) " } ?? "") + "column \(column): " + reasonText
+    }
+
+    /// The same error, placed in `part` of the record.
+    public func located(in part: String) -> RecordLineError {
+        var located = self
+        located.part = part
+        return located
     }
 
     private var reasonText: String {

@@ -77,8 +77,10 @@ import Checksums
         let error = await #expect(throws: RunFailure.self) {
             try await fixture.backup(store: failing, topics: [topic], ["format": "confluent-json"])
         }
-        #expect(error?.kind == .failure)
+        // The record stays in Kafka: a rerun would meet it again, so exit 2, not a retry.
+        #expect(error?.kind == .invalidInput)
         #expect(error?.message.contains("topic \(topic) partition 0 offset 1") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("cannot write as confluent-json: value column 1: ") == true, "\(error?.message ?? "")")
         #expect(try await StoreContents.manifests(failing).isEmpty)
 
         let skipping = MemoryStore()
@@ -89,6 +91,23 @@ import Checksums
         #expect(manifest.continuityProblems().isEmpty, "\(manifest.continuityProblems())")
         let key = try #require(manifest.objects.first?.key)
         #expect(try await skipping.get(key) == Array("{\"ok\":1}\n{\"ok\":2}\n".utf8))
+    }
+
+    /// A key Confluent's companion line cannot carry is named as the key, not left to guess.
+    @Test func aKeyThatIsNotUTF8IsNamedAsTheKey() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("badkey", partitions: 1)
+        try fixture.produce([
+            KafkaProducerRecord(
+                topic: topic, partition: 0, key: [0xFF, 0xFE], value: Array(#"{"ok":1}"#.utf8), timestamp: 1_700_000_000_000)
+        ])
+        let error = await #expect(throws: RunFailure.self) {
+            try await fixture.backup(store: MemoryStore(), topics: [topic], ["format": "confluent-json", "store-keys": "true"])
+        }
+        #expect(error?.kind == .invalidInput)
+        #expect(
+            error?.message.contains("cannot write as confluent-json: key column 1: bytes are not valid UTF-8") == true,
+            "\(error?.message ?? "")")
     }
 
     @Test func gzipObjectsAreReadableByGzip() async throws {

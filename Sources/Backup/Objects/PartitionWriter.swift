@@ -60,8 +60,9 @@ final class PartitionWriter {
             try formatter.encode(record)
         } catch {
             let place = "topic \(partition.topic) partition \(partition.partition) offset \(record.offset)"
+            // The record stays in Kafka as it is: a rerun meets it again, so this is not worth a retry.
             guard settings.onInvalidJSON == .skip else {
-                throw RunFailure.failure(
+                throw RunFailure.invalidInput(
                     "\(place): cannot write as \(settings.format.rawValue): \(error) (on-invalid-json: skip would skip it)")
             }
             skipped += 1

@@ -55,14 +55,18 @@ struct RecordFormatter {
                 offset: record.offset, timestamp: record.timestamp.milliseconds, timestampType: type,
                 key: record.key, value: record.value, headers: headerViews, to: &lines[0])
         case .confluentJSON:
-            try json.appendLine(value: record.value, to: &lines[0])
+            do { try json.appendLine(value: record.value, to: &lines[0]) } catch { throw error.located(in: "value") }
             var stream = 1
             if storeKeys {
-                try companions.appendKeyLine(key: record.key, style: Self.keyStyle, to: &lines[stream])
+                do {
+                    try companions.appendKeyLine(key: record.key, style: Self.keyStyle, to: &lines[stream])
+                } catch { throw error.located(in: "key") }
                 stream += 1
             }
             if storeHeaders {
-                try companions.appendHeadersLine(headers: headerViews, to: &lines[stream])
+                do { try companions.appendHeadersLine(headers: headerViews, to: &lines[stream]) } catch {
+                    throw error.located(in: "headers")
+                }
             }
         }
         // The views point into librdkafka's message, valid only during this call.
