@@ -148,6 +148,31 @@ struct MetricsTests {
         #expect(run.stderrLines.count == 1)
         #expect(run.stderr.contains("metrics-push-url http://127.0.0.1:1"))
     }
+
+    /// SIGTERM mid-verify: exit 143, one line, and the failure recorded in --metrics-file as a failed
+    /// verify records it (before, nothing was written). The store's endpoint takes connections and
+    /// never answers, so the run is still listing when the signal comes.
+    @Test func interruptedVerifyRecordsItsFailure() async throws {
+        let silent = try SilentEndpoint()
+        defer { silent.close() }
+        let directory = try KtapeProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let metrics = directory.appendingPathComponent("verify.prom")
+        let output = try KtapeProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: output) }
+        let run = try KtapeProcess.start(
+            ["verify", "--store", "s3://bkt/wide", "--endpoint-url", silent.url, "--metrics-file", metrics.path], output: output,
+            environment: ["AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "us-east-1"])
+        try await Task.sleep(nanoseconds: 1_500_000_000)
+        try #require(run.isRunning, "verify ended before the signal")
+        kill(run.processIdentifier, SIGTERM)
+        let stopped = try await KtapeProcess.finish(run, output: output)
+        #expect(stopped.status == 143, "\(stopped.stderr)")
+        #expect(stopped.stderrLines == ["ktape: error: interrupted by SIGTERM"], "\(stopped.stderr)")
+        try Self.promtoolAccepts(metrics)
+        let text = try String(contentsOf: metrics, encoding: .utf8)
+        #expect(Self.value("ktape_verify_success", in: text) == 0, "\(text)")
+    }
 }
 
 /// Debian's prometheus-pushgateway on a free loopback port, keeping nothing on disk.
@@ -207,4 +232,30 @@ final class Pushgateway {
         guard bound else { throw TestSetupError("no free port") }
         return Int(UInt16(bigEndian: address.sin_port))
     }
+}
+
+/// A loopback port that takes connections and never answers them.
+final class SilentEndpoint {
+    let url: String
+    private let socket: Int32
+
+    init() throws {
+        let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound, listen(fd, 64) == 0 else {
+            Glibc.close(fd)
+            throw TestSetupError("no loopback port to listen on")
+        }
+        socket = fd
+        url = "http://127.0.0.1:\(UInt16(bigEndian: address.sin_port))"
+    }
+
+    func close() { Glibc.close(socket) }
 }

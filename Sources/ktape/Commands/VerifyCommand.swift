@@ -66,6 +66,9 @@ struct VerifyCommand: AsyncParsableCommand {
         flags.flag(.json, set: json)
         let spec = try InspectedStore.settings(command: .verify, flags: flags, log: log)
         let metrics = RunMetrics(command: .verify, spec: spec)
+        // A signal ends verify at once (it holds nothing to release), but it records the failure as
+        // any failed run does; 11 s covers a push's 10 s timeout.
+        Interrupts.beforeEndingAtOnce { metrics.writeFailure(waitingAtMost: 11) }
         let report: VerifyReport
         let location: String
         do {

@@ -6,6 +6,8 @@ import Threads
 /// signal: 130, 143). Backup and restore stop through `stop`: they end their work cleanly (uploads
 /// aborted, resume state written, lease released) and return. Other commands, and a run that has not
 /// ended cleanly `grace` seconds after the signal, end at once; a second signal ends the process too.
+/// Ending at once is `_exit`, never `exit`: `exit` runs the atexit handlers (OpenSSL's cleanup among
+/// them) while worker threads still hash and sign, which crashed an interrupted verify (exit 132, 139).
 enum Interrupts {
     /// Raised by the first signal; backup and restore hand it to their engines.
     static let stop = StopSignal()
@@ -17,6 +19,7 @@ enum Interrupts {
     nonisolated(unsafe) private static var cooperative = false
     nonisolated(unsafe) private static var received: Int32?
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+    nonisolated(unsafe) private static var lastWords: (@Sendable () -> Void)?
 
     /// Takes SIGINT and SIGTERM over for the whole run.
     static func install() {
@@ -31,6 +34,10 @@ enum Interrupts {
 
     /// Called by a command whose engine stops through `stop`.
     static func stopCooperatively() { lock.withLock { cooperative = true } }
+
+    /// Called by a command that ends at once on a signal but reports a failure first (verify's
+    /// metrics): `report` runs on the signal's thread before the last line, and must not take long.
+    static func beforeEndingAtOnce(_ report: @escaping @Sendable () -> Void) { lock.withLock { lastWords = report } }
 
     /// The exit status for the signal received (143 if none was, which a caller asking has no reason to be).
     static var exitStatus: Int32 { 128 + (lock.withLock { received } ?? SIGTERM) }
@@ -47,8 +54,10 @@ enum Interrupts {
             _exit(128 + signal)
         }
         guard waits else {
+            lock.withLock { lastWords }?()
             Console.standard.failure("interrupted by \(name(signal))")
-            exit(128 + signal)
+            fflush(nil)
+            _exit(128 + signal)
         }
         stop.request(name(signal))
         DispatchQueue.global().asyncAfter(deadline: .now() + grace) {

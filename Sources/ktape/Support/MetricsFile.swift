@@ -38,7 +38,9 @@ struct MetricsFile {
 
     func write(to path: String) throws {
         let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        // Unique per write: a signal's failure report may write while the run's own report does.
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(
+            ".\(url.lastPathComponent).\(getpid()).\(UUID().uuidString.prefix(8)).tmp")
         do {
             try Data(text.utf8).write(to: temporary)
             // rename(2) replaces the old file in one step.

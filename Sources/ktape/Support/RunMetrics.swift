@@ -1,4 +1,5 @@
 import Backup
+import Dispatch
 import Foundation
 import Inspection
 import Layout
@@ -10,7 +11,7 @@ import JobSpec
 /// or stale scheduled run (`ktape_backup_success == 0`,
 /// `time() - ktape_last_success_timestamp_seconds > 2 * 3600`). Labels name the command, the job
 /// (`ktape_job`: Prometheus gives every target its own `job`), the store and a backup's shard.
-struct RunMetrics {
+struct RunMetrics: Sendable {
     static let jobLabel = "ktape_job"
     static let lastSuccess = "ktape_last_success_timestamp_seconds"
 
@@ -19,9 +20,9 @@ struct RunMetrics {
     let push: MetricsPush?
     let labels: [(String, String)]
     let started = Date()
-    let warn: (String) -> Void
+    let warn: @Sendable (String) -> Void
 
-    init(command: JobCommand, spec: JobSpec, warn: @escaping (String) -> Void = { Console.standard.warning($0) }) {
+    init(command: JobCommand, spec: JobSpec, warn: @escaping @Sendable (String) -> Void = { Console.standard.warning($0) }) {
         self.command = command
         path = spec.common.metricsFile?.value
         var labels = [("command", command.rawValue), (Self.jobLabel, spec.jobName), ("store", spec.common.store.value.description)]
@@ -98,6 +99,17 @@ struct RunMetrics {
     /// Reporting problems become warnings: the run's own error is the line that counts.
     func writeFailure() async {
         do { try await write(success: false) { _ in } } catch { warn("\(error)") }
+    }
+
+    /// `writeFailure` for a thread that cannot await (a signal's, before the process ends at once);
+    /// a push that does not answer within `seconds` is given up.
+    func writeFailure(waitingAtMost seconds: Double) {
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            await writeFailure()
+            done.signal()
+        }
+        _ = done.wait(timeout: .now() + seconds)
     }
 
     private func write(success: Bool, _ body: (inout MetricsFile) -> Void) async throws {
