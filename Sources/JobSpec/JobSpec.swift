@@ -41,6 +41,8 @@ public struct CommonSettings: Sendable {
     public var mskIAM: Setting<Bool>
     /// Seconds a run may wait on Kafka without progress before it fails.
     public var stallTimeout: Setting<Int>
+    /// A week: a longer wait without progress is a typo (and seconds near Int.max overflow later).
+    public static let longestStallTimeout = 604_800
     public var consumerGroups: Setting<ConsumerGroupSelection>?
     public var sse: Setting<ServerSideEncryption>?
     public var sseKMSKeyID: Setting<String>?

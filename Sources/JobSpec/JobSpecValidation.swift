@@ -110,7 +110,8 @@ extension JobSpec {
             topicsDir: topicsDir, logFormat: try r.choiceWithDefault(.logFormat, LogFormat.self),
             summaryJSON: try r.nonEmpty(.summaryJSON), metricsFile: try r.nonEmpty(.metricsFile),
             metricsPushURL: pushURL, verbose: try r.bool(.verbose), mskIAM: try r.bool(.mskIAM),
-            stallTimeout: try r.integerWithDefault(.stallTimeout, atLeast: 1), consumerGroups: try readConsumerGroups(r),
+            stallTimeout: try r.integerWithDefault(.stallTimeout, atLeast: 1, atMost: CommonSettings.longestStallTimeout),
+            consumerGroups: try readConsumerGroups(r),
             sse: sse, sseKMSKeyID: kmsKey, acl: try r.choice(.acl, CannedACL.self), expectedBucketOwner: owner)
     }
 

@@ -94,15 +94,16 @@ struct SettingsReader {
         try map(key) { text in try parseInteger(key, text, atLeast: minimum) }
     }
 
-    func integerWithDefault(_ key: JobKey, atLeast minimum: Int) throws -> Setting<Int> {
-        try withDefault(key) { text in try parseInteger(key, text, atLeast: minimum) }
+    func integerWithDefault(_ key: JobKey, atLeast minimum: Int, atMost maximum: Int = .max) throws -> Setting<Int> {
+        try withDefault(key) { text in try parseInteger(key, text, atLeast: minimum, atMost: maximum) }
     }
 
-    func parseInteger(_ key: JobKey, _ text: String, atLeast minimum: Int) throws -> Int {
+    func parseInteger(_ key: JobKey, _ text: String, atLeast minimum: Int, atMost maximum: Int = .max) throws -> Int {
         guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {
             throw error(key, "expected a whole number (got '\(text)')")
         }
         guard value >= minimum else { throw error(key, "must be at least \(minimum) (got \(value))") }
+        guard value <= maximum else { throw error(key, "must be at most \(maximum) (got \(value))") }
         return value
     }
 
@@ -137,21 +138,38 @@ struct SettingsReader {
             guard let unit = trimmed.last, let scale = units[unit], let number = Int(trimmed.dropLast()), number > 0 else {
                 throw error(key, "expected a positive duration like 30d, 12h, 90m or 2w (got '\(text)')")
             }
+            // Far longer durations overflowed the cutoff's milliseconds (a trap) or reached back
+            // before year 1; nothing ktape keeps is 100 years old.
+            guard TimeInterval(number) * scale <= Self.longestDuration else {
+                throw error(key, "must be at most 36500d (100 years) (got '\(text)')")
+            }
             return TimeInterval(number) * scale
         }
     }
+
+    /// 100 years of 365 days, in seconds: the longest duration taken.
+    public static let longestDuration: TimeInterval = 36_500 * 86_400
+    /// 9999-12-31T23:59:59.999Z in epoch milliseconds: the latest time RFC 3339 can write.
+    public static let latestTime: Int64 = 253_402_300_799_999
 
     /// Epoch milliseconds from RFC 3339 or an integer of milliseconds.
     func time(_ key: JobKey) throws -> Setting<Int64>? {
         try map(key) { text in
             let trimmed = text.trimmingCharacters(in: .whitespaces)
-            if !trimmed.isEmpty, trimmed.allSatisfy({ $0.isASCII && $0.isNumber }), let millis = Int64(trimmed) {
-                return millis
+            let millis: Int64?
+            if !trimmed.isEmpty, trimmed.allSatisfy({ $0.isASCII && $0.isNumber }) {
+                millis = Int64(trimmed)
+            } else {
+                guard let date = Timestamps.parseRFC3339(trimmed) else {
+                    throw error(key, "expected an RFC 3339 time like 2026-11-24T12:00:00Z or epoch milliseconds (got '\(text)')")
+                }
+                millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
             }
-            guard let date = Timestamps.parseRFC3339(trimmed) else {
-                throw error(key, "expected an RFC 3339 time like 2026-11-24T12:00:00Z or epoch milliseconds (got '\(text)')")
+            // Times past year 9999 overflowed later arithmetic (a trap); Kafka has none before 1970.
+            guard let millis, (0...Self.latestTime).contains(millis) else {
+                throw error(key, "must be from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z (got '\(text)')")
             }
-            return Int64((date.timeIntervalSince1970 * 1000).rounded())
+            return millis
         }
     }
 

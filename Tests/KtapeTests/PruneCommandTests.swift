@@ -57,4 +57,31 @@ import Testing
         #expect(run.stderrLines.count == 1)
         #expect(run.stderr.contains(reason), "\(run.stderr)")
     }
+
+    /// A cutoff out of range is invalid input, one line (before, these trapped with "Illegal
+    /// instruction", exit 132, or printed a cutoff in year -292274998).
+    @Test(arguments: [
+        (["--keep-within", "99999999999999d"], "keep-within: must be at most 36500d"),
+        (["--keep-within", "9223372036854775807s"], "keep-within: must be at most 36500d"),
+        (["--keep-within", "106751991167d"], "keep-within: must be at most 36500d"),
+        (["--before", "9223372036854775807"], "before: must be from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z"),
+        (["--before", "253402300800000"], "before: must be from 1970-01-01T00:00:00Z"),
+        (["job:before: 9223372036854775807"], "prune.yaml:2: before: must be from 1970-01-01T00:00:00Z")
+    ])
+    func aCutoffOutOfRangeIsRefused(_ flags: [String], _ reason: String) async throws {
+        let directory = try KtapeProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var arguments = ["prune", "--store", directory.path, "--dry-run"]
+        if let line = flags.first, line.hasPrefix("job:") {
+            let job = directory.appendingPathComponent("prune.yaml")
+            try Data("store: \(directory.path)\n\(line.dropFirst(4))\n".utf8).write(to: job)
+            arguments = ["prune", "--job", job.path, "--dry-run"]
+        } else {
+            arguments += flags
+        }
+        let run = try await KtapeProcess.runAsync(arguments)
+        #expect(run.status == 2, "\(run.stderr)")
+        #expect(run.stderrLines.count == 1, "\(run.stderr)")
+        #expect(run.stderr.contains(reason), "\(run.stderr)")
+    }
 }
