@@ -104,6 +104,10 @@ extension JobSpec {
         var rename: Setting<RegexRouter>?
         switch (regex, replacement) {
         case (let regex?, let replacement?):
+            // A regex that does not compile is rename-regex's fault, not the replacement's.
+            do { _ = try WholeNameRegex(regex.value) } catch let compile as RegexCompileError {
+                throw r.error(.renameRegex, "regex does not compile: \(compile.reason)")
+            }
             do {
                 rename = Setting(try RegexRouter(regex: regex.value, replacement: replacement.value), regex.origin)
             } catch let error as RegexRouterError {

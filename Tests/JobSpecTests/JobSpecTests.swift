@@ -132,6 +132,7 @@ import Layout
         (["topics": "a"], "--topics: is a backup setting; restore does not use it"),
         (["rename-replacement": "x"], "--rename-regex: is required with rename-replacement"),
         (["rename-regex": "(.*)", "rename-replacement": "$2"], "--rename-replacement: no group 2 in the regex"),
+        (["rename-regex": "(", "rename-replacement": "x"], "--rename-regex: regex does not compile"),
         (["from-time": "2026-11-02T00:00:00Z", "to-time": "2026-11-01T00:00:00Z"], "--to-time: must be after from-time"),
         (["from-time": "last tuesday"], "--from-time: expected an RFC 3339 time"),
         (["from-time": "9223372036854775807"], "--from-time: must be from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z"),
