@@ -184,6 +184,28 @@ import Testing
         #expect(run.status == 2)
         #expect(run.stderr.contains("flush-size") && run.stderr.contains("at least 1"), "\(run.stderr)")
     }
+
+    /// A negative value is refused for what it is, naming the flag, not as a missing value (before,
+    /// these said "Missing value for '--before <time>'").
+    @Test(arguments: [
+        (["prune", "--store", "/tmp/x", "--before", "-1"], "--before: expected an RFC 3339 time"),
+        (["prune", "--store", "/tmp/x", "--keep-within", "-1d"], "--keep-within: expected a positive duration"),
+        (["backup", "-b", "k:1", "--topics", "t", "--store", "/tmp/x", "--shard", "-1/2"], "--shard: expected i/n"),
+        (
+            ["backup", "-b", "k:1", "--topics", "t", "--store", "/tmp/x", "--compression-level", "-1"],
+            "--compression-level: must be at least 1"
+        ),
+        (["restore", "-b", "k:1", "--store", "/tmp/x", "--from-time", "-5"], "--from-time: expected an RFC 3339 time"),
+        (["restore", "-b", "k:1", "--store", "/tmp/x", "--to-time", "-5"], "--to-time: expected an RFC 3339 time"),
+        (["verify", "--store", "/tmp/x", "--concurrency", "-1"], "--concurrency -1: expected 1 to 64"),
+        (["demo", "--records", "-1"], "--records must be at least 1")
+    ])
+    func aNegativeValueIsRefusedForWhatItIs(_ arguments: [String], _ reason: String) async throws {
+        let run = try await KtapeProcess.runAsync(arguments)
+        #expect(run.status == 2, "\(run.stderr)")
+        #expect(run.stderrLines.count == 1, "\(run.stderr)")
+        #expect(run.stderr.contains(reason), "\(run.stderr)")
+    }
 }
 
 /// Polls for a file on a thread of its own and signals a process the moment it appears.

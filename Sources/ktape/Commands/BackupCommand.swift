@@ -40,7 +40,7 @@ struct BackupCommand: AsyncParsableCommand {
     var compression: String?
 
     @Option(
-        name: .customLong("compression-level"),
+        name: .customLong("compression-level"), parsing: .unconditional,
         help: ArgumentHelp(
             "With gzip: zlib level, 1 (fastest) to 9 (smallest) (default: \(BackupSettings.defaultCompressionLevel)).", valueName: "n"))
     var compressionLevel: String?
@@ -86,7 +86,7 @@ struct BackupCommand: AsyncParsableCommand {
     var groupID: String?
 
     @Option(
-        name: .long,
+        name: .long, parsing: .unconditional,
         help: ArgumentHelp("Static share i of n of the job's partitions, for Kubernetes indexed Jobs (default: all).", valueName: "i/n"))
     var shard: String?
 

@@ -28,12 +28,14 @@ struct PruneCommand: AsyncParsableCommand {
     @OptionGroup(title: "Logs") var log: LogOptions
 
     @Option(
-        name: .customLong("keep-within"),
+        name: .customLong("keep-within"), parsing: .unconditional,
         help: ArgumentHelp(
             "Keep records newer than this, counted back from now: 30d, 12h, 2w (this or --before is required).", valueName: "duration"))
     var keepWithin: String?
 
-    @Option(name: .long, help: ArgumentHelp("Remove records older than this time, RFC 3339 or epoch ms.", valueName: "time"))
+    @Option(
+        name: .long, parsing: .unconditional,
+        help: ArgumentHelp("Remove records older than this time, RFC 3339 or epoch ms.", valueName: "time"))
     var before: String?
 
     @Option(

@@ -59,12 +59,12 @@ struct RestoreCommand: AsyncParsableCommand {
     var dryRun = false
 
     @Option(
-        name: .customLong("from-time"),
+        name: .customLong("from-time"), parsing: .unconditional,
         help: ArgumentHelp("Only records at or after this timestamp, RFC 3339 or epoch ms (default: all).", valueName: "time"))
     var fromTime: String?
 
     @Option(
-        name: .customLong("to-time"),
+        name: .customLong("to-time"), parsing: .unconditional,
         help: ArgumentHelp("Only records before this timestamp, RFC 3339 or epoch ms (default: all).", valueName: "time"))
     var toTime: String?
 
