@@ -27,6 +27,16 @@ struct CommandLineTests {
         #expect(!optionHelp.isEmpty)
     }
 
+    /// Each option names its default once (before, verify --help said "(default: 4). (default: 4)":
+    /// ArgumentParser adds the default of an option that has one to the help text that named it).
+    @Test(arguments: ["backup", "restore", "prune", "ls", "verify", "demo"])
+    func helpNamesEachDefaultOnce(command: String) throws {
+        let run = try KtapeProcess.run([command, "--help"])
+        #expect(run.status == 0)
+        let text = run.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(text.firstRange(of: /\(default: [^)]*\)\.? \(default:/) == nil, "\(run.stdout)")
+    }
+
     @Test func unknownFlagIsOneLineAndExitTwo() throws {
         let run = try KtapeProcess.run(["backup", "--no-such-flag"])
         #expect(run.status == 2)

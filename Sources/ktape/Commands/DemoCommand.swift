@@ -18,10 +18,10 @@ struct DemoCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Records per topic (default: 1000).", valueName: "n"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Records per topic.", valueName: "n"))
     var records: Int = 1000
 
-    @Option(name: .long, help: ArgumentHelp("Where the demo's store goes (default: ./ktape-demo).", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("Where the demo's store goes.", valueName: "dir"))
     var store: String = "ktape-demo"
 
     func validate() throws {

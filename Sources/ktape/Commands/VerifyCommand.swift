@@ -50,7 +50,7 @@ struct VerifyCommand: AsyncParsableCommand {
     )
     var storedChecksums = false
 
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Objects read at once (default: 4).", valueName: "n"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Objects read at once.", valueName: "n"))
     var concurrency = 4
 
     func validate() throws {
