@@ -99,6 +99,12 @@ extension JobSpec {
         if kmsKey != nil, sse?.value != .kms {
             throw r.error(.sseKMSKeyID, "needs sse: aws:kms")
         }
+        let summaryJSON = try r.nonEmpty(.summaryJSON)
+        if summaryJSON?.value == "-" {
+            // Not stdout: that has the summary line already; a file named '-' is surely a mistake.
+            throw r.error(
+                .summaryJSON, "names a file, and '-' is not stdout here (the summary line is on stdout); for a file named '-' give ./-")
+        }
         let owner = try r.nonEmpty(.expectedBucketOwner)
         if let owner, !(owner.value.count == 12 && owner.value.allSatisfy { $0.isASCII && $0.isNumber }) {
             throw r.error(.expectedBucketOwner, "must be a 12-digit AWS account id (got '\(owner.value)')")
@@ -108,7 +114,7 @@ extension JobSpec {
             store: Setting(location, store.origin), endpointURL: endpoint, region: try r.nonEmpty(.region),
             profile: try r.nonEmpty(.profile), addressingStyle: try r.choiceWithDefault(.addressingStyle, AddressingStyle.self),
             topicsDir: topicsDir, logFormat: try r.choiceWithDefault(.logFormat, LogFormat.self),
-            summaryJSON: try r.nonEmpty(.summaryJSON), metricsFile: try r.nonEmpty(.metricsFile),
+            summaryJSON: summaryJSON, metricsFile: try r.nonEmpty(.metricsFile),
             metricsPushURL: pushURL, verbose: try r.bool(.verbose), mskIAM: try r.bool(.mskIAM),
             stallTimeout: try r.integerWithDefault(.stallTimeout, atLeast: 1, atMost: CommonSettings.longestStallTimeout),
             consumerGroups: try readConsumerGroups(r),

@@ -114,6 +114,8 @@ import Layout
         (["acl": "everyone"], "--acl: must be one of private"),
         (["topics-dir": "_ktape"], "--topics-dir: cannot contain"),
         (["log-format": "xml"], "--log-format: must be one of text, json"),
+        (["summary-json": "-"], "--summary-json: names a file, and '-' is not stdout here"),
+        (["summary-json": "./-"], ""),
         (["create-topics": "true"], "--create-topics: is a restore setting; backup does not use it"),
         (["flush-sise": "1"], "--flush-sise: unknown setting (did you mean 'flush-size'?)"),
         (["zzzzzzzz": "1"], "--zzzzzzzz: unknown setting")
