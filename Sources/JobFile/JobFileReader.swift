@@ -8,6 +8,17 @@ public enum JobFileReader {
     /// Reads and parses the file at `path`; errors are `JobFileError`s naming `path`.
     public static func read(path: String) throws -> JobDocument {
         let text: String
+        // Foundation says "NSCocoaErrorDomain error 256" for a directory, which open(2) opens.
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw JobFileError(path: path, line: nil, reason: "cannot read the job file: it is a directory")
+        }
+        // open(2) first for its errno: Foundation's errors on Linux carry only a Cocoa code.
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else {
+            throw JobFileError(path: path, line: nil, reason: "cannot read the job file: \(String(cString: strerror(errno)))")
+        }
+        close(descriptor)
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {

@@ -36,10 +36,8 @@ struct ResumeStateStore: Sendable {
         legacyCluster = clusterId == nil ? nil : options.bootstrapName
         clock = options.clock
         if let directory = options.stateDirectory {
-            do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-                self.store = try LocalDirectoryStore(root: directory)
-            } catch {
+            if let problem = Self.makeDirectories(directory) { throw RunFailure.invalidInput("--state-dir \(directory): \(problem)") }
+            do { self.store = try LocalDirectoryStore(root: directory) } catch {
                 throw RunFailure.invalidInput("--state-dir \(directory): \(error)")
             }
             self.layout = StoreLayout(prefix: "", topicsDir: layout.topicsDir)
@@ -49,6 +47,23 @@ struct ResumeStateStore: Sendable {
             self.layout = layout
             isLocal = false
         }
+    }
+
+    /// `mkdir -p`; what went wrong in plain words, nil when `path` is a directory. Not FileManager:
+    /// its errors on Linux print as "Error Domain=NSCocoaErrorDomain Code=516 … UserInfo={…}".
+    static func makeDirectories(_ path: String) -> String? {
+        if mkdir(path, 0o777) == 0 { return nil }
+        let code = errno
+        var info = stat()
+        if code == EEXIST {
+            return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR ? nil : "\(path) is a file, not a directory"
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        if code == ENOENT || code == ENOTDIR, !parent.isEmpty, parent != path {
+            if let problem = makeDirectories(parent) { return problem }
+            if mkdir(path, 0o777) == 0 || errno == EEXIST && stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR { return nil }
+        }
+        return "cannot create \(path): \(String(cString: strerror(errno == 0 ? code : errno)))"
     }
 
     func key(_ topic: String) -> String {

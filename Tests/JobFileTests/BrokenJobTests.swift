@@ -45,6 +45,21 @@ import JobSpec
         }
     }
 
+    /// A directory or a missing file is named in plain words (before: "The operation could not be
+    /// completed. (NSCocoaErrorDomain error 256.)").
+    @Test(arguments: [
+        ("/tmp", "/tmp: cannot read the job file: it is a directory"),
+        ("/nonexistent/job.yaml", "/nonexistent/job.yaml: cannot read the job file: No such file or directory")
+    ])
+    func anUnreadableJobFileIsNamedPlainly(path: String, expected: String) {
+        do {
+            _ = try JobFileReader.read(path: path)
+            Issue.record("\(path) read as a job file")
+        } catch {
+            #expect("\(error)" == expected)
+        }
+    }
+
     @Test func topLevelMustBeAMapping() {
         #expect(throws: JobFileError(path: "j.yaml", line: 1, reason: "expected a mapping of settings at the top level")) {
             try JobFileReader.parse(yaml: "- a\n- b\n", path: "j.yaml")
