@@ -94,6 +94,11 @@ public enum StoreLocation: Hashable, Sendable, CustomStringConvertible {
             let bucket = String(rest.prefix { $0 != "/" })
             let prefix = KeyParts.trimSlashes(String(rest.dropFirst(bucket.count)))
             if let problem = bucketProblem(bucket, text: text) { return .failure(problem) }
+            // HTTP stacks remove such segments from the path after it was signed, so S3 refused every
+            // request as SignatureDoesNotMatch, which blamed the secret key.
+            if prefix.split(separator: "/").contains(where: { $0 == "." || $0 == ".." }) {
+                return .failure(StoreLocationProblem(text: "'\(text)': the prefix cannot hold '.' or '..' segments"))
+            }
             return .success(.s3(bucket: bucket, prefix: prefix))
         }
         if lower.hasPrefix("file://") {

@@ -153,7 +153,7 @@ import Testing
 
     /// A store URL that looks like a URL of another or a mistyped scheme is invalid input, and no
     /// local directory is made for it (before, `s3:/bad` became ./s3:/bad/topics/… and exit 0).
-    @Test(arguments: ["s3:/bad", "s3//bucket/x", "file:rel", "gs://bucket/x"])
+    @Test(arguments: ["s3:/bad", "s3//bucket/x", "file:rel", "gs://bucket/x", "s3://bkt/../x", "s3://bkt/./y"])
     func mistypedStoresAreRefusedAndNothingIsCreated(_ url: String) async throws {
         let directory = try KtapeProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

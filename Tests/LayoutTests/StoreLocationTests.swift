@@ -23,6 +23,10 @@ struct StoreLocationTests {
         ("s3://Upper/x", "lower-case"),
         ("s3://ab", "3 to 63"),
         ("s3://-bucket", "begin and end"),
+        // Signed as written, sent normalized: S3 answered SignatureDoesNotMatch.
+        ("s3://bkt/../x", "cannot hold '.' or '..' segments"),
+        ("s3://bkt/./y", "cannot hold '.' or '..' segments"),
+        ("s3://bkt/a/..", "cannot hold '.' or '..' segments"),
         ("gs://bucket", "scheme 'gs'"),
         ("file://relative/path", "absolute"),
         // Mistyped URLs became local directories (./s3:/bad/topics/...) and the backup exited 0.
