@@ -44,14 +44,14 @@ public struct RunFailure: Error, Sendable, CustomStringConvertible {
         RunFailure(.failure, message, cause: cause)
     }
     public static func verifyFailed(_ message: String) -> RunFailure { RunFailure(.verifyFailed, message) }
-    /// Stopped by the signal named `reason` (`SIGINT`, `SIGTERM`, as `StopSignal` holds it).
+    /// Stopped by the signal named `reason` (`SIGINT`, `SIGTERM`, `SIGHUP`, as `StopSignal` holds it).
     public static func interrupted(_ message: String, by reason: String) -> RunFailure {
         var failure = RunFailure(.interrupted, message)
-        failure.signal = reason == "SIGINT" ? SIGINT : SIGTERM
+        failure.signal = ["SIGINT": SIGINT, "SIGHUP": SIGHUP][reason] ?? SIGTERM
         return failure
     }
 
-    /// 2 for invalid input, 3 for a store verify found wanting, 128 + the signal (130, 143) for an
+    /// 2 for invalid input, 3 for a store verify found wanting, 128 + the signal (130, 143, 129) for an
     /// interrupted run, 1 for the rest.
     public var exitStatus: Int32 {
         switch kind {

@@ -72,7 +72,9 @@ import Testing
     /// SIGTERM while the cluster is not answering: one line, exit 143, no lock, no manifest, the
     /// failure in --summary-json; once the cluster is back a rerun backs up everything (before, the
     /// run ended silently and left its lock behind).
-    @Test func sigtermEndsABackupCleanlyAndARerunContinues() async throws {
+    /// SIGHUP (an SSH session dropping) ends it the same way, exit 129.
+    @Test(arguments: [SIGTERM, SIGHUP])
+    func aSignalEndsABackupCleanlyAndARerunContinues(_ signal: Int32) async throws {
         let mock = try MockKafkaProcess(topic: "orders", partitions: 4)
         defer {
             mock.send(SIGCONT)
@@ -93,15 +95,16 @@ import Testing
         let frozen = try await Self.signal(
             SIGSTOP, to: mock.processIdentifier, when: Self.exists(store + "/_ktape/locks/store.json"), while: run)
         try #require(frozen && run.isRunning, "the run ended before the cluster was frozen")
-        kill(run.processIdentifier, SIGTERM)
+        kill(run.processIdentifier, signal)
         let stopped = try await KtapeProcess.finish(run, output: output)
-        #expect(stopped.status == 143, "\(stopped.stderr)")
-        #expect(stopped.stderrLines.last?.hasPrefix("ktape: error: interrupted by SIGTERM") == true, "\(stopped.stderr)")
+        #expect(stopped.status == 128 + signal, "\(stopped.stderr)")
+        let name = signal == SIGHUP ? "SIGHUP" : "SIGTERM"
+        #expect(stopped.stderrLines.last?.hasPrefix("ktape: error: interrupted by \(name)") == true, "\(stopped.stderr)")
         #expect(!FileManager.default.fileExists(atPath: store + "/_ktape/locks/store.json"))
         #expect(!FileManager.default.fileExists(atPath: store + "/_ktape/runs"))
         let written = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: summary))) as? [String: Any]
         #expect(written?["failed"] as? Bool == true)
-        #expect(written?["exitStatus"] as? Int == 143)
+        #expect(written?["exitStatus"] as? Int == Int(128 + signal))
 
         mock.send(SIGCONT)
         let rerun = try await KtapeProcess.runAsync(arguments)

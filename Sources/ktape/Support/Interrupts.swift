@@ -2,8 +2,8 @@ import Dispatch
 import Foundation
 import Threads
 
-/// SIGTERM and SIGINT end every command with one line and the status shells expect (128 + the
-/// signal: 130, 143). Backup and restore stop through `stop`: they end their work cleanly (uploads
+/// SIGTERM, SIGINT and SIGHUP end every command with one line and the status shells expect (128 +
+/// the signal: 143, 130, 129). Backup and restore stop through `stop`: they end their work cleanly (uploads
 /// aborted, resume state written, lease released) and return. Other commands, and a run that has not
 /// ended cleanly `grace` seconds after the signal, end at once; a second signal ends the process too.
 /// Ending at once is `_exit`, never `exit`: `exit` runs the atexit handlers (OpenSSL's cleanup among
@@ -21,10 +21,14 @@ enum Interrupts {
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
     nonisolated(unsafe) private static var lastWords: (@Sendable () -> Void)?
 
-    /// Takes SIGINT and SIGTERM over for the whole run.
+    /// Takes SIGINT, SIGTERM and SIGHUP (a closed terminal or SSH session) over for the whole run.
     static func install() {
-        for signal in [SIGINT, SIGTERM] {
-            Foundation.signal(signal, SIG_IGN)
+        for signal in [SIGINT, SIGTERM, SIGHUP] {
+            let previous = Foundation.signal(signal, SIG_IGN)
+            // Under nohup SIGHUP is ignored from the start, and stays so.
+            if signal == SIGHUP, let previous, unsafeBitCast(previous, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) {
+                continue
+            }
             let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
             source.setEventHandler { arrived(signal) }
             source.resume()
@@ -42,7 +46,13 @@ enum Interrupts {
     /// The exit status for the signal received (143 if none was, which a caller asking has no reason to be).
     static var exitStatus: Int32 { 128 + (lock.withLock { received } ?? SIGTERM) }
 
-    static func name(_ signal: Int32) -> String { signal == SIGINT ? "SIGINT" : "SIGTERM" }
+    static func name(_ signal: Int32) -> String {
+        switch signal {
+        case SIGINT: return "SIGINT"
+        case SIGHUP: return "SIGHUP"
+        default: return "SIGTERM"
+        }
+    }
 
     private static func arrived(_ signal: Int32) {
         let (first, waits) = lock.withLock { () -> (Bool, Bool) in
