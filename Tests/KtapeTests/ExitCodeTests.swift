@@ -186,6 +186,17 @@ struct ExitCodeTests {
         #expect(!run.stderr.contains("hunter2-secret"))
     }
 
+    /// A store path that is not a directory is refused for what it is, not as a missing directory.
+    @Test func aStorePathThatIsNotADirectoryIsNamedAsSuch() throws {
+        let directory = try KtapeProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("file")
+        try Data([1]).write(to: file)
+        Self.expectConfigurationError(try KtapeProcess.run(["ls", "--store", file.path]), mentioning: ["\(file.path): not a directory"])
+        Self.expectConfigurationError(
+            try KtapeProcess.run(["verify", "--store", file.path + "/store"]), mentioning: ["cannot open: Not a directory"])
+    }
+
     /// The contrast: a store that does not answer is worth a retry.
     @Test func unreachableStoreExitsOne() throws {
         let run = try KtapeProcess.run(

@@ -204,3 +204,91 @@ struct LocalDirectoryListingOrderTests {
         #expect(try await store.listAll(prefix: "d/", startAfter: "d/file").map(\.key) == ["d/sub/other"])
     }
 }
+
+/// A folder the store cannot read is not an empty one: a listing that skipped it made verify call its
+/// objects missing and suggest `restore --allow-missing`, which then restored part of the records.
+struct LocalDirectoryListingFailureTests {
+    /// Every way of listing a store whose root lies under a regular file fails, naming the path and
+    /// the system's reason (ENOTDIR, which root meets too, unlike EACCES).
+    @Test func aStoreUnderARegularFileFailsEveryListingNamingWhy() async throws {
+        let file = NSTemporaryDirectory() + "ktape-notdir-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        #expect(FileManager.default.createFile(atPath: file, contents: Data([1])))
+        let store = try LocalDirectoryStore(root: file + "/store")
+        let listings: [(String, () async throws -> Void)] = [
+            ("objects", { for try await _ in store.objects(prefix: "") {} }),
+            ("keys", { for try await _ in store.keys(prefix: "topics/") {} }),
+            ("sized keys", { for try await _ in store.sizedKeys(prefix: "topics/t/") {} }),
+            ("list", { _ = try await store.list(prefix: "", delimiter: "/", continuationToken: nil, maxKeys: 10) }),
+            ("list all after", { _ = try await store.listAll(prefix: "runs/", startAfter: "runs/a") })
+        ]
+        for (name, listing) in listings {
+            do {
+                try await listing()
+                Issue.record("\(name): listed a store under a regular file")
+            } catch let error as StoreError {
+                #expect(error.kind == .io, "\(name): \(error)")
+                #expect(error.description.contains("open \(file)/store: Not a directory"), "\(name): \(error)")
+            }
+        }
+    }
+
+    /// Inside the store, a file where a prefix wants a folder holds no keys under it, as in S3.
+    @Test func aKeyWhereAPrefixWantsAFolderListsNothing() async throws {
+        let (store, _) = try LocalDirectoryStoreTests().makeStore()
+        try await store.put("a", body: [1])
+        #expect(try await store.listAll(prefix: "a/b/").isEmpty)
+        #expect(try await store.listAll(prefix: "").map(\.key) == ["a"])
+    }
+
+    /// EACCES on a partition folder, as `chmod 000` gives a user other than its owner. Root passes any
+    /// permission check, so as root this thread's file system user becomes nobody (setfsuid, which
+    /// drops CAP_DAC_OVERRIDE for this thread only) while the walk runs on it.
+    @Test func anUnreadableFolderFailsTheWalkRatherThanHidingItsObjects() throws {
+        let root = NSTemporaryDirectory() + "ktape-denied-" + UUID().uuidString
+        defer {
+            chmod(root + "/topics/t/partition=0", 0o755)
+            try? FileManager.default.removeItem(atPath: root)
+        }
+        for partition in 0..<2 {
+            let folder = root + "/topics/t/partition=\(partition)"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            #expect(FileManager.default.createFile(atPath: folder + "/t+\(partition)+0.json", contents: Data([1])))
+        }
+        #expect(chmod(root + "/topics/t/partition=0", 0) == 0)
+        let walk = DirectoryWalk(root: root, prefix: "topics/", after: nil, reservedPrefix: LocalDirectoryStore.reservedPrefix)
+        let listed = try AsFileSystemUser.nobody {
+            Result {
+                var keys: [String] = []
+                _ = try walk.walk { object in
+                    keys.append(object.key)
+                    return true
+                }
+                return keys
+            }
+        }
+        switch listed {
+        case .success(let keys):
+            Issue.record("listed \(keys) with partition=0 unreadable")
+        case .failure(let error):
+            #expect("\(error)".contains("open \(root)/topics/t/partition=0: Permission denied"), "\(error)")
+            #expect((error as? StoreError)?.kind == .io)
+        }
+    }
+}
+
+/// Runs work on this thread with the file system permissions of `nobody` when the process is root.
+enum AsFileSystemUser {
+    static func nobody<T>(_ work: () throws -> T) throws -> T {
+        guard getuid() == 0 else { return try work() }
+        // setfsuid is not in the Glibc module; it changes this thread's file system user only.
+        typealias SetFSUID = @convention(c) (UInt32) -> Int32
+        guard let symbol = dlsym(nil, "setfsuid") else {
+            throw CocoaError(.featureUnsupported)
+        }
+        let setfsuid = unsafeBitCast(symbol, to: SetFSUID.self)
+        _ = setfsuid(65534)
+        defer { _ = setfsuid(0) }
+        return try work()
+    }
+}

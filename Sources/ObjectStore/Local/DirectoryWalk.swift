@@ -10,7 +10,9 @@ import Foundation
 /// names, with `/` appended to subdirectories, yields the global key order, since every key below
 /// `d` starts with `d/`. Names come from `readdir` with their type, so only files that are visited
 /// cost a `stat` (relative to the open directory); names are compared as bytes. Names starting with
-/// `reservedPrefix` are the store's own and skipped.
+/// `reservedPrefix` are the store's own and skipped. Only a name that is gone counts as no keys: any
+/// other failure to open, read or `stat` throws, as an unreadable folder is not an empty one (a
+/// verify would call its objects missing, and a restore told to allow that would lose them).
 struct DirectoryWalk: Sendable {
     let root: String
     let prefix: [UInt8]
@@ -31,10 +33,13 @@ struct DirectoryWalk: Sendable {
         return String(decoding: prefix[..<slash], as: UTF8.self)
     }
 
+    /// Turns a failed call's `errno` into the listing's `StoreError`, naming the path.
+    var fs: FileSystem { FileSystem(location: "file://" + root, operation: "list", key: nil) }
+
     /// Returns false when `visit` asked to stop.
-    func walk(visit: (ObjectSummary) -> Bool) -> Bool {
-        let cursor = DirectoryCursor(self)
-        while let object = cursor.next() {
+    func walk(visit: (ObjectSummary) -> Bool) throws -> Bool {
+        let cursor = try DirectoryCursor(self)
+        while let object = try cursor.next() {
             if !visit(object) { return false }
         }
         return true
@@ -94,13 +99,29 @@ final class DirectoryCursor: @unchecked Sendable {
     private var key: [UInt8] = []
     private var cName: [CChar] = []
 
-    init(_ walk: DirectoryWalk) {
+    init(_ walk: DirectoryWalk) throws {
         self.walk = walk
+        // A missing root is a store not written yet; a root that is a file, or under one, or
+        // unreadable is not.
+        let root = open(walk.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard root >= 0 else {
+            if errno == ENOENT { return }
+            throw walk.fs.failure("open", walk.root)
+        }
         let relative = walk.start
-        let path = relative.isEmpty ? walk.root : walk.root + "/" + relative
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        push(fd, base: relative.isEmpty ? [] : Array(relative.utf8) + [slash])
+        guard !relative.isEmpty else {
+            try push(root, base: [])
+            return
+        }
+        let fd = openat(root, relative, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let code = errno
+        close(root)
+        guard fd >= 0 else {
+            // Inside the store, a file where the prefix wants a folder holds no keys under it, as in S3.
+            if code == ENOENT || code == ENOTDIR { return }
+            throw walk.fs.failure("open", walk.root + "/" + relative, code)
+        }
+        try push(fd, base: Array(relative.utf8) + [slash])
     }
 
     deinit {
@@ -108,28 +129,34 @@ final class DirectoryCursor: @unchecked Sendable {
     }
 
     /// The next regular file in key order, or nil when the walk is over.
-    func next() -> ObjectSummary? {
-        guard let info = nextStatus() else { return nil }
+    func next() throws -> ObjectSummary? {
+        guard let info = try nextStatus() else { return nil }
         return ObjectSummary(
             key: String(decoding: key, as: UTF8.self), size: Int64(info.st_size),
             etag: LocalDirectoryStore.etag(of: info), lastModified: LocalDirectoryStore.modified(info))
     }
 
     /// The key and size of the next regular file (no ETag or time made), or nil when the walk is over.
-    func nextSized() -> ListedKey? {
-        nextStatus().map { ListedKey(key: String(decoding: key, as: UTF8.self), size: Int64($0.st_size)) }
+    func nextSized() throws -> ListedKey? {
+        try nextStatus().map { ListedKey(key: String(decoding: key, as: UTF8.self), size: Int64($0.st_size)) }
     }
 
     /// The key of the next file `readdir` calls regular, with no `stat`; nil when the walk is over.
-    func nextKey() -> String? {
-        nextFile().map { _ in String(decoding: key, as: UTF8.self) }
+    func nextKey() throws -> String? {
+        try nextFile().map { _ in String(decoding: key, as: UTF8.self) }
     }
 
     /// The status of the next file that `stat` finds regular (its key in `key`).
-    private func nextStatus() -> stat? {
-        while let directory = nextFile() {
+    private func nextStatus() throws -> stat? {
+        while let directory = try nextFile() {
             var info = stat()
-            guard fstatat(directory, cName, &info, AT_SYMLINK_NOFOLLOW) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
+            guard fstatat(directory, cName, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
+                // Deleted since readdir named it: gone, as S3 would say.
+                let code = errno
+                if code == ENOENT { continue }
+                throw walk.fs.failure("stat", path(of: key), code)
+            }
+            guard info.st_mode & S_IFMT == S_IFREG else { continue }
             return info
         }
         return nil
@@ -137,7 +164,7 @@ final class DirectoryCursor: @unchecked Sendable {
 
     /// Moves to the next file entry in key order: its key in `key`, its name in `cName`; returns the
     /// directory that holds it.
-    private func nextFile() -> Int32? {
+    private func nextFile() throws -> Int32? {
         while let top = frames.indices.last {
             guard frames[top].next < frames[top].entries.count else {
                 close(frames[top].fd)
@@ -161,7 +188,12 @@ final class DirectoryCursor: @unchecked Sendable {
                 guard walk.prefix.starts(with: key) || key.starts(with: walk.prefix) else { continue }
                 if let after = walk.after, DirectoryWalk.bytesLess(key, after), !after.starts(with: key) { continue }
                 let child = openat(fd, cName, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                if child >= 0 { push(child, base: key) }
+                guard child >= 0 else {
+                    let code = errno
+                    if code == ENOENT { continue }
+                    throw walk.fs.failure("open", path(of: key), code)
+                }
+                try push(child, base: key)
             } else {
                 guard key.starts(with: walk.prefix) else { continue }
                 if let after = walk.after, !DirectoryWalk.bytesLess(after, key) { continue }
@@ -172,17 +204,27 @@ final class DirectoryCursor: @unchecked Sendable {
     }
 
     /// Reads and sorts the open directory `fd` and makes it the walk's current one.
-    private func push(_ fd: Int32, base: [UInt8]) {
+    private func push(_ fd: Int32, base: [UInt8]) throws {
         guard let directory = fdopendir(fd) else {
+            let code = errno
             close(fd)
-            return
+            throw walk.fs.failure("opendir", path(of: base), code)
         }
+        var streamOpen = true
+        defer { if streamOpen { closedir(directory) } }
         var names: [UInt8] = []
         var entries: [Entry] = []
-        while let found = readdir(directory) {
+        while true {
+            // readdir returns nil at the end and on an error; only errno tells them apart.
+            errno = 0
+            guard let found = readdir(directory) else {
+                let code = errno
+                if code != 0 { throw walk.fs.failure("readdir", path(of: base), code) }
+                break
+            }
             var type = found.pointee.d_type
-            let kept = withUnsafePointer(to: &found.pointee.d_name) { tuple in
-                tuple.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: tuple.pointee)) { cName in
+            let kept = try withUnsafePointer(to: &found.pointee.d_name) { tuple in
+                try tuple.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: tuple.pointee)) { cName in
                     let name = UnsafeRawBufferPointer(start: cName, count: strlen(cName)).bindMemory(to: UInt8.self)
                     if name.elementsEqual([dot]) || name.elementsEqual([dot, dot]) || name.starts(with: walk.reservedPrefix) {
                         return false
@@ -190,7 +232,11 @@ final class DirectoryCursor: @unchecked Sendable {
                     if type == Self.unknownType || type == Self.linkType {
                         // Without a type from readdir, ask; a symbolic link is neither a file nor a folder of the store.
                         var info = stat()
-                        guard fstatat(fd, cName, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return false }
+                        guard fstatat(fd, cName, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
+                            let code = errno
+                            if code == ENOENT { return false }
+                            throw walk.fs.failure("stat", path(of: base) + "/" + String(cString: cName), code)
+                        }
                         let format = info.st_mode & S_IFMT
                         type = format == S_IFDIR ? Self.directoryType : (format == S_IFREG ? Self.fileType : Self.linkType)
                     }
@@ -211,9 +257,17 @@ final class DirectoryCursor: @unchecked Sendable {
         // The stream keeps its own duplicate of the descriptor: closing it would close `fd`, which
         // the walk goes on using for `openat` and `fstatat`; rewinding is never needed.
         let held = dup(fd)
+        let code = errno
+        streamOpen = false
         closedir(directory)
-        guard held >= 0 else { return }
+        guard held >= 0 else { throw walk.fs.failure("dup", path(of: base), code) }
         frames.append(Frame(fd: held, base: base, names: names, entries: entries))
+    }
+
+    /// The file system path of a key, or of a folder's key prefix (its trailing `/` dropped).
+    private func path(of key: [UInt8]) -> String {
+        let relative = key.last == slash ? key.dropLast() : key[...]
+        return relative.isEmpty ? walk.root : walk.root + "/" + String(decoding: relative, as: UTF8.self)
     }
 
     private let slash = UInt8(ascii: "/")
@@ -230,12 +284,12 @@ final class DirectoryCursor: @unchecked Sendable {
 final class DirectoryPages<Element: Sendable>: ListingPages, @unchecked Sendable {
     private let walk: DirectoryWalk
     private let pageSize: Int
-    private let take: @Sendable (DirectoryCursor) -> Element?
+    private let take: @Sendable (DirectoryCursor) throws -> Element?
     private var cursor: DirectoryCursor?
     private var finished = false
 
     /// `take` reads one entry from the cursor, nil when it is done.
-    init(walk: DirectoryWalk, pageSize: Int, take: @escaping @Sendable (DirectoryCursor) -> Element?) {
+    init(walk: DirectoryWalk, pageSize: Int, take: @escaping @Sendable (DirectoryCursor) throws -> Element?) {
         self.walk = walk
         self.pageSize = max(1, pageSize)
         self.take = take
@@ -244,11 +298,11 @@ final class DirectoryPages<Element: Sendable>: ListingPages, @unchecked Sendable
     func nextPage() async throws -> [Element]? {
         if finished { return nil }
         let page = try await Blocking.run { [self] in
-            let cursor = self.cursor ?? DirectoryCursor(walk)
+            let cursor = try self.cursor ?? DirectoryCursor(walk)
             self.cursor = cursor
             var page: [Element] = []
             page.reserveCapacity(pageSize)
-            while page.count < pageSize, let entry = take(cursor) { page.append(entry) }
+            while page.count < pageSize, let entry = try take(cursor) { page.append(entry) }
             return page
         }
         if page.count < pageSize {

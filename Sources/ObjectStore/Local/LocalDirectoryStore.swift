@@ -227,7 +227,7 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
             // whether another page follows; with one, rolled-up prefixes need the whole walk.
             let enough = delimiter == nil ? max(1, maxKeys) + 1 : Int.max
             let walk = DirectoryWalk(root: root, prefix: prefix, after: continuationToken, reservedPrefix: Self.reservedPrefix)
-            _ = walk.walk { object in
+            _ = try walk.walk { object in
                 found.append(object)
                 return found.count < enough
             }
@@ -238,19 +238,19 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
     /// One walk for the whole listing, handed out a page at a time.
     public func listingPages(prefix: String, pageSize: Int) -> any ListingPages<ObjectSummary> {
         let walk = DirectoryWalk(root: root, prefix: prefix, after: nil, reservedPrefix: Self.reservedPrefix)
-        return DirectoryPages(walk: walk, pageSize: pageSize) { $0.next() }
+        return DirectoryPages(walk: walk, pageSize: pageSize) { try $0.next() }
     }
 
     /// The same walk, with a `stat` per file for its size but no ETag or time made of it.
     public func sizedKeyPages(prefix: String, pageSize: Int) -> any ListingPages<ListedKey> {
         let walk = DirectoryWalk(root: root, prefix: prefix, after: nil, reservedPrefix: Self.reservedPrefix)
-        return DirectoryPages(walk: walk, pageSize: pageSize) { $0.nextSized() }
+        return DirectoryPages(walk: walk, pageSize: pageSize) { try $0.nextSized() }
     }
 
     /// The same walk without a `stat` per file: a file's type comes from `readdir`.
     public func keyPages(prefix: String, pageSize: Int) -> any ListingPages<ListedKey> {
         let walk = DirectoryWalk(root: root, prefix: prefix, after: nil, reservedPrefix: Self.reservedPrefix)
-        return DirectoryPages(walk: walk, pageSize: pageSize) { $0.nextKey().map { ListedKey(key: $0, size: nil) } }
+        return DirectoryPages(walk: walk, pageSize: pageSize) { try $0.nextKey().map { ListedKey(key: $0, size: nil) } }
     }
 
     /// One walk from `startAfter` on: a backup lists the runs folder after the index's newest run, and
@@ -260,7 +260,7 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
         return try await Blocking.run {
             var found: [ObjectSummary] = []
             let walk = DirectoryWalk(root: root, prefix: prefix, after: startAfter, reservedPrefix: Self.reservedPrefix)
-            _ = walk.walk { object in
+            _ = try walk.walk { object in
                 found.append(object)
                 return true
             }

@@ -23,10 +23,7 @@ enum StoreOpening {
         let location = settings.store.value
         switch location {
         case .directory(let path):
-            var isDirectory: ObjCBool = false
-            if !creating, !(FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue) {
-                throw StoreOpeningError(reason: "no such directory")
-            }
+            if !creating { try checkDirectory(path) }
             return OpenedStore(
                 store: try LocalDirectoryStore(root: path),
                 layout: StoreLayout(prefix: "", topicsDir: settings.topicsDir.value), location: location)
@@ -52,6 +49,17 @@ enum StoreOpening {
                     requestLog: VerboseLogs.s3Requests(Console.standard)),
                 layout: StoreLayout(prefix: prefix, topicsDir: settings.topicsDir.value), location: location)
         }
+    }
+
+    /// Refuses a store path that is not a directory, naming why: a parent that cannot be searched is
+    /// not a missing directory, and calling it one sends the user looking for a typo.
+    static func checkDirectory(_ path: String) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            let code = errno
+            throw StoreOpeningError(reason: code == ENOENT ? "no such directory" : "cannot open: \(String(cString: strerror(code)))")
+        }
+        guard info.st_mode & S_IFMT == S_IFDIR else { throw StoreOpeningError(reason: "not a directory") }
     }
 
     /// `--addressing-style`, else the profile's `s3 = addressing_style`, else auto.
