@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 import Failures
 
 /// The one error every `ObjectStore` throws: what failed, on which store and key, and why,
@@ -40,6 +45,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// The HTTP status, when there was one.
     public var status: Int?
+    /// The `errno` of the failed system call, for a local file system failure.
+    public var systemError: Int32?
 
     public init(
         _ kind: Kind, operation: String, location: String, key: String? = nil, code: String? = nil, message: String = "", status: Int? = nil
@@ -67,16 +74,23 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
 
     /// True for what a rerun cannot cure because the job or the account must change: a missing
     /// bucket, missing or refused credentials, the wrong region, Object Lock on a bucket without it.
-    /// A scheduler should not retry these (exit 2); they are found by the first request.
+    /// A scheduler should not retry these (exit 2); they are found by the first request. For a
+    /// directory store, the local equivalents: permission denied, a read-only file system, a file
+    /// where a directory belongs (or the reverse), a symbolic link loop.
     public var isConfigurationError: Bool {
         switch kind {
         case .noSuchBucket, .accessDenied, .badSignature, .unknownAccessKey, .noCredentials, .wrongRegion,
             .objectLockNotEnabled:
             return true
+        case .io:
+            return systemError.map(Self.configurationErrors.contains) ?? false
         default:
             return false
         }
     }
+
+    /// The `errno` values a rerun with the same settings meets again.
+    private static let configurationErrors: Set<Int32> = [EACCES, EPERM, EROFS, ENOTDIR, EISDIR, ELOOP, ENAMETOOLONG]
 
     /// `s3://bucket/key` or just the store.
     public var target: String {

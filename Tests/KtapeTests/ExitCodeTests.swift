@@ -197,6 +197,20 @@ struct ExitCodeTests {
             try KtapeProcess.run(["verify", "--store", file.path + "/store"]), mentioning: ["cannot open: Not a directory"])
     }
 
+    /// A directory store path a rerun cannot use (here a regular file) exits 2, as S3's AccessDenied does.
+    @Test func aBackupIntoAStorePathThatIsAFileExitsTwo() throws {
+        let kafka = try KafkaWithRecords(topic: "orders", partitions: 1, records: 3)
+        defer { kafka.stop() }
+        let directory = try KtapeProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("file")
+        try Data([1]).write(to: file)
+        for store in [file.path, file.path + "/store"] {
+            let run = try KtapeProcess.run(["backup", "-b", kafka.bootstrap, "--topics", "orders", "--store", store])
+            Self.expectConfigurationError(run, mentioning: [store, "Not a directory"])
+        }
+    }
+
     /// The contrast: a store that does not answer is worth a retry.
     @Test func unreachableStoreExitsOne() throws {
         let run = try KtapeProcess.run(

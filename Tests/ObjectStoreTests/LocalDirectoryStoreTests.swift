@@ -292,3 +292,41 @@ enum AsFileSystemUser {
         return try work()
     }
 }
+
+/// What a rerun with the same store path meets again is a configuration error (exit 2), as S3's
+/// AccessDenied is: permission denied, a file where a directory belongs. Other local failures are not.
+struct LocalDirectoryConfigurationErrorTests {
+    @Test func aStoreUnderARegularFileIsAConfigurationError() async throws {
+        let file = NSTemporaryDirectory() + "ktape-notdir-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        #expect(FileManager.default.createFile(atPath: file, contents: Data([1])))
+        for root in [file, file + "/store"] {
+            let store = try LocalDirectoryStore(root: root)
+            let put = await #expect(throws: StoreError.self) { try await store.put("a/b", body: [1]) }
+            #expect(put?.isConfigurationError == true, "\(String(describing: put))")
+            #expect(put?.description.contains("Not a directory") == true, "\(String(describing: put))")
+            let list = await #expect(throws: StoreError.self) { _ = try await store.listAll(prefix: "") }
+            #expect(list?.isConfigurationError == true, "\(String(describing: list))")
+        }
+        // A missing object is not one.
+        let store = try LocalDirectoryStore(root: NSTemporaryDirectory() + "ktape-none-" + UUID().uuidString)
+        let get = await #expect(throws: StoreError.self) { _ = try await store.get("a") }
+        #expect(get?.isConfigurationError == false)
+    }
+
+    /// A store directory the user cannot write (EACCES; as root, this thread's fsuid is nobody).
+    @Test func anUnwritableStoreIsAConfigurationError() throws {
+        let root = NSTemporaryDirectory() + "ktape-unwritable-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        #expect(chmod(root, 0o555) == 0)
+        let fs = FileSystem(location: "file://" + root, operation: "put", key: "a/b")
+        let made = try AsFileSystemUser.nobody { Result { try fs.makeDirectories(root + "/a") } }
+        guard case .failure(let error as StoreError) = made else {
+            Issue.record("made a directory in \(root) (mode 555): \(made)")
+            return
+        }
+        #expect(error.isConfigurationError, "\(error)")
+        #expect(error.description.contains("mkdir \(root)/a: Permission denied"), "\(error)")
+    }
+}

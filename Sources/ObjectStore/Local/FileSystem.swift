@@ -17,7 +17,9 @@ struct FileSystem {
     func failure(_ call: String, _ path: String, _ code: Int32 = errno) -> StoreError {
         let reason = String(cString: strerror(code))
         let kind: StoreError.Kind = code == ENOENT ? .notFound : (code == EEXIST ? .alreadyExists : .io)
-        return StoreError(kind, operation: operation, location: location, key: key, message: "\(call) \(path): \(reason)")
+        var error = StoreError(kind, operation: operation, location: location, key: key, message: "\(call) \(path): \(reason)")
+        error.systemError = code
+        return error
     }
 
     /// Retries EINTR, throws on -1.
@@ -31,13 +33,20 @@ struct FileSystem {
         }
     }
 
+    /// `mkdir -p`, with mkdir(2)'s own errno: a store path under a file (ENOTDIR) or in a folder
+    /// the user cannot write (EACCES) must be told from a failure a retry may cure.
     func makeDirectories(_ path: String) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw StoreError(
-                .io, operation: operation, location: location, key: key,
-                message: "cannot create directory \(path): \(error.localizedDescription)")
+        if mkdir(path, 0o777) == 0 { return }
+        switch errno {
+        case EEXIST:
+            // Something is there: fine if it is a directory (or a link to one).
+            var info = stat()
+            guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { throw failure("mkdir", path, ENOTDIR) }
+        case ENOENT where path.count > 1:
+            try makeDirectories((path as NSString).deletingLastPathComponent)
+            if mkdir(path, 0o777) != 0 && errno != EEXIST { throw failure("mkdir", path) }
+        default:
+            throw failure("mkdir", path)
         }
     }
 
