@@ -10,6 +10,7 @@ import JobSpec
 enum BackupRun {
     static func run(_ spec: JobSpec) async throws {
         Console.configure(spec.common)
+        try OutputFiles.check(spec.common)
         let metrics = RunMetrics(command: .backup, spec: spec)
         let summary: BackupSummary
         do {
@@ -56,9 +57,7 @@ enum BackupRun {
         }
         print(summary.line)
         if let path = spec.common.summaryJSON?.value {
-            do { try summary.json().write(to: URL(fileURLWithPath: path)) } catch {
-                throw RunFailure.failure("summary-json \(path): cannot write: \(error.localizedDescription)")
-            }
+            try OutputFiles.write(try summary.json(), to: path, as: "summary-json \(path)")
         }
         return summary
     }

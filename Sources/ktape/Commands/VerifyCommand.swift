@@ -65,6 +65,7 @@ struct VerifyCommand: AsyncParsableCommand {
         log.add(to: &flags)
         flags.flag(.json, set: json)
         let spec = try InspectedStore.settings(command: .verify, flags: flags, log: log)
+        try OutputFiles.check(spec.common)
         let metrics = RunMetrics(command: .verify, spec: spec)
         // A signal ends verify at once (it holds nothing to release), but it records the failure as
         // any failed run does; 11 s covers a push's 10 s timeout.

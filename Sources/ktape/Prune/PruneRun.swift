@@ -9,6 +9,7 @@ import JobSpec
 enum PruneRun {
     static func run(_ spec: JobSpec) async throws {
         Console.configure(spec.common)
+        try OutputFiles.check(spec.common)
         Console.startRun(command: .prune, runId: RunID(startedAt: Date(), shard: "prune", randomSuffix: UInt32.random(in: .min ... .max)))
         let metrics = RunMetrics(command: .prune, spec: spec)
         let summary: PruneSummary
@@ -44,9 +45,7 @@ enum PruneRun {
         }
         print(summary.line)
         if let path = spec.common.summaryJSON?.value {
-            do { try summary.json().write(to: URL(fileURLWithPath: path)) } catch {
-                throw RunFailure.failure("summary-json \(path): cannot write: \(error.localizedDescription)")
-            }
+            try OutputFiles.write(try summary.json(), to: path, as: "summary-json \(path)")
         }
         return summary
     }

@@ -10,6 +10,7 @@ import JobSpec
 enum RestoreRun {
     static func run(_ spec: JobSpec) async throws {
         Console.configure(spec.common)
+        try OutputFiles.check(spec.common)
         Console.startRun(
             command: .restore, runId: RunID(startedAt: Date(), shard: "restore", randomSuffix: UInt32.random(in: .min ... .max)))
         let console = Console.standard
@@ -60,9 +61,7 @@ enum RestoreRun {
         }
         print(result.summary.line)
         if let path = spec.common.summaryJSON?.value {
-            do { try result.summary.json().write(to: URL(fileURLWithPath: path)) } catch {
-                throw RunFailure.failure("summary-json \(path): cannot write: \(error.localizedDescription)")
-            }
+            try OutputFiles.write(try result.summary.json(), to: path, as: "summary-json \(path)")
         }
         // The whole plan and every problem are printed above; the run still fails, as it would have.
         if !result.plan.problems.isEmpty {

@@ -42,7 +42,7 @@ struct MetricsFile {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(
             ".\(url.lastPathComponent).\(getpid()).\(UUID().uuidString.prefix(8)).tmp")
         do {
-            try Data(text.utf8).write(to: temporary)
+            try OutputFiles.write(Data(text.utf8), to: temporary.path, as: "metrics-file \(path)")
             // rename(2) replaces the old file in one step.
             guard rename(temporary.path, path) == 0 else {
                 throw RunFailure.failure("metrics-file \(path): cannot write: \(String(cString: strerror(errno)))")

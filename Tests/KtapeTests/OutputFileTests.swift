@@ -1,0 +1,66 @@
+import Foundation
+import KtapeTestSupport
+import Testing
+
+/// `--summary-json` and `--metrics-file` are written when a run ends. A path that cannot be written
+/// is refused before any work (exit 2, one line), not after a whole backup has run; a write that
+/// fails at the end names the path and the system's reason.
+@Suite(.serialized)
+struct OutputFileTests {
+    static func badPaths(_ directory: URL) -> [(flag: String, path: String, words: String)] {
+        [
+            ("--summary-json", "/nonexistent-ktape/dir/s.json", "the directory /nonexistent-ktape/dir does not exist"),
+            ("--metrics-file", "/nonexistent-ktape/x.prom", "the directory /nonexistent-ktape does not exist"),
+            ("--summary-json", directory.path, "is a directory"),
+            ("--metrics-file", directory.path, "is a directory")
+        ]
+    }
+
+    @Test func aBackupRefusesAnUnwritableOutputPathBeforeAnyWork() throws {
+        let kafka = try KafkaWithRecords(topic: "orders", partitions: 1, records: 3)
+        defer { kafka.stop() }
+        let directory = try KtapeProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = directory.appendingPathComponent("store")
+        for (flag, path, words) in Self.badPaths(directory) {
+            let run = try KtapeProcess.run(["backup", "-b", kafka.bootstrap, "--topics", "orders", "--store", store.path, flag, path])
+            ExitCodeTests.expectConfigurationError(run, mentioning: ["\(flag.dropFirst(2)) \(path): \(words)"])
+            #expect(run.stdout.isEmpty, "\(run.stdout)")
+            #expect(!FileManager.default.fileExists(atPath: store.path), "the backup ran")
+        }
+    }
+
+    /// Restore, prune and verify take the same flags (verify only --metrics-file) and check them alike.
+    @Test func restorePruneAndVerifyRefuseThemAlike() throws {
+        let directory = try KtapeProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = directory.appendingPathComponent("store")
+        try FileManager.default.createDirectory(at: store, withIntermediateDirectories: true)
+        let commands = [
+            ["restore", "-b", "127.0.0.1:1", "--store", store.path, "--dry-run"],
+            ["prune", "--store", store.path, "--keep-within", "7d"],
+            ["verify", "--store", store.path]
+        ]
+        for command in commands {
+            for (flag, path, words) in Self.badPaths(directory) where command[0] != "verify" || flag == "--metrics-file" {
+                let run = try KtapeProcess.run(command + [flag, path])
+                ExitCodeTests.expectConfigurationError(run, mentioning: ["\(flag.dropFirst(2)) \(path): \(words)"])
+            }
+        }
+    }
+
+    /// /dev/full takes the open and refuses the bytes: the line says so, in the system's words.
+    @Test func aSummaryThatCannotBeWrittenAtTheEndSaysWhy() throws {
+        let kafka = try KafkaWithRecords(topic: "orders", partitions: 1, records: 3)
+        defer { kafka.stop() }
+        let directory = try KtapeProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = try KtapeProcess.run([
+            "backup", "-b", kafka.bootstrap, "--topics", "orders", "--store", directory.appendingPathComponent("store").path,
+            "--summary-json", "/dev/full"
+        ])
+        #expect(run.status == 1, "exit \(run.status): \(run.stderr)")
+        #expect(run.stderrLines.last == "ktape: error: summary-json /dev/full: cannot write: No space left on device", "\(run.stderr)")
+        #expect(!run.stderr.contains("NSCocoaErrorDomain"))
+    }
+}
