@@ -7,6 +7,9 @@ extension KafkaError {
     /// not retry these (exit 2).
     public var isConfigurationError: Bool {
         if case .invalidConfiguration = kind { return true }
+        // rd_kafka_new fails only on the settings it was given (an unreadable ssl.ca.location, an
+        // ssl.key.pem that does not parse), before any connection: the same settings fail again.
+        if operation == Self.createClient && code == .invalidArgument { return true }
         if case .unreachable = kind, !isRetriable { return true }
         return [.authentication, .saslAuthenticationFailed, .ssl].contains(code)
             || [
@@ -17,3 +20,8 @@ extension KafkaError {
 }
 
 extension KafkaError: ConfigurationReportingError {}
+
+extension KafkaError {
+    /// The operation of the error thrown when librdkafka refuses to make a client.
+    static let createClient = "create Kafka client"
+}

@@ -58,8 +58,9 @@ final class RecordProducer: @unchecked Sendable {
                 whileQueueFull: { starting in try watch.check(waiting: 1, starting: starting) })
             self.watch = watch
         } catch {
-            // Making a producer only checks its settings (it connects later): a rerun cannot cure this.
-            throw RunFailure.invalidInput("target cluster \(options.kafka.bootstrapServers): cannot make a producer: \(error)")
+            // Making a producer only checks its settings (it connects later), and the Kafka error says
+            // whether a rerun cannot cure it, as it does for backup's clients.
+            throw RunFailure.wrap(error, "target cluster \(options.kafka.bootstrapServers): cannot make a producer")
         }
         self.ledger = ledger
         self.observer = observer

@@ -39,3 +39,19 @@ extension ConnectionFailureTests {
         #expect(Date().timeIntervalSince(started) < 30)  // ends long before the 60 s timeout
     }
 }
+
+extension ConnectionFailureTests {
+    /// librdkafka refuses to make a client only over its settings (TLS files it cannot load), before
+    /// any connection: every client, consumer, producer or admin, calls that a configuration error.
+    @Test(arguments: [("ssl.ca.location", "/nonexistent/ca.pem"), ("ssl.key.pem", "garbage")])
+    func settingsLibrdkafkaCannotUseAreAConfigurationError(property: String, value: String) throws {
+        var config = KafkaConfig(bootstrapServers: "127.0.0.1:1")
+        try config.set("security.protocol", "ssl")
+        try config.set(property, value)
+        let admin = try #require(throws: KafkaError.self) { _ = try KafkaAdmin(config: config) }
+        #expect(admin.description.contains(property), "\(admin)")
+        #expect(admin.isConfigurationError, "\(admin)")
+        let producer = try #require(throws: KafkaError.self) { _ = try KafkaProducer(config: config, onDelivery: { _ in }) }
+        #expect(producer.isConfigurationError, "\(producer)")
+    }
+}

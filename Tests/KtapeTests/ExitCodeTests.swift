@@ -211,6 +211,27 @@ struct ExitCodeTests {
         }
     }
 
+    /// TLS settings librdkafka cannot load stop backup and restore alike with exit 2.
+    @Test func kafkaSettingsLibrdkafkaRefusesExitTwoForBackupAndRestore() throws {
+        let kafka = try KafkaWithRecords(topic: "orders", partitions: 1, records: 3)
+        defer { kafka.stop() }
+        let store = try KtapeProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: store) }
+        let backup = try KtapeProcess.run(["backup", "-b", kafka.bootstrap, "--topics", "orders", "--store", store.path])
+        #expect(backup.status == 0, "\(backup.stderr)")
+        for tls in [["ssl.ca.location=/nonexistent/ca.pem"], ["ssl.key.pem=garbage"]] {
+            let properties = (["security.protocol=SSL"] + tls).flatMap { ["-X", $0] }
+            let commands = [
+                ["backup", "-b", kafka.bootstrap, "--topics", "orders", "--store", store.path],
+                ["restore", "-b", kafka.bootstrap, "--store", store.path, "--rename-regex", "orders", "--rename-replacement", "copy"]
+            ]
+            for command in commands {
+                let run = try KtapeProcess.run(command + properties)
+                Self.expectConfigurationError(run, mentioning: ["create Kafka client", String(tls[0].prefix { $0 != "=" })])
+            }
+        }
+    }
+
     /// The contrast: a store that does not answer is worth a retry.
     @Test func unreachableStoreExitsOne() throws {
         let run = try KtapeProcess.run(

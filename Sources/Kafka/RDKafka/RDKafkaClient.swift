@@ -26,7 +26,8 @@ final class RDKafkaClient: @unchecked Sendable {
         var errstr = [CChar](repeating: 0, count: 512)
         guard let handle = rd_kafka_new(type, conf, &errstr, errstr.count) else {
             rd_kafka_conf_destroy(conf)  // rd_kafka_new frees the conf only on success
-            throw KafkaError(code: .invalidArgument, operation: "create Kafka client", detail: String(nulTerminated: errstr))
+            throw KafkaError(
+                code: .invalidArgument, operation: KafkaError.createClient, detail: String(nulTerminated: errstr))
         }
         OAuthBearerRefresh.start(handle, state: state)
         self.handle = handle
