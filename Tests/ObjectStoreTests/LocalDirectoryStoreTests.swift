@@ -241,6 +241,26 @@ struct LocalDirectoryListingFailureTests {
         #expect(try await store.listAll(prefix: "").map(\.key) == ["a"])
     }
 
+    /// Removing a killed run's temp files, and listing unfinished multipart uploads, read a folder
+    /// too: one that cannot be read (here a file stands where it belongs) fails rather than being
+    /// taken for an empty one; a missing one is empty.
+    @Test func cleanupReadsFailOnAFolderTheyCannotRead() async throws {
+        let (store, root) = try LocalDirectoryStoreTests().makeStore()
+        #expect(try await store.removeAbandonedWrites(in: ["topics/t/partition=0/"]) == 0)
+        #expect(try await store.listMultipartUploads(prefix: "").isEmpty)
+        try await store.put("topics/t/partition=0", body: [1])
+        #expect(FileManager.default.createFile(atPath: root + "/.ktape-multipart", contents: Data([1])))
+        let removal = await #expect(throws: StoreError.self) {
+            _ = try await store.removeAbandonedWrites(in: ["topics/t/partition=0/"])
+        }
+        #expect(
+            removal?.description.contains("opendir \(root)/topics/t/partition=0: Not a directory") == true, "\(String(describing: removal))"
+        )
+        let uploads = await #expect(throws: StoreError.self) { _ = try await store.listMultipartUploads(prefix: "") }
+        #expect(
+            uploads?.description.contains("opendir \(root)/.ktape-multipart: Not a directory") == true, "\(String(describing: uploads))")
+    }
+
     /// EACCES on a partition folder, as `chmod 000` gives a user other than its owner. Root passes any
     /// permission check, so as root this thread's file system user becomes nobody (setfsuid, which
     /// drops CAP_DAC_OVERRIDE for this thread only) while the walk runs on it.

@@ -142,6 +142,28 @@ struct FileSystem {
         return try body()
     }
 
+    /// The names in `directory` but `.` and `..`; none when it does not exist. Any other failure
+    /// throws: an unreadable folder is not an empty one.
+    func names(in directory: String) throws -> [String] {
+        guard let stream = opendir(directory) else {
+            if errno == ENOENT { return [] }
+            throw failure("opendir", directory)
+        }
+        defer { closedir(stream) }
+        var names: [String] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(stream) else {
+                if errno != 0 { throw failure("readdir", directory) }
+                return names
+            }
+            let name = withUnsafePointer(to: &entry.pointee.d_name) { tuple in
+                tuple.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: tuple.pointee)) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+    }
+
     func status(_ path: String) throws -> stat {
         var info = stat()
         try check("stat", path) { stat(path, &info) }

@@ -134,8 +134,9 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
 
     public func listMultipartUploads(prefix: String) async throws -> [MultipartUploadInfo] {
         let staging = stagingRoot
+        let fs = FileSystem(location: location, operation: "list multipart uploads", key: nil)
         return try await Blocking.run {
-            let ids = (try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? []
+            let ids = try fs.names(in: staging)
             return ids.compactMap { id -> MultipartUploadInfo? in
                 guard let info = try? String(contentsOfFile: staging + "/" + id + "/upload", encoding: .utf8),
                     let newline = info.firstIndex(of: "\n")
@@ -154,9 +155,8 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
         return try await Blocking.run {
             var removed = 0
             for (fs, directory) in directories {
-                // A folder no run has written yet is not an error.
-                guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { continue }
-                for name in names where name.hasPrefix(FileSystem.tempPrefix) {
+                // A folder no run has written yet has no names; one that cannot be read throws.
+                for name in try fs.names(in: directory) where name.hasPrefix(FileSystem.tempPrefix) {
                     let path = directory + "/" + name
                     if unlink(path) == 0 {
                         removed += 1
