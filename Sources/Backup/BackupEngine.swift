@@ -180,7 +180,7 @@ public enum BackupEngine {
                 let marks = try admin.watermarks(TopicPartition(topic: partition.topic, partition: partition.partition))
                 return PartitionPlan.make(
                     partition, checkpoint: checkpoint.nextOffset(topic: partition.topic, partition: partition.partition),
-                    low: marks.low, high: marks.high)
+                    low: marks.low, high: marks.high, lastRecord: checkpoint.lastRecordChecksums[partition])
             }
         }
         // The store holds offsets this partition has not reached: its records would land under

@@ -65,6 +65,38 @@ import ObjectStore
         #expect(try await first.backup(store: store, topics: [topic]).records == 5)
     }
 
+    /// The same topic name on the same cluster, deleted and created again, whose log has passed the
+    /// checkpoint: the record before the checkpoint is read again and is not the one stored, so the
+    /// run stops, writing nothing (here another cluster whose id the store did not record).
+    @Test(arguments: [false, true])
+    func aTopicCreatedAgainPastTheCheckpointStopsTheRun(groupMode: Bool) async throws {
+        let first = try BackupFixture(brokers: 1)
+        let topic = try first.topic("events", partitions: 1)
+        try first.produceJSON(topic: topic, partitions: 1, count: 30)
+        let store = MemoryStore()
+        #expect(try await first.backup(store: store, topics: [topic]).records == 30)
+        let manifest = try #require(try await StoreContents.manifests(store).first)
+        #expect(manifest.partitions.first?.lastRecordCrc64nvme != nil)
+        try await Self.forgetClusterIds(store)
+
+        let recreated = try BackupFixture(brokers: 1)
+        try recreated.topic(named: topic, partitions: 1)
+        try recreated.produceJSON(topic: topic, partitions: 1, count: 40, from: 1000)
+        let before = try await StoreContents.snapshot(store, prefix: "")
+        let flags = groupMode ? ["group-id": "g-\(UUID().uuidString.prefix(8))"] : [:]
+        let error = await #expect(throws: RunFailure.self) { try await recreated.backup(store: store, topics: [topic], flags) }
+        #expect(error?.isInvalidInput == true)
+        #expect(
+            error?.message.hasPrefix(
+                "topic \(topic) partition 0: its record at offset 29 is not the one this store backed up there: the topic was deleted and created again"
+            ) == true, "\(error?.message ?? "")")
+        let after = try await StoreContents.snapshot(store, prefix: "")
+        #expect(Set(after.keys.filter { !$0.hasPrefix("_ktape/locks/") }) == Set(before.keys.filter { !$0.hasPrefix("_ktape/locks/") }))
+        // The log this store followed passes the same check and goes on.
+        try first.produceJSON(topic: topic, partitions: 1, count: 5, from: 30)
+        #expect(try await first.backup(store: store, topics: [topic], flags).records == 5)
+    }
+
     /// A store whose runs recorded no cluster id (written before ids were) goes on, and records it.
     @Test func aStoreWithoutClusterIdsGoesOnAndRecordsOne() async throws {
         let fixture = try BackupFixture(brokers: 1)

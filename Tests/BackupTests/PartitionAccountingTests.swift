@@ -41,6 +41,36 @@ import JobSpec
         let recreated = PartitionPlan.make(TopicPartition("t", 1), checkpoint: 50, low: 0, high: 20)
         #expect(!recreated.hasWork && recreated.end == 50)
     }
+
+    /// The record before the checkpoint is read again only where it can be, and the run has work.
+    @Test func theRecordBeforeTheCheckpointIsComparedOnlyWhereTheLogHoldsIt() {
+        let tp = TopicPartition("t", 0)
+        let checked = PartitionPlan.make(tp, checkpoint: 5, low: 0, high: 8, lastRecord: "c")
+        #expect(checked.lastRecordCheck == "c" && checked.startFrom == 4 && checked.readFrom == 5)
+        #expect(PartitionPlan.make(tp, checkpoint: 5, low: 0, high: 8).startFrom == 5)
+        // No new records, the record itself deleted by retention, or a retention gap: nothing to compare.
+        for plan in [
+            PartitionPlan.make(tp, checkpoint: 5, low: 0, high: 5, lastRecord: "c"),
+            PartitionPlan.make(tp, checkpoint: 5, low: 5, high: 8, lastRecord: "c"),
+            PartitionPlan.make(tp, checkpoint: 5, low: 7, high: 9, lastRecord: "c"),
+            PartitionPlan.make(tp, checkpoint: nil, low: 0, high: 9, lastRecord: "c")
+        ] {
+            #expect(plan.lastRecordCheck == nil && plan.startFrom == plan.readFrom, "\(plan)")
+        }
+    }
+
+    /// Retention that takes the record to compare, or more, while the run reads: no gap before the
+    /// checkpoint, and a gap from it for what was lost after it.
+    @Test(arguments: [Int64(5), 7])
+    func retentionTakingTheComparedRecordLeavesNoGapBeforeTheCheckpoint(logStart: Int64) throws {
+        let gaps = logStart > 5 ? [OffsetGap(start: 5, end: logStart, reason: .retention)] : []
+        let writer = try writer(PartitionPlan.make(TopicPartition("t", 0), checkpoint: 5, low: 0, high: 9, lastRecord: "c"))
+        #expect(writer.next == 4)
+        let gap = try writer.retentionMovedStart(to: logStart, uploads: UploadQueue(limit: 1))
+        #expect(gap == gaps.first)
+        #expect(writer.next == max(5, logStart))
+        #expect(writer.gaps == gaps)
+    }
 }
 
 extension BackupFixture {

@@ -24,7 +24,7 @@ import Testing
             manifest.partitions.append(
                 ManifestPartition(
                     topic: topics[index % topics.count], partition: Int32(index), startOffset: start, endOffset: end,
-                    endOffsetAtStart: -1, gaps: gaps))
+                    endOffsetAtStart: -1, gaps: gaps, lastRecordCrc64nvme: random.next() % 2 == 0 ? "AAECAwQFBgc=" : nil))
         }
         manifest.objects = (0..<Int(random.next() % 20)).map { index in
             let topic = topics[Int(random.next() % UInt64(topics.count))]
@@ -48,6 +48,7 @@ import Testing
         // The rest of the document, every optional field present or absent too.
         let rest = random.next()
         if rest & 1 == 0 { manifest.previousRunId = RunID(rawValue: "20261124T120000.000Z-all-0badc0de") }
+        if rest & 32 == 0 { manifest.clusterId = "MkU3OEVBNTcwNTJENDM2Qk" }
         manifest.store = ManifestStoreSettings(
             topicsDir: rest & 2 == 0 ? "topics" : "données/x", format: rest & 4 == 0 ? .envelope : .confluentJSON,
             compression: rest & 8 == 0 ? .none : .gzip, compressionLevel: rest & 16 == 0 ? nil : 6)

@@ -1,3 +1,4 @@
+import Checksums
 import Failures
 import Kafka
 import Layout
@@ -20,6 +21,10 @@ final class PartitionWriter {
 
     private let settings: ObjectSettings
     private var open: OpenObject?
+    /// The stored checksum of the record at `plan.readFrom - 1`, until that record is compared.
+    private var pendingCheck: String?
+    /// The checksum of the record at `plan.end - 1`, once it is written: the next run's check.
+    private var lastRecordChecksum: String?
 
     private struct OpenObject {
         var key: ObjectKey
@@ -43,18 +48,40 @@ final class PartitionWriter {
     init(plan: PartitionPlan, settings: ObjectSettings) {
         self.plan = plan
         self.settings = settings
-        next = plan.readFrom
+        next = plan.startFrom
         cursor = plan.readFrom
         gaps = plan.gaps
         isDone = !plan.hasWork
+        pendingCheck = plan.lastRecordCheck
+    }
+
+    /// CRC64NVME of the lines a record was encoded into (its identity under the store's settings).
+    private static func checksum(_ formatter: RecordFormatter) -> String {
+        var crc = CRC64NVME()
+        for line in formatter.lines { crc.update(line) }
+        return crc.base64
     }
 
     /// Offsets of this run's range already read or skipped, for progress.
-    var doneOffsets: Int64 { next - plan.readFrom }
+    var doneOffsets: Int64 { max(0, next - plan.readFrom) }
 
     /// Takes one record; `formatter` is the run's shared encoder.
     func consume(_ record: KafkaRecordView, formatter: inout RecordFormatter, uploads: UploadQueue) throws {
         guard !isDone, record.offset >= next else { return }
+        if let expected = pendingCheck {
+            // The record before the checkpoint, already stored: compared, never written again. One
+            // compacted away since leaves nothing to compare.
+            if record.offset < plan.readFrom {
+                guard record.offset == plan.readFrom - 1 else { return }
+                let same = (try? formatter.encode(record)) != nil && Self.checksum(formatter) == expected
+                guard same else { throw plan.lastRecordFailure() }
+                pendingCheck = nil
+                next = plan.readFrom
+                return
+            }
+            pendingCheck = nil
+            next = plan.readFrom
+        }
         guard record.offset < plan.end else { return try finish(uploads: uploads) }
         do {
             try formatter.encode(record)
@@ -82,6 +109,7 @@ final class PartitionWriter {
         open?.mainBytes += mainLine
         records += 1
         encodedBytes += Int64(formatter.byteCount)
+        if record.offset == plan.end - 1 { lastRecordChecksum = Self.checksum(formatter) }
         try advance(past: record.offset, uploads: uploads)
     }
 
@@ -94,6 +122,11 @@ final class PartitionWriter {
     /// Retention deleted offsets before we read them: the log now starts at `logStart`. Records
     /// the loss as a gap and continues from there. Returns the gap, if any, for the warning.
     func retentionMovedStart(to logStart: Int64, uploads: UploadQueue) throws -> OffsetGap? {
+        if pendingCheck != nil {
+            // The record to compare is gone too: nothing to compare, and no gap before `readFrom`.
+            pendingCheck = nil
+            next = plan.readFrom
+        }
         guard !isDone, logStart > next else { return nil }
         try closeOrMarkEmpty(upTo: next, uploads: uploads)
         let gapEnd = min(logStart, plan.end)
@@ -109,7 +142,8 @@ final class PartitionWriter {
     var manifestPartition: ManifestPartition {
         ManifestPartition(
             topic: partition.topic, partition: partition.partition, startOffset: plan.accountedFrom,
-            endOffset: isDone ? plan.end : cursor, endOffsetAtStart: plan.end, gaps: gaps)
+            endOffset: isDone ? plan.end : cursor, endOffsetAtStart: plan.end, gaps: gaps,
+            lastRecordCrc64nvme: isDone ? lastRecordChecksum : nil)
     }
 
     /// Abandons the open object (a failed run).

@@ -14,8 +14,20 @@ struct PartitionPlan: Sendable, Equatable {
     var gaps: [OffsetGap]
     /// The partition's end offset when it is below the checkpoint: not the log this store followed.
     var endBelowCheckpoint: Int64? = nil
+    /// The stored checksum of the record at `readFrom - 1`, which this run reads again first and
+    /// compares: the same log this store followed, not a topic of the same name made since.
+    var lastRecordCheck: String? = nil
 
     var hasWork: Bool { readFrom < end }
+    /// Where the reader starts: the record to compare, else `readFrom`.
+    var startFrom: Int64 { lastRecordCheck == nil ? readFrom : readFrom - 1 }
+
+    /// Why the run cannot go on when the record at `readFrom - 1` is not the one stored there.
+    func lastRecordFailure() -> RunFailure {
+        RunFailure.invalidInput(
+            "topic \(partition.topic) partition \(partition.partition): its record at offset \(readFrom - 1) is not the one this store backed up there: the topic was deleted and created again (or the cluster replaced); back it up into another store prefix or --topics-dir, or leave it out of this job"
+        )
+    }
 
     /// Why the run cannot go on when the partition ends below the checkpoint; `others` more like it.
     func endBelowCheckpointFailure(others: Int = 0) -> RunFailure? {
@@ -26,8 +38,11 @@ struct PartitionPlan: Sendable, Equatable {
         )
     }
 
-    /// Plans from a checkpoint and the partition's watermarks.
-    static func make(_ partition: TopicPartition, checkpoint: Int64?, low: Int64, high: Int64) -> PartitionPlan {
+    /// Plans from a checkpoint and the partition's watermarks; `lastRecord` is the checksum stored
+    /// for the record at `checkpoint - 1`, compared when the log still holds it and has new records.
+    static func make(
+        _ partition: TopicPartition, checkpoint: Int64?, low: Int64, high: Int64, lastRecord: String? = nil
+    ) -> PartitionPlan {
         let from = checkpoint ?? low
         var gaps: [OffsetGap] = []
         var readFrom = from
@@ -36,8 +51,9 @@ struct PartitionPlan: Sendable, Equatable {
             readFrom = low
         }
         // A checkpoint past the end (a topic deleted and created again) reads nothing; the caller stops the run.
+        let comparable = checkpoint != nil && readFrom == from && from - 1 >= low && high > from
         return PartitionPlan(
             partition: partition, accountedFrom: from, readFrom: readFrom, end: max(high, from), gaps: gaps,
-            endBelowCheckpoint: high < from ? high : nil)
+            endBelowCheckpoint: high < from ? high : nil, lastRecordCheck: comparable ? lastRecord : nil)
     }
 }

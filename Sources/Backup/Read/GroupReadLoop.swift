@@ -195,16 +195,20 @@ final class GroupReadLoop {
         let key = TopicPartition(partition.topic, partition.partition)
         do {
             let marks = try admin.watermarks(partition)
-            var start = checkpoint.nextOffset(topic: key.topic, partition: key.partition)
+            let stored = checkpoint.nextOffset(topic: key.topic, partition: key.partition)
+            var start = stored
             if let moved = try committedOffset(partition) { start = max(start ?? moved, moved) }
-            let plan = PartitionPlan.make(key, checkpoint: start, low: marks.low, high: marks.high)
+            // The stored checksum is of the record before the store's checkpoint, not a member's.
+            let plan = PartitionPlan.make(
+                key, checkpoint: start, low: marks.low, high: marks.high,
+                lastRecord: start == stored ? checkpoint.lastRecordChecksums[key] : nil)
             if let failure = plan.endBelowCheckpointFailure() {
                 planFailure = failure
                 return .end
             }
             for gap in plan.gaps { request.warn(RetentionWarning.line(topic: key.topic, partition: key.partition, gap: gap)) }
             planned[key] = plan
-            return .exact(plan.readFrom)
+            return .exact(plan.startFrom)
         } catch {
             planFailure = error
             return .end

@@ -124,9 +124,10 @@ final class ReadLoop {
         do { low = try admin.watermarks(partition).low } catch {
             throw RunFailure.failure("read \(writer.partition): offset \(writer.next) is gone and the log start cannot be read: \(error)")
         }
+        let asked = writer.next
         if let gap = try writer.retentionMovedStart(to: low, uploads: uploads) {
             request.warn(RetentionWarning.line(topic: topic, partition: number, gap: gap))
-        } else if !writer.isDone {
+        } else if !writer.isDone && writer.next == asked {
             // Out of range without the log start having moved past us: not retention. Re-assigning
             // the same offset would only spin until the stall timeout, with the cause lost.
             throw RunFailure.failure(

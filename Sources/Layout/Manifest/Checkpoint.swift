@@ -8,11 +8,17 @@ public struct Checkpoint: Equatable, Sendable {
     public var lastRunId: RunID?
     /// Per topic, the Kafka cluster id the newest run that recorded one read it from.
     public var clusterIds: [String: String]
+    /// Per partition, the checksum of the record just before its next offset, where a run recorded one.
+    public var lastRecordChecksums: [TopicPartition: String]
 
-    public init(nextOffsets: [TopicPartition: Int64] = [:], lastRunId: RunID? = nil, clusterIds: [String: String] = [:]) {
+    public init(
+        nextOffsets: [TopicPartition: Int64] = [:], lastRunId: RunID? = nil, clusterIds: [String: String] = [:],
+        lastRecordChecksums: [TopicPartition: String] = [:]
+    ) {
         self.nextOffsets = nextOffsets
         self.lastRunId = lastRunId
         self.clusterIds = clusterIds
+        self.lastRecordChecksums = lastRecordChecksums
     }
 
     /// Next offset for a partition, or nil when no run covered it (start from the log start).
@@ -30,6 +36,7 @@ public struct Checkpoint: Equatable, Sendable {
             }
             for p in manifest.partitions {
                 let tp = TopicPartition(p.topic, p.partition)
+                if p.endOffset > checkpoint.nextOffsets[tp] ?? .min { checkpoint.lastRecordChecksums[tp] = p.lastRecordCrc64nvme }
                 checkpoint.nextOffsets[tp] = max(checkpoint.nextOffsets[tp] ?? p.endOffset, p.endOffset)
                 if let clusterId = manifest.clusterId { checkpoint.clusterIds[p.topic] = clusterId }
             }

@@ -148,10 +148,14 @@ public struct ManifestPartition: Codable, Equatable, Sendable {
     /// The partition's end offset when the run started (the snapshot's target).
     public var endOffsetAtStart: Int64
     public var gaps: [OffsetGap]
+    /// CRC64NVME (base64) of the lines the record at `endOffset - 1` was encoded into, when that
+    /// offset held the run's last record: the next run reads that record again and compares, so a
+    /// topic deleted and created again is not taken for the one this store followed.
+    public var lastRecordCrc64nvme: String?
 
     public init(
         topic: String, partition: Int32, startOffset: Int64, endOffset: Int64,
-        endOffsetAtStart: Int64, gaps: [OffsetGap] = []
+        endOffsetAtStart: Int64, gaps: [OffsetGap] = [], lastRecordCrc64nvme: String? = nil
     ) {
         self.topic = topic
         self.partition = partition
@@ -159,6 +163,7 @@ public struct ManifestPartition: Codable, Equatable, Sendable {
         self.endOffset = endOffset
         self.endOffsetAtStart = endOffsetAtStart
         self.gaps = gaps
+        self.lastRecordCrc64nvme = lastRecordCrc64nvme
     }
 
     public var range: OffsetRange { OffsetRange(startOffset, endOffset) }

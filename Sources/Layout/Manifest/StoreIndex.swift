@@ -28,11 +28,14 @@ public struct StoreIndex: Codable, Equatable, Sendable {
         public var topic: String
         public var partition: Int32
         public var nextOffset: Int64
+        /// The folded run's `ManifestPartition.lastRecordCrc64nvme` that reached `nextOffset`.
+        public var lastRecordCrc64nvme: String?
 
-        public init(topic: String, partition: Int32, nextOffset: Int64) {
+        public init(topic: String, partition: Int32, nextOffset: Int64, lastRecordCrc64nvme: String? = nil) {
             self.topic = topic
             self.partition = partition
             self.nextOffset = nextOffset
+            self.lastRecordCrc64nvme = lastRecordCrc64nvme
         }
     }
 
@@ -64,6 +67,9 @@ public struct StoreIndex: Codable, Equatable, Sendable {
     /// settings, naming its run, as `Checkpoint.derive` does.
     public mutating func fold(_ manifests: [RunManifest]) throws {
         var next = Dictionary(partitions.map { (TopicPartition($0.topic, $0.partition), $0.nextOffset) }, uniquingKeysWith: { a, _ in a })
+        var lastRecords = Dictionary(
+            partitions.compactMap { entry in entry.lastRecordCrc64nvme.map { (TopicPartition(entry.topic, entry.partition), $0) } },
+            uniquingKeysWith: { a, _ in a })
         var changed = false
         for manifest in manifests.sortedByRun() where !contains(manifest.runId) {
             if let configHash, configHash != manifest.configHash {
@@ -72,6 +78,8 @@ public struct StoreIndex: Codable, Equatable, Sendable {
             configHash = manifest.configHash
             for p in manifest.partitions {
                 let tp = TopicPartition(p.topic, p.partition)
+                // The checksum belongs to the run that reached the partition's next offset.
+                if p.endOffset > next[tp] ?? .min { lastRecords[tp] = p.lastRecordCrc64nvme }
                 next[tp] = max(next[tp] ?? p.endOffset, p.endOffset)
             }
             if let clusterId = manifest.clusterId {
@@ -84,7 +92,11 @@ public struct StoreIndex: Codable, Equatable, Sendable {
             if lastRunId.map({ $0 < manifest.runId }) ?? true { lastRunId = manifest.runId }
             changed = true
         }
-        if changed { partitions = next.keys.sorted().map { Entry(topic: $0.topic, partition: $0.partition, nextOffset: next[$0] ?? 0) } }
+        if changed {
+            partitions = next.keys.sorted().map {
+                Entry(topic: $0.topic, partition: $0.partition, nextOffset: next[$0] ?? 0, lastRecordCrc64nvme: lastRecords[$0])
+            }
+        }
     }
 
     /// The checkpoint the index holds, refusing settings that differ from `expectedConfigHash`.
@@ -96,7 +108,10 @@ public struct StoreIndex: Codable, Equatable, Sendable {
             nextOffsets: Dictionary(
                 partitions.map { (TopicPartition($0.topic, $0.partition), $0.nextOffset) },
                 uniquingKeysWith: { a, _ in a }),
-            lastRunId: lastRunId, clusterIds: clusterIds ?? [:])
+            lastRunId: lastRunId, clusterIds: clusterIds ?? [:],
+            lastRecordChecksums: Dictionary(
+                partitions.compactMap { entry in entry.lastRecordCrc64nvme.map { (TopicPartition(entry.topic, entry.partition), $0) } },
+                uniquingKeysWith: { a, _ in a }))
     }
 
     /// The index of `manifests`.
