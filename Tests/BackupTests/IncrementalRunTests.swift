@@ -8,92 +8,74 @@ import ObjectStore
 
 /// Each run continues where the manifests say the last one stopped.
 @Suite struct IncrementalRunTests {
-    /// The same topic name on a cluster whose partition ends below what the store holds (a topic
-    /// deleted and created again, another cluster): the run stops before reading, writing nothing,
-    /// instead of skipping the new records until they pass the stored offsets.
-    @Test(arguments: [false, true])
-    func aPartitionEndingBelowTheCheckpointStopsTheRun(groupMode: Bool) async throws {
+    /// A store of 30 records of a topic from one cluster, then a run reading a topic of the same
+    /// name from `next` (another cluster, standing in for a topic deleted and created again): that
+    /// run must stop before writing anything. Returns the followed cluster, the topic, the store and
+    /// the run's error. `forgettingIds` makes the store one written before cluster ids.
+    func storeMeetingAnotherLog(
+        _ next: (BackupFixture, String) throws -> Void, forgettingIds: Bool, groupMode: Bool
+    ) async throws -> (BackupFixture, String, MemoryStore, RunFailure?) {
         let first = try BackupFixture(brokers: 1)
         let topic = try first.topic("events", partitions: 1)
         try first.produceJSON(topic: topic, partitions: 1, count: 30)
         let store = MemoryStore()
         #expect(try await first.backup(store: store, topics: [topic]).records == 30)
-        // As written before cluster ids were recorded, so that this check is the one that stops it.
-        try await Self.forgetClusterIds(store)
+        if forgettingIds { try await Self.forgetClusterIds(store) }
 
-        let recreated = try BackupFixture(brokers: 1)
-        try recreated.topic(named: topic, partitions: 1)
-        try recreated.produceJSON(topic: topic, partitions: 1, count: 5)
+        let other = try BackupFixture(brokers: 1)
+        try other.topic(named: topic, partitions: 1)
+        try next(other, topic)
         let before = try await StoreContents.snapshot(store, prefix: "")
         // In group mode too (each member plans the partitions it is given).
         let flags = groupMode ? ["group-id": "g-\(UUID().uuidString.prefix(8))"] : [:]
-        let error = await #expect(throws: RunFailure.self) { try await recreated.backup(store: store, topics: [topic], flags) }
+        let error = await #expect(throws: RunFailure.self) { try await other.backup(store: store, topics: [topic], flags) }
         #expect(error?.isInvalidInput == true)
+        let after = try await StoreContents.snapshot(store, prefix: "")
+        #expect(Set(after.keys.filter { !$0.hasPrefix("_ktape/locks/") }) == Set(before.keys.filter { !$0.hasPrefix("_ktape/locks/") }))
+        return (first, topic, store, error)
+    }
+
+    /// A partition ending below what the store holds: the run stops before reading, instead of
+    /// skipping the new records until they pass the stored offsets (its own check: no cluster ids).
+    @Test(arguments: [false, true])
+    func aPartitionEndingBelowTheCheckpointStopsTheRun(groupMode: Bool) async throws {
+        let (_, topic, _, error) = try await storeMeetingAnotherLog(
+            { other, topic in try other.produceJSON(topic: topic, partitions: 1, count: 5) }, forgettingIds: true, groupMode: groupMode)
         #expect(
             error?.message.hasPrefix(
                 "topic \(topic) partition 0 ends at offset 5, but this store already holds its records up to offset 30: the topic was deleted and created again"
             ) == true, "\(error?.message ?? "")")
-        let after = try await StoreContents.snapshot(store, prefix: "")
-        #expect(Set(after.keys.filter { !$0.hasPrefix("_ktape/locks/") }) == Set(before.keys.filter { !$0.hasPrefix("_ktape/locks/") }))
     }
 
-    /// The same topic name on another cluster (a failover, a cluster rebuilt) whose partition has
-    /// passed the store's offsets: its records would continue the old history, so the run stops,
-    /// writing nothing, in group mode too.
+    /// Another cluster (a failover, a cluster rebuilt) whose partition has passed the store's
+    /// offsets: its records would continue the old history. The followed cluster goes on.
     @Test(arguments: [false, true])
     func anotherClustersTopicOfTheSameNameStopsTheRun(groupMode: Bool) async throws {
-        let first = try BackupFixture(brokers: 1)
-        let topic = try first.topic("events", partitions: 1)
-        try first.produceJSON(topic: topic, partitions: 1, count: 30)
-        let store = MemoryStore()
-        #expect(try await first.backup(store: store, topics: [topic]).records == 30)
-
-        let other = try BackupFixture(brokers: 1)
-        try other.topic(named: topic, partitions: 1)
-        try other.produceJSON(topic: topic, partitions: 1, count: 40)
-        let before = try await StoreContents.snapshot(store, prefix: "")
-        let flags = groupMode ? ["group-id": "g-\(UUID().uuidString.prefix(8))"] : [:]
-        let error = await #expect(throws: RunFailure.self) { try await other.backup(store: store, topics: [topic], flags) }
-        #expect(error?.isInvalidInput == true)
+        let (first, topic, store, error) = try await storeMeetingAnotherLog(
+            { other, topic in try other.produceJSON(topic: topic, partitions: 1, count: 40) }, forgettingIds: false,
+            groupMode: groupMode)
         #expect(
             error?.message.contains("topic \(topic): the store's runs read it from Kafka cluster ") == true, "\(error?.message ?? "")")
         #expect(error?.message.contains("another cluster's offsets") == true)
-        let after = try await StoreContents.snapshot(store, prefix: "")
-        #expect(Set(after.keys.filter { !$0.hasPrefix("_ktape/locks/") }) == Set(before.keys.filter { !$0.hasPrefix("_ktape/locks/") }))
-        // The first cluster goes on as before.
         try first.produceJSON(topic: topic, partitions: 1, count: 5, from: 30)
         #expect(try await first.backup(store: store, topics: [topic]).records == 5)
     }
 
-    /// The same topic name on the same cluster, deleted and created again, whose log has passed the
-    /// checkpoint: the record before the checkpoint is read again and is not the one stored, so the
-    /// run stops, writing nothing (here another cluster whose id the store did not record).
+    /// A topic deleted and created again whose log has passed the checkpoint: the record before the
+    /// checkpoint, read again, is not the one stored. The followed log passes the same check.
     @Test(arguments: [false, true])
     func aTopicCreatedAgainPastTheCheckpointStopsTheRun(groupMode: Bool) async throws {
-        let first = try BackupFixture(brokers: 1)
-        let topic = try first.topic("events", partitions: 1)
-        try first.produceJSON(topic: topic, partitions: 1, count: 30)
-        let store = MemoryStore()
-        #expect(try await first.backup(store: store, topics: [topic]).records == 30)
-        let manifest = try #require(try await StoreContents.manifests(store).first)
-        #expect(manifest.partitions.first?.lastRecordCrc64nvme != nil)
-        try await Self.forgetClusterIds(store)
-
-        let recreated = try BackupFixture(brokers: 1)
-        try recreated.topic(named: topic, partitions: 1)
-        try recreated.produceJSON(topic: topic, partitions: 1, count: 40, from: 1000)
-        let before = try await StoreContents.snapshot(store, prefix: "")
-        let flags = groupMode ? ["group-id": "g-\(UUID().uuidString.prefix(8))"] : [:]
-        let error = await #expect(throws: RunFailure.self) { try await recreated.backup(store: store, topics: [topic], flags) }
-        #expect(error?.isInvalidInput == true)
+        let (first, topic, store, error) = try await storeMeetingAnotherLog(
+            { other, topic in try other.produceJSON(topic: topic, partitions: 1, count: 40, from: 1000) }, forgettingIds: true,
+            groupMode: groupMode)
         #expect(
             error?.message.hasPrefix(
                 "topic \(topic) partition 0: its record at offset 29 is not the one this store backed up there: the topic was deleted and created again"
             ) == true, "\(error?.message ?? "")")
-        let after = try await StoreContents.snapshot(store, prefix: "")
-        #expect(Set(after.keys.filter { !$0.hasPrefix("_ktape/locks/") }) == Set(before.keys.filter { !$0.hasPrefix("_ktape/locks/") }))
-        // The log this store followed passes the same check and goes on.
+        let manifest = try #require(try await StoreContents.manifests(store).first)
+        #expect(manifest.partitions.first?.lastRecordCrc64nvme != nil)
         try first.produceJSON(topic: topic, partitions: 1, count: 5, from: 30)
+        let flags = groupMode ? ["group-id": "g-\(UUID().uuidString.prefix(8))"] : [:]
         #expect(try await first.backup(store: store, topics: [topic], flags).records == 5)
     }
 
