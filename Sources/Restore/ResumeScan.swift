@@ -66,8 +66,10 @@ struct ResumeScan {
             found = try await options.onTarget {
                 let started = clock()
                 while true {
+                    // Each attempt ends by the stall timeout too: a short one is not rounded up to 10 s.
+                    let left = stall - clock().timeIntervalSince(started)
                     do {
-                        return try admin.endOffsets(targets)
+                        return try admin.endOffsets(targets, timeoutMilliseconds: Int32(max(1_000, min(10_000, left * 1_000))))
                     } catch let error as KafkaError where error.isRetriable && clock().timeIntervalSince(started) < stall {
                         Thread.sleep(forTimeInterval: 0.5)
                     }

@@ -31,4 +31,21 @@ import RecordFormats
         let got = try readTarget(options.kafka, topic: "events", partitions: 4)
         for p: Int32 in 0..<4 { #expect(differences(expected: records[p] ?? [], got: got[p] ?? []) == []) }
     }
+
+    /// A stall timeout shorter than one request's 10 s ends the wait when it says (it took 10 s).
+    @Test func aShortStallTimeoutEndsTheWaitWhenItSays() async throws {
+        let mock = try MockKafkaProcess(topic: "events", partitions: 4, brokers: 3)
+        defer { mock.stop() }
+        let fixture = StoreFixture()
+        var records: [Int32: [RecordFormats.KafkaRecord]] = [:]
+        for p: Int32 in 0..<4 { records[p] = awkwardRecords(count: 5, partition: p) }
+        try await fixture.writeRun(["events": records], partitionCounts: ["events": 4])
+        var options = RestoreOptions(kafka: KafkaConfig(bootstrapServers: mock.bootstrap))
+        options.stallTimeout = 2
+        try mock.setBroker(2, up: false)
+        let started = Date()
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
+        #expect(error?.message.contains("cannot read the end offsets of the target partitions") == true, "\(error?.message ?? "")")
+        #expect(Date().timeIntervalSince(started) < 9, "waited \(Date().timeIntervalSince(started)) s")
+    }
 }
