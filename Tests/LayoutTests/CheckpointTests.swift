@@ -13,6 +13,23 @@ import Testing
         #expect(try Checkpoint.derive(from: [], expectedConfigHash: "h1") == Checkpoint())
     }
 
+    /// A run pins the cluster id on every topic it read, new records or not, and the stored
+    /// checksum of a partition is that of the run that reached its next offset.
+    @Test func clusterIdsCoverEveryTopicReadAndChecksumsFollowTheNextOffset() throws {
+        var first = ManifestSamples.run(0, range: (0, 10), objects: [ManifestSamples.object(0, 9)])
+        first.topics.append(ManifestTopic(name: "quiet", partitionCount: 1))
+        first.clusterId = "c1"
+        first.partitions[0].lastRecordCrc64nvme = "first"
+        var second = ManifestSamples.run(60, previous: first.runId, range: (10, 25), objects: [ManifestSamples.object(10, 24)])
+        second.partitions[0].lastRecordCrc64nvme = "second"
+        let index = try StoreIndex.of([second, first])
+        #expect(index.clusterIds == ["orders": "c1", "quiet": "c1"])
+        let checkpoint = try index.checkpoint(expectedConfigHash: "h1")
+        #expect(checkpoint.lastRecordChecksums == [TopicPartition("orders", 0): "second"])
+        let derived = try Checkpoint.derive(from: [second, first], expectedConfigHash: "h1")
+        #expect(derived.clusterIds == checkpoint.clusterIds && derived.lastRecordChecksums == checkpoint.lastRecordChecksums)
+    }
+
     @Test func refusesARunWithAnotherConfigHash() throws {
         let first = ManifestSamples.run(0, range: (0, 10), objects: [ManifestSamples.object(0, 9)])
         let changed = ManifestSamples.run(60, hash: "h2", range: (10, 20), objects: [ManifestSamples.object(10, 19)])

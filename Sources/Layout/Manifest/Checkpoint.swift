@@ -38,8 +38,8 @@ public struct Checkpoint: Equatable, Sendable {
                 let tp = TopicPartition(p.topic, p.partition)
                 if p.endOffset > checkpoint.nextOffsets[tp] ?? .min { checkpoint.lastRecordChecksums[tp] = p.lastRecordCrc64nvme }
                 checkpoint.nextOffsets[tp] = max(checkpoint.nextOffsets[tp] ?? p.endOffset, p.endOffset)
-                if let clusterId = manifest.clusterId { checkpoint.clusterIds[p.topic] = clusterId }
             }
+            if let clusterId = manifest.clusterId { for topic in manifest.readTopics { checkpoint.clusterIds[topic] = clusterId } }
             checkpoint.lastRunId = manifest.runId
         }
         return checkpoint

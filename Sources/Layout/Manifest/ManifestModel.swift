@@ -53,6 +53,12 @@ public struct RunManifest: Codable, Equatable, Sendable {
     }
 }
 
+extension RunManifest {
+    /// Every topic the run read: those it described and those it wrote records of (a topic with no
+    /// new records is in `topics` only).
+    public var readTopics: Set<String> { Set(topics.map(\.name)).union(partitions.map(\.topic)) }
+}
+
 /// Store settings a reader needs to find and decode the run's objects.
 public struct ManifestStoreSettings: Codable, Equatable, Sendable {
     public var topicsDir: String
@@ -148,9 +154,9 @@ public struct ManifestPartition: Codable, Equatable, Sendable {
     /// The partition's end offset when the run started (the snapshot's target).
     public var endOffsetAtStart: Int64
     public var gaps: [OffsetGap]
-    /// CRC64NVME (base64) of the lines the record at `endOffset - 1` was encoded into, when that
-    /// offset held the run's last record: the next run reads that record again and compares, so a
-    /// topic deleted and created again is not taken for the one this store followed.
+    /// CRC64NVME (base64) of the record at `endOffset - 1` (its timestamp, key, value and headers),
+    /// when that offset held the run's last record: the next run reads that record again and
+    /// compares, so a topic deleted and created again is not taken for the one this store followed.
     public var lastRecordCrc64nvme: String?
 
     public init(

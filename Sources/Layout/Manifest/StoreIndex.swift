@@ -85,7 +85,7 @@ public struct StoreIndex: Codable, Equatable, Sendable {
             if let clusterId = manifest.clusterId {
                 // Newer runs come later: the newest reading of each topic wins.
                 var ids = clusterIds ?? [:]
-                for p in manifest.partitions { ids[p.topic] = clusterId }
+                for topic in manifest.readTopics { ids[topic] = clusterId }
                 clusterIds = ids
             }
             runs.insert(manifest.runId, at: position(of: manifest.runId))
