@@ -55,10 +55,24 @@ final class PartitionWriter {
         pendingCheck = plan.lastRecordCheck
     }
 
-    /// CRC64NVME of the lines a record was encoded into (its identity under the store's settings).
-    private static func checksum(_ formatter: RecordFormatter) -> String {
+    /// CRC64NVME of what makes a record itself: its timestamp, key, value and headers, each with its
+    /// length (or absence), whatever the store's format keeps of them (confluent-json: the value).
+    static func checksum(_ record: KafkaRecordView) -> String {
         var crc = CRC64NVME()
-        for line in formatter.lines { crc.update(line) }
+        func put(_ number: Int64) { withUnsafeBytes(of: number.bigEndian) { crc.update($0) } }
+        func put(_ bytes: UnsafeRawBufferPointer?) {
+            guard let bytes else { return put(-1) }
+            put(Int64(bytes.count))
+            crc.update(bytes)
+        }
+        put(record.timestamp.milliseconds)
+        put(record.key)
+        put(record.value)
+        put(Int64(record.headerCount))
+        record.forEachHeader { name, value in
+            put(name)
+            put(value)
+        }
         return crc.base64
     }
 
@@ -73,8 +87,7 @@ final class PartitionWriter {
             // compacted away since leaves nothing to compare.
             if record.offset < plan.readFrom {
                 guard record.offset == plan.readFrom - 1 else { return }
-                let same = (try? formatter.encode(record)) != nil && Self.checksum(formatter) == expected
-                guard same else { throw plan.lastRecordFailure() }
+                guard Self.checksum(record) == expected else { throw plan.lastRecordFailure() }
                 pendingCheck = nil
                 next = plan.readFrom
                 return
@@ -109,7 +122,7 @@ final class PartitionWriter {
         open?.mainBytes += mainLine
         records += 1
         encodedBytes += Int64(formatter.byteCount)
-        if record.offset == plan.end - 1 { lastRecordChecksum = Self.checksum(formatter) }
+        if record.offset == plan.end - 1 { lastRecordChecksum = Self.checksum(record) }
         try advance(past: record.offset, uploads: uploads)
     }
 
