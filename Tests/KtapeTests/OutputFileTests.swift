@@ -7,13 +7,39 @@ import Testing
 /// fails at the end names the path and the system's reason.
 @Suite(.serialized)
 struct OutputFileTests {
+    /// Paths no run can write at its end; `directory` gets a FIFO (a summary would block opening it,
+    /// and the metrics file, replaced by a new file, would replace it, as it replaced /dev/full).
     static func badPaths(_ directory: URL) -> [(flag: String, path: String, words: String)] {
-        [
+        let fifo = directory.appendingPathComponent("fifo").path
+        if !FileManager.default.fileExists(atPath: fifo) { #expect(mkfifo(fifo, 0o644) == 0) }
+        return [
             ("--summary-json", "/nonexistent-ktape/dir/s.json", "the directory /nonexistent-ktape/dir does not exist"),
             ("--metrics-file", "/nonexistent-ktape/x.prom", "the directory /nonexistent-ktape does not exist"),
             ("--summary-json", directory.path, "is a directory"),
-            ("--metrics-file", directory.path, "is a directory")
+            ("--metrics-file", directory.path, "is a directory"),
+            ("--summary-json", fifo, "is a FIFO; name a file"),
+            ("--metrics-file", fifo, "is not a regular file")
         ]
+    }
+
+    /// A metrics file reached through a symbolic link (a textfile collector's usual set-up) is
+    /// replaced where the link points; the link stays.
+    @Test func aMetricsFileBehindALinkIsReplacedWhereTheLinkPoints() throws {
+        let kafka = try KafkaWithRecords(topic: "orders", partitions: 1, records: 3)
+        defer { kafka.stop() }
+        let directory = try KtapeProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let real = directory.appendingPathComponent("real.prom").path
+        let link = directory.appendingPathComponent("link.prom").path
+        #expect(FileManager.default.createFile(atPath: real, contents: Data("old\n".utf8)))
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: real)
+        let run = try KtapeProcess.run([
+            "backup", "-b", kafka.bootstrap, "--topics", "orders", "--store", directory.appendingPathComponent("store").path,
+            "--metrics-file", link
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == real)
+        #expect(try String(contentsOfFile: real, encoding: .utf8).contains("ktape_backup_success"))
     }
 
     @Test func aBackupRefusesAnUnwritableOutputPathBeforeAnyWork() throws {

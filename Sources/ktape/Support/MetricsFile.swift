@@ -37,14 +37,15 @@ struct MetricsFile {
     }
 
     func write(to path: String) throws {
-        let url = URL(fileURLWithPath: path)
+        // Renamed over the file a symbolic link names, not over the link.
+        let url = URL(fileURLWithPath: OutputFiles.resolved(path))
         // Unique per write: a signal's failure report may write while the run's own report does.
         let temporary = url.deletingLastPathComponent().appendingPathComponent(
             ".\(url.lastPathComponent).\(getpid()).\(UUID().uuidString.prefix(8)).tmp")
         do {
             try OutputFiles.write(Data(text.utf8), to: temporary.path, as: "metrics-file \(path)")
             // rename(2) replaces the old file in one step.
-            guard rename(temporary.path, path) == 0 else {
+            guard rename(temporary.path, url.path) == 0 else {
                 throw RunFailure.failure("metrics-file \(path): cannot write: \(String(cString: strerror(errno)))")
             }
         } catch let failure as RunFailure {

@@ -6,19 +6,31 @@ import JobSpec
 /// work, so a mistyped path cannot fail a run that has already done it all; written with the
 /// system's own words for what went wrong.
 enum OutputFiles {
-    /// Refuses (exit 2) a path that is a directory or whose directory does not exist.
+    /// Refuses (exit 2) what a run could not write when it ends: a directory, a missing or read-only
+    /// directory, a file it may not write. `--metrics-file` is replaced whole (a temp file renamed
+    /// over it), so it must be a regular file, or none yet, in a directory this user may write;
+    /// `--summary-json` is written in place, so a device or an existing writable file will do.
     static func check(_ common: CommonSettings) throws {
-        let files = [("summary-json", common.summaryJSON?.value), ("metrics-file", common.metricsFile?.value)]
-        for case (let flag, let path?) in files {
-            if let problem = problem(with: path) { throw RunFailure.invalidInput("\(flag) \(path): \(problem)") }
+        let files = [("summary-json", common.summaryJSON?.value, false), ("metrics-file", common.metricsFile?.value, true)]
+        for case (let flag, let path?, let replaced) in files {
+            if let problem = problem(with: path, replacedWhole: replaced) {
+                throw RunFailure.invalidInput("\(flag) \(path): \(problem)")
+            }
         }
     }
 
-    /// Why `path` cannot be written as a file, or nil.
-    static func problem(with path: String) -> String? {
+    /// Why `path` cannot be written as a file, or nil. Nothing is opened (a FIFO would block).
+    static func problem(with path: String, replacedWhole: Bool) -> String? {
         var info = stat()
-        if stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR { return "is a directory; name a file in it" }
-        let parent = (path as NSString).deletingLastPathComponent
+        let exists = stat(path, &info) == 0
+        if exists && info.st_mode & S_IFMT == S_IFDIR { return "is a directory; name a file in it" }
+        if exists && replacedWhole && info.st_mode & S_IFMT != S_IFREG {
+            return "is not a regular file (it is replaced by a new file each run)"
+        }
+        if exists && !replacedWhole && info.st_mode & S_IFMT == S_IFIFO { return "is a FIFO; name a file" }
+        // The directory the file lives in (a symbolic link's target's, for a file replaced whole).
+        let target = replacedWhole ? resolved(path) : path
+        let parent = (target as NSString).deletingLastPathComponent
         let directory = parent.isEmpty ? "." : parent
         guard stat(directory, &info) == 0 else {
             let code = errno
@@ -26,7 +38,16 @@ enum OutputFiles {
                 ? "the directory \(directory) does not exist" : "cannot use the directory \(directory): \(reason(code))"
         }
         guard info.st_mode & S_IFMT == S_IFDIR else { return "\(directory) is not a directory" }
-        return nil
+        let writable = exists && !replacedWhole ? access(path, W_OK) == 0 : access(directory, W_OK) == 0
+        return writable ? nil : "cannot write \(exists && !replacedWhole ? path : "in " + directory): \(reason(errno))"
+    }
+
+    /// `path` with symbolic links followed, where it exists: a file replaced whole is replaced at the
+    /// link's target, so that the link stays.
+    static func resolved(_ path: String) -> String {
+        guard let real = realpath(path, nil) else { return path }
+        defer { free(real) }
+        return String(cString: real)
     }
 
     /// Replaces the file at `path` with `data`; a failure is `what` (the flag and the path the user
