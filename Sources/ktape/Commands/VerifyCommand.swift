@@ -75,9 +75,12 @@ struct VerifyCommand: AsyncParsableCommand {
         do {
             (report, location) = try await verify(spec)
         } catch {
+            Interrupts.beforeEndingAtOnce(nil)
             await metrics.writeFailure()
             throw error
         }
+        // The verdict is in: a signal from here on ends verify without rewriting its metrics.
+        Interrupts.beforeEndingAtOnce(nil)
         if spec.inspect?.json.value == true {
             print(try report.jsonText(store: location))
         } else {

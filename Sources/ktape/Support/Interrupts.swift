@@ -41,7 +41,8 @@ enum Interrupts {
 
     /// Called by a command that ends at once on a signal but reports a failure first (verify's
     /// metrics): `report` runs on the signal's thread before the last line, and must not take long.
-    static func beforeEndingAtOnce(_ report: @escaping @Sendable () -> Void) { lock.withLock { lastWords = report } }
+    /// Nil disarms it, once the command has recorded its own outcome.
+    static func beforeEndingAtOnce(_ report: (@Sendable () -> Void)?) { lock.withLock { lastWords = report } }
 
     /// The exit status for the signal received (143 if none was, which a caller asking has no reason to be).
     static var exitStatus: Int32 { 128 + (lock.withLock { received } ?? SIGTERM) }
