@@ -9,7 +9,8 @@ import RecordFormats
 
 /// A target broker down for a while as a restore starts (a rolling restart): the restore waits for
 /// it up to the stall timeout, as a backup does, instead of failing at the first 10 s request.
-@Suite struct TargetOutageTests {
+/// Time-bound: scripts/test runs it in the process of its own with the other such suites.
+@Suite(.serialized) struct TargetOutageTests {
     @Test func aBrokerDownAtTheStartIsWaitedOutWithinTheStallTimeout() async throws {
         let mock = try MockKafkaProcess(topic: "events", partitions: 4, brokers: 3)
         defer { mock.stop() }
