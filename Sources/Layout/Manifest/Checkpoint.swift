@@ -26,23 +26,14 @@ public struct Checkpoint: Equatable, Sendable {
         nextOffsets[TopicPartition(topic, partition)]
     }
 
-    /// Folds `manifests` into a checkpoint; a manifest written with other byte-changing settings
-    /// (`configHash` differs from `expectedConfigHash`) is refused, naming its run.
+    /// Folds `manifests` into a checkpoint, as the store index folds them; a manifest written with
+    /// other byte-changing settings (`configHash` differs from `expectedConfigHash`) is refused,
+    /// naming its run.
     public static func derive(from manifests: [RunManifest], expectedConfigHash: String) throws -> Checkpoint {
-        var checkpoint = Checkpoint()
-        for manifest in manifests.sortedByRun() {
-            guard manifest.configHash == expectedConfigHash else {
-                throw CheckpointError(runId: manifest.runId, found: manifest.configHash, expected: expectedConfigHash)
-            }
-            for p in manifest.partitions {
-                let tp = TopicPartition(p.topic, p.partition)
-                if p.endOffset > checkpoint.nextOffsets[tp] ?? .min { checkpoint.lastRecordChecksums[tp] = p.lastRecordCrc64nvme }
-                checkpoint.nextOffsets[tp] = max(checkpoint.nextOffsets[tp] ?? p.endOffset, p.endOffset)
-            }
-            if let clusterId = manifest.clusterId { for topic in manifest.readTopics { checkpoint.clusterIds[topic] = clusterId } }
-            checkpoint.lastRunId = manifest.runId
+        for manifest in manifests.sortedByRun() where manifest.configHash != expectedConfigHash {
+            throw CheckpointError(runId: manifest.runId, found: manifest.configHash, expected: expectedConfigHash)
         }
-        return checkpoint
+        return try StoreIndex.of(manifests).checkpoint(expectedConfigHash: expectedConfigHash)
     }
 }
 

@@ -64,12 +64,10 @@ public struct StoreIndex: Codable, Equatable, Sendable {
     }
 
     /// Folds `manifests` in (those already folded are skipped); refuses one written with other
-    /// settings, naming its run, as `Checkpoint.derive` does.
+    /// settings than those folded before, naming its run.
     public mutating func fold(_ manifests: [RunManifest]) throws {
         var next = Dictionary(partitions.map { (TopicPartition($0.topic, $0.partition), $0.nextOffset) }, uniquingKeysWith: { a, _ in a })
-        var lastRecords = Dictionary(
-            partitions.compactMap { entry in entry.lastRecordCrc64nvme.map { (TopicPartition(entry.topic, entry.partition), $0) } },
-            uniquingKeysWith: { a, _ in a })
+        var lastRecords = lastRecordChecksums
         var changed = false
         for manifest in manifests.sortedByRun() where !contains(manifest.runId) {
             if let configHash, configHash != manifest.configHash {
@@ -108,10 +106,14 @@ public struct StoreIndex: Codable, Equatable, Sendable {
             nextOffsets: Dictionary(
                 partitions.map { (TopicPartition($0.topic, $0.partition), $0.nextOffset) },
                 uniquingKeysWith: { a, _ in a }),
-            lastRunId: lastRunId, clusterIds: clusterIds ?? [:],
-            lastRecordChecksums: Dictionary(
-                partitions.compactMap { entry in entry.lastRecordCrc64nvme.map { (TopicPartition(entry.topic, entry.partition), $0) } },
-                uniquingKeysWith: { a, _ in a }))
+            lastRunId: lastRunId, clusterIds: clusterIds ?? [:], lastRecordChecksums: lastRecordChecksums)
+    }
+
+    /// The partitions' `lastRecordCrc64nvme`, where there is one.
+    private var lastRecordChecksums: [TopicPartition: String] {
+        Dictionary(
+            partitions.compactMap { entry in entry.lastRecordCrc64nvme.map { (TopicPartition(entry.topic, entry.partition), $0) } },
+            uniquingKeysWith: { a, _ in a })
     }
 
     /// The index of `manifests`.
