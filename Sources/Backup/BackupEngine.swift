@@ -65,10 +65,10 @@ public enum BackupEngine {
             request.warn("aborted \(aborted) unfinished multipart uploads that a killed run left under \(request.layout.topicsFolder)")
         }
         let removed = try await storeCall("remove temp files") {
-            try await KilledRunLeftovers.removeTempFiles(request, partitions: partitions)
+            try await KilledRunLeftovers.removeTempFiles(request)
         }
         if removed > 0 {
-            request.warn("removed \(removed) temp files that a killed run left under \(request.layout.topicsFolder)")
+            request.warn("removed \(removed) temp files that killed runs left in the store")
         }
         let checkpoint: Checkpoint
         do {

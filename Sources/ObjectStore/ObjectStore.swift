@@ -22,10 +22,9 @@ public protocol ObjectStore: Sendable {
     func abortMultipartUpload(_ key: String, uploadId: String) async throws
     /// Unfinished multipart uploads under `prefix`.
     func listMultipartUploads(prefix: String) async throws -> [MultipartUploadInfo]
-    /// Removes what writes killed half-way left in `folders` (each ending in `/`) that no listing
-    /// shows, and returns how many: a directory store's temp files. Only the sole writer of those
-    /// folders may call it, since a live write's temp file goes too.
-    func removeAbandonedWrites(in folders: [String]) async throws -> Int
+    /// Removes what writers that died (killed runs) left half-written that no listing shows, and
+    /// returns how many: a directory store's temp files. Live writers' files stay.
+    func removeAbandonedWrites() async throws -> Int
 
     /// The object's bytes, or only `range` of them.
     func get(_ key: String, range: ByteRange?) async throws -> [UInt8]
@@ -65,7 +64,7 @@ public protocol ObjectStore: Sendable {
 extension ObjectStore {
     /// Stores whose writes leave nothing behind when killed (S3: unfinished uploads are listed) have
     /// nothing to remove.
-    public func removeAbandonedWrites(in folders: [String]) async throws -> Int { 0 }
+    public func removeAbandonedWrites() async throws -> Int { 0 }
 
     /// Stores that keep no checksums (a directory) answer like `head`.
     public func headWithChecksum(_ key: String) async throws -> ObjectInfo {

@@ -62,23 +62,26 @@ import Testing
         #expect(WarningLog.shared.lines(containing: "aborted 1 unfinished multipart uploads").count >= 1)
     }
 
+    /// Another topic's folder too: a dead writer's journal names where its temp files are, and only
+    /// its own go, so the run need not hold those partitions, nor read any folder no journal names.
     @Test func theNextRunRemovesAKilledRunsTempFilesFromADirectoryStore() async throws {
         let fixture = try BackupFixture(brokers: 1)
         let topic = try fixture.topic("staletemp", partitions: 2)
         try fixture.produceJSON(topic: topic, partitions: 2, count: 6)
         let root = NSTemporaryDirectory() + "ktape-staletemp-" + UUID().uuidString
         let store = try LocalDirectoryStore(root: root)
-        let mine = root + "/" + fixture.layout.partitionFolder(topic: topic, partition: 1)
-        let others = root + "/" + fixture.layout.partitionFolder(topic: "\(topic)-other", partition: 0)
-        for folder in [mine, others] {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            #expect(FileManager.default.createFile(atPath: folder + ".ktape-tmp-killed", contents: Data(count: 4096)))
-        }
+        let folders = [
+            fixture.layout.partitionFolder(topic: topic, partition: 1),
+            fixture.layout.partitionFolder(topic: "\(topic)-other", partition: 0)
+        ]
+        let temps = try KilledWriter.leave(root: root, folders: folders.map { String($0.dropLast()) }, size: 4096)
+        let unnamed = root + "/" + fixture.layout.partitionFolder(topic: topic, partition: 0) + ".ktape-tmp-unjournalled"
+        try FileManager.default.createDirectory(atPath: (unnamed as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: unnamed, contents: Data(count: 1)))
         let summary = try await fixture.backup(store: store, topics: [topic])
         #expect(summary.records == 6)
-        #expect(!FileManager.default.fileExists(atPath: mine + ".ktape-tmp-killed"))
-        // Only the folders of partitions this run holds the lease on are its business.
-        #expect(FileManager.default.fileExists(atPath: others + ".ktape-tmp-killed"))
-        #expect(WarningLog.shared.lines(containing: "removed 1 temp files that a killed run left").count >= 1)
+        for temp in temps { #expect(!FileManager.default.fileExists(atPath: temp)) }
+        #expect(FileManager.default.fileExists(atPath: unnamed))
+        #expect(WarningLog.shared.lines(containing: "removed 2 temp files that killed runs left in the store").count >= 1)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KtapeTestSupport
 import Testing
 @testable import ObjectStore
 
@@ -28,21 +29,95 @@ struct LocalDirectoryStoreTests {
         let names = try FileManager.default.contentsOfDirectory(atPath: root + "/topics/t/partition=0")
         #expect(names == ["t+0+0000000000.json"])
         try await store.delete("topics/t/partition=0/t+0+0000000000.json")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: root).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root) == [".ktape-writers"])
+        // This writer's journal names the one folder it wrote in.
+        let journals = try FileManager.default.contentsOfDirectory(atPath: root + "/.ktape-writers")
+        #expect(journals.count == 1)
+        #expect(FileManager.default.contents(atPath: root + "/.ktape-writers/" + journals[0]) == Data("topics/t/partition=0\n".utf8))
     }
 
-    @Test func abandonedTempFilesGoOnlyFromTheFoldersNamed() async throws {
+    /// Cleanup reads only the folders dead writers' journals name, and removes only their temp files:
+    /// not a live writer's (another process's store, here a second store in this one), not an older
+    /// ktape's unnamed ones, and nothing outside the store a journal may name.
+    @Test func onlyDeadWritersTempFilesGo() async throws {
         let (store, root) = try makeStore()
-        try await store.put("topics/t/partition=0/t+0+0000000000.json", body: [1])
-        try await store.put("topics/t/partition=1/t+1+0000000000.json", body: [1])
-        for folder in ["topics/t/partition=0", "topics/t/partition=1"] {
-            #expect(FileManager.default.createFile(atPath: root + "/" + folder + "/.ktape-tmp-killed", contents: Data([1])))
+        let live = try LocalDirectoryStore(root: root)
+        try await live.put("topics/t/partition=1/t+1+0000000000.json", body: [1])
+        let journals = try FileManager.default.contentsOfDirectory(atPath: root + "/.ktape-writers")
+        #expect(journals.count == 1)
+        let liveTemp = root + "/topics/t/partition=1/.ktape-tmp-\(journals[0])-writing"
+        #expect(FileManager.default.createFile(atPath: liveTemp, contents: Data([1])))
+        let outside = NSTemporaryDirectory() + "ktape-outside-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
+        let dead = try KilledWriter.leave(root: root, folders: ["topics/t/partition=0", "."])
+        try KilledWriter.leave(root: root, id: "00000000feedf00d", folders: ["../" + (outside as NSString).lastPathComponent])
+        let legacy = root + "/topics/t/partition=0/.ktape-tmp-0A1B2C3D-killed-by-an-older-ktape"
+        #expect(FileManager.default.createFile(atPath: legacy, contents: Data([1])))
+
+        #expect(try await store.removeAbandonedWrites() == 2)
+        for temp in dead { #expect(!FileManager.default.fileExists(atPath: temp)) }
+        #expect(FileManager.default.fileExists(atPath: liveTemp))
+        #expect(FileManager.default.fileExists(atPath: legacy))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outside) == [".ktape-tmp-00000000feedf00d-killed"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.ktape-writers") == journals)
+        #expect(try await store.removeAbandonedWrites() == 0)
+    }
+
+    /// The lock that tells a journal live is held by another process until it dies: a shell locks the
+    /// journal with flock(1) on a descriptor it keeps, and becomes sleep.
+    @Test func aJournalIsLiveUntilItsProcessDies() async throws {
+        let (store, root) = try makeStore()
+        let temps = try KilledWriter.leave(root: root, folders: ["topics/t/partition=0"])
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/bin/sh")
+        holder.arguments = ["-c", "exec 9<\"$0\" && flock 9 && exec sleep 60", root + "/.ktape-writers/00000000deadbeef"]
+        try holder.run()
+        defer { if holder.isRunning { kill(holder.processIdentifier, SIGKILL) } }
+        // flock(1) locks after it starts: wait until the file is taken, or the test would prove nothing.
+        var held = false
+        for _ in 0..<200 where !held {
+            let fd = open(root + "/.ktape-writers/00000000deadbeef", O_RDONLY)
+            held = flock(fd, LOCK_EX | LOCK_NB) != 0
+            close(fd)
+            if !held { usleep(10_000) }
         }
-        let removed = try await store.removeAbandonedWrites(in: ["topics/t/partition=0/", "topics/t/partition=7/"])
-        #expect(removed == 1)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/topics/t/partition=0") == ["t+0+0000000000.json"])
-        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/topics/t/partition=1").count == 2)
-        await #expect(throws: StoreError.self) { _ = try await store.removeAbandonedWrites(in: ["../elsewhere/"]) }
+        #expect(held)
+        #expect(try await store.removeAbandonedWrites() == 0)
+        #expect(FileManager.default.fileExists(atPath: temps[0]))
+        kill(holder.processIdentifier, SIGKILL)
+        holder.waitUntilExit()
+        #expect(try await store.removeAbandonedWrites() == 1)
+        #expect(!FileManager.default.fileExists(atPath: temps[0]))
+    }
+
+    /// An empty journal is a writer's that has not locked it yet: it stays until a minute old.
+    @Test func anEmptyJournalGoesOnlyOnceOld() async throws {
+        let (store, root) = try makeStore()
+        let journal = root + "/.ktape-writers/00000000c0ffee00"
+        try FileManager.default.createDirectory(atPath: root + "/.ktape-writers", withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: journal, contents: Data()))
+        #expect(try await store.removeAbandonedWrites() == 0)
+        #expect(FileManager.default.fileExists(atPath: journal))
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -120)], ofItemAtPath: journal)
+        #expect(try await store.removeAbandonedWrites() == 0)
+        #expect(!FileManager.default.fileExists(atPath: journal))
+    }
+
+    /// A store that ended normally leaves no journal; one killed mid-write leaves both journal and temp.
+    @Test func aStoreThatEndsTakesItsJournalAlong() async throws {
+        let (_, root) = try makeStore()
+        do {
+            let store = try LocalDirectoryStore(root: root)
+            try await store.put("a/b", body: [1])
+            #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.ktape-writers").count == 1)
+        }
+        // The blocking thread that wrote may hold the store a moment longer.
+        var waits = 0
+        while try !FileManager.default.contentsOfDirectory(atPath: root + "/.ktape-writers").isEmpty && waits < 200 {
+            try await Task.sleep(nanoseconds: 10_000_000)
+            waits += 1
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.ktape-writers").isEmpty)
     }
 
     @Test func multipartStagingIsHiddenFromListings() async throws {
@@ -159,10 +234,11 @@ struct LocalDirectoryListingOrderTests {
         let root = NSTemporaryDirectory() + "ktape-abandon-" + UUID().uuidString
         let store = try LocalDirectoryStore(root: root)
         for p in 0..<4 { try await store.put("a/b/c\(p)/d", body: [1]) }
-        // Descriptors of this process open on the store's directories.
+        // Descriptors of this process open on the store's directories (not the writer's journal).
         func held() throws -> Int {
             try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").filter { fd in
-                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + fd))?.hasPrefix(root) == true
+                let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + fd)
+                return target?.hasPrefix(root) == true && target?.hasPrefix(root + "/.ktape-writers/") == false
             }.count
         }
         #expect(try held() == 0)
@@ -246,12 +322,14 @@ struct LocalDirectoryListingFailureTests {
     /// taken for an empty one; a missing one is empty.
     @Test func cleanupReadsFailOnAFolderTheyCannotRead() async throws {
         let (store, root) = try LocalDirectoryStoreTests().makeStore()
-        #expect(try await store.removeAbandonedWrites(in: ["topics/t/partition=0/"]) == 0)
+        #expect(try await store.removeAbandonedWrites() == 0)
         #expect(try await store.listMultipartUploads(prefix: "").isEmpty)
-        try await store.put("topics/t/partition=0", body: [1])
+        try KilledWriter.leave(root: root, folders: ["topics/t/partition=0"])
+        try FileManager.default.removeItem(atPath: root + "/topics/t/partition=0")
+        #expect(FileManager.default.createFile(atPath: root + "/topics/t/partition=0", contents: Data([1])))
         #expect(FileManager.default.createFile(atPath: root + "/.ktape-multipart", contents: Data([1])))
         let removal = await #expect(throws: StoreError.self) {
-            _ = try await store.removeAbandonedWrites(in: ["topics/t/partition=0/"])
+            _ = try await store.removeAbandonedWrites()
         }
         #expect(
             removal?.description.contains("opendir \(root)/topics/t/partition=0: Not a directory") == true, "\(String(describing: removal))"

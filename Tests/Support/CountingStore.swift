@@ -54,8 +54,8 @@ public final class CountingStore: ObjectStore, @unchecked Sendable {
         return try await base.listMultipartUploads(prefix: prefix)
     }
     /// Not counted: no store makes a request for it.
-    public func removeAbandonedWrites(in folders: [String]) async throws -> Int {
-        try await base.removeAbandonedWrites(in: folders)
+    public func removeAbandonedWrites() async throws -> Int {
+        try await base.removeAbandonedWrites()
     }
     public func get(_ key: String, range: ByteRange?) async throws -> [UInt8] {
         count("get", key)

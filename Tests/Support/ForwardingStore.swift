@@ -28,8 +28,8 @@ extension ForwardingStore {
     public func listMultipartUploads(prefix: String) async throws -> [MultipartUploadInfo] {
         try await forwardee.listMultipartUploads(prefix: prefix)
     }
-    public func removeAbandonedWrites(in folders: [String]) async throws -> Int {
-        try await forwardee.removeAbandonedWrites(in: folders)
+    public func removeAbandonedWrites() async throws -> Int {
+        try await forwardee.removeAbandonedWrites()
     }
     public func get(_ key: String, range: ByteRange?) async throws -> [UInt8] { try await forwardee.get(key, range: range) }
     public func getTagged(_ key: String) async throws -> TaggedObject { try await forwardee.getTagged(key) }

@@ -4,8 +4,8 @@ import ObjectStore
 
 /// What a killed run left half-written, costing storage until removed: unfinished multipart uploads
 /// and a directory store's temp files. A run that holds the lease on partitions is the only writer
-/// of their objects, so any of these under their folders is a dead run's and goes before reading
-/// starts. Not in group mode: other members of the group write the same topics at the same time.
+/// of their objects, so any upload under their folders is a dead run's and goes before reading
+/// starts (not in group mode: other members of the group write the same topics at the same time).
 enum KilledRunLeftovers {
     /// Aborts the unfinished uploads of `partitions`; returns how many.
     static func abortUploads(_ request: BackupRequest, partitions: [TopicPartition]) async throws -> Int {
@@ -26,11 +26,10 @@ enum KilledRunLeftovers {
         return aborted
     }
 
-    /// Removes the temp files in the folders of `partitions` (each up to an object's size, and no
-    /// listing shows them); returns how many.
-    static func removeTempFiles(_ request: BackupRequest, partitions: [TopicPartition]) async throws -> Int {
-        guard request.settings.groupID == nil, !partitions.isEmpty else { return 0 }
-        return try await request.store.removeAbandonedWrites(
-            in: partitions.map { request.layout.partitionFolder(topic: $0.topic, partition: $0.partition) })
+    /// Removes the temp files that killed writers of a directory store left, wherever they wrote
+    /// (each up to an object's size, and no listing shows them); returns how many. The store tells
+    /// them from live writers' (group members' too), so any run may.
+    static func removeTempFiles(_ request: BackupRequest) async throws -> Int {
+        try await request.store.removeAbandonedWrites()
     }
 }

@@ -51,9 +51,11 @@ struct FileSystem {
     }
 
     /// Writes `chunks` to a new temp file in `directory` (around the page cache where possible),
-    /// fsyncs it, and returns its path.
-    func writeTemp(in directory: String, _ fill: (_ write: ([UInt8]) throws -> Void) throws -> Void) throws -> String {
-        let temp = directory + "/" + Self.tempPrefix + UUID().uuidString
+    /// fsyncs it, and returns its path; its name starts with `prefix`.
+    func writeTemp(
+        in directory: String, prefix: String = tempPrefix, _ fill: (_ write: ([UInt8]) throws -> Void) throws -> Void
+    ) throws -> String {
+        let temp = directory + "/" + prefix + UUID().uuidString
         let file = try UncachedFileWriter(creating: temp, fs: self)
         var closed = false
         defer {

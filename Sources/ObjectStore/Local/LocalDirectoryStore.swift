@@ -15,6 +15,7 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
     public let root: String
     public let location: String
     private let minPartSize: Int
+    private let journal: WriterJournal
     static let reservedPrefix = ".ktape-"
     private var stagingRoot: String { root + "/.ktape-multipart" }
 
@@ -25,6 +26,7 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
         self.root = standardized.count > 1 && standardized.hasSuffix("/") ? String(standardized.dropLast()) : standardized
         self.location = "file://" + self.root
         self.minPartSize = minPartSize
+        self.journal = WriterJournal(root: self.root)
     }
 
     @discardableResult
@@ -35,23 +37,25 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
         return try await Blocking.run {
             let directory = (path as NSString).deletingLastPathComponent
             try fs.makeDirectories(directory)
-            let temp = try fs.writeTemp(in: directory) { write in try write(body) }
-            guard let expected = options.ifMatch else {
-                try fs.publish(temp, to: path, createOnly: options.ifNoneMatch)
-                return PutResult(etag: try self.etag(fs, path))
-            }
-            // Compare and replace under one lock of the store, which every If-Match writer of any
-            // process takes (a rename alone cannot tell whether the object changed meanwhile).
-            return try fs.withExclusiveLock(self.conditionalWritesLock) {
-                let current = try? self.etag(fs, path)
-                guard current == expected else {
-                    unlink(temp)
-                    throw StoreError(
-                        .conditionFailed, operation: "put", location: self.location, key: key, code: "PreconditionFailed",
-                        message: current == nil ? "the object is gone" : "the object changed", status: 412)
+            return try self.journal.writing(in: directory, fs) { prefix in
+                let temp = try fs.writeTemp(in: directory, prefix: prefix) { write in try write(body) }
+                guard let expected = options.ifMatch else {
+                    try fs.publish(temp, to: path, createOnly: options.ifNoneMatch)
+                    return PutResult(etag: try self.etag(fs, path))
                 }
-                try fs.publish(temp, to: path, createOnly: false)
-                return PutResult(etag: try self.etag(fs, path))
+                // Compare and replace under one lock of the store, which every If-Match writer of any
+                // process takes (a rename alone cannot tell whether the object changed meanwhile).
+                return try fs.withExclusiveLock(self.conditionalWritesLock) {
+                    let current = try? self.etag(fs, path)
+                    guard current == expected else {
+                        unlink(temp)
+                        throw StoreError(
+                            .conditionFailed, operation: "put", location: self.location, key: key, code: "PreconditionFailed",
+                            message: current == nil ? "the object is gone" : "the object changed", status: 412)
+                    }
+                    try fs.publish(temp, to: path, createOnly: false)
+                    return PutResult(etag: try self.etag(fs, path))
+                }
             }
         }
     }
@@ -108,19 +112,21 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
             let createOnly = (try? String(contentsOfFile: directory + "/upload", encoding: .utf8))?.hasPrefix("create-only") ?? false
             let target = (path as NSString).deletingLastPathComponent
             try fs.makeDirectories(target)
-            let temp = try fs.writeTemp(in: target) { write in
-                for number in order {
-                    let name = directory + "/" + Self.partName(number)
-                    let size = Int64(stored[number]?.size ?? 0)
-                    var offset: Int64 = 0
-                    while offset < size {
-                        let end = Swift.min(size, offset + 4 * 1024 * 1024)
-                        try write(try fs.read(name, range: offset..<end))
-                        offset = end
+            try self.journal.writing(in: target, fs) { prefix in
+                let temp = try fs.writeTemp(in: target, prefix: prefix) { write in
+                    for number in order {
+                        let name = directory + "/" + Self.partName(number)
+                        let size = Int64(stored[number]?.size ?? 0)
+                        var offset: Int64 = 0
+                        while offset < size {
+                            let end = Swift.min(size, offset + 4 * 1024 * 1024)
+                            try write(try fs.read(name, range: offset..<end))
+                            offset = end
+                        }
                     }
                 }
+                try fs.publish(temp, to: path, createOnly: createOnly)
             }
-            try fs.publish(temp, to: path, createOnly: createOnly)
             try? FileManager.default.removeItem(atPath: directory)
             return PutResult(etag: ETag.multipart(partETags: parts.map(\.etag)))
         }
@@ -147,26 +153,10 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
         }
     }
 
-    public func removeAbandonedWrites(in folders: [String]) async throws -> Int {
-        let directories = try folders.map { folder in
-            let key = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
-            return (try prepare(key, "remove abandoned temp files"), path(of: key))
-        }
-        return try await Blocking.run {
-            var removed = 0
-            for (fs, directory) in directories {
-                // A folder no run has written yet has no names; one that cannot be read throws.
-                for name in try fs.names(in: directory) where name.hasPrefix(FileSystem.tempPrefix) {
-                    let path = directory + "/" + name
-                    if unlink(path) == 0 {
-                        removed += 1
-                    } else if errno != ENOENT {
-                        throw fs.failure("unlink", path)
-                    }
-                }
-            }
-            return removed
-        }
+    public func removeAbandonedWrites() async throws -> Int {
+        let fs = FileSystem(location: location, operation: "remove abandoned temp files", key: nil)
+        let root = self.root
+        return try await Blocking.run { try WriterJournal.removeDeadWriters(root: root, fs) }
     }
 
     public func get(_ key: String, range: ByteRange?) async throws -> [UInt8] {
