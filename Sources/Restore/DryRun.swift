@@ -44,7 +44,7 @@ enum DryRun {
         var toProduce: [String: Int64?] = [:]
         for (index, partition) in plan.partitions.enumerated() where pruned.contains(partition.sourceTopic) {
             let destination = destinations.destinationOfPartition[index]
-            let left = destination.flatMap { Self.recordsToProduce(partition, state: scan.loaded[$0], tail: scan.tails[$0]) }
+            let left = destination.flatMap { HeldRecords.toProduce(partition, state: scan.loaded[$0], tail: scan.tails[$0]) }
             toProduce[partition.sourceTopic] = (toProduce[partition.sourceTopic] ?? 0).flatMap { sum in left.map { sum + $0 } }
         }
         for index in plan.topics.indices {
@@ -60,29 +60,6 @@ enum DryRun {
                 )
             }
         }
-    }
-
-    /// The planned records of `partition` a rerun would produce: by count, those past what the target
-    /// holds; in a pruned partition (`HeldRecords`), those from the state's next offset on, less the
-    /// ones delivered there unconfirmed. Nil when the manifests cannot tell (a sparse object straddles
-    /// the next offset, or a listed store).
-    static func recordsToProduce(_ partition: PartitionPlan, state: RestoreResumeState?, tail: TargetTail?) -> Int64? {
-        guard let records = partition.records else { return nil }
-        guard let state, let tail, tail.count > 0 else { return records }
-        guard partition.prunedThrough != nil else { return max(0, records - tail.count) }
-        let next = state.nextSourceOffset
-        var after: Int64 = 0
-        for object in partition.objects {
-            guard let recorded = object.manifest else { return nil }
-            if recorded.firstOffset >= next {
-                after += recorded.recordCount
-            } else if recorded.lastOffset >= next {
-                // Straddling: only a dense object (no offset missing) says how many lie past `next`.
-                guard recorded.recordCount == recorded.lastOffset - recorded.firstOffset + 1 else { return nil }
-                after += recorded.lastOffset - next + 1
-            }
-        }
-        return max(0, after - (tail.count - state.deliveredRecords))
     }
 
     /// Replaces each partition's record count with the records inside the time range: an object whose

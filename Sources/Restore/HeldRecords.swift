@@ -39,6 +39,29 @@ struct HeldRecords {
             "\(partition.source): ktape prune removed offsets \(state.nextSourceOffset)…\(through) from the store after this restore had confirmed the partition up to offset \(state.nextSourceOffset - 1) into \(partition.target)\(held), so the rest cannot be restored in order from this store; restore into an empty topic (or from a copy made before the prune)"
     }
 
+    /// The planned records of `partition` a rerun would produce, from the manifests alone (a dry
+    /// run's count): by count, those past what the target holds; in a pruned partition, those from
+    /// the state's next offset on, less the ones delivered there unconfirmed. Nil when the manifests
+    /// cannot tell (a sparse object straddles the next offset, or a listed store).
+    static func toProduce(_ partition: PartitionPlan, state: RestoreResumeState?, tail: TargetTail?) -> Int64? {
+        guard let records = partition.records else { return nil }
+        guard let state, let tail, tail.count > 0 else { return records }
+        guard partition.prunedThrough != nil else { return max(0, records - tail.count) }
+        let next = state.nextSourceOffset
+        var after: Int64 = 0
+        for object in partition.objects {
+            guard let recorded = object.manifest else { return nil }
+            if recorded.firstOffset >= next {
+                after += recorded.recordCount
+            } else if recorded.lastOffset >= next {
+                // Straddling: only a dense object (no offset missing) says how many lie past `next`.
+                guard recorded.recordCount == recorded.lastOffset - recorded.firstOffset + 1 else { return nil }
+                after += recorded.lastOffset - next + 1
+            }
+        }
+        return max(0, after - (tail.count - state.deliveredRecords))
+    }
+
     /// Whether planned record number `index` (among the restorable ones), at source `offset`, is held.
     mutating func isHeld(index: Int64, offset: Int64) -> Bool {
         guard byOffset else { return index < tailCount }
