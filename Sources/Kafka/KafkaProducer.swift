@@ -185,7 +185,9 @@ public final class KafkaProducer: @unchecked Sendable {
                     $0.header.size = header.value?.count ?? 0
                 }
             }
-            try produceRetryingWhenFull(UnsafeBufferPointer(rebasing: buffer[..<count]), topic: name, partition: partition)
+            try produceRetryingWhenFull(
+                UnsafeBufferPointer(rebasing: buffer[..<count]), bytes: (key?.count ?? 0) + (value?.count ?? 0), topic: name,
+                partition: partition)
         }
     }
 
@@ -209,12 +211,21 @@ public final class KafkaProducer: @unchecked Sendable {
     /// Records and requests not yet acknowledged (`rd_kafka_outq_len`).
     public var outqLength: Int { Int(rd_kafka_outq_len(client.handle)) }
 
-    private func produceRetryingWhenFull(_ vus: UnsafeBufferPointer<rd_kafka_vu_t>, topic: String, partition: Int32) throws {
+    /// A record the local queue refused although nothing else was in it: `queue.buffering.max.kbytes`
+    /// counts its key and value, and this producer will never take it.
+    public struct RecordLargerThanQueue: Error {
+        /// Its key and value.
+        public let bytes: Int
+    }
+
+    private func produceRetryingWhenFull(_ vus: UnsafeBufferPointer<rd_kafka_vu_t>, bytes: Int, topic: String, partition: Int32) throws {
         var waiting = false
         while true {
             guard let error = rd_kafka_produceva(client.handle, vus.baseAddress, vus.count) else { return }
             if KafkaError.Code(rd_kafka_error_code(error)) == .queueFull {
                 rd_kafka_error_destroy(error)
+                // Nothing queued, in flight or waiting to be reported: the record alone is too large.
+                if outqLength == 0 { throw RecordLargerThanQueue(bytes: bytes) }
                 try whileQueueFull(!waiting)
                 waiting = true
                 client.poll(timeoutMilliseconds: 100)

@@ -19,6 +19,9 @@ final class RecordProducer: @unchecked Sendable {
     /// Each metadata request for the target topics, within the stall timeout.
     private let learnTimeout: Int32
     private var queued = 0
+    /// What the producer was made with, to make it again with a larger queue.
+    private var producerConfig: KafkaConfig
+    private var learnedTopics: [String] = []
 
     /// librdkafka's ceiling for `message.max.bytes`.
     static let messageMaxBytesCeiling: Int64 = 1_000_000_000
@@ -53,9 +56,7 @@ final class RecordProducer: @unchecked Sendable {
                 try config.set("message.max.bytes", String(Self.messageMaxBytesCeiling))
             }
             let watch = DeliveryWatch(ledger: ledger, options: options)
-            producer = try KafkaProducer(
-                config: config, onDelivery: ledger.record,
-                whileQueueFull: { starting in try watch.check(waiting: 1, starting: starting) })
+            producer = try Self.makeProducer(config, ledger: ledger, watch: watch)
             self.watch = watch
         } catch {
             // Making a producer only checks its settings (it connects later), and the Kafka error says
@@ -64,9 +65,28 @@ final class RecordProducer: @unchecked Sendable {
         }
         self.ledger = ledger
         self.observer = observer
+        producerConfig = config
         clock = options.clock
         learnTimeout = Int32(min(10_000, max(1, options.stallTimeout * 1000)))
         bootstrapServers = options.kafka.bootstrapServers
+    }
+
+    private static func makeProducer(_ config: KafkaConfig, ledger: DeliveryLedger, watch: DeliveryWatch) throws -> KafkaProducer {
+        try KafkaProducer(
+            config: config, onDelivery: ledger.record, whileQueueFull: { starting in try watch.check(waiting: 1, starting: starting) })
+    }
+
+    /// Makes the producer again with a local queue that holds a record of `bytes` (key and value):
+    /// librdkafka refuses a record larger than its queue even when the queue is empty. Called with
+    /// nothing queued or unreported, so the new producer id starts no sequence the old one left open.
+    /// The queue stays that large for the rest of the run.
+    private func enlargeQueue(toHold bytes: Int) throws {
+        var config = producerConfig
+        try config.set("queue.buffering.max.kbytes", String((bytes + 1023) / 1024))
+        producer = nil
+        producer = try Self.makeProducer(config, ledger: ledger, watch: watch)
+        producerConfig = config
+        try learn(topics: learnedTopics)
     }
 
     deinit {
@@ -80,7 +100,7 @@ final class RecordProducer: @unchecked Sendable {
     /// The records' bytes are not copied: the batch is lent to librdkafka through the ledger, which
     /// hands it back once every record queued from it has its report.
     func produce(_ records: RecordBatch, _ indices: [Int]?, to target: TopicPartition, destination: Int) throws {
-        let topic: KafkaProducer.Topic
+        var topic: KafkaProducer.Topic
         do { topic = try producer.topic(target.topic) } catch {
             throw RunFailure.failure("produce to \(target): \(error)")
         }
@@ -99,7 +119,7 @@ final class RecordProducer: @unchecked Sendable {
                     if index - base >= DeliveryLedger.maxRecordsPerLoan { return }
                     guard
                         try produce(
-                            records[index], n, id: DeliveryLedger.id(loan: loan, index: index - base), to: topic, target,
+                            records[index], n, id: DeliveryLedger.id(loan: loan, index: index - base), to: &topic, target,
                             queued: &queued)
                     else {
                         stopped = true
@@ -116,14 +136,14 @@ final class RecordProducer: @unchecked Sendable {
     /// end before its report, whatever is thrown after); false when a failed delivery means the run
     /// stops. `n` counts this call's records.
     private func produce(
-        _ record: RecordView, _ n: Int, id: UInt64, to topic: KafkaProducer.Topic, _ target: TopicPartition,
+        _ record: RecordView, _ n: Int, id: UInt64, to topic: inout KafkaProducer.Topic, _ target: TopicPartition,
         queued loaned: inout Int
     ) throws -> Bool {
         // Looking every 256 records spares a lock per record.
         if n & 255 == 0, ledger.firstFailure != nil { return false }
         // No timestamp means none was stored (confluent-json): the producer stamps the time of restore.
         let timestamp: Int64? = record.timestampType == .notAvailable || record.timestamp < 0 ? nil : record.timestamp
-        do {
+        func send(_ topic: KafkaProducer.Topic) throws {
             try producer.produce(
                 to: topic, partition: target.partition, key: record.key, value: record.value,
                 headerCount: record.headerCount,
@@ -132,6 +152,17 @@ final class RecordProducer: @unchecked Sendable {
                     return KafkaProducer.HeaderBytes(name: h.name, value: h.value)
                 },
                 timestamp: timestamp, id: id, copy: false)
+        }
+        do {
+            do {
+                try send(topic)
+            } catch let refused as KafkaProducer.RecordLargerThanQueue {
+                try enlargeQueue(toHold: refused.bytes)
+                topic = try producer.topic(target.topic)
+                try send(topic)
+            }
+        } catch let error as RunFailure {
+            throw error
         } catch {
             throw RunFailure.failure("produce to \(target) (source offset \(record.offset)): \(error)")
         }
@@ -151,6 +182,7 @@ final class RecordProducer: @unchecked Sendable {
 
     /// Learns the target topics' partitions now rather than on the first record (see `KafkaProducer.learnTopics`).
     func learn(topics: [String]) throws {
+        learnedTopics = topics
         do {
             try producer.learnTopics(topics, timeoutMilliseconds: learnTimeout)
         } catch {

@@ -63,6 +63,33 @@ import RecordFormats
         #expect(differences(expected: records, got: got) == [])
     }
 
+    /// librdkafka refuses a record larger than its local queue (8 MiB by default) even when the queue is
+    /// empty: the restore makes its producer again with a queue that holds it, and goes on. Here the
+    /// queue is 1 MiB and the record 2 MiB, as the mock keeps only about 5 MiB of a partition.
+    @Test func aRecordLargerThanTheLocalQueueRestores() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let fixture = StoreFixture()
+        let small = awkwardRecords(count: 7, partition: 0)
+        let big = RecordFormats.KafkaRecord(
+            offset: 2, timestamp: 1_700_000_000_002, timestampType: .createTime, key: Array("big".utf8),
+            value: (0..<(2 << 20)).map { UInt8(truncatingIfNeeded: $0 % 251) })
+        let first = Array(small[0..<2])
+        let second = (2..<7).map { n in
+            RecordFormats.KafkaRecord(
+                offset: Int64(n - 2), timestamp: small[n].timestamp, timestampType: .createTime, key: small[n].key, value: small[n].value)
+        }
+        try await fixture.writeRun(["huge": [0: first + [big], 1: second]], partitionCounts: ["huge": 2])
+        try cluster.createTopic("huge-copy", partitions: 2)
+        var options = mockOptions(cluster)
+        options.rename = try RegexRouter(regex: "huge", replacement: "huge-copy")
+        try options.kafka.set("queue.buffering.max.kbytes", "1024")
+        let result = try await restore(fixture, options)
+        #expect(result.summary.producedRecords == 8)
+        let got = try readTarget(cluster.config, topic: "huge-copy", partitions: 2)
+        #expect(differences(expected: first + [big], got: got[0] ?? []) == [])
+        #expect(differences(expected: second, got: got[1] ?? []) == [])
+    }
+
     /// The producer reads each decoded batch in place until its records are reported, and the batch
     /// is then decoded into again: with chunks of a few lines (700 bytes), or chunks lent in pieces
     /// of a record or two (200 bytes; the rest of the chunk kept for the next piece), hundreds of
