@@ -148,10 +148,15 @@ public enum BackupEngine {
             consumerGroupOffsets: groups.offsets, clusterId: clusterId)
         let key = request.layout.runManifestKey(runId)
         try await BackupLease.checkHeld(lock)
-        try await storeCall("write manifest \(key)") {
-            var options = request.basePutOptions
-            options.contentType = "application/json"
-            try await request.store.putOnce(key, body: Array(try manifest.encoded(layout: request.layout)), options: options)
+        let body = Array(try manifest.encoded(layout: request.layout))
+        do {
+            try await storeCall("write manifest \(key)") {
+                var options = request.basePutOptions
+                options.contentType = "application/json"
+                try await request.store.putOnce(key, body: body, options: options)
+            }
+        } catch {
+            try await manifestWriteFailed(error, key: key, body: body, request, lock: lock)
         }
         summary.manifestKey = key
         do {
@@ -166,6 +171,27 @@ public enum BackupEngine {
         }
         await outcome.finish(covered.filter { !$0.range.isEmpty })
         return summary
+    }
+
+    /// A manifest write that failed may have landed, its answers lost: then the store index must
+    /// learn of the run, or later runs (which read only manifests after the index's last run, and
+    /// another run may have moved that past this one) would back its offsets up again. Returns when
+    /// the manifest is there after all; throws `error` when it is not, or when that cannot be told,
+    /// keeping the lease then, so whichever run drops it folds the manifest if it landed.
+    private static func manifestWriteFailed(
+        _ error: any Error, key: String, body: [UInt8], _ request: BackupRequest, lock: LeaseKeeper
+    ) async throws {
+        do {
+            if try await request.store.get(key) == body { return }
+        } catch let missing as StoreError where missing.isNotFound {
+            throw error
+        } catch {
+            request.warn(
+                "the manifest \(key) may have been written although no answer said so, and reading it back failed too (\(error)); the lock's lease is kept, and the run that takes it over folds this run in if it was"
+            )
+            lock.keepOnRelease()
+        }
+        throw error
     }
 
     /// Static assignment (all partitions, or a `shard i/n`): planned up front, read by one reader.

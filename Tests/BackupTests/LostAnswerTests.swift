@@ -3,6 +3,7 @@ import KtapeTestSupport
 import Layout
 import ObjectStore
 import StoreLock
+import StoreMetadata
 import Testing
 @testable import Backup
 
@@ -83,5 +84,88 @@ import Testing
         for temp in temps { #expect(!FileManager.default.fileExists(atPath: temp)) }
         #expect(FileManager.default.fileExists(atPath: unnamed))
         #expect(WarningLog.shared.lines(containing: "removed 2 temp files that killed runs left in the store").count >= 1)
+    }
+}
+
+/// Lands every write of a manifest and then fails it as retries used up would; with `unreadable`,
+/// reading a manifest back fails the same way. `beforeManifest` runs once, before the first lands.
+// @unchecked Sendable: its mutable state is under `lock`.
+final class ManifestAnswersLostStore: ForwardingStore, @unchecked Sendable {
+    let base: MemoryStore
+    let unreadable: Bool
+    private let lock = NSLock()
+    private var beforeManifest: (@Sendable () async throws -> Void)?
+    var forwardee: any ObjectStore { base }
+    init(base: MemoryStore = MemoryStore(), unreadable: Bool, beforeManifest: (@Sendable () async throws -> Void)? = nil) {
+        self.base = base
+        self.unreadable = unreadable
+        self.beforeManifest = beforeManifest
+    }
+
+    private func gaveUp(_ operation: String, _ key: String) -> StoreError {
+        StoreError(.gaveUp(attempts: 6), operation: operation, location: location, key: key, message: "Empty reply from server")
+    }
+
+    func put(_ key: String, body: [UInt8], options: PutOptions) async throws -> PutResult {
+        if key.hasPrefix("_ktape/runs/"),
+            let hook = lock.withLock({ () -> (@Sendable () async throws -> Void)? in
+                defer { beforeManifest = nil }
+                return beforeManifest
+            })
+        {
+            try await hook()
+        }
+        let result = try await base.put(key, body: body, options: options)
+        if key.hasPrefix("_ktape/runs/") { throw gaveUp("put", key) }
+        return result
+    }
+
+    func get(_ key: String, range: ByteRange?) async throws -> [UInt8] {
+        if unreadable && key.hasPrefix("_ktape/runs/") { throw gaveUp("get", key) }
+        return try await base.get(key, range: range)
+    }
+}
+
+@Suite struct LostManifestAnswerTests {
+    /// Every answer lost, but the manifest reads back: the run counts it as written, and the index has it.
+    @Test func aManifestFoundAfterItsAnswersWereLostIsFolded() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("lostall", partitions: 1)
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 5)
+        let store = ManifestAnswersLostStore(unreadable: false)
+        let summary = try await fixture.backup(store: store, topics: [topic])
+        #expect(summary.records == 5)
+        #expect(try await StoreContents.manifests(store.base).count == 1)
+        let index = try #require(try await IndexKeeper.read(store: store.base, layout: fixture.layout)).index
+        #expect(index.lastRunId?.rawValue == summary.runId)
+    }
+
+    /// Whether the manifest landed cannot be told: the run fails and keeps its lease. Another topic's
+    /// run finished while this one wrote (so the index's last run is past this one, and later runs
+    /// read no manifest before it); the run that drops the lease folds the manifest, so the next run
+    /// of the topic reads on from where it ended rather than backing the same offsets up again.
+    @Test func aManifestOfUnknownFateIsFoldedByTheRunThatDropsItsLease() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("fate", partitions: 1)
+        let other = try fixture.topic("fateother", partitions: 1)
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 1)
+        try fixture.produceJSON(topic: other, partitions: 1, count: 1)
+        let memory = MemoryStore()
+        // An index to start from, so later runs read only manifests after its last run.
+        _ = try await fixture.backup(store: memory, topics: [topic, other])
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 5, from: 1)
+        try fixture.produceJSON(topic: other, partitions: 1, count: 3, from: 1)
+        let store = ManifestAnswersLostStore(base: memory, unreadable: true) { @Sendable () async throws in
+            let summary = try await fixture.backup(store: memory, topics: [other])
+            #expect(summary.records == 3)
+        }
+        var first = try fixture.request(store: store, topics: [topic])
+        first.lockLease = 1
+        await #expect(throws: (any Error).self) { _ = try await BackupEngine.run(first) }
+        #expect(WarningLog.shared.lines(containing: "reading it back failed too").count >= 1)
+        #expect(try await memory.exists(fixture.layout.storeLockKey))
+        try await Task.sleep(nanoseconds: 1_200_000_000)
+        #expect(try await fixture.backup(store: memory, topics: [other]).records == 0)
+        #expect(try await fixture.backup(store: memory, topics: [topic]).records == 0)
     }
 }
