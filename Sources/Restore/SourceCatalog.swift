@@ -349,7 +349,39 @@ struct SourceCatalog: Sendable {
         } catch {
             throw RunFailure.wrap(error, "read \(layout.prunedKey)")
         }
-        return builder.build(pruned: pruned)
+        let present = Set(builder.runs.map(\.manifest.runId))
+        let chained = Set(builder.runs.filter { run in asOf.map { run.manifest.runId <= $0 } ?? true }.compactMap(\.manifest.previousRunId))
+        var catalog = builder.build(pruned: pruned)
+        catalog.problems += try await indexedRunsWithoutManifests(
+            present: present, namedByTheChain: chained, asOf: asOf, store: store, layout: layout)
+        return catalog
+    }
+
+    /// A run folds its manifest into the store index only once the manifest is written, so a run the
+    /// index names without a manifest lost it (or a copy left it out): what it stored is named by no
+    /// manifest, and a restore without it would silently lack those records. The run chain names
+    /// the missing runs a later run follows; the newest ones only the index does.
+    private static func indexedRunsWithoutManifests(
+        present: Set<RunID>, namedByTheChain: Set<RunID>, asOf: RunID?, store: any ObjectStore, layout: StoreLayout
+    ) async throws -> [CatalogProblem] {
+        let index: StoreIndex
+        do {
+            guard let read = try await IndexKeeper.read(store: store, layout: layout)?.index else { return [] }
+            index = read
+        } catch is ManifestError {
+            return []  // an index that does not read says nothing; backups stop on it until it is removed
+        } catch {
+            throw RunFailure.wrap(error, "read the store index \(layout.indexKey)")
+        }
+        return index.runs.filter { run in
+            !present.contains(run) && !namedByTheChain.contains(run) && (asOf.map { run <= $0 } ?? true)
+        }.map { run in
+            CatalogProblem(
+                topic: nil,
+                text:
+                    "the store index \(layout.indexKey) names run \(run)\(run == index.lastRunId ? " (its newest run)" : ""), whose manifest \(layout.runManifestKey(run)) is missing: lost, or left out of a copy taken as the run finished; the records it stored cannot be restored (restore from a complete copy)"
+            )
+        }
     }
 }
 

@@ -244,6 +244,28 @@ import RecordFormats
         #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0] == nil)
     }
 
+    /// A copy that missed the newest manifest: no later run names it, but the store index does, so
+    /// the restore refuses the store rather than restoring all but that run's records; as of the
+    /// run before it, there is nothing missing.
+    @Test func newestManifestGoneButIndexedIsRefused() async throws {
+        let (cluster, fixture, _, first) = try await setUp()
+        let second = try await fixture.writeRun(
+            ["t": [0: awkwardRecords(count: 4, partition: 0, firstOffset: 12)]], partitionCounts: ["t": 1], perObject: 4)
+        let index = try StoreIndex.of([first, second])
+        try await fixture.store.put(fixture.layout.indexKey, body: Array(try index.encoded()))
+        try await fixture.store.delete(fixture.layout.runManifestKey(second.runId))
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        #expect(error?.isInvalidInput == true)
+        #expect(
+            error?.message.contains(
+                "the store index \(fixture.layout.indexKey) names run \(second.runId) (its newest run), whose manifest \(fixture.layout.runManifestKey(second.runId)) is missing"
+            ) == true, "\(error?.message ?? "")")
+        #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0] == nil)
+        var options = mockOptions(cluster)
+        options.asOf = first.runId
+        #expect(try await restore(fixture, options).summary.producedRecords > 0)
+    }
+
     /// With the CRC64NVME that ktape's manifests record (version 3), or the SHA-256 of older ones,
     /// damage that still parses (a changed byte inside a key) is found before any record of the
     /// object is produced; the error names the object, and a rerun after it is mended continues
