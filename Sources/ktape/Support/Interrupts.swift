@@ -18,23 +18,47 @@ enum Interrupts {
     // nonisolated(unsafe): these three are read and written only under `lock`.
     nonisolated(unsafe) private static var cooperative = false
     nonisolated(unsafe) private static var received: Int32?
-    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
     nonisolated(unsafe) private static var lastWords: (@Sendable () -> Void)?
 
     /// Takes SIGINT, SIGTERM and SIGHUP (a closed terminal or SSH session) over for the whole run.
+    /// The handler only writes the signal's number into a pipe, which one thread reads: it is in
+    /// place from the moment `sigaction` returns, with no window in which a signal is ignored.
     static func install() {
+        var ends: [Int32] = [0, 0]
+        guard pipe(&ends) == 0 else { return }
+        _ = fcntl(ends[1], F_SETFL, fcntl(ends[1], F_GETFL) | O_NONBLOCK)
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        signalPipe = ends[1]
+        let reader = ends[0]
+        Thread.detachNewThread {
+            var byte: UInt8 = 0
+            while true {
+                let got = read(reader, &byte, 1)
+                if got == 1 { arrived(Int32(byte)) } else if got == 0 || errno != EINTR { return }
+            }
+        }
         for signal in [SIGINT, SIGTERM, SIGHUP] {
-            let previous = Foundation.signal(signal, SIG_IGN)
+            var action = sigaction()
             // Under nohup SIGHUP is ignored from the start, and stays so.
-            if signal == SIGHUP, let previous, unsafeBitCast(previous, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) {
+            if signal == SIGHUP, sigaction(SIGHUP, nil, &action) == 0,
+                unsafeBitCast(action.__sigaction_handler.sa_handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self)
+            {
                 continue
             }
-            let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
-            source.setEventHandler { arrived(signal) }
-            source.resume()
-            lock.withLock { sources.append(source) }
+            action = sigaction()
+            action.__sigaction_handler.sa_handler = { signal in
+                // Async-signal-safe: one write(2) to a non-blocking pipe (a full pipe drops it; two are enough).
+                var byte = UInt8(truncatingIfNeeded: signal)
+                _ = write(Interrupts.signalPipe, &byte, 1)
+            }
+            action.sa_flags = SA_RESTART
+            sigemptyset(&action.sa_mask)
+            sigaction(signal, &action, nil)
         }
     }
+
+    /// The write end of the pipe the handler writes to; set before any handler is installed.
+    nonisolated(unsafe) private static var signalPipe: Int32 = -1
 
     /// Called by a command whose engine stops through `stop`.
     static func stopCooperatively() { lock.withLock { cooperative = true } }
