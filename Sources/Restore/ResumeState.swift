@@ -75,12 +75,12 @@ struct ResumeStateStore: Sendable {
         saved.legacyKeys[topic] ?? key(topic)
     }
 
-    /// What to remove to restore `target` from the start; a sentence. `saved` names a legacy document
-    /// not yet replaced.
+    /// How to restore `target` from the start without writing its records twice; a sentence. `saved`
+    /// names a legacy document not yet replaced.
     func removalHint(_ target: TopicPartition, readFrom saved: SavedStates? = nil) -> String {
         let document = saved.map { key(target.topic, readFrom: $0) } ?? key(target.topic)
         return
-            "To restore it again, remove partition \(target.partition)'s entry from \(document) (or the file, to restore all of \(target.topic) again)"
+            "To restore it again, delete and re-create \(target.topic) in the target (what it holds would be written twice), then remove partition \(target.partition)'s entry from \(document) (or the file, for all of \(target.topic))"
     }
 
     /// Every state saved for `topics`; a topic with none under the cluster's id is read from the
@@ -141,7 +141,9 @@ struct ResumeStateStore: Sendable {
                     saved.partitions[TopicPartition(owner.topic, old.state.partition)] = old.state
                 }
             } catch {
-                throw RunFailure.invalidInput("\(error); remove it to restore \(owner.topic) from the start")
+                throw RunFailure.invalidInput(
+                    "\(error); to restore \(owner.topic) from the start, delete and re-create it in the target (what it holds would be written twice), then remove this file"
+                )
             }
         }
         // Those of topics with a document are stale (left by a run killed before it removed them).

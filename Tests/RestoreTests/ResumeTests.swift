@@ -254,7 +254,8 @@ import RecordFormats
         let key = fixture.layout.restoreStateKey(targetCluster: try targetName(cluster.config), topic: "events")
         #expect(
             error?.message.hasSuffix(
-                "To restore it again, remove partition 0's entry from \(key) (or the file, to restore all of events again)") == true)
+                "To restore it again, delete and re-create events in the target (what it holds would be written twice), then remove partition 0's entry from \(key) (or the file, for all of events)"
+            ) == true)
     }
 
     /// A damaged state document stops the restore before anything is produced, naming it.
@@ -269,7 +270,10 @@ import RecordFormats
         try await fixture.store.put(key, body: Array(#"{"format": "ktape-restore-progress", "version": 2, "targetTopic": "events"}"#.utf8))
         let error = await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
         #expect(error?.isInvalidInput == true)
-        #expect(error?.message == "restore state \(key): missing field .updatedAt; remove it to restore events from the start")
+        #expect(
+            error?.message
+                == "restore state \(key): missing field .updatedAt; to restore events from the start, delete and re-create it in the target (what it holds would be written twice), then remove this file"
+        )
         #expect(try readTarget(cluster.config, topic: "events", partitions: 1)[0]?.count ?? 0 == 0)
     }
 
