@@ -28,9 +28,11 @@ struct DataCheckResult: Sendable {
 
 /// Stage 2 for one object: read it in full, compare size and checksum with the manifest, decode
 /// every line with the codec its name says, and check record count and offsets; then read each
-/// companion and check it has one decodable line per record.
+/// companion and check it has one decodable line per record. An object gone since the listing is a
+/// finding; a store that fails to answer (retries used up, access denied) throws: it says nothing
+/// about the backup.
 enum DataObjectCheck {
-    static func run(_ target: DataTarget, store: any ObjectStore, chunkSize: Int) async -> DataCheckResult {
+    static func run(_ target: DataTarget, store: any ObjectStore, chunkSize: Int) async throws -> DataCheckResult {
         var result = DataCheckResult(target: target)
         func problem(_ subject: String, _ message: String) { result.findings.append(VerifyFinding(.data, subject, message)) }
         let key = target.key
@@ -58,6 +60,8 @@ enum DataObjectCheck {
                     _ = try values.decodeLine(line)
                 }
             }
+        } catch let error as StoreError where !error.isNotFound {
+            throw InspectionError.store(error)
         } catch {
             problem(key, "could not be read: \(error)")
             return result
@@ -104,7 +108,7 @@ enum DataObjectCheck {
 
         for companion in target.companionKeys {
             result.companions += 1
-            result.findings += await checkCompanion(
+            result.findings += try await checkCompanion(
                 companion, of: key, records: scan.lines, expected: target.expected?.companionChecksum(of: companion), store: store,
                 chunkSize: chunkSize)
         }
@@ -115,7 +119,7 @@ enum DataObjectCheck {
     private static func checkCompanion(
         _ key: String, of dataKey: String, records: Int, expected: CompanionChecksum?, store: any ObjectStore,
         chunkSize: Int
-    ) async -> [VerifyFinding] {
+    ) async throws -> [VerifyFinding] {
         let isHeaders = key.contains(".headers.json")
         var codec = ConfluentCompanionCodec()
         let scan: ObjectScan
@@ -124,6 +128,8 @@ enum DataObjectCheck {
                 // Any key converter's line (string, JSON, base64) is one JSON value.
                 if isHeaders { _ = try codec.decodeHeadersLine(line) } else { _ = try codec.decodeKeyLine(line, style: .json) }
             }
+        } catch let error as StoreError where !error.isNotFound {
+            throw InspectionError.store(error)
         } catch {
             return [VerifyFinding(.data, key, "could not be read: \(error)")]
         }

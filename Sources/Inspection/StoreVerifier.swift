@@ -49,7 +49,7 @@ public struct StoreVerifier: Sendable {
         try await forEachConcurrently(
             targets, limit: options.concurrency,
             { target in
-                await DataObjectCheck.run(target, store: store, chunkSize: chunkSize)
+                try await DataObjectCheck.run(target, store: store, chunkSize: chunkSize)
             },
             collect: { result in
                 results.append(result)

@@ -1,6 +1,7 @@
 import Checksums
 import Foundation
 import Inspection
+import KtapeTestSupport
 import Layout
 import ObjectStore
 import Testing
@@ -216,5 +217,30 @@ struct VerifyDamageTests {
         #expect(
             report.summaryLine.contains("\(named) objects looked up in the listing (structure only, no data read): no problems"),
             "\(report.summaryLine)")
+    }
+
+    /// An object the store does not hand over (retries used up) says nothing about the backup: verify
+    /// fails as a store failure (exit 1, retry), not as a problem found (exit 3, look at the object).
+    @Test func anObjectTheStoreWillNotServeFailsTheRun() async throws {
+        let fixture = try await InspectionFixture.standard()
+        let victim = try someObject(fixture)
+        let store = GetsFailStore(forwardee: fixture.store, failing: victim.key)
+        await #expect(throws: InspectionError.self) {
+            _ = try await StoreVerifier(store: store, layout: fixture.layout, options: VerifyOptions(concurrency: 3, chunkSize: 64)).run()
+        }
+        // A vanished object is still a finding.
+        try fixture.remove(victim.key)
+        let report = try await fixture.verify()
+        #expect(report.problems.map(\.subject) == [victim.key])
+    }
+}
+
+/// Gives up (as after its retries) on every ranged get of `failing`.
+private struct GetsFailStore: ForwardingStore {
+    let forwardee: any ObjectStore
+    let failing: String
+    func get(_ key: String, range: ByteRange?) async throws -> [UInt8] {
+        guard key == failing else { return try await forwardee.get(key, range: range) }
+        throw StoreError(.gaveUp(attempts: 4), operation: "GET", location: forwardee.location, key: key, message: "503 Slow Down")
     }
 }
