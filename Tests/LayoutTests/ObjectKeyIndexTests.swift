@@ -14,6 +14,10 @@ import Testing
             "p/topics/pay/partition=0/pay+0+0000000005.keys.json",
             "p/topics/orders/partition=0/orders+0+1.json",
             "p/topics/orders/partition=0/_SUCCESS",
+            // Folder markers, as the S3 console's "Create folder" and some sync tools leave.
+            "p/topics/",
+            "p/topics/orders/",
+            "p/topics/orders/partition=0/",
             "p/_ktape/runs/20261124T122914.123Z-all-00000001.json",
             "elsewhere/topics/x/partition=0/x+0+0000000000.json"
         ]

@@ -57,7 +57,8 @@ public struct ObjectKeyIndex: Sendable {
     }
 
     /// Sorts `keys` (full keys as listed) under `layout`, in any layout Confluent's sink writes (see
-    /// `ListedObjectKey`); keys outside the topics dir are ignored. With `rejectedOnly` only `rejected`
+    /// `ListedObjectKey`); keys outside the topics dir, and folder markers (keys ending in `/`, as the
+    /// S3 console's "Create folder" leaves), are ignored. With `rejectedOnly` only `rejected`
     /// is filled: a store with manifests takes its objects from them, and a million entries sorted
     /// into partitions would be held for nothing.
     public init(keys: some Sequence<String>, layout: StoreLayout, rejectedOnly: Bool = false) {
@@ -66,7 +67,7 @@ public struct ObjectKeyIndex: Sendable {
         // One copy of each topic name, shared by its entries.
         var topicNames: [String: String] = [:]
         let root = layout.topicsFolder
-        for key in keys where key.hasPrefix(root) {
+        for key in keys where key.hasPrefix(root) && !key.hasSuffix("/") {
             do {
                 // Measured in the key itself: hasPrefix matched `root` up to Unicode equivalence.
                 let rest = key.dropFirst(root.count)
