@@ -30,6 +30,7 @@ enum RestorePlanner {
 
         var targets: [String: String] = [:]
         var topics: [TopicPlan] = []
+        var unmatched: [String] = []
         var filteredByTime: Int64 = 0
         for source in selected {
             let target = options.target(of: source)
@@ -44,6 +45,7 @@ enum RestorePlanner {
             targets[target] = source
             var partitions: [PartitionPlan] = []
             var refused = false
+            var fileMatched = options.topicRegexList == nil
             for tp in catalog.partitions.keys.filter({ $0.topic == source }).sorted() {
                 // An object whose records all fall outside the time range is not needed: not read,
                 // nor looked for (so a range deleted before --from-time does not stop the restore).
@@ -53,6 +55,7 @@ enum RestorePlanner {
                     objects = []
                     for object in catalog.partitions[tp] ?? []
                     where options.topicRegexList?.selects(fileName: object.fileName, topic: source) ?? true {
+                        fileMatched = true
                         if options.excludesByTime(object) { filteredByTime += object.records ?? 0 } else { objects.append(object) }
                     }
                 }
@@ -78,7 +81,12 @@ enum RestorePlanner {
                         bytes: objects.reduce(0) { $0 + $1.bytes }, prunedThrough: catalog.prunedThrough[tp]))
             }
             guard !partitions.isEmpty, !refused else {
-                if !refused { warnings.append("topic \(source): no file matches its topic-regex-list regex") }
+                if !fileMatched {
+                    unmatched.append(source)
+                    warnings.append("topic \(source): no file matches its topic-regex-list regex")
+                } else if !refused {
+                    warnings.append("topic \(source): no record in the time range")
+                }
                 continue
             }
             let manifestTopic = catalog.topics[source]
@@ -90,6 +98,12 @@ enum RestorePlanner {
                     sourceTopic: source, targetTopic: target,
                     sourcePartitions: catalog.partitionCount(of: source),
                     partitions: partitions, manifestTopic: manifestTopic))
+        }
+        // A regex that selects nothing anywhere is a mistake in it, not an empty restore.
+        if problems.isEmpty, !unmatched.isEmpty, unmatched.count == selected.count {
+            throw RunFailure.invalidInput(
+                "topic-regex-list: no file of \(unmatched.joined(separator: ", ")) matches its regex; nothing to restore (files are named <topic>+<partition>+<offset>.<ext>)"
+            )
         }
         let restored = Set(topics.map(\.sourceTopic))
         var plan = RestorePlan(

@@ -45,6 +45,23 @@ import Testing
         #expect(error?.message.contains("holds none of them") == true)
     }
 
+    /// A regex that matches no file of one topic leaves that topic out with a warning; matching none
+    /// of any topic is a mistake in the regex, refused rather than "restored 0 records".
+    @Test func regexMatchingNoFileWarnsOrRefuses() throws {
+        var options = RestoreOptions(kafka: KafkaConfig(bootstrapServers: "127.0.0.1:1"))
+        options.topicRegexList = try TopicRegexList(parsing: "a:.*,b:b\\+7\\+.*")
+        let plan = try RestorePlanner.plan(try catalog(["a": .createTime, "b": .createTime]), options: options)
+        #expect(plan.topics.map(\.sourceTopic) == ["a"])
+        #expect(plan.warnings == ["topic b: no file matches its topic-regex-list regex"])
+
+        options.topicRegexList = try TopicRegexList(parsing: "a:a\\+7\\+.*,b:b\\+7\\+.*")
+        let error = #expect(throws: RunFailure.self) {
+            try RestorePlanner.plan(try catalog(["a": .createTime, "b": .createTime]), options: options)
+        }
+        #expect(error?.isInvalidInput == true)
+        #expect(error?.message.hasPrefix("topic-regex-list: no file of a, b matches its regex; nothing to restore") == true)
+    }
+
     @Test func renameToAnIllegalTopicNameIsAProblem() throws {
         var options = RestoreOptions(kafka: KafkaConfig(bootstrapServers: "127.0.0.1:1"))
         options.rename = try RegexRouter(regex: "a", replacement: "bad name")
