@@ -25,7 +25,7 @@ struct PartitionPlan: Sendable, Equatable {
     /// Why the run cannot go on when the record at `readFrom - 1` is not the one stored there.
     func lastRecordFailure() -> RunFailure {
         RunFailure.invalidInput(
-            "topic \(partition.topic) partition \(partition.partition): its record at offset \(readFrom - 1) is not the one this store backed up there: the topic was deleted and created again (or the cluster replaced); back it up into another store prefix or --topics-dir, or leave it out of this job"
+            "topic \(partition.topic) partition \(partition.partition): its record at offset \(readFrom - 1) is not the one this store backed up there: the topic was deleted and created again (or the cluster replaced); back it up into another store prefix, or leave it out of this job"
         )
     }
 
@@ -34,7 +34,7 @@ struct PartitionPlan: Sendable, Equatable {
         guard let end = endBelowCheckpoint else { return nil }
         let more = others > 0 ? " (and \(others) more partitions)" : ""
         return RunFailure.invalidInput(
-            "topic \(partition.topic) partition \(partition.partition) ends at offset \(end), but this store already holds its records up to offset \(accountedFrom)\(more): the topic was deleted and created again (or the cluster replaced, or the log truncated); back it up into another store prefix or --topics-dir, or leave it out of this job"
+            "topic \(partition.topic) partition \(partition.partition) ends at offset \(end), but this store already holds its records up to offset \(accountedFrom)\(more): the topic was deleted and created again (or the cluster replaced, or the log truncated); back it up into another store prefix, or leave it out of this job"
         )
     }
 
