@@ -98,6 +98,18 @@ struct JobSettingsTests {
         #expect(!unmasked.isEmpty && !run.stdout.contains(unmasked))
     }
 
+    /// A job file's `true` is turned off from the command line with the flag's `--no-` form.
+    @Test func noFormOfABooleanFlagOverridesTheJobFile() throws {
+        let job = Self.fixtures.appendingPathComponent("migration-restore.yaml").path
+        let kept = try KtapeProcess.run(["restore", "--job", job, "--print-config"])
+        #expect(kept.status == 0)
+        #expect(kept.stdout.contains("create-topics: true  # \(job):"), "\(kept.stdout)")
+        let off = try KtapeProcess.run(["restore", "--job", job, "--no-create-topics", "--dry-run", "--print-config"])
+        #expect(off.status == 0)
+        #expect(off.stdout.contains("create-topics: false  # flag"))
+        #expect(off.stdout.contains("dry-run: true  # flag"))
+    }
+
     @Test func invalidFlagValueIsOneLineExitTwo() throws {
         let run = try KtapeProcess.run(["backup", "-b", "127.0.0.1:1", "--store", "/tmp/x", "--topics", "a", "--part-size", "1MiB"])
         #expect(run.status == 2)

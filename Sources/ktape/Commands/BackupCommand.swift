@@ -73,11 +73,15 @@ struct BackupCommand: AsyncParsableCommand {
         help: ArgumentHelp("With confluent-json: what a value that is not JSON gets (default: fail).", valueName: "fail|skip"))
     var onInvalidJSON: String?
 
-    @Flag(name: .customLong("store-keys"), help: "With confluent-json: also write .keys.json companions (default: off).")
-    var storeKeys = false
+    @Flag(
+        name: .customLong("store-keys"), inversion: .prefixedNo,
+        help: "With confluent-json: also write .keys.json companions (default: off).")
+    var storeKeys: Bool?
 
-    @Flag(name: .customLong("store-headers"), help: "With confluent-json: also write .headers.json companions (default: off).")
-    var storeHeaders = false
+    @Flag(
+        name: .customLong("store-headers"), inversion: .prefixedNo,
+        help: "With confluent-json: also write .headers.json companions (default: off).")
+    var storeHeaders: Bool?
 
     @Option(
         name: .customLong("group-id"),

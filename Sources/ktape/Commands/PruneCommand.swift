@@ -48,8 +48,8 @@ struct PruneCommand: AsyncParsableCommand {
         help: ArgumentHelp("Prune every topic whose whole name matches (default: every topic).", valueName: "re"))
     var topicsRegex: String?
 
-    @Flag(name: .customLong("dry-run"), help: "Say what would be removed and remove nothing (default: off).")
-    var dryRun = false
+    @Flag(name: .customLong("dry-run"), inversion: .prefixedNo, help: "Say what would be removed and remove nothing (default: off).")
+    var dryRun: Bool?
 
     func flagValues() -> JobDocument {
         var values = JobDocument()

@@ -40,11 +40,11 @@ struct RestoreCommand: AsyncParsableCommand {
     var renameReplacement: String?
 
     @Flag(
-        name: .customLong("create-topics"),
+        name: .customLong("create-topics"), inversion: .prefixedNo,
         help:
             "Create missing target topics with the source's partition count and the configs a faithful copy needs, those at the target's default left to it (default: off)."
     )
-    var createTopics = false
+    var createTopics: Bool?
 
     @Option(
         name: .customLong("replication-factor"), parsing: .unconditional,
@@ -52,11 +52,11 @@ struct RestoreCommand: AsyncParsableCommand {
     var replicationFactor: String?
 
     @Flag(
-        name: .customLong("dry-run"),
+        name: .customLong("dry-run"), inversion: .prefixedNo,
         help:
             "Print the plan (source → target, partitions, objects, records in the time range, records already restored, every problem), produce nothing, and exit 2 if a problem would stop the run (default: off)."
     )
-    var dryRun = false
+    var dryRun: Bool?
 
     @Option(
         name: .customLong("from-time"), parsing: .unconditional,
@@ -80,11 +80,11 @@ struct RestoreCommand: AsyncParsableCommand {
     var consumerGroups: String?
 
     @Flag(
-        name: .customLong("repartition"),
+        name: .customLong("repartition"), inversion: .prefixedNo,
         help:
             "A target with another partition count than its source gets each record in the partition Kafka's default partitioner picks for its key (murmur2; records without a key spread as the Java client's sticky partitioner does); not with --consumer-groups (default: off, such a target is refused or warned about)."
     )
-    var repartition = false
+    var repartition: Bool?
 
     @Option(
         name: .customLong("state-dir"),
@@ -93,11 +93,11 @@ struct RestoreCommand: AsyncParsableCommand {
     var stateDir: String?
 
     @Flag(
-        name: .customLong("allow-missing"),
+        name: .customLong("allow-missing"), inversion: .prefixedNo,
         help:
             "Restore what is there when objects the manifests name are gone (a lifecycle rule, a manual delete), listing the missing ranges in the summary; without it such a restore stops before producing (default: off)."
     )
-    var allowMissing = false
+    var allowMissing: Bool?
 
     func flagValues() -> JobDocument {
         var values = JobDocument()

@@ -49,11 +49,11 @@ struct KafkaOptions: ParsableArguments {
     var properties: [String] = []
 
     @Flag(
-        name: .customLong("msk-iam"),
+        name: .customLong("msk-iam"), inversion: .prefixedNo,
         help:
             "Amazon MSK IAM authentication: SASL_SSL + OAUTHBEARER with tokens signed by the AWS credentials; region from --region, else the broker host names (default: off)."
     )
-    var mskIAM = false
+    var mskIAM: Bool?
 
     @Option(
         name: .customLong("stall-timeout"), parsing: .unconditional,

@@ -8,9 +8,10 @@ extension JobDocument {
         if let value { setFlag(key.rawValue, .scalar(value)) }
     }
 
-    /// A boolean flag appears only when given, so an absent flag leaves the file's value alone.
-    mutating func flag(_ key: JobKey, set: Bool) {
-        if set { setFlag(key.rawValue, .scalar("true")) }
+    /// A boolean flag appears only when given (`--x` or `--no-x`), so an absent flag leaves the
+    /// file's value alone and `--no-x` turns off what the file turned on.
+    mutating func flag(_ key: JobKey, set: Bool?) {
+        if let set { setFlag(key.rawValue, .scalar(set ? "true" : "false")) }
     }
 
     mutating func flag(_ key: JobKey, list: [String]) {
