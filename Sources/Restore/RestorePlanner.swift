@@ -20,6 +20,12 @@ enum RestorePlanner {
             for topic in missing { warnings.append("topic \(topic) named in topic-regex-list has no objects in the store") }
         } else {
             selected = storeTopics.sorted()
+            if selected.isEmpty {
+                // Manifests name objects, but none is left: prune took them all (as of an early run).
+                let asOf = options.asOf.map { " as of run \($0)" } ?? ""
+                throw RunFailure.invalidInput(
+                    "nothing to restore: every object the store held\(asOf) was pruned (ktape ls shows what and when)")
+            }
         }
         // Schema Registry's topic goes first, so schemas exist before the records that use them.
         selected.sort { ($0 == "_schemas" ? 0 : 1, $0) < ($1 == "_schemas" ? 0 : 1, $1) }
@@ -30,7 +36,8 @@ enum RestorePlanner {
 
         var targets: [String: String] = [:]
         var topics: [TopicPlan] = []
-        var unmatched: [String] = []
+        // Why each topic selected has nothing to restore, but for a time range.
+        var empty: [String] = []
         var filteredByTime: Int64 = 0
         for source in selected {
             let target = options.target(of: source)
@@ -45,8 +52,10 @@ enum RestorePlanner {
             targets[target] = source
             var partitions: [PartitionPlan] = []
             var refused = false
+            var held = false
             var fileMatched = options.topicRegexList == nil
             for tp in catalog.partitions.keys.filter({ $0.topic == source }).sorted() {
+                if !(catalog.partitions[tp] ?? []).isEmpty { held = true }
                 // An object whose records all fall outside the time range is not needed: not read,
                 // nor looked for (so a range deleted before --from-time does not stop the restore).
                 // Without a filter the catalog's array is shared, not copied (a million objects).
@@ -81,8 +90,15 @@ enum RestorePlanner {
                         bytes: objects.reduce(0) { $0 + $1.bytes }, prunedThrough: catalog.prunedThrough[tp]))
             }
             guard !partitions.isEmpty, !refused else {
-                if !fileMatched {
-                    unmatched.append(source)
+                if !held {
+                    // The catalog leaves pruned objects out; as of an early run that can be all of them.
+                    let asOf = options.asOf.map { " as of run \($0)" } ?? ""
+                    let reason = "topic \(source): every object\(asOf) was pruned (ktape ls shows what and when)"
+                    empty.append(reason)
+                    warnings.append(reason)
+                } else if !fileMatched {
+                    empty.append(
+                        "topic \(source): no file matches its topic-regex-list regex (files are named <topic>+<partition>+<offset>.<ext>)")
                     warnings.append("topic \(source): no file matches its topic-regex-list regex")
                 } else if !refused {
                     warnings.append("topic \(source): no record in the time range")
@@ -99,11 +115,10 @@ enum RestorePlanner {
                     sourcePartitions: catalog.partitionCount(of: source),
                     partitions: partitions, manifestTopic: manifestTopic))
         }
-        // A regex that selects nothing anywhere is a mistake in it, not an empty restore.
-        if problems.isEmpty, !unmatched.isEmpty, unmatched.count == selected.count {
-            throw RunFailure.invalidInput(
-                "topic-regex-list: no file of \(unmatched.joined(separator: ", ")) matches its regex; nothing to restore (files are named <topic>+<partition>+<offset>.<ext>)"
-            )
+        // Nothing selected anywhere (a regex matching no file, an as-of run whose objects were all
+        // pruned) is a mistake to report, not an empty restore; a time range that holds no record is not.
+        if problems.isEmpty, !empty.isEmpty, empty.count == selected.count {
+            throw RunFailure.invalidInput("nothing to restore: \(empty.joined(separator: "; "))")
         }
         let restored = Set(topics.map(\.sourceTopic))
         var plan = RestorePlan(

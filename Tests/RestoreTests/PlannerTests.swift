@@ -59,7 +59,32 @@ import Testing
             try RestorePlanner.plan(try catalog(["a": .createTime, "b": .createTime]), options: options)
         }
         #expect(error?.isInvalidInput == true)
-        #expect(error?.message.hasPrefix("topic-regex-list: no file of a, b matches its regex; nothing to restore") == true)
+        #expect(
+            error?.message
+                == "nothing to restore: topic a: no file matches its topic-regex-list regex (files are named <topic>+<partition>+<offset>.<ext>); topic b: no file matches its topic-regex-list regex (files are named <topic>+<partition>+<offset>.<ext>)"
+        )
+    }
+
+    /// As of an early run, prune may have taken every object of a topic: refused, not restored as 0.
+    @Test func asOfARunWhoseObjectsWereAllPrunedIsRefused() throws {
+        var options = RestoreOptions(kafka: KafkaConfig(bootstrapServers: "127.0.0.1:1"))
+        options.asOf = RunID(rawValue: "r1")
+        var pruned = try catalog(["a": .createTime, "b": .createTime])
+        pruned.partitions[TopicPartition("a", 0)] = []
+        pruned.prunedThrough[TopicPartition("a", 0)] = 9
+        let plan = try RestorePlanner.plan(pruned, options: options)
+        #expect(plan.topics.map(\.sourceTopic) == ["b"])
+        #expect(plan.warnings == ["topic a: every object as of run r1 was pruned (ktape ls shows what and when)"])
+
+        pruned.partitions[TopicPartition("b", 0)] = []
+        let error = #expect(throws: RunFailure.self) { try RestorePlanner.plan(pruned, options: options) }
+        #expect(error?.isInvalidInput == true)
+        #expect(error?.message.hasPrefix("nothing to restore: topic a: every object as of run r1 was pruned") == true)
+
+        // A catalog the pruned partitions left entirely.
+        pruned.partitions = [:]
+        let none = #expect(throws: RunFailure.self) { try RestorePlanner.plan(pruned, options: options) }
+        #expect(none?.message == "nothing to restore: every object the store held as of run r1 was pruned (ktape ls shows what and when)")
     }
 
     @Test func renameToAnIllegalTopicNameIsAProblem() throws {
