@@ -36,6 +36,26 @@ struct LocalDirectoryStoreTests {
         #expect(FileManager.default.contents(atPath: root + "/.ktape-writers/" + journals[0]) == Data("topics/t/partition=0\n".utf8))
     }
 
+    /// A delete drops the folders it leaves empty; a writer (another process's store, here a second
+    /// store) that has just made the same folder for its own object must still write it, as two jobs
+    /// of one store, each putting and deleting its lease in `_ktape/locks/`, do.
+    @Test func aWriteSurvivesAnotherWritersDeleteEmptyingItsFolder() async throws {
+        let (first, root) = try makeStore()
+        let second = try LocalDirectoryStore(root: root)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (store, name) in [(first, "a"), (second, "b")] {
+                group.addTask {
+                    for _ in 0..<400 {
+                        try await store.put("_ktape/locks/\(name).json", body: [1])
+                        try await store.delete("_ktape/locks/\(name).json")
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(!FileManager.default.fileExists(atPath: root + "/_ktape"))
+    }
+
     /// Cleanup reads only the folders dead writers' journals name, and removes only their temp files:
     /// not a live writer's (another process's store, here a second store in this one), not an older
     /// ktape's unnamed ones, and nothing outside the store a journal may name.

@@ -35,28 +35,51 @@ struct FileSystem {
 
     /// `mkdir -p`, with mkdir(2)'s own errno: a store path under a file (ENOTDIR) or in a folder
     /// the user cannot write (EACCES) must be told from a failure a retry may cure.
+    /// Another writer's delete may remove an empty folder at any moment, this one or a parent just
+    /// made: such a folder is made again (a bounded number of times).
     func makeDirectories(_ path: String) throws {
-        if mkdir(path, 0o777) == 0 { return }
-        switch errno {
-        case EEXIST:
-            // Something is there: fine if it is a directory (or a link to one).
-            var info = stat()
-            guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { throw failure("mkdir", path, ENOTDIR) }
-        case ENOENT where path.count > 1:
-            try makeDirectories((path as NSString).deletingLastPathComponent)
-            if mkdir(path, 0o777) != 0 && errno != EEXIST { throw failure("mkdir", path) }
-        default:
-            throw failure("mkdir", path)
+        for _ in 0..<100 {
+            if mkdir(path, 0o777) == 0 { return }
+            switch errno {
+            case EEXIST:
+                // Something is there: fine if it is a directory (or a link to one).
+                var info = stat()
+                if stat(path, &info) == 0 {
+                    guard info.st_mode & S_IFMT == S_IFDIR else { throw failure("mkdir", path, ENOTDIR) }
+                    return
+                }
+                // Gone since (removed as empty), or a dangling link, which the last round reports.
+                guard errno == ENOENT else { throw failure("mkdir", path, ENOTDIR) }
+            case ENOENT where path.count > 1:
+                try makeDirectories((path as NSString).deletingLastPathComponent)
+            default:
+                throw failure("mkdir", path)
+            }
         }
+        throw failure("mkdir", path, ENOTDIR)
     }
 
     /// Writes `chunks` to a new temp file in `directory` (around the page cache where possible),
-    /// fsyncs it, and returns its path; its name starts with `prefix`.
+    /// fsyncs it, and returns its path; its name starts with `prefix`. With `remaking`, a directory
+    /// gone before the file could be made in it is made again: another writer's delete removes the
+    /// folders it leaves empty, and may have taken this one between our mkdir and open.
     func writeTemp(
-        in directory: String, prefix: String = tempPrefix, _ fill: (_ write: ([UInt8]) throws -> Void) throws -> Void
+        in directory: String, prefix: String = tempPrefix, remaking: Bool = false,
+        _ fill: (_ write: ([UInt8]) throws -> Void) throws -> Void
     ) throws -> String {
         let temp = directory + "/" + prefix + UUID().uuidString
-        let file = try UncachedFileWriter(creating: temp, fs: self)
+        var remade = 0
+        let file: UncachedFileWriter
+        while true {
+            do {
+                file = try UncachedFileWriter(creating: temp, fs: self)
+                break
+            } catch let error as StoreError where remaking && error.systemError == ENOENT && remade < 100 {
+                // Once the file is in it the folder is not empty, and no delete can take it.
+                remade += 1
+                try makeDirectories(directory)
+            }
+        }
         var closed = false
         defer {
             if !closed {

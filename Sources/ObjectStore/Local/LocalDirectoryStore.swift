@@ -38,7 +38,7 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
             let directory = (path as NSString).deletingLastPathComponent
             try fs.makeDirectories(directory)
             return try self.journal.writing(in: directory, fs) { prefix in
-                let temp = try fs.writeTemp(in: directory, prefix: prefix) { write in try write(body) }
+                let temp = try fs.writeTemp(in: directory, prefix: prefix, remaking: true) { write in try write(body) }
                 guard let expected = options.ifMatch else {
                     try fs.publish(temp, to: path, createOnly: options.ifNoneMatch)
                     return PutResult(etag: try self.etag(fs, path))
@@ -113,7 +113,7 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
             let target = (path as NSString).deletingLastPathComponent
             try fs.makeDirectories(target)
             try self.journal.writing(in: target, fs) { prefix in
-                let temp = try fs.writeTemp(in: target, prefix: prefix) { write in
+                let temp = try fs.writeTemp(in: target, prefix: prefix, remaking: true) { write in
                     for number in order {
                         let name = directory + "/" + Self.partName(number)
                         let size = Int64(stored[number]?.size ?? 0)
