@@ -203,7 +203,8 @@ public enum BackupEngine {
         // took a noticeable part of a run.
         let plans = try await mapConcurrently(partitions, limit: 16) { partition in
             try await waits.run("reading the offsets of \(partition)") { () -> PartitionPlan in
-                let marks = try admin.watermarks(TopicPartition(topic: partition.topic, partition: partition.partition))
+                let marks = try admin.watermarks(
+                    TopicPartition(topic: partition.topic, partition: partition.partition), retryingFor: request.stallTimeout)
                 return PartitionPlan.make(
                     partition, checkpoint: checkpoint.nextOffset(topic: partition.topic, partition: partition.partition),
                     low: marks.low, high: marks.high, lastRecord: checkpoint.lastRecordChecksums[partition])

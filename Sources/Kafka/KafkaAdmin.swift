@@ -1,4 +1,5 @@
 import CRdKafka
+import Foundation
 import Layout
 
 /// Cluster-level operations: metadata, offsets, topic creation, topic configs and group offsets.
@@ -37,9 +38,22 @@ public final class KafkaAdmin: Sendable {
         try client.metadata(topic: name, timeoutMilliseconds: timeoutMilliseconds).topics.first { $0.name == name }
     }
 
-    /// The low and high watermark offsets of one partition, asked of its leader.
-    public func watermarks(_ partition: TopicPartition, timeoutMilliseconds: Int32 = 10_000) throws -> KafkaWatermarks {
-        try client.watermarks(partition, timeoutMilliseconds: timeoutMilliseconds)
+    /// The low and high watermark offsets of one partition, asked of its leader. An answer a later
+    /// attempt may cure (NOT_LEADER_FOR_PARTITION while a leader moves) is asked again, backing off,
+    /// for up to `retryingFor` seconds.
+    public func watermarks(
+        _ partition: TopicPartition, timeoutMilliseconds: Int32 = 10_000, retryingFor seconds: TimeInterval = 0
+    ) throws -> KafkaWatermarks {
+        let deadline = Date().addingTimeInterval(seconds)
+        var pause: UInt32 = 50_000
+        while true {
+            do {
+                return try client.watermarks(partition, timeoutMilliseconds: timeoutMilliseconds)
+            } catch let error as KafkaError where error.isRetriable && Date() < deadline {
+                usleep(pause)
+                pause = min(pause * 2, 1_000_000)
+            }
+        }
     }
 
     /// The end (high watermark) offset of each partition, asked of all leaders at once: one ListOffsets

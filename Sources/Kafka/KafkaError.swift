@@ -74,6 +74,8 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
         public static let topicAlreadyExists = Code(RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
         /// SASL authentication failed.
         public static let saslAuthenticationFailed = Code(RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED)
+        /// An answer that does not say what it should (`_BAD_MSG`).
+        public static let badMessage = Code(RD_KAFKA_RESP_ERR__BAD_MSG)
         /// A record was not delivered within `message.timeout.ms` (`_MSG_TIMED_OUT`).
         public static let messageTimedOut = Code(RD_KAFKA_RESP_ERR__MSG_TIMED_OUT)
 

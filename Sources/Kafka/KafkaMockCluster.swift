@@ -44,6 +44,13 @@ public final class KafkaMockCluster: @unchecked Sendable {
             "create mock topic", topic: name)
     }
 
+    /// The next requests of Kafka API `apiKey` (2 is ListOffsets) are answered with `errors`, one each,
+    /// whichever broker gets them: what a broker answers while a leader moves, for instance.
+    public func failNextRequests(apiKey: Int16, with errors: [KafkaError.Code]) {
+        let raw = errors.map(\.native)
+        raw.withUnsafeBufferPointer { rd_kafka_mock_push_request_errors_array(cluster, apiKey, raw.count, $0.baseAddress) }
+    }
+
     /// Delays every answer of the brokers by `milliseconds` (0 removes the delay), as a slow network would.
     public func setRoundTripTime(milliseconds: Int32) throws {
         try KafkaError.check(rd_kafka_mock_broker_set_rtt(cluster, -1, milliseconds), "set mock round-trip time")

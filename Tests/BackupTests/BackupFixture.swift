@@ -39,6 +39,11 @@ final class BackupFixture: @unchecked Sendable {
         return name
     }
 
+    /// The in-process cluster answers its next requests of API `apiKey` with `errors`.
+    func failNextRequests(apiKey: Int16, with errors: [KafkaError.Code]) throws {
+        try #require(inProcess, "error injection needs the in-process cluster").failNextRequests(apiKey: apiKey, with: errors)
+    }
+
     /// Creates a topic with exactly this name.
     func topic(named name: String, partitions: Int32) throws {
         try createTopic(name, partitions)

@@ -194,7 +194,8 @@ final class GroupReadLoop {
     private func startOffset(_ partition: TopicPartition) -> KafkaOffset {
         let key = TopicPartition(partition.topic, partition.partition)
         do {
-            let marks = try admin.watermarks(partition)
+            // Bounded well below the group's poll interval: this runs inside the rebalance callback.
+            let marks = try admin.watermarks(partition, retryingFor: min(request.stallTimeout, 30))
             let stored = checkpoint.nextOffset(topic: key.topic, partition: key.partition)
             var start = stored
             if let moved = try committedOffset(partition) { start = max(start ?? moved, moved) }

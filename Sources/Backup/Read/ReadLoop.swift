@@ -121,7 +121,7 @@ final class ReadLoop {
         else { return nil }
         let partition = TopicPartition(topic: topic, partition: number)
         let low: Int64
-        do { low = try admin.watermarks(partition).low } catch {
+        do { low = try admin.watermarks(partition, retryingFor: request.stallTimeout).low } catch {
             throw RunFailure.failure("read \(writer.partition): offset \(writer.next) is gone and the log start cannot be read: \(error)")
         }
         let asked = writer.next

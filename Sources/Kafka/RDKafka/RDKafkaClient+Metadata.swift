@@ -51,16 +51,41 @@ extension RDKafkaClient {
         return text.isEmpty ? nil : text
     }
 
+    /// Two ListOffsets answers, log start then end, each checked. Not rd_kafka_query_watermark_offsets:
+    /// in librdkafka 2.0.2, with calls at once on one handle and one answer an error (a leader moving),
+    /// it could count an answer it never read and return low == high with no error, which a backup
+    /// took for a retention gap and skipped records still in Kafka.
     func watermarks(_ topicPartition: TopicPartition, timeoutMilliseconds: Int32) throws -> KafkaWatermarks {
-        var low: Int64 = -1
-        var high: Int64 = -1
-        let err = rd_kafka_query_watermark_offsets(
-            handle, topicPartition.topic, topicPartition.partition,
-            &low, &high, timeoutMilliseconds)
-        try KafkaError.check(
-            err, "query watermark offsets", topic: topicPartition.topic,
-            partition: topicPartition.partition)
+        // Start first: both only grow, so an end read after it is never below it.
+        let low = try logOffset(topicPartition, LogicalOffset.beginning, timeoutMilliseconds: timeoutMilliseconds)
+        let high = try logOffset(topicPartition, LogicalOffset.end, timeoutMilliseconds: timeoutMilliseconds)
+        guard low <= high else {
+            throw KafkaError(
+                code: .badMessage, operation: "list offsets", detail: "the log starts at \(low), after its end \(high)",
+                topic: topicPartition.topic, partition: topicPartition.partition, isRetriable: true)
+        }
         return KafkaWatermarks(low: low, high: high)
+    }
+
+    /// The partition's log start (`LogicalOffset.beginning`) or end (`.end`), as its leader answers.
+    private func logOffset(_ topicPartition: TopicPartition, _ which: Int64, timeoutMilliseconds: Int32) throws -> Int64 {
+        let list = TopicPartitionList(capacity: 1)
+        list.add(topicPartition, offset: which)
+        try KafkaError.check(
+            rd_kafka_offsets_for_times(handle, list.pointer, timeoutMilliseconds), "list offsets", topic: topicPartition.topic,
+            partition: topicPartition.partition)
+        guard let element = list.elements.first, element.error == .noError else {
+            throw KafkaError(
+                code: list.elements.first?.error ?? .badMessage, operation: "list offsets", topic: topicPartition.topic,
+                partition: topicPartition.partition)
+        }
+        // An entry no answer filled keeps the logical offset it was sent with.
+        guard element.offset >= 0 else {
+            throw KafkaError(
+                code: .badMessage, operation: "list offsets", detail: "the answer named no offset", topic: topicPartition.topic,
+                partition: topicPartition.partition, isRetriable: true)
+        }
+        return element.offset
     }
 
     /// For each partition, the earliest offset whose timestamp is at or after `timestamp` (ms since epoch);
