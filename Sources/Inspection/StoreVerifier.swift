@@ -120,6 +120,16 @@ public struct StoreVerifier: Sendable {
             for folder in folders.keys.sorted() {
                 findings += overlaps(in: folders[folder] ?? [], partition: tp)
             }
+            // Within a folder the overlap above names them; across folders (which may interleave)
+            // only a shared start proves the same records twice.
+            let byStart = Dictionary(grouping: byPartition[tp] ?? [], by: \.target.name.startOffset)
+            for start in byStart.keys.sorted() {
+                let keys = (byStart[start] ?? []).map(\.target.key).sorted()
+                guard keys.count > 1, Set((byStart[start] ?? []).map(\.target.folder)).count > 1 else { continue }
+                findings.append(
+                    VerifyFinding(
+                        .data, "\(tp)", "\(keys.joined(separator: " and ")) both start at offset \(start): the same records written twice"))
+            }
         }
         return findings
     }

@@ -19,7 +19,8 @@ struct ListedContinuity {
         guard object.manifest == nil else { return nil }
         let start = object.name.startOffset
         if let expected = next[object.folder], start < expected {
-            throw RunFailure.failure(
+            // The objects themselves are at fault: a rerun meets them again (exit 2, not 1).
+            throw RunFailure.invalidInput(
                 "object \(object.key) starts at offset \(start), inside the object before it (which ends at \(expected - 1)); remove the duplicate object"
             )
         }

@@ -69,6 +69,11 @@ enum RestorePlanner {
                     }
                 }
                 guard !objects.isEmpty else { continue }
+                if let problem = Self.sameStart(objects, tp) {
+                    problems.append(problem)
+                    refused = true
+                    continue
+                }
                 if options.hasTimeFilter, let plain = objects.first(where: { !$0.isEnvelope }) {
                     problems.append("--from-time/--to-time: object \(plain.key) is confluent-json, which stores no timestamps")
                     refused = true
@@ -126,5 +131,20 @@ enum RestorePlanner {
             groupOffsets: catalog.groupOffsets.filter { restored.contains($0.topic) })
         plan.filteredByTime = filteredByTime
         return plan
+    }
+
+    /// Objects of a listed partition that start at the same offset hold the same records twice (each
+    /// record is in one file, named by the first one's offset): both would be restored. Sorted by
+    /// start offset, twins are neighbours.
+    static func sameStart(_ objects: [SourceObject], _ partition: TopicPartition) -> String? {
+        var twins: [(SourceObject, SourceObject)] = []
+        for (one, next) in zip(objects, objects.dropFirst())
+        where one.manifest == nil && next.manifest == nil && one.name.startOffset == next.name.startOffset {
+            twins.append((one, next))
+        }
+        guard let (one, next) = twins.first else { return nil }
+        let more = twins.count > 1 ? "; \(twins.count - 1) more such pairs" : ""
+        return
+            "\(partition): objects \(one.key) and \(next.key) both start at offset \(one.name.startOffset), so they hold the same records (written twice: another zero padding, gzip beside plain, or a sink that wrote them again into another folder); remove one of them\(more)"
     }
 }

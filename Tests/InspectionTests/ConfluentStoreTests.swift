@@ -181,6 +181,20 @@ struct ConfluentManifestTests {
         #expect(report.objectsChecked == 4)
     }
 
+    /// Each record is in one file, named by the first one's offset: two files starting at the same
+    /// offset in two folders (a wall-clock partitioner's sink writing offsets again after a restart)
+    /// hold the same records twice.
+    @Test func objectsOfTwoFoldersStartingAtTheSameOffsetAreAProblem() async throws {
+        let fixture = try InspectionFixture()
+        try fixture.write("topics/clicks/hour=13/clicks+0+0000000000.json", Array("1\n2\n".utf8))
+        try fixture.write("topics/clicks/hour=14/clicks+0+0000000000.json", Array("1\n2\n".utf8))
+        let report = try await fixture.verify()
+        #expect(
+            report.problems.map(\.description) == [
+                "clicks/0: topics/clicks/hour=13/clicks+0+0000000000.json and topics/clicks/hour=14/clicks+0+0000000000.json both start at offset 0: the same records written twice"
+            ])
+    }
+
     @Test func objectsNoLayoutReadsAreNamedNotNothing() async throws {
         let fixture = try InspectionFixture()
         try fixture.write("topics/orders/partition=0/orders+0+0000000000.avro", [1, 2, 3])
