@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Kafka
 import Layout
@@ -22,7 +23,7 @@ final class DeliveryLedger: @unchecked Sendable {
         /// The target offset the next delivered record must get (records of one partition are contiguous).
         var expectedTargetOffset: Int64
         /// The first failure in this partition; nothing after it counts.
-        var failure: String?
+        var failure: RunFailure?
     }
 
     /// A batch lent to the producer.
@@ -85,7 +86,7 @@ final class DeliveryLedger: @unchecked Sendable {
     }
 
     /// The first failure in any partition (checked per record, so the common case is one flag).
-    var firstFailure: String? {
+    var firstFailure: RunFailure? {
         lock.withLock { failed ? tallies.lazy.compactMap { $0?.failure }.first : nil }
     }
 
@@ -146,10 +147,21 @@ final class DeliveryLedger: @unchecked Sendable {
         guard destination < tallies.count, let tally = tallies[destination], tally.failure == nil else { return }
         func place() -> String { "\(report.topicPartition.topic)/\(report.topicPartition.partition)" }
         if let error = report.error {
-            tallies[destination]?.failure = "delivery to \(place()) failed for source offset \(sourceOffset): \(error)"
+            let line = "delivery to \(place()) failed for source offset \(sourceOffset): \(error)"
+            // Refused by the target's ACLs or limits: the same record is refused on every rerun (exit 2).
+            if error.isConfigurationError {
+                tallies[destination]?.failure = .invalidInput(line, cause: error)
+            } else if error.code == .messageTooLarge {
+                tallies[destination]?.failure = .invalidInput(
+                    line + " (the target topic's max.message.bytes, or the broker's message.max.bytes, is below this record's size)",
+                    cause: error)
+            } else {
+                tallies[destination]?.failure = .failure(line, cause: error)
+            }
         } else if let offset = report.offset, offset != tally.expectedTargetOffset {
-            tallies[destination]?.failure =
+            tallies[destination]?.failure = .failure(
                 "target \(place()): a restored record got offset \(offset), expected \(tally.expectedTargetOffset); another producer is writing into this partition"
+            )
         } else {
             // Changed in place: no copy of the tally per record.
             tallies[destination]?.delivered += 1

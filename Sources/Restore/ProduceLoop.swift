@@ -106,7 +106,7 @@ final class ProduceLoop: @unchecked Sendable {
                 }
             }
             try await KafkaBlocking.run { try producer.flush() }
-            if let failure = ledger.firstFailure { throw RunFailure.failure(failure) }
+            if let failure = ledger.firstFailure { throw failure }
             try await stateWriter.save(.final)
         } catch let stop as ObserverStop {
             // As if killed: no state written after this point, and none still landing once the
@@ -234,7 +234,7 @@ final class ProduceLoop: @unchecked Sendable {
     /// After each batch: stops at the first failed delivery or a stop request; every few seconds,
     /// serves delivery reports, writes the state that changed and reports progress.
     func afterBatch(_ partition: PartitionPlan, done: Int) async throws {
-        if let failure = ledger.firstFailure { throw RunFailure.failure(failure) }
+        if let failure = ledger.firstFailure { throw failure }
         try producer.checkStop()
         if stateWriter.isDue(every: options.stateInterval) {
             let producer = self.producer

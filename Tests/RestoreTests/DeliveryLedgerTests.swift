@@ -64,8 +64,24 @@ import RecordFormats
         #expect(returned.count == 0)
         ledger.record(report(loan, 1, target: nil, error: KafkaError(code: .timedOut, operation: "deliver")))
         #expect(returned.count == 1)
-        #expect(ledger.firstFailure?.contains("source offset 7") == true)
+        #expect(ledger.firstFailure?.message.contains("source offset 7") == true)
+        // A timeout may pass: a rerun is the cure (exit 1).
+        #expect(ledger.firstFailure?.isInvalidInput == false)
         #expect(ledger.tally(of: 3)?.delivered == 0)
+    }
+
+    /// A target refusing the records (ACLs, a record above its size limit) refuses them on every
+    /// rerun: exit 2, not a failure a scheduler retries.
+    @Test(arguments: [29, 10])
+    func aTargetRefusingTheRecordsIsNotARetry(code: Int32) {
+        let ledger = DeliveryLedger()
+        ledger.onReturn { _ in }
+        ledger.open(destination: 0, nextTargetOffset: 0)
+        let loan = ledger.lend(batch(offsets: [5]), destination: 0, base: 0)
+        ledger.endLending(loan, queued: 1)
+        ledger.record(report(loan, 0, target: nil, error: KafkaError(code: KafkaError.Code(rawValue: code), operation: "deliver")))
+        #expect(ledger.firstFailure?.isInvalidInput == true)
+        #expect(ledger.firstFailure?.message.contains("max.message.bytes") == (code == 10))
     }
 
     @Test func aLoanWithNothingQueuedComesBackAtOnce() {
