@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Testing
 @testable import Backup
@@ -31,6 +32,22 @@ import ObjectStore
             let run = try await fixture.backup(store: store, topics: [topic])
             #expect(run.records == 400 && run.retentionGaps == 0 && run.lostOffsets == 0, "round \(round)")
         }
+    }
+
+    /// A Fetch answered OFFSET_OUT_OF_RANGE while the log start has not moved past the offset (a
+    /// leader just elected, its high watermark behind): asked again, not a failure nor a gap; when it
+    /// keeps saying so, the run stops naming it.
+    @Test func anOffsetOutOfRangeRetentionDoesNotExplainIsAskedAgain() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("oor", partitions: 1)
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 50)
+        try fixture.failNextRequests(apiKey: 1, with: [KafkaError.Code(rawValue: 1)])  // OFFSET_OUT_OF_RANGE
+        let run = try await fixture.backup(store: MemoryStore(), topics: [topic])
+        #expect(run.records == 50 && run.retentionGaps == 0)
+
+        try fixture.failNextRequests(apiKey: 1, with: Array(repeating: KafkaError.Code(rawValue: 1), count: 12))
+        let error = await #expect(throws: RunFailure.self) { try await fixture.backup(store: MemoryStore(), topics: [topic]) }
+        #expect(error?.message.contains("is out of range but the log starts at 0") == true, "\(error?.message ?? "")")
     }
 
     @Test func checkpointBelowTheLogStartIsRecordedAsARetentionGap() async throws {

@@ -13,6 +13,9 @@ final class ReadLoop {
     private let writers: [TopicPartition: PartitionWriter]
     private var waiting: [PartitionWriter]
     private var active: [PartitionWriter] = []
+    /// Offset-out-of-range answers retention does not explain, per partition.
+    private var unexplainedResets: [TopicPartition: Int] = [:]
+    private static let resetRetries = 4
     private var formatter: RecordFormatter
     let uploads: UploadQueue
 
@@ -128,8 +131,15 @@ final class ReadLoop {
         if let gap = try writer.retentionMovedStart(to: low, uploads: uploads) {
             request.warn(RetentionWarning.line(topic: topic, partition: number, gap: gap))
         } else if !writer.isDone && writer.next == asked {
-            // Out of range without the log start having moved past us: not retention. Re-assigning
-            // the same offset would only spin until the stall timeout, with the cause lost.
+            // Out of range without the log start having moved past us: not retention. A leader just
+            // elected may say so for a moment (its high watermark behind the old one's): asked again
+            // a few times, backing off; beyond that re-assigning would spin until the stall timeout.
+            let tries = (unexplainedResets[partition] ?? 0) + 1
+            unexplainedResets[partition] = tries
+            if tries <= Self.resetRetries {
+                usleep(UInt32(200_000 * tries))
+                return writer
+            }
             throw RunFailure.failure(
                 "read \(writer.partition): offset \(writer.next) is out of range but the log starts at \(low) (was the topic deleted and created again, or truncated?)"
             )
