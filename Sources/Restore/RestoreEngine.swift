@@ -34,7 +34,8 @@ public final class RestoreEngine: Sendable {
     }
 
     private func plan(admin: KafkaAdmin) async throws -> RestorePlan {
-        let catalog = try await SourceCatalog.load(store: store, layout: layout, asOf: options.asOf)
+        let catalog = try await SourceCatalog.load(
+            store: store, layout: layout, asOf: options.asOf, topics: options.topicRegexList.map { Set($0.topics) })
         var plan = try RestorePlanner.plan(catalog, options: options)
         do {
             try await MissingObjects.check(&plan, store: store, layout: layout, allowMissing: options.allowMissing)

@@ -304,7 +304,11 @@ struct SourceCatalog: Sendable {
         return found + 1
     }
 
-    static func load(store: any ObjectStore, layout: StoreLayout, asOf: RunID?) async throws -> SourceCatalog {
+    /// `topics`: the topics a restore selects (nil: all); only their folders' keys must parse in a
+    /// store without manifests.
+    static func load(store: any ObjectStore, layout: StoreLayout, asOf: RunID?, topics: Set<String>? = nil) async throws
+        -> SourceCatalog
+    {
         let manifestKeys: [String]
         do {
             manifestKeys = try await store.listAll(prefix: layout.runsFolder).map(\.key).filter { layout.runID(fromKey: $0) != nil }
@@ -313,7 +317,7 @@ struct SourceCatalog: Sendable {
         }
         if manifestKeys.isEmpty {
             if let asOf { throw RunFailure.invalidInput("--as-of \(asOf): the store has no manifests (no backup runs)") }
-            return try await listed(store: store, layout: layout)
+            return try await listed(store: store, layout: layout, topics: topics)
         }
         // Eight a read, two reads in flight, as ls and verify read them: a year of hourly runs is
         // 8,760 GETs. Each manifest's objects join the catalog as it arrives, and its entries are let go.
@@ -502,7 +506,7 @@ struct CatalogBuilder {
 }
 
 extension SourceCatalog {
-    static func listed(store: any ObjectStore, layout: StoreLayout) async throws -> SourceCatalog {
+    static func listed(store: any ObjectStore, layout: StoreLayout, topics: Set<String>? = nil) async throws -> SourceCatalog {
         let summaries: [ObjectSummary]
         do {
             summaries = try await store.listAll(prefix: layout.topicsFolder)
@@ -516,8 +520,15 @@ extension SourceCatalog {
             )
         }
         let index = ObjectKeyIndex(keys: summaries.map(\.key), layout: layout)
-        if let bad = index.rejected.first {
-            let more = index.rejected.count > 1 ? "; \(index.rejected.count - 1) more such keys" : ""
+        // A key in the folder of a topic not restored (another connector's file) is not this restore's business.
+        let rejected = index.rejected.filter { bad in
+            guard let topics, bad.key.hasPrefix(layout.topicsFolder) else { return true }
+            let rest = bad.key.dropFirst(layout.topicsFolder.count)
+            guard let slash = rest.firstIndex(of: "/") else { return true }
+            return topics.contains(String(rest[..<slash]))
+        }
+        if let bad = rejected.first {
+            let more = rejected.count > 1 ? "; \(rejected.count - 1) more such keys" : ""
             throw RunFailure.invalidInput(
                 "\(bad.description) (no manifest exists, so every object under \(layout.topicsFolder) must be a data object named <topic>+<partition>+<offset>.<ext>\(more))"
             )

@@ -98,4 +98,20 @@ import Testing
         #expect(result.summary.producedRecords == 1)
         #expect(values(try readTarget(cluster.config, topic: "orders", partitions: 1)[0]) == ["8"])
     }
+
+    /// A key no sink layout names stops a restore of its topic, not of the topics the list selects.
+    @Test func aStrayKeyInAnotherTopicsFolderDoesNotStopASelection() async throws {
+        let store = MemoryStore()
+        try await store.put("topics/orders/partition=0/orders+0+0000000000.json", body: Array("1\n".utf8))
+        try await store.put("topics/orders/_SUCCESS", body: [])
+        try await store.put("topics/events/partition=0/events+0+0000000000.json", body: Array("2\n".utf8))
+        let (cluster, result) = try await restore(store, topics: ["events": 1, "orders": 1]) {
+            $0.topicRegexList = try TopicRegexList(parsing: "events:.*")
+        }
+        #expect(result.summary.producedRecords == 1)
+        #expect(values(try readTarget(cluster.config, topic: "events", partitions: 1)[0]) == ["2"])
+        let error = await #expect(throws: RunFailure.self) { try await restore(store, topics: ["events": 1, "orders": 1]) }
+        #expect(error?.isInvalidInput == true)
+        #expect(error?.message.contains("topics/orders/_SUCCESS") == true)
+    }
 }
