@@ -11,16 +11,26 @@ struct BackupTraces: Sendable {
     var index: StoreIndex?
     /// Why the index could not be read (format, version, JSON).
     var unreadableIndex: ManifestError?
+    /// Runs the index names whose manifests the listing lacked but that are there now: backups that
+    /// finished while verify read the store.
+    var landedSinceListing: Set<RunID> = []
     /// Keys under `_ktape/` that backups and prunes write (the index, locks, the pruned state, strays
     /// in the runs folder), sorted; looked for only in a store without manifests. `_ktape/restore/`
     /// is left out: a restore keeps its state in the store it reads unless given `--state-dir`, and
     /// it reads Confluent sink buckets too.
     var metadataKeys: [String] = []
 
-    static func load(store: any ObjectStore, layout: StoreLayout, hasManifests: Bool) async throws -> BackupTraces {
+    /// `listedRuns`: the runs whose manifests the listing held (readable or not).
+    static func load(store: any ObjectStore, layout: StoreLayout, hasManifests: Bool, listedRuns: Set<RunID> = [])
+        async throws -> BackupTraces
+    {
         var traces = BackupTraces()
         do {
             traces.index = try await IndexKeeper.read(store: store, layout: layout)?.index
+            if let index = traces.index {
+                traces.landedSinceListing = try await IndexKeeper.landedSinceListing(
+                    index.runs.filter { !listedRuns.contains($0) }, store: store, layout: layout)
+            }
         } catch let error as ManifestError {
             traces.unreadableIndex = error
         } catch let error as StoreError {

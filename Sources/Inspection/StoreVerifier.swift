@@ -22,7 +22,10 @@ public struct StoreVerifier: Sendable {
         let contents = try await StoreContents.load(
             store: store, layout: layout, keepETags: options.storedChecksums, figures: false,
             examine: { arrivals.add($0, listed: $1, places: $2, firstOffsets: $3) })
-        let traces = try await BackupTraces.load(store: store, layout: layout, hasManifests: contents.hasManifests)
+        let listedRuns = Set(
+            contents.runs.map(\.manifest.runId) + contents.unreadableManifests.compactMap { layout.runID(fromKey: $0.manifest) })
+        let traces = try await BackupTraces.load(
+            store: store, layout: layout, hasManifests: contents.hasManifests, listedRuns: listedRuns)
         let structure = StructureCheck(contents, arrivals: arrivals, traces: traces, strict: options.strict)
         var report = VerifyReport()
         report.runs = contents.runs.count

@@ -112,7 +112,13 @@ struct StructureCheck {
         // `reported` the missing ones the run chain already names.
         func indexedRunsWithoutManifests(present: Set<RunID>, reported: Set<RunID>) {
             guard let index = traces.index else { return }
-            for run in index.runs where !present.contains(run) && !reported.contains(run) {
+            let landed = index.runs.filter { traces.landedSinceListing.contains($0) && !present.contains($0) }
+            if !landed.isEmpty {
+                notes.append(
+                    "\(VerifyReport.count(landed.count, "run")) (\(landed.map(\.rawValue).joined(separator: ", "))) finished while verify ran: not checked"
+                )
+            }
+            for run in index.runs where !present.contains(run) && !reported.contains(run) && !traces.landedSinceListing.contains(run) {
                 problem(
                     "run \(run)",
                     "the store index \(layout.indexKey) names it\(run == index.lastRunId ? " (its newest run)" : ""), "

@@ -377,9 +377,17 @@ struct SourceCatalog: Sendable {
         } catch {
             throw RunFailure.wrap(error, "read the store index \(layout.indexKey)")
         }
-        return index.runs.filter { run in
+        let missing = index.runs.filter { run in
             !present.contains(run) && !namedByTheChain.contains(run) && (asOf.map { run <= $0 } ?? true)
-        }.map { run in
+        }
+        let landed: Set<RunID>
+        do {
+            landed = try await IndexKeeper.landedSinceListing(missing, store: store, layout: layout)
+        } catch {
+            throw RunFailure.wrap(error, "look for run manifests under \(layout.runsFolder)")
+        }
+        // One that landed since is a run newer than this restore's view of the store, not a loss.
+        return missing.filter { !landed.contains($0) }.map { run in
             CatalogProblem(
                 topic: nil,
                 text:

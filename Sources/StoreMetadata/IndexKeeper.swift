@@ -90,4 +90,18 @@ public enum IndexKeeper {
         }
         return (try StoreIndex.decode(Data(object.body), name: layout.indexKey), object.etag)
     }
+
+    /// Of `missing` (runs the index names that a listing of the runs folder lacked), those whose
+    /// manifest is there now: a backup that wrote and folded it after the listing, while a restore
+    /// or verify read the store, not a lost manifest. Only the newest 64 are asked (one HEAD each):
+    /// runs finishing meanwhile are among the newest, and the rest stay missing.
+    public static func landedSinceListing(_ missing: [RunID], store: any ObjectStore, layout: StoreLayout) async throws
+        -> Set<RunID>
+    {
+        var landed = Set<RunID>()
+        for run in missing.sorted().suffix(64) where try await store.exists(layout.runManifestKey(run)) {
+            landed.insert(run)
+        }
+        return landed
+    }
 }

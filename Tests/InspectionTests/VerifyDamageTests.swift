@@ -116,6 +116,19 @@ struct VerifyDamageTests {
         #expect(Set(report.warnings.map(\.subject)) == Set(newest.objects.map(\.key)))
     }
 
+    /// A backup finishing while verify reads the store (its manifest missing from the listing, but
+    /// there by the time the index names it) is a note, not a lost manifest.
+    @Test func aRunFinishingWhileVerifyReadsIsNotALoss() async throws {
+        let fixture = try await InspectionFixture.standard()
+        try await fixture.writeIndex()
+        let newest = fixture.manifests[1]
+        let lagging = ListingLagStore(fixture.store)
+        lagging.hide(fixture.layout.runManifestKey(newest.runId))
+        let report = try await StoreVerifier(store: lagging, layout: fixture.layout, options: VerifyOptions(readData: false)).run()
+        #expect(report.problems == [])
+        #expect(report.notes.contains("1 run (\(newest.runId)) finished while verify ran: not checked"), "\(report.notes)")
+    }
+
     /// An index behind the manifests (a run killed before it folded its own) is no problem.
     @Test func indexBehindTheManifestsPasses() async throws {
         let fixture = try await InspectionFixture.standard()

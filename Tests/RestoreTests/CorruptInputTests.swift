@@ -266,6 +266,22 @@ import RecordFormats
         #expect(try await restore(fixture, options).summary.producedRecords > 0)
     }
 
+    /// A backup that writes and folds its manifest after the restore listed the runs, before it read
+    /// the index: its run is newer than the restore's view of the store, not a lost manifest.
+    @Test func aRunFinishingWhileTheRestorePlansIsNotALoss() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let lagging = ListingLagStore()
+        let fixture = StoreFixture(store: lagging)
+        let first = try await fixture.writeRun(
+            ["t": [0: awkwardRecords(count: 12, partition: 0)]], partitionCounts: ["t": 1], perObject: 4)
+        let second = try await fixture.writeRun(
+            ["t": [0: awkwardRecords(count: 4, partition: 0, firstOffset: 12)]], partitionCounts: ["t": 1], perObject: 4)
+        try await fixture.store.put(fixture.layout.indexKey, body: Array(try StoreIndex.of([first, second]).encoded()))
+        lagging.hide(fixture.layout.runManifestKey(second.runId))
+        try cluster.createTopic("t", partitions: 1)
+        #expect(try await restore(fixture, mockOptions(cluster)).summary.producedRecords == 12)
+    }
+
     /// With the CRC64NVME that ktape's manifests record (version 3), or the SHA-256 of older ones,
     /// damage that still parses (a changed byte inside a key) is found before any record of the
     /// object is produced; the error names the object, and a rerun after it is mended continues
