@@ -7,7 +7,9 @@ import Layout
 enum RestorePlanner {
     static func plan(_ catalog: SourceCatalog, options: RestoreOptions) throws -> RestorePlan {
         var warnings = catalog.warnings
-        let storeTopics = Set(catalog.partitions.keys.map(\.topic))
+        // Topics prune emptied have no partitions left in the catalog, but are the store's all the same:
+        // selected, they are said to be pruned rather than left out without a word.
+        let storeTopics = Set(catalog.partitions.keys.map(\.topic)).union(catalog.prunedThrough.keys.map(\.topic))
         var selected: [String]
         if let list = options.topicRegexList {
             let missing = list.topics.filter { !storeTopics.contains($0) }

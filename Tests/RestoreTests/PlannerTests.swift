@@ -70,21 +70,23 @@ import Testing
         var options = RestoreOptions(kafka: KafkaConfig(bootstrapServers: "127.0.0.1:1"))
         options.asOf = RunID(rawValue: "r1")
         var pruned = try catalog(["a": .createTime, "b": .createTime])
-        pruned.partitions[TopicPartition("a", 0)] = []
+        // The catalog drops the partitions prune emptied; only their pruned offsets remain.
+        pruned.partitions[TopicPartition("a", 0)] = nil
         pruned.prunedThrough[TopicPartition("a", 0)] = 9
         let plan = try RestorePlanner.plan(pruned, options: options)
         #expect(plan.topics.map(\.sourceTopic) == ["b"])
         #expect(plan.warnings == ["topic a: every object as of run r1 was pruned (ktape ls shows what and when)"])
 
-        pruned.partitions[TopicPartition("b", 0)] = []
+        pruned.partitions[TopicPartition("b", 0)] = nil
+        pruned.prunedThrough[TopicPartition("b", 0)] = 3
         let error = #expect(throws: RunFailure.self) { try RestorePlanner.plan(pruned, options: options) }
         #expect(error?.isInvalidInput == true)
         #expect(error?.message.hasPrefix("nothing to restore: topic a: every object as of run r1 was pruned") == true)
 
-        // A catalog the pruned partitions left entirely.
-        pruned.partitions = [:]
-        let none = #expect(throws: RunFailure.self) { try RestorePlanner.plan(pruned, options: options) }
-        #expect(none?.message == "nothing to restore: every object the store held as of run r1 was pruned (ktape ls shows what and when)")
+        // Named in a topic-regex-list, a pruned topic is said to be pruned, not absent from the store.
+        options.topicRegexList = try TopicRegexList(parsing: "a:.*")
+        let named = #expect(throws: RunFailure.self) { try RestorePlanner.plan(pruned, options: options) }
+        #expect(named?.message.hasPrefix("nothing to restore: topic a: every object as of run r1 was pruned") == true)
     }
 
     @Test func renameToAnIllegalTopicNameIsAProblem() throws {
