@@ -342,8 +342,14 @@ struct SourceCatalog: Sendable {
                 }
             }, collect: { builder.add($0) })
         if let asOf, !builder.runs.contains(where: { $0.manifest.runId == asOf }) {
-            let ids = builder.runs.map(\.manifest.runId).sorted().map(\.rawValue)
-            throw RunFailure.invalidInput("--as-of \(asOf): no backup run has that id (runs: \(ids.joined(separator: ", ")))")
+            // A year of runs is thousands of ids: name the ones around it (ids sort by time).
+            let ids = builder.runs.map(\.manifest.runId).sorted()
+            let before = ids.last { $0 < asOf }.map { "\($0) before it" }
+            let after = ids.first { $0 > asOf }.map { "\($0) after it" }
+            let nearest = [before, after].compactMap { $0 }.joined(separator: ", ")
+            throw RunFailure.invalidInput(
+                "--as-of \(asOf): no backup run has that id; of the store's \(ids.count) runs the nearest are \(nearest) (ktape ls lists them all)"
+            )
         }
         let pruned: PrunedState
         do {

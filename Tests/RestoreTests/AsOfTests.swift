@@ -26,5 +26,7 @@ import Testing
         let error = await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
         #expect(error?.isInvalidInput == true)
         #expect(error?.message.hasPrefix("--as-of 20000101T000000.000Z-all-00000000: no backup run has that id") == true)
+        #expect(
+            error?.message.hasSuffix("of the store's 2 runs the nearest are \(firstRun.runId) after it (ktape ls lists them all)") == true)
     }
 }
