@@ -22,6 +22,12 @@ public enum IndexKeeper {
         if let current = try await read(store: store, layout: layout)?.index {
             index = current
             if let last = current.lastRunId {
+                // A run folds its manifest only once it is written, and nothing deletes manifests:
+                // without it the store is torn (a copy taken as that run finished) or it was lost.
+                // Going on would chain onto records no manifest names, for good.
+                guard try await store.exists(layout.runManifestKey(last)) else {
+                    throw IndexAheadOfManifests(run: last, indexKey: layout.indexKey, manifestKey: layout.runManifestKey(last))
+                }
                 let newer = try await ManifestHistory.load(after: last, store: store, layout: layout)
                 if !newer.isEmpty { index = try await fold(newer, store: store, layout: layout, options: options) }
             }
@@ -103,5 +109,19 @@ public enum IndexKeeper {
             landed.insert(run)
         }
         return landed
+    }
+}
+
+/// The index names as its newest run one whose manifest is not in the store.
+public struct IndexAheadOfManifests: Error, Sendable, CustomStringConvertible {
+    public var run: RunID
+    public var indexKey: String
+    public var manifestKey: String
+
+    public var description: String {
+        "the store index \(indexKey) names run \(run) as its newest, but its manifest \(manifestKey) is missing: "
+            + "a copy taken as that run finished, or a lost manifest (ktape verify tells more); backing up on would leave "
+            + "what it stored named by no manifest. Remove \(indexKey) (or copy the manifest in): the next backup rebuilds "
+            + "the index from the manifests there and backs up again what that run held, while Kafka keeps it"
     }
 }

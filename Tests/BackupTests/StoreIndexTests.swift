@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Spawn
 import KtapeTestSupport
@@ -33,6 +34,28 @@ import Testing
         #expect(idle.manifestKey == nil)
         #expect(store.requests <= 10, "\(store.byVerb)")
         #expect(!store.gets.contains { $0.hasPrefix("_ktape/runs/") }, "\(store.gets)")
+    }
+
+    /// A store copied as a run finished: the index names the run, the copy lacks its manifest. Backing
+    /// up on would chain onto records no manifest names; the run stops, and once the index is removed
+    /// the next run rebuilds it from the manifests there and reads that run's records again.
+    @Test func anIndexAheadOfItsManifestsStopsTheRun() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("torn", partitions: 1)
+        let store = MemoryStore()
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 5)
+        _ = try await fixture.backup(store: store, topics: [topic])
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 5, from: 5)
+        let lost = try #require(try await fixture.backup(store: store, topics: [topic]).manifestKey)
+        try await store.delete(lost)
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 5, from: 10)
+        let error = await #expect(throws: RunFailure.self) { try await fixture.backup(store: store, topics: [topic]) }
+        #expect(error?.isInvalidInput == true)
+        #expect(
+            error?.message.contains("names run") == true && error?.message.contains("\(lost) is missing") == true, "\(error?.message ?? "")"
+        )
+        try await store.delete(fixture.layout.indexKey)
+        #expect(try await fixture.backup(store: store, topics: [topic]).records == 10)
     }
 
     /// A run killed after writing its manifest and before folding it leaves its lease; the next run
