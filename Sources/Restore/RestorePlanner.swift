@@ -23,10 +23,9 @@ enum RestorePlanner {
         } else {
             selected = storeTopics.sorted()
             if selected.isEmpty {
-                // Manifests name objects, but none is left: prune took them all (as of an early run).
+                // Runs whose every offset was lost to retention before it was read name no object.
                 let asOf = options.asOf.map { " as of run \($0)" } ?? ""
-                throw RunFailure.invalidInput(
-                    "nothing to restore: every object the store held\(asOf) was pruned (ktape ls shows what and when)")
+                throw RunFailure.invalidInput("nothing to restore: the store's runs\(asOf) name no object (ktape ls shows what it holds)")
             }
         }
         // Schema Registry's topic goes first, so schemas exist before the records that use them.

@@ -83,6 +83,12 @@ import Testing
         #expect(error?.isInvalidInput == true)
         #expect(error?.message.hasPrefix("nothing to restore: topic a: every object as of run r1 was pruned") == true)
 
+        // Runs that name no object at all (every offset lost to retention before it was read).
+        var bare = pruned
+        bare.prunedThrough = [:]
+        let none = #expect(throws: RunFailure.self) { try RestorePlanner.plan(bare, options: options) }
+        #expect(none?.message == "nothing to restore: the store's runs as of run r1 name no object (ktape ls shows what it holds)")
+
         // Named in a topic-regex-list, a pruned topic is said to be pruned, not absent from the store.
         options.topicRegexList = try TopicRegexList(parsing: "a:.*")
         let named = #expect(throws: RunFailure.self) { try RestorePlanner.plan(pruned, options: options) }
