@@ -108,6 +108,14 @@ struct JobSettingsTests {
         #expect(off.status == 0)
         #expect(off.stdout.contains("create-topics: false  # flag"))
         #expect(off.stdout.contains("dry-run: true  # flag"))
+
+        // A flag without a --no- form, not given, leaves the file's true alone.
+        let verbose = FileManager.default.temporaryDirectory.appendingPathComponent("ktape-verbose-\(UUID().uuidString).yaml").path
+        try "bootstrap-servers: 127.0.0.1:1\nstore: /tmp/x\ntopics: a\nverbose: true\n".write(
+            toFile: verbose, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: verbose) }
+        let fromFile = try KtapeProcess.run(["backup", "--job", verbose, "--print-config"])
+        #expect(fromFile.stdout.contains("verbose: true  # \(verbose):4"), "\(fromFile.stdout)")
     }
 
     @Test func invalidFlagValueIsOneLineExitTwo() throws {

@@ -14,6 +14,11 @@ extension JobDocument {
         if let set { setFlag(key.rawValue, .scalar(set ? "true" : "false")) }
     }
 
+    /// A flag with no `--no-` form (`-v`, `--json`) appears only when given: false is its absence.
+    mutating func flag(_ key: JobKey, set: Bool) {
+        if set { setFlag(key.rawValue, .scalar("true")) }
+    }
+
     mutating func flag(_ key: JobKey, list: [String]) {
         if !list.isEmpty { setFlag(key.rawValue, .list(list)) }
     }
