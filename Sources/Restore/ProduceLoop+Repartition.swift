@@ -68,7 +68,7 @@ extension ProduceLoop {
         for p in group.indices {
             let target = destinations[group[p]].target
             if routed[p] < present[p] {
-                throw RunFailure.failure(
+                throw RunFailure.invalidInput(
                     "target \(target) holds \(present[p]) records after offset \(starts[group[p]].state.baseTargetOffset), but this restore routes only \(routed[p]) there; another producer wrote into it. \(hint(target))"
                 )
             }

@@ -220,7 +220,7 @@ final class ProduceLoop: @unchecked Sendable {
                 held.byOffset
                 ? "this restore's plan (the store was pruned since it began) does not account for them"
                 : "this restore has only \(index) for it"
-            throw RunFailure.failure(
+            throw RunFailure.invalidInput(
                 "target \(target) holds \(tail.count) records after offset \(state.baseTargetOffset), but \(plan); another producer wrote into it. \(states.removalHint(target))"
             )
         }
@@ -350,8 +350,9 @@ final class ProduceLoop: @unchecked Sendable {
         let sameTime =
             target.timestamp.kind != .createTime || source.timestampType == .notAvailable || source.timestamp <= 0
             || source.timestamp == target.timestamp.milliseconds
+        // The target itself is at fault: a rerun meets the same record there (exit 2, as the dry run says).
         guard source.key == target.key, source.value == target.value, sameTime else {
-            throw RunFailure.failure(
+            throw RunFailure.invalidInput(
                 "target \(tp): its record at offset \(target.offset) is not source record \(source.offset) (\(object)) that this restore put there; another producer wrote into it. \(hint)"
             )
         }

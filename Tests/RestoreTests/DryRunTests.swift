@@ -132,6 +132,8 @@ import RecordFormats
             "\(plan.plan.problems)")
         let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
         #expect(error?.message == plan.plan.problems.first)
+        // As the dry run's exit 2 says: a rerun meets the same record, so no scheduler should retry.
+        #expect(error?.isInvalidInput == true)
     }
 
     /// Each topic's check runs: every refusal is in the plan, and a run names them all in one line.

@@ -194,6 +194,7 @@ import RecordFormats
         let message = error?.message ?? ""
         #expect(message.contains("another producer wrote into it"), "\(message)")
         #expect(message.contains("a --repartition restore cannot resume past such a prune"), "\(message)")
+        #expect(error?.isInvalidInput == true)
     }
 
     /// A prune that removed records the restore had not produced yet: the rerun (and its dry run)
