@@ -113,5 +113,12 @@ import Testing
         let error = await #expect(throws: RunFailure.self) { try await restore(store, topics: ["events": 1, "orders": 1]) }
         #expect(error?.isInvalidInput == true)
         #expect(error?.message.contains("topics/orders/_SUCCESS") == true)
+        // A selected topic's file in another topic's folder is this restore's business.
+        try await store.delete("topics/orders/_SUCCESS")
+        try await store.put("topics/orders/partition=0/events+0+0000000001.json", body: Array("3\n".utf8))
+        let misplaced = await #expect(throws: RunFailure.self) {
+            try await restore(store, topics: ["events": 1, "orders": 1]) { $0.topicRegexList = try TopicRegexList(parsing: "events:.*") }
+        }
+        #expect(misplaced?.message.contains("topics/orders/partition=0/events+0+0000000001.json") == true, "\(misplaced?.message ?? "")")
     }
 }
