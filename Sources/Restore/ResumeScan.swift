@@ -22,7 +22,9 @@ struct ResumeScan {
     /// the same store (or a copy of it, which has no state of this restore) twice duplicates it.
     func nonEmptyFreshTargets(_ destinations: RestoreDestinations) -> [String] {
         var partitions: [String: [Int32]] = [:]
-        for (destination, end) in ends where end > 0 && loaded[destination] == nil {
+        // A state refused for other settings is its own problem, said already.
+        for (destination, end) in ends
+        where end > 0 && loaded[destination] == nil && saved.partitions[destinations[destination].target] == nil {
             partitions[destinations[destination].target.topic, default: []].append(destinations[destination].target.partition)
         }
         return partitions.sorted { $0.key < $1.key }.map { topic, numbers in

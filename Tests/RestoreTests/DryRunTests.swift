@@ -114,6 +114,8 @@ import RecordFormats
         let refused = try await restore(fixture, dry(other))
         #expect(refused.plan.problems.count == 3)
         #expect(refused.plan.problems.allSatisfy { $0.contains("by a restore with other settings") })
+        // Its records are accounted for by that refused state: not also "no state accounts for them".
+        #expect(!refused.plan.warnings.contains { $0.contains("no state of this restore accounts for") }, "\(refused.plan.warnings)")
     }
 
     /// A record another producer wrote at the point an interrupted restore resumes from: the rerun
