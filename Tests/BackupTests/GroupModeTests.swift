@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Backup
 import Kafka
+import KtapeTestSupport
 import Layout
 import ObjectStore
 
@@ -103,5 +104,57 @@ import ObjectStore
         // old group wait out the departed members' session timeout.)
         let again = try await fixture.backup(store: store, topics: [topic], ["group-id": group + "-next", "flush-size": "100"])
         #expect(again.records == 0 && again.manifestKey == nil)
+    }
+
+    /// A member whose offset commit failed (a rebalance in progress, as members leaving cause) left
+    /// its manifest and index but no committed offsets; a member that read its checkpoint before
+    /// that and is assigned the partitions after starts where the index now says, rather than
+    /// backing the same offsets up again (two manifests over one range, which verify and restore
+    /// refuse).
+    @Test func aMemberStartsWhereAManifestFoldedSinceItsCheckpointEnds() async throws {
+        let fixture = try BackupFixture()
+        let topic = try fixture.topic("landed", partitions: 2)
+        try fixture.produceJSON(topic: topic, partitions: 2, count: 40)
+        let main = MemoryStore()
+        let store = LandsAfterTheCheckpoint(main, runsFolder: fixture.layout.runsFolder) {
+            let other = MemoryStore()
+            #expect(try await fixture.backup(store: other, topics: [topic]).records == 40)
+            for key in try await other.listAll(prefix: "").map(\.key) where !key.hasPrefix("_ktape/locks/") {
+                try await main.put(key, body: try await other.get(key))
+            }
+        }
+        let run = try await member(fixture, store: store, topic: topic, group: "landed-\(UUID().uuidString.prefix(6))")
+        #expect(run.records == 0 && run.manifestKey == nil)
+        #expect(try await StoreContents.manifests(main).count == 1)
+    }
+}
+
+/// Runs `landing` once, right after the first listing of the runs folder has its answer (which it
+/// then returns): in a store with no index yet, that is the run's checkpoint. What a run finishing
+/// meanwhile leaves behind.
+// @unchecked Sendable: its one flag is under `lock`.
+private final class LandsAfterTheCheckpoint: ForwardingStore, @unchecked Sendable {
+    let forwardee: any ObjectStore
+    private let runsFolder: String
+    private let landing: @Sendable () async throws -> Void
+    private let lock = NSLock()
+    private var landed = false
+
+    init(_ forwardee: any ObjectStore, runsFolder: String, landing: @escaping @Sendable () async throws -> Void) {
+        self.forwardee = forwardee
+        self.runsFolder = runsFolder
+        self.landing = landing
+    }
+
+    func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int) async throws -> ListPage {
+        let page = try await forwardee.list(prefix: prefix, delimiter: delimiter, continuationToken: continuationToken, maxKeys: maxKeys)
+        let first =
+            prefix == runsFolder
+            && lock.withLock { () -> Bool in
+                defer { landed = true }
+                return !landed
+            }
+        if first { try await landing() }
+        return page
     }
 }

@@ -2,6 +2,7 @@ import Failures
 import Foundation
 import Kafka
 import Layout
+import StoreMetadata
 
 /// Group mode (`--group-id`): processes of one job share its partitions through the Kafka group
 /// protocol. Each partition this member is assigned is planned when it arrives (checkpoint: the
@@ -24,6 +25,7 @@ final class GroupReadLoop {
     private var planFailure: Error?
     private var revokeFailure: Error?
     private var committed: (at: Date, offsets: [TopicPartition: Int64?])?
+    private var indexed: (at: Date, next: [TopicPartition: Int64])?
     /// False once the cluster said it has no DescribeGroups (librdkafka's mock).
     private var canDescribeGroup = true
     /// Partitions this member holds now.
@@ -198,6 +200,7 @@ final class GroupReadLoop {
             let marks = try admin.watermarks(partition, retryingFor: min(request.stallTimeout, 30))
             let stored = checkpoint.nextOffset(topic: key.topic, partition: key.partition)
             var start = stored
+            if let folded = try indexedNextOffset(key) { start = max(start ?? folded, folded) }
             if let moved = try committedOffset(partition) { start = max(start ?? moved, moved) }
             // The stored checksum is of the record before the store's checkpoint, not a member's.
             let plan = PartitionPlan.make(
@@ -228,6 +231,23 @@ final class GroupReadLoop {
         } catch {
             revokeFailure = revokeFailure ?? error
         }
+    }
+
+    /// Where the store index says `partition`'s backed-up records end, read again once per rebalance.
+    /// A member that wrote and folded its manifest after this run read its checkpoint, and whose
+    /// offset commit then failed (a rebalance in progress, as members leaving cause), moved the store
+    /// on where neither the checkpoint nor the group's offsets say: starting from those, this member
+    /// backed the same offsets up again, and the two manifests' overlap stopped verify and restore.
+    private func indexedNextOffset(_ partition: TopicPartition) throws -> Int64? {
+        let now = request.clock()
+        if indexed == nil || now.timeIntervalSince(indexed?.at ?? .distantPast) > 2 {
+            let store = request.store
+            let layout = request.layout
+            let index = try ThreadBridge.wait { try await IndexKeeper.read(store: store, layout: layout)?.index }
+            let next = (index?.partitions ?? []).map { (TopicPartition($0.topic, $0.partition), $0.nextOffset) }
+            indexed = (now, Dictionary(next, uniquingKeysWith: { max($0, $1) }))
+        }
+        return indexed?.next[partition]
     }
 
     /// The group's committed offsets, asked for once per rebalance (a short-lived cache).
