@@ -244,8 +244,7 @@ final class GroupReadLoop {
             let store = request.store
             let layout = request.layout
             let index = try ThreadBridge.wait { try await IndexKeeper.read(store: store, layout: layout)?.index }
-            let next = (index?.partitions ?? []).map { (TopicPartition($0.topic, $0.partition), $0.nextOffset) }
-            indexed = (now, Dictionary(next, uniquingKeysWith: { max($0, $1) }))
+            indexed = (now, index?.nextOffsets ?? [:])
         }
         return indexed?.next[partition]
     }

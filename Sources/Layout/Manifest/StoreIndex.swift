@@ -66,7 +66,7 @@ public struct StoreIndex: Codable, Equatable, Sendable {
     /// Folds `manifests` in (those already folded are skipped); refuses one written with other
     /// settings than those folded before, naming its run.
     public mutating func fold(_ manifests: [RunManifest]) throws {
-        var next = Dictionary(partitions.map { (TopicPartition($0.topic, $0.partition), $0.nextOffset) }, uniquingKeysWith: { a, _ in a })
+        var next = nextOffsets
         var lastRecords = lastRecordChecksums
         var changed = false
         for manifest in manifests.sortedByRun() where !contains(manifest.runId) {
@@ -103,10 +103,12 @@ public struct StoreIndex: Codable, Equatable, Sendable {
             throw CheckpointError(runId: lastRunId, found: configHash, expected: expectedConfigHash)
         }
         return Checkpoint(
-            nextOffsets: Dictionary(
-                partitions.map { (TopicPartition($0.topic, $0.partition), $0.nextOffset) },
-                uniquingKeysWith: { a, _ in a }),
-            lastRunId: lastRunId, clusterIds: clusterIds ?? [:], lastRecordChecksums: lastRecordChecksums)
+            nextOffsets: nextOffsets, lastRunId: lastRunId, clusterIds: clusterIds ?? [:], lastRecordChecksums: lastRecordChecksums)
+    }
+
+    /// Per partition, the next offset to back up.
+    public var nextOffsets: [TopicPartition: Int64] {
+        Dictionary(partitions.map { (TopicPartition($0.topic, $0.partition), $0.nextOffset) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// The partitions' `lastRecordCrc64nvme`, where there is one.
