@@ -128,6 +128,13 @@ public final class RestoreEngine: Sendable {
     ) async throws -> (plan: RestorePlan, summary: RestoreSummary) {
         var summary = summary
         let options = self.options
+        let missing = Set(plan.topics.filter { $0.action == .create }.map(\.targetTopic))
+        if !missing.isEmpty {
+            let destinations = RestoreDestinations(plan: plan, options: options)
+            let scan = try await ResumeScan.loadStates(destinations, states: states)
+            let problems = scan.problems.map(\.message) + scan.deletedTargets(destinations, missing: missing, states: states)
+            if !problems.isEmpty { throw RunFailure.problems(problems) }
+        }
         let (prepared, created) = try await options.onTarget { [plan] in
             var prepared = plan
             let warnings =

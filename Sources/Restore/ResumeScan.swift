@@ -34,6 +34,26 @@ struct ResumeScan {
         }
     }
 
+    /// One problem per target topic that does not exist although its saved state has records in it
+    /// (this restore's, or what it held before): it was deleted. Found before `--create-topics`
+    /// creates it, which would leave an empty topic behind a run that then stops.
+    func deletedTargets(_ destinations: RestoreDestinations, missing: Set<String>, states: ResumeStateStore) -> [String] {
+        var held: [String: (partitions: [Int32], records: Int64)] = [:]
+        for (destination, state) in loaded where state.baseTargetOffset > 0 || state.deliveredRecords > 0 {
+            let target = destinations[destination].target
+            guard missing.contains(target.topic) else { continue }
+            held[target.topic, default: ([], 0)].partitions.append(target.partition)
+            held[target.topic, default: ([], 0)].records += state.deliveredRecords
+        }
+        return held.sorted { $0.key < $1.key }.map { topic, found in
+            let list =
+                found.partitions.sorted().prefix(8).map(String.init).joined(separator: ", ") + (found.partitions.count > 8 ? ", …" : "")
+            let document = states.key(topic, readFrom: saved)
+            return
+                "target topic \(topic) does not exist, but restore state \(document) records a restore into it (partitions \(list), \(found.records) records confirmed); was it deleted? To restore it again, remove \(document) and run again"
+        }
+    }
+
     /// Reads the saved states of `destinations` and checks each against its destination's settings.
     static func loadStates(_ destinations: RestoreDestinations, states: ResumeStateStore) async throws -> ResumeScan {
         var scan = ResumeScan(saved: try await states.load(topics: Set(destinations.all.map(\.target.topic))))

@@ -89,4 +89,30 @@ import RecordFormats
         #expect(error?.isInvalidInput == true)
         #expect(error?.message.contains("create the target topics by hand") == true)
     }
+
+    /// A target topic deleted after a restore into it is named as such with --create-topics, in the dry
+    /// run and before the run creates anything: creating it first left an empty topic behind a run that
+    /// then stopped on the state. Here the state moves to a cluster that never had the topic (the mock
+    /// cannot delete one); that cluster cannot create topics either, so a create would fail otherwise.
+    @Test func aDeletedTargetIsNamedBeforeCreateTopicsCreatesIt() async throws {
+        let first = try KafkaMockCluster(brokers: 1)
+        let fixture = try await fixtureWithThreePartitions()
+        try first.createTopic("orders", partitions: 3)
+        _ = try await restore(fixture, mockOptions(first))
+        let second = try KafkaMockCluster(brokers: 1)
+        let written = fixture.layout.restoreStateKey(targetCluster: try targetName(first.config), topic: "orders")
+        let moved = fixture.layout.restoreStateKey(targetCluster: try targetName(second.config), topic: "orders")
+        _ = try await fixture.store.put(moved, body: Array(try await fixture.store.get(written)))
+        var options = mockOptions(second)
+        options.createTopics = true
+        options.createTimeoutMilliseconds = 1_000
+        let expected =
+            "target topic orders does not exist, but restore state \(moved) records a restore into it (partitions 0, 1, 2, 12 records confirmed); was it deleted? To restore it again, remove \(moved) and run again"
+        var dry = options
+        dry.dryRun = true
+        #expect(try await restore(fixture, dry).plan.problems == [expected])
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
+        #expect(error?.isInvalidInput == true)
+        #expect(error?.message == expected)
+    }
 }
