@@ -56,7 +56,10 @@ struct S3ChecksumTests {
         let create = HTTPResponse(
             status: 200, headers: [],
             body: Array("<InitiateMultipartUploadResult><UploadId>u-1</UploadId></InitiateMultipartUploadResult>".utf8))
-        let transport = ScriptedTransport([.success(create)])
+        let complete = HTTPResponse(
+            status: 200, headers: [],
+            body: Array("<CompleteMultipartUploadResult><ETag>\"x-2\"</ETag></CompleteMultipartUploadResult>".utf8))
+        let transport = ScriptedTransport([.success(create), .success(complete)])
         let s3 = try store(transport, endpoint: "http://127.0.0.1:1")
         let id = try await s3.createMultipartUpload("k", options: PutOptions())
         try await s3.completeMultipartUpload(

@@ -31,6 +31,8 @@ struct S3Client: Sendable {
         var bodyIsChecksummed = false
         /// Statuses that count as success besides 2xx (none by default).
         var accept: Set<Int> = []
+        /// The root element a 2xx answer must have; anything else is retried.
+        var expectedRoot: String?
     }
 
     init(
@@ -103,6 +105,13 @@ struct S3Client: Sendable {
                     lastFailure = error
                     continue
                 }
+                if let expected = call.expectedRoot, (200..<300).contains(response.status), XMLElement.rootName(response.body) != expected {
+                    // Cut short, or not the answer S3 promises: asked again, as a retry of a lost answer would be.
+                    lastFailure = StoreError(
+                        .transient, operation: call.operation, location: location, key: call.key,
+                        message: "HTTP \(response.status) without the <\(expected)> S3 answers with", status: response.status)
+                    continue
+                }
                 return response
             }
             if followingRegion, let bucketRegion = Self.bucketRegion(in: response), bucketRegion != region {
@@ -132,7 +141,7 @@ struct S3Client: Sendable {
     }
 
     private func embeddedError(_ response: HTTPResponse, _ call: Call) -> StoreError? {
-        guard response.body.count < 4096, let document = XMLElement.parse(response.body), document.name == "Error" else { return nil }
+        guard XMLElement.rootName(response.body) == "Error" else { return nil }
         return S3ErrorMapping.error(
             status: response.status, body: response.body, operation: call.operation, location: location, key: call.key)
     }

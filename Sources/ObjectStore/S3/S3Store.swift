@@ -93,7 +93,8 @@ public final class S3Store: ObjectStore, Sendable {
             response = try await client.send(
                 .init(
                     operation: "complete multipart upload", method: "POST", key: key,
-                    query: [("uploadId", uploadId)], headers: headers, body: Array(xml.utf8)))
+                    query: [("uploadId", uploadId)], headers: headers, body: Array(xml.utf8),
+                    expectedRoot: "CompleteMultipartUploadResult"))
         } catch let error as StoreError where error.code == "NoSuchUpload" {
             // A retry after a completion whose answer was lost finds the upload gone: if the object
             // is there with as many parts, that completion was ours.

@@ -18,6 +18,13 @@ struct XMLElement {
         return parser.document()
     }
 
+    /// The name of the document's first element, without parsing the rest: S3 may send whitespace
+    /// for minutes before the element of a 200 CompleteMultipartUpload, and that element may be <Error>.
+    static func rootName(_ bytes: [UInt8]) -> String? {
+        var scanner = XMLScanner(bytes: bytes)
+        return scanner.firstElementName()
+    }
+
     /// Escapes text for an element body.
     static func escape(_ text: String) -> String {
         var out = ""
@@ -90,6 +97,31 @@ private struct XMLScanner {
         }
         guard stack.count == 1 else { return nil }
         return stack[0].children.first
+    }
+
+    mutating func firstElementName() -> String? {
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\t") {
+                position += 1
+                continue
+            }
+            guard byte == UInt8(ascii: "<") else { return nil }
+            if starts(with: "<?") || starts(with: "<!--") || starts(with: "<!") {
+                guard skip(past: starts(with: "<?") ? "?>" : starts(with: "<!--") ? "-->" : ">") else { return nil }
+                continue
+            }
+            var end = position + 1
+            while end < bytes.count,
+                ![UInt8(ascii: ">"), UInt8(ascii: "/"), UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t")]
+                    .contains(bytes[end])
+            {
+                end += 1
+            }
+            let name = String(decoding: bytes[(position + 1)..<end], as: UTF8.self)
+            return name.split(separator: ":").last.map(String.init) ?? name
+        }
+        return nil
     }
 
     func starts(with literal: String) -> Bool {
