@@ -24,6 +24,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         /// The bucket lives in another region than the one requests are signed for.
         case wrongRegion
         case invalidRequest
+        /// The server lacks what ktape relies on S3 for (a 501, conditional writes ignored, a
+        /// listing without its continuation token): a rerun against the same server fails the same way.
+        case unsupported
         case invalidKey
         /// 5xx, 429, SlowDown, a timeout or a dropped connection: worth a retry.
         case transient
@@ -80,7 +83,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     public var isConfigurationError: Bool {
         switch kind {
         case .noSuchBucket, .accessDenied, .badSignature, .unknownAccessKey, .noCredentials, .wrongRegion,
-            .objectLockNotEnabled:
+            .objectLockNotEnabled, .unsupported:
             return true
         case .io:
             return systemError.map(Self.configurationErrors.contains) ?? false
@@ -127,6 +130,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
             return "\(operation) \(target): the bucket is in another region; set --region (or AWS_REGION) to it\(suffix)"
         case .invalidRequest:
             return "\(operation) \(target): the store refused the request\(suffix)"
+        case .unsupported:
+            return
+                "\(operation) \(target): the store does not do what S3 promises here\(suffix); ktape needs conditional writes (If-None-Match, If-Match), CRC64NVME checksums and ListObjectsV2 (docs/storage.md)"
         case .invalidKey:
             return "\(operation) \(target): invalid key\(suffix)"
         case .transient:

@@ -138,6 +138,32 @@ struct S3RetryTests {
         #expect(transport.requests.map(\.method) == ["POST", "POST", "HEAD"])
     }
 
+    /// A server without conditional writes (or anything else S3 has) answers 501 NotImplemented: not
+    /// retried, and a configuration error (exit 2), since a rerun against it fails the same way.
+    @Test func notImplementedIsNotRetriedAndSaysWhatKtapeNeeds() async throws {
+        let transport = ScriptedTransport([Self.error(501, "NotImplemented")])
+        let error = await #expect(throws: StoreError.self) {
+            try await store(transport).put("k", body: [1], options: PutOptions(ifNoneMatch: true))
+        }
+        #expect(error?.isConfigurationError == true)
+        #expect(error?.description.contains("ktape needs conditional writes (If-None-Match, If-Match)") == true)
+        #expect(transport.requests.count == 1)
+    }
+
+    /// A listing that says it is truncated but names no token is refused: taken for the last page, it
+    /// made every object after it look missing to verify and restore.
+    @Test func aTruncatedListingWithoutATokenIsRefused() async throws {
+        let page = "<ListBucketResult><IsTruncated>true</IsTruncated><Contents><Key>a</Key><Size>1</Size></Contents></ListBucketResult>"
+        let transport = ScriptedTransport([.success(HTTPResponse(status: 200, headers: [], body: Array(page.utf8)))])
+        let error = await #expect(throws: StoreError.self) { try await store(transport).listAll(prefix: "") }
+        #expect(error?.isConfigurationError == true)
+        #expect(error?.message == "a truncated listing named no NextContinuationToken")
+        let uploads = "<ListMultipartUploadsResult><IsTruncated>true</IsTruncated></ListMultipartUploadsResult>"
+        let again = ScriptedTransport([.success(HTTPResponse(status: 200, headers: [], body: Array(uploads.utf8)))])
+        await #expect(throws: StoreError.self) { try await store(again).listMultipartUploads(prefix: "") }
+        #expect(again.requests.count == 1)
+    }
+
     /// S3 may send whitespace for minutes before the answer of a 200 CompleteMultipartUpload, which can
     /// still be an error: one after 5,000 spaces (the check stopped at 4 KiB) is a failure too.
     @Test(arguments: [0, 5_000])

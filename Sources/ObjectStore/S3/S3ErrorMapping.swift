@@ -40,6 +40,7 @@ enum S3ErrorMapping {
         case (_, "AccessDenied"), (403, _): kind = .accessDenied
         case (412, _), (_, "PreconditionFailed"): kind = .alreadyExists
         case (409, "ConditionalRequestConflict"): kind = .transient
+        case (501, _), (_, "NotImplemented"): kind = .unsupported
         default: kind = isTransient(status: status, code: code) ? .transient : .invalidRequest
         }
         // HEAD answers carry no body; say what the status alone means.

@@ -123,8 +123,16 @@ public final class S3Store: ObjectStore, Sendable {
             for upload in document.all("Upload") {
                 uploads.append(MultipartUploadInfo(key: upload.value("Key") ?? "", uploadId: upload.value("UploadId") ?? ""))
             }
-            let truncated = document.value("IsTruncated") == "true"
-            markers = truncated ? (document.value("NextKeyMarker") ?? "", document.value("NextUploadIdMarker") ?? "") : nil
+            markers = nil
+            if document.value("IsTruncated") == "true" {
+                // Without them the same page would be asked for forever.
+                guard let key = document.value("NextKeyMarker"), let upload = document.value("NextUploadIdMarker"), !key.isEmpty else {
+                    throw StoreError(
+                        .unsupported, operation: "list multipart uploads", location: location, key: prefix.isEmpty ? nil : prefix,
+                        message: "a truncated listing named no NextKeyMarker and NextUploadIdMarker")
+                }
+                markers = (key, upload)
+            }
         } while markers != nil
         return uploads
     }
@@ -209,7 +217,16 @@ public final class S3Store: ObjectStore, Sendable {
                 lastModified: item.value("LastModified").flatMap(S3Dates.isoDate))
         }
         let prefixes = document.all("CommonPrefixes").compactMap { $0.value("Prefix") }
-        let next = document.value("IsTruncated") == "true" ? document.value("NextContinuationToken") : nil
+        var next: String?
+        if document.value("IsTruncated") == "true" {
+            // Taking a missing token for the last page would make the rest of the store look deleted.
+            guard let token = document.value("NextContinuationToken"), !token.isEmpty else {
+                throw StoreError(
+                    .unsupported, operation: "list", location: location, key: prefix.isEmpty ? nil : prefix,
+                    message: "a truncated listing named no NextContinuationToken")
+            }
+            next = token
+        }
         return ListPage(objects: objects, commonPrefixes: prefixes, nextToken: next)
     }
 
