@@ -180,11 +180,12 @@ struct S3RetryTests {
     }
 
     /// A 200 CompleteMultipartUpload without its result (cut short, or empty) is not taken for a
-    /// completed object: it is asked again, and the object is only done once S3 says so.
+    /// completed object: it is asked again, and the object is only done once the server says so (in
+    /// whatever element: moto's is CompleteMultipartUploadResponse, S3's CompleteMultipartUploadResult).
     @Test func a200CompleteWithoutItsResultIsAskedAgain() async throws {
         let done = HTTPResponse(
             status: 200, headers: [],
-            body: Array("  <CompleteMultipartUploadResult><ETag>\"f-1\"</ETag></CompleteMultipartUploadResult>".utf8))
+            body: Array("  <CompleteMultipartUploadResponse><ETag>\"f-1\"</ETag></CompleteMultipartUploadResponse>".utf8))
         let transport = ScriptedTransport([
             .success(HTTPResponse(status: 200, headers: [], body: [])),
             .success(HTTPResponse(status: 200, headers: [], body: Array("<CompleteMultipartUpl".utf8))),
@@ -199,6 +200,6 @@ struct S3RetryTests {
             try await store(never, attempts: 2).completeMultipartUpload(
                 "k", uploadId: "u", parts: [CompletedPart(partNumber: 1, etag: "e")])
         }
-        #expect(error?.description.contains("without the <CompleteMultipartUploadResult> S3 answers with") == true)
+        #expect(error?.description.contains("HTTP 200 without a whole XML answer") == true)
     }
 }

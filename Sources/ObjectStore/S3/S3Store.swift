@@ -94,7 +94,7 @@ public final class S3Store: ObjectStore, Sendable {
                 .init(
                     operation: "complete multipart upload", method: "POST", key: key,
                     query: [("uploadId", uploadId)], headers: headers, body: Array(xml.utf8),
-                    expectedRoot: "CompleteMultipartUploadResult"))
+                    needsDocument: true))
         } catch let error as StoreError where error.code == "NoSuchUpload" {
             // A retry after a completion whose answer was lost finds the upload gone: if the object
             // is there with as many parts, that completion was ours.
