@@ -41,6 +41,8 @@ let package = Package(
         // Child processes started safely from many threads at once (Foundation's Process is not).
         .target(name: "CSpawn"),
         .target(name: "Spawn", dependencies: ["CSpawn"]),
+        // Whether the results written to stdout got out (a full disk, a closed stdout).
+        .target(name: "CStandardOutput"),
         .target(
             name: "ObjectStore",
             dependencies: ["Failures", "Layout", "SigV4", "Checksums", "Threads", "Spawn", "TimeText", "CCurl", "COpenSSL"]),
@@ -82,7 +84,8 @@ let package = Package(
         .executableTarget(
             name: "ktape",
             dependencies: [
-                "Failures", "Layout", "RecordFormats", "JobSpec", "Kafka", "MSKIAM", "ObjectStore", "JobFile", "Backup", "Restore", "Prune",
+                "CStandardOutput", "Failures", "Layout", "RecordFormats", "JobSpec", "Kafka", "MSKIAM", "ObjectStore", "JobFile", "Backup",
+                "Restore", "Prune",
                 "Inspection", "SigV4", "Gzip", "Checksums", "BuildInfo", "Threads",
                 "CRdKafka", "CCurl", "CZlib", "COpenSSL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser")

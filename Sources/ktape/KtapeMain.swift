@@ -29,8 +29,9 @@ enum KtapeMain {
         _ = glibcMallopt(glibcMmapThreshold, 4 << 20)
         _ = glibcMallopt(glibcTrimThreshold, 16 << 20)
         _ = glibcMallopt(glibcArenaMax, 4)
+        StandardStreams.prepare()
         Interrupts.install()
-        exit(await run(Array(CommandLine.arguments.dropFirst())))
+        exit(StandardStreams.settle(await run(Array(CommandLine.arguments.dropFirst()))))
     }
 
     static func run(_ arguments: [String]) async -> Int32 {

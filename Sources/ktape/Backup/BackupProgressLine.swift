@@ -26,7 +26,7 @@ final class BackupProgressLine: @unchecked Sendable {
                 + String(format: "%.1f MB/s", rate) + ", \(eta)\n"
         }
         drawnLines = topics.count
-        FileHandle.standardError.write(Data(text.utf8))
+        StandardStreams.writeAll(Array(text.utf8), to: STDERR_FILENO)
     }
 
     static func mebibytes(_ bytes: Int64) -> String {

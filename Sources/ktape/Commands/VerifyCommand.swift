@@ -142,13 +142,13 @@ final class VerifyProgressLine: @unchecked Sendable {
         let text =
             "verify: \(progress.objectsDone)/\(progress.objectsTotal) objects, "
             + "\(ByteCount.rounded(progress.bytesDone)) of \(ByteCount.rounded(progress.bytesTotal))"
-        FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
+        StandardStreams.writeAll(Array(("\r\u{1B}[K" + text).utf8), to: STDERR_FILENO)
     }
 
     func clear() {
         lock.lock()
         defer { lock.unlock() }
-        if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if shown { StandardStreams.writeAll(Array("\r\u{1B}[K".utf8), to: STDERR_FILENO) }
         shown = false
     }
 }

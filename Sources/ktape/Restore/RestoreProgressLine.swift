@@ -13,7 +13,7 @@ final class RestoreProgressLine: @unchecked Sendable {
             + (report.alreadyPresentRecords > 0 ? ", \(report.alreadyPresentRecords) already present" : "")
             + " (\(report.partition))"
         lock.withLock {
-            FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
+            StandardStreams.writeAll(Array(("\r\u{1B}[K" + text).utf8), to: STDERR_FILENO)
             shown = true
         }
     }
@@ -21,7 +21,7 @@ final class RestoreProgressLine: @unchecked Sendable {
     /// Removes the line before other output.
     func clear() {
         lock.withLock {
-            if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            if shown { StandardStreams.writeAll(Array("\r\u{1B}[K".utf8), to: STDERR_FILENO) }
             shown = false
         }
     }

@@ -68,7 +68,7 @@ struct Console: Sendable {
         }
         // Results printed on stdout so far go first: a log that holds both keeps their order.
         fflush(nil)
-        FileHandle.standardError.write(Data(line.utf8))
+        StandardStreams.writeAll(Array(line.utf8), to: STDERR_FILENO)
     }
 
     private static func now() -> String {
