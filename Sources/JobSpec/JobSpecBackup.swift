@@ -73,7 +73,7 @@ extension JobSpec {
         }
 
         let lockMode = try r.choice(.objectLockMode, ObjectLockMode.self)
-        let lockDays = try r.integer(.objectLockRetainDays, atLeast: 1)
+        let lockDays = try r.integer(.objectLockRetainDays, atLeast: 1, atMost: 36_500)
         var objectLock: Setting<ObjectLock>?
         switch (lockMode, lockDays) {
         case (let mode?, let days?): objectLock = Setting(ObjectLock(mode: mode.value, retainDays: days.value), mode.origin)
@@ -86,8 +86,8 @@ extension JobSpec {
             topics: topics, topicsRegex: topicsRegex, format: format,
             compression: compression, compressionLevel: level,
             flushSize: try r.integerWithDefault(.flushSize, atLeast: 1), partSize: partSize, maxObjectBytes: maxObject,
-            maxOpenObjects: try r.integerWithDefault(.maxOpenObjects, atLeast: 1),
-            concurrency: try r.integerWithDefault(.concurrency, atLeast: 1), onInvalidJSON: onInvalid,
+            maxOpenObjects: try r.integerWithDefault(.maxOpenObjects, atLeast: 1, atMost: 10_000),
+            concurrency: try r.integerWithDefault(.concurrency, atLeast: 1, atMost: 1_000), onInvalidJSON: onInvalid,
             storeKeys: storeKeys, storeHeaders: storeHeaders, groupID: groupID, shard: shard,
             storageClass: storageClass, objectLock: objectLock)
     }
@@ -143,7 +143,7 @@ extension JobSpec {
         return RestoreSettings(
             topicRegexList: list, rename: rename, createTopics: try r.bool(.createTopics), dryRun: try r.bool(.dryRun),
             fromTime: from, toTime: to, asOf: asOf,
-            replicationFactor: try r.integer(.replicationFactor, atLeast: 1), stateDir: try r.nonEmpty(.stateDir),
+            replicationFactor: try r.integer(.replicationFactor, atLeast: 1, atMost: Int(Int16.max)), stateDir: try r.nonEmpty(.stateDir),
             repartition: repartition,
             allowMissing: try r.bool(.allowMissing))
     }

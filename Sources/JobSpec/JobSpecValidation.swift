@@ -11,6 +11,11 @@ extension JobSpec {
         self.document = document
         common = try Self.readCommon(reader, command: command)
         backup = command == .backup ? try Self.readBackup(reader) : nil
+        // A directory keeps no retention: taken silently, the setting would promise what nothing enforces.
+        if backup?.objectLock != nil, case .directory = common.store.value {
+            throw reader.error(
+                .objectLockMode, "needs an S3 store: a directory store (store, \(common.store.origin)) keeps no Object Lock retention")
+        }
         restore = command == .restore ? try Self.readRestore(reader) : nil
         prune = command == .prune ? try Self.readPrune(reader) : nil
         inspect = command == .ls || command == .verify ? InspectSettings(json: try reader.bool(.json)) : nil

@@ -90,8 +90,8 @@ struct SettingsReader {
         throw error(key, "must be one of \(allowed) (got '\(text)')")
     }
 
-    func integer(_ key: JobKey, atLeast minimum: Int) throws -> Setting<Int>? {
-        try map(key) { text in try parseInteger(key, text, atLeast: minimum) }
+    func integer(_ key: JobKey, atLeast minimum: Int, atMost maximum: Int = .max) throws -> Setting<Int>? {
+        try map(key) { text in try parseInteger(key, text, atLeast: minimum, atMost: maximum) }
     }
 
     func integerWithDefault(_ key: JobKey, atLeast minimum: Int, atMost maximum: Int = .max) throws -> Setting<Int> {

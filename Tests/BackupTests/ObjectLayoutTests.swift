@@ -94,7 +94,9 @@ import ObjectStore
         var request = try fixture.request(
             store: store, topics: [topic],
             [
-                "storage-class": "STANDARD_IA", "object-lock-mode": "GOVERNANCE", "object-lock-retain-days": "7"
+                "storage-class": "STANDARD_IA", "object-lock-mode": "GOVERNANCE", "object-lock-retain-days": "7",
+                // Object Lock needs an S3 store in the settings; the run writes into `store`.
+                "store": "s3://unused-bucket/p"
             ])
         request.basePutOptions.acl = "bucket-owner-full-control"
         let started = Date()

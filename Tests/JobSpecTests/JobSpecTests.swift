@@ -83,6 +83,13 @@ import Layout
         (["max-object-bytes": "100GiB"], "--max-object-bytes: must be at most part-size × 10000 parts"),
         (["max-open-objects": "0"], "--max-open-objects: must be at least 1"),
         (["concurrency": "-2"], "--concurrency: must be at least 1 (got -2)"),
+        // Past these, sizes computed from them overflowed and trapped the run (exit 132).
+        (["max-open-objects": "9223372036854775807"], "--max-open-objects: must be at most 10000"),
+        (["concurrency": "1001"], "--concurrency: must be at most 1000 (got 1001)"),
+        (
+            ["object-lock-mode": "GOVERNANCE", "object-lock-retain-days": "106751991167300"],
+            "--object-lock-retain-days: must be at most 36500"
+        ),
         (["format": "avro"], "--format: must be one of envelope, confluent-json (got 'avro')"),
         (["compression": "zstd"], "--compression: must be one of none, gzip"),
         (["store-keys": "true"], "--store-keys: only applies with format: confluent-json"),
@@ -95,6 +102,11 @@ import Layout
         (["object-lock-mode": "GOVERNANCE"], "--object-lock-retain-days: is required with object-lock-mode"),
         (["object-lock-retain-days": "3"], "--object-lock-retain-days: needs object-lock-mode"),
         (["object-lock-mode": "COMPLIANCE", "object-lock-retain-days": "0"], "--object-lock-retain-days: must be at least 1"),
+        (
+            ["object-lock-mode": "COMPLIANCE", "object-lock-retain-days": "7"],
+            "--object-lock-mode: needs an S3 store: a directory store (store, flag) keeps no Object Lock retention"
+        ),
+        (["object-lock-mode": "COMPLIANCE", "object-lock-retain-days": "7", "store": "s3://bucket/p/"], ""),
         (["topics": "a,,b"], "--topics: has an empty item"),
         (["topics": "a b"], "--topics: 'a b': topic name has illegal character ' '"),
         (["topics-regex": "("], "--topics-regex: regex does not compile"),
@@ -145,6 +157,8 @@ import Layout
         (["stall-timeout": "604800"], ""),
         (["as-of": "latest"], "--as-of: 'latest' is not a run id"),
         (["replication-factor": "0"], "--replication-factor: must be at least 1 (got 0)"),
+        (["replication-factor": "32768"], "--replication-factor: must be at most 32767 (got 32768)"),
+        (["replication-factor": "32767"], ""),
         (["topic-regex-list": "a:(,b:x"], "--topic-regex-list: entry 1 'a:(,b:x': regex does not compile"),
         (["topic-regex-list": "a:.*,a:x"], "--topic-regex-list: entry 2 'a:x': topic 'a' is already listed"),
         (["repartition": "maybe"], "--repartition: expected true or false (got 'maybe')"),
