@@ -1,5 +1,6 @@
 import Layout
 import ObjectStore
+import StoreMetadata
 
 /// `ktape verify`, staged like restic's check: structure first (manifests, run chain, presence and
 /// sizes, continuity, orphans), then data (every object read in full, `concurrency` at a time, or
@@ -40,7 +41,8 @@ public struct StoreVerifier: Sendable {
 
         let targets = structure.targets
         if options.storedChecksums {
-            return try await compareStoredChecksums(targets, contents: contents, report: report, progress: progress)
+            let compared = try await compareStoredChecksums(targets, contents: contents, report: report, progress: progress)
+            return await leavingOutPrunedMeanwhile(compared, since: contents.pruned.firstOffsets)
         }
         var state = VerifyProgress(
             objectsDone: 0, objectsTotal: targets.count, bytesDone: 0,
@@ -71,6 +73,38 @@ public struct StoreVerifier: Sendable {
             report.recordsChecked += result.records
         }
         if !contents.hasManifests { report.problems += Self.overlaps(results) }
+        return await leavingOutPrunedMeanwhile(report, since: contents.pruned.firstOffsets)
+    }
+
+    /// Where each pruned partition starts now: a prune may have moved it since `known` was read.
+    private func latestFirstOffsets(after known: [TopicPartition: Int64]) async -> [TopicPartition: Int64] {
+        guard let now = try? await PrunedStateKeeper.read(store: store, layout: layout).firstOffsets else { return known }
+        return known.merging(now) { max($0, $1) }
+    }
+
+    /// A prune beside verify deletes objects verify listed (it records the partition's new start
+    /// first, and verify reads that after listing, so the structure stage never misses one), and a
+    /// read of one then fails: once
+    /// `_ktape/pruned.json` puts its partition's start after it, what verify found about it is no
+    /// finding, only a note. Read again only when there are data problems to weigh.
+    private func leavingOutPrunedMeanwhile(_ report: VerifyReport, since known: [TopicPartition: Int64]) async -> VerifyReport {
+        guard report.problems.contains(where: { $0.stage == .data }) else { return report }
+        let latest = await latestFirstOffsets(after: known)
+        guard latest != known else { return report }
+        var report = report
+        var dropped = Set<String>()
+        report.problems.removeAll { finding in
+            guard finding.stage == .data, let name = try? layout.objectKey(parsing: finding.subject),
+                name.startOffset < latest[TopicPartition(name.topic, name.partition)] ?? 0
+            else { return false }
+            dropped.insert(finding.subject)
+            return true
+        }
+        if !dropped.isEmpty {
+            report.objectsChecked -= dropped.count
+            report.notes.append(
+                "\(VerifyReport.count(dropped.count, "object")) pruned while verify ran (ktape prune beside it): not checked")
+        }
         return report
     }
 

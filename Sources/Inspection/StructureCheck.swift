@@ -76,7 +76,7 @@ struct StructureCheck {
                             warning(
                                 object.key,
                                 "was pruned (below offset \(first) of \(object.topic)/\(object.partition)) but is still here: "
-                                    + "a prune stopped before deleting it; run ktape prune again")
+                                    + "a prune stopped before deleting it (or one is deleting it now); run ktape prune again")
                         }
                         continue
                     }
