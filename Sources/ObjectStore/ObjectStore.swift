@@ -59,9 +59,15 @@ public protocol ObjectStore: Sendable {
     func delete(_ key: String, ifMatch: String?) async throws
     /// Deletes many objects (S3 DeleteObjects, 1,000 at a time); throws the first failure.
     func delete(keys: [String]) async throws
+    /// Throws (`unsupported`) unless the store refuses the conditional writes it must refuse, proven
+    /// with writes to `probe`: leases and write-once objects rely on them.
+    func checkConditionalWrites(probe: String, options: PutOptions) async throws
 }
 
 extension ObjectStore {
+    /// ktape's own stores (a directory, memory) make conditional writes themselves.
+    public func checkConditionalWrites(probe: String, options: PutOptions) async throws {}
+
     /// Stores whose writes leave nothing behind when killed (S3: unfinished uploads are listed) have
     /// nothing to remove.
     public func removeAbandonedWrites() async throws -> Int { 0 }

@@ -166,7 +166,7 @@ public enum PruneEngine {
                 try await IndexKeeper.foldRuns(
                     over.filter { $0.command == "backup" }.map { RunID(rawValue: $0.runId) },
                     store: store, layout: layout, options: options)
-            })
+            }, probe: layout.conditionalWriteProbeKey)
     }
 
     private static func acquire(_ lock: LeaseKeeper, _ request: PruneRequest) async throws {

@@ -19,6 +19,8 @@ public final class LeaseKeeper: @unchecked Sendable {
     private let template: LeaseTable.Lease
     private let leaseSeconds: TimeInterval
     private let renewEvery: TimeInterval
+    /// Where the store proves it refuses conditional writes before the first lease write (nil: not asked).
+    private let probe: String?
     private let clock: @Sendable () -> Date
     private let beforeDropping: (@Sendable ([LeaseTable.Lease]) async throws -> Void)?
     private let state = NSLock()
@@ -36,10 +38,11 @@ public final class LeaseKeeper: @unchecked Sendable {
     public init(
         store: any ObjectStore, key: String, options: PutOptions = PutOptions(), lease: LeaseTable.Lease,
         seconds: TimeInterval, renewEvery: TimeInterval? = nil, clock: @escaping @Sendable () -> Date = { Date() },
-        beforeDropping: (@Sendable ([LeaseTable.Lease]) async throws -> Void)? = nil
+        beforeDropping: (@Sendable ([LeaseTable.Lease]) async throws -> Void)? = nil, probe: String? = nil
     ) {
         self.store = store
         self.key = key
+        self.probe = probe
         var options = options
         options.contentType = "application/json"
         options.ifNoneMatch = false
@@ -56,6 +59,7 @@ public final class LeaseKeeper: @unchecked Sendable {
 
     /// Adds this run's lease, or throws `LeaseError.held` naming the lease whose claims overlap.
     public func acquire() async throws {
+        if let probe { try await store.checkConditionalWrites(probe: probe, options: options) }
         try await update { table, now in
             if table.lease(runId: self.runId) != nil { return .keep }
             if let (other, claim) = table.leases.lazy.compactMap({ other in self.template.conflict(with: other).map { (other, $0) } }).first

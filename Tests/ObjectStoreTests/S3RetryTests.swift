@@ -138,6 +138,38 @@ struct S3RetryTests {
         #expect(transport.requests.map(\.method) == ["POST", "POST", "HEAD"])
     }
 
+    /// Before a lease is taken the store proves it refuses what it must: a second create-only write,
+    /// and a write on an ETag the probe does not have. Once per store.
+    @Test func conditionalWritesAreProvenOnceBeforeTheFirstLease() async throws {
+        let transport = ScriptedTransport([
+            .success(HTTPResponse(status: 200, headers: [], body: [])), Self.error(412, "PreconditionFailed"),
+            Self.error(412, "PreconditionFailed")
+        ])
+        let s3 = try store(transport)
+        try await s3.checkConditionalWrites(probe: "_ktape/locks/conditional-writes-probe", options: PutOptions())
+        try await s3.checkConditionalWrites(probe: "_ktape/locks/conditional-writes-probe", options: PutOptions())
+        #expect(transport.requests.count == 3)
+        #expect(transport.requests.map { $0.headers.first { $0.name == "if-none-match" }?.value } == ["*", "*", nil])
+        #expect(transport.requests[2].headers.contains { $0.name == "if-match" && $0.value == "\"ktape-probe-no-such-etag\"" })
+    }
+
+    /// A server that ignores either condition (older MinIO, some Ceph) is refused with one line, exit 2:
+    /// two runs would both take the lease and overwrite each other's objects.
+    @Test(arguments: [
+        ([200, 200], "a create-only write (If-None-Match: *) replaced an object that exists"),
+        ([412, 200], "a write on the condition of an ETag the object does not have (If-Match) was carried out")
+    ])
+    func aServerIgnoringConditionsIsRefused(statuses: [Int], reason: String) async throws {
+        let transport = ScriptedTransport(
+            statuses.map { $0 == 200 ? .success(HTTPResponse(status: 200, headers: [], body: [])) : Self.error($0, "PreconditionFailed") })
+        let error = await #expect(throws: StoreError.self) {
+            try await store(transport).checkConditionalWrites(probe: "p", options: PutOptions())
+        }
+        #expect(error?.isConfigurationError == true)
+        #expect(error?.message == reason)
+        #expect(error?.description.contains("ktape needs conditional writes (If-None-Match, If-Match)") == true)
+    }
+
     /// A server without conditional writes (or anything else S3 has) answers 501 NotImplemented: not
     /// retried, and a configuration error (exit 2), since a rerun against it fails the same way.
     @Test func notImplementedIsNotRetriedAndSaysWhatKtapeNeeds() async throws {

@@ -32,7 +32,7 @@ enum BackupLease {
                 try await IndexKeeper.foldRuns(
                     over.filter { $0.command == "backup" }.map { RunID(rawValue: $0.runId) },
                     store: store, layout: layout, options: options)
-            })
+            }, probe: layout.conditionalWriteProbeKey)
     }
 
     /// Takes the lease, after making sure no earlier ktape's job lock is live.

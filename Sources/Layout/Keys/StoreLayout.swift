@@ -110,6 +110,10 @@ public struct StoreLayout: Hashable, Sendable {
     /// `_ktape/locks/store.json`, the `LeaseTable` of every run that writes into the store (backup, prune).
     public var storeLockKey: String { locksFolder + "store.json" }
 
+    /// `_ktape/locks/conditional-writes-probe`, written to prove the store refuses the conditional
+    /// writes it must refuse before a lease is taken (`ObjectStore.checkConditionalWrites`).
+    public var conditionalWriteProbeKey: String { locksFolder + "conditional-writes-probe" }
+
     /// `_ktape/locks/<job>.json`, a job's lock as ktape wrote it before the store lock (`JobLock`).
     public func lockKey(job: String) -> String {
         locksFolder + KeySafe.text(job) + ".json"

@@ -17,6 +17,8 @@ public final class S3Store: ObjectStore, Sendable {
     public var region: String { client.signingRegion.withLock { $0 } }
     /// Uploads started with `ifNoneMatch`, whose completion must carry `If-None-Match: *`.
     private let createOnlyUploads = Locked(Set<String>())
+    /// Once proven (`checkConditionalWrites`), for the life of this store.
+    private let conditionalWritesProven = Locked(false)
 
     public init(
         config: S3Configuration, credentials: any CredentialsProvider, transport: any HTTPTransport = CurlTransport(),
@@ -46,6 +48,40 @@ public final class S3Store: ObjectStore, Sendable {
             throw error
         }
         return PutResult(etag: S3Headers.unquote(response.header("etag") ?? ""))
+    }
+
+    /// A server that ignores If-None-Match or If-Match (older MinIO, some Ceph) lets two runs both take
+    /// the store's lease and overwrite each other's objects, and says nothing: two writes that must be
+    /// refused prove it does not. Once per store; a probe that exists already costs two requests.
+    public func checkConditionalWrites(probe: String, options: PutOptions) async throws {
+        guard !conditionalWritesProven.withLock({ $0 }) else { return }
+        let body = Array("ktape writes here to check that this store refuses conditional writes it must refuse\n".utf8)
+        func unsupported(_ message: String) -> StoreError {
+            StoreError(.unsupported, operation: "put", location: location, key: probe, message: message)
+        }
+        var createOnly = options
+        createOnly.ifNoneMatch = true
+        createOnly.ifMatch = nil
+        var refused = false
+        // The first may create it (or be a retry that meets its own write: refused as well).
+        for _ in 0..<2 where !refused {
+            do {
+                _ = try await put(probe, body: body, options: createOnly)
+            } catch let error as StoreError where error.isAlreadyExists {
+                refused = true
+            }
+        }
+        guard refused else { throw unsupported("a create-only write (If-None-Match: *) replaced an object that exists") }
+        var onOtherVersion = options
+        onOtherVersion.ifNoneMatch = false
+        onOtherVersion.ifMatch = "ktape-probe-no-such-etag"
+        do {
+            _ = try await put(probe, body: body, options: onOtherVersion)
+        } catch let error as StoreError where error.isConditionFailed {
+            conditionalWritesProven.withLock { $0 = true }
+            return
+        }
+        throw unsupported("a write on the condition of an ETag the object does not have (If-Match) was carried out")
     }
 
     public func createMultipartUpload(_ key: String, options: PutOptions) async throws -> String {
