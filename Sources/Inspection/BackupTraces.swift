@@ -39,7 +39,7 @@ struct BackupTraces: Sendable {
         guard !hasManifests else { return traces }
         do {
             traces.metadataKeys = try await store.listAll(prefix: layout.metadataFolder).map(\.key)
-                .filter { !$0.hasPrefix(layout.restoreFolder) }.sorted()
+                .filter { !$0.hasPrefix(layout.restoreFolder) && $0 != layout.conditionalWriteProbeKey }.sorted()
         } catch let error as StoreError {
             throw InspectionError.store(error)
         }

@@ -17,7 +17,7 @@ enum RestoreLease {
             claims: targets.sorted().map { LeaseTable.Claim(topic: $0) }, acquiredAt: now, expiresAt: now)
         return LeaseKeeper(
             store: states.store, key: states.layout.restoreLockKey(targetCluster: states.targetCluster),
-            lease: lease, seconds: options.lockLease, clock: options.clock, probe: states.layout.conditionalWriteProbeKey)
+            lease: lease, seconds: options.lockLease, clock: options.clock, probe: states.layout.restoreConditionalWriteProbeKey)
     }
 
     static func acquire(_ keeper: LeaseKeeper, options: RestoreOptions) async throws {

@@ -103,6 +103,9 @@ struct UnfinishedBackupTests {
         let fixture = try sinkObjects()
         try fixture.write("_ktape/restore/cluster-b/clicks.json", Array("{}".utf8))
         try fixture.write("_ktape/restore/cluster-b.lock.json", Array(Self.lease.utf8))
+        // Nor are the probes of conditional writes, a restore's or a backup's that stopped before writing.
+        try fixture.write(fixture.layout.restoreConditionalWriteProbeKey, Array("probe\n".utf8))
+        try fixture.write(fixture.layout.conditionalWriteProbeKey, Array("probe\n".utf8))
         let report = try await fixture.verify(VerifyOptions(strict: true))
         #expect(report.problems == [])
         #expect(report.objectsChecked == 2)

@@ -111,8 +111,11 @@ public struct StoreLayout: Hashable, Sendable {
     public var storeLockKey: String { locksFolder + "store.json" }
 
     /// `_ktape/locks/conditional-writes-probe`, written to prove the store refuses the conditional
-    /// writes it must refuse before a lease is taken (`ObjectStore.checkConditionalWrites`).
+    /// writes it must refuse before a backup's or prune's lease is taken (`ObjectStore.checkConditionalWrites`).
     public var conditionalWriteProbeKey: String { locksFolder + "conditional-writes-probe" }
+
+    /// The same for a restore, under the folder it writes anyway (a policy may allow it no other).
+    public var restoreConditionalWriteProbeKey: String { restoreFolder + "conditional-writes-probe" }
 
     /// `_ktape/locks/<job>.json`, a job's lock as ktape wrote it before the store lock (`JobLock`).
     public func lockKey(job: String) -> String {
