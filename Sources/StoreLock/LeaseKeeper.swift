@@ -72,8 +72,9 @@ public final class LeaseKeeper: @unchecked Sendable {
             table.leases.append(lease)
             return .write
         }
-        // A store that ignored the condition could have let another writer replace the table after us.
-        try await checkHeld()
+        // A store that ignored the condition could have let another writer replace the table after us;
+        // one that proved it does not (`probe`) needs no read back.
+        if probe == nil { try await checkHeld() }
         let interval = renewEvery
         let task = Task { [weak self] in
             while !Task.isCancelled {

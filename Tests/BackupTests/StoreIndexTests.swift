@@ -133,6 +133,9 @@ import Testing
             try await group.waitForAll()
         }
         #expect(keys.filter { $0.hasPrefix("_ktape/runs/") }.count == 200)
+        // The runs before, had they written to S3, would have left the probe of conditional writes
+        // (a memory store makes its own conditions and writes none): the run below meets it as the 201st would.
+        _ = try await store.put(StoreLayout().conditionalWriteProbeKey, body: Array("probe\n".utf8))
 
         let before = try await Self.forwarded(proxy)
         let idle = try await fixture.backup(store: store, topics: [topic])

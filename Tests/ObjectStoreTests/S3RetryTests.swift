@@ -138,26 +138,26 @@ struct S3RetryTests {
         #expect(transport.requests.map(\.method) == ["POST", "POST", "HEAD"])
     }
 
-    /// Before a lease is taken the store proves it refuses what it must: a second create-only write,
-    /// and a write on an ETag the probe does not have. Once per store.
+    /// Before a lease is taken the store proves it refuses what it must. The run that creates the
+    /// probe proves both conditions (3 requests); later ones, one refused create-only write; each once.
     @Test func conditionalWritesAreProvenOnceBeforeTheFirstLease() async throws {
-        let transport = ScriptedTransport([
-            .success(HTTPResponse(status: 200, headers: [], body: [])), Self.error(412, "PreconditionFailed"),
-            Self.error(412, "PreconditionFailed")
-        ])
-        let s3 = try store(transport)
+        let refused = Self.error(412, "PreconditionFailed")
+        let created = ScriptedTransport([.success(HTTPResponse(status: 200, headers: [], body: [])), refused, refused])
+        let s3 = try store(created)
         try await s3.checkConditionalWrites(probe: "_ktape/locks/conditional-writes-probe", options: PutOptions())
         try await s3.checkConditionalWrites(probe: "_ktape/locks/conditional-writes-probe", options: PutOptions())
-        #expect(transport.requests.count == 3)
-        #expect(transport.requests.map { $0.headers.first { $0.name == "if-none-match" }?.value } == ["*", "*", nil])
-        #expect(transport.requests[2].headers.contains { $0.name == "if-match" && $0.value == "\"ktape-probe-no-such-etag\"" })
+        #expect(created.requests.map { $0.headers.first { $0.name == "if-none-match" }?.value } == ["*", nil, "*"])
+        #expect(created.requests[1].headers.contains { $0.name == "if-match" && $0.value == "\"ktape-probe-no-such-etag\"" })
+        let existing = ScriptedTransport([refused])
+        try await store(existing).checkConditionalWrites(probe: "p", options: PutOptions())
+        #expect(existing.requests.count == 1)
     }
 
-    /// A server that ignores either condition (older MinIO, some Ceph) is refused with one line, exit 2:
-    /// two runs would both take the lease and overwrite each other's objects.
+    /// A server that ignores either condition (older MinIO, some Ceph) is refused with one line, exit 2,
+    /// and the probe is removed, so the next run checks again: two runs would both take the lease.
     @Test(arguments: [
-        ([200, 200], "a create-only write (If-None-Match: *) replaced an object that exists"),
-        ([412, 200], "a write on the condition of an ETag the object does not have (If-Match) was carried out")
+        ([200, 200], "a write on the condition of an ETag the object does not have (If-Match) was carried out"),
+        ([200, 412, 200], "a create-only write (If-None-Match: *) replaced an object that exists")
     ])
     func aServerIgnoringConditionsIsRefused(statuses: [Int], reason: String) async throws {
         let transport = ScriptedTransport(
@@ -168,6 +168,7 @@ struct S3RetryTests {
         #expect(error?.isConfigurationError == true)
         #expect(error?.message == reason)
         #expect(error?.description.contains("ktape needs conditional writes (If-None-Match, If-Match)") == true)
+        #expect(transport.requests.map(\.method) == Array(repeating: "PUT", count: statuses.count) + ["DELETE"])
     }
 
     /// A server without conditional writes (or anything else S3 has) answers 501 NotImplemented: not

@@ -51,37 +51,40 @@ public final class S3Store: ObjectStore, Sendable {
     }
 
     /// A server that ignores If-None-Match or If-Match (older MinIO, some Ceph) lets two runs both take
-    /// the store's lease and overwrite each other's objects, and says nothing: two writes that must be
-    /// refused prove it does not. Once per store; a probe that exists already costs two requests.
+    /// the store's lease and overwrite each other's objects, and says nothing. Once the probe exists,
+    /// one refused create-only write a run proves the first; the run that creates it proves both (a
+    /// write on an ETag the probe does not have, then a second create-only write, each refused), and
+    /// removes it again when either is carried out, so that every later run checks again.
     public func checkConditionalWrites(probe: String, options: PutOptions) async throws {
         guard !conditionalWritesProven.withLock({ $0 }) else { return }
         let body = Array("ktape writes here to check that this store refuses conditional writes it must refuse\n".utf8)
-        func unsupported(_ message: String) -> StoreError {
-            StoreError(.unsupported, operation: "put", location: location, key: probe, message: message)
-        }
         var createOnly = options
         createOnly.ifNoneMatch = true
         createOnly.ifMatch = nil
-        var refused = false
-        // The first may create it (or be a retry that meets its own write: refused as well).
-        for _ in 0..<2 where !refused {
-            do {
-                _ = try await put(probe, body: body, options: createOnly)
-            } catch let error as StoreError where error.isAlreadyExists {
-                refused = true
-            }
-        }
-        guard refused else { throw unsupported("a create-only write (If-None-Match: *) replaced an object that exists") }
         var onOtherVersion = options
         onOtherVersion.ifNoneMatch = false
         onOtherVersion.ifMatch = "ktape-probe-no-such-etag"
-        do {
-            _ = try await put(probe, body: body, options: onOtherVersion)
-        } catch let error as StoreError where error.isConditionFailed {
-            conditionalWritesProven.withLock { $0 = true }
-            return
+        func refused(_ options: PutOptions) async throws -> Bool {
+            do {
+                _ = try await put(probe, body: body, options: options)
+                return false
+            } catch let error as StoreError where error.isConditionFailed {
+                return true
+            }
         }
-        throw unsupported("a write on the condition of an ETag the object does not have (If-Match) was carried out")
+        func unsupported(_ message: String) async -> StoreError {
+            try? await delete(probe, ifMatch: nil)
+            return StoreError(.unsupported, operation: "put", location: location, key: probe, message: message)
+        }
+        if try await !refused(createOnly) {
+            guard try await refused(onOtherVersion) else {
+                throw await unsupported("a write on the condition of an ETag the object does not have (If-Match) was carried out")
+            }
+            guard try await refused(createOnly) else {
+                throw await unsupported("a create-only write (If-None-Match: *) replaced an object that exists")
+            }
+        }
+        conditionalWritesProven.withLock { $0 = true }
     }
 
     public func createMultipartUpload(_ key: String, options: PutOptions) async throws -> String {
