@@ -37,12 +37,43 @@ extension JobSpec {
         }
     }
 
+    /// What is wrong with a bootstrap list, if anything: librdkafka takes a malformed one without a
+    /// word and tries it until the stall timeout, and the run then exits 1, worth a retry.
+    static func bootstrapProblem(_ list: String) -> String? {
+        for entry in list.split(separator: ",", omittingEmptySubsequences: false) {
+            var address = entry.trimmingCharacters(in: .whitespaces)
+            if address.isEmpty { return "has an empty entry ('\(list)')" }
+            if let scheme = address.range(of: "://") { address = String(address[scheme.upperBound...]) }
+            if let problem = hostPortProblem(address) { return "'\(entry)' \(problem)" }
+        }
+        return nil
+    }
+
+    /// What is wrong with `host`, `host:port` or `[v6]:port`, if anything (a bare IPv6 address has no port).
+    static func hostPortProblem(_ address: String) -> String? {
+        if address.contains(where: { $0.isWhitespace || $0.isNewline || ($0.asciiValue ?? 32) < 32 }) {
+            return "has a space or control character"
+        }
+        if address.hasPrefix("[") && !address.contains("]") { return "has an unclosed '['" }
+        guard let colon = address.lastIndex(of: ":"), address.hasPrefix("[") || address.filter({ $0 == ":" }).count == 1 else {
+            return address.isEmpty ? "names no host" : nil
+        }
+        let host = address[..<colon]
+        let port = address[address.index(after: colon)...]
+        if host.isEmpty || host == "[]" { return "names no host" }
+        guard let number = Int(port), (1...65535).contains(number) else {
+            return "has a port that is not a number from 1 to 65535 ('\(port)')"
+        }
+        return nil
+    }
+
     static func readCommon(_ r: SettingsReader, command: JobCommand) throws -> CommonSettings {
         let needsKafka = command == .backup || command == .restore
         let bootstrap =
             needsKafka
             ? try r.required(.bootstrapServers, "(the Kafka cluster to \(command == .backup ? "read" : "write"))")
             : try r.nonEmpty(.bootstrapServers)
+        if let list = bootstrap?.value, let problem = Self.bootstrapProblem(list) { throw r.error(.bootstrapServers, problem) }
         let store = try r.required(.store, "(s3://bucket[/prefix], file:///path or a directory)")
         let location: StoreLocation
         switch StoreLocation.parse(store.value) {
@@ -73,6 +104,10 @@ extension JobSpec {
             if authority.isEmpty || authority.contains(where: { $0 == " " || $0 == "\\" }) {
                 throw r.error(.endpointURL, "has no valid host (got '\(value)')")
             }
+            if value.contains(where: { $0.isNewline || ($0.asciiValue ?? 32) < 32 }) {
+                throw r.error(.endpointURL, "has a control character (a line break?)")
+            }
+            if let problem = Self.hostPortProblem(String(authority)) { throw r.error(.endpointURL, "\(problem) (got '\(value)')") }
         }
         let pushURL = try r.nonEmpty(.metricsPushURL)
         if let pushURL {

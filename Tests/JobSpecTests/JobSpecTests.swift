@@ -83,6 +83,14 @@ import Layout
         (["max-object-bytes": "100GiB"], "--max-object-bytes: must be at most part-size × 10000 parts"),
         (["max-open-objects": "0"], "--max-open-objects: must be at least 1"),
         (["concurrency": "-2"], "--concurrency: must be at least 1 (got -2)"),
+        // librdkafka tried these until the stall timeout, then exit 1.
+        (["bootstrap-servers": ",,,"], "--bootstrap-servers: has an empty entry (',,,')"),
+        (
+            ["bootstrap-servers": "a:9092,127.0.0.1:99999"],
+            "--bootstrap-servers: '127.0.0.1:99999' has a port that is not a number from 1 to 65535"
+        ),
+        (["bootstrap-servers": ":9092"], "--bootstrap-servers: ':9092' names no host"),
+        (["bootstrap-servers": "SASL_SSL://b-1.msk:9098, [::1]:9092,kafka,::1"], ""),
         // Past these, sizes computed from them overflowed and trapped the run (exit 132).
         (["max-open-objects": "9223372036854775807"], "--max-open-objects: must be at most 10000"),
         (["concurrency": "1001"], "--concurrency: must be at most 1000 (got 1001)"),
@@ -117,6 +125,12 @@ import Layout
         (["endpoint-url": "http://user:pw@127.0.0.1:9000"], "--endpoint-url: must not carry user:password@"),
         (["endpoint-url": "http://bad host:9"], "--endpoint-url: has no valid host"),
         (["endpoint-url": "https://minio.internal:9000/"], ""),
+        // These were retried six times as transport failures, then exit 1.
+        (["endpoint-url": "http://:80"], "--endpoint-url: names no host"),
+        (["endpoint-url": "http://127.0.0.1:99999"], "--endpoint-url: has a port that is not a number from 1 to 65535 ('99999')"),
+        (["endpoint-url": "http://[::1"], "--endpoint-url: has an unclosed '['"),
+        (["endpoint-url": "http://h:9/a\nb"], "--endpoint-url: has a control character (a line break?)"),
+        (["endpoint-url": "http://[::1]:9000"], ""),
         (["region": "us east"], "--region: must look like eu-west-1"),
         (["region": "evil.example.com/x"], "--region: must look like eu-west-1"),
         (["region": "eu-west-1"], ""),
