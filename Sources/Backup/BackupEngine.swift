@@ -24,7 +24,7 @@ public enum BackupEngine {
         // One watch for the whole run: every wait on Kafka that makes no progress for the stall
         // timeout ends the run, whichever phase it is in.
         let watch = StallWatch(timeout: request.stallTimeout, clock: request.clock)
-        let waits = KafkaWaits(request: request, watch: watch)
+        let waits = KafkaWaits(request: request, watch: watch) { admin.lastReportedError }
         try await waits.run("connecting") { try admin.checkConnection(timeoutMilliseconds: timeout) }
         let metadata = try await waits.run("reading the cluster's metadata") { try admin.metadata(timeoutMilliseconds: timeout) }
         let topics = try TopicSelection.select(settings: settings, metadata: metadata)

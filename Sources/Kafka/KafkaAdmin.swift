@@ -22,6 +22,13 @@ public final class KafkaAdmin: Sendable {
         try client.checkReachable(timeoutMilliseconds: timeoutMilliseconds)
     }
 
+    /// The last error librdkafka reported for this client (connection refused, a name that does not
+    /// resolve), after serving what is queued: for the line of a wait given up on.
+    public var lastReportedError: KafkaError? {
+        client.poll(timeoutMilliseconds: 0)
+        return client.state.lastError
+    }
+
     /// Brokers and all topics with their partitions and leaders.
     public func metadata(timeoutMilliseconds: Int32 = 10_000) throws -> KafkaClusterMetadata {
         try client.metadata(topic: nil, timeoutMilliseconds: timeoutMilliseconds)

@@ -1,5 +1,6 @@
 import Failures
 import Foundation
+import Kafka
 import KtapeTestSupport
 import Layout
 import ObjectStore
@@ -46,6 +47,23 @@ import Testing
         let message = try #require(error?.message, "the run succeeded with its cluster gone")
         #expect(message.contains("Kafka cluster \(bootstrap) made no progress for 3 s while"), "\(message)")
         #expect(try await store.base.listAll(prefix: "_ktape/").isEmpty, "lock or manifest left behind")
+    }
+
+    /// A cluster nobody answers for from the start: the line names what librdkafka last said (it
+    /// named only "while connecting", though -v showed "Connection refused").
+    @Test func aClusterThatNeverAnswersIsNamedWithItsLastError() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        var request = try fixture.request(store: MemoryStore(), topics: ["t"])
+        // Loopback port 1: nothing listens, so every connection is refused at once.
+        request.kafka = KafkaConfig(bootstrapServers: "127.0.0.1:1")
+        request.stallTimeout = Self.stall
+        // As a run with the defaults meets it: the stall timeout ends the wait before the connect timeout.
+        request.connectTimeout = 10
+        let run = request
+        let error = await #expect(throws: RunFailure.self) { _ = try await BackupEngine.run(run) }
+        let message = try #require(error?.message)
+        #expect(message.hasPrefix("Kafka cluster 127.0.0.1:1 made no progress for 3 s while connecting (last error: "), "\(message)")
+        #expect(message.contains("Connection refused"), "\(message)")
     }
 
     @Test(arguments: [SIGKILL, SIGSTOP])

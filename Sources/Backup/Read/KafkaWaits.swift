@@ -11,11 +11,14 @@ struct KafkaWaits: Sendable {
     let watch: StallWatch
     /// The bootstrap list, to name the cluster.
     let cluster: String
+    /// What librdkafka last reported, for the line of a wait given up on.
+    let lastError: @Sendable () -> KafkaError?
 
-    init(request: BackupRequest, watch: StallWatch) {
+    init(request: BackupRequest, watch: StallWatch, lastError: @escaping @Sendable () -> KafkaError? = { nil }) {
         stop = request.stop
         self.watch = watch
         cluster = request.kafka.bootstrapServers
+        self.lastError = lastError
     }
 
     /// Runs a blocking Kafka call; `what` says what was being done, for the failure line.
@@ -25,7 +28,7 @@ struct KafkaWaits: Sendable {
         } catch Abandoned.stopped(let reason) {
             throw RunFailure.backupInterrupted(reason)
         } catch Abandoned.stalled {
-            throw RunFailure.stalled(cluster: cluster, seconds: watch.timeout, waitingFor: what)
+            throw RunFailure.stalled(cluster: cluster, seconds: watch.timeout, waitingFor: what, lastError: lastError())
         } catch {
             throw RunFailure.wrap(error, what)
         }
