@@ -25,8 +25,14 @@ enum RestoreLease {
             try await keeper.acquire()
         } catch let error as LeaseError {
             throw RunFailure.failure("target cluster \(options.kafka.bootstrapServers): another restore is running into it: \(error)")
+        } catch let error as StoreError where error.isConfigurationError && options.stateDirectory == nil {
+            // A store this user may read but not write (a bucket handed over read-only, a copy's folder).
+            var failure = RunFailure.wrap(error, "lock \(keeper.key)")
+            failure.message +=
+                "; restore keeps its lease and resume state in the store: pass --state-dir DIR to keep them in a local directory"
+            throw failure
         } catch {
-            throw RunFailure.failure("lock \(keeper.key): \(error)")
+            throw RunFailure.wrap(error, "lock \(keeper.key)")
         }
     }
 }

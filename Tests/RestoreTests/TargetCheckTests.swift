@@ -1,7 +1,9 @@
 import Failures
 import Foundation
 import Kafka
+import KtapeTestSupport
 import Layout
+import ObjectStore
 import Restore
 import Testing
 import RecordFormats
@@ -114,5 +116,33 @@ import RecordFormats
         let error = await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
         #expect(error?.isInvalidInput == true)
         #expect(error?.message == expected)
+    }
+
+    /// A store this user may read but not write (a bucket handed over read-only): the restore's lease
+    /// is refused there, exit 2, and the line says how to keep it elsewhere (it was exit 1, "worth a retry").
+    @Test func aStoreThatRefusesTheLeaseSaysToPassStateDir() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        try cluster.createTopic("orders", partitions: 3)
+        let fixture = StoreFixture(store: ReadOnlyRestoreFolder(forwardee: MemoryStore(name: "memory://handed-over")))
+        let records = (0..<Int32(3)).reduce(into: [Int32: [RecordFormats.KafkaRecord]]()) {
+            $0[$1] = awkwardRecords(count: 4, partition: $1)
+        }
+        try await fixture.writeRun(["orders": records], partitionCounts: ["orders": 3])
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        #expect(error?.isInvalidInput == true)
+        #expect(error?.message.hasSuffix("pass --state-dir DIR to keep them in a local directory") == true, "\(error?.message ?? "")")
+        #expect(try readTarget(cluster.config, topic: "orders", partitions: 3).values.allSatisfy { $0.isEmpty })
+    }
+}
+
+/// Refuses every write under `_ktape/restore/`, as a bucket policy granting reads only would.
+struct ReadOnlyRestoreFolder: ForwardingStore {
+    let forwardee: any ObjectStore
+
+    func put(_ key: String, body: [UInt8], options: PutOptions) async throws -> PutResult {
+        guard !key.contains("_ktape/restore/") else {
+            throw StoreError(.accessDenied, operation: "put", location: location, key: key, code: "AccessDenied", message: "Access Denied")
+        }
+        return try await forwardee.put(key, body: body, options: options)
     }
 }
