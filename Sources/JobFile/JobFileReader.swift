@@ -5,6 +5,9 @@ import JobSpec
 
 /// Reads a YAML job file into Layout's `JobDocument`, keeping each key's line for errors.
 public enum JobFileReader {
+    /// More than any job file holds.
+    static let largest = 1 << 20
+
     /// Reads and parses the file at `path`; errors are `JobFileError`s naming `path`.
     public static func read(path: String) throws -> JobDocument {
         let text: String
@@ -13,17 +16,35 @@ public enum JobFileReader {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw JobFileError(path: path, line: nil, reason: "cannot read the job file: it is a directory")
         }
-        // open(2) first for its errno: Foundation's errors on Linux carry only a Cocoa code.
-        let descriptor = open(path, O_RDONLY)
+        // open(2) for its errno (Foundation's errors on Linux carry only a Cocoa code), without
+        // waiting for a writer: a FIFO nobody writes into would hang the run.
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw JobFileError(path: path, line: nil, reason: "cannot read the job file: \(String(cString: strerror(errno)))")
         }
-        close(descriptor)
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw JobFileError(path: path, line: nil, reason: "cannot read the job file (\((error as NSError).localizedDescription))")
+        defer { close(descriptor) }
+        // Blocking again: a pipe with a writer (`--job <(...)`) is read to its end, one without is empty.
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let count = Glibc.read(descriptor, &buffer, buffer.count)
+            if count > 0 {
+                bytes += buffer[0..<count]
+                // /dev/zero, a log file given by mistake: no job file is this large.
+                if bytes.count > Self.largest {
+                    throw JobFileError(path: path, line: nil, reason: "cannot read the job file: it is larger than 1 MiB")
+                }
+            } else if count == 0 {
+                break
+            } else if errno != EINTR {
+                throw JobFileError(path: path, line: nil, reason: "cannot read the job file: \(String(cString: strerror(errno)))")
+            }
         }
+        guard let decoded = String(validating: bytes, as: UTF8.self) else {
+            throw JobFileError(path: path, line: nil, reason: "cannot read the job file: it is not UTF-8 text")
+        }
+        text = decoded
         return try parse(yaml: text, path: path)
     }
 

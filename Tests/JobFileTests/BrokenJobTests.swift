@@ -60,6 +60,34 @@ import JobSpec
         }
     }
 
+    /// A FIFO nobody writes into hung the run; /dev/zero said "permission"; bytes that are not UTF-8
+    /// got a Cocoa error. A pipe with a writer (`--job <(...)`) is still read.
+    @Test func oddFilesAreRefusedAndAPipeIsRead() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ktape-job-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let fifo = directory.appendingPathComponent("fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        #expect(throws: JobFileError(path: fifo, line: nil, reason: "the job file is empty")) { try JobFileReader.read(path: fifo) }
+        #expect(throws: JobFileError(path: "/dev/zero", line: nil, reason: "cannot read the job file: it is larger than 1 MiB")) {
+            try JobFileReader.read(path: "/dev/zero")
+        }
+        let latin1 = directory.appendingPathComponent("latin1.yaml")
+        try Data([0x73, 0x74, 0x6F, 0x72, 0x65, 0x3A, 0x20, 0xE9, 0x0A]).write(to: latin1)
+        #expect(throws: JobFileError(path: latin1.path, line: nil, reason: "cannot read the job file: it is not UTF-8 text")) {
+            try JobFileReader.read(path: latin1.path)
+        }
+        // What a shell's process substitution hands over: a pipe with its writer's bytes in it.
+        var ends: [Int32] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        let text = Array("store: /tmp/x\n".utf8)
+        _ = text.withUnsafeBytes { write(ends[1], $0.baseAddress, $0.count) }
+        close(ends[1])
+        defer { close(ends[0]) }
+        let document = try JobFileReader.read(path: "/dev/fd/\(ends[0])")
+        #expect(document.entries["store"]?.value == .scalar("/tmp/x"))
+    }
+
     @Test func topLevelMustBeAMapping() {
         #expect(throws: JobFileError(path: "j.yaml", line: 1, reason: "expected a mapping of settings at the top level")) {
             try JobFileReader.parse(yaml: "- a\n- b\n", path: "j.yaml")
