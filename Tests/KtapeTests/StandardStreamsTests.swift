@@ -76,4 +76,12 @@ struct StandardStreamsTests {
         process.waitUntilExit()
         #expect(process.terminationStatus == 2)
     }
+
+    /// A value with a line break in it (a topic, a path) is quoted in the error, which stays one line
+    /// for a log that reads the last one (it was split over two).
+    @Test func anErrorQuotingALineBreakIsStillOneLine() throws {
+        let run = try KtapeProcess.run(["backup", "-b", "127.0.0.1:1", "--topics", "a\nb", "--store", "/tmp/unused"])
+        #expect(run.status == 2)
+        #expect(run.stderrLines == [#"ktape: error: --topics: 'a\nb': topic name has illegal character '\n' (allowed: a-z A-Z 0-9 . _ -)"#])
+    }
 }

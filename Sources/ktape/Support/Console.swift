@@ -60,7 +60,9 @@ struct Console: Sendable {
         switch format {
         case .text:
             let prefix = level == .info ? "" : "\(level == .error ? "error" : level.rawValue): "
-            line = "ktape: \(prefix)\(message)\n"
+            // The error is one line whatever a value in it holds (a topic or path with a line break).
+            let text = level == .error ? Self.oneLine(message) : message
+            line = "ktape: \(prefix)\(text)\n"
         case .json:
             var object = "{\"time\":\(JSONText.string(Self.now())),\"level\":\"\(level.rawValue)\",\"message\":\(JSONText.string(message))"
             for field in runFields.entries + fields.entries { object += ",\(JSONText.string(field.name)):\(field.json)" }
@@ -69,6 +71,26 @@ struct Console: Sendable {
         // Results printed on stdout so far go first: a log that holds both keeps their order.
         fflush(nil)
         StandardStreams.writeAll(Array(line.utf8), to: STDERR_FILENO)
+    }
+
+    /// `message` with line breaks and other control characters written as escapes (`\n`).
+    static func oneLine(_ message: String) -> String {
+        guard message.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return message }
+        var out = ""
+        for scalar in message.unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.properties.generalCategory == .control {
+                    out += "\\u{" + String(scalar.value, radix: 16) + "}"
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out
     }
 
     private static func now() -> String {
