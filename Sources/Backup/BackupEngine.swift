@@ -150,7 +150,7 @@ public enum BackupEngine {
             consumerGroupOffsets: groups.offsets, clusterId: clusterId)
         let key = request.layout.runManifestKey(runId)
         try await BackupLease.checkHeld(lock)
-        let body = Array(try manifest.encoded(layout: request.layout))
+        let body = try manifest.encodedBytes(layout: request.layout)
         do {
             try await storeCall("write manifest \(key)") {
                 var options = request.basePutOptions

@@ -80,6 +80,21 @@ import Testing
         try LayoutJSON.decode(RunManifest.self, from: data, name: "m", format: RunManifest.formatName, version: RunManifest.currentVersion)
     }
 
+    /// The manifest written an object at a time is byte for byte what JSONEncoder writes for the whole
+    /// (which held about 3 KB of encoder tree per object at once), with none, one or many objects.
+    @Test func objectsEncodedOneAtATimeAreWhatJSONEncoderWritesForAll() throws {
+        var random = SplitMix64(state: 20_26)
+        for _ in 0..<200 {
+            var manifest = Self.randomManifest(&random)
+            var whole = manifest
+            whole.version = RunManifest.currentVersion
+            #expect(try manifest.encodedBytes(layout: Self.layout) == Array(try LayoutJSON.encode(whole)))
+            manifest.objects = []
+            whole.objects = []
+            #expect(try manifest.encodedBytes(layout: Self.layout) == Array(try LayoutJSON.encode(whole)))
+        }
+    }
+
     @Test func handReadArraysEqualJSONDecodersAnswer() throws {
         var random = SplitMix64(state: 15_4)
         for _ in 0..<200 {

@@ -37,9 +37,14 @@ extension RunManifest {
     /// Deterministic JSON (sorted keys, indented, dates as RFC 3339 UTC with milliseconds) in the
     /// current version, with every object key made relative to the root of `layout`'s store.
     public func encoded(layout: StoreLayout) throws -> Data {
-        var stored = self
-        stored.version = Self.currentVersion
-        stored.objects = try objects.map { object in
+        Data(try encodedBytes(layout: layout))
+    }
+
+    /// `encoded`, as the bytes a store is given. The objects are encoded one at a time into the
+    /// document JSONEncoder writes around the first of them, byte for byte what it writes for all:
+    /// encoded at once, a run of 200,000 objects held about 3 KB of encoder tree per object.
+    public func encodedBytes(layout: StoreLayout) throws -> [UInt8] {
+        func relative(_ object: ManifestObject) throws -> ManifestObject {
             try object.withKeys { key in
                 guard let relative = layout.relativeKey(key) else {
                     throw ManifestError(
@@ -48,7 +53,52 @@ extension RunManifest {
                 return relative
             }
         }
-        return try LayoutJSON.encode(stored)
+        var stored = self
+        stored.version = Self.currentVersion
+        guard let first = objects.first else {
+            stored.objects = []
+            return Array(try LayoutJSON.encode(stored))
+        }
+        stored.objects = [try relative(first)]
+        let document = Array(try LayoutJSON.encode(stored))
+        // An element of "objects" sits two levels deep: each of its lines four spaces in, but the
+        // empty line JSONEncoder writes inside an empty array. (JSON strings hold no raw line breaks.)
+        func element(_ object: ManifestObject) throws -> [UInt8] {
+            var indented: [UInt8] = []
+            var lineStart = true
+            for byte in try LayoutJSON.encode(object) {
+                if lineStart && byte != 0x0A { indented += [0x20, 0x20, 0x20, 0x20] }
+                indented.append(byte)
+                lineStart = byte == 0x0A
+            }
+            return indented
+        }
+        let firstElement = try element(stored.objects[0])
+        guard let at = Self.range(of: firstElement, in: document) else {
+            throw ManifestError(manifest: runId.rawValue, reason: "internal: the encoded object was not found in its manifest")
+        }
+        var bytes = Array(document[..<at.lowerBound])
+        bytes.reserveCapacity(document.count + objects.count * firstElement.count * 11 / 10)
+        bytes += firstElement
+        for object in objects.dropFirst() {
+            bytes += [0x2C, 0x0A]  // ",\n"
+            bytes += try element(relative(object))
+        }
+        bytes += document[at.upperBound...]
+        return bytes
+    }
+
+    /// Where `needle` first occurs in `haystack`.
+    private static func range(of needle: [UInt8], in haystack: [UInt8]) -> Range<Int>? {
+        guard !needle.isEmpty, needle.count <= haystack.count else { return nil }
+        var start = 0
+        while start + needle.count <= haystack.count {
+            if haystack[start] == needle[0] && haystack[start..<(start + needle.count)].elementsEqual(needle) {
+                return start..<(start + needle.count)
+            }
+            start += 1
+        }
+        return nil
     }
 
     /// Reads a manifest, refusing another format or a newer version first, so that a future
