@@ -27,6 +27,9 @@ public final class LeaseKeeper: @unchecked Sendable {
     private var renewal: Task<Void, Never>?
     private var lostReason: String?
     private var keep = false
+    /// The ETag of this run's last write of the table, when the table it wrote held its lease alone:
+    /// release deletes that version without reading it first (one request fewer a run).
+    private var soleVersion: String?
 
     /// Rounds of read-modify-write before giving up on a table other runs keep changing.
     static let attempts = 20
@@ -112,6 +115,10 @@ public final class LeaseKeeper: @unchecked Sendable {
             return keep
         }
         if keeping { return }
+        if let version = state.withLock({ soleVersion }), !version.isEmpty {
+            // Unchanged since this run wrote it, the table holds only this run's lease; changed, it is read.
+            if (try? await store.delete(key, ifMatch: version)) != nil { return }
+        }
         try? await update { table, _ in
             guard table.lease(runId: self.runId) != nil else { return .keep }
             table.leases.removeAll { $0.runId == self.runId }
@@ -153,11 +160,14 @@ public final class LeaseKeeper: @unchecked Sendable {
             if let etag = current?.etag { options.ifMatch = etag } else { options.ifNoneMatch = true }
             do {
                 // The last lease out removes the object, on the same condition as any write.
+                var written: String?
                 if table.leases.isEmpty, let etag = current?.etag {
                     try await store.delete(key, ifMatch: etag)
                 } else if !table.leases.isEmpty {
-                    try await store.put(key, body: Array(try table.encoded()), options: options)
+                    let result = try await store.put(key, body: Array(try table.encoded()), options: options)
+                    if table.leases.count == 1 && table.leases[0].runId == runId { written = result.etag }
                 }
+                state.withLock { soleVersion = written }
                 return
             } catch let error as StoreError where error.isConditionFailed {
                 // Another run changed the table first, or this write landed and only its answer was

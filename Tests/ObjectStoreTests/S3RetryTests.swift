@@ -138,26 +138,28 @@ struct S3RetryTests {
         #expect(transport.requests.map(\.method) == ["POST", "POST", "HEAD"])
     }
 
-    /// Before a lease is taken the store proves it refuses what it must. The run that creates the
-    /// probe proves both conditions (3 requests); later ones, one refused create-only write; each once.
-    @Test func conditionalWritesAreProvenOnceBeforeTheFirstLease() async throws {
+    /// Before a lease is taken the store proves it refuses what it must, every run: a write on an ETag
+    /// the probe does not have (404 while there is none), then a create-only write (twice when the
+    /// first creates the probe). Once per store object.
+    @Test func conditionalWritesAreProvenBeforeTheFirstLease() async throws {
         let refused = Self.error(412, "PreconditionFailed")
-        let created = ScriptedTransport([.success(HTTPResponse(status: 200, headers: [], body: [])), refused, refused])
-        let s3 = try store(created)
+        let first = ScriptedTransport([Self.error(404, "NoSuchKey"), .success(HTTPResponse(status: 200, headers: [], body: [])), refused])
+        let s3 = try store(first)
         try await s3.checkConditionalWrites(probe: "_ktape/locks/conditional-writes-probe", options: PutOptions())
         try await s3.checkConditionalWrites(probe: "_ktape/locks/conditional-writes-probe", options: PutOptions())
-        #expect(created.requests.map { $0.headers.first { $0.name == "if-none-match" }?.value } == ["*", nil, "*"])
-        #expect(created.requests[1].headers.contains { $0.name == "if-match" && $0.value == "\"ktape-probe-no-such-etag\"" })
-        let existing = ScriptedTransport([refused])
-        try await store(existing).checkConditionalWrites(probe: "p", options: PutOptions())
-        #expect(existing.requests.count == 1)
+        #expect(first.requests.map { $0.headers.first { $0.name == "if-none-match" }?.value } == [nil, "*", "*"])
+        #expect(first.requests[0].headers.contains { $0.name == "if-match" && $0.value == "\"ktape-probe-no-such-etag\"" })
+        let later = ScriptedTransport([refused, refused])
+        try await store(later).checkConditionalWrites(probe: "p", options: PutOptions())
+        #expect(later.requests.count == 2)
     }
 
     /// A server that ignores either condition (older MinIO, some Ceph) is refused with one line, exit 2,
-    /// and the probe is removed, so the next run checks again: two runs would both take the lease.
+    /// and the probe is removed: two runs would both take the lease. One that honours If-None-Match
+    /// but not If-Match is caught by every run, with the probe there or not.
     @Test(arguments: [
-        ([200, 200], "a write on the condition of an ETag the object does not have (If-Match) was carried out"),
-        ([200, 412, 200], "a create-only write (If-None-Match: *) replaced an object that exists")
+        ([200], "a write on the condition of an ETag the object does not have (If-Match) was carried out"),
+        ([412, 200, 200], "a create-only write (If-None-Match: *) replaced an object that exists")
     ])
     func aServerIgnoringConditionsIsRefused(statuses: [Int], reason: String) async throws {
         let transport = ScriptedTransport(

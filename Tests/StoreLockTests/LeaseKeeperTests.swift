@@ -163,6 +163,30 @@ struct LeaseKeeperTests {
         #expect(try await Self.table(store).leases.map(\.runId) == winners)
     }
 
+    /// A run that held the table alone deletes the version it wrote without reading it (a request
+    /// fewer, which keeps a run with no new data within ten); one that met another lease since reads
+    /// the table and leaves that lease in it, on every backend.
+    @Test(arguments: LockBackend.allCases)
+    func releaseDeletesItsOwnVersionAndKeepsOthersLeases(_ backend: LockBackend) async throws {
+        let counted = CountingStore()
+        let alone = Self.keeper(counted, run: "alone", claims: [LeaseTable.Claim(topic: "t")])
+        try await alone.acquire()
+        counted.reset()
+        await alone.release()
+        #expect(counted.byVerb == ["delete": 1], "\(counted.byVerb)")
+        #expect(try await counted.base.listAll(prefix: "").isEmpty)
+
+        let store = try await backend.makeStore()
+        let first = Self.keeper(store, run: "first", claims: [LeaseTable.Claim(topic: "a")])
+        try await first.acquire()
+        let second = Self.keeper(store, run: "second", claims: [LeaseTable.Claim(topic: "b")])
+        try await second.acquire()
+        await first.release()
+        #expect(try await Self.table(store).leases.map(\.runId) == ["second"])
+        await second.release()
+        #expect(try await store.listAll(prefix: "_ktape/").isEmpty)
+    }
+
     @Test func aLostAnswerToTheLeaseWriteIsRecognisedAsOurs() async throws {
         let store = AnswerLosingStore(base: MemoryStore(), losing: { $0 == Self.key })
         let keeper = Self.keeper(store, run: "mine", claims: [LeaseTable.Claim(topic: "t")])

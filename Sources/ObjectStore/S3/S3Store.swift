@@ -50,11 +50,12 @@ public final class S3Store: ObjectStore, Sendable {
         return PutResult(etag: S3Headers.unquote(response.header("etag") ?? ""))
     }
 
-    /// A server that ignores If-None-Match or If-Match (older MinIO, some Ceph) lets two runs both take
-    /// the store's lease and overwrite each other's objects, and says nothing. Once the probe exists,
-    /// one refused create-only write a run proves the first; the run that creates it proves both (a
-    /// write on an ETag the probe does not have, then a second create-only write, each refused), and
-    /// removes it again when either is carried out, so that every later run checks again.
+    /// A server that ignores If-None-Match or If-Match (older MinIO, some Ceph; S3 itself took
+    /// If-None-Match in August 2024 and If-Match in November) lets two runs both take the store's lease
+    /// and overwrite each other's objects, and says nothing. Every run proves both: a write on an ETag
+    /// the probe does not have, and a create-only write of it, must each be refused (the first run
+    /// creates the probe with the second, and checks it again). When either is carried out the probe
+    /// is removed, so no later run meets an existing probe on a server that ignores If-None-Match.
     public func checkConditionalWrites(probe: String, options: PutOptions) async throws {
         guard !conditionalWritesProven.withLock({ $0 }) else { return }
         let body = Array("ktape writes here to check that this store refuses conditional writes it must refuse\n".utf8)
@@ -76,13 +77,12 @@ public final class S3Store: ObjectStore, Sendable {
             try? await delete(probe, ifMatch: nil)
             return StoreError(.unsupported, operation: "put", location: location, key: probe, message: message)
         }
-        if try await !refused(createOnly) {
-            guard try await refused(onOtherVersion) else {
-                throw await unsupported("a write on the condition of an ETag the object does not have (If-Match) was carried out")
-            }
-            guard try await refused(createOnly) else {
-                throw await unsupported("a create-only write (If-None-Match: *) replaced an object that exists")
-            }
+        // (A missing probe refuses an If-Match write too: 404, which the put reports as a failed condition.)
+        guard try await refused(onOtherVersion) else {
+            throw await unsupported("a write on the condition of an ETag the object does not have (If-Match) was carried out")
+        }
+        if try await !refused(createOnly), try await !refused(createOnly) {
+            throw await unsupported("a create-only write (If-None-Match: *) replaced an object that exists")
         }
         conditionalWritesProven.withLock { $0 = true }
     }
