@@ -87,9 +87,8 @@ public struct StoreVerifier: Sendable {
 
     /// A prune beside verify deletes objects verify listed (it records the partition's new start
     /// first, and verify reads that after listing, so the structure stage never misses one), and a
-    /// read of one then fails: once
-    /// `_ktape/pruned.json` puts its partition's start after it, what verify found about it is no
-    /// finding, only a note. Read again only when there are data problems to weigh.
+    /// read of one then fails: once `_ktape/pruned.json` puts its partition's start after it, what
+    /// verify found about it is no finding, only a note. Read again only when there are data problems.
     private func leavingOutPrunedMeanwhile(_ report: VerifyReport, since known: [TopicPartition: Int64]) async -> VerifyReport {
         guard report.problems.contains(where: { $0.stage == .data }) else { return report }
         let latest = await latestFirstOffsets(after: known)
