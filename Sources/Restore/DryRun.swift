@@ -27,8 +27,7 @@ enum DryRun {
         let readable = destinations.indices.filter { destinations[$0].target.partition < counts[destinations[$0].target.topic] ?? 0 }
         try await scan.readTargets(readable, destinations: destinations, states: states, admin: admin, options: options)
         plan.problems += scan.problems.map(\.message)
-        let missing = Set(plan.topics.filter { $0.action == .create }.map(\.targetTopic))
-        plan.problems += scan.deletedTargets(destinations, missing: missing, states: states)
+        plan.problems += scan.deletedTargets(destinations, missing: plan.targetsToCreate, states: states)
         plan.warnings += scan.nonEmptyFreshTargets(destinations)
         // A partition pruned since its restore began holds more than the plan now has of it.
         var pruned = Set<String>()

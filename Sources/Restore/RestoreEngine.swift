@@ -128,7 +128,7 @@ public final class RestoreEngine: Sendable {
     ) async throws -> (plan: RestorePlan, summary: RestoreSummary) {
         var summary = summary
         let options = self.options
-        let missing = Set(plan.topics.filter { $0.action == .create }.map(\.targetTopic))
+        let missing = plan.targetsToCreate
         if !missing.isEmpty {
             let destinations = RestoreDestinations(plan: plan, options: options)
             let scan = try await ResumeScan.loadStates(destinations, states: states)

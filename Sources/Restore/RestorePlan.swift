@@ -73,6 +73,8 @@ public struct RestorePlan: Sendable {
     /// True when read from manifests (false: a listed Confluent-style store).
     public var fromManifests: Bool
     var groupOffsets: [ManifestGroupOffset]
+    /// Target topics `--create-topics` is to create (none exist yet).
+    var targetsToCreate: Set<String> { Set(topics.filter { $0.action == .create }.map(\.targetTopic)) }
     /// Ranges of objects the store no longer holds, left out with `--allow-missing`.
     public var missingRanges: [String] = []
     /// Records of objects left unread because all of them fall outside --from-time/--to-time.
