@@ -1,3 +1,4 @@
+import Foundation
 import Layout
 import ObjectStore
 import StoreMetadata
@@ -40,6 +41,13 @@ struct BackupTraces: Sendable {
         do {
             traces.metadataKeys = try await store.listAll(prefix: layout.metadataFolder).map(\.key)
                 .filter { !$0.hasPrefix(layout.restoreFolder) && $0 != layout.conditionalWriteProbeKey }.sorted()
+            // The last run out leaves the store lock empty: no sign of a backup under way.
+            if traces.metadataKeys.contains(layout.storeLockKey),
+                let bytes = try? await store.get(layout.storeLockKey),
+                (try? LeaseTable.decode(Data(bytes), name: layout.storeLockKey))?.leases.isEmpty == true
+            {
+                traces.metadataKeys.removeAll { $0 == layout.storeLockKey }
+            }
         } catch let error as StoreError {
             throw InspectionError.store(error)
         }

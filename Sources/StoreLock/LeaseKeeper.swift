@@ -10,7 +10,9 @@ import TimeText
 /// Every change is read-modify-write with `If-Match` on the version read (`If-None-Match` when there is
 /// no table yet), so two runs never both add a lease from the same version. A write whose answer was
 /// lost and whose retry failed its condition is recognised by reading the table again: a lease with
-/// this run's id is this run's own.
+/// this run's id is this run's own. The last lease out leaves an empty table rather than deleting the
+/// object: a server that ignores `If-Match` on DELETE (S3 took it only in 2025) would otherwise
+/// delete a lease another run added meanwhile.
 // @unchecked Sendable: its mutable fields are read and written under the `state` lock.
 public final class LeaseKeeper: @unchecked Sendable {
     public let key: String
@@ -28,7 +30,7 @@ public final class LeaseKeeper: @unchecked Sendable {
     private var lostReason: String?
     private var keep = false
     /// The ETag of this run's last write of the table, when the table it wrote held its lease alone:
-    /// release deletes that version without reading it first (one request fewer a run).
+    /// release empties that version without reading it first (one request fewer a run).
     private var soleVersion: String?
 
     /// Rounds of read-modify-write before giving up on a table other runs keep changing.
@@ -117,7 +119,13 @@ public final class LeaseKeeper: @unchecked Sendable {
         if keeping { return }
         if let version = state.withLock({ soleVersion }), !version.isEmpty {
             // Unchanged since this run wrote it, the table holds only this run's lease; changed, it is read.
-            if (try? await store.delete(key, ifMatch: version)) != nil { return }
+            var options = self.options
+            options.ifMatch = version
+            if let empty = try? LeaseTable().encoded(),
+                (try? await store.put(key, body: Array(empty), options: options)) != nil
+            {
+                return
+            }
         }
         try? await update { table, _ in
             guard table.lease(runId: self.runId) != nil else { return .keep }
@@ -156,18 +164,13 @@ public final class LeaseKeeper: @unchecked Sendable {
             table.leases.removeAll { lease in over.contains { $0.runId == lease.runId } }
             let decision = try change(&table, now)
             if decision == .keep && over.isEmpty { return }
+            if table.leases.isEmpty && current == nil { return }
             var options = self.options
             if let etag = current?.etag { options.ifMatch = etag } else { options.ifNoneMatch = true }
             do {
-                // The last lease out removes the object, on the same condition as any write.
-                var written: String?
-                if table.leases.isEmpty, let etag = current?.etag {
-                    try await store.delete(key, ifMatch: etag)
-                } else if !table.leases.isEmpty {
-                    let result = try await store.put(key, body: Array(try table.encoded()), options: options)
-                    if table.leases.count == 1 && table.leases[0].runId == runId { written = result.etag }
-                }
-                state.withLock { soleVersion = written }
+                let result = try await store.put(key, body: Array(try table.encoded()), options: options)
+                let sole = table.leases.count == 1 && table.leases[0].runId == runId
+                state.withLock { soleVersion = sole ? result.etag : nil }
                 return
             } catch let error as StoreError where error.isConditionFailed {
                 // Another run changed the table first, or this write landed and only its answer was

@@ -40,13 +40,17 @@ import Testing
         return (outcome.map { RunFailure(.failure, $0) }, store, mock.bootstrap)
     }
 
+    /// The lock the runs leave holding no lease.
+    static let lockKey = "_ktape/locks/store.json"
+
     @Test(arguments: [SIGKILL, SIGSTOP])
     func aClusterGoneWhilePlanningEndsTheRun(_ signal: Int32) async throws {
         // The lease is taken after connecting and before the partitions' offsets are asked for.
         let (error, store, bootstrap) = try await runDying(signal) { $0.hasSuffix("_ktape/locks/store.json") }
         let message = try #require(error?.message, "the run succeeded with its cluster gone")
         #expect(message.contains("Kafka cluster \(bootstrap) made no progress for 3 s while"), "\(message)")
-        #expect(try await store.base.listAll(prefix: "_ktape/").isEmpty, "lock or manifest left behind")
+        #expect(try await store.base.listAll(prefix: "_ktape/").map(\.key) == [Self.lockKey], "manifest left behind")
+        #expect(try await store.base.holdsNoLease(Self.lockKey), "lease left behind")
     }
 
     /// A cluster nobody answers for from the start: the line names what librdkafka last said (it
@@ -72,7 +76,8 @@ import Testing
         let message = try #require(error?.message, "the run succeeded with its cluster gone")
         #expect(message.contains("Kafka cluster \(bootstrap) made no progress for 3 s while reading "), "\(message)")
         #expect(message.contains(" and 4 more"), "12 partitions open, 8 named: \(message)")
-        #expect(try await store.base.listAll(prefix: "_ktape/").isEmpty, "lock or manifest left behind")
+        #expect(try await store.base.listAll(prefix: "_ktape/").map(\.key) == [Self.lockKey], "manifest left behind")
+        #expect(try await store.base.holdsNoLease(Self.lockKey), "lease left behind")
     }
 
     @Test func aStopRequestEndsTheRunCleanly() async throws {
@@ -88,7 +93,8 @@ import Testing
         let error = await #expect(throws: RunFailure.self) { try await within(60) { try await BackupEngine.run(run) } }
         #expect(error?.kind == .interrupted)
         #expect(error?.message.hasPrefix("interrupted by SIGTERM") == true, "\(error?.message ?? "")")
-        #expect(try await store.base.listAll(prefix: "_ktape/").isEmpty, "lock or manifest left behind")
+        #expect(try await store.base.listAll(prefix: "_ktape/").map(\.key) == [Self.lockKey], "manifest left behind")
+        #expect(try await store.base.holdsNoLease(Self.lockKey), "lease left behind")
         #expect(try await store.base.listMultipartUploads(prefix: "").isEmpty)
     }
 }

@@ -176,6 +176,6 @@ import ObjectStore
         }
         #expect(error?.kind == .invalidInput)
         #expect(error?.message.contains("config hash") == true)
-        #expect(try await store.listAll(prefix: "_ktape/locks/").isEmpty)
+        #expect(try await store.holdsNoLease(fixture.layout.storeLockKey))
     }
 }

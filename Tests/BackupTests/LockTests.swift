@@ -80,7 +80,7 @@ import StoreLock
 
         let summary = try await fixture.backup(store: store, topics: [topic])
         #expect(summary.records == 3)
-        #expect(!(try await store.exists(key)))
+        #expect(try await store.holdsNoLease(key))
     }
 
     @Test func aLeaseOfAKilledProcessOnThisHostIsTakenOverAtOnce() async throws {

@@ -19,8 +19,8 @@ import Testing
         #expect(store.lostAnswers == 1)
         #expect(summary.manifestKey != nil)
         #expect(try await StoreContents.manifests(store).count == 1)
-        // The lock went away as usual.
-        #expect(!(try await store.exists(fixture.layout.storeLockKey)))
+        // The lease went away as usual.
+        #expect(try await store.holdsNoLease(fixture.layout.storeLockKey))
     }
 
     @Test func aManifestKeyHoldingOtherBytesIsStillAnError() async throws {
@@ -40,7 +40,7 @@ import Testing
         let summary = try await fixture.backup(store: store, topics: [topic])
         #expect(store.lostAnswers == 1)
         #expect(summary.records == 4)
-        #expect(!(try await store.exists(fixture.layout.storeLockKey)))
+        #expect(try await store.holdsNoLease(fixture.layout.storeLockKey))
     }
 }
 
@@ -164,7 +164,7 @@ final class ManifestAnswersLostStore: ForwardingStore, @unchecked Sendable {
         let first = try fixture.request(store: store, topics: [topic])
         await #expect(throws: (any Error).self) { _ = try await BackupEngine.run(first) }
         #expect(WarningLog.shared.lines(containing: "reading it back failed too").count >= 1)
-        #expect(try await memory.exists(fixture.layout.storeLockKey))
+        #expect(!(try await memory.holdsNoLease(fixture.layout.storeLockKey)))
         for (topics, records) in [([other], 0), ([topic], 0)] {
             var later = try fixture.request(store: memory, topics: topics)
             later.clock = { Date().addingTimeInterval(3600) }

@@ -46,8 +46,8 @@ import ObjectStore
             #expect(object.byteSize == Int64(bytes.count))
             #expect(object.crc64nvme == CRC64NVME.checksum(bytes).base64)
         }
-        // The lock is released.
-        #expect(try await store.listAll(prefix: "_ktape/locks/").isEmpty)
+        // The lease is released.
+        #expect(try await store.holdsNoLease(fixture.layout.storeLockKey))
     }
 
     @Test func sameRecordsGiveSameKeysAndBytes() async throws {

@@ -41,8 +41,9 @@ import ObjectStore
         let keys = try await store.listAll(prefix: "").map(\.key)
         #expect(keys.contains("backups/prod/topics/\(topic)/partition=0/\(topic)+0+0000000000.ktape.json"))
         #expect(keys.contains("backups/prod/topics/\(topic)/partition=1/\(topic)+1+0000000000.ktape.json"))
-        // The lease is gone; the probe that proved the server refuses conditional writes stays.
-        #expect(keys.filter { $0.contains("_ktape/locks/") } == [request.layout.conditionalWriteProbeKey])
+        // The lease is gone from the lock; the probe that proved the server refuses conditional writes stays.
+        #expect(keys.filter { $0.contains("_ktape/locks/") } == [request.layout.conditionalWriteProbeKey, request.layout.storeLockKey])
+        #expect(try await store.holdsNoLease(request.layout.storeLockKey))
         let manifests = try await StoreContents.manifests(store, layout: request.layout)
         let manifest = try #require(manifests.first)
         #expect(manifest.continuityProblems().isEmpty)

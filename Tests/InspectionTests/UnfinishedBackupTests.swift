@@ -97,6 +97,18 @@ struct UnfinishedBackupTests {
         #expect(report.problems.first?.message.contains("nothing to verify") == false, "\(report.problems)")
     }
 
+    /// A lock that holds no lease is what every run leaves behind (runs empty it, never delete it): a
+    /// confluent-json backup that failed before writing anything leaves a sink's bucket as it was.
+    @Test func anEmptiedLockIsNoSignOfABackup() async throws {
+        let fixture = try sinkObjects()
+        try fixture.write("_ktape/locks/store.json", Array(try LeaseTable().encoded()))
+        let summary = try await StoreSummary.load(store: fixture.store, layout: fixture.layout)
+        #expect(summary.unfinishedBackup == nil, "\(summary.unfinishedBackup ?? "nil")")
+        #expect(summary.tableText().contains("a Confluent sink's layout"))
+        let report = try await fixture.verify()
+        #expect(report.problems.isEmpty, "\(report.problems)")
+    }
+
     /// A restore keeps its resume state in the store it reads unless given --state-dir, a Confluent
     /// sink's bucket too: that is no trace of a backup.
     @Test func restoreStateInASinkBucketIsNoTraceOfABackup() async throws {

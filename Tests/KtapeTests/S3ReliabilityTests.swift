@@ -51,12 +51,11 @@ import Testing
             environment: server.environment)
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         #expect(verify.stdout.contains("verify: 1 run,"), "\(verify.stdout)")
-        // No lease is left behind for the next run (only the probe of conditional writes stays in locks/).
-        let listing = try await Tools.run(
-            Self.aws, ["s3", "ls", "--recursive", "s3://team-a/prod/_ktape/", "--endpoint-url", server.endpoint],
+        // No lease is left behind for the next run: the lock holds none.
+        let lock = try await Tools.run(
+            Self.aws, ["s3", "cp", "s3://team-a/prod/_ktape/locks/store.json", "-", "--endpoint-url", server.endpoint],
             environment: server.environment)
-        let locks = listing.stdout.split(separator: "\n").filter { $0.contains("locks/") }
-        #expect(locks.count == 1 && locks.allSatisfy { $0.hasSuffix("prod/_ktape/locks/conditional-writes-probe") }, "\(listing.stdout)")
+        #expect(try LeaseTables.holdNoLease(Data(lock.stdout.utf8), name: "store.json"), "\(lock.stdout)\(lock.stderr)")
     }
 
     /// A store backed up under one prefix, copied with `aws s3 sync` into another bucket under

@@ -56,7 +56,7 @@ import RecordFormats
         for p: Int32 in 0..<2 { #expect(differences(expected: records[p] ?? [], got: got[p] ?? []) == [], "partition \(p)") }
         #expect(before < 55, "the first restore had finished before the second started; the test proves nothing")
         // The lease is gone once the first restore ends.
-        #expect(!(try await slow.base.exists(lockKey)))
+        #expect(try await slow.base.holdsNoLease(lockKey))
     }
 
     /// A restore into other topics of the same cluster is not held up.

@@ -49,7 +49,7 @@ import RecordFormats
         let line = try #require(message, "the restore succeeded with its target gone")
         #expect(line.contains("target cluster \(mock.bootstrap): no delivery report for 3 s while "), "\(line)")
         // The lease is released and the state document says what was confirmed.
-        #expect(!(try await store.base.exists(fixture.layout.restoreLockKey(targetCluster: target))))
+        #expect(try await store.base.holdsNoLease(fixture.layout.restoreLockKey(targetCluster: target)))
         let stateKey = fixture.layout.restoreStateKey(targetCluster: target, topic: "events")
         let state = try RestoreProgress.decode(Data(try await store.base.get(stateKey)), name: stateKey)
         #expect(state.partitions.count == 4)

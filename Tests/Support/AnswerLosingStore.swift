@@ -19,11 +19,13 @@ public final class AnswerLosingStore: ForwardingStore, @unchecked Sendable {
 
     public func put(_ key: String, body: [UInt8], options: PutOptions) async throws -> PutResult {
         let result = try await base.put(key, body: body, options: options)
+        // Only the first matching write's answer is lost.
         let lose =
             losing(key) && (options.ifMatch != nil || options.ifNoneMatch)
             && lock.withLock {
-                lost += 1
-                return lost == 1
+                guard lost == 0 else { return false }
+                lost = 1
+                return true
             }
         if lose {
             throw StoreError(.alreadyExists, operation: "put", location: location, key: key, code: "PreconditionFailed", status: 412)
