@@ -77,10 +77,14 @@ public struct CompletedPart: Sendable, Equatable {
     public var etag: String
     /// The part's CRC64NVME in base64, when the upload carries checksums (S3 wants it back on completion).
     public var checksumCRC64NVME: String?
-    public init(partNumber: Int, etag: String, checksumCRC64NVME: String? = nil) {
+    /// The part's size in bytes, when known: with the checksums, what the whole object's CRC64NVME
+    /// is made of.
+    public var length: Int64?
+    public init(partNumber: Int, etag: String, checksumCRC64NVME: String? = nil, length: Int64? = nil) {
         self.partNumber = partNumber
         self.etag = etag
         self.checksumCRC64NVME = checksumCRC64NVME
+        self.length = length
     }
 }
 

@@ -123,6 +123,47 @@ struct S3RetryTests {
         )
     }
 
+    /// Parts of [1, 2, 3] and [4, 5], as `uploadPart` describes them.
+    static let twoParts = [
+        CompletedPart(partNumber: 1, etag: "a", checksumCRC64NVME: CRC64NVME.checksum([1, 2, 3] as [UInt8]).base64, length: 3),
+        CompletedPart(partNumber: 2, etag: "b", checksumCRC64NVME: CRC64NVME.checksum([4, 5] as [UInt8]).base64, length: 2)
+    ]
+
+    static func lostCompletion(head etag: String, size: Int, crc64nvme: String) -> ScriptedTransport {
+        ScriptedTransport([
+            .failure(HTTPTransportError(url: "u", reason: "transfer closed with 1 bytes remaining to read")),
+            Self.error(404, "NoSuchUpload"),
+            .success(
+                HTTPResponse(
+                    status: 200,
+                    headers: [
+                        ("etag", "\"\(etag)\""), ("content-length", "\(size)"), ("x-amz-checksum-crc64nvme", crc64nvme),
+                        ("x-amz-checksum-type", "FULL_OBJECT")
+                    ], body: []))
+        ])
+    }
+
+    /// A server whose multipart ETags do not end in `-<parts>`: the object's full CRC64NVME, made of
+    /// the parts' checksums and lengths, says the lost completion was ours.
+    @Test func completionWhoseAnswerWasLostIsRecognisedByItsChecksum() async throws {
+        let whole = CRC64NVME.checksum([1, 2, 3, 4, 5] as [UInt8]).base64
+        let transport = Self.lostCompletion(head: "d41d8cd98f00b204e9800998ecf8427e", size: 5, crc64nvme: whole)
+        let result = try await store(transport).completeMultipartUpload("k", uploadId: "u", parts: Self.twoParts)
+        #expect(result.etag == "d41d8cd98f00b204e9800998ecf8427e")
+        #expect(transport.requests.map(\.method) == ["POST", "POST", "HEAD"])
+        #expect(transport.requests.last?.headers.contains { $0.name == "x-amz-checksum-mode" && $0.value == "ENABLED" } == true)
+    }
+
+    /// Another object there, even one with as many parts, is not taken for the completion.
+    @Test func anotherObjectWhereTheCompletionWasLostIsNotOurs() async throws {
+        let other = CRC64NVME.checksum([9, 9, 9, 9, 9] as [UInt8]).base64
+        let transport = Self.lostCompletion(head: "abc-2", size: 5, crc64nvme: other)
+        let error = await #expect(throws: StoreError.self) {
+            try await store(transport).completeMultipartUpload("k", uploadId: "u", parts: Self.twoParts)
+        }
+        #expect(error?.code == "NoSuchUpload")
+    }
+
     @Test func completionWhoseAnswerWasLostIsRecognised() async throws {
         let transport = ScriptedTransport([
             .failure(HTTPTransportError(url: "u", reason: "transfer closed with 1 bytes remaining to read")),

@@ -112,7 +112,7 @@ public final class S3Store: ObjectStore, Sendable {
                 headers: S3Headers.checksum(crc), body: body, bodyIsChecksummed: true))
         return CompletedPart(
             partNumber: partNumber, etag: S3Headers.unquote(response.header("etag") ?? ""),
-            checksumCRC64NVME: crc.base64)
+            checksumCRC64NVME: crc.base64, length: Int64(body.count))
     }
 
     @discardableResult
@@ -135,15 +135,40 @@ public final class S3Store: ObjectStore, Sendable {
                     query: [("uploadId", uploadId)], headers: headers, body: Array(xml.utf8),
                     needsDocument: true))
         } catch let error as StoreError where error.code == "NoSuchUpload" {
-            // A retry after a completion whose answer was lost finds the upload gone: if the object
-            // is there with as many parts, that completion was ours.
-            guard let info = try? await head(key), info.etag.hasSuffix("-\(parts.count)") else { throw error }
+            // A retry after a completion whose answer was lost finds the upload gone: that completion
+            // was ours if the object there is the parts' bytes.
+            guard let info = await completedObject(key, parts: parts) else { throw error }
             createOnlyUploads.withLock { _ = $0.remove(uploadId) }
             return PutResult(etag: info.etag)
         }
         createOnlyUploads.withLock { _ = $0.remove(uploadId) }
         let etag = XMLElement.parse(response.body)?.value("ETag") ?? response.header("etag") ?? ""
         return PutResult(etag: S3Headers.unquote(etag))
+    }
+
+    /// The object at `key` if it is the completion of `parts`: its full-object CRC64NVME and size are
+    /// those the parts make. A server that keeps no such checksum (or a HEAD in checksum mode refused,
+    /// as without `kms:Decrypt`) is judged by its multipart ETag's part count (`-N`), which not
+    /// every server gives.
+    private func completedObject(_ key: String, parts: [CompletedPart]) async -> ObjectInfo? {
+        var whole: (crc: CRC64NVME, length: Int64)? = (CRC64NVME(), 0)
+        for part in parts {
+            guard let sum = whole, let length = part.length, let crc = part.checksumCRC64NVME.flatMap(CRC64NVME.init(base64:)) else {
+                whole = nil
+                break
+            }
+            whole = (CRC64NVME.combine(sum.crc, crc, lengthOfB: length), sum.length + length)
+        }
+        guard let info = try? await headWithChecksum(key) else {
+            guard let info = try? await head(key) else { return nil }
+            return info.etag.hasSuffix("-\(parts.count)") ? info : nil
+        }
+        if let whole, let stored = info.checksum, stored.algorithm == "CRC64NVME", stored.type != "COMPOSITE",
+            let crc = CRC64NVME(base64: stored.value)
+        {
+            return crc == whole.crc && info.size == whole.length ? info : nil
+        }
+        return info.etag.hasSuffix("-\(parts.count)") ? info : nil
     }
 
     public func abortMultipartUpload(_ key: String, uploadId: String) async throws {
