@@ -50,9 +50,9 @@ import Testing
         let home = try KtapeProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: home) }
         let helper = home.appendingPathComponent("creds").path
-        try "#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \"AKIAPROFILEMSK01\", \"SecretAccessKey\": \"profile-msk-secret\"}'\n"
-            .write(toFile: helper, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: helper)
+        try ExecutableScript.write(
+            "#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \"AKIAPROFILEMSK01\", \"SecretAccessKey\": \"profile-msk-secret\"}'\n",
+            to: helper)
         let config = home.appendingPathComponent("config").path
         try "[profile msk]\nregion = ap-northeast-1\ncredential_process = \(helper)\n".write(
             toFile: config, atomically: true, encoding: .utf8)

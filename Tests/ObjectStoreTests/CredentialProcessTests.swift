@@ -1,4 +1,5 @@
 import Foundation
+import KtapeTestSupport
 import ObjectStore
 import SigV4
 import Testing
@@ -7,8 +8,8 @@ import Testing
 @Suite struct CredentialProcessTests {
     /// Writes an executable script into the home and returns its path.
     static func script(_ home: CredentialTempHome, _ name: String, _ body: String) throws -> String {
-        let path = try home.write(name, "#!/bin/sh\n" + body + "\n")
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        let path = home.path + "/" + name
+        try ExecutableScript.write("#!/bin/sh\n" + body + "\n", to: path)
         return path
     }
 
