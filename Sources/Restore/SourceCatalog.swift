@@ -536,13 +536,7 @@ extension SourceCatalog {
         let index = ObjectKeyIndex(keys: summaries.map(\.key), layout: layout)
         // A key in the folder of a topic not restored (another connector's file) is not this restore's
         // business, unless its file name says it holds a restored topic's records.
-        let rejected = index.rejected.filter { bad in
-            guard let topics, bad.key.hasPrefix(layout.topicsFolder) else { return true }
-            let rest = bad.key.dropFirst(layout.topicsFolder.count)
-            guard let slash = rest.firstIndex(of: "/") else { return true }
-            let file = rest[rest.index(after: rest.lastIndex(of: "/") ?? slash)...]
-            return topics.contains(String(rest[..<slash])) || topics.contains { file.hasPrefix($0 + "+") }
-        }
+        let rejected = index.rejected.filter { bad in topics.map { layout.mayHoldRecords(of: $0, key: bad.key) } ?? true }
         if let bad = rejected.first {
             let more = rejected.count > 1 ? "; \(rejected.count - 1) more such keys" : ""
             throw RunFailure.invalidInput(

@@ -85,4 +85,18 @@ import Testing
         #expect(layout.topicsDir(suggestedBy: "p/data/orders/readme.txt") == nil)
         #expect(layout.topicsDir(suggestedBy: "elsewhere/data/orders/partition=0/orders+0+0000000000.json") == nil)
     }
+
+    /// A key the index rejects concerns a restore of `orders` when it lies in `orders`' folder or its
+    /// name says it holds `orders`' records; another connector's file in another folder does not.
+    @Test func aRejectedKeyConcernsTheTopicsWhoseFolderOrNameItHas() {
+        let layout = StoreLayout(prefix: "p", topicsDir: "topics")
+        let orders: Set<String> = ["orders"]
+        #expect(layout.mayHoldRecords(of: orders, key: "p/topics/orders/partition=0/readme.txt"))
+        #expect(layout.mayHoldRecords(of: orders, key: "p/topics/misc/orders+0+12.json.bak"))
+        #expect(!layout.mayHoldRecords(of: orders, key: "p/topics/clicks/partition=0/clicks+0+x.json"))
+        #expect(!layout.mayHoldRecords(of: orders, key: "p/topics/clicks/partition=0/orders-old+0+1.json"))
+        // Nothing says which topic these are: they are not set aside.
+        #expect(layout.mayHoldRecords(of: orders, key: "p/topics/loose-file.json"))
+        #expect(layout.mayHoldRecords(of: orders, key: "p/elsewhere/x.json"))
+    }
 }

@@ -39,6 +39,16 @@ public struct StoreLayout: Hashable, Sendable {
     /// The full key of a data object.
     public func key(for object: ObjectKey) -> String { object.spelled(root: topicsRoot) }
 
+    /// Whether `key` may hold records of one of `topics`: it lies in one's folder, or its file name
+    /// begins `<topic>+` as data objects' names do. True for a key in no topic's folder.
+    public func mayHoldRecords(of topics: Set<String>, key: String) -> Bool {
+        guard key.hasPrefix(topicsFolder) else { return true }
+        let rest = key.dropFirst(topicsFolder.count)
+        guard let slash = rest.firstIndex(of: "/"), let lastSlash = rest.lastIndex(of: "/") else { return true }
+        let file = rest[rest.index(after: lastSlash)...]
+        return topics.contains(String(rest[..<slash])) || topics.contains { file.hasPrefix($0 + "+") }
+    }
+
     /// Parses a full data key of this layout.
     public func objectKey(parsing key: String) throws -> ObjectKey {
         if let name = canonicalObjectKey(key) { return name }
