@@ -25,6 +25,8 @@ enum RestoreLease {
             try await keeper.acquire()
         } catch let error as LeaseError {
             throw RunFailure.failure("target cluster \(options.kafka.bootstrapServers): another restore is running into it: \(error)")
+        } catch let error as ManifestError {
+            throw RunFailure.invalidInput("\(error)")  // a lock no run of this ktape can read: it names it
         } catch let error as StoreError where error.isConfigurationError && options.stateDirectory == nil {
             // A store this user may read but not write (a bucket handed over read-only, a copy's folder).
             var failure = RunFailure.wrap(error, "lock \(keeper.key)")

@@ -118,4 +118,20 @@ import StoreLock
         #expect(error?.message.contains("_ktape/locks/nightly-all.json") == true)
         #expect(try await StoreContents.dataKeys(store).isEmpty)
     }
+
+    /// A lock that is not ktape's JSON: one line naming it once, exit 2 as for prune (a rerun does
+    /// not cure it), nothing written.
+    @Test func aLockKtapeCannotReadIsNamedOnceAndNeedsAHand() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("garbled", partitions: 1)
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 2)
+        let store = MemoryStore()
+        try await store.put(fixture.layout.storeLockKey, body: Array("garbage\n".utf8))
+        let error = await #expect(throws: RunFailure.self) { try await fixture.backup(store: store, topics: [topic]) }
+        #expect(error?.kind == .invalidInput)
+        let message = error?.message ?? ""
+        #expect(message.hasPrefix("lock _ktape/locks/store.json: not a JSON object"), "\(message)")
+        #expect(message.components(separatedBy: "_ktape/locks/store.json").count == 2, "\(message)")
+        #expect(try await StoreContents.dataKeys(store).isEmpty)
+    }
 }

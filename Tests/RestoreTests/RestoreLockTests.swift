@@ -97,4 +97,18 @@ import RecordFormats
         #expect(error?.message.contains("restore of job j by otherhost pid 5") == true, "\(error?.message ?? "")")
         #expect(try readTarget(cluster.config, topic: "events", partitions: 2).values.allSatisfy(\.isEmpty))
     }
+
+    /// A lock that is not ktape's JSON is named once, exit 2 (a rerun does not cure it), and nothing
+    /// is produced.
+    @Test func aLockKtapeCannotReadStopsTheRestoreNamingItOnce() async throws {
+        let (cluster, fixture, _) = try await setup(store: MemoryStore(name: "memory://fixture"))
+        let lockKey = fixture.layout.restoreLockKey(targetCluster: try targetName(cluster.config))
+        try await fixture.store.put(lockKey, body: Array("garbage\n".utf8))
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)) }
+        #expect(error?.kind == .invalidInput)
+        let message = error?.message ?? ""
+        #expect(message.hasPrefix("lock \(lockKey): not a JSON object"), "\(message)")
+        #expect(message.components(separatedBy: lockKey).count == 2, "\(message)")
+        #expect(try readTarget(cluster.config, topic: "events", partitions: 2).values.allSatisfy(\.isEmpty))
+    }
 }

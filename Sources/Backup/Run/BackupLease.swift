@@ -44,6 +44,8 @@ enum BackupLease {
             throw RunFailure.failure("store \(request.layout.storeName(at: request.store.location)): \(error)")
         } catch let error as LegacyLockError {
             throw RunFailure.failure("\(error)")
+        } catch let error as ManifestError {
+            throw RunFailure.invalidInput("\(error)")  // a lock no run of this ktape can read: it names it
         } catch {
             throw RunFailure.wrap(error, "lock \(keeper.key)")
         }
@@ -53,6 +55,8 @@ enum BackupLease {
     static func checkHeld(_ keeper: LeaseKeeper) async throws {
         do { try await keeper.checkHeld() } catch let error as LeaseError {
             throw RunFailure.failure("\(error)")  // it names the lock itself
+        } catch let error as ManifestError {
+            throw RunFailure.invalidInput("\(error)")
         } catch {
             throw RunFailure.wrap(error, "lock \(keeper.key)")
         }
