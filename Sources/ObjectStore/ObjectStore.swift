@@ -1,3 +1,5 @@
+import Foundation
+
 /// An object store with few verbs (restic's backend is the model): whole-object put, multipart,
 /// whole or ranged get, head, paged list and delete. Keys are `/`-separated relative names.
 ///
@@ -62,11 +64,17 @@ public protocol ObjectStore: Sendable {
     /// Throws (`unsupported`) unless the store refuses the conditional writes it must refuse, proven
     /// with writes to `probe`: leases and write-once objects rely on them.
     func checkConditionalWrites(probe: String, options: PutOptions) async throws
+    /// Seconds the store's clock is ahead of this host's, as far as its answers tell (S3: their `Date`
+    /// headers; 0 for ktape's own stores). Leases are timed by it, so hosts whose clocks differ agree.
+    var clockOffset: TimeInterval { get }
 }
 
 extension ObjectStore {
     /// ktape's own stores (a directory, memory) make conditional writes themselves.
     public func checkConditionalWrites(probe: String, options: PutOptions) async throws {}
+
+    /// ktape's own stores keep this host's time.
+    public var clockOffset: TimeInterval { 0 }
 
     /// Stores whose writes leave nothing behind when killed (S3: unfinished uploads are listed) have
     /// nothing to remove.

@@ -62,6 +62,9 @@ public final class LeaseKeeper: @unchecked Sendable {
 
     public var runId: String { template.runId }
 
+    /// The store's time: leases written and judged by it hold for every host, whatever its clock.
+    private func now() -> Date { clock().addingTimeInterval(store.clockOffset) }
+
     /// Adds this run's lease, or throws `LeaseError.held` naming the lease whose claims overlap.
     public func acquire() async throws {
         if let probe { try await store.checkConditionalWrites(probe: probe, options: options) }
@@ -100,7 +103,7 @@ public final class LeaseKeeper: @unchecked Sendable {
                 key: key,
                 reason: "the lease of run \(runId) is gone: another run removed it (it had expired, or its holder was taken for killed)")
         }
-        if mine.isExpired(at: clock()) {
+        if mine.isExpired(at: now()) {
             throw LeaseError.lost(key: key, reason: "the lease of run \(runId) expired at \(Timestamps.rfc3339(mine.expiresAt))")
         }
     }
@@ -158,7 +161,7 @@ public final class LeaseKeeper: @unchecked Sendable {
         for attempt in 1...Self.attempts {
             let current = try await read()
             var table = current?.table ?? LeaseTable()
-            let now = clock()
+            let now = self.now()
             let over = table.leases.filter { $0.runId != runId && ($0.isExpired(at: now) || LockHolder.isGone($0.holder)) }
             if !over.isEmpty, let beforeDropping { try await beforeDropping(over) }
             table.leases.removeAll { lease in over.contains { $0.runId == lease.runId } }

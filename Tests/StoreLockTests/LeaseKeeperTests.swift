@@ -212,6 +212,32 @@ struct LeaseKeeperTests {
         #expect(try await Self.table(store).leases.isEmpty)
     }
 
+    /// Two hosts whose clocks are 11 minutes apart (a lease lasts 10) and a store both reach: by its
+    /// clock, which its answers give each of them, the first run's lease is live, and the second run
+    /// is refused. By its own clock the second host took that lease for expired and ran beside it.
+    @Test func hostsWhoseClocksDifferJudgeLeasesByTheStores() async throws {
+        let shared = MemoryStore()
+        let start = Date()
+        let first = LeaseKeeper(
+            store: shared, key: Self.key,
+            lease: LeaseTable.Lease(
+                runId: "first", command: "backup", job: nil, holder: "hostA pid 1", claims: [LeaseTable.Claim(topic: "t")],
+                acquiredAt: start, expiresAt: start),
+            seconds: 600, clock: { start })
+        try await first.acquire()
+        let fast = start.addingTimeInterval(660)
+        let second = LeaseKeeper(
+            store: ClockOffsetStore(base: shared, clockOffset: -660), key: Self.key,
+            lease: LeaseTable.Lease(
+                runId: "second", command: "backup", job: nil, holder: "hostB pid 2", claims: [LeaseTable.Claim(topic: "t")],
+                acquiredAt: fast, expiresAt: fast),
+            seconds: 600, clock: { fast })
+        let error = await #expect(throws: LeaseError.self) { try await second.acquire() }
+        #expect(error.map { "\($0)" }?.contains("held by backup by hostA pid 1") == true, "\(String(describing: error))")
+        #expect(try await Self.table(shared).leases.map(\.runId) == ["first"])
+        await first.release()
+    }
+
     @Test func aLostAnswerToTheLeaseWriteIsRecognisedAsOurs() async throws {
         let store = AnswerLosingStore(base: MemoryStore(), losing: { $0 == Self.key })
         let keeper = Self.keeper(store, run: "mine", claims: [LeaseTable.Claim(topic: "t")])
@@ -261,4 +287,11 @@ struct ConditionalDeleteIgnoringStore: ForwardingStore {
     let base: any ObjectStore
     var forwardee: any ObjectStore { base }
     func delete(_ key: String, ifMatch: String?) async throws { try await base.delete(key, ifMatch: nil) }
+}
+
+/// A store whose answers say its clock is `clockOffset` seconds ahead of this host's.
+struct ClockOffsetStore: ForwardingStore {
+    let base: any ObjectStore
+    let clockOffset: TimeInterval
+    var forwardee: any ObjectStore { base }
 }

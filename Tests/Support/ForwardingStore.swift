@@ -1,3 +1,4 @@
+import Foundation
 import ObjectStore
 
 /// A test store that passes each call to `forwardee`: a conforming type writes only the calls it
@@ -43,4 +44,5 @@ extension ForwardingStore {
     }
     public func delete(_ key: String, ifMatch: String?) async throws { try await forwardee.delete(key, ifMatch: ifMatch) }
     public func delete(keys: [String]) async throws { try await forwardee.delete(keys: keys) }
+    public var clockOffset: TimeInterval { forwardee.clockOffset }
 }

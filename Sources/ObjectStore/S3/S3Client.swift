@@ -16,6 +16,10 @@ struct S3Client: Sendable {
     let location: String
     /// Told about every attempt of every request (`-v`).
     var requestLog: S3RequestLog?
+    /// How far the server's clock is ahead of this host's, as its answers' `Date` headers say:
+    /// requests are signed by the server's time (S3 refuses one more than 15 minutes off), and leases
+    /// are timed by it.
+    let serverClock = ServerClock()
 
     struct Call {
         var operation: String
@@ -80,7 +84,7 @@ struct S3Client: Sendable {
             let signed = signer.signedHeaders(
                 SignableRequest(
                     method: call.method, host: addressing.host, path: path, query: call.query,
-                    headers: headers, payloadHash: payloadHash), date: Date())
+                    headers: headers, payloadHash: payloadHash), date: serverClock.now())
             // curl sets Host from the URL itself.
             let wire = signed.filter { $0.name != "host" }
             let response: HTTPResponse
@@ -95,10 +99,12 @@ struct S3Client: Sendable {
                 requestLog?(S3RequestRecord(call: call, status: nil, attempt: attempt, since: sent, errorCode: failure.reason))
                 continue
             }
-            requestLog?(
-                S3RequestRecord(
-                    call: call, status: response.status, attempt: attempt, since: sent,
-                    errorCode: (200..<300).contains(response.status) ? nil : XMLElement.parse(response.body)?.value("Code")))
+            let code = (200..<300).contains(response.status) ? nil : XMLElement.parse(response.body)?.value("Code")
+            requestLog?(S3RequestRecord(call: call, status: response.status, attempt: attempt, since: sent, errorCode: code))
+            let clockMoved = serverClock.observe(response, sent: sent)
+            if clockMoved, code.map(Self.clockCodes.contains) == true {
+                continue  // signed by a clock the server disowns: again, by its own
+            }
             if (200..<300).contains(response.status) || call.accept.contains(response.status) {
                 // CompleteMultipartUpload can fail after a 200 with an <Error> body.
                 if call.method == "POST", let error = embeddedError(response, call) {
@@ -129,6 +135,9 @@ struct S3Client: Sendable {
         gaveUp.kind = .gaveUp(attempts: config.maxAttempts)
         throw gaveUp
     }
+
+    /// What S3 (and servers like it) answer to a request signed too far from their own time.
+    static let clockCodes: Set<String> = ["RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture"]
 
     /// The bucket's region when an answer says the request went to the wrong one.
     static func bucketRegion(in response: HTTPResponse) -> String? {

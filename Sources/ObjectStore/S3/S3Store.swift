@@ -15,6 +15,7 @@ public final class S3Store: ObjectStore, Sendable {
     let client: S3Client
     /// The region requests are signed for now: the configured one, or the bucket's own once S3 named it.
     public var region: String { client.signingRegion.withLock { $0 } }
+    public var clockOffset: TimeInterval { client.serverClock.offsetSeconds }
     /// Uploads started with `ifNoneMatch`, whose completion must carry `If-None-Match: *`.
     private let createOnlyUploads = Locked(Set<String>())
     /// Once proven (`checkConditionalWrites`), for the life of this store.
