@@ -39,7 +39,8 @@ public enum BackupEngine {
         }
 
         let runId = request.runId ?? RunID(startedAt: started, shard: settings.shardLabel, randomSuffix: UInt32.random(in: .min ... .max))
-        let lock = BackupLease.keeper(request, runId: runId, topics: topics.map(\.name), partitions: partitions)
+        let lock = BackupLease.keeper(
+            request, runId: runId, configHash: configHash, topics: topics.map(\.name), partitions: partitions)
         try await BackupLease.acquire(lock, request)
         do {
             let summary = try await locked(
@@ -141,12 +142,8 @@ public enum BackupEngine {
         let manifest = RunManifest(
             runId: runId, previousRunId: checkpoint.lastRunId, job: request.job, shard: request.settings.shardLabel,
             startedAt: started, finishedAt: finished,
-            store: ManifestStoreSettings(
-                topicsDir: request.layout.topicsDir, format: request.settings.format.value,
-                compression: request.settings.compression.value,
-                compressionLevel: request.settings.compression.value == .gzip
-                    ? request.settings.compressionLevel.value : nil),
-            configHash: configHash, topics: manifestTopics, partitions: covered.filter { !$0.range.isEmpty }, objects: objects,
+            store: request.manifestStoreSettings, configHash: configHash, topics: manifestTopics,
+            partitions: covered.filter { !$0.range.isEmpty }, objects: objects,
             consumerGroupOffsets: groups.offsets, clusterId: clusterId)
         let key = request.layout.runManifestKey(runId)
         try await BackupLease.checkHeld(lock)

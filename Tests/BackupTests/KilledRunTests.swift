@@ -62,9 +62,15 @@ import ObjectStore
         #expect(afterKill == fresh)
         let store = try LocalDirectoryStore(root: killedStore.path)
         let manifests = try await StoreContents.manifests(store)
-        #expect(manifests.count == 1)
-        #expect(manifests.first?.objects.count == 1_600)
+        // The rerun took the killed run's manifest key with a placeholder (so that no late write of
+        // the killed run's manifest can land), and wrote its own.
+        let (placeholders, runs) = (manifests.filter { $0.takenOverBy != nil }, manifests.filter { $0.takenOverBy == nil })
+        #expect(placeholders.count == 1 && placeholders.first?.objects.isEmpty == true)
+        #expect(runs.count == 1)
+        #expect(runs.first?.objects.count == 1_600)
+        #expect(placeholders.first?.takenOverBy == runs.first?.runId)
         #expect(manifests.continuityProblems().isEmpty)
+        #expect(rerun.stderr.contains("ended without giving up its lease (killed); waiting 10 s"), "\(rerun.stderr)")
     }
 
     static func files(under folder: URL) -> [String] {

@@ -28,7 +28,7 @@ import StoreLock
         let fixture = try BackupFixture(brokers: 1)
         let store = MemoryStore()
         let request = try fixture.request(store: store, topics: ["t"])
-        let keeper = BackupLease.keeper(request, runId: RunID(rawValue: "run-1"), topics: ["t"], partitions: [])
+        let keeper = BackupLease.keeper(request, runId: RunID(rawValue: "run-1"), configHash: "h", topics: ["t"], partitions: [])
         try await keeper.acquire()
         try await store.delete(keeper.key)
         let error = await #expect(throws: RunFailure.self) { try await BackupLease.checkHeld(keeper) }
@@ -83,7 +83,10 @@ import StoreLock
         #expect(try await store.holdsNoLease(key))
     }
 
-    @Test func aLeaseOfAKilledProcessOnThisHostIsTakenOverAtOnce() async throws {
+    /// A killed run of this host: its lease is taken after a short grace (not its 10 minutes), and
+    /// its manifest key is taken with a placeholder first, so that its manifest, had a server still
+    /// been writing it, is refused instead of landing beside this run's over the same records.
+    @Test func aLeaseOfAKilledProcessOnThisHostIsTakenOverAndItsManifestFenced() async throws {
         let fixture = try BackupFixture(brokers: 1)
         let topic = try fixture.topic("stale", partitions: 1)
         try fixture.produceJSON(topic: topic, partitions: 1, count: 2)
@@ -92,15 +95,32 @@ import StoreLock
         try gone.run()
         gone.waitUntilExit()
         let store = MemoryStore()
+        let killed = RunID(rawValue: "20261124T120000.000Z-all-00000002")
         try await store.put(
             fixture.layout.storeLockKey,
             body: try table(
-                lease(
-                    "20261124T120000.000Z-all-00000002", job: "test",
-                    holder: LockHolder.named(pid: gone.processIdentifier),
-                    topic: topic, expiresIn: 600)))
-        let summary = try await fixture.backup(store: store, topics: [topic])
+                lease(killed.rawValue, job: "test", holder: LockHolder.named(pid: gone.processIdentifier), topic: topic, expiresIn: 600)))
+        var request = try fixture.request(store: store, topics: [topic])
+        request.killedRunGrace = 0.2
+        let summary = try await BackupEngine.run(request)
         #expect(summary.records == 2)
+        #expect(WarningLog.shared.lines(containing: "run \(killed) of ").count == 1)
+
+        let key = fixture.layout.runManifestKey(killed)
+        let placeholder = try RunManifest.decode(Data(try await store.get(key)), name: key, layout: fixture.layout)
+        #expect(placeholder.takenOverBy?.rawValue == summary.runId)
+        #expect(placeholder.partitions.isEmpty && placeholder.objects.isEmpty)
+        // The killed run's own manifest arriving late is refused.
+        let late = RunManifest(
+            runId: killed, previousRunId: nil, job: "test", shard: "all", startedAt: Date(), finishedAt: Date(),
+            store: placeholder.store, configHash: placeholder.configHash)
+        await #expect(throws: StoreError.self) {
+            try await store.putOnce(key, body: try late.encodedBytes(layout: fixture.layout), options: PutOptions())
+        }
+        // The store reads as before: two runs, one with the records, and the next run goes on from it.
+        let manifests = try await StoreContents.manifests(store)
+        #expect(manifests.map(\.runId).sorted() == [killed, RunID(rawValue: summary.runId)].sorted())
+        #expect(try await fixture.backup(store: store, topics: [topic]).records == 0)
     }
 
     @Test func aLiveJobLockOfAnEarlierKtapeStopsTheRun() async throws {

@@ -124,3 +124,23 @@ struct UnfinishedBackupTests {
         #expect(report.notes.contains { $0.contains("a Confluent sink's bucket has none") })
     }
 }
+
+/// The placeholder a run writes at the manifest key of a killed run whose lease it took
+/// (`RunManifest.placeholder`): a run with no records, which ls lists and verify passes.
+@Suite struct TakenOverRunTests {
+    @Test func aPlaceholderReadsAsARunWithNothingInIt() async throws {
+        let fixture = try InspectionFixture()
+        let first = try await fixture.writeRun(["orders": [0: 5]])
+        let killed = RunID(rawValue: "20270115T080000.000Z-all-0000dead")
+        let placeholder = RunManifest.placeholder(
+            for: killed, takenOverBy: first.runId, job: first.job, at: Date(timeIntervalSince1970: 1_800_000_000),
+            store: first.store, configHash: first.configHash)
+        try fixture.write(fixture.layout.runManifestKey(killed), Array(try placeholder.encodedBytes(layout: fixture.layout)))
+        try await fixture.writeRun(["orders": [0: 4]])
+        let report = try await fixture.verify()
+        #expect(report.problems.isEmpty, "\(report.problems)")
+        let summary = try await StoreSummary.load(store: fixture.store, layout: fixture.layout)
+        #expect(summary.runs.count == 3)
+        #expect(summary.runs.first { $0.runId == killed.rawValue }?.objects == 0)
+    }
+}

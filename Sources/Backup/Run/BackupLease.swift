@@ -11,7 +11,9 @@ import StoreMetadata
 /// names, while the shards of one job run side by side. Members of one consumer group share their
 /// claims: the group gives each partition one owner.
 enum BackupLease {
-    static func keeper(_ request: BackupRequest, runId: RunID, topics: [String], partitions: [TopicPartition]) -> LeaseKeeper {
+    static func keeper(
+        _ request: BackupRequest, runId: RunID, configHash: String, topics: [String], partitions: [TopicPartition]
+    ) -> LeaseKeeper {
         let group = request.settings.groupID?.value
         let claims: [LeaseTable.Claim] =
             group == nil && request.settings.shard != nil
@@ -27,11 +29,11 @@ enum BackupLease {
             store: store, key: layout.storeLockKey, options: request.basePutOptions,
             lease: lease, seconds: request.lockLease, clock: request.clock,
             beforeDropping: { over in
+                let killed = over.filter { $0.command == "backup" }
+                try await KilledRunFence.close(killed, by: runId, request, configHash: configHash)
                 // A backup killed between writing its manifest and folding it left its lease: fold that
                 // manifest before the lease goes, or no later run would know to.
-                try await IndexKeeper.foldRuns(
-                    over.filter { $0.command == "backup" }.map { RunID(rawValue: $0.runId) },
-                    store: store, layout: layout, options: options)
+                try await IndexKeeper.foldRuns(killed.map { RunID(rawValue: $0.runId) }, store: store, layout: layout, options: options)
             }, probe: layout.conditionalWriteProbeKey)
     }
 

@@ -30,6 +30,9 @@ public struct RunManifest: Codable, Equatable, Sendable {
     /// The id of the Kafka cluster the run read (nil: runs before it was recorded, or a cluster that
     /// reports none): another cluster's offsets of a topic of the same name cannot continue its history.
     public var clusterId: String?
+    /// Set only in a placeholder (`placeholder(for:takenOverBy:...)`): the run that took this killed
+    /// run's lease and wrote this in place of the manifest it never wrote.
+    public var takenOverBy: RunID?
 
     public init(
         runId: RunID, previousRunId: RunID?, job: String, shard: String, startedAt: Date, finishedAt: Date,
@@ -54,6 +57,21 @@ public struct RunManifest: Codable, Equatable, Sendable {
 }
 
 extension RunManifest {
+    /// What a run writes, create-only, at the manifest key of a killed backup whose lease it takes
+    /// and whose manifest is not there: no records, and the key taken, so that the killed run's own
+    /// manifest, if a server was still carrying out its write, is refused rather than landing beside
+    /// the records the new run backs up again. `configHash` is the store's, so no reader takes the
+    /// placeholder for a run with other settings.
+    public static func placeholder(
+        for run: RunID, takenOverBy: RunID, job: String, at date: Date, store: ManifestStoreSettings, configHash: String
+    ) -> RunManifest {
+        var manifest = RunManifest(
+            runId: run, previousRunId: nil, job: job, shard: "-", startedAt: date, finishedAt: date, store: store,
+            configHash: configHash)
+        manifest.takenOverBy = takenOverBy
+        return manifest
+    }
+
     /// Every topic the run read: those it described and those it wrote records of (a topic with no
     /// new records is in `topics` only).
     public var readTopics: Set<String> { Set(topics.map(\.name)).union(partitions.map(\.topic)) }
