@@ -25,12 +25,13 @@ enum BackupLease {
         let store = request.store
         let layout = request.layout
         let options = request.basePutOptions
+        let fence = KilledRunFence(by: runId, request, configHash: configHash)
         return LeaseKeeper(
             store: store, key: layout.storeLockKey, options: request.basePutOptions,
             lease: lease, seconds: request.lockLease, clock: request.clock,
             beforeDropping: { over in
                 let killed = over.filter { $0.command == "backup" }
-                try await KilledRunFence.close(killed, by: runId, request, configHash: configHash)
+                try await fence.close(killed)
                 // A backup killed between writing its manifest and folding it left its lease: fold that
                 // manifest before the lease goes, or no later run would know to.
                 try await IndexKeeper.foldRuns(killed.map { RunID(rawValue: $0.runId) }, store: store, layout: layout, options: options)

@@ -9,12 +9,27 @@ import StoreMetadata
 /// records twice, or an object over the new run's object of the same name. Before a run drops such a
 /// lease it takes the killed run's manifest key with a placeholder (`RunManifest.placeholder`), and,
 /// when the killed run was of this host (its lease dropped at once, not after it expired), first
-/// waits `grace` for writes the server may still be carrying out.
-enum KilledRunFence {
+/// waits `grace` for writes the server may still be carrying out. Each killed run is fenced once:
+/// the lock's table can change under the run while it waits, and it then reads it again.
+// @unchecked Sendable: `fenced` is only reached under `lock`.
+final class KilledRunFence: @unchecked Sendable {
     /// How long a run waits before taking over the lease of a run of this host that was killed.
     static let grace: TimeInterval = 10
 
-    static func close(_ killed: [LeaseTable.Lease], by runId: RunID, _ request: BackupRequest, configHash: String) async throws {
+    private let runId: RunID
+    private let request: BackupRequest
+    private let configHash: String
+    private let lock = NSLock()
+    private var fenced: Set<String> = []
+
+    init(by runId: RunID, _ request: BackupRequest, configHash: String) {
+        self.runId = runId
+        self.request = request
+        self.configHash = configHash
+    }
+
+    func close(_ over: [LeaseTable.Lease]) async throws {
+        let killed = lock.withLock { over.filter { !fenced.contains($0.runId) } }
         guard !killed.isEmpty else { return }
         let now = request.clock()
         if let recent = killed.first(where: { LockHolder.isGone($0.holder) && !$0.isExpired(at: now) }) {
@@ -38,8 +53,9 @@ enum KilledRunFence {
                 try await request.store.put(
                     request.layout.runManifestKey(run), body: placeholder.encodedBytes(layout: request.layout), options: options)
             } catch let error as StoreError where error.isAlreadyExists {
-                continue  // its manifest is there (or this placeholder, its answer lost): folded next
+                // Its manifest is there (or this placeholder, its answer lost): folded next.
             }
+            lock.withLock { _ = fenced.insert(lease.runId) }
         }
     }
 }
