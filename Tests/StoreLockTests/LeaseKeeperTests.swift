@@ -34,6 +34,18 @@ struct LeaseKeeperTests {
         return LeaseKeeper(store: store, key: key, lease: lease, seconds: seconds)
     }
 
+    /// Run "first" (topic a) and run "second" (topic b) share the table, then "first" ends: the
+    /// table holds "second" alone, which is returned.
+    static func secondLeftAlone(in store: any ObjectStore) async throws -> LeaseKeeper {
+        let first = keeper(store, run: "first", claims: [LeaseTable.Claim(topic: "a")])
+        try await first.acquire()
+        let second = keeper(store, run: "second", claims: [LeaseTable.Claim(topic: "b")])
+        try await second.acquire()
+        await first.release()
+        #expect(try await table(store).leases.map(\.runId) == ["second"])
+        return second
+    }
+
     static func table(_ store: any ObjectStore) async throws -> LeaseTable {
         try LeaseTable.decode(Data(try await store.get(key)), name: key)
     }
@@ -177,12 +189,7 @@ struct LeaseKeeperTests {
         #expect(try await Self.table(counted).leases.isEmpty)
 
         let store = try await backend.makeStore()
-        let first = Self.keeper(store, run: "first", claims: [LeaseTable.Claim(topic: "a")])
-        try await first.acquire()
-        let second = Self.keeper(store, run: "second", claims: [LeaseTable.Claim(topic: "b")])
-        try await second.acquire()
-        await first.release()
-        #expect(try await Self.table(store).leases.map(\.runId) == ["second"])
+        let second = try await Self.secondLeftAlone(in: store)
         await second.release()
         #expect(try await store.listAll(prefix: "_ktape/").map(\.key) == [Self.key])
         #expect(try await Self.table(store).leases.isEmpty)
@@ -198,12 +205,7 @@ struct LeaseKeeperTests {
     /// with it: a third run would then share the second's topics.
     @Test func aServerIgnoringConditionalDeletesKeepsOtherRunsLeases() async throws {
         let store = ConditionalDeleteIgnoringStore(base: MemoryStore())
-        let first = Self.keeper(store, run: "first", claims: [LeaseTable.Claim(topic: "a")])
-        try await first.acquire()
-        let second = Self.keeper(store, run: "second", claims: [LeaseTable.Claim(topic: "b")])
-        try await second.acquire()
-        await first.release()
-        #expect(try await Self.table(store).leases.map(\.runId) == ["second"])
+        let second = try await Self.secondLeftAlone(in: store)
         let third = Self.keeper(store, run: "third", claims: [LeaseTable.Claim(topic: "b")])
         let error = await #expect(throws: LeaseError.self) { try await third.acquire() }
         #expect(error.map { "\($0)" }?.contains("held by backup of job job-second") == true, "\(String(describing: error))")
