@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "Gzip", dependencies: ["CZlib"]),
         .target(name: "Kafka", dependencies: ["CRdKafka", "Failures", "Layout", "Threads"]),
         // Leases in lock objects, taken and renewed with conditional writes (one writer per store's data).
-        .target(name: "StoreLock", dependencies: ["Layout", "ObjectStore", "TimeText"]),
+        .target(name: "StoreLock", dependencies: ["Layout", "ObjectStore", "StoreMetadata", "TimeText"]),
         // The store's derived metadata: the index backups resume from, and the record of what prune removed.
         .target(name: "StoreMetadata", dependencies: ["Layout", "ObjectStore"]),
         // Amazon MSK IAM: OAUTHBEARER tokens for librdkafka, signed with credentials from the AWS chain.

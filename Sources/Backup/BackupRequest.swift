@@ -25,8 +25,8 @@ public struct BackupRequest: Sendable {
     public var holder: String
     /// The lock's lease; renewed every third of it while the run goes.
     public var lockLease: TimeInterval = 600
-    /// How long the run waits before taking the lease of a killed run of this host (`KilledRunFence`).
-    public var killedRunGrace: TimeInterval = KilledRunFence.grace
+    /// How long the run waits before taking the lease of a killed run of this host (`KilledBackupFence`).
+    public var killedRunGrace: TimeInterval = KilledBackupFence.grace
     /// A run that makes no progress for this long (brokers down, a partition stuck) fails; every
     /// wait on Kafka counts, from the first metadata request to the last offset commit.
     public var stallTimeout: TimeInterval = BackupRequest.defaultStallTimeout
@@ -91,7 +91,7 @@ public struct TopicProgress: Sendable, Equatable {
 
 extension BackupRequest {
     /// What the run's manifest says of the store's settings.
-    var manifestStoreSettings: ManifestStoreSettings {
+    public var manifestStoreSettings: ManifestStoreSettings {
         ManifestStoreSettings(
             topicsDir: layout.topicsDir, format: settings.format.value, compression: settings.compression.value,
             compressionLevel: settings.compression.value == .gzip ? settings.compressionLevel.value : nil)

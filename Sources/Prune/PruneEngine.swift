@@ -152,21 +152,20 @@ public enum PruneEngine {
     }
 
     private static func lease(_ request: PruneRequest, pruneId: String, topics: [String]) -> LeaseKeeper {
-        let store = request.store
-        let layout = request.layout
-        let options = request.basePutOptions
         let now = request.clock()
         let lease = LeaseTable.Lease(
             runId: pruneId, command: "prune", job: request.job, holder: request.holder,
             claims: topics.map { LeaseTable.Claim(topic: $0) }, acquiredAt: now, expiresAt: now)
+        // A killed backup's lease dropped here must be fenced as a backup would: the next backup,
+        // finding no lease, would not wait for its late writes.
+        let fence = KilledBackupFence(
+            takerId: RunID(rawValue: pruneId), job: request.job ?? "prune", store: request.store, layout: request.layout,
+            options: request.basePutOptions, grace: request.killedRunGrace, ownSettings: nil, clock: request.clock,
+            warn: request.warn)
         return LeaseKeeper(
-            store: store, key: layout.storeLockKey, options: options, lease: lease, seconds: request.lockLease,
-            clock: request.clock,
-            beforeDropping: { over in
-                try await IndexKeeper.foldRuns(
-                    over.filter { $0.command == "backup" }.map { RunID(rawValue: $0.runId) },
-                    store: store, layout: layout, options: options)
-            }, probe: layout.conditionalWriteProbeKey)
+            store: request.store, key: request.layout.storeLockKey, options: request.basePutOptions, lease: lease,
+            seconds: request.lockLease, clock: request.clock, beforeDropping: { try await fence.close($0) },
+            probe: request.layout.conditionalWriteProbeKey)
     }
 
     private static func acquire(_ lock: LeaseKeeper, _ request: PruneRequest) async throws {

@@ -16,7 +16,11 @@ public struct PruneRequest: Sendable {
     public var basePutOptions: PutOptions
     public var holder: String = LockHolder.current
     public var lockLease: TimeInterval = 600
+    /// How long the prune waits before dropping the lease of a killed backup of this host (`KilledBackupFence`).
+    public var killedRunGrace: TimeInterval = KilledBackupFence.grace
     public var clock: @Sendable () -> Date = { Date() }
+    /// Warnings, one line each.
+    public var warn: @Sendable (String) -> Void = { _ in }
     /// Raised by SIGTERM or SIGINT: the prune stops between deletes (what is recorded is deleted by a rerun).
     public var stop = StopSignal()
 

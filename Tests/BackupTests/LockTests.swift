@@ -86,7 +86,10 @@ import StoreLock
     /// A killed run of this host: its lease is taken after a short grace (not its 10 minutes), and
     /// its manifest key is taken with a placeholder first, so that its manifest, had a server still
     /// been writing it, is refused instead of landing beside this run's over the same records.
-    @Test func aLeaseOfAKilledProcessOnThisHostIsTakenOverAndItsManifestFenced() async throws {
+    /// Expired or not (a host whose clock runs fast sees a fresh lease as expired): a dead process
+    /// of this host may have died a moment ago, so the wait is the same.
+    @Test(arguments: [600, -600] as [TimeInterval])
+    func aLeaseOfAKilledProcessOnThisHostIsTakenOverAndItsManifestFenced(expiresIn: TimeInterval) async throws {
         let fixture = try BackupFixture(brokers: 1)
         let topic = try fixture.topic("stale", partitions: 1)
         try fixture.produceJSON(topic: topic, partitions: 1, count: 2)
@@ -95,11 +98,13 @@ import StoreLock
         try gone.run()
         gone.waitUntilExit()
         let store = MemoryStore()
-        let killed = RunID(rawValue: "20261124T120000.000Z-all-00000002")
+        let killed = RunID(rawValue: "20261124T120000.000Z-all-0000000\(expiresIn > 0 ? 2 : 3)")
         try await store.put(
             fixture.layout.storeLockKey,
             body: try table(
-                lease(killed.rawValue, job: "test", holder: LockHolder.named(pid: gone.processIdentifier), topic: topic, expiresIn: 600)))
+                lease(
+                    killed.rawValue, job: "test", holder: LockHolder.named(pid: gone.processIdentifier), topic: topic,
+                    expiresIn: expiresIn)))
         var request = try fixture.request(store: store, topics: [topic])
         request.killedRunGrace = 0.2
         let summary = try await BackupEngine.run(request)
@@ -120,6 +125,35 @@ import StoreLock
         // The store reads as before: two runs, one with the records, and the next run goes on from it.
         let manifests = try await StoreContents.manifests(store)
         #expect(manifests.map(\.runId).sorted() == [killed, RunID(rawValue: summary.runId)].sorted())
+        #expect(try await fixture.backup(store: store, topics: [topic]).records == 0)
+    }
+
+    /// A rerun with other settings is refused (its config hash differs from the store's), but it
+    /// fenced the killed run first: with the store's settings, or every reader would stop at the
+    /// placeholder (before, a wrong --topics-dir written into it broke verify and restore for good).
+    @Test func aPlaceholderCarriesTheStoresSettingsNotTheRerunsOwn() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("settings", partitions: 1)
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 2)
+        let store = MemoryStore()
+        _ = try await fixture.backup(store: store, topics: [topic])
+        let before = try #require(try await StoreContents.manifests(store).first)
+        let gone = ChildProcess()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        let killed = RunID(rawValue: "20991124T120000.000Z-all-00000009")
+        try await store.put(
+            fixture.layout.storeLockKey,
+            body: try table(
+                lease(killed.rawValue, job: "test", holder: LockHolder.named(pid: gone.processIdentifier), topic: topic, expiresIn: 600)))
+        var request = try fixture.request(store: store, topics: [topic], ["compression": "gzip"])
+        request.killedRunGrace = 0.1
+        let error = await #expect(throws: RunFailure.self) { try await BackupEngine.run(request) }
+        #expect(error?.message.contains("config hash") == true, "\(error?.message ?? "")")
+        let key = fixture.layout.runManifestKey(killed)
+        let placeholder = try RunManifest.decode(Data(try await store.get(key)), name: key, layout: fixture.layout)
+        #expect(placeholder.store == before.store && placeholder.configHash == before.configHash)
         #expect(try await fixture.backup(store: store, topics: [topic]).records == 0)
     }
 

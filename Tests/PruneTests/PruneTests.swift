@@ -126,6 +126,41 @@ final class PruneFixture: @unchecked Sendable {
         #expect(try await PruneEngine.run(try fixture.request(before: 3_500)).objects == 0)
     }
 
+    /// A prune that drops the lease of a backup of this host that was killed fences it as a backup
+    /// would: it waits, then takes the killed run's manifest key with a placeholder written with the
+    /// store's settings. (It only folded what was there: the next backup, finding no lease, neither
+    /// waited for the killed run's late writes nor kept its late manifest out.)
+    @Test func aKilledBackupsLeaseDroppedByAPruneIsFenced() async throws {
+        let fixture = PruneFixture()
+        try await fixture.run(times: [1_000, 2_000])
+        let gone = ChildProcess()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        let killed = RunID(rawValue: "20300101T000000.000Z-all-0000dead")
+        let now = Date()
+        let table = LeaseTable(leases: [
+            LeaseTable.Lease(
+                runId: killed.rawValue, command: "backup", job: "nightly", holder: LockHolder.named(pid: gone.processIdentifier),
+                claims: [LeaseTable.Claim(topic: "events")], acquiredAt: now, expiresAt: now.addingTimeInterval(600))
+        ])
+        try await fixture.store.put(fixture.layout.storeLockKey, body: Array(try table.encoded()))
+        let warnings = Lines()
+        var request = try fixture.request(before: 1_500)
+        request.killedRunGrace = 0.1
+        request.warn = { warnings.append($0) }
+        let summary = try await PruneEngine.run(request)
+        #expect(summary.objects == 2)
+        #expect(warnings.all.filter { $0.contains("run \(killed) of ") && $0.contains("waiting 0 s") }.count == 1, "\(warnings.all)")
+        let key = fixture.layout.runManifestKey(killed)
+        let placeholder = try RunManifest.decode(Data(try await fixture.store.get(key)), name: key, layout: fixture.layout)
+        #expect(placeholder.takenOverBy == RunID(rawValue: summary.pruneId))
+        #expect(placeholder.store == ManifestStoreSettings(topicsDir: "topics", format: .confluentJSON, compression: .none))
+        #expect(placeholder.configHash == "h")
+        let report = try await fixture.verify()
+        #expect(report.problems.isEmpty, "\(report.problems)")
+    }
+
     /// Below a first kept offset, objects no manifest names (a killed backup's, cut at another flush
     /// size than its rerun's) go with the next prune, and the summary counts them, as it counts the
     /// named ones a killed prune left.
@@ -345,4 +380,13 @@ final class DyingStore: ObjectStore, @unchecked Sendable {
         #expect(report.problems.isEmpty, "\(report.problems)")
         #expect(report.recordsChecked == 10 + 20)
     }
+}
+
+/// Lines gathered from another thread (a request's warnings).
+// @unchecked Sendable: `lines` is only reached under `lock`.
+final class Lines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func append(_ line: String) { lock.withLock { lines.append(line) } }
+    var all: [String] { lock.withLock { lines } }
 }

@@ -3,7 +3,6 @@ import Foundation
 import Layout
 import ObjectStore
 import StoreLock
-import StoreMetadata
 
 /// The backup's lease in the store lock (`_ktape/locks/store.json`): it claims exactly the partitions
 /// the run writes (whole topics when it writes them all, so partitions added later are covered), so
@@ -22,20 +21,14 @@ enum BackupLease {
         let lease = LeaseTable.Lease(
             runId: runId.rawValue, command: "backup", job: request.job, holder: request.holder,
             group: group, claims: claims, acquiredAt: request.clock(), expiresAt: request.clock())
-        let store = request.store
-        let layout = request.layout
-        let options = request.basePutOptions
-        let fence = KilledRunFence(by: runId, request, configHash: configHash)
+        let fence = KilledBackupFence(
+            takerId: runId, job: request.job, store: request.store, layout: request.layout, options: request.basePutOptions,
+            grace: request.killedRunGrace, ownSettings: (request.manifestStoreSettings, configHash), clock: request.clock,
+            warn: request.warn)
         return LeaseKeeper(
-            store: store, key: layout.storeLockKey, options: request.basePutOptions,
+            store: request.store, key: request.layout.storeLockKey, options: request.basePutOptions,
             lease: lease, seconds: request.lockLease, clock: request.clock,
-            beforeDropping: { over in
-                let killed = over.filter { $0.command == "backup" }
-                try await fence.close(killed)
-                // A backup killed between writing its manifest and folding it left its lease: fold that
-                // manifest before the lease goes, or no later run would know to.
-                try await IndexKeeper.foldRuns(killed.map { RunID(rawValue: $0.runId) }, store: store, layout: layout, options: options)
-            }, probe: layout.conditionalWriteProbeKey)
+            beforeDropping: { try await fence.close($0) }, probe: request.layout.conditionalWriteProbeKey)
     }
 
     /// Takes the lease, after making sure no earlier ktape's job lock is live.

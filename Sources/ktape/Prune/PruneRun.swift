@@ -33,6 +33,8 @@ enum PruneRun {
             job: spec.jobName, settings: settings, store: opened.store, layout: opened.layout,
             basePutOptions: StoreOpening.basePutOptions(spec.common))
         request.stop = Interrupts.stop
+        let console = Console.standard
+        request.warn = { console.warning($0) }
         Interrupts.stopCooperatively()
         let summary = try await PruneEngine.run(request)
         if summary.dryRun {
