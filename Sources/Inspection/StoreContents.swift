@@ -212,8 +212,9 @@ public struct StoreContents: Sendable {
     }
 
     /// True when at least one manifest exists (readable or not): the store is ktape's, and its
-    /// manifests, not the listing, say what it holds.
-    public var hasManifests: Bool { !runs.isEmpty || !unreadableManifests.isEmpty }
+    /// manifests, not the listing, say what it holds. Placeholders of killed runs do not count: a
+    /// store holding nothing else has no finished run.
+    public var hasManifests: Bool { runs.contains { $0.manifest.takenOverBy == nil } || !unreadableManifests.isEmpty }
 }
 
 /// Where each object of a manifest is listed, in the manifest's order: looked up once, when the

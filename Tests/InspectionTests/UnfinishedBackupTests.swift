@@ -144,3 +144,21 @@ struct UnfinishedBackupTests {
         #expect(summary.runs.first { $0.runId == killed.rawValue }?.objects == 0)
     }
 }
+
+extension TakenOverRunTests {
+    /// A first backup killed, its rerun killed too after writing the first run's placeholder: no run
+    /// finished, and verify says so (it passed, with "1 run, 0 objects").
+    @Test func placeholdersAloneAreNoFinishedRun() async throws {
+        let fixture = try InspectionFixture()
+        let manifest = try await fixture.writeRun(["orders": [0: 5]])
+        let copy = try fixture.copy()
+        try copy.remove(copy.layout.runManifestKey(manifest.runId))
+        let placeholder = RunManifest.placeholder(
+            for: RunID(rawValue: "20270115T070000.000Z-all-0000dead"), takenOverBy: manifest.runId, job: manifest.job,
+            at: Date(timeIntervalSince1970: 1_800_000_000), store: manifest.store, configHash: manifest.configHash)
+        try copy.write(copy.layout.runManifestKey(placeholder.runId), Array(try placeholder.encodedBytes(layout: copy.layout)))
+        let report = try await copy.verify()
+        #expect(report.problems.count == 1, "\(report.problems)")
+        #expect(report.problems.first?.message.contains("a backup that has not finished") == true, "\(report.problems)")
+    }
+}
