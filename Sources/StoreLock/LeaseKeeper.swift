@@ -62,8 +62,12 @@ public final class LeaseKeeper: @unchecked Sendable {
 
     public var runId: String { template.runId }
 
-    /// The store's time: leases written and judged by it hold for every host, whatever its clock.
-    private func now() -> Date { clock().addingTimeInterval(store.clockOffset) }
+    /// Lease times are judged by the earlier and written by the later of this host's clock and the
+    /// store's (as its answers tell it): a lease is taken for over only once both say so, and lasts
+    /// its time by both. So a host whose clock runs fast, and servers behind one address whose clocks
+    /// differ, never end a live lease early.
+    private func judgingNow() -> Date { min(clock(), clock().addingTimeInterval(store.clockOffset)) }
+    private func writingNow() -> Date { max(clock(), clock().addingTimeInterval(store.clockOffset)) }
 
     /// Adds this run's lease, or throws `LeaseError.held` naming the lease whose claims overlap.
     public func acquire() async throws {
@@ -103,7 +107,7 @@ public final class LeaseKeeper: @unchecked Sendable {
                 key: key,
                 reason: "the lease of run \(runId) is gone: another run removed it (it had expired, or its holder was taken for killed)")
         }
-        if mine.isExpired(at: now()) {
+        if mine.isExpired(at: judgingNow()) {
             throw LeaseError.lost(key: key, reason: "the lease of run \(runId) expired at \(Timestamps.rfc3339(mine.expiresAt))")
         }
     }
@@ -161,11 +165,11 @@ public final class LeaseKeeper: @unchecked Sendable {
         for attempt in 1...Self.attempts {
             let current = try await read()
             var table = current?.table ?? LeaseTable()
-            let now = self.now()
-            let over = table.leases.filter { $0.runId != runId && ($0.isExpired(at: now) || LockHolder.isGone($0.holder)) }
+            let judged = judgingNow()
+            let over = table.leases.filter { $0.runId != runId && ($0.isExpired(at: judged) || LockHolder.isGone($0.holder)) }
             if !over.isEmpty, let beforeDropping { try await beforeDropping(over) }
             table.leases.removeAll { lease in over.contains { $0.runId == lease.runId } }
-            let decision = try change(&table, now)
+            let decision = try change(&table, writingNow())
             if decision == .keep && over.isEmpty { return }
             if table.leases.isEmpty && current == nil { return }
             var options = self.options

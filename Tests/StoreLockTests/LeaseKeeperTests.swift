@@ -240,6 +240,31 @@ struct LeaseKeeperTests {
         await first.release()
     }
 
+    /// Servers behind one address whose clocks differ by 700 s: a run whose last answer came from
+    /// the fast one, on a host whose own clock is right, does not take a lease written 5 minutes
+    /// ago for expired (by the fast server's time it ended 100 s ago).
+    @Test func aFastServerClockDoesNotEndALiveLease() async throws {
+        let shared = MemoryStore()
+        let start = Date()
+        let first = LeaseKeeper(
+            store: shared, key: Self.key,
+            lease: LeaseTable.Lease(
+                runId: "first", command: "backup", job: nil, holder: "hostA pid 1", claims: [LeaseTable.Claim(topic: "t")],
+                acquiredAt: start, expiresAt: start),
+            seconds: 600, clock: { start })
+        try await first.acquire()
+        let later = start.addingTimeInterval(300)
+        let second = LeaseKeeper(
+            store: ClockOffsetStore(base: shared, clockOffset: 700), key: Self.key,
+            lease: LeaseTable.Lease(
+                runId: "second", command: "backup", job: nil, holder: "hostB pid 2", claims: [LeaseTable.Claim(topic: "t")],
+                acquiredAt: later, expiresAt: later),
+            seconds: 600, clock: { later })
+        await #expect(throws: LeaseError.self) { try await second.acquire() }
+        #expect(try await Self.table(shared).leases.map(\.runId) == ["first"])
+        await first.release()
+    }
+
     @Test func aLostAnswerToTheLeaseWriteIsRecognisedAsOurs() async throws {
         let store = AnswerLosingStore(base: MemoryStore(), losing: { $0 == Self.key })
         let keeper = Self.keeper(store, run: "mine", claims: [LeaseTable.Claim(topic: "t")])
