@@ -16,6 +16,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case conditionFailed
         case accessDenied
         case badSignature
+        /// The request's time was too far from the server's (and its answer did not say the server's).
+        case clockSkew
         case unknownAccessKey
         /// No credentials could be had (none configured, a profile or token file unusable).
         case noCredentials
@@ -82,7 +84,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     /// where a directory belongs (or the reverse), a symbolic link loop.
     public var isConfigurationError: Bool {
         switch kind {
-        case .noSuchBucket, .accessDenied, .badSignature, .unknownAccessKey, .noCredentials, .wrongRegion,
+        case .noSuchBucket, .accessDenied, .badSignature, .clockSkew, .unknownAccessKey, .noCredentials, .wrongRegion,
             .objectLockNotEnabled, .unsupported:
             return true
         case .io:
@@ -118,6 +120,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case .badSignature:
             return
                 "\(operation) \(target): the store refused the request signature: check the secret key (and the clock and region)\(suffix)"
+        case .clockSkew:
+            return
+                "\(operation) \(target): the store refused the request's time: this host's clock is too far from the store's; set it right (NTP)\(suffix)"
         case .unknownAccessKey:
             return "\(operation) \(target): the store does not know the access key id; check the credentials\(suffix)"
         case .noCredentials:

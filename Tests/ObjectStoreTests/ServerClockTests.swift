@@ -76,4 +76,31 @@ import Testing
         #expect(error?.kind == .accessDenied)
         #expect(transport.requests.count == 1)
     }
+
+    /// Without a `Date` header, the error's own `<ServerTime>` gives the server's time.
+    @Test func theErrorsServerTimeServesWhenThereIsNoDateHeader() async throws {
+        let ahead = Date().addingTimeInterval(-1_500)
+        let formatter = ISO8601DateFormatter()
+        let body =
+            "<Error><Code>RequestTimeTooSkewed</Code><Message>too large</Message><ServerTime>\(formatter.string(from: ahead))</ServerTime></Error>"
+        let transport = S3RetryTests.ScriptedTransport([
+            .success(HTTPResponse(status: 403, headers: [], body: Array(body.utf8))),
+            .success(HTTPResponse(status: 200, headers: [], body: []))
+        ])
+        let store = try S3RetryTests().store(transport)
+        _ = try await store.get("k")
+        #expect(transport.requests.count == 2)
+        #expect(abs(store.clockOffset + 1_500) < 60, "\(store.clockOffset)")
+    }
+
+    /// A refusal for the time that tells no time is named as such, not as missing permissions.
+    @Test func aRefusalForTheTimeWithNoTimeInItNamesTheClock() async throws {
+        let transport = S3RetryTests.ScriptedTransport([
+            .success(HTTPResponse(status: 403, headers: [], body: Array("<Error><Code>RequestTimeTooSkewed</Code></Error>".utf8)))
+        ])
+        let error = await #expect(throws: StoreError.self) { _ = try await S3RetryTests().store(transport).get("k") }
+        #expect(error?.kind == .clockSkew)
+        #expect(error?.description.contains("this host's clock is too far from the store's") == true, "\(String(describing: error))")
+        #expect(transport.requests.count == 1)
+    }
 }

@@ -101,7 +101,7 @@ struct S3Client: Sendable {
             }
             let code = (200..<300).contains(response.status) ? nil : XMLElement.parse(response.body)?.value("Code")
             requestLog?(S3RequestRecord(call: call, status: response.status, attempt: attempt, since: sent, errorCode: code))
-            let clockMoved = serverClock.observe(response, sent: sent)
+            let clockMoved = serverClock.observe(response, sent: sent, body: code.map(Self.clockCodes.contains) == true)
             if clockMoved, code.map(Self.clockCodes.contains) == true {
                 continue  // signed by a clock the server disowns: again, by its own
             }

@@ -36,6 +36,7 @@ enum S3ErrorMapping {
         case (_, "NoSuchBucket"): kind = .noSuchBucket
         case (_, "NoSuchKey"), (_, "NoSuchUpload"), (404, _): kind = .notFound
         case (_, "SignatureDoesNotMatch"): kind = .badSignature
+        case (_, "RequestTimeTooSkewed"), (_, "RequestExpired"), (_, "RequestInTheFuture"): kind = .clockSkew
         case (_, "InvalidAccessKeyId"): kind = .unknownAccessKey
         case (_, "AccessDenied"), (403, _): kind = .accessDenied
         case (412, _), (_, "PreconditionFailed"): kind = .alreadyExists

@@ -13,10 +13,14 @@ final class ServerClock: Sendable {
     func now() -> Date { Date().addingTimeInterval(offsetSeconds) }
 
     /// Learns the offset from `response` to a request sent at `sent` (the header is the time the
-    /// server answered, in whole seconds); returns whether the offset changed by more than the noise.
+    /// server answered, in whole seconds; with `body`, an error's `<ServerTime>` when there is no
+    /// header); returns whether the offset changed by more than the noise.
     @discardableResult
-    func observe(_ response: HTTPResponse, sent: Date) -> Bool {
-        guard let header = response.header("date"), let server = Self.imfFixdate(header) else { return false }
+    func observe(_ response: HTTPResponse, sent: Date, body: Bool = false) -> Bool {
+        let stated =
+            response.header("date").flatMap(Self.imfFixdate)
+            ?? (body ? XMLElement.parse(response.body)?.value("ServerTime").flatMap(S3Dates.isoDate) : nil)
+        guard let server = stated else { return false }
         let received = Date()
         // The answer left between sending and receiving; its header is rounded down to the second.
         let local = sent.addingTimeInterval(received.timeIntervalSince(sent) / 2)
