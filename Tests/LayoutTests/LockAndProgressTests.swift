@@ -37,7 +37,8 @@ import Testing
         let newer = Data(text.replacingOccurrences(of: "\"version\" : 2", with: "\"version\" : 9").utf8)
         #expect(
             throws: ManifestError(
-                manifest: "p.json", reason: "version 9 is newer than this ktape reads (2); upgrade ktape", noun: "restore state")
+                manifest: "p.json", reason: "version 9 is newer than this ktape reads (2); upgrade ktape", noun: "restore state",
+                isNewerVersion: true)
         ) {
             try RestoreProgress.decode(newer, name: "p.json")
         }
@@ -70,6 +71,12 @@ import Testing
         )
         let manifest = #expect(throws: ManifestError.self) { try RunManifest.decode(junk, name: "r.json", layout: StoreLayout()) }
         #expect(manifest?.description.hasPrefix("manifest r.json: ") == true, "\(String(describing: manifest))")
+        // A newer ktape's lock: upgrade, rather than the advice to delete a lock ktape did not write.
+        let newer = Data("{\"format\":\"ktape-leases\",\"version\":99,\"leases\":[]}".utf8)
+        let future = #expect(throws: ManifestError.self) { try LeaseTable.decode(newer, name: "_ktape/locks/store.json") }
+        #expect(
+            future?.description == "lock _ktape/locks/store.json: version 99 is newer than this ktape reads (1); upgrade ktape",
+            "\(String(describing: future))")
     }
 
     /// A one-partition document of version 1 is read by `decodeVersion1` and refused as a topic's.

@@ -8,11 +8,14 @@ public struct ManifestError: Error, Equatable, Sendable, CustomStringConvertible
     public var reason: String
     /// What the document is, for the message: every ktape document is read the same way.
     public var noun: String
+    /// A newer ktape wrote it: the fix is an upgrade, not removing it.
+    public var isNewerVersion = false
 
-    public init(manifest: String, reason: String, noun: String = "manifest") {
+    public init(manifest: String, reason: String, noun: String = "manifest", isNewerVersion: Bool = false) {
         self.manifest = manifest
         self.reason = reason
         self.noun = noun
+        self.isNewerVersion = isNewerVersion
     }
 
     /// The noun of a document in `format` (a lock's or a restore state's error names that, not a manifest).
@@ -28,7 +31,8 @@ public struct ManifestError: Error, Equatable, Sendable, CustomStringConvertible
     }
 
     public var description: String {
-        let advice = noun == "lock" ? " (a lock ktape did not write; delete it once no ktape run is using the store)" : ""
+        let advice =
+            noun == "lock" && !isNewerVersion ? " (a lock ktape did not write; delete it once no ktape run is using the store)" : ""
         return "\(noun) \(manifest): \(reason)\(advice)"
     }
 }
@@ -240,7 +244,8 @@ enum LayoutJSON {
         guard let found = header.version else { throw ManifestError(manifest: name, reason: "no version", noun: noun) }
         guard found <= version else {
             throw ManifestError(
-                manifest: name, reason: "version \(found) is newer than this ktape reads (\(version)); upgrade ktape", noun: noun)
+                manifest: name, reason: "version \(found) is newer than this ktape reads (\(version)); upgrade ktape", noun: noun,
+                isNewerVersion: true)
         }
     }
 
