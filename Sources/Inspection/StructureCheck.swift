@@ -139,13 +139,15 @@ struct StructureCheck {
         }
 
         guard contents.hasManifests else {
+            // Placeholders of killed runs, the only manifests such a store may hold, are present.
+            let placeholders = Set(contents.runs.map(\.manifest.runId))
             let evidence = traces.unfinishedBackupEvidence(in: contents)
             if contents.index.partitions.isEmpty && evidence == nil {
                 problem(
                     contents.location,
                     "no ktape manifests and no data objects under \(layout.topicsFolder): nothing to verify "
                         + "(check --store, its prefix and --topics-dir)")
-                indexedRunsWithoutManifests(present: [], reported: [])
+                indexedRunsWithoutManifests(present: placeholders, reported: [])
                 return
             }
             if let evidence {
@@ -154,7 +156,7 @@ struct StructureCheck {
                     "ktape's own objects or metadata (\(evidence)) but no run manifest in \(layout.runsFolder): "
                         + "a backup that has not finished (still running, killed, or copied before it wrote its manifest), "
                         + "so nothing here is known to be whole; verify again once a backup has finished")
-                indexedRunsWithoutManifests(present: [], reported: [])
+                indexedRunsWithoutManifests(present: placeholders, reported: [])
                 notes.append("no manifests: every object is read and decoded, but sizes and checksums need manifests")
             } else {
                 notes.append(

@@ -157,6 +157,10 @@ extension TakenOverRunTests {
             for: RunID(rawValue: "20270115T070000.000Z-all-0000dead"), takenOverBy: manifest.runId, job: manifest.job,
             at: Date(timeIntervalSince1970: 1_800_000_000), store: manifest.store, configHash: manifest.configHash)
         try copy.write(copy.layout.runManifestKey(placeholder.runId), Array(try placeholder.encodedBytes(layout: copy.layout)))
+        // The index the rerun folded the placeholder into names it; its manifest is there.
+        var index = StoreIndex()
+        try index.fold([placeholder])
+        try copy.write(copy.layout.indexKey, Array(try index.encoded()))
         let report = try await copy.verify()
         #expect(report.problems.count == 1, "\(report.problems)")
         #expect(report.problems.first?.message.contains("a backup that has not finished") == true, "\(report.problems)")
