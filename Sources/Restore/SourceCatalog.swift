@@ -351,6 +351,11 @@ struct SourceCatalog: Sendable {
                 "--as-of \(asOf): no backup run has that id; of the store's \(ids.count) runs the nearest are \(nearest) (ktape ls lists them all)"
             )
         }
+        if !builder.runs.isEmpty, builder.runs.allSatisfy({ $0.manifest.takenOverBy != nil }) {
+            throw RunFailure.invalidInput(
+                "\(store.location) holds no finished backup: its only manifests are placeholders of runs that were killed (\(builder.runs.map(\.manifest.runId.rawValue).joined(separator: ", "))); run a backup first"
+            )
+        }
         let pruned: PrunedState
         do {
             pruned = try await PrunedStateKeeper.read(store: store, layout: layout)

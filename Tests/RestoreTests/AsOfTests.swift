@@ -7,6 +7,24 @@ import Testing
 
 /// `--as-of RUN`: the store as it was after that backup run.
 @Suite struct AsOfTests {
+    /// A store whose only manifests are placeholders of killed runs holds no finished backup: said
+    /// so, rather than "the store holds none of them (it holds: )".
+    @Test func placeholdersAloneAreNoBackupToRestore() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let fixture = StoreFixture()
+        let killed = RunID(rawValue: "20261124T120000.000Z-all-0000dead")
+        let placeholder = RunManifest.placeholder(
+            for: killed, takenOverBy: RunID(rawValue: "20261124T120001.000Z-all-0000beef"), job: "test", at: Date(),
+            store: ManifestStoreSettings(topicsDir: fixture.layout.topicsDir, format: .envelope, compression: .none),
+            configHash: "h")
+        try await fixture.store.put(
+            fixture.layout.runManifestKey(killed), body: Array(try placeholder.encodedBytes(layout: fixture.layout)))
+        try cluster.createTopic("t", partitions: 1)
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        #expect(error?.isInvalidInput == true)
+        #expect(error?.message.contains("holds no finished backup: its only manifests are placeholders") == true, "\(error?.message ?? "")")
+    }
+
     @Test func restoresOnlyRunsUpToTheOneNamed() async throws {
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture()
