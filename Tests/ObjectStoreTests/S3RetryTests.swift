@@ -27,7 +27,7 @@ struct S3RetryTests {
         .success(HTTPResponse(status: status, headers: [], body: Array("<Error><Code>\(code)</Code><Message>m</Message></Error>".utf8)))
     }
 
-    func store(_ transport: ScriptedTransport, attempts: Int = 4, endpoint: String? = "http://127.0.0.1:1") throws -> S3Store {
+    func store(_ transport: any HTTPTransport, attempts: Int = 4, endpoint: String? = "http://127.0.0.1:1") throws -> S3Store {
         try S3Store(
             config: S3Configuration(
                 bucket: "bucket", region: "eu-west-1", endpoint: endpoint, maxAttempts: attempts, baseRetryDelay: 0.001),

@@ -16,12 +16,11 @@ final class ServerClock: Sendable {
     /// server answered, in whole seconds; with `body`, an error's `<ServerTime>` when there is no
     /// header); returns whether the offset changed by more than the noise.
     @discardableResult
-    func observe(_ response: HTTPResponse, sent: Date, body: Bool = false) -> Bool {
+    func observe(_ response: HTTPResponse, sent: Date, received: Date = Date(), body: Bool = false) -> Bool {
         let stated =
             response.header("date").flatMap(Self.imfFixdate)
             ?? (body ? XMLElement.parse(response.body)?.value("ServerTime").flatMap(S3Dates.isoDate) : nil)
         guard let server = stated else { return false }
-        let received = Date()
         // The answer left between sending and receiving; its header is rounded down to the second.
         let local = sent.addingTimeInterval(received.timeIntervalSince(sent) / 2)
         let measured = server.addingTimeInterval(0.5).timeIntervalSince(local)
