@@ -86,6 +86,23 @@ import StoreLock
     /// A killed run of this host: its lease is taken after a short grace (not its 10 minutes), and
     /// its manifest key is taken with a placeholder first, so that its manifest, had a server still
     /// been writing it, is refused instead of landing beside this run's over the same records.
+    /// The store lock holding the lease of `killed`, a backup of `topic` by a process of this host
+    /// that no longer exists.
+    func killedRunsLease(_ killed: RunID, topic: String, expiresIn: TimeInterval, in store: any ObjectStore, _ layout: StoreLayout)
+        async throws
+    {
+        let gone = ChildProcess()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        try await store.put(
+            layout.storeLockKey,
+            body: try table(
+                lease(
+                    killed.rawValue, job: "test", holder: LockHolder.named(pid: gone.processIdentifier), topic: topic, expiresIn: expiresIn)
+            ))
+    }
+
     /// Expired or not (a host whose clock runs fast sees a fresh lease as expired): a dead process
     /// of this host may have died a moment ago, so the wait is the same.
     @Test(arguments: [600, -600] as [TimeInterval])
@@ -93,18 +110,9 @@ import StoreLock
         let fixture = try BackupFixture(brokers: 1)
         let topic = try fixture.topic("stale", partitions: 1)
         try fixture.produceJSON(topic: topic, partitions: 1, count: 2)
-        let gone = ChildProcess()
-        gone.executableURL = URL(fileURLWithPath: "/bin/true")
-        try gone.run()
-        gone.waitUntilExit()
         let store = MemoryStore()
         let killed = RunID(rawValue: "20261124T120000.000Z-all-0000000\(expiresIn > 0 ? 2 : 3)")
-        try await store.put(
-            fixture.layout.storeLockKey,
-            body: try table(
-                lease(
-                    killed.rawValue, job: "test", holder: LockHolder.named(pid: gone.processIdentifier), topic: topic,
-                    expiresIn: expiresIn)))
+        try await killedRunsLease(killed, topic: topic, expiresIn: expiresIn, in: store, fixture.layout)
         var request = try fixture.request(store: store, topics: [topic])
         request.killedRunGrace = 0.2
         let summary = try await BackupEngine.run(request)
@@ -138,15 +146,8 @@ import StoreLock
         let store = MemoryStore()
         _ = try await fixture.backup(store: store, topics: [topic])
         let before = try #require(try await StoreContents.manifests(store).first)
-        let gone = ChildProcess()
-        gone.executableURL = URL(fileURLWithPath: "/bin/true")
-        try gone.run()
-        gone.waitUntilExit()
         let killed = RunID(rawValue: "20991124T120000.000Z-all-00000009")
-        try await store.put(
-            fixture.layout.storeLockKey,
-            body: try table(
-                lease(killed.rawValue, job: "test", holder: LockHolder.named(pid: gone.processIdentifier), topic: topic, expiresIn: 600)))
+        try await killedRunsLease(killed, topic: topic, expiresIn: 600, in: store, fixture.layout)
         var request = try fixture.request(store: store, topics: [topic], ["compression": "gzip"])
         request.killedRunGrace = 0.1
         let error = await #expect(throws: RunFailure.self) { try await BackupEngine.run(request) }

@@ -214,55 +214,43 @@ struct LeaseKeeperTests {
         #expect(try await Self.table(store).leases.isEmpty)
     }
 
+    /// Run "first" holds topic t from `start`, by a store that agrees with its clock; run "second",
+    /// whose own clock reads `later` seconds on and whose store answers `storeOffset` seconds from
+    /// that, then asks for t. Returns the error the second got, and releases the first.
+    static func secondRunAsks(later: TimeInterval, storeOffset: TimeInterval) async throws -> LeaseError? {
+        let shared = MemoryStore()
+        let start = Date()
+        func keeper(_ run: String, _ holder: String, _ store: any ObjectStore, at now: Date) -> LeaseKeeper {
+            LeaseKeeper(
+                store: store, key: key,
+                lease: LeaseTable.Lease(
+                    runId: run, command: "backup", job: nil, holder: holder, claims: [LeaseTable.Claim(topic: "t")],
+                    acquiredAt: now, expiresAt: now),
+                seconds: 600, clock: { now })
+        }
+        let first = keeper("first", "hostA pid 1", shared, at: start)
+        try await first.acquire()
+        let second = keeper(
+            "second", "hostB pid 2", ClockOffsetStore(base: shared, clockOffset: storeOffset), at: start.addingTimeInterval(later))
+        let error = await #expect(throws: LeaseError.self) { try await second.acquire() }
+        #expect(try await table(shared).leases.map(\.runId) == ["first"])
+        await first.release()
+        return error
+    }
+
     /// Two hosts whose clocks are 11 minutes apart (a lease lasts 10) and a store both reach: by its
     /// clock, which its answers give each of them, the first run's lease is live, and the second run
     /// is refused. By its own clock the second host took that lease for expired and ran beside it.
     @Test func hostsWhoseClocksDifferJudgeLeasesByTheStores() async throws {
-        let shared = MemoryStore()
-        let start = Date()
-        let first = LeaseKeeper(
-            store: shared, key: Self.key,
-            lease: LeaseTable.Lease(
-                runId: "first", command: "backup", job: nil, holder: "hostA pid 1", claims: [LeaseTable.Claim(topic: "t")],
-                acquiredAt: start, expiresAt: start),
-            seconds: 600, clock: { start })
-        try await first.acquire()
-        let fast = start.addingTimeInterval(660)
-        let second = LeaseKeeper(
-            store: ClockOffsetStore(base: shared, clockOffset: -660), key: Self.key,
-            lease: LeaseTable.Lease(
-                runId: "second", command: "backup", job: nil, holder: "hostB pid 2", claims: [LeaseTable.Claim(topic: "t")],
-                acquiredAt: fast, expiresAt: fast),
-            seconds: 600, clock: { fast })
-        let error = await #expect(throws: LeaseError.self) { try await second.acquire() }
+        let error = try await Self.secondRunAsks(later: 660, storeOffset: -660)
         #expect(error.map { "\($0)" }?.contains("held by backup by hostA pid 1") == true, "\(String(describing: error))")
-        #expect(try await Self.table(shared).leases.map(\.runId) == ["first"])
-        await first.release()
     }
 
     /// Servers behind one address whose clocks differ by 700 s: a run whose last answer came from
     /// the fast one, on a host whose own clock is right, does not take a lease written 5 minutes
     /// ago for expired (by the fast server's time it ended 100 s ago).
     @Test func aFastServerClockDoesNotEndALiveLease() async throws {
-        let shared = MemoryStore()
-        let start = Date()
-        let first = LeaseKeeper(
-            store: shared, key: Self.key,
-            lease: LeaseTable.Lease(
-                runId: "first", command: "backup", job: nil, holder: "hostA pid 1", claims: [LeaseTable.Claim(topic: "t")],
-                acquiredAt: start, expiresAt: start),
-            seconds: 600, clock: { start })
-        try await first.acquire()
-        let later = start.addingTimeInterval(300)
-        let second = LeaseKeeper(
-            store: ClockOffsetStore(base: shared, clockOffset: 700), key: Self.key,
-            lease: LeaseTable.Lease(
-                runId: "second", command: "backup", job: nil, holder: "hostB pid 2", claims: [LeaseTable.Claim(topic: "t")],
-                acquiredAt: later, expiresAt: later),
-            seconds: 600, clock: { later })
-        await #expect(throws: LeaseError.self) { try await second.acquire() }
-        #expect(try await Self.table(shared).leases.map(\.runId) == ["first"])
-        await first.release()
+        _ = try await Self.secondRunAsks(later: 300, storeOffset: 700)
     }
 
     @Test func aLostAnswerToTheLeaseWriteIsRecognisedAsOurs() async throws {
