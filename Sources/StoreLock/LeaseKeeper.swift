@@ -66,8 +66,15 @@ public final class LeaseKeeper: @unchecked Sendable {
     /// store's (as its answers tell it): a lease is taken for over only once both say so, and lasts
     /// its time by both. So a host whose clock runs fast, and servers behind one address whose clocks
     /// differ, never end a live lease early.
-    private func judgingNow() -> Date { min(clock(), clock().addingTimeInterval(store.clockOffset)) }
-    private func writingNow() -> Date { max(clock(), clock().addingTimeInterval(store.clockOffset)) }
+    private func judgingNow() -> Date { bothClocks().earlier }
+    private func writingNow() -> Date { bothClocks().later }
+
+    /// This host's time and the store's, read once.
+    private func bothClocks() -> (earlier: Date, later: Date) {
+        let local = clock()
+        let stores = local.addingTimeInterval(store.clockOffset)
+        return (min(local, stores), max(local, stores))
+    }
 
     /// Adds this run's lease, or throws `LeaseError.held` naming the lease whose claims overlap.
     public func acquire() async throws {
