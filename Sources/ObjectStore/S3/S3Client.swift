@@ -101,8 +101,8 @@ struct S3Client: Sendable {
             }
             let code = (200..<300).contains(response.status) ? nil : XMLElement.parse(response.body)?.value("Code")
             requestLog?(S3RequestRecord(call: call, status: response.status, attempt: attempt, since: sent, errorCode: code))
-            let clockMoved = serverClock.observe(response, sent: sent, body: code.map(Self.clockCodes.contains) == true)
-            if clockMoved, code.map(Self.clockCodes.contains) == true {
+            let refusedForTheClock = code.map(Self.clockCodes.contains) == true
+            if serverClock.observe(response, sent: sent, body: refusedForTheClock), refusedForTheClock {
                 continue  // signed by a clock the server disowns: again, by its own
             }
             if (200..<300).contains(response.status) || call.accept.contains(response.status) {
