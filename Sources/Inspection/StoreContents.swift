@@ -214,7 +214,7 @@ public struct StoreContents: Sendable {
     /// True when at least one manifest exists (readable or not): the store is ktape's, and its
     /// manifests, not the listing, say what it holds. Placeholders of killed runs do not count: a
     /// store holding nothing else has no finished run.
-    public var hasManifests: Bool { runs.contains { $0.manifest.takenOverBy == nil } || !unreadableManifests.isEmpty }
+    public var hasManifests: Bool { runs.contains { !$0.manifest.isPlaceholder } || !unreadableManifests.isEmpty }
 }
 
 /// Where each object of a manifest is listed, in the manifest's order: looked up once, when the

@@ -351,7 +351,7 @@ struct SourceCatalog: Sendable {
                 "--as-of \(asOf): no backup run has that id; of the store's \(ids.count) runs the nearest are \(nearest) (ktape ls lists them all)"
             )
         }
-        if !builder.runs.isEmpty, builder.runs.allSatisfy({ $0.manifest.takenOverBy != nil }) {
+        if !builder.runs.isEmpty, builder.runs.allSatisfy(\.manifest.isPlaceholder) {
             throw RunFailure.invalidInput(
                 "\(store.location) holds no finished backup: its only manifests are placeholders of runs that were killed (\(builder.runs.map(\.manifest.runId.rawValue).joined(separator: ", "))); run a backup first"
             )

@@ -64,7 +64,7 @@ import ObjectStore
         let manifests = try await StoreContents.manifests(store)
         // The rerun took the killed run's manifest key with a placeholder (so that no late write of
         // the killed run's manifest can land), and wrote its own.
-        let (placeholders, runs) = (manifests.filter { $0.takenOverBy != nil }, manifests.filter { $0.takenOverBy == nil })
+        let (placeholders, runs) = (manifests.filter(\.isPlaceholder), manifests.filter { !$0.isPlaceholder })
         #expect(placeholders.count == 1 && placeholders.first?.objects.isEmpty == true)
         #expect(runs.count == 1)
         #expect(runs.first?.objects.count == 1_600)

@@ -72,6 +72,9 @@ extension RunManifest {
         return manifest
     }
 
+    /// A placeholder of a killed run: it stored nothing, and stands for no finished run.
+    public var isPlaceholder: Bool { takenOverBy != nil }
+
     /// Every topic the run read: those it described and those it wrote records of (a topic with no
     /// new records is in `topics` only).
     public var readTopics: Set<String> { Set(topics.map(\.name)).union(partitions.map(\.topic)) }
