@@ -120,7 +120,7 @@ public final class StreamingUpload {
         guard uploadId != nil else {
             crc.update(buffer)
             defer { dropBuffer() }
-            let result = try await store.put(key, body: buffer, options: options)
+            let result = try await putFenced(buffer)
             return Summary(key: key, size: size, crc64nvme: crc, etag: result.etag, parts: 0)
         }
         return try await failSafe {
@@ -131,6 +131,33 @@ public final class StreamingUpload {
             let parts = self.completed.sorted { $0.partNumber < $1.partNumber }
             let result = try await self.store.completeMultipartUpload(self.key, uploadId: self.uploadId ?? "", parts: parts)
             return Summary(key: self.key, size: self.size, crc64nvme: self.crc, etag: result.etag, parts: parts.count)
+        }
+    }
+
+    /// A single PUT is create-only, so a killed writer's PUT that the server carries out late fails
+    /// instead of replacing this object. An object already there is replaced only by its ETag: a
+    /// dead writer's leftover, or this PUT's own when its answer was lost (the same bytes again).
+    /// (Multipart objects need no such fence: a rerun aborts a dead writer's uploads before it writes.)
+    /// A caller's own condition is sent as it is.
+    private func putFenced(_ body: [UInt8]) async throws -> PutResult {
+        guard !options.ifNoneMatch, options.ifMatch == nil else { return try await store.put(key, body: body, options: options) }
+        var attempt = options
+        attempt.ifNoneMatch = true
+        attempt.ifMatch = nil
+        var conflicts = 0
+        while true {
+            do {
+                return try await store.put(key, body: body, options: attempt)
+            } catch let error as StoreError where error.isConditionFailed && conflicts < 3 {
+                conflicts += 1  // another version landed between the HEAD and the PUT: look again
+                do {
+                    attempt.ifMatch = try await store.head(key).etag
+                    attempt.ifNoneMatch = false
+                } catch let gone as StoreError where gone.isNotFound {
+                    attempt.ifMatch = nil
+                    attempt.ifNoneMatch = true
+                }
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+import Checksums
 import Foundation
 import KtapeTestSupport
 import Layout
@@ -21,6 +22,22 @@ import Testing
         #expect(try await StoreContents.manifests(store).count == 1)
         // The lease went away as usual.
         #expect(try await store.holdsNoLease(fixture.layout.storeLockKey))
+    }
+
+    @Test func aDataObjectWhoseAnswerWasLostIsRecordedAsStored() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("lostdata", partitions: 2)
+        try fixture.produceJSON(topic: topic, partitions: 2, count: 10)
+        let store = AnswerLosingStore(base: MemoryStore(), losing: { $0.hasPrefix(fixture.layout.topicsFolder) })
+        _ = try await fixture.backup(store: store, topics: [topic])
+        #expect(store.lostAnswers == 1)
+        let manifest = try #require(try await StoreContents.manifests(store).first)
+        #expect(manifest.objects.count == 2)
+        for object in manifest.objects {
+            let stored = try await store.get(object.key)
+            #expect(CRC64NVME.checksum(stored).base64 == object.crc64nvme)
+            #expect(try await store.head(object.key).etag == object.etag)
+        }
     }
 
     @Test func aManifestKeyHoldingOtherBytesIsStillAnError() async throws {

@@ -245,6 +245,34 @@ struct StoreConformanceTests {
         #expect(try await store.listMultipartUploads(prefix: "").isEmpty)
     }
 
+    /// A killed writer's PUT that the server carries out after a rerun wrote the same key must not
+    /// replace the rerun's object: the data PUT is create-only, and replaces a leftover by its ETag.
+    @Test(arguments: Backend.allCases)
+    func singlePartUploadIsCreateOnlyAndReplacesALeftoverByItsVersion(_ backend: Backend) async throws {
+        let recording = PutRecordingStore(forwardee: try await backend.makeStore())
+        let key = "topics/t/partition=0/t+0+0000000000.json"
+        try await recording.forwardee.put(key, body: [1, 2, 3])  // what a killed run wrote here
+        let body = TestBytes.make(5_000, seed: 3)
+        let upload = StreamingUpload(store: recording, key: key, partSize: Self.partSize, concurrency: 2)
+        try await upload.write(body)
+        let summary = try await upload.finish()
+        #expect(try await recording.get(key) == body)
+        #expect(try await recording.head(key).etag == summary.etag)
+        #expect(recording.puts.map(\.ifNoneMatch) == [true, false])
+        let replaced = recording.puts.last?.ifMatch
+        #expect(replaced != nil && replaced != summary.etag)
+
+        // The same first PUT, sent by a killed run and carried out late, is refused.
+        let first = try #require(recording.puts.first)
+        do {
+            try await recording.forwardee.put(key, body: [9], options: first)
+            Issue.record("a late create-only PUT replaced the object")
+        } catch let error as StoreError {
+            #expect(error.isAlreadyExists)
+        }
+        #expect(try await recording.get(key) == body)
+    }
+
     @Test(arguments: Backend.allCases)
     func batchDeleteRemovesAll(_ backend: Backend) async throws {
         let store = try await backend.makeStore()
@@ -277,5 +305,21 @@ struct StoreConformanceTests {
         #expect(second.crc64nvme == CRC64NVME.checksum(large))
         #expect(try await store.get("s/large") == large)
         #expect(try await store.listMultipartUploads(prefix: "").isEmpty)
+    }
+}
+
+/// Keeps the options of every single-part put, in order.
+// @unchecked Sendable: its mutable state is under `lock`.
+final class PutRecordingStore: ForwardingStore, @unchecked Sendable {
+    let forwardee: any ObjectStore
+    private let lock = NSLock()
+    private var recorded: [PutOptions] = []
+    var puts: [PutOptions] { lock.withLock { recorded } }
+
+    init(forwardee: any ObjectStore) { self.forwardee = forwardee }
+
+    func put(_ key: String, body: [UInt8], options: PutOptions) async throws -> PutResult {
+        lock.withLock { recorded.append(options) }
+        return try await forwardee.put(key, body: body, options: options)
     }
 }
