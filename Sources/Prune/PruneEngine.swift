@@ -45,14 +45,20 @@ public enum PruneEngine {
     ) async throws -> PruneSummary {
         let store = request.store
         let layout = request.layout
-        let manifests = try await call("read run manifests") { try await ManifestHistory.load(store: store, layout: layout) }
         let pruned = try await call("read \(layout.prunedKey)") { try await PrunedStateKeeper.read(store: store, layout: layout) }
         let firstOffsets = pruned.partitions.filter { selects($0.topic) }.map { (TopicPartition($0.topic, $0.partition), $0.firstOffset) }
         let stillThere = try await call("list what earlier prunes left") { try await keys(request, below: firstOffsets) }
+        var candidates: [PrunePlanner.Candidate] = []
+        try await call("read run manifests") {
+            let firstKept = pruned.firstOffsets
+            try await ManifestHistory.forEach(store: store, layout: layout) { manifest in
+                candidates += PrunePlanner.candidates(in: manifest, firstOffsets: firstKept, selects: selects, stillThere: stillThere)
+            }
+        }
         let now = request.clock()
         let plans = try await call("plan") {
             try await PrunePlanner.plan(
-                manifests: manifests, pruned: pruned, cutoff: cutoff, selects: selects,
+                candidates: candidates, pruned: pruned, cutoff: cutoff,
                 stillThere: stillThere,
                 isLocked: { key in
                     try stop(request)
@@ -63,7 +69,9 @@ public enum PruneEngine {
         }
         // Below a first kept offset, objects no manifest names (a killed backup's, cut at another
         // flush size than its rerun's) are deleted too: restore and verify never read them.
-        let named = Set(manifests.flatMap { $0.objects.flatMap { [$0.key] + $0.companionKeys } })
+        // (Every named object listed there is a candidate: those below the old first offsets are in
+        // `stillThere`, and the rest end above them.)
+        let named = Set(candidates.flatMap { [$0.object.key] + $0.object.companionKeys })
         // Those below the first offsets this prune moves up are found once it knows where they go.
         let moved = plans.filter { $0.newFirstOffset > $0.firstOffset }.map { (TopicPartition($0.topic, $0.partition), $0.newFirstOffset) }
         let belowMoved = try await call("list what is left below the new first offsets") { try await keys(request, below: moved) }

@@ -22,20 +22,50 @@ enum PrunePlanner {
         var bytes: Int64 { removed.reduce(0) { $0 + $1.byteSize } }
     }
 
-    /// The plan for every partition of `manifests` that `selects` takes. `isLocked` says whether
-    /// Object Lock keeps an object now (asked only of objects the cutoff would remove); `stillThere`
-    /// holds the keys below each partition's first offset that a killed prune left.
+    /// An object a prune may act on, with the run that wrote it.
+    struct Candidate: Sendable {
+        var object: ManifestObject
+        var runId: RunID
+        /// The run's start, in milliseconds: the bound of the object's records where it has no times.
+        var runStart: Int64
+    }
+
+    /// The objects of `manifest` a prune may act on: those of topics `selects` takes that end above
+    /// their partition's first kept offset, and those below it that a killed prune left (in
+    /// `stillThere`). Objects already pruned are not kept, so a prune holds what the store still
+    /// holds, not every object of its history. Their checksums are dropped: a prune never reads them.
+    static func candidates(
+        in manifest: RunManifest, firstOffsets: [TopicPartition: Int64], selects: (String) -> Bool, stillThere: Set<String>
+    ) -> [Candidate] {
+        let runStart = Int64((manifest.startedAt.timeIntervalSince1970 * 1000).rounded(.down))
+        return manifest.objects.compactMap { object in
+            guard selects(object.topic) else { return nil }
+            let first = firstOffsets[TopicPartition(object.topic, object.partition)] ?? 0
+            guard object.spanEnd > first || ([object.key] + object.companionKeys).contains(where: stillThere.contains) else {
+                return nil
+            }
+            var kept = object
+            kept.crc64nvme = nil
+            kept.etag = nil
+            kept.sha256 = nil
+            kept.companionChecksums = nil
+            return Candidate(object: kept, runId: manifest.runId, runStart: runStart)
+        }
+    }
+
+    /// The plan for every partition of `candidates`. `isLocked` says whether Object Lock keeps an
+    /// object now (asked only of objects the cutoff would remove); `stillThere` holds the keys below
+    /// each partition's first offset that a killed prune left.
     static func plan(
-        manifests: [RunManifest], pruned: PrunedState, cutoff: Int64, selects: (String) -> Bool,
+        candidates: [Candidate], pruned: PrunedState, cutoff: Int64,
         stillThere: Set<String>, isLocked: (String) async throws -> Bool
     ) async throws -> [Partition] {
         var byPartition: [TopicPartition: [(object: ManifestObject, runStart: Int64)]] = [:]
         var seen = Set<String>()
-        for manifest in manifests.sortedByRun() {
-            let runStart = Int64((manifest.startedAt.timeIntervalSince1970 * 1000).rounded(.down))
-            for object in manifest.objects where selects(object.topic) && seen.insert(object.key).inserted {
-                byPartition[TopicPartition(object.topic, object.partition), default: []].append((object, runStart))
-            }
+        // A key two runs name counts once, as the earlier run's.
+        for candidate in candidates.sorted(by: { $0.runId < $1.runId }) where seen.insert(candidate.object.key).inserted {
+            let object = candidate.object
+            byPartition[TopicPartition(object.topic, object.partition), default: []].append((object, candidate.runStart))
         }
         var plans: [Partition] = []
         for tp in byPartition.keys.sorted() {

@@ -10,6 +10,15 @@ public enum ManifestHistory {
         try await read(keys: try await store.listAll(prefix: layout.runsFolder).map(\.key), store: store, layout: layout)
     }
 
+    /// Every manifest of the store, each handed to `body` as it is read (in no set order) and then let
+    /// go, so that the objects of a long history are never all held at once.
+    public static func forEach(store: any ObjectStore, layout: StoreLayout, _ body: (RunManifest) throws -> Void) async throws {
+        let keys = try await store.listAll(prefix: layout.runsFolder).map(\.key).filter { layout.runID(fromKey: $0) != nil }
+        try await forEachObjectConcurrently(
+            keys, in: store, perGroup: 16, { key, bytes in try RunManifest.decode(try bytes.get(), name: key, layout: layout) },
+            collect: body)
+    }
+
     /// The manifests of runs whose ids sort after `run` (S3 lists from there on).
     public static func load(after run: RunID, store: any ObjectStore, layout: StoreLayout) async throws -> [RunManifest] {
         let keys = try await store.listAll(prefix: layout.runsFolder, startAfter: layout.runManifestKey(run)).map(\.key)

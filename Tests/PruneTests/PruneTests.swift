@@ -6,7 +6,7 @@ import Inspection
 import KtapeTestSupport
 import Layout
 import ObjectStore
-import Prune
+@testable import Prune
 import SigV4
 import StoreLock
 import StoreMetadata
@@ -124,6 +124,29 @@ final class PruneFixture: @unchecked Sendable {
         #expect(structure.objectsListed == 4, "\(structure.summaryLine)")
         // A second prune with the same cutoff has nothing left to do.
         #expect(try await PruneEngine.run(try fixture.request(before: 3_500)).objects == 0)
+    }
+
+    /// A prune holds the objects the store still has, not every object its manifests ever named: a
+    /// daily prune of a store with a year of hourly runs would otherwise need memory for the year.
+    @Test func aPruneHoldsOnlyTheObjectsThePrunedStoreStillHas() async throws {
+        let fixture = PruneFixture()
+        try await fixture.run(times: [1_000, 2_000, 3_000])
+        try await fixture.run(times: [4_000, 5_000])
+        _ = try await PruneEngine.run(try fixture.request(before: 3_500))
+        let manifests = try await ManifestHistory.load(store: fixture.store, layout: fixture.layout)
+        let firstOffsets = try await PrunedStateKeeper.read(store: fixture.store, layout: fixture.layout).firstOffsets
+        #expect(firstOffsets.values.sorted() == [30, 30])
+        let leftover = try #require(fixture.keys[0]?.first)  // one a killed prune did not delete
+        let candidates = manifests.flatMap {
+            PrunePlanner.candidates(in: $0, firstOffsets: firstOffsets, selects: { _ in true }, stillThere: [leftover])
+        }
+        let kept = [0, 1].flatMap { p in (fixture.keys[p] ?? []).suffix(2) } + [leftover]
+        #expect(candidates.map(\.object.key).sorted() == kept.sorted())
+        #expect(candidates.allSatisfy { $0.object.sha256 == nil && $0.object.crc64nvme == nil })
+        let none = manifests.flatMap {
+            PrunePlanner.candidates(in: $0, firstOffsets: firstOffsets, selects: { $0 != "events" }, stillThere: [leftover])
+        }
+        #expect(none.isEmpty)
     }
 
     /// A prune that drops the lease of a backup of this host that was killed fences it as a backup
