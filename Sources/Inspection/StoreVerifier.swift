@@ -39,13 +39,13 @@ public struct StoreVerifier: Sendable {
             return report
         }
 
-        let targets = structure.targets
+        let targets = structure.targets.joined()
         if options.storedChecksums {
-            let compared = try await compareStoredChecksums(targets, contents: contents, report: report, progress: progress)
+            let compared = try await compareStoredChecksums(Array(targets), contents: contents, report: report, progress: progress)
             return await leavingOutPrunedMeanwhile(compared, since: contents.pruned.firstOffsets)
         }
         var state = VerifyProgress(
-            objectsDone: 0, objectsTotal: targets.count, bytesDone: 0,
+            objectsDone: 0, objectsTotal: structure.targets.reduce(0) { $0 + $1.count }, bytesDone: 0,
             bytesTotal: targets.reduce(0) { $0 + (contents.listed.size(of: $1.key) ?? 0) })
         progress(state)
         // Only what the report needs is kept per object (a result each held 1.4 KB: 324 MB at 200,000

@@ -9,7 +9,9 @@ struct StructureCheck {
     var problems: [VerifyFinding] = []
     var warnings: [VerifyFinding] = []
     var notes: [String] = []
-    var targets: [DataTarget] = []
+    /// What stage 2 reads: each run's objects, in run order (kept apart: one array of a million targets
+    /// copied from the runs' doubled the memory verify needs).
+    var targets: [[DataTarget]] = []
 
     /// What each manifest shows as it arrives: its own structure, the presence and sizes of its
     /// objects, what the continuity check needs of it. Taken then, so that verify of a million
@@ -89,6 +91,8 @@ struct StructureCheck {
                     examined.findings += found.map { (false, $0) }
                     if let target { examined.targets.append(target) }
                 }
+                // Without the slack of its doublings: there are as many of these as runs.
+                if examined.targets.capacity > examined.targets.count + 4 { examined.targets = Array(examined.targets[...]) }
             } else {
                 problem(
                     subject,
@@ -165,7 +169,7 @@ struct StructureCheck {
             }
             for key in contents.index.orphanCompanions { warning(key, "is a companion with no data object beside it") }
             guard arrivals.collectTargets else { return }
-            targets = contents.index.partitions.keys.sorted().flatMap { tp in
+            targets = contents.index.partitions.keys.sorted().map { tp in
                 contents.index.entries(topic: tp.topic, partition: tp.partition).map {
                     DataTarget(key: $0.key, name: $0.object, expected: nil, runId: nil, companionKeys: $0.companionKeys, folder: $0.folder)
                 }
@@ -194,7 +198,7 @@ struct StructureCheck {
                 if isWarning && !strict { warnings.append(finding) } else { problems.append(finding) }
             }
             for (tp, object) in run.missing { missing[tp, default: []].append((object, run.runId)) }
-            targets += run.targets
+            if !run.targets.isEmpty { targets.append(run.targets) }
         }
         indexedRunsWithoutManifests(present: runIDs.union(unreadableIDs), reported: missingPrevious)
         for range in MissingRange.group(missing) {

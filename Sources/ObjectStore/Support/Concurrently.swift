@@ -1,24 +1,19 @@
 /// Runs `body` over `items` with at most `limit` calls in flight, handing each result to `collect`
 /// (on the caller's task, in completion order). Store work (and broker round trips) goes faster a
 /// few at a time; the limit bounds what is held at once. The first error thrown ends it.
-public func forEachConcurrently<Item: Sendable, Result: Sendable>(
-    _ items: [Item], limit: Int, _ body: @escaping @Sendable (Item) async throws -> Result,
+public func forEachConcurrently<Items: Sequence, Result: Sendable>(
+    _ items: Items, limit: Int, _ body: @escaping @Sendable (Items.Element) async throws -> Result,
     collect: (Result) throws -> Void
-) async throws {
+) async throws where Items.Element: Sendable {
     try await withThrowingTaskGroup(of: Result.self) { group in
-        var next = 0
-        for _ in 0..<min(max(1, limit), items.count) {
-            let item = items[next]
+        var next = items.makeIterator()
+        for _ in 0..<max(1, limit) {
+            guard let item = next.next() else { break }
             group.addTask { try await body(item) }
-            next += 1
         }
         while let result = try await group.next() {
             try collect(result)
-            if next < items.count {
-                let item = items[next]
-                group.addTask { try await body(item) }
-                next += 1
-            }
+            if let item = next.next() { group.addTask { try await body(item) } }
         }
     }
 }
