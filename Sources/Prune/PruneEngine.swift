@@ -48,11 +48,11 @@ public enum PruneEngine {
         let pruned = try await call("read \(layout.prunedKey)") { try await PrunedStateKeeper.read(store: store, layout: layout) }
         let firstOffsets = pruned.partitions.filter { selects($0.topic) }.map { (TopicPartition($0.topic, $0.partition), $0.firstOffset) }
         let stillThere = try await call("list what earlier prunes left") { try await keys(request, below: firstOffsets) }
-        var candidates: [PrunePlanner.Candidate] = []
+        var candidates = PrunePlanner.Candidates()
         try await call("read run manifests") {
             let firstKept = pruned.firstOffsets
             try await ManifestHistory.forEach(store: store, layout: layout) { manifest in
-                candidates += PrunePlanner.candidates(in: manifest, firstOffsets: firstKept, selects: selects, stillThere: stillThere)
+                PrunePlanner.gather(manifest, into: &candidates, firstOffsets: firstKept, selects: selects, stillThere: stillThere)
             }
         }
         let now = request.clock()
@@ -71,7 +71,7 @@ public enum PruneEngine {
         // flush size than its rerun's) are deleted too: restore and verify never read them.
         // (Every named object listed there is a candidate: those below the old first offsets are in
         // `stillThere`, and the rest end above them.)
-        let named = Set(candidates.flatMap { [$0.object.key] + $0.object.companionKeys })
+        let named = Set(candidates.values.joined().flatMap(\.keys))
         // Those below the first offsets this prune moves up are found once it knows where they go.
         let moved = plans.filter { $0.newFirstOffset > $0.firstOffset }.map { (TopicPartition($0.topic, $0.partition), $0.newFirstOffset) }
         let belowMoved = try await call("list what is left below the new first offsets") { try await keys(request, below: moved) }
@@ -109,8 +109,8 @@ public enum PruneEngine {
     }
 
     /// Deletes objects and their companions; those Object Lock keeps are returned, not failed on.
-    private static func delete(_ objects: [ManifestObject], _ request: PruneRequest) async throws -> [String] {
-        let keys = objects.flatMap { [$0.key] + $0.companionKeys }
+    private static func delete(_ objects: [PrunePlanner.Candidate], _ request: PruneRequest) async throws -> [String] {
+        let keys = objects.flatMap(\.keys)
         guard !keys.isEmpty else { return [] }
         do {
             try await request.store.delete(keys: keys)

@@ -11,10 +11,10 @@ enum PrunePlanner {
         /// The first offset kept before this prune, and after it.
         var firstOffset: Int64
         var newFirstOffset: Int64
-        /// Objects (with their runs' start times) this prune removes, oldest first.
-        var removed: [ManifestObject]
+        /// Objects this prune removes, oldest first.
+        var removed: [Candidate]
         /// Objects below the old first offset that a killed prune left behind (deleted again now).
-        var leftovers: [ManifestObject]
+        var leftovers: [Candidate]
         /// The object Object Lock keeps, where this partition's prune stopped.
         var lockedKept: String?
 
@@ -22,34 +22,45 @@ enum PrunePlanner {
         var bytes: Int64 { removed.reduce(0) { $0 + $1.byteSize } }
     }
 
-    /// An object a prune may act on, with the run that wrote it.
+    /// What a prune needs of an object a manifest names: a few numbers and its keys, not the
+    /// checksums and times of the whole entry (a first prune of a long history holds every object
+    /// it removes).
     struct Candidate: Sendable {
-        var object: ManifestObject
+        var key: String
+        var companionKeys: [String]
+        var firstOffset: Int64
+        var spanEnd: Int64
+        var recordCount: Int64
+        var byteSize: Int64
+        /// When its newest record was written (epoch ms), or, where the manifest has no times (written
+        /// before ktape recorded them), when its run started: every record a run read was in Kafka then.
+        var newest: Int64
         var runId: RunID
-        /// The run's start, in milliseconds: the bound of the object's records where it has no times.
-        var runStart: Int64
+
+        var keys: [String] { [key] + companionKeys }
     }
 
-    /// The objects of `manifest` a prune may act on: those of topics `selects` takes that end above
-    /// their partition's first kept offset, and those below it that a killed prune left (in
+    /// Candidates by partition, gathered one manifest at a time.
+    typealias Candidates = [TopicPartition: [Candidate]]
+
+    /// Adds the objects of `manifest` a prune may act on: those of topics `selects` takes that end
+    /// above their partition's first kept offset, and those below it that a killed prune left (in
     /// `stillThere`). Objects already pruned are not kept, so a prune holds what the store still
-    /// holds, not every object of its history. Their checksums are dropped: a prune never reads them.
-    static func candidates(
-        in manifest: RunManifest, firstOffsets: [TopicPartition: Int64], selects: (String) -> Bool, stillThere: Set<String>
-    ) -> [Candidate] {
+    /// holds, not every object of its history.
+    static func gather(
+        _ manifest: RunManifest, into candidates: inout Candidates, firstOffsets: [TopicPartition: Int64],
+        selects: (String) -> Bool, stillThere: Set<String>
+    ) {
         let runStart = Int64((manifest.startedAt.timeIntervalSince1970 * 1000).rounded(.down))
-        return manifest.objects.compactMap { object in
-            guard selects(object.topic) else { return nil }
-            let first = firstOffsets[TopicPartition(object.topic, object.partition)] ?? 0
-            guard object.spanEnd > first || ([object.key] + object.companionKeys).contains(where: stillThere.contains) else {
-                return nil
-            }
-            var kept = object
-            kept.crc64nvme = nil
-            kept.etag = nil
-            kept.sha256 = nil
-            kept.companionChecksums = nil
-            return Candidate(object: kept, runId: manifest.runId, runStart: runStart)
+        for object in manifest.objects where selects(object.topic) {
+            let tp = TopicPartition(object.topic, object.partition)
+            guard object.spanEnd > firstOffsets[tp] ?? 0 || ([object.key] + object.companionKeys).contains(where: stillThere.contains)
+            else { continue }
+            candidates[tp, default: []].append(
+                Candidate(
+                    key: object.key, companionKeys: object.companionKeys, firstOffset: object.firstOffset, spanEnd: object.spanEnd,
+                    recordCount: object.recordCount, byteSize: object.byteSize, newest: object.maxTimestamp ?? runStart,
+                    runId: manifest.runId))
         }
     }
 
@@ -57,30 +68,22 @@ enum PrunePlanner {
     /// object now (asked only of objects the cutoff would remove); `stillThere` holds the keys below
     /// each partition's first offset that a killed prune left.
     static func plan(
-        candidates: [Candidate], pruned: PrunedState, cutoff: Int64,
+        candidates: Candidates, pruned: PrunedState, cutoff: Int64,
         stillThere: Set<String>, isLocked: (String) async throws -> Bool
     ) async throws -> [Partition] {
-        var byPartition: [TopicPartition: [(object: ManifestObject, runStart: Int64)]] = [:]
-        var seen = Set<String>()
-        // A key two runs name counts once, as the earlier run's.
-        for candidate in candidates.sorted(by: { $0.runId < $1.runId }) where seen.insert(candidate.object.key).inserted {
-            let object = candidate.object
-            byPartition[TopicPartition(object.topic, object.partition), default: []].append((object, candidate.runStart))
-        }
         var plans: [Partition] = []
-        for tp in byPartition.keys.sorted() {
-            let objects = (byPartition[tp] ?? []).sorted { $0.object.firstOffset < $1.object.firstOffset }
+        for tp in candidates.keys.sorted() {
+            // A key two runs name counts once, as the earlier run's.
+            var seen = Set<String>()
+            let objects = (candidates[tp] ?? []).sorted { $0.runId < $1.runId }.filter { seen.insert($0.key).inserted }
+                .sorted { $0.firstOffset < $1.firstOffset }
             let first = pruned.firstOffset(topic: tp.topic, partition: tp.partition)
             var plan = Partition(
                 topic: tp.topic, partition: tp.partition, firstOffset: first, newFirstOffset: first,
                 removed: [],
-                leftovers: objects.map(\.object).filter { object in
-                    object.spanEnd <= first && ([object.key] + object.companionKeys).contains(where: stillThere.contains)
-                })
-            for (object, runStart) in objects where object.spanEnd > first {
-                // Without the object's own time (manifests before ktape recorded it) its run's start
-                // bounds it: every record a run read was in Kafka before the run began.
-                guard (object.maxTimestamp ?? runStart) < cutoff else { break }
+                leftovers: objects.filter { object in object.spanEnd <= first && object.keys.contains(where: stillThere.contains) })
+            for object in objects where object.spanEnd > first {
+                guard object.newest < cutoff else { break }
                 if try await isLocked(object.key) {
                     plan.lockedKept = object.key
                     break
