@@ -20,6 +20,7 @@ import RecordFormats
         try await fixture.writeRun(["events": records], partitionCounts: ["events": 4], perObject: 10)
         var options = RestoreOptions(kafka: KafkaConfig(bootstrapServers: mock.bootstrap))
         options.stallTimeout = 60
+        try mock.setLeader(topic: "events", partition: 0, broker: 2)
         try mock.setBroker(2, up: false)
         // Longer than one request's 10 s timeout, well inside the stall timeout.
         let back = Task {
@@ -43,6 +44,7 @@ import RecordFormats
         try await fixture.writeRun(["events": records], partitionCounts: ["events": 4])
         var options = RestoreOptions(kafka: KafkaConfig(bootstrapServers: mock.bootstrap))
         options.stallTimeout = 2
+        try mock.setLeader(topic: "events", partition: 0, broker: 2)  // the mock may give it none
         try mock.setBroker(2, up: false)
         let started = Date()
         let error = await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }

@@ -39,6 +39,11 @@ public final class MockKafkaProcess: @unchecked Sendable {
         try command("topic \(name) \(partitions)")
     }
 
+    /// Makes broker `broker` (1-based) the leader of `topic`'s `partition` (the mock picks leaders at random).
+    public func setLeader(topic: String, partition: Int, broker: Int) throws {
+        try command("leader \(topic) \(partition) \(broker)")
+    }
+
     /// Takes broker `id` (1-based) down, closing its connections, or brings it back up.
     public func setBroker(_ id: Int, up: Bool) throws {
         try command("\(up ? "up" : "down") \(id)")
