@@ -14,6 +14,10 @@ struct GroupOffsetTranslator {
 
     private var pending: [Int: [Pending]] = [:]
     private var cursor: [Int: Int] = [:]
+    /// Saved offsets of partitions of restored topics that restore nothing (empty in the source, or
+    /// every record outside the time range): they go where the first restored record would have
+    /// gone, the target partition's end.
+    private(set) var unplanned: [String: Set<TopicPartition>] = [:]
 
     /// Group offsets of `selection` for each planned partition (keyed by its index in `plan.partitions`,
     /// as every method's `partition` is).
@@ -25,10 +29,21 @@ struct GroupOffsetTranslator {
                 .sorted { $0.offset < $1.offset }
             if !offsets.isEmpty { pending[index] = offsets.map { Pending(offset: $0) } }
         }
+        for topic in plan.topics where topic.repartitionedInto == nil {
+            let planned = Set(topic.partitions.map(\.partition))
+            for saved in plan.groupOffsets
+            where saved.topic == topic.sourceTopic && !planned.contains(saved.partition) && saved.partition < topic.sourcePartitions
+                && selection.selects(saved.group)
+            {
+                unplanned[saved.group, default: []].insert(TopicPartition(topic.targetTopic, saved.partition))
+            }
+        }
     }
 
-    var groups: [String] { Set(pending.values.flatMap { $0.map(\.offset.group) }).sorted() }
-    var isEmpty: Bool { pending.isEmpty }
+    var groups: [String] { Set(pending.values.flatMap { $0.map(\.offset.group) }).union(unplanned.keys).sorted() }
+    var isEmpty: Bool { pending.isEmpty && unplanned.isEmpty }
+    /// The target partitions whose end `translations` needs.
+    var unplannedTargets: [TopicPartition] { Set(unplanned.values.joined()).sorted() }
     /// Whether planned partition `partition`'s records must be observed (a group offset of it awaits translation).
     func needsRecords(partition: Int) -> Bool { pending[partition] != nil }
 
@@ -53,9 +68,13 @@ struct GroupOffsetTranslator {
         cursor[partition] = list.count
     }
 
-    /// Target offsets per group: `bases[partition]` is the target offset of the partition's first restored record.
-    func translations(plan: RestorePlan, bases: [Int: Int64]) -> [String: [TopicPartition: Int64]] {
+    /// Target offsets per group: `bases[partition]` is the target offset of the partition's first
+    /// restored record; `ends` the end of each of `unplannedTargets`.
+    func translations(plan: RestorePlan, bases: [Int: Int64], ends: [TopicPartition: Int64] = [:]) -> [String: [TopicPartition: Int64]] {
         var result: [String: [TopicPartition: Int64]] = [:]
+        for (group, targets) in unplanned {
+            for target in targets { if let end = ends[target] { result[group, default: [:]][target] = end } }
+        }
         let partitions = plan.partitions
         for (partition, list) in pending {
             guard let base = bases[partition] else { continue }

@@ -153,7 +153,20 @@ public final class RestoreEngine: Sendable {
             producer: producer, events: events)
         let outcome = try await loop.run(translator: &translator)
 
-        let translations = translator.translations(plan: plan, bases: outcome.bases)
+        let unplanned = translator.unplannedTargets
+        var ends: [TopicPartition: Int64] = [:]
+        if !unplanned.isEmpty {
+            do {
+                ends = try await options.onTarget { try admin.endOffsets(unplanned) }
+            } catch let error as RunFailure where error.isInterrupted {
+                throw error
+            } catch {
+                throw RunFailure.failure(
+                    "consumer groups \(translator.groups.joined(separator: ", ")): cannot read the end offsets of "
+                        + "partitions with nothing to restore (\(error)); the records are restored, only the offsets are not")
+            }
+        }
+        let translations = translator.translations(plan: plan, bases: outcome.bases, ends: ends)
         for (group, offsets) in translations.sorted(by: { $0.key < $1.key }) {
             let kafkaOffsets = Dictionary(
                 uniqueKeysWithValues: offsets.map {

@@ -48,6 +48,37 @@ import RecordFormats
         #expect(target.first { $0.offset == 6 }?.value == records[4].value)
     }
 
+    /// A partition with nothing to restore (empty in the source) still gets its group's offset: where
+    /// its first restored record would have gone, the target partition's end. Without it the group's
+    /// consumers fall back to auto.offset.reset there and, at `latest`, skip what arrives meanwhile.
+    @Test func aPartitionWithNothingToRestoreGetsTheTargetsEnd() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let fixture = StoreFixture()
+        let saved = [
+            ManifestGroupOffset(group: "g", topic: "src", partition: 0, offset: 3),
+            ManifestGroupOffset(group: "g", topic: "src", partition: 1, offset: 0)
+        ]
+        try await fixture.writeRun(
+            ["src": [0: awkwardRecords(count: 5, partition: 0)]], partitionCounts: ["src": 2], perObject: 5, groupOffsets: saved)
+        try cluster.createTopic("dst", partitions: 2)
+        // Two records already in the target's partition 1, which the restore does not write.
+        let producer = try KafkaProducer(config: cluster.config, onDelivery: { _ in })
+        for n in 0..<2 { try producer.produce(KafkaProducerRecord(topic: "dst", partition: 1, key: nil, value: [UInt8(n)]), id: UInt64(n)) }
+        try producer.flush(timeoutMilliseconds: 10_000)
+
+        var options = mockOptions(cluster)
+        options.rename = try RegexRouter(regex: "src", replacement: "dst")
+        options.consumerGroups = .regex(try WholeNameRegex("g"))
+        let result = try await restore(fixture, options)
+        #expect(result.summary.producedRecords == 5)
+        #expect(result.summary.committedGroups == ["g": 2])
+        let admin = try KafkaAdmin(config: cluster.config)
+        let (p0, p1) = (TopicPartition(topic: "dst", partition: 0), TopicPartition(topic: "dst", partition: 1))
+        let committed = try admin.committedOffsets(group: "g", partitions: [p0, p1])
+        #expect(committed[p0] == .some(3))
+        #expect(committed[p1] == .some(2))
+    }
+
     /// confluent-json lines carry no offsets. In an object whose offsets have gaps, a group offset
     /// inside it translates to the fewest records certainly before it, never more: consumers may
     /// read some again but never miss one.
