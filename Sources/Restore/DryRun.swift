@@ -35,7 +35,11 @@ enum DryRun {
             guard let destination = destinations.destinationOfPartition[index], let state = scan.loaded[destination],
                 let tail = scan.tails[destination]
             else { continue }
-            if let lost = HeldRecords.lostToPrune(state, tail: tail, partition: partition) { plan.problems.append(lost) }
+            if let lost = HeldRecords.lostToPrune(
+                state, tail: tail, partition: partition, stateDocument: states.key(partition.target.topic, readFrom: scan.saved))
+            {
+                plan.problems.append(lost)
+            }
             if partition.prunedThrough != nil { pruned.insert(partition.sourceTopic) }
         }
         await checkResumePoints(&plan, scan: scan, destinations: destinations, states: states, store: store, options: options)

@@ -23,8 +23,16 @@ struct HeldRecords {
     }
 
     /// A restore that had not got past what a prune removed cannot resume: those records are gone.
-    static func lostToPrune(_ state: RestoreResumeState, tail: TargetTail, partition: PartitionPlan) -> String? {
-        guard let through = partition.prunedThrough, through >= state.nextSourceOffset, tail.count > 0 else { return nil }
+    /// `stateDocument` names where the partition's resume state is kept.
+    static func lostToPrune(_ state: RestoreResumeState, tail: TargetTail, partition: PartitionPlan, stateDocument: String) -> String? {
+        guard let through = partition.prunedThrough, through >= state.nextSourceOffset else { return nil }
+        guard tail.count > 0 else {
+            // Begun but not reached (a target emptied since is caught as deleted): going on would
+            // restore the partition from after the pruned records as if that were where it starts.
+            guard state.deliveredRecords == 0 else { return nil }
+            return
+                "\(partition.source): ktape prune removed offsets \(state.nextSourceOffset)…\(through) from the store after this restore began and before it restored any of them into \(partition.target), so what is left would be restored without them; to restore only what the store still holds, remove partition \(partition.target.partition)'s entry from \(stateDocument) (or restore from a copy made before the prune)"
+        }
         if state.deliveredRecords == 0 {
             // Killed before its state confirmed anything: the target's records cannot be placed in a
             // source whose first offsets are gone.

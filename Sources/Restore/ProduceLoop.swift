@@ -67,12 +67,14 @@ final class ProduceLoop: @unchecked Sendable {
         let overfull = overfullTargets(scan)
         if !scan.problems.isEmpty || !overfull.isEmpty { throw RunFailure.problems(scan.problems.map(\.message) + overfull) }
         let starts = stateWriter.start(from: scan)
-        for (index, partition) in partitions.enumerated() {
-            guard let destination = destinations.destinationOfPartition[index] else { continue }
-            if let lost = HeldRecords.lostToPrune(starts[destination].state, tail: starts[destination].tail, partition: partition) {
-                throw RunFailure.invalidInput(lost)
-            }
+        // Every partition a prune cut off, in one line, before anything is produced.
+        let lost = partitions.indices.compactMap { index -> String? in
+            guard let destination = destinations.destinationOfPartition[index] else { return nil }
+            return HeldRecords.lostToPrune(
+                starts[destination].state, tail: starts[destination].tail, partition: partitions[index],
+                stateDocument: states.key(partitions[index].target.topic, readFrom: scan.saved))
         }
+        if !lost.isEmpty { throw RunFailure.problems(lost) }
         let finished = Set(
             partitions.indices.filter { index in
                 destinations.destinationOfPartition[index].map {

@@ -100,13 +100,13 @@ import RecordFormats
         #expect(rerun.summary.producedRecords == 0 && rerun.summary.alreadyPresentRecords == 25)
     }
 
-    /// Records `objects`' removal from events/0 as `ktape prune` does (the record first, then the deletes).
-    func prune(_ objects: [ManifestObject], from fixture: StoreFixture) async throws {
+    /// Records `objects`' removal from events/`partition` as `ktape prune` does (the record first, then the deletes).
+    func prune(_ objects: [ManifestObject], from fixture: StoreFixture, partition: Int32 = 0) async throws {
         let last = try #require(objects.last)
         try await PrunedStateKeeper.record(
             [
                 PrunedState.Partition(
-                    topic: "events", partition: 0, firstOffset: last.spanEnd, prunedAt: Date(), pruneId: "p",
+                    topic: "events", partition: partition, firstOffset: last.spanEnd, prunedAt: Date(), pruneId: "p",
                     objects: Int64(objects.count), records: objects.reduce(0) { $0 + $1.recordCount }, bytes: 0)
             ],
             store: fixture.store, layout: fixture.layout)
@@ -176,6 +176,30 @@ import RecordFormats
             error?.message.hasPrefix("events/0: events/0 holds 12 records of this restore, which its state does not place") == true,
             "\(error?.message ?? "")")
         #expect(error?.message.contains("offset -1") == false)
+    }
+
+    /// A restore stopped before it reached partition 1, then a prune of partition 1's first records:
+    /// the rerun would restore the partition from after them as if it began there. It stops instead,
+    /// naming every partition the prune cut off in one line (its dry run too).
+    @Test func aPruneOfAPartitionTheRestoreHadNotBegunStopsItsRerun() async throws {
+        let (cluster, fixture, _, manifest) = try await setup()
+        await #expect(throws: SimulatedKill.self) { try await restore(fixture, mockOptions(cluster), killedAfter: 20).summary.line }
+        #expect(try readTarget(cluster.config, topic: "events", partitions: 2)[1]?.count ?? 0 == 0)
+        try await prune(first(2, of: manifest, partition: 0), from: fixture)
+        try await prune(first(2, of: manifest, partition: 1), from: fixture, partition: 1)
+
+        let expected =
+            "events/1: ktape prune removed offsets 0…9 from the store after this restore began and before it restored any of them into events/1"
+        var dry = mockOptions(cluster)
+        dry.dryRun = true
+        let problems = try await restore(fixture, dry).summary.problems
+        #expect(problems.contains { $0.hasPrefix(expected) }, "\(problems)")
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        #expect(error?.isInvalidInput == true)
+        let message = error?.message ?? ""
+        #expect(message.hasPrefix("2 problems: events/0: "), "\(message)")
+        #expect(message.contains("; " + expected), "\(message)")
+        #expect(try readTarget(cluster.config, topic: "events", partitions: 2)[1]?.count ?? 0 == 0)
     }
 
     /// A --repartition restore tells what its targets hold only by count, so it cannot resume past a
