@@ -1,5 +1,6 @@
 import Foundation
 import Layout
+import ObjectStore
 
 /// Which objects of each partition a prune removes: from the oldest end, every object whose records
 /// are all older than the cutoff, stopping at the first that is not (or that Object Lock keeps), so
@@ -65,11 +66,12 @@ enum PrunePlanner {
     }
 
     /// The plan for every partition of `candidates`. `isLocked` says whether Object Lock keeps an
-    /// object now (asked only of objects the cutoff would remove); `stillThere` holds the keys below
-    /// each partition's first offset that a killed prune left.
+    /// object now (asked only of objects the cutoff would remove, `lookups` at a time: a HEAD each
+    /// on S3, which one after another made the first prune of a long history take hours); `stillThere`
+    /// holds the keys below each partition's first offset that a killed prune left.
     static func plan(
         candidates: Candidates, pruned: PrunedState, cutoff: Int64,
-        stillThere: Set<String>, isLocked: (String) async throws -> Bool
+        stillThere: Set<String>, lookups: Int = 16, isLocked: @escaping @Sendable (String) async throws -> Bool
     ) async throws -> [Partition] {
         var plans: [Partition] = []
         for tp in candidates.keys.sorted() {
@@ -82,14 +84,21 @@ enum PrunePlanner {
                 topic: tp.topic, partition: tp.partition, firstOffset: first, newFirstOffset: first,
                 removed: [],
                 leftovers: objects.filter { object in object.spanEnd <= first && object.keys.contains(where: stillThere.contains) })
-            for object in objects where object.spanEnd > first {
-                guard object.newest < cutoff else { break }
-                if try await isLocked(object.key) {
-                    plan.lockedKept = object.key
-                    break
+            let expired = objects.filter { $0.spanEnd > first }.prefix { $0.newest < cutoff }
+            var window = expired.startIndex
+            walk: while window < expired.endIndex {
+                let batch = Array(expired[window..<min(window + lookups, expired.endIndex)])
+                window += batch.count
+                // In order, up to the first that is kept: the lookups of the batch after it are wasted, no more.
+                let locked = try await mapConcurrently(batch, limit: lookups) { try await isLocked($0.key) }
+                for (object, isKept) in zip(batch, locked) {
+                    if isKept {
+                        plan.lockedKept = object.key
+                        break walk
+                    }
+                    plan.removed.append(object)
+                    plan.newFirstOffset = object.spanEnd
                 }
-                plan.removed.append(object)
-                plan.newFirstOffset = object.spanEnd
             }
             if !plan.removed.isEmpty || !plan.leftovers.isEmpty || plan.lockedKept != nil { plans.append(plan) }
         }

@@ -252,6 +252,19 @@ final class PruneFixture: @unchecked Sendable {
         #expect(try await fixture.verify().problems.isEmpty)
     }
 
+    /// Object Lock is looked up for many objects at once (a HEAD each on S3: one after another, the
+    /// first prune of a long history took hours), and the partition still stops at the first kept.
+    @Test func lockLookupsRunSideBySideAndStillStopAtTheFirstKept() async throws {
+        let counting = InFlightHeads(forwardee: MemoryStore())
+        let fixture = PruneFixture(store: counting)
+        try await fixture.run(times: (1...40).map { Int64($0) * 100 }, perObject: 1, lock: { p, index in p == 0 && index == 21 })
+        let summary = try await PruneEngine.run(try fixture.request(before: 9_000))
+        #expect(summary.partitions.map(\.objects) == [21, 40])
+        #expect(summary.keptLocked == [fixture.keys[0]?[21]].compactMap { $0 })
+        #expect(counting.most > 1 && counting.most <= 16, "\(counting.most) HEADs at once")
+        #expect(try await fixture.verify().problems.isEmpty)
+    }
+
     @Test func aDryRunChangesNothing() async throws {
         let fixture = PruneFixture()
         try await fixture.run(times: [1_000, 2_000])
@@ -411,4 +424,26 @@ final class Lines: @unchecked Sendable {
     private var lines: [String] = []
     func append(_ line: String) { lock.withLock { lines.append(line) } }
     var all: [String] { lock.withLock { lines } }
+}
+
+/// Counts the HEADs in flight at once, each held for a moment so that overlapping ones meet.
+// @unchecked Sendable: its mutable state is under `lock`.
+final class InFlightHeads: ForwardingStore, @unchecked Sendable {
+    let forwardee: any ObjectStore
+    private let lock = NSLock()
+    private var now = 0
+    private var highest = 0
+    var most: Int { lock.withLock { highest } }
+
+    init(forwardee: any ObjectStore) { self.forwardee = forwardee }
+
+    func head(_ key: String) async throws -> ObjectInfo {
+        lock.withLock {
+            now += 1
+            highest = max(highest, now)
+        }
+        defer { lock.withLock { now -= 1 } }
+        try await Task.sleep(for: .milliseconds(20))
+        return try await forwardee.head(key)
+    }
 }
