@@ -17,6 +17,13 @@ import Testing
         #expect(error.description.count > "invalid Kafka property acks: ".count)
     }
 
+    /// librdkafka 2.0 ends some reasons with the two characters `\n`; the error line does not.
+    @Test func anOutOfRangeValueEndsItsLineWithTheRange() throws {
+        var config = KafkaConfig(bootstrapServers: "127.0.0.1:9092")
+        let error = try #require(throws: KafkaError.self) { try config.set(assignment: "message.max.bytes=1") }
+        #expect(error.description.hasSuffix("outside allowed range 1000..1000000000"), "\(error.description)")
+    }
+
     @Test func assignmentWithoutEqualsIsRejected() throws {
         var config = KafkaConfig(bootstrapServers: "x:1")
         #expect(throws: KafkaError.self) { try config.set(assignment: "security.protocol") }

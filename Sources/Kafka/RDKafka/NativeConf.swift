@@ -97,7 +97,7 @@ enum NativeConf {
             pair.topicUsed = true
         }
         guard result == RD_KAFKA_CONF_OK else {
-            let reason = String(nulTerminated: errstr)
+            let reason = String(nulTerminated: errstr).withoutLineEnd
             throw KafkaError(
                 .invalidConfiguration(property: key), code: .invalidArgument, operation: "configure",
                 detail: reason.isEmpty ? "rejected by librdkafka" : reason)
