@@ -9,14 +9,11 @@ import Testing
     static var aws: String { KtapeProcess.repositoryRoot.appendingPathComponent(".venv/bin/aws").path }
 
     /// scripts/fault-proxy in front of the server, losing the answers of requests `lose` matches.
-    static func proxy(to endpoint: String, lose: String) async throws -> (url: String, process: ChildProcess) {
+    static func proxy(to endpoint: String, lose: String? = nil, rate: Double = 0) async throws -> (url: String, process: ChildProcess) {
         let script = KtapeProcess.repositoryRoot.appendingPathComponent("scripts/fault-proxy")
         let started = try await ScriptRunner.startAndReadExports(
             script: script,
-            arguments: [
-                "--upstream", endpoint, "--rate", "0",
-                "--lose-answer", lose
-            ])
+            arguments: ["--upstream", endpoint, "--rate", String(rate)] + (lose.map { ["--lose-answer", $0] } ?? []))
         guard let url = started.exports["FAULT_PROXY_URL"] else { throw TestSetupError("fault-proxy printed no URL") }
         return (url, started.process)
     }
@@ -56,6 +53,25 @@ import Testing
             Self.aws, ["s3", "cp", "s3://team-a/prod/_ktape/locks/store.json", "-", "--endpoint-url", server.endpoint],
             environment: server.environment)
         #expect(try LeaseTables.holdNoLease(Data(lock.stdout.utf8), name: "store.json"), "\(lock.stdout)\(lock.stderr)")
+    }
+
+    /// A restore told to stop while it retries a store that fails every request ends as the signal
+    /// asked, naming what failed (before: exit 1 with the store's error, as if nobody had asked).
+    @Test func aSignalDuringRetriesEndsTheRunAsInterrupted() async throws {
+        let server = try S3HandoffTests.Server()
+        let (proxy, process) = try await Self.proxy(to: server.endpoint, rate: 1)
+        defer { process.terminate() }
+        let output = try KtapeProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: output) }
+        let run = try KtapeProcess.start(
+            ["restore", "-b", "127.0.0.1:9", "--store", "s3://team-a/prod", "--endpoint-url", proxy], output: output,
+            environment: server.environment)
+        try await Task.sleep(nanoseconds: 500_000_000)
+        try #require(run.isRunning, "the restore ended before the signal")
+        kill(run.processIdentifier, SIGTERM)
+        let stopped = try await KtapeProcess.finish(run, output: output)
+        #expect(stopped.status == 143, "\(stopped.stderr)")
+        #expect(stopped.stderrLines.last?.hasPrefix("ktape: error: interrupted by SIGTERM (") == true, "\(stopped.stderr)")
     }
 
     /// A store backed up under one prefix, copied with `aws s3 sync` into another bucket under

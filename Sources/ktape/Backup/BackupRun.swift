@@ -16,6 +16,7 @@ enum BackupRun {
         do {
             summary = try await backup(spec)
         } catch {
+            let error = Interrupts.outcome(of: error)
             await metrics.writeFailure()
             FailureSummary.write(spec, error)
             throw error

@@ -16,6 +16,7 @@ enum PruneRun {
         do {
             summary = try await prune(spec)
         } catch {
+            let error = Interrupts.outcome(of: error)
             await metrics.writeFailure()
             FailureSummary.write(spec, error)
             throw error

@@ -19,6 +19,7 @@ enum RestoreRun {
         do {
             result = try await restore(spec, console: console)
         } catch {
+            let error = Interrupts.outcome(of: error)
             await metrics.writeFailure()
             FailureSummary.write(spec, error)
             throw error

@@ -1,4 +1,5 @@
 import Dispatch
+import Failures
 import Foundation
 import Threads
 
@@ -67,6 +68,14 @@ enum Interrupts {
     /// metrics): `report` runs on the signal's thread before the last line, and must not take long.
     /// Nil disarms it, once the command has recorded its own outcome.
     static func beforeEndingAtOnce(_ report: (@Sendable () -> Void)?) { lock.withLock { lastWords = report } }
+
+    /// A cooperative run that fails after a signal asked it to stop (it was retrying a store that kept
+    /// failing, say) ends as the signal asked: 128 + the signal, its line naming what failed.
+    static func outcome(of error: any Error) -> any Error {
+        guard let reason = stop.reason, !((error as? RunFailure)?.isInterrupted ?? false) else { return error }
+        let message = (error as? RunFailure)?.message ?? "\(error)"
+        return RunFailure.interrupted("interrupted by \(reason) (\(message))", by: reason)
+    }
 
     /// The exit status for the signal received (143 if none was, which a caller asking has no reason to be).
     static var exitStatus: Int32 { 128 + (lock.withLock { received } ?? SIGTERM) }
