@@ -21,7 +21,7 @@ enum BackupRun {
             FailureSummary.write(spec, error)
             throw error
         }
-        try await metrics.write(backedUp: summary)
+        do { try await metrics.write(backedUp: summary) } catch { throw Interrupts.outcome(of: error) }
     }
 
     private static func backup(_ spec: JobSpec) async throws -> BackupSummary {

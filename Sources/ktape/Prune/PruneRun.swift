@@ -21,7 +21,7 @@ enum PruneRun {
             FailureSummary.write(spec, error)
             throw error
         }
-        try await metrics.write(pruned: summary)
+        do { try await metrics.write(pruned: summary) } catch { throw Interrupts.outcome(of: error) }
     }
 
     private static func prune(_ spec: JobSpec) async throws -> PruneSummary {

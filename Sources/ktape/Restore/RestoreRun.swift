@@ -24,7 +24,7 @@ enum RestoreRun {
             FailureSummary.write(spec, error)
             throw error
         }
-        try await metrics.write(restored: result.summary)
+        do { try await metrics.write(restored: result.summary) } catch { throw Interrupts.outcome(of: error) }
     }
 
     private static func restore(_ spec: JobSpec, console: Console) async throws -> RestoreResult {

@@ -70,11 +70,14 @@ enum Interrupts {
     static func beforeEndingAtOnce(_ report: (@Sendable () -> Void)?) { lock.withLock { lastWords = report } }
 
     /// A cooperative run that fails after a signal asked it to stop (it was retrying a store that kept
-    /// failing, say) ends as the signal asked: 128 + the signal, its line naming what failed.
+    /// failing, say) ends as the signal asked: 128 + the signal, its line naming what failed. Only a
+    /// failure a rerun may cure (exit 1): one that needs a person (exit 2) keeps its status, whenever
+    /// the signal came.
     static func outcome(of error: any Error) -> any Error {
-        guard let reason = stop.reason, !((error as? RunFailure)?.isInterrupted ?? false) else { return error }
-        let message = (error as? RunFailure)?.message ?? "\(error)"
-        return RunFailure.interrupted("interrupted by \(reason) (\(message))", by: reason)
+        guard let reason = stop.reason else { return error }
+        let failure = error as? RunFailure
+        guard failure.map({ $0.kind == .failure }) ?? true else { return error }
+        return RunFailure.interrupted("interrupted by \(reason) (\(failure?.message ?? "\(error)"))", by: reason)
     }
 
     /// The exit status for the signal received (143 if none was, which a caller asking has no reason to be).
