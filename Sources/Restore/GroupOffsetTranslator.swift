@@ -20,8 +20,9 @@ struct GroupOffsetTranslator {
     private(set) var unplanned: [String: Set<TopicPartition>] = [:]
 
     /// Group offsets of `selection` for each planned partition (keyed by its index in `plan.partitions`,
-    /// as every method's `partition` is).
-    init(plan: RestorePlan, selection: ConsumerGroupSelection?) {
+    /// as every method's `partition` is). With `filesSelected` (`--topic-regex-list`) a partition
+    /// without planned objects may be one the user left out: its offsets are left alone.
+    init(plan: RestorePlan, selection: ConsumerGroupSelection?, filesSelected: Bool = false) {
         guard let selection else { return }
         for (index, planned) in plan.partitions.enumerated() {
             let offsets = plan.groupOffsets
@@ -29,7 +30,7 @@ struct GroupOffsetTranslator {
                 .sorted { $0.offset < $1.offset }
             if !offsets.isEmpty { pending[index] = offsets.map { Pending(offset: $0) } }
         }
-        for topic in plan.topics where topic.repartitionedInto == nil {
+        for topic in plan.topics where topic.repartitionedInto == nil && !filesSelected {
             let planned = Set(topic.partitions.map(\.partition))
             for saved in plan.groupOffsets
             where saved.topic == topic.sourceTopic && !planned.contains(saved.partition) && saved.partition < topic.sourcePartitions

@@ -75,7 +75,8 @@ public final class RestoreEngine: Sendable {
                 "target cluster \(options.kafka.bootstrapServers) reports no cluster id: its lease and resume state are named by its bootstrap list, so give the same hosts every time"
             )
         }
-        var translator = GroupOffsetTranslator(plan: plan, selection: options.consumerGroups)
+        var translator = GroupOffsetTranslator(
+            plan: plan, selection: options.consumerGroups, filesSelected: options.topicRegexList != nil)
         if options.consumerGroups != nil && translator.isEmpty {
             plan.warnings.append("--consumer-groups: the store holds no saved offsets of a selected group for the restored partitions")
         }

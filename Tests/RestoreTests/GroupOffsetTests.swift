@@ -77,6 +77,17 @@ import RecordFormats
         let committed = try admin.committedOffsets(group: "g", partitions: [p0, p1])
         #expect(committed[p0] == .some(3))
         #expect(committed[p1] == .some(2))
+
+        // Files chosen with --topic-regex-list: a partition left out keeps the offset it has.
+        try cluster.createTopic("dst2", partitions: 2)
+        let (q0, q1) = (TopicPartition(topic: "dst2", partition: 0), TopicPartition(topic: "dst2", partition: 1))
+        try admin.commitOffsets(group: "g", offsets: [q1: 1])
+        options.rename = try RegexRouter(regex: "src", replacement: "dst2")
+        options.topicRegexList = try TopicRegexList(parsing: "src:src\\+0\\+.*")
+        #expect(try await restore(fixture, options).summary.committedGroups == ["g": 1])
+        let kept = try admin.committedOffsets(group: "g", partitions: [q0, q1])
+        #expect(kept[q0] == .some(3))
+        #expect(kept[q1] == .some(1))
     }
 
     /// confluent-json lines carry no offsets. In an object whose offsets have gaps, a group offset
