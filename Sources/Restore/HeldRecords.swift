@@ -47,6 +47,14 @@ struct HeldRecords {
             "\(partition.source): ktape prune removed offsets \(state.nextSourceOffset)…\(through) from the store after this restore had confirmed the partition up to offset \(state.nextSourceOffset - 1) into \(partition.target)\(held), so the rest cannot be restored in order from this store; restore into an empty topic (or from a copy made before the prune)"
     }
 
+    /// A partition prune emptied after this restore began and before it restored what was pruned
+    /// (its state's next offset is at or below the last one pruned): going on would leave it out.
+    static func lostWhole(_ away: PrunedAway, state: RestoreResumeState, stateDocument: String) -> String? {
+        guard state.sourceTopic == away.sourceTopic, away.through >= state.nextSourceOffset else { return nil }
+        return
+            "\(away.sourceTopic)/\(away.target.partition): ktape prune removed every object of the partition (offsets up to \(away.through)) after this restore began and before it restored offsets \(state.nextSourceOffset)…\(away.through) into \(away.target), so the partition would be left out; to restore only what the store still holds, remove partition \(away.target.partition)'s entry from \(stateDocument) (or restore from a copy made before the prune)"
+    }
+
     /// The planned records of `partition` a rerun would produce, from the manifests alone (a dry
     /// run's count): by count, those past what the target holds; in a pruned partition, those from
     /// the state's next offset on, less the ones delivered there unconfirmed. Nil when the manifests

@@ -68,12 +68,13 @@ final class ProduceLoop: @unchecked Sendable {
         if !scan.problems.isEmpty || !overfull.isEmpty { throw RunFailure.problems(scan.problems.map(\.message) + overfull) }
         let starts = stateWriter.start(from: scan)
         // Every partition a prune cut off, in one line, before anything is produced.
-        let lost = partitions.indices.compactMap { index -> String? in
-            guard let destination = destinations.destinationOfPartition[index] else { return nil }
-            return HeldRecords.lostToPrune(
-                starts[destination].state, tail: starts[destination].tail, partition: partitions[index],
-                stateDocument: states.key(partitions[index].target.topic, readFrom: scan.saved))
-        }
+        let lost =
+            partitions.indices.compactMap { index -> String? in
+                guard let destination = destinations.destinationOfPartition[index] else { return nil }
+                return HeldRecords.lostToPrune(
+                    starts[destination].state, tail: starts[destination].tail, partition: partitions[index],
+                    stateDocument: states.key(partitions[index].target.topic, readFrom: scan.saved))
+            } + (try await states.lostWhole(plan.prunedAway))
         if !lost.isEmpty { throw RunFailure.problems(lost) }
         let finished = Set(
             partitions.indices.filter { index in

@@ -79,6 +79,17 @@ public struct RestorePlan: Sendable {
     public var missingRanges: [String] = []
     /// Records of objects left unread because all of them fall outside --from-time/--to-time.
     public var filteredByTime: Int64 = 0
+    /// Partitions of selected topics that prune emptied: none of their objects is left to plan, and a
+    /// restore that began before the prune is checked against them all the same.
+    var prunedAway: [PrunedAway] = []
 
     public var partitions: [PartitionPlan] { topics.flatMap(\.partitions) }
+}
+
+/// A partition prune emptied, with where its records would have gone.
+struct PrunedAway: Sendable {
+    var sourceTopic: String
+    var target: TopicPartition
+    /// The last offset pruned.
+    var through: Int64
 }

@@ -37,6 +37,7 @@ enum RestorePlanner {
 
         var targets: [String: String] = [:]
         var topics: [TopicPlan] = []
+        var prunedAway: [PrunedAway] = []
         // Why each topic selected has nothing to restore, but for a time range.
         var empty: [String] = []
         var filteredByTime: Int64 = 0
@@ -95,6 +96,10 @@ enum RestorePlanner {
                         objects: objects, records: records,
                         bytes: objects.reduce(0) { $0 + $1.bytes }, prunedThrough: catalog.prunedThrough[tp]))
             }
+            for tp in catalog.prunedThrough.keys where tp.topic == source && (catalog.partitions[tp] ?? []).isEmpty {
+                prunedAway.append(
+                    PrunedAway(sourceTopic: source, target: TopicPartition(target, tp.partition), through: catalog.prunedThrough[tp] ?? 0))
+            }
             guard !partitions.isEmpty, !refused else {
                 if !held {
                     // The catalog leaves pruned objects out; as of an early run that can be all of them.
@@ -131,6 +136,7 @@ enum RestorePlanner {
             topics: topics, warnings: warnings, problems: problems, fromManifests: catalog.hasManifests,
             groupOffsets: catalog.groupOffsets.filter { restored.contains($0.topic) })
         plan.filteredByTime = filteredByTime
+        plan.prunedAway = prunedAway.sorted { ($0.target.topic, $0.target.partition) < ($1.target.topic, $1.target.partition) }
         return plan
     }
 

@@ -83,6 +83,17 @@ struct ResumeStateStore: Sendable {
             "To restore it again, delete and re-create \(target.topic) in the target (what it holds would be written twice), then remove partition \(target.partition)'s entry from \(document) (or the file, for all of \(target.topic))"
     }
 
+    /// A problem for each partition of `away` whose restore a prune cut off (`HeldRecords.lostWhole`).
+    func lostWhole(_ away: [PrunedAway]) async throws -> [String] {
+        guard !away.isEmpty else { return [] }
+        let saved = try await load(topics: Set(away.map(\.target.topic)))
+        return away.compactMap { away in
+            saved.partitions[away.target].flatMap {
+                HeldRecords.lostWhole(away, state: $0, stateDocument: key(away.target.topic, readFrom: saved))
+            }
+        }
+    }
+
     /// Every state saved for `topics`; a topic with none under the cluster's id is read from the
     /// bootstrap-named folder of versions before cluster ids.
     func load(topics: Set<String>) async throws -> SavedStates {

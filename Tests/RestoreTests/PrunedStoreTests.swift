@@ -203,6 +203,29 @@ import RecordFormats
         #expect(try readTarget(cluster.config, topic: "events", partitions: 2)[1]?.count ?? 0 == 0)
     }
 
+    /// The same when the prune removed every object of the partition the restore had not reached:
+    /// nothing of it is left to plan, and the rerun still names it.
+    @Test func aPartitionPrunedWholeBeforeTheRestoreReachedItStopsItsRerun() async throws {
+        let (cluster, fixture, _, manifest) = try await setup()
+        await #expect(throws: SimulatedKill.self) { try await restore(fixture, mockOptions(cluster), killedAfter: 5).summary.line }
+        try await prune(first(3, of: manifest, partition: 1), from: fixture, partition: 1)
+
+        let expected =
+            "events/1: ktape prune removed every object of the partition (offsets up to 14) after this restore began and before it restored offsets 0…14 into events/1"
+        var dry = mockOptions(cluster)
+        dry.dryRun = true
+        let problems = try await restore(fixture, dry).summary.problems
+        #expect(problems.contains { $0.hasPrefix(expected) }, "\(problems)")
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        #expect(error?.isInvalidInput == true)
+        #expect(error?.message.hasPrefix(expected) == true, "\(error?.message ?? "")")
+        // A restore that begins after the prune restores what is left.
+        try cluster.createTopic("fresh", partitions: 2)
+        var fresh = mockOptions(cluster)
+        fresh.rename = try RegexRouter(regex: "events", replacement: "fresh")
+        #expect(try await restore(fixture, fresh).summary.producedRecords == 20)
+    }
+
     /// A --repartition restore tells what its targets hold only by count, so it cannot resume past a
     /// prune made since it began: its rerun stops, and says the prune may be why.
     @Test func aRepartitionedRestoreStoppedByAPruneNamesIt() async throws {
