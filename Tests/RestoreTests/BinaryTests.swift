@@ -27,9 +27,13 @@ import RecordFormats
                 == "ktape: error: target topic orders has 1 partitions, source topic orders has 2; partition p restores into partition p, so the target needs at least 2 (or pass --repartition)\n"
         )
 
-        // The dry run prints the whole plan and the problem, then fails as the run would.
-        let dryRefused = try KtapeProcess.run(base + ["--dry-run"])
+        // The dry run prints the whole plan and the problem, then fails as the run would; its
+        // --summary-json keeps the problems (the failure's summary replaced them before).
+        let dryJSON = directory.appendingPathComponent("dry.json").path
+        let dryRefused = try KtapeProcess.run(base + ["--dry-run", "--summary-json", dryJSON])
         #expect(dryRefused.status == 2)
+        let drySummary = try JSONDecoder().decode(RestoreSummary.self, from: Data(contentsOf: URL(fileURLWithPath: dryJSON)))
+        #expect(drySummary.problems.count == 1 && drySummary.problems[0].hasPrefix("target topic orders has 1 partitions"))
         #expect(dryRefused.stdout.contains("orders → orders: 2 of 2 partitions, 3 objects, 8 records, "))
         #expect(dryRefused.stdout.contains("target has 1 partitions < 2: refused"))
         #expect(dryRefused.stdout.contains("  problem: target topic orders has 1 partitions, source topic orders has 2"))

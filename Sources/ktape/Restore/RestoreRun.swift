@@ -24,6 +24,14 @@ enum RestoreRun {
             FailureSummary.write(spec, error)
             throw error
         }
+        // The whole plan and every problem are printed and in --summary-json (not replaced by the
+        // failure's); the run still fails, as it would have.
+        if !result.plan.problems.isEmpty {
+            await metrics.writeFailure()
+            throw RunFailure.invalidInput(
+                "dry run: \(result.plan.problems.count) problem\(result.plan.problems.count == 1 ? "" : "s") would stop this restore (listed in the plan above)"
+            )
+        }
         do { try await metrics.write(restored: result.summary) } catch { throw Interrupts.outcome(of: error) }
     }
 
@@ -63,12 +71,6 @@ enum RestoreRun {
         print(result.summary.line)
         if let path = spec.common.summaryJSON?.value {
             try OutputFiles.write(try result.summary.json(), to: path, as: "summary-json \(path)")
-        }
-        // The whole plan and every problem are printed above; the run still fails, as it would have.
-        if !result.plan.problems.isEmpty {
-            throw RunFailure.invalidInput(
-                "dry run: \(result.plan.problems.count) problem\(result.plan.problems.count == 1 ? "" : "s") would stop this restore (listed in the plan above)"
-            )
         }
         return result
     }
