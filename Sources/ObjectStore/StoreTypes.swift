@@ -110,6 +110,8 @@ public struct ObjectInfo: Sendable, Equatable {
     public var checksum: StoredChecksum?
     /// Object Lock retention, when the object has one (nobody may delete it before `retainUntil`).
     public var objectLock: ObjectLockRetention?
+    /// An Object Lock legal hold: nobody may delete the object until it is lifted, whatever its retention.
+    public var legalHold = false
     public init(
         key: String, size: Int64, etag: String, lastModified: Date? = nil, contentType: String? = nil,
         metadata: [String: String] = [:], checksum: StoredChecksum? = nil, objectLock: ObjectLockRetention? = nil
@@ -125,7 +127,7 @@ public struct ObjectInfo: Sendable, Equatable {
     }
 
     /// True when Object Lock keeps the object from being deleted at `now`.
-    public func isLocked(at now: Date) -> Bool { objectLock.map { $0.retainUntil > now } ?? false }
+    public func isLocked(at now: Date) -> Bool { legalHold || (objectLock.map { $0.retainUntil > now } ?? false) }
 }
 
 /// A checksum a store keeps with an object, as S3 reports it (`x-amz-checksum-<algorithm>` and

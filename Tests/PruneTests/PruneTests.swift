@@ -415,6 +415,23 @@ final class DyingStore: ObjectStore, @unchecked Sendable {
         #expect(report.problems.isEmpty, "\(report.problems)")
         #expect(report.recordsChecked == 10 + 20)
     }
+
+    /// A legal hold is Object Lock too: the object stays and its partition stops there (before, prune
+    /// looked at retention dates only and put a delete marker on it).
+    @Test func anObjectUnderALegalHoldIsKept() async throws {
+        let server = try await S3TestServer.shared.value
+        let store = try await server.freshStore(objectLock: true)
+        let fixture = PruneFixture(store: store)
+        try await fixture.run(times: [1_000, 2_000, 3_000])
+        let held = try #require(fixture.keys[0]?[1])
+        let bucket = try #require((store as? S3Store)?.config.bucket)
+        try await AWSCLI.run(
+            ["s3api", "put-object-legal-hold", "--bucket", bucket, "--key", held, "--legal-hold", "Status=ON"], server: server)
+        let summary = try await PruneEngine.run(try fixture.request(before: 5_000))
+        #expect(summary.partitions.map(\.objects) == [1, 3])
+        #expect(summary.keptLocked == [held])
+        #expect(try await store.head(held).legalHold)
+    }
 }
 
 /// Lines gathered from another thread (a request's warnings).

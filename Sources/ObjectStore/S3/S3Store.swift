@@ -240,12 +240,14 @@ public final class S3Store: ObjectStore, Sendable {
         {
             lock = ObjectLockRetention(mode: mode, retainUntil: until)
         }
-        return ObjectInfo(
+        var info = ObjectInfo(
             key: key, size: Int64(response.header("content-length") ?? "") ?? 0,
             etag: S3Headers.unquote(response.header("etag") ?? ""),
             lastModified: response.header("last-modified").flatMap(S3Dates.httpDate),
             contentType: response.header("content-type"), metadata: metadata,
             checksum: checksumMode ? S3Headers.storedChecksum(in: response) : nil, objectLock: lock)
+        info.legalHold = response.header("x-amz-object-lock-legal-hold")?.uppercased() == "ON"
+        return info
     }
 
     public func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int) async throws -> ListPage {
