@@ -79,7 +79,11 @@ public enum PruneEngine {
         var summary = PruneSummary(
             pruneId: pruneId, dryRun: request.settings.dryRun.value, cutoff: cutoff,
             partitions: plans.map(PruneSummary.Partition.init), seconds: 0)
-        summary.leftovers = plans.reduce(orphans.count) { $0 + $1.leftovers.count }
+        // Objects, as `removed` counts them: an orphan companion goes with its data object, uncounted.
+        let orphanObjects = orphans.count { key in
+            (try? layout.objectKey(parsing: key)).map { $0.kind.content != .keys && $0.kind.content != .headers } ?? true
+        }
+        summary.leftovers = plans.reduce(orphanObjects) { $0 + $1.leftovers.count }
         if !request.settings.dryRun.value, !orphans.isEmpty {
             try stop(request)
             try await call("delete \(orphans.count) objects no manifest names below a first kept offset") {
