@@ -100,6 +100,18 @@ import RecordFormats
         #expect(rerun.summary.producedRecords == 0 && rerun.summary.alreadyPresentRecords == 25)
     }
 
+    /// The dry run lists a problem that starts with `expected`, and the rerun stops (exit 2) before
+    /// producing anything; returns the rerun's line.
+    func refusedRerun(_ fixture: StoreFixture, _ cluster: KafkaMockCluster, naming expected: String) async throws -> String {
+        var dry = mockOptions(cluster)
+        dry.dryRun = true
+        let problems = try await restore(fixture, dry).summary.problems
+        #expect(problems.contains { $0.hasPrefix(expected) }, "\(problems)")
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        #expect(error?.isInvalidInput == true)
+        return error?.message ?? ""
+    }
+
     /// Records `objects`' removal from events/`partition` as `ktape prune` does (the record first, then the deletes).
     func prune(_ objects: [ManifestObject], from fixture: StoreFixture, partition: Int32 = 0) async throws {
         let last = try #require(objects.last)
@@ -191,13 +203,7 @@ import RecordFormats
 
         let expected =
             "events/1: ktape prune removed offsets 0…9 from the store after this restore began and before it restored any of them into events/1"
-        var dry = mockOptions(cluster)
-        dry.dryRun = true
-        let problems = try await restore(fixture, dry).summary.problems
-        #expect(problems.contains { $0.hasPrefix(expected) }, "\(problems)")
-        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
-        #expect(error?.isInvalidInput == true)
-        let message = error?.message ?? ""
+        let message = try await refusedRerun(fixture, cluster, naming: expected)
         #expect(message.hasPrefix("2 problems: events/0: "), "\(message)")
         #expect(message.contains("; " + expected), "\(message)")
         #expect(try readTarget(cluster.config, topic: "events", partitions: 2)[1]?.count ?? 0 == 0)
@@ -212,13 +218,8 @@ import RecordFormats
 
         let expected =
             "events/1: ktape prune removed every object of the partition (offsets up to 14) after this restore began and before it restored offsets 0…14 into events/1"
-        var dry = mockOptions(cluster)
-        dry.dryRun = true
-        let problems = try await restore(fixture, dry).summary.problems
-        #expect(problems.contains { $0.hasPrefix(expected) }, "\(problems)")
-        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
-        #expect(error?.isInvalidInput == true)
-        #expect(error?.message.hasPrefix(expected) == true, "\(error?.message ?? "")")
+        let message = try await refusedRerun(fixture, cluster, naming: expected)
+        #expect(message.hasPrefix(expected), "\(message)")
         // A restore that begins after the prune restores what is left.
         try cluster.createTopic("fresh", partitions: 2)
         var fresh = mockOptions(cluster)
@@ -259,13 +260,8 @@ import RecordFormats
 
         let expected =
             "events/0: ktape prune removed offsets 10…14 from the store after this restore had confirmed the partition up to offset 9"
-        var dry = mockOptions(cluster)
-        dry.dryRun = true
-        let problems = try await restore(fixture, dry).summary.problems
-        #expect(problems.contains { $0.hasPrefix(expected) }, "\(problems)")
-        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)) }
-        #expect(error?.isInvalidInput == true)
-        #expect(error?.message.hasPrefix(expected) == true, "\(error?.message ?? "")")
+        let message = try await refusedRerun(fixture, cluster, naming: expected)
+        #expect(message.hasPrefix(expected), "\(message)")
         #expect(try readTarget(cluster.config, topic: "events", partitions: 1)[0]?.count == 10)
     }
 }
