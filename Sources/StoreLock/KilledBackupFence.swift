@@ -78,8 +78,8 @@ public final class KilledBackupFence: @unchecked Sendable {
         }
         // A backup killed between writing its manifest and folding it: fold it before its lease goes,
         // or no later run would know to.
-        try await IndexKeeper.foldRuns(
-            backups.map { RunID(rawValue: $0.runId) }, store: store, layout: layout, options: options.withoutConditions)
+        // (The fold sets its own write condition on the index over the placeholders' create-only one.)
+        try await IndexKeeper.foldRuns(backups.map { RunID(rawValue: $0.runId) }, store: store, layout: layout, options: options)
     }
 
     /// The settings of the store's newest run (a placeholder must read as one of its runs: another
@@ -93,15 +93,5 @@ public final class KilledBackupFence: @unchecked Sendable {
             newest = try await ManifestHistory.load(store: store, layout: layout).last
         }
         return newest.map { ($0.store, $0.configHash) } ?? ownSettings
-    }
-}
-
-extension PutOptions {
-    /// The same headers without a write condition.
-    fileprivate var withoutConditions: PutOptions {
-        var options = self
-        options.ifNoneMatch = false
-        options.ifMatch = nil
-        return options
     }
 }
