@@ -88,9 +88,7 @@ import RecordFormats
         #expect(finished.plan.problems.isEmpty)
 
         // Another producer wrote into the target since: the rerun would stop, so the dry run says so.
-        let producer = try KafkaProducer(config: cluster.config, onDelivery: { _ in })
-        try producer.produce(KafkaProducerRecord(topic: "orders", partition: 1, key: nil, value: Array("stray".utf8)), id: 0)
-        try producer.flush(timeoutMilliseconds: 30_000)
+        try produceStrays(cluster, topic: "orders", partition: 1, values: [Array("stray".utf8)])
         let written = try await restore(fixture, dry(mockOptions(cluster)))
         #expect(
             written.plan.problems == [
@@ -98,8 +96,7 @@ import RecordFormats
             ])
         // The run stops before producing, naming every partition written into, with exit 2: a rerun
         // cannot cure it.
-        try producer.produce(KafkaProducerRecord(topic: "orders", partition: 2, key: nil, value: Array("stray".utf8)), id: 1)
-        try producer.flush(timeoutMilliseconds: 30_000)
+        try produceStrays(cluster, topic: "orders", partition: 2, values: [Array("stray".utf8)])
         let stopped = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
         #expect(stopped?.isInvalidInput == true)
         let message = stopped?.message ?? ""
@@ -123,9 +120,7 @@ import RecordFormats
     @Test func aForeignRecordAtTheResumePointIsAProblem() async throws {
         let (cluster, fixture) = try await setUp()
         await #expect(throws: SimulatedKill.self) { try await restore(fixture, mockOptions(cluster), killedAfter: 4).summary.line }
-        let producer = try KafkaProducer(config: cluster.config, onDelivery: { _ in })
-        try producer.produce(KafkaProducerRecord(topic: "orders", partition: 0, key: nil, value: Array("stray".utf8)), id: 0)
-        try producer.flush(timeoutMilliseconds: 30_000)
+        try produceStrays(cluster, topic: "orders", partition: 0, values: [Array("stray".utf8)])
 
         let plan = try await restore(fixture, dry(mockOptions(cluster)))
         #expect(plan.plan.problems.count == 1, "\(plan.plan.problems)")

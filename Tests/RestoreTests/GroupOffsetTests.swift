@@ -23,9 +23,7 @@ import RecordFormats
         try await fixture.writeRun(["src": [0: records]], partitionCounts: ["src": 1], perObject: 4, groupOffsets: saved)
         try cluster.createTopic("dst", partitions: 1)
         // Five records already in the target: the restore starts at target offset 5.
-        let producer = try KafkaProducer(config: cluster.config, onDelivery: { _ in })
-        for n in 0..<5 { try producer.produce(KafkaProducerRecord(topic: "dst", partition: 0, key: nil, value: [UInt8(n)]), id: UInt64(n)) }
-        try producer.flush(timeoutMilliseconds: 10_000)
+        try produceStrays(cluster, topic: "dst", partition: 0, values: (0..<5).map { [UInt8($0)] })
 
         var options = mockOptions(cluster)
         options.rename = try RegexRouter(regex: "src", replacement: "dst")
@@ -62,9 +60,7 @@ import RecordFormats
             ["src": [0: awkwardRecords(count: 5, partition: 0)]], partitionCounts: ["src": 2], perObject: 5, groupOffsets: saved)
         try cluster.createTopic("dst", partitions: 2)
         // Two records already in the target's partition 1, which the restore does not write.
-        let producer = try KafkaProducer(config: cluster.config, onDelivery: { _ in })
-        for n in 0..<2 { try producer.produce(KafkaProducerRecord(topic: "dst", partition: 1, key: nil, value: [UInt8(n)]), id: UInt64(n)) }
-        try producer.flush(timeoutMilliseconds: 10_000)
+        try produceStrays(cluster, topic: "dst", partition: 1, values: (0..<2).map { [UInt8($0)] })
 
         var options = mockOptions(cluster)
         options.rename = try RegexRouter(regex: "src", replacement: "dst")

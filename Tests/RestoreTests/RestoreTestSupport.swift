@@ -247,3 +247,12 @@ func mockOptions(_ cluster: KafkaMockCluster, bootstrap: String? = nil) -> Resto
     options.bestEffortTimeoutMilliseconds = 300
     return options
 }
+
+/// Writes `values` into `topic`/`partition` as another producer would: records the restore did not write.
+func produceStrays(_ cluster: KafkaMockCluster, topic: String, partition: Int32, values: [[UInt8]]) throws {
+    let producer = try KafkaProducer(config: cluster.config, onDelivery: { _ in })
+    for (n, value) in values.enumerated() {
+        try producer.produce(KafkaProducerRecord(topic: topic, partition: partition, key: nil, value: value), id: UInt64(n))
+    }
+    try producer.flush(timeoutMilliseconds: 30_000)
+}
