@@ -21,7 +21,8 @@ struct GroupOffsetTranslator {
 
     /// Group offsets of `selection` for each planned partition (keyed by its index in `plan.partitions`,
     /// as every method's `partition` is). With `filesSelected` (`--topic-regex-list`) a partition
-    /// without planned objects may be one the user left out: its offsets are left alone.
+    /// without planned objects may be one the user left out: its offsets are left alone, unless its
+    /// topic holds no record at all.
     init(plan: RestorePlan, selection: ConsumerGroupSelection?, filesSelected: Bool = false) {
         guard let selection else { return }
         for (index, planned) in plan.partitions.enumerated() {
@@ -30,7 +31,7 @@ struct GroupOffsetTranslator {
                 .sorted { $0.offset < $1.offset }
             if !offsets.isEmpty { pending[index] = offsets.map { Pending(offset: $0) } }
         }
-        for topic in plan.topics where topic.repartitionedInto == nil && !filesSelected {
+        for topic in plan.topics where topic.repartitionedInto == nil && (!filesSelected || topic.isEmptyInStore) {
             let planned = Set(topic.partitions.map(\.partition))
             for saved in plan.groupOffsets
             where saved.topic == topic.sourceTopic && !planned.contains(saved.partition) && saved.partition < topic.sourcePartitions

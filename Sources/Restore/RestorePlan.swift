@@ -52,6 +52,9 @@ public struct TopicPlan: Sendable {
     public var toProduce: Int64?
     /// The newest run's view of the topic (configs, timestamp type); nil for a listed store.
     var manifestTopic: ManifestTopic?
+    /// The runs saw the topic but read no record of it: its target is checked or created, and its
+    /// groups' offsets set, with nothing to produce.
+    var isEmptyInStore = false
 
     public var records: Int64? {
         partitions.reduce(Int64(0) as Int64?) { sum, p in sum.flatMap { s in p.records.map { s + $0 } } }

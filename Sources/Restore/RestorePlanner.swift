@@ -8,8 +8,10 @@ enum RestorePlanner {
     static func plan(_ catalog: SourceCatalog, options: RestoreOptions) throws -> RestorePlan {
         var warnings = catalog.warnings
         // Topics prune emptied have no partitions left in the catalog, but are the store's all the same:
-        // selected, they are said to be pruned rather than left out without a word.
+        // selected, they are said to be pruned rather than left out without a word. Topics the runs saw
+        // with no record at all are the store's too: their targets are checked or created, nothing produced.
         let storeTopics = Set(catalog.partitions.keys.map(\.topic)).union(catalog.prunedThrough.keys.map(\.topic))
+            .union(catalog.topics.keys)
         var selected: [String]
         if let list = options.topicRegexList {
             let missing = list.topics.filter { !storeTopics.contains($0) }
@@ -22,7 +24,7 @@ enum RestorePlanner {
             for topic in missing { warnings.append("topic \(topic) named in topic-regex-list has no objects in the store") }
         } else {
             selected = storeTopics.sorted()
-            if selected.isEmpty {
+            if catalog.partitions.isEmpty && catalog.prunedThrough.isEmpty {
                 // Runs whose every offset was lost to retention before it was read name no object.
                 let asOf = options.asOf.map { " as of run \($0)" } ?? ""
                 throw RunFailure.invalidInput("nothing to restore: the store's runs\(asOf) name no object (ktape ls shows what it holds)")
@@ -100,7 +102,9 @@ enum RestorePlanner {
                 prunedAway.append(
                     PrunedAway(sourceTopic: source, target: TopicPartition(target, tp.partition), through: catalog.prunedThrough[tp] ?? 0))
             }
-            guard !partitions.isEmpty, !refused else {
+            let pruned = catalog.prunedThrough.keys.contains { $0.topic == source }
+            let emptyInStore = !held && !pruned && catalog.topics[source] != nil
+            guard !partitions.isEmpty || emptyInStore, !refused else {
                 if !held {
                     // The catalog leaves pruned objects out; as of an early run that can be all of them.
                     let asOf = options.asOf.map { " as of run \($0)" } ?? ""
@@ -124,7 +128,8 @@ enum RestorePlanner {
                 TopicPlan(
                     sourceTopic: source, targetTopic: target,
                     sourcePartitions: catalog.partitionCount(of: source),
-                    partitions: partitions, manifestTopic: manifestTopic))
+                    partitions: partitions, manifestTopic: manifestTopic, isEmptyInStore: emptyInStore))
+            if emptyInStore { empty.append("topic \(source): the store holds no record of it") }
         }
         // Nothing selected anywhere (a regex matching no file, an as-of run whose objects were all
         // pruned) is a mistake to report, not an empty restore; a time range that holds no record is not.

@@ -77,6 +77,7 @@ extension RestorePlan {
             }
             var line =
                 "  \(topic.sourceTopic) → \(topic.targetTopic): \(topic.partitions.count) of \(topic.sourcePartitions) partitions, \(topic.objectCount) objects, \(records) records, \(topic.bytes) bytes; \(check)"
+            if topic.isEmptyInStore { line += "; the store holds no record of it" }
             if let present = topic.alreadyPresent, present > 0 {
                 line +=
                     "; \(present) already in the target (an earlier run)"

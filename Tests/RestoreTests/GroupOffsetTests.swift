@@ -1,4 +1,5 @@
 import Foundation
+import Failures
 import Kafka
 import Layout
 import Restore
@@ -84,6 +85,39 @@ import RecordFormats
         let kept = try admin.committedOffsets(group: "g", partitions: [q0, q1])
         #expect(kept[q0] == .some(3))
         #expect(kept[q1] == .some(1))
+    }
+
+    /// A topic the backup saw with no record at all is restored as one: its target is checked like
+    /// any other's, and its groups' offsets go to the target's end, with a topic-regex-list naming it
+    /// too (which has no file of it to leave out). Before, it was left out, and so were its offsets.
+    @Test func aTopicWithNoRecordIsCheckedAndItsGroupsGetTheTargetsEnd() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let fixture = StoreFixture()
+        let saved = [
+            ManifestGroupOffset(group: "g", topic: "src", partition: 0, offset: 3),
+            ManifestGroupOffset(group: "g", topic: "quiet", partition: 0, offset: 4),
+            ManifestGroupOffset(group: "g", topic: "quiet", partition: 1, offset: 0)
+        ]
+        try await fixture.writeRun(
+            ["src": [0: awkwardRecords(count: 5, partition: 0)]], partitionCounts: ["src": 1, "quiet": 2], perObject: 5,
+            groupOffsets: saved)
+        try cluster.createTopic("src", partitions: 1)
+        var options = mockOptions(cluster)
+        options.consumerGroups = .regex(try WholeNameRegex("g"))
+        let missing = await #expect(throws: RunFailure.self) { try await restore(fixture, options) }
+        #expect(missing?.message.contains("target topic quiet does not exist (source quiet has 2 partitions)") == true)
+
+        try cluster.createTopic("quiet", partitions: 2)
+        try produceStrays(cluster, topic: "quiet", partition: 1, values: [[1], [2]])
+        options.topicRegexList = try TopicRegexList(parsing: "src:.*,quiet:.*")
+        let result = try await restore(fixture, options)
+        #expect(result.summary.producedRecords == 5)
+        #expect(result.summary.topics.map(\.source) == ["quiet", "src"])
+        #expect(result.summary.committedGroups == ["g": 3])
+        let admin = try KafkaAdmin(config: cluster.config)
+        let partitions = [("src", 0), ("quiet", 0), ("quiet", 1)].map { TopicPartition(topic: $0.0, partition: Int32($0.1)) }
+        let committed = try admin.committedOffsets(group: "g", partitions: partitions)
+        #expect(partitions.map { committed[$0] } == [.some(3), .some(0), .some(2)])
     }
 
     /// confluent-json lines carry no offsets. In an object whose offsets have gaps, a group offset

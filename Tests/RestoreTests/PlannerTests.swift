@@ -95,6 +95,26 @@ import Testing
         #expect(named?.message.hasPrefix("nothing to restore: topic a: every object as of run r1 was pruned") == true)
     }
 
+    /// A topic the runs saw with no record at all (a dead-letter topic, say) belongs in a faithful
+    /// copy: it is planned with nothing to produce. Named alone in a topic-regex-list, it is refused.
+    @Test func aTopicTheRunsSawWithNoRecordIsPlannedEmpty() throws {
+        var store = try catalog(["a": .createTime])
+        store.topics["quiet"] = ManifestTopic(name: "quiet", partitionCount: 3)
+        var options = RestoreOptions(kafka: KafkaConfig(bootstrapServers: "127.0.0.1:1"))
+        let plan = try RestorePlanner.plan(store, options: options)
+        #expect(plan.topics.map(\.sourceTopic) == ["a", "quiet"])
+        #expect(plan.topics.map(\.isEmptyInStore) == [false, true])
+        #expect(plan.topics.last?.sourcePartitions == 3)
+        #expect(plan.topics.last?.partitions.isEmpty == true)
+        #expect(plan.warnings.isEmpty)
+
+        options.topicRegexList = try TopicRegexList(parsing: "a:.*,quiet:.*")
+        #expect(try RestorePlanner.plan(store, options: options).topics.map(\.sourceTopic) == ["a", "quiet"])
+        options.topicRegexList = try TopicRegexList(parsing: "quiet:.*")
+        let error = #expect(throws: RunFailure.self) { try RestorePlanner.plan(store, options: options) }
+        #expect(error?.message == "nothing to restore: topic quiet: the store holds no record of it")
+    }
+
     @Test func renameToAnIllegalTopicNameIsAProblem() throws {
         var options = RestoreOptions(kafka: KafkaConfig(bootstrapServers: "127.0.0.1:1"))
         options.rename = try RegexRouter(regex: "a", replacement: "bad name")

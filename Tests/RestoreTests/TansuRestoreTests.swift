@@ -18,13 +18,15 @@ struct RestoreTansuTests {
         RestoreOptions(kafka: KafkaConfig(bootstrapServers: try #require(restoreTansuBootstrap)))
     }
 
+    /// A topic the backup saw with no record (`empty`) is created too, as a faithful copy needs.
     @Test func createTopicsWithSourceCountAndConfigs() async throws {
         let fixture = StoreFixture()
         let source = "tansu-src-\(UUID().uuidString.prefix(8))"
+        let empty = source + "-dlq"
         let records = [Int32(0): awkwardRecords(count: 3, partition: 0), 2: awkwardRecords(count: 2, partition: 2)]
         try await fixture.writeRun(
-            [source: records], partitionCounts: [source: 3],
-            configs: [source: ["cleanup.policy": "compact", "retention.ms": "86400000"]])
+            [source: records], partitionCounts: [source: 3, empty: 4],
+            configs: [source: ["cleanup.policy": "compact", "retention.ms": "86400000"], empty: ["retention.ms": "3600000"]])
         var options = try options()
         options.createTopics = true
         options.replicationFactor = 1
@@ -36,6 +38,9 @@ struct RestoreTansuTests {
         #expect(try admin.topic(target)?.partitionCount == 3)
         let described = try admin.describeTopicConfigs(target)
         #expect(described.contains { $0.name == "cleanup.policy" && $0.value == "compact" })
+        let emptyTarget = options.rename!.route(empty)
+        #expect(try admin.topic(emptyTarget)?.partitionCount == 4)
+        #expect(try admin.describeTopicConfigs(emptyTarget).contains { $0.name == "retention.ms" && $0.value == "3600000" })
         let got = try readTarget(options.kafka, topic: target, partitions: 3)
         #expect(differences(expected: records[0]!, got: got[0] ?? []) == [])
         #expect(differences(expected: records[2]!, got: got[2] ?? []) == [])
