@@ -67,6 +67,9 @@ public protocol ObjectStore: Sendable {
     /// Seconds the store's clock is ahead of this host's, as far as its answers tell (S3: their `Date`
     /// headers; 0 for ktape's own stores). Leases are timed by it, so hosts whose clocks differ agree.
     var clockOffset: TimeInterval { get }
+    /// Whether any object here can be under Object Lock (retention or a legal hold): false only when
+    /// the store says so (S3: the bucket has no Object Lock configuration), nil when it cannot tell.
+    func objectLockEnabled() async -> Bool?
 }
 
 extension ObjectStore {
@@ -75,6 +78,9 @@ extension ObjectStore {
 
     /// ktape's own stores keep this host's time.
     public var clockOffset: TimeInterval { 0 }
+
+    /// Unknown: each object's `head` tells (cheap on ktape's own stores).
+    public func objectLockEnabled() async -> Bool? { nil }
 
     /// Stores whose writes leave nothing behind when killed (S3: unfinished uploads are listed) have
     /// nothing to remove.

@@ -56,12 +56,16 @@ public enum PruneEngine {
             }
         }
         let now = request.clock()
+        // A bucket without Object Lock holds no locked object: the first prune of a year removes
+        // hundreds of thousands, a HEAD each otherwise.
+        let lockable = await store.objectLockEnabled() != false
         let plans = try await call("plan") {
             try await PrunePlanner.plan(
                 candidates: candidates, pruned: pruned, cutoff: cutoff,
                 stillThere: stillThere,
                 isLocked: { key in
                     try stop(request)
+                    guard lockable else { return false }
                     do { return try await store.head(key).isLocked(at: now) } catch let error as StoreError where error.isNotFound {
                         return false
                     }

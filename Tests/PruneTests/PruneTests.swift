@@ -418,6 +418,20 @@ final class DyingStore: ObjectStore, @unchecked Sendable {
         #expect(report.recordsChecked == 10 + 20)
     }
 
+    /// A bucket without Object Lock can hold no locked object: prune asks the bucket once, not each
+    /// object it removes with a HEAD. A bucket with Object Lock is still asked object by object.
+    @Test(arguments: [false, true]) func aBucketWithoutObjectLockIsNotAskedPerObject(objectLock: Bool) async throws {
+        let counting = InFlightHeads(forwardee: try await S3TestServer.shared.value.freshStore(objectLock: objectLock))
+        #expect(await counting.objectLockEnabled() == (objectLock ? true : false))
+        let fixture = PruneFixture(store: counting)
+        try await fixture.run(times: [1_000, 2_000, 3_000])
+        try await fixture.run(times: [9_000])
+        let summary = try await PruneEngine.run(try fixture.request(before: 5_000))
+        #expect(summary.partitions.map(\.objects) == [3, 3])
+        #expect(counting.total == (objectLock ? 6 : 0))
+        #expect(try await fixture.verify().problems.isEmpty)
+    }
+
     /// A legal hold is Object Lock too: the object stays and its partition stops there (before, prune
     /// looked at retention dates only and put a delete marker on it).
     @Test func anObjectUnderALegalHoldIsKept() async throws {
@@ -452,13 +466,16 @@ final class InFlightHeads: ForwardingStore, @unchecked Sendable {
     private let lock = NSLock()
     private var now = 0
     private var highest = 0
+    private var count = 0
     var most: Int { lock.withLock { highest } }
+    var total: Int { lock.withLock { count } }
 
     init(forwardee: any ObjectStore) { self.forwardee = forwardee }
 
     func head(_ key: String) async throws -> ObjectInfo {
         lock.withLock {
             now += 1
+            count += 1
             highest = max(highest, now)
         }
         defer { lock.withLock { now -= 1 } }

@@ -11,6 +11,7 @@ public protocol ForwardingStore: ObjectStore {
 
 extension ForwardingStore {
     public var location: String { forwardee.location }
+    public func objectLockEnabled() async -> Bool? { await forwardee.objectLockEnabled() }
     public func put(_ key: String, body: [UInt8], options: PutOptions) async throws -> PutResult {
         try await forwardee.put(key, body: body, options: options)
     }

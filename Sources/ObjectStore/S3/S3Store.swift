@@ -354,6 +354,21 @@ public final class S3Store: ObjectStore, Sendable {
         }
     }
 
+    /// GetObjectLockConfiguration: a bucket without Object Lock answers ObjectLockConfigurationNotFoundError,
+    /// and none of its objects can be retained or held. Any other refusal (no
+    /// s3:GetBucketObjectLockConfiguration, a server without the call) cannot tell.
+    public func objectLockEnabled() async -> Bool? {
+        do {
+            let response = try await client.send(
+                .init(operation: "get object lock configuration", method: "GET", key: nil, query: [("object-lock", "")]))
+            return XMLElement.parse(response.body)?.value("ObjectLockEnabled") == "Enabled" ? true : nil
+        } catch let error as StoreError where error.code == "ObjectLockConfigurationNotFoundError" {
+            return false
+        } catch {
+            return nil
+        }
+    }
+
     private func unreadable(_ operation: String, _ prefix: String) -> StoreError {
         StoreError(
             .invalidRequest, operation: operation, location: location, key: prefix.isEmpty ? nil : prefix,
