@@ -137,8 +137,15 @@ public enum BackupEngine {
         summary.groupOffsets = groups.offsets.count
         summary.groupOffsetsNotSaved = groups.notSaved
 
-        // No offsets covered: no manifest, so the store is unchanged and the checkpoint stays.
-        guard covered.contains(where: { !$0.range.isEmpty }) else { return summary }
+        // No offsets covered: no manifest, so the store is unchanged and the checkpoint stays, unless
+        // a topic or a group's offsets changed since the runs before saw them.
+        if !covered.contains(where: { !$0.range.isEmpty }) {
+            let changed = await QuietRunFacts.changed(
+                topics: manifestTopics, groupOffsets: groups.offsets, last: checkpoint.lastRunId,
+                store: request.store, layout: request.layout)
+            guard changed else { return summary }
+            summary.savedChangesOnly = true
+        }
         let manifest = RunManifest(
             runId: runId, previousRunId: checkpoint.lastRunId, job: request.job, shard: request.settings.shardLabel,
             startedAt: started, finishedAt: finished,

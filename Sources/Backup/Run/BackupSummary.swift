@@ -21,8 +21,11 @@ public struct BackupSummary: Codable, Sendable, Equatable {
     public var seconds: Double
     /// Offsets between the checkpoint and the end offsets seen at start: how far behind the run began.
     public var offsetsBehindAtStart: Int64 = 0
-    /// The manifest written, nil when the run found no new offsets (nothing is written then).
+    /// The manifest written, nil when the run found no new offsets and nothing else changed.
     public var manifestKey: String?
+    /// The run found no new offsets but wrote a manifest for what changed: a topic's partition count
+    /// or configs, or a group's committed offsets.
+    public var savedChangesOnly = false
     /// Consumer-group offsets saved in the manifest (group, partition pairs).
     public var groupOffsets = 0
     /// Why no group offsets were saved though they were to be (the groups could not be listed); nil otherwise.
@@ -36,7 +39,11 @@ public struct BackupSummary: Codable, Sendable, Equatable {
         if skippedRecords > 0 { text += ", \(skippedRecords) skipped" }
         if groupOffsetsNotSaved != nil { text += ", group offsets not saved" }
         text += String(format: ", %.1f s", seconds)
-        if manifestKey == nil { text += " (no new data: nothing written)" }
+        if manifestKey == nil {
+            text += " (no new data: nothing written)"
+        } else if savedChangesOnly {
+            text += " (no new records: changed topics or group offsets saved)"
+        }
         return text
     }
 
