@@ -93,6 +93,8 @@ public enum BackupEngine {
                 )
             }
         }
+        let partitionCounts = Dictionary(topics.map { ($0.name, $0.partitionCount) }, uniquingKeysWith: { a, _ in a })
+        if let failure = Self.fewerPartitions(partitionCounts, checkpoint: checkpoint) { throw failure }
 
         // Topic configs and group offsets are asked for while the partitions are read.
         let factsTimeout = Int32(max(1, request.clusterFactsTimeout * 1000))
@@ -198,6 +200,20 @@ public enum BackupEngine {
             lock.keepOnRelease()
         }
         throw error
+    }
+
+    /// Kafka never takes partitions away from a topic: one with fewer than the store holds records of
+    /// was deleted and made again, and its partitions' new records would land beside the old ones.
+    static func fewerPartitions(_ partitionCounts: [String: Int], checkpoint: Checkpoint) -> RunFailure? {
+        var highest: [String: Int32] = [:]
+        for tp in checkpoint.nextOffsets.keys { highest[tp.topic] = max(highest[tp.topic] ?? -1, tp.partition) }
+        for (topic, count) in partitionCounts.sorted(by: { $0.key < $1.key }) {
+            guard let held = highest[topic], held >= Int32(count) else { continue }
+            return RunFailure.invalidInput(
+                "topic \(topic) has \(count) partitions, but this store holds records of its partition \(held): Kafka never removes partitions, so the topic was deleted and created again (or the cluster replaced); back it up into another store prefix, or leave it out of this job"
+            )
+        }
+        return nil
     }
 
     /// Static assignment (all partitions, or a `shard i/n`): planned up front, read by one reader.

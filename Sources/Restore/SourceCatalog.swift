@@ -297,11 +297,12 @@ struct SourceCatalog: Sendable {
 
     var hasManifests: Bool { !runs.isEmpty }
 
-    /// Partition count of a source topic: the manifest's, else one past the highest partition found.
+    /// Partition count of a source topic: the newest run's, or one past the highest partition the
+    /// store holds when that is more (a topic made again with fewer partitions, which Kafka cannot do
+    /// to a topic otherwise, by a ktape that did not stop the backup then).
     func partitionCount(of topic: String) -> Int32 {
-        if let known = topics[topic]?.partitionCount { return known }
         let found = partitions.keys.filter { $0.topic == topic }.map(\.partition).max() ?? -1
-        return found + 1
+        return max(topics[topic]?.partitionCount ?? 0, found + 1)
     }
 
     /// `topics`: the topics a restore selects (nil: all); only their folders' keys must parse in a

@@ -115,6 +115,19 @@ import Testing
         #expect(error?.message == "nothing to restore: topic quiet: the store holds no record of it")
     }
 
+    /// A store holding a partition past the newest run's count (the topic was made again with fewer,
+    /// by a ktape that did not stop the backup): the target must hold every partition the store does.
+    /// Before, --create-topics made it with the newest count and the restore failed half-way.
+    @Test func aTopicIsSizedByThePartitionsTheStoreHolds() throws {
+        var store = try catalog(["a": .createTime])
+        let name = try ObjectKey(topic: "a", partition: 2, startOffset: 0, kind: ObjectFileKind(.envelope))
+        store.partitions[TopicPartition("a", 2)] = [
+            SourceObject(key: StoreLayout().key(for: name), listed: ListedObjectKey(defaultLayout: name), manifest: nil, listedBytes: 10)
+        ]
+        let plan = try RestorePlanner.plan(store, options: RestoreOptions(kafka: KafkaConfig(bootstrapServers: "127.0.0.1:1")))
+        #expect(plan.topics.map(\.sourcePartitions) == [3])
+    }
+
     @Test func renameToAnIllegalTopicNameIsAProblem() throws {
         var options = RestoreOptions(kafka: KafkaConfig(bootstrapServers: "127.0.0.1:1"))
         options.rename = try RegexRouter(regex: "a", replacement: "bad name")
