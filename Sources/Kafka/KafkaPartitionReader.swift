@@ -26,6 +26,8 @@ public final class KafkaPartitionReader: @unchecked Sendable {
 
     let client: RDKafkaClient
     private var topicNames = TopicNames()
+    /// Topic handles held so that librdkafka keeps their metadata (``learn(topics:timeoutMilliseconds:)``).
+    private var learned: [String: OpaquePointer] = [:]
     /// The consumer queue (records, rebalances), read a batch at a time: `rd_kafka_consumer_poll` per
     /// record locked the queue and read the clock once per record.
     private let queue: OpaquePointer
@@ -55,6 +57,7 @@ public final class KafkaPartitionReader: @unchecked Sendable {
         client.state.startOffset = nil
         client.state.beforeRevoke = nil
         rd_kafka_queue_destroy(queue)
+        for handle in learned.values { rd_kafka_topic_destroy(handle) }
         // Leaves the group (if any) cleanly before the client is destroyed.
         _ = rd_kafka_consumer_close(client.handle)
     }
@@ -62,6 +65,21 @@ public final class KafkaPartitionReader: @unchecked Sendable {
     /// Succeeds when the cluster answers within the timeout; else one `.unreachable` error.
     public func checkConnection(timeoutMilliseconds: Int32 = 10_000) throws {
         try client.checkReachable(timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// Asks for these topics' metadata now, so that partitions assigned later start fetching at once:
+    /// librdkafka (2.0.2 and 2.16 alike) looks up a topic it does not know on a once-a-second scan, so
+    /// each wave of assigned partitions that met a new topic waited about a second. Best effort: on
+    /// failure that scan still finds them.
+    public func learn(topics: [String], timeoutMilliseconds: Int32 = 10_000) {
+        for name in topics where learned[name] == nil {
+            if let handle = rd_kafka_topic_new(client.handle, name, nil) { learned[name] = handle }
+        }
+        guard !learned.isEmpty else { return }
+        // all_topics = 0: the topics this client knows, which now include these.
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        _ = rd_kafka_metadata(client.handle, 0, nil, &metadata, timeoutMilliseconds)
+        if let metadata { rd_kafka_metadata_destroy(metadata) }
     }
 
     /// Replaces the assignment: read exactly these partitions from these offsets (no group protocol).

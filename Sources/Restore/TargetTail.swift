@@ -57,6 +57,7 @@ struct TargetTail: Sendable {
         // Partitions reach their ends at different times: do not let the broker's long poll hold the others.
         if config.value(of: "fetch.wait.max.ms") == nil { try config.set("fetch.wait.max.ms", "10") }
         let reader = try KafkaPartitionReader(config: config)
+        reader.learn(topics: Set(starts.map(\.0.topic)).sorted(), timeoutMilliseconds: Int32(min(timeoutSeconds, 10) * 1000))
         try reader.assign(starts.map { (TopicPartition(topic: $0.0.topic, partition: $0.0.partition), .exact($0.1)) })
         var open = Set(starts.map(\.0))
         var last: [TopicPartition: ConsumedRecord] = [:]

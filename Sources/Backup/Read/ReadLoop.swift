@@ -45,6 +45,7 @@ final class ReadLoop {
     private func readAll() throws {
         // The assignment changes a partition at a time (incrementally), so the partitions still being
         // read keep their prefetched records.
+        reader.learn(topics: Set(waiting.map(\.partition.topic)).sorted(), timeoutMilliseconds: 5_000)
         var joining = refill()
         var leaving: [PartitionWriter] = []
         var watchdog = ReadWatchdog(request: request)
