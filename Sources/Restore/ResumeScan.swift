@@ -121,7 +121,10 @@ struct ResumeScan {
         }
         let config = options.kafka
         let asked = requests
-        let read = asked.isEmpty ? [:] : try await options.onTarget { try TargetTail.read(config: config, asked, clock: clock) }
+        let stallSeconds = options.stallTimeout
+        let read =
+            asked.isEmpty
+            ? [:] : try await options.onTarget { try TargetTail.read(config: config, asked, stallSeconds: stallSeconds, clock: clock) }
         for destination in reading {
             guard let existing = loaded[destination], let tail = read[destinations[destination].target] else { continue }
             tails[destination] = tail

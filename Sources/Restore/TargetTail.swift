@@ -20,16 +20,17 @@ struct TargetTail: Sendable {
 
     /// The tails of all `requests`, read together by one reader: from just before each end-offset
     /// hint to the true end, then, where that found no record (the hint sat past a marker, or was
-    /// stale), again from the base.
+    /// stale), again from the base. Gives up after `stallSeconds` without a record or a partition's end
+    /// (a slow broker's thousands of partitions take long, but keep coming).
     static func read(
-        config: KafkaConfig, _ requests: [Request], timeoutSeconds: TimeInterval = 30,
+        config: KafkaConfig, _ requests: [Request], stallSeconds: TimeInterval = 120,
         clock: @escaping @Sendable () -> Date
     ) throws -> [TopicPartition: TargetTail] {
         func hintStart(_ request: Request) -> Int64 { max(request.base, request.endHint - 1) }
         var tails: [TopicPartition: TargetTail] = [:]
         let fromHints = try lastRecords(
             config: config, starts: requests.map { ($0.target, hintStart($0)) },
-            timeoutSeconds: timeoutSeconds, clock: clock)
+            stallSeconds: stallSeconds, clock: clock)
         var fromBases: [(TopicPartition, Int64)] = []
         for request in requests {
             if let last = fromHints[request.target] {
@@ -41,7 +42,7 @@ struct TargetTail: Sendable {
             }
         }
         guard !fromBases.isEmpty else { return tails }
-        let again = try lastRecords(config: config, starts: fromBases, timeoutSeconds: timeoutSeconds, clock: clock)
+        let again = try lastRecords(config: config, starts: fromBases, stallSeconds: stallSeconds, clock: clock)
         for (target, base) in fromBases {
             tails[target] = again[target].map { TargetTail(count: $0.offset - base + 1, last: $0) } ?? TargetTail(count: 0, last: nil)
         }
@@ -51,32 +52,35 @@ struct TargetTail: Sendable {
     /// The last record at or after each start, absent where there is none; reads each partition to its end.
     private static func lastRecords(
         config: KafkaConfig, starts: [(TopicPartition, Int64)],
-        timeoutSeconds: TimeInterval, clock: () -> Date
+        stallSeconds: TimeInterval, clock: () -> Date
     ) throws -> [TopicPartition: ConsumedRecord] {
         var config = config
         // Partitions reach their ends at different times: do not let the broker's long poll hold the others.
         if config.value(of: "fetch.wait.max.ms") == nil { try config.set("fetch.wait.max.ms", "10") }
         let reader = try KafkaPartitionReader(config: config)
-        reader.learn(topics: Set(starts.map(\.0.topic)).sorted(), timeoutMilliseconds: Int32(min(timeoutSeconds, 10) * 1000))
+        reader.learn(topics: Set(starts.map(\.0.topic)).sorted(), timeoutMilliseconds: Int32(min(stallSeconds, 10) * 1000))
         try reader.assign(starts.map { (TopicPartition(topic: $0.0.topic, partition: $0.0.partition), .exact($0.1)) })
         var open = Set(starts.map(\.0))
         var last: [TopicPartition: ConsumedRecord] = [:]
-        let deadline = clock().addingTimeInterval(timeoutSeconds)
+        var deadline = clock().addingTimeInterval(stallSeconds)
         while !open.isEmpty {
             guard clock() < deadline else {
                 let names = open.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }.prefix(3).map(\.description)
                 throw RunFailure.failure(
-                    "reading the tail of target \(names.joined(separator: ", "))\(open.count > 3 ? " and \(open.count - 3) more" : ""): no end of partition within \(Int(timeoutSeconds)) s"
+                    "reading the tail of target \(names.joined(separator: ", "))\(open.count > 3 ? " and \(open.count - 3) more" : ""): nothing read for \(Int(stallSeconds)) s (--stall-timeout)"
                 )
             }
             var failure: (TopicPartition?, KafkaError)?
+            var progressed = false
             try reader.poll(maxEvents: 5000, timeoutMilliseconds: 200) { event in
                 switch event {
                 case .record(let view):
+                    progressed = true
                     // Copy only the latest: earlier ones are overwritten anyway.
                     let partition = TopicPartition(view.topic, view.partition)
                     if open.contains(partition) { last[partition] = view.copy() }
                 case .endOfPartition(let p, _):
+                    progressed = true
                     open.remove(TopicPartition(p.topic, p.partition))
                 case .error(let error) where error.isFatal || error.topic.map({ topic in open.contains { $0.topic == topic } }) == true:
                     failure = (error.topic.flatMap { topic in error.partition.map { TopicPartition(topic, $0) } }, error)
@@ -87,6 +91,7 @@ struct TargetTail: Sendable {
             if let (partition, error) = failure {
                 throw RunFailure.failure("reading the tail of target \(partition?.description ?? "partitions"): \(error)")
             }
+            if progressed { deadline = clock().addingTimeInterval(stallSeconds) }
         }
         return last
     }
