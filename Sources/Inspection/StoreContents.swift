@@ -134,6 +134,8 @@ public struct StoreContents: Sendable {
                     examine(run, listed, places, firstOffsets)
                     run.manifest.objects = []
                     run.manifest.partitions = []
+                    // Every run saves every group's offsets; nothing here reads them.
+                    run.manifest.consumerGroupOffsets = []
                     runs.append(run)
                 case .unreadable(let error): unreadable.append(error)
                 case .failed(let error): failure = failure ?? error

@@ -25,19 +25,22 @@ struct GroupOffsetTranslator {
     /// topic holds no record at all.
     init(plan: RestorePlan, selection: ConsumerGroupSelection?, filesSelected: Bool = false) {
         guard let selection else { return }
+        // Grouped by partition once: filtering every saved offset for each planned partition took
+        // seconds at thousands of partitions and hundreds of groups.
+        var saved: [TopicPartition: [ManifestGroupOffset]] = [:]
+        for offset in plan.groupOffsets where selection.selects(offset.group) {
+            saved[TopicPartition(offset.topic, offset.partition), default: []].append(offset)
+        }
         for (index, planned) in plan.partitions.enumerated() {
-            let offsets = plan.groupOffsets
-                .filter { $0.topic == planned.sourceTopic && $0.partition == planned.partition && selection.selects($0.group) }
-                .sorted { $0.offset < $1.offset }
+            let offsets = (saved[planned.source] ?? []).sorted { $0.offset < $1.offset }
             if !offsets.isEmpty { pending[index] = offsets.map { Pending(offset: $0) } }
         }
         for topic in plan.topics where topic.repartitionedInto == nil && (!filesSelected || topic.isEmptyInStore) {
             let planned = Set(topic.partitions.map(\.partition))
-            for saved in plan.groupOffsets
-            where saved.topic == topic.sourceTopic && !planned.contains(saved.partition) && saved.partition < topic.sourcePartitions
-                && selection.selects(saved.group)
-            {
-                unplanned[saved.group, default: []].insert(TopicPartition(topic.targetTopic, saved.partition))
+            for partition in 0..<topic.sourcePartitions where !planned.contains(partition) {
+                for offset in saved[TopicPartition(topic.sourceTopic, partition)] ?? [] {
+                    unplanned[offset.group, default: []].insert(TopicPartition(topic.targetTopic, partition))
+                }
             }
         }
     }
