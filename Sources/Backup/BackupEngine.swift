@@ -136,16 +136,19 @@ public enum BackupEngine {
             lostOffsets: covered.reduce(0) { $0 + $1.gaps.filter { $0.reason == .retention }.reduce(0) { $0 + $1.range.count } },
             seconds: finished.timeIntervalSince(started), manifestKey: nil)
         summary.offsetsBehindAtStart = covered.reduce(0) { $0 + max(0, $1.endOffsetAtStart - $1.startOffset) }
-        summary.groupOffsets = groups.offsets.count
+        let changes = await SavedFacts.changes(
+            topics: manifestTopics, groupOffsets: groups.offsets, last: checkpoint.lastRunId,
+            store: request.store, layout: request.layout)
+        summary.groupOffsets = changes.groupOffsets.count
         summary.groupOffsetsNotSaved = groups.notSaved
 
         // No offsets covered: no manifest, so the store is unchanged and the checkpoint stays, unless
-        // a topic or a group's offsets changed since the runs before saw them.
+        // a topic or a group's offsets changed since the runs before saved them.
         if !covered.contains(where: { !$0.range.isEmpty }) {
-            let changed = await QuietRunFacts.changed(
-                topics: manifestTopics, groupOffsets: groups.offsets, last: checkpoint.lastRunId,
-                store: request.store, layout: request.layout)
-            guard changed else { return summary }
+            guard checkpoint.lastRunId != nil, !changes.isEmpty else {
+                summary.groupOffsets = 0
+                return summary
+            }
             summary.savedChangesOnly = true
         }
         let manifest = RunManifest(
@@ -153,7 +156,7 @@ public enum BackupEngine {
             startedAt: started, finishedAt: finished,
             store: request.manifestStoreSettings, configHash: configHash, topics: manifestTopics,
             partitions: covered.filter { !$0.range.isEmpty }, objects: objects,
-            consumerGroupOffsets: groups.offsets, clusterId: clusterId)
+            consumerGroupOffsets: changes.groupOffsets, clusterId: clusterId)
         let key = request.layout.runManifestKey(runId)
         try await BackupLease.checkHeld(lock)
         let body = try manifest.encodedBytes(layout: request.layout)

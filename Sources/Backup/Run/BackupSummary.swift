@@ -26,7 +26,8 @@ public struct BackupSummary: Codable, Sendable, Equatable {
     /// The run found no new offsets but wrote a manifest for what changed: a topic's partition count
     /// or configs, or a group's committed offsets.
     public var savedChangesOnly = false
-    /// Consumer-group offsets saved in the manifest (group, partition pairs).
+    /// Consumer-group offsets saved in the manifest (group, partition pairs): those that changed
+    /// since the runs before saved them.
     public var groupOffsets = 0
     /// Why no group offsets were saved though they were to be (the groups could not be listed); nil otherwise.
     public var groupOffsetsNotSaved: String?
