@@ -134,7 +134,7 @@ public struct StoreContents: Sendable {
                     examine(run, listed, places, firstOffsets)
                     run.manifest.objects = []
                     run.manifest.partitions = []
-                    // Every run saves every group's offsets; nothing here reads them.
+                    // Nothing here reads group offsets, and a wide cluster's are many.
                     run.manifest.consumerGroupOffsets = []
                     runs.append(run)
                 case .unreadable(let error): unreadable.append(error)

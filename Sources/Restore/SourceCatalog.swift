@@ -419,10 +419,10 @@ struct CatalogBuilder {
     private(set) var runs: [CatalogRun] = []
     /// The runs' records of each partition, folded in as they arrive; their arrival indexes `runs`.
     private var records = ArrivedRecords()
-    /// Per group, topic and partition, the newest run's saved offset so far. Each run saves every
-    /// group's offsets: kept with every run, they grew with the runs (11 MiB a run at 100,000).
-    /// The value holds no copy of the key's names, and the run by its index in `runs`: at 400,000
-    /// offsets that halved the entries.
+    /// Per group, topic and partition, the newest run's saved offset so far. Kept with each run they
+    /// grew with the runs where every run saved every offset (ktape before `SavedFacts`; 11 MiB a
+    /// run at 100,000). The value holds no copy of the key's names, and the run by its index in
+    /// `runs`: at 400,000 offsets that halved the entries.
     private var groups: [GroupPartition: SavedOffset] = [:]
 
     init(asOf: RunID?) { self.asOf = asOf }
