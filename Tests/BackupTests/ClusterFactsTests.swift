@@ -21,6 +21,7 @@ import ObjectStore
         let store = MemoryStore()
         var request = try fixture.request(store: store, topics: [topic])
         request.consumerGroups = .names(["billing", "idle"])
+        request.clusterFactsTimeout = BackupFixture.groupOffsetsTimeout
         let summary = try await BackupEngine.run(request)
         #expect(summary.groupOffsets == 2)
         #expect(summary.groupOffsetsNotSaved == nil)
@@ -50,6 +51,7 @@ import ObjectStore
         let store = MemoryStore()
         var request = try fixture.request(store: store, topics: [topic])
         request.consumerGroups = .names(["billing"])
+        request.clusterFactsTimeout = BackupFixture.groupOffsetsTimeout
         #expect(try await BackupEngine.run(request).records == 8)
         _ = try await fixture.backup(store: store, topics: [other])
         #expect(try await BackupEngine.run(request).manifestKey == nil)
@@ -91,6 +93,7 @@ import ObjectStore
         let store = MemoryStore()
         var request = try fixture.request(store: store, topics: [topic])
         request.consumerGroups = .names(["billing"])
+        request.clusterFactsTimeout = BackupFixture.groupOffsetsTimeout
         var saved: [Int] = []
         for run in 0..<18 {
             try fixture.produceJSON(topic: topic, partitions: 2, count: 2, from: run * 2)
