@@ -18,6 +18,13 @@ import Testing
         return (url, started.process)
     }
 
+    /// Requests the proxy failed (SlowDown, dropped or cut short).
+    static func faults(_ proxy: String) async throws -> Int {
+        let stats = try await Tools.run("/usr/bin/curl", ["-s", proxy + "/__fault-proxy/stats"])
+        let counts = try JSONDecoder().decode([String: Int].self, from: Data(stats.stdout.utf8))
+        return ["slowdown", "drop", "truncate"].reduce(0) { $0 + (counts[$1] ?? 0) }
+    }
+
     static func lostAnswers(_ proxy: String) async throws -> Int {
         let stats = try await Tools.run("/usr/bin/curl", ["-s", proxy + "/__fault-proxy/stats"])
         let counts = try JSONDecoder().decode([String: Int].self, from: Data(stats.stdout.utf8))
@@ -66,9 +73,11 @@ import Testing
         let run = try KtapeProcess.start(
             ["restore", "-b", "127.0.0.1:9", "--store", "s3://team-a/prod", "--endpoint-url", proxy], output: output,
             environment: server.environment)
-        // A blocking sleep: under a loaded sanitizer pass, Task.sleep resumed seconds late, after the
-        // restore had given up its retries on its own.
-        usleep(500_000)
+        // Signalled once the store has failed a request, so the restore is retrying it. A fixed wait
+        // missed both ways under a loaded sanitizer pass: Task.sleep resumed after the restore had
+        // given up on its own, and 500 ms of a thread's sleep came before its first request.
+        let deadline = Date().addingTimeInterval(60)
+        while try await Self.faults(proxy) == 0, Date() < deadline { usleep(50_000) }
         try #require(run.isRunning, "the restore ended before the signal")
         kill(run.processIdentifier, SIGTERM)
         let stopped = try await KtapeProcess.finish(run, output: output)
