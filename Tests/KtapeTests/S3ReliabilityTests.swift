@@ -18,10 +18,17 @@ import Testing
         return (url, started.process)
     }
 
-    /// Requests the proxy failed (SlowDown, dropped or cut short).
-    static func faults(_ proxy: String) async throws -> Int {
-        let stats = try await Tools.run("/usr/bin/curl", ["-s", proxy + "/__fault-proxy/stats"])
-        let counts = try JSONDecoder().decode([String: Int].self, from: Data(stats.stdout.utf8))
+    /// Requests the proxy failed (SlowDown, dropped or cut short), asked without leaving the thread.
+    static func faultsNow(_ proxy: String) throws -> Int {
+        let curl = ChildProcess()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        curl.arguments = ["-s", proxy + "/__fault-proxy/stats"]
+        let pipe = Pipe()
+        curl.standardOutput = pipe
+        try curl.run()
+        let stats = pipe.fileHandleForReading.readDataToEndOfFile()
+        curl.waitUntilExit()
+        let counts = try JSONDecoder().decode([String: Int].self, from: stats)
         return ["slowdown", "drop", "truncate"].reduce(0) { $0 + (counts[$1] ?? 0) }
     }
 
@@ -73,11 +80,12 @@ import Testing
         let run = try KtapeProcess.start(
             ["restore", "-b", "127.0.0.1:9", "--store", "s3://team-a/prod", "--endpoint-url", proxy], output: output,
             environment: server.environment)
-        // Signalled once the store has failed a request, so the restore is retrying it. A fixed wait
-        // missed both ways under a loaded sanitizer pass: Task.sleep resumed after the restore had
-        // given up on its own, and 500 ms of a thread's sleep came before its first request.
+        // Signalled once the store has failed a request, so the restore is retrying it, and without a
+        // suspension point from start to signal. Under a loaded sanitizer pass a fixed wait missed
+        // both ways (500 ms came before the first request), and any await there resumed seconds
+        // late, after the restore had given up its retries on its own.
         let deadline = Date().addingTimeInterval(60)
-        while try await Self.faults(proxy) == 0, Date() < deadline { usleep(50_000) }
+        while try Self.faultsNow(proxy) == 0, Date() < deadline { usleep(20_000) }
         try #require(run.isRunning, "the restore ended before the signal")
         kill(run.processIdentifier, SIGTERM)
         let stopped = try await KtapeProcess.finish(run, output: output)
