@@ -137,15 +137,22 @@ public enum BackupEngine {
             seconds: finished.timeIntervalSince(started), manifestKey: nil)
         summary.offsetsBehindAtStart = covered.reduce(0) { $0 + max(0, $1.endOffsetAtStart - $1.startOffset) }
         let changes = await SavedFacts.changes(
-            topics: manifestTopics, groupOffsets: groups.offsets, last: checkpoint.lastRunId,
+            topics: manifestTopics, groupOffsets: groups.offsets, scope: groups.scope, last: checkpoint.lastRunId,
             store: request.store, layout: request.layout)
+        var removedOffsets: [ManifestGroupPartition] = []
+        if let scope = groups.scope, !changes.vanished.isEmpty {
+            removedOffsets = try await waits.run("asking whether consumer groups' offsets are gone") {
+                ClusterFacts.removed(changes.vanished, scope: scope, admin: admin, timeoutMilliseconds: factsTimeout)
+            }
+        }
         summary.groupOffsets = changes.groupOffsets.count
+        summary.removedGroupOffsets = removedOffsets.count
         summary.groupOffsetsNotSaved = groups.notSaved
 
         // No offsets covered: no manifest, so the store is unchanged and the checkpoint stays, unless
         // a topic or a group's offsets changed since the runs before saved them.
         if !covered.contains(where: { !$0.range.isEmpty }) {
-            guard checkpoint.lastRunId != nil, !changes.isEmpty else {
+            guard checkpoint.lastRunId != nil, !changes.isEmpty || !removedOffsets.isEmpty else {
                 summary.groupOffsets = 0
                 return summary
             }
@@ -156,7 +163,7 @@ public enum BackupEngine {
             startedAt: started, finishedAt: finished,
             store: request.manifestStoreSettings, configHash: configHash, topics: manifestTopics,
             partitions: covered.filter { !$0.range.isEmpty }, objects: objects,
-            consumerGroupOffsets: changes.groupOffsets, clusterId: clusterId)
+            consumerGroupOffsets: changes.groupOffsets, removedGroupOffsets: removedOffsets, clusterId: clusterId)
         let key = request.layout.runManifestKey(runId)
         try await BackupLease.checkHeld(lock)
         let body = try manifest.encodedBytes(layout: request.layout)

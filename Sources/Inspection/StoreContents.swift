@@ -136,6 +136,7 @@ public struct StoreContents: Sendable {
                     run.manifest.partitions = []
                     // Nothing here reads group offsets, and a wide cluster's are many.
                     run.manifest.consumerGroupOffsets = []
+                    run.manifest.removedGroupOffsets = nil
                     runs.append(run)
                 case .unreadable(let error): unreadable.append(error)
                 case .failed(let error): failure = failure ?? error

@@ -419,11 +419,11 @@ struct CatalogBuilder {
     private(set) var runs: [CatalogRun] = []
     /// The runs' records of each partition, folded in as they arrive; their arrival indexes `runs`.
     private var records = ArrivedRecords()
-    /// Per group, topic and partition, the newest run's saved offset so far. Kept with each run they
+    /// Per group, topic and partition, the newest run's saved offset (or removal) so far. Kept with each run they
     /// grew with the runs where every run saved every offset (ktape before `SavedFacts`; 11 MiB a
     /// run at 100,000). The value holds no copy of the key's names, and the run by its index in
     /// `runs`: at 400,000 offsets that halved the entries.
-    private var groups: [GroupPartition: SavedOffset] = [:]
+    private var groups: [ManifestGroupPartition: SavedOffset] = [:]
 
     init(asOf: RunID?) { self.asOf = asOf }
 
@@ -435,10 +435,15 @@ struct CatalogBuilder {
             run.retentionGaps = run.manifest.retentionGaps
             let id = run.manifest.runId
             let arrival = Int32(runs.count)
+            func fold(_ key: ManifestGroupPartition, _ saved: SavedOffset) {
+                if let held = groups[key], runs[Int(held.arrival)].manifest.runId > id { return }
+                groups[key] = saved
+            }
             for offset in run.manifest.consumerGroupOffsets {
-                let key = GroupPartition(group: offset.group, topic: offset.topic, partition: offset.partition)
-                if let held = groups[key], runs[Int(held.arrival)].manifest.runId > id { continue }
-                groups[key] = SavedOffset(arrival: arrival, offset: offset.offset, metadata: offset.metadata)
+                fold(ManifestGroupPartition(offset), SavedOffset(arrival: arrival, offset: offset.offset, metadata: offset.metadata))
+            }
+            for removed in run.manifest.removedGroupOffsets ?? [] {
+                fold(removed, SavedOffset(arrival: arrival, offset: SavedOffset.removed, metadata: nil))
             }
         } else {
             run.unparsed = []
@@ -446,16 +451,14 @@ struct CatalogBuilder {
         run.objects = []
         run.manifest.partitions = []
         run.manifest.consumerGroupOffsets = []
+        run.manifest.removedGroupOffsets = nil
         runs.append(run)
     }
 
-    private struct GroupPartition: Hashable {
-        var group: String
-        var topic: String
-        var partition: Int32
-    }
-
     private struct SavedOffset {
+        /// The offset of a removal: the run found the group's offset gone.
+        static let removed = Int64.min
+
         var arrival: Int32
         var offset: Int64
         var metadata: String?
@@ -530,9 +533,11 @@ struct CatalogBuilder {
                     + (unparsed[tp] ?? []).map { CoveredObject(object: nil, text: $0.key, recorded: $0.recorded) }
             })
         // Sorted in place, with the dictionary let go first: two copies of 400,000 offsets, not three.
-        var groups = self.groups.map {
-            ManifestGroupOffset(
-                group: $0.key.group, topic: $0.key.topic, partition: $0.key.partition, offset: $0.value.offset, metadata: $0.value.metadata)
+        var groups = self.groups.compactMap { key, saved in
+            saved.offset == SavedOffset.removed
+                ? nil
+                : ManifestGroupOffset(
+                    group: key.group, topic: key.topic, partition: key.partition, offset: saved.offset, metadata: saved.metadata)
         }
         self.groups = [:]
         groups.sort { ($0.group, $0.topic, $0.partition) < ($1.group, $1.topic, $1.partition) }

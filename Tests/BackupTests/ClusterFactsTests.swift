@@ -4,6 +4,7 @@ import Testing
 import Kafka
 import Layout
 import ObjectStore
+import JobSpec
 
 /// Consumer-group offsets saved with the run, and the mock's missing Admin APIs as warnings.
 @Suite struct ClusterFactsTests {
@@ -71,7 +72,8 @@ import ObjectStore
 
         // A partition count that moved counts as changed; configs this run could not read do not.
         func changed(_ topics: [ManifestTopic]) async -> Bool {
-            await SavedFacts.changes(topics: topics, groupOffsets: [], last: saved.runId, store: store, layout: fixture.layout).topics
+            await SavedFacts.changes(topics: topics, groupOffsets: [], scope: nil, last: saved.runId, store: store, layout: fixture.layout)
+                .topics
         }
         #expect(await changed([ManifestTopic(name: topic, partitionCount: 3)]))
         let described = [ManifestTopic(name: topic, partitionCount: 2, configs: ["retention.ms": "1"])]
@@ -107,6 +109,67 @@ import ObjectStore
             for offset in manifest.consumerGroupOffsets { newest[offset.partition] = offset.offset }
         }
         #expect(newest == [0: 1, 1: 5])
+    }
+
+    /// A saved offset this run did not find is a candidate for removal only inside what the run
+    /// looked at (its partitions, its selection, not its own group, not a group it failed to read),
+    /// and only while its newest saved entry is an offset. One found now whose newest entry is a
+    /// removal is saved again. The walk reads one run past `lookBack` for them.
+    @Test func vanishedOffsetsAreThoseInScopeWhoseNewestEntryIsAnOffset() async throws {
+        let store = MemoryStore()
+        let layout = StoreLayout()
+        func key(_ group: String, _ topic: String = "t", _ partition: Int32 = 0) -> ManifestGroupPartition {
+            ManifestGroupPartition(group: group, topic: topic, partition: partition)
+        }
+        func offset(_ name: ManifestGroupPartition, _ value: Int64) -> ManifestGroupOffset {
+            ManifestGroupOffset(group: name.group, topic: name.topic, partition: name.partition, offset: value)
+        }
+        var previous: RunID?
+        var written = 0
+        func run(_ saved: [ManifestGroupOffset] = [], removed: [ManifestGroupPartition] = []) async throws {
+            let id = RunID(startedAt: Date(timeIntervalSince1970: 1_800_000_000 + Double(written)), shard: "all", randomSuffix: 7)
+            let manifest = RunManifest(
+                runId: id, previousRunId: previous, job: "j", shard: "all", startedAt: Date(), finishedAt: Date(),
+                store: ManifestStoreSettings(topicsDir: "topics", format: .envelope, compression: .none), configHash: "h",
+                consumerGroupOffsets: saved, removedGroupOffsets: removed)
+            try await store.put(layout.runManifestKey(id), body: try manifest.encodedBytes(layout: layout))
+            previous = id
+            written += 1
+        }
+        let outOfScope = [key("g-other-topic", "u"), key("own"), key("failed"), key("unselected")]
+        // The oldest run, 17 back from the newest: read only for removals.
+        try await run([offset(key("g-deep"), 1), offset(key("g-deep-present"), 1)])
+        try await run(
+            [offset(key("g-kept"), 1), offset(key("g-removed"), 2), offset(key("g-gone", "t", 1), 3)] + outOfScope.map { offset($0, 1) })
+        try await run([offset(key("g-kept"), 5)], removed: [key("g-removed"), key("g-back")])
+        for _ in 0..<14 { try await run() }
+
+        let scope = ClusterFacts.GroupScope(
+            partitions: [TopicPartition("t", 0), TopicPartition("t", 1)], selection: .regex(try WholeNameRegex("g-.*|own|failed")),
+            own: "own", failed: ["failed"])
+        let now = [offset(key("g-kept"), 5), offset(key("g-back"), 9), offset(key("g-deep-present"), 1)]
+        let changes = await SavedFacts.changes(
+            topics: [], groupOffsets: now, scope: scope, last: previous, store: store, layout: layout)
+        #expect(changes.vanished == [key("g-gone", "t", 1), key("g-deep")])
+        #expect(changes.groupOffsets == [offset(key("g-back"), 9), offset(key("g-deep-present"), 1)])
+        let unscoped = await SavedFacts.changes(topics: [], groupOffsets: now, scope: nil, last: previous, store: store, layout: layout)
+        #expect(unscoped.vanished.isEmpty && unscoped.groupOffsets == changes.groupOffsets)
+    }
+
+    /// Of the vanished offsets, a group read this run has none where it returned none; a group not
+    /// listed is asked, and only the partitions its coordinator has no offset on are removed.
+    @Test func removedOffsetsAreThoseTheCoordinatorHasNot() throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("asked", partitions: 2)
+        let admin = try KafkaAdmin(config: fixture.kafka)
+        let (p0, p1) = (TopicPartition(topic: topic, partition: 0), TopicPartition(topic: topic, partition: 1))
+        try admin.commitOffsets(group: "alive", offsets: [p0: 2])
+        let vanished = [("read", p0), ("alive", p0), ("alive", p1), ("never", p1)].map {
+            ManifestGroupPartition(group: $0.0, topic: $0.1.topic, partition: $0.1.partition)
+        }
+        let scope = ClusterFacts.GroupScope(partitions: [p0, p1], selection: nil, own: nil, read: ["read"])
+        let removed = ClusterFacts.removed(vanished, scope: scope, admin: admin, timeoutMilliseconds: 10_000)
+        #expect(removed == [vanished[2], vanished[3], vanished[0]])
     }
 
     /// Without --consumer-groups every group is asked for; a broker that cannot list them (the mock)

@@ -73,6 +73,12 @@ import Testing
                     group: "g\(index)", topic: topics[index], partition: Int32(index), offset: Int64(index) * 1000, metadata: metadata))
         }
         manifest.consumerGroupOffsets = offsets
+        let removedCount = Int((rest >> 16) % 3)
+        if removedCount > 0 {
+            manifest.removedGroupOffsets = (0..<removedCount).map {
+                ManifestGroupPartition(group: "gone \"\($0)\"", topic: topics[$0], partition: Int32($0) * 3)
+            }
+        }
         return manifest
     }
 

@@ -47,6 +47,45 @@ import RecordFormats
         #expect(target.first { $0.offset == 6 }?.value == records[4].value)
     }
 
+    /// A run that found a group's offsets gone names them: a restore of it or a later run commits
+    /// none for them (before, a deleted group came back with the offsets of an older run), one as of
+    /// an earlier run still does, and a value saved after the removal counts again.
+    @Test func removedOffsetsAreNotCommittedFromOlderRuns() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let fixture = StoreFixture()
+        let records = awkwardRecords(count: 6, partition: 0)
+        let saved = [("gone", 3), ("kept", 2), ("back", 4)].map {
+            ManifestGroupOffset(group: $0.0, topic: "src", partition: 0, offset: Int64($0.1))
+        }
+        let first = try await fixture.writeRun(["src": [0: Array(records[..<3])]], partitionCounts: ["src": 1], groupOffsets: saved)
+        let gone = [
+            ManifestGroupPartition(group: "gone", topic: "src", partition: 0),
+            ManifestGroupPartition(group: "back", topic: "src", partition: 0)
+        ]
+        try await fixture.writeRun(["src": [0: Array(records[3..<5])]], partitionCounts: ["src": 1], removedGroupOffsets: gone)
+        try await fixture.writeRun(
+            ["src": [0: Array(records[5...])]], partitionCounts: ["src": 1],
+            groupOffsets: [ManifestGroupOffset(group: "back", topic: "src", partition: 0, offset: 5)])
+        try cluster.createTopic("old", partitions: 1)
+        try cluster.createTopic("dst", partitions: 1)
+        let admin = try KafkaAdmin(config: cluster.config)
+        let p0 = TopicPartition(topic: "dst", partition: 0)
+
+        var options = mockOptions(cluster)
+        options.rename = try RegexRouter(regex: "src", replacement: "old")
+        options.consumerGroups = .regex(try WholeNameRegex(".*"))
+        options.asOf = first.runId
+        #expect(try await restore(fixture, options).summary.committedGroups == ["back": 1, "gone": 1, "kept": 1])
+        options.asOf = nil
+        options.rename = try RegexRouter(regex: "src", replacement: "dst")
+        let result = try await restore(fixture, options)
+        #expect(result.summary.producedRecords == 6)
+        #expect(result.summary.committedGroups == ["back": 1, "kept": 1])
+        #expect(try admin.committedOffsets(group: "gone", partitions: [p0])[p0] == .some(nil))
+        #expect(try admin.committedOffsets(group: "kept", partitions: [p0])[p0] == .some(2))
+        #expect(try admin.committedOffsets(group: "back", partitions: [p0])[p0] == .some(5))
+    }
+
     /// A partition with nothing to restore (empty in the source) still gets its group's offset: where
     /// its first restored record would have gone, the target partition's end. Without it the group's
     /// consumers fall back to auto.offset.reset there and, at `latest`, skip what arrives meanwhile.

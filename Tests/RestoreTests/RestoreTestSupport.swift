@@ -37,7 +37,7 @@ final class StoreFixture: @unchecked Sendable {
     func writeRun(
         _ records: [String: [Int32: [RecordFormats.KafkaRecord]]], partitionCounts: [String: Int32],
         perObject: Int = 3, gzip: Bool = false, format: StoreFormat = .envelope,
-        groupOffsets: [ManifestGroupOffset] = [],
+        groupOffsets: [ManifestGroupOffset] = [], removedGroupOffsets: [ManifestGroupPartition] = [],
         timestampTypes: [String: TopicTimestampType] = [:],
         configs: [String: [String: String]] = [:], recordTimes: Bool = true, checksum: Checksum = .sha256
     ) async throws -> RunManifest {
@@ -101,7 +101,7 @@ final class StoreFixture: @unchecked Sendable {
                 topicsDir: layout.topicsDir, format: format,
                 compression: gzip ? .gzip : .none),
             configHash: "test", topics: topics, partitions: partitions, objects: objects,
-            consumerGroupOffsets: groupOffsets)
+            consumerGroupOffsets: groupOffsets, removedGroupOffsets: removedGroupOffsets)
         try await store.put(layout.runManifestKey(runId), body: Array(try manifest.encoded(layout: layout)))
         runs.append(runId)
         return manifest

@@ -7,6 +7,7 @@ import ObjectStore
 import Restore
 import Testing
 import JobSpec
+import KtapeTestSupport
 
 let restoreTansuBootstrap = ProcessInfo.processInfo.environment["KTAPE_TANSU_BOOTSTRAP"]
 
@@ -95,6 +96,57 @@ struct RestoreTansuTests {
             uniquingKeysWith: { a, _ in a })
         #expect(described["cleanup.policy"] == "compact")
         #expect(described["retention.ms"] == "123456")
+    }
+
+    /// A consumer group deleted in the source: the next run, though it reads no new record, names its
+    /// saved offsets removed, and a restore commits none for it. Before, the group came back with the
+    /// offsets of the run before. tansu lists no groups, so the deletion is learnt by asking the group.
+    @Test func deletedGroupIsNotRestored() async throws {
+        let config = KafkaConfig(bootstrapServers: try #require(restoreTansuBootstrap))
+        let admin = try KafkaAdmin(config: config)
+        let suffix = UUID().uuidString.prefix(8)
+        let (source, gone, kept) = ("tansu-gone-\(suffix)", "gone-\(suffix)", "kept-\(suffix)")
+        #expect(try admin.createTopics([KafkaNewTopic(name: source, partitions: 1, replicationFactor: 1)]).isEmpty)
+        let producer = try KafkaProducer(config: config, onDelivery: { _ in })
+        for i in 0..<3 {
+            try producer.produce(
+                KafkaProducerRecord(topic: source, partition: 0, key: nil, value: Array("v\(i)".utf8), headers: [], timestamp: nil),
+                id: UInt64(i))
+            try producer.flush(timeoutMilliseconds: 30_000)
+        }
+        let p0 = TopicPartition(topic: source, partition: 0)
+        try admin.commitOffsets(group: gone, offsets: [p0: 1])
+        try admin.commitOffsets(group: kept, offsets: [p0: 2])
+
+        let store = MemoryStore()
+        let document: [String: JobRawValue] = [
+            "bootstrap-servers": .scalar(config.bootstrapServers), "store": .scalar("/unused"), "topics": .list([source])
+        ]
+        let settings = try #require(try JobSpec(document: .flags(document), command: .backup).backup)
+        let request = BackupRequest(
+            job: "tansu-groups", settings: settings, consumerGroups: .names([gone, kept]), kafka: config, store: store,
+            layout: StoreLayout())
+        #expect(try await BackupEngine.run(request).groupOffsets == 2)
+        try PythonKafkaAdmin.deleteGroup(gone, bootstrapServers: config.bootstrapServers)
+        let quiet = try await BackupEngine.run(request)
+        #expect(quiet.savedChangesOnly && quiet.removedGroupOffsets == 1 && quiet.groupOffsets == 0)
+        let key = try #require(quiet.manifestKey)
+        let manifest = try RunManifest.decode(Data(try await store.get(key)), name: key, layout: StoreLayout())
+        #expect(manifest.removedGroupOffsets == [ManifestGroupPartition(group: gone, topic: source, partition: 0)])
+        // Said once: the next run finds the removal the newest entry, and writes nothing.
+        #expect(try await BackupEngine.run(request).manifestKey == nil)
+
+        var options = try options()
+        options.createTopics = true
+        options.replicationFactor = 1
+        options.rename = try RegexRouter(regex: "tansu-gone-(.*)", replacement: "tansu-gone-dst-$1")
+        options.consumerGroups = .names([gone, kept])
+        let result = try await RestoreEngine(store: store, layout: StoreLayout(), options: options).run()
+        #expect(result.summary.producedRecords == 3)
+        #expect(result.summary.committedGroups == [kept: 1])
+        let target = TopicPartition(topic: options.rename!.route(source), partition: 0)
+        #expect(try admin.committedOffsets(group: gone, partitions: [target])[target] == .some(nil))
+        #expect(try admin.committedOffsets(group: kept, partitions: [target])[target] == .some(2))
     }
 
     /// tansu lists no groups (ListGroups answers empty), so the refusal comes from the broker at commit

@@ -48,6 +48,25 @@ enum ClusterFacts {
     struct GroupOffsets {
         var offsets: [ManifestGroupOffset] = []
         var notSaved: String?
+        /// What was looked at; nil when the groups could not be listed.
+        var scope: GroupScope?
+    }
+
+    /// The group offsets a run looked at: one a run before saved inside it that this run did not
+    /// find is gone, once its group's coordinator says so (`removed`).
+    struct GroupScope {
+        var partitions: Set<TopicPartition>
+        var selection: ConsumerGroupSelection?
+        var own: String?
+        /// Groups whose committed offsets were read: a partition they have none on has none.
+        var read: Set<String> = []
+        /// Groups whose offsets could not be read: what they saved before stays.
+        var failed: Set<String> = []
+
+        func covers(_ offset: ManifestGroupPartition) -> Bool {
+            offset.group != own && !failed.contains(offset.group) && (selection?.selects(offset.group) ?? true)
+                && partitions.contains(TopicPartition(offset.topic, offset.partition))
+        }
     }
 
     /// Committed offsets of the selected groups on `partitions`; nil selection means every group
@@ -72,6 +91,7 @@ enum ClusterFacts {
         }
         let kafkaPartitions = partitions.map { TopicPartition(topic: $0.topic, partition: $0.partition) }
         var offsets: [ManifestGroupOffset] = []
+        var scope = GroupScope(partitions: Set(kafkaPartitions), selection: selection, own: own)
         for group in groups.sorted() where group != own {
             do {
                 let committed = try admin.committedOffsets(
@@ -82,10 +102,39 @@ enum ClusterFacts {
                     offsets.append(
                         ManifestGroupOffset(group: group, topic: partition.topic, partition: partition.partition, offset: offset))
                 }
+                scope.read.insert(group)
             } catch {
+                scope.failed.insert(group)
                 warn("committed offsets of consumer group \(group) are not saved: \(error)")
             }
         }
-        return GroupOffsets(offsets: offsets.sorted { ($0.group, $0.topic, $0.partition) < ($1.group, $1.topic, $1.partition) })
+        return GroupOffsets(
+            offsets: offsets.sorted { ($0.group, $0.topic, $0.partition) < ($1.group, $1.topic, $1.partition) }, scope: scope)
+    }
+
+    /// Of `vanished` (saved before, not found now), those gone: every one of a group whose offsets
+    /// were read, and of a group not listed, those its coordinator says it has no offset on. A group
+    /// that cannot be asked keeps its saved offsets; a later run asks again.
+    static func removed(
+        _ vanished: [ManifestGroupPartition], scope: GroupScope, admin: KafkaAdmin, timeoutMilliseconds: Int32
+    ) -> [ManifestGroupPartition] {
+        var removed: [ManifestGroupPartition] = []
+        var unlisted: [String: [ManifestGroupPartition]] = [:]
+        for offset in vanished {
+            if scope.read.contains(offset.group) {
+                removed.append(offset)
+            } else {
+                unlisted[offset.group, default: []].append(offset)
+            }
+        }
+        for (group, offsets) in unlisted.sorted(by: { $0.key < $1.key }) {
+            let partitions = offsets.map { TopicPartition($0.topic, $0.partition) }
+            guard
+                let committed = try? admin.committedOffsets(
+                    group: group, partitions: partitions, timeoutMilliseconds: timeoutMilliseconds)
+            else { continue }
+            removed += offsets.filter { offset in committed[TopicPartition(offset.topic, offset.partition)] == .some(nil) }
+        }
+        return removed.sorted { ($0.group, $0.topic, $0.partition) < ($1.group, $1.topic, $1.partition) }
     }
 }

@@ -29,6 +29,9 @@ public struct BackupSummary: Codable, Sendable, Equatable {
     /// Consumer-group offsets saved in the manifest (group, partition pairs): those that changed
     /// since the runs before saved them.
     public var groupOffsets = 0
+    /// Saved group offsets found gone (a group deleted, its offsets expired or deleted): the manifest
+    /// names them, so a restore of this run or a later one does not commit them.
+    public var removedGroupOffsets = 0
     /// Why no group offsets were saved though they were to be (the groups could not be listed); nil otherwise.
     public var groupOffsetsNotSaved: String?
 

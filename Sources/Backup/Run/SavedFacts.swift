@@ -18,41 +18,69 @@ enum SavedFacts {
         var topics: Bool
         /// The group offsets to save: those whose newest saved value differs or was not found.
         var groupOffsets: [ManifestGroupOffset]
+        /// Group offsets inside `scope` whose newest saved value is an offset, and that this run did
+        /// not find: gone, once their group's coordinator confirms it (`ClusterFacts.removed`).
+        var vanished: [ManifestGroupPartition] = []
 
         var isEmpty: Bool { !topics && groupOffsets.isEmpty }
     }
 
     /// `topics` and `groupOffsets` (this run's) against the runs up to `last`. A manifest that cannot
     /// be read ends the walk: what was not found by then counts as changed, and is saved again.
+    /// With a `scope`, the walk reads one run more than `lookBack`: an offset present at the run
+    /// before was saved at most `lookBack` runs before that one.
     static func changes(
-        topics: [ManifestTopic], groupOffsets: [ManifestGroupOffset], last: RunID?, store: any ObjectStore, layout: StoreLayout
+        topics: [ManifestTopic], groupOffsets: [ManifestGroupOffset], scope: ClusterFacts.GroupScope?, last: RunID?,
+        store: any ObjectStore, layout: StoreLayout
     ) async -> Changes {
         // A first run saves everything, without building the lookups (400,000 offsets at width).
         guard last != nil else { return Changes(topics: !topics.isEmpty, groupOffsets: groupOffsets) }
         var topicsLeft = Dictionary(topics.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        var offsetsLeft = Dictionary(
-            groupOffsets.indices.map { (GroupPartition(groupOffsets[$0]), $0) }, uniquingKeysWith: { a, _ in a })
+        let indexOf = Dictionary(
+            groupOffsets.indices.map { (ManifestGroupPartition(groupOffsets[$0]), $0) }, uniquingKeysWith: { a, _ in a })
+        // Whether each offset found now has met its newest saved entry (or removal), walking back.
+        var met = [Bool](repeating: false, count: groupOffsets.count)
+        var unmet = indexOf.count
+        // The same for offsets not found now, met only with a scope.
+        var absentMet = Set<ManifestGroupPartition>()
+        var vanished: [ManifestGroupPartition] = []
         var topicsChanged = false
         var unchanged = [Bool](repeating: false, count: groupOffsets.count)
         var next = last
-        for _ in 0..<lookBack {
-            guard let run = next, !(topicsLeft.isEmpty && offsetsLeft.isEmpty) else { break }
+        for walked in 0..<(scope == nil ? lookBack : lookBack + 1) {
+            guard let run = next, scope != nil || !(topicsLeft.isEmpty && unmet == 0) else { break }
             let key = layout.runManifestKey(run)
             guard let manifest = try? RunManifest.decode(try await store.get(key), name: key, layout: layout) else { break }
-            for topic in manifest.topics {
+            let withinLookBack = walked < lookBack
+            for topic in manifest.topics where withinLookBack {
                 guard let now = topicsLeft.removeValue(forKey: topic.name) else { continue }
                 if !sameTopic(now, topic) { topicsChanged = true }
             }
+            // A removal newer than any saved value: an offset found now is saved again.
+            for removed in manifest.removedGroupOffsets ?? [] {
+                if let index = indexOf[removed] {
+                    if !met[index] { (met[index], unmet) = (true, unmet - 1) }
+                } else if scope != nil {
+                    absentMet.insert(removed)
+                }
+            }
             for saved in manifest.consumerGroupOffsets {
-                guard let index = offsetsLeft.removeValue(forKey: GroupPartition(saved)) else { continue }
-                let now = groupOffsets[index]
-                if now.offset == saved.offset && now.metadata == saved.metadata { unchanged[index] = true }
+                let name = ManifestGroupPartition(saved)
+                if let index = indexOf[name] {
+                    guard withinLookBack, !met[index] else { continue }
+                    (met[index], unmet) = (true, unmet - 1)
+                    let now = groupOffsets[index]
+                    if now.offset == saved.offset && now.metadata == saved.metadata { unchanged[index] = true }
+                } else if let scope, absentMet.insert(name).inserted, scope.covers(name) {
+                    vanished.append(name)
+                }
             }
             next = manifest.previousRunId
         }
         return Changes(
             topics: topicsChanged || !topicsLeft.isEmpty,
-            groupOffsets: groupOffsets.indices.filter { !unchanged[$0] }.map { groupOffsets[$0] })
+            groupOffsets: groupOffsets.indices.filter { !unchanged[$0] }.map { groupOffsets[$0] },
+            vanished: vanished)
     }
 
     /// A run that could not describe the topic's configs (a broker without DescribeConfigs, or one
@@ -60,17 +88,5 @@ enum SavedFacts {
     /// replace the saved configs with nothing.
     static func sameTopic(_ now: ManifestTopic, _ saved: ManifestTopic) -> Bool {
         now.configs.isEmpty ? now.partitionCount == saved.partitionCount : now == saved
-    }
-
-    private struct GroupPartition: Hashable {
-        var group: String
-        var topic: String
-        var partition: Int32
-
-        init(_ offset: ManifestGroupOffset) {
-            group = offset.group
-            topic = offset.topic
-            partition = offset.partition
-        }
     }
 }

@@ -71,6 +71,7 @@ enum ManifestBulkDecoding {
         var partitions: [ManifestPartition]?
         var objects: [ManifestObject]?
         var groupOffsets: [ManifestGroupOffset]?
+        var removedGroupOffsets: [ManifestGroupPartition]??
         var clusterId: String??
         let read = scanner.object { scanner, name in
             switch name.count {
@@ -88,6 +89,8 @@ enum ManifestBulkDecoding {
             case 10 where scanner.equals(name, "configHash"): return fillOnce(&configHash, scanner.string())
             case 10 where scanner.equals(name, "partitions"): return fillOnce(&partitions, scanner.array { $0.manifestPartition() })
             case 13 where scanner.equals(name, "previousRunId"): return fillOptional(&previousRunId, &scanner) { $0.string() }
+            case 19 where scanner.equals(name, "removedGroupOffsets"):
+                return fillOptional(&removedGroupOffsets, &scanner) { $0.array { $0.groupPartition() } }
             case 20 where scanner.equals(name, "consumerGroupOffsets"):
                 return fillOnce(&groupOffsets, scanner.array { $0.groupOffset() })
             default: return false
@@ -101,6 +104,7 @@ enum ManifestBulkDecoding {
             runId: RunID(rawValue: runId), previousRunId: (previousRunId ?? nil).map(RunID.init(rawValue:)), job: job, shard: shard,
             startedAt: startedAt, finishedAt: finishedAt, store: store, configHash: configHash, topics: topics,
             partitions: partitions, objects: objects, consumerGroupOffsets: groupOffsets, clusterId: clusterId ?? nil)
+        manifest.removedGroupOffsets = removedGroupOffsets ?? nil
         manifest.version = Int(version)
         return manifest
     }
@@ -503,6 +507,20 @@ private struct ByteScanner {
         }
         guard read, let group, let topic, let partition, let offset else { return nil }
         return ManifestGroupOffset(group: group, topic: topic, partition: partition, offset: offset, metadata: metadata ?? nil)
+    }
+
+    mutating func groupPartition() -> ManifestGroupPartition? {
+        var group: String?
+        var topic: String?
+        var partition: Int32?
+        let read = object { scanner, name in
+            if scanner.equals(name, "group") { return fillOnce(&group, scanner.string()) }
+            if scanner.equals(name, "topic") { return fillOnce(&topic, scanner.string()) }
+            if scanner.equals(name, "partition") { return fillOnce(&partition, scanner.int32()) }
+            return false
+        }
+        guard read, let group, let topic, let partition else { return nil }
+        return ManifestGroupPartition(group: group, topic: topic, partition: partition)
     }
 
     mutating func gap() -> OffsetGap? {

@@ -27,6 +27,10 @@ public struct RunManifest: Codable, Equatable, Sendable {
     public var partitions: [ManifestPartition]
     public var objects: [ManifestObject]
     public var consumerGroupOffsets: [ManifestGroupOffset]
+    /// Group offsets a run before saved that this run found no longer committed (the group deleted,
+    /// or its offsets expired or deleted); nil when none. Readers before it skip the field and
+    /// restore the older value, as they always did.
+    public var removedGroupOffsets: [ManifestGroupPartition]?
     /// The id of the Kafka cluster the run read (nil: runs before it was recorded, or a cluster that
     /// reports none): another cluster's offsets of a topic of the same name cannot continue its history.
     public var clusterId: String?
@@ -38,7 +42,8 @@ public struct RunManifest: Codable, Equatable, Sendable {
         runId: RunID, previousRunId: RunID?, job: String, shard: String, startedAt: Date, finishedAt: Date,
         store: ManifestStoreSettings, configHash: String, topics: [ManifestTopic] = [],
         partitions: [ManifestPartition] = [], objects: [ManifestObject] = [],
-        consumerGroupOffsets: [ManifestGroupOffset] = [], clusterId: String? = nil
+        consumerGroupOffsets: [ManifestGroupOffset] = [], removedGroupOffsets: [ManifestGroupPartition] = [],
+        clusterId: String? = nil
     ) {
         self.runId = runId
         self.previousRunId = previousRunId
@@ -52,6 +57,7 @@ public struct RunManifest: Codable, Equatable, Sendable {
         self.partitions = partitions
         self.objects = objects
         self.consumerGroupOffsets = consumerGroupOffsets
+        self.removedGroupOffsets = removedGroupOffsets.isEmpty ? nil : removedGroupOffsets
         self.clusterId = clusterId
     }
 }
@@ -295,5 +301,22 @@ public struct ManifestGroupOffset: Codable, Equatable, Sendable {
         self.partition = partition
         self.offset = offset
         self.metadata = metadata
+    }
+}
+
+/// A consumer group's offset on one partition, by its names: what a removal names.
+public struct ManifestGroupPartition: Codable, Hashable, Sendable {
+    public var group: String
+    public var topic: String
+    public var partition: Int32
+
+    public init(group: String, topic: String, partition: Int32) {
+        self.group = group
+        self.topic = topic
+        self.partition = partition
+    }
+
+    public init(_ offset: ManifestGroupOffset) {
+        self.init(group: offset.group, topic: offset.topic, partition: offset.partition)
     }
 }

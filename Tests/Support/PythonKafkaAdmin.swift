@@ -1,0 +1,33 @@
+import Foundation
+import Spawn
+
+/// Admin calls ktape never makes, through the test venv's confluent-kafka: what an operator does to
+/// the source cluster between two backups.
+public enum PythonKafkaAdmin {
+    /// Deletes consumer `group` (DeleteGroups); throws when the broker refuses.
+    public static func deleteGroup(_ group: String, bootstrapServers: String) throws {
+        let script = """
+            import sys
+            from confluent_kafka.admin import AdminClient
+            admin = AdminClient({"bootstrap.servers": sys.argv[1]})
+            for future in admin.delete_consumer_groups([sys.argv[2]], request_timeout=30).values():
+                future.result()
+            """
+        let process = ChildProcess()
+        process.executableURL = S3TestServer.repositoryRoot().appendingPathComponent(".venv/bin/python")
+        process.arguments = ["-c", script, bootstrapServers, group]
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("ktape-kafka-admin-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: output) }
+        let handle = try FileHandle(forWritingTo: output)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        process.waitUntilExit()
+        try handle.close()
+        guard process.terminationStatus == 0 else {
+            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            throw TestSetupError("deleting consumer group \(group) exited \(process.terminationStatus): \(text)")
+        }
+    }
+}
