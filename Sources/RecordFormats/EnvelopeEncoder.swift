@@ -97,11 +97,12 @@ public enum EnvelopeEncoder {
             out.appendLiteral("null")
             return
         }
-        // Checked and escaped in one pass; bytes that are not UTF-8 are taken back and go as base64.
+        // Checked and escaped in one pass; bytes that are not UTF-8, or whose text would be more
+        // than twice as long (control bytes take six each; base64 four per three), go as base64.
         let mark = out.count
         out.appendLiteral(field.text)
         out.append(UInt8(ascii: "\""))
-        if !JSONStringEscaping.appendEscapedIfValidUTF8(bytes, to: &out) {
+        if !JSONStringEscaping.appendEscapedIfValidUTF8(bytes, to: &out, growth: bytes.count) {
             out.removeLast(out.count - mark)
             out.appendLiteral(field.base64)
             Base64.append(bytes, to: &out)

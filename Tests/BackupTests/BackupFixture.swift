@@ -49,10 +49,11 @@ final class BackupFixture: @unchecked Sendable {
         try createTopic(name, partitions)
     }
 
-    /// Produces records and checks every one was delivered.
-    func produce(_ records: [KafkaProducerRecord]) throws {
+    /// Produces records and checks every one was delivered; `settings` go to the producer.
+    func produce(_ records: [KafkaProducerRecord], settings: [String: String] = [:]) throws {
         var config = kafka
         try config.set("linger.ms", "5")
+        for (name, value) in settings { try config.set(name, value) }
         let log = DeliveryLog()
         let producer = try KafkaProducer(config: config, onDelivery: log.append)
         for (index, record) in records.enumerated() { try producer.produce(record, id: UInt64(index)) }

@@ -67,12 +67,12 @@ import ObjectStore
     @Test func objectLargerThanPartSizeIsUploadedInPartsWhileWritten() async throws {
         let fixture = try BackupFixture(brokers: 1)
         let topic = try fixture.topic("large", partitions: 1)
-        // Control bytes escape to six characters (\u0001): 1.5 MiB of values make a 9 MiB object,
-        // while the mock keeps all of it (it drops batches only past about 5 MiB).
+        // Quotes escape to two characters (\"): 3 MiB of values make a 6 MiB object, while the mock
+        // keeps all of it (it drops batches only past about 5 MiB).
         try fixture.produce(
             (0..<6).map { n in
                 KafkaProducerRecord(
-                    topic: topic, partition: 0, key: nil, value: Array(repeating: 1, count: 256 * 1024),
+                    topic: topic, partition: 0, key: nil, value: Array(repeating: UInt8(ascii: "\""), count: 512 * 1024),
                     timestamp: 1_700_000_000_000 + Int64(n))
             })
         let store = PartCountingStore(base: MemoryStore())
@@ -123,23 +123,22 @@ import ObjectStore
     @Test func maxObjectBytesStartsANewObjectAndABiggerRecordGetsItsOwn() async throws {
         let fixture = try BackupFixture(brokers: 1)
         let topic = try fixture.topic("capped", partitions: 1)
-        // Records of ~1.2 MiB envelope each (200 KiB of escaped bytes); cap 5 MiB → 4 per object;
-        // then one 5.4 MiB record alone.
-        var records = (0..<6).map { n in
+        // Two records of ~1.2 MiB envelope each (600 KiB of quotes, escaped), one of 5.2 MiB that
+        // would take the object past its 5 MiB cap and is past it alone, then a small one. (The mock
+        // keeps at most 5 MiB of a partition, and text is at most twice its bytes.)
+        let sizes = [600 * 1024, 600 * 1024, 2650 * 1024, 1024]
+        let records = sizes.enumerated().map { n, size in
             KafkaProducerRecord(
-                topic: topic, partition: 0, key: nil, value: Array(repeating: 1, count: 200 * 1024),
+                topic: topic, partition: 0, key: nil, value: Array(repeating: UInt8(ascii: "\""), count: size),
                 timestamp: 1_700_000_000_000 + Int64(n))
         }
-        records.insert(
-            KafkaProducerRecord(
-                topic: topic, partition: 0, key: nil, value: Array(repeating: 1, count: 900 * 1024),
-                timestamp: 1_700_000_000_100), at: 5)
-        try fixture.produce(records)
+        try fixture.produce(records, settings: ["message.max.bytes": "8000000"])
         let store = MemoryStore()
         _ = try await fixture.backup(store: store, topics: [topic], ["part-size": "5MiB", "max-object-bytes": "5MiB"])
         let manifest = try #require(try await StoreContents.manifests(store).first)
-        #expect(manifest.objects.map(\.firstOffset) == [0, 4, 5, 6])
-        #expect(manifest.objects.map(\.recordCount) == [4, 1, 1, 1])
+        #expect(manifest.objects.map(\.firstOffset) == [0, 2, 3])
+        #expect(manifest.objects.map(\.recordCount) == [2, 1, 1])
+        #expect(manifest.objects[1].byteSize > 5 * 1024 * 1024)
         #expect(manifest.continuityProblems().isEmpty)
     }
 }

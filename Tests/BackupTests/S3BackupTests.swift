@@ -19,11 +19,11 @@ import ObjectStore
 
         let fixture = try BackupFixture(brokers: 1)
         let topic = try fixture.topic("s3", partitions: 2)
-        // Partition 0: one 9 MiB object (escaped control bytes), uploaded in two parts; partition 1: small JSON.
+        // Partition 0: one 6 MiB object (escaped quotes), uploaded in two parts; partition 1: small JSON.
         try fixture.produce(
             (0..<6).map { n in
                 KafkaProducerRecord(
-                    topic: topic, partition: 0, key: nil, value: Array(repeating: 1, count: 256 * 1024),
+                    topic: topic, partition: 0, key: nil, value: Array(repeating: UInt8(ascii: "\""), count: 512 * 1024),
                     timestamp: 1_700_000_000_000 + Int64(n))
             })
         try fixture.produce(

@@ -87,9 +87,12 @@ import Testing
             }
             let valid = input.withUnsafeBytes { UTF8Validation.isValid($0) }
             var out: [UInt8] = [7, 7]
-            let accepted = input.withUnsafeBytes { JSONStringEscaping.appendEscapedIfValidUTF8($0, to: &out) }
-            #expect(accepted == valid, "round \(round): \(input)")
-            #expect(out == [7, 7] + (valid ? Self.reference(input) : []), "round \(round)")
+            // Any bound, none (five more bytes per byte) included: taken exactly when valid and inside it.
+            let growth = random.below(2) == 0 ? input.count * 5 : random.below(input.count * 2 + 2)
+            let accepted = input.withUnsafeBytes { JSONStringEscaping.appendEscapedIfValidUTF8($0, to: &out, growth: growth) }
+            let fits = valid && Self.reference(input).count - input.count <= growth
+            #expect(accepted == fits, "round \(round): \(input), growth \(growth)")
+            #expect(out == [7, 7] + (fits ? Self.reference(input) : []), "round \(round)")
         }
     }
 
@@ -97,7 +100,7 @@ import Testing
     /// must have appended nothing.
     static func escapedIfValid(_ bytes: [UInt8]) -> [UInt8]? {
         var out: [UInt8] = [7]
-        let accepted = bytes.withUnsafeBytes { JSONStringEscaping.appendEscapedIfValidUTF8($0, to: &out) }
+        let accepted = bytes.withUnsafeBytes { JSONStringEscaping.appendEscapedIfValidUTF8($0, to: &out, growth: bytes.count * 5) }
         if !accepted { #expect(out == [7], "\(bytes) was rejected after appending") }
         return accepted ? Array(out.dropFirst()) : nil
     }

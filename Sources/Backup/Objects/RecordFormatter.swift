@@ -11,6 +11,8 @@ struct RecordFormatter {
     let storeHeaders: Bool
     /// The key style of `.keys.json`: Confluent's `StringConverter`, the usual sink setup.
     static let keyStyle: ConfluentKeyStyle = .string
+    /// The most a line buffer keeps between records: more than nearly every record's line.
+    static let keptLineCapacity = 1 << 20
 
     private var json = ConfluentJSONCodec()
     private var companions = ConfluentCompanionCodec()
@@ -38,7 +40,10 @@ struct RecordFormatter {
     /// cannot carry it (confluent-json: a value that is not JSON, a tombstone, a missing key or
     /// headers for the companions); the caller names the record and applies `on-invalid-json`.
     mutating func encode(_ record: KafkaRecordView) throws(RecordLineError) {
-        for index in lines.indices { lines[index].removeAll(keepingCapacity: true) }
+        // A buffer that held one huge record is let go, not kept for the rest of the run.
+        for index in lines.indices {
+            if lines[index].capacity > Self.keptLineCapacity { lines[index] = [] } else { lines[index].removeAll(keepingCapacity: true) }
+        }
         headerViews.removeAll(keepingCapacity: true)
         if record.headerCount > 0 {
             record.forEachHeader { name, value in headerViews.append(RecordHeaderView(name: name, value: value)) }
