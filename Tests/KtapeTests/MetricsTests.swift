@@ -147,6 +147,19 @@ struct MetricsTests {
         #expect(run.status == 1)
         #expect(run.stderrLines.count == 1)
         #expect(run.stderr.contains("metrics-push-url http://127.0.0.1:1"))
+
+        // A verify that found a problem still exits 3, saying so; the push failure is a warning.
+        let objects = try FileManager.default.subpathsOfDirectory(atPath: directory.appendingPathComponent("ktape-demo/topics").path)
+        let object = try #require(objects.first { $0.hasSuffix(".ktape.json") || $0.hasSuffix(".ktape.json.gz") })
+        try Data().write(to: directory.appendingPathComponent("ktape-demo/topics").appendingPathComponent(object))
+        let damaged = try KtapeProcess.run([
+            "verify", "--store", directory.appendingPathComponent("ktape-demo").path,
+            "--metrics-push-url", "http://127.0.0.1:1"
+        ])
+        #expect(damaged.status == 3, "\(damaged.stderr)")
+        #expect(damaged.stderrLines.count == 2, "\(damaged.stderr)")
+        #expect(damaged.stderrLines.contains { $0.contains("metrics-push-url http://127.0.0.1:1") })
+        #expect(damaged.stderrLines.last?.contains("verify: 1 problem") == true, "\(damaged.stderr)")
     }
 
     /// SIGTERM mid-verify: exit 143, one line, and the failure recorded in --metrics-file as a failed
