@@ -23,6 +23,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case noCredentials
         /// Object Lock headers sent to a bucket created without Object Lock.
         case objectLockNotEnabled
+        /// The object's storage class archives it (S3 Glacier Flexible Retrieval, Deep Archive, an
+        /// archive tier): it must be restored from the archive before it can be read.
+        case archived
         /// The bucket lives in another region than the one requests are signed for.
         case wrongRegion
         case invalidRequest
@@ -85,7 +88,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     public var isConfigurationError: Bool {
         switch kind {
         case .noSuchBucket, .accessDenied, .badSignature, .clockSkew, .unknownAccessKey, .noCredentials, .wrongRegion,
-            .objectLockNotEnabled, .unsupported:
+            .objectLockNotEnabled, .archived, .unsupported:
             return true
         case .io:
             return systemError.map(Self.configurationErrors.contains) ?? false
@@ -131,6 +134,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case .objectLockNotEnabled:
             return "\(operation) \(target): the bucket \(bucketName) has no Object Lock configuration; use a bucket created with "
                 + "Object Lock enabled, or drop object-lock-mode\(suffix)"
+        case .archived:
+            return "\(operation) \(target): the object is archived by its storage class (a lifecycle rule's transition to "
+                + "Glacier or Deep Archive); restore it from the archive (aws s3api restore-object) and run again\(suffix)"
         case .wrongRegion:
             return "\(operation) \(target): the bucket is in another region; set --region (or AWS_REGION) to it\(suffix)"
         case .invalidRequest:

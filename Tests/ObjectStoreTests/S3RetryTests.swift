@@ -52,6 +52,17 @@ struct S3RetryTests {
         #expect(transport.requests.count == 1)
     }
 
+    /// S3 answers GetObject of an object a lifecycle rule archived with 403 InvalidObjectState: the
+    /// line says to restore it from the archive, not to look at the IAM policy.
+    @Test func anArchivedObjectIsNotCalledAnAccessProblem() async throws {
+        let transport = ScriptedTransport([Self.error(403, "InvalidObjectState")])
+        let error = await #expect(throws: StoreError.self) { try await store(transport).get("topics/a") }
+        #expect(transport.requests.count == 1)
+        #expect(error?.kind == .archived && error?.isConfigurationError == true)
+        #expect(error?.description.contains("archived by its storage class") == true)
+        #expect(error?.description.contains("IAM") == false)
+    }
+
     @Test func givingUpSaysHowOftenAndWhy() async throws {
         let transport = ScriptedTransport(Array(repeating: Self.error(503, "SlowDown"), count: 10))
         do {

@@ -38,6 +38,8 @@ enum S3ErrorMapping {
         case (_, "SignatureDoesNotMatch"): kind = .badSignature
         case (_, "RequestTimeTooSkewed"), (_, "RequestExpired"), (_, "RequestInTheFuture"): kind = .clockSkew
         case (_, "InvalidAccessKeyId"): kind = .unknownAccessKey
+        // GetObject of an archived object: a 403 that no policy change cures.
+        case (_, "InvalidObjectState"): kind = .archived
         case (_, "AccessDenied"), (403, _): kind = .accessDenied
         case (412, _), (_, "PreconditionFailed"): kind = .alreadyExists
         case (409, "ConditionalRequestConflict"): kind = .transient
