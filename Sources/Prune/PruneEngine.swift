@@ -49,11 +49,23 @@ public enum PruneEngine {
         let firstOffsets = pruned.partitions.filter { selects($0.topic) }.map { (TopicPartition($0.topic, $0.partition), $0.firstOffset) }
         let stillThere = try await call("list what earlier prunes left") { try await keys(request, below: firstOffsets) }
         var candidates = PrunePlanner.Candidates()
+        var coveredEnds: [TopicPartition: Int64] = [:]
         try await call("read run manifests") {
             let firstKept = pruned.firstOffsets
             try await ManifestHistory.forEach(store: store, layout: layout) { manifest in
                 PrunePlanner.gather(manifest, into: &candidates, firstOffsets: firstKept, selects: selects, stillThere: stillThere)
+                for covered in manifest.partitions {
+                    let tp = TopicPartition(covered.topic, covered.partition)
+                    coveredEnds[tp] = max(coveredEnds[tp] ?? 0, covered.endOffset)
+                }
             }
+        }
+        // Everything below a first kept offset is deleted as a leftover: one past what the runs
+        // covered (no prune writes that) would take the partition's every object.
+        for (tp, first) in firstOffsets where first > coveredEnds[tp] ?? 0 {
+            throw RunFailure.invalidInput(
+                "prune record \(layout.prunedKey): \(tp) starts at offset \(first), past the end \(coveredEnds[tp] ?? 0) the store's runs covered: the record is damaged (or another store's), and this prune would delete every object of the partition; nothing was deleted (put back the record from a copy, or its entry for \(tp))"
+            )
         }
         let now = request.clock()
         // A bucket without Object Lock holds no locked object: the first prune of a year removes

@@ -218,6 +218,28 @@ final class PruneFixture: @unchecked Sendable {
         #expect(try await fixture.verify().problems.isEmpty)
     }
 
+    /// A prune record that puts a partition's start past what the runs covered (no prune writes
+    /// that: damage, or another store's record) made every object of the partition a leftover, and
+    /// a prune deleted them all while verify only warned. Now prune refuses, deleting nothing, and
+    /// verify names it a problem.
+    @Test func aPruneRecordPastTheCoveredEndIsRefusedAndAProblem() async throws {
+        let fixture = PruneFixture()
+        try await fixture.run(times: [1_000, 2_000])
+        let damaged = PrunedState.Partition(
+            topic: "events", partition: 0, firstOffset: 1_000, prunedAt: Date(), pruneId: "prune-0000beef", objects: 0, records: 0,
+            bytes: 0)
+        _ = try await PrunedStateKeeper.record([damaged], store: fixture.store, layout: fixture.layout)
+        let before = try await fixture.existing()
+        let error = await #expect(throws: RunFailure.self) { try await PruneEngine.run(try fixture.request(before: 5_000)) }
+        #expect(error?.isInvalidInput == true)
+        #expect(
+            error?.message.contains("events/0 starts at offset 1000, past the end 20 the store's runs covered") == true,
+            "\(error?.message ?? "")")
+        #expect(try await fixture.existing() == before)
+        let problems = try await fixture.verify().problems
+        #expect(problems.contains { "\($0)".contains("events/0") && "\($0)".contains("prunedPastEnd") }, "\(problems)")
+    }
+
     /// A prune claims the topics the store index names when it starts; a topic whose first backup
     /// wrote its manifest since (not yet in the index) is not pruned, as its lease does not cover it.
     @Test func onlyTheTopicsItsLeaseClaimsArePruned() async throws {

@@ -13,6 +13,9 @@ public struct CoverageProblem: Equatable, Sendable, CustomStringConvertible {
         case badObject
         /// Covered ranges of runs that overlap or leave a hole between them.
         case rangesDisjoint
+        /// The prune record says the partition starts past the end of what the runs covered: no
+        /// prune writes that (it moves a partition's start to an object's end at most).
+        case prunedPastEnd
     }
 
     public var kind: Kind
@@ -63,9 +66,19 @@ public enum PartitionCoverage {
         var problems: [CoverageProblem] = []
         for tp in partitions {
             let first = firstOffsets[tp] ?? .min
+            let records = recordsOf(tp)
+            if let end = records.map(\.endOffset).max(), first > end {
+                problems.append(
+                    CoverageProblem(
+                        kind: .prunedPastEnd, topic: tp.topic, partition: tp.partition, range: OffsetRange(end, first),
+                        detail:
+                            "the prune record says offsets below \(first) are pruned, past the end \(end) the runs covered: it is damaged, or another store's"
+                    ))
+                continue
+            }
             var covered: [OffsetRange] = []
             var gaps: [OffsetGap] = []
-            for record in recordsOf(tp) {
+            for record in records {
                 let clipped = OffsetRange(Swift.max(record.startOffset, first), record.endOffset)
                 if !clipped.isEmpty { covered.append(clipped) }
                 for gap in record.gaps where gap.end > first {
