@@ -41,6 +41,7 @@ enum DataObjectCheck {
 
         var first: Int64?
         var last: Int64?
+        var (oldest, newest): (Int64?, Int64?) = (nil, nil)
         var values = ConfluentJSONCodec()
         var decoded = RecordBatch()
         let scan: ObjectScan
@@ -56,6 +57,7 @@ enum DataObjectCheck {
                     }
                     if first == nil { first = offset }
                     last = offset
+                    ManifestObject.widen(&oldest, &newest, by: decoded.timestamp(at: 0))
                 } else {
                     _ = try values.decodeLine(line)
                 }
@@ -98,6 +100,15 @@ enum DataObjectCheck {
                 problem(
                     key,
                     "holds offsets \(first.map(String.init) ?? "none")…\(last.map(String.init) ?? "none"), the manifest recorded \(expected.firstOffset)…\(expected.lastOffset)"
+                )
+            } else if isEnvelope, expected.minTimestamp != nil || expected.maxTimestamp != nil,
+                oldest != expected.minTimestamp || newest != expected.maxTimestamp
+            {
+                // Prune and time-filtered restores decide by these without reading the object.
+                func times(_ a: Int64?, _ b: Int64?) -> String { "\(a.map(String.init) ?? "none")…\(b.map(String.init) ?? "none")" }
+                problem(
+                    key,
+                    "holds records timed \(times(oldest, newest)) (epoch ms), the manifest recorded \(times(expected.minTimestamp, expected.maxTimestamp)): prune and restore --from-time/--to-time go by the manifest's"
                 )
             }
         } else if scan.lines == 0 {

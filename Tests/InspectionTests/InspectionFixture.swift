@@ -69,7 +69,8 @@ final class InspectionFixture: @unchecked Sendable {
                             key: key, topic: topic, partition: partition, firstOffset: first,
                             lastOffset: last, recordCount: last - first + 1, byteSize: Int64(body.count),
                             crc64nvme: crc64nvme ? CRC64NVME.checksum(body).base64 : nil,
-                            sha256: crc64nvme ? nil : Digest.hex(Digest.sha256(body))))
+                            sha256: crc64nvme ? nil : Digest.hex(Digest.sha256(body)),
+                            minTimestamp: Self.record(first).timestamp, maxTimestamp: Self.record(last).timestamp))
                 }
                 nextOffsets[tp] = end
                 partitions.append(

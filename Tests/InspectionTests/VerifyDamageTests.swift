@@ -59,6 +59,19 @@ struct VerifyDamageTests {
         #expect(report.problems.first?.message.contains("SHA-256") == true)
     }
 
+    /// Prune and time-filtered restores trust a manifest's record times without reading the object:
+    /// a full verify, which reads every record, compares them.
+    @Test func recordTimesOtherThanTheManifestsAreAProblem() async throws {
+        let copy = try await InspectionFixture.standard().copy()
+        var manifest = try #require(copy.manifests.first)
+        let index = try #require(manifest.objects.firstIndex { $0.topic == "orders" && $0.partition == 1 })
+        manifest.objects[index].maxTimestamp = 1
+        try copy.write(copy.layout.runManifestKey(manifest.runId), Array(try manifest.encoded(layout: copy.layout)))
+        let report = try await copy.verify()
+        #expect(report.problems.map(\.subject) == [manifest.objects[index].key])
+        #expect(report.problems.first?.message.contains("the manifest recorded 1800000000000…1") == true, "\(report.problems)")
+    }
+
     @Test func truncatedObjectHasTheWrongSize() async throws {
         let copy = try await InspectionFixture.standard().copy()
         let victim = try someObject(copy)

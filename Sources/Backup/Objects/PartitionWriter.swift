@@ -39,9 +39,7 @@ final class PartitionWriter {
 
         /// Widens the object's time range by a record's timestamp (negative: the record has none).
         mutating func note(timestamp: Int64) {
-            guard timestamp >= 0 else { return }
-            minTimestamp = min(minTimestamp ?? .max, timestamp)
-            maxTimestamp = max(maxTimestamp ?? .min, timestamp)
+            ManifestObject.widen(&minTimestamp, &maxTimestamp, by: timestamp)
         }
     }
 

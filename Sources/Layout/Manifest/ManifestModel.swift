@@ -236,6 +236,14 @@ public struct ManifestObject: Codable, Equatable, Sendable {
     public var minTimestamp: Int64?
     public var maxTimestamp: Int64?
 
+    /// Widens `minTimestamp`...`maxTimestamp` by one record's timestamp, as the backup that writes
+    /// them and the verify that checks them both do: a negative one is a record without a time.
+    public static func widen(_ min: inout Int64?, _ max: inout Int64?, by timestamp: Int64) {
+        guard timestamp >= 0 else { return }
+        min = Swift.min(min ?? .max, timestamp)
+        max = Swift.max(max ?? .min, timestamp)
+    }
+
     /// A span defaults to exactly the records' offsets.
     public init(
         key: String, topic: String, partition: Int32, firstOffset: Int64, lastOffset: Int64,
