@@ -15,7 +15,7 @@ public enum PruneEngine {
     public static func run(_ request: PruneRequest) async throws -> PruneSummary {
         let started = request.clock()
         let cutoff = request.settings.cutoff.value.milliseconds(now: started)
-        let pruneId = "\(RunID.compactTimestamp(started))-prune-\(String(UInt32.random(in: .min ... .max), radix: 16))"
+        let pruneId = "\(RunID.compactTimestamp(started))-prune-\(RunID.hex(UInt32.random(in: .min ... .max)))"
         // The topics to claim come from the index (one read); the manifests are read once the lease is held.
         let topics = try await call("read the store index") {
             try await storeTopics(request)

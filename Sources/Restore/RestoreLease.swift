@@ -11,7 +11,7 @@ import StoreLock
 enum RestoreLease {
     static func keeper(states: ResumeStateStore, targets: [String], options: RestoreOptions) -> LeaseKeeper {
         let now = options.clock()
-        let runId = "restore-\(RunID.compactTimestamp(now))-\(String(UInt32.random(in: .min ... .max), radix: 16))"
+        let runId = "restore-\(RunID.compactTimestamp(now))-\(RunID.hex(UInt32.random(in: .min ... .max)))"
         let lease = LeaseTable.Lease(
             runId: runId, command: "restore", job: options.jobName, holder: options.holder, group: nil,
             claims: targets.sorted().map { LeaseTable.Claim(topic: $0) }, acquiredAt: now, expiresAt: now)

@@ -13,6 +13,8 @@ import Testing
         #expect(RunID(startedAt: date, shard: "group:etl jobs", randomSuffix: 1).rawValue == "20261124T122914.123Z-group-etl_jobs-00000001")
         #expect(RunID(startedAt: date, shard: "all", randomSuffix: 0xffff_ffff).rawValue.hasSuffix("-all-ffffffff"))
         #expect(!RunID(rawValue: "latest").isWellFormed)
+        // Prune and restore ids take the same eight digits (they once dropped leading zeros).
+        #expect(RunID.hex(0x2cd_2ded) == "02cd2ded" && RunID.hex(0) == "00000000")
     }
 
     @Test func runIDsSortByTime() {

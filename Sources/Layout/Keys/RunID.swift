@@ -11,9 +11,13 @@ public struct RunID: Hashable, Comparable, Codable, Sendable, CustomStringConver
     /// Builds an id from its start time, a shard label (`0/3`, `group:<id>`, `all`) and a random
     /// 32-bit suffix; the caller supplies both so this stays free of clocks and randomness.
     public init(startedAt date: Date, shard: String, randomSuffix: UInt32) {
-        let hex = String(randomSuffix, radix: 16)
-        let paddedHex = String(repeating: "0", count: 8 - hex.count) + hex
-        rawValue = "\(Self.compactTimestamp(date))-\(Self.shardToken(shard))-\(paddedHex)"
+        rawValue = "\(Self.compactTimestamp(date))-\(Self.shardToken(shard))-\(Self.hex(randomSuffix))"
+    }
+
+    /// Eight lowercase hex digits, the random part of every id ktape makes (runs, prunes, restores).
+    public static func hex(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 8 - digits.count) + digits
     }
 
     /// A shard label as key-safe text: `0/3` → `0of3`, `group:etl` → `group-etl`; any other
