@@ -138,7 +138,7 @@ public enum BackupEngine {
         summary.offsetsBehindAtStart = covered.reduce(0) { $0 + max(0, $1.endOffsetAtStart - $1.startOffset) }
         let changes = await SavedFacts.changes(
             topics: manifestTopics, groupOffsets: groups.offsets, scope: groups.scope, last: checkpoint.lastRunId,
-            store: request.store, layout: request.layout)
+            store: request.store, layout: request.layout, warn: request.warn)
         var removedOffsets: [ManifestGroupPartition] = []
         if let scope = groups.scope, !changes.vanished.isEmpty {
             removedOffsets = try await waits.run("asking whether consumer groups' offsets are gone") {

@@ -72,8 +72,10 @@ import JobSpec
 
         // A partition count that moved counts as changed; configs this run could not read do not.
         func changed(_ topics: [ManifestTopic]) async -> Bool {
-            await SavedFacts.changes(topics: topics, groupOffsets: [], scope: nil, last: saved.runId, store: store, layout: fixture.layout)
-                .topics
+            await SavedFacts.changes(
+                topics: topics, groupOffsets: [], scope: nil, last: saved.runId, store: store, layout: fixture.layout, warn: { _ in }
+            )
+            .topics
         }
         #expect(await changed([ManifestTopic(name: topic, partitionCount: 3)]))
         let described = [ManifestTopic(name: topic, partitionCount: 2, configs: ["retention.ms": "1"])]
@@ -125,6 +127,7 @@ import JobSpec
             ManifestGroupOffset(group: name.group, topic: name.topic, partition: name.partition, offset: value)
         }
         var previous: RunID?
+        var ids: [RunID] = []
         var written = 0
         func run(_ saved: [ManifestGroupOffset] = [], removed: [ManifestGroupPartition] = []) async throws {
             let id = RunID(startedAt: Date(timeIntervalSince1970: 1_800_000_000 + Double(written)), shard: "all", randomSuffix: 7)
@@ -134,6 +137,7 @@ import JobSpec
                 consumerGroupOffsets: saved, removedGroupOffsets: removed)
             try await store.put(layout.runManifestKey(id), body: try manifest.encodedBytes(layout: layout))
             previous = id
+            ids.append(id)
             written += 1
         }
         let outOfScope = [key("g-other-topic", "u"), key("own"), key("failed"), key("unselected")]
@@ -148,12 +152,22 @@ import JobSpec
             partitions: [TopicPartition("t", 0), TopicPartition("t", 1)], selection: .regex(try WholeNameRegex("g-.*|own|failed")),
             own: "own", failed: ["failed"])
         let now = [offset(key("g-kept"), 5), offset(key("g-back"), 9), offset(key("g-deep-present"), 1)]
+        var warnings: [String] = []
         let changes = await SavedFacts.changes(
-            topics: [], groupOffsets: now, scope: scope, last: previous, store: store, layout: layout)
+            topics: [], groupOffsets: now, scope: scope, last: previous, store: store, layout: layout, warn: { warnings.append($0) })
         #expect(changes.vanished == [key("g-gone", "t", 1), key("g-deep")])
         #expect(changes.groupOffsets == [offset(key("g-back"), 9), offset(key("g-deep-present"), 1)])
-        let unscoped = await SavedFacts.changes(topics: [], groupOffsets: now, scope: nil, last: previous, store: store, layout: layout)
+        let unscoped = await SavedFacts.changes(
+            topics: [], groupOffsets: now, scope: nil, last: previous, store: store, layout: layout, warn: { warnings.append($0) })
         #expect(unscoped.vanished.isEmpty && unscoped.groupOffsets == changes.groupOffsets)
+        #expect(warnings.isEmpty)
+
+        // A damaged manifest ends the walk with a warning: what only it and older ones held is saved again.
+        try await store.put(layout.runManifestKey(ids[2]), body: Array("{\"format\":".utf8))
+        let cut = await SavedFacts.changes(
+            topics: [], groupOffsets: now, scope: scope, last: previous, store: store, layout: layout, warn: { warnings.append($0) })
+        #expect(cut.vanished.isEmpty && cut.groupOffsets == now)
+        #expect(warnings.count == 1 && warnings.first?.contains(layout.runManifestKey(ids[2])) == true, "\(warnings)")
     }
 
     /// Of the vanished offsets, a group read this run has none where it returned none; a group not

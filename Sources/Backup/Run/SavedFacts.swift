@@ -26,12 +26,13 @@ enum SavedFacts {
     }
 
     /// `topics` and `groupOffsets` (this run's) against the runs up to `last`. A manifest that cannot
-    /// be read ends the walk: what was not found by then counts as changed, and is saved again.
+    /// be read ends the walk, with a warning: what was not found by then counts as changed, and is
+    /// saved again.
     /// With a `scope`, the walk reads one run more than `lookBack`: an offset present at the run
     /// before was saved at most `lookBack` runs before that one.
     static func changes(
         topics: [ManifestTopic], groupOffsets: [ManifestGroupOffset], scope: ClusterFacts.GroupScope?, last: RunID?,
-        store: any ObjectStore, layout: StoreLayout
+        store: any ObjectStore, layout: StoreLayout, warn: (String) -> Void
     ) async -> Changes {
         // A first run saves everything, without building the lookups (400,000 offsets at width).
         guard last != nil else { return Changes(topics: !topics.isEmpty, groupOffsets: groupOffsets) }
@@ -50,7 +51,17 @@ enum SavedFacts {
         for walked in 0..<(scope == nil ? lookBack : lookBack + 1) {
             guard let run = next, scope != nil || !(topicsLeft.isEmpty && unmet == 0) else { break }
             let key = layout.runManifestKey(run)
-            guard let manifest = try? RunManifest.decode(try await store.get(key), name: key, layout: layout) else { break }
+            let manifest: RunManifest
+            do {
+                manifest = try RunManifest.decode(try await store.get(key), name: key, layout: layout)
+            } catch {
+                // The backup reads no older manifest otherwise: damage here would stay unsaid until
+                // a restore refused the store.
+                warn(
+                    "the manifest \(key) of an earlier run could not be read (\(error)): this run saves again what it would have compared with it; a damaged or missing manifest makes ls, verify and restore refuse the store until it is put back from a copy"
+                )
+                break
+            }
             let withinLookBack = walked < lookBack
             for topic in manifest.topics where withinLookBack {
                 guard let now = topicsLeft.removeValue(forKey: topic.name) else { continue }
