@@ -19,6 +19,9 @@ public struct ManifestFigures: Sendable {
         var covered = false
         var lowestStart = Int64.max
         var highestEnd = Int64.min
+        /// Offsets the runs' records cover, above the first kept: less than the span between the
+        /// lowest start and the highest end when a run's manifest is missing.
+        var coveredOffsets: Int64 = 0
         var gaps: [OffsetGap] = []
         var objects = 0
         var bytes: Int64 = 0
@@ -51,6 +54,7 @@ public struct ManifestFigures: Sendable {
                 figures.covered = true
                 figures.lowestStart = min(figures.lowestStart, record.startOffset)
                 figures.highestEnd = max(figures.highestEnd, record.endOffset)
+                figures.coveredOffsets += max(0, record.endOffset - max(record.startOffset, first))
                 figures.gaps += record.gaps.filter { $0.end > first }
             }
         }
@@ -87,9 +91,13 @@ public struct ManifestFigures: Sendable {
             let shown = (byTopic[name] ?? []).sorted().map { tp -> StoreSummary.Partition in
                 let figures = covered[tp] ?? Partition()
                 let first = firstOffsets[tp]
+                let start = max(figures.lowestStart, first ?? .min)
+                // Runs of one partition never overlap in a whole store, so coverage short of the
+                // span is offsets no manifest names.
+                let unrecorded = figures.highestEnd - start - figures.coveredOffsets
                 return StoreSummary.Partition(
                     partition: tp.partition,
-                    startOffset: max(figures.lowestStart, first ?? .min), endOffset: figures.highestEnd,
+                    startOffset: start, endOffset: figures.highestEnd, unrecordedOffsets: unrecorded > 0 ? unrecorded : nil,
                     lastObjectStartOffset: figures.lastObjectStart,
                     objects: figures.objects, bytes: figures.bytes, records: figures.records,
                     gaps: figures.gaps.sorted { ($0.start, $0.end, $0.reason.rawValue) < ($1.start, $1.end, $1.reason.rawValue) }

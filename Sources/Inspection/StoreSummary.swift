@@ -54,6 +54,9 @@ public struct StoreSummary: Codable, Equatable, Sendable {
         public var startOffset: Int64
         /// One past the last offset accounted for; nil when only the listing is known.
         public var endOffset: Int64?
+        /// Offsets between `startOffset` and `endOffset` that no run's manifest covers (a manifest
+        /// missing or unreadable); nil when there are none.
+        public var unrecordedOffsets: Int64?
         /// Start offset of the newest object (useful when `endOffset` is unknown).
         public var lastObjectStartOffset: Int64?
         public var objects: Int

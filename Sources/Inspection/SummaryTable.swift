@@ -37,7 +37,8 @@ extension StoreSummary {
                     p.endOffset.map { "[\(p.startOffset), \($0))" }
                     ?? "\(p.startOffset)…\(p.lastObjectStartOffset.map(String.init) ?? "?")+"
                 let lost = p.gaps.filter { $0.reason == "retention" }.reduce(Int64(0)) { $0 + $1.end - $1.start }
-                let gaps = p.gaps.isEmpty ? "-" : "\(p.gaps.count)" + (lost > 0 ? " (\(lost) lost)" : "")
+                var gaps = p.gaps.isEmpty ? "-" : "\(p.gaps.count)" + (lost > 0 ? " (\(lost) lost)" : "")
+                if let unrecorded = p.unrecordedOffsets { gaps = (p.gaps.isEmpty ? "" : gaps + ", ") + "\(unrecorded) in no run" }
                 let pruned = p.prunedBefore.map { "below \($0) at \(p.prunedAt ?? "?")" } ?? "-"
                 rows.append(
                     [
@@ -47,6 +48,9 @@ extension StoreSummary {
             }
         }
         out += Self.align(rows)
+        if topics.contains(where: { $0.partitions.contains { $0.unrecordedOffsets != nil } }) {
+            out += "offsets \"in no run\" are named by no readable run manifest: one is missing or damaged; run ktape verify\n"
+        }
         out +=
             "total: \(VerifyReport.count(totals.topics, "topic")), \(VerifyReport.count(totals.partitions, "partition")), "
             + "\(VerifyReport.count(totals.objects, "object")), \(ByteCount.rounded(totals.bytes))"

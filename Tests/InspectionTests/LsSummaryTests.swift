@@ -34,6 +34,25 @@ struct LsSummaryTests {
         #expect(summary.runs[0].startedAt == "2027-01-15T08:00:00.000Z")
     }
 
+    /// A run's manifest gone from the middle: ls showed the partition's range whole. It now counts
+    /// the offsets no run covers, in the table and its JSON.
+    @Test func offsetsNoRunCoversAreCounted() async throws {
+        let fixture = try await InspectionFixture.standard()
+        try await fixture.writeRun(["orders": [0: 4, 1: 1], "events": [0: 2]])
+        try fixture.remove(fixture.layout.runManifestKey(fixture.manifests[1].runId))
+        let summary = try await summary(fixture)
+        let orders = try #require(summary.topics.last)
+        #expect(orders.partitions.map(\.endOffset) == [13, 8])
+        #expect(orders.partitions.map(\.unrecordedOffsets) == [2, 3])
+        #expect(summary.topics.first?.partitions.first?.unrecordedOffsets == nil)
+        let table = summary.tableText()
+        #expect(table.contains("2 in no run") && table.contains("run ktape verify"), "\(table)")
+        #expect(
+            try await self.summary(InspectionFixture.standard()).topics.allSatisfy {
+                $0.partitions.allSatisfy { $0.unrecordedOffsets == nil }
+            })
+    }
+
     @Test func orphansAndStraysAreListed() async throws {
         let fixture = try await InspectionFixture.standard()
         let orphan = "topics/orders/partition=1/orders+1+0000000007.ktape.json"
