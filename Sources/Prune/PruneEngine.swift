@@ -17,9 +17,15 @@ public enum PruneEngine {
         let cutoff = request.settings.cutoff.value.milliseconds(now: started)
         let pruneId = "\(RunID.compactTimestamp(started))-prune-\(RunID.hex(UInt32.random(in: .min ... .max)))"
         // The topics to claim come from the index (one read); the manifests are read once the lease is held.
-        let topics = try await call("read the store index") {
-            try await storeTopics(request)
-        }.filter(request.settings.selects(topic:))
+        let held = try await call("read the store index") { try await storeTopics(request) }
+        // A misspelt name would otherwise prune nothing without a word (a regex may match none).
+        let unheld = (request.settings.topics?.value ?? []).filter { !held.contains($0) }
+        if !unheld.isEmpty {
+            request.warn(
+                "--topics \(unheld.joined(separator: ",")): the store holds no record of \(unheld.count == 1 ? "it" : "them"), so nothing of \(unheld.count == 1 ? "it" : "them") is pruned (the store's topics: \(held.isEmpty ? "none" : held.joined(separator: ", ")))"
+            )
+        }
+        let topics = held.filter(request.settings.selects(topic:))
         guard !topics.isEmpty else {
             return PruneSummary(
                 pruneId: pruneId, dryRun: request.settings.dryRun.value, cutoff: cutoff, partitions: [],

@@ -303,8 +303,14 @@ final class PruneFixture: @unchecked Sendable {
     @Test func onlyTheSelectedTopicsArePruned() async throws {
         let fixture = PruneFixture()
         try await fixture.run(times: [1_000])
-        #expect(try await PruneEngine.run(try fixture.request(before: 5_000, topics: ["other"])).objects == 0)
+        // A name the store holds no record of is said, not passed over (a typo pruned nothing quietly).
+        let warnings = Lines()
+        var request = try fixture.request(before: 5_000, topics: ["other"])
+        request.warn = { warnings.append($0) }
+        #expect(try await PruneEngine.run(request).objects == 0)
         #expect(try await fixture.existing().count == 3)
+        #expect(
+            warnings.all == ["--topics other: the store holds no record of it, so nothing of it is pruned (the store's topics: events)"])
     }
 
     @Test func aPruneIsRefusedBesideABackupOfTheSameTopic() async throws {
