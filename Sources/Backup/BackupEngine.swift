@@ -137,7 +137,7 @@ public enum BackupEngine {
             seconds: finished.timeIntervalSince(started), manifestKey: nil)
         summary.offsetsBehindAtStart = covered.reduce(0) { $0 + max(0, $1.endOffsetAtStart - $1.startOffset) }
         let changes = await SavedFacts.changes(
-            topics: manifestTopics, groupOffsets: groups.offsets, scope: groups.scope, last: checkpoint.lastRunId,
+            topics: manifestTopics, groupOffsets: groups.offsets, scope: groups.scope, runs: checkpoint.runs,
             store: request.store, layout: request.layout, warn: request.warn)
         var removedOffsets: [ManifestGroupPartition] = []
         if let scope = groups.scope, !changes.vanished.isEmpty {

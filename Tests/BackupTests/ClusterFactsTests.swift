@@ -73,7 +73,8 @@ import JobSpec
         // A partition count that moved counts as changed; configs this run could not read do not.
         func changed(_ topics: [ManifestTopic]) async -> Bool {
             await SavedFacts.changes(
-                topics: topics, groupOffsets: [], scope: nil, last: saved.runId, store: store, layout: fixture.layout, warn: { _ in }
+                topics: topics, groupOffsets: [], scope: nil, runs: manifests.map(\.runId).sorted(), store: store, layout: fixture.layout,
+                warn: { _ in }
             )
             .topics
         }
@@ -154,20 +155,47 @@ import JobSpec
         let now = [offset(key("g-kept"), 5), offset(key("g-back"), 9), offset(key("g-deep-present"), 1)]
         var warnings: [String] = []
         let changes = await SavedFacts.changes(
-            topics: [], groupOffsets: now, scope: scope, last: previous, store: store, layout: layout, warn: { warnings.append($0) })
+            topics: [], groupOffsets: now, scope: scope, runs: ids, store: store, layout: layout, warn: { warnings.append($0) })
         #expect(changes.vanished == [key("g-gone", "t", 1), key("g-deep")])
         #expect(changes.groupOffsets == [offset(key("g-back"), 9), offset(key("g-deep-present"), 1)])
         let unscoped = await SavedFacts.changes(
-            topics: [], groupOffsets: now, scope: nil, last: previous, store: store, layout: layout, warn: { warnings.append($0) })
+            topics: [], groupOffsets: now, scope: nil, runs: ids, store: store, layout: layout, warn: { warnings.append($0) })
         #expect(unscoped.vanished.isEmpty && unscoped.groupOffsets == changes.groupOffsets)
         #expect(warnings.isEmpty)
 
         // A damaged manifest ends the walk with a warning: what only it and older ones held is saved again.
         try await store.put(layout.runManifestKey(ids[2]), body: Array("{\"format\":".utf8))
         let cut = await SavedFacts.changes(
-            topics: [], groupOffsets: now, scope: scope, last: previous, store: store, layout: layout, warn: { warnings.append($0) })
+            topics: [], groupOffsets: now, scope: scope, runs: ids, store: store, layout: layout, warn: { warnings.append($0) })
         #expect(cut.vanished.isEmpty && cut.groupOffsets == now)
         #expect(warnings.count == 1 && warnings.first?.contains(layout.runManifestKey(ids[2])) == true, "\(warnings)")
+    }
+
+    /// Shards run side by side: both runs name the same run before, so walking `previousRunId` from
+    /// the newest skipped the other. Its removal of a group that was made again with its old offset
+    /// was then the newest entry a restore took (no offset committed for a live group), while the
+    /// walk found the old offset and saved nothing. The walk goes by run id, as a restore does.
+    @Test func runsThatOverlappedAreAllWalked() async throws {
+        let store = MemoryStore()
+        let layout = StoreLayout()
+        let offset = ManifestGroupOffset(group: "g", topic: "t", partition: 1, offset: 2)
+        let first = RunID(startedAt: Date(timeIntervalSince1970: 1_800_000_000), shard: "1/2", randomSuffix: 1)
+        let (sibling, newest) = (
+            RunID(startedAt: Date(timeIntervalSince1970: 1_800_000_100), shard: "1/2", randomSuffix: 2),
+            RunID(startedAt: Date(timeIntervalSince1970: 1_800_000_101), shard: "0/2", randomSuffix: 3)
+        )
+        for (id, saved, removed) in [
+            (first, [offset], []), (sibling, [], [ManifestGroupPartition(offset)]), (newest, [], [] as [ManifestGroupPartition])
+        ] {
+            let manifest = RunManifest(
+                runId: id, previousRunId: id == first ? nil : first, job: "j", shard: "s", startedAt: Date(), finishedAt: Date(),
+                store: ManifestStoreSettings(topicsDir: "topics", format: .envelope, compression: .none), configHash: "h",
+                consumerGroupOffsets: saved, removedGroupOffsets: removed)
+            try await store.put(layout.runManifestKey(id), body: try manifest.encodedBytes(layout: layout))
+        }
+        let changes = await SavedFacts.changes(
+            topics: [], groupOffsets: [offset], scope: nil, runs: [first, sibling, newest], store: store, layout: layout, warn: { _ in })
+        #expect(changes.groupOffsets == [offset])
     }
 
     /// Of the vanished offsets, a group read this run has none where it returned none; a group not

@@ -25,17 +25,19 @@ enum SavedFacts {
         var isEmpty: Bool { !topics && groupOffsets.isEmpty }
     }
 
-    /// `topics` and `groupOffsets` (this run's) against the runs up to `last`. A manifest that cannot
-    /// be read ends the walk, with a warning: what was not found by then counts as changed, and is
-    /// saved again.
+    /// `topics` and `groupOffsets` (this run's) against the newest of `runs` (oldest first, as the
+    /// store index holds them), walked newest first by run id, the order a restore takes each
+    /// offset's newest value in: not by `previousRunId`, which runs that overlapped (shards side by
+    /// side) share, so that chain skips one of them. A manifest that cannot be read ends the walk,
+    /// with a warning: what was not found by then counts as changed, and is saved again.
     /// With a `scope`, the walk reads one run more than `lookBack`: an offset present at the run
-    /// before was saved at most `lookBack` runs before that one.
+    /// before was saved at most `lookBack` runs before that one (when the run before read it).
     static func changes(
-        topics: [ManifestTopic], groupOffsets: [ManifestGroupOffset], scope: ClusterFacts.GroupScope?, last: RunID?,
+        topics: [ManifestTopic], groupOffsets: [ManifestGroupOffset], scope: ClusterFacts.GroupScope?, runs: [RunID],
         store: any ObjectStore, layout: StoreLayout, warn: (String) -> Void
     ) async -> Changes {
         // A first run saves everything, without building the lookups (400,000 offsets at width).
-        guard last != nil else { return Changes(topics: !topics.isEmpty, groupOffsets: groupOffsets) }
+        guard !runs.isEmpty else { return Changes(topics: !topics.isEmpty, groupOffsets: groupOffsets) }
         var topicsLeft = Dictionary(topics.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let indexOf = Dictionary(
             groupOffsets.indices.map { (ManifestGroupPartition(groupOffsets[$0]), $0) }, uniquingKeysWith: { a, _ in a })
@@ -47,9 +49,8 @@ enum SavedFacts {
         var vanished: [ManifestGroupPartition] = []
         var topicsChanged = false
         var unchanged = [Bool](repeating: false, count: groupOffsets.count)
-        var next = last
-        for walked in 0..<(scope == nil ? lookBack : lookBack + 1) {
-            guard let run = next, scope != nil || !(topicsLeft.isEmpty && unmet == 0) else { break }
+        for (walked, run) in runs.reversed().prefix(scope == nil ? lookBack : lookBack + 1).enumerated() {
+            guard scope != nil || !(topicsLeft.isEmpty && unmet == 0) else { break }
             let key = layout.runManifestKey(run)
             let manifest: RunManifest
             do {
@@ -86,7 +87,6 @@ enum SavedFacts {
                     vanished.append(name)
                 }
             }
-            next = manifest.previousRunId
         }
         return Changes(
             topics: topicsChanged || !topicsLeft.isEmpty,

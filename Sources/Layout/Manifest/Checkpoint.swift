@@ -10,15 +10,19 @@ public struct Checkpoint: Equatable, Sendable {
     public var clusterIds: [String: String]
     /// Per partition, the checksum of the record just before its next offset, where a run recorded one.
     public var lastRecordChecksums: [TopicPartition: String]
+    /// Every run folded in, oldest first: the order a restore takes each group offset's newest value
+    /// in. Runs that overlapped name the same `previousRunId`, so the chain of those skips one.
+    public var runs: [RunID]
 
     public init(
         nextOffsets: [TopicPartition: Int64] = [:], lastRunId: RunID? = nil, clusterIds: [String: String] = [:],
-        lastRecordChecksums: [TopicPartition: String] = [:]
+        lastRecordChecksums: [TopicPartition: String] = [:], runs: [RunID] = []
     ) {
         self.nextOffsets = nextOffsets
         self.lastRunId = lastRunId
         self.clusterIds = clusterIds
         self.lastRecordChecksums = lastRecordChecksums
+        self.runs = runs
     }
 
     /// Next offset for a partition, or nil when no run covered it (start from the log start).

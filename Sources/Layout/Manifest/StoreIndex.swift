@@ -103,7 +103,8 @@ public struct StoreIndex: Codable, Equatable, Sendable {
             throw CheckpointError(runId: lastRunId, found: configHash, expected: expectedConfigHash)
         }
         return Checkpoint(
-            nextOffsets: nextOffsets, lastRunId: lastRunId, clusterIds: clusterIds ?? [:], lastRecordChecksums: lastRecordChecksums)
+            nextOffsets: nextOffsets, lastRunId: lastRunId, clusterIds: clusterIds ?? [:], lastRecordChecksums: lastRecordChecksums,
+            runs: runs)
     }
 
     /// Per partition, the next offset to back up.
