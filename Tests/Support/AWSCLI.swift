@@ -29,26 +29,15 @@ public enum AWSCLI {
         environment["AWS_SECRET_ACCESS_KEY"] = server.credentials.secretAccessKey
         environment["AWS_DEFAULT_REGION"] = "us-east-1"
         environment["AWS_EC2_METADATA_DISABLED"] = "true"
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("ktape-aws-\(UUID().uuidString)")
-        let configFile = output.appendingPathExtension("config")
+        let configFile = FileManager.default.temporaryDirectory.appendingPathComponent("ktape-aws-\(UUID().uuidString).config")
         try config.write(to: configFile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: configFile) }
         environment["AWS_CONFIG_FILE"] = configFile.path
         environment["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null"
         process.environment = environment
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: output)
-            try? FileManager.default.removeItem(at: configFile)
-        }
-        let handle = try FileHandle(forWritingTo: output)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        process.waitUntilExit()
-        try handle.close()
-        let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-        guard process.terminationStatus == 0 else {
-            throw TestSetupError("aws \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(text)")
+        let (status, text) = try process.runCapturingOutput()
+        guard status == 0 else {
+            throw TestSetupError("aws \(arguments.joined(separator: " ")) exited \(status): \(text)")
         }
         return text
     }

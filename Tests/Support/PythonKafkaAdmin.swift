@@ -16,18 +16,7 @@ public enum PythonKafkaAdmin {
         let process = ChildProcess()
         process.executableURL = S3TestServer.repositoryRoot().appendingPathComponent(".venv/bin/python")
         process.arguments = ["-c", script, bootstrapServers, group]
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("ktape-kafka-admin-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: output) }
-        let handle = try FileHandle(forWritingTo: output)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        process.waitUntilExit()
-        try handle.close()
-        guard process.terminationStatus == 0 else {
-            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-            throw TestSetupError("deleting consumer group \(group) exited \(process.terminationStatus): \(text)")
-        }
+        let (status, text) = try process.runCapturingOutput()
+        guard status == 0 else { throw TestSetupError("deleting consumer group \(group) exited \(status): \(text)") }
     }
 }
