@@ -83,23 +83,19 @@ struct RunMetrics: Sendable {
     /// reporting problems then become warnings, as a failed run's do: exit 3 is the line that counts.
     func write(verified report: VerifyReport) async throws {
         do {
-            try await writeVerified(report)
+            try await write(success: report.isClean) { file in
+                file.gauge("ktape_verify_problems", "Problems found: the store is not whole.", Double(report.problems.count))
+                file.gauge("ktape_verify_warnings", "Warnings, such as objects no manifest names.", Double(report.warnings.count))
+                file.gauge("ktape_verify_runs", "Backup runs whose manifests were read.", Double(report.runs))
+                file.gauge("ktape_verify_objects", "Data objects read in full.", Double(report.objectsChecked))
+                file.gauge("ktape_verify_bytes", "Bytes read, as stored.", Double(report.bytesRead))
+                file.gauge("ktape_verify_records", "Records decoded.", Double(report.recordsChecked))
+                file.gauge(
+                    "ktape_verify_stored_checksums", "Objects whose stored checksum was compared (--stored-checksums).",
+                    Double(report.storedChecksumsCompared))
+            }
         } catch  where !report.isClean {
             warn("\(error)")
-        }
-    }
-
-    private func writeVerified(_ report: VerifyReport) async throws {
-        try await write(success: report.isClean) { file in
-            file.gauge("ktape_verify_problems", "Problems found: the store is not whole.", Double(report.problems.count))
-            file.gauge("ktape_verify_warnings", "Warnings, such as objects no manifest names.", Double(report.warnings.count))
-            file.gauge("ktape_verify_runs", "Backup runs whose manifests were read.", Double(report.runs))
-            file.gauge("ktape_verify_objects", "Data objects read in full.", Double(report.objectsChecked))
-            file.gauge("ktape_verify_bytes", "Bytes read, as stored.", Double(report.bytesRead))
-            file.gauge("ktape_verify_records", "Records decoded.", Double(report.recordsChecked))
-            file.gauge(
-                "ktape_verify_stored_checksums", "Objects whose stored checksum was compared (--stored-checksums).",
-                Double(report.storedChecksumsCompared))
         }
     }
 
