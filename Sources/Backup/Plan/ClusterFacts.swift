@@ -135,6 +135,6 @@ enum ClusterFacts {
             else { continue }
             removed += offsets.filter { offset in committed[TopicPartition(offset.topic, offset.partition)] == .some(nil) }
         }
-        return removed.sorted { ($0.group, $0.topic, $0.partition) < ($1.group, $1.topic, $1.partition) }
+        return removed.sorted()
     }
 }

@@ -313,7 +313,7 @@ public struct ManifestGroupOffset: Codable, Equatable, Sendable {
 }
 
 /// A consumer group's offset on one partition, by its names: what a removal names.
-public struct ManifestGroupPartition: Codable, Hashable, Sendable {
+public struct ManifestGroupPartition: Codable, Hashable, Comparable, Sendable {
     public var group: String
     public var topic: String
     public var partition: Int32
@@ -326,5 +326,9 @@ public struct ManifestGroupPartition: Codable, Hashable, Sendable {
 
     public init(_ offset: ManifestGroupOffset) {
         self.init(group: offset.group, topic: offset.topic, partition: offset.partition)
+    }
+
+    public static func < (lhs: ManifestGroupPartition, rhs: ManifestGroupPartition) -> Bool {
+        (lhs.group, lhs.topic, lhs.partition) < (rhs.group, rhs.topic, rhs.partition)
     }
 }
