@@ -27,12 +27,6 @@ public struct ObjectChunks: AsyncSequence, Sendable {
                 offset = size
                 throw error
             }
-            guard !chunk.isEmpty else {
-                offset = size
-                throw StoreError(
-                    .invalidRequest, operation: "get", location: store.location, key: key,
-                    message: "the object ended at byte \(offset) of \(size): it changed while being read")
-            }
             offset += Int64(chunk.count)
             if offset < size { pending = fetch(at: offset) }
             return chunk
@@ -42,7 +36,20 @@ public struct ObjectChunks: AsyncSequence, Sendable {
             let range = ByteRange(offset: start, length: Swift.min(chunkSize, size - start))
             let store = self.store
             let key = self.key
-            return Task { try await store.get(key, range: range) }
+            let size = self.size
+            return Task {
+                let chunk: [UInt8]
+                do {
+                    chunk = try await store.get(key, range: range)
+                } catch let error as StoreError where error.status == 416 {
+                    throw ObjectChangedWhileRead(key: key, openedSize: size, range: range, received: 0)
+                }
+                // A short answer is how S3 serves a range past an object cut short since the head.
+                guard chunk.count == range.length else {
+                    throw ObjectChangedWhileRead(key: key, openedSize: size, range: range, received: chunk.count)
+                }
+                return chunk
+            }
         }
     }
 
@@ -52,6 +59,19 @@ public struct ObjectChunks: AsyncSequence, Sendable {
         var iterator = AsyncIterator(store: store, key: key, size: size, chunkSize: chunkSize)
         if size > 0 { iterator.pending = iterator.fetch(at: 0) }
         return iterator
+    }
+}
+
+/// An object whose ranged GET no longer matches the size its head gave: it was replaced or cut
+/// short while being read. Nothing of the short chunk is handed out.
+public struct ObjectChangedWhileRead: Error, CustomStringConvertible {
+    public let key: String
+    public let openedSize: Int64
+    public let range: ByteRange
+    public let received: Int
+
+    public var description: String {
+        "it changed while being read: it had \(openedSize) bytes when opened, and \(range) came back as \(received) bytes"
     }
 }
 

@@ -159,6 +159,10 @@ final class ObjectLineReader {
                 chunk = try await chunks.next()
             } catch let error as StoreError where error.isNotFound {
                 throw Self.missing(key, from: location)
+            } catch let error as ObjectChangedWhileRead {
+                guard let recorded else { throw RunFailure.failure("object \(key) near line \(splitter.linesEmitted + 1): \(error)") }
+                let what = "changed while being read (\(error.range) came back as \(error.received) bytes)"
+                throw Self.damaged(key, what, recorded: recorded, linesRead: splitter.linesEmitted)
             } catch {
                 throw RunFailure.failure("object \(key) near line \(splitter.linesEmitted + 1): \(error)")
             }

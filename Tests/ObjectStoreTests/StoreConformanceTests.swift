@@ -82,6 +82,29 @@ struct StoreConformanceTests {
         await #expect(throws: StoreError.self) { _ = try await store.get("big", range: ByteRange(offset: 100_000, length: 1)) }
     }
 
+    /// An object cut short after it was opened is reported as changed, whether the store answers the
+    /// next range short or refuses it (416): no short chunk is handed out as if it were whole.
+    @Test(arguments: Backend.allCases)
+    func objectCutShortWhileReadIsReportedChanged(_ backend: Backend) async throws {
+        let store = try await backend.makeStore()
+        let body = TestBytes.make(100_000, seed: 4)
+        for (cut, handedOut) in [(25_000, 0), (50_000, 1), (30_000, 1)] {
+            try await store.put("big", body: body)
+            let opened = try await store.chunks("big", chunkSize: 30_000)
+            try await store.put("big", body: Array(body.prefix(cut)))
+            var chunks = 0
+            let error = await #expect(throws: ObjectChangedWhileRead.self) {
+                for try await chunk in opened {
+                    #expect(chunk.count == 30_000)
+                    chunks += 1
+                }
+            }
+            #expect(chunks == handedOut, "cut at \(cut)")
+            #expect(error?.openedSize == 100_000)
+            #expect(error?.received == max(0, cut - 30_000 * handedOut), "cut at \(cut)")
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func listingPagesInByteOrderWithDelimiter(_ backend: Backend) async throws {
         let store = try await backend.makeStore()

@@ -25,22 +25,28 @@ import RecordFormats
         return (cluster, fixture, records, manifest)
     }
 
-    /// A store in which an object changes at the restore's first read of a data object: after the
-    /// plan's listing, which finds an object of another size than recorded before anything is
-    /// produced. How damage is made that the reader itself must catch.
+    /// A store in which an object changes when the restore first reads it: at its head, after the
+    /// plan's listing, so that the reader itself must catch the damage; or at its first ranged GET,
+    /// after the head gave the old size.
     // @unchecked Sendable: `change` is under `lock`.
     final class LateChange: ForwardingStore, @unchecked Sendable {
+        enum Moment { case head, get }
         let base = MemoryStore(name: "memory://fixture")
         var forwardee: any ObjectStore { base }
+        private let moment: Moment
         private let lock = NSLock()
         private var change: (key: String, body: [UInt8])?
 
-        /// Puts `body` at `key` at the next read of a data object.
+        init(at moment: Moment = .head) { self.moment = moment }
+
+        /// Puts `body` at `key` when `key` is next read at this store's moment.
         func set(_ key: String, _ body: [UInt8]) { lock.withLock { change = (key, body) } }
 
-        private func changeNow(reading key: String) async throws {
-            guard key.contains("/topics/") else { return }
+        /// Every read of the key waits for the change, so no read of it can see the old bytes after one saw the new.
+        private func changeNow(reading key: String, at moment: Moment) async throws {
+            guard moment == self.moment else { return }
             let pending: (key: String, body: [UInt8])? = lock.withLock {
+                guard change?.key == key else { return nil }
                 defer { change = nil }
                 return change
             }
@@ -48,12 +54,12 @@ import RecordFormats
         }
 
         func head(_ key: String) async throws -> ObjectInfo {
-            try await changeNow(reading: key)
+            try await changeNow(reading: key, at: .head)
             return try await base.head(key)
         }
 
         func get(_ key: String, range: ByteRange?) async throws -> [UInt8] {
-            try await changeNow(reading: key)
+            try await changeNow(reading: key, at: .get)
             return try await base.get(key, range: range)
         }
     }
@@ -319,10 +325,11 @@ import RecordFormats
     }
 
     /// An object of another size than the manifest recorded (cut short, or with a line more) since the
-    /// plan's listing is found when it is opened, before any of its records is produced.
-    @Test(arguments: [-1, 1])
-    func objectOfAnotherSizeIsFoundWhenOpened(change: Int) async throws {
-        let late = LateChange()
+    /// plan's listing is found when it is opened; one cut short after it was opened, by the short
+    /// answer to its first ranged GET. Either way before any of its records is produced.
+    @Test(arguments: [(-1, LateChange.Moment.head), (1, .head), (-1, .get)])
+    func objectOfAnotherSizeIsFoundBeforeItsRecordsAreProduced(change: Int, moment: LateChange.Moment) async throws {
+        let late = LateChange(at: moment)
         let (cluster, fixture, records, manifest) = try await setUp(checksum: .crc64nvme, late: late)
         let middle = manifest.objects[1].key
         let whole = try await fixture.store.get(middle)
@@ -335,9 +342,13 @@ import RecordFormats
         late.set(middle, changed)
 
         let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        let found =
+            moment == .head
+            ? "is \(changed.count) bytes" : "changed while being read (bytes 0..<\(whole.count) came back as \(changed.count) bytes)"
         #expect(
-            error?.message.hasPrefix("object \(middle) is \(changed.count) bytes, but the manifest recorded \(whole.count) bytes") == true,
+            error?.message.hasPrefix("object \(middle) \(found), but the manifest recorded \(whole.count) bytes") == true,
             "\(error?.message ?? "")")
+        #expect(error?.message.contains("none of its records was read") == true, "\(error?.message ?? "")")
         #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0]?.count == 4)
     }
 
