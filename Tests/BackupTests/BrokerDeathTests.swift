@@ -70,6 +70,23 @@ import Testing
         #expect(message.contains("Connection refused"), "\(message)")
     }
 
+    /// With the connect timeout and no stall timeout, a cluster out of reach is a failure (exit 1)
+    /// with one line in bounded time: without it librdkafka would retry forever. Timed here, in the
+    /// pass that runs alone: in the whole suite the 3 s run measured up to 63 s, the suite's tests
+    /// holding the test process's two cooperative threads.
+    @Test func anUnreachableClusterFailsWithinTheConnectTimeout() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        var request = try fixture.request(store: MemoryStore(), topics: ["t"])
+        request.kafka = KafkaConfig(bootstrapServers: "127.0.0.1:1")
+        request.connectTimeout = 3
+        let started = Date()
+        let error = await #expect(throws: RunFailure.self) { try await BackupEngine.run(request) }
+        #expect(Date().timeIntervalSince(started) < SanitizerTiming.seconds(60))
+        #expect(error?.kind == .failure)
+        #expect(error?.message.contains("127.0.0.1:1") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("\n") == false)
+    }
+
     @Test(arguments: [SIGKILL, SIGSTOP])
     func aClusterGoneWhileReadingEndsTheRun(_ signal: Int32) async throws {
         let (error, store, bootstrap) = try await runDying(signal) { $0.hasPrefix("topics/") }

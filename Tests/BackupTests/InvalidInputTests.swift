@@ -8,8 +8,8 @@ import Layout
 import ObjectStore
 import JobSpec
 
-/// Problems found before any work are invalid input (exit 2) with one line; Kafka out of reach is a
-/// failure (exit 1) with one line, in bounded time.
+/// Problems found before any work are invalid input (exit 2) with one line. (Kafka out of reach, a
+/// failure in bounded time, is timed with the other deaths in BrokerDeathTests.)
 @Suite struct InvalidInputTests {
     @Test func aNamedTopicThatDoesNotExistIsInvalidInput() async throws {
         let fixture = try BackupFixture(brokers: 1)
@@ -34,20 +34,5 @@ import JobSpec
         document["topics"] = .list(["_schemas"])
         let named = try #require(try JobSpec(document: .flags(document), command: .backup).backup)
         #expect(try TopicSelection.select(settings: named, metadata: metadata).map(\.name).contains("_schemas"))
-    }
-
-    @Test func unreachableKafkaFailsWithOneLineInBoundedTime() async throws {
-        let fixture = try BackupFixture(brokers: 1)
-        var request = try fixture.request(store: MemoryStore(), topics: ["t"])
-        request.kafka = KafkaConfig(bootstrapServers: "127.0.0.1:1")
-        request.connectTimeout = 3
-        let started = Date()
-        let error = await #expect(throws: RunFailure.self) { try await BackupEngine.run(request) }
-        // Without the connect timeout librdkafka would retry forever; the bound is loose because a
-        // loaded CI machine (the whole suite in parallel on 2 cores) stretched a 10 s timeout to 23 s.
-        #expect(Date().timeIntervalSince(started) < SanitizerTiming.seconds(60))
-        #expect(error?.kind == .failure)
-        #expect(error?.message.contains("127.0.0.1:1") == true, "\(error?.message ?? "")")
-        #expect(error?.message.contains("\n") == false)
     }
 }
