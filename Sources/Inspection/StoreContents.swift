@@ -68,19 +68,20 @@ public struct StoreContents: Sendable {
         var manifestKeys: [String] = []
         do {
             metadata = try await store.listAll(prefix: layout.runsFolder)
-            for object in metadata {
+            for object in metadata where !isFolderMarker(object.key, size: object.size) {
                 if layout.runID(fromKey: object.key) != nil { manifestKeys.append(object.key) } else { strays.append(object.key) }
             }
             if sizes == .shown && !manifestKeys.isEmpty {
-                for try await listing in store.keys(prefix: layout.topicsFolder) {
+                for try await listing in store.keys(prefix: layout.topicsFolder) where !isFolderMarker(listing.key, size: listing.size) {
                     listed.insert(listing.key, size: listing.size ?? ListedObjects.unknownSize)
                 }
             } else if keepETags {
-                for try await object in store.objects(prefix: layout.topicsFolder) {
+                for try await object in store.objects(prefix: layout.topicsFolder) where !isFolderMarker(object.key, size: object.size) {
                     listed.insert(object.key, size: object.size, etag: object.etag)
                 }
             } else {
-                for try await listing in store.sizedKeys(prefix: layout.topicsFolder) {
+                for try await listing in store.sizedKeys(prefix: layout.topicsFolder) where !isFolderMarker(listing.key, size: listing.size)
+                {
                     listed.insert(listing.key, size: listing.size ?? ListedObjects.unknownSize)
                 }
             }
@@ -207,6 +208,10 @@ public struct StoreContents: Sendable {
         }
         return (marked.map(\.naming), ListedPlaces(indices: marked.map { $0.index.map(Int32.init) ?? -1 }))
     }
+
+    /// An empty key ending in "/": a folder the S3 console (or another tool) made in the bucket, not
+    /// an object. ktape writes no such key, and a directory store lists none.
+    static func isFolderMarker(_ key: String, size: Int64?) -> Bool { key.hasSuffix("/") && (size ?? 0) == 0 }
 
     /// The listed keys no manifest names (other than keys outside ktape's layout, which are strays), sorted.
     private static func unnamed(in listing: ListedObjects, rejected: [ObjectKeyError]) -> [String] {

@@ -69,6 +69,29 @@ struct LsSummaryTests {
         #expect(table.contains(orphan))
     }
 
+    /// The empty keys ending in "/" that the S3 console makes for folders are neither orphans nor
+    /// strays: ls and verify said "no manifest names this object" of `topics/`. A key ending in "/"
+    /// that holds bytes is still shown.
+    @Test func foldersMadeInTheBucketAreNotObjects() async throws {
+        let fixture = try await InspectionFixture.standard()
+        let bucket = try await S3TestServer.shared.value.freshStore()
+        for object in try await fixture.store.listAll(prefix: "") {
+            try await bucket.put(object.key, body: try await fixture.store.get(object.key))
+        }
+        for folder in ["topics/", "topics/orders/", "topics/orders/partition=1/", "_ktape/", "_ktape/runs/"] {
+            try await bucket.put(folder, body: [])
+        }
+        let summary = try StoreSummary(try await StoreContents.load(store: bucket, layout: fixture.layout, sizes: .shown))
+        #expect(summary.orphans == [])
+        #expect(summary.strays == [])
+        let report = try await StoreVerifier(store: bucket, layout: fixture.layout, options: VerifyOptions(concurrency: 2)).run()
+        #expect(report.problems == [] && report.warnings == [], "\(report.problems) \(report.warnings)")
+
+        try await bucket.put("topics/orders/notes/", body: Array("x".utf8))
+        let shown = try StoreSummary(try await StoreContents.load(store: bucket, layout: fixture.layout, sizes: .shown))
+        #expect(shown.strays.map(\.key) + shown.orphans.map(\.key) == ["topics/orders/notes/"])
+    }
+
     /// A directory store lists keys without a `stat` for ls: named objects' sizes stay unknown (the
     /// manifests give them), an orphan's is asked for, and what ls shows is what a full listing gives.
     @Test func lsStatsOnlyTheOrphansOfADirectoryStore() async throws {
