@@ -140,6 +140,24 @@ struct LocalDirectoryStoreTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.ktape-writers").isEmpty)
     }
 
+    /// A directory where an object belongs reads as no object; a create-only write there said it
+    /// exists, so a lock taken that way was retried until it gave up on "other runs".
+    @Test func aCreateOnlyWriteOntoADirectorySaysSo() async throws {
+        let (store, root) = try makeStore()
+        try FileManager.default.createDirectory(atPath: root + "/_ktape/locks/store.json", withIntermediateDirectories: true)
+        await #expect(throws: StoreError.self) { _ = try await store.head("_ktape/locks/store.json") }
+        let error = await #expect(throws: StoreError.self) {
+            try await store.put("_ktape/locks/store.json", body: [1], options: PutOptions(ifNoneMatch: true))
+        }
+        #expect(error?.kind == .io)
+        #expect(error?.description.contains("Is a directory") == true, "\(error?.description ?? "")")
+        try await store.put("_ktape/locks/other.json", body: [1], options: PutOptions(ifNoneMatch: true))
+        let again = await #expect(throws: StoreError.self) {
+            try await store.put("_ktape/locks/other.json", body: [2], options: PutOptions(ifNoneMatch: true))
+        }
+        #expect(again?.kind == .alreadyExists)
+    }
+
     @Test func multipartStagingIsHiddenFromListings() async throws {
         let (store, _) = try makeStore()
         let id = try await store.createMultipartUpload("x", options: PutOptions())

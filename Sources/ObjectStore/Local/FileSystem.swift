@@ -99,7 +99,14 @@ struct FileSystem {
     func publish(_ temp: String, to path: String, createOnly: Bool) throws {
         defer { if createOnly { unlink(temp) } }
         if createOnly {
-            try check("link", path) { link(temp, path) }
+            do {
+                try check("link", path) { link(temp, path) }
+            } catch let error as StoreError where error.systemError == EEXIST {
+                // A directory there reads as no object, so a create-only writer would retry for good.
+                var info = stat()
+                if lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR { throw failure("link", path, EISDIR) }
+                throw error
+            }
         } else {
             do {
                 try check("rename", path) { rename(temp, path) }
