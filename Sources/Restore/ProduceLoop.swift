@@ -16,6 +16,11 @@ final class ProduceLoop: @unchecked Sendable {
     struct Outcome {
         /// Target offset of each planned partition's first restored record (p → p only).
         var bases: [Int: Int64] = [:]
+        /// Where the restore began in the target, for partitions whose base is past records restored
+        /// from objects pruned since.
+        var floors: [Int: Int64] = [:]
+        /// The states of targets of partitions a prune has emptied, which this restore filled before.
+        var prunedAwayStates: [TopicPartition: RestoreResumeState] = [:]
         /// Per source topic.
         var produced: [String: Int64] = [:]
         var alreadyPresent: [String: Int64] = [:]
@@ -68,13 +73,14 @@ final class ProduceLoop: @unchecked Sendable {
         if !scan.problems.isEmpty || !overfull.isEmpty { throw RunFailure.problems(scan.problems.map(\.message) + overfull) }
         let starts = stateWriter.start(from: scan)
         // Every partition a prune cut off, in one line, before anything is produced.
+        let away = try await states.prunedAway(plan.prunedAway, options: options)
         let lost =
             partitions.indices.compactMap { index -> String? in
                 guard let destination = destinations.destinationOfPartition[index] else { return nil }
                 return HeldRecords.lostToPrune(
                     starts[destination].state, tail: starts[destination].tail, partition: partitions[index],
                     stateDocument: states.key(partitions[index].target.topic, readFrom: scan.saved))
-            } + (try await states.lostWhole(plan.prunedAway))
+            } + away.lost
         if !lost.isEmpty { throw RunFailure.problems(lost) }
         let finished = Set(
             partitions.indices.filter { index in
@@ -88,7 +94,7 @@ final class ProduceLoop: @unchecked Sendable {
         ledger.onReturn { [weak feed] in feed?.recycle($0) }
         let targetTopics = destinations.targetTopics
         try await options.onTarget { try producer.learn(topics: targetTopics) }
-        var outcome = Outcome()
+        var outcome = Outcome(prunedAwayStates: away.restored)
         for warning in scan.nonEmptyFreshTargets(destinations) { warn(warning, outcome: &outcome) }
         do {
             for (index, partition) in partitions.enumerated() {
@@ -229,6 +235,7 @@ final class ProduceLoop: @unchecked Sendable {
         }
         // Records the target holds from objects pruned since: the plan's first restored record comes after them.
         outcome.bases[unit] = state.baseTargetOffset + held.shift
+        outcome.floors[unit] = state.baseTargetOffset
         translator.finish(partition: unit, total: index)
         stateWriter.setPlanned(destination, records: held.shift + index)
         report(partition, done: unit + 1)

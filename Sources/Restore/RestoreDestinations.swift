@@ -76,6 +76,14 @@ struct RestoreDestinations {
     var count: Int { all.count }
     var indices: Range<Int> { all.indices }
 
+    /// Whether `state`, saved for a partition a prune has emptied since, was written by a restore
+    /// with these settings (of the partition as it was, all its objects there).
+    static func sameSettings(_ state: RestoreResumeState, away: PrunedAway, options: RestoreOptions) -> Bool {
+        let source = TopicPartition(away.sourceTopic, away.target.partition)
+        let hashes = hashes(source: "\(source)", topic: away.sourceTopic, target: away.target, options: options, without: [])
+        return state.sourceTopic == away.sourceTopic && (state.configHash == hashes.current || state.configHash == hashes.earlier)
+    }
+
     /// The settings hash, and the one ktape gave them before a file regex taking every name counted
     /// as none (nil when that is the same). `source` is what the destination restores from: a
     /// partition, or a whole topic when repartitioned; `without`, the objects `--allow-missing` left out of it.

@@ -167,7 +167,8 @@ public final class RestoreEngine: Sendable {
                         + "partitions with nothing to restore (\(error)); the records are restored, only the offsets are not")
             }
         }
-        let translations = translator.translations(plan: plan, bases: outcome.bases, ends: ends)
+        let translations = translator.translations(
+            plan: plan, bases: outcome.bases, floors: outcome.floors, ends: ends, restoredBefore: outcome.prunedAwayStates)
         for (group, offsets) in translations.sorted(by: { $0.key < $1.key }) {
             let kafkaOffsets = Dictionary(
                 uniqueKeysWithValues: offsets.map {

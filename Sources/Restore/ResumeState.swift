@@ -83,15 +83,25 @@ struct ResumeStateStore: Sendable {
             "To restore it again, delete and re-create \(target.topic) in the target (what it holds would be written twice), then remove partition \(target.partition)'s entry from \(document) (or the file, for all of \(target.topic))"
     }
 
-    /// A problem for each partition of `away` whose restore a prune cut off (`HeldRecords.lostWhole`).
-    func lostWhole(_ away: [PrunedAway]) async throws -> [String] {
-        guard !away.isEmpty else { return [] }
+    /// For the partitions of `away` (emptied by a prune): a problem for each whose restore the prune
+    /// cut off (`HeldRecords.lostWhole`), and the state of each that a restore with these settings
+    /// had restored records into before the prune (a group offset among them is placed by it).
+    func prunedAway(
+        _ away: [PrunedAway], options: RestoreOptions
+    ) async throws -> (lost: [String], restored: [TopicPartition: RestoreResumeState]) {
+        guard !away.isEmpty else { return ([], [:]) }
         let saved = try await load(topics: Set(away.map(\.target.topic)))
-        return away.compactMap { away in
-            saved.partitions[away.target].flatMap {
-                HeldRecords.lostWhole(away, state: $0, stateDocument: key(away.target.topic, readFrom: saved))
+        var lost: [String] = []
+        var restored: [TopicPartition: RestoreResumeState] = [:]
+        for away in away {
+            guard let state = saved.partitions[away.target] else { continue }
+            if let problem = HeldRecords.lostWhole(away, state: state, stateDocument: key(away.target.topic, readFrom: saved)) {
+                lost.append(problem)
+            } else if state.deliveredRecords > 0, RestoreDestinations.sameSettings(state, away: away, options: options) {
+                restored[away.target] = state
             }
         }
+        return (lost, restored)
     }
 
     /// Every state saved for `topics`; a topic with none under the cluster's id is read from the

@@ -152,6 +152,50 @@ import RecordFormats
         #expect(try await restore(fixture, mockOptions(cluster)).summary.producedRecords == 0)
     }
 
+    /// A restore, then a prune of records it restored, then the same restore again: a group offset
+    /// among the pruned records is placed among the target's records as the first restore placed it.
+    /// Before, partition 0's went to the first record the plan still had (past records the group
+    /// never read) and partition 1's, pruned whole, to the target's end. Partition 1 lacks every odd
+    /// offset (compacted), which the pruned objects no longer say: its offset is placed no later
+    /// than exact, so the group's consumers may read records again but never skip one.
+    @Test func groupOffsetsAmongPrunedRecordsKeepTheirPlaceOnARerun() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let fixture = StoreFixture()
+        let dense = awkwardRecords(count: 20, partition: 0)
+        let sparse = awkwardRecords(count: 15, partition: 1).enumerated().map { n, record -> RecordFormats.KafkaRecord in
+            var r = record
+            r.offset = Int64(n) * 2
+            return r
+        }
+        let saved = [
+            ManifestGroupOffset(group: "g", topic: "events", partition: 0, offset: 7),
+            ManifestGroupOffset(group: "g", topic: "events", partition: 1, offset: 9)
+        ]
+        let manifest = try await fixture.writeRun(
+            ["events": [0: dense, 1: sparse]], partitionCounts: ["events": 2], perObject: 5, groupOffsets: saved)
+        try cluster.createTopic("events", partitions: 2)
+        try produceStrays(cluster, topic: "events", partition: 0, values: (0..<3).map { [UInt8($0)] })
+        var options = mockOptions(cluster)
+        options.consumerGroups = .regex(try WholeNameRegex("g"))
+        let admin = try KafkaAdmin(config: cluster.config)
+        let partitions = [TopicPartition(topic: "events", partition: 0), TopicPartition(topic: "events", partition: 1)]
+        // Partition 0 begins at target offset 3 (the strays); 5 of partition 1's records are below 9.
+        let exact: [Int64?] = [3 + 7, 5]
+
+        #expect(try await restore(fixture, options).summary.producedRecords == 35)
+        #expect(try partitions.map { try admin.committedOffsets(group: "g", partitions: [$0])[$0] ?? nil } == exact)
+
+        try await prune(first(2, of: manifest, partition: 0), from: fixture)
+        try await prune(first(3, of: manifest, partition: 1), from: fixture, partition: 1)
+        try admin.commitOffsets(group: "g", offsets: [partitions[0]: 1, partitions[1]: 1])
+        let rerun = try await restore(fixture, options)
+        #expect(rerun.summary.producedRecords == 0)
+        let committed = try partitions.map { try admin.committedOffsets(group: "g", partitions: [$0])[$0] ?? nil }
+        #expect(committed[0] == exact[0])
+        // 15 records confirmed below offset 29: at most 20 of them lie at or after 9, so at least none before it.
+        #expect(committed[1] == 0)
+    }
+
     /// A catch-up restore killed half-way, then the prune of records it had confirmed: the rerun (and
     /// its dry run's count) produces the rest once each, by offset.
     @Test func aKilledRestoreResumesAfterThePruneOfWhatItConfirmed() async throws {
