@@ -424,6 +424,9 @@ struct CatalogBuilder {
     /// run at 100,000). The value holds no copy of the key's names, and the run by its index in
     /// `runs`: at 400,000 offsets that halved the entries.
     private var groups: [ManifestGroupPartition: SavedOffset] = [:]
+    /// Per partition, the end the runs after `asOf` covered: a prune record past the as-of runs' end
+    /// but not past theirs is a prune of what those runs knew, not damage.
+    private var laterEnds: [TopicPartition: Int64] = [:]
 
     init(asOf: RunID?) { self.asOf = asOf }
 
@@ -447,6 +450,9 @@ struct CatalogBuilder {
             }
         } else {
             run.unparsed = []
+            for p in run.manifest.partitions {
+                laterEnds[TopicPartition(p.topic, p.partition)] = max(laterEnds[TopicPartition(p.topic, p.partition)] ?? .min, p.endOffset)
+            }
         }
         run.objects = []
         run.manifest.partitions = []
@@ -526,8 +532,19 @@ struct CatalogBuilder {
             }
         }
         let manifests = runs.map(\.manifest)
+        // As of an earlier run, a prune may have passed every offset that run covered (not what
+        // later runs covered): the partition is pruned away as of it, not damaged.
+        let checked =
+            laterEnds.isEmpty
+            ? records.partitions
+            : records.partitions.filter { tp in
+                guard let first = firstOffsets[tp], let end = records.records(of: tp, rank: runOrder).map(\.endOffset).max() else {
+                    return true
+                }
+                return first <= end || first > laterEnds[tp] ?? .min
+            }
         let continuity = PartitionCoverage.problems(
-            partitions: records.partitions, firstOffsets: firstOffsets, recordsOf: { records.records(of: $0, rank: runOrder) },
+            partitions: checked, firstOffsets: firstOffsets, recordsOf: { records.records(of: $0, rank: runOrder) },
             objectsOf: { tp in
                 (partitions[tp] ?? []).compactMap { object in object.manifest.map { CoveredObject(object: object, recorded: $0) } }
                     + (unparsed[tp] ?? []).map { CoveredObject(object: nil, text: $0.key, recorded: $0.recorded) }

@@ -196,6 +196,44 @@ import RecordFormats
         #expect(committed[1] == 0)
     }
 
+    /// As of an early run, a later prune may have passed everything that run covered: "every object
+    /// as of run … was pruned", not a damaged prune record (which it was taken for: "prunedPastEnd …
+    /// it is damaged, or another store's"). Past what every run covered, it still is damage.
+    @Test func asOfARunAPruneHasPassedIsPrunedNotDamaged() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let fixture = StoreFixture()
+        var runs: [RunManifest] = []
+        for first in stride(from: Int64(0), to: 15, by: 5) {
+            let records = awkwardRecords(count: 5, partition: 0, firstOffset: first)
+            runs.append(try await fixture.writeRun(["events": [0: records]], partitionCounts: ["events": 1], perObject: 5))
+        }
+        try cluster.createTopic("events", partitions: 1)
+        try await prune(runs[0].objects + runs[1].objects, from: fixture)
+        var options = mockOptions(cluster)
+        for run in runs.prefix(2) {
+            options.asOf = run.runId
+            let error = await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
+            #expect(error?.isInvalidInput == true)
+            #expect(
+                error?.message.hasPrefix("nothing to restore: topic events: every object as of run \(run.runId) was pruned") == true,
+                "\(error?.message ?? "")")
+        }
+        options.asOf = runs[2].runId
+        #expect(try await restore(fixture, options).summary.producedRecords == 5)
+
+        try await PrunedStateKeeper.record(
+            [
+                PrunedState.Partition(
+                    topic: "events", partition: 0, firstOffset: 1_000, prunedAt: Date(), pruneId: "p", objects: 0, records: 0, bytes: 0)
+            ],
+            store: fixture.store, layout: fixture.layout)
+        for asOf in [nil, runs[2].runId] {
+            options.asOf = asOf
+            let error = await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
+            #expect(error?.message.contains("prunedPastEnd") == true, "\(error?.message ?? "")")
+        }
+    }
+
     /// A catch-up restore killed half-way, then the prune of records it had confirmed: the rerun (and
     /// its dry run's count) produces the rest once each, by offset.
     @Test func aKilledRestoreResumesAfterThePruneOfWhatItConfirmed() async throws {
