@@ -164,7 +164,8 @@ final class ObjectLineReader {
                 let what = "changed while being read (\(error.range) came back as \(error.received) bytes)"
                 throw Self.damaged(key, what, recorded: recorded, linesRead: splitter.linesEmitted)
             } catch {
-                throw RunFailure.failure("object \(key) near line \(splitter.linesEmitted + 1): \(error)")
+                // An archived object or a refused read stays exit 2: a retry meets it again.
+                throw RunFailure.wrap(error, "object \(key) near line \(splitter.linesEmitted + 1)")
             }
             guard let chunk else {
                 try end()

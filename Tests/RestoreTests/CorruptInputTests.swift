@@ -14,10 +14,11 @@ import RecordFormats
     /// Twelve records of topic `t` in objects of `perObject`, and a target topic `t` to restore into;
     /// in `late`'s store when given.
     func setUp(
-        gzip: Bool = false, checksum: StoreFixture.Checksum = .sha256, perObject: Int = 4, late: LateChange? = nil
+        gzip: Bool = false, checksum: StoreFixture.Checksum = .sha256, perObject: Int = 4, late: LateChange? = nil,
+        store: (any ObjectStore)? = nil
     ) async throws -> (KafkaMockCluster, StoreFixture, [RecordFormats.KafkaRecord], RunManifest) {
         let cluster = try KafkaMockCluster(brokers: 1)
-        let fixture = late.map { StoreFixture(store: $0) } ?? StoreFixture()
+        let fixture = (late ?? store).map { StoreFixture(store: $0) } ?? StoreFixture()
         let records = awkwardRecords(count: 12, partition: 0)
         let manifest = try await fixture.writeRun(
             ["t": [0: records]], partitionCounts: ["t": 1], perObject: perObject, gzip: gzip, checksum: checksum)
@@ -350,6 +351,30 @@ import RecordFormats
             "\(error?.message ?? "")")
         #expect(error?.message.contains("none of its records was read") == true, "\(error?.message ?? "")")
         #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0]?.count == 4)
+    }
+
+    /// An object archived by its storage class (S3 answers GET with InvalidObjectState) stops the
+    /// restore with exit 2, as verify's read of it does: a retry meets it again until it is thawed.
+    /// It was exit 1, "worth a retry", to a scheduler.
+    @Test func anArchivedObjectStopsTheRestoreAsInvalidInput() async throws {
+        final class Archived: ForwardingStore, @unchecked Sendable {
+            let base = MemoryStore(name: "memory://fixture")
+            var forwardee: any ObjectStore { base }
+            var archived = ""
+            func get(_ key: String, range: ByteRange?) async throws -> [UInt8] {
+                guard key == archived else { return try await base.get(key, range: range) }
+                throw StoreError(
+                    .archived, operation: "get", location: location, key: key, code: "InvalidObjectState",
+                    message: "The operation is not valid for the object's storage class", status: 403)
+            }
+        }
+        let archived = Archived()
+        let (cluster, fixture, _, manifest) = try await setUp(store: archived)
+        archived.archived = manifest.objects[1].key
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        #expect(error?.isInvalidInput == true, "\(error?.message ?? "")")
+        #expect(error?.message.hasPrefix("object \(manifest.objects[1].key) near line 1: ") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("archived") == true, "\(error?.message ?? "")")
     }
 
     /// A checksum the manifest spells otherwise than ktape does (the same 8 bytes with base64's spare
