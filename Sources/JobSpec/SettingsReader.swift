@@ -130,13 +130,20 @@ struct SettingsReader {
         return Setting(trimmed, entry.origin)
     }
 
-    /// Seconds from a number and a unit: `90s`, `45m`, `12h`, `30d`, `2w`.
+    /// Seconds from a number and a unit: `90s`, `45min`, `12h`, `30d`, `2w`.
     func duration(_ key: JobKey) throws -> Setting<TimeInterval>? {
         try map(key) { text in
             let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
-            let units: [Character: TimeInterval] = ["s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800]
-            guard let unit = trimmed.last, let scale = units[unit], let number = Int(trimmed.dropLast()), number > 0 else {
-                throw error(key, "expected a positive duration like 30d, 12h, 90m or 2w (got '\(text)')")
+            let digits = trimmed.prefix { $0.isASCII && $0.isNumber }
+            let unit = trimmed.dropFirst(digits.count)
+            // Retention tools (restic among them) read a bare `m` as months: taken as minutes, a
+            // `6m` meant as half a year would prune all but the last six minutes.
+            if unit == "m" {
+                throw error(key, "'\(text)': m could mean minutes or months; write \(digits)min for minutes, or days (30d a month)")
+            }
+            let units: [Substring: TimeInterval] = ["s": 1, "min": 60, "h": 3600, "d": 86_400, "w": 604_800]
+            guard let scale = units[unit], let number = Int(digits), number > 0 else {
+                throw error(key, "expected a positive duration like 30d, 12h, 90min or 2w (got '\(text)')")
             }
             // Far longer durations overflowed the cutoff's milliseconds (a trap) or reached back
             // before year 1; nothing ktape keeps is 100 years old.

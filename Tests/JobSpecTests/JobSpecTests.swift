@@ -192,6 +192,25 @@ import Layout
         }
     }
 
+    /// A bare `m` is refused: other retention tools read it as months, and as minutes a `6m` meant
+    /// as half a year pruned all but the last six minutes. Minutes are spelled `min`.
+    @Test(arguments: [
+        ("6m", nil as TimeInterval?, "--keep-within: '6m': m could mean minutes or months; write 6min for minutes, or days (30d a month)"),
+        ("90min", 5_400, ""), ("90MIN", 5_400, ""), ("30d", 2_592_000, ""), ("2w", 1_209_600, ""), ("45s", 45, ""),
+        ("12h", 43_200, ""), ("1y", nil, "--keep-within: expected a positive duration like 30d, 12h, 90min or 2w (got '1y')"),
+        ("min", nil, "--keep-within: expected a positive duration"), ("0d", nil, "--keep-within: expected a positive duration")
+    ])
+    func keepWithinUnits(text: String, seconds: TimeInterval?, expected: String) throws {
+        let document = flags(["store": "/tmp/s", "keep-within": text])
+        guard let seconds else {
+            let got = error(document, .prune)
+            #expect(got?.hasPrefix(expected) == true, "got \(got ?? "no error")")
+            return
+        }
+        let prune = try #require(try JobSpec(document: document, command: .prune).prune)
+        #expect(prune.cutoff.value == .keepWithin(seconds))
+    }
+
     @Test func restoreValuesParse() throws {
         let document = flags(
             minimalRestore.merging([
