@@ -158,6 +158,15 @@ struct LocalDirectoryStoreTests {
         #expect(again?.kind == .alreadyExists)
     }
 
+    /// A store given as a relative path is named by its absolute one: `file://ktape-demo`, which ls
+    /// and verify printed, is refused when given back as --store.
+    @Test func aRelativeStoreIsNamedByItsAbsolutePath() throws {
+        let cwd = FileManager.default.currentDirectoryPath
+        #expect(try LocalDirectoryStore(root: "ktape-demo").location == "file://\(cwd)/ktape-demo")
+        #expect(try LocalDirectoryStore(root: "./a/../ktape-demo/").location == "file://\(cwd)/ktape-demo")
+        #expect(try LocalDirectoryStore(root: "/srv/backups/").location == "file:///srv/backups")
+    }
+
     @Test func multipartStagingIsHiddenFromListings() async throws {
         let (store, _) = try makeStore()
         let id = try await store.createMultipartUpload("x", options: PutOptions())

@@ -24,7 +24,11 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
     public init(root: String, minPartSize: Int = MultipartLimits.minPartSize) throws {
         let standardized = (root as NSString).standardizingPath
         self.root = standardized.count > 1 && standardized.hasSuffix("/") ? String(standardized.dropLast()) : standardized
-        self.location = "file://" + self.root
+        // Named by its absolute path: `file://ktape-demo` is no URL a user could give back.
+        let absolute =
+            self.root.hasPrefix("/")
+            ? self.root : ((FileManager.default.currentDirectoryPath + "/" + self.root) as NSString).standardizingPath
+        self.location = "file://" + absolute
         self.minPartSize = minPartSize
         self.journal = WriterJournal(root: self.root)
     }
