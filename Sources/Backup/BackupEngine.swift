@@ -78,6 +78,8 @@ public enum BackupEngine {
                 options: request.basePutOptions)
         } catch let error as CheckpointError {
             throw RunFailure.invalidInput("\(error)")
+        } catch let error as ManifestError where error.manifest == request.layout.indexKey && !error.isNewerVersion {
+            throw RunFailure.invalidInput("\(error); remove it and run again: the backup folds it anew from the run manifests")
         } catch let error as ManifestError {
             throw RunFailure.invalidInput("\(error)")
         } catch let error as IndexAheadOfManifests {

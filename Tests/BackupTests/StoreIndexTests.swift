@@ -107,6 +107,27 @@ import Testing
         #expect(idle.records == 0)
         #expect(try await index(store, fixture.layout).partitions.map(\.nextOffset) == [4])
     }
+
+    /// An unreadable index stops the run (exit 2) with what to do about it, as verify's warning says;
+    /// once it is removed, the next run folds it again.
+    @Test func anUnreadableIndexStopsTheRunNamingTheRemedy() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("damaged", partitions: 1)
+        let store = MemoryStore()
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 4)
+        _ = try await fixture.backup(store: store, topics: [topic])
+        let whole = try await store.get(fixture.layout.indexKey)
+        try await store.put(fixture.layout.indexKey, body: Array(whole.prefix(40)))
+        let error = await #expect(throws: RunFailure.self) { try await fixture.backup(store: store, topics: [topic]) }
+        #expect(error?.isInvalidInput == true)
+        #expect(error?.message.hasPrefix("store index \(fixture.layout.indexKey): ") == true, "\(error?.message ?? "")")
+        #expect(
+            error?.message.hasSuffix("; remove it and run again: the backup folds it anew from the run manifests") == true,
+            "\(error?.message ?? "")")
+        try await store.delete(fixture.layout.indexKey)
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 2, from: 4)
+        #expect(try await fixture.backup(store: store, topics: [topic]).records == 2)
+    }
 }
 
 /// The same on S3, counted at a proxy in front of moto: a store of 200 runs (made in memory, copied
