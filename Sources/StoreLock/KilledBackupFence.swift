@@ -90,7 +90,7 @@ public final class KilledBackupFence: @unchecked Sendable {
         if let last = try await IndexKeeper.read(store: store, layout: layout)?.index.lastRunId {
             newest = try await ManifestHistory.load(runs: [last], store: store, layout: layout).last
         } else {
-            newest = try await ManifestHistory.load(store: store, layout: layout).last
+            newest = try await ManifestHistory.loadOutlines(store: store, layout: layout).last
         }
         return newest.map { ($0.store, $0.configHash) } ?? ownSettings
     }

@@ -32,7 +32,7 @@ public enum IndexKeeper {
                 if !newer.isEmpty { index = try await fold(newer, store: store, layout: layout, options: options) }
             }
         } else {
-            index = try StoreIndex.of(try await ManifestHistory.load(store: store, layout: layout))
+            index = try StoreIndex.of(try await ManifestHistory.loadOutlines(store: store, layout: layout))
             if !index.runs.isEmpty { index = try await fold([], store: store, layout: layout, options: options) }
         }
         return try index.checkpoint(expectedConfigHash: expectedConfigHash)
@@ -56,7 +56,7 @@ public enum IndexKeeper {
                 index = current.index
                 options.ifMatch = current.etag
             } else {
-                index = try StoreIndex.of(try await ManifestHistory.load(store: store, layout: layout))
+                index = try StoreIndex.of(try await ManifestHistory.loadOutlines(store: store, layout: layout))
                 options.ifNoneMatch = true
             }
             let before = index

@@ -19,6 +19,21 @@ public enum ManifestHistory {
             collect: body)
     }
 
+    /// Every manifest of the store in run order, without its objects and group offsets: what the
+    /// store index, a topic list or a run's settings need. Read as `forEach` reads them, so that a
+    /// long history's objects are never all held (a million took 468 MiB to fold an index).
+    public static func loadOutlines(store: any ObjectStore, layout: StoreLayout) async throws -> [RunManifest] {
+        var outlines: [RunManifest] = []
+        try await forEach(store: store, layout: layout) { manifest in
+            var outline = manifest
+            outline.objects = []
+            outline.consumerGroupOffsets = []
+            outline.removedGroupOffsets = nil
+            outlines.append(outline)
+        }
+        return outlines.sortedByRun()
+    }
+
     /// The manifests of runs whose ids sort after `run` (S3 lists from there on).
     public static func load(after run: RunID, store: any ObjectStore, layout: StoreLayout) async throws -> [RunManifest] {
         let keys = try await store.listAll(prefix: layout.runsFolder, startAfter: layout.runManifestKey(run)).map(\.key)
