@@ -96,8 +96,10 @@ public enum PruneEngine {
         let named = Set(candidates.values.joined().flatMap(\.keys))
         // Those below the first offsets this prune moves up are found once it knows where they go.
         let moved = plans.filter { $0.newFirstOffset > $0.firstOffset }.map { (TopicPartition($0.topic, $0.partition), $0.newFirstOffset) }
-        let belowMoved = try await call("list what is left below the new first offsets") { try await keys(request, below: moved) }
-        let orphans = stillThere.union(belowMoved).subtracting(named).sorted()
+        let belowMoved = try await call("list what is left below the new first offsets") {
+            try await keys(request, below: moved, unless: named)
+        }
+        let orphans = stillThere.subtracting(named).union(belowMoved).sorted()
         var summary = PruneSummary(
             pruneId: pruneId, dryRun: request.settings.dryRun.value, cutoff: cutoff,
             partitions: plans.map(PruneSummary.Partition.init), seconds: 0)
@@ -159,7 +161,11 @@ public enum PruneEngine {
     /// Keys still there below each pruned partition's first offset (a killed prune's), from one short
     /// listing per pruned partition: keys sort by offset, so the listing stops at the first offset.
     /// The keys of data objects (and companions) named below each partition's offset.
-    private static func keys(_ request: PruneRequest, below offsets: [(TopicPartition, Int64)]) async throws -> Set<String> {
+    /// The listed keys of each partition below its offset, but those in `unless`: held as they are
+    /// listed, the first prune of a long history kept every key it was about to delete twice.
+    private static func keys(
+        _ request: PruneRequest, below offsets: [(TopicPartition, Int64)], unless: Set<String> = []
+    ) async throws -> Set<String> {
         var found = Set<String>()
         for (tp, limit) in offsets {
             let folder = request.layout.partitionFolder(topic: tp.topic, partition: tp.partition)
@@ -169,7 +175,7 @@ public enum PruneEngine {
                 for object in page.objects {
                     guard let name = try? request.layout.objectKey(parsing: object.key) else { continue }
                     if name.startOffset >= limit { break pages }
-                    found.insert(object.key)
+                    if !unless.contains(object.key) { found.insert(object.key) }
                 }
                 token = page.nextToken
             } while token != nil
@@ -181,7 +187,7 @@ public enum PruneEngine {
         if let index = try await IndexKeeper.read(store: request.store, layout: request.layout)?.index {
             return Array(Set(index.partitions.map(\.topic))).sorted()
         }
-        let manifests = try await ManifestHistory.load(store: request.store, layout: request.layout)
+        let manifests = try await ManifestHistory.loadOutlines(store: request.store, layout: request.layout)
         return Array(Set(manifests.flatMap { $0.partitions.map(\.topic) })).sorted()
     }
 
