@@ -51,6 +51,11 @@ public enum PruneEngine {
     ) async throws -> PruneSummary {
         let store = request.store
         let layout = request.layout
+        if !request.settings.dryRun.value {
+            // A killed prune's temp files (a directory store's) would otherwise wait for the next backup.
+            let removed = try await call("remove temp files") { try await store.removeAbandonedWrites() }
+            if removed > 0 { request.warn("removed \(removed) temp files that killed runs left in the store") }
+        }
         let pruned = try await call("read \(layout.prunedKey)") { try await PrunedStateKeeper.read(store: store, layout: layout) }
         let firstOffsets = pruned.partitions.filter { selects($0.topic) }.map { (TopicPartition($0.topic, $0.partition), $0.firstOffset) }
         let stillThere = try await call("list what earlier prunes left") { try await keys(request, below: firstOffsets) }

@@ -126,6 +126,25 @@ final class PruneFixture: @unchecked Sendable {
         #expect(try await PruneEngine.run(try fixture.request(before: 3_500)).objects == 0)
     }
 
+    /// A prune killed in a directory store leaves its temp files (in `_ktape/`, where it writes);
+    /// the next prune removes them, as a backup would, and a dry run leaves them.
+    @Test func aPruneRemovesTheTempFilesKilledWritersLeft() async throws {
+        let root = NSTemporaryDirectory() + "ktape-prune-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let fixture = PruneFixture(store: try LocalDirectoryStore(root: root))
+        try await fixture.run(times: [1_000, 2_000])
+        let temps = try KilledWriter.leave(root: root, folders: ["prod/_ktape"])
+        #expect(temps.allSatisfy { FileManager.default.fileExists(atPath: $0) })
+        _ = try await PruneEngine.run(try fixture.request(before: 1_500, dryRun: true))
+        #expect(temps.allSatisfy { FileManager.default.fileExists(atPath: $0) })
+        let warnings = Lines()
+        var request = try fixture.request(before: 1_500)
+        request.warn = { warnings.append($0) }
+        #expect(try await PruneEngine.run(request).objects == 2)
+        #expect(temps.allSatisfy { !FileManager.default.fileExists(atPath: $0) })
+        #expect(warnings.all == ["removed \(temps.count) temp files that killed runs left in the store"])
+    }
+
     /// A prune holds the objects the store still has, not every object its manifests ever named: a
     /// daily prune of a store with a year of hourly runs would otherwise need memory for the year.
     @Test func aPruneHoldsOnlyTheObjectsThePrunedStoreStillHas() async throws {
