@@ -71,7 +71,7 @@ let package = Package(
             name: "Restore",
             dependencies: [
                 "Failures", "JobSpec", "RecordFormats", "Layout", "Kafka", "ObjectStore", "StoreLock", "StoreMetadata", "Threads", "Gzip",
-                "Checksums"
+                "Checksums", "TimeText"
             ]),
         // ktape prune: whole objects from the oldest end of each partition, recorded before they go.
         .target(

@@ -1,6 +1,7 @@
 import Failures
 import Foundation
 import Layout
+import TimeText
 
 /// Turns a catalog and the options into a plan, listing in `problems` every topic that cannot be
 /// restored (all of them, so a dry run shows them at once); pure (no I/O).
@@ -103,6 +104,11 @@ enum RestorePlanner {
                     PrunedAway(sourceTopic: source, target: TopicPartition(target, tp.partition), through: catalog.prunedThrough[tp] ?? 0))
             }
             let pruned = catalog.prunedThrough.keys.contains { $0.topic == source }
+            if options.hasTimeFilter, held, let reached = Self.prunedInRange(catalog, topic: source, options: options) {
+                warnings.append(
+                    "topic \(source): the store's prunes removed records of the time range (up to \(Timestamps.rfc3339(Date(timeIntervalSince1970: Double(reached) / 1000)))); only those still kept are restored (ktape ls shows what and when)"
+                )
+            }
             let emptyInStore = !held && !pruned && catalog.topics[source] != nil
             guard !partitions.isEmpty || emptyInStore, !refused else {
                 if !held {
@@ -143,6 +149,14 @@ enum RestorePlanner {
         plan.filteredByTime = filteredByTime
         plan.prunedAway = prunedAway.sorted { ($0.target.topic, $0.target.partition) < ($1.target.topic, $1.target.partition) }
         return plan
+    }
+
+    /// The newest record time of `topic`'s pruned objects, when the time range reaches their times.
+    static func prunedInRange(_ catalog: SourceCatalog, topic: String, options: RestoreOptions) -> Int64? {
+        let reached = catalog.prunedTimes.filter { tp, times in
+            tp.topic == topic && times.upperBound >= options.fromTime ?? .min && times.lowerBound < options.toTime ?? .max
+        }
+        return reached.values.map(\.upperBound).max()
     }
 
     /// Objects of a listed partition that start at the same offset hold the same records twice (each

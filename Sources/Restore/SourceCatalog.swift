@@ -294,6 +294,9 @@ struct SourceCatalog: Sendable {
     /// Per pruned partition, the last record offset of the objects prune removed: a restore that
     /// had not got that far cannot resume.
     var prunedThrough: [TopicPartition: Int64] = [:]
+    /// Per pruned partition, the oldest and newest record times (epoch ms) of the objects prune
+    /// removed, where their manifests recorded times: a time range reaching them is told so.
+    var prunedTimes: [TopicPartition: ClosedRange<Int64>] = [:]
 
     var hasManifests: Bool { !runs.isEmpty }
 
@@ -487,6 +490,7 @@ struct CatalogBuilder {
         if let asOf { runs.removeAll { $0.manifest.runId > asOf } }
         let firstOffsets = pruned.firstOffsets
         var prunedThrough: [TopicPartition: Int64] = [:]
+        var prunedTimes: [TopicPartition: ClosedRange<Int64>] = [:]
         // In place, through `values`: sorting through `partitions[tp]` while looping over its keys
         // kept a second reference to every array, so each was copied. Ties (an object named twice)
         // are ordered by key, since runs arrive in any order. The catalog stays for the whole
@@ -496,7 +500,12 @@ struct CatalogBuilder {
             let first = firstOffsets[partitions.keys[position]] ?? .min
             for object in partitions.values[position] {
                 guard let recorded = object.manifest, recorded.spanEnd <= first, recorded.recordCount > 0 else { continue }
-                prunedThrough[partitions.keys[position]] = max(prunedThrough[partitions.keys[position]] ?? .min, recorded.lastOffset)
+                let tp = partitions.keys[position]
+                prunedThrough[tp] = max(prunedThrough[tp] ?? .min, recorded.lastOffset)
+                if let oldest = recorded.minTimestamp, let newest = recorded.maxTimestamp {
+                    prunedTimes[tp] =
+                        min(prunedTimes[tp]?.lowerBound ?? oldest, oldest)...max(prunedTimes[tp]?.upperBound ?? newest, newest)
+                }
             }
             partitions.values[position].removeAll { $0.manifest.map { $0.spanEnd <= first } ?? false }
             partitions.values[position].sort {
@@ -569,7 +578,7 @@ struct CatalogBuilder {
             groupOffsets: groups,
             runs: manifests.map(\.runId),
             problems: problems + continuity.map { CatalogProblem(topic: $0.topic, text: $0.description) },
-            warnings: warnings, prunedThrough: prunedThrough)
+            warnings: warnings, prunedThrough: prunedThrough, prunedTimes: prunedTimes)
     }
 }
 

@@ -65,6 +65,27 @@ import Testing
         )
     }
 
+    /// A time range reaching records a prune removed says so: before, a partial restore said nothing
+    /// of them, and a range wholly pruned said only "no record in the time range".
+    @Test func aTimeRangeReachingPrunedRecordsWarns() throws {
+        var pruned = try catalog(["a": .createTime, "b": .createTime])
+        pruned.prunedThrough[TopicPartition("a", 0)] = 9
+        pruned.prunedTimes[TopicPartition("a", 0)] = 1_000...2_000
+        var options = RestoreOptions(kafka: KafkaConfig(bootstrapServers: "127.0.0.1:1"))
+        let warning =
+            "topic a: the store's prunes removed records of the time range (up to 1970-01-01T00:00:02.000Z); only those still kept are restored (ktape ls shows what and when)"
+        for (from, to, warned) in [(1_500, nil, true), (2_001, nil, false), (nil, 1_000, false), (nil, 1_001, true), (0, 999_999, true)]
+            as [(Int64?, Int64?, Bool)]
+        {
+            options.fromTime = from
+            options.toTime = to
+            #expect(try RestorePlanner.plan(pruned, options: options).warnings == (warned ? [warning] : []), "\(from ?? -1)..<\(to ?? -1)")
+        }
+        options.fromTime = nil
+        options.toTime = nil
+        #expect(try RestorePlanner.plan(pruned, options: options).warnings == [])
+    }
+
     /// As of an early run, prune may have taken every object of a topic: refused, not restored as 0.
     @Test func asOfARunWhoseObjectsWereAllPrunedIsRefused() throws {
         var options = RestoreOptions(kafka: KafkaConfig(bootstrapServers: "127.0.0.1:1"))
