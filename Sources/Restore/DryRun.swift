@@ -42,7 +42,7 @@ enum DryRun {
             }
             if partition.prunedThrough != nil { pruned.insert(partition.sourceTopic) }
         }
-        plan.problems += try await states.prunedAway(plan.prunedAway, options: options).lost
+        plan.problems += try await states.prunedAway(plan.prunedAway, options: options) { try admin.endOffsets($0) }.lost
         await checkResumePoints(&plan, scan: scan, destinations: destinations, states: states, store: store, options: options)
         var present: [String: Int64] = [:]
         for (destination, tail) in scan.tails { present[destinations[destination].sourceTopic, default: 0] += tail.count }

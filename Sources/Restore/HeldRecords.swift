@@ -47,12 +47,29 @@ struct HeldRecords {
             "\(partition.source): ktape prune removed offsets \(state.nextSourceOffset)…\(through) from the store after this restore had confirmed the partition up to offset \(state.nextSourceOffset - 1) into \(partition.target)\(held), so the rest cannot be restored in order from this store; restore into an empty topic (or from a copy made before the prune)"
     }
 
+    /// Whether prune emptied `away` after this restore began and before it confirmed what was pruned.
+    static func isCutOff(_ away: PrunedAway, state: RestoreResumeState) -> Bool {
+        state.sourceTopic == away.sourceTopic && away.through >= state.nextSourceOffset
+    }
+
     /// A partition prune emptied after this restore began and before it restored what was pruned
     /// (its state's next offset is at or below the last one pruned): going on would leave it out.
-    static func lostWhole(_ away: PrunedAway, state: RestoreResumeState, stateDocument: String) -> String? {
-        guard state.sourceTopic == away.sourceTopic, away.through >= state.nextSourceOffset else { return nil }
+    /// `targetEnd`, where known, tells a target holding records the state did not confirm: those
+    /// cannot be placed, and leaving the partition out would commit a group past them.
+    static func lostWhole(_ away: PrunedAway, state: RestoreResumeState, targetEnd: Int64?, stateDocument: String) -> String? {
+        guard isCutOff(away, state: state) else { return nil }
+        let source = "\(away.sourceTopic)/\(away.target.partition)"
+        let unconfirmed = (targetEnd ?? 0) - state.baseTargetOffset - state.deliveredRecords
+        if unconfirmed > 0 {
+            return
+                "\(source): \(away.target) holds \(unconfirmed) records past the \(state.deliveredRecords) this restore's state confirmed, and ktape prune has since removed every object of the partition (offsets up to \(away.through)), so where they belong in it cannot be told; restore into an empty topic (or from a copy made before the prune)"
+        }
+        let kept =
+            state.deliveredRecords > 0
+            ? " (the \(state.deliveredRecords) records it restored stay, and a consumer group's offset in \(away.target) is then committed at its end)"
+            : ""
         return
-            "\(away.sourceTopic)/\(away.target.partition): ktape prune removed every object of the partition (offsets up to \(away.through)) after this restore began and before it restored offsets \(state.nextSourceOffset)…\(away.through) into \(away.target), so the partition would be left out; to restore only what the store still holds, remove partition \(away.target.partition)'s entry from \(stateDocument) (or restore from a copy made before the prune)"
+            "\(source): ktape prune removed every object of the partition (offsets up to \(away.through)) after this restore began and before it restored offsets \(state.nextSourceOffset)…\(away.through) into \(away.target), so the partition would be left out; to restore only what the store still holds, remove partition \(away.target.partition)'s entry from \(stateDocument)\(kept) (or restore from a copy made before the prune)"
     }
 
     /// The planned records of `partition` a rerun would produce, from the manifests alone (a dry

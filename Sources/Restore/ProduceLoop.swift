@@ -73,7 +73,8 @@ final class ProduceLoop: @unchecked Sendable {
         if !scan.problems.isEmpty || !overfull.isEmpty { throw RunFailure.problems(scan.problems.map(\.message) + overfull) }
         let starts = stateWriter.start(from: scan)
         // Every partition a prune cut off, in one line, before anything is produced.
-        let away = try await states.prunedAway(plan.prunedAway, options: options)
+        let admin = self.admin
+        let away = try await states.prunedAway(plan.prunedAway, options: options) { try admin.endOffsets($0) }
         let lost =
             partitions.indices.compactMap { index -> String? in
                 guard let destination = destinations.destinationOfPartition[index] else { return nil }

@@ -86,16 +86,24 @@ struct ResumeStateStore: Sendable {
     /// For the partitions of `away` (emptied by a prune): a problem for each whose restore the prune
     /// cut off (`HeldRecords.lostWhole`), and the state of each that a restore with these settings
     /// had restored records into before the prune (a group offset among them is placed by it).
+    /// `ends` reads target partitions' end offsets: a cut-off partition's target holding records its
+    /// state did not confirm is told apart.
     func prunedAway(
-        _ away: [PrunedAway], options: RestoreOptions
+        _ away: [PrunedAway], options: RestoreOptions,
+        ends: @escaping @Sendable ([TopicPartition]) throws -> [TopicPartition: Int64]
     ) async throws -> (lost: [String], restored: [TopicPartition: RestoreResumeState]) {
         guard !away.isEmpty else { return ([], [:]) }
         let saved = try await load(topics: Set(away.map(\.target.topic)))
+        let cut = away.filter { away in saved.partitions[away.target].map { HeldRecords.isCutOff(away, state: $0) } ?? false }.map(\.target)
+        // Unknown (a target gone, which the deleted-target check names) reads as holding nothing unconfirmed.
+        let targetEnds = cut.isEmpty ? [:] : ((try? await options.onTarget { try ends(cut) }) ?? [:])
         var lost: [String] = []
         var restored: [TopicPartition: RestoreResumeState] = [:]
         for away in away {
             guard let state = saved.partitions[away.target] else { continue }
-            if let problem = HeldRecords.lostWhole(away, state: state, stateDocument: key(away.target.topic, readFrom: saved)) {
+            if let problem = HeldRecords.lostWhole(
+                away, state: state, targetEnd: targetEnds[away.target], stateDocument: key(away.target.topic, readFrom: saved))
+            {
                 lost.append(problem)
             } else if state.deliveredRecords > 0, RestoreDestinations.sameSettings(state, away: away, options: options) {
                 restored[away.target] = state

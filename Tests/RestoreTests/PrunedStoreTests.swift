@@ -309,6 +309,25 @@ import RecordFormats
         #expect(try await restore(fixture, fresh).summary.producedRecords == 20)
     }
 
+    /// Killed with records of partition 1 in the target that its state had not confirmed, then a
+    /// prune of the whole partition: the rerun said none of it was restored and advised removing the
+    /// partition's entry, after which a group's offset there went to the target's end, past records
+    /// it never read. Now it says the target holds records that cannot be placed, and gives no such advice.
+    @Test func aPartitionPrunedWholeWithUnconfirmedRecordsInTheTargetIsNamed() async throws {
+        let (cluster, fixture, _, manifest) = try await setup()
+        var options = mockOptions(cluster)
+        options.stateInterval = 10_000
+        await #expect(throws: SimulatedKill.self) { try await restore(fixture, options, killedAfter: 27).summary.line }
+        #expect(try readTarget(cluster.config, topic: "events", partitions: 2)[1]?.count == 7)
+        try await prune(first(3, of: manifest, partition: 1), from: fixture, partition: 1)
+
+        let expected = "events/1: events/1 holds 7 records past the 0 this restore's state confirmed, and ktape prune has since removed"
+        let message = try await refusedRerun(fixture, cluster, naming: expected)
+        #expect(message.contains(expected), "\(message)")
+        #expect(message.contains("restore into an empty topic"), "\(message)")
+        #expect(!message.contains("remove partition 1's entry"), "\(message)")
+    }
+
     /// A --repartition restore tells what its targets hold only by count, so it cannot resume past a
     /// prune made since it began: its rerun stops, and says the prune may be why.
     @Test func aRepartitionedRestoreStoppedByAPruneNamesIt() async throws {
