@@ -74,12 +74,19 @@ struct LocalDirectoryStoreTests {
         let legacy = root + "/topics/t/partition=0/.ktape-tmp-0A1B2C3D-killed-by-an-older-ktape"
         #expect(FileManager.default.createFile(atPath: legacy, contents: Data([1])))
 
+        // A folder where a journal would be is no writer's: left alone, and no reason to fail.
+        let folder = root + "/.ktape-writers/0123456789abcdef"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+
         #expect(try await store.removeAbandonedWrites() == 2)
+        #expect(FileManager.default.fileExists(atPath: folder))
         for temp in dead { #expect(!FileManager.default.fileExists(atPath: temp)) }
         #expect(FileManager.default.fileExists(atPath: liveTemp))
         #expect(FileManager.default.fileExists(atPath: legacy))
         #expect(try FileManager.default.contentsOfDirectory(atPath: outside) == [".ktape-tmp-00000000feedf00d-killed"])
-        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.ktape-writers") == journals)
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: root + "/.ktape-writers").sorted()
+                == (journals + ["0123456789abcdef"]).sorted())
         #expect(try await store.removeAbandonedWrites() == 0)
     }
 

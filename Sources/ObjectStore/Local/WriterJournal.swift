@@ -110,6 +110,9 @@ final class WriterJournal: Sendable {
                 throw fs.failure("open", journal)
             }
             defer { close(fd) }
+            // Only a regular file is a journal: anything else there is no writer's, and stays.
+            var status = stat()
+            guard fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { continue }
             // Not taken: its writer lives (or this file system cannot tell, and a live write must stay).
             guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { continue }
             let (info, contents) = try fs.readWhole(journal)
