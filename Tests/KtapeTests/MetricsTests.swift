@@ -51,11 +51,13 @@ struct MetricsTests {
         #expect(!first.contains("{job="), "a job label clashes with Prometheus's own: \(first)")
         let lastSuccess = try #require(Self.value("ktape_last_success_timestamp_seconds", in: first))
 
-        // Same command, job and store; a topic that does not exist makes the run fail.
-        let bad = try KtapeProcess.run([
-            "backup", "-b", kafka.bootstrap, "--topics", "metered,missing", "--store", store,
-            "--metrics-file", metrics.path
-        ])
+        // Same command, job and store (spelled relative to the run's directory: one series all the
+        // same); a topic that does not exist makes the run fail.
+        let bad = try KtapeProcess.run(
+            [
+                "backup", "-b", kafka.bootstrap, "--topics", "metered,missing", "--store", "./store",
+                "--metrics-file", metrics.path
+            ], in: directory)
         #expect(bad.status == 2)
         try Self.promtoolAccepts(metrics)
         let second = try String(contentsOf: metrics, encoding: .utf8)

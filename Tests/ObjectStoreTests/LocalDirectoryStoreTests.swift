@@ -172,6 +172,9 @@ struct LocalDirectoryStoreTests {
         #expect(try LocalDirectoryStore(root: "ktape-demo").location == "file://\(cwd)/ktape-demo")
         #expect(try LocalDirectoryStore(root: "./a/../ktape-demo/").location == "file://\(cwd)/ktape-demo")
         #expect(try LocalDirectoryStore(root: "/srv/backups/").location == "file:///srv/backups")
+        // A given file:// URL is percent-decoded, so a `%` of the name is written escaped.
+        #expect(try LocalDirectoryStore(root: "/srv/50%off").location == "file:///srv/50%25off")
+        #expect(LocalDirectoryStore.absolutePath(of: "./x/../ktape-demo") == "\(cwd)/ktape-demo")
     }
 
     @Test func multipartStagingIsHiddenFromListings() async throws {

@@ -21,14 +21,21 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
 
     /// `root` is created by the first write, so a run that fails before writing leaves no empty store
     /// behind; reading a missing root finds nothing.
+    /// The directory at `path` (relative paths from the working directory), absolute and standardized.
+    public static func absolutePath(of path: String) -> String {
+        ((path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path) as NSString).standardizingPath
+    }
+
+    /// The `file://` URL naming the directory at `path` wherever it is given back as --store: absolute
+    /// (`file://ktape-demo` is refused), `%` escaped (a given URL is percent-decoded).
+    public static func url(of path: String) -> String {
+        "file://" + absolutePath(of: path).replacingOccurrences(of: "%", with: "%25")
+    }
+
     public init(root: String, minPartSize: Int = MultipartLimits.minPartSize) throws {
         let standardized = (root as NSString).standardizingPath
         self.root = standardized.count > 1 && standardized.hasSuffix("/") ? String(standardized.dropLast()) : standardized
-        // Named by its absolute path: `file://ktape-demo` is no URL a user could give back.
-        let absolute =
-            self.root.hasPrefix("/")
-            ? self.root : ((FileManager.default.currentDirectoryPath + "/" + self.root) as NSString).standardizingPath
-        self.location = "file://" + absolute
+        self.location = Self.url(of: self.root)
         self.minPartSize = minPartSize
         self.journal = WriterJournal(root: self.root)
     }

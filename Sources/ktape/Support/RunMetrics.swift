@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Inspection
 import Layout
+import ObjectStore
 import Prune
 import Restore
 import JobSpec
@@ -25,11 +26,20 @@ struct RunMetrics: Sendable {
     init(command: JobCommand, spec: JobSpec, warn: @escaping @Sendable (String) -> Void = { Console.standard.warning($0) }) {
         self.command = command
         path = spec.common.metricsFile?.value
-        var labels = [("command", command.rawValue), (Self.jobLabel, spec.jobName), ("store", spec.common.store.value.description)]
+        var labels = [("command", command.rawValue), (Self.jobLabel, spec.jobName), ("store", Self.storeLabel(spec.common.store.value))]
         if let shard = spec.backup?.shardLabel { labels.append(("shard", shard)) }
         self.labels = labels
         push = spec.common.metricsPushURL.map { MetricsPush(url: $0.value, labels: labels) }
         self.warn = warn
+    }
+
+    /// One label per store however it was spelled: a directory by its absolute path (as an absolute
+    /// path or file:// URL always was), so `mystore` and `./mystore` are not two series.
+    static func storeLabel(_ store: StoreLocation) -> String {
+        switch store {
+        case .s3: store.description
+        case .directory(let path): LocalDirectoryStore.absolutePath(of: path)
+        }
     }
 
     func write(backedUp summary: BackupSummary) async throws {
