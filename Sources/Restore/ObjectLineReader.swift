@@ -224,10 +224,13 @@ final class ObjectLineReader {
     /// An object whose stored bytes differ from the manifest's record of them. Records from earlier
     /// chunks of a large object were handed out by then (a restore produced them); the error says how many.
     private static func damaged(_ key: String, _ what: String, recorded: Recorded, linesRead: Int) -> RunFailure {
+        // Those records are in the target and a rerun resumes after them: only a restore afresh undoes them.
         let read =
-            linesRead == 0 ? "none of its records was read" : "its first \(linesRead) records were read (and a restore produced them)"
+            linesRead == 0
+            ? "none of its records was read before this was found"
+            : "its first \(linesRead) records were read and produced before this was found and may be damaged, and a rerun resumes after them: once the object is mended, restore into an empty topic"
         return .failure(
-            "object \(key) \(what), but the manifest recorded \(recorded.size) bytes with \(describe(recorded.checksum)): it was damaged or replaced after the backup; \(read) before this was found; `ktape verify` checks the whole store"
+            "object \(key) \(what), but the manifest recorded \(recorded.size) bytes with \(describe(recorded.checksum)): it was damaged or replaced after the backup; \(read); `ktape verify` checks the whole store"
         )
     }
 
