@@ -115,7 +115,16 @@ final class ProduceLoop: @unchecked Sendable {
                         outcome: &outcome)
                 }
             }
-            try await KafkaBlocking.run { try producer.flush() }
+            // The reports of a whole queue take a while on a slow target: the state keeps up as they
+            // come, as while producing (a run killed meanwhile left a state that confirmed nothing).
+            var continuing = false
+            while producer.unreported > 0 {
+                let step = options.stateInterval
+                try await KafkaBlocking.run { [continuing] in try producer.flush(timeout: step, continuing: continuing) }
+                continuing = true
+                if let failure = ledger.firstFailure { throw failure }
+                if producer.unreported > 0 { try await stateWriter.save(.progress) }
+            }
             if let failure = ledger.firstFailure { throw failure }
             try await stateWriter.save(.final)
         } catch let stop as ObserverStop {
