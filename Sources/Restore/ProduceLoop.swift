@@ -117,9 +117,9 @@ final class ProduceLoop: @unchecked Sendable {
             }
             // The reports of a whole queue take a while on a slow target: the state keeps up as they
             // come, as while producing (a run killed meanwhile left a state that confirmed nothing).
+            let step = options.stateInterval
             var continuing = false
             while producer.unreported > 0 {
-                let step = options.stateInterval
                 try await KafkaBlocking.run { [continuing] in try producer.flush(timeout: step, continuing: continuing) }
                 continuing = true
                 if let failure = ledger.firstFailure { throw failure }

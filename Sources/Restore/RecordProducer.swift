@@ -193,14 +193,14 @@ final class RecordProducer: @unchecked Sendable {
     /// Serves delivery reports already waiting.
     func poll() { producer.poll(timeoutMilliseconds: 0) }
 
-    /// Waits for every delivery report, failing once none has come for the stall timeout, and
-    /// giving up when the restore is asked to stop (unless `ignoringStop`: a stopping restore still
-    /// waits, briefly, for what it has sent, so its state can count it).
     /// Records librdkafka holds that have no delivery report yet.
     var unreported: Int { producer.outqLength }
 
-    /// Serves delivery reports until nothing is queued, or `timeout` passes. `continuing` a wait an
-    /// earlier call began keeps its stall clock running, so waiting in steps still ends a stall.
+    /// Waits for every delivery report (or until `timeout` passes), failing once none has come for
+    /// the stall timeout, and giving up when the restore is asked to stop (unless `ignoringStop`: a
+    /// stopping restore still waits, briefly, for what it has sent, so its state can count it).
+    /// `continuing` a wait an earlier call began keeps its stall clock running, so waiting in steps
+    /// still ends a stall.
     func flush(ignoringStop: Bool = false, timeout: TimeInterval? = nil, continuing: Bool = false) throws {
         let deadline = timeout.map { clock().addingTimeInterval($0) }
         var starting = !continuing
