@@ -1,3 +1,4 @@
+import Failures
 import Foundation
 import Layout
 import ObjectStore
@@ -95,12 +96,14 @@ final class BatchFeed: @unchecked Sendable {
                 if startsObject { reader = try await openReader() }
                 var batch = ObjectRecordReader.Batch(records: spare())
                 let more = try await reader?.next(into: &batch) ?? false
+                batch.damage = batch.damage?.found(in: object)
                 if more { return Item(partition: partition, object: object, startsObject: startsObject, batch: batch, failure: nil) }
                 recycle(batch.records)
             } catch {
                 return Item(
                     partition: partition, object: object, startsObject: startsObject,
-                    batch: ObjectRecordReader.Batch(records: RecordBatch()), failure: error)
+                    batch: ObjectRecordReader.Batch(records: RecordBatch()),
+                    failure: (error as? RunFailure)?.found(in: object) ?? error)
             }
             reader = nil
             position += 1

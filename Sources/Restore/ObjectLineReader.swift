@@ -160,7 +160,7 @@ final class ObjectLineReader {
             } catch let error as StoreError where error.isNotFound {
                 throw Self.missing(key, from: location)
             } catch let error as ObjectChangedWhileRead {
-                guard let recorded else { throw RunFailure.failure("object \(key) near line \(splitter.linesEmitted + 1): \(error)") }
+                guard let recorded else { throw RunFailure.damage("object \(key) near line \(splitter.linesEmitted + 1): \(error)") }
                 let what = "changed while being read (\(error.range) came back as \(error.received) bytes)"
                 throw Self.damaged(key, what, recorded: recorded, linesRead: splitter.linesEmitted)
             } catch {
@@ -224,12 +224,12 @@ final class ObjectLineReader {
     /// An object whose stored bytes differ from the manifest's record of them. Records from earlier
     /// chunks of a large object were handed out by then (a restore produced them); the error says how many.
     private static func damaged(_ key: String, _ what: String, recorded: Recorded, linesRead: Int) -> RunFailure {
-        // Those records are in the target and a rerun resumes after them: only a restore afresh undoes them.
+        // Those records are in the target (the state marks them, `DamageWatch`): only a restore afresh undoes them.
         let read =
             linesRead == 0
             ? "none of its records was read before this was found"
-            : "its first \(linesRead) records were read and produced before this was found and may be damaged, and a rerun resumes after them: once the object is mended, restore into an empty topic"
-        return .failure(
+            : "its first \(linesRead) records were read and produced before this was found and may be damaged: the resume state marks them, and a rerun will not go on after them; once the object is mended, restore into an empty topic"
+        return .damage(
             "object \(key) \(what), but the manifest recorded \(recorded.size) bytes with \(describe(recorded.checksum)): it was damaged or replaced after the backup; \(read); `ktape verify` checks the whole store"
         )
     }
@@ -237,7 +237,7 @@ final class ObjectLineReader {
     /// A gzip failure, placed in the stored (compressed) object, where it happened, not by the line
     /// being decoded (all of a small object's lines come out of its first bytes).
     private func damagedGzip(_ error: Error) -> RunFailure {
-        .failure(
+        .damage(
             "object \(key): \(error) (byte offsets count the object as stored; \(splitter.linesEmitted) complete lines came before it)")
     }
 

@@ -27,43 +27,50 @@ extension ProduceLoop {
             ? ". If ktape prune removed records of \(partitions[planned[0]].sourceTopic) since this restore began, that is the cause instead: a --repartition restore cannot resume past such a prune; restore into an empty topic (or from a copy made before the prune)"
             : ""
         func hint(_ target: TopicPartition) -> String { states.removalHint(target) + pruneNote }
-        for index in planned {
-            let partition = partitions[index]
-            var continuity = ListedContinuity()
-            while let item = try await feed.next(for: index) {
-                let (object, damage, records) = try take(
-                    item, sourceTopic: partition.sourceTopic, continuity: &continuity, outcome: &outcome)
-                var chosen = [[Int]](repeating: [], count: group.count)
-                try records.withUnsafeRecords { views in
-                    for i in 0..<views.count {
-                        let view = views[i]
-                        if options.hasTimeFilter && !options.inTimeRange(view.timestamp) {
-                            outcome.filtered += 1
-                            continue
+        var watch = DamageWatch()
+        do {
+            for index in planned {
+                let partition = partitions[index]
+                var continuity = ListedContinuity()
+                while let item = try await feed.next(for: index) {
+                    let (object, damage, records) = try take(
+                        item, sourceTopic: partition.sourceTopic, continuity: &continuity, outcome: &outcome)
+                    var chosen = [[Int]](repeating: [], count: group.count)
+                    try records.withUnsafeRecords { views in
+                        for i in 0..<views.count {
+                            let view = views[i]
+                            if options.hasTimeFilter && !options.inTimeRange(view.timestamp) {
+                                outcome.filtered += 1
+                                continue
+                            }
+                            let p = Int(router.partition(of: view))
+                            if routed[p] >= present[p] {
+                                chosen[p].append(i)
+                            } else if routed[p] == present[p] - 1, let last = starts[group[p]].tail.last {
+                                let target = destinations[group[p]].target
+                                try Self.checkSame(
+                                    records.record(at: i), last, target: target, object: object.key, hint: hint(target))
+                            }
+                            routed[p] += 1
                         }
-                        let p = Int(router.partition(of: view))
-                        if routed[p] >= present[p] {
-                            chosen[p].append(i)
-                        } else if routed[p] == present[p] - 1, let last = starts[group[p]].tail.last {
-                            let target = destinations[group[p]].target
-                            try Self.checkSame(
-                                records.record(at: i), last, target: target, object: object.key, hint: hint(target))
-                        }
-                        routed[p] += 1
                     }
+                    var lent = false
+                    for p in chosen.indices where !chosen[p].isEmpty {
+                        let (destination, indices) = (group[p], chosen[p])
+                        let target = destinations[destination].target
+                        watch.produced(object.key, to: destination, from: records.offset(at: indices[0]))
+                        try await KafkaBlocking.run { try producer.produce(records, indices, to: target, destination: destination) }
+                        lent = true
+                    }
+                    if !lent { feed.recycle(records) }
+                    try await afterBatch(partition, done: index)
+                    if let damage { throw damage }
                 }
-                var lent = false
-                for p in chosen.indices where !chosen[p].isEmpty {
-                    let (destination, indices) = (group[p], chosen[p])
-                    let target = destinations[destination].target
-                    try await KafkaBlocking.run { try producer.produce(records, indices, to: target, destination: destination) }
-                    lent = true
-                }
-                if !lent { feed.recycle(records) }
-                try await afterBatch(partition, done: index)
-                if let damage { throw damage }
+                report(partition, done: index + 1)
             }
-            report(partition, done: index + 1)
+        } catch {
+            watch.mark(error, in: stateWriter, at: options.clock())
+            throw error
         }
         for p in group.indices {
             let target = destinations[group[p]].target

@@ -189,49 +189,57 @@ final class ProduceLoop: @unchecked Sendable {
         }
         var index: Int64 = 0
         var continuity = ListedContinuity()
-        while let item = try await feed.next(for: unit) {
-            let (object, damage, records) = try take(item, sourceTopic: partition.sourceTopic, continuity: &continuity, outcome: &outcome)
-            // nil: every record of the batch goes.
-            var chosen: [Int]?
-            if !options.hasTimeFilter && producing {
-                for i in 0..<records.count {
-                    translator.observe(partition: unit, sourceOffset: records.offset(at: i), index: index)
-                    index += 1
-                }
-            } else {
-                chosen = []
-                for i in 0..<records.count {
-                    if options.hasTimeFilter && !options.inTimeRange(records.timestamp(at: i)) {
-                        outcome.filtered += 1
-                        continue
+        var watch = DamageWatch()
+        do {
+            while let item = try await feed.next(for: unit) {
+                let (object, damage, records) = try take(
+                    item, sourceTopic: partition.sourceTopic, continuity: &continuity, outcome: &outcome)
+                // nil: every record of the batch goes.
+                var chosen: [Int]?
+                if !options.hasTimeFilter && producing {
+                    for i in 0..<records.count {
+                        translator.observe(partition: unit, sourceOffset: records.offset(at: i), index: index)
+                        index += 1
                     }
-                    let offset = records.offset(at: i)
-                    translator.observe(partition: unit, sourceOffset: offset, index: index)
-                    if !producing && held.isHeld(index: index, offset: offset) {
-                        lastHeld = offset
-                        if held.isTargetsLast(index: index, offset: offset), let last = tail.last {
-                            try Self.checkSame(
-                                records.record(at: i), last, target: target, object: object.key, hint: states.removalHint(target))
-                        } else if held.mayBeLastBelowNext(
-                            offset: offset, following: i + 1 < records.count ? records.offset(at: i + 1) : nil)
-                        {
-                            lastBelow = (records.record(at: i), object.key)
+                } else {
+                    chosen = []
+                    for i in 0..<records.count {
+                        if options.hasTimeFilter && !options.inTimeRange(records.timestamp(at: i)) {
+                            outcome.filtered += 1
+                            continue
                         }
-                    } else {
-                        try passHeld()
-                        chosen?.append(i)
+                        let offset = records.offset(at: i)
+                        translator.observe(partition: unit, sourceOffset: offset, index: index)
+                        if !producing && held.isHeld(index: index, offset: offset) {
+                            lastHeld = offset
+                            if held.isTargetsLast(index: index, offset: offset), let last = tail.last {
+                                try Self.checkSame(
+                                    records.record(at: i), last, target: target, object: object.key, hint: states.removalHint(target))
+                            } else if held.mayBeLastBelowNext(
+                                offset: offset, following: i + 1 < records.count ? records.offset(at: i + 1) : nil)
+                            {
+                                lastBelow = (records.record(at: i), object.key)
+                            }
+                        } else {
+                            try passHeld()
+                            chosen?.append(i)
+                        }
+                        index += 1
                     }
-                    index += 1
                 }
+                if chosen.map({ !$0.isEmpty }) ?? !records.isEmpty {
+                    let indices = chosen
+                    watch.produced(object.key, to: destination, from: records.offset(at: chosen?.first ?? 0))
+                    try await KafkaBlocking.run { try producer.produce(records, indices, to: target, destination: destination) }
+                } else {
+                    feed.recycle(records)
+                }
+                try await afterBatch(partition, done: unit)
+                if let damage { throw damage }
             }
-            if chosen.map({ !$0.isEmpty }) ?? !records.isEmpty {
-                let indices = chosen
-                try await KafkaBlocking.run { try producer.produce(records, indices, to: target, destination: destination) }
-            } else {
-                feed.recycle(records)
-            }
-            try await afterBatch(partition, done: unit)
-            if let damage { throw damage }
+        } catch {
+            watch.mark(error, in: stateWriter, at: options.clock())
+            throw error
         }
         try passHeld()
         guard held.accountsForTarget(planned: index) else {

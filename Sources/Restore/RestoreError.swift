@@ -20,6 +20,29 @@ extension RunFailure {
 
     /// A damaged object: names the object and the line (1-based) where reading stopped.
     static func corrupt(_ key: String, line: Int, _ reason: String) -> RunFailure {
-        .failure("object \(key) line \(line): \(reason)")
+        .damage("object \(key) line \(line): \(reason)")
     }
+
+    /// An object that is not what the backup wrote (a retry may still meet a mended one: exit 1).
+    static func damage(_ message: String) -> RunFailure {
+        .failure(message, cause: ObjectDamage(object: nil))
+    }
+
+    /// The damage found in a data object (its companions' included), nil for any other failure.
+    var damagedObject: ObjectDamage? { cause as? ObjectDamage }
+
+    /// This damage, as found while reading `object`. Only an object with a recorded checksum counts
+    /// as damaged as a whole: without one, the records before a bad line are as sound as any
+    /// unchecked record, and a truncated one's are those a whole one has.
+    func found(in object: SourceObject) -> RunFailure {
+        guard damagedObject != nil else { return self }
+        var failure = self
+        failure.cause = object.manifest?.checksumToCheck == nil ? nil : ObjectDamage(object: object.key)
+        return failure
+    }
+}
+
+/// Why a restore stopped at a damaged object; `BatchFeed` names the data object being read.
+struct ObjectDamage: Error {
+    var object: String?
 }

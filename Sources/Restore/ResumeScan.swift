@@ -2,6 +2,7 @@ import Failures
 import Foundation
 import Kafka
 import Layout
+import TimeText
 
 /// Where each destination's restore stands before anything is produced: its saved state (refused when
 /// written under other settings), its target's end offset, and, for one with a state, how many of its
@@ -52,6 +53,17 @@ struct ResumeScan {
             return
                 "target topic \(topic) does not exist, but restore state \(document) records a restore into it (partitions \(list), \(found.records) records confirmed); was it deleted? To restore it again, remove \(document) and run again"
         }
+    }
+
+    /// A target holding records a run produced from an object before finding it damaged: a mended
+    /// object cannot say whether they were right, so only the user can.
+    private func heldFromDamaged(_ target: TopicPartition, _ damaged: RestoreProgress.DamagedObject, states: ResumeStateStore)
+        -> RunFailure
+    {
+        let document = states.key(target.topic, readFrom: saved)
+        return .invalidInput(
+            "target \(target) holds records restored from object \(damaged.key) (source offsets from \(damaged.firstProducedOffset) on) before the object was found damaged at \(Timestamps.rfc3339(damaged.foundAt)): they may differ from the backup, and a rerun cannot tell, even from a mended object. \(states.removalHint(target, readFrom: saved)); or, to keep them as they are, remove `damaged` from partition \(target.partition)'s entry in \(document)"
+        )
     }
 
     /// Reads the saved states of `destinations` and checks each against its destination's settings.
@@ -128,6 +140,14 @@ struct ResumeScan {
         for destination in reading {
             guard let existing = loaded[destination], let tail = read[destinations[destination].target] else { continue }
             tails[destination] = tail
+            if let damaged = existing.damaged {
+                // Its records reached the target if the state confirmed one, or may have if it holds unconfirmed ones.
+                if existing.nextSourceOffset > damaged.firstProducedOffset || tail.count > existing.deliveredRecords {
+                    problems.append(heldFromDamaged(destinations[destination].target, damaged, states: states))
+                } else {
+                    loaded[destination]?.damaged = nil
+                }
+            }
             if tail.count < existing.deliveredRecords {
                 let partition = destinations[destination].target
                 problems.append(

@@ -155,6 +155,11 @@ final class ResumeStateWriter: @unchecked Sendable {
         presentThrough[destination] = offset
     }
 
+    /// Records of a damaged object went to `destination` (`DamageWatch`): kept in its entry from now on.
+    func markDamaged(_ destination: Int, _ damaged: RestoreProgress.DamagedObject) {
+        current[destination].damaged = damaged
+    }
+
     /// The destination will have had `records` restorable records in all.
     func setPlanned(_ destination: Int, records: Int64) {
         current[destination].plannedRecords = records

@@ -37,11 +37,19 @@ import Testing
         let newer = Data(text.replacingOccurrences(of: "\"version\" : 2", with: "\"version\" : 9").utf8)
         #expect(
             throws: ManifestError(
-                manifest: "p.json", reason: "version 9 is newer than this ktape reads (2); upgrade ktape", noun: "restore state",
+                manifest: "p.json", reason: "version 9 is newer than this ktape reads (3); upgrade ktape", noun: "restore state",
                 isNewerVersion: true)
         ) {
             try RestoreProgress.decode(newer, name: "p.json")
         }
+        #expect(text.contains("\"version\" : 2") && !text.contains("damaged"), "\(text)")
+        // An entry marked damaged makes the document version 3, which ktape before it refuses.
+        var marked = partitionState(3)
+        marked.damaged = .init(key: "topics/orders/partition=3/orders+3+0000001000.ktape.json", firstProducedOffset: 1000, foundAt: now)
+        let withDamage = RestoreProgress(targetTopic: "t", updatedAt: now, partitions: [partitionState(1), marked])
+        let damagedText = try #require(String(data: try withDamage.encoded(), encoding: .utf8))
+        #expect(damagedText.contains("\"version\" : 3") && damagedText.contains("\"firstProducedOffset\" : 1000"), "\(damagedText)")
+        #expect(try RestoreProgress.decode(try withDamage.encoded(), name: "p.json") == withDamage)
         let twice = RestoreProgress(targetTopic: "t", updatedAt: now, partitions: [partitionState(1), partitionState(1, delivered: 6)])
         #expect(throws: ManifestError(manifest: "t.json", reason: "partition 1 is listed twice", noun: "restore state")) {
             try RestoreProgress.decode(try twice.encoded(), name: "t.json")

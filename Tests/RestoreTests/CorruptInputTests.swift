@@ -421,8 +421,115 @@ import RecordFormats
         #expect(error?.message.contains("object \(only) has CRC64NVME ") == true, "\(error?.message ?? "")")
         #expect(
             error?.message.contains(
-                "its first 11 records were read and produced before this was found and may be damaged, and a rerun resumes after them: once the object is mended, restore into an empty topic"
+                "its first 11 records were read and produced before this was found and may be damaged: the resume state marks them, and a rerun will not go on after them; once the object is mended, restore into an empty topic"
             ) == true, "\(error?.message ?? "")")
         #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0]?.count == 11)
+    }
+
+    /// Those records stay marked in the resume state: a rerun after the object is mended (which
+    /// then passes its checksum) refuses to go on after them, in its dry run too, until the user
+    /// restores afresh or removes the mark; older ktape, which would go on, refuses the document.
+    @Test func aRerunAfterTheMendDoesNotBuildOnRecordsOfTheDamagedObject() async throws {
+        let (cluster, fixture, records, manifest) = try await setUp(checksum: .crc64nvme, perObject: 12)
+        let only = manifest.objects[0].key
+        let good = try await fixture.store.get(only)
+        var body = good
+        let lastLine = body.count - body.split(separator: UInt8(ascii: "\n")).last!.count - 1
+        body[lastLine + 20] ^= 0x01
+        try await fixture.store.put(only, body: body)
+        var options = mockOptions(cluster)
+        options.chunkSize = lastLine
+        await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
+        let key = fixture.layout.restoreStateKey(targetCluster: try targetName(cluster.config), topic: "t")
+        let saved = try await fixture.store.get(key)
+        let state = try #require(try RestoreProgress.decode(Data(saved), name: key).partitions.first)
+        #expect(state.deliveredRecords == 11)
+        #expect(state.damaged?.key == only)
+        #expect(state.damaged?.firstProducedOffset == records[0].offset)
+        let fields = try #require(try JSONSerialization.jsonObject(with: Data(saved)) as? [String: Any])
+        #expect(fields["version"] as? Int == 3)
+
+        try await fixture.store.put(only, body: good)
+        let problem =
+            "target t/0 holds records restored from object \(only) (source offsets from \(records[0].offset) on) before the object was found damaged at "
+        let remedy = "or, to keep them as they are, remove `damaged` from partition 0's entry in \(key)"
+        var dryRun = options
+        dryRun.dryRun = true
+        let plan = try await restore(fixture, dryRun).plan
+        #expect(plan.problems.count == 1 && plan.problems[0].hasPrefix(problem) && plan.problems[0].hasSuffix(remedy), "\(plan.problems)")
+        let refused = await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
+        #expect(refused?.isInvalidInput == true, "\(refused?.message ?? "")")
+        #expect(refused?.message.hasPrefix(problem) == true, "\(refused?.message ?? "")")
+        #expect(refused?.message.hasSuffix(remedy) == true, "\(refused?.message ?? "")")
+        #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0]?.count == 11)
+
+        // The user checked them and keeps them: the rerun restores the last record and drops the mark.
+        var unmarked = try RestoreProgress.decode(Data(saved), name: key)
+        unmarked.partitions[0].damaged = nil
+        try await fixture.store.put(
+            key, body: Array(try RestoreProgress(targetTopic: "t", updatedAt: Date(), partitions: unmarked.partitions).encoded()))
+        _ = try await restore(fixture, options)
+        try expectTargetHolds([0: records], cluster: cluster, topic: "t")
+        let after = try #require(try JSONSerialization.jsonObject(with: Data(try await fixture.store.get(key))) as? [String: Any])
+        #expect(after["version"] as? Int == 2)
+    }
+
+    /// A --repartition restore marks the target partitions the object's records went to.
+    @Test func aRepartitionedRestoreMarksWhereTheDamagedObjectsRecordsWent() async throws {
+        let (cluster, fixture, records, manifest) = try await setUp(checksum: .crc64nvme, perObject: 12)
+        let only = manifest.objects[0].key
+        var body = try await fixture.store.get(only)
+        let lastLine = body.count - body.split(separator: UInt8(ascii: "\n")).last!.count - 1
+        body[lastLine + 20] ^= 0x01
+        try await fixture.store.put(only, body: body)
+        var options = mockOptions(cluster)
+        options.chunkSize = lastLine
+        options.repartition = true
+        await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
+        let key = fixture.layout.restoreStateKey(targetCluster: try targetName(cluster.config), topic: "t")
+        let state = try #require(try RestoreProgress.decode(Data(try await fixture.store.get(key)), name: key).partitions.first)
+        #expect(state.deliveredRecords == 11)
+        #expect(state.damaged?.key == only)
+        #expect(state.damaged?.firstProducedOffset == records[0].offset)
+    }
+
+    /// Damage found before any of the object's records went out (its first chunk, or a line there)
+    /// marks nothing: the rerun after the mend restores everything, from that object on.
+    @Test func damageFoundBeforeAnyRecordOfTheObjectWentOutMarksNothing() async throws {
+        let (cluster, fixture, records, manifest) = try await setUp(checksum: .crc64nvme, perObject: 4)
+        let second = manifest.objects[1].key
+        let good = try await fixture.store.get(second)
+        var body = good
+        body[body.count / 2] ^= 0x01
+        try await fixture.store.put(second, body: body)
+        await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        let key = fixture.layout.restoreStateKey(targetCluster: try targetName(cluster.config), topic: "t")
+        let state = try #require(try RestoreProgress.decode(Data(try await fixture.store.get(key)), name: key).partitions.first)
+        #expect(state.deliveredRecords == 4)
+        #expect(state.damaged == nil)
+        try await fixture.store.put(second, body: good)
+        _ = try await restore(fixture, mockOptions(cluster))
+        try expectTargetHolds([0: records], cluster: cluster, topic: "t")
+    }
+
+    /// A line that does not decode, in an object with a checksum, after records of the same object
+    /// went out: those are marked too, as nothing says the damage is only in that line. (Without
+    /// a checksum they are not: `nonJSONLineStopsThereAndRerunContinues`.)
+    @Test func aBadLineAfterRecordsOfACheckedObjectWentOutMarksThem() async throws {
+        let late = LateChange()
+        let (cluster, fixture, records, manifest) = try await setUp(checksum: .crc64nvme, perObject: 12, late: late)
+        let only = manifest.objects[0].key
+        var body = try await fixture.store.get(only)
+        let lines = body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        body[lines[..<7].reduce(0) { $0 + $1.count + 1 }] = UInt8(ascii: "x")
+        late.set(only, body)
+        var options = mockOptions(cluster)
+        options.chunkSize = body.count - lines[11].count - 2
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
+        #expect(error?.message.hasPrefix("object \(only) line 8: ") == true, "\(error?.message ?? "")")
+        let key = fixture.layout.restoreStateKey(targetCluster: try targetName(cluster.config), topic: "t")
+        let state = try #require(try RestoreProgress.decode(Data(try await fixture.store.get(key)), name: key).partitions.first)
+        #expect(state.deliveredRecords == 7)
+        #expect(state.damaged?.firstProducedOffset == records[0].offset)
     }
 }

@@ -7,13 +7,16 @@ import Foundation
 ///
 /// Version 1 was one document per partition, `<topic>+<p>.json`, with a partition's fields and
 /// `targetTopic` at the top level; `decodeVersion1` reads those, so a restore begun by an older
-/// ktape resumes.
+/// ktape resumes. Version 3 is written only when an entry has `damaged`: ktape before it would resume
+/// past those records, and refuses a newer version instead.
 public struct RestoreProgress: Codable, Equatable, Sendable {
     public static let formatName = "ktape-restore-progress"
-    public static let currentVersion = 2
+    public static let currentVersion = 3
+    /// The version of a document without `damaged` entries.
+    static let undamagedVersion = 2
 
     public var format: String = RestoreProgress.formatName
-    public var version: Int = RestoreProgress.currentVersion
+    public var version: Int = RestoreProgress.undamagedVersion
     public var targetTopic: String
     public var updatedAt: Date
     /// Sorted by partition, one entry each.
@@ -35,10 +38,13 @@ public struct RestoreProgress: Codable, Equatable, Sendable {
         /// Restorable records in the plan (after filters); equal to `deliveredRecords` when finished.
         public var plannedRecords: Int64?
         public var updatedAt: Date
+        /// Records of this object went into the target before it was found damaged; nil otherwise.
+        public var damaged: DamagedObject?
 
         public init(
             partition: Int32, sourceTopic: String, nextSourceOffset: Int64, configHash: String,
-            baseTargetOffset: Int64, deliveredRecords: Int64, plannedRecords: Int64?, updatedAt: Date
+            baseTargetOffset: Int64, deliveredRecords: Int64, plannedRecords: Int64?, updatedAt: Date,
+            damaged: DamagedObject? = nil
         ) {
             self.partition = partition
             self.sourceTopic = sourceTopic
@@ -48,6 +54,7 @@ public struct RestoreProgress: Codable, Equatable, Sendable {
             self.deliveredRecords = deliveredRecords
             self.plannedRecords = plannedRecords
             self.updatedAt = updatedAt
+            self.damaged = damaged
         }
 
         /// Equal but for `updatedAt`: nothing new to write.
@@ -58,7 +65,23 @@ public struct RestoreProgress: Codable, Equatable, Sendable {
         }
     }
 
+    /// An object found damaged (checksum, size, a line that does not decode) after some of its
+    /// records were produced: they may differ from the backup, whatever a mended object says now.
+    public struct DamagedObject: Codable, Equatable, Sendable {
+        public var key: String
+        /// Source offset of the first of its records produced.
+        public var firstProducedOffset: Int64
+        public var foundAt: Date
+
+        public init(key: String, firstProducedOffset: Int64, foundAt: Date) {
+            self.key = key
+            self.firstProducedOffset = firstProducedOffset
+            self.foundAt = foundAt
+        }
+    }
+
     public init(targetTopic: String, updatedAt: Date, partitions: [Partition]) {
+        version = partitions.contains { $0.damaged != nil } ? Self.currentVersion : Self.undamagedVersion
         self.targetTopic = targetTopic
         self.updatedAt = updatedAt
         self.partitions = partitions.sorted { $0.partition < $1.partition }
@@ -71,7 +94,7 @@ public struct RestoreProgress: Codable, Equatable, Sendable {
     public static func decode(_ data: Data, name: String) throws -> RestoreProgress {
         struct Header: Decodable { var version: Int }
         let header = try LayoutJSON.decode(Header.self, from: data, name: name, format: formatName, version: currentVersion)
-        guard header.version == currentVersion else {
+        guard header.version >= undamagedVersion else {
             throw ManifestError(
                 manifest: name, reason: "version \(header.version) is a one-partition document, not a topic's", noun: "restore state")
         }
