@@ -19,7 +19,7 @@ public struct StoreVerifier: Sendable {
     /// Runs both stages. Throws `InspectionError.store` only when the store cannot be listed or a
     /// manifest fetched; everything wrong inside the store is a finding in the report.
     public func run(progress: @escaping @Sendable (VerifyProgress) -> Void = { _ in }) async throws -> VerifyReport {
-        var arrivals = StructureCheck.Arrivals(layout: layout, collectTargets: options.readData)
+        var arrivals = StructureCheck.Arrivals(layout: layout, countTargets: options.readData)
         let contents = try await StoreContents.load(
             store: store, layout: layout, keepETags: options.storedChecksums, figures: false,
             examine: { arrivals.add($0, listed: $1, places: $2, firstOffsets: $3) })
@@ -39,38 +39,54 @@ public struct StoreVerifier: Sendable {
             return report
         }
 
-        let targets = structure.targets.joined()
+        // With manifests, the targets are found again run by run, never all held at once.
+        let hasManifests = contents.hasManifests
+        let runTargets = RunTargets(store: store, contents: contents)
+        func forEachBatch(_ body: ([DataTarget]) async throws -> Void) async throws {
+            if hasManifests { try await runTargets.forEachBatch(body) } else { try await body(Array(structure.targets.joined())) }
+        }
         if options.storedChecksums {
-            let compared = try await compareStoredChecksums(Array(targets), contents: contents, report: report, progress: progress)
+            let counts =
+                hasManifests
+                ? (objects: arrivals.targetCount, companions: arrivals.companionCount, checked: arrivals.checkedCompanionCount)
+                : (structure.targets.reduce(0) { $0 + $1.count }, 0, 0)
+            let compared = try await compareStoredChecksums(
+                forEachBatch, counts: counts, contents: contents, report: report, progress: progress)
             return await leavingOutPrunedMeanwhile(compared, since: contents.pruned.firstOffsets)
         }
+        let listedTargets = structure.targets.joined()
         var state = VerifyProgress(
-            objectsDone: 0, objectsTotal: structure.targets.reduce(0) { $0 + $1.count }, bytesDone: 0,
-            bytesTotal: targets.reduce(0) { $0 + (contents.listed.size(of: $1.key) ?? 0) })
+            objectsDone: 0, objectsTotal: hasManifests ? arrivals.targetCount : structure.targets.reduce(0) { $0 + $1.count },
+            bytesDone: 0,
+            bytesTotal: hasManifests
+                ? arrivals.targetBytes : listedTargets.reduce(0) { $0 + (contents.listed.size(of: $1.key) ?? 0) })
         progress(state)
         // Only what the report needs is kept per object (a result each held 1.4 KB: 324 MB at 200,000
         // objects); a store without manifests keeps its results for the overlap check.
         var found: [(key: String, findings: [VerifyFinding])] = []
         var listedResults: [DataCheckResult] = []
-        let keepsResults = !contents.hasManifests
+        let keepsResults = !hasManifests
         let store = self.store
         let chunkSize = options.chunkSize
-        try await forEachConcurrently(
-            targets, limit: options.concurrency,
-            { target in
-                try await DataObjectCheck.run(target, store: store, chunkSize: chunkSize)
-            },
-            collect: { result in
-                if !result.findings.isEmpty { found.append((result.target.key, result.findings)) }
-                if keepsResults { listedResults.append(result) }
-                report.objectsChecked += 1
-                report.companionsChecked += result.companions
-                report.bytesRead += result.bytes
-                report.recordsChecked += result.records
-                state.objectsDone += 1
-                state.bytesDone += result.bytes
-                progress(state)
-            })
+        let concurrency = options.concurrency
+        try await forEachBatch { targets in
+            try await forEachConcurrently(
+                targets, limit: concurrency,
+                { target in
+                    try await DataObjectCheck.run(target, store: store, chunkSize: chunkSize)
+                },
+                collect: { result in
+                    if !result.findings.isEmpty { found.append((result.target.key, result.findings)) }
+                    if keepsResults { listedResults.append(result) }
+                    report.objectsChecked += 1
+                    report.companionsChecked += result.companions
+                    report.bytesRead += result.bytes
+                    report.recordsChecked += result.records
+                    state.objectsDone += 1
+                    state.bytesDone += result.bytes
+                    progress(state)
+                })
+        }
 
         // Completion order varies with concurrency; the report does not.
         found.sort { $0.key < $1.key }
@@ -110,8 +126,11 @@ public struct StoreVerifier: Sendable {
         return report
     }
 
+    /// `forEachBatch` hands on the targets; `counts` says how many there are, and how many
+    /// companions they have, of which how many with a recorded checksum.
     private func compareStoredChecksums(
-        _ targets: [DataTarget], contents: StoreContents, report: VerifyReport,
+        _ forEachBatch: (([DataTarget]) async throws -> Void) async throws -> Void,
+        counts: (objects: Int, companions: Int, checked: Int), contents: StoreContents, report: VerifyReport,
         progress: @escaping @Sendable (VerifyProgress) -> Void
     ) async throws -> VerifyReport {
         var report = report
@@ -123,24 +142,31 @@ public struct StoreVerifier: Sendable {
                         + "compared with (a Confluent sink's bucket has none); run verify without --stored-checksums to read every object"))
             return report
         }
-        // Companions whose size and checksum the manifest recorded are compared as objects of their own.
-        let companions = targets.flatMap(StoredChecksumCheck.companionTargets)
-        if targets.reduce(0, { $0 + $1.companionKeys.count }) > companions.count {
+        if counts.companions > counts.checked {
             report.notes.append(
                 "some companions (.keys.json, .headers.json) were checked for presence only: "
                     + "their manifests record no checksum for them (written by ktape before companion checksums)")
         }
-        let compared = targets + companions
-        let total = compared.count
+        let total = counts.objects + counts.checked
         progress(VerifyProgress(objectsDone: 0, objectsTotal: total, bytesDone: 0, bytesTotal: 0))
-        let outcome = try await StoredChecksumCheck.run(
-            compared, listed: contents.listed, store: store,
-            concurrency: options.headConcurrency
-        ) { done in
-            progress(VerifyProgress(objectsDone: done, objectsTotal: total, bytesDone: 0, bytesTotal: 0))
+        var outcome = StoredChecksumCheck.Outcome()
+        var compared = 0
+        let (store, listed, concurrency) = (self.store, contents.listed, options.headConcurrency)
+        try await forEachBatch { targets in
+            // Companions whose size and checksum the manifest recorded are compared as objects of their own.
+            let batch = targets + targets.flatMap(StoredChecksumCheck.companionTargets)
+            let before = compared
+            let found = try await StoredChecksumCheck.run(batch, listed: listed, store: store, concurrency: concurrency) { done in
+                progress(VerifyProgress(objectsDone: before + done, objectsTotal: total, bytesDone: 0, bytesTotal: 0))
+            }
+            compared += batch.count
+            outcome.findings += found.findings
+            outcome.byETag += found.byETag
+            outcome.byRequest += found.byRequest
         }
+        outcome.findings.sort { $0.subject < $1.subject }
         report.problems += outcome.findings
-        report.storedChecksumsCompared = total
+        report.storedChecksumsCompared = compared
         report.notes.append(
             "\(VerifyReport.count(outcome.byETag, "object")) matched by the ETag in the listing (the one S3 gave ktape's upload), "
                 + "\(outcome.byRequest) by the checksum S3 keeps with \(outcome.byRequest == 1 ? "it" : "them") (a HEAD each); no data read"

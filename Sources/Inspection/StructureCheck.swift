@@ -9,8 +9,8 @@ struct StructureCheck {
     var problems: [VerifyFinding] = []
     var warnings: [VerifyFinding] = []
     var notes: [String] = []
-    /// What stage 2 reads: each run's objects, in run order (kept apart: one array of a million targets
-    /// copied from the runs' doubled the memory verify needs).
+    /// What stage 2 reads of a store without manifests, partition by partition (with manifests,
+    /// `RunTargets` reads them again, run by run).
     var targets: [[DataTarget]] = []
 
     /// What each manifest shows as it arrives: its own structure, the presence and sizes of its
@@ -25,21 +25,26 @@ struct StructureCheck {
             /// In the order found; a warning becomes a problem under `--strict`.
             var findings: [(warning: Bool, finding: VerifyFinding)] = []
             var missing: [(tp: TopicPartition, object: ManifestObject)] = []
-            var targets: [DataTarget] = []
         }
 
         let layout: StoreLayout
-        /// False when stage 2 will not run (`--structure-only`): a target per object of a
-        /// million-object store held a third of the run's memory for nothing.
-        let collectTargets: Bool
+        /// False when stage 2 will not run (`--structure-only`): only then is the usual object judged
+        /// without a copy, as nothing about it need be counted.
+        let countTargets: Bool
         fileprivate var examined: [Examined] = []
         fileprivate var coverage = CoverageCollector()
         /// Objects the manifests name (but prune removed), each looked up in the listing.
         private(set) var objectsNamed = 0
+        /// What stage 2 will read (`RunTargets` finds the same targets again): data objects, their
+        /// listed bytes, and their companions, of which those with a recorded checksum.
+        private(set) var targetCount = 0
+        private(set) var targetBytes: Int64 = 0
+        private(set) var companionCount = 0
+        private(set) var checkedCompanionCount = 0
 
-        init(layout: StoreLayout, collectTargets: Bool) {
+        init(layout: StoreLayout, countTargets: Bool) {
             self.layout = layout
-            self.collectTargets = collectTargets
+            self.countTargets = countTargets
         }
 
         mutating func add(_ run: StoreContents.Run, listed: ListedObjects, places: ListedPlaces, firstOffsets: [TopicPartition: Int64]) {
@@ -67,7 +72,7 @@ struct StructureCheck {
                         ? 0 : firstOffsets[TopicPartition(manifest.objects[position].topic, manifest.objects[position].partition)] ?? 0
                     if manifest.objects[position].spanEnd > first { objectsNamed += 1 }
                     // The usual object (kept, listed at its size, nothing beside it) is judged without a copy.
-                    if !collectTargets, let size, size == manifest.objects[position].byteSize,
+                    if !countTargets, let size, size == manifest.objects[position].byteSize,
                         manifest.objects[position].companionKeys.isEmpty, manifest.objects[position].spanEnd > first
                     {
                         continue
@@ -87,12 +92,15 @@ struct StructureCheck {
                         continue
                     }
                     let (found, target) = StructureCheck.presence(
-                        of: object, size: size, run: manifest.runId, listed: listed, layout: layout, target: collectTargets)
+                        of: object, size: size, run: manifest.runId, listed: listed, layout: layout, target: countTargets)
                     examined.findings += found.map { (false, $0) }
-                    if let target { examined.targets.append(target) }
+                    if let target {
+                        targetCount += 1
+                        targetBytes += size
+                        companionCount += target.companionKeys.count
+                        checkedCompanionCount += target.companionKeys.filter { object.companionChecksum(of: $0) != nil }.count
+                    }
                 }
-                // Without the slack of its doublings: there are as many of these as runs.
-                if examined.targets.capacity > examined.targets.count + 4 { examined.targets = Array(examined.targets[...]) }
             } else {
                 problem(
                     subject,
@@ -168,7 +176,7 @@ struct StructureCheck {
                         + "(a Confluent sink's bucket has none)")
             }
             for key in contents.index.orphanCompanions { warning(key, "is a companion with no data object beside it") }
-            guard arrivals.collectTargets else { return }
+            guard arrivals.countTargets else { return }
             targets = contents.index.partitions.keys.sorted().map { tp in
                 contents.index.entries(topic: tp.topic, partition: tp.partition).map {
                     DataTarget(key: $0.key, name: $0.object, expected: nil, runId: nil, companionKeys: $0.companionKeys, folder: $0.folder)
@@ -198,7 +206,6 @@ struct StructureCheck {
                 if isWarning && !strict { warnings.append(finding) } else { problems.append(finding) }
             }
             for (tp, object) in run.missing { missing[tp, default: []].append((object, run.runId)) }
-            if !run.targets.isEmpty { targets.append(run.targets) }
         }
         indexedRunsWithoutManifests(present: runIDs.union(unreadableIDs), reported: missingPrevious)
         for range in MissingRange.group(missing) {
@@ -221,9 +228,18 @@ struct StructureCheck {
         }
     }
 
+    /// Stage 2's target for `object` of run `run`, judged as stage 1 judged it: none for an object
+    /// pruned (below `first`), missing, of another size than recorded, or whose key does not parse.
+    static func target(
+        of object: ManifestObject, run: RunID, first: Int64, listed: ListedObjects, layout: StoreLayout
+    ) -> DataTarget? {
+        guard object.spanEnd > first, let size = listed.size(of: object.key) else { return nil }
+        return presence(of: object, size: size, run: run, listed: listed, layout: layout, target: true).1
+    }
+
     /// Problems with a listed object's size (`size`, as listed) and its companions' presence, and
     /// the stage 2 target when it is worth reading.
-    fileprivate static func presence(
+    private static func presence(
         of object: ManifestObject, size: Int64, run: RunID,
         listed: ListedObjects, layout: StoreLayout, target: Bool
     ) -> ([VerifyFinding], DataTarget?) {
