@@ -80,6 +80,24 @@ import Testing
         #expect(WarningLog.shared.lines(containing: "aborted 1 unfinished multipart uploads").count >= 1)
     }
 
+    /// A policy without s3:ListBucketMultipartUploads (credentials.md's before this was found):
+    /// the run warns that leftovers stay, and backs up.
+    @Test func aStoreRefusingToListUploadsWarnsAndBacksUp() async throws {
+        final class NoUploadListing: ForwardingStore, @unchecked Sendable {
+            let forwardee: any ObjectStore = MemoryStore()
+            func listMultipartUploads(prefix: String) async throws -> [MultipartUploadInfo] {
+                throw StoreError(.accessDenied, operation: "list multipart uploads", location: location, status: 403)
+            }
+        }
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("nouploadlist", partitions: 1)
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 5)
+        let summary = try await fixture.backup(store: NoUploadListing(), topics: [topic])
+        #expect(summary.records == 5)
+        #expect(WarningLog.shared.lines(containing: "cannot list unfinished multipart uploads").count >= 1)
+        #expect(WarningLog.shared.lines(containing: "grant s3:ListBucketMultipartUploads").count >= 1)
+    }
+
     /// Another topic's folder too: a dead writer's journal names where its temp files are, and only
     /// its own go, so the run need not hold those partitions, nor read any folder no journal names.
     @Test func theNextRunRemovesAKilledRunsTempFilesFromADirectoryStore() async throws {

@@ -12,7 +12,17 @@ enum KilledRunLeftovers {
         guard request.settings.groupID == nil, !partitions.isEmpty else { return 0 }
         let mine = Set(partitions)
         var aborted = 0
-        for upload in try await request.store.listMultipartUploads(prefix: request.layout.topicsFolder) {
+        let uploads: [MultipartUploadInfo]
+        do {
+            uploads = try await request.store.listMultipartUploads(prefix: request.layout.topicsFolder)
+        } catch let error as StoreError where error.kind == .accessDenied {
+            // A policy without s3:ListBucketMultipartUploads: the leftovers cost storage, not correctness.
+            request.warn(
+                "cannot list unfinished multipart uploads (\(error)): those a killed run left under \(request.layout.topicsFolder) are not aborted; grant s3:ListBucketMultipartUploads, or let a lifecycle rule (AbortIncompleteMultipartUpload) remove them"
+            )
+            return 0
+        }
+        for upload in uploads {
             guard let name = try? request.layout.objectKey(parsing: upload.key),
                 mine.contains(TopicPartition(name.topic, name.partition))
             else { continue }
