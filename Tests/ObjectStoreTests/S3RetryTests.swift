@@ -251,6 +251,44 @@ struct S3RetryTests {
         #expect(again.requests.count == 1)
     }
 
+    /// A server that answers a page with the token it was asked with would be asked for it forever
+    /// (botocore stops the same way): refused, as are multipart-upload markers that do not move.
+    @Test func aListingThatDoesNotAdvanceIsRefused() async throws {
+        func page(_ body: String) -> Result<HTTPResponse, HTTPTransportError> {
+            .success(HTTPResponse(status: 200, headers: [], body: Array(body.utf8)))
+        }
+        let stuck =
+            "<ListBucketResult><IsTruncated>true</IsTruncated><Contents><Key>a</Key><Size>1</Size></Contents><NextContinuationToken>t1</NextContinuationToken></ListBucketResult>"
+        let transport = ScriptedTransport([page(stuck), page(stuck), page(stuck)])
+        let error = await #expect(throws: StoreError.self) { try await store(transport).listAll(prefix: "") }
+        #expect(error?.message.contains("named the NextContinuationToken it was asked with") == true, "\(error?.description ?? "")")
+        #expect(transport.requests.count == 2)
+        let uploads =
+            "<ListMultipartUploadsResult><IsTruncated>true</IsTruncated><Upload><Key>k</Key><UploadId>u</UploadId></Upload><NextKeyMarker>k</NextKeyMarker><NextUploadIdMarker>u</NextUploadIdMarker></ListMultipartUploadsResult>"
+        let again = ScriptedTransport([page(uploads), page(uploads), page(uploads)])
+        await #expect(throws: StoreError.self) { try await store(again).listMultipartUploads(prefix: "") }
+        #expect(again.requests.count == 2)
+    }
+
+    /// `IsTruncated` is an xs:boolean: `1` (or `True`) is a truncated page too, whose rest is asked
+    /// for, not taken for the end of the store; an error `<Code>` is read without its whitespace.
+    @Test func xmlBooleansAndPaddedCodesAreReadAsS3Means() async throws {
+        func page(_ truncated: String, _ key: String, token: String?) -> Result<HTTPResponse, HTTPTransportError> {
+            let next = token.map { "<NextContinuationToken>\($0)</NextContinuationToken>" } ?? ""
+            let body =
+                "<ListBucketResult><IsTruncated>\(truncated)</IsTruncated><Contents><Key>\(key)</Key><Size>1</Size></Contents>\(next)</ListBucketResult>"
+            return .success(HTTPResponse(status: 200, headers: [], body: Array(body.utf8)))
+        }
+        let transport = ScriptedTransport([page("1", "a", token: "t1"), page(" True ", "b", token: "t2"), page("false", "c", token: nil)])
+        #expect(try await store(transport).listAll(prefix: "").map(\.key) == ["a", "b", "c"])
+        let padded = Array("<Error>\n  <Code>\n    RequestTimeout\n  </Code>\n</Error>".utf8)
+        let retried = ScriptedTransport([
+            .success(HTTPResponse(status: 400, headers: [], body: padded)), .success(HTTPResponse(status: 200, headers: [], body: []))
+        ])
+        _ = try await store(retried).get("k", range: nil)
+        #expect(retried.requests.count == 2)
+    }
+
     /// S3 may send whitespace for minutes before the answer of a 200 CompleteMultipartUpload, which can
     /// still be an error: one after 5,000 spaces (the check stopped at 4 KiB) is a failure too.
     @Test(arguments: [0, 5_000])

@@ -99,7 +99,7 @@ struct S3Client: Sendable {
                 requestLog?(S3RequestRecord(call: call, status: nil, attempt: attempt, since: sent, errorCode: failure.reason))
                 continue
             }
-            let code = (200..<300).contains(response.status) ? nil : XMLElement.parse(response.body)?.value("Code")
+            let code = (200..<300).contains(response.status) ? nil : XMLElement.parse(response.body)?.trimmedValue("Code")
             requestLog?(S3RequestRecord(call: call, status: response.status, attempt: attempt, since: sent, errorCode: code))
             let refusedForTheClock = code.map(Self.clockCodes.contains) == true
             if serverClock.observe(response, sent: sent, body: refusedForTheClock), refusedForTheClock {

@@ -16,7 +16,7 @@ enum S3ErrorMapping {
         bucketRegion: String? = nil
     ) -> StoreError {
         let document = XMLElement.parse(body)
-        let code = document?.value("Code")
+        let code = document?.trimmedValue("Code")
         var message = document?.value("Message") ?? ""
         // Where S3 says the bucket really is: the header (HEAD has no body), or the error's own fields.
         if let region = bucketRegion ?? document?.value("Region") {

@@ -188,13 +188,16 @@ public final class S3Store: ObjectStore, Sendable {
             for upload in document.all("Upload") {
                 uploads.append(MultipartUploadInfo(key: upload.value("Key") ?? "", uploadId: upload.value("UploadId") ?? ""))
             }
+            let sent = markers
             markers = nil
-            if document.value("IsTruncated") == "true" {
-                // Without them the same page would be asked for forever.
-                guard let key = document.value("NextKeyMarker"), let upload = document.value("NextUploadIdMarker"), !key.isEmpty else {
+            if document.flag("IsTruncated") {
+                // Without them, or with the ones sent, the same page would be asked for forever.
+                guard let key = document.value("NextKeyMarker"), let upload = document.value("NextUploadIdMarker"), !key.isEmpty,
+                    sent.map({ $0 != (key, upload) }) ?? true
+                else {
                     throw StoreError(
                         .unsupported, operation: "list multipart uploads", location: location, key: prefix.isEmpty ? nil : prefix,
-                        message: "a truncated listing named no NextKeyMarker and NextUploadIdMarker")
+                        message: "a truncated listing named no NextKeyMarker and NextUploadIdMarker past those it was asked for")
                 }
                 markers = (key, upload)
             }
@@ -285,12 +288,18 @@ public final class S3Store: ObjectStore, Sendable {
         }
         let prefixes = document.all("CommonPrefixes").compactMap { $0.value("Prefix") }
         var next: String?
-        if document.value("IsTruncated") == "true" {
-            // Taking a missing token for the last page would make the rest of the store look deleted.
+        if document.flag("IsTruncated") {
+            // Taking a missing token for the last page would make the rest of the store look deleted;
+            // the token just sent would ask for the same page forever.
             guard let token = document.value("NextContinuationToken"), !token.isEmpty else {
                 throw StoreError(
                     .unsupported, operation: "list", location: location, key: prefix.isEmpty ? nil : prefix,
                     message: "a truncated listing named no NextContinuationToken")
+            }
+            guard token != continuationToken else {
+                throw StoreError(
+                    .unsupported, operation: "list", location: location, key: prefix.isEmpty ? nil : prefix,
+                    message: "a truncated listing named the NextContinuationToken it was asked with: the listing does not advance")
             }
             next = token
         }

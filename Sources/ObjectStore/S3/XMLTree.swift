@@ -1,3 +1,5 @@
+import Foundation
+
 /// Just enough XML for S3's responses: elements, text and the five predefined entities plus
 /// numeric references. No DTDs, namespaces are ignored (S3 uses one default namespace).
 struct XMLElement {
@@ -11,6 +13,10 @@ struct XMLElement {
     func all(_ name: String) -> [XMLElement] { children.filter { $0.name == name } }
     /// The text of the first child called `name`.
     func value(_ name: String) -> String? { child(name)?.text }
+    /// That text without surrounding whitespace, for codes and flags (never for keys, which may have some).
+    func trimmedValue(_ name: String) -> String? { value(name)?.trimmingCharacters(in: .whitespacesAndNewlines) }
+    /// An `xs:boolean` child: `true` or `1` (any case, any surrounding whitespace).
+    func flag(_ name: String) -> Bool { trimmedValue(name).map { ["true", "1"].contains($0.lowercased()) } ?? false }
 
     /// Parses a document; nil when it is not well-formed enough to read.
     static func parse(_ bytes: [UInt8]) -> XMLElement? {
