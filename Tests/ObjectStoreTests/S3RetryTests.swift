@@ -289,6 +289,24 @@ struct S3RetryTests {
         #expect(retried.requests.count == 2)
     }
 
+    /// DeleteObjects answers per key: a key refused with a transient code is asked for again (alone),
+    /// one refused otherwise stops the delete.
+    @Test func deleteObjectsAsksAgainForKeysRefusedWithATransientCode() async throws {
+        func answer(_ errors: [(String, String)]) -> Result<HTTPResponse, HTTPTransportError> {
+            let body = errors.map { "<Error><Key>\($0.0)</Key><Code>\($0.1)</Code><Message>m</Message></Error>" }.joined()
+            return .success(HTTPResponse(status: 200, headers: [], body: Array("<DeleteResult>\(body)</DeleteResult>".utf8)))
+        }
+        let transport = ScriptedTransport([answer([("b", "InternalError")]), answer([("b", "SlowDown")]), answer([])])
+        try await store(transport).delete(keys: ["a", "b", "c"])
+        #expect(transport.requests.count == 3)
+        let last = String(decoding: transport.requests[2].body, as: UTF8.self)
+        #expect(last.contains("<Key>b</Key>") && !last.contains("<Key>a</Key>"), "\(last)")
+        let refused = ScriptedTransport([answer([("a", "AccessDenied")])])
+        let error = await #expect(throws: StoreError.self) { try await store(refused).delete(keys: ["a"]) }
+        #expect(error?.kind == .accessDenied)
+        #expect(refused.requests.count == 1)
+    }
+
     /// S3 may send whitespace for minutes before the answer of a 200 CompleteMultipartUpload, which can
     /// still be an error: one after 5,000 spaces (the check stopped at 4 KiB) is a failure too.
     @Test(arguments: [0, 5_000])

@@ -322,28 +322,52 @@ public final class S3Store: ObjectStore, Sendable {
     public func delete(keys: [String]) async throws {
         var start = 0
         while start < keys.count {
-            let batch = keys[start..<min(keys.count, start + 1000)]
+            var batch = Array(keys[start..<min(keys.count, start + 1000)])
             start += batch.count
-            var xml = "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>true</Quiet>"
-            for key in batch { xml += "<Object><Key>\(XMLElement.escape(key))</Key></Object>" }
-            xml += "</Delete>"
-            let body = Array(xml.utf8)
-            // DeleteObjects insists on a body checksum; Content-MD5 is the one every S3 clone knows.
-            let response = try await client.send(
-                .init(
-                    operation: "delete objects", method: "POST", key: nil, query: [("delete", "")],
-                    headers: [
-                        ("content-type", "application/xml"),
-                        ("content-md5", Data(Digest.md5(body)).base64EncodedString())
-                    ],
-                    body: body))
-            if let failed = XMLElement.parse(response.body)?.all("Error").first {
-                let code = failed.value("Code")
-                throw StoreError(
-                    code == "AccessDenied" ? .accessDenied : .invalidRequest, operation: "delete", location: location,
-                    key: failed.value("Key"), code: code, message: failed.value("Message") ?? "")
+            // A key the answer names with a transient code (InternalError, SlowDown) is asked again.
+            for attempt in 1...Self.deleteObjectsAttempts {
+                batch = try await deleteObjects(batch, lastAttempt: attempt == Self.deleteObjectsAttempts)
+                if batch.isEmpty { break }
+                try await Task.sleep(nanoseconds: UInt64(attempt) * 200_000_000)
             }
         }
+    }
+
+    /// DeleteObjects answers per key: how many times a key refused with a transient code is asked for.
+    static let deleteObjectsAttempts = 5
+
+    /// One DeleteObjects request (at most 1,000 keys): the keys to ask for again, refused with a
+    /// transient code; any other refusal (or a transient one on the last attempt) is thrown.
+    private func deleteObjects(_ keys: [String], lastAttempt: Bool) async throws -> [String] {
+        var xml = "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>true</Quiet>"
+        for key in keys { xml += "<Object><Key>\(XMLElement.escape(key))</Key></Object>" }
+        xml += "</Delete>"
+        let body = Array(xml.utf8)
+        // DeleteObjects insists on a body checksum; Content-MD5 is the one every S3 clone knows.
+        let response = try await client.send(
+            .init(
+                operation: "delete objects", method: "POST", key: nil, query: [("delete", "")],
+                headers: [
+                    ("content-type", "application/xml"),
+                    ("content-md5", Data(Digest.md5(body)).base64EncodedString())
+                ],
+                body: body))
+        let failed = XMLElement.parse(response.body)?.all("Error") ?? []
+        var again: [String] = []
+        for failure in failed {
+            let code = failure.trimmedValue("Code")
+            if !lastAttempt, let code, S3ErrorMapping.transientCodes.contains(code), let key = failure.value("Key") {
+                again.append(key)
+                continue
+            }
+            let kind: StoreError.Kind =
+                code == "AccessDenied"
+                ? .accessDenied : code.map(S3ErrorMapping.transientCodes.contains) == true ? .transient : .invalidRequest
+            throw StoreError(
+                kind, operation: "delete", location: location, key: failure.value("Key"), code: code,
+                message: failure.value("Message") ?? "")
+        }
+        return again
     }
 
     /// Creates the bucket (for tests and fresh S3-compatible servers); an existing one of ours is fine.
