@@ -96,6 +96,21 @@ import Testing
         #expect(abs(store.clockOffset - 1_200) < 5, "\(store.clockOffset)")
     }
 
+    /// A HEAD's 403 has no body to name the clock: when its Date header is further from the signing
+    /// time than S3's 15 minutes allow (the host clock stepped mid-run), it is signed again by the
+    /// server's time, not reported as access denied; a bodiless 403 from a server that agrees is not.
+    @Test func aBodilessRefusalFromAServerFarInTimeIsSignedAgain() async throws {
+        let transport = ServerAhead(offset: 1_200, first: (403, ""))
+        let store = try S3RetryTests().store(transport)
+        _ = try await store.head("k")
+        #expect(transport.requests.count == 2)
+        #expect(abs(try Self.signedDate(transport.requests[1].request).timeIntervalSince(transport.requests[1].serverTime)) < 5)
+        let agreeing = ServerAhead(offset: 0, first: (403, ""))
+        let error = await #expect(throws: StoreError.self) { _ = try await S3RetryTests().store(agreeing).head("k") }
+        #expect(error?.kind == .accessDenied)
+        #expect(agreeing.requests.count == 1)
+    }
+
     /// A refusal that is not about time is not retried, whatever the header says.
     @Test func accessDeniedIsNotRetriedForTheClock() async throws {
         let transport = S3RetryTests.ScriptedTransport([

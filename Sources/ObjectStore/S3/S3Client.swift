@@ -81,10 +81,11 @@ struct S3Client: Sendable {
                     key: call.key, message: transient ? "no credentials: \(error)" : "\(error)")
             }
             let signer = Signer(credentials: current, region: region, service: "s3")
+            let signedOffset = serverClock.offsetSeconds
             let signed = signer.signedHeaders(
                 SignableRequest(
                     method: call.method, host: addressing.host, path: path, query: call.query,
-                    headers: headers, payloadHash: payloadHash), date: serverClock.now())
+                    headers: headers, payloadHash: payloadHash), date: Date().addingTimeInterval(signedOffset))
             // curl sets Host from the URL itself.
             let wire = signed.filter { $0.name != "host" }
             let response: HTTPResponse
@@ -102,7 +103,9 @@ struct S3Client: Sendable {
             let code = (200..<300).contains(response.status) ? nil : XMLElement.parse(response.body)?.trimmedValue("Code")
             requestLog?(S3RequestRecord(call: call, status: response.status, attempt: attempt, since: sent, errorCode: code))
             let refusedForTheClock = code.map(Self.clockCodes.contains) == true
-            if serverClock.observe(response, sent: sent, body: refusedForTheClock), refusedForTheClock {
+            if serverClock.observe(response, sent: sent, body: refusedForTheClock),
+                refusedForTheClock || Self.isBodilessClockRefusal(response, code: code, moved: serverClock.offsetSeconds - signedOffset)
+            {
                 continue  // signed by a clock the server disowns: again, by its own
             }
             if (200..<300).contains(response.status) || call.accept.contains(response.status) {
@@ -138,6 +141,12 @@ struct S3Client: Sendable {
 
     /// What S3 (and servers like it) answer to a request signed too far from their own time.
     static let clockCodes: Set<String> = ["RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture"]
+
+    /// A HEAD's 403 has no body to say RequestTimeTooSkewed: its Date header, further from the time
+    /// the request was signed with than S3's 15 minutes allow (`moved`, seconds), says it instead.
+    static func isBodilessClockRefusal(_ response: HTTPResponse, code: String?, moved: TimeInterval) -> Bool {
+        response.status == 403 && code == nil && abs(moved) >= 14 * 60
+    }
 
     /// The bucket's region when an answer says the request went to the wrong one.
     static func bucketRegion(in response: HTTPResponse) -> String? {
