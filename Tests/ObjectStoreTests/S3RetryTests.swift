@@ -289,6 +289,17 @@ struct S3RetryTests {
         #expect(retried.requests.count == 2)
     }
 
+    /// A HEAD answered without Content-Length has no size: an error naming that, not an object of
+    /// 0 bytes (which verify and restore then called damaged).
+    @Test func aHeadWithoutContentLengthIsAnErrorNotAnEmptyObject() async throws {
+        let transport = ScriptedTransport([.success(HTTPResponse(status: 200, headers: [("etag", "\"e\"")], body: []))])
+        let error = await #expect(throws: StoreError.self) { _ = try await store(transport).head("k") }
+        #expect(error?.kind == .transient)
+        #expect(error?.description.contains("no Content-Length") == true, "\(String(describing: error))")
+        let sized = ScriptedTransport([.success(HTTPResponse(status: 200, headers: [("content-length", "42")], body: []))])
+        #expect(try await store(sized).head("k").size == 42)
+    }
+
     /// DeleteObjects answers per key: a key refused with a transient code is asked for again (alone),
     /// one refused otherwise stops the delete.
     @Test func deleteObjectsAsksAgainForKeysRefusedWithATransientCode() async throws {

@@ -28,7 +28,9 @@ import Testing
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        return HTTPResponse(status: status, headers: [("date", formatter.string(from: date))], body: Array(body.utf8))
+        return HTTPResponse(
+            status: status, headers: [("date", formatter.string(from: date)), ("content-length", String(body.utf8.count))],
+            body: Array(body.utf8))
     }
 
     @Test func aServerWithinTheNoiseLeavesTheClockAlone() {

@@ -243,8 +243,14 @@ public final class S3Store: ObjectStore, Sendable {
         {
             lock = ObjectLockRetention(mode: mode, retainUntil: until)
         }
+        // Taken for 0, a missing size made every object read look damaged.
+        guard let size = response.header("content-length").flatMap({ Int64($0.trimmingCharacters(in: .whitespaces)) }), size >= 0 else {
+            throw StoreError(
+                .transient, operation: "head", location: location, key: key,
+                message: "the answer had no Content-Length, so the object's size is unknown (a proxy between ktape and the store?)")
+        }
         var info = ObjectInfo(
-            key: key, size: Int64(response.header("content-length") ?? "") ?? 0,
+            key: key, size: size,
             etag: S3Headers.unquote(response.header("etag") ?? ""),
             lastModified: response.header("last-modified").flatMap(S3Dates.httpDate),
             contentType: response.header("content-type"), metadata: metadata,
