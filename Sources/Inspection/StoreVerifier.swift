@@ -154,7 +154,9 @@ public struct StoreVerifier: Sendable {
         let (store, listed, concurrency) = (self.store, contents.listed, options.headConcurrency)
         try await forEachBatch { targets in
             // Companions whose size and checksum the manifest recorded are compared as objects of their own.
-            let batch = targets + targets.flatMap(StoredChecksumCheck.companionTargets)
+            let companions = targets.flatMap(StoredChecksumCheck.companionTargets)
+            let batch = targets + companions
+            report.companionsChecked += companions.count
             let before = compared
             let found = try await StoredChecksumCheck.run(batch, listed: listed, store: store, concurrency: concurrency) { done in
                 progress(VerifyProgress(objectsDone: before + done, objectsTotal: total, bytesDone: 0, bytesTotal: 0))

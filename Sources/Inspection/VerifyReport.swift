@@ -40,7 +40,8 @@ public struct VerifyReport: Sendable {
     public var bytesRead: Int64 = 0
     /// Records decoded.
     public var recordsChecked: Int64 = 0
-    /// Objects whose stored checksum was compared with their manifest's (`--stored-checksums`, no data read).
+    /// Objects whose stored checksum was compared with their manifest's (`--stored-checksums`, no data
+    /// read), companions among them (`companionsChecked` counts those).
     public var storedChecksumsCompared = 0
     /// With `--structure-only`: objects the manifests name, each looked up in the listing.
     public var objectsListed = 0
@@ -54,7 +55,8 @@ public struct VerifyReport: Sendable {
     public var summaryLine: String {
         let what =
             if storedChecksumsCompared > 0 && objectsChecked == 0 {
-                "\(Self.count(runs, "run")), \(Self.count(storedChecksumsCompared, "object")) checked by stored checksums (no data read)"
+                "\(Self.count(runs, "run")), \(Self.count(storedChecksumsCompared - companionsChecked, "object"))"
+                    + (companionsChecked > 0 ? " (+\(companionsChecked) companions)" : "") + " checked by stored checksums (no data read)"
             } else if objectsListed > 0 && objectsChecked == 0 {
                 "\(Self.count(runs, "run")), \(Self.count(objectsListed, "object")) looked up in the listing (structure only, no data read)"
             } else {

@@ -132,6 +132,7 @@ struct StoredChecksumTests {
         let byETag = try await Self.verify(store)
         #expect(byETag.problems == [])
         #expect(byETag.storedChecksumsCompared == 2)
+        #expect(byETag.summaryLine == "verify: 1 run, 1 object (+1 companions) checked by stored checksums (no data read): no problems")
         #expect(
             byETag.notes == [
                 "2 objects matched by the ETag in the listing (the one S3 gave ktape's upload), 0 by the checksum S3 keeps with them (a HEAD each); no data read"
