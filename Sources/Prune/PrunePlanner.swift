@@ -52,7 +52,8 @@ enum PrunePlanner {
         _ manifest: RunManifest, into candidates: inout Candidates, firstOffsets: [TopicPartition: Int64],
         selects: (String) -> Bool, stillThere: Set<String>
     ) {
-        let runStart = Int64((manifest.startedAt.timeIntervalSince1970 * 1000).rounded(.down))
+        // Without record times (manifests before version 3): every record the run read was in Kafka by its end.
+        let runEnd = Int64((manifest.finishedAt.timeIntervalSince1970 * 1000).rounded(.up))
         for object in manifest.objects where selects(object.topic) {
             let tp = TopicPartition(object.topic, object.partition)
             guard object.spanEnd > firstOffsets[tp] ?? 0 || ([object.key] + object.companionKeys).contains(where: stillThere.contains)
@@ -60,7 +61,7 @@ enum PrunePlanner {
             candidates[tp, default: []].append(
                 Candidate(
                     key: object.key, companionKeys: object.companionKeys, firstOffset: object.firstOffset, spanEnd: object.spanEnd,
-                    recordCount: object.recordCount, byteSize: object.byteSize, newest: object.maxTimestamp ?? runStart,
+                    recordCount: object.recordCount, byteSize: object.byteSize, newest: object.maxTimestamp ?? runEnd,
                     runId: manifest.runId))
         }
     }

@@ -28,12 +28,15 @@ final class PruneFixture: @unchecked Sendable {
     init(store: any ObjectStore = MemoryStore()) { self.store = store }
 
     /// One run: per partition, an object per entry of `times`, each holding `perObject` records whose
-    /// newest has that time (epoch ms). `lock` puts Object Lock retention on those objects.
+    /// newest has that time (epoch ms). `lock` puts Object Lock retention on those objects. With
+    /// `startedAt`, the run took 60 s from then and its manifest records no record times (as before
+    /// manifest version 3).
     func run(
-        times: [Int64], perObject: Int64 = 10, topic: String = "events", lock: (Int32, Int) -> Bool = { _, _ in false }
+        times: [Int64], perObject: Int64 = 10, topic: String = "events", lock: (Int32, Int) -> Bool = { _, _ in false },
+        startedAt: Date? = nil
     ) async throws {
         runs += 1
-        let started = Date(timeIntervalSince1970: 1_800_000_000 + Double(runs) * 3600)
+        let started = startedAt ?? Date(timeIntervalSince1970: 1_800_000_000 + Double(runs) * 3600)
         let runId = RunID(startedAt: started, shard: "all", randomSuffix: UInt32(runs))
         var objects: [ManifestObject] = []
         var partitions: [ManifestPartition] = []
@@ -62,14 +65,16 @@ final class PruneFixture: @unchecked Sendable {
                     ManifestObject(
                         key: key, topic: topic, partition: p, firstOffset: first, lastOffset: first + perObject - 1,
                         recordCount: perObject, byteSize: Int64(body.count), sha256: sha(body),
-                        companionKeys: companions, minTimestamp: time - 5, maxTimestamp: time))
+                        companionKeys: companions, minTimestamp: startedAt == nil ? time - 5 : nil,
+                        maxTimestamp: startedAt == nil ? time : nil))
             }
             let end = start + Int64(times.count) * perObject
             partitions.append(ManifestPartition(topic: topic, partition: p, startOffset: start, endOffset: end, endOffsetAtStart: end))
             next["\(topic)/\(p)"] = end
         }
         let manifest = RunManifest(
-            runId: runId, previousRunId: nil, job: "test", shard: "all", startedAt: started, finishedAt: started,
+            runId: runId, previousRunId: nil, job: "test", shard: "all", startedAt: started,
+            finishedAt: started.addingTimeInterval(startedAt == nil ? 0 : 60),
             store: ManifestStoreSettings(topicsDir: "topics", format: .confluentJSON, compression: .none),
             configHash: "h", topics: [ManifestTopic(name: topic, partitionCount: 2)],
             partitions: partitions, objects: objects)
@@ -128,6 +133,20 @@ final class PruneFixture: @unchecked Sendable {
 
     /// A prune killed in a directory store leaves its temp files (in `_ktape/`, where it writes);
     /// the next prune removes them, as a backup would, and a dry run leaves them.
+    /// An object of a manifest without record times is taken as no newer than its run's end (every
+    /// record it read was in Kafka by then), not its start: records written while the run read are
+    /// not older than its start.
+    @Test func anObjectWithoutRecordTimesIsAsNewAsItsRunsEnd() async throws {
+        let fixture = PruneFixture()
+        let started = Date(timeIntervalSince1970: 1_800_000_000)
+        try await fixture.run(times: [0, 0], startedAt: started)
+        let start = Int64(started.timeIntervalSince1970 * 1000)
+        let during = try await PruneEngine.run(try fixture.request(before: start + 30_000))
+        #expect(during.objects == 0)
+        let after = try await PruneEngine.run(try fixture.request(before: start + 61_000))
+        #expect(after.objects == 4)
+    }
+
     @Test func aPruneRemovesTheTempFilesKilledWritersLeft() async throws {
         let root = NSTemporaryDirectory() + "ktape-prune-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: root) }
