@@ -104,8 +104,9 @@ public final class RestoreEngine: Sendable {
         }
         for warning in plan.warnings { events.warning(warning) }
         let states = try ResumeStateStore(options: options, clusterId: clusterId, store: store, layout: layout)
-        let lock = RestoreLease.keeper(states: states, targets: plan.topics.map(\.targetTopic), options: options)
-        try await RestoreLease.acquire(lock, options: options)
+        let targets = plan.topics.map(\.targetTopic)
+        let lock = RestoreLease.keeper(states: states, targets: targets, options: options)
+        try await RestoreLease.acquire(lock, states: states, targets: targets, options: options)
         do {
             let done = try await restoreLocked(
                 plan: plan, states: states, producer: producer, admin: admin,

@@ -59,6 +59,38 @@ import RecordFormats
         #expect(try await slow.base.holdsNoLease(lockKey))
     }
 
+    /// ktape before cluster ids leased under the bootstrap-named key and never reads the cluster's:
+    /// a live lease of such a restore on the target topic keeps this one out (before, both wrote
+    /// every record); an expired one, or one on another topic, does not.
+    @Test func aLiveLeaseOfAnEarlierKtapeUnderTheBootstrapNameKeepsARestoreOut() async throws {
+        let (cluster, fixture, _) = try await setup(store: MemoryStore(name: "memory://fixture"))
+        var options = mockOptions(cluster)
+        options.holder = "thishost pid 4"
+        let legacyKey = fixture.layout.restoreLockKey(targetCluster: options.bootstrapName)
+        func lease(topic: String, expiresIn seconds: TimeInterval) throws -> [UInt8] {
+            let now = Date()
+            return Array(
+                try LeaseTable(leases: [
+                    LeaseTable.Lease(
+                        runId: "restore-old", command: "restore", job: nil, holder: "otherhost pid 3",
+                        claims: [LeaseTable.Claim(topic: topic)], acquiredAt: now, expiresAt: now.addingTimeInterval(seconds))
+                ]).encoded())
+        }
+        try await fixture.store.put(legacyKey, body: try lease(topic: "events", expiresIn: 600))
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, options) }
+        #expect(error?.isInvalidInput == false)
+        #expect(
+            error?.message.contains("another restore is running into events: \(legacyKey), the lease of an earlier ktape") == true,
+            "\(error?.message ?? "")")
+        #expect(try readTarget(cluster.config, topic: "events", partitions: 2).values.allSatisfy(\.isEmpty))
+        // Its own lease was let go.
+        let own = fixture.layout.restoreLockKey(targetCluster: try targetName(cluster.config))
+        #expect(try await fixture.store.holdsNoLease(own))
+
+        try await fixture.store.put(legacyKey, body: try lease(topic: "payments", expiresIn: 600))
+        #expect(try await restore(fixture, options).summary.producedRecords == 55)
+    }
+
     /// A restore into other topics of the same cluster is not held up.
     @Test func restoresIntoOtherTopicsRunSideBySide() async throws {
         let (cluster, fixture, _) = try await setup(store: MemoryStore(name: "memory://fixture"))
