@@ -103,6 +103,44 @@ import ObjectStore
         #expect(try await first.backup(store: store, topics: [topic], flags).records == 5)
     }
 
+    /// A topic created again and refilled to exactly the checkpoint has nothing new by its offsets:
+    /// the record before the checkpoint is compared all the same (before, every run said "no new
+    /// data", exit 0, and the new topic was never backed up). The followed log, idle, passes.
+    @Test(arguments: [false, true])
+    func aTopicCreatedAgainUpToTheCheckpointStopsTheRun(groupMode: Bool) async throws {
+        let (first, topic, store, error) = try await storeMeetingAnotherLog(
+            { other, topic in try other.produceJSON(topic: topic, partitions: 1, count: 30, from: 1000) }, forgettingIds: true,
+            groupMode: groupMode)
+        #expect(
+            error?.message.hasPrefix(
+                "topic \(topic) partition 0: its record at offset 29 is not the one this store backed up there: the topic was deleted and created again"
+            ) == true, "\(error?.message ?? "")")
+        let flags = groupMode ? ["group-id": "g-\(UUID().uuidString.prefix(8))"] : [:]
+        #expect(try await first.backup(store: store, topics: [topic], flags).records == 0)
+    }
+
+    /// A last record that confluent-json skips (a tombstone, with on-invalid-json skip) is still the
+    /// one compared: its checksum is of the record, written or not.
+    @Test func aSkippedLastRecordIsStillComparedByTheNextRun() async throws {
+        let settings = ["format": "confluent-json", "on-invalid-json": "skip"]
+        let first = try BackupFixture(brokers: 1)
+        let topic = try first.topic("events", partitions: 1)
+        try first.produceJSON(topic: topic, partitions: 1, count: 29)
+        try first.produce([KafkaProducerRecord(topic: topic, partition: 0, key: Array("gone".utf8), value: nil)])
+        let store = MemoryStore()
+        #expect(try await first.backup(store: store, topics: [topic], settings).records == 29)
+        let manifest = try #require(try await StoreContents.manifests(store).first)
+        #expect(manifest.partitions.first?.lastRecordCrc64nvme != nil)
+        try await Self.forgetClusterIds(store)
+        let other = try BackupFixture(brokers: 1)
+        try other.topic(named: topic, partitions: 1)
+        try other.produceJSON(topic: topic, partitions: 1, count: 40, from: 1000)
+        let error = await #expect(throws: RunFailure.self) { try await other.backup(store: store, topics: [topic], settings) }
+        #expect(
+            error?.message.hasPrefix("topic \(topic) partition 0: its record at offset 29 is not the one this store backed up there")
+                == true, "\(error?.message ?? "")")
+    }
+
     /// The check compares the record, not what the format keeps of it: in confluent-json (the value
     /// only) a recreated topic whose values repeat (`{}`, at the same time) differs by its keys.
     @Test func aTopicCreatedAgainIsToldByItsKeysInConfluentJSON() async throws {

@@ -42,15 +42,18 @@ import JobSpec
         #expect(!recreated.hasWork && recreated.end == 50)
     }
 
-    /// The record before the checkpoint is read again only where it can be, and the run has work.
+    /// The record before the checkpoint is read again only where it can be: with new records, and
+    /// with none (a topic created again may end at the checkpoint), when nothing else is read.
     @Test func theRecordBeforeTheCheckpointIsComparedOnlyWhereTheLogHoldsIt() {
         let tp = TopicPartition("t", 0)
         let checked = PartitionPlan.make(tp, checkpoint: 5, low: 0, high: 8, lastRecord: "c")
         #expect(checked.lastRecordCheck == "c" && checked.startFrom == 4 && checked.readFrom == 5)
         #expect(PartitionPlan.make(tp, checkpoint: 5, low: 0, high: 8).startFrom == 5)
-        // No new records, the record itself deleted by retention, or a retention gap: nothing to compare.
+        let idle = PartitionPlan.make(tp, checkpoint: 5, low: 0, high: 5, lastRecord: "c")
+        #expect(idle.lastRecordCheck == "c" && idle.startFrom == 4 && !idle.hasWork && idle.needsReading)
+        #expect(!PartitionPlan.make(tp, checkpoint: 5, low: 0, high: 5).needsReading)
+        // The record itself deleted by retention, a retention gap, or no checkpoint: nothing to compare.
         for plan in [
-            PartitionPlan.make(tp, checkpoint: 5, low: 0, high: 5, lastRecord: "c"),
             PartitionPlan.make(tp, checkpoint: 5, low: 5, high: 8, lastRecord: "c"),
             PartitionPlan.make(tp, checkpoint: 5, low: 7, high: 9, lastRecord: "c"),
             PartitionPlan.make(tp, checkpoint: nil, low: 0, high: 9, lastRecord: "c")

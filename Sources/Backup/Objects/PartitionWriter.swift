@@ -49,7 +49,7 @@ final class PartitionWriter {
         next = plan.startFrom
         cursor = plan.readFrom
         gaps = plan.gaps
-        isDone = !plan.hasWork
+        isDone = !plan.needsReading
         pendingCheck = plan.lastRecordCheck
     }
 
@@ -94,6 +94,8 @@ final class PartitionWriter {
             next = plan.readFrom
         }
         guard record.offset < plan.end else { return try finish(uploads: uploads) }
+        // Of the record itself, written or skipped: the next run compares it all the same.
+        if record.offset == plan.end - 1 { lastRecordChecksum = Self.checksum(record) }
         do {
             try formatter.encode(record)
         } catch {
@@ -120,7 +122,6 @@ final class PartitionWriter {
         open?.mainBytes += mainLine
         records += 1
         encodedBytes += Int64(formatter.byteCount)
-        if record.offset == plan.end - 1 { lastRecordChecksum = Self.checksum(record) }
         try advance(past: record.offset, uploads: uploads)
     }
 

@@ -19,6 +19,9 @@ struct PartitionPlan: Sendable, Equatable {
     var lastRecordCheck: String? = nil
 
     var hasWork: Bool { readFrom < end }
+    /// Records to back up, or the stored one to compare (a partition with no new records too: a topic
+    /// created again and refilled to the same end has nothing new by its offsets).
+    var needsReading: Bool { hasWork || lastRecordCheck != nil }
     /// Where the reader starts: the record to compare, else `readFrom`.
     var startFrom: Int64 { lastRecordCheck == nil ? readFrom : readFrom - 1 }
 
@@ -39,7 +42,7 @@ struct PartitionPlan: Sendable, Equatable {
     }
 
     /// Plans from a checkpoint and the partition's watermarks; `lastRecord` is the checksum stored
-    /// for the record at `checkpoint - 1`, compared when the log still holds it and has new records.
+    /// for the record at `checkpoint - 1`, compared when the log still holds it and reaches the checkpoint.
     static func make(
         _ partition: TopicPartition, checkpoint: Int64?, low: Int64, high: Int64, lastRecord: String? = nil
     ) -> PartitionPlan {
@@ -51,7 +54,7 @@ struct PartitionPlan: Sendable, Equatable {
             readFrom = low
         }
         // A checkpoint past the end (a topic deleted and created again) reads nothing; the caller stops the run.
-        let comparable = checkpoint != nil && readFrom == from && from - 1 >= low && high > from
+        let comparable = checkpoint != nil && readFrom == from && from - 1 >= low && high >= from
         return PartitionPlan(
             partition: partition, accountedFrom: from, readFrom: readFrom, end: max(high, from), gaps: gaps,
             endBelowCheckpoint: high < from ? high : nil, lastRecordCheck: comparable ? lastRecord : nil)
