@@ -87,7 +87,8 @@ public struct ManifestFigures: Sendable {
             pruned.partitions.map { (TopicPartition($0.topic, $0.partition), $0.prunedAt) }, uniquingKeysWith: { a, _ in a })
         let covered = partitions.filter(\.value.covered)
         let byTopic = Dictionary(grouping: covered.keys, by: \.topic)
-        return byTopic.keys.sorted().map { name in
+        // A topic the runs named but never held a record of (empty when backed up): shown without partitions.
+        return Set(byTopic.keys).union(partitionCounts.keys).sorted().map { name in
             let shown = (byTopic[name] ?? []).sorted().map { tp -> StoreSummary.Partition in
                 let figures = covered[tp] ?? Partition()
                 let first = firstOffsets[tp]

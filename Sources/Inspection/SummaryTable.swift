@@ -32,6 +32,9 @@ extension StoreSummary {
         let anyPruned = topics.contains { $0.partitions.contains { $0.prunedBefore != nil } }
         var rows = [["TOPIC", "PARTITION", "OFFSETS", "OBJECTS", "BYTES", "RECORDS", "GAPS"] + (anyPruned ? ["PRUNED"] : [])]
         for topic in topics {
+            if topic.partitions.isEmpty {
+                rows.append([topic.name, "-", "(no records)", "0", ByteCount.rounded(0), "0", "-"] + (anyPruned ? ["-"] : []))
+            }
             for p in topic.partitions {
                 let offsets =
                     p.endOffset.map { "[\(p.startOffset), \($0))" }

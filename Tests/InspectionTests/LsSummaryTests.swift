@@ -53,6 +53,22 @@ struct LsSummaryTests {
             })
     }
 
+    /// A topic backed up while it held no record (its run names it and its partition count, and
+    /// restore creates it) is listed too, as a row without records: ls left it out.
+    @Test func aTopicBackedUpEmptyIsListed() async throws {
+        let fixture = try await InspectionFixture.standard()
+        let key = fixture.layout.runManifestKey(fixture.manifests[1].runId)
+        var manifest = fixture.manifests[1]
+        manifest.topics.append(ManifestTopic(name: "quiet", partitionCount: 3))
+        try fixture.write(key, Array(try manifest.encoded(layout: fixture.layout)))
+        let summary = try await summary(fixture)
+        #expect(summary.topics.map(\.name) == ["events", "orders", "quiet"])
+        #expect(summary.topics.last?.partitionCount == 3 && summary.topics.last?.partitions.isEmpty == true)
+        #expect(summary.totals.topics == 3)
+        let table = summary.tableText()
+        #expect(table.contains("quiet") && table.contains("(no records)"), "\(table)")
+    }
+
     @Test func orphansAndStraysAreListed() async throws {
         let fixture = try await InspectionFixture.standard()
         let orphan = "topics/orders/partition=1/orders+1+0000000007.ktape.json"
