@@ -241,7 +241,8 @@ public enum BackupEngine {
                     TopicPartition(topic: partition.topic, partition: partition.partition), retryingFor: request.stallTimeout)
                 return PartitionPlan.make(
                     partition, checkpoint: checkpoint.nextOffset(topic: partition.topic, partition: partition.partition),
-                    low: marks.low, high: marks.high, lastRecord: checkpoint.lastRecordChecksums[partition])
+                    low: marks.low, high: marks.high, lastRecord: checkpoint.lastRecordChecksums[partition],
+                    lastRecordOffset: checkpoint.lastRecordOffsets[partition])
             }
         }
         // The store holds offsets this partition has not reached: its records would land under

@@ -119,6 +119,40 @@ import ObjectStore
         #expect(try await first.backup(store: store, topics: [topic], flags).records == 0)
     }
 
+    /// A run that ended on transaction markers records where its last record is, and the next run
+    /// compares that record (before, such partitions, every one an exactly-once pipeline writes,
+    /// had nothing to compare). The mock cluster writes no markers: the store is made to say so.
+    @Test func theLastRecordBeforeTransactionMarkersIsCompared() async throws {
+        let first = try BackupFixture(brokers: 1)
+        let topic = try first.topic("events", partitions: 1)
+        try first.produceJSON(topic: topic, partitions: 1, count: 28)
+        let store = MemoryStore()
+        #expect(try await first.backup(store: store, topics: [topic]).records == 28)
+        let layout = StoreLayout(prefix: "", topicsDir: "topics")
+        let checksum27 = try #require(try await StoreContents.manifests(store).first?.partitions.first?.lastRecordCrc64nvme)
+        try first.produceJSON(topic: topic, partitions: 1, count: 2, from: 28)
+        #expect(try await first.backup(store: store, topics: [topic]).records == 2)
+        // As if offsets 28 and 29 were markers after record 27.
+        var manifests = try await StoreContents.manifests(store)
+        manifests.sort { $0.runId < $1.runId }
+        manifests[1].partitions[0].lastRecordCrc64nvme = checksum27
+        manifests[1].partitions[0].lastRecordOffset = 27
+        try await store.put(layout.runManifestKey(manifests[1].runId), body: Array(try manifests[1].encoded(layout: layout)))
+        try await store.put(layout.indexKey, body: Array(try StoreIndex.of(manifests).encoded()))
+        #expect(try StoreIndex.of(manifests).checkpoint(expectedConfigHash: manifests[1].configHash).lastRecordOffsets.count == 1)
+        try await Self.forgetClusterIds(store)
+
+        let other = try BackupFixture(brokers: 1)
+        try other.topic(named: topic, partitions: 1)
+        try other.produceJSON(topic: topic, partitions: 1, count: 40, from: 1000)
+        let error = await #expect(throws: RunFailure.self) { try await other.backup(store: store, topics: [topic]) }
+        #expect(
+            error?.message.hasPrefix("topic \(topic) partition 0: its record at offset 27 is not the one this store backed up there")
+                == true, "\(error?.message ?? "")")
+        try first.produceJSON(topic: topic, partitions: 1, count: 5, from: 30)
+        #expect(try await first.backup(store: store, topics: [topic]).records == 5)
+    }
+
     /// A last record that confluent-json skips (a tombstone, with on-invalid-json skip) is still the
     /// one compared: its checksum is of the record, written or not.
     @Test func aSkippedLastRecordIsStillComparedByTheNextRun() async throws {

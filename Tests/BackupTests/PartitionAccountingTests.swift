@@ -52,6 +52,11 @@ import JobSpec
         let idle = PartitionPlan.make(tp, checkpoint: 5, low: 0, high: 5, lastRecord: "c")
         #expect(idle.lastRecordCheck == "c" && idle.startFrom == 4 && !idle.hasWork && idle.needsReading)
         #expect(!PartitionPlan.make(tp, checkpoint: 5, low: 0, high: 5).needsReading)
+        // A run that ended on transaction markers recorded where its last record was.
+        let marked = PartitionPlan.make(tp, checkpoint: 5, low: 0, high: 8, lastRecord: "c", lastRecordOffset: 3)
+        #expect(marked.lastRecordCheck == "c" && marked.checkOffset == 3 && marked.startFrom == 3 && marked.readFrom == 5)
+        #expect(PartitionPlan.make(tp, checkpoint: 5, low: 4, high: 8, lastRecord: "c", lastRecordOffset: 3).lastRecordCheck == nil)
+        #expect(PartitionPlan.make(tp, checkpoint: 5, low: 0, high: 8, lastRecord: "c", lastRecordOffset: 5).lastRecordCheck == nil)
         // The record itself deleted by retention, a retention gap, or no checkpoint: nothing to compare.
         for plan in [
             PartitionPlan.make(tp, checkpoint: 5, low: 5, high: 8, lastRecord: "c"),

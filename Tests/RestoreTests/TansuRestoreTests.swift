@@ -98,6 +98,55 @@ struct RestoreTansuTests {
         #expect(described["retention.ms"] == "123456")
     }
 
+    /// Committed transactions end each partition on a marker: a run records where its last record
+    /// is, the next compares it, and a topic deleted and created again past the checkpoint stops
+    /// the run (before, an exactly-once pipeline's partitions had nothing to compare).
+    @Test func theLastRecordBeforeACommitMarkerIsCompared() async throws {
+        let config = KafkaConfig(bootstrapServers: try #require(restoreTansuBootstrap))
+        let admin = try KafkaAdmin(config: config)
+        let topic = "tansu-txn-\(UUID().uuidString.prefix(8))"
+        func produce(_ values: [String], transactional: Bool) throws {
+            var producing = config
+            if transactional { try producing.set("transactional.id", "ktape-\(topic)-\(UUID().uuidString.prefix(4))") }
+            let producer = try KafkaProducer(config: producing, onDelivery: { _ in })
+            if transactional {
+                try producer.initTransactions()
+                try producer.beginTransaction()
+            }
+            for (i, value) in values.enumerated() {
+                try producer.produce(
+                    KafkaProducerRecord(topic: topic, partition: 0, key: nil, value: Array(value.utf8), headers: [], timestamp: nil),
+                    id: UInt64(i))
+                // One record per batch: tansu's high watermark counts a batch of several as one offset.
+                try producer.flush(timeoutMilliseconds: 30_000)
+            }
+            if transactional { try producer.commitTransaction() }
+        }
+        #expect(try admin.createTopics([KafkaNewTopic(name: topic, partitions: 1, replicationFactor: 1)]).isEmpty)
+        try produce(["a", "b", "c"], transactional: true)
+        let store = MemoryStore()
+        let document: [String: JobRawValue] = [
+            "bootstrap-servers": .scalar(config.bootstrapServers), "store": .scalar("/unused"), "topics": .list([topic])
+        ]
+        let settings = try #require(try JobSpec(document: .flags(document), command: .backup).backup)
+        let request = BackupRequest(
+            job: "tansu-txn", settings: settings, consumerGroups: nil, kafka: config, store: store, layout: StoreLayout())
+        #expect(try await BackupEngine.run(request).records == 3)
+        let manifestKey = try #require(try await store.listAll(prefix: StoreLayout().runsFolder).first?.key)
+        let manifest = try RunManifest.decode(Data(try await store.get(manifestKey)), name: manifestKey, layout: StoreLayout())
+        let partition = try #require(manifest.partitions.first)
+        #expect(partition.endOffset > 3, "the commit marker: \(partition)")
+        #expect(partition.lastRecordCrc64nvme != nil && partition.lastRecordOffset == 2, "\(partition)")
+        try produce(["d"], transactional: true)
+        #expect(try await BackupEngine.run(request).records == 1)
+
+        try PythonKafkaAdmin.deleteTopic(topic, bootstrapServers: config.bootstrapServers)
+        #expect(try admin.createTopics([KafkaNewTopic(name: topic, partitions: 1, replicationFactor: 1)]).isEmpty)
+        try produce((0..<8).map { "new-\($0)" }, transactional: false)
+        let error = await #expect(throws: RunFailure.self) { try await BackupEngine.run(request) }
+        #expect(error?.message.contains("is not the one this store backed up there") == true, "\(error?.message ?? "")")
+    }
+
     /// A consumer group deleted in the source: the next run, though it reads no new record, names its
     /// saved offsets removed, and a restore commits none for it. Before, the group came back with the
     /// offsets of the run before. tansu lists no groups, so the deletion is learnt by asking the group.

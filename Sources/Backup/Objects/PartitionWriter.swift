@@ -24,7 +24,11 @@ final class PartitionWriter {
     /// The stored checksum of the record at `plan.readFrom - 1`, until that record is compared.
     private var pendingCheck: String?
     /// The checksum of the record at `plan.end - 1`, once it is written: the next run's check.
-    private var lastRecordChecksum: String?
+    /// The last record read within `lastRecordWindow` of the end, and its checksum.
+    private var lastRecord: (offset: Int64, checksum: String)?
+    /// How far before the end the last record may be for the next run to compare it: transaction
+    /// markers (one per transaction) and aborted records, which read_committed never returns, may follow it.
+    static let lastRecordWindow: Int64 = 128
 
     private struct OpenObject {
         var key: ObjectKey
@@ -84,7 +88,7 @@ final class PartitionWriter {
             // The record before the checkpoint, already stored: compared, never written again. One
             // compacted away since leaves nothing to compare.
             if record.offset < plan.readFrom {
-                guard record.offset == plan.readFrom - 1 else { return }
+                guard record.offset == plan.checkOffset else { return }
                 guard Self.checksum(record) == expected else { throw plan.lastRecordFailure() }
                 pendingCheck = nil
                 next = plan.readFrom
@@ -94,8 +98,11 @@ final class PartitionWriter {
             next = plan.readFrom
         }
         guard record.offset < plan.end else { return try finish(uploads: uploads) }
-        // Of the record itself, written or skipped: the next run compares it all the same.
-        if record.offset == plan.end - 1 { lastRecordChecksum = Self.checksum(record) }
+        // Of the record itself, written or skipped: the next run compares it all the same. Only near
+        // the end, where the last one is (after it, at most transaction markers).
+        if record.offset >= plan.end - Self.lastRecordWindow {
+            lastRecord = (record.offset, Self.checksum(record))
+        }
         do {
             try formatter.encode(record)
         } catch {
@@ -155,7 +162,8 @@ final class PartitionWriter {
         ManifestPartition(
             topic: partition.topic, partition: partition.partition, startOffset: plan.accountedFrom,
             endOffset: isDone ? plan.end : cursor, endOffsetAtStart: plan.end, gaps: gaps,
-            lastRecordCrc64nvme: isDone ? lastRecordChecksum : nil)
+            lastRecordCrc64nvme: isDone ? lastRecord?.checksum : nil,
+            lastRecordOffset: isDone ? lastRecord.flatMap { $0.offset == plan.end - 1 ? nil : $0.offset } : nil)
     }
 
     /// Abandons the open object (a failed run).

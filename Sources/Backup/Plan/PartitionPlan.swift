@@ -14,21 +14,23 @@ struct PartitionPlan: Sendable, Equatable {
     var gaps: [OffsetGap]
     /// The partition's end offset when it is below the checkpoint: not the log this store followed.
     var endBelowCheckpoint: Int64? = nil
-    /// The stored checksum of the record at `readFrom - 1`, which this run reads again first and
+    /// The stored checksum of the record at `checkOffset`, which this run reads again first and
     /// compares: the same log this store followed, not a topic of the same name made since.
     var lastRecordCheck: String? = nil
+    /// Where that record is: `readFrom - 1`, or before it when the last run ended on transaction markers.
+    var checkOffset: Int64 = 0
 
     var hasWork: Bool { readFrom < end }
     /// Records to back up, or the stored one to compare (a partition with no new records too: a topic
     /// created again and refilled to the same end has nothing new by its offsets).
     var needsReading: Bool { hasWork || lastRecordCheck != nil }
     /// Where the reader starts: the record to compare, else `readFrom`.
-    var startFrom: Int64 { lastRecordCheck == nil ? readFrom : readFrom - 1 }
+    var startFrom: Int64 { lastRecordCheck == nil ? readFrom : checkOffset }
 
     /// Why the run cannot go on when the record at `readFrom - 1` is not the one stored there.
     func lastRecordFailure() -> RunFailure {
         RunFailure.invalidInput(
-            "topic \(partition.topic) partition \(partition.partition): its record at offset \(readFrom - 1) is not the one this store backed up there: the topic was deleted and created again (or the cluster replaced); back it up into another store prefix, or leave it out of this job"
+            "topic \(partition.topic) partition \(partition.partition): its record at offset \(checkOffset) is not the one this store backed up there: the topic was deleted and created again (or the cluster replaced); back it up into another store prefix, or leave it out of this job"
         )
     }
 
@@ -42,9 +44,11 @@ struct PartitionPlan: Sendable, Equatable {
     }
 
     /// Plans from a checkpoint and the partition's watermarks; `lastRecord` is the checksum stored
-    /// for the record at `checkpoint - 1`, compared when the log still holds it and reaches the checkpoint.
+    /// for the record at `lastRecordOffset` (by default `checkpoint - 1`), compared when the log
+    /// still holds it and reaches the checkpoint.
     static func make(
-        _ partition: TopicPartition, checkpoint: Int64?, low: Int64, high: Int64, lastRecord: String? = nil
+        _ partition: TopicPartition, checkpoint: Int64?, low: Int64, high: Int64, lastRecord: String? = nil,
+        lastRecordOffset: Int64? = nil
     ) -> PartitionPlan {
         let from = checkpoint ?? low
         var gaps: [OffsetGap] = []
@@ -54,9 +58,11 @@ struct PartitionPlan: Sendable, Equatable {
             readFrom = low
         }
         // A checkpoint past the end (a topic deleted and created again) reads nothing; the caller stops the run.
-        let comparable = checkpoint != nil && readFrom == from && from - 1 >= low && high >= from
+        let checkOffset = lastRecordOffset ?? from - 1
+        let comparable = checkpoint != nil && readFrom == from && checkOffset >= low && checkOffset < from && high >= from
         return PartitionPlan(
             partition: partition, accountedFrom: from, readFrom: readFrom, end: max(high, from), gaps: gaps,
-            endBelowCheckpoint: high < from ? high : nil, lastRecordCheck: comparable ? lastRecord : nil)
+            endBelowCheckpoint: high < from ? high : nil, lastRecordCheck: comparable ? lastRecord : nil,
+            checkOffset: comparable ? checkOffset : from - 1)
     }
 }

@@ -205,7 +205,8 @@ final class GroupReadLoop {
             // The stored checksum is of the record before the store's checkpoint, not a member's.
             let plan = PartitionPlan.make(
                 key, checkpoint: start, low: marks.low, high: marks.high,
-                lastRecord: start == stored ? checkpoint.lastRecordChecksums[key] : nil)
+                lastRecord: start == stored ? checkpoint.lastRecordChecksums[key] : nil,
+                lastRecordOffset: start == stored ? checkpoint.lastRecordOffsets[key] : nil)
             if let failure = plan.endBelowCheckpointFailure() {
                 planFailure = failure
                 return .end

@@ -10,18 +10,22 @@ public struct Checkpoint: Equatable, Sendable {
     public var clusterIds: [String: String]
     /// Per partition, the checksum of the record just before its next offset, where a run recorded one.
     public var lastRecordChecksums: [TopicPartition: String]
+    /// Where that record is, for partitions whose runs ended on transaction markers (else just
+    /// before the next offset).
+    public var lastRecordOffsets: [TopicPartition: Int64]
     /// Every run folded in, oldest first: the order a restore takes each group offset's newest value
     /// in. Runs that overlapped name the same `previousRunId`, so the chain of those skips one.
     public var runs: [RunID]
 
     public init(
         nextOffsets: [TopicPartition: Int64] = [:], lastRunId: RunID? = nil, clusterIds: [String: String] = [:],
-        lastRecordChecksums: [TopicPartition: String] = [:], runs: [RunID] = []
+        lastRecordChecksums: [TopicPartition: String] = [:], lastRecordOffsets: [TopicPartition: Int64] = [:], runs: [RunID] = []
     ) {
         self.nextOffsets = nextOffsets
         self.lastRunId = lastRunId
         self.clusterIds = clusterIds
         self.lastRecordChecksums = lastRecordChecksums
+        self.lastRecordOffsets = lastRecordOffsets
         self.runs = runs
     }
 

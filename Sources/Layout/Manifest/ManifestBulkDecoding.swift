@@ -412,9 +412,11 @@ private struct ByteScanner {
         var atStart: Int64?
         var gaps: [OffsetGap]?
         var lastRecord: String??
+        var lastRecordOffset: Int64??
         let read = object { scanner, name in
             if scanner.equals(name, "topic") { return fillOnce(&topic, scanner.string()) }
             if scanner.equals(name, "lastRecordCrc64nvme") { return fillOptional(&lastRecord, &scanner) { $0.string() } }
+            if scanner.equals(name, "lastRecordOffset") { return fillOptional(&lastRecordOffset, &scanner) { $0.int64() } }
             if scanner.equals(name, "partition") { return fillOnce(&partition, scanner.int32()) }
             if scanner.equals(name, "startOffset") { return fillOnce(&start, scanner.int64()) }
             if scanner.equals(name, "endOffset") { return fillOnce(&endOffset, scanner.int64()) }
@@ -425,7 +427,7 @@ private struct ByteScanner {
         guard read, let topic, let partition, let start, let endOffset, let atStart, let gaps else { return nil }
         return ManifestPartition(
             topic: topic, partition: partition, startOffset: start, endOffset: endOffset, endOffsetAtStart: atStart, gaps: gaps,
-            lastRecordCrc64nvme: lastRecord ?? nil)
+            lastRecordCrc64nvme: lastRecord ?? nil, lastRecordOffset: lastRecordOffset ?? nil)
     }
 
     /// True when only whitespace is left.

@@ -181,14 +181,16 @@ public struct ManifestPartition: Codable, Equatable, Sendable {
     /// The partition's end offset when the run started (the snapshot's target).
     public var endOffsetAtStart: Int64
     public var gaps: [OffsetGap]
-    /// CRC64NVME (base64) of the record at `endOffset - 1` (its timestamp, key, value and headers),
-    /// when that offset held the run's last record: the next run reads that record again and
-    /// compares, so a topic deleted and created again is not taken for the one this store followed.
+    /// CRC64NVME (base64) of the run's last record (its timestamp, key, value and headers), at
+    /// `endOffset - 1` or at `lastRecordOffset`: the next run reads that record again and compares,
+    /// so a topic deleted and created again is not taken for the one this store followed.
     public var lastRecordCrc64nvme: String?
+    /// Where that record is when not at `endOffset - 1`: the run ended on transaction markers.
+    public var lastRecordOffset: Int64?
 
     public init(
         topic: String, partition: Int32, startOffset: Int64, endOffset: Int64,
-        endOffsetAtStart: Int64, gaps: [OffsetGap] = [], lastRecordCrc64nvme: String? = nil
+        endOffsetAtStart: Int64, gaps: [OffsetGap] = [], lastRecordCrc64nvme: String? = nil, lastRecordOffset: Int64? = nil
     ) {
         self.topic = topic
         self.partition = partition
@@ -197,6 +199,7 @@ public struct ManifestPartition: Codable, Equatable, Sendable {
         self.endOffsetAtStart = endOffsetAtStart
         self.gaps = gaps
         self.lastRecordCrc64nvme = lastRecordCrc64nvme
+        self.lastRecordOffset = lastRecordOffset
     }
 
     public var range: OffsetRange { OffsetRange(startOffset, endOffset) }

@@ -28,14 +28,19 @@ public struct StoreIndex: Codable, Equatable, Sendable {
         public var topic: String
         public var partition: Int32
         public var nextOffset: Int64
-        /// The folded run's `ManifestPartition.lastRecordCrc64nvme` that reached `nextOffset`.
+        /// The folded run's `ManifestPartition.lastRecordCrc64nvme` (and `lastRecordOffset`) that
+        /// reached `nextOffset`.
         public var lastRecordCrc64nvme: String?
+        public var lastRecordOffset: Int64?
 
-        public init(topic: String, partition: Int32, nextOffset: Int64, lastRecordCrc64nvme: String? = nil) {
+        public init(
+            topic: String, partition: Int32, nextOffset: Int64, lastRecordCrc64nvme: String? = nil, lastRecordOffset: Int64? = nil
+        ) {
             self.topic = topic
             self.partition = partition
             self.nextOffset = nextOffset
             self.lastRecordCrc64nvme = lastRecordCrc64nvme
+            self.lastRecordOffset = lastRecordOffset
         }
     }
 
@@ -68,6 +73,7 @@ public struct StoreIndex: Codable, Equatable, Sendable {
     public mutating func fold(_ manifests: [RunManifest]) throws {
         var next = nextOffsets
         var lastRecords = lastRecordChecksums
+        var lastRecordOffsets = self.lastRecordOffsets
         var changed = false
         for manifest in manifests.sortedByRun() where !contains(manifest.runId) {
             if let configHash, configHash != manifest.configHash {
@@ -77,7 +83,10 @@ public struct StoreIndex: Codable, Equatable, Sendable {
             for p in manifest.partitions {
                 let tp = TopicPartition(p.topic, p.partition)
                 // The checksum belongs to the run that reached the partition's next offset.
-                if p.endOffset > next[tp] ?? .min { lastRecords[tp] = p.lastRecordCrc64nvme }
+                if p.endOffset > next[tp] ?? .min {
+                    lastRecords[tp] = p.lastRecordCrc64nvme
+                    lastRecordOffsets[tp] = p.lastRecordCrc64nvme == nil ? nil : p.lastRecordOffset
+                }
                 next[tp] = max(next[tp] ?? p.endOffset, p.endOffset)
             }
             if let clusterId = manifest.clusterId {
@@ -92,7 +101,9 @@ public struct StoreIndex: Codable, Equatable, Sendable {
         }
         if changed {
             partitions = next.keys.sorted().map {
-                Entry(topic: $0.topic, partition: $0.partition, nextOffset: next[$0] ?? 0, lastRecordCrc64nvme: lastRecords[$0])
+                Entry(
+                    topic: $0.topic, partition: $0.partition, nextOffset: next[$0] ?? 0, lastRecordCrc64nvme: lastRecords[$0],
+                    lastRecordOffset: lastRecordOffsets[$0])
             }
         }
     }
@@ -104,12 +115,19 @@ public struct StoreIndex: Codable, Equatable, Sendable {
         }
         return Checkpoint(
             nextOffsets: nextOffsets, lastRunId: lastRunId, clusterIds: clusterIds ?? [:], lastRecordChecksums: lastRecordChecksums,
-            runs: runs)
+            lastRecordOffsets: lastRecordOffsets, runs: runs)
     }
 
     /// Per partition, the next offset to back up.
     public var nextOffsets: [TopicPartition: Int64] {
         Dictionary(partitions.map { (TopicPartition($0.topic, $0.partition), $0.nextOffset) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The partitions' `lastRecordOffset`, where there is one.
+    private var lastRecordOffsets: [TopicPartition: Int64] {
+        Dictionary(
+            partitions.compactMap { entry in entry.lastRecordOffset.map { (TopicPartition(entry.topic, entry.partition), $0) } },
+            uniquingKeysWith: { a, _ in a })
     }
 
     /// The partitions' `lastRecordCrc64nvme`, where there is one.
