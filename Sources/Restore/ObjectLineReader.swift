@@ -74,14 +74,14 @@ final class ObjectLineReader {
                 key: key, location: store.location, chunks: try await store.chunks(key, chunkSize: chunkSize), gzip: gzip,
                 recorded: recorded)
         } catch let error as StoreError where error.isNotFound {
-            throw missing(key, from: store.location)
+            throw missing(key, from: store.location, error)
         } catch let error as StoreError {
             throw RunFailure.wrap(error, "object \(key)")
         }
     }
 
-    private static func missing(_ key: String, from location: String) -> RunFailure {
-        .failure("object \(key) is missing from \(location) (the store's manifest lists it; deleted while the restore ran?)")
+    private static func missing(_ key: String, from location: String, _ error: StoreError) -> RunFailure {
+        .failure("object \(key) is missing from \(location) (the store's manifest lists it; deleted while the restore ran?)", cause: error)
     }
 
     /// The lines of the next chunk (possibly none), or nil at the end of the object.
@@ -158,7 +158,7 @@ final class ObjectLineReader {
             do {
                 chunk = try await chunks.next()
             } catch let error as StoreError where error.isNotFound {
-                throw Self.missing(key, from: location)
+                throw Self.missing(key, from: location, error)
             } catch let error as ObjectChangedWhileRead {
                 guard let recorded else { throw RunFailure.damage("object \(key) near line \(splitter.linesEmitted + 1): \(error)") }
                 let what = "changed while being read (\(error.range) came back as \(error.received) bytes)"

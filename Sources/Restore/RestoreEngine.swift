@@ -4,6 +4,7 @@ import Kafka
 import Layout
 import ObjectStore
 import StoreLock
+import StoreMetadata
 import Threads
 
 /// `ktape restore`: produces a store's records back into a cluster, each into the partition of the
@@ -118,8 +119,21 @@ public final class RestoreEngine: Sendable {
             throw RunFailure.restoreInterrupted(reason)
         } catch {
             await lock.release()
-            throw error
+            throw await prunedMeanwhile(error) ?? error
         }
+    }
+
+    /// An object gone while this restore read it because a prune removed it meanwhile: said as such,
+    /// exit 2 as its rerun's verdict is, where "deleted while the restore ran?" asked for a retry.
+    private func prunedMeanwhile(_ error: Error) async -> RunFailure? {
+        guard let failure = error as? RunFailure, let missing = failure.cause as? StoreError, missing.isNotFound,
+            let key = missing.key, let name = try? layout.objectKey(parsing: key),
+            let pruned = try? await PrunedStateKeeper.read(store: store, layout: layout),
+            let first = pruned.firstOffsets[TopicPartition(name.topic, name.partition)], first > name.startOffset
+        else { return nil }
+        return .invalidInput(
+            "object \(key) is gone: ktape prune removed it while this restore read it (\(name.topic)/\(name.partition) now starts at offset \(first)), before its records were restored; run again to learn what can still be restored from this store"
+        )
     }
 
     /// Everything that writes to the target, while this restore holds its lease on the target topics.

@@ -45,6 +45,52 @@ import RecordFormats
         #expect(differences(expected: records[1] ?? [], got: got[1] ?? []) == [])
     }
 
+    /// A prune that removes an object while the restore reads it: the restore says so (exit 2, as
+    /// its rerun's verdict is), where it said "deleted while the restore ran?", exit 1, worth a retry.
+    @Test func anObjectPrunedWhileTheRestoreReadsItIsNamedPruned() async throws {
+        final class PruningAtFirstRead: ForwardingStore, @unchecked Sendable {
+            let forwardee: any ObjectStore
+            let layout: StoreLayout
+            let gone: [String]
+            private let lock = NSLock()
+            private var pruned = false
+            init(_ base: any ObjectStore, layout: StoreLayout, gone: [String]) {
+                forwardee = base
+                self.layout = layout
+                self.gone = gone
+            }
+            func head(_ key: String) async throws -> ObjectInfo {
+                if key == gone.last,
+                    lock.withLock({ () -> Bool in
+                        defer { pruned = true }
+                        return !pruned
+                    })
+                {
+                    try await PrunedStateKeeper.record(
+                        [
+                            PrunedState.Partition(
+                                topic: "events", partition: 0, firstOffset: 15, prunedAt: Date(), pruneId: "p", objects: 3, records: 15,
+                                bytes: 0)
+                        ], store: forwardee, layout: layout)
+                    for key in gone { try await forwardee.delete(key) }
+                }
+                return try await forwardee.head(key)
+            }
+        }
+        let (cluster, fixture, _, manifest) = try await setup()
+        let gone = first(3, of: manifest, partition: 0).map(\.key)
+        let store = PruningAtFirstRead(fixture.store, layout: fixture.layout, gone: gone)
+        let error = await #expect(throws: RunFailure.self) { try await restore(StoreFixture(store: store), mockOptions(cluster)) }
+        #expect(error?.isInvalidInput == true, "\(error?.message ?? "")")
+        // Whichever of the removed objects the restore meets first (it opens objects ahead).
+        let message = error?.message ?? ""
+        #expect(
+            gone.contains {
+                message.hasPrefix(
+                    "object \($0) is gone: ktape prune removed it while this restore read it (events/0 now starts at offset 15)")
+            }, "\(message)")
+    }
+
     @Test func deletedOldestObjectsStopARestoreThatNeedsThem() async throws {
         let (cluster, fixture, records, manifest) = try await setup()
         for object in first(2, of: manifest, partition: 0) { try await fixture.store.delete(object.key) }
