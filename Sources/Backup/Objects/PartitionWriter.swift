@@ -21,10 +21,9 @@ final class PartitionWriter {
 
     private let settings: ObjectSettings
     private var open: OpenObject?
-    /// The stored checksum of the record at `plan.readFrom - 1`, until that record is compared.
+    /// The stored checksum of the record at `plan.checkOffset`, until that record is compared.
     private var pendingCheck: String?
-    /// The checksum of the record at `plan.end - 1`, once it is written: the next run's check.
-    /// The last record read within `lastRecordWindow` of the end, and its checksum.
+    /// The last record read within `lastRecordWindow` of the end, and its checksum: the next run's check.
     private var lastRecord: (offset: Int64, checksum: String)?
     /// How far before the end the last record may be for the next run to compare it: transaction
     /// markers (one per transaction) and aborted records, which read_committed never returns, may follow it.

@@ -27,7 +27,7 @@ struct PartitionPlan: Sendable, Equatable {
     /// Where the reader starts: the record to compare, else `readFrom`.
     var startFrom: Int64 { lastRecordCheck == nil ? readFrom : checkOffset }
 
-    /// Why the run cannot go on when the record at `readFrom - 1` is not the one stored there.
+    /// Why the run cannot go on when the record at `checkOffset` is not the one stored there.
     func lastRecordFailure() -> RunFailure {
         RunFailure.invalidInput(
             "topic \(partition.topic) partition \(partition.partition): its record at offset \(checkOffset) is not the one this store backed up there: the topic was deleted and created again (or the cluster replaced); back it up into another store prefix, or leave it out of this job"
