@@ -34,7 +34,7 @@ enum PrunePlanner {
         var recordCount: Int64
         var byteSize: Int64
         /// When its newest record was written (epoch ms), or, where the manifest has no times (written
-        /// before ktape recorded them), when its run started: every record a run read was in Kafka then.
+        /// before ktape recorded them), when its run ended: every record a run read was in Kafka then.
         var newest: Int64
         var runId: RunID
 
