@@ -46,10 +46,13 @@ extension ProduceLoop {
                             let p = Int(router.partition(of: view))
                             if routed[p] >= present[p] {
                                 chosen[p].append(i)
-                            } else if routed[p] == present[p] - 1, let last = starts[group[p]].tail.last {
-                                let target = destinations[group[p]].target
-                                try Self.checkSame(
-                                    records.record(at: i), last, target: target, object: object.key, hint: hint(target))
+                            } else {
+                                watch.reached(object.key, group[p], from: records.offset(at: i))
+                                if routed[p] == present[p] - 1, let last = starts[group[p]].tail.last {
+                                    let target = destinations[group[p]].target
+                                    try Self.checkSame(
+                                        records.record(at: i), last, target: target, object: object.key, hint: hint(target))
+                                }
                             }
                             routed[p] += 1
                         }
@@ -58,7 +61,7 @@ extension ProduceLoop {
                     for p in chosen.indices where !chosen[p].isEmpty {
                         let (destination, indices) = (group[p], chosen[p])
                         let target = destinations[destination].target
-                        watch.produced(object.key, to: destination, from: records.offset(at: indices[0]))
+                        watch.reached(object.key, destination, from: records.offset(at: indices[0]))
                         try await KafkaBlocking.run { try producer.produce(records, indices, to: target, destination: destination) }
                         lent = true
                     }

@@ -212,6 +212,7 @@ final class ProduceLoop: @unchecked Sendable {
                         translator.observe(partition: unit, sourceOffset: offset, index: index)
                         if !producing && held.isHeld(index: index, offset: offset) {
                             lastHeld = offset
+                            watch.reached(object.key, destination, from: offset)
                             if held.isTargetsLast(index: index, offset: offset), let last = tail.last {
                                 try Self.checkSame(
                                     records.record(at: i), last, target: target, object: object.key, hint: states.removalHint(target))
@@ -229,7 +230,7 @@ final class ProduceLoop: @unchecked Sendable {
                 }
                 if chosen.map({ !$0.isEmpty }) ?? !records.isEmpty {
                     let indices = chosen
-                    watch.produced(object.key, to: destination, from: records.offset(at: chosen?.first ?? 0))
+                    watch.reached(object.key, destination, from: records.offset(at: chosen?.first ?? 0))
                     try await KafkaBlocking.run { try producer.produce(records, indices, to: target, destination: destination) }
                 } else {
                     feed.recycle(records)

@@ -474,6 +474,34 @@ import RecordFormats
         #expect(after["version"] as? Int == 2)
     }
 
+    /// A run stopped (here killed) after the records of the damaged object's first chunk reached the
+    /// target, before its last chunk was read: the rerun produces nothing of that object before the
+    /// damage shows, yet the records it passes over as held came from the same bytes, so it marks
+    /// them, from the object's first record. Before, the rerun marked nothing, and the one after the
+    /// mend exited 0 (a helper's repro, with a failed last-chunk GET in place of the kill).
+    @Test func recordsAnEarlierRunPutInTheTargetAreMarkedToo() async throws {
+        let (cluster, fixture, records, manifest) = try await setUp(checksum: .crc64nvme, perObject: 12)
+        let only = manifest.objects[0].key
+        let good = try await fixture.store.get(only)
+        var body = good
+        let lastLine = body.count - body.split(separator: UInt8(ascii: "\n")).last!.count - 1
+        body[lastLine + 20] ^= 0x01
+        try await fixture.store.put(only, body: body)
+        var options = mockOptions(cluster)
+        options.chunkSize = lastLine
+        await #expect(throws: SimulatedKill.self) { try await restore(fixture, options, killedAfter: 11).summary.line }
+        #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0]?.count == 11)
+        await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
+        let key = fixture.layout.restoreStateKey(targetCluster: try targetName(cluster.config), topic: "t")
+        let state = try #require(try RestoreProgress.decode(Data(try await fixture.store.get(key)), name: key).partitions.first)
+        #expect(state.damaged?.key == only, "\(state)")
+        #expect(state.damaged?.firstProducedOffset == records[0].offset)
+        try await fixture.store.put(only, body: good)
+        let refused = await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
+        #expect(refused?.message.contains("holds records restored from object \(only)") == true, "\(refused?.message ?? "")")
+        #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0]?.count == 11)
+    }
+
     /// A --repartition restore marks the target partitions the object's records went to.
     @Test func aRepartitionedRestoreMarksWhereTheDamagedObjectsRecordsWent() async throws {
         let (cluster, fixture, records, manifest) = try await setUp(checksum: .crc64nvme, perObject: 12)
