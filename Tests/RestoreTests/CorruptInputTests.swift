@@ -426,19 +426,29 @@ import RecordFormats
         #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0]?.count == 11)
     }
 
+    /// One 12-record object (CRC64NVME recorded), a byte of its last record changed, and options
+    /// whose chunks end before that record's line: 11 records go out before the damage shows.
+    /// Returns the object's key and its good bytes, to mend it with.
+    func damagedInItsLastChunk() async throws -> (
+        KafkaMockCluster, StoreFixture, [RecordFormats.KafkaRecord], key: String, good: [UInt8], options: RestoreOptions
+    ) {
+        let (cluster, fixture, records, manifest) = try await setUp(checksum: .crc64nvme, perObject: 12)
+        let key = manifest.objects[0].key
+        let good = try await fixture.store.get(key)
+        let lastLine = good.count - good.split(separator: UInt8(ascii: "\n")).last!.count - 1
+        var body = good
+        body[lastLine + 20] ^= 0x01
+        try await fixture.store.put(key, body: body)
+        var options = mockOptions(cluster)
+        options.chunkSize = lastLine
+        return (cluster, fixture, records, key, good, options)
+    }
+
     /// Those records stay marked in the resume state: a rerun after the object is mended (which
     /// then passes its checksum) refuses to go on after them, in its dry run too, until the user
     /// restores afresh or removes the mark; older ktape, which would go on, refuses the document.
     @Test func aRerunAfterTheMendDoesNotBuildOnRecordsOfTheDamagedObject() async throws {
-        let (cluster, fixture, records, manifest) = try await setUp(checksum: .crc64nvme, perObject: 12)
-        let only = manifest.objects[0].key
-        let good = try await fixture.store.get(only)
-        var body = good
-        let lastLine = body.count - body.split(separator: UInt8(ascii: "\n")).last!.count - 1
-        body[lastLine + 20] ^= 0x01
-        try await fixture.store.put(only, body: body)
-        var options = mockOptions(cluster)
-        options.chunkSize = lastLine
+        let (cluster, fixture, records, only, good, options) = try await damagedInItsLastChunk()
         await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
         let key = fixture.layout.restoreStateKey(targetCluster: try targetName(cluster.config), topic: "t")
         let saved = try await fixture.store.get(key)
@@ -480,15 +490,7 @@ import RecordFormats
     /// them, from the object's first record. Before, the rerun marked nothing, and the one after the
     /// mend exited 0 (a helper's repro, with a failed last-chunk GET in place of the kill).
     @Test func recordsAnEarlierRunPutInTheTargetAreMarkedToo() async throws {
-        let (cluster, fixture, records, manifest) = try await setUp(checksum: .crc64nvme, perObject: 12)
-        let only = manifest.objects[0].key
-        let good = try await fixture.store.get(only)
-        var body = good
-        let lastLine = body.count - body.split(separator: UInt8(ascii: "\n")).last!.count - 1
-        body[lastLine + 20] ^= 0x01
-        try await fixture.store.put(only, body: body)
-        var options = mockOptions(cluster)
-        options.chunkSize = lastLine
+        let (cluster, fixture, records, only, good, options) = try await damagedInItsLastChunk()
         await #expect(throws: SimulatedKill.self) { try await restore(fixture, options, killedAfter: 11).summary.line }
         #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0]?.count == 11)
         await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
@@ -504,14 +506,8 @@ import RecordFormats
 
     /// A --repartition restore marks the target partitions the object's records went to.
     @Test func aRepartitionedRestoreMarksWhereTheDamagedObjectsRecordsWent() async throws {
-        let (cluster, fixture, records, manifest) = try await setUp(checksum: .crc64nvme, perObject: 12)
-        let only = manifest.objects[0].key
-        var body = try await fixture.store.get(only)
-        let lastLine = body.count - body.split(separator: UInt8(ascii: "\n")).last!.count - 1
-        body[lastLine + 20] ^= 0x01
-        try await fixture.store.put(only, body: body)
-        var options = mockOptions(cluster)
-        options.chunkSize = lastLine
+        let (cluster, fixture, records, only, _, prepared) = try await damagedInItsLastChunk()
+        var options = prepared
         options.repartition = true
         await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
         let key = fixture.layout.restoreStateKey(targetCluster: try targetName(cluster.config), topic: "t")
