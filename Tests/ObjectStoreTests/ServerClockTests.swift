@@ -113,6 +113,46 @@ import Testing
         #expect(agreeing.requests.count == 1)
     }
 
+    /// A server `offset` seconds ahead that refuses every request signed more than 15 minutes off its
+    /// clock, as S3 does: RequestTimeTooSkewed, or a bare 403 for a HEAD.
+    final class SkewCheckingServer: HTTPTransport, @unchecked Sendable {
+        let offset: TimeInterval
+        private let lock = NSLock()
+        private(set) var refused = 0
+
+        init(offset: TimeInterval) { self.offset = offset }
+
+        func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+            let serverTime = Date().addingTimeInterval(offset)
+            // Answers overlap: the requests in flight were all signed before any answer came.
+            try await Task.sleep(for: .milliseconds(20))
+            guard abs(try ServerClockTests.signedDate(request).timeIntervalSince(serverTime)) <= 900 else {
+                lock.withLock { refused += 1 }
+                let body = request.method == "HEAD" ? "" : "<Error><Code>RequestTimeTooSkewed</Code></Error>"
+                return ServerClockTests.dated(serverTime, status: 403, body: body)
+            }
+            return ServerClockTests.dated(serverTime, body: request.method == "HEAD" ? "" : "x")
+        }
+    }
+
+    /// A clock step meets several requests in flight: each refused one is signed again, not only the
+    /// one whose answer taught the client the new offset (the others stopped the run: "access
+    /// denied" for HEADs, "too far from the store's" for GETs, exit 2).
+    @Test(arguments: ["HEAD", "GET"])
+    func everyRequestInFlightRefusedForTheClockIsSignedAgain(method: String) async throws {
+        let server = SkewCheckingServer(offset: 1_200)
+        let store = try S3RetryTests().store(server)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for n in 0..<8 {
+                group.addTask {
+                    if method == "HEAD" { _ = try await store.head("k\(n)") } else { _ = try await store.get("k\(n)") }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(server.refused == 8)
+    }
+
     /// A refusal that is not about time is not retried, whatever the header says.
     @Test func accessDeniedIsNotRetriedForTheClock() async throws {
         let transport = S3RetryTests.ScriptedTransport([

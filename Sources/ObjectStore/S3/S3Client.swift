@@ -103,9 +103,10 @@ struct S3Client: Sendable {
             let code = (200..<300).contains(response.status) ? nil : XMLElement.parse(response.body)?.trimmedValue("Code")
             requestLog?(S3RequestRecord(call: call, status: response.status, attempt: attempt, since: sent, errorCode: code))
             let refusedForTheClock = code.map(Self.clockCodes.contains) == true
-            if serverClock.observe(response, sent: sent, body: refusedForTheClock),
-                refusedForTheClock || Self.isBodilessClockRefusal(response, code: code, moved: serverClock.offsetSeconds - signedOffset)
-            {
+            serverClock.observe(response, sent: sent, body: refusedForTheClock)
+            // Since this request was signed: by this answer, or by another's while both were in flight.
+            let moved = serverClock.offsetSeconds - signedOffset
+            if refusedForTheClock && abs(moved) >= ServerClock.noise || Self.isBodilessClockRefusal(response, code: code, moved: moved) {
                 continue  // signed by a clock the server disowns: again, by its own
             }
             if (200..<300).contains(response.status) || call.accept.contains(response.status) {
