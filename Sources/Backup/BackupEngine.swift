@@ -46,7 +46,7 @@ public enum BackupEngine {
             let summary = try await locked(
                 request, runId: runId, started: started, configHash: configHash, clusterId: clusterId,
                 admin: admin, topics: topics, partitions: partitions, lock: lock, waits: waits)
-            await lock.release()
+            if await !lock.release() { request.warn("run \(runId) \(lock.leftBehind)") }
             return summary
         } catch {
             await lock.release()

@@ -38,7 +38,7 @@ public enum PruneEngine {
             let claimed = Set(topics)
             let summary = try await pruneLocked(
                 request, pruneId: pruneId, cutoff: cutoff, started: started, selects: { claimed.contains($0) })
-            await lock?.release()
+            if let lock, await !lock.release() { request.warn("prune \(pruneId) \(lock.leftBehind)") }
             return summary
         } catch {
             await lock?.release()

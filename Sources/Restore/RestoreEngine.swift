@@ -112,7 +112,7 @@ public final class RestoreEngine: Sendable {
             let done = try await restoreLocked(
                 plan: plan, states: states, producer: producer, admin: admin,
                 translator: &translator, summary: summary, started: started)
-            await lock.release()
+            if await !lock.release() { events.warning("this restore \(lock.leftBehind)") }
             return RestoreResult(plan: done.plan, summary: done.summary)
         } catch Abandoned.stopped(let reason) {
             await lock.release()

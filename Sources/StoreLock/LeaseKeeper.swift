@@ -123,14 +123,16 @@ public final class LeaseKeeper: @unchecked Sendable {
     /// after by whoever drops its lease).
     public func keepOnRelease() { state.withLock { keep = true } }
 
-    /// Removes this run's lease; best effort (an expired lease frees the claims anyway).
-    public func release() async {
+    /// Removes this run's lease; best effort (an expired lease frees the claims anyway). False when
+    /// the lease could not be removed: the next run then waits for it to expire.
+    @discardableResult
+    public func release() async -> Bool {
         let keeping = state.withLock {
             renewal?.cancel()
             renewal = nil
             return keep
         }
-        if keeping { return }
+        if keeping { return true }
         if let version = state.withLock({ soleVersion }), !version.isEmpty {
             // Unchanged since this run wrote it, the table holds only this run's lease; changed, it is read.
             var options = self.options
@@ -138,14 +140,24 @@ public final class LeaseKeeper: @unchecked Sendable {
             if let empty = try? LeaseTable().encoded(),
                 (try? await store.put(key, body: Array(empty), options: options)) != nil
             {
-                return
+                return true
             }
         }
-        try? await update { table, _ in
-            guard table.lease(runId: self.runId) != nil else { return .keep }
-            table.leases.removeAll { $0.runId == self.runId }
-            return .write
+        do {
+            try await update { table, _ in
+                guard table.lease(runId: self.runId) != nil else { return .keep }
+                table.leases.removeAll { $0.runId == self.runId }
+                return .write
+            }
+            return true
+        } catch {
+            return false
         }
+    }
+
+    /// Why a finished run's lease stayed, for its warning.
+    public var leftBehind: String {
+        "could not give up its lease in \(key); the next run of these topics waits for it to expire, up to \(Int(leaseSeconds)) s"
     }
 
     private func renew() async {

@@ -61,6 +61,40 @@ import Testing
     }
 }
 
+/// A finished run whose lease could not be removed (a store refusing every conditional write of it
+/// from then on) says so: the next run waits for the lease to expire. It said nothing, exit 0.
+@Suite struct LeaseLeftBehindTests {
+    @Test func aLeaseTheRunCouldNotGiveUpIsWarnedOf() async throws {
+        final class RefusingLockWritesAfterTheFirst: ForwardingStore, @unchecked Sendable {
+            let forwardee: any ObjectStore = MemoryStore()
+            let lockKey: String
+            private let lock = NSLock()
+            private var writes = 0
+            init(lockKey: String) { self.lockKey = lockKey }
+            func put(_ key: String, body: [UInt8], options: PutOptions) async throws -> PutResult {
+                if key == lockKey,
+                    lock.withLock({ () -> Int in
+                        writes += 1
+                        return writes
+                    }) > 1
+                {
+                    throw StoreError(.conditionFailed, operation: "put", location: location, key: key, status: 412)
+                }
+                return try await forwardee.put(key, body: body, options: options)
+            }
+        }
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("leftlease", partitions: 1)
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 3)
+        let store = RefusingLockWritesAfterTheFirst(lockKey: fixture.layout.storeLockKey)
+        let summary = try await fixture.backup(store: store, topics: [topic])
+        #expect(summary.records == 3)
+        #expect(
+            WarningLog.shared.lines(containing: "run \(summary.runId) could not give up its lease in \(fixture.layout.storeLockKey)")
+                .count == 1)
+    }
+}
+
 /// A killed run's unfinished multipart uploads and temp files go in the next run of their partitions.
 @Suite struct KilledRunLeftoversTests {
     @Test func theNextRunAbortsAKilledRunsUnfinishedUploads() async throws {
