@@ -19,8 +19,6 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
     static let reservedPrefix = ".ktape-"
     private var stagingRoot: String { root + "/.ktape-multipart" }
 
-    /// `root` is created by the first write, so a run that fails before writing leaves no empty store
-    /// behind; reading a missing root finds nothing.
     /// The directory at `path` (relative paths from the working directory), absolute and standardized.
     public static func absolutePath(of path: String) -> String {
         ((path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path) as NSString).standardizingPath
@@ -32,6 +30,8 @@ public final class LocalDirectoryStore: ObjectStore, Sendable {
         "file://" + absolutePath(of: path).replacingOccurrences(of: "%", with: "%25")
     }
 
+    /// `root` is created by the first write, so a run that fails before writing leaves no empty store
+    /// behind; reading a missing root finds nothing.
     public init(root: String, minPartSize: Int = MultipartLimits.minPartSize) throws {
         let standardized = (root as NSString).standardizingPath
         self.root = standardized.count > 1 && standardized.hasSuffix("/") ? String(standardized.dropLast()) : standardized
