@@ -58,13 +58,25 @@ public enum PruneEngine {
         }
         let pruned = try await call("read \(layout.prunedKey)") { try await PrunedStateKeeper.read(store: store, layout: layout) }
         let firstOffsets = pruned.partitions.filter { selects($0.topic) }.map { (TopicPartition($0.topic, $0.partition), $0.firstOffset) }
-        let stillThere = try await call("list what earlier prunes left") { try await keys(request, below: firstOffsets) }
-        var candidates = PrunePlanner.Candidates()
+        let leftBehind = try await call("list what earlier prunes left") { try await keys(request, below: firstOffsets) }
+        let stillThere = Set(leftBehind.values.joined())
+        // The first pass gathers every candidate while they fit in one pass, and counts them by partition.
+        let firstKept = pruned.firstOffsets
+        let limit = request.candidatesPerPass
+        var gathered: PrunePlanner.Candidates? = [:]
+        var held = 0
+        var counts = Dictionary(firstOffsets.map { ($0.0, 0) }, uniquingKeysWith: { a, _ in a })
         var coveredEnds: [TopicPartition: Int64] = [:]
+        let inTopics = { (tp: TopicPartition) in selects(tp.topic) }
         try await call("read run manifests") {
-            let firstKept = pruned.firstOffsets
             try await ManifestHistory.forEach(store: store, layout: layout) { manifest in
-                PrunePlanner.gather(manifest, into: &candidates, firstOffsets: firstKept, selects: selects, stillThere: stillThere)
+                PrunePlanner.forEachCandidate(in: manifest, firstOffsets: firstKept, selects: inTopics, stillThere: stillThere) {
+                    tp, candidate in
+                    counts[tp, default: 0] += 1
+                    guard gathered != nil else { return }
+                    held += 1
+                    if held > limit { gathered = nil } else { gathered?[tp, default: []].append(candidate) }
+                }
                 for covered in manifest.partitions {
                     let tp = TopicPartition(covered.topic, covered.partition)
                     coveredEnds[tp] = max(coveredEnds[tp] ?? 0, covered.endOffset)
@@ -78,6 +90,38 @@ public enum PruneEngine {
                 "prune record \(layout.prunedKey): \(tp) starts at offset \(first), past the end \(coveredEnds[tp] ?? 0) the store's runs covered: the record is damaged (or another store's), and this prune would delete every object of the partition; nothing was deleted (put back the record from a copy, or its entry for \(tp))"
             )
         }
+        var summary = PruneSummary(
+            pruneId: pruneId, dryRun: request.settings.dryRun.value, cutoff: cutoff, partitions: [], seconds: 0)
+        let groups = gathered == nil ? PrunePlanner.groups(counts, limit: limit) : [counts.keys.sorted()]
+        for group in groups {
+            try stop(request)
+            let members = Set(group)
+            var candidates = gathered ?? [:]
+            if gathered == nil {
+                try await call("read run manifests") {
+                    try await ManifestHistory.forEach(store: store, layout: layout) { manifest in
+                        PrunePlanner.gather(
+                            manifest, into: &candidates, firstOffsets: firstKept, selects: members.contains, stillThere: stillThere)
+                    }
+                }
+            }
+            let leftovers = Set(group.flatMap { leftBehind[$0] ?? [] })
+            try await pruneGroup(
+                request, candidates: candidates, pruned: pruned, stillThere: leftovers, cutoff: cutoff, pruneId: pruneId,
+                started: started, into: &summary)
+        }
+        summary.seconds = request.clock().timeIntervalSince(started)
+        return summary
+    }
+
+    /// Plans, records and deletes the prune of the partitions of `candidates` (with `stillThere`, the
+    /// keys a killed prune left below their first offsets), adding what it did to `summary`.
+    private static func pruneGroup(
+        _ request: PruneRequest, candidates: PrunePlanner.Candidates, pruned: PrunedState, stillThere: Set<String>,
+        cutoff: Int64, pruneId: String, started: Date, into summary: inout PruneSummary
+    ) async throws {
+        let store = request.store
+        let layout = request.layout
         let now = request.clock()
         // A bucket without Object Lock holds no locked object: the first prune of a year removes
         // hundreds of thousands, a HEAD each otherwise.
@@ -104,15 +148,14 @@ public enum PruneEngine {
         let belowMoved = try await call("list what is left below the new first offsets") {
             try await keys(request, below: moved, unless: named)
         }
-        let orphans = stillThere.subtracting(named).union(belowMoved).sorted()
-        var summary = PruneSummary(
-            pruneId: pruneId, dryRun: request.settings.dryRun.value, cutoff: cutoff,
-            partitions: plans.map(PruneSummary.Partition.init), seconds: 0)
+        let orphans = stillThere.subtracting(named).union(belowMoved.values.joined()).sorted()
+        let first = summary.partitions.count
+        summary.partitions += plans.map(PruneSummary.Partition.init)
         // Objects, as `removed` counts them: an orphan companion goes with its data object, uncounted.
         let orphanObjects = orphans.count { key in
             (try? layout.objectKey(parsing: key)).map { $0.kind.content != .keys && $0.kind.content != .headers } ?? true
         }
-        summary.leftovers = plans.reduce(orphanObjects) { $0 + $1.leftovers.count }
+        summary.leftovers += plans.reduce(orphanObjects) { $0 + $1.leftovers.count }
         if !request.settings.dryRun.value, !orphans.isEmpty {
             try stop(request)
             try await call("delete \(orphans.count) objects no manifest names below a first kept offset") {
@@ -134,11 +177,9 @@ public enum PruneEngine {
             }
             for (index, plan) in plans.enumerated() {
                 try stop(request)
-                summary.partitions[index].keptLocked += try await delete(plan.leftovers + plan.removed, request)
+                summary.partitions[first + index].keptLocked += try await delete(plan.leftovers + plan.removed, request)
             }
         }
-        summary.seconds = request.clock().timeIntervalSince(started)
-        return summary
     }
 
     /// Deletes objects and their companions; those Object Lock keeps are returned, not failed on.
@@ -163,15 +204,14 @@ public enum PruneEngine {
         }
     }
 
-    /// Keys still there below each pruned partition's first offset (a killed prune's), from one short
-    /// listing per pruned partition: keys sort by offset, so the listing stops at the first offset.
-    /// The keys of data objects (and companions) named below each partition's offset.
-    /// The listed keys of each partition below its offset, but those in `unless`: held as they are
-    /// listed, the first prune of a long history kept every key it was about to delete twice.
+    /// The listed keys of each partition below its offset (a killed prune's, or a killed backup's),
+    /// but those in `unless`, from one short listing per partition: keys sort by offset, so the
+    /// listing stops at the offset. (Held as listed, the first prune of a long history kept every key
+    /// it was about to delete twice.)
     private static func keys(
         _ request: PruneRequest, below offsets: [(TopicPartition, Int64)], unless: Set<String> = []
-    ) async throws -> Set<String> {
-        var found = Set<String>()
+    ) async throws -> [TopicPartition: Set<String>] {
+        var found: [TopicPartition: Set<String>] = [:]
         for (tp, limit) in offsets {
             let folder = request.layout.partitionFolder(topic: tp.topic, partition: tp.partition)
             var token: String?
@@ -180,7 +220,7 @@ public enum PruneEngine {
                 for object in page.objects {
                     guard let name = try? request.layout.objectKey(parsing: object.key) else { continue }
                     if name.startOffset >= limit { break pages }
-                    if !unless.contains(object.key) { found.insert(object.key) }
+                    if !unless.contains(object.key) { found[tp, default: []].insert(object.key) }
                 }
                 token = page.nextToken
             } while token != nil

@@ -44,26 +44,59 @@ enum PrunePlanner {
     /// Candidates by partition, gathered one manifest at a time.
     typealias Candidates = [TopicPartition: [Candidate]]
 
-    /// Adds the objects of `manifest` a prune may act on: those of topics `selects` takes that end
-    /// above their partition's first kept offset, and those below it that a killed prune left (in
-    /// `stillThere`). Objects already pruned are not kept, so a prune holds what the store still
-    /// holds, not every object of its history.
+    /// Adds the objects of `manifest` a prune may act on (see `forEachCandidate`).
     static func gather(
         _ manifest: RunManifest, into candidates: inout Candidates, firstOffsets: [TopicPartition: Int64],
-        selects: (String) -> Bool, stillThere: Set<String>
+        selects: (TopicPartition) -> Bool, stillThere: Set<String>
+    ) {
+        forEachCandidate(in: manifest, firstOffsets: firstOffsets, selects: selects, stillThere: stillThere) { tp, candidate in
+            candidates[tp, default: []].append(candidate)
+        }
+    }
+
+    /// Calls `take` with each object of `manifest` a prune may act on: those of partitions `selects`
+    /// takes that end above their partition's first kept offset, and those below it that a killed
+    /// prune left (in `stillThere`). Objects already pruned are not taken, so a prune holds what the
+    /// store still holds, not every object of its history.
+    static func forEachCandidate(
+        in manifest: RunManifest, firstOffsets: [TopicPartition: Int64], selects: (TopicPartition) -> Bool,
+        stillThere: Set<String>, _ take: (TopicPartition, Candidate) -> Void
     ) {
         // Without record times (manifests before version 3): every record the run read was in Kafka by its end.
         let runEnd = Int64((manifest.finishedAt.timeIntervalSince1970 * 1000).rounded(.up))
-        for object in manifest.objects where selects(object.topic) {
+        for object in manifest.objects {
             let tp = TopicPartition(object.topic, object.partition)
-            guard object.spanEnd > firstOffsets[tp] ?? 0 || ([object.key] + object.companionKeys).contains(where: stillThere.contains)
+            guard selects(tp),
+                object.spanEnd > firstOffsets[tp] ?? 0 || ([object.key] + object.companionKeys).contains(where: stillThere.contains)
             else { continue }
-            candidates[tp, default: []].append(
+            take(
+                tp,
                 Candidate(
                     key: object.key, companionKeys: object.companionKeys, firstOffset: object.firstOffset, spanEnd: object.spanEnd,
                     recordCount: object.recordCount, byteSize: object.byteSize, newest: object.maxTimestamp ?? runEnd,
                     runId: manifest.runId))
         }
+    }
+
+    /// Partitions in groups of at most `limit` candidates each (a partition with more is a group of
+    /// its own), in partition order: a prune plans, records and deletes one group at a time, reading
+    /// the manifests once per group, so the first prune of a long history holds a bounded share of it.
+    static func groups(_ counts: [TopicPartition: Int], limit: Int) -> [[TopicPartition]] {
+        var groups: [[TopicPartition]] = []
+        var current: [TopicPartition] = []
+        var held = 0
+        for tp in counts.keys.sorted() {
+            let count = counts[tp] ?? 0
+            if !current.isEmpty, held + count > limit {
+                groups.append(current)
+                current = []
+                held = 0
+            }
+            current.append(tp)
+            held += count
+        }
+        if !current.isEmpty { groups.append(current) }
+        return groups
     }
 
     /// The plan for every partition of `candidates`. `isLocked` says whether Object Lock keeps an

@@ -21,6 +21,9 @@ public struct PruneRequest: Sendable {
     public var clock: @Sendable () -> Date = { Date() }
     /// Warnings, one line each.
     public var warn: @Sendable (String) -> Void = { _ in }
+    /// Objects a prune plans at once: with more candidates, it reads the manifests again for each
+    /// group of partitions that fits (about 430 bytes each: 100,000 hold about 41 MiB).
+    public var candidatesPerPass = 100_000
     /// Raised by SIGTERM or SIGINT: the prune stops between deletes (what is recorded is deleted by a rerun).
     public var stop = StopSignal()
 

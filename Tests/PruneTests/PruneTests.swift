@@ -179,11 +179,63 @@ final class PruneFixture: @unchecked Sendable {
         var none = PrunePlanner.Candidates()
         for manifest in manifests {
             PrunePlanner.gather(manifest, into: &candidates, firstOffsets: firstOffsets, selects: { _ in true }, stillThere: [leftover])
-            PrunePlanner.gather(manifest, into: &none, firstOffsets: firstOffsets, selects: { $0 != "events" }, stillThere: [leftover])
+            PrunePlanner.gather(
+                manifest, into: &none, firstOffsets: firstOffsets, selects: { $0.topic != "events" }, stillThere: [leftover])
         }
         let kept = [0, 1].flatMap { p in (fixture.keys[p] ?? []).suffix(2) } + [leftover]
         #expect(candidates.values.joined().map(\.key).sorted() == kept.sorted())
         #expect(none.isEmpty)
+    }
+
+    /// With more candidates than one pass plans at once, a prune reads the manifests again for each
+    /// group of partitions that fits, and does exactly what one pass does: the same objects go, the
+    /// same leftovers, the same stop at a locked object, the same record.
+    @Test func aPruneOfMoreObjectsThanAPassHoldsGoesGroupByGroupAlike() async throws {
+        func history(_ store: CountingStore) async throws -> PruneFixture {
+            let fixture = PruneFixture(store: store)
+            try await fixture.run(times: [1_000, 2_000, 3_000])
+            try await fixture.run(times: [1_000, 2_000], topic: "audit")
+            _ = try await PruneEngine.run(try fixture.request(before: 1_500))
+            // A named object a killed prune left below the first kept offset, and one no manifest names.
+            for key in [try #require(fixture.keys[0]?.first), "prod/topics/events/partition=1/events+1+0000000005.ktape.json"] {
+                try await store.put(key, body: Array("{\"n\":1}\n".utf8))
+            }
+            try await fixture.run(times: [4_000, 5_000, 9_000], lock: { p, index in p == 1 && index == 1 })
+            try await fixture.run(times: [4_000], topic: "audit")
+            store.reset()
+            return fixture
+        }
+        func outcome(_ fixture: PruneFixture, _ summary: PruneSummary) async throws -> String {
+            let pruned = try await PrunedStateKeeper.read(store: fixture.store, layout: fixture.layout).partitions.map {
+                "\($0.topic)/\($0.partition) \($0.firstOffset) \($0.objects) \($0.records) \($0.bytes)"
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            let partitions = String(decoding: try encoder.encode(summary.partitions), as: UTF8.self)
+            return "\(partitions) leftovers \(summary.leftovers) pruned \(pruned) left \(try await fixture.existing().sorted())"
+        }
+        let manifestsRead = { (store: CountingStore, fixture: PruneFixture) in
+            store.gets.filter { $0.hasPrefix(fixture.layout.runsFolder) }.count
+        }
+        let onePassStore = CountingStore()
+        let onePass = try await history(onePassStore)
+        let groupedStore = CountingStore()
+        let grouped = try await history(groupedStore)
+        for dryRun in [true, false] {
+            onePassStore.reset()
+            groupedStore.reset()
+            let whole = try await PruneEngine.run(try onePass.request(before: 6_000, dryRun: dryRun))
+            var request = try grouped.request(before: 6_000, dryRun: dryRun)
+            // Candidates: audit/0 and audit/1 two each, events/0 and events/1 six each: four groups.
+            request.candidatesPerPass = 3
+            let inGroups = try await PruneEngine.run(request)
+            #expect(whole.objects == 11 && whole.leftovers == 2 && whole.keptLocked.count == 1, "\(whole.line)")
+            #expect(try await outcome(grouped, inGroups) == outcome(onePass, whole))
+            // Each reads the 4 manifests for the store's topics (the fixture has no index), then to plan.
+            #expect(manifestsRead(onePassStore, onePass) == 4 + 4)
+            #expect(manifestsRead(groupedStore, grouped) == 4 + 4 * 5)
+        }
+        #expect(try await grouped.verify().problems.isEmpty)
     }
 
     /// A prune that drops the lease of a backup of this host that was killed fences it as a backup
