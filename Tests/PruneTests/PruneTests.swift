@@ -568,15 +568,6 @@ final class DyingStore: ObjectStore, @unchecked Sendable {
     }
 }
 
-/// Lines gathered from another thread (a request's warnings).
-// @unchecked Sendable: `lines` is only reached under `lock`.
-final class Lines: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [String] = []
-    func append(_ line: String) { lock.withLock { lines.append(line) } }
-    var all: [String] { lock.withLock { lines } }
-}
-
 /// Counts the HEADs in flight at once, each held for a moment so that overlapping ones meet.
 // @unchecked Sendable: its mutable state is under `lock`.
 final class InFlightHeads: ForwardingStore, @unchecked Sendable {
