@@ -147,6 +147,46 @@ struct RestoreTansuTests {
         #expect(error?.message.contains("is not the one this store backed up there") == true, "\(error?.message ?? "")")
     }
 
+    /// Records of a transaction still open lie past the last stable offset, where a read_committed
+    /// backup ends: a partition with nothing else to back up is named, so a transaction left open
+    /// (hanging) does not hold its backups back run after run without a word.
+    @Test func aPartitionHeldBackByAnOpenTransactionIsNamed() async throws {
+        let config = KafkaConfig(bootstrapServers: try #require(restoreTansuBootstrap))
+        let admin = try KafkaAdmin(config: config)
+        let topic = "tansu-open-\(UUID().uuidString.prefix(8))"
+        #expect(try admin.createTopics([KafkaNewTopic(name: topic, partitions: 2, replicationFactor: 1)]).isEmpty)
+        var producing = config
+        try producing.set("transactional.id", "ktape-\(topic)")
+        let producer = try KafkaProducer(config: producing, onDelivery: { _ in })
+        try producer.initTransactions()
+        try producer.beginTransaction()
+        for i in 0..<3 {
+            try producer.produce(
+                KafkaProducerRecord(topic: topic, partition: 0, key: nil, value: Array("v\(i)".utf8), headers: [], timestamp: nil),
+                id: UInt64(i))
+            try producer.flush(timeoutMilliseconds: 30_000)
+        }
+        let document: [String: JobRawValue] = [
+            "bootstrap-servers": .scalar(config.bootstrapServers), "store": .scalar("/unused"), "topics": .list([topic])
+        ]
+        let settings = try #require(try JobSpec(document: .flags(document), command: .backup).backup)
+        let warnings = Lines()
+        var request = BackupRequest(
+            job: "tansu-open", settings: settings, consumerGroups: nil, kafka: config, store: MemoryStore(), layout: StoreLayout())
+        request.warn = { warnings.append($0) }
+        #expect(try await BackupEngine.run(request).records == 0)
+        let named = warnings.all.filter { $0.contains("open transaction") }
+        #expect(named.count == 1, "\(warnings.all)")
+        #expect(
+            named.first?.hasPrefix(
+                "topic \(topic) partition 0: no committed records to back up, but 3 offsets past 0 wait on an open transaction")
+                == true, "\(named)")
+
+        try producer.commitTransaction()
+        #expect(try await BackupEngine.run(request).records == 3)
+        #expect(warnings.all.filter { $0.contains("open transaction") }.count == 1, "\(warnings.all)")
+    }
+
     /// A consumer group deleted in the source: the next run, though it reads no new record, names its
     /// saved offsets removed, and a restore commits none for it. Before, the group came back with the
     /// offsets of the run before. tansu lists no groups, so the deletion is learnt by asking the group.
