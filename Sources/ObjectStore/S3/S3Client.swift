@@ -166,8 +166,9 @@ struct S3Client: Sendable {
             status: response.status, body: response.body, operation: call.operation, location: location, key: call.key)
     }
 
-    /// Full jitter: uniform in [0, min(max, base × 2^retry)].
-    private func backoff(attempt: Int) async throws {
+    /// Full jitter: uniform in [0, min(max, base × 2^retry)]. Also the pause before asking again for
+    /// keys a DeleteObjects answer refused with a transient code.
+    func backoff(attempt: Int) async throws {
         let cap = min(config.maxRetryDelay, config.baseRetryDelay * pow(2, Double(attempt - 1)))
         let delay = Double.random(in: 0...max(cap, 0.001))
         try await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))

@@ -334,7 +334,7 @@ public final class S3Store: ObjectStore, Sendable {
             for attempt in 1...Self.deleteObjectsAttempts {
                 batch = try await deleteObjects(batch, lastAttempt: attempt == Self.deleteObjectsAttempts)
                 if batch.isEmpty { break }
-                try await Task.sleep(nanoseconds: UInt64(attempt) * 200_000_000)
+                try await client.backoff(attempt: attempt)
             }
         }
     }
