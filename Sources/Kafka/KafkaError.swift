@@ -87,7 +87,11 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
                     RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
                     RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND, RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE,
                     RD_KAFKA_RESP_ERR_NOT_COORDINATOR, RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS,
-                    RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION
+                    RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION,
+                    // Leaders moving (a rolling restart), as Kafka's own clients retry them.
+                    RD_KAFKA_RESP_ERR_OFFSET_NOT_AVAILABLE, RD_KAFKA_RESP_ERR_FENCED_LEADER_EPOCH,
+                    RD_KAFKA_RESP_ERR_UNKNOWN_LEADER_EPOCH, RD_KAFKA_RESP_ERR_KAFKA_STORAGE_ERROR,
+                    RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART
                 ].map(Code.init).contains(self)
         }
     }

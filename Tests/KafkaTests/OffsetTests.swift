@@ -63,6 +63,17 @@ import Layout
         }
     }
 
+    /// What Kafka calls retriable in a ListOffsets answer while leaders move (a rolling restart):
+    /// OFFSET_NOT_AVAILABLE (a new leader not yet caught up), FENCED_LEADER_EPOCH,
+    /// UNKNOWN_LEADER_EPOCH, KAFKA_STORAGE_ERROR, UNKNOWN_TOPIC_OR_PART (metadata not yet
+    /// everywhere). Each is asked again; before, each failed the call at once.
+    @Test(arguments: [78, 74, 75, 56, 3]) func retriableListOffsetsAnswersAreAskedAgain(code: Int32) throws {
+        let (cluster, topic) = try Self.populated()
+        let admin = try KafkaAdmin(config: cluster.config)
+        cluster.failNextRequests(apiKey: 2, with: Array(repeating: KafkaError.Code(rawValue: code), count: 4))
+        #expect(try admin.watermarks(TopicPartition(topic: topic, partition: 0), retryingFor: 10) == KafkaWatermarks(low: 0, high: 10))
+    }
+
     @Test func endOffsetsOfManyPartitionsInOneCallMatchTheWatermarks() throws {
         let (cluster, topic) = try Self.populated()
         let empty = uniqueTopic("offsets-empty")
