@@ -22,6 +22,18 @@ extension KafkaError {
 extension KafkaError: ConfigurationReportingError {}
 
 extension KafkaError {
+    /// True for a record failed only because another failure stopped the producer (a refusal that
+    /// `enable.gapless.guarantee` made fatal): purged from its queue, or refused as fatal. The
+    /// failure that caused it is the one to report.
+    public var isConsequenceOfAnotherFailure: Bool {
+        [
+            RD_KAFKA_RESP_ERR__PURGE_QUEUE, RD_KAFKA_RESP_ERR__PURGE_INFLIGHT, RD_KAFKA_RESP_ERR__FATAL,
+            RD_KAFKA_RESP_ERR__GAPLESS_GUARANTEE
+        ].map(Code.init).contains(code)
+    }
+}
+
+extension KafkaError {
     /// The operation of the error thrown when librdkafka refuses to make a client.
     static let createClient = "create Kafka client"
 }

@@ -22,8 +22,10 @@ final class DeliveryLedger: @unchecked Sendable {
         var lastSourceOffset: Int64?
         /// The target offset the next delivered record must get (records of one partition are contiguous).
         var expectedTargetOffset: Int64
-        /// The first failure in this partition; nothing after it counts.
+        /// The first failure in this partition; nothing after it counts (but a refusal whose report
+        /// comes after a failure it caused takes that one's place).
         var failure: RunFailure?
+        var failureIsConsequence = false
     }
 
     /// A batch lent to the producer.
@@ -85,9 +87,19 @@ final class DeliveryLedger: @unchecked Sendable {
         lock.withLock { returnBatch = body }
     }
 
-    /// The first failure in any partition (checked per record, so the common case is one flag).
+    /// The first failure in any partition (checked per record, so the common case is one flag): a
+    /// cause before the failures it caused in other partitions.
     var firstFailure: RunFailure? {
-        lock.withLock { failed ? tallies.lazy.compactMap { $0?.failure }.first : nil }
+        lock.withLock {
+            guard failed else { return nil }
+            return tallies.lazy.compactMap { $0 }.first { $0.failure != nil && !$0.failureIsConsequence }?.failure
+                ?? tallies.lazy.compactMap { $0?.failure }.first
+        }
+    }
+
+    /// The first failure that is not the consequence of another, if any report carried one.
+    var firstCause: RunFailure? {
+        lock.withLock { tallies.lazy.compactMap { $0 }.first { $0.failure != nil && !$0.failureIsConsequence }?.failure }
     }
 
     /// Lends `records` bound for `destination` to the producer, which queues records with ids from
@@ -144,9 +156,13 @@ final class DeliveryLedger: @unchecked Sendable {
 
     /// Counts one report against its destination (under the lock).
     private func count(_ report: KafkaDeliveryReport, destination: Int, sourceOffset: Int64) {
-        guard destination < tallies.count, let tally = tallies[destination], tally.failure == nil else { return }
+        guard destination < tallies.count, let tally = tallies[destination] else { return }
+        if tally.failure != nil {
+            guard tally.failureIsConsequence, let error = report.error, !error.isConsequenceOfAnotherFailure else { return }
+        }
         func place() -> String { "\(report.topicPartition.topic)/\(report.topicPartition.partition)" }
         if let error = report.error {
+            tallies[destination]?.failureIsConsequence = error.isConsequenceOfAnotherFailure
             let line = "delivery to \(place()) failed for source offset \(sourceOffset): \(error)"
             // Refused by the target's ACLs or limits: the same record is refused on every rerun (exit 2).
             if error.isConfigurationError {

@@ -138,6 +138,9 @@ final class ProduceLoop: @unchecked Sendable {
             _ = try? await KafkaBlocking.run { try producer.flush(ignoringStop: true, timeout: Self.flushOnFailure) }
             await stateWriter.settle()
             try? await stateWriter.save(.final)
+            // A refusal stops the producer (gapless): what failed after it, even producing, is its
+            // consequence, and its own report (in by now) says why and whether a rerun can cure it.
+            if let cause = ledger.firstCause, (error as? RunFailure)?.isInterrupted != true { throw cause }
             throw error
         }
         for destination in destinations.indices {

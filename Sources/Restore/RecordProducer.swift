@@ -164,7 +164,10 @@ final class RecordProducer: @unchecked Sendable {
         } catch let error as RunFailure {
             throw error
         } catch {
-            throw RunFailure.failure("produce to \(target) (source offset \(record.offset)): \(error)")
+            let line = "produce to \(target) (source offset \(record.offset)): \(error)"
+            // The producer stopped for what the cluster's ACLs refuse (its producer id): so will a rerun.
+            if let error = error as? KafkaError, error.isConfigurationError { throw RunFailure.invalidInput(line, cause: error) }
+            throw RunFailure.failure(line, cause: error)
         }
         loaned += 1
         queued += 1

@@ -46,4 +46,41 @@ import Testing
         #expect(rerun.summary.alreadyPresentRecords == 7)
         #expect(differences(expected: records, got: try readTarget(cluster.config, topic: "t", partitions: 1)[0] ?? []) == [])
     }
+
+    /// A target that refuses a batch for a reason a rerun meets again (its size limit, its ACLs)
+    /// stops the restore with that reason, exit 2, whichever of the run's partitions it hit. The
+    /// refusal stops the producer (gapless), so every record still queued then fails as its
+    /// consequence; one of those, or producing after it, named another partition and "purged",
+    /// exit 1, in most runs.
+    @Test(arguments: [(10, "MSG_SIZE_TOO_LARGE"), (29, "TOPIC_AUTHORIZATION_FAILED")])
+    func aRefusalARerunMeetsAgainIsNamedWhateverFailsAfterIt(code: Int32, name: String) async throws {
+        let records = (0..<3).map { [Int32($0): awkwardRecords(count: 3_000, partition: Int32($0))] }.reduce(into: [:]) {
+            $0.merge($1) { a, _ in a }
+        }
+        let fixture = StoreFixture()
+        try await fixture.writeRun(["t": records], partitionCounts: ["t": 3], perObject: 500)
+        for _ in 0..<4 {
+            let cluster = try KafkaMockCluster(brokers: 1)
+            try cluster.createTopic("t", partitions: 3)
+            cluster.failNextRequests(apiKey: 0, with: Array(repeating: KafkaError.Code(rawValue: code), count: 50))
+            let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+            #expect(error?.isInvalidInput == true, "\(error?.message ?? "")")
+            #expect(error?.message.contains(name) == true, "\(error?.message ?? "")")
+            #expect(error?.message.contains("PURGE") == false, "\(error?.message ?? "")")
+        }
+    }
+
+    /// A producer id refused for want of the IdempotentWrite permission stops the restore as the
+    /// ACLs it needs changed (exit 2), as a refused topic does; it was exit 1.
+    @Test func aProducerIdRefusedByTheClustersACLsIsInvalidInput() async throws {
+        let fixture = StoreFixture()
+        try await fixture.writeRun(["t": [0: awkwardRecords(count: 20, partition: 0)]], partitionCounts: ["t": 1], perObject: 10)
+        let cluster = try KafkaMockCluster(brokers: 1)
+        try cluster.createTopic("t", partitions: 1)
+        // InitProducerId (API 22): CLUSTER_AUTHORIZATION_FAILED.
+        cluster.failNextRequests(apiKey: 22, with: Array(repeating: KafkaError.Code(rawValue: 31), count: 10))
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        #expect(error?.isInvalidInput == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("CLUSTER_AUTHORIZATION_FAILED") == true, "\(error?.message ?? "")")
+    }
 }
