@@ -70,6 +70,10 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
         public static let autoOffsetReset = Code(RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET)
         /// A record exceeds `message.max.bytes`.
         public static let messageTooLarge = Code(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+        /// The broker refused a record it validates (a compacted topic refuses one without a key).
+        public static let invalidRecord = Code(RD_KAFKA_RESP_ERR_INVALID_RECORD)
+        /// The broker refused a record's timestamp (`message.timestamp.before.max.ms` and its kin).
+        public static let invalidTimestamp = Code(RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP)
         /// CreateTopics: the topic exists.
         public static let topicAlreadyExists = Code(RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
         /// SASL authentication failed.

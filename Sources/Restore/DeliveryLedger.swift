@@ -154,6 +154,14 @@ final class DeliveryLedger: @unchecked Sendable {
         return loan.records
     }
 
+    /// Refusals by a target's settings, which a rerun meets again (exit 2), with what to change.
+    static let targetLimits: [KafkaError.Code: String] = [
+        .messageTooLarge: "the target topic's max.message.bytes, or the broker's message.max.bytes, is below this record's size",
+        .invalidRecord: "the target refuses the record as it is: a compacted topic (cleanup.policy=compact) refuses one without a key",
+        .invalidTimestamp:
+            "the target refuses the record's timestamp: its message.timestamp.before.max.ms (or message.timestamp.difference.max.ms) is shorter than the record's age; raise it for the restore"
+    ]
+
     /// Counts one report against its destination (under the lock).
     private func count(_ report: KafkaDeliveryReport, destination: Int, sourceOffset: Int64) {
         guard destination < tallies.count, let tally = tallies[destination] else { return }
@@ -167,10 +175,8 @@ final class DeliveryLedger: @unchecked Sendable {
             // Refused by the target's ACLs or limits: the same record is refused on every rerun (exit 2).
             if error.isConfigurationError {
                 tallies[destination]?.failure = .invalidInput(line, cause: error)
-            } else if error.code == .messageTooLarge {
-                tallies[destination]?.failure = .invalidInput(
-                    line + " (the target topic's max.message.bytes, or the broker's message.max.bytes, is below this record's size)",
-                    cause: error)
+            } else if let limit = Self.targetLimits[error.code] {
+                tallies[destination]?.failure = .invalidInput(line + " (\(limit))", cause: error)
             } else {
                 tallies[destination]?.failure = .failure(line, cause: error)
             }

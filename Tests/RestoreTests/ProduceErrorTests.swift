@@ -52,7 +52,10 @@ import Testing
     /// refusal stops the producer (gapless), so every record still queued then fails as its
     /// consequence; one of those, or producing after it, named another partition and "purged",
     /// exit 1, in most runs.
-    @Test(arguments: [(10, "MSG_SIZE_TOO_LARGE"), (29, "TOPIC_AUTHORIZATION_FAILED")])
+    @Test(arguments: [
+        (10, "MSG_SIZE_TOO_LARGE"), (29, "TOPIC_AUTHORIZATION_FAILED"), (87, "cleanup.policy=compact"),
+        (32, "message.timestamp.before.max.ms")
+    ])
     func aRefusalARerunMeetsAgainIsNamedWhateverFailsAfterIt(code: Int32, name: String) async throws {
         let records = (0..<3).map { [Int32($0): awkwardRecords(count: 3_000, partition: Int32($0))] }.reduce(into: [:]) {
             $0.merge($1) { a, _ in a }
