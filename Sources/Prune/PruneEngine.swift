@@ -5,6 +5,7 @@ import ObjectStore
 import StoreLock
 import StoreMetadata
 import Threads
+import TimeText
 
 /// `ktape prune`: removes whole objects from the oldest end of each partition whose every record is
 /// older than the cutoff, never leaving a hole, and records each partition's new first offset in
@@ -67,6 +68,7 @@ public enum PruneEngine {
         var held = 0
         var counts = Dictionary(firstOffsets.map { ($0.0, 0) }, uniquingKeysWith: { a, _ in a })
         var coveredEnds: [TopicPartition: Int64] = [:]
+        var newestRunEnd: Date?
         let inTopics = { (tp: TopicPartition) in selects(tp.topic) }
         try await call("read run manifests") {
             try await ManifestHistory.forEach(store: store, layout: layout) { manifest in
@@ -81,7 +83,11 @@ public enum PruneEngine {
                     let tp = TopicPartition(covered.topic, covered.partition)
                     coveredEnds[tp] = max(coveredEnds[tp] ?? 0, covered.endOffset)
                 }
+                newestRunEnd = max(newestRunEnd ?? manifest.finishedAt, manifest.finishedAt)
             }
+        }
+        if let failure = Self.cutoffPastTheNewestRun(request, cutoff: cutoff, started: started, newestRunEnd: newestRunEnd) {
+            throw failure
         }
         // Everything below a first kept offset is deleted as a leftover: one past what the runs
         // covered (no prune writes that) would take the partition's every object.
@@ -180,6 +186,24 @@ public enum PruneEngine {
                 summary.partitions[first + index].keptLocked += try await delete(plan.leftovers + plan.removed, request)
             }
         }
+    }
+
+    /// `--keep-within` counts back from the host's clock: a clock stepped a year ahead (or backups
+    /// that stopped longer ago than the window) put every run before the cutoff, and the prune took
+    /// every object of the store. A cutoff after the newest run's end is refused; `--before` names a
+    /// time outright and is taken as meant.
+    private static func cutoffPastTheNewestRun(
+        _ request: PruneRequest, cutoff: Int64, started: Date, newestRunEnd: Date?
+    ) -> RunFailure? {
+        guard case .keepWithin(let window) = request.settings.cutoff.value, let newest = newestRunEnd,
+            Double(cutoff) > newest.timeIntervalSince1970 * 1000
+        else { return nil }
+        let seconds = Int(window)
+        let keep =
+            "--keep-within " + (seconds % 86_400 == 0 ? "\(seconds / 86_400)d" : seconds % 3600 == 0 ? "\(seconds / 3600)h" : "\(seconds)s")
+        return RunFailure.invalidInput(
+            "\(keep) counts back from now, \(Timestamps.rfc3339(started)) by this host's clock, to \(Timestamps.rfc3339(Date(timeIntervalSince1970: Double(cutoff) / 1000))), after the newest backup run of the store ended (\(Timestamps.rfc3339(newest))): every object would go. The clock is wrong, or no backup ran within the window; nothing was deleted (to remove backups older than a time even so, give --before with it)"
+        )
     }
 
     /// Deletes objects and their companions; those Object Lock keeps are returned, not failed on.

@@ -238,6 +238,37 @@ final class PruneFixture: @unchecked Sendable {
         #expect(try await grouped.verify().problems.isEmpty)
     }
 
+    /// `--keep-within` counts back from the host's clock: with the clock a year ahead, every run
+    /// ended before the cutoff and a prune removed every object (exit 0, and verify passed). A cutoff
+    /// after the newest run's end is refused, nothing deleted, dry run too; `--before` such a time
+    /// is taken as meant.
+    @Test func aKeepWithinCutoffPastTheNewestRunIsRefused() async throws {
+        let fixture = PruneFixture()
+        try await fixture.run(times: [1_000, 2_000])
+        let newest = Date(timeIntervalSince1970: 1_800_000_000 + 3600)  // the fixture's run, which took no time
+        let before = try await fixture.existing()
+        for dryRun in [true, false] {
+            let spec = try JobSpec(
+                document: .flags([
+                    "store": .scalar("/unused"), "keep-within": .scalar("30d"), "dry-run": .scalar(dryRun ? "true" : "false")
+                ]), command: .prune)
+            var request = PruneRequest(job: "test", settings: try #require(spec.prune), store: fixture.store, layout: fixture.layout)
+            request.clock = { newest.addingTimeInterval(400 * 86_400) }
+            let error = await #expect(throws: RunFailure.self) { try await PruneEngine.run(request) }
+            #expect(error?.isInvalidInput == true)
+            #expect(error?.message.hasPrefix("--keep-within 30d counts back from now, 2028-02-") == true, "\(error?.message ?? "")")
+            #expect(error?.message.contains("after the newest backup run of the store ended (2027-01-15T09:00:00.000Z)") == true)
+            #expect(try await fixture.existing() == before)
+            if dryRun {
+                // Within the window of the newest run, the same prune goes on (its records are of 1970).
+                request.clock = { newest.addingTimeInterval(29 * 86_400) }
+                #expect(try await PruneEngine.run(request).objects == 4)
+            }
+        }
+        // `--before` a time after every run is what it says.
+        #expect(try await PruneEngine.run(try fixture.request(before: 9_000_000_000_000)).objects == 4)
+    }
+
     /// A prune that drops the lease of a backup of this host that was killed fences it as a backup
     /// would: it waits, then takes the killed run's manifest key with a placeholder written with the
     /// store's settings. (It only folded what was there: the next backup, finding no lease, neither
