@@ -49,6 +49,25 @@ import ObjectStore
         #expect(try await StoreContents.manifests(smallest).first?.store.compressionLevel == 9)
     }
 
+    /// A line longer than a block (a record of megabytes) is cut across blocks, each at most 256 KiB
+    /// of input, and the object inflates to the lines as given. Held whole, each of an object's
+    /// blocks in flight held a whole record: 16 partitions of 16 MiB records took 450 MiB.
+    @Test func aLineLongerThanABlockIsCutAcrossBlocks() async throws {
+        let store = MemoryStore()
+        let stream = try ObjectStream(
+            key: "t/0.json.gz", store: store, options: PutOptions(), partSize: 5 * 1024 * 1024, concurrency: 2,
+            gzip: ObjectStream.GzipSettings(level: 1))
+        var lines: [[UInt8]] = [Array("{\"small\":1}\n".utf8)]
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz".utf8)
+        let long: [UInt8] = (0..<(3 * 1024 * 1024 + 17)).map { (i: Int) -> UInt8 in alphabet[i % 26] }
+        lines.append(long + [0x0A])
+        lines.append(Array("{\"small\":2}\n".utf8))
+        for line in lines { try stream.append(line) }
+        _ = try await stream.finish().value
+        #expect(stream.largestBlock == 256 * 1024)
+        #expect(try gunzipped(try await store.get("t/0.json.gz")) == lines.flatMap { $0 })
+    }
+
     @Test func aLevelWithoutGzipOrOutsideOneToNineIsRefused() throws {
         let fixture = try BackupFixture(brokers: 1)
         #expect(throws: JobSpecError.self) { try fixture.settings(topics: ["t"], ["compression-level": "5"]) }

@@ -20,6 +20,8 @@ final class ObjectStream {
 
     /// Bytes handed to the stream, before compression.
     private(set) var rawBytes: Int64 = 0
+    /// The most input one gzip block has held (at most `chunkSize`, whatever the lines' sizes).
+    private(set) var largestBlock = 0
 
     struct GzipSettings {
         var level: Int32
@@ -51,8 +53,15 @@ final class ObjectStream {
             // Uncompressed lines go straight into the upload's part buffer: one copy, one hop per part.
             return try gather(bytes)
         }
-        chunk.append(contentsOf: bytes)
-        if chunk.count >= chunkSize { try ship(final: false) }
+        // A line longer than a chunk (a record of megabytes) is cut across blocks: held whole, each
+        // of the blocks in flight held as much, and 16 such records took 450 MiB.
+        var rest = bytes[...]
+        repeat {
+            let piece = rest.prefix(chunkSize - chunk.count)
+            chunk.append(contentsOf: piece)
+            rest = rest.dropFirst(piece.count)
+            if chunk.count >= chunkSize { try ship(final: false) }
+        } while !rest.isEmpty
     }
 
     /// Hands the rest to the upload; the returned task completes the object (the caller bounds how
@@ -97,6 +106,7 @@ final class ObjectStream {
             }
         }
         let input = chunk
+        largestBlock = max(largestBlock, input.count)
         chunk = []
         if !final { chunk.reserveCapacity(chunkSize) }
         let primer = dictionary
