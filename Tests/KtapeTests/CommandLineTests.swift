@@ -58,6 +58,15 @@ struct CommandLineTests {
         #expect(run.stderr.contains("-X novalue"))
     }
 
+    /// librdkafka takes `-X bootstrap.servers` over `-b`, and every message then named the wrong list.
+    @Test(arguments: ["bootstrap.servers", "metadata.broker.list"]) func aBrokerListGivenAsAPropertyIsRefused(key: String) throws {
+        let run = try KtapeProcess.run(
+            ["backup", "-b", "127.0.0.1:1", "--store", "/tmp/x", "--topics", "a", "-X", "\(key)=127.0.0.1:2"])
+        #expect(run.status == 2)
+        #expect(
+            run.stderrLines == ["ktape: error: -X \(key): give the brokers with -b (bootstrap-servers) alone; this list would replace it"])
+    }
+
     @Test func versionNamesReleaseCommitAndLibraries() throws {
         let run = try KtapeProcess.run(["--version"])
         #expect(run.status == 0)
