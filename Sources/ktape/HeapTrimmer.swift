@@ -3,7 +3,7 @@ import Foundation
 /// glibc's malloc_trim (<malloc.h>, which Swift's Glibc module does not export).
 @_silgen_name("malloc_trim") private func glibcMallocTrim(_ pad: Int) -> Int32
 
-/// Hands the heap's free pages back to the system four times a second in backup, restore and
+/// Hands the heap's free pages back to the system four times a second in backup, restore, prune and
 /// verify. Buffers up to the mmap threshold stay in the heap for reuse (see KtapeMain), and the
 /// buffers of many sizes a stream goes through leave free pages between live ones that glibc keeps,
 /// so a run's peak grew with its data; decoding manifests on several threads (a restore's planning,

@@ -30,6 +30,8 @@ enum PruneRun {
         do { opened = try StoreOpening.open(spec.common, creating: false) } catch {
             throw RunFailure.invalidInput("store \(spec.common.store.value): \(error)")
         }
+        // Each pass decodes every manifest on several threads, as a restore's planning does.
+        HeapTrimmer.start()
         var request = PruneRequest(
             job: spec.jobName, settings: settings, store: opened.store, layout: opened.layout,
             basePutOptions: StoreOpening.basePutOptions(spec.common))
