@@ -188,6 +188,40 @@ struct MetricsTests {
         let text = try String(contentsOf: metrics, encoding: .utf8)
         #expect(Self.value("ktape_verify_success", in: text) == 0, "\(text)")
     }
+
+    /// A second SIGTERM ends a cooperative run at once (so does the grace running out): it still
+    /// records its failure in --metrics-file and --summary-json, where before it wrote neither and a
+    /// scheduler saw the last run's. The store's endpoint never answers, so the prune is still
+    /// reading when the signals come.
+    @Test func aRunEndedAtOnceBySignalsRecordsItsFailure() async throws {
+        let silent = try SilentEndpoint()
+        defer { silent.close() }
+        let directory = try KtapeProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let metrics = directory.appendingPathComponent("prune.prom")
+        let summary = directory.appendingPathComponent("prune.json")
+        let output = try KtapeProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: output) }
+        let run = try KtapeProcess.start(
+            [
+                "prune", "--store", "s3://bkt/wide", "--endpoint-url", silent.url, "--keep-within", "30d", "--metrics-file",
+                metrics.path, "--summary-json", summary.path
+            ], output: output,
+            environment: ["AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "us-east-1"])
+        try await Task.sleep(nanoseconds: 1_500_000_000)
+        try #require(run.isRunning, "prune ended before the signal")
+        kill(run.processIdentifier, SIGTERM)
+        try await Task.sleep(nanoseconds: 500_000_000)
+        kill(run.processIdentifier, SIGTERM)
+        let stopped = try await KtapeProcess.finish(run, output: output)
+        #expect(stopped.status == 143, "\(stopped.stderr)")
+        #expect(stopped.stderrLines.last?.contains("interrupted by SIGTERM again: stopping at once") == true, "\(stopped.stderr)")
+        try Self.promtoolAccepts(metrics)
+        #expect(Self.value("ktape_prune_success", in: try String(contentsOf: metrics, encoding: .utf8)) == 0)
+        let fields = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: summary)) as? [String: Any])
+        #expect(fields["failed"] as? Bool == true && fields["exitStatus"] as? Int == 143, "\(fields)")
+        #expect((fields["error"] as? String)?.contains("again: stopping at once") == true, "\(fields)")
+    }
 }
 
 /// Debian's prometheus-pushgateway on a free loopback port, keeping nothing on disk.

@@ -13,9 +13,12 @@ enum BackupRun {
         try OutputFiles.check(spec.common)
         let metrics = RunMetrics(command: .backup, spec: spec)
         let summary: BackupSummary
+        FailureSummary.recordIfEndedAtOnce(spec, metrics: metrics)
         do {
             summary = try await backup(spec)
+            Interrupts.beforeEndingAtOnce(nil)
         } catch {
+            Interrupts.beforeEndingAtOnce(nil)
             let error = Interrupts.outcome(of: error)
             await metrics.writeFailure()
             FailureSummary.write(spec, error)

@@ -69,7 +69,7 @@ struct VerifyCommand: AsyncParsableCommand {
         let metrics = RunMetrics(command: .verify, spec: spec)
         // A signal ends verify at once (it holds nothing to release), but it records the failure as
         // any failed run does; 11 s covers a push's 10 s timeout.
-        Interrupts.beforeEndingAtOnce { metrics.writeFailure(waitingAtMost: 11) }
+        Interrupts.beforeEndingAtOnce { _ in metrics.writeFailure(waitingAtMost: 11) }
         let report: VerifyReport
         let location: String
         do {

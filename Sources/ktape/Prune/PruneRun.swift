@@ -13,9 +13,12 @@ enum PruneRun {
         Console.startRun(command: .prune, runId: RunID(startedAt: Date(), shard: "prune", randomSuffix: UInt32.random(in: .min ... .max)))
         let metrics = RunMetrics(command: .prune, spec: spec)
         let summary: PruneSummary
+        FailureSummary.recordIfEndedAtOnce(spec, metrics: metrics)
         do {
             summary = try await prune(spec)
+            Interrupts.beforeEndingAtOnce(nil)
         } catch {
+            Interrupts.beforeEndingAtOnce(nil)
             let error = Interrupts.outcome(of: error)
             await metrics.writeFailure()
             FailureSummary.write(spec, error)

@@ -16,9 +16,12 @@ enum RestoreRun {
         let console = Console.standard
         let metrics = RunMetrics(command: .restore, spec: spec)
         let result: RestoreResult
+        FailureSummary.recordIfEndedAtOnce(spec, metrics: metrics)
         do {
             result = try await restore(spec, console: console)
+            Interrupts.beforeEndingAtOnce(nil)
         } catch {
+            Interrupts.beforeEndingAtOnce(nil)
             let error = Interrupts.outcome(of: error)
             await metrics.writeFailure()
             FailureSummary.write(spec, error)

@@ -24,4 +24,15 @@ enum FailureSummary {
         // Best effort: the run's own failure line says what went wrong either way.
         try? (data + Data("\n".utf8)).write(to: URL(fileURLWithPath: path))
     }
+
+    /// Has a run that a signal ends at once (its grace over, or a second signal) still record its
+    /// failure in the metrics and here, as a failed run does; a scheduler otherwise saw the summary
+    /// and metrics of the run before. Disarmed with `Interrupts.beforeEndingAtOnce(nil)`.
+    static func recordIfEndedAtOnce(_ spec: JobSpec, metrics: RunMetrics) {
+        Interrupts.beforeEndingAtOnce { failure in
+            // Briefly: a pod's grace period is short, and this comes after the run's own.
+            metrics.writeFailure(waitingAtMost: 3)
+            write(spec, failure)
+        }
+    }
 }

@@ -19,7 +19,7 @@ enum Interrupts {
     // nonisolated(unsafe): these three are read and written only under `lock`.
     nonisolated(unsafe) private static var cooperative = false
     nonisolated(unsafe) private static var received: Int32?
-    nonisolated(unsafe) private static var lastWords: (@Sendable () -> Void)?
+    nonisolated(unsafe) private static var lastWords: (@Sendable (RunFailure) -> Void)?
 
     /// Takes SIGINT, SIGTERM and SIGHUP (a closed terminal or SSH session) over for the whole run.
     /// The handler only writes the signal's number into a pipe, which one thread reads: it is in
@@ -64,10 +64,12 @@ enum Interrupts {
     /// Called by a command whose engine stops through `stop`.
     static func stopCooperatively() { lock.withLock { cooperative = true } }
 
-    /// Called by a command that ends at once on a signal but reports a failure first (verify's
-    /// metrics): `report` runs on the signal's thread before the last line, and must not take long.
-    /// Nil disarms it, once the command has recorded its own outcome.
-    static func beforeEndingAtOnce(_ report: (@Sendable () -> Void)?) { lock.withLock { lastWords = report } }
+    /// Called by a command that reports a failure however a signal ends it (its metrics and
+    /// `--summary-json`): at once (verify), or a cooperative run that did not end within `grace`
+    /// or got a second signal. `report` runs on the signal's thread, with the failure about to be
+    /// printed, before the process ends, and must not take long. Nil disarms it, once the command
+    /// has recorded its own outcome.
+    static func beforeEndingAtOnce(_ report: (@Sendable (RunFailure) -> Void)?) { lock.withLock { lastWords = report } }
 
     /// A cooperative run that fails after a signal asked it to stop (it was retrying a store that kept
     /// failing, say) ends as the signal asked: 128 + the signal, its line naming what failed. Only a
@@ -97,21 +99,22 @@ enum Interrupts {
             return (received == nil, cooperative)
         }
         guard first else {
-            Console.standard.failure("interrupted by \(name(signal)) again: stopping at once; a lock left behind expires with its lease")
-            _exit(128 + signal)
+            endAtOnce("interrupted by \(name(signal)) again: stopping at once; a lock left behind expires with its lease", signal)
         }
-        guard waits else {
-            lock.withLock { lastWords }?()
-            Console.standard.failure("interrupted by \(name(signal))")
-            fflush(nil)
-            _exit(128 + signal)
-        }
+        guard waits else { endAtOnce("interrupted by \(name(signal))", signal) }
         stop.request(name(signal))
         DispatchQueue.global().asyncAfter(deadline: .now() + grace) {
-            Console.standard.failure(
-                "interrupted by \(name(signal)): the run did not end cleanly within \(Int(grace)) s; stopping at once (a lock left behind expires with its lease)"
-            )
-            _exit(128 + signal)
+            endAtOnce(
+                "interrupted by \(name(signal)): the run did not end cleanly within \(Int(grace)) s; stopping at once (a lock left behind expires with its lease)",
+                signal)
         }
+    }
+
+    /// Records the failure as the command asked (`beforeEndingAtOnce`), prints it and ends the process.
+    private static func endAtOnce(_ line: String, _ signal: Int32) -> Never {
+        lock.withLock { lastWords }?(RunFailure.interrupted(line, by: name(signal)))
+        Console.standard.failure(line)
+        fflush(nil)
+        _exit(128 + signal)
     }
 }
