@@ -270,7 +270,7 @@ public enum PruneEngine {
         let fence = KilledBackupFence(
             takerId: RunID(rawValue: pruneId), job: request.job ?? "prune", store: request.store, layout: request.layout,
             options: request.basePutOptions, grace: request.killedRunGrace, ownSettings: nil, clock: request.clock,
-            warn: request.warn)
+            stopped: { [stop = request.stop] in stop.reason != nil }, warn: request.warn)
         return LeaseKeeper(
             store: request.store, key: request.layout.storeLockKey, options: request.basePutOptions, lease: lease,
             seconds: request.lockLease, clock: request.clock, beforeDropping: { try await fence.close($0) },

@@ -26,13 +26,15 @@ public final class KilledBackupFence: @unchecked Sendable {
     private let ownSettings: (store: ManifestStoreSettings, configHash: String)?
     private let warn: @Sendable (String) -> Void
     private let clock: @Sendable () -> Date
+    private let stopped: @Sendable () -> Bool
     private let lock = NSLock()
     private var fenced: Set<String> = []
 
     public init(
         takerId: RunID, job: String, store: any ObjectStore, layout: StoreLayout, options: PutOptions,
         grace: TimeInterval = KilledBackupFence.grace, ownSettings: (store: ManifestStoreSettings, configHash: String)?,
-        clock: @escaping @Sendable () -> Date, warn: @escaping @Sendable (String) -> Void
+        clock: @escaping @Sendable () -> Date, stopped: @escaping @Sendable () -> Bool = { false },
+        warn: @escaping @Sendable (String) -> Void
     ) {
         self.takerId = takerId
         self.job = job
@@ -46,6 +48,7 @@ public final class KilledBackupFence: @unchecked Sendable {
         self.grace = grace
         self.ownSettings = ownSettings
         self.clock = clock
+        self.stopped = stopped
         self.warn = warn
     }
 
@@ -59,7 +62,12 @@ public final class KilledBackupFence: @unchecked Sendable {
                 warn(
                     "run \(recent.runId) of \(recent.holder) ended without giving up its lease (killed); waiting \(Int(grace)) s for any write of it the store may still be carrying out"
                 )
-                try await Task.sleep(nanoseconds: UInt64(grace * 1e9))
+                // A signal ends the wait (the run is stopping, and the lease stays until a later run's).
+                let until = Date().addingTimeInterval(grace)
+                while Date() < until {
+                    if stopped() { throw LeaseError.stopped(key: layout.storeLockKey) }
+                    try await Task.sleep(nanoseconds: UInt64(min(0.1, max(0, until.timeIntervalSinceNow)) * 1e9))
+                }
             }
             if let settings = try await storeSettings() {
                 for lease in killed {

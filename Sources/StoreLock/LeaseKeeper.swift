@@ -228,6 +228,8 @@ public enum LeaseError: Error, CustomStringConvertible, Sendable {
     case lost(key: String, reason: String)
     /// Other runs changed the table every time this one tried.
     case busy(key: String, attempts: Int)
+    /// Asked to stop while waiting to drop a killed run's lease.
+    case stopped(key: String)
 
     public var reason: String {
         switch self {
@@ -235,6 +237,7 @@ public enum LeaseError: Error, CustomStringConvertible, Sendable {
             return "\(claim) is held by \(lease.summary) until \(Timestamps.rfc3339(lease.expiresAt))"
         case .lost(_, let reason): return reason
         case .busy(_, let attempts): return "other runs changed it in each of \(attempts) attempts"
+        case .stopped: return "stopped while waiting for a killed run's writes; its lease stays for the next run"
         }
     }
 
@@ -246,6 +249,8 @@ public enum LeaseError: Error, CustomStringConvertible, Sendable {
             return "lock \(key): \(reason); this run stops"
         case .busy(let key, _):
             return "lock \(key): \(reason); try again"
+        case .stopped(let key):
+            return "lock \(key): \(reason)"
         }
     }
 }

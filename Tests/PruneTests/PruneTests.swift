@@ -304,6 +304,37 @@ final class PruneFixture: @unchecked Sendable {
         #expect(report.problems.isEmpty, "\(report.problems)")
     }
 
+    /// A stop asked for while waiting out a killed backup's late writes ends the wait: the prune
+    /// stops at once, the killed run's lease left for the next run, rather than after the grace.
+    @Test func aStopEndsTheWaitForAKilledBackupsWrites() async throws {
+        let fixture = PruneFixture()
+        try await fixture.run(times: [1_000, 2_000])
+        let gone = ChildProcess()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        let now = Date()
+        let table = LeaseTable(leases: [
+            LeaseTable.Lease(
+                runId: "20300101T000000.000Z-all-0000dead", command: "backup", job: "nightly",
+                holder: LockHolder.named(pid: gone.processIdentifier), claims: [LeaseTable.Claim(topic: "events")], acquiredAt: now,
+                expiresAt: now.addingTimeInterval(600))
+        ])
+        try await fixture.store.put(fixture.layout.storeLockKey, body: Array(try table.encoded()))
+        var request = try fixture.request(before: 1_500)
+        request.killedRunGrace = 30
+        let stop = request.stop
+        Task {
+            try await Task.sleep(nanoseconds: 300_000_000)
+            stop.request("SIGTERM")
+        }
+        let started = Date()
+        let error = await #expect(throws: RunFailure.self) { try await PruneEngine.run(request) }
+        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(error?.message.contains("stopped while waiting for a killed run's writes") == true, "\(error?.message ?? "")")
+        #expect(try await fixture.existing().count == 6, "nothing pruned")
+    }
+
     /// Below a first kept offset, objects no manifest names (a killed backup's, cut at another flush
     /// size than its rerun's) go with the next prune, and the summary counts them, as it counts the
     /// named ones a killed prune left.

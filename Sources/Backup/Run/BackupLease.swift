@@ -24,7 +24,7 @@ enum BackupLease {
         let fence = KilledBackupFence(
             takerId: runId, job: request.job, store: request.store, layout: request.layout, options: request.basePutOptions,
             grace: request.killedRunGrace, ownSettings: (request.manifestStoreSettings, configHash), clock: request.clock,
-            warn: request.warn)
+            stopped: { [stop = request.stop] in stop.reason != nil }, warn: request.warn)
         return LeaseKeeper(
             store: request.store, key: request.layout.storeLockKey, options: request.basePutOptions,
             lease: lease, seconds: request.lockLease, clock: request.clock,
