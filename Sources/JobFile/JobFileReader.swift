@@ -52,7 +52,8 @@ public enum JobFileReader {
     public static func parse(yaml: String, path: String) throws -> JobDocument {
         let root: Node?
         do {
-            root = try Yams.compose(yaml: yaml)
+            // A byte order mark (Windows editors write one) is allowed by YAML, but not by Yams given a String.
+            root = try Yams.compose(yaml: yaml.hasPrefix("\u{FEFF}") ? String(yaml.dropFirst()) : yaml)
         } catch let error as YamlError {
             throw JobFileError(path: path, yamlError: error)
         }

@@ -88,6 +88,14 @@ import JobSpec
         #expect(document.entries["store"]?.value == .scalar("/tmp/x"))
     }
 
+    /// YAML allows a byte order mark at the start; one was refused as "did not find expected
+    /// <document start>" on line 2.
+    @Test func aByteOrderMarkIsRead() throws {
+        let document = try JobFileReader.parse(yaml: "\u{FEFF}store: /tmp/x\ntopics: a\n", path: "bom.yaml")
+        #expect(document.entries["store"]?.value == .scalar("/tmp/x"))
+        #expect(document.entries["store"]?.origin == .file(path: "bom.yaml", line: 1))
+    }
+
     @Test func topLevelMustBeAMapping() {
         #expect(throws: JobFileError(path: "j.yaml", line: 1, reason: "expected a mapping of settings at the top level")) {
             try JobFileReader.parse(yaml: "- a\n- b\n", path: "j.yaml")
