@@ -68,13 +68,14 @@ public enum PruneEngine {
         var held = 0
         var counts = Dictionary(firstOffsets.map { ($0.0, 0) }, uniquingKeysWith: { a, _ in a })
         var coveredEnds: [TopicPartition: Int64] = [:]
-        var newestRunEnd: Date?
+        var newestRecord: Int64?
         let inTopics = { (tp: TopicPartition) in selects(tp.topic) }
         try await call("read run manifests") {
             try await ManifestHistory.forEach(store: store, layout: layout) { manifest in
                 PrunePlanner.forEachCandidate(in: manifest, firstOffsets: firstKept, selects: inTopics, stillThere: stillThere) {
                     tp, candidate in
                     counts[tp, default: 0] += 1
+                    newestRecord = max(newestRecord ?? candidate.newest, candidate.newest)
                     guard gathered != nil else { return }
                     held += 1
                     if held > limit { gathered = nil } else { gathered?[tp, default: []].append(candidate) }
@@ -83,10 +84,9 @@ public enum PruneEngine {
                     let tp = TopicPartition(covered.topic, covered.partition)
                     coveredEnds[tp] = max(coveredEnds[tp] ?? 0, covered.endOffset)
                 }
-                newestRunEnd = max(newestRunEnd ?? manifest.finishedAt, manifest.finishedAt)
             }
         }
-        if let failure = Self.cutoffPastTheNewestRun(request, cutoff: cutoff, started: started, newestRunEnd: newestRunEnd) {
+        if let failure = Self.cutoffPastTheNewestRecord(request, cutoff: cutoff, started: started, newest: newestRecord) {
             throw failure
         }
         // Everything below a first kept offset is deleted as a leftover: one past what the runs
@@ -189,20 +189,18 @@ public enum PruneEngine {
     }
 
     /// `--keep-within` counts back from the host's clock: a clock stepped a year ahead (or backups
-    /// that stopped longer ago than the window) put every run before the cutoff, and the prune took
-    /// every object of the store. A cutoff after the newest run's end is refused; `--before` names a
-    /// time outright and is taken as meant.
-    private static func cutoffPastTheNewestRun(
-        _ request: PruneRequest, cutoff: Int64, started: Date, newestRunEnd: Date?
-    ) -> RunFailure? {
-        guard case .keepWithin(let window) = request.settings.cutoff.value, let newest = newestRunEnd,
-            Double(cutoff) > newest.timeIntervalSince1970 * 1000
-        else { return nil }
+    /// that stopped longer ago than the window) put every record before the cutoff, and the prune
+    /// took every object of the store. A cutoff after the newest record the prune considers (its
+    /// time is Kafka's, not this host's) is refused; `--before` names a time outright and is taken
+    /// as meant.
+    private static func cutoffPastTheNewestRecord(_ request: PruneRequest, cutoff: Int64, started: Date, newest: Int64?) -> RunFailure? {
+        guard case .keepWithin(let window) = request.settings.cutoff.value, let newest, cutoff > newest else { return nil }
         let seconds = Int(window)
         let keep =
             "--keep-within " + (seconds % 86_400 == 0 ? "\(seconds / 86_400)d" : seconds % 3600 == 0 ? "\(seconds / 3600)h" : "\(seconds)s")
+        func time(_ ms: Int64) -> String { Timestamps.rfc3339(Date(timeIntervalSince1970: Double(ms) / 1000)) }
         return RunFailure.invalidInput(
-            "\(keep) counts back from now, \(Timestamps.rfc3339(started)) by this host's clock, to \(Timestamps.rfc3339(Date(timeIntervalSince1970: Double(cutoff) / 1000))), after the newest backup run of the store ended (\(Timestamps.rfc3339(newest))): every object would go. The clock is wrong, or no backup ran within the window; nothing was deleted (to remove backups older than a time even so, give --before with it)"
+            "\(keep) counts back from now, \(Timestamps.rfc3339(started)) by this host's clock, to \(time(cutoff)), after the newest record the store holds of the topics pruned (\(time(newest))): every object would go. The clock is wrong, or no backup took a record within the window; nothing was deleted (to remove backups older than a time even so, give --before with it)"
         )
     }
 

@@ -238,14 +238,17 @@ final class PruneFixture: @unchecked Sendable {
         #expect(try await grouped.verify().problems.isEmpty)
     }
 
-    /// `--keep-within` counts back from the host's clock: with the clock a year ahead, every run
-    /// ended before the cutoff and a prune removed every object (exit 0, and verify passed). A cutoff
-    /// after the newest run's end is refused, nothing deleted, dry run too; `--before` such a time
-    /// is taken as meant.
-    @Test func aKeepWithinCutoffPastTheNewestRunIsRefused() async throws {
+    /// `--keep-within` counts back from the host's clock: with the clock a year ahead, every record
+    /// was before the cutoff and a prune removed every object (exit 0, and verify passed). A cutoff
+    /// after the newest record is refused, nothing deleted, dry run too, even after a run made under
+    /// that clock; `--before` such a time is taken as meant.
+    @Test func aKeepWithinCutoffPastTheNewestRecordIsRefused() async throws {
         let fixture = PruneFixture()
-        try await fixture.run(times: [1_000, 2_000])
-        let newest = Date(timeIntervalSince1970: 1_800_000_000 + 3600)  // the fixture's run, which took no time
+        // Records written an hour and half an hour before 2027-01-15T09:00Z (Kafka's times).
+        let newest: Int64 = 1_800_003_600_000
+        try await fixture.run(times: [newest - 3_600_000, newest - 1_800_000])
+        // A run under the wrong clock (its end a year ahead) that read nothing new changes nothing.
+        try await fixture.run(times: [], startedAt: Date(timeIntervalSince1970: Double(newest) / 1000 + 400 * 86_400))
         let before = try await fixture.existing()
         for dryRun in [true, false] {
             let spec = try JobSpec(
@@ -253,20 +256,22 @@ final class PruneFixture: @unchecked Sendable {
                     "store": .scalar("/unused"), "keep-within": .scalar("30d"), "dry-run": .scalar(dryRun ? "true" : "false")
                 ]), command: .prune)
             var request = PruneRequest(job: "test", settings: try #require(spec.prune), store: fixture.store, layout: fixture.layout)
-            request.clock = { newest.addingTimeInterval(400 * 86_400) }
+            request.clock = { Date(timeIntervalSince1970: Double(newest) / 1000 + 400 * 86_400) }
             let error = await #expect(throws: RunFailure.self) { try await PruneEngine.run(request) }
             #expect(error?.isInvalidInput == true)
             #expect(error?.message.hasPrefix("--keep-within 30d counts back from now, 2028-02-") == true, "\(error?.message ?? "")")
-            #expect(error?.message.contains("after the newest backup run of the store ended (2027-01-15T09:00:00.000Z)") == true)
+            #expect(
+                error?.message.contains("after the newest record the store holds of the topics pruned (2027-01-15T08:30:00.000Z)") == true,
+                "\(error?.message ?? "")")
             #expect(try await fixture.existing() == before)
             if dryRun {
-                // Within the window of the newest run, the same prune goes on (its records are of 1970).
-                request.clock = { newest.addingTimeInterval(29 * 86_400) }
-                #expect(try await PruneEngine.run(request).objects == 4)
+                // Within the window of the newest record, the same prune goes on and keeps it.
+                request.clock = { Date(timeIntervalSince1970: Double(newest) / 1000 + 29 * 86_400) }
+                #expect(try await PruneEngine.run(request).objects == 0)
             }
         }
-        // `--before` a time after every run is what it says.
-        #expect(try await PruneEngine.run(try fixture.request(before: 9_000_000_000_000)).objects == 4)
+        // `--before` a time after every record is what it says.
+        #expect(try await PruneEngine.run(try fixture.request(before: newest)).objects == 4)
     }
 
     /// A prune that drops the lease of a backup of this host that was killed fences it as a backup
