@@ -254,7 +254,7 @@ public enum BackupEngine {
                 request.warn(RetentionWarning.line(topic: plan.partition.topic, partition: plan.partition.partition, gap: gap))
             }
         }
-        await OpenTransactions.warn(about: plans, kafka: request.kafka, warn: request.warn)
+        await OpenTransactions.warn(about: plans, admin: admin, kafka: request.kafka, warn: request.warn)
 
         // nonisolated(unsafe): the read thread alone uses the writers until it returns; this task only after.
         nonisolated(unsafe) let writers = plans.map { PartitionWriter(plan: $0, settings: settings) }

@@ -77,6 +77,14 @@ public final class KafkaAdmin: Sendable {
             })
     }
 
+    /// `endOffsets` asked once, in one ListOffsets request per broker, and no more: an error for any
+    /// partition fails it, and a partition answered without an offset is left out. For a question
+    /// that must stay short, where `endOffsets` goes on to ask partitions one by one.
+    public func endOffsetsAskedOnce(_ partitions: [TopicPartition], timeoutMilliseconds: Int32) throws -> [TopicPartition: Int64] {
+        try client.offsets(forTimestamp: LogicalOffset.end, partitions: partitions, timeoutMilliseconds: timeoutMilliseconds)
+            .compactMapValues { $0 }
+    }
+
     /// For each partition, the earliest offset with a timestamp at or after `timestamp` (ms since epoch),
     /// nil when there is none. An optimisation only: confirm by reading.
     public func offsets(

@@ -6,19 +6,24 @@ import Layout
 /// up the partition, each finding nothing new; so partitions with nothing to back up are asked for
 /// their high watermark, past open transactions, and those with records waiting are named.
 enum OpenTransactions {
-    static func warn(about plans: [PartitionPlan], kafka: KafkaConfig, warn: @escaping @Sendable (String) -> Void) async {
-        let idle = plans.filter { !$0.hasWork && $0.gaps.isEmpty && $0.endBelowCheckpoint == nil }
+    static func warn(
+        about plans: [PartitionPlan], admin: KafkaAdmin, kafka: KafkaConfig, warn: @escaping @Sendable (String) -> Void
+    ) async {
+        let idle = plans.filter { !$0.hasWork && $0.gaps.isEmpty && $0.endBelowCheckpoint == nil }.map(\.partition)
         guard !idle.isEmpty else { return }
         var config = kafka
-        // Advisory only: a cluster that cannot answer it neither fails the run nor holds it long.
+        // Advisory only: a cluster that cannot answer at once neither fails the run nor holds it long.
+        // The ends past open transactions first, then the stable ends: a record arriving between the
+        // two moves both, so only a stable end that stays below the other is held back.
         guard (try? config.set("isolation.level", "read_uncommitted")) != nil,
             let ends = try? await KafkaBlocking.run({ [config] in
-                try KafkaAdmin(config: config).endOffsets(idle.map(\.partition), timeoutMilliseconds: 5_000)
-            })
+                try KafkaAdmin(config: config).endOffsetsAskedOnce(idle, timeoutMilliseconds: 5_000)
+            }),
+            let stable = try? await KafkaBlocking.run({ try admin.endOffsetsAskedOnce(idle, timeoutMilliseconds: 5_000) })
         else { return }
-        for plan in idle {
-            guard let high = ends[plan.partition], high > plan.end else { continue }
-            warn(line(plan.partition, stable: plan.end, high: high))
+        for partition in idle {
+            guard let high = ends[partition], let end = stable[partition], end < high else { continue }
+            warn(line(partition, stable: end, high: high))
         }
     }
 
