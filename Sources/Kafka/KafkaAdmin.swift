@@ -9,6 +9,8 @@ import Layout
 public final class KafkaAdmin: Sendable {
     let client: RDKafkaClient
     let configForGroups: KafkaConfig
+    /// The answer a retrying call was last given (a leader moving), while it retries.
+    private let retried = RetriedAnswer()
 
     /// Makes a client (no connection is made until the first request).
     public init(config: KafkaConfig) throws {
@@ -22,9 +24,11 @@ public final class KafkaAdmin: Sendable {
         try client.checkReachable(timeoutMilliseconds: timeoutMilliseconds)
     }
 
-    /// The last error librdkafka reported for this client (connection refused, a name that does not
-    /// resolve), after serving what is queued: for the line of a wait given up on.
+    /// The answer a call still retrying was last given (UNKNOWN_TOPIC_OR_PART, OFFSET_NOT_AVAILABLE),
+    /// else the last error librdkafka reported for this client (connection refused, a name that does
+    /// not resolve), after serving what is queued: for the line of a wait given up on.
     public var lastReportedError: KafkaError? {
+        if let answer = retried.error { return answer }
         client.poll(timeoutMilliseconds: 0)
         return client.state.lastError
     }
@@ -51,14 +55,29 @@ public final class KafkaAdmin: Sendable {
     public func watermarks(
         _ partition: TopicPartition, timeoutMilliseconds: Int32 = 10_000, retryingFor seconds: TimeInterval = 0
     ) throws -> KafkaWatermarks {
+        try retrying(for: seconds) { try client.watermarks(partition, timeoutMilliseconds: timeoutMilliseconds) }
+    }
+
+    /// `endOffsets`, an answer a later attempt may cure asked again, backing off, for up to `seconds`.
+    public func endOffsets(_ partitions: [TopicPartition], retryingFor seconds: TimeInterval) throws -> [TopicPartition: Int64] {
+        try retrying(for: seconds) { try endOffsets(partitions) }
+    }
+
+    private func retrying<T>(for seconds: TimeInterval, _ body: () throws -> T) throws -> T {
         let deadline = Date().addingTimeInterval(seconds)
         var pause: UInt32 = 50_000
         while true {
             do {
-                return try client.watermarks(partition, timeoutMilliseconds: timeoutMilliseconds)
+                let answer = try body()
+                retried.error = nil
+                return answer
             } catch let error as KafkaError where error.isRetriable && Date() < deadline {
+                retried.error = error
                 usleep(pause)
                 pause = min(pause * 2, 1_000_000)
+            } catch {
+                retried.error = nil
+                throw error
             }
         }
     }
@@ -206,5 +225,16 @@ public final class KafkaAdmin: Sendable {
                         isSensitive: rd_kafka_ConfigEntry_is_sensitive(entry) != 0)
                 }
             })
+    }
+}
+
+/// The answer a retrying call was last given, for `lastReportedError`.
+// @unchecked Sendable: `answer` is only reached under `lock`.
+private final class RetriedAnswer: @unchecked Sendable {
+    private let lock = NSLock()
+    private var answer: KafkaError?
+    var error: KafkaError? {
+        get { lock.withLock { answer } }
+        set { lock.withLock { answer = newValue } }
     }
 }

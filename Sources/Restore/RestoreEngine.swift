@@ -173,7 +173,7 @@ public final class RestoreEngine: Sendable {
         var ends: [TopicPartition: Int64] = [:]
         if !unplanned.isEmpty {
             do {
-                ends = try await options.onTarget { try admin.endOffsets(unplanned) }
+                ends = try await options.onTarget { [stall = options.stallTimeout] in try admin.endOffsets(unplanned, retryingFor: stall) }
             } catch let error as RunFailure where error.isInterrupted {
                 throw error
             } catch {

@@ -34,6 +34,20 @@ import ObjectStore
         }
     }
 
+    /// ListOffsets answers Kafka calls retriable (here OFFSET_NOT_AVAILABLE, a new leader not caught
+    /// up) are asked again until the stall timeout; a run that then gives up names the answer. It
+    /// said only "made no progress for 3 s while reading the offsets", the code lost.
+    @Test func aListOffsetsAnswerAskedAgainUntilTheStallTimeoutIsNamed() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("catching-up", partitions: 1)
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 10)
+        try fixture.failNextRequests(apiKey: 2, with: Array(repeating: KafkaError.Code(rawValue: 78), count: 400))
+        var request = try fixture.request(store: MemoryStore(), topics: [topic])
+        request.stallTimeout = 3
+        let error = await #expect(throws: RunFailure.self) { try await BackupEngine.run(request) }
+        #expect(error?.message.contains("OFFSET_NOT_AVAILABLE") == true, "\(error?.message ?? "")")
+    }
+
     /// A Fetch answered OFFSET_OUT_OF_RANGE while the log start has not moved past the offset (a
     /// leader just elected, its high watermark behind): asked again, not a failure nor a gap; when it
     /// keeps saying so, the run stops naming it.

@@ -72,6 +72,10 @@ import Layout
         let admin = try KafkaAdmin(config: cluster.config)
         cluster.failNextRequests(apiKey: 2, with: Array(repeating: KafkaError.Code(rawValue: code), count: 4))
         #expect(try admin.watermarks(TopicPartition(topic: topic, partition: 0), retryingFor: 10) == KafkaWatermarks(low: 0, high: 10))
+        // The end offsets of several partitions at once (group mode's coverage, a restore's group offsets) too.
+        cluster.failNextRequests(apiKey: 2, with: Array(repeating: KafkaError.Code(rawValue: code), count: 4))
+        let both = [TopicPartition(topic: topic, partition: 0), TopicPartition(topic: topic, partition: 1)]
+        #expect(try admin.endOffsets(both, retryingFor: 10) == [both[0]: 10, both[1]: 10])
     }
 
     @Test func endOffsetsOfManyPartitionsInOneCallMatchTheWatermarks() throws {

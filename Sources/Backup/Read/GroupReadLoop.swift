@@ -84,7 +84,8 @@ final class GroupReadLoop {
     }
 
     private func readAll(topics: [String]) throws {
-        let coverage = GroupCoverage(ends: try kafkaSync("read the end offsets") { try admin.endOffsets(partitions) })
+        let coverage = GroupCoverage(
+            ends: try kafkaSync("read the end offsets") { try admin.endOffsets(partitions, retryingFor: min(request.stallTimeout, 30)) })
         try reader.subscribe(
             topics: topics, startOffset: { [unowned self] partition in self.startOffset(partition) },
             beforeRevoke: { [weak self] partitions in self?.giveUp(partitions) })
