@@ -111,6 +111,15 @@ struct ResumeScan {
             }
         } catch let error as RunFailure where error.isInterrupted {
             throw error
+        } catch let error as KafkaError where error.isConfigurationError {
+            // Refused by the target's ACLs: asked once, and so will a rerun be.
+            throw RunFailure.invalidInput(
+                "target cluster \(options.kafka.bootstrapServers): cannot read the end offsets of the target partitions: \(error)",
+                cause: error)
+        } catch let error as KafkaError where !error.isRetriable {
+            throw RunFailure.failure(
+                "target cluster \(options.kafka.bootstrapServers): cannot read the end offsets of the target partitions: \(error)",
+                cause: error)
         } catch {
             throw RunFailure.failure(
                 "target cluster \(options.kafka.bootstrapServers): cannot read the end offsets of the target partitions (retried for up to --stall-timeout \(Int(stall)) s): \(error)"

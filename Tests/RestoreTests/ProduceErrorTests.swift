@@ -86,4 +86,19 @@ import Testing
         #expect(error?.isInvalidInput == true, "\(error?.message ?? "")")
         #expect(error?.message.contains("CLUSTER_AUTHORIZATION_FAILED") == true, "\(error?.message ?? "")")
     }
+
+    /// The target's ACLs refusing ListOffsets stop the restore before producing, exit 2 (a rerun
+    /// meets them again), without saying it retried: it was exit 1 "retried for up to
+    /// --stall-timeout", after one answer.
+    @Test func endOffsetsRefusedByTheTargetsACLsAreInvalidInput() async throws {
+        let fixture = StoreFixture()
+        try await fixture.writeRun(["t": [0: awkwardRecords(count: 5, partition: 0)]], partitionCounts: ["t": 1], perObject: 5)
+        let cluster = try KafkaMockCluster(brokers: 1)
+        try cluster.createTopic("t", partitions: 1)
+        cluster.failNextRequests(apiKey: 2, with: Array(repeating: KafkaError.Code(rawValue: 29), count: 20))
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        #expect(error?.isInvalidInput == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("TOPIC_AUTHORIZATION_FAILED") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("retried") == false, "\(error?.message ?? "")")
+    }
 }
