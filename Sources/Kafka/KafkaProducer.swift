@@ -283,7 +283,7 @@ public final class KafkaProducer: @unchecked Sendable {
             var error: KafkaError?
             if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
                 error = KafkaError(
-                    code: KafkaError.Code(m.err), operation: "deliver record \(id)", topic: topic,
+                    code: KafkaError.Code(m.err), operation: "deliver", topic: topic,
                     partition: m.partition, offset: offset)
             }
             handler(
