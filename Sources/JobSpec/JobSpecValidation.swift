@@ -88,6 +88,11 @@ extension JobSpec {
             if let empty = map.keys.sorted().first(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
                 throw r.error(.kafkaProperty, "has an empty property name ('\(empty)')")
             }
+            // librdkafka would take it over bootstrap-servers, while every message names that list.
+            if let list = ["bootstrap.servers", "metadata.broker.list"].first(where: { map[$0] != nil }) {
+                throw r.error(
+                    .kafkaProperty, "\(list) would replace the bootstrap-servers list: give the brokers with -b (bootstrap-servers) alone")
+            }
             properties = Setting(map, entry.origin)
         }
         let endpoint = try r.nonEmpty(.endpointURL)

@@ -59,12 +59,23 @@ struct CommandLineTests {
     }
 
     /// librdkafka takes `-X bootstrap.servers` over `-b`, and every message then named the wrong list.
+    /// Refused wherever it is given (a job file's line named), `--print-config` included.
     @Test(arguments: ["bootstrap.servers", "metadata.broker.list"]) func aBrokerListGivenAsAPropertyIsRefused(key: String) throws {
-        let run = try KtapeProcess.run(
-            ["backup", "-b", "127.0.0.1:1", "--store", "/tmp/x", "--topics", "a", "-X", "\(key)=127.0.0.1:2"])
+        let reason = "\(key) would replace the bootstrap-servers list: give the brokers with -b (bootstrap-servers) alone"
+        for extra in [[], ["--print-config"]] {
+            let run = try KtapeProcess.run(
+                ["backup", "-b", "127.0.0.1:1", "--store", "/tmp/x", "--topics", "a", "-X", "\(key)=127.0.0.1:2"] + extra)
+            #expect(run.status == 2)
+            #expect(run.stderrLines == ["ktape: error: -X: \(reason)"], "\(run.stderr)")
+        }
+        let directory = try KtapeProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let job = directory.appendingPathComponent("job.yaml")
+        try "store: /tmp/x\ntopics: a\nbootstrap-servers: 127.0.0.1:1\nX:\n  \(key): 127.0.0.1:2\n".write(
+            to: job, atomically: true, encoding: .utf8)
+        let run = try KtapeProcess.run(["backup", "--job", job.path])
         #expect(run.status == 2)
-        #expect(
-            run.stderrLines == ["ktape: error: -X \(key): give the brokers with -b (bootstrap-servers) alone; this list would replace it"])
+        #expect(run.stderrLines == ["ktape: error: \(job.path):4: X: \(reason)"], "\(run.stderr)")
     }
 
     @Test func versionNamesReleaseCommitAndLibraries() throws {

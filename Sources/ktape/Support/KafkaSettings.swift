@@ -17,10 +17,6 @@ enum KafkaSettings {
             throw RunFailure.invalidInput("bootstrap-servers is required (-b host:port)")
         }
         var config = KafkaConfig(bootstrapServers: bootstrap)
-        // librdkafka would take it over -b, while every message names -b's list.
-        for key in ["bootstrap.servers", "metadata.broker.list"] where common.kafkaProperties.value[key] != nil {
-            throw RunFailure.invalidInput("-X \(key): give the brokers with -b (bootstrap-servers) alone; this list would replace it")
-        }
         for (key, value) in common.kafkaProperties.value.sorted(by: { $0.key < $1.key }) {
             do { try config.set(key, value) } catch {
                 throw RunFailure.invalidInput("-X \(key): \(error)")
