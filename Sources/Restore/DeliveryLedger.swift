@@ -159,7 +159,7 @@ final class DeliveryLedger: @unchecked Sendable {
         .messageTooLarge: "the target topic's max.message.bytes, or the broker's message.max.bytes, is below this record's size",
         .invalidRecord: "the target refuses the record as it is: a compacted topic (cleanup.policy=compact) refuses one without a key",
         .invalidTimestamp:
-            "the target refuses the record's timestamp: its message.timestamp.before.max.ms (or message.timestamp.difference.max.ms) is shorter than the record's age; raise it for the restore"
+            "the target refuses the record's timestamp: its message.timestamp.before.max.ms, or message.timestamp.after.max.ms for a time ahead of the broker's clock (message.timestamp.difference.max.ms before Kafka 3.6), does not reach it; raise it for the restore"
     ]
 
     /// Counts one report against its destination (under the lock).
