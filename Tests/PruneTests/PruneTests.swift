@@ -98,6 +98,24 @@ final class PruneFixture: @unchecked Sendable {
     }
 
     func existing() async throws -> Set<String> { Set(try await store.listAll(prefix: layout.topicsFolder).map(\.key)) }
+
+    /// Puts in the store lock the lease of a backup of topic `events` by a process of this host that
+    /// is gone (killed), and returns its run.
+    func leaseOfAKilledBackup() async throws -> RunID {
+        let gone = ChildProcess()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        let killed = RunID(rawValue: "20300101T000000.000Z-all-0000dead")
+        let now = Date()
+        let table = LeaseTable(leases: [
+            LeaseTable.Lease(
+                runId: killed.rawValue, command: "backup", job: "nightly", holder: LockHolder.named(pid: gone.processIdentifier),
+                claims: [LeaseTable.Claim(topic: "events")], acquiredAt: now, expiresAt: now.addingTimeInterval(600))
+        ])
+        try await store.put(layout.storeLockKey, body: Array(try table.encoded()))
+        return killed
+    }
 }
 
 @Suite struct PruneTests {
@@ -281,18 +299,7 @@ final class PruneFixture: @unchecked Sendable {
     @Test func aKilledBackupsLeaseDroppedByAPruneIsFenced() async throws {
         let fixture = PruneFixture()
         try await fixture.run(times: [1_000, 2_000])
-        let gone = ChildProcess()
-        gone.executableURL = URL(fileURLWithPath: "/bin/true")
-        try gone.run()
-        gone.waitUntilExit()
-        let killed = RunID(rawValue: "20300101T000000.000Z-all-0000dead")
-        let now = Date()
-        let table = LeaseTable(leases: [
-            LeaseTable.Lease(
-                runId: killed.rawValue, command: "backup", job: "nightly", holder: LockHolder.named(pid: gone.processIdentifier),
-                claims: [LeaseTable.Claim(topic: "events")], acquiredAt: now, expiresAt: now.addingTimeInterval(600))
-        ])
-        try await fixture.store.put(fixture.layout.storeLockKey, body: Array(try table.encoded()))
+        let killed = try await fixture.leaseOfAKilledBackup()
         let warnings = Lines()
         var request = try fixture.request(before: 1_500)
         request.killedRunGrace = 0.1
@@ -314,18 +321,7 @@ final class PruneFixture: @unchecked Sendable {
     @Test func aStopEndsTheWaitForAKilledBackupsWrites() async throws {
         let fixture = PruneFixture()
         try await fixture.run(times: [1_000, 2_000])
-        let gone = ChildProcess()
-        gone.executableURL = URL(fileURLWithPath: "/bin/true")
-        try gone.run()
-        gone.waitUntilExit()
-        let now = Date()
-        let table = LeaseTable(leases: [
-            LeaseTable.Lease(
-                runId: "20300101T000000.000Z-all-0000dead", command: "backup", job: "nightly",
-                holder: LockHolder.named(pid: gone.processIdentifier), claims: [LeaseTable.Claim(topic: "events")], acquiredAt: now,
-                expiresAt: now.addingTimeInterval(600))
-        ])
-        try await fixture.store.put(fixture.layout.storeLockKey, body: Array(try table.encoded()))
+        _ = try await fixture.leaseOfAKilledBackup()
         var request = try fixture.request(before: 1_500)
         request.killedRunGrace = 30
         // Asked before the wait starts (a task asking during it may not run in time on a busy pool).
