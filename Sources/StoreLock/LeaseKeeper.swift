@@ -108,7 +108,11 @@ public final class LeaseKeeper: @unchecked Sendable {
     /// Throws `LeaseError.lost` unless the table still holds this run's unexpired lease.
     public func checkHeld() async throws {
         if let reason = state.withLock({ lostReason }) { throw LeaseError.lost(key: key, reason: reason) }
-        let table = try await read()?.table ?? LeaseTable()
+        guard let table = try await read()?.table else {
+            // No run deletes the table (its last lease out leaves it empty).
+            throw LeaseError.lost(
+                key: key, reason: "the lock itself is gone, which no ktape run does: the store was deleted, moved or emptied meanwhile")
+        }
         guard let mine = table.lease(runId: runId) else {
             throw LeaseError.lost(
                 key: key,

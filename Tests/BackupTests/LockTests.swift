@@ -30,7 +30,8 @@ import StoreLock
         let request = try fixture.request(store: store, topics: ["t"])
         let keeper = BackupLease.keeper(request, runId: RunID(rawValue: "run-1"), configHash: "h", topics: ["t"], partitions: [])
         try await keeper.acquire()
-        try await store.delete(keeper.key)
+        // As a run that took it over leaves the table: without it.
+        try await store.put(keeper.key, body: Array(try LeaseTable().encoded()))
         let error = await #expect(throws: RunFailure.self) { try await BackupLease.checkHeld(keeper) }
         #expect(error?.message.hasPrefix("lock \(keeper.key): the lease of run run-1 is gone: ") == true, "\(error?.message ?? "")")
         #expect(error?.message.components(separatedBy: "lock \(keeper.key)").count == 2, "\(error?.message ?? "")")

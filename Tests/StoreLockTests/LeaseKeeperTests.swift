@@ -109,6 +109,19 @@ struct LeaseKeeperTests {
     /// A holder is taken for gone only when it names a process of this boot and PID namespace that
     /// no longer exists: the same host name with another namespace (a container sharing the host's
     /// name), or no namespace (an older ktape), is waited out, however its PID looks here.
+    /// The lock itself gone (the store deleted or moved mid-run) is said to be that, not a lease
+    /// "another run removed": no run deletes the table.
+    @Test func aLockGoneWithTheStoreIsNamedSo() async throws {
+        let store = MemoryStore()
+        let keeper = Self.keeper(store, run: "a", claims: [LeaseTable.Claim(topic: "orders")])
+        try await keeper.acquire()
+        try await store.delete(Self.key, ifMatch: nil)
+        let error = await #expect(throws: LeaseError.self) { try await keeper.checkHeld() }
+        let text = error.map { "\($0)" } ?? ""
+        #expect(text.contains("the lock itself is gone, which no ktape run does: the store was deleted, moved or emptied"), "\(text)")
+        await keeper.release()
+    }
+
     @Test func onlyAGoneProcessOfThisNamespaceIsTakenForGone() throws {
         let gone = ChildProcess()
         gone.executableURL = URL(fileURLWithPath: "/bin/true")
@@ -147,7 +160,8 @@ struct LeaseKeeperTests {
         let store = MemoryStore()
         let keeper = Self.keeper(store, run: "mine", claims: [LeaseTable.Claim(topic: "t")])
         try await keeper.acquire()
-        try await store.delete(Self.key)
+        // As a run that took it over leaves the table: without it.
+        try await store.put(Self.key, body: Array(try LeaseTable().encoded()))
         let error = await #expect(throws: LeaseError.self) { try await keeper.checkHeld() }
         #expect(
             error?.description
