@@ -16,7 +16,7 @@ public enum PruneEngine {
     public static func run(_ request: PruneRequest) async throws -> PruneSummary {
         let started = request.clock()
         let cutoff = request.settings.cutoff.value.milliseconds(now: started)
-        let pruneId = "\(RunID.compactTimestamp(started))-prune-\(RunID.hex(UInt32.random(in: .min ... .max)))"
+        let pruneId = request.pruneId ?? "\(RunID.compactTimestamp(started))-prune-\(RunID.hex(UInt32.random(in: .min ... .max)))"
         // The topics to claim come from the index (one read); the manifests are read once the lease is held.
         let held = try await call("read the store index") { try await storeTopics(request) }
         // A misspelt name would otherwise prune nothing without a word (a regex may match none).
@@ -200,7 +200,7 @@ public enum PruneEngine {
             "--keep-within " + (seconds % 86_400 == 0 ? "\(seconds / 86_400)d" : seconds % 3600 == 0 ? "\(seconds / 3600)h" : "\(seconds)s")
         func time(_ ms: Int64) -> String { Timestamps.rfc3339(Date(timeIntervalSince1970: Double(ms) / 1000)) }
         return RunFailure.invalidInput(
-            "\(keep) counts back from now, \(Timestamps.rfc3339(started)) by this host's clock, to \(time(cutoff)), after the newest record the store holds of the topics pruned (\(time(newest))): every object would go. The clock is wrong, or no backup took a record within the window; nothing was deleted (to remove backups older than a time even so, give --before with it)"
+            "\(keep) counts back from now, \(Timestamps.rfc3339(started)) by this host's clock, to \(time(cutoff)), after the newest record the store holds of the topics pruned (\(time(newest))): every object would go. The clock is wrong, or no backup took a record within the window; nothing was deleted (to remove them even so, give --before TIME instead of --keep-within)"
         )
     }
 
@@ -286,7 +286,7 @@ public enum PruneEngine {
     }
 
     private static func stop(_ request: PruneRequest) throws {
-        if let reason = request.stop.reason { throw RunFailure.pruneInterrupted(reason) }
+        if let reason = request.stop.reason { throw RunFailure.pruneInterrupted(reason, dryRun: request.settings.dryRun.value) }
     }
 
     @discardableResult

@@ -21,6 +21,8 @@ public struct PruneRequest: Sendable {
     public var clock: @Sendable () -> Date = { Date() }
     /// Warnings, one line each.
     public var warn: @Sendable (String) -> Void = { _ in }
+    /// The prune's id (`pruned.json`, the summary), as the run's log lines name it; made when nil.
+    public var pruneId: String?
     /// Objects a prune plans at once: with more candidates, it reads the manifests again for each
     /// group of partitions that fits (about 430 bytes each: 100,000 hold about 41 MiB).
     public var candidatesPerPass = 100_000
@@ -40,8 +42,10 @@ public struct PruneRequest: Sendable {
 
 /// A prune ends with a `RunFailure`: it needs new settings (exit 2), was interrupted, or failed.
 extension RunFailure {
-    static func pruneInterrupted(_ reason: String) -> RunFailure {
-        .interrupted("interrupted by \(reason): what is recorded as pruned is deleted by the next prune; the lease is released", by: reason)
+    static func pruneInterrupted(_ reason: String, dryRun: Bool) -> RunFailure {
+        if dryRun { return .interrupted("interrupted by \(reason): a dry run, nothing was changed", by: reason) }
+        return .interrupted(
+            "interrupted by \(reason): what is recorded as pruned is deleted by the next prune; the lease is released", by: reason)
     }
 
     /// As `wrap`, but a manifest prune cannot read is invalid input in its own words.

@@ -147,6 +147,14 @@ final class PruneFixture: @unchecked Sendable {
         #expect(structure.objectsListed == 4, "\(structure.summaryLine)")
         // A second prune with the same cutoff has nothing left to do.
         #expect(try await PruneEngine.run(try fixture.request(before: 3_500)).objects == 0)
+        // The id the command's log lines and a failure's summary name, when it gives one.
+        try await fixture.run(times: [6_000])
+        var named = try fixture.request(before: 6_500)
+        named.pruneId = "20270101T000000.000Z-prune-0000abcd"
+        #expect(try await PruneEngine.run(named).pruneId == "20270101T000000.000Z-prune-0000abcd")
+        #expect(
+            try await PrunedStateKeeper.read(store: fixture.store, layout: fixture.layout).partitions.map(\.pruneId)
+                == ["20270101T000000.000Z-prune-0000abcd", "20270101T000000.000Z-prune-0000abcd"])
     }
 
     /// A prune killed in a directory store leaves its temp files (in `_ktape/`, where it writes);

@@ -39,6 +39,7 @@ enum PruneRun {
             job: spec.jobName, settings: settings, store: opened.store, layout: opened.layout,
             basePutOptions: StoreOpening.basePutOptions(spec.common))
         request.stop = Interrupts.stop
+        request.pruneId = Console.currentRunId
         let console = Console.standard
         request.warn = { console.warning($0) }
         Interrupts.stopCooperatively()
