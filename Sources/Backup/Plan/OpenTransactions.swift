@@ -4,7 +4,8 @@ import Layout
 /// A backup reads read_committed, so each partition ends at its last stable offset, which an open
 /// transaction holds back. One left open (a hanging transaction) keeps every later run from backing
 /// up the partition, each finding nothing new; so partitions with nothing to back up are asked for
-/// their high watermark, past open transactions, and those with records waiting are named.
+/// their end past open transactions, then their stable end again, and those whose stable end stays
+/// below the other are named.
 enum OpenTransactions {
     static func warn(
         about plans: [PartitionPlan], admin: KafkaAdmin, kafka: KafkaConfig, warn: @escaping @Sendable (String) -> Void
