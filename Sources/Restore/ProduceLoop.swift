@@ -140,7 +140,9 @@ final class ProduceLoop: @unchecked Sendable {
             try? await stateWriter.save(.final)
             // A refusal stops the producer (gapless): what failed after it, even producing, is its
             // consequence, and its own report (in by now) says why and whether a rerun can cure it.
-            if let cause = ledger.firstCause, (error as? RunFailure)?.isInterrupted != true { throw cause }
+            if ((error as? RunFailure)?.cause as? KafkaError)?.isConsequenceOfAnotherFailure == true, let cause = ledger.firstCause {
+                throw cause
+            }
             throw error
         }
         for destination in destinations.indices {
