@@ -67,15 +67,17 @@ import Layout
     /// OFFSET_NOT_AVAILABLE (a new leader not yet caught up), FENCED_LEADER_EPOCH,
     /// UNKNOWN_LEADER_EPOCH, KAFKA_STORAGE_ERROR, UNKNOWN_TOPIC_OR_PART (metadata not yet
     /// everywhere). Each is asked again; before, each failed the call at once.
-    @Test(arguments: [78, 74, 75, 56, 3]) func retriableListOffsetsAnswersAreAskedAgain(code: Int32) throws {
+    @Test(arguments: [78, 74, 75, 56, 3]) func retriableListOffsetsAnswersAreAskedAgain(code: Int32) async throws {
         let (cluster, topic) = try Self.populated()
         let admin = try KafkaAdmin(config: cluster.config)
+        // Off the cooperative threads: the retries sleep between answers.
         cluster.failNextRequests(apiKey: 2, with: Array(repeating: KafkaError.Code(rawValue: code), count: 4))
-        #expect(try admin.watermarks(TopicPartition(topic: topic, partition: 0), retryingFor: 10) == KafkaWatermarks(low: 0, high: 10))
+        let marks = try await KafkaBlocking.run { try admin.watermarks(TopicPartition(topic: topic, partition: 0), retryingFor: 10) }
+        #expect(marks == KafkaWatermarks(low: 0, high: 10))
         // The end offsets of several partitions at once (group mode's coverage, a restore's group offsets) too.
         cluster.failNextRequests(apiKey: 2, with: Array(repeating: KafkaError.Code(rawValue: code), count: 4))
         let both = [TopicPartition(topic: topic, partition: 0), TopicPartition(topic: topic, partition: 1)]
-        #expect(try admin.endOffsets(both, retryingFor: 10) == [both[0]: 10, both[1]: 10])
+        #expect(try await KafkaBlocking.run { try admin.endOffsets(both, retryingFor: 10) } == [both[0]: 10, both[1]: 10])
     }
 
     @Test func endOffsetsOfManyPartitionsInOneCallMatchTheWatermarks() throws {

@@ -334,9 +334,9 @@ final class PruneFixture: @unchecked Sendable {
         request.killedRunGrace = 30
         // Asked before the wait starts (a task asking during it may not run in time on a busy pool).
         request.stop.request("SIGTERM")
-        let started = Date()
+        // Not timed (a loaded test process can starve any task for tens of seconds): a wait that ran
+        // its course would end in the prune's own stop check, "interrupted by SIGTERM: ...".
         let error = await #expect(throws: RunFailure.self) { try await PruneEngine.run(request) }
-        #expect(Date().timeIntervalSince(started) < 5)
         #expect(error?.message.contains("stopped while waiting for a killed run's writes") == true, "\(error?.message ?? "")")
         #expect(try await fixture.existing().count == 6, "nothing pruned")
     }
