@@ -90,16 +90,15 @@ final class DeliveryLedger: @unchecked Sendable {
     /// The first failure in any partition (checked per record, so the common case is one flag): a
     /// cause before the failures it caused in other partitions.
     var firstFailure: RunFailure? {
-        lock.withLock {
-            guard failed else { return nil }
-            return tallies.lazy.compactMap { $0 }.first { $0.failure != nil && !$0.failureIsConsequence }?.failure
-                ?? tallies.lazy.compactMap { $0?.failure }.first
-        }
+        lock.withLock { failed ? cause() ?? tallies.lazy.compactMap { $0?.failure }.first : nil }
     }
 
     /// The first failure that is not the consequence of another, if any report carried one.
-    var firstCause: RunFailure? {
-        lock.withLock { tallies.lazy.compactMap { $0 }.first { $0.failure != nil && !$0.failureIsConsequence }?.failure }
+    var firstCause: RunFailure? { lock.withLock { cause() } }
+
+    /// `firstCause`, under the lock.
+    private func cause() -> RunFailure? {
+        tallies.lazy.compactMap { $0 }.first { $0.failure != nil && !$0.failureIsConsequence }?.failure
     }
 
     /// Lends `records` bound for `destination` to the producer, which queues records with ids from

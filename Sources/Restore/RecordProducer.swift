@@ -167,9 +167,11 @@ final class RecordProducer: @unchecked Sendable {
             let line = "produce to \(target) (source offset \(record.offset)): \(error)"
             // The producer stopped for what the cluster's ACLs refuse (its producer id), or refused a
             // record above its own message.max.bytes (a -X below it): so will a rerun.
-            if let error = error as? KafkaError, error.isConfigurationError { throw RunFailure.invalidInput(line, cause: error) }
-            if let error = error as? KafkaError, error.code == .messageTooLarge {
-                throw RunFailure.invalidInput(line + " (-X message.max.bytes is below this record's size)", cause: error)
+            if let error = error as? KafkaError {
+                if error.isConfigurationError { throw RunFailure.invalidInput(line, cause: error) }
+                if error.code == .messageTooLarge {
+                    throw RunFailure.invalidInput(line + " (-X message.max.bytes is below this record's size)", cause: error)
+                }
             }
             throw RunFailure.failure(line, cause: error)
         }
