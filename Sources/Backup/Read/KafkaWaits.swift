@@ -29,6 +29,10 @@ struct KafkaWaits: Sendable {
             throw RunFailure.backupInterrupted(reason)
         } catch Abandoned.stalled {
             throw RunFailure.stalled(cluster: cluster, seconds: watch.timeout, waitingFor: what, lastError: lastError())
+        } catch let error as KafkaError where error.isRetriable && watch.isStalled {
+            // A call that retries for the stall timeout itself can end just before the watch does: the
+            // same stall, and the same line, whichever of the two gave up first.
+            throw RunFailure.stalled(cluster: cluster, seconds: watch.timeout, waitingFor: what, lastError: lastError() ?? error)
         } catch {
             throw RunFailure.wrap(error, what)
         }
