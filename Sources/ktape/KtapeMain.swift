@@ -30,6 +30,7 @@ enum KtapeMain {
         _ = glibcMallopt(glibcTrimThreshold, 16 << 20)
         _ = glibcMallopt(glibcArenaMax, 4)
         StandardStreams.prepare()
+        OpenFilesLimit.raise()
         Interrupts.install()
         exit(StandardStreams.settle(await run(Array(CommandLine.arguments.dropFirst()))))
     }
@@ -46,6 +47,10 @@ enum KtapeMain {
             }
             Console.standard.failure("\(Ktape.message(for: error)) (see 'ktape --help')")
             return ExitStatus.invalidInput
+        }
+        if let failure = OpenFilesLimit.tooLow() {
+            Console.standard.failure(failure.message)
+            return failure.exitStatus
         }
         do {
             var command = command
