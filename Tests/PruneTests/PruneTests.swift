@@ -626,7 +626,7 @@ final class DyingStore: ObjectStore, @unchecked Sendable {
         let fixture = PruneFixture(store: store)
         try await fixture.run(times: [1_000, 2_000, 3_000])
         let held = try #require(fixture.keys[0]?[1])
-        let bucket = try #require((store as? S3Store)?.config.bucket)
+        let bucket = store.config.bucket
         try await AWSCLI.run(
             ["s3api", "put-object-legal-hold", "--bucket", bucket, "--key", held, "--legal-hold", "Status=ON"], server: server)
         let summary = try await PruneEngine.run(try fixture.request(before: 5_000))
