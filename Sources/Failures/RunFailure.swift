@@ -81,3 +81,11 @@ public struct RunFailure: Error, Sendable, CustomStringConvertible {
 public protocol ConfigurationReportingError: Error {
     var isConfigurationError: Bool { get }
 }
+
+/// A process that holds as many descriptors as its limit allows (EMFILE): the same job meets the same
+/// limit again, so it is a setting to change (exit 2), wherever the next file or socket was refused.
+public enum OpenFiles {
+    /// What the line of such a failure ends with.
+    public static let exhaustedAdvice =
+        "this process may open no more files: raise its open-files limit (ulimit -Hn; docs/operations.md, \"Open files\")"
+}

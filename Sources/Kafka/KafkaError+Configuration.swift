@@ -1,4 +1,5 @@
 import CRdKafka
+import Foundation
 import Failures
 
 extension KafkaError {
@@ -11,6 +12,7 @@ extension KafkaError {
         // ssl.key.pem that does not parse), before any connection: the same settings fail again.
         if operation == Self.createClient && code == .invalidArgument { return true }
         if case .unreachable = kind, !isRetriable { return true }
+        if isOutOfOpenFiles { return true }
         return [.authentication, .saslAuthenticationFailed, .ssl].contains(code)
             || [
                 RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED,
@@ -20,6 +22,14 @@ extension KafkaError {
 }
 
 extension KafkaError: ConfigurationReportingError {}
+
+extension KafkaError {
+    /// librdkafka could not make a socket: the process holds all the descriptors its limit allows.
+    public var isOutOfOpenFiles: Bool { detail.contains(Self.tooManyOpenFiles) }
+
+    /// strerror(EMFILE), as librdkafka words a socket it could not make.
+    static let tooManyOpenFiles = String(cString: strerror(EMFILE))
+}
 
 extension KafkaError {
     /// True for a record failed only because another failure stopped the producer (a refusal that

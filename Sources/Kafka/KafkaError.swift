@@ -1,4 +1,5 @@
 import CRdKafka
+import Failures
 
 /// A failure reported by librdkafka or by this module, with one human line naming what is at fault.
 public struct KafkaError: Error, CustomStringConvertible, Sendable {
@@ -166,17 +167,18 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
         if let partition { place += " partition \(partition)" }
         if let offset { place += " offset \(offset)" }
         let prefix = place.isEmpty ? operation : "\(operation)\(place)"
+        let advice = isOutOfOpenFiles ? "; \(OpenFiles.exhaustedAdvice)" : ""
         switch kind {
         case .invalidConfiguration(let property):
             return "invalid Kafka property \(property): \(detail)"
         case .unreachable(let bootstrap):
-            return "cannot reach Kafka at \(bootstrap): \(detail) (\(name))"
+            return "cannot reach Kafka at \(bootstrap): \(detail) (\(name))\(advice)"
         case .unsupported(let api):
             return "\(prefix): the broker does not support \(api): \(detail) (\(name))"
         case .invalidArgument:
             return "\(prefix): \(detail)"
         case .librdkafka:
-            return "\(prefix): \(detail) (\(name))"
+            return "\(prefix): \(detail) (\(name))\(advice)"
         }
     }
 }

@@ -84,7 +84,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     /// bucket, missing or refused credentials, the wrong region, Object Lock on a bucket without it.
     /// A scheduler should not retry these (exit 2); they are found by the first request. For a
     /// directory store, the local equivalents: permission denied, a read-only file system, a file
-    /// where a directory belongs (or the reverse), a symbolic link loop.
+    /// where a directory belongs (or the reverse), a symbolic link loop, the open-files limit reached.
     public var isConfigurationError: Bool {
         switch kind {
         case .noSuchBucket, .accessDenied, .badSignature, .clockSkew, .unknownAccessKey, .noCredentials, .wrongRegion,
@@ -98,7 +98,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     }
 
     /// The `errno` values a rerun with the same settings meets again.
-    private static let configurationErrors: Set<Int32> = [EACCES, EPERM, EROFS, ENOTDIR, EISDIR, ELOOP, ENAMETOOLONG]
+    private static let configurationErrors: Set<Int32> = [EACCES, EPERM, EROFS, ENOTDIR, EISDIR, ELOOP, ENAMETOOLONG, EMFILE]
 
     /// `s3://bucket/key` or just the store.
     public var target: String {
@@ -151,7 +151,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case .gaveUp(let attempts):
             return "\(operation) \(target): gave up after \(attempts) attempts\(suffix)"
         case .io:
-            return "\(operation) \(target): \(message)"
+            return "\(operation) \(target): \(message)" + (systemError == EMFILE ? "; \(OpenFiles.exhaustedAdvice)" : "")
         }
     }
 

@@ -28,6 +28,9 @@ struct ReadWatchdog {
         progress: () -> [TopicProgress]
     ) throws {
         if let reason = request.stop.reason { throw RunFailure.backupInterrupted(reason) }
+        if let lastError, lastError.isOutOfOpenFiles {
+            throw RunFailure.invalidInput("Kafka cluster \(request.kafka.bootstrapServers): \(lastError)")
+        }
         let now = request.clock()
         defer { last = now }
         if handled > 0 || nothingToWaitFor {
@@ -50,9 +53,12 @@ struct ReadWatchdog {
 extension RunFailure {
     /// The line of a run whose cluster stopped answering.
     static func stalled(cluster: String, seconds: TimeInterval, waitingFor: String, lastError: Error? = nil) -> RunFailure {
-        .failure(
+        let line =
             "Kafka cluster \(cluster) made no progress for \(Int(seconds)) s while \(waitingFor)"
-                + (lastError.map { " (last error: \($0))" } ?? "") + "; no manifest was written, so a rerun continues from the last one")
+            + (lastError.map { " (last error: \($0))" } ?? "")
+        // Its last error says what to change (KafkaError's line ends with the advice).
+        if (lastError as? KafkaError)?.isOutOfOpenFiles == true { return .invalidInput(line) }
+        return .failure("\(line); no manifest was written, so a rerun continues from the last one")
     }
 
     /// `t/0, t/3, … and 12 more`: the partitions a stalled run waited for, without a line of hundreds.
