@@ -93,6 +93,13 @@ public final class RestoreEngine: Sendable {
         var summary = RestoreSummary(
             dryRun: options.dryRun, topics: [], producedRecords: 0, alreadyPresentRecords: 0,
             filteredRecords: 0, committedGroups: [:], warnings: [], seconds: 0)
+        if let nothingLeft = plan.nothingLeft {
+            summary.alreadyPresentRecords = try await restoredBeforeThePrune(plan, nothingLeft, admin: admin, clusterId: clusterId)
+            for warning in plan.warnings where !options.dryRun { events.warning(warning) }
+            summary.warnings = plan.warnings
+            summary.seconds = options.clock().timeIntervalSince(started)
+            return RestoreResult(plan: plan, summary: summary)
+        }
         if options.dryRun {
             try await DryRun.complete(&plan, store: store, layout: layout, options: options, admin: admin, clusterId: clusterId)
             summary.topics = plan.topics.map { Self.topicSummary($0, produced: 0, present: $0.alreadyPresent ?? 0) }
@@ -121,6 +128,26 @@ public final class RestoreEngine: Sendable {
             await lock.release()
             throw await prunedMeanwhile(error) ?? error
         }
+    }
+
+    /// A store whose selected topics prune emptied is done for a restore with these settings that had
+    /// restored every pruned partition through its last pruned offset (a migration's scheduled restore,
+    /// caught up before a prune): the records it had delivered, which the target holds. Otherwise, as
+    /// for a fresh target, there is nothing to restore (`nothingLeft`, exit 2).
+    private func restoredBeforeThePrune(
+        _ plan: RestorePlan, _ nothingLeft: String, admin: KafkaAdmin, clusterId: String?
+    ) async throws -> Int64 {
+        let states = try ResumeStateStore(options: options, clusterId: clusterId, store: store, layout: layout)
+        let away = try await states.prunedAway(plan.prunedAway, options: options) { try admin.endOffsets($0) }
+        if !away.lost.isEmpty { throw RunFailure.problems(away.lost) }
+        var present: Int64 = 0
+        for partition in plan.prunedAway {
+            guard let state = away.restored[partition.target], !HeldRecords.isCutOff(partition, state: state) else {
+                throw RunFailure.invalidInput(nothingLeft)
+            }
+            present += state.deliveredRecords
+        }
+        return present
     }
 
     /// An object gone while this restore read it because a prune removed it meanwhile: said as such,

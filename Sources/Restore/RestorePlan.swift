@@ -85,6 +85,9 @@ public struct RestorePlan: Sendable {
     /// Partitions of selected topics that prune emptied: none of their objects is left to plan, and a
     /// restore that began before the prune is checked against them all the same.
     var prunedAway: [PrunedAway] = []
+    /// Every selected topic was emptied by prune: the line of a restore that had not restored them
+    /// whole before it (RestoreEngine.restoredBeforeThePrune).
+    var nothingLeft: String?
 
     public var partitions: [PartitionPlan] { topics.flatMap(\.partitions) }
 }

@@ -43,6 +43,7 @@ enum RestorePlanner {
         var prunedAway: [PrunedAway] = []
         // Why each topic selected has nothing to restore, but for a time range.
         var empty: [String] = []
+        var emptiedByPrune = 0
         var filteredByTime: Int64 = 0
         for source in selected {
             let target = options.target(of: source)
@@ -117,6 +118,7 @@ enum RestorePlanner {
                     let reason = "topic \(source): every object\(asOf) was pruned (ktape ls shows what and when)"
                     empty.append(reason)
                     warnings.append(reason)
+                    emptiedByPrune += 1
                 } else if !fileMatched {
                     empty.append(
                         "topic \(source): no file matches its topic-regex-list regex (files are named <topic>+<partition>+<offset>.<ext>)")
@@ -139,14 +141,19 @@ enum RestorePlanner {
         }
         // Nothing selected anywhere (a regex matching no file, an as-of run whose objects were all
         // pruned) is a mistake to report, not an empty restore; a time range that holds no record is not.
+        var nothingLeft: String?
         if problems.isEmpty, !empty.isEmpty, empty.count == selected.count {
-            throw RunFailure.invalidInput("nothing to restore: \(empty.joined(separator: "; "))")
+            nothingLeft = "nothing to restore: \(empty.joined(separator: "; "))"
+            // Unless a restore with these settings had restored them whole before the prune: the
+            // resume states tell (RestoreEngine), which a pure plan cannot read.
+            if let nothingLeft, emptiedByPrune < empty.count || prunedAway.isEmpty { throw RunFailure.invalidInput(nothingLeft) }
         }
         let restored = Set(topics.map(\.sourceTopic))
         var plan = RestorePlan(
             topics: topics, warnings: warnings, problems: problems, fromManifests: catalog.hasManifests,
             groupOffsets: catalog.groupOffsets.filter { restored.contains($0.topic) })
         plan.filteredByTime = filteredByTime
+        plan.nothingLeft = nothingLeft
         plan.prunedAway = prunedAway.sorted { ($0.target.topic, $0.target.partition) < ($1.target.topic, $1.target.partition) }
         return plan
     }

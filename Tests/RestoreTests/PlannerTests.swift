@@ -87,7 +87,7 @@ import Testing
     }
 
     /// As of an early run, prune may have taken every object of a topic: refused, not restored as 0.
-    @Test func asOfARunWhoseObjectsWereAllPrunedIsRefused() throws {
+    @Test func asOfARunWhoseObjectsWereAllPrunedIsNamed() throws {
         var options = RestoreOptions(kafka: KafkaConfig(bootstrapServers: "127.0.0.1:1"))
         options.asOf = RunID(rawValue: "r1")
         var pruned = try catalog(["a": .createTime, "b": .createTime])
@@ -98,11 +98,12 @@ import Testing
         #expect(plan.topics.map(\.sourceTopic) == ["b"])
         #expect(plan.warnings == ["topic a: every object as of run r1 was pruned (ktape ls shows what and when)"])
 
+        // All of them: the restore's line unless its resume states say it had restored them whole (RestoreEngine).
         pruned.partitions[TopicPartition("b", 0)] = nil
         pruned.prunedThrough[TopicPartition("b", 0)] = 3
-        let error = #expect(throws: RunFailure.self) { try RestorePlanner.plan(pruned, options: options) }
-        #expect(error?.isInvalidInput == true)
-        #expect(error?.message.hasPrefix("nothing to restore: topic a: every object as of run r1 was pruned") == true)
+        let emptied = try RestorePlanner.plan(pruned, options: options)
+        #expect(emptied.topics.isEmpty && emptied.prunedAway.count == 2)
+        #expect(emptied.nothingLeft?.hasPrefix("nothing to restore: topic a: every object as of run r1 was pruned") == true)
 
         // Runs that name no object at all (every offset lost to retention before it was read).
         var bare = pruned
@@ -112,8 +113,8 @@ import Testing
 
         // Named in a topic-regex-list, a pruned topic is said to be pruned, not absent from the store.
         options.topicRegexList = try TopicRegexList(parsing: "a:.*")
-        let named = #expect(throws: RunFailure.self) { try RestorePlanner.plan(pruned, options: options) }
-        #expect(named?.message.hasPrefix("nothing to restore: topic a: every object as of run r1 was pruned") == true)
+        let named = try RestorePlanner.plan(pruned, options: options)
+        #expect(named.nothingLeft?.hasPrefix("nothing to restore: topic a: every object as of run r1 was pruned") == true)
     }
 
     /// A topic the runs saw with no record at all (a dead-letter topic, say) belongs in a faithful

@@ -242,6 +242,28 @@ import RecordFormats
         #expect(committed[1] == 0)
     }
 
+    /// A migration's scheduled restore, caught up, then a prune of every object: done, nothing
+    /// produced and what it had restored already present (it was exit 2, "nothing to restore", until
+    /// the next backup). Into a cluster no restore with these settings filled, still nothing to restore.
+    @Test func aCaughtUpRestoreOfAStorePrunedWholeIsDone() async throws {
+        let (cluster, fixture, _, manifest) = try await setup()
+        #expect(try await restore(fixture, mockOptions(cluster)).summary.producedRecords == 35)
+        try await prune(manifest.objects(topic: "events", partition: 0), from: fixture)
+        try await prune(manifest.objects(topic: "events", partition: 1), from: fixture, partition: 1)
+        var dry = mockOptions(cluster)
+        dry.dryRun = true
+        #expect(try await restore(fixture, dry).summary.problems == [])
+        let rerun = try await restore(fixture, mockOptions(cluster))
+        #expect(rerun.summary.producedRecords == 0 && rerun.summary.alreadyPresentRecords == 35, "\(rerun.summary.line)")
+        #expect(rerun.summary.warnings == ["topic events: every object was pruned (ktape ls shows what and when)"])
+
+        let fresh = try KafkaMockCluster(brokers: 1)
+        try fresh.createTopic("events", partitions: 2)
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(fresh)).summary.line }
+        #expect(error?.isInvalidInput == true)
+        #expect(error?.message == "nothing to restore: topic events: every object was pruned (ktape ls shows what and when)")
+    }
+
     /// As of an early run, a later prune may have passed everything that run covered: "every object
     /// as of run … was pruned", not a damaged prune record (which it was taken for: "prunedPastEnd …
     /// it is damaged, or another store's"). Past what every run covered, it still is damage.
