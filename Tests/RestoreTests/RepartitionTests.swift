@@ -98,6 +98,32 @@ import RecordFormats
         #expect(Self.check(got, source: records, targetPartitions: 4) == [])
     }
 
+    /// Run again after a later backup added records to source partitions: refused before producing
+    /// (exit 2), where it stopped naming "another producer" or, with equal records where the count
+    /// pointed, skipped new records and wrote old ones twice, exit 0. The target keeps its records.
+    @Test func aFinishedRepartitionIsNotAddedToByLaterBackups() async throws {
+        let (cluster, fixture, records, options) = try await setUp(from: 9, to: 4)
+        #expect(try await restore(fixture, options).summary.producedRecords == 240)
+        var later: [Int32: [RecordFormats.KafkaRecord]] = [:]
+        for (p, old) in records {
+            later[p] = [
+                RecordFormats.KafkaRecord(
+                    offset: Int64(old.count), timestamp: 1_800_000_000_000, timestampType: .createTime,
+                    key: Array("later-\(p)".utf8), value: Array("later-\(p)".utf8))
+            ]
+        }
+        try await fixture.writeRun(["orders": later], partitionCounts: ["orders": 9], perObject: 7)
+        let refused = await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
+        #expect(refused?.isInvalidInput == true)
+        #expect(
+            refused?.message.hasPrefix(
+                "orders: this --repartition restore into orders finished with 240 records, and the store holds 9 more from later backups")
+                == true,
+            "\(refused?.message ?? "")")
+        let got = try readTarget(cluster.config, topic: "orders", partitions: 4)
+        #expect(Self.check(got, source: records, targetPartitions: 4) == [])
+    }
+
     /// Without --repartition a smaller target is refused; with it, a target of the same count keeps
     /// p → p; and a state written by a restore p → p is not resumed by a repartitioning one (the
     /// partitions' contents would not line up).
