@@ -91,4 +91,41 @@ import ObjectStore
         #expect(warnings.count == 1)
         #expect(warnings.first?.contains("DATA LOST") == true)
     }
+
+    /// A partition added to a topic since the runs saw it begins at offset 0: records retention took
+    /// before this run read them are a gap and a DATA LOST warning, as in any partition the store
+    /// follows. They were "0 gaps", the partition backed up from its log start as if new to the store.
+    /// (The mock cannot add partitions: the index is told the first run saw one.)
+    @Test func aPartitionAddedSinceTheLastRunIsAccountedFromOffsetZero() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("grown", partitions: 2)
+        try fixture.produce(bigRecords(topic, 0..<2))
+        let store = MemoryStore()
+        #expect(try await fixture.backup(store: store, topics: [topic]).records == 2)
+        let layout = StoreLayout()
+        var index = try JSONDecoder().decode(StoreIndex.self, from: Data(try await store.get(layout.indexKey)))
+        #expect(index.partitionCounts == [topic: 2])
+        index.partitionCounts = [topic: 1]
+        _ = try await store.put(layout.indexKey, body: Array(try JSONEncoder().encode(index)))
+
+        try fixture.produce(
+            bigRecords(topic, 2..<34).map {
+                var record = $0
+                record.partition = 1
+                return record
+            })
+        let low = try KafkaAdmin(config: fixture.kafka).watermarks(TopicPartition(topic: topic, partition: 1)).low
+        try #require(low > 0, "the mock kept everything; produce more")
+        let second = try await fixture.backup(store: store, topics: [topic])
+        #expect(second.retentionGaps == 1 && second.lostOffsets == low, "\(second)")
+        let manifests = try await StoreContents.manifests(store)
+        let partition = try #require(manifests.last?.partitions.first { $0.partition == 1 })
+        #expect(partition.startOffset == 0 && partition.gaps == [OffsetGap(start: 0, end: low, reason: .retention)])
+        #expect(WarningLog.shared.lines(containing: "topic \(topic) partition 1").first?.contains("DATA LOST") == true)
+
+        // An index folded before ktape kept the counts tells nothing: the partition starts at its log start.
+        index.partitionCounts = nil
+        let unknown = StoreIndex(configHash: index.configHash, lastRunId: index.lastRunId, runs: index.runs, partitions: index.partitions)
+        #expect(try unknown.checkpoint(expectedConfigHash: index.configHash ?? "").nextOffset(topic: topic, partition: 1) == nil)
+    }
 }

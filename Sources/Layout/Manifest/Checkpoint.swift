@@ -16,10 +16,13 @@ public struct Checkpoint: Equatable, Sendable {
     /// Every run folded in, oldest first: the order a restore takes each group offset's newest value
     /// in. Runs that overlapped name the same `previousRunId`, so the chain of those skips one.
     public var runs: [RunID]
+    /// Per topic, the most partitions a run saw it with (`StoreIndex.partitionCounts`).
+    public var partitionCounts: [String: Int32]
 
     public init(
         nextOffsets: [TopicPartition: Int64] = [:], lastRunId: RunID? = nil, clusterIds: [String: String] = [:],
-        lastRecordChecksums: [TopicPartition: String] = [:], lastRecordOffsets: [TopicPartition: Int64] = [:], runs: [RunID] = []
+        lastRecordChecksums: [TopicPartition: String] = [:], lastRecordOffsets: [TopicPartition: Int64] = [:], runs: [RunID] = [],
+        partitionCounts: [String: Int32] = [:]
     ) {
         self.nextOffsets = nextOffsets
         self.lastRunId = lastRunId
@@ -27,11 +30,16 @@ public struct Checkpoint: Equatable, Sendable {
         self.lastRecordChecksums = lastRecordChecksums
         self.lastRecordOffsets = lastRecordOffsets
         self.runs = runs
+        self.partitionCounts = partitionCounts
     }
 
-    /// Next offset for a partition, or nil when no run covered it (start from the log start).
+    /// Next offset for a partition: where a run left it, 0 for a partition added to its topic since
+    /// the runs saw it (Kafka starts it there, so a log start above 0 is retention's loss since),
+    /// else nil (no run covered it: start from the log start).
     public func nextOffset(topic: String, partition: Int32) -> Int64? {
-        nextOffsets[TopicPartition(topic, partition)]
+        if let next = nextOffsets[TopicPartition(topic, partition)] { return next }
+        guard let count = partitionCounts[topic], partition >= count else { return nil }
+        return 0
     }
 
     /// Folds `manifests` into a checkpoint, as the store index folds them; a manifest written with

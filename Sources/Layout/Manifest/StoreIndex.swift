@@ -23,6 +23,9 @@ public struct StoreIndex: Codable, Equatable, Sendable {
     /// Per topic, the Kafka cluster id of the newest folded run that read it and recorded one; nil
     /// in an index no such run was folded into.
     public var clusterIds: [String: String]?
+    /// Per topic, the most partitions a folded run saw it with: a partition numbered past them was
+    /// added since, so its offsets began at 0. Nil in an index folded before ktape kept it.
+    public var partitionCounts: [String: Int32]?
 
     public struct Entry: Codable, Equatable, Sendable {
         public var topic: String
@@ -89,6 +92,11 @@ public struct StoreIndex: Codable, Equatable, Sendable {
                 }
                 next[tp] = max(next[tp] ?? p.endOffset, p.endOffset)
             }
+            if !manifest.topics.isEmpty {
+                var counts = partitionCounts ?? [:]
+                for topic in manifest.topics { counts[topic.name] = max(counts[topic.name] ?? 0, topic.partitionCount) }
+                partitionCounts = counts
+            }
             if let clusterId = manifest.clusterId {
                 // Newer runs come later: the newest reading of each topic wins.
                 var ids = clusterIds ?? [:]
@@ -115,7 +123,7 @@ public struct StoreIndex: Codable, Equatable, Sendable {
         }
         return Checkpoint(
             nextOffsets: nextOffsets, lastRunId: lastRunId, clusterIds: clusterIds ?? [:], lastRecordChecksums: lastRecordChecksums,
-            lastRecordOffsets: lastRecordOffsets, runs: runs)
+            lastRecordOffsets: lastRecordOffsets, runs: runs, partitionCounts: partitionCounts ?? [:])
     }
 
     /// Per partition, the next offset to back up.
