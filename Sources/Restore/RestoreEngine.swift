@@ -159,7 +159,7 @@ public final class RestoreEngine: Sendable {
             let first = pruned.firstOffsets[TopicPartition(name.topic, name.partition)], first > name.startOffset
         else { return nil }
         return .invalidInput(
-            "object \(key) is gone: ktape prune removed it while this restore read it (\(name.topic)/\(name.partition) now starts at offset \(first)), before its records were restored; run again to learn what can still be restored from this store"
+            "object \(key) is gone: ktape prune removed it while this restore read it (\(name.topic)/\(name.partition) now starts at offset \(first)), before its records were restored, so this restore cannot go on in order from this store; the same restore with --dry-run names each partition this leaves and the way on"
         )
     }
 

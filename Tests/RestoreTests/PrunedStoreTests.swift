@@ -89,6 +89,12 @@ import RecordFormats
                 message.hasPrefix(
                     "object \($0) is gone: ktape prune removed it while this restore read it (events/0 now starts at offset 15)")
             }, "\(message)")
+        // The line sends the user to the dry run, which must name the partition and the way on.
+        #expect(message.hasSuffix("the same restore with --dry-run names each partition this leaves and the way on"), "\(message)")
+        var dry = mockOptions(cluster)
+        dry.dryRun = true
+        let planned = try await restore(fixture, dry)
+        #expect(planned.summary.problems.contains { $0.hasPrefix("events/0: ") }, "\(planned.summary.problems)")
     }
 
     @Test func deletedOldestObjectsStopARestoreThatNeedsThem() async throws {
