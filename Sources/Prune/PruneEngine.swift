@@ -96,6 +96,10 @@ public enum PruneEngine {
                 "prune record \(layout.prunedKey): \(tp) starts at offset \(first), past the end \(coveredEnds[tp] ?? 0) the store's runs covered: the record is damaged (or another store's), and this prune would delete every object of the partition; nothing was deleted (put back the record from a copy, or its entry for \(tp))"
             )
         }
+        let selectedTopics = Set(counts.keys.map(\.topic))
+        let restores = try await call("read the restores' states") {
+            try await RestoresBehind.read(store: store, layout: layout, topics: selectedTopics, warn: request.warn)
+        }
         var summary = PruneSummary(
             pruneId: pruneId, dryRun: request.settings.dryRun.value, cutoff: cutoff, partitions: [], seconds: 0)
         let groups = gathered == nil ? PrunePlanner.groups(counts, limit: limit) : [counts.keys.sorted()]
@@ -114,7 +118,7 @@ public enum PruneEngine {
             let leftovers = Set(group.flatMap { leftBehind[$0] ?? [] })
             try await pruneGroup(
                 request, candidates: candidates, pruned: pruned, stillThere: leftovers, cutoff: cutoff, pruneId: pruneId,
-                started: started, into: &summary)
+                started: started, restores: restores, into: &summary)
         }
         summary.seconds = request.clock().timeIntervalSince(started)
         return summary
@@ -124,7 +128,7 @@ public enum PruneEngine {
     /// keys a killed prune left below their first offsets), adding what it did to `summary`.
     private static func pruneGroup(
         _ request: PruneRequest, candidates: PrunePlanner.Candidates, pruned: PrunedState, stillThere: Set<String>,
-        cutoff: Int64, pruneId: String, started: Date, into summary: inout PruneSummary
+        cutoff: Int64, pruneId: String, started: Date, restores: RestoresBehind, into summary: inout PruneSummary
     ) async throws {
         let store = request.store
         let layout = request.layout
@@ -155,6 +159,7 @@ public enum PruneEngine {
             try await keys(request, below: moved, unless: named)
         }
         let orphans = stillThere.subtracting(named).union(belowMoved.values.joined()).sorted()
+        for line in restores.lines(plans, dryRun: request.settings.dryRun.value) { request.warn(line) }
         let first = summary.partitions.count
         summary.partitions += plans.map(PruneSummary.Partition.init)
         // Objects, as `removed` counts them: an orphan companion goes with its data object, uncounted.

@@ -20,6 +20,8 @@ struct RestoreDestinations {
         var firstSourceOffset: Int64
         /// Records planned (nil when unknown, and for a repartitioned topic's destinations).
         var plannedRecords: Int64?
+        /// The one source partition feeding it (p → p); nil for a repartitioned topic's destinations.
+        var sourcePartition: Int32? = nil
     }
 
     private(set) var all: [Destination] = []
@@ -44,7 +46,7 @@ struct RestoreDestinations {
                             target: partition.target, sourceTopic: topic.sourceTopic,
                             configHash: hashes.current, earlierConfigHash: hashes.earlier,
                             firstSourceOffset: partition.objects.first?.name.startOffset ?? 0,
-                            plannedRecords: partition.records))
+                            plannedRecords: partition.records, sourcePartition: partition.partition))
                 }
                 continue
             }

@@ -92,14 +92,16 @@ final class ResumeStateWriter: @unchecked Sendable {
         var fresh = Set<Int>()
         for destination in destinations.indices {
             let planned = destinations[destination]
-            if let existing = scan.loaded[destination] {
+            if var existing = scan.loaded[destination] {
+                // An entry of an earlier ktape learns it with its next write.
+                existing.sourcePartition = planned.sourcePartition
                 starts.append(Start(state: existing, tail: scan.tails[destination] ?? TargetTail(count: 0, last: nil)))
             } else {
                 let state = RestoreResumeState(
                     partition: planned.target.partition, sourceTopic: planned.sourceTopic,
                     nextSourceOffset: planned.firstSourceOffset, configHash: planned.configHash,
                     baseTargetOffset: scan.ends[destination] ?? 0, deliveredRecords: 0, plannedRecords: planned.plannedRecords,
-                    updatedAt: clock())
+                    updatedAt: clock(), sourcePartition: planned.sourcePartition)
                 fresh.insert(destination)
                 starts.append(Start(state: state, tail: TargetTail(count: 0, last: nil)))
             }

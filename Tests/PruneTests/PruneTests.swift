@@ -119,6 +119,52 @@ final class PruneFixture: @unchecked Sendable {
 }
 
 @Suite struct PruneTests {
+    /// A migration's restore kept its state in the store: a prune that removes offsets it has not
+    /// restored says so, naming the restore (its next run would stop with exit 2, found out only
+    /// then); it still prunes. Restores already past, entries of --repartition restores or of earlier
+    /// ktape (no source partition), and restores already cut off by an earlier prune are not named.
+    @Test func aPruneSaysWhichRestoresItLeavesBehind() async throws {
+        let fixture = PruneFixture()
+        try await fixture.run(times: [1_000, 2_000, 3_000])
+        let at = Date(timeIntervalSince1970: 1_800_000_000)
+        func entry(_ partition: Int32, next: Int64, source: Int32?) -> RestoreProgress.Partition {
+            RestoreProgress.Partition(
+                partition: partition, sourceTopic: "events", nextSourceOffset: next, configHash: "c", baseTargetOffset: 0,
+                deliveredRecords: next, plannedRecords: 30, updatedAt: at, sourcePartition: source)
+        }
+        let behind = fixture.layout.restoreStateKey(targetCluster: "cluster-b", topic: "copy")
+        let ahead = fixture.layout.restoreStateKey(targetCluster: "cluster-c", topic: "events")
+        let repartitioned = fixture.layout.restoreStateKey(targetCluster: "cluster-d", topic: "spread")
+        for (key, target, entries) in [
+            (behind, "copy", [entry(0, next: 5, source: 0), entry(1, next: 30, source: 1)]),
+            (ahead, "events", [entry(0, next: 30, source: 0), entry(1, next: 25, source: 1)]),
+            (repartitioned, "spread", [entry(0, next: 0, source: nil), entry(1, next: 0, source: nil), entry(2, next: 0, source: nil)])
+        ] {
+            let progress = RestoreProgress(targetTopic: target, updatedAt: at, partitions: entries)
+            _ = try await fixture.store.put(key, body: Array(try progress.encoded()))
+        }
+        let lines = Lines()
+        var dry = try fixture.request(before: 2_500, dryRun: true)
+        dry.warn = { lines.append($0) }
+        _ = try await PruneEngine.run(dry)
+        #expect(
+            lines.all == [
+                "this prune would remove records that the restore into copy (state \(behind), written 2027-01-15T08:00:00.000Z) has not restored yet: events/0 offsets 5…19; its next run will stop (exit 2). Run that restore before pruning, or remove its state if it is done with"
+            ], "\(lines.all)")
+
+        var real = try fixture.request(before: 2_500)
+        let said = Lines()
+        real.warn = { said.append($0) }
+        #expect(try await PruneEngine.run(real).objects == 4)
+        #expect(said.all == [lines.all[0].replacingOccurrences(of: "would remove", with: "removes")], "\(said.all)")
+        // Once passed, the same restore is not named again by the next prune.
+        var next = try fixture.request(before: 3_500)
+        let again = Lines()
+        next.warn = { again.append($0) }
+        #expect(try await PruneEngine.run(next).objects == 2)
+        #expect(again.all.count == 1 && again.all[0].contains("events/1 offsets 25…29") && again.all[0].contains(ahead), "\(again.all)")
+    }
+
     @Test func wholeObjectsGoFromTheOldestEndAndTheNewStartIsRecorded() async throws {
         let fixture = PruneFixture()
         try await fixture.run(times: [1_000, 2_000, 3_000])

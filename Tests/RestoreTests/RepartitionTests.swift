@@ -81,6 +81,10 @@ import RecordFormats
         let again = try await restore(fixture, options)
         #expect(again.summary.producedRecords == 0)
         #expect(again.summary.alreadyPresentRecords == 240)
+        // All source partitions feed each entry: none is named (a prune cannot follow it).
+        let key = fixture.layout.restoreStateKey(targetCluster: try targetName(cluster.config), topic: "orders")
+        let state = try RestoreProgress.decode(Data(try await fixture.store.get(key)), name: key)
+        #expect(state.partitions.count == Int(targetPartitions) && state.partitions.allSatisfy { $0.sourcePartition == nil })
     }
 
     /// Killed mid-way, before its state counted what landed: the rerun finds, per target partition,
@@ -144,6 +148,10 @@ import RecordFormats
         let kept = try await restore(same, sameOptions)
         #expect(kept.plan.topics.first?.repartitionedInto == nil)
         #expect(kept.summary.producedRecords == 240)
+        // p → p: each entry names its source partition, for a prune to tell what the restore still needs.
+        let key = same.layout.restoreStateKey(targetCluster: try targetName(equal.config), topic: "orders")
+        let state = try RestoreProgress.decode(Data(try await same.store.get(key)), name: key)
+        #expect(state.partitions.map(\.sourcePartition) == [0, 1, 2, 3])
 
         let (wide, wider, _, widerOptions) = try await setUp(from: 9, to: 12)
         var byNumber = widerOptions

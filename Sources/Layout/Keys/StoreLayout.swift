@@ -157,16 +157,32 @@ public struct StoreLayout: Hashable, Sendable {
         restoreStateFolder(targetCluster: targetCluster) + "\(topic).json"
     }
 
+    /// Whether `key` is a target topic's resume state document (`restoreStateKey`) of any target
+    /// cluster: not a lease table, a probe or a version 1 document.
+    public func isRestoreStateDocument(_ key: String) -> Bool {
+        guard key.hasPrefix(restoreFolder) else { return false }
+        let rest = key.dropFirst(restoreFolder.count)
+        guard let slash = rest.firstIndex(of: "/") else { return false }
+        let cluster = String(rest[..<slash])
+        guard !cluster.isEmpty, let owner = restoreStateOwner(key: key, folder: restoreFolder + cluster + "/") else { return false }
+        return owner.partition == nil
+    }
+
     /// `_ktape/restore/<targetCluster>/<topic>+<partition>.json`, one partition's state as ktape
     /// wrote it before `RestoreProgress` version 2 (no Kafka topic name contains `+`).
     public func restoreStateVersion1Key(targetCluster: String, topic: String, partition: Int32) -> String {
-        restoreStateFolder(targetCluster: targetCluster) + "\(topic)+\(partition).json"
+        restoreStateFolder(targetCluster: targetCluster) + Self.version1StateName(topic: topic, partition: partition)
     }
+
+    private static func version1StateName(topic: String, partition: Int32) -> String { "\(topic)+\(partition).json" }
 
     /// The target topic a key in the restore state folder belongs to, and its partition for a
     /// version 1 key; nil for a key that is neither.
     public func restoreStateOwner(key: String, targetCluster: String) -> (topic: String, partition: Int32?)? {
-        let folder = restoreStateFolder(targetCluster: targetCluster)
+        restoreStateOwner(key: key, folder: restoreStateFolder(targetCluster: targetCluster))
+    }
+
+    private func restoreStateOwner(key: String, folder: String) -> (topic: String, partition: Int32?)? {
         guard key.hasPrefix(folder), key.hasSuffix(".json") else { return nil }
         let name = key.dropFirst(folder.count).dropLast(".json".count)
         guard !name.isEmpty, !name.contains("/") else { return nil }
@@ -174,7 +190,7 @@ public struct StoreLayout: Hashable, Sendable {
         let topic = name[..<plus]
         let digits = name[name.index(after: plus)...]
         guard !topic.isEmpty, !digits.isEmpty, digits.allSatisfy(\.isASCII), let partition = Int32(digits), partition >= 0,
-            restoreStateVersion1Key(targetCluster: targetCluster, topic: String(topic), partition: partition) == key
+            folder + Self.version1StateName(topic: String(topic), partition: partition) == key
         else { return nil }
         return (String(topic), partition)
     }

@@ -40,11 +40,15 @@ public struct RestoreProgress: Codable, Equatable, Sendable {
         public var updatedAt: Date
         /// Records of this object went into the target before it was found damaged; nil otherwise.
         public var damaged: DamagedObject?
+        /// The source partition whose records this entry restores (the same number as `partition`),
+        /// so that a prune can tell which offsets the restore still needs; nil for a `--repartition`
+        /// target partition, which all of them feed, and in documents of a ktape before it.
+        public var sourcePartition: Int32?
 
         public init(
             partition: Int32, sourceTopic: String, nextSourceOffset: Int64, configHash: String,
             baseTargetOffset: Int64, deliveredRecords: Int64, plannedRecords: Int64?, updatedAt: Date,
-            damaged: DamagedObject? = nil
+            damaged: DamagedObject? = nil, sourcePartition: Int32? = nil
         ) {
             self.partition = partition
             self.sourceTopic = sourceTopic
@@ -55,6 +59,7 @@ public struct RestoreProgress: Codable, Equatable, Sendable {
             self.plannedRecords = plannedRecords
             self.updatedAt = updatedAt
             self.damaged = damaged
+            self.sourcePartition = sourcePartition
         }
 
         /// Equal but for `updatedAt`: nothing new to write.
