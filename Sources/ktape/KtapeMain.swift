@@ -48,7 +48,9 @@ enum KtapeMain {
             Console.standard.failure("\(Ktape.message(for: error)) (see 'ktape --help')")
             return ExitStatus.invalidInput
         }
-        if let failure = OpenFilesLimit.tooLow() {
+        // Only a subcommand's run needs descriptors: help (ArgumentParser's own command, not async)
+        // and the bare root answer whatever the limit.
+        if command is AsyncParsableCommand, !(command is Ktape), let failure = OpenFilesLimit.tooLow() {
             Console.standard.failure(failure.message)
             return failure.exitStatus
         }

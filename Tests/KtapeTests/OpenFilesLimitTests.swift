@@ -29,8 +29,12 @@ struct OpenFilesLimitTests {
         #expect(run.stderrLines.count == 1, "\(run.stderr)")
         #expect(run.stderr.contains("this process may open only 16 files (ulimit -n; hard limit 16)"), "\(run.stderr)")
         #expect(run.stdout.isEmpty, "the run started: \(run.stdout)")
-        // Asking for the version needs no descriptors worth counting.
+        // Asking for the version or for help needs no descriptors worth counting.
         let version = try await self.run(limits: "ulimit -n 16", "--version", in: directory)
         #expect(version.status == 0 && version.stdout.hasPrefix("ktape "), "\(version.stderr)")
+        for help in ["--help", "backup --help", "restore -h", "help prune"] {
+            let answer = try await self.run(limits: "ulimit -n 16", help, in: directory)
+            #expect(answer.status == 0 && answer.stdout.contains("USAGE:"), "\(help): \(answer.stderr)")
+        }
     }
 }
