@@ -137,16 +137,23 @@ public final class RestoreEngine: Sendable {
     private func restoredBeforeThePrune(
         _ plan: RestorePlan, _ nothingLeft: String, admin: KafkaAdmin, clusterId: String?
     ) async throws -> Int64 {
+        // A --repartition restore's entries are its target partitions, which no pruned source
+        // partition's offsets can be compared with (HeldRecords).
+        guard !options.repartition else { throw RunFailure.invalidInput(nothingLeft) }
         let states = try ResumeStateStore(options: options, clusterId: clusterId, store: store, layout: layout)
         let away = try await states.prunedAway(plan.prunedAway, options: options) { try admin.endOffsets($0) }
         if !away.lost.isEmpty { throw RunFailure.problems(away.lost) }
         var present: Int64 = 0
         for partition in plan.prunedAway {
-            guard let state = away.restored[partition.target], !HeldRecords.isCutOff(partition, state: state) else {
+            guard let state = away.restored[partition.target] else {
+                // Files a topic-regex-list selects may leave a partition out; its pruned files say no more.
+                if options.topicRegexList != nil { continue }
                 throw RunFailure.invalidInput(nothingLeft)
             }
+            guard !HeldRecords.isCutOff(partition, state: state) else { throw RunFailure.invalidInput(nothingLeft) }
             present += state.deliveredRecords
         }
+        guard present > 0 else { throw RunFailure.invalidInput(nothingLeft) }
         return present
     }
 

@@ -270,6 +270,30 @@ import RecordFormats
         #expect(error?.message == "nothing to restore: topic events: every object was pruned (ktape ls shows what and when)")
     }
 
+    /// The same for a restore whose topic-regex-list took one partition's files (the other partition
+    /// has no state and was not selected); a --repartition restore's entries say nothing of the
+    /// pruned source partitions, so it is "nothing to restore", not a false "left out" line.
+    @Test func aCaughtUpRestoreOfSomeFilesOrRepartitionedIsToldApart() async throws {
+        let (_, fixture, _, manifest) = try await setup()
+        let files = try KafkaMockCluster(brokers: 1)
+        try files.createTopic("events", partitions: 2)
+        var selected = mockOptions(files)
+        selected.topicRegexList = try TopicRegexList(parsing: "events:events\\+0\\+.*")
+        #expect(try await restore(fixture, selected).summary.producedRecords == 20)
+        let spread = try KafkaMockCluster(brokers: 1)
+        try spread.createTopic("events", partitions: 3)
+        var repartitioned = mockOptions(spread)
+        repartitioned.repartition = true
+        #expect(try await restore(fixture, repartitioned).summary.producedRecords == 35)
+
+        try await prune(manifest.objects(topic: "events", partition: 0), from: fixture)
+        try await prune(manifest.objects(topic: "events", partition: 1), from: fixture, partition: 1)
+        let rerun = try await restore(fixture, selected)
+        #expect(rerun.summary.producedRecords == 0 && rerun.summary.alreadyPresentRecords == 20, "\(rerun.summary.line)")
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, repartitioned).summary.line }
+        #expect(error?.message == "nothing to restore: topic events: every object was pruned (ktape ls shows what and when)")
+    }
+
     /// As of an early run, a later prune may have passed everything that run covered: "every object
     /// as of run … was pruned", not a damaged prune record (which it was taken for: "prunedPastEnd …
     /// it is damaged, or another store's"). Past what every run covered, it still is damage.
