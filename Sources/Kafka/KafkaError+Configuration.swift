@@ -25,10 +25,16 @@ extension KafkaError: ConfigurationReportingError {}
 
 extension KafkaError {
     /// librdkafka could not make a socket: the process holds all the descriptors its limit allows.
-    public var isOutOfOpenFiles: Bool { detail.contains(Self.tooManyOpenFiles) }
+    public var isOutOfOpenFiles: Bool { Self.isOutOfOpenFiles(detail) }
 
-    /// strerror(EMFILE), as librdkafka words a socket it could not make.
-    static let tooManyOpenFiles = String(cString: strerror(EMFILE))
+    /// Whether librdkafka's words name EMFILE; not ENFILE ("Too many open files in system": the
+    /// system's table, full for a while, not this process's limit).
+    static func isOutOfOpenFiles(_ detail: String) -> Bool {
+        detail.contains(tooManyOpenFiles) && !detail.contains(tooManyOpenFilesInSystem)
+    }
+
+    private static let tooManyOpenFiles = String(cString: strerror(EMFILE))
+    private static let tooManyOpenFilesInSystem = String(cString: strerror(ENFILE))
 }
 
 extension KafkaError {

@@ -33,6 +33,11 @@ struct OutOfOpenFilesTests {
         let other = RunFailure.stalled(
             cluster: "k:9092", seconds: 3, waitingFor: "reading t/0", lastError: KafkaError(code: .transport, operation: "connect"))
         #expect(!other.isInvalidInput && other.message.hasSuffix("so a rerun continues from the last one"), "\(other.message)")
+        // The system's table full (ENFILE) passes; it is not this process's limit.
+        let system = KafkaError(
+            code: .transport, operation: "connect", detail: "127.0.0.1:9092/1: Failed to create socket: Too many open files in system")
+        #expect(!system.isOutOfOpenFiles)
+        #expect(!RunFailure.stalled(cluster: "k:9092", seconds: 3, waitingFor: "reading t/0", lastError: system).isInvalidInput)
     }
 
     @Test func aStoreRefusedADescriptorIsASetting() {

@@ -89,6 +89,6 @@ final class RDKafkaClient: @unchecked Sendable {
         // "Disconnected (… in state SSL_HANDSHAKE)"); only its text tells it apart.
         [.authentication, .saslAuthenticationFailed, .ssl, .fatal, .invalidArgument].contains(code)
             || (code == .transport && (detail.contains("SSL handshake failed") || detail.contains("state SSL_HANDSHAKE")))
-            || detail.contains(KafkaError.tooManyOpenFiles)
+            || KafkaError.isOutOfOpenFiles(detail)
     }
 }
