@@ -74,7 +74,7 @@ public enum BackupEngine {
         let checkpoint: Checkpoint
         do {
             checkpoint = try await IndexKeeper.checkpoint(
-                store: request.store, layout: request.layout, expectedConfigHash: configHash,
+                store: request.store, layout: request.layout, expectedConfigHash: configHash, shard: request.settings.shardLabel,
                 options: request.basePutOptions)
         } catch let error as CheckpointError {
             throw RunFailure.invalidInput("\(error)")

@@ -13,9 +13,10 @@ public enum IndexKeeper {
     /// The checkpoint a backup resumes from: the index, with any manifest listed after its newest run
     /// folded in first (runs of an older ktape), or every manifest when there is no index yet.
     /// A store with manifests but no index gets its index written here, so the runs after this one
-    /// (with new data or not) read one object; a store without manifests gets none.
+    /// (with new data or not) read one object; a store without manifests gets none. `shard` is the
+    /// run's label (`StoreIndex.checkpoint`).
     public static func checkpoint(
-        store: any ObjectStore, layout: StoreLayout, expectedConfigHash: String,
+        store: any ObjectStore, layout: StoreLayout, expectedConfigHash: String, shard: String = "all",
         options: PutOptions = PutOptions()
     ) async throws -> Checkpoint {
         var index: StoreIndex
@@ -35,7 +36,7 @@ public enum IndexKeeper {
             index = try StoreIndex.of(try await ManifestHistory.loadOutlines(store: store, layout: layout))
             if !index.runs.isEmpty { index = try await fold([], store: store, layout: layout, options: options) }
         }
-        return try index.checkpoint(expectedConfigHash: expectedConfigHash)
+        return try index.checkpoint(expectedConfigHash: expectedConfigHash, shard: shard)
     }
 
     /// Folds `manifests` into the index (creating it from a listing when there is none) and returns it.

@@ -104,8 +104,8 @@ import ObjectStore
         #expect(try await fixture.backup(store: store, topics: [topic]).records == 2)
         let layout = StoreLayout()
         var index = try JSONDecoder().decode(StoreIndex.self, from: Data(try await store.get(layout.indexKey)))
-        #expect(index.partitionCounts == [topic: 2])
-        index.partitionCounts = [topic: 1]
+        #expect(index.partitionCounts == ["all": [topic: 2]])
+        index.partitionCounts = ["all": [topic: 1]]
         _ = try await store.put(layout.indexKey, body: Array(try JSONEncoder().encode(index)))
 
         try fixture.produce(

@@ -16,6 +16,23 @@ import Testing
         #expect(try Checkpoint.derive(from: [], expectedConfigHash: "h1") == Checkpoint())
     }
 
+    /// Partition counts are kept per shard: one shard's run, having seen partitions added, must not
+    /// hide them from another shard whose share they fall in (it backed them up from their log start).
+    @Test func partitionCountsAreKeptPerShard() throws {
+        var before = ManifestSamples.run(0, range: (0, 10), objects: [ManifestSamples.object(0, 9)])
+        before.shard = "0/2"
+        before.topics[0].partitionCount = 2
+        var other = ManifestSamples.run(60, previous: before.runId, range: (10, 25), objects: [ManifestSamples.object(10, 24)])
+        other.shard = "1/2"
+        other.topics[0].partitionCount = 4
+        let index = try StoreIndex.of([other, before])
+        #expect(index.partitionCounts == ["0/2": ["orders": 2], "1/2": ["orders": 4]])
+        #expect(try index.checkpoint(expectedConfigHash: "h1", shard: "0/2").nextOffset(topic: "orders", partition: 2) == 0)
+        #expect(try index.checkpoint(expectedConfigHash: "h1", shard: "1/2").nextOffset(topic: "orders", partition: 2) == nil)
+        // A shard with no run folded yet (or an unsharded run of a sharded store) knows of no count.
+        #expect(try index.checkpoint(expectedConfigHash: "h1").nextOffset(topic: "orders", partition: 2) == nil)
+    }
+
     /// A run pins the cluster id on every topic it read, new records or not, and the stored
     /// checksum of a partition is that of the run that reached its next offset.
     @Test func clusterIdsCoverEveryTopicReadAndChecksumsFollowTheNextOffset() throws {

@@ -16,7 +16,7 @@ public struct Checkpoint: Equatable, Sendable {
     /// Every run folded in, oldest first: the order a restore takes each group offset's newest value
     /// in. Runs that overlapped name the same `previousRunId`, so the chain of those skips one.
     public var runs: [RunID]
-    /// Per topic, the most partitions a run saw it with (`StoreIndex.partitionCounts`).
+    /// Per topic, the most partitions a run of this shard saw it with (`StoreIndex.partitionCounts`).
     public var partitionCounts: [String: Int32]
 
     public init(

@@ -23,9 +23,11 @@ public struct StoreIndex: Codable, Equatable, Sendable {
     /// Per topic, the Kafka cluster id of the newest folded run that read it and recorded one; nil
     /// in an index no such run was folded into.
     public var clusterIds: [String: String]?
-    /// Per topic, the most partitions a folded run saw it with: a partition numbered past them was
-    /// added since, so its offsets began at 0. Nil in an index folded before ktape kept it.
-    public var partitionCounts: [String: Int32]?
+    /// Per shard label (`RunManifest.shard`) and topic, the most partitions a folded run of that
+    /// shard saw the topic with: a partition numbered past them was added since that shard last
+    /// looked, so its offsets began at 0. Per shard, since one shard's run must not hide from another
+    /// the partitions added to its share. Nil in an index folded before ktape kept it.
+    public var partitionCounts: [String: [String: Int32]]?
 
     public struct Entry: Codable, Equatable, Sendable {
         public var topic: String
@@ -94,7 +96,9 @@ public struct StoreIndex: Codable, Equatable, Sendable {
             }
             if !manifest.topics.isEmpty {
                 var counts = partitionCounts ?? [:]
-                for topic in manifest.topics { counts[topic.name] = max(counts[topic.name] ?? 0, topic.partitionCount) }
+                for topic in manifest.topics {
+                    counts[manifest.shard, default: [:]][topic.name] = max(counts[manifest.shard]?[topic.name] ?? 0, topic.partitionCount)
+                }
                 partitionCounts = counts
             }
             if let clusterId = manifest.clusterId {
@@ -116,14 +120,15 @@ public struct StoreIndex: Codable, Equatable, Sendable {
         }
     }
 
-    /// The checkpoint the index holds, refusing settings that differ from `expectedConfigHash`.
-    public func checkpoint(expectedConfigHash: String) throws -> Checkpoint {
+    /// The checkpoint the index holds for a run of `shard` (its label), refusing settings that differ
+    /// from `expectedConfigHash`.
+    public func checkpoint(expectedConfigHash: String, shard: String = "all") throws -> Checkpoint {
         if let configHash, configHash != expectedConfigHash, let lastRunId {
             throw CheckpointError(runId: lastRunId, found: configHash, expected: expectedConfigHash)
         }
         return Checkpoint(
             nextOffsets: nextOffsets, lastRunId: lastRunId, clusterIds: clusterIds ?? [:], lastRecordChecksums: lastRecordChecksums,
-            lastRecordOffsets: lastRecordOffsets, runs: runs, partitionCounts: partitionCounts ?? [:])
+            lastRecordOffsets: lastRecordOffsets, runs: runs, partitionCounts: partitionCounts?[shard] ?? [:])
     }
 
     /// Per partition, the next offset to back up.
