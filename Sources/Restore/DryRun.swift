@@ -43,6 +43,7 @@ enum DryRun {
             if partition.prunedThrough != nil { pruned.insert(partition.sourceTopic) }
         }
         plan.problems += try await states.prunedAway(plan.prunedAway, options: options) { try admin.endOffsets($0) }.lost
+        plan.problems += ProduceLoop.laterBackupProblems(plan.partitions, destinations: destinations, loaded: scan.loaded, options: options)
         await checkResumePoints(&plan, scan: scan, destinations: destinations, states: states, store: store, options: options)
         var present: [String: Int64] = [:]
         for (destination, tail) in scan.tails { present[destinations[destination].sourceTopic, default: 0] += tail.count }

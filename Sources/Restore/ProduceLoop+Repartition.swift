@@ -14,7 +14,6 @@ extension ProduceLoop {
         _ planned: [Int], destinations group: [Int], starts: [Start], feed: BatchFeed,
         outcome: inout Outcome
     ) async throws {
-        try Self.refuseLaterBackups(planned.map { partitions[$0] }, states: group.map { starts[$0].state }, options: options)
         for destination in group { try await open(destination, start: starts[destination], outcome: &outcome) }
         var router = RecordRouter(partitionCount: Int32(group.count))
         let present = group.map { starts[$0].tail.count }
@@ -89,23 +88,30 @@ extension ProduceLoop {
 
     /// A finished repartitioned restore run again after further backups: their records of any source
     /// partition but the last would land inside the sequence it restored, where the count cannot
-    /// place them (docs/restore.md, 2a). Refused before producing anything, where the rerun stopped
-    /// naming "another producer", or skipped new records and wrote old ones again when the record
-    /// counted to was equal to the target's last. Told only without a time filter, by record counts.
-    static func refuseLaterBackups(_ planned: [PartitionPlan], states: [RestoreResumeState], options: RestoreOptions) throws {
-        guard planned.count > 1, !options.hasTimeFilter, let first = planned.first,
-            states.contains(where: { $0.deliveredRecords > 0 }),
-            states.allSatisfy({ $0.plannedRecords == $0.deliveredRecords })
-        else { return }
-        var now: Int64 = 0
-        for partition in planned {
-            guard let records = partition.records else { return }
-            now += records
+    /// place them (docs/restore.md, 2a). One problem per such topic, before anything is produced (and
+    /// in a dry run), where the rerun stopped naming "another producer", or skipped new records and
+    /// wrote old ones again when the record counted to was equal to the target's last. Told by record
+    /// counts only: not under a time filter, and a topic whose last partition alone grew is refused too.
+    static func laterBackupProblems(
+        _ partitions: [PartitionPlan], destinations: RestoreDestinations, loaded: [Int: RestoreResumeState], options: RestoreOptions
+    ) -> [String] {
+        guard !options.hasTimeFilter else { return [] }
+        return destinations.repartitioned.keys.sorted().compactMap { topic -> String? in
+            guard let group = destinations.repartitioned[topic], group.partitions.count > 1,
+                let first = group.partitions.first.map({ partitions[$0] })
+            else { return nil }
+            let states = group.destinations.map { loaded[$0] }
+            // Finished: every target partition's entry delivered what its run planned.
+            guard states.allSatisfy({ $0.map { $0.plannedRecords == $0.deliveredRecords } ?? false }) else { return nil }
+            let restored = states.reduce(Int64(0)) { $0 + ($1?.deliveredRecords ?? 0) }
+            var now: Int64 = 0
+            for index in group.partitions {
+                guard let records = partitions[index].records else { return nil }
+                now += records
+            }
+            guard restored > 0, now > restored else { return nil }
+            return
+                "\(first.sourceTopic): this --repartition restore into \(first.target.topic) finished with \(restored) records, and the store holds \(now - restored) more from later backups; they cannot be added in order (a repartitioned target's records are placed by count, and new records of a source partition but the last fall inside what was restored): restore into a new topic, or without --repartition into a target with the source's partition count"
         }
-        let restored = states.reduce(Int64(0)) { $0 + $1.deliveredRecords }
-        guard now > restored else { return }
-        throw RunFailure.invalidInput(
-            "\(first.sourceTopic): this --repartition restore into \(first.target.topic) finished with \(restored) records, and the store holds \(now - restored) more from later backups; they cannot be added in order (a repartitioned target's records are placed by count, and new records of a source partition but the last fall inside what was restored): restore into a new topic, or without --repartition into a target with the source's partition count"
-        )
     }
 }

@@ -69,7 +69,8 @@ final class ProduceLoop: @unchecked Sendable {
             Array(destinations.indices), destinations: destinations, states: states, admin: admin,
             options: options)
         // Every target found wrong before producing, in one line: a rerun cannot cure any of them.
-        let overfull = overfullTargets(scan)
+        let overfull =
+            overfullTargets(scan) + Self.laterBackupProblems(partitions, destinations: destinations, loaded: scan.loaded, options: options)
         if !scan.problems.isEmpty || !overfull.isEmpty { throw RunFailure.problems(scan.problems.map(\.message) + overfull) }
         let starts = stateWriter.start(from: scan)
         // Every partition a prune cut off, in one line, before anything is produced.

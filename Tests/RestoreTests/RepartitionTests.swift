@@ -126,6 +126,18 @@ import RecordFormats
             "\(refused?.message ?? "")")
         let got = try readTarget(cluster.config, topic: "orders", partitions: 4)
         #expect(Self.check(got, source: records, targetPartitions: 4) == [])
+        // Its dry run says so too; and beside a topic restored p → p with new records of its own,
+        // nothing of either is produced (the refusal came after the other topic's records).
+        var dry = options
+        dry.dryRun = true
+        let planned = try await restore(fixture, dry)
+        #expect(planned.summary.problems.count == 1 && planned.summary.problems[0] == refused?.message, "\(planned.summary.problems)")
+        try cluster.createTopic("plain", partitions: 2)
+        let plain: [Int32: [RecordFormats.KafkaRecord]] = [0: awkwardRecords(count: 5, partition: 0)]
+        try await fixture.writeRun(["plain": plain], partitionCounts: ["plain": 2], perObject: 5)
+        let both = await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
+        #expect(both?.message.contains("finished with 240 records, and the store holds 9 more") == true, "\(both?.message ?? "")")
+        #expect(try readTarget(cluster.config, topic: "plain", partitions: 2).values.joined().isEmpty)
     }
 
     /// Without --repartition a smaller target is refused; with it, a target of the same count keeps
