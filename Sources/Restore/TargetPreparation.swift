@@ -47,17 +47,35 @@ enum TargetPreparation {
 
     /// Best-effort look at existing targets' configs: a LogAppendTime target overwrites the restored
     /// timestamps. A broker without DescribeConfigs is asked once, not once per topic.
-    static func configWarnings(_ plan: RestorePlan, admin: KafkaAdmin, timeoutMilliseconds: Int32) -> [String] {
+    static func configWarnings(_ plan: RestorePlan, admin: KafkaAdmin, options: RestoreOptions) -> [String] {
         var warnings: [String] = []
+        let now = Int64(options.clock().timeIntervalSince1970 * 1000)
+        for topic in plan.topics where topic.action == .create {
+            // What it was created with; a retention left at the broker's default is not known here.
+            let applied = topic.createdConfigs?.applied ?? [:]
+            if let line = RetentionCheck.expiring(
+                topic, retentionMs: applied["retention.ms"].flatMap { Int64($0) }, cleanupPolicy: applied["cleanup.policy"], now: now,
+                from: options.fromTime)
+            {
+                warnings.append(line)
+            }
+        }
         for topic in plan.topics where topic.action != .create {
             let entries: [KafkaConfigEntry]
             do {
-                entries = try admin.describeTopicConfigs(topic.targetTopic, timeoutMilliseconds: timeoutMilliseconds)
+                entries = try admin.describeTopicConfigs(topic.targetTopic, timeoutMilliseconds: options.bestEffortTimeoutMilliseconds)
             } catch {
-                return warnings + ["cannot read target topic configs (\(error)); timestamp types and size limits are not checked"]
+                return warnings + ["cannot read target topic configs (\(error)); timestamp types and retention are not checked"]
             }
-            if entries.first(where: { $0.name == "message.timestamp.type" })?.value == "LogAppendTime" {
+            func value(_ name: String) -> String? { entries.first { $0.name == name }?.value }
+            if value("message.timestamp.type") == "LogAppendTime" {
                 warnings.append("target topic \(topic.targetTopic) uses LogAppendTime: the broker replaces the restored timestamps")
+            }
+            if let line = RetentionCheck.expiring(
+                topic, retentionMs: value("retention.ms").flatMap { Int64($0) }, cleanupPolicy: value("cleanup.policy"), now: now,
+                from: options.fromTime)
+            {
+                warnings.append(line)
             }
         }
         return warnings

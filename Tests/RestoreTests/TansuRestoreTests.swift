@@ -47,6 +47,26 @@ struct RestoreTansuTests {
         #expect(differences(expected: records[2]!, got: got[2] ?? []) == [])
     }
 
+    /// Records of 2023 restored into a topic that keeps an hour of records (created so, then existing):
+    /// both runs say the broker may delete them, before producing.
+    @Test func recordsOlderThanTheTargetsRetentionAreSaidToBeAtRisk() async throws {
+        let fixture = StoreFixture()
+        let source = "tansu-old-\(UUID().uuidString.prefix(8))"
+        try await fixture.writeRun(
+            [source: [0: awkwardRecords(count: 4, partition: 0)]], partitionCounts: [source: 1],
+            configs: [source: ["retention.ms": "3600000"]])
+        var options = try options()
+        options.createTopics = true
+        options.replicationFactor = 1
+        let created = try await restore(fixture, options)
+        #expect(created.plan.topics.first?.action == .create)
+        let line = "target topic \(source) keeps records for retention.ms=3600000, and restored records keep their timestamps"
+        #expect(created.summary.warnings.contains { $0.hasPrefix(line) }, "\(created.summary.warnings)")
+        let again = try await restore(fixture, options)
+        #expect(again.summary.producedRecords == 0)
+        #expect(again.summary.warnings.contains { $0.hasPrefix(line) }, "\(again.summary.warnings)")
+    }
+
     /// tansu reports a topic's own configs with source DEFAULT_CONFIG: a backup still saves what a
     /// faithful copy needs, and `--create-topics` gives the copy the same cleanup policy and retention.
     @Test func compactedTopicComesBackCompacted() async throws {
