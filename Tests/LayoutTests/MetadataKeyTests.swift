@@ -17,6 +17,19 @@ import Testing
         #expect(RunID.hex(0x2cd_2ded) == "02cd2ded" && RunID.hex(0) == "00000000")
     }
 
+    /// A killed run's placeholder starts when its id says, not when another run took it over (ls
+    /// showed both times as the takeover's).
+    @Test func runIDsTellWhenTheRunStartedAndPlaceholdersKeepIt() {
+        let run = RunID(startedAt: date, shard: "0/3", randomSuffix: 0xab)
+        #expect(run.startedAt?.timeIntervalSince1970 == 1_795_523_354.123)
+        #expect(RunID(rawValue: "latest").startedAt == nil)
+        let takenOver = date.addingTimeInterval(12)
+        let placeholder = RunManifest.placeholder(
+            for: run, takenOverBy: RunID(startedAt: takenOver, shard: "0/3", randomSuffix: 1), job: "nightly", at: takenOver,
+            store: ManifestStoreSettings(topicsDir: "topics", format: .envelope, compression: .none), configHash: "h")
+        #expect(placeholder.startedAt == run.startedAt && placeholder.finishedAt == takenOver)
+    }
+
     @Test func runIDsSortByTime() {
         let earlier = RunID(startedAt: date, shard: "all", randomSuffix: 0xffff_ffff)
         let later = RunID(startedAt: date.addingTimeInterval(0.001), shard: "0/3", randomSuffix: 0)

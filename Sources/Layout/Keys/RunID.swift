@@ -35,6 +35,15 @@ public struct RunID: Hashable, Comparable, Codable, Sendable, CustomStringConver
         rawValue.range(of: #"^\d{8}T\d{6}\.\d{3}Z-[A-Za-z0-9._-]+-[0-9a-f]{8}$"#, options: .regularExpression) != nil
     }
 
+    /// When the run started, as its id says; nil for an id of another shape.
+    public var startedAt: Date? {
+        guard isWellFormed else { return nil }
+        let t = Array(rawValue.prefix(20))  // yyyyMMddTHHmmss.SSSZ
+        return Timestamps.parseRFC3339(
+            String(t[0..<4]) + "-" + String(t[4..<6]) + "-" + String(t[6..<8]) + "T" + String(t[9..<11]) + ":"
+                + String(t[11..<13]) + ":" + String(t[13..<20]))
+    }
+
     public static func < (lhs: RunID, rhs: RunID) -> Bool { lhs.rawValue < rhs.rawValue }
 
     public var description: String { rawValue }

@@ -67,13 +67,14 @@ extension RunManifest {
     /// and whose manifest is not there: no records, and the key taken, so that the killed run's own
     /// manifest, if a server was still carrying out its write, is refused rather than landing beside
     /// the records the new run backs up again. `configHash` is the store's, so no reader takes the
-    /// placeholder for a run with other settings.
+    /// placeholder for a run with other settings. It started when its id says (ls showed the time it
+    /// was taken over); it ended, killed, at some time before `date`.
     public static func placeholder(
         for run: RunID, takenOverBy: RunID, job: String, at date: Date, store: ManifestStoreSettings, configHash: String
     ) -> RunManifest {
         var manifest = RunManifest(
-            runId: run, previousRunId: nil, job: job, shard: "-", startedAt: date, finishedAt: date, store: store,
-            configHash: configHash)
+            runId: run, previousRunId: nil, job: job, shard: "-", startedAt: min(run.startedAt ?? date, date), finishedAt: date,
+            store: store, configHash: configHash)
         manifest.takenOverBy = takenOverBy
         return manifest
     }
