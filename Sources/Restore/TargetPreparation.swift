@@ -45,8 +45,10 @@ enum TargetPreparation {
         }
     }
 
-    /// Best-effort look at existing targets' configs: a LogAppendTime target overwrites the restored
-    /// timestamps. A broker without DescribeConfigs is asked once, not once per topic.
+    /// Best-effort look at the targets' configs: a LogAppendTime target overwrites the restored
+    /// timestamps, and a retention.ms shorter than the restored records' age may delete them
+    /// (`RetentionCheck`; a created topic by what it got). A broker without DescribeConfigs is asked
+    /// once, not once per topic.
     static func configWarnings(_ plan: RestorePlan, admin: KafkaAdmin, options: RestoreOptions) -> [String] {
         var warnings: [String] = []
         let now = Int64(options.clock().timeIntervalSince1970 * 1000)
