@@ -146,8 +146,8 @@ public final class RestoreEngine: Sendable {
         var present: Int64 = 0
         for partition in plan.prunedAway {
             guard let state = away.restored[partition.target] else {
-                // Files a topic-regex-list selects may leave a partition out; its pruned files say no more.
-                if options.topicRegexList != nil { continue }
+                // A partition whose files the topic-regex-list does not take was never this restore's.
+                if let list = options.topicRegexList, !Self.mayTakeFiles(of: partition, list) { continue }
                 throw RunFailure.invalidInput(nothingLeft)
             }
             guard !HeldRecords.isCutOff(partition, state: state) else { throw RunFailure.invalidInput(nothingLeft) }
@@ -155,6 +155,18 @@ public final class RestoreEngine: Sendable {
         }
         guard present > 0 else { throw RunFailure.invalidInput(nothingLeft) }
         return present
+    }
+
+    /// Whether `list` may select files of a partition prune emptied, whose names are gone with them:
+    /// tried on the names its files would have at its first and last pruned offsets, in every kind.
+    private static func mayTakeFiles(of partition: PrunedAway, _ list: TopicRegexList) -> Bool {
+        ObjectFileKind.all.contains { kind in
+            [0, partition.through].contains { offset in
+                let name = try? ObjectKey(
+                    topic: partition.sourceTopic, partition: partition.target.partition, startOffset: offset, kind: kind)
+                return name.map { list.selects(fileName: $0.fileName, topic: partition.sourceTopic) } ?? true
+            }
+        }
     }
 
     /// An object gone while this restore read it because a prune removed it meanwhile: said as such,

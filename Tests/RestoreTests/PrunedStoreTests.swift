@@ -294,6 +294,27 @@ import RecordFormats
         #expect(error?.message == "nothing to restore: topic events: every object was pruned (ktape ls shows what and when)")
     }
 
+    /// A partition the topic-regex-list does select, whose records came after the restore and were
+    /// pruned before it ran again, was never restored: "nothing to restore", not "N already present".
+    @Test func aSelectedPartitionNeverRestoredKeepsAPrunedWholeStoreRefused() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        try cluster.createTopic("events", partitions: 2)
+        let fixture = StoreFixture()
+        let first = try await fixture.writeRun(
+            ["events": [0: awkwardRecords(count: 10, partition: 0)]], partitionCounts: ["events": 2], perObject: 5)
+        var options = mockOptions(cluster)
+        options.topicRegexList = try TopicRegexList(parsing: "events:.*")
+        #expect(try await restore(fixture, options).summary.producedRecords == 10)
+        let later = try await fixture.writeRun(
+            ["events": [1: awkwardRecords(count: 10, partition: 1)]], partitionCounts: ["events": 2], perObject: 5)
+        try await prune(first.objects(topic: "events", partition: 0), from: fixture)
+        try await prune(later.objects(topic: "events", partition: 1), from: fixture, partition: 1)
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
+        #expect(
+            error?.message == "nothing to restore: topic events: every object was pruned (ktape ls shows what and when)",
+            "\(error?.message ?? "")")
+    }
+
     /// As of an early run, a later prune may have passed everything that run covered: "every object
     /// as of run … was pruned", not a damaged prune record (which it was taken for: "prunedPastEnd …
     /// it is damaged, or another store's"). Past what every run covered, it still is damage.
