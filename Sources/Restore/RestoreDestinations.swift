@@ -20,7 +20,9 @@ struct RestoreDestinations {
         var firstSourceOffset: Int64
         /// Records planned (nil when unknown, and for a repartitioned topic's destinations).
         var plannedRecords: Int64?
-        /// The one source partition feeding it (p → p); nil for a repartitioned topic's destinations.
+        /// The one source partition feeding it (p → p), for a prune to follow the restore; nil for a
+        /// repartitioned topic's destinations, and for a restore bounded by `--to-time` or `--as-of`,
+        /// which is done at its bound whatever a prune removes past it.
         var sourcePartition: Int32? = nil
     }
 
@@ -46,7 +48,8 @@ struct RestoreDestinations {
                             target: partition.target, sourceTopic: topic.sourceTopic,
                             configHash: hashes.current, earlierConfigHash: hashes.earlier,
                             firstSourceOffset: partition.objects.first?.name.startOffset ?? 0,
-                            plannedRecords: partition.records, sourcePartition: partition.partition))
+                            plannedRecords: partition.records,
+                            sourcePartition: options.toTime == nil && options.asOf == nil ? partition.partition : nil))
                 }
                 continue
             }

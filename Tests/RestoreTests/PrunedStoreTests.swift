@@ -294,6 +294,29 @@ import RecordFormats
         #expect(error?.message == "nothing to restore: topic events: every object was pruned (ktape ls shows what and when)")
     }
 
+    /// A restore bounded by --to-time or --as-of is done at its bound whatever a prune removes past it:
+    /// its state names no source partition, so no prune warns of it; an unbounded one's does.
+    @Test func onlyUnboundedRestoresNameTheirSourcePartitions() async throws {
+        let (cluster, fixture, _, manifest) = try await setup()
+        func sources(_ options: RestoreOptions, topic: String) async throws -> [Int32?] {
+            _ = try await restore(fixture, options)
+            let key = fixture.layout.restoreStateKey(targetCluster: try targetName(options.kafka), topic: topic)
+            return try RestoreProgress.decode(Data(try await fixture.store.get(key)), name: key).partitions.map(\.sourcePartition)
+        }
+        var bounded = mockOptions(cluster)
+        bounded.toTime = 1_700_000_000_000 + 5
+        bounded.rename = try RegexRouter(regex: "events", replacement: "bounded")
+        try cluster.createTopic("bounded", partitions: 2)
+        // Partition 1's records all lie after the bound: only partition 0 is restored.
+        #expect(try await sources(bounded, topic: "bounded") == [nil])
+        var asOf = mockOptions(cluster)
+        asOf.asOf = manifest.runId
+        asOf.rename = try RegexRouter(regex: "events", replacement: "as-of")
+        try cluster.createTopic("as-of", partitions: 2)
+        #expect(try await sources(asOf, topic: "as-of") == [nil, nil])
+        #expect(try await sources(mockOptions(cluster), topic: "events") == [0, 1])
+    }
+
     /// A partition the topic-regex-list does select, whose records came after the restore and were
     /// pruned before it ran again, was never restored: "nothing to restore", not "N already present".
     @Test func aSelectedPartitionNeverRestoredKeepsAPrunedWholeStoreRefused() async throws {
