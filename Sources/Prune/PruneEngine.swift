@@ -97,7 +97,7 @@ public enum PruneEngine {
             )
         }
         let selectedTopics = Set(counts.keys.map(\.topic))
-        let restores = try await call("read the restores' states") {
+        var restores = try await call("read the restores' states") {
             try await RestoresBehind.read(store: store, layout: layout, topics: selectedTopics, warn: request.warn)
         }
         var summary = PruneSummary(
@@ -118,8 +118,9 @@ public enum PruneEngine {
             let leftovers = Set(group.flatMap { leftBehind[$0] ?? [] })
             try await pruneGroup(
                 request, candidates: candidates, pruned: pruned, stillThere: leftovers, cutoff: cutoff, pruneId: pruneId,
-                started: started, restores: restores, into: &summary)
+                started: started, restores: &restores, into: &summary)
         }
+        for line in restores.lines(dryRun: request.settings.dryRun.value) { request.warn(line) }
         summary.seconds = request.clock().timeIntervalSince(started)
         return summary
     }
@@ -128,7 +129,7 @@ public enum PruneEngine {
     /// keys a killed prune left below their first offsets), adding what it did to `summary`.
     private static func pruneGroup(
         _ request: PruneRequest, candidates: PrunePlanner.Candidates, pruned: PrunedState, stillThere: Set<String>,
-        cutoff: Int64, pruneId: String, started: Date, restores: RestoresBehind, into summary: inout PruneSummary
+        cutoff: Int64, pruneId: String, started: Date, restores: inout RestoresBehind, into summary: inout PruneSummary
     ) async throws {
         let store = request.store
         let layout = request.layout
@@ -159,7 +160,7 @@ public enum PruneEngine {
             try await keys(request, below: moved, unless: named)
         }
         let orphans = stillThere.subtracting(named).union(belowMoved.values.joined()).sorted()
-        for line in restores.lines(plans, dryRun: request.settings.dryRun.value) { request.warn(line) }
+        restores.note(plans)
         let first = summary.partitions.count
         summary.partitions += plans.map(PruneSummary.Partition.init)
         // Objects, as `removed` counts them: an orphan companion goes with its data object, uncounted.

@@ -17,6 +17,8 @@ struct RestoresBehind {
     }
 
     private var bySource: [TopicPartition: [Restore]] = [:]
+    /// Per state document, the restore and the ranges passed so far.
+    private var passed: [String: (restore: Restore, ranges: [String])] = [:]
 
     /// Reads every state document of `topics`' restores; one that cannot be read is said and left out.
     /// Entries of `--repartition` restores, and of documents an earlier ktape wrote, name no source
@@ -46,10 +48,10 @@ struct RestoresBehind {
         return behind
     }
 
-    /// One line for each restore whose next offset in some partition this prune passes, moving each
-    /// partition's first offset from `firstOffset` to `newFirstOffset`: the partitions it leaves behind.
-    func lines(_ plans: [PrunePlanner.Partition], dryRun: Bool) -> [String] {
-        var passed: [String: (restore: Restore, ranges: [String])] = [:]
+    /// Notes the restores whose next offset in some partition of `plans` this prune passes, moving
+    /// each partition's first offset from `firstOffset` to `newFirstOffset` (a group of partitions at
+    /// a time: a prune of many objects plans them group by group).
+    mutating func note(_ plans: [PrunePlanner.Partition]) {
         for plan in plans {
             for restore in bySource[TopicPartition(plan.topic, plan.partition)] ?? []
             where plan.firstOffset <= restore.nextSourceOffset && restore.nextSourceOffset < plan.newFirstOffset {
@@ -57,7 +59,11 @@ struct RestoresBehind {
                     "\(plan.topic)/\(plan.partition) offsets \(restore.nextSourceOffset)…\(plan.newFirstOffset - 1)")
             }
         }
-        return passed.keys.sorted().compactMap { key in
+    }
+
+    /// One line for each restore noted: the partitions this prune leaves it behind in.
+    func lines(dryRun: Bool) -> [String] {
+        passed.keys.sorted().compactMap { key in
             guard let (restore, ranges) = passed[key] else { return nil }
             let shown = ranges.prefix(4).joined(separator: ", ") + (ranges.count > 4 ? " and \(ranges.count - 4) more partitions" : "")
             return

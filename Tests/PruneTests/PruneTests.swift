@@ -136,7 +136,7 @@ final class PruneFixture: @unchecked Sendable {
         let ahead = fixture.layout.restoreStateKey(targetCluster: "cluster-c", topic: "events")
         let repartitioned = fixture.layout.restoreStateKey(targetCluster: "cluster-d", topic: "spread")
         for (key, target, entries) in [
-            (behind, "copy", [entry(0, next: 5, source: 0), entry(1, next: 30, source: 1)]),
+            (behind, "copy", [entry(0, next: 5, source: 0), entry(1, next: 3, source: 1)]),
             (ahead, "events", [entry(0, next: 30, source: 0), entry(1, next: 25, source: 1)]),
             (repartitioned, "spread", [entry(0, next: 0, source: nil), entry(1, next: 0, source: nil), entry(2, next: 0, source: nil)])
         ] {
@@ -147,9 +147,16 @@ final class PruneFixture: @unchecked Sendable {
         var dry = try fixture.request(before: 2_500, dryRun: true)
         dry.warn = { lines.append($0) }
         _ = try await PruneEngine.run(dry)
+        // Planned group by group (a prune of many objects): still one line per restore, after them all.
+        var grouped = try fixture.request(before: 2_500, dryRun: true)
+        grouped.candidatesPerPass = 3
+        let groupedLines = Lines()
+        grouped.warn = { groupedLines.append($0) }
+        _ = try await PruneEngine.run(grouped)
+        #expect(groupedLines.all == lines.all, "\(groupedLines.all)")
         #expect(
             lines.all == [
-                "this prune would remove records that the restore into copy (state \(behind), written 2027-01-15T08:00:00.000Z) has not restored yet: events/0 offsets 5…19; its next run will stop (exit 2). Run that restore before pruning, or remove its state if it is done with"
+                "this prune would remove records that the restore into copy (state \(behind), written 2027-01-15T08:00:00.000Z) has not restored yet: events/0 offsets 5…19, events/1 offsets 3…19; its next run will stop (exit 2). Run that restore before pruning, or remove its state if it is done with"
             ], "\(lines.all)")
 
         var real = try fixture.request(before: 2_500)
