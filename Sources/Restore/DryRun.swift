@@ -29,6 +29,21 @@ enum DryRun {
         plan.problems += scan.problems.map(\.message)
         plan.problems += scan.deletedTargets(destinations, missing: plan.targetsToCreate, states: states)
         plan.warnings += scan.nonEmptyFreshTargets(destinations)
+        // What a run would say of the targets' configs (LogAppendTime, a retention shorter than the
+        // records' age), for what it would produce.
+        let (described, configWarnings) = try await options.onTarget { [plan] in
+            var described = plan
+            let warnings = TargetPreparation.configWarnings(&described, admin: admin, options: options)
+            return (described, warnings)
+        }
+        plan = described
+        plan.warnings += configWarnings
+        var restoredBelow: [Int: Int64] = [:]
+        for index in plan.partitions.indices {
+            guard let destination = destinations.destinationOfPartition[index], let state = scan.loaded[destination] else { continue }
+            restoredBelow[index] = state.nextSourceOffset
+        }
+        plan.warnings += RetentionCheck.warnings(plan, restoredBelow: restoredBelow, options: options)
         // A partition pruned since its restore began holds more than the plan now has of it.
         var pruned = Set<String>()
         for (index, partition) in plan.partitions.enumerated() {

@@ -98,6 +98,13 @@ final class ProduceLoop: @unchecked Sendable {
         try await options.onTarget { try producer.learn(topics: targetTopics) }
         var outcome = Outcome(prunedAwayStates: away.restored)
         for warning in scan.nonEmptyFreshTargets(destinations) { warn(warning, outcome: &outcome) }
+        // Only what this run produces may meet a short retention: not what the targets hold already.
+        var restoredBelow: [Int: Int64] = [:]
+        for index in partitions.indices {
+            guard let destination = destinations.destinationOfPartition[index] else { continue }
+            restoredBelow[index] = finished.contains(index) ? .max : starts[destination].state.nextSourceOffset
+        }
+        for warning in RetentionCheck.warnings(plan, restoredBelow: restoredBelow, options: options) { warn(warning, outcome: &outcome) }
         do {
             for (index, partition) in partitions.enumerated() {
                 if let destination = destinations.destinationOfPartition[index] {

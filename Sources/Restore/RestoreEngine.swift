@@ -201,7 +201,7 @@ public final class RestoreEngine: Sendable {
             var prepared = plan
             let warnings =
                 try TargetPreparation.create(&prepared, admin: admin, options: options)
-                + TargetPreparation.configWarnings(prepared, admin: admin, options: options)
+                + TargetPreparation.configWarnings(&prepared, admin: admin, options: options)
             return (prepared, warnings)
         }
         var plan = prepared

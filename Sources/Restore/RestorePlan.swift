@@ -45,6 +45,9 @@ public struct TopicPlan: Sendable {
     public var repartitionedInto: Int32?
     /// The configs a created target got, and those it refused (nil: not created by this restore).
     public var createdConfigs: CreatedTopicConfigs?
+    /// The target's time-based retention, where known and judged by the records' own timestamps
+    /// (not LogAppendTime): `RetentionCheck` warns of restored records older than it.
+    var targetRetention: TargetRetention?
     /// Dry run: records of this topic its target already holds from an earlier run (nil: not read).
     public var alreadyPresent: Int64?
     /// Dry run: the records a run would produce (nil: not read, or the manifests cannot tell). In a

@@ -46,23 +46,20 @@ enum TargetPreparation {
     }
 
     /// Best-effort look at the targets' configs: a LogAppendTime target overwrites the restored
-    /// timestamps, and a retention.ms shorter than the restored records' age may delete them
-    /// (`RetentionCheck`; a created topic by what it got). A broker without DescribeConfigs is asked
-    /// once, not once per topic.
-    static func configWarnings(_ plan: RestorePlan, admin: KafkaAdmin, options: RestoreOptions) -> [String] {
+    /// timestamps; otherwise the retention a target judges them by is kept in the plan for
+    /// `RetentionCheck` (a created topic's from what it got). A broker without DescribeConfigs is
+    /// asked once, not once per topic.
+    static func configWarnings(_ plan: inout RestorePlan, admin: KafkaAdmin, options: RestoreOptions) -> [String] {
         var warnings: [String] = []
-        let now = Int64(options.clock().timeIntervalSince1970 * 1000)
-        for topic in plan.topics where topic.action == .create {
+        for index in plan.topics.indices where plan.topics[index].action == .create {
             // What it was created with; a retention left at the broker's default is not known here.
-            let applied = topic.createdConfigs?.applied ?? [:]
-            if let line = RetentionCheck.expiring(
-                topic, retentionMs: applied["retention.ms"].flatMap { Int64($0) }, cleanupPolicy: applied["cleanup.policy"], now: now,
-                from: options.fromTime)
-            {
-                warnings.append(line)
-            }
+            let applied = plan.topics[index].createdConfigs?.applied ?? [:]
+            guard applied["message.timestamp.type"] != TopicTimestampType.logAppendTime.rawValue else { continue }
+            plan.topics[index].targetRetention = TargetRetention(
+                milliseconds: applied["retention.ms"].flatMap { Int64($0) }, cleanupPolicy: applied["cleanup.policy"])
         }
-        for topic in plan.topics where topic.action != .create {
+        for index in plan.topics.indices where plan.topics[index].action != .create {
+            let topic = plan.topics[index]
             let entries: [KafkaConfigEntry]
             do {
                 entries = try admin.describeTopicConfigs(topic.targetTopic, timeoutMilliseconds: options.bestEffortTimeoutMilliseconds)
@@ -72,13 +69,10 @@ enum TargetPreparation {
             func value(_ name: String) -> String? { entries.first { $0.name == name }?.value }
             if value("message.timestamp.type") == "LogAppendTime" {
                 warnings.append("target topic \(topic.targetTopic) uses LogAppendTime: the broker replaces the restored timestamps")
+                continue
             }
-            if let line = RetentionCheck.expiring(
-                topic, retentionMs: value("retention.ms").flatMap { Int64($0) }, cleanupPolicy: value("cleanup.policy"), now: now,
-                from: options.fromTime)
-            {
-                warnings.append(line)
-            }
+            plan.topics[index].targetRetention = TargetRetention(
+                milliseconds: value("retention.ms").flatMap { Int64($0) }, cleanupPolicy: value("cleanup.policy"))
         }
         return warnings
     }

@@ -62,9 +62,33 @@ struct RestoreTansuTests {
         #expect(created.plan.topics.first?.action == .create)
         let line = "target topic \(source) keeps records for retention.ms=3600000, and restored records keep their timestamps"
         #expect(created.summary.warnings.contains { $0.hasPrefix(line) }, "\(created.summary.warnings)")
+        // Caught up, nothing lands: nothing to warn of (it warned on every scheduled run).
         let again = try await restore(fixture, options)
         #expect(again.summary.producedRecords == 0)
-        #expect(again.summary.warnings.contains { $0.hasPrefix(line) }, "\(again.summary.warnings)")
+        #expect(!again.summary.warnings.contains { $0.hasPrefix(line) }, "\(again.summary.warnings)")
+        // The dry run into another, existing target says it too; a LogAppendTime target is judged
+        // by append times, so only its own warning is given.
+        let admin = try KafkaAdmin(config: options.kafka)
+        let other = source + "-copy"
+        let appended = source + "-appended"
+        _ = try admin.createTopics([
+            KafkaNewTopic(name: other, partitions: 1, replicationFactor: 1, configs: ["retention.ms": "3600000"]),
+            KafkaNewTopic(
+                name: appended, partitions: 1, replicationFactor: 1,
+                configs: ["retention.ms": "3600000", "message.timestamp.type": "LogAppendTime"])
+        ])
+        var dry = options
+        dry.dryRun = true
+        dry.rename = try RegexRouter(regex: source, replacement: other)
+        let planned = try await restore(fixture, dry)
+        #expect(
+            planned.summary.warnings.contains { $0.hasPrefix("target topic \(other) keeps records for retention.ms=3600000") },
+            "\(planned.summary.warnings)")
+        var toAppended = options
+        toAppended.rename = try RegexRouter(regex: source, replacement: appended)
+        let logAppend = try await restore(fixture, toAppended)
+        #expect(logAppend.summary.warnings.contains { $0.contains("uses LogAppendTime") }, "\(logAppend.summary.warnings)")
+        #expect(!logAppend.summary.warnings.contains { $0.contains("keeps records for retention.ms") }, "\(logAppend.summary.warnings)")
     }
 
     /// tansu reports a topic's own configs with source DEFAULT_CONFIG: a backup still saves what a
