@@ -22,7 +22,7 @@ enum RetentionCheck {
             for (offset, partition) in topic.partitions.enumerated() { below[partition.partition] = restoredBelow[first + offset] }
             if let line = expiring(
                 topic, retentionMs: retention.milliseconds, cleanupPolicy: retention.cleanupPolicy, now: now, from: options.fromTime,
-                restoredBelow: below)
+                to: options.toTime, restoredBelow: below)
             {
                 warnings.append(line)
             }
@@ -31,10 +31,10 @@ enum RetentionCheck {
     }
 
     /// The warning for `topic`, or nil when its records are within the retention, the retention is
-    /// unlimited (-1) or unknown, or the topic is compacted only. `from` is `--from-time`; objects
-    /// wholly below a partition's `restoredBelow` offset are not judged.
+    /// unlimited (-1) or unknown, or the topic is compacted only. `from` and `to` are `--from-time`
+    /// and `--to-time`; objects wholly below a partition's `restoredBelow` offset are not judged.
     static func expiring(
-        _ topic: TopicPlan, retentionMs: Int64?, cleanupPolicy: String?, now: Int64, from: Int64?,
+        _ topic: TopicPlan, retentionMs: Int64?, cleanupPolicy: String?, now: Int64, from: Int64?, to: Int64? = nil,
         restoredBelow: [Int32: Int64] = [:]
     ) -> String? {
         guard let retentionMs, retentionMs >= 0, (cleanupPolicy ?? "delete").contains("delete") else { return nil }
@@ -53,9 +53,12 @@ enum RetentionCheck {
         }
         guard let oldest else { return nil }
         func time(_ ms: Int64) -> String { Timestamps.rfc3339(Date(timeIntervalSince1970: Double(ms) / 1000)) }
-        let count = older > 0 ? ", \(older) of them in objects wholly older" : ""
+        // Object counts say nothing of a time range that cuts through objects.
+        let count = older > 0 && from == nil && to == nil ? ", \(older) of them in objects wholly older" : ""
+        // A range that ends before the cutoff has nothing after it to restore instead.
+        let instead = (to ?? .max) > cutoff ? ", or restore with --from-time \(time(cutoff))" : ""
         return
-            "target topic \(topic.targetTopic) keeps records for retention.ms=\(retentionMs), and restored records keep their timestamps: those before \(time(cutoff)) (the oldest from \(time(oldest))\(count)) may be deleted by the broker soon after they land; raise its retention.ms first, or restore with --from-time \(time(cutoff))"
+            "target topic \(topic.targetTopic) keeps records for retention.ms=\(retentionMs), and restored records keep their timestamps: those before \(time(cutoff)) (the oldest from \(time(oldest))\(count)) may be deleted by the broker soon after they land; raise its retention.ms first\(instead)"
     }
 }
 

@@ -41,5 +41,17 @@ struct RetentionCheckTests {
         // --from-time past the cutoff leaves nothing too old.
         let cutoff = now - 15 * 60_000
         #expect(RetentionCheck.expiring(topic, retentionMs: 15 * 60_000, cleanupPolicy: "delete", now: now, from: cutoff) == nil)
+        // A time range cutting through objects gives no object count; one ending before the cutoff
+        // has nothing to restore from the cutoff on, so only the retention is named.
+        let ranged = RetentionCheck.expiring(
+            topic, retentionMs: 15 * 60_000, cleanupPolicy: "delete", now: now, from: nil, to: 1_700_000_000_000 + 7 * 60_000)
+        #expect(
+            ranged?.contains("objects wholly older") == false && ranged?.hasSuffix("raise its retention.ms first") == true,
+            "\(ranged ?? "")")
+        // Objects the target holds already (below the next offset) are not judged.
+        #expect(
+            RetentionCheck.expiring(
+                topic, retentionMs: 15 * 60_000, cleanupPolicy: "delete", now: now, from: nil, restoredBelow: [0: 10])?.contains(
+                    "the oldest from 2023-11-14T22:23:20.000Z") == true)
     }
 }
