@@ -27,6 +27,16 @@ struct RestoresBehind {
         store: any ObjectStore, layout: StoreLayout, topics: Set<String>, warn: (String) -> Void
     ) async throws -> RestoresBehind {
         var behind = RestoresBehind()
+        var unreadable: [(key: String, error: Error)] = []
+        defer {
+            // One line, however many: it comes back with every prune until the documents are mended.
+            if let first = unreadable.first {
+                let more = unreadable.count > 1 ? " and \(unreadable.count - 1) more" : ""
+                warn(
+                    "restore state \(first.key)\(more) cannot be read (\(first.error)); this prune does not check \(unreadable.count > 1 ? "those restores'" : "that restore's") progress"
+                )
+            }
+        }
         for key in try await store.listAll(prefix: layout.restoreFolder).map(\.key) where layout.isRestoreStateDocument(key) {
             let progress: RestoreProgress
             do {
@@ -34,7 +44,7 @@ struct RestoresBehind {
             } catch let error as StoreError where error.isNotFound {
                 continue  // removed since the listing
             } catch {
-                warn("restore state \(key) cannot be read (\(error)); this prune does not check that restore's progress")
+                unreadable.append((key, error))
                 continue
             }
             for entry in progress.partitions where topics.contains(entry.sourceTopic) {

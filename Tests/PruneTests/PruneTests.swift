@@ -143,6 +143,20 @@ final class PruneFixture: @unchecked Sendable {
             let progress = RestoreProgress(targetTopic: target, updatedAt: at, partitions: entries)
             _ = try await fixture.store.put(key, body: Array(try progress.encoded()))
         }
+        // Documents that cannot be read are named in one line, and the prune goes on.
+        for name in ["garbage", "empty"] {
+            let key = fixture.layout.restoreStateKey(targetCluster: "cluster-e", topic: name)
+            _ = try await fixture.store.put(key, body: name == "empty" ? [] : Array("{not json".utf8))
+        }
+        var bad = try fixture.request(before: 2_500, dryRun: true)
+        let badLines = Lines()
+        bad.warn = { badLines.append($0) }
+        _ = try await PruneEngine.run(bad)
+        let named = badLines.all.filter { $0.hasPrefix("restore state ") }
+        #expect(named.count == 1 && named[0].contains("cluster-e/empty.json and 1 more cannot be read"), "\(badLines.all)")
+        for name in ["garbage", "empty"] {
+            try await fixture.store.delete(fixture.layout.restoreStateKey(targetCluster: "cluster-e", topic: name))
+        }
         let lines = Lines()
         var dry = try fixture.request(before: 2_500, dryRun: true)
         dry.warn = { lines.append($0) }
