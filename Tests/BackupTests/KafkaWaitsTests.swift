@@ -19,10 +19,31 @@ struct KafkaWaitsTests {
         func advance(_ seconds: TimeInterval) { lock.withLock { now += seconds } }
     }
 
-    func waits(_ fixture: BackupFixture, clock: HandClock) throws -> KafkaWaits {
+    func waits(_ fixture: BackupFixture, clock: HandClock, lastError: KafkaError? = nil) throws -> KafkaWaits {
         var request = try fixture.request(store: MemoryStore(), topics: ["t"])
         request.stallTimeout = 3
-        return KafkaWaits(request: request, watch: StallWatch(timeout: 3, clock: { clock.read() }))
+        return KafkaWaits(request: request, watch: StallWatch(timeout: 3, clock: { clock.read() }), lastError: { lastError })
+    }
+
+    /// The line names the retried answer when there was one (it was lost to the client's last report
+    /// under AddressSanitizer, where the retry ended first), and the client's report when the call
+    /// only timed out.
+    @Test func theStallNamesTheRetriedAnswerOrTheClientsReport() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let refused = KafkaError(code: .transport, operation: "connect", detail: "Connection refused")
+        for (answer, named) in [(KafkaError.Code(rawValue: 78), "OFFSET_NOT_AVAILABLE"), (.timedOut, "Connection refused")] {
+            let clock = HandClock()
+            let waits = try waits(fixture, clock: clock, lastError: refused)
+            let error = await #expect(throws: RunFailure.self) {
+                try await waits.run("reading the offsets of t/0") { () -> Int in
+                    clock.advance(3.5)
+                    throw KafkaError(code: answer, operation: "list offsets")
+                }
+            }
+            #expect(
+                error?.message.contains("made no progress for 3 s") == true && error?.message.contains(named) == true,
+                "\(error?.message ?? "")")
+        }
     }
 
     @Test func aRetriedAnswerOutlastingTheWatchIsTheStall() async throws {

@@ -31,8 +31,11 @@ struct KafkaWaits: Sendable {
             throw RunFailure.stalled(cluster: cluster, seconds: watch.timeout, waitingFor: what, lastError: lastError())
         } catch let error as KafkaError where error.isRetriable && watch.isStalled {
             // A call that retries for the stall timeout itself can end just before the watch does: the
-            // same stall, and the same line, whichever of the two gave up first.
-            throw RunFailure.stalled(cluster: cluster, seconds: watch.timeout, waitingFor: what, lastError: lastError() ?? error)
+            // same stall, and the same line, whichever of the two gave up first. Its last answer names
+            // the cause (OFFSET_NOT_AVAILABLE, say) unless it only timed out, where the client's last
+            // report (a refused connection) says more.
+            let cause = error.code == .timedOut ? lastError() ?? error : error
+            throw RunFailure.stalled(cluster: cluster, seconds: watch.timeout, waitingFor: what, lastError: cause)
         } catch {
             throw RunFailure.wrap(error, what)
         }
