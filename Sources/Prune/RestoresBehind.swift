@@ -20,9 +20,9 @@ struct RestoresBehind {
     /// Per state document, the restore and the ranges passed so far.
     private var passed: [String: (restore: Restore, ranges: [String])] = [:]
 
-    /// Reads every state document of `topics`' restores; one that cannot be read is said and left out.
-    /// Entries of `--repartition` restores, and of documents an earlier ktape wrote, name no source
-    /// partition and are not followed.
+    /// Reads every state document of `topics`' restores; those that cannot be read are said (in one
+    /// line) and left out. Entries of `--repartition` restores, of restores bounded by `--to-time` or
+    /// `--as-of`, and of documents an earlier ktape wrote name no source partition and are not followed.
     static func read(
         store: any ObjectStore, layout: StoreLayout, topics: Set<String>, warn: (String) -> Void
     ) async throws -> RestoresBehind {
