@@ -79,13 +79,8 @@ import Testing
     /// A producer id refused for want of the IdempotentWrite permission stops the restore as the
     /// ACLs it needs changed (exit 2), as a refused topic does; it was exit 1.
     @Test func aProducerIdRefusedByTheClustersACLsIsInvalidInput() async throws {
-        let fixture = StoreFixture()
-        try await fixture.writeRun(["t": [0: awkwardRecords(count: 20, partition: 0)]], partitionCounts: ["t": 1], perObject: 10)
-        let cluster = try KafkaMockCluster(brokers: 1)
-        try cluster.createTopic("t", partitions: 1)
         // InitProducerId (API 22): CLUSTER_AUTHORIZATION_FAILED.
-        cluster.failNextRequests(apiKey: 22, with: Array(repeating: KafkaError.Code(rawValue: 31), count: 10))
-        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        let error = try await refusedRestore(records: 20, apiKey: 22, code: 31, count: 10)
         #expect(error?.isInvalidInput == true, "\(error?.message ?? "")")
         #expect(error?.message.contains("CLUSTER_AUTHORIZATION_FAILED") == true, "\(error?.message ?? "")")
     }
@@ -94,14 +89,22 @@ import Testing
     /// meets them again), without saying it retried: it was exit 1 "retried for up to
     /// --stall-timeout", after one answer.
     @Test func endOffsetsRefusedByTheTargetsACLsAreInvalidInput() async throws {
-        let fixture = StoreFixture()
-        try await fixture.writeRun(["t": [0: awkwardRecords(count: 5, partition: 0)]], partitionCounts: ["t": 1], perObject: 5)
-        let cluster = try KafkaMockCluster(brokers: 1)
-        try cluster.createTopic("t", partitions: 1)
-        cluster.failNextRequests(apiKey: 2, with: Array(repeating: KafkaError.Code(rawValue: 29), count: 20))
-        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        // ListOffsets (API 2): TOPIC_AUTHORIZATION_FAILED.
+        let error = try await refusedRestore(records: 5, apiKey: 2, code: 29, count: 20)
         #expect(error?.isInvalidInput == true, "\(error?.message ?? "")")
         #expect(error?.message.contains("TOPIC_AUTHORIZATION_FAILED") == true, "\(error?.message ?? "")")
         #expect(error?.message.contains("retried") == false, "\(error?.message ?? "")")
+    }
+
+    /// The failure of a restore of `records` records of one partition into a mock cluster whose next
+    /// `count` requests of API `apiKey` are answered with error `code` (nil when it succeeded).
+    func refusedRestore(records: Int, apiKey: Int16, code: Int32, count: Int) async throws -> RunFailure? {
+        let fixture = StoreFixture()
+        try await fixture.writeRun(
+            ["t": [0: awkwardRecords(count: records, partition: 0)]], partitionCounts: ["t": 1], perObject: min(records, 10))
+        let cluster = try KafkaMockCluster(brokers: 1)
+        try cluster.createTopic("t", partitions: 1)
+        cluster.failNextRequests(apiKey: apiKey, with: Array(repeating: KafkaError.Code(rawValue: code), count: count))
+        return await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
     }
 }
