@@ -151,21 +151,24 @@ public enum BackupEngine {
         summary.removedGroupOffsets = removedOffsets.count
         summary.groupOffsetsNotSaved = groups.notSaved
 
+        let newlyEmpty = checkpoint.newlyEmpty(covered.map { (TopicPartition($0.topic, $0.partition), $0.startOffset, $0.endOffset) })
         // No offsets covered: no manifest, so the store is unchanged and the checkpoint stays, unless
-        // a topic or a group's offsets changed since the runs before saved them.
+        // a topic or a group's offsets changed since the runs before saved them, or a partition was
+        // found empty where no run had left it (its retention may delete records before the next run).
         if !covered.contains(where: { !$0.range.isEmpty }) {
-            guard checkpoint.lastRunId != nil, !changes.isEmpty || !removedOffsets.isEmpty else {
+            guard !newlyEmpty.isEmpty || (checkpoint.lastRunId != nil && (!changes.isEmpty || !removedOffsets.isEmpty)) else {
                 summary.groupOffsets = 0
                 return summary
             }
             summary.savedChangesOnly = true
         }
-        let manifest = RunManifest(
+        var manifest = RunManifest(
             runId: runId, previousRunId: checkpoint.lastRunId, job: request.job, shard: request.settings.shardLabel,
             startedAt: started, finishedAt: finished,
             store: request.manifestStoreSettings, configHash: configHash, topics: manifestTopics,
             partitions: covered.filter { !$0.range.isEmpty }, objects: objects,
             consumerGroupOffsets: changes.groupOffsets, removedGroupOffsets: removedOffsets, clusterId: clusterId)
+        manifest.emptyPartitions = newlyEmpty.isEmpty ? nil : newlyEmpty
         let key = request.layout.runManifestKey(runId)
         try await BackupLease.checkHeld(lock)
         let body = try manifest.encodedBytes(layout: request.layout)
@@ -240,7 +243,8 @@ public enum BackupEngine {
                 let marks = try admin.watermarks(
                     TopicPartition(topic: partition.topic, partition: partition.partition), retryingFor: request.stallTimeout)
                 return PartitionPlan.make(
-                    partition, checkpoint: checkpoint.nextOffset(topic: partition.topic, partition: partition.partition),
+                    partition,
+                    checkpoint: checkpoint.nextOffset(topic: partition.topic, partition: partition.partition, logStart: marks.low),
                     low: marks.low, high: marks.high, lastRecord: checkpoint.lastRecordChecksums[partition],
                     lastRecordOffset: checkpoint.lastRecordOffsets[partition])
             }

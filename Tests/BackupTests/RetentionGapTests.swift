@@ -106,6 +106,9 @@ import ObjectStore
         var index = try JSONDecoder().decode(StoreIndex.self, from: Data(try await store.get(layout.indexKey)))
         #expect(index.partitionCounts == ["all": [topic: 2]])
         index.partitionCounts = ["all": [topic: 1]]
+        // Nor that it found partition 1 empty (which alone would account it from 0 too).
+        #expect(index.emptyPartitions == [ManifestEmptyPartition(topic: topic, partition: 1, offset: 0)])
+        index.emptyPartitions = nil
         _ = try await store.put(layout.indexKey, body: Array(try JSONEncoder().encode(index)))
 
         try fixture.produce(
@@ -127,5 +130,43 @@ import ObjectStore
         index.partitionCounts = nil
         let unknown = StoreIndex(configHash: index.configHash, lastRunId: index.lastRunId, runs: index.runs, partitions: index.partitions)
         #expect(try unknown.checkpoint(expectedConfigHash: index.configHash ?? "").nextOffset(topic: topic, partition: 1) == nil)
+    }
+
+    /// A partition a run found empty is written in the manifest where it stood (on a store's first
+    /// run too, which otherwise wrote nothing), once: records produced and deleted by retention before
+    /// a later run read them are a gap and a DATA LOST warning. They were "0 gaps", the partition
+    /// backed up from its new log start as if nothing had been there.
+    @Test func recordsRetentionTookFromAPartitionFoundEmptyAreAGap() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("quiet", partitions: 2)
+        let store = MemoryStore()
+        let first = try await fixture.backup(store: store, topics: [topic])
+        #expect(first.records == 0 && first.manifestKey != nil && first.savedChangesOnly, "\(first)")
+        var manifests = try await StoreContents.manifests(store)
+        #expect(
+            manifests.last?.emptyPartitions == [
+                ManifestEmptyPartition(topic: topic, partition: 0, offset: 0), ManifestEmptyPartition(topic: topic, partition: 1, offset: 0)
+            ])
+        // Found empty again where it stood: nothing to write.
+        let second = try await fixture.backup(store: store, topics: [topic])
+        #expect(second.manifestKey == nil, "\(second)")
+
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 3)
+        try fixture.produce(
+            bigRecords(topic, 0..<32).map {
+                var record = $0
+                record.partition = 1
+                return record
+            })
+        let low = try KafkaAdmin(config: fixture.kafka).watermarks(TopicPartition(topic: topic, partition: 1)).low
+        try #require(low > 0, "the mock kept everything; produce more")
+        let third = try await fixture.backup(store: store, topics: [topic])
+        #expect(third.records == 3 + 32 - low && third.retentionGaps == 1 && third.lostOffsets == low, "\(third)")
+        manifests = try await StoreContents.manifests(store)
+        let partition = try #require(manifests.last?.partitions.first { $0.partition == 1 })
+        #expect(partition.startOffset == 0 && partition.gaps == [OffsetGap(start: 0, end: low, reason: .retention)])
+        #expect(manifests.last?.emptyPartitions == nil)
+        #expect(WarningLog.shared.lines(containing: "topic \(topic) partition 1").first?.contains("DATA LOST") == true)
+        #expect(manifests.continuityProblems().isEmpty, "\(manifests.continuityProblems())")
     }
 }

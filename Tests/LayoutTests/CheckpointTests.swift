@@ -33,6 +33,48 @@ import Testing
         #expect(try index.checkpoint(expectedConfigHash: "h1").nextOffset(topic: "orders", partition: 2) == nil)
     }
 
+    /// A partition a run found empty is accounted from where it stood, at the lowest offset a run
+    /// found, until a run covers it; were its log to start below that, its topic was created again
+    /// and starts at its log start (the store holds none of its records; it would skip the new
+    /// topic's first records otherwise). Only partitions not already at that offset are written again.
+    @Test func aPartitionFoundEmptyIsAccountedFromWhereItStood() throws {
+        var first = ManifestSamples.run(0, range: (0, 10), objects: [ManifestSamples.object(0, 9)])
+        first.topics[0].partitionCount = 3
+        first.emptyPartitions = [ManifestEmptyPartition(topic: "orders", partition: 1, offset: 40)]
+        var second = ManifestSamples.run(60, previous: first.runId, range: (10, 25), objects: [ManifestSamples.object(10, 24)])
+        second.emptyPartitions = [
+            ManifestEmptyPartition(topic: "orders", partition: 1, offset: 55),
+            ManifestEmptyPartition(topic: "orders", partition: 0, offset: 7)
+        ]
+        let index = try StoreIndex.of([second, first])
+        // Partition 0 was covered: its entry wins, and the index keeps no empty offset for it.
+        #expect(index.emptyPartitions == [ManifestEmptyPartition(topic: "orders", partition: 1, offset: 40)])
+        let checkpoint = try index.checkpoint(expectedConfigHash: "h1")
+        #expect(checkpoint.nextOffset(topic: "orders", partition: 0) == 25)
+        #expect(checkpoint.nextOffset(topic: "orders", partition: 1) == 40)
+        #expect(checkpoint.nextOffset(topic: "orders", partition: 1, logStart: 40) == 40)
+        #expect(checkpoint.nextOffset(topic: "orders", partition: 1, logStart: 52) == 40)
+        #expect(checkpoint.nextOffset(topic: "orders", partition: 1, logStart: 39) == nil)
+        #expect(checkpoint.nextOffset(topic: "orders", partition: 0, logStart: 3) == 25)
+        #expect(checkpoint.nextOffset(topic: "orders", partition: 2) == nil)
+        #expect(try Checkpoint.derive(from: [first, second], expectedConfigHash: "h1") == checkpoint)
+
+        let orders = { (p: Int32) in TopicPartition("orders", p) }
+        let found = checkpoint.newlyEmpty([(orders(0), 25, 25), (orders(1), 40, 40), (orders(2), 9, 9), (orders(3), 0, 4)])
+        #expect(found == [ManifestEmptyPartition(topic: "orders", partition: 2, offset: 9)])
+        #expect(checkpoint.newlyEmpty([(orders(1), 3, 3)]) == [ManifestEmptyPartition(topic: "orders", partition: 1, offset: 3)])
+
+        // A run that covers it later drops it from the index.
+        var third = ManifestSamples.run(120, previous: second.runId, range: (25, 30), objects: [ManifestSamples.object(25, 29)])
+        third.partitions[0].partition = 1
+        third.partitions[0].startOffset = 40
+        third.partitions[0].endOffset = 45
+        var later = index
+        try later.fold([third])
+        #expect(later.emptyPartitions == nil)
+        #expect(try later.checkpoint(expectedConfigHash: "h1").nextOffset(topic: "orders", partition: 1) == 45)
+    }
+
     /// A run pins the cluster id on every topic it read, new records or not, and the stored
     /// checksum of a partition is that of the run that reached its next offset.
     @Test func clusterIdsCoverEveryTopicReadAndChecksumsFollowTheNextOffset() throws {

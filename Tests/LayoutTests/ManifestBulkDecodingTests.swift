@@ -79,6 +79,12 @@ import Testing
                 ManifestGroupPartition(group: "gone \"\($0)\"", topic: topics[$0], partition: Int32($0) * 3)
             }
         }
+        let emptyCount = Int((rest >> 20) % 3)
+        if emptyCount > 0 {
+            manifest.emptyPartitions = (0..<emptyCount).map {
+                ManifestEmptyPartition(topic: topics[$0], partition: Int32($0) * 2, offset: Int64($0) * 1_000_000_007)
+            }
+        }
         return manifest
     }
 

@@ -199,7 +199,7 @@ final class GroupReadLoop {
         do {
             // Bounded well below the group's poll interval: this runs inside the rebalance callback.
             let marks = try admin.watermarks(partition, retryingFor: min(request.stallTimeout, 30))
-            let stored = checkpoint.nextOffset(topic: key.topic, partition: key.partition)
+            let stored = checkpoint.nextOffset(topic: key.topic, partition: key.partition, logStart: marks.low)
             var start = stored
             if let folded = try indexedNextOffset(key) { start = max(start ?? folded, folded) }
             if let moved = try committedOffset(partition) { start = max(start ?? moved, moved) }

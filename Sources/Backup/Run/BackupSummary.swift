@@ -24,7 +24,7 @@ public struct BackupSummary: Codable, Sendable, Equatable {
     /// The manifest written, nil when the run found no new offsets and nothing else changed.
     public var manifestKey: String?
     /// The run found no new offsets but wrote a manifest for what changed: a topic's partition count
-    /// or configs, or a group's committed offsets.
+    /// or configs, a group's committed offsets, or where partitions found empty stand.
     public var savedChangesOnly = false
     /// Consumer-group offsets saved in the manifest (group, partition pairs): those that changed
     /// since the runs before saved them.
@@ -46,7 +46,7 @@ public struct BackupSummary: Codable, Sendable, Equatable {
         if manifestKey == nil {
             text += " (no new data: nothing written)"
         } else if savedChangesOnly {
-            text += " (no new records: changed topics or group offsets saved)"
+            text += " (no new records: changed topics, group offsets or empty partitions' offsets saved)"
         }
         return text
     }

@@ -18,11 +18,13 @@ public struct Checkpoint: Equatable, Sendable {
     public var runs: [RunID]
     /// Per topic, the most partitions a run of this shard saw it with (`StoreIndex.partitionCounts`).
     public var partitionCounts: [String: Int32]
+    /// Per partition no run covered, the offset a run found it empty at (`StoreIndex.emptyPartitions`).
+    public var emptyOffsets: [TopicPartition: Int64]
 
     public init(
         nextOffsets: [TopicPartition: Int64] = [:], lastRunId: RunID? = nil, clusterIds: [String: String] = [:],
         lastRecordChecksums: [TopicPartition: String] = [:], lastRecordOffsets: [TopicPartition: Int64] = [:], runs: [RunID] = [],
-        partitionCounts: [String: Int32] = [:]
+        partitionCounts: [String: Int32] = [:], emptyOffsets: [TopicPartition: Int64] = [:]
     ) {
         self.nextOffsets = nextOffsets
         self.lastRunId = lastRunId
@@ -31,15 +33,34 @@ public struct Checkpoint: Equatable, Sendable {
         self.lastRecordOffsets = lastRecordOffsets
         self.runs = runs
         self.partitionCounts = partitionCounts
+        self.emptyOffsets = emptyOffsets
     }
 
-    /// Next offset for a partition: where a run left it, 0 for a partition added to its topic since
-    /// the runs saw it (Kafka starts it there, so a log start above 0 is retention's loss since),
-    /// else nil (no run covered it: start from the log start).
+    /// Next offset for a partition: where a run left it, or found it empty; 0 for a partition added
+    /// to its topic since the runs saw it (Kafka starts it there, so a log start above 0 is
+    /// retention's loss since), else nil (no run saw it: start from the log start).
     public func nextOffset(topic: String, partition: Int32) -> Int64? {
-        if let next = nextOffsets[TopicPartition(topic, partition)] { return next }
+        let tp = TopicPartition(topic, partition)
+        if let next = nextOffsets[tp] ?? emptyOffsets[tp] { return next }
         guard let count = partitionCounts[topic], partition >= count else { return nil }
         return 0
+    }
+
+    /// `nextOffset`, but nil for a partition only ever found empty whose log now starts below where
+    /// it was found (a log start never moves back): its topic was deleted and created again, and the
+    /// store holds none of its records.
+    public func nextOffset(topic: String, partition: Int32, logStart: Int64) -> Int64? {
+        let tp = TopicPartition(topic, partition)
+        if nextOffsets[tp] == nil, let seen = emptyOffsets[tp], logStart < seen { return nil }
+        return nextOffset(topic: topic, partition: partition)
+    }
+
+    /// Partitions of `plans` (each its range `[from, end)`) found empty where no run covered them,
+    /// and not already at that offset in the store: for the run's manifest.
+    public func newlyEmpty(_ plans: [(partition: TopicPartition, from: Int64, end: Int64)]) -> [ManifestEmptyPartition] {
+        plans.filter { $0.from == $0.end && nextOffsets[$0.partition] == nil && emptyOffsets[$0.partition] != $0.end }
+            .sorted { $0.partition < $1.partition }
+            .map { ManifestEmptyPartition(topic: $0.partition.topic, partition: $0.partition.partition, offset: $0.end) }
     }
 
     /// Folds `manifests` into a checkpoint, as the store index folds them; a manifest written with

@@ -73,6 +73,7 @@ enum ManifestBulkDecoding {
         var groupOffsets: [ManifestGroupOffset]?
         var removedGroupOffsets: [ManifestGroupPartition]??
         var clusterId: String??
+        var emptyPartitions: [ManifestEmptyPartition]??
         let read = scanner.object { scanner, name in
             switch name.count {
             case 3 where scanner.equals(name, "job"): return fillOnce(&job, scanner.string())
@@ -89,6 +90,8 @@ enum ManifestBulkDecoding {
             case 10 where scanner.equals(name, "configHash"): return fillOnce(&configHash, scanner.string())
             case 10 where scanner.equals(name, "partitions"): return fillOnce(&partitions, scanner.array { $0.manifestPartition() })
             case 13 where scanner.equals(name, "previousRunId"): return fillOptional(&previousRunId, &scanner) { $0.string() }
+            case 15 where scanner.equals(name, "emptyPartitions"):
+                return fillOptional(&emptyPartitions, &scanner) { $0.array { $0.emptyPartition() } }
             case 19 where scanner.equals(name, "removedGroupOffsets"):
                 return fillOptional(&removedGroupOffsets, &scanner) { $0.array { $0.groupPartition() } }
             case 20 where scanner.equals(name, "consumerGroupOffsets"):
@@ -105,6 +108,7 @@ enum ManifestBulkDecoding {
             startedAt: startedAt, finishedAt: finishedAt, store: store, configHash: configHash, topics: topics,
             partitions: partitions, objects: objects, consumerGroupOffsets: groupOffsets, clusterId: clusterId ?? nil)
         manifest.removedGroupOffsets = removedGroupOffsets ?? nil
+        manifest.emptyPartitions = emptyPartitions ?? nil
         manifest.version = Int(version)
         return manifest
     }
@@ -523,6 +527,20 @@ private struct ByteScanner {
         }
         guard read, let group, let topic, let partition else { return nil }
         return ManifestGroupPartition(group: group, topic: topic, partition: partition)
+    }
+
+    mutating func emptyPartition() -> ManifestEmptyPartition? {
+        var topic: String?
+        var partition: Int32?
+        var offset: Int64?
+        let read = object { scanner, name in
+            if scanner.equals(name, "topic") { return fillOnce(&topic, scanner.string()) }
+            if scanner.equals(name, "partition") { return fillOnce(&partition, scanner.int32()) }
+            if scanner.equals(name, "offset") { return fillOnce(&offset, scanner.int64()) }
+            return false
+        }
+        guard read, let topic, let partition, let offset else { return nil }
+        return ManifestEmptyPartition(topic: topic, partition: partition, offset: offset)
     }
 
     mutating func gap() -> OffsetGap? {

@@ -37,6 +37,10 @@ public struct RunManifest: Codable, Equatable, Sendable {
     /// Set only in a placeholder (`placeholder(for:takenOverBy:...)`): the run that took this killed
     /// run's lease and wrote this in place of the manifest it never wrote.
     public var takenOverBy: RunID?
+    /// Partitions the run found with nothing to read where no run before had left them, and the
+    /// offset they stood at: a later run that finds such a log starting past it knows retention
+    /// deleted records in between. Nil when none; readers before it skip the field.
+    public var emptyPartitions: [ManifestEmptyPartition]?
 
     public init(
         runId: RunID, previousRunId: RunID?, job: String, shard: String, startedAt: Date, finishedAt: Date,
@@ -85,6 +89,19 @@ extension RunManifest {
     /// Every topic the run read: those it described and those it wrote records of (a topic with no
     /// new records is in `topics` only).
     public var readTopics: Set<String> { Set(topics.map(\.name)).union(partitions.map(\.topic)) }
+}
+
+/// A partition a run found empty (its log start at its end offset) and where its offsets stood.
+public struct ManifestEmptyPartition: Codable, Equatable, Sendable {
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+
+    public init(topic: String, partition: Int32, offset: Int64) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+    }
 }
 
 /// Store settings a reader needs to find and decode the run's objects.

@@ -28,6 +28,9 @@ public struct StoreIndex: Codable, Equatable, Sendable {
     /// looked, so its offsets began at 0. Per shard, since one shard's run must not hide from another
     /// the partitions added to its share. Nil in an index folded before ktape kept it.
     public var partitionCounts: [String: [String: Int32]]?
+    /// Partitions no folded run covered that a run found empty (`RunManifest.emptyPartitions`), at
+    /// the lowest offset one found: a later run accounts from there. Nil while there is none.
+    public var emptyPartitions: [ManifestEmptyPartition]?
 
     public struct Entry: Codable, Equatable, Sendable {
         public var topic: String
@@ -79,6 +82,7 @@ public struct StoreIndex: Codable, Equatable, Sendable {
         var next = nextOffsets
         var lastRecords = lastRecordChecksums
         var lastRecordOffsets = self.lastRecordOffsets
+        var empty = emptyOffsets
         var changed = false
         for manifest in manifests.sortedByRun() where !contains(manifest.runId) {
             if let configHash, configHash != manifest.configHash {
@@ -93,6 +97,10 @@ public struct StoreIndex: Codable, Equatable, Sendable {
                     lastRecordOffsets[tp] = p.lastRecordCrc64nvme == nil ? nil : p.lastRecordOffset
                 }
                 next[tp] = max(next[tp] ?? p.endOffset, p.endOffset)
+            }
+            for seen in manifest.emptyPartitions ?? [] {
+                let tp = TopicPartition(seen.topic, seen.partition)
+                empty[tp] = min(empty[tp] ?? seen.offset, seen.offset)
             }
             if !manifest.topics.isEmpty {
                 var counts = partitionCounts ?? [:]
@@ -117,6 +125,11 @@ public struct StoreIndex: Codable, Equatable, Sendable {
                     topic: $0.topic, partition: $0.partition, nextOffset: next[$0] ?? 0, lastRecordCrc64nvme: lastRecords[$0],
                     lastRecordOffset: lastRecordOffsets[$0])
             }
+            // A partition a run covered is accounted from where that left it.
+            let stillEmpty = empty.filter { next[$0.key] == nil }.sorted { $0.key < $1.key }
+            emptyPartitions =
+                stillEmpty.isEmpty
+                ? nil : stillEmpty.map { ManifestEmptyPartition(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value) }
         }
     }
 
@@ -128,7 +141,14 @@ public struct StoreIndex: Codable, Equatable, Sendable {
         }
         return Checkpoint(
             nextOffsets: nextOffsets, lastRunId: lastRunId, clusterIds: clusterIds ?? [:], lastRecordChecksums: lastRecordChecksums,
-            lastRecordOffsets: lastRecordOffsets, runs: runs, partitionCounts: partitionCounts?[shard] ?? [:])
+            lastRecordOffsets: lastRecordOffsets, runs: runs, partitionCounts: partitionCounts?[shard] ?? [:],
+            emptyOffsets: emptyOffsets)
+    }
+
+    /// `emptyPartitions` by partition.
+    private var emptyOffsets: [TopicPartition: Int64] {
+        Dictionary(
+            (emptyPartitions ?? []).map { (TopicPartition($0.topic, $0.partition), $0.offset) }, uniquingKeysWith: { a, b in min(a, b) })
     }
 
     /// Per partition, the next offset to back up.
