@@ -45,7 +45,7 @@ public enum BackupEngine {
         do {
             let summary = try await locked(
                 request, runId: runId, started: started, configHash: configHash, clusterId: clusterId,
-                admin: admin, topics: topics, partitions: partitions, lock: lock, waits: waits)
+                admin: admin, metadata: metadata, topics: topics, partitions: partitions, lock: lock, waits: waits)
             if await !lock.release() { request.warn("run \(runId) \(lock.leftBehind)") }
             return summary
         } catch {
@@ -56,7 +56,7 @@ public enum BackupEngine {
 
     private static func locked(
         _ request: BackupRequest, runId: RunID, started: Date, configHash: String, clusterId: String?, admin: KafkaAdmin,
-        topics: [KafkaTopicMetadata], partitions: [TopicPartition],
+        metadata: KafkaClusterMetadata, topics: [KafkaTopicMetadata], partitions: [TopicPartition],
         lock: LeaseKeeper, waits: KafkaWaits
     ) async throws -> BackupSummary {
         let aborted = try await storeCall("abort unfinished uploads") {
@@ -94,6 +94,9 @@ public enum BackupEngine {
                     "topic \(topic): the store's runs read it from Kafka cluster \(recorded), this run reads cluster \(clusterId): another cluster's offsets (after a failover, or a cluster rebuilt) cannot continue this history; back it up into another store prefix"
                 )
             }
+        }
+        if let line = TopicSelection.missingLine(settings: request.settings, metadata: metadata, known: checkpoint.topics) {
+            request.warn(line)
         }
         let partitionCounts = Dictionary(topics.map { ($0.name, $0.partitionCount) }, uniquingKeysWith: { a, _ in a })
         if let failure = Self.fewerPartitions(partitionCounts, checkpoint: checkpoint) { throw failure }

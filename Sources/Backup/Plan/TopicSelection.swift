@@ -29,6 +29,25 @@ enum TopicSelection {
         return chosen.values.sorted { $0.name < $1.name }
     }
 
+    /// One line naming the topics this store's runs backed up (`known`) that `topics-regex` would take
+    /// but the cluster no longer lists, or lists with an error (deleted, or hidden from this principal
+    /// by an ACL): a regex takes what exists, so the run backs none of them up, and would say nothing.
+    /// Nil when there is none. Named topics need not be checked: a missing one stops the run.
+    static func missingLine(settings: BackupSettings, metadata: KafkaClusterMetadata, known: Set<String>) -> String? {
+        guard let regex = settings.topicsRegex?.value else { return nil }
+        let listed = Dictionary(metadata.topics.map { ($0.name, $0.error) }, uniquingKeysWith: { first, _ in first })
+        let missing = known.filter { name in
+            guard !isInternal(name), regex.matches(name) else { return false }
+            guard let error = listed[name] else { return true }
+            return error != nil
+        }.sorted()
+        guard !missing.isEmpty else { return nil }
+        let named = missing.map { name in listed[name].flatMap { $0 }.map { "\(name) (\($0))" } ?? name }
+        let (which, them) = missing.count == 1 ? ("topic", "it") : ("topics", "them")
+        return
+            "\(which) \(named.joined(separator: ", ")), which this store's runs backed up and topics-regex matches, \(missing.count == 1 ? "is" : "are") not in the cluster's metadata (deleted, hidden from this principal by an ACL, or answered with an error): this run backs up none of \(them); the stored records stay. Leave \(them) out of topics-regex to stop this warning"
+    }
+
     /// This process's share: every partition, or with `shard i/n` those at index ≡ i (mod n) of the
     /// sorted (topic, partition) list, so shards are disjoint and together cover the job.
     static func share(of topics: [KafkaTopicMetadata], shard: ShardAssignment?) -> [TopicPartition] {

@@ -46,6 +46,11 @@ public struct Checkpoint: Equatable, Sendable {
         return 0
     }
 
+    /// Every topic the runs followed: backed up, found empty, or described.
+    public var topics: Set<String> {
+        Set(nextOffsets.keys.map(\.topic)).union(emptyOffsets.keys.map(\.topic)).union(partitionCounts.keys)
+    }
+
     /// `nextOffset`, but nil for a partition only ever found empty whose log now starts below where
     /// it was found (a log start never moves back): its topic was deleted and created again, and the
     /// store holds none of its records.
