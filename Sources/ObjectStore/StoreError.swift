@@ -37,7 +37,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case transient
         /// Retries used up on transient failures.
         case gaveUp(attempts: Int)
-        /// A local file system failure.
+        /// A local failure: the file system, or (for any store) this process's open-files limit.
         case io
     }
 
@@ -53,7 +53,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// The HTTP status, when there was one.
     public var status: Int?
-    /// The `errno` of the failed system call, for a local file system failure.
+    /// The `errno` of the failed system call, for a local failure.
     public var systemError: Int32?
 
     public init(

@@ -1,4 +1,5 @@
 import Checksums
+import Failures
 import Foundation
 import ObjectStore
 import SigV4
@@ -61,6 +62,22 @@ struct S3RetryTests {
         #expect(error?.kind == .archived && error?.isConfigurationError == true)
         #expect(error?.description.contains("archived by its storage class") == true)
         #expect(error?.description.contains("IAM") == false)
+    }
+
+    /// A connection refused because this process may open no more descriptors (the transport tells
+    /// EMFILE) is not retried: a rerun meets the limit again, so it is a setting (exit 2) whose line
+    /// says to raise it. It was retried as a failed connection, then "gave up", exit 1.
+    @Test func aConnectionRefusedForTheOpenFilesLimitIsASetting() async throws {
+        let transport = ScriptedTransport([
+            .failure(
+                HTTPTransportError(
+                    url: "u", reason: "Failed to connect to 127.0.0.1 port 1: Couldn't connect to server", systemError: EMFILE))
+        ])
+        let error = await #expect(throws: StoreError.self) { try await store(transport).get("topics/a") }
+        #expect(transport.requests.count == 1)
+        #expect(error?.isConfigurationError == true)
+        #expect(
+            error?.description.hasSuffix("Couldn't connect to server; \(OpenFiles.exhaustedAdvice)") == true, "\(error?.description ?? "")")
     }
 
     @Test func givingUpSaysHowOftenAndWhy() async throws {

@@ -95,7 +95,9 @@ final class CurlEasy {
         }
         guard code == CURLE_OK else {
             let detail = errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))
-            throw HTTPTransportError(url: url, reason: detail)
+            var error = HTTPTransportError(url: url, reason: detail)
+            if code == CURLE_COULDNT_CONNECT && Self.outOfDescriptors() { error.systemError = EMFILE }
+            throw error
         }
         var status = 0
         try set(ktape_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status), "CURLINFO_RESPONSE_CODE")
@@ -103,6 +105,17 @@ final class CurlEasy {
     }
 
     static func redacted(_ url: String) -> String { URLRedaction.redacted(url) }
+
+    /// Whether this process may open no more descriptors: libcurl reports a socket refused for the
+    /// open-files limit as "Couldn't connect" without the errno (7.88's CURLINFO_OS_ERRNO says 0).
+    static func outOfDescriptors() -> Bool {
+        let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard probe < 0 else {
+            close(probe)
+            return false
+        }
+        return errno == EMFILE
+    }
 }
 
 /// What the C callbacks read from and write to during one perform.

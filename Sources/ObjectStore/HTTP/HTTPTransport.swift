@@ -41,9 +41,12 @@ public struct HTTPResponse: Sendable {
 public struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
     public var url: String
     public var reason: String
-    public init(url: String, reason: String) {
+    /// EMFILE when the connection failed because this process may open no more descriptors.
+    public var systemError: Int32?
+    public init(url: String, reason: String, systemError: Int32? = nil) {
         self.url = url
         self.reason = reason
+        self.systemError = systemError
     }
     public var description: String { "\(reason) (\(url))" }
 }

@@ -96,6 +96,12 @@ struct S3Client: Sendable {
                         method: call.method, url: url, headers: wire, body: call.body,
                         timeout: config.requestTimeout))
             } catch let failure as HTTPTransportError {
+                if let systemError = failure.systemError {
+                    // The open-files limit: a retry, or a rerun, meets it again (exit 2, as a directory store's).
+                    var error = StoreError(.io, operation: call.operation, location: location, key: call.key, message: failure.reason)
+                    error.systemError = systemError
+                    throw error
+                }
                 lastFailure = StoreError(.transient, operation: call.operation, location: location, key: call.key, message: failure.reason)
                 requestLog?(S3RequestRecord(call: call, status: nil, attempt: attempt, since: sent, errorCode: failure.reason))
                 continue
