@@ -154,7 +154,10 @@ public enum BackupEngine {
         summary.removedGroupOffsets = removedOffsets.count
         summary.groupOffsetsNotSaved = groups.notSaved
 
-        let newlyEmpty = checkpoint.newlyEmpty(covered.map { (TopicPartition($0.topic, $0.partition), $0.startOffset, $0.endOffset) })
+        // Only a log found empty: a partition another run covered since this one read the checkpoint
+        // (a group member's, started where the index now says) is planned empty too.
+        let newlyEmpty = checkpoint.newlyEmpty(
+            writers.map(\.plan).filter(\.fromLogStart).map { ($0.partition, $0.accountedFrom, $0.end) })
         // No offsets covered: no manifest, so the store is unchanged and the checkpoint stays, unless
         // a topic or a group's offsets changed since the runs before saved them, or a partition was
         // found empty where no run had left it (its retention may delete records before the next run).

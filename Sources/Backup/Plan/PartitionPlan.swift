@@ -20,6 +20,9 @@ struct PartitionPlan: Sendable, Equatable {
     /// Where that record is: `readFrom - 1`, or before it when the last run ended on transaction markers.
     var checkOffset: Int64 = 0
 
+    /// No checkpoint: the run accounts from the log start.
+    var fromLogStart = false
+
     var hasWork: Bool { readFrom < end }
     /// Records to back up, or the stored one to compare (a partition with no new records too: a topic
     /// created again and refilled to the same end has nothing new by its offsets).
@@ -63,6 +66,6 @@ struct PartitionPlan: Sendable, Equatable {
         return PartitionPlan(
             partition: partition, accountedFrom: from, readFrom: readFrom, end: max(high, from), gaps: gaps,
             endBelowCheckpoint: high < from ? high : nil, lastRecordCheck: comparable ? lastRecord : nil,
-            checkOffset: comparable ? checkOffset : from - 1)
+            checkOffset: comparable ? checkOffset : from - 1, fromLogStart: checkpoint == nil)
     }
 }

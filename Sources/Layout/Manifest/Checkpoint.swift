@@ -60,8 +60,9 @@ public struct Checkpoint: Equatable, Sendable {
         return nextOffset(topic: topic, partition: partition)
     }
 
-    /// Partitions of `plans` (each its range `[from, end)`) found empty where no run covered them,
-    /// and not already at that offset in the store: for the run's manifest.
+    /// Of `plans` a run accounted from their log start (each its range `[from, end)`), those found
+    /// empty where no run covered them, and not already at that offset in the store: for the run's
+    /// manifest.
     public func newlyEmpty(_ plans: [(partition: TopicPartition, from: Int64, end: Int64)]) -> [ManifestEmptyPartition] {
         plans.filter { $0.from == $0.end && nextOffsets[$0.partition] == nil && emptyOffsets[$0.partition] != $0.end }
             .sorted { $0.partition < $1.partition }
