@@ -169,4 +169,20 @@ import ObjectStore
         #expect(WarningLog.shared.lines(containing: "topic \(topic) partition 1").first?.contains("DATA LOST") == true)
         #expect(manifests.continuityProblems().isEmpty, "\(manifests.continuityProblems())")
     }
+
+    /// A store whose only run found its topic empty holds no byte its settings shaped: a later run may
+    /// change them (here the compression). Since that run writes a manifest, it was refused with
+    /// "config hash differs".
+    @Test func aStoreWhoseRunsFoundOnlyEmptyPartitionsTakesOtherSettings() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("first-empty", partitions: 1)
+        let store = MemoryStore()
+        #expect(try await fixture.backup(store: store, topics: [topic]).manifestKey != nil)
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 5)
+        let run = try await fixture.backup(store: store, topics: [topic], ["compression": "gzip"])
+        #expect(run.records == 5 && run.retentionGaps == 0, "\(run)")
+        // From then on the settings are pinned as ever.
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 5, from: 5)
+        await #expect(throws: RunFailure.self) { try await fixture.backup(store: store, topics: [topic]) }
+    }
 }
