@@ -156,8 +156,10 @@ public enum BackupEngine {
 
         // Only a log found empty: a partition another run covered since this one read the checkpoint
         // (a group member's, started where the index now says) is planned empty too.
+        let held = Set(writers.map(\.partition))
         let newlyEmpty = checkpoint.newlyEmpty(
-            writers.map(\.plan).filter(\.fromLogStart).map { ($0.partition, $0.accountedFrom, $0.end) })
+            writers.map(\.plan).filter(\.fromLogStart).map { ($0.partition, $0.accountedFrom, $0.end) }
+                + outcome.emptyElsewhere.filter { !held.contains($0) }.map { ($0, 0, 0) })
         // No offsets covered: no manifest, so the store is unchanged and the checkpoint stays, unless
         // a topic or a group's offsets changed since the runs before saved them, or a partition was
         // found empty where no run had left it (its retention may delete records before the next run).
@@ -295,6 +297,7 @@ public enum BackupEngine {
         }
         let writers = loop.writers.values.sorted { $0.partition < $1.partition }
         var outcome = ReadOutcome(writers: writers, uploads: loop.uploads)
+        outcome.emptyElsewhere = loop.emptyAtJoin
         outcome.finish = { covered in
             let offsets = Dictionary(
                 covered.map { (TopicPartition(topic: $0.topic, partition: $0.partition), $0.endOffset) },

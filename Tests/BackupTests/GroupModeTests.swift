@@ -53,6 +53,21 @@ import ObjectStore
         #expect(manifests.flatMap(\.partitions).contains { $0.partition == 0 && $0.endOffset == 300 })
     }
 
+    /// Every member writes the job's partitions that had never held a record when it joined, held
+    /// or not: a member may leave without them being held (they need no backing up), so when the
+    /// member holding one died, records retention took from it later were "0 gaps". Each member's
+    /// manifest named only its own.
+    @Test func everyMemberNotesTheNeverWrittenPartitionsOfTheJob() async throws {
+        let (_, topic, store, _, a, b) = try await twoMembers("never-written", partitions: 2, count: 0)
+        #expect(a.records == 0 && b.records == 0)
+        let manifests = try await StoreContents.manifests(store)
+        #expect(manifests.count == 2)
+        let both = [
+            ManifestEmptyPartition(topic: topic, partition: 0, offset: 0), ManifestEmptyPartition(topic: topic, partition: 1, offset: 0)
+        ]
+        for manifest in manifests { #expect(manifest.emptyPartitions == both, "\(manifest.runId)") }
+    }
+
     /// An empty assignment ends a member well only once every partition of the job is held by a
     /// member or backed up to where it ended when the member joined: a group that handed everyone
     /// nothing (a leader without a topic's metadata) must not end a run that saved nothing.

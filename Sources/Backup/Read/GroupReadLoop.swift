@@ -33,6 +33,9 @@ final class GroupReadLoop {
         didSet { lookup.forget() }
     }
     private var lookup = WriterLookup()
+    /// The job's partitions that had never held a record (end offset 0) when this member joined:
+    /// a member may leave without them being held (GroupCoverage), so every member notes them.
+    private(set) var emptyAtJoin: [TopicPartition] = []
 
     /// How long the group must be quiet (no rebalance) before a member with all work done leaves.
     static let settleTime: TimeInterval = 1
@@ -86,6 +89,7 @@ final class GroupReadLoop {
     private func readAll(topics: [String]) throws {
         let coverage = GroupCoverage(
             ends: try kafkaSync("read the end offsets") { try admin.endOffsets(partitions, retryingFor: min(request.stallTimeout, 30)) })
+        emptyAtJoin = coverage.ends.filter { $0.value == 0 }.keys.sorted()
         try reader.subscribe(
             topics: topics, startOffset: { [unowned self] partition in self.startOffset(partition) },
             beforeRevoke: { [weak self] partitions in self?.giveUp(partitions) })

@@ -6,6 +6,9 @@ struct ReadOutcome {
     var uploads: UploadQueue
     /// Runs after the manifest is written (group mode commits offsets and leaves the group).
     var finish: ([ManifestPartition]) async -> Void = { _ in }
+    /// Partitions of the job this run did not hold but found never written (end offset 0): group
+    /// mode's, whose member holding them may have died (`GroupReadLoop.emptyAtJoin`).
+    var emptyElsewhere: [TopicPartition] = []
 
     /// Objects of the partitions held, in key order. A partition revoked and assigned again may have
     /// had the same object written twice (identical bytes); it is listed once.
