@@ -71,7 +71,7 @@ public enum BackupEngine {
         if removed > 0 {
             request.warn("removed \(removed) temp files that killed runs left in the store")
         }
-        let checkpoint: Checkpoint
+        var checkpoint: Checkpoint
         do {
             checkpoint = try await IndexKeeper.checkpoint(
                 store: request.store, layout: request.layout, expectedConfigHash: configHash, shard: request.settings.shardLabel,
@@ -90,6 +90,12 @@ public enum BackupEngine {
         if let clusterId {
             for topic in topics.map(\.name) {
                 guard let recorded = checkpoint.clusterIds[topic], recorded != clusterId else { continue }
+                // Of a topic the store holds no offsets of, only where the other cluster's log stood
+                // (found empty, partition counts), which says nothing of this one's.
+                if !checkpoint.coversOffsets(of: topic) {
+                    checkpoint.forget(topic)
+                    continue
+                }
                 throw RunFailure.invalidInput(
                     "topic \(topic): the store's runs read it from Kafka cluster \(recorded), this run reads cluster \(clusterId): another cluster's offsets (after a failover, or a cluster rebuilt) cannot continue this history; back it up into another store prefix"
                 )

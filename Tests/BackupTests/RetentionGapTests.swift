@@ -185,4 +185,24 @@ import ObjectStore
         try fixture.produceJSON(topic: topic, partitions: 1, count: 5, from: 5)
         await #expect(throws: RunFailure.self) { try await fixture.backup(store: store, topics: [topic]) }
     }
+
+    /// A store whose runs found a topic only empty on one cluster backs it up from another (a
+    /// bootstrap list corrected after a first run): it holds none of its offsets. It was refused,
+    /// "another cluster's offsets cannot continue this history", since the empty run wrote a manifest.
+    @Test func aTopicFoundOnlyEmptyMayBeReadFromAnotherCluster() async throws {
+        let first = try BackupFixture(brokers: 1)
+        let topic = "moved-\(UUID().uuidString.prefix(8).lowercased())"
+        try first.topic(named: topic, partitions: 1)
+        let store = MemoryStore()
+        #expect(try await first.backup(store: store, topics: [topic]).manifestKey != nil)
+        let second = try BackupFixture(brokers: 1)
+        try second.topic(named: topic, partitions: 1)
+        try second.produceJSON(topic: topic, partitions: 1, count: 5)
+        let run = try await second.backup(store: store, topics: [topic])
+        #expect(run.records == 5 && run.retentionGaps == 0, "\(run)")
+        // Once it holds records, the cluster is pinned as ever.
+        try first.produceJSON(topic: topic, partitions: 1, count: 7)
+        let error = await #expect(throws: RunFailure.self) { try await first.backup(store: store, topics: [topic]) }
+        #expect(error?.message.contains("another cluster's offsets") == true, "\(error?.message ?? "")")
+    }
 }

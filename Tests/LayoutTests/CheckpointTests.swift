@@ -102,6 +102,32 @@ import Testing
         #expect(throws: CheckpointError.self) { try Checkpoint.derive(from: [quiet, changed, old], expectedConfigHash: "h2") }
     }
 
+    /// A topic whose offsets no run covered, read from another cluster since: the other cluster's
+    /// empty partitions and partition count are dropped (a backup goes on with it, not refused).
+    @Test func anotherClustersNotesOfATopicWithNoCoveredOffsetsAreDropped() throws {
+        var first = ManifestSamples.run(0, range: (0, 10), objects: [ManifestSamples.object(0, 9)])
+        first.clusterId = "c1"
+        first.topics.append(ManifestTopic(name: "quiet", partitionCount: 4))
+        first.emptyPartitions = [ManifestEmptyPartition(topic: "quiet", partition: 2, offset: 30)]
+        var second = ManifestSamples.run(60, previous: first.runId, range: (10, 20), objects: [ManifestSamples.object(10, 19)])
+        second.clusterId = "c2"
+        second.topics.append(ManifestTopic(name: "quiet", partitionCount: 2))
+        second.emptyPartitions = [ManifestEmptyPartition(topic: "quiet", partition: 1, offset: 0)]
+        let index = try StoreIndex.of([first, second])
+        #expect(index.emptyPartitions == [ManifestEmptyPartition(topic: "quiet", partition: 1, offset: 0)])
+        #expect(index.partitionCounts?["all"]?["quiet"] == 2)
+        // A topic with covered offsets keeps them (the backup refuses the other cluster before it writes).
+        #expect(index.partitionCounts?["all"]?["orders"] == 1)
+        #expect(index.clusterIds == ["orders": "c2", "quiet": "c2"])
+
+        var checkpoint = try StoreIndex.of([first]).checkpoint(expectedConfigHash: "h1")
+        #expect(!checkpoint.coversOffsets(of: "quiet") && checkpoint.coversOffsets(of: "orders"))
+        checkpoint.forget("quiet")
+        #expect(checkpoint.nextOffset(topic: "quiet", partition: 2) == nil)
+        #expect(checkpoint.nextOffset(topic: "quiet", partition: 5) == nil)
+        #expect(checkpoint.nextOffset(topic: "orders", partition: 0) == 10)
+    }
+
     /// A run pins the cluster id on every topic it read, new records or not, and the stored
     /// checksum of a partition is that of the run that reached its next offset.
     @Test func clusterIdsCoverEveryTopicReadAndChecksumsFollowTheNextOffset() throws {

@@ -51,6 +51,18 @@ public struct Checkpoint: Equatable, Sendable {
         Set(nextOffsets.keys.map(\.topic)).union(emptyOffsets.keys.map(\.topic)).union(partitionCounts.keys)
     }
 
+    /// Whether a run covered offsets of `topic` (records or gaps).
+    public func coversOffsets(of topic: String) -> Bool {
+        nextOffsets.keys.contains { $0.topic == topic }
+    }
+
+    /// Drops what the runs noted of `topic` without covering its offsets: where its partitions were
+    /// found empty, and how many there were.
+    public mutating func forget(_ topic: String) {
+        emptyOffsets = emptyOffsets.filter { $0.key.topic != topic }
+        partitionCounts[topic] = nil
+    }
+
     /// `nextOffset`, but nil for a partition only ever found empty whose log now starts below where
     /// it was found (a log start never moves back): its topic was deleted and created again, and the
     /// store holds none of its records.

@@ -94,6 +94,15 @@ public struct StoreIndex: Codable, Equatable, Sendable {
                 }
                 configHash = manifest.configHash
             }
+            if let clusterId = manifest.clusterId, let ids = clusterIds {
+                // A topic read from another cluster whose offsets no run covered (a backup lets it
+                // be): the other cluster's empty partitions and counts say nothing of this one's.
+                for topic in manifest.readTopics where ids[topic].map({ $0 != clusterId }) ?? false {
+                    guard !next.keys.contains(where: { $0.topic == topic }) else { continue }
+                    empty = empty.filter { $0.key.topic != topic }
+                    partitionCounts = partitionCounts?.mapValues { $0.filter { $0.key != topic } }
+                }
+            }
             for p in manifest.partitions {
                 let tp = TopicPartition(p.topic, p.partition)
                 // The checksum belongs to the run that reached the partition's next offset.
