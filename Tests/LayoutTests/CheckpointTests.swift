@@ -75,33 +75,6 @@ import Testing
         #expect(try later.checkpoint(expectedConfigHash: "h1").nextOffset(topic: "orders", partition: 1) == 45)
     }
 
-    /// A run that found every partition empty stored nothing its settings shape: a store's first run
-    /// on quiet topics does not fix them (a later run may change the compression, say), while a run
-    /// that covered offsets does.
-    @Test func onlyRunsThatCoveredOffsetsPinTheSettings() throws {
-        var quiet = ManifestSamples.run(0, range: (0, 0), objects: [])
-        quiet.partitions = []
-        quiet.emptyPartitions = [ManifestEmptyPartition(topic: "orders", partition: 0, offset: 0)]
-        let index = try StoreIndex.of([quiet])
-        #expect(index.configHash == "h1")
-        #expect(try index.checkpoint(expectedConfigHash: "h2").nextOffset(topic: "orders", partition: 0) == 0)
-        let changed = ManifestSamples.run(60, hash: "h2", previous: quiet.runId, range: (0, 10), objects: [ManifestSamples.object(0, 9)])
-        var later = index
-        try later.fold([changed])
-        #expect(later.configHash == "h2")
-        #expect(try Checkpoint.derive(from: [quiet, changed], expectedConfigHash: "h2").nextOffset(topic: "orders", partition: 0) == 10)
-        #expect(throws: CheckpointError.self) { try later.checkpoint(expectedConfigHash: "h1") }
-        // Another quiet run with the old settings changes nothing; a run with records and them is refused.
-        var late = quiet
-        late.runId = RunID(rawValue: "20991231T000000.000Z-all-00000001")
-        try later.fold([late])
-        #expect(later.configHash == "h2")
-        var old = ManifestSamples.run(120, previous: changed.runId, range: (10, 20), objects: [ManifestSamples.object(10, 19)])
-        old.runId = RunID(rawValue: "20991231T000001.000Z-all-00000001")
-        #expect(throws: CheckpointError.self) { try later.fold([old]) }
-        #expect(throws: CheckpointError.self) { try Checkpoint.derive(from: [quiet, changed, old], expectedConfigHash: "h2") }
-    }
-
     /// A topic whose offsets no run covered, read from another cluster since: the other cluster's
     /// empty partitions and partition count are dropped (a backup goes on with it, not refused).
     @Test func anotherClustersNotesOfATopicWithNoCoveredOffsetsAreDropped() throws {

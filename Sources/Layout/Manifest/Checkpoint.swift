@@ -81,11 +81,11 @@ public struct Checkpoint: Equatable, Sendable {
             .map { ManifestEmptyPartition(topic: $0.partition.topic, partition: $0.partition.partition, offset: $0.end) }
     }
 
-    /// Folds `manifests` into a checkpoint, as the store index folds them; a manifest that covered
-    /// offsets with other byte-changing settings (`configHash` differs from `expectedConfigHash`) is
-    /// refused, naming its run.
+    /// Folds `manifests` into a checkpoint, as the store index folds them; a manifest written with
+    /// other byte-changing settings (`configHash` differs from `expectedConfigHash`) is refused,
+    /// naming its run.
     public static func derive(from manifests: [RunManifest], expectedConfigHash: String) throws -> Checkpoint {
-        for manifest in manifests.sortedByRun() where manifest.configHash != expectedConfigHash && !manifest.partitions.isEmpty {
+        for manifest in manifests.sortedByRun() where manifest.configHash != expectedConfigHash {
             throw CheckpointError(runId: manifest.runId, found: manifest.configHash, expected: expectedConfigHash)
         }
         return try StoreIndex.of(manifests).checkpoint(expectedConfigHash: expectedConfigHash)

@@ -12,8 +12,7 @@ public struct StoreIndex: Codable, Equatable, Sendable {
 
     public var format: String = StoreIndex.formatName
     public var version: Int = StoreIndex.currentVersion
-    /// The settings every folded run that covered offsets shares (`RunManifest.configHash`), else
-    /// those of the first run folded; nil while no run is folded.
+    /// The settings every folded run shares (`RunManifest.configHash`); nil while no run is folded.
     public var configHash: String?
     /// The newest run folded, which the next run names as its previous run.
     public var lastRunId: RunID?
@@ -86,14 +85,10 @@ public struct StoreIndex: Codable, Equatable, Sendable {
         var empty = emptyOffsets
         var changed = false
         for manifest in manifests.sortedByRun() where !contains(manifest.runId) {
-            // Only runs that covered offsets pin the settings: one that found every partition empty
-            // stored no bytes they shape (a store's first run on quiet topics must not fix them).
-            if !manifest.partitions.isEmpty || configHash == nil {
-                if let configHash, configHash != manifest.configHash, !next.isEmpty {
-                    throw CheckpointError(runId: manifest.runId, found: manifest.configHash, expected: configHash)
-                }
-                configHash = manifest.configHash
+            if let configHash, configHash != manifest.configHash {
+                throw CheckpointError(runId: manifest.runId, found: manifest.configHash, expected: configHash)
             }
+            configHash = manifest.configHash
             if let clusterId = manifest.clusterId, let ids = clusterIds {
                 // A topic read from another cluster whose offsets no run covered (a backup lets it
                 // be): the other cluster's empty partitions and counts say nothing of this one's.
@@ -150,7 +145,7 @@ public struct StoreIndex: Codable, Equatable, Sendable {
     /// The checkpoint the index holds for a run of `shard` (its label), refusing settings that differ
     /// from `expectedConfigHash`.
     public func checkpoint(expectedConfigHash: String, shard: String = "all") throws -> Checkpoint {
-        if let configHash, configHash != expectedConfigHash, let lastRunId, !partitions.isEmpty {
+        if let configHash, configHash != expectedConfigHash, let lastRunId {
             throw CheckpointError(runId: lastRunId, found: configHash, expected: expectedConfigHash)
         }
         return Checkpoint(
