@@ -101,7 +101,10 @@ public enum BackupEngine {
                 )
             }
         }
-        if let line = TopicSelection.missingLine(settings: request.settings, metadata: metadata, known: checkpoint.topics) {
+        if let line = TopicSelection.missingLine(
+            settings: request.settings, metadata: metadata, known: checkpoint.topics, clusterIds: checkpoint.clusterIds,
+            clusterId: clusterId)
+        {
             request.warn(line)
         }
         let partitionCounts = Dictionary(topics.map { ($0.name, $0.partitionCount) }, uniquingKeysWith: { a, _ in a })

@@ -5,8 +5,8 @@ import Kafka
 import Layout
 import ObjectStore
 
-/// A topic this store followed that `topics-regex` still matches but the cluster no longer lists
-/// (deleted, or hidden by an ACL) is named in a warning on every run: a regex takes what exists, and
+/// A topic this store followed from this cluster that `topics-regex` still matches but the cluster
+/// no longer lists (deleted, or hidden by an ACL) is named in a warning on every run: a regex takes what exists, and
 /// the run backed none of it up without a word.
 @Suite struct MissingTopicTests {
     @Test func aFollowedTopicMissingFromTheClusterIsNamed() async throws {
@@ -24,8 +24,11 @@ import ObjectStore
         var index = try StoreIndex.decode(Data(try await store.get(layout.indexKey)), name: "index")
         index.partitions += [
             StoreIndex.Entry(topic: "\(topic)-gone", partition: 0, nextOffset: 7),
-            StoreIndex.Entry(topic: "elsewhere-\(topic)", partition: 0, nextOffset: 3)
+            StoreIndex.Entry(topic: "elsewhere-\(topic)", partition: 0, nextOffset: 3),
+            StoreIndex.Entry(topic: "\(topic)-far", partition: 0, nextOffset: 5)
         ]
+        // Another job of the store reads that one from another cluster: not this one's to miss.
+        index.clusterIds?["\(topic)-far"] = "another-cluster"
         _ = try await store.put(layout.indexKey, body: Array(try index.encoded()))
         let run = try await fixture.backup(store: store, topics: [topic], flags)
         #expect(run.records == 0)
@@ -33,8 +36,9 @@ import ObjectStore
         #expect(lines.count == 1, "\(lines)")
         #expect(
             lines.first?.hasPrefix(
-                "topic \(topic)-gone, which this store's runs backed up and topics-regex matches, is not in the cluster's metadata") == true
+                "topic \(topic)-gone, which this store's runs followed and topics-regex matches, is not in the cluster's metadata") == true
         )
         #expect(WarningLog.shared.lines(containing: "elsewhere-\(topic)").isEmpty)
+        #expect(WarningLog.shared.lines(containing: "\(topic)-far").isEmpty)
     }
 }
