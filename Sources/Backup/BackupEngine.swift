@@ -101,12 +101,10 @@ public enum BackupEngine {
                 )
             }
         }
-        if let line = TopicSelection.missingLine(
+        let missingTopics = TopicSelection.missing(
             settings: request.settings, metadata: metadata, known: checkpoint.topics, clusterIds: checkpoint.clusterIds,
             clusterId: clusterId)
-        {
-            request.warn(line)
-        }
+        if let line = TopicSelection.missingLine(missingTopics) { request.warn(line) }
         let partitionCounts = Dictionary(topics.map { ($0.name, $0.partitionCount) }, uniquingKeysWith: { a, _ in a })
         if let failure = Self.fewerPartitions(partitionCounts, checkpoint: checkpoint) { throw failure }
 
@@ -149,6 +147,7 @@ public enum BackupEngine {
             retentionGaps: covered.reduce(0) { $0 + $1.gaps.filter { $0.reason == .retention }.count },
             lostOffsets: covered.reduce(0) { $0 + $1.gaps.filter { $0.reason == .retention }.reduce(0) { $0 + $1.range.count } },
             seconds: finished.timeIntervalSince(started), manifestKey: nil)
+        summary.missingTopics = missingTopics.isEmpty ? nil : missingTopics.map(\.name)
         summary.offsetsBehindAtStart = covered.reduce(0) { $0 + max(0, $1.endOffsetAtStart - $1.startOffset) }
         let changes = await SavedFacts.changes(
             topics: manifestTopics, groupOffsets: groups.offsets, scope: groups.scope, runs: checkpoint.runs,

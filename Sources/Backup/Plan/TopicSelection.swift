@@ -29,25 +29,29 @@ enum TopicSelection {
         return chosen.values.sorted { $0.name < $1.name }
     }
 
-    /// One line naming the topics this store's runs followed from this cluster (`known`, with the
-    /// cluster id each was read from, `clusterIds`) that `topics-regex` would take but the cluster no
-    /// longer lists, or lists with an error (deleted, or hidden from this principal by an ACL): a
-    /// regex takes what exists, so the run backs none of them up, and would say nothing. Nil when
-    /// there is none. Named topics need not be checked: a missing one stops the run.
-    static func missingLine(
+    /// The topics this store's runs followed from this cluster (`known`, with the cluster id each was
+    /// read from, `clusterIds`) that `topics-regex` would take but the cluster no longer lists, or
+    /// lists with an error (deleted, or hidden from this principal by an ACL), with that error: a
+    /// regex takes what exists, so the run backs none of them up, and would say nothing. Named
+    /// topics need not be checked: a missing one stops the run.
+    static func missing(
         settings: BackupSettings, metadata: KafkaClusterMetadata, known: Set<String>, clusterIds: [String: String], clusterId: String?
-    ) -> String? {
-        guard let regex = settings.topicsRegex?.value else { return nil }
+    ) -> [(name: String, error: KafkaError.Code?)] {
+        guard let regex = settings.topicsRegex?.value else { return [] }
         let listed = Dictionary(metadata.topics.map { ($0.name, $0.error) }, uniquingKeysWith: { first, _ in first })
-        let missing = known.filter { name in
-            guard !isInternal(name), regex.matches(name) else { return false }
+        return known.sorted().compactMap { name in
+            guard !isInternal(name), regex.matches(name) else { return nil }
             // A topic another job of the store reads from another cluster is not this one's to miss.
-            if let recorded = clusterIds[name], let clusterId, recorded != clusterId { return false }
-            guard let error = listed[name] else { return true }
-            return error != nil
-        }.sorted()
+            if let recorded = clusterIds[name], let clusterId, recorded != clusterId { return nil }
+            guard let error = listed[name] else { return (name, nil) }
+            return error.map { (name, $0) }
+        }
+    }
+
+    /// The warning naming `missing`; nil when there is none.
+    static func missingLine(_ missing: [(name: String, error: KafkaError.Code?)]) -> String? {
         guard !missing.isEmpty else { return nil }
-        let named = missing.map { name in listed[name].flatMap { $0 }.map { "\(name) (\($0))" } ?? name }
+        let named = missing.map { topic in topic.error.map { "\(topic.name) (\($0))" } ?? topic.name }
         let (which, them) = missing.count == 1 ? ("topic", "it") : ("topics", "them")
         return
             "\(which) \(named.joined(separator: ", ")), which this store's runs followed and topics-regex matches, \(missing.count == 1 ? "is" : "are") not in the cluster's metadata (deleted, hidden from this principal by an ACL, or answered with an error): this run backs up none of \(them); what the store holds stays. Leave \(them) out of topics-regex to stop this warning"

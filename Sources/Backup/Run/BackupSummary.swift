@@ -34,6 +34,9 @@ public struct BackupSummary: Codable, Sendable, Equatable {
     public var removedGroupOffsets = 0
     /// Why no group offsets were saved though they were to be (the groups could not be listed); nil otherwise.
     public var groupOffsetsNotSaved: String?
+    /// Topics the store's runs followed that topics-regex matches but the cluster no longer lists
+    /// (the run warned of them); nil when none.
+    public var missingTopics: [String]?
 
     /// `backup <run>: 2 topics, 6 partitions, 12 objects, 10000 records, 1.2 MiB, 0 gaps, 3.1 s`.
     public var line: String {
