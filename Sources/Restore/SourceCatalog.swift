@@ -321,6 +321,14 @@ struct SourceCatalog: Sendable {
         }
         if manifestKeys.isEmpty {
             if let asOf { throw RunFailure.invalidInput("--as-of \(asOf): the store has no manifests (no backup runs)") }
+            // An index naming runs proves backups finished here: their manifests were lost (or left
+            // out of a copy), and a listing's restore would take their objects unchecked.
+            let lost = try await indexedRunsWithoutManifests(present: [], namedByTheChain: [], asOf: nil, store: store, layout: layout)
+            if let first = lost.first {
+                let more = lost.count > 1 ? " (and \(lost.count - 1) more runs it names)" : ""
+                throw RunFailure.invalidInput(
+                    "\(first.text)\(more); no run manifest is under \(layout.runsFolder), so nothing can be restored with its checks")
+            }
             return try await listed(store: store, layout: layout, topics: topics)
         }
         // Eight a read, two reads in flight, as ls and verify read them: a year of hourly runs is

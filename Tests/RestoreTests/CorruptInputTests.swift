@@ -273,6 +273,22 @@ import RecordFormats
         #expect(try await restore(fixture, options).summary.producedRecords > 0)
     }
 
+    /// A copy that lost every manifest but kept the index: the index proves backups finished there,
+    /// so the store is refused, not restored as a listing of objects no checksum is known for (a
+    /// changed key went into the target, exit 0, with a warning about an unfinished backup).
+    @Test func everyManifestGoneButIndexedIsRefused() async throws {
+        let (cluster, fixture, _, first) = try await setUp()
+        try await fixture.store.put(fixture.layout.indexKey, body: Array(try StoreIndex.of([first]).encoded()))
+        try await fixture.store.delete(fixture.layout.runManifestKey(first.runId))
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        #expect(error?.isInvalidInput == true)
+        #expect(
+            error?.message.hasPrefix(
+                "the store index \(fixture.layout.indexKey) names run \(first.runId) (its newest run), whose manifest \(fixture.layout.runManifestKey(first.runId)) is missing"
+            ) == true, "\(error?.message ?? "")")
+        #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0] == nil)
+    }
+
     /// A backup that writes and folds its manifest after the restore listed the runs, before it read
     /// the index: its run is newer than the restore's view of the store, not a lost manifest.
     @Test func aRunFinishingWhileTheRestorePlansIsNotALoss() async throws {
