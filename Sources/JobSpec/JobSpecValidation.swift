@@ -54,6 +54,12 @@ extension JobSpec {
         if address.contains(where: { $0.isWhitespace || $0.isNewline || ($0.asciiValue ?? 32) < 32 }) {
             return "has a space or control character"
         }
+        // No host name holds these: an unexpanded `${VAR}` (job files take values as written), which a
+        // retry would meet again.
+        if address.contains(where: { "${}".contains($0) }) {
+            return
+                "has '$', '{' or '}', which no host name holds: ktape does not expand variables (docs/job-files.md); give the value itself"
+        }
         if address.hasPrefix("[") && !address.contains("]") { return "has an unclosed '['" }
         guard let colon = address.lastIndex(of: ":"), address.hasPrefix("[") || address.filter({ $0 == ":" }).count == 1 else {
             return address.isEmpty ? "names no host" : nil

@@ -90,6 +90,9 @@ import Layout
             "--bootstrap-servers: '127.0.0.1:99999' has a port that is not a number from 1 to 65535"
         ),
         (["bootstrap-servers": ":9092"], "--bootstrap-servers: ':9092' names no host"),
+        // A variable the job file's author expected expanded: exit 1 after the stall timeout, run after run.
+        (["bootstrap-servers": "${KAFKA_BOOTSTRAP}"], "--bootstrap-servers: '${KAFKA_BOOTSTRAP}' has '$', '{' or '}'"),
+        (["endpoint-url": "http://${S3_HOST}:9000"], "--endpoint-url: has '$', '{' or '}'"),
         (["bootstrap-servers": "SASL_SSL://b-1.msk:9098, [::1]:9092,kafka,::1"], ""),
         // Past these, sizes computed from them overflowed and trapped the run (exit 132).
         (["max-open-objects": "9223372036854775807"], "--max-open-objects: must be at most 10000"),
