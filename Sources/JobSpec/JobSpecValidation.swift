@@ -130,6 +130,13 @@ extension JobSpec {
             let authority = afterScheme.prefix { $0 != "/" }
             if authority.contains("@") { throw r.error(.metricsPushURL, "must not carry user:password@ (it would be printed)") }
             if authority.isEmpty { throw r.error(.metricsPushURL, "has no host (got '\(value)')") }
+            // The form Pushgateway's examples show: ktape adds its own grouping key after the path,
+            // and the gateway answers 400 to every push (exit 1, a retry that never helps).
+            if afterScheme.dropFirst(authority.count).contains("/metrics/job") {
+                throw r.error(
+                    .metricsPushURL,
+                    "must be the Pushgateway's base URL (and any route prefix): ktape adds /metrics/job/... itself (got '\(value)')")
+            }
         }
         if let region = try r.nonEmpty(.region),
             !region.value.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" })

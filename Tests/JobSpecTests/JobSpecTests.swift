@@ -93,6 +93,12 @@ import Layout
         // A variable the job file's author expected expanded: exit 1 after the stall timeout, run after run.
         (["bootstrap-servers": "${KAFKA_BOOTSTRAP}"], "--bootstrap-servers: '${KAFKA_BOOTSTRAP}' has '$', '{' or '}'"),
         (["endpoint-url": "http://${S3_HOST}:9000"], "--endpoint-url: has '$', '{' or '}'"),
+        // The gateway answered each push 400, exit 1.
+        (
+            ["metrics-push-url": "http://127.0.0.1:9091/metrics/job/ktape"],
+            "--metrics-push-url: must be the Pushgateway's base URL (and any route prefix): ktape adds /metrics/job/... itself"
+        ),
+        (["metrics-push-url": "http://gw:9091/pushgateway/"], ""),
         (["bootstrap-servers": "SASL_SSL://b-1.msk:9098, [::1]:9092,kafka,::1"], ""),
         // Past these, sizes computed from them overflowed and trapped the run (exit 132).
         (["max-open-objects": "9223372036854775807"], "--max-open-objects: must be at most 10000"),
