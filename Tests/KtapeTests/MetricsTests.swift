@@ -65,6 +65,40 @@ struct MetricsTests {
         #expect(Self.value("ktape_last_success_timestamp_seconds", in: second) == lastSuccess, "the last success was lost: \(second)")
     }
 
+    /// A job file edited wrong (here flush-size 0) is refused before any work, exit 2; the refusal is
+    /// reported where the job's runs report: success 0 in its metrics, `failed` in its summary JSON,
+    /// the error line in its log format. The metrics and summary of the last good run were left, and
+    /// the line was text though the file asked for JSON logs.
+    @Test func refusedSettingsAreReportedWhereTheJobsRunsReport() throws {
+        let directory = try KtapeProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = directory.appendingPathComponent("store").path
+        let metrics = directory.appendingPathComponent("nightly.prom")
+        let summary = directory.appendingPathComponent("nightly.json")
+        let job = directory.appendingPathComponent("nightly.yaml")
+        try """
+        bootstrap-servers: 127.0.0.1:9
+        topics: [orders]
+        store: \(store)
+        metrics-file: \(metrics.path)
+        summary-json: \(summary.path)
+        log-format: json
+        flush-size: 0
+        """.write(to: job, atomically: true, encoding: .utf8)
+        let refused = try KtapeProcess.run(["backup", "--job", job.path])
+        #expect(refused.status == 2, "\(refused.stderr)")
+        let lines = refused.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines.first?.hasPrefix("{") == true, "\(refused.stderr)")
+        #expect(refused.stderr.contains("flush-size: must be at least 1"), "\(refused.stderr)")
+        try Self.promtoolAccepts(metrics)
+        let text = try String(contentsOf: metrics, encoding: .utf8)
+        let labels = "{command=\"backup\",ktape_job=\"nightly\",store=\"\(store)\",shard=\"all\"}"
+        #expect(text.contains("ktape_backup_success\(labels) 0"), "\(text)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: summary)) as? [String: Any])
+        #expect(document["failed"] as? Bool == true && document["exitStatus"] as? Int == 2, "\(document)")
+        #expect((document["error"] as? String)?.contains("flush-size: must be at least 1") == true)
+    }
+
     @Test func verifyWritesMetricsAndJSON() throws {
         let directory = try KtapeProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -148,7 +148,7 @@ struct BackupCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let settings = try job.settings(for: .backup, flags: flagValues(), log: log) else { return }
+        guard let settings = try await job.settings(for: .backup, flags: flagValues(), log: log) else { return }
         try await BackupRun.run(settings)
     }
 }

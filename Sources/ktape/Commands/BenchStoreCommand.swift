@@ -26,7 +26,7 @@ struct BenchStoreCommand: AsyncParsableCommand {
         var document = JobDocument()
         document.flag(.store, store)
         document.flag(.endpointURL, endpointURL)
-        let common = try EffectiveJob.load(command: .verify, jobPath: nil, flags: document).common
+        let common = try await EffectiveJob.load(command: .verify, jobPath: nil, flags: document).common
         let opened = try StoreOpening.open(common, creating: true)
         guard let input = FileHandle(forReadingAtPath: file) else { throw RunFailure.invalidInput("bench-store: cannot read \(file)") }
         let key = opened.layout.metadataFolder + "bench/object"

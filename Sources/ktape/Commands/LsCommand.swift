@@ -33,7 +33,7 @@ struct LsCommand: AsyncParsableCommand {
         store.add(to: &flags)
         log.add(to: &flags)
         flags.flag(.json, set: json)
-        let spec = try InspectedStore.settings(command: .ls, flags: flags, log: log)
+        let spec = try await InspectedStore.settings(command: .ls, flags: flags, log: log)
         let opened = try InspectedStore.open(spec)
         let summary: StoreSummary
         do {
@@ -53,9 +53,9 @@ struct LsCommand: AsyncParsableCommand {
 /// rather than created.
 enum InspectedStore {
     /// The flags validated as a job of `command`; the console set up from them and the run named.
-    static func settings(command: JobCommand, flags: JobDocument, log: LogOptions) throws -> JobSpec {
+    static func settings(command: JobCommand, flags: JobDocument, log: LogOptions) async throws -> JobSpec {
         log.applyBeforeValidation()
-        let spec = try EffectiveJob.load(command: command, jobPath: nil, flags: flags)
+        let spec = try await EffectiveJob.load(command: command, jobPath: nil, flags: flags)
         Console.configure(spec.common)
         Console.startRun(
             command: command, runId: RunID(startedAt: Date(), shard: command.rawValue, randomSuffix: UInt32.random(in: .min ... .max)))

@@ -66,7 +66,7 @@ struct PruneCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let settings = try job.settings(for: .prune, flags: flagValues(), log: log) else { return }
+        guard let settings = try await job.settings(for: .prune, flags: flagValues(), log: log) else { return }
         try await PruneRun.run(settings)
     }
 }

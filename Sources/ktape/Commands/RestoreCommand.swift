@@ -123,7 +123,7 @@ struct RestoreCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let settings = try job.settings(for: .restore, flags: flagValues(), log: log) else { return }
+        guard let settings = try await job.settings(for: .restore, flags: flagValues(), log: log) else { return }
         try await RestoreRun.run(settings)
     }
 }

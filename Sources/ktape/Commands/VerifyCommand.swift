@@ -64,7 +64,7 @@ struct VerifyCommand: AsyncParsableCommand {
         reporting.add(to: &flags)
         log.add(to: &flags)
         flags.flag(.json, set: json)
-        let spec = try InspectedStore.settings(command: .verify, flags: flags, log: log)
+        let spec = try await InspectedStore.settings(command: .verify, flags: flags, log: log)
         try OutputFiles.check(spec.common)
         let metrics = RunMetrics(command: .verify, spec: spec)
         // A signal ends verify at once (it holds nothing to release), but it records the failure as

@@ -18,9 +18,9 @@ struct JobOptions: ParsableArguments {
     var summaryJSON: String?
 
     /// The job file with `flags` over it, validated; nil once `--print-config` has printed it.
-    func settings(for command: JobCommand, flags: JobDocument, log: LogOptions) throws -> JobSpec? {
+    func settings(for command: JobCommand, flags: JobDocument, log: LogOptions) async throws -> JobSpec? {
         log.applyBeforeValidation()
-        let settings = try EffectiveJob.load(command: command, jobPath: job, flags: flags)
+        let settings = try await EffectiveJob.load(command: command, jobPath: job, flags: flags)
         Console.configure(settings.common)
         guard !printConfig else {
             print(settings.effectiveConfigText(masked: true) + KafkaSettings.describeMSKIAM(settings.common), terminator: "")
