@@ -32,6 +32,9 @@ public struct ListedObjects: Sendable {
     /// The ETag of each entry, when kept (`keepETags`); else empty.
     private var etags: [String] = []
     private let keepETags: Bool
+    /// Keys listed in an archive storage class (`ObjectSummary.archiveClasses`), with it: rare, so
+    /// kept apart from the entries.
+    private var archived: [String: String] = [:]
     /// The entry of the greatest key inserted: a key beyond it is new without a look-up, and a store
     /// lists its keys in order.
     private var greatest: Int?
@@ -44,12 +47,16 @@ public struct ListedObjects: Sendable {
     }
 
     public var count: Int { entries.count }
+
+    /// The archive storage class `key` was listed in, if any.
+    public func archiveClass(of key: String) -> String? { archived[key] }
     public var isEmpty: Bool { entries.isEmpty }
 
     /// Adds a listed key; false (and nothing changed) when it is listed already.
     @discardableResult
-    public mutating func insert(_ key: String, size: Int64, etag: String? = nil) -> Bool {
-        Self.withBytes(of: key) { bytes in
+    public mutating func insert(_ key: String, size: Int64, etag: String? = nil, archiveClass: String? = nil) -> Bool {
+        if let archiveClass { archived[key] = archiveClass }
+        return Self.withBytes(of: key) { bytes in
             let hash = Self.hash(bytes)
             let beyond = greatest.map { precedes(entries[$0], bytes) } ?? true
             if !beyond && find(bytes, hash: hash) != nil { return false }

@@ -77,7 +77,9 @@ public struct StoreContents: Sendable {
                 }
             } else if keepETags {
                 for try await object in store.objects(prefix: layout.topicsFolder) where !isFolderMarker(object.key, size: object.size) {
-                    listed.insert(object.key, size: object.size, etag: object.etag)
+                    listed.insert(
+                        object.key, size: object.size, etag: object.etag,
+                        archiveClass: object.storageClass.flatMap { ObjectSummary.archiveClasses.contains($0) ? $0 : nil })
                 }
             } else {
                 for try await listing in store.sizedKeys(prefix: layout.topicsFolder) where !isFolderMarker(listing.key, size: listing.size)

@@ -163,11 +163,13 @@ public struct StoreVerifier: Sendable {
             }
             compared += batch.count
             outcome.findings += found.findings
+            outcome.archived += found.archived
             outcome.byETag += found.byETag
             outcome.byRequest += found.byRequest
         }
         outcome.findings.sort { $0.subject < $1.subject }
         report.problems += outcome.findings
+        report.warnings += outcome.archived
         report.storedChecksumsCompared = compared
         report.notes.append(
             "\(VerifyReport.count(outcome.byETag, "object")) matched by the ETag in the listing (the one S3 gave ktape's upload), "

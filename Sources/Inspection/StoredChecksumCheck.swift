@@ -18,6 +18,8 @@ import ObjectStore
 enum StoredChecksumCheck {
     struct Outcome: Sendable {
         var findings: [VerifyFinding] = []
+        /// Objects listed in an archive storage class: checked all the same, but not readable as they are.
+        var archived: [VerifyFinding] = []
         /// Objects confirmed by their listed ETag, and objects asked for their stored checksum.
         var byETag = 0
         var byRequest = 0
@@ -32,6 +34,13 @@ enum StoredChecksumCheck {
         var outcome = Outcome()
         var asked: [DataTarget] = []
         for target in targets {
+            if let storageClass = listed.archiveClass(of: target.key) {
+                outcome.archived.append(
+                    VerifyFinding(
+                        .data, target.key,
+                        "is in storage class \(storageClass): unless it was restored from the archive (aws s3api restore-object), a restore or a full verify stops at it"
+                    ))
+            }
             if let etag = target.expected?.etag, listed.etag(of: target.key) == etag { outcome.byETag += 1 } else { asked.append(target) }
         }
         progress(outcome.byETag)

@@ -169,12 +169,19 @@ public struct ObjectSummary: Sendable, Equatable {
     public var size: Int64
     public var etag: String
     public var lastModified: Date?
-    public init(key: String, size: Int64, etag: String, lastModified: Date? = nil) {
+    /// S3's storage class as listed (`STANDARD`, `GLACIER`, ...); nil where a store names none.
+    public var storageClass: String?
+    public init(key: String, size: Int64, etag: String, lastModified: Date? = nil, storageClass: String? = nil) {
         self.key = key
         self.size = size
         self.etag = etag
         self.lastModified = lastModified
+        self.storageClass = storageClass
     }
+
+    /// Storage classes whose objects cannot be read until restored from the archive (GetObject
+    /// answers InvalidObjectState); Glacier Instant Retrieval reads as any other.
+    public static let archiveClasses: Set<String> = ["GLACIER", "DEEP_ARCHIVE"]
 }
 
 /// One page of a listing.

@@ -178,6 +178,22 @@ struct StoredChecksumTests {
         #expect(report.storedChecksumsCompared == 3)
     }
 
+    /// An object copied into an archive storage class (GLACIER) matches, but a restore or full verify
+    /// would stop at it (GetObject answers InvalidObjectState): the listing says so, and the pass
+    /// warns naming it and the class. It said "no problems" before.
+    @Test func anObjectInAnArchiveStorageClassIsNamed() async throws {
+        let server = try await S3TestServer.shared.value
+        let store = try await server.freshStore()
+        let manifest = try await Self.backUp(into: store, etags: false)
+        let archived = manifest.objects[0]
+        let uri = "s3://\(store.config.bucket)/\(archived.key)"
+        try await AWSCLI.run(["s3", "cp", uri, uri, "--storage-class", "GLACIER", "--quiet"], server: server)
+        let report = try await Self.verify(store)
+        #expect(report.problems == [], "\(report.problems)")
+        #expect(report.warnings.map(\.subject) == [archived.key], "\(report.warnings)")
+        #expect(report.warnings.first?.message.hasPrefix("is in storage class GLACIER: unless it was restored from the archive") == true)
+    }
+
     /// Above the threshold (8 MB by default) the CLI copies part by part into a new multipart upload. AWS
     /// gives such an object its default full-object CRC64NVME, which equals the manifest's; moto keeps no
     /// checksum for it. Either way nothing passes unchecked: an object without a comparable checksum is a

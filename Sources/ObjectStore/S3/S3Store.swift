@@ -290,7 +290,7 @@ public final class S3Store: ObjectStore, Sendable {
             ObjectSummary(
                 key: item.value("Key") ?? "", size: Int64(item.value("Size") ?? "") ?? 0,
                 etag: S3Headers.unquote(item.value("ETag") ?? ""),
-                lastModified: item.value("LastModified").flatMap(S3Dates.isoDate))
+                lastModified: item.value("LastModified").flatMap(S3Dates.isoDate), storageClass: item.value("StorageClass"))
         }
         let prefixes = document.all("CommonPrefixes").compactMap { $0.value("Prefix") }
         var next: String?
