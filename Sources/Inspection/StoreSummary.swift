@@ -93,6 +93,9 @@ public struct StoreSummary: Codable, Equatable, Sendable {
         public var objects: Int
         public var records: Int64
         public var bytes: Int64
+        /// A killed run: the run that took its lease over and wrote this placeholder (it stored
+        /// nothing, and `finishedAt` is when it was taken over); absent for a finished run.
+        public var takenOverBy: String?
     }
 
     public struct Orphan: Codable, Equatable, Sendable {
@@ -209,7 +212,7 @@ extension StoreSummary {
             startedAt: Timestamps.rfc3339(m.startedAt), finishedAt: Timestamps.rfc3339(m.finishedAt),
             format: m.store.format.rawValue, compression: m.store.compression.rawValue, topicsDir: m.store.topicsDir,
             objects: m.objects.count, records: m.objects.reduce(0) { $0 + $1.recordCount },
-            bytes: m.objects.reduce(0) { $0 + $1.byteSize })
+            bytes: m.objects.reduce(0) { $0 + $1.byteSize }, takenOverBy: m.takenOverBy?.rawValue)
     }
 
     private static func topicsFromListing(_ contents: StoreContents) -> [Topic] {

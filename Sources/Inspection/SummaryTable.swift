@@ -64,11 +64,14 @@ extension StoreSummary {
             var runRows = [["RUN", "SHARD", "STARTED", "FINISHED", "OBJECTS", "RECORDS", "PREVIOUS"]]
             for run in runs {
                 runRows.append([
-                    run.runId, run.shard, run.startedAt, run.finishedAt, "\(run.objects)", "\(run.records)",
-                    run.previousRunId ?? "-"
+                    run.runId, run.shard, run.startedAt, run.takenOverBy == nil ? run.finishedAt : "killed", "\(run.objects)",
+                    "\(run.records)", run.previousRunId ?? "-"
                 ])
             }
             out += Self.align(runRows)
+            if runs.contains(where: { $0.takenOverBy != nil }) {
+                out += "killed: the run's lease was taken over by a later run, and it stored nothing (its objects were written again)\n"
+            }
         }
         if !orphans.isEmpty {
             out += "\nobjects no manifest names (\(orphans.count); left by a killed run, or copied in):\n"

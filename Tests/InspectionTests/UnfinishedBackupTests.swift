@@ -142,6 +142,12 @@ struct UnfinishedBackupTests {
         let summary = try await StoreSummary.load(store: fixture.store, layout: fixture.layout)
         #expect(summary.runs.count == 3)
         #expect(summary.runs.first { $0.runId == killed.rawValue }?.objects == 0)
+        // Said to be killed, in the table and the JSON; it showed as a run finished at the takeover.
+        #expect(summary.runs.first { $0.runId == killed.rawValue }?.takenOverBy == first.runId.rawValue)
+        #expect(summary.runs.filter { $0.takenOverBy != nil }.count == 1)
+        let row = summary.tableText().split(separator: "\n").first { $0.hasPrefix(killed.rawValue) }
+        #expect(row?.contains(" killed ") == true, "\(summary.tableText())")
+        #expect(summary.tableText().contains("killed: the run's lease was taken over by a later run"))
     }
 }
 
