@@ -218,7 +218,7 @@ struct StructureCheck {
         }
 
         for coverage in arrivals.coverage.problems(rank: rank, firstOffsets: contents.pruned.firstOffsets, listed: contents.listed) {
-            problem("\(coverage.topic)/\(coverage.partition)", "offsets \(coverage.range): \(coverage.kind.rawValue): \(coverage.detail)")
+            problem("\(coverage.topic)/\(coverage.partition)", "offsets \(coverage.range): \(coverage.kind.label): \(coverage.detail)")
         }
         for key in contents.orphanKeys {
             warning(

@@ -462,7 +462,7 @@ final class PruneFixture: @unchecked Sendable {
             "\(error?.message ?? "")")
         #expect(try await fixture.existing() == before)
         let problems = try await fixture.verify().problems
-        #expect(problems.contains { "\($0)".contains("events/0") && "\($0)".contains("prunedPastEnd") }, "\(problems)")
+        #expect(problems.contains { "\($0)".contains("events/0") && "\($0)".contains("prune record past the end") }, "\(problems)")
     }
 
     /// A prune claims the topics the store index names when it starts; a topic whose first backup

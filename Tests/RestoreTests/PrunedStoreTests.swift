@@ -339,7 +339,7 @@ import RecordFormats
     }
 
     /// As of an early run, a later prune may have passed everything that run covered: "every object
-    /// as of run … was pruned", not a damaged prune record (which it was taken for: "prunedPastEnd …
+    /// as of run … was pruned", not a damaged prune record (which it was taken for: "prune record past the end …
     /// it is damaged, or another store's"). Past what every run covered, it still is damage.
     @Test func asOfARunAPruneHasPassedIsPrunedNotDamaged() async throws {
         let cluster = try KafkaMockCluster(brokers: 1)
@@ -372,7 +372,7 @@ import RecordFormats
         for asOf in [nil, runs[2].runId] {
             options.asOf = asOf
             let error = await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
-            #expect(error?.message.contains("prunedPastEnd") == true, "\(error?.message ?? "")")
+            #expect(error?.message.contains("prune record past the end") == true, "\(error?.message ?? "")")
         }
     }
 

@@ -16,6 +16,18 @@ public struct CoverageProblem: Equatable, Sendable, CustomStringConvertible {
         /// The prune record says the partition starts past the end of what the runs covered: no
         /// prune writes that (it moves a partition's start to an object's end at most).
         case prunedPastEnd
+
+        /// How a line names it.
+        public var label: String {
+            switch self {
+            case .hole: "hole"
+            case .overlap: "overlap"
+            case .outside: "outside the runs' ranges"
+            case .badObject: "object's numbers disagree"
+            case .rangesDisjoint: "runs' ranges do not join"
+            case .prunedPastEnd: "prune record past the end"
+            }
+        }
     }
 
     public var kind: Kind
@@ -25,7 +37,7 @@ public struct CoverageProblem: Equatable, Sendable, CustomStringConvertible {
     /// What is involved, e.g. the object key.
     public var detail: String
 
-    public var description: String { "\(topic)/\(partition) \(range): \(kind.rawValue): \(detail)" }
+    public var description: String { "\(topic)/\(partition) \(range): \(kind.label): \(detail)" }
 }
 
 /// What the continuity check reads of an object: a manifest's entry, or what a catalog kept of it.
