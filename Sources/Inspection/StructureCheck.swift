@@ -130,6 +130,10 @@ struct StructureCheck {
                     "\(VerifyReport.count(landed.count, "run")) (\(landed.map(\.rawValue).joined(separator: ", "))) finished while verify ran: not checked"
                 )
             }
+            if !present.isEmpty, !index.runs.isEmpty, !index.runs.contains(where: present.contains) {
+                problem(layout.indexKey, IndexOfAnotherStore.message(index: layout.indexKey, manifests: present.count))
+                return
+            }
             for run in index.runs where !present.contains(run) && !reported.contains(run) && !traces.landedSinceListing.contains(run) {
                 problem(
                     "run \(run)",

@@ -400,6 +400,9 @@ struct SourceCatalog: Sendable {
         } catch {
             throw RunFailure.wrap(error, "read the store index \(layout.indexKey)")
         }
+        if !present.isEmpty, !index.runs.isEmpty, !index.runs.contains(where: present.contains) {
+            return [CatalogProblem(topic: nil, text: IndexOfAnotherStore.message(index: layout.indexKey, manifests: present.count))]
+        }
         let missing = index.runs.filter { run in
             !present.contains(run) && !namedByTheChain.contains(run) && (asOf.map { run <= $0 } ?? true)
         }

@@ -126,3 +126,13 @@ public struct IndexAheadOfManifests: Error, Sendable, CustomStringConvertible {
             + "the index from the manifests there and backs up again what that run held, while Kafka keeps it"
     }
 }
+
+/// A store index that names none of the runs whose manifests are there: another store's (copied in
+/// over this one's), not lost manifests, whatever the runs it names.
+public enum IndexOfAnotherStore {
+    public static func message(index: String, manifests: Int) -> String {
+        "the store index \(index) names none of the \(manifests) runs whose manifests are here: it is another store's "
+            + "(copied in over this one's), not a sign of lost manifests; remove it, and the next backup folds it again "
+            + "from the manifests"
+    }
+}

@@ -129,6 +129,21 @@ struct VerifyDamageTests {
         #expect(Set(report.warnings.map(\.subject)) == Set(newest.objects.map(\.key)))
     }
 
+    /// An index copied in from another store names none of the runs here: one problem saying so,
+    /// not one "manifest is missing" per run it names.
+    @Test func anIndexOfAnotherStoreIsNamedAsSuch() async throws {
+        let fixture = try await InspectionFixture.standard()
+        let foreign = fixture.manifests.map { manifest in
+            var other = manifest
+            other.runId = RunID(rawValue: "1999" + manifest.runId.rawValue.dropFirst(4))
+            return other
+        }
+        try await fixture.writeIndex(of: foreign)
+        let report = try await fixture.verify()
+        #expect(report.problems.map(\.subject) == ["_ktape/index.json"], "\(report.problems)")
+        #expect(report.problems.first?.message.hasPrefix("the store index _ktape/index.json names none of the 2 runs") == true)
+    }
+
     /// A backup finishing while verify reads the store (its manifest missing from the listing, but
     /// there by the time the index names it) is a note, not a lost manifest.
     @Test func aRunFinishingWhileVerifyReadsIsNotALoss() async throws {

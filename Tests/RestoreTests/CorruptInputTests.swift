@@ -289,6 +289,20 @@ import RecordFormats
         #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0] == nil)
     }
 
+    /// An index copied in from another store names none of the runs here: said so, not taken for
+    /// lost manifests ("the records it stored cannot be restored: restore from a complete copy").
+    @Test func anIndexOfAnotherStoreIsNamedAsSuch() async throws {
+        let (cluster, fixture, _, first) = try await setUp()
+        var foreign = first
+        foreign.runId = RunID(rawValue: "20200101T000000.000Z-all-0f0f0f0f")
+        try await fixture.store.put(fixture.layout.indexKey, body: Array(try StoreIndex.of([foreign]).encoded()))
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        #expect(
+            error?.message.contains("names none of the 1 runs whose manifests are here: it is another store's") == true,
+            "\(error?.message ?? "")")
+        #expect(error?.message.contains("cannot be restored") == false)
+    }
+
     /// A backup that writes and folds its manifest after the restore listed the runs, before it read
     /// the index: its run is newer than the restore's view of the store, not a lost manifest.
     @Test func aRunFinishingWhileTheRestorePlansIsNotALoss() async throws {
