@@ -187,6 +187,7 @@ public enum BackupEngine {
         manifest.emptyPartitions = newlyEmpty.isEmpty ? nil : newlyEmpty
         let key = request.layout.runManifestKey(runId)
         try await BackupLease.checkHeld(lock)
+        try await Self.checkStoreSettings(configHash, request)
         let body = try manifest.encodedBytes(layout: request.layout)
         do {
             try await storeCall("write manifest \(key)") {
@@ -210,6 +211,20 @@ public enum BackupEngine {
         }
         await outcome.finish(covered.filter { !$0.range.isEmpty })
         return summary
+    }
+
+    /// A run with other byte-changing settings may have finished in a new store while this one ran
+    /// (both passed the check at their start, when the store had none): this manifest would leave the
+    /// store with two settings, and the index would refuse this run's fold, and every later backup,
+    /// for good. Stop before the manifest instead (exit 2); this run's objects stay, named by none.
+    private static func checkStoreSettings(_ configHash: String, _ request: BackupRequest) async throws {
+        // An index that cannot be read now is the fold's to report.
+        guard let index = try? await IndexKeeper.read(store: request.store, layout: request.layout)?.index,
+            let stored = index.configHash, stored != configHash, let run = index.lastRunId
+        else { return }
+        throw RunFailure.invalidInput(
+            "run \(run), with other byte-changing settings (config hash \(stored.prefix(12)), this run's \(configHash.prefix(12))), finished in this store while this run ran; this run's manifest is not written (its objects stay, named by no manifest): run it with the store's settings, or back it up into another store prefix"
+        )
     }
 
     /// A manifest write that failed may have landed, its answers lost: then the store index must

@@ -1,5 +1,6 @@
 import Failures
 import Foundation
+import KtapeTestSupport
 import Testing
 @testable import Backup
 import Kafka
@@ -204,5 +205,30 @@ import ObjectStore
         try first.produceJSON(topic: topic, partitions: 1, count: 7)
         let error = await #expect(throws: RunFailure.self) { try await first.backup(store: store, topics: [topic]) }
         #expect(error?.message.contains("another cluster's offsets") == true, "\(error?.message ?? "")")
+    }
+
+    /// Two runs with other settings (compression) on a new store pass the check at their start; the
+    /// one that finishes second stops before its manifest (exit 2), rather than leave the store with
+    /// two settings and its index refusing every later backup (exit 1, "config hash differs", for
+    /// good, as the regression hunt found).
+    @Test func aRunWhoseStoreTookOtherSettingsMeanwhileWritesNoManifest() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("raced", partitions: 1)
+        let other = try fixture.topic("raced-other", partitions: 1)
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 5)
+        try fixture.produceJSON(topic: other, partitions: 1, count: 5)
+        let layout = StoreLayout()
+        let base = MemoryStore()
+        // The other job (gzip) finishes while this one writes its first object.
+        let raced = HookStore(base: base, when: { $0.hasPrefix(layout.topicsFolder + topic + "/") }) {
+            let run = try? await fixture.backup(store: base, topics: [other], ["compression": "gzip"])
+            #expect(run?.records == 5)
+        }
+        let error = await #expect(throws: RunFailure.self) { try await fixture.backup(store: raced, topics: [topic]) }
+        #expect(error?.kind == .invalidInput, "\(error?.message ?? "")")
+        #expect(error?.message.contains("finished in this store while this run ran; this run's manifest is not written") == true)
+        #expect(try await StoreContents.manifests(base).count == 1)
+        // The store stays usable with its settings.
+        #expect(try await fixture.backup(store: base, topics: [other], ["compression": "gzip"]).manifestKey == nil)
     }
 }
