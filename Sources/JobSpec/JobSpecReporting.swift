@@ -4,6 +4,9 @@ extension JobSpec {
     /// shard), the rest stand-ins, so the refusal is reported where a scheduler looks rather than
     /// leaving the last run's success there. Nil when those keys themselves do not validate.
     public static func reporting(_ document: JobDocument, command: JobCommand) -> JobSpec? {
+        // Another command's job file (a backup's given to restore) reports that command's runs:
+        // writing this refusal there would replace their metrics and summary.
+        guard document.entries.keys.allSatisfy({ JobKey(rawValue: $0).map(command.accepts) ?? true }) else { return nil }
         let kept: Set<JobKey> = [.store, .logFormat, .verbose, .summaryJSON, .metricsFile, .metricsPushURL, .shard, .groupID]
         var reduced = JobDocument(
             path: document.path,

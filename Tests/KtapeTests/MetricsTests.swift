@@ -97,6 +97,20 @@ struct MetricsTests {
         let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: summary)) as? [String: Any])
         #expect(document["failed"] as? Bool == true && document["exitStatus"] as? Int == 2, "\(document)")
         #expect((document["error"] as? String)?.contains("flush-size: must be at least 1") == true)
+
+        // What no run of the job did leaves them alone: --print-config of it, and the backup's job
+        // file given to restore (a restore's refusal replaced the backup's series and summary).
+        try FileManager.default.removeItem(at: metrics)
+        try FileManager.default.removeItem(at: summary)
+        #expect(try KtapeProcess.run(["backup", "--job", job.path, "--print-config"]).status == 2)
+        #expect(try KtapeProcess.run(["restore", "--job", job.path]).status == 2)
+        #expect(!FileManager.default.fileExists(atPath: metrics.path) && !FileManager.default.fileExists(atPath: summary.path))
+        // A job file that cannot be read still names the series its runs report under.
+        try FileManager.default.removeItem(at: job)
+        let unread = try KtapeProcess.run(["backup", "--job", job.path, "--store", store, "--metrics-file", metrics.path])
+        #expect(unread.status == 2)
+        let after = try String(contentsOf: metrics, encoding: .utf8)
+        #expect(after.contains("ktape_backup_success\(labels) 0"), "\(after)")
     }
 
     @Test func verifyWritesMetricsAndJSON() throws {
