@@ -132,7 +132,8 @@ extension JobSpec {
             if authority.isEmpty { throw r.error(.metricsPushURL, "has no host (got '\(value)')") }
             // The form Pushgateway's examples show: ktape adds its own grouping key after the path,
             // and the gateway answers 400 to every push (exit 1, a retry that never helps).
-            if afterScheme.dropFirst(authority.count).contains("/metrics/job") {
+            let segments = afterScheme.dropFirst(authority.count).split(separator: "/")
+            if zip(segments, segments.dropFirst()).contains(where: { $0 == "metrics" && ($1 == "job" || $1.hasPrefix("job@")) }) {
                 throw r.error(
                     .metricsPushURL,
                     "must be the Pushgateway's base URL (and any route prefix): ktape adds /metrics/job/... itself (got '\(value)')")

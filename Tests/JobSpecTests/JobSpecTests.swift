@@ -99,6 +99,8 @@ import Layout
             "--metrics-push-url: must be the Pushgateway's base URL (and any route prefix): ktape adds /metrics/job/... itself"
         ),
         (["metrics-push-url": "http://gw:9091/pushgateway/"], ""),
+        (["metrics-push-url": "http://gw:9091/x/metrics/jobber"], ""),
+        (["metrics-push-url": "http://gw:9091/metrics/job@base64/a3RhcGU="], "--metrics-push-url: must be the Pushgateway's base URL"),
         (["bootstrap-servers": "SASL_SSL://b-1.msk:9098, [::1]:9092,kafka,::1"], ""),
         // Past these, sizes computed from them overflowed and trapped the run (exit 132).
         (["max-open-objects": "9223372036854775807"], "--max-open-objects: must be at most 10000"),
