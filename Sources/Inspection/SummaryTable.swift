@@ -70,7 +70,8 @@ extension StoreSummary {
             }
             out += Self.align(runRows)
             if runs.contains(where: { $0.takenOverBy != nil }) {
-                out += "killed: the run's lease was taken over by a later run, and it stored nothing (its objects were written again)\n"
+                out +=
+                    "killed: a later run (or prune) took the run's lease over, its manifest never written (takenOverBy in --json); objects it left, if any, are named by no manifest\n"
             }
         }
         if !orphans.isEmpty {

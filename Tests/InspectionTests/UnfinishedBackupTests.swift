@@ -147,7 +147,7 @@ struct UnfinishedBackupTests {
         #expect(summary.runs.filter { $0.takenOverBy != nil }.count == 1)
         let row = summary.tableText().split(separator: "\n").first { $0.hasPrefix(killed.rawValue) }
         #expect(row?.contains(" killed ") == true, "\(summary.tableText())")
-        #expect(summary.tableText().contains("killed: the run's lease was taken over by a later run"))
+        #expect(summary.tableText().contains("killed: a later run (or prune) took the run's lease over, its manifest never written"))
     }
 }
 
