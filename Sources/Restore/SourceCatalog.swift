@@ -327,7 +327,8 @@ struct SourceCatalog: Sendable {
             if let first = lost.first {
                 let more = lost.count > 1 ? " (and \(lost.count - 1) more runs it names)" : ""
                 throw RunFailure.invalidInput(
-                    "\(first.text)\(more); no run manifest is under \(layout.runsFolder), so nothing can be restored with its checks")
+                    "\(first.text)\(more); no run manifest is under \(layout.runsFolder), so nothing can be restored with its checks (to restore the objects there as listed, unchecked, as a sink's, move \(layout.indexKey) aside)"
+                )
             }
             return try await listed(store: store, layout: layout, topics: topics)
         }
