@@ -10,10 +10,10 @@ import ObjectStore
 /// Records deleted before a run read them are a gap in the manifest and a loud warning, never a
 /// silent skip. librdkafka 2.0.2's mock keeps only about 5 MiB per partition, which acts as retention.
 @Suite struct RetentionGapTests {
-    func bigRecords(_ topic: String, _ range: Range<Int>) -> [KafkaProducerRecord] {
+    func bigRecords(_ topic: String, _ range: Range<Int>, partition: Int32 = 0) -> [KafkaProducerRecord] {
         range.map { n in
             KafkaProducerRecord(
-                topic: topic, partition: 0, key: nil, value: Array(repeating: 0x61, count: 256 * 1024),
+                topic: topic, partition: partition, key: nil, value: Array(repeating: 0x61, count: 256 * 1024),
                 timestamp: 1_700_000_000_000 + Int64(n))
         }
     }
@@ -112,12 +112,7 @@ import ObjectStore
         index.emptyPartitions = nil
         _ = try await store.put(layout.indexKey, body: Array(try JSONEncoder().encode(index)))
 
-        try fixture.produce(
-            bigRecords(topic, 2..<34).map {
-                var record = $0
-                record.partition = 1
-                return record
-            })
+        try fixture.produce(bigRecords(topic, 2..<34, partition: 1))
         let low = try KafkaAdmin(config: fixture.kafka).watermarks(TopicPartition(topic: topic, partition: 1)).low
         try #require(low > 0, "the mock kept everything; produce more")
         let second = try await fixture.backup(store: store, topics: [topic])
@@ -153,12 +148,7 @@ import ObjectStore
         #expect(second.manifestKey == nil, "\(second)")
 
         try fixture.produceJSON(topic: topic, partitions: 1, count: 3)
-        try fixture.produce(
-            bigRecords(topic, 0..<32).map {
-                var record = $0
-                record.partition = 1
-                return record
-            })
+        try fixture.produce(bigRecords(topic, 0..<32, partition: 1))
         let low = try KafkaAdmin(config: fixture.kafka).watermarks(TopicPartition(topic: topic, partition: 1)).low
         try #require(low > 0, "the mock kept everything; produce more")
         let third = try await fixture.backup(store: store, topics: [topic])
