@@ -28,9 +28,11 @@ public final class KafkaAdmin: Sendable {
     /// else the last error librdkafka reported for this client (connection refused, a name that does
     /// not resolve), after serving what is queued: for the line of a wait given up on.
     public var lastReportedError: KafkaError? {
-        if let answer = retried.error { return answer }
+        let answer = retried.error
+        // A call that only timed out says less than the client's own report (a refused connection).
+        if let answer, answer.code != .timedOut { return answer }
         client.poll(timeoutMilliseconds: 0)
-        return client.state.lastError
+        return client.state.lastError ?? answer
     }
 
     /// Brokers and all topics with their partitions and leaders.
@@ -71,8 +73,11 @@ public final class KafkaAdmin: Sendable {
                 let answer = try body()
                 retried.error = nil
                 return answer
-            } catch let error as KafkaError where error.isRetriable && Date() < deadline {
+            } catch let error as KafkaError where error.isRetriable {
+                // Kept once the time is up too: a stall watch that gives up on the call at the same
+                // moment, before its error is delivered, names it (a loaded AddressSanitizer pass did).
                 retried.error = error
+                guard Date() < deadline else { throw error }
                 usleep(pause)
                 pause = min(pause * 2, 1_000_000)
             } catch {

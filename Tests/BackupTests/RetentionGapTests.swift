@@ -49,6 +49,18 @@ import ObjectStore
         #expect(error?.message.contains("OFFSET_NOT_AVAILABLE") == true, "\(error?.message ?? "")")
     }
 
+    /// The retried answer stays the admin's last report once the call gives up too: the stall watch
+    /// can end the wait at that very moment, before the call's error is delivered, and its line named
+    /// no cause ("made no progress for 3 s" alone, in a loaded AddressSanitizer pass of the test above).
+    @Test func aRetriedAnswerOutlivesTheCallThatGaveUp() throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("gave-up", partitions: 1)
+        try fixture.failNextRequests(apiKey: 2, with: Array(repeating: KafkaError.Code(rawValue: 78), count: 400))
+        let admin = try KafkaAdmin(config: fixture.kafka)
+        #expect(throws: KafkaError.self) { try admin.watermarks(TopicPartition(topic: topic, partition: 0), retryingFor: 0.3) }
+        #expect(admin.lastReportedError?.code == KafkaError.Code(rawValue: 78), "\(String(describing: admin.lastReportedError))")
+    }
+
     /// A Fetch answered OFFSET_OUT_OF_RANGE while the log start has not moved past the offset (a
     /// leader just elected, its high watermark behind): asked again, not a failure nor a gap; when it
     /// keeps saying so, the run stops naming it.
