@@ -177,17 +177,28 @@ public final class KafkaProducer: @unchecked Sendable {
             if let timestamp {
                 add(RD_KAFKA_VTYPE_TIMESTAMP) { $0.i64 = timestamp }
             }
-            for index in 0..<headerCount {
-                let header = header(index)
-                add(RD_KAFKA_VTYPE_HEADER) {
-                    $0.header.name = header.name
-                    $0.header.val = header.value.map { UnsafeRawPointer(Self.nonNull($0)) }
-                    $0.header.size = header.value?.count ?? 0
+            // A headers list of our own (VTYPE_HEADERS), not one per header (VTYPE_HEADER): librdkafka
+            // 2.0.2 frees the list it builds from those twice when the partitioner refuses the record
+            // (a partition the topic no longer has; librdkafka issue 4627). Ours is librdkafka's once
+            // queued, and ours to free on any failure.
+            var headers: OpaquePointer?
+            if headerCount > 0 {
+                headers = rd_kafka_headers_new(headerCount)
+                for index in 0..<headerCount {
+                    let header = header(index)
+                    rd_kafka_header_add(
+                        headers, header.name, -1, header.value.map { UnsafeRawPointer(Self.nonNull($0)) }, header.value?.count ?? 0)
                 }
+                add(RD_KAFKA_VTYPE_HEADERS) { $0.headers = headers }
             }
-            try produceRetryingWhenFull(
-                UnsafeBufferPointer(rebasing: buffer[..<count]), bytes: (key?.count ?? 0) + (value?.count ?? 0), topic: name,
-                partition: partition)
+            do {
+                try produceRetryingWhenFull(
+                    UnsafeBufferPointer(rebasing: buffer[..<count]), bytes: (key?.count ?? 0) + (value?.count ?? 0), topic: name,
+                    partition: partition)
+            } catch {
+                if let headers { rd_kafka_headers_destroy(headers) }
+                throw error
+            }
         }
     }
 

@@ -21,6 +21,30 @@ import Layout
         }
     }
 
+    /// A record with headers refused at once (a partition the topic does not have) is an error, not a
+    /// double free inside librdkafka 2.0.2's rd_kafka_produceva (its issue 4627; AddressSanitizer
+    /// caught it in a restore), and the producer goes on.
+    @Test func aRecordWithHeadersRefusedAtOnceIsAnError() throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let topic = uniqueTopic("refused-headers")
+        try cluster.createTopic(topic, partitions: 1)
+        let reports = try produceAll(
+            [KafkaProducerRecord(topic: topic, partition: 0, key: nil, value: Array("warm".utf8))], config: cluster.config)
+        #expect(reports.count == 1)
+        let producer = try KafkaProducer(config: cluster.config, onDelivery: DeliveryLog().append)
+        try producer.learnTopics([topic])
+        let headers = [KafkaHeader(name: "h", value: Array("v".utf8)), KafkaHeader(name: "n", value: nil)]
+        for attempt in 0..<3 {
+            let error = #expect(throws: KafkaError.self) {
+                try producer.produce(
+                    topic: topic, partition: 7, key: nil, value: nil, headers: headers, timestamp: nil, id: UInt64(attempt))
+            }
+            #expect(error?.code == KafkaError.Code(rawValue: -190), "\(String(describing: error))")  // _UNKNOWN_PARTITION
+        }
+        try producer.produce(topic: topic, partition: 0, key: nil, value: nil, headers: headers, timestamp: nil, id: 9)
+        try producer.flush(timeoutMilliseconds: 10_000)
+    }
+
     @Test func failedDeliveryNamesTopicAndPartition() throws {
         let cluster = try KafkaMockCluster(brokers: 1)
         let topic = uniqueTopic("missing-partition")
