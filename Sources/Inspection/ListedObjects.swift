@@ -32,7 +32,7 @@ public struct ListedObjects: Sendable {
     /// The ETag of each entry, when kept (`keepETags`); else empty.
     private var etags: [String] = []
     private let keepETags: Bool
-    /// Keys listed in an archive storage class (`ObjectSummary.archiveClasses`), with it: rare, so
+    /// Keys listed in an archive storage class (those `StorageClass.refused` names), with it: rare, so
     /// kept apart from the entries.
     private var archived: [String: String] = [:]
     /// The entry of the greatest key inserted: a key beyond it is new without a look-up, and a store

@@ -1,4 +1,5 @@
 import Foundation
+import JobSpec
 import Layout
 import ObjectStore
 import StoreMetadata
@@ -79,7 +80,8 @@ public struct StoreContents: Sendable {
                 for try await object in store.objects(prefix: layout.topicsFolder) where !isFolderMarker(object.key, size: object.size) {
                     listed.insert(
                         object.key, size: object.size, etag: object.etag,
-                        archiveClass: object.storageClass.flatMap { ObjectSummary.archiveClasses.contains($0) ? $0 : nil })
+                        // The classes a backup refuses to write: their objects must be thawed to be read.
+                        archiveClass: object.storageClass.flatMap { StorageClass.refused[$0] == nil ? nil : $0 })
                 }
             } else {
                 for try await listing in store.sizedKeys(prefix: layout.topicsFolder) where !isFolderMarker(listing.key, size: listing.size)

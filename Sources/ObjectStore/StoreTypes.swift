@@ -178,10 +178,6 @@ public struct ObjectSummary: Sendable, Equatable {
         self.lastModified = lastModified
         self.storageClass = storageClass
     }
-
-    /// Storage classes whose objects cannot be read until restored from the archive (GetObject
-    /// answers InvalidObjectState); Glacier Instant Retrieval reads as any other.
-    public static let archiveClasses: Set<String> = ["GLACIER", "DEEP_ARCHIVE"]
 }
 
 /// One page of a listing.
