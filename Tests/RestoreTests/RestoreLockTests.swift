@@ -30,33 +30,63 @@ import RecordFormats
     /// under its own spelling and every record landed twice).
     @Test(arguments: [false, true])
     func aSecondRestoreIntoTheSameTargetIsRefusedBeforeProducing(respelled: Bool) async throws {
-        // Slow state writes (the first comes before any record is produced) keep the first restore
-        // going while the second starts.
-        let slow = SlowStore(slowPrefix: "backups/_ktape/restore/", putDelay: .seconds(3), getDelay: .zero)
-        let (cluster, fixture, records) = try await setup(store: slow, brokers: respelled ? 3 : 1)
+        // The second runs inside the first's first state write: after the first took its lease, before
+        // it produced a record. (A delay there instead raced the first's end on a loaded machine.)
+        let second = SecondRun()
+        let store = HookStore(when: { $0.contains("/_ktape/restore/") && $0.hasSuffix("/events.json") }) {
+            await second.run()
+        }
+        let (cluster, fixture, records) = try await setup(store: store, brokers: respelled ? 3 : 1)
         let options = mockOptions(cluster)
         let lockKey = fixture.layout.restoreLockKey(targetCluster: try targetName(cluster.config))
-        let first = Task { try await restore(fixture, options) }
-        // Wait until the first holds its lease (generous: a loaded machine starves the test's threads).
-        let deadline = Date().addingTimeInterval(120)
-        while !(try await slow.base.exists(lockKey)), Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
-        let before = try readTarget(cluster.config, topic: "events", partitions: 2).values.reduce(0) { $0 + $1.count }
+        var secondOptions =
+            respelled ? mockOptions(cluster, bootstrap: String(cluster.bootstrapServers.split(separator: ",")[0])) : options
+        secondOptions.holder = "otherhost pid 2"
+        second.prepare { [secondOptions] in
+            let before = try readTarget(cluster.config, topic: "events", partitions: 2).values.reduce(0) { $0 + $1.count }
+            let held = try await store.base.exists(lockKey)
+            do {
+                _ = try await restore(fixture, secondOptions)
+                return (before, held, nil)
+            } catch let error as RunFailure {
+                return (before, held, error)
+            }
+        }
 
-        var second = respelled ? mockOptions(cluster, bootstrap: String(cluster.bootstrapServers.split(separator: ",")[0])) : options
-        second.holder = "otherhost pid 2"
-        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, second) }
-        #expect(error?.isInvalidInput == false)
-        let message = error?.message ?? ""
-        #expect(message.contains("another restore is running into it: topic events is held by restore"), "\(message)")
-        #expect(message.contains(lockKey), "\(message)")
+        let done = try await restore(fixture, options)
+        let outcome = try #require(try second.outcome, "the first restore wrote no state, so the second never ran")
+        #expect(outcome.before == 0, "the first restore had produced before its first state write; the test proves nothing")
+        #expect(outcome.leaseHeld)
+        let error = try #require(outcome.error, "the second restore was not refused")
+        #expect(error.isInvalidInput == false)
+        #expect(error.message.contains("another restore is running into it: topic events is held by restore"), "\(error.message)")
+        #expect(error.message.contains(lockKey), "\(error.message)")
 
-        let done = try await first.value
         #expect(done.summary.producedRecords == 55)
         let got = try readTarget(cluster.config, topic: "events", partitions: 2)
         for p: Int32 in 0..<2 { #expect(differences(expected: records[p] ?? [], got: got[p] ?? []) == [], "partition \(p)") }
-        #expect(before < 55, "the first restore had finished before the second started; the test proves nothing")
         // The lease is gone once the first restore ends.
-        #expect(try await slow.base.holdsNoLease(lockKey))
+        #expect(try await store.base.holdsNoLease(lockKey))
+    }
+
+    /// The second restore of the test above, run once from the store's hook.
+    // @unchecked Sendable: its mutable state is under `lock`.
+    final class SecondRun: @unchecked Sendable {
+        typealias Outcome = (before: Int, leaseHeld: Bool, error: RunFailure?)
+        private let lock = NSLock()
+        private var body: (@Sendable () async throws -> Outcome)?
+        private var result: Result<Outcome, Error>?
+
+        func prepare(_ body: @escaping @Sendable () async throws -> Outcome) { lock.withLock { self.body = body } }
+        func run() async {
+            guard let body = lock.withLock({ self.body }) else { return }
+            let result: Result<Outcome, Error>
+            do { result = .success(try await body()) } catch { result = .failure(error) }
+            lock.withLock { self.result = result }
+        }
+        var outcome: Outcome? {
+            get throws { try lock.withLock { result }?.get() }
+        }
     }
 
     /// ktape before cluster ids leased under the bootstrap-named key and never reads the cluster's:
