@@ -27,7 +27,7 @@ let package = Package(
         // RFC 3339 times by hand (Foundation's formatters go through ICU: tens of µs a call).
         .target(name: "TimeText"),
         // Pure logic, no I/O: object key naming and parsing, regexes, manifests and the store's documents.
-        .target(name: "Layout", dependencies: ["TimeText"]),
+        .target(name: "Layout", dependencies: ["Checksums", "TimeText"]),
         // The one failure every run ends with, carrying its exit status.
         .target(name: "Failures"),
         // Pure: the record line codecs (ktape's envelope, Confluent's JsonFormat and its companions).

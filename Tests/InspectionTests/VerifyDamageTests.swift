@@ -217,6 +217,39 @@ struct VerifyDamageTests {
         #expect(report.problems.first?.message.contains("version 99") == true)
     }
 
+    /// A manifest with one digit changed in a copy (a partition count, which restore creates topics
+    /// with) reads as JSON and passed verify; a prune record's first offset left records out of a
+    /// restore. Both are named; an index so changed is a warning, as an unreadable one is.
+    @Test func documentsChangedAfterTheirWriteAreNamed() async throws {
+        let fixture = try await InspectionFixture.standard()
+        try await fixture.writeIndex()
+        var pruned = PrunedState()
+        pruned.record(
+            PrunedState.Partition(
+                topic: "orders", partition: 0, firstOffset: 0, prunedAt: Date(), pruneId: "p", objects: 0, records: 0, bytes: 0))
+        try fixture.write(fixture.layout.prunedKey, Array(try pruned.encoded()))
+        #expect(try await fixture.copy().verify().problems == [])
+
+        let copy = try fixture.copy()
+        func changeDigit(_ key: String, after field: String) throws {
+            var text = String(decoding: try copy.bytes(key), as: UTF8.self)
+            let at = try #require(text.range(of: "\"\(field)\" : ")).upperBound
+            let digit = try #require(text[at].wholeNumberValue)
+            text.replaceSubrange(at...at, with: "\((digit + 1) % 10)")
+            try copy.write(key, Array(text.utf8))
+        }
+        let manifestKey = copy.layout.runManifestKey(copy.manifests[1].runId)
+        try changeDigit(manifestKey, after: "partitionCount")
+        try changeDigit(copy.layout.prunedKey, after: "firstOffset")
+        try changeDigit(copy.layout.indexKey, after: "nextOffset")
+        let report = try await copy.verify()
+        #expect(Set(report.problems.map(\.subject)) == [manifestKey, copy.layout.prunedKey], "\(report.problems)")
+        #expect(report.problems.allSatisfy { $0.message.contains("changed after ktape wrote it") }, "\(report.problems)")
+        // (The objects of the unreadable run are warned of as named by no manifest.)
+        let index = report.warnings.filter { $0.subject == copy.layout.indexKey }
+        #expect(index.count == 1 && index[0].message.contains("changed after ktape wrote it"), "\(report.warnings)")
+    }
+
     @Test func objectWithWrongRecordsButMatchingChecksum() async throws {
         // A manifest that disagrees with its object's content (a bug, not a copy fault) is caught by decoding.
         let fixture = try InspectionFixture()

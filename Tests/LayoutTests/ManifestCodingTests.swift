@@ -1,4 +1,5 @@
 import Foundation
+import KtapeTestSupport
 import Testing
 @testable import Layout
 @testable import TimeText
@@ -55,7 +56,7 @@ import Testing
             moved.key = "vD/topics/" + object.key.dropFirst("topics/".count)
             return moved
         }
-        var text = try #require(String(data: try old.encoded(layout: StoreLayout(prefix: "vD")), encoding: .utf8))
+        var text = Sealing.unsealed(try #require(String(data: try old.encoded(layout: StoreLayout(prefix: "vD")), encoding: .utf8)))
         text = text.replacingOccurrences(of: "\"version\" : \(RunManifest.currentVersion)", with: "\"version\" : 1")
             .replacingOccurrences(of: "\"key\" : \"topics/", with: "\"key\" : \"vD/topics/")
         #expect(text.contains("vD/topics/orders/partition=0/"))
@@ -68,6 +69,7 @@ import Testing
     @Test func refusesUnknownFormatAndNewerVersion() throws {
         let data = try manifest.encoded(layout: root)
         let text = try #require(String(data: data, encoding: .utf8))
+        let unsealed = Sealing.unsealed(text)
         let other = Data(text.replacingOccurrences(of: "ktape-manifest", with: "something-else").utf8)
         #expect(throws: ManifestError(manifest: "a.json", reason: "format is 'something-else', expected 'ktape-manifest'")) {
             try RunManifest.decode(other, name: "a.json", layout: root)
@@ -81,7 +83,7 @@ import Testing
             #expect(error.description.hasPrefix("manifest b.json: version \(next) is newer"))
         }
         #expect(throws: ManifestError.self) { try RunManifest.decode(Data("[1]".utf8), name: "c.json", layout: root) }
-        let broken = Data(text.replacingOccurrences(of: "\"configHash\"", with: "\"configHashX\"").utf8)
+        let broken = Data(unsealed.replacingOccurrences(of: "\"configHash\"", with: "\"configHashX\"").utf8)
         do {
             _ = try RunManifest.decode(broken, name: "d.json", layout: root)
             Issue.record("missing field accepted")
@@ -150,7 +152,7 @@ import Testing
         #expect(try RunManifest.decode(Data(text.utf8), name: "m", layout: root).objects == current.objects)
 
         let sha = String(repeating: "ab", count: 32)
-        let version2 = text.replacingOccurrences(of: "\"version\" : 3", with: "\"version\" : 2")
+        let version2 = Sealing.unsealed(text).replacingOccurrences(of: "\"version\" : 3", with: "\"version\" : 2")
             .replacingOccurrences(of: "\"crc64nvme\" : \"rosUhgp5mIg=\"", with: "\"sha256\" : \"\(sha)\"")
         let old = try RunManifest.decode(Data(version2.utf8), name: "m", layout: root)
         #expect(old.version == 2)

@@ -45,6 +45,30 @@ import RecordFormats
         #expect(differences(expected: records[1] ?? [], got: got[1] ?? []) == [])
     }
 
+    /// A prune record with one digit changed after it was written (a damaged copy) would have left
+    /// records out of the restore, exit 0 (`firstOffset` 10 read as 19 dropped 5 more): it is refused
+    /// before anything is produced, naming the record.
+    @Test func aPruneRecordChangedAfterItsWriteIsRefused() async throws {
+        let (cluster, fixture, _, _) = try await setup()
+        try await PrunedStateKeeper.record(
+            [
+                PrunedState.Partition(
+                    topic: "events", partition: 0, firstOffset: 10, prunedAt: Date(),
+                    pruneId: "p", objects: 2, records: 10, bytes: 0)
+            ],
+            store: fixture.store, layout: fixture.layout)
+        let text = String(decoding: try await fixture.store.get(fixture.layout.prunedKey), as: UTF8.self)
+        #expect(text.contains("\"firstOffset\" : 10,"))
+        let damaged = text.replacingOccurrences(of: "\"firstOffset\" : 10,", with: "\"firstOffset\" : 19,")
+        try await fixture.store.put(fixture.layout.prunedKey, body: Array(damaged.utf8))
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)) }
+        #expect(error?.isInvalidInput == true)
+        #expect(
+            error?.message.hasPrefix("prune record \(fixture.layout.prunedKey): changed after ktape wrote it") == true,
+            "\(error?.message ?? "")")
+        #expect(try readTarget(cluster.config, topic: "events", partitions: 2).values.allSatisfy(\.isEmpty))
+    }
+
     /// A prune that removes an object while the restore reads it: the restore says so (exit 2, as
     /// its rerun's verdict is), where it said "deleted while the restore ran?", exit 1, worth a retry.
     @Test func anObjectPrunedWhileTheRestoreReadsItIsNamedPruned() async throws {

@@ -27,7 +27,7 @@ public struct JobLock: Codable, Equatable, Sendable {
     public func isExpired(at now: Date) -> Bool { now >= expiresAt }
 
     /// Deterministic JSON, as manifests.
-    public func encoded() throws -> Data { try LayoutJSON.encode(self) }
+    public func encoded() throws -> Data { try LayoutJSON.encodeDocument(self) }
 
     /// Reads a lock, refusing another format or a newer version; `name` (its key) is used in errors.
     public static func decode(_ data: Data, name: String) throws -> JobLock {

@@ -96,7 +96,7 @@ public struct LeaseTable: Codable, Equatable, Sendable {
     public func lease(runId: String) -> Lease? { leases.first { $0.runId == runId } }
 
     /// Deterministic JSON, as manifests.
-    public func encoded() throws -> Data { try LayoutJSON.encode(self) }
+    public func encoded() throws -> Data { try LayoutJSON.encodeDocument(self) }
 
     /// Reads a table, refusing another format or a newer version; `name` (its key) is used in errors.
     public static func decode(_ data: Data, name: String) throws -> LeaseTable {

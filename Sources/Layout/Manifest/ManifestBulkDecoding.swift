@@ -77,6 +77,7 @@ enum ManifestBulkDecoding {
         let read = scanner.object { scanner, name in
             switch name.count {
             case 3 where scanner.equals(name, "job"): return fillOnce(&job, scanner.string())
+            case 4 where scanner.equals(name, "seal"): return scanner.skipValue()  // checked on the bytes
             case 5 where scanner.equals(name, "runId"): return fillOnce(&runId, scanner.string())
             case 5 where scanner.equals(name, "shard"): return fillOnce(&shard, scanner.string())
             case 5 where scanner.equals(name, "store"): return fillOnce(&store, scanner.storeSettings())

@@ -61,7 +61,7 @@ extension RunManifest {
         stored.version = Self.currentVersion
         guard let first = objects.first else {
             stored.objects = []
-            return Array(try LayoutJSON.encode(stored))
+            return DocumentSeal.sealed(Array(try LayoutJSON.encode(stored)))
         }
         stored.objects = [try relative(first)]
         let document = Array(try LayoutJSON.encode(stored))
@@ -89,7 +89,7 @@ extension RunManifest {
             bytes += try element(relative(object))
         }
         bytes += document[at.upperBound...]
-        return bytes
+        return DocumentSeal.sealed(bytes)
     }
 
     /// Where `needle` first occurs in `haystack`.
@@ -120,16 +120,18 @@ extension RunManifest {
     }
 
     private static func decode(raw: UnsafeRawBufferPointer, name: String, layout: StoreLayout) throws -> RunManifest {
+        try LayoutJSON.checkSeal(raw, name: name, format: formatName, version: currentVersion)
         var manifest: RunManifest
         if let whole = ManifestBulkDecoding.manifest(raw, version: currentVersion) {
             manifest = whole
         } else if let split = ManifestBulkDecoding.split(raw) {
             manifest = try LayoutJSON.decode(
-                RunManifest.self, from: Data(split.rest), name: name, format: formatName, version: currentVersion)
+                RunManifest.self, from: Data(split.rest), name: name, format: formatName, version: currentVersion, checkingSeal: false)
             manifest.objects = split.objects
             manifest.partitions = split.partitions
         } else {
-            manifest = try LayoutJSON.decode(RunManifest.self, from: Data(raw), name: name, format: formatName, version: currentVersion)
+            manifest = try LayoutJSON.decode(
+                RunManifest.self, from: Data(raw), name: name, format: formatName, version: currentVersion, checkingSeal: false)
         }
         placeKeys(of: &manifest, in: layout)
         return manifest
@@ -204,7 +206,11 @@ enum LayoutJSON {
         return try encoder.encode(value)
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, from data: Data, name: String, format: String, version: Int) throws -> T {
+    /// `checkingSeal: false` for a caller that checked the seal on the bytes as stored (these are a part of them).
+    static func decode<T: Decodable>(
+        _ type: T.Type, from data: Data, name: String, format: String, version: Int, checkingSeal: Bool = true
+    ) throws -> T {
+        if checkingSeal { try data.withUnsafeBytes { try checkSeal($0, name: name, format: format, version: version) } }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let text = try decoder.singleValueContainer().decode(String.self)

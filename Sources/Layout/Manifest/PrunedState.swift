@@ -73,7 +73,7 @@ public struct PrunedState: Codable, Equatable, Sendable {
         partitions[index] = merged
     }
 
-    public func encoded() throws -> Data { try LayoutJSON.encode(self) }
+    public func encoded() throws -> Data { try LayoutJSON.encodeDocument(self) }
 
     public static func decode(_ data: Data, name: String) throws -> PrunedState {
         try LayoutJSON.decode(PrunedState.self, from: data, name: name, format: formatName, version: currentVersion)

@@ -92,7 +92,7 @@ public struct RestoreProgress: Codable, Equatable, Sendable {
         self.partitions = partitions.sorted { $0.partition < $1.partition }
     }
 
-    public func encoded() throws -> Data { try LayoutJSON.encode(self) }
+    public func encoded() throws -> Data { try LayoutJSON.encodeDocument(self) }
 
     /// Reads a topic's document, refusing another format, a newer version, a one-partition
     /// (version 1) document and a partition listed twice; `name` (its key) is used in errors.

@@ -186,7 +186,7 @@ public struct StoreIndex: Codable, Equatable, Sendable {
         return index
     }
 
-    public func encoded() throws -> Data { try LayoutJSON.encode(self) }
+    public func encoded() throws -> Data { try LayoutJSON.encodeDocument(self) }
 
     public static func decode(_ data: Data, name: String) throws -> StoreIndex {
         try LayoutJSON.decode(StoreIndex.self, from: data, name: name, format: formatName, version: currentVersion)
