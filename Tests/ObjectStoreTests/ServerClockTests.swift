@@ -115,17 +115,52 @@ import Testing
 
     /// A server `offset` seconds ahead that refuses every request signed more than 15 minutes off its
     /// clock, as S3 does: RequestTimeTooSkewed, or a bare 403 for a HEAD.
+    /// The first `together` requests are answered only once all of them have come (or after 60 s):
+    /// every one was signed before any answer taught the client the offset, however slowly the
+    /// machine runs them. (A 20 ms wait instead left it to the load.)
     final class SkewCheckingServer: HTTPTransport, @unchecked Sendable {
         let offset: TimeInterval
+        let together: Int
         private let lock = NSLock()
         private(set) var refused = 0
+        private var arrived = 0
+        private var held: [CheckedContinuation<Void, Never>] = []
 
-        init(offset: TimeInterval) { self.offset = offset }
+        init(offset: TimeInterval, together: Int) {
+            self.offset = offset
+            self.together = together
+            Task { [weak self] in
+                try? await Task.sleep(for: .seconds(60))
+                self?.releaseAll()
+            }
+        }
+
+        private func releaseAll() {
+            let waiting = lock.withLock {
+                arrived = max(arrived, together)
+                defer { held = [] }
+                return held
+            }
+            for continuation in waiting { continuation.resume() }
+        }
+
+        private func gather() async {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let release = lock.withLock { () -> [CheckedContinuation<Void, Never>]? in
+                    arrived += 1
+                    if arrived > together { return [continuation] }
+                    held.append(continuation)
+                    guard arrived == together else { return nil }
+                    defer { held = [] }
+                    return held
+                }
+                for waiting in release ?? [] { waiting.resume() }
+            }
+        }
 
         func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+            await gather()
             let serverTime = Date().addingTimeInterval(offset)
-            // Answers overlap: the requests in flight were all signed before any answer came.
-            try await Task.sleep(for: .milliseconds(20))
             guard abs(try ServerClockTests.signedDate(request).timeIntervalSince(serverTime)) <= 900 else {
                 lock.withLock { refused += 1 }
                 let body = request.method == "HEAD" ? "" : "<Error><Code>RequestTimeTooSkewed</Code></Error>"
@@ -140,7 +175,7 @@ import Testing
     /// denied" for HEADs, "too far from the store's" for GETs, exit 2).
     @Test(arguments: ["HEAD", "GET"])
     func everyRequestInFlightRefusedForTheClockIsSignedAgain(method: String) async throws {
-        let server = SkewCheckingServer(offset: 1_200)
+        let server = SkewCheckingServer(offset: 1_200, together: 8)
         let store = try S3RetryTests().store(server)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for n in 0..<8 {
