@@ -226,7 +226,9 @@ struct MetricsTests {
         let run = try KtapeProcess.start(
             ["verify", "--store", "s3://bkt/wide", "--endpoint-url", silent.url, "--metrics-file", metrics.path], output: output,
             environment: ["AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "us-east-1"])
-        try await Task.sleep(nanoseconds: 1_500_000_000)
+        // Its first store request comes after the failure's recording is set up (a fixed wait missed
+        // that on a loaded machine).
+        try #require(try await silent.awaitConnection(), "verify never asked the store")
         try #require(run.isRunning, "verify ended before the signal")
         kill(run.processIdentifier, SIGTERM)
         let stopped = try await KtapeProcess.finish(run, output: output)
@@ -256,15 +258,15 @@ struct MetricsTests {
                 metrics.path, "--summary-json", summary.path
             ], output: output,
             environment: ["AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "us-east-1"])
-        try await Task.sleep(nanoseconds: 1_500_000_000)
+        try #require(try await silent.awaitConnection(), "prune never asked the store")
         try #require(run.isRunning, "prune ended before the signal")
         kill(run.processIdentifier, SIGTERM)
         try await Task.sleep(nanoseconds: 500_000_000)
         kill(run.processIdentifier, SIGTERM)
         let stopped = try await KtapeProcess.finish(run, output: output)
         #expect(stopped.status == 143, "\(stopped.stderr)")
-        // "again: stopping at once", or on a machine too loaded to have started the prune in 1.5 s,
-        // the plain line of a run not yet stopping cooperatively: both end at once.
+        // "again: stopping at once", or on a machine too loaded to have taken the first signal in
+        // 0.5 s, the plain line of a run not yet stopping cooperatively: both end at once.
         #expect(stopped.stderrLines.last?.contains("interrupted by SIGTERM") == true, "\(stopped.stderr)")
         try Self.promtoolAccepts(metrics)
         #expect(Self.value("ktape_prune_success", in: try String(contentsOf: metrics, encoding: .utf8)) == 0)
@@ -342,10 +344,11 @@ func bindToLoopback(_ socket: Int32) -> Int? {
 final class SilentEndpoint {
     let url: String
     private let socket: Int32
+    private var accepted: [Int32] = []
 
     init() throws {
         let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard let port = bindToLoopback(fd), listen(fd, 64) == 0 else {
+        guard let port = bindToLoopback(fd), listen(fd, 64) == 0, fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == 0 else {
             Glibc.close(fd)
             throw TestSetupError("no loopback port to listen on")
         }
@@ -353,5 +356,23 @@ final class SilentEndpoint {
         url = "http://127.0.0.1:\(port)"
     }
 
-    func close() { Glibc.close(socket) }
+    /// Waits until a client has connected (a run reached its first store request, so everything
+    /// before it is done), keeping the connection open and unanswered; false after `seconds`.
+    func awaitConnection(within seconds: TimeInterval = 120) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            let fd = accept(socket, nil, nil)
+            if fd >= 0 {
+                accepted.append(fd)
+                return true
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
+
+    func close() {
+        for fd in accepted { Glibc.close(fd) }
+        Glibc.close(socket)
+    }
 }
