@@ -50,10 +50,12 @@ struct StandardStreamsTests {
         let log = directory.appendingPathComponent("stderr")
         let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        // The reader (`true`) is gone before ktape writes its first result.
+        // The reader closes the pipe's only read end, then says so; ktape starts once it has (a fixed
+        // wait for the reader to exit was left to the machine's load).
+        let gone = directory.appendingPathComponent("gone").path
         process.arguments = [
             "-c",
-            "{ sleep 0.5; exec '\(KtapeProcess.binary.path)' ls --store '\(store.path)' 2>'\(log.path)'; } | true; echo ${PIPESTATUS[0]} > '\(status.path)'"
+            "{ until [ -e '\(gone)' ]; do sleep 0.02; done; exec '\(KtapeProcess.binary.path)' ls --store '\(store.path)' 2>'\(log.path)'; } | { exec 0<&-; touch '\(gone)'; }; echo ${PIPESTATUS[0]} > '\(status.path)'"
         ]
         try process.run()
         process.waitUntilExit()

@@ -296,9 +296,11 @@ struct RestoreTansuTests {
         _ = try admin.createTopics([KafkaNewTopic(name: topic, partitions: 1, replicationFactor: 1)])
         let member = try KafkaPartitionReader(config: options.kafka, groupID: group)
         try member.subscribe(topics: [topic])
-        // A member polling for a few seconds has joined the group (tansu may still be rebalancing it).
-        let until = Date().addingTimeInterval(3)
-        while Date() < until { _ = try member.poll(timeoutMilliseconds: 200) }
+        // Polled until it holds the partition: it has joined and synced (a fixed 3 s could end first
+        // on a loaded machine, and an empty group takes the commit).
+        let until = Date().addingTimeInterval(120)
+        while try member.assignment().isEmpty, Date() < until { _ = try member.poll(timeoutMilliseconds: 200) }
+        try #require(try !member.assignment().isEmpty, "the member never joined the group")
         options.consumerGroups = .names([group])
         let error = await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
         #expect(error?.message.hasPrefix("consumer group \(group): ") == true)

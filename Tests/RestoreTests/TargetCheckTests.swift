@@ -79,7 +79,6 @@ import RecordFormats
         let fixture = try await fixtureWithThreePartitions()
         var options = mockOptions(cluster)
         options.createTopics = true
-        options.createTimeoutMilliseconds = 1_000
         options.rename = try RegexRouter(regex: "orders", replacement: "fresh-orders")
         var dry = options
         dry.dryRun = true
