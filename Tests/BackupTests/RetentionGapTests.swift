@@ -44,7 +44,9 @@ import ObjectStore
         try fixture.produceJSON(topic: topic, partitions: 1, count: 10)
         try fixture.failNextRequests(apiKey: 2, with: Array(repeating: KafkaError.Code(rawValue: 78), count: 400))
         var request = try fixture.request(store: MemoryStore(), topics: [topic])
-        request.stallTimeout = 3
+        // The watch counts from the run's start: a starved process can spend seconds before its first
+        // ListOffsets answer, which the line can only name once it came (400 failures outlast 9 s).
+        request.stallTimeout = SanitizerTiming.seconds(3)
         let error = await #expect(throws: RunFailure.self) { try await BackupEngine.run(request) }
         #expect(error?.message.contains("OFFSET_NOT_AVAILABLE") == true, "\(error?.message ?? "")")
     }
