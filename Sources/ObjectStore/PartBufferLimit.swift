@@ -23,6 +23,9 @@ public final class PartBufferLimit: @unchecked Sendable {
     /// Slots held at the moment (for tests).
     public var inUse: Int { condition.withLock { held } }
 
+    /// Takers waiting for a slot at the moment, on threads and in tasks (for tests).
+    public var waiting: (threads: Int, tasks: Int) { condition.withLock { (threadsWaiting, tasksWaiting.count) } }
+
     /// Takes a slot, waiting on this thread until one is free: for a dedicated thread (the backup's
     /// read thread), never one of the cooperative pool's.
     public func acquireBlocking() {

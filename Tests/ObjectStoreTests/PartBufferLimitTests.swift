@@ -17,6 +17,11 @@ struct PartBufferLimitTests {
             threadTook.signal()
         }.start()
         let waiting = Task { await limit.acquire() }
+        // Both wait before a slot comes back, however slowly the thread and the task start (a
+        // thread not yet waiting would leave the slot to the task, and the test to its timeout).
+        let deadline = Date().addingTimeInterval(60)
+        while limit.waiting != (threads: 1, tasks: 1), Date() < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(limit.waiting == (threads: 1, tasks: 1))
         #expect(threadTook.wait(timeout: .now() + 0.2) == .timedOut)
         limit.release()
         #expect(threadTook.wait(timeout: .now() + 60) == .success)
