@@ -46,7 +46,7 @@ public final class FakeMSKBroker {
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: eventsPath))
         try process.run()
         var lines: [String] = []
-        let deadline = Date().addingTimeInterval(20)
+        let deadline = Date().addingTimeInterval(60)  // the loop ends once it has started: generous for a loaded machine
         while lines.count < (tls ? 2 : 1) {
             guard Date() < deadline, process.isRunning else { throw FakeMSKBrokerError(message: "scripts/fake-msk-broker did not start") }
             Thread.sleep(forTimeInterval: 0.05)
