@@ -189,7 +189,15 @@ struct StructureCheck {
             return
         }
 
-        for bad in contents.unreadableManifests { problem(bad.manifest, "unreadable manifest: \(bad.reason)") }
+        for bad in contents.unreadableManifests { problem(bad.manifest, "unreadable \(bad.noun): \(bad.reason)") }
+        if !contents.unreadableManifests.isEmpty {
+            // What they would have said is unknown here: the offsets they cover read as uncovered, their
+            // objects as named by no manifest, pruned objects as missing.
+            notes.append(
+                "read without \(contents.unreadableManifests.map(\.manifest).joined(separator: ", ")): problems and warnings of coverage, "
+                    + "missing offsets and objects named by no manifest may follow from \(contents.unreadableManifests.count == 1 ? "it" : "them"); "
+                    + "mend \(contents.unreadableManifests.count == 1 ? "it" : "them") first (a restore refuses the store until then)")
+        }
         let unreadableIDs = Set(contents.unreadableManifests.compactMap { layout.runID(fromKey: $0.manifest) })
         let runIDs = Set(arrivals.examined.map(\.runId))
 

@@ -245,6 +245,10 @@ struct VerifyDamageTests {
         let report = try await copy.verify()
         #expect(Set(report.problems.map(\.subject)) == [manifestKey, copy.layout.prunedKey], "\(report.problems)")
         #expect(report.problems.allSatisfy { $0.message.contains("changed after ktape wrote it") }, "\(report.problems)")
+        #expect(report.problems.contains { $0.message.hasPrefix("unreadable prune record: changed after ktape wrote it") })
+        // What follows from them is said to.
+        #expect(
+            report.notes.contains { $0.hasPrefix("read without \(copy.layout.prunedKey), \(manifestKey): problems") }, "\(report.notes)")
         // (The objects of the unreadable run are warned of as named by no manifest.)
         let index = report.warnings.filter { $0.subject == copy.layout.indexKey }
         #expect(index.count == 1 && index[0].message.contains("changed after ktape wrote it"), "\(report.warnings)")

@@ -98,6 +98,59 @@ import Testing
         #expect(try PrunedState.decode(Sealing.unsealed(Data(bytes)), name: "p").partitions[0].firstOffset == 9200)
     }
 
+    /// A seal moved from the end (a tool that sorts keys, as `jq -S` does, or an edit) seals nothing
+    /// any more: such a document is refused, not read as one without a seal. Before, a prune record
+    /// with its seal moved first and one offset changed restored 200 records fewer, exit 0.
+    @Test func aSealMovedFromTheEndIsRefused() throws {
+        let layout = StoreLayout()
+        let documents: [(String, Data, (Data) throws -> Void)] = [
+            ("pruned", try Self.pruned.encoded(), { _ = try PrunedState.decode($0, name: "p") }),
+            ("manifest", try Self.manifest.encoded(layout: layout), { _ = try RunManifest.decode($0, name: "m", layout: layout) }),
+            ("index", try StoreIndex.of([Self.manifest]).encoded(), { _ = try StoreIndex.decode($0, name: "i") })
+        ]
+        for (kind, data, read) in documents {
+            let sorted = try JSONSerialization.data(
+                withJSONObject: try JSONSerialization.jsonObject(with: data), options: [.sortedKeys, .prettyPrinted])
+            let text = String(decoding: data, as: UTF8.self)
+            let seal = try #require(text.range(of: ",\n  \"seal\" : \"crc64nvme:[A-Za-z0-9+/=]{12}\"", options: .regularExpression))
+            let first = "{\n  " + text[seal].dropFirst(4) + "," + text[..<seal.lowerBound].dropFirst(1) + "\n}"
+            for moved in [Data(sorted), Data(first.utf8)] {
+                let error = try #require(throws: ManifestError.self, "\(kind)") { try read(moved) }
+                #expect(error.changedAfterWrite && error.reason.contains("its seal is not where and as ktape writes it"), "\(error)")
+            }
+        }
+    }
+
+    /// A document without a seal whose names or values say "seal" (a topic of that name) is no sealed one.
+    @Test func aTopicNamedSealIsNoSeal() throws {
+        var manifest = Self.manifest
+        manifest.topics[0].name = "seal"
+        manifest.clusterId = "seal"
+        let layout = StoreLayout()
+        let unsealed = Sealing.unsealed(try manifest.encoded(layout: layout))
+        #expect(String(decoding: unsealed, as: UTF8.self).contains("\"seal\""))
+        #expect(try RunManifest.decode(unsealed, name: "m", layout: layout) == manifest)
+        var index = StoreIndex()
+        index.clusterIds = ["seal": "cluster-1"]
+        let unsealedIndex = Sealing.unsealed(try index.encoded())
+        #expect(String(decoding: unsealedIndex, as: UTF8.self).contains("\"seal\" : "))
+        #expect(try StoreIndex.decode(unsealedIndex, name: "i") == index)
+    }
+
+    /// A changed lease table is named as changed, not as a lock ktape did not write.
+    @Test func aChangedLockSaysNothingOfAnotherWriter() throws {
+        let now = ManifestSamples.start
+        let table = LeaseTable(leases: [
+            LeaseTable.Lease(
+                runId: "r", command: "backup", job: nil, holder: "h pid 1", claims: [LeaseTable.Claim(topic: "orders")],
+                acquiredAt: now, expiresAt: now)
+        ])
+        let text = String(decoding: try table.encoded(), as: UTF8.self).replacingOccurrences(of: "h pid 1", with: "h pid 7")
+        let error = try #require(throws: ManifestError.self) { try LeaseTable.decode(Data(text.utf8), name: "_ktape/locks/store.json") }
+        #expect(error.description.hasPrefix("lock _ktape/locks/store.json: changed after ktape wrote it"), "\(error)")
+        #expect(!error.description.contains("did not write"), "\(error)")
+    }
+
     /// A newer ktape's document is named as such, whatever its seal: the fix is an upgrade.
     @Test func aNewerVersionIsNamedBeforeItsSeal() throws {
         let text = String(decoding: try Self.pruned.encoded(), as: UTF8.self).replacingOccurrences(

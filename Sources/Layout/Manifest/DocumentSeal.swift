@@ -43,12 +43,16 @@ enum DocumentSeal {
             bytes[(bytes.count - end.count)...].elementsEqual(end),
             bytes[(bytes.count - sealLength)...].prefix(opening.count).elementsEqual(opening)
         else {
-            // A seal that is there but not in the form ktape writes was damaged or edited too: its
-            // name or its algorithm is left after any one byte changed.
+            // A seal that is there but not in the form ktape writes, or not last (a tool that sorts
+            // keys, or an edit, moved it), was damaged or edited too: its name or its algorithm is
+            // left at the end after any one byte changed.
             let tail = bytes.suffix(sealLength + 16)
             let marks = [Array("\"\(member)\"".utf8), Array("crc64nvme:".utf8)]
             let marked = tail.indices.contains { at in marks.contains { tail[at...].starts(with: $0) } }
-            return marked ? .changed("its seal is not in the form ktape writes") : .unsealed
+            if marked || ManifestBulkDecoding.hasTopLevelMember(raw, named: "seal") == true {
+                return .changed("its seal is not where and as ktape writes it, last")
+            }
+            return .unsealed
         }
         let sealAt = bytes.count - sealLength
         let text = String(decoding: bytes[(sealAt + opening.count)..<(bytes.count - end.count)], as: UTF8.self)
@@ -75,10 +79,13 @@ extension LayoutJSON {
         if let header = try? JSONDecoder().decode(Header.self, from: Data(raw)) {
             try check(header, name: name, format: format, version: version)
         }
+        // The index is derived: whoever reads it says how it is folded again.
+        let advice =
+            format == StoreIndex.formatName
+            ? ""
+            : "; copy it again from the store it came from, or, if the edit was deliberate, remove its \"\(DocumentSeal.member)\" member"
         throw ManifestError(
-            manifest: name,
-            reason:
-                "changed after ktape wrote it: \(why) (a damaged copy, or an edit); copy it again from the store it came from, or, if the edit was deliberate, remove its \"\(DocumentSeal.member)\" member",
-            noun: ManifestError.noun(of: format))
+            manifest: name, reason: "changed after ktape wrote it: \(why) (a damaged copy, or an edit)\(advice)",
+            noun: ManifestError.noun(of: format), changedAfterWrite: true)
     }
 }

@@ -143,6 +143,21 @@ private func fillOptional<V>(_ slot: inout V??, _ scanner: inout ByteScanner, _ 
 }
 
 /// Reads JSON bytes in place. Every reader returns nil (or false) on anything it does not expect.
+extension ManifestBulkDecoding {
+    /// Whether the document's top-level object has a member `name`, wherever it stands; nil when the
+    /// document is not one this scanner reads (JSONDecoder then has the last word on it).
+    static func hasTopLevelMember(_ bytes: UnsafeRawBufferPointer, named name: StaticString) -> Bool? {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
+        var scanner = ByteScanner(base: base, end: bytes.count)
+        var found = false
+        let read = scanner.object { scanner, member in
+            if scanner.equals(member, name) { found = true }
+            return scanner.skipValue()
+        }
+        return read || found ? found : nil
+    }
+}
+
 private struct ByteScanner {
     let base: UnsafePointer<UInt8>
     let end: Int

@@ -10,12 +10,17 @@ public struct ManifestError: Error, Equatable, Sendable, CustomStringConvertible
     public var noun: String
     /// A newer ktape wrote it: the fix is an upgrade, not removing it.
     public var isNewerVersion = false
+    /// Its seal does not match it (docs/layout.md, "Seals"): ktape wrote it, and it changed since.
+    public var changedAfterWrite = false
 
-    public init(manifest: String, reason: String, noun: String = "manifest", isNewerVersion: Bool = false) {
+    public init(
+        manifest: String, reason: String, noun: String = "manifest", isNewerVersion: Bool = false, changedAfterWrite: Bool = false
+    ) {
         self.manifest = manifest
         self.reason = reason
         self.noun = noun
         self.isNewerVersion = isNewerVersion
+        self.changedAfterWrite = changedAfterWrite
     }
 
     /// The noun of a document in `format` (a lock's or a restore state's error names that, not a manifest).
@@ -32,7 +37,8 @@ public struct ManifestError: Error, Equatable, Sendable, CustomStringConvertible
 
     public var description: String {
         let advice =
-            noun == "lock" && !isNewerVersion ? " (a lock ktape did not write; delete it once no ktape run is using the store)" : ""
+            noun == "lock" && !isNewerVersion && !changedAfterWrite
+            ? " (a lock ktape did not write; delete it once no ktape run is using the store)" : ""
         return "\(noun) \(manifest): \(reason)\(advice)"
     }
 }
