@@ -8,7 +8,7 @@ import Foundation
 /// passed verify. A document without a seal (written by ktape before it, or by an edit that removed
 /// it) is read as before.
 enum DocumentSeal {
-    static let member = "seal"
+    static let member: StaticString = "seal"
     // The member as JSONEncoder's pretty printing would place it last, so a sealed document reads as
     // any other; everything before it is the document it seals, closed again with `closing`.
     private static let opening = Array(",\n  \"\(member)\" : \"crc64nvme:".utf8)
@@ -49,7 +49,7 @@ enum DocumentSeal {
             let tail = bytes.suffix(sealLength + 16)
             let marks = [Array("\"\(member)\"".utf8), Array("crc64nvme:".utf8)]
             let marked = tail.indices.contains { at in marks.contains { tail[at...].starts(with: $0) } }
-            if marked || ManifestBulkDecoding.hasTopLevelMember(raw, named: "seal") == true {
+            if marked || ManifestBulkDecoding.hasTopLevelMember(raw, named: member) == true {
                 return .changed("its seal is not where and as ktape writes it, last")
             }
             return .unsealed

@@ -77,7 +77,7 @@ enum ManifestBulkDecoding {
         let read = scanner.object { scanner, name in
             switch name.count {
             case 3 where scanner.equals(name, "job"): return fillOnce(&job, scanner.string())
-            case 4 where scanner.equals(name, "seal"): return scanner.skipValue()  // checked on the bytes
+            case 4 where scanner.equals(name, DocumentSeal.member): return scanner.skipValue()  // checked on the bytes
             case 5 where scanner.equals(name, "runId"): return fillOnce(&runId, scanner.string())
             case 5 where scanner.equals(name, "shard"): return fillOnce(&shard, scanner.string())
             case 5 where scanner.equals(name, "store"): return fillOnce(&store, scanner.storeSettings())
@@ -142,7 +142,6 @@ private func fillOptional<V>(_ slot: inout V??, _ scanner: inout ByteScanner, _ 
     return true
 }
 
-/// Reads JSON bytes in place. Every reader returns nil (or false) on anything it does not expect.
 extension ManifestBulkDecoding {
     /// Whether the document's top-level object has a member `name`, wherever it stands; nil when the
     /// document is not one this scanner reads (JSONDecoder then has the last word on it).
@@ -158,6 +157,7 @@ extension ManifestBulkDecoding {
     }
 }
 
+/// Reads JSON bytes in place. Every reader returns nil (or false) on anything it does not expect.
 private struct ByteScanner {
     let base: UnsafePointer<UInt8>
     let end: Int
