@@ -248,7 +248,8 @@ public enum LeaseError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         switch self {
         case .held(let key, _, _):
-            return "\(reason); wait for that run, or remove its lease from \(key) if it is gone"
+            // The table is sealed (docs/layout.md, "Seals"): an edit by hand leaves the seal out too.
+            return "\(reason); wait for that run, or, if it is gone, remove its lease from \(key) and that table's \"seal\" member"
         case .lost(let key, let reason):
             return "lock \(key): \(reason); this run stops"
         case .busy(let key, _):

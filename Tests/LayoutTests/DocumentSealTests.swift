@@ -149,6 +149,19 @@ import Testing
         let error = try #require(throws: ManifestError.self) { try LeaseTable.decode(Data(text.utf8), name: "_ktape/locks/store.json") }
         #expect(error.description.hasPrefix("lock _ktape/locks/store.json: changed after ktape wrote it"), "\(error)")
         #expect(!error.description.contains("did not write"), "\(error)")
+        // A lease removed by hand, as a refused run advises, with the seal removed too, reads.
+        #expect(error.description.hasSuffix("if the edit was deliberate (a lease removed by hand), remove its \"seal\" member too"))
+        #expect(try LeaseTable.decode(Sealing.unsealed(Data(text.utf8)), name: "l").leases[0].holder == "h pid 7")
+    }
+
+    /// Whitespace after the closing brace (an editor's final newline) is outside what the seal covers.
+    @Test func aFinalNewlineChangesNothing() throws {
+        for tail in ["\n", "\r\n", "  \n\n"] {
+            let data = try Self.pruned.encoded() + Data(tail.utf8)
+            #expect(try PrunedState.decode(data, name: "p") == Self.pruned)
+            let manifest = try Self.manifest.encoded(layout: StoreLayout()) + Data(tail.utf8)
+            #expect(try RunManifest.decode(manifest, name: "m", layout: StoreLayout()) == Self.manifest)
+        }
     }
 
     /// A newer ktape's document is named as such, whatever its seal: the fix is an upgrade.

@@ -37,7 +37,11 @@ enum DocumentSeal {
         case changed(String)
     }
 
-    static func read(_ raw: UnsafeRawBufferPointer) -> Reading {
+    static func read(_ whole: UnsafeRawBufferPointer) -> Reading {
+        // Whitespace after the closing brace (an editor's final newline) changes nothing the seal covers.
+        var length = whole.count
+        while length > 0, [0x20, 0x0A, 0x0D, 0x09].contains(whole[length - 1]) { length -= 1 }
+        let raw = UnsafeRawBufferPointer(rebasing: whole[..<length])
         let bytes = raw.bindMemory(to: UInt8.self)
         guard bytes.count >= sealLength + closing.count,
             bytes[(bytes.count - end.count)...].elementsEqual(end),
@@ -79,11 +83,14 @@ extension LayoutJSON {
         if let header = try? JSONDecoder().decode(Header.self, from: Data(raw)) {
             try check(header, name: name, format: format, version: version)
         }
-        // The index is derived: whoever reads it says how it is folded again.
-        let advice =
-            format == StoreIndex.formatName
-            ? ""
-            : "; copy it again from the store it came from, or, if the edit was deliberate, remove its \"\(DocumentSeal.member)\" member"
+        let advice: String
+        switch format {
+        case StoreIndex.formatName: advice = ""  // derived: whoever reads it says how it is folded again
+        case RunManifest.formatName, PrunedState.formatName:
+            advice =
+                "; copy it again from the store it came from, or, if the edit was deliberate, remove its \"\(DocumentSeal.member)\" member"
+        default: advice = "; if the edit was deliberate (a lease removed by hand), remove its \"\(DocumentSeal.member)\" member too"
+        }
         throw ManifestError(
             manifest: name, reason: "changed after ktape wrote it: \(why) (a damaged copy, or an edit)\(advice)",
             noun: ManifestError.noun(of: format), changedAfterWrite: true)
