@@ -20,6 +20,10 @@ struct BackupTraces: Sendable {
     /// is left out: a restore keeps its state in the store it reads unless given `--state-dir`, and
     /// it reads Confluent sink buckets too.
     var metadataKeys: [String] = []
+    /// `_ktape/locks/store.json` as read, when it reads: its leases are the runs writing into the store
+    /// then (or when it was copied, for a copy), and those killed before giving theirs up.
+    var storeLock: LeaseTable?
+    var unreadableStoreLock: ManifestError?
 
     /// `listedRuns`: the runs whose manifests the listing held (readable or not).
     static func load(store: any ObjectStore, layout: StoreLayout, hasManifests: Bool, listedRuns: Set<RunID> = [])
@@ -34,6 +38,14 @@ struct BackupTraces: Sendable {
             }
         } catch let error as ManifestError {
             traces.unreadableIndex = error
+        } catch let error as StoreError {
+            throw InspectionError.store(error)
+        }
+        do {
+            traces.storeLock = try LeaseTable.decode(Data(try await store.get(layout.storeLockKey)), name: layout.storeLockKey)
+        } catch let error as ManifestError {
+            traces.unreadableStoreLock = error
+        } catch let error as StoreError where error.isNotFound {
         } catch let error as StoreError {
             throw InspectionError.store(error)
         }

@@ -1,4 +1,6 @@
+import Foundation
 import Layout
+import TimeText
 import StoreMetadata
 
 /// Stage 1 of `verify`, from the listing and the manifests alone: manifests parse, the run chain is
@@ -147,6 +149,21 @@ struct StructureCheck {
                 layout.indexKey,
                 "unreadable store index: \(bad.reason); backups stop on it until it is removed (the next one folds it again from the manifests)"
             )
+        }
+
+        if let bad = traces.unreadableStoreLock {
+            warning(layout.storeLockKey, "unreadable lock: \(bad.reason); backups and prunes stop on it until it is mended")
+        }
+        let now = Date()
+        for lease in traces.storeLock?.leases ?? [] {
+            // A copy carries the leases of the runs writing as it was taken: what explains its orphans.
+            notes.append(
+                lease.isExpired(at: now)
+                    ? "\(layout.storeLockKey) holds the lease of \(lease.summary), expired at \(Timestamps.rfc3339(lease.expiresAt)) "
+                        + "and never given up (the run was killed): the next backup or prune takes it over"
+                    : "\(layout.storeLockKey) holds the lease of \(lease.summary) until \(Timestamps.rfc3339(lease.expiresAt)): "
+                        + "it is writing into the store now, or this is a copy taken while it was; what it wrote so far is named "
+                        + "by no manifest until it finishes")
         }
 
         for key in contents.strayRunKeys { warning(key, "is in the runs folder but is not named <run id>.json") }

@@ -254,6 +254,40 @@ struct VerifyDamageTests {
         #expect(index.count == 1 && index[0].message.contains("changed after ktape wrote it"), "\(report.warnings)")
     }
 
+    /// A copy taken while a backup wrote carries that run's lease: verify says so, which is what
+    /// explains the objects no manifest names; a killed run's expired lease is said to be taken over
+    /// next; a lock changed after its write is a warning (backups and prunes stop on it).
+    @Test func leasesInTheStoreLockAreNamed() async throws {
+        let fixture = try await InspectionFixture.standard()
+        let now = Date()
+        func lease(_ runId: String, expiresIn seconds: TimeInterval) -> LeaseTable.Lease {
+            LeaseTable.Lease(
+                runId: runId, command: "backup", job: "nightly", holder: "otherhost pid 9", claims: [LeaseTable.Claim(topic: "orders")],
+                acquiredAt: now.addingTimeInterval(-700), expiresAt: now.addingTimeInterval(seconds))
+        }
+        let table = LeaseTable(leases: [lease("live-run", expiresIn: 600), lease("killed-run", expiresIn: -60)])
+        try fixture.write(fixture.layout.storeLockKey, Array(try table.encoded()))
+        let report = try await fixture.copy().verify()
+        #expect(report.problems == [] && report.warnings == [], "\(report.problems) \(report.warnings)")
+        #expect(
+            report.notes.contains {
+                $0.hasPrefix("_ktape/locks/store.json holds the lease of backup of job nightly by otherhost pid 9 (run live-run) until ")
+                    && $0.hasSuffix("or this is a copy taken while it was; what it wrote so far is named by no manifest until it finishes")
+            }, "\(report.notes)")
+        #expect(
+            report.notes.contains {
+                $0.hasPrefix(
+                    "_ktape/locks/store.json holds the lease of backup of job nightly by otherhost pid 9 (run killed-run), expired at ")
+            }, "\(report.notes)")
+
+        let changed = String(decoding: try table.encoded(), as: UTF8.self).replacingOccurrences(of: "pid 9", with: "pid 8")
+        try fixture.write(fixture.layout.storeLockKey, Array(changed.utf8))
+        let damaged = try await fixture.copy().verify()
+        #expect(damaged.problems == [])
+        #expect(damaged.warnings.map(\.subject) == [fixture.layout.storeLockKey])
+        #expect(damaged.warnings.first?.message.hasPrefix("unreadable lock: changed after ktape wrote it") == true, "\(damaged.warnings)")
+    }
+
     @Test func objectWithWrongRecordsButMatchingChecksum() async throws {
         // A manifest that disagrees with its object's content (a bug, not a copy fault) is caught by decoding.
         let fixture = try InspectionFixture()
