@@ -28,6 +28,20 @@ struct LogFieldTests {
         #expect(last["duration_ms"] is Int)
     }
 
+    /// A run refused before it started (its settings) still says which command refused, with no run
+    /// id: none started. Before, the line had neither.
+    @Test func aRefusalLineNamesItsCommand() throws {
+        let directory = try KtapeProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = try KtapeProcess.run(
+            ["backup", "-b", "127.0.0.1:1", "--topics", "orders", "--store", directory.path, "--flush-size", "0", "--log-format", "json"])
+        #expect(run.status == 2, "\(run.stderr)")
+        let last = try #require(try Self.jsonLines(run).last)
+        #expect(last["message"] as? String == "--flush-size: must be at least 1 (got 0)", "\(last)")
+        #expect(last["command"] as? String == "backup", "\(last)")
+        #expect(last["run_id"] == nil, "\(last)")
+    }
+
     @Test func verboseLogsEveryS3RequestWithoutSecrets() async throws {
         let server = try await S3TestServer.shared.value
         let store = try await server.freshStore()

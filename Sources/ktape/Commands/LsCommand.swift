@@ -55,6 +55,7 @@ enum InspectedStore {
     /// The flags validated as a job of `command`; the console set up from them and the run named.
     static func settings(command: JobCommand, flags: JobDocument, log: LogOptions) async throws -> JobSpec {
         log.applyBeforeValidation()
+        Console.nameCommand(command)
         let spec = try await EffectiveJob.load(command: command, jobPath: nil, flags: flags)
         Console.configure(spec.common)
         Console.startRun(

@@ -36,6 +36,12 @@ struct Console: Sendable {
         configure(format: common.logFormat.value == .json ? .json : .text, verbose: common.verbose.value)
     }
 
+    /// Names the command on every later line before its settings are read: a refusal's line then
+    /// says which command refused (there is no run id: no run started).
+    static func nameCommand(_ command: JobCommand) {
+        lock.withLock { if configured.runId == nil { configured.runFields = LogFields().with("command", command.rawValue) } }
+    }
+
     /// Names the run on every later line: its command and run id.
     static func startRun(command: JobCommand, runId: RunID) {
         lock.withLock {
