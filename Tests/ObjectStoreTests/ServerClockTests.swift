@@ -115,6 +115,7 @@ import Testing
 
     /// A server `offset` seconds ahead that refuses every request signed more than 15 minutes off its
     /// clock, as S3 does: RequestTimeTooSkewed, or a bare 403 for a HEAD.
+    ///
     /// The first `together` requests are answered only once all of them have come (or after 60 s):
     /// every one was signed before any answer taught the client the offset, however slowly the
     /// machine runs them. (A 20 ms wait instead left it to the load.)
