@@ -135,6 +135,16 @@ import Testing
         let unsealedIndex = Sealing.unsealed(try index.encoded())
         #expect(String(decoding: unsealedIndex, as: UTF8.self).contains("\"seal\" : "))
         #expect(try StoreIndex.decode(unsealedIndex, name: "i") == index)
+        // A prune record of ktape before seals whose last partition is of topic "seal" ends with that
+        // word (a helper's round found it refused as changed).
+        var pruned = Self.pruned
+        pruned.record(
+            PrunedState.Partition(
+                topic: "seal", partition: 0, firstOffset: 10, prunedAt: ManifestSamples.start, pruneId: "p", objects: 1, records: 10,
+                bytes: 10))
+        let unsealedPruned = Sealing.unsealed(try pruned.encoded())
+        #expect(String(decoding: unsealedPruned.suffix(60), as: UTF8.self).contains("\"seal\""))
+        #expect(try PrunedState.decode(unsealedPruned, name: "p") == pruned)
     }
 
     /// A changed lease table is named as changed, not as a lock ktape did not write.

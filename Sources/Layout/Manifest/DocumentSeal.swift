@@ -48,11 +48,12 @@ enum DocumentSeal {
             bytes[(bytes.count - sealLength)...].prefix(opening.count).elementsEqual(opening)
         else {
             // A seal that is there but not in the form ktape writes, or not last (a tool that sorts
-            // keys, or an edit, moved it), was damaged or edited too: its name or its algorithm is
-            // left at the end after any one byte changed.
+            // keys, or an edit, moved it), was damaged or edited too: after any one byte changed,
+            // either its member is still there or its value's start is left at the end. (Not the
+            // word "seal" there: a topic of that name ends a prune record.)
             let tail = bytes.suffix(sealLength + 16)
-            let marks = [Array("\"\(member)\"".utf8), Array("crc64nvme:".utf8)]
-            let marked = tail.indices.contains { at in marks.contains { tail[at...].starts(with: $0) } }
+            let value = Array("\"crc64nvme:".utf8)
+            let marked = tail.indices.contains { tail[$0...].starts(with: value) }
             if marked || ManifestBulkDecoding.hasTopLevelMember(raw, named: member) == true {
                 return .changed("its seal is not where and as ktape writes it, last")
             }
