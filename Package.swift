@@ -80,7 +80,9 @@ let package = Package(
         // ls and verify: what a store holds and whether it is whole (structure first, then data).
         .target(
             name: "Inspection",
-            dependencies: ["JobSpec", "RecordFormats", "Layout", "ObjectStore", "StoreMetadata", "Gzip", "Checksums", "TimeText"]),
+            dependencies: [
+                "JobSpec", "RecordFormats", "Layout", "ObjectStore", "StoreMetadata", "StoreLock", "Gzip", "Checksums", "TimeText"
+            ]),
         .executableTarget(
             name: "ktape",
             dependencies: [
@@ -128,7 +130,10 @@ let package = Package(
             ]),
         .testTarget(
             name: "InspectionTests",
-            dependencies: ["RecordFormats", "Inspection", "Layout", "ObjectStore", "StoreMetadata", "Gzip", "KtapeTestSupport", "Checksums"]
+            dependencies: [
+                "RecordFormats", "Inspection", "Layout", "ObjectStore", "StoreMetadata", "StoreLock", "Gzip", "KtapeTestSupport",
+                "Checksums"
+            ]
         ),
         .testTarget(name: "KtapeTests", dependencies: ["Spawn", "KtapeTestSupport"])
     ],

@@ -1,6 +1,7 @@
 import Foundation
 import Layout
 import TimeText
+import StoreLock
 import StoreMetadata
 
 /// Stage 1 of `verify`, from the listing and the manifests alone: manifests parse, the run chain is
@@ -157,13 +158,22 @@ struct StructureCheck {
         let now = Date()
         for lease in traces.storeLock?.leases ?? [] {
             // A copy carries the leases of the runs writing as it was taken: what explains its orphans.
-            notes.append(
-                lease.isExpired(at: now)
-                    ? "\(layout.storeLockKey) holds the lease of \(lease.summary), expired at \(Timestamps.rfc3339(lease.expiresAt)) "
-                        + "and never given up (the run was killed): the next backup or prune takes it over"
-                    : "\(layout.storeLockKey) holds the lease of \(lease.summary) until \(Timestamps.rfc3339(lease.expiresAt)): "
-                        + "it is writing into the store now, or this is a copy taken while it was; what it wrote so far is named "
-                        + "by no manifest until it finishes")
+            let text: String
+            if lease.isExpired(at: now) {
+                text =
+                    "\(layout.storeLockKey) holds the lease of \(lease.summary), expired at \(Timestamps.rfc3339(lease.expiresAt)) "
+                    + "and never given up (the run was killed): the next backup or prune takes it over"
+            } else if LockHolder.isGone(lease.holder) {
+                text =
+                    "\(layout.storeLockKey) holds the lease of \(lease.summary) until \(Timestamps.rfc3339(lease.expiresAt)), "
+                    + "whose process of this host is gone (the run was killed): the next backup or prune takes it over"
+            } else {
+                text =
+                    "\(layout.storeLockKey) holds the lease of \(lease.summary) until \(Timestamps.rfc3339(lease.expiresAt)): "
+                    + "it is writing into the store now, or this is a copy taken while it was; what it wrote so far is named "
+                    + "by no manifest until it finishes"
+            }
+            notes.append(text)
         }
 
         for key in contents.strayRunKeys { warning(key, "is in the runs folder but is not named <run id>.json") }

@@ -4,6 +4,7 @@ import Inspection
 import KtapeTestSupport
 import Layout
 import ObjectStore
+import StoreLock
 import Testing
 import RecordFormats
 
@@ -265,7 +266,14 @@ struct VerifyDamageTests {
                 runId: runId, command: "backup", job: "nightly", holder: "otherhost pid 9", claims: [LeaseTable.Claim(topic: "orders")],
                 acquiredAt: now.addingTimeInterval(-700), expiresAt: now.addingTimeInterval(seconds))
         }
-        let table = LeaseTable(leases: [lease("live-run", expiresIn: 600), lease("killed-run", expiresIn: -60)])
+        // A process of this host that has ended: its lease, not yet expired, is a killed run's.
+        let ended = Process()
+        ended.executableURL = URL(fileURLWithPath: "/bin/true")
+        try ended.run()
+        ended.waitUntilExit()
+        var gone = lease("gone-run", expiresIn: 600)
+        gone.holder = LockHolder.named(pid: ended.processIdentifier)
+        let table = LeaseTable(leases: [lease("live-run", expiresIn: 600), lease("killed-run", expiresIn: -60), gone])
         try fixture.write(fixture.layout.storeLockKey, Array(try table.encoded()))
         let report = try await fixture.copy().verify()
         #expect(report.problems == [] && report.warnings == [], "\(report.problems) \(report.warnings)")
@@ -279,6 +287,12 @@ struct VerifyDamageTests {
                 $0.hasPrefix(
                     "_ktape/locks/store.json holds the lease of backup of job nightly by otherhost pid 9 (run killed-run), expired at ")
             }, "\(report.notes)")
+        #expect(
+            report.notes.contains {
+                $0.contains("(run gone-run) until ")
+                    && $0.hasSuffix("whose process of this host is gone (the run was killed): the next backup or prune takes it over")
+            }, "\(report.notes)")
+        #expect(!report.notes.contains { $0.contains("(run gone-run)") && $0.contains("writing into the store now") })
 
         let changed = String(decoding: try table.encoded(), as: UTF8.self).replacingOccurrences(of: "pid 9", with: "pid 8")
         try fixture.write(fixture.layout.storeLockKey, Array(changed.utf8))
