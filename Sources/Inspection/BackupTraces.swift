@@ -54,12 +54,7 @@ struct BackupTraces: Sendable {
             traces.metadataKeys = try await store.listAll(prefix: layout.metadataFolder).map(\.key)
                 .filter { !$0.hasPrefix(layout.restoreFolder) && $0 != layout.conditionalWriteProbeKey }.sorted()
             // The last run out leaves the store lock empty: no sign of a backup under way.
-            if traces.metadataKeys.contains(layout.storeLockKey),
-                let bytes = try? await store.get(layout.storeLockKey),
-                (try? LeaseTable.decode(Data(bytes), name: layout.storeLockKey))?.leases.isEmpty == true
-            {
-                traces.metadataKeys.removeAll { $0 == layout.storeLockKey }
-            }
+            if traces.storeLock?.leases.isEmpty == true { traces.metadataKeys.removeAll { $0 == layout.storeLockKey } }
         } catch let error as StoreError {
             throw InspectionError.store(error)
         }
