@@ -103,7 +103,8 @@ public struct RestoreProgress: Codable, Equatable, Sendable {
             throw ManifestError(
                 manifest: name, reason: "version \(header.version) is a one-partition document, not a topic's", noun: "restore state")
         }
-        let progress = try LayoutJSON.decode(RestoreProgress.self, from: data, name: name, format: formatName, version: currentVersion)
+        let progress = try LayoutJSON.decode(
+            RestoreProgress.self, from: data, name: name, format: formatName, version: currentVersion, checkingSeal: false)
         var seen = Set<Int32>()
         for entry in progress.partitions where !seen.insert(entry.partition).inserted {
             throw ManifestError(manifest: name, reason: "partition \(entry.partition) is listed twice", noun: "restore state")
@@ -116,7 +117,7 @@ public struct RestoreProgress: Codable, Equatable, Sendable {
     public static func decodeVersion1(_ data: Data, name: String) throws -> (targetTopic: String, state: Partition) {
         struct Target: Decodable { var targetTopic: String }
         let state = try LayoutJSON.decode(Partition.self, from: data, name: name, format: formatName, version: 1)
-        let target = try LayoutJSON.decode(Target.self, from: data, name: name, format: formatName, version: 1)
+        let target = try LayoutJSON.decode(Target.self, from: data, name: name, format: formatName, version: 1, checkingSeal: false)
         return (target.targetTopic, state)
     }
 }
