@@ -54,8 +54,7 @@ struct LsCommand: AsyncParsableCommand {
 enum InspectedStore {
     /// The flags validated as a job of `command`; the console set up from them and the run named.
     static func settings(command: JobCommand, flags: JobDocument, log: LogOptions) async throws -> JobSpec {
-        log.applyBeforeValidation()
-        Console.nameCommand(command)
+        log.applyBeforeValidation(command: command)
         let spec = try await EffectiveJob.load(command: command, jobPath: nil, flags: flags)
         Console.configure(spec.common)
         Console.startRun(

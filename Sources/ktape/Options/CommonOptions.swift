@@ -19,8 +19,7 @@ struct JobOptions: ParsableArguments {
 
     /// The job file with `flags` over it, validated; nil once `--print-config` has printed it.
     func settings(for command: JobCommand, flags: JobDocument, log: LogOptions) async throws -> JobSpec? {
-        log.applyBeforeValidation()
-        Console.nameCommand(command)
+        log.applyBeforeValidation(command: command)
         // --print-config inspects a job: its refusal is no run's to report.
         let settings = try await EffectiveJob.load(command: command, jobPath: job, flags: flags, reportRefusal: !printConfig)
         Console.configure(settings.common)

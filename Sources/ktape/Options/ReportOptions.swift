@@ -37,9 +37,10 @@ struct LogOptions: ParsableArguments {
         help: "Log every S3 request (method, key, status, attempt, ms) and librdkafka's debug contexts (default: off).")
     var verbose = false
 
-    /// A scheduler asking for JSON logs gets them for a refused flag or job file too.
-    func applyBeforeValidation() {
+    /// A scheduler asking for JSON logs gets them for a refused flag or job file too, naming `command`.
+    func applyBeforeValidation(command: JobCommand) {
         if logFormat == "json" { Console.configure(format: .json, verbose: verbose) }
+        Console.nameCommand(command)
     }
 
     func add(to values: inout JobDocument) {
