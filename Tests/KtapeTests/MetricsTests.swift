@@ -164,6 +164,12 @@ struct MetricsTests {
         #expect(backup.status == 0, "\(backup.stderr)")
         let verify = try KtapeProcess.run(["verify", "--store", store, "--metrics-push-url", gateway.url + "/"])
         #expect(verify.status == 0, "\(verify.stderr)")
+        // The scrape address pasted as the push URL: the gateway's 404 comes with the way out.
+        let scrapeAddress = try KtapeProcess.run(["verify", "--store", store, "--metrics-push-url", gateway.url + "/metrics/"])
+        #expect(scrapeAddress.status == 1)
+        #expect(scrapeAddress.stderrLines.count == 1, "\(scrapeAddress.stderr)")
+        #expect(scrapeAddress.stderr.contains("HTTP 404"), "\(scrapeAddress.stderr)")
+        #expect(scrapeAddress.stderr.contains("base URL without the /metrics"), "\(scrapeAddress.stderr)")
         var scraped = try await gateway.scrape()
         let group = "command=\"backup\",instance=\"\",job=\"ktape\",shard=\"all\",store=\"\(store)\"}"
         #expect(scraped.contains("ktape_backup_success{\(group) 1"), "\(scraped)")

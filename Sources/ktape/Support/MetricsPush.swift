@@ -42,8 +42,18 @@ struct MetricsPush {
             let answer = String(decoding: response.body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             throw RunFailure.failure(
                 "metrics-push-url \(URLRedaction.redacted(baseURL)): the Pushgateway answered HTTP \(response.status)"
-                    + (answer.isEmpty ? "" : ": \(answer)"))
+                    + (answer.isEmpty ? "" : ": \(answer)") + (response.status == 404 ? notFoundAdvice : ""))
         }
+    }
+
+    /// A Pushgateway answers 404 to any path outside `<route prefix>/metrics/job/...`: most often a
+    /// URL copied with the `/metrics` its scrape address ends in.
+    var notFoundAdvice: String {
+        let path = baseURL.split(separator: "://", maxSplits: 1).last?.split(separator: "/").dropFirst() ?? []
+        if path.last == "metrics" {
+            return " (give the Pushgateway's base URL without the /metrics: ktape adds /metrics/job/... itself)"
+        }
+        return " (is this the Pushgateway's base URL, with its --web.route-prefix if it has one?)"
     }
 
     static func base64URL(_ text: String) -> String {
