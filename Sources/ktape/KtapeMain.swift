@@ -1,5 +1,6 @@
 import ArgumentParser
 import Failures
+import JobSpec
 import Foundation
 
 /// glibc's mallopt with M_TRIM_THRESHOLD, M_MMAP_THRESHOLD and M_ARENA_MAX (<malloc.h>, which
@@ -45,6 +46,7 @@ enum KtapeMain {
                 print(Ktape.fullMessage(for: error, columns: Console.helpColumns))
                 return 0
             }
+            reportParseFailureAsAsked(arguments)
             Console.standard.failure("\(Ktape.message(for: error)) (see 'ktape --help')")
             return ExitStatus.invalidInput
         }
@@ -77,6 +79,17 @@ enum KtapeMain {
             Console.standard.failure(String(describing: error))
             return ExitStatus.failure
         }
+    }
+
+    /// A line that refuses the command line itself still goes out in the format it asks for, naming
+    /// its command: a scheduler reading JSON lines would otherwise meet one plain-text line.
+    static func reportParseFailureAsAsked(_ arguments: [String]) {
+        let options = arguments.prefix { $0 != "--" }
+        let json =
+            zip(options, options.dropFirst()).contains { $0 == "--log-format" && $1 == "json" } || options.contains("--log-format=json")
+        guard json else { return }
+        Console.configure(format: .json, verbose: false)
+        if let command = options.first.flatMap(JobCommand.init(rawValue:)) { Console.nameCommand(command) }
     }
 }
 

@@ -42,6 +42,24 @@ struct LogFieldTests {
         #expect(last["run_id"] == nil, "\(last)")
     }
 
+    /// The command line itself refused (ArgumentParser's errors): still one JSON line when it asks
+    /// for JSON, in either spelling, naming its command; plain text otherwise.
+    @Test(arguments: [["--log-format", "json"], ["--log-format=json"]])
+    func aCommandLineRefusalIsAJSONLineWhenAskedFor(format: [String]) throws {
+        for arguments in [["verify", "--store", "/nowhere", "--concurrency", "0"], ["verify", "--store", "/nowhere", "--bogus"]] {
+            let run = try KtapeProcess.run(arguments + format)
+            #expect(run.status == 2, "\(run.stderr)")
+            #expect(run.stderrLines.count == 1, "\(run.stderr)")
+            let line = try #require(try Self.jsonLines(run).last)
+            #expect(line["level"] as? String == "error", "\(line)")
+            #expect((line["message"] as? String)?.contains("see 'ktape --help'") == true, "\(line)")
+            #expect(line["command"] as? String == "verify", "\(line)")
+        }
+        let plain = try KtapeProcess.run(["verify", "--store", "/nowhere", "--bogus"])
+        #expect(plain.status == 2)
+        #expect(plain.stderr.hasPrefix("ktape: error: Unknown option '--bogus'"), "\(plain.stderr)")
+    }
+
     @Test func verboseLogsEveryS3RequestWithoutSecrets() async throws {
         let server = try await S3TestServer.shared.value
         let store = try await server.freshStore()
