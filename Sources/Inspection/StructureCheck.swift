@@ -36,6 +36,7 @@ struct StructureCheck {
         let countTargets: Bool
         fileprivate var examined: [Examined] = []
         fileprivate var coverage = CoverageCollector()
+        fileprivate var clusters = SourceClusters()
         /// Objects the manifests name (but prune removed), each looked up in the listing.
         private(set) var objectsNamed = 0
         /// What stage 2 will read (`RunTargets` finds the same targets again): data objects, their
@@ -52,6 +53,7 @@ struct StructureCheck {
 
         mutating func add(_ run: StoreContents.Run, listed: ListedObjects, places: ListedPlaces, firstOffsets: [TopicPartition: Int64]) {
             let manifest = run.manifest
+            clusters.add(manifest)
             var examined = Examined(
                 key: run.key, runId: manifest.runId, previousRunId: manifest.previousRunId,
                 arrival: coverage.add(manifest, places: places))
@@ -247,6 +249,7 @@ struct StructureCheck {
             for (tp, object) in run.missing { missing[tp, default: []].append((object, run.runId)) }
         }
         indexedRunsWithoutManifests(present: runIDs.union(unreadableIDs), reported: missingPrevious)
+        for conflict in arrivals.clusters.conflicts { problem("topic \(conflict.topic)", conflict.message) }
         for range in MissingRange.group(missing) {
             problem(range.objects[0].object.key, range.description)
         }

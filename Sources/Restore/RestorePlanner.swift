@@ -35,7 +35,7 @@ enum RestorePlanner {
         selected.sort { ($0 == "_schemas" ? 0 : 1, $0) < ($1 == "_schemas" ? 0 : 1, $1) }
 
         var problems = catalog.problems.filter { $0.topic.map(selected.contains) ?? true }.map {
-            "store continuity: \($0.text) (the manifests do not account for every offset; run ktape verify)"
+            $0.isContinuity ? "store continuity: \($0.text) (the manifests do not account for every offset; run ktape verify)" : $0.text
         }
 
         var targets: [String: String] = [:]

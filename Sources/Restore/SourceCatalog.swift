@@ -275,6 +275,8 @@ struct CatalogProblem: Sendable {
     /// The topic it stops; nil for one that stops every topic (a gap in the run chain).
     var topic: String?
     var text: String
+    /// False for one that says all itself (not a hole or overlap that verify lists).
+    var isContinuity = true
 }
 
 /// What the store holds: from its manifests (trusted where they exist), else from a listing
@@ -442,6 +444,8 @@ struct CatalogBuilder {
     /// Per partition, the end the runs after `asOf` covered: a prune record past the as-of runs' end
     /// but not past theirs is a prune of what those runs knew, not damage.
     private var laterEnds: [TopicPartition: Int64] = [:]
+    /// Which cluster the runs up to `asOf` read each topic's offsets from.
+    private var clusters = SourceClusters()
 
     init(asOf: RunID?) { self.asOf = asOf }
 
@@ -450,6 +454,7 @@ struct CatalogBuilder {
         if asOf.map({ run.manifest.runId <= $0 }) ?? true {
             for object in run.objects { partitions[TopicPartition(object.name.topic, object.name.partition), default: []].append(object) }
             records.add(run.manifest.partitions, arrival: Int32(runs.count))
+            clusters.add(run.manifest)
             run.retentionGaps = run.manifest.retentionGaps
             let id = run.manifest.runId
             let arrival = Int32(runs.count)
@@ -545,6 +550,9 @@ struct CatalogBuilder {
                         topic: nil,
                         text: "run \(run.manifest.runId) names previous run \(previous), whose manifest is missing"))
             }
+        }
+        problems += clusters.conflicts.map {
+            CatalogProblem(topic: $0.topic, text: "topic \($0.topic): \($0.message)", isContinuity: false)
         }
         for run in runs {
             for object in run.unparsed where object.recorded.spanEnd > firstOffsets[object.partition] ?? .min {

@@ -96,6 +96,25 @@ struct VerifyDamageTests {
         #expect(strict.problems.map(\.subject).sorted() == [stray, junk].sorted())
     }
 
+    /// Two stores of different clusters merged into one (a failover cluster's backups synced over
+    /// the primary's): each run sound, offsets lining up, yet a topic's history is two clusters'.
+    @Test func aTopicCoveredFromTwoClustersIsAProblem() async throws {
+        let copy = try await InspectionFixture.standard().copy()
+        for (manifest, clusterId) in zip(copy.manifests, ["primary-id", "failover-id"]) {
+            var merged = manifest
+            merged.clusterId = clusterId
+            try await copy.store.put(copy.layout.runManifestKey(manifest.runId), body: Array(try merged.encoded(layout: copy.layout)))
+        }
+        let report = try await copy.verify()
+        // The second run read no record of `events`, but still covered it (from its end on), as a
+        // backup's own check of a cluster counts it.
+        #expect(report.problems.map(\.subject) == ["topic events", "topic orders"], "\(report.problems)")
+        #expect(
+            report.problems.first?.message.contains("from 2 Kafka clusters, primary-id (run \(copy.manifests[0].runId)) and failover-id")
+                == true)
+        #expect(report.warnings == [])
+    }
+
     @Test func missingManifestBreaksTheRunChain() async throws {
         let copy = try await InspectionFixture.standard().copy()
         let first = copy.manifests[0]

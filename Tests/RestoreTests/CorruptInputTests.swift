@@ -251,6 +251,38 @@ import RecordFormats
         #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0] == nil)
     }
 
+    /// A store merged from two stores of different clusters (the failover cluster's backups synced
+    /// over the primary's) whose offsets happen to line up: no hole, no overlap, yet one partition
+    /// would get one cluster's records after the other's. Refused before producing, naming both
+    /// clusters; a topic only one cluster's runs covered still restores.
+    @Test func aTopicCoveredFromTwoClustersIsRefused() async throws {
+        let (cluster, fixture, _, first) = try await setUp()
+        let second = try await fixture.writeRun(
+            ["t": [0: awkwardRecords(count: 4, partition: 0, firstOffset: 12)], "u": [0: awkwardRecords(count: 2, partition: 0)]],
+            partitionCounts: ["t": 1, "u": 1], perObject: 4)
+        for (manifest, clusterId, previous) in [(first, "primary-id", nil), (second, "failover-id", nil)] as [(RunManifest, String, RunID?)]
+        {
+            var merged = manifest
+            merged.clusterId = clusterId
+            merged.previousRunId = previous
+            try await fixture.store.put(
+                fixture.layout.runManifestKey(manifest.runId), body: Array(try merged.encoded(layout: fixture.layout)))
+        }
+        try cluster.createTopic("u", partitions: 1)
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        #expect(error?.isInvalidInput == true)
+        let message = error?.message ?? ""
+        #expect(message.contains("topic t: its runs read its offsets from 2 Kafka clusters"), "\(message)")
+        #expect(message.contains("primary-id (run \(first.runId))") && message.contains("failover-id (run \(second.runId))"), "\(message)")
+        #expect(!message.contains("store continuity"), "\(message)")
+        #expect(!message.contains("topic u"), "\(message)")
+        #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0] == nil)
+
+        var onlyU = mockOptions(cluster)
+        onlyU.topicRegexList = try TopicRegexList(parsing: "u:.*")
+        #expect(try await restore(fixture, onlyU).summary.producedRecords == 2)
+    }
+
     /// A copy that missed the newest manifest: no later run names it, but the store index does, so
     /// the restore refuses the store rather than restoring all but that run's records; as of the
     /// run before it, there is nothing missing.
