@@ -84,6 +84,8 @@ public enum BackupEngine {
             throw RunFailure.invalidInput("\(error)")
         } catch let error as IndexAheadOfManifests {
             throw RunFailure.invalidInput("\(error)")
+        } catch let error as ForkedHistory {
+            throw RunFailure.invalidInput("\(error)")
         } catch {
             throw RunFailure.wrap(error, "read the store index \(request.layout.indexKey)")
         }

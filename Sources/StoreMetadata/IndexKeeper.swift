@@ -30,10 +30,13 @@ public enum IndexKeeper {
                     throw IndexAheadOfManifests(run: last, indexKey: layout.indexKey, manifestKey: layout.runManifestKey(last))
                 }
                 let newer = try await ManifestHistory.load(after: last, store: store, layout: layout)
+                if let evidence = index.forkEvidence(in: newer) { throw ForkedHistory(evidence: evidence, layout: layout) }
                 if !newer.isEmpty { index = try await fold(newer, store: store, layout: layout, options: options) }
             }
         } else {
-            index = try StoreIndex.of(try await ManifestHistory.loadOutlines(store: store, layout: layout))
+            let outlines = try await ManifestHistory.loadOutlines(store: store, layout: layout)
+            if let evidence = StoreIndex().forkEvidence(in: outlines) { throw ForkedHistory(evidence: evidence, layout: layout) }
+            index = try StoreIndex.of(outlines)
             if !index.runs.isEmpty { index = try await fold([], store: store, layout: layout, options: options) }
         }
         return try index.checkpoint(expectedConfigHash: expectedConfigHash, shard: shard)
@@ -124,6 +127,19 @@ public struct IndexAheadOfManifests: Error, Sendable, CustomStringConvertible {
             + "a copy taken as that run finished, or a lost manifest (ktape verify tells more); backing up on would leave "
             + "what it stored named by no manifest. Remove \(indexKey) (or copy the manifest in): the next backup rebuilds "
             + "the index from the manifests there and backs up again what that run held, while Kafka keeps it"
+    }
+}
+
+/// Manifests that are not this store's history (`StoreIndex.forkEvidence`): folding them would let
+/// backups go on, run after run, in a store a restore refuses.
+public struct ForkedHistory: Error, Sendable, CustomStringConvertible {
+    public var evidence: String
+    let layout: StoreLayout
+
+    public var description: String {
+        "\(evidence): runs of another copy of this store synced into it after both were backed up (a fork, which a "
+            + "restore refuses), or a lost manifest; ktape verify lists what is wrong. Back up into one copy only: remove the "
+            + "other copy's run manifests and \(layout.indexKey) (or copy a lost manifest in)"
     }
 }
 

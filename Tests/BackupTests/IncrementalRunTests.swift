@@ -225,6 +225,51 @@ import ObjectStore
         try await store.put(layout.indexKey, body: Array(try index.encoded()))
     }
 
+    /// A store copied, both copies backed up, then one synced back over the other (a failback):
+    /// the runs of the other copy are not this store's history. Before, a backup folded them and
+    /// went on, run after run exit 0, in a store every restore refused. Now it stops before writing,
+    /// whether the index of the store or of the copy won the sync, or none is left; following its
+    /// advice lets backups go on.
+    @Test(arguments: ["kept", "removed"])
+    func aForkSyncedBackIsRefusedBeforeWriting(index: String) async throws {
+        let fixture = try BackupFixture()
+        let topic = try fixture.topic("forked", partitions: 1)
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 10)
+        let store = MemoryStore()
+        _ = try await fixture.backup(store: store, topics: [topic])
+        let copy = MemoryStore()
+        for (key, bytes) in try await StoreContents.snapshot(store, prefix: "") { try await copy.put(key, body: bytes) }
+
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 5, from: 10)
+        #expect(try await fixture.backup(store: store, topics: [topic]).records == 5)
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 5, from: 15)
+        #expect(try await fixture.backup(store: copy, topics: [topic]).records == 10)
+        let copyRuns = Set(try await StoreContents.manifests(copy).map(\.runId)).subtracting(
+            try await StoreContents.manifests(store).map(\.runId))
+        // The copy's runs synced in; the store's own index kept, or removed as a way out of something else.
+        for (key, bytes) in try await StoreContents.snapshot(copy, prefix: "")
+        where !key.hasPrefix("_ktape/locks/") && key != "_ktape/index.json" {
+            try await store.put(key, body: bytes)
+        }
+        if index == "removed" { try await store.delete("_ktape/index.json") }
+        let before = try await StoreContents.snapshot(store, prefix: "")
+
+        let error = await #expect(throws: RunFailure.self) { try await fixture.backup(store: store, topics: [topic]) }
+        #expect(error?.isInvalidInput == true)
+        let message = error?.message ?? ""
+        #expect(
+            message.contains(index == "kept" ? "starts \(topic)/0 at offset 10, below offset 15" : "both cover \(topic)/0 offsets 10..<15"),
+            "\(message)")
+        #expect(message.contains("remove the other copy's run manifests and _ktape/index.json"), "\(message)")
+        let after = try await StoreContents.snapshot(store, prefix: "")
+        #expect(Set(after.keys.filter { !$0.hasPrefix("_ktape/locks/") }) == Set(before.keys.filter { !$0.hasPrefix("_ktape/locks/") }))
+
+        for run in copyRuns { try await store.delete(StoreLayout().runManifestKey(run)) }
+        try? await store.delete("_ktape/index.json")
+        #expect(try await fixture.backup(store: store, topics: [topic]).records == 5)
+        #expect(try await StoreContents.manifests(store).continuityProblems().isEmpty)
+    }
+
     @Test func secondRunWritesOnlyNewRecordsAndAnEmptyRunWritesNothing() async throws {
         let fixture = try BackupFixture()
         let topic = try fixture.topic("events", partitions: 2)

@@ -76,6 +76,42 @@ public struct StoreIndex: Codable, Equatable, Sendable {
         return at < runs.count && runs[at] == run
     }
 
+    /// What shows that `newer` (manifests of runs after the index's newest, not folded yet) are not
+    /// this store's history: a run continuing a run that neither the index nor `newer` holds, or
+    /// one that starts a partition below where the index has it. Each run names the newest run of
+    /// the index it read and starts where that index (and its lease) left each partition, and an
+    /// index only grows; so such runs were written into a copy of this store, synced back over it
+    /// after both were backed up (a fork, which a restore refuses), or a manifest was lost.
+    /// With no index yet, `newer` are every manifest, and their ranges are compared with each other.
+    public func forkEvidence(in newer: [RunManifest]) -> String? {
+        let given = Set(newer.map(\.runId))
+        let next = nextOffsets
+        var ranges: [TopicPartition: [(range: Range<Int64>, run: RunID)]] = [:]
+        for manifest in newer.sortedByRun() {
+            if let previous = manifest.previousRunId, !given.contains(previous), !contains(previous) {
+                return "run \(manifest.runId) continues run \(previous), which no manifest here is"
+                    + (runs.isEmpty ? "" : " and the store index never held")
+            }
+            for p in manifest.partitions where p.startOffset < p.endOffset {
+                let tp = TopicPartition(p.topic, p.partition)
+                if let indexed = next[tp], p.startOffset < indexed {
+                    return "run \(manifest.runId) starts \(tp) at offset \(p.startOffset), below offset \(indexed) "
+                        + "that the store index's runs already reached"
+                }
+                if runs.isEmpty { ranges[tp, default: []].append((p.startOffset..<p.endOffset, manifest.runId)) }
+            }
+        }
+        // Order-free (run ids come from each host's clock): ranges of one partition never overlap.
+        for (tp, covered) in ranges.sorted(by: { $0.key < $1.key }) {
+            let sorted = covered.sorted { $0.range.lowerBound < $1.range.lowerBound }
+            for (earlier, later) in zip(sorted, sorted.dropFirst()) where later.range.lowerBound < earlier.range.upperBound {
+                return "runs \(earlier.run) and \(later.run) both cover \(tp) offsets "
+                    + "\(later.range.lowerBound)..<\(min(earlier.range.upperBound, later.range.upperBound))"
+            }
+        }
+        return nil
+    }
+
     /// Folds `manifests` in (those already folded are skipped); refuses one written with other
     /// settings than those folded before, naming its run.
     public mutating func fold(_ manifests: [RunManifest]) throws {
