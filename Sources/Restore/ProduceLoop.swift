@@ -385,7 +385,7 @@ final class ProduceLoop: @unchecked Sendable {
     /// The target's last record must be the source record the count points at, or the target holds
     /// records this restore did not write and skipping by count would lose or duplicate some.
     static func checkSame(
-        _ source: RecordFormats.KafkaRecord, _ target: ConsumedRecord, target tp: TopicPartition, object: String,
+        _ source: RecordFormats.KafkaRecord, _ target: TailRecord, target tp: TopicPartition, object: String,
         hint: String
     ) throws {
         // A time of 0 or below cannot be produced (librdkafka stamps the time of restore instead).
@@ -393,7 +393,7 @@ final class ProduceLoop: @unchecked Sendable {
             target.timestamp.kind != .createTime || source.timestampType == .notAvailable || source.timestamp <= 0
             || source.timestamp == target.timestamp.milliseconds
         // The target itself is at fault: a rerun meets the same record there (exit 2, as the dry run says).
-        guard source.key == target.key, source.value == target.value, sameTime else {
+        guard target.holdsTheBytes(of: source), sameTime else {
             throw RunFailure.invalidInput(
                 "target \(tp): its record at offset \(target.offset) is not source record \(source.offset) (\(object)) that this restore put there; another producer wrote into it. \(hint)"
             )

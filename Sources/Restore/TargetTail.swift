@@ -1,7 +1,9 @@
+import Checksums
 import Failures
 import Foundation
 import Kafka
 import Layout
+import RecordFormats
 
 /// How much of a restore is already in a target partition, confirmed by reading the partition's
 /// tail (its end offset is only a hint: transaction markers, late requests of a killed producer).
@@ -9,7 +11,7 @@ struct TargetTail: Sendable {
     /// Records at or after the restore's base offset.
     var count: Int64
     /// The last of them, to check it is the source record the count points at.
-    var last: ConsumedRecord?
+    var last: TailRecord?
 
     /// A partition whose tail is wanted: the restore's base offset there and the end offset read now.
     struct Request: Sendable {
@@ -53,7 +55,7 @@ struct TargetTail: Sendable {
     private static func lastRecords(
         config: KafkaConfig, starts: [(TopicPartition, Int64)],
         stallSeconds: TimeInterval, clock: () -> Date
-    ) throws -> [TopicPartition: ConsumedRecord] {
+    ) throws -> [TopicPartition: TailRecord] {
         var config = config
         // Partitions reach their ends at different times: do not let the broker's long poll hold the others.
         if config.value(of: "fetch.wait.max.ms") == nil { try config.set("fetch.wait.max.ms", "10") }
@@ -61,7 +63,7 @@ struct TargetTail: Sendable {
         reader.learn(topics: Set(starts.map(\.0.topic)).sorted(), timeoutMilliseconds: Int32(min(stallSeconds, 10) * 1000))
         try reader.assign(starts.map { (TopicPartition(topic: $0.0.topic, partition: $0.0.partition), .exact($0.1)) })
         var open = Set(starts.map(\.0))
-        var last: [TopicPartition: ConsumedRecord] = [:]
+        var last: [TopicPartition: TailRecord] = [:]
         var deadline = clock().addingTimeInterval(stallSeconds)
         while !open.isEmpty {
             guard clock() < deadline else {
@@ -76,9 +78,8 @@ struct TargetTail: Sendable {
                 switch event {
                 case .record(let view):
                     progressed = true
-                    // Copy only the latest: earlier ones are overwritten anyway.
                     let partition = TopicPartition(view.topic, view.partition)
-                    if open.contains(partition) { last[partition] = view.copy() }
+                    if open.contains(partition) { last[partition] = TailRecord(view) }
                 case .endOfPartition(let p, _):
                     progressed = true
                     open.remove(TopicPartition(p.topic, p.partition))
@@ -94,5 +95,43 @@ struct TargetTail: Sendable {
             if progressed { deadline = clock().addingTimeInterval(stallSeconds) }
         }
         return last
+    }
+}
+
+/// What a rerun compares of a target partition's last record with the source record its count points
+/// at: its offset and time, and the length and CRC64NVME of its key and of its value. Not a copy:
+/// the tails of every resumed partition are held at once, and a copy of each last record made a
+/// rerun over 16 partitions of one 16 MiB record need 341 MiB where the first run needed 146 MiB.
+struct TailRecord: Sendable, Equatable {
+    struct Bytes: Sendable, Equatable {
+        var count: Int
+        var crc64nvme: UInt64
+
+        init(_ bytes: UnsafeRawBufferPointer) {
+            count = bytes.count
+            var crc = CRC64NVME()
+            crc.update(bytes)
+            crc64nvme = crc.value
+        }
+
+        init(_ bytes: [UInt8]) { self = bytes.withUnsafeBytes { Bytes($0) } }
+    }
+
+    var offset: Int64
+    var timestamp: KafkaTimestamp
+    /// Nil is a null key (or value); an empty one has a count of 0.
+    var key: Bytes?
+    var value: Bytes?
+
+    init(_ view: KafkaRecordView) {
+        offset = view.offset
+        timestamp = view.timestamp
+        key = view.key.map(Bytes.init)
+        value = view.value.map(Bytes.init)
+    }
+
+    /// Whether `record` has this key and value.
+    func holdsTheBytes(of record: RecordFormats.KafkaRecord) -> Bool {
+        record.key.map(Bytes.init) == key && record.value.map(Bytes.init) == value
     }
 }
