@@ -133,6 +133,25 @@ import Testing
         }
     }
 
+    /// Two first runs killed in a row: the second's takeover wrote a placeholder for the first with
+    /// its own settings. A run with other settings (gzip, say) then finds a store that holds nothing
+    /// and goes on; before, the placeholder's hash refused it, and every run after it.
+    @Test func aPlaceholderFixesNoSettings() throws {
+        let killed = ManifestSamples.run(0, range: (0, 0), objects: [])
+        let placeholder = RunManifest.placeholder(
+            for: killed.runId, takenOverBy: RunID(rawValue: killed.runId.rawValue + "-taker"), job: "j", at: Date(),
+            store: killed.store, configHash: "plain")
+        let gzipRun = ManifestSamples.run(60, hash: "gzip", range: (0, 10), objects: [ManifestSamples.object(0, 9)])
+        var index = try StoreIndex.of([placeholder])
+        #expect(index.configHash == nil)
+        try index.fold([gzipRun])
+        #expect(index.configHash == "gzip")
+        #expect(try index.checkpoint(expectedConfigHash: "gzip").nextOffsets.values.sorted() == [10])
+        #expect(try Checkpoint.derive(from: [placeholder, gzipRun], expectedConfigHash: "gzip").lastRunId == gzipRun.runId)
+        // A real run's settings still hold against a later other.
+        #expect(throws: CheckpointError.self) { try index.fold([ManifestSamples.run(120, hash: "plain", range: (10, 20), objects: [])]) }
+    }
+
     @Test func objectsOfAPartitionComeSorted() {
         let run = ManifestSamples.run(
             0, range: (0, 30),

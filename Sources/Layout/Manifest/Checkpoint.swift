@@ -85,7 +85,7 @@ public struct Checkpoint: Equatable, Sendable {
     /// other byte-changing settings (`configHash` differs from `expectedConfigHash`) is refused,
     /// naming its run.
     public static func derive(from manifests: [RunManifest], expectedConfigHash: String) throws -> Checkpoint {
-        for manifest in manifests.sortedByRun() where manifest.configHash != expectedConfigHash {
+        for manifest in manifests.sortedByRun() where !manifest.isPlaceholder && manifest.configHash != expectedConfigHash {
             throw CheckpointError(runId: manifest.runId, found: manifest.configHash, expected: expectedConfigHash)
         }
         return try StoreIndex.of(manifests).checkpoint(expectedConfigHash: expectedConfigHash)

@@ -121,10 +121,13 @@ public struct StoreIndex: Codable, Equatable, Sendable {
         var empty = emptyOffsets
         var changed = false
         for manifest in manifests.sortedByRun() where !contains(manifest.runId) {
-            if let configHash, configHash != manifest.configHash {
-                throw CheckpointError(runId: manifest.runId, found: manifest.configHash, expected: configHash)
+            // A placeholder carries the settings of whoever wrote it, but stored nothing: it fixes none.
+            if !manifest.isPlaceholder {
+                if let configHash, configHash != manifest.configHash {
+                    throw CheckpointError(runId: manifest.runId, found: manifest.configHash, expected: configHash)
+                }
+                configHash = manifest.configHash
             }
-            configHash = manifest.configHash
             if let clusterId = manifest.clusterId, let ids = clusterIds {
                 // A topic read from another cluster whose offsets no run covered (a backup lets it
                 // be): the other cluster's empty partitions and counts say nothing of this one's.
