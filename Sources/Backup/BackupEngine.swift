@@ -220,12 +220,21 @@ public enum BackupEngine {
     /// store with two settings, and the index would refuse this run's fold, and every later backup,
     /// for good. Stop before the manifest instead (exit 2); this run's objects stay, named by none.
     private static func checkStoreSettings(_ configHash: String, _ request: BackupRequest) async throws {
-        // An index that cannot be read now is the fold's to report.
-        guard let index = try? await IndexKeeper.read(store: request.store, layout: request.layout)?.index,
-            let stored = index.configHash, stored != configHash, let run = index.lastRunId
-        else { return }
+        let held: StoreIndex?
+        do {
+            held = try await IndexKeeper.claimSettings(
+                configHash, store: request.store, layout: request.layout, options: request.basePutOptions)
+        } catch let error as CheckpointError {
+            throw RunFailure.invalidInput("\(error)")
+        } catch let error as ManifestError {
+            throw RunFailure.invalidInput("\(error)")
+        } catch {
+            throw RunFailure.wrap(error, "claim the store's settings in \(request.layout.indexKey)")
+        }
+        guard let held, let stored = held.configHash else { return }
+        let other = held.lastRunId.map { "run \($0)" } ?? "a run about to write its manifest"
         throw RunFailure.invalidInput(
-            "run \(run), with other byte-changing settings (config hash \(stored.prefix(12)), this run's \(configHash.prefix(12))), finished in this store while this run ran; this run's manifest is not written (its objects stay, named by no manifest): run it with the store's settings, or back it up into another store prefix"
+            "\(other), with other byte-changing settings (config hash \(stored.prefix(12)), this run's \(configHash.prefix(12))), finished in this store while this run ran; this run's manifest is not written (its objects stay, named by no manifest): run it with the store's settings, or back it up into another store prefix"
         )
     }
 

@@ -32,6 +32,12 @@ public enum IndexKeeper {
                 let newer = try await ManifestHistory.load(after: last, store: store, layout: layout)
                 if let evidence = index.forkEvidence(in: newer) { throw ForkedHistory(evidence: evidence, layout: layout) }
                 if !newer.isEmpty { index = try await fold(newer, store: store, layout: layout, options: options) }
+            } else {
+                // Only a run's claim of the settings (`claimSettings`): that run may have written its
+                // manifest since, and been killed before folding it.
+                let all = try await ManifestHistory.load(store: store, layout: layout)
+                if let evidence = index.forkEvidence(in: all) { throw ForkedHistory(evidence: evidence, layout: layout) }
+                if !all.isEmpty { index = try await fold(all, store: store, layout: layout, options: options) }
             }
         } else {
             let outlines = try await ManifestHistory.loadOutlines(store: store, layout: layout)
@@ -71,6 +77,42 @@ public enum IndexKeeper {
                 return index
             } catch let error as StoreError where error.isConditionFailed {
                 // Another run folded first, or this write landed and its answer was lost: read again.
+                if attempt > 1 { try? await Task.sleep(nanoseconds: UInt64.random(in: 10_000_000...50_000_000)) }
+            }
+        }
+        throw StoreError(
+            .transient, operation: "update", location: store.location, key: layout.indexKey,
+            message: "other runs changed it in each of \(attempts) attempts")
+    }
+
+    /// Makes `configHash` the store's settings, unless the index already holds others, which it
+    /// returns: a run checks this just before writing its manifest. The index's write condition
+    /// makes it one step, so of two first runs with different settings that end at once exactly one
+    /// writes a manifest (each reading the index and writing its manifest, both went on, and every
+    /// later backup stopped on the store's two settings). Until the claiming run's manifest is
+    /// folded, the index names no run.
+    public static func claimSettings(
+        _ configHash: String, store: any ObjectStore, layout: StoreLayout, options base: PutOptions = PutOptions()
+    ) async throws -> StoreIndex? {
+        for attempt in 1...attempts {
+            let current = try await read(store: store, layout: layout)
+            var options = base
+            options.contentType = "application/json"
+            var index: StoreIndex
+            if let current {
+                index = current.index
+                options.ifMatch = current.etag
+            } else {
+                index = try StoreIndex.of(try await ManifestHistory.loadOutlines(store: store, layout: layout))
+                options.ifNoneMatch = true
+            }
+            if let stored = index.configHash { return stored == configHash ? nil : index }
+            index.configHash = configHash
+            do {
+                try await store.put(layout.indexKey, body: Array(try index.encoded()), options: options)
+                return nil
+            } catch let error as StoreError where error.isConditionFailed {
+                // Another run claimed or folded first, or this write landed and its answer was lost: read again.
                 if attempt > 1 { try? await Task.sleep(nanoseconds: UInt64.random(in: 10_000_000...50_000_000)) }
             }
         }

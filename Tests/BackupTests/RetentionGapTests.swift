@@ -6,6 +6,7 @@ import Testing
 import Kafka
 import Layout
 import ObjectStore
+import StoreMetadata
 
 /// Records deleted before a run read them are a gap in the manifest and a loud warning, never a
 /// silent skip. librdkafka 2.0.2's mock keeps only about 5 MiB per partition, which acts as retention.
@@ -234,5 +235,38 @@ import ObjectStore
         #expect(try await StoreContents.manifests(base).count == 1)
         // The store stays usable with its settings.
         #expect(try await fixture.backup(store: base, topics: [other], ["compression": "gzip"]).manifestKey == nil)
+    }
+
+    /// The same two first runs ending at once: the other (gzip) finishes while this one writes its
+    /// manifest, after this one's check. Before, both checked an empty store, both wrote manifests
+    /// and exited 0, the index was never written, and every later backup stopped for good ("config
+    /// hash differs", exit 1). This run's claim of the settings in the index, made before its
+    /// manifest, now makes the other stop instead.
+    @Test func ofTwoFirstRunsWithOtherSettingsEndingAtOnceOneWritesAManifest() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("claimed", partitions: 1)
+        let other = try fixture.topic("claimed-other", partitions: 1)
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 5)
+        try fixture.produceJSON(topic: other, partitions: 1, count: 5)
+        let layout = StoreLayout()
+        let base = MemoryStore()
+        let raced = HookStore(base: base, when: { $0.hasPrefix(layout.runsFolder) }) {
+            let error = await #expect(throws: RunFailure.self) {
+                try await fixture.backup(store: base, topics: [other], ["compression": "gzip"])
+            }
+            #expect(error?.kind == .invalidInput, "\(error?.message ?? "")")
+            #expect(
+                error?.message.contains("a run about to write its manifest, with other byte-changing settings") == true,
+                "\(error?.message ?? "")")
+        }
+        let run = try await fixture.backup(store: raced, topics: [topic])
+        #expect(run.records == 5 && run.manifestKey != nil)
+        #expect(try await StoreContents.manifests(base).map(\.runId) == [try #require(run.manifestKey.flatMap(layout.runID(fromKey:)))])
+        let index = try #require(try await IndexKeeper.read(store: base, layout: layout)?.index)
+        #expect(index.runs.count == 1)
+        // Backups with the store's settings go on; the other settings stay refused at once.
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 3, from: 5)
+        #expect(try await fixture.backup(store: base, topics: [topic]).records == 3)
+        await #expect(throws: RunFailure.self) { try await fixture.backup(store: base, topics: [other], ["compression": "gzip"]) }
     }
 }
