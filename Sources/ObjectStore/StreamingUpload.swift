@@ -102,13 +102,20 @@ public final class StreamingUpload {
     public func shipFullParts() async throws {
         try checkOpen()
         try await failSafe {
+            // Each part goes out at its own size and the overhang moves down in place. Shipping the
+            // buffer itself and copying the overhang into a new one sent every part holding the whole
+            // buffer's capacity: a 60 MiB record took 351 MiB with 8 MiB parts.
             while self.buffer.count > self.partSize {
-                let rest = Array(self.buffer[self.partSize...])
-                self.buffer.removeLast(rest.count)
-                try await self.shipBuffer()
+                let part = Array(self.buffer[..<self.partSize])
+                self.buffer.removeFirst(self.partSize)
+                try await self.ship(part)
                 await self.takeSlot()
-                self.grow(toHold: rest.count)
-                self.buffer.append(contentsOf: rest)
+            }
+            if self.buffer.capacity > 2 * self.partSize {
+                var fitted: [UInt8] = []
+                fitted.reserveCapacity(max(self.buffer.count, self.partSize))
+                fitted.append(contentsOf: self.buffer)
+                self.buffer = fitted
             }
         }
     }
@@ -200,6 +207,13 @@ public final class StreamingUpload {
     }
 
     private func shipBuffer() async throws {
+        let body = buffer
+        buffer = []
+        try await ship(body)
+    }
+
+    /// Uploads `body` as the next part, which takes the slot the buffer held.
+    private func ship(_ body: [UInt8]) async throws {
         if uploadId == nil { uploadId = try await store.createMultipartUpload(key, options: options) }
         guard nextPart <= MultipartLimits.maxParts else {
             throw StoreError(
@@ -209,10 +223,8 @@ public final class StreamingUpload {
         while inFlight.count >= concurrency {
             completed.append(try await inFlight.removeFirst().value)
         }
-        crc.update(buffer)  // ~12 GB/s: cheap enough to do here, in part order
-        let body = buffer
+        crc.update(body)  // ~12 GB/s: cheap enough to do here, in part order
         let slot = holdsSlot ? limit : nil
-        buffer = []
         holdsSlot = false
         let number = nextPart
         nextPart += 1
