@@ -232,9 +232,16 @@ public enum BackupEngine {
             throw RunFailure.wrap(error, "claim the store's settings in \(request.layout.indexKey)")
         }
         guard let held, let stored = held.configHash else { return }
-        let other = held.lastRunId.map { "run \($0)" } ?? "a run about to write its manifest"
+        let hashes = "(config hash \(stored.prefix(12)), this run's \(configHash.prefix(12)))"
+        let notWritten = "this run's manifest is not written (its objects stay, named by no manifest)"
+        guard let run = held.lastRunId else {
+            // A claim no manifest backs yet: its run is writing one now, or was killed in between.
+            throw RunFailure.invalidInput(
+                "a run with other byte-changing settings \(hashes) claimed this new store's settings in \(request.layout.indexKey) and is about to write its manifest; \(notWritten): run it with the store's settings, or back it up into another store prefix (if no other backup is running, that run was killed before its manifest: remove \(request.layout.indexKey) and run again)"
+            )
+        }
         throw RunFailure.invalidInput(
-            "\(other), with other byte-changing settings (config hash \(stored.prefix(12)), this run's \(configHash.prefix(12))), finished in this store while this run ran; this run's manifest is not written (its objects stay, named by no manifest): run it with the store's settings, or back it up into another store prefix"
+            "run \(run), with other byte-changing settings \(hashes), finished in this store while this run ran; \(notWritten): run it with the store's settings, or back it up into another store prefix"
         )
     }
 

@@ -256,7 +256,8 @@ import StoreMetadata
             }
             #expect(error?.kind == .invalidInput, "\(error?.message ?? "")")
             #expect(
-                error?.message.contains("a run about to write its manifest, with other byte-changing settings") == true,
+                error?.message.contains("a run with other byte-changing settings") == true
+                    && error?.message.contains("claimed this new store's settings in _ktape/index.json") == true,
                 "\(error?.message ?? "")")
         }
         let run = try await fixture.backup(store: raced, topics: [topic])
@@ -268,5 +269,22 @@ import StoreMetadata
         try fixture.produceJSON(topic: topic, partitions: 1, count: 3, from: 5)
         #expect(try await fixture.backup(store: base, topics: [topic]).records == 3)
         await #expect(throws: RunFailure.self) { try await fixture.backup(store: base, topics: [other], ["compression": "gzip"]) }
+    }
+
+    /// A first run killed between its claim and its manifest leaves a claim no manifest backs: a
+    /// run with other settings is refused, and told how to go on when no backup is running.
+    @Test func aClaimLeftByAKilledRunNamesTheWayOn() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("unclaimed", partitions: 1)
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 5)
+        let store = MemoryStore()
+        #expect(try await IndexKeeper.claimSettings("hash-of-a-killed-run", store: store, layout: StoreLayout()) == nil)
+        let error = await #expect(throws: RunFailure.self) { try await fixture.backup(store: store, topics: [topic]) }
+        #expect(error?.kind == .invalidInput)
+        #expect(
+            error?.message.hasSuffix("that run was killed before its manifest: remove _ktape/index.json and run again)") == true,
+            "\(error?.message ?? "")")
+        try await store.delete("_ktape/index.json")
+        #expect(try await fixture.backup(store: store, topics: [topic]).records == 5)
     }
 }
