@@ -42,6 +42,7 @@ extension StoreSummary {
                 let lost = p.gaps.filter { $0.reason == "retention" }.reduce(Int64(0)) { $0 + $1.end - $1.start }
                 var gaps = p.gaps.isEmpty ? "-" : "\(p.gaps.count)" + (lost > 0 ? " (\(lost) lost)" : "")
                 if let unrecorded = p.unrecordedOffsets { gaps = (p.gaps.isEmpty ? "" : gaps + ", ") + "\(unrecorded) in no run" }
+                if let twice = Self.recordsPastTheirOffsets(p) { gaps = (gaps == "-" ? "" : gaps + ", ") + "\(twice) records twice" }
                 let pruned = p.prunedBefore.map { "below \($0) at \(p.prunedAt ?? "?")" } ?? "-"
                 rows.append(
                     [
@@ -53,6 +54,11 @@ extension StoreSummary {
         out += Self.align(rows)
         if topics.contains(where: { $0.partitions.contains { $0.unrecordedOffsets != nil } }) {
             out += "offsets \"in no run\" are named by no readable run manifest: one is missing or damaged; run ktape verify\n"
+        }
+        if topics.contains(where: { $0.partitions.contains { Self.recordsPastTheirOffsets($0) != nil } }) {
+            out +=
+                "\"records twice\": runs hold more records than the partition has offsets, so some offsets are covered twice "
+                + "(copies of the store merged, say); a restore refuses it; run ktape verify\n"
         }
         out +=
             "total: \(VerifyReport.count(totals.topics, "topic")), \(VerifyReport.count(totals.partitions, "partition")), "
@@ -107,6 +113,13 @@ extension StoreSummary {
     private func strayLines() -> String {
         guard !strays.isEmpty else { return "" }
         return "\nkeys outside ktape's layout (\(strays.count)):\n" + strays.map { "  \($0.key): \($0.reason)\n" }.joined()
+    }
+
+    /// How many more records the runs hold than `[start, end)` has offsets: they cover some offsets
+    /// twice. Nil when not so (gaps and compaction only ever leave fewer).
+    static func recordsPastTheirOffsets(_ p: StoreSummary.Partition) -> Int64? {
+        guard let end = p.endOffset, let records = p.records, records > end - p.startOffset else { return nil }
+        return records - (end - p.startOffset)
     }
 
     /// Columns padded to their widest cell, two spaces apart.

@@ -93,6 +93,9 @@ final class InspectionFixture: @unchecked Sendable {
         return manifest
     }
 
+    /// Makes the next run start `tp` at `offset` again, as a run of another copy of the store does.
+    func rewind(_ topic: String, _ partition: Int32, to offset: Int64) { nextOffsets[TopicPartition(topic, partition)] = offset }
+
     /// `_ktape/index.json` as backups fold it, of `manifests` (all runs so far by default).
     func writeIndex(of manifests: [RunManifest]? = nil) async throws {
         try await store.put(layout.indexKey, body: Array(try StoreIndex.of(manifests ?? self.manifests).encoded()))

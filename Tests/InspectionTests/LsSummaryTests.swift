@@ -53,6 +53,23 @@ struct LsSummaryTests {
             })
     }
 
+    /// Runs of two copies of a store merged (a fork synced back): the table showed orders/0 as
+    /// [0, 11) holding more records than offsets, and said nothing. It now counts the excess.
+    @Test func recordsOfOffsetsCoveredTwiceAreCounted() async throws {
+        let plain = try await summary(InspectionFixture.standard()).tableText()
+        #expect(!plain.contains("records twice"), "\(plain)")
+        let fixture = try await InspectionFixture.standard()
+        fixture.rewind("orders", 0, to: 4)
+        try await fixture.writeRun(["orders": [0: 7]], perObject: 2)
+        let summary = try await summary(fixture)
+        let orders = try #require(summary.topics.last?.partitions.first)
+        let twice = try #require(orders.records) - (try #require(orders.endOffset) - orders.startOffset)
+        #expect(twice > 0)
+        let table = summary.tableText()
+        #expect(table.contains("\(twice) records twice"), "\(table)")
+        #expect(table.contains("some offsets are covered twice") && table.contains("run ktape verify"), "\(table)")
+    }
+
     /// A topic backed up while it held no record (its run names it and its partition count, and
     /// restore creates it) is listed too, as a row without records: ls left it out.
     @Test func aTopicBackedUpEmptyIsListed() async throws {
