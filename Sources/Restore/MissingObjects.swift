@@ -2,6 +2,7 @@ import Failures
 import Foundation
 import Layout
 import ObjectStore
+import StoreMetadata
 
 /// Objects a plan needs that the store no longer holds (deleted behind ktape's back: a lifecycle
 /// rule, a manual delete), found before anything is produced from one listing of each restored
@@ -66,6 +67,7 @@ enum MissingObjects {
         }
         if !wrongSize.isEmpty { plan.problems.append(describe(wrongSize)) }
         var ranges: [String] = []
+        var goneEnds: [(partition: TopicPartition, spanEnd: Int64)] = []
         for t in plan.topics.indices {
             for p in plan.topics[t].partitions.indices {
                 // Plain loops: nested closures here crashed the 6.3 optimizer (CopyPropagation) in release builds.
@@ -82,6 +84,13 @@ enum MissingObjects {
                 }
                 guard !gone.isEmpty else { continue }
                 ranges += describe(gone, in: partition)
+                for object in gone {
+                    goneEnds.append(
+                        (
+                            TopicPartition(partition.sourceTopic, partition.partition),
+                            object.manifest?.spanEnd ?? object.name.startOffset + 1
+                        ))
+                }
                 guard allowMissing else { continue }
                 var records: Int64? = 0
                 var bytes: Int64 = 0
@@ -96,6 +105,16 @@ enum MissingObjects {
             }
         }
         guard !ranges.isEmpty else { return }
+        // A prune that removed them after the catalog read the prune record: a rerun plans without
+        // them, as pruned, where this one would call them missing (exit 2, --allow-missing).
+        if let pruned = try? await PrunedStateKeeper.read(store: store, layout: layout),
+            goneEnds.allSatisfy({ $0.spanEnd <= pruned.firstOffsets[$0.partition] ?? .min })
+        {
+            throw RunFailure.failure(
+                "ktape prune removed objects this restore planned to read while it planned (\(ranges.prefix(3).joined(separator: "; "))"
+                    + (ranges.count > 3 ? " and \(ranges.count - 3) more ranges" : "")
+                    + "); run it again: it plans from what the prune left")
+        }
         guard allowMissing else {
             throw RunFailure.invalidInput(
                 "objects the manifests name are missing from the store: \(ranges.prefix(5).joined(separator: "; "))"

@@ -5,6 +5,7 @@ import KtapeTestSupport
 import Layout
 import ObjectStore
 import Restore
+import StoreMetadata
 import Testing
 import RecordFormats
 
@@ -249,6 +250,36 @@ import RecordFormats
             error?.message.contains("run \(second.runId) names previous run \(first.runId), whose manifest is missing") == true,
             "\(error?.message ?? "")")
         #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0] == nil)
+    }
+
+    /// A prune that removes the oldest object after the plan read the prune record but before it
+    /// listed the objects (here: as it reads the store index): the objects were called missing
+    /// (exit 2, "pass --allow-missing") though a rerun plans without them. Now exit 1 saying so,
+    /// nothing produced; the rerun restores what the prune left.
+    @Test func objectsPrunedWhileThePlanListsThemAreNotCalledMissing() async throws {
+        let base = MemoryStore()
+        let layout = StoreLayout(prefix: "backups", topicsDir: "topics")
+        let hooked = HookStore(base: base, onGet: true, when: { $0 == layout.indexKey }) {
+            let manifests = try? await ManifestHistory.load(store: base, layout: layout)
+            guard let first = manifests?.first?.objects.first else { return }
+            try? await base.delete(first.key)
+            let pruned = PrunedState(partitions: [
+                PrunedState.Partition(
+                    topic: "t", partition: 0, firstOffset: first.spanEnd, prunedAt: Date(), pruneId: "p", objects: 1,
+                    records: first.recordCount, bytes: first.byteSize)
+            ])
+            try? await base.put(layout.prunedKey, body: Array(try! pruned.encoded()))
+        }
+        let (cluster, fixture, records, _) = try await setUp(store: hooked)
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        #expect(error?.isInvalidInput == false, "\(error?.message ?? "")")
+        #expect(
+            error?.message.hasPrefix("ktape prune removed objects this restore planned to read while it planned (t/0") == true,
+            "\(error?.message ?? "")")
+        #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0] == nil)
+        let rerun = try await restore(fixture, mockOptions(cluster))
+        #expect(rerun.summary.producedRecords == 8)
+        try expectTargetHolds([0: Array(records.dropFirst(4))], cluster: cluster, topic: "t")
     }
 
     /// A store merged from two stores of different clusters (the failover cluster's backups synced
