@@ -53,7 +53,46 @@ public enum IndexKeeper {
     @discardableResult
     public static func fold(
         _ manifests: [RunManifest], store: any ObjectStore, layout: StoreLayout,
-        options base: PutOptions = PutOptions()
+        options: PutOptions = PutOptions()
+    ) async throws -> StoreIndex {
+        try await update(store: store, layout: layout, options: options) { index, existed in
+            let before = index
+            try index.fold(manifests)
+            return !existed || index != before
+        }
+    }
+
+    /// Makes `configHash` the store's settings, unless the index already holds others, which it
+    /// returns: a run checks this just before writing its manifest. The index's write condition
+    /// makes it one step, so of two first runs with different settings that end at once exactly one
+    /// writes a manifest (each reading the index and writing its manifest, both went on, and every
+    /// later backup stopped on the store's two settings). Until the claiming run's manifest is
+    /// folded, the index names no run.
+    public static func claimSettings(
+        _ configHash: String, store: any ObjectStore, layout: StoreLayout, options: PutOptions = PutOptions()
+    ) async throws -> StoreIndex? {
+        var held: StoreIndex?
+        try await update(store: store, layout: layout, options: options) { index, _ in
+            held = nil
+            if let stored = index.configHash {
+                if stored != configHash { held = index }
+                return false
+            }
+            index.configHash = configHash
+            return true
+        }
+        return held
+    }
+
+    /// A read-modify-write of the index: `change` edits the index read (or one folded from a listing
+    /// of every manifest when there is none, which it is told) and says whether to write it. The
+    /// write is conditional on the version read (`If-None-Match` to create it), and it starts over
+    /// when another run changed the index in between, so runs changing it at once never lose each
+    /// other's change. Returns the index as written, or as read when `change` wrote nothing.
+    @discardableResult
+    private static func update(
+        store: any ObjectStore, layout: StoreLayout, options base: PutOptions,
+        _ change: (inout StoreIndex, _ existed: Bool) throws -> Bool
     ) async throws -> StoreIndex {
         for attempt in 1...attempts {
             let current = try await read(store: store, layout: layout)
@@ -69,50 +108,12 @@ public enum IndexKeeper {
                 index = try StoreIndex.of(try await ManifestHistory.loadOutlines(store: store, layout: layout))
                 options.ifNoneMatch = true
             }
-            let before = index
-            try index.fold(manifests)
-            if current != nil && index == before { return index }
+            guard try change(&index, current != nil) else { return index }
             do {
                 try await store.put(layout.indexKey, body: Array(try index.encoded()), options: options)
                 return index
             } catch let error as StoreError where error.isConditionFailed {
-                // Another run folded first, or this write landed and its answer was lost: read again.
-                if attempt > 1 { try? await Task.sleep(nanoseconds: UInt64.random(in: 10_000_000...50_000_000)) }
-            }
-        }
-        throw StoreError(
-            .transient, operation: "update", location: store.location, key: layout.indexKey,
-            message: "other runs changed it in each of \(attempts) attempts")
-    }
-
-    /// Makes `configHash` the store's settings, unless the index already holds others, which it
-    /// returns: a run checks this just before writing its manifest. The index's write condition
-    /// makes it one step, so of two first runs with different settings that end at once exactly one
-    /// writes a manifest (each reading the index and writing its manifest, both went on, and every
-    /// later backup stopped on the store's two settings). Until the claiming run's manifest is
-    /// folded, the index names no run.
-    public static func claimSettings(
-        _ configHash: String, store: any ObjectStore, layout: StoreLayout, options base: PutOptions = PutOptions()
-    ) async throws -> StoreIndex? {
-        for attempt in 1...attempts {
-            let current = try await read(store: store, layout: layout)
-            var options = base
-            options.contentType = "application/json"
-            var index: StoreIndex
-            if let current {
-                index = current.index
-                options.ifMatch = current.etag
-            } else {
-                index = try StoreIndex.of(try await ManifestHistory.loadOutlines(store: store, layout: layout))
-                options.ifNoneMatch = true
-            }
-            if let stored = index.configHash { return stored == configHash ? nil : index }
-            index.configHash = configHash
-            do {
-                try await store.put(layout.indexKey, body: Array(try index.encoded()), options: options)
-                return nil
-            } catch let error as StoreError where error.isConditionFailed {
-                // Another run claimed or folded first, or this write landed and its answer was lost: read again.
+                // Another run changed it first, or this write landed and its answer was lost: read again.
                 if attempt > 1 { try? await Task.sleep(nanoseconds: UInt64.random(in: 10_000_000...50_000_000)) }
             }
         }
