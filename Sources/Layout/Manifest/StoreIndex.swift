@@ -12,7 +12,8 @@ public struct StoreIndex: Codable, Equatable, Sendable {
 
     public var format: String = StoreIndex.formatName
     public var version: Int = StoreIndex.currentVersion
-    /// The settings every folded run shares (`RunManifest.configHash`); nil while no run is folded.
+    /// The settings every folded run shares (`RunManifest.configHash`; placeholders fix none), or that
+    /// a run claimed just before its manifest (`IndexKeeper.claimSettings`); nil until either.
     public var configHash: String?
     /// The newest run folded, which the next run names as its previous run.
     public var lastRunId: RunID?
