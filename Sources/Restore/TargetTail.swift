@@ -107,14 +107,10 @@ struct TailRecord: Sendable, Equatable {
         var count: Int
         var crc64nvme: UInt64
 
-        init(_ bytes: UnsafeRawBufferPointer) {
+        init<C: Collection>(_ bytes: C) where C.Element == UInt8 {
             count = bytes.count
-            var crc = CRC64NVME()
-            crc.update(bytes)
-            crc64nvme = crc.value
+            crc64nvme = CRC64NVME.checksum(bytes).value
         }
-
-        init(_ bytes: [UInt8]) { self = bytes.withUnsafeBytes { Bytes($0) } }
     }
 
     var offset: Int64
