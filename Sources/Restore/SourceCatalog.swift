@@ -315,12 +315,7 @@ struct SourceCatalog: Sendable {
     static func load(store: any ObjectStore, layout: StoreLayout, asOf: RunID?, topics: Set<String>? = nil) async throws
         -> SourceCatalog
     {
-        let manifestKeys: [String]
-        do {
-            manifestKeys = try await store.listAll(prefix: layout.runsFolder).map(\.key).filter { layout.runID(fromKey: $0) != nil }
-        } catch {
-            throw RunFailure.wrap(error, "cannot list manifests under \(layout.runsFolder)")
-        }
+        let manifestKeys = try await listManifestKeys(store: store, layout: layout)
         if manifestKeys.isEmpty {
             if let asOf { throw RunFailure.invalidInput("--as-of \(asOf): the store has no manifests (no backup runs)") }
             // An index naming runs proves backups finished here: their manifests were lost (or left
@@ -332,7 +327,15 @@ struct SourceCatalog: Sendable {
                     "\(first.text)\(more); no run manifest is under \(layout.runsFolder), so nothing can be restored with its checks (to restore the objects there as listed, unchecked, as a sink's, move \(layout.indexKey) aside)"
                 )
             }
-            return try await listed(store: store, layout: layout, topics: topics)
+            let catalog = try await listed(store: store, layout: layout, topics: topics)
+            // A first backup that ran and finished while the topics dir was listed may have been
+            // listed half-way, with no lease left to say so: its manifest does.
+            if let landed = try await listManifestKeys(store: store, layout: layout).first {
+                throw RunFailure.failure(
+                    "a backup finished while this restore listed the store (\(landed) was written meanwhile); run again to restore from its manifest"
+                )
+            }
+            return catalog
         }
         // Eight a read, two reads in flight, as ls and verify read them: a year of hourly runs is
         // 8,760 GETs. Each manifest's objects join the catalog as it arrives, and its entries are let go.
@@ -391,6 +394,14 @@ struct SourceCatalog: Sendable {
     /// index names without a manifest lost it (or a copy left it out): what it stored is named by no
     /// manifest, and a restore without it would silently lack those records. The run chain names
     /// the missing runs a later run follows; the newest ones only the index does.
+    private static func listManifestKeys(store: any ObjectStore, layout: StoreLayout) async throws -> [String] {
+        do {
+            return try await store.listAll(prefix: layout.runsFolder).map(\.key).filter { layout.runID(fromKey: $0) != nil }
+        } catch {
+            throw RunFailure.wrap(error, "cannot list manifests under \(layout.runsFolder)")
+        }
+    }
+
     private static func indexedRunsWithoutManifests(
         present: Set<RunID>, namedByTheChain: Set<RunID>, asOf: RunID?, store: any ObjectStore, layout: StoreLayout
     ) async throws -> [CatalogProblem] {
@@ -636,12 +647,18 @@ extension SourceCatalog {
                     manifest: nil, listedBytes: sizes[entry.key] ?? 0)
             }
         }
+        let firstBackup = try await UnfinishedFirstBackup.read(store: store, layout: layout)
+        try firstBackup.refuseWhileWriting(topics: topics ?? Set(index.partitions.keys.map(\.topic)))
         var warnings: [String] = []
         // Confluent's sink never writes envelopes: these are a ktape backup's, whose manifest is not
-        // there yet (a first run still going or killed, or a copy made meanwhile).
+        // there yet (a first run killed, or a copy made while one ran); so are objects beside its lease.
         if let envelope = summaries.first(where: { (try? layout.objectKey(parsing: $0.key))?.kind.content == .envelope }) {
             warnings.append(
                 "\(envelope.key) and the like are ktape's own objects, but the store has no run manifest: a backup that has not finished (or a copy made while one ran), so they may hold only part of what it backs up; ktape verify tells"
+            )
+        } else if let lease = firstBackup.leases.first {
+            warnings.append(
+                "\(layout.storeLockKey) holds the lease of the \(lease.summary), but the store has no run manifest: its objects are a ktape backup that has not finished, not a sink's, so they may hold only part of what it backs up; ktape verify tells"
             )
         }
         if !index.orphanCompanions.isEmpty {

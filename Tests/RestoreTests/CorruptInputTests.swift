@@ -211,6 +211,87 @@ import RecordFormats
         #expect(warned == envelope, "\(result.summary.warnings)")
     }
 
+    /// A first backup still writing (its lease live, of another host) has uploads that finish in any
+    /// order: a restore then is refused before producing (exit 1), unless the lease claims other
+    /// topics; once the lease has run out (a killed run), its objects restore with a warning, `.json`
+    /// ones too, since the lease shows they are not a sink's.
+    @Test(arguments: [true, false])
+    func firstBackupStillWritingIsRefused(envelope: Bool) async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let store = MemoryStore()
+        let layout = StoreLayout()
+        let key = "topics/t/partition=0/t+0+0000000000" + (envelope ? ".ktape.json" : ".json")
+        try await store.put(key, body: envelope ? self.envelope(awkwardRecords(count: 2, partition: 0)[...]) : Array("1\n2\n".utf8))
+        try cluster.createTopic("t", partitions: 1)
+        func lease(topic: String, expiresIn seconds: TimeInterval) async throws {
+            let now = Date()
+            let table = LeaseTable(leases: [
+                LeaseTable.Lease(
+                    runId: "20261207T101010Z-0001", command: "backup", job: "nightly", holder: "another-host pid 7",
+                    claims: [LeaseTable.Claim(topic: topic)], acquiredAt: now, expiresAt: now.addingTimeInterval(seconds))
+            ])
+            try await store.put(layout.storeLockKey, body: Array(try table.encoded()))
+        }
+        try await lease(topic: "t", expiresIn: 600)
+        let error = await #expect(throws: RunFailure.self) {
+            try await RestoreEngine(store: store, layout: layout, options: mockOptions(cluster)).run().summary.line
+        }
+        #expect(error?.isInvalidInput == false)
+        #expect(
+            error?.message.contains(
+                "the backup of job nightly by another-host pid 7 (run 20261207T101010Z-0001) is writing its first backup") == true,
+            "\(error?.message ?? "")")
+        #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0] == nil)
+
+        try await lease(topic: "u", expiresIn: 600)
+        let beside = try await RestoreEngine(store: store, layout: layout, options: mockOptions(cluster)).run()
+        #expect(beside.summary.producedRecords == 2)
+
+        try await lease(topic: "t", expiresIn: -1)
+        let killed = try await RestoreEngine(store: store, layout: layout, options: mockOptions(cluster)).run()
+        let warning =
+            envelope ? "\(key) and the like are ktape's own objects" : "\(layout.storeLockKey) holds the lease of the backup of job nightly"
+        #expect(killed.summary.warnings.contains { $0.hasPrefix(warning) }, "\(killed.summary.warnings)")
+    }
+
+    /// A first backup that finishes while the topics dir is listed leaves no lease to say the listing
+    /// may be partial; its manifest, looked for again, stops the restore before producing (exit 1).
+    @Test func firstBackupFinishingWhileListedStopsTheRestore() async throws {
+        // @unchecked Sendable: `landed` is under `lock`.
+        final class LandsWhileListed: ForwardingStore, @unchecked Sendable {
+            let base = MemoryStore(name: "memory://fixture")
+            var forwardee: any ObjectStore { base }
+            let manifestKey: String
+            private let lock = NSLock()
+            private var landed = false
+            init(manifestKey: String) { self.manifestKey = manifestKey }
+            func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int) async throws -> ListPage {
+                let page = try await base.list(prefix: prefix, delimiter: delimiter, continuationToken: continuationToken, maxKeys: maxKeys)
+                let land =
+                    prefix.hasPrefix("topics/")
+                    && lock.withLock { () -> Bool in
+                        defer { landed = true }
+                        return !landed
+                    }
+                if land { _ = try await base.put(manifestKey, body: Array("{}".utf8)) }
+                return page
+            }
+        }
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let layout = StoreLayout()
+        let store = LandsWhileListed(manifestKey: layout.runManifestKey(RunID(rawValue: "20261207T101010Z-0001")))
+        try await store.put("topics/t/partition=0/t+0+0000000000.ktape.json", body: envelope(awkwardRecords(count: 2, partition: 0)[...]))
+        try cluster.createTopic("t", partitions: 1)
+        let error = await #expect(throws: RunFailure.self) {
+            try await RestoreEngine(store: store, layout: layout, options: mockOptions(cluster)).run().summary.line
+        }
+        #expect(error?.isInvalidInput == false)
+        #expect(
+            error?.message.hasPrefix("a backup finished while this restore listed the store (\(store.manifestKey)") == true,
+            "\(error?.message ?? "")")
+        #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0] == nil)
+    }
+
     /// An entry whose key names another partition than the entry says is not restored into either.
     @Test func entryWhosePartitionDisagreesWithItsKeyIsRefused() async throws {
         let (cluster, fixture, _, manifest) = try await setUp()
