@@ -44,13 +44,17 @@ final class BatchFeed: @unchecked Sendable {
     private static let maxSpares = 4
     private var spares: [RecordBatch] = []
 
-    /// Partitions in `skipping` are not read at all (a finished restore's rerun).
-    init(partitions: [PartitionPlan], skipping: Set<Int> = [], store: any ObjectStore, options: RestoreOptions) {
+    /// Partitions in `skipping` are not read at all (a finished restore's rerun); nor are the first
+    /// `from[p]` objects of partition `p` (a rerun's objects whose records the target holds).
+    init(
+        partitions: [PartitionPlan], skipping: Set<Int> = [], from: [Int: Int] = [:], store: any ObjectStore,
+        options: RestoreOptions
+    ) {
         self.partitions = partitions
         self.store = store
         self.options = options
         order = partitions.indices.filter { !skipping.contains($0) }.flatMap { partition in
-            partitions[partition].objects.indices.map { (partition, $0) }
+            partitions[partition].objects.indices.dropFirst(from[partition] ?? 0).map { (partition, $0) }
         }
     }
 

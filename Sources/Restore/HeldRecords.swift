@@ -95,6 +95,35 @@ struct HeldRecords {
         return max(0, after - (tail.count - state.deliveredRecords))
     }
 
+    /// How many leading objects of a resumed partition hold only records its target holds, short of
+    /// the object with the last of them (compared with the target's last record or, by offset, the
+    /// last below `next`), and their records: a rerun does not read them again, so neither a long
+    /// restore's rerun nor a prune removing them meanwhile waits on them. None where the manifests do
+    /// not give every count or something else needs the records (a time range counts only those in
+    /// range, a group offset is translated from them, a damaged object's entry is checked on them).
+    static func leadingObjects(
+        _ partition: PartitionPlan, state: RestoreResumeState, tail: TargetTail, recordsNeeded: Bool
+    ) -> (objects: Int, records: Int64) {
+        guard tail.count > 0, !recordsNeeded, state.damaged == nil else { return (0, 0) }
+        let objects = partition.objects
+        var (count, records): (Int, Int64) = (0, 0)
+        while count + 1 < objects.count, let this = objects[count].manifest, let following = objects[count + 1].manifest {
+            let held =
+                partition.prunedThrough == nil
+                ? records + this.recordCount < tail.count
+                : following.firstOffset < state.nextSourceOffset
+            guard held else { break }
+            records += this.recordCount
+            count += 1
+        }
+        return (count, records)
+    }
+
+    /// The first `count` planned records are held and not read (`HeldObjects`): by offset, all below `next`.
+    mutating func skipped(_ count: Int64) {
+        if byOffset { below += count }
+    }
+
     /// Whether planned record number `index` (among the restorable ones), at source `offset`, is held.
     mutating func isHeld(index: Int64, offset: Int64) -> Bool {
         guard byOffset else { return index < tailCount }

@@ -90,8 +90,16 @@ final class ProduceLoop: @unchecked Sendable {
                     Self.isFinished(starts[$0], partitions[index], index: index, options: options, translator: translator)
                 } ?? false
             })
+        var leading: [Int: (objects: Int, records: Int64)] = [:]
+        for index in partitions.indices where !finished.contains(index) {
+            guard let destination = destinations.destinationOfPartition[index] else { continue }
+            leading[index] = HeldRecords.leadingObjects(
+                partitions[index], state: starts[destination].state, tail: starts[destination].tail,
+                recordsNeeded: options.hasTimeFilter || translator.needsRecords(partition: index))
+        }
         let producer = self.producer
-        let feed = BatchFeed(partitions: partitions, skipping: finished, store: store, options: options)
+        let feed = BatchFeed(
+            partitions: partitions, skipping: finished, from: leading.mapValues(\.objects), store: store, options: options)
         // Batches come back from the producer once their records are reported, to be decoded into again.
         ledger.onReturn { [weak feed] in feed?.recycle($0) }
         let targetTopics = destinations.targetTopics
@@ -115,8 +123,8 @@ final class ProduceLoop: @unchecked Sendable {
                         continue
                     }
                     try await restore(
-                        index, partition, destination: destination, start: starts[destination], feed: feed,
-                        translator: &translator, outcome: &outcome)
+                        index, partition, destination: destination, start: starts[destination],
+                        heldUnread: leading[index]?.records ?? 0, feed: feed, translator: &translator, outcome: &outcome)
                 } else if let group = destinations.repartitioned[partition.sourceTopic], group.partitions.first == index {
                     try await restoreRepartitioned(
                         group.partitions, destinations: group.destinations, starts: starts, feed: feed,
@@ -172,9 +180,10 @@ final class ProduceLoop: @unchecked Sendable {
         try await stateWriter.open(destination, present: present)
     }
 
-    /// Planned partition `index` into its one target partition, `destination`.
+    /// Planned partition `index` into its one target partition, `destination`; its first
+    /// `heldUnread` records are held and their objects not read (`HeldRecords.leadingObjects`).
     private func restore(
-        _ index: Int, _ partition: PartitionPlan, destination: Int, start: Start, feed: BatchFeed,
+        _ index: Int, _ partition: PartitionPlan, destination: Int, start: Start, heldUnread: Int64, feed: BatchFeed,
         translator: inout GroupOffsetTranslator, outcome: inout Outcome
     ) async throws {
         let target = partition.target
@@ -185,6 +194,7 @@ final class ProduceLoop: @unchecked Sendable {
         try await open(destination, start: start, outcome: &outcome)
 
         var held = HeldRecords(state: state, tail: tail, pruned: partition.prunedThrough != nil)
+        held.skipped(heldUnread)
         // By offset, with nothing unconfirmed, the target's last record is the last held one below
         // `nextSourceOffset`: compared once the first record past it (or the end) says which it was.
         var lastBelow: (record: RecordFormats.KafkaRecord, object: String)?
@@ -200,7 +210,7 @@ final class ProduceLoop: @unchecked Sendable {
             lastBelow = nil
             if let lastHeld { stateWriter.notePresent(destination, through: lastHeld) }
         }
-        var index: Int64 = 0
+        var index = heldUnread
         var continuity = ListedContinuity()
         var watch = DamageWatch()
         do {

@@ -35,6 +35,33 @@ import RecordFormats
         #expect(store.requests <= 12, "\(store.byVerb)")
     }
 
+    /// A killed restore's rerun reads its partition from the object with the target's last record
+    /// (compared with it), not the objects before: a long restore's rerun does not download them
+    /// again, and a prune removing them meanwhile cannot stop it.
+    @Test func aRerunReadsFromTheObjectWithTheTargetsLastRecord() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let store = CountingStore()
+        let fixture = StoreFixture(store: store)
+        let records = awkwardRecords(count: 24, partition: 0)
+        let manifest = try await fixture.writeRun(["t": [0: records]], partitionCounts: ["t": 1], perObject: 4)
+        try cluster.createTopic("t", partitions: 1)
+        var options = mockOptions(cluster)
+        options.stateDirectory = nil
+        await #expect(throws: SimulatedKill.self) { try await restore(fixture, options, killedAfter: 14).summary.line }
+        let held = try readTarget(cluster.config, topic: "t", partitions: 1)[0]?.count ?? 0
+        try #require(held >= 14 && held < 24)
+
+        store.reset()
+        let rerun = try await restore(fixture, options)
+        #expect(rerun.summary.producedRecords == Int64(24 - held))
+        let objects = manifest.objects(topic: "t", partition: 0).map(\.key)
+        let read = Set(store.gets.filter { $0.contains("topics/") })
+        let expected = objects[((held - 1) / 4)...]
+        #expect(read.count == expected.count && expected.allSatisfy { key in read.contains { $0.hasSuffix(key) } }, "\(read)")
+        let got = try readTarget(cluster.config, topic: "t", partitions: 1)
+        #expect(differences(expected: records, got: got[0] ?? []) == [])
+    }
+
     /// A later backup run adds records: the rerun restores exactly those, reading the partitions
     /// that grew and not the others.
     @Test func aRerunAfterANewBackupRunRestoresOnlyTheNewRecords() async throws {
