@@ -75,6 +75,35 @@ struct OutputFileTests {
         }
     }
 
+    /// `--summary-json /dev/stdout` under a scheduler, whose stdout is a pipe or a file: the summary
+    /// follows the line printed before it. (A pipe was refused as a FIFO, exit 2; a file got the
+    /// summary at its start, under the line written after it.)
+    @Test func aSummaryToStdoutFollowsTheLineInAPipeAndInAFile() async throws {
+        let kafka = try KafkaWithRecords(topic: "orders", partitions: 1, records: 3)
+        defer { kafka.stop() }
+        let directory = try KtapeProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let backup = [
+            "backup", "-b", kafka.bootstrap, "--topics", "orders", "--store", directory.appendingPathComponent("store").path,
+            "--summary-json", "/dev/stdout"
+        ]
+        func expectLineThenSummary(_ output: String) throws {
+            let lines = output.split(separator: "\n")
+            #expect(lines.count == 2 && lines[0].hasPrefix("backup "), "\(output)")
+            let json = try #require(lines.last.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+            #expect(json["runId"] as? String != nil, "\(output)")
+        }
+        let toFile = try KtapeProcess.run(backup)
+        #expect(toFile.status == 0, "\(toFile.stderr)")
+        try expectLineThenSummary(toFile.stdout)
+
+        let command = ([KtapeProcess.binary.path] + backup).map { "'\($0)'" }.joined(separator: " ")
+        let piped = try await KtapeProcess.runAsync(
+            ["-c", "set -o pipefail; \(command) | cat"], executable: URL(fileURLWithPath: "/bin/bash"))
+        #expect(piped.status == 0, "\(piped.stderr)")
+        try expectLineThenSummary(piped.stdout)
+    }
+
     /// /dev/full takes the open and refuses the bytes: the line says so, in the system's words.
     @Test func aSummaryThatCannotBeWrittenAtTheEndSaysWhy() throws {
         let kafka = try KafkaWithRecords(topic: "orders", partitions: 1, records: 3)

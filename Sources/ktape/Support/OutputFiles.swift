@@ -27,7 +27,9 @@ enum OutputFiles {
         if exists && replacedWhole && info.st_mode & S_IFMT != S_IFREG {
             return "is not a regular file (it is replaced by a new file each run)"
         }
-        if exists && !replacedWhole && info.st_mode & S_IFMT == S_IFIFO { return "is a FIFO; name a file" }
+        if exists && !replacedWhole && info.st_mode & S_IFMT == S_IFIFO && standardStream(path) == nil {
+            return "is a FIFO; name a file"
+        }
         // The directory the file lives in (a symbolic link's target's, for a file replaced whole).
         let target = replacedWhole ? resolved(path) : path
         let parent = (target as NSString).deletingLastPathComponent
@@ -50,14 +52,43 @@ enum OutputFiles {
         return String(cString: real)
     }
 
+    /// The standard output or error stream that `path` names (`/dev/stdout`, `/proc/self/fd/2`, the
+    /// file stdout is redirected to): the same file as descriptor 1 or 2.
+    static func standardStream(_ path: String) -> Int32? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return [Int32(1), 2].first { fd in
+            var stream = stat()
+            return fstat(fd, &stream) == 0 && stream.st_dev == info.st_dev && stream.st_ino == info.st_ino
+        }
+    }
+
     /// Replaces the file at `path` with `data`; a failure is `what` (the flag and the path the user
-    /// gave), "cannot write" and the system's reason.
+    /// gave), "cannot write" and the system's reason. A path naming stdout or stderr is written to
+    /// that stream, after what was printed to it: opened anew and truncated, a redirected stdout's
+    /// file would get the data at its start, under the lines printed later.
     static func write(_ data: Data, to path: String, as what: String) throws {
         func failure(_ code: Int32) -> RunFailure { .failure("\(what): cannot write: \(reason(code))") }
+        if let stream = standardStream(path) {
+            fflush(nil)  // every stream: what was printed comes first
+            let code = writeAll(data, to: stream)
+            if code != 0 { throw failure(code) }
+            return
+        }
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw failure(errno) }
+        let code = writeAll(data, to: fd)
+        if code != 0 {
+            close(fd)
+            throw failure(code)
+        }
+        guard close(fd) == 0 else { throw failure(errno) }
+    }
+
+    /// Writes all of `data` to `fd`; the error code, or 0.
+    private static func writeAll(_ data: Data, to fd: Int32) -> Int32 {
         var written = 0
-        let code: Int32 = data.withUnsafeBytes { bytes in
+        return data.withUnsafeBytes { bytes in
             while written < bytes.count {
                 let result = Foundation.write(fd, bytes.baseAddress! + written, bytes.count - written)
                 if result < 0 {
@@ -68,11 +99,6 @@ enum OutputFiles {
             }
             return 0
         }
-        if code != 0 {
-            close(fd)
-            throw failure(code)
-        }
-        guard close(fd) == 0 else { throw failure(errno) }
     }
 
     private static func reason(_ code: Int32) -> String { String(cString: strerror(code)) }
