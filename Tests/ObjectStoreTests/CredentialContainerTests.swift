@@ -72,7 +72,26 @@ import Testing
             environment: ["AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://example.com/creds"], transport: transport)
         let error = try #require(await credentialError { try await source.credentials() })
         #expect("\(error)".contains("only allowed to loopback"))
+        // A setting to change, not an endpoint to retry (exit 2, not 1).
+        guard case .invalidVariable(let name, _)? = error as? CredentialsError else {
+            Issue.record("not a setting's error: \(error)")
+            return
+        }
+        #expect(name == "AWS_CONTAINER_CREDENTIALS_FULL_URI")
         #expect(transport.requests.isEmpty)
+    }
+
+    /// An agent answering 5xx or 429 is busy or failing: a failure a rerun may cure; 403 is not.
+    @Test(arguments: [(503, true), (429, true), (403, false)])
+    func aFailingAgentIsAFailureARerunMayCure(status: Int, transient: Bool) async throws {
+        let transport = CredentialCountingTransport { _ in HTTPResponse(status: status, headers: [], body: []) }
+        let source = ContainerCredentialsSource(
+            environment: ["AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:9/creds"], transport: transport)
+        let error = try #require(await credentialError { try await source.credentials() })
+        var failed = false
+        if case .endpointFailed? = error as? CredentialsError { failed = true }
+        #expect(failed == transient, "\(error)")
+        #expect("\(error)".contains("HTTP \(status)"))
     }
 
     @Test func allowedHosts() throws {

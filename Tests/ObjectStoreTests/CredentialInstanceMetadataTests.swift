@@ -101,6 +101,30 @@ import Testing
         #expect(transport.requests.isEmpty)
     }
 
+    /// A metadata service that answers 5xx or 429, at any of its three requests, is there but failing:
+    /// a failure a rerun may cure (exit 1), not "no credentials found" (exit 2).
+    @Test(arguments: [(503, "PUT"), (429, "PUT"), (500, "list"), (503, "role")])
+    func failingOrThrottlingServiceIsAFailureARerunMayCure(status: Int, at step: String) async throws {
+        let transport = CredentialCountingTransport { request in
+            let current = request.method == "PUT" ? "PUT" : request.url.hasSuffix("/security-credentials/") ? "list" : "role"
+            if current == step { return HTTPResponse(status: status, headers: [], body: []) }
+            if current == "PUT" { return HTTPResponse(status: 200, headers: [], body: Array("tok".utf8)) }
+            return HTTPResponse(status: 200, headers: [], body: Array("role-a\n".utf8))
+        }
+        let source = InstanceMetadataCredentialsSource(
+            environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:9"], transport: transport)
+        do {
+            let lookup = try await source.lookup()
+            Issue.record("expected a failure, got \(lookup)")
+        } catch let error as CredentialsError {
+            guard case .endpointFailed = error else {
+                Issue.record("not a failure a rerun may cure: \(error)")
+                return
+            }
+            #expect("\(error)".contains("HTTP \(status)"), "\(error)")
+        }
+    }
+
     @Test func failureCodeInDocumentIsReported() async throws {
         let transport = CredentialCountingTransport { request in
             if request.method == "PUT" { return HTTPResponse(status: 200, headers: [], body: Array("tok".utf8)) }

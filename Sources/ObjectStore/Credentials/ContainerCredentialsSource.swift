@@ -43,6 +43,10 @@ public struct ContainerCredentialsSource: CredentialsSource {
             throw CredentialsError.endpointFailed(source: "container credentials", url: url, reason: "\(error)")
         }
         guard response.status == 200 else {
+            // The agent is there but busy or failing: the next run may be answered.
+            if response.status >= 500 || response.status == 429 {
+                throw CredentialsError.endpointFailed(source: "container credentials", url: url, reason: "HTTP \(response.status)")
+            }
             throw CredentialsError.badResponse(source: "container credentials", url: url, reason: "HTTP \(response.status)")
         }
         switch CredentialsDocument.parse(response.body) {
@@ -79,16 +83,16 @@ public struct ContainerCredentialsSource: CredentialsSource {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
             let host = components.percentEncodedHost?.lowercased(), !host.isEmpty
         else {
-            throw CredentialsError.endpointFailed(
-                source: "container credentials", url: url,
-                reason: "AWS_CONTAINER_CREDENTIALS_FULL_URI is not an absolute URL")
+            throw CredentialsError.invalidVariable(name: "AWS_CONTAINER_CREDENTIALS_FULL_URI", reason: "\(url) is not an absolute URL")
         }
         if scheme == "https" { return }
         let bracketed = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
         guard scheme == "http", allowedHTTPHosts.contains(bracketed) || isIPv4Loopback(host) else {
-            throw CredentialsError.endpointFailed(
-                source: "container credentials", url: url,
-                reason: "plain HTTP is only allowed to loopback or the container agent (169.254.170.2, 169.254.170.23)")
+            throw CredentialsError.invalidVariable(
+                name: "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                reason:
+                    "\(URLRedaction.redacted(url)): plain HTTP is only allowed to loopback or the container agent (169.254.170.2, 169.254.170.23)"
+            )
         }
     }
 

@@ -11,6 +11,8 @@ import SigV4
 /// `AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6`, else `http://169.254.169.254`.
 /// `AWS_EC2_METADATA_DISABLED=true` skips the step without sending anything. Every request has a
 /// 1-second timeout, so a machine outside EC2 moves on quickly; no answer counts as "not on EC2".
+/// An answer of 5xx or 429 is a metadata service that is there but failing or throttling: a
+/// failure a rerun may cure, not "no credentials".
 public struct InstanceMetadataCredentialsSource: CredentialsSource {
     public let name = "EC2 instance metadata"
     public static let defaultEndpoint = "http://169.254.169.254"
@@ -50,6 +52,7 @@ public struct InstanceMetadataCredentialsSource: CredentialsSource {
             }
             token = nil
         case .skip(let reason): return .notConfigured(reason)
+        case .failing(let url, let status): throw Self.failing(url, status)
         }
         var headers: [(name: String, value: String)] = []
         if let token { headers.append(("X-aws-ec2-metadata-token", token)) }
@@ -62,6 +65,7 @@ public struct InstanceMetadataCredentialsSource: CredentialsSource {
             return .notConfigured("no answer from \(listURL) (\(error))")
         }
         if list.status == 404 { return .notConfigured("no IAM role attached to this instance") }
+        if Self.isFailing(list.status) { throw Self.failing(listURL, list.status) }
         guard list.status == 200 else { return .notConfigured("HTTP \(list.status) from \(listURL)") }
         let roles = String(decoding: list.body, as: UTF8.self).split(whereSeparator: \.isNewline).map { $0.trimmingWhitespace() }
         guard let role = roles.first(where: { !$0.isEmpty }) else { return .notConfigured("no IAM role attached to this instance") }
@@ -74,6 +78,7 @@ public struct InstanceMetadataCredentialsSource: CredentialsSource {
             throw CredentialsError.endpointFailed(source: "EC2 instance metadata for role \(role)", url: roleURL, reason: "\(error)")
         }
         guard answer.status == 200 else {
+            if Self.isFailing(answer.status) { throw Self.failing(roleURL, answer.status) }
             throw CredentialsError.badResponse(
                 source: "EC2 instance metadata for role \(role)", url: roleURL, reason: "HTTP \(answer.status)")
         }
@@ -88,6 +93,13 @@ public struct InstanceMetadataCredentialsSource: CredentialsSource {
         case token(String)
         case v1Fallback
         case skip(String)
+        case failing(url: String, status: Int)
+    }
+
+    private static func isFailing(_ status: Int) -> Bool { status >= 500 || status == 429 }
+
+    private static func failing(_ url: String, _ status: Int) -> CredentialsError {
+        .endpointFailed(source: "EC2 instance metadata", url: url, reason: "HTTP \(status)")
     }
 
     private func fetchToken(_ base: String) async -> TokenOutcome {
@@ -108,6 +120,8 @@ public struct InstanceMetadataCredentialsSource: CredentialsSource {
             return token.isEmpty ? .skip("empty token from \(url)") : .token(token)
         case 403, 404, 405:
             return .v1Fallback
+        case let status where Self.isFailing(status):
+            return .failing(url: url, status: status)
         default:
             return .skip("HTTP \(response.status) from \(url)")
         }
