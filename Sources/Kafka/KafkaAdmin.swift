@@ -118,6 +118,13 @@ public final class KafkaAdmin: Sendable {
         try client.offsets(forTimestamp: timestamp, partitions: partitions, timeoutMilliseconds: timeoutMilliseconds)
     }
 
+    /// Throws what `createTopics` would throw at once, without asking to create anything: kind
+    /// `.unsupported` when the cluster's metadata names no controller to send CreateTopics to. (Not
+    /// CreateTopics with validate-only: tansu creates the topics all the same.)
+    public func checkCreateTopics(timeoutMilliseconds: Int32 = 10_000) throws {
+        try client.requireController(operation: "create topics", apiName: "CreateTopics", timeoutMilliseconds: timeoutMilliseconds)
+    }
+
     /// Creates topics (Admin API CreateTopics). Returns the error of each topic that was not created,
     /// keyed by name (`TOPIC_ALREADY_EXISTS` included); throws if the request as a whole failed, with kind
     /// `.unsupported` when the broker lacks the API.

@@ -15,6 +15,9 @@ enum DryRun {
         admin: KafkaAdmin, clusterId: String?
     ) async throws {
         if options.hasTimeFilter { try await countInTimeRange(&plan, store: store, options: options) }
+        // Named after the others, as the run meets it after checking the targets' states.
+        let creation = try await options.onTarget { [plan] in TargetPreparation.creationProblems(plan, admin: admin, options: options) }
+        defer { plan.problems += creation }
         // A state directory that does not exist holds no state (and a dry run creates nothing).
         if let directory = options.stateDirectory, !FileManager.default.fileExists(atPath: directory) { return }
         let destinations = RestoreDestinations(plan: plan, options: options)

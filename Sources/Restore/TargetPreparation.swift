@@ -126,13 +126,25 @@ enum TargetPreparation {
             guard let failure = failures[topic.name], failure.code != .topicAlreadyExists else { return nil }
             return failure.detail
         } catch let error as KafkaError {
-            if case .unsupported = error.kind {
-                throw RunFailure.invalidInput(
-                    "cannot create target topic \(topic.name): \(error); create the target topics by hand, then restore without --create-topics"
-                )
-            }
+            if case .unsupported = error.kind { throw RunFailure.invalidInput(cannotCreate(topic.name, error)) }
             throw RunFailure.wrap(error, "cannot create target topic \(topic.name)")
         }
+    }
+
+    private static func cannotCreate(_ topic: String, _ error: KafkaError) -> String {
+        "cannot create target topic \(topic): \(error); create the target topics by hand, then restore without --create-topics"
+    }
+
+    /// For a dry run: the refusal `create` would meet at once, a cluster that cannot take CreateTopics
+    /// (no controller in its metadata), found without creating anything.
+    static func creationProblems(_ plan: RestorePlan, admin: KafkaAdmin, options: RestoreOptions) -> [String] {
+        guard let first = plan.topics.first(where: { $0.action == .create }) else { return [] }
+        do {
+            try admin.checkCreateTopics(timeoutMilliseconds: options.createTimeoutMilliseconds)
+        } catch let error as KafkaError {
+            if case .unsupported = error.kind { return [cannotCreate(first.targetTopic, error)] }
+        } catch {}
+        return []
     }
 
     private static func waitForPartitions(_ name: String, count: Int32, admin: KafkaAdmin, clock: () -> Date) throws {

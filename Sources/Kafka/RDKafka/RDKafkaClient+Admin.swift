@@ -47,7 +47,7 @@ extension RDKafkaClient {
     /// none it can reach, waits for one until the request times out. Real clusters name one of their brokers
     /// (KRaft ones too); a cluster whose fresh metadata names no controller among its brokers (librdkafka's mock
     /// names broker 0, which does not exist) cannot answer, so say so at once instead of spending the timeout.
-    private func requireController(operation: String, apiName: String, timeoutMilliseconds: Int32) throws {
+    func requireController(operation: String, apiName: String, timeoutMilliseconds: Int32) throws {
         var metadata: UnsafePointer<rd_kafka_metadata>?
         let err = rd_kafka_metadata(handle, 0, nil, &metadata, min(timeoutMilliseconds, 5000))
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else { return }  // the request itself reports it
