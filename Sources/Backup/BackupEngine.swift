@@ -304,7 +304,9 @@ public enum BackupEngine {
         if let failure = behind.first?.endBelowCheckpointFailure(others: behind.count - 1) { throw failure }
         for plan in plans {
             for gap in plan.gaps {
-                request.warn(RetentionWarning.line(topic: plan.partition.topic, partition: plan.partition.partition, gap: gap))
+                request.warn(
+                    RetentionWarning.line(topic: plan.partition.topic, partition: plan.partition.partition, gap: gap),
+                    topic: plan.partition.topic, partition: plan.partition.partition)
             }
         }
         await OpenTransactions.warn(about: plans, admin: admin, kafka: request.kafka, warn: request.warn)

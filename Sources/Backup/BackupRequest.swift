@@ -44,6 +44,12 @@ public struct BackupRequest: Sendable {
     public var runId: RunID?
     /// Warnings (retention gaps, missing broker APIs), one line each.
     public var warn: @Sendable (String) -> Void = { _ in }
+    /// Warnings about one partition (a retention gap), with it apart for the log line's fields; `warn` when nil.
+    public var warnAbout: (@Sendable (_ line: String, _ topic: String, _ partition: Int32) -> Void)?
+
+    func warn(_ line: String, topic: String, partition: Int32) {
+        if let warnAbout { warnAbout(line, topic, partition) } else { warn(line) }
+    }
     /// Progress per topic, at most every `progressInterval` seconds; nil for none.
     public var progress: (@Sendable ([TopicProgress]) -> Void)?
     public var progressInterval: TimeInterval = 0.5

@@ -28,6 +28,9 @@ public struct RunFailure: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// The store or Kafka error behind this one, for its code and the key, topic or partition it names.
     public var cause: (any Error)?
+    /// The topic and partition the failure is about, for the log line's fields, where no cause names them.
+    public var topic: String?
+    public var partition: Int32?
     /// The signal that stopped an interrupted run.
     private var signal: Int32 = SIGTERM
 
@@ -44,6 +47,14 @@ public struct RunFailure: Error, Sendable, CustomStringConvertible {
         RunFailure(.failure, message, cause: cause)
     }
     public static func verifyFailed(_ message: String) -> RunFailure { RunFailure(.verifyFailed, message) }
+
+    /// This failure, about `topic` (and `partition`).
+    public func about(topic: String, partition: Int32? = nil) -> RunFailure {
+        var copy = self
+        copy.topic = topic
+        copy.partition = partition
+        return copy
+    }
     /// Stopped by the signal named `reason` (`SIGINT`, `SIGTERM`, `SIGHUP`, as `StopSignal` holds it).
     public static func interrupted(_ message: String, by reason: String) -> RunFailure {
         var failure = RunFailure(.interrupted, message)

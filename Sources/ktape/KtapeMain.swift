@@ -66,7 +66,7 @@ enum KtapeMain {
             return ExitStatus.done
         } catch let failure as RunFailure {
             let duration = LogFields().with("duration_ms", Int64(Date().timeIntervalSince(started) * 1000))
-            Console.standard.failure(failure.message, ErrorFields.of(failure.cause).merging(duration))
+            Console.standard.failure(failure.message, ErrorFields.of(failure).merging(duration))
             return failure.exitStatus
         } catch let exit as ExitCode {
             return exit.rawValue

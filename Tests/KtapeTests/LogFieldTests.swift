@@ -42,6 +42,22 @@ struct LogFieldTests {
         #expect(last["run_id"] == nil, "\(last)")
     }
 
+    /// A failure about one topic carries it as a field, for alerts that key on it, though no Kafka
+    /// error lies behind it (before, only the message named it).
+    @Test func aTopicThatDoesNotExistIsTheLinesTopicField() throws {
+        let kafka = try KafkaWithRecords(topic: "orders", partitions: 1, records: 1)
+        defer { kafka.stop() }
+        let directory = try KtapeProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = try KtapeProcess.run([
+            "backup", "-b", kafka.bootstrap, "--topics", "orders,nosuch", "--store", directory.path, "--log-format", "json"
+        ])
+        #expect(run.status == 2, "\(run.stderr)")
+        let last = try #require(try Self.jsonLines(run).last)
+        #expect(last["message"] as? String == "topic nosuch does not exist in the cluster", "\(last)")
+        #expect(last["topic"] as? String == "nosuch", "\(last)")
+    }
+
     /// The command line itself refused (ArgumentParser's errors): still one JSON line when it asks
     /// for JSON, in either spelling, naming its command; plain text otherwise.
     @Test(arguments: [["--log-format", "json"], ["--log-format=json"]])

@@ -109,7 +109,8 @@ final class PartitionWriter {
             // The record stays in Kafka as it is: a rerun meets it again, so this is not worth a retry.
             guard settings.onInvalidJSON == .skip else {
                 throw RunFailure.invalidInput(
-                    "\(place): cannot write as \(settings.format.rawValue): \(error) (on-invalid-json: skip would skip it)")
+                    "\(place): cannot write as \(settings.format.rawValue): \(error) (on-invalid-json: skip would skip it)"
+                ).about(topic: partition.topic, partition: partition.partition)
             }
             skipped += 1
             return try advance(past: record.offset, uploads: uploads)

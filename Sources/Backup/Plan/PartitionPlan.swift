@@ -34,7 +34,7 @@ struct PartitionPlan: Sendable, Equatable {
     func lastRecordFailure() -> RunFailure {
         RunFailure.invalidInput(
             "topic \(partition.topic) partition \(partition.partition): its record at offset \(checkOffset) is not the one this store backed up there: the topic was deleted and created again (or the cluster replaced); back it up into another store prefix, or leave it out of this job"
-        )
+        ).about(topic: partition.topic, partition: partition.partition)
     }
 
     /// Why the run cannot go on when the partition ends below the checkpoint; `others` more like it.
@@ -43,7 +43,7 @@ struct PartitionPlan: Sendable, Equatable {
         let more = others > 0 ? " (and \(others) more partitions)" : ""
         return RunFailure.invalidInput(
             "topic \(partition.topic) partition \(partition.partition) ends at offset \(end), but this store already holds its records up to offset \(accountedFrom)\(more): the topic was deleted and created again (or the cluster replaced, or the log truncated); back it up into another store prefix, or leave it out of this job"
-        )
+        ).about(topic: partition.topic, partition: partition.partition)
     }
 
     /// Plans from a checkpoint and the partition's watermarks; `lastRecord` is the checksum stored

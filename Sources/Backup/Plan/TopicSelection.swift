@@ -19,7 +19,7 @@ enum TopicSelection {
         var chosen: [String: KafkaTopicMetadata] = [:]
         for name in settings.topics?.value ?? [] {
             guard let topic = existing[name] else {
-                throw RunFailure.invalidInput("topic \(name) does not exist in the cluster")
+                throw RunFailure.invalidInput("topic \(name) does not exist in the cluster").about(topic: name)
             }
             chosen[name] = topic
         }

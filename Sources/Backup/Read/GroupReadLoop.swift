@@ -216,7 +216,10 @@ final class GroupReadLoop {
                 planFailure = failure
                 return .end
             }
-            for gap in plan.gaps { request.warn(RetentionWarning.line(topic: key.topic, partition: key.partition, gap: gap)) }
+            for gap in plan.gaps {
+                request.warn(
+                    RetentionWarning.line(topic: key.topic, partition: key.partition, gap: gap), topic: key.topic, partition: key.partition)
+            }
             planned[key] = plan
             return .exact(plan.startFrom)
         } catch {

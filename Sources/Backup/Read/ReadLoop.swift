@@ -130,7 +130,7 @@ final class ReadLoop {
         }
         let asked = writer.next
         if let gap = try writer.retentionMovedStart(to: low, uploads: uploads) {
-            request.warn(RetentionWarning.line(topic: topic, partition: number, gap: gap))
+            request.warn(RetentionWarning.line(topic: topic, partition: number, gap: gap), topic: topic, partition: number)
         } else if !writer.isDone && writer.next == asked {
             // Out of range without the log start having moved past us: not retention. A leader just
             // elected may say so for a moment (its high watermark behind the old one's): asked again

@@ -57,8 +57,9 @@ extension RunFailure {
             "Kafka cluster \(cluster) made no progress for \(Int(seconds)) s while \(waitingFor)"
             + (lastError.map { " (last error: \($0))" } ?? "")
         // Its last error says what to change (KafkaError's line ends with the advice).
-        if (lastError as? KafkaError)?.isOutOfOpenFiles == true { return .invalidInput(line) }
-        return .failure("\(line); no manifest was written, so a rerun continues from the last one")
+        // The cause gives the log line its error code.
+        if (lastError as? KafkaError)?.isOutOfOpenFiles == true { return .invalidInput(line, cause: lastError) }
+        return .failure("\(line); no manifest was written, so a rerun continues from the last one", cause: lastError)
     }
 
     /// `t/0, t/3, … and 12 more`: the partitions a stalled run waited for, without a line of hundreds.

@@ -43,6 +43,7 @@ enum BackupRun {
             basePutOptions: StoreOpening.basePutOptions(spec.common))
         request.runId = runId
         request.warn = { console.warning($0) }
+        request.warnAbout = { console.warning($0, LogFields().with("topic", $1).with("partition", $2)) }
         request.stallTimeout = TimeInterval(spec.common.stallTimeout.value)
         request.stop = Interrupts.stop
         Interrupts.stopCooperatively()

@@ -129,6 +129,8 @@ struct LogFields: Sendable {
         return copy
     }
 
+    func has(_ name: String) -> Bool { entries.contains { $0.name == name } }
+
     func merging(_ other: LogFields) -> LogFields {
         var copy = self
         copy.entries += other.entries

@@ -12,7 +12,9 @@ enum ErrorFields {
         case let error as KafkaError:
             return LogFields().with("error_code", error.name).with("topic", error.topic).with("partition", error.partition)
         case let error as RunFailure:
-            return of(error.cause)
+            let cause = of(error.cause)
+            guard !cause.has("topic") else { return cause }
+            return cause.with("topic", error.topic).with("partition", error.partition)
         default:
             return LogFields()
         }
