@@ -11,7 +11,8 @@ struct DemoCommand: AsyncParsableCommand {
             records (keys, headers, binary values, tombstones), backs them up into ./ktape-demo, \
             restores them under new names into partition-matched topics and compares every record. \
             Exits 0 only when everything matched. The store stays in ./ktape-demo to look at \
-            (ktape ls --store ./ktape-demo); a rerun replaces it.
+            (ktape ls --store ./ktape-demo); a rerun replaces it (a directory holding anything else is \
+            left alone, exit 2).
 
             Example:
               ktape demo

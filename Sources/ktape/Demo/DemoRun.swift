@@ -103,7 +103,7 @@ enum DemoStoreDirectory {
             guard isDirectory.boolValue,
                 entries.allSatisfy({ $0 == "topics" || $0 == StoreLayout.metadataFolder || $0.hasPrefix(".ktape-") })
             else {
-                throw RunFailure.failure("demo: \(path) exists and is not a ktape demo store; move it away or run the demo elsewhere")
+                throw RunFailure.invalidInput("demo: \(path) exists and is not a ktape demo store; move it away or run the demo elsewhere")
             }
             try files.removeItem(atPath: path)
         }
