@@ -97,6 +97,8 @@ struct MetricsTests {
         let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: summary)) as? [String: Any])
         #expect(document["failed"] as? Bool == true && document["exitStatus"] as? Int == 2, "\(document)")
         #expect((document["error"] as? String)?.contains("flush-size: must be at least 1") == true)
+        // No run began, so none has an id (it was an empty string).
+        #expect(document["runId"] is NSNull, "\(document)")
 
         // What no run of the job did leaves them alone: --print-config of it, and the backup's job
         // file given to restore (a restore's refusal replaced the backup's series and summary).

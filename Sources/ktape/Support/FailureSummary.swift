@@ -12,7 +12,8 @@ enum FailureSummary {
         let failure = error as? RunFailure
         let fields: [String: Any] = [
             "command": spec.command.rawValue,
-            "runId": Console.currentRunId ?? "",
+            // null when the settings were refused before a run began (no run, no id)
+            "runId": Console.currentRunId.map { $0 as Any } ?? NSNull(),
             "job": spec.jobName,
             "failed": true,
             "exitStatus": Int(failure?.exitStatus ?? ExitStatus.failure),
@@ -22,7 +23,7 @@ enum FailureSummary {
             return
         }
         // Best effort: the run's own failure line says what went wrong either way.
-        try? (data + Data("\n".utf8)).write(to: URL(fileURLWithPath: path))
+        try? OutputFiles.write(data + Data("\n".utf8), to: path, as: "summary-json \(path)")
     }
 
     /// Has a run that a signal ends at once (its grace over, or a second signal) still record its
