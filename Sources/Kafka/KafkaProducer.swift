@@ -33,6 +33,9 @@ public final class KafkaProducer: @unchecked Sendable {
         self.whileQueueFull = whileQueueFull
     }
 
+    /// The most recent error librdkafka reported for this producer (a broker down, a request refused).
+    public var lastError: KafkaError? { client.state.lastError }
+
     deinit {
         client.state.deliveryHandler = nil
         for topic in knownTopics.values { rd_kafka_topic_destroy(topic) }

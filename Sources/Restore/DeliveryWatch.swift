@@ -1,5 +1,6 @@
 import Failures
 import Foundation
+import Kafka
 import Threads
 
 /// Watches the restore's waits on the target: a signal stops them, and records that wait while no
@@ -13,6 +14,13 @@ final class DeliveryWatch: @unchecked Sendable {
     private let cluster: String
     private let lock = NSLock()
     private var lastDelivered = Int64(-1)
+    /// The producer's last error, for the stall line (which otherwise could not say why).
+    private var producerError: (@Sendable () -> KafkaError?)?
+
+    /// The producer whose last error a stall names (made again when its queue grows).
+    func watching(_ producer: KafkaProducer) {
+        lock.withLock { producerError = { [weak producer] in producer?.lastError } }
+    }
 
     init(ledger: DeliveryLedger, options: RestoreOptions) {
         self.ledger = ledger
@@ -39,9 +47,11 @@ final class DeliveryWatch: @unchecked Sendable {
         if moved || waiting == 0 || starting {
             watch.progressed()
         } else if watch.isStalled {
+            let error = lock.withLock { producerError }?()
             throw RunFailure.failure(
                 "target cluster \(cluster): no delivery report for \(Int(watch.timeout)) s while \(waiting) records wait "
-                    + "(is the cluster down?); the resume state keeps what was confirmed, so a rerun continues")
+                    + (error.map { "(last error: \($0))" } ?? "(is the cluster down?)")
+                    + "; the resume state keeps what was confirmed, so a rerun continues", cause: error)
         }
     }
 }

@@ -72,8 +72,10 @@ final class RecordProducer: @unchecked Sendable {
     }
 
     private static func makeProducer(_ config: KafkaConfig, ledger: DeliveryLedger, watch: DeliveryWatch) throws -> KafkaProducer {
-        try KafkaProducer(
+        let producer = try KafkaProducer(
             config: config, onDelivery: ledger.record, whileQueueFull: { starting in try watch.check(waiting: 1, starting: starting) })
+        watch.watching(producer)
+        return producer
     }
 
     /// Makes the producer again with a local queue that holds a record of `bytes` (key and value):
