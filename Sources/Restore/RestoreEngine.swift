@@ -126,7 +126,7 @@ public final class RestoreEngine: Sendable {
             throw RunFailure.restoreInterrupted(reason)
         } catch {
             await lock.release()
-            throw await prunedMeanwhile(error) ?? error
+            throw await prunedMeanwhile(error, plan: plan, states: states) ?? error
         }
     }
 
@@ -170,13 +170,24 @@ public final class RestoreEngine: Sendable {
     }
 
     /// An object gone while this restore read it because a prune removed it meanwhile: said as such,
-    /// exit 2 as its rerun's verdict is, where "deleted while the restore ran?" asked for a retry.
-    private func prunedMeanwhile(_ error: Error) async -> RunFailure? {
+    /// exit 2 as its rerun's verdict is, where "deleted while the restore ran?" asked for a retry;
+    /// exit 1 when the restore's state confirms every record of it (read again only to find its
+    /// place), which a rerun, planning from what the prune left, steps over.
+    private func prunedMeanwhile(_ error: Error, plan: RestorePlan, states: ResumeStateStore) async -> RunFailure? {
         guard let failure = error as? RunFailure, let missing = failure.cause as? StoreError, missing.isNotFound,
             let key = missing.key, let name = try? layout.objectKey(parsing: key),
             let pruned = try? await PrunedStateKeeper.read(store: store, layout: layout),
             let first = pruned.firstOffsets[TopicPartition(name.topic, name.partition)], first > name.startOffset
         else { return nil }
+        if let partition = plan.partitions.first(where: { $0.source == TopicPartition(name.topic, name.partition) }),
+            let last = partition.objects.first(where: { $0.key == key })?.manifest?.lastOffset,
+            let state = try? await states.load(topics: [partition.targetTopic]).partitions[partition.target],
+            state.sourceTopic == name.topic, state.nextSourceOffset > last
+        {
+            return .failure(
+                "object \(key) is gone: ktape prune removed it while this restore read it again to find its place in \(partition.target), whose state confirms its records (through source offset \(state.nextSourceOffset - 1)); run again: the rerun plans from what the prune left"
+            )
+        }
         return .invalidInput(
             "object \(key) is gone: ktape prune removed it while this restore read it (\(name.topic)/\(name.partition) now starts at offset \(first)), before its records were restored, so this restore cannot go on in order from this store; the same restore with --dry-run names each partition this leaves and the way on"
         )

@@ -228,6 +228,37 @@ import RecordFormats
         #expect(try await restore(fixture, mockOptions(cluster)).summary.producedRecords == 0)
     }
 
+    /// A catch-up restore's rerun reads the object with its target's last record again (to compare
+    /// it); a prune removing that object meanwhile, every record of it confirmed, is a failure a rerun
+    /// cures (exit 1), not "removed before its records were restored" (exit 2); and the rerun does.
+    @Test func aPruneOfAConfirmedObjectWhileTheRerunReadsItIsRetried() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let base = MemoryStore()
+        let fixture = StoreFixture(store: base)
+        let records = awkwardRecords(count: 20, partition: 0)
+        let manifest = try await fixture.writeRun(["events": [0: records]], partitionCounts: ["events": 1], perObject: 5)
+        try cluster.createTopic("events", partitions: 1)
+        #expect(try await restore(fixture, mockOptions(cluster)).summary.producedRecords == 20)
+        let added = awkwardRecords(count: 10, partition: 0, firstOffset: 20, salt: "new")
+        try await fixture.writeRun(["events": [0: added]], partitionCounts: ["events": 1], perObject: 5)
+        let old = manifest.objects(topic: "events", partition: 0)
+        let lastOld = try #require(old.last).key
+        // The prune lands as the rerun asks for the object with the target's last record.
+        let pruning = HookStore(base: base, onGet: true, when: { $0 == lastOld }) {
+            try? await self.prune(old, from: fixture)
+        }
+
+        let error = await #expect(throws: RunFailure.self) {
+            try await restore(StoreFixture(store: pruning, layout: fixture.layout), mockOptions(cluster)).summary.line
+        }
+        #expect(error?.isInvalidInput == false, "\(error?.message ?? "")")
+        #expect(error?.message.contains("read it again to find its place in events/0") == true, "\(error?.message ?? "")")
+        let rerun = try await restore(fixture, mockOptions(cluster))
+        #expect(rerun.summary.producedRecords == 10)
+        let got = try readTarget(cluster.config, topic: "events", partitions: 1)
+        #expect(differences(expected: records + added, got: got[0] ?? []) == [])
+    }
+
     /// A restore, then a prune of records it restored, then the same restore again: a group offset
     /// among the pruned records is placed among the target's records as the first restore placed it.
     /// Before, partition 0's went to the first record the plan still had (past records the group
