@@ -99,7 +99,7 @@ struct HeldRecords {
     /// the object with the last of them (compared with the target's last record or, by offset, the
     /// last below `next`), and their records: a rerun does not read them again, so neither a long
     /// restore's rerun nor a prune removing them meanwhile waits on them. None where the manifests do
-    /// not give every count or something else needs the records (a time range counts only those in
+    /// not give every count and checksum or something else needs the records (a time range counts only those in
     /// range, a group offset is translated from them, a damaged object's entry is checked on them).
     static func leadingObjects(
         _ partition: PartitionPlan, state: RestoreResumeState, tail: TargetTail, recordsNeeded: Bool
@@ -107,7 +107,11 @@ struct HeldRecords {
         guard tail.count > 0, !recordsNeeded, state.damaged == nil else { return (0, 0) }
         let objects = partition.objects
         var (count, records): (Int, Int64) = (0, 0)
-        while count + 1 < objects.count, let this = objects[count].manifest, let following = objects[count + 1].manifest {
+        // Only an object with a checksum: one without was not proved whole when its records went (a
+        // count short of its lines is found only by reading it, and a rerun must meet that again).
+        while count + 1 < objects.count, let this = objects[count].manifest, this.checksumToCheck != nil,
+            let following = objects[count + 1].manifest
+        {
             let held =
                 partition.prunedThrough == nil
                 ? records + this.recordCount < tail.count
