@@ -656,9 +656,10 @@ extension SourceCatalog {
             warnings.append(
                 "\(envelope.key) and the like are ktape's own objects, but the store has no run manifest: a backup that has not finished (or a copy made while one ran), so they may hold only part of what it backs up; ktape verify tells"
             )
-        } else if let lease = firstBackup.leases.first {
+        } else if firstBackup.lockExists {
+            let holder = firstBackup.leases.first.map { "holds the lease of the \($0.summary)" } ?? "exists"
             warnings.append(
-                "\(layout.storeLockKey) holds the lease of the \(lease.summary), but the store has no run manifest: its objects are a ktape backup that has not finished, not a sink's, so they may hold only part of what it backs up; ktape verify tells"
+                "\(layout.storeLockKey) \(holder), but the store has no run manifest: its objects are a ktape backup that has not finished (failed or killed), not a sink's, so they may hold only part of what it backs up; ktape verify tells"
             )
         }
         if !index.orphanCompanions.isEmpty {

@@ -252,6 +252,12 @@ import RecordFormats
         let warning =
             envelope ? "\(key) and the like are ktape's own objects" : "\(layout.storeLockKey) holds the lease of the backup of job nightly"
         #expect(killed.summary.warnings.contains { $0.hasPrefix(warning) }, "\(killed.summary.warnings)")
+
+        // A run that failed gave its lease up: the lock it leaves, empty, still tells a ktape backup.
+        try await store.put(layout.storeLockKey, body: Array(try LeaseTable(leases: []).encoded()))
+        let failed = try await RestoreEngine(store: store, layout: layout, options: mockOptions(cluster)).run()
+        let empty = envelope ? warning : "\(layout.storeLockKey) exists, but the store has no run manifest"
+        #expect(failed.summary.warnings.contains { $0.hasPrefix(empty) }, "\(failed.summary.warnings)")
     }
 
     /// A first backup that finishes while the topics dir is listed leaves no lease to say the listing
