@@ -7,8 +7,11 @@ import JobSpec
 /// summary of an earlier run or nothing. One JSON object: `command`, `runId`, `job`, `failed: true`,
 /// `exitStatus` and the `error` line printed on stderr.
 enum FailureSummary {
-    static func write(_ spec: JobSpec, _ error: Error) {
+    /// `endingAtOnce`: from the signal thread, which must not wait on stdout (the main thread may
+    /// hold it, blocked on a stalled pipe), so a summary to stdout or stderr is left out there.
+    static func write(_ spec: JobSpec, _ error: Error, endingAtOnce: Bool = false) {
         guard let path = spec.common.summaryJSON?.value else { return }
+        if endingAtOnce && OutputFiles.standardStream(path) != nil { return }
         let failure = error as? RunFailure
         let fields: [String: Any] = [
             "command": spec.command.rawValue,
@@ -33,7 +36,7 @@ enum FailureSummary {
         Interrupts.beforeEndingAtOnce { failure in
             // Briefly: a pod's grace period is short, and this comes after the run's own.
             metrics.writeFailure(waitingAtMost: 3)
-            write(spec, failure)
+            write(spec, failure, endingAtOnce: true)
         }
     }
 }

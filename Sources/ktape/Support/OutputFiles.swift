@@ -53,13 +53,15 @@ enum OutputFiles {
     }
 
     /// The standard output or error stream that `path` names (`/dev/stdout`, `/proc/self/fd/2`, the
-    /// file stdout is redirected to): the same file as descriptor 1 or 2.
+    /// file stdout is redirected to): the same file as descriptor 1 or 2, open for writing (a closed
+    /// one is reopened read-only on /dev/null, which `--summary-json /dev/null` must still reach).
     static func standardStream(_ path: String) -> Int32? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         return [Int32(1), 2].first { fd in
             var stream = stat()
             return fstat(fd, &stream) == 0 && stream.st_dev == info.st_dev && stream.st_ino == info.st_ino
+                && fcntl(fd, F_GETFL) & O_ACCMODE != O_RDONLY
         }
     }
 
