@@ -44,6 +44,8 @@ import Testing
         let (directory, bucket) = try await Self.makeStores(server: server)
         defer { try? FileManager.default.removeItem(at: directory.deletingLastPathComponent()) }
         let kafka = try MockKafkaProcess(topic: "scale", partitions: Self.partitions)
+        // The mock cannot create topics (a dry run with --create-topics says so): the target is made here.
+        try kafka.createTopic("scale-copy", partitions: Self.partitions)
         let s3 = "s3://\(bucket.config.bucket)"
         let environment = [
             "AWS_ACCESS_KEY_ID": server.credentials.accessKeyId, "AWS_SECRET_ACCESS_KEY": server.credentials.secretAccessKey,
@@ -55,8 +57,8 @@ import Testing
                 ["ls", "--store", store], ["ls", "--store", store, "--json"],
                 ["verify", "--store", store, "--concurrency", "64"],
                 [
-                    "restore", "--store", store, "-b", kafka.bootstrap, "--dry-run", "--create-topics",
-                    "--rename-regex", "scale", "--rename-replacement", "scale-copy"
+                    "restore", "--store", store, "-b", kafka.bootstrap, "--dry-run", "--rename-regex", "scale",
+                    "--rename-replacement", "scale-copy"
                 ]
             ]
         }
