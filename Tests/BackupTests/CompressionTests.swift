@@ -49,6 +49,36 @@ import ObjectStore
         #expect(try await StoreContents.manifests(smallest).first?.store.compressionLevel == 9)
     }
 
+    /// Producers compress their batches (`compression.type`), and real clusters hold all four codecs:
+    /// the backup reads each as the records produced, with their keys, headers and times.
+    @Test(arguments: ["gzip", "snappy", "lz4", "zstd"])
+    func recordsProducedUnderEveryKafkaCodecAreBackedUpAsProduced(codec: String) async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("codec-\(codec)", partitions: 1)
+        let produced = (0..<500).map { n in
+            KafkaProducerRecord(
+                topic: topic, partition: 0, key: Array("key-\(n)".utf8),
+                value: Array("value \(n) \(String(repeating: "abc", count: n % 40))".utf8),
+                headers: [KafkaHeader(name: "h", value: Array("\(n)".utf8))], timestamp: 1_700_000_000_000 + Int64(n))
+        }
+        try fixture.produce(produced, settings: ["compression.type": codec, "linger.ms": "50"])
+        let store = MemoryStore()
+        let summary = try await fixture.backup(store: store, topics: [topic])
+        #expect(summary.records == 500)
+        let lines = try await StoreContents.snapshot(store, prefix: "topics/").sorted { $0.key < $1.key }
+            .flatMap { StoreContents.lines($0.value) }
+        try #require(lines.count == 500)
+        for (n, line) in lines.enumerated() {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])
+            #expect(object["offset"] as? Int == n)
+            #expect(object["key"] as? String == "key-\(n)")
+            #expect(object["value"] as? String == String(decoding: produced[n].value ?? [], as: UTF8.self))
+            #expect(object["timestamp"] as? Int == 1_700_000_000_000 + n)
+            let headers = try #require(object["headers"] as? [[String: Any]])
+            #expect(headers.count == 1 && headers[0]["name"] as? String == "h" && headers[0]["value"] as? String == "\(n)")
+        }
+    }
+
     /// A line longer than a block (a record of megabytes) is cut across blocks, each at most 256 KiB
     /// of input, and the object inflates to the lines as given. Held whole, each of an object's
     /// blocks in flight held a whole record: 16 partitions of 16 MiB records took 450 MiB.
