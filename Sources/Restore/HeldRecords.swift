@@ -109,7 +109,7 @@ struct HeldRecords {
         var (count, records): (Int, Int64) = (0, 0)
         // Only an object with a checksum: one without was not proved whole when its records went (a
         // count short of its lines is found only by reading it, and a rerun must meet that again).
-        while count + 1 < objects.count, let this = objects[count].manifest, this.checksumToCheck != nil,
+        while count + 1 < objects.count, let this = objects[count].manifest, this.hasReadableChecksum,
             let following = objects[count + 1].manifest
         {
             let held =
@@ -123,7 +123,7 @@ struct HeldRecords {
         return (count, records)
     }
 
-    /// The first `count` planned records are held and not read (`HeldObjects`): by offset, all below `next`.
+    /// The first `count` planned records are held and not read (`leadingObjects`): by offset, all below `next`.
     mutating func skipped(_ count: Int64) {
         if byOffset { below += count }
     }

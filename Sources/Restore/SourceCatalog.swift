@@ -175,6 +175,14 @@ struct RecordedObject: Sendable, Equatable {
     /// What the object's stored bytes are checked against as a restore reads them: the manifest's
     /// CRC64NVME (version 3), else the first 8 bytes of its SHA-256 (versions 1 and 2; 64 bits
     /// catch accidental damage as surely, and keep the entry as small).
+    /// A checksum ktape writes (not one a manifest changed after the backup names).
+    var hasReadableChecksum: Bool {
+        switch checksumToCheck {
+        case .crc64nvme?, .sha256Prefix?: return true
+        default: return false
+        }
+    }
+
     var checksumToCheck: StoredChecksum? {
         if present & 4 != 0 { return .crc64nvme(CRC64NVME(value: checksum)) }
         if present & 8 != 0 { return .sha256Prefix(checksum) }
