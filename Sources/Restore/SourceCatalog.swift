@@ -4,7 +4,6 @@ import Foundation
 import Layout
 import ObjectStore
 import StoreMetadata
-import TimeText
 
 /// One data object to restore, with what the store says about it.
 struct SourceObject: Sendable {
@@ -393,48 +392,10 @@ struct SourceCatalog: Sendable {
         }
         let present = Set(builder.runs.map(\.manifest.runId))
         let chained = Set(builder.runs.filter { run in asOf.map { run.manifest.runId <= $0 } ?? true }.compactMap(\.manifest.previousRunId))
-        let manifests = builder.runs.map(\.manifest)
         var catalog = builder.build(pruned: pruned)
         catalog.problems += try await indexedRunsWithoutManifests(
             present: present, namedByTheChain: chained, asOf: asOf, store: store, layout: layout)
-        if asOf == nil {
-            catalog.warnings += try await missingShards(of: manifests, store: store, layout: layout)
-        }
         return catalog
-    }
-
-    /// Shards of a job (`i/n`) some of whose shards have runs here and others none: the partitions of
-    /// those are in no manifest, so not restored. A missing shard whose first run is writing now
-    /// stops the restore (exit 1), as a store's first backup does; one that never ran is warned of.
-    private static func missingShards(of manifests: [RunManifest], store: any ObjectStore, layout: StoreLayout) async throws
-        -> [String]
-    {
-        var present: [String: Set<String>] = [:]
-        var counts: [String: Set<Int>] = [:]
-        for manifest in manifests where !manifest.isPlaceholder {
-            let parts = manifest.shard.split(separator: "/")
-            guard parts.count == 2, Int(parts[0]) != nil, let count = Int(parts[1]), count > 1 else { continue }
-            present[manifest.job, default: []].insert(manifest.shard)
-            counts[manifest.job, default: []].insert(count)
-        }
-        var missing: [(job: String, shard: String)] = []
-        for (job, shardCounts) in counts.sorted(by: { $0.key < $1.key }) {
-            for count in shardCounts.sorted() {
-                missing += (0..<count).map { "\($0)/\(count)" }.filter { !(present[job]?.contains($0) ?? false) }.map { (job, $0) }
-            }
-        }
-        guard !missing.isEmpty else { return [] }
-        let backups = try await UnfinishedFirstBackup.read(store: store, layout: layout)
-        for (job, shard) in missing {
-            if let lease = backups.writingShard(shard) {
-                throw RunFailure.failure(
-                    "shard \(shard) of job \(job) has no finished run in this store: the \(lease.summary) is writing its first one (its lease runs until \(Timestamps.rfc3339(lease.expiresAt))); restore once it has finished, or its partitions would be left out"
-                )
-            }
-        }
-        return missing.map { job, shard in
-            "shard \(shard) of job \(job) has no run in this store (its other shards have): the partitions it backs up are not restored; run it, then restore again"
-        }
     }
 
     /// A run folds its manifest into the store index only once the manifest is written, so a run the

@@ -38,13 +38,6 @@ struct UnfinishedFirstBackup {
             now: min(local, local.addingTimeInterval(store.clockOffset)))
     }
 
-    /// The live lease of a run of shard `label` (`1/2`), which its run id names: with no manifest of
-    /// that shard in the store, its first run.
-    func writingShard(_ label: String) -> LeaseTable.Lease? {
-        let token = "-\(RunID.shardToken(label))-"
-        return leases.first { !$0.isExpired(at: now) && !LockHolder.isGone($0.holder) && $0.runId.contains(token) }
-    }
-
     /// Throws when a backup whose claims reach `topics` is writing now: its objects are
     /// named by no manifest until it finishes, and the rerun of a restore that read part of them
     /// would find its target out of order. A killed run's lease (expired, or its process gone) is

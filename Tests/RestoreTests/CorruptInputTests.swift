@@ -298,37 +298,6 @@ import RecordFormats
         #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0] == nil)
     }
 
-    /// A sharded job whose shard 1/2 has no run in the store (not run yet): the restore says its
-    /// partitions are left out (it exited 0 without a word); while that shard's first run writes,
-    /// the restore stops before producing (exit 1), as for a store's first backup.
-    @Test func aShardWithNoRunIsNamedAndItsFirstRunWaitedFor() async throws {
-        let cluster = try KafkaMockCluster(brokers: 1)
-        let fixture = StoreFixture()
-        var manifest = try await fixture.writeRun(
-            ["t": [0: awkwardRecords(count: 4, partition: 0)]], partitionCounts: ["t": 2], perObject: 2)
-        manifest.shard = "0/2"
-        try await fixture.store.put(
-            fixture.layout.runManifestKey(manifest.runId), body: Array(try manifest.encoded(layout: fixture.layout)))
-        try cluster.createTopic("t", partitions: 2)
-        let expected = "shard 1/2 of job \(manifest.job) has no run in this store (its other shards have)"
-        var dry = mockOptions(cluster)
-        dry.dryRun = true
-        let planned = try await restore(fixture, dry)
-        #expect(planned.plan.warnings.contains { $0.hasPrefix(expected) }, "\(planned.plan.warnings)")
-
-        let now = Date()
-        let lease = LeaseTable.Lease(
-            runId: "20261207T101010.000Z-1of2-0000beef", command: "backup", job: manifest.job, holder: "another-host pid 7",
-            claims: [LeaseTable.Claim(topic: "t", partitions: [1])], acquiredAt: now, expiresAt: now.addingTimeInterval(600))
-        try await fixture.store.put(fixture.layout.storeLockKey, body: Array(try LeaseTable(leases: [lease]).encoded()))
-        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
-        #expect(error?.isInvalidInput == false)
-        #expect(
-            error?.message.hasPrefix("shard 1/2 of job \(manifest.job) has no finished run in this store: the backup") == true,
-            "\(error?.message ?? "")")
-        #expect(try readTarget(cluster.config, topic: "t", partitions: 2)[0] == nil)
-    }
-
     /// An entry whose key names another partition than the entry says is not restored into either.
     @Test func entryWhosePartitionDisagreesWithItsKeyIsRefused() async throws {
         let (cluster, fixture, _, manifest) = try await setUp()
