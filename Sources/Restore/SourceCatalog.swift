@@ -378,6 +378,8 @@ struct SourceCatalog: Sendable {
             )
         }
         if !builder.runs.isEmpty, builder.runs.allSatisfy(\.manifest.isPlaceholder) {
+            // The killed first run's rerun may be writing now: then a rerun of this restore is cured.
+            try await UnfinishedFirstBackup.read(store: store, layout: layout).refuseWhileWriting(topics: topics)
             throw RunFailure.invalidInput(
                 "\(store.location) holds no finished backup: its only manifests are placeholders of runs that were killed (\(builder.runs.map(\.manifest.runId.rawValue).joined(separator: ", "))); run a backup first"
             )
@@ -630,7 +632,10 @@ extension SourceCatalog {
             throw RunFailure.wrap(error, "cannot list \(layout.topicsFolder) in \(store.location)")
         }
         let sizes = Dictionary(summaries.map { ($0.key, $0.size) }, uniquingKeysWith: { a, _ in a })
+        let firstBackup = try await UnfinishedFirstBackup.read(store: store, layout: layout)
         guard !summaries.isEmpty else {
+            // A first backup that has uploaded nothing yet: what it writes is restored once it has finished.
+            try firstBackup.refuseWhileWriting(topics: topics)
             throw RunFailure.invalidInput(
                 "\(store.location) holds neither manifests (\(layout.runsFolder)) nor data objects (\(layout.topicsFolder)); check --store and --topics-dir"
             )
@@ -655,7 +660,6 @@ extension SourceCatalog {
                     manifest: nil, listedBytes: sizes[entry.key] ?? 0)
             }
         }
-        let firstBackup = try await UnfinishedFirstBackup.read(store: store, layout: layout)
         try firstBackup.refuseWhileWriting(topics: topics ?? Set(index.partitions.keys.map(\.topic)))
         var warnings: [String] = []
         // Confluent's sink never writes envelopes: these are a ktape backup's, whose manifest is not
@@ -667,7 +671,7 @@ extension SourceCatalog {
         } else if firstBackup.lockExists {
             let holder = firstBackup.leases.first.map { "holds the lease of the \($0.summary)" } ?? "exists"
             warnings.append(
-                "\(layout.storeLockKey) \(holder), but the store has no run manifest: its objects are a ktape backup that has not finished (failed or killed), not a sink's, so they may hold only part of what it backs up; ktape verify tells"
+                "\(layout.storeLockKey) \(holder), but the store has no run manifest: a ktape backup into it failed or was killed before finishing, and the objects it wrote, if these are they, may hold only part of what it backs up; ktape verify tells"
             )
         }
         if !index.orphanCompanions.isEmpty {

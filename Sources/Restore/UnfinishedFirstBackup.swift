@@ -38,14 +38,14 @@ struct UnfinishedFirstBackup {
             now: min(local, local.addingTimeInterval(store.clockOffset)))
     }
 
-    /// Throws when a backup whose claims reach `topics` is writing now: its objects are
+    /// Throws when a backup whose claims reach `topics` (nil: any) is writing now: its objects are
     /// named by no manifest until it finishes, and the rerun of a restore that read part of them
     /// would find its target out of order. A killed run's lease (expired, or its process gone) is
     /// what such a run left, which the warning covers.
-    func refuseWhileWriting(topics: Set<String>) throws {
+    func refuseWhileWriting(topics: Set<String>?) throws {
         let writing = leases.filter { lease in
             !lease.isExpired(at: now) && !LockHolder.isGone(lease.holder)
-                && lease.claims.contains { topics.contains($0.topic) }
+                && lease.claims.contains { claim in topics.map { $0.contains(claim.topic) } ?? true }
         }
         guard let lease = writing.first else { return }
         throw RunFailure.failure(

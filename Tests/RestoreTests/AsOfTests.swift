@@ -23,6 +23,23 @@ import Testing
         let error = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
         #expect(error?.isInvalidInput == true)
         #expect(error?.message.contains("holds no finished backup: its only manifests are placeholders") == true, "\(error?.message ?? "")")
+
+        // While the rerun that wrote the placeholder is writing, a rerun of the restore is cured: exit 1.
+        let now = Date()
+        let rerun = LeaseTable.Lease(
+            runId: "20261124T120001.000Z-all-0000beef", command: "backup", job: "test", holder: "another-host pid 7",
+            claims: [LeaseTable.Claim(topic: "t")], acquiredAt: now, expiresAt: now.addingTimeInterval(600))
+        try await fixture.store.put(fixture.layout.storeLockKey, body: Array(try LeaseTable(leases: [rerun]).encoded()))
+        let writing = await #expect(throws: RunFailure.self) { try await restore(fixture, mockOptions(cluster)).summary.line }
+        #expect(writing?.isInvalidInput == false)
+        #expect(writing?.message.contains("is writing its first backup") == true, "\(writing?.message ?? "")")
+
+        // So is a store whose first backup has uploaded nothing yet.
+        let empty = StoreFixture()
+        try await empty.store.put(empty.layout.storeLockKey, body: Array(try LeaseTable(leases: [rerun]).encoded()))
+        let nothingYet = await #expect(throws: RunFailure.self) { try await restore(empty, mockOptions(cluster)).summary.line }
+        #expect(nothingYet?.isInvalidInput == false)
+        #expect(nothingYet?.message.contains("is writing its first backup") == true, "\(nothingYet?.message ?? "")")
     }
 
     @Test func restoresOnlyRunsUpToTheOneNamed() async throws {
