@@ -174,19 +174,19 @@ struct RecordedObject: Sendable, Equatable {
     /// What the object's stored bytes are checked against as a restore reads them: the manifest's
     /// CRC64NVME (version 3), else the first 8 bytes of its SHA-256 (versions 1 and 2; 64 bits
     /// catch accidental damage as surely, and keep the entry as small).
+    var checksumToCheck: StoredChecksum? {
+        if present & 4 != 0 { return .crc64nvme(CRC64NVME(value: checksum)) }
+        if present & 8 != 0 { return .sha256Prefix(checksum) }
+        if present & 16 != 0 { return .unreadable }
+        return nil
+    }
+
     /// A checksum ktape writes (not one a manifest changed after the backup names).
     var hasReadableChecksum: Bool {
         switch checksumToCheck {
         case .crc64nvme?, .sha256Prefix?: return true
         default: return false
         }
-    }
-
-    var checksumToCheck: StoredChecksum? {
-        if present & 4 != 0 { return .crc64nvme(CRC64NVME(value: checksum)) }
-        if present & 8 != 0 { return .sha256Prefix(checksum) }
-        if present & 16 != 0 { return .unreadable }
-        return nil
     }
 
     /// The first 16 hex digits of a SHA-256 as written (64 lowercase hex digits), as a number; nil for other text.
