@@ -99,8 +99,9 @@ struct HeldRecords {
     /// the object with the last of them (compared with the target's last record or, by offset, the
     /// last below `next`), and their records: a rerun does not read them again, so neither a long
     /// restore's rerun nor a prune removing them meanwhile waits on them. None where the manifests do
-    /// not give every count and checksum or something else needs the records (a time range counts only those in
-    /// range, a group offset is translated from them, a damaged object's entry is checked on them).
+    /// not give every count and checksum, or something else needs the records (a time range counts
+    /// only those in range, a group offset is translated from them, a damaged object's entry is
+    /// checked on them).
     static func leadingObjects(
         _ partition: PartitionPlan, state: RestoreResumeState, tail: TargetTail, recordsNeeded: Bool
     ) -> (objects: Int, records: Int64) {
