@@ -15,10 +15,9 @@ struct BackupTraces: Sendable {
     /// Runs the index names whose manifests the listing lacked but that are there now: backups that
     /// finished while verify read the store.
     var landedSinceListing: Set<RunID> = []
-    /// Keys under `_ktape/` that backups and prunes write (the index, locks, the pruned state, strays
-    /// in the runs folder), sorted; looked for only in a store without manifests. `_ktape/restore/`
-    /// is left out: a restore keeps its state in the store it reads unless given `--state-dir`, and
-    /// it reads Confluent sink buckets too.
+    /// Keys under `_ktape/` that backups and prunes write (`StoreLayout.isBackupMetadataKey`: the
+    /// index, locks, the pruned state, strays in the runs folder), sorted; looked for only in a store
+    /// without manifests.
     var metadataKeys: [String] = []
     /// `_ktape/locks/store.json` as read, when it reads: its leases are the runs writing into the store
     /// then (or when it was copied, for a copy), and those killed before giving theirs up.
@@ -52,7 +51,7 @@ struct BackupTraces: Sendable {
         guard !hasManifests else { return traces }
         do {
             traces.metadataKeys = try await store.listAll(prefix: layout.metadataFolder).map(\.key)
-                .filter { !$0.hasPrefix(layout.restoreFolder) && $0 != layout.conditionalWriteProbeKey }.sorted()
+                .filter(layout.isBackupMetadataKey).sorted()
             // The last run out leaves the store lock empty: no sign of a backup under way.
             if traces.storeLock?.leases.isEmpty == true { traces.metadataKeys.removeAll { $0 == layout.storeLockKey } }
         } catch let error as StoreError {

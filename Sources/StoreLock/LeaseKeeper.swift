@@ -25,6 +25,7 @@ public final class LeaseKeeper: @unchecked Sendable {
     private let probe: String?
     private let clock: @Sendable () -> Date
     private let beforeDropping: (@Sendable ([LeaseTable.Lease]) async throws -> Void)?
+    private let beforeCreating: (@Sendable () async throws -> Void)?
     private let state = NSLock()
     private var renewal: Task<Void, Never>?
     private var lostReason: String?
@@ -40,10 +41,13 @@ public final class LeaseKeeper: @unchecked Sendable {
     /// `seconds` by `clock` and is renewed every `renewEvery` seconds of real time (a third of it by default).
     /// `beforeDropping` runs before a write that drops other runs' leases that are over (expired, or
     /// of dead processes on this host): the store lock folds a killed backup's manifest there.
+    /// `beforeCreating` runs before a write that creates the table (no run has taken a lease there
+    /// yet); what it throws ends `acquire` with nothing written but the probe.
     public init(
         store: any ObjectStore, key: String, options: PutOptions = PutOptions(), lease: LeaseTable.Lease,
         seconds: TimeInterval, renewEvery: TimeInterval? = nil, clock: @escaping @Sendable () -> Date = { Date() },
-        beforeDropping: (@Sendable ([LeaseTable.Lease]) async throws -> Void)? = nil, probe: String? = nil
+        beforeDropping: (@Sendable ([LeaseTable.Lease]) async throws -> Void)? = nil,
+        beforeCreating: (@Sendable () async throws -> Void)? = nil, probe: String? = nil
     ) {
         self.store = store
         self.key = key
@@ -58,6 +62,7 @@ public final class LeaseKeeper: @unchecked Sendable {
         self.renewEvery = renewEvery ?? seconds / 3
         self.clock = clock
         self.beforeDropping = beforeDropping
+        self.beforeCreating = beforeCreating
     }
 
     public var runId: String { template.runId }
@@ -195,6 +200,7 @@ public final class LeaseKeeper: @unchecked Sendable {
             let decision = try change(&table, writingNow())
             if decision == .keep && over.isEmpty { return }
             if table.leases.isEmpty && current == nil { return }
+            if current == nil, let beforeCreating { try await beforeCreating() }
             var options = self.options
             if let etag = current?.etag { options.ifMatch = etag } else { options.ifNoneMatch = true }
             do {

@@ -28,7 +28,8 @@ enum BackupLease {
         return LeaseKeeper(
             store: request.store, key: request.layout.storeLockKey, options: request.basePutOptions,
             lease: lease, seconds: request.lockLease, clock: request.clock,
-            beforeDropping: { try await fence.close($0) }, probe: request.layout.conditionalWriteProbeKey)
+            beforeDropping: { try await fence.close($0) },
+            beforeCreating: { try await ForeignObjects.refuseIfAny(request) }, probe: request.layout.conditionalWriteProbeKey)
     }
 
     /// Takes the lease, after making sure no earlier ktape's job lock is live.

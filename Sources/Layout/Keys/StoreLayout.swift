@@ -127,6 +127,13 @@ public struct StoreLayout: Hashable, Sendable {
     /// The same for a restore, under the folder it writes anyway (a policy may allow it no other).
     public var restoreConditionalWriteProbeKey: String { restoreFolder + "conditional-writes-probe" }
 
+    /// Whether `key` is metadata that backups and prunes write (the index, locks, the pruned state,
+    /// manifests): under `_ktape/`, but not a restore's state (a restore keeps it in the store it
+    /// reads, a Confluent sink's bucket too) nor the conditional-write probe (written before a lease).
+    public func isBackupMetadataKey(_ key: String) -> Bool {
+        key.hasPrefix(metadataFolder) && !key.hasPrefix(restoreFolder) && key != conditionalWriteProbeKey
+    }
+
     /// `_ktape/locks/<job>.json`, a job's lock as ktape wrote it before the store lock (`JobLock`).
     public func lockKey(job: String) -> String {
         locksFolder + KeySafe.text(job) + ".json"

@@ -1,0 +1,100 @@
+import Failures
+import Foundation
+import Testing
+@testable import Backup
+import Layout
+import KtapeTestSupport
+import ObjectStore
+
+/// The first backup into a store whose topics dir holds objects no backup wrote (a Confluent sink's
+/// bucket, a copy without `_ktape/`) is refused before it writes: it would write over the objects of
+/// the same names and leave the others out of every restore.
+@Suite struct ForeignObjectsTests {
+    static let sinkKey = "topics/orders/partition=0/orders+0+0000000000.json"
+
+    func sinkBucket(_ store: any ObjectStore) async throws {
+        _ = try await store.put(Self.sinkKey, body: Array("{\"n\":1}\n".utf8))
+    }
+
+    @Test func aSinksBucketIsRefusedWithNothingWritten() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("into-sink", partitions: 1)
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 3)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ktape-foreign-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try LocalDirectoryStore(root: directory.path)
+        try await sinkBucket(store)
+        // A restore's state in the bucket it read is no backup's.
+        _ = try await store.put(fixture.layout.restoreStateKey(targetCluster: "c", topic: "orders"), body: Array("{}".utf8))
+        for _ in 1...2 {
+            let error = await #expect(throws: RunFailure.self) { try await fixture.backup(store: store, topics: [topic]) }
+            #expect(error?.kind == .invalidInput)
+            #expect(
+                error?.message.contains("topics/ already holds objects no ktape backup wrote (such as \(Self.sinkKey))") == true,
+                "\(error?.message ?? "")")
+            #expect(error?.message.contains("another store prefix or --topics-dir") == true, "\(error?.message ?? "")")
+            // Nothing written, no lock either: the next attempt is refused the same way.
+            #expect(try await StoreContents.dataKeys(store) == [Self.sinkKey])
+            #expect(
+                try await store.listAll(prefix: fixture.layout.metadataFolder).map(\.key).allSatisfy {
+                    $0.hasPrefix(fixture.layout.restoreFolder)
+                })
+        }
+        var request = try fixture.request(store: store, topics: [topic])
+        request.layout = StoreLayout(topicsDir: "ktape")
+        #expect(try await BackupEngine.run(request).records == 3)
+    }
+
+    @Test func aStoreCopiedWithoutItsMetadataIsRefusedAndWithItGoesOn() async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("copied", partitions: 2)
+        try fixture.produceJSON(topic: topic, partitions: 2, count: 4)
+        let original = MemoryStore()
+        _ = try await fixture.backup(store: original, topics: [topic])
+        let dataOnly = MemoryStore()
+        let whole = MemoryStore()
+        for object in try await original.listAll(prefix: "") {
+            let body = try await original.get(object.key)
+            if object.key.hasPrefix(fixture.layout.topicsFolder) { _ = try await dataOnly.put(object.key, body: body) }
+            _ = try await whole.put(object.key, body: body)
+        }
+        let error = await #expect(throws: RunFailure.self) { try await fixture.backup(store: dataOnly, topics: [topic]) }
+        #expect(error?.message.contains("a ktape store copied without its _ktape/ folder") == true, "\(error?.message ?? "")")
+
+        try fixture.produceJSON(topic: topic, partitions: 2, count: 2, from: 4)
+        #expect(try await fixture.backup(store: whole, topics: [topic]).records == 2)
+        // A store of an older ktape, with manifests but no store lock yet, goes on too.
+        try await whole.delete(fixture.layout.storeLockKey)
+        try fixture.produceJSON(topic: topic, partitions: 2, count: 2, from: 6)
+        #expect(try await fixture.backup(store: whole, topics: [topic]).records == 2)
+    }
+
+    /// On S3, where the refusal comes after the conditional-write probe and folders can have markers.
+    @Test func onS3TheRefusalRepeatsAndFolderMarkersAreNoObjects() async throws {
+        let server = try await S3TestServer.shared.value
+        func bucket() async throws -> S3Store {
+            let store = try S3Store(
+                config: S3Configuration(bucket: "ktape-foreign-\(UUID().uuidString.prefix(8).lowercased())", endpoint: server.endpoint),
+                credentials: StaticCredentialsProvider(server.credentials), transport: CurlTransport())
+            try await store.createBucket()
+            return store
+        }
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("s3-foreign", partitions: 1)
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 3)
+        let markers = ["topics/", "topics/\(topic)/", "topics/\(topic)/partition=0/"]
+
+        let sink = try await bucket()
+        for marker in markers { _ = try await sink.put(marker, body: []) }
+        try await sinkBucket(sink)
+        for _ in 1...2 {
+            let error = await #expect(throws: RunFailure.self) { try await fixture.backup(store: sink, topics: [topic]) }
+            #expect(error?.message.contains("(such as \(Self.sinkKey))") == true, "\(error?.message ?? "")")
+        }
+        #expect(try await sink.listAll(prefix: fixture.layout.storeLockKey).isEmpty)
+
+        let empty = try await bucket()
+        for marker in markers { _ = try await empty.put(marker, body: []) }
+        #expect(try await fixture.backup(store: empty, topics: [topic]).records == 3)
+    }
+}
