@@ -395,6 +395,10 @@ struct SourceCatalog: Sendable {
         let present = Set(builder.runs.map(\.manifest.runId))
         let chained = Set(builder.runs.filter { run in asOf.map { run.manifest.runId <= $0 } ?? true }.compactMap(\.manifest.previousRunId))
         var catalog = builder.build(pruned: pruned)
+        // Only a warning: a lock that cannot be read is no reason to stop a restore from manifests.
+        if asOf == nil, let lock = try? await UnfinishedFirstBackup.read(store: store, layout: layout) {
+            catalog.warnings += lock.firstBackupsUnderWay(topics: topics, holding: Set(catalog.partitions.keys))
+        }
         catalog.problems += try await indexedRunsWithoutManifests(
             present: present, namedByTheChain: chained, asOf: asOf, store: store, layout: layout)
         return catalog

@@ -5,9 +5,10 @@ import ObjectStore
 import StoreLock
 import TimeText
 
-/// A store with no manifest whose lock holds backup leases: ktape's first backup into it, still
-/// going or killed. Its uploads finish in any order, so while it runs, a listing can show an object
-/// whose predecessor is not there yet; records restored past that hole could never be put in order.
+/// The backup leases of a store's lock, as a restore judges them. In a store with no manifest they
+/// are ktape's first backup into it, still going or killed. Its uploads finish in any order, so
+/// while it runs, a listing can show an object whose predecessor is not there yet; records
+/// restored past that hole could never be put in order.
 struct UnfinishedFirstBackup {
     /// Whether the store lock exists: backups made it (a sink's bucket has none), and the last run out
     /// leaves it empty, a failed run too.
@@ -43,13 +44,39 @@ struct UnfinishedFirstBackup {
     /// would find its target out of order. A killed run's lease (expired, or its process gone) is
     /// what such a run left, which the warning covers.
     func refuseWhileWriting(topics: Set<String>?) throws {
-        let writing = leases.filter { lease in
-            !lease.isExpired(at: now) && !LockHolder.isGone(lease.holder)
-                && lease.claims.contains { claim in topics.map { $0.contains(claim.topic) } ?? true }
-        }
-        guard let lease = writing.first else { return }
+        guard let lease = writing(topics: topics).first else { return }
         throw RunFailure.failure(
             "the store has no run manifest yet: the \(lease.summary) is writing its first backup (its lease runs until \(Timestamps.rfc3339(lease.expiresAt))), and what it uploaded so far may have holes; restore once it has finished (in a copy taken while it ran, once that lease has expired)"
         )
+    }
+
+    /// In a store with manifests: one warning per live backup whose lease claims partitions of
+    /// `topics` (nil: any) of which the store holds no records (`holding`: the partitions with
+    /// objects), such as the first run of a job's other shard. The restore goes on from the finished
+    /// runs, without them; a sharded job's restore would otherwise end with exit 0 and those
+    /// partitions empty, said only by the counts.
+    func firstBackupsUnderWay(topics: Set<String>?, holding: Set<TopicPartition>) -> [String] {
+        let heldTopics = Set(holding.map(\.topic))
+        return writing(topics: topics).compactMap { lease in
+            let unheld = lease.claims.compactMap { claim -> String? in
+                guard topics.map({ $0.contains(claim.topic) }) ?? true else { return nil }
+                guard let partitions = claim.partitions else {
+                    return heldTopics.contains(claim.topic) ? nil : "topic \(claim.topic)"
+                }
+                let missing = partitions.filter { !holding.contains(TopicPartition(claim.topic, $0)) }
+                return missing.isEmpty ? nil : LeaseTable.Claim(topic: claim.topic, partitions: missing).description
+            }
+            guard !unheld.isEmpty else { return nil }
+            return
+                "the \(lease.summary) is backing up \(unheld.joined(separator: "; ")), of which the store holds no records yet (its lease runs until \(Timestamps.rfc3339(lease.expiresAt))): this restore has none of them; run it again once that backup has finished"
+        }
+    }
+
+    /// Live backup leases that claim some of `topics` (nil: any); a killed run's is not.
+    private func writing(topics: Set<String>?) -> [LeaseTable.Lease] {
+        leases.filter { lease in
+            !lease.isExpired(at: now) && !LockHolder.isGone(lease.holder)
+                && lease.claims.contains { claim in topics.map { $0.contains(claim.topic) } ?? true }
+        }
     }
 }

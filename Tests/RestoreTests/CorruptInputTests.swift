@@ -260,6 +260,55 @@ import RecordFormats
         #expect(failed.summary.warnings.contains { $0.hasPrefix(empty) }, "\(failed.summary.warnings)")
     }
 
+    /// A sharded job whose other shard runs its first backup: the restore goes on from the finished
+    /// runs (exit 0), warning that the partitions that shard claims, of which the store holds no
+    /// records, are not in it. Partitions the store holds, other topics, expired leases and `--as-of`
+    /// get no warning.
+    @Test func otherShardsFirstBackupIsWarnedAbout() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        let fixture = StoreFixture()
+        let records = awkwardRecords(count: 4, partition: 0)
+        try await fixture.writeRun(["t": [0: records]], partitionCounts: ["t": 3])
+        try cluster.createTopic("t", partitions: 3)
+        func lease(_ claims: [LeaseTable.Claim], expiresIn seconds: TimeInterval = 600) async throws {
+            let now = Date()
+            let table = LeaseTable(leases: [
+                LeaseTable.Lease(
+                    runId: "20261207T101010.000Z-2of2-00000001", command: "backup", job: "nightly", holder: "another-host pid 7",
+                    claims: claims, acquiredAt: now, expiresAt: now.addingTimeInterval(seconds))
+            ])
+            try await fixture.store.put(fixture.layout.storeLockKey, body: Array(try table.encoded()))
+        }
+        func warnings(asOf: RunID? = nil) async throws -> [String] {
+            var options = mockOptions(cluster)
+            options.dryRun = true
+            options.asOf = asOf
+            return try await restore(fixture, options).summary.warnings.filter { $0.contains("of which the store holds no records yet") }
+        }
+        try await lease([LeaseTable.Claim(topic: "t", partitions: [0, 1, 2]), LeaseTable.Claim(topic: "u", partitions: [0])])
+        let warned = try await warnings()
+        #expect(warned.count == 1, "\(warned)")
+        #expect(
+            warned.first?.hasPrefix(
+                "the backup of job nightly by another-host pid 7 (run 20261207T101010.000Z-2of2-00000001) is backing up topic t partitions 1,2; topic u partitions 0, of which the store holds no records yet"
+            ) == true, "\(warned)")
+        #expect(try await warnings(asOf: fixture.runs[0]).isEmpty)
+
+        var onlyT = mockOptions(cluster)
+        onlyT.topicRegexList = try TopicRegexList(parsing: "t:.*")
+        let run = try await restore(fixture, onlyT)
+        #expect(run.summary.producedRecords == 4)
+        #expect(run.summary.warnings.contains { $0.contains("is backing up topic t partitions 1,2, of which") }, "\(run.summary.warnings)")
+        try expectTargetHolds([0: records, 1: [], 2: []], cluster: cluster, topic: "t")
+
+        try await lease([LeaseTable.Claim(topic: "t", partitions: [0])])
+        #expect(try await warnings().isEmpty)
+        try await lease([LeaseTable.Claim(topic: "t")])
+        #expect(try await warnings().isEmpty)
+        try await lease([LeaseTable.Claim(topic: "t", partitions: [1])], expiresIn: -1)
+        #expect(try await warnings().isEmpty)
+    }
+
     /// A first backup that finishes while the topics dir is listed leaves no lease to say the listing
     /// may be partial; its manifest, looked for again, stops the restore before producing (exit 1).
     @Test func firstBackupFinishingWhileListedStopsTheRestore() async throws {
