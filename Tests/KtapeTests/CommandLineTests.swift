@@ -156,6 +156,15 @@ struct JobSettingsTests {
         #expect(run.stderr.contains("bad.yaml:4: flush-size"))
     }
 
+    /// A second `--job` replaced the first in silence: one of two nightly jobs never ran.
+    @Test(arguments: ["backup", "restore", "prune"]) func aSecondJobFileIsRefused(command: String) throws {
+        let run = try KtapeProcess.run([command, "--job", "a.yaml", "--job", "b.yaml", "--print-config"])
+        #expect(run.status == 2)
+        #expect(run.stderrLines.count == 1)
+        #expect(run.stderr.contains("--job given 2 times (a.yaml, b.yaml)"), "\(run.stderr)")
+        #expect(run.stdout.isEmpty)
+    }
+
     @Test func restoreSettingInBackupJobIsRefused() throws {
         let run = try KtapeProcess.run([
             "backup", "-b", "k:1", "--store", "/tmp/x", "--topics", "a", "--job",

@@ -4,10 +4,20 @@ import JobSpec
 
 /// Where the job file is and what the run writes beside its output; shared by backup and restore.
 struct JobOptions: ParsableArguments {
+    // An array only to see a second `--job`, which would otherwise replace the first in silence.
     @Option(
-        name: .long,
+        name: .customLong("job"),
         help: ArgumentHelp("YAML job file holding the same settings as the flags; flags override it (default: none).", valueName: "file"))
-    var job: String?
+    var jobs: [String] = []
+
+    var job: String? { jobs.first }
+
+    func validate() throws {
+        if jobs.count > 1 {
+            throw ValidationError(
+                "--job given \(jobs.count) times (\(jobs.joined(separator: ", "))): a run reads one job file; run each job on its own")
+        }
+    }
 
     @Flag(name: .customLong("print-config"), help: "Print the effective settings (secrets masked) and exit.")
     var printConfig = false
