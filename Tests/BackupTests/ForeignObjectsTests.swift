@@ -32,7 +32,7 @@ import ObjectStore
             #expect(
                 error?.message.contains("topics/ already holds objects no ktape backup wrote (such as \(Self.sinkKey))") == true,
                 "\(error?.message ?? "")")
-            #expect(error?.message.contains("another store prefix or --topics-dir") == true, "\(error?.message ?? "")")
+            #expect(error?.message.contains("back up into another store prefix") == true, "\(error?.message ?? "")")
             // Nothing written, no lock either: the next attempt is refused the same way.
             #expect(try await StoreContents.dataKeys(store) == [Self.sinkKey])
             #expect(
@@ -41,8 +41,10 @@ import ObjectStore
                 })
         }
         var request = try fixture.request(store: store, topics: [topic])
-        request.layout = StoreLayout(topicsDir: "ktape")
+        request.layout = StoreLayout(prefix: "ktape", topicsDir: "topics")
         #expect(try await BackupEngine.run(request).records == 3)
+        // The bucket's own root stays a store without manifests: a restore still lists it.
+        #expect(try await store.listAll(prefix: fixture.layout.runsFolder).isEmpty)
     }
 
     @Test func aStoreCopiedWithoutItsMetadataIsRefusedAndWithItGoesOn() async throws {

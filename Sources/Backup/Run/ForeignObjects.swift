@@ -27,7 +27,7 @@ enum ForeignObjects {
         }
         guard !traces, let found else { return }
         throw RunFailure.invalidInput(
-            "store \(layout.storeName(at: request.store.location)): \(layout.topicsFolder) already holds objects no ktape backup wrote (such as \(found)): a Confluent S3 sink's bucket, or a ktape store copied without its \(StoreLayout.metadataFolder)/ folder; a backup here would write over objects of the same names and leave the rest out of every restore; back up into another store prefix or --topics-dir (ktape restore and verify read this one as it is)"
+            "store \(layout.storeName(at: request.store.location)): \(layout.topicsFolder) already holds objects no ktape backup wrote (such as \(found)): a Confluent S3 sink's bucket, or a ktape store copied without its \(StoreLayout.metadataFolder)/ folder; a backup here would write over objects of the same names and leave the rest out of every restore; back up into another store prefix, where its _ktape/ folder is its own (ktape restore and verify read this one as it is)"
         )
     }
 
