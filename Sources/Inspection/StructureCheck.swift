@@ -106,11 +106,8 @@ struct StructureCheck {
                         checkedCompanionCount += target.companionKeys.filter { object.companionChecksum(of: $0) != nil }.count
                     }
                 }
-            } else {
-                problem(
-                    subject,
-                    "wrote its objects under topics dir '\(manifest.store.topicsDir)', not '\(layout.topicsDir)'; "
-                        + "pass --topics-dir \(manifest.store.topicsDir)")
+            } else if let mismatch = manifest.topicsDirMismatch(layout) {
+                problem(subject, mismatch)
             }
             self.examined.append(examined)
         }

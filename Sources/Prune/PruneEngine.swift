@@ -72,6 +72,10 @@ public enum PruneEngine {
         let inTopics = { (tp: TopicPartition) in selects(tp.topic) }
         try await call("read run manifests") {
             try await ManifestHistory.forEach(store: store, layout: layout) { manifest in
+                // The objects listed below first kept offsets would be another writer's, not leftovers.
+                if let mismatch = manifest.topicsDirMismatch(layout) {
+                    throw RunFailure.invalidInput("run \(manifest.runId) \(mismatch); nothing was deleted")
+                }
                 PrunePlanner.forEachCandidate(in: manifest, firstOffsets: firstKept, selects: inTopics, stillThere: stillThere) {
                     tp, candidate in
                     counts[tp, default: 0] += 1

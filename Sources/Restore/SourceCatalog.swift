@@ -355,10 +355,8 @@ struct SourceCatalog: Sendable {
                     let manifest = try RunManifest.decode(try body.get(), name: key, layout: layout)
                     // Its objects are not under this layout's topics dir: none would be found, so
                     // none restored, while the run says they were stored.
-                    guard manifest.store.topicsDir == layout.topicsDir else {
-                        throw RunFailure.invalidInput(
-                            "run \(manifest.runId) wrote its objects under topics dir '\(manifest.store.topicsDir)', not '\(layout.topicsDir)'; pass --topics-dir \(manifest.store.topicsDir)"
-                        )
+                    if let mismatch = manifest.topicsDirMismatch(layout) {
+                        throw RunFailure.invalidInput("run \(manifest.runId) \(mismatch)")
                     }
                     return CatalogRun(manifest, layout: layout)
                 } catch let error as ManifestError {

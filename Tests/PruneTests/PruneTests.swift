@@ -119,6 +119,27 @@ final class PruneFixture: @unchecked Sendable {
 }
 
 @Suite struct PruneTests {
+    /// Given another `--topics-dir` than its runs wrote under, a prune took the objects it listed
+    /// there (a Confluent sink's, beside a ktape backup) for leftovers below the first kept offsets and
+    /// deleted them, exit 0. It now stops before deleting anything, as restore and verify do.
+    @Test func anotherTopicsDirThanTheRunsStopsThePruneBeforeItDeletes() async throws {
+        let fixture = PruneFixture()
+        try await fixture.run(times: [1_000, 2_000, 3_000])
+        let sinkKey = "prod/data/events/partition=0/events+0+0000000000.json"
+        _ = try await fixture.store.put(sinkKey, body: Array("{\"n\":0}\n".utf8))
+        let before = Set(try await fixture.store.listAll(prefix: "prod/").map(\.key))
+        var request = try fixture.request(before: 2_500)
+        request.layout = StoreLayout(prefix: "prod", topicsDir: "data")
+        let error = await #expect(throws: RunFailure.self) { try await PruneEngine.run(request) }
+        #expect(error?.kind == .invalidInput)
+        #expect(
+            error?.message.contains(
+                "wrote its objects under topics dir 'topics', not 'data'; pass --topics-dir topics; nothing was deleted")
+                == true, "\(error?.message ?? "")")
+        #expect(Set(try await fixture.store.listAll(prefix: "prod/").map(\.key)).isSuperset(of: before))
+        #expect(try await fixture.store.listAll(prefix: fixture.layout.prunedKey).isEmpty)
+    }
+
     /// A migration's restore kept its state in the store: a prune that removes offsets it has not
     /// restored says so, naming the restore (its next run would stop with exit 2, found out only
     /// then); it still prunes. Restores already past, entries of --repartition restores or of earlier

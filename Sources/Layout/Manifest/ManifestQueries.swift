@@ -1,6 +1,14 @@
 import Foundation
 
 extension RunManifest {
+    /// Why this run's objects are not where `layout` looks for them, or nil when they are: a reader
+    /// given another `--topics-dir` would find none of them, and a prune would take what it does find
+    /// there (another writer's objects) for leftovers. Follows "run <id> " in the line it goes in.
+    public func topicsDirMismatch(_ layout: StoreLayout) -> String? {
+        guard store.topicsDir != layout.topicsDir else { return nil }
+        return "wrote its objects under topics dir '\(store.topicsDir)', not '\(layout.topicsDir)'; pass --topics-dir \(store.topicsDir)"
+    }
+
     /// Objects of one partition, sorted by first offset.
     public func objects(topic: String, partition: Int32) -> [ManifestObject] {
         objects.filter { $0.topic == topic && $0.partition == partition }.sorted { $0.firstOffset < $1.firstOffset }
