@@ -30,7 +30,7 @@ import ObjectStore
             let error = await #expect(throws: RunFailure.self) { try await fixture.backup(store: store, topics: [topic]) }
             #expect(error?.kind == .invalidInput)
             #expect(
-                error?.message.contains("topics/ already holds objects no ktape backup wrote (such as \(Self.sinkKey))") == true,
+                error?.message.contains("already holds data objects but no ktape backup's metadata (such as \(Self.sinkKey))") == true,
                 "\(error?.message ?? "")")
             #expect(error?.message.contains("back up into another store prefix") == true, "\(error?.message ?? "")")
             // Nothing written, no lock either: the next attempt is refused the same way.
@@ -71,6 +71,31 @@ import ObjectStore
         #expect(try await fixture.backup(store: whole, topics: [topic]).records == 2)
     }
 
+    /// A sink's `topics.dir` need not be this backup's: its data objects are looked for in the other
+    /// top-level folders of the prefix too (topic folders right under it included). Files that are
+    /// no data object (`.DS_Store`, a README) are no sink's.
+    @Test(arguments: [
+        ("data/kafka/orders/partition=0/orders+0+0000000000.json", true),
+        ("orders/partition=1/orders+1+00007.json.gz", true),
+        ("data/kafka/orders/dt=2026-11-24/orders+0+0000000040.keys.json", true),
+        ("topics/.DS_Store", false),
+        ("topics/orders/README.txt", false),
+        ("notes/orders+0+0000000000.json", false)
+    ])
+    func sinkDataAnywhereUnderThePrefixIsRefused(key: String, refused: Bool) async throws {
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("elsewhere", partitions: 1)
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 2)
+        let store = MemoryStore()
+        _ = try await store.put(key, body: Array("{}\n".utf8))
+        if refused {
+            let error = await #expect(throws: RunFailure.self) { try await fixture.backup(store: store, topics: [topic]) }
+            #expect(error?.message.contains("(such as \(key))") == true, "\(error?.message ?? "")")
+        } else {
+            #expect(try await fixture.backup(store: store, topics: [topic]).records == 2)
+        }
+    }
+
     /// On S3, where the refusal comes after the conditional-write probe and folders can have markers.
     @Test func onS3TheRefusalRepeatsAndFolderMarkersAreNoObjects() async throws {
         let server = try await S3TestServer.shared.value
@@ -84,7 +109,8 @@ import ObjectStore
         let fixture = try BackupFixture(brokers: 1)
         let topic = try fixture.topic("s3-foreign", partitions: 1)
         try fixture.produceJSON(topic: topic, partitions: 1, count: 3)
-        let markers = ["topics/", "topics/\(topic)/", "topics/\(topic)/partition=0/"]
+        // A `_ktape/` marker (the S3 console's "Create folder") is no backup's metadata.
+        let markers = ["topics/", "topics/\(topic)/", "topics/\(topic)/partition=0/", "_ktape/"]
 
         let sink = try await bucket()
         for marker in markers { _ = try await sink.put(marker, body: []) }

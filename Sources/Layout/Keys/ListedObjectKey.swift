@@ -81,8 +81,6 @@ extension StoreLayout {
 }
 
 extension StoreLayout {
-    /// The topics dir under which `key` would be a data object (the folders above its topic's folder),
-    /// when it is not one of this layout's: a hint for a store listed with the wrong `--topics-dir`.
     /// The folder, relative to this store's prefix, that is a ktape store of its own when `key` is a
     /// run manifest of it (`<folder>/_ktape/runs/<run id>.json`); nil otherwise.
     public func storeFolder(suggestedBy key: String) -> String? {
@@ -93,13 +91,27 @@ extension StoreLayout {
         return inner.runID(fromKey: String(relative[relative.index(after: range.lowerBound)...])) == nil ? nil : folder
     }
 
+    /// The topics dir under which `key` would be a data object (the folders above its topic's folder),
+    /// when it is not one of this layout's: a hint for a store listed with the wrong `--topics-dir`.
     public func topicsDir(suggestedBy key: String) -> String? {
+        guard let dir = dataObjectTopicsDir(key), !dir.isEmpty, dir != topicsDir else { return nil }
+        return dir
+    }
+
+    /// Whether `key` is a data object under any topics dir of this store's prefix (this layout's,
+    /// another, or the prefix itself): a file named `<topic>+<p>+<offset>.<ext>` below a folder of
+    /// its topic, as Confluent's sink (whatever its `topics.dir`) and ktape name them.
+    public func isDataObjectInAnyTopicsDir(_ key: String) -> Bool { dataObjectTopicsDir(key) != nil }
+
+    /// The folders, relative to the prefix, above the topic folder of `key` when it is a data object
+    /// ("" when the topic folder is right under the prefix); nil for any other key.
+    private func dataObjectTopicsDir(_ key: String) -> String? {
         guard let relative = relativeKey(key) else { return nil }
         var folders = relative.split(separator: "/").map(String.init)
-        guard let file = folders.popLast(), let object = try? ObjectKey.parseFileName(file, anyPadding: true),
-            let topicFolder = folders.lastIndex(of: object.topic), topicFolder > 0
+        guard folders.first != StoreLayout.metadataFolder, let file = folders.popLast(),
+            let object = try? ObjectKey.parseFileName(file, anyPadding: true),
+            let topicFolder = folders.lastIndex(of: object.topic)
         else { return nil }
-        let dir = folders[..<topicFolder].joined(separator: "/")
-        return dir == topicsDir || dir == StoreLayout.metadataFolder ? nil : dir
+        return folders[..<topicFolder].joined(separator: "/")
     }
 }

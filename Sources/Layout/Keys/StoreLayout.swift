@@ -129,9 +129,11 @@ public struct StoreLayout: Hashable, Sendable {
 
     /// Whether `key` is metadata that backups and prunes write (the index, locks, the pruned state,
     /// manifests): under `_ktape/`, but not a restore's state (a restore keeps it in the store it
-    /// reads, a Confluent sink's bucket too) nor the conditional-write probe (written before a lease).
+    /// reads, a Confluent sink's bucket too), the conditional-write probe (written before a lease) or a
+    /// folder marker (the S3 console's "Create folder" makes `_ktape/` one).
     public func isBackupMetadataKey(_ key: String) -> Bool {
         key.hasPrefix(metadataFolder) && !key.hasPrefix(restoreFolder) && key != conditionalWriteProbeKey
+            && !key.hasSuffix("/")
     }
 
     /// `_ktape/locks/<job>.json`, a job's lock as ktape wrote it before the store lock (`JobLock`).
