@@ -82,6 +82,7 @@ public enum JobKey: String, CaseIterable, Sendable {
     case stateDir = "state-dir"
     case repartition
     case allowMissing = "allow-missing"
+    case keyConverter = "key-converter"
 
     case json
 
@@ -100,7 +101,7 @@ public enum JobKey: String, CaseIterable, Sendable {
             .objectLockMode, .objectLockRetainDays:
             return .backup
         case .topicRegexList, .renameRegex, .renameReplacement, .createTopics, .dryRun, .fromTime, .toTime, .asOf,
-            .replicationFactor, .stateDir, .repartition, .allowMissing:
+            .replicationFactor, .stateDir, .repartition, .allowMissing, .keyConverter:
             return .restore
         case .json:
             return .inspect
@@ -127,6 +128,7 @@ public enum JobKey: String, CaseIterable, Sendable {
         case .concurrency: return "4"
         case .onInvalidJSON: return InvalidJSONPolicy.fail.rawValue
         case .storageClass: return StorageClass.standard.rawValue
+        case .keyConverter: return KeyConverter.string.rawValue
         default: return nil
         }
     }

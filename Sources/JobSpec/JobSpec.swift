@@ -152,4 +152,6 @@ public struct RestoreSettings: Sendable {
     public var repartition: Setting<Bool>
     /// Restore what is there when objects the manifests name are gone.
     public var allowMissing: Setting<Bool>
+    /// How `.keys.json` companions were written.
+    public var keyConverter: Setting<KeyConverter>
 }

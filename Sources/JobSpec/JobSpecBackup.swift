@@ -145,6 +145,6 @@ extension JobSpec {
             fromTime: from, toTime: to, asOf: asOf,
             replicationFactor: try r.integer(.replicationFactor, atLeast: 1, atMost: Int(Int16.max)), stateDir: try r.nonEmpty(.stateDir),
             repartition: repartition,
-            allowMissing: try r.bool(.allowMissing))
+            allowMissing: try r.bool(.allowMissing), keyConverter: try r.choiceWithDefault(.keyConverter, KeyConverter.self))
     }
 }

@@ -11,6 +11,17 @@ public enum InvalidJSONPolicy: String, Sendable, CaseIterable {
     case fail, skip
 }
 
+/// `key-converter`: how the `.keys.json` companions a restore reads were written, named after the
+/// Confluent sink's `key.converter` (ktape's own backup writes what `StringConverter` writes).
+public enum KeyConverter: String, Sendable, CaseIterable {
+    /// `StringConverter`: the key as a JSON string.
+    case string
+    /// `JsonConverter` with `schemas.enable=false`: the key is a JSON value.
+    case json
+    /// `ByteArrayConverter`: the key's bytes as a base64 JSON string.
+    case bytearray
+}
+
 /// `storage-class` for data objects (`_ktape/` always stays STANDARD).
 public enum StorageClass: String, Sendable, CaseIterable {
     case standard = "STANDARD"

@@ -161,6 +161,12 @@ final class ObjectRecordReader: @unchecked Sendable {
         }
         if let key, let keyObject = keys?.key {
             do { record.key = try key.withUnsafeBytes { try companionCodec.decodeKeyLine($0, style: keyStyle) } } catch {
+                if keyStyle == .string, let line = error as? RecordLineError, case .wrongType = line.reason {
+                    // A key that is a JSON value but not a string: the sink's key.converter was not StringConverter.
+                    throw RunFailure.invalidInput(
+                        "object \(keyObject) line \(lineNumber): \(error); a Confluent sink whose key.converter is JsonConverter writes keys as JSON values: pass --key-converter json (or bytearray for ByteArrayConverter)"
+                    )
+                }
                 throw RunFailure.corrupt(keyObject, line: lineNumber, "\(error)")
             }
         }

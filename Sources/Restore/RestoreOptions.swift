@@ -95,6 +95,11 @@ public struct RestoreOptions: Sendable {
             stateDirectory = restore.stateDir?.value
             repartition = restore.repartition.value
             allowMissing = restore.allowMissing.value
+            switch restore.keyConverter.value {
+            case .string: keyStyle = .string
+            case .json: keyStyle = .json
+            case .bytearray: keyStyle = .base64
+            }
         }
     }
 

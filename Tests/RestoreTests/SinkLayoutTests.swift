@@ -1,5 +1,6 @@
 import Failures
 import Foundation
+import JobSpec
 import Kafka
 import Layout
 import ObjectStore
@@ -43,6 +44,41 @@ import Testing
         #expect(values(got[1]) == ["\"x\""])
         #expect(
             !result.summary.warnings.contains { $0.contains("interleave") || $0.contains("in no object") }, "\(result.summary.warnings)")
+    }
+
+    /// `.keys.json` lines as each Confluent `key.converter` writes them, read with `key-converter` (set
+    /// through a job spec, as the flag sets it): JsonConverter's keys are JSON values, ByteArrayConverter's
+    /// base64. Read as strings (the default), a JSON number is exit 2 naming the setting.
+    @Test(arguments: [
+        ("json", "123\n{\"id\":7}\n\"s\"\n", ["123", "{\"id\":7}", "\"s\""].map { Array($0.utf8) }),
+        ("bytearray", "\"AAH/\"\n\"a2V5\"\n\"\"\n", [[0x00, 0x01, 0xFF], Array("key".utf8), []]),
+        ("string", "\"k1\"\n\"k2\"\n\"k3\"\n", ["k1", "k2", "k3"].map { Array($0.utf8) })
+    ])
+    func keyConvertersOfTheSink(converter: String, lines: String, keys: [[UInt8]]) async throws {
+        let store = MemoryStore()
+        try await store.put("topics/ids/partition=0/ids+0+0000000000.json", body: Array("1\n2\n3\n".utf8))
+        try await store.put("topics/ids/partition=0/ids+0+0000000000.keys.json", body: Array(lines.utf8))
+        let (cluster, result) = try await restore(store, topics: ["ids": 1]) { options in
+            let document: [String: JobRawValue] = [
+                "store": .scalar("/unused"), "bootstrap-servers": .scalar(options.kafka.bootstrapServers),
+                "key-converter": .scalar(converter)
+            ]
+            let spec = try JobSpec(document: .flags(document), command: .restore)
+            options = RestoreOptions(spec: spec, kafka: options.kafka)
+            options.bestEffortTimeoutMilliseconds = 300
+        }
+        #expect(result.summary.producedRecords == 3)
+        #expect(try readTarget(cluster.config, topic: "ids", partitions: 1)[0]?.map { $0.key ?? [] } == keys)
+
+        if converter == "json" {
+            let error = await #expect(throws: RunFailure.self) { try await restore(store, topics: ["ids": 1]) }
+            #expect(error?.kind == .invalidInput)
+            #expect(
+                error?.message.hasPrefix(
+                    "object topics/ids/partition=0/ids+0+0000000000.keys.json line 1: column 1: field \"key\" must be a string; ")
+                    == true, "\(error?.message ?? "")")
+            #expect(error?.message.contains("pass --key-converter json") == true)
+        }
     }
 
     /// A FieldPartitioner interleaves a partition's offsets across its folders: objects go in start

@@ -99,6 +99,13 @@ struct RestoreCommand: AsyncParsableCommand {
     )
     var allowMissing: Bool?
 
+    @Option(
+        name: .customLong("key-converter"),
+        help: ArgumentHelp(
+            "How the .keys.json companions of a Confluent sink's bucket were written, after its key.converter: string (StringConverter, and ktape's own), json (JsonConverter, schemas off) or bytearray (ByteArrayConverter, base64) (default: string).",
+            valueName: "string|json|bytearray"))
+    var keyConverter: String?
+
     func flagValues() -> JobDocument {
         var values = JobDocument()
         job.add(to: &values)
@@ -119,6 +126,7 @@ struct RestoreCommand: AsyncParsableCommand {
         values.flag(.stateDir, stateDir)
         values.flag(.repartition, set: repartition)
         values.flag(.allowMissing, set: allowMissing)
+        values.flag(.keyConverter, keyConverter)
         return values
     }
 
