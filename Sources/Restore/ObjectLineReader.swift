@@ -237,8 +237,16 @@ final class ObjectLineReader {
     /// A gzip failure, placed in the stored (compressed) object, where it happened, not by the line
     /// being decoded (all of a small object's lines come out of its first bytes).
     private func damagedGzip(_ error: Error) -> RunFailure {
-        .damage(
-            "object \(key): \(error) (byte offsets count the object as stored; \(splitter.linesEmitted) complete lines came before it)")
+        let place = "byte offsets count the object as stored; \(splitter.linesEmitted) complete lines came before it"
+        guard case .corrupt = error as? GzipError else { return .damage("object \(key): \(error) (\(place))") }
+        // Deflate data can inflate wrong for a while before it fails to (a stored block always does):
+        // only a cut-short member leaves the lines before it sound.
+        let read =
+            splitter.linesEmitted == 0
+            ? "" : "; the lines before it may be damaged too: the resume state marks those produced, and a rerun will not go on after them"
+        var failure = RunFailure.damage("object \(key): \(error) (\(place))\(read)")
+        failure.cause = ObjectDamage(object: nil, provenByObject: true)
+        return failure
     }
 
     private func end() throws {

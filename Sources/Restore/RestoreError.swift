@@ -31,13 +31,15 @@ extension RunFailure {
     /// The damage found in a data object (its companions' included), nil for any other failure.
     var damagedObject: ObjectDamage? { cause as? ObjectDamage }
 
-    /// This damage, as found while reading `object`. Only an object with a recorded checksum counts
-    /// as damaged as a whole: without one, the records before a bad line are as sound as any
-    /// unchecked record, and a truncated one's are those a whole one has.
+    /// This damage, as found while reading `object`. Only an object with a recorded checksum, or
+    /// whose own check failed (`ObjectDamage.provenByObject`), counts as damaged as a whole: without
+    /// either, the records before a bad line are as sound as any unchecked record, and a truncated
+    /// one's are those a whole one has.
     func found(in object: SourceObject) -> RunFailure {
-        guard damagedObject != nil else { return self }
+        guard let damage = damagedObject else { return self }
         var failure = self
-        failure.cause = object.manifest?.checksumToCheck == nil ? nil : ObjectDamage(object: object.key)
+        let whole = damage.provenByObject || object.manifest?.checksumToCheck != nil
+        failure.cause = whole ? ObjectDamage(object: object.key) : nil
         return failure
     }
 }
@@ -45,4 +47,7 @@ extension RunFailure {
 /// Why a restore stopped at a damaged object; `BatchFeed` names the data object being read.
 struct ObjectDamage: Error {
     var object: String?
+    /// The object's own check failed (gzip's CRC-32, or deflate data that does not inflate): what was
+    /// inflated before it may be wrong too, manifest or not.
+    var provenByObject = false
 }

@@ -1,5 +1,6 @@
 import Failures
 import Foundation
+import Gzip
 import Kafka
 import KtapeTestSupport
 import Layout
@@ -731,6 +732,51 @@ import RecordFormats
         let refused = await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
         #expect(refused?.message.contains("holds records restored from object \(only)") == true, "\(refused?.message ?? "")")
         #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0]?.count == 11)
+    }
+
+    /// A sink's `.json.gz` (no manifest, so no checksum to check) whose stored deflate block had a
+    /// digit changed: it inflates, and only gzip's CRC-32 at its end shows the damage, after records
+    /// inflated from the changed bytes went out. That check proves them suspect as a manifest's would:
+    /// they are marked, and the rerun after the mend stops instead of building on them (it exited 0
+    /// with the changed record in the target).
+    @Test func gzipDataThatFailsItsOwnCheckMarksWhatWentOut() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        try cluster.createTopic("t", partitions: 1)
+        let fixture = StoreFixture(store: MemoryStore(), layout: StoreLayout())
+        let key = "topics/t/partition=0/t+0+0000000000.json.gz"
+        let plain = Array((0..<300).map { "{\"n\":\($0)}\n" }.joined().utf8)
+        // Level 0: stored blocks, which inflate whatever their bytes are.
+        let compressor = try GzipCompressor(level: 0)
+        var good: [UInt8] = []
+        try compressor.compress(plain, into: &good)
+        try compressor.finish(into: &good)
+        let seven = Array(#"{"n":7}"#.utf8)
+        let at = try #require(good.indices.first { good[$0...].starts(with: seven) })
+        var damaged = good
+        damaged[at + 5] = UInt8(ascii: "9")
+        try await fixture.store.put(key, body: damaged)
+        var options = mockOptions(cluster)
+        options.chunkSize = 1_000
+        options.batchSize = 200
+
+        let error = await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
+        #expect(error?.message.hasPrefix("object \(key): gzip data is corrupt near byte ") == true, "\(error?.message ?? "")")
+        #expect(
+            error?.message.hasSuffix(
+                "the lines before it may be damaged too: the resume state marks those produced, and a rerun will not go on after them")
+                == true, "\(error?.message ?? "")")
+        let produced = try readTarget(cluster.config, topic: "t", partitions: 1)[0] ?? []
+        #expect(produced.count > 7 && produced.count < 300, "\(produced.count)")
+        #expect(produced.dropFirst(7).first?.value == Array(#"{"n":9}"#.utf8))
+
+        try await fixture.store.put(key, body: good)
+        let refused = await #expect(throws: RunFailure.self) { try await restore(fixture, options).summary.line }
+        #expect(refused?.isInvalidInput == true)
+        #expect(
+            refused?.message.hasPrefix(
+                "target t/0 holds records restored from object \(key) (source offsets from 0 on) before the object was found damaged at ")
+                == true, "\(refused?.message ?? "")")
+        #expect(try readTarget(cluster.config, topic: "t", partitions: 1)[0]?.count == produced.count)
     }
 
     /// A --repartition restore marks the target partitions the object's records went to.
