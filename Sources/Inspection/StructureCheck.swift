@@ -199,12 +199,15 @@ struct StructureCheck {
                         + "a backup that has not finished (still running, killed, or copied before it wrote its manifest), "
                         + "so nothing here is known to be whole; verify again once a backup has finished")
                 indexedRunsWithoutManifests(present: placeholders, reported: [])
-                notes.append("no manifests: every object is read and decoded, but sizes and checksums need manifests")
-            } else {
-                notes.append(
-                    "no manifests: every object is read and decoded, but sizes and checksums need manifests "
-                        + "(a Confluent sink's bucket has none)")
             }
+            // With --structure-only nothing is read, so the note must not promise the decoding.
+            let checked =
+                arrivals.countTargets
+                ? "every object is read and decoded, but"
+                : "only reading and decoding the objects checks them, which --structure-only leaves out;"
+            notes.append(
+                "no manifests: \(checked) sizes and checksums need manifests"
+                    + (evidence == nil ? " (a Confluent sink's bucket has none)" : ""))
             for key in contents.index.orphanCompanions { warning(key, "is a companion with no data object beside it") }
             guard arrivals.countTargets else { return }
             targets = contents.index.partitions.keys.sorted().map { tp in

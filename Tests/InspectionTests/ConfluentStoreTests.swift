@@ -28,7 +28,19 @@ struct ConfluentStoreTests {
         #expect(report.objectsChecked == 3)
         #expect(report.companionsChecked == 1)
         #expect(report.recordsChecked == 6)
-        #expect(report.notes.contains { $0.contains("checksums need manifests") })
+        #expect(report.notes.contains { $0.hasPrefix("no manifests: every object is read and decoded, but sizes and checksums") })
+    }
+
+    /// With --structure-only nothing is read: the note no longer says every object is decoded.
+    @Test func structureOnlyDoesNotClaimToDecode() async throws {
+        let report = try await confluentBucket().verify(VerifyOptions(readData: false))
+        #expect(report.problems == [])
+        #expect(!report.notes.contains { $0.contains("every object is read and decoded") }, "\(report.notes)")
+        #expect(
+            report.notes.contains {
+                $0.hasPrefix("no manifests: only reading and decoding the objects checks them, which --structure-only leaves out")
+            },
+            "\(report.notes)")
     }
 
     @Test func companionShorterThanItsObjectIsAProblem() async throws {
