@@ -91,7 +91,9 @@ struct BackupCommand: AsyncParsableCommand {
 
     @Option(
         name: .long, parsing: .unconditional,
-        help: ArgumentHelp("Static share i of n of the job's partitions, for Kubernetes indexed Jobs (default: all).", valueName: "i/n"))
+        help: ArgumentHelp(
+            "Static share i of n of the job's partitions, counted from 0 (0 <= i < n) as a Kubernetes indexed Job's JOB_COMPLETION_INDEX is (default: all).",
+            valueName: "i/n"))
     var shard: String?
 
     @Option(
