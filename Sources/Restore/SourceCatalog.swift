@@ -307,6 +307,8 @@ struct SourceCatalog: Sendable {
     /// Per pruned partition, the oldest and newest record times (epoch ms) of the objects prune
     /// removed, where their manifests recorded times: a time range reaching them is told so.
     var prunedTimes: [TopicPartition: ClosedRange<Int64>] = [:]
+    /// Partitions the runs recorded, found empty or not; empty for a listed store.
+    var covered: Set<TopicPartition> = []
 
     var hasManifests: Bool { !runs.isEmpty }
 
@@ -395,7 +397,7 @@ struct SourceCatalog: Sendable {
         var catalog = builder.build(pruned: pruned)
         // Only a warning: a lock that cannot be read is no reason to stop a restore from manifests.
         if asOf == nil, let lock = try? await UnfinishedFirstBackup.read(store: store, layout: layout) {
-            catalog.warnings += lock.firstBackupsUnderWay(topics: topics, holding: Set(catalog.partitions.keys))
+            catalog.warnings += lock.firstBackupsUnderWay(topics: topics, covered: catalog.covered)
         }
         catalog.problems += try await indexedRunsWithoutManifests(
             present: present, namedByTheChain: chained, asOf: asOf, store: store, layout: layout)
@@ -621,7 +623,7 @@ struct CatalogBuilder {
             groupOffsets: groups,
             runs: manifests.map(\.runId),
             problems: problems + continuity.map { CatalogProblem(topic: $0.topic, text: $0.description) },
-            warnings: warnings, prunedThrough: prunedThrough, prunedTimes: prunedTimes)
+            warnings: warnings, prunedThrough: prunedThrough, prunedTimes: prunedTimes, covered: Set(records.partitions))
     }
 }
 

@@ -51,24 +51,24 @@ struct UnfinishedFirstBackup {
     }
 
     /// In a store with manifests: one warning per live backup whose lease claims partitions of
-    /// `topics` (nil: any) of which the store holds no records (`holding`: the partitions with
-    /// objects), such as the first run of a job's other shard. The restore goes on from the finished
-    /// runs, without them; a sharded job's restore would otherwise end with exit 0 and those
-    /// partitions empty, said only by the counts.
-    func firstBackupsUnderWay(topics: Set<String>?, holding: Set<TopicPartition>) -> [String] {
-        let heldTopics = Set(holding.map(\.topic))
+    /// `topics` (nil: any) that no finished run recorded (`covered`, found empty or not), such as
+    /// the first run of a job's other shard. The restore goes on from the finished runs, without
+    /// them; a sharded job's restore would otherwise end with exit 0 and those partitions empty,
+    /// said only by the counts. A partition a run found empty is the snapshot's, as any is.
+    func firstBackupsUnderWay(topics: Set<String>?, covered: Set<TopicPartition>) -> [String] {
+        let coveredTopics = Set(covered.map(\.topic))
         return writing(topics: topics).compactMap { lease in
             let unheld = lease.claims.compactMap { claim -> String? in
                 guard topics.map({ $0.contains(claim.topic) }) ?? true else { return nil }
                 guard let partitions = claim.partitions else {
-                    return heldTopics.contains(claim.topic) ? nil : "topic \(claim.topic)"
+                    return coveredTopics.contains(claim.topic) ? nil : "topic \(claim.topic)"
                 }
-                let missing = partitions.filter { !holding.contains(TopicPartition(claim.topic, $0)) }
+                let missing = partitions.filter { !covered.contains(TopicPartition(claim.topic, $0)) }
                 return missing.isEmpty ? nil : LeaseTable.Claim(topic: claim.topic, partitions: missing).description
             }
             guard !unheld.isEmpty else { return nil }
             return
-                "the \(lease.summary) is backing up \(unheld.joined(separator: "; ")), of which the store holds no records yet (its lease runs until \(Timestamps.rfc3339(lease.expiresAt))): this restore has none of them; run it again once that backup has finished"
+                "the \(lease.summary) is backing up \(unheld.joined(separator: "; ")), which no finished run recorded yet (its lease runs until \(Timestamps.rfc3339(lease.expiresAt))): this restore has none of them; run it again once that backup has finished"
         }
     }
 

@@ -262,14 +262,18 @@ import RecordFormats
     }
 
     /// A sharded job whose other shard runs its first backup: the restore goes on from the finished
-    /// runs (exit 0), warning that the partitions that shard claims, of which the store holds no
-    /// records, are not in it. Partitions the store holds, other topics, expired leases and `--as-of`
-    /// get no warning.
+    /// runs (exit 0), warning that the partitions that shard claims, which no finished run recorded,
+    /// are not in it. Partitions a run recorded (found empty too), other topics, expired leases and
+    /// `--as-of` get no warning.
     @Test func otherShardsFirstBackupIsWarnedAbout() async throws {
         let cluster = try KafkaMockCluster(brokers: 1)
         let fixture = StoreFixture()
         let records = awkwardRecords(count: 4, partition: 0)
-        try await fixture.writeRun(["t": [0: records]], partitionCounts: ["t": 3])
+        var manifest = try await fixture.writeRun(["t": [0: records]], partitionCounts: ["t": 3])
+        // The run found t/2 empty, as a backup records every partition it plans: no warning for it.
+        manifest.partitions.append(ManifestPartition(topic: "t", partition: 2, startOffset: 0, endOffset: 0, endOffsetAtStart: 0))
+        try await fixture.store.put(
+            fixture.layout.runManifestKey(manifest.runId), body: Array(try manifest.encoded(layout: fixture.layout)))
         try cluster.createTopic("t", partitions: 3)
         func lease(_ claims: [LeaseTable.Claim], expiresIn seconds: TimeInterval = 600) async throws {
             let now = Date()
@@ -284,14 +288,14 @@ import RecordFormats
             var options = mockOptions(cluster)
             options.dryRun = true
             options.asOf = asOf
-            return try await restore(fixture, options).summary.warnings.filter { $0.contains("of which the store holds no records yet") }
+            return try await restore(fixture, options).summary.warnings.filter { $0.contains("which no finished run recorded yet") }
         }
         try await lease([LeaseTable.Claim(topic: "t", partitions: [0, 1, 2]), LeaseTable.Claim(topic: "u", partitions: [0])])
         let warned = try await warnings()
         #expect(warned.count == 1, "\(warned)")
         #expect(
             warned.first?.hasPrefix(
-                "the backup of job nightly by another-host pid 7 (run 20261207T101010.000Z-2of2-00000001) is backing up topic t partitions 1,2; topic u partitions 0, of which the store holds no records yet"
+                "the backup of job nightly by another-host pid 7 (run 20261207T101010.000Z-2of2-00000001) is backing up topic t partitions 1; topic u partitions 0, which no finished run recorded yet"
             ) == true, "\(warned)")
         #expect(try await warnings(asOf: fixture.runs[0]).isEmpty)
 
@@ -299,7 +303,7 @@ import RecordFormats
         onlyT.topicRegexList = try TopicRegexList(parsing: "t:.*")
         let run = try await restore(fixture, onlyT)
         #expect(run.summary.producedRecords == 4)
-        #expect(run.summary.warnings.contains { $0.contains("is backing up topic t partitions 1,2, of which") }, "\(run.summary.warnings)")
+        #expect(run.summary.warnings.contains { $0.contains("is backing up topic t partitions 1, which") }, "\(run.summary.warnings)")
         try expectTargetHolds([0: records, 1: [], 2: []], cluster: cluster, topic: "t")
 
         try await lease([LeaseTable.Claim(topic: "t", partitions: [0])])
