@@ -116,7 +116,7 @@ struct RestoreDestinations {
         ]
         if !without.isEmpty { lines.append("without=\(without.joined(separator: ","))") }
         // Other key bytes from the same files; the default adds nothing, so earlier states still match.
-        if options.keyStyle != .string { lines.append("key-converter=\(options.keyStyle)") }
+        if options.keyStyle != .string { lines.append("key-converter=\(options.keyConverterName)") }
         if let extra { lines.append(extra) }
         return Digest.hex(Digest.sha256(Array(lines.joined(separator: "\n").utf8)))
     }

@@ -39,6 +39,15 @@ public struct RestoreOptions: Sendable {
     /// How `.keys.json` companions were written (the sink's `key.converter`); ktape's own backup and
     /// Confluent's `StringConverter` both give JSON strings.
     public var keyStyle: ConfluentKeyStyle = .string
+
+    /// `keyStyle` as `--key-converter` names it.
+    var keyConverterName: String {
+        switch keyStyle {
+        case .string: return "string"
+        case .json: return "json"
+        case .base64: return "bytearray"
+        }
+    }
     /// Bytes fetched per ranged GET while streaming an object.
     public var chunkSize = 4 * 1024 * 1024
     /// Bytes of records (about) decoded into one batch: a batch is lent to the producer until its

@@ -37,6 +37,12 @@ enum RestorePlanner {
         var problems = catalog.problems.filter { $0.topic.map(selected.contains) ?? true }.map {
             $0.isContinuity ? "store continuity: \($0.text) (the manifests do not account for every offset; run ktape verify)" : $0.text
         }
+        // ktape's backups write keys as StringConverter does; read another way they would change.
+        if catalog.hasManifests && options.keyStyle != .string {
+            problems.append(
+                "--key-converter \(options.keyConverterName): this store was written by ktape backups, whose .keys.json keys are JSON strings (key-converter string); the setting is for a Confluent sink's bucket, which has no manifests: leave it out"
+            )
+        }
 
         var targets: [String: String] = [:]
         var topics: [TopicPlan] = []

@@ -76,7 +76,7 @@ struct ResumeScan {
             if !sameSettings || state.sourceTopic != planned.sourceTopic {
                 scan.problems.append(
                     .invalidInput(
-                        "restore state \(states.key(planned.target.topic, readFrom: scan.saved)) was written for \(planned.target) by a restore with other settings (source topic, files, time range, as-of or repartitioning); to restore \(planned.target.topic) again, remove that file or use another --state-dir (records already there stay and would be written again: re-create the target first if they overlap)"
+                        "restore state \(states.key(planned.target.topic, readFrom: scan.saved)) was written for \(planned.target) by a restore with other settings (source topic, files, time range, as-of, repartitioning or key-converter); to restore \(planned.target.topic) again, remove that file or use another --state-dir (records already there stay and would be written again: re-create the target first if they overlap)"
                     ))
             } else {
                 scan.loaded[destination] = state

@@ -81,6 +81,40 @@ import Testing
         }
     }
 
+    /// The key converter is one of the restore's settings: a rerun with another one is refused
+    /// rather than continued on keys decoded the first way. A store with manifests is ktape's, whose
+    /// keys are always `string`: another converter there is a problem of the plan.
+    @Test func theKeyConverterIsASettingOfTheRestore() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        try cluster.createTopic("ids", partitions: 1)
+        let fixture = StoreFixture(store: MemoryStore(), layout: StoreLayout())
+        let lines = (0..<6).map { "\"k\($0)\"\n" }.joined()
+        try await fixture.store.put("topics/ids/partition=0/ids+0+0000000000.json", body: Array("1\n2\n3\n".utf8))
+        try await fixture.store.put("topics/ids/partition=0/ids+0+0000000000.keys.json", body: Array(lines.utf8.prefix(15)))
+        try await fixture.store.put("topics/ids/partition=0/ids+0+0000000003.json", body: Array("4\n5\n6\n".utf8))
+        try await fixture.store.put("topics/ids/partition=0/ids+0+0000000003.keys.json", body: Array(lines.utf8.dropFirst(15)))
+        var json = mockOptions(cluster)
+        json.keyStyle = .json
+        await #expect(throws: SimulatedKill.self) { try await RestoreTests.restore(fixture, json, killedAfter: 3) }
+        #expect(try readTarget(cluster.config, topic: "ids", partitions: 1)[0]?.first?.key == Array(#""k0""#.utf8))
+
+        let error = await #expect(throws: RunFailure.self) { try await RestoreTests.restore(fixture, mockOptions(cluster)) }
+        #expect(error?.kind == .invalidInput)
+        #expect(
+            error?.message.contains(
+                "by a restore with other settings (source topic, files, time range, as-of, repartitioning or key-converter)") == true,
+            "\(error?.message ?? "")")
+        let resumed = try await RestoreTests.restore(fixture, json)
+        #expect(resumed.summary.producedRecords == 3)
+
+        let ktapes = StoreFixture()
+        try await ktapes.writeRun(["ids": [0: awkwardRecords(count: 2, partition: 0)]], partitionCounts: ["ids": 1])
+        let refused = await #expect(throws: RunFailure.self) { try await RestoreTests.restore(ktapes, json) }
+        #expect(
+            refused?.message.hasPrefix("--key-converter json: this store was written by ktape backups") == true, "\(refused?.message ?? "")"
+        )
+    }
+
     /// A FieldPartitioner interleaves a partition's offsets across its folders: objects go in start
     /// order, an object starting inside another folder's is no overlap, and the plan says so.
     @Test func fieldPartitionerInterleavedFolders() async throws {

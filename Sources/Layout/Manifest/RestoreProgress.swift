@@ -28,7 +28,7 @@ public struct RestoreProgress: Codable, Equatable, Sendable {
         public var sourceTopic: String
         /// Source offset after the last confirmed record (every restored record before it is delivered).
         public var nextSourceOffset: Int64
-        /// The restore's settings hash (source, files, time range, as-of), so a changed restore does not resume.
+        /// The restore's settings hash (source, files, time range, as-of, key converter), so a changed restore does not resume.
         public var configHash: String
         /// The target partition's end offset before this restore produced anything into it; the
         /// restore's records are the target's records from here on, in source order.
