@@ -154,8 +154,9 @@ public struct StoreContents: Sendable {
         var elsewhere: [ObjectSummary] = []
         if noData && metadata.isEmpty {
             do {
-                let root = layout.prefix.isEmpty ? "" : layout.prefix + "/"
-                elsewhere = try await store.list(prefix: root, delimiter: nil, continuationToken: nil, maxKeys: elsewhereLimit).objects
+                elsewhere = try await store.list(
+                    prefix: layout.prefixFolder, delimiter: nil, continuationToken: nil, maxKeys: elsewhereLimit
+                ).objects
             } catch let error as StoreError {
                 throw InspectionError.store(error)
             }

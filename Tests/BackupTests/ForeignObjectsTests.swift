@@ -3,6 +3,7 @@ import Foundation
 import Testing
 @testable import Backup
 import Layout
+import StoreLock
 import KtapeTestSupport
 import ObjectStore
 
@@ -75,25 +76,73 @@ import ObjectStore
     /// top-level folders of the prefix too (topic folders right under it included). Files that are
     /// no data object (`.DS_Store`, a README) are no sink's.
     @Test(arguments: [
-        ("data/kafka/orders/partition=0/orders+0+0000000000.json", true),
-        ("orders/partition=1/orders+1+00007.json.gz", true),
-        ("data/kafka/orders/dt=2026-11-24/orders+0+0000000040.keys.json", true),
-        ("topics/.DS_Store", false),
-        ("topics/orders/README.txt", false),
-        ("notes/orders+0+0000000000.json", false)
+        (["data/kafka/orders/partition=0/orders+0+0000000000.json"], true),
+        (["orders/partition=1/orders+1+00007.json.gz"], true),
+        (["data/kafka/orders/dt=2026-11-24/orders+0+0000000040.keys.json"], true),
+        // An Avro or Parquet sink's bucket is a sink's too, though ktape reads neither.
+        (["topics/orders/partition=0/orders+0+0000000000.avro"], true),
+        (["data/orders/partition=0/orders+0+0000000000.snappy.parquet"], true),
+        (["topics/.DS_Store"], false),
+        (["topics/orders/README.txt"], false),
+        (["notes/orders+0+0000000000.json"], false),
+        // A ktape store of its own under the prefix keeps its data to itself.
+        (["cluster-a/_ktape/index.json", "cluster-a/topics/orders/partition=0/orders+0+0000000000.ktape.json"], false)
     ])
-    func sinkDataAnywhereUnderThePrefixIsRefused(key: String, refused: Bool) async throws {
+    func sinkDataAnywhereUnderThePrefixIsRefused(keys: [String], refused: Bool) async throws {
         let fixture = try BackupFixture(brokers: 1)
         let topic = try fixture.topic("elsewhere", partitions: 1)
         try fixture.produceJSON(topic: topic, partitions: 1, count: 2)
         let store = MemoryStore()
-        _ = try await store.put(key, body: Array("{}\n".utf8))
+        for key in keys { _ = try await store.put(key, body: Array("{}\n".utf8)) }
         if refused {
             let error = await #expect(throws: RunFailure.self) { try await fixture.backup(store: store, topics: [topic]) }
-            #expect(error?.message.contains("(such as \(key))") == true, "\(error?.message ?? "")")
+            #expect(error?.message.contains("(such as \(keys[0]))") == true, "\(error?.message ?? "")")
         } else {
             #expect(try await fixture.backup(store: store, topics: [topic]).records == 2)
         }
+    }
+
+    /// Another job's first run takes the store lock and writes its first object after this run read
+    /// no lock, before it looked at the topics dir: metadata is looked for after the objects, so that
+    /// object is not taken for a foreign writer's, and the two runs share the lock.
+    @Test func aConcurrentFirstRunIsNoForeignWriter() async throws {
+        // @unchecked Sendable: `started` is under `state`.
+        final class OtherRunStartsMeanwhile: ForwardingStore, @unchecked Sendable {
+            let base = MemoryStore()
+            var forwardee: any ObjectStore { base }
+            let lockKey: String
+            let lock: [UInt8]
+            private let state = NSLock()
+            private var started = false
+            init(lockKey: String, lock: [UInt8]) {
+                self.lockKey = lockKey
+                self.lock = lock
+            }
+            func list(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int) async throws -> ListPage {
+                let start =
+                    prefix == "topics/"
+                    && state.withLock { () -> Bool in
+                        defer { started = true }
+                        return !started
+                    }
+                if start {
+                    _ = try await base.put(lockKey, body: lock)
+                    _ = try await base.put("topics/other/partition=0/other+0+0000000000.ktape.json", body: Array("{}\n".utf8))
+                }
+                return try await base.list(prefix: prefix, delimiter: delimiter, continuationToken: continuationToken, maxKeys: maxKeys)
+            }
+        }
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("beside", partitions: 1)
+        try fixture.produceJSON(topic: topic, partitions: 1, count: 3)
+        let now = Date()
+        let other = LeaseTable.Lease(
+            runId: "other-run", command: "backup", job: "other", holder: "otherhost pid 42", claims: [LeaseTable.Claim(topic: "other")],
+            acquiredAt: now, expiresAt: now.addingTimeInterval(600))
+        let store = OtherRunStartsMeanwhile(lockKey: fixture.layout.storeLockKey, lock: Array(try LeaseTable(leases: [other]).encoded()))
+        #expect(try await fixture.backup(store: store, topics: [topic]).records == 3)
+        let key = fixture.layout.storeLockKey
+        #expect(try LeaseTable.decode(Data(try await store.get(key)), name: key).leases.map(\.runId) == ["other-run"])
     }
 
     /// On S3, where the refusal comes after the conditional-write probe and folders can have markers.

@@ -21,7 +21,7 @@ enum ForeignObjects {
             guard let first = try await firstDataObject(layout, request.store) else { return }
             // A backup of an older ktape (job locks, no store lock) has metadata; so has one whose lock
             // another run created since it was read, and that may have written the object found.
-            if try await request.store.listAll(prefix: layout.metadataFolder).contains(where: { layout.isBackupMetadataKey($0.key) }) {
+            if try await firstKey(under: layout.metadataFolder, in: request.store, where: layout.isBackupMetadataKey) != nil {
                 return
             }
             found = first
@@ -37,16 +37,27 @@ enum ForeignObjects {
     /// in the first page of each other top-level folder of the prefix (another `topics.dir`, such as
     /// `data/kafka`, or topic folders right under the prefix).
     private static func firstDataObject(_ layout: StoreLayout, _ store: any ObjectStore) async throws -> String? {
-        let pages = store.keyPages(prefix: layout.topicsFolder, pageSize: 1000)
-        while let page = try await pages.nextPage() {
-            if let key = page.first(where: { layout.isDataObjectInAnyTopicsDir($0.key) }) { return key.key }
+        if let key = try await firstKey(under: layout.topicsFolder, in: store, where: layout.isDataObjectInAnyTopicsDir) {
+            return key
         }
-        let root = layout.prefix.isEmpty ? "" : layout.prefix + "/"
-        let top = try await store.list(prefix: root, delimiter: "/", continuationToken: nil, maxKeys: 1000)
+        let top = try await store.list(prefix: layout.prefixFolder, delimiter: "/", continuationToken: nil, maxKeys: 1000)
         let folders = top.commonPrefixes.filter { $0 != layout.topicsFolder && $0 != layout.metadataFolder }
         for folder in folders.prefix(foldersLookedInto) {
-            let page = try await store.list(prefix: folder, delimiter: nil, continuationToken: nil, maxKeys: 1000)
-            if let object = page.objects.first(where: { layout.isDataObjectInAnyTopicsDir($0.key) }) { return object.key }
+            let keys = try await store.list(prefix: folder, delimiter: nil, continuationToken: nil, maxKeys: 1000).objects.map(\.key)
+            // A ktape store of its own under this one's prefix (`backups/cluster-a/`) keeps its data.
+            if keys.contains(where: { $0.hasPrefix(folder + StoreLayout.metadataFolder + "/") }) { continue }
+            if let key = keys.first(where: layout.isDataObjectInAnyTopicsDir) { return key }
+        }
+        return nil
+    }
+
+    /// The first key under `folder` that `matches`, reading no further than it.
+    private static func firstKey(under folder: String, in store: any ObjectStore, where matches: (String) -> Bool) async throws
+        -> String?
+    {
+        let pages = store.keyPages(prefix: folder, pageSize: 1000)
+        while let page = try await pages.nextPage() {
+            if let key = page.first(where: { matches($0.key) }) { return key.key }
         }
         return nil
     }

@@ -100,18 +100,31 @@ extension StoreLayout {
 
     /// Whether `key` is a data object under any topics dir of this store's prefix (this layout's,
     /// another, or the prefix itself): a file named `<topic>+<p>+<offset>.<ext>` below a folder of
-    /// its topic, as Confluent's sink (whatever its `topics.dir`) and ktape name them.
-    public func isDataObjectInAnyTopicsDir(_ key: String) -> Bool { dataObjectTopicsDir(key) != nil }
+    /// its topic, as Confluent's sink (whatever its `topics.dir` and format: Avro, Parquet too) and
+    /// ktape name them.
+    public func isDataObjectInAnyTopicsDir(_ key: String) -> Bool { dataObjectTopicsDir(key, anyExtension: true) != nil }
 
     /// The folders, relative to the prefix, above the topic folder of `key` when it is a data object
-    /// ("" when the topic folder is right under the prefix); nil for any other key.
-    private func dataObjectTopicsDir(_ key: String) -> String? {
+    /// ("" when the topic folder is right under the prefix); nil for any other key. Without
+    /// `anyExtension`, only the formats ktape reads count.
+    private func dataObjectTopicsDir(_ key: String, anyExtension: Bool = false) -> String? {
         guard let relative = relativeKey(key) else { return nil }
         var folders = relative.split(separator: "/").map(String.init)
         guard folders.first != StoreLayout.metadataFolder, let file = folders.popLast(),
-            let object = try? ObjectKey.parseFileName(file, anyPadding: true),
-            let topicFolder = folders.lastIndex(of: object.topic)
+            let topic = anyExtension ? Self.topic(ofDataFileName: file) : (try? ObjectKey.parseFileName(file, anyPadding: true))?.topic,
+            let topicFolder = folders.lastIndex(of: topic)
         else { return nil }
         return folders[..<topicFolder].joined(separator: "/")
+    }
+
+    /// The topic of a file named `<topic>+<partition>+<offset>.<ext>`, any extension; nil for
+    /// another name. Kafka topic names hold no `+`.
+    private static func topic(ofDataFileName file: String) -> String? {
+        let parts = file.split(separator: "+", omittingEmptySubsequences: false)
+        guard parts.count == 3, !parts[0].isEmpty, let dot = parts[2].firstIndex(of: ".") else { return nil }
+        let offset = parts[2][..<dot]
+        let digits = { (text: Substring) in !text.isEmpty && text.allSatisfy { ("0"..."9").contains($0) } }
+        guard digits(parts[1]), digits(offset), parts[2].index(after: dot) < parts[2].endIndex else { return nil }
+        return String(parts[0])
     }
 }

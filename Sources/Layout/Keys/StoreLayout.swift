@@ -25,6 +25,9 @@ public struct StoreLayout: Hashable, Sendable {
 
     // MARK: data
 
+    /// The store's own folder (ending in `/`), or "" for the bucket root: list it for everything.
+    public var prefixFolder: String { prefix.isEmpty ? "" : prefix + "/" }
+
     /// Folder (ending in `/`) to list every topic's objects.
     public var topicsFolder: String { KeyParts.join(prefix, topicsDir) + "/" }
 
