@@ -122,9 +122,10 @@ public enum BackupEngine {
             )
         }
 
-        let objectSettings = ObjectSettings(
+        var objectSettings = ObjectSettings(
             settings: request.settings, store: request.store, layout: request.layout,
             options: request.dataPutOptions(now: started))
+        objectSettings.beforeReplacing = { try await BackupLease.checkHeld(lock) }
         let outcome: ReadOutcome
         if let group = request.settings.groupID?.value {
             outcome = try await readInGroup(

@@ -45,6 +45,11 @@ public final class StreamingUpload {
     private var size: Int64 = 0
     private var closed = false
 
+    /// Runs before a write that may replace an object another writer put at the key (a replacing
+    /// PUT, a multipart completion) and throws when this writer must not: a backup checks that its
+    /// lease is still its own, or a run paused past it would write over the run that took over.
+    public var beforeReplacing: (@Sendable () async throws -> Void)?
+
     public init(
         store: any ObjectStore, key: String, options: PutOptions = PutOptions(),
         partSize: Int = 16 * 1024 * 1024, concurrency: Int = 4, limit: PartBufferLimit? = nil
@@ -146,6 +151,7 @@ public final class StreamingUpload {
             for task in self.inFlight { self.completed.append(try await task.value) }
             self.inFlight = []
             let parts = self.completed.sorted { $0.partNumber < $1.partNumber }
+            try await self.beforeReplacing?()
             let result = try await self.store.completeMultipartUpload(self.key, uploadId: self.uploadId ?? "", parts: parts)
             return Summary(key: self.key, size: self.size, crc64nvme: self.crc, etag: result.etag, parts: parts.count)
         }
@@ -154,7 +160,8 @@ public final class StreamingUpload {
     /// A single PUT is create-only, so a killed writer's PUT that the server carries out late fails
     /// instead of replacing this object. An object already there is replaced only by its ETag: a
     /// dead writer's leftover, or this PUT's own when its answer was lost (the same bytes again).
-    /// (Multipart objects need no such fence: a rerun aborts a dead writer's uploads before it writes.)
+    /// (Multipart objects need no create-only fence: a rerun aborts a dead writer's uploads before it
+    /// writes. Their completion, like a replacing PUT, waits on `beforeReplacing`: a live writer.)
     /// A caller's own condition is sent as it is.
     private func putFenced(_ body: [UInt8]) async throws -> PutResult {
         guard !options.ifNoneMatch, options.ifMatch == nil else { return try await store.put(key, body: body, options: options) }
@@ -167,6 +174,7 @@ public final class StreamingUpload {
                 return try await store.put(key, body: body, options: attempt)
             } catch let error as StoreError where error.isConditionFailed && conflicts < 3 {
                 conflicts += 1  // another version landed between the HEAD and the PUT: look again
+                try await beforeReplacing?()
                 do {
                     attempt.ifMatch = try await store.head(key).etag
                     attempt.ifNoneMatch = false

@@ -110,21 +110,33 @@ public final class LeaseKeeper: @unchecked Sendable {
         state.withLock { renewal = task }
     }
 
-    /// Throws `LeaseError.lost` unless the table still holds this run's unexpired lease.
-    public func checkHeld() async throws {
+    /// How often the lease is renewed: what a run may wait before a check of `checkHeld(margin:)`.
+    public var renewalInterval: TimeInterval { renewEvery }
+
+    /// Reads the table afresh and throws `LeaseError.lost` unless it holds this run's lease, unexpired,
+    /// with at least `margin` seconds to run by the later of this host's clock and the store's. A run
+    /// paused past its lease (SIGSTOP, a frozen VM) learns it here before it writes, not from a
+    /// renewal that has not come round yet; once lost, the lease stays lost for this run.
+    public func checkHeld(margin: TimeInterval = 0) async throws {
         if let reason = state.withLock({ lostReason }) { throw LeaseError.lost(key: key, reason: reason) }
+        func lost(_ reason: String) -> LeaseError {
+            state.withLock { lostReason = reason }
+            return LeaseError.lost(key: key, reason: reason)
+        }
         guard let table = try await read()?.table else {
             // No run deletes the table (its last lease out leaves it empty).
-            throw LeaseError.lost(
-                key: key, reason: "the lock itself is gone, which no ktape run does: the store was deleted, moved or emptied meanwhile")
+            throw lost("the lock itself is gone, which no ktape run does: the store was deleted, moved or emptied meanwhile")
         }
         guard let mine = table.lease(runId: runId) else {
-            throw LeaseError.lost(
-                key: key,
-                reason: "the lease of run \(runId) is gone: another run removed it (it had expired, or its holder was taken for killed)")
+            throw lost("the lease of run \(runId) is gone: another run removed it (it had expired, or its holder was taken for killed)")
         }
         if mine.isExpired(at: judgingNow()) {
-            throw LeaseError.lost(key: key, reason: "the lease of run \(runId) expired at \(Timestamps.rfc3339(mine.expiresAt))")
+            throw lost("the lease of run \(runId) expired at \(Timestamps.rfc3339(mine.expiresAt))")
+        }
+        if margin > 0 && mine.expiresAt.timeIntervalSince(writingNow()) < margin {
+            throw lost(
+                "the lease of run \(runId) runs out at \(Timestamps.rfc3339(mine.expiresAt)), too soon to write under it (the run was paused, or could not renew it): another run may take it over meanwhile"
+            )
         }
     }
 

@@ -4,6 +4,7 @@ import Spawn
 import Testing
 @testable import Backup
 import Kafka
+import KtapeTestSupport
 import Layout
 import ObjectStore
 import StoreLock
@@ -35,6 +36,64 @@ import StoreLock
         let error = await #expect(throws: RunFailure.self) { try await BackupLease.checkHeld(keeper) }
         #expect(error?.message.hasPrefix("lock \(keeper.key): the lease of run run-1 is gone: ") == true, "\(error?.message ?? "")")
         #expect(error?.message.components(separatedBy: "lock \(keeper.key)").count == 2, "\(error?.message ?? "")")
+    }
+
+    /// A run paused past its lease (SIGSTOP, a frozen VM) while another run took over and wrote its
+    /// objects: when it goes on, it must not write over them. Its first object's key already holds
+    /// the other run's object; replacing it (the PUT after a failed create, or a multipart
+    /// completion) first checks the lease afresh, finds it gone, and stops. It used to replace it,
+    /// leaving the other run's manifest naming bytes that were no longer there (helper-83).
+    @Test(arguments: [false, true]) func aRunPausedPastItsLeaseDoesNotWriteOverTheRunThatTookOver(multipart: Bool) async throws {
+        // @unchecked Sendable: `tookOver` is under `state`.
+        final class TakenOverMeanwhile: ForwardingStore, @unchecked Sendable {
+            let base = MemoryStore()
+            var forwardee: any ObjectStore { base }
+            let lockKey: String
+            let theirs: [UInt8] = Array("{\"the other run's object\":1}\n".utf8)
+            private let state = NSLock()
+            private(set) var tookOver: String?
+            init(lockKey: String) { self.lockKey = lockKey }
+            /// The other run takes the lease over and writes `key` first.
+            func takeOver(_ key: String) async throws {
+                guard key.hasPrefix("topics/"),
+                    state.withLock({ () -> Bool in
+                        defer { tookOver = tookOver ?? key }
+                        return tookOver == nil
+                    })
+                else { return }
+                let now = Date()
+                let other = LeaseTable.Lease(
+                    runId: "other-run", command: "backup", job: "test", holder: "otherhost pid 42",
+                    claims: [LeaseTable.Claim(topic: String(key.split(separator: "/")[1]))], acquiredAt: now,
+                    expiresAt: now.addingTimeInterval(600))
+                _ = try await base.put(lockKey, body: Array(try LeaseTable(leases: [other]).encoded()))
+                _ = try await base.put(key, body: theirs)
+            }
+            func put(_ key: String, body: [UInt8], options: PutOptions) async throws -> PutResult {
+                try await takeOver(key)
+                return try await base.put(key, body: body, options: options)
+            }
+            func createMultipartUpload(_ key: String, options: PutOptions) async throws -> String {
+                try await takeOver(key)
+                return try await base.createMultipartUpload(key, options: options)
+            }
+        }
+        let fixture = try BackupFixture(brokers: 1)
+        let topic = try fixture.topic("paused", partitions: 1)
+        let value = Array(repeating: UInt8(ascii: "7"), count: 900_000)
+        try fixture.produce(
+            (0..<(multipart ? 7 : 3)).map { n in
+                KafkaProducerRecord(
+                    topic: topic, partition: 0, key: nil, value: multipart ? value : Array("\(n)".utf8), timestamp: 1_700_000_000_000)
+            })
+        let store = TakenOverMeanwhile(lockKey: fixture.layout.storeLockKey)
+        let error = await #expect(throws: RunFailure.self) {
+            try await fixture.backup(store: store, topics: [topic], ["part-size": "5MiB"])
+        }
+        #expect(error?.message.contains("is gone: another run removed it") == true, "\(error?.message ?? "")")
+        let key = try #require(store.tookOver)
+        #expect(try await store.get(key) == store.theirs)
+        #expect(try await StoreContents.manifests(store).isEmpty)
     }
 
     @Test func aLeaseOnTheTopicStopsTheRunWhateverItsJobName() async throws {

@@ -276,6 +276,26 @@ struct LeaseKeeperTests {
         try await keeper.checkHeld()
     }
 
+    /// A run paused for most of its lease (no renewal came round) resumes with its lease in the
+    /// table but about to run out: checked with a margin before it writes, the lease counts as lost,
+    /// and stays lost though a renewal may extend it afterwards.
+    @Test func aLeaseTooCloseToItsEndIsLostToAWriteThatNeedsMargin() async throws {
+        let store = MemoryStore()
+        let clock = ManualClock(Date(timeIntervalSince1970: 1_800_000_000))
+        let lease = LeaseTable.Lease(
+            runId: "paused", command: "backup", job: nil, holder: "otherhost pid 1",
+            claims: [LeaseTable.Claim(topic: "t")], acquiredAt: clock.now, expiresAt: clock.now)
+        let keeper = LeaseKeeper(store: store, key: Self.key, lease: lease, seconds: 600, renewEvery: 200, clock: { clock.now })
+        try await keeper.acquire()
+        try await keeper.checkHeld(margin: keeper.renewalInterval)
+        clock.advance(450)
+        try await keeper.checkHeld()
+        let error = await #expect(throws: LeaseError.self) { try await keeper.checkHeld(margin: keeper.renewalInterval) }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("too soon to write under it"), "\(String(describing: error))")
+        await #expect(throws: LeaseError.self) { try await keeper.checkHeld() }
+        await keeper.release()
+    }
+
     @Test func theLeaseIsRenewedWhileTheRunGoesAndLostWhenTakenOver() async throws {
         let store = MemoryStore()
         let clock = ManualClock(Date(timeIntervalSince1970: 1_800_000_000))

@@ -18,6 +18,8 @@ struct ObjectSettings {
     /// Parts in flight per object. The run's `concurrency` is shared among its open objects.
     var partConcurrency: Int
     var onInvalidJSON: InvalidJSONPolicy
+    /// Before an upload replaces what is at its key: the run's lease must still be its own.
+    var beforeReplacing: (@Sendable () async throws -> Void)?
     /// Shared by the run's writers (all on its read thread).
     let sizes = ObjectSizeHint()
     /// Slots for every part buffer of the run: one per stream of each open object, plus `concurrency`

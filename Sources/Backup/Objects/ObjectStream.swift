@@ -34,12 +34,13 @@ final class ObjectStream {
     /// `sizeHint`: the object's likely size before compression (used for plain objects only).
     init(
         key: String, store: any ObjectStore, options: PutOptions, partSize: Int, concurrency: Int, gzip: GzipSettings?,
-        sizeHint: Int = 0, buffers: PartBufferLimit? = nil
+        sizeHint: Int = 0, buffers: PartBufferLimit? = nil, beforeReplacing: (@Sendable () async throws -> Void)? = nil
     ) throws {
         self.key = key
         upload = StreamingUpload(
             store: store, key: key, options: options, partSize: partSize, concurrency: concurrency,
             limit: buffers)
+        upload.beforeReplacing = beforeReplacing
         if gzip == nil { upload.sizeHint = sizeHint }
         self.gzip = gzip
         // Small against a part, so an open object holds little beyond the upload's own part buffer.

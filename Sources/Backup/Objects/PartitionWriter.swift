@@ -203,7 +203,8 @@ final class PartitionWriter {
                 key: settings.layout.key(for: key.with(kind: ObjectFileKind(content, settings.compression))),
                 store: settings.store, options: settings.options, partSize: settings.partSize,
                 concurrency: settings.partConcurrency, gzip: settings.gzip,
-                sizeHint: index == 0 ? Int(settings.sizes.largestObjectBytes) : 0, buffers: settings.buffers)
+                sizeHint: index == 0 ? Int(settings.sizes.largestObjectBytes) : 0, buffers: settings.buffers,
+                beforeReplacing: settings.beforeReplacing)
         }
         open = OpenObject(key: key, streams: streams, firstOffset: offset, lastOffset: offset, spanStart: cursor)
     }

@@ -48,9 +48,11 @@ enum BackupLease {
         }
     }
 
-    /// Before the manifest: the lease must still be this run's.
+    /// Before the manifest, and before an upload replaces an object (`ObjectSettings.beforeReplacing`):
+    /// the lease must still be this run's, with a renewal's time to spare, or a run paused past it
+    /// would write over the objects of the run that took over.
     static func checkHeld(_ keeper: LeaseKeeper) async throws {
-        do { try await keeper.checkHeld() } catch let error as LeaseError {
+        do { try await keeper.checkHeld(margin: keeper.renewalInterval) } catch let error as LeaseError {
             throw RunFailure.failure("\(error)")  // it names the lock itself
         } catch let error as ManifestError {
             throw RunFailure.invalidInput("\(error)")
