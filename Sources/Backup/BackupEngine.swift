@@ -76,7 +76,10 @@ public enum BackupEngine {
             checkpoint = try await IndexKeeper.checkpoint(
                 store: request.store, layout: request.layout, expectedConfigHash: configHash, shard: request.settings.shardLabel,
                 options: request.basePutOptions)
-        } catch let error as CheckpointError {
+        } catch var error as CheckpointError {
+            // The run's manifest says which of the settings it records changed (one read, on the way out).
+            let recorded = try? await ManifestHistory.load(runs: [error.runId], store: request.store, layout: request.layout).first?.store
+            error.changes = recorded?.changes(to: request.manifestStoreSettings) ?? []
             throw RunFailure.invalidInput("\(error)")
         } catch let error as ManifestError where error.manifest == request.layout.indexKey && !error.isNewerVersion {
             throw RunFailure.invalidInput("\(error); remove it and run again: the backup folds it anew from the run manifests")

@@ -316,6 +316,22 @@ import ObjectStore
         }
         #expect(error?.kind == .invalidInput)
         #expect(error?.message.contains("config hash") == true)
+        // The setting is named, not only the hashes (helper-83 had to work it out from them).
+        #expect(error?.message.contains("(compression: none in the store's runs, gzip in this run);") == true, "\(error?.message ?? "")")
         #expect(try await store.holdsNoLease(fixture.layout.storeLockKey))
+        // One that a manifest does not record keeps the list of what the hash covers.
+        let keys = await #expect(throws: RunFailure.self) {
+            try await fixture.backup(store: store, topics: [topic], ["store-keys": "true", "format": "confluent-json"])
+        }
+        #expect(
+            keys?.message.contains("(format: envelope in the store's runs, confluent-json in this run);") == true, "\(keys?.message ?? "")")
+        let json = MemoryStore()
+        _ = try await fixture.backup(store: json, topics: [topic], ["format": "confluent-json"])
+        let hashOnly = await #expect(throws: RunFailure.self) {
+            try await fixture.backup(store: json, topics: [topic], ["format": "confluent-json", "store-keys": "true"])
+        }
+        #expect(
+            hashOnly?.message.contains("(format, compression, topics-dir, store-keys, store-headers or on-invalid-json changed)") == true,
+            "\(hashOnly?.message ?? "")")
     }
 }

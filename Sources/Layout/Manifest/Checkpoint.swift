@@ -97,10 +97,21 @@ public struct CheckpointError: Error, Equatable, Sendable, CustomStringConvertib
     public var runId: RunID
     public var found: String
     public var expected: String
+    /// The settings found changed, as `ManifestStoreSettings.changes` words them, once the run's
+    /// manifest was read; empty names every setting the hash covers.
+    public var changes: [String] = []
+
+    public init(runId: RunID, found: String, expected: String) {
+        self.runId = runId
+        self.found = found
+        self.expected = expected
+    }
 
     public var description: String {
-        "run \(runId): config hash \(found.prefix(12)) differs from this job's \(expected.prefix(12)) "
-            + "(format, compression, topics-dir, store-keys, store-headers or on-invalid-json changed); "
+        let changed =
+            changes.isEmpty
+            ? "format, compression, topics-dir, store-keys, store-headers or on-invalid-json changed" : changes.joined(separator: "; ")
+        return "run \(runId): config hash \(found.prefix(12)) differs from this job's \(expected.prefix(12)) (\(changed)); "
             + "run it with the store's settings, or back it up into another store prefix (one prefix holds one set of runs)"
     }
 }

@@ -119,6 +119,17 @@ public struct ManifestStoreSettings: Codable, Equatable, Sendable {
         self.compression = compression
         self.compressionLevel = compressionLevel
     }
+
+    /// What differs from `other` among the settings a manifest records, as "compression: gzip in the
+    /// store's runs, none in this run"; empty when those agree (store-keys, store-headers and
+    /// on-invalid-json are only in the config hash).
+    public func changes(to other: ManifestStoreSettings) -> [String] {
+        [
+            ("format", format.rawValue, other.format.rawValue),
+            ("compression", compression.rawValue, other.compression.rawValue),
+            ("topics-dir", topicsDir, other.topicsDir)
+        ].compactMap { name, stored, now in stored == now ? nil : "\(name): \(stored) in the store's runs, \(now) in this run" }
+    }
 }
 
 /// Kafka's `message.timestamp.type` of a topic.
